@@ -1,0 +1,322 @@
+"""The CLI's command groups. Each command builds a validated input and runs one domain handler."""
+
+from typing import Annotated
+
+import typer
+
+from coop.cli import app, command, moments, run, show
+from states import commands as c
+from states import open_call_commands as oc
+from states.cases import case_history, list_cases, list_organisations, register_organisation
+
+org_app = typer.Typer(no_args_is_help=True, help="Rejestr organizacji / the NGO registry.")
+call_app = typer.Typer(no_args_is_help=True, help="Otwarty konkurs ofert / open call for offers (art. 11-15).")
+committee_app = typer.Typer(no_args_is_help=True, help="Komisja konkursowa / the committee (art. 15 ust. 2a-2f).")
+offer_app = typer.Typer(no_args_is_help=True, help="Oferty / offers.")
+contract_app = typer.Typer(no_args_is_help=True, help="Umowy i rozliczenie / contracts and settlement (art. 16-18).")
+report_app = typer.Typer(no_args_is_help=True, help="Sprawozdania / reports (art. 18).")
+audit_app = typer.Typer(no_args_is_help=True, help="Audyt / the auditor's tools.")
+rules_app = typer.Typer(no_args_is_help=True, help="Zestawy reguł / rule sets.")
+calendar_app = typer.Typer(no_args_is_help=True, help="Kalendarz terminów / deadline calendar.")
+db_app = typer.Typer(no_args_is_help=True, help="Baza danych / database.")
+for group, name in ((org_app, "org"), (call_app, "call"), (committee_app, "committee"), (offer_app, "offer"),
+                    (contract_app, "contract"), (report_app, "report"), (audit_app, "audit"), (rules_app, "rules"),
+                    (calendar_app, "calendar"), (db_app, "db")):
+    app.add_typer(group, name=name)
+
+Code = Annotated[str, typer.Argument(help="Case code, e.g. OK/2026/001.")]
+Number = Annotated[int, typer.Argument(help="Offer number within the call.")]
+Bip = Annotated[str | None, typer.Option("--bip", help="Published in BIP at (ISO 8601 with offset).")]
+Board = Annotated[str | None, typer.Option("--board", help="Published on the notice board at.")]
+Website = Annotated[str | None, typer.Option("--website", help="Published on the city's website at.")]
+
+
+# --- organisations and cases ----------------------------------------------------------------------------------
+
+
+@command(org_app, "add")
+def org_add(name: Annotated[str, typer.Option()], legal_form: Annotated[str, typer.Option()],
+            address: Annotated[str, typer.Option()], email: Annotated[str, typer.Option()],
+            contact: Annotated[str, typer.Option(help="Contact person.")],
+            krs: Annotated[str | None, typer.Option(help="KRS number, 10 digits.")] = None) -> None:
+    """Register an organisation."""
+    show(run(register_organisation, c.RegisterOrganisation.parse(
+        name=name, legal_form=legal_form, krs=krs, address=address, email=email, contact_person=contact)))
+
+
+@command(org_app, "list")
+def org_list() -> None:
+    """List the registry."""
+    show(run(list_organisations, readonly=True), ["krs", "name", "legal_form", "email", "contact_person"])
+
+
+@command(app, "list")
+def cases_list() -> None:
+    """List every case."""
+    show(run(list_cases, readonly=True), ["code", "kind", "state", "budget", "title"])
+
+
+@command(app, "history")
+def history(code: Code) -> None:
+    """The case's history (the hash-chained audit log)."""
+    rows = run(case_history, code, readonly=True)
+    show(rows, ["seq", "at", "actor", "role", "event", "subject", "from", "to", "basis"])
+
+
+@command(app, "tick")
+def tick_command(batch_size: Annotated[int, typer.Option(min=1, max=10000)] = 500) -> None:
+    """Fire every deadline due at --at (default: now), exactly once."""
+    from coop.cli import _invocation
+    from states.tick import tick
+
+    report = tick(_invocation.get().at, batch_size=batch_size)
+    show({"now": report.now, "fired": report.fired, "skipped": report.skipped, "batches": report.batches,
+          "events": report.events, "skipped_reasons": report.skipped_reasons})
+
+
+# --- the open call --------------------------------------------------------------------------------------------
+
+
+@command(call_app, "create")
+def call_create(title: Annotated[str, typer.Option()], area: Annotated[str, typer.Option(help="Public-task area.")],
+                budget: Annotated[str, typer.Option(help="Funds in PLN, e.g. 120000.00.")],
+                mode: Annotated[str, typer.Option(help="support | entrustment")] = "support",
+                receipt_rule: Annotated[str, typer.Option(help="received | postmarked")] = "received",
+                rules: Annotated[str | None, typer.Option(help="Rule-set version.")] = None) -> None:
+    """Create a draft open call."""
+    show(run(oc.create_call, c.CreateOpenCall.parse(title=title, task_area=area, budget=budget, mode=mode,
+                                                    receipt_rule=receipt_rule, rule_set=rules)))
+
+
+@command(call_app, "announce")
+def call_announce(code: Code, offer_deadline: Annotated[str, typer.Option(help="Last day for offers (YYYY-MM-DD).")],
+                  selection_date: Annotated[str, typer.Option(help="Date of the choice (YYYY-MM-DD).")],
+                  execution_start: Annotated[str, typer.Option()], execution_end: Annotated[str, typer.Option()],
+                  bip: Bip = None, board: Board = None, website: Website = None,
+                  grant_rules: Annotated[str, typer.Option()] = "", prior_funding: Annotated[str, typer.Option()] = "",
+                  threshold: Annotated[str | None, typer.Option(help="Pass threshold, 0-1 (e.g. 0.6).")] = None,
+                  criterion: Annotated[list[str] | None, typer.Option(
+                      help="KEY=MAX[:WEIGHT], e.g. capacity=20:2 (repeatable).")] = None) -> None:
+    """Announce the call: its publications in BIP, on the board and the website (art. 13)."""
+    criteria = None
+    if criterion:
+        criteria = []
+        for item in criterion:
+            key, _, rest = item.partition("=")
+            maximum, _, weight = rest.partition(":")
+            criteria.append({"key": key.strip(), "max_points": maximum or "0", "weight": weight or "1"})
+    show(run(oc.announce_call, c.AnnounceCall.parse(
+        code=code, offer_deadline=offer_deadline, selection_date=selection_date, execution_start=execution_start,
+        execution_end=execution_end, published=moments(bip=bip, board=board, website=website),
+        grant_rules=grant_rules, prior_funding=prior_funding, pass_threshold=threshold, criteria=criteria)))
+
+
+@command(call_app, "close-review")
+def call_close_review(code: Code) -> None:
+    """End the formal review: on to the committee, or invalidate when no offer is valid (art. 18a)."""
+    show(run(oc.finish_formal_review, c.CaseRef.parse(code=code)))
+
+
+@command(call_app, "ranking")
+def call_ranking(code: Code) -> None:
+    """The committee's ranking and the officer's default proposal of grants."""
+    show(run(oc.show_ranking, c.CaseRef.parse(code=code), readonly=True))
+
+
+@command(call_app, "select")
+def call_select(code: Code, decision: Annotated[str, typer.Option(help="The Mayor's order, e.g. 'Zarządzenie nr 12/2026'.")],
+                grant: Annotated[list[str] | None, typer.Option(help="OFFER=AMOUNT (repeatable).")] = None) -> None:
+    """Record the Mayor's choice of offers and grants (art. 15 ust. 2g)."""
+    grants = {}
+    for item in grant or []:
+        number, _, amount = item.partition("=")
+        grants[number.strip()] = amount.strip()
+    show(run(oc.select_offers, c.SelectOffers.parse(code=code, grants=grants, decision_ref=decision)))
+
+
+@command(call_app, "publish")
+def call_publish(code: Code, subject: Annotated[str, typer.Argument(help="results | invalidation")],
+                 bip: Bip = None, board: Board = None, website: Website = None) -> None:
+    """Record the publication of the results or of the invalidation in one or more channels."""
+    show(run(oc.publish, c.Publish.parse(code=code, subject=subject,
+                                         published=moments(bip=bip, board=board, website=website))))
+
+
+@command(call_app, "show")
+def call_show(code: Code) -> None:
+    """The call, its offers and its next deadlines."""
+    from states.queries import describe_case
+
+    show(run(describe_case, code, readonly=True))
+
+
+# --- committee ------------------------------------------------------------------------------------------------
+
+
+@command(committee_app, "appoint")
+def committee_appoint(code: Code, name: Annotated[str, typer.Option()],
+                      email: Annotated[str | None, typer.Option()] = None,
+                      affiliation: Annotated[str, typer.Option(help="city | ngo")] = "city",
+                      organisation: Annotated[str | None, typer.Option(help="KRS of the nominating NGO.")] = None) -> None:
+    """Appoint a committee member (art. 15 ust. 2a)."""
+    show(run(oc.appoint_member, c.AppointMember.parse(code=code, name=name, email=email, affiliation=affiliation,
+                                                      organisation_krs=organisation)))
+
+
+@command(committee_app, "declare")
+def committee_declare(code: Code, member: Annotated[str, typer.Option()],
+                      conflict: Annotated[list[int] | None, typer.Option(help="Offer number in conflict (repeatable).")] = None,
+                      note: Annotated[str, typer.Option()] = "") -> None:
+    """A member's conflict-of-interest declarations for every offer (KPA art. 24)."""
+    show(run(oc.declare_conflicts, c.DeclareConflicts.parse(code=code, member=member, conflicts=conflict or (), note=note)))
+
+
+# --- offers ---------------------------------------------------------------------------------------------------
+
+
+@command(offer_app, "file")
+def offer_file(code: Code, organisation: Annotated[str, typer.Option(help="KRS of the organisation.")],
+               title: Annotated[str, typer.Option()], grant: Annotated[str, typer.Option(help="Requested grant, PLN.")],
+               task_start: Annotated[str, typer.Option()], task_end: Annotated[str, typer.Option()],
+               own_funds: Annotated[str, typer.Option()] = "0", in_kind: Annotated[str, typer.Option()] = "0",
+               volunteer_work: Annotated[str, typer.Option()] = "0",
+               received_at: Annotated[str | None, typer.Option(help="Receipt time (default: --at).")] = None,
+               postmarked_on: Annotated[str | None, typer.Option(help="Postmark date (KPA art. 57 §5).")] = None) -> None:
+    """Record an offer as received."""
+    show(run(oc.file_offer, c.FileOffer.parse(
+        code=code, organisation_krs=organisation, title=title, requested_grant=grant, own_funds=own_funds,
+        non_financial_contribution=in_kind, volunteer_work=volunteer_work, task_start=task_start, task_end=task_end,
+        received_at=received_at, postmarked_on=postmarked_on)))
+
+
+@command(offer_app, "review")
+def offer_review(code: Code, number: Number, decision: Annotated[str, typer.Argument(help="accept | reject | correct")],
+                 defect: Annotated[list[str] | None, typer.Option(help="A formal defect (repeatable).")] = None) -> None:
+    """Formal review of one offer."""
+    show(run(oc.review_offer, c.ReviewOffer.parse(code=code, number=number, decision=decision, defects=defect or ())))
+
+
+@command(offer_app, "score")
+def offer_score(code: Code, number: Number, member: Annotated[str, typer.Option()],
+                points: Annotated[list[str], typer.Option("--points", help="CRITERION=POINTS (repeatable).")]) -> None:
+    """A committee member's scores for one offer (art. 15 ust. 1)."""
+    parsed = {}
+    for item in points:
+        key, _, value = item.partition("=")
+        parsed[key.strip()] = value.strip()
+    show(run(oc.score_offer, c.ScoreOffer.parse(code=code, number=number, member=member, points=parsed)))
+
+
+@command(offer_app, "withdraw")
+def offer_withdraw(code: Code, number: Number) -> None:
+    """The organisation declines the grant before the contract."""
+    show(run(oc.withdraw_offer, c.OfferRef.parse(code=code, number=number)))
+
+
+# --- contracts, reports ---------------------------------------------------------------------------------------
+
+
+@command(contract_app, "sign")
+def contract_sign(code: Code, number: Number, contract_number: Annotated[str, typer.Option("--contract")],
+                  amount: Annotated[str, typer.Option()], task_start: Annotated[str, typer.Option()],
+                  task_end: Annotated[str, typer.Option()]) -> None:
+    """Sign the contract for a selected offer (art. 16)."""
+    show(run(oc.sign_contract, c.SignContract.parse(code=code, number=number, contract_number=contract_number,
+                                                    amount=amount, task_start=task_start, task_end=task_end)))
+
+
+@command(contract_app, "settle")
+def contract_settle(code: Code, number: Number, returned: Annotated[str, typer.Option()] = "0",
+                    returned_on: Annotated[str | None, typer.Option()] = None) -> None:
+    """Settle a contract: unused funds returned on time or late (ufp art. 251)."""
+    show(run(oc.settle_offer, c.Settle.parse(code=code, number=number, returned_amount=returned,
+                                             returned_on=returned_on)))
+
+
+@command(report_app, "submit")
+def report_submit(code: Code, number: Number, funds_used: Annotated[str, typer.Option()],
+                  summary: Annotated[str, typer.Option()] = "") -> None:
+    """Record the final report (art. 18)."""
+    show(run(oc.submit_report, c.SubmitReport.parse(code=code, number=number, funds_used=funds_used, summary=summary)))
+
+
+@command(report_app, "accept")
+def report_accept(code: Code, number: Number) -> None:
+    """Accept the report."""
+    show(run(oc.review_report, c.ReviewReport.parse(code=code, number=number, accept=True)))
+
+
+@command(report_app, "correct")
+def report_correct(code: Code, number: Number, reason: Annotated[str, typer.Option()]) -> None:
+    """Ask for corrections to the report (a new call with the contract's period)."""
+    show(run(oc.review_report, c.ReviewReport.parse(code=code, number=number, accept=False, reason=reason)))
+
+
+# --- audit, rules, calendar, database -------------------------------------------------------------------------
+
+
+@command(audit_app, "verify")
+def audit_verify(code: Annotated[str | None, typer.Argument(help="A case code; every case when omitted.")] = None) -> None:
+    """Recompute the hash chains; exit 1 naming the first broken record."""
+    from states.queries import verify_cases
+
+    result = run(verify_cases, code, readonly=True)
+    show(result)
+    if result["broken"]:
+        raise typer.Exit(1)
+
+
+@command(rules_app, "list")
+def rules_list() -> None:
+    """Rule-set versions available."""
+    from states.queries import rule_set_versions
+
+    show(run(rule_set_versions, readonly=True))
+
+
+@command(rules_app, "show")
+def rules_show(version: Annotated[str | None, typer.Argument()] = None) -> None:
+    """One rule set, every setting with its value."""
+    from states.queries import rule_set_body
+
+    show(run(rule_set_body, version, readonly=True))
+
+
+@command(calendar_app, "period")
+def calendar_period(trigger: Annotated[str, typer.Argument(help="Trigger date or moment.")],
+                    amount: Annotated[int, typer.Argument(min=0, max=3650)],
+                    unit: Annotated[str, typer.Argument(help="days | working_days | weeks | months")] = "days",
+                    office: Annotated[bool, typer.Option(
+                        "--office", help="A period the office sets for itself: never shifted.")] = False,
+                    closing: Annotated[str, typer.Option(help="Closing time, HH:MM[:SS].")] = "23:59:59") -> None:
+    """Compute a deadline and say why it falls where it does."""
+    from states.queries import compute_period
+
+    show(compute_period(trigger, amount, unit, party=not office, closing=closing))
+
+
+@command(calendar_app, "day")
+def calendar_day(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None:
+    """Is this a working day, a holiday, a day off for a party's deadline?"""
+    from states.queries import describe_day
+
+    show(describe_day(day))
+
+
+@command(db_app, "upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema (Alembic migrations)."""
+    from models.db import current_revision, database_url, get_engine
+
+    engine = get_engine()  # migrates on first use
+    show({"database": engine.url.render_as_string(hide_password=True) if engine else database_url(),
+          "revision": current_revision(engine)})
+
+
+@command(app, "demo")
+def demo(database: Annotated[str | None, typer.Option(help="Database URL (default: a fresh SQLite file).")] = None,
+         offers: Annotated[int, typer.Option(min=1, max=50)] = 6) -> None:
+    """Run a whole open call on a simulated clock and print its history."""
+    from coop.demo import run_demo
+
+    run_demo(database, offers)

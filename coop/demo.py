@@ -1,0 +1,171 @@
+"""A whole open call on a simulated clock: the README's demo and the backbone's end-to-end scenario.
+
+Leszno, 2026: a call announced on Friday 2 January (the earliest lawful offer deadline is 23 January),
+six offers (one rejected for formal defects, one corrected, one scoring below the threshold), one offer
+arriving late and refused, a committee member declaring a conflict, an NGO nominee on the committee,
+contracts, reports (one overdue), settlement (one return of unused funds late).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from states import commands as c
+from states import open_call_commands as oc
+from states.cases import register_organisation
+from states.engine import Actor, execute
+from states.errors import DomainError
+from states.tick import tick
+
+OFFICER = Actor("Anna Urzędniczka", "officer")
+MEMBERS = ("Jan Kowalski", "Ewa Nowak", "Piotr Wiśniewski")
+NGO_MEMBER = "Maria Zielińska"
+ORGANISATIONS = [
+    ("Stowarzyszenie Przyjaciół Leszna", "stowarzyszenie", "0000100001"),
+    ("Fundacja Zdrowy Senior", "fundacja", "0000100002"),
+    ("Klub Sportowy Polonia Leszno", "stowarzyszenie kultury fizycznej", "0000100003"),
+    ("Fundacja Kultury Wielkopolskiej", "fundacja", "0000100004"),
+    ("Stowarzyszenie Młodzi Razem", "stowarzyszenie", "0000100005"),
+    ("Fundacja Ekologiczna Zielone Leszno", "fundacja", "0000100006"),
+    ("Leszczyńska Rada Organizacji", "stowarzyszenie", "0000100007"),  # nominates a committee member
+]
+# requested grant, and each member's points (capacity, costs, quality, own_funds, contribution, track_record)
+OFFERS = [
+    ("Festyn rodzinny na Zatorzu", Decimal("30000.00"), (9, 8, 9, 4, 4, 5)),
+    ("Aktywny senior 2026", Decimal("25000.00"), (8, 8, 8, 3, 4, 4)),
+    ("Liga orlika dla dzieci", Decimal("40000.00"), (7, 7, 8, 3, 3, 4)),
+    ("Warsztaty teatralne", Decimal("20000.00"), (3, 3, 3, 1, 1, 2)),
+    ("Obóz integracyjny", Decimal("15000.00"), None),  # rejected for formal defects
+    ("Sprzątanie lasu komunalnego", Decimal("12000.00"), (8, 9, 7, 4, 5, 5)),
+]
+
+
+@dataclass
+class ScenarioResult:
+    code: str
+    refusals: list[str] = field(default_factory=list)
+
+
+def run_open_call(url: str | None, offers: int = 6) -> ScenarioResult:
+    def do(handler, command=None, when=None, actor=OFFICER):
+        return execute(handler, command, actor=actor, at=when, url=url)
+
+    result = ScenarioResult(code="")
+    for name, form, krs in ORGANISATIONS:
+        do(register_organisation, c.RegisterOrganisation(name=name, legal_form=form, krs=krs, address="Leszno",
+                                                         email=f"biuro{krs[-2:]}@example.org", contact_person="Prezes"),
+           "2026-01-02T08:00+01:00")
+    code = do(oc.create_call, c.CreateOpenCall(title="Wspieranie aktywności lokalnej 2026", task_area="działalność "
+              "na rzecz organizacji pozarządowych", budget=Decimal("100000.00")), "2026-01-02T08:30+01:00")["code"]
+    result.code = code
+    do(oc.announce_call, c.AnnounceCall(
+        code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
+        execution_end="2026-11-30", grant_rules="Dotacja do 100% kosztów; wkład własny mile widziany.",
+        prior_funding="2025: 3 zadania, 90 000,00 zł",
+        published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00", "website": "2026-01-02T11:00+01:00"}),
+       "2026-01-02T12:00+01:00")
+    for member in MEMBERS:
+        do(oc.appoint_member, c.AppointMember(code=code, name=member, email="komisja@leszno.example"), "2026-01-05T09:00+01:00")
+    do(oc.appoint_member, c.AppointMember(code=code, name=NGO_MEMBER, affiliation="ngo", organisation_krs="0000100007"),
+       "2026-01-05T09:10+01:00")
+
+    chosen = OFFERS[:offers]
+    for index, (title, grant, _) in enumerate(chosen):
+        do(oc.file_offer, c.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
+                                      requested_grant=grant, own_funds=grant / 10, volunteer_work=Decimal("2000.00"),
+                                      task_start="2026-04-01", task_end="2026-06-30"),
+           f"2026-01-{12 + index:02d}T10:00+01:00")
+    try:  # arrives the day after the deadline: refused (art. 13 ust. 2 pkt 5)
+        do(oc.file_offer, c.FileOffer(code=code, organisation_krs="0000100001", title="Spóźniona oferta",
+                                      requested_grant=Decimal("5000.00"), task_start="2026-04-01",
+                                      task_end="2026-05-31"), "2026-01-24T08:00+01:00")
+    except DomainError as refusal:
+        result.refusals.append(refusal.message())
+
+    tick("2026-01-24T08:05+01:00", url=url)  # the offer deadline passed: formal review
+    for number, (_, _, points) in enumerate(chosen, start=1):
+        if points is None:
+            do(oc.review_offer, c.ReviewOffer(code=code, number=number, decision="reject",
+                                              defects=("brak podpisu osoby upoważnionej", "brak kosztorysu")),
+               "2026-01-26T10:00+01:00")
+        elif number == len(chosen):
+            do(oc.review_offer, c.ReviewOffer(code=code, number=number, decision="correct",
+                                              defects=("brak aktualnego odpisu z KRS",)), "2026-01-26T10:00+01:00")
+            do(oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-29T10:00+01:00")
+        else:
+            do(oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-26T10:00+01:00")
+    do(oc.finish_formal_review, c.CaseRef(code=code), "2026-02-02T09:00+01:00")
+
+    # The NGO nominee's organisation filed no offer, so she sits; Ewa Nowak is in conflict with offer 2.
+    for member in (*MEMBERS, NGO_MEMBER):
+        conflicts = (2,) if member == "Ewa Nowak" and len(chosen) >= 2 else ()
+        do(oc.declare_conflicts, c.DeclareConflicts(code=code, member=member, conflicts=conflicts),
+           "2026-02-03T09:00+01:00", Actor(member, "committee_member"))
+    try:
+        do(oc.score_offer, c.ScoreOffer(code=code, number=2, member="Ewa Nowak", points={}),
+           "2026-02-04T09:00+01:00", Actor("Ewa Nowak", "committee_member"))
+    except DomainError as refusal:
+        result.refusals.append(refusal.message())
+    keys = ("capacity", "costs", "quality", "own_funds", "contribution", "track_record")
+    for number, (_, _, points) in enumerate(chosen, start=1):
+        if points is None:
+            continue
+        for member in (*MEMBERS, NGO_MEMBER):
+            if member == "Ewa Nowak" and number == 2:
+                continue
+            do(oc.score_offer, c.ScoreOffer(code=code, number=number, member=member,
+                                            points=dict(zip(keys, map(Decimal, points), strict=True))),
+               "2026-02-05T09:00+01:00", Actor(member, "committee_member"))
+
+    proposal = execute(oc.show_ranking, c.CaseRef(code=code), actor=OFFICER, at="2026-02-10T09:00+01:00", url=url,
+                       readonly=True)["proposal"]
+    do(oc.select_offers, c.SelectOffers(code=code, grants=proposal, decision_ref="Zarządzenie nr 45/2026 Prezydenta "
+                                         "Miasta Leszna"), "2026-02-13T12:00+01:00")
+    do(oc.publish, c.Publish(code=code, subject="results", published={
+        "bip": "2026-02-16T09:00+01:00", "board": "2026-02-16T09:30+01:00", "website": "2026-02-16T10:00+01:00"}),
+       "2026-02-16T10:30+01:00")
+
+    for position, (number, amount) in enumerate(sorted(proposal.items())):
+        do(oc.sign_contract, c.SignContract(code=code, number=number, contract_number=f"WZ.526.{number}.2026",
+                                            amount=amount, task_start="2026-04-01", task_end="2026-06-30"),
+           f"2026-03-0{2 + position}T10:00+01:00")
+    tick("2026-07-01T06:00+02:00", url=url)  # tasks ended: reports due by 30 July (art. 18 ust. 1)
+    numbers = sorted(proposal)
+    late_reporter = numbers[-1]
+    for number in numbers[:-1]:
+        used = proposal[number] if number != numbers[0] else proposal[number] - Decimal("1500.00")
+        do(oc.submit_report, c.SubmitReport(code=code, number=number, funds_used=used,
+                                            summary="Zadanie zrealizowane zgodnie z umową."), "2026-07-20T10:00+02:00")
+    tick("2026-07-31T06:00+02:00", url=url)  # one report overdue: the contract's written call
+    do(oc.submit_report, c.SubmitReport(code=code, number=late_reporter, funds_used=proposal[late_reporter]),
+       "2026-08-04T10:00+02:00")
+    for number in numbers:
+        do(oc.review_report, c.ReviewReport(code=code, number=number, accept=True), "2026-08-10T10:00+02:00")
+    for number in numbers:
+        if number == numbers[0]:  # 1 500,00 zł unused: usable to 14 July, due back by 29 July; returned late
+            do(oc.settle_offer, c.Settle(code=code, number=number, returned_amount=Decimal("1500.00"),
+                                         returned_on="2026-08-05"), "2026-08-12T10:00+02:00")
+        else:
+            do(oc.settle_offer, c.Settle(code=code, number=number), "2026-08-12T10:00+02:00")
+    return result
+
+
+def run_demo(database: str | None, offers: int) -> None:
+    import typer
+
+    from coop.cli import show
+    from states.cases import case_history
+    from states.queries import verify_cases
+
+    url = database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='coop-demo-')) / 'demo.db'}"
+    result = run_open_call(url, offers)
+    reader = Actor("audytor", "auditor")
+    rows = execute(case_history, result.code, actor=reader, url=url, readonly=True)
+    typer.echo(f"Demo: {result.code} — {url}\n")
+    show(rows, ["seq", "at", "actor", "event", "subject", "from", "to", "basis"])
+    for refusal in result.refusals:
+        typer.echo(f"odmowa / refused: {refusal}")
+    show(execute(verify_cases, result.code, actor=reader, url=url, readonly=True))

@@ -1,0 +1,210 @@
+"""Where the data lives and how a unit of work talks to it.
+
+SQLite (a file in the user's data directory) by default, PostgreSQL by URL (``COOP_DATABASE_URL``).
+The schema is created and upgraded by Alembic migrations only.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from states.errors import ConcurrentChange, DomainError
+from states.text import Text
+
+# The newest migration; a test checks it matches Alembic's head so the cheap check below stays honest.
+SCHEMA_REVISION = "0001"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+T = TypeVar("T")
+
+
+def default_sqlite_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("coop-engine", appauthor=False)) / "coop.db"
+
+
+def database_url() -> str:
+    url = os.environ.get("COOP_DATABASE_URL", "").strip()
+    if not url:
+        path = default_sqlite_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path}"
+    return normalise_url(url)
+
+
+def normalise_url(url: str) -> str:
+    # psycopg 3 is the PostgreSQL driver; accept the plain scheme people type.
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, issue BEGIN, so a writer can take the lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # BEGIN IMMEDIATE: a writer waits for the lock at the start instead of failing on upgrade mid-way.
+        readonly = conn.get_execution_options().get("coop_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> sa.Engine:
+    url = normalise_url(url or database_url())
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    ensure_schema(engine)
+    return engine
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def ensure_schema(engine: sa.Engine) -> None:
+    """Bring the schema to the newest migration; cheap when it is already there."""
+    if current_revision(engine) != SCHEMA_REVISION:
+        upgrade(engine)
+
+
+TRANSIENT_MARKERS = (
+    "database is locked",
+    "could not serialize",
+    "deadlock detected",
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "consuming input failed",
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    text = str(getattr(error, "orig", error)).lower()
+    return any(marker in text for marker in TRANSIENT_MARKERS)
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return "unique" in text or "duplicate key" in text
+
+
+class UnitOfWork:
+    """One database transaction: everything a command writes commits together or not at all."""
+
+    def __init__(self, url: str | None = None, *, readonly: bool = False) -> None:
+        self.engine = get_engine(url)
+        self.readonly = readonly
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        bind = self.engine.execution_options(coop_readonly=True) if self.readonly else self.engine
+        self.session = Session(bind=bind, expire_on_commit=False, autoflush=True)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        if self.readonly:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        self.session.commit()
+
+
+class RetryableDatabaseError(DomainError):
+    exit_code = 75  # EX_TEMPFAIL
+
+
+def run_in_transaction(
+    work: Callable[[UnitOfWork], T],
+    *,
+    url: str | None = None,
+    readonly: bool = False,
+    attempts: int = 5,
+    backoff: float = 0.2,
+    retry_conflicts: bool = False,
+) -> T:
+    """Run ``work`` in a fresh unit of work, committing at the end; retry transient faults with backoff.
+
+    A lost race on the same case (stale row version, duplicate audit sequence) is not retried: the caller
+    must look at the case again, so it becomes ``ConcurrentChange`` (unless ``retry_conflicts``: the tick
+    simply claims its batch again).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with UnitOfWork(url, readonly=readonly) as uow:
+                result = work(uow)
+                if not readonly:
+                    uow.commit()
+                return result
+        except (StaleDataError, IntegrityError) as error:
+            # Handlers check uniqueness before writing, so a unique constraint that fails here means a
+            # concurrent writer; any other integrity error is a bug and must surface as one.
+            if isinstance(error, IntegrityError) and not is_unique_violation(error):
+                raise
+            if retry_conflicts and attempt < attempts:
+                time.sleep(backoff * 2 ** (attempt - 1))
+                continue
+            raise ConcurrentChange(
+                "concurrent_change",
+                Text(
+                    "Sprawa została w międzyczasie zmieniona przez kogoś innego: sprawdź jej stan i ponów polecenie.",
+                    "The case changed meanwhile: check it and retry.",
+                ),
+            ) from error
+        except (OperationalError, DBAPIError) as error:
+            if not is_transient(error) or attempt == attempts:
+                if is_transient(error):
+                    raise RetryableDatabaseError(
+                        "database_unavailable",
+                        Text(
+                            "Baza danych chwilowo niedostępna; nic nie zostało zapisane. Ponów polecenie.",
+                            "The database is temporarily unavailable; nothing was written. Retry the command.",
+                        ),
+                    ) from error
+                raise
+            time.sleep(backoff * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")

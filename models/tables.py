@@ -1,0 +1,226 @@
+"""The engine's tables. Plain data: the rules that move these rows live in ``states/``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.types import Decimal2, UTCDateTime
+
+
+def money(nullable: bool = False, default: Any = None) -> Any:
+    kwargs = {"default": Decimal("0.00")} if default is None and not nullable else {"default": default}
+    return Field(sa_column_kwargs={"nullable": nullable}, sa_type=Decimal2, **kwargs)
+
+
+def moment(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def json_field(default_factory: Any = dict) -> Any:
+    return Field(default_factory=default_factory, sa_type=sa.JSON, nullable=False)
+
+
+class Organisation(SQLModel, table=True):
+    """The NGO registry the programme asks the city to keep."""
+
+    __tablename__ = "organisations"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    legal_form: str
+    krs: str | None = Field(default=None, unique=True, max_length=10)
+    address: str
+    email: str
+    contact_person: str
+    created_at: datetime = moment(nullable=False)
+
+
+class RuleSetVersion(SQLModel, table=True):
+    """An immutable snapshot of local policy; a case pins one version when it is announced."""
+
+    __tablename__ = "rule_sets"
+    version: str = Field(primary_key=True)
+    body: dict = json_field()
+    created_at: datetime = moment(nullable=False)
+
+
+_CASE_ROW_VERSION = sa.Column("row_version", sa.Integer, nullable=False)
+
+
+class Case(SQLModel, table=True):
+    """One procedure (an open call, a small grant, ...): the unit that has a state and a history."""
+
+    __tablename__ = "cases"
+    id: int | None = Field(default=None, primary_key=True)
+    # Optimistic lock: two commands that read the same version cannot both commit (one gets ConcurrentChange).
+    row_version: int = Field(default=1, sa_column=_CASE_ROW_VERSION)
+    __mapper_args__ = {"version_id_col": _CASE_ROW_VERSION}
+    code: str = Field(unique=True, index=True)
+    kind: str = Field(index=True)
+    title: str
+    task_area: str = ""
+    budget: Decimal = money()
+    state: str = Field(index=True)
+    rule_set_version: str | None = Field(default=None, foreign_key="rule_sets.version")
+    parent_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    mode: str = "support"  # art. 16 ust. 1: support (wsparcie) or entrustment (powierzenie)
+    receipt_rule: str = "received"  # KPA art. 57 §5: "received" or "postmarked"
+    offer_deadline: datetime | None = moment()
+    selection_date: date | None = None
+    settings: dict = json_field()  # the announcement's per-call settings (criteria, threshold, ...)
+    data: dict = json_field()  # procedure-specific facts that need no query of their own
+    last_event_at: datetime | None = moment()
+    # Head of the case's audit chain, kept on the (version-locked) case row so appending needs no query.
+    audit_seq: int = 0
+    audit_head: str = "0" * 64
+    created_at: datetime = moment(nullable=False)
+
+
+class Publication(SQLModel, table=True):
+    """One publication of one notice in one of the three channels (art. 13 ust. 3: BIP, board, website)."""
+
+    __tablename__ = "publications"
+    __table_args__ = (sa.UniqueConstraint("case_id", "subject", "channel"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    subject: str  # announcement | results | invalidation | ...
+    channel: str  # bip | board | website
+    published_at: datetime = moment(nullable=False)
+    text: str | None = None
+
+
+class Deadline(SQLModel, table=True):
+    """A moment at which the scheduler must fire an event on a case: deadlines are rows (invariant 4)."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        sa.Index(
+            "ix_deadlines_due_unfired",
+            "due_at",
+            sqlite_where=sa.text("fired_at IS NULL"),
+            postgresql_where=sa.text("fired_at IS NULL"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    offer_id: int | None = Field(default=None, foreign_key="offers.id")
+    kind: str
+    due_at: datetime = moment(nullable=False)
+    basis: str = ""
+    fired_at: datetime | None = moment()
+    outcome: str | None = None  # fired | skipped (the case had already moved on) | cancelled
+
+
+class Offer(SQLModel, table=True):
+    __tablename__ = "offers"
+    __table_args__ = (sa.UniqueConstraint("case_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    number: int
+    organisation_id: int = Field(foreign_key="organisations.id", index=True)
+    title: str
+    requested_grant: Decimal = money()
+    own_funds: Decimal = money()
+    non_financial_contribution: Decimal = money()
+    volunteer_work: Decimal = money()
+    task_start: date | None = None
+    task_end: date | None = None
+    received_at: datetime = moment(nullable=False)
+    postmarked_on: date | None = None
+    state: str = Field(index=True)
+    formal_defects: list = json_field(list)
+    score_percent: Decimal | None = Field(default=None, sa_type=Decimal2)
+    rank: int | None = None
+    granted_amount: Decimal | None = money(nullable=True)
+
+
+class CommitteeMember(SQLModel, table=True):
+    __tablename__ = "committee_members"
+    __table_args__ = (sa.UniqueConstraint("case_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    name: str
+    email: str = ""
+    affiliation: str = "city"  # city | ngo (art. 15 ust. 2a)
+    organisation_id: int | None = Field(default=None, foreign_key="organisations.id")
+    appointed_at: datetime = moment(nullable=False)
+
+
+class ConflictDeclaration(SQLModel, table=True):
+    """A member's KPA art. 24 declaration for one offer."""
+
+    __tablename__ = "conflict_declarations"
+    __table_args__ = (sa.UniqueConstraint("member_id", "offer_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="committee_members.id", index=True)
+    offer_id: int = Field(foreign_key="offers.id")
+    conflict: bool
+    note: str = ""
+    declared_at: datetime = moment(nullable=False)
+
+
+class Score(SQLModel, table=True):
+    __tablename__ = "scores"
+    __table_args__ = (sa.UniqueConstraint("member_id", "offer_id", "criterion"),)
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="committee_members.id", index=True)
+    offer_id: int = Field(foreign_key="offers.id", index=True)
+    criterion: str
+    points: Decimal = Field(sa_type=Decimal2)
+    scored_at: datetime = moment(nullable=False)
+
+
+class Contract(SQLModel, table=True):
+    __tablename__ = "contracts"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    offer_id: int = Field(foreign_key="offers.id", unique=True)
+    number: str
+    mode: str
+    amount: Decimal = money()
+    signed_at: datetime = moment(nullable=False)
+    task_start: date
+    task_end: date
+    usage_deadline: date  # last day the grant may be spent (ufp art. 251)
+    report_due: date  # art. 18: 30 days after the task ends, shifted off days off
+    funds_used: Decimal | None = money(nullable=True)
+    returned_amount: Decimal | None = money(nullable=True)
+    returned_on: date | None = None
+    return_due: date | None = None  # ufp art. 251 ust. 1 or 3
+
+
+class Report(SQLModel, table=True):
+    __tablename__ = "reports"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contracts.id", index=True)
+    kind: str = "final"  # final | partial
+    submitted_at: datetime = moment(nullable=False)
+    accepted_at: datetime | None = moment()
+    outcome: str = "submitted"  # submitted | accepted | corrections_requested
+    content: dict = json_field()
+
+
+class AuditRecord(SQLModel, table=True):
+    """Append-only, hash-chained per case (invariant 8)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    seq: int
+    at: datetime = moment(nullable=False)
+    recorded_at: datetime = moment(nullable=False)
+    actor: str
+    role: str
+    event: str
+    subject: str  # "case" or "offer:3", "member:Jan Kowalski", ...
+    from_state: str | None = None
+    to_state: str | None = None
+    basis: str = ""
+    payload: dict = json_field()
+    prev_hash: str
+    hash: str = Field(index=True)

@@ -1,0 +1,60 @@
+"""Column types that keep money exact and time unambiguous on both SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+CENT = Decimal("0.01")
+
+
+def to_decimal2(value: Decimal | int | str | float) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class Decimal2(sa.types.TypeDecorator):
+    """A two-place decimal (PLN and groszy, or points) stored as an integer count of hundredths.
+
+    SQLite has no exact decimal type; integers are exact on both backends and sum exactly in SQL.
+    """
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int(to_decimal2(value) * 100)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(int(value)) / 100).quantize(CENT)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; SQLite drops the zone, so it is stored as UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: every moment must carry its time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)

@@ -1,0 +1,91 @@
+"""Commands and queries shared by every procedure: the registry of organisations, case look-up, codes."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from models.tables import AuditRecord, Case, Deadline, Organisation
+from states import calendar
+from states.commands import RegisterOrganisation
+from states.engine import Context, permitted
+from states.errors import NotFound, RuleViolation
+from states.text import Text
+
+
+def load_case(session: Session, code: str, kind: str | None = None) -> Case:
+    case = session.exec(select(Case).where(Case.code == code)).first()
+    if case is None or (kind is not None and case.kind != kind):
+        raise NotFound("unknown_case", Text(f"Nie ma sprawy {code}", f"No case {code}"))
+    return case
+
+
+def require_state(case: Case, allowed: tuple[str, ...], doing: Text, basis: str | None = None) -> None:
+    if case.state not in allowed:
+        raise RuleViolation(
+            "wrong_state",
+            Text(f"{case.code}: {doing.pl} jest możliwe tylko w stanie {' / '.join(allowed)}; sprawa jest w stanie {case.state}",
+                 f"{case.code}: {doing.en} is possible only in state {' / '.join(allowed)}; the case is {case.state}"),
+            basis=basis,
+        )
+
+
+def next_code(session: Session, prefix: str, ctx: Context) -> str:
+    year = calendar.local_date(ctx.now).year
+    stem = f"{prefix}/{year}/"
+    codes = session.exec(select(Case.code).where(Case.code.startswith(stem)))
+    highest = max((int(code.rsplit("/", 1)[1]) for code in codes), default=0)
+    return f"{stem}{highest + 1:03d}"
+
+
+def organisation_by_krs(session: Session, krs: str) -> Organisation:
+    org = session.exec(select(Organisation).where(Organisation.krs == krs)).first()
+    if org is None:
+        raise NotFound(
+            "unknown_organisation",
+            Text(f"Nie ma w rejestrze organizacji o numerze KRS {krs}", f"No organisation with KRS {krs} in the registry"),
+        )
+    return org
+
+
+@permitted("officer")
+def register_organisation(ctx: Context, cmd: RegisterOrganisation) -> dict:
+    if cmd.krs and ctx.session.exec(select(Organisation).where(Organisation.krs == cmd.krs)).first():
+        raise RuleViolation(
+            "duplicate_krs",
+            Text(f"Organizacja o numerze KRS {cmd.krs} jest już w rejestrze", f"KRS {cmd.krs} is already registered"),
+        )
+    org = Organisation(**cmd.model_dump(), created_at=ctx.now)
+    ctx.session.add(org)
+    ctx.session.flush()
+    return {"id": org.id, "name": org.name, "krs": org.krs}
+
+
+@permitted("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+def list_organisations(ctx: Context) -> list[dict]:
+    rows = ctx.session.exec(select(Organisation).order_by(Organisation.name))
+    return [{"krs": o.krs, "name": o.name, "legal_form": o.legal_form, "email": o.email,
+             "contact_person": o.contact_person, "address": o.address} for o in rows]
+
+
+@permitted("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+def list_cases(ctx: Context) -> list[dict]:
+    rows = ctx.session.exec(select(Case).order_by(Case.code))
+    return [{"code": c.code, "kind": c.kind, "title": c.title, "state": c.state, "budget": c.budget} for c in rows]
+
+
+def history_rows(session: Session, case: Case) -> list[dict]:
+    rows = session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id).order_by(AuditRecord.seq))
+    return [{"seq": r.seq, "at": r.at.astimezone(calendar.WARSAW), "actor": r.actor, "role": r.role, "event": r.event, "subject": r.subject,
+             "from": r.from_state, "to": r.to_state, "basis": r.basis, "payload": r.payload, "hash": r.hash}
+            for r in rows]
+
+
+@permitted("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+def case_history(ctx: Context, code: str) -> list[dict]:
+    return history_rows(ctx.session, load_case(ctx.session, code))
+
+
+def pending_deadlines(session: Session, case: Case) -> list[dict]:
+    rows = session.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.fired_at.is_(None))
+                        .order_by(Deadline.due_at))
+    return [{"kind": d.kind, "due_at": d.due_at, "basis": d.basis, "offer_id": d.offer_id} for d in rows]

@@ -1,0 +1,198 @@
+"""Commands: the validated input of every domain command (invariant 7: validated at the edge).
+
+The CLI, the Prefect forms and the tests all build these models; a ``ValidationError`` becomes an
+``InvalidInput`` naming the field and the rule, before anything touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from states.errors import InvalidInput
+from states.text import Text
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(value: str) -> str:
+    value = value.strip()
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a moment must carry its time zone offset, e.g. 2026-01-02T10:00+01:00")
+    return value
+
+
+ShortText = Annotated[str, AfterValidator(_clean_text), Field(min_length=1, max_length=300)]
+LongText = Annotated[str, AfterValidator(_clean_text), Field(max_length=5000)]
+Amount = Annotated[Decimal, Field(ge=0, le=Decimal("999999999.99"), max_digits=11, decimal_places=2)]
+PositiveAmount = Annotated[Decimal, Field(gt=0, le=Decimal("999999999.99"), max_digits=11, decimal_places=2)]
+Points = Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
+Moment = Annotated[datetime, AfterValidator(_aware)]
+Krs = Annotated[str, Field(pattern=r"^\d{10}$", description="KRS number: exactly 10 digits")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+CaseCode = Annotated[str, Field(pattern=r"^[A-Z]{2,3}/\d{4}/\d{3,6}$", description="e.g. OK/2026/001")]
+Channel = Literal["bip", "board", "website"]
+CHANNELS: tuple[str, ...] = ("bip", "board", "website")
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @classmethod
+    def parse(cls, **values: object):
+        """Build the command or raise ``InvalidInput`` listing every field that is wrong."""
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            raise InvalidInput("invalid_input", _describe(error)) from None
+
+
+def _describe(error: ValidationError) -> Text:
+    parts = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(p) for p in item["loc"]) or "input"
+        parts.append(f"{where}: {item['msg']}")
+    joined = "; ".join(parts)
+    return Text(f"Niepoprawne dane wejściowe — {joined}", f"Invalid input — {joined}")
+
+
+class RegisterOrganisation(Command):
+    name: ShortText
+    legal_form: ShortText
+    krs: Krs | None = None
+    address: ShortText
+    email: Email
+    contact_person: ShortText
+
+
+class CreateOpenCall(Command):
+    title: ShortText
+    task_area: ShortText
+    budget: PositiveAmount
+    mode: Literal["support", "entrustment"] = "support"
+    receipt_rule: Literal["received", "postmarked"] = "received"
+    rule_set: ShortText | None = None
+
+
+class CriterionSetting(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: str
+    max_points: Points
+    weight: Annotated[Decimal, Field(gt=0, le=100)] = Decimal(1)
+
+
+class AnnounceCall(Command):
+    code: CaseCode
+    offer_deadline: date
+    selection_date: date
+    execution_start: date
+    execution_end: date
+    published: dict[Channel, Moment]
+    grant_rules: LongText = ""
+    prior_funding: LongText = ""  # art. 13 ust. 2 pkt 7: tasks of the same type funded this and last year
+    pass_threshold: Annotated[Decimal, Field(ge=0, le=1)] | None = None
+    criteria: tuple[CriterionSetting, ...] | None = None
+
+
+class AppointMember(Command):
+    code: CaseCode
+    name: ShortText
+    email: Email | None = None
+    affiliation: Literal["city", "ngo"] = "city"
+    organisation_krs: Krs | None = None
+
+
+class DeclareConflicts(Command):
+    code: CaseCode
+    member: ShortText
+    conflicts: tuple[Annotated[int, Field(ge=1)], ...] = ()
+    note: LongText = ""
+
+
+class FileOffer(Command):
+    code: CaseCode
+    organisation_krs: Krs
+    title: ShortText
+    requested_grant: PositiveAmount
+    own_funds: Amount = Decimal(0)
+    non_financial_contribution: Amount = Decimal(0)
+    volunteer_work: Amount = Decimal(0)
+    task_start: date
+    task_end: date
+    received_at: Moment | None = None
+    postmarked_on: date | None = None
+
+
+class ReviewOffer(Command):
+    code: CaseCode
+    number: Annotated[int, Field(ge=1)]
+    decision: Literal["accept", "reject", "correct"]
+    defects: tuple[ShortText, ...] = ()
+
+
+class CaseRef(Command):
+    code: CaseCode
+
+
+class OfferRef(Command):
+    code: CaseCode
+    number: Annotated[int, Field(ge=1)]
+
+
+class ScoreOffer(Command):
+    code: CaseCode
+    number: Annotated[int, Field(ge=1)]
+    member: ShortText
+    points: dict[str, Points]
+
+
+class SelectOffers(Command):
+    code: CaseCode
+    grants: dict[Annotated[int, Field(ge=1)], PositiveAmount]
+    decision_ref: ShortText  # the Mayor's order (zarządzenie) that records the choice
+
+
+class Publish(Command):
+    code: CaseCode
+    subject: Literal["results", "invalidation"]
+    published: dict[Channel, Moment]
+
+
+class SignContract(Command):
+    code: CaseCode
+    number: Annotated[int, Field(ge=1)]
+    contract_number: ShortText
+    amount: PositiveAmount
+    task_start: date
+    task_end: date
+
+
+class SubmitReport(Command):
+    code: CaseCode
+    number: Annotated[int, Field(ge=1)]
+    funds_used: Amount
+    summary: LongText = ""
+
+
+class ReviewReport(Command):
+    code: CaseCode
+    number: Annotated[int, Field(ge=1)]
+    accept: bool
+    reason: LongText = ""
+
+
+class Settle(Command):
+    code: CaseCode
+    number: Annotated[int, Field(ge=1)]
+    returned_amount: Amount = Decimal(0)
+    returned_on: date | None = None

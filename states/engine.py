@@ -1,0 +1,211 @@
+"""The one writer (invariant 1): every command runs here, in one transaction, through a machine.
+
+A command handler receives a ``Context`` (the unit of work, the actor and ``now``) and its validated
+input. It moves rows only through ``fire`` (a machine event) or ``record`` (a fact that changes no state);
+both append the hash-chained audit record in the same transaction, and deadlines are (re)scheduled with
+``schedule``. ``execute`` commits all of it, or nothing.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlmodel import Session, select
+from statemachine import StateMachine
+from statemachine.exceptions import TransitionNotAllowed
+
+from models.tables import AuditRecord, Case, Deadline
+from states import audit
+from states.clock import resolve_now
+from states.errors import InvalidInput, NotPermitted, RuleViolation
+from states.text import Text
+
+ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: str = "officer"
+
+    @classmethod
+    def from_environment(cls, name: str | None = None, role: str | None = None) -> Actor:
+        name = (name or os.environ.get("COOP_ACTOR") or getpass.getuser() or "").strip()
+        role = (role or os.environ.get("COOP_ROLE") or "officer").strip()
+        if not name:
+            raise InvalidInput("actor_required", Text("Podaj, kto działa (--actor).", "Say who acts (--actor)."))
+        if role not in ROLES:
+            raise InvalidInput(
+                "unknown_role",
+                Text(f"Nieznana rola {role!r}; dozwolone: {', '.join(ROLES)}.",
+                     f"Unknown role {role!r}; allowed: {', '.join(ROLES)}."),
+            )
+        return cls(name, role)
+
+
+SCHEDULER = Actor("scheduler", "scheduler")
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: Actor
+    now: datetime
+    events: list[dict[str, Any]] = field(default_factory=list)  # transitions made, for the caller to announce
+
+
+class LegalMachine(StateMachine):
+    """A machine whose every event carries its legal basis."""
+
+    BASIS: dict[str, str] = {}
+
+    def basis_for(self, event: str, target: str) -> str:
+        return self.BASIS.get(f"{event}->{target}") or self.BASIS.get(event, "")
+
+    @classmethod
+    def bind(cls, row: Any, state_field: str = "state") -> LegalMachine:
+        value = getattr(row, state_field)
+        if value is not None and value not in {s.value for s in cls.states}:
+            # python-statemachine would fail later with a bare KeyError; say what is wrong now.
+            raise RuleViolation(
+                "unknown_state",
+                Text(f"Zapisany stan {value!r} jest nieznany maszynie {cls.__name__}.",
+                     f"Stored state {value!r} is unknown to {cls.__name__}."),
+            )
+        return cls(model=row, state_field=state_field)
+
+
+def permitted(*roles: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Declare which roles may run a command handler."""
+
+    def mark(handler: Callable[..., R]) -> Callable[..., R]:
+        handler.roles = frozenset(roles)  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def check_role(handler: Callable[..., Any], actor: Actor) -> None:
+    roles = getattr(handler, "roles", frozenset({"officer"}))
+    if actor.role not in roles:
+        raise NotPermitted(
+            "role_not_permitted",
+            Text(f"Rola {actor.role!r} nie może wykonać tego polecenia (dozwolone: {', '.join(sorted(roles))}).",
+                 f"Role {actor.role!r} may not run this command (allowed: {', '.join(sorted(roles))})."),
+        )
+
+
+def advance_clock(case: Case, now: datetime) -> None:
+    """A case's clock never runs backwards: a simulated ``now`` earlier than its last event is refused."""
+    if case.last_event_at is not None and now < case.last_event_at:
+        raise RuleViolation(
+            "clock_backwards",
+            Text(f"Moment {now.isoformat()} jest wcześniejszy niż ostatnie zdarzenie sprawy {case.code} "
+                 f"({case.last_event_at.isoformat()}): czas sprawy nie może się cofać.",
+                 f"{now.isoformat()} is earlier than the last event of {case.code} "
+                 f"({case.last_event_at.isoformat()}): a case's clock cannot run backwards."),
+        )
+    case.last_event_at = now
+
+
+def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_state: str | None,
+                 to_state: str | None, basis: str, payload: dict[str, Any] | None = None) -> AuditRecord:
+    advance_clock(case, ctx.now)
+    fields = {
+        "case_code": case.code,
+        "seq": case.audit_seq + 1,
+        "at": ctx.now,
+        "recorded_at": ctx.now,
+        "actor": ctx.actor.name,
+        "role": ctx.actor.role,
+        "event": event,
+        "subject": subject,
+        "from_state": from_state,
+        "to_state": to_state,
+        "basis": basis,
+        "payload": audit.jsonable(payload or {}),
+    }
+    digest = audit.chain_hash(case.audit_head, fields)
+    record = AuditRecord(case_id=case.id, prev_hash=case.audit_head, hash=digest,
+                         **{k: v for k, v in fields.items() if k != "case_code"})
+    case.audit_seq = fields["seq"]
+    case.audit_head = digest
+    ctx.session.add(record)
+    ctx.session.add(case)
+    return record
+
+
+def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject: str = "case",
+         payload: dict[str, Any] | None = None, basis: str | None = None, optional: bool = False,
+         **facts: Any) -> str | None:
+    """Send ``event`` to ``machine`` (bound to ``case`` or one of its offers) and record it; returns the new state.
+
+    ``optional``: the event may not apply (its condition is not met yet); then nothing happens and None returns.
+    """
+    before = machine.current_state_value
+    try:
+        machine.send(event, ctx=ctx, case=case, **facts)
+    except TransitionNotAllowed:
+        if optional:
+            return None
+        raise RuleViolation(
+            "event_not_allowed",
+            Text(f"{subject_label(case, subject)}: krok {event!r} jest niedozwolony w stanie {before!r}.",
+                 f"{subject_label(case, subject)}: step {event!r} is not allowed in state {before!r}."),
+        ) from None
+    after = machine.current_state_value
+    basis = basis if basis is not None else machine.basis_for(event, after)
+    append_audit(ctx, case, event=event, subject=subject, from_state=before, to_state=after, basis=basis,
+                 payload=payload)
+    ctx.events.append({"case": case.code, "subject": subject, "event": event, "from": before, "to": after})
+    return after
+
+
+def record(ctx: Context, case: Case, event: str, *, subject: str = "case", basis: str = "",
+           payload: dict[str, Any] | None = None, state: str | None = None) -> AuditRecord:
+    """Record a fact that belongs to the history but changes no state (an appointment, a score, ...)."""
+    return append_audit(ctx, case, event=event, subject=subject, from_state=state, to_state=state, basis=basis,
+                        payload=payload)
+
+
+def subject_label(case: Case, subject: str) -> str:
+    return case.code if subject == "case" else f"{case.code} {subject}"
+
+
+def schedule(ctx: Context, case: Case, kind: str, due_at: datetime, basis: str, offer_id: int | None = None) -> Deadline:
+    deadline = Deadline(case_id=case.id, offer_id=offer_id, kind=kind, due_at=due_at, basis=basis)
+    ctx.session.add(deadline)
+    return deadline
+
+
+def cancel_deadlines(ctx: Context, case: Case, kind: str, offer_id: int | None = None) -> None:
+    query = select(Deadline).where(Deadline.case_id == case.id, Deadline.kind == kind, Deadline.fired_at.is_(None))
+    if offer_id is not None:
+        query = query.where(Deadline.offer_id == offer_id)
+    for deadline in ctx.session.exec(query):
+        deadline.fired_at = ctx.now
+        deadline.outcome = "cancelled"
+        ctx.session.add(deadline)
+
+
+def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | None = None,
+            at: datetime | str | None = None, url: str | None = None, readonly: bool = False,
+            retry_conflicts: bool = False) -> R:
+    """Run one command in one transaction: check the role, take ``now``, commit everything or nothing."""
+    from models.db import run_in_transaction
+
+    actor = actor or Actor.from_environment()
+    check_role(handler, actor)
+    now = resolve_now(at)
+
+    def work(uow) -> R:
+        ctx = Context(session=uow.session, actor=actor, now=now)
+        return handler(ctx, command) if command is not None else handler(ctx)
+
+    return run_in_transaction(work, url=url, readonly=readonly, retry_conflicts=retry_conflicts)

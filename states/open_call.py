@@ -1,0 +1,420 @@
+"""The open call for offers (otwarty konkurs ofert, art. 11-15 and 16-18a): the call and its offers.
+
+Two machines: ``OpenCallMachine`` moves the call, ``OfferMachine`` moves each offer. Guards are named
+validators that raise a ``RuleViolation`` citing the law; the machines hold no data of their own, the
+call (``Case``) and ``Offer`` rows do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, func, select
+from statemachine import State
+
+from models.tables import (
+    Case,
+    CommitteeMember,
+    ConflictDeclaration,
+    Offer,
+    Organisation,
+    Publication,
+    Score,
+)
+from states import calendar
+from states.engine import Context, LegalMachine
+from states.errors import RuleViolation
+from states.rules import Criterion, OpenCallRules, RuleSet
+from states.scoring import ScoredOffer, applicable_criteria, rank
+from states.text import Text
+
+KIND = "open_call"
+CODE_PREFIX = "OK"
+ANNOUNCEMENT_CHANNELS = ("bip", "board", "website")  # art. 13 ust. 3
+
+
+def money(value: Decimal) -> str:
+    """Polish notation for amounts in messages: 10 500,00 PLN."""
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",") + " PLN"
+
+
+# --- queries the guards need --------------------------------------------------------------------------------
+
+
+def offers_of(session: Session, case: Case) -> list[Offer]:
+    return list(session.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.number)))
+
+
+def members_of(session: Session, case: Case) -> list[CommitteeMember]:
+    return list(session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id).order_by(CommitteeMember.id)))
+
+
+def publications_of(session: Session, case: Case, subject: str) -> dict[str, datetime]:
+    rows = session.exec(select(Publication).where(Publication.case_id == case.id, Publication.subject == subject))
+    return {row.channel: row.published_at for row in rows}
+
+
+def call_settings(case: Case) -> tuple[tuple[Criterion, ...], Decimal]:
+    criteria = tuple(Criterion.model_validate(c) for c in case.settings.get("criteria", ()))
+    return applicable_criteria(criteria, case.mode), Decimal(str(case.settings.get("pass_threshold", "0")))
+
+
+def organisations_in_call(session: Session, case: Case) -> set[int]:
+    return set(session.exec(select(Offer.organisation_id).where(Offer.case_id == case.id)))
+
+
+def excluded_member(member: CommitteeMember, offer_organisations: set[int]) -> bool:
+    """art. 15 ust. 2d: a nominee of an organisation taking part in the call may not sit on the committee."""
+    return member.organisation_id is not None and member.organisation_id in offer_organisations
+
+
+def eligible_scorers(session: Session, case: Case, offer: Offer) -> list[CommitteeMember]:
+    """Members who declared no conflict for this offer (KPA art. 24) and are not excluded (art. 15 ust. 2d)."""
+    in_call = organisations_in_call(session, case)
+    clear = set(session.exec(
+        select(ConflictDeclaration.member_id).where(ConflictDeclaration.offer_id == offer.id,
+                                                    ConflictDeclaration.conflict.is_(False))
+    ))
+    return [m for m in members_of(session, case) if m.id in clear and not excluded_member(m, in_call)]
+
+
+def scores_by_offer(session: Session, case: Case) -> dict[int, dict[str, dict[str, Decimal]]]:
+    rows = session.exec(
+        select(Offer.number, CommitteeMember.name, Score.criterion, Score.points)
+        .join(Offer, Offer.id == Score.offer_id)
+        .join(CommitteeMember, CommitteeMember.id == Score.member_id)
+        .where(Offer.case_id == case.id)
+    )
+    result: dict[int, dict[str, dict[str, Decimal]]] = {}
+    for number, member, criterion, points in rows:
+        result.setdefault(number, {}).setdefault(member, {})[criterion] = points
+    return result
+
+
+def ranking(session: Session, case: Case):
+    criteria, threshold = call_settings(case)
+    points = scores_by_offer(session, case)
+    scored = [ScoredOffer(o.number, o.received_at, points.get(o.number, {}))
+              for o in offers_of(session, case) if o.state in ("scored", "selected", "not_selected")]
+    return rank(scored, criteria, threshold)
+
+
+# --- the call's machine ---------------------------------------------------------------------------------------
+
+
+class OpenCallMachine(LegalMachine):
+    draft = State("projekt", initial=True, value="draft")
+    announced = State("ogłoszony", value="announced")
+    formal_review = State("ocena formalna", value="formal_review")
+    substantive_review = State("ocena merytoryczna", value="substantive_review")
+    selected = State("wybór ofert", value="selected")
+    results_published = State("wyniki ogłoszone", value="results_published")
+    in_execution = State("realizacja", value="in_execution")
+    settled = State("rozliczony", final=True, value="settled")
+    invalidated = State("unieważniony", final=True, value="invalidated")
+
+    announce = draft.to(announced, validators=["announced_in_all_channels", "offer_deadline_far_enough",
+                                               "execution_period_valid", "selection_after_deadline"])
+    close_offers = announced.to(invalidated, cond="no_offer_filed") | announced.to(formal_review)
+    # Validators sit on the first branch: it is always evaluated first, whichever branch is taken.
+    finish_formal_review = (
+        formal_review.to(invalidated, cond="no_offer_formally_valid", validators=["every_offer_reviewed"])
+        | formal_review.to(substantive_review, validators=["committee_appointed"])
+    )
+    select_offers = (
+        substantive_review.to(invalidated, cond="no_offer_passed", validators=["scoring_complete", "grants_lawful"])
+        | substantive_review.to(selected)
+    )
+    publish_results = selected.to(results_published, validators=["results_in_all_channels"])
+    start_execution = results_published.to(in_execution, cond="every_selected_offer_concluded")
+    settle = in_execution.to(settled, cond="every_contract_settled")
+
+    BASIS = {
+        "announce": "art. 13 ust. 1-3",
+        "close_offers->invalidated": "art. 18a ust. 1 pkt 1",
+        "close_offers": "art. 13 ust. 2 pkt 5",
+        "finish_formal_review->invalidated": "art. 18a ust. 1 pkt 2",
+        "finish_formal_review": "art. 15 ust. 2a-2f",
+        "select_offers->invalidated": "art. 18a ust. 1 pkt 2",
+        "select_offers": "art. 15 ust. 1, ust. 2g",
+        "publish_results": "art. 15 ust. 2h-2i",
+        "start_execution": "art. 16 ust. 1",
+        "settle": "art. 18; ufp art. 251-252",
+    }
+
+    # guards for "announce"
+    def announced_in_all_channels(self, ctx: Context, case: Case, **_) -> None:
+        published = publications_of(ctx.session, case, "announcement")
+        missing = [c for c in ANNOUNCEMENT_CHANNELS if c not in published]
+        if missing:
+            raise RuleViolation(
+                "announcement_channels",
+                Text(f"Ogłoszenie musi być opublikowane w BIP, na tablicy ogłoszeń i na stronie urzędu; brak: {', '.join(missing)}",
+                     f"The announcement must be published in BIP, on the notice board and on the website; missing: {', '.join(missing)}"),
+                basis="art. 13 ust. 3",
+            )
+
+    def offer_deadline_far_enough(self, ctx: Context, case: Case, rules: OpenCallRules, **_) -> None:
+        latest = calendar.latest_of(publications_of(ctx.session, case, "announcement").values())
+        earliest = calendar.earliest_deadline_after(latest, rules.min_offer_days)
+        chosen = calendar.local_date(case.offer_deadline)
+        if chosen < earliest:
+            raise RuleViolation(
+                "offer_deadline_too_short",
+                Text(f"Termin składania ofert {chosen} jest krótszy niż {rules.min_offer_days} dni od ostatniej publikacji "
+                     f"({calendar.local_date(latest)}); najwcześniej {earliest}",
+                     f"The offer deadline {chosen} is less than {rules.min_offer_days} days after the latest publication "
+                     f"({calendar.local_date(latest)}); the earliest valid is {earliest}"),
+                basis="art. 13 ust. 1",
+            )
+
+    def execution_period_valid(self, case: Case, rules: OpenCallRules, **_) -> None:
+        start = date.fromisoformat(case.data["execution_start"])
+        end = date.fromisoformat(case.data["execution_end"])
+        if end < start or calendar.add_months(start, 12 * rules.max_contract_years) < end:
+            raise RuleViolation(
+                "execution_period",
+                Text(f"Okres realizacji {start} – {end} jest niepoprawny (koniec przed początkiem lub dłużej niż "
+                     f"{rules.max_contract_years} lat)",
+                     f"The execution period {start} – {end} is invalid (ends before it starts or is longer than "
+                     f"{rules.max_contract_years} years)"),
+                basis="art. 13 ust. 2 pkt 4, art. 16 ust. 1",
+            )
+
+    def selection_after_deadline(self, case: Case, **_) -> None:
+        if case.selection_date < calendar.local_date(case.offer_deadline):
+            raise RuleViolation(
+                "selection_before_deadline",
+                Text(f"Termin wyboru ofert {case.selection_date} przypada przed terminem składania ofert",
+                     f"The selection date {case.selection_date} falls before the offer deadline"),
+                basis="art. 13 ust. 2 pkt 6",
+            )
+
+    # guards for "close_offers" / "finish_formal_review"
+    def no_offer_filed(self, ctx: Context, case: Case, **_) -> bool:
+        return not offers_of(ctx.session, case)
+
+    def every_offer_reviewed(self, ctx: Context, case: Case, **_) -> None:
+        pending = [o.number for o in offers_of(ctx.session, case) if o.state in ("received", "correction_requested")]
+        if pending:
+            raise RuleViolation(
+                "formal_review_incomplete",
+                Text(f"Ocena formalna nie jest zakończona; oferty bez rozstrzygnięcia: {', '.join(map(str, pending))}",
+                     f"The formal review is not complete; offers still pending: {', '.join(map(str, pending))}"),
+                basis="art. 15 ust. 1",
+            )
+
+    def no_offer_formally_valid(self, ctx: Context, case: Case, **_) -> bool:
+        return not any(o.state == "formally_accepted" for o in offers_of(ctx.session, case))
+
+    def committee_appointed(self, ctx: Context, case: Case, rules: OpenCallRules, **_) -> None:
+        in_call = organisations_in_call(ctx.session, case)
+        able = [m for m in members_of(ctx.session, case) if not excluded_member(m, in_call)]
+        if len(able) < rules.min_committee_members:
+            raise RuleViolation(
+                "committee_too_small",
+                Text(f"Komisja konkursowa ma {len(able)} członków mogących oceniać; wymagane co najmniej "
+                     f"{rules.min_committee_members}",
+                     f"The committee has {len(able)} members able to score; at least "
+                     f"{rules.min_committee_members} required"),
+                basis="art. 15 ust. 2a-2d",
+            )
+
+    # guards for "select_offers"
+    def scoring_complete(self, ctx: Context, case: Case, **_) -> None:
+        waiting = [o.number for o in offers_of(ctx.session, case) if o.state == "formally_accepted"]
+        if waiting:
+            raise RuleViolation(
+                "scoring_incomplete",
+                Text(f"Komisja nie oceniła jeszcze ofert: {', '.join(map(str, waiting))}",
+                     f"The committee has not yet scored offers: {', '.join(map(str, waiting))}"),
+                basis="art. 15 ust. 1",
+            )
+
+    def grants_lawful(self, ctx: Context, case: Case, grants: dict[int, Decimal], **_) -> None:
+        results = {r.number: r for r in ranking(ctx.session, case)}
+        offers = {o.number: o for o in offers_of(ctx.session, case)}
+        for number, amount in grants.items():
+            offer = offers.get(number)
+            if offer is None or number not in results:
+                raise RuleViolation(
+                    "grant_to_unscored_offer",
+                    Text(f"Oferta nr {number} nie przeszła oceny komisji i nie może otrzymać dotacji",
+                         f"Offer {number} was not scored by the committee and cannot receive a grant"),
+                    basis="art. 15 ust. 1",
+                )
+            if not results[number].passed:
+                raise RuleViolation(
+                    "grant_below_threshold",
+                    Text(f"Oferta nr {number} uzyskała {results[number].percent}% i nie osiągnęła progu ogłoszenia",
+                         f"Offer {number} scored {results[number].percent}% and did not reach the call's threshold"),
+                    basis="art. 15 ust. 1; art. 13 ust. 2 pkt 6",
+                )
+            if amount > offer.requested_grant:
+                raise RuleViolation(
+                    "grant_above_request",
+                    Text(f"Dotacja dla oferty nr {number}: {money(amount)} > wnioskowane {money(offer.requested_grant)}",
+                         f"Grant for offer {number}: {money(amount)} > requested {money(offer.requested_grant)}"),
+                    basis="art. 15 ust. 2g",
+                )
+        total = sum(grants.values(), Decimal(0))
+        if total > case.budget:
+            raise RuleViolation(
+                "grants_exceed_funds",
+                Text(f"Suma dotacji {money(total)} > środki ogłoszone w konkursie {money(case.budget)}",
+                     f"Total grants {money(total)} > funds announced for the call {money(case.budget)}"),
+                basis="art. 13 ust. 2 pkt 1",
+            )
+        if not grants and any(r.passed for r in results.values()):
+            raise RuleViolation(
+                "no_grant_chosen",
+                Text("Są oferty powyżej progu: wybierz co najmniej jedną lub unieważnij konkurs",
+                     "Some offers passed the threshold: choose at least one"),
+                basis="art. 15 ust. 2g",
+            )
+
+    def no_offer_passed(self, grants: dict[int, Decimal], **_) -> bool:
+        return not grants
+
+    def results_in_all_channels(self, ctx: Context, case: Case, **_) -> None:
+        published = publications_of(ctx.session, case, "results")
+        missing = [c for c in ANNOUNCEMENT_CHANNELS if c not in published]
+        if missing:
+            raise RuleViolation(
+                "results_channels",
+                Text(f"Wyniki konkursu muszą być ogłoszone w trzech miejscach; brak: {', '.join(missing)}",
+                     f"The results must be published in all three channels; missing: {', '.join(missing)}"),
+                basis="art. 15 ust. 2h",
+            )
+
+    def every_selected_offer_concluded(self, ctx: Context, case: Case, **_) -> bool:
+        return all(o.state not in ("selected",) for o in offers_of(ctx.session, case))
+
+    def every_contract_settled(self, ctx: Context, case: Case, **_) -> bool:
+        open_states = ("contracted", "report_due", "report_overdue", "report_submitted", "report_accepted")
+        return all(o.state not in open_states for o in offers_of(ctx.session, case))
+
+
+# --- the offer's machine --------------------------------------------------------------------------------------
+
+
+class OfferMachine(LegalMachine):
+    received = State("złożona", initial=True, value="received")
+    correction_requested = State("wezwana do uzupełnienia", value="correction_requested")
+    formally_accepted = State("poprawna formalnie", value="formally_accepted")
+    formally_rejected = State("odrzucona formalnie", final=True, value="formally_rejected")
+    scored = State("oceniona", value="scored")
+    selected = State("wybrana", value="selected")
+    not_selected = State("niewybrana", final=True, value="not_selected")
+    withdrawn = State("rezygnacja", final=True, value="withdrawn")
+    contracted = State("umowa zawarta", value="contracted")
+    report_due = State("oczekuje na sprawozdanie", value="report_due")
+    report_overdue = State("sprawozdanie zaległe", value="report_overdue")
+    report_submitted = State("sprawozdanie złożone", value="report_submitted")
+    report_accepted = State("sprawozdanie przyjęte", value="report_accepted")
+    settled = State("rozliczona", final=True, value="settled")
+
+    accept_formally = received.to(formally_accepted) | correction_requested.to(formally_accepted)
+    reject_formally = received.to(formally_rejected) | correction_requested.to(formally_rejected)
+    request_correction = received.to(correction_requested, validators="corrections_allowed")
+    correction_expired = correction_requested.to(formally_rejected)
+    complete_scoring = formally_accepted.to(scored)
+    decide = scored.to(selected, cond="granted") | scored.to(not_selected)
+    withdraw = selected.to(withdrawn)
+    sign_contract = selected.to(contracted)
+    task_ended = contracted.to(report_due)
+    report_overdue_event = report_due.to(report_overdue, event="report_overdue")
+    submit_report = (contracted.to(report_submitted) | report_due.to(report_submitted)
+                     | report_overdue.to(report_submitted))
+    accept_report = report_submitted.to(report_accepted)
+    request_report_corrections = report_submitted.to(report_due)
+    settle = report_accepted.to(settled)
+
+    BASIS = {
+        "accept_formally": "art. 15 ust. 1; ogłoszenie konkursu (kryteria formalne)",
+        "reject_formally": "ogłoszenie konkursu (kryteria formalne)",
+        "request_correction": "ogłoszenie konkursu (uzupełnienie braków formalnych)",
+        "correction_expired": "ogłoszenie konkursu (uzupełnienie braków formalnych)",
+        "complete_scoring": "art. 15 ust. 1",
+        "decide": "art. 15 ust. 2g",
+        "withdraw": "art. 16 ust. 1",
+        "sign_contract": "art. 16 ust. 1",
+        "task_ended": "art. 18 ust. 1",
+        "report_overdue": "art. 18 ust. 1; umowa (wezwanie do złożenia sprawozdania)",
+        "submit_report": "art. 18 ust. 1",
+        "accept_report": "art. 18 ust. 1",
+        "request_report_corrections": "art. 18 ust. 1",
+        "settle": "ufp art. 251-252",
+    }
+
+    def corrections_allowed(self, rules: OpenCallRules, **_) -> None:
+        if rules.correction_window_days <= 0:
+            raise RuleViolation(
+                "no_correction_window",
+                Text("Ogłoszenie nie przewiduje uzupełniania braków formalnych",
+                     "The call does not allow formal defects to be corrected"),
+                basis="ogłoszenie konkursu",
+            )
+
+    def granted(self, amount: Decimal | None = None, **_) -> bool:
+        return bool(amount)
+
+
+def rules_for(session: Session, case: Case) -> RuleSet:
+    from states.rulebook import pinned_rule_set
+
+    return pinned_rule_set(session, case)
+
+
+def organisation_by_krs(session: Session, krs: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.krs == krs)).first()
+
+
+def next_offer_number(session: Session, case: Case) -> int:
+    return (session.exec(select(func.max(Offer.number)).where(Offer.case_id == case.id)).one() or 0) + 1
+
+
+def offer_deadline_moment(deadline: date) -> calendar.ComputedDeadline:
+    """The offer deadline is the end of the announced day; a party's deadline on a day off moves (KC art. 115)."""
+    return calendar.period_deadline(deadline, 0, "days", party=True, basis="art. 13 ust. 2 pkt 5; KC art. 115")
+
+
+def offer_is_late(case: Case, received_at: datetime, postmarked_on: date | None) -> bool:
+    """Receipt rule per call: ``received`` counts arrival; ``postmarked`` lets a Polish Post postmark on the
+    last day save the deadline (KPA art. 57 §5)."""
+    if received_at <= case.offer_deadline:
+        return False
+    return not (case.receipt_rule == "postmarked" and postmarked_on is not None
+                and postmarked_on <= calendar.local_date(case.offer_deadline))
+
+
+def report_deadline(task_end: date, rules: OpenCallRules) -> calendar.ComputedDeadline:
+    return calendar.period_deadline(task_end, rules.final_report_days, "days", party=True, basis="art. 18 ust. 1")
+
+
+def return_deadline(usage_deadline: date, rules: OpenCallRules) -> calendar.ComputedDeadline:
+    """ufp art. 251: by 31 January when the grant may be used to the year's end, else 15 days after usage."""
+    if (usage_deadline.month, usage_deadline.day) == (12, 31):
+        return calendar.period_deadline(date(usage_deadline.year + 1, 1, 31), 0, "days", party=True,
+                                        basis="ufp art. 251 ust. 1")
+    return calendar.period_deadline(usage_deadline, rules.return_days_after_usage, "days", party=True,
+                                    basis="ufp art. 251 ust. 3")
+
+
+def usage_deadline(task_end: date, rules: OpenCallRules) -> date:
+    """Contract clause: the grant may be used until N days after the task ends, never past the budget year."""
+    return min(task_end + timedelta(days=rules.funds_usage_days_after_task), date(task_end.year, 12, 31))
+
+
+def ranking_rows(session: Session, case: Case) -> Sequence[dict]:
+    offers = {o.number: o for o in offers_of(session, case)}
+    rows = []
+    for r in ranking(session, case):
+        offer = offers[r.number]
+        org = session.get(Organisation, offer.organisation_id)
+        rows.append({"rank": r.rank, "offer": r.number, "organisation": org.name if org else "",
+                     "title": offer.title, "percent": r.percent, "passed": r.passed, "members": r.members,
+                     "requested": offer.requested_grant, "granted": offer.granted_amount})
+    return rows

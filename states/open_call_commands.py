@@ -1,0 +1,636 @@
+"""Command handlers of the open call: thin, each one transaction, each moving rows only through a machine."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import select
+
+from models.tables import (
+    Case,
+    CommitteeMember,
+    ConflictDeclaration,
+    Contract,
+    Offer,
+    Publication,
+    Report,
+    Score,
+)
+from states import calendar
+from states.cases import load_case, next_code, organisation_by_krs, require_state
+from states.commands import (
+    AnnounceCall,
+    AppointMember,
+    CaseRef,
+    CreateOpenCall,
+    DeclareConflicts,
+    FileOffer,
+    OfferRef,
+    Publish,
+    ReviewOffer,
+    ReviewReport,
+    ScoreOffer,
+    SelectOffers,
+    Settle,
+    SignContract,
+    SubmitReport,
+)
+from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
+from states.open_call import (
+    ANNOUNCEMENT_CHANNELS,
+    CODE_PREFIX,
+    KIND,
+    OfferMachine,
+    OpenCallMachine,
+    call_settings,
+    eligible_scorers,
+    excluded_member,
+    members_of,
+    money,
+    next_offer_number,
+    offer_deadline_moment,
+    offer_is_late,
+    offers_of,
+    organisations_in_call,
+    publications_of,
+    ranking,
+    ranking_rows,
+    report_deadline,
+    return_deadline,
+    rules_for,
+    usage_deadline,
+)
+from states.rulebook import find_rule_set, pin
+from states.scoring import propose_grants
+from states.text import Text
+
+ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+
+
+def _call(ctx: Context, code: str) -> Case:
+    return load_case(ctx.session, code, KIND)
+
+
+def _offer(ctx: Context, case: Case, number: int) -> Offer:
+    offer = ctx.session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == number)).first()
+    if offer is None:
+        raise NotFound("unknown_offer", Text(f"{case.code}: nie ma oferty nr {number}", f"{case.code}: no offer {number}"))
+    return offer
+
+
+def _fire_offer(ctx: Context, case: Case, offer: Offer, event: str, **kwargs) -> str | None:
+    return fire(ctx, case, OfferMachine.bind(offer), event, subject=f"offer:{offer.number}", **kwargs)
+
+
+def _add_publications(ctx: Context, case: Case, subject: str, published: dict) -> None:
+    already = publications_of(ctx.session, case, subject)
+    for channel, moment in published.items():
+        if channel in already:
+            raise RuleViolation(
+                "already_published",
+                Text(f"{case.code}: publikacja {subject!r} w kanale {channel} jest już zapisana ({already[channel]})",
+                     f"{case.code}: {subject!r} is already recorded as published in {channel} ({already[channel]})"),
+            )
+        if moment > ctx.now:
+            raise InvalidInput(
+                "publication_in_future",
+                Text(f"Publikacja w kanale {channel} ({moment}) nie może być późniejsza niż teraz ({ctx.now})",
+                     f"Publication in {channel} ({moment}) cannot be later than now ({ctx.now})"),
+            )
+        ctx.session.add(Publication(case_id=case.id, subject=subject, channel=channel, published_at=moment))
+
+
+# --- the call -------------------------------------------------------------------------------------------------
+
+
+@permitted("officer")
+def create_call(ctx: Context, cmd: CreateOpenCall) -> dict:
+    rule_set = find_rule_set(ctx.session, cmd.rule_set)  # refuse an unknown version now, not at announcement
+    case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.task_area,
+                budget=cmd.budget, state=OpenCallMachine.draft.value, mode=cmd.mode, receipt_rule=cmd.receipt_rule,
+                data={"rule_set": rule_set.version}, created_at=ctx.now)
+    ctx.session.add(case)
+    ctx.session.flush()
+    record(ctx, case, "create", basis="art. 5a; art. 11 ust. 2", state=case.state,
+           payload=cmd.model_dump(mode="json"))
+    return {"code": case.code, "state": case.state}
+
+
+@permitted("officer")
+def announce_call(ctx: Context, cmd: AnnounceCall) -> dict:
+    case = _call(ctx, cmd.code)
+    rule_set = pin(ctx.session, case, case.data.get("rule_set"), ctx.now)
+    rules = rule_set.open_call
+    closing = offer_deadline_moment(cmd.offer_deadline)
+    criteria = _criteria_settings(cmd, rules)
+    case.offer_deadline = closing.due
+    case.selection_date = cmd.selection_date
+    case.settings = {"criteria": criteria,
+                     "pass_threshold": str(cmd.pass_threshold if cmd.pass_threshold is not None else rules.pass_threshold)}
+    case.data = {**case.data, "execution_start": cmd.execution_start.isoformat(),
+                 "execution_end": cmd.execution_end.isoformat(), "grant_rules": cmd.grant_rules,
+                 "prior_funding": cmd.prior_funding, "offer_deadline_explained": closing.explain()}
+    _add_publications(ctx, case, "announcement", cmd.published)
+    fire(ctx, case, OpenCallMachine.bind(case), "announce", rules=rules,
+         payload={**cmd.model_dump(mode="json"), "offer_deadline_due": closing.due, "rule_set": rule_set.version})
+    schedule(ctx, case, "offers_close", closing.due, "art. 13 ust. 2 pkt 5")
+    return {"code": case.code, "state": case.state, "offer_deadline": closing.due, "explanation": closing.explain()}
+
+
+def _criteria_settings(cmd: AnnounceCall, rules) -> list[dict]:
+    """The statute sets no scale (art. 15 ust. 1): maxima and weights are the call's own, defaulting to the rule set."""
+    defaults = {c.key: c for c in rules.criteria}
+    chosen = dict(defaults)
+    for setting in cmd.criteria or ():
+        if setting.key not in defaults:
+            raise InvalidInput(
+                "unknown_criterion",
+                Text(f"Nieznane kryterium {setting.key!r}; kryteria art. 15 ust. 1: {', '.join(defaults)}",
+                     f"Unknown criterion {setting.key!r}; the art. 15 ust. 1 criteria: {', '.join(defaults)}"),
+                basis="art. 15 ust. 1",
+            )
+        chosen[setting.key] = defaults[setting.key].model_copy(update={"max_points": setting.max_points,
+                                                                       "weight": setting.weight})
+    return [c.model_dump(mode="json") for c in chosen.values()]
+
+
+@permitted("officer")
+def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
+    case = _call(ctx, cmd.code)
+    require_state(case, ("announced", "formal_review"), Text("powołanie członka komisji", "appointing a member"),
+                  "art. 15 ust. 2a")
+    if ctx.session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
+                                                      CommitteeMember.name == cmd.name)).first():
+        raise RuleViolation("duplicate_member", Text(f"{cmd.name} jest już członkiem komisji", f"{cmd.name} is already a member"))
+    organisation_id = None
+    if cmd.affiliation == "ngo":
+        if not cmd.organisation_krs:
+            raise InvalidInput("ngo_member_needs_organisation",
+                               Text("Członek z organizacji musi wskazać organizację (KRS)",
+                                    "An NGO member must name the nominating organisation (KRS)"),
+                               basis="art. 15 ust. 2a pkt 2")
+        organisation_id = organisation_by_krs(ctx.session, cmd.organisation_krs).id
+        if organisation_id in organisations_in_call(ctx.session, case):
+            raise RuleViolation(
+                "nominee_of_bidder",
+                Text("Osoba wskazana przez organizację biorącą udział w konkursie nie może być członkiem komisji",
+                     "A nominee of an organisation taking part in the call may not sit on the committee"),
+                basis="art. 15 ust. 2d",
+            )
+    member = CommitteeMember(case_id=case.id, name=cmd.name, email=cmd.email or "", affiliation=cmd.affiliation,
+                             organisation_id=organisation_id, appointed_at=ctx.now)
+    ctx.session.add(member)
+    record(ctx, case, "appoint_member", subject=f"member:{cmd.name}", basis="art. 15 ust. 2a", state=case.state,
+           payload=cmd.model_dump(mode="json"))
+    return {"code": case.code, "member": cmd.name}
+
+
+def _member(ctx: Context, case: Case, name: str) -> CommitteeMember:
+    member = ctx.session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
+                                                            CommitteeMember.name == name)).first()
+    if member is None:
+        raise NotFound("unknown_member", Text(f"{case.code}: {name} nie jest członkiem komisji",
+                                              f"{case.code}: {name} is not a committee member"))
+    return member
+
+
+@permitted("officer", "committee_member")
+def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
+    """A member's KPA art. 24 declarations, one per offer in the call: a conflict for the listed offers."""
+    case = _call(ctx, cmd.code)
+    require_state(case, ("formal_review", "substantive_review"), Text("złożenie oświadczenia", "declaring"),
+                  "KPA art. 24")
+    _act_as_member(ctx, cmd.member)
+    member = _member(ctx, case, cmd.member)
+    offers = {o.number: o for o in offers_of(ctx.session, case)}
+    unknown = sorted(set(cmd.conflicts) - set(offers))
+    if unknown:
+        raise NotFound("unknown_offer", Text(f"{case.code}: nie ma ofert {unknown}", f"{case.code}: no offers {unknown}"))
+    declared = set(ctx.session.exec(select(ConflictDeclaration.offer_id).where(ConflictDeclaration.member_id == member.id)))
+    new = [o for o in offers.values() if o.id not in declared]
+    if not new:
+        raise RuleViolation("already_declared", Text(f"Członek komisji {cmd.member} złożył już oświadczenia dla wszystkich ofert",
+                                                     f"{cmd.member} has already declared for every offer"),
+                            basis="KPA art. 24")
+    for offer in new:
+        ctx.session.add(ConflictDeclaration(member_id=member.id, offer_id=offer.id, conflict=offer.number in cmd.conflicts,
+                                            note=cmd.note, declared_at=ctx.now))
+    record(ctx, case, "declare_conflicts", subject=f"member:{cmd.member}", basis="KPA art. 24; art. 15 ust. 2d",
+           state=case.state, payload={"offers": [o.number for o in new], "conflicts": sorted(cmd.conflicts),
+                                      "note": cmd.note})
+    ctx.session.flush()
+    for offer in new:
+        _complete_scoring_if_done(ctx, case, offer)
+    return {"code": case.code, "member": cmd.member, "declared": [o.number for o in new],
+            "conflicts": sorted(cmd.conflicts)}
+
+
+def _act_as_member(ctx: Context, member: str) -> None:
+    if ctx.actor.role == "committee_member" and ctx.actor.name != member:
+        raise NotPermitted(
+            "not_your_seat",
+            Text(f"{ctx.actor.name} nie może działać za członka komisji {member}",
+                 f"{ctx.actor.name} may not act for committee member {member}"),
+            basis="art. 15 ust. 2a",
+        )
+
+
+# --- offers ---------------------------------------------------------------------------------------------------
+
+
+@permitted("officer")
+def file_offer(ctx: Context, cmd: FileOffer) -> dict:
+    case = _call(ctx, cmd.code)
+    received_at = cmd.received_at.astimezone(ctx.now.tzinfo) if cmd.received_at else ctx.now
+    if received_at > ctx.now:
+        raise InvalidInput("received_in_future", Text(f"Data wpływu {received_at} jest późniejsza niż teraz",
+                                                      f"Receipt time {received_at} is later than now"))
+    if case.state == "draft":
+        raise RuleViolation("call_not_announced", Text(f"{case.code}: konkurs nie został ogłoszony",
+                                                       f"{case.code}: the call is not announced"), basis="art. 13 ust. 1")
+    if offer_is_late(case, received_at, cmd.postmarked_on) or case.state not in ("announced", "formal_review"):
+        raise RuleViolation(
+            "offer_late",
+            Text(f"Oferta wpłynęła {received_at.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M}, po terminie składania "
+                 f"ofert {case.offer_deadline.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} (zasada: {case.receipt_rule})",
+                 f"The offer arrived {received_at.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M}, after the offer deadline "
+                 f"{case.offer_deadline.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} (rule: {case.receipt_rule})"),
+            basis="art. 13 ust. 2 pkt 5; KPA art. 57 §5",
+        )
+    start, end = date.fromisoformat(case.data["execution_start"]), date.fromisoformat(case.data["execution_end"])
+    if not (start <= cmd.task_start <= cmd.task_end <= end):
+        raise RuleViolation(
+            "task_outside_call",
+            Text(f"Termin realizacji zadania {cmd.task_start} – {cmd.task_end} wykracza poza termin z ogłoszenia {start} – {end}",
+                 f"The task period {cmd.task_start} – {cmd.task_end} falls outside the call's period {start} – {end}"),
+            basis="art. 13 ust. 2 pkt 4",
+        )
+    organisation = organisation_by_krs(ctx.session, cmd.organisation_krs)
+    offer = Offer(case_id=case.id, number=next_offer_number(ctx.session, case), organisation_id=organisation.id,
+                  title=cmd.title, requested_grant=cmd.requested_grant, own_funds=cmd.own_funds,
+                  non_financial_contribution=cmd.non_financial_contribution, volunteer_work=cmd.volunteer_work,
+                  task_start=cmd.task_start, task_end=cmd.task_end, received_at=received_at,
+                  postmarked_on=cmd.postmarked_on, state=OfferMachine.received.value)
+    ctx.session.add(offer)
+    ctx.session.flush()
+    record(ctx, case, "file_offer", subject=f"offer:{offer.number}", basis="art. 14", state=offer.state,
+           payload={**cmd.model_dump(mode="json"), "received_at": received_at, "organisation": organisation.name})
+    return {"code": case.code, "offer": offer.number, "state": offer.state}
+
+
+@permitted("officer")
+def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
+    case = _call(ctx, cmd.code)
+    require_state(case, ("formal_review",), Text("ocena formalna", "the formal review"), "art. 15 ust. 1")
+    offer = _offer(ctx, case, cmd.number)
+    if cmd.decision != "accept" and not cmd.defects:
+        raise InvalidInput("defects_required", Text("Wymień braki formalne oferty", "List the offer's formal defects"))
+    rules = rules_for(ctx.session, case).open_call
+    payload = {"defects": list(cmd.defects)}
+    if cmd.decision == "correct":
+        window = calendar.period_deadline(ctx.now, rules.correction_window_days, "days", party=True,
+                                          basis="ogłoszenie konkursu; KC art. 115")
+        _fire_offer(ctx, case, offer, "request_correction", rules=rules,
+                    payload={**payload, "correct_by": window.due})
+        schedule(ctx, case, "correction_end", window.due, window.basis, offer_id=offer.id)
+    else:
+        _fire_offer(ctx, case, offer, "accept_formally" if cmd.decision == "accept" else "reject_formally",
+                    payload=payload)
+        cancel_deadlines(ctx, case, "correction_end", offer.id)
+    offer.formal_defects = [] if cmd.decision == "accept" else list(cmd.defects)
+    return {"code": case.code, "offer": offer.number, "state": offer.state, "defects": offer.formal_defects}
+
+
+@permitted("officer")
+def finish_formal_review(ctx: Context, cmd: CaseRef) -> dict:
+    case = _call(ctx, cmd.code)
+    rules = rules_for(ctx.session, case).open_call
+    accepted = [o.number for o in offers_of(ctx.session, case) if o.state == "formally_accepted"]
+    fire(ctx, case, OpenCallMachine.bind(case), "finish_formal_review", rules=rules,
+         payload={"formally_accepted": accepted})
+    return {"code": case.code, "state": case.state, "formally_accepted": accepted}
+
+
+@permitted("committee_member", "officer")
+def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
+    case = _call(ctx, cmd.code)
+    require_state(case, ("substantive_review",), Text("ocena merytoryczna", "scoring"), "art. 15 ust. 1")
+    _act_as_member(ctx, cmd.member)
+    offer = _offer(ctx, case, cmd.number)
+    member = _member(ctx, case, cmd.member)
+    if offer.state != "formally_accepted":
+        raise RuleViolation("offer_not_scorable",
+                            Text(f"Oferta nr {offer.number} jest w stanie {offer.state} i nie podlega ocenie",
+                                 f"Offer {offer.number} is {offer.state} and is not scored"), basis="art. 15 ust. 1")
+    _check_may_score(ctx, case, offer, member)
+    criteria, _ = call_settings(case)
+    _check_points(case, criteria, cmd.points)
+    for key, points in cmd.points.items():
+        ctx.session.add(Score(member_id=member.id, offer_id=offer.id, criterion=key, points=points, scored_at=ctx.now))
+    record(ctx, case, "score", subject=f"offer:{offer.number}", basis="art. 15 ust. 1", state=offer.state,
+           payload={"member": member.name, "points": cmd.points})
+    ctx.session.flush()
+    _complete_scoring_if_done(ctx, case, offer)
+    return {"code": case.code, "offer": offer.number, "member": member.name, "state": offer.state}
+
+
+def _check_may_score(ctx: Context, case: Case, offer: Offer, member: CommitteeMember) -> None:
+    if excluded_member(member, organisations_in_call(ctx.session, case)):
+        raise RuleViolation(
+            "member_excluded",
+            Text(f"{member.name} został wskazany przez organizację biorącą udział w konkursie i nie ocenia ofert",
+                 f"{member.name} was nominated by an organisation taking part in the call and does not score"),
+            basis="art. 15 ust. 2d",
+        )
+    declaration = ctx.session.exec(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id,
+                                                                     ConflictDeclaration.offer_id == offer.id)).first()
+    if declaration is None:
+        raise RuleViolation(
+            "declaration_missing",
+            Text(f"Członek komisji {member.name} nie złożył oświadczenia o konflikcie interesów dla oferty nr {offer.number}",
+                 f"{member.name} has not declared (no) conflict of interest for offer {offer.number}"),
+            basis="KPA art. 24; art. 15 ust. 2d",
+        )
+    if declaration.conflict:
+        raise RuleViolation(
+            "conflict_of_interest",
+            Text(f"Członek komisji {member.name} zgłosił konflikt interesów wobec oferty nr {offer.number} i nie może jej oceniać",
+                 f"{member.name} declared a conflict of interest for offer {offer.number} and may not score it"),
+            basis="art. 15 ust. 2d; KPA art. 24 §1",
+        )
+    if ctx.session.exec(select(Score).where(Score.member_id == member.id, Score.offer_id == offer.id)).first():
+        raise RuleViolation("already_scored", Text(f"Członek komisji {member.name} już ocenił ofertę nr {offer.number}",
+                                                   f"{member.name} has already scored offer {offer.number}"))
+
+
+def _check_points(case: Case, criteria, points: dict[str, Decimal]) -> None:
+    keys = {c.key for c in criteria}
+    if "own_funds" in points and "own_funds" not in keys:
+        raise RuleViolation(
+            "own_funds_in_entrustment",
+            Text("Kryterium udziału środków własnych nie jest oceniane w trybie powierzenia",
+                 "Own funds are not scored in entrustment mode"),
+            basis="art. 15 ust. 1 pkt 4; art. 5 ust. 4 pkt 2",
+        )
+    unknown = sorted(set(points) - keys)
+    missing = sorted(keys - set(points))
+    if unknown or missing:
+        raise InvalidInput(
+            "criteria_mismatch",
+            Text(f"Oceń dokładnie kryteria ogłoszenia: {', '.join(sorted(keys))} (nieznane: {unknown}, brakujące: {missing})",
+                 f"Score exactly the call's criteria: {', '.join(sorted(keys))} (unknown: {unknown}, missing: {missing})"),
+            basis="art. 15 ust. 1",
+        )
+    for c in criteria:
+        if points[c.key] > c.max_points:
+            raise RuleViolation(
+                "points_above_maximum",
+                Text(f"Kryterium {c.key} ({c.basis}): {points[c.key]} pkt > maksimum {c.max_points} pkt",
+                     f"Criterion {c.key} ({c.basis}): {points[c.key]} points > maximum {c.max_points}"),
+                basis=c.basis,
+            )
+
+
+def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer) -> None:
+    """An offer is scored once every member able to sit has declared for it and every clear member has scored."""
+    if case.state != "substantive_review" or offer.state != "formally_accepted":
+        return
+    in_call = organisations_in_call(ctx.session, case)
+    able = [m for m in members_of(ctx.session, case) if not excluded_member(m, in_call)]
+    declared = set(ctx.session.exec(select(ConflictDeclaration.member_id).where(ConflictDeclaration.offer_id == offer.id)))
+    if any(m.id not in declared for m in able):
+        return
+    scorers = eligible_scorers(ctx.session, case, offer)
+    scored = set(ctx.session.exec(select(Score.member_id).where(Score.offer_id == offer.id)))
+    if scorers and all(m.id in scored for m in scorers):
+        _fire_offer(ctx, case, offer, "complete_scoring", payload={"members": [m.name for m in scorers]})
+
+
+@permitted(*ANYONE)
+def show_ranking(ctx: Context, cmd: CaseRef) -> dict:
+    case = _call(ctx, cmd.code)
+    rows = ranking_rows(ctx.session, case)
+    requested = {r["offer"]: r["requested"] for r in rows}
+    proposal = propose_grants(ranking(ctx.session, case), requested, case.budget)
+    return {"code": case.code, "budget": case.budget, "ranking": rows, "proposal": proposal}
+
+
+@permitted("officer")
+def select_offers(ctx: Context, cmd: SelectOffers) -> dict:
+    """The Mayor's choice (art. 15 ust. 2g), recorded by the officer with the order that made it."""
+    case = _call(ctx, cmd.code)
+    results = {r.number: r for r in ranking(ctx.session, case)}
+    fire(ctx, case, OpenCallMachine.bind(case), "select_offers", grants=dict(cmd.grants),
+         payload={"decision": cmd.decision_ref, "grants": cmd.grants,
+                  "ranking": {n: str(r.percent) for n, r in results.items()}})
+    for offer in offers_of(ctx.session, case):
+        if offer.state != "scored":
+            continue
+        result = results[offer.number]
+        offer.score_percent, offer.rank = result.percent, result.rank
+        amount = cmd.grants.get(offer.number)
+        offer.granted_amount = amount
+        _fire_offer(ctx, case, offer, "decide", amount=amount,
+                    payload={"granted": amount, "percent": result.percent, "rank": result.rank,
+                             "decision": cmd.decision_ref})
+    return {"code": case.code, "state": case.state, "grants": cmd.grants}
+
+
+@permitted("officer")
+def publish(ctx: Context, cmd: Publish) -> dict:
+    case = _call(ctx, cmd.code)
+    if cmd.subject == "results":
+        require_state(case, ("selected",), Text("ogłoszenie wyników", "publishing the results"), "art. 15 ust. 2h")
+    else:
+        require_state(case, ("invalidated",), Text("ogłoszenie o unieważnieniu", "publishing the invalidation"),
+                      "art. 18a ust. 2")
+    _add_publications(ctx, case, cmd.subject, cmd.published)
+    ctx.session.flush()
+    published = publications_of(ctx.session, case, cmd.subject)
+    complete = all(c in published for c in ANNOUNCEMENT_CHANNELS)
+    if cmd.subject == "results" and complete:
+        rules = rules_for(ctx.session, case).open_call
+        latest = calendar.latest_of(published.values())
+        window = calendar.period_deadline(latest, rules.justification_days, "days", party=True,
+                                          basis="art. 15 ust. 2j")
+        case.data = {**case.data, "justification_until": window.due.isoformat()}
+        fire(ctx, case, OpenCallMachine.bind(case), "publish_results",
+             payload={"published": cmd.published, "justification_until": window.due})
+    else:
+        basis = "art. 18a ust. 2" if cmd.subject == "invalidation" else "art. 15 ust. 2h"
+        record(ctx, case, f"publish_{cmd.subject}", basis=basis, state=case.state,
+               payload={"published": cmd.published, "all_channels": complete})
+    return {"code": case.code, "state": case.state, "published": sorted(published), "complete": complete}
+
+
+# --- contracts, reports, settlement --------------------------------------------------------------------------
+
+
+@permitted("officer")
+def sign_contract(ctx: Context, cmd: SignContract) -> dict:
+    case = _call(ctx, cmd.code)
+    require_state(case, ("results_published", "in_execution"), Text("zawarcie umowy", "signing a contract"),
+                  "art. 15 ust. 2h; art. 16 ust. 1")
+    offer = _offer(ctx, case, cmd.number)
+    rules = rules_for(ctx.session, case).open_call
+    if offer.granted_amount is not None and cmd.amount > offer.granted_amount:
+        raise RuleViolation(
+            "contract_above_grant",
+            Text(f"Kwota umowy {money(cmd.amount)} > przyznana dotacja {money(offer.granted_amount)}",
+                 f"Contract amount {money(cmd.amount)} > granted {money(offer.granted_amount)}"),
+            basis="art. 15 ust. 2g; art. 16 ust. 1",
+        )
+    if cmd.task_end < cmd.task_start or calendar.add_months(cmd.task_start, 12 * rules.max_contract_years) < cmd.task_end:
+        raise RuleViolation(
+            "contract_period",
+            Text(f"Okres umowy {cmd.task_start} – {cmd.task_end} jest niepoprawny (maksymalnie {rules.max_contract_years} lat)",
+                 f"Contract period {cmd.task_start} – {cmd.task_end} is invalid (at most {rules.max_contract_years} years)"),
+            basis="art. 16 ust. 1",
+        )
+    report = report_deadline(cmd.task_end, rules)
+    usage = usage_deadline(cmd.task_end, rules)
+    returning = return_deadline(usage, rules)
+    contract = Contract(case_id=case.id, offer_id=offer.id, number=cmd.contract_number, mode=case.mode,
+                        amount=cmd.amount, signed_at=ctx.now, task_start=cmd.task_start, task_end=cmd.task_end,
+                        usage_deadline=usage, report_due=report.last_day, return_due=returning.last_day)
+    _fire_offer(ctx, case, offer, "sign_contract",
+                payload={**cmd.model_dump(mode="json"), "report_due": report.last_day, "usage_deadline": usage,
+                         "return_due": returning.last_day})
+    ctx.session.add(contract)
+    schedule(ctx, case, "task_end", calendar.end_of_day(cmd.task_end), "art. 18 ust. 1", offer_id=offer.id)
+    schedule(ctx, case, "report_due", report.due, report.basis, offer_id=offer.id)
+    fire(ctx, case, OpenCallMachine.bind(case), "start_execution", optional=True)
+    return {"code": case.code, "offer": offer.number, "contract": cmd.contract_number, "report_due": report.last_day,
+            "report_due_explained": report.explain(), "return_due": returning.last_day}
+
+
+@permitted("officer")
+def withdraw_offer(ctx: Context, cmd: OfferRef) -> dict:
+    case = _call(ctx, cmd.code)
+    offer = _offer(ctx, case, cmd.number)
+    _fire_offer(ctx, case, offer, "withdraw")
+    fire(ctx, case, OpenCallMachine.bind(case), "start_execution", optional=True)
+    return {"code": case.code, "offer": offer.number, "state": offer.state}
+
+
+def _contract(ctx: Context, offer: Offer) -> Contract:
+    contract = ctx.session.exec(select(Contract).where(Contract.offer_id == offer.id)).first()
+    if contract is None:
+        raise NotFound("no_contract", Text(f"Oferta nr {offer.number} nie ma umowy", f"Offer {offer.number} has no contract"))
+    return contract
+
+
+@permitted("officer")
+def submit_report(ctx: Context, cmd: SubmitReport) -> dict:
+    case = _call(ctx, cmd.code)
+    offer = _offer(ctx, case, cmd.number)
+    contract = _contract(ctx, offer)
+    if cmd.funds_used > contract.amount:
+        raise RuleViolation(
+            "used_above_grant",
+            Text(f"Wykorzystano {money(cmd.funds_used)} > kwota dotacji {money(contract.amount)}",
+                 f"Funds used {money(cmd.funds_used)} > grant {money(contract.amount)}"),
+            basis="art. 18 ust. 1; ufp art. 252",
+        )
+    late = calendar.local_date(ctx.now) > contract.report_due
+    _fire_offer(ctx, case, offer, "submit_report",
+                payload={"funds_used": cmd.funds_used, "summary": cmd.summary, "due": contract.report_due, "late": late})
+    ctx.session.add(Report(contract_id=contract.id, submitted_at=ctx.now,
+                           content={"funds_used": str(cmd.funds_used), "summary": cmd.summary}))
+    contract.funds_used = cmd.funds_used
+    ctx.session.add(contract)
+    cancel_deadlines(ctx, case, "report_due", offer.id)
+    cancel_deadlines(ctx, case, "task_end", offer.id)
+    return {"code": case.code, "offer": offer.number, "state": offer.state, "late": late}
+
+
+@permitted("officer")
+def review_report(ctx: Context, cmd: ReviewReport) -> dict:
+    case = _call(ctx, cmd.code)
+    offer = _offer(ctx, case, cmd.number)
+    contract = _contract(ctx, offer)
+    report = ctx.session.exec(select(Report).where(Report.contract_id == contract.id)
+                              .order_by(Report.submitted_at.desc())).first()
+    if cmd.accept:
+        _fire_offer(ctx, case, offer, "accept_report", payload={"reason": cmd.reason})
+        if report:
+            report.outcome, report.accepted_at = "accepted", ctx.now
+    else:
+        if not cmd.reason:
+            raise InvalidInput("reason_required", Text("Podaj, czego brakuje w sprawozdaniu", "Say what the report lacks"))
+        rules = rules_for(ctx.session, case).open_call
+        call = calendar.period_deadline(ctx.now, rules.report_call_days, "days", party=True,
+                                        basis="umowa (wezwanie do złożenia sprawozdania); KC art. 115")
+        _fire_offer(ctx, case, offer, "request_report_corrections", payload={"reason": cmd.reason, "correct_by": call.due})
+        schedule(ctx, case, "report_due", call.due, call.basis, offer_id=offer.id)
+        if report:
+            report.outcome = "corrections_requested"
+    return {"code": case.code, "offer": offer.number, "state": offer.state}
+
+
+@permitted("officer")
+def settle_offer(ctx: Context, cmd: Settle) -> dict:
+    case = _call(ctx, cmd.code)
+    offer = _offer(ctx, case, cmd.number)
+    contract = _contract(ctx, offer)
+    unused = contract.amount - (contract.funds_used or Decimal(0))
+    if unused > 0 and (cmd.returned_amount < unused or cmd.returned_on is None):
+        raise RuleViolation(
+            "unused_funds_not_returned",
+            Text(f"Niewykorzystana dotacja {money(unused)} musi zostać zwrócona przed rozliczeniem "
+                 f"(zwrócono {money(cmd.returned_amount)}); termin zwrotu: {contract.return_due}",
+                 f"The unused grant {money(unused)} must be returned before settlement "
+                 f"(returned {money(cmd.returned_amount)}); due by {contract.return_due}"),
+            basis="ufp art. 251 ust. 1-3",
+        )
+    late = bool(unused > 0 and cmd.returned_on and contract.return_due and cmd.returned_on > contract.return_due)
+    payload = {"unused": unused, "returned": cmd.returned_amount, "returned_on": cmd.returned_on,
+               "return_due": contract.return_due, "late": late}
+    if late:
+        # ufp art. 251 ust. 5: interest at the tax-arrears rate runs from the day after the deadline
+        payload["interest_from"] = date.fromordinal(contract.return_due.toordinal() + 1)
+    contract.returned_amount, contract.returned_on = cmd.returned_amount, cmd.returned_on
+    ctx.session.add(contract)
+    _fire_offer(ctx, case, offer, "settle", payload=payload,
+                basis="ufp art. 251 ust. 5" if late else None)
+    fire(ctx, case, OpenCallMachine.bind(case), "settle", optional=True)
+    return {"code": case.code, "offer": offer.number, "state": offer.state, "late": late, "case_state": case.state}
+
+
+# --- the scheduler's events -----------------------------------------------------------------------------------
+
+
+def on_offers_close(ctx: Context, case: Case, deadline) -> None:
+    fire(ctx, case, OpenCallMachine.bind(case), "close_offers",
+         payload={"due_at": deadline.due_at, "offers": len(offers_of(ctx.session, case))})
+
+
+def _deadline_offer(ctx: Context, deadline) -> Offer:
+    return ctx.session.get(Offer, deadline.offer_id)
+
+
+def on_correction_end(ctx: Context, case: Case, deadline) -> None:
+    offer = _deadline_offer(ctx, deadline)
+    _fire_offer(ctx, case, offer, "correction_expired", payload={"due_at": deadline.due_at})
+
+
+def on_task_end(ctx: Context, case: Case, deadline) -> None:
+    offer = _deadline_offer(ctx, deadline)
+    _fire_offer(ctx, case, offer, "task_ended", payload={"due_at": deadline.due_at})
+
+
+def on_report_due(ctx: Context, case: Case, deadline) -> None:
+    offer = _deadline_offer(ctx, deadline)
+    rules = rules_for(ctx.session, case).open_call
+    _fire_offer(ctx, case, offer, "report_overdue",
+                payload={"due_at": deadline.due_at, "call_days": rules.report_call_days})
+
+
+DEADLINE_HANDLERS = {
+    "offers_close": on_offers_close,
+    "correction_end": on_correction_end,
+    "task_end": on_task_end,
+    "report_due": on_report_due,
+}

@@ -1,0 +1,103 @@
+"""The scheduler's tick: fire every due deadline exactly once, in due order, in batches (invariant 4).
+
+Each batch is one transaction. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+ticks running at once never fire the same deadline; SQLite has a single writer (BEGIN IMMEDIATE). A deadline
+whose event no longer applies (the case moved on) is marked ``skipped`` with the reason, never retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+
+from models.tables import Case, Deadline
+from states.engine import SCHEDULER, Actor, Context, execute, permitted
+from states.errors import DomainError
+
+DeadlineHandler = Callable[[Context, Case, Deadline], None]
+
+
+def deadline_handlers() -> dict[str, DeadlineHandler]:
+    from states.open_call_commands import DEADLINE_HANDLERS as OPEN_CALL
+
+    return {**OPEN_CALL}
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    fired: int = 0
+    skipped: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    skipped_reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+@permitted("scheduler")
+def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
+    handlers = deadline_handlers()
+    query = (
+        select(Deadline, Case)
+        .join(Case, Case.id == Deadline.case_id)
+        .where(Deadline.fired_at.is_(None), Deadline.due_at <= ctx.now)
+        .order_by(Deadline.due_at, Deadline.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True, of=Deadline)
+    )
+    result = BatchResult()
+    for deadline, case in ctx.session.exec(query).all():
+        result.claimed += 1
+        handler = handlers.get(deadline.kind)
+        savepoint = ctx.session.begin_nested()
+        try:
+            if handler is None:
+                raise KeyError(deadline.kind)
+            handler(ctx, case, deadline)
+            savepoint.commit()
+            deadline.outcome = "fired"
+            result.fired += 1
+        except (DomainError, KeyError) as refusal:
+            savepoint.rollback()
+            deadline.outcome = f"skipped: {refusal}"[:500]
+            result.skipped += 1
+            result.skipped_reasons.append({"case": case.code, "kind": deadline.kind, "reason": str(refusal)})
+        deadline.fired_at = ctx.now
+        ctx.session.add(deadline)
+    result.events = list(ctx.events)
+    return result
+
+
+@dataclass
+class TickReport:
+    now: datetime
+    fired: int = 0
+    skipped: int = 0
+    batches: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    skipped_reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+def tick(now: datetime | str | None = None, *, url: str | None = None, batch_size: int = 500,
+         actor: Actor = SCHEDULER, on_batch: Callable[[BatchResult], None] | None = None) -> TickReport:
+    """Fire everything due at ``now``; returns what was fired. ``on_batch`` runs after each committed batch."""
+    from states.clock import resolve_now
+
+    moment = resolve_now(now)
+    report = TickReport(now=moment)
+    while True:
+        batch = execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True)
+        if batch.claimed == 0:
+            break
+        report.batches += 1
+        report.fired += batch.fired
+        report.skipped += batch.skipped
+        report.events.extend(batch.events)
+        report.skipped_reasons.extend(batch.skipped_reasons)
+        if on_batch:
+            on_batch(batch)
+        if batch.claimed < batch_size:
+            break
+    return report
