@@ -166,7 +166,8 @@ def moments(**channels: str | None) -> dict[str, str]:
 
 
 def main() -> None:
-    from coop import commands  # noqa: F401  (registers the command groups)
+    # Importing these registers their command groups; none of them may import prefect at module level.
+    from coop import audit_cli, commands, notify_cli, procedures_cli, serve  # noqa: F401
 
     app(prog_name="coop")
 

@@ -255,17 +255,6 @@ def report_correct(code: Code, number: Number, reason: Annotated[str, typer.Opti
 # --- audit, rules, calendar, database -------------------------------------------------------------------------
 
 
-@command(audit_app, "verify")
-def audit_verify(code: Annotated[str | None, typer.Argument(help="A case code; every case when omitted.")] = None) -> None:
-    """Recompute the hash chains; exit 1 naming the first broken record."""
-    from states.queries import verify_cases
-
-    result = run(verify_cases, code, readonly=True)
-    show(result)
-    if result["broken"]:
-        raise typer.Exit(1)
-
-
 @command(rules_app, "list")
 def rules_list() -> None:
     """Rule-set versions available."""

@@ -138,6 +138,10 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
     case.audit_head = digest
     ctx.session.add(record)
     ctx.session.add(case)
+    # Same transaction: whoever must be told of this step gets an outbox row, or the step does not happen.
+    from notifications.outbox import on_record
+
+    on_record(ctx, case, record)
     return record
 
 

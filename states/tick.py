@@ -18,14 +18,6 @@ from models.tables import Case, Deadline
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
 from states.errors import DomainError
 
-DeadlineHandler = Callable[[Context, Case, Deadline], None]
-
-
-def deadline_handlers() -> dict[str, DeadlineHandler]:
-    from states.open_call_commands import DEADLINE_HANDLERS as OPEN_CALL
-
-    return {**OPEN_CALL}
-
 
 @dataclass
 class BatchResult:
@@ -38,6 +30,8 @@ class BatchResult:
 
 @permitted("scheduler")
 def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
+    from states.procedures import deadline_handlers
+
     handlers = deadline_handlers()
     query = (
         select(Deadline, Case)

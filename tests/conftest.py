@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+import models.schema  # noqa: F401  (every table, for empty_tables and dump)
 from models.db import get_engine, normalise_url
 
 PG_ADMIN_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

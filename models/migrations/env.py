@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import models.tables  # noqa: F401  (registers the tables on the metadata)
+import models.schema  # noqa: F401  (registers every table on the metadata)
 
 target_metadata = SQLModel.metadata
 

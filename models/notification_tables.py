@@ -1,0 +1,1 @@
+"""Tables of the notifications layer: the outbox and publication records."""

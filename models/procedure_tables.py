@@ -1,0 +1,1 @@
+"""Tables of the small grant, local initiative, regranting and consultation procedures."""

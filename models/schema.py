@@ -1,0 +1,5 @@
+"""Every table module, imported once, so the metadata (and the migrations) see the whole schema."""
+
+import models.notification_tables  # noqa: F401
+import models.procedure_tables  # noqa: F401
+import models.tables  # noqa: F401
