@@ -71,9 +71,13 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> sa.Engine:
-    url = normalise_url(url or database_url())
+    # Resolve the URL before the cache: COOP_DATABASE_URL may change within one process (tests, CLI runner).
+    return _engine_for(normalise_url(url or database_url()))
+
+
+@lru_cache(maxsize=16)
+def _engine_for(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)

@@ -85,8 +85,11 @@ def verify_chain(case_code: str, records: Iterable[dict[str, Any]], head: str | 
             return Break(case_code, seq, "content does not match its hash: the record was edited")
         prev = record["hash"]
         expected_seq += 1
-    if length is not None and expected_seq - 1 != length:
-        return Break(case_code, None, f"{length} records expected, {expected_seq - 1} found: records were deleted")
+    if length is not None and expected_seq - 1 < length:
+        return Break(case_code, expected_seq, f"missing: {length} records expected, {expected_seq - 1} found: "
+                                              "records were deleted from the end")
+    if length is not None and expected_seq - 1 > length:
+        return Break(case_code, length + 1, f"{length} records expected, {expected_seq - 1} found: records were added")
     if head is not None and prev != head:
         return Break(case_code, None, "the last record's hash does not match the case's chain head")
     return None

@@ -38,9 +38,18 @@ Amount = Annotated[Decimal, Field(ge=0, le=Decimal("999999999.99"), max_digits=1
 PositiveAmount = Annotated[Decimal, Field(gt=0, le=Decimal("999999999.99"), max_digits=11, decimal_places=2)]
 Points = Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
 Moment = Annotated[datetime, AfterValidator(_aware)]
-Krs = Annotated[str, Field(pattern=r"^\d{10}$", description="KRS number: exactly 10 digits")]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-CaseCode = Annotated[str, Field(pattern=r"^[A-Z]{2,3}/\d{4}/\d{3,6}$", description="e.g. OK/2026/001")]
+KRS_PATTERN = r"^\d{10}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+CASE_CODE_PATTERN = r"^[A-Z]{2,3}/\d{4}/\d{3,6}$"
+# A regex means nothing to an officer: say what the field must look like instead.
+PATTERN_MEANING = {
+    KRS_PATTERN: Text("numer KRS to dokładnie 10 cyfr", "a KRS number is exactly 10 digits"),
+    EMAIL_PATTERN: Text("niepoprawny adres e-mail", "not a valid e-mail address"),
+    CASE_CODE_PATTERN: Text("kod sprawy ma postać np. OK/2026/001", "a case code looks like OK/2026/001"),
+}
+Krs = Annotated[str, Field(pattern=KRS_PATTERN)]
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
+CaseCode = Annotated[str, Field(pattern=CASE_CODE_PATTERN)]
 Channel = Literal["bip", "board", "website"]
 CHANNELS: tuple[str, ...] = ("bip", "board", "website")
 
@@ -58,12 +67,13 @@ class Command(BaseModel):
 
 
 def _describe(error: ValidationError) -> Text:
-    parts = []
+    pl, en = [], []
     for item in error.errors(include_url=False):
         where = ".".join(str(p) for p in item["loc"]) or "input"
-        parts.append(f"{where}: {item['msg']}")
-    joined = "; ".join(parts)
-    return Text(f"Niepoprawne dane wejściowe — {joined}", f"Invalid input — {joined}")
+        meaning = PATTERN_MEANING.get(item.get("ctx", {}).get("pattern", ""))
+        pl.append(f"{where}: {meaning.pl if meaning else item['msg']}")
+        en.append(f"{where}: {meaning.en if meaning else item['msg']}")
+    return Text(f"Niepoprawne dane wejściowe — {'; '.join(pl)}", f"Invalid input — {'; '.join(en)}")
 
 
 class RegisterOrganisation(Command):

@@ -156,10 +156,13 @@ class OpenCallMachine(LegalMachine):
                 basis="art. 13 ust. 3",
             )
 
-    def offer_deadline_far_enough(self, ctx: Context, case: Case, rules: OpenCallRules, **_) -> None:
+    def offer_deadline_far_enough(self, ctx: Context, case: Case, rules: OpenCallRules, announced_deadline: date,
+                                  **_) -> None:
+        # The minimum period binds the office's own choice: compare the announced day, not the day a
+        # Saturday or holiday shift (KC art. 115) would move it to for the applicants.
         latest = calendar.latest_of(publications_of(ctx.session, case, "announcement").values())
         earliest = calendar.earliest_deadline_after(latest, rules.min_offer_days)
-        chosen = calendar.local_date(case.offer_deadline)
+        chosen = announced_deadline
         if chosen < earliest:
             raise RuleViolation(
                 "offer_deadline_too_short",

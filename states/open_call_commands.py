@@ -69,8 +69,13 @@ from states.text import Text
 ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 
 
+# Regranting selects its operator by an ordinary open call (art. 16a): the same handlers run its case.
+CALL_KINDS = (KIND, "regranting")
+
+
 def _call(ctx: Context, code: str) -> Case:
-    return load_case(ctx.session, code, KIND)
+    case = load_case(ctx.session, code)
+    return case if case.kind in CALL_KINDS else load_case(ctx.session, code, KIND)
 
 
 def _offer(ctx: Context, case: Case, number: int) -> Offer:
@@ -133,7 +138,7 @@ def announce_call(ctx: Context, cmd: AnnounceCall) -> dict:
                  "execution_end": cmd.execution_end.isoformat(), "grant_rules": cmd.grant_rules,
                  "prior_funding": cmd.prior_funding, "offer_deadline_explained": closing.explain()}
     _add_publications(ctx, case, "announcement", cmd.published)
-    fire(ctx, case, OpenCallMachine.bind(case), "announce", rules=rules,
+    fire(ctx, case, OpenCallMachine.bind(case), "announce", rules=rules, announced_deadline=cmd.offer_deadline,
          payload={**cmd.model_dump(mode="json"), "offer_deadline_due": closing.due, "rule_set": rule_set.version})
     schedule(ctx, case, "offers_close", closing.due, "art. 13 ust. 2 pkt 5")
     return {"code": case.code, "state": case.state, "offer_deadline": closing.due, "explanation": closing.explain()}

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from states.rules import Criterion
+from states.rules import STATUTORY_CRITERIA, Criterion
 
 FOUR_PLACES = Decimal("0.0001")
+_STATUTORY_ORDER = {c.key: position for position, c in enumerate(STATUTORY_CRITERIA)}
 
 
 def applicable_criteria(criteria: Sequence[Criterion], mode: str) -> tuple[Criterion, ...]:
@@ -51,6 +52,8 @@ class RankedOffer:
 
 
 def rank(offers: Iterable[ScoredOffer], criteria: Sequence[Criterion], threshold: Decimal) -> list[RankedOffer]:
+    # Ties follow art. 15 ust. 1's order whatever order a rule set lists its criteria in.
+    in_statutory_order = sorted(criteria, key=lambda c: _STATUTORY_ORDER.get(c.key, len(_STATUTORY_ORDER)))
     maximum = sum((c.weight * c.max_points for c in criteria), Decimal(0))
     keyed = []
     for offer in offers:
@@ -64,7 +67,7 @@ def rank(offers: Iterable[ScoredOffer], criteria: Sequence[Criterion], threshold
         count = len(offer.points) or 1
         criterion_means = {c.key: (means[c.key] / count).quantize(FOUR_PLACES) for c in criteria}
         share = (mean_total / maximum).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP) if maximum else Decimal(0)
-        tie_break = tuple(-criterion_means[c.key] for c in criteria)
+        tie_break = tuple(-criterion_means[c.key] for c in in_statutory_order)
         keyed.append(((-share, *tie_break, offer.received_at, offer.number), offer, share, mean_total, criterion_means))
     keyed.sort(key=lambda item: item[0])
     return [

@@ -1,0 +1,193 @@
+"""``coop`` as an officer runs it: output for people and for scripts, refusals in Polish (or English) with
+their legal basis on stderr, a non-zero exit and never a traceback.
+
+A few tests start the installed ``.venv/bin/coop`` (each run costs ~0.7 s); the rest use typer's CliRunner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import coop.audit_cli  # noqa: F401  (registers the command groups on the app)
+import coop.commands  # noqa: F401
+import models.db
+from coop.cli import app
+from tests.conftest import dump
+
+COOP = Path(sys.executable).with_name("coop")
+ANNOUNCE = ["--offer-deadline", "2026-01-23", "--selection-date", "2026-02-13", "--execution-start", "2026-03-01",
+            "--execution-end", "2026-11-30", "--bip", "2026-01-02T09:00+01:00", "--board", "2026-01-02T10:00+01:00",
+            "--website", "2026-01-02T11:00+01:00"]
+ORG = ["org", "add", "--name", "Stowarzyszenie Przyjaciół Leszna", "--legal-form", "stowarzyszenie",
+       "--address", "Leszno, ul. Rynek 1", "--email", "biuro@example.org", "--contact", "Jan Prezes"]
+CREATE = ["call", "create", "--title", "Aktywność lokalna 2026", "--area", "pożytek publiczny", "--budget", "100000.00"]
+
+
+def with_offer_deadline(day: str) -> list[str]:
+    return [day if previous == "--offer-deadline" else value
+            for previous, value in zip(["", *ANNOUNCE[:-1]], ANNOUNCE, strict=True)]
+
+
+# --- the installed command, as a user starts it -----------------------------------------------------------------
+
+
+def coop(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(COOP), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def user_env(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
+    env.update(COOP_DATABASE_URL=f"sqlite:///{tmp_path / 'coop.db'}", COOP_ACTOR="Anna Urzędniczka")
+    return env
+
+
+def test_an_officer_registers_creates_and_announces_a_call(user_env):
+    org = coop(user_env, *ORG, "--krs", "0000100001", "--json", "--at", "2026-01-02T08:00+01:00")
+    assert org.returncode == 0, org.stderr
+    assert json.loads(org.stdout)["krs"] == "0000100001"
+
+    created = coop(user_env, *CREATE, "--json", "--at", "2026-01-02T08:30+01:00")
+    assert created.returncode == 0, created.stderr
+    code = json.loads(created.stdout)["code"]
+    assert code == "OK/2026/001"
+
+    # 22 January is 20 days after Friday 2 January: refused in Polish, with the basis, no traceback
+    short = coop(user_env, "call", "announce", code, *with_offer_deadline("2026-01-22"),
+                 "--at", "2026-01-02T12:00+01:00")
+    assert short.returncode == 2 and short.stdout == ""
+    assert "Termin składania ofert 2026-01-22" in short.stderr and "najwcześniej 2026-01-23" in short.stderr
+    assert "(art. 13 ust. 1)" in short.stderr and "Traceback" not in short.stderr
+
+    announced = coop(user_env, "call", "announce", code, *ANNOUNCE, "--json", "--at", "2026-01-02T12:00+01:00")
+    assert announced.returncode == 0, announced.stderr
+    result = json.loads(announced.stdout)
+    assert (result["code"], result["state"]) == (code, "announced")
+    assert result["offer_deadline"].startswith("2026-01-23T")
+
+
+# --- the same commands in-process (CliRunner) -------------------------------------------------------------------
+
+
+def test_engine_follows_coop_database_url(tmp_path, monkeypatch):
+    urls = [f"sqlite:///{tmp_path / name}" for name in ("first.db", "second.db")]
+    engines = []
+    for url in urls:
+        monkeypatch.setenv("COOP_DATABASE_URL", url)
+        engines.append(models.db.get_engine())
+    assert [e.url.database for e in engines] == [str(tmp_path / "first.db"), str(tmp_path / "second.db")]
+
+
+@pytest.fixture
+def cli(db_url, monkeypatch):
+    runner = CliRunner()
+
+    def invoke(*args: str, lang: str = "pl", role: str = "officer", at: str | None = "2026-01-02T12:00+01:00"):
+        env = {"COOP_DATABASE_URL": db_url, "COOP_ACTOR": "Anna Urzędniczka", "COOP_ROLE": role, "COOP_LANG": lang,
+               "COOP_NOW": at}
+        result = runner.invoke(app, list(args), env=env)
+        # a user error is an exit with a message, never an exception escaping the command
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert "Traceback" not in result.output
+        return result
+
+    invoke.url = db_url
+    return invoke
+
+
+def make_call(cli) -> str:
+    org = cli(*ORG, "--krs", "0000100001", at="2026-01-02T08:00+01:00")
+    assert org.exit_code == 0, org.stderr
+    created = cli(*CREATE, "--json", at="2026-01-02T08:30+01:00")
+    assert created.exit_code == 0, created.stderr
+    return json.loads(created.stdout)["code"]
+
+
+def test_a_refusal_in_english_with_coop_lang_en(cli):
+    code = make_call(cli)
+    before = dump(cli.url)
+    result = cli("call", "announce", code, *with_offer_deadline("2026-01-22"), lang="en")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: The offer deadline 2026-01-22 is less than 21 days")
+    assert "the earliest valid is 2026-01-23 (art. 13 ust. 1)" in result.stderr
+    assert dump(cli.url) == before
+
+
+def test_a_refusal_as_json_for_scripts(cli):
+    code = make_call(cli)
+    announce = cli("call", "announce", code, *ANNOUNCE[:-2], "--json")  # no website publication
+    assert announce.exit_code == 2
+    error = json.loads(announce.stderr)
+    assert (error["error"], error["basis"]) == ("announcement_channels", "art. 13 ust. 3")
+    assert "website" in error["message"]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (ORG + ["--krs", "123456789"], ("krs",)),
+    (CREATE[:-1] + ["100.001"], ("budget", "decimal")),
+    (CREATE[:-2] + ["--budget=-5"], ("budget", "greater than 0")),
+    (CREATE + ["--at", "2026-01-02T10:00"], ("strefy czasowej", "+01:00")),
+    (CREATE + ["--at", "jutro"], ("ISO 8601",)),
+    (["calendar", "day", "2026-02-30"], ("2026-02-30",)),
+], ids=["krs-9-digits", "amount-3-decimals", "negative-amount", "naive-at", "bad-at", "impossible-date"])
+def test_bad_input_is_refused_clearly(cli, args, words):
+    before = dump(cli.url)
+    result = cli(*args, at=None)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("błąd: ")
+    for word in words:
+        assert word in result.stderr
+    assert dump(cli.url) == before
+
+
+def test_an_impossible_announcement_date_is_refused(cli):
+    code = make_call(cli)
+    before = dump(cli.url)
+    result = cli("call", "announce", code, *with_offer_deadline("2026-02-30"))
+    assert result.exit_code == 2
+    assert "offer_deadline" in result.stderr and "Niepoprawne dane wejściowe" in result.stderr
+    assert dump(cli.url) == before
+
+
+def test_an_auditor_cannot_create_a_call(cli):
+    before = dump(cli.url)
+    result = cli(*CREATE, role="auditor")
+    assert result.exit_code == 5 and "auditor" in result.stderr
+    assert dump(cli.url) == before
+
+
+def test_an_unknown_case_exits_3(cli):
+    result = cli("history", "OK/2026/999")
+    assert result.exit_code == 3 and "Nie ma sprawy OK/2026/999" in result.stderr
+
+
+def test_calendar_period_explains_the_saturday_holiday_shift(cli):
+    result = cli("calendar", "period", "2026-07-16", "30", at=None)
+    assert result.exit_code == 0
+    assert "last_day: 2026-08-17" in result.stdout
+    assert "przesunięty z soboty 2026-08-15" in result.stdout and "poniedziałek 2026-08-17" in result.stdout
+    assert "KC art. 115" in result.stdout
+    english = cli("calendar", "period", "2026-07-16", "30", "--json", lang="en", at=None)
+    explanation = " ".join(json.loads(english.stdout)["explanation"])
+    assert "Saturday 2026-08-15" in explanation and "Monday 2026-08-17" in explanation
+    office = cli("calendar", "period", "2026-07-16", "30", "--office", "--json", at=None)
+    assert json.loads(office.stdout)["last_day"] == "2026-08-15"  # the office's own period is never shifted
+
+
+def test_history_shows_the_records(cli):
+    code = make_call(cli)
+    assert cli("call", "announce", code, *ANNOUNCE).exit_code == 0
+    table = cli("history", code, at=None)
+    assert table.exit_code == 0
+    for word in ("create", "announce", "draft", "announced", "art. 13 ust. 1-3", "Anna Urzędniczka"):
+        assert word in table.stdout
+    rows = json.loads(cli("history", code, "--json", role="auditor", at=None).stdout)
+    assert [(r["seq"], r["event"], r["to"], r["basis"]) for r in rows] == [
+        (1, "create", "draft", "art. 5a; art. 11 ust. 2"), (2, "announce", "announced", "art. 13 ust. 1-3")]
