@@ -8,9 +8,12 @@ rewrite a running case (invariant 6). A field that undercuts a statutory minimum
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+END_OF_DAY_TIME = time(23, 59, 59)
 
 
 class Criterion(BaseModel):
@@ -69,16 +72,112 @@ class OpenCallRules(BaseModel):
         return next((c for c in self.criteria if c.key == key), None)
 
 
+class SmallGrantRules(BaseModel):
+    """Small grant outside competition (art. 19a): statutory caps as upper bounds, local policy below them."""
+
+    model_config = ConfigDict(frozen=True)
+    max_grant: Decimal = Field(default=Decimal("10000.00"), gt=0, le=Decimal("10000.00"),
+                               description="art. 19a ust. 1 pkt 1: grant at most 10 000 PLN")
+    max_days: int = Field(default=90, ge=1, le=90,
+                          description="art. 19a ust. 1 pkt 2: execution at most 90 days, both ends counted")
+    publish_within_working_days: int = Field(default=7, ge=1, le=7,
+                                             description="art. 19a ust. 3: published within 7 working days of receipt")
+    comment_days: int = Field(default=7, ge=7, description="art. 19a ust. 3-4: published for 7 days; anyone may comment")
+    yearly_share: Decimal = Field(default=Decimal("0.20"), gt=0, le=Decimal("0.20"),
+                                  description="art. 19a ust. 2: small grants in a year at most 20 % of the funds the "
+                                              "budget plans for NGO grants; a council may set less")
+    organisation_cap_enabled: bool = Field(default=False, description="local policy: a yearly cap per organisation "
+                                           "(the former statutory 20 000 PLN, repealed; Leszno keeps it)")
+    organisation_cap: Decimal = Field(default=Decimal("20000.00"), gt=0, description="local policy: the cap per organisation per year")
+    report_days: int = Field(default=30, ge=30, description="art. 18 ust. 1 (simplified report form): 30 days after the task ends")
+    channels: tuple[str, ...] = Field(default=("bip", "board", "website"), description="art. 19a ust. 3 (art. 13 ust. 3): the three channels")
+
+
+class ConsultationRules(BaseModel):
+    """Consultation of draft acts (art. 5 ust. 2 pkt 3-4, ust. 5; art. 41i): the council's resolution sets the rest."""
+
+    model_config = ConfigDict(frozen=True)
+    period_days: int = Field(default=7, ge=7, description="art. 5 ust. 5 (council resolution): comment period, at least 7 days")
+    closing_time: time = Field(default=END_OF_DAY_TIME, description="council resolution: the hour the period closes, local time")
+    channels: tuple[str, ...] = Field(default=("bip", "board", "website"), description="council resolution: where drafts are published")
+    rdpp_opinion_days: int = Field(default=14, ge=14, description="art. 41i ust. 2: the RDPP's opinion within 14 days from delivery")
+    council_lead_days: int = Field(default=14, ge=0, description="local practice: days between the consultation report and "
+                                                                 "the council's session that adopts the act")
+    programme_adopt_by: str = Field(default="11-30", pattern=r"^\d{2}-\d{2}$",
+                                    description="art. 5a ust. 1: the annual programme adopted by 30 November of the previous year")
+
+
+LOCAL_INITIATIVE_SPHERES: tuple[str, ...] = (
+    "infrastructure", "charity", "tradition", "culture", "education", "sport", "tourism", "greenery",
+    "public_order", "revitalisation", "disability", "environment", "health", "seniors", "civic_activity",
+)
+
+
+class LocalInitiativeRules(BaseModel):
+    """Local initiative (art. 19b-19h): the council resolution's criteria weigh mainly the residents' social work."""
+
+    model_config = ConfigDict(frozen=True)
+    spheres: tuple[str, ...] = Field(default=LOCAL_INITIATIVE_SPHERES, description="art. 19b ust. 1 pkt 1-13: the spheres")
+    weights: dict[str, Decimal] = Field(
+        default={"social_work": Decimal("0.40"), "public_benefit": Decimal("0.20"), "feasibility": Decimal("0.20"),
+                 "own_contribution": Decimal("0.20")},
+        description="art. 19c ust. 1-2 and the council resolution: criteria weights, the residents' social work weighing most")
+    max_points: Decimal = Field(default=Decimal("10"), gt=0, description="council resolution: the scale of each criterion")
+    pass_threshold: Decimal = Field(default=Decimal("0.50"), ge=0, le=1, description="council resolution: share of the maximum needed")
+    hour_value: Decimal = Field(default=Decimal("35.00"), gt=0, description="council resolution: value of one hour of social work, PLN")
+    final_report_days: int = Field(default=30, ge=1, description="council resolution / contract: final report after the task ends")
+
+    @field_validator("weights")
+    @classmethod
+    def _social_work_weighs_most(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        social = value.get("social_work")
+        if social is None or any(w >= social for k, w in value.items() if k != "social_work"):
+            raise ValueError("art. 19c ust. 2: the residents' social work must weigh more than every other criterion")
+        return value
+
+
+class RegrantingRules(BaseModel):
+    """Regranting (art. 16a): the operator's contract fixes these; the defaults follow the model contract."""
+
+    model_config = ConfigDict(frozen=True)
+    transfer_days: int = Field(default=14, ge=1, description="art. 16a (operator's contract): funds transferred to an "
+                                                             "implementer within N days after its contract")
+    micro_report_days: int = Field(default=30, ge=1, description="operator's contract: an implementer's report after its task ends")
+    operator_report_days: int = Field(default=30, ge=30, description="art. 18 ust. 1 with art. 16a: the operator's report 30 days after the end")
+    channels: tuple[str, ...] = Field(default=("operator_website", "bip"), description="art. 16a: where the operator publishes its choice")
+
+
+class NotificationRules(BaseModel):
+    """Lead times of reminders (local policy: the statute sets none); used by ``notifications/``."""
+
+    model_config = ConfigDict(frozen=True)
+    report_reminder_days_before: int = Field(default=7, ge=1, description="remind of a report N days before it is due")
+    report_reminder_on_due_day: bool = Field(default=True, description="remind again on the day the report is due")
+    scoring_reminder_working_days_before: int = Field(
+        default=2, ge=1, description="remind a member who has not scored N working days before the selection date")
+    reminder_hour: int = Field(default=8, ge=0, le=23, description="Warsaw hour at which reminders are sent")
+
+
 class RuleSet(BaseModel):
     model_config = ConfigDict(frozen=True)
     version: str
     description: str = ""
     open_call: OpenCallRules = OpenCallRules()
+    notifications: NotificationRules = NotificationRules()
+    small_grant: SmallGrantRules = SmallGrantRules()
+    consultation: ConsultationRules = ConsultationRules()
+    local_initiative: LocalInitiativeRules = LocalInitiativeRules()
+    regranting: RegrantingRules = RegrantingRules()
 
 
 LESZNO_2026 = RuleSet(
     version="leszno-2026.1",
     description="Leszno, programme of cooperation 2026: statutory periods, Leszno's local policy",
+    # Leszno still caps small grants at 20 000 PLN per organisation per year (programme of cooperation).
+    small_grant=SmallGrantRules(organisation_cap_enabled=True),
+    # Resolution XLVI/601/2021: 7 calendar days closing at 15:30; portal, NGO portal, BIP and the board.
+    consultation=ConsultationRules(closing_time=time(15, 30),
+                                   channels=("consultations_portal", "ngo_portal", "bip", "board")),
 )
 
 BUILTIN_RULE_SETS: dict[str, RuleSet] = {LESZNO_2026.version: LESZNO_2026}

@@ -1,0 +1,146 @@
+"""Consultation of draft acts with NGOs and the Public Benefit Council (art. 5 ust. 2 pkt 3-4, ust. 5; art. 41i).
+
+The consultation moves through its machine; the RDPP's opinion runs in parallel as recorded facts
+(delivered, given, or waived by silence after 14 days, art. 41i ust. 2), which the report requires settled.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+from statemachine import State
+
+from models.procedure_tables import ConsultationComment
+from models.tables import Case
+from states import calendar
+from states.engine import Context, LegalMachine
+from states.errors import RuleViolation
+from states.open_call import publications_of
+from states.rules import ConsultationRules
+from states.text import Text
+
+KIND = "consultation"
+CODE_PREFIX = "KO"
+RESOLUTION_BASIS = "art. 5 ust. 5 (uchwała rady o trybie konsultacji)"
+ANSWERS = ("accepted", "partly_accepted", "rejected")
+
+
+def comments_of(session: Session, case: Case) -> list[ConsultationComment]:
+    return list(session.exec(select(ConsultationComment).where(ConsultationComment.case_id == case.id)
+                             .order_by(ConsultationComment.number)))
+
+
+def adopt_by(programme_year: int, rules: ConsultationRules) -> date:
+    """art. 5a ust. 1: the annual programme is adopted by 30 November of the year before the one it governs."""
+    month, day = (int(part) for part in rules.programme_adopt_by.split("-"))
+    return date(programme_year - 1, month, day)
+
+
+def programme_warning(case: Case, rules: ConsultationRules, earliest_adoption: date) -> Text | None:
+    """The warning an officer must see when the schedule cannot make the statutory adoption date."""
+    year = case.data.get("programme_year")
+    if case.data.get("act_kind") != "programme" or not year:
+        return None
+    limit = adopt_by(year, rules)
+    if earliest_adoption <= limit:
+        return None
+    return Text(f"Ostrzeżenie: program współpracy na {year} r. musi być uchwalony do {limit} (art. 5a ust. 1), a przy tym "
+                f"harmonogramie najwcześniej {earliest_adoption}",
+                f"Warning: the programme for {year} must be adopted by {limit} (art. 5a ust. 1); with this schedule "
+                f"the earliest adoption is {earliest_adoption}")
+
+
+def earliest_adoption(case: Case, rules: ConsultationRules, closes: date, rdpp_due: date | None) -> date:
+    ready = max(d for d in (closes, rdpp_due) if d is not None) + timedelta(days=rules.council_lead_days)
+    session_day = case.data.get("council_session")
+    return max(ready, date.fromisoformat(session_day)) if session_day else ready
+
+
+class ConsultationMachine(LegalMachine):
+    draft = State("projekt", initial=True, value="draft")
+    open = State("konsultacje trwają", value="open")
+    closed = State("konsultacje zakończone", value="closed")
+    report_published = State("sprawozdanie opublikowane", value="report_published")
+    sent_to_council = State("przekazany radzie", value="sent_to_council")
+    adopted = State("uchwalony", final=True, value="adopted")
+
+    open_consultation = draft.to(open, validators=["published_in_all_channels", "rdpp_asked_for_programme"])
+    close = open.to(closed)
+    publish_report = closed.to(report_published, validators=["every_comment_answered", "rdpp_settled",
+                                                             "report_in_all_channels"])
+    send_to_council = report_published.to(sent_to_council)
+    adopt = sent_to_council.to(adopted)
+
+    BASIS = {
+        "open_consultation": "art. 5 ust. 2 pkt 3-4, ust. 5",
+        "close": RESOLUTION_BASIS,
+        "publish_report": RESOLUTION_BASIS,
+        "send_to_council": "art. 5 ust. 5; art. 5a ust. 1",
+        "adopt": "art. 5a ust. 1",
+    }
+
+    def published_in_all_channels(self, ctx: Context, case: Case, rules: ConsultationRules, **_) -> None:
+        published = publications_of(ctx.session, case, "draft")
+        missing = [c for c in rules.channels if c not in published]
+        if missing:
+            raise RuleViolation(
+                "consultation_channels",
+                Text(f"Projekt musi być opublikowany we wszystkich kanałach ({', '.join(rules.channels)}); brak: {', '.join(missing)}",
+                     f"The draft must be published in every channel ({', '.join(rules.channels)}); missing: {', '.join(missing)}"),
+                basis=RESOLUTION_BASIS,
+            )
+
+    def rdpp_asked_for_programme(self, case: Case, rdpp_delivered=None, **_) -> None:
+        if case.data.get("act_kind") in ("programme", "strategy") and rdpp_delivered is None:
+            raise RuleViolation(
+                "rdpp_not_asked",
+                Text("Projekt programu współpracy lub strategii musi zostać przekazany Radzie Działalności Pożytku "
+                     "Publicznego do zaopiniowania (podaj datę doręczenia)",
+                     "A draft programme or strategy must be delivered to the Public Benefit Council for its opinion "
+                     "(give the delivery time)"),
+                basis="art. 41i ust. 1 pkt 1-2",
+            )
+
+    def every_comment_answered(self, ctx: Context, case: Case, answers: dict, **_) -> None:
+        unanswered = [c.number for c in comments_of(ctx.session, case) if c.answer is None and c.number not in answers]
+        if unanswered:
+            raise RuleViolation(
+                "comments_unanswered",
+                Text(f"Sprawozdanie z konsultacji nie odpowiada na uwagi nr {', '.join(map(str, unanswered))}",
+                     f"The consultation report leaves comments {', '.join(map(str, unanswered))} unanswered"),
+                basis=RESOLUTION_BASIS,
+            )
+
+    def rdpp_settled(self, case: Case, **_) -> None:
+        rdpp = case.data.get("rdpp")
+        if rdpp and rdpp["status"] == "pending":
+            raise RuleViolation(
+                "rdpp_opinion_pending",
+                Text(f"Opinia Rady Działalności Pożytku Publicznego jest oczekiwana do {rdpp['due']}; sprawozdanie po jej "
+                     "wydaniu lub upływie terminu",
+                     f"The Public Benefit Council's opinion is due by {rdpp['due']}; the report comes after it or after "
+                     "the period lapses"),
+                basis="art. 41i ust. 2",
+            )
+
+    def report_in_all_channels(self, ctx: Context, case: Case, rules: ConsultationRules, **_) -> None:
+        published = publications_of(ctx.session, case, "report")
+        missing = [c for c in rules.channels if c not in published]
+        if missing:
+            raise RuleViolation(
+                "report_channels",
+                Text(f"Sprawozdanie z konsultacji musi być opublikowane we wszystkich kanałach; brak: {', '.join(missing)}",
+                     f"The consultation report must be published in every channel; missing: {', '.join(missing)}"),
+                basis=RESOLUTION_BASIS,
+            )
+
+
+def closing(latest_publication, rules: ConsultationRules) -> calendar.ComputedDeadline:
+    """Calendar days from the publication, closing at the resolution's hour; the office's own period (not moved)."""
+    return calendar.period_deadline(latest_publication, rules.period_days, "days", party=False,
+                                    closing_time=rules.closing_time, basis=RESOLUTION_BASIS)
+
+
+def rdpp_deadline(delivered, rules: ConsultationRules) -> calendar.ComputedDeadline:
+    return calendar.period_deadline(delivered, rules.rdpp_opinion_days, "days", party=False, basis="art. 41i ust. 2")

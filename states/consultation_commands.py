@@ -1,0 +1,243 @@
+"""Command handlers of the consultation of draft acts (art. 5, 5a, 41i)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlmodel import func, select
+
+from models.procedure_tables import ConsultationComment
+from models.tables import Case
+from states import calendar
+from states.cases import load_case, next_code, require_state
+from states.commands import CaseRef
+from states.consultation import (
+    CODE_PREFIX,
+    KIND,
+    RESOLUTION_BASIS,
+    ConsultationMachine,
+    adopt_by,
+    closing,
+    comments_of,
+    earliest_adoption,
+    programme_warning,
+    rdpp_deadline,
+)
+from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.errors import InvalidInput, NotFound, RuleViolation
+from states.open_call import rules_for
+from states.open_call_commands import _add_publications
+from states.procedure_commands import (
+    ConsultationCommentInput,
+    ConsultationReport,
+    CouncilStep,
+    CreateConsultation,
+    OpenConsultation,
+    RdppOpinion,
+)
+from states.rulebook import pin
+from states.text import Text
+
+ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+
+
+def _case(ctx: Context, code: str) -> Case:
+    return load_case(ctx.session, code, KIND)
+
+
+def _rules(ctx: Context, case: Case):
+    return rules_for(ctx.session, case).consultation
+
+
+def _channels_known(published: dict, rules) -> None:
+    unknown = sorted(set(published) - set(rules.channels))
+    if unknown:
+        raise InvalidInput("unknown_channel", Text(f"Nieznane kanały {unknown}; dozwolone: {', '.join(rules.channels)}",
+                                                   f"Unknown channels {unknown}; allowed: {', '.join(rules.channels)}"),
+                           basis=RESOLUTION_BASIS)
+
+
+@permitted("officer")
+def create(ctx: Context, cmd: CreateConsultation) -> dict:
+    if cmd.act_kind == "programme" and cmd.programme_year is None:
+        raise InvalidInput("programme_year_required", Text("Podaj rok, na który jest program współpracy",
+                                                           "Give the year the programme governs"), basis="art. 5a ust. 1")
+    case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.field,
+                state=ConsultationMachine.draft.value, created_at=ctx.now,
+                data={"act_kind": cmd.act_kind, "programme_year": cmd.programme_year,
+                      "council_session": cmd.council_session.isoformat() if cmd.council_session else None})
+    ctx.session.add(case)
+    ctx.session.flush()
+    rule_set = pin(ctx.session, case, cmd.rule_set, ctx.now)
+    rules = rule_set.consultation
+    # Even before publication, the schedule can already miss the date: the period alone takes its days.
+    warning = programme_warning(case, rules, earliest_adoption(
+        case, rules, calendar.local_date(ctx.now) + timedelta(days=rules.period_days), None))
+    record(ctx, case, "create", basis="art. 5 ust. 2 pkt 3-4", state=case.state,
+           payload={**cmd.model_dump(mode="json"), "rule_set": rule_set.version,
+                    "warning": warning.pl if warning else None})
+    return {"code": case.code, "state": case.state, "warnings": [str(warning)] if warning else []}
+
+
+@permitted("officer")
+def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
+    """Publish the draft in every channel, deliver it to the RDPP; the period and the RDPP's 14 days start."""
+    case = _case(ctx, cmd.code)
+    require_state(case, ("draft",), Text("otwarcie konsultacji", "opening the consultation"), RESOLUTION_BASIS)
+    rules = _rules(ctx, case)
+    _channels_known(cmd.published, rules)
+    if cmd.rdpp_delivered and cmd.rdpp_delivered > ctx.now:
+        raise InvalidInput("delivered_in_future", Text("Doręczenie nie może być późniejsze niż teraz",
+                                                       "The delivery cannot be later than now"))
+    _add_publications(ctx, case, "draft", cmd.published)
+    ctx.session.flush()
+    latest = calendar.latest_of(cmd.published.values()) if set(cmd.published) >= set(rules.channels) else None
+    period = closing(latest or ctx.now, rules)
+    rdpp = rdpp_deadline(cmd.rdpp_delivered, rules) if cmd.rdpp_delivered else None
+    warning = programme_warning(case, rules, earliest_adoption(case, rules, period.last_day,
+                                                               rdpp.last_day if rdpp else None))
+    case.data = {**case.data, "comments_until": period.due.isoformat(),
+                 "rdpp": ({"status": "pending", "delivered": cmd.rdpp_delivered.isoformat(), "due": rdpp.due.isoformat()}
+                          if rdpp else None)}
+    fire(ctx, case, ConsultationMachine.bind(case), "open_consultation", rules=rules, rdpp_delivered=cmd.rdpp_delivered,
+         payload={"published": cmd.published, "comments_until": period.due, "explanation": period.explain(),
+                  "rdpp_due": rdpp.due if rdpp else None, "warning": warning.pl if warning else None})
+    schedule(ctx, case, "consultation.comments_end", period.due, period.basis)
+    if rdpp:
+        schedule(ctx, case, "consultation.rdpp_due", rdpp.due, rdpp.basis)
+    return {"code": case.code, "state": case.state, "comments_until": period.due, "explanation": period.explain(),
+            "rdpp_due": rdpp.due if rdpp else None, "warnings": [str(warning)] if warning else []}
+
+
+@permitted(*ANYONE)
+def add_comment(ctx: Context, cmd: ConsultationCommentInput) -> dict:
+    case = _case(ctx, cmd.code)
+    submitted = cmd.submitted_at or ctx.now
+    if submitted > ctx.now:
+        raise InvalidInput("submitted_in_future", Text("Uwaga nie może pochodzić z przyszłości", "A comment cannot come from the future"))
+    until = case.data.get("comments_until")
+    if case.state != "open" or submitted > datetime.fromisoformat(until):
+        raise RuleViolation(
+            "consultation_comment_late",
+            Text(f"{case.code}: uwagi przyjmowane są do {until or '—'}; uwaga z "
+                 f"{submitted.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} jest poza terminem konsultacji",
+                 f"{case.code}: comments are accepted until {until or '—'}; the comment of "
+                 f"{submitted.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} is outside the consultation period"),
+            basis=RESOLUTION_BASIS,
+        )
+    number = (ctx.session.exec(select(func.max(ConsultationComment.number))
+                               .where(ConsultationComment.case_id == case.id)).one() or 0) + 1
+    ctx.session.add(ConsultationComment(case_id=case.id, number=number, author=cmd.author, author_kind=cmd.author_kind,
+                                        provision=cmd.provision or "", text=cmd.text, submitted_at=submitted))
+    record(ctx, case, "comment", subject=f"comment:{number}", basis=RESOLUTION_BASIS, state=case.state,
+           payload={**cmd.model_dump(mode="json"), "submitted_at": submitted})
+    return {"code": case.code, "comment": number, "submitted_at": submitted}
+
+
+@permitted("officer")
+def rdpp_opinion(ctx: Context, cmd: RdppOpinion) -> dict:
+    case = _case(ctx, cmd.code)
+    rdpp = case.data.get("rdpp")
+    if not rdpp or rdpp["status"] != "pending" or ctx.now > datetime.fromisoformat(rdpp["due"]):
+        raise RuleViolation(
+            "rdpp_opinion_out_of_time",
+            Text(f"{case.code}: opinia RDPP może być przyjęta tylko w ciągu 14 dni od doręczenia "
+                 f"(termin: {rdpp['due'] if rdpp else 'projekt nie został doręczony'}; stan: {rdpp['status'] if rdpp else '—'})",
+                 f"{case.code}: the RDPP's opinion is accepted only within 14 days of delivery "
+                 f"(due: {rdpp['due'] if rdpp else 'the draft was not delivered'}; status: {rdpp['status'] if rdpp else '—'})"),
+            basis="art. 41i ust. 2",
+        )
+    case.data = {**case.data, "rdpp": {**rdpp, "status": "given", "opinion": cmd.opinion, "given_at": ctx.now.isoformat()}}
+    record(ctx, case, "rdpp_opinion", subject="rdpp", basis="art. 41i ust. 1", state=case.state,
+           payload={"opinion": cmd.opinion, "due": rdpp["due"]})
+    cancel_deadlines(ctx, case, "consultation.rdpp_due")
+    return {"code": case.code, "rdpp": "given"}
+
+
+@permitted("officer")
+def publish_report(ctx: Context, cmd: ConsultationReport) -> dict:
+    """The report answers every comment (accepted, partly accepted, rejected, with reasons) and is published."""
+    case = _case(ctx, cmd.code)
+    require_state(case, ("closed",), Text("sprawozdanie z konsultacji", "the consultation report"), RESOLUTION_BASIS)
+    rules = _rules(ctx, case)
+    _channels_known(cmd.published, rules)
+    comments = {c.number: c for c in comments_of(ctx.session, case)}
+    answers = {a.number: a for a in cmd.answers}
+    unknown = sorted(set(answers) - set(comments))
+    if unknown:
+        raise NotFound("unknown_comment", Text(f"{case.code}: nie ma uwag nr {unknown}", f"{case.code}: no comments {unknown}"))
+    if len(answers) != len(cmd.answers):
+        raise InvalidInput("duplicate_answer", Text("Każda uwaga ma jedną odpowiedź", "Each comment gets one answer"))
+    _add_publications(ctx, case, "report", cmd.published)
+    ctx.session.flush()
+    for number, answer in answers.items():
+        comments[number].answer, comments[number].reason = answer.answer, answer.reason
+        ctx.session.add(comments[number])
+    fire(ctx, case, ConsultationMachine.bind(case), "publish_report", rules=rules, answers=answers,
+         payload={"answers": {n: {"answer": a.answer, "reason": a.reason} for n, a in answers.items()},
+                  "summary": cmd.summary, "published": cmd.published, "rdpp": (case.data.get("rdpp") or {}).get("status")})
+    tally = {k: sum(1 for c in comments.values() if c.answer == k) for k in ("accepted", "partly_accepted", "rejected")}
+    return {"code": case.code, "state": case.state, "comments": len(comments), **tally}
+
+
+def _adoption_check(ctx: Context, case: Case, on: date) -> Text | None:
+    rules = _rules(ctx, case)
+    return programme_warning(case, rules, on)
+
+
+@permitted("officer")
+def send_to_council(ctx: Context, cmd: CouncilStep) -> dict:
+    case = _case(ctx, cmd.code)
+    on = cmd.on or calendar.local_date(ctx.now)
+    warning = _adoption_check(ctx, case, on)
+    fire(ctx, case, ConsultationMachine.bind(case), "send_to_council",
+         payload={"reference": cmd.reference, "on": on, "warning": warning.pl if warning else None})
+    return {"code": case.code, "state": case.state, "warnings": [str(warning)] if warning else []}
+
+
+@permitted("officer")
+def adopt(ctx: Context, cmd: CouncilStep) -> dict:
+    case = _case(ctx, cmd.code)
+    on = cmd.on or calendar.local_date(ctx.now)
+    warning = _adoption_check(ctx, case, on)
+    year = case.data.get("programme_year")
+    late = bool(warning)
+    fire(ctx, case, ConsultationMachine.bind(case), "adopt",
+         payload={"resolution": cmd.reference, "adopted_on": on, "late": late,
+                  "adopt_by": adopt_by(year, _rules(ctx, case)) if year else None,
+                  "warning": warning.pl if warning else None})
+    return {"code": case.code, "state": case.state, "warnings": [str(warning)] if warning else []}
+
+
+@permitted(*ANYONE)
+def show(ctx: Context, cmd: CaseRef) -> dict:
+    case = _case(ctx, cmd.code)
+    return {"code": case.code, "state": case.state, "title": case.title, "field": case.task_area,
+            "comments_until": case.data.get("comments_until"), "rdpp": case.data.get("rdpp"),
+            "comments": [{"number": c.number, "author": c.author, "kind": c.author_kind, "submitted_at": c.submitted_at,
+                          "provision": c.provision, "text": c.text, "answer": c.answer, "reason": c.reason}
+                         for c in comments_of(ctx.session, case)]}
+
+
+# --- the scheduler's events -----------------------------------------------------------------------------------
+
+
+def on_comments_end(ctx: Context, case: Case, deadline) -> None:
+    fire(ctx, case, ConsultationMachine.bind(case), "close",
+         payload={"due_at": deadline.due_at, "comments": len(comments_of(ctx.session, case))})
+
+
+def on_rdpp_due(ctx: Context, case: Case, deadline) -> None:
+    """art. 41i ust. 2: no opinion within 14 days of delivery means the RDPP waived it."""
+    rdpp = case.data.get("rdpp") or {}
+    if rdpp.get("status") != "pending":
+        raise RuleViolation("rdpp_not_pending", Text("Opinia RDPP nie jest oczekiwana", "No RDPP opinion is pending"))
+    case.data = {**case.data, "rdpp": {**rdpp, "status": "waived"}}
+    record(ctx, case, "rdpp_opinion_waived", subject="rdpp", basis="art. 41i ust. 2", state=case.state,
+           payload={"due_at": deadline.due_at, "delivered": rdpp.get("delivered")})
+
+
+DEADLINE_HANDLERS = {
+    "consultation.comments_end": on_comments_end,
+    "consultation.rdpp_due": on_rdpp_due,
+}

@@ -1,0 +1,151 @@
+"""The local initiative (inicjatywa lokalna, art. 19b-19h): residents propose, the city carries it out with them.
+
+No grant is transferred: the city buys services and materials itself against the joint cost estimate, and
+the residents contribute social work, money or goods. The council resolution's criteria weigh mainly the
+residents' social work (art. 19c); their weights are settings of the rule set.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlmodel import Session, select
+from statemachine import State
+
+from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
+from models.tables import Case
+from states.engine import LegalMachine
+from states.errors import InvalidInput, RuleViolation
+from states.open_call import money
+from states.rules import LocalInitiativeRules
+from states.text import Text
+
+KIND = "local_initiative"
+CODE_PREFIX = "IL"
+RESOLUTION_BASIS = "art. 19c; uchwała Rady Miejskiej Leszna nr XIX/253/2016"
+CONTRIBUTION_PARTIES = ("work", "cash", "goods")
+
+
+def application_of(session: Session, case: Case) -> LocalInitiativeApplication:
+    return session.exec(select(LocalInitiativeApplication).where(LocalInitiativeApplication.case_id == case.id)).one()
+
+
+def costs_by_party(session: Session, case: Case) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for line in session.exec(select(LocalInitiativeCost).where(LocalInitiativeCost.case_id == case.id)):
+        totals[line.party] = totals.get(line.party, Decimal("0.00")) + line.amount
+    return totals
+
+
+def city_share(session: Session, case: Case) -> Decimal:
+    return costs_by_party(session, case).get("city", Decimal("0.00"))
+
+
+def purchased(session: Session, case: Case) -> Decimal:
+    rows = session.exec(select(LocalInitiativePurchase.amount).where(LocalInitiativePurchase.case_id == case.id)).all()
+    return sum(rows, Decimal("0.00"))
+
+
+def score(points: dict[str, Decimal], rules: LocalInitiativeRules) -> Decimal:
+    """Weighted share of the maximum, as a percentage with two decimals."""
+    weights = rules.weights
+    unknown, missing = sorted(set(points) - set(weights)), sorted(set(weights) - set(points))
+    if unknown or missing:
+        raise InvalidInput(
+            "criteria_mismatch",
+            Text(f"Oceń dokładnie kryteria uchwały: {', '.join(weights)} (nieznane: {unknown}, brakujące: {missing})",
+                 f"Score exactly the resolution's criteria: {', '.join(weights)} (unknown: {unknown}, missing: {missing})"),
+            basis=RESOLUTION_BASIS,
+        )
+    for key, value in points.items():
+        if value > rules.max_points:
+            raise RuleViolation(
+                "points_above_maximum",
+                Text(f"Kryterium {key}: {value} pkt > maksimum {rules.max_points} pkt",
+                     f"Criterion {key}: {value} points > maximum {rules.max_points}"),
+                basis=RESOLUTION_BASIS,
+            )
+    achieved = sum(weights[k] * points[k] for k in weights)
+    possible = sum(weights.values()) * rules.max_points
+    return (achieved / possible * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+class LocalInitiativeMachine(LegalMachine):
+    filed = State("wniosek złożony", initial=True, value="filed")
+    evaluation = State("ocena wniosku", value="evaluation")
+    evaluated = State("oceniony", value="evaluated")
+    rejected = State("odrzucony", final=True, value="rejected")
+    accepted = State("przyjęty", value="accepted")
+    planned = State("harmonogram i kosztorys uzgodnione", value="planned")
+    in_execution = State("realizacja", value="in_execution")
+    report_due = State("oczekuje na sprawozdanie", value="report_due")
+    report_overdue = State("sprawozdanie zaległe", value="report_overdue")
+    report_submitted = State("sprawozdanie złożone", value="report_submitted")
+    closed = State("zamknięta", final=True, value="closed")
+
+    pass_formal_check = filed.to(evaluation)
+    fail_formal_check = filed.to(rejected)
+    evaluate = evaluation.to(evaluated)
+    decide = (evaluated.to(rejected, cond="refused") | evaluated.to(accepted, validators=["score_passes"]))
+    plan = accepted.to(planned, validators=["residents_contribute", "city_buys_something"])
+    sign_contract = planned.to(in_execution)
+    task_ended = in_execution.to(report_due)
+    report_overdue_event = report_due.to(report_overdue, event="report_overdue")
+    submit_report = (in_execution.to(report_submitted) | report_due.to(report_submitted)
+                     | report_overdue.to(report_submitted))
+    close = report_submitted.to(closed)
+
+    BASIS = {
+        "pass_formal_check": "art. 19b ust. 1; art. 19c ust. 1",
+        "fail_formal_check": "art. 19b ust. 1; art. 19c ust. 1",
+        "evaluate": RESOLUTION_BASIS,
+        "decide->rejected": "art. 19c ust. 1",
+        "decide": "art. 19c ust. 1; art. 19e",
+        "plan": "art. 19e; art. 19f",
+        "sign_contract": "art. 19e",
+        "task_ended": "art. 19e (umowa)",
+        "report_overdue": "art. 19e (umowa)",
+        "submit_report": "art. 19e (umowa)",
+        "close": "art. 19e (umowa)",
+    }
+
+    def refused(self, accept: bool = False, **_) -> bool:
+        return not accept
+
+    def score_passes(self, application: LocalInitiativeApplication, rules: LocalInitiativeRules, **_) -> None:
+        needed = rules.pass_threshold * 100
+        if application.score_percent is None or application.score_percent < needed:
+            raise RuleViolation(
+                "initiative_below_threshold",
+                Text(f"Wniosek uzyskał {application.score_percent}% < wymagane {needed:.0f}%",
+                     f"The application scored {application.score_percent}% < the required {needed:.0f}%"),
+                basis=RESOLUTION_BASIS,
+            )
+
+    def residents_contribute(self, costs: dict[str, Decimal], **_) -> None:
+        if not any(costs.get(p, 0) > 0 for p in CONTRIBUTION_PARTIES):
+            raise RuleViolation(
+                "no_residents_contribution",
+                Text("Wnioskodawcy muszą wnieść wkład: pracę społeczną, świadczenia pieniężne lub rzeczowe",
+                     "The applicants must contribute social work, money or goods"),
+                basis="art. 19f",
+            )
+
+    def city_buys_something(self, costs: dict[str, Decimal], **_) -> None:
+        if costs.get("city", 0) <= 0:
+            raise RuleViolation(
+                "no_city_share",
+                Text("Kosztorys nie przewiduje żadnych zakupów miasta", "The estimate has no purchase by the city"),
+                basis="art. 19e",
+            )
+
+
+def purchase_within_estimate(session: Session, case: Case, amount: Decimal) -> None:
+    share, spent = city_share(session, case), purchased(session, case)
+    if spent + amount > share:
+        raise RuleViolation(
+            "purchase_beyond_estimate",
+            Text(f"{money(spent)} + {money(amount)} = {money(spent + amount)} > udział miasta w kosztorysie {money(share)}",
+                 f"{money(spent)} + {money(amount)} = {money(spent + amount)} > the city's share of the estimate {money(share)}"),
+            basis="art. 19e (umowa: harmonogram i kosztorys)",
+        )

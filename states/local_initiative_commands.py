@@ -1,0 +1,247 @@
+"""Command handlers of the local initiative (art. 19b-19h)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
+from models.tables import Case
+from states import calendar
+from states.cases import load_case, next_code, organisation_by_krs, require_state
+from states.commands import CaseRef
+from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.errors import InvalidInput, RuleViolation
+from states.local_initiative import (
+    CODE_PREFIX,
+    KIND,
+    LocalInitiativeMachine,
+    application_of,
+    city_share,
+    costs_by_party,
+    purchase_within_estimate,
+    purchased,
+    score,
+)
+from states.open_call import rules_for
+from states.procedure_commands import (
+    DecideInitiative,
+    EvaluateInitiative,
+    FileInitiative,
+    FormalCheck,
+    InitiativeReport,
+    PlanInitiative,
+    RecordPurchase,
+    SignInitiative,
+)
+from states.rulebook import pin
+from states.text import Text
+
+ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+
+
+def _case(ctx: Context, code: str) -> Case:
+    return load_case(ctx.session, code, KIND)
+
+
+def _machine(case: Case) -> LocalInitiativeMachine:
+    return LocalInitiativeMachine.bind(case)
+
+
+def _rules(ctx: Context, case: Case):
+    return rules_for(ctx.session, case).local_initiative
+
+
+@permitted("officer")
+def file(ctx: Context, cmd: FileInitiative) -> dict:
+    """Residents (a group with its representative) or an NGO on their behalf file an initiative (art. 19b)."""
+    from states.rulebook import find_rule_set
+
+    rules = find_rule_set(ctx.session, cmd.rule_set).local_initiative
+    if cmd.sphere not in rules.spheres:
+        raise InvalidInput(
+            "unknown_sphere",
+            Text(f"Sfera {cmd.sphere!r} nie należy do sfer inicjatywy lokalnej: {', '.join(rules.spheres)}",
+                 f"Sphere {cmd.sphere!r} is not a local-initiative sphere: {', '.join(rules.spheres)}"),
+            basis="art. 19b ust. 1",
+        )
+    organisation_id = None
+    if cmd.applicant_kind == "ngo":
+        if not cmd.organisation_krs:
+            raise InvalidInput("ngo_needs_krs", Text("Wniosek organizacji wskazuje organizację (KRS)",
+                                                     "An NGO's application names the organisation (KRS)"), basis="art. 19b ust. 1")
+        organisation_id = organisation_by_krs(ctx.session, cmd.organisation_krs).id
+    elif not cmd.residents:
+        raise InvalidInput("residents_required", Text("Wniosek mieszkańców wymienia członków grupy inicjatywnej",
+                                                      "A residents' application lists the group's members"),
+                           basis="art. 19b ust. 1")
+    received_at = cmd.received_at or ctx.now
+    case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.sphere,
+                state=LocalInitiativeMachine.filed.value, created_at=ctx.now, data={})
+    ctx.session.add(case)
+    ctx.session.flush()
+    rule_set = pin(ctx.session, case, cmd.rule_set, ctx.now)
+    ctx.session.add(LocalInitiativeApplication(
+        case_id=case.id, applicant_kind=cmd.applicant_kind, representative=cmd.representative,
+        residents=list(cmd.residents), organisation_id=organisation_id, sphere=cmd.sphere, location=cmd.location,
+        property_owner=cmd.property_owner, description=cmd.description, received_at=received_at))
+    record(ctx, case, "file", basis="art. 19b ust. 1", state=case.state,
+           payload={**cmd.model_dump(mode="json"), "received_at": received_at, "rule_set": rule_set.version})
+    return {"code": case.code, "state": case.state}
+
+
+@permitted("officer")
+def formal_check(ctx: Context, cmd: FormalCheck) -> dict:
+    case = _case(ctx, cmd.code)
+    if cmd.passed:
+        fire(ctx, case, _machine(case), "pass_formal_check", payload={})
+    else:
+        if not cmd.defects:
+            raise InvalidInput("defects_required", Text("Wymień braki formalne", "List the formal defects"))
+        fire(ctx, case, _machine(case), "fail_formal_check", payload={"defects": list(cmd.defects)})
+    return {"code": case.code, "state": case.state}
+
+
+@permitted("officer", "committee_member")
+def evaluate(ctx: Context, cmd: EvaluateInitiative) -> dict:
+    """Score the council resolution's criteria; the social work's weight dominates (art. 19c)."""
+    case = _case(ctx, cmd.code)
+    require_state(case, ("evaluation",), Text("ocena wniosku", "the evaluation"), "art. 19c ust. 1")
+    rules = _rules(ctx, case)
+    application = application_of(ctx.session, case)
+    percent = score(dict(cmd.points), rules)
+    application.scores = {k: str(v) for k, v in cmd.points.items()}
+    application.score_percent = percent
+    ctx.session.add(application)
+    fire(ctx, case, _machine(case), "evaluate",
+         payload={"points": cmd.points, "weights": rules.weights, "percent": percent})
+    return {"code": case.code, "state": case.state, "percent": percent}
+
+
+@permitted("officer")
+def decide(ctx: Context, cmd: DecideInitiative) -> dict:
+    case = _case(ctx, cmd.code)
+    if not cmd.accept and not cmd.reason:
+        raise InvalidInput("reason_required", Text("Podaj powód odrzucenia", "Give the reason for the rejection"))
+    application = application_of(ctx.session, case)
+    fire(ctx, case, _machine(case), "decide", accept=cmd.accept, application=application, rules=_rules(ctx, case),
+         payload={"accept": cmd.accept, "decision": cmd.decision_ref, "reason": cmd.reason,
+                  "percent": application.score_percent})
+    return {"code": case.code, "state": case.state}
+
+
+@permitted("officer")
+def plan(ctx: Context, cmd: PlanInitiative) -> dict:
+    """The joint schedule and cost estimate, by party: the city's purchases and the residents' contribution."""
+    case = _case(ctx, cmd.code)
+    require_state(case, ("accepted",), Text("uzgodnienie harmonogramu i kosztorysu", "agreeing the schedule and estimate"),
+                  "art. 19e")
+    if cmd.task_end < cmd.task_start:
+        raise InvalidInput("task_period", Text(f"Koniec {cmd.task_end} przed początkiem {cmd.task_start}",
+                                               f"End {cmd.task_end} before start {cmd.task_start}"))
+    rules = _rules(ctx, case)
+    lines = []
+    for line in cmd.costs:
+        if line.party == "work":
+            if not line.hours:
+                raise InvalidInput("hours_required", Text(f"Praca społeczna „{line.description}”: podaj liczbę godzin",
+                                                          f"Social work '{line.description}': give the hours"),
+                                   basis="art. 19f")
+            amount = (line.hours * rules.hour_value).quantize(Decimal("0.01"))
+            lines.append(LocalInitiativeCost(case_id=case.id, party="work", description=line.description, amount=amount,
+                                             hours=line.hours, hour_value=rules.hour_value))
+        else:
+            lines.append(LocalInitiativeCost(case_id=case.id, party=line.party, description=line.description,
+                                             amount=line.amount))
+    ctx.session.add_all(lines)
+    ctx.session.flush()
+    costs = costs_by_party(ctx.session, case)
+    application = application_of(ctx.session, case)
+    application.task_start, application.task_end = cmd.task_start, cmd.task_end
+    ctx.session.add(application)
+    fire(ctx, case, _machine(case), "plan", costs=costs,
+         payload={"task_start": cmd.task_start, "task_end": cmd.task_end, "costs": costs,
+                  "lines": [{"party": c.party, "description": c.description, "amount": c.amount, "hours": c.hours}
+                            for c in lines], "hour_value": rules.hour_value})
+    return {"code": case.code, "state": case.state, "costs": costs}
+
+
+@permitted("officer")
+def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
+    case = _case(ctx, cmd.code)
+    application = application_of(ctx.session, case)
+    rules = _rules(ctx, case)
+    fire(ctx, case, _machine(case), "sign_contract",
+         payload={"contract": cmd.contract_number, "grant_transferred": False, "city_share": city_share(ctx.session, case)})
+    application.contract_number = cmd.contract_number
+    ctx.session.add(application)
+    report = calendar.period_deadline(application.task_end, rules.final_report_days, "days", party=True,
+                                      basis="art. 19e (umowa); KC art. 115")
+    case.data = {**case.data, "report_due": report.last_day.isoformat()}
+    schedule(ctx, case, "local_initiative.task_end", calendar.end_of_day(application.task_end), "art. 19e (umowa)")
+    schedule(ctx, case, "local_initiative.report_due", report.due, report.basis)
+    return {"code": case.code, "state": case.state, "report_due": report.last_day}
+
+
+@permitted("officer")
+def record_purchase(ctx: Context, cmd: RecordPurchase) -> dict:
+    """A purchase the city makes itself for the initiative; no grant ever goes to the applicants (art. 19e)."""
+    case = _case(ctx, cmd.code)
+    require_state(case, ("in_execution", "report_due"), Text("zakup na rzecz inicjatywy", "a purchase for the initiative"),
+                  "art. 19e")
+    purchase_within_estimate(ctx.session, case, cmd.amount)
+    ctx.session.add(LocalInitiativePurchase(case_id=case.id, description=cmd.description, supplier=cmd.supplier,
+                                            amount=cmd.amount, purchased_at=ctx.now))
+    spent = purchased(ctx.session, case)  # autoflush: includes this purchase
+    record(ctx, case, "city_purchase", basis="art. 19e (umowa: kosztorys)", state=case.state,
+           payload={**cmd.model_dump(mode="json"), "spent": spent, "city_share": city_share(ctx.session, case)})
+    return {"code": case.code, "spent": spent, "city_share": city_share(ctx.session, case)}
+
+
+@permitted("officer")
+def submit_report(ctx: Context, cmd: InitiativeReport) -> dict:
+    case = _case(ctx, cmd.code)
+    rules = _rules(ctx, case)
+    costs = costs_by_party(ctx.session, case)
+    late = bool(case.data.get("report_due")) and calendar.local_date(ctx.now).isoformat() > case.data["report_due"]
+    fire(ctx, case, _machine(case), "submit_report",
+         payload={"work_hours": cmd.work_hours, "work_value": (cmd.work_hours * rules.hour_value).quantize(Decimal("0.01")),
+                  "planned_work_value": costs.get("work", Decimal(0)), "city_spent": purchased(ctx.session, case),
+                  "city_share": costs.get("city", Decimal(0)), "summary": cmd.summary, "late": late})
+    cancel_deadlines(ctx, case, "local_initiative.task_end")
+    cancel_deadlines(ctx, case, "local_initiative.report_due")
+    return {"code": case.code, "state": case.state, "late": late}
+
+
+@permitted("officer")
+def close(ctx: Context, cmd: CaseRef) -> dict:
+    case = _case(ctx, cmd.code)
+    spent, share = purchased(ctx.session, case), city_share(ctx.session, case)
+    if spent > share:  # cannot happen through record_purchase; guards data written by hand
+        raise RuleViolation("purchase_beyond_estimate", Text("Zakupy przekraczają kosztorys", "Purchases exceed the estimate"),
+                            basis="art. 19e")
+    fire(ctx, case, _machine(case), "close", payload={"city_spent": spent, "city_share": share, "grant_transferred": False})
+    return {"code": case.code, "state": case.state, "city_spent": spent}
+
+
+@permitted(*ANYONE)
+def show(ctx: Context, cmd: CaseRef) -> dict:
+    case = _case(ctx, cmd.code)
+    application = application_of(ctx.session, case)
+    return {"code": case.code, "state": case.state, "title": case.title, "sphere": application.sphere,
+            "representative": application.representative, "percent": application.score_percent,
+            "costs": costs_by_party(ctx.session, case), "city_spent": purchased(ctx.session, case),
+            "report_due": case.data.get("report_due")}
+
+
+def on_task_end(ctx: Context, case: Case, deadline) -> None:
+    fire(ctx, case, _machine(case), "task_ended", payload={"due_at": deadline.due_at})
+
+
+def on_report_due(ctx: Context, case: Case, deadline) -> None:
+    fire(ctx, case, _machine(case), "report_overdue", payload={"due_at": deadline.due_at})
+
+
+DEADLINE_HANDLERS = {
+    "local_initiative.task_end": on_task_end,
+    "local_initiative.report_due": on_report_due,
+}

@@ -1,0 +1,124 @@
+"""Regranting (art. 16a): an open call selects an operator, the operator runs its own call for implementers
+of micro-grants, and reports on every one of them.
+
+The operator's case (kind ``regranting``) is an ordinary open call: ``OpenCallMachine`` and ``OfferMachine``
+move it, through the open-call handlers. Its sub-call moves through ``SubCallMachine``, whose state is kept in
+the case's data (it is one more lifecycle of the same case, audited in the same chain). Every micro-grant is a
+case of its own (kind ``micro_grant``) nested under the operator's (``Case.parent_id``).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from statemachine import State
+
+from models.procedure_tables import MicroGrant
+from models.tables import Case, Contract, Offer
+from states.engine import Context, LegalMachine
+from states.errors import RuleViolation
+from states.open_call import publications_of
+from states.rules import RegrantingRules
+from states.text import Text
+
+KIND = "regranting"
+CODE_PREFIX = "RG"
+MICRO_KIND = "micro_grant"
+MICRO_PREFIX = "MR"
+OPERATOR_STATES = ("contracted", "report_due", "report_overdue", "report_submitted", "report_accepted", "settled")
+
+
+class SubCallView:
+    """The sub-call's state, kept in the operator case's data so the machine can bind to it."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+
+    @property
+    def state(self) -> str | None:
+        return (self.case.data.get("sub_call") or {}).get("state")
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self.case.data = {**self.case.data, "sub_call": {**(self.case.data.get("sub_call") or {}), "state": value}}
+
+
+def micro_grants_of(session: Session, case: Case) -> list[MicroGrant]:
+    return list(session.exec(select(MicroGrant).where(MicroGrant.operator_case_id == case.id).order_by(MicroGrant.id)))
+
+
+def operator_offer(session: Session, case: Case) -> tuple[Offer, Contract] | None:
+    row = session.exec(select(Offer, Contract).join(Contract, Contract.offer_id == Offer.id)
+                       .where(Offer.case_id == case.id).order_by(Offer.number)).first()
+    return (row[0], row[1]) if row else None
+
+
+class SubCallMachine(LegalMachine):
+    planned = State("nabór planowany", initial=True, value="planned")
+    announced = State("nabór ogłoszony", value="announced")
+    selection_published = State("wybór realizatorów ogłoszony", value="selection_published")
+    implementing = State("mikrodotacje w realizacji", value="implementing")
+    reported = State("sprawozdanie operatora złożone", final=True, value="reported")
+
+    announce_sub_call = planned.to(announced, validators=["operator_contracted", "published_everywhere"])
+    publish_selection = announced.to(selection_published, validators=["published_everywhere"])
+    start_implementing = selection_published.to(implementing)
+    submit_operator_report = implementing.to(reported, validators=["every_micro_grant_reported"])
+
+    BASIS = {
+        "announce_sub_call": "art. 16a ust. 1; umowa z operatorem (sposób wyboru realizatorów)",
+        "publish_selection": "art. 16a; umowa z operatorem (upublicznienie wyboru)",
+        "start_implementing": "art. 16a; umowa z operatorem",
+        "submit_operator_report": "art. 18 ust. 1; art. 16a (sprawozdanie z realizacji regrantingu)",
+    }
+
+    def operator_contracted(self, ctx: Context, case: Case, **_) -> None:
+        found = operator_offer(ctx.session, case)
+        if found is None or found[0].state not in OPERATOR_STATES:
+            raise RuleViolation(
+                "operator_not_contracted",
+                Text(f"{case.code}: operator nie ma jeszcze umowy; nabór realizatorów po jej zawarciu",
+                     f"{case.code}: the operator has no contract yet; the sub-call follows it"),
+                basis="art. 16a ust. 1; art. 16 ust. 1",
+            )
+
+    def published_everywhere(self, ctx: Context, case: Case, notice: str, rules: RegrantingRules, **_) -> None:
+        published = publications_of(ctx.session, case, notice)
+        missing = [c for c in rules.channels if c not in published]
+        if missing:
+            raise RuleViolation(
+                "sub_call_channels",
+                Text(f"{case.code}: publikacja ({notice}) wymagana w kanałach {', '.join(rules.channels)}; brak: {', '.join(missing)}",
+                     f"{case.code}: publication ({notice}) is required in {', '.join(rules.channels)}; missing: {', '.join(missing)}"),
+                basis="art. 16a; umowa z operatorem",
+            )
+
+    def every_micro_grant_reported(self, ctx: Context, case: Case, **_) -> None:
+        pending = [m.implementer for m in micro_grants_of(ctx.session, case)
+                   if ctx.session.get(Case, m.case_id).state not in ("report_submitted", "settled")]
+        if pending:
+            raise RuleViolation(
+                "micro_grants_unreported",
+                Text(f"Sprawozdanie operatora wymaga sprawozdań wszystkich realizatorów; brak: {', '.join(pending)}",
+                     f"The operator's report needs every implementer's report; missing: {', '.join(pending)}"),
+                basis="art. 16a; art. 18 ust. 1",
+            )
+
+
+class MicroGrantMachine(LegalMachine):
+    contracted = State("umowa z realizatorem", initial=True, value="contracted")
+    transfer_overdue = State("przekazanie środków opóźnione", value="transfer_overdue")
+    funds_transferred = State("środki przekazane", value="funds_transferred")
+    report_submitted = State("sprawozdanie realizatora", value="report_submitted")
+    settled = State("rozliczona", final=True, value="settled")
+
+    transfer_due_passed = contracted.to(transfer_overdue)
+    transfer = contracted.to(funds_transferred) | transfer_overdue.to(funds_transferred)
+    submit_report = funds_transferred.to(report_submitted)
+    settle = report_submitted.to(settled)
+
+    BASIS = {
+        "transfer_due_passed": "art. 16a; umowa z operatorem (termin przekazania środków)",
+        "transfer": "art. 16a; umowa z operatorem (przekazanie środków realizatorowi)",
+        "submit_report": "umowa z realizatorem; art. 16a",
+        "settle": "umowa z realizatorem; art. 16a",
+    }

@@ -1,0 +1,278 @@
+"""Command handlers of regranting (art. 16a). The operator's open call runs through the open-call handlers
+(states/open_call_commands.py accepts cases of kind ``regranting``); these handle what follows its contract."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import select
+
+from models.procedure_tables import MicroGrant
+from models.tables import Case, Report
+from states import calendar
+from states import open_call_commands as oc
+from states.cases import load_case, next_code, require_state
+from states.commands import CaseRef, Settle, SubmitReport
+from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.errors import InvalidInput, RuleViolation
+from states.open_call import OpenCallMachine, money, rules_for
+from states.open_call_commands import _add_publications
+from states.procedure_commands import (
+    AddMicroGrant,
+    AnnounceSubCall,
+    CreateRegranting,
+    MicroGrantReport,
+    OperatorReport,
+    PublishSubSelection,
+    SettleMicroGrant,
+    TransferMicroGrant,
+)
+from states.regranting import (
+    CODE_PREFIX,
+    KIND,
+    MICRO_KIND,
+    MICRO_PREFIX,
+    MicroGrantMachine,
+    SubCallMachine,
+    SubCallView,
+    micro_grants_of,
+    operator_offer,
+)
+from states.rulebook import find_rule_set, pin
+from states.text import Text
+
+ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+
+
+def _operator_case(ctx: Context, code: str) -> Case:
+    return load_case(ctx.session, code, KIND)
+
+
+def _sub_call(case: Case) -> SubCallMachine:
+    return SubCallMachine.bind(SubCallView(case))
+
+
+def _rules(ctx: Context, case: Case):
+    return rules_for(ctx.session, case).regranting
+
+
+def _micro(ctx: Context, code: str) -> tuple[Case, MicroGrant, Case]:
+    case = load_case(ctx.session, code, MICRO_KIND)
+    grant = ctx.session.exec(select(MicroGrant).where(MicroGrant.case_id == case.id)).one()
+    return case, grant, ctx.session.get(Case, case.parent_id)
+
+
+def _fire_micro(ctx: Context, case: Case, parent: Case, event: str, payload: dict | None = None, **facts) -> str | None:
+    # Every step of a micro-grant names its operator's case: the two histories are linked both ways.
+    return fire(ctx, case, MicroGrantMachine.bind(case), event, payload={"parent": parent.code, **(payload or {})}, **facts)
+
+
+@permitted("officer")
+def create(ctx: Context, cmd: CreateRegranting) -> dict:
+    """A draft open call for the regranting operator; announce it and run it with `coop call ...`."""
+    rule_set = find_rule_set(ctx.session, cmd.rule_set)
+    case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.task_area,
+                budget=cmd.budget, state=OpenCallMachine.draft.value, data={"rule_set": rule_set.version},
+                created_at=ctx.now)
+    ctx.session.add(case)
+    ctx.session.flush()
+    record(ctx, case, "create", basis="art. 16a ust. 1; art. 11 ust. 2", state=case.state,
+           payload=cmd.model_dump(mode="json"))
+    return {"code": case.code, "state": case.state}
+
+
+@permitted("officer")
+def announce_sub_call(ctx: Context, cmd: AnnounceSubCall) -> dict:
+    case = _operator_case(ctx, cmd.code)
+    rules = _rules(ctx, case)
+    _add_publications(ctx, case, "sub_call", cmd.published)
+    ctx.session.flush()
+    case.data = {**case.data, "sub_call": {**(case.data.get("sub_call") or {}), "deadline": cmd.deadline.isoformat()}}
+    fire(ctx, case, _sub_call(case), "announce_sub_call", subject="sub_call", notice="sub_call", rules=rules,
+         payload={"deadline": cmd.deadline, "published": cmd.published})
+    return {"code": case.code, "sub_call": SubCallView(case).state}
+
+
+@permitted("officer")
+def publish_selection(ctx: Context, cmd: PublishSubSelection) -> dict:
+    """The operator's choice of implementers, made public (art. 16a; the operator's contract)."""
+    case = _operator_case(ctx, cmd.code)
+    rules = _rules(ctx, case)
+    _add_publications(ctx, case, "sub_selection", cmd.published)
+    ctx.session.flush()
+    case.data = {**case.data, "sub_call": {**case.data.get("sub_call", {}), "chosen": list(cmd.chosen)}}
+    fire(ctx, case, _sub_call(case), "publish_selection", subject="sub_call", notice="sub_selection", rules=rules,
+         payload={"chosen": list(cmd.chosen), "published": cmd.published})
+    return {"code": case.code, "sub_call": SubCallView(case).state, "chosen": list(cmd.chosen)}
+
+
+@permitted("officer")
+def add_micro_grant(ctx: Context, cmd: AddMicroGrant) -> dict:
+    """Record an implementer's contract: a micro-grant case nested under the operator's."""
+    parent = _operator_case(ctx, cmd.code)
+    sub_call = parent.data.get("sub_call") or {}
+    if sub_call.get("state") not in ("selection_published", "implementing") or cmd.implementer not in sub_call.get("chosen", []):
+        raise RuleViolation(
+            "implementer_not_selected",
+            Text(f"{parent.code}: {cmd.implementer} nie jest realizatorem wybranym w upublicznionym naborze operatora",
+                 f"{parent.code}: {cmd.implementer} is not an implementer chosen in the operator's published sub-call"),
+            basis="art. 16a; umowa z operatorem (sposób wyboru i upublicznienia)",
+        )
+    operator = operator_offer(ctx.session, parent)
+    contract = operator[1]
+    committed = sum((m.amount for m in micro_grants_of(ctx.session, parent)), Decimal("0.00"))
+    if committed + cmd.amount > contract.amount:
+        raise RuleViolation(
+            "micro_grants_above_operator_grant",
+            Text(f"{money(committed)} + {money(cmd.amount)} = {money(committed + cmd.amount)} > dotacja operatora "
+                 f"{money(contract.amount)}",
+                 f"{money(committed)} + {money(cmd.amount)} = {money(committed + cmd.amount)} > the operator's grant "
+                 f"{money(contract.amount)}"),
+            basis="art. 16a; umowa z operatorem",
+        )
+    if not (contract.task_start <= cmd.task_start <= cmd.task_end <= contract.task_end):
+        raise RuleViolation(
+            "micro_grant_period",
+            Text(f"Okres mikrodotacji {cmd.task_start} – {cmd.task_end} wykracza poza umowę operatora "
+                 f"{contract.task_start} – {contract.task_end}",
+                 f"The micro-grant period {cmd.task_start} – {cmd.task_end} falls outside the operator's contract "
+                 f"{contract.task_start} – {contract.task_end}"),
+            basis="art. 16a; umowa z operatorem",
+        )
+    rules = _rules(ctx, parent)
+    signed_on = calendar.local_date(ctx.now)
+    due = calendar.period_deadline(signed_on, rules.transfer_days, "days", party=True,
+                                   basis="art. 16a; umowa z operatorem (przekazanie środków); KC art. 115")
+    case = Case(code=next_code(ctx.session, MICRO_PREFIX, ctx), kind=MICRO_KIND, title=cmd.scope, budget=cmd.amount,
+                state=MicroGrantMachine.contracted.value, parent_id=parent.id, created_at=ctx.now,
+                data={"parent": parent.code})
+    ctx.session.add(case)
+    ctx.session.flush()
+    pin(ctx.session, case, parent.rule_set_version, ctx.now)  # the nested case runs by its operator's rules
+    ctx.session.add(MicroGrant(case_id=case.id, operator_case_id=parent.id, implementer=cmd.implementer,
+                               address=cmd.address, scope=cmd.scope, amount=cmd.amount,
+                               contract_number=cmd.contract_number, signed_on=signed_on, task_start=cmd.task_start,
+                               task_end=cmd.task_end, transfer_due=due.last_day))
+    record(ctx, case, "create", basis="art. 16a; umowa z realizatorem", state=case.state,
+           payload={**cmd.model_dump(mode="json"), "parent": parent.code, "transfer_due": due.last_day})
+    record(ctx, parent, "micro_grant_created", subject=f"micro_grant:{case.code}", basis="art. 16a",
+           state=parent.state, payload={"micro_grant": case.code, "implementer": cmd.implementer, "amount": cmd.amount})
+    fire(ctx, parent, _sub_call(parent), "start_implementing", subject="sub_call", optional=True)
+    schedule(ctx, case, "regranting.transfer_due", due.due, due.basis)
+    return {"code": case.code, "parent": parent.code, "transfer_due": due.last_day, "explanation": due.explain()}
+
+
+@permitted("officer")
+def transfer(ctx: Context, cmd: TransferMicroGrant) -> dict:
+    case, grant, parent = _micro(ctx, cmd.code)
+    if cmd.amount > grant.amount:
+        raise RuleViolation(
+            "transfer_above_micro_grant",
+            Text(f"Przekazano {money(cmd.amount)} > kwota umowy z realizatorem {money(grant.amount)}",
+                 f"Transferred {money(cmd.amount)} > the implementer's contract {money(grant.amount)}"),
+            basis="art. 16a; umowa z realizatorem",
+        )
+    if cmd.on < grant.signed_on or cmd.on > calendar.local_date(ctx.now):
+        raise InvalidInput("transfer_date", Text(f"Data przelewu {cmd.on} poza okresem {grant.signed_on} – dziś",
+                                                 f"Transfer date {cmd.on} outside {grant.signed_on} – today"))
+    late = cmd.on > grant.transfer_due
+    _fire_micro(ctx, case, parent, "transfer",
+                payload={"amount": cmd.amount, "on": cmd.on, "due": grant.transfer_due, "late": late})
+    grant.transferred, grant.transferred_on = cmd.amount, cmd.on
+    ctx.session.add(grant)
+    cancel_deadlines(ctx, case, "regranting.transfer_due")
+    return {"code": case.code, "state": case.state, "late": late}
+
+
+@permitted("officer")
+def micro_report(ctx: Context, cmd: MicroGrantReport) -> dict:
+    case, grant, parent = _micro(ctx, cmd.code)
+    if grant.transferred is not None and cmd.funds_used > grant.transferred:
+        raise RuleViolation(
+            "used_above_transferred",
+            Text(f"Wykorzystano {money(cmd.funds_used)} > przekazano {money(grant.transferred)}",
+                 f"Used {money(cmd.funds_used)} > transferred {money(grant.transferred)}"),
+            basis="umowa z realizatorem; art. 16a",
+        )
+    _fire_micro(ctx, case, parent, "submit_report", payload={"funds_used": cmd.funds_used, "delivered": cmd.delivered})
+    grant.funds_used, grant.delivered = cmd.funds_used, cmd.delivered
+    ctx.session.add(grant)
+    return {"code": case.code, "state": case.state}
+
+
+@permitted("officer")
+def settle_micro(ctx: Context, cmd: SettleMicroGrant) -> dict:
+    case, grant, parent = _micro(ctx, cmd.code)
+    unused = (grant.transferred or Decimal(0)) - (grant.funds_used or Decimal(0))
+    if case.state == "report_submitted" and cmd.returned_amount < unused:
+        raise RuleViolation(
+            "unused_funds_not_returned",
+            Text(f"Realizator musi zwrócić operatorowi niewykorzystane {money(unused)} (zwrócono {money(cmd.returned_amount)})",
+                 f"The implementer must return the unused {money(unused)} to the operator (returned {money(cmd.returned_amount)})"),
+            basis="umowa z realizatorem; art. 16a",
+        )
+    _fire_micro(ctx, case, parent, "settle", payload={"unused": unused, "returned": cmd.returned_amount})
+    return {"code": case.code, "state": case.state}
+
+
+def implementers(ctx: Context, parent: Case) -> list[dict]:
+    """The operator's report's list: every implementer with name and address, scope, dates, funds (art. 16a)."""
+    return [{"micro_grant": ctx.session.get(Case, m.case_id).code, "implementer": m.implementer, "address": m.address,
+             "scope": m.scope, "delivered": m.delivered, "task_start": m.task_start, "task_end": m.task_end,
+             "contract": m.contract_number, "amount": m.amount, "transferred": m.transferred,
+             "transferred_on": m.transferred_on, "used": m.funds_used}
+            for m in micro_grants_of(ctx.session, parent)]
+
+
+@permitted("officer")
+def operator_report(ctx: Context, cmd: OperatorReport) -> dict:
+    """The operator's report, built from its nested micro-grants, submitted as the operator offer's report."""
+    parent = _operator_case(ctx, cmd.code)
+    listing = implementers(ctx, parent)
+    fire(ctx, parent, _sub_call(parent), "submit_operator_report", subject="sub_call",
+         payload={"implementers": listing, "own_costs": cmd.own_costs})
+    offer, contract = operator_offer(ctx.session, parent)
+    used = sum((row["used"] or Decimal(0) for row in listing), Decimal("0.00")) + cmd.own_costs
+    result = oc.submit_report(ctx, SubmitReport(code=parent.code, number=offer.number, funds_used=used,
+                                                summary=cmd.summary))
+    ctx.session.flush()
+    report = ctx.session.exec(select(Report).where(Report.contract_id == contract.id)
+                              .order_by(Report.submitted_at.desc())).first()
+    report.content = {**report.content, "implementers": [{k: str(v) if v is not None else None for k, v in row.items()}
+                                                         for row in listing]}
+    ctx.session.add(report)
+    return {"code": parent.code, "offer_state": result["state"], "late": result["late"], "funds_used": used,
+            "implementers": listing}
+
+
+@permitted("officer")
+def settle_operator(ctx: Context, cmd: Settle) -> dict:
+    parent = _operator_case(ctx, cmd.code)
+    open_ = [ctx.session.get(Case, m.case_id).code for m in micro_grants_of(ctx.session, parent)
+             if ctx.session.get(Case, m.case_id).state != "settled"]
+    if open_:
+        raise RuleViolation(
+            "micro_grants_unsettled",
+            Text(f"Operator rozlicza się po rozliczeniu wszystkich mikrodotacji; nierozliczone: {', '.join(open_)}",
+                 f"The operator settles after every micro-grant is settled; unsettled: {', '.join(open_)}"),
+            basis="art. 16a; ufp art. 251-252",
+        )
+    return oc.settle_offer(ctx, cmd)
+
+
+@permitted(*ANYONE)
+def show(ctx: Context, cmd: CaseRef) -> dict:
+    parent = _operator_case(ctx, cmd.code)
+    require_state(parent, tuple(s.value for s in OpenCallMachine.states), Text("podgląd", "view"))
+    return {"code": parent.code, "state": parent.state, "sub_call": parent.data.get("sub_call"),
+            "implementers": implementers(ctx, parent)}
+
+
+def on_transfer_due(ctx: Context, case: Case, deadline) -> None:
+    parent = ctx.session.get(Case, case.parent_id)
+    _fire_micro(ctx, case, parent, "transfer_due_passed", payload={"due_at": deadline.due_at})
+
+
+DEADLINE_HANDLERS = {
+    "regranting.transfer_due": on_transfer_due,
+}

@@ -1,0 +1,198 @@
+"""The small grant outside competition (tryb pozakonkursowy, art. 19a): its machine and its rules.
+
+One case per simplified offer. The preliminary check refuses an offer that breaks a statutory condition
+(10 000 PLN, 90 days) or a cap; the decision re-checks the caps under a lock of the year's ledger row,
+so two offers decided at the same moment never overshoot the art. 19a ust. 2 ceiling.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+
+from sqlmodel import Session, func, select
+from statemachine import State
+
+from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
+from models.tables import Case
+from states.engine import Context, LegalMachine
+from states.errors import RuleViolation
+from states.open_call import money
+from states.rules import SmallGrantRules
+from states.text import Text
+
+KIND = "small_grant"
+CODE_PREFIX = "MG"
+LOCAL_CAP_BASIS = "program współpracy Miasta Leszna (limit lokalny 20 000 zł na organizację rocznie)"
+GRANTED_STATES = ("granted", "contracted", "report_due", "report_overdue", "report_submitted", "report_accepted",
+                  "settled")
+
+
+def execution_days(start: date, end: date) -> int:
+    """art. 19a ust. 1 pkt 2: both the first and the last day count."""
+    return (end - start).days + 1
+
+
+def check_conditions(amount: Decimal, start: date, end: date, rules: SmallGrantRules) -> None:
+    """The statutory conditions of art. 19a ust. 1, each refusal with the figure that failed."""
+    if amount > rules.max_grant:
+        raise RuleViolation(
+            "small_grant_amount",
+            Text(f"{money(amount)} > {money(rules.max_grant)}: dotacja w trybie pozakonkursowym przekracza limit",
+                 f"{money(amount)} > {money(rules.max_grant)}: the grant exceeds the small-grant limit"),
+            basis="art. 19a ust. 1 pkt 1",
+        )
+    if end < start:
+        raise RuleViolation(
+            "small_grant_period",
+            Text(f"Koniec realizacji {end} przed początkiem {start}", f"The task ends {end} before it starts {start}"),
+            basis="art. 19a ust. 1 pkt 2",
+        )
+    days = execution_days(start, end)
+    if days > rules.max_days:
+        raise RuleViolation(
+            "small_grant_duration",
+            Text(f"{days} dni > {rules.max_days} dni: zadanie {start} – {end} trwa za długo (liczone z pierwszym "
+                 "i ostatnim dniem)",
+                 f"{days} days > {rules.max_days} days: the task {start} – {end} runs too long (both ends counted)"),
+            basis="art. 19a ust. 1 pkt 2",
+        )
+
+
+def year_ledger(session: Session, year: int, *, lock: bool) -> SmallGrantYear:
+    query = select(SmallGrantYear).where(SmallGrantYear.year == year)
+    if lock:
+        # The decision's transaction holds this row until it commits: a concurrent decision of the same
+        # year waits here and then reads the committed figure (READ COMMITTED re-reads after the lock).
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = session.exec(query).first()
+    if row is None:
+        raise RuleViolation(
+            "no_planned_funds",
+            Text(f"Nie zapisano planowanych środków na dotacje dla organizacji w roku {year}: limit 20 % nie "
+                 f"może być sprawdzony (coop grant budget {year} --planned ...)",
+                 f"No planned NGO grant funds recorded for {year}: the 20 % ceiling cannot be checked "
+                 f"(coop grant budget {year} --planned ...)"),
+            basis="art. 19a ust. 2",
+        )
+    return row
+
+
+def ceiling(ledger: SmallGrantYear, rules: SmallGrantRules) -> Decimal:
+    return (ledger.planned_ngo_grants * rules.yearly_share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+def organisation_total(session: Session, offer: SmallGrantOffer) -> Decimal:
+    """Small grants already granted to the organisation in the offer's budget year (other cases)."""
+    total = session.exec(
+        select(func.sum(SmallGrantOffer.granted_amount))
+        .join(Case, Case.id == SmallGrantOffer.case_id)
+        .where(SmallGrantOffer.organisation_id == offer.organisation_id,
+               SmallGrantOffer.budget_year == offer.budget_year,
+               SmallGrantOffer.id != offer.id,
+               Case.state.in_(GRANTED_STATES))
+    ).one()
+    return total or Decimal("0.00")
+
+
+def check_caps(session: Session, offer: SmallGrantOffer, amount: Decimal, rules: SmallGrantRules, *,
+               lock: bool) -> SmallGrantYear:
+    """The yearly ceiling (art. 19a ust. 2) and, where the policy is on, the local cap per organisation."""
+    ledger = year_ledger(session, offer.budget_year, lock=lock)
+    limit = ceiling(ledger, rules)
+    after = ledger.committed + amount
+    if after > limit:
+        share = f"{rules.yearly_share * 100:.0f} %"
+        raise RuleViolation(
+            "small_grant_ceiling",
+            Text(f"{money(ledger.committed)} + {money(amount)} = {money(after)} > {money(limit)}: dotacje pozakonkursowe "
+                 f"w roku {offer.budget_year} przekroczyłyby {share} planowanych środków na dotacje "
+                 f"({money(ledger.planned_ngo_grants)})",
+                 f"{money(ledger.committed)} + {money(amount)} = {money(after)} > {money(limit)}: small grants in "
+                 f"{offer.budget_year} would exceed {share} of the planned NGO grant funds ({money(ledger.planned_ngo_grants)})"),
+            basis="art. 19a ust. 2",
+        )
+    if rules.organisation_cap_enabled:
+        already = organisation_total(session, offer)
+        if already + amount > rules.organisation_cap:
+            raise RuleViolation(
+                "small_grant_organisation_cap",
+                Text(f"{money(already)} + {money(amount)} = {money(already + amount)} > {money(rules.organisation_cap)}: "
+                     f"limit dotacji pozakonkursowych dla jednej organizacji w roku {offer.budget_year}",
+                     f"{money(already)} + {money(amount)} = {money(already + amount)} > {money(rules.organisation_cap)}: "
+                     f"the yearly small-grant cap per organisation in {offer.budget_year}"),
+                basis=LOCAL_CAP_BASIS,
+            )
+    return ledger
+
+
+def offer_of(session: Session, case: Case) -> SmallGrantOffer:
+    return session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).one()
+
+
+def comments_of(session: Session, case: Case) -> list[SmallGrantComment]:
+    return list(session.exec(select(SmallGrantComment).where(SmallGrantComment.case_id == case.id)
+                             .order_by(SmallGrantComment.number)))
+
+
+class SmallGrantMachine(LegalMachine):
+    received = State("wpłynęła", initial=True, value="received")
+    checked = State("sprawdzona wstępnie", value="checked")
+    comment_period = State("opublikowana, uwagi", value="comment_period")
+    comments_closed = State("uwagi rozpatrywane", value="comments_closed")
+    granted = State("dotacja przyznana", value="granted")
+    rejected = State("odmowa", final=True, value="rejected")
+    contracted = State("umowa zawarta", value="contracted")
+    report_due = State("oczekuje na sprawozdanie", value="report_due")
+    report_overdue = State("sprawozdanie zaległe", value="report_overdue")
+    report_submitted = State("sprawozdanie złożone", value="report_submitted")
+    report_accepted = State("sprawozdanie przyjęte", value="report_accepted")
+    settled = State("rozliczona", final=True, value="settled")
+
+    pass_check = received.to(checked, validators=["conditions_met", "caps_met"])
+    publish = checked.to(comment_period)
+    close_comments = comment_period.to(comments_closed)
+    decide = (comments_closed.to(rejected, cond="refused", validators=["every_comment_considered"])
+              | comments_closed.to(granted, validators=["conditions_met", "caps_met"]))
+    sign_contract = granted.to(contracted)
+    task_ended = contracted.to(report_due)
+    report_overdue_event = report_due.to(report_overdue, event="report_overdue")
+    submit_report = contracted.to(report_submitted) | report_due.to(report_submitted) | report_overdue.to(report_submitted)
+    accept_report = report_submitted.to(report_accepted)
+    request_report_corrections = report_submitted.to(report_due)
+    settle = report_accepted.to(settled)
+
+    BASIS = {
+        "pass_check": "art. 19a ust. 1-2",
+        "publish": "art. 19a ust. 3",
+        "close_comments": "art. 19a ust. 4",
+        "decide->rejected": "art. 19a ust. 1, ust. 5",
+        "decide": "art. 19a ust. 5",
+        "sign_contract": "art. 19a ust. 5; art. 16 ust. 1",
+        "task_ended": "art. 18 ust. 1",
+        "report_overdue": "art. 18 ust. 1; umowa (wezwanie do złożenia sprawozdania)",
+        "submit_report": "art. 18 ust. 1 (sprawozdanie uproszczone)",
+        "accept_report": "art. 18 ust. 1",
+        "request_report_corrections": "art. 18 ust. 1",
+        "settle": "ufp art. 251-252",
+    }
+
+    def conditions_met(self, offer: SmallGrantOffer, amount: Decimal, rules: SmallGrantRules, **_) -> None:
+        check_conditions(amount, offer.task_start, offer.task_end, rules)
+
+    def caps_met(self, ctx: Context, offer: SmallGrantOffer, amount: Decimal, rules: SmallGrantRules,
+                 lock: bool = False, **_) -> None:
+        check_caps(ctx.session, offer, amount, rules, lock=lock)
+
+    def every_comment_considered(self, ctx: Context, case: Case, **_) -> None:
+        open_ = [c.number for c in comments_of(ctx.session, case) if c.consideration is None]
+        if open_:
+            raise RuleViolation(
+                "comments_not_considered",
+                Text(f"{case.code}: nie rozpatrzono uwag nr {', '.join(map(str, open_))}; decyzja wymaga ich rozpatrzenia",
+                     f"{case.code}: comments {', '.join(map(str, open_))} are not considered; the decision needs them considered"),
+                basis="art. 19a ust. 5",
+            )
+
+    def refused(self, amount: Decimal | None = None, **_) -> bool:
+        return not amount

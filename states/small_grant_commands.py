@@ -1,0 +1,340 @@
+"""Command handlers of the small grant (art. 19a): thin, each one transaction, moving rows only through the machine."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import func, select
+
+from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
+from models.tables import Case
+from states import calendar
+from states.cases import load_case, next_code, organisation_by_krs, require_state
+from states.commands import CaseRef
+from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.errors import InvalidInput, NotFound, RuleViolation
+from states.open_call import money, publications_of, rules_for
+from states.open_call_commands import _add_publications
+from states.procedure_commands import (
+    AddComment,
+    ConsiderComment,
+    DecideSmallGrant,
+    FileSmallGrant,
+    PublishNotice,
+    RecordGrantBudget,
+    ReviewSmallGrantReport,
+    SettleSmallGrant,
+    SignSmallGrant,
+    SmallGrantReport,
+)
+from states.rulebook import pin
+from states.small_grant import (
+    CODE_PREFIX,
+    KIND,
+    SmallGrantMachine,
+    ceiling,
+    comments_of,
+    execution_days,
+    offer_of,
+    year_ledger,
+)
+from states.text import Text
+
+ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+
+
+def _case(ctx: Context, code: str) -> Case:
+    return load_case(ctx.session, code, KIND)
+
+
+def _machine(case: Case) -> SmallGrantMachine:
+    return SmallGrantMachine.bind(case)
+
+
+def _rules(ctx: Context, case: Case):
+    return rules_for(ctx.session, case).small_grant
+
+
+@permitted("officer")
+def record_budget(ctx: Context, cmd: RecordGrantBudget) -> dict:
+    """The funds the budget plans for NGO grants in a year: the base of the 20 % ceiling (art. 19a ust. 2)."""
+    from states.rulebook import find_rule_set
+
+    share = find_rule_set(ctx.session, None).small_grant.yearly_share
+    row = ctx.session.exec(select(SmallGrantYear).where(SmallGrantYear.year == cmd.year).with_for_update()).first()
+    if row is None:
+        row = SmallGrantYear(year=cmd.year, planned_ngo_grants=cmd.planned, committed=Decimal(0), recorded_at=ctx.now)
+    else:
+        if cmd.planned * share < row.committed:
+            raise RuleViolation(
+                "planned_below_committed",
+                Text(f"{share * 100:.0f} % z {money(cmd.planned)} < już przyznane {money(row.committed)} w roku {cmd.year}",
+                     f"{share * 100:.0f} % of {money(cmd.planned)} < already granted {money(row.committed)} in {cmd.year}"),
+                basis="art. 19a ust. 2",
+            )
+        row.planned_ngo_grants, row.recorded_at = cmd.planned, ctx.now
+    ctx.session.add(row)
+    return {"year": row.year, "planned": row.planned_ngo_grants, "committed": row.committed}
+
+
+@permitted(*ANYONE)
+def show_budget(ctx: Context, year: int) -> dict:
+    from states.rulebook import find_rule_set
+
+    row = year_ledger(ctx.session, year, lock=False)
+    rules = find_rule_set(ctx.session, None).small_grant
+    return {"year": year, "planned": row.planned_ngo_grants, "ceiling": ceiling(row, rules), "committed": row.committed,
+            "available": ceiling(row, rules) - row.committed}
+
+
+@permitted("officer")
+def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
+    """Receive a simplified offer and run the preliminary check; an offer that fails it is refused, not filed."""
+    received_at = cmd.received_at or ctx.now
+    if received_at > ctx.now:
+        raise InvalidInput("received_in_future", Text(f"Data wpływu {received_at} jest późniejsza niż teraz",
+                                                      f"Receipt time {received_at} is later than now"))
+    organisation = organisation_by_krs(ctx.session, cmd.organisation_krs)
+    case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, budget=cmd.requested_grant,
+                state=SmallGrantMachine.received.value, created_at=ctx.now, data={})
+    ctx.session.add(case)
+    ctx.session.flush()
+    rule_set = pin(ctx.session, case, cmd.rule_set, ctx.now)  # the rules in force at receipt govern the case
+    rules = rule_set.small_grant
+    offer = SmallGrantOffer(case_id=case.id, organisation_id=organisation.id, title=cmd.title,
+                            requested_grant=cmd.requested_grant, own_contribution=cmd.own_contribution,
+                            task_start=cmd.task_start, task_end=cmd.task_end, received_at=received_at,
+                            budget_year=cmd.task_start.year)
+    ctx.session.add(offer)
+    ctx.session.flush()
+    publish_by = calendar.add_working_days(calendar.local_date(received_at), rules.publish_within_working_days)
+    case.data = {"publish_by": publish_by.isoformat(), "rule_set": rule_set.version}
+    record(ctx, case, "file_offer", basis="art. 19a ust. 1; Dz.U. 2018 poz. 2057 zał. 3", state=case.state,
+           payload={**cmd.model_dump(mode="json"), "received_at": received_at, "organisation": organisation.name,
+                    "rule_set": rule_set.version})
+    fire(ctx, case, _machine(case), "pass_check", offer=offer, amount=cmd.requested_grant, rules=rules,
+         payload={"amount": cmd.requested_grant, "days": execution_days(cmd.task_start, cmd.task_end),
+                  "budget_year": offer.budget_year, "publish_by": publish_by})
+    schedule(ctx, case, "small_grant.publish_due", calendar.end_of_day(publish_by), "art. 19a ust. 3")
+    return {"code": case.code, "state": case.state, "publish_by": publish_by,
+            "days": execution_days(cmd.task_start, cmd.task_end)}
+
+
+@permitted("officer")
+def publish_offer(ctx: Context, cmd: PublishNotice) -> dict:
+    """Record the offer's publication; once it is in all three channels the comment period runs (art. 19a ust. 3-4)."""
+    case = _case(ctx, cmd.code)
+    require_state(case, ("checked",), Text("publikacja oferty", "publishing the offer"), "art. 19a ust. 3")
+    rules = _rules(ctx, case)
+    unknown = sorted(set(cmd.published) - set(rules.channels))
+    if unknown:
+        raise InvalidInput("unknown_channel", Text(f"Nieznane kanały {unknown}; dozwolone: {', '.join(rules.channels)}",
+                                                   f"Unknown channels {unknown}; allowed: {', '.join(rules.channels)}"),
+                           basis="art. 19a ust. 3")
+    _add_publications(ctx, case, "offer", cmd.published)
+    ctx.session.flush()
+    published = publications_of(ctx.session, case, "offer")
+    missing = [c for c in rules.channels if c not in published]
+    if missing:
+        record(ctx, case, "publish_offer", basis="art. 19a ust. 3", state=case.state,
+               payload={"published": cmd.published, "missing": missing})
+        return {"code": case.code, "state": case.state, "missing": missing}
+    latest = calendar.latest_of(published.values())
+    publish_by = date.fromisoformat(case.data["publish_by"])
+    late = calendar.local_date(latest) > publish_by
+    window = calendar.period_deadline(latest, rules.comment_days, "days", party=True, basis="art. 19a ust. 4; KC art. 115")
+    case.data = {**case.data, "comments_until": window.due.isoformat(), "published_late": late}
+    fire(ctx, case, _machine(case), "publish",
+         payload={"published": cmd.published, "publish_by": publish_by, "late": late, "comments_until": window.due,
+                  "explanation": window.explain()})
+    cancel_deadlines(ctx, case, "small_grant.publish_due")
+    schedule(ctx, case, "small_grant.comments_end", window.due, window.basis)
+    return {"code": case.code, "state": case.state, "comments_until": window.due, "late": late,
+            "explanation": window.explain()}
+
+
+@permitted(*ANYONE)
+def add_comment(ctx: Context, cmd: AddComment) -> dict:
+    """Anyone may comment while the offer is published (art. 19a ust. 4); a late comment is refused."""
+    case = _case(ctx, cmd.code)
+    submitted = cmd.submitted_at or ctx.now
+    if submitted > ctx.now:
+        raise InvalidInput("submitted_in_future", Text("Uwaga nie może pochodzić z przyszłości", "A comment cannot come from the future"))
+    until = case.data.get("comments_until")
+    if case.state != "comment_period" or (until and submitted > datetime.fromisoformat(until)):
+        raise RuleViolation(
+            "comment_late",
+            Text(f"{case.code}: uwagi można zgłaszać tylko w okresie publikacji oferty (do {until or '—'}); "
+                 f"uwaga z {submitted.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} jest spóźniona lub przedwczesna",
+                 f"{case.code}: comments are accepted only while the offer is published (until {until or '—'}); "
+                 f"the comment of {submitted.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} is late or early"),
+            basis="art. 19a ust. 4",
+        )
+    number = (ctx.session.exec(select(func.max(SmallGrantComment.number))
+                               .where(SmallGrantComment.case_id == case.id)).one() or 0) + 1
+    ctx.session.add(SmallGrantComment(case_id=case.id, number=number, author=cmd.author, text=cmd.text,
+                                      submitted_at=submitted))
+    record(ctx, case, "comment", subject=f"comment:{number}", basis="art. 19a ust. 4", state=case.state,
+           payload={"author": cmd.author, "text": cmd.text, "submitted_at": submitted})
+    return {"code": case.code, "comment": number}
+
+
+@permitted("officer")
+def consider_comment(ctx: Context, cmd: ConsiderComment) -> dict:
+    case = _case(ctx, cmd.code)
+    require_state(case, ("comment_period", "comments_closed"), Text("rozpatrzenie uwagi", "considering a comment"),
+                  "art. 19a ust. 5")
+    comment = ctx.session.exec(select(SmallGrantComment).where(SmallGrantComment.case_id == case.id,
+                                                               SmallGrantComment.number == cmd.number)).first()
+    if comment is None:
+        raise NotFound("unknown_comment", Text(f"{case.code}: nie ma uwagi nr {cmd.number}", f"{case.code}: no comment {cmd.number}"))
+    if comment.consideration is not None:
+        raise RuleViolation("already_considered", Text(f"{case.code}: uwaga nr {cmd.number} jest już rozpatrzona",
+                                                       f"{case.code}: comment {cmd.number} is already considered"))
+    comment.consideration, comment.considered_at = cmd.consideration, ctx.now
+    ctx.session.add(comment)
+    record(ctx, case, "consider_comment", subject=f"comment:{cmd.number}", basis="art. 19a ust. 5", state=case.state,
+           payload={"consideration": cmd.consideration})
+    return {"code": case.code, "comment": cmd.number}
+
+
+@permitted("officer")
+def decide(ctx: Context, cmd: DecideSmallGrant) -> dict:
+    """The Mayor's decision after the comments: the caps are re-checked under the year's ledger lock."""
+    case = _case(ctx, cmd.code)
+    require_state(case, ("comments_closed",), Text("decyzja po upływie 7 dni na uwagi", "the decision after the 7-day "
+                  "comment period"), "art. 19a ust. 4-5")
+    offer = offer_of(ctx.session, case)
+    rules = _rules(ctx, case)
+    if cmd.grant is not None and cmd.grant > offer.requested_grant:
+        raise RuleViolation(
+            "grant_above_request",
+            Text(f"Dotacja {money(cmd.grant)} > wnioskowana {money(offer.requested_grant)}",
+                 f"Grant {money(cmd.grant)} > requested {money(offer.requested_grant)}"),
+            basis="art. 19a ust. 5",
+        )
+    if cmd.grant is None and not cmd.reason:
+        raise InvalidInput("reason_required", Text("Podaj powód odmowy", "Give the reason for the refusal"))
+    fire(ctx, case, _machine(case), "decide", offer=offer, amount=cmd.grant, rules=rules, lock=True,
+         payload={"grant": cmd.grant, "decision": cmd.decision_ref, "reason": cmd.reason,
+                  "budget_year": offer.budget_year})
+    if case.state == "granted":
+        ledger = year_ledger(ctx.session, offer.budget_year, lock=True)  # already ours: locked by the guard
+        ledger.committed += cmd.grant
+        offer.granted_amount = cmd.grant
+        ctx.session.add_all([ledger, offer])
+    return {"code": case.code, "state": case.state, "grant": cmd.grant}
+
+
+@permitted("officer")
+def sign_contract(ctx: Context, cmd: SignSmallGrant) -> dict:
+    case = _case(ctx, cmd.code)
+    require_state(case, ("granted",), Text("zawarcie umowy", "signing the contract"), "art. 19a ust. 5")
+    offer = offer_of(ctx.session, case)
+    rules = _rules(ctx, case)
+    report = calendar.period_deadline(offer.task_end, rules.report_days, "days", party=True, basis="art. 18 ust. 1")
+    fire(ctx, case, _machine(case), "sign_contract",
+         payload={"contract": cmd.contract_number, "amount": offer.granted_amount, "report_due": report.last_day,
+                  "explanation": report.explain()})
+    offer.contract_number, offer.report_due = cmd.contract_number, report.last_day
+    ctx.session.add(offer)
+    schedule(ctx, case, "small_grant.task_end", calendar.end_of_day(offer.task_end), "art. 18 ust. 1")
+    schedule(ctx, case, "small_grant.report_due", report.due, report.basis)
+    return {"code": case.code, "state": case.state, "report_due": report.last_day, "explanation": report.explain()}
+
+
+@permitted("officer")
+def submit_report(ctx: Context, cmd: SmallGrantReport) -> dict:
+    case = _case(ctx, cmd.code)
+    offer = offer_of(ctx.session, case)
+    if offer.granted_amount is not None and cmd.funds_used > offer.granted_amount:
+        raise RuleViolation(
+            "used_above_grant",
+            Text(f"Wykorzystano {money(cmd.funds_used)} > kwota dotacji {money(offer.granted_amount)}",
+                 f"Funds used {money(cmd.funds_used)} > grant {money(offer.granted_amount)}"),
+            basis="art. 18 ust. 1; ufp art. 252",
+        )
+    late = offer.report_due is not None and calendar.local_date(ctx.now) > offer.report_due
+    fire(ctx, case, _machine(case), "submit_report",
+         payload={"funds_used": cmd.funds_used, "summary": cmd.summary, "due": offer.report_due, "late": late})
+    offer.funds_used = cmd.funds_used
+    ctx.session.add(offer)
+    cancel_deadlines(ctx, case, "small_grant.task_end")
+    cancel_deadlines(ctx, case, "small_grant.report_due")
+    return {"code": case.code, "state": case.state, "late": late}
+
+
+@permitted("officer")
+def review_report(ctx: Context, cmd: ReviewSmallGrantReport) -> dict:
+    case = _case(ctx, cmd.code)
+    if cmd.accept:
+        fire(ctx, case, _machine(case), "accept_report", payload={"reason": cmd.reason})
+    else:
+        if not cmd.reason:
+            raise InvalidInput("reason_required", Text("Podaj, czego brakuje w sprawozdaniu", "Say what the report lacks"))
+        fire(ctx, case, _machine(case), "request_report_corrections", payload={"reason": cmd.reason})
+    return {"code": case.code, "state": case.state}
+
+
+@permitted("officer")
+def settle(ctx: Context, cmd: SettleSmallGrant) -> dict:
+    case = _case(ctx, cmd.code)
+    offer = offer_of(ctx.session, case)
+    unused = (offer.granted_amount or Decimal(0)) - (offer.funds_used or Decimal(0))
+    if case.state == "report_accepted" and unused > 0 and (cmd.returned_amount < unused or cmd.returned_on is None):
+        raise RuleViolation(
+            "unused_funds_not_returned",
+            Text(f"Niewykorzystana dotacja {money(unused)} musi zostać zwrócona przed rozliczeniem "
+                 f"(zwrócono {money(cmd.returned_amount)})",
+                 f"The unused grant {money(unused)} must be returned before settlement (returned {money(cmd.returned_amount)})"),
+            basis="ufp art. 251 ust. 1-3",
+        )
+    fire(ctx, case, _machine(case), "settle",
+         payload={"unused": unused, "returned": cmd.returned_amount, "returned_on": cmd.returned_on})
+    offer.returned_amount = cmd.returned_amount
+    ctx.session.add(offer)
+    return {"code": case.code, "state": case.state}
+
+
+@permitted(*ANYONE)
+def show(ctx: Context, cmd: CaseRef) -> dict:
+    case = _case(ctx, cmd.code)
+    offer = offer_of(ctx.session, case)
+    return {"code": case.code, "state": case.state, "title": offer.title, "requested": offer.requested_grant,
+            "granted": offer.granted_amount, "task": f"{offer.task_start} – {offer.task_end}",
+            "days": execution_days(offer.task_start, offer.task_end), "publish_by": case.data.get("publish_by"),
+            "comments_until": case.data.get("comments_until"), "report_due": offer.report_due,
+            "comments": [{"number": c.number, "author": c.author, "submitted_at": c.submitted_at,
+                          "text": c.text, "consideration": c.consideration} for c in comments_of(ctx.session, case)]}
+
+
+# --- the scheduler's events -----------------------------------------------------------------------------------
+
+
+def on_publish_due(ctx: Context, case: Case, deadline) -> None:
+    """The office missed the 7 working days: the breach goes on the record (the offer stays to be published)."""
+    require_state(case, ("checked",), Text("termin publikacji", "the publication deadline"), "art. 19a ust. 3")
+    record(ctx, case, "publication_overdue", basis="art. 19a ust. 3", state=case.state,
+           payload={"due_at": deadline.due_at, "published": sorted(publications_of(ctx.session, case, "offer"))})
+
+
+def on_comments_end(ctx: Context, case: Case, deadline) -> None:
+    fire(ctx, case, _machine(case), "close_comments",
+         payload={"due_at": deadline.due_at, "comments": len(comments_of(ctx.session, case))})
+
+
+def on_task_end(ctx: Context, case: Case, deadline) -> None:
+    fire(ctx, case, _machine(case), "task_ended", payload={"due_at": deadline.due_at})
+
+
+def on_report_due(ctx: Context, case: Case, deadline) -> None:
+    fire(ctx, case, _machine(case), "report_overdue", payload={"due_at": deadline.due_at})
+
+
+DEADLINE_HANDLERS = {
+    "small_grant.publish_due": on_publish_due,
+    "small_grant.comments_end": on_comments_end,
+    "small_grant.task_end": on_task_end,
+    "small_grant.report_due": on_report_due,
+}
