@@ -74,6 +74,20 @@ class TickReport:
     skipped_reasons: list[dict[str, Any]] = field(default_factory=list)
 
 
+def run_batch(moment: datetime, *, url: str | None = None, batch_size: int = 500,
+              actor: Actor = SCHEDULER) -> BatchResult:
+    """One batch in one committed transaction (the unit a Prefect task run wraps)."""
+    return execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True)
+
+
+def add_batch(report: TickReport, batch: BatchResult) -> None:
+    report.batches += 1
+    report.fired += batch.fired
+    report.skipped += batch.skipped
+    report.events.extend(batch.events)
+    report.skipped_reasons.extend(batch.skipped_reasons)
+
+
 def tick(now: datetime | str | None = None, *, url: str | None = None, batch_size: int = 500,
          actor: Actor = SCHEDULER, on_batch: Callable[[BatchResult], None] | None = None) -> TickReport:
     """Fire everything due at ``now``; returns what was fired. ``on_batch`` runs after each committed batch."""
@@ -82,14 +96,10 @@ def tick(now: datetime | str | None = None, *, url: str | None = None, batch_siz
     moment = resolve_now(now)
     report = TickReport(now=moment)
     while True:
-        batch = execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True)
+        batch = run_batch(moment, url=url, batch_size=batch_size, actor=actor)
         if batch.claimed == 0:
             break
-        report.batches += 1
-        report.fired += batch.fired
-        report.skipped += batch.skipped
-        report.events.extend(batch.events)
-        report.skipped_reasons.extend(batch.skipped_reasons)
+        add_batch(report, batch)
         if on_batch:
             on_batch(batch)
         if batch.claimed < batch_size:

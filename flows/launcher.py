@@ -1,0 +1,174 @@
+"""``coop serve``: a Prefect server on SQLite as a child process, then the engine's deployments served.
+
+Nothing here imports prefect at module level: Prefect reads its settings at import, so it is imported only
+after ``PREFECT_API_URL`` points at the child server (stack-facts). Ctrl-C becomes SIGTERM for the runner
+(which cancels runs in progress and pauses the schedules), then logs and events are drained and the
+server is stopped; the server also dies with this process (PR_SET_PDEATHSIG) if it is killed outright.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from states.text import Text
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # not Linux: the launcher's finally still stops the server
+        pass
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def start_server(host: str, port: int, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    log = log_path.open("ab")
+    return subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                            start_new_session=True,  # a terminal's Ctrl-C reaches us, not the server
+                            preexec_fn=_die_with_parent)
+
+
+def wait_healthy(server: subprocess.Popen, api: str, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(str(Text(f"Serwer Prefect zakończył się (kod {server.returncode})",
+                                        f"The Prefect server exited (code {server.returncode})")))
+        try:
+            if httpx.get(f"{api}/health", timeout=2).json() is True:
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(str(Text("Serwer Prefect nie odpowiada", "The Prefect server does not answer")))
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def deployments(tick_seconds: int):
+    from flows.evaluation import formal_review_flow, scoring_flow
+    from flows.steps import case_step_flow
+    from flows.tick import tick_flow
+
+    return [
+        tick_flow.to_deployment("tick", interval=timedelta(seconds=tick_seconds),
+                                description="Fires every due deadline exactly once (invariant 4)."),
+        formal_review_flow.to_deployment("formal-review", description="Ocena formalna ofert (formularz)."),
+        scoring_flow.to_deployment("committee-scoring", description="Ocena merytoryczna członka komisji (formularz)."),
+        case_step_flow.to_deployment("case-step", description="Jeden krok urzędnika na sprawie."),
+    ]
+
+
+def start_demo_forms(demo: dict[str, str]) -> None:
+    """Open the demo's forms, so an officer and the committee find them waiting in the UI."""
+    from prefect.deployments import run_deployment
+
+    from coop.demo import MEMBERS
+
+    run_deployment("coop-formal-review/formal-review", parameters={"code": demo["formal_review"]}, timeout=0)
+    for member in MEMBERS:
+        run_deployment("coop-committee-scoring/committee-scoring",
+                       parameters={"code": demo["substantive_review"], "member": member}, timeout=0)
+
+
+def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, demo: bool | None) -> int:
+    from flows.demo_programme import is_empty, load_demo
+    from models.db import database_url
+
+    url = database_url()
+    if not port_free(host, port):
+        print(Text(f"błąd: port {port} jest zajęty; wybierz inny (--port)", f"error: port {port} is busy; use --port"),
+              file=sys.stderr)
+        return 2
+    loaded: dict[str, str] = {}
+    default_db = not os.environ.get("COOP_DATABASE_URL", "").strip()
+    if demo or (demo is None and default_db and is_empty(url)):
+        if not is_empty(url):
+            print(Text("Baza silnika nie jest pusta: pomijam dane demonstracyjne.",
+                       "The engine's database is not empty: skipping the demo data."))
+        else:
+            loaded = load_demo(url)
+            print(Text(f"Załadowano program demonstracyjny: {', '.join(loaded.values())}",
+                       f"Loaded the demo programme: {', '.join(loaded.values())}"))
+
+    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "coop-serve-server.log"
+    api = f"http://{host}:{port}/api"
+    print(Text(f"Silnik: {url}\nUruchamiam serwer Prefect (log: {log_path}) ...",
+               f"Engine: {url}\nStarting the Prefect server (log: {log_path}) ..."), flush=True)
+    server = start_server(host, port, log_path)
+    previous_int = signal.getsignal(signal.SIGINT)
+    try:
+        # Until the runner installs its SIGTERM handler, both signals simply stop everything.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+        wait_healthy(server, api)
+        os.environ["PREFECT_API_URL"] = api
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        print(Text(f"UI: http://{host}:{port}  (API: {api})", f"UI: http://{host}:{port}  (API: {api})"), flush=True)
+
+        from prefect import serve
+
+        planned = deployments(tick_seconds)
+        if loaded:
+            for deployment in planned:
+                deployment.apply()
+            start_demo_forms(loaded)
+        # Ctrl-C must reach the runner as SIGTERM: on SIGINT it left runs stuck in PENDING (stack-facts).
+        signal.signal(signal.SIGINT, lambda *_: os.kill(os.getpid(), signal.SIGTERM))
+        serve(*planned, query_seconds=poll_seconds, print_starting_message=True)
+        return 0
+    except RuntimeError as error:
+        print(f"{Text('błąd', 'error')}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
+        _drain()
+        stop_server(server)
+        print(Text("Zatrzymano.", "Stopped."), flush=True)
+
+
+def _drain() -> None:
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (EventsWorker, APILogWorker):
+        try:
+            worker.drain_all(timeout=5)
+        except Exception:  # noqa: BLE001 - best effort at exit; the domain already committed everything
+            pass

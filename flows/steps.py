@@ -1,0 +1,44 @@
+"""An officer's single step on a case, run from the Prefect UI ("Run" on the coop-case-step deployment).
+
+The run is named after the case and the step; a refusal ends it as a Failed run whose message is the
+domain error's message (rule and legal basis), and nothing is written, exactly as in the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from prefect import flow
+from prefect.states import Completed, Failed, State
+
+from flows.artifacts import publish_case_artifacts
+from flows.evaluation import _with_events
+from flows.events import emit_transitions
+from states import commands as c
+from states import open_call_commands as oc
+from states.engine import Actor, execute
+from states.errors import DomainError
+
+# The steps an officer may take from the UI, each with the CLI's own handler and input model.
+STEPS: dict[str, tuple[Any, type[c.Command]]] = {
+    "finish_formal_review": (oc.finish_formal_review, c.CaseRef),
+    "select_offers": (oc.select_offers, c.SelectOffers),
+    "publish": (oc.publish, c.Publish),
+    "withdraw_offer": (oc.withdraw_offer, c.OfferRef),
+}
+Step = Literal["finish_formal_review", "select_offers", "publish", "withdraw_offer"]
+
+
+@flow(name="coop-case-step", flow_run_name="{code} · {step}", persist_result=False)
+def case_step_flow(code: str, step: Step, officer: str = "urzędnik", arguments: dict[str, Any] | None = None,
+                   at: str | None = None, database_url: str | None = None) -> State:
+    handler, model = STEPS[step]
+    actor = Actor(officer, "officer")
+    try:
+        command = model.parse(code=code, **(arguments or {}))
+        outcome = execute(_with_events(handler), command, actor=actor, at=at, url=database_url)
+    except DomainError as refusal:
+        return Failed(message=refusal.message(), data=refusal.as_dict())
+    emit_transitions(outcome["events"])
+    publish_case_artifacts([code], url=database_url, actor=actor)
+    return Completed(message=f"{code}: {step}", data=outcome["result"])

@@ -1,0 +1,75 @@
+"""The scheduled tick: one flow run per tick, one task run per batch, one Prefect event per transition.
+
+The firing itself is the domain's (``states.tick``): claimed rows, one transaction per batch, exactly once.
+This flow only drives it and announces what happened. It is async because a sync flow run waits ~1 s for
+its heartbeat thread at exit (stack-facts); an async one does not.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.artifacts import publish_case_artifacts
+from flows.events import emit_transitions
+from states.clock import resolve_now
+from states.text import Text
+from states.tick import BatchResult, TickReport, add_batch, run_batch
+
+# Per-case artifacts cost one API call each: refresh at most this many cases per tick (the rest are
+# listed in the tick's own summary and refreshed by the next flow that touches them).
+MAX_CASE_ARTIFACTS = 50
+
+
+@task(name="fire-batch", task_run_name="batch-{number}", cache_policy=NO_CACHE)
+def fire_batch_task(moment: datetime, number: int, batch_size: int, database_url: str | None) -> BatchResult:
+    return run_batch(moment, url=database_url, batch_size=batch_size)
+
+
+def _tick_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    at = flow_run.parameters.get("at")
+    return f"tick {at}" if at else f"tick {flow_run.scheduled_start_time:%Y-%m-%d %H:%M:%S}"
+
+
+@flow(name="coop-tick", flow_run_name=_tick_run_name, log_prints=False, persist_result=False)
+async def tick_flow(at: str | None = None, batch_size: int = 500, database_url: str | None = None,
+                    max_case_artifacts: int = MAX_CASE_ARTIFACTS) -> dict[str, Any]:
+    """Fire every deadline due at ``at`` (default: now), in due order, exactly once."""
+    logger = get_run_logger()
+    moment = resolve_now(at)
+    report = TickReport(now=moment)
+    touched: dict[str, None] = {}
+    while True:
+        batch = fire_batch_task(moment, report.batches + 1, batch_size, database_url)
+        if batch.claimed == 0:
+            break
+        add_batch(report, batch)
+        emit_transitions(batch.events)  # after the batch committed: nothing announced that did not happen
+        touched.update(dict.fromkeys(e["case"] for e in batch.events))
+        if batch.claimed < batch_size:
+            break
+    refreshed = list(touched)[:max_case_artifacts]
+    publish_case_artifacts(refreshed, url=database_url)
+    if report.fired or report.skipped:
+        create_markdown_artifact(key="tick", markdown=tick_markdown(report, len(touched), len(refreshed)),
+                                 description=str(Text("Ostatni przebieg harmonogramu", "The latest tick")), _sync=True)
+    logger.info("fired %s, skipped %s, in %s batches", report.fired, report.skipped, report.batches)
+    return {"now": moment.isoformat(), "fired": report.fired, "skipped": report.skipped, "batches": report.batches,
+            "cases": len(touched), "skipped_reasons": report.skipped_reasons}
+
+
+def tick_markdown(report: TickReport, cases: int, refreshed: int) -> str:
+    lines = [f"# {Text('Harmonogram', 'Tick')} {report.now.isoformat()}", "",
+             f"- {Text('wykonane terminy', 'deadlines fired')}: {report.fired}",
+             f"- {Text('pominięte (sprawa poszła dalej)', 'skipped (the case moved on)')}: {report.skipped}",
+             f"- {Text('sprawy', 'cases')}: {cases} ({Text('odświeżone podsumowania', 'summaries refreshed')}: {refreshed})",
+             f"- {Text('partie', 'batches')}: {report.batches}"]
+    for reason in report.skipped_reasons[:20]:
+        lines.append(f"- {reason['case']} {reason['kind']}: {reason['reason']}")
+    return "\n".join(lines)

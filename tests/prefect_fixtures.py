@@ -1,0 +1,129 @@
+"""The Prefect test harness, started once per test session, and fast builders of realistic due deadlines.
+
+Import the fixture into a test module (``from tests.prefect_fixtures import prefect_api  # noqa: F401``);
+pytest shares one session-scoped instance across modules.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from coop.demo import MEMBERS, NGO_MEMBER, OFFERS, OFFICER, ORGANISATIONS
+from models.db import get_engine, normalise_url
+from models.tables import Case, Deadline
+from states import commands as c
+from states import open_call_commands as oc
+from states.cases import register_organisation
+from states.engine import Actor, execute
+
+_harness: dict = {"users": 0, "stack": None, "url": None}
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One Prefect server (the official test harness) for the whole session; yields its API URL.
+
+    A session fixture imported into several modules is a separate fixture in each, so the harness itself
+    is shared here: started by the first user, stopped when the last one finishes."""
+    if _harness["users"] == 0:
+        import contextlib
+
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        from prefect.settings import PREFECT_API_URL
+        from prefect.testing.utilities import prefect_test_harness
+
+        stack = contextlib.ExitStack()
+        stack.enter_context(prefect_test_harness(server_startup_timeout=120))
+        _harness.update(stack=stack, url=PREFECT_API_URL.value())
+    _harness["users"] += 1
+    try:
+        yield _harness["url"]
+    finally:
+        _harness["users"] -= 1
+        if _harness["users"] == 0:
+            _harness["stack"].close()
+
+
+def register_organisations(url: str) -> None:
+    for name, form, krs in ORGANISATIONS:
+        execute(register_organisation, c.RegisterOrganisation(
+            name=name, legal_form=form, krs=krs, address="Leszno", email=f"biuro{krs[-2:]}@example.org",
+            contact_person="Prezes"), actor=OFFICER, at="2026-01-02T08:00+01:00", url=url)
+
+
+def announced_call(url: str, *, offers: int, offer_deadline: str = "2026-01-23", selection_date: str = "2026-02-13",
+                   members: bool = True) -> str:
+    """An open call announced on 2 January 2026 with ``offers`` offers filed; organisations registered first."""
+    def do(handler, command, when, actor=OFFICER):
+        return execute(handler, command, actor=actor, at=when, url=url)
+
+    code = do(oc.create_call, c.CreateOpenCall(title="Wspieranie aktywności lokalnej 2026", task_area="pożytek publiczny",
+                                               budget=Decimal("100000.00")), "2026-01-02T08:30+01:00")["code"]
+    do(oc.announce_call, c.AnnounceCall(
+        code=code, offer_deadline=offer_deadline, selection_date=selection_date, execution_start="2026-03-01",
+        execution_end="2026-11-30",
+        published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
+                   "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00")
+    if members:
+        for member in MEMBERS:
+            do(oc.appoint_member, c.AppointMember(code=code, name=member), "2026-01-05T09:00+01:00")
+    for index, (title, grant, _) in enumerate(OFFERS[:offers]):
+        do(oc.file_offer, c.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
+                                      requested_grant=grant, task_start="2026-04-01", task_end="2026-06-30"),
+           f"2026-01-{12 + index:02d}T10:00+01:00")
+    return code
+
+
+def call_in_scoring(url: str, offers: int = 3) -> str:
+    """A call past its formal review (every offer accepted): the committee may declare and score."""
+    from flows.tick import tick_flow  # noqa: F401  (the caller runs under the harness)
+    from states.tick import tick
+
+    code = announced_call(url, offers=offers)
+    tick("2026-01-24T08:00+01:00", url=url)
+    for number in range(1, offers + 1):
+        execute(oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"), actor=OFFICER,
+                at="2026-01-26T10:00+01:00", url=url)
+    execute(oc.finish_formal_review, c.CaseRef(code=code), actor=OFFICER, at="2026-02-02T09:00+01:00", url=url)
+    return code
+
+
+def clone_due_calls(url: str, template_code: str, count: int, due_at: datetime, first_number: int = 100000) -> list[str]:
+    """``count`` copies of an announced call (no offers), each with one ``offers_close`` deadline due at
+    ``due_at``, inserted in bulk. Each copy starts an empty audit chain, so the firing (which must go through
+    the real tick) is each copy's first record and the chain verifies."""
+    engine = get_engine(normalise_url(url))
+    with engine.begin() as conn:
+        template = conn.execute(sa.select(Case.__table__).where(Case.__table__.c.code == template_code)).mappings().one()
+        year = template_code.split("/")[1]
+        rows = []
+        for i in range(count):
+            row = {k: v for k, v in template.items() if k != "id"}
+            row.update(code=f"OK/{year}/{first_number + i}", audit_seq=0, audit_head="0" * 64, row_version=1)
+            rows.append(row)
+        conn.execute(sa.insert(Case.__table__), rows)
+        codes = [r["code"] for r in rows]
+        ids = conn.execute(sa.select(Case.__table__.c.id).where(Case.__table__.c.code.in_(codes))).scalars().all()
+        conn.execute(sa.insert(Deadline.__table__), [
+            {"case_id": case_id, "kind": "offers_close", "due_at": due_at, "basis": "art. 13 ust. 2 pkt 5"}
+            for case_id in ids])
+    return codes
+
+
+def empty_template(url: str) -> str:
+    """An announced call with no offer whose own deadline is already fired (so only its clones are due)."""
+    code = announced_call(url, offers=0, members=False)
+    engine = get_engine(normalise_url(url))
+    with engine.begin() as conn:
+        case_id = conn.execute(sa.select(Case.__table__.c.id).where(Case.__table__.c.code == code)).scalar_one()
+        conn.execute(sa.delete(Deadline.__table__).where(Deadline.__table__.c.case_id == case_id))
+    return code
+
+
+__all__ = ["prefect_api", "announced_call", "call_in_scoring", "clone_due_calls", "empty_template",
+           "register_organisations", "NGO_MEMBER", "Actor"]

@@ -1,0 +1,267 @@
+"""The Prefect layer over the domain: the tick flow, the evaluation forms, artifacts, events, failed steps.
+
+Every test runs against one Prefect test harness for the whole session (tests/prefect_fixtures.py), and
+on SQLite and PostgreSQL (the ``db_url`` fixture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from models.db import get_engine, normalise_url
+from models.tables import AuditRecord, Case, Deadline, Score
+from tests.prefect_fixtures import (  # noqa: F401  (prefect_api is a fixture)
+    announced_call,
+    call_in_scoring,
+    prefect_api,
+    register_organisations,
+)
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+def rows(url: str, query):
+    with get_engine(normalise_url(url)).connect() as conn:
+        return conn.execute(query).all()
+
+
+def fired_events(url: str, event: str) -> list[tuple[str, int]]:
+    """(case code, audit id) of every audit record of ``event``, in the order they were written."""
+    return [(r.code, r.id) for r in rows(url, sa.select(Case.code, AuditRecord.id).join(Case, Case.id == AuditRecord.case_id)
+                                         .where(AuditRecord.event == event).order_by(AuditRecord.id))]
+
+
+def run_tick(url: str, at: str, batch_size: int = 500) -> dict:
+    from flows.tick import tick_flow
+
+    return asyncio.run(tick_flow(at=at, batch_size=batch_size, database_url=url))
+
+
+def test_tick_fires_due_deadlines_across_cases_in_batches_once_and_in_due_order(db_url):
+    register_organisations(db_url)
+    # Three calls whose offer deadlines fall on three different days; one has no offer (it is invalidated).
+    codes = [announced_call(db_url, offers=2, offer_deadline="2026-02-06", members=False),
+             announced_call(db_url, offers=0, offer_deadline="2026-01-23", members=False),
+             announced_call(db_url, offers=1, offer_deadline="2026-01-30", members=False)]
+
+    early = run_tick(db_url, "2026-01-10T12:00+01:00")
+    assert early["fired"] == 0 and fired_events(db_url, "close_offers") == []
+
+    # A late tick (a month after the first deadline) catches up on everything due meanwhile, in due order,
+    # across several batches of one transaction each.
+    late = run_tick(db_url, "2026-02-20T12:00+01:00", batch_size=2)
+    assert late["fired"] == 3 and late["batches"] == 2 and late["cases"] == 3
+    assert [code for code, _ in fired_events(db_url, "close_offers")] == [codes[1], codes[2], codes[0]]
+    states = dict(rows(db_url, sa.select(Case.code, Case.state)))
+    assert [states[c] for c in codes] == ["formal_review", "invalidated", "formal_review"]
+
+    again = run_tick(db_url, "2026-02-20T12:05+01:00")
+    assert again["fired"] == 0 and again["skipped"] == 0
+    assert len(fired_events(db_url, "close_offers")) == 3
+    unfired = rows(db_url, sa.select(Deadline.id).where(Deadline.fired_at.is_(None)))
+    assert unfired == []
+
+
+def test_tick_emits_one_event_per_transition_and_publishes_case_artifacts(sqlite_url):
+    from tests.conftest import empty_tables
+
+    empty_tables(sqlite_url)
+    register_organisations(sqlite_url)
+    code = announced_call(sqlite_url, offers=2, members=False)
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    from flows.tick import tick_flow
+
+    state = asyncio.run(tick_flow(at="2026-01-24T08:00+01:00", database_url=sqlite_url, return_state=True))
+    assert state.result()["fired"] == 1
+    flow_run = f"prefect.flow-run.{state.state_details.flow_run_id}"
+
+    from prefect.artifacts import Artifact
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventRelatedFilter
+
+    from flows.artifacts import ranking_key, summary_key
+
+    async def events():
+        async with get_client() as client:
+            page = await client.read_events(filter=EventFilter(
+                occurred=EventOccurredFilter(since=started, until=datetime.now(UTC) + timedelta(minutes=1)),
+                event=EventNameFilter(prefix=["coop."]),
+                related=EventRelatedFilter(id=[flow_run])), limit=50)
+            return page.events
+
+    found = []
+    for _ in range(60):  # events reach the API asynchronously
+        found = asyncio.run(events())
+        if found:
+            break
+        time.sleep(0.5)
+    assert [e.event for e in found] == ["coop.case.close_offers"]
+    assert found[0].resource.id == f"coop.case.{code}"
+    assert any(r.id == f"coop.case.{code}" and r.role == "case" for r in found[0].related)
+    assert found[0].payload == {"from": "announced", "to": "formal_review", "subject": "case"}
+
+    summary = Artifact.get(summary_key(code))
+    assert summary is not None and summary.key == "sprawa-ok-2026-001"
+    assert "formal_review" in summary.data and "Ocena formalna" in summary.data and "urzędnik" in summary.data
+    assert Artifact.get(ranking_key(code)) is not None
+
+
+def _wait_for_paused(flow_run_id, key_prefix: str, seen: set):
+    from prefect.client.orchestration import get_client
+
+    async def read():
+        async with get_client() as client:
+            return await client.read_flow_run(flow_run_id)
+
+    for _ in range(400):
+        run = asyncio.run(read())
+        if run.state.is_paused() and run.state.state_details.pause_key not in seen:
+            seen.add(run.state.state_details.pause_key)
+            return run
+        if run.state.is_final():
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"flow run never paused: {run.state}")
+
+
+def _find_run(name_prefix: str, after: datetime):
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    async def find():
+        async with get_client() as client:
+            found = await client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(like_=name_prefix)))
+            return [run for run in found if run.created and run.created >= after]
+
+    for _ in range(200):
+        found = asyncio.run(find())
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no flow run named like {name_prefix}")
+
+
+def _resume(flow_run_id, run_input: dict) -> None:
+    from prefect.flow_runs import resume_flow_run
+
+    resume_flow_run(flow_run_id, run_input=run_input)
+
+
+def test_scoring_form_refuses_a_conflict_and_an_out_of_range_score_then_records_valid_ones(db_url):
+    from flows.evaluation import scoring_flow
+
+    register_organisations(db_url)
+    code = call_in_scoring(db_url, offers=2)
+    member = "Ewa Nowak"
+    results: dict = {}
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(lambda: results.update(value=scoring_flow(
+        code=code, member=member, at="2026-02-05T09:00+01:00", poll_interval=1, database_url=db_url)),))
+    thread.start()
+    try:
+        run = _find_run(f"{code} · ocena komisji · {member}", started)
+        seen: set = set()
+        paused = _wait_for_paused(run.id, "", seen)
+        assert paused.state.state_details.run_input_keyset  # the UI shows a form
+        _resume(run.id, {"conflicts": [2], "note": "członek zarządu oferenta"})  # KPA art. 24 declarations
+
+        points = {"capacity": 8, "costs": 8, "quality": 8, "own_funds": 3, "contribution": 4, "track_record": 4}
+        _wait_for_paused(run.id, "", seen)
+        before = rows(db_url, sa.select(sa.func.count()).select_from(Score))[0][0]
+        _resume(run.id, {"offer": 2, **points})  # a conflict: refused exactly like the CLI refuses it
+        _wait_for_paused(run.id, "", seen)
+        _resume(run.id, {"offer": 1, **points, "capacity": 50})  # above the criterion's maximum: refused
+        paused = _wait_for_paused(run.id, "", seen)
+        assert rows(db_url, sa.select(sa.func.count()).select_from(Score))[0][0] == before  # nothing written
+
+        from prefect.input.run_input import keyset_from_paused_state, read_flow_run_input
+
+        description = read_flow_run_input(keyset_from_paused_state(paused.state)["description"], run.id)
+        assert "Odmowa" in description and "capacity" in description and "art. 15 ust. 1" in description
+
+        _resume(run.id, {"offer": 1, **points})
+        thread.join(timeout=120)
+    finally:
+        thread.join(timeout=1)
+    assert results["value"]["outcome"] == "complete" and results["value"]["recorded"] == 2
+    scored = rows(db_url, sa.select(AuditRecord.event, AuditRecord.subject, AuditRecord.actor)
+                  .where(AuditRecord.event.in_(("score", "declare_conflicts"))).order_by(AuditRecord.id))
+    assert [tuple(r) for r in scored] == [("declare_conflicts", "member:Ewa Nowak", member),
+                                          ("score", "offer:1", member)]
+
+
+def test_formal_review_form_records_decisions_through_the_domain_until_none_is_pending(db_url):
+    from flows.evaluation import formal_review_flow
+
+    register_organisations(db_url)
+    code = announced_call(db_url, offers=2)
+    run_tick(db_url, "2026-01-24T08:00+01:00")
+    results: dict = {}
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(lambda: results.update(
+        value=formal_review_flow(code=code, officer="Anna Urzędniczka", at="2026-01-26T10:00+01:00", poll_interval=1,
+                                 database_url=db_url)),))
+    thread.start()
+    try:
+        run = _find_run(f"{code} · ocena formalna", started)
+        seen: set = set()
+        _wait_for_paused(run.id, "", seen)
+        _resume(run.id, {"offer": 1, "decision": "reject"})  # no defects listed: refused (InvalidInput)
+        _wait_for_paused(run.id, "", seen)
+        _resume(run.id, {"offer": 1, "decision": "accept"})
+        _wait_for_paused(run.id, "", seen)
+        _resume(run.id, {"offer": 2, "decision": "reject", "defects": ["brak podpisu"]})
+        thread.join(timeout=120)
+    finally:
+        thread.join(timeout=1)
+    assert results["value"] == {"code": code, "outcome": "complete", "recorded": 2, "state": "formal_review"}
+    offers = rows(db_url, sa.text("SELECT number, state FROM offers ORDER BY number"))
+    assert [tuple(o) for o in offers] == [(1, "formally_accepted"), (2, "formally_rejected")]
+
+
+def test_a_refused_step_is_a_failed_run_with_the_domain_message(sqlite_url):
+    from prefect.states import State
+
+    from flows.steps import case_step_flow
+    from tests.conftest import dump, empty_tables
+
+    empty_tables(sqlite_url)
+    register_organisations(sqlite_url)
+    code = announced_call(sqlite_url, offers=1)
+    before = dump(sqlite_url)
+    state: State = case_step_flow(code=code, step="finish_formal_review", officer="Anna Urzędniczka",
+                                  at="2026-01-20T10:00+01:00", database_url=sqlite_url, return_state=True)
+    assert state.is_failed()
+    assert state.message == f"{code}: krok 'finish_formal_review' jest niedozwolony w stanie 'announced'."
+    assert dump(sqlite_url) == before
+
+    run_tick(sqlite_url, "2026-01-24T08:00+01:00")
+    # An offer still pending: the machine's validator refuses, citing the law.
+    state = case_step_flow(code=code, step="finish_formal_review", officer="Anna Urzędniczka",
+                           at="2026-01-26T10:00+01:00", database_url=sqlite_url, return_state=True)
+    assert state.is_failed() and "art. 15 ust. 1" in state.message and "1" in state.message
+
+
+def test_the_tick_flow_fires_bulk_due_deadlines_on_both_backends(db_url):
+    from tests.prefect_fixtures import clone_due_calls, empty_template
+
+    register_organisations(db_url)
+    template = empty_template(db_url)
+    codes = clone_due_calls(db_url, template, 120, datetime(2026, 1, 24, tzinfo=UTC))
+    result = run_tick(db_url, "2026-01-25T00:00Z", batch_size=50)
+    assert result["fired"] == 120 and result["batches"] == 3
+    invalidated = rows(db_url, sa.select(sa.func.count()).select_from(Case).where(Case.state == "invalidated"))[0][0]
+    assert invalidated == 120 and len(set(codes)) == 120
+    from states.engine import Actor, execute
+    from states.queries import verify_cases
+
+    assert execute(verify_cases, actor=Actor("audytor", "auditor"), url=db_url, readonly=True)["broken"] == []
+    _ = Decimal  # money values are not needed here

@@ -1,0 +1,97 @@
+"""End to end: ``coop serve`` as a subprocess on free ports; the UI and API answer, the scheduled tick fires a
+deadline that falls due a few seconds later, and Ctrl-C stops everything cleanly (one server start)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+from models.db import get_engine, normalise_url
+from models.tables import AuditRecord, Case, Deadline
+from tests.prefect_fixtures import announced_call, register_organisations
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_path):
+    url = f"sqlite:///{tmp_path / 'engine.db'}"
+    register_organisations(url)
+    code = announced_call(url, offers=1, members=False)
+    engine = get_engine(normalise_url(url))
+    with engine.begin() as conn:  # not due yet when the server starts
+        conn.execute(sa.update(Deadline).values(due_at=datetime.now(UTC) + timedelta(hours=1)))
+
+    port = free_port()
+    env = {**os.environ, "COOP_DATABASE_URL": url, "PREFECT_HOME": str(tmp_path / "prefect"),
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    serve = subprocess.Popen([sys.executable, "-m", "coop", "serve", "--port", str(port), "--tick-seconds", "3",
+                              "--poll-seconds", "1", "--no-demo"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        for _ in range(240):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json() is True:
+                    break
+            except (httpx.HTTPError, ValueError):
+                pass
+            assert serve.poll() is None, serve.stdout.read()
+            time.sleep(0.5)
+        ui = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert ui.status_code == 200 and "<html" in ui.text.lower()
+        deployments = httpx.post(f"http://127.0.0.1:{port}/api/deployments/filter", json={}, timeout=10)
+        for _ in range(60):
+            names = {d["name"] for d in deployments.json()}
+            if {"tick", "formal-review", "committee-scoring", "case-step"} <= names:
+                break
+            time.sleep(0.5)
+            deployments = httpx.post(f"http://127.0.0.1:{port}/api/deployments/filter", json={}, timeout=10)
+        assert {"tick", "formal-review", "committee-scoring", "case-step"} <= names
+
+        with engine.begin() as conn:  # now due a few seconds from now: only the scheduled tick can fire it
+            conn.execute(sa.update(Deadline).values(due_at=datetime.now(UTC) + timedelta(seconds=3)))
+        state = None
+        for _ in range(240):
+            with engine.connect() as conn:
+                state = conn.execute(sa.select(Case.state).where(Case.code == code)).scalar_one()
+            if state == "formal_review":
+                break
+            assert serve.poll() is None
+            time.sleep(0.5)
+        assert state == "formal_review"
+        with engine.connect() as conn:
+            actors = conn.execute(sa.select(AuditRecord.actor).where(AuditRecord.event == "close_offers")).scalars().all()
+        assert actors == ["scheduler"]
+    finally:
+        serve.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        try:
+            output, _ = serve.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            raise
+    assert serve.returncode == 0, output[-3000:]
+    assert "Zatrzymano." in output
+    with socket.socket() as probe:  # the Prefect server is gone too
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_the_cli_help_and_domain_commands_do_not_import_prefect():
+    probe = ("import sys\nsys.argv = ['coop', '--help']\nfrom coop import cli\n"
+             "try:\n    cli.main()\nexcept SystemExit:\n    pass\nprint('PREFECT' if 'prefect' in sys.modules else 'CLEAN')")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    assert "serve" in out and out.strip().endswith("CLEAN")
