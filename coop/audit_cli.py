@@ -1,11 +1,35 @@
-"""The auditor's commands: they only read; nothing in them can change a case."""
+"""The auditor's commands: they only read; nothing in them can change a case.
 
+Every handler here runs in a read-only unit of work (``readonly=True``) and admits the auditor's role.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from coop.cli import command, run, show
-from coop.commands import audit_app
+from coop.cli import _invocation, app, command, run, show
+from coop.commands import audit_app, report_app
+from states.text import Text
+
+open_data_app = typer.Typer(no_args_is_help=True, help="Otwarte dane / open data (CSV, JSON).")
+app.add_typer(open_data_app, name="open-data")
+
+Code = Annotated[str, typer.Argument(help="Case code, e.g. OK/2026/001.")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(str(Text(f"zapisano {output}", f"written {output}")), err=True)
 
 
 @command(audit_app, "verify")
@@ -17,3 +41,113 @@ def audit_verify(code: Annotated[str | None, typer.Argument(help="A case code; e
     show(result)
     if result["broken"]:
         raise typer.Exit(1)
+
+
+@command(audit_app, "history")
+def audit_history(
+    code: Code,
+    since: Annotated[str | None, typer.Option(help="From this day (YYYY-MM-DD) or moment (ISO 8601 with offset).")] = None,
+    until: Annotated[str | None, typer.Option(help="To the end of this day, or to this moment.")] = None,
+    actor_name: Annotated[str | None, typer.Option("--by", help="Only records made by this actor.")] = None,
+    event: Annotated[str | None, typer.Option(help="Only records of this event, e.g. score.")] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Output CSV (UTF-8).")] = False,
+) -> None:
+    """The full history of a case, nested cases included (regranting), oldest first."""
+    from states.auditing.history import CSV_COLUMNS, HistoryQuery, case_history_tree
+
+    rows = run(case_history_tree, HistoryQuery(code=code, since=since, until=until, actor=actor_name, event=event),
+               readonly=True)
+    if as_csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "at": row["at"].isoformat(),
+                             "payload": json.dumps(row["payload"], ensure_ascii=False, sort_keys=True)})
+        _emit(buffer.getvalue(), None)
+        return
+    show(rows, ["case", "seq", "at", "actor", "role", "event", "subject", "from", "to", "basis"])
+
+
+@command(audit_app, "export")
+def audit_export(code: Code, output: Output = None) -> None:
+    """Export the case's hash chains (nested cases included) for tools/verify_chain.py."""
+    from states.auditing.history import export_history
+
+    export = run(export_history, code, readonly=True)
+    _emit(json.dumps(export, ensure_ascii=False, indent=1) + "\n", output)
+
+
+def _evidence(finding: dict) -> str:
+    return ", ".join(f"{e['case']}#{e['seq']} {e['event']} ({e['hash'][:12]})" for e in finding["evidence"])
+
+
+@command(audit_app, "check")
+def audit_check(
+    code: Annotated[str | None, typer.Argument(help="A case code (nested cases included).")] = None,
+    year: Annotated[int | None, typer.Option(help="Every case opened in this year.")] = None,
+    export_file: Annotated[Path | None, typer.Option("--file", help="Check an exported history instead.")] = None,
+) -> None:
+    """Replay recorded histories against the statute; list findings with article and evidence; exit 1 if any."""
+    from states.auditing.compliance import check_case, check_export, check_year
+    from states.errors import InvalidInput
+
+    chosen = [x for x in (code, year, export_file) if x is not None]
+    if len(chosen) != 1:
+        raise InvalidInput("check_what", Text("Podaj dokładnie jedno: kod sprawy, --year albo --file",
+                                              "Give exactly one of: a case code, --year or --file"))
+    if export_file is not None:
+        try:
+            export = json.loads(export_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise InvalidInput("bad_export", Text(f"Nie można odczytać {export_file}: {error}",
+                                                  f"Cannot read {export_file}: {error}")) from None
+        result = {"file": str(export_file), "findings": [f.as_dict() for f in check_export(export)]}
+    elif year is not None:
+        result = run(check_year, year, readonly=True)
+    else:
+        result = run(check_case, code, readonly=True)
+    if _invocation.get().json:
+        show(result)
+    else:
+        scope = {k: v for k, v in result.items() if k not in ("findings", "rules", "cases")}
+        for key, value in scope.items():
+            typer.echo(f"{key}: {value}")
+        if "cases" in result:
+            typer.echo(f"{Text('sprawy', 'cases')}: {', '.join(result['cases']) or '-'}")
+        if result["findings"]:
+            show([{**f, "evidence": _evidence(f)} for f in result["findings"]],
+                 ["case", "code", "article", "message", "evidence"])
+        else:
+            typer.echo(str(Text("Brak ustaleń.", "No findings.")))
+    if result["findings"]:
+        raise typer.Exit(1)
+
+
+@command(open_data_app, "results")
+def open_data_results(
+    year: Annotated[int | None, typer.Option(help="Only results published in this year.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+    output: Output = None,
+) -> None:
+    """Results of calls (organisation, KRS, task, amount, dates) in the stable open-data format."""
+    from states.auditing.open_data import results, to_csv
+    from states.errors import InvalidInput
+
+    if fmt not in ("csv", "json"):
+        raise InvalidInput("bad_format", Text(f"Nieznany format {fmt!r}: csv albo json", f"Unknown format {fmt!r}: csv or json"))
+    data = run(results, year, readonly=True)
+    json_wanted = fmt == "json" or _invocation.get().json
+    _emit(json.dumps(data, ensure_ascii=False, indent=1) + "\n" if json_wanted else to_csv(data), output)
+
+
+@command(report_app, "annual")
+def report_annual(year: Annotated[int, typer.Argument(help="The programme year, e.g. 2026.")], output: Output = None) -> None:
+    """The annual report on the cooperation programme (art. 5a ust. 3), markdown, Polish."""
+    from states.auditing.annual_report import annual_report
+
+    result = run(annual_report, year, readonly=True)
+    if _invocation.get().json:
+        show(result)
+        return
+    _emit(result["markdown"], output)

@@ -2,7 +2,7 @@
 
 Each record hashes its own content together with the previous record's hash, so editing, deleting or
 reordering any record breaks every hash after it. The algorithm is deliberately plain so that anyone can
-check an exported history without the engine (see docs/audit-chain.md):
+check an exported history without the engine (see docs/audit.md):
 
     content = JSON of the record's fields below, keys sorted, no spaces, UTF-8, non-ASCII kept
     hash    = sha256(prev_hash + "\\n" + content), hex

@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 
 import models.schema  # noqa: F401  (every table, for empty_tables and dump)
 from models.db import get_engine, normalise_url
+from tests.prefect_fixtures import prefect_api  # noqa: F401  (one Prefect test harness for the whole session)
 
 PG_ADMIN_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")

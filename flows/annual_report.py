@@ -1,0 +1,29 @@
+"""The annual report on the cooperation programme (art. 5a ust. 3) as a Prefect flow with a markdown artifact.
+
+The report is built by the domain (``states.auditing.annual_report``) in one read-only transaction; the
+flow only runs it and shows it (invariant 2). Async, so the run does not wait for the heartbeat thread.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.artifacts import acreate_markdown_artifact
+
+from states.auditing.annual_report import annual_report
+from states.engine import Actor, execute
+
+REPORTER = Actor("sprawozdanie-roczne", "auditor")
+
+
+def artifact_key(year: int) -> str:
+    return f"sprawozdanie-z-programu-{year}"
+
+
+@flow(name="coop-annual-report", flow_run_name="sprawozdanie {year}", persist_result=False)
+async def annual_report_flow(year: int, at: str | None = None, database_url: str | None = None) -> str:
+    """Build the report for ``year`` (as of ``at``, default now) and publish it as a markdown artifact."""
+    result = execute(annual_report, year, actor=REPORTER, at=at, url=database_url, readonly=True)
+    await acreate_markdown_artifact(key=artifact_key(year), markdown=result["markdown"],
+                                    description=f"Sprawozdanie z realizacji programu współpracy za rok {year} "
+                                                "(art. 5a ust. 3)")
+    return result["markdown"]

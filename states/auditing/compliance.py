@@ -1,0 +1,649 @@
+"""The compliance check: replays a case's recorded history against the statute and its pinned rule set.
+
+It reads only the audit records (and their payloads) plus the rule set, never the current rows, so it works
+the same for a history exported from another system (``check_export``). Each finding is a small named rule
+over records, registered with ``@finding``; docs/audit.md lists every one with the article it cites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models.tables import Case
+from states import calendar
+from states.auditing.history import case_tree, exported_record, records_of
+from states.cases import load_case
+from states.engine import Context, permitted
+from states.errors import InvalidInput
+from states.rules import BUILTIN_RULE_SETS, DEFAULT_RULE_SET, RuleSet
+from states.text import Text
+
+AUDITORS = ("auditor", "officer")
+CHANNELS = ("bip", "board", "website")  # art. 13 ust. 3 and its siblings: BIP, notice board, website
+CHANNEL_NAMES = {"bip": "BIP", "board": "tablica ogłoszeń", "website": "strona internetowa"}
+
+
+# --- the history as the check sees it --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rec:
+    case_code: str
+    seq: int
+    hash: str
+    at: datetime
+    actor: str
+    role: str
+    event: str
+    subject: str
+    from_state: str | None
+    to_state: str | None
+    basis: str
+    payload: dict
+
+    @classmethod
+    def from_export(cls, case_code: str, raw: dict) -> Rec:
+        return cls(case_code=case_code, seq=raw["seq"], hash=raw["hash"], at=moment(raw["at"]),
+                   actor=raw.get("actor", ""), role=raw.get("role", ""), event=raw["event"],
+                   subject=raw.get("subject", "case"), from_state=raw.get("from_state"),
+                   to_state=raw.get("to_state"), basis=raw.get("basis") or "", payload=raw.get("payload") or {})
+
+    @property
+    def offer(self) -> int | None:
+        kind, _, number = self.subject.partition(":")
+        return int(number) if kind == "offer" and number.isdigit() else None
+
+    @property
+    def member(self) -> str | None:
+        kind, _, name = self.subject.partition(":")
+        return name if kind == "member" else None
+
+    def evidence(self) -> dict:
+        return {"case": self.case_code, "seq": self.seq, "hash": self.hash, "event": self.event,
+                "subject": self.subject}
+
+
+@dataclass
+class History:
+    case_code: str
+    kind: str
+    records: list[Rec]
+    rules: RuleSet
+
+    def events(self, *names: str) -> list[Rec]:
+        return [r for r in self.records if r.event in names]
+
+    def first(self, *names: str) -> Rec | None:
+        return next(iter(self.events(*names)), None)
+
+
+@dataclass(frozen=True)
+class Finding:
+    case: str
+    code: str
+    article: str
+    message: Text
+    evidence: tuple[dict, ...]
+
+    def as_dict(self, lang: str | None = None) -> dict:
+        return {"case": self.case, "code": self.code, "article": self.article,
+                "message": self.message.in_language(lang) if lang else str(self.message),
+                "evidence": list(self.evidence)}
+
+
+@dataclass(frozen=True)
+class ComplianceRule:
+    code: str
+    article: str
+    title: Text
+    kinds: tuple[str, ...] | None  # None: every procedure
+    check: Callable[[History], Iterable[tuple[Text, tuple[Rec, ...], str | None]]] = field(repr=False)
+
+    def run(self, history: History) -> list[Finding]:
+        if self.kinds is not None and history.kind not in self.kinds:
+            return []
+        return [Finding(history.case_code, self.code, article or self.article, message,
+                        tuple(r.evidence() for _, r in sorted({(r.case_code, r.seq): r for r in evidence}.items())))
+                for message, evidence, article in self.check(history)]
+
+
+RULES: dict[str, ComplianceRule] = {}
+
+
+def finding(code: str, article: str, pl: str, en: str, kinds: tuple[str, ...] | None = ("open_call",)):
+    """Register a rule. The checked function yields (message, records, article or None for the default)."""
+
+    def register(check):
+        RULES[code] = ComplianceRule(code, article, Text(pl, en), kinds, check)
+        return check
+
+    return register
+
+
+# --- reading payloads --------------------------------------------------------------------------------------------
+
+
+def moment(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:  # an imported history may carry local times: read them as Warsaw time
+        parsed = parsed.replace(tzinfo=calendar.WARSAW)
+    return parsed
+
+
+def day(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    text = str(value)
+    return date.fromisoformat(text) if len(text) == 10 else calendar.local_date(moment(text))
+
+
+def amount(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def warsaw(value: datetime) -> str:
+    return f"{value.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M}"
+
+
+def offer_deadline(history: History) -> tuple[datetime | None, Rec | None]:
+    """The offer deadline the announcement fixed: the recorded moment, or the end of the announced day moved
+    off a day off (KC art. 115) when an imported history recorded only the day."""
+    announce = history.first("announce")
+    if announce is None:
+        return None, None
+    due = moment(announce.payload.get("offer_deadline_due"))
+    if due is None and announce.payload.get("offer_deadline"):
+        due = calendar.period_deadline(day(announce.payload["offer_deadline"]), 0, "days", party=True).due
+    return due, announce
+
+
+def receipt_rule(history: History) -> str:
+    for rec in history.events("create", "announce"):
+        if rec.payload.get("receipt_rule"):
+            return rec.payload["receipt_rule"]
+    return "received"
+
+
+def channels_missing(published: dict | None) -> list[str]:
+    return [c for c in CHANNELS if not (published or {}).get(c)]
+
+
+# --- the open call -----------------------------------------------------------------------------------------------
+
+
+@finding("announcement_channels", "art. 13 ust. 3",
+         "Ogłoszenie konkursu opublikowane w mniej niż trzech miejscach (BIP, tablica ogłoszeń, strona internetowa)",
+         "The call was announced in fewer than three channels (BIP, notice board, website)")
+def _announcement_channels(h: History):
+    for rec in h.events("announce"):
+        missing = channels_missing(rec.payload.get("published"))
+        if missing:
+            names = ", ".join(CHANNEL_NAMES[c] for c in missing)
+            yield (Text(f"Ogłoszenie nie zostało opublikowane w: {names}",
+                        f"The announcement was not published in: {', '.join(missing)}"), (rec,), None)
+
+
+@finding("offer_deadline_too_short", "art. 13 ust. 1",
+         "Termin składania ofert krótszy niż 21 dni od ostatniej publikacji ogłoszenia",
+         "Offer deadline less than 21 days after the latest publication of the announcement")
+def _offer_deadline_too_short(h: History):
+    for rec in h.events("announce"):
+        published = [moment(v) for v in (rec.payload.get("published") or {}).values() if v]
+        chosen = day(rec.payload.get("offer_deadline")) or (day(rec.payload.get("offer_deadline_due")))
+        if not published or chosen is None:
+            continue
+        latest = max(published)
+        minimum = max(21, h.rules.open_call.min_offer_days)
+        earliest = calendar.earliest_deadline_after(latest, minimum)
+        if chosen < earliest:
+            yield (Text(f"Termin składania ofert {chosen} przypada {(chosen - calendar.local_date(latest)).days} dni po "
+                        f"ostatniej publikacji ({calendar.local_date(latest)}); najwcześniej dopuszczalny: {earliest}",
+                        f"The offer deadline {chosen} is {(chosen - calendar.local_date(latest)).days} days after the "
+                        f"latest publication ({calendar.local_date(latest)}); the earliest lawful is {earliest}"),
+                   (rec,), None)
+
+
+@finding("offer_after_deadline", "art. 13 ust. 2 pkt 5; KPA art. 57 §5",
+         "Przyjęto ofertę złożoną po terminie składania ofert",
+         "An offer filed after the offer deadline was accepted into the call")
+def _offer_after_deadline(h: History):
+    due, announce = offer_deadline(h)
+    if due is None:
+        return
+    rule = receipt_rule(h)
+    for rec in h.events("file_offer"):
+        received = moment(rec.payload.get("received_at")) or rec.at
+        if received <= due:
+            continue
+        postmark = day(rec.payload.get("postmarked_on"))
+        if rule == "postmarked" and postmark is not None and postmark <= calendar.local_date(due):
+            continue
+        saved = (Text(f"; stempel pocztowy {postmark} nie ratuje terminu", f"; the postmark {postmark} does not save it")
+                 if postmark else Text("", ""))
+        yield (Text(f"Oferta nr {rec.offer} wpłynęła {warsaw(received)}, po terminie {warsaw(due)} "
+                    f"(zasada doręczenia: {rule}){saved.pl}",
+                    f"Offer {rec.offer} arrived {warsaw(received)}, after the deadline {warsaw(due)} "
+                    f"(receipt rule: {rule}){saved.en}"), (announce, rec), None)
+
+
+def _conflicts(h: History) -> dict[str, list[tuple[Rec, set[int]]]]:
+    declared: dict[str, list[tuple[Rec, set[int]]]] = {}
+    for rec in h.events("declare_conflicts"):
+        name = rec.member or rec.payload.get("member")
+        declared.setdefault(name, []).append((rec, {int(n) for n in rec.payload.get("conflicts") or ()}))
+    return declared
+
+
+@finding("scored_despite_conflict", "art. 15 ust. 2d; KPA art. 24 §1",
+         "Członek komisji ocenił ofertę mimo zgłoszonego konfliktu interesów",
+         "A committee member scored an offer despite a declared conflict of interest")
+def _scored_despite_conflict(h: History):
+    declared = _conflicts(h)
+    for rec in h.events("score"):
+        member = rec.payload.get("member")
+        for declaration, offers in declared.get(member, ()):
+            if rec.offer in offers:
+                yield (Text(f"{member} ocenił(a) ofertę nr {rec.offer}, choć zgłosił(a) wobec niej konflikt interesów",
+                            f"{member} scored offer {rec.offer} despite a declared conflict of interest"),
+                       (declaration, rec), None)
+
+
+@finding("committee_nominee_of_bidder", "art. 15 ust. 2d",
+         "W komisji konkursowej zasiada osoba wskazana przez organizację biorącą udział w konkursie",
+         "The committee includes a nominee of an organisation taking part in the call")
+def _committee_nominee_of_bidder(h: History):
+    bidders: dict[str, Rec] = {}
+    for rec in h.events("file_offer"):
+        bidders.setdefault(rec.payload.get("organisation_krs"), rec)
+    for rec in h.events("appoint_member"):
+        krs = rec.payload.get("organisation_krs")
+        if rec.payload.get("affiliation") != "ngo" or krs not in bidders:
+            continue
+        name = rec.payload.get("name") or rec.member
+        scores = tuple(r for r in h.events("score") if r.payload.get("member") == name)
+        took_part = (Text(f"; oceniał(a) oferty: {sorted({r.offer for r in scores})}",
+                          f"; scored offers {sorted({r.offer for r in scores})}") if scores
+                     else Text("; nie oceniał(a) ofert", "; scored no offer"))
+        yield (Text(f"{name} został(a) wskazany(a) przez organizację KRS {krs}, która złożyła ofertę nr "
+                    f"{bidders[krs].offer}{took_part.pl}",
+                    f"{name} was nominated by the organisation KRS {krs}, which filed offer "
+                    f"{bidders[krs].offer}{took_part.en}"), (rec, bidders[krs], *scores), None)
+
+
+@finding("results_channels", "art. 15 ust. 2h",
+         "Wyniki konkursu nie zostały ogłoszone we wszystkich trzech miejscach",
+         "The results were not published in all three channels")
+def _results_channels(h: History):
+    chosen = next((r for r in h.events("select_offers") if r.to_state == "selected"), None)
+    if chosen is None:
+        return
+    later = [r for r in h.records if r.seq > chosen.seq]
+    moved_on = next((r for r in later if r.event == "sign_contract"
+                     or (r.subject == "case" and r.to_state in ("results_published", "in_execution", "settled"))), None)
+    if moved_on is None:
+        return  # still waiting for publication: not (yet) a breach
+    publications = [r for r in later if r.event == "publish_results" and r.seq <= moved_on.seq]
+    published: dict = {}
+    for rec in publications:
+        published.update({k: v for k, v in (rec.payload.get("published") or {}).items() if v})
+    missing = channels_missing(published)
+    if missing:
+        names = ", ".join(CHANNEL_NAMES[c] for c in missing)
+        yield (Text(f"Przed krokiem {moved_on.event!r} (#{moved_on.seq}) wyniki nie zostały ogłoszone w: {names}",
+                    f"Before {moved_on.event!r} (#{moved_on.seq}) the results were not published in: {', '.join(missing)}"),
+               (chosen, *publications, moved_on), None)
+
+
+def _report_deadline(h: History, number: int, before: datetime) -> tuple[datetime | None, list[Rec]]:
+    """The report deadline in force at ``before``: the contract's, or a later one a recorded step set (the
+    contract's written call for a missing report, a call for corrections, an explicit extension)."""
+    basis: list[Rec] = []
+    deadline = None
+    for rec in h.records:
+        if rec.offer != number or rec.at > before:
+            continue
+        candidate = None
+        if rec.event == "sign_contract" and rec.payload.get("report_due"):
+            candidate = calendar.end_of_day(day(rec.payload["report_due"]))
+        elif rec.event == "report_overdue" and rec.payload.get("call_days") is not None:
+            candidate = calendar.period_deadline(rec.at, int(rec.payload["call_days"]), "days", party=True).due
+        elif rec.event == "request_report_corrections" and rec.payload.get("correct_by"):
+            candidate = moment(rec.payload["correct_by"])
+        elif rec.event == "extend_deadline" and rec.payload.get("deadline") == "report" and rec.payload.get("until"):
+            until = rec.payload["until"]
+            candidate = calendar.end_of_day(day(until)) if len(str(until)) == 10 else moment(until)
+        if candidate is not None:
+            basis.append(rec)
+            deadline = candidate if deadline is None else max(deadline, candidate)
+    return deadline, basis
+
+
+@finding("report_accepted_late", "art. 18 ust. 1",
+         "Przyjęto sprawozdanie złożone po terminie, bez zapisanego przedłużenia terminu",
+         "A report filed after its deadline was accepted without a recorded extension")
+def _report_accepted_late(h: History):
+    for accepted in h.events("accept_report"):
+        number = accepted.offer
+        submitted = [r for r in h.events("submit_report") if r.offer == number and r.seq < accepted.seq]
+        if not submitted:
+            continue
+        last = submitted[-1]
+        deadline, basis = _report_deadline(h, number, last.at)
+        if deadline is not None and last.at > deadline:
+            yield (Text(f"Sprawozdanie z oferty nr {number} złożono {warsaw(last.at)}, po terminie {warsaw(deadline)}, "
+                        f"i przyjęto je {warsaw(accepted.at)}",
+                        f"The report for offer {number} was filed {warsaw(last.at)}, after its deadline "
+                        f"{warsaw(deadline)}, and accepted {warsaw(accepted.at)}"), (*basis, last, accepted), None)
+
+
+@finding("unused_funds_returned_late", "ufp art. 251 ust. 1, 3 i 5",
+         "Niewykorzystana dotacja zwrócona po terminie",
+         "Unused grant funds returned late")
+def _unused_funds_returned_late(h: History):
+    contracts = {r.offer: r for r in h.events("sign_contract")}
+    for rec in h.events("settle"):
+        if rec.offer is None:
+            continue
+        contract = contracts.get(rec.offer)
+        due = day(rec.payload.get("return_due")) or (day(contract.payload.get("return_due")) if contract else None)
+        returned_on = day(rec.payload.get("returned_on"))
+        unused = amount(rec.payload.get("unused"))
+        if unused <= 0 or returned_on is None or due is None or returned_on <= due:
+            continue
+        usage = day(contract.payload.get("usage_deadline")) if contract else None
+        article = ("ufp art. 251 ust. 1 i 5" if usage is not None and (usage.month, usage.day) == (12, 31)
+                   else "ufp art. 251 ust. 3 i 5")
+        yield (Text(f"Oferta nr {rec.offer}: niewykorzystane {unused} zł zwrócono {returned_on}, termin zwrotu {due}; "
+                    f"odsetki od {date.fromordinal(due.toordinal() + 1)}",
+                    f"Offer {rec.offer}: unused PLN {unused} returned on {returned_on}, due {due}; "
+                    f"interest from {date.fromordinal(due.toordinal() + 1)}"),
+               tuple(r for r in (contract, rec) if r is not None), article)
+
+
+# --- the small grant (art. 19a) ------------------------------------------------------------------------------
+
+
+def execution_days(start: date, end: date) -> int:
+    return (end - start).days + 1  # art. 19a ust. 1 pkt 2: both ends count
+
+
+@finding("small_grant_over_limit", "art. 19a ust. 1",
+         "Mały grant ponad 10 000 zł lub na ponad 90 dni", "Small grant over PLN 10,000 or longer than 90 days",
+         kinds=("small_grant",))
+def _small_grant_over_limit(h: History):
+    rules = h.rules.small_grant
+    filed = h.first("file_offer")
+    for rec in (filed, *h.events("decide")):
+        if rec is None:
+            continue
+        grant = amount(rec.payload.get("grant") if rec.event == "decide" else rec.payload.get("requested_grant"))
+        if grant > rules.max_grant:
+            yield (Text(f"Kwota {grant} zł przekracza limit {rules.max_grant} zł ({rec.event})",
+                        f"Amount PLN {grant} exceeds the limit PLN {rules.max_grant} ({rec.event})"), (rec,), None)
+    if filed is not None and filed.payload.get("task_start") and filed.payload.get("task_end"):
+        days = execution_days(day(filed.payload["task_start"]), day(filed.payload["task_end"]))
+        if days > rules.max_days:
+            yield (Text(f"Zadanie trwa {days} dni (licząc oba końce), limit {rules.max_days} dni",
+                        f"The task lasts {days} days (both ends counted), limit {rules.max_days} days"), (filed,), None)
+
+
+def _small_grant_publication(h: History) -> tuple[Rec | None, datetime | None, tuple[Rec, ...]]:
+    """The record that completed the publication, the latest channel's moment, and every publication record
+    (channels may be recorded one command at a time: ``publish_offer`` for a partial one, then ``publish``)."""
+    publish = next((r for r in h.events("publish") if r.payload.get("published")), None)
+    if publish is None:
+        return None, None, ()
+    parts = tuple(r for r in h.events("publish_offer", "publish") if r.seq <= publish.seq and r.payload.get("published"))
+    return publish, max(moment(v) for r in parts for v in r.payload["published"].values() if v), parts
+
+
+@finding("small_grant_published_late", "art. 19a ust. 3",
+         "Oferta małego grantu opublikowana później niż 7 dni roboczych od wpływu",
+         "Small-grant offer published later than 7 working days after receipt", kinds=("small_grant",))
+def _small_grant_published_late(h: History):
+    filed = h.first("file_offer")
+    publish, latest, parts = _small_grant_publication(h)
+    if filed is None or publish is None:
+        return
+    received = moment(filed.payload.get("received_at")) or filed.at
+    limit = calendar.add_working_days(calendar.local_date(received), h.rules.small_grant.publish_within_working_days)
+    if calendar.local_date(latest) > limit:
+        yield (Text(f"Oferta wpłynęła {calendar.local_date(received)}, opublikowana (ostatni kanał) "
+                    f"{calendar.local_date(latest)}; termin: {limit}",
+                    f"The offer arrived {calendar.local_date(received)}, published (last channel) "
+                    f"{calendar.local_date(latest)}; due by {limit}"), (filed, *parts), None)
+
+
+@finding("small_grant_contract_before_comments", "art. 19a ust. 4-5",
+         "Umowa małego grantu zawarta przed upływem 7 dni na uwagi",
+         "Small-grant contract signed before the 7-day comment period ended", kinds=("small_grant",))
+def _small_grant_contract_before_comments(h: History):
+    publish, latest, parts = _small_grant_publication(h)
+    for contract in h.events("sign_contract"):
+        if publish is None or publish.seq > contract.seq:
+            yield (Text("Umowę zawarto, zanim oferta została opublikowana we wszystkich kanałach",
+                        "The contract was signed before the offer was published in every channel"),
+                   tuple(r for r in (publish, contract) if r is not None), None)
+            continue
+        until = calendar.period_deadline(latest, h.rules.small_grant.comment_days, "days", party=True).due
+        if contract.at <= until:
+            yield (Text(f"Umowę zawarto {warsaw(contract.at)}, a uwagi można było zgłaszać do {warsaw(until)}",
+                        f"The contract was signed {warsaw(contract.at)}; comments were open until {warsaw(until)}"),
+                   (*parts, contract), None)
+
+
+# --- the consultation (art. 5 ust. 5; the council's resolution) ---------------------------------------------
+
+RESOLUTION = "art. 5 ust. 5 (uchwała rady o trybie konsultacji)"
+
+
+@finding("consultation_too_short", RESOLUTION,
+         "Konsultacje krótsze niż minimum z zestawu reguł", "Consultation shorter than its rule set's minimum",
+         kinds=("consultation",))
+def _consultation_too_short(h: History):
+    from states.consultation import closing
+
+    opened = h.first("open_consultation")
+    if opened is None or not opened.payload.get("published"):
+        return
+    latest = max(moment(v) for v in opened.payload["published"].values() if v)
+    required = closing(latest, h.rules.consultation).due
+    ends = [(moment(opened.payload.get("comments_until")), opened)]
+    ends += [(r.at, r) for r in h.events("close")]
+    for end, rec in ends:
+        if end is not None and end < required:
+            yield (Text(f"Konsultacje zakończono {warsaw(end)}, a minimum {h.rules.consultation.period_days} dni od "
+                        f"publikacji {warsaw(latest)} upływa {warsaw(required)}",
+                        f"The consultation ended {warsaw(end)}; the minimum {h.rules.consultation.period_days} days from "
+                        f"the publication {warsaw(latest)} end {warsaw(required)}"), (opened, rec), None)
+            return
+
+
+@finding("comment_unanswered", RESOLUTION,
+         "Uwaga bez odpowiedzi w sprawozdaniu z konsultacji", "A comment left unanswered in the consultation report",
+         kinds=("consultation",))
+def _comment_unanswered(h: History):
+    for report in h.events("publish_report"):
+        answers = {str(k): v for k, v in (report.payload.get("answers") or {}).items()}
+        for comment in h.events("comment"):
+            number = comment.subject.partition(":")[2]
+            answer = answers.get(number) or {}
+            if comment.seq < report.seq and not (answer.get("answer") and str(answer.get("reason") or "").strip()):
+                yield (Text(f"Uwaga nr {number} ({comment.payload.get('author', '?')}) nie ma w sprawozdaniu "
+                            "odpowiedzi z uzasadnieniem",
+                            f"Comment {number} ({comment.payload.get('author', '?')}) has no reasoned answer in the report"),
+                       (comment, report), None)
+
+
+# --- every procedure ---------------------------------------------------------------------------------------------
+
+
+@finding("override", "podstawa z rekordu (basis)",
+         "Urzędnik zapisał odstępstwo od reguły (override)", "An officer recorded an override of a rule", kinds=None)
+def _override(h: History):
+    for rec in h.events("override"):
+        reason = str(rec.payload.get("reason") or "").strip()
+        rule = rec.payload.get("rule") or "?"
+        because = (Text(f"uzasadnienie: {reason}", f"reason: {reason}") if reason
+                   else Text("BEZ UZASADNIENIA", "WITHOUT A REASON"))
+        yield (Text(f"{rec.actor} odstąpił(a) od reguły {rule} ({rec.subject}); {because.pl}",
+                    f"{rec.actor} overrode rule {rule} ({rec.subject}); {because.en}"),
+               (rec,), rec.basis or None)
+
+
+ADOPTION_EVENTS = ("adopt", "adopt_programme")
+
+
+def _programme_year(h: History, rec: Rec) -> int | None:
+    """The programme's year: on the adoption record, or on the consultation's ``create`` of a programme."""
+    if rec.payload.get("programme_year") is not None:
+        return int(rec.payload["programme_year"])
+    created = h.first("create")
+    if created and created.payload.get("act_kind") == "programme" and created.payload.get("programme_year"):
+        return int(created.payload["programme_year"])
+    return None
+
+
+@finding("programme_adopted_late", "art. 5a ust. 1",
+         "Roczny program współpracy uchwalony po 30 listopada roku poprzedzającego",
+         "The annual cooperation programme was adopted after 30 November of the previous year", kinds=None)
+def _programme_adopted_late(h: History):
+    for rec in h.events(*ADOPTION_EVENTS):
+        year = _programme_year(h, rec)
+        if year is None:
+            continue
+        adopted = day(rec.payload.get("adopted_on")) or calendar.local_date(rec.at)
+        limit = date(year - 1, 11, 30)  # the statute's date; a rule set cannot move it later
+        if adopted > limit:
+            yield (Text(f"Program na rok {year} uchwalono {adopted}, po terminie {limit}",
+                        f"The programme for {year} was adopted on {adopted}, after {limit}"), (rec,), None)
+
+
+# --- running the check -------------------------------------------------------------------------------------------
+
+
+def rule_set_named(session: Session | None, version: str | None) -> RuleSet:
+    if session is not None:
+        from states.rulebook import find_rule_set
+
+        return find_rule_set(session, version)
+    return BUILTIN_RULE_SETS.get(version or DEFAULT_RULE_SET, BUILTIN_RULE_SETS[DEFAULT_RULE_SET])
+
+
+def check_history(history: History) -> list[Finding]:
+    found: list[Finding] = []
+    for rule in RULES.values():
+        found.extend(rule.run(history))
+    return sorted(found, key=lambda f: (f.case, min((e["seq"] for e in f.evidence), default=0), f.code))
+
+
+def history_of(session: Session, case: Case) -> History:
+    version = case.rule_set_version or (case.data or {}).get("rule_set")
+    records = [Rec.from_export(case.code, exported_record(r)) for r in records_of(session, case)]
+    return History(case.code, case.kind, records, rule_set_named(session, version))
+
+
+def check_export(export: dict) -> list[Finding]:
+    """Check a history exported from this or another system (the ``coop audit export`` format)."""
+    try:
+        chains = export["chains"]
+        histories = [History(c["case_code"], c.get("kind") or "open_call",
+                             [Rec.from_export(c["case_code"], r) for r in c["records"]],
+                             rule_set_named(None, c.get("rule_set"))) for c in chains]
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidInput("bad_export", Text(f"Plik nie jest eksportem historii sprawy: {error}",
+                                              f"The file is not an exported case history: {error}")) from None
+    return [f for h in histories for f in check_history(h)]
+
+
+# --- rules over a whole year (they need more than one case's history) ---------------------------------------
+
+YEAR_RULES: dict[str, tuple[str, Text]] = {
+    "small_grant_ceiling_exceeded": ("art. 19a ust. 2", Text(
+        "Małe granty w roku przekroczyły limit 20% środków planowanych na dotacje dla organizacji",
+        "The year's small grants exceeded the ceiling of 20% of the funds planned for NGO grants")),
+}
+
+
+def small_grant_ceiling(session: Session, year: int) -> list[Finding]:
+    """art. 19a ust. 2: the year's recorded small-grant decisions against the planned funds the office recorded."""
+    from models.procedure_tables import SmallGrantYear
+
+    ledger = session.get(SmallGrantYear, year)
+    if ledger is None:
+        return []
+    decisions: list[tuple[Rec, Decimal, RuleSet]] = []
+    for case in session.exec(select(Case).where(Case.kind == "small_grant").order_by(Case.code)):
+        history = history_of(session, case)
+        for rec in history.events("decide"):
+            grant = amount(rec.payload.get("grant"))
+            if grant > 0 and str(rec.payload.get("budget_year")) == str(year):
+                decisions.append((rec, grant, history.rules))
+    if not decisions:
+        return []
+    decisions.sort(key=lambda item: item[0].at)
+    limit = ledger.planned_ngo_grants * decisions[-1][2].small_grant.yearly_share
+    total = Decimal(0)
+    for index, (rec, grant, _) in enumerate(decisions):
+        total += grant
+        if total > limit:
+            article, _title = YEAR_RULES["small_grant_ceiling_exceeded"]
+            over = sum((g for _, g, _ in decisions), Decimal(0))
+            return [Finding(rec.case_code, "small_grant_ceiling_exceeded", article,
+                            Text(f"Małe granty w {year}: {over} zł > limit {limit:.2f} zł "
+                                 f"({ledger.planned_ngo_grants} zł planowanych dotacji); limit przekroczono decyzją {rec.case_code}",
+                                 f"Small grants in {year}: PLN {over} > ceiling PLN {limit:.2f} "
+                                 f"(PLN {ledger.planned_ngo_grants} planned grants); crossed by the decision in {rec.case_code}"),
+                            tuple(r.evidence() for r, _, _ in decisions[: index + 1]))]
+    return []
+
+
+def year_findings(session: Session, year: int) -> list[Finding]:
+    return small_grant_ceiling(session, year)
+
+
+def _summary(findings: list[Finding], cases: list[str]) -> dict:
+    return {"cases": cases, "rules": sorted([*RULES, *YEAR_RULES]), "findings": [f.as_dict() for f in findings]}
+
+
+@permitted(*AUDITORS)
+def check_case(ctx: Context, code: str) -> dict:
+    """Findings for the case and every case nested under it."""
+    tree = case_tree(ctx.session, load_case(ctx.session, code))
+    findings = [f for case in tree for f in check_history(history_of(ctx.session, case))]
+    codes = {c.code for c in tree}
+    years = {r.payload.get("budget_year") for case in tree if case.kind == "small_grant"
+             for r in history_of(ctx.session, case).events("decide")}
+    for year in sorted(y for y in years if y is not None):
+        findings += [f for f in year_findings(ctx.session, int(year)) if any(e["case"] in codes for e in f.evidence)]
+    return _summary(findings, [c.code for c in tree])
+
+
+def cases_of_year(session: Session, year: int) -> list[Case]:
+    cases = session.exec(select(Case).order_by(Case.code))
+    return [c for c in cases if calendar.local_date(c.created_at).year == year]
+
+
+@permitted(*AUDITORS)
+def check_year(ctx: Context, year: int) -> dict:
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("bad_year", Text(f"Niepoprawny rok {year}", f"Invalid year {year}"))
+    cases = cases_of_year(ctx.session, year)
+    findings = [f for case in cases for f in check_history(history_of(ctx.session, case))]
+    findings += year_findings(ctx.session, year)
+    return {"year": year, **_summary(findings, [c.code for c in cases])}

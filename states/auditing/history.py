@@ -1,0 +1,117 @@
+"""The history of a case, nested cases included, and its export for verification outside the engine.
+
+The export carries every hashed field exactly as it was hashed (moments as UTC ``...Z`` strings), so that
+``tools/verify_chain.py`` can recompute each chain with nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, select
+
+from models.tables import AuditRecord, Case
+from states import audit, calendar
+from states.cases import load_case
+from states.clock import parse_moment
+from states.engine import Context, permitted
+from states.errors import InvalidInput
+from states.text import Text
+
+ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+EXPORT_FORMAT = "coop-audit-export/1"
+EXPORTED_FIELDS = (*(f for f in audit.HASHED_FIELDS if f != "case_code"), "prev_hash", "hash")
+CSV_COLUMNS = ("case", "seq", "at", "actor", "role", "event", "subject", "from", "to", "basis", "payload", "hash")
+
+
+def case_tree(session: Session, case: Case) -> list[Case]:
+    """The case and every case nested under it (regranting: the operator's sub-calls and micro-grants)."""
+    tree, frontier = [case], [case.id]
+    while frontier:
+        children = list(session.exec(select(Case).where(Case.parent_id.in_(frontier)).order_by(Case.code)))
+        tree.extend(children)
+        frontier = [c.id for c in children]
+    return tree
+
+
+def records_of(session: Session, case: Case) -> list[AuditRecord]:
+    return list(session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id)
+                             .order_by(AuditRecord.seq, AuditRecord.id)))
+
+
+def exported_record(record: AuditRecord) -> dict:
+    """One record as it was hashed: the hashed fields in their canonical plain form, plus the two hashes."""
+    plain = audit.jsonable(record.model_dump(include=set(EXPORTED_FIELDS)))
+    return {name: plain.get(name) for name in EXPORTED_FIELDS}
+
+
+def _bound(value: str | None, what: str, *, end: bool) -> datetime | None:
+    """A date means the whole day in Warsaw (from its start, or to its end); a moment must carry its zone."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return parse_moment(value, what)
+    return calendar.end_of_day(day) if end else calendar.end_of_day(day, time(0, 0))
+
+
+class HistoryQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: str = Field(min_length=1)
+    since: str | None = None
+    until: str | None = None
+    actor: str | None = None
+    event: str | None = None
+
+    def window(self) -> tuple[datetime | None, datetime | None]:
+        since, until = _bound(self.since, "--since", end=False), _bound(self.until, "--until", end=True)
+        if since and until and until < since:
+            raise InvalidInput("empty_window", Text(f"--until ({self.until}) jest wcześniejsze niż --since ({self.since})",
+                                                    f"--until ({self.until}) is earlier than --since ({self.since})"))
+        return since, until
+
+
+@permitted(*ANYONE)
+def case_history_tree(ctx: Context, query: HistoryQuery) -> list[dict]:
+    """Every record of the case and its nested cases, oldest first, filtered by time, actor and event."""
+    since, until = query.window()
+    case = load_case(ctx.session, query.code)
+    rows = []
+    for depth, member in enumerate(case_tree(ctx.session, case)):
+        for r in records_of(ctx.session, member):
+            if (since and r.at < since) or (until and r.at > until):
+                continue
+            if (query.actor and r.actor != query.actor) or (query.event and r.event != query.event):
+                continue
+            rows.append((r.at, depth, member.code, r.seq, {
+                "case": member.code, "seq": r.seq, "at": r.at.astimezone(calendar.WARSAW), "actor": r.actor,
+                "role": r.role, "event": r.event, "subject": r.subject, "from": r.from_state, "to": r.to_state,
+                "basis": r.basis, "payload": r.payload, "hash": r.hash}))
+    return [row for *_, row in sorted(rows, key=lambda item: item[:4])]
+
+
+@permitted(*ANYONE)
+def export_history(ctx: Context, code: str) -> dict:
+    """The case's chains (its own and its nested cases'), each with the head kept on the case row."""
+    case = load_case(ctx.session, code)
+    return {
+        "format": EXPORT_FORMAT,
+        "algorithm": "sha256(prev_hash + '\\n' + canonical JSON of the hashed fields); see docs/audit.md",
+        "hashed_fields": list(audit.HASHED_FIELDS),
+        "genesis": audit.GENESIS,
+        "exported_at": audit.jsonable(ctx.now),
+        "case": case.code,
+        "chains": [{"case_code": member.code, "kind": member.kind, "parent": parent_code(ctx.session, member),
+                    "rule_set": member.rule_set_version, "length": member.audit_seq, "head": member.audit_head,
+                    "records": [exported_record(r) for r in records_of(ctx.session, member)]}
+                   for member in case_tree(ctx.session, case)],
+    }
+
+
+def parent_code(session: Session, case: Case) -> str | None:
+    if case.parent_id is None:
+        return None
+    parent = session.get(Case, case.parent_id)
+    return parent.code if parent else None
