@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from states.errors import InvalidInput
 from states.text import Text
@@ -26,6 +26,15 @@ def _clean_text(value: str) -> str:
     return value
 
 
+def _iso_date(value: object) -> object:
+    # pydantic would read "0" or 1700000000 as a Unix timestamp; a date typed by a person is YYYY-MM-DD.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+        raise ValueError("a date is written YYYY-MM-DD, e.g. 2026-01-23")
+    if isinstance(value, int | float):
+        raise ValueError("a date is written YYYY-MM-DD, e.g. 2026-01-23")
+    return value.strip() if isinstance(value, str) else value
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("a moment must carry its time zone offset, e.g. 2026-01-02T10:00+01:00")
@@ -38,9 +47,10 @@ Amount = Annotated[Decimal, Field(ge=0, le=Decimal("999999999.99"), max_digits=1
 PositiveAmount = Annotated[Decimal, Field(gt=0, le=Decimal("999999999.99"), max_digits=11, decimal_places=2)]
 Points = Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
 Moment = Annotated[datetime, AfterValidator(_aware)]
-KRS_PATTERN = r"^\d{10}$"
+Day = Annotated[date, BeforeValidator(_iso_date)]
+KRS_PATTERN = r"^[0-9]{10}$"  # not \d: it admits digits of every script
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-CASE_CODE_PATTERN = r"^[A-Z]{2,3}/\d{4}/\d{3,6}$"
+CASE_CODE_PATTERN = r"^[A-Z]{2,3}/[0-9]{4}/[0-9]{3,6}$"
 # A regex means nothing to an officer: say what the field must look like instead.
 PATTERN_MEANING = {
     KRS_PATTERN: Text("numer KRS to dokładnie 10 cyfr", "a KRS number is exactly 10 digits"),
@@ -103,10 +113,10 @@ class CriterionSetting(BaseModel):
 
 class AnnounceCall(Command):
     code: CaseCode
-    offer_deadline: date
-    selection_date: date
-    execution_start: date
-    execution_end: date
+    offer_deadline: Day
+    selection_date: Day
+    execution_start: Day
+    execution_end: Day
     published: dict[Channel, Moment]
     grant_rules: LongText = ""
     prior_funding: LongText = ""  # art. 13 ust. 2 pkt 7: tasks of the same type funded this and last year
@@ -137,10 +147,10 @@ class FileOffer(Command):
     own_funds: Amount = Decimal(0)
     non_financial_contribution: Amount = Decimal(0)
     volunteer_work: Amount = Decimal(0)
-    task_start: date
-    task_end: date
+    task_start: Day
+    task_end: Day
     received_at: Moment | None = None
-    postmarked_on: date | None = None
+    postmarked_on: Day | None = None
 
 
 class ReviewOffer(Command):
@@ -183,8 +193,8 @@ class SignContract(Command):
     number: Annotated[int, Field(ge=1)]
     contract_number: ShortText
     amount: PositiveAmount
-    task_start: date
-    task_end: date
+    task_start: Day
+    task_end: Day
 
 
 class SubmitReport(Command):
@@ -205,4 +215,4 @@ class Settle(Command):
     code: CaseCode
     number: Annotated[int, Field(ge=1)]
     returned_amount: Amount = Decimal(0)
-    returned_on: date | None = None
+    returned_on: Day | None = None

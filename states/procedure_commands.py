@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -12,6 +11,7 @@ from states.commands import (
     Amount,
     CaseCode,
     Command,
+    Day,
     Krs,
     LongText,
     Moment,
@@ -38,8 +38,8 @@ class FileSmallGrant(Command):
     title: ShortText
     requested_grant: PositiveAmount
     own_contribution: Amount = Decimal(0)
-    task_start: date
-    task_end: date
+    task_start: Day
+    task_end: Day
     received_at: Moment | None = None
     rule_set: ShortText | None = None
 
@@ -89,7 +89,7 @@ class ReviewSmallGrantReport(Command):
 class SettleSmallGrant(Command):
     code: CaseCode
     returned_amount: Amount = Decimal(0)
-    returned_on: date | None = None
+    returned_on: Day | None = None
 
 
 # --- consultation (art. 5, 5a, 41i) --------------------------------------------------------------------------
@@ -100,7 +100,7 @@ class CreateConsultation(Command):
     field: ShortText  # the statutory field of the act, so the right NGOs are invited (art. 5 ust. 2 pkt 3)
     act_kind: Literal["programme", "resolution", "strategy", "other"] = "resolution"
     programme_year: Year | None = None  # for the annual programme: the year it governs (art. 5a ust. 1)
-    council_session: date | None = None  # the planned council session
+    council_session: Day | None = None  # the planned council session
     rule_set: ShortText | None = None
 
 
@@ -140,7 +140,7 @@ class ConsultationReport(Command):
 class CouncilStep(Command):
     code: CaseCode
     reference: ShortText  # the council's print number or the adopted resolution's number
-    on: date | None = None
+    on: Day | None = None
 
 
 # --- local initiative (art. 19b-19h) -------------------------------------------------------------------------
@@ -187,8 +187,8 @@ class CostLine(Command):
 
 class PlanInitiative(Command):
     code: CaseCode
-    task_start: date
-    task_end: date
+    task_start: Day
+    task_end: Day
     costs: tuple[CostLine, ...]
 
 
@@ -222,7 +222,7 @@ class CreateRegranting(Command):
 
 class AnnounceSubCall(Command):
     code: CaseCode
-    deadline: date
+    deadline: Day
     published: dict[ChannelName, Moment]
 
 
@@ -239,14 +239,14 @@ class AddMicroGrant(Command):
     scope: ShortText
     amount: PositiveAmount
     contract_number: ShortText
-    task_start: date
-    task_end: date
+    task_start: Day
+    task_end: Day
 
 
 class TransferMicroGrant(Command):
     code: CaseCode  # the micro-grant's own code (MR/...)
     amount: PositiveAmount
-    on: date
+    on: Day
 
 
 class MicroGrantReport(Command):

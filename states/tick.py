@@ -2,7 +2,8 @@
 
 Each batch is one transaction. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
 ticks running at once never fire the same deadline; SQLite has a single writer (BEGIN IMMEDIATE). A deadline
-whose event no longer applies (the case moved on) is marked ``skipped`` with the reason, never retried.
+whose event no longer applies (the case moved on) is marked ``skipped`` with the reason, never retried; one
+whose case's clock is ahead of the tick waits for a tick that has caught up.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import select
 
 from models.tables import Case, Deadline
@@ -37,6 +39,9 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         select(Deadline, Case)
         .join(Case, Case.id == Deadline.case_id)
         .where(Deadline.fired_at.is_(None), Deadline.due_at <= ctx.now)
+        # A case whose clock is already past this tick (an officer acted with a later --at) is left for a
+        # later tick: firing it now would be refused as a clock running backwards and the deadline lost.
+        .where(or_(Case.last_event_at.is_(None), Case.last_event_at <= ctx.now))
         .order_by(Deadline.due_at, Deadline.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True, of=Deadline)
