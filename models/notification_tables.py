@@ -1,1 +1,71 @@
-"""Tables of the notifications layer: the outbox and publication records."""
+"""Tables of the notifications layer: the outbox and recipients' preferences.
+
+Public notices need no table of their own: their rendered text goes into ``Publication.text``
+(``models/tables.py``), next to the publication time per channel the officer recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.tables import json_field, moment
+
+
+class Notification(SQLModel, table=True):
+    """One message to one recipient over one channel, written in the transaction of the step it tells of.
+
+    ``status``: pending -> sent | failed | cancelled (a reminder whose subject was done) | opted_out.
+    A pending row is due when ``next_attempt_at`` (first ``not_before``, then the backoff) has passed.
+    A dispatcher leases a row (``claimed_by`` / ``claimed_until``) before sending it, so two dispatchers never
+    send the same row; ``status = 'sent'`` is set once and never cleared.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.Index(
+            "ix_notifications_due_pending",
+            "next_attempt_at",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=300)  # idempotency key; the Message-ID derives from it
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    audit_seq: int  # the audit record that produced it
+    template: str
+    category: str  # legal | task | reminder | information | notice (opt-out only for reminder, information)
+    channel: str  # email | webhook
+    audience: str  # applicant | member | officers | public
+    recipient: str = ""  # an e-mail address or a webhook URL; empty = nobody to deliver to (fails visibly)
+    recipient_name: str = ""
+    lang: str = "pl"
+    data: dict = json_field()
+    cancel_tag: str | None = Field(default=None, index=True)  # a reminder is cancelled when this is done
+    not_before: datetime = moment(nullable=False)
+    next_attempt_at: datetime = moment(nullable=False)
+    status: str = Field(default="pending", index=True)
+    attempts: int = 0
+    claimed_by: str | None = None
+    claimed_until: datetime | None = moment()
+    last_error: str | None = None
+    message_id: str
+    created_at: datetime = moment(nullable=False)
+    sent_at: datetime | None = moment()
+    closed_at: datetime | None = moment()  # when it became failed, cancelled or opted_out
+
+
+class NotificationPreference(SQLModel, table=True):
+    """A recipient's choices: language (template ``*``) and opt-outs where the law allows one."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (sa.UniqueConstraint("address", "template"),)
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(index=True)
+    template: str = "*"
+    opted_out: bool = False
+    lang: str | None = None
+    updated_at: datetime = moment(nullable=False)

@@ -1,9 +1,154 @@
-"""The transactional outbox: the notifications a recorded step must produce, written in its transaction."""
+"""The transactional outbox: the notifications a recorded step must produce, written in its transaction.
+
+``states.engine.append_audit`` calls ``on_record`` for every audit record inside the command's transaction,
+so the rows below commit with the step or not at all (invariant 1). Nothing is rendered or sent here except
+public notices, whose text belongs to the publication record itself; messages are rendered and delivered
+later by ``notifications.dispatcher``.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+from functools import cache
 from typing import Any
 
+from sqlmodel import select
 
-def on_record(ctx: Any, case: Any, record: Any) -> None:
-    """Called for every audit record, inside the command's transaction. Nothing is enqueued yet."""
+from models.notification_tables import Notification, NotificationPreference
+from models.tables import AuditRecord, Case, Publication
+
+
+@cache
+def _index():
+    from notifications.rules import rules_by_event
+
+    return rules_by_event()
+
+
+def on_record(ctx: Any, case: Case, record: AuditRecord) -> None:
+    """Called for every audit record, inside the command's transaction."""
+    rules = _index().get((case.kind, record.event))
+    if not rules:
+        return  # the common case (a score, a tick with nothing to say) costs one dict look-up
+    from notifications import rules as catalogue
+    from notifications.settings import settings
+
+    config = settings()
+    for rule in rules:
+        if not catalogue.matches(rule, record):
+            continue
+        if rule.action == "cancel":
+            cancel(ctx, case, catalogue.CANCELLERS[rule.cancels](ctx, case, record))
+        elif rule.action == "notice":
+            write_notice(ctx, case, record, rule, config)
+        elif rule.action in ("message", "reminder"):
+            for recipient in catalogue.recipients(ctx, case, record, rule.audience, config):
+                data = catalogue.template_data(ctx, case, record, rule.template, recipient, config)
+                if rule.action == "message":
+                    enqueue(ctx, case, record, rule.template, recipient, data, config)
+                    continue
+                rules_set = _notification_rules(ctx, case)
+                for n, reminder in enumerate(catalogue.TIMINGS[rule.timing](ctx, case, record, recipient, rules_set)):
+                    if reminder.not_before <= ctx.now:
+                        continue  # the moment to remind has passed already: the step itself told them
+                    enqueue(ctx, case, record, rule.template, recipient, {**data, **reminder.data}, config,
+                            not_before=reminder.not_before, cancel_tag=reminder.tag, part=str(n))
+        else:
+            raise ValueError(f"unknown notification action {rule.action!r}")
+
+
+def _notification_rules(ctx, case: Case):
+    from states.rulebook import pinned_rule_set
+
+    return pinned_rule_set(ctx.session, case).notifications
+
+
+def message_id(key: str, domain: str) -> str:
+    """A stable Message-ID: a re-sent message (after a crash between sending and marking) is recognisable."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def idempotency_key(case: Case, record: AuditRecord, template: str, ref: str, part: str = "") -> str:
+    key = f"{case.code}#{record.seq}/{template}/{ref}"
+    return f"{key}/{part}" if part else key
+
+
+def preference(session, address: str, template: str) -> tuple[bool, str | None]:
+    """(opted out of this template, preferred language) for an address."""
+    if not address:
+        return False, None
+    rows = session.exec(select(NotificationPreference).where(NotificationPreference.address == address.lower(),
+                                                             NotificationPreference.template.in_(("*", template))))
+    opted_out, lang = False, None
+    for row in rows:
+        lang = row.lang or lang
+        opted_out = opted_out or (row.template == template and row.opted_out)
+    return opted_out, lang
+
+
+def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data: dict[str, Any], config, *,
+            not_before: datetime | None = None, cancel_tag: str | None = None, part: str = "") -> Notification:
+    from notifications.rules import OPTIONAL_CATEGORIES, TEMPLATES
+    from states.audit import jsonable
+
+    category = TEMPLATES[template].category
+    opted_out, lang = preference(ctx.session, recipient.address, template)
+    # The law allows no opt-out of a decision, a legal call, results or a member's duty: enforced here too.
+    status = "opted_out" if opted_out and category in OPTIONAL_CATEGORIES else "pending"
+    key = idempotency_key(case, record, template, recipient.ref, part)
+    due = not_before or ctx.now
+    row = Notification(
+        key=key, case_id=case.id, audit_seq=record.seq, template=template, category=category,
+        channel="webhook" if recipient.audience == "public" else "email", audience=recipient.audience,
+        recipient=recipient.address, recipient_name=recipient.name, lang=lang or config.default_lang,
+        data=jsonable(data), cancel_tag=cancel_tag, not_before=due, next_attempt_at=due, status=status,
+        message_id=message_id(key, config.message_id_domain), created_at=ctx.now,
+        closed_at=ctx.now if status != "pending" else None,
+    )
+    ctx.session.add(row)
+    return row
+
+
+def cancel(ctx, case: Case, tags: list[str]) -> int:
+    """Cancel the pending reminders of a case with these tags (``prefix:*`` for every tag with the prefix)."""
+    count = 0
+    for tag in tags:
+        query = select(Notification).where(Notification.case_id == case.id, Notification.status == "pending")
+        if tag.endswith("*"):
+            query = query.where(Notification.cancel_tag.startswith(tag[:-1]))
+        else:
+            query = query.where(Notification.cancel_tag == tag)
+        for row in ctx.session.exec(query):
+            row.status, row.closed_at, row.last_error = "cancelled", ctx.now, f"cancelled by {case.code}#{case.audit_seq}"
+            ctx.session.add(row)
+            count += 1
+    return count
+
+
+def write_notice(ctx, case: Case, record: AuditRecord, rule, config) -> None:
+    """Render the public notice into each of its publication records that has no text yet; once every
+    channel is recorded, send it to the city's portal (webhook) when one is configured."""
+    from notifications import rules as catalogue
+    from notifications.render import render
+    from states.open_call import ANNOUNCEMENT_CHANNELS
+
+    publications = list(ctx.session.exec(select(Publication).where(Publication.case_id == case.id,
+                                                                   Publication.subject == rule.notice)))
+    if not publications:
+        return
+    data = catalogue.template_data(ctx, case, record, rule.template, None, config)
+    data["publications"] = {p.channel: p.published_at.isoformat() for p in publications}
+    rendered = None
+    for publication in publications:
+        if publication.text is None:
+            rendered = rendered or render(rule.template, data, config.default_lang)
+            publication.text = rendered.text
+            ctx.session.add(publication)
+    sent_before = ctx.session.exec(select(Notification.id).where(
+        Notification.case_id == case.id, Notification.template == rule.template)).first()
+    # complete: the step that needs every channel fired (a transition), or all three are recorded
+    complete = record.to_state != record.from_state or {p.channel for p in publications} >= set(ANNOUNCEMENT_CHANNELS)
+    if sent_before is None and complete:
+        for recipient in catalogue.recipients(ctx, case, record, "public", config):
+            enqueue(ctx, case, record, rule.template, recipient, data, config)

@@ -16,6 +16,20 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "notification_preferences",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("address", sa.String(), nullable=False),
+        sa.Column("template", sa.String(), nullable=False),
+        sa.Column("opted_out", sa.Boolean(), nullable=False),
+        sa.Column("lang", sa.String(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("address", "template"),
+    )
+    with op.batch_alter_table("notification_preferences", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notification_preferences_address"), ["address"], unique=False)
+
+    op.create_table(
         "organisations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
@@ -34,6 +48,14 @@ def upgrade() -> None:
         sa.Column("body", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("version"),
+    )
+    op.create_table(
+        "small_grant_years",
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("planned_ngo_grants", sa.BigInteger(), nullable=False),
+        sa.Column("committed", sa.BigInteger(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("year"),
     )
     op.create_table(
         "cases",
@@ -125,6 +147,171 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_committee_members_case_id"), ["case_id"], unique=False)
 
     op.create_table(
+        "consultation_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("author", sa.String(), nullable=False),
+        sa.Column("author_kind", sa.String(), nullable=False),
+        sa.Column("provision", sa.String(), nullable=False),
+        sa.Column("text", sa.String(), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.String(), nullable=True),
+        sa.Column("reason", sa.String(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "number"),
+    )
+    with op.batch_alter_table("consultation_comments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_consultation_comments_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "local_initiative_costs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("party", sa.String(), nullable=False),
+        sa.Column("description", sa.String(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("hours", sa.BigInteger(), nullable=True),
+        sa.Column("hour_value", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("local_initiative_costs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_local_initiative_costs_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "local_initiative_purchases",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("description", sa.String(), nullable=False),
+        sa.Column("supplier", sa.String(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("purchased_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("local_initiative_purchases", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_local_initiative_purchases_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "local_initiatives",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("applicant_kind", sa.String(), nullable=False),
+        sa.Column("representative", sa.String(), nullable=False),
+        sa.Column("residents", sa.JSON(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.Column("sphere", sa.String(), nullable=False),
+        sa.Column("location", sa.String(), nullable=False),
+        sa.Column("property_owner", sa.String(), nullable=False),
+        sa.Column("description", sa.String(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("scores", sa.JSON(), nullable=False),
+        sa.Column("score_percent", sa.BigInteger(), nullable=True),
+        sa.Column("task_start", sa.Date(), nullable=True),
+        sa.Column("task_end", sa.Date(), nullable=True),
+        sa.Column("contract_number", sa.String(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id"),
+    )
+    op.create_table(
+        "micro_grants",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("operator_case_id", sa.Integer(), nullable=False),
+        sa.Column("implementer", sa.String(), nullable=False),
+        sa.Column("address", sa.String(), nullable=False),
+        sa.Column("scope", sa.String(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("contract_number", sa.String(), nullable=False),
+        sa.Column("signed_on", sa.Date(), nullable=False),
+        sa.Column("task_start", sa.Date(), nullable=False),
+        sa.Column("task_end", sa.Date(), nullable=False),
+        sa.Column("transfer_due", sa.Date(), nullable=False),
+        sa.Column("transferred", sa.BigInteger(), nullable=True),
+        sa.Column("transferred_on", sa.Date(), nullable=True),
+        sa.Column("funds_used", sa.BigInteger(), nullable=True),
+        sa.Column("delivered", sa.String(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["operator_case_id"],
+            ["cases.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id"),
+    )
+    with op.batch_alter_table("micro_grants", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_micro_grants_operator_case_id"), ["operator_case_id"], unique=False
+        )
+
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("audit_seq", sa.Integer(), nullable=False),
+        sa.Column("template", sa.String(), nullable=False),
+        sa.Column("category", sa.String(), nullable=False),
+        sa.Column("channel", sa.String(), nullable=False),
+        sa.Column("audience", sa.String(), nullable=False),
+        sa.Column("recipient", sa.String(), nullable=False),
+        sa.Column("recipient_name", sa.String(), nullable=False),
+        sa.Column("lang", sa.String(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("cancel_tag", sa.String(), nullable=True),
+        sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claimed_by", sa.String(), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(), nullable=True),
+        sa.Column("message_id", sa.String(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notifications_cancel_tag"), ["cancel_tag"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notifications_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            "ix_notifications_due_pending",
+            ["next_attempt_at"],
+            unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+        batch_op.create_index(batch_op.f("ix_notifications_status"), ["status"], unique=False)
+
+    op.create_table(
         "offers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -177,6 +364,60 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("publications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_publications_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "small_grant_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("author", sa.String(), nullable=False),
+        sa.Column("text", sa.String(), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("consideration", sa.String(), nullable=True),
+        sa.Column("considered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "number"),
+    )
+    with op.batch_alter_table("small_grant_comments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_small_grant_comments_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "small_grant_offers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(), nullable=False),
+        sa.Column("requested_grant", sa.BigInteger(), nullable=False),
+        sa.Column("own_contribution", sa.BigInteger(), nullable=False),
+        sa.Column("task_start", sa.Date(), nullable=False),
+        sa.Column("task_end", sa.Date(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("budget_year", sa.Integer(), nullable=False),
+        sa.Column("granted_amount", sa.BigInteger(), nullable=True),
+        sa.Column("contract_number", sa.String(), nullable=True),
+        sa.Column("report_due", sa.Date(), nullable=True),
+        sa.Column("funds_used", sa.BigInteger(), nullable=True),
+        sa.Column("returned_amount", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id"),
+    )
+    with op.batch_alter_table("small_grant_offers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_small_grant_offers_budget_year"), ["budget_year"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_small_grant_offers_organisation_id"), ["organisation_id"], unique=False
+        )
 
     op.create_table(
         "conflict_declarations",
@@ -330,6 +571,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_conflict_declarations_member_id"))
 
     op.drop_table("conflict_declarations")
+    with op.batch_alter_table("small_grant_offers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_small_grant_offers_organisation_id"))
+        batch_op.drop_index(batch_op.f("ix_small_grant_offers_budget_year"))
+
+    op.drop_table("small_grant_offers")
+    with op.batch_alter_table("small_grant_comments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_small_grant_comments_case_id"))
+
+    op.drop_table("small_grant_comments")
     with op.batch_alter_table("publications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_publications_case_id"))
 
@@ -340,6 +590,34 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_offers_case_id"))
 
     op.drop_table("offers")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notifications_status"))
+        batch_op.drop_index(
+            "ix_notifications_due_pending",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+        batch_op.drop_index(batch_op.f("ix_notifications_case_id"))
+        batch_op.drop_index(batch_op.f("ix_notifications_cancel_tag"))
+
+    op.drop_table("notifications")
+    with op.batch_alter_table("micro_grants", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_micro_grants_operator_case_id"))
+
+    op.drop_table("micro_grants")
+    op.drop_table("local_initiatives")
+    with op.batch_alter_table("local_initiative_purchases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_local_initiative_purchases_case_id"))
+
+    op.drop_table("local_initiative_purchases")
+    with op.batch_alter_table("local_initiative_costs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_local_initiative_costs_case_id"))
+
+    op.drop_table("local_initiative_costs")
+    with op.batch_alter_table("consultation_comments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consultation_comments_case_id"))
+
+    op.drop_table("consultation_comments")
     with op.batch_alter_table("committee_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_committee_members_case_id"))
 
@@ -356,5 +634,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_code"))
 
     op.drop_table("cases")
+    op.drop_table("small_grant_years")
     op.drop_table("rule_sets")
     op.drop_table("organisations")
+    with op.batch_alter_table("notification_preferences", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_preferences_address"))
+
+    op.drop_table("notification_preferences")

@@ -1,0 +1,63 @@
+"""The notification dispatcher as a Prefect flow: one flow run per dispatch, one task run per batch.
+
+The work is the domain's (``notifications.dispatcher``): leased rows, each marked sent once, retries with
+backoff recorded in the outbox. This flow only drives it and shows it: every message that failed for good
+in this run becomes one failed task run (named by its idempotency key), so it is visible in the UI; the
+record of truth stays the outbox (``coop notifications list --failed``). Async, so the run does not wait for
+the heartbeat thread (stack-facts).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from notifications.dispatcher import BatchOutcome, claim_batch, deliver_batch, new_worker_id
+from notifications.settings import settings
+from states.clock import resolve_now
+
+
+class NotificationFailed(Exception):
+    """A message that will not be retried any more: shown as a failed task run."""
+
+
+@task(name="deliver-batch", task_run_name="batch-{number}", cache_policy=NO_CACHE)
+def deliver_batch_task(moment: datetime, number: int, worker: str, batch_size: int,
+                       database_url: str | None) -> BatchOutcome:
+    ids = claim_batch(moment, worker=worker, url=database_url, batch_size=batch_size)
+    return deliver_batch(ids, moment, worker=worker, url=database_url) if ids else BatchOutcome()
+
+
+@task(name="failed-notification", task_run_name="failed {key}", cache_policy=NO_CACHE, retries=0)
+def failed_notification_task(key: str, recipient: str, error: str) -> None:
+    raise NotificationFailed(f"{key} -> {recipient or '(no address)'}: {error}")
+
+
+@flow(name="coop-notifications-dispatch", log_prints=False, persist_result=False)
+async def dispatch_flow(at: str | None = None, batch_size: int | None = None, database_url: str | None = None,
+                        max_batches: int = 100) -> dict[str, Any]:
+    """Send every message due at ``at`` (default: now); see ``notifications.dispatcher``."""
+    logger = get_run_logger()
+    moment = resolve_now(at)
+    size = batch_size or settings().batch_size
+    worker = new_worker_id()
+    totals = {"now": moment.isoformat(), "batches": 0, "claimed": 0, "sent": 0, "retried": 0, "failed": []}
+    while totals["batches"] < max_batches:
+        outcome = deliver_batch_task(moment, totals["batches"] + 1, worker, size, database_url)
+        if outcome.claimed == 0:
+            break
+        totals["batches"] += 1
+        totals["claimed"] += outcome.claimed
+        totals["sent"] += len(outcome.sent)
+        totals["retried"] += len(outcome.retried)
+        for failure in outcome.failed:
+            failed_notification_task(failure["key"], failure["recipient"], failure["error"], return_state=True)
+            totals["failed"].append(failure["key"])
+        if outcome.claimed < size:
+            break
+    logger.info("sent %s, retrying %s, failed %s, in %s batches", totals["sent"], totals["retried"],
+                len(totals["failed"]), totals["batches"])
+    return totals

@@ -1,0 +1,110 @@
+"""Officers' commands and queries on the outbox: list, preview, retry, and recipients' preferences."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+from sqlmodel import select
+
+from models.notification_tables import Notification, NotificationPreference
+from models.tables import Case
+from notifications.render import render, template_names
+from notifications.rules import OPTIONAL_CATEGORIES, TEMPLATES
+from states.cases import load_case
+from states.commands import CASE_CODE_PATTERN, EMAIL_PATTERN, Command
+from states.engine import Context, permitted
+from states.errors import InvalidInput, NotFound, RuleViolation
+from states.text import Text
+
+READERS = ("officer", "auditor", "scheduler")
+
+
+class ListNotifications(Command):
+    code: Annotated[str, Field(pattern=CASE_CODE_PATTERN)] | None = None
+    status: tuple[Literal["pending", "sent", "failed", "cancelled", "opted_out"], ...] = ()
+    limit: int = Field(default=200, ge=1, le=10000)
+
+
+class NotificationRef(Command):
+    id: int = Field(ge=1)
+    lang: Literal["pl", "en"] | None = None
+
+
+class SetPreference(Command):
+    address: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=300)]
+    template: str = "*"
+    opted_out: bool = False
+    lang: Literal["pl", "en"] | None = None
+
+
+@permitted(*READERS)
+def list_notifications(ctx: Context, cmd: ListNotifications) -> list[dict]:
+    query = select(Notification, Case.code).join(Case, Case.id == Notification.case_id)
+    if cmd.code:
+        query = query.where(Notification.case_id == load_case(ctx.session, cmd.code).id)
+    if cmd.status:
+        query = query.where(Notification.status.in_(cmd.status))
+    query = query.order_by(Notification.next_attempt_at, Notification.id).limit(cmd.limit)
+    return [{"id": n.id, "case": code, "template": n.template, "category": n.category, "channel": n.channel,
+             "recipient": n.recipient or "—", "status": n.status, "attempts": n.attempts,
+             "not_before": n.not_before, "next_attempt_at": n.next_attempt_at, "sent_at": n.sent_at,
+             "error": n.last_error or "", "key": n.key} for n, code in ctx.session.exec(query)]
+
+
+def _notification(ctx: Context, notification_id: int) -> Notification:
+    row = ctx.session.get(Notification, notification_id)
+    if row is None:
+        raise NotFound("unknown_notification", Text(f"Nie ma powiadomienia nr {notification_id}",
+                                                     f"No notification {notification_id}"))
+    return row
+
+
+@permitted(*READERS)
+def preview_notification(ctx: Context, cmd: NotificationRef) -> dict:
+    row = _notification(ctx, cmd.id)
+    rendered = render(row.template, row.data, cmd.lang or row.lang)
+    return {"id": row.id, "key": row.key, "message_id": row.message_id, "to": row.recipient, "status": row.status,
+            "subject": rendered.subject, "text": rendered.text, "html": rendered.html}
+
+
+@permitted("officer")
+def retry_notification(ctx: Context, cmd: NotificationRef) -> dict:
+    """Give a failed message another round of attempts (e.g. after an address was corrected)."""
+    row = _notification(ctx, cmd.id)
+    if row.status != "failed":
+        raise RuleViolation("not_failed", Text(f"Powiadomienie nr {row.id} ma stan {row.status}; ponowić można "
+                                               "tylko nieudane", f"Notification {row.id} is {row.status}; only a "
+                                               "failed one can be retried"))
+    row.status, row.attempts, row.next_attempt_at, row.closed_at = "pending", 0, ctx.now, None
+    ctx.session.add(row)
+    return {"id": row.id, "status": row.status}
+
+
+@permitted("officer")
+def set_preference(ctx: Context, cmd: SetPreference) -> dict:
+    """Record a recipient's language or opt-out. Opting out is refused where the law requires the message."""
+    if cmd.template != "*" and cmd.template not in TEMPLATES:
+        raise InvalidInput("unknown_template", Text(f"Nieznany rodzaj powiadomienia {cmd.template!r}; dostępne: "
+                                                    f"{', '.join(template_names())}",
+                                                    f"Unknown kind of notification {cmd.template!r}; available: "
+                                                    f"{', '.join(template_names())}"))
+    if cmd.opted_out:
+        category = TEMPLATES[cmd.template].category if cmd.template != "*" else "legal"
+        if category not in OPTIONAL_CATEGORIES:
+            raise RuleViolation(
+                "opt_out_not_allowed",
+                Text(f"Z powiadomienia {cmd.template!r} nie można zrezygnować: rozstrzygnięcia, wezwania, wyniki "
+                     "i obowiązki członka komisji muszą zostać doręczone; rezygnacja możliwa tylko z przypomnień "
+                     "i informacji",
+                     f"Notification {cmd.template!r} cannot be opted out of: decisions, legal calls, results and a "
+                     "member's duties must be delivered; only reminders and information can be declined"),
+                basis="art. 15 ust. 2h-2j, art. 18; KPA art. 39",
+            )
+    address = cmd.address.lower()
+    row = ctx.session.exec(select(NotificationPreference).where(NotificationPreference.address == address,
+                                                                NotificationPreference.template == cmd.template)).first()
+    row = row or NotificationPreference(address=address, template=cmd.template, updated_at=ctx.now)
+    row.opted_out, row.lang, row.updated_at = cmd.opted_out, cmd.lang or row.lang, ctx.now
+    ctx.session.add(row)
+    return {"address": address, "template": cmd.template, "opted_out": row.opted_out, "lang": row.lang}

@@ -1,0 +1,43 @@
+"""Delivery settings, from the environment (``COOP_…``) or a ``.env`` file, read when needed (not at import)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NotifySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COOP_", env_file=".env", extra="ignore")
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False  # implicit TLS (port 465)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 20.0
+    mail_from: str = "Urząd Miasta Leszna <powiadomienia@leszno.example>"
+    office_name: str = "Urząd Miasta Leszna"
+    officers_email: str = ""  # the NGO office's shared mailbox
+    webhook_url: str = ""  # the city's portal or chat: public notices and officers' tasks as JSON
+    webhook_timeout: float = 10.0
+    message_id_domain: str = "coop.leszno.example"
+    default_lang: str = Field(default="pl", validation_alias="COOP_NOTIFY_LANG")  # recipients without a preference
+    max_attempts: int = Field(default=6, ge=1)
+    backoff_seconds: float = Field(default=60.0, gt=0)  # 1, 2, 4, 8 … minutes between attempts
+    batch_size: int = Field(default=50, ge=1)
+    lease_seconds: float = Field(default=300.0, gt=0)  # a crashed dispatcher's claim expires after this
+
+
+def settings() -> NotifySettings:
+    # Read on every audit record that notifies someone: parsing the environment and .env each time cost ~4 ms
+    # per transition on the tick's hot path, so it is cached per distinct COOP_* environment.
+    return _settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("COOP_"))))
+
+
+@lru_cache(maxsize=8)
+def _settings(_environment: tuple[tuple[str, str], ...]) -> NotifySettings:
+    return NotifySettings()

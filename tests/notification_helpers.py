@@ -1,0 +1,172 @@
+"""Shared pieces of the notification tests: a real SMTP server, a webhook receiver, small scenarios."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from email import policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+from sqlmodel import Session, select
+
+from coop.demo import OFFICER
+from models.db import get_engine, normalise_url
+from models.notification_tables import Notification
+from states import commands as c
+from states import open_call_commands as oc
+from states.cases import register_organisation
+from states.engine import execute
+from states.tick import tick
+
+OFFICERS = "ngo@um.leszno.example"
+ARTIST, ARTIST_KRS = "fundacja@muzyczna.example", "0000200001"
+CYCLISTS, CYCLISTS_KRS = "rowery@example.org", "0000300001"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Inbox:
+    """What a real SMTP server received: one parsed message per (envelope recipient, message)."""
+
+    messages: list[tuple[str, EmailMessage]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                self.messages.append((rcpt, parsed))
+        return "250 Message accepted for delivery"
+
+    def message_ids(self) -> list[str]:
+        return [m["Message-ID"] for _, m in self.messages]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for rcpt, m in self.messages if rcpt == address]
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inbox = Inbox()
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
+
+    def start(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+class WebhookReceiver:
+    def __init__(self) -> None:
+        self.posts: list[tuple[dict, dict]] = []
+        received = self.posts
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((dict(self.headers), json.loads(body)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> WebhookReceiver:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def configure(monkeypatch, smtp_port: int, **extra: str) -> None:
+    monkeypatch.delenv("COOP_LANG", raising=False)
+    monkeypatch.setenv("COOP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("COOP_SMTP_PORT", str(smtp_port))
+    monkeypatch.setenv("COOP_OFFICERS_EMAIL", OFFICERS)
+    monkeypatch.setenv("COOP_SMTP_TIMEOUT", "60")  # a loaded CI machine must not turn into a retry
+    for key, value in extra.items():
+        monkeypatch.setenv(f"COOP_{key.upper()}", value)
+
+
+def outbox(url: str) -> list[Notification]:
+    with Session(get_engine(normalise_url(url))) as session:
+        return list(session.exec(select(Notification).order_by(Notification.id)))
+
+
+def do(handler, command, when: str, url: str):
+    return execute(handler, command, actor=OFFICER, at=when, url=url)
+
+
+def call_in_formal_review(url: str) -> str:
+    """A call announced on 2 January 2026 with one offer, its deadline passed: in formal review."""
+    do(register_organisation, c.RegisterOrganisation(name="Fundacja Muzyczna Leszno", legal_form="fundacja",
+                                                     krs=ARTIST_KRS, address="Leszno", email=ARTIST,
+                                                     contact_person="Prezes"), "2026-01-02T08:00+01:00", url)
+    code = do(oc.create_call, c.CreateOpenCall(title="Kultura w Lesznie 2026", task_area="kultura, sztuka",
+                                               budget=Decimal("50000.00")), "2026-01-02T08:30+01:00", url)["code"]
+    do(oc.announce_call, c.AnnounceCall(
+        code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
+        execution_end="2026-11-30", grant_rules="Dotacja do 90% kosztów.", prior_funding="2025: brak",
+        published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
+                   "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00", url)
+    do(oc.file_offer, c.FileOffer(code=code, organisation_krs=ARTIST_KRS, title="Koncerty w parku",
+                                  requested_grant=Decimal("10000.00"), task_start="2026-04-01", task_end="2026-06-30"),
+       "2026-01-12T10:00+01:00", url)
+    tick("2026-01-24T08:05+01:00", url=url)
+    return code
+
+
+def invalidated_call(url: str) -> str:
+    """The only offer is rejected on formal grounds: the call is invalidated and the invalidation published."""
+    code = call_in_formal_review(url)
+    do(oc.review_offer, c.ReviewOffer(code=code, number=1, decision="reject", defects=("brak oświadczenia",)),
+       "2026-01-26T10:00+01:00", url)
+    do(oc.finish_formal_review, c.CaseRef(code=code), "2026-01-27T10:00+01:00", url)
+    do(oc.publish, c.Publish(code=code, subject="invalidation", published={
+        "bip": "2026-01-28T09:00+01:00", "board": "2026-01-28T09:30+01:00", "website": "2026-01-28T10:00+01:00"}),
+       "2026-01-28T10:30+01:00", url)
+    return code
+
+
+def small_grant_case(url: str):
+    """A small grant (art. 19a) filed on 1 April 2026, published, granted and contracted; returns (code, contract)."""
+    from states import procedure_commands as pc
+    from states import small_grant_commands as sg
+
+    do(register_organisation, c.RegisterOrganisation(name="Stowarzyszenie Leszczyńskie Rowery",
+                                                     legal_form="stowarzyszenie", krs=CYCLISTS_KRS, address="Leszno",
+                                                     email=CYCLISTS, contact_person="Prezes"),
+       "2026-01-02T08:00+01:00", url)
+    do(sg.record_budget, pc.RecordGrantBudget(year=2026, planned="1500000.00"), "2026-01-02T09:00+01:00", url)
+    code = do(sg.file_offer, pc.FileSmallGrant(organisation_krs=CYCLISTS_KRS, title="Rajd rowerowy „Poznaj Leszno”",
+                                               requested_grant="9500.00", task_start="2026-05-01",
+                                               task_end="2026-07-16"), "2026-04-01T10:00+02:00", url)["code"]
+    do(sg.publish_offer, pc.PublishNotice(code=code, published={
+        "bip": "2026-04-08T09:00+02:00", "board": "2026-04-08T09:30+02:00", "website": "2026-04-08T10:00+02:00"}),
+       "2026-04-08T10:05+02:00", url)
+    tick("2026-04-16T00:30+02:00", url=url)
+    do(sg.decide, pc.DecideSmallGrant(code=code, grant="9000.00", decision_ref="Zarządzenie 101/2026"),
+       "2026-04-16T10:00+02:00", url)
+    signed = do(sg.sign_contract, pc.SignSmallGrant(code=code, contract_number="WZ.526.MG.1.2026"),
+                "2026-04-17T10:00+02:00", url)
+    return code, signed
