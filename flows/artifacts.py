@@ -17,11 +17,9 @@ from sqlmodel import select
 from models.tables import Case
 from states import calendar
 from states.cases import pending_deadlines
-from states.engine import SCHEDULER, Actor, Context, execute, permitted
+from states.engine import ANYONE, SCHEDULER, Actor, Context, execute, permitted
 from states.open_call import offers_of, ranking_rows
 from states.text import Text
-
-ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 
 # Who moves the case next, per state of the open call: (next action, owner).
 NEXT_ACTION: dict[str, tuple[Text, Text]] = {

@@ -12,7 +12,7 @@ Another procedure adds its rows to ``RULES``; its builders and timings register 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from typing import Any
 
@@ -64,6 +64,37 @@ TEMPLATES: dict[str, TemplateSpec] = {
                                                             "offer outside competition open for comments")),
     "small_grant_decision": TemplateSpec("legal", Text("przyznanie dotacji lub odmowa (art. 19a)",
                                                        "grant awarded or refused (art. 19a)")),
+    # consultation (art. 5, 41i)
+    "consultation_draft_notice": TemplateSpec("notice", Text("projekt aktu poddany konsultacjom",
+                                                             "draft act open for consultation")),
+    "consultation_invitation": TemplateSpec("legal", Text("zaproszenie do konsultacji projektu aktu",
+                                                          "invitation to the consultation of a draft act")),
+    "rdpp_opinion_request": TemplateSpec("legal", Text("projekt do zaopiniowania przez RDPP (art. 41i)",
+                                                       "draft for the Public Benefit Council's opinion (art. 41i)")),
+    "officer_rdpp_waived": TemplateSpec("task", Text("brak opinii RDPP w terminie", "no RDPP opinion in time")),
+    "officer_consultation_closed": TemplateSpec("task", Text("konsultacje zakończone, sprawozdanie do przygotowania",
+                                                             "consultation closed, report to prepare")),
+    "consultation_report_notice": TemplateSpec("notice", Text("sprawozdanie z konsultacji", "consultation report")),
+    # local initiative (art. 19b-19h)
+    "initiative_formal_check": TemplateSpec("legal", Text("ocena formalna wniosku o inicjatywę lokalną",
+                                                          "formal check of the local initiative")),
+    "initiative_decision": TemplateSpec("legal", Text("rozstrzygnięcie w sprawie inicjatywy lokalnej",
+                                                      "decision on the local initiative")),
+    "initiative_plan": TemplateSpec("information", Text("harmonogram i kosztorys inicjatywy",
+                                                        "the initiative's schedule and estimate")),
+    "initiative_contract": TemplateSpec("information", Text("umowa o wykonanie inicjatywy lokalnej",
+                                                            "the local initiative's contract")),
+    "initiative_report_reminder": TemplateSpec("reminder", Text("przypomnienie o sprawozdaniu z inicjatywy",
+                                                                "initiative report reminder")),
+    "initiative_report_overdue": TemplateSpec("legal", Text("zaległe sprawozdanie z inicjatywy",
+                                                            "initiative report overdue")),
+    # regranting (art. 16a): the operator of its micro-grants
+    "micro_grant_contracted": TemplateSpec("information", Text("mikrodotacja: terminy przekazania środków i sprawozdania",
+                                                               "micro-grant: transfer and report dates")),
+    "micro_grant_transfer_overdue": TemplateSpec("legal", Text("mikrodotacja: termin przekazania środków minął",
+                                                               "micro-grant: transfer overdue")),
+    "micro_grant_report_reminder": TemplateSpec("reminder", Text("mikrodotacja: przypomnienie o sprawozdaniu realizatora",
+                                                                 "micro-grant: implementer's report reminder")),
 }
 
 INVALIDATION_REASONS = {
@@ -91,7 +122,11 @@ class Rule:
 
 OC = "open_call"
 SG = "small_grant"
-RULES: tuple[Rule, ...] = (
+KO = "consultation"
+LI = "local_initiative"
+RG = "regranting"
+MG = "micro_grant"
+OPEN_CALL_RULES: tuple[Rule, ...] = (
     # --- the open call (art. 11-18a) ---
     Rule(OC, "announce", "notice", notice="announcement", template="announcement_notice", audience="public",
          why=Text("art. 13 ust. 3: ogłoszenie w BIP, na tablicy i na stronie", "art. 13 ust. 3: published in 3 channels")),
@@ -144,6 +179,12 @@ RULES: tuple[Rule, ...] = (
          why=Text("art. 18: sprawozdanie przyjęte", "art. 18: the report is accepted")),
     Rule(OC, "settle", "message", "offer_settled", "applicant", subject="offer",
          why=Text("ufp art. 251-252: rozliczenie, ewentualne odsetki", "ufp art. 251-252: settlement, interest")),
+)
+
+RULES: tuple[Rule, ...] = (
+    *OPEN_CALL_RULES,
+    # --- regranting (art. 16a): the operator is chosen in an ordinary open call, told the same things ---
+    *(replace(rule, kind=RG) for rule in OPEN_CALL_RULES),
     # --- the small grant outside competition (art. 19a) ---
     Rule(SG, "publish", "notice", notice="offer", template="small_grant_offer_notice", audience="public",
          why=Text("art. 19a ust. 3-4: oferta w trzech miejscach, 7 dni na uwagi", "art. 19a ust. 3-4: 7 days for comments")),
@@ -156,7 +197,51 @@ RULES: tuple[Rule, ...] = (
          why=Text("umowa: pisemne wezwanie do złożenia sprawozdania", "the contract: written call for the report")),
     Rule(SG, "accept_report", "message", "report_accepted", "applicant",
          why=Text("art. 18: sprawozdanie przyjęte", "art. 18: the report is accepted")),
+    Rule(SG, "request_report_corrections", "message", "report_corrections_requested", "applicant",
+         why=Text("art. 18: wezwanie do poprawienia sprawozdania", "art. 18: the report needs corrections")),
+    # --- consultation of draft acts (art. 5 ust. 2 pkt 3-4, ust. 5; art. 41i) ---
+    Rule(KO, "open_consultation", "notice", notice="draft", template="consultation_draft_notice", audience="public",
+         why=Text("uchwała o konsultacjach: projekt w kanałach publikacji; mieszkańcy", "the resolution: the draft published")),
+    Rule(KO, "open_consultation", "message", "consultation_invitation", "registry", to_state="open",
+         why=Text("art. 5 ust. 2 pkt 3: konsultowanie projektów z organizacjami", "art. 5 ust. 2 pkt 3: NGOs consulted")),
+    Rule(KO, "open_consultation", "message", "rdpp_opinion_request", "rdpp", to_state="open", when="rdpp_delivered",
+         why=Text("art. 41i ust. 1-2: opinia RDPP w 14 dni", "art. 41i ust. 1-2: the RDPP's opinion within 14 days")),
+    Rule(KO, "rdpp_opinion_waived", "message", "officer_rdpp_waived", "officers",
+         why=Text("art. 41i ust. 2: milczenie RDPP = rezygnacja z opinii", "art. 41i ust. 2: silence waives the opinion")),
+    Rule(KO, "close", "message", "officer_consultation_closed", "officers", to_state="closed",
+         why=Text("uchwała o konsultacjach: sprawozdanie z odpowiedziami na uwagi", "the resolution: the report")),
+    Rule(KO, "publish_report", "notice", notice="report", template="consultation_report_notice", audience="public",
+         why=Text("uchwała o konsultacjach: sprawozdanie publikowane", "the resolution: the report published")),
+    # --- local initiative (art. 19b-19h): the residents' representative or the NGO ---
+    Rule(LI, "pass_formal_check", "message", "initiative_formal_check", "initiator",
+         why=Text("art. 19b-19c: wynik oceny formalnej", "art. 19b-19c: the formal check")),
+    Rule(LI, "fail_formal_check", "message", "initiative_formal_check", "initiator",
+         why=Text("art. 19b-19c: braki formalne", "art. 19b-19c: formal defects")),
+    Rule(LI, "decide", "message", "initiative_decision", "initiator",
+         why=Text("art. 19c, 19e: przyjęcie albo odrzucenie wniosku", "art. 19c, 19e: accepted or rejected")),
+    Rule(LI, "plan", "message", "initiative_plan", "initiator",
+         why=Text("art. 19e-19f: harmonogram i kosztorys, wkład mieszkańców", "art. 19e-19f: schedule, estimate")),
+    Rule(LI, "sign_contract", "message", "initiative_contract", "initiator",
+         why=Text("art. 19e: umowa, termin sprawozdania", "art. 19e: the contract, the report date")),
+    Rule(LI, "sign_contract", "reminder", "initiative_report_reminder", "initiator", timing="report",
+         why=Text("umowa: sprawozdanie za 7 dni i w dniu terminu", "the contract: report due in 7 days, today")),
+    Rule(LI, "submit_report", "cancel", cancels="report"),
+    Rule(LI, "report_overdue", "message", "initiative_report_overdue", "initiator",
+         why=Text("art. 19e (umowa): sprawozdanie zaległe", "art. 19e (the contract): report overdue")),
+    # --- regranting's micro-grants (art. 16a): the operator, who transfers the funds and collects the reports ---
+    Rule(MG, "create", "message", "micro_grant_contracted", "operator",
+         why=Text("art. 16a; umowa z operatorem: termin przekazania środków", "art. 16a: the transfer date")),
+    Rule(MG, "create", "reminder", "micro_grant_report_reminder", "operator", timing="micro_report",
+         why=Text("umowa z operatorem: sprawozdanie realizatora", "the operator's contract: implementer's report")),
+    Rule(MG, "transfer_due_passed", "message", "micro_grant_transfer_overdue", "operator",
+         why=Text("art. 16a; umowa z operatorem: środki nieprzekazane w terminie", "art. 16a: transfer overdue")),
+    Rule(MG, "submit_report", "cancel", cancels="report"),
 )
+
+# Extra conditions of a rule (``Rule.when``), on the audit record alone.
+CONDITIONS: dict[str, Callable[[AuditRecord], bool]] = {
+    "rdpp_delivered": lambda record: (record.payload or {}).get("rdpp_due") is not None,
+}
 
 
 def rules_by_event() -> dict[tuple[str, str], list[Rule]]:
@@ -172,6 +257,8 @@ def subject_kind(subject: str) -> str:
 
 def matches(rule: Rule, record: AuditRecord) -> bool:
     if rule.subject != "*" and subject_kind(record.subject) != rule.subject:
+        return False
+    if rule.when and not CONDITIONS[rule.when](record):
         return False
     return rule.to_state is None or record.to_state == rule.to_state
 
@@ -226,6 +313,38 @@ def _member(member: CommitteeMember) -> Recipient:
     return Recipient("member", f"member:{member.name}", member.email or "", member.name)
 
 
+def _registry(ctx, case: Case) -> list[Recipient]:
+    """Every organisation of the registry. The registry records no field of activity, so none can be matched to
+    the act's field (``Case.task_area``): all registered organisations are invited (art. 5 ust. 2 pkt 3)."""
+    return [Recipient("registry", f"organisation:{org.id}", org.email, org.name)
+            for org in ctx.session.exec(select(Organisation).order_by(Organisation.id))]
+
+
+def _initiator(ctx, case: Case) -> Recipient:
+    """The NGO that filed the initiative (registry e-mail), or the residents' representative (the e-mail given
+    with the application; none given: the row fails visibly with "no address")."""
+    from states.local_initiative import application_of
+
+    application = application_of(ctx.session, case)
+    if application.organisation_id is not None:
+        org = ctx.session.get(Organisation, application.organisation_id)
+        return Recipient("initiator", "initiator", org.email, org.name)
+    filed = ctx.session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id, AuditRecord.event == "file")
+                             .order_by(AuditRecord.seq)).first()
+    email = ((filed.payload if filed else {}) or {}).get("representative_email") or ""
+    return Recipient("initiator", "initiator", email, application.representative)
+
+
+def _operator(ctx, case: Case) -> Recipient:
+    """A micro-grant's operator: the organisation contracted in its parent (regranting) case."""
+    from states.regranting import operator_offer
+
+    parent = ctx.session.get(Case, case.parent_id)
+    found = operator_offer(ctx.session, parent) if parent else None
+    org = ctx.session.get(Organisation, found[0].organisation_id) if found else None
+    return Recipient("operator", "operator", org.email if org else "", org.name if org else "")
+
+
 def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) -> list[Recipient]:
     from states.open_call import excluded_member, members_of, offers_of, organisations_in_call
 
@@ -248,6 +367,14 @@ def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) ->
         return [Recipient("officers", "officers", settings.officers_email, settings.office_name)]
     if audience == "public":
         return [Recipient("public", "public", settings.webhook_url, "")] if settings.webhook_url else []
+    if audience == "registry":
+        return _registry(ctx, case)
+    if audience == "rdpp":
+        return [Recipient("rdpp", "rdpp", settings.rdpp_email, settings.rdpp_name)]
+    if audience == "initiator":
+        return [_initiator(ctx, case)]
+    if audience == "operator":
+        return [_operator(ctx, case)]
     raise KeyError(f"unknown audience {audience!r}")
 
 
@@ -273,9 +400,13 @@ def _ranking(ctx, case: Case) -> list[dict[str, Any]]:
 
 
 def _invalidation_reason(ctx, case: Case) -> dict[str, str]:
+    # The transition into "invalidated" carries the reason (art. 18a ust. 1 pkt 1 or 2); later records of the
+    # invalidated case (its publication) also end in that state, so pick the transition itself.
     row = ctx.session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id,
                                                      AuditRecord.to_state == "invalidated",
-                                                     AuditRecord.subject == "case")).first()
+                                                     AuditRecord.from_state != "invalidated",
+                                                     AuditRecord.subject == "case")
+                           .order_by(AuditRecord.seq)).first()
     basis = row.basis if row else "art. 18a"
     reason = INVALIDATION_REASONS.get(basis, Text("", ""))
     return {"basis": basis, "pl": reason.pl, "en": reason.en}
@@ -311,6 +442,63 @@ def _announcement_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
             "pass_threshold_percent": str(int(float(case.settings.get("pass_threshold", "0")) * 100))}
 
 
+def _consultation_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+    from states.consultation import comments_of
+
+    rdpp = case.data.get("rdpp") or {}
+    comments = [{"number": c.number, "author": c.author, "kind": c.author_kind, "provision": c.provision,
+                 "text": c.text, "answer": c.answer or "", "reason": c.reason or ""}
+                for c in comments_of(ctx.session, case)]
+    return {"consultation": {"act_kind": case.data.get("act_kind") or "other",
+                             "programme_year": case.data.get("programme_year"),
+                             "comments_until": case.data.get("comments_until"),
+                             "rdpp_status": rdpp.get("status") or "", "rdpp_due": rdpp.get("due"),
+                             "rdpp_delivered": rdpp.get("delivered"), "rdpp_opinion": rdpp.get("opinion") or ""},
+            "comments": comments}
+
+
+def _initiative_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+    from states.local_initiative import application_of, costs_by_party
+
+    application = application_of(ctx.session, case)
+    org = ctx.session.get(Organisation, application.organisation_id) if application.organisation_id else None
+    costs = costs_by_party(ctx.session, case)
+    return {"initiative": {
+        "applicant_kind": application.applicant_kind, "representative": application.representative,
+        "organisation": org.name if org else "", "sphere": application.sphere, "location": application.location,
+        "percent": str(application.score_percent) if application.score_percent is not None else None,
+        "task_start": application.task_start.isoformat() if application.task_start else None,
+        "task_end": application.task_end.isoformat() if application.task_end else None,
+        "costs": {party: str(costs.get(party, 0)) for party in ("city", "work", "cash", "goods")},
+        "report_due": (record.payload or {}).get("report_due") or case.data.get("report_due")}}
+
+
+def micro_report_due(ctx, case: Case, grant) -> calendar.ComputedDeadline:
+    """An implementer's report: N days (the operator's contract) after its task ends, moved off holidays."""
+    from states.open_call import rules_for
+
+    days = rules_for(ctx.session, case).regranting.micro_report_days
+    return calendar.period_deadline(grant.task_end, days, "days", party=True,
+                                    basis="umowa z realizatorem; art. 16a; KC art. 115")
+
+
+def _micro_grant(ctx, case: Case):
+    from models.procedure_tables import MicroGrant
+
+    return ctx.session.exec(select(MicroGrant).where(MicroGrant.case_id == case.id)).one()
+
+
+def _micro_grant_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+    grant = _micro_grant(ctx, case)
+    parent = ctx.session.get(Case, case.parent_id)
+    return {"micro": {"implementer": grant.implementer, "address": grant.address, "scope": grant.scope,
+                      "amount": str(grant.amount), "contract": grant.contract_number,
+                      "signed_on": grant.signed_on.isoformat(), "task_start": grant.task_start.isoformat(),
+                      "task_end": grant.task_end.isoformat(), "transfer_due": grant.transfer_due.isoformat(),
+                      "report_due": micro_report_due(ctx, case, grant).last_day.isoformat(),
+                      "parent": parent.code if parent else ""}}
+
+
 # Extra data per template (beyond case, step, payload, recipient): a function of (ctx, case, record).
 DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "announcement_notice": _announcement_data,
@@ -325,6 +513,13 @@ DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "offer_rejected": lambda ctx, case, record: {"defects": _defects(ctx, case, record)},
     "small_grant_offer_notice": lambda ctx, case, record: {"offer": small_grant_offer_data(ctx, case),
                                                            "comments_until": case.data.get("comments_until")},
+    **dict.fromkeys(("consultation_draft_notice", "consultation_invitation", "rdpp_opinion_request",
+                     "officer_rdpp_waived", "officer_consultation_closed", "consultation_report_notice"),
+                    _consultation_data),
+    **dict.fromkeys(("initiative_formal_check", "initiative_decision", "initiative_plan", "initiative_contract",
+                     "initiative_report_reminder", "initiative_report_overdue"), _initiative_data),
+    **dict.fromkeys(("micro_grant_contracted", "micro_grant_transfer_overdue", "micro_grant_report_reminder"),
+                    _micro_grant_data),
 }
 
 
@@ -374,14 +569,7 @@ def _at_hour(day, hour: int) -> datetime:
 def _report_timing(ctx, case: Case, record: AuditRecord, recipient: Recipient, rules) -> list[Reminder]:
     from datetime import date
 
-    due = date.fromisoformat(record.payload["report_due"])
-    tag = f"report:{record.subject}"
-    lead = rules.report_reminder_days_before
-    out = [Reminder(_at_hour(calendar.add_days(due, -lead), rules.reminder_hour), tag,
-                    {"report_due": due.isoformat(), "days_left": lead})]
-    if rules.report_reminder_on_due_day:
-        out.append(Reminder(_at_hour(due, rules.reminder_hour), tag, {"report_due": due.isoformat(), "days_left": 0}))
-    return out
+    return _due_reminders(date.fromisoformat(record.payload["report_due"]), f"report:{record.subject}", rules)
 
 
 def _scoring_timing(ctx, case: Case, record: AuditRecord, recipient: Recipient, rules) -> list[Reminder]:
@@ -393,7 +581,22 @@ def _scoring_timing(ctx, case: Case, record: AuditRecord, recipient: Recipient, 
                       "working_days_left": rules.scoring_reminder_working_days_before})]
 
 
-TIMINGS: dict[str, Callable[..., list[Reminder]]] = {"report": _report_timing, "scoring": _scoring_timing}
+def _due_reminders(due, tag: str, rules) -> list[Reminder]:
+    lead = rules.report_reminder_days_before
+    out = [Reminder(_at_hour(calendar.add_days(due, -lead), rules.reminder_hour), tag,
+                    {"report_due": due.isoformat(), "days_left": lead})]
+    if rules.report_reminder_on_due_day:
+        out.append(Reminder(_at_hour(due, rules.reminder_hour), tag, {"report_due": due.isoformat(), "days_left": 0}))
+    return out
+
+
+def _micro_report_timing(ctx, case: Case, record: AuditRecord, recipient: Recipient, rules) -> list[Reminder]:
+    due = micro_report_due(ctx, case, _micro_grant(ctx, case)).last_day
+    return _due_reminders(due, f"report:{record.subject}", rules)
+
+
+TIMINGS: dict[str, Callable[..., list[Reminder]]] = {"report": _report_timing, "scoring": _scoring_timing,
+                                                     "micro_report": _micro_report_timing}
 
 
 def member_has_work(ctx, case: Case, member: CommitteeMember) -> bool:

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from models.tables import AuditRecord, Case, Deadline, Organisation
 from states import calendar
 from states.commands import RegisterOrganisation
-from states.engine import Context, permitted
+from states.engine import ANYONE, Context, permitted
 from states.errors import NotFound, RuleViolation
 from states.text import Text
 
@@ -60,14 +60,14 @@ def register_organisation(ctx: Context, cmd: RegisterOrganisation) -> dict:
     return {"id": org.id, "name": org.name, "krs": org.krs}
 
 
-@permitted("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+@permitted(*ANYONE)
 def list_organisations(ctx: Context) -> list[dict]:
     rows = ctx.session.exec(select(Organisation).order_by(Organisation.name))
     return [{"krs": o.krs, "name": o.name, "legal_form": o.legal_form, "email": o.email,
              "contact_person": o.contact_person, "address": o.address} for o in rows]
 
 
-@permitted("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+@permitted(*ANYONE)
 def list_cases(ctx: Context) -> list[dict]:
     rows = ctx.session.exec(select(Case).order_by(Case.code))
     return [{"code": c.code, "kind": c.kind, "title": c.title, "state": c.state, "budget": c.budget} for c in rows]
@@ -80,7 +80,7 @@ def history_rows(session: Session, case: Case) -> list[dict]:
             for r in rows]
 
 
-@permitted("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
+@permitted(*ANYONE)
 def case_history(ctx: Context, code: str) -> list[dict]:
     return history_rows(ctx.session, load_case(ctx.session, code))
 

@@ -23,7 +23,7 @@ from states.consultation import (
     programme_warning,
     rdpp_deadline,
 )
-from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.open_call import rules_for
 from states.open_call_commands import _add_publications
@@ -37,8 +37,6 @@ from states.procedure_commands import (
 )
 from states.rulebook import pin
 from states.text import Text
-
-ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 
 
 def _case(ctx: Context, code: str) -> Case:

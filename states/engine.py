@@ -26,6 +26,7 @@ from states.errors import InvalidInput, NotPermitted, RuleViolation
 from states.text import Text
 
 ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public")
+ANYONE = ROLES  # for read-only commands: every role may read
 R = TypeVar("R")
 
 

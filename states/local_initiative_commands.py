@@ -9,7 +9,7 @@ from models.tables import Case
 from states import calendar
 from states.cases import load_case, next_code, organisation_by_krs, require_state
 from states.commands import CaseRef
-from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, RuleViolation
 from states.local_initiative import (
     CODE_PREFIX,
@@ -35,8 +35,6 @@ from states.procedure_commands import (
 )
 from states.rulebook import pin
 from states.text import Text
-
-ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 
 
 def _case(ctx: Context, code: str) -> Case:
@@ -170,12 +168,13 @@ def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
     case = _case(ctx, cmd.code)
     application = application_of(ctx.session, case)
     rules = _rules(ctx, case)
-    fire(ctx, case, _machine(case), "sign_contract",
-         payload={"contract": cmd.contract_number, "grant_transferred": False, "city_share": city_share(ctx.session, case)})
-    application.contract_number = cmd.contract_number
-    ctx.session.add(application)
     report = calendar.period_deadline(application.task_end, rules.final_report_days, "days", party=True,
                                       basis="art. 19e (umowa); KC art. 115")
+    fire(ctx, case, _machine(case), "sign_contract",
+         payload={"contract": cmd.contract_number, "grant_transferred": False, "city_share": city_share(ctx.session, case),
+                  "report_due": report.last_day})
+    application.contract_number = cmd.contract_number
+    ctx.session.add(application)
     case.data = {**case.data, "report_due": report.last_day.isoformat()}
     schedule(ctx, case, "local_initiative.task_end", calendar.end_of_day(application.task_end), "art. 19e (umowa)")
     schedule(ctx, case, "local_initiative.report_due", report.due, report.basis)

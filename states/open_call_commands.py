@@ -36,7 +36,7 @@ from states.commands import (
     SignContract,
     SubmitReport,
 )
-from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from states.open_call import (
     ANNOUNCEMENT_CHANNELS,
@@ -65,9 +65,6 @@ from states.open_call import (
 from states.rulebook import find_rule_set, pin
 from states.scoring import propose_grants
 from states.text import Text
-
-ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
-
 
 # Regranting selects its operator by an ordinary open call (art. 16a): the same handlers run its case.
 CALL_KINDS = (KIND, "regranting")

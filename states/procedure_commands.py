@@ -12,6 +12,7 @@ from states.commands import (
     CaseCode,
     Command,
     Day,
+    Email,
     Krs,
     LongText,
     Moment,
@@ -150,6 +151,7 @@ class FileInitiative(Command):
     title: ShortText
     applicant_kind: Literal["residents", "ngo"]
     representative: ShortText
+    representative_email: Email | None = None  # where the group's representative is told of each step
     residents: tuple[ShortText, ...] = ()
     organisation_krs: Krs | None = None
     sphere: ShortText

@@ -10,13 +10,11 @@ from models.tables import AuditRecord, Case, Organisation
 from states import audit, calendar
 from states.cases import load_case, pending_deadlines
 from states.clock import parse_moment
-from states.engine import Context, permitted
+from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput
 from states.open_call import offers_of
 from states.rulebook import find_rule_set, list_versions
 from states.text import Text
-
-ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 
 
 @permitted(*ANYONE)

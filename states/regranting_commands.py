@@ -13,7 +13,7 @@ from states import calendar
 from states import open_call_commands as oc
 from states.cases import load_case, next_code, require_state
 from states.commands import CaseRef, Settle, SubmitReport
-from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, RuleViolation
 from states.open_call import OpenCallMachine, money, rules_for
 from states.open_call_commands import _add_publications
@@ -40,8 +40,6 @@ from states.regranting import (
 )
 from states.rulebook import find_rule_set, pin
 from states.text import Text
-
-ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 
 
 def _operator_case(ctx: Context, code: str) -> Case:

@@ -12,7 +12,7 @@ from models.tables import Case
 from states import calendar
 from states.cases import load_case, next_code, organisation_by_krs, require_state
 from states.commands import CaseRef
-from states.engine import Context, cancel_deadlines, fire, permitted, record, schedule
+from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.open_call import money, publications_of, rules_for
 from states.open_call_commands import _add_publications
@@ -40,8 +40,6 @@ from states.small_grant import (
     year_ledger,
 )
 from states.text import Text
-
-ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 
 
 def _case(ctx: Context, code: str) -> Case:
@@ -273,7 +271,12 @@ def review_report(ctx: Context, cmd: ReviewSmallGrantReport) -> dict:
     else:
         if not cmd.reason:
             raise InvalidInput("reason_required", Text("Podaj, czego brakuje w sprawozdaniu", "Say what the report lacks"))
-        fire(ctx, case, _machine(case), "request_report_corrections", payload={"reason": cmd.reason})
+        # the same written call as the open call's contract (7 days by default), so the sent-back report can go overdue
+        call = calendar.period_deadline(ctx.now, rules_for(ctx.session, case).open_call.report_call_days, "days",
+                                        party=True, basis="umowa (wezwanie do złożenia sprawozdania); KC art. 115")
+        fire(ctx, case, _machine(case), "request_report_corrections",
+             payload={"reason": cmd.reason, "correct_by": call.due})
+        schedule(ctx, case, "small_grant.report_due", call.due, call.basis)
     return {"code": case.code, "state": case.state}
 
 

@@ -15,11 +15,10 @@ from models.tables import AuditRecord, Case
 from states import audit, calendar
 from states.cases import load_case
 from states.clock import parse_moment
-from states.engine import Context, permitted
+from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput
 from states.text import Text
 
-ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 EXPORT_FORMAT = "coop-audit-export/1"
 EXPORTED_FIELDS = (*(f for f in audit.HASHED_FIELDS if f != "case_code"), "prev_hash", "hash")
 CSV_COLUMNS = ("case", "seq", "at", "actor", "role", "event", "subject", "from", "to", "basis", "payload", "hash")

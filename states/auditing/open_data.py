@@ -15,11 +15,10 @@ from sqlmodel import Session, select
 
 from models.tables import AuditRecord, Case, Contract, Offer, Organisation, Publication
 from states import calendar
-from states.engine import Context, permitted
+from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput
 from states.text import Text
 
-ANYONE = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 FORMAT = "coop-open-data/1"
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("procedure", "text", "tryb: open_call (otwarty konkurs ofert) | small_grant (art. 19a)"),
