@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import importlib.util
 import inspect
 import json
 import sys
+import types
 import typing
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, is_dataclass
@@ -159,6 +161,19 @@ def run(handler: Callable[..., Any], command_input: Any = None, *, readonly: boo
     inv = _invocation.get()
     actor = Actor.from_environment(inv.actor, inv.role)
     return execute(handler, command_input, actor=actor, at=inv.at, readonly=readonly)
+
+
+def lazy_module(name: str) -> types.ModuleType:
+    """A module imported on first attribute access: ``coop history`` should not pay for every procedure's
+    handlers (SQLAlchemy models, machines, templates) just because their commands are registered."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def moments(**channels: str | None) -> dict[str, str]:

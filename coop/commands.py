@@ -4,10 +4,11 @@ from typing import Annotated
 
 import typer
 
-from coop.cli import app, command, moments, run, show
-from states import commands as c
-from states import open_call_commands as oc
-from states.cases import case_history, list_cases, list_organisations, register_organisation
+from coop.cli import app, command, lazy_module, moments, run, show
+
+c = lazy_module("states.commands")
+oc = lazy_module("states.open_call_commands")
+cases = lazy_module("states.cases")
 
 org_app = typer.Typer(no_args_is_help=True, help="Rejestr organizacji / the NGO registry.")
 call_app = typer.Typer(no_args_is_help=True, help="Otwarty konkurs ofert / open call for offers (art. 11-15).")
@@ -40,26 +41,26 @@ def org_add(name: Annotated[str, typer.Option()], legal_form: Annotated[str, typ
             contact: Annotated[str, typer.Option(help="Contact person.")],
             krs: Annotated[str | None, typer.Option(help="KRS number, 10 digits.")] = None) -> None:
     """Register an organisation."""
-    show(run(register_organisation, c.RegisterOrganisation.parse(
+    show(run(cases.register_organisation, c.RegisterOrganisation.parse(
         name=name, legal_form=legal_form, krs=krs, address=address, email=email, contact_person=contact)))
 
 
 @command(org_app, "list")
 def org_list() -> None:
     """List the registry."""
-    show(run(list_organisations, readonly=True), ["krs", "name", "legal_form", "email", "contact_person"])
+    show(run(cases.list_organisations, readonly=True), ["krs", "name", "legal_form", "email", "contact_person"])
 
 
 @command(app, "list")
 def cases_list() -> None:
     """List every case."""
-    show(run(list_cases, readonly=True), ["code", "kind", "state", "budget", "title"])
+    show(run(cases.list_cases, readonly=True), ["code", "kind", "state", "budget", "title"])
 
 
 @command(app, "history")
 def history(code: Code) -> None:
     """The case's history (the hash-chained audit log)."""
-    rows = run(case_history, code, readonly=True)
+    rows = run(cases.case_history, code, readonly=True)
     show(rows, ["seq", "at", "actor", "role", "event", "subject", "from", "to", "basis"])
 
 
@@ -279,7 +280,7 @@ def calendar_period(trigger: Annotated[str, typer.Argument(help="Trigger date or
                         "--office", help="A period the office sets for itself: never shifted.")] = False,
                     closing: Annotated[str, typer.Option(help="Closing time, HH:MM[:SS].")] = "23:59:59") -> None:
     """Compute a deadline and say why it falls where it does."""
-    from states.queries import compute_period
+    from states.calendar_commands import compute_period
 
     show(compute_period(trigger, amount, unit, party=not office, closing=closing))
 
@@ -287,7 +288,7 @@ def calendar_period(trigger: Annotated[str, typer.Argument(help="Trigger date or
 @command(calendar_app, "day")
 def calendar_day(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None:
     """Is this a working day, a holiday, a day off for a party's deadline?"""
-    from states.queries import describe_day
+    from states.calendar_commands import describe_day
 
     show(describe_day(day))
 

@@ -6,13 +6,14 @@ from typing import Annotated
 
 import typer
 
-from coop.cli import app, command, moments, run, show
-from states import consultation_commands as ko
-from states import local_initiative_commands as li
-from states import procedure_commands as pc
-from states import regranting_commands as rg
-from states import small_grant_commands as sg
-from states.commands import CaseRef, Settle
+from coop.cli import app, command, lazy_module, moments, run, show
+
+ko = lazy_module("states.consultation_commands")
+li = lazy_module("states.local_initiative_commands")
+pc = lazy_module("states.procedure_commands")
+rg = lazy_module("states.regranting_commands")
+sg = lazy_module("states.small_grant_commands")
+c = lazy_module("states.commands")
 
 grant_app = typer.Typer(no_args_is_help=True, help="Tryb pozakonkursowy / small grant outside competition (art. 19a).")
 consult_app = typer.Typer(no_args_is_help=True, help="Konsultacje projektów aktów / consultation of draft acts (art. 5, 41i).")
@@ -121,7 +122,7 @@ def grant_settle(code: Code, returned: Annotated[str, typer.Option(help="Unused 
 @command(grant_app, "show")
 def grant_show(code: Code) -> None:
     """The offer, its deadlines and its comments."""
-    show(run(sg.show, CaseRef.parse(code=code), readonly=True))
+    show(run(sg.show, c.CaseRef.parse(code=code), readonly=True))
 
 
 # --- consultation of draft acts (art. 5, 5a, 41i) ------------------------------------------------------------
@@ -195,7 +196,7 @@ def consult_adopt(code: Code, reference: Annotated[str, typer.Option(help="The r
 @command(consult_app, "show")
 def consult_show(code: Code) -> None:
     """The consultation, its comments and the RDPP's opinion."""
-    show(run(ko.show, CaseRef.parse(code=code), readonly=True))
+    show(run(ko.show, c.CaseRef.parse(code=code), readonly=True))
 
 
 # --- local initiative (art. 19b-19h) -------------------------------------------------------------------------
@@ -283,13 +284,13 @@ def initiative_report(code: Code, hours: Annotated[str, typer.Option(help="Socia
 @command(initiative_app, "close")
 def initiative_close(code: Code) -> None:
     """Close the initiative."""
-    show(run(li.close, CaseRef.parse(code=code)))
+    show(run(li.close, c.CaseRef.parse(code=code)))
 
 
 @command(initiative_app, "show")
 def initiative_show(code: Code) -> None:
     """The initiative, its estimate and the city's purchases."""
-    show(run(li.show, CaseRef.parse(code=code), readonly=True))
+    show(run(li.show, c.CaseRef.parse(code=code), readonly=True))
 
 
 # --- regranting (art. 16a) -----------------------------------------------------------------------------------
@@ -363,11 +364,11 @@ def regrant_settle(code: Code, number: Annotated[int, typer.Option(help="The ope
                    returned: Annotated[str, typer.Option()] = "0",
                    returned_on: Annotated[str | None, typer.Option()] = None) -> None:
     """Settle the operator, once every micro-grant is settled."""
-    show(run(rg.settle_operator, Settle.parse(code=code, number=number, returned_amount=returned,
+    show(run(rg.settle_operator, c.Settle.parse(code=code, number=number, returned_amount=returned,
                                               returned_on=returned_on)))
 
 
 @command(regrant_app, "show")
 def regrant_show(code: Code) -> None:
     """The operator's sub-call and its implementers."""
-    show(run(rg.show, CaseRef.parse(code=code), readonly=True))
+    show(run(rg.show, c.CaseRef.parse(code=code), readonly=True))

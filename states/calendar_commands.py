@@ -1,0 +1,39 @@
+"""The officer's calendar questions (`coop calendar …`): no database, so they answer at once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from states import calendar
+from states.clock import parse_moment
+from states.errors import InvalidInput
+from states.text import Text
+
+
+def _parse_trigger(value: str) -> date | datetime:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return parse_moment(value, "trigger")
+
+
+def compute_period(trigger: str, amount: int, unit: str, *, party: bool, closing: str) -> dict:
+    if unit not in calendar.UNITS:
+        raise InvalidInput("unknown_unit", Text(f"Nieznana jednostka {unit!r}; dozwolone: {', '.join(calendar.UNITS)}",
+                                                f"Unknown unit {unit!r}; allowed: {', '.join(calendar.UNITS)}"))
+    try:
+        closing_time = time.fromisoformat(closing)
+    except ValueError:
+        raise InvalidInput("bad_time", Text(f"Niepoprawna godzina {closing!r}", f"Invalid time {closing!r}")) from None
+    result = calendar.period_deadline(_parse_trigger(trigger), amount, unit, party=party, closing_time=closing_time)
+    return {"last_day": result.last_day, "due": result.due.isoformat(), "shifted": result.shifted,
+            "basis": result.basis, "explanation": [str(step) for step in result.steps]}
+
+
+def describe_day(value: str) -> dict:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("bad_date", Text(f"Niepoprawna data {value!r} (RRRR-MM-DD)", f"Invalid date {value!r} (YYYY-MM-DD)")) from None
+    return {"date": day, "weekday": calendar.weekday_name(day, "pl"), "holiday": calendar.holiday_name(day),
+            "working_day": calendar.is_working_day(day), "party_day_off": calendar.is_party_day_off(day)}
