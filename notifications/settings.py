@@ -22,6 +22,8 @@ class NotifySettings(BaseSettings):
     mail_from: str = "Urząd Miasta Leszna <powiadomienia@leszno.example>"
     office_name: str = "Urząd Miasta Leszna"
     officers_email: str = ""  # the NGO office's shared mailbox
+    rdpp_email: str = ""  # the Public Benefit Council's (RDPP) address: drafts for its opinion (art. 41i)
+    rdpp_name: str = "Rada Działalności Pożytku Publicznego w Lesznie"
     webhook_url: str = ""  # the city's portal or chat: public notices and officers' tasks as JSON
     webhook_timeout: float = 10.0
     message_id_domain: str = "coop.leszno.example"

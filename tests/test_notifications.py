@@ -29,7 +29,7 @@ from notifications.commands import (
 from notifications.dispatcher import dispatch
 from notifications.outbox import message_id
 from notifications.render import render, template_names
-from notifications.rules import TEMPLATES
+from notifications.rules import RULES, TEMPLATES
 from states import commands as c
 from states import open_call_commands as oc
 from states.engine import Actor, execute
@@ -321,7 +321,9 @@ def test_every_template_renders_with_realistic_data_in_both_languages(db_url, sm
     small_grant_case(db_url)
     rows = outbox(db_url)
     produced = {r.template for r in rows}
-    assert produced == set(TEMPLATES) == set(template_names())
+    # the other procedures' templates are produced and rendered in tests/test_notifications_procedures.py
+    assert produced == {r.template for r in RULES if r.kind in ("open_call", "small_grant") and r.template}
+    assert set(TEMPLATES) == set(template_names())
     for row in rows:
         for lang in ("pl", "en"):
             out = render(row.template, row.data, lang)

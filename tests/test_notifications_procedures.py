@@ -1,0 +1,384 @@
+"""Notifications of the consultation, the local initiative, regranting and the small grant's report corrections:
+each procedure's realistic scenario on SQLite and PostgreSQL (``db_url``), its outbox rows (recipients,
+templates, statuses) and their Polish text after rendering; a refused step writes none."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from markupsafe import escape
+from sqlmodel import Session, select
+
+from models.db import get_engine, normalise_url
+from models.tables import Publication
+from notifications.dispatcher import dispatch
+from notifications.render import render, template_names
+from notifications.rules import KO, LI, MG, RULES, TEMPLATES
+from states import commands as c
+from states import consultation_commands as ko
+from states import local_initiative_commands as li
+from states import open_call_commands as oc
+from states import procedure_commands as pc
+from states import regranting_commands as rg
+from states import small_grant_commands as sg
+from states.cases import register_organisation
+from states.engine import Actor, execute
+from states.errors import DomainError
+from states.tick import tick
+from tests.conftest import dump
+from tests.notification_helpers import (
+    CYCLISTS,
+    OFFICERS,
+    SmtpServer,
+    configure,
+    free_port,
+    outbox,
+    small_grant_case,
+)
+
+OFFICER = Actor("Anna Urzędniczka", "officer")
+RDPP = "rdpp@leszno.example"
+POLISH_DATE = re.compile(r"\d{1,2} (stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|"
+                         r"października|listopada|grudnia) \d{4} r\.")
+NGOS = (("Stowarzyszenie Przyjaciół Leszna", "0000600001", "przyjaciele@leszno.example"),
+        ("Fundacja Zielone Leszno", "0000600002", "zielone@leszno.example"))
+REPRESENTATIVE = "krystyna.nowak@example.org"
+OPERATOR = "cil@example.org"
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    server = SmtpServer(free_port()).start()
+    configure(monkeypatch, server.port, rdpp_email=RDPP)
+    yield server
+    server.stop()
+
+
+def do(url, handler, command, at, actor=OFFICER):
+    return execute(handler, command, actor=actor, at=at, url=url)
+
+
+def register(url, name, krs, email):
+    do(url, register_organisation, c.RegisterOrganisation(name=name, legal_form="stowarzyszenie", krs=krs,
+                                                          address="Leszno", email=email, contact_person="Prezes"),
+       "2026-01-02T08:00+01:00")
+
+
+def polish(row) -> str:
+    """The row as its recipient reads it: rendered in Polish, naming its case, with a Polish date."""
+    out = render(row.template, row.data, "pl")
+    case_code = row.key.split("#", 1)[0]
+    assert case_code in out.subject and case_code in out.text and POLISH_DATE.search(out.text), row.template
+    return out.subject + "\n" + out.text
+
+
+def rows_of(rows, template):
+    return [r for r in rows if r.template == template]
+
+
+# --- scenarios ------------------------------------------------------------------------------------------------
+
+CHANNELS = ("consultations_portal", "ngo_portal", "bip", "board")
+
+
+def consultation(url) -> str:
+    """Leszno's cooperation programme for 2027: draft published 30 Oct, RDPP silent, two comments answered."""
+    for ngo in NGOS:
+        register(url, *ngo)
+    code = do(url, ko.create, pc.CreateConsultation(
+        title="Program współpracy Miasta Leszna z organizacjami pozarządowymi na 2027 rok",
+        field="współpraca z organizacjami pozarządowymi", act_kind="programme", programme_year=2027,
+        council_session="2026-11-26"), "2026-10-29T10:00+01:00")["code"]
+    do(url, ko.open_consultation, pc.OpenConsultation(
+        code=code, published={ch: "2026-10-30T09:00+01:00" for ch in CHANNELS}, rdpp_delivered="2026-10-30T10:00+01:00"),
+       "2026-10-30T10:30+01:00")
+    for author, kind, text, at in (("Stowarzyszenie Przyjaciół Leszna", "ngo", "Proszę dodać priorytet: seniorzy.",
+                                    "2026-11-02T12:00+01:00"),
+                                   ("Maria Kowalska", "resident", "Więcej konsultacji online.", "2026-11-06T15:29+01:00")):
+        do(url, ko.add_comment, pc.ConsultationCommentInput(code=code, author=author, author_kind=kind, text=text,
+                                                            provision="§ 5 ust. 2"), at, Actor(author, "public"))
+    tick("2026-11-06T15:31+01:00", url=url)  # the period closes
+    tick("2026-11-14T00:00+01:00", url=url)  # the RDPP's 14 days passed in silence
+    return code
+
+
+REPORT_ANSWERS = (pc.CommentAnswer(number=1, answer="partly_accepted", reason="Seniorzy dopisani do priorytetów 2027."),
+                  pc.CommentAnswer(number=2, answer="rejected", reason="Konsultacje online już prowadzone na portalu."))
+
+POINTS = {"social_work": Decimal(9), "public_benefit": Decimal(8), "feasibility": Decimal(7),
+          "own_contribution": Decimal(6)}
+COSTS = (pc.CostLine(party="city", description="Ziemia, nasadzenia i ławki", amount=Decimal("18000.00")),
+         pc.CostLine(party="work", description="Sadzenie i malowanie przez mieszkańców", hours=Decimal("240")),
+         pc.CostLine(party="cash", description="Zbiórka mieszkańców na tablicę", amount=Decimal("1500.00")),
+         pc.CostLine(party="goods", description="Narzędzia od Rady Osiedla", amount=Decimal("800.00")))
+
+
+def initiative(url) -> str:
+    """Residents' neighbourhood garden: checked, accepted, planned, contracted; the report comes late."""
+    code = do(url, li.file, pc.FileInitiative(
+        title="Ogród sąsiedzki przy ul. Kurpińskiego", applicant_kind="residents", representative="Krystyna Nowak",
+        representative_email=REPRESENTATIVE, residents=("Krystyna Nowak", "Adam Lis", "Ewa Maj"), sphere="greenery",
+        location="działka 123/4, obręb Leszno", property_owner="Miasto Leszno",
+        description="Zagospodarowanie zieleńca na ogród sąsiedzki."), "2026-03-02T10:00+01:00")["code"]
+    do(url, li.formal_check, pc.FormalCheck(code=code, passed=True), "2026-03-05T10:00+01:00")
+    do(url, li.evaluate, pc.EvaluateInitiative(code=code, points=POINTS), "2026-03-10T10:00+01:00")
+    do(url, li.decide, pc.DecideInitiative(code=code, accept=True, decision_ref="Zarządzenie 55/2026"),
+       "2026-03-12T10:00+01:00")
+    do(url, li.plan, pc.PlanInitiative(code=code, task_start="2026-04-20", task_end="2026-06-04", costs=COSTS),
+       "2026-03-20T10:00+01:00")
+    do(url, li.sign_contract, pc.SignInitiative(code=code, contract_number="WSO.IL.1.2026"), "2026-03-25T10:00+01:00")
+    tick("2026-06-05T00:00+02:00", url=url)  # the task ended
+    tick("2026-07-07T00:00+02:00", url=url)  # the report (due Mon 6 July) is overdue
+    do(url, li.submit_report, pc.InitiativeReport(code=code, work_hours=Decimal("260"), summary="Ogród otwarty."),
+       "2026-07-10T10:00+02:00")
+    return code
+
+
+IMPLEMENTERS = (("Koło Gospodyń Wiejskich Gronówko", "Gronówko 5, 64-100 Leszno", "Warsztaty kulinarne dla seniorów",
+                 Decimal("5000.00")),
+                ("Grupa nieformalna Młodzi Leszno", "ul. Narutowicza 10, 64-100 Leszno", "Turniej e-sportowy",
+                 Decimal("4000.00")))
+
+
+def regranting(url) -> str:
+    """The operator chosen in an open call, its sub-call, two micro-grants (one transfer late), reports."""
+    register(url, "Fundacja Centrum Inicjatyw Lokalnych", "0000500001", OPERATOR)
+    code = do(url, rg.create, pc.CreateRegranting(title="Mikrogranty Leszno 2026", task_area="aktywność lokalna",
+                                                  budget=Decimal("50000.00")), "2026-01-02T08:30+01:00")["code"]
+    do(url, oc.announce_call, c.AnnounceCall(
+        code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
+        execution_end="2026-11-30", published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
+                                               "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00")
+    members = ("Jan Kowalski", "Ewa Nowak")
+    for member in members:
+        do(url, oc.appoint_member, c.AppointMember(code=code, name=member), "2026-01-05T09:00+01:00")
+    do(url, oc.file_offer, c.FileOffer(code=code, organisation_krs="0000500001", title="Operator mikrograntów",
+                                       requested_grant=Decimal("50000.00"), task_start="2026-03-01",
+                                       task_end="2026-11-25"), "2026-01-12T10:00+01:00")
+    tick("2026-01-24T08:05+01:00", url=url)
+    do(url, oc.review_offer, c.ReviewOffer(code=code, number=1, decision="accept"), "2026-01-26T10:00+01:00")
+    do(url, oc.finish_formal_review, c.CaseRef(code=code), "2026-02-02T09:00+01:00")
+    points = dict(zip(("capacity", "costs", "quality", "own_funds", "contribution", "track_record"),
+                      map(Decimal, (9, 9, 9, 4, 4, 5)), strict=True))
+    for member in members:
+        do(url, oc.declare_conflicts, c.DeclareConflicts(code=code, member=member), "2026-02-03T09:00+01:00",
+           Actor(member, "committee_member"))
+    for member in members:
+        do(url, oc.score_offer, c.ScoreOffer(code=code, number=1, member=member, points=points),
+           "2026-02-05T09:00+01:00", Actor(member, "committee_member"))
+    do(url, oc.select_offers, c.SelectOffers(code=code, grants={1: Decimal("50000.00")},
+                                             decision_ref="Zarządzenie 60/2026"), "2026-02-13T12:00+01:00")
+    do(url, oc.publish, c.Publish(code=code, subject="results", published={
+        "bip": "2026-02-16T09:00+01:00", "board": "2026-02-16T09:30+01:00", "website": "2026-02-16T10:00+01:00"}),
+       "2026-02-16T10:30+01:00")
+    do(url, oc.sign_contract, c.SignContract(code=code, number=1, contract_number="WSO.RG.1.2026",
+                                             amount=Decimal("50000.00"), task_start="2026-03-01", task_end="2026-11-25"),
+       "2026-02-27T10:00+01:00")
+    do(url, rg.announce_sub_call, pc.AnnounceSubCall(code=code, deadline="2026-03-16", published={
+        "operator_website": "2026-03-02T09:00+01:00", "bip": "2026-03-02T10:00+01:00"}), "2026-03-02T10:30+01:00")
+    do(url, rg.publish_selection, pc.PublishSubSelection(code=code, published={
+        "operator_website": "2026-03-20T09:00+01:00", "bip": "2026-03-20T10:00+01:00"},
+        chosen=tuple(i[0] for i in IMPLEMENTERS)), "2026-03-20T10:30+01:00")
+    micro = []
+    for index, at in ((0, "2026-04-02T10:00+02:00"), (1, "2026-04-17T10:00+02:00")):
+        name, address, scope, amount = IMPLEMENTERS[index]
+        micro.append(do(url, rg.add_micro_grant, pc.AddMicroGrant(
+            code=code, implementer=name, address=address, scope=scope, amount=amount,
+            contract_number=f"CIL/{index + 1}/2026", task_start="2026-05-01", task_end="2026-09-30"), at)["code"])
+    do(url, rg.transfer, pc.TransferMicroGrant(code=micro[0], amount=Decimal("5000.00"), on="2026-04-10"),
+       "2026-04-10T12:00+02:00")
+    tick("2026-05-05T00:00+02:00", url=url)  # the second transfer (due Mon 4 May) is overdue
+    do(url, rg.transfer, pc.TransferMicroGrant(code=micro[1], amount=Decimal("4000.00"), on="2026-05-06"),
+       "2026-05-06T12:00+02:00")
+    do(url, rg.micro_report, pc.MicroGrantReport(code=micro[0], funds_used=Decimal("4800.00"),
+                                                 delivered="6 warsztatów, 48 uczestników"), "2026-10-10T10:00+02:00")
+    do(url, rg.micro_report, pc.MicroGrantReport(code=micro[1], funds_used=Decimal("4000.00"),
+                                                 delivered="Turniej, 16 drużyn"), "2026-10-12T10:00+02:00")
+    tick("2026-11-26T00:00+01:00", url=url)  # the operator's task ended
+    do(url, rg.operator_report, pc.OperatorReport(code=code, own_costs=Decimal("40000.00"), summary="Dwa mikrogranty"),
+       "2026-12-10T10:00+01:00")
+    return code
+
+
+def small_grant_report_sent_back(url) -> str:
+    code, _ = small_grant_case(url)
+    do(url, sg.submit_report, pc.SmallGrantReport(code=code, funds_used="9000.00"), "2026-08-12T10:00+02:00")
+    do(url, sg.review_report, pc.ReviewSmallGrantReport(code=code, accept=False,
+                                                        reason="brak zestawienia faktur"), "2026-08-20T10:00+02:00")
+    return code
+
+
+# --- tests ------------------------------------------------------------------------------------------------------
+
+
+def test_consultation_invites_ngos_asks_the_rdpp_publishes_and_tells_officers(db_url, smtp):
+    code = consultation(db_url)
+    do(db_url, ko.publish_report, pc.ConsultationReport(
+        code=code, answers=REPORT_ANSWERS, published={ch: "2026-11-16T09:00+01:00" for ch in CHANNELS}),
+       "2026-11-16T10:00+01:00")
+    rows = [r for r in outbox(db_url) if r.key.startswith(code)]
+    # every registered organisation is invited (the registry records no field of activity to match)
+    invitations = rows_of(rows, "consultation_invitation")
+    assert sorted(r.recipient for r in invitations) == sorted(n[2] for n in NGOS)
+    text = polish(invitations[0])
+    assert "zaproszenie do konsultacji" in text and "projekt programu współpracy" in text
+    assert "6 listopada 2026 r., godz. 15:30" in text  # 7 days closing at the resolution's hour
+    [request] = rows_of(rows, "rdpp_opinion_request")
+    assert request.recipient == RDPP and request.category == "legal"
+    text = polish(request)
+    assert "13 listopada 2026 r., godz. 23:59" in text and "art. 41i ust. 2" in text  # 14 days from delivery
+    # officers: the RDPP's silence (art. 41i ust. 2) and the end of the period
+    [waived] = rows_of(rows, "officer_rdpp_waived")
+    [closed] = rows_of(rows, "officer_consultation_closed")
+    assert waived.recipient == closed.recipient == OFFICERS
+    assert "rezygnację z prawa do wyrażenia opinii" in polish(waived)
+    assert "Zgłoszono uwag: 2" in polish(closed)
+    assert {r.template for r in rows} == {"consultation_invitation", "rdpp_opinion_request", "officer_rdpp_waived",
+                                          "officer_consultation_closed"}  # no webhook configured: notices as text
+
+    # public notices: the draft and the report, rendered into each channel's publication record
+    with Session(get_engine(normalise_url(db_url))) as session:
+        publications = session.exec(select(Publication).order_by(Publication.id)).all()
+    drafts = [p for p in publications if p.subject == "draft"]
+    reports = [p for p in publications if p.subject == "report"]
+    assert {p.channel for p in drafts} == {p.channel for p in reports} == set(CHANNELS)
+    assert all("OGŁOSZENIE O KONSULTACJACH " + code in p.text and "portal konsultacji społecznych" in p.text
+               and "do 6 listopada 2026 r., godz. 15:30" in p.text for p in drafts)
+    for p in reports:
+        assert "1. Stowarzyszenie Przyjaciół Leszna (§ 5 ust. 2): Proszę dodać priorytet: seniorzy. — " \
+               "uwzględniona częściowo: Seniorzy dopisani do priorytetów 2027." in p.text
+        assert "2. Maria Kowalska" in p.text and "nieuwzględniona: Konsultacje online" in p.text
+        assert "nie wyraziła opinii w terminie (art. 41i ust. 2)" in p.text
+
+    # delivered over SMTP, in Polish, once
+    report = dispatch("2026-11-17T10:00+01:00", url=db_url)
+    assert report.failed == []
+    assert [m["Subject"] for m in smtp.inbox.to(RDPP)] == [f"{code}: projekt do zaopiniowania przez Radę"]
+    assert all(len(smtp.inbox.to(n[2])) == 1 for n in NGOS)
+
+
+def test_consultation_without_delivery_to_the_rdpp_asks_no_opinion(db_url, smtp):
+    register(db_url, *NGOS[0])
+    code = do(db_url, ko.create, pc.CreateConsultation(title="Uchwała w sprawie zasad wynajmu lokali", field="kultura"),
+              "2027-05-04T10:00+02:00")["code"]
+    do(db_url, ko.open_consultation, pc.OpenConsultation(code=code, published={
+        ch: "2027-05-05T09:00+02:00" for ch in CHANNELS}), "2027-05-05T10:00+02:00")
+    rows = outbox(db_url)
+    assert [r.template for r in rows] == ["consultation_invitation"]
+    assert "projekt uchwały" in polish(rows[0])
+
+
+def test_a_refused_consultation_report_writes_no_notification(db_url, smtp):
+    code = do(db_url, ko.create, pc.CreateConsultation(
+        title="Program współpracy na 2027 rok", field="współpraca", act_kind="programme", programme_year=2027),
+        "2026-10-29T10:00+01:00")["code"]
+    do(db_url, ko.open_consultation, pc.OpenConsultation(
+        code=code, published={ch: "2026-10-30T09:00+01:00" for ch in CHANNELS}, rdpp_delivered="2026-10-30T10:00+01:00"),
+       "2026-10-30T10:30+01:00")
+    tick("2026-11-06T15:31+01:00", url=db_url)
+    before, rows_before = dump(db_url), len(outbox(db_url))
+    with pytest.raises(DomainError, match="art. 41i"):  # the RDPP still has until 13 November
+        do(db_url, ko.publish_report, pc.ConsultationReport(
+            code=code, published={ch: "2026-11-09T09:00+01:00" for ch in CHANNELS}), "2026-11-09T10:00+01:00")
+    assert dump(db_url) == before and len(outbox(db_url)) == rows_before
+
+
+def test_local_initiative_tells_the_representative_each_step_and_reminds_of_the_report(db_url, smtp):
+    initiative(db_url)
+    rows = outbox(db_url)
+    assert {r.recipient for r in rows} == {REPRESENTATIVE}
+    assert {r.recipient_name for r in rows} == {"Krystyna Nowak"}
+    assert [r.template for r in rows if r.status != "cancelled"] == [
+        "initiative_formal_check", "initiative_decision", "initiative_plan", "initiative_contract",
+        "initiative_report_overdue"]
+    formal, decision, plan, contract, overdue = (polish(r) for r in rows if r.status != "cancelled")
+    assert "wniosek przeszedł ocenę formalną" in formal
+    assert "uzyskał w ocenie 78,00% maksymalnej liczby punktów" in decision and "Zarządzenie 55/2026" in decision
+    assert "praca społeczna mieszkańców: 8 400,00 zł" in plan and "zakupy miasta: 18 000,00 zł" in plan
+    assert "od 20 kwietnia 2026 r. do 4 czerwca 2026 r." in plan
+    assert "WSO.IL.1.2026" in contract and "do 6 lipca 2026 r." in contract  # 4 July is a Saturday (KC art. 115)
+    assert "sprawozdanie z inicjatywy zaległe" in overdue and "dotac" not in overdue.split("\n-- \n")[0]
+    # the two reminders (29 June, 6 July) were not dispatched here, so filing the report cancelled them
+    reminders = rows_of(rows, "initiative_report_reminder")
+    assert [(r.status, r.data["days_left"], r.not_before.date().isoformat()) for r in reminders] == [
+        ("cancelled", 7, "2026-06-29"), ("cancelled", 0, "2026-07-06")]
+    assert "za 7 dni, 6 lipca 2026 r." in polish(reminders[0])
+
+
+def test_an_ngos_initiative_rejected_on_formal_grounds_tells_the_ngo(db_url, smtp):
+    register(db_url, "Stowarzyszenie Zatorze", "0000400001", "zatorze@example.org")
+    code = do(db_url, li.file, pc.FileInitiative(
+        title="Plac zabaw na Zatorzu", applicant_kind="ngo", representative="Jan Lis", organisation_krs="0000400001",
+        sphere="greenery", location="ul. Zatorze", property_owner="Miasto Leszno", description="Plac zabaw."),
+        "2026-03-02T10:00+01:00")["code"]
+    before, rows_before = dump(db_url), outbox(db_url)
+    with pytest.raises(DomainError):  # no defects named: refused, nothing written
+        do(db_url, li.formal_check, pc.FormalCheck(code=code, passed=False), "2026-03-05T10:00+01:00")
+    assert dump(db_url) == before and outbox(db_url) == rows_before == []
+    do(db_url, li.formal_check, pc.FormalCheck(code=code, passed=False, defects=("brak zgody właściciela terenu",)),
+       "2026-03-05T10:00+01:00")
+    [row] = outbox(db_url)
+    assert (row.recipient, row.recipient_name) == ("zatorze@example.org", "Stowarzyszenie Zatorze")
+    text = polish(row)
+    assert "wniosek odrzucony z przyczyn formalnych" in text and "- brak zgody właściciela terenu" in text
+
+
+def test_regranting_tells_the_operator_of_its_micro_grant_dates_and_reminds_of_reports(db_url, smtp):
+    code = regranting(db_url)
+    rows = outbox(db_url)
+    micro = [r for r in rows if r.key.startswith("MR/")]
+    assert {r.recipient for r in micro} == {OPERATOR}
+    contracted = rows_of(micro, "micro_grant_contracted")
+    assert [r.key.split("#")[0] for r in contracted] == ["MR/2026/001", "MR/2026/002"]
+    first, second = (polish(r) for r in contracted)
+    assert "środki dla realizatora do 16 kwietnia 2026 r." in first
+    assert "do 4 maja 2026 r." in second  # 1 and 3 May are holidays, 2 May a Saturday
+    assert "sprawozdanie realizatora: do 30 października 2026 r." in first
+    [overdue] = rows_of(micro, "micro_grant_transfer_overdue")
+    assert overdue.key.startswith("MR/2026/002") and "Grupa nieformalna Młodzi Leszno" in polish(overdue)
+    # the implementers reported before their reminders: all four were cancelled by the reports
+    reminders = rows_of(micro, "micro_grant_report_reminder")
+    assert Counter(r.status for r in reminders) == {"cancelled": 4}
+    assert "sprawozdanie realizatora za 7 dni" in polish(reminders[0])
+    # the operator's own open call: told of the decision, the results, its contract, and its report reminders
+    operator = [r for r in rows if r.key.startswith(code) and r.recipient == OPERATOR]
+    assert {"offer_decision", "results_published", "contract_signed"} <= {r.template for r in operator}
+    report_reminders = rows_of(operator, "report_due_reminder")
+    assert [(r.status, r.data["report_due"]) for r in report_reminders] == [("cancelled", "2026-12-28")] * 2
+    assert "28 grudnia 2026 r." in polish(report_reminders[0])
+    assert rows_of([r for r in rows if r.key.startswith(code)], "officer_report_submitted")
+
+
+def test_small_grant_report_sent_back_names_the_date_to_correct_by(db_url, smtp):
+    code = small_grant_report_sent_back(db_url)
+    [row] = rows_of(outbox(db_url), "report_corrections_requested")
+    assert row.recipient == CYCLISTS
+    text = polish(row)
+    assert f"{code}: wezwanie do poprawienia sprawozdania" in text and "brak zestawienia faktur" in text
+    assert "do 27 sierpnia 2026 r., godz. 23:59" in text  # 7 days of the contract's written call
+
+
+def test_every_procedure_template_renders_with_realistic_data_in_both_languages(db_url, smtp, monkeypatch):
+    monkeypatch.setenv("COOP_WEBHOOK_URL", "http://127.0.0.1:9/hook")  # public notices become rows too
+    code = consultation(db_url)
+    do(db_url, ko.publish_report, pc.ConsultationReport(
+        code=code, answers=REPORT_ANSWERS, published={ch: "2026-11-16T09:00+01:00" for ch in CHANNELS}),
+       "2026-11-16T10:00+01:00")
+    initiative(db_url)
+    regranting(db_url)
+    small_grant_report_sent_back(db_url)
+    rows = outbox(db_url)
+    produced = {r.template for r in rows}
+    # every template of these procedures' rules is produced here; every template has a rule and a file
+    assert produced >= {rule.template for rule in RULES if rule.kind in (KO, LI, MG) and rule.template}
+    assert {rule.template for rule in RULES if rule.template} == set(TEMPLATES) == set(template_names())
+    for row in rows:
+        for lang in ("pl", "en"):
+            out = render(row.template, row.data, lang)
+            assert out.subject and row.key.split("#", 1)[0] in out.text and "{{" not in out.text
+            assert "<html" in out.html and str(escape(out.subject)) in out.html
+            if lang == "pl":
+                assert POLISH_DATE.search(out.text), row.template
