@@ -1,0 +1,155 @@
+"""B2: whole open calls driven as officers drive them, against SpiffWorkflow running bench/open_call.bpmn.
+
+Domain: one command (one transaction) per step through the handlers — create, announce, 3 members
+appointed, 3 offers filed, the offer deadline fired by the tick, 3 formal reviews, the end of the formal
+review, 3 conflict declarations, 9 scores (3 members × 3 offers), the ranking read, the selection, the
+published results: 28 steps. SpiffWorkflow: the same steps as 26 user tasks and 2 script tasks; after each
+human step the workflow is serialized to SQLite and read back before the next, as an engine whose steps
+are days apart must do.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from bench.data import WORKDIR, Databases
+from bench.report import Row
+
+BPMN = Path(__file__).with_name("open_call.bpmn")
+KEYS = ("capacity", "costs", "quality", "own_funds", "contribution", "track_record")
+
+
+def domain_lifecycles(url: str, calls: int) -> float:
+    from coop.demo import MEMBERS, OFFERS, OFFICER, ORGANISATIONS
+    from states import commands as c
+    from states import open_call_commands as oc
+    from states.engine import Actor, execute
+    from states.tick import tick
+    from tests.prefect_fixtures import register_organisations
+
+    register_organisations(url)
+
+    def do(handler, command, when, actor=OFFICER, readonly=False):
+        return execute(handler, command, actor=actor, at=when, url=url, readonly=readonly)
+
+    started = time.perf_counter()
+    for _ in range(calls):
+        code = do(oc.create_call, c.CreateOpenCall(title="Wspieranie aktywności lokalnej 2026", task_area="pożytek "
+                  "publiczny", budget=Decimal("100000.00")), "2026-01-02T08:30+01:00")["code"]
+        do(oc.announce_call, c.AnnounceCall(
+            code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
+            execution_end="2026-11-30", published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
+                                                   "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00")
+        for member in MEMBERS:
+            do(oc.appoint_member, c.AppointMember(code=code, name=member), "2026-01-05T09:00+01:00")
+        for index, (title, grant, _) in enumerate(OFFERS[:3]):
+            do(oc.file_offer, c.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
+                                          requested_grant=grant, task_start="2026-04-01", task_end="2026-06-30"),
+               f"2026-01-{12 + index:02d}T10:00+01:00")
+        report = tick("2026-01-24T08:00+01:00", url=url)  # this call's offer deadline: the only one due
+        assert report.fired == 1, report
+        for number in (1, 2, 3):
+            do(oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-26T10:00+01:00")
+        do(oc.finish_formal_review, c.CaseRef(code=code), "2026-02-02T09:00+01:00")
+        for member in MEMBERS:
+            do(oc.declare_conflicts, c.DeclareConflicts(code=code, member=member, conflicts=()),
+               "2026-02-03T09:00+01:00", Actor(member, "committee_member"))
+        for number, (_, _, points) in enumerate(OFFERS[:3], start=1):
+            for member in MEMBERS:
+                do(oc.score_offer, c.ScoreOffer(code=code, number=number, member=member,
+                                                points=dict(zip(KEYS, map(Decimal, points), strict=True))),
+                   "2026-02-05T09:00+01:00", Actor(member, "committee_member"))
+        proposal = do(oc.show_ranking, c.CaseRef(code=code), "2026-02-10T09:00+01:00", readonly=True)["proposal"]
+        do(oc.select_offers, c.SelectOffers(code=code, grants=proposal, decision_ref="Zarządzenie nr 45/2026"),
+           "2026-02-13T12:00+01:00")
+        result = do(oc.publish, c.Publish(code=code, subject="results", published={
+            "bip": "2026-02-16T09:00+01:00", "board": "2026-02-16T09:30+01:00", "website": "2026-02-16T10:00+01:00"}),
+            "2026-02-16T10:30+01:00")
+    elapsed = time.perf_counter() - started
+    print(f"  B2 domain: {calls} calls in {elapsed:.1f} s, last ended {result}", flush=True)
+    return elapsed
+
+
+def spiff_lifecycles(path: Path, calls: int) -> float:
+    from SpiffWorkflow.bpmn.parser import BpmnParser
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+
+    from coop.demo import MEMBERS, OFFERS
+
+    parser = BpmnParser()
+    parser.add_bpmn_file(str(BPMN))
+    spec = parser.get_spec("open_call")
+    serializer = BpmnWorkflowSerializer()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE IF NOT EXISTS workflows (id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+
+    def inputs():
+        yield "create_call", {"title": "Wspieranie aktywności lokalnej 2026", "budget": "100000.00"}
+        yield "announce_call", {"offer_deadline": "2026-01-23", "selection_date": "2026-02-13"}
+        for member in MEMBERS:
+            yield "appoint_member", {"member": member}
+        for title, grant, _ in OFFERS[:3]:
+            yield "file_offer", {"offer": {"title": title, "grant": str(grant)}}
+        for number in (1, 2, 3):
+            yield "review_offer", {"review": {"offer": number, "decision": "accept"}}
+        yield "finish_formal_review", {}
+        for member in MEMBERS:
+            yield "declare_conflicts", {"declaration": {"member": member, "conflicts": []}}
+        for number, (_, _, points) in enumerate(OFFERS[:3], start=1):
+            for member in MEMBERS:
+                yield "score_offer", {"score": {"offer": number, "member": member, "points": sum(points)}}
+        yield "select_offers", {"decision_ref": "Zarządzenie nr 45/2026"}
+        yield "publish_results", {"published": "2026-02-16"}
+
+    lists = {"member": "members", "offer": "offers", "review": "reviews", "declaration": "declarations",
+             "score": "scores"}
+    started = time.perf_counter()
+    for _ in range(calls):
+        workflow = BpmnWorkflow(spec)
+        workflow.data.update({name: [] for name in lists.values()})
+        workflow.do_engine_steps()
+        workflow.get_tasks(state=TaskState.READY)  # noqa: B018 (start state reached)
+        db.execute("BEGIN IMMEDIATE")
+        wid = db.execute("INSERT INTO workflows (state) VALUES (?)", (serializer.serialize_json(workflow),)).lastrowid
+        db.execute("COMMIT")
+        for step, data in inputs():
+            db.execute("BEGIN IMMEDIATE")  # one transaction per human step: load, complete, save
+            workflow = serializer.deserialize_json(db.execute("SELECT state FROM workflows WHERE id = ?",
+                                                              (wid,)).fetchone()[0])
+            (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
+            assert task.task_spec.name == step, (task.task_spec.name, step)
+            for key, value in data.items():
+                if key in lists:
+                    task.data[lists[key]] = [*task.data.get(lists[key], []), value]
+                else:
+                    task.data[key] = value
+            task.run()
+            workflow.do_engine_steps()
+            db.execute("UPDATE workflows SET state = ? WHERE id = ?", (serializer.serialize_json(workflow), wid))
+            db.execute("COMMIT")
+        assert workflow.is_completed(), "the BPMN process did not reach its end"
+    elapsed = time.perf_counter() - started
+    last = json.loads(db.execute("SELECT state FROM workflows WHERE id = ?", (wid,)).fetchone()[0])
+    print(f"  B2 SpiffWorkflow: {calls} processes in {elapsed:.1f} s, last workflow {len(json.dumps(last)):,} bytes "
+          f"as JSON", flush=True)
+    db.close()
+    return elapsed
+
+
+def run(dbs: Databases, calls: int, spiff_calls: int) -> list[Row]:
+    url = dbs.fresh("b2")
+    domain = domain_lifecycles(url, calls)
+    spiff = spiff_lifecycles(WORKDIR / "spiff.db", spiff_calls)
+    ours, theirs = calls / domain, spiff_calls / spiff
+    return [Row(f"B2 open-call lifecycles per second, {calls} calls × 28 steps [{dbs.backend}]", ours, "/s", theirs,
+                "≥ 10× SpiffWorkflow", ours >= 10 * theirs,
+                note=f"baseline: SpiffWorkflow {spiff_calls} processes, state in SQLite between steps; "
+                     f"{1000 * domain / calls / 28:.1f} ms vs {1000 * spiff / spiff_calls / 26:.1f} ms per step")]
