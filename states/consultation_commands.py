@@ -23,7 +23,7 @@ from states.consultation import (
     programme_warning,
     rdpp_deadline,
 )
-from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
+from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.open_call import rules_for
 from states.open_call_commands import _add_publications
@@ -107,7 +107,7 @@ def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
             "rdpp_due": rdpp.due if rdpp else None, "warnings": [str(warning)] if warning else []}
 
 
-@permitted(*ANYONE)
+@permitted(*COMMENTERS)
 def add_comment(ctx: Context, cmd: ConsultationCommentInput) -> dict:
     case = _case(ctx, cmd.code)
     submitted = cmd.submitted_at or ctx.now

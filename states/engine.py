@@ -27,6 +27,9 @@ from states.text import Text
 
 ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public")
 ANYONE = ROLES  # for read-only commands: every role may read
+# Anyone may comment (art. 19a ust. 4; a consultation's public): but an auditor only reads and the scheduler
+# only fires deadlines, so neither may write a comment.
+COMMENTERS = ("officer", "committee_member", "applicant", "public")
 R = TypeVar("R")
 
 

@@ -12,7 +12,7 @@ from models.tables import Case
 from states import calendar
 from states.cases import load_case, next_code, organisation_by_krs, require_state
 from states.commands import CaseRef
-from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
+from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.open_call import money, publications_of, rules_for
 from states.open_call_commands import _add_publications
@@ -152,7 +152,7 @@ def publish_offer(ctx: Context, cmd: PublishNotice) -> dict:
             "explanation": window.explain()}
 
 
-@permitted(*ANYONE)
+@permitted(*COMMENTERS)
 def add_comment(ctx: Context, cmd: AddComment) -> dict:
     """Anyone may comment while the offer is published (art. 19a ust. 4); a late comment is refused."""
     case = _case(ctx, cmd.code)

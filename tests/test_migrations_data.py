@@ -1,0 +1,124 @@
+"""Migrations keep the record: a database built at the first revision, holding cases of every procedure,
+upgraded to the newest revision keeps every row and every audit chain verifies; and the first migration's
+downgrade empties an empty database cleanly so it can be upgraded again. SQLite and PostgreSQL.
+
+Only migration 0001 exists today, so the upgrade is a no-op; the test is written so that every future
+migration runs through it (a migration that rewrites data must update the dump comparison on purpose)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlmodel import SQLModel
+
+import models.db
+import models.schema  # noqa: F401  (every table on the metadata)
+from coop.demo import run_open_call
+from models.db import MIGRATIONS_DIR, SCHEMA_REVISION, current_revision, get_engine, normalise_url, upgrade
+from states.engine import Actor, execute
+from states.queries import verify_cases
+from tests.conftest import PG_ADMIN_URL, dump
+from tests.notification_helpers import small_grant_case
+from tests.test_consultation import comment, open_, programme
+from tests.test_local_initiative import to_execution
+from tests.test_migrations import script_directory
+from tests.test_regranting import micro, selection_published
+
+AUDITOR = Actor("Kontrola", "auditor")
+FIRST_REVISION = script_directory().get_base()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request, tmp_path):
+    """A database of its own (not the session's, which is already at head)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'first.db'}"
+        yield url
+        get_engine(url).dispose()
+        return
+    name = f"coop_migdata_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = normalise_url(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def every_procedure(url: str) -> None:
+    """Cases of all five procedures, each mid-life or further, from the demo and the procedures' tests."""
+    run_open_call(url, offers=3)
+    small_grant_case(url)
+    code = programme(url)["code"]
+    open_(url, code)
+    comment(url, code, "Stowarzyszenie Rowerowe", "2026-11-02T10:00+01:00")
+    to_execution(url)
+    code = selection_published(url)
+    micro(url, code, 0, "2026-04-01T10:00+02:00")
+
+
+def audited(url: str) -> dict:
+    return execute(verify_cases, actor=AUDITOR, url=url, readonly=True)
+
+
+def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(fresh_url, monkeypatch):
+    engine = sa.create_engine(fresh_url)
+    upgrade(engine, FIRST_REVISION)
+    assert current_revision(engine) == FIRST_REVISION
+    engine.dispose()
+    # Build the data on the first revision's schema: the engine must not bring it to head on first use.
+    monkeypatch.setattr(models.db, "ensure_schema", lambda engine: None)
+    every_procedure(fresh_url)
+    monkeypatch.undo()
+    data = get_engine(fresh_url)
+    assert current_revision(data) == FIRST_REVISION
+
+    before = dump(fresh_url)
+    kinds = Counter(row[SQLModel.metadata.tables["cases"].columns.keys().index("kind")] for row in before["cases"])
+    assert set(kinds) >= {"open_call", "small_grant", "consultation", "local_initiative", "regranting"}, kinds
+    filled = {"organisations", "cases", "audit_log", "deadlines", "notifications", "publications", "offers",
+              "scores", "contracts", "reports", "small_grant_years", "small_grant_offers", "consultation_comments",
+              "local_initiatives", "local_initiative_costs", "micro_grants"}
+    assert {name for name in filled if not before[name]} == set()
+    verdict = audited(fresh_url)
+    assert verdict == {"verified": len(before["cases"]), "broken": []}
+
+    upgrade(data)
+    assert current_revision(data) == SCHEMA_REVISION
+    assert dump(fresh_url) == before
+    assert audited(fresh_url) == verdict
+
+
+def alembic_config(engine: sa.Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def test_the_first_migration_downgrades_to_base_and_upgrades_again(fresh_url):
+    engine = sa.create_engine(fresh_url)
+    try:
+        upgrade(engine)
+        tables = set(SQLModel.metadata.tables)
+        assert set(sa.inspect(engine).get_table_names()) == tables | {"alembic_version"}
+        config = alembic_config(engine)
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+        assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert set(sa.inspect(engine).get_table_names()) == tables | {"alembic_version"}
+        assert current_revision(engine) == SCHEMA_REVISION
+    finally:
+        engine.dispose()

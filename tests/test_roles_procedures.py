@@ -1,0 +1,111 @@
+"""Who may do what in the other four procedures (small grant, consultation, local initiative, regranting):
+every handler that writes refuses the auditor, the scheduler, the public and the applicant and changes
+nothing; the only writes the public may make are lawful comments (art. 19a ust. 4, consultation
+resolutions), and even those must not admit the auditor or the scheduler. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from states import consultation_commands as ko
+from states import local_initiative_commands as li
+from states import procedure_commands as pc
+from states import regranting_commands as rg
+from states import small_grant_commands as sg
+from states.engine import Actor, execute
+from states.errors import NotPermitted
+from tests.conftest import dump
+from tests.test_consultation import comment as consultation_comment
+from tests.test_consultation import open_, programme
+from tests.test_small_grant import ALL_CHANNELS, do, file, setup_registry
+
+MODULES = (sg, ko, li, rg)
+READ_ONLY = {"show", "show_budget"}  # they read, never write: anyone may run them
+PUBLIC_COMMENTS = {"add_comment"}  # the law lets anyone comment (art. 19a ust. 4; consultation resolutions)
+FORBIDDEN = ("auditor", "scheduler", "public", "applicant")
+
+
+def handlers() -> dict[str, object]:
+    return {f"{module.__name__.rsplit('.', 1)[1]}.{name}": fn
+            for module in MODULES
+            for name, fn in inspect.getmembers(module, inspect.isfunction)
+            if fn.__module__ == module.__name__ and hasattr(fn, "roles")}
+
+
+def short(name: str) -> str:
+    return name.rsplit(".", 1)[1]
+
+
+MUTATING = sorted(name for name in handlers() if short(name) not in READ_ONLY | PUBLIC_COMMENTS)
+COMMENTS = sorted(name for name in handlers() if short(name) in PUBLIC_COMMENTS)
+
+
+def test_every_procedures_handlers_are_found():
+    found = handlers()
+    assert len(MUTATING) >= 30
+    for module in MODULES:  # each module contributes writers, and the deadline kinds are not commands
+        prefix = module.__name__.rsplit(".", 1)[1]
+        assert any(name.startswith(prefix + ".") for name in MUTATING), prefix
+        assert not set(module.DEADLINE_HANDLERS.values()) & set(found.values())
+    assert COMMENTS == ["consultation_commands.add_comment", "small_grant_commands.add_comment"]
+    # Only handlers that read (and the public comment) admit anyone beyond the officer and the committee.
+    open_to_all = {name for name, fn in found.items() if fn.roles & set(FORBIDDEN)}
+    assert {short(name) for name in open_to_all} <= READ_ONLY | PUBLIC_COMMENTS
+
+
+@pytest.mark.parametrize("name", MUTATING)
+@pytest.mark.parametrize("role", FORBIDDEN)
+def test_no_mutating_procedure_command_admits_a_reader_or_the_scheduler(db_url, name, role):
+    before = dump(db_url)
+    with pytest.raises(NotPermitted) as info:
+        execute(handlers()[name], object(), actor=Actor("ktoś", role), at="2026-04-05T09:00+02:00", url=db_url)
+    assert info.value.exit_code == 5 and role in info.value.message()
+    assert dump(db_url) == before
+
+
+def test_only_officers_and_committee_members_evaluate_local_initiatives():
+    assert li.evaluate.roles == frozenset({"officer", "committee_member"})
+    assert all(fn.roles == frozenset({"officer"}) for name, fn in handlers().items()
+               if name in MUTATING and name != "local_initiative_commands.evaluate")
+
+
+def small_grant_in_comment_period(url: str) -> str:
+    setup_registry(url)
+    code = file(url)["code"]
+    do(url, sg.publish_offer, pc.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
+    return code
+
+
+def consultation_open(url: str) -> str:
+    code = programme(url)["code"]
+    open_(url, code)
+    return code
+
+
+def test_the_public_and_an_applicant_may_comment_as_the_law_allows(db_url):
+    code = small_grant_in_comment_period(db_url)
+    for role in ("public", "applicant"):
+        result = do(db_url, sg.add_comment, pc.AddComment(code=code, author=f"Jan ({role})", text="Popieram."),
+                    "2026-04-09T10:00+02:00", actor=Actor(f"Jan ({role})", role))
+        assert result["code"] == code
+    code = consultation_open(db_url)
+    assert consultation_comment(db_url, code, "Stowarzyszenie Rowerowe", "2026-11-02T10:00+01:00")["comment"] == 1
+
+
+@pytest.mark.parametrize("role", ["auditor", "scheduler"])
+def test_the_auditor_and_the_scheduler_cannot_comment(db_url, role):
+    code = small_grant_in_comment_period(db_url)
+    before = dump(db_url)
+    with pytest.raises(NotPermitted):
+        do(db_url, sg.add_comment, pc.AddComment(code=code, author="Kontrola", text="Uwaga audytora."),
+           "2026-04-09T10:00+02:00", actor=Actor("Kontrola", role))
+    assert dump(db_url) == before
+    code = consultation_open(db_url)
+    before = dump(db_url)
+    with pytest.raises(NotPermitted):
+        do(db_url, ko.add_comment, pc.ConsultationCommentInput(code=code, author="Kontrola", author_kind="ngo",
+                                                               text="Uwaga.", provision="§ 1"),
+           "2026-11-02T10:00+01:00", actor=Actor("Kontrola", role))
+    assert dump(db_url) == before
