@@ -196,8 +196,8 @@ class OpenCallMachine(LegalMachine):
             )
 
     # guards for "close_offers" / "finish_formal_review"
-    def no_offer_filed(self, ctx: Context, case: Case, **_) -> bool:
-        return not offers_of(ctx.session, case)
+    def no_offer_filed(self, offers_filed: int, **_) -> bool:
+        return offers_filed == 0
 
     def every_offer_reviewed(self, ctx: Context, case: Case, **_) -> None:
         pending = [o.number for o in offers_of(ctx.session, case) if o.state in ("received", "correction_requested")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from models.tables import (
     Case,
@@ -605,8 +605,9 @@ def settle_offer(ctx: Context, cmd: Settle) -> dict:
 
 
 def on_offers_close(ctx: Context, case: Case, deadline) -> None:
-    fire(ctx, case, OpenCallMachine.bind(case), "close_offers",
-         payload={"due_at": deadline.due_at, "offers": len(offers_of(ctx.session, case))})
+    filed = ctx.session.exec(select(func.count()).select_from(Offer).where(Offer.case_id == case.id)).one()
+    fire(ctx, case, OpenCallMachine.bind(case), "close_offers", offers_filed=filed,
+         payload={"due_at": deadline.due_at, "offers": filed})
 
 
 def _deadline_offer(ctx: Context, deadline) -> Offer:
