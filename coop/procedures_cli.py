@@ -152,10 +152,13 @@ def consult_open(code: Code, channel: Channel = None, bip: Bip = None, board: Bo
 def consult_comment(code: Code, author: Annotated[str, typer.Option()], text: Annotated[str, typer.Option()],
                     kind: Annotated[str, typer.Option(help="ngo | resident | other")] = "ngo",
                     provision: Annotated[str | None, typer.Option(help="The provision concerned.")] = None,
-                    submitted: Annotated[str | None, typer.Option(help="Submitted at (default: --at).")] = None) -> None:
+                    submitted: Annotated[str | None, typer.Option(help="Submitted at (default: --at).")] = None,
+                    email: Annotated[str | None, typer.Option(
+                        help="The author's e-mail: told how the comment was considered.")] = None) -> None:
     """Record a comment with its author and time; late ones are refused."""
     show(run(ko.add_comment, pc.ConsultationCommentInput.parse(code=code, author=author, author_kind=kind, text=text,
-                                                               provision=provision, submitted_at=submitted)))
+                                                               provision=provision, submitted_at=submitted,
+                                                               email=email)))
 
 
 @command(consult_app, "rdpp-opinion")

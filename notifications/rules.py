@@ -95,6 +95,21 @@ TEMPLATES: dict[str, TemplateSpec] = {
                                                                "micro-grant: transfer overdue")),
     "micro_grant_report_reminder": TemplateSpec("reminder", Text("mikrodotacja: przypomnienie o sprawozdaniu realizatora",
                                                                  "micro-grant: implementer's report reminder")),
+    "small_grant_settled": TemplateSpec("legal", Text("rozliczenie dotacji (art. 19a)", "grant settled (art. 19a)")),
+    "sub_call_notice": TemplateSpec("notice", Text("ogłoszenie naboru realizatorów (art. 16a)",
+                                                   "the operator's call for implementers (art. 16a)")),
+    "sub_selection_notice": TemplateSpec("notice", Text("ogłoszenie wyboru realizatorów (art. 16a)",
+                                                        "the operator's choice of implementers (art. 16a)")),
+    "officer_initiative_filed": TemplateSpec("task", Text("inicjatywa lokalna: ocena formalna do wykonania",
+                                                          "local initiative: formal check to do")),
+    "officer_initiative_plan": TemplateSpec("task", Text("inicjatywa lokalna: harmonogram i kosztorys do uzgodnienia",
+                                                         "local initiative: schedule and estimate to agree")),
+    "officer_initiative_report": TemplateSpec("task", Text("inicjatywa lokalna: sprawozdanie do sprawdzenia",
+                                                           "local initiative: report to review")),
+    "officer_micro_report": TemplateSpec("task", Text("mikrodotacja: sprawozdanie realizatora do sprawdzenia",
+                                                      "micro-grant: implementer's report to review")),
+    "comment_considered": TemplateSpec("information", Text("sposób rozpatrzenia uwagi zgłoszonej w konsultacjach",
+                                                           "how a consultation comment was considered")),
 }
 
 INVALIDATION_REASONS = {
@@ -199,6 +214,8 @@ RULES: tuple[Rule, ...] = (
          why=Text("art. 18: sprawozdanie przyjęte", "art. 18: the report is accepted")),
     Rule(SG, "request_report_corrections", "message", "report_corrections_requested", "applicant",
          why=Text("art. 18: wezwanie do poprawienia sprawozdania", "art. 18: the report needs corrections")),
+    Rule(SG, "settle", "message", "small_grant_settled", "applicant",
+         why=Text("ufp art. 251: rozliczenie, zwrot, odsetki od dnia po terminie", "ufp art. 251: settlement, interest")),
     # --- consultation of draft acts (art. 5 ust. 2 pkt 3-4, ust. 5; art. 41i) ---
     Rule(KO, "open_consultation", "notice", notice="draft", template="consultation_draft_notice", audience="public",
          why=Text("uchwała o konsultacjach: projekt w kanałach publikacji; mieszkańcy", "the resolution: the draft published")),
@@ -212,7 +229,15 @@ RULES: tuple[Rule, ...] = (
          why=Text("uchwała o konsultacjach: sprawozdanie z odpowiedziami na uwagi", "the resolution: the report")),
     Rule(KO, "publish_report", "notice", notice="report", template="consultation_report_notice", audience="public",
          why=Text("uchwała o konsultacjach: sprawozdanie publikowane", "the resolution: the report published")),
+    Rule(KO, "publish_report", "message", "comment_considered", "commenters",
+         why=Text("uchwała o konsultacjach: odpowiedź na uwagę (podano adres)", "the resolution: the answer to a comment")),
     # --- local initiative (art. 19b-19h): the residents' representative or the NGO ---
+    Rule(LI, "file", "message", "officer_initiative_filed", "officers",
+         why=Text("art. 19b-19c: wniosek do oceny formalnej", "art. 19b-19c: a formal check to do")),
+    Rule(LI, "decide", "message", "officer_initiative_plan", "officers", to_state="accepted",
+         why=Text("art. 19e-19f: harmonogram i kosztorys do uzgodnienia", "art. 19e-19f: schedule and estimate to agree")),
+    Rule(LI, "submit_report", "message", "officer_initiative_report", "officers",
+         why=Text("art. 19e (umowa): sprawozdanie do sprawdzenia", "art. 19e (the contract): a report to review")),
     Rule(LI, "pass_formal_check", "message", "initiative_formal_check", "initiator",
          why=Text("art. 19b-19c: wynik oceny formalnej", "art. 19b-19c: the formal check")),
     Rule(LI, "fail_formal_check", "message", "initiative_formal_check", "initiator",
@@ -236,6 +261,14 @@ RULES: tuple[Rule, ...] = (
     Rule(MG, "transfer_due_passed", "message", "micro_grant_transfer_overdue", "operator",
          why=Text("art. 16a; umowa z operatorem: środki nieprzekazane w terminie", "art. 16a: transfer overdue")),
     Rule(MG, "submit_report", "cancel", cancels="report"),
+    Rule(MG, "submit_report", "message", "officer_micro_report", "officers",
+         why=Text("art. 16a; umowa z realizatorem: sprawozdanie do sprawdzenia i rozliczenia",
+                  "art. 16a: the implementer's report to review and settle")),
+    # --- regranting's sub-call (art. 16a): the operator's call and its choice of implementers, made public ---
+    Rule(RG, "announce_sub_call", "notice", notice="sub_call", template="sub_call_notice", audience="public",
+         why=Text("art. 16a; umowa z operatorem: nabór realizatorów upubliczniony", "art. 16a: the sub-call published")),
+    Rule(RG, "publish_selection", "notice", notice="sub_selection", template="sub_selection_notice", audience="public",
+         why=Text("art. 16a: wybór realizatorów upubliczniony", "art. 16a: the selection made public")),
 )
 
 # Extra conditions of a rule (``Rule.when``), on the audit record alone.
@@ -345,6 +378,30 @@ def _operator(ctx, case: Case) -> Recipient:
     return Recipient("operator", "operator", org.email if org else "", org.name if org else "")
 
 
+COMMENT_ANSWERS = {"accepted": Text("uwzględniona", "accepted"),
+                   "partly_accepted": Text("uwzględniona częściowo", "partly accepted"),
+                   "rejected": Text("nieuwzględniona", "rejected")}
+
+
+def _commenters(ctx, case: Case) -> list[Recipient]:
+    """Each commenter who gave an address with the comment (kept in the comment's audit record only); one
+    without an address is reached by the published report alone, so nothing is owed to them here."""
+    from states.consultation import comments_of
+
+    given = {row.subject: (row.payload or {}).get("email") for row in ctx.session.exec(
+        select(AuditRecord).where(AuditRecord.case_id == case.id, AuditRecord.event == "comment"))}
+    out = []
+    for c in comments_of(ctx.session, case):
+        email = given.get(f"comment:{c.number}")
+        if email:
+            answer = COMMENT_ANSWERS.get(c.answer or "", Text("bez odpowiedzi w sprawozdaniu", "not answered in the report"))
+            out.append(Recipient("commenter", f"comment:{c.number}", email, c.author, {"comment": {
+                "number": c.number, "author": c.author, "provision": c.provision, "text": c.text,
+                "submitted_at": c.submitted_at.isoformat(), "answer": c.answer or "",
+                "answer_pl": answer.pl, "answer_en": answer.en, "reason": c.reason or ""}}))
+    return out
+
+
 def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) -> list[Recipient]:
     from states.open_call import excluded_member, members_of, offers_of, organisations_in_call
 
@@ -375,6 +432,8 @@ def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) ->
         return [_initiator(ctx, case)]
     if audience == "operator":
         return [_operator(ctx, case)]
+    if audience == "commenters":
+        return _commenters(ctx, case)
     raise KeyError(f"unknown audience {audience!r}")
 
 
@@ -499,6 +558,24 @@ def _micro_grant_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
                       "parent": parent.code if parent else ""}}
 
 
+def _small_grant_settlement_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+    """The settlement's facts as the domain recorded them (states.open_call.settlement_facts)."""
+    payload = record.payload or {}
+    return {"settlement": {"usage_deadline": payload.get("usage_deadline"), "return_due": payload.get("return_due"), "return_basis": payload.get("return_basis", ""),
+                           "late": bool(payload.get("late")), "interest_from": payload.get("interest_from")}}
+
+
+def _sub_call_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+    from states.regranting import operator_offer
+
+    found = operator_offer(ctx.session, case)
+    org = ctx.session.get(Organisation, found[0].organisation_id) if found else None
+    sub_call = case.data.get("sub_call") or {}
+    return {"sub_call": {"operator": org.name if org else "", "contract": found[1].number if found else "",
+                         "amount": str(found[1].amount) if found else "0",
+                         "deadline": sub_call.get("deadline"), "chosen": list(sub_call.get("chosen") or [])}}
+
+
 # Extra data per template (beyond case, step, payload, recipient): a function of (ctx, case, record).
 DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "announcement_notice": _announcement_data,
@@ -518,8 +595,13 @@ DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
                     _consultation_data),
     **dict.fromkeys(("initiative_formal_check", "initiative_decision", "initiative_plan", "initiative_contract",
                      "initiative_report_reminder", "initiative_report_overdue"), _initiative_data),
-    **dict.fromkeys(("micro_grant_contracted", "micro_grant_transfer_overdue", "micro_grant_report_reminder"),
-                    _micro_grant_data),
+    **dict.fromkeys(("micro_grant_contracted", "micro_grant_transfer_overdue", "micro_grant_report_reminder",
+                     "officer_micro_report"), _micro_grant_data),
+    **dict.fromkeys(("officer_initiative_filed", "officer_initiative_plan", "officer_initiative_report"),
+                    _initiative_data),
+    "small_grant_settled": _small_grant_settlement_data,
+    **dict.fromkeys(("sub_call_notice", "sub_selection_notice"), _sub_call_data),
+    "comment_considered": lambda ctx, case, record: {"consultation": _consultation_data(ctx, case, record)["consultation"]},
 }
 
 

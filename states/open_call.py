@@ -406,6 +406,17 @@ def return_deadline(usage_deadline: date, rules: OpenCallRules) -> calendar.Comp
                                     basis="ufp art. 251 ust. 3")
 
 
+def settlement_facts(unused: Decimal, returned: Decimal, returned_on: date | None, return_due: date | None) -> dict:
+    """What a settlement records (ufp art. 251): the unused amount, its return, and whether it came back late;
+    interest at the tax-arrears rate runs from the day after the deadline (ust. 5)."""
+    late = bool(unused > 0 and returned_on and return_due and returned_on > return_due)
+    facts = {"unused": unused, "returned": returned, "returned_on": returned_on, "return_due": return_due,
+             "late": late}
+    if late:
+        facts["interest_from"] = return_due + timedelta(days=1)
+    return facts
+
+
 def usage_deadline(task_end: date, rules: OpenCallRules) -> date:
     """Contract clause: the grant may be used until N days after the task ends, never past the budget year."""
     return min(task_end + timedelta(days=rules.funds_usage_days_after_task), date(task_end.year, 12, 31))

@@ -60,6 +60,7 @@ from states.open_call import (
     report_deadline,
     return_deadline,
     rules_for,
+    settlement_facts,
     usage_deadline,
 )
 from states.rulebook import find_rule_set, pin
@@ -587,12 +588,8 @@ def settle_offer(ctx: Context, cmd: Settle) -> dict:
                  f"(returned {money(cmd.returned_amount)}); due by {contract.return_due}"),
             basis="ufp art. 251 ust. 1-3",
         )
-    late = bool(unused > 0 and cmd.returned_on and contract.return_due and cmd.returned_on > contract.return_due)
-    payload = {"unused": unused, "returned": cmd.returned_amount, "returned_on": cmd.returned_on,
-               "return_due": contract.return_due, "late": late}
-    if late:
-        # ufp art. 251 ust. 5: interest at the tax-arrears rate runs from the day after the deadline
-        payload["interest_from"] = date.fromordinal(contract.return_due.toordinal() + 1)
+    payload = settlement_facts(unused, cmd.returned_amount, cmd.returned_on, contract.return_due)
+    late = payload["late"]
     contract.returned_amount, contract.returned_on = cmd.returned_amount, cmd.returned_on
     ctx.session.add(contract)
     _fire_offer(ctx, case, offer, "settle", payload=payload,

@@ -118,6 +118,7 @@ class ConsultationCommentInput(Command):
     provision: ShortText | None = None
     text: LongText = Field(min_length=1)
     submitted_at: Moment | None = None
+    email: Email | None = None  # optional: where the commenter is told how the comment was considered (audit only)
 
 
 class RdppOpinion(Command):

@@ -14,7 +14,14 @@ from states.cases import load_case, next_code, organisation_by_krs, require_stat
 from states.commands import CaseRef
 from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
-from states.open_call import money, publications_of, rules_for
+from states.open_call import (
+    money,
+    publications_of,
+    return_deadline,
+    rules_for,
+    settlement_facts,
+    usage_deadline,
+)
 from states.open_call_commands import _add_publications
 from states.procedure_commands import (
     AddComment,
@@ -28,7 +35,7 @@ from states.procedure_commands import (
     SignSmallGrant,
     SmallGrantReport,
 )
-from states.rulebook import pin
+from states.rulebook import pin, pinned_rule_set
 from states.small_grant import (
     CODE_PREFIX,
     KIND,
@@ -293,8 +300,15 @@ def settle(ctx: Context, cmd: SettleSmallGrant) -> dict:
                  f"The unused grant {money(unused)} must be returned before settlement (returned {money(cmd.returned_amount)})"),
             basis="ufp art. 251 ust. 1-3",
         )
+    # The simplified contract follows ufp art. 251 as the open call's does, by the same functions and the
+    # case's pinned rules: usable N days after the task, returned 15 days after that (or by 31 January).
+    rules = pinned_rule_set(ctx.session, case).open_call
+    usage = usage_deadline(offer.task_end, rules)
+    returning = return_deadline(usage, rules)
+    payload = settlement_facts(unused, cmd.returned_amount, cmd.returned_on, returning.last_day)
     fire(ctx, case, _machine(case), "settle",
-         payload={"unused": unused, "returned": cmd.returned_amount, "returned_on": cmd.returned_on})
+         payload={**payload, "usage_deadline": usage, "return_basis": returning.basis},
+         basis="ufp art. 251 ust. 5" if payload["late"] else None)
     offer.returned_amount = cmd.returned_amount
     ctx.session.add(offer)
     return {"code": case.code, "state": case.state}

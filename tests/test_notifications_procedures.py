@@ -13,7 +13,7 @@ from markupsafe import escape
 from sqlmodel import Session, select
 
 from models.db import get_engine, normalise_url
-from models.tables import Publication
+from models.tables import AuditRecord, Publication
 from notifications.dispatcher import dispatch
 from notifications.render import render, template_names
 from notifications.rules import KO, LI, MG, RULES, TEMPLATES
@@ -47,6 +47,7 @@ NGOS = (("Stowarzyszenie Przyjaciół Leszna", "0000600001", "przyjaciele@leszno
         ("Fundacja Zielone Leszno", "0000600002", "zielone@leszno.example"))
 REPRESENTATIVE = "krystyna.nowak@example.org"
 OPERATOR = "cil@example.org"
+COMMENTER = "maria.kowalska@example.org"
 
 
 @pytest.fixture
@@ -95,11 +96,13 @@ def consultation(url) -> str:
     do(url, ko.open_consultation, pc.OpenConsultation(
         code=code, published={ch: "2026-10-30T09:00+01:00" for ch in CHANNELS}, rdpp_delivered="2026-10-30T10:00+01:00"),
        "2026-10-30T10:30+01:00")
-    for author, kind, text, at in (("Stowarzyszenie Przyjaciół Leszna", "ngo", "Proszę dodać priorytet: seniorzy.",
-                                    "2026-11-02T12:00+01:00"),
-                                   ("Maria Kowalska", "resident", "Więcej konsultacji online.", "2026-11-06T15:29+01:00")):
+    for author, kind, text, at, email in (
+            ("Stowarzyszenie Przyjaciół Leszna", "ngo", "Proszę dodać priorytet: seniorzy.", "2026-11-02T12:00+01:00",
+             None),
+            ("Maria Kowalska", "resident", "Więcej konsultacji online.", "2026-11-06T15:29+01:00", COMMENTER)):
         do(url, ko.add_comment, pc.ConsultationCommentInput(code=code, author=author, author_kind=kind, text=text,
-                                                            provision="§ 5 ust. 2"), at, Actor(author, "public"))
+                                                            provision="§ 5 ust. 2", email=email), at,
+           Actor(author, "public"))
     tick("2026-11-06T15:31+01:00", url=url)  # the period closes
     tick("2026-11-14T00:00+01:00", url=url)  # the RDPP's 14 days passed in silence
     return code
@@ -211,6 +214,16 @@ def small_grant_report_sent_back(url) -> str:
     return code
 
 
+def small_grant_settled(url, returned_on: str, code: str | None = None) -> str:
+    """The small grant's report (9 000 zł granted, 8 500 zł used) accepted; 500 zł returned on ``returned_on``."""
+    code = code or small_grant_case(url)[0]
+    do(url, sg.submit_report, pc.SmallGrantReport(code=code, funds_used="8500.00"), "2026-08-24T10:00+02:00")
+    do(url, sg.review_report, pc.ReviewSmallGrantReport(code=code, accept=True), "2026-08-25T09:00+02:00")
+    do(url, sg.settle, pc.SettleSmallGrant(code=code, returned_amount="500.00", returned_on=returned_on),
+       "2026-08-25T10:00+02:00")
+    return code
+
+
 # --- tests ------------------------------------------------------------------------------------------------------
 
 
@@ -237,7 +250,7 @@ def test_consultation_invites_ngos_asks_the_rdpp_publishes_and_tells_officers(db
     assert "rezygnację z prawa do wyrażenia opinii" in polish(waived)
     assert "Zgłoszono uwag: 2" in polish(closed)
     assert {r.template for r in rows} == {"consultation_invitation", "rdpp_opinion_request", "officer_rdpp_waived",
-                                          "officer_consultation_closed"}  # no webhook configured: notices as text
+                                          "officer_consultation_closed", "comment_considered"}  # notices as text
 
     # public notices: the draft and the report, rendered into each channel's publication record
     with Session(get_engine(normalise_url(db_url))) as session:
@@ -288,7 +301,7 @@ def test_a_refused_consultation_report_writes_no_notification(db_url, smtp):
 
 def test_local_initiative_tells_the_representative_each_step_and_reminds_of_the_report(db_url, smtp):
     initiative(db_url)
-    rows = outbox(db_url)
+    rows = [r for r in outbox(db_url) if r.audience != "officers"]  # officers' tasks: tested below
     assert {r.recipient for r in rows} == {REPRESENTATIVE}
     assert {r.recipient_name for r in rows} == {"Krystyna Nowak"}
     assert [r.template for r in rows if r.status != "cancelled"] == [
@@ -317,10 +330,11 @@ def test_an_ngos_initiative_rejected_on_formal_grounds_tells_the_ngo(db_url, smt
     before, rows_before = dump(db_url), outbox(db_url)
     with pytest.raises(DomainError):  # no defects named: refused, nothing written
         do(db_url, li.formal_check, pc.FormalCheck(code=code, passed=False), "2026-03-05T10:00+01:00")
-    assert dump(db_url) == before and outbox(db_url) == rows_before == []
+    assert dump(db_url) == before and outbox(db_url) == rows_before
+    assert [r.template for r in rows_before] == ["officer_initiative_filed"]
     do(db_url, li.formal_check, pc.FormalCheck(code=code, passed=False, defects=("brak zgody właściciela terenu",)),
        "2026-03-05T10:00+01:00")
-    [row] = outbox(db_url)
+    [row] = [r for r in outbox(db_url) if r.audience != "officers"]
     assert (row.recipient, row.recipient_name) == ("zatorze@example.org", "Stowarzyszenie Zatorze")
     text = polish(row)
     assert "wniosek odrzucony z przyczyn formalnych" in text and "- brak zgody właściciela terenu" in text
@@ -329,7 +343,7 @@ def test_an_ngos_initiative_rejected_on_formal_grounds_tells_the_ngo(db_url, smt
 def test_regranting_tells_the_operator_of_its_micro_grant_dates_and_reminds_of_reports(db_url, smtp):
     code = regranting(db_url)
     rows = outbox(db_url)
-    micro = [r for r in rows if r.key.startswith("MR/")]
+    micro = [r for r in rows if r.key.startswith("MR/") and r.audience != "officers"]  # officers: tested below
     assert {r.recipient for r in micro} == {OPERATOR}
     contracted = rows_of(micro, "micro_grant_contracted")
     assert [r.key.split("#")[0] for r in contracted] == ["MR/2026/001", "MR/2026/002"]
@@ -369,11 +383,12 @@ def test_every_procedure_template_renders_with_realistic_data_in_both_languages(
        "2026-11-16T10:00+01:00")
     initiative(db_url)
     regranting(db_url)
-    small_grant_report_sent_back(db_url)
+    small_grant_settled(db_url, "2026-08-20", small_grant_report_sent_back(db_url))
     rows = outbox(db_url)
     produced = {r.template for r in rows}
     # every template of these procedures' rules is produced here; every template has a rule and a file
     assert produced >= {rule.template for rule in RULES if rule.kind in (KO, LI, MG) and rule.template}
+    assert produced >= {"small_grant_settled", "sub_call_notice", "sub_selection_notice"}
     assert {rule.template for rule in RULES if rule.template} == set(TEMPLATES) == set(template_names())
     for row in rows:
         for lang in ("pl", "en"):
@@ -382,3 +397,116 @@ def test_every_procedure_template_renders_with_realistic_data_in_both_languages(
             assert "<html" in out.html and str(escape(out.subject)) in out.html
             if lang == "pl":
                 assert POLISH_DATE.search(out.text), row.template
+
+
+# --- the small grant's settlement, the sub-call's notices, officers' tasks, commenters ---------------------------
+
+
+@pytest.mark.parametrize(("returned_on", "late"), [("2026-08-14", False), ("2026-08-20", True)])
+def test_small_grant_settlement_tells_the_applicant_the_return_date_and_interest_when_late(db_url, smtp,
+                                                                                           returned_on, late):
+    code = small_grant_settled(db_url, returned_on)
+    [row] = rows_of(outbox(db_url), "small_grant_settled")
+    assert (row.recipient, row.category) == (CYCLISTS, "legal")
+    text = polish(row)
+    assert f"{code}: dotacja rozliczona" in text and "Niewykorzystana część dotacji: 500,00 zł; zwrócono: 500,00 zł" in text
+    # the task ended 16 July: used until 30 July (14 days), returned by 14 August (ufp art. 251 ust. 3)
+    assert "Termin wykorzystania dotacji: 30 lipca 2026 r." in text and "14 sierpnia 2026 r." in text
+    assert "art. 251 ust. 3" in text
+    assert ("odsetki w wysokości jak dla zaległości podatkowych od 15 sierpnia 2026 r." in text) is late
+
+
+def test_regranting_sub_call_and_selection_are_public_notices_and_officers_review_implementers_reports(db_url, smtp):
+    code = regranting(db_url)
+    with Session(get_engine(normalise_url(db_url))) as session:
+        publications = session.exec(select(Publication).where(Publication.subject.in_(("sub_call", "sub_selection")))
+                                    .order_by(Publication.id)).all()
+    calls = [p for p in publications if p.subject == "sub_call"]
+    chosen = [p for p in publications if p.subject == "sub_selection"]
+    assert {p.channel for p in calls} == {p.channel for p in chosen} == {"operator_website", "bip"}
+    for p in calls:
+        assert f"OGŁOSZENIE NABORU REALIZATORÓW – REGRANTING {code}" in p.text
+        assert "Operator Fundacja Centrum Inicjatyw Lokalnych" in p.text and "umowa nr WSO.RG.1.2026" in p.text
+        assert "Wnioski przyjmowane są do 16 marca 2026 r." in p.text
+        assert "- strona internetowa operatora: 2 marca 2026 r., godz. 09:00" in p.text
+    for p in chosen:
+        assert "Wybrani realizatorzy (2):" in p.text
+        assert "1. Koło Gospodyń Wiejskich Gronówko" in p.text and "2. Grupa nieformalna Młodzi Leszno" in p.text
+        assert "- Biuletyn Informacji Publicznej: 20 marca 2026 r., godz. 10:00" in p.text
+    # no webhook configured: the notices live in the publication records only
+    assert not [r for r in outbox(db_url) if r.template in ("sub_call_notice", "sub_selection_notice")]
+    # each implementer's report is the officers' task to review and settle
+    reviews = rows_of(outbox(db_url), "officer_micro_report")
+    assert [(r.key.split("#")[0], r.recipient) for r in reviews] == [("MR/2026/001", OFFICERS), ("MR/2026/002", OFFICERS)]
+    text = polish(reviews[0])
+    assert "Koło Gospodyń Wiejskich Gronówko" in text and "wykorzystano: 4 800,00 zł" in text
+    assert "coop regrant micro-settle MR/2026/001" in text
+
+
+def test_regranting_sub_call_notices_reach_the_portal_once(db_url, smtp, monkeypatch):
+    monkeypatch.setenv("COOP_WEBHOOK_URL", "http://127.0.0.1:9/hook")
+    code = regranting(db_url)
+    public = [r for r in outbox(db_url) if r.audience == "public" and r.template in ("sub_call_notice",
+                                                                                     "sub_selection_notice")]
+    assert [(r.template, r.channel, r.key.split("#")[0]) for r in public] == [
+        ("sub_call_notice", "webhook", code), ("sub_selection_notice", "webhook", code)]
+    assert public[1].data["sub_call"]["chosen"] == [i[0] for i in IMPLEMENTERS]
+
+
+def test_local_initiative_tells_officers_to_check_plan_and_review(db_url, smtp):
+    code = initiative(db_url)
+    tasks = [r for r in outbox(db_url) if r.audience == "officers"]
+    assert [(r.template, r.recipient, r.category) for r in tasks] == [
+        ("officer_initiative_filed", OFFICERS, "task"), ("officer_initiative_plan", OFFICERS, "task"),
+        ("officer_initiative_report", OFFICERS, "task")]
+    filed, plan, report = (polish(r) for r in tasks)
+    assert "grupa mieszkańców, reprezentant: Krystyna Nowak" in filed and f"coop initiative check {code}" in filed
+    assert "78,00% maksymalnej liczby punktów" in plan and "Zarządzenie 55/2026" in plan
+    assert f"coop initiative plan {code}" in plan
+    assert "po terminie (6 lipca 2026 r.)" in report and "Praca społeczna: 260" in report
+    assert "Zakupy miasta: 0,00 zł z 18 000,00 zł" in report
+
+
+def test_a_rejected_initiative_gives_officers_no_plan_to_agree(db_url, smtp):
+    code = do(db_url, li.file, pc.FileInitiative(
+        title="Mural na Zatorzu", applicant_kind="residents", representative="Jan Lis", residents=("Jan Lis",),
+        sphere="culture", location="ul. Zatorze", property_owner="Miasto Leszno", description="Mural."),
+        "2026-03-02T10:00+01:00")["code"]
+    do(db_url, li.formal_check, pc.FormalCheck(code=code, passed=True), "2026-03-05T10:00+01:00")
+    do(db_url, li.evaluate, pc.EvaluateInitiative(code=code, points=POINTS), "2026-03-10T10:00+01:00")
+    do(db_url, li.decide, pc.DecideInitiative(code=code, accept=False, decision_ref="Zarządzenie 56/2026",
+                                              reason="brak środków w budżecie"), "2026-03-12T10:00+01:00")
+    assert [r.template for r in outbox(db_url) if r.audience == "officers"] == ["officer_initiative_filed"]
+
+
+def test_consultation_commenters_with_an_address_are_told_how_their_comment_was_considered(db_url, smtp):
+    code = consultation(db_url)
+    do(db_url, ko.publish_report, pc.ConsultationReport(
+        code=code, answers=REPORT_ANSWERS, published={ch: "2026-11-16T09:00+01:00" for ch in CHANNELS}),
+       "2026-11-16T10:00+01:00")
+    # only the second commenter gave an address; it is kept in the comment's audit record, not in a new column
+    [row] = rows_of(outbox(db_url), "comment_considered")
+    assert (row.recipient, row.recipient_name, row.audience) == (COMMENTER, "Maria Kowalska", "commenter")
+    with Session(get_engine(normalise_url(db_url))) as session:
+        records = session.exec(select(AuditRecord).where(AuditRecord.event == "comment").order_by(AuditRecord.seq)).all()
+    assert [r.payload.get("email") for r in records] == [None, COMMENTER]
+    text = polish(row)
+    assert f"{code}: rozpatrzenie uwagi nr 2 – nieuwzględniona" in text
+    assert "6 listopada 2026 r., godz. 15:29" in text and "Więcej konsultacji online." in text
+    assert "Uzasadnienie: Konsultacje online już prowadzone na portalu." in text
+    report = dispatch("2026-11-17T10:00+01:00", url=db_url)
+    assert report.failed == []
+    [mail] = smtp.inbox.to(COMMENTER)
+    assert mail["Subject"] == f"{code}: rozpatrzenie uwagi nr 2 – nieuwzględniona"
+
+
+def test_a_comment_with_a_malformed_address_is_refused_and_changes_nothing(db_url, smtp):
+    code = do(db_url, ko.create, pc.CreateConsultation(title="Uchwała w sprawie zasad wynajmu lokali", field="kultura"),
+              "2027-05-04T10:00+02:00")["code"]
+    do(db_url, ko.open_consultation, pc.OpenConsultation(code=code, published={
+        ch: "2027-05-05T09:00+02:00" for ch in CHANNELS}), "2027-05-05T10:00+02:00")
+    before = dump(db_url)
+    with pytest.raises(DomainError, match="email"):
+        pc.ConsultationCommentInput.parse(code=code, author="Jan Lis", author_kind="resident", text="Uwaga.",
+                                          email="jan.lis-at-example.org")
+    assert dump(db_url) == before
