@@ -35,11 +35,11 @@ from models.tables import CommitteeMember, ConflictDeclaration, Score
 from states import calendar
 from states import commands as c
 from states import open_call_commands as oc
-from states.cases import load_case
 from states.clock import parse_moment, resolve_now
 from states.engine import Actor, Context, execute, permitted
 from states.errors import DomainError
-from states.open_call import KIND, call_settings, offers_of
+from states.open_call import call_settings, offers_of
+from states.open_call_commands import load_call
 from states.text import Text
 
 MAX_ROUNDS = 200  # a form answered this many times without finishing is a runaway, not a review
@@ -86,7 +86,7 @@ def _deadline(view: dict[str, Any], until: str | None, at: str | None) -> dateti
 
 @permitted("officer", "committee_member")
 def formal_review_view(ctx: Context, code: str) -> dict[str, Any]:
-    case = load_case(ctx.session, code, KIND)
+    case = load_call(ctx.session, code)
     offers = offers_of(ctx.session, case)
     pending = [o for o in offers if o.state in ("received", "correction_requested")]
     return {"state": case.state, "done": case.state != "formal_review" or not pending,
@@ -99,7 +99,7 @@ def formal_review_view(ctx: Context, code: str) -> dict[str, Any]:
 @permitted("officer", "committee_member")
 def scoring_view(ctx: Context, seat_ref: tuple[str, str]) -> dict[str, Any]:
     code, member = seat_ref
-    case = load_case(ctx.session, code, KIND)
+    case = load_call(ctx.session, code)
     criteria, threshold = call_settings(case)
     seat = ctx.session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
                                                           CommitteeMember.name == member)).first()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from models.tables import AuditRecord, Case, Deadline, Organisation
 from states import calendar
 from states.commands import RegisterOrganisation
 from states.engine import ANYONE, Context, permitted
-from states.errors import NotFound, RuleViolation
+from states.errors import InvalidInput, NotFound, RuleViolation
 from states.text import Text
 
 
@@ -27,6 +29,15 @@ def require_state(case: Case, allowed: tuple[str, ...], doing: Text, basis: str 
                  f"{case.code}: {doing.en} is possible only in state {' / '.join(allowed)}; the case is {case.state}"),
             basis=basis,
         )
+
+
+def received_moment(ctx: Context, received_at: datetime | None) -> datetime:
+    """When a filing arrived: given, or now; never later than now (a receipt cannot be recorded in advance)."""
+    moment = received_at.astimezone(ctx.now.tzinfo) if received_at else ctx.now
+    if moment > ctx.now:
+        raise InvalidInput("received_in_future", Text(f"Data wpływu {moment} jest późniejsza niż teraz",
+                                                      f"Receipt time {moment} is later than now"))
+    return moment
 
 
 def next_code(session: Session, prefix: str, ctx: Context) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import func, select
 
@@ -70,7 +70,7 @@ def create(ctx: Context, cmd: CreateConsultation) -> dict:
     rules = rule_set.consultation
     # Even before publication, the schedule can already miss the date: the period alone takes its days.
     warning = programme_warning(case, rules, earliest_adoption(
-        case, rules, calendar.local_date(ctx.now) + timedelta(days=rules.period_days), None))
+        case, rules, closing(ctx.now, rules).last_day, None))
     record(ctx, case, "create", basis="art. 5 ust. 2 pkt 3-4", state=case.state,
            payload={**cmd.model_dump(mode="json"), "rule_set": rule_set.version,
                     "warning": warning.pl if warning else None})

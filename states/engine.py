@@ -73,9 +73,16 @@ class LegalMachine(StateMachine):
         return self.BASIS.get(f"{event}->{target}") or self.BASIS.get(event, "")
 
     @classmethod
+    def _state_values(cls) -> frozenset:
+        # Cached per machine class: bind() runs once per deadline on the tick's hot path.
+        if "_STATE_VALUES" not in cls.__dict__:
+            cls._STATE_VALUES = frozenset(s.value for s in cls.states)
+        return cls._STATE_VALUES
+
+    @classmethod
     def bind(cls, row: Any, state_field: str = "state") -> LegalMachine:
         value = getattr(row, state_field)
-        if value is not None and value not in {s.value for s in cls.states}:
+        if value is not None and value not in cls._state_values():
             # python-statemachine would fail later with a bare KeyError; say what is wrong now.
             raise RuleViolation(
                 "unknown_state",

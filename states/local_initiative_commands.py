@@ -7,7 +7,7 @@ from decimal import Decimal
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
 from states import calendar
-from states.cases import load_case, next_code, organisation_by_krs, require_state
+from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
 from states.commands import CaseRef
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, RuleViolation
@@ -72,7 +72,7 @@ def file(ctx: Context, cmd: FileInitiative) -> dict:
         raise InvalidInput("residents_required", Text("Wniosek mieszkańców wymienia członków grupy inicjatywnej",
                                                       "A residents' application lists the group's members"),
                            basis="art. 19b ust. 1")
-    received_at = cmd.received_at or ctx.now
+    received_at = received_moment(ctx, cmd.received_at)
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.sphere,
                 state=LocalInitiativeMachine.filed.value, created_at=ctx.now, data={})
     ctx.session.add(case)
@@ -166,6 +166,8 @@ def plan(ctx: Context, cmd: PlanInitiative) -> dict:
 @permitted("officer")
 def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
     case = _case(ctx, cmd.code)
+    # The report date needs the agreed schedule: refuse before computing it on a case not yet planned.
+    require_state(case, ("planned",), Text("zawarcie umowy", "signing the contract"), "art. 19e")
     application = application_of(ctx.session, case)
     rules = _rules(ctx, case)
     report = calendar.period_deadline(application.task_end, rules.final_report_days, "days", party=True,

@@ -371,9 +371,6 @@ def rules_for(session: Session, case: Case) -> RuleSet:
     return pinned_rule_set(session, case)
 
 
-def organisation_by_krs(session: Session, krs: str) -> Organisation | None:
-    return session.exec(select(Organisation).where(Organisation.krs == krs)).first()
-
 
 def next_offer_number(session: Session, case: Case) -> int:
     return (session.exec(select(func.max(Offer.number)).where(Offer.case_id == case.id)).one() or 0) + 1

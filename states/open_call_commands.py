@@ -18,7 +18,7 @@ from models.tables import (
     Score,
 )
 from states import calendar
-from states.cases import load_case, next_code, organisation_by_krs, require_state
+from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
 from states.commands import (
     AnnounceCall,
     AppointMember,
@@ -71,9 +71,14 @@ from states.text import Text
 CALL_KINDS = (KIND, "regranting")
 
 
+def load_call(session, code: str) -> Case:
+    """An open call, or a regranting operator's call (run by the same machine)."""
+    case = load_case(session, code)
+    return case if case.kind in CALL_KINDS else load_case(session, code, KIND)
+
+
 def _call(ctx: Context, code: str) -> Case:
-    case = load_case(ctx.session, code)
-    return case if case.kind in CALL_KINDS else load_case(ctx.session, code, KIND)
+    return load_call(ctx.session, code)
 
 
 def _offer(ctx: Context, case: Case, number: int) -> Offer:
@@ -246,10 +251,7 @@ def _act_as_member(ctx: Context, member: str) -> None:
 @permitted("officer")
 def file_offer(ctx: Context, cmd: FileOffer) -> dict:
     case = _call(ctx, cmd.code)
-    received_at = cmd.received_at.astimezone(ctx.now.tzinfo) if cmd.received_at else ctx.now
-    if received_at > ctx.now:
-        raise InvalidInput("received_in_future", Text(f"Data wpływu {received_at} jest późniejsza niż teraz",
-                                                      f"Receipt time {received_at} is later than now"))
+    received_at = received_moment(ctx, cmd.received_at)
     if case.state == "draft":
         raise RuleViolation("call_not_announced", Text(f"{case.code}: konkurs nie został ogłoszony",
                                                        f"{case.code}: the call is not announced"), basis="art. 13 ust. 1")

@@ -18,7 +18,8 @@ from sqlmodel import select
 
 from models.tables import Case, Deadline
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
-from states.errors import DomainError
+from states.errors import DomainError, RuleViolation
+from states.text import Text
 
 
 @dataclass
@@ -51,15 +52,20 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         result.claimed += 1
         handler = handlers.get(deadline.kind)
         savepoint = ctx.session.begin_nested()
+        announced = len(ctx.events)
         try:
             if handler is None:
-                raise KeyError(deadline.kind)
+                raise RuleViolation("unknown_deadline_kind",
+                                    Text(f"Nieznany rodzaj terminu {deadline.kind!r}", f"Unknown deadline kind {deadline.kind!r}"))
             handler(ctx, case, deadline)
             savepoint.commit()
             deadline.outcome = "fired"
             result.fired += 1
-        except (DomainError, KeyError) as refusal:
+        except DomainError as refusal:
+            # Only a refusal marks the deadline skipped; a bug (any other exception) fails the batch, which is
+            # retried by the next tick, so no deadline is lost to it.
             savepoint.rollback()
+            del ctx.events[announced:]  # nothing rolled back may be announced to Prefect
             deadline.outcome = f"skipped: {refusal}"[:500]
             result.skipped += 1
             result.skipped_reasons.append({"case": case.code, "kind": deadline.kind, "reason": str(refusal)})

@@ -169,3 +169,14 @@ def test_social_work_must_weigh_most():
     with pytest.raises(ValidationError, match="art. 19c"):
         LocalInitiativeRules(weights={"social_work": Decimal("0.3"), "public_benefit": Decimal("0.3"),
                                       "feasibility": Decimal("0.4")})
+
+
+def test_a_contract_before_the_plan_is_refused_not_crashed(db_url):
+    code = do(db_url, li.file, application(), "2026-03-02T10:00+01:00")["code"]
+    refused(db_url, li.sign_contract, pc.SignInitiative(code=code, contract_number="IL/1/2026"),
+            "2026-03-03T10:00+01:00", "art. 19e")
+
+
+def test_a_receipt_in_the_future_is_refused(db_url):
+    refused(db_url, li.file, application(received_at="2026-03-09T10:00+01:00"), "2026-03-02T10:00+01:00",
+            "2026-03-09")
