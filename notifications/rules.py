@@ -485,10 +485,8 @@ def _scoring_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
 
 
 def _report_overdue_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    days = int(record.payload.get("call_days", 7))
-    call = calendar.period_deadline(ctx.now, days, "days", party=True,
-                                    basis="umowa (wezwanie do złożenia sprawozdania); KC art. 115")
-    return {"call_days": days, "call_until": call.due.isoformat()}
+    """The written call as the domain recorded it (states.open_call.report_call)."""
+    return {"call_days": record.payload["call_days"], "call_until": record.payload["call_until"]}
 
 
 def _results_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:

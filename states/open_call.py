@@ -390,6 +390,12 @@ def offer_is_late(case: Case, received_at: datetime, postmarked_on: date | None)
                 and postmarked_on <= calendar.local_date(case.offer_deadline))
 
 
+def report_call(now: datetime, rules: OpenCallRules) -> calendar.ComputedDeadline:
+    """The contract's written call for a missing or deficient report: N days, moved off days off."""
+    return calendar.period_deadline(now, rules.report_call_days, "days", party=True,
+                                    basis="umowa (wezwanie do złożenia sprawozdania); KC art. 115")
+
+
 def report_deadline(task_end: date, rules: OpenCallRules) -> calendar.ComputedDeadline:
     return calendar.period_deadline(task_end, rules.final_report_days, "days", party=True, basis="art. 18 ust. 1")
 

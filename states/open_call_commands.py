@@ -57,6 +57,7 @@ from states.open_call import (
     publications_of,
     ranking,
     ranking_rows,
+    report_call,
     report_deadline,
     return_deadline,
     rules_for,
@@ -566,8 +567,7 @@ def review_report(ctx: Context, cmd: ReviewReport) -> dict:
         if not cmd.reason:
             raise InvalidInput("reason_required", Text("Podaj, czego brakuje w sprawozdaniu", "Say what the report lacks"))
         rules = rules_for(ctx.session, case).open_call
-        call = calendar.period_deadline(ctx.now, rules.report_call_days, "days", party=True,
-                                        basis="umowa (wezwanie do złożenia sprawozdania); KC art. 115")
+        call = report_call(ctx.now, rules)
         _fire_offer(ctx, case, offer, "request_report_corrections", payload={"reason": cmd.reason, "correct_by": call.due})
         schedule(ctx, case, "report_due", call.due, call.basis, offer_id=offer.id)
         if report:
@@ -626,8 +626,9 @@ def on_task_end(ctx: Context, case: Case, deadline) -> None:
 def on_report_due(ctx: Context, case: Case, deadline) -> None:
     offer = _deadline_offer(ctx, deadline)
     rules = rules_for(ctx.session, case).open_call
+    call = report_call(ctx.now, rules)
     _fire_offer(ctx, case, offer, "report_overdue",
-                payload={"due_at": deadline.due_at, "call_days": rules.report_call_days})
+                payload={"due_at": deadline.due_at, "call_days": rules.report_call_days, "call_until": call.due})
 
 
 DEADLINE_HANDLERS = {

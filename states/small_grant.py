@@ -79,7 +79,12 @@ def year_ledger(session: Session, year: int, *, lock: bool) -> SmallGrantYear:
 
 
 def ceiling(ledger: SmallGrantYear, rules: SmallGrantRules) -> Decimal:
-    return (ledger.planned_ngo_grants * rules.yearly_share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return ceiling_of(ledger.planned_ngo_grants, rules)
+
+
+def ceiling_of(planned: Decimal, rules: SmallGrantRules) -> Decimal:
+    """art. 19a ust. 2: small grants in a year at most this share of the funds planned for NGO grants."""
+    return (planned * rules.yearly_share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def organisation_total(session: Session, offer: SmallGrantOffer) -> Decimal:

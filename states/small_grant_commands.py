@@ -17,6 +17,7 @@ from states.errors import InvalidInput, NotFound, RuleViolation
 from states.open_call import (
     money,
     publications_of,
+    report_call,
     return_deadline,
     rules_for,
     settlement_facts,
@@ -41,6 +42,7 @@ from states.small_grant import (
     KIND,
     SmallGrantMachine,
     ceiling,
+    ceiling_of,
     comments_of,
     execution_days,
     offer_of,
@@ -66,12 +68,13 @@ def record_budget(ctx: Context, cmd: RecordGrantBudget) -> dict:
     """The funds the budget plans for NGO grants in a year: the base of the 20 % ceiling (art. 19a ust. 2)."""
     from states.rulebook import find_rule_set
 
-    share = find_rule_set(ctx.session, None).small_grant.yearly_share
+    rules = find_rule_set(ctx.session, None).small_grant
+    share = rules.yearly_share
     row = ctx.session.exec(select(SmallGrantYear).where(SmallGrantYear.year == cmd.year).with_for_update()).first()
     if row is None:
         row = SmallGrantYear(year=cmd.year, planned_ngo_grants=cmd.planned, committed=Decimal(0), recorded_at=ctx.now)
     else:
-        if cmd.planned * share < row.committed:
+        if ceiling_of(cmd.planned, rules) < row.committed:
             raise RuleViolation(
                 "planned_below_committed",
                 Text(f"{share * 100:.0f} % z {money(cmd.planned)} < już przyznane {money(row.committed)} w roku {cmd.year}",
@@ -279,8 +282,7 @@ def review_report(ctx: Context, cmd: ReviewSmallGrantReport) -> dict:
         if not cmd.reason:
             raise InvalidInput("reason_required", Text("Podaj, czego brakuje w sprawozdaniu", "Say what the report lacks"))
         # the same written call as the open call's contract (7 days by default), so the sent-back report can go overdue
-        call = calendar.period_deadline(ctx.now, rules_for(ctx.session, case).open_call.report_call_days, "days",
-                                        party=True, basis="umowa (wezwanie do złożenia sprawozdania); KC art. 115")
+        call = report_call(ctx.now, rules_for(ctx.session, case).open_call)
         fire(ctx, case, _machine(case), "request_report_corrections",
              payload={"reason": cmd.reason, "correct_by": call.due})
         schedule(ctx, case, "small_grant.report_due", call.due, call.basis)
@@ -346,7 +348,10 @@ def on_task_end(ctx: Context, case: Case, deadline) -> None:
 
 
 def on_report_due(ctx: Context, case: Case, deadline) -> None:
-    fire(ctx, case, _machine(case), "report_overdue", payload={"due_at": deadline.due_at})
+    rules = rules_for(ctx.session, case).open_call
+    call = report_call(ctx.now, rules)
+    fire(ctx, case, _machine(case), "report_overdue",
+         payload={"due_at": deadline.due_at, "call_days": rules.report_call_days, "call_until": call.due})
 
 
 DEADLINE_HANDLERS = {

@@ -320,7 +320,9 @@ def _report_deadline(h: History, number: int, before: datetime) -> tuple[datetim
         candidate = None
         if rec.event == "sign_contract" and rec.payload.get("report_due"):
             candidate = calendar.end_of_day(day(rec.payload["report_due"]))
-        elif rec.event == "report_overdue" and rec.payload.get("call_days") is not None:
+        elif rec.event == "report_overdue" and rec.payload.get("call_until"):
+            candidate = moment(rec.payload["call_until"])
+        elif rec.event == "report_overdue" and rec.payload.get("call_days") is not None:  # histories from elsewhere
             candidate = calendar.period_deadline(rec.at, int(rec.payload["call_days"]), "days", party=True).due
         elif rec.event == "request_report_corrections" and rec.payload.get("correct_by"):
             candidate = moment(rec.payload["correct_by"])
