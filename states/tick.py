@@ -47,23 +47,49 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         .limit(batch_size)
         .with_for_update(skip_locked=True, of=Deadline)
     )
+    claimed = ctx.session.exec(query).all()
+    ctx.cache["batch_case_ids"] = sorted({case.id for _, case in claimed})
+    # A refusal is rare (the case moved on), so the batch first runs without a savepoint per deadline (each
+    # costs a flush); if any deadline is refused, everything after the claim is rolled back and the batch is
+    # run again, each deadline in its own savepoint, so a refusal undoes only its own deadline's steps.
+    attempt = ctx.session.begin_nested()
+    try:
+        result = _fire_claimed(ctx, claimed, handlers, careful=False)
+        attempt.commit()
+        return result
+    except _Refused:
+        attempt.rollback()
+        del ctx.events[:]
+        ctx.cache.clear()
+        ctx.cache["batch_case_ids"] = sorted({case.id for _, case in claimed})
+        return _fire_claimed(ctx, claimed, handlers, careful=True)
+
+
+class _Refused(Exception):
+    """A deadline was refused during a batch run without per-deadline savepoints."""
+
+
+def _fire_claimed(ctx: Context, claimed, handlers, *, careful: bool) -> BatchResult:
     result = BatchResult()
-    for deadline, case in ctx.session.exec(query).all():
+    for deadline, case in claimed:
         result.claimed += 1
         handler = handlers.get(deadline.kind)
-        savepoint = ctx.session.begin_nested()
+        savepoint = ctx.session.begin_nested() if careful else None
         announced = len(ctx.events)
         try:
             if handler is None:
                 raise RuleViolation("unknown_deadline_kind",
                                     Text(f"Nieznany rodzaj terminu {deadline.kind!r}", f"Unknown deadline kind {deadline.kind!r}"))
             handler(ctx, case, deadline)
-            savepoint.commit()
+            if savepoint is not None:
+                savepoint.commit()
             deadline.outcome = "fired"
             result.fired += 1
         except DomainError as refusal:
             # Only a refusal marks the deadline skipped; a bug (any other exception) fails the batch, which is
             # retried by the next tick, so no deadline is lost to it.
+            if savepoint is None:
+                raise _Refused from refusal
             savepoint.rollback()
             del ctx.events[announced:]  # nothing rolled back may be announced to Prefect
             deadline.outcome = f"skipped: {refusal}"[:500]
