@@ -84,6 +84,7 @@ def deployments(tick_seconds: int):
     from flows.dispatch import dispatch_flow
     from flows.evaluation import formal_review_flow, scoring_flow
     from flows.steps import case_step_flow
+    from flows.summaries import case_summaries_flow
     from flows.tick import tick_flow
 
     after_tick = DeploymentEventTrigger(expect={"prefect.flow-run.Completed"},
@@ -96,6 +97,10 @@ def deployments(tick_seconds: int):
         dispatch_flow.to_deployment("notifications-dispatch", interval=timedelta(seconds=max(tick_seconds, 60)),
                                     triggers=[after_tick],
                                     description="Wysyłka powiadomień z kolejki (outbox), każde dokładnie raz."),
+        # Officers' case summaries: after each tick, off the tick's own clock.
+        case_summaries_flow.to_deployment("case-summaries", interval=timedelta(seconds=max(tick_seconds, 60)),
+                                          triggers=[after_tick],
+                                          description="Podsumowania spraw (artefakty) po każdym przebiegu harmonogramu."),
         annual_report_flow.to_deployment("annual-report", description="Sprawozdanie z realizacji programu (art. 5a ust. 3)."),
         formal_review_flow.to_deployment("formal-review", description="Ocena formalna ofert (formularz)."),
         scoring_flow.to_deployment("committee-scoring", description="Ocena merytoryczna członka komisji (formularz)."),

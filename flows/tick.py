@@ -1,5 +1,8 @@
 """The scheduled tick: one flow run per tick, one task run per batch, one Prefect event per transition.
 
+Case summaries are not refreshed here: each costs API calls, so ``flows.summaries`` does it when a tick
+completes, and the tick's own time stays that of firing its deadlines.
+
 The firing itself is the domain's (``states.tick``): claimed rows, one transaction per batch, exactly once.
 This flow only drives it and announces what happened. It is async because a sync flow run waits ~1 s for
 its heartbeat thread at exit (stack-facts); an async one does not.
@@ -14,15 +17,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.artifacts import publish_case_artifacts
 from flows.events import emit_transitions
 from states.clock import resolve_now
 from states.text import Text
 from states.tick import BatchResult, TickReport, add_batch, run_batch
-
-# Per-case artifacts cost one API call each: refresh at most this many cases per tick (the rest are
-# listed in the tick's own summary and refreshed by the next flow that touches them).
-MAX_CASE_ARTIFACTS = 50
 
 
 @task(name="fire-batch", task_run_name="batch-{number}", cache_policy=NO_CACHE)
@@ -38,8 +36,7 @@ def _tick_run_name() -> str:
 
 
 @flow(name="coop-tick", flow_run_name=_tick_run_name, log_prints=False, persist_result=False)
-async def tick_flow(at: str | None = None, batch_size: int = 500, database_url: str | None = None,
-                    max_case_artifacts: int = MAX_CASE_ARTIFACTS) -> dict[str, Any]:
+async def tick_flow(at: str | None = None, batch_size: int = 500, database_url: str | None = None) -> dict[str, Any]:
     """Fire every deadline due at ``at`` (default: now), in due order, exactly once."""
     logger = get_run_logger()
     moment = resolve_now(at)
@@ -54,21 +51,19 @@ async def tick_flow(at: str | None = None, batch_size: int = 500, database_url: 
         touched.update(dict.fromkeys(e["case"] for e in batch.events))
         if batch.claimed < batch_size:
             break
-    refreshed = list(touched)[:max_case_artifacts]
-    publish_case_artifacts(refreshed, url=database_url)
     if report.fired or report.skipped:
-        create_markdown_artifact(key="tick", markdown=tick_markdown(report, len(touched), len(refreshed)),
+        create_markdown_artifact(key="tick", markdown=tick_markdown(report, len(touched)),
                                  description=str(Text("Ostatni przebieg harmonogramu", "The latest tick")), _sync=True)
     logger.info("fired %s, skipped %s, in %s batches", report.fired, report.skipped, report.batches)
     return {"now": moment.isoformat(), "fired": report.fired, "skipped": report.skipped, "batches": report.batches,
             "cases": len(touched), "skipped_reasons": report.skipped_reasons}
 
 
-def tick_markdown(report: TickReport, cases: int, refreshed: int) -> str:
+def tick_markdown(report: TickReport, cases: int) -> str:
     lines = [f"# {Text('Harmonogram', 'Tick')} {report.now.isoformat()}", "",
              f"- {Text('wykonane terminy', 'deadlines fired')}: {report.fired}",
              f"- {Text('pominięte (sprawa poszła dalej)', 'skipped (the case moved on)')}: {report.skipped}",
-             f"- {Text('sprawy', 'cases')}: {cases} ({Text('odświeżone podsumowania', 'summaries refreshed')}: {refreshed})",
+             f"- {Text('sprawy', 'cases')}: {cases}",
              f"- {Text('partie', 'batches')}: {report.batches}"]
     for reason in report.skipped_reasons[:20]:
         lines.append(f"- {reason['case']} {reason['kind']}: {reason['reason']}")

@@ -108,6 +108,12 @@ def test_tick_emits_one_event_per_transition_and_publishes_case_artifacts(sqlite
     assert any(r.id == f"coop.case.{code}" and r.role == "case" for r in found[0].related)
     assert found[0].payload == {"from": "announced", "to": "formal_review", "subject": "case"}
 
+    assert Artifact.get(summary_key(code)) is None  # the tick only fires; summaries follow it
+    from flows.summaries import case_summaries_flow
+
+    refreshed = asyncio.run(case_summaries_flow(database_url=sqlite_url))
+    assert refreshed["cases"] == [code]
+    assert asyncio.run(case_summaries_flow(database_url=sqlite_url))["cases"] == []  # nothing new since
     summary = Artifact.get(summary_key(code))
     assert summary is not None and summary.key == "sprawa-ok-2026-001"
     assert "formal_review" in summary.data and "Ocena formalna" in summary.data and "urzędnik" in summary.data

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TICK = """
 import asyncio, json, sys
 from flows.tick import tick_flow
-result = asyncio.run(tick_flow(at="2026-01-25T00:00Z", batch_size=25, database_url=sys.argv[1], max_case_artifacts=5))
+result = asyncio.run(tick_flow(at="2026-01-25T00:00Z", batch_size=25, database_url=sys.argv[1]))
 print("RESULT " + json.dumps(result))
 """
 

@@ -1,0 +1,55 @@
+"""Officers' case summaries, refreshed after each tick by a flow of their own.
+
+A summary costs API calls per case, so it is kept out of the tick: the tick fires deadlines (its time stays
+near the database's), and this flow, triggered when a tick completes (and on a schedule), refreshes the
+summaries of the cases recorded since its last run, newest first, at most ``max_cases`` per run. Where it
+got to is a Prefect variable per database: a mark on the audit log, never part of the engine's record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.variables import Variable
+from sqlalchemy import func
+from sqlmodel import select
+
+from flows.artifacts import publish_case_artifacts
+from models.tables import AuditRecord, Case
+from states.engine import ANYONE, SCHEDULER, Context, execute, permitted
+
+MAX_CASES = 50
+
+
+@permitted(*ANYONE)
+def recorded_since(ctx: Context, query: tuple[int, int]) -> tuple[list[str], int]:
+    """Codes of the cases with audit records after ``mark`` (newest first, at most ``limit``); the new mark."""
+    mark, limit = query
+    newest = func.max(AuditRecord.id)
+    rows = ctx.session.exec(
+        select(Case.code, newest).join(Case, Case.id == AuditRecord.case_id)
+        .where(AuditRecord.id > mark).group_by(Case.code).order_by(newest.desc()).limit(limit)
+    ).all()
+    top = ctx.session.exec(select(func.max(AuditRecord.id))).one() or 0
+    return [code for code, _ in rows], max(top, mark)
+
+
+def mark_name(database_url: str | None) -> str:
+    from models.db import database_url as default_url
+
+    digest = hashlib.sha256((database_url or default_url()).encode()).hexdigest()[:16]
+    return f"coop_summaries_{digest}"
+
+
+@flow(name="coop-case-summaries", log_prints=False, persist_result=False)
+async def case_summaries_flow(database_url: str | None = None, max_cases: int = MAX_CASES) -> dict[str, Any]:
+    """Refresh the summary and ranking artifacts of the cases recorded since the last run."""
+    name = mark_name(database_url)
+    mark = int(await Variable.aget(name, default=0))
+    codes, new_mark = execute(recorded_since, (mark, max_cases), actor=SCHEDULER, url=database_url, readonly=True)
+    refreshed = publish_case_artifacts(codes, url=database_url)
+    await Variable.aset(name, new_mark, overwrite=True)
+    get_run_logger().info("summaries refreshed for %s cases (audit mark %s -> %s)", refreshed, mark, new_mark)
+    return {"refreshed": refreshed, "cases": codes, "mark": new_mark}
