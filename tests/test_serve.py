@@ -57,11 +57,11 @@ def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_pat
         deployments = httpx.post(f"http://127.0.0.1:{port}/api/deployments/filter", json={}, timeout=10)
         for _ in range(60):
             names = {d["name"] for d in deployments.json()}
-            if {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report"} <= names:
+            if {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report", "case-summaries"} <= names:
                 break
             time.sleep(0.5)
             deployments = httpx.post(f"http://127.0.0.1:{port}/api/deployments/filter", json={}, timeout=10)
-        assert {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report"} <= names
+        assert {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report", "case-summaries"} <= names
 
         with engine.begin() as conn:  # now due a few seconds from now: only the scheduled tick can fire it
             conn.execute(sa.update(Deadline).values(due_at=datetime.now(UTC) + timedelta(seconds=3)))
