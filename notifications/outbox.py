@@ -13,10 +13,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from models.notification_tables import Notification, NotificationPreference
-from models.tables import AuditRecord, Case, Publication
+from models.tables import AuditRecord, Case
+from states.cases import memo
 
 
 @cache
@@ -43,12 +45,12 @@ def on_record(ctx: Any, case: Case, record: AuditRecord) -> None:
         elif rule.action == "notice":
             write_notice(ctx, case, record, rule, config)
         elif rule.action in ("message", "reminder"):
+            rules_set = _notification_rules(ctx, case) if rule.action == "reminder" else None
             for recipient in catalogue.recipients(ctx, case, record, rule.audience, config):
                 data = catalogue.template_data(ctx, case, record, rule.template, recipient, config)
                 if rule.action == "message":
                     enqueue(ctx, case, record, rule.template, recipient, data, config)
                     continue
-                rules_set = _notification_rules(ctx, case)
                 for n, reminder in enumerate(catalogue.TIMINGS[rule.timing](ctx, case, record, recipient, rules_set)):
                     if reminder.not_before <= ctx.now:
                         continue  # the moment to remind has passed already: the step itself told them
@@ -78,13 +80,21 @@ def preference(session, address: str, template: str) -> tuple[bool, str | None]:
     """(opted out of this template, preferred language) for an address."""
     if not address:
         return False, None
-    rows = session.exec(select(NotificationPreference).where(NotificationPreference.address == address.lower(),
-                                                             NotificationPreference.template.in_(("*", template))))
+    # One step often writes to the same address several times (a message and its reminders, every offer's
+    # applicant): an address's preferences are read once per transaction.
+    kept = memo(session, NotificationPreference)
+    address = address.lower()
+    known = kept.get(address)
+    if known is None:
+        known = kept[address] = list(session.exec(_PREFERENCES, params={"address": address}))
     opted_out, lang = False, None
-    for row in rows:
+    for row in (r for r in known if r.template in ("*", template)):
         lang = row.lang or lang
         opted_out = opted_out or (row.template == template and row.opted_out)
     return opted_out, lang
+
+
+_PREFERENCES = select(NotificationPreference).where(NotificationPreference.address == bindparam("address"))
 
 
 def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data: dict[str, Any], config, *,
@@ -131,10 +141,9 @@ def write_notice(ctx, case: Case, record: AuditRecord, rule, config) -> None:
     channel is recorded, send it to the city's portal (webhook) when one is configured."""
     from notifications import rules as catalogue
     from notifications.render import render
-    from states.open_call import ANNOUNCEMENT_CHANNELS
+    from states.open_call import ANNOUNCEMENT_CHANNELS, publication_rows
 
-    publications = list(ctx.session.exec(select(Publication).where(Publication.case_id == case.id,
-                                                                   Publication.subject == rule.notice)))
+    publications = publication_rows(ctx.session, case, rule.notice)
     if not publications:
         return
     data = catalogue.template_data(ctx, case, record, rule.template, None, config)

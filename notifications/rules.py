@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlmodel import select
 
-from models.tables import AuditRecord, Case, CommitteeMember, ConflictDeclaration, Offer, Organisation, Score
+from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
 from states import calendar
+from states.cases import organisation
 from states.text import Text
 
 # Categories: opt-out is possible only for reminders and information (never for legal calls, decisions,
@@ -311,18 +312,20 @@ class Recipient:
 def offer_by_subject(ctx, case: Case, subject: str) -> Offer | None:
     if subject_kind(subject) != "offer":
         return None
-    number = int(subject.split(":", 1)[1])
-    return ctx.session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == number)).first()
+    from states.open_call import offer_by_number
+
+    # Several rules (and each recipient's data) ask for the same offer: the call's offers are read once.
+    return offer_by_number(ctx.session, case, int(subject.split(":", 1)[1]))
 
 
 def offer_data(ctx, offer: Offer) -> dict[str, Any]:
-    org = ctx.session.get(Organisation, offer.organisation_id)
+    org = organisation(ctx.session, offer.organisation_id)
     return {"number": offer.number, "title": offer.title, "organisation": org.name if org else "",
             "requested": str(offer.requested_grant)}
 
 
 def _applicant(ctx, offer: Offer) -> Recipient:
-    org = ctx.session.get(Organisation, offer.organisation_id)
+    org = organisation(ctx.session, offer.organisation_id)
     return Recipient("applicant", f"offer:{offer.number}", org.email if org else "", org.name if org else "",
                      {"offer": offer_data(ctx, offer)})
 
@@ -331,7 +334,7 @@ def small_grant_offer_data(ctx, case: Case) -> dict[str, Any]:
     from states.small_grant import offer_of
 
     offer = offer_of(ctx.session, case)
-    org = ctx.session.get(Organisation, offer.organisation_id)
+    org = organisation(ctx.session, offer.organisation_id)
     return {"title": offer.title, "organisation": org.name if org else "", "requested": str(offer.requested_grant),
             "task_start": offer.task_start.isoformat(), "task_end": offer.task_end.isoformat(),
             "email": org.email if org else ""}
@@ -360,7 +363,7 @@ def _initiator(ctx, case: Case) -> Recipient:
 
     application = application_of(ctx.session, case)
     if application.organisation_id is not None:
-        org = ctx.session.get(Organisation, application.organisation_id)
+        org = organisation(ctx.session, application.organisation_id)
         return Recipient("initiator", "initiator", org.email, org.name)
     filed = ctx.session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id, AuditRecord.event == "file")
                              .order_by(AuditRecord.seq)).first()
@@ -374,7 +377,7 @@ def _operator(ctx, case: Case) -> Recipient:
 
     parent = ctx.session.get(Case, case.parent_id)
     found = operator_offer(ctx.session, parent) if parent else None
-    org = ctx.session.get(Organisation, found[0].organisation_id) if found else None
+    org = organisation(ctx.session, found[0].organisation_id) if found else None
     return Recipient("operator", "operator", org.email if org else "", org.name if org else "")
 
 
@@ -403,7 +406,7 @@ def _commenters(ctx, case: Case) -> list[Recipient]:
 
 
 def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) -> list[Recipient]:
-    from states.open_call import excluded_member, members_of, offers_of, organisations_in_call
+    from states.open_call import excluded_member, member_by_name, members_of, offers_of, organisations_in_call
 
     if audience == "applicant":
         if case.kind == SG:
@@ -413,9 +416,7 @@ def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) ->
     if audience == "applicants":
         return [_applicant(ctx, o) for o in offers_of(ctx.session, case)]
     if audience == "member":
-        name = record.subject.split(":", 1)[1]
-        member = ctx.session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
-                                                                CommitteeMember.name == name)).first()
+        member = member_by_name(ctx.session, case, record.subject.split(":", 1)[1])
         return [_member(member)] if member else []
     if audience == "scorers":
         in_call = organisations_in_call(ctx.session, case)
@@ -518,7 +519,7 @@ def _initiative_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
     from states.local_initiative import application_of, costs_by_party
 
     application = application_of(ctx.session, case)
-    org = ctx.session.get(Organisation, application.organisation_id) if application.organisation_id else None
+    org = organisation(ctx.session, application.organisation_id) if application.organisation_id else None
     costs = costs_by_party(ctx.session, case)
     return {"initiative": {
         "applicant_kind": application.applicant_kind, "representative": application.representative,
@@ -567,7 +568,7 @@ def _sub_call_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
     from states.regranting import operator_offer
 
     found = operator_offer(ctx.session, case)
-    org = ctx.session.get(Organisation, found[0].organisation_id) if found else None
+    org = organisation(ctx.session, found[0].organisation_id) if found else None
     sub_call = case.data.get("sub_call") or {}
     return {"sub_call": {"operator": org.name if org else "", "contract": found[1].number if found else "",
                          "amount": str(found[1].amount) if found else "0",
@@ -681,11 +682,10 @@ TIMINGS: dict[str, Callable[..., list[Reminder]]] = {"report": _report_timing, "
 
 def member_has_work(ctx, case: Case, member: CommitteeMember) -> bool:
     """Whether the member still has an offer to declare for or to score in the substantive review."""
-    from states.open_call import offers_of
+    from states.open_call import declarations_of, offers_of, scored_pairs
 
-    declared = {d.offer_id: d.conflict for d in ctx.session.exec(
-        select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id))}
-    scored = set(ctx.session.exec(select(Score.offer_id).where(Score.member_id == member.id)))
+    declared = {o: conflict for (m, o), conflict in declarations_of(ctx.session, case).items() if m == member.id}
+    scored = {o for m, o in scored_pairs(ctx.session, case) if m == member.id}
     for offer in offers_of(ctx.session, case):
         if offer.state != "formally_accepted":
             continue
@@ -696,8 +696,9 @@ def member_has_work(ctx, case: Case, member: CommitteeMember) -> bool:
 
 def _member_done(ctx, case: Case, record: AuditRecord) -> list[str]:
     name = record.payload.get("member") if subject_kind(record.subject) == "offer" else record.subject.split(":", 1)[1]
-    member = ctx.session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
-                                                            CommitteeMember.name == name)).first()
+    from states.open_call import member_by_name
+
+    member = member_by_name(ctx.session, case, name)
     if member is None or member_has_work(ctx, case, member):
         return []
     return [f"scoring:member:{name}"]

@@ -3,22 +3,93 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import bindparam, event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from models.tables import AuditRecord, Case, Deadline, Organisation
+from models.tables import AuditRecord, Case, Deadline, Offer, Organisation
 from states import calendar
 from states.commands import RegisterOrganisation
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.text import Text
 
+# --- what one transaction reads many times --------------------------------------------------------------------
+# A step reads the same rows again and again (its call's offers and members, the organisations behind them):
+# each read is a query and, with pending rows, an autoflush. ``memo(session, Kind)`` keeps them for the
+# session (one transaction). Rows are identity-mapped, so a kept row is the very object a new query would
+# return; only a row of that kind added or deleted, or a rollback, could make an answer differ, and each of
+# those forgets the kind (or everything).
+_MEMO = "coop_memo"
+
+
+def memo(session: Session, kind: type) -> dict[Any, Any]:
+    """The session's memo for rows of ``kind`` (an ORM class); forgotten when such a row is added or deleted."""
+    kept = session.info.get(_MEMO)
+    if kept is None:
+        kept = session.info[_MEMO] = {}
+    found = kept.get(kind)
+    if found is None:
+        found = kept[kind] = {}
+    return found
+
+
+def _forget(session: OrmSession, instance: Any) -> None:
+    kept = session.info.get(_MEMO)
+    if kept:
+        kept.pop(type(instance), None)
+
+
+@event.listens_for(OrmSession, "before_attach")
+def _on_attach(session: OrmSession, instance: Any) -> None:
+    _forget(session, instance)
+
+
+@event.listens_for(OrmSession, "persistent_to_deleted")
+def _on_delete(session: OrmSession, instance: Any) -> None:
+    # Rows of a procedure are never deleted (they are its record); should one ever be, it is forgotten here.
+    _forget(session, instance)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _on_rollback(session: OrmSession, _previous) -> None:
+    session.info.pop(_MEMO, None)  # rolled-back rows are expunged or expired: nothing kept is trusted
+
+
+# Built once: building a statement costs about as much as running it on SQLite.
+_CASE_BY_CODE = select(Case).where(Case.code == bindparam("code"))
+
 
 def load_case(session: Session, code: str, kind: str | None = None) -> Case:
-    case = session.exec(select(Case).where(Case.code == code)).first()
+    case = session.exec(_CASE_BY_CODE, params={"code": code}).first()
     if case is None or (kind is not None and case.kind != kind):
         raise NotFound("unknown_case", Text(f"Nie ma sprawy {code}", f"No case {code}"))
     return case
+
+
+def organisation(session: Session, organisation_id: int | None) -> Organisation | None:
+    """An organisation by id, kept for the transaction (``session.get`` forgets it once nobody holds it)."""
+    if organisation_id is None:
+        return None
+    kept = memo(session, Organisation)
+    if organisation_id not in kept:
+        # Whoever needs one offer's organisation (a notice, the applicants, the ranking) soon needs the others':
+        # the organisations behind the offers already read in this transaction come in the same query.
+        wanted = {organisation_id}
+        for offers in memo(session, Offer).values():
+            wanted.update(o.organisation_id for o in offers if o.organisation_id not in kept)
+            if len(wanted) > _PREFETCH:
+                break
+        found = {o.id: o for o in session.exec(_ORGANISATIONS, params={"ids": list(wanted)})}
+        for wanted_id in wanted:
+            kept[wanted_id] = found.get(wanted_id)
+    return kept[organisation_id]
+
+
+_ORGANISATIONS = select(Organisation).where(Organisation.id.in_(bindparam("ids", expanding=True)))
+_PREFETCH = 200  # a tick's transaction holds many calls' offers; one query stays small
 
 
 def require_state(case: Case, allowed: tuple[str, ...], doing: Text, basis: str | None = None) -> None:

@@ -7,10 +7,12 @@ call (``Case``) and ``Offer`` rows do.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 from statemachine import State
 
@@ -19,11 +21,11 @@ from models.tables import (
     CommitteeMember,
     ConflictDeclaration,
     Offer,
-    Organisation,
     Publication,
     Score,
 )
 from states import calendar
+from states.cases import memo, organisation
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.rules import Criterion, OpenCallRules, RuleSet
@@ -41,28 +43,124 @@ def money(value: Decimal) -> str:
 
 
 # --- queries the guards need --------------------------------------------------------------------------------
+# A step asks these many times (its handler, the machine's guards, the notification rules): each is read
+# once per transaction (``states.cases.memo``); adding a row of the kind makes the next call read again.
 
 
 def offers_of(session: Session, case: Case) -> list[Offer]:
-    return list(session.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.number)))
+    kept = memo(session, Offer)
+    offers = kept.get(case.id)
+    if offers is None:
+        offers = kept[case.id] = list(session.exec(_OFFERS_OF, params={"case_id": case.id}))
+    return list(offers)
+
+
+def offer_by_number(session: Session, case: Case, number: int) -> Offer | None:
+    return next((o for o in offers_of(session, case) if o.number == number), None)
 
 
 def members_of(session: Session, case: Case) -> list[CommitteeMember]:
-    return list(session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id).order_by(CommitteeMember.id)))
+    kept = memo(session, CommitteeMember)
+    members = kept.get(case.id)
+    if members is None:
+        members = kept[case.id] = list(session.exec(_MEMBERS_OF, params={"case_id": case.id}))
+    return list(members)
+
+
+def member_by_name(session: Session, case: Case, name: str) -> CommitteeMember | None:
+    return next((m for m in members_of(session, case) if m.name == name), None)
+
+
+def publication_rows(session: Session, case: Case, subject: str) -> list[Publication]:
+    kept = memo(session, Publication)
+    rows = kept.get((case.id, subject))
+    if rows is None:
+        rows = kept[(case.id, subject)] = list(session.exec(_PUBLICATIONS_OF,
+                                                            params={"case_id": case.id, "subject": subject}))
+    return list(rows)
 
 
 def publications_of(session: Session, case: Case, subject: str) -> dict[str, datetime]:
-    rows = session.exec(select(Publication).where(Publication.case_id == case.id, Publication.subject == subject))
-    return {row.channel: row.published_at for row in rows}
+    return {row.channel: row.published_at for row in publication_rows(session, case, subject)}
+
+
+def declarations_of(session: Session, case: Case) -> dict[tuple[int, int], bool]:
+    """(member id, offer id) → conflict declared, for every KPA art. 24 declaration in the call."""
+    kept = memo(session, ConflictDeclaration)
+    found = kept.get(case.id)
+    if found is None:
+        found = kept[case.id] = {(m, o): bool(c) for m, o, c in session.exec(_DECLARATIONS_OF,
+                                                                               params={"case_id": case.id})}
+    return found
+
+
+def scored_pairs(session: Session, case: Case) -> set[tuple[int, int]]:
+    """(member id, offer id) of every member who has scored an offer of the call."""
+    kept = memo(session, Score)
+    found = kept.get(case.id)
+    if found is None:
+        found = kept[case.id] = set(session.exec(_SCORED_PAIRS, params={"case_id": case.id}))
+    return found
+
+
+# A handler that adds rows of these kinds knows exactly what changed: it keeps the memo up to date instead of
+# making the next question read (and flush) again.
+
+
+def add_publications(session: Session, case: Case, subject: str, published: dict[str, datetime]) -> None:
+    rows = publication_rows(session, case, subject)
+    added = [Publication(case_id=case.id, subject=subject, channel=channel, published_at=moment)
+             for channel, moment in published.items()]
+    session.add_all(added)
+    memo(session, Publication)[(case.id, subject)] = rows + added
+
+
+def add_declarations(session: Session, case: Case, member: CommitteeMember, conflicts: list[tuple[Offer, bool]],
+                     note: str, now: datetime) -> None:
+    declared = dict(declarations_of(session, case))
+    for offer, conflict in conflicts:
+        session.add(ConflictDeclaration(member_id=member.id, offer_id=offer.id, conflict=conflict, note=note,
+                                        declared_at=now))
+        declared[(member.id, offer.id)] = conflict
+    memo(session, ConflictDeclaration)[case.id] = declared
+
+
+def add_scores(session: Session, case: Case, member: CommitteeMember, offer: Offer, points: dict[str, Decimal],
+               now: datetime) -> None:
+    pairs = scored_pairs(session, case)
+    session.add_all([Score(member_id=member.id, offer_id=offer.id, criterion=key, points=value, scored_at=now)
+                     for key, value in points.items()])
+    memo(session, Score)[case.id] = pairs | {(member.id, offer.id)}  # the ranking is forgotten: scores changed
+
+
+_OFFERS_OF = select(Offer).where(Offer.case_id == bindparam("case_id")).order_by(Offer.number)
+_MEMBERS_OF = (select(CommitteeMember).where(CommitteeMember.case_id == bindparam("case_id"))
+               .order_by(CommitteeMember.id))
+_PUBLICATIONS_OF = select(Publication).where(Publication.case_id == bindparam("case_id"),
+                                             Publication.subject == bindparam("subject"))
+_DECLARATIONS_OF = (select(ConflictDeclaration.member_id, ConflictDeclaration.offer_id, ConflictDeclaration.conflict)
+                    .join(Offer, Offer.id == ConflictDeclaration.offer_id)
+                    .where(Offer.case_id == bindparam("case_id")))
+_SCORED_PAIRS = (select(Score.member_id, Score.offer_id).distinct()
+                 .join(Offer, Offer.id == Score.offer_id)
+                 .where(Offer.case_id == bindparam("case_id")))
 
 
 def call_settings(case: Case) -> tuple[tuple[Criterion, ...], Decimal]:
-    criteria = tuple(Criterion.model_validate(c) for c in case.settings.get("criteria", ()))
-    return applicable_criteria(criteria, case.mode), Decimal(str(case.settings.get("pass_threshold", "0")))
+    # The criteria are fixed when the call is announced; validating them again for every score is waste.
+    key = (case.mode, json.dumps(case.settings.get("criteria", ()), sort_keys=True))
+    criteria = _CRITERIA.get(key)
+    if criteria is None:
+        parsed = tuple(Criterion.model_validate(c) for c in case.settings.get("criteria", ()))
+        criteria = _CRITERIA[key] = applicable_criteria(parsed, case.mode)
+    return criteria, Decimal(str(case.settings.get("pass_threshold", "0")))
+
+
+_CRITERIA: dict[tuple[str, str], tuple[Criterion, ...]] = {}
 
 
 def organisations_in_call(session: Session, case: Case) -> set[int]:
-    return set(session.exec(select(Offer.organisation_id).where(Offer.case_id == case.id)))
+    return {o.organisation_id for o in offers_of(session, case)}
 
 
 def excluded_member(member: CommitteeMember, offer_organisations: set[int]) -> bool:
@@ -73,32 +171,37 @@ def excluded_member(member: CommitteeMember, offer_organisations: set[int]) -> b
 def eligible_scorers(session: Session, case: Case, offer: Offer) -> list[CommitteeMember]:
     """Members who declared no conflict for this offer (KPA art. 24) and are not excluded (art. 15 ust. 2d)."""
     in_call = organisations_in_call(session, case)
-    clear = set(session.exec(
-        select(ConflictDeclaration.member_id).where(ConflictDeclaration.offer_id == offer.id,
-                                                    ConflictDeclaration.conflict.is_(False))
-    ))
-    return [m for m in members_of(session, case) if m.id in clear and not excluded_member(m, in_call)]
+    declared = declarations_of(session, case)
+    return [m for m in members_of(session, case)
+            if declared.get((m.id, offer.id)) is False and not excluded_member(m, in_call)]
 
 
 def scores_by_offer(session: Session, case: Case) -> dict[int, dict[str, dict[str, Decimal]]]:
-    rows = session.exec(
-        select(Offer.number, CommitteeMember.name, Score.criterion, Score.points)
-        .join(Offer, Offer.id == Score.offer_id)
-        .join(CommitteeMember, CommitteeMember.id == Score.member_id)
-        .where(Offer.case_id == case.id)
-    )
+    rows = session.exec(_SCORES_OF, params={"case_id": case.id})
     result: dict[int, dict[str, dict[str, Decimal]]] = {}
     for number, member, criterion, points in rows:
         result.setdefault(number, {}).setdefault(member, {})[criterion] = points
     return result
 
 
+_SCORES_OF = (select(Offer.number, CommitteeMember.name, Score.criterion, Score.points)
+              .join(Offer, Offer.id == Score.offer_id)
+              .join(CommitteeMember, CommitteeMember.id == Score.member_id)
+              .where(Offer.case_id == bindparam("case_id")))
+
+
 def ranking(session: Session, case: Case):
     criteria, threshold = call_settings(case)
-    points = scores_by_offer(session, case)
-    scored = [ScoredOffer(o.number, o.received_at, points.get(o.number, {}))
-              for o in offers_of(session, case) if o.state in ("scored", "selected", "not_selected")]
-    return rank(scored, criteria, threshold)
+    ranked = [o for o in offers_of(session, case) if o.state in ("scored", "selected", "not_selected")]
+    # Kept with the scores (``memo``, kind Score: a new score forgets it), for the same offers and settings.
+    key = ("ranking", case.id, tuple(o.number for o in ranked), criteria, threshold)
+    kept = memo(session, Score)
+    found = kept.get(key)
+    if found is None:
+        points = scores_by_offer(session, case)
+        found = kept[key] = rank([ScoredOffer(o.number, o.received_at, points.get(o.number, {})) for o in ranked],
+                                 criteria, threshold)
+    return list(found)
 
 
 # --- the call's machine ---------------------------------------------------------------------------------------
@@ -430,7 +533,7 @@ def ranking_rows(session: Session, case: Case) -> Sequence[dict]:
     rows = []
     for r in ranking(session, case):
         offer = offers[r.number]
-        org = session.get(Organisation, offer.organisation_id)
+        org = organisation(session, offer.organisation_id)
         rows.append({"rank": r.rank, "offer": r.number, "organisation": org.name if org else "",
                      "title": offer.title, "percent": r.percent, "passed": r.passed, "members": r.members,
                      "requested": offer.requested_grant, "granted": offer.granted_amount})

@@ -10,12 +10,9 @@ from sqlmodel import func, select
 from models.tables import (
     Case,
     CommitteeMember,
-    ConflictDeclaration,
     Contract,
     Offer,
-    Publication,
     Report,
-    Score,
 )
 from states import calendar
 from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
@@ -44,12 +41,18 @@ from states.open_call import (
     KIND,
     OfferMachine,
     OpenCallMachine,
+    add_declarations,
+    add_publications,
+    add_scores,
     call_settings,
+    declarations_of,
     eligible_scorers,
     excluded_member,
+    member_by_name,
     members_of,
     money,
     next_offer_number,
+    offer_by_number,
     offer_deadline_moment,
     offer_is_late,
     offers_of,
@@ -61,6 +64,7 @@ from states.open_call import (
     report_deadline,
     return_deadline,
     rules_for,
+    scored_pairs,
     settlement_facts,
     usage_deadline,
 )
@@ -83,7 +87,7 @@ def _call(ctx: Context, code: str) -> Case:
 
 
 def _offer(ctx: Context, case: Case, number: int) -> Offer:
-    offer = ctx.session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == number)).first()
+    offer = offer_by_number(ctx.session, case, number)
     if offer is None:
         raise NotFound("unknown_offer", Text(f"{case.code}: nie ma oferty nr {number}", f"{case.code}: no offer {number}"))
     return offer
@@ -108,7 +112,7 @@ def _add_publications(ctx: Context, case: Case, subject: str, published: dict) -
                 Text(f"Publikacja w kanale {channel} ({moment}) nie może być późniejsza niż teraz ({ctx.now})",
                      f"Publication in {channel} ({moment}) cannot be later than now ({ctx.now})"),
             )
-        ctx.session.add(Publication(case_id=case.id, subject=subject, channel=channel, published_at=moment))
+    add_publications(ctx.session, case, subject, published)
 
 
 # --- the call -------------------------------------------------------------------------------------------------
@@ -170,8 +174,7 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
     case = _call(ctx, cmd.code)
     require_state(case, ("announced", "formal_review"), Text("powołanie członka komisji", "appointing a member"),
                   "art. 15 ust. 2a")
-    if ctx.session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
-                                                      CommitteeMember.name == cmd.name)).first():
+    if member_by_name(ctx.session, case, cmd.name) is not None:
         raise RuleViolation("duplicate_member", Text(f"{cmd.name} jest już członkiem komisji", f"{cmd.name} is already a member"))
     organisation_id = None
     if cmd.affiliation == "ngo":
@@ -197,8 +200,7 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
 
 
 def _member(ctx: Context, case: Case, name: str) -> CommitteeMember:
-    member = ctx.session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
-                                                            CommitteeMember.name == name)).first()
+    member = member_by_name(ctx.session, case, name)
     if member is None:
         raise NotFound("unknown_member", Text(f"{case.code}: {name} nie jest członkiem komisji",
                                               f"{case.code}: {name} is not a committee member"))
@@ -217,19 +219,16 @@ def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
     unknown = sorted(set(cmd.conflicts) - set(offers))
     if unknown:
         raise NotFound("unknown_offer", Text(f"{case.code}: nie ma ofert {unknown}", f"{case.code}: no offers {unknown}"))
-    declared = set(ctx.session.exec(select(ConflictDeclaration.offer_id).where(ConflictDeclaration.member_id == member.id)))
+    declared = {offer_id for member_id, offer_id in declarations_of(ctx.session, case) if member_id == member.id}
     new = [o for o in offers.values() if o.id not in declared]
     if not new:
         raise RuleViolation("already_declared", Text(f"Członek komisji {cmd.member} złożył już oświadczenia dla wszystkich ofert",
                                                      f"{cmd.member} has already declared for every offer"),
                             basis="KPA art. 24")
-    for offer in new:
-        ctx.session.add(ConflictDeclaration(member_id=member.id, offer_id=offer.id, conflict=offer.number in cmd.conflicts,
-                                            note=cmd.note, declared_at=ctx.now))
+    add_declarations(ctx.session, case, member, [(o, o.number in cmd.conflicts) for o in new], cmd.note, ctx.now)
     record(ctx, case, "declare_conflicts", subject=f"member:{cmd.member}", basis="KPA art. 24; art. 15 ust. 2d",
            state=case.state, payload={"offers": [o.number for o in new], "conflicts": sorted(cmd.conflicts),
                                       "note": cmd.note})
-    ctx.session.flush()
     for offer in new:
         _complete_scoring_if_done(ctx, case, offer)
     return {"code": case.code, "member": cmd.member, "declared": [o.number for o in new],
@@ -333,11 +332,9 @@ def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     _check_may_score(ctx, case, offer, member)
     criteria, _ = call_settings(case)
     _check_points(case, criteria, cmd.points)
-    for key, points in cmd.points.items():
-        ctx.session.add(Score(member_id=member.id, offer_id=offer.id, criterion=key, points=points, scored_at=ctx.now))
+    add_scores(ctx.session, case, member, offer, cmd.points, ctx.now)
     record(ctx, case, "score", subject=f"offer:{offer.number}", basis="art. 15 ust. 1", state=offer.state,
            payload={"member": member.name, "points": cmd.points})
-    ctx.session.flush()
     _complete_scoring_if_done(ctx, case, offer)
     return {"code": case.code, "offer": offer.number, "member": member.name, "state": offer.state}
 
@@ -350,23 +347,22 @@ def _check_may_score(ctx: Context, case: Case, offer: Offer, member: CommitteeMe
                  f"{member.name} was nominated by an organisation taking part in the call and does not score"),
             basis="art. 15 ust. 2d",
         )
-    declaration = ctx.session.exec(select(ConflictDeclaration).where(ConflictDeclaration.member_id == member.id,
-                                                                     ConflictDeclaration.offer_id == offer.id)).first()
-    if declaration is None:
+    conflict = declarations_of(ctx.session, case).get((member.id, offer.id))
+    if conflict is None:
         raise RuleViolation(
             "declaration_missing",
             Text(f"Członek komisji {member.name} nie złożył oświadczenia o konflikcie interesów dla oferty nr {offer.number}",
                  f"{member.name} has not declared (no) conflict of interest for offer {offer.number}"),
             basis="KPA art. 24; art. 15 ust. 2d",
         )
-    if declaration.conflict:
+    if conflict:
         raise RuleViolation(
             "conflict_of_interest",
             Text(f"Członek komisji {member.name} zgłosił konflikt interesów wobec oferty nr {offer.number} i nie może jej oceniać",
                  f"{member.name} declared a conflict of interest for offer {offer.number} and may not score it"),
             basis="art. 15 ust. 2d; KPA art. 24 §1",
         )
-    if ctx.session.exec(select(Score).where(Score.member_id == member.id, Score.offer_id == offer.id)).first():
+    if (member.id, offer.id) in scored_pairs(ctx.session, case):
         raise RuleViolation("already_scored", Text(f"Członek komisji {member.name} już ocenił ofertę nr {offer.number}",
                                                    f"{member.name} has already scored offer {offer.number}"))
 
@@ -405,12 +401,12 @@ def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer) -> None:
         return
     in_call = organisations_in_call(ctx.session, case)
     able = [m for m in members_of(ctx.session, case) if not excluded_member(m, in_call)]
-    declared = set(ctx.session.exec(select(ConflictDeclaration.member_id).where(ConflictDeclaration.offer_id == offer.id)))
-    if any(m.id not in declared for m in able):
+    declared = declarations_of(ctx.session, case)
+    if any((m.id, offer.id) not in declared for m in able):
         return
     scorers = eligible_scorers(ctx.session, case, offer)
-    scored = set(ctx.session.exec(select(Score.member_id).where(Score.offer_id == offer.id)))
-    if scorers and all(m.id in scored for m in scorers):
+    scored = scored_pairs(ctx.session, case)
+    if scorers and all((m.id, offer.id) in scored for m in scorers):
         _fire_offer(ctx, case, offer, "complete_scoring", payload={"members": [m.name for m in scorers]})
 
 

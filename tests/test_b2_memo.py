@@ -1,0 +1,107 @@
+"""A step reads its call's rows once (B2): the per-transaction memo never answers with stale rows.
+
+``states.cases.memo`` keeps a call's offers, members, declarations, scores and publications for one
+transaction. These tests show that a row added in the same transaction is seen, that a rolled-back row is
+forgotten, and that a whole scoring step reads the offers once instead of once per question.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import event
+
+from coop.demo import MEMBERS, OFFERS
+from models.db import UnitOfWork, get_engine, normalise_url
+from models.tables import CommitteeMember, Offer, Score
+from states import commands as c
+from states import open_call_commands as oc
+from states.cases import load_case
+from states.engine import Actor, execute
+from states.open_call import members_of, offers_of, ranking, scored_pairs
+from tests.prefect_fixtures import call_in_scoring, prefect_api, register_organisations  # noqa: F401
+
+KEYS = ("capacity", "costs", "quality", "own_funds", "contribution", "track_record")
+
+
+def _scoring(url: str) -> str:
+    register_organisations(url)
+    return call_in_scoring(url)
+
+
+def _new_offer(case, number: int, organisation_id: int) -> Offer:
+    return Offer(case_id=case.id, number=number, organisation_id=organisation_id, title="dopisana",
+                 requested_grant=Decimal("1000.00"), task_start=date(2026, 4, 1), task_end=date(2026, 6, 30),
+                 received_at=case.created_at, state="received")
+
+
+def test_a_row_added_in_the_transaction_is_seen_at_once(db_url, prefect_api):  # noqa: F811
+    code = _scoring(db_url)
+    with UnitOfWork(db_url) as uow:
+        case = load_case(uow.session, code)
+        before = offers_of(uow.session, case)
+        members = members_of(uow.session, case)
+        uow.session.add(_new_offer(case, 99, before[0].organisation_id))
+        uow.session.add(CommitteeMember(case_id=case.id, name="Nowy Członek", appointed_at=case.created_at))
+        assert [o.number for o in offers_of(uow.session, case)] == [o.number for o in before] + [99]
+        assert len(members_of(uow.session, case)) == len(members) + 1
+
+
+def test_a_rolled_back_row_is_forgotten(db_url, prefect_api):  # noqa: F811
+    code = _scoring(db_url)
+    with UnitOfWork(db_url) as uow:
+        case = load_case(uow.session, code)
+        numbers = [o.number for o in offers_of(uow.session, case)]
+        savepoint = uow.session.begin_nested()
+        uow.session.add(_new_offer(case, 99, offers_of(uow.session, case)[0].organisation_id))
+        assert [o.number for o in offers_of(uow.session, case)] == [*numbers, 99]
+        savepoint.rollback()
+        assert [o.number for o in offers_of(uow.session, case)] == numbers
+
+
+def test_a_new_score_changes_the_ranking_in_the_same_transaction(db_url, prefect_api):  # noqa: F811
+    code = _scoring(db_url)
+    for member in MEMBERS:
+        execute(oc.declare_conflicts, c.DeclareConflicts(code=code, member=member, conflicts=()),
+                actor=Actor(member, "committee_member"), at="2026-02-03T09:00+01:00", url=db_url)
+    with UnitOfWork(db_url) as uow:
+        case = load_case(uow.session, code)
+        offer = offers_of(uow.session, case)[0]
+        member = members_of(uow.session, case)[0]
+        offer.state = "scored"  # as complete_scoring would: the ranking reads scored offers
+        assert ranking(uow.session, case)[0].members == 0
+        for key in KEYS:
+            uow.session.add(Score(member_id=member.id, offer_id=offer.id, criterion=key, points=Decimal(3),
+                                  scored_at=case.created_at))
+        assert (member.id, offer.id) in scored_pairs(uow.session, case)
+        assert ranking(uow.session, case)[0].members == 1
+
+
+def test_a_scoring_step_reads_the_offers_once(db_url, prefect_api):  # noqa: F811
+    code = _scoring(db_url)
+    for member in MEMBERS:
+        execute(oc.declare_conflicts, c.DeclareConflicts(code=code, member=member, conflicts=()),
+                actor=Actor(member, "committee_member"), at="2026-02-03T09:00+01:00", url=db_url)
+    statements: list[str] = []
+    engine = get_engine(normalise_url(db_url))
+
+    def seen(_conn, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        # The last member scoring the first offer: the handler, the guards, the outbox's cancellation of the
+        # member's reminder and the offer's completed scoring all ask about the call's offers.
+        for member in MEMBERS:
+            statements.clear()
+            execute(oc.score_offer, c.ScoreOffer(code=code, number=1, member=member,
+                                                 points=dict(zip(KEYS, map(Decimal, OFFERS[0][2]), strict=True))),
+                    actor=Actor(member, "committee_member"), at="2026-02-05T09:00+01:00", url=db_url)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    offer_reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM offers" in s]
+    assert len(offer_reads) == 1, offer_reads
+    with UnitOfWork(db_url) as uow:
+        assert offers_of(uow.session, load_case(uow.session, code))[0].state == "scored"
+
