@@ -33,7 +33,9 @@ class Notification(SQLModel, table=True):
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(unique=True, max_length=300)  # idempotency key; the Message-ID derives from it
+    # idempotency key; the Message-ID derives from it. Unique per row, so it lets a flush insert many rows in
+    # one statement and still match each returned id to its row (SQLAlchemy insert sentinel).
+    key: str = Field(unique=True, max_length=300, sa_column_kwargs={"insert_sentinel": True})
     case_id: int = Field(foreign_key="cases.id", index=True)
     audit_seq: int  # the audit record that produced it
     template: str

@@ -223,4 +223,6 @@ class AuditRecord(SQLModel, table=True):
     basis: str = ""
     payload: dict = json_field()
     prev_hash: str
-    hash: str = Field(index=True)
+    # The chain hash is unique per record (it covers the case code and the previous hash), so it lets a flush
+    # insert many records in one statement and still match each returned id to its row (insert sentinel).
+    hash: str = Field(index=True, sa_column_kwargs={"insert_sentinel": True})
