@@ -7,13 +7,11 @@ how the date was reached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from states.text import Text, current_language
 
@@ -71,12 +69,36 @@ def _lang(lang: str | None) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _polish_holidays() -> Callable[..., Mapping[date, str]]:
+    """``holidays``' table of Polish holidays, without loading the other ~250 countries.
+
+    ``holidays.countries`` imports every country as soon as one is used (~50 ms, most of what
+    ``coop calendar`` costs), so the Polish module is loaded from its own file, as the package would load it.
+    Should a release move or split that file, the package's public entry point is used: slower, the same table
+    (tests/test_b4_quick.py compares the two).
+    """
+    import holidays
+
+    try:
+        import importlib.util
+        from pathlib import Path
+
+        spec = importlib.util.spec_from_file_location(
+            "holidays.countries.poland", Path(holidays.__file__).with_name("countries") / "poland.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.Poland
+    except Exception:  # a layout this loader does not know
+        return partial(holidays.country_holidays, "PL")
+
+
 @lru_cache(maxsize=256)
 def _holidays_in_year(year: int, lang: str) -> dict[date, str]:
     """The statutory holidays of one year (Sundays excluded), as a plain dict: cheap, never mutated and
     safe to share between threads (the package's own object grows lazily on lookups)."""
     package_lang = "en_US" if lang == "en" else "pl"
-    table = holidays.country_holidays("PL", years=year, language=package_lang)
+    table = _polish_holidays()(years=year, language=package_lang)
     result = {d: name for d, name in table.items() if d.year == year}
     # Older releases of `holidays` (the project allows >=0.60) predate the 2024 amendment.
     christmas_eve = date(year, 12, 24)
