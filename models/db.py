@@ -2,6 +2,9 @@
 
 SQLite (a file in the user's data directory) by default, PostgreSQL by URL (``COOP_DATABASE_URL``).
 The schema is created and upgraded by Alembic migrations only.
+
+SQLAlchemy is imported where it is used, not here: the quick read path (``coop history``, coop/quick.py)
+needs the URL, the schema revision and a plain DB-API connection, and answers before SQLAlchemy would load.
 """
 
 from __future__ import annotations
@@ -11,13 +14,7 @@ import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
-
-import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session
+from typing import TYPE_CHECKING, TypeVar
 
 from states.errors import ConcurrentChange, DomainError
 from states.text import Text
@@ -27,6 +24,19 @@ SCHEMA_REVISION = "0001"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+    from sqlmodel import Session
+
+# Every SQLite connection, the engine's and the quick path's, behaves the same way.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=30000",
+)
 
 
 def default_sqlite_path() -> Path:
@@ -53,15 +63,15 @@ def normalise_url(url: str) -> str:
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the driver, issue BEGIN, so a writer can take the lock up front.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -78,6 +88,8 @@ def get_engine(url: str | None = None) -> sa.Engine:
 
 @lru_cache(maxsize=16)
 def _engine_for(url: str) -> sa.Engine:
+    import sqlalchemy as sa
+
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
@@ -88,6 +100,8 @@ def _engine_for(url: str) -> sa.Engine:
 
 
 def current_revision(engine: sa.Engine) -> str | None:
+    import sqlalchemy as sa
+
     with engine.connect() as conn:
         if not sa.inspect(conn).has_table("alembic_version"):
             return None
@@ -106,10 +120,65 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+class UnknownSchema(DomainError):
+    """The database was migrated by a newer engine (or another program): nothing may touch it."""
+
+
 def ensure_schema(engine: sa.Engine) -> None:
-    """Bring the schema to the newest migration; cheap when it is already there."""
-    if current_revision(engine) != SCHEMA_REVISION:
-        upgrade(engine)
+    """Bring the schema to the newest migration; cheap when it is already there (Alembic loads only when a
+    migration is due). A revision this engine does not know is refused, never "upgraded" past."""
+    revision = current_revision(engine)
+    if revision == SCHEMA_REVISION:
+        return
+    if revision is not None and not is_known_revision(revision):
+        raise UnknownSchema(
+            "unknown_schema_revision",
+            Text(f"Schemat bazy danych ma wersję {revision!r}, której ten program nie zna (najnowsza znana: "
+                 f"{SCHEMA_REVISION!r}); zaktualizuj coop-engine albo wskaż właściwą bazę (COOP_DATABASE_URL). "
+                 "Niczego nie zmieniono.",
+                 f"The database schema is at revision {revision!r}, which this program does not know (newest known: "
+                 f"{SCHEMA_REVISION!r}); upgrade coop-engine or point COOP_DATABASE_URL at the right database. "
+                 "Nothing was changed."),
+        )
+    upgrade(engine)
+
+
+def is_known_revision(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def plain_connection(url: str):
+    """A DB-API connection (sqlite3 or psycopg) for a quick read outside SQLAlchemy, configured as the
+    engine's; None when the URL is one only the engine handles (in-memory or not yet created SQLite, a
+    driver or query options of its own): the caller then takes the engine's path."""
+    if url.startswith("sqlite:///") and "?" not in url:
+        path = url.removeprefix("sqlite:///")
+        if path in ("", ":memory:") or not os.path.isfile(path):
+            return None  # the engine creates and migrates it
+        import sqlite3
+
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        for pragma in SQLITE_PRAGMAS:
+            conn.execute(pragma)
+        return conn
+    if url.startswith("postgresql+psycopg://") and "?" not in url:
+        import psycopg
+
+        return psycopg.connect("postgresql://" + url.removeprefix("postgresql+psycopg://"))
+    return None
+
+
+def schema_is_current(conn) -> bool:
+    """Whether a plain connection's database is at the newest migration (else the engine's path migrates it,
+    or refuses it)."""
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row is not None and row[0] == SCHEMA_REVISION
 
 
 TRANSIENT_MARKERS = (
@@ -124,6 +193,8 @@ TRANSIENT_MARKERS = (
 
 
 def is_transient(error: BaseException) -> bool:
+    from sqlalchemy.exc import DBAPIError
+
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     text = str(getattr(error, "orig", error)).lower()
@@ -144,6 +215,8 @@ class UnitOfWork:
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
+        from sqlmodel import Session
+
         bind = self.engine.execution_options(coop_readonly=True) if self.readonly else self.engine
         self.session = Session(bind=bind, expire_on_commit=False, autoflush=True)
         return self
@@ -177,6 +250,9 @@ def run_in_transaction(
     must look at the case again, so it becomes ``ConcurrentChange`` (unless ``retry_conflicts``: the tick
     simply claims its batch again).
     """
+    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
     for attempt in range(1, attempts + 1):
         try:
             with UnitOfWork(url, readonly=readonly) as uow:
