@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from coop import quick
 from coop.cli import app, command, lazy_module, moments, run, show
 
 c = lazy_module("states.commands")
@@ -61,7 +62,7 @@ def cases_list() -> None:
 def history(code: Code) -> None:
     """The case's history (the hash-chained audit log)."""
     rows = run(cases.case_history, code, readonly=True)
-    show(rows, ["seq", "at", "actor", "role", "event", "subject", "from", "to", "basis"])
+    show(rows, quick.HISTORY_COLUMNS)
 
 
 @command(app, "tick")
@@ -274,7 +275,7 @@ def rules_show(version: Annotated[str | None, typer.Argument()] = None) -> None:
 
 @command(calendar_app, "period")
 def calendar_period(trigger: Annotated[str, typer.Argument(help="Trigger date or moment.")],
-                    amount: Annotated[int, typer.Argument(min=0, max=3650)],
+                    amount: Annotated[int, typer.Argument(min=0, max=quick.PERIOD_LIMIT)],
                     unit: Annotated[str, typer.Argument(help="days | working_days | weeks | months")] = "days",
                     office: Annotated[bool, typer.Option(
                         "--office", help="A period the office sets for itself: never shifted.")] = False,

@@ -1,0 +1,99 @@
+"""What a command prints: JSON for scripts; for people, a table for lists and ``key: value`` lines for records.
+
+No typer here: the quick path (coop/quick.py) prints through this module without loading the CLI framework.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from states.text import Text
+
+
+@dataclass(frozen=True)
+class Invocation:
+    json: bool
+    at: str | None
+    actor: str | None
+    role: str | None
+    echo: Callable[..., None]  # typer.echo under typer; plain_echo on the quick path
+
+
+_invocation: contextvars.ContextVar[Invocation] = contextvars.ContextVar("invocation")
+
+_ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")  # what click strips from output that is not a terminal
+
+
+def plain_echo(message: Any, *, err: bool = False) -> None:
+    """``typer.echo`` for a text line, where the quick path runs (a UTF-8 stream, not Windows): a newline,
+    escape codes removed unless the stream is a terminal, flushed."""
+    import sys
+
+    stream = sys.stderr if err else sys.stdout
+    text = ("" if message is None else str(message)) + "\n"
+    try:
+        terminal = stream.isatty()
+    except Exception:
+        terminal = False
+    stream.write(text if terminal else _ANSI.sub("", text))
+    stream.flush()
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date | Decimal):
+        return str(value)
+    return value
+
+
+def show(result: Any, columns: list[str] | None = None) -> None:
+    """JSON for scripts; for people, a table for lists and ``key: value`` lines for records."""
+    plain = _plain(result)
+    invocation = _invocation.get()
+    echo = invocation.echo
+    if invocation.json:
+        echo(json.dumps(plain, ensure_ascii=False, indent=2))
+        return
+    if isinstance(plain, list):
+        _table(plain, columns, echo)
+    elif isinstance(plain, dict):
+        for key, value in plain.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                echo(f"{key}:")
+                _table(value, None, echo)
+            elif isinstance(value, list):
+                echo(f"{key}:")
+                for item in value:
+                    echo(f"  {item}")
+            else:
+                echo(f"{key}: {value}")
+    else:
+        echo(plain)
+
+
+def _table(rows: list[dict], columns: list[str] | None, echo: Callable[..., None]) -> None:
+    if not rows:
+        echo(str(Text("(brak)", "(none)")))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    columns = columns or list(rows[0])
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    Console(width=200).print(table)

@@ -1,0 +1,254 @@
+"""Read-only questions answered without typer or SQLAlchemy: ``coop history CODE``, ``coop calendar period``
+and ``coop calendar day``.
+
+An officer waits for these, and loading the CLI framework (~0.1 s) and the ORM (~0.25 s) costs far more than
+the answer (docs/benchmarks.md, B4). The quick path only ever answers: it reads the plain forms of these
+commands, and on anything else (help, an option it does not know, a value to refuse, a database to create or
+migrate, an error of any kind) it steps aside before printing anything, and typer runs the command as usual.
+So every refusal, message and exit code still comes from one place, and what the quick path prints is what
+typer's path prints (tests/test_b4_quick.py runs both and compares them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from coop.output import Invocation, _invocation, plain_echo, show
+from states.errors import DomainError
+
+HISTORY_COLUMNS = ["seq", "at", "actor", "role", "event", "subject", "from", "to", "basis"]
+
+# Roles that may read any case's history (``states.engine.ANYONE``). Named here rather than imported because
+# states.engine loads the ORM; a role missing from this list only takes typer's path, and a test checks that
+# every role listed is still one the engine lets read the history.
+HISTORY_READERS = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public")
+
+# The options every command takes (coop/cli.py declares them for typer; a test compares the two).
+COMMON_FLAGS = {"--json": "json_output"}
+COMMON_OPTIONS = {"--at": "at", "--actor": "actor", "--role": "role"}
+ENVVARS = {"at": "COOP_NOW", "actor": "COOP_ACTOR", "role": "COOP_ROLE"}
+
+
+@dataclass(frozen=True)
+class Form:
+    """The plain form of one command, as typer declares it in coop/commands.py (a test compares them)."""
+
+    arguments: tuple[str, ...]
+    respond: Callable[[dict[str, Any]], bool]
+    required: int | None = None  # arguments that must be given (default: all)
+    flags: dict[str, str] = field(default_factory=dict)  # option -> parameter
+    options: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+def answer(argv: list[str]) -> bool:
+    """Answer ``argv`` if it is one of the quick questions in its plain form; False (having printed nothing)
+    when typer should run it."""
+    for path, form in FORMS.items():
+        if tuple(argv[: len(path)]) == path:
+            values = _parse(form, argv[len(path):])
+            if values is None or not _streams_are_plain():
+                return False
+            return _guarded(form.respond, values)
+    return False
+
+
+def _parse(form: Form, tokens: list[str]) -> dict[str, Any] | None:
+    """Click's reading of these tokens, for the forms it reads the same way every time; None otherwise."""
+    flags = {**COMMON_FLAGS, **form.flags}
+    options = {**COMMON_OPTIONS, **form.options}
+    values: dict[str, Any] = {**{parameter: False for parameter in flags.values()}, **form.defaults}
+    given: dict[str, str] = {}
+    positional: list[str] = []
+    tokens = list(tokens)
+    while tokens:
+        token = tokens.pop(0)
+        if not token.startswith("-"):
+            positional.append(token)
+            continue
+        name, equals, inline = token.partition("=")
+        if name in flags and not equals:
+            values[flags[name]] = True
+        elif name in options and equals:
+            given[options[name]] = inline
+        elif name in options and tokens and not tokens[0].startswith("-"):
+            given[options[name]] = tokens.pop(0)
+        else:  # --help, --, an unknown option, a value that looks like one: typer's to read
+            return None
+    required = len(form.arguments) if form.required is None else form.required
+    if not required <= len(positional) <= len(form.arguments):
+        return None
+    values.update(zip(form.arguments, positional, strict=False))
+    for parameter in options.values():
+        if parameter in given:
+            values[parameter] = given[parameter]
+        elif parameter in ENVVARS:
+            values[parameter] = os.environ.get(ENVVARS[parameter]) or None  # click ignores an empty variable
+    return values
+
+
+def _streams_are_plain() -> bool:
+    """Where ``typer.echo`` would write the text as it is: not Windows, no shell completion asked, standard
+    streams with a real (not ASCII) encoding."""
+    import codecs
+    import io
+
+    if os.name == "nt" or "_COOP_COMPLETE" in os.environ:
+        return False
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOBase) or not getattr(stream, "encoding", None) \
+                or getattr(stream, "errors", None) is None:
+            return False
+        try:
+            if codecs.lookup(stream.encoding).name == "ascii":
+                return False
+        except LookupError:
+            return False
+    return True
+
+
+def _guarded(respond: Callable[[dict[str, Any]], bool], values: dict[str, Any]) -> bool:
+    """Run a quick answer as typer runs a command: Ctrl-C exits 130, a closed pipe exits 1 quietly."""
+    import errno
+
+    try:
+        return respond(values)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except OSError as error:
+        if error.errno != errno.EPIPE:
+            raise
+        sys.stdout, sys.stderr = _PacifyFlush(sys.stdout), _PacifyFlush(sys.stderr)
+        raise SystemExit(1) from None
+
+
+class _PacifyFlush:
+    """A stream whose flush ignores a closed pipe (click's PacifyFlushWrapper), so exiting stays quiet."""
+
+    def __init__(self, wrapped: Any) -> None:
+        self.wrapped = wrapped
+
+    def flush(self) -> None:
+        import errno
+
+        try:
+            self.wrapped.flush()
+        except OSError as error:
+            if error.errno != errno.EPIPE:
+                raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+
+def _print(values: dict[str, Any], result: Any, columns: list[str] | None = None) -> bool:
+    token = _invocation.set(Invocation(values["json_output"], values["at"], values["actor"], values["role"],
+                                       plain_echo))
+    try:
+        show(result, columns)
+    finally:
+        _invocation.reset(token)
+    return True
+
+
+# --- the questions ----------------------------------------------------------------------------------------------
+
+
+def _history(values: dict[str, Any]) -> bool:
+    from models.db import database_url, plain_connection
+    from states.clock import resolve_now
+
+    # What states.engine.execute checks before it reads: who acts, in what role, at what moment.
+    role = (values["role"] or os.environ.get("COOP_ROLE") or "officer").strip()
+    actor = (values["actor"] or os.environ.get("COOP_ACTOR") or "").strip()
+    if role not in HISTORY_READERS or not actor:
+        return False
+    try:
+        resolve_now(values["at"])
+        conn = plain_connection(database_url())
+    except Exception:
+        return False
+    if conn is None:
+        return False
+    try:
+        rows = history_rows(conn, values["code"])
+    except Exception:  # whatever the database says, the engine's path says it in its own words
+        return False
+    finally:
+        conn.close()
+    if rows is None:
+        return False
+    return _print(values, rows, HISTORY_COLUMNS)
+
+
+def history_rows(conn: Any, code: str) -> list[dict] | None:
+    """``states.cases.case_history`` read with plain SQL; None when the engine's path must answer (a schema
+    to migrate or refuse, no such case)."""
+    import json
+    from datetime import UTC, datetime
+
+    from models.db import schema_is_current
+    from states.calendar import WARSAW
+
+    mark = "?" if type(conn).__module__ == "sqlite3" else "%s"
+    if mark == "?":
+        conn.execute("BEGIN")  # one snapshot for both reads, as the engine's read-only transaction
+    if not schema_is_current(conn):
+        return None
+    case = conn.execute(f"SELECT id FROM cases WHERE code = {mark}", (code,)).fetchone()
+    if case is None:
+        return None
+    records = conn.execute(
+        "SELECT seq, at, actor, role, event, subject, from_state, to_state, basis, payload, hash "
+        f"FROM audit_log WHERE case_id = {mark} ORDER BY seq", (case[0],)).fetchall()
+
+    def moment(value: Any) -> datetime:  # models.types.UTCDateTime: SQLite keeps naive UTC text
+        value = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    return [{"seq": seq, "at": moment(at).astimezone(WARSAW), "actor": actor, "role": role, "event": event,
+             "subject": subject, "from": from_state, "to": to_state, "basis": basis,
+             "payload": json.loads(payload) if isinstance(payload, str) else payload, "hash": digest}
+            for seq, at, actor, role, event, subject, from_state, to_state, basis, payload, digest in records]
+
+
+PERIOD_LIMIT = 3650  # the most ``coop calendar period`` counts, in any unit
+
+
+def _period(values: dict[str, Any]) -> bool:
+    from states.calendar_commands import compute_period
+
+    amount = values["amount"]
+    # Only the integers click and pydantic read one way; any other spelling is typer's to read or refuse.
+    if not re.fullmatch(r"0|[1-9][0-9]{0,3}", amount) or int(amount) > PERIOD_LIMIT:
+        return False
+    try:
+        result = compute_period(values["trigger"], int(amount), values["unit"], party=not values["office"],
+                                closing=values["closing"])
+    except DomainError:
+        return False
+    return _print(values, result)
+
+
+def _day(values: dict[str, Any]) -> bool:
+    from states.calendar_commands import describe_day
+
+    try:
+        result = describe_day(values["day"])
+    except DomainError:
+        return False
+    return _print(values, result)
+
+
+FORMS: dict[tuple[str, ...], Form] = {
+    ("history",): Form(("code",), _history),
+    ("calendar", "period"): Form(("trigger", "amount", "unit"), _period, required=2, flags={"--office": "office"},
+                                 options={"--closing": "closing"},
+                                 defaults={"unit": "days", "office": False, "closing": "23:59:59"}),
+    ("calendar", "day"): Form(("day",), _day),
+}
