@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from models.notification_tables import Notification, NotificationPreference
 from models.tables import AuditRecord, Case
-from states.cases import memo
+from states.cases import memo, quiet_read
 
 
 @cache
@@ -86,7 +86,8 @@ def preference(session, address: str, template: str) -> tuple[bool, str | None]:
     address = address.lower()
     known = kept.get(address)
     if known is None:
-        known = kept[address] = list(session.exec(_PREFERENCES, params={"address": address}))
+        with quiet_read(session, NotificationPreference):
+            known = kept[address] = list(session.exec(_PREFERENCES, params={"address": address}))
     opted_out, lang = False, None
     for row in (r for r in known if r.template in ("*", template)):
         lang = row.lang or lang
@@ -129,7 +130,9 @@ def cancel(ctx, case: Case, tags: list[str]) -> int:
             query = query.where(Notification.cancel_tag.startswith(tag[:-1]))
         else:
             query = query.where(Notification.cancel_tag == tag)
-        for row in ctx.session.exec(query):
+        with quiet_read(ctx.session, Notification):
+            rows = ctx.session.exec(query).all()
+        for row in rows:
             row.status, row.closed_at, row.last_error = "cancelled", ctx.now, f"cancelled by {case.code}#{case.audit_seq}"
             ctx.session.add(row)
             count += 1
@@ -154,8 +157,9 @@ def write_notice(ctx, case: Case, record: AuditRecord, rule, config) -> None:
             rendered = rendered or render(rule.template, data, config.default_lang)
             publication.text = rendered.text
             ctx.session.add(publication)
-    sent_before = ctx.session.exec(select(Notification.id).where(
-        Notification.case_id == case.id, Notification.template == rule.template)).first()
+    with quiet_read(ctx.session, Notification):
+        sent_before = ctx.session.exec(select(Notification.id).where(
+            Notification.case_id == case.id, Notification.template == rule.template)).first()
     # complete: the step that needs every channel fired (a transition), or all three are recorded
     complete = record.to_state != record.from_state or {p.channel for p in publications} >= set(ANNOUNCEMENT_CHANNELS)
     if sent_before is None and complete:

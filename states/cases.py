@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +59,18 @@ def _on_rollback(session: OrmSession, _previous) -> None:
     session.info.pop(_MEMO, None)  # rolled-back rows are expunged or expired: nothing kept is trusted
 
 
+def quiet_read(session: Session, kind: type) -> AbstractContextManager:
+    """A read of ``kind`` rows that need not flush first: none is pending or changed in the session.
+
+    Autoflush sends every pending row before any query, so a step that reads after each write flushes again
+    and again (each flush re-writes the case row: a new row version). A query whose rows cannot be among the
+    pending changes gives the same answer without it; the step's rows go out once, at commit."""
+    if any(isinstance(instance, kind) for instance in session.new) or \
+            any(isinstance(instance, kind) for instance in session.dirty):
+        return nullcontext()
+    return session.no_autoflush
+
+
 # Built once: building a statement costs about as much as running it on SQLite.
 _CASE_BY_CODE = select(Case).where(Case.code == bindparam("code"))
 
@@ -82,7 +95,8 @@ def organisation(session: Session, organisation_id: int | None) -> Organisation 
             wanted.update(o.organisation_id for o in offers if o.organisation_id not in kept)
             if len(wanted) > _PREFETCH:
                 break
-        found = {o.id: o for o in session.exec(_ORGANISATIONS, params={"ids": list(wanted)})}
+        with quiet_read(session, Organisation):
+            found = {o.id: o for o in session.exec(_ORGANISATIONS, params={"ids": list(wanted)})}
         for wanted_id in wanted:
             kept[wanted_id] = found.get(wanted_id)
     return kept[organisation_id]

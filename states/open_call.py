@@ -25,7 +25,7 @@ from models.tables import (
     Score,
 )
 from states import calendar
-from states.cases import memo, organisation
+from states.cases import memo, organisation, quiet_read
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.rules import Criterion, OpenCallRules, RuleSet
@@ -51,7 +51,8 @@ def offers_of(session: Session, case: Case) -> list[Offer]:
     kept = memo(session, Offer)
     offers = kept.get(case.id)
     if offers is None:
-        offers = kept[case.id] = list(session.exec(_OFFERS_OF, params={"case_id": case.id}))
+        with quiet_read(session, Offer):
+            offers = kept[case.id] = list(session.exec(_OFFERS_OF, params={"case_id": case.id}))
     return list(offers)
 
 
@@ -63,7 +64,8 @@ def members_of(session: Session, case: Case) -> list[CommitteeMember]:
     kept = memo(session, CommitteeMember)
     members = kept.get(case.id)
     if members is None:
-        members = kept[case.id] = list(session.exec(_MEMBERS_OF, params={"case_id": case.id}))
+        with quiet_read(session, CommitteeMember):
+            members = kept[case.id] = list(session.exec(_MEMBERS_OF, params={"case_id": case.id}))
     return list(members)
 
 
@@ -75,8 +77,9 @@ def publication_rows(session: Session, case: Case, subject: str) -> list[Publica
     kept = memo(session, Publication)
     rows = kept.get((case.id, subject))
     if rows is None:
-        rows = kept[(case.id, subject)] = list(session.exec(_PUBLICATIONS_OF,
-                                                            params={"case_id": case.id, "subject": subject}))
+        with quiet_read(session, Publication):
+            rows = kept[(case.id, subject)] = list(session.exec(_PUBLICATIONS_OF,
+                                                                params={"case_id": case.id, "subject": subject}))
     return list(rows)
 
 
@@ -89,8 +92,9 @@ def declarations_of(session: Session, case: Case) -> dict[tuple[int, int], bool]
     kept = memo(session, ConflictDeclaration)
     found = kept.get(case.id)
     if found is None:
-        found = kept[case.id] = {(m, o): bool(c) for m, o, c in session.exec(_DECLARATIONS_OF,
-                                                                               params={"case_id": case.id})}
+        with quiet_read(session, ConflictDeclaration):
+            found = kept[case.id] = {(m, o): bool(c) for m, o, c in session.exec(_DECLARATIONS_OF,
+                                                                                   params={"case_id": case.id})}
     return found
 
 
@@ -99,7 +103,8 @@ def scored_pairs(session: Session, case: Case) -> set[tuple[int, int]]:
     kept = memo(session, Score)
     found = kept.get(case.id)
     if found is None:
-        found = kept[case.id] = set(session.exec(_SCORED_PAIRS, params={"case_id": case.id}))
+        with quiet_read(session, Score):
+            found = kept[case.id] = set(session.exec(_SCORED_PAIRS, params={"case_id": case.id}))
     return found
 
 
@@ -113,6 +118,12 @@ def add_publications(session: Session, case: Case, subject: str, published: dict
              for channel, moment in published.items()]
     session.add_all(added)
     memo(session, Publication)[(case.id, subject)] = rows + added
+
+
+def add_member(session: Session, case: Case, member: CommitteeMember) -> None:
+    members = members_of(session, case)
+    session.add(member)
+    memo(session, CommitteeMember)[case.id] = [*members, member]
 
 
 def add_declarations(session: Session, case: Case, member: CommitteeMember, conflicts: list[tuple[Offer, bool]],
@@ -177,7 +188,8 @@ def eligible_scorers(session: Session, case: Case, offer: Offer) -> list[Committ
 
 
 def scores_by_offer(session: Session, case: Case) -> dict[int, dict[str, dict[str, Decimal]]]:
-    rows = session.exec(_SCORES_OF, params={"case_id": case.id})
+    with quiet_read(session, Score):
+        rows = session.exec(_SCORES_OF, params={"case_id": case.id}).all()
     result: dict[int, dict[str, dict[str, Decimal]]] = {}
     for number, member, criterion, points in rows:
         result.setdefault(number, {}).setdefault(member, {})[criterion] = points

@@ -11,11 +11,12 @@ from models.tables import (
     Case,
     CommitteeMember,
     Contract,
+    Deadline,
     Offer,
     Report,
 )
 from states import calendar
-from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
+from states.cases import load_case, next_code, organisation_by_krs, quiet_read, received_moment, require_state
 from states.commands import (
     AnnounceCall,
     AppointMember,
@@ -42,6 +43,7 @@ from states.open_call import (
     OfferMachine,
     OpenCallMachine,
     add_declarations,
+    add_member,
     add_publications,
     add_scores,
     call_settings,
@@ -193,7 +195,7 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
             )
     member = CommitteeMember(case_id=case.id, name=cmd.name, email=cmd.email or "", affiliation=cmd.affiliation,
                              organisation_id=organisation_id, appointed_at=ctx.now)
-    ctx.session.add(member)
+    add_member(ctx.session, case, member)
     record(ctx, case, "appoint_member", subject=f"member:{cmd.name}", basis="art. 15 ust. 2a", state=case.state,
            payload=cmd.model_dump(mode="json"))
     return {"code": case.code, "member": cmd.name}
@@ -279,7 +281,6 @@ def file_offer(ctx: Context, cmd: FileOffer) -> dict:
                   task_start=cmd.task_start, task_end=cmd.task_end, received_at=received_at,
                   postmarked_on=cmd.postmarked_on, state=OfferMachine.received.value)
     ctx.session.add(offer)
-    ctx.session.flush()
     record(ctx, case, "file_offer", subject=f"offer:{offer.number}", basis="art. 14", state=offer.state,
            payload={**cmd.model_dump(mode="json"), "received_at": received_at, "organisation": organisation.name})
     return {"code": case.code, "offer": offer.number, "state": offer.state}
@@ -303,7 +304,8 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     else:
         _fire_offer(ctx, case, offer, "accept_formally" if cmd.decision == "accept" else "reject_formally",
                     payload=payload)
-        cancel_deadlines(ctx, case, "correction_end", offer.id)
+        with quiet_read(ctx.session, Deadline):  # this step schedules no deadline: nothing to flush first
+            cancel_deadlines(ctx, case, "correction_end", offer.id)
     offer.formal_defects = [] if cmd.decision == "accept" else list(cmd.defects)
     return {"code": case.code, "offer": offer.number, "state": offer.state, "defects": offer.formal_defects}
 
@@ -449,7 +451,6 @@ def publish(ctx: Context, cmd: Publish) -> dict:
         require_state(case, ("invalidated",), Text("ogłoszenie o unieważnieniu", "publishing the invalidation"),
                       "art. 18a ust. 2")
     _add_publications(ctx, case, cmd.subject, cmd.published)
-    ctx.session.flush()
     published = publications_of(ctx.session, case, cmd.subject)
     complete = all(c in published for c in ANNOUNCEMENT_CHANNELS)
     if cmd.subject == "results" and complete:
