@@ -1,7 +1,10 @@
-"""Prefect events for the transitions the engine made: one event per transition, after its batch committed.
+"""Prefect events for the transitions the engine made, emitted after the transaction that made them committed.
 
-Automations react to them (``coop.case.close_offers``, ``coop.offer.correction_expired``, ...). They are a
-notification for Prefect, never the record: the audit log is (invariant 2; Prefect keeps events 7 days).
+An officer's step emits one event per transition; the tick emits one event per event name for up to
+``TICK_CASES_PER_EVENT`` cases, so a morning with 10,000 due deadlines costs Prefect ~100 events, not 10,000
+(each costs ~0.4 ms of validation and sending, and the server keeps them 7 days). Automations react to
+either by name (``coop.case.close_offers``, ``coop.offer.correction_expired``, ...) and by related case.
+They are a notification for Prefect, never the record: the audit log is (invariant 2).
 """
 
 from __future__ import annotations
@@ -41,4 +44,33 @@ def emit_transitions(transitions: Iterable[dict[str, Any]]) -> int:
             payload={"from": transition["from"], "to": transition["to"], "subject": transition["subject"]},
         )
         count += 1
+    return count
+
+
+# Prefect refuses an event with more than 500 related resources (PREFECT_EVENTS_MAXIMUM_RELATED_RESOURCES),
+# and adds its own (flow run, task run, flow); 100 cases stay far below.
+TICK_CASES_PER_EVENT = 100
+
+
+def emit_tick_transitions(transitions: Iterable[dict[str, Any]]) -> int:
+    """Emit the tick's transitions grouped: per event name, one event for up to 100 of them; returns how many.
+
+    Resource ``coop.tick``; related: each case (role ``case``); payload ``count`` and ``transitions``
+    (case, subject, from, to)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for transition in transitions:
+        groups.setdefault(event_name(transition), []).append(transition)
+    count = 0
+    for name, group in groups.items():
+        for start in range(0, len(group), TICK_CASES_PER_EVENT):
+            chunk = group[start:start + TICK_CASES_PER_EVENT]
+            cases = dict.fromkeys(t["case"] for t in chunk)
+            emit_event(
+                event=name,
+                resource={"prefect.resource.id": "coop.tick", "prefect.resource.name": "coop-tick"},
+                related=[case_resource(code) for code in cases],
+                payload={"count": len(chunk), "transitions": [
+                    {"case": t["case"], "subject": t["subject"], "from": t["from"], "to": t["to"]} for t in chunk]},
+            )
+            count += 1
     return count

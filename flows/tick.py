@@ -1,4 +1,4 @@
-"""The scheduled tick: one flow run per tick, one task run per batch, one Prefect event per transition.
+"""The scheduled tick: one flow run per tick, one task run per batch, Prefect events grouped by event name.
 
 Case summaries are not refreshed here: each costs API calls, so ``flows.summaries`` does it when a tick
 completes, and the tick's own time stays that of firing its deadlines.
@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.events import emit_transitions
+from flows.events import emit_tick_transitions
 from states.clock import resolve_now
 from states.text import Text
 from states.tick import BatchResult, TickReport, add_batch, run_batch
@@ -47,7 +47,7 @@ async def tick_flow(at: str | None = None, batch_size: int = 500, database_url: 
         if batch.claimed == 0:
             break
         add_batch(report, batch)
-        emit_transitions(batch.events)  # after the batch committed: nothing announced that did not happen
+        emit_tick_transitions(batch.events)  # after the batch committed: nothing announced that did not happen
         touched.update(dict.fromkeys(e["case"] for e in batch.events))
         if batch.claimed < batch_size:
             break

@@ -70,7 +70,7 @@ def test_tick_fires_due_deadlines_across_cases_in_batches_once_and_in_due_order(
     assert unfired == []
 
 
-def test_tick_emits_one_event_per_transition_and_publishes_case_artifacts(sqlite_url):
+def test_tick_emits_its_transitions_grouped_and_summaries_follow(sqlite_url):
     from tests.conftest import empty_tables
 
     empty_tables(sqlite_url)
@@ -104,9 +104,10 @@ def test_tick_emits_one_event_per_transition_and_publishes_case_artifacts(sqlite
             break
         time.sleep(0.5)
     assert [e.event for e in found] == ["coop.case.close_offers"]
-    assert found[0].resource.id == f"coop.case.{code}"
+    assert found[0].resource.id == "coop.tick"
     assert any(r.id == f"coop.case.{code}" and r.role == "case" for r in found[0].related)
-    assert found[0].payload == {"from": "announced", "to": "formal_review", "subject": "case"}
+    assert found[0].payload == {"count": 1, "transitions": [
+        {"case": code, "subject": "case", "from": "announced", "to": "formal_review"}]}
 
     assert Artifact.get(summary_key(code)) is None  # the tick only fires; summaries follow it
     from flows.summaries import case_summaries_flow

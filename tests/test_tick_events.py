@@ -1,0 +1,31 @@
+"""The tick's Prefect events: grouped by event name, at most TICK_CASES_PER_EVENT transitions each, none lost."""
+
+from __future__ import annotations
+
+import flows.events as events
+
+
+def test_tick_transitions_are_grouped_by_name_in_chunks_and_every_one_is_announced(monkeypatch):
+    sent = []
+    monkeypatch.setattr(events, "emit_event", lambda **kwargs: sent.append(kwargs))
+    closes = [{"case": f"OK/2026/{n:03d}", "subject": "case", "event": "close_offers", "from": "announced",
+               "to": "formal_review"} for n in range(events.TICK_CASES_PER_EVENT + 30)]
+    expired = [{"case": "OK/2026/900", "subject": "offer:2", "event": "correction_expired", "from": "correction",
+                "to": "rejected"}]
+
+    assert events.emit_tick_transitions(closes[:50] + expired + closes[50:]) == 3
+
+    names = [e["event"] for e in sent]
+    assert names == ["coop.case.close_offers", "coop.case.close_offers", "coop.offer.correction_expired"]
+    assert [e["payload"]["count"] for e in sent] == [events.TICK_CASES_PER_EVENT, 30, 1]
+    announced = [t["case"] for e in sent for t in e["payload"]["transitions"]]
+    assert sorted(announced) == sorted(t["case"] for t in closes + expired)  # every transition, once
+    assert all(len(e["related"]) == e["payload"]["count"] for e in sent)  # every case named as related
+    assert sent[2]["payload"]["transitions"] == [{"case": "OK/2026/900", "subject": "offer:2",
+                                                  "from": "correction", "to": "rejected"}]
+
+
+def test_a_tick_with_nothing_fired_emits_nothing(monkeypatch):
+    sent = []
+    monkeypatch.setattr(events, "emit_event", lambda **kwargs: sent.append(kwargs))
+    assert events.emit_tick_transitions([]) == 0 and sent == []
