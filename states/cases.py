@@ -37,10 +37,15 @@ def memo(session: Session, kind: type) -> dict[Any, Any]:
     return found
 
 
-def _forget(session: OrmSession, instance: Any) -> None:
+def forget(session: Session, kind: type) -> None:
+    """Forget what the session keeps of ``kind``: for rows written without the ORM, which no event reports."""
     kept = session.info.get(_MEMO)
     if kept:
-        kept.pop(type(instance), None)
+        kept.pop(kind, None)
+
+
+def _forget(session: OrmSession, instance: Any) -> None:
+    forget(session, type(instance))
 
 
 @event.listens_for(OrmSession, "before_attach")

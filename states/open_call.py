@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, func, select
 from statemachine import State
 
@@ -25,7 +25,7 @@ from models.tables import (
     Score,
 )
 from states import calendar
-from states.cases import memo, organisation, quiet_read
+from states.cases import forget, memo, organisation, quiet_read
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.rules import Criterion, OpenCallRules, RuleSet
@@ -126,22 +126,29 @@ def add_member(session: Session, case: Case, member: CommitteeMember) -> None:
     memo(session, CommitteeMember)[case.id] = [*members, member]
 
 
+# Declarations and scores are only ever read as columns (never as objects): one statement writes a step's
+# rows, instead of an ORM object, a unit-of-work entry and an INSERT ... RETURNING for each.
+
+
 def add_declarations(session: Session, case: Case, member: CommitteeMember, conflicts: list[tuple[Offer, bool]],
                      note: str, now: datetime) -> None:
     declared = dict(declarations_of(session, case))
-    for offer, conflict in conflicts:
-        session.add(ConflictDeclaration(member_id=member.id, offer_id=offer.id, conflict=conflict, note=note,
-                                        declared_at=now))
-        declared[(member.id, offer.id)] = conflict
+    session.execute(insert(ConflictDeclaration.__table__),
+                    [{"member_id": member.id, "offer_id": offer.id, "conflict": conflict, "note": note,
+                      "declared_at": now} for offer, conflict in conflicts])
+    declared.update({(member.id, offer.id): conflict for offer, conflict in conflicts})
+    forget(session, ConflictDeclaration)
     memo(session, ConflictDeclaration)[case.id] = declared
 
 
 def add_scores(session: Session, case: Case, member: CommitteeMember, offer: Offer, points: dict[str, Decimal],
                now: datetime) -> None:
     pairs = scored_pairs(session, case)
-    session.add_all([Score(member_id=member.id, offer_id=offer.id, criterion=key, points=value, scored_at=now)
+    session.execute(insert(Score.__table__),
+                    [{"member_id": member.id, "offer_id": offer.id, "criterion": key, "points": value, "scored_at": now}
                      for key, value in points.items()])
-    memo(session, Score)[case.id] = pairs | {(member.id, offer.id)}  # the ranking is forgotten: scores changed
+    forget(session, Score)  # the ranking with it: the scores changed
+    memo(session, Score)[case.id] = pairs | {(member.id, offer.id)}
 
 
 _OFFERS_OF = select(Offer).where(Offer.case_id == bindparam("case_id")).order_by(Offer.number)
