@@ -34,9 +34,8 @@ def on_record(ctx: Any, case: Case, record: AuditRecord) -> None:
     if not rules:
         return  # the common case (a score, a tick with nothing to say) costs one dict look-up
     from notifications import rules as catalogue
-    from notifications.settings import settings
 
-    config = settings()
+    config = _settings(ctx.session)
     for rule in rules:
         if not catalogue.matches(rule, record):
             continue
@@ -46,7 +45,9 @@ def on_record(ctx: Any, case: Case, record: AuditRecord) -> None:
             write_notice(ctx, case, record, rule, config)
         elif rule.action in ("message", "reminder"):
             rules_set = _notification_rules(ctx, case) if rule.action == "reminder" else None
-            for recipient in catalogue.recipients(ctx, case, record, rule.audience, config):
+            recipients = catalogue.recipients(ctx, case, record, rule.audience, config)
+            read_preferences(ctx.session, [r.address for r in recipients])
+            for recipient in recipients:
                 data = catalogue.template_data(ctx, case, record, rule.template, recipient, config)
                 if rule.action == "message":
                     enqueue(ctx, case, record, rule.template, recipient, data, config)
@@ -58,6 +59,19 @@ def on_record(ctx: Any, case: Case, record: AuditRecord) -> None:
                             not_before=reminder.not_before, cancel_tag=reminder.tag, part=str(n))
         else:
             raise ValueError(f"unknown notification action {rule.action!r}")
+
+
+def _settings(session):
+    # The same for the whole transaction (a step may notify several times): read once per session.
+    config = session.info.get(_SETTINGS)
+    if config is None:
+        from notifications.settings import settings
+
+        config = session.info[_SETTINGS] = settings()
+    return config
+
+
+_SETTINGS = "coop_notify_settings"
 
 
 def _notification_rules(ctx, case: Case):
@@ -80,22 +94,33 @@ def preference(session, address: str, template: str) -> tuple[bool, str | None]:
     """(opted out of this template, preferred language) for an address."""
     if not address:
         return False, None
-    # One step often writes to the same address several times (a message and its reminders, every offer's
-    # applicant): an address's preferences are read once per transaction.
-    kept = memo(session, NotificationPreference)
     address = address.lower()
-    known = kept.get(address)
-    if known is None:
-        with quiet_read(session, NotificationPreference):
-            known = kept[address] = list(session.exec(_PREFERENCES, params={"address": address}))
+    read_preferences(session, [address])
     opted_out, lang = False, None
-    for row in (r for r in known if r.template in ("*", template)):
+    for row in (r for r in memo(session, NotificationPreference)[address] if r.template in ("*", template)):
         lang = row.lang or lang
         opted_out = opted_out or (row.template == template and row.opted_out)
     return opted_out, lang
 
 
-_PREFERENCES = select(NotificationPreference).where(NotificationPreference.address == bindparam("address"))
+def read_preferences(session, addresses: list[str]) -> None:
+    """Read the preferences of these addresses in one query, once per transaction: a step writes to several
+    addresses (every applicant), often more than once (a message and its reminders)."""
+    kept = memo(session, NotificationPreference)
+    wanted = {a.lower() for a in addresses if a} - kept.keys()
+    if not wanted:
+        return
+    with quiet_read(session, NotificationPreference):
+        rows = session.exec(_PREFERENCES, params={"addresses": sorted(wanted)}).all()
+    for address in wanted:
+        kept[address] = []
+    for row in rows:
+        kept[row.address].append(row)
+
+
+_PREFERENCES = (select(NotificationPreference)
+                .where(NotificationPreference.address.in_(bindparam("addresses", expanding=True)))
+                .order_by(NotificationPreference.id))
 
 
 def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data: dict[str, Any], config, *,
