@@ -34,10 +34,14 @@ class NotifySettings(BaseSettings):
     lease_seconds: float = Field(default=300.0, gt=0)  # a crashed dispatcher's claim expires after this
 
 
+# The bytes view of the environment, where the platform has one: scanning it skips decoding every variable.
+_ENVIRONMENT, _PREFIX = (os.environb, b"COOP_") if os.supports_bytes_environ else (os.environ, "COOP_")
+
+
 def settings() -> NotifySettings:
     # Read on every audit record that notifies someone: parsing the environment and .env each time cost ~4 ms
     # per transition on the tick's hot path, so it is cached per distinct COOP_* environment.
-    return _settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("COOP_"))))
+    return _settings(tuple(sorted((k, v) for k, v in _ENVIRONMENT.items() if k.startswith(_PREFIX))))
 
 
 @lru_cache(maxsize=8)

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from statemachine import StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
+from models.rows import new_row
 from models.tables import AuditRecord, Case, Deadline
 from states import audit
 from states.clock import resolve_now
@@ -179,8 +180,8 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
         "payload": audit.jsonable(payload or {}),
     }
     digest = audit.chain_hash(case.audit_head, fields)
-    record = AuditRecord(case_id=case.id, prev_hash=case.audit_head, hash=digest,
-                         **{k: v for k, v in fields.items() if k != "case_code"})
+    record = new_row(AuditRecord, case_id=case.id, prev_hash=case.audit_head, hash=digest,
+                     **{k: v for k, v in fields.items() if k != "case_code"})
     case.audit_seq = fields["seq"]
     case.audit_head = digest
     ctx.session.add(record)

@@ -1,0 +1,47 @@
+"""models.rows.new_row: the fast constructor gives the very row the SQLModel constructor gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from models.db import get_engine, normalise_url
+from models.notification_tables import Notification
+from models.rows import new_row
+from models.tables import AuditRecord, Case
+from tests.prefect_fixtures import announced_call, register_organisations
+
+NOW = datetime(2026, 1, 24, 8, tzinfo=UTC)
+
+
+def audit_values(case_id: int, seq: int) -> dict:
+    return dict(case_id=case_id, seq=seq, at=NOW, recorded_at=NOW, actor="scheduler", role="scheduler",
+                event="close_offers", subject="case", from_state="announced", to_state="formal_review",
+                payload={"offers": 3, "due_at": "2026-01-23T23:00:00Z"}, prev_hash="0" * 64, hash=f"{seq:064d}")
+
+
+def test_new_row_holds_the_same_values_and_defaults_as_the_constructor():
+    fast, slow = new_row(AuditRecord, **audit_values(7, 1)), AuditRecord(**audit_values(7, 1))
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.basis == "" and fast.id is None  # defaults applied
+    note = dict(key="k", case_id=7, audit_seq=1, template="t", category="c", channel="email", audience="officer",
+                recipient="a@b.pl", recipient_name="A", lang="pl", data={}, not_before=NOW, next_attempt_at=NOW,
+                status="pending", message_id="<m@x>", created_at=NOW)
+    assert new_row(Notification, **note).model_dump() == Notification(**note).model_dump()
+
+
+def test_new_rows_are_inserted_and_read_back_like_constructed_ones(db_url):
+    register_organisations(db_url)
+    code = announced_call(db_url, offers=1, members=False)
+    with Session(get_engine(normalise_url(db_url))) as session:
+        case = session.exec(select(Case).where(Case.code == code)).one()
+        base = case.audit_seq
+        session.add(new_row(AuditRecord, **audit_values(case.id, base + 1)))
+        session.add(AuditRecord(**audit_values(case.id, base + 2)))
+        session.commit()
+        rows = session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id, AuditRecord.seq > base)
+                            .order_by(AuditRecord.seq)).all()
+    assert [r.seq for r in rows] == [base + 1, base + 2]
+    fast, slow = (r.model_dump(exclude={"id", "seq", "hash"}) for r in rows)
+    assert fast == slow and rows[0].payload == {"offers": 3, "due_at": "2026-01-23T23:00:00Z"}
