@@ -127,12 +127,21 @@ def add_member(session: Session, case: Case, member: CommitteeMember) -> None:
 
 
 # Declarations and scores are only ever read as columns (never as objects): one statement writes a step's
-# rows, instead of an ORM object, a unit-of-work entry and an INSERT ... RETURNING for each.
+# rows, instead of an ORM object, a unit-of-work entry and an INSERT ... RETURNING for each. The statement
+# runs at once, so the member and offers it points at must have their rows (ids) already.
+
+
+def _written(session: Session, *rows) -> None:
+    if any(row.id is None for row in rows):
+        session.flush()
 
 
 def add_declarations(session: Session, case: Case, member: CommitteeMember, conflicts: list[tuple[Offer, bool]],
                      note: str, now: datetime) -> None:
+    if not conflicts:
+        return
     declared = dict(declarations_of(session, case))
+    _written(session, member, *(offer for offer, _ in conflicts))
     session.execute(insert(ConflictDeclaration.__table__),
                     [{"member_id": member.id, "offer_id": offer.id, "conflict": conflict, "note": note,
                       "declared_at": now} for offer, conflict in conflicts])
@@ -143,7 +152,10 @@ def add_declarations(session: Session, case: Case, member: CommitteeMember, conf
 
 def add_scores(session: Session, case: Case, member: CommitteeMember, offer: Offer, points: dict[str, Decimal],
                now: datetime) -> None:
+    if not points:
+        return
     pairs = scored_pairs(session, case)
+    _written(session, member, offer)
     session.execute(insert(Score.__table__),
                     [{"member_id": member.id, "offer_id": offer.id, "criterion": key, "points": value, "scored_at": now}
                      for key, value in points.items()])

@@ -11,15 +11,24 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import event
+from sqlmodel import select
 
 from coop.demo import MEMBERS, OFFERS
 from models.db import UnitOfWork, get_engine, normalise_url
-from models.tables import CommitteeMember, Offer, Score
+from models.tables import CommitteeMember, ConflictDeclaration, Offer, Score
 from states import commands as c
 from states import open_call_commands as oc
 from states.cases import load_case
 from states.engine import Actor, execute
-from states.open_call import members_of, offers_of, ranking, scored_pairs
+from states.open_call import (
+    add_declarations,
+    add_member,
+    declarations_of,
+    members_of,
+    offers_of,
+    ranking,
+    scored_pairs,
+)
 from tests.prefect_fixtures import call_in_scoring, prefect_api, register_organisations  # noqa: F401
 
 KEYS = ("capacity", "costs", "quality", "own_funds", "contribution", "track_record")
@@ -105,3 +114,17 @@ def test_a_scoring_step_reads_the_offers_once(db_url, prefect_api):  # noqa: F81
     with UnitOfWork(db_url) as uow:
         assert offers_of(uow.session, load_case(uow.session, code))[0].state == "scored"
 
+
+
+def test_a_declaration_of_a_member_appointed_in_the_same_transaction_is_written(db_url, prefect_api):  # noqa: F811
+    code = _scoring(db_url)
+    with UnitOfWork(db_url) as uow:
+        case = load_case(uow.session, code)
+        offer = offers_of(uow.session, case)[0]
+        member = CommitteeMember(case_id=case.id, name="Nowy Członek", appointed_at=case.created_at)
+        add_member(uow.session, case, member)  # pending: its id comes with the flush the declaration needs
+        add_declarations(uow.session, case, member, [(offer, False)], "", case.created_at)
+        assert declarations_of(uow.session, case)[(member.id, offer.id)] is False
+        stored = uow.session.exec(select(ConflictDeclaration.conflict).where(
+            ConflictDeclaration.member_id == member.id, ConflictDeclaration.offer_id == offer.id)).all()
+        assert stored == [False]
