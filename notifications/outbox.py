@@ -17,6 +17,7 @@ from sqlalchemy import bindparam
 from sqlmodel import select
 
 from models.notification_tables import Notification, NotificationPreference
+from models.rows import new_row
 from models.tables import AuditRecord, Case
 from states.cases import memo, quiet_read
 
@@ -134,7 +135,8 @@ def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data
     status = "opted_out" if opted_out and category in OPTIONAL_CATEGORIES else "pending"
     key = idempotency_key(case, record, template, recipient.ref, part)
     due = not_before or ctx.now
-    row = Notification(
+    row = new_row(  # the SQLModel constructor costs more than the rest of enqueue
+        Notification,
         key=key, case_id=case.id, audit_seq=record.seq, template=template, category=category,
         channel="webhook" if recipient.audience == "public" else "email", audience=recipient.audience,
         recipient=recipient.address, recipient_name=recipient.name, lang=lang or config.default_lang,

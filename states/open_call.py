@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, insert
 from sqlmodel import Session, func, select
 from statemachine import State
 
+from models.rows import new_row
 from models.tables import (
     Case,
     CommitteeMember,
@@ -114,7 +115,7 @@ def scored_pairs(session: Session, case: Case) -> set[tuple[int, int]]:
 
 def add_publications(session: Session, case: Case, subject: str, published: dict[str, datetime]) -> None:
     rows = publication_rows(session, case, subject)
-    added = [Publication(case_id=case.id, subject=subject, channel=channel, published_at=moment)
+    added = [new_row(Publication, case_id=case.id, subject=subject, channel=channel, published_at=moment)
              for channel, moment in published.items()]
     session.add_all(added)
     memo(session, Publication)[(case.id, subject)] = rows + added
