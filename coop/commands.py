@@ -6,6 +6,7 @@ import typer
 
 from coop import quick
 from coop.cli import app, command, lazy_module, moments, run, show
+from states.audit import HISTORY_COLUMNS
 
 c = lazy_module("states.commands")
 oc = lazy_module("states.open_call_commands")
@@ -62,7 +63,7 @@ def cases_list() -> None:
 def history(code: Code) -> None:
     """The case's history (the hash-chained audit log)."""
     rows = run(cases.case_history, code, readonly=True)
-    show(rows, quick.HISTORY_COLUMNS)
+    show(rows, list(HISTORY_COLUMNS))
 
 
 @command(app, "tick")

@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coop.output import Invocation, _invocation, plain_echo, show
+from states.actors import ANYONE
+from states.audit import HISTORY_COLUMNS, history_row
 from states.errors import DomainError
 
-HISTORY_COLUMNS = ["seq", "at", "actor", "role", "event", "subject", "from", "to", "basis"]
+# The roles that may read a history: states.cases.case_history is permitted to ANYONE (a test checks it).
+HISTORY_READERS = ANYONE
 
-# Roles that may read any case's history (``states.engine.ANYONE``). Named here rather than imported because
-# states.engine loads the ORM; a role missing from this list only takes typer's path, and a test checks that
-# every role listed is still one the engine lets read the history.
-HISTORY_READERS = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public")
 
 # The options every command takes (coop/cli.py declares them for typer; a test compares the two).
 COMMON_FLAGS = {"--json": "json_output"}
@@ -183,17 +182,16 @@ def _history(values: dict[str, Any]) -> bool:
         conn.close()
     if rows is None:
         return False
-    return _print(values, rows, HISTORY_COLUMNS)
+    return _print(values, rows, list(HISTORY_COLUMNS))
 
 
 def history_rows(conn: Any, code: str) -> list[dict] | None:
     """``states.cases.case_history`` read with plain SQL; None when the engine's path must answer (a schema
     to migrate or refuse, no such case)."""
     import json
-    from datetime import UTC, datetime
 
     from models.db import schema_is_current
-    from states.calendar import WARSAW
+    from models.moments import as_utc
 
     mark = "?" if type(conn).__module__ == "sqlite3" else "%s"
     if mark == "?":
@@ -207,13 +205,9 @@ def history_rows(conn: Any, code: str) -> list[dict] | None:
         "SELECT seq, at, actor, role, event, subject, from_state, to_state, basis, payload, hash "
         f"FROM audit_log WHERE case_id = {mark} ORDER BY seq", (case[0],)).fetchall()
 
-    def moment(value: Any) -> datetime:  # models.types.UTCDateTime: SQLite keeps naive UTC text
-        value = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-    return [{"seq": seq, "at": moment(at).astimezone(WARSAW), "actor": actor, "role": role, "event": event,
-             "subject": subject, "from": from_state, "to": to_state, "basis": basis,
-             "payload": json.loads(payload) if isinstance(payload, str) else payload, "hash": digest}
+    return [history_row(seq=seq, at=as_utc(at), actor=actor, role=role, event=event, subject=subject,
+                        from_state=from_state, to_state=to_state, basis=basis,
+                        payload=json.loads(payload) if isinstance(payload, str) else payload, digest=digest)
             for seq, at, actor, role, event, subject, from_state, to_state, basis, payload, digest in records]
 
 

@@ -25,6 +25,18 @@ HASHED_FIELDS = (
 )
 
 
+# What a reader sees of each record (coop history, its JSON): the columns shown, and the row.
+HISTORY_COLUMNS = ("seq", "at", "actor", "role", "event", "subject", "from", "to", "basis")
+
+
+def history_row(*, seq: int, at: datetime, actor: str, role: str, event: str, subject: str, from_state: str | None,
+                to_state: str | None, basis: str, payload: Any, digest: str) -> dict[str, Any]:
+    from states.calendar import WARSAW
+
+    return {"seq": seq, "at": at.astimezone(WARSAW), "actor": actor, "role": role, "event": event,
+            "subject": subject, "from": from_state, "to": to_state, "basis": basis, "payload": payload, "hash": digest}
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from models.tables import AuditRecord, Case, Deadline, Offer, Organisation
-from states import calendar
+from states import audit, calendar
 from states.commands import RegisterOrganisation
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
@@ -176,9 +176,9 @@ def list_cases(ctx: Context) -> list[dict]:
 
 def history_rows(session: Session, case: Case) -> list[dict]:
     rows = session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id).order_by(AuditRecord.seq))
-    return [{"seq": r.seq, "at": r.at.astimezone(calendar.WARSAW), "actor": r.actor, "role": r.role, "event": r.event, "subject": r.subject,
-             "from": r.from_state, "to": r.to_state, "basis": r.basis, "payload": r.payload, "hash": r.hash}
-            for r in rows]
+    return [audit.history_row(seq=r.seq, at=r.at, actor=r.actor, role=r.role, event=r.event, subject=r.subject,
+                              from_state=r.from_state, to_state=r.to_state, basis=r.basis, payload=r.payload,
+                              digest=r.hash) for r in rows]
 
 
 @permitted(*ANYONE)

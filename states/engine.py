@@ -8,8 +8,6 @@ both append the hash-chained audit record in the same transaction, and deadlines
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,39 +20,14 @@ from statemachine.exceptions import TransitionNotAllowed
 from models.rows import new_row
 from models.tables import AuditRecord, Case, Deadline
 from states import audit
+
+# Who may act lives in an ORM-free module (the quick read path checks it too); re-exported for handlers.
+from states.actors import ANYONE, COMMENTERS, ROLES, SCHEDULER, Actor, check_role, permitted  # noqa: F401
 from states.clock import resolve_now
-from states.errors import InvalidInput, NotPermitted, RuleViolation
+from states.errors import RuleViolation
 from states.text import Text
 
-ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public")
-ANYONE = ROLES  # for read-only commands: every role may read
-# Anyone may comment (art. 19a ust. 4; a consultation's public): but an auditor only reads and the scheduler
-# only fires deadlines, so neither may write a comment.
-COMMENTERS = ("officer", "committee_member", "applicant", "public")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class Actor:
-    name: str
-    role: str = "officer"
-
-    @classmethod
-    def from_environment(cls, name: str | None = None, role: str | None = None) -> Actor:
-        name = (name or os.environ.get("COOP_ACTOR") or getpass.getuser() or "").strip()
-        role = (role or os.environ.get("COOP_ROLE") or "officer").strip()
-        if not name:
-            raise InvalidInput("actor_required", Text("Podaj, kto działa (--actor).", "Say who acts (--actor)."))
-        if role not in ROLES:
-            raise InvalidInput(
-                "unknown_role",
-                Text(f"Nieznana rola {role!r}; dozwolone: {', '.join(ROLES)}.",
-                     f"Unknown role {role!r}; allowed: {', '.join(ROLES)}."),
-            )
-        return cls(name, role)
-
-
-SCHEDULER = Actor("scheduler", "scheduler")
 
 
 @dataclass
@@ -127,26 +100,6 @@ class LegalMachine(StateMachine):
         # One that reached a final state has stopped its engine for good: only a running one is reused.
         if self._engine.running and isinstance(self.model, _StateRef):
             type(self).__dict__["_POOL"].append(self)  # bind() made the pool that gave out this machine
-
-
-def permitted(*roles: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
-    """Declare which roles may run a command handler."""
-
-    def mark(handler: Callable[..., R]) -> Callable[..., R]:
-        handler.roles = frozenset(roles)  # type: ignore[attr-defined]
-        return handler
-
-    return mark
-
-
-def check_role(handler: Callable[..., Any], actor: Actor) -> None:
-    roles = getattr(handler, "roles", frozenset({"officer"}))
-    if actor.role not in roles:
-        raise NotPermitted(
-            "role_not_permitted",
-            Text(f"Rola {actor.role!r} nie może wykonać tego polecenia (dozwolone: {', '.join(sorted(roles))}).",
-                 f"Role {actor.role!r} may not run this command (allowed: {', '.join(sorted(roles))})."),
-        )
 
 
 def advance_clock(case: Case, now: datetime) -> None:
