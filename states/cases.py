@@ -64,14 +64,14 @@ def _on_rollback(session: OrmSession, _previous) -> None:
     session.info.pop(_MEMO, None)  # rolled-back rows are expunged or expired: nothing kept is trusted
 
 
-def quiet_read(session: Session, kind: type) -> AbstractContextManager:
-    """A read of ``kind`` rows that need not flush first: none is pending or changed in the session.
+def quiet_read(session: Session, *kinds: type) -> AbstractContextManager:
+    """A read of rows of ``kinds`` that need not flush first: none is pending or changed in the session.
 
     Autoflush sends every pending row before any query, so a step that reads after each write flushes again
     and again (each flush re-writes the case row: a new row version). A query whose rows cannot be among the
     pending changes gives the same answer without it; the step's rows go out once, at commit."""
-    if any(isinstance(instance, kind) for instance in session.new) or \
-            any(isinstance(instance, kind) for instance in session.dirty):
+    if any(isinstance(instance, kinds) for instance in session.new) or \
+            any(isinstance(instance, kinds) for instance in session.dirty):
         return nullcontext()
     return session.no_autoflush
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, exists, insert
 from sqlmodel import Session, func, select
 from statemachine import State
 
@@ -90,23 +90,27 @@ def publications_of(session: Session, case: Case, subject: str) -> dict[str, dat
 
 def declarations_of(session: Session, case: Case) -> dict[tuple[int, int], bool]:
     """(member id, offer id) → conflict declared, for every KPA art. 24 declaration in the call."""
-    kept = memo(session, ConflictDeclaration)
-    found = kept.get(case.id)
-    if found is None:
-        with quiet_read(session, ConflictDeclaration):
-            found = kept[case.id] = {(m, o): bool(c) for m, o, c in session.exec(_DECLARATIONS_OF,
-                                                                                   params={"case_id": case.id})}
-    return found
+    found = memo(session, ConflictDeclaration).get(case.id)
+    return found if found is not None else _read_committee(session, case)[0]
 
 
 def scored_pairs(session: Session, case: Case) -> set[tuple[int, int]]:
-    """(member id, offer id) of every member who has scored an offer of the call."""
-    kept = memo(session, Score)
-    found = kept.get(case.id)
-    if found is None:
-        with quiet_read(session, Score):
-            found = kept[case.id] = set(session.exec(_SCORED_PAIRS, params={"case_id": case.id}))
-    return found
+    """(member id, offer id) of every member who has scored an offer of the call (only after declaring)."""
+    found = memo(session, Score).get(case.id)
+    return found if found is not None else _read_committee(session, case)[1]
+
+
+def _read_committee(session: Session, case: Case) -> tuple[dict[tuple[int, int], bool], set[tuple[int, int]]]:
+    # The committee's declarations and scores are asked together (may this member score, has the member work
+    # left, is the offer scored): one query reads both. A member scores only after declaring no conflict
+    # (``_check_may_score``), so every score is found beside its declaration.
+    with quiet_read(session, ConflictDeclaration, Score):
+        rows = session.exec(_COMMITTEE, params={"case_id": case.id}).all()
+    declared = {(m, o): bool(conflict) for m, o, conflict, _ in rows}
+    scored = {(m, o) for m, o, _, has_score in rows if has_score}
+    memo(session, ConflictDeclaration)[case.id] = declared
+    memo(session, Score)[case.id] = scored
+    return declared, scored
 
 
 # A handler that adds rows of these kinds knows exactly what changed: it keeps the memo up to date instead of
@@ -169,12 +173,13 @@ _MEMBERS_OF = (select(CommitteeMember).where(CommitteeMember.case_id == bindpara
                .order_by(CommitteeMember.id))
 _PUBLICATIONS_OF = select(Publication).where(Publication.case_id == bindparam("case_id"),
                                              Publication.subject == bindparam("subject"))
-_DECLARATIONS_OF = (select(ConflictDeclaration.member_id, ConflictDeclaration.offer_id, ConflictDeclaration.conflict)
-                    .join(Offer, Offer.id == ConflictDeclaration.offer_id)
-                    .where(Offer.case_id == bindparam("case_id")))
-_SCORED_PAIRS = (select(Score.member_id, Score.offer_id).distinct()
-                 .join(Offer, Offer.id == Score.offer_id)
-                 .where(Offer.case_id == bindparam("case_id")))
+_COMMITTEE = (
+    select(ConflictDeclaration.member_id, ConflictDeclaration.offer_id, ConflictDeclaration.conflict,
+           exists().where(Score.member_id == ConflictDeclaration.member_id,
+                          Score.offer_id == ConflictDeclaration.offer_id))
+    .join(Offer, Offer.id == ConflictDeclaration.offer_id)
+    .where(Offer.case_id == bindparam("case_id"))
+)
 
 
 def call_settings(case: Case) -> tuple[tuple[Criterion, ...], Decimal]:
