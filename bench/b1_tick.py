@@ -202,16 +202,18 @@ def _fewer_due(url: str, keep: int) -> list[int]:
     engine = get_engine(url)
     later = DUE_AT + timedelta(days=200)
     with engine.begin() as conn:
-        ids = conn.execute(sa.text("SELECT id, case_id FROM deadlines WHERE fired_at IS NULL AND due_at <= :m "
+        ids = conn.execute(sa.text("SELECT id, case_id, kind FROM deadlines WHERE fired_at IS NULL AND due_at <= :m "
                                    "ORDER BY due_at, id"), {"m": _bind(url, TICK_AT)}).all()
         postpone = ids[keep:]
         for start in range(0, len(postpone), 900):
             chunk = postpone[start:start + 900]
-            conn.execute(sa.text(f"UPDATE deadlines SET due_at = :d WHERE id IN ({','.join(str(i) for i, _ in chunk)})"),
+            conn.execute(sa.text(f"UPDATE deadlines SET due_at = :d WHERE id IN ({','.join(str(i) for i, _, _ in chunk)})"),
                          {"d": _bind(url, later)})
-            conn.execute(sa.text(f"UPDATE cases SET offer_deadline = :d WHERE id IN ({','.join(str(c) for _, c in chunk)})"),
-                         {"d": _bind(url, later)})
-    return [case_id for _, case_id in ids[:keep]]
+            calls = [str(case_id) for _, case_id, kind in chunk if kind == "offers_close"]  # a call's own date too
+            if calls:
+                conn.execute(sa.text(f"UPDATE cases SET offer_deadline = :d WHERE id IN ({','.join(calls)})"),
+                             {"d": _bind(url, later)})
+    return [case_id for _, case_id, _ in ids[:keep]]
 
 
 def _bind(url: str, moment: datetime):
@@ -224,9 +226,10 @@ def run(dbs: Databases, live: int, due: int, small_due: int = 100) -> list[Row]:
 
     t0 = time.perf_counter()
     template = dbs.fresh("b1")
-    build_live_cases(template, live, due)
-    print(f"  B1 data: {live:,} live calls ({3 * live:,} offers), {due:,} due, built in "
-          f"{time.perf_counter() - t0:.0f} s [{dbs.backend}]", flush=True)
+    data = build_live_cases(template, live, due)
+    print(f"  B1 data: {data['copies']:,} live cases copied from {len(data['templates'])} templates "
+          f"({data['offers']:,} offers), {due:,} due, built in {time.perf_counter() - t0:.0f} s [{dbs.backend}]",
+          flush=True)
     warm = dbs.fresh("warm")
     tick(TICK_AT, url=warm)
     asyncio.run(tick_flow(at=TICK_AT.isoformat(), database_url=warm))  # imports, first flow run

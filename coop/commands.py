@@ -72,7 +72,7 @@ def tick_command(batch_size: Annotated[int, typer.Option(min=1, max=10000)] = 50
     from coop.cli import _invocation
     from states.tick import tick
 
-    report = tick(_invocation.get().at, batch_size=batch_size)
+    report = tick(_invocation.get().at, batch_size=batch_size, keep_events=True)  # the officer sees each
     show({"now": report.now, "fired": report.fired, "skipped": report.skipped, "batches": report.batches,
           "events": report.events, "skipped_reasons": report.skipped_reasons})
 

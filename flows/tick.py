@@ -18,9 +18,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.events import emit_tick_transitions
-from states.clock import resolve_now
 from states.text import Text
-from states.tick import BatchResult, TickReport, add_batch, run_batch
+from states.tick import BatchResult, TickReport, run_batch, tick
 
 
 @task(name="fire-batch", task_run_name="batch-{number}", cache_policy=NO_CACHE)
@@ -39,18 +38,15 @@ def _tick_run_name() -> str:
 async def tick_flow(at: str | None = None, batch_size: int = 500, database_url: str | None = None) -> dict[str, Any]:
     """Fire every deadline due at ``at`` (default: now), in due order, exactly once."""
     logger = get_run_logger()
-    moment = resolve_now(at)
-    report = TickReport(now=moment)
-    touched: dict[str, None] = {}
-    while True:
-        batch = fire_batch_task(moment, report.batches + 1, batch_size, database_url)
-        if batch.claimed == 0:
-            break
-        add_batch(report, batch)
+    touched: set[str] = set()
+
+    def announce(batch: BatchResult) -> None:
         emit_tick_transitions(batch.events)  # after the batch committed: nothing announced that did not happen
-        touched.update(dict.fromkeys(e["case"] for e in batch.events))
-        if batch.claimed < batch_size:
-            break
+        touched.update(e["case"] for e in batch.events)
+
+    report = tick(at, batch_size=batch_size, on_batch=announce,
+                  run=lambda moment, number: fire_batch_task(moment, number, batch_size, database_url))
+    moment = report.now
     if report.fired or report.skipped:
         create_markdown_artifact(key="tick", markdown=tick_markdown(report, len(touched)),
                                  description=str(Text("Ostatni przebieg harmonogramu", "The latest tick")), _sync=True)

@@ -117,26 +117,36 @@ def run_batch(moment: datetime, *, url: str | None = None, batch_size: int = 500
     return execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True)
 
 
-def add_batch(report: TickReport, batch: BatchResult) -> None:
+def add_batch(report: TickReport, batch: BatchResult, keep_events: bool = True) -> None:
     report.batches += 1
     report.fired += batch.fired
     report.skipped += batch.skipped
-    report.events.extend(batch.events)
+    if keep_events:
+        report.events.extend(batch.events)
     report.skipped_reasons.extend(batch.skipped_reasons)
 
 
 def tick(now: datetime | str | None = None, *, url: str | None = None, batch_size: int = 500,
-         actor: Actor = SCHEDULER, on_batch: Callable[[BatchResult], None] | None = None) -> TickReport:
-    """Fire everything due at ``now``; returns what was fired. ``on_batch`` runs after each committed batch."""
+         actor: Actor = SCHEDULER, keep_events: bool = False,
+         run: Callable[[datetime, int], BatchResult] | None = None,
+         on_batch: Callable[[BatchResult], None] | None = None) -> TickReport:
+    """Fire everything due at ``now``, batch after batch; returns what was fired.
+
+    ``run(moment, number)`` fires one batch in its own transaction (default: ``run_batch``; the Prefect flow
+    runs it as a task); ``on_batch`` runs after each committed batch. The report counts; it keeps every
+    transition only with ``keep_events`` (memory stays flat however many deadlines fall due)."""
     from states.clock import resolve_now
 
     moment = resolve_now(now)
     report = TickReport(now=moment)
+    if run is None:
+        def run(moment: datetime, _number: int) -> BatchResult:
+            return run_batch(moment, url=url, batch_size=batch_size, actor=actor)
     while True:
-        batch = run_batch(moment, url=url, batch_size=batch_size, actor=actor)
+        batch = run(moment, report.batches + 1)
         if batch.claimed == 0:
             break
-        add_batch(report, batch)
+        add_batch(report, batch, keep_events)
         if on_batch:
             on_batch(batch)
         if batch.claimed < batch_size:
