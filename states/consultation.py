@@ -14,6 +14,7 @@ from statemachine import State
 from models.procedure_tables import ConsultationComment
 from models.tables import Case
 from states import calendar
+from states.cases import quiet_read
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import publications_of
@@ -27,8 +28,9 @@ ANSWERS = ("accepted", "partly_accepted", "rejected")
 
 
 def comments_of(session: Session, case: Case) -> list[ConsultationComment]:
-    return list(session.exec(select(ConsultationComment).where(ConsultationComment.case_id == case.id)
-                             .order_by(ConsultationComment.number)))
+    with quiet_read(session, ConsultationComment):
+        return list(session.exec(select(ConsultationComment).where(ConsultationComment.case_id == case.id)
+                                 .order_by(ConsultationComment.number)))
 
 
 def adopt_by(programme_year: int, rules: ConsultationRules) -> date:

@@ -14,6 +14,7 @@ from statemachine import State
 
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
+from states.cases import quiet_read
 from states.engine import LegalMachine
 from states.errors import InvalidInput, RuleViolation
 from states.open_call import money
@@ -27,12 +28,15 @@ CONTRIBUTION_PARTIES = ("work", "cash", "goods")
 
 
 def application_of(session: Session, case: Case) -> LocalInitiativeApplication:
-    return session.exec(select(LocalInitiativeApplication).where(LocalInitiativeApplication.case_id == case.id)).one()
+    with quiet_read(session, LocalInitiativeApplication):
+        return session.exec(select(LocalInitiativeApplication).where(LocalInitiativeApplication.case_id == case.id)).one()
 
 
 def costs_by_party(session: Session, case: Case) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = {}
-    for line in session.exec(select(LocalInitiativeCost).where(LocalInitiativeCost.case_id == case.id)):
+    with quiet_read(session, LocalInitiativeCost):
+        lines = session.exec(select(LocalInitiativeCost).where(LocalInitiativeCost.case_id == case.id)).all()
+    for line in lines:
         totals[line.party] = totals.get(line.party, Decimal("0.00")) + line.amount
     return totals
 
@@ -42,7 +46,8 @@ def city_share(session: Session, case: Case) -> Decimal:
 
 
 def purchased(session: Session, case: Case) -> Decimal:
-    rows = session.exec(select(LocalInitiativePurchase.amount).where(LocalInitiativePurchase.case_id == case.id)).all()
+    with quiet_read(session, LocalInitiativePurchase):
+        rows = session.exec(select(LocalInitiativePurchase.amount).where(LocalInitiativePurchase.case_id == case.id)).all()
     return sum(rows, Decimal("0.00"))
 
 

@@ -14,6 +14,7 @@ from statemachine import State
 
 from models.procedure_tables import MicroGrant
 from models.tables import Case, Contract, Offer
+from states.cases import quiet_read
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import publications_of
@@ -43,12 +44,14 @@ class SubCallView:
 
 
 def micro_grants_of(session: Session, case: Case) -> list[MicroGrant]:
-    return list(session.exec(select(MicroGrant).where(MicroGrant.operator_case_id == case.id).order_by(MicroGrant.id)))
+    with quiet_read(session, MicroGrant):
+        return list(session.exec(select(MicroGrant).where(MicroGrant.operator_case_id == case.id).order_by(MicroGrant.id)))
 
 
 def operator_offer(session: Session, case: Case) -> tuple[Offer, Contract] | None:
-    row = session.exec(select(Offer, Contract).join(Contract, Contract.offer_id == Offer.id)
-                       .where(Offer.case_id == case.id).order_by(Offer.number)).first()
+    with quiet_read(session, Offer, Contract):
+        row = session.exec(select(Offer, Contract).join(Contract, Contract.offer_id == Offer.id)
+                           .where(Offer.case_id == case.id).order_by(Offer.number)).first()
     return (row[0], row[1]) if row else None
 
 

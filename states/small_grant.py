@@ -15,6 +15,7 @@ from statemachine import State
 
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.tables import Case
+from states.cases import quiet_read
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import money
@@ -132,12 +133,14 @@ def check_caps(session: Session, offer: SmallGrantOffer, amount: Decimal, rules:
 
 
 def offer_of(session: Session, case: Case) -> SmallGrantOffer:
-    return session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).one()
+    with quiet_read(session, SmallGrantOffer):
+        return session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).one()
 
 
 def comments_of(session: Session, case: Case) -> list[SmallGrantComment]:
-    return list(session.exec(select(SmallGrantComment).where(SmallGrantComment.case_id == case.id)
-                             .order_by(SmallGrantComment.number)))
+    with quiet_read(session, SmallGrantComment):
+        return list(session.exec(select(SmallGrantComment).where(SmallGrantComment.case_id == case.id)
+                                 .order_by(SmallGrantComment.number)))
 
 
 class SmallGrantMachine(LegalMachine):
