@@ -118,6 +118,7 @@ def spiff_lifecycles(path: Path, calls: int) -> float:
 
     lists = {"member": "members", "offer": "offers", "review": "reviews", "declaration": "declarations",
              "score": "scores"}
+
     def lifecycle():
         workflow = BpmnWorkflow(spec)
         workflow.data.update({name: [] for name in lists.values()})
