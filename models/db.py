@@ -94,7 +94,9 @@ def _engine_for(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip per transaction; a connection found dead on its first statement
+        # is invalidated and the whole transaction retried (run_in_transaction, is_transient).
+        engine = sa.create_engine(url)
     ensure_schema(engine)
     return engine
 

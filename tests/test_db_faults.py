@@ -91,6 +91,19 @@ def test_a_command_whose_connection_is_killed_succeeds_on_its_automatic_retry(po
     assert execute(verify_cases, actor=AUDITOR, url=postgresql_url, readonly=True)["broken"] == []
 
 
+def test_a_pooled_connection_that_died_while_idle_is_replaced_by_the_retry(postgresql_url):
+    """No ping before each transaction (a round trip per command): a connection the server dropped while it
+    sat in the pool fails its first statement, and the command's automatic retry runs on a new one."""
+    @permitted("auditor")
+    def pid(ctx, _cmd):
+        return backend_pid(ctx)
+
+    first = execute(pid, {}, actor=AUDITOR, url=postgresql_url, readonly=True)
+    terminate(postgresql_url, first)  # while the connection sits idle in the engine's pool
+    second = execute(pid, {}, actor=AUDITOR, url=postgresql_url, readonly=True)
+    assert second != first
+
+
 def test_a_command_whose_connection_keeps_dying_fails_retryably_with_nothing_written(postgresql_url):
     empty_tables(postgresql_url)
     code = announced_call(postgresql_url)
