@@ -94,9 +94,10 @@ def _engine_for(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
     else:
-        # No pre-ping: it costs a round trip per transaction; a connection found dead on its first statement
-        # is invalidated and the whole transaction retried (run_in_transaction, is_transient).
-        engine = sa.create_engine(url)
+        # The pre-ping costs a round trip per transaction, but without it any use of the engine outside
+        # run_in_transaction's retries (schema check, dispatcher claims, tools) would meet a connection the
+        # server dropped while it sat in the pool.
+        engine = sa.create_engine(url, pool_pre_ping=True)
     ensure_schema(engine)
     return engine
 

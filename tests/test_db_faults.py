@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 import coop.commands  # noqa: F401
 import states.procedures
 from coop.cli import app
-from models.db import RetryableDatabaseError
+from models.db import RetryableDatabaseError, get_engine, normalise_url
 from models.tables import AuditRecord, Case, Deadline
 from states import commands as c
 from states import open_call_commands as oc
@@ -92,16 +92,17 @@ def test_a_command_whose_connection_is_killed_succeeds_on_its_automatic_retry(po
 
 
 def test_a_pooled_connection_that_died_while_idle_is_replaced_by_the_retry(postgresql_url):
-    """No ping before each transaction (a round trip per command): a connection the server dropped while it
-    sat in the pool fails its first statement, and the command's automatic retry runs on a new one."""
+    """A connection the server dropped while it sat in the pool never fails the next command."""
     @permitted("auditor")
     def pid(ctx, _cmd):
         return backend_pid(ctx)
 
+    get_engine(normalise_url(postgresql_url)).dispose()  # the pool then holds one connection: the one killed
     first = execute(pid, {}, actor=AUDITOR, url=postgresql_url, readonly=True)
     terminate(postgresql_url, first)  # while the connection sits idle in the engine's pool
     second = execute(pid, {}, actor=AUDITOR, url=postgresql_url, readonly=True)
     assert second != first
+    empty_tables(postgresql_url)  # and a use of the engine outside the commands' retries is not hurt either
 
 
 def test_a_command_whose_connection_keeps_dying_fails_retryably_with_nothing_written(postgresql_url):
