@@ -1,7 +1,7 @@
 """Prefect events for the transitions the engine made, emitted after the transaction that made them committed.
 
 An officer's step emits one event per transition; the tick emits one event per event name for up to
-``TICK_CASES_PER_EVENT`` cases, so a morning with 10,000 due deadlines costs Prefect ~100 events, not 10,000
+``TICK_CASES_PER_EVENT`` cases, so a morning with 10,000 due deadlines costs Prefect ~200 events, not 10,000
 (each costs ~0.4 ms of validation and sending, and the server keeps them 7 days). Automations react to
 either by name (``coop.case.close_offers``, ``coop.offer.correction_expired``, ...) and by related case.
 They are a notification for Prefect, never the record: the audit log is (invariant 2).
@@ -47,13 +47,14 @@ def emit_transitions(transitions: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-# Prefect refuses an event with more than 500 related resources (PREFECT_EVENTS_MAXIMUM_RELATED_RESOURCES),
-# and adds its own (flow run, task run, flow); 100 cases stay far below.
-TICK_CASES_PER_EVENT = 100
+# Prefect keeps at most 100 related resources per event (PREFECT_SERVER_EVENTS_MAXIMUM_RELATED_RESOURCES) and
+# adds its own (flow run, flow, task run, deployment, ...): with 100 cases it dropped those, and the event lost
+# its flow run. 50 cases leave them room.
+TICK_CASES_PER_EVENT = 50
 
 
 def emit_tick_transitions(transitions: Iterable[dict[str, Any]]) -> int:
-    """Emit the tick's transitions grouped: per event name, one event for up to 100 of them; returns how many.
+    """Emit the tick's transitions grouped: per event name, one event for up to 50 of them; returns how many.
 
     Resource ``coop.tick``; related: each case (role ``case``); payload ``count`` and ``transitions``
     (case, subject, from, to)."""

@@ -29,3 +29,13 @@ def test_a_tick_with_nothing_fired_emits_nothing(monkeypatch):
     sent = []
     monkeypatch.setattr(events, "emit_event", lambda **kwargs: sent.append(kwargs))
     assert events.emit_tick_transitions([]) == 0 and sent == []
+
+
+def test_a_full_event_leaves_room_for_prefects_own_related_resources():
+    from prefect.settings import get_current_settings
+
+    # flow run, flow, task run, deployment, work queue, work pool, worker, tags: Prefect drops what exceeds
+    # its maximum, and an event that lost its flow run cannot be found from the run.
+    room_for_prefect = 10
+    maximum = get_current_settings().server.events.maximum_related_resources
+    assert events.TICK_CASES_PER_EVENT + room_for_prefect <= maximum
