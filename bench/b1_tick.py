@@ -151,7 +151,7 @@ def baseline(url: str, changes: ChangeSet, postgres: bool) -> tuple[float, int]:
                 inserts[table].append(tuple(row[c] for c in changes.columns[table]))
         for (table, cols), params in updates.items():
             sets = ", ".join(f"{c} = {mark}" for c in cols)
-            cur.executemany(f"UPDATE {table} SET {sets} WHERE id = {mark}", params)
+            cur.executemany(f"UPDATE {table} SET {sets} WHERE id = {mark}", [_adapt(p, postgres) for p in params])
         for table in changes.order:
             if inserts.get(table):
                 cols = changes.columns[table]
@@ -265,10 +265,13 @@ def run(dbs: Databases, live: int, due: int, small_due: int = 100) -> list[Row]:
                         "≤ 3× executemany", flow <= 3 * base, note=note))
         rows.append(Row(f"B1 domain tick alone, {k:,} due [{dbs.backend}]", domain, "s", base,
                         note="states.tick.tick, no Prefect, same data"))
-        rows.append(Row(f"B1 Prefect's share, {k:,} due [{dbs.backend}]", flow - domain, "s",
-                        note=f"flow − domain = {100 * (flow - domain) / flow:.0f}% of the flow; "
-                             f"{1000 * (flow - domain) / k:.2f} ms per deadline"))
-        shares.append(flow - domain)
+        # Measured inside the same flow run: its wall time minus the time its batches spent in their
+        # transactions (two separate runs, flow − domain, differ by the machine's noise as much as by Prefect).
+        share = flow - result["seconds_in_transactions"]
+        rows.append(Row(f"B1 Prefect's share, {k:,} due [{dbs.backend}]", share, "s",
+                        note=f"flow run − time inside its batches' transactions = {100 * share / flow:.0f}% of the "
+                             f"flow; {1000 * share / k:.2f} ms per deadline (flow − domain alone: {flow - domain:.3f} s)"))
+        shares.append(share)
         for url in (domain_db, flow_db, base_db):
             get_engine(url).dispose()
     if len(shares) == 2:

@@ -52,7 +52,8 @@ async def tick_flow(at: str | None = None, batch_size: int = 500, database_url: 
                                  description=str(Text("Ostatni przebieg harmonogramu", "The latest tick")), _sync=True)
     logger.info("fired %s, skipped %s, in %s batches", report.fired, report.skipped, report.batches)
     return {"now": moment.isoformat(), "fired": report.fired, "skipped": report.skipped, "batches": report.batches,
-            "cases": len(touched), "skipped_reasons": report.skipped_reasons}
+            "cases": len(touched), "skipped_reasons": report.skipped_reasons,
+            "seconds_in_transactions": round(report.seconds, 6)}
 
 
 def tick_markdown(report: TickReport, cases: int) -> str:

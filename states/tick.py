@@ -8,6 +8,7 @@ whose case's clock is ahead of the tick waits for a tick that has caught up.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,7 @@ class BatchResult:
     skipped: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     skipped_reasons: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0  # wall time of the batch's transaction, retries included
 
 
 @permitted("scheduler")
@@ -109,18 +111,23 @@ class TickReport:
     batches: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     skipped_reasons: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0  # inside the batches' transactions: what is not Prefect's (or the caller's) share
 
 
 def run_batch(moment: datetime, *, url: str | None = None, batch_size: int = 500,
               actor: Actor = SCHEDULER) -> BatchResult:
     """One batch in one committed transaction (the unit a Prefect task run wraps)."""
-    return execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True)
+    started = time.perf_counter()
+    batch = execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True)
+    batch.seconds = time.perf_counter() - started
+    return batch
 
 
 def add_batch(report: TickReport, batch: BatchResult, keep_events: bool = True) -> None:
     report.batches += 1
     report.fired += batch.fired
     report.skipped += batch.skipped
+    report.seconds += batch.seconds
     if keep_events:
         report.events.extend(batch.events)
     report.skipped_reasons.extend(batch.skipped_reasons)

@@ -59,6 +59,7 @@ def test_tick_fires_due_deadlines_across_cases_in_batches_once_and_in_due_order(
     # across several batches of one transaction each.
     late = run_tick(db_url, "2026-02-20T12:00+01:00", batch_size=2)
     assert late["fired"] == 3 and late["batches"] == 2 and late["cases"] == 3
+    assert 0 < late["seconds_in_transactions"]  # what the flow spent in its batches, for Prefect's share (B1)
     assert [code for code, _ in fired_events(db_url, "close_offers")] == [codes[1], codes[2], codes[0]]
     states = dict(rows(db_url, sa.select(Case.code, Case.state)))
     assert [states[c] for c in codes] == ["formal_review", "invalidated", "formal_review"]
