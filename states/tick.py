@@ -135,22 +135,17 @@ def add_batch(report: TickReport, batch: BatchResult, keep_events: bool = True) 
 
 def tick(now: datetime | str | None = None, *, url: str | None = None, batch_size: int = 500,
          actor: Actor = SCHEDULER, keep_events: bool = False,
-         run: Callable[[datetime, int], BatchResult] | None = None,
          on_batch: Callable[[BatchResult], None] | None = None) -> TickReport:
-    """Fire everything due at ``now``, batch after batch; returns what was fired.
+    """Fire everything due at ``now``, batch after batch, each in its own transaction; returns what was fired.
 
-    ``run(moment, number)`` fires one batch in its own transaction (default: ``run_batch``; the Prefect flow
-    runs it as a task); ``on_batch`` runs after each committed batch. The report counts; it keeps every
-    transition only with ``keep_events`` (memory stays flat however many deadlines fall due)."""
+    ``on_batch`` runs after each committed batch (the Prefect flow announces it there). The report counts; it
+    keeps every transition only with ``keep_events`` (memory stays flat however many deadlines fall due)."""
     from states.clock import resolve_now
 
     moment = resolve_now(now)
     report = TickReport(now=moment)
-    if run is None:
-        def run(moment: datetime, _number: int) -> BatchResult:
-            return run_batch(moment, url=url, batch_size=batch_size, actor=actor)
     while True:
-        batch = run(moment, report.batches + 1)
+        batch = run_batch(moment, url=url, batch_size=batch_size, actor=actor)
         if batch.claimed == 0:
             break
         add_batch(report, batch, keep_events)
