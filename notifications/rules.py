@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
 from states import calendar
-from states.cases import organisation
+from states.cases import organisation, row_by_id
 from states.text import Text
 
 # Categories: opt-out is possible only for reminders and information (never for legal calls, decisions,
@@ -375,7 +375,7 @@ def _operator(ctx, case: Case) -> Recipient:
     """A micro-grant's operator: the organisation contracted in its parent (regranting) case."""
     from states.regranting import operator_offer
 
-    parent = ctx.session.get(Case, case.parent_id)
+    parent = row_by_id(ctx.session, Case, case.parent_id)
     found = operator_offer(ctx.session, parent) if parent else None
     org = organisation(ctx.session, found[0].organisation_id) if found else None
     return Recipient("operator", "operator", org.email if org else "", org.name if org else "")
@@ -548,7 +548,7 @@ def _micro_grant(ctx, case: Case):
 
 def _micro_grant_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
     grant = _micro_grant(ctx, case)
-    parent = ctx.session.get(Case, case.parent_id)
+    parent = row_by_id(ctx.session, Case, case.parent_id)
     return {"micro": {"implementer": grant.implementer, "address": grant.address, "scope": grant.scope,
                       "amount": str(grant.amount), "contract": grant.contract_number,
                       "signed_on": grant.signed_on.isoformat(), "task_start": grant.task_start.isoformat(),

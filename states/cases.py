@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, event
 from sqlalchemy.orm import Session as OrmSession
@@ -23,6 +23,7 @@ from states.text import Text
 # session (one transaction). Rows are identity-mapped, so a kept row is the very object a new query would
 # return; only a row of that kind added or deleted, or a rollback, could make an answer differ, and each of
 # those forgets the kind (or everything).
+T = TypeVar("T")
 _MEMO = "coop_memo"
 
 
@@ -62,6 +63,16 @@ def _on_delete(session: OrmSession, instance: Any) -> None:
 @event.listens_for(OrmSession, "after_soft_rollback")
 def _on_rollback(session: OrmSession, _previous) -> None:
     session.info.pop(_MEMO, None)  # rolled-back rows are expunged or expired: nothing kept is trusted
+
+
+def row_by_id(session: Session, kind: type[T], row_id: int | None) -> T | None:
+    """``session.get`` without the autoflush a miss would cause: a row found by its primary key cannot be among
+    the pending changes (one already in the session is returned as it is; a new one has no id until flushed),
+    so flushing the whole batch first changes nothing but the cost (the tick: a parent case per micro-grant)."""
+    if row_id is None:
+        return None
+    with session.no_autoflush:
+        return session.get(kind, row_id)
 
 
 def quiet_read(session: Session, *kinds: type) -> AbstractContextManager:

@@ -14,7 +14,7 @@ from statemachine import State
 
 from models.procedure_tables import MicroGrant
 from models.tables import Case, Contract, Offer
-from states.cases import quiet_read
+from states.cases import quiet_read, row_by_id
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import publications_of
@@ -97,7 +97,7 @@ class SubCallMachine(LegalMachine):
 
     def every_micro_grant_reported(self, ctx: Context, case: Case, **_) -> None:
         pending = [m.implementer for m in micro_grants_of(ctx.session, case)
-                   if ctx.session.get(Case, m.case_id).state not in ("report_submitted", "settled")]
+                   if row_by_id(ctx.session, Case, m.case_id).state not in ("report_submitted", "settled")]
         if pending:
             raise RuleViolation(
                 "micro_grants_unreported",

@@ -11,7 +11,7 @@ from models.procedure_tables import MicroGrant
 from models.tables import Case, Report
 from states import calendar
 from states import open_call_commands as oc
-from states.cases import load_case, next_code, require_state
+from states.cases import load_case, next_code, require_state, row_by_id
 from states.commands import CaseRef, Settle, SubmitReport
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, RuleViolation
@@ -57,7 +57,7 @@ def _rules(ctx: Context, case: Case):
 def _micro(ctx: Context, code: str) -> tuple[Case, MicroGrant, Case]:
     case = load_case(ctx.session, code, MICRO_KIND)
     grant = ctx.session.exec(select(MicroGrant).where(MicroGrant.case_id == case.id)).one()
-    return case, grant, ctx.session.get(Case, case.parent_id)
+    return case, grant, row_by_id(ctx.session, Case, case.parent_id)
 
 
 def _fire_micro(ctx: Context, case: Case, parent: Case, event: str, payload: dict | None = None, **facts) -> str | None:
@@ -215,7 +215,7 @@ def settle_micro(ctx: Context, cmd: SettleMicroGrant) -> dict:
 
 def implementers(ctx: Context, parent: Case) -> list[dict]:
     """The operator's report's list: every implementer with name and address, scope, dates, funds (art. 16a)."""
-    return [{"micro_grant": ctx.session.get(Case, m.case_id).code, "implementer": m.implementer, "address": m.address,
+    return [{"micro_grant": row_by_id(ctx.session, Case, m.case_id).code, "implementer": m.implementer, "address": m.address,
              "scope": m.scope, "delivered": m.delivered, "task_start": m.task_start, "task_end": m.task_end,
              "contract": m.contract_number, "amount": m.amount, "transferred": m.transferred,
              "transferred_on": m.transferred_on, "used": m.funds_used}
@@ -246,8 +246,8 @@ def operator_report(ctx: Context, cmd: OperatorReport) -> dict:
 @permitted("officer")
 def settle_operator(ctx: Context, cmd: Settle) -> dict:
     parent = _operator_case(ctx, cmd.code)
-    open_ = [ctx.session.get(Case, m.case_id).code for m in micro_grants_of(ctx.session, parent)
-             if ctx.session.get(Case, m.case_id).state != "settled"]
+    open_ = [row_by_id(ctx.session, Case, m.case_id).code for m in micro_grants_of(ctx.session, parent)
+             if row_by_id(ctx.session, Case, m.case_id).state != "settled"]
     if open_:
         raise RuleViolation(
             "micro_grants_unsettled",
@@ -267,7 +267,7 @@ def show(ctx: Context, cmd: CaseRef) -> dict:
 
 
 def on_transfer_due(ctx: Context, case: Case, deadline) -> None:
-    parent = ctx.session.get(Case, case.parent_id)
+    parent = row_by_id(ctx.session, Case, case.parent_id)
     _fire_micro(ctx, case, parent, "transfer_due_passed", payload={"due_at": deadline.due_at})
 
 
