@@ -4,7 +4,7 @@
     .venv/bin/python bench/tick_wall.py --database-url postgresql://postgres@127.0.0.1:5432/coop_bench
 
 Deadlines are bulk-inserted copies of an announced call (tests/prefect_fixtures.py); the firing goes
-through the real tick: claim, machine, audit record, events, artifacts. Uses PREFECT_API_URL if set, else
+through the real tick: claim, machine, audit record, outbox, events, the tick artifact. Uses PREFECT_API_URL if set, else
 starts Prefect's test harness.
 """
 
