@@ -541,9 +541,9 @@ def micro_report_due(ctx, case: Case, grant) -> calendar.ComputedDeadline:
 
 
 def _micro_grant(ctx, case: Case):
-    from models.procedure_tables import MicroGrant
+    from states.regranting import micro_grant_of
 
-    return ctx.session.exec(select(MicroGrant).where(MicroGrant.case_id == case.id)).one()
+    return micro_grant_of(ctx.session, case)
 
 
 def _micro_grant_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:

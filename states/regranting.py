@@ -43,6 +43,12 @@ class SubCallView:
         self.case.data = {**self.case.data, "sub_call": {**(self.case.data.get("sub_call") or {}), "state": value}}
 
 
+def micro_grant_of(session: Session, case: Case) -> MicroGrant:
+    """The micro-grant a ``MR/`` case records (read without flushing a batch when none is pending)."""
+    with quiet_read(session, MicroGrant):
+        return session.exec(select(MicroGrant).where(MicroGrant.case_id == case.id)).one()
+
+
 def micro_grants_of(session: Session, case: Case) -> list[MicroGrant]:
     with quiet_read(session, MicroGrant):
         return list(session.exec(select(MicroGrant).where(MicroGrant.operator_case_id == case.id).order_by(MicroGrant.id)))

@@ -35,6 +35,7 @@ from states.regranting import (
     MicroGrantMachine,
     SubCallMachine,
     SubCallView,
+    micro_grant_of,
     micro_grants_of,
     operator_offer,
 )
@@ -56,7 +57,7 @@ def _rules(ctx: Context, case: Case):
 
 def _micro(ctx: Context, code: str) -> tuple[Case, MicroGrant, Case]:
     case = load_case(ctx.session, code, MICRO_KIND)
-    grant = ctx.session.exec(select(MicroGrant).where(MicroGrant.case_id == case.id)).one()
+    grant = micro_grant_of(ctx.session, case)
     return case, grant, row_by_id(ctx.session, Case, case.parent_id)
 
 
