@@ -89,9 +89,12 @@ class LegalMachine(StateMachine):
         pool = cls.__dict__.get("_POOL")
         if pool is None:
             pool = cls._POOL = []
-        if not pool or value is None:  # a row with no state yet is given its initial one by a new machine
+        try:
+            if value is None:  # a row with no state yet is given its initial one by a new machine
+                raise IndexError
+            machine = pool.pop()  # atomic: flows served in threads never get the same one
+        except IndexError:
             return cls(model=_StateRef(row, state_field))
-        machine = pool.pop()
         machine.model.row, machine.model.field = row, state_field
         return machine
 
