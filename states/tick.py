@@ -50,7 +50,8 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         .with_for_update(skip_locked=True, of=Deadline)
     )
     claimed = ctx.session.exec(query).all()
-    ctx.cache["batch_case_ids"] = sorted({case.id for _, case in claimed})
+    batch_case_ids = sorted({case.id for _, case in claimed})  # for handlers that read once per batch
+    ctx.cache["batch_case_ids"] = batch_case_ids
     # A refusal is rare (the case moved on), so the batch first runs without a savepoint per deadline (each
     # costs a flush); if any deadline is refused, everything after the claim is rolled back and the batch is
     # run again, each deadline in its own savepoint, so a refusal undoes only its own deadline's steps.
@@ -62,8 +63,8 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
     except _Refused:
         attempt.rollback()
         del ctx.events[:]
-        ctx.cache.clear()
-        ctx.cache["batch_case_ids"] = sorted({case.id for _, case in claimed})
+        ctx.cache.clear()  # what was read once may have been read from rows now rolled back
+        ctx.cache["batch_case_ids"] = batch_case_ids
         return _fire_claimed(ctx, claimed, handlers, careful=True)
 
 

@@ -9,7 +9,7 @@ from models.db import get_engine, normalise_url
 from models.tables import Case, Deadline
 from states.procedures import deadline_handlers
 from states.tick import tick
-from tests.prefect_fixtures import announced_call
+from tests.prefect_fixtures import announced_call, register_organisations
 
 
 def _add_deadline(url: str, code: str, kind: str) -> int:
@@ -48,3 +48,38 @@ def test_a_bug_in_a_handler_fails_the_tick_and_loses_no_deadline(db_url, monkeyp
     monkeypatch.undo()
     assert tick("2026-01-11T00:00+01:00", url=db_url).fired == 1
     assert _deadline(db_url, broken).outcome == "fired"
+
+
+def test_a_refusal_after_a_fired_deadline_in_one_batch_undoes_only_itself(db_url):
+    """The batch first runs without per-deadline savepoints; a refusal makes it run again, each deadline in its
+    own: the deadline fired before the refused one is recorded, announced and notified once, not twice."""
+    from sqlalchemy import func
+
+    from models.notification_tables import Notification
+    from models.tables import AuditRecord
+
+    register_organisations(db_url)
+    fired_code = announced_call(db_url, offers=1, members=False)  # its offers_close falls due 2026-01-23
+    refused_code = announced_call(db_url, offers=0, members=False)
+    with Session(get_engine(normalise_url(db_url))) as session:  # the refused one comes later in the batch
+        case = session.exec(select(Case).where(Case.code == refused_code)).one()
+        for deadline in session.exec(select(Deadline).where(Deadline.case_id == case.id)):
+            session.delete(deadline)
+        session.add(Deadline(case_id=case.id, kind="no_such_kind", due_at=datetime(2026, 1, 23, 12, tzinfo=UTC),
+                             basis="test"))
+        session.commit()
+
+    report = tick("2026-01-24T08:00+01:00", url=db_url, keep_events=True)
+
+    assert (report.fired, report.skipped, report.batches) == (1, 1, 1)
+    assert [(e["case"], e["event"]) for e in report.events] == [(fired_code, "close_offers")]
+    with Session(get_engine(normalise_url(db_url))) as session:
+        case = session.exec(select(Case).where(Case.code == fired_code)).one()
+        assert case.state == "formal_review"
+        closes = session.exec(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.case_id == case.id, AuditRecord.event == "close_offers")).one()
+        assert closes == 1 and case.audit_seq == session.exec(
+            select(func.max(AuditRecord.seq)).where(AuditRecord.case_id == case.id)).one()
+        notified = session.exec(select(Notification.key).where(Notification.case_id == case.id,
+                                                               Notification.audit_seq == case.audit_seq)).all()
+        assert len(notified) == len(set(notified))
