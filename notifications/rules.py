@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
 from states import calendar
-from states.cases import organisation, row_by_id
+from states.cases import first_record, organisation, row_by_id
 from states.text import Text
 
 # Categories: opt-out is possible only for reminders and information (never for legal calls, decisions,
@@ -365,8 +365,7 @@ def _initiator(ctx, case: Case) -> Recipient:
     if application.organisation_id is not None:
         org = organisation(ctx.session, application.organisation_id)
         return Recipient("initiator", "initiator", org.email, org.name)
-    filed = ctx.session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id, AuditRecord.event == "file")
-                             .order_by(AuditRecord.seq)).first()
+    filed = first_record(ctx.session, case, "file")
     email = ((filed.payload if filed else {}) or {}).get("representative_email") or ""
     return Recipient("initiator", "initiator", email, application.representative)
 

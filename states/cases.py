@@ -75,6 +75,16 @@ def row_by_id(session: Session, kind: type[T], row_id: int | None) -> T | None:
         return session.get(kind, row_id)
 
 
+def first_record(session: Session, case: Case, event: str) -> AuditRecord | None:
+    """The case's first audit record of ``event``, without flushing the transaction's pending rows first: a
+    record appended in this transaction is found among them, an older one in the database."""
+    pending = [r for r in session.new if isinstance(r, AuditRecord) and r.case_id == case.id and r.event == event]
+    with session.no_autoflush:
+        stored = session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id, AuditRecord.event == event)
+                              .order_by(AuditRecord.seq)).first()
+    return min((r for r in (*pending, stored) if r is not None), key=lambda r: r.seq, default=None)
+
+
 def quiet_read(session: Session, *kinds: type) -> AbstractContextManager:
     """A read of rows of ``kinds`` that need not flush first: none is pending or changed in the session.
 
