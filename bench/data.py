@@ -546,55 +546,13 @@ def _consultation(url: str, stage: str) -> str:
 def _regranting(url: str) -> str:
     """An operator selected by an open call (January-February), its sub-call, and one micro-grant whose
     transfer is due; the micro-grant is a case nested under the operator's."""
-    from states import commands as c
-    from states import open_call_commands as oc
     from states import procedure_commands as pc
     from states import regranting_commands as rg
-    from states.cases import register_organisation
-    from states.engine import Actor
-    from states.tick import tick
+    from tests.regranting_fixtures import IMPLEMENTERS, selection_published
 
-    krs, members = "0000500001", ("Jan Kowalski", "Ewa Nowak")
-    _do(url, register_organisation, c.RegisterOrganisation(
-        name="Fundacja Centrum Inicjatyw Lokalnych", legal_form="fundacja", krs=krs, address="ul. Wolności 1, 64-100 Leszno",
-        email="cil@example.org", contact_person="Prezes"), "2026-01-02T08:00+01:00")
-    code = _do(url, rg.create, pc.CreateRegranting(title="Mikrogranty Leszno 2026", task_area="aktywność lokalna",
-                                                   budget=Decimal("50000.00")), "2026-01-02T08:30+01:00")["code"]
-    _do(url, oc.announce_call, c.AnnounceCall(
-        code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
-        execution_end="2026-11-30", published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
-                                               "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00")
-    for member in members:
-        _do(url, oc.appoint_member, c.AppointMember(code=code, name=member), "2026-01-05T09:00+01:00")
-    _do(url, oc.file_offer, c.FileOffer(code=code, organisation_krs=krs, title="Operator mikrograntów",
-                                        requested_grant=Decimal("50000.00"), task_start="2026-03-01", task_end="2026-11-25"),
-        "2026-01-12T10:00+01:00")
-    tick("2026-01-24T08:05+01:00", url=url)
-    _do(url, oc.review_offer, c.ReviewOffer(code=code, number=1, decision="accept"), "2026-01-26T10:00+01:00")
-    _do(url, oc.finish_formal_review, c.CaseRef(code=code), "2026-02-02T09:00+01:00")
-    points = dict(zip(("capacity", "costs", "quality", "own_funds", "contribution", "track_record"),
-                      map(Decimal, (9, 9, 9, 4, 4, 5)), strict=True))
-    for member in members:
-        _do(url, oc.declare_conflicts, c.DeclareConflicts(code=code, member=member), "2026-02-03T09:00+01:00",
-            Actor(member, "committee_member"))
-    for member in members:
-        _do(url, oc.score_offer, c.ScoreOffer(code=code, number=1, member=member, points=points), "2026-02-05T09:00+01:00",
-            Actor(member, "committee_member"))
-    _do(url, oc.select_offers, c.SelectOffers(code=code, grants={1: Decimal("50000.00")}, decision_ref="Zarządzenie 60/2026"),
-        "2026-02-13T12:00+01:00")
-    _do(url, oc.publish, c.Publish(code=code, subject="results", published={
-        "bip": "2026-02-16T09:00+01:00", "board": "2026-02-16T09:30+01:00", "website": "2026-02-16T10:00+01:00"}),
-        "2026-02-16T10:30+01:00")
-    _do(url, oc.sign_contract, c.SignContract(code=code, number=1, contract_number="WSO.RG.1.2026",
-                                              amount=Decimal("50000.00"), task_start="2026-03-01", task_end="2026-11-25"),
-        "2026-02-27T10:00+01:00")
-    _do(url, rg.announce_sub_call, pc.AnnounceSubCall(code=code, deadline="2026-03-16", published={
-        "operator_website": "2026-03-02T09:00+01:00", "bip": "2026-03-02T10:00+01:00"}), "2026-03-02T10:30+01:00")
-    _do(url, rg.publish_selection, pc.PublishSubSelection(code=code, published={
-        "operator_website": "2026-03-20T09:00+01:00", "bip": "2026-03-20T10:00+01:00"},
-        chosen=("Koło Gospodyń Wiejskich Gronówko",)), "2026-03-20T10:30+01:00")
+    code = selection_published(url)
+    implementer, address, scope, amount = IMPLEMENTERS[0]
     _do(url, rg.add_micro_grant, pc.AddMicroGrant(
-        code=code, implementer="Koło Gospodyń Wiejskich Gronówko", address="Gronówko 5, 64-100 Leszno",
-        scope="Warsztaty kulinarne dla seniorów", amount=Decimal("5000.00"), contract_number="CIL/1/2026",
-        task_start="2026-11-20", task_end="2026-11-25"), "2026-11-16T10:00+01:00")
+        code=code, implementer=implementer, address=address, scope=scope, amount=amount,
+        contract_number="CIL/1/2026", task_start="2026-11-20", task_end="2026-11-25"), "2026-11-16T10:00+01:00")
     return code

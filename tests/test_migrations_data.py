@@ -25,10 +25,10 @@ from states.engine import Actor, execute
 from states.queries import verify_cases
 from tests.conftest import PG_ADMIN_URL, dump
 from tests.notification_helpers import small_grant_case
+from tests.regranting_fixtures import micro, selection_published
 from tests.test_consultation import comment, open_, programme
 from tests.test_local_initiative import to_execution
 from tests.test_migrations import script_directory
-from tests.test_regranting import micro, selection_published
 
 AUDITOR = Actor("Kontrola", "auditor")
 FIRST_REVISION = script_directory().get_base()

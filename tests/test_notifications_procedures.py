@@ -20,7 +20,6 @@ from notifications.rules import KO, LI, MG, RULES, TEMPLATES
 from states import commands as c
 from states import consultation_commands as ko
 from states import local_initiative_commands as li
-from states import open_call_commands as oc
 from states import procedure_commands as pc
 from states import regranting_commands as rg
 from states import small_grant_commands as sg
@@ -38,6 +37,8 @@ from tests.notification_helpers import (
     outbox,
     small_grant_case,
 )
+from tests.regranting_fixtures import IMPLEMENTERS, selection_published
+from tests.regranting_fixtures import micro as add_micro
 
 OFFICER = Actor("Anna Urzędniczka", "officer")
 RDPP = "rdpp@leszno.example"
@@ -140,57 +141,11 @@ def initiative(url) -> str:
     return code
 
 
-IMPLEMENTERS = (("Koło Gospodyń Wiejskich Gronówko", "Gronówko 5, 64-100 Leszno", "Warsztaty kulinarne dla seniorów",
-                 Decimal("5000.00")),
-                ("Grupa nieformalna Młodzi Leszno", "ul. Narutowicza 10, 64-100 Leszno", "Turniej e-sportowy",
-                 Decimal("4000.00")))
-
-
 def regranting(url) -> str:
     """The operator chosen in an open call, its sub-call, two micro-grants (one transfer late), reports."""
-    register(url, "Fundacja Centrum Inicjatyw Lokalnych", "0000500001", OPERATOR)
-    code = do(url, rg.create, pc.CreateRegranting(title="Mikrogranty Leszno 2026", task_area="aktywność lokalna",
-                                                  budget=Decimal("50000.00")), "2026-01-02T08:30+01:00")["code"]
-    do(url, oc.announce_call, c.AnnounceCall(
-        code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
-        execution_end="2026-11-30", published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
-                                               "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00")
-    members = ("Jan Kowalski", "Ewa Nowak")
-    for member in members:
-        do(url, oc.appoint_member, c.AppointMember(code=code, name=member), "2026-01-05T09:00+01:00")
-    do(url, oc.file_offer, c.FileOffer(code=code, organisation_krs="0000500001", title="Operator mikrograntów",
-                                       requested_grant=Decimal("50000.00"), task_start="2026-03-01",
-                                       task_end="2026-11-25"), "2026-01-12T10:00+01:00")
-    tick("2026-01-24T08:05+01:00", url=url)
-    do(url, oc.review_offer, c.ReviewOffer(code=code, number=1, decision="accept"), "2026-01-26T10:00+01:00")
-    do(url, oc.finish_formal_review, c.CaseRef(code=code), "2026-02-02T09:00+01:00")
-    points = dict(zip(("capacity", "costs", "quality", "own_funds", "contribution", "track_record"),
-                      map(Decimal, (9, 9, 9, 4, 4, 5)), strict=True))
-    for member in members:
-        do(url, oc.declare_conflicts, c.DeclareConflicts(code=code, member=member), "2026-02-03T09:00+01:00",
-           Actor(member, "committee_member"))
-    for member in members:
-        do(url, oc.score_offer, c.ScoreOffer(code=code, number=1, member=member, points=points),
-           "2026-02-05T09:00+01:00", Actor(member, "committee_member"))
-    do(url, oc.select_offers, c.SelectOffers(code=code, grants={1: Decimal("50000.00")},
-                                             decision_ref="Zarządzenie 60/2026"), "2026-02-13T12:00+01:00")
-    do(url, oc.publish, c.Publish(code=code, subject="results", published={
-        "bip": "2026-02-16T09:00+01:00", "board": "2026-02-16T09:30+01:00", "website": "2026-02-16T10:00+01:00"}),
-       "2026-02-16T10:30+01:00")
-    do(url, oc.sign_contract, c.SignContract(code=code, number=1, contract_number="WSO.RG.1.2026",
-                                             amount=Decimal("50000.00"), task_start="2026-03-01", task_end="2026-11-25"),
-       "2026-02-27T10:00+01:00")
-    do(url, rg.announce_sub_call, pc.AnnounceSubCall(code=code, deadline="2026-03-16", published={
-        "operator_website": "2026-03-02T09:00+01:00", "bip": "2026-03-02T10:00+01:00"}), "2026-03-02T10:30+01:00")
-    do(url, rg.publish_selection, pc.PublishSubSelection(code=code, published={
-        "operator_website": "2026-03-20T09:00+01:00", "bip": "2026-03-20T10:00+01:00"},
-        chosen=tuple(i[0] for i in IMPLEMENTERS)), "2026-03-20T10:30+01:00")
-    micro = []
-    for index, at in ((0, "2026-04-02T10:00+02:00"), (1, "2026-04-17T10:00+02:00")):
-        name, address, scope, amount = IMPLEMENTERS[index]
-        micro.append(do(url, rg.add_micro_grant, pc.AddMicroGrant(
-            code=code, implementer=name, address=address, scope=scope, amount=amount,
-            contract_number=f"CIL/{index + 1}/2026", task_start="2026-05-01", task_end="2026-09-30"), at)["code"])
+    code = selection_published(url)  # the operator (e-mail OPERATOR) chosen, contracted, its sub-call decided
+    micro = [add_micro(url, code, 0, "2026-04-02T10:00+02:00")["code"],
+             add_micro(url, code, 1, "2026-04-17T10:00+02:00")["code"]]
     do(url, rg.transfer, pc.TransferMicroGrant(code=micro[0], amount=Decimal("5000.00"), on="2026-04-10"),
        "2026-04-10T12:00+02:00")
     tick("2026-05-05T00:00+02:00", url=url)  # the second transfer (due Mon 4 May) is overdue
