@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, event
@@ -91,10 +92,24 @@ def quiet_read(session: Session, *kinds: type) -> AbstractContextManager:
     Autoflush sends every pending row before any query, so a step that reads after each write flushes again
     and again (each flush re-writes the case row: a new row version). A query whose rows cannot be among the
     pending changes gives the same answer without it; the step's rows go out once, at commit."""
-    if any(isinstance(instance, kinds) for instance in session.new) or \
-            any(isinstance(instance, kinds) for instance in session.dirty):
+    if any(issubclass(kind, kinds) for kind in _changed_kinds(session)):
         return nullcontext()
     return session.no_autoflush
+
+
+def _changed_kinds(session: Session) -> set[type]:
+    """The classes of the rows added or changed since the last flush. A tick's batch holds ~1,500 of them and
+    asks this ~2,500 times: the public ``session.new`` / ``session.dirty`` build a list of objects per call
+    (quadratic, 15 % of a tick), so the session's own sets of states are read, at C speed; a class too many
+    only costs the flush that ``quiet_read`` would otherwise skip."""
+    try:
+        new, modified = session._new.values(), session.identity_map._modified
+    except AttributeError:  # another SQLAlchemy: the public, slower way
+        return {type(instance) for instance in (*session.new, *session.dirty)}
+    return set(map(type, new)) | set(map(_CLASS_OF_STATE, modified))
+
+
+_CLASS_OF_STATE = attrgetter("class_")
 
 
 # Built once: building a statement costs about as much as running it on SQLite.

@@ -55,3 +55,24 @@ def test_a_reminder_enqueued_in_the_step_is_cancelled_by_it(db_url, prefect_api)
                                      cancel_tag="scoring:member:test", not_before=ctx.now, next_attempt_at=ctx.now,
                                      status="pending", message_id="<test@example.org>", created_at=ctx.now))
         assert cancel(ctx, case, ["scoring:member:test"]) == 1
+
+
+def test_a_read_of_a_kind_changed_in_the_step_flushes_first_and_others_do_not(db_url):
+    from sqlmodel import select
+
+    from models.tables import Case, Organisation
+    from states.cases import quiet_read
+
+    register_organisations(db_url)
+    with UnitOfWork(db_url) as uow:
+        session = uow.session
+        org = session.exec(select(Organisation).order_by(Organisation.id)).first()
+        org.email = "changed@example.org"  # dirty, not new: only the identity map knows
+        with quiet_read(session, Case):
+            assert session.exec(select(Organisation.email).where(Organisation.id == org.id)).one() != org.email
+        with quiet_read(session, Organisation):
+            assert session.exec(select(Organisation.email).where(Organisation.id == org.id)).one() == org.email
+        session.add(Organisation(name="Nowa", legal_form="fundacja", address="Leszno", email="n@example.org",
+                                 contact_person="N", created_at=org.created_at))
+        with quiet_read(session, Organisation):  # a pending new row is found too
+            assert "Nowa" in session.exec(select(Organisation.name)).all()
