@@ -2,10 +2,15 @@
 
     python -m bench                                  # quick run: B1-B4 at small sizes, SQLite
     python -m bench --with-serve                     # + B5 (coop serve, ~2 minutes)
-    python -m bench b1 --cases 100000 --due 10000 [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+    python -m bench b1 --cases 100000 --due 10000
     python -m bench b2 --calls 1000
     python -m bench b3 --cases 100000                # and 10 × that
+    python -m bench b4                               # coop history / calendar as subprocesses
+    python -m bench b5 --serve-deadlines 20          # coop serve alone
     python -m bench full                             # every benchmark at the sizes (hours)
+
+Any benchmark, alone or together, runs on PostgreSQL with --database-url postgresql://postgres@127.0.0.1:5432/postgres:
+each builds fresh databases beside that URL (dropped at the end) and its rows name the backend, e.g. "[postgresql]".
 
 Timed assertions do not belong in tests, so the figures live here. The machine is shared: figures are noisy,
 and goals are ratios to a baseline measured in the same run wherever a baseline exists.
@@ -54,7 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, help="B2: lifecycles driven through the domain (quick 30; full 1,000)")
     parser.add_argument("--spiff-calls", type=int, help="B2: SpiffWorkflow lifecycles (default: as --calls)")
     parser.add_argument("--memory-cases", type=int, help="B3: live cases N (and 10 × N) (quick 10,000)")
-    parser.add_argument("--database-url", help="PostgreSQL server URL for B1/B3 (databases are created beside it)")
+    parser.add_argument("--database-url", help="PostgreSQL server URL for every benchmark (fresh databases are "
+                        "created beside it and dropped at the end; default: SQLite files in a temp dir)")
     parser.add_argument("--with-serve", action="store_true", help="also run B5 (coop serve; slow)")
     parser.add_argument("--serve-deadlines", type=int, default=24)
     parser.add_argument("--tick-seconds", type=int, default=10)
@@ -101,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         if "b5" in which:
             from bench import b5_serve
 
-            rows += b5_serve.run(args.serve_deadlines, args.tick_seconds)
+            rows += b5_serve.run(dbs, args.serve_deadlines, args.tick_seconds)
     finally:
         dbs.drop_all()
     print(f"\n# results ({time.perf_counter() - started:.0f} s)\n", flush=True)
