@@ -1,0 +1,62 @@
+"""The tick writes its batch's changed cases itself, one statement per set of changed columns, and keeps
+each case's optimistic lock: a case changed since it was read fails the batch, which is claimed again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import select
+
+from models.db import UnitOfWork
+from models.tables import Case
+from states.cases import load_case
+from states.tick import tick, write_changed_cases
+from tests.prefect_fixtures import announced_call, register_organisations
+
+
+def _case(url: str, code: str) -> Case:
+    with UnitOfWork(url, readonly=True) as uow:
+        case = load_case(uow.session, code)
+        uow.session.expunge(case)
+        return case
+
+
+def test_changed_cases_are_written_once_with_their_version_bumped(db_url):
+    register_organisations(db_url)
+    codes = [announced_call(db_url, offers=0, members=False) for _ in range(3)]
+    before = {code: _case(db_url, code) for code in codes}
+    with UnitOfWork(db_url) as uow:
+        cases = {code: load_case(uow.session, code) for code in codes}
+        cases[codes[0]].title, cases[codes[1]].title = "Pierwszy", "Drugi"
+        cases[codes[1]].task_area = "kultura"  # another set of columns: another statement
+        write_changed_cases(uow.session)
+        assert cases[codes[0]] not in uow.session and cases[codes[2]] in uow.session
+        uow.commit()  # the unit of work writes nothing again: its own versioned UPDATE would find no row
+    after = {code: _case(db_url, code) for code in codes}
+    assert (after[codes[0]].title, after[codes[1]].title, after[codes[1]].task_area) == ("Pierwszy", "Drugi", "kultura")
+    assert [after[c].row_version - before[c].row_version for c in codes] == [1, 1, 0]
+
+
+def test_a_case_changed_since_it_was_read_fails_the_write(db_url):
+    register_organisations(db_url)
+    code = announced_call(db_url, offers=0, members=False)
+    with UnitOfWork(db_url) as uow:
+        case = load_case(uow.session, code)
+        case.title = "Zmieniony"
+        set_committed_value(case, "row_version", case.row_version - 1)  # as if read before another commit
+        with pytest.raises(StaleDataError):
+            write_changed_cases(uow.session)
+    assert _case(db_url, code).title != "Zmieniony"
+
+
+def test_a_tick_bumps_each_fired_case_once(db_url):
+    register_organisations(db_url)
+    codes = [announced_call(db_url, offers=1, members=False) for _ in range(2)]
+    before = {code: _case(db_url, code).row_version for code in codes}
+    report = tick("2026-01-24T08:00+01:00", url=db_url)
+    assert report.fired == 2
+    with UnitOfWork(db_url, readonly=True) as uow:
+        rows = {c.code: c for c in uow.session.exec(select(Case).where(Case.code.in_(codes)))}
+        assert {code: rows[code].row_version - before[code] for code in codes} == {code: 1 for code in codes}
+        assert {rows[code].state for code in codes} == {"formal_review"}
