@@ -60,6 +60,7 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
     attempt = ctx.session.begin_nested()
     try:
         result = _fire_claimed(ctx, claimed, handlers, careful=False)
+        write_changed_cases(ctx.session)  # before the savepoint's release, which would flush them row by row
         attempt.commit()
     except _Refused:
         attempt.rollback()
@@ -67,7 +68,7 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         ctx.cache.clear()  # what was read once may have been read from rows now rolled back
         ctx.cache["batch_case_ids"] = batch_case_ids
         result = _fire_claimed(ctx, claimed, handlers, careful=True)
-    write_changed_cases(ctx.session)
+        write_changed_cases(ctx.session)
     return result
 
 

@@ -4,11 +4,12 @@ each case's optimistic lock: a case changed since it was read fails the batch, w
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
-from models.db import UnitOfWork
+from models.db import UnitOfWork, get_engine
 from models.tables import Case
 from states.cases import load_case
 from states.tick import tick, write_changed_cases
@@ -50,12 +51,23 @@ def test_a_case_changed_since_it_was_read_fails_the_write(db_url):
     assert _case(db_url, code).title != "Zmieniony"
 
 
-def test_a_tick_bumps_each_fired_case_once(db_url):
+def test_a_tick_writes_its_fired_cases_in_one_statement_bumping_each_once(db_url):
     register_organisations(db_url)
     codes = [announced_call(db_url, offers=1, members=False) for _ in range(2)]
     before = {code: _case(db_url, code).row_version for code in codes}
-    report = tick("2026-01-24T08:00+01:00", url=db_url)
-    assert report.fired == 2
+    case_updates = []
+
+    def seen(_conn, _cursor, statement, parameters, _context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE CASES"):
+            case_updates.append(len(parameters) if executemany else 1)
+
+    engine = get_engine(db_url)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        report = tick("2026-01-24T08:00+01:00", url=db_url)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert report.fired == 2 and case_updates == [2]
     with UnitOfWork(db_url, readonly=True) as uow:
         rows = {c.code: c for c in uow.session.exec(select(Case).where(Case.code.in_(codes)))}
         assert {code: rows[code].row_version - before[code] for code in codes} == {code: 1 for code in codes}
