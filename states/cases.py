@@ -8,6 +8,7 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, event
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -41,9 +42,9 @@ def memo(session: Session, kind: type) -> dict[Any, Any]:
 
 def forget(session: Session, kind: type) -> None:
     """Forget what the session keeps of ``kind``: for rows written without the ORM, which no event reports."""
-    kept = session.info.get(_MEMO)
-    if kept:
-        kept.pop(kind, None)
+    for store in (session.info.get(_MEMO), session.info.get(_BY_CASE)):
+        if store:
+            store.pop(kind, None)
 
 
 def _forget(session: OrmSession, instance: Any) -> None:
@@ -64,6 +65,60 @@ def _on_delete(session: OrmSession, instance: Any) -> None:
 @event.listens_for(OrmSession, "after_soft_rollback")
 def _on_rollback(session: OrmSession, _previous) -> None:
     session.info.pop(_MEMO, None)  # rolled-back rows are expunged or expired: nothing kept is trusted
+    session.info.pop(_BY_CASE, None)
+
+
+# --- a tick's batch: each case's rows read for every claimed case at once ---------------------------------------
+_BATCH = "coop_batch_case_ids"
+_BY_CASE = "coop_by_case"
+_IN_LIMIT = 900  # ids per query: under SQLite's bound-parameter limit
+
+
+def start_batch(session: Session, case_ids: list[int]) -> None:
+    """The transaction fires deadlines of these cases: ``case_rows`` reads for all of them at once."""
+    session.info[_BATCH] = (sorted(case_ids), frozenset(case_ids))
+
+
+def batch_case_ids(session: Session) -> list[int]:
+    return session.info[_BATCH][0] if _BATCH in session.info else []
+
+
+def in_batch(session: Session, case_id: int | None) -> bool:
+    return _BATCH in session.info and case_id in session.info[_BATCH][1]
+
+
+def case_rows(session: Session, kind: type[T], case_id: int, *, column: str = "case_id",
+              order_by: tuple = ()) -> list[T]:
+    """The rows of ``kind`` whose ``column`` is ``case_id``, in ``order_by``.
+
+    In a tick's batch (``start_batch``) they are read for every claimed case in one query, not one per
+    deadline (on PostgreSQL a round trip each), and kept like ``memo``: forgotten when a row of ``kind`` is
+    added or the transaction rolls back, so a row added since is never missed."""
+    key = getattr(kind, column)
+    if not in_batch(session, case_id):
+        with quiet_read(session, kind):
+            return list(session.exec(select(kind).where(key == case_id).order_by(*order_by)))
+    kept = session.info.setdefault(_BY_CASE, {}).setdefault(kind, {})
+    by_case = kept.get(column)
+    if by_case is None:
+        by_case = {}
+        ids = batch_case_ids(session)
+        with quiet_read(session, kind):
+            for start in range(0, len(ids), _IN_LIMIT):
+                for row in session.exec(select(kind).where(key.in_(ids[start:start + _IN_LIMIT]))
+                                        .order_by(key, *order_by)):
+                    by_case.setdefault(getattr(row, column), []).append(row)
+        kept[column] = by_case
+    return list(by_case.get(case_id, ()))
+
+
+def one_case_row(session: Session, kind: type[T], case_id: int) -> T:
+    """The one row of ``kind`` a case has (its application, its offer): ``case_rows`` held to exactly one."""
+    rows = case_rows(session, kind, case_id)
+    if len(rows) != 1:
+        raise (NoResultFound if not rows else MultipleResultsFound)(
+            f"{kind.__name__}: {len(rows)} rows for case {case_id}, exactly one expected")
+    return rows[0]
 
 
 def row_by_id(session: Session, kind: type[T], row_id: int | None) -> T | None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from statemachine import State
 
 from models.procedure_tables import ConsultationComment
 from models.tables import Case
 from states import calendar
-from states.cases import quiet_read
+from states.cases import case_rows
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import publications_of
@@ -28,9 +28,7 @@ ANSWERS = ("accepted", "partly_accepted", "rejected")
 
 
 def comments_of(session: Session, case: Case) -> list[ConsultationComment]:
-    with quiet_read(session, ConsultationComment):
-        return list(session.exec(select(ConsultationComment).where(ConsultationComment.case_id == case.id)
-                                 .order_by(ConsultationComment.number)))
+    return case_rows(session, ConsultationComment, case.id, order_by=(ConsultationComment.number,))
 
 
 def adopt_by(programme_year: int, rules: ConsultationRules) -> date:

@@ -14,7 +14,7 @@ from statemachine import State
 
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
-from states.cases import quiet_read
+from states.cases import case_rows, one_case_row, quiet_read
 from states.engine import LegalMachine
 from states.errors import InvalidInput, RuleViolation
 from states.open_call import money
@@ -28,15 +28,12 @@ CONTRIBUTION_PARTIES = ("work", "cash", "goods")
 
 
 def application_of(session: Session, case: Case) -> LocalInitiativeApplication:
-    with quiet_read(session, LocalInitiativeApplication):
-        return session.exec(select(LocalInitiativeApplication).where(LocalInitiativeApplication.case_id == case.id)).one()
+    return one_case_row(session, LocalInitiativeApplication, case.id)
 
 
 def costs_by_party(session: Session, case: Case) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = {}
-    with quiet_read(session, LocalInitiativeCost):
-        lines = session.exec(select(LocalInitiativeCost).where(LocalInitiativeCost.case_id == case.id)).all()
-    for line in lines:
+    for line in case_rows(session, LocalInitiativeCost, case.id, order_by=(LocalInitiativeCost.id,)):
         totals[line.party] = totals.get(line.party, Decimal("0.00")) + line.amount
     return totals
 

@@ -26,7 +26,7 @@ from models.tables import (
     Score,
 )
 from states import calendar
-from states.cases import forget, memo, organisation, quiet_read
+from states.cases import case_rows, forget, memo, organisation, quiet_read
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.rules import Criterion, OpenCallRules, RuleSet
@@ -78,9 +78,8 @@ def publication_rows(session: Session, case: Case, subject: str) -> list[Publica
     kept = memo(session, Publication)
     rows = kept.get((case.id, subject))
     if rows is None:
-        with quiet_read(session, Publication):
-            rows = kept[(case.id, subject)] = list(session.exec(_PUBLICATIONS_OF,
-                                                                params={"case_id": case.id, "subject": subject}))
+        rows = kept[(case.id, subject)] = [
+            row for row in case_rows(session, Publication, case.id, order_by=(Publication.id,)) if row.subject == subject]
     return list(rows)
 
 
@@ -171,8 +170,6 @@ def add_scores(session: Session, case: Case, member: CommitteeMember, offer: Off
 _OFFERS_OF = select(Offer).where(Offer.case_id == bindparam("case_id")).order_by(Offer.number)
 _MEMBERS_OF = (select(CommitteeMember).where(CommitteeMember.case_id == bindparam("case_id"))
                .order_by(CommitteeMember.id))
-_PUBLICATIONS_OF = select(Publication).where(Publication.case_id == bindparam("case_id"),
-                                             Publication.subject == bindparam("subject"))
 _COMMITTEE = (
     select(ConflictDeclaration.member_id, ConflictDeclaration.offer_id, ConflictDeclaration.conflict,
            exists().where(Score.member_id == ConflictDeclaration.member_id,

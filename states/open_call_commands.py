@@ -16,7 +16,16 @@ from models.tables import (
     Report,
 )
 from states import calendar
-from states.cases import load_case, next_code, organisation_by_krs, quiet_read, received_moment, require_state
+from states.cases import (
+    batch_case_ids,
+    in_batch,
+    load_case,
+    next_code,
+    organisation_by_krs,
+    quiet_read,
+    received_moment,
+    require_state,
+)
 from states.commands import (
     AnnounceCall,
     AppointMember,
@@ -602,12 +611,12 @@ def settle_offer(ctx: Context, cmd: Settle) -> dict:
 
 def _offers_filed(ctx: Context, case: Case) -> int:
     """Offers filed in a call; in a tick's batch, counted once for every claimed case (the tick files none)."""
-    batch = ctx.cache.get("batch_case_ids")
-    if not batch or case.id not in batch:
+    if not in_batch(ctx.session, case.id):
         return ctx.session.exec(select(func.count()).select_from(Offer).where(Offer.case_id == case.id)).one()
     counts = ctx.cache.get("offers_filed")
     if counts is None:
         counts = ctx.cache["offers_filed"] = {}
+        batch = batch_case_ids(ctx.session)
         for start in range(0, len(batch), 900):  # under SQLite's bound-parameter limit
             counts.update(ctx.session.exec(
                 select(Offer.case_id, func.count()).where(Offer.case_id.in_(batch[start:start + 900]))

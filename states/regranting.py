@@ -14,7 +14,7 @@ from statemachine import State
 
 from models.procedure_tables import MicroGrant
 from models.tables import Case, Contract, Offer
-from states.cases import quiet_read, row_by_id
+from states.cases import one_case_row, quiet_read, row_by_id
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import publications_of
@@ -45,8 +45,7 @@ class SubCallView:
 
 def micro_grant_of(session: Session, case: Case) -> MicroGrant:
     """The micro-grant a ``MR/`` case records (read without flushing a batch when none is pending)."""
-    with quiet_read(session, MicroGrant):
-        return session.exec(select(MicroGrant).where(MicroGrant.case_id == case.id)).one()
+    return one_case_row(session, MicroGrant, case.id)
 
 
 def micro_grants_of(session: Session, case: Case) -> list[MicroGrant]:

@@ -15,7 +15,7 @@ from statemachine import State
 
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.tables import Case
-from states.cases import quiet_read
+from states.cases import case_rows, one_case_row
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import money
@@ -133,14 +133,11 @@ def check_caps(session: Session, offer: SmallGrantOffer, amount: Decimal, rules:
 
 
 def offer_of(session: Session, case: Case) -> SmallGrantOffer:
-    with quiet_read(session, SmallGrantOffer):
-        return session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).one()
+    return one_case_row(session, SmallGrantOffer, case.id)
 
 
 def comments_of(session: Session, case: Case) -> list[SmallGrantComment]:
-    with quiet_read(session, SmallGrantComment):
-        return list(session.exec(select(SmallGrantComment).where(SmallGrantComment.case_id == case.id)
-                                 .order_by(SmallGrantComment.number)))
+    return case_rows(session, SmallGrantComment, case.id, order_by=(SmallGrantComment.number,))
 
 
 class SmallGrantMachine(LegalMachine):

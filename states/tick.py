@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from models.tables import Case, Deadline
+from states.cases import start_batch
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
 from states.errors import DomainError, RuleViolation
 from states.text import Text
@@ -52,8 +53,7 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         .with_for_update(skip_locked=True, of=Deadline)
     )
     claimed = ctx.session.exec(query).all()
-    batch_case_ids = sorted({case.id for _, case in claimed})  # for handlers that read once per batch
-    ctx.cache["batch_case_ids"] = batch_case_ids
+    start_batch(ctx.session, [case.id for _, case in claimed])  # handlers read each kind once per batch
     # A refusal is rare (the case moved on), so the batch first runs without a savepoint per deadline (each
     # costs a flush); if any deadline is refused, everything after the claim is rolled back and the batch is
     # run again, each deadline in its own savepoint, so a refusal undoes only its own deadline's steps.
@@ -66,7 +66,6 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         attempt.rollback()
         del ctx.events[:]
         ctx.cache.clear()  # what was read once may have been read from rows now rolled back
-        ctx.cache["batch_case_ids"] = batch_case_ids
         result = _fire_claimed(ctx, claimed, handlers, careful=True)
         write_changed_cases(ctx.session)
     return result
