@@ -74,41 +74,45 @@ _BY_CASE = "coop_by_case"
 _IN_LIMIT = 900  # ids per query: under SQLite's bound-parameter limit
 
 
-def start_batch(session: Session, case_ids: list[int]) -> None:
+def start_batch(session: Session, cases: list[Case]) -> None:
     """The transaction fires deadlines of these cases: ``case_rows`` reads for all of them at once."""
-    session.info[_BATCH] = (sorted(case_ids), frozenset(case_ids))
+    session.info[_BATCH] = {case.id: case.kind for case in cases}
 
 
-def batch_case_ids(session: Session) -> list[int]:
-    return session.info[_BATCH][0] if _BATCH in session.info else []
+def batch_case_ids(session: Session, procedure: str | None = None) -> list[int]:
+    """The batch's case ids (those of one procedure, when given), in order."""
+    batch = session.info.get(_BATCH, {})
+    return sorted(i for i, kind in batch.items() if procedure is None or kind == procedure)
 
 
 def in_batch(session: Session, case_id: int | None) -> bool:
-    return _BATCH in session.info and case_id in session.info[_BATCH][1]
+    return case_id in session.info.get(_BATCH, ())
 
 
 def case_rows(session: Session, kind: type[T], case_id: int, *, column: str = "case_id",
               order_by: tuple = ()) -> list[T]:
     """The rows of ``kind`` whose ``column`` is ``case_id``, in ``order_by``.
 
-    In a tick's batch (``start_batch``) they are read for every claimed case in one query, not one per
-    deadline (on PostgreSQL a round trip each), and kept like ``memo``: forgotten when a row of ``kind`` is
-    added or the transaction rolls back, so a row added since is never missed."""
+    In a tick's batch (``start_batch``) they are read for every claimed case of the same procedure in one
+    query, not one per deadline (on PostgreSQL a round trip each), and kept like ``memo``: forgotten when a
+    row of ``kind`` is added or the transaction rolls back, so a row added since is never missed. (Of the
+    same procedure: the procedure's handlers are the ones that ask; every case has publications.)"""
     key = getattr(kind, column)
     if not in_batch(session, case_id):
         with quiet_read(session, kind):
             return list(session.exec(select(kind).where(key == case_id).order_by(*order_by)))
+    procedure = session.info[_BATCH][case_id]
     kept = session.info.setdefault(_BY_CASE, {}).setdefault(kind, {})
-    by_case = kept.get(column)
+    by_case = kept.get((column, procedure))
     if by_case is None:
         by_case = {}
-        ids = batch_case_ids(session)
+        ids = batch_case_ids(session, procedure)
         with quiet_read(session, kind):
             for start in range(0, len(ids), _IN_LIMIT):
                 for row in session.exec(select(kind).where(key.in_(ids[start:start + _IN_LIMIT]))
                                         .order_by(key, *order_by)):
                     by_case.setdefault(getattr(row, column), []).append(row)
-        kept[column] = by_case
+        kept[(column, procedure)] = by_case
     return list(by_case.get(case_id, ()))
 
 

@@ -8,13 +8,17 @@ both append the hash-chained audit record in the same transaction, and deadlines
 
 from __future__ import annotations
 
+import dis
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlmodel import Session, select
 from statemachine import StateMachine
+from statemachine.callbacks import CallbackGroup
 from statemachine.exceptions import TransitionNotAllowed
 
 from models.rows import new_row
@@ -99,39 +103,58 @@ class LegalMachine(StateMachine):
         return machine
 
     @classmethod
-    def plain_target(cls, source: Any, event: str) -> Any:
-        """The state ``event`` leads to from ``source`` when that transition runs no code at all, else None.
+    def decided_by(cls, source: Any, event: str) -> tuple[str, ...] | None:
+        """The facts that alone decide where ``event`` leads from ``source``; None when anything else may.
 
-        Such a transition (no guard, validator or action on it, its source or its target) has one outcome,
-        read off the machine's own declaration; ``fire`` then sets the state without ``send`` (~0.1 ms a
-        transition, as much as writing the step's rows). Any code on it sends the event as always."""
-        table = cls.__dict__.get("_PLAIN")
+        So it is when the transitions the event may take run no code but guards (conditions, validators)
+        that read only facts passed with the event (``no_offer_filed(offers_filed)``: not the context, the
+        case or the machine), and nothing runs on entering or leaving a state. ``fire`` then sends the event
+        once per state, event and facts and takes the machine's answer for the others (``send`` costs ~0.1 ms
+        a transition, as much as writing the step's rows)."""
+        table = cls.__dict__.get("_DECIDED_BY")
         if table is None:
-            table = cls._PLAIN = cls._plain_transitions()
+            table = cls._DECIDED_BY = cls._facts_deciding()
         return table.get((source, event))
 
     @classmethod
-    def _plain_transitions(cls) -> dict[tuple[Any, str], Any]:
-        def runs_nothing(specs) -> bool:  # only naming conventions that name nothing on the machine
-            return all(spec.is_convention and isinstance(spec.func, str) and not hasattr(cls, spec.func)
-                       for spec in specs)
-
+    def _facts_deciding(cls) -> dict[tuple[Any, str], tuple[str, ...]]:
         found: dict[tuple[Any, str], list] = {}
         for state in cls.states:
             for transition in state.transitions:
                 for event in transition.events:
                     found.setdefault((state.value, str(event)), []).append(transition)
         table = {}
-        for (source, event), transitions in found.items():
-            if len(transitions) != 1 or len(transitions[0].targets) != 1:
-                continue
-            transition = transitions[0]
-            target = transition.targets[0]
-            if (transition.internal or target.states or any(t.is_eventless for t in target.transitions)
-                    or not all(map(runs_nothing, (transition._specs, transition.source._specs, target._specs)))):
-                continue
-            table[(source, event)] = target.value
+        for key, transitions in found.items():
+            facts: set[str] = set()
+            for transition in transitions:
+                targets = transition.targets
+                if (len(targets) != 1 or transition.internal or targets[0].states
+                        or any(t.is_eventless for t in targets[0].transitions)):
+                    break
+                specs = (*transition._specs, *transition.source._specs, *targets[0]._specs)
+                read = [cls._facts_read(spec) for spec in specs]
+                if None in read:
+                    break
+                facts.update(*read)
+            else:
+                table[key] = tuple(sorted(facts))
         return table
+
+    @classmethod
+    def _facts_read(cls, spec) -> frozenset[str] | None:
+        """What a callback reads: nothing (a naming convention naming nothing), the facts a guard names, or
+        None: an action, or a guard that reads more than its facts."""
+        if not isinstance(spec.func, str):
+            return None
+        method = getattr(cls, spec.func, None)
+        if method is None:
+            return frozenset() if spec.is_convention else None
+        if spec.group not in (CallbackGroup.COND, CallbackGroup.VALIDATOR) or _reads_self(method):
+            return None
+        names = [p for p in inspect.signature(method).parameters.values()][1:]
+        if any(p.kind is p.VAR_POSITIONAL or p.name in _NOT_FACTS for p in names):
+            return None
+        return frozenset(p.name for p in names if p.kind is not p.VAR_KEYWORD)
 
     def release(self) -> None:
         self.model.row = None  # a released machine keeps no row alive
@@ -185,6 +208,34 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
     return record
 
 
+# What the machines decided, by (machine, state, event, facts): see LegalMachine.decided_by.
+_DECISIONS: dict[tuple, Any] = {}
+_DECISIONS_KEPT = 10_000
+# Facts plain enough to key a decision: a row or a dict is not (it may change, or not hash).
+_PLAIN_FACTS = (int, str, bool, Decimal, date, datetime, type(None))
+# What python-statemachine passes to callbacks besides the facts, and what the handlers pass.
+_NOT_FACTS = frozenset({"ctx", "case", "self", "machine", "model", "event", "event_data", "source", "target",
+                        "state", "transition", "trigger_data"})
+
+
+def _reads_self(method: Callable) -> bool:
+    return any(op.argval == "self" for op in dis.get_instructions(method)
+               if op.opname in ("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE", "LOAD_FAST_CHECK"))
+
+
+def _decision_key(machine: LegalMachine, source: Any, event: str, facts: dict[str, Any]) -> tuple | None:
+    # A pooled machine's model only points at the row: no callback can be found on it.
+    if not isinstance(machine.model, _StateRef):
+        return None
+    names = machine.decided_by(source, event)
+    if names is None:
+        return None
+    values = tuple(facts.get(name) for name in names)
+    if not all(isinstance(value, _PLAIN_FACTS) for value in values):
+        return None
+    return (type(machine), source, event, values)
+
+
 def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject: str = "case",
          payload: dict[str, Any] | None = None, basis: str | None = None, optional: bool = False,
          **facts: Any) -> str | None:
@@ -193,11 +244,11 @@ def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject
     ``optional``: the event may not apply (its condition is not met yet); then nothing happens and None returns.
     """
     before = machine.current_state_value
-    # A pooled machine's model is only a pointer to the row, on which no callback can be found.
-    plain = machine.plain_target(before, event) if isinstance(machine.model, _StateRef) else None
+    decision = _decision_key(machine, before, event, facts)
+    decided = _DECISIONS.get(decision) if decision is not None else None
     try:
-        if plain is not None:
-            machine.model.state = plain
+        if decided is not None:
+            machine.model.state = decided
         else:
             machine.send(event, ctx=ctx, case=case, **facts)
     except TransitionNotAllowed:
@@ -209,6 +260,10 @@ def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject
                  f"{subject_label(case, subject)}: step {event!r} is not allowed in state {before!r}."),
         ) from None
     after = machine.current_state_value
+    if decision is not None and decided is None:
+        if len(_DECISIONS) >= _DECISIONS_KEPT:
+            _DECISIONS.clear()
+        _DECISIONS[decision] = after
     basis = basis if basis is not None else machine.basis_for(event, after)
     machine.release()
     append_audit(ctx, case, event=event, subject=subject, from_state=before, to_state=after, basis=basis,

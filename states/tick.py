@@ -53,7 +53,7 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         .with_for_update(skip_locked=True, of=Deadline)
     )
     claimed = ctx.session.exec(query).all()
-    start_batch(ctx.session, [case.id for _, case in claimed])  # handlers read each kind once per batch
+    start_batch(ctx.session, [case for _, case in claimed])  # handlers read each kind once per batch
     # A refusal is rare (the case moved on), so the batch first runs without a savepoint per deadline (each
     # costs a flush); if any deadline is refused, everything after the claim is rolled back and the batch is
     # run again, each deadline in its own savepoint, so a refusal undoes only its own deadline's steps.

@@ -34,7 +34,7 @@ def test_a_batch_reads_a_kind_once_and_sees_a_row_added_since(db_url, publicatio
     with UnitOfWork(db_url) as uow:
         session = uow.session
         cases = [load_case(session, code) for code in codes]
-        start_batch(session, [case.id for case in cases[:2]])
+        start_batch(session, cases[:2])
         publication_reads.clear()
         in_batch = [case_rows(session, Publication, case.id, order_by=(Publication.id,)) for case in cases[:2]]
         assert [[p.channel for p in rows] for rows in in_batch] == [["bip", "board", "website"]] * 2
@@ -52,7 +52,7 @@ def test_one_case_row_holds_a_batch_to_exactly_one(db_url):
     code = announced_call(db_url, offers=0, members=False)
     with UnitOfWork(db_url) as uow:
         case = load_case(uow.session, code)
-        start_batch(uow.session, [case.id])
+        start_batch(uow.session, [case])
         with pytest.raises(NoResultFound):
             one_case_row(uow.session, SmallGrantOffer, case.id)
         with pytest.raises(MultipleResultsFound):

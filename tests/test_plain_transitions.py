@@ -1,74 +1,74 @@
-"""A transition that runs no code is taken without ``send``; its outcome must be the machine's own."""
+"""A transition decided by the facts passed with its event alone is judged by the machine once per state, event
+and facts; ``fire`` takes the machine's answer for the rest. Nothing else may skip ``send``."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-import pytest
 from statemachine import State
 
-from states.engine import LegalMachine, _StateRef
+from states import engine
+from states.engine import LegalMachine
 
 
-def _machines() -> list[type[LegalMachine]]:
-    from states.procedures import deadline_handlers
+class Door(LegalMachine):
+    closed = State(initial=True)
+    open = State()
+    locked = State()
+    broken = State(final=True)
+    sealed = State(final=True)
 
-    deadline_handlers()  # imports every procedure's machines
+    open_door = closed.to(open)
+    lock = closed.to(locked, cond="has_key")
+    kick = closed.to(broken) | locked.to(broken)
+    close_door = open.to(closed)
+    seal = closed.to(sealed, cond="inspected") | open.to(sealed, cond="cleared")
 
-    def below(cls):
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from below(sub)
+    def has_key(self, badge: str | None = None, **_) -> bool:
+        return "brass" in (badge or "")
 
-    return [m for m in below(LegalMachine) if m.__module__.startswith("states.")]
+    def inspected(self, ctx=None, **_) -> bool:  # reads the context: more than facts
+        return True
 
+    def cleared(self, **_) -> bool:  # reads the machine itself
+        return self.model is not None
 
-def test_every_procedure_has_plain_transitions():
-    plain = {m.__name__ for m in _machines() if m._plain_transitions()}
-    assert {"OfferMachine", "SmallGrantMachine", "ConsultationMachine", "LocalInitiativeMachine"} <= plain
-
-
-@pytest.mark.parametrize("machine_class", _machines(), ids=lambda m: m.__name__)
-def test_a_plain_transition_leads_where_send_leads(machine_class):
-    for (source, event), target in machine_class._plain_transitions().items():
-        row = SimpleNamespace(state=source)
-        machine = machine_class(model=_StateRef(row, "state"))
-        machine.send(event)
-        assert row.state == target, (machine_class.__name__, source, event)
-
-
-def test_guards_and_callbacks_keep_a_transition_out_of_the_table():
-    class Door(LegalMachine):
-        closed = State(initial=True)
-        open = State()
-        locked = State()
-        broken = State(final=True)
-
-        open_door = closed.to(open)
-        lock = closed.to(locked, cond="has_key")
-        kick = closed.to(broken) | locked.to(broken)
-        close_door = open.to(closed)
-
-        def has_key(self, **_) -> bool:
-            return True
-
-        def on_enter_broken(self) -> None:
-            pass
-
-    assert Door._plain_transitions() == {("closed", "open_door"): "open", ("open", "close_door"): "closed"}
+    def on_enter_broken(self) -> None:
+        pass
 
 
-def test_a_pooled_machine_fires_a_plain_transition_without_send(monkeypatch):
-    from states import engine
+def test_only_guards_that_read_nothing_but_facts_let_facts_decide():
+    assert Door._facts_deciding() == {("closed", "open_door"): (), ("open", "close_door"): (),
+                                      ("closed", "lock"): ("badge",)}
+
+
+def test_the_deadlines_decisions_are_left_to_facts():
+    from states.open_call import OpenCallMachine
     from states.small_grant import SmallGrantMachine
 
-    row = SimpleNamespace(state="comment_period", code="MD/2026/001", audit_seq=0)
-    machine = SmallGrantMachine.bind(row)
-    monkeypatch.setattr(SmallGrantMachine, "send", lambda *a, **k: pytest.fail("send was called"))
-    recorded = []
-    monkeypatch.setattr(engine, "append_audit", lambda ctx, case, **fields: recorded.append(fields))
-    ctx = SimpleNamespace(events=[])
-    assert engine.fire(ctx, row, machine, "close_comments") == "comments_closed"
-    assert row.state == "comments_closed" and recorded[0]["from_state"] == "comment_period"
-    assert ctx.events == [{"case": "MD/2026/001", "subject": "case", "event": "close_comments",
-                           "from": "comment_period", "to": "comments_closed"}]
+    assert OpenCallMachine.decided_by("announced", "close_offers") == ("offers_filed",)
+    assert SmallGrantMachine.decided_by("comment_period", "close_comments") == ()
+    assert OpenCallMachine.decided_by("formal_review", "finish_formal_review") is None  # its guards read the case
+
+
+def _fire_counting_sends(monkeypatch, machine_class, state: str, event: str, **facts):
+    sends = []
+    real = machine_class.send
+    monkeypatch.setattr(machine_class, "send", lambda self, *a, **k: (sends.append(a), real(self, *a, **k))[1])
+    monkeypatch.setattr(engine, "append_audit", lambda ctx, case, **fields: None)
+    row = SimpleNamespace(state=state, code="X/2026/001")
+    after = engine.fire(SimpleNamespace(events=[]), row, machine_class.bind(row), event, **facts)
+    assert row.state == after
+    return after, len(sends)
+
+
+def test_the_machine_decides_once_per_state_event_and_facts(monkeypatch):
+    from states.open_call import OpenCallMachine
+
+    engine._DECISIONS.clear()
+    fired = [_fire_counting_sends(monkeypatch, OpenCallMachine, "announced", "close_offers", offers_filed=n)
+             for n in (0, 0, 3, 3, 0)]
+    assert fired == [("invalidated", 1), ("invalidated", 0), ("formal_review", 1), ("formal_review", 0),
+                     ("invalidated", 0)]
+    # a fact that is not plain data (a row, a dict) is never a key: the machine judges every time
+    assert _fire_counting_sends(monkeypatch, Door, "closed", "lock", badge=["brass"])[1] == 1
