@@ -38,6 +38,11 @@ def history_row(*, seq: int, at: datetime, actor: str, role: str, event: str, su
 
 
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _AS_IS:  # most of a record: checked first, by exact type (a subclass takes the long way)
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
@@ -49,6 +54,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v) for v in value]
     return value
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 def canonical_json(value: Any) -> str:

@@ -14,7 +14,7 @@ from statemachine import State
 
 from models.procedure_tables import MicroGrant
 from models.tables import Case, Contract, Offer
-from states.cases import one_case_row, quiet_read, row_by_id
+from states.cases import case_rows, one_case_row, quiet_read, row_by_id
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import publications_of
@@ -54,10 +54,10 @@ def micro_grants_of(session: Session, case: Case) -> list[MicroGrant]:
 
 
 def operator_offer(session: Session, case: Case) -> tuple[Offer, Contract] | None:
-    with quiet_read(session, Offer, Contract):
-        row = session.exec(select(Offer, Contract).join(Contract, Contract.offer_id == Offer.id)
-                           .where(Offer.case_id == case.id).order_by(Offer.number)).first()
-    return (row[0], row[1]) if row else None
+    """The operator's offer (the first, by number, that has a contract) and its contract."""
+    contracts = {contract.offer_id: contract for contract in case_rows(session, Contract, case.id)}
+    return next(((offer, contracts[offer.id]) for offer in case_rows(session, Offer, case.id, order_by=(Offer.number,))
+                 if offer.id in contracts), None)
 
 
 class SubCallMachine(LegalMachine):

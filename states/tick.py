@@ -53,7 +53,12 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         .with_for_update(skip_locked=True, of=Deadline)
     )
     claimed = ctx.session.exec(query).all()
-    start_batch(ctx.session, [case for _, case in claimed])  # handlers read each kind once per batch
+    cases = {case.id: case for _, case in claimed}
+    # A nested case's handlers read its parent (a micro-grant's operator): one query for the batch, held
+    # here so that the identity map keeps them for the parents' look-ups by id.
+    parent_ids = sorted({case.parent_id for case in cases.values() if case.parent_id} - cases.keys())
+    parents = ctx.session.exec(select(Case).where(Case.id.in_(parent_ids))).all() if parent_ids else []
+    start_batch(ctx.session, [*cases.values(), *parents])  # handlers read each kind once per batch
     # A refusal is rare (the case moved on), so the batch first runs without a savepoint per deadline (each
     # costs a flush); if any deadline is refused, everything after the claim is rolled back and the batch is
     # run again, each deadline in its own savepoint, so a refusal undoes only its own deadline's steps.

@@ -148,3 +148,42 @@ def test_coop_audit_verify_exits_1_on_a_broken_chain_and_0_on_a_clean_one(db_url
     assert broken.exit_code == 1
     assert code in broken.stdout and str(seq) in broken.stdout and "edited" in broken.stdout
     assert "Traceback" not in broken.output
+
+
+def _plain_reference(value):
+    """The canonical form as docs/audit.md states it, written the plain way: what the fast path must equal."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain_reference(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain_reference(v) for v in value]
+    return value
+
+
+def test_the_canonical_form_is_the_same_for_subclasses_and_odd_keys():
+    import enum
+    from collections import OrderedDict
+    from datetime import UTC, date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from states import audit
+
+    class Colour(enum.StrEnum):
+        RED = "red"
+
+    class Count(int):
+        pass
+
+    value = {"at": datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=2))), "day": date(2026, 2, 28),
+             1: Decimal("10.50"), False: None, None: [1, (2, 3), {"x"}], Colour.RED: Colour.RED, "n": Count(7),
+             "nested": OrderedDict(b=datetime(2026, 1, 1, tzinfo=UTC), a=[{"k": Decimal("1")}]), 2.5: 1.5}
+    assert audit._plain(value) == _plain_reference(value)
+    assert audit.canonical_json(value) == audit.canonical_json(_plain_reference(value))
