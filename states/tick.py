@@ -16,10 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, inspect, or_
+from sqlalchemy.orm import make_transient
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
-from models.tables import Case, Deadline
+from models.notification_tables import Notification
+from models.tables import AuditRecord, Case, Deadline
 from states.cases import start_batch
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
 from states.errors import DomainError, RuleViolation
@@ -65,15 +67,47 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
     attempt = ctx.session.begin_nested()
     try:
         result = _fire_claimed(ctx, claimed, handlers, careful=False)
-        write_changed_cases(ctx.session)  # before the savepoint's release, which would flush them row by row
+        write_batch(ctx.session)  # before the savepoint's release, which would flush it row by row
         attempt.commit()
     except _Refused:
         attempt.rollback()
         del ctx.events[:]
         ctx.cache.clear()  # what was read once may have been read from rows now rolled back
         result = _fire_claimed(ctx, claimed, handlers, careful=True)
-        write_changed_cases(ctx.session)
+        write_batch(ctx.session)
     return result
+
+
+def write_batch(session: Session) -> None:
+    """Write what the batch's handlers left in the session, once they are done reading it: the changed cases
+    and the rows a tick only adds. The unit of work would write them row by row (~0.1 ms a row)."""
+    write_changed_cases(session)
+    write_new_rows(session)
+
+
+# Rows the tick only adds, which nothing reads back once its handlers are done.
+_ADDED_ROWS = (AuditRecord, Notification, Deadline)
+
+
+def write_new_rows(session: Session) -> None:
+    """Insert the session's new audit records, outbox rows and deadlines with one ``executemany`` per table
+    (and set of columns given), in the order they were added, then let the session forget them."""
+    by_table: dict[tuple[type, tuple[str, ...]], list] = defaultdict(list)
+    for row in session.new:
+        kind = type(row)
+        if kind in _ADDED_ROWS:
+            values = row.__dict__
+            columns = tuple(c for c in _columns(kind) if c in values and not (c == "id" and values[c] is None))
+            by_table[(kind, columns)].append(row)
+    connection = session.connection()
+    for (kind, columns), rows in by_table.items():
+        connection.execute(kind.__table__.insert(), [{c: row.__dict__[c] for c in columns} for row in rows])
+        for row in rows:
+            make_transient(row)  # written: the unit of work must not write it again
+
+
+def _columns(kind: type) -> tuple[str, ...]:
+    return tuple(column.key for column in kind.__table__.columns)
 
 
 def write_changed_cases(session: Session) -> None:
@@ -100,7 +134,7 @@ def write_changed_cases(session: Session) -> None:
             raise StaleDataError(f"cases: {len(params) - written} of {len(params)} changed since they were read")
     for cases in by_columns.values():
         for case in cases:
-            session.expunge(case)  # written: the unit of work must not write it again
+            make_transient(case)  # written; unlike expunge, no cascade walk per row (~30 µs)
 
 
 class _Refused(Exception):

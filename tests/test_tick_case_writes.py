@@ -12,6 +12,8 @@ from sqlmodel import select
 from models.db import UnitOfWork, get_engine
 from models.tables import Case
 from states.cases import load_case
+from states.engine import SCHEDULER, execute
+from states.queries import verify_cases
 from states.tick import tick, write_changed_cases
 from tests.prefect_fixtures import announced_call, register_organisations
 
@@ -51,15 +53,17 @@ def test_a_case_changed_since_it_was_read_fails_the_write(db_url):
     assert _case(db_url, code).title != "Zmieniony"
 
 
-def test_a_tick_writes_its_fired_cases_in_one_statement_bumping_each_once(db_url):
+def test_a_tick_writes_its_cases_and_new_rows_one_statement_per_table(db_url):
     register_organisations(db_url)
     codes = [announced_call(db_url, offers=1, members=False) for _ in range(2)]
     before = {code: _case(db_url, code).row_version for code in codes}
-    case_updates = []
+    writes: list[tuple[str, int]] = []
 
     def seen(_conn, _cursor, statement, parameters, _context, executemany):
-        if statement.lstrip().upper().startswith("UPDATE CASES"):
-            case_updates.append(len(parameters) if executemany else 1)
+        words = statement.split()
+        if words[0].upper() in ("UPDATE", "INSERT"):
+            table = words[1] if words[0].upper() == "UPDATE" else words[2]
+            writes.append((table.strip('"'), len(parameters) if executemany else 1))
 
     engine = get_engine(db_url)
     event.listen(engine, "before_cursor_execute", seen)
@@ -67,8 +71,11 @@ def test_a_tick_writes_its_fired_cases_in_one_statement_bumping_each_once(db_url
         report = tick("2026-01-24T08:00+01:00", url=db_url)
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    assert report.fired == 2 and case_updates == [2]
+    assert report.fired == 2
+    # each fired call: its state and chain head, one audit record, the officers' message; both deadlines fired
+    assert sorted(writes) == [("audit_log", 2), ("cases", 2), ("deadlines", 2), ("notifications", 2)], writes
     with UnitOfWork(db_url, readonly=True) as uow:
         rows = {c.code: c for c in uow.session.exec(select(Case).where(Case.code.in_(codes)))}
         assert {code: rows[code].row_version - before[code] for code in codes} == {code: 1 for code in codes}
         assert {rows[code].state for code in codes} == {"formal_review"}
+    assert execute(verify_cases, actor=SCHEDULER, url=db_url) == {"verified": 2, "broken": []}  # the chains hold
