@@ -231,6 +231,9 @@ class UnitOfWork:
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
+        from models.rows import write_pending
+
+        write_pending(self.session)
         self.session.commit()
 
 

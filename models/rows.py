@@ -1,15 +1,26 @@
-"""Constructing new rows on the hot paths (the tick writes an audit record and its notifications per deadline).
+"""Rows on the hot paths: constructing them, and writing what a transaction leaves pending.
 
 SQLModel's constructor sets each field through pydantic's and SQLAlchemy's ``__setattr__`` (~90 µs for an audit
 record); table models are not validated on construction anyway, so ``model_construct`` (defaults applied, no
 validation) plus the ORM's instance state gives the same pending row for ~12 µs.
+
+At commit the unit of work writes row by row (~0.1 ms a row, and a versioned UPDATE of a case is never
+batched): ``write_pending`` writes the changed cases and the rows a step only adds with one statement per
+table first, and the ORM flushes whatever else is left.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, TypeVar
 
+from sqlalchemy import bindparam, inspect
+from sqlalchemy.orm import Session, make_transient
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
+
+from models.notification_tables import Notification
+from models.tables import AuditRecord, Case, Deadline
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -19,3 +30,63 @@ def new_row(model: type[T], **values: Any) -> T:
     row = model.model_construct(**values)
     model._sa_class_manager._new_state_if_none(row)  # what SQLAlchemy's instrumented __init__ does first
     return row
+
+
+def write_pending(session: Session) -> None:
+    """Write what a step (or a tick's batch) left in the session, once it is done reading: the changed cases
+    and the rows it only adds. Called by ``UnitOfWork.commit``, and by the tick before a savepoint's release."""
+    write_changed_cases(session)
+    write_new_rows(session)
+
+
+# Rows a step only adds (its history, its outbox, its deadlines), which nothing reads back once it is done.
+_ADDED_ROWS = (AuditRecord, Notification, Deadline)
+
+
+def write_new_rows(session: Session) -> None:
+    """Insert the session's new audit records, outbox rows and deadlines with one ``executemany`` per table
+    (and set of columns given), in the order they were added, then let the session forget them."""
+    by_table: dict[tuple[type, tuple[str, ...]], list] = defaultdict(list)
+    for row in session.new:
+        kind = type(row)
+        if kind in _ADDED_ROWS:
+            values = row.__dict__
+            columns = tuple(c for c in _columns(kind) if c in values and not (c == "id" and values[c] is None))
+            by_table[(kind, columns)].append(row)
+    connection = session.connection()
+    for (kind, columns), rows in by_table.items():
+        connection.execute(kind.__table__.insert(), [{c: row.__dict__[c] for c in columns} for row in rows])
+        for row in rows:
+            make_transient(row)  # written: the unit of work must not write it again
+
+
+def _columns(kind: type) -> tuple[str, ...]:
+    return tuple(column.key for column in kind.__table__.columns)
+
+
+def write_changed_cases(session: Session) -> None:
+    """Write the session's changed cases, one ``executemany`` per set of changed columns, each row with its
+    optimistic lock (``WHERE row_version = the version read``), then let the session forget them.
+
+    The ORM sends a versioned UPDATE row by row (it cannot batch them and still check each version): half
+    of a tick's statements, and on PostgreSQL a round trip each. A case changed by someone else since it
+    was read fails the transaction as the ORM would (``StaleDataError``): a command reports the conflict,
+    the tick claims its batch again."""
+    by_columns: dict[tuple[str, ...], list[Case]] = defaultdict(list)
+    for row in session.dirty:
+        if isinstance(row, Case):
+            columns = tuple(sorted(key for key in inspect(row).committed_state if key != "row_version"))
+            if columns:
+                by_columns[columns].append(row)
+    table = Case.__table__
+    statement = table.update().where(table.c.id == bindparam("_id"), table.c.row_version == bindparam("_read"))
+    connection = session.connection()
+    for columns, cases in by_columns.items():
+        params = [{**{column: getattr(case, column) for column in columns}, "row_version": case.row_version + 1,
+                   "_id": case.id, "_read": case.row_version} for case in cases]
+        written = connection.execute(statement, params).rowcount
+        if written != len(params):
+            raise StaleDataError(f"cases: {len(params) - written} of {len(params)} changed since they were read")
+    for cases in by_columns.values():
+        for case in cases:
+            make_transient(case)  # written; unlike expunge, no cascade walk per row (~30 µs)

@@ -9,19 +9,16 @@ whose case's clock is ahead of the tick waits for a tick that has caught up.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, inspect, or_
-from sqlalchemy.orm import make_transient
-from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlalchemy import or_
+from sqlmodel import select
 
-from models.notification_tables import Notification
-from models.tables import AuditRecord, Case, Deadline
+from models.rows import write_pending
+from models.tables import Case, Deadline
 from states.cases import start_batch
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
 from states.errors import DomainError, RuleViolation
@@ -67,74 +64,15 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
     attempt = ctx.session.begin_nested()
     try:
         result = _fire_claimed(ctx, claimed, handlers, careful=False)
-        write_batch(ctx.session)  # before the savepoint's release, which would flush it row by row
+        write_pending(ctx.session)  # before the savepoint's release, which would flush it row by row
         attempt.commit()
     except _Refused:
         attempt.rollback()
         del ctx.events[:]
         ctx.cache.clear()  # what was read once may have been read from rows now rolled back
         result = _fire_claimed(ctx, claimed, handlers, careful=True)
-        write_batch(ctx.session)
+        write_pending(ctx.session)
     return result
-
-
-def write_batch(session: Session) -> None:
-    """Write what the batch's handlers left in the session, once they are done reading it: the changed cases
-    and the rows a tick only adds. The unit of work would write them row by row (~0.1 ms a row)."""
-    write_changed_cases(session)
-    write_new_rows(session)
-
-
-# Rows the tick only adds, which nothing reads back once its handlers are done.
-_ADDED_ROWS = (AuditRecord, Notification, Deadline)
-
-
-def write_new_rows(session: Session) -> None:
-    """Insert the session's new audit records, outbox rows and deadlines with one ``executemany`` per table
-    (and set of columns given), in the order they were added, then let the session forget them."""
-    by_table: dict[tuple[type, tuple[str, ...]], list] = defaultdict(list)
-    for row in session.new:
-        kind = type(row)
-        if kind in _ADDED_ROWS:
-            values = row.__dict__
-            columns = tuple(c for c in _columns(kind) if c in values and not (c == "id" and values[c] is None))
-            by_table[(kind, columns)].append(row)
-    connection = session.connection()
-    for (kind, columns), rows in by_table.items():
-        connection.execute(kind.__table__.insert(), [{c: row.__dict__[c] for c in columns} for row in rows])
-        for row in rows:
-            make_transient(row)  # written: the unit of work must not write it again
-
-
-def _columns(kind: type) -> tuple[str, ...]:
-    return tuple(column.key for column in kind.__table__.columns)
-
-
-def write_changed_cases(session: Session) -> None:
-    """Write the batch's changed cases, one ``executemany`` per set of changed columns, each row with its
-    optimistic lock (``WHERE row_version = the version read``), then let the session forget them.
-
-    The ORM sends a versioned UPDATE row by row (it cannot batch them and still check each version): half
-    of a batch's statements, and on PostgreSQL a round trip each. A case changed by someone else since it
-    was read fails the whole batch as the ORM would (``StaleDataError``): the tick claims it again."""
-    by_columns: dict[tuple[str, ...], list[Case]] = defaultdict(list)
-    for row in session.dirty:
-        if isinstance(row, Case):
-            columns = tuple(sorted(key for key in inspect(row).committed_state if key != "row_version"))
-            if columns:
-                by_columns[columns].append(row)
-    table = Case.__table__
-    statement = table.update().where(table.c.id == bindparam("_id"), table.c.row_version == bindparam("_read"))
-    connection = session.connection()
-    for columns, cases in by_columns.items():
-        params = [{**{column: getattr(case, column) for column in columns}, "row_version": case.row_version + 1,
-                   "_id": case.id, "_read": case.row_version} for case in cases]
-        written = connection.execute(statement, params).rowcount
-        if written != len(params):
-            raise StaleDataError(f"cases: {len(params) - written} of {len(params)} changed since they were read")
-    for cases in by_columns.values():
-        for case in cases:
-            make_transient(case)  # written; unlike expunge, no cascade walk per row (~30 µs)
 
 
 class _Refused(Exception):

@@ -10,11 +10,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
 from models.db import UnitOfWork, get_engine
+from models.rows import write_changed_cases
 from models.tables import Case
 from states.cases import load_case
 from states.engine import SCHEDULER, execute
 from states.queries import verify_cases
-from states.tick import tick, write_changed_cases
+from states.tick import tick
 from tests.prefect_fixtures import announced_call, register_organisations
 
 
