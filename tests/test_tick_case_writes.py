@@ -1,5 +1,6 @@
 """The tick writes its batch's changed cases itself, one statement per set of changed columns, and keeps
-each case's optimistic lock: a case changed since it was read fails the batch, which is claimed again."""
+each case's optimistic lock: a case changed since it was read fails the batch, which is claimed again.
+Its fired deadlines are one statement per set of new values."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
 from models.db import UnitOfWork, get_engine
-from models.rows import write_changed_cases
-from models.tables import Case
+from models.rows import write_changed_cases, write_changed_deadlines
+from models.tables import Case, Deadline
 from states.cases import load_case
 from states.engine import SCHEDULER, execute
 from states.queries import verify_cases
@@ -73,10 +74,46 @@ def test_a_tick_writes_its_cases_and_new_rows_one_statement_per_table(db_url):
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert report.fired == 2
-    # each fired call: its state and chain head, one audit record, the officers' message; both deadlines fired
-    assert sorted(writes) == [("audit_log", 2), ("cases", 2), ("deadlines", 2), ("notifications", 2)], writes
+    # each fired call: its state and chain head, one audit record, the officers' message; both deadlines fired,
+    # in one statement (the same moment and outcome)
+    assert sorted(writes) == [("audit_log", 2), ("cases", 2), ("deadlines", 1), ("notifications", 2)], writes
     with UnitOfWork(db_url, readonly=True) as uow:
         rows = {c.code: c for c in uow.session.exec(select(Case).where(Case.code.in_(codes)))}
         assert {code: rows[code].row_version - before[code] for code in codes} == {code: 1 for code in codes}
         assert {rows[code].state for code in codes} == {"formal_review"}
+        fired = uow.session.exec(select(Deadline).where(Deadline.case_id.in_([c.id for c in rows.values()]),
+                                                        Deadline.kind == "offers_close")).all()
+        assert [(d.outcome, d.fired_at is not None) for d in fired] == [("fired", True)] * 2
     assert execute(verify_cases, actor=SCHEDULER, url=db_url) == {"verified": 2, "broken": []}  # the chains hold
+
+
+def test_changed_deadlines_are_written_one_statement_per_set_of_values(db_url):
+    register_organisations(db_url)
+    codes = [announced_call(db_url, offers=0, members=False) for _ in range(3)]
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.split()[0].upper() == "UPDATE":
+            statements.append(statement)
+
+    outcomes = ("fired", "fired", "cancelled")
+    with UnitOfWork(db_url) as uow:
+        deadlines = uow.session.exec(select(Deadline).join(Case).where(Case.code.in_(codes))
+                                     .order_by(Deadline.id)).all()
+        assert len(deadlines) == 3
+        moment = max(d.due_at for d in deadlines)
+        for deadline, outcome in zip(deadlines, outcomes, strict=True):
+            deadline.fired_at, deadline.outcome = moment, outcome
+        engine = get_engine(db_url)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            write_changed_deadlines(uow.session)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert not any(d in uow.session for d in deadlines)  # written: the commit must not write them again
+        uow.commit()
+    assert len(statements) == 2, statements  # (moment, fired) and (moment, cancelled)
+    with UnitOfWork(db_url, readonly=True) as uow:
+        stored = {d.id: (d.fired_at, d.outcome) for d in uow.session.exec(select(Deadline).where(
+            Deadline.id.in_([d.id for d in deadlines])))}
+    assert stored == {d.id: (moment, o) for d, o in zip(deadlines, outcomes, strict=True)}
