@@ -12,9 +12,10 @@ statement per table (and set of columns) first, and the ORM flushes whatever els
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, inspect
+from sqlalchemy import Connection, Dialect, bindparam, inspect
 from sqlalchemy.orm import Session, make_transient
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel
@@ -56,7 +57,9 @@ def write_new_rows(session: Session) -> None:
             by_table[(kind, columns)].append(row)
     connection = session.connection()
     for (kind, columns), rows in by_table.items():
-        connection.execute(kind.__table__.insert(), [{c: row.__dict__[c] for c in columns} for row in rows])
+        table = kind.__table__
+        execute_many(connection, ("insert", table.name, columns), table.insert, columns,
+                     [{c: row.__dict__[c] for c in columns} for row in rows])
         for row in rows:
             make_transient(row)  # written: the unit of work must not write it again
 
@@ -79,18 +82,22 @@ def write_changed_cases(session: Session) -> None:
             columns = tuple(sorted(key for key in inspect(row).committed_state if key != "row_version"))
             if columns:
                 by_columns[columns].append(row)
-    table = Case.__table__
-    statement = table.update().where(table.c.id == bindparam("_id"), table.c.row_version == bindparam("_read"))
     connection = session.connection()
     for columns, cases in by_columns.items():
         params = [{**{column: getattr(case, column) for column in columns}, "row_version": case.row_version + 1,
                    "_id": case.id, "_read": case.row_version} for case in cases]
-        written = connection.execute(statement, params).rowcount
+        written = execute_many(connection, ("versioned update", "cases", columns), _versioned_case_update,
+                               (*columns, "row_version"), params)
         if written != len(params):
             raise StaleDataError(f"cases: {len(params) - written} of {len(params)} changed since they were read")
     for cases in by_columns.values():
         for case in cases:
             make_transient(case)  # written; unlike expunge, no cascade walk per row (~30 µs)
+
+
+def _versioned_case_update():
+    table = Case.__table__
+    return table.update().where(table.c.id == bindparam("_id"), table.c.row_version == bindparam("_read"))
 
 
 def write_changed_deadlines(session: Session) -> None:
@@ -118,3 +125,43 @@ def write_changed_deadlines(session: Session) -> None:
 
 
 _IDS_PER_STATEMENT = 900  # under SQLite's oldest limit of bound parameters (999)
+
+
+def execute_many(connection: Connection, key: tuple, statement: Callable[[], Any], columns: tuple[str, ...],
+                 params: list[dict[str, Any]]) -> int:
+    """Run ``statement`` (its SET or VALUES: ``columns``) once for each of ``params`` in one ``executemany``,
+    each value converted by its column's type; returns the rows it changed.
+
+    The statement is compiled once per dialect and ``key``. ``Connection.execute`` would build the driver's
+    parameters row by row through the compiled statement (~25 µs a row here: a third of writing a batch);
+    this converts each value with the same type processors and hands the driver the rows as they are."""
+    plan = _PLANS.get((connection.dialect.name, key))
+    if plan is None:
+        plan = _PLANS[(connection.dialect.name, key)] = _Plan(connection.dialect, statement(), columns)
+    return connection.exec_driver_sql(plan.sql, plan.driver_rows(params)).rowcount
+
+
+class _Plan:
+    """A statement compiled for one dialect: its SQL, its parameters' order (or names) and their conversions."""
+
+    def __init__(self, dialect: Dialect, statement: Any, columns: tuple[str, ...]) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        self.sql = str(compiled)
+        self.positional = compiled.positional
+        self.names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+        self.convert = [(name, _processor(compiled.binds[name].type, dialect)) for name in self.names]
+
+    def driver_rows(self, params: list[dict[str, Any]]) -> list:
+        convert = self.convert
+        if self.positional:
+            return [tuple(value if process is None else process(value)
+                          for name, process in convert for value in (row[name],)) for row in params]
+        return [{name: (row[name] if process is None else process(row[name])) for name, process in convert}
+                for row in params]
+
+
+_PLANS: dict[tuple, _Plan] = {}
+
+
+def _processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    return column_type.dialect_impl(dialect).bind_processor(dialect)

@@ -127,7 +127,7 @@ _PREFERENCES = (select(NotificationPreference)
 def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data: dict[str, Any], config, *,
             not_before: datetime | None = None, cancel_tag: str | None = None, part: str = "") -> Notification:
     from notifications.rules import OPTIONAL_CATEGORIES, TEMPLATES
-    from states.audit import jsonable
+    from states.audit import json_ready
 
     category = TEMPLATES[template].category
     opted_out, lang = preference(ctx.session, recipient.address, template)
@@ -140,7 +140,7 @@ def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data
         key=key, case_id=case.id, audit_seq=record.seq, template=template, category=category,
         channel="webhook" if recipient.audience == "public" else "email", audience=recipient.audience,
         recipient=recipient.address, recipient_name=recipient.name, lang=lang or config.default_lang,
-        data=jsonable(data), cancel_tag=cancel_tag, not_before=due, next_attempt_at=due, status=status,
+        data=json_ready(data), cancel_tag=cancel_tag, not_before=due, next_attempt_at=due, status=status,
         message_id=message_id(key, config.message_id_domain), created_at=ctx.now,
         closed_at=ctx.now if status != "pending" else None,
     )

@@ -68,6 +68,13 @@ def jsonable(value: Any) -> Any:
     return json.loads(canonical_json(value))
 
 
+def json_ready(value: Any) -> Any:
+    """``value`` in JSON's types, to store in a JSON column: once stored and read back it is ``jsonable(value)``,
+    and it hashes the same already, without ``jsonable``'s round trip through JSON text (3× the cost; a tick
+    stores a payload per record and the template data of every message)."""
+    return _plain(value)
+
+
 def record_content(fields: dict[str, Any]) -> str:
     return canonical_json({name: fields.get(name) for name in HASHED_FIELDS})
 

@@ -193,7 +193,7 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
         "from_state": from_state,
         "to_state": to_state,
         "basis": basis,
-        "payload": audit.jsonable(payload or {}),
+        "payload": audit.json_ready(payload or {}),
     }
     digest = audit.chain_hash(case.audit_head, fields)
     record = new_row(AuditRecord, case_id=case.id, prev_hash=case.audit_head, hash=digest,

@@ -3,6 +3,8 @@ found and named, by ``states.queries.verify_cases`` and by ``coop audit verify``
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -187,3 +189,7 @@ def test_the_canonical_form_is_the_same_for_subclasses_and_odd_keys():
              "nested": OrderedDict(b=datetime(2026, 1, 1, tzinfo=UTC), a=[{"k": Decimal("1")}]), 2.5: 1.5}
     assert audit._plain(value) == _plain_reference(value)
     assert audit.canonical_json(value) == audit.canonical_json(_plain_reference(value))
+    # stored as it is ready, it reads back as jsonable gives it, and hashes the same before and after
+    ready = audit.json_ready(value)
+    assert json.loads(json.dumps(ready)) == audit.jsonable(value)
+    assert audit.canonical_json(ready) == audit.canonical_json(audit.jsonable(value))
