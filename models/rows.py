@@ -148,16 +148,19 @@ class _Plan:
         compiled = statement.compile(dialect=dialect, column_keys=list(columns))
         self.sql = str(compiled)
         self.positional = compiled.positional
-        self.names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-        self.convert = [(name, _processor(compiled.binds[name].type, dialect)) for name in self.names]
+        self.names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
+        self.converted = [(i, process) for i, name in enumerate(self.names)
+                          if (process := _processor(compiled.binds[name].type, dialect)) is not None]
 
     def driver_rows(self, params: list[dict[str, Any]]) -> list:
-        convert = self.convert
-        if self.positional:
-            return [tuple(value if process is None else process(value)
-                          for name, process in convert for value in (row[name],)) for row in params]
-        return [{name: (row[name] if process is None else process(row[name])) for name, process in convert}
-                for row in params]
+        names, converted = self.names, self.converted
+        rows = []
+        for row in params:
+            values = [row[name] for name in names]
+            for i, process in converted:
+                values[i] = process(values[i])
+            rows.append(tuple(values) if self.positional else dict(zip(names, values, strict=True)))
+        return rows
 
 
 _PLANS: dict[tuple, _Plan] = {}
