@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from prefect.events import emit_event
+from prefect.events.schemas.events import Event, RelatedResource, Resource
+from prefect.events.worker import EventsWorker, should_emit_events
 
 
 def event_name(transition: dict[str, Any]) -> str:
@@ -66,7 +68,7 @@ def emit_tick_transitions(transitions: Iterable[dict[str, Any]]) -> int:
         for start in range(0, len(group), TICK_CASES_PER_EVENT):
             chunk = group[start:start + TICK_CASES_PER_EVENT]
             cases = dict.fromkeys(t["case"] for t in chunk)
-            emit_event(
+            emit_built_event(
                 event=name,
                 resource={"prefect.resource.id": "coop.tick", "prefect.resource.name": "coop-tick"},
                 related=[case_resource(code) for code in cases],
@@ -75,3 +77,17 @@ def emit_tick_transitions(transitions: Iterable[dict[str, Any]]) -> int:
             )
             count += 1
     return count
+
+
+def emit_built_event(*, event: str, resource: dict[str, str], related: list[dict[str, str]],
+                     payload: dict[str, Any]) -> None:
+    """``emit_event`` for an event built here from case codes and states, without validating it again.
+
+    Validation read a Prefect setting for every related resource (~9 µs each, 50 an event): 0.1 s of a
+    10,000-deadline tick, the part of Prefect's share that grew with the deadlines. The events worker then
+    sends it as ``emit_event`` would: it attaches the run's own resources and delivers it."""
+    if not should_emit_events():
+        return
+    EventsWorker.instance().send(Event.model_construct(
+        event=event, resource=Resource.model_construct(root=resource),
+        related=[RelatedResource.model_construct(root=labels) for labels in related], payload=payload))

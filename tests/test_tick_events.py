@@ -7,7 +7,7 @@ import flows.events as events
 
 def test_tick_transitions_are_grouped_by_name_in_chunks_and_every_one_is_announced(monkeypatch):
     sent = []
-    monkeypatch.setattr(events, "emit_event", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(events, "emit_built_event", lambda **kwargs: sent.append(kwargs))
     closes = [{"case": f"OK/2026/{n:03d}", "subject": "case", "event": "close_offers", "from": "announced",
                "to": "formal_review"} for n in range(events.TICK_CASES_PER_EVENT + 30)]
     expired = [{"case": "OK/2026/900", "subject": "offer:2", "event": "correction_expired", "from": "correction",
@@ -27,7 +27,7 @@ def test_tick_transitions_are_grouped_by_name_in_chunks_and_every_one_is_announc
 
 def test_a_tick_with_nothing_fired_emits_nothing(monkeypatch):
     sent = []
-    monkeypatch.setattr(events, "emit_event", lambda **kwargs: sent.append(kwargs))
+    monkeypatch.setattr(events, "emit_built_event", lambda **kwargs: sent.append(kwargs))
     assert events.emit_tick_transitions([]) == 0 and sent == []
 
 
@@ -39,3 +39,21 @@ def test_a_full_event_leaves_room_for_prefects_own_related_resources():
     room_for_prefect = 10
     maximum = get_current_settings().server.events.maximum_related_resources
     assert events.TICK_CASES_PER_EVENT + room_for_prefect <= maximum
+
+
+def test_a_built_event_is_what_prefect_would_have_validated(monkeypatch):
+    from prefect.events.schemas.events import Event
+
+    sent = []
+    monkeypatch.setattr(events, "should_emit_events", lambda: True)
+    monkeypatch.setattr(events.EventsWorker, "instance", classmethod(lambda cls, *a, **k: type(
+        "Worker", (), {"send": staticmethod(sent.append)})()))
+    related = [events.case_resource(f"OK/2026/{n:03d}") for n in range(3)]
+    payload = {"count": 3, "transitions": [{"case": f"OK/2026/{n:03d}"} for n in range(3)]}
+    events.emit_built_event(event="coop.case.close_offers", resource={"prefect.resource.id": "coop.tick"},
+                            related=related, payload=payload)
+    (built,) = sent
+    validated = Event(event="coop.case.close_offers", resource={"prefect.resource.id": "coop.tick"},
+                      related=related, payload=payload, occurred=built.occurred, id=built.id)
+    assert built.model_dump(mode="json") == validated.model_dump(mode="json")
+    assert [(r.id, r.role) for r in built.related] == [(f"coop.case.OK/2026/{n:03d}", "case") for n in range(3)]
