@@ -101,27 +101,28 @@ def _versioned_case_update():
 
 
 def write_changed_deadlines(session: Session) -> None:
-    """Write the session's changed deadlines, one ``UPDATE … WHERE id IN (…)`` per set of new values, then let
-    the session forget them.
-
-    A tick changes every deadline it claimed the same way (``fired_at`` = the tick's moment, ``outcome`` =
-    fired): a batch of 500 is one statement, where the ORM sends 500 parameter sets (on PostgreSQL, 500 round
-    trips in a pipeline). A deadline has no version: its row is claimed (``FOR UPDATE``) before it changes."""
+    """Write the session's changed deadlines (a command cancelling them), one ``UPDATE … WHERE id IN (…)`` per set
+    of new values, then let the session forget them. A deadline has no version: it is claimed (``FOR UPDATE``)
+    or its case is, before it changes."""
     by_values: dict[tuple[tuple[str, Any], ...], list[Deadline]] = defaultdict(list)
     for row in session.dirty:
         if isinstance(row, Deadline):
             changed = tuple(sorted((key, getattr(row, key)) for key in inspect(row).committed_state))
             if changed:
                 by_values[changed].append(row)
-    table = Deadline.__table__
-    connection = session.connection()
     for values, deadlines in by_values.items():
-        ids = [deadline.id for deadline in deadlines]
-        for start in range(0, len(ids), _IDS_PER_STATEMENT):
-            connection.execute(table.update().where(table.c.id.in_(ids[start:start + _IDS_PER_STATEMENT]))
-                               .values(dict(values)))
+        update_deadlines(session, dict(values), [deadline.id for deadline in deadlines])
         for deadline in deadlines:
             make_transient(deadline)
+
+
+def update_deadlines(session: Session, values: dict[str, Any], ids: list[int]) -> None:
+    """Set ``values`` on the deadlines ``ids``: one statement (per 900 ids), where the ORM sends a parameter set
+    per row (on PostgreSQL, a round trip each in a pipeline). A tick's batch fires 500 the same way."""
+    table = Deadline.__table__
+    connection = session.connection()
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        connection.execute(table.update().where(table.c.id.in_(ids[start:start + _IDS_PER_STATEMENT])).values(values))
 
 
 _IDS_PER_STATEMENT = 900  # under SQLite's oldest limit of bound parameters (999)

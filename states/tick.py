@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
-from sqlmodel import select
+from sqlalchemy import or_, select
 
-from models.rows import write_pending
+from models.rows import update_deadlines, write_pending
 from models.tables import Case, Deadline
 from states.cases import start_batch
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
@@ -33,6 +32,24 @@ class BatchResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     skipped_reasons: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0  # wall time of the batch's transaction, retries included
+    outcomes: dict[str, list[int]] = field(default_factory=dict)  # outcome -> claimed deadline ids
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDeadline:
+    """A claimed deadline as its handler reads it. Its row changes once, the same way for the whole batch
+    (fired at the tick's moment, or skipped and why), and the tick writes that itself: an ORM row per deadline
+    cost its loading, two attribute sets and its share of the flush (~35 µs), 9 % of a tick."""
+
+    id: int
+    case_id: int
+    offer_id: int | None
+    kind: str
+    due_at: datetime
+    basis: str
+
+
+_DEADLINE = Deadline.__table__.c
 
 
 @permitted("scheduler")
@@ -41,22 +58,23 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
 
     handlers = deadline_handlers()
     query = (
-        select(Deadline, Case)
-        .join(Case, Case.id == Deadline.case_id)
-        .where(Deadline.fired_at.is_(None), Deadline.due_at <= ctx.now)
+        select(_DEADLINE.id, _DEADLINE.case_id, _DEADLINE.offer_id, _DEADLINE.kind, _DEADLINE.due_at,
+               _DEADLINE.basis, Case)
+        .join_from(Deadline.__table__, Case, Case.id == _DEADLINE.case_id)
+        .where(_DEADLINE.fired_at.is_(None), _DEADLINE.due_at <= ctx.now)
         # A case whose clock is already past this tick (an officer acted with a later --at) is left for a
         # later tick: firing it now would be refused as a clock running backwards and the deadline lost.
         .where(or_(Case.last_event_at.is_(None), Case.last_event_at <= ctx.now))
-        .order_by(Deadline.due_at, Deadline.id)
+        .order_by(_DEADLINE.due_at, _DEADLINE.id)
         .limit(batch_size)
-        .with_for_update(skip_locked=True, of=Deadline)
+        .with_for_update(skip_locked=True, of=Deadline.__table__)
     )
-    claimed = ctx.session.exec(query).all()
+    claimed = [(ClaimedDeadline(*row[:-1]), row[-1]) for row in ctx.session.execute(query)]
     cases = {case.id: case for _, case in claimed}
     # A nested case's handlers read its parent (a micro-grant's operator): one query for the batch, held
     # here so that the identity map keeps them for the parents' look-ups by id.
     parent_ids = sorted({case.parent_id for case in cases.values() if case.parent_id} - cases.keys())
-    parents = ctx.session.exec(select(Case).where(Case.id.in_(parent_ids))).all() if parent_ids else []
+    parents = ctx.session.scalars(select(Case).where(Case.id.in_(parent_ids))).all() if parent_ids else []
     start_batch(ctx.session, [*cases.values(), *parents])  # handlers read each kind once per batch
     # A refusal is rare (the case moved on), so the batch first runs without a savepoint per deadline (each
     # costs a flush); if any deadline is refused, everything after the claim is rolled back and the batch is
@@ -65,6 +83,7 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
     try:
         result = _fire_claimed(ctx, claimed, handlers, careful=False)
         write_pending(ctx.session)  # before the savepoint's release, which would flush it row by row
+        _write_outcomes(ctx, result)
         attempt.commit()
     except _Refused:
         attempt.rollback()
@@ -72,7 +91,15 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         ctx.cache.clear()  # what was read once may have been read from rows now rolled back
         result = _fire_claimed(ctx, claimed, handlers, careful=True)
         write_pending(ctx.session)
+        _write_outcomes(ctx, result)
     return result
+
+
+def _write_outcomes(ctx: Context, result: BatchResult) -> None:
+    """Every claimed deadline fired at the tick's moment, or skipped and why: one UPDATE per outcome. Written
+    after the handlers' own changes, so a handler that cancelled its own deadline does not undo its firing."""
+    for outcome, ids in result.outcomes.items():
+        update_deadlines(ctx.session, {"fired_at": ctx.now, "outcome": outcome}, ids)
 
 
 class _Refused(Exception):
@@ -93,7 +120,7 @@ def _fire_claimed(ctx: Context, claimed, handlers, *, careful: bool) -> BatchRes
             handler(ctx, case, deadline)
             if savepoint is not None:
                 savepoint.commit()
-            deadline.outcome = "fired"
+            result.outcomes.setdefault("fired", []).append(deadline.id)
             result.fired += 1
         except DomainError as refusal:
             # Only a refusal marks the deadline skipped; a bug (any other exception) fails the batch, which is
@@ -102,10 +129,9 @@ def _fire_claimed(ctx: Context, claimed, handlers, *, careful: bool) -> BatchRes
                 raise _Refused from refusal
             savepoint.rollback()
             del ctx.events[announced:]  # nothing rolled back may be announced to Prefect
-            deadline.outcome = f"skipped: {refusal}"[:500]
+            result.outcomes.setdefault(f"skipped: {refusal}"[:500], []).append(deadline.id)
             result.skipped += 1
             result.skipped_reasons.append({"case": case.code, "kind": deadline.kind, "reason": str(refusal)})
-        deadline.fired_at = ctx.now  # the claimed row is in the session: the change is written at commit
     result.events = list(ctx.events)
     return result
 
