@@ -2,8 +2,8 @@
 upgraded to the newest revision keeps every row and every audit chain verifies; and the first migration's
 downgrade empties an empty database cleanly so it can be upgraded again. SQLite and PostgreSQL.
 
-Only migration 0001 exists today, so the upgrade is a no-op; the test is written so that every future
-migration runs through it (a migration that rewrites data must update the dump comparison on purpose)."""
+Every migration after the first runs through it (0002: the tick's claim index); one that rewrites data must
+update the dump comparison on purpose."""
 
 from __future__ import annotations
 
