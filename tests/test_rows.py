@@ -45,3 +45,40 @@ def test_new_rows_are_inserted_and_read_back_like_constructed_ones(db_url):
     assert [r.seq for r in rows] == [base + 1, base + 2]
     fast, slow = (r.model_dump(exclude={"id", "seq", "hash"}) for r in rows)
     assert fast == slow and rows[0].payload == {"offers": 3, "due_at": "2026-01-23T23:00:00Z"}
+
+
+def test_write_new_rows_stores_every_row_as_the_orm_would_in_one_statement(db_url):
+    """Five new rows are one executemany, and every row reads back as the ORM's own insert stores it."""
+    from sqlalchemy import event
+
+    from models.rows import write_new_rows
+
+    register_organisations(db_url)
+    code = announced_call(db_url, offers=1, members=False)
+    engine = get_engine(normalise_url(db_url))
+    inserts: list[str] = []
+
+    def seen(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.startswith("INSERT INTO audit_log"):
+            inserts.append(statement)
+
+    with Session(engine) as session:
+        case = session.exec(select(Case).where(Case.code == code)).one()
+        base = case.audit_seq
+        for n in range(1, 6):
+            session.add(new_row(AuditRecord, **audit_values(case.id, base + n)))
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            write_new_rows(session)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert not session.new  # written: nothing left for the unit of work
+        session.add(AuditRecord(**audit_values(case.id, base + 6)))  # the ORM's own insert, for comparison
+        session.commit()
+        stored = session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id, AuditRecord.seq > base)
+                              .order_by(AuditRecord.seq)).all()
+    assert len(inserts) == 1
+    assert [r.seq for r in stored] == [base + n for n in range(1, 7)]
+    reference = stored[-1].model_dump(exclude={"id", "seq", "hash"})
+    assert all(r.model_dump(exclude={"id", "seq", "hash"}) == reference for r in stored)
+    assert [r.hash for r in stored[:5]] == [f"{base + n:064d}" for n in range(1, 6)]

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
 from models.db import UnitOfWork, get_engine
+from models.notification_tables import Notification
 from models.rows import write_changed_cases, write_changed_deadlines
 from models.tables import Case, Deadline
 from states.cases import load_case
@@ -58,14 +59,13 @@ def test_a_case_changed_since_it_was_read_fails_the_write(db_url):
 def test_a_tick_writes_its_cases_and_new_rows_one_statement_per_table(db_url):
     register_organisations(db_url)
     codes = [announced_call(db_url, offers=1, members=False) for _ in range(2)]
-    before = {code: _case(db_url, code).row_version for code in codes}
-    writes: list[tuple[str, int]] = []
+    before = {code: _case(db_url, code) for code in codes}
+    writes: list[str] = []
 
-    def seen(_conn, _cursor, statement, parameters, _context, executemany):
+    def seen(_conn, _cursor, statement, _parameters, _context, _executemany):
         words = statement.split()
         if words[0].upper() in ("UPDATE", "INSERT"):
-            table = words[1] if words[0].upper() == "UPDATE" else words[2]
-            writes.append((table.strip('"'), len(parameters) if executemany else 1))
+            writes.append((words[1] if words[0].upper() == "UPDATE" else words[2]).strip('"'))
 
     engine = get_engine(db_url)
     event.listen(engine, "before_cursor_execute", seen)
@@ -74,16 +74,20 @@ def test_a_tick_writes_its_cases_and_new_rows_one_statement_per_table(db_url):
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert report.fired == 2
-    # each fired call: its state and chain head, one audit record, the officers' message; both deadlines fired,
-    # in one statement (the same moment and outcome)
-    assert sorted(writes) == [("audit_log", 2), ("cases", 2), ("deadlines", 1), ("notifications", 2)], writes
+    # each fired call: its state and chain head, one audit record, the officers' message; both deadlines fired.
+    # Each table is one statement (one executemany).
+    assert sorted(writes) == ["audit_log", "cases", "deadlines", "notifications"], writes
+    ids = [before[code].id for code in codes]
     with UnitOfWork(db_url, readonly=True) as uow:
         rows = {c.code: c for c in uow.session.exec(select(Case).where(Case.code.in_(codes)))}
-        assert {code: rows[code].row_version - before[code] for code in codes} == {code: 1 for code in codes}
+        assert {code: rows[code].row_version - before[code].row_version for code in codes} == {code: 1 for code in codes}
         assert {rows[code].state for code in codes} == {"formal_review"}
-        fired = uow.session.exec(select(Deadline).where(Deadline.case_id.in_([c.id for c in rows.values()]),
-                                                        Deadline.kind == "offers_close")).all()
+        assert {code: rows[code].audit_seq - before[code].audit_seq for code in codes} == {code: 1 for code in codes}
+        fired = uow.session.exec(select(Deadline).where(Deadline.case_id.in_(ids), Deadline.kind == "offers_close")).all()
         assert [(d.outcome, d.fired_at is not None) for d in fired] == [("fired", True)] * 2
+        messages = uow.session.exec(select(Notification).where(Notification.case_id.in_(ids),
+                                                               Notification.created_at >= report.now)).all()
+        assert sorted(m.case_id for m in messages) == sorted(ids)
     assert execute(verify_cases, actor=SCHEDULER, url=db_url) == {"verified": 2, "broken": []}  # the chains hold
 
 
