@@ -66,6 +66,7 @@ def _on_delete(session: OrmSession, instance: Any) -> None:
 def _on_rollback(session: OrmSession, _previous) -> None:
     session.info.pop(_MEMO, None)  # rolled-back rows are expunged or expired: nothing kept is trusted
     session.info.pop(_BY_CASE, None)
+    session.info.pop(_APPENDED, None)  # what survived (flushed before a savepoint) is read from the database
 
 
 # --- a tick's batch: each case's rows read for every claimed case at once ---------------------------------------
@@ -136,26 +137,46 @@ def row_by_id(session: Session, kind: type[T], row_id: int | None) -> T | None:
 
 
 def first_record(session: Session, case: Case, event: str) -> AuditRecord | None:
-    """The case's first audit record of ``event``, without flushing the transaction's pending rows first: a
-    record appended in this transaction is found among them, an older one in the database."""
-    pending = [r for r in _pending(session) if type(r) is AuditRecord and r.case_id == case.id and r.event == event]
-    with session.no_autoflush:
-        stored = session.exec(_FIRST_RECORD, params={"case_id": case.id, "event": event}).first()
-    return min((r for r in (*pending, stored) if r is not None), key=lambda r: r.seq, default=None)
+    """The case's first audit record of ``event``, without flushing the transaction's pending rows first: one
+    appended in this transaction (``note_appended``) is found among those, an older one in the database. In a
+    tick's batch the stored ones are read for every claimed case of the procedure at once."""
+    appended = [r for r in session.info.get(_APPENDED, {}).get(case.id, ()) if r.event == event]
+    if in_batch(session, case.id):
+        stored = _first_stored_in_batch(session, case, event)
+    else:
+        with session.no_autoflush:
+            stored = session.exec(_FIRST_RECORD, params={"case_id": case.id, "event": event}).first()
+    return min((r for r in (*appended, stored) if r is not None), key=lambda r: r.seq, default=None)
 
 
-# Built once: building it cost as much as running it (the tick asks once per local initiative it fires).
+def note_appended(session: Session, record: AuditRecord) -> None:
+    """Remember a record appended in this transaction (``states.engine.append_audit`` calls this), pending or
+    flushed since: ``first_record`` finds it without a flush or a scan of the session's pending rows."""
+    session.info.setdefault(_APPENDED, {}).setdefault(record.case_id, []).append(record)
+
+
+def _first_stored_in_batch(session: Session, case: Case, event: str) -> AuditRecord | None:
+    # Read before this transaction appended anything of its own: those are in _APPENDED. Kept with the batch's
+    # rows under a key of its own (adding a record forgets what is kept of AuditRecord, not this).
+    procedure = session.info[_BATCH][case.id]
+    kept = session.info.setdefault(_BY_CASE, {}).setdefault(("first_record", event), {})
+    firsts = kept.get(procedure)
+    if firsts is None:
+        firsts = kept[procedure] = {}
+        ids = batch_case_ids(session, procedure)
+        with session.no_autoflush:
+            for start in range(0, len(ids), _IN_LIMIT):
+                for row in session.exec(select(AuditRecord).where(
+                        AuditRecord.case_id.in_(ids[start:start + _IN_LIMIT]), AuditRecord.event == event)
+                        .order_by(AuditRecord.case_id, AuditRecord.seq)):
+                    firsts.setdefault(row.case_id, row)
+    return firsts.get(case.id)
+
+
+# Built once: building it cost as much as running it.
 _FIRST_RECORD = (select(AuditRecord).where(AuditRecord.case_id == bindparam("case_id"),
                                            AuditRecord.event == bindparam("event")).order_by(AuditRecord.seq))
-
-
-def _pending(session: Session):
-    """The rows added to the session and not yet flushed: ``session.new`` without building a set of them on every
-    call (a tick's batch holds ~2,000)."""
-    try:
-        return session._new.values()  # InstanceState -> the object, held strongly until flushed
-    except AttributeError:  # another SQLAlchemy: the public, slower way
-        return session.new
+_APPENDED = "coop_appended_records"
 
 
 def quiet_read(session: Session, *kinds: type) -> AbstractContextManager:

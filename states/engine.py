@@ -203,6 +203,9 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
     ctx.session.add(record)
     if case not in ctx.session:  # re-adding a row the session holds costs a cascade walk and changes nothing
         ctx.session.add(case)
+    from states.cases import note_appended
+
+    note_appended(ctx.session, record)
     # Same transaction: whoever must be told of this step gets an outbox row, or the step does not happen.
     from notifications.outbox import on_record
 
