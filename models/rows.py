@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Dialect, bindparam, inspect
@@ -110,6 +110,7 @@ def write_new_rows(session: Session) -> None:
             make_transient(row)  # written: the unit of work must not write it again
 
 
+@cache
 def _columns(kind: type) -> tuple[str, ...]:
     return tuple(column.key for column in kind.__table__.columns)
 
