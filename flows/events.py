@@ -2,10 +2,10 @@
 
 An officer's step emits one event per transition, its case as a related resource. The tick emits one event per
 event name and batch, listing its transitions in the payload, so Prefect's work stays flat however many
-deadlines fall due (a morning with 10,000 of ten kinds: ~200 events, none carrying a resource per case). Automations react to either by name
-(``coop.case.close_offers``, ``coop.offer.correction_expired``, ...), to an officer's step also by related case.
-They are a notification for Prefect, never the record: the audit log is (invariant 2), and a case's own
-timeline is its history (``coop history``) and its summary artifact.
+deadlines fall due (a morning with 10,000 of ten kinds: ~200 events, none carrying a resource per case).
+Automations react to either by name (``coop.case.close_offers``, ``coop.offer.correction_expired``, ...), to an
+officer's step also by related case. They are a notification for Prefect, never the record: the audit log is
+(invariant 2), and a case's own timeline is its history (``coop history``) and its summary artifact.
 """
 
 from __future__ import annotations
