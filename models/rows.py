@@ -33,7 +33,10 @@ def new_row(model: type[T], **values: Any) -> T:
 
     What ``model.model_construct(**values)`` gives, from a recipe made once per model: pydantic's own loop
     looked at every field's aliases on every call (a tick constructs a row per record and per message)."""
-    recipe = _RECIPES.get(model) or _recipe(model)
+    try:
+        recipe = _RECIPES[model]
+    except KeyError:
+        recipe = _RECIPES[model] = _recipe(model)
     if recipe is None:
         row = model.model_construct(**values)
     else:
@@ -53,26 +56,22 @@ def new_row(model: type[T], **values: Any) -> T:
 def _recipe(model: type) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]] | None:
     """(the defaults every row shares, how to make the others), or None where only pydantic knows how."""
     if getattr(model, "__pydantic_post_init__", None) or model.model_config.get("extra") == "allow":
-        _RECIPES[model] = None
         return None
     fixed: dict[str, Any] = {}
     made: list[tuple[str, Callable[[], Any]]] = []
     for name, field in model.__pydantic_fields__.items():
         if field.alias not in (None, name) or field.validation_alias not in (None, name):
-            _RECIPES[model] = None
             return None
         if field.is_required():
             continue
         if field.default_factory is not None:
             if field.default_factory_takes_validated_data:
-                _RECIPES[model] = None
                 return None
             made.append((name, field.default_factory))
         elif isinstance(field.default, dict | list | set):
             made.append((name, partial(copy.deepcopy, field.default)))  # each row its own, as pydantic copies
         else:
             fixed[name] = field.default
-    _RECIPES[model] = fixed, made
     return fixed, made
 
 
@@ -81,7 +80,7 @@ _RECIPES: dict[type, tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]] 
 
 def write_pending(session: Session) -> None:
     """Write what a step (or a tick's batch) left in the session, once it is done reading: the changed cases
-    and the rows it only adds. Called by ``UnitOfWork.commit``, and by the tick before a savepoint's release."""
+    and deadlines, and the rows it only adds. Called by ``UnitOfWork.commit``, and by the tick before a savepoint's release."""
     write_changed_cases(session)
     write_changed_deadlines(session)
     write_new_rows(session)
