@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from models.wal import AUTOCHECKPOINT_PAGES, Checkpointer
 from states.errors import ConcurrentChange, DomainError
 from states.text import Text
 
@@ -36,6 +37,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
+    f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}",  # checkpoints run beside the writer: models/wal.py
 )
 
 
@@ -100,6 +102,21 @@ def _engine_for(url: str) -> sa.Engine:
         engine = sa.create_engine(url, pool_pre_ping=True)
     ensure_schema(engine)
     return engine
+
+
+_CHECKPOINTERS: dict[str, Checkpointer] = {}
+
+
+def checkpointer_for(engine: sa.Engine) -> Checkpointer | None:
+    """The WAL checkpointer of a SQLite file engine, one per file; None for other databases."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.query or url.database in (None, "", ":memory:"):
+        return None
+    path = os.path.realpath(url.database)
+    checkpointer = _CHECKPOINTERS.get(path)
+    if checkpointer is None:
+        checkpointer = _CHECKPOINTERS.setdefault(path, Checkpointer(path))
+    return checkpointer
 
 
 def current_revision(engine: sa.Engine) -> str | None:
@@ -215,6 +232,7 @@ class UnitOfWork:
     def __init__(self, url: str | None = None, *, readonly: bool = False) -> None:
         self.engine = get_engine(url)
         self.readonly = readonly
+        self.checkpointer = None if readonly else checkpointer_for(self.engine)
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -235,6 +253,8 @@ class UnitOfWork:
 
         write_pending(self.session)
         self.session.commit()
+        if self.checkpointer is not None:
+            self.checkpointer.request()
 
 
 class RetryableDatabaseError(DomainError):
