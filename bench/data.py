@@ -13,6 +13,7 @@ verifiable record. The history (audit records and the messages they produced) is
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shutil
@@ -101,6 +102,9 @@ class Databases:
             source = Path(url.removeprefix("sqlite:///"))
             target = WORKDIR / f"{name}.db"
             shutil.copyfile(source, target)
+            # On disk before anyone times it: else the first checkpoint's fsync writes the whole copy.
+            with open(target, "rb+") as written:
+                os.fsync(written.fileno())
             copy = f"sqlite:///{target}"
         self.created.append(copy)
         return copy
