@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from models.tables import json_field, moment
+from models.tables import Table, json_field, moment
 
 
-class Notification(SQLModel, table=True):
+class Notification(Table, table=True):
     """One message to one recipient over one channel, written in the transaction of the step it tells of.
 
     ``status``: pending -> sent | failed | cancelled (a reminder whose subject was done) | opted_out.
@@ -60,7 +60,7 @@ class Notification(SQLModel, table=True):
     closed_at: datetime | None = moment()  # when it became failed, cancelled or opted_out
 
 
-class NotificationPreference(SQLModel, table=True):
+class NotificationPreference(Table, table=True):
     """A recipient's choices: language (template ``*``) and opt-outs where the law allows one."""
 
     __tablename__ = "notification_preferences"

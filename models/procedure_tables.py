@@ -10,15 +10,15 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from models.tables import json_field, moment, money
+from models.tables import Table, json_field, moment, money
 from models.types import Decimal2
 
 # --- small grant (art. 19a) ----------------------------------------------------------------------------------
 
 
-class SmallGrantYear(SQLModel, table=True):
+class SmallGrantYear(Table, table=True):
     """The yearly ledger of small grants: the planned NGO grant funds the officer records and what is committed.
 
     A decision locks this row (SELECT ... FOR UPDATE), so two decisions of the same year never both pass the
@@ -31,7 +31,7 @@ class SmallGrantYear(SQLModel, table=True):
     recorded_at: datetime = moment(nullable=False)
 
 
-class SmallGrantOffer(SQLModel, table=True):
+class SmallGrantOffer(Table, table=True):
     """The simplified offer (Dz.U. 2018 poz. 2057, annex 3) of one small-grant case, and its contract."""
 
     __tablename__ = "small_grant_offers"
@@ -52,7 +52,7 @@ class SmallGrantOffer(SQLModel, table=True):
     returned_amount: Decimal | None = money(nullable=True)
 
 
-class SmallGrantComment(SQLModel, table=True):
+class SmallGrantComment(Table, table=True):
     """A comment on a published small-grant offer (art. 19a ust. 4: anyone may comment) and how it was considered."""
 
     __tablename__ = "small_grant_comments"
@@ -70,7 +70,7 @@ class SmallGrantComment(SQLModel, table=True):
 # --- consultation of draft acts (art. 5, 41i) ----------------------------------------------------------------
 
 
-class ConsultationComment(SQLModel, table=True):
+class ConsultationComment(Table, table=True):
     __tablename__ = "consultation_comments"
     __table_args__ = (sa.UniqueConstraint("case_id", "number"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -88,7 +88,7 @@ class ConsultationComment(SQLModel, table=True):
 # --- local initiative (art. 19b-19h) -------------------------------------------------------------------------
 
 
-class LocalInitiativeApplication(SQLModel, table=True):
+class LocalInitiativeApplication(Table, table=True):
     __tablename__ = "local_initiatives"
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", unique=True)
@@ -108,7 +108,7 @@ class LocalInitiativeApplication(SQLModel, table=True):
     contract_number: str | None = None
 
 
-class LocalInitiativeCost(SQLModel, table=True):
+class LocalInitiativeCost(Table, table=True):
     """One line of the joint cost estimate, by party (art. 19e: the residents' contribution, the city's share)."""
 
     __tablename__ = "local_initiative_costs"
@@ -121,7 +121,7 @@ class LocalInitiativeCost(SQLModel, table=True):
     hour_value: Decimal | None = Field(default=None, sa_type=Decimal2)
 
 
-class LocalInitiativePurchase(SQLModel, table=True):
+class LocalInitiativePurchase(Table, table=True):
     """What the city bought itself for the initiative: no grant is transferred (art. 19e)."""
 
     __tablename__ = "local_initiative_purchases"
@@ -136,7 +136,7 @@ class LocalInitiativePurchase(SQLModel, table=True):
 # --- regranting (art. 16a) -----------------------------------------------------------------------------------
 
 
-class MicroGrant(SQLModel, table=True):
+class MicroGrant(Table, table=True):
     """One implementer's micro-grant: its own case (kind ``micro_grant``) nested under the operator's case."""
 
     __tablename__ = "micro_grants"

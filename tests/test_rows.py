@@ -102,3 +102,37 @@ def test_new_row_is_what_model_construct_gives_for_every_table():
         for name, value in fast.__dict__.items():
             if isinstance(value, dict | list | set):
                 assert value is not again.__dict__[name], (model, name)  # never shared between rows
+
+
+def test_assigning_a_column_does_what_sqlmodel_does_and_the_change_is_written(db_url):
+    """models.tables.Table sets a column through SQLAlchemy alone: the same value, history and set fields as
+    SQLModel's own assignment, and the change reaches the database; anything else is still SQLModel's."""
+    import pytest
+    from sqlalchemy import inspect
+    from sqlmodel import SQLModel
+
+    register_organisations(db_url)
+    code = announced_call(db_url, offers=1, members=False)
+    engine = get_engine(normalise_url(db_url))
+    with Session(engine) as session:
+        case = session.exec(select(Case).where(Case.code == code)).one()
+        session.expunge(case)
+        reference = session.exec(select(Case).where(Case.code == code)).one()
+        assert reference is not case
+        case.title, case.audit_seq = "Nowy tytuł", 99
+        SQLModel.__setattr__(reference, "title", "Nowy tytuł")
+        SQLModel.__setattr__(reference, "audit_seq", 99)
+        for name in ("title", "audit_seq"):
+            assert inspect(case).attrs[name].history == inspect(reference).attrs[name].history, name
+        assert case.__pydantic_fields_set__ == reference.__pydantic_fields_set__
+        with pytest.raises(ValueError, match="no field"):
+            case.not_a_column = 1
+        session.commit()  # the reference's change
+    with Session(engine) as session:
+        stored = session.exec(select(Case).where(Case.code == code)).one()
+        assert (stored.title, stored.audit_seq) == ("Nowy tytuł", 99)
+        stored.title = "Tytuł trzeci"
+        session.add(stored)
+        session.commit()
+    with Session(engine) as session:
+        assert session.exec(select(Case.title).where(Case.code == code)).one() == "Tytuł trzeci"
