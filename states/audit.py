@@ -60,7 +60,11 @@ _AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _canonical_text(_plain(value))
+
+
+def _canonical_text(plain: Any) -> str:
+    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def jsonable(value: Any) -> Any:
@@ -80,7 +84,14 @@ def record_content(fields: dict[str, Any]) -> str:
 
 
 def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + "\n" + record_content(fields)).encode()).hexdigest()
+    return chain_hash_of_ready(prev_hash, {name: _plain(fields.get(name)) for name in HASHED_FIELDS})
+
+
+def chain_hash_of_ready(prev_hash: str, ready: dict[str, Any]) -> str:
+    """``chain_hash`` of fields already in JSON's types (``json_ready``): a new record's payload is made ready
+    once, to be stored, and is not walked again to be hashed."""
+    content = _canonical_text({name: ready.get(name) for name in HASHED_FIELDS})
+    return hashlib.sha256((prev_hash + "\n" + content).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,8 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
         "basis": basis,
         "payload": audit.json_ready(payload or {}),
     }
-    digest = audit.chain_hash(case.audit_head, fields)
+    moment = audit.json_ready(ctx.now)
+    digest = audit.chain_hash_of_ready(case.audit_head, {**fields, "at": moment, "recorded_at": moment})
     record = new_row(AuditRecord, case_id=case.id, prev_hash=case.audit_head, hash=digest,
                      **{k: v for k, v in fields.items() if k != "case_code"})
     case.audit_seq = fields["seq"]

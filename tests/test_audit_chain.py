@@ -193,3 +193,22 @@ def test_the_canonical_form_is_the_same_for_subclasses_and_odd_keys():
     ready = audit.json_ready(value)
     assert json.loads(json.dumps(ready)) == audit.jsonable(value)
     assert audit.canonical_json(ready) == audit.canonical_json(audit.jsonable(value))
+
+
+def test_a_new_record_hashes_as_it_is_verified():
+    """append_audit hashes fields made ready once (chain_hash_of_ready); verify_chain hashes what it reads
+    back (chain_hash): the same digest for every kind of value a payload may hold."""
+    from datetime import UTC, date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    at = datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=2)))
+    fields = {"case_code": "OK/2026/001", "seq": 3, "at": at, "recorded_at": at, "actor": "urzędnik",
+              "role": "officer", "event": "score", "subject": "offer:1", "from_state": None, "to_state": None,
+              "basis": "art. 15 ust. 2a", "payload": {"points": {"costs": Decimal("7.50")}, "day": date(2026, 2, 1),
+                                                     "due_at": datetime(2026, 1, 23, 23, tzinfo=UTC), "list": (1, "a")}}
+    ready = audit.json_ready(fields)
+    assert audit.chain_hash_of_ready(audit.GENESIS, ready) == audit.chain_hash(audit.GENESIS, fields)
+    stored = json.loads(json.dumps(ready))  # as a JSON column gives it back
+    assert audit.chain_hash(audit.GENESIS, {**stored, "at": at, "recorded_at": at}) == \
+        audit.chain_hash_of_ready(audit.GENESIS, ready)
+    assert audit.chain_hash_of_ready(audit.GENESIS, {**ready, "seq": 4}) != audit.chain_hash(audit.GENESIS, fields)
