@@ -214,4 +214,7 @@ _PLANS: dict[tuple, _Plan] = {}
 
 
 def _processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    fused = getattr(column_type, "batch_bind_processor", None)
+    if fused is not None and (process := fused(dialect)) is not None:
+        return process
     return column_type.dialect_impl(dialect).bind_processor(dialect)

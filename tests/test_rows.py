@@ -136,3 +136,28 @@ def test_assigning_a_column_does_what_sqlmodel_does_and_the_change_is_written(db
         session.commit()
     with Session(engine) as session:
         assert session.exec(select(Case.title).where(Case.code == code)).one() == "Tytuł trzeci"
+
+
+def test_a_batch_converts_a_moment_as_the_column_type_does():
+    """UTCDateTime's one-step conversion for SQLite batches gives what its own and SQLite's processors give
+    together; a naive moment is refused the same way."""
+    import random
+    from datetime import timedelta, timezone
+
+    import pytest
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from models.types import UTCDateTime
+
+    dialect, column = sqlite.dialect(), UTCDateTime()
+    fused, composed = column.batch_bind_processor(dialect), column.dialect_impl(dialect).bind_processor(dialect)
+    rng = random.Random(7)
+    moments = [None, datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+               datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=2)))]
+    moments += [datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.uniform(0, 1e9)) for _ in range(500)]
+    moments += [m.astimezone(timezone(timedelta(hours=rng.randint(-12, 12)))) for m in moments[4:50]]
+    assert [fused(m) for m in moments] == [composed(m) for m in moments]
+    for process in (fused, composed):
+        with pytest.raises(ValueError, match="naive"):
+            process(datetime(2026, 1, 1))
+    assert column.batch_bind_processor(postgresql.psycopg.dialect()) is None
