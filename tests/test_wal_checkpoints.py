@@ -66,7 +66,7 @@ def test_the_thread_ends_when_idle_and_starts_again_on_the_next_commit(tmp_path)
     checkpointer.request()
     assert wait_for(lambda: checkpointer.checkpoints == 1)
     assert wait_for(lambda: checkpointer._thread is None)  # idle: no thread left behind
-    assert not [t for t in checkpoint_threads() if path in t.name]
+    assert wait_for(lambda: not [t for t in checkpoint_threads() if path in t.name])  # once it has closed up
     checkpointer.request()
     assert wait_for(lambda: checkpointer.checkpoints == 2)
 
