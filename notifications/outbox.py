@@ -17,7 +17,7 @@ from sqlalchemy import bindparam
 from sqlmodel import select
 
 from models.notification_tables import Notification, NotificationPreference
-from models.rows import new_row
+from models.rows import hold_new, new_row
 from models.tables import AuditRecord, Case
 from states.cases import memo, quiet_read
 
@@ -144,7 +144,7 @@ def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data
         message_id=message_id(key, config.message_id_domain), created_at=ctx.now,
         closed_at=ctx.now if status != "pending" else None,
     )
-    ctx.session.add(row)
+    hold_new(ctx.session, row)
     return row
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from models.rows import SEES_HELD_ROWS
 from models.tables import AuditRecord, Case, Deadline, Offer, Organisation
 from states import audit, calendar
 from states.commands import RegisterOrganisation
@@ -168,14 +169,16 @@ def _first_stored_in_batch(session: Session, case: Case, event: str) -> AuditRec
             for start in range(0, len(ids), _IN_LIMIT):
                 for row in session.exec(select(AuditRecord).where(
                         AuditRecord.case_id.in_(ids[start:start + _IN_LIMIT]), AuditRecord.event == event)
-                        .order_by(AuditRecord.case_id, AuditRecord.seq)):
+                        .order_by(AuditRecord.case_id, AuditRecord.seq)
+                        .execution_options(**{SEES_HELD_ROWS: True})):
                     firsts.setdefault(row.case_id, row)
     return firsts.get(case.id)
 
 
 # Built once: building it cost as much as running it.
 _FIRST_RECORD = (select(AuditRecord).where(AuditRecord.case_id == bindparam("case_id"),
-                                           AuditRecord.event == bindparam("event")).order_by(AuditRecord.seq))
+                                           AuditRecord.event == bindparam("event")).order_by(AuditRecord.seq)
+                 .execution_options(**{SEES_HELD_ROWS: True}))  # this transaction's own: _APPENDED
 _APPENDED = "coop_appended_records"
 
 

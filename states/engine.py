@@ -23,7 +23,7 @@ from statemachine import StateMachine
 from statemachine.callbacks import CallbackGroup
 from statemachine.exceptions import TransitionNotAllowed
 
-from models.rows import new_row
+from models.rows import hold_new, new_row
 from models.tables import AuditRecord, Case, Deadline
 from states import audit
 
@@ -201,7 +201,7 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
                      **{k: v for k, v in fields.items() if k != "case_code"})
     case.audit_seq = fields["seq"]
     case.audit_head = digest
-    ctx.session.add(record)
+    hold_new(ctx.session, record)  # written with the step's other new rows (models.rows)
     if case not in ctx.session:  # re-adding a row the session holds costs a cascade walk and changes nothing
         ctx.session.add(case)
     from states.cases import note_appended
