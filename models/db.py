@@ -92,14 +92,17 @@ def get_engine(url: str | None = None) -> sa.Engine:
 def _engine_for(url: str) -> sa.Engine:
     import sqlalchemy as sa
 
+    from models.types import json_text, json_value
+
+    json_columns = {"json_serializer": json_text, "json_deserializer": json_value}
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **json_columns)
         _configure_sqlite(engine)
     else:
         # The pre-ping costs a round trip per transaction, but without it any use of the engine outside
         # run_in_transaction's retries (schema check, dispatcher claims, tools) would meet a connection the
         # server dropped while it sat in the pool.
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, **json_columns)
     ensure_schema(engine)
     return engine
 

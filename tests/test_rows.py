@@ -161,3 +161,23 @@ def test_a_batch_converts_a_moment_as_the_column_type_does():
         with pytest.raises(ValueError, match="naive"):
             process(datetime(2026, 1, 1))
     assert column.batch_bind_processor(postgresql.psycopg.dialect()) is None
+
+
+def test_json_columns_read_back_what_the_standard_library_would(db_url):
+    """JSON columns go through orjson (models.types.json_text / json_value); what a case's data reads back is
+    what the standard library's round trip gives, non-string keys, non-ASCII and a 70-bit integer included."""
+    import json
+
+    register_organisations(db_url)
+    code = announced_call(db_url, offers=0, members=False)
+    data = {"tytuł": "Żółć ąę \u2028 \"cudzysłów\" \n", 7: [1.5, None, True, {"x": -3}], "big": 2**70}
+    engine = get_engine(normalise_url(db_url))
+    with Session(engine) as session:
+        case = session.exec(select(Case).where(Case.code == code)).one()
+        case.data = data
+        session.add(case)
+        session.commit()
+    with Session(engine) as session:
+        stored = session.exec(select(Case).where(Case.code == code)).one().data
+    assert stored == json.loads(json.dumps(data))
+    assert engine.dialect._json_serializer.__module__ == "models.types"
