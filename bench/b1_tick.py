@@ -248,22 +248,23 @@ def run(dbs: Databases, live: int, due: int, small_due: int = 100, repeat: int =
                 due_ids = conn.execute(sa.text("SELECT case_id FROM deadlines WHERE fired_at IS NULL AND due_at <= :m"),
                                        {"m": _bind(template, TICK_AT)}).scalars().all()
         m = _measure(dbs, source, k, due_ids, repeat)
+        domain, flow, base, share = m.medians()
         spread = "; ".join(f"{name} " + " / ".join(f"{t:.2f}" for t in m.timings[name])
                            for name in ("flow", "domain", "base"))
         note = (f"median of {repeat} rounds ({spread} s); {m.changes.rows_written() // max(k, 1)} rows/deadline; "
                 f"baseline rows differing from the domain's: {m.differing}, hashes differing: {m.mismatched}")
         figure = f"B1 tick flow, {k:,} due of {live:,} live [{dbs.backend}]"
         if k == due:
-            rows.append(Row(figure, m.flow, "s", m.base, "≤ 3× executemany", m.flow <= 3 * m.base, note=note))
+            rows.append(Row(figure, flow, "s", base, "≤ 3× executemany", flow <= 3 * base, note=note))
         else:  # a handful of deadlines: the flow is Prefect's fixed cost of a run, which the rows below follow
-            rows.append(Row(figure, m.flow, "s", m.base, note=note + "; the goal is set at the issue's size"))
-        rows.append(Row(f"B1 domain tick alone, {k:,} due [{dbs.backend}]", m.domain, "s", m.base,
+            rows.append(Row(figure, flow, "s", base, note=note + "; the goal is set at the issue's size"))
+        rows.append(Row(f"B1 domain tick alone, {k:,} due [{dbs.backend}]", domain, "s", base,
                         note="states.tick.tick, no Prefect, same data"))
-        rows.append(Row(f"B1 Prefect's share, {k:,} due [{dbs.backend}]", m.share, "s",
-                        note=f"flow run − time inside its batches' transactions = {100 * m.share / m.flow:.0f}% of "
-                             f"the flow; {1000 * m.share / k:.2f} ms per deadline (flow − domain alone: "
-                             f"{m.flow - m.domain:.3f} s)"))
-        shares.append(m.share)
+        rows.append(Row(f"B1 Prefect's share, {k:,} due [{dbs.backend}]", share, "s",
+                        note=f"flow run − time inside its batches' transactions = {100 * share / flow:.0f}% of "
+                             f"the flow; {1000 * share / k:.2f} ms per deadline (flow − domain alone: "
+                             f"{flow - domain:.3f} s)"))
+        shares.append(share)
     if len(shares) == 2:
         small, big = sorted({min(small_due, due), due})
         rows.append(Row(f"B1 Prefect's share flat, {big:,} vs {small:,} due [{dbs.backend}]", shares[1], "s",
@@ -280,21 +281,9 @@ class Measured:
     differing: int = 0
     mismatched: int = 0
 
-    @property
-    def domain(self) -> float:
-        return median(self.timings["domain"])
-
-    @property
-    def flow(self) -> float:
-        return median(self.timings["flow"])
-
-    @property
-    def base(self) -> float:
-        return median(self.timings["base"])
-
-    @property
-    def share(self) -> float:
-        return median(self.timings["share"])
+    def medians(self) -> tuple[float, float, float, float]:
+        """The medians of the rounds: domain, flow, baseline, Prefect's share."""
+        return tuple(median(self.timings[name]) for name in ("domain", "flow", "base", "share"))
 
 
 def _measure(dbs: Databases, source: str, k: int, due_ids: list[int], repeat: int) -> Measured:
