@@ -73,7 +73,6 @@ class UTCDateTime(sa.types.TypeDecorator):
         return to_text
 
 
-
 # JSON columns (payloads, message data, a case's data and settings) are written and read by orjson: a tick
 # stores a payload per record and data per message, and reads two per case it claims; the standard library took
 # ~5 % of it. The rare value orjson refuses (an integer beyond 64 bits) takes the standard library's way.

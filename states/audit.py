@@ -79,10 +79,6 @@ def json_ready(value: Any) -> Any:
     return _plain(value)
 
 
-def record_content(fields: dict[str, Any]) -> str:
-    return canonical_json({name: fields.get(name) for name in HASHED_FIELDS})
-
-
 def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return chain_hash_of_ready(prev_hash, {name: _plain(fields.get(name)) for name in HASHED_FIELDS})
 
