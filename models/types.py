@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -55,6 +55,22 @@ class UTCDateTime(sa.types.TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else as_utc(value)
+
+    def result_processor(self, dialect, coltype):
+        """On SQLite, the stored text straight to an aware UTC moment: one step where SQLAlchemy composes its
+        DATETIME parser and ``process_result_value`` (a tick reads four moments per claimed case). Elsewhere the
+        composed processors."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def to_moment(value):
+            if value is None:
+                return None
+            if type(value) is str:
+                return datetime.fromisoformat(value).replace(tzinfo=UTC)  # SQLite holds naive UTC
+            return as_utc(value)
+
+        return to_moment
 
     def batch_bind_processor(self, dialect):
         """For models.rows' batch writes: on SQLite, ``process_bind_param`` and SQLite's DATETIME processor in

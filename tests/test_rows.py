@@ -163,6 +163,35 @@ def test_a_batch_converts_a_moment_as_the_column_type_does():
     assert column.batch_bind_processor(postgresql.psycopg.dialect()) is None
 
 
+def test_a_stored_moment_reads_back_as_the_composed_processors_read_it():
+    """UTCDateTime's one-step SQLite reading gives what SQLite's DATETIME parser and process_result_value give
+    together, for every moment a batch or the ORM stores; PostgreSQL keeps the composed processors."""
+    import random
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from models.types import UTCDateTime
+
+    dialect = sqlite.dialect()
+    column = UTCDateTime().dialect_impl(dialect)
+    fused = column.result_processor(dialect, None)
+    composed = sa.types.TypeDecorator.result_processor(column, dialect, None)
+    store = column.batch_bind_processor(dialect)
+    rng = random.Random(11)
+    moments = [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)]
+    moments += [datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.uniform(0, 1e9)) for _ in range(500)]
+    stored = [None, *map(store, moments), "2026-12-01 06:00:00", "2026-12-01"]
+    assert [fused(text) for text in stored] == [composed(text) for text in stored]
+    assert fused(stored[1]) == moments[0] and fused(stored[1]).tzinfo is UTC
+    pg = postgresql.psycopg.dialect()
+    on_pg = UTCDateTime().dialect_impl(pg).result_processor(pg, None)
+    warsaw = datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Warsaw"))
+    assert on_pg(warsaw) == warsaw and on_pg(warsaw).tzinfo is UTC
+
+
 def test_json_columns_read_back_what_the_standard_library_would(db_url):
     """JSON columns go through orjson (models.types.json_text / json_value); what a case's data reads back is
     what the standard library's round trip gives, non-string keys, non-ASCII and a 70-bit integer included."""
