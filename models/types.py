@@ -78,13 +78,21 @@ class UTCDateTime(sa.types.TypeDecorator):
         several moments a row. None elsewhere: the composed processors are used."""
         if dialect.name != "sqlite":
             return None
+        # A batch writes the same moment again and again (a step's ``now``: each record's and message's time),
+        # so the last one converted is kept, by identity, in one cell: a tuple replaced whole, safe across threads.
+        last = [(None, None)]
 
         def to_text(value):
             if value is None:
                 return None
+            seen, text = last[0]
+            if value is seen:
+                return text
             if value.tzinfo is None:
                 raise ValueError("naive datetime refused: every moment must carry its time zone")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            last[0] = (value, text)
+            return text
 
         return to_text
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, TypeVar
 
 from sqlmodel import Session, select
@@ -45,6 +45,11 @@ class Context:
     # What a handler may read once per transaction instead of once per row (the tick's batch loads);
     # whatever is kept here must not change within the transaction that filled it.
     cache: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def now_ready(self) -> Any:
+        """``now`` as the audit chain hashes it (``audit.json_ready``): the same for every record of the step."""
+        return audit.json_ready(self.now)
 
 
 class _StateRef:
@@ -195,7 +200,7 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
         "basis": basis,
         "payload": audit.json_ready(payload or {}),
     }
-    moment = audit.json_ready(ctx.now)
+    moment = ctx.now_ready
     digest = audit.chain_hash_of_ready(case.audit_head, {**fields, "at": moment, "recorded_at": moment})
     record = new_row(AuditRecord, case_id=case.id, prev_hash=case.audit_head, hash=digest,
                      **{k: v for k, v in fields.items() if k != "case_code"})
