@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from bench.data import DUE_AT, TICK_AT, Databases, build_live_cases, raw_connection
 from bench.report import Row
 from models.db import get_engine
+from states.tick import DEFAULT_BATCH
 
 BATCH = 500
 HASHED = ("case_code", "seq", "at", "recorded_at", "actor", "role", "event", "subject", "from_state", "to_state",
@@ -117,11 +118,12 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def baseline(url: str, changes: ChangeSet, postgres: bool) -> tuple[float, int]:
-    """Plain DB-API: claim 500 due deadlines, hash their audit records, write every row with executemany."""
+def baseline(url: str, changes: ChangeSet, postgres: bool, batch: int = BATCH) -> tuple[float, int]:
+    """Plain DB-API: claim ``batch`` due deadlines (the issue's 500), hash their audit records, write every row
+    with executemany."""
     mark = "%s" if postgres else "?"
     claim = ("SELECT d.id, d.case_id, c.audit_head FROM deadlines d JOIN cases c ON c.id = d.case_id "
-             f"WHERE d.fired_at IS NULL AND d.due_at <= {mark} ORDER BY d.due_at, d.id LIMIT {BATCH}")
+             f"WHERE d.fired_at IS NULL AND d.due_at <= {mark} ORDER BY d.due_at, d.id LIMIT {int(batch)}")
     claim += " FOR UPDATE OF d SKIP LOCKED" if postgres else ""
     moment = TICK_AT if postgres else TICK_AT.replace(tzinfo=None).isoformat(sep=" ")
     conn = raw_connection(url)
@@ -161,7 +163,7 @@ def baseline(url: str, changes: ChangeSet, postgres: bool) -> tuple[float, int]:
                 cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})",
                                 [_adapt(v, postgres) for v in inserts[table]])
         conn.execute("COMMIT") if not postgres else conn.commit()
-        if len(claimed) < BATCH:
+        if len(claimed) < batch:
             break
     elapsed = time.perf_counter() - started
     conn.close()
@@ -260,6 +262,12 @@ def run(dbs: Databases, live: int, due: int, small_due: int = 100, repeat: int =
             rows.append(Row(figure, flow, "s", base, note=note + "; the goal is set at the issue's size"))
         rows.append(Row(f"B1 domain tick alone, {k:,} due [{dbs.backend}]", domain, "s", base,
                         note="states.tick.tick, no Prefect, same data"))
+        if k == due:  # the goal's floor claims the issue's 500 a transaction; the tick claims its own batch
+            like = median(m.timings["base_tick_batch"])
+            rows.append(Row(f"B1 tick flow vs a floor of {DEFAULT_BATCH:,} a transaction, {k:,} due [{dbs.backend}]",
+                            flow, "s", like, note="the same baseline with the tick's own batch size "
+                                                  "(states.tick.DEFAULT_BATCH), for comparison; rounds: "
+                                                  + " / ".join(f"{t:.2f}" for t in m.timings["base_tick_batch"])))
         rows.append(Row(f"B1 Prefect's share, {k:,} due [{dbs.backend}]", share, "s",
                         note=f"flow run − time inside its batches' transactions = {100 * share / flow:.0f}% of "
                              f"the flow; {1000 * share / k:.2f} ms per deadline (flow − domain alone: "
@@ -322,8 +330,13 @@ def _measure(dbs: Databases, source: str, k: int, due_ids: list[int], repeat: in
         if len(m.timings["base"]) == 1:
             m.mismatched, m.differing = mismatched, compare(m.domain_db, url, m.changes)
 
-    runs = {"domain": domain_run, "flow": flow_run, "base": base_run}
-    order = ["domain", "flow", "base"]  # the first round fills the change set the baseline needs
+    def base_at_tick_batch_run(url: str) -> None:
+        base, mismatched = baseline(url, m.changes, dbs.postgres, batch=DEFAULT_BATCH)
+        m.timings["base_tick_batch"].append(base)
+        m.mismatched = max(m.mismatched, mismatched)  # 0 unless its chain differs too
+
+    runs = {"domain": domain_run, "flow": flow_run, "base": base_run, "base_tick_batch": base_at_tick_batch_run}
+    order = list(runs)  # the first round fills the change set the baseline needs
     for _ in range(repeat):
         copies = {name: dbs.copy(source, name) for name in order}
         for url in copies.values():

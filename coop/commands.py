@@ -67,12 +67,14 @@ def history(code: Code) -> None:
 
 
 @command(app, "tick")
-def tick_command(batch_size: Annotated[int, typer.Option(min=1, max=10000)] = 500) -> None:
+def tick_command(batch_size: Annotated[int | None, typer.Option(
+        min=1, max=10000, help="Deadlines per transaction (default: the tick's own, states.tick.DEFAULT_BATCH).")] = None,
+) -> None:
     """Fire every deadline due at --at (default: now), exactly once."""
     from coop.cli import _invocation
-    from states.tick import tick
+    from states.tick import DEFAULT_BATCH, tick
 
-    report = tick(_invocation.get().at, batch_size=batch_size, keep_events=True)  # the officer sees each
+    report = tick(_invocation.get().at, batch_size=batch_size or DEFAULT_BATCH, keep_events=True)  # the officer sees each
     show({"now": report.now, "fired": report.fired, "skipped": report.skipped, "batches": report.batches,
           "events": report.events, "skipped_reasons": report.skipped_reasons})
 

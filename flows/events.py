@@ -48,7 +48,7 @@ def emit_transitions(transitions: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-# One batch (500 claimed deadlines by default) in one event: ~40 KB of payload, far under Prefect's 1.5 MB.
+# Up to 500 transitions of a batch in one event: ~40 KB of payload, far under Prefect's 1.5 MB.
 TICK_TRANSITIONS_PER_EVENT = 500
 
 

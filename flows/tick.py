@@ -1,7 +1,7 @@
 """The scheduled tick: one flow run per tick, one task run firing its batches, events grouped by event name.
 
 Prefect's part stays flat however many deadlines fall due: one task run (a task run per batch cost ~30 ms of
-API calls each, and a morning with 10,000 deadlines has 20 batches), one log line per batch, and one event per
+API calls each, and a morning with 10,000 deadlines has 5 batches of 2,000), one log line per batch, and one event per
 event name and 50 transitions.
 
 Case summaries are not refreshed here: each costs API calls, so ``flows.summaries`` does it when a tick
@@ -24,7 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.events import emit_tick_transitions
 from states.clock import resolve_now
 from states.text import Text
-from states.tick import BatchResult, TickReport, tick
+from states.tick import DEFAULT_BATCH, BatchResult, TickReport, tick
 
 
 @task(name="fire-due-deadlines", task_run_name="fire-due-deadlines", cache_policy=NO_CACHE)
@@ -50,7 +50,7 @@ def _tick_run_name() -> str:
 
 
 @flow(name="coop-tick", flow_run_name=_tick_run_name, log_prints=False, persist_result=False)
-async def tick_flow(at: str | None = None, batch_size: int = 500, database_url: str | None = None) -> dict[str, Any]:
+async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, database_url: str | None = None) -> dict[str, Any]:
     """Fire every deadline due at ``at`` (default: now), in due order, exactly once."""
     report, cases = fire_due_task(resolve_now(at), batch_size, database_url)
     if report.fired or report.skipped:
