@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -64,11 +64,7 @@ class UTCDateTime(sa.types.TypeDecorator):
             return super().result_processor(dialect, coltype)
 
         def to_moment(value):
-            if value is None:
-                return None
-            if type(value) is str:
-                return datetime.fromisoformat(value).replace(tzinfo=UTC)  # SQLite holds naive UTC
-            return as_utc(value)
+            return None if value is None else as_utc(value)
 
         return to_moment
 

@@ -186,7 +186,8 @@ def test_a_stored_moment_reads_back_as_the_composed_processors_read_it():
     rng = random.Random(11)
     moments = [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)]
     moments += [datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.uniform(0, 1e9)) for _ in range(500)]
-    stored = [None, *map(store, moments), "2026-12-01 06:00:00", "2026-12-01"]
+    stored = [None, *map(store, moments), "2026-12-01 06:00:00", "2026-12-01", "2026-12-01T07:00:00+01:00",
+              "2026-12-01 06:00:00Z"]
     assert [fused(text) for text in stored] == [composed(text) for text in stored]
     assert fused(stored[1]) == moments[0] and fused(stored[1]).tzinfo is UTC
     pg = postgresql.psycopg.dialect()
