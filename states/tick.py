@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import defer
 
 from models.rows import update_deadlines, write_pending
 from models.tables import Case, Deadline
@@ -70,13 +71,17 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         .order_by(_DEADLINE.due_at, _DEADLINE.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True, of=Deadline.__table__)
+        # A call's settings (its criteria, ~1.3 KB of JSON) serve scoring, which no deadline does: read only by a
+        # handler that asks for them (a query of its own), not parsed for every claimed case.
+        .options(defer(Case.settings))
     )
     claimed = [(ClaimedDeadline(*row[:-1]), row[-1]) for row in ctx.session.execute(query)]
     cases = {case.id: case for _, case in claimed}
     # A nested case's handlers read its parent (a micro-grant's operator): one query for the batch, held
     # here so that the identity map keeps them for the parents' look-ups by id.
     parent_ids = sorted({case.parent_id for case in cases.values() if case.parent_id} - cases.keys())
-    parents = ctx.session.scalars(select(Case).where(Case.id.in_(parent_ids))).all() if parent_ids else []
+    parents = ctx.session.scalars(select(Case).where(Case.id.in_(parent_ids)).options(defer(Case.settings))
+                                  ).all() if parent_ids else []
     start_batch(ctx.session, [*cases.values(), *parents])  # handlers read each kind once per batch
     # A refusal is rare (the case moved on), so the batch first runs without a savepoint per deadline (each
     # costs a flush); if any deadline is refused, everything after the claim is rolled back and the batch is

@@ -121,3 +121,26 @@ def test_changed_deadlines_are_written_one_statement_per_set_of_values(db_url):
         stored = {d.id: (d.fired_at, d.outcome) for d in uow.session.exec(select(Deadline).where(
             Deadline.id.in_([d.id for d in deadlines])))}
     assert stored == {d.id: (moment, o) for d, o in zip(deadlines, outcomes, strict=True)}
+
+
+def test_a_claimed_case_reads_its_settings_only_when_a_handler_asks(db_url, monkeypatch):
+    """The claim leaves a call's settings (its criteria) unread; a handler that reads them gets what is stored."""
+    from states import procedures
+
+    register_organisations(db_url)
+    code = announced_call(db_url, offers=2, members=False)
+    stored = _case(db_url, code).settings
+    assert stored["criteria"]  # a call's criteria: what the claim no longer parses
+    seen = []
+    handlers = procedures.deadline_handlers()
+
+    def reading_offers_close(ctx, case, deadline):
+        loaded_by_claim = "settings" in case.__dict__
+        seen.append((loaded_by_claim, case.settings))
+        return handlers["offers_close"](ctx, case, deadline)
+
+    monkeypatch.setattr(procedures, "deadline_handlers", lambda: {**handlers, "offers_close": reading_offers_close})
+    report = tick("2026-01-24T08:00+01:00", url=db_url)
+    assert report.fired == 1 and report.skipped == 0
+    assert seen == [(False, stored)]
+    assert _case(db_url, code).settings == stored  # and the write of the fired case left them as they were
