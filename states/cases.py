@@ -194,8 +194,8 @@ def quiet_read(session: Session, *kinds: type) -> AbstractContextManager:
 
 
 def _changed_kinds(session: Session) -> set[type]:
-    """The classes of the rows added or changed since the last flush. A tick's batch holds ~1,500 of them and
-    asks this ~2,500 times: the public ``session.new`` / ``session.dirty`` build a list of objects per call
+    """The classes of the rows added or changed since the last flush. A tick's batch holds thousands of them and
+    asks this before its reads: the public ``session.new`` / ``session.dirty`` build a list of objects per call
     (quadratic, 15 % of a tick), so the session's own sets of states are read, at C speed; a class too many
     only costs the flush that ``quiet_read`` would otherwise skip."""
     try:
