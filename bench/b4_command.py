@@ -33,7 +33,7 @@ def _median(cmd: list[str], env: dict) -> float:
 
 
 # What a quick command should not load (coop/quick.py); prefect decides pass or fail, the rest is reported.
-WATCHED = ("prefect", "typer", "sqlalchemy", "sqlmodel", "pydantic", "alembic")
+WATCHED = ("prefect", "typer", "sqlalchemy", "sqlmodel", "pydantic", "alembic", "psycopg")
 
 
 def _imports(args: list[str], env: dict) -> set[str]:

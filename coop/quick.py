@@ -194,16 +194,18 @@ def history_rows(conn: Any, code: str) -> list[dict] | None:
     from models.moments import as_utc
 
     mark = "?" if type(conn).__module__ == "sqlite3" else "%s"
+    cursor = conn.cursor()
     if mark == "?":
-        conn.execute("BEGIN")  # one snapshot for both reads, as the engine's read-only transaction
+        cursor.execute("BEGIN")  # one snapshot for both reads, as the engine's read-only transaction
     if not schema_is_current(conn):
         return None
-    case = conn.execute(f"SELECT id FROM cases WHERE code = {mark}", (code,)).fetchone()
+    cursor.execute(f"SELECT id FROM cases WHERE code = {mark}", (code,))
+    case = cursor.fetchone()
     if case is None:
         return None
-    records = conn.execute(
-        "SELECT seq, at, actor, role, event, subject, from_state, to_state, basis, payload, hash "
-        f"FROM audit_log WHERE case_id = {mark} ORDER BY seq", (case[0],)).fetchall()
+    cursor.execute("SELECT seq, at, actor, role, event, subject, from_state, to_state, basis, payload, hash "
+                   f"FROM audit_log WHERE case_id = {mark} ORDER BY seq", (case[0],))
+    records = cursor.fetchall()
 
     return [history_row(seq=seq, at=as_utc(at), actor=actor, role=role, event=event, subject=subject,
                         from_state=from_state, to_state=to_state, basis=basis,

@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # typer's path exactly as ``coop`` takes it when the quick path steps aside (coop.cli.main).
 TYPER = ("from coop import audit_cli, commands, notify_cli, procedures_cli, serve\n"
          "from coop.cli import _app\n_app()(prog_name='coop')")
-HEAVY = ("prefect", "typer", "sqlalchemy", "sqlmodel", "pydantic", "alembic")
+# psycopg 3 too: the quick path reads PostgreSQL through psycopg2, which imports in a quarter of the time.
+HEAVY = ("prefect", "typer", "sqlalchemy", "sqlmodel", "pydantic", "alembic", "psycopg", "psycopg_binary")
 
 
 def environment(url: str | None = None, **extra: str) -> dict[str, str]:
@@ -118,7 +119,7 @@ def test_calendar_prints_what_typer_prints(args, extra, monkeypatch):
     assert_same(args, environment(**extra), monkeypatch)
 
 
-def test_the_installed_command_loads_no_prefect_typer_or_orm(open_call):
+def test_the_installed_command_loads_no_prefect_typer_orm_or_psycopg3(open_call):
     url, code = open_call
     env = environment(url)
     for args in (["history", code], ["calendar", "period", "2026-07-16", "30"]):
