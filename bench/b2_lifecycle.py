@@ -23,7 +23,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench.data import WORKDIR, Databases
+from bench.data import Databases
 from bench.report import Row
 
 BPMN = Path(__file__).with_name("open_call.bpmn")
@@ -194,7 +194,7 @@ def run(dbs: Databases, calls: int, spiff_calls: int) -> list[Row]:
     url = dbs.fresh("b2")
     domain = domain_lifecycles(url, calls)
     floor = smallest_commands(url, FLOOR_COMMANDS) / FLOOR_COMMANDS
-    spiff = spiff_lifecycles(WORKDIR / "spiff.db", spiff_calls)
+    spiff = spiff_lifecycles(dbs.scratch_file("spiff.db"), spiff_calls)
     ours, theirs = calls / domain, spiff_calls / spiff
     ceiling = 1 / (STEPS * floor)
     return [Row(f"B2 open-call lifecycles per second, {calls} calls × 28 steps [{dbs.backend}]", ours, "/s", theirs,

@@ -73,6 +73,7 @@ class Databases:
         self.base_url = base_url
         self.postgres = bool(base_url and base_url.startswith(("postgresql", "postgres")))
         self.created: list[str] = []
+        self.scratch: list[Path] = []  # SQLite files of our own making (SpiffWorkflow's), removed with the rest
 
     @property
     def backend(self) -> str:
@@ -109,15 +110,25 @@ class Databases:
         self.created.append(copy)
         return copy
 
+    def scratch_file(self, name: str) -> Path:
+        """A path for a SQLite file outside the engine, removed by ``drop_all``."""
+        path = WORKDIR / name
+        self.scratch.append(path)
+        return path
+
     def drop_all(self) -> None:
+        files = list(self.scratch)
         for url in self.created:
             get_engine(url).dispose()
             if self.postgres:
                 self._admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
             else:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+                files.append(Path(url.removeprefix("sqlite:///")))
+        for path in files:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         self.created.clear()
+        self.scratch.clear()
 
     def _pg_url(self, name: str) -> str:
         return self.base_url.rsplit("/", 1)[0] + f"/{name}"

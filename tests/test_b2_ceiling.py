@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -29,3 +30,20 @@ def test_the_smallest_command_commits_each_calls_clock_and_nothing_else(db_url):
     moved = [as_utc(clock) for clock in clocks]
     assert len(moved) == 2
     assert all(moment == datetime(2026, 12, 1, 8, tzinfo=UTC) for moment in moved), moved
+
+
+def test_spiffworkflows_file_is_removed_with_the_benchmarks_databases():
+    import sqlite3
+
+    from bench.data import Databases
+
+    dbs = Databases(None)
+    path = dbs.scratch_file(f"spiff-{uuid.uuid4().hex[:6]}.db")
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE workflows (id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+    db.commit()
+    db.close()
+    assert path.exists()
+    dbs.drop_all()
+    assert [p for p in path.parent.glob(f"{path.name}*")] == []
