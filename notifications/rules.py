@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import select
 
 from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
-from states import calendar
+from states import calendar, periods
 from states.cases import first_record, organisation, row_by_id
 from states.text import Text
 
@@ -535,8 +535,7 @@ def micro_report_due(ctx, case: Case, grant) -> calendar.ComputedDeadline:
     from states.open_call import rules_for
 
     days = rules_for(ctx.session, case).regranting.micro_report_days
-    return calendar.period_deadline(grant.task_end, days, "days", party=True,
-                                    basis="umowa z realizatorem; art. 16a; KC art. 115")
+    return periods.MICRO_REPORT.count(grant.task_end, days)
 
 
 def _micro_grant(ctx, case: Case):

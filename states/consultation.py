@@ -13,7 +13,7 @@ from statemachine import State
 
 from models.procedure_tables import ConsultationComment
 from models.tables import Case
-from states import calendar
+from states import calendar, periods
 from states.cases import case_rows
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
@@ -137,10 +137,9 @@ class ConsultationMachine(LegalMachine):
 
 
 def closing(latest_publication, rules: ConsultationRules) -> calendar.ComputedDeadline:
-    """Calendar days from the publication, closing at the resolution's hour; the office's own period (not moved)."""
-    return calendar.period_deadline(latest_publication, rules.period_days, "days", party=False,
-                                    closing_time=rules.closing_time, basis=RESOLUTION_BASIS)
+    """Calendar days from the publication, closing at the resolution's hour (states/periods.py: shifted)."""
+    return periods.CONSULTATION_COMMENTS.count(latest_publication, rules.period_days, closing_time=rules.closing_time)
 
 
 def rdpp_deadline(delivered, rules: ConsultationRules) -> calendar.ComputedDeadline:
-    return calendar.period_deadline(delivered, rules.rdpp_opinion_days, "days", party=False, basis="art. 41i ust. 2")
+    return periods.RDPP_OPINION.count(delivered, rules.rdpp_opinion_days)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
-from states import calendar
+from states import calendar, periods
 from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
 from states.commands import CaseRef
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
@@ -170,8 +170,7 @@ def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
     require_state(case, ("planned",), Text("zawarcie umowy", "signing the contract"), "art. 19e")
     application = application_of(ctx.session, case)
     rules = _rules(ctx, case)
-    report = calendar.period_deadline(application.task_end, rules.final_report_days, "days", party=True,
-                                      basis="art. 19e (umowa); KC art. 115")
+    report = periods.INITIATIVE_REPORT.count(application.task_end, rules.final_report_days)
     fire(ctx, case, _machine(case), "sign_contract",
          payload={"contract": cmd.contract_number, "grant_transferred": False, "city_share": city_share(ctx.session, case),
                   "report_due": report.last_day})

@@ -25,7 +25,7 @@ from models.tables import (
     Publication,
     Score,
 )
-from states import calendar
+from states import calendar, periods
 from states.cases import case_rows, forget, memo, organisation, quiet_read
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
@@ -298,7 +298,7 @@ class OpenCallMachine(LegalMachine):
         # The minimum period binds the office's own choice: compare the announced day, not the day a
         # Saturday or holiday shift (KC art. 115) would move it to for the applicants.
         latest = calendar.latest_of(publications_of(ctx.session, case, "announcement").values())
-        earliest = calendar.earliest_deadline_after(latest, rules.min_offer_days)
+        earliest = periods.OFFER_DEADLINE_MINIMUM.earliest(latest, rules.min_offer_days)
         chosen = announced_deadline
         if chosen < earliest:
             raise RuleViolation(
@@ -515,7 +515,7 @@ def next_offer_number(session: Session, case: Case) -> int:
 
 def offer_deadline_moment(deadline: date) -> calendar.ComputedDeadline:
     """The offer deadline is the end of the announced day; a party's deadline on a day off moves (KC art. 115)."""
-    return calendar.period_deadline(deadline, 0, "days", party=True, basis="art. 13 ust. 2 pkt 5; KC art. 115")
+    return periods.OFFER_DEADLINE.on(deadline)
 
 
 def offer_is_late(case: Case, received_at: datetime, postmarked_on: date | None) -> bool:
@@ -529,21 +529,18 @@ def offer_is_late(case: Case, received_at: datetime, postmarked_on: date | None)
 
 def report_call(now: datetime, rules: OpenCallRules) -> calendar.ComputedDeadline:
     """The contract's written call for a missing or deficient report: N days, moved off days off."""
-    return calendar.period_deadline(now, rules.report_call_days, "days", party=True,
-                                    basis="umowa (wezwanie do złożenia sprawozdania); KC art. 115")
+    return periods.REPORT_CALL.count(now, rules.report_call_days)
 
 
 def report_deadline(task_end: date, rules: OpenCallRules) -> calendar.ComputedDeadline:
-    return calendar.period_deadline(task_end, rules.final_report_days, "days", party=True, basis="art. 18 ust. 1")
+    return periods.FINAL_REPORT.count(task_end, rules.final_report_days)
 
 
 def return_deadline(usage_deadline: date, rules: OpenCallRules) -> calendar.ComputedDeadline:
     """ufp art. 251: by 31 January when the grant may be used to the year's end, else 15 days after usage."""
     if (usage_deadline.month, usage_deadline.day) == (12, 31):
-        return calendar.period_deadline(date(usage_deadline.year + 1, 1, 31), 0, "days", party=True,
-                                        basis="ufp art. 251 ust. 1")
-    return calendar.period_deadline(usage_deadline, rules.return_days_after_usage, "days", party=True,
-                                    basis="ufp art. 251 ust. 3")
+        return periods.FUNDS_RETURN_YEAR_END.on(date(usage_deadline.year + 1, 1, 31))
+    return periods.FUNDS_RETURN.count(usage_deadline, rules.return_days_after_usage)
 
 
 def settlement_facts(unused: Decimal, returned: Decimal, returned_on: date | None, return_due: date | None) -> dict:
@@ -559,7 +556,7 @@ def settlement_facts(unused: Decimal, returned: Decimal, returned_on: date | Non
 
 def usage_deadline(task_end: date, rules: OpenCallRules) -> date:
     """Contract clause: the grant may be used until N days after the task ends, never past the budget year."""
-    return min(task_end + timedelta(days=rules.funds_usage_days_after_task), date(task_end.year, 12, 31))
+    return min(periods.FUNDS_USAGE.count(task_end, rules.funds_usage_days_after_task).last_day, date(task_end.year, 12, 31))
 
 
 def ranking_rows(session: Session, case: Case) -> Sequence[dict]:

@@ -15,7 +15,7 @@ from models.tables import (
     Offer,
     Report,
 )
-from states import calendar
+from states import calendar, periods
 from states.cases import (
     batch_case_ids,
     in_batch,
@@ -305,8 +305,7 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     rules = rules_for(ctx.session, case).open_call
     payload = {"defects": list(cmd.defects)}
     if cmd.decision == "correct":
-        window = calendar.period_deadline(ctx.now, rules.correction_window_days, "days", party=True,
-                                          basis="ogłoszenie konkursu; KC art. 115")
+        window = periods.CORRECTION_WINDOW.count(ctx.now, rules.correction_window_days)
         _fire_offer(ctx, case, offer, "request_correction", rules=rules,
                     payload={**payload, "correct_by": window.due})
         schedule(ctx, case, "correction_end", window.due, window.basis, offer_id=offer.id)
@@ -465,8 +464,7 @@ def publish(ctx: Context, cmd: Publish) -> dict:
     if cmd.subject == "results" and complete:
         rules = rules_for(ctx.session, case).open_call
         latest = calendar.latest_of(published.values())
-        window = calendar.period_deadline(latest, rules.justification_days, "days", party=True,
-                                          basis="art. 15 ust. 2j")
+        window = periods.JUSTIFICATION.count(latest, rules.justification_days)
         case.data = {**case.data, "justification_until": window.due.isoformat()}
         fire(ctx, case, OpenCallMachine.bind(case), "publish_results",
              payload={"published": cmd.published, "justification_until": window.due})

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from models.procedure_tables import MicroGrant
 from models.tables import Case, Report
-from states import calendar
+from states import calendar, periods
 from states import open_call_commands as oc
 from states.cases import load_case, next_code, require_state, row_by_id
 from states.commands import CaseRef, Settle, SubmitReport
@@ -140,8 +140,7 @@ def add_micro_grant(ctx: Context, cmd: AddMicroGrant) -> dict:
         )
     rules = _rules(ctx, parent)
     signed_on = calendar.local_date(ctx.now)
-    due = calendar.period_deadline(signed_on, rules.transfer_days, "days", party=True,
-                                   basis="art. 16a; umowa z operatorem (przekazanie środków); KC art. 115")
+    due = periods.REGRANT_TRANSFER.count(signed_on, rules.transfer_days)
     case = Case(code=next_code(ctx.session, MICRO_PREFIX, ctx), kind=MICRO_KIND, title=cmd.scope, budget=cmd.amount,
                 state=MicroGrantMachine.contracted.value, parent_id=parent.id, created_at=ctx.now,
                 data={"parent": parent.code})

@@ -143,7 +143,6 @@ class RegrantingRules(BaseModel):
     transfer_days: int = Field(default=14, ge=1, description="art. 16a (operator's contract): funds transferred to an "
                                                              "implementer within N days after its contract")
     micro_report_days: int = Field(default=30, ge=1, description="operator's contract: an implementer's report after its task ends")
-    operator_report_days: int = Field(default=30, ge=30, description="art. 18 ust. 1 with art. 16a: the operator's report 30 days after the end")
     channels: tuple[str, ...] = Field(default=("operator_website", "bip"), description="art. 16a: where the operator publishes its choice")
 
 

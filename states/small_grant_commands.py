@@ -9,7 +9,7 @@ from sqlmodel import func, select
 
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.tables import Case
-from states import calendar
+from states import calendar, periods
 from states.cases import load_case, next_code, organisation_by_krs, require_state
 from states.commands import CaseRef
 from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
@@ -116,7 +116,7 @@ def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
                             budget_year=cmd.task_start.year)
     ctx.session.add(offer)
     ctx.session.flush()
-    publish_by = calendar.add_working_days(calendar.local_date(received_at), rules.publish_within_working_days)
+    publish_by = periods.SMALL_GRANT_PUBLICATION.count(received_at, rules.publish_within_working_days).last_day
     case.data = {"publish_by": publish_by.isoformat(), "rule_set": rule_set.version}
     record(ctx, case, "file_offer", basis="art. 19a ust. 1; Dz.U. 2018 poz. 2057 zał. 3", state=case.state,
            payload={**cmd.model_dump(mode="json"), "received_at": received_at, "organisation": organisation.name,
@@ -151,7 +151,7 @@ def publish_offer(ctx: Context, cmd: PublishNotice) -> dict:
     latest = calendar.latest_of(published.values())
     publish_by = date.fromisoformat(case.data["publish_by"])
     late = calendar.local_date(latest) > publish_by
-    window = calendar.period_deadline(latest, rules.comment_days, "days", party=True, basis="art. 19a ust. 4; KC art. 115")
+    window = periods.SMALL_GRANT_COMMENTS.count(latest, rules.comment_days)
     case.data = {**case.data, "comments_until": window.due.isoformat(), "published_late": late}
     fire(ctx, case, _machine(case), "publish",
          payload={"published": cmd.published, "publish_by": publish_by, "late": late, "comments_until": window.due,
@@ -241,7 +241,7 @@ def sign_contract(ctx: Context, cmd: SignSmallGrant) -> dict:
     require_state(case, ("granted",), Text("zawarcie umowy", "signing the contract"), "art. 19a ust. 5")
     offer = offer_of(ctx.session, case)
     rules = _rules(ctx, case)
-    report = calendar.period_deadline(offer.task_end, rules.report_days, "days", party=True, basis="art. 18 ust. 1")
+    report = periods.SMALL_GRANT_REPORT.count(offer.task_end, rules.report_days)
     fire(ctx, case, _machine(case), "sign_contract",
          payload={"contract": cmd.contract_number, "amount": offer.granted_amount, "report_due": report.last_day,
                   "explanation": report.explain()})

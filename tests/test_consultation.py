@@ -168,3 +168,21 @@ def test_rule_set_refuses_a_period_below_seven_days():
         ConsultationRules(period_days=5)
     with pytest.raises(ValidationError):
         ConsultationRules(rdpp_opinion_days=10)
+
+
+def test_periods_ending_on_independence_day_move_to_the_next_day(db_url):
+    """Both periods bind those who comment or give the opinion (states/periods.py), so KC art. 115 moves them:
+    a draft published and delivered on Wed 4 Nov 2026 closes for comments on Thu 12 Nov at 15:30 (7 days end
+    on 11 Nov); a draft delivered to the RDPP on Wed 28 Oct has its opinion due by the end of 12 Nov."""
+    code = programme(db_url, at="2026-10-27T10:00+01:00")["code"]
+    opened = do(db_url, ko.open_consultation, pc.OpenConsultation(
+        code=code, published={c: "2026-11-04T09:00+01:00" for c in CHANNELS},
+        rdpp_delivered="2026-10-28T10:00+01:00"), "2026-11-04T10:30+01:00")
+    assert opened["comments_until"].isoformat() == "2026-11-12T15:30:00+01:00"
+    assert opened["rdpp_due"].isoformat() == "2026-11-12T23:59:59+01:00"
+    # An opinion given on 12 November is in time; the tick does not waive it on the 11th.
+    assert tick("2026-11-12T08:00+01:00", url=db_url).fired == 0
+    do(db_url, ko.rdpp_opinion, pc.RdppOpinion(code=code, opinion="Opinia pozytywna."), "2026-11-12T14:00+01:00")
+    with Session(get_engine(normalise_url(db_url))) as session:
+        case = session.exec(select(Case).where(Case.code == code)).one()
+        assert case.data["rdpp"]["status"] == "given"

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from models.tables import Case
-from states import calendar
+from states import calendar, periods
 from states.auditing.history import case_tree, exported_record, records_of
 from states.cases import load_case
 from states.engine import Context, permitted
@@ -168,7 +168,7 @@ def offer_deadline(history: History) -> tuple[datetime | None, Rec | None]:
         return None, None
     due = moment(announce.payload.get("offer_deadline_due"))
     if due is None and announce.payload.get("offer_deadline"):
-        due = calendar.period_deadline(day(announce.payload["offer_deadline"]), 0, "days", party=True).due
+        due = periods.OFFER_DEADLINE.on(day(announce.payload["offer_deadline"])).due
     return due, announce
 
 
@@ -209,7 +209,7 @@ def _offer_deadline_too_short(h: History):
             continue
         latest = max(published)
         minimum = max(21, h.rules.open_call.min_offer_days)
-        earliest = calendar.earliest_deadline_after(latest, minimum)
+        earliest = periods.OFFER_DEADLINE_MINIMUM.earliest(latest, minimum)
         if chosen < earliest:
             yield (Text(f"Termin składania ofert {chosen} przypada {(chosen - calendar.local_date(latest)).days} dni po "
                         f"ostatniej publikacji ({calendar.local_date(latest)}); najwcześniej dopuszczalny: {earliest}",
@@ -323,7 +323,7 @@ def _report_deadline(h: History, number: int, before: datetime) -> tuple[datetim
         elif rec.event == "report_overdue" and rec.payload.get("call_until"):
             candidate = moment(rec.payload["call_until"])
         elif rec.event == "report_overdue" and rec.payload.get("call_days") is not None:  # histories from elsewhere
-            candidate = calendar.period_deadline(rec.at, int(rec.payload["call_days"]), "days", party=True).due
+            candidate = periods.REPORT_CALL.count(rec.at, int(rec.payload["call_days"])).due
         elif rec.event == "request_report_corrections" and rec.payload.get("correct_by"):
             candidate = moment(rec.payload["correct_by"])
         elif rec.event == "extend_deadline" and rec.payload.get("deadline") == "report" and rec.payload.get("until"):
@@ -423,7 +423,7 @@ def _small_grant_published_late(h: History):
     if filed is None or publish is None:
         return
     received = moment(filed.payload.get("received_at")) or filed.at
-    limit = calendar.add_working_days(calendar.local_date(received), h.rules.small_grant.publish_within_working_days)
+    limit = periods.SMALL_GRANT_PUBLICATION.count(received, h.rules.small_grant.publish_within_working_days).last_day
     if calendar.local_date(latest) > limit:
         yield (Text(f"Oferta wpłynęła {calendar.local_date(received)}, opublikowana (ostatni kanał) "
                     f"{calendar.local_date(latest)}; termin: {limit}",
@@ -442,7 +442,7 @@ def _small_grant_contract_before_comments(h: History):
                         "The contract was signed before the offer was published in every channel"),
                    tuple(r for r in (publish, contract) if r is not None), None)
             continue
-        until = calendar.period_deadline(latest, h.rules.small_grant.comment_days, "days", party=True).due
+        until = periods.SMALL_GRANT_COMMENTS.count(latest, h.rules.small_grant.comment_days).due
         if contract.at <= until:
             yield (Text(f"Umowę zawarto {warsaw(contract.at)}, a uwagi można było zgłaszać do {warsaw(until)}",
                         f"The contract was signed {warsaw(contract.at)}; comments were open until {warsaw(until)}"),
