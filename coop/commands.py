@@ -72,9 +72,14 @@ def tick_command(batch_size: Annotated[int | None, typer.Option(
 ) -> None:
     """Fire every deadline due at --at (default: now), exactly once."""
     from coop.cli import _invocation
+    from states.actors import SCHEDULER, Actor
     from states.tick import DEFAULT_BATCH, tick
 
-    report = tick(_invocation.get().at, batch_size=batch_size or DEFAULT_BATCH, keep_events=True)  # the officer sees each
+    inv = _invocation.get()
+    # The tick acts only as the scheduler: a role claimed for it is refused by the tick (exit 5), never recorded.
+    role = inv.role or "scheduler"
+    actor = SCHEDULER if role == "scheduler" else Actor.from_environment(inv.actor, role)
+    report = tick(inv.at, batch_size=batch_size or DEFAULT_BATCH, actor=actor, keep_events=True)  # the officer sees each
     show({"now": report.now, "fired": report.fired, "skipped": report.skipped, "batches": report.batches,
           "events": report.events, "skipped_reasons": report.skipped_reasons})
 

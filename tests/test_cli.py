@@ -191,3 +191,27 @@ def test_history_shows_the_records(cli):
     rows = json.loads(cli("history", code, "--json", role="auditor", at=None).stdout)
     assert [(r["seq"], r["event"], r["to"], r["basis"]) for r in rows] == [
         (1, "create", "draft", "art. 5a; art. 11 ust. 2"), (2, "announce", "announced", "art. 13 ust. 1-3")]
+
+
+@pytest.mark.parametrize("role", ["public", "officer", "auditor"])
+def test_the_tick_acts_only_as_the_scheduler(cli, role):
+    """`coop tick --role public --actor "Jan z ulicy"` fired deadlines, recorded as the scheduler: now refused."""
+    code = make_call(cli)
+    assert cli("call", "announce", code, *ANNOUNCE).exit_code == 0
+    before = dump(cli.url)
+    result = cli("tick", "--actor", "Jan z ulicy", role=role, at="2026-01-24T08:00+01:00")
+    assert result.exit_code == 5 and role in result.stderr and "scheduler" in result.stderr
+    assert dump(cli.url) == before
+
+
+def test_the_tick_without_a_role_fires_as_the_scheduler(cli, monkeypatch):
+    code = make_call(cli)
+    assert cli("call", "announce", code, *ANNOUNCE).exit_code == 0
+    monkeypatch.delenv("COOP_ROLE", raising=False)
+    result = CliRunner().invoke(app, ["tick", "--json"], env={
+        "COOP_DATABASE_URL": cli.url, "COOP_ACTOR": "Anna Urzędniczka", "COOP_NOW": "2026-01-24T08:00+01:00",
+        "COOP_ROLE": None})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["fired"] == 1  # no offer: the call is invalidated (art. 18a)
+    history = cli("history", code, "--json", role="auditor")
+    assert json.loads(history.stdout)[-1]["actor"] == "scheduler"
