@@ -44,7 +44,7 @@ def _channels(bip: str | None, board: str | None, website: str | None, extra: li
 @command(grant_app, "budget")
 def grant_budget(year: Annotated[int, typer.Argument(help="Budget year.")],
                  planned: Annotated[str | None, typer.Option(help="Planned funds for NGO grants, PLN.")] = None) -> None:
-    """Record (with --planned) or show the year's planned NGO grant funds and the 20 % ceiling (art. 19a ust. 2)."""
+    """Record (with --planned) or show the year's planned NGO grant funds and the 20 % ceiling (art. 19a ust. 7)."""
     if planned is not None:
         run(sg.record_budget, pc.RecordGrantBudget.parse(year=year, planned=planned))
     show(run(sg.show_budget, year, readonly=True))
@@ -58,7 +58,7 @@ def grant_file(krs: Annotated[str, typer.Option(help="The organisation's KRS num
                own: Annotated[str, typer.Option(help="Own contribution, PLN.")] = "0",
                received: Annotated[str | None, typer.Option(help="Received at (default: --at).")] = None,
                rules: Annotated[str | None, typer.Option(help="Rule-set version.")] = None) -> None:
-    """Receive a simplified offer and run the preliminary check (art. 19a ust. 1-2)."""
+    """Receive a simplified offer and run the preliminary check (art. 19a ust. 1, 6-7)."""
     show(run(sg.file_offer, pc.FileSmallGrant.parse(organisation_krs=krs, title=title, requested_grant=amount,
                                                     own_contribution=own, task_start=start, task_end=end,
                                                     received_at=received, rule_set=rules)))

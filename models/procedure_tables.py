@@ -22,7 +22,7 @@ class SmallGrantYear(Table, table=True):
     """The yearly ledger of small grants: the planned NGO grant funds the officer records and what is committed.
 
     A decision locks this row (SELECT ... FOR UPDATE), so two decisions of the same year never both pass the
-    art. 19a ust. 2 ceiling."""
+    art. 19a ust. 7 ceiling."""
 
     __tablename__ = "small_grant_years"
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})

@@ -405,7 +405,7 @@ class OpenCallMachine(LegalMachine):
                 "grants_exceed_funds",
                 Text(f"Suma dotacji {money(total)} > środki ogłoszone w konkursie {money(case.budget)}",
                      f"Total grants {money(total)} > funds announced for the call {money(case.budget)}"),
-                basis="art. 13 ust. 2 pkt 1",
+                basis="art. 13 ust. 2 pkt 2",
             )
         if not grants and any(r.passed for r in results.values()):
             raise RuleViolation(

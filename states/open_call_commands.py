@@ -193,7 +193,7 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
             raise InvalidInput("ngo_member_needs_organisation",
                                Text("Członek z organizacji musi wskazać organizację (KRS)",
                                     "An NGO member must name the nominating organisation (KRS)"),
-                               basis="art. 15 ust. 2a pkt 2")
+                               basis="art. 15 ust. 2b pkt 2")
         organisation_id = organisation_by_krs(ctx.session, cmd.organisation_krs).id
         if organisation_id in organisations_in_call(ctx.session, case):
             raise RuleViolation(

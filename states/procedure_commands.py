@@ -31,7 +31,7 @@ Hours = Annotated[Decimal, Field(gt=0, le=1000000, max_digits=9, decimal_places=
 
 class RecordGrantBudget(Command):
     year: Year
-    planned: PositiveAmount  # the budget's planned funds for NGO grants (art. 19a ust. 2)
+    planned: PositiveAmount  # the budget's planned funds for NGO grants (art. 19a ust. 7)
 
 
 class FileSmallGrant(Command):

@@ -84,11 +84,11 @@ class SmallGrantRules(BaseModel):
                                              description="art. 19a ust. 3: published within 7 working days of receipt")
     comment_days: int = Field(default=7, ge=7, description="art. 19a ust. 3-4: published for 7 days; anyone may comment")
     yearly_share: Decimal = Field(default=Decimal("0.20"), gt=0, le=Decimal("0.20"),
-                                  description="art. 19a ust. 2: small grants in a year at most 20 % of the funds the "
+                                  description="art. 19a ust. 7: small grants in a year at most 20 % of the funds the "
                                               "budget plans for NGO grants; a council may set less")
-    organisation_cap_enabled: bool = Field(default=False, description="local policy: a yearly cap per organisation "
-                                           "(the former statutory 20 000 PLN, repealed; Leszno keeps it)")
-    organisation_cap: Decimal = Field(default=Decimal("20000.00"), gt=0, description="local policy: the cap per organisation per year")
+    organisation_cap: Decimal = Field(default=Decimal("20000.00"), gt=0, le=Decimal("20000.00"),
+                                      description="art. 19a ust. 6: at most 20 000 PLN a year to one organisation in this "
+                                                  "mode; a council may set less")
     report_days: int = Field(default=30, ge=30, description="art. 18 ust. 1 (simplified report form): 30 days after the task ends")
     channels: tuple[str, ...] = Field(default=("bip", "board", "website"), description="art. 19a ust. 3 (art. 13 ust. 3): the three channels")
 
@@ -121,7 +121,7 @@ class LocalInitiativeRules(BaseModel):
     weights: dict[str, Decimal] = Field(
         default={"social_work": Decimal("0.40"), "public_benefit": Decimal("0.20"), "feasibility": Decimal("0.20"),
                  "own_contribution": Decimal("0.20")},
-        description="art. 19c ust. 1-2 and the council resolution: criteria weights, the residents' social work weighing most")
+        description="art. 19c ust. 1 and the council resolution: criteria weights, the residents' social work weighing most")
     max_points: Decimal = Field(default=Decimal("10"), gt=0, description="council resolution: the scale of each criterion")
     pass_threshold: Decimal = Field(default=Decimal("0.50"), ge=0, le=1, description="council resolution: share of the maximum needed")
     hour_value: Decimal = Field(default=Decimal("35.00"), gt=0, description="council resolution: value of one hour of social work, PLN")
@@ -132,7 +132,7 @@ class LocalInitiativeRules(BaseModel):
     def _social_work_weighs_most(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         social = value.get("social_work")
         if social is None or any(w >= social for k, w in value.items() if k != "social_work"):
-            raise ValueError("art. 19c ust. 2: the residents' social work must weigh more than every other criterion")
+            raise ValueError("art. 19c ust. 1: the residents' social work must weigh more than every other criterion")
         return value
 
 
@@ -157,10 +157,29 @@ class NotificationRules(BaseModel):
     reminder_hour: int = Field(default=8, ge=0, le=23, description="Warsaw hour at which reminders are sent")
 
 
+# The texts every basis string cites, as checked against their consolidated texts on 2026-12-06 (docs/law.md).
+LEGAL_TEXTS: dict[str, str] = {
+    "ustawa": "ustawa z dnia 24 kwietnia 2003 r. o działalności pożytku publicznego i o wolontariacie "
+              "(t.j. Dz.U. 2024 poz. 1491)",
+    "KC": "ustawa z dnia 23 kwietnia 1964 r. – Kodeks cywilny (t.j. Dz.U. 2024 poz. 1061)",
+    "KPA": "ustawa z dnia 14 czerwca 1960 r. – Kodeks postępowania administracyjnego (t.j. Dz.U. 2024 poz. 572)",
+    "ufp": "ustawa z dnia 27 sierpnia 2009 r. o finansach publicznych (t.j. Dz.U. 2024 poz. 1530)",
+    "wzory ofert": "rozporządzenie Przewodniczącego Komitetu do spraw Pożytku Publicznego z dnia 24 października "
+                   "2018 r. w sprawie wzorów ofert i ramowych wzorów umów (Dz.U. 2018 poz. 2057)",
+    "oferta uproszczona": "rozporządzenie Przewodniczącego Komitetu do spraw Pożytku Publicznego z dnia 24 "
+                          "października 2018 r. w sprawie uproszczonego wzoru oferty i uproszczonego wzoru "
+                          "sprawozdania (Dz.U. 2018 poz. 2055)",
+}
+# Provisions repealed in the texts above: no basis may cite them (tests/test_citations.py).
+REPEALED = ("art. 19a ust. 2",)
+
+
 class RuleSet(BaseModel):
     model_config = ConfigDict(frozen=True)
     version: str
     description: str = ""
+    legal_texts: dict[str, str] = Field(default_factory=lambda: dict(LEGAL_TEXTS),
+                                        description="the consolidated texts the bases cite")
     open_call: OpenCallRules = OpenCallRules()
     notifications: NotificationRules = NotificationRules()
     small_grant: SmallGrantRules = SmallGrantRules()
@@ -172,8 +191,6 @@ class RuleSet(BaseModel):
 LESZNO_2026 = RuleSet(
     version="leszno-2026.1",
     description="Leszno, programme of cooperation 2026: statutory periods, Leszno's local policy",
-    # Leszno still caps small grants at 20 000 PLN per organisation per year (programme of cooperation).
-    small_grant=SmallGrantRules(organisation_cap_enabled=True),
     # Resolution XLVI/601/2021: 7 calendar days closing at 15:30; portal, NGO portal, BIP and the board.
     consultation=ConsultationRules(closing_time=time(15, 30),
                                    channels=("consultations_portal", "ngo_portal", "bip", "board")),

@@ -2,7 +2,7 @@
 
 One case per simplified offer. The preliminary check refuses an offer that breaks a statutory condition
 (10 000 PLN, 90 days) or a cap; the decision re-checks the caps under a lock of the year's ledger row,
-so two offers decided at the same moment never overshoot the art. 19a ust. 2 ceiling.
+so two offers decided at the same moment never overshoot the art. 19a ust. 7 ceiling.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from states.text import Text
 
 KIND = "small_grant"
 CODE_PREFIX = "MG"
-LOCAL_CAP_BASIS = "program współpracy Miasta Leszna (limit lokalny 20 000 zł na organizację rocznie)"
 GRANTED_STATES = ("granted", "contracted", "report_due", "report_overdue", "report_submitted", "report_accepted",
                   "settled")
 
@@ -74,7 +73,7 @@ def year_ledger(session: Session, year: int, *, lock: bool) -> SmallGrantYear:
                  f"może być sprawdzony (coop grant budget {year} --planned ...)",
                  f"No planned NGO grant funds recorded for {year}: the 20 % ceiling cannot be checked "
                  f"(coop grant budget {year} --planned ...)"),
-            basis="art. 19a ust. 2",
+            basis="art. 19a ust. 7",
         )
     return row
 
@@ -84,7 +83,7 @@ def ceiling(ledger: SmallGrantYear, rules: SmallGrantRules) -> Decimal:
 
 
 def ceiling_of(planned: Decimal, rules: SmallGrantRules) -> Decimal:
-    """art. 19a ust. 2: small grants in a year at most this share of the funds planned for NGO grants."""
+    """art. 19a ust. 7: small grants in a year at most this share of the funds planned for NGO grants."""
     return (planned * rules.yearly_share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
@@ -103,7 +102,7 @@ def organisation_total(session: Session, offer: SmallGrantOffer) -> Decimal:
 
 def check_caps(session: Session, offer: SmallGrantOffer, amount: Decimal, rules: SmallGrantRules, *,
                lock: bool) -> SmallGrantYear:
-    """The yearly ceiling (art. 19a ust. 2) and, where the policy is on, the local cap per organisation."""
+    """The yearly ceiling (art. 19a ust. 7) and the cap per organisation (art. 19a ust. 6)."""
     ledger = year_ledger(session, offer.budget_year, lock=lock)
     limit = ceiling(ledger, rules)
     after = ledger.committed + amount
@@ -116,19 +115,18 @@ def check_caps(session: Session, offer: SmallGrantOffer, amount: Decimal, rules:
                  f"({money(ledger.planned_ngo_grants)})",
                  f"{money(ledger.committed)} + {money(amount)} = {money(after)} > {money(limit)}: small grants in "
                  f"{offer.budget_year} would exceed {share} of the planned NGO grant funds ({money(ledger.planned_ngo_grants)})"),
-            basis="art. 19a ust. 2",
+            basis="art. 19a ust. 7",
         )
-    if rules.organisation_cap_enabled:
-        already = organisation_total(session, offer)
-        if already + amount > rules.organisation_cap:
-            raise RuleViolation(
-                "small_grant_organisation_cap",
-                Text(f"{money(already)} + {money(amount)} = {money(already + amount)} > {money(rules.organisation_cap)}: "
-                     f"limit dotacji pozakonkursowych dla jednej organizacji w roku {offer.budget_year}",
-                     f"{money(already)} + {money(amount)} = {money(already + amount)} > {money(rules.organisation_cap)}: "
-                     f"the yearly small-grant cap per organisation in {offer.budget_year}"),
-                basis=LOCAL_CAP_BASIS,
-            )
+    already = organisation_total(session, offer)
+    if already + amount > rules.organisation_cap:
+        raise RuleViolation(
+            "small_grant_organisation_cap",
+            Text(f"{money(already)} + {money(amount)} = {money(already + amount)} > {money(rules.organisation_cap)}: "
+                 f"limit dotacji pozakonkursowych dla jednej organizacji w roku {offer.budget_year}",
+                 f"{money(already)} + {money(amount)} = {money(already + amount)} > {money(rules.organisation_cap)}: "
+                 f"the yearly small-grant cap per organisation in {offer.budget_year}"),
+            basis="art. 19a ust. 6",
+        )
     return ledger
 
 
@@ -168,7 +166,7 @@ class SmallGrantMachine(LegalMachine):
     settle = report_accepted.to(settled)
 
     BASIS = {
-        "pass_check": "art. 19a ust. 1-2",
+        "pass_check": "art. 19a ust. 1, 6-7",
         "publish": "art. 19a ust. 3",
         "close_comments": "art. 19a ust. 4",
         "decide->rejected": "art. 19a ust. 1, ust. 5",

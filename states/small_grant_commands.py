@@ -65,7 +65,7 @@ def _rules(ctx: Context, case: Case):
 
 @permitted("officer")
 def record_budget(ctx: Context, cmd: RecordGrantBudget) -> dict:
-    """The funds the budget plans for NGO grants in a year: the base of the 20 % ceiling (art. 19a ust. 2)."""
+    """The funds the budget plans for NGO grants in a year: the base of the 20 % ceiling (art. 19a ust. 7)."""
     from states.rulebook import find_rule_set
 
     rules = find_rule_set(ctx.session, None).small_grant
@@ -79,7 +79,7 @@ def record_budget(ctx: Context, cmd: RecordGrantBudget) -> dict:
                 "planned_below_committed",
                 Text(f"{share * 100:.0f} % z {money(cmd.planned)} < już przyznane {money(row.committed)} w roku {cmd.year}",
                      f"{share * 100:.0f} % of {money(cmd.planned)} < already granted {money(row.committed)} in {cmd.year}"),
-                basis="art. 19a ust. 2",
+                basis="art. 19a ust. 7",
             )
         row.planned_ngo_grants, row.recorded_at = cmd.planned, ctx.now
     ctx.session.add(row)
@@ -118,7 +118,7 @@ def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
     ctx.session.flush()
     publish_by = periods.SMALL_GRANT_PUBLICATION.count(received_at, rules.publish_within_working_days).last_day
     case.data = {"publish_by": publish_by.isoformat(), "rule_set": rule_set.version}
-    record(ctx, case, "file_offer", basis="art. 19a ust. 1; Dz.U. 2018 poz. 2057 zał. 3", state=case.state,
+    record(ctx, case, "file_offer", basis="art. 19a ust. 1; Dz.U. 2018 poz. 2055 zał. 1", state=case.state,
            payload={**cmd.model_dump(mode="json"), "received_at": received_at, "organisation": organisation.name,
                     "rule_set": rule_set.version})
     fire(ctx, case, _machine(case), "pass_check", offer=offer, amount=cmd.requested_grant, rules=rules,

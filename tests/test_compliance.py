@@ -366,7 +366,7 @@ def test_small_grant_yearly_ceiling(db_url):
     assert findings(db_url, "MG/2026/002") == []  # 19 000 <= 20 % of 100 000
     third = small_grant(db_url, "MG/2026/003", grant="2000.00")
     f = only(findings(db_url, "MG/2026/003"), "small_grant_ceiling_exceeded")
-    assert f["article"] == "art. 19a ust. 2" and "21000.00" in f["message"] and "20000.00" in f["message"]
+    assert f["article"] == "art. 19a ust. 7" and "21000.00" in f["message"] and "20000.00" in f["message"]
     assert evidence_of(f) == sorted(ev(first["decide"], second["decide"], third["decide"]),
                                     key=lambda e: [first["decide"].hash, second["decide"].hash, third["decide"].hash].index(e[1]))
     year = execute(check_year, 2026, actor=AUDITOR, url=db_url, readonly=True)

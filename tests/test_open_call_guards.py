@@ -417,7 +417,7 @@ def test_selecting_before_scoring_is_complete_is_refused(db_url):
 
 
 @pytest.mark.parametrize(("grants", "rule", "basis"), [
-    ({1: "40000.00", 2: "20000.00"}, "grants_exceed_funds", "art. 13 ust. 2 pkt 1"),  # 60 000 > 50 000
+    ({1: "40000.00", 2: "20000.00"}, "grants_exceed_funds", "art. 13 ust. 2 pkt 2"),  # 60 000 > 50 000
     ({1: "40000.01"}, "grant_above_request", "art. 15 ust. 2g"),
     ({1: "20000.00", 3: "10000.00"}, "grant_below_threshold", "art. 13 ust. 2 pkt 6"),
     ({}, "no_grant_chosen", "art. 15 ust. 2g"),

@@ -7,6 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from models.db import get_engine, normalise_url
@@ -146,7 +147,7 @@ def test_no_planned_funds_refused(db_url):
     setup_registry(db_url)
     refused(db_url, sg.file_offer, pc.FileSmallGrant(
         organisation_krs=KRS, title="Rok bez budżetu", requested_grant=Decimal("5000.00"), task_start="2027-01-10",
-        task_end="2027-02-10"), "2026-12-01T10:00+01:00", "2027", "art. 19a ust. 2")
+        task_end="2027-02-10"), "2026-12-01T10:00+01:00", "2027", "art. 19a ust. 7")
 
 
 def test_yearly_ceiling_refused_at_check_and_at_decision(db_url):
@@ -157,17 +158,19 @@ def test_yearly_ceiling_refused_at_check_and_at_decision(db_url):
     grant_through(db_url, first, "9000.00")
     message = refused(db_url, sg.decide, pc.DecideSmallGrant(code=second, grant=Decimal("8000.00"),
                                                              decision_ref="Zarządzenie 102/2026"),
-                      "2026-04-16T11:00+02:00", "art. 19a ust. 2")
+                      "2026-04-16T11:00+02:00", "art. 19a ust. 7")
     assert "9 000,00 PLN + 8 000,00 PLN = 17 000,00 PLN > 16 000,00 PLN" in message
     refused(db_url, sg.file_offer, pc.FileSmallGrant(
         organisation_krs=OTHER_KRS, title="Trzecia", requested_grant=Decimal("7001.00"), task_start="2026-06-01",
-        task_end="2026-06-30"), "2026-04-20T10:00+02:00", "16 000,00 PLN", "art. 19a ust. 2")
+        task_end="2026-06-30"), "2026-04-20T10:00+02:00", "16 000,00 PLN", "art. 19a ust. 7")
     # a smaller grant still fits
     assert do(db_url, sg.decide, pc.DecideSmallGrant(code=second, grant=Decimal("7000.00"), decision_ref="Z 103/2026"),
               "2026-04-16T12:00+02:00")["state"] == "granted"
 
 
-def test_leszno_cap_per_organisation_is_a_policy_switch(db_url):
+def test_the_cap_per_organisation_is_statutory(db_url):
+    """art. 19a ust. 6: at most 20 000 PLN a year to one organisation in this mode; a council may set less,
+    never more, and cannot switch it off."""
     setup_registry(db_url)
     for day, amount in (("01", "10000.00"), ("02", "9000.00")):
         code = file(db_url, grant=amount, at=f"2026-04-{day}T10:00+02:00")["code"]
@@ -175,14 +178,20 @@ def test_leszno_cap_per_organisation_is_a_policy_switch(db_url):
     refused(db_url, sg.file_offer, pc.FileSmallGrant(
         organisation_krs=KRS, title="Trzecia", requested_grant=Decimal("1000.01"), task_start="2026-09-01",
         task_end="2026-09-30"), "2026-04-20T10:00+02:00", "19 000,00 PLN + 1 000,01 PLN", "20 000,00 PLN",
-        "program współpracy Miasta Leszna")
-    # the same offer under a rule set without Leszno's local cap passes the preliminary check
-    without = LESZNO_2026.model_copy(update={"version": "bez-limitu-2026",
-                                             "small_grant": SmallGrantRules(organisation_cap_enabled=False)})
-    execute(lambda ctx: store_rule_set(ctx.session, without, ctx.now), actor=OFFICER, at="2026-04-20T09:00+02:00",
+        "art. 19a ust. 6")
+    with pytest.raises(ValidationError):
+        SmallGrantRules(organisation_cap=Decimal("20000.01"))
+    # a council's lower cap refuses earlier
+    lower = LESZNO_2026.model_copy(update={"version": "nizszy-limit-2026",
+                                           "small_grant": SmallGrantRules(organisation_cap=Decimal("19500.00"))})
+    execute(lambda ctx: store_rule_set(ctx.session, lower, ctx.now), actor=OFFICER, at="2026-04-20T09:00+02:00",
             url=db_url)
-    assert file(db_url, grant="1000.01", start="2026-09-01", end="2026-09-30", at="2026-04-20T10:00+02:00",
-                rule_set="bez-limitu-2026")["state"] == "checked"
+    refused(db_url, sg.file_offer, pc.FileSmallGrant(
+        organisation_krs=KRS, title="Trzecia", requested_grant=Decimal("500.01"), task_start="2026-09-01",
+        task_end="2026-09-30", rule_set="nizszy-limit-2026"), "2026-04-20T10:00+02:00", "19 500,00 PLN",
+        "art. 19a ust. 6")
+    assert file(db_url, grant="500.00", start="2026-09-01", end="2026-09-30", at="2026-04-20T10:00+02:00",
+                rule_set="nizszy-limit-2026")["state"] == "checked"
 
 
 def test_comment_and_decision_refusals(db_url):

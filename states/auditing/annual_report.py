@@ -176,7 +176,7 @@ def render_markdown(f: dict, generated_on: date) -> str:
         lines.append("Brak postępowań w tym roku: 0.")
     small = f["small_grants"]
     lines += ["", "## 3. Małe granty (art. 19a)", ""]
-    share = (f"{(small['amount'] / small['ceiling'] * 100):.1f}% limitu {pln(small['ceiling'])} (art. 19a ust. 2)"
+    share = (f"{(small['amount'] / small['ceiling'] * 100):.1f}% limitu {pln(small['ceiling'])} (art. 19a ust. 7)"
              if small["ceiling"] else f"{NO_DATA} (nie zapisano planowanych środków na dotacje)")
     lines.append(f"Złożone oferty: {small['filed']}; przyznane dotacje: {small['count']}; kwota: {pln(small['amount'])}; "
                  f"udział w limicie: {share}.")

@@ -576,14 +576,14 @@ def check_export(export: dict) -> list[Finding]:
 # --- rules over a whole year (they need more than one case's history) ---------------------------------------
 
 YEAR_RULES: dict[str, tuple[str, Text]] = {
-    "small_grant_ceiling_exceeded": ("art. 19a ust. 2", Text(
+    "small_grant_ceiling_exceeded": ("art. 19a ust. 7", Text(
         "Małe granty w roku przekroczyły limit 20% środków planowanych na dotacje dla organizacji",
         "The year's small grants exceeded the ceiling of 20% of the funds planned for NGO grants")),
 }
 
 
 def small_grant_ceiling(session: Session, year: int) -> list[Finding]:
-    """art. 19a ust. 2: the year's recorded small-grant decisions against the planned funds the office recorded."""
+    """art. 19a ust. 7: the year's recorded small-grant decisions against the planned funds the office recorded."""
     from models.procedure_tables import SmallGrantYear
 
     ledger = session.get(SmallGrantYear, year)
