@@ -267,14 +267,15 @@ def report_correct(code: Code, number: Number, reason: Annotated[str, typer.Opti
 
 @command(rules_app, "list")
 def rules_list() -> None:
-    """Rule-set versions available."""
+    """Rule-set versions available, and which one new cases take."""
     from states.queries import rule_set_versions
 
     show(run(rule_set_versions, readonly=True))
 
 
 @command(rules_app, "show")
-def rules_show(version: Annotated[str | None, typer.Argument()] = None) -> None:
+def rules_show(version: Annotated[str | None, typer.Argument(
+        help="A version from `coop rules list` (default: the one new cases take).")] = None) -> None:
     """One rule set, every setting with its value."""
     from states.queries import rule_set_body
 

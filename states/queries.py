@@ -10,6 +10,7 @@ from states.cases import load_case, pending_deadlines
 from states.engine import ANYONE, Context, permitted
 from states.open_call import offers_of
 from states.rulebook import find_rule_set, list_versions
+from states.rules import DEFAULT_RULE_SET
 
 
 @permitted(*ANYONE)
@@ -41,9 +42,11 @@ def verify_cases(ctx: Context, code: str | None = None) -> dict:
 
 @permitted(*ANYONE)
 def rule_set_versions(ctx: Context) -> list[dict]:
-    return [{"version": v, "description": find_rule_set(ctx.session, v).description} for v in list_versions(ctx.session)]
+    return [{"version": v, "default": v == DEFAULT_RULE_SET, "description": find_rule_set(ctx.session, v).description}
+            for v in list_versions(ctx.session)]
 
 
 @permitted(*ANYONE)
-def rule_set_body(ctx: Context, version: str | None) -> dict:
+def rule_set_body(ctx: Context, version: str | None = None) -> dict:
+    """One version's settings; without a version, the default one (the one a new case pins)."""
     return find_rule_set(ctx.session, version).model_dump(mode="json")
