@@ -43,13 +43,23 @@ OFFERS = [
 ]
 
 
+# Where the scenario may stop (``run_open_call(until=...)``), in order: each a state of the call and its offers
+# worth looking at on its own (the ranking in every state after scoring, for one).
+MILESTONES = ("scored", "selected", "results_published", "contracted", "reports_due", "report_overdue",
+              "reports_accepted", "settled")
+
+
 @dataclass
 class ScenarioResult:
     code: str
     refusals: list[str] = field(default_factory=list)
 
 
-def run_open_call(url: str | None, offers: int = 6) -> ScenarioResult:
+def run_open_call(url: str | None, offers: int = 6, until: str = "settled") -> ScenarioResult:
+    """The scenario from an empty registry to the call ``until`` one of ``MILESTONES`` (settled: the whole)."""
+    if until not in MILESTONES:
+        raise ValueError(f"until must be one of {MILESTONES}, not {until!r}")
+
     def do(handler, command=None, when=None, actor=OFFICER):
         return execute(handler, command, actor=actor, at=when, url=url)
 
@@ -119,20 +129,30 @@ def run_open_call(url: str | None, offers: int = 6) -> ScenarioResult:
             do(oc.score_offer, c.ScoreOffer(code=code, number=number, member=member,
                                             points=dict(zip(keys, map(Decimal, points), strict=True))),
                "2026-02-05T09:00+01:00", Actor(member, "committee_member"))
+    if until == "scored":
+        return result
 
     proposal = execute(oc.show_ranking, c.CaseRef(code=code), actor=OFFICER, at="2026-02-10T09:00+01:00", url=url,
                        readonly=True)["proposal"]
     do(oc.select_offers, c.SelectOffers(code=code, grants=proposal, decision_ref="Zarządzenie nr 45/2026 Prezydenta "
                                          "Miasta Leszna"), "2026-02-13T12:00+01:00")
+    if until == "selected":
+        return result
     do(oc.publish, c.Publish(code=code, subject="results", published={
         "bip": "2026-02-16T09:00+01:00", "board": "2026-02-16T09:30+01:00", "website": "2026-02-16T10:00+01:00"}),
        "2026-02-16T10:30+01:00")
+    if until == "results_published":
+        return result
 
     for position, (number, amount) in enumerate(sorted(proposal.items())):
         do(oc.sign_contract, c.SignContract(code=code, number=number, contract_number=f"WZ.526.{number}.2026",
                                             amount=amount, task_start="2026-04-01", task_end="2026-06-30"),
            f"2026-03-0{2 + position}T10:00+01:00")
+    if until == "contracted":
+        return result
     tick("2026-07-01T06:00+02:00", url=url)  # tasks ended: reports due by 30 July (art. 18 ust. 1)
+    if until == "reports_due":
+        return result
     numbers = sorted(proposal)
     late_reporter = numbers[-1]
     for number in numbers[:-1]:
@@ -140,10 +160,14 @@ def run_open_call(url: str | None, offers: int = 6) -> ScenarioResult:
         do(oc.submit_report, c.SubmitReport(code=code, number=number, funds_used=used,
                                             summary="Zadanie zrealizowane zgodnie z umową."), "2026-07-20T10:00+02:00")
     tick("2026-07-31T06:00+02:00", url=url)  # one report overdue: the contract's written call
+    if until == "report_overdue":
+        return result
     do(oc.submit_report, c.SubmitReport(code=code, number=late_reporter, funds_used=proposal[late_reporter]),
        "2026-08-04T10:00+02:00")
     for number in numbers:
         do(oc.review_report, c.ReviewReport(code=code, number=number, accept=True), "2026-08-10T10:00+02:00")
+    if until == "reports_accepted":
+        return result
     for number in numbers:
         if number == numbers[0]:  # 1 500,00 zł unused: usable to 14 July, due back by 29 July; returned late
             do(oc.settle_offer, c.Settle(code=code, number=number, returned_amount=Decimal("1500.00"),

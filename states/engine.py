@@ -85,6 +85,31 @@ class LegalMachine(StateMachine):
         return cls._STATE_VALUES
 
     @classmethod
+    def states_after(cls, value: str) -> frozenset[str]:
+        """``value`` and every state reachable from it: the states a row is in only once it has passed
+        through ``value``, read from the machine's transitions so no hand-kept list can drift from them.
+
+        Refused (at import, where it is declared) when one of them can also be reached around ``value``:
+        being in it would then not prove the row passed through ``value``."""
+        def reachable(start: list, avoid: str | None = None) -> set[str]:
+            seen: set[str] = set()
+            todo = [s for s in start if s.value != avoid]
+            while todo:
+                state = todo.pop()
+                if state.value in seen:
+                    continue
+                seen.add(state.value)
+                todo += [t for transition in state.transitions for t in transition.targets if t.value != avoid]
+            return seen
+
+        through = {s.value: s for s in cls.states}[value]  # a KeyError names a state the machine lacks
+        after = reachable([through])
+        around = reachable([s for s in cls.states if s.initial], avoid=value)
+        if after & around:
+            raise ValueError(f"{cls.__name__}: {sorted(after & around)} can be reached without passing {value!r}")
+        return frozenset(after)
+
+    @classmethod
     def bind(cls, row: Any, state_field: str = "state") -> LegalMachine:
         value = getattr(row, state_field)
         if value is not None and value not in cls._state_values():

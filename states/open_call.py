@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import bindparam, exists, insert
 from sqlmodel import Session, func, select
@@ -225,8 +225,11 @@ _SCORES_OF = (select(Offer.number, CommitteeMember.name, Score.criterion, Score.
 
 
 def ranking(session: Session, case: Case):
+    """Every offer the committee has scored, in whatever state the offer and the call have moved on to since
+    (selected, contracted, settled, withdrawn ...), ranked under the tie rule. An offer rejected at the
+    formal review was never scored, so it is never ranked."""
     criteria, threshold = call_settings(case)
-    ranked = [o for o in offers_of(session, case) if o.state in ("scored", "selected", "not_selected")]
+    ranked = [o for o in offers_of(session, case) if o.state in SCORED_OFFER_STATES]
     # Kept with the scores (``memo``, kind Score: a new score forgets it), for the same offers and settings.
     key = ("ranking", case.id, tuple(o.number for o in ranked), criteria, threshold)
     kept = memo(session, Score)
@@ -502,6 +505,14 @@ class OfferMachine(LegalMachine):
         return bool(amount)
 
 
+# An offer is in one of these states exactly when the committee has scored it (complete_scoring): "scored"
+# and every state reachable from it. Read from the machine, so a state added after scoring is ranked
+# without anyone remembering to list it here.
+SCORED_OFFER_STATES = OfferMachine.states_after(OfferMachine.scored.value)
+# The same for a signed contract: the states of an offer that has one (a regranting operator's included).
+CONTRACTED_OFFER_STATES = OfferMachine.states_after(OfferMachine.contracted.value)
+
+
 def rules_for(session: Session, case: Case) -> RuleSet:
     from states.rulebook import pinned_rule_set
 
@@ -560,12 +571,37 @@ def usage_deadline(task_end: date, rules: OpenCallRules) -> date:
 
 
 def ranking_rows(session: Session, case: Case) -> Sequence[dict]:
+    """The ranking as people read it: place, offer, the mean of its members' weighted points and their share
+    of the maximum, whether it passed, and what became of it (the offer's state and grant)."""
     offers = {o.number: o for o in offers_of(session, case)}
     rows = []
     for r in ranking(session, case):
         offer = offers[r.number]
         org = organisation(session, offer.organisation_id)
         rows.append({"rank": r.rank, "offer": r.number, "organisation": org.name if org else "",
-                     "title": offer.title, "percent": r.percent, "passed": r.passed, "members": r.members,
-                     "requested": offer.requested_grant, "granted": offer.granted_amount})
+                     "title": offer.title, "points": r.mean_total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                     "percent": r.percent, "passed": r.passed, "members": r.members,
+                     "requested": offer.requested_grant, "granted": offer.granted_amount, "state": offer.state})
     return rows
+
+
+def max_points(case: Case) -> Decimal:
+    """The weighted maximum an offer's points are a share of (the call's criteria, as announced)."""
+    criteria, _ = call_settings(case)
+    return sum((c.weight * c.max_points for c in criteria), Decimal(0))
+
+
+def unranked_reason(case: Case) -> Text:
+    """Why a call's ranking is empty, for whoever expected one: no offer has been scored (yet)."""
+    if case.state == OpenCallMachine.invalidated.value:
+        return Text("Konkurs unieważniono, zanim komisja oceniła którąkolwiek ofertę (art. 18a ust. 1), "
+                    "więc rankingu nie ma.",
+                    "The call was invalidated before the committee scored any offer (art. 18a ust. 1), "
+                    "so there is no ranking.")
+    stage = next((s.name for s in OpenCallMachine.states if s.value == case.state), case.state)
+    return Text("Komisja konkursowa nie oceniła jeszcze żadnej oferty, więc ranking jest pusty. Oferta trafia "
+                "do rankingu, gdy ocenią ją wszyscy członkowie komisji bez konfliktu interesów (art. 15 ust. 1). "
+                f"Etap konkursu: {stage}.",
+                "The committee has not scored any offer yet, so the ranking is empty. An offer is ranked once "
+                "every committee member without a conflict of interest has scored it (art. 15 ust. 1). "
+                f"Stage of the call: {case.state}.")

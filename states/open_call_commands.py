@@ -59,6 +59,7 @@ from states.open_call import (
     declarations_of,
     eligible_scorers,
     excluded_member,
+    max_points,
     member_by_name,
     members_of,
     money,
@@ -77,6 +78,7 @@ from states.open_call import (
     rules_for,
     scored_pairs,
     settlement_facts,
+    unranked_reason,
     usage_deadline,
 )
 from states.rulebook import find_rule_set, pin
@@ -426,7 +428,13 @@ def show_ranking(ctx: Context, cmd: CaseRef) -> dict:
     rows = ranking_rows(ctx.session, case)
     requested = {r["offer"]: r["requested"] for r in rows}
     proposal = propose_grants(ranking(ctx.session, case), requested, case.budget)
-    return {"code": case.code, "budget": case.budget, "ranking": rows, "proposal": proposal}
+    _, threshold = call_settings(case)
+    result = {"code": case.code, "state": case.state, "budget": case.budget, "max_points": max_points(case),
+              "threshold_percent": (threshold * 100).quantize(Decimal("0.01")), "ranking": rows,
+              "proposal": proposal}
+    if not rows:  # an empty table says nothing: say why
+        result["note"] = str(unranked_reason(case))
+    return result
 
 
 @permitted("officer")

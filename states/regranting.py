@@ -17,7 +17,7 @@ from models.tables import Case, Contract, Offer
 from states.cases import case_rows, one_case_row, quiet_read, row_by_id
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
-from states.open_call import publications_of
+from states.open_call import CONTRACTED_OFFER_STATES, publications_of
 from states.rules import RegrantingRules
 from states.text import Text
 
@@ -25,7 +25,9 @@ KIND = "regranting"
 CODE_PREFIX = "RG"
 MICRO_KIND = "micro_grant"
 MICRO_PREFIX = "MR"
-OPERATOR_STATES = ("contracted", "report_due", "report_overdue", "report_submitted", "report_accepted", "settled")
+# The operator is contracted once its offer is in any state from the signed contract on (read from the offer
+# machine, like the ranking's scored states, so neither drifts from it).
+OPERATOR_STATES = CONTRACTED_OFFER_STATES
 
 
 class SubCallView:

@@ -79,6 +79,11 @@ def test_regranting_operator_to_settled_with_nested_micro_grants(db_url):
     settled = do(db_url, rg.settle_operator, c.Settle(code=code, number=1, returned_amount=Decimal("1200.00"),
                                                       returned_on="2026-12-20"), "2026-12-21T10:00+01:00")
     assert settled["case_state"] == "settled"
+    # the operator's call still ranks the offer its committee scored, now settled (art. 15 ust. 1)
+    ranking = execute(oc.show_ranking, c.CaseRef(code=code), actor=Actor("audytor", "auditor"), url=db_url,
+                      readonly=True)["ranking"]
+    assert [(r["rank"], r["offer"], str(r["percent"]), r["passed"], r["state"]) for r in ranking] == [
+        (1, 1, "88.89", True, "settled")]
 
     with Session(get_engine(normalise_url(db_url))) as session:
         parent = session.exec(select(Case).where(Case.code == code)).one()
