@@ -1,5 +1,8 @@
 """What officers see per case in the Prefect UI: a markdown summary and a ranking table, keyed by the case.
 
+The ranking table exists once the committee has scored an offer of a call; until then (and for cases that
+have no ranking at all) no table is made, and a call's summary says in words why there is no ranking yet.
+
 The content is read from the engine's database in one read-only transaction; Prefect only shows it
 (invariant 2). Keys are slugs of the case code (``OK/2026/001`` -> ``sprawa-ok-2026-001``), so the UI's
 Artifacts page keeps one history per case and the latest version on top.
@@ -18,7 +21,8 @@ from models.tables import Case
 from states import calendar
 from states.cases import pending_deadlines
 from states.engine import ANYONE, SCHEDULER, Actor, Context, execute, permitted
-from states.open_call import offers_of, ranking_rows
+from states.open_call import OpenCallMachine, call_settings, offers_of, ranking_rows, unranked_reason
+from states.open_call_commands import CALL_KINDS
 from states.text import Text
 
 # Who moves the case next, per state of the open call: (next action, owner).
@@ -69,13 +73,18 @@ def case_views(ctx: Context, codes: list[str]) -> list[dict[str, Any]]:
     views = []
     for case in ctx.session.exec(select(Case).where(Case.code.in_(codes)).order_by(Case.code)):
         offers = offers_of(ctx.session, case)
+        is_call = case.kind in CALL_KINDS  # only a call's committee ranks offers (art. 15 ust. 1)
+        rows = ranking_rows(ctx.session, case) if is_call else []
         views.append({
             "code": case.code, "title": case.title, "state": case.state, "budget": case.budget,
             "offer_deadline": case.offer_deadline, "selection_date": case.selection_date,
             "offer_states": dict(Counter(o.state for o in offers)), "offers": len(offers),
             "deadlines": pending_deadlines(ctx.session, case),
+            "is_call": is_call,
+            "threshold_percent": f"{(call_settings(case)[1] * 100).normalize():f}" if is_call else None,
             "ranking": [{k: (str(v) if v is not None and not isinstance(v, (int, str, bool)) else v)
-                         for k, v in row.items()} for row in ranking_rows(ctx.session, case)],
+                         for k, v in row.items()} for row in rows],
+            "ranking_note": str(unranked_reason(case)) if is_call and not rows else None,
         })
     return views
 
@@ -105,6 +114,23 @@ def summary_markdown(view: dict[str, Any]) -> str:
     lines += ["", f"## {Text('Oferty', 'Offers')} ({view['offers']})"]
     lines += [f"- `{state}`: {count}" for state, count in sorted(view["offer_states"].items())] or [
         str(Text("brak ofert", "no offers"))]
+    if view.get("is_call"):
+        lines += ["", "## Ranking (art. 15 ust. 1)"]
+        key = ranking_key(view["code"])
+        if view["ranking"]:
+            passed = sum(1 for row in view["ranking"] if row["passed"])
+            threshold = view["threshold_percent"]
+            lines.append(str(Text(
+                f"Ocenione oferty: {len(view['ranking'])}; próg {threshold.replace('.', ',')} % osiągnęły: {passed}. "
+                f"Tabela: artefakt `{key}`.",
+                f"Offers scored: {len(view['ranking'])}; reaching the {threshold} % threshold: "
+                f"{passed}. Table: artifact `{key}`.")))
+        else:
+            lines.append(view["ranking_note"])
+            if view["state"] != OpenCallMachine.invalidated.value:
+                lines.append(str(Text(f"Tabela rankingu (artefakt `{key}`) pojawi się, gdy komisja oceni pierwszą ofertę.",
+                                      f"The ranking table (artifact `{key}`) appears once the committee has scored "
+                                      "an offer.")))
     return "\n".join(lines)
 
 
@@ -119,8 +145,9 @@ def publish_case_artifacts(codes: Iterable[str], *, url: str | None = None, acto
     for view in views:
         create_markdown_artifact(markdown=summary_markdown(view), key=summary_key(view["code"]),
                                  description=str(Text(f"Sprawa {view['code']}", f"Case {view['code']}")), _sync=True)
-        create_table_artifact(table=view["ranking"] or [{"rank": None, "offer": None}],
-                              key=ranking_key(view["code"]),
+        if not view["ranking"]:  # nothing scored: the summary says why; a table of blanks would say nothing
+            continue
+        create_table_artifact(table=view["ranking"], key=ranking_key(view["code"]),
                               description=str(Text(f"Ranking ofert {view['code']} (art. 15 ust. 1)",
                                                    f"Ranking of offers {view['code']} (art. 15 ust. 1)")), _sync=True)
     return len(views)

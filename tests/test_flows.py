@@ -118,7 +118,71 @@ def test_tick_emits_its_transitions_grouped_and_summaries_follow(sqlite_url):
     summary = Artifact.get(summary_key(code))
     assert summary is not None and summary.key == "sprawa-ok-2026-001"
     assert "formal_review" in summary.data and "Ocena formalna" in summary.data and "urzędnik" in summary.data
-    assert Artifact.get(ranking_key(code)) is not None
+    # nothing scored yet: no ranking table (a table of blanks says nothing), the summary says why
+    assert "Komisja konkursowa nie oceniła jeszcze żadnej oferty" in summary.data
+    assert "Etap konkursu: ocena formalna." in summary.data
+    assert artifact_since(ranking_key(code), started) is None
+
+
+def artifact_since(key: str, since: datetime):
+    """The latest version of an artifact made after ``since``: the harness keeps other tests' artifacts."""
+    from prefect.artifacts import Artifact
+
+    found = Artifact.get(key)
+    return found if found is not None and found.created >= since else None
+
+
+def publish_artifacts(url: str, code: str) -> int:
+    """The case's artifacts, made inside a flow run as the flows make them."""
+    from prefect import flow
+
+    from flows.artifacts import publish_case_artifacts
+
+    @flow(name="coop-test-artifacts", persist_result=False)
+    def publish() -> int:
+        return publish_case_artifacts([code], url=url)
+
+    return publish()
+
+
+def test_a_call_with_no_scored_offer_has_no_ranking_table_and_its_summary_says_why(db_url, monkeypatch):
+    from flows.artifacts import ranking_key, summary_key
+
+    register_organisations(db_url)
+    code = call_in_scoring(db_url)  # the committee may score, nobody has yet (the demo's OK/2026/004)
+    started = datetime.now(UTC)
+    assert publish_artifacts(db_url, code) == 1
+    assert artifact_since(ranking_key(code), started) is None
+    summary = artifact_since(summary_key(code), started).data
+    assert "## Ranking (art. 15 ust. 1)" in summary
+    assert "Komisja konkursowa nie oceniła jeszcze żadnej oferty, więc ranking jest pusty." in summary
+    assert "Etap konkursu: ocena merytoryczna." in summary
+    assert f"Tabela rankingu (artefakt `{ranking_key(code)}`) pojawi się, gdy komisja oceni pierwszą ofertę." in summary
+    assert "None" not in summary
+
+    monkeypatch.setenv("COOP_LANG", "en")
+    again = datetime.now(UTC)
+    publish_artifacts(db_url, code)
+    assert artifact_since(ranking_key(code), again) is None
+    assert "The committee has not scored any offer yet" in artifact_since(summary_key(code), again).data
+
+
+def test_the_ranking_table_of_the_demos_settled_call_lists_every_scored_offer(db_url):
+    import json
+
+    from coop.demo import run_open_call
+    from flows.artifacts import ranking_key, summary_key
+
+    code = run_open_call(db_url).code
+    started = datetime.now(UTC)
+    publish_artifacts(db_url, code)
+    table = json.loads(artifact_since(ranking_key(code), started).data)
+    assert [(r["rank"], r["offer"], r["points"], r["percent"], r["passed"], r["state"]) for r in table] == [
+        (1, 1, "39.00", "86.67", True, "settled"), (2, 6, "38.00", "84.44", True, "settled"),
+        (3, 2, "35.00", "77.78", True, "settled"), (4, 3, "32.00", "71.11", True, "settled"),
+        (5, 4, "13.00", "28.89", False, "not_selected")]
+    summary = artifact_since(summary_key(code), started).data
+    assert f"Ocenione oferty: 5; próg 60 % osiągnęły: 4. Tabela: artefakt `{ranking_key(code)}`." in summary
 
 
 def _wait_for_paused(flow_run_id, key_prefix: str, seen: set):
