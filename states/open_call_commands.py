@@ -430,11 +430,10 @@ def show_ranking(ctx: Context, cmd: CaseRef) -> dict:
     proposal = propose_grants(ranking(ctx.session, case), requested, case.budget)
     _, threshold = call_settings(case)
     result = {"code": case.code, "state": case.state, "budget": case.budget, "max_points": max_points(case),
-              "threshold_percent": (threshold * 100).quantize(Decimal("0.01")), "ranking": rows,
-              "proposal": proposal}
-    if not rows:  # an empty table says nothing: say why
+              "threshold_percent": (threshold * 100).quantize(Decimal("0.01"))}
+    if not rows:  # an empty table says nothing: say why, before it
         result["note"] = str(unranked_reason(case))
-    return result
+    return {**result, "ranking": rows, "proposal": proposal}
 
 
 @permitted("officer")

@@ -215,3 +215,39 @@ def test_the_tick_without_a_role_fires_as_the_scheduler(cli, monkeypatch):
     assert json.loads(result.stdout)["fired"] == 1  # no offer: the call is invalidated (art. 18a)
     history = cli("history", code, "--json", role="auditor")
     assert json.loads(history.stdout)[-1]["actor"] == "scheduler"
+
+
+def test_the_demo_programme_ranks_every_scored_offer_of_its_settled_call(cli):
+    from datetime import datetime
+
+    from flows.demo_programme import load_demo
+    from states.calendar import WARSAW
+
+    now = "2026-10-15T12:00+02:00"
+    cases = load_demo(cli.url, now=datetime.fromisoformat(now).astimezone(WARSAW))
+    assert cases == {"settled": "OK/2026/001", "closes_at_first_tick": "OK/2026/002", "formal_review": "OK/2026/003",
+                     "substantive_review": "OK/2026/004", "announced": "OK/2026/005"}
+    listed = json.loads(cli("list", "--json", at=now).stdout)
+    assert {r["code"]: r["state"] for r in listed} == {
+        "OK/2026/001": "settled", "OK/2026/002": "announced", "OK/2026/003": "formal_review",
+        "OK/2026/004": "substantive_review", "OK/2026/005": "announced"}
+
+    # the four funded offers, settled, and the one below the threshold; offer 5 failed the formal review
+    ranking = json.loads(cli("call", "ranking", "OK/2026/001", "--json", at=now).stdout)
+    assert [(r["rank"], r["offer"], r["points"], r["percent"], r["passed"], r["state"]) for r in ranking["ranking"]] == [
+        (1, 1, "39.00", "86.67", True, "settled"), (2, 6, "38.00", "84.44", True, "settled"),
+        (3, 2, "35.00", "77.78", True, "settled"), (4, 3, "32.00", "71.11", True, "settled"),
+        (5, 4, "13.00", "28.89", False, "not_selected")]
+    table = cli("call", "ranking", "OK/2026/001", at=now).stdout
+    for title in ("Festyn rodzinny na Zatorzu", "Sprzątanie lasu komunalnego", "Aktywny senior 2026",
+                  "Liga orlika dla dzieci", "Warsztaty teatralne"):
+        assert title in table
+    assert "Obóz integracyjny" not in table
+
+    # the other calls have scored nothing yet: each says so, and at which stage it is
+    for code, stage in (("OK/2026/002", "ogłoszony"), ("OK/2026/003", "ocena formalna"),
+                        ("OK/2026/004", "ocena merytoryczna"), ("OK/2026/005", "ogłoszony")):
+        shown = cli("call", "ranking", code, at=now)
+        assert shown.exit_code == 0
+        assert "note: Komisja konkursowa nie oceniła jeszcze żadnej oferty, więc ranking jest pusty." in shown.stdout
+        assert f"Etap konkursu: {stage}." in shown.stdout

@@ -18,7 +18,7 @@ from states import open_call_commands as oc
 from states.engine import LegalMachine, execute
 from states.open_call import SCORED_OFFER_STATES, OfferMachine
 from tests.regranting_fixtures import contracted
-from tests.test_open_call_guards import HIGH, LOW, published_results
+from tests.test_open_call_guards import HIGH, LOW, announced_call, close_offers, published_results
 
 # The demo's committee: offer 1 has 39 of 45 weighted points from each member, 6 has 38, 2 has 35 (three
 # members: Ewa Nowak declared a conflict), 3 has 32 and 4 has 13, below the 60 % threshold; offer 5 was
@@ -87,6 +87,15 @@ def test_the_regranting_operators_call_ranks_its_operator_after_the_contract(db_
     result = show_ranking(db_url, code)
     assert [(r["rank"], r["offer"], str(r["percent"]), r["passed"], r["state"]) for r in result["ranking"]] == [
         (1, 1, "88.89", True, "contracted")]
+
+
+def test_a_call_invalidated_before_scoring_says_it_has_no_ranking(db_url):
+    code = announced_call(db_url)
+    close_offers(db_url)  # no offer filed: invalidated (art. 18a ust. 1 pkt 1)
+    result = show_ranking(db_url, code)
+    assert (result["state"], result["ranking"]) == ("invalidated", [])
+    assert result["note"] == ("Konkurs unieważniono, zanim komisja oceniła którąkolwiek ofertę (art. 18a ust. 1), "
+                              "więc rankingu nie ma.")
 
 
 def test_scored_states_are_read_from_the_offer_machine():
