@@ -54,6 +54,7 @@ def audit_history(
 ) -> None:
     """The full history of a case, nested cases included (regranting), oldest first."""
     from states.auditing.history import CSV_COLUMNS, HistoryQuery, case_history_tree
+    from states.local_time import moment_iso
 
     rows = run(case_history_tree, HistoryQuery(code=code, since=since, until=until, actor=actor_name, event=event),
                readonly=True)
@@ -62,7 +63,7 @@ def audit_history(
         writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, "at": row["at"].isoformat(),
+            writer.writerow({**row, "at": moment_iso(row["at"]),
                              "payload": json.dumps(row["payload"], ensure_ascii=False, sort_keys=True)})
         _emit(buffer.getvalue(), None)
         return

@@ -1,6 +1,8 @@
 """What a command prints: JSON for scripts; for people, a table for lists and ``key: value`` lines for records.
 
 No typer here: the quick path (coop/quick.py) prints through this module without loading the CLI framework.
+Every moment is shown in Europe/Warsaw with its offset (states/local_time.py): ISO 8601 in JSON, the people's
+form in text.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from states.local_time import moment_iso, moment_text
 from states.text import Text
 
 
@@ -46,15 +49,15 @@ def plain_echo(message: Any, *, err: bool = False) -> None:
     stream.flush()
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, moment: Callable[[datetime], str] = moment_iso) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
-        return _plain(asdict(value))
+        return _plain(asdict(value), moment)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, moment) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, moment) for v in value]
     if isinstance(value, datetime):
-        return value.isoformat()
+        return moment(value)
     if isinstance(value, date | Decimal):
         return str(value)
     return value
@@ -62,8 +65,8 @@ def _plain(value: Any) -> Any:
 
 def show(result: Any, columns: list[str] | None = None) -> None:
     """JSON for scripts; for people, a table for lists and ``key: value`` lines for records."""
-    plain = _plain(result)
     invocation = _invocation.get()
+    plain = _plain(result, moment_iso if invocation.json else moment_text)
     echo = invocation.echo
     if invocation.json:
         echo(json.dumps(plain, ensure_ascii=False, indent=2))

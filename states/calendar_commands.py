@@ -26,7 +26,7 @@ def compute_period(trigger: str, amount: int, unit: str, *, party: bool, closing
     except ValueError:
         raise InvalidInput("bad_time", Text(f"Niepoprawna godzina {closing!r}", f"Invalid time {closing!r}")) from None
     result = calendar.period_deadline(_parse_trigger(trigger), amount, unit, party=party, closing_time=closing_time)
-    return {"last_day": result.last_day, "due": result.due.isoformat(), "shifted": result.shifted,
+    return {"last_day": result.last_day, "due": result.due, "shifted": result.shifted,
             "basis": result.basis, "explanation": [str(step) for step in result.steps]}
 
 
