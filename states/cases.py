@@ -18,6 +18,7 @@ from states import audit, calendar
 from states.commands import RegisterOrganisation
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
+from states.local_time import moment_text
 from states.text import Text
 
 # --- what one transaction reads many times --------------------------------------------------------------------
@@ -257,8 +258,8 @@ def received_moment(ctx: Context, received_at: datetime | None) -> datetime:
     """When a filing arrived: given, or now; never later than now (a receipt cannot be recorded in advance)."""
     moment = received_at.astimezone(ctx.now.tzinfo) if received_at else ctx.now
     if moment > ctx.now:
-        raise InvalidInput("received_in_future", Text(f"Data wpływu {moment} jest późniejsza niż teraz",
-                                                      f"Receipt time {moment} is later than now"))
+        raise InvalidInput("received_in_future", Text(f"Data wpływu {moment_text(moment)} jest późniejsza niż teraz",
+                                                      f"Receipt time {moment_text(moment)} is later than now"))
     return moment
 
 

@@ -17,6 +17,7 @@ from states import calendar, periods
 from states.cases import case_rows
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
+from states.local_time import moment_text
 from states.open_call import publications_of
 from states.rules import ConsultationRules
 from states.text import Text
@@ -117,9 +118,9 @@ class ConsultationMachine(LegalMachine):
         if rdpp and rdpp["status"] == "pending":
             raise RuleViolation(
                 "rdpp_opinion_pending",
-                Text(f"Opinia Rady Działalności Pożytku Publicznego jest oczekiwana do {rdpp['due']}; sprawozdanie po jej "
+                Text(f"Opinia Rady Działalności Pożytku Publicznego jest oczekiwana do {moment_text(rdpp['due'])}; sprawozdanie po jej "
                      "wydaniu lub upływie terminu",
-                     f"The Public Benefit Council's opinion is due by {rdpp['due']}; the report comes after it or after "
+                     f"The Public Benefit Council's opinion is due by {moment_text(rdpp['due'])}; the report comes after it or after "
                      "the period lapses"),
                 basis="art. 41i ust. 2",
             )

@@ -25,6 +25,7 @@ from states.consultation import (
 )
 from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
+from states.local_time import as_moment, moment_text
 from states.open_call import rules_for
 from states.open_call_commands import _add_publications
 from states.procedure_commands import (
@@ -117,10 +118,10 @@ def add_comment(ctx: Context, cmd: ConsultationCommentInput) -> dict:
     if case.state != "open" or submitted > datetime.fromisoformat(until):
         raise RuleViolation(
             "consultation_comment_late",
-            Text(f"{case.code}: uwagi przyjmowane są do {until or '—'}; uwaga z "
-                 f"{submitted.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} jest poza terminem konsultacji",
-                 f"{case.code}: comments are accepted until {until or '—'}; the comment of "
-                 f"{submitted.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} is outside the consultation period"),
+            Text(f"{case.code}: uwagi przyjmowane są do {moment_text(until) if until else '—'}; uwaga z "
+                 f"{moment_text(submitted)} jest poza terminem konsultacji",
+                 f"{case.code}: comments are accepted until {moment_text(until) if until else '—'}; the comment of "
+                 f"{moment_text(submitted)} is outside the consultation period"),
             basis=RESOLUTION_BASIS,
         )
     number = (ctx.session.exec(select(func.max(ConsultationComment.number))
@@ -140,9 +141,9 @@ def rdpp_opinion(ctx: Context, cmd: RdppOpinion) -> dict:
         raise RuleViolation(
             "rdpp_opinion_out_of_time",
             Text(f"{case.code}: opinia RDPP może być przyjęta tylko w ciągu 14 dni od doręczenia "
-                 f"(termin: {rdpp['due'] if rdpp else 'projekt nie został doręczony'}; stan: {rdpp['status'] if rdpp else '—'})",
+                 f"(termin: {moment_text(rdpp['due']) if rdpp else 'projekt nie został doręczony'}; stan: {rdpp['status'] if rdpp else '—'})",
                  f"{case.code}: the RDPP's opinion is accepted only within 14 days of delivery "
-                 f"(due: {rdpp['due'] if rdpp else 'the draft was not delivered'}; status: {rdpp['status'] if rdpp else '—'})"),
+                 f"(due: {moment_text(rdpp['due']) if rdpp else 'the draft was not delivered'}; status: {rdpp['status'] if rdpp else '—'})"),
             basis="art. 41i ust. 2",
         )
     case.data = {**case.data, "rdpp": {**rdpp, "status": "given", "opinion": cmd.opinion, "given_at": ctx.now.isoformat()}}
@@ -207,11 +208,19 @@ def adopt(ctx: Context, cmd: CouncilStep) -> dict:
     return {"code": case.code, "state": case.state, "warnings": [str(warning)] if warning else []}
 
 
+def _rdpp_shown(rdpp: dict | None) -> dict | None:
+    """The RDPP's record with its moments as moments (kept as text in the case's data), so they are shown in
+    Warsaw time like every other."""
+    if not rdpp:
+        return rdpp
+    return {**rdpp, **{k: as_moment(rdpp[k]) for k in ("delivered", "due", "given_at") if rdpp.get(k)}}
+
+
 @permitted(*ANYONE)
 def show(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     return {"code": case.code, "state": case.state, "title": case.title, "field": case.task_area,
-            "comments_until": case.data.get("comments_until"), "rdpp": case.data.get("rdpp"),
+            "comments_until": as_moment(case.data.get("comments_until")), "rdpp": _rdpp_shown(case.data.get("rdpp")),
             "comments": [{"number": c.number, "author": c.author, "kind": c.author_kind, "submitted_at": c.submitted_at,
                           "provision": c.provision, "text": c.text, "answer": c.answer, "reason": c.reason}
                          for c in comments_of(ctx.session, case)]}

@@ -31,6 +31,7 @@ from states import audit
 from states.actors import ANYONE, COMMENTERS, ROLES, SCHEDULER, Actor, check_role, permitted  # noqa: F401
 from states.clock import resolve_now
 from states.errors import RuleViolation
+from states.local_time import moment_text
 from states.text import Text
 
 R = TypeVar("R")
@@ -200,10 +201,10 @@ def advance_clock(case: Case, now: datetime) -> None:
     if case.last_event_at is not None and now < case.last_event_at:
         raise RuleViolation(
             "clock_backwards",
-            Text(f"Moment {now.isoformat()} jest wcześniejszy niż ostatnie zdarzenie sprawy {case.code} "
-                 f"({case.last_event_at.isoformat()}): czas sprawy nie może się cofać.",
-                 f"{now.isoformat()} is earlier than the last event of {case.code} "
-                 f"({case.last_event_at.isoformat()}): a case's clock cannot run backwards."),
+            Text(f"Moment {moment_text(now)} jest wcześniejszy niż ostatnie zdarzenie sprawy {case.code} "
+                 f"({moment_text(case.last_event_at)}): czas sprawy nie może się cofać.",
+                 f"{moment_text(now)} is earlier than the last event of {case.code} "
+                 f"({moment_text(case.last_event_at)}): a case's clock cannot run backwards."),
         )
     case.last_event_at = now
 

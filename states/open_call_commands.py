@@ -45,6 +45,7 @@ from states.commands import (
 )
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
+from states.local_time import moment_text
 from states.open_call import (
     ANNOUNCEMENT_CHANNELS,
     CODE_PREFIX,
@@ -116,14 +117,15 @@ def _add_publications(ctx: Context, case: Case, subject: str, published: dict) -
         if channel in already:
             raise RuleViolation(
                 "already_published",
-                Text(f"{case.code}: publikacja {subject!r} w kanale {channel} jest już zapisana ({already[channel]})",
-                     f"{case.code}: {subject!r} is already recorded as published in {channel} ({already[channel]})"),
+                Text(f"{case.code}: publikacja {subject!r} w kanale {channel} jest już zapisana ({moment_text(already[channel])})",
+                     f"{case.code}: {subject!r} is already recorded as published in {channel} ({moment_text(already[channel])})"),
             )
         if moment > ctx.now:
             raise InvalidInput(
                 "publication_in_future",
-                Text(f"Publikacja w kanale {channel} ({moment}) nie może być późniejsza niż teraz ({ctx.now})",
-                     f"Publication in {channel} ({moment}) cannot be later than now ({ctx.now})"),
+                Text(f"Publikacja w kanale {channel} ({moment_text(moment)}) nie może być późniejsza niż teraz "
+                     f"({moment_text(ctx.now)})",
+                     f"Publication in {channel} ({moment_text(moment)}) cannot be later than now ({moment_text(ctx.now)})"),
             )
     add_publications(ctx.session, case, subject, published)
 
@@ -271,10 +273,10 @@ def file_offer(ctx: Context, cmd: FileOffer) -> dict:
     if offer_is_late(case, received_at, cmd.postmarked_on) or case.state not in ("announced", "formal_review"):
         raise RuleViolation(
             "offer_late",
-            Text(f"Oferta wpłynęła {received_at.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M}, po terminie składania "
-                 f"ofert {case.offer_deadline.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} (zasada: {case.receipt_rule})",
-                 f"The offer arrived {received_at.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M}, after the offer deadline "
-                 f"{case.offer_deadline.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} (rule: {case.receipt_rule})"),
+            Text(f"Oferta wpłynęła {moment_text(received_at)}, po terminie składania "
+                 f"ofert {moment_text(case.offer_deadline)} (zasada: {case.receipt_rule})",
+                 f"The offer arrived {moment_text(received_at)}, after the offer deadline "
+                 f"{moment_text(case.offer_deadline)} (rule: {case.receipt_rule})"),
             basis="art. 13 ust. 2 pkt 5; KPA art. 57 §5",
         )
     start, end = date.fromisoformat(case.data["execution_start"]), date.fromisoformat(case.data["execution_end"])

@@ -14,6 +14,7 @@ from states.cases import load_case, next_code, organisation_by_krs, require_stat
 from states.commands import CaseRef
 from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
+from states.local_time import as_moment, moment_text
 from states.open_call import (
     money,
     publications_of,
@@ -101,8 +102,8 @@ def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
     """Receive a simplified offer and run the preliminary check; an offer that fails it is refused, not filed."""
     received_at = cmd.received_at or ctx.now
     if received_at > ctx.now:
-        raise InvalidInput("received_in_future", Text(f"Data wpływu {received_at} jest późniejsza niż teraz",
-                                                      f"Receipt time {received_at} is later than now"))
+        raise InvalidInput("received_in_future", Text(f"Data wpływu {moment_text(received_at)} jest późniejsza niż teraz",
+                                                      f"Receipt time {moment_text(received_at)} is later than now"))
     organisation = organisation_by_krs(ctx.session, cmd.organisation_krs)
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, budget=cmd.requested_grant,
                 state=SmallGrantMachine.received.value, created_at=ctx.now, data={})
@@ -173,10 +174,10 @@ def add_comment(ctx: Context, cmd: AddComment) -> dict:
     if case.state != "comment_period" or (until and submitted > datetime.fromisoformat(until)):
         raise RuleViolation(
             "comment_late",
-            Text(f"{case.code}: uwagi można zgłaszać tylko w okresie publikacji oferty (do {until or '—'}); "
-                 f"uwaga z {submitted.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} jest spóźniona lub przedwczesna",
-                 f"{case.code}: comments are accepted only while the offer is published (until {until or '—'}); "
-                 f"the comment of {submitted.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M} is late or early"),
+            Text(f"{case.code}: uwagi można zgłaszać tylko w okresie publikacji oferty (do {moment_text(until) if until else '—'}); "
+                 f"uwaga z {moment_text(submitted)} jest spóźniona lub przedwczesna",
+                 f"{case.code}: comments are accepted only while the offer is published (until {moment_text(until) if until else '—'}); "
+                 f"the comment of {moment_text(submitted)} is late or early"),
             basis="art. 19a ust. 4",
         )
     number = (ctx.session.exec(select(func.max(SmallGrantComment.number))
@@ -323,7 +324,7 @@ def show(ctx: Context, cmd: CaseRef) -> dict:
     return {"code": case.code, "state": case.state, "title": offer.title, "requested": offer.requested_grant,
             "granted": offer.granted_amount, "task": f"{offer.task_start} – {offer.task_end}",
             "days": execution_days(offer.task_start, offer.task_end), "publish_by": case.data.get("publish_by"),
-            "comments_until": case.data.get("comments_until"), "report_due": offer.report_due,
+            "comments_until": as_moment(case.data.get("comments_until")), "report_due": offer.report_due,
             "comments": [{"number": c.number, "author": c.author, "submitted_at": c.submitted_at,
                           "text": c.text, "consideration": c.consideration} for c in comments_of(ctx.session, case)]}
 

@@ -21,6 +21,7 @@ from states.auditing.history import case_tree, exported_record, records_of
 from states.cases import load_case
 from states.engine import Context, permitted
 from states.errors import InvalidInput
+from states.local_time import moment_text
 from states.rules import BUILTIN_RULE_SETS, DEFAULT_RULE_SET, RuleSet
 from states.text import Text
 
@@ -157,7 +158,8 @@ def amount(value: Any) -> Decimal:
 
 
 def warsaw(value: datetime) -> str:
-    return f"{value.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M}"
+    """A moment in a finding, as people read moments everywhere (Warsaw time with its offset)."""
+    return moment_text(value)
 
 
 def offer_deadline(history: History) -> tuple[datetime | None, Rec | None]:
