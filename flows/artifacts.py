@@ -18,9 +18,9 @@ from typing import Any
 from sqlmodel import select
 
 from models.tables import Case
-from states import calendar
 from states.cases import pending_deadlines
 from states.engine import ANYONE, SCHEDULER, Actor, Context, execute, permitted
+from states.local_time import moment_text
 from states.open_call import OpenCallMachine, call_settings, offers_of, ranking_rows, unranked_reason
 from states.open_call_commands import CALL_KINDS
 from states.text import Text
@@ -90,7 +90,7 @@ def case_views(ctx: Context, codes: list[str]) -> list[dict[str, Any]]:
 
 
 def _when(moment) -> str:
-    return f"{moment.astimezone(calendar.WARSAW):%Y-%m-%d %H:%M}" if moment else "—"
+    return moment_text(moment) if moment else "—"
 
 
 def summary_markdown(view: dict[str, Any]) -> str:

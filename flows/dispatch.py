@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from notifications.dispatcher import BatchOutcome, claim_batch, deliver_batch, new_worker_id
 from notifications.settings import settings
 from states.clock import resolve_now
+from states.local_time import moment_iso
 
 
 class NotificationFailed(Exception):
@@ -44,7 +45,7 @@ async def dispatch_flow(at: str | None = None, batch_size: int | None = None, da
     moment = resolve_now(at)
     size = batch_size or settings().batch_size
     worker = new_worker_id()
-    totals = {"now": moment.isoformat(), "batches": 0, "claimed": 0, "sent": 0, "retried": 0, "failed": []}
+    totals = {"now": moment_iso(moment), "batches": 0, "claimed": 0, "sent": 0, "retried": 0, "failed": []}
     while totals["batches"] < max_batches:
         outcome = deliver_batch_task(moment, totals["batches"] + 1, worker, size, database_url)
         if outcome.claimed == 0:

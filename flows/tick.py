@@ -25,6 +25,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.events import emit_tick_transitions
 from states.clock import resolve_now
+from states.errors import DomainError
+from states.local_time import moment_iso, moment_text
 from states.text import Text
 from states.tick import DEFAULT_BATCH, BatchResult, TickReport, tick
 
@@ -45,11 +47,21 @@ async def fire_due_task(moment: datetime, batch_size: int, database_url: str | N
     return report, len(touched)
 
 
+def tick_run_name(at: str | None, scheduled: datetime | None) -> str:
+    """``tick 2026-01-24 08:00 (+01:00)``: the moment the tick fires at, in Warsaw time as the UI shows runs
+    (Prefect gives the scheduled start in UTC; a given ``at`` may carry any offset)."""
+    if at:
+        try:
+            return f"tick {moment_text(resolve_now(at))}"
+        except DomainError:  # the flow refuses it with its message; the name just says what was given
+            return f"tick {at}"
+    return f"tick {moment_text(scheduled)}" if scheduled else "tick"
+
+
 def _tick_run_name() -> str:
     from prefect.runtime import flow_run
 
-    at = flow_run.parameters.get("at")
-    return f"tick {at}" if at else f"tick {flow_run.scheduled_start_time:%Y-%m-%d %H:%M:%S}"
+    return tick_run_name(flow_run.parameters.get("at"), flow_run.scheduled_start_time)
 
 
 @flow(name="coop-tick", flow_run_name=_tick_run_name, log_prints=False, persist_result=False)
@@ -60,13 +72,13 @@ async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, data
         await acreate_markdown_artifact(key="tick", markdown=tick_markdown(report, cases),
                                         description=str(Text("Ostatni przebieg harmonogramu", "The latest tick")))
     get_run_logger().info("fired %s, skipped %s, in %s batches", report.fired, report.skipped, report.batches)
-    return {"now": report.now.isoformat(), "fired": report.fired, "skipped": report.skipped,
+    return {"now": moment_iso(report.now), "fired": report.fired, "skipped": report.skipped,
             "batches": report.batches, "cases": cases, "skipped_reasons": report.skipped_reasons,
             "seconds_in_transactions": round(report.seconds, 6)}
 
 
 def tick_markdown(report: TickReport, cases: int) -> str:
-    lines = [f"# {Text('Harmonogram', 'Tick')} {report.now.isoformat()}", "",
+    lines = [f"# {Text('Harmonogram', 'Tick')} {moment_text(report.now)}", "",
              f"- {Text('wykonane terminy', 'deadlines fired')}: {report.fired}",
              f"- {Text('pominięte (sprawa poszła dalej)', 'skipped (the case moved on)')}: {report.skipped}",
              f"- {Text('sprawy', 'cases')}: {cases}",
