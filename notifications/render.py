@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
 from states import calendar
+from states.local_time import as_moment, clock_text, in_warsaw
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 LANGUAGES = ("pl", "en")
@@ -37,7 +38,7 @@ class Rendered:
 
 def _as_date(value: Any) -> date:
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
+        value = as_moment(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
         return calendar.local_date(value)
     return value
@@ -52,12 +53,12 @@ def format_date(value: Any, lang: str = "pl") -> str:
 
 
 def format_moment(value: Any, lang: str = "pl") -> str:
-    """23 stycznia 2026 r., godz. 23:59 (Warsaw time)."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
-    local = moment.astimezone(calendar.WARSAW)
+    """23 stycznia 2026 r., godz. 23:59:59 (+01:00) / 23 January 2026, 23:59:59 (+01:00): the date in words,
+    the time of day in Warsaw with its offset as people read moments everywhere (states/local_time.py)."""
+    local = in_warsaw(value)
     if lang == "en":
-        return f"{format_date(local.date(), lang)}, {local:%H:%M} (Warsaw time)"
-    return f"{format_date(local.date(), lang)}, godz. {local:%H:%M}"
+        return f"{format_date(local.date(), lang)}, {clock_text(local)}"
+    return f"{format_date(local.date(), lang)}, godz. {clock_text(local)}"
 
 
 def format_money(value: Any, lang: str = "pl") -> str:
