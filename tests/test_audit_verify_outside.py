@@ -19,13 +19,16 @@ from coop import audit_cli  # noqa: F401  (registers the auditor's commands)
 from coop.cli import app
 from coop.demo import run_open_call
 from models.db import get_engine, normalise_url
-from models.tables import AuditRecord
+from models.tables import AuditRecord, Case, RuleSetVersion
 from states import audit
-from states.auditing.history import export_history
+from states.auditing.history import HistoryQuery, case_history_tree, export_history
 from states.engine import Actor, execute
 from tests.test_compliance import Builder, cli_db  # noqa: F401  (cli_db is a fixture)
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_chain.py"
+# ``coop audit export`` of the demo open call (2 offers), made by the engine as it was before moments were shown
+# in Warsaw time (commit f4c692e): what is hashed and exported must not have changed since.
+BEFORE = Path(__file__).resolve().parent / "data" / "audit_export_before_warsaw_time.json"
 AUDITOR = Actor("Rewident RIO", "auditor")
 
 
@@ -161,3 +164,60 @@ def test_the_two_implementations_agree(actor, basis, payload, seq):
               "to_state": "scored", "basis": basis, "payload": audit.jsonable(payload)}
     prev = "ab" * 32
     assert tool.record_hash(prev, "OK/2026/001", fields) == audit.chain_hash(prev, fields)
+
+
+# --- histories written before moments were shown in Warsaw time --------------------------------------------------
+
+
+def test_an_export_written_before_still_verifies_outside_the_engine():
+    result = verify(BEFORE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK     OK/2026/001: 43 records" in result.stdout
+
+
+def _restore(url: str, export: dict) -> None:
+    """Put an exported history back into a database, row for row, as the engine had written it."""
+    from sqlmodel import Session
+
+    with Session(get_engine(normalise_url(url))) as session:
+        for chain in export["chains"]:
+            records = chain["records"]
+            if chain["rule_set"] and session.get(RuleSetVersion, chain["rule_set"]) is None:
+                session.add(RuleSetVersion(version=chain["rule_set"], body={},
+                                           created_at=audit_moment(records[0]["recorded_at"])))
+                session.flush()  # before the case that refers to it
+            case = Case(code=chain["case_code"], kind=chain["kind"], title="Przywrócona historia",
+                        state=records[-1]["to_state"], rule_set_version=chain["rule_set"],
+                        audit_seq=chain["length"], audit_head=chain["head"],
+                        created_at=audit_moment(records[0]["at"]), last_event_at=audit_moment(records[-1]["at"]))
+            session.add(case)
+            session.flush()
+            session.add_all(AuditRecord(case_id=case.id, **{**r, "at": audit_moment(r["at"]),
+                                                            "recorded_at": audit_moment(r["recorded_at"])})
+                            for r in records)
+        session.commit()
+
+
+def audit_moment(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_a_history_written_before_verifies_and_exports_bit_identically(db_url, tmp_path):
+    before = json.loads(BEFORE.read_text(encoding="utf-8"))
+    _restore(db_url, before)
+    from states.queries import verify_cases
+
+    assert execute(verify_cases, "OK/2026/001", actor=AUDITOR, url=db_url, readonly=True)["broken"] == []
+    now = execute(export_history, "OK/2026/001", actor=AUDITOR, url=db_url, readonly=True, at="2026-12-01T10:00+01:00")
+    # everything hashed, and the whole export, exactly as before: moments stay UTC "Z" text in an export
+    assert json.dumps(now, ensure_ascii=False, indent=1) == json.dumps(before, ensure_ascii=False, indent=1)
+    assert verify(write(tmp_path, now)).returncode == 0
+
+    # what a person reads of the same records is Warsaw time, winter and summer, each with its offset
+    rows = execute(case_history_tree, HistoryQuery(code="OK/2026/001"), actor=AUDITOR, url=db_url, readonly=True)
+    stored = {r["seq"]: r["at"] for r in before["chains"][0]["records"]}
+    assert stored[1] == "2026-01-02T07:30:00Z" and rows[0]["at"].isoformat() == "2026-01-02T08:30:00+01:00"
+    summer = [r for r in rows if r["at"].month == 7]
+    assert summer and all(r["at"].utcoffset().total_seconds() == 7200 for r in summer)

@@ -118,6 +118,7 @@ def test_tick_emits_its_transitions_grouped_and_summaries_follow(sqlite_url):
     summary = Artifact.get(summary_key(code))
     assert summary is not None and summary.key == "sprawa-ok-2026-001"
     assert "formal_review" in summary.data and "Ocena formalna" in summary.data and "urzędnik" in summary.data
+    assert "2026-01-23 23:59:59 (+01:00)" in summary.data  # the offer deadline, in Warsaw time with its offset
     # nothing scored yet: no ranking table (a table of blanks says nothing), the summary says why
     assert "Komisja konkursowa nie oceniła jeszcze żadnej oferty" in summary.data
     assert "Etap konkursu: ocena formalna." in summary.data
@@ -367,3 +368,39 @@ def test_the_tick_fires_in_one_completed_task_run(sqlite_url):
             break
         time.sleep(0.5)
     assert [(r.name, r.state.type.value) for r in runs] == [("fire-due-deadlines", "COMPLETED")]
+
+
+def test_a_tick_run_is_named_and_reported_in_warsaw_time(sqlite_url):
+    """The UI shows runs in local time: a tick's name, its artifact and its result say Warsaw time with the
+    offset, in winter and in summer, whether ``at`` was given in UTC or the run was scheduled (UTC in Prefect)."""
+    from prefect.artifacts import Artifact
+    from prefect.client.orchestration import get_client
+
+    from flows.tick import tick_flow, tick_run_name
+    from tests.conftest import empty_tables
+
+    async def flow_run(state):
+        async with get_client() as client:
+            return await client.read_flow_run(state.state_details.flow_run_id)
+
+    empty_tables(sqlite_url)
+    register_organisations(sqlite_url)
+    announced_call(sqlite_url, offers=1, members=False)
+    winter = asyncio.run(tick_flow(at="2026-01-24T07:00Z", database_url=sqlite_url, return_state=True))
+    assert winter.result()["fired"] == 1 and winter.result()["now"] == "2026-01-24T08:00:00+01:00"
+    assert asyncio.run(flow_run(winter)).name == "tick 2026-01-24 08:00 (+01:00)"
+    assert Artifact.get("tick").data.startswith("# Harmonogram 2026-01-24 08:00 (+01:00)\n")
+
+    summer = asyncio.run(tick_flow(at="2026-07-24T08:00:30+02:00", database_url=sqlite_url, return_state=True))
+    assert summer.result()["now"] == "2026-07-24T08:00:30+02:00"
+    assert asyncio.run(flow_run(summer)).name == "tick 2026-07-24 08:00:30 (+02:00)"
+
+    empty_tables(sqlite_url)  # a run without ``at`` fires at the real now: nothing may be due
+    scheduled = asyncio.run(tick_flow(database_url=sqlite_url, return_state=True))
+    run = asyncio.run(flow_run(scheduled))
+    assert run.name == tick_run_name(None, run.expected_start_time) != "tick"
+    assert run.name.endswith(("(+01:00)", "(+02:00)"))
+
+    assert tick_run_name(None, datetime(2026, 1, 24, 7, 0, tzinfo=UTC)) == "tick 2026-01-24 08:00 (+01:00)"
+    assert tick_run_name(None, datetime(2026, 7, 24, 6, 0, tzinfo=UTC)) == "tick 2026-07-24 08:00 (+02:00)"
+    assert tick_run_name("jutro", None) == "tick jutro"  # refused by the flow itself, named as given
