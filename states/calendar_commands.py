@@ -5,16 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from states import calendar
-from states.clock import parse_moment
+from states.clock import day_in_range, parse_moment
 from states.errors import InvalidInput
 from states.text import Text
 
 
 def _parse_trigger(value: str) -> date | datetime:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return parse_moment(value, "trigger")
+    return _in_range(day)
+
+
+def _in_range(day: date) -> date:
+    problem = day_in_range(day, Text("Data", "The date"))
+    if problem:  # 9999-12-20 + 30 days was an OverflowError traceback
+        raise InvalidInput("date_out_of_range", problem)
+    return day
 
 
 def compute_period(trigger: str, amount: int, unit: str, *, party: bool, closing: str) -> dict:
@@ -35,5 +43,6 @@ def describe_day(value: str) -> dict:
         day = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput("bad_date", Text(f"Niepoprawna data {value!r} (RRRR-MM-DD)", f"Invalid date {value!r} (YYYY-MM-DD)")) from None
+    _in_range(day)
     return {"date": day, "weekday": calendar.weekday_name(day, "pl"), "holiday": calendar.holiday_name(day),
             "working_day": calendar.is_working_day(day), "party_day_off": calendar.is_party_day_off(day)}
