@@ -56,7 +56,7 @@ def audit_history(
     from states.auditing.history import CSV_COLUMNS, HistoryQuery, case_history_tree
     from states.local_time import moment_iso
 
-    rows = run(case_history_tree, HistoryQuery(code=code, since=since, until=until, actor=actor_name, event=event),
+    rows = run(case_history_tree, HistoryQuery.parse(code=code, since=since, until=until, actor=actor_name, event=event),
                readonly=True)
     if as_csv:
         buffer = io.StringIO()

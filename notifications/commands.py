@@ -12,7 +12,7 @@ from models.tables import Case
 from notifications.render import render, template_names
 from notifications.rules import OPTIONAL_CATEGORIES, TEMPLATES
 from states.cases import load_case
-from states.commands import CASE_CODE_PATTERN, EMAIL_PATTERN, Command
+from states.commands import CASE_CODE_PATTERN, AsciiInt, Command, Email, SingleLine
 from states.engine import Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.text import Text
@@ -23,17 +23,17 @@ READERS = ("officer", "auditor", "scheduler")
 class ListNotifications(Command):
     code: Annotated[str, Field(pattern=CASE_CODE_PATTERN)] | None = None
     status: tuple[Literal["pending", "sent", "failed", "cancelled", "opted_out"], ...] = ()
-    limit: int = Field(default=200, ge=1, le=10000)
+    limit: Annotated[AsciiInt, Field(ge=1, le=10000)] = 200
 
 
 class NotificationRef(Command):
-    id: int = Field(ge=1)
+    id: Annotated[AsciiInt, Field(ge=1)]
     lang: Literal["pl", "en"] | None = None
 
 
 class SetPreference(Command):
-    address: Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=300)]
-    template: str = "*"
+    address: Email
+    template: Annotated[SingleLine, Field(min_length=1)] = "*"
     opted_out: bool = False
     lang: Literal["pl", "en"] | None = None
 

@@ -13,17 +13,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from states import text_policy
+from states.clock import day_in_range, moment_range_problem
 from states.errors import InvalidInput
 from states.text import Text
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _clean_text(value: str) -> str:
-    value = value.strip()
-    if _CONTROL.search(value):
-        raise ValueError("control characters are not allowed")
-    return value
 
 
 def _iso_date(value: object) -> object:
@@ -38,27 +31,44 @@ def _iso_date(value: object) -> object:
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("a moment must carry its time zone offset, e.g. 2026-01-02T10:00+01:00")
+    problem = moment_range_problem(value)
+    if problem:
+        raise text_policy.policy_error(problem, "moment_range")
     return value
 
 
-ShortText = Annotated[str, AfterValidator(_clean_text), Field(min_length=1, max_length=300)]
-LongText = Annotated[str, AfterValidator(_clean_text), Field(max_length=5000)]
-Amount = Annotated[Decimal, Field(ge=0, le=Decimal("999999999.99"), max_digits=11, decimal_places=2)]
-PositiveAmount = Annotated[Decimal, Field(gt=0, le=Decimal("999999999.99"), max_digits=11, decimal_places=2)]
-Points = Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
+def _day(value: date) -> date:
+    problem = day_in_range(value)
+    if problem:
+        raise text_policy.policy_error(problem, "date_range")
+    return value
+
+
+# The text policy (states/text_policy.py): every text NFC; a single-line field without control, line-break,
+# bidirectional or invisible characters; a multi-line field allows the newline too. Every str field of every
+# input model is one of these (or a pattern of ASCII characters, or a Literal).
+SingleLine = Annotated[str, BeforeValidator(text_policy.single_line_input), AfterValidator(text_policy.single_line)]
+MultiLine = Annotated[str, BeforeValidator(text_policy.multi_line_input), AfterValidator(text_policy.multi_line)]
+ShortText = Annotated[SingleLine, Field(min_length=1, max_length=300)]
+LongText = Annotated[MultiLine, Field(max_length=5000)]
+# Amounts and numbers: the digits 0-9 only (Decimal reads '١٠٠٠' as 1000).
+AsciiDecimal = Annotated[Decimal, BeforeValidator(text_policy.ascii_decimal)]
+AsciiInt = Annotated[int, BeforeValidator(text_policy.ascii_integer)]
+Amount = Annotated[AsciiDecimal, Field(ge=0, le=Decimal("999999999.99"), max_digits=11, decimal_places=2)]
+PositiveAmount = Annotated[AsciiDecimal, Field(gt=0, le=Decimal("999999999.99"), max_digits=11, decimal_places=2)]
+Points = Annotated[AsciiDecimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
+Ordinal = Annotated[AsciiInt, Field(ge=1)]  # an offer's or a comment's number within its case
 Moment = Annotated[datetime, AfterValidator(_aware)]
-Day = Annotated[date, BeforeValidator(_iso_date)]
+Day = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_day)]
 KRS_PATTERN = r"^[0-9]{10}$"  # not \d: it admits digits of every script
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 CASE_CODE_PATTERN = r"^[A-Z]{2,3}/[0-9]{4}/[0-9]{3,6}$"
 # A regex means nothing to an officer: say what the field must look like instead.
 PATTERN_MEANING = {
     KRS_PATTERN: Text("numer KRS to dokładnie 10 cyfr", "a KRS number is exactly 10 digits"),
-    EMAIL_PATTERN: Text("niepoprawny adres e-mail", "not a valid e-mail address"),
     CASE_CODE_PATTERN: Text("kod sprawy ma postać np. OK/2026/001", "a case code looks like OK/2026/001"),
 }
 Krs = Annotated[str, Field(pattern=KRS_PATTERN)]
-Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
+Email = Annotated[SingleLine, AfterValidator(text_policy.email_address), Field(max_length=254)]
 CaseCode = Annotated[str, Field(pattern=CASE_CODE_PATTERN)]
 Channel = Literal["bip", "board", "website"]
 CHANNELS: tuple[str, ...] = ("bip", "board", "website")
@@ -79,8 +89,11 @@ class Command(BaseModel):
 def _describe(error: ValidationError) -> Text:
     pl, en = [], []
     for item in error.errors(include_url=False):
-        where = ".".join(str(p) for p in item["loc"]) or "input"
-        meaning = PATTERN_MEANING.get(item.get("ctx", {}).get("pattern", ""))
+        where = ".".join(text_policy.shown(str(p)) for p in item["loc"]) or "input"  # a dict key is typed text
+        ctx = item.get("ctx") or {}
+        meaning = PATTERN_MEANING.get(ctx.get("pattern", ""))
+        if meaning is None and "pl" in ctx and "en" in ctx:  # a rule of states/text_policy.py, in both languages
+            meaning = Text(ctx["pl"], ctx["en"])
         pl.append(f"{where}: {meaning.pl if meaning else item['msg']}")
         en.append(f"{where}: {meaning.en if meaning else item['msg']}")
     return Text(f"Niepoprawne dane wejściowe — {'; '.join(pl)}", f"Invalid input — {'; '.join(en)}")
@@ -106,9 +119,9 @@ class CreateOpenCall(Command):
 
 class CriterionSetting(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    key: str
+    key: Annotated[SingleLine, Field(min_length=1)]
     max_points: Points
-    weight: Annotated[Decimal, Field(gt=0, le=100)] = Decimal(1)
+    weight: Annotated[AsciiDecimal, Field(gt=0, le=100)] = Decimal(1)
 
 
 class AnnounceCall(Command):
@@ -120,7 +133,7 @@ class AnnounceCall(Command):
     published: dict[Channel, Moment]
     grant_rules: LongText = ""
     prior_funding: LongText = ""  # art. 13 ust. 2 pkt 7: tasks of the same type funded this and last year
-    pass_threshold: Annotated[Decimal, Field(ge=0, le=1)] | None = None
+    pass_threshold: Annotated[AsciiDecimal, Field(ge=0, le=1)] | None = None
     criteria: tuple[CriterionSetting, ...] | None = None
 
 
@@ -135,7 +148,7 @@ class AppointMember(Command):
 class DeclareConflicts(Command):
     code: CaseCode
     member: ShortText
-    conflicts: tuple[Annotated[int, Field(ge=1)], ...] = ()
+    conflicts: tuple[Ordinal, ...] = ()
     note: LongText = ""
 
 
@@ -155,7 +168,7 @@ class FileOffer(Command):
 
 class ReviewOffer(Command):
     code: CaseCode
-    number: Annotated[int, Field(ge=1)]
+    number: Ordinal
     decision: Literal["accept", "reject", "correct"]
     defects: tuple[ShortText, ...] = ()
 
@@ -166,19 +179,19 @@ class CaseRef(Command):
 
 class OfferRef(Command):
     code: CaseCode
-    number: Annotated[int, Field(ge=1)]
+    number: Ordinal
 
 
 class ScoreOffer(Command):
     code: CaseCode
-    number: Annotated[int, Field(ge=1)]
+    number: Ordinal
     member: ShortText
-    points: dict[str, Points]
+    points: dict[Annotated[SingleLine, Field(min_length=1)], Points]
 
 
 class SelectOffers(Command):
     code: CaseCode
-    grants: dict[Annotated[int, Field(ge=1)], PositiveAmount]
+    grants: dict[Ordinal, PositiveAmount]
     decision_ref: ShortText  # the Mayor's order (zarządzenie) that records the choice
 
 
@@ -190,7 +203,7 @@ class Publish(Command):
 
 class SignContract(Command):
     code: CaseCode
-    number: Annotated[int, Field(ge=1)]
+    number: Ordinal
     contract_number: ShortText
     amount: PositiveAmount
     task_start: Day
@@ -199,20 +212,20 @@ class SignContract(Command):
 
 class SubmitReport(Command):
     code: CaseCode
-    number: Annotated[int, Field(ge=1)]
+    number: Ordinal
     funds_used: Amount
     summary: LongText = ""
 
 
 class ReviewReport(Command):
     code: CaseCode
-    number: Annotated[int, Field(ge=1)]
+    number: Ordinal
     accept: bool
     reason: LongText = ""
 
 
 class Settle(Command):
     code: CaseCode
-    number: Annotated[int, Field(ge=1)]
+    number: Ordinal
     returned_amount: Amount = Decimal(0)
     returned_on: Day | None = None

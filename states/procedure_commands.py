@@ -9,6 +9,8 @@ from pydantic import Field
 
 from states.commands import (
     Amount,
+    AsciiDecimal,
+    AsciiInt,
     CaseCode,
     Command,
     Day,
@@ -16,15 +18,17 @@ from states.commands import (
     Krs,
     LongText,
     Moment,
+    Ordinal,
     Points,
     PositiveAmount,
     ShortText,
+    SingleLine,
 )
 
 ChannelName = Annotated[str, Field(pattern=r"^[a-z_]{2,40}$", description="a publication channel, e.g. bip")]
-Number = Annotated[int, Field(ge=1)]
-Year = Annotated[int, Field(ge=2000, le=2100)]
-Hours = Annotated[Decimal, Field(gt=0, le=1000000, max_digits=9, decimal_places=2)]
+Number = Ordinal
+Year = Annotated[AsciiInt, Field(ge=2000, le=2100)]
+Hours = Annotated[AsciiDecimal, Field(gt=0, le=1000000, max_digits=9, decimal_places=2)]
 
 # --- small grant (art. 19a) ----------------------------------------------------------------------------------
 
@@ -171,7 +175,7 @@ class FormalCheck(Command):
 
 class EvaluateInitiative(Command):
     code: CaseCode
-    points: dict[str, Points]
+    points: dict[Annotated[SingleLine, Field(min_length=1)], Points]
 
 
 class DecideInitiative(Command):
@@ -209,7 +213,7 @@ class RecordPurchase(Command):
 
 class InitiativeReport(Command):
     code: CaseCode
-    work_hours: Annotated[Decimal, Field(ge=0, le=1000000, max_digits=9, decimal_places=2)]
+    work_hours: Annotated[AsciiDecimal, Field(ge=0, le=1000000, max_digits=9, decimal_places=2)]
     summary: LongText = Field(min_length=1)
 
 

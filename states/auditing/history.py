@@ -7,14 +7,16 @@ The export carries every hashed field exactly as it was hashed (moments as UTC `
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlmodel import Session, select
 
 from models.tables import AuditRecord, Case
 from states import audit, calendar
 from states.cases import load_case
-from states.clock import parse_moment
+from states.clock import day_in_range, parse_moment
+from states.commands import Command, SingleLine
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput
 from states.text import Text
@@ -53,16 +55,18 @@ def _bound(value: str | None, what: str, *, end: bool) -> datetime | None:
         day = date.fromisoformat(value)
     except ValueError:
         return parse_moment(value, what)
+    problem = day_in_range(day, Text(f"Data {what}", f"The date {what}"))
+    if problem:  # 0001-01-01 in Warsaw is before year 1 in UTC: an OverflowError traceback
+        raise InvalidInput("date_out_of_range", problem)
     return calendar.end_of_day(day) if end else calendar.end_of_day(day, time(0, 0))
 
 
-class HistoryQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    code: str = Field(min_length=1)
-    since: str | None = None
-    until: str | None = None
-    actor: str | None = None
-    event: str | None = None
+class HistoryQuery(Command):
+    code: Annotated[SingleLine, Field(min_length=1)]
+    since: SingleLine | None = None
+    until: SingleLine | None = None
+    actor: SingleLine | None = None
+    event: SingleLine | None = None
 
     def window(self) -> tuple[datetime | None, datetime | None]:
         since, until = _bound(self.since, "--since", end=False), _bound(self.until, "--until", end=True)
