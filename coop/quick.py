@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coop.output import Invocation, _invocation, plain_echo, show
-from states.actors import ANYONE
+from states.actors import ANYONE, actor_name
 from states.audit import HISTORY_COLUMNS, history_row
 from states.errors import DomainError
 
@@ -166,6 +166,10 @@ def _history(values: dict[str, Any]) -> bool:
     role = (values["role"] or os.environ.get("COOP_ROLE") or "officer").strip()
     actor = (values["actor"] or os.environ.get("COOP_ACTOR") or "").strip()
     if role not in HISTORY_READERS or not actor:
+        return False
+    try:
+        actor_name(actor)  # a name the engine's path would refuse is refused there, in its words
+    except DomainError:
         return False
     try:
         resolve_now(values["at"])

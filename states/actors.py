@@ -8,10 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from states import text_policy
 from states.errors import InvalidInput, NotPermitted
 from states.text import Text
 
 R = TypeVar("R")
+
+# The longest name an actor may act under: a committee member acts under the name they were appointed with
+# (ShortText in states/commands.py, at most 300 characters), so no shorter. Every record stores it in full.
+ACTOR_MAX_LENGTH = 300
 
 ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public")
 ANYONE = ROLES  # for read-only commands: every role may read
@@ -31,6 +36,7 @@ class Actor:
         role = (role or os.environ.get("COOP_ROLE") or "officer").strip()
         if not name:
             raise InvalidInput("actor_required", Text("Podaj, kto działa (--actor).", "Say who acts (--actor)."))
+        name = actor_name(name)
         if role not in ROLES:
             raise InvalidInput(
                 "unknown_role",
@@ -38,6 +44,27 @@ class Actor:
                      f"Unknown role {role!r}; allowed: {', '.join(ROLES)}."),
             )
         return cls(name, role)
+
+
+    def checked(self) -> Actor:
+        """This actor with its name held to the text policy (NFC, one line, not too long), or InvalidInput."""
+        name = actor_name(self.name)
+        return self if name == self.name else Actor(name, self.role)
+
+
+def actor_name(name: str) -> str:
+    """The name as it will be recorded: one line of visible text (states/text_policy.py), at most
+    ACTOR_MAX_LENGTH characters. A name with CR/LF or U+202E would forge or hide what a history shows."""
+    name, problem = text_policy.checked(name.strip())
+    if problem is None and not name:
+        problem = Text("nazwa jest pusta", "the name is empty")
+    if problem is None and len(name) > ACTOR_MAX_LENGTH:
+        problem = Text(f"nazwa ma {len(name)} znaków, najwyżej {ACTOR_MAX_LENGTH}",
+                       f"the name has {len(name)} characters, at most {ACTOR_MAX_LENGTH}")
+    if problem:
+        raise InvalidInput("invalid_actor", Text(f"Niepoprawna nazwa działającego (--actor / COOP_ACTOR): {problem.pl}",
+                                                 f"Invalid actor name (--actor / COOP_ACTOR): {problem.en}"))
+    return name
 
 
 SCHEDULER = Actor("scheduler", "scheduler")

@@ -352,7 +352,7 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
     from models.db import run_in_transaction
 
     _freeze_what_was_imported()
-    actor = actor or Actor.from_environment()
+    actor = (actor or Actor.from_environment()).checked()  # every path's actor, not only the CLI's
     check_role(handler, actor)
     now = resolve_now(at)
 
