@@ -150,9 +150,31 @@ def moments(**channels: str | None) -> dict[str, str]:
     return {channel: value for channel, value in channels.items() if value}
 
 
+def refuse_undecodable(argv: list[str]) -> None:
+    """Exit 2 naming the first argument or COOP_* variable that is not UTF-8: Python carries its bytes as
+    surrogates, which failed only when the text was hashed or written (a UnicodeEncodeError traceback)."""
+    import os
+
+    from states.errors import InvalidInput
+    from states.text_policy import undecodable_input
+
+    problem = undecodable_input(argv, os.environ)
+    if problem is None:
+        return
+    error = InvalidInput("undecodable_input", problem)
+    if "--json" in argv:
+        import json
+
+        sys.stderr.write(json.dumps(error.as_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stderr.write(f"{Text('błąd', 'error')}: {error.message()}\n")
+    raise SystemExit(2)
+
+
 def main() -> None:
     from coop.quick import answer
 
+    refuse_undecodable(sys.argv[1:])
     if answer(sys.argv[1:]):  # a read-only question answered without typer; anything else goes below
         return
     # Importing these registers their command groups; none of them may import prefect at module level.
