@@ -1,7 +1,8 @@
 """Bad input never half-writes (invariant 7): property-based tests over every command's input model and over
 the CLI. Random and hostile text, huge and negative amounts, amounts with more than two decimals, malformed
 KRS numbers, impossible dates, naive moments, unicode and SQL-like strings: each is refused with a message
-naming the field, a non-zero exit and no traceback, and the database is unchanged.
+naming the field, a non-zero exit and no traceback, and the database is unchanged. The last part holds every
+text field to the one text policy (states/text_policy.py) and runs issue 18's input cases through the CLI.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import subprocess
 import sys
 import typing
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -228,9 +230,10 @@ def test_unicode_and_sql_like_text_is_stored_verbatim_or_refused(fuzz_db, title,
         assert dump(url) == before
         return
     after = dump(url)
-    assert result["member"] == text.strip()
+    stored = unicodedata.normalize("NFC", text.strip())  # the text policy's one change: NFC
+    assert result["member"] == stored
     added = [row for row in after["committee_members"] if row not in before["committee_members"]]
-    assert len(added) == 1 and text.strip() in added[0]  # verbatim, as one bound value
+    assert len(added) == 1 and stored in added[0]  # verbatim, as one bound value
     # nothing was dropped or deleted: every earlier row (but the case's, whose head moved) is still there
     assert after.keys() == before.keys()
     for table, rows in before.items():
@@ -351,3 +354,311 @@ def test_the_installed_coop_refuses_bad_input_without_a_traceback(fuzz_db, args,
     for word in words:
         assert word in error["message"]
     assert dump(fuzz_db["url"]) == before
+
+
+# --- the text policy (states/text_policy.py, issue 18) ---------------------------------------------------------
+#
+# One rule for every text: NFC; a single-line field refuses control characters, line breaks (CR, LF, NEL,
+# U+2028/9), bidirectional controls and invisible characters; a multi-line field allows the newline too.
+# Amounts and numbers take the digits 0-9 only; e-mail addresses go through email-validator.
+
+import coop.audit_cli  # noqa: E402,F401  (registers `coop audit history`)
+from notifications import commands as nc  # noqa: E402
+from states import text_policy  # noqa: E402
+from states.auditing.history import HistoryQuery  # noqa: E402
+
+POLICY_MODELS = sorted({*MODELS, HistoryQuery, *(obj for obj in vars(nc).values() if inspect.isclass(obj)
+                                                 and issubclass(obj, Command) and obj is not Command)},
+                       key=lambda m: m.__name__)
+
+
+def _policies(annotation, found: list, shape: str = "plain") -> None:
+    """Every (text rule, where it sits) in an annotation: the field itself, a tuple's items, a dict's keys."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        for item in args[1:]:
+            func = getattr(item, "func", None)
+            if func in (text_policy.single_line, text_policy.multi_line):
+                found.append((func.__name__, shape))
+            if func is text_policy.email_address:
+                found.append(("email", shape))
+        _policies(args[0], found, shape)
+    elif origin in (typing.Union, __import__("types").UnionType):
+        for arg in args:
+            _policies(arg, found, shape)
+    elif origin is tuple:
+        _policies(args[0], found, "tuple")
+    elif origin is dict:
+        _policies(args[0], found, "key")
+
+
+def text_fields(rule: str) -> list[tuple[type[Command], str, str]]:
+    fields = []
+    for model in POLICY_MODELS:
+        for name, info in model.model_fields.items():
+            found: list = []
+            _policies(typing.Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation, found)
+            shapes = {shape for kind, shape in found if kind == rule}
+            kinds = {kind for kind, _ in found}
+            if shapes and not (rule == "single_line" and "email" in kinds):
+                fields.append((model, name, shapes.pop()))
+    return fields
+
+
+SINGLE_LINE_FIELDS = [*text_fields("single_line"), (c.AnnounceCall, "criteria", "criterion")]  # a nested model's key
+MULTI_LINE_FIELDS = text_fields("multi_line")
+EMAIL_FIELDS = [(m, n) for m, n, _ in text_fields("email")]
+
+
+def test_every_text_field_of_every_input_model_is_held_to_the_policy():
+    """No str field escapes: each is single-line, multi-line, an e-mail, an ASCII pattern or a Literal."""
+    covered = {(m, n) for m, n, _ in SINGLE_LINE_FIELDS + MULTI_LINE_FIELDS} | set(EMAIL_FIELDS)
+    loose = []
+    for model in POLICY_MODELS:
+        for name, info in model.model_fields.items():
+            metadata, leaves = list(info.metadata), []
+            _walk(info.annotation, metadata, leaves)
+            if str in leaves and (model, name) not in covered and not any(getattr(m, "pattern", None) for m in metadata):
+                loose.append(f"{model.__name__}.{name}")
+    assert loose == []
+    assert len(SINGLE_LINE_FIELDS) >= 50 and len(MULTI_LINE_FIELDS) >= 15 and len(EMAIL_FIELDS) >= 5
+    assert {shape for _, _, shape in SINGLE_LINE_FIELDS} == {"plain", "tuple", "key", "criterion"}
+
+
+# Every character the policy forbids: the categories, and by name the ones the issue found accepted.
+NAMED_FORBIDDEN = ["\r", "\n", "\x85", "\u2028", "\u2029", "\x0b", "\x0c", "\t", "\x00", "\x1b", "\x7f",
+                   *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\u200e", "\u200f",
+                   "\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00ad", "\udcff"]
+FORBIDDEN = st.one_of(st.sampled_from(NAMED_FORBIDDEN), st.characters(categories=["Cc", "Cf", "Zl", "Zp", "Cs"]))
+
+
+def _valid(model: type[Command], name: str) -> str:
+    if (model, name) in EMAIL_FIELDS:
+        return "biuro.fundacji@example.org"
+    return "Fundacja Zdrowy Senior"
+
+
+def _shaped(value: str, shape: str) -> object:
+    if shape == "tuple":
+        return (value,)
+    if shape == "key":
+        return {value: "1"}
+    if shape == "criterion":
+        return ({"key": value, "max_points": "10"},)
+    return value
+
+
+def test_forbidden_characters_are_what_the_policy_names():
+    for ch in NAMED_FORBIDDEN:
+        assert text_policy.kind_of(ch) is not None, repr(ch)
+    for ch in "aZ0 ąęłóżźćńśĄĘŁÓŻŹĆŃŚ-.,;:/'\"()@€§١٢٣🦊\u00a0\u0301":
+        assert text_policy.kind_of(ch) is None, repr(ch)
+
+
+@pytest.mark.parametrize(("model", "name", "shape"), SINGLE_LINE_FIELDS,
+                         ids=[f"{m.__name__}.{n}" for m, n, _ in SINGLE_LINE_FIELDS])
+@settings(max_examples=30, deadline=None)
+@given(ch=FORBIDDEN, cut=st.integers(1, 17))
+def test_no_single_line_field_accepts_a_forbidden_character(model, name, shape, ch, cut):
+    """Inside the text (where stripping cannot remove it): refused, naming the field, the character and the rule."""
+    base = _valid(model, name)
+    value = base[:cut] + ch + base[cut:]
+    with pytest.raises(InvalidInput) as info:
+        model.parse(**{name: _shaped(value, shape)})
+    message = info.value.message("en")
+    assert name in message and "a single-line field takes visible text on one line only" in message, message
+    label = text_policy.char_label(ch)
+    assert label in message and ch not in message  # named by its code, never shown (U+202E would reorder it)
+
+
+@pytest.mark.parametrize(("model", "name", "shape"), MULTI_LINE_FIELDS,
+                         ids=[f"{m.__name__}.{n}" for m, n, _ in MULTI_LINE_FIELDS])
+@settings(max_examples=20, deadline=None)
+@given(ch=FORBIDDEN.filter(lambda ch: ch not in "\r\n"), cut=st.integers(1, 17))
+def test_a_multi_line_field_allows_newlines_only(model, name, shape, ch, cut):
+    base = "Pierwszy wiersz\r\ndrugi\rtrzeci\nczwarty"
+    with pytest.raises(InvalidInput) as info:
+        model.parse(**{name: base[:cut] + ch + base[cut:]})
+    message = info.value.message("en")
+    assert name in message and "a multi-line field takes visible text and the newline (LF)" in message, message
+
+
+def test_a_multi_line_field_keeps_its_lines_as_lf():
+    assert text_policy.multi_line("Pierwszy\r\ndrugi\rtrzeci\nczwarty") == "Pierwszy\ndrugi\ntrzeci\nczwarty"
+    command = c.SubmitReport.parse(code="OK/2026/001", number=1, funds_used="10", summary="a\r\nb\rc\n d")
+    assert command.summary == "a\nb\nc\n d"
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(st.characters(exclude_categories=["Cc", "Cf", "Zl", "Zp", "Cs"]), min_size=1, max_size=40)
+       .filter(str.strip))
+def test_every_text_is_stored_nfc(text):
+    """Two spellings of one name (ó, or o and a combining acute) are one name once validated."""
+    for form in ("NFC", "NFD"):
+        typed = unicodedata.normalize(form, text)
+        command = c.AppointMember.parse(code="OK/2026/001", name=typed)
+        assert command.name == unicodedata.normalize("NFC", typed.strip())
+        assert unicodedata.is_normalized("NFC", command.name)
+
+
+FOREIGN_DIGITS = st.characters(categories=["Nd"]).filter(lambda ch: not ch.isascii())
+AMOUNT_FIELDS = [(m, n) for m, n, kind in FIELDS if kind == "amount"]
+ORDINAL_FIELDS = [(m, n) for m in POLICY_MODELS for n, info in m.model_fields.items()
+                  if any(getattr(x, "func", None) is text_policy.ascii_integer for x in info.metadata)]
+
+
+@pytest.mark.parametrize(("model", "name"), AMOUNT_FIELDS + ORDINAL_FIELDS,
+                         ids=[f"{m.__name__}.{n}" for m, n in AMOUNT_FIELDS + ORDINAL_FIELDS])
+@settings(max_examples=20, deadline=None)
+@given(digit=FOREIGN_DIGITS, ascii_digits=st.text("0123456789", max_size=3))
+def test_amounts_and_numbers_take_ascii_digits_only(model, name, digit, ascii_digits):
+    """Decimal('١٠٠٠') is 1000 and int() reads every script's digits: the models read 0-9 only."""
+    assert digit.isdigit() and Decimal(digit) == int(unicodedata.digit(digit))  # what Python would have taken
+    with pytest.raises(InvalidInput) as info:
+        model.parse(**{name: "1" + ascii_digits + digit})
+    message = info.value.message("en")
+    assert name in message and "the ASCII digits 0-9" in message and text_policy.char_label(digit) in message
+
+
+def test_ordinals_and_years_are_held_to_ascii_digits_too():
+    assert len(ORDINAL_FIELDS) >= 10
+    for value in ("١", "１", "1_0", "1 0", "0x1"):
+        with pytest.raises(InvalidInput):
+            c.OfferRef.parse(code="OK/2026/001", number=value)
+
+
+BAD_EMAILS = ["<a@b.pl>", "a@b.pl;c", "Jan <a@b.pl>", "a@b.pl, c@d.pl", "a b@c.pl", "a@b", "@b.pl", "a@b..pl",
+              "a@localhost", "a@b.pl\r\nBcc: victim@evil.org", "\"a\"@b.pl", "a@[127.0.0.1]"]
+
+
+@pytest.mark.parametrize(("model", "name"), EMAIL_FIELDS, ids=[f"{m.__name__}.{n}" for m, n in EMAIL_FIELDS])
+def test_email_fields_take_addresses_only(model, name):
+    for value in BAD_EMAILS:
+        with pytest.raises(InvalidInput) as info:
+            model.parse(**{name: value})
+        message = info.value.message()
+        assert f"{name}: " in message and ("adres e-mail" in message or "pole jednowierszowe" in message), message
+    for value, kept in (("biuro@example.org", "biuro@example.org"), ("Biuro.Fundacji@Example.ORG", "Biuro.Fundacji@example.org"),
+                        ("jan@łódź.pl", "jan@łódź.pl")):
+        try:
+            command = model.parse(**{name: value})
+        except InvalidInput as error:  # refused for another field: the address itself was taken
+            assert f"{name}:" not in error.message(), error.message()
+        else:
+            assert getattr(command, name) == kept
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00+01:00", "0001-01-01T00:00Z",
+                                   "3000-01-01T00:00Z", "1899-12-31T23:59Z"])
+def test_moments_outside_the_engines_range_are_refused(value):
+    from states.clock import parse_moment
+
+    with pytest.raises(InvalidInput) as info:
+        parse_moment(value)
+    assert info.value.rule == "moment_out_of_range" and "1900-01-01" in info.value.message()
+    _refused_naming(c.FileOffer, "received_at", value)
+    _refused_naming(c.Publish, "published", {"bip": value})
+    _refused_naming(c.FileOffer, "task_end", value[:10])
+
+
+# --- through the CLI, on both backends: exit 2, a message naming the rule, no traceback, nothing written --------
+
+ORG = ["org", "add", "--legal-form", "fundacja", "--address", "Leszno", "--contact", "Jan Prezes"]
+BAD_NAME = {"crlf": ("Fundacja X\r\nBcc: victim@evil.org", "U+000D (CR)"),
+            "rlo": ("Fundacja \u202eX", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+            "zwsp": ("Fundacja\u200bX", "U+200B (ZERO WIDTH SPACE)"),
+            "nel": ("Fundacja\x85X", "U+0085 (NEL)"),
+            "ls": ("Fundacja\u2028X", "U+2028 (LINE SEPARATOR)")}
+
+
+def cli_cases(code: str) -> list[tuple[str, list[str], tuple[str, ...]]]:
+    """(what, arguments, words the refusal must contain)."""
+    cases = []
+    for what, (name, label) in BAD_NAME.items():
+        cases.append((f"org add --name {what}", [*ORG, "--name", name, "--email", "a@example.org", "--krs", "0000200001"],
+                      ("name", label, "pole jednowierszowe")))
+        cases.append((f"committee appoint --name {what}", ["committee", "appoint", code, "--name", name], ("name", label)))
+        cases.append((f"offer file --title {what}", offer_args(code, title=name), ("title", label)))
+        cases.append((f"--actor {what}", ["committee", "appoint", code, "--name", "Jan Nowy", "--actor", name],
+                      ("--actor", label)))
+    for email in ("<a@b.pl>", "a@b.pl;c", "Jan <a@b.pl>"):
+        cases.append((f"org add --email {email}", [*ORG, "--name", "Fundacja", "--email", email, "--krs", "0000200001"],
+                      ("email", "niepoprawny adres e-mail")))
+        cases.append((f"committee appoint --email {email}", ["committee", "appoint", code, "--name", "Jan Nowy",
+                                                              "--email", email], ("email", "niepoprawny adres e-mail")))
+    for field, amount in (("grant", "١٠٠٠"), ("grant", "１０００"), ("own_funds", "٥٠"), ("grant", "1e3")):
+        cases.append((f"offer file --{field} {amount}", offer_args(code, **{field: amount}),
+                      (field if field != "grant" else "requested_grant", "0-9")))
+    cases += [
+        ("--actor of 128 KB", ["committee", "appoint", code, "--name", "Jan Nowy", "--actor", "A" * 131072],
+         ("--actor", "131072 znaków, najwyżej 300")),
+        ("--at 9999-12-31T23:59:59-23:59", [*offer_args(code), "--at", "9999-12-31T23:59:59-23:59"],
+         ("--at", "poza zakresem")),
+        ("--at in year 1", [*offer_args(code), "--at", "0001-01-01T00:00+01:00"], ("--at", "poza zakresem")),
+        ("--at in year 1, UTC", [*offer_args(code), "--at", "0001-01-01T00:00Z"], ("--at", "poza zakresem")),
+        ("--at with a +24:00 offset", [*offer_args(code), "--at", "2026-01-12T12:00+24:00"], ("--at", "ISO 8601")),
+        ("--task-end 9999-12-31", offer_args(code, task_end="9999-12-31"), ("task_end", "poza zakresem")),
+        ("--received-at in year 1", offer_args(code, received_at="0001-01-01T00:00+01:00"),
+         ("received_at", "poza zakresem")),
+        ("offer number in Arabic-Indic digits", ["offer", "review", code, "١", "accept"], ("number",)),
+        ("a multi-line note with U+2029", ["committee", "declare", code, "--member", "Jan Kowalski", "--note",
+                                            "a\u2029b"], ("note", "U+2029", "pole wielowierszowe")),
+        ("calendar period 9999-12-20", ["calendar", "period", "9999-12-20", "30"], ("9999-12-20", "poza zakresem")),
+        ("audit history --since 0001-01-01", ["audit", "history", code, "--since", "0001-01-01"],
+         ("--since", "poza zakresem")),
+    ]
+    return cases
+
+
+def test_the_cli_refuses_every_input_case_of_issue_18_and_writes_nothing(db_url):
+    code = announced_call(db_url)
+    appoint(db_url, code)
+    before = dump(db_url)
+    for what, args, words in cli_cases(code):
+        result = invoke(db_url, *args)
+        assert result.exit_code == 2, (what, result.exit_code, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (what, repr(result.exception))
+        assert "Traceback" not in result.output, what
+        for word in words:
+            assert word in result.stderr, (what, word, result.stderr)
+        assert dump(db_url) == before, what
+
+
+def test_the_cli_stores_text_as_the_policy_normalises_it(db_url):
+    """What passes is stored NFC, an address as email-validator normalises it, both as one bound value."""
+    decomposed = unicodedata.normalize("NFD", "Fundacja Łódź Żółć")
+    result = invoke(db_url, *ORG, "--name", decomposed, "--email", "Biuro@Example.ORG", "--krs", "0000200001", "--json")
+    assert result.exit_code == 0, result.output
+    rows = dump(db_url)["organisations"]
+    assert len(rows) == 1
+    assert "Fundacja Łódź Żółć" in rows[0] and decomposed not in rows[0] and "Biuro@example.org" in rows[0]
+
+
+def _bytes_env(url: str, **extra: bytes) -> dict[bytes, bytes]:
+    env = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items() if not k.startswith("COOP_")}
+    env.update({b"COOP_DATABASE_URL": os.fsencode(url), b"COOP_ACTOR": "Anna Urzędniczka".encode(),
+                b"COOP_NOW": b"2026-01-12T12:00+01:00", b"COOP_LANG": b"pl"})
+    env.update({k.encode(): v for k, v in extra.items()})
+    return env
+
+
+def test_the_installed_coop_refuses_arguments_and_variables_that_are_not_utf8(db_url):
+    """Bytes that are not UTF-8 (Latin-2 'ł' is 0xB3) in argv or COOP_*: exit 2 naming where, no traceback."""
+    code = announced_call(db_url)
+    before = dump(db_url)
+    appoint_args = [os.fsencode(str(COOP)), b"committee", b"appoint", code.encode(), b"--name"]
+    runs = [
+        ([*appoint_args, b"Jan Nowy", b"--actor", b"\xff"], {}, "argument nr 7 (wartość opcji --actor)", "0xFF"),
+        ([*appoint_args, b"Pawe\xb3 Nowak"], {}, "argument nr 5 (wartość opcji --name)", "0xB3"),
+        ([*appoint_args, b"Jan Nowy", b"--actor=Pawe\xb3"], {}, "wartość opcji --actor", "0xB3"),
+        ([*appoint_args, b"Jan Nowy"], {"COOP_ACTOR": b"Pawe\xb3"}, "zmienna środowiskowa COOP_ACTOR", "0xB3"),
+        ([*appoint_args, b"Jan Nowy"], {"COOP_NOW": b"2026-01-12T12:00\xff"}, "zmienna środowiskowa COOP_NOW", "0xFF"),
+    ]
+    for args, extra, where, byte in runs:
+        done = subprocess.run(args, env=_bytes_env(db_url, **extra), capture_output=True, timeout=60)
+        stderr = done.stderr.decode()
+        assert done.returncode == 2, (args, stderr)
+        assert "Traceback" not in stderr and done.stdout == b""
+        assert where in stderr and f"bajt {byte}" in stderr and "UTF-8" in stderr, stderr
+        assert "\xb3" not in stderr and "Pawe" not in stderr  # the value itself is never echoed (it may be a secret)
+        assert dump(db_url) == before
