@@ -1,35 +1,57 @@
-"""The dispatcher: send the due pending messages in batches, each one marked sent once.
+"""The dispatcher: send the due pending messages in batches, each one marked sent once, by one dispatcher.
 
-1. ``claim_batch`` (one short transaction) leases up to N due pending rows to this worker: rows are locked
-   with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite has one writer: BEGIN IMMEDIATE) and only rows
-   whose lease is free are taken, so two dispatchers running at once never take the same row.
-2. ``deliver_batch`` renders and sends each leased row *outside* any transaction (an SMTP server that
-   hangs never holds a database lock), then marks it in its own small transaction: ``sent`` only if it is
-   still pending and leased to this worker; a failure gets exponential backoff (``next_attempt_at``) and,
-   after ``max_attempts``, ``failed``.
-A dispatcher that dies between sending and marking leaves the row leased; after ``lease_seconds`` it is
-sent again with the same Message-ID (at-least-once, recognisable by the receiver). A row marked ``sent`` is
-never selected again.
+1. ``claim_batch`` (one short transaction) leases up to N due pending rows: rows are locked with
+   ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite has one writer: BEGIN IMMEDIATE) and only rows whose
+   lease is free are taken. The claim writes a *fencing token* of its own into ``claimed_by`` (the worker
+   and a random claim id) and ``claimed_until`` = the lease clock + ``lease_seconds``.
+2. ``deliver_batch`` renders and sends each leased row *outside* any transaction (an SMTP server that hangs
+   never holds a database lock). Before each message it renews the lease of every row the token still holds
+   and goes on only if this row is among them (``renew``): a dispatcher whose lease lapsed and was taken by
+   another finds its token gone and neither sends nor marks the row. The send itself is cut when 80% of the
+   renewed lease has passed (``SEND_SHARE``), so no send outlives the lease it started under. The row is then
+   marked in its own conditional update, ``WHERE claimed_by = <token> AND status = 'pending'``: ``sent``; on
+   a transient error backoff (``next_attempt_at``) and, after ``max_attempts``, ``failed``; on a permanent
+   one (a bad address or header, a 5xx answer to this message) ``failed`` at once with the reason.
+
+The lease is measured on the *lease clock*, real time whatever the effective ``now`` of the dispatch (a
+simulation may dispatch at any ``now``; a lease is about real seconds): the database's clock on PostgreSQL,
+so dispatchers on several machines share one clock; the machine's own on SQLite (one machine by design).
+
+The one duplicate left: a dispatcher that dies (or whose send is cut at the end of its lease) after the
+server took the message and before marking it leaves the row unmarked; once the lease expires it is sent
+again with the same Message-ID (at-least-once at that one point, recognisable by the receiver). A row
+marked ``sent`` is never selected again.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from jinja2 import TemplateError
-from sqlmodel import or_, select
+from sqlmodel import select
 
 from models.db import run_in_transaction
 from models.notification_tables import Notification
-from notifications.delivery import PermanentFailure, SmtpChannel, WebhookChannel, email_message
+from notifications.delivery import PermanentFailure, SmtpChannel, WebhookChannel, classify, email_message
 from notifications.render import render
-from notifications.settings import NotifySettings, settings
+from notifications.settings import NotifySettings, redact, settings
 from states.clock import resolve_now
+
+T = Notification.__table__
+SEND_SHARE = 0.8  # of a renewed lease, the time a send may take; the rest is left for marking the row
+
+
+@dataclass
+class Claim:
+    token: str  # the fencing token: every later write about these rows requires claimed_by == token
+    ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -38,6 +60,7 @@ class BatchOutcome:
     sent: list[str] = field(default_factory=list)
     retried: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)  # marked failed for good in this batch
+    lost: list[str] = field(default_factory=list)  # leases lost to another dispatcher (or rows cancelled meanwhile)
 
 
 @dataclass
@@ -48,6 +71,7 @@ class DispatchReport:
     claimed: int = 0
     sent: int = 0
     retried: int = 0
+    lost: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -55,27 +79,55 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def lease_clock(conn: sa.Connection) -> datetime:
+    """Real time for leases: the database's clock on PostgreSQL (``clock_timestamp()``, not the transaction's
+    start), the machine's on SQLite."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(sa.select(sa.func.clock_timestamp())).scalar_one().astimezone(UTC)
+    return datetime.now(UTC)
+
+
 def claim_batch(now: datetime, *, worker: str, url: str | None = None, batch_size: int | None = None,
-                config: NotifySettings | None = None) -> list[int]:
+                config: NotifySettings | None = None) -> Claim:
+    """Lease up to ``batch_size`` rows due at ``now`` under a new fencing token."""
     config = config or settings()
     size = batch_size or config.batch_size
+    token = f"{worker}/{uuid.uuid4().hex[:12]}"
 
     def work(uow) -> list[int]:
-        query = (
-            select(Notification)
-            .where(Notification.status == "pending", Notification.next_attempt_at <= now,
-                   or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now))
-            .order_by(Notification.next_attempt_at, Notification.id)
+        conn = uow.session.connection()
+        clock = lease_clock(conn)
+        ids = list(conn.execute(
+            sa.select(T.c.id)
+            .where(T.c.status == "pending", T.c.next_attempt_at <= now,
+                   sa.or_(T.c.claimed_until.is_(None), T.c.claimed_until <= clock))
+            .order_by(T.c.next_attempt_at, T.c.id)
             .limit(size)
             .with_for_update(skip_locked=True)
-        )
-        rows = list(uow.session.exec(query))
-        for row in rows:
-            row.claimed_by, row.claimed_until = worker, now + timedelta(seconds=config.lease_seconds)
-            uow.session.add(row)
-        return [row.id for row in rows]
+        ).scalars())
+        if ids:
+            conn.execute(sa.update(T).where(T.c.id.in_(ids))
+                         .values(claimed_by=token, claimed_until=clock + timedelta(seconds=config.lease_seconds)))
+        return ids
 
-    return run_in_transaction(work, url=url, retry_conflicts=True)
+    return Claim(token, run_in_transaction(work, url=url, retry_conflicts=True))
+
+
+def renew(claim: Claim, notification_id: int, *, url: str | None, config: NotifySettings) -> float | None:
+    """Extend the lease of every row ``claim`` still holds; the ``time.monotonic()`` moment by which the send
+    of ``notification_id`` must be over, or None when that row is no longer this claim's to send."""
+    started = time.monotonic()  # before the database's clock is read: the deadline errs on the early side
+
+    def work(uow) -> bool:
+        conn = uow.session.connection()
+        until = lease_clock(conn) + timedelta(seconds=config.lease_seconds)
+        conn.execute(sa.update(T).where(T.c.claimed_by == claim.token, T.c.status == "pending")
+                     .values(claimed_until=until))
+        return conn.execute(sa.select(T.c.id).where(T.c.id == notification_id, T.c.claimed_by == claim.token,
+                                                    T.c.status == "pending")).first() is not None
+
+    held = run_in_transaction(work, url=url, retry_conflicts=True)
+    return started + config.lease_seconds * SEND_SHARE if held else None
 
 
 def _load(ids: list[int], url: str | None) -> list[dict[str, Any]]:
@@ -90,33 +142,34 @@ def _case_code(key: str) -> str:
     return key.split("#", 1)[0]
 
 
-def deliver_batch(ids: list[int], now: datetime, *, worker: str, url: str | None = None,
+def deliver_batch(claim: Claim, now: datetime, *, url: str | None = None,
                   config: NotifySettings | None = None) -> BatchOutcome:
     config = config or settings()
-    outcome = BatchOutcome(claimed=len(ids))
+    outcome = BatchOutcome(claimed=len(claim.ids))
     smtp, webhook = SmtpChannel(config), WebhookChannel(config)
     try:
-        for message in _load(ids, url):
-            if message["claimed_by"] != worker or message["status"] != "pending":
-                continue  # the lease was lost (expired and retaken) or the row was cancelled meanwhile
+        for message in _load(claim.ids, url):
+            deadline = renew(claim, message["id"], url=url, config=config)
+            if deadline is None:  # the lease was lost (expired and retaken) or the row was cancelled meanwhile
+                outcome.lost.append(message["key"])
+                continue
             try:
-                _send(message, now, config, smtp, webhook)
-            except PermanentFailure as error:
-                _mark_failure(message["id"], now, worker, str(error), True, url, config, outcome, message)
-            except Exception as error:  # a transient fault of the channel: retry with backoff
-                _mark_failure(message["id"], now, worker, f"{type(error).__name__}: {error}", False, url, config,
-                              outcome, message)
+                _send(message, now, config, smtp, webhook, deadline)
+            except Exception as error:  # noqa: BLE001 - every delivery error is classified, none is lost
+                permanent, reason = classify(error)
+                _mark_failure(claim, message, now, redact(reason, config), permanent, url, config, outcome)
             else:
-                if _mark_sent(message["id"], now, worker, url):
+                if _mark_sent(claim, message["id"], now, url):
                     outcome.sent.append(message["key"])
     finally:
         smtp.close()
         webhook.close()
+        _release(claim, url)
     return outcome
 
 
 def _send(message: dict[str, Any], now: datetime, config: NotifySettings, smtp: SmtpChannel,
-          webhook: WebhookChannel) -> None:
+          webhook: WebhookChannel, deadline: float) -> None:
     if not message["recipient"]:
         raise PermanentFailure("no address: brak adresu odbiorcy (no e-mail address, or no webhook configured)")
     try:
@@ -124,25 +177,28 @@ def _send(message: dict[str, Any], now: datetime, config: NotifySettings, smtp: 
     except (TemplateError, KeyError, ValueError, TypeError) as error:
         raise PermanentFailure(f"template {message['template']}: {type(error).__name__}: {error}") from error
     if message["channel"] == "webhook":
-        webhook.send(message["recipient"], {
+        # The row names the channel ("public-portal"); its URL, a secret, is read from the settings now.
+        webhook.send({
             "key": message["key"], "message_id": message["message_id"], "case": _case_code(message["key"]),
             "template": message["template"], "lang": message["lang"], "subject": rendered.subject,
-            "text": rendered.text, "data": message["data"]}, message["key"])
+            "text": rendered.text, "data": message["data"]}, message["key"], deadline)
     else:
         smtp.send(email_message(config, key=message["key"], message_id=message["message_id"],
                                 recipient=message["recipient"], name=message["recipient_name"],
-                                lang=message["lang"], rendered=rendered, now=now))
+                                lang=message["lang"], rendered=rendered, now=now), deadline)
 
 
-def _mark_sent(notification_id: int, now: datetime, worker: str, url: str | None) -> bool:
+def _mark_sent(claim: Claim, notification_id: int, now: datetime, url: str | None) -> bool:
     def work(uow) -> bool:
-        row = uow.session.get(Notification, notification_id)
-        if row is None or row.status != "pending" or row.claimed_by != worker:
-            return False
-        row.status, row.sent_at, row.attempts = "sent", now, row.attempts + 1
-        row.claimed_by, row.claimed_until, row.last_error = None, None, None
-        uow.session.add(row)
-        return True
+        conn = uow.session.connection()
+        done = conn.execute(
+            sa.update(T).where(T.c.id == notification_id, T.c.claimed_by == claim.token, T.c.status == "pending")
+            .values(status="sent", sent_at=now, attempts=T.c.attempts + 1, claimed_until=None, last_error=None))
+        if done.rowcount == 1:
+            return True
+        # claimed_by keeps the token of the claim that sent it, so a commit retried after a lost reply knows it
+        row = conn.execute(sa.select(T.c.status, T.c.claimed_by).where(T.c.id == notification_id)).first()
+        return row is not None and tuple(row) == ("sent", claim.token)
 
     return run_in_transaction(work, url=url, retry_conflicts=True)
 
@@ -151,28 +207,42 @@ def backoff(attempts: int, config: NotifySettings) -> timedelta:
     return timedelta(seconds=config.backoff_seconds * 2 ** (attempts - 1))
 
 
-def _mark_failure(notification_id: int, now: datetime, worker: str, error: str, permanent: bool, url: str | None,
-                  config: NotifySettings, outcome: BatchOutcome, message: dict[str, Any]) -> None:
-    def work(uow) -> str | None:
-        row = uow.session.get(Notification, notification_id)
-        if row is None or row.status != "pending" or row.claimed_by != worker:
-            return None
-        row.attempts += 1
-        row.last_error = error[:1000]
-        row.claimed_by, row.claimed_until = None, None
-        if permanent or row.attempts >= config.max_attempts:
-            row.status, row.closed_at = "failed", now
-        else:
-            row.next_attempt_at = now + backoff(row.attempts, config)
-        uow.session.add(row)
-        return row.status
-
-    status = run_in_transaction(work, url=url, retry_conflicts=True)
-    entry = {"id": notification_id, "key": message["key"], "recipient": message["recipient"], "error": error}
+def _mark_failure(claim: Claim, message: dict[str, Any], now: datetime, error: str, permanent: bool,
+                  url: str | None, config: NotifySettings, outcome: BatchOutcome) -> None:
+    attempts = message["attempts"] + 1  # only the token's holder changes attempts: stable while it holds it
+    status = "failed" if permanent or attempts >= config.max_attempts else "pending"
+    values: dict[str, Any] = {"attempts": attempts, "last_error": error[:1000], "claimed_by": None,
+                              "claimed_until": None, "status": status}
     if status == "failed":
-        outcome.failed.append(entry)
-    elif status == "pending":
-        outcome.retried.append(entry)
+        values["closed_at"] = now
+    else:
+        values["next_attempt_at"] = now + backoff(attempts, config)
+
+    def work(uow) -> bool:
+        return uow.session.connection().execute(
+            sa.update(T).where(T.c.id == message["id"], T.c.claimed_by == claim.token, T.c.status == "pending",
+                               T.c.attempts == message["attempts"]).values(**values)).rowcount == 1
+
+    if not run_in_transaction(work, url=url, retry_conflicts=True):
+        outcome.lost.append(message["key"])
+        return
+    entry = {"id": message["id"], "key": message["key"], "recipient": message["recipient"], "error": error,
+             "permanent": permanent}
+    (outcome.failed if status == "failed" else outcome.retried).append(entry)
+
+
+def _release(claim: Claim, url: str | None) -> None:
+    """Give back the rows of the claim not dealt with (the batch ended early on an error), so another run need
+    not wait for the lease to expire. Best effort: an expired lease frees them anyway."""
+    def work(uow) -> None:
+        uow.session.connection().execute(
+            sa.update(T).where(T.c.claimed_by == claim.token, T.c.status == "pending")
+            .values(claimed_by=None, claimed_until=None))
+
+    try:
+        run_in_transaction(work, url=url, retry_conflicts=True)
+    except Exception:  # noqa: BLE001 - the lease expires by itself; the batch's own error matters more
+        pass
 
 
 def dispatch(now: datetime | str | None = None, *, url: str | None = None, batch_size: int | None = None,
@@ -183,15 +253,16 @@ def dispatch(now: datetime | str | None = None, *, url: str | None = None, batch
     report = DispatchReport(now=moment, worker=worker or new_worker_id())
     size = batch_size or config.batch_size
     while max_batches is None or report.batches < max_batches:
-        ids = claim_batch(moment, worker=report.worker, url=url, batch_size=size, config=config)
-        if not ids:
+        claim = claim_batch(moment, worker=report.worker, url=url, batch_size=size, config=config)
+        if not claim.ids:
             break
-        outcome = deliver_batch(ids, moment, worker=report.worker, url=url, config=config)
+        outcome = deliver_batch(claim, moment, url=url, config=config)
         report.batches += 1
         report.claimed += outcome.claimed
         report.sent += len(outcome.sent)
         report.retried += len(outcome.retried)
+        report.lost += len(outcome.lost)
         report.failed.extend(outcome.failed)
-        if len(ids) < size:
+        if len(claim.ids) < size:
             break
     return report

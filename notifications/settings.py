@@ -47,3 +47,28 @@ def settings() -> NotifySettings:
 @lru_cache(maxsize=8)
 def _settings(_environment: tuple[tuple[str, str], ...]) -> NotifySettings:
     return NotifySettings()
+
+
+def redact(text: str, config: NotifySettings | None = None) -> str:
+    """``text`` with every secret of the settings replaced by ``***`` (the webhook URL, whose path carries a
+    token; the SMTP password; the database password): an error message may quote what it was given, and an
+    error is stored in the outbox and shown in Prefect (invariant 12)."""
+    config = config or settings()
+    for secret in _secrets(config.webhook_url, config.smtp_password or "", os.environ.get("COOP_DATABASE_URL", "")):
+        text = text.replace(secret, "***")
+    return text
+
+
+@lru_cache(maxsize=8)
+def _secrets(webhook_url: str, smtp_password: str, database_url: str) -> tuple[str, ...]:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    found = [webhook_url, smtp_password]
+    if database_url:
+        try:
+            found.append(make_url(database_url.strip()).password or "")
+        except (ArgumentError, ValueError):
+            found.append(database_url)
+    # Longest first, so a secret containing another is replaced whole; too short a value would blank words.
+    return tuple(sorted((s for s in found if len(s) >= 4), key=len, reverse=True))

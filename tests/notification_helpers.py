@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import json
 import socket
@@ -37,12 +38,25 @@ def free_port() -> int:
 
 @dataclass
 class Inbox:
-    """What a real SMTP server received: one parsed message per (envelope recipient, message)."""
+    """What a real SMTP server received: one parsed message per (envelope recipient, message).
+
+    ``delay``: seconds the server takes to accept each message (a slow server); ``refuse``: an address → the
+    reply to its RCPT (``"550 5.1.1 no such user"``, ``"451 4.3.0 try later"``)."""
 
     messages: list[tuple[str, EmailMessage]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0
+    refuse: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd handler hook
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        if self.delay:
+            await asyncio.sleep(self.delay)  # other connections are served meanwhile
         parsed = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             for rcpt in envelope.rcpt_tos:
@@ -57,9 +71,9 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *, delay: float = 0.0, refuse: dict[str, str] | None = None) -> None:
         self.port = port
-        self.inbox = Inbox()
+        self.inbox = Inbox(delay=delay, refuse=refuse or {})
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
 
     def start(self) -> SmtpServer:
@@ -71,22 +85,27 @@ class SmtpServer:
 
 
 class WebhookReceiver:
-    def __init__(self) -> None:
+    """A local HTTP server taking webhook POSTs at ``url`` (``path``: e.g. one with a secret token), answering
+    ``status`` (settable)."""
+
+    def __init__(self, path: str = "/hook", status: int = 204) -> None:
         self.posts: list[tuple[dict, dict]] = []
-        received = self.posts
+        self.status = status
+        received, receiver = self.posts, self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 received.append((dict(self.headers), json.loads(body)))
-                self.send_response(204)
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> WebhookReceiver:
@@ -111,6 +130,22 @@ def configure(monkeypatch, smtp_port: int, **extra: str) -> None:
 def outbox(url: str) -> list[Notification]:
     with Session(get_engine(normalise_url(url))) as session:
         return list(session.exec(select(Notification).order_by(Notification.id)))
+
+
+def closed_calls(url: str, count: int) -> list[str]:
+    """``count`` calls announced on 2 January 2026 with no offer, closed (and so invalidated) by the tick on
+    24 January: each sends the officers one message (publish the invalidation)."""
+    codes = []
+    for n in range(count):
+        code = do(oc.create_call, c.CreateOpenCall(title=f"Konkurs {n + 1}/2026", task_area="kultura",
+                                                   budget=Decimal("10000.00")), "2026-01-02T08:30+01:00", url)["code"]
+        do(oc.announce_call, c.AnnounceCall(
+            code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
+            execution_end="2026-11-30", published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
+                                                   "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00", url)
+        codes.append(code)
+    tick("2026-01-24T08:05+01:00", url=url)
+    return codes
 
 
 def do(handler, command, when: str, url: str):

@@ -6,8 +6,8 @@
   and every outbox row its transition.
 - The dispatcher: a child process sends e-mail to a real SMTP server (aiosmtpd) and is killed right after
   the server accepted a message but before the row was marked sent. Nothing is marked sent that the server
-  did not receive; after the lease expires a new dispatcher sends the in-flight message again with the same
-  Message-ID, and everything else exactly once.
+  did not receive; once the lease (real seconds) has expired a new dispatcher sends the in-flight message
+  again with the same Message-ID, and everything else exactly once.
 SQLite and PostgreSQL.
 """
 
@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,7 +31,6 @@ from coop.demo import OFFICER
 from models.db import get_engine, normalise_url
 from models.notification_tables import Notification
 from models.tables import AuditRecord, Case, Deadline
-from notifications.settings import settings
 from states import commands as c
 from states import open_call_commands as oc
 from states.clock import resolve_now
@@ -40,6 +39,7 @@ from states.queries import verify_cases
 from tests.notification_helpers import OFFICERS, SmtpServer, configure, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+LEASE = 20  # seconds: the dispatcher's lease in the kill test
 CALLS = 200  # due deadlines, one per call
 BATCH = 20
 BLOCK_AT = 3 * BATCH + 10  # the 10th deadline of the 4th batch: three batches committed, one half done
@@ -80,9 +80,9 @@ url, at, batch, block_at, marker = sys.argv[1], sys.argv[2], int(sys.argv[3]), i
 original = dispatcher.SmtpChannel.send
 sent = 0
 
-def send(self, msg):
+def send(self, msg, deadline=None):
     global sent
-    original(self, msg)  # the server has accepted the message when this returns
+    original(self, msg, deadline)  # the server has accepted the message when this returns
     sent += 1
     if sent == block_at:
         marker.write_text(msg["Message-ID"])
@@ -228,7 +228,9 @@ def test_a_dispatcher_killed_mid_send_marks_nothing_unsent_and_resends_with_the_
         db_url, monkeypatch, tmp_path):
     server = SmtpServer(free_port()).start()
     try:
-        configure(monkeypatch, server.port)
+        # The lease runs on the real clock (the database's on PostgreSQL), whatever the dispatch's `now`: long
+        # enough for the second child to start and finish inside it on a loaded machine, short enough to wait out.
+        configure(monkeypatch, server.port, lease_seconds=str(LEASE))
         announced_calls(db_url, 12)
         from states.tick import tick
 
@@ -252,10 +254,12 @@ def test_a_dispatcher_killed_mid_send_marks_nothing_unsent_and_resends_with_the_
         assert in_flight in stuck and len(stuck) == 4  # the rest of the killed batch stays leased
 
         # Before the lease expires nobody takes the leased rows; after it, a new dispatcher does.
+        lease_ends = max(n.claimed_until for n in after_crash if n.message_id in stuck)
         out = finish(DISPATCH_CHILD, db_url, now.isoformat(), 5, 0, marker)
+        assert datetime.now(UTC) < lease_ends, "the machine was too slow: the second child outlived the lease"
         assert Counter(server.inbox.message_ids())[in_flight] == 1 and int(out.split()[1]) == len(pending) - 10
-        later = now + timedelta(seconds=settings().lease_seconds + 1)
-        finish(DISPATCH_CHILD, db_url, later.isoformat(), 5, 0, marker)
+        time.sleep(max(0.0, (lease_ends - datetime.now(UTC)).total_seconds()) + 0.5)
+        finish(DISPATCH_CHILD, db_url, now.isoformat(), 5, 0, marker)
 
         final = outbox_rows(db_url)
         assert all(n.status == "sent" for n in final if n.recipient == OFFICERS)
