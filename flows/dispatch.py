@@ -21,6 +21,14 @@ from states.clock import resolve_now
 from states.local_time import moment_iso
 
 
+def concurrency():
+    """At most one dispatch at a time; one that would start beside it is cancelled (the running one, which
+    loops until nothing is due, sends what the new one would have)."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+
+    return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+
+
 class NotificationFailed(Exception):
     """A message that will not be retried any more: shown as a failed task run."""
 
@@ -28,8 +36,8 @@ class NotificationFailed(Exception):
 @task(name="deliver-batch", task_run_name="batch-{number}", cache_policy=NO_CACHE)
 def deliver_batch_task(moment: datetime, number: int, worker: str, batch_size: int,
                        database_url: str | None) -> BatchOutcome:
-    ids = claim_batch(moment, worker=worker, url=database_url, batch_size=batch_size)
-    return deliver_batch(ids, moment, worker=worker, url=database_url) if ids else BatchOutcome()
+    claim = claim_batch(moment, worker=worker, url=database_url, batch_size=batch_size)
+    return deliver_batch(claim, moment, url=database_url) if claim.ids else BatchOutcome()
 
 
 @task(name="failed-notification", task_run_name="failed {key}", cache_policy=NO_CACHE, retries=0)

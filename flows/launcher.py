@@ -81,7 +81,7 @@ def deployments(tick_seconds: int):
     from prefect.events import DeploymentEventTrigger
 
     from flows.annual_report import annual_report_flow
-    from flows.dispatch import dispatch_flow
+    from flows.dispatch import concurrency, dispatch_flow
     from flows.evaluation import formal_review_flow, scoring_flow
     from flows.steps import case_step_flow
     from flows.summaries import case_summaries_flow
@@ -95,7 +95,7 @@ def deployments(tick_seconds: int):
                                 description="Fires every due deadline exactly once (invariant 4)."),
         # Scheduled, and also run as soon as a tick completes, so a transition's messages leave at once.
         dispatch_flow.to_deployment("notifications-dispatch", interval=timedelta(seconds=max(tick_seconds, 60)),
-                                    triggers=[after_tick],
+                                    triggers=[after_tick], concurrency_limit=concurrency(),
                                     description="Wysyłka powiadomień z kolejki (outbox), każde dokładnie raz."),
         # Officers' case summaries: after each tick, off the tick's own clock.
         case_summaries_flow.to_deployment("case-summaries", interval=timedelta(seconds=max(tick_seconds, 60)),

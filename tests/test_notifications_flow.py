@@ -52,3 +52,38 @@ def test_dispatch_flow_sends_and_shows_failures_as_failed_tasks(sqlite_url, monk
             break
         time.sleep(0.5)
     assert names == sorted(f"failed {k}" for k in result["failed"])
+
+
+def test_the_dispatch_deployment_runs_one_at_a_time():
+    """The second guard beside the leases: `coop serve`'s deployment (and prefect.yaml's) has a concurrency
+    limit of 1; the Prefect server refuses to start a second run while one is running, and cancels it."""
+    from pathlib import Path
+
+    import yaml
+    from prefect.client.orchestration import get_client
+    from prefect.states import Completed, Pending, Running
+
+    from flows.launcher import deployments
+
+    [planned] = [d for d in deployments(60) if d.name == "notifications-dispatch"]
+    deployment_id = planned.apply()
+
+    async def two_runs():
+        async with get_client() as client:
+            deployment = await client.read_deployment(deployment_id)
+            first, second, third = [await client.create_flow_run_from_deployment(deployment_id) for _ in range(3)]
+            answers = [await client.set_flow_run_state(first.id, Pending()),
+                       await client.set_flow_run_state(first.id, Running()),
+                       await client.set_flow_run_state(second.id, Pending())]
+            await client.set_flow_run_state(first.id, Completed())
+            answers.append(await client.set_flow_run_state(third.id, Pending()))  # the slot is free again
+            return deployment, answers
+
+    deployment, answers = asyncio.run(two_runs())
+    limit = deployment.global_concurrency_limit
+    assert (limit.limit, deployment.concurrency_options.collision_strategy.value) == (1, "CANCEL_NEW")
+    assert [a.status.value for a in answers] == ["ACCEPT", "ACCEPT", "REJECT", "ACCEPT"]
+    assert answers[2].state.is_cancelled() and "concurrency limit" in answers[2].details.reason
+    production = yaml.safe_load((Path(__file__).resolve().parents[1] / "prefect.yaml").read_text())
+    [entry] = [d for d in production["deployments"] if d["name"] == "notifications-dispatch"]
+    assert entry["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
