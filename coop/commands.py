@@ -306,10 +306,10 @@ def calendar_day(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None
 @command(db_app, "upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema (Alembic migrations)."""
-    from models.db import current_revision, database_url, get_engine
+    from models.db import current_revision, database_url, get_engine, shown_url
 
     engine = get_engine()  # migrates on first use
-    show({"database": engine.url.render_as_string(hide_password=True) if engine else database_url(),
+    show({"database": shown_url(engine.url.render_as_string(hide_password=False) if engine else database_url()),
           "revision": current_revision(engine)})
 
 

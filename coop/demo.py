@@ -181,6 +181,7 @@ def run_demo(database: str | None, offers: int) -> None:
     import typer
 
     from coop.cli import show
+    from models.db import shown_url
     from states.cases import case_history
     from states.queries import verify_cases
 
@@ -188,7 +189,7 @@ def run_demo(database: str | None, offers: int) -> None:
     result = run_open_call(url, offers)
     reader = Actor("audytor", "auditor")
     rows = execute(case_history, result.code, actor=reader, url=url, readonly=True)
-    typer.echo(f"Demo: {result.code} — {url}\n")
+    typer.echo(f"Demo: {result.code} — {shown_url(url)}\n")
     show(rows, ["seq", "at", "actor", "event", "subject", "from", "to", "basis"])
     for refusal in result.refusals:
         typer.echo(f"odmowa / refused: {refusal}")

@@ -120,6 +120,15 @@ def start_demo_forms(demo: dict[str, str]) -> None:
                        parameters={"code": demo["substantive_review"], "member": member}, timeout=0)
 
 
+def startup_banner(url: str, log_path: Path) -> Text:
+    """What ``coop serve`` says first: the engine's database (its password masked, invariant 12) and the log."""
+    from models.db import shown_url
+
+    shown = shown_url(url)
+    return Text(f"Silnik: {shown}\nUruchamiam serwer Prefect (log: {log_path}) ...",
+                f"Engine: {shown}\nStarting the Prefect server (log: {log_path}) ...")
+
+
 def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, demo: bool | None) -> int:
     from flows.demo_programme import is_empty, load_demo
     from models.db import database_url
@@ -144,8 +153,7 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "coop-serve-server.log"
     api = f"http://{host}:{port}/api"
-    print(Text(f"Silnik: {url}\nUruchamiam serwer Prefect (log: {log_path}) ...",
-               f"Engine: {url}\nStarting the Prefect server (log: {log_path}) ..."), flush=True)
+    print(startup_banner(url, log_path), flush=True)
     server = start_server(host, port, log_path)
     previous_int = signal.getsignal(signal.SIGINT)
     try:

@@ -19,8 +19,9 @@ class Notification(Table, table=True):
 
     ``status``: pending -> sent | failed | cancelled (a reminder whose subject was done) | opted_out.
     A pending row is due when ``next_attempt_at`` (first ``not_before``, then the backoff) has passed.
-    A dispatcher leases a row (``claimed_by`` / ``claimed_until``) before sending it, so two dispatchers never
-    send the same row; ``status = 'sent'`` is set once and never cleared.
+    A dispatcher leases a row (``claimed_by``: the claim's fencing token / ``claimed_until``: the lease's end, real
+    time) and renews the lease before each send, so two dispatchers never send the same row; ``status = 'sent'``
+    is set once, only by the holder of the token (kept in ``claimed_by``), and never cleared.
     """
 
     __tablename__ = "notifications"
@@ -42,7 +43,9 @@ class Notification(Table, table=True):
     category: str  # legal | task | reminder | information | notice (opt-out only for reminder, information)
     channel: str  # email | webhook
     audience: str  # applicant | member | officers | public
-    recipient: str = ""  # an e-mail address or a webhook URL; empty = nobody to deliver to (fails visibly)
+    # an e-mail address, or the name of a webhook channel ("public-portal": its URL, a secret, stays in the
+    # settings); empty = nobody to deliver to (fails visibly)
+    recipient: str = ""
     recipient_name: str = ""
     lang: str = "pl"
     data: dict = json_field()

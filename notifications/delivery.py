@@ -14,6 +14,7 @@ them (``redact``).
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import socket
 import ssl
@@ -28,7 +29,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from notifications.render import Rendered
-from notifications.settings import NotifySettings
+from notifications.settings import NotifySettings, redact
 
 
 class PermanentFailure(Exception):
@@ -203,13 +204,28 @@ class SmtpChannel:
             self.smtp = None
 
 
+class _Redacting(logging.Filter):
+    """httpx logs every request with its URL (at INFO): a token in the webhook's path must not reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = redact(message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        return True
+
+
+_REDACTING = _Redacting()
+
+
 class WebhookChannel:
     """JSON POSTs to the one webhook of the settings; the URL (with its token) is read here, at send time, and
-    never written to a row, a run name or a message."""
+    never written to a row, a run name, a message or a log line."""
 
     def __init__(self, config: NotifySettings) -> None:
         self.config = config
         self.client: Any = None
+        logging.getLogger("httpx").addFilter(_REDACTING)  # the same filter object: added once
 
     def send(self, payload: dict[str, Any], key: str, deadline: float | None = None) -> None:
         import httpx

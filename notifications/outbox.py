@@ -138,6 +138,7 @@ def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data
     row = new_row(  # the SQLModel constructor costs more than the rest of enqueue
         Notification,
         key=key, case_id=case.id, audit_seq=record.seq, template=template, category=category,
+        # a public notice goes to the portal's webhook: the row names the channel, its URL stays in the settings
         channel="webhook" if recipient.audience == "public" else "email", audience=recipient.audience,
         recipient=recipient.address, recipient_name=recipient.name, lang=lang or config.default_lang,
         data=json_ready(data), cancel_tag=cancel_tag, not_before=due, next_attempt_at=due, status=status,

@@ -300,6 +300,11 @@ def matches(rule: Rule, record: AuditRecord) -> bool:
 # --- recipients -----------------------------------------------------------------------------------------------
 
 
+# The city's portal, reached by the webhook of the settings: a row names the channel, never its URL, which
+# carries a token (invariant 12); the dispatcher reads the URL at send time.
+PUBLIC_PORTAL = "public-portal"
+
+
 @dataclass(frozen=True)
 class Recipient:
     audience: str
@@ -423,7 +428,7 @@ def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) ->
     if audience == "officers":
         return [Recipient("officers", "officers", settings.officers_email, settings.office_name)]
     if audience == "public":
-        return [Recipient("public", "public", settings.webhook_url, "")] if settings.webhook_url else []
+        return [Recipient("public", "public", PUBLIC_PORTAL, "")] if settings.webhook_url else []
     if audience == "registry":
         return _registry(ctx, case)
     if audience == "rdpp":

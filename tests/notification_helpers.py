@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from sqlmodel import Session, select
 
 from coop.demo import OFFICER
@@ -71,10 +72,22 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int, *, delay: float = 0.0, refuse: dict[str, str] | None = None) -> None:
+    """``login``: (user, password) the server requires (AUTH without TLS: a local test server only)."""
+
+    def __init__(self, port: int, *, delay: float = 0.0, refuse: dict[str, str] | None = None,
+                 login: tuple[str, str] | None = None) -> None:
         self.port = port
         self.inbox = Inbox(delay=delay, refuse=refuse or {})
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
+        self.logins: list[tuple[str, str]] = []
+        auth = {}
+        if login:
+            def authenticate(server, session, envelope, mechanism, auth_data):
+                given = (auth_data.login.decode(), auth_data.password.decode())
+                self.logins.append(given)
+                return AuthResult(success=given == login)
+
+            auth = {"authenticator": authenticate, "auth_require_tls": False, "auth_required": True}
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port, **auth)
 
     def start(self) -> SmtpServer:
         self.controller.start()

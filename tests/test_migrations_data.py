@@ -2,7 +2,8 @@
 upgraded to the newest revision keeps every row and every audit chain verifies; and the first migration's
 downgrade empties an empty database cleanly so it can be upgraded again. SQLite and PostgreSQL.
 
-Every migration after the first runs through it (0002: the tick's claim index); one that rewrites data must
+Every migration after the first runs through it (0002: the tick's claim index; 0003 too: it rewrites only webhook
+rows, which this data has none of, and has a test of its own); one that rewrites data must
 update the dump comparison on purpose."""
 
 from __future__ import annotations
@@ -122,3 +123,37 @@ def test_the_first_migration_downgrades_to_base_and_upgrades_again(fresh_url):
         assert current_revision(engine) == SCHEMA_REVISION
     finally:
         engine.dispose()
+
+
+def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
+    """Before 0003 a public notice's row held COOP_WEBHOOK_URL (a token in its path) as its recipient, and an
+    error from the HTTP library could quote it; after it, the row names the channel and the error hides it."""
+    from tests.notification_helpers import invalidated_call
+
+    secret_url = f"http://portal.leszno.example/hooks/token-{uuid.uuid4().hex}"
+    engine = sa.create_engine(fresh_url)
+    upgrade(engine, "0002")
+    engine.dispose()
+    monkeypatch.setattr(models.db, "ensure_schema", lambda engine: None)
+    monkeypatch.setenv("COOP_WEBHOOK_URL", secret_url)
+    invalidated_call(fresh_url)
+    monkeypatch.undo()
+    data = get_engine(fresh_url)
+    table = SQLModel.metadata.tables["notifications"]
+    with data.begin() as conn:  # the rows as the code before 0003 wrote them
+        conn.execute(table.update().where(table.c.channel == "webhook").values(
+            recipient=secret_url, last_error=f"HTTPStatusError: Server error '503' for url '{secret_url}'"))
+    before = dump(fresh_url)
+    assert sum(secret_url in repr(row) for row in before["notifications"]) == 2
+
+    upgrade(data)
+    assert current_revision(data) == SCHEMA_REVISION
+    after = dump(fresh_url)
+    assert secret_url not in repr(after) and "token-" not in repr(after)
+    with data.connect() as conn:
+        public = conn.execute(sa.select(table.c.recipient, table.c.last_error).where(table.c.channel == "webhook")).all()
+    assert [tuple(row) for row in public] == [("public-portal", "HTTPStatusError: Server error '503' for url '***'")] * 2
+    assert {k: v for k, v in after.items() if k != "notifications"} == {
+        k: v for k, v in before.items() if k != "notifications"}
+    assert [r for r in after["notifications"] if "public-portal" not in r] == [
+        r for r in before["notifications"] if secret_url not in repr(r)]
