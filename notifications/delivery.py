@@ -157,7 +157,7 @@ class SmtpChannel:
                 if not c.smtp_ssl and c.smtp_starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if c.smtp_user:
-                    smtp.login(c.smtp_user, c.smtp_password or "")
+                    smtp.login(c.smtp_user, c.smtp_password.get_secret_value() if c.smtp_password else "")
             except (smtplib.SMTPServerDisconnected, OSError) as error:
                 self.close()
                 if watchdog.fired:
@@ -230,7 +230,7 @@ class WebhookChannel:
     def send(self, payload: dict[str, Any], key: str, deadline: float | None = None) -> None:
         import httpx
 
-        url = self.config.webhook_url
+        url = self.config.webhook_url.get_secret_value()
         if not url:
             raise PermanentFailure("no webhook configured (COOP_WEBHOOK_URL)")
         left = _remaining(deadline)

@@ -428,7 +428,7 @@ def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) ->
     if audience == "officers":
         return [Recipient("officers", "officers", settings.officers_email, settings.office_name)]
     if audience == "public":
-        return [Recipient("public", "public", PUBLIC_PORTAL, "")] if settings.webhook_url else []
+        return [Recipient("public", "public", PUBLIC_PORTAL, "")] if settings.webhook_url.get_secret_value() else []
     if audience == "registry":
         return _registry(ctx, case)
     if audience == "rdpp":

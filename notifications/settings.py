@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,14 +17,16 @@ class NotifySettings(BaseSettings):
     smtp_starttls: bool = False
     smtp_ssl: bool = False  # implicit TLS (port 465)
     smtp_user: str | None = None
-    smtp_password: str | None = None
+    # Secrets (invariant 12): SecretStr keeps them out of any repr or log of the settings; read with
+    # get_secret_value() only where they are used (the SMTP login, the webhook POST).
+    smtp_password: SecretStr | None = None
     smtp_timeout: float = 20.0
     mail_from: str = "Urząd Miasta Leszna <powiadomienia@leszno.example>"
     office_name: str = "Urząd Miasta Leszna"
     officers_email: str = ""  # the NGO office's shared mailbox
     rdpp_email: str = ""  # the Public Benefit Council's (RDPP) address: drafts for its opinion (art. 41i)
     rdpp_name: str = "Rada Działalności Pożytku Publicznego w Lesznie"
-    webhook_url: str = ""  # the city's portal or chat: public notices and officers' tasks as JSON
+    webhook_url: SecretStr = SecretStr("")  # the city's portal: public notices as JSON; its path carries a token
     webhook_timeout: float = 10.0
     message_id_domain: str = "coop.leszno.example"
     default_lang: str = Field(default="pl", validation_alias="COOP_NOTIFY_LANG")  # recipients without a preference
@@ -54,7 +56,8 @@ def redact(text: str, config: NotifySettings | None = None) -> str:
     token; the SMTP password; the database password): an error message may quote what it was given, and an
     error is stored in the outbox and shown in Prefect (invariant 12)."""
     config = config or settings()
-    for secret in _secrets(config.webhook_url, config.smtp_password or "", os.environ.get("COOP_DATABASE_URL", "")):
+    password = config.smtp_password.get_secret_value() if config.smtp_password else ""
+    for secret in _secrets(config.webhook_url.get_secret_value(), password, os.environ.get("COOP_DATABASE_URL", "")):
         text = text.replace(secret, "***")
     return text
 
