@@ -39,7 +39,8 @@ def notifications_dispatch(batch_size: Annotated[int | None, typer.Option(min=1,
 
     report = dispatch(_invocation.get().at, batch_size=batch_size, max_batches=max_batches)
     show({"now": report.now, "worker": report.worker, "batches": report.batches, "claimed": report.claimed,
-          "sent": report.sent, "retried": report.retried, "failed": report.failed})
+          "sent": report.sent, "retried": report.retried, "lost_to_another_dispatcher": report.lost,
+          "failed": report.failed})
 
 
 @command(notify_app, "preview")

@@ -53,7 +53,8 @@ async def dispatch_flow(at: str | None = None, batch_size: int | None = None, da
     moment = resolve_now(at)
     size = batch_size or settings().batch_size
     worker = new_worker_id()
-    totals = {"now": moment_iso(moment), "batches": 0, "claimed": 0, "sent": 0, "retried": 0, "failed": []}
+    totals = {"now": moment_iso(moment), "batches": 0, "claimed": 0, "sent": 0, "retried": 0, "lost": 0,
+              "failed": []}
     while totals["batches"] < max_batches:
         outcome = deliver_batch_task(moment, totals["batches"] + 1, worker, size, database_url)
         if outcome.claimed == 0:
@@ -62,11 +63,12 @@ async def dispatch_flow(at: str | None = None, batch_size: int | None = None, da
         totals["claimed"] += outcome.claimed
         totals["sent"] += len(outcome.sent)
         totals["retried"] += len(outcome.retried)
+        totals["lost"] += len(outcome.lost)
         for failure in outcome.failed:
             failed_notification_task(failure["key"], failure["recipient"], failure["error"], return_state=True)
             totals["failed"].append(failure["key"])
         if outcome.claimed < size:
             break
-    logger.info("sent %s, retrying %s, failed %s, in %s batches", totals["sent"], totals["retried"],
-                len(totals["failed"]), totals["batches"])
+    logger.info("sent %s, retrying %s, failed %s, left to another dispatcher %s, in %s batches", totals["sent"],
+                totals["retried"], len(totals["failed"]), totals["lost"], totals["batches"])
     return totals

@@ -76,10 +76,12 @@ def classify(error: BaseException) -> tuple[bool, str]:
         codes = [code for code, _ in error.recipients.values()]
         refused = ", ".join(f"{code} {_text(reply)}" for code, reply in error.recipients.values())
         return bool(codes) and all(code >= 500 for code in codes), f"recipient refused: {refused}"
-    if isinstance(error, (smtplib.SMTPAuthenticationError, smtplib.SMTPHeloError, smtplib.SMTPConnectError)):
-        # The office's own server or login, the same for every message: fixed by the operator, not per message.
+    if isinstance(error, (smtplib.SMTPAuthenticationError, smtplib.SMTPHeloError, smtplib.SMTPConnectError,
+                          smtplib.SMTPSenderRefused)):
+        # The office's own server, login or sender address, the same for every message: fixed by the operator,
+        # not per message; failing every message at once for it would bury them all.
         return False, f"SMTP {type(error).__name__} {error.smtp_code}: {_text(error.smtp_error)}"
-    if isinstance(error, smtplib.SMTPResponseException):  # sender or data refused for this message
+    if isinstance(error, smtplib.SMTPResponseException):  # this message's data refused (size, content)
         return error.smtp_code >= 500, f"SMTP {type(error).__name__} {error.smtp_code}: {_text(error.smtp_error)}"
     if isinstance(error, smtplib.SMTPNotSupportedError):  # e.g. a non-ASCII address and no SMTPUTF8
         return True, f"SMTP: {error}"

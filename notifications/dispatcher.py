@@ -147,12 +147,14 @@ def deliver_batch(claim: Claim, now: datetime, *, url: str | None = None,
     config = config or settings()
     outcome = BatchOutcome(claimed=len(claim.ids))
     smtp, webhook = SmtpChannel(config), WebhookChannel(config)
+    in_flight = None  # a row whose send began and whose mark has not committed: its lease must run out instead
     try:
         for message in _load(claim.ids, url):
             deadline = renew(claim, message["id"], url=url, config=config)
             if deadline is None:  # the lease was lost (expired and retaken) or the row was cancelled meanwhile
                 outcome.lost.append(message["key"])
                 continue
+            in_flight = message["id"]
             try:
                 _send(message, now, config, smtp, webhook, deadline)
             except Exception as error:  # noqa: BLE001 - every delivery error is classified, none is lost
@@ -161,10 +163,11 @@ def deliver_batch(claim: Claim, now: datetime, *, url: str | None = None,
             else:
                 if _mark_sent(claim, message["id"], now, url):
                     outcome.sent.append(message["key"])
+            in_flight = None
     finally:
         smtp.close()
         webhook.close()
-        _release(claim, url)
+        _release(claim, url, keep=in_flight)
     return outcome
 
 
@@ -231,12 +234,13 @@ def _mark_failure(claim: Claim, message: dict[str, Any], now: datetime, error: s
     (outcome.failed if status == "failed" else outcome.retried).append(entry)
 
 
-def _release(claim: Claim, url: str | None) -> None:
-    """Give back the rows of the claim not dealt with (the batch ended early on an error), so another run need
-    not wait for the lease to expire. Best effort: an expired lease frees them anyway."""
+def _release(claim: Claim, url: str | None, keep: int | None = None) -> None:
+    """Give back the rows of the claim not dealt with (the batch ended early on an error or a cancellation), so
+    another run need not wait for the lease to expire; not ``keep``, a row perhaps sent and not marked: it waits
+    for its lease to expire, as after a crash. Best effort: an expired lease frees them anyway."""
     def work(uow) -> None:
         uow.session.connection().execute(
-            sa.update(T).where(T.c.claimed_by == claim.token, T.c.status == "pending")
+            sa.update(T).where(T.c.claimed_by == claim.token, T.c.status == "pending", T.c.id != (keep or 0))
             .values(claimed_by=None, claimed_until=None))
 
     try:
