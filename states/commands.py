@@ -28,6 +28,14 @@ def _iso_date(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+def _iso_moment(value: object) -> object:
+    # As for a date: "0" or 1700000000 would be read as a Unix timestamp (1970-01-01 UTC, aware, in range).
+    if isinstance(value, bool | int | float) or (
+            isinstance(value, str) and not re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip())):
+        raise ValueError("a moment is written in ISO 8601 with its offset, e.g. 2026-01-02T10:00+01:00")
+    return value.strip() if isinstance(value, str) else value
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("a moment must carry its time zone offset, e.g. 2026-01-02T10:00+01:00")
@@ -58,7 +66,7 @@ Amount = Annotated[AsciiDecimal, Field(ge=0, le=Decimal("999999999.99"), max_dig
 PositiveAmount = Annotated[AsciiDecimal, Field(gt=0, le=Decimal("999999999.99"), max_digits=11, decimal_places=2)]
 Points = Annotated[AsciiDecimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
 Ordinal = Annotated[AsciiInt, Field(ge=1)]  # an offer's or a comment's number within its case
-Moment = Annotated[datetime, AfterValidator(_aware)]
+Moment = Annotated[datetime, BeforeValidator(_iso_moment), AfterValidator(_aware)]
 Day = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_day)]
 KRS_PATTERN = r"^[0-9]{10}$"  # not \d: it admits digits of every script
 CASE_CODE_PATTERN = r"^[A-Z]{2,3}/[0-9]{4}/[0-9]{3,6}$"

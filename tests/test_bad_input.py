@@ -662,3 +662,18 @@ def test_the_installed_coop_refuses_arguments_and_variables_that_are_not_utf8(db
         assert where in stderr and f"bajt {byte}" in stderr and "UTF-8" in stderr, stderr
         assert "\xb3" not in stderr and "Pawe" not in stderr  # the value itself is never echoed (it may be a secret)
         assert dump(db_url) == before
+
+
+@pytest.mark.parametrize("value", ["0", "1700000000", 0, 1.5, "jutro"])
+def test_a_moment_is_iso_text_never_a_unix_timestamp(value):
+    """pydantic reads "0" as 1970-01-01T00:00Z (aware and in range): `--received-at 0` was accepted."""
+    from pydantic import BaseModel, ValidationError
+
+    from states.commands import Moment
+
+    class Claim(BaseModel):
+        at: Moment
+
+    with pytest.raises(ValidationError):
+        Claim(at=value)
+    assert Claim(at=" 2026-01-02T10:00+01:00").at.isoformat() == "2026-01-02T10:00:00+01:00"
