@@ -99,7 +99,7 @@ def run(dbs: Databases, deadlines: int, tick_seconds: int) -> list[Row]:
                      f"max {max(committed, default=float('nan')):.1f} s; coop serve's output: {log}"),
             Row(f"B5 due moment → the firing tick's moment, p95, {len(due)} deadlines [{dbs.backend}]",
                 _p95(stamped) if stamped else float("inf"), "s", float(tick_seconds),
-                note="the audit record's own time (recorded_at: the moment its tick took); the difference to the "
+                note="the audit record's own time (recorded_at: when the firing batch was written, by the database's clock); the difference to the "
                      f"figure above is the tick's run and the poll; ticks that fired them {_gaps(recorded)}")]
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from models.db import get_engine, normalise_url
+from models.settings import SIMULATION, initialise_clock
 
 SEED = 20260116
 CHUNK = 10000  # copies per transaction and per executemany
@@ -87,6 +88,8 @@ class Databases:
         else:
             url = f"sqlite:///{WORKDIR / name}.db"
         self.created.append(url)
+        # Every step here claims a moment of 2026 (--at): only a simulation database takes them (invariant 3).
+        initialise_clock(get_engine(url), SIMULATION)
         return url
 
     def copy(self, url: str, label: str) -> str:

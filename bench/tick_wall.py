@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ["COOP_SIMULATION"] = "1"  # its ticks claim moments of 2026: a new database becomes a simulation
 
 
 def main() -> None:

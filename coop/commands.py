@@ -306,17 +306,54 @@ def calendar_day(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None
 @command(db_app, "upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema (Alembic migrations)."""
-    from models.db import current_revision, database_url, get_engine, shown_url
+    show(_database_facts())
+
+
+@command(db_app, "init")
+def db_init(simulation: Annotated[bool | None, typer.Option(
+        "--simulation/--real", envvar="COOP_SIMULATION", show_default=False,
+        help="A simulation (demo, what-if, tests: any --at) or a database for real work (default: real). "
+             "Decided once; a database never changes mode.")] = None) -> None:
+    """Create the database (schema and clock mode), or say what it is; a different mode is refused."""
+    from models.db import get_engine
+    from models.settings import REAL, SIMULATION, initialise_clock
+
+    _, created = initialise_clock(get_engine(), SIMULATION if simulation else REAL)
+    show({**_database_facts(), "created": created})
+
+
+@command(db_app, "info")
+def db_info() -> None:
+    """The database: where it is, its schema revision, and whether it is real or a simulation."""
+    show(_database_facts())
+
+
+def _database_facts() -> dict:
+    from models.db import current_revision, get_engine, shown_url
+    from models.settings import SIMULATION, clock_mode
+    from states.clock import BACKDATING_WINDOW, SKEW
+    from states.text import Text
 
     engine = get_engine()  # migrates on first use
-    show({"database": shown_url(engine.url.render_as_string(hide_password=False) if engine else database_url()),
-          "revision": current_revision(engine)})
+    mode = clock_mode(engine)  # written on first use: real unless COOP_SIMULATION=1
+    if mode == SIMULATION:
+        rule = Text("symulacja: krok może mieć dowolny moment (--at, COOP_NOW)",
+                    "a simulation: a step may claim any moment (--at, COOP_NOW)")
+    else:
+        rule = Text(f"baza rzeczywista: krok ma czas zapisu albo, z powodem (--at-reason), moment najwyżej "
+                    f"{BACKDATING_WINDOW.days} dni wstecz; nigdy z przyszłości (tolerancja zegarów "
+                    f"{int(SKEW.total_seconds() // 60)} min)",
+                    f"a real database: a step takes the time of writing or, with a reason (--at-reason), a moment at "
+                    f"most {BACKDATING_WINDOW.days} days back; never the future (clock tolerance "
+                    f"{int(SKEW.total_seconds() // 60)} min)")
+    return {"database": shown_url(engine.url.render_as_string(hide_password=False)),
+            "revision": current_revision(engine), "clock": mode, "clock_rule": str(rule)}
 
 
 @command(app, "demo")
 def demo(database: Annotated[str | None, typer.Option(help="Database URL (default: a fresh SQLite file).")] = None,
          offers: Annotated[int, typer.Option(min=1, max=50)] = 6) -> None:
-    """Run a whole open call on a simulated clock and print its history."""
+    """Run a whole open call on a simulation database (a new one by default) and print its history."""
     from coop.demo import run_demo
 
     run_demo(database, offers)

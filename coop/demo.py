@@ -1,4 +1,4 @@
-"""A whole open call on a simulated clock: the README's demo and the backbone's end-to-end scenario.
+"""A whole open call on a simulation database (any moment may be claimed): the README's demo and the backbone's end-to-end scenario.
 
 Leszno, 2026: a call announced on Friday 2 January (the earliest lawful offer deadline is 23 January),
 six offers (one rejected for formal defects, one corrected, one scoring below the threshold), one offer
@@ -181,11 +181,14 @@ def run_demo(database: str | None, offers: int) -> None:
     import typer
 
     from coop.cli import show
-    from models.db import shown_url
+    from models.db import get_engine, shown_url
+    from models.settings import SIMULATION, initialise_clock
     from states.cases import case_history
     from states.queries import verify_cases
 
     url = database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='coop-demo-')) / 'demo.db'}"
+    # The demo's steps claim moments of 2026: a simulation database only; a real one is refused, untouched.
+    initialise_clock(get_engine(url), SIMULATION)
     result = run_open_call(url, offers)
     reader = Actor("audytor", "auditor")
     rows = execute(case_history, result.code, actor=reader, url=url, readonly=True)

@@ -1,5 +1,7 @@
 """A demo programme for a fresh served engine, so the Prefect UI is not empty: cases in different states.
 
+It goes only into a new (empty) database, which it makes a simulation database (models/settings.py).
+
 Made with the domain handlers only (no Prefect), on a clock relative to the real ``now`` so the live
 tick and the forms act on them: one call settled (the whole 2026 scenario of ``coop.demo``), one whose
 offer deadline passed a few days ago (the first tick closes it), one in formal review, one in the committee's
@@ -11,21 +13,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlmodel import select
+import sqlalchemy as sa
 
 from coop.demo import MEMBERS, OFFERS, OFFICER, ORGANISATIONS, run_open_call
+from models.db import get_engine
+from models.settings import SIMULATION, initialise_clock
 from models.tables import Case
 from states import calendar
 from states import commands as c
 from states import open_call_commands as oc
 from states.clock import resolve_now
-from states.engine import Actor, Context, execute, permitted
+from states.engine import execute
 from states.tick import tick
-
-
-@permitted("officer", "scheduler", "auditor")
-def count_cases(ctx: Context) -> int:
-    return len(ctx.session.exec(select(Case.id)).all())
 
 
 def _at(moment: datetime) -> str:
@@ -53,7 +52,11 @@ def _call(url: str | None, title: str, announced: datetime, offer_deadline: date
 
 
 def load_demo(url: str | None, now: datetime | None = None) -> dict[str, str]:
-    """Load the demo programme; returns {role of the case in the demo: case code}."""
+    """Load the demo programme; returns {role of the case in the demo: case code}.
+
+    Its steps are dated days and months back: the database is made a simulation first (a real one is refused,
+    untouched: ``models.settings.initialise_clock``)."""
+    initialise_clock(get_engine(url), SIMULATION)
     now = now or resolve_now()
     today = calendar.local_date(now)
     cases = {"settled": run_open_call(url).code}
@@ -78,4 +81,7 @@ def load_demo(url: str | None, now: datetime | None = None) -> dict[str, str]:
 
 
 def is_empty(url: str | None) -> bool:
-    return execute(count_cases, actor=Actor("coop-serve", "scheduler"), url=url, readonly=True) == 0
+    """No case yet. Read outside ``execute``, which would make a new database real on its first use: the demo
+    may still make it a simulation."""
+    with get_engine(url).connect() as connection:
+        return connection.execute(sa.select(sa.func.count()).select_from(Case)).scalar_one() == 0

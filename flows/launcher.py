@@ -132,6 +132,7 @@ def startup_banner(url: str, log_path: Path) -> Text:
 def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, demo: bool | None) -> int:
     from flows.demo_programme import is_empty, load_demo
     from models.db import database_url
+    from states.errors import DomainError
 
     url = database_url()
     if not port_free(host, port):
@@ -145,9 +146,14 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
             print(Text("Baza silnika nie jest pusta: pomijam dane demonstracyjne.",
                        "The engine's database is not empty: skipping the demo data."))
         else:
-            loaded = load_demo(url)
-            print(Text(f"Załadowano program demonstracyjny: {', '.join(loaded.values())}",
-                       f"Loaded the demo programme: {', '.join(loaded.values())}"))
+            try:
+                loaded = load_demo(url)
+            except DomainError as refusal:  # a real database: the demo's moments are not for it
+                print(Text(f"Pomijam dane demonstracyjne: {refusal.message('pl')}",
+                           f"Skipping the demo data: {refusal.message('en')}"))
+            else:
+                print(Text(f"Załadowano program demonstracyjny (baza symulacyjna): {', '.join(loaded.values())}",
+                           f"Loaded the demo programme (a simulation database): {', '.join(loaded.values())}"))
 
     home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
     home.mkdir(parents=True, exist_ok=True)

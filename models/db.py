@@ -12,16 +12,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from models.moments import as_utc
 from models.wal import AUTOCHECKPOINT_PAGES, Checkpointer
 from states.errors import ConcurrentChange, DomainError
 from states.text import Text
 
 # The newest migration; a test checks it matches Alembic's head so the cheap check below stays honest.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 T = TypeVar("T")
@@ -221,6 +223,20 @@ def schema_is_current(conn) -> bool:
     cursor.execute("SELECT version_num FROM alembic_version")
     row = cursor.fetchone()
     return row is not None and row[0] == SCHEMA_REVISION
+
+
+def database_time(session: Session) -> datetime:
+    """When the session's transaction writes, by the database's own clock (the audit record's ``recorded_at``).
+
+    PostgreSQL: ``CURRENT_TIMESTAMP``, the transaction's start, one round trip, the same for every record the
+    transaction writes whichever host runs the engine. SQLite is a file this process writes itself: its clock
+    is the process's, read once the transaction holds the write lock (so one writer's time follows another's)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Through the connection, not the session: a session query would first flush the rows the step holds
+        # (a tick's batch writes them later in one statement per table, models/rows.py).
+        return as_utc(session.connection().exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar_one())
+    session.connection()  # BEGIN (IMMEDIATE, for a writer): the moment is taken once the lock is ours
+    return datetime.now(UTC)
 
 
 TRANSIENT_MARKERS = (

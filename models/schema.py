@@ -2,4 +2,5 @@
 
 import models.notification_tables  # noqa: F401
 import models.procedure_tables  # noqa: F401
+import models.settings  # noqa: F401
 import models.tables  # noqa: F401

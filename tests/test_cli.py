@@ -45,7 +45,9 @@ def coop(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def user_env(tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
-    env.update(COOP_DATABASE_URL=f"sqlite:///{tmp_path / 'coop.db'}", COOP_ACTOR="Anna Urzędniczka")
+    # A new database the walkthrough dates in 2026 (--at): a simulation, as `coop db init --simulation` makes one.
+    env.update(COOP_DATABASE_URL=f"sqlite:///{tmp_path / 'coop.db'}", COOP_ACTOR="Anna Urzędniczka",
+               COOP_SIMULATION="1")
     return env
 
 

@@ -3,8 +3,8 @@ upgraded to the newest revision keeps every row and every audit chain verifies; 
 downgrade empties an empty database cleanly so it can be upgraded again. SQLite and PostgreSQL.
 
 Every migration after the first runs through it (0002: the tick's claim index; 0003 too: it rewrites only webhook
-rows, which this data has none of, and has a test of its own); one that rewrites data must
-update the dump comparison on purpose."""
+rows, which this data has none of, and has a test of its own; 0004: the engine's settings, its clock mode written
+on first use); one that rewrites data must update the dump comparison on purpose."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from sqlmodel import SQLModel
 
 import models.db
 import models.schema  # noqa: F401  (every table on the metadata)
+import states.engine
 from coop.demo import run_open_call
 from models.db import MIGRATIONS_DIR, SCHEMA_REVISION, current_revision, get_engine, normalise_url, upgrade
+from models.settings import SIMULATION, stored_clock_mode
 from states.engine import Actor, execute
 from states.queries import verify_cases
 from tests.conftest import PG_ADMIN_URL, dump
@@ -76,27 +78,35 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
     upgrade(engine, FIRST_REVISION)
     assert current_revision(engine) == FIRST_REVISION
     engine.dispose()
-    # Build the data on the first revision's schema: the engine must not bring it to head on first use.
-    monkeypatch.setattr(models.db, "ensure_schema", lambda engine: None)
-    every_procedure(fresh_url)
-    monkeypatch.undo()
-    data = get_engine(fresh_url)
-    assert current_revision(data) == FIRST_REVISION
+    with monkeypatch.context() as old_engine:
+        # Build the data as the first revision's engine did: on its schema (the engine must not bring it to head
+        # on first use), with no clock mode (0003 added it) and every record's recorded_at equal to its at.
+        old_engine.setattr(models.db, "ensure_schema", lambda engine: None)
+        old_engine.setattr(states.engine, "clock_mode", lambda engine: SIMULATION)
+        old_engine.setattr(states.engine.Context, "written_at", property(lambda ctx: ctx.now))
+        every_procedure(fresh_url)
+        data = get_engine(fresh_url)
+        assert current_revision(data) == FIRST_REVISION
 
-    before = dump(fresh_url)
-    kinds = Counter(row[SQLModel.metadata.tables["cases"].columns.keys().index("kind")] for row in before["cases"])
-    assert set(kinds) >= {"open_call", "small_grant", "consultation", "local_initiative", "regranting"}, kinds
-    filled = {"organisations", "cases", "audit_log", "deadlines", "notifications", "publications", "offers",
-              "scores", "contracts", "reports", "small_grant_years", "small_grant_offers", "consultation_comments",
-              "local_initiatives", "local_initiative_costs", "micro_grants"}
-    assert {name for name in filled if not before[name]} == set()
-    verdict = audited(fresh_url)
-    assert verdict == {"verified": len(before["cases"]), "broken": []}
+        before = dump(fresh_url)
+        kinds = Counter(row[SQLModel.metadata.tables["cases"].columns.keys().index("kind")] for row in before["cases"])
+        assert set(kinds) >= {"open_call", "small_grant", "consultation", "local_initiative", "regranting"}, kinds
+        filled = {"organisations", "cases", "audit_log", "deadlines", "notifications", "publications", "offers",
+                  "scores", "contracts", "reports", "small_grant_years", "small_grant_offers", "consultation_comments",
+                  "local_initiatives", "local_initiative_costs", "micro_grants"}
+        assert {name for name in filled if not before[name]} == set()
+        assert "engine_settings" not in before  # not at the first revision
+        columns = SQLModel.metadata.tables["audit_log"].columns.keys()
+        at, recorded_at = columns.index("at"), columns.index("recorded_at")
+        assert all(row[at] == row[recorded_at] for row in before["audit_log"])  # an old history
+        verdict = audited(fresh_url)
+        assert verdict == {"verified": len(before["cases"]), "broken": []}
 
     upgrade(data)
     assert current_revision(data) == SCHEMA_REVISION
-    assert dump(fresh_url) == before
-    assert audited(fresh_url) == verdict
+    assert dump(fresh_url) == {**before, "engine_settings": []}  # no row moved; the clock is written on first use
+    assert audited(fresh_url) == verdict  # the old chains (recorded_at == at) verify under the new engine
+    assert stored_clock_mode(data) == SIMULATION  # its first use: COOP_SIMULATION=1 in the tests, else real
 
 
 def alembic_config(engine: sa.Engine) -> Config:
