@@ -1,9 +1,11 @@
 """``coop``: the officer's command line.
 
-Every command takes ``--json`` (machine-readable output), ``--at`` (the simulated clock; or ``COOP_NOW``),
-``--actor`` and ``--role`` (or ``COOP_ACTOR`` / ``COOP_ROLE``). A refused command prints the rule and its
-legal basis on stderr and exits non-zero, without a traceback; nothing is written. Prefect is never imported
-here except by ``coop serve``.
+Every command takes ``--json`` (machine-readable output), ``--at`` (the step's moment; or ``COOP_NOW``: any
+moment on a simulation database, now or a stated past moment on a real one), ``--at-reason`` (why a step, or a
+receipt it records, is dated in the past; or ``COOP_REASON``; named apart from the ``--reason`` some commands
+take for their decision), ``--actor`` and ``--role`` (or ``COOP_ACTOR`` / ``COOP_ROLE``). A refused command
+prints the rule and its legal basis on stderr and exits non-zero, without a traceback; nothing is written.
+Prefect is never imported here except by ``coop serve``.
 """
 
 from __future__ import annotations
@@ -57,7 +59,13 @@ def _common() -> list:
         inspect.Parameter("at", inspect.Parameter.KEYWORD_ONLY, default=None,
                           annotation=Annotated[str | None, typer.Option(
                               "--at", envvar="COOP_NOW",
-                              help="The moment to act at (ISO 8601 with offset); simulated clock.")]),
+                              help="The moment to act at (ISO 8601 with offset): any on a simulation database; on a "
+                                   "real one now, or a past moment with --at-reason.")]),
+        inspect.Parameter("at_reason", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=Annotated[str | None, typer.Option(
+                              "--at-reason", envvar="COOP_REASON",
+                              help="Why the step is dated in the past (real database), e.g. "
+                                   "'received by post, KPA art. 57 § 5'; kept in its history.")]),
         inspect.Parameter("actor", inspect.Parameter.KEYWORD_ONLY, default=None,
                           annotation=Annotated[str | None, typer.Option("--actor", envvar="COOP_ACTOR",
                                                                         help="Who acts.")]),
@@ -84,8 +92,8 @@ def command(group: typer.Typer, name: str, **options: Any) -> Callable[[Callable
 
         @functools.wraps(fn)
         def wrapper(*args: Any, json_output: bool = False, at: str | None = None, actor: str | None = None,
-                    role: str | None = None, **kwargs: Any) -> None:
-            token = _invocation.set(Invocation(json_output, at, actor, role, typer.echo))
+                    role: str | None = None, at_reason: str | None = None, **kwargs: Any) -> None:
+            token = _invocation.set(Invocation(json_output, at, actor, role, typer.echo, at_reason))
             try:
                 fn(*args, **kwargs)
             except DomainError as error:
@@ -128,7 +136,7 @@ def run(handler: Callable[..., Any], command_input: Any = None, *, readonly: boo
 
     inv = _invocation.get()
     actor = Actor.from_environment(inv.actor, inv.role)
-    return execute(handler, command_input, actor=actor, at=inv.at, readonly=readonly)
+    return execute(handler, command_input, actor=actor, at=inv.at, readonly=readonly, reason=inv.reason)
 
 
 def lazy_module(name: str) -> types.ModuleType:

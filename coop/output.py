@@ -27,6 +27,7 @@ class Invocation:
     actor: str | None
     role: str | None
     echo: Callable[..., None]  # typer.echo under typer; plain_echo on the quick path
+    reason: str | None = None  # why the step is dated in the past (--at-reason, COOP_REASON)
 
 
 _invocation: contextvars.ContextVar[Invocation] = contextvars.ContextVar("invocation")

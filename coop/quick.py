@@ -29,8 +29,8 @@ HISTORY_READERS = ANYONE
 
 # The options every command takes (coop/cli.py declares them for typer; a test compares the two).
 COMMON_FLAGS = {"--json": "json_output"}
-COMMON_OPTIONS = {"--at": "at", "--actor": "actor", "--role": "role"}
-ENVVARS = {"at": "COOP_NOW", "actor": "COOP_ACTOR", "role": "COOP_ROLE"}
+COMMON_OPTIONS = {"--at": "at", "--at-reason": "at_reason", "--actor": "actor", "--role": "role"}
+ENVVARS = {"at": "COOP_NOW", "at_reason": "COOP_REASON", "actor": "COOP_ACTOR", "role": "COOP_ROLE"}
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class _PacifyFlush:
 
 def _print(values: dict[str, Any], result: Any, columns: list[str] | None = None) -> bool:
     token = _invocation.set(Invocation(values["json_output"], values["at"], values["actor"], values["role"],
-                                       plain_echo))
+                                       plain_echo, values["at_reason"]))
     try:
         show(result, columns)
     finally:
@@ -160,9 +160,9 @@ def _print(values: dict[str, Any], result: Any, columns: list[str] | None = None
 
 def _history(values: dict[str, Any]) -> bool:
     from models.db import database_url, plain_connection
-    from states.clock import resolve_now
+    from states.clock import Claim
 
-    # What states.engine.execute checks before it reads: who acts, in what role, at what moment.
+    # What states.engine.execute checks before it reads: who acts, in what role, at what moment and why.
     role = (values["role"] or os.environ.get("COOP_ROLE") or "officer").strip()
     actor = (values["actor"] or os.environ.get("COOP_ACTOR") or "").strip()
     if role not in HISTORY_READERS or not actor:
@@ -172,7 +172,7 @@ def _history(values: dict[str, Any]) -> bool:
     except DomainError:
         return False
     try:
-        resolve_now(values["at"])
+        Claim.of(values["at"], values["at_reason"])
         conn = plain_connection(database_url())
     except Exception:
         return False

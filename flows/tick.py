@@ -24,7 +24,7 @@ from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.events import emit_tick_transitions
-from states.clock import resolve_now
+from states.clock import claimed_moment, resolve_now
 from states.errors import DomainError
 from states.local_time import moment_iso, moment_text
 from states.text import Text
@@ -32,7 +32,7 @@ from states.tick import DEFAULT_BATCH, BatchResult, TickReport, tick
 
 
 @task(name="fire-due-deadlines", task_run_name="fire-due-deadlines", cache_policy=NO_CACHE)
-async def fire_due_task(moment: datetime, batch_size: int, database_url: str | None) -> tuple[TickReport, int]:
+async def fire_due_task(moment: datetime | None, batch_size: int, database_url: str | None) -> tuple[TickReport, int]:
     """Every batch, each in its own committed transaction, announced to Prefect after it committed."""
     logger = get_run_logger()
     touched: set[str] = set()
@@ -66,8 +66,9 @@ def _tick_run_name() -> str:
 
 @flow(name="coop-tick", flow_run_name=_tick_run_name, log_prints=False, persist_result=False)
 async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, database_url: str | None = None) -> dict[str, Any]:
-    """Fire every deadline due at ``at`` (default: now), in due order, exactly once."""
-    report, cases = await fire_due_task(resolve_now(at), batch_size, database_url)
+    """Fire every deadline due at ``at`` (default: now), in due order, exactly once. Only a simulation database
+    takes an ``at`` other than now: on a real one the tick fires at the database's time (states/clock.py)."""
+    report, cases = await fire_due_task(claimed_moment(at), batch_size, database_url)
     if report.fired or report.skipped:
         await acreate_markdown_artifact(key="tick", markdown=tick_markdown(report, cases),
                                         description=str(Text("Ostatni przebieg harmonogramu", "The latest tick")))

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from models.rows import SEES_HELD_ROWS
 from models.tables import AuditRecord, Case, Deadline, Offer, Organisation
-from states import audit, calendar
+from states import audit, calendar, clock
 from states.commands import RegisterOrganisation
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
@@ -255,11 +255,22 @@ def require_state(case: Case, allowed: tuple[str, ...], doing: Text, basis: str 
 
 
 def received_moment(ctx: Context, received_at: datetime | None) -> datetime:
-    """When a filing arrived: given, or now; never later than now (a receipt cannot be recorded in advance)."""
-    moment = received_at.astimezone(ctx.now.tzinfo) if received_at else ctx.now
+    """When a filing arrived: given, or now; never later than now (a receipt cannot be recorded in advance), and
+    on a real database within the bounds of states/clock.py (a past receipt with a reason, KPA art. 57 § 5)."""
+    if received_at is None:
+        return ctx.now
+    return claimed_before(ctx, received_at.astimezone(ctx.now.tzinfo), clock.RECEIPT)
+
+
+def claimed_before(ctx: Context, moment: datetime, what: Text, rule: str = "received_in_future") -> datetime:
+    """A moment a command states for something that happened before the step: never later than the step, and
+    on a real database bounded like the step's own moment (states/clock.py)."""
     if moment > ctx.now:
-        raise InvalidInput("received_in_future", Text(f"Data wpływu {moment_text(moment)} jest późniejsza niż teraz",
-                                                      f"Receipt time {moment_text(moment)} is later than now"))
+        raise InvalidInput(rule, Text(f"{what.pl[0].upper()}{what.pl[1:]} {moment_text(moment)} jest późniejsza niż "
+                                      f"moment kroku ({moment_text(ctx.now)})",
+                                      f"{what.en[0].upper()}{what.en[1:]} {moment_text(moment)} is later than the "
+                                      f"step's moment ({moment_text(ctx.now)})"))
+    clock.check_claimed(ctx, moment, what)
     return moment
 
 

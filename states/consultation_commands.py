@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from models.procedure_tables import ConsultationComment
 from models.tables import Case
-from states import calendar
+from states import calendar, clock
 from states.cases import load_case, next_code, require_state
 from states.commands import CaseRef
 from states.consultation import (
@@ -88,6 +88,8 @@ def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
     if cmd.rdpp_delivered and cmd.rdpp_delivered > ctx.now:
         raise InvalidInput("delivered_in_future", Text("Doręczenie nie może być późniejsze niż teraz",
                                                        "The delivery cannot be later than now"))
+    if cmd.rdpp_delivered:
+        clock.check_claimed(ctx, cmd.rdpp_delivered, clock.DELIVERY)  # a real database: a past one needs a reason
     _add_publications(ctx, case, "draft", cmd.published)
     ctx.session.flush()
     latest = calendar.latest_of(cmd.published.values()) if set(cmd.published) >= set(rules.channels) else None
@@ -99,7 +101,8 @@ def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
                  "rdpp": ({"status": "pending", "delivered": cmd.rdpp_delivered.isoformat(), "due": rdpp.due.isoformat()}
                           if rdpp else None)}
     fire(ctx, case, ConsultationMachine.bind(case), "open_consultation", rules=rules, rdpp_delivered=cmd.rdpp_delivered,
-         payload={"published": cmd.published, "comments_until": period.due, "explanation": period.explain(),
+         payload={"published": cmd.published, "rdpp_delivered": cmd.rdpp_delivered,
+                  "comments_until": period.due, "explanation": period.explain(),
                   "rdpp_due": rdpp.due if rdpp else None, "warning": warning.pl if warning else None})
     schedule(ctx, case, "consultation.comments_end", period.due, period.basis)
     if rdpp:
@@ -114,6 +117,8 @@ def add_comment(ctx: Context, cmd: ConsultationCommentInput) -> dict:
     submitted = cmd.submitted_at or ctx.now
     if submitted > ctx.now:
         raise InvalidInput("submitted_in_future", Text("Uwaga nie może pochodzić z przyszłości", "A comment cannot come from the future"))
+    if cmd.submitted_at is not None:
+        clock.check_claimed(ctx, submitted, clock.SUBMISSION)  # a real database: a past one needs a reason
     until = case.data.get("comments_until")
     if case.state != "open" or submitted > datetime.fromisoformat(until):
         raise RuleViolation(

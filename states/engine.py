@@ -13,7 +13,7 @@ import gc
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache, cached_property
 from typing import Any, TypeVar
@@ -24,12 +24,13 @@ from statemachine.callbacks import CallbackGroup
 from statemachine.exceptions import TransitionNotAllowed
 
 from models.rows import hold_new, new_row
+from models.settings import SIMULATION, clock_mode
 from models.tables import AuditRecord, Case, Deadline
 from states import audit
 
 # Who may act lives in an ORM-free module (the quick read path checks it too); re-exported for handlers.
 from states.actors import ANYONE, COMMENTERS, ROLES, SCHEDULER, Actor, check_role, permitted  # noqa: F401
-from states.clock import resolve_now
+from states.clock import Claim, effective_time
 from states.errors import RuleViolation
 from states.local_time import moment_text
 from states.text import Text
@@ -46,11 +47,24 @@ class Context:
     # What a handler may read once per transaction instead of once per row (the tick's batch loads);
     # whatever is kept here must not change within the transaction that filled it.
     cache: dict[str, Any] = field(default_factory=dict)
+    simulation: bool = True  # the database's clock mode (execute sets it): may a step claim any moment?
+    reason: str | None = None  # why the step's moment departs from now (--at-reason): kept in its audit records
 
     @cached_property
     def now_ready(self) -> Any:
         """``now`` as the audit chain hashes it (``audit.json_ready``): the same for every record of the step."""
         return audit.json_ready(self.now)
+
+    @cached_property
+    def written_at(self) -> datetime:
+        """When this transaction writes, by the database's clock: read once, when first needed."""
+        from models.db import database_time
+
+        return database_time(self.session)
+
+    @cached_property
+    def written_ready(self) -> Any:
+        return audit.json_ready(self.written_at)
 
 
 class _StateRef:
@@ -216,7 +230,7 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
         "case_code": case.code,
         "seq": case.audit_seq + 1,
         "at": ctx.now,
-        "recorded_at": ctx.now,
+        "recorded_at": ctx.written_at,  # the database's time of writing, beside the step's effective time
         "actor": ctx.actor.name,
         "role": ctx.actor.role,
         "event": event,
@@ -224,10 +238,11 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
         "from_state": from_state,
         "to_state": to_state,
         "basis": basis,
-        "payload": audit.json_ready(payload or {}),
+        "payload": audit.json_ready({**(payload or {}), "effective_time": {"reason": ctx.reason}} if ctx.reason
+                                    else payload or {}),
     }
-    moment = ctx.now_ready
-    digest = audit.chain_hash_of_ready(case.audit_head, {**fields, "at": moment, "recorded_at": moment})
+    digest = audit.chain_hash_of_ready(case.audit_head, {**fields, "at": ctx.now_ready,
+                                                         "recorded_at": ctx.written_ready})
     record = new_row(AuditRecord, case_id=case.id, prev_hash=case.audit_head, hash=digest,
                      **{k: v for k, v in fields.items() if k != "case_code"})
     case.audit_seq = fields["seq"]
@@ -347,17 +362,25 @@ def _freeze_what_was_imported() -> None:
 
 def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | None = None,
             at: datetime | str | None = None, url: str | None = None, readonly: bool = False,
-            retry_conflicts: bool = False) -> R:
-    """Run one command in one transaction: check the role, take ``now``, commit everything or nothing."""
+            retry_conflicts: bool = False, reason: str | None = None) -> R:
+    """Run one command in one transaction: check the role, take ``now``, commit everything or nothing.
+
+    ``at`` claims the step's moment and ``reason`` says why it is not now (else ``COOP_NOW``/``COOP_REASON``);
+    on a real database they are bounded (states/clock.py)."""
     from models.db import run_in_transaction
 
     _freeze_what_was_imported()
     actor = (actor or Actor.from_environment()).checked()  # every path's actor, not only the CLI's
     check_role(handler, actor)
-    now = resolve_now(at)
+    claim = Claim.of(at, reason)
+    now = claim.at or datetime.now(UTC)
 
     def work(uow) -> R:
-        ctx = Context(session=uow.session, actor=actor, now=now)
+        ctx = Context(session=uow.session, actor=actor, now=now, reason=claim.reason,
+                      simulation=clock_mode(uow.engine) == SIMULATION)
+        if not readonly:  # the step's effective time, checked against the database's own (states/clock.py)
+            ctx.now = effective_time(claim, lambda: ctx.written_at, simulation=ctx.simulation, default=now,
+                                     written_time_only=getattr(handler, "at_written_time", False))
         return handler(ctx, command) if command is not None else handler(ctx)
 
     return run_in_transaction(work, url=url, readonly=readonly, retry_conflicts=retry_conflicts)

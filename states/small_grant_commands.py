@@ -9,8 +9,8 @@ from sqlmodel import func, select
 
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.tables import Case
-from states import calendar, periods
-from states.cases import load_case, next_code, organisation_by_krs, require_state
+from states import calendar, clock, periods
+from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
 from states.commands import CaseRef
 from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
@@ -100,10 +100,7 @@ def show_budget(ctx: Context, year: int) -> dict:
 @permitted("officer")
 def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
     """Receive a simplified offer and run the preliminary check; an offer that fails it is refused, not filed."""
-    received_at = cmd.received_at or ctx.now
-    if received_at > ctx.now:
-        raise InvalidInput("received_in_future", Text(f"Data wpływu {moment_text(received_at)} jest późniejsza niż teraz",
-                                                      f"Receipt time {moment_text(received_at)} is later than now"))
+    received_at = received_moment(ctx, cmd.received_at)
     organisation = organisation_by_krs(ctx.session, cmd.organisation_krs)
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, budget=cmd.requested_grant,
                 state=SmallGrantMachine.received.value, created_at=ctx.now, data={})
@@ -170,6 +167,8 @@ def add_comment(ctx: Context, cmd: AddComment) -> dict:
     submitted = cmd.submitted_at or ctx.now
     if submitted > ctx.now:
         raise InvalidInput("submitted_in_future", Text("Uwaga nie może pochodzić z przyszłości", "A comment cannot come from the future"))
+    if cmd.submitted_at is not None:
+        clock.check_claimed(ctx, submitted, clock.SUBMISSION)  # a real database: a past one needs a reason
     until = case.data.get("comments_until")
     if case.state != "comment_period" or (until and submitted > datetime.fromisoformat(until)):
         raise RuleViolation(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import defer
 from models.rows import update_deadlines, write_pending
 from models.tables import Case, Deadline
 from states.cases import start_batch
+from states.clock import at_written_time, claimed_moment
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
 from states.errors import DomainError, RuleViolation
 from states.text import Text
@@ -36,6 +37,7 @@ class BatchResult:
     skipped_reasons: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0  # wall time of the batch's transaction, retries included
     outcomes: dict[str, list[int]] = field(default_factory=dict)  # outcome -> claimed deadline ids
+    now: datetime | None = None  # the moment the batch fired at
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class ClaimedDeadline:
 _DEADLINE = Deadline.__table__.c
 
 
+@at_written_time  # on a real database: the database's own time, never a moment claimed for it
 @permitted("scheduler")
 def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
     from states.procedures import deadline_handlers
@@ -140,6 +143,7 @@ def _fire_claimed(ctx: Context, claimed, handlers, *, careful: bool) -> BatchRes
             result.skipped += 1
             result.skipped_reasons.append({"case": case.code, "kind": deadline.kind, "reason": str(refusal)})
     result.events = list(ctx.events)
+    result.now = ctx.now
     return result
 
 
@@ -153,7 +157,7 @@ DEFAULT_BATCH = 2000
 
 @dataclass
 class TickReport:
-    now: datetime
+    now: datetime | None
     fired: int = 0
     skipped: int = 0
     batches: int = 0
@@ -162,9 +166,9 @@ class TickReport:
     seconds: float = 0.0  # inside the batches' transactions: what is not Prefect's (or the caller's) share
 
 
-def run_batch(moment: datetime, *, url: str | None = None, batch_size: int = DEFAULT_BATCH,
+def run_batch(moment: datetime | None, *, url: str | None = None, batch_size: int = DEFAULT_BATCH,
               actor: Actor = SCHEDULER) -> BatchResult:
-    """One batch in one committed transaction (the unit a Prefect task run wraps)."""
+    """One batch in one committed transaction (the unit a Prefect task run wraps); ``moment`` None: now."""
     started = time.perf_counter()
     batch = execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True)
     batch.seconds = time.perf_counter() - started
@@ -187,14 +191,17 @@ def tick(now: datetime | str | None = None, *, url: str | None = None, batch_siz
     """Fire everything due at ``now``, batch after batch, each in its own transaction; returns what was fired.
 
     ``on_batch`` runs after each committed batch (the Prefect flow announces it there). The report counts; it
-    keeps every transition only with ``keep_events`` (memory stays flat however many deadlines fall due)."""
-    from states.clock import resolve_now
+    keeps every transition only with ``keep_events`` (memory stays flat however many deadlines fall due).
 
-    moment = resolve_now(now)
-    report = TickReport(now=moment)
+    Without a moment (``now``, ``COOP_NOW``) each batch fires at its own time of writing; a simulation database
+    may be ticked at any moment, a real one only now (states/clock.py)."""
+    moment = claimed_moment(now)
+    report = TickReport(now=None)  # the first batch's moment: claimed, or its time of writing
     with _cycles_collected_between_batches() as between_batches:
         while True:
             batch = run_batch(moment, url=url, batch_size=batch_size, actor=actor)
+            if report.now is None:
+                report.now = batch.now
             if batch.claimed == 0:
                 break
             add_batch(report, batch, keep_events)
