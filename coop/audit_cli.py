@@ -90,7 +90,7 @@ def audit_check(
     export_file: Annotated[Path | None, typer.Option("--file", help="Check an exported history instead.")] = None,
 ) -> None:
     """Replay recorded histories against the statute; list findings with article and evidence; exit 1 if any."""
-    from states.auditing.compliance import check_case, check_export, check_year
+    from states.auditing.compliance import check_case, check_export, check_export_times, check_year
     from states.errors import InvalidInput
 
     chosen = [x for x in (code, year, export_file) if x is not None]
@@ -103,7 +103,8 @@ def audit_check(
         except (OSError, ValueError) as error:
             raise InvalidInput("bad_export", Text(f"Nie można odczytać {export_file}: {error}",
                                                   f"Cannot read {export_file}: {error}")) from None
-        result = {"file": str(export_file), "findings": [f.as_dict() for f in check_export(export)]}
+        result = {"file": str(export_file), "findings": [f.as_dict() for f in check_export(export)],
+                  **check_export_times(export)}
     elif year is not None:
         result = run(check_year, year, readonly=True)
     else:
@@ -111,7 +112,7 @@ def audit_check(
     if _invocation.get().json:
         show(result)
     else:
-        scope = {k: v for k, v in result.items() if k not in ("findings", "rules", "cases")}
+        scope = {k: v for k, v in result.items() if k not in ("findings", "rules", "cases", "time_departures")}
         for key, value in scope.items():
             typer.echo(f"{key}: {value}")
         if "cases" in result:
@@ -121,8 +122,29 @@ def audit_check(
                  ["case", "code", "article", "message", "evidence"])
         else:
             typer.echo(str(Text("Brak ustaleń.", "No findings.")))
+        _show_departures(result.get("time_departures"))
     if result["findings"]:
         raise typer.Exit(1)
+
+
+def _show_departures(departures: list[dict] | None) -> None:
+    """A real database's steps dated away from their time of writing: listed, not findings (each had to give a
+    reason to be written; one without a reason was not written by this engine)."""
+    if departures is None:
+        return
+    from states.clock import SKEW
+
+    minutes = int(SKEW.total_seconds() // 60)
+    if not departures:
+        typer.echo(str(Text(f"Każdy krok ma moment zapisu (±{minutes} min).",
+                            f"Every step is dated at its time of writing (±{minutes} min).")))
+        return
+    typer.echo(str(Text(f"Kroki datowane inaczej niż czas zapisu w bazie (o więcej niż {minutes} min):",
+                        f"Steps dated away from the database's time of writing (by more than {minutes} min):")))
+    missing = str(Text("BRAK POWODU", "NO REASON"))
+    show([{**d, "seq": ", ".join(map(str, d["seq"])), "events": ", ".join(d["events"]),
+           "reason": d["reason"] or missing} for d in departures],
+         ["case", "seq", "events", "stated", "moment", "recorded_at", "departure", "actor", "reason"])
 
 
 @command(open_data_app, "results")

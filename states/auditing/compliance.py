@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlmodel import Session, select
 
+from models.settings import REAL, SIMULATION
 from models.tables import Case
 from states import calendar, periods
 from states.auditing.history import case_tree, exported_record, records_of
 from states.cases import load_case
+from states.clock import SKEW, span
 from states.engine import Context, permitted
 from states.errors import InvalidInput
 from states.local_time import moment_text
@@ -47,13 +49,15 @@ class Rec:
     to_state: str | None
     basis: str
     payload: dict
+    recorded_at: datetime | None = None  # when the database wrote it (an imported history may not say)
 
     @classmethod
     def from_export(cls, case_code: str, raw: dict) -> Rec:
         return cls(case_code=case_code, seq=raw["seq"], hash=raw["hash"], at=moment(raw["at"]),
                    actor=raw.get("actor", ""), role=raw.get("role", ""), event=raw["event"],
                    subject=raw.get("subject", "case"), from_state=raw.get("from_state"),
-                   to_state=raw.get("to_state"), basis=raw.get("basis") or "", payload=raw.get("payload") or {})
+                   to_state=raw.get("to_state"), basis=raw.get("basis") or "", payload=raw.get("payload") or {},
+                   recorded_at=moment(raw.get("recorded_at")))
 
     @property
     def offer(self) -> int | None:
@@ -562,17 +566,77 @@ def history_of(session: Session, case: Case) -> History:
     return History(case.code, case.kind, records, rule_set_named(session, version))
 
 
-def check_export(export: dict) -> list[Finding]:
-    """Check a history exported from this or another system (the ``coop audit export`` format)."""
+def export_histories(export: dict) -> list[History]:
     try:
-        chains = export["chains"]
-        histories = [History(c["case_code"], c.get("kind") or "open_call",
-                             [Rec.from_export(c["case_code"], r) for r in c["records"]],
-                             rule_set_named(None, c.get("rule_set"))) for c in chains]
+        return [History(c["case_code"], c.get("kind") or "open_call",
+                        [Rec.from_export(c["case_code"], r) for r in c["records"]],
+                        rule_set_named(None, c.get("rule_set"))) for c in export["chains"]]
     except (KeyError, TypeError, ValueError) as error:
         raise InvalidInput("bad_export", Text(f"Plik nie jest eksportem historii sprawy: {error}",
                                               f"The file is not an exported case history: {error}")) from None
-    return [f for h in histories for f in check_history(h)]
+
+
+def check_export(export: dict) -> list[Finding]:
+    """Check a history exported from this or another system (the ``coop audit export`` format)."""
+    return [f for h in export_histories(export) for f in check_history(h)]
+
+
+def check_export_times(export: dict) -> dict:
+    """The effective times of an exported history: its database's mode as exported (older exports do not say:
+    their records have ``recorded_at == at``, so nothing departs)."""
+    return effective_times(export_histories(export), simulation=export.get("clock") == SIMULATION)
+
+
+# --- effective time against the time of writing (invariant 3) ---------------------------------------------------
+
+
+# Moments a step states for what happened before it, kept in its payload (states.cases.claimed_before).
+CLAIMED_MOMENTS = ("received_at", "submitted_at", "rdpp_delivered")
+
+
+def time_departures(histories: Iterable[History]) -> list[dict]:
+    """The steps dated away from the database's time of writing (``recorded_at``) by more than the clocks'
+    tolerance (states.clock.SKEW): their effective time (``at``), or a moment they state (a receipt, a comment's
+    submission, a delivery), with the reason recorded for it; and any step that recorded a reason. On a real
+    database these are receipts by post and other stated past moments. A step's records (same case, moments
+    and actor) make one line."""
+    steps: dict[tuple, dict] = {}
+    for history in histories:
+        for rec in history.records:
+            if rec.recorded_at is None:
+                continue
+            stated_reason = rec.payload.get("effective_time")
+            reason = stated_reason.get("reason") if isinstance(stated_reason, dict) else None
+            stated = [("at", rec.at), *((key, moment(rec.payload.get(key))) for key in CLAIMED_MOMENTS)]
+            away = [(key, value) for key, value in stated if value and abs(value - rec.recorded_at) > SKEW]
+            if not away and reason is None:
+                continue
+            key = (rec.case_code, rec.at, rec.recorded_at, rec.actor)
+            step = steps.get(key)
+            if step is not None:
+                step["seq"].append(rec.seq)
+                step["events"].append(rec.event)
+                step["reason"] = step["reason"] or reason
+                continue
+            what, when = min(away, key=lambda item: item[1]) if away else ("at", rec.at)
+            delta = when - rec.recorded_at
+            steps[key] = {"case": rec.case_code, "seq": [rec.seq], "events": [rec.event], "stated": what,
+                          "moment": when.astimezone(calendar.WARSAW),
+                          "recorded_at": rec.recorded_at.astimezone(calendar.WARSAW),
+                          "departure": ("-" if delta < timedelta(0) else "+") + span(delta) if away else "",
+                          "actor": rec.actor, "reason": reason}
+    return list(steps.values())
+
+
+def effective_times(histories: Iterable[History], *, simulation: bool) -> dict:
+    """What ``coop audit check`` says of the times: on a simulation database one line (every moment there is
+    claimed), on a real one the steps that depart from their time of writing."""
+    if simulation:
+        return {"clock": SIMULATION, "times": str(Text(
+            "Baza symulacyjna: momenty kroków są symulowane (--at), ich porównanie z czasem zapisu nic nie mówi.",
+            "A simulation database: the steps' moments are simulated (--at); comparing them with the time of "
+            "writing tells nothing."))}
+    return {"clock": REAL, "time_departures": time_departures(histories)}
 
 
 # --- rules over a whole year (they need more than one case's history) ---------------------------------------
@@ -629,13 +693,14 @@ def _summary(findings: list[Finding], cases: list[str]) -> dict:
 def check_case(ctx: Context, code: str) -> dict:
     """Findings for the case and every case nested under it."""
     tree = case_tree(ctx.session, load_case(ctx.session, code))
-    findings = [f for case in tree for f in check_history(history_of(ctx.session, case))]
+    histories = [history_of(ctx.session, case) for case in tree]
+    findings = [f for history in histories for f in check_history(history)]
     codes = {c.code for c in tree}
     years = {r.payload.get("budget_year") for case in tree if case.kind == "small_grant"
              for r in history_of(ctx.session, case).events("decide")}
     for year in sorted(y for y in years if y is not None):
         findings += [f for f in year_findings(ctx.session, int(year)) if any(e["case"] in codes for e in f.evidence)]
-    return _summary(findings, [c.code for c in tree])
+    return {**_summary(findings, [c.code for c in tree]), **effective_times(histories, simulation=ctx.simulation)}
 
 
 def cases_of_year(session: Session, year: int) -> list[Case]:
@@ -648,6 +713,8 @@ def check_year(ctx: Context, year: int) -> dict:
     if not 2000 <= year <= 2100:
         raise InvalidInput("bad_year", Text(f"Niepoprawny rok {year}", f"Invalid year {year}"))
     cases = cases_of_year(ctx.session, year)
-    findings = [f for case in cases for f in check_history(history_of(ctx.session, case))]
+    histories = [history_of(ctx.session, case) for case in cases]
+    findings = [f for history in histories for f in check_history(history)]
     findings += year_findings(ctx.session, year)
-    return {"year": year, **_summary(findings, [c.code for c in cases])}
+    return {"year": year, **_summary(findings, [c.code for c in cases]),
+            **effective_times(histories, simulation=ctx.simulation)}

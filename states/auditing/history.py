@@ -105,6 +105,9 @@ def export_history(ctx: Context, code: str) -> dict:
         "hashed_fields": list(audit.HASHED_FIELDS),
         "genesis": audit.GENESIS,
         "exported_at": audit.jsonable(ctx.now),
+        # Whether its moments were claimed freely (a simulation) or bounded (a real database): coop audit check
+        # --file reads it to say what the difference between ``at`` and ``recorded_at`` means.
+        "clock": "simulation" if ctx.simulation else "real",
         "case": case.code,
         "chains": [{"case_code": member.code, "kind": member.kind, "parent": parent_code(ctx.session, member),
                     "rule_set": member.rule_set_version, "length": member.audit_seq, "head": member.audit_head,
