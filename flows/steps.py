@@ -31,12 +31,14 @@ Step = Literal["finish_formal_review", "select_offers", "publish", "withdraw_off
 
 @flow(name="coop-case-step", flow_run_name="{code} · {step}", persist_result=False)
 def case_step_flow(code: str, step: Step, officer: str = "urzędnik", arguments: dict[str, Any] | None = None,
-                   at: str | None = None, database_url: str | None = None) -> State:
+                   at: str | None = None, database_url: str | None = None, at_reason: str | None = None) -> State:
+    """On a real database ``at`` is now or, with ``at_reason`` (e.g. a decision signed on paper last week), a
+    past moment within states.clock.BACKDATING_WINDOW; a simulation database takes any."""
     handler, model = STEPS[step]
     actor = Actor(officer, "officer")
     try:
         command = model.parse(code=code, **(arguments or {}))
-        outcome = execute(_with_events(handler), command, actor=actor, at=at, url=database_url)
+        outcome = execute(_with_events(handler), command, actor=actor, at=at, url=database_url, reason=at_reason)
     except DomainError as refusal:
         return Failed(message=refusal.message(), data=refusal.as_dict())
     emit_transitions(outcome["events"])

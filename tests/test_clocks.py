@@ -371,19 +371,25 @@ def test_a_bad_simulation_flag_is_refused_before_anything_is_written(new_url, mo
     assert stored_clock_mode(get_engine(new_url)) is None
 
 
-def test_the_demo_runs_only_on_a_simulation_database(real_db_url, new_url, monkeypatch):
-    from flows.demo_programme import is_empty, load_demo
+def test_the_demo_refuses_a_real_database_untouched(real_db_url):
+    from flows.demo_programme import load_demo
 
     before = dump(real_db_url)
     refused = cli(real_db_url, "demo", "--database", real_db_url)
     assert refused.exit_code == 2 and "rzeczywistą" in refused.output, refused.output
     with pytest.raises(DomainError):
-        load_demo(real_db_url)
+        load_demo(real_db_url)  # `make serve`'s loader: coop serve then goes on without the demo
     assert dump(real_db_url) == before
+
+
+def test_the_demo_loader_makes_a_new_database_a_simulation(new_url, monkeypatch):
+    from flows.demo_programme import is_empty, load_demo
+
     monkeypatch.delenv("COOP_SIMULATION")
     assert is_empty(new_url) and stored_clock_mode(get_engine(new_url)) is None  # asking wrote nothing
-    initialised = cli(new_url, "db", "init", "--simulation")  # what the demo loader does first
-    assert initialised.exit_code == 0 and "clock: simulation" in initialised.output
+    loaded = load_demo(new_url)  # `make serve` on a new database, COOP_SIMULATION unset
+    assert stored_clock_mode(get_engine(new_url)) == SIMULATION and not is_empty(new_url)
+    assert execute(verify_cases, loaded["settled"], actor=AUDITOR, url=new_url, readonly=True)["broken"] == []
 
 
 # --- the reason ---------------------------------------------------------------------------------------------------

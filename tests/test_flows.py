@@ -404,3 +404,17 @@ def test_a_tick_run_is_named_and_reported_in_warsaw_time(sqlite_url):
     assert tick_run_name(None, datetime(2026, 1, 24, 7, 0, tzinfo=UTC)) == "tick 2026-01-24 08:00 (+01:00)"
     assert tick_run_name(None, datetime(2026, 7, 24, 6, 0, tzinfo=UTC)) == "tick 2026-07-24 08:00 (+02:00)"
     assert tick_run_name("jutro", None) == "tick jutro"  # refused by the flow itself, named as given
+
+
+def test_the_tick_deployment_on_a_real_database_refuses_a_future_at(real_db_url):
+    """The tick's ``at`` parameter (a what-if on a simulation) is refused on a real database: its run fails with
+    the rule, nothing is fired; without it the tick runs at the database's time."""
+    from flows.tick import tick_flow
+    from tests.conftest import dump
+
+    before = dump(real_db_url)
+    state = asyncio.run(tick_flow(at="2099-12-31T23:00Z", database_url=real_db_url, return_state=True))
+    assert state.is_failed() and "2100-01-01 00:00 (+01:00)" in state.message
+    assert dump(real_db_url) == before
+    now = asyncio.run(tick_flow(database_url=real_db_url))["now"]
+    assert abs(datetime.fromisoformat(now) - datetime.now(UTC)) < timedelta(minutes=1)
