@@ -1,12 +1,13 @@
 #!/bin/sh
 # README.md, "What an officer does": one open call from its announcement to its settlement, on a simulated
-# clock and a fresh database (a new SQLite file, or the database URL given as the first argument).
+# clock and a fresh simulation database (a new SQLite file, or the database URL given as the first argument).
 # Run it from anywhere: `sh docs/walkthrough.sh`. tests/test_readme_walkthrough.py runs it on SQLite and
 # PostgreSQL and checks that README.md shows every line below the first blank line.
 set -eu
 command -v coop >/dev/null || PATH="$(dirname "$0")/../.venv/bin:$PATH"  # made by `make serve` or `make test`
 
 export COOP_DATABASE_URL="${1:-sqlite:///$(mktemp -d)/walkthrough.db}"  # a fresh SQLite file, or the URL given
+coop db init --simulation                       # a simulation database: any moment may be claimed (a real one: now)
 export COOP_ACTOR="Anna Urzędniczka"            # who acts (every record names its actor and role)
 export COOP_NOW=2026-01-02T12:00+01:00          # a simulated clock (or --at on any command)
 coop org add --name "Fundacja Zdrowy Senior" --legal-form fundacja --krs 0000100002 \

@@ -111,6 +111,7 @@ def test_the_readme_refusal_is_what_coop_prints(tmp_path):
     [shown] = re.findall(r"```\n(błąd: .*?)```", text, re.DOTALL)
     env = user_env(tmp_path, COOP_DATABASE_URL=f"sqlite:///{tmp_path / 'coop.db'}", COOP_ACTOR="Anna Urzędniczka",
                    COOP_NOW="2026-01-02T12:00+01:00")
+    coop(env, "db", "init", "--simulation")  # as the walkthrough starts: its moments are simulated
     coop(env, "call", "create", "--title", "Wspieranie aktywności lokalnej", "--area", "pomoc społeczna",
          "--budget", "100000")
     refused = subprocess.run(
