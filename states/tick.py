@@ -170,7 +170,8 @@ def run_batch(moment: datetime | None, *, url: str | None = None, batch_size: in
               actor: Actor = SCHEDULER) -> BatchResult:
     """One batch in one committed transaction (the unit a Prefect task run wraps); ``moment`` None: now."""
     started = time.perf_counter()
-    batch = execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True)
+    # reason="": the scheduler states none (a COOP_REASON left in the environment is an officer's, not the tick's)
+    batch = execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True, reason="")
     batch.seconds = time.perf_counter() - started
     return batch
 

@@ -249,13 +249,14 @@ def test_the_tick_on_a_real_database_fires_at_the_time_of_writing_only(real_db_u
     engine = get_engine(normalise_url(real_db_url))
     with engine.begin() as conn:
         conn.execute(sa.update(Deadline).values(due_at=now() - timedelta(minutes=1)))
-    fired = cli(real_db_url, "tick", "--json")
+    fired = cli(real_db_url, "tick", "--json", COOP_REASON="a reason left in the officer's shell")
     assert fired.exit_code == 0, fired.output
     assert json.loads(fired.stdout)["fired"] == 1
     fired_records = [r for r in records(real_db_url, code) if r.role == "scheduler"]
     assert [r.event for r in fired_records][:1] == ["close_offers"]
     for record in fired_records:
         assert record.at == record.recorded_at and abs(record.at - now()) < timedelta(minutes=1)
+        assert "effective_time" not in record.payload  # the scheduler states no reason
 
 
 # --- the audit check ----------------------------------------------------------------------------------------------
