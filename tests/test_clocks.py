@@ -97,7 +97,7 @@ def test_a_future_at_is_refused_on_a_real_database_and_the_case_lives_on(real_db
     refused = cli(real_db_url, "committee", "appoint", code, "--name", "Jan Kowalski", "--at", "2099-12-31T23:00Z")
     assert refused.exit_code == 2, refused.output
     assert "moment_in_future" not in refused.output  # the rule is named in words, not as an identifier
-    assert "z przyszłości" in refused.output and "2100-01-01T00:00:00+01:00" in refused.output
+    assert "z przyszłości" in refused.output and "2100-01-01 00:00 (+01:00)" in refused.output
     assert "Traceback" not in refused.output
     assert dump(real_db_url) == before
     english = cli(real_db_url, "committee", "appoint", code, "--name", "Jan Kowalski", lang="en",
@@ -397,8 +397,9 @@ def test_the_demo_loader_makes_a_new_database_a_simulation(new_url, monkeypatch)
 
 
 def test_a_reason_is_one_line_of_plain_text():
-    assert Claim.of(None, "  wpływ\n pocztą  ").reason == "wpływ pocztą"
+    """The single-line text policy (states/text_policy.py), NFC, at most 500 characters; blank is no reason."""
+    assert Claim.of(None, "  wpływ pocztą, KPA art. 57 § 5 ").reason == "wpływ pocztą, KPA art. 57 § 5"
     assert Claim.of(None, "   ").reason is None
-    for bad in ("x" * 501, "wpływ\u202epocztą", "wpływ\x00"):
+    for bad in ("x" * 501, "wpływ\u202epocztą", "wpływ\x00", "wpływ\npocztą", "wpływ\u200bpocztą"):
         with pytest.raises(InvalidInput):
             Claim.of(None, bad)
