@@ -211,7 +211,9 @@ def test_a_history_written_before_verifies_and_exports_bit_identically(db_url, t
 
     assert execute(verify_cases, "OK/2026/001", actor=AUDITOR, url=db_url, readonly=True)["broken"] == []
     now = execute(export_history, "OK/2026/001", actor=AUDITOR, url=db_url, readonly=True, at="2026-12-01T10:00+01:00")
-    # everything hashed, and the whole export, exactly as before: moments stay UTC "Z" text in an export
+    # everything hashed, and the whole export, exactly as before: moments stay UTC "Z" text in an export; the one
+    # key added since is the database's clock mode (this one is a simulation: the tests' databases are)
+    assert now.pop("clock") == "simulation"
     assert json.dumps(now, ensure_ascii=False, indent=1) == json.dumps(before, ensure_ascii=False, indent=1)
     assert verify(write(tmp_path, now)).returncode == 0
 
