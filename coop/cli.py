@@ -73,6 +73,12 @@ def _common() -> list:
                           annotation=Annotated[str | None, typer.Option(
                               "--role", envvar="COOP_ROLE",
                               help="officer | committee_member | auditor | scheduler (default officer).")]),
+        inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=Annotated[str | None, typer.Option(
+                              "--idempotency-key", envvar="COOP_IDEMPOTENCY_KEY",
+                              help="This intent's key (default: a new one per run). Run a writing command again "
+                                   "with the same key and it is done once: the second run prints the first "
+                                   "one's result.")]),
     ]
 
 
@@ -92,19 +98,27 @@ def command(group: typer.Typer, name: str, **options: Any) -> Callable[[Callable
 
         @functools.wraps(fn)
         def wrapper(*args: Any, json_output: bool = False, at: str | None = None, actor: str | None = None,
-                    role: str | None = None, at_reason: str | None = None, **kwargs: Any) -> None:
-            token = _invocation.set(Invocation(json_output, at, actor, role, typer.echo, at_reason))
+                    role: str | None = None, at_reason: str | None = None, idempotency_key: str | None = None,
+                    **kwargs: Any) -> None:
+            given = (idempotency_key or "").strip() or None
+            # One key per run of ``coop`` (invariant 10), kept through every retry inside it: the one given (a
+            # person or a script running the same intent again), else one the engine makes for the command.
+            token = _invocation.set(Invocation(json_output, at, actor, role, typer.echo, at_reason, key=given,
+                                               key_given=given is not None))
+            _log_errors_to_file()
             try:
+                if given is not None:
+                    from models.command_log import check_key
+
+                    check_key(given)
                 fn(*args, **kwargs)
             except DomainError as error:
-                fail(error.message(), error.exit_code, error.as_dict() if json_output else None)
-            except Exception as error:  # database down, bad URL: say so plainly
-                from sqlalchemy.exc import SQLAlchemyError
-
-                if not isinstance(error, SQLAlchemyError):
+                fail(_message(error), error.exit_code, error.as_dict() if json_output else None)
+            except Exception as error:  # the database's, or a bug: a message and an exit code, never a traceback
+                if isinstance(error, typer.Exit | typer.Abort | typer.TyperException):  # typer's own ends
                     raise
-                fail(str(Text(f"Błąd bazy danych: {error.__class__.__name__}: {str(error).splitlines()[0]}",
-                              f"Database error: {error.__class__.__name__}: {str(error).splitlines()[0]}")), 75)
+                refusal = unexpected(error)
+                fail(_message(refusal), refusal.exit_code, refusal.as_dict() if json_output else None)
             finally:
                 _invocation.reset(token)
 
@@ -136,7 +150,72 @@ def run(handler: Callable[..., Any], command_input: Any = None, *, readonly: boo
 
     inv = _invocation.get()
     actor = Actor.from_environment(inv.actor, inv.role)
-    return execute(handler, command_input, actor=actor, at=inv.at, readonly=readonly, reason=inv.reason)
+    key = None
+    if not readonly and inv.key_given:  # a second writing command in the same run gets a key derived from it
+        inv.writes.append(handler)
+        key = inv.key if len(inv.writes) == 1 else f"{inv.key}.{len(inv.writes)}"
+    # Without a key given, execute makes one for this intent and keeps it through its retries.
+    return execute(handler, command_input, actor=actor, at=inv.at, readonly=readonly, reason=inv.reason,
+                   idempotency_key=key)
+
+
+ERROR_LOG = "coop.errors"  # the logger an internal error's detail goes to: a file, never the person's screen
+
+
+def error_log_path() -> str:
+    import os
+
+    from platformdirs import user_log_dir
+
+    return os.environ.get("COOP_LOG_FILE") or os.path.join(user_log_dir("coop-engine", appauthor=False), "coop.log")
+
+
+def _log_errors_to_file() -> None:
+    """Send the ``coop.errors`` log to the file of ``error_log_path`` (opened only when something is written),
+    never to stderr."""
+    import logging
+    import os
+
+    path = os.path.abspath(error_log_path())
+    logger = logging.getLogger(ERROR_LOG)
+    logger.propagate = False
+    if any(getattr(handler, "baseFilename", None) == path for handler in logger.handlers):
+        return
+    for handler in list(logger.handlers):  # the path changed (COOP_LOG_FILE): one file at a time
+        logger.removeHandler(handler)
+        handler.close()
+
+    class _Handler(logging.FileHandler):
+        def _open(self):  # the directory is made only when an error is written
+            os.makedirs(os.path.dirname(self.baseFilename), exist_ok=True)
+            return super()._open()
+
+    handler = _Handler(path, delay=True, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+
+
+def unexpected(error: Exception) -> DomainError:
+    """What a person is told of an error no rule foresaw: a database error by its SQLSTATE (models/db.py), any
+    other an internal error (exit 70) whose traceback goes to the log."""
+    import logging
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from models.db import InternalError, database_error
+
+    if isinstance(error, SQLAlchemyError):
+        return database_error(error)
+    logging.getLogger(ERROR_LOG).error("internal error: %s", type(error).__name__, exc_info=error)
+    return InternalError("internal_error", Text(
+        f"Błąd wewnętrzny ({type(error).__name__}); polecenie nie zostało wykonane. Szczegóły zapisano w dzienniku.",
+        f"Internal error ({type(error).__name__}); the command was not carried out. The details are in the log."))
+
+
+def _message(error: DomainError) -> str:
+    if error.exit_code == 70:
+        return f"{error.message()} ({error_log_path()})"
+    return error.message()
 
 
 def lazy_module(name: str) -> types.ModuleType:

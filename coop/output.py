@@ -11,7 +11,7 @@ import contextvars
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +28,11 @@ class Invocation:
     role: str | None
     echo: Callable[..., None]  # typer.echo under typer; plain_echo on the quick path
     reason: str | None = None  # why the step is dated in the past (--at-reason, COOP_REASON)
+    # The run's idempotency key (--idempotency-key / COOP_IDEMPOTENCY_KEY, else a new one) and whether a person
+    # or a script gave it; ``writes`` counts the commands it has keyed (coop/cli.py ``run``).
+    key: str | None = None
+    key_given: bool = False
+    writes: list = field(default_factory=list)
 
 
 _invocation: contextvars.ContextVar[Invocation] = contextvars.ContextVar("invocation")

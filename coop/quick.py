@@ -29,8 +29,10 @@ HISTORY_READERS = ANYONE
 
 # The options every command takes (coop/cli.py declares them for typer; a test compares the two).
 COMMON_FLAGS = {"--json": "json_output"}
-COMMON_OPTIONS = {"--at": "at", "--at-reason": "at_reason", "--actor": "actor", "--role": "role"}
-ENVVARS = {"at": "COOP_NOW", "at_reason": "COOP_REASON", "actor": "COOP_ACTOR", "role": "COOP_ROLE"}
+COMMON_OPTIONS = {"--at": "at", "--at-reason": "at_reason", "--actor": "actor", "--role": "role",
+                  "--idempotency-key": "idempotency_key"}
+ENVVARS = {"at": "COOP_NOW", "at_reason": "COOP_REASON", "actor": "COOP_ACTOR", "role": "COOP_ROLE",
+           "idempotency_key": "COOP_IDEMPOTENCY_KEY"}
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.context import FlowRunContext
+from prefect.context import FlowRunContext, TaskRunContext
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
@@ -129,6 +129,7 @@ def _with_events(handler):
         return {"result": handler(ctx, cmd), "events": list(ctx.events)}
 
     run.roles = handler.roles  # type: ignore[attr-defined]
+    run.__wrapped__ = handler  # type: ignore[attr-defined]  (the command log names the handler itself)
     return run
 
 
@@ -137,6 +138,12 @@ def _with_events(handler):
 
 def _answer_key(context, parameters: dict[str, Any]) -> str:
     return f"{context.task_run.flow_run_id}:{parameters['key']}"
+
+
+def _answer_intent(key: str) -> str | None:
+    """The idempotency key of one form answer: its flow run and form (None outside a task run: a new one)."""
+    context = TaskRunContext.get()
+    return f"form:{_answer_key(context, {'key': key})}" if context is not None else None
 
 
 @task(name="record-answer", task_run_name="{key}", cache_key_fn=_answer_key, persist_result=True)
@@ -157,7 +164,10 @@ def record_answer(step: str, code: str, actor_name: str, actor_role: str, answer
             points = {k: v for k, v in answer.items() if k != "offer"}
             handler, cmd = oc.score_offer, c.ScoreOffer.parse(code=code, number=answer["offer"], member=actor_name,
                                                               points=points)
-        outcome = execute(_with_events(handler), cmd, actor=actor, at=at, url=database_url)
+        # One key per form answer, kept if the task runs again (a retry, a re-run after a restart): an answer
+        # whose COMMIT reply was lost is found recorded, not written twice (invariant 10).
+        outcome = execute(_with_events(handler), cmd, actor=actor, at=at, url=database_url,
+                          idempotency_key=_answer_intent(key))
     except DomainError as refusal:
         get_run_logger().warning("%s", refusal.message())
         return {"refused": refusal.message(), "events": []}

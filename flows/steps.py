@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from prefect import flow
+from prefect.context import FlowRunContext
 from prefect.states import Completed, Failed, State
 
 from flows.artifacts import publish_case_artifacts
@@ -29,6 +30,11 @@ STEPS: dict[str, tuple[Any, type[c.Command]]] = {
 Step = Literal["finish_formal_review", "select_offers", "publish", "withdraw_offer"]
 
 
+def _step_intent() -> str | None:
+    context = FlowRunContext.get()
+    return f"step:{context.flow_run.id}" if context is not None and context.flow_run is not None else None
+
+
 @flow(name="coop-case-step", flow_run_name="{code} · {step}", persist_result=False)
 def case_step_flow(code: str, step: Step, officer: str = "urzędnik", arguments: dict[str, Any] | None = None,
                    at: str | None = None, database_url: str | None = None, at_reason: str | None = None) -> State:
@@ -38,7 +44,9 @@ def case_step_flow(code: str, step: Step, officer: str = "urzędnik", arguments:
     actor = Actor(officer, "officer")
     try:
         command = model.parse(code=code, **(arguments or {}))
-        outcome = execute(_with_events(handler), command, actor=actor, at=at, url=database_url, reason=at_reason)
+        # One key per flow run: the run retried (or run again by Prefect) is the same intent (invariant 10).
+        outcome = execute(_with_events(handler), command, actor=actor, at=at, url=database_url, reason=at_reason,
+                          idempotency_key=_step_intent())
     except DomainError as refusal:
         return Failed(message=refusal.message(), data=refusal.as_dict())
     emit_transitions(outcome["events"])

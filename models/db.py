@@ -15,23 +15,24 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from models.moments import as_utc
 from models.wal import AUTOCHECKPOINT_PAGES, Checkpointer
-from states.errors import ConcurrentChange, DomainError
+from states.errors import ConcurrentChange, DomainError, InvalidInput
 from states.text import Text
 
 # The newest migration; a test checks it matches Alembic's head so the cheap check below stays honest.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0006"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
-    from sqlalchemy.exc import IntegrityError
     from sqlmodel import Session
+
+    from models.command_log import CommandKey, Recorded
 
 # Every SQLite connection, the engine's and the quick path's, behaves the same way.
 SQLITE_PRAGMAS = (
@@ -110,7 +111,9 @@ def _engine_for(url: str) -> sa.Engine:
 
     from models.types import json_text, json_value
 
-    json_columns = {"json_serializer": json_text, "json_deserializer": json_value}
+    # hide_parameters: an error's text (shown, or logged as an internal error's detail) never carries the values
+    # written, which may be personal data or a secret (invariant 12).
+    json_columns = {"json_serializer": json_text, "json_deserializer": json_value, "hide_parameters": True}
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **json_columns)
         _configure_sqlite(engine)
@@ -154,9 +157,22 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    with engine.connect() as conn:
+        # SQLite alters a table by copying it and dropping the old one; with foreign keys enforced, dropping a
+        # table other rows reference fails. SQLite's own procedure: switch enforcement off outside the
+        # transaction, check every reference before committing, switch it on again.
+        raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                if raw is not None and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("a migration left a foreign key pointing at nothing")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 class UnknownSchema(DomainError):
@@ -239,29 +255,152 @@ def database_time(session: Session) -> datetime:
     return datetime.now(UTC)
 
 
-TRANSIENT_MARKERS = (
-    "database is locked",
-    "could not serialize",
-    "deadlock detected",
-    "server closed the connection",
-    "terminating connection",
-    "connection is closed",
-    "consuming input failed",
-)
+# --- what a database error means (by SQLSTATE on PostgreSQL, by result code on SQLite) -------------------------
+
+# Worth waiting for and trying again: the connection (class 08), the server shutting down or starting (57P0x),
+# too many connections or another resource short (class 53), a serialization failure or a deadlock (40001,
+# 40P01), a lock not available (55P03), an idle transaction cut off (25P03).
+TRANSIENT_CLASSES = ("08", "53")
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "55P03", "25P03"})
+# SQLite: another writer holds the lock; the disk is full or failing.
+TRANSIENT_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL", "SQLITE_IOERR")
+# The data itself is refused: too long, out of range, malformed (class 22); a constraint (class 23).
+REFUSED_CLASSES = ("22", "23")
+REFUSED_SQLITE = ("SQLITE_CONSTRAINT", "SQLITE_TOOBIG", "SQLITE_MISMATCH", "SQLITE_RANGE")
+UNIQUE_SQLSTATE = "23505"
+UNIQUE_SQLITE = ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
+def sqlstate(error: BaseException) -> str | None:
+    """PostgreSQL's SQLSTATE of an error (psycopg 3 or psycopg2), or None: not the server's answer."""
+    orig = getattr(error, "orig", error)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def sqlite_code(error: BaseException) -> str | None:
+    return getattr(getattr(error, "orig", error), "sqlite_errorname", None)
+
+
+def classify(error: BaseException) -> str:
+    """``transient`` (exit 75, retried), ``conflict`` (a unique key taken meanwhile: exit 4), ``refused`` (the
+    data: exit 2) or ``internal`` (exit 70)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    if isinstance(error, StaleDataError):
+        return "conflict"
+    if not isinstance(error, DBAPIError):
+        return "internal"
+    state = sqlstate(error)
+    if state is not None:
+        if state == UNIQUE_SQLSTATE:
+            return "conflict"
+        if state.startswith(TRANSIENT_CLASSES) or state in TRANSIENT_SQLSTATES:
+            return "transient"
+        return "refused" if state.startswith(REFUSED_CLASSES) else "internal"
+    code = sqlite_code(error)
+    if code is not None:
+        if code in UNIQUE_SQLITE:
+            return "conflict"
+        if code.startswith(TRANSIENT_SQLITE):
+            return "transient"
+        return "refused" if code.startswith(REFUSED_SQLITE) else "internal"
+    # No code at all: the driver's own report. A broken or refused connection is the client's side of class 08.
+    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+        return "transient"
+    return "internal"
 
 
 def is_transient(error: BaseException) -> bool:
-    from sqlalchemy.exc import DBAPIError
-
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    text = str(getattr(error, "orig", error)).lower()
-    return any(marker in text for marker in TRANSIENT_MARKERS)
+    return classify(error) == "transient"
 
 
-def is_unique_violation(error: IntegrityError) -> bool:
-    text = str(error.orig).lower()
-    return "unique" in text or "duplicate key" in text
+def commit_in_doubt(error: BaseException) -> bool:
+    """Whether a COMMIT that failed so may still have been written: the server's answer never came (no SQLSTATE,
+    or the client-side connection class 08, or the server going away, 57P0x). An error the server answered
+    with (a serialization failure, a deferred constraint) means the transaction was rolled back."""
+    state = sqlstate(error)
+    return state is None or state.startswith(("08", "57P"))
+
+
+class RetryableDatabaseError(DomainError):
+    exit_code = 75  # EX_TEMPFAIL
+
+
+class DatabaseRefusal(DomainError):
+    """The database refused the data (too long, out of range, a constraint): exit 2, like any refusal."""
+
+
+class InternalError(DomainError):
+    """Something no rule foresaw: exit 70 (EX_SOFTWARE); the detail goes to the log, not to the person."""
+
+    exit_code = 70
+
+
+class OutcomeUnknown(DomainError):
+    """The COMMIT's answer was lost and the database stayed out of reach: written or not, nobody can say yet."""
+
+    exit_code = 76
+
+
+NOTHING_WRITTEN = Text("Baza danych chwilowo niedostępna; nic nie zostało zapisane. Ponów polecenie.",
+                       "The database is temporarily unavailable; nothing was written. Retry the command.")
+
+
+def database_error(error: BaseException) -> DomainError:
+    """The answer a person gets for a database error that no retry cured."""
+    import logging
+
+    kind = classify(error)
+    state = sqlstate(error) or sqlite_code(error) or type(getattr(error, "orig", error)).__name__
+    if kind == "transient":
+        return RetryableDatabaseError("database_unavailable", NOTHING_WRITTEN, sqlstate=state)
+    if kind == "conflict":
+        return _concurrent_change()
+    first_line = (str(getattr(error, "orig", error)).splitlines() or [""])[0]
+    if kind == "refused":
+        return DatabaseRefusal(
+            "database_refused",
+            Text(f"Baza danych odrzuciła dane ({state}): {first_line}. Nic nie zostało zapisane.",
+                 f"The database refused the data ({state}): {first_line}. Nothing was written."),
+            sqlstate=state,
+        )
+    logging.getLogger("coop.errors").error("internal database error (%s)", state, exc_info=error)
+    return InternalError(
+        "internal_error",
+        Text(f"Błąd wewnętrzny bazy danych ({state}); polecenie nie zostało wykonane. Szczegóły zapisano w dzienniku.",
+             f"Internal database error ({state}); the command was not carried out. The details are in the log."),
+        sqlstate=state,
+    )
+
+
+def _concurrent_change() -> ConcurrentChange:
+    return ConcurrentChange(
+        "concurrent_change",
+        Text("Sprawa została w międzyczasie zmieniona przez kogoś innego: sprawdź jej stan i ponów polecenie.",
+             "The case changed meanwhile: check it and retry."),
+    )
+
+
+def outcome_unknown(key: CommandKey | None) -> OutcomeUnknown:
+    if key is None:  # the tick's batches, the dispatcher's claims: exactly once by their own rows
+        return OutcomeUnknown("outcome_unknown", Text(
+            "Nie wiadomo, czy ostatnia próba została zapisana: połączenie zerwało się w chwili zatwierdzania "
+            "(COMMIT), a baza danych wciąż nie odpowiada. Można ją bezpiecznie powtórzyć, gdy baza wróci: "
+            "niczego nie wykona dwa razy.",
+            "Outcome unknown: the connection broke while the last attempt was being committed (COMMIT) and the "
+            "database still does not answer. It is safe to run again once the database is back: it does nothing "
+            "twice."))
+    check = f"coop history {key.subject}" if key.subject else "coop list / coop org list"
+    return OutcomeUnknown("outcome_unknown", Text(
+        f"Nie wiadomo, czy polecenie zostało zapisane: połączenie z bazą danych zerwało się w chwili zatwierdzania "
+        f"(COMMIT), a baza wciąż nie odpowiada. Gdy wróci, sprawdź: {check}, albo ponów dokładnie to samo "
+        f"polecenie z --idempotency-key {key.key} (lub COOP_IDEMPOTENCY_KEY={key.key}): jeśli zostało zapisane, "
+        "zobaczysz jego wynik, a nie drugi zapis.",
+        f"Outcome unknown: the connection to the database broke while the command was being committed (COMMIT) "
+        f"and the database still does not answer. When it is back, check with {check}, or run exactly the same "
+        f"command again with --idempotency-key {key.key} (or COOP_IDEMPOTENCY_KEY={key.key}): if it was written "
+        "you will see its result, not a second copy."), key=key.key)
 
 
 class UnitOfWork:
@@ -271,6 +410,7 @@ class UnitOfWork:
         self.engine = get_engine(url)
         self.readonly = readonly
         self.checkpointer = None if readonly else checkpointer_for(self.engine)
+        self.committing = False  # COMMIT sent: a failure from here on may have been written
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -284,19 +424,24 @@ class UnitOfWork:
         self.session.rollback()
         self.session.close()
 
-    def commit(self) -> None:
+    def commit(self, key: CommandKey | None = None, result: Any = None, *, claimed: bool = False) -> None:
+        """Write everything, the command's key and answer last, then COMMIT."""
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
+        from models import command_log
         from models.rows import write_pending
 
         write_pending(self.session)
+        self.session.flush()
+        if key is not None:
+            if claimed:
+                command_log.finish_claimed(self.session.connection(), key, result)
+            else:
+                command_log.record(self.session.connection(), key, result)
+        self.committing = True
         self.session.commit()
         if self.checkpointer is not None:
             self.checkpointer.request()
-
-
-class RetryableDatabaseError(DomainError):
-    exit_code = 75  # EX_TEMPFAIL
 
 
 def run_in_transaction(
@@ -307,48 +452,98 @@ def run_in_transaction(
     attempts: int = 5,
     backoff: float = 0.2,
     retry_conflicts: bool = False,
+    key: CommandKey | None = None,
 ) -> T:
     """Run ``work`` in a fresh unit of work, committing at the end; retry transient faults with backoff.
+
+    ``key`` (a writing command's idempotency key, models/command_log.py) is written with the command. When a
+    COMMIT fails without an answer, the key is looked up on a fresh connection: recorded, the command is done
+    and its answer returned; absent, it was not written and runs again (claiming its key first); the database
+    out of reach, ``OutcomeUnknown`` (exit 76) — never "nothing was written". A key given from outside is
+    claimed before the command runs: recorded already, its answer is returned and nothing runs again.
 
     A lost race on the same case (stale row version, duplicate audit sequence) is not retried: the caller
     must look at the case again, so it becomes ``ConcurrentChange`` (unless ``retry_conflicts``: the tick
     simply claims its batch again).
     """
-    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+    from sqlalchemy.exc import DBAPIError
     from sqlalchemy.orm.exc import StaleDataError
 
+    from models import command_log
+
+    may_be_recorded = key is not None and key.given
+    in_doubt = False  # an unkeyed attempt's COMMIT went unanswered
     for attempt in range(1, attempts + 1):
+        uow: UnitOfWork | None = None
+        result: Any = None
         try:
             with UnitOfWork(url, readonly=readonly) as uow:
+                if may_be_recorded:
+                    recorded = command_log.claim(uow.session.connection(), key)
+                    if recorded is not None:
+                        return _replay(key, recorded)
                 result = work(uow)
                 if not readonly:
-                    uow.commit()
+                    uow.commit(key, result, claimed=may_be_recorded)
                 return result
-        except (StaleDataError, IntegrityError) as error:
-            # Handlers check uniqueness before writing, so a unique constraint that fails here means a
-            # concurrent writer; any other integrity error is a bug and must surface as one.
-            if isinstance(error, IntegrityError) and not is_unique_violation(error):
-                raise
-            if retry_conflicts and attempt < attempts:
+        except (DBAPIError, StaleDataError) as error:
+            if uow is not None and uow.committing and commit_in_doubt(error):
+                if key is None:
+                    in_doubt = True  # the tick and the dispatcher do nothing twice: run again
+                else:
+                    found = _look_up_after_doubt(key, url, backoff)
+                    if found is None:
+                        raise outcome_unknown(key) from error
+                    if found:
+                        return result  # written: this very answer is the recorded one
+                    may_be_recorded = True  # not written: run again, and claim the key first
+                    continue
+            kind = classify(error)
+            if kind == "conflict":
+                # Not another run of the same intent: a claimed key makes any other wait for this transaction.
+                if retry_conflicts and attempt < attempts:
+                    time.sleep(backoff * 2 ** (attempt - 1))
+                    continue
+                raise _concurrent_change() from error
+            if kind == "transient" and attempt < attempts:
                 time.sleep(backoff * 2 ** (attempt - 1))
                 continue
-            raise ConcurrentChange(
-                "concurrent_change",
-                Text(
-                    "Sprawa została w międzyczasie zmieniona przez kogoś innego: sprawdź jej stan i ponów polecenie.",
-                    "The case changed meanwhile: check it and retry.",
-                ),
-            ) from error
-        except (OperationalError, DBAPIError) as error:
-            if not is_transient(error) or attempt == attempts:
-                if is_transient(error):
-                    raise RetryableDatabaseError(
-                        "database_unavailable",
-                        Text(
-                            "Baza danych chwilowo niedostępna; nic nie zostało zapisane. Ponów polecenie.",
-                            "The database is temporarily unavailable; nothing was written. Retry the command.",
-                        ),
-                    ) from error
-                raise
+            if kind == "transient" and in_doubt:
+                raise outcome_unknown(None) from error
+            raise database_error(error) from error
+    if in_doubt:
+        raise outcome_unknown(None)
+    raise RetryableDatabaseError("database_unavailable", NOTHING_WRITTEN)
+
+
+def _replay(key: CommandKey, recorded: Recorded) -> Any:
+    if recorded.digest != key.digest:
+        raise InvalidInput("idempotency_key_reused", Text(
+            f"Klucz idempotencji {key.key} został już użyty dla innego polecenia (albo przez kogoś innego); "
+            "nic nie zostało zapisane. Nowe polecenie potrzebuje nowego klucza.",
+            f"The idempotency key {key.key} was already used for another command (or by someone else); nothing "
+            "was written. A new command needs a new key."))
+    return recorded.result
+
+
+def _recorded(key: CommandKey, url: str | None) -> Recorded | None:
+    from models import command_log
+
+    with UnitOfWork(url, readonly=True) as uow:
+        return command_log.look_up(uow.session.connection(), key.key)
+
+
+def _look_up_after_doubt(key: CommandKey, url: str | None, backoff: float, tries: int = 5) -> bool | None:
+    """Whether ``key`` is recorded (as this command's), on a fresh connection; None when the database stays out
+    of reach for ``tries`` looks (~3 s)."""
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(tries):
+        if attempt:
             time.sleep(backoff * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
+        try:
+            recorded = _recorded(key, url)
+        except DBAPIError:
+            continue
+        return recorded is not None and recorded.digest == key.digest
+    return None

@@ -173,7 +173,7 @@ class CommitteeMember(Table, table=True):
     __table_args__ = (sa.UniqueConstraint("case_id", "name"),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
-    name: str
+    name: str = Field(max_length=200)  # part of every message key to the member (notifications.key, 300)
     email: str = ""
     affiliation: str = "city"  # city | ngo (art. 15 ust. 2a)
     organisation_id: int | None = Field(default=None, foreign_key="organisations.id")

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from models.tables import CommitteeMember
 from states import text_policy
 from states.clock import day_in_range, moment_range_problem
 from states.errors import InvalidInput
@@ -58,6 +59,16 @@ def _day(value: date) -> date:
 SingleLine = Annotated[str, BeforeValidator(text_policy.single_line_input), AfterValidator(text_policy.single_line)]
 MultiLine = Annotated[str, BeforeValidator(text_policy.multi_line_input), AfterValidator(text_policy.multi_line)]
 ShortText = Annotated[SingleLine, Field(min_length=1, max_length=300)]
+
+
+def column_length(column: Any) -> int:
+    """How long a text a table's column holds (``VARCHAR(n)``). SQLite does not enforce it and PostgreSQL fails
+    the command, so the input model refuses a longer text itself: the same refusal on both, before the database."""
+    return column.type.length
+
+
+# A committee member's name: part of every message key to them (models/tables.py CommitteeMember.name).
+MemberName = Annotated[SingleLine, Field(min_length=1, max_length=column_length(CommitteeMember.name))]
 LongText = Annotated[MultiLine, Field(max_length=5000)]
 # Amounts and numbers: the digits 0-9 only (Decimal reads '١٠٠٠' as 1000).
 AsciiDecimal = Annotated[Decimal, BeforeValidator(text_policy.ascii_decimal)]
@@ -147,7 +158,7 @@ class AnnounceCall(Command):
 
 class AppointMember(Command):
     code: CaseCode
-    name: ShortText
+    name: MemberName
     email: Email | None = None
     affiliation: Literal["city", "ngo"] = "city"
     organisation_krs: Krs | None = None
@@ -155,7 +166,7 @@ class AppointMember(Command):
 
 class DeclareConflicts(Command):
     code: CaseCode
-    member: ShortText
+    member: MemberName
     conflicts: tuple[Ordinal, ...] = ()
     note: LongText = ""
 
@@ -193,7 +204,7 @@ class OfferRef(Command):
 class ScoreOffer(Command):
     code: CaseCode
     number: Ordinal
-    member: ShortText
+    member: MemberName
     points: dict[Annotated[SingleLine, Field(min_length=1)], Points]
 
 

@@ -362,11 +362,18 @@ def _freeze_what_was_imported() -> None:
 
 def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | None = None,
             at: datetime | str | None = None, url: str | None = None, readonly: bool = False,
-            retry_conflicts: bool = False, reason: str | None = None) -> R:
+            retry_conflicts: bool = False, reason: str | None = None, idempotency_key: str | None = None,
+            keyed: bool = True) -> R:
     """Run one command in one transaction: check the role, take ``now``, commit everything or nothing.
 
     ``at`` claims the step's moment and ``reason`` says why it is not now (else ``COOP_NOW``/``COOP_REASON``);
-    on a real database they are bounded (states/clock.py)."""
+    on a real database they are bounded (states/clock.py).
+
+    A command that writes carries an idempotency key (invariant 10, models/command_log.py): ``idempotency_key``
+    when the intent was made outside this call (a ``coop`` run, a form answer, a step run from the UI) and must
+    be kept through its retries, else a new one made here. Its answer is recorded under the key in the same
+    transaction; run again with the same key, the recorded answer is returned and nothing is written twice.
+    ``keyed=False`` only for work that is exactly-once by its own rows: the tick's batches."""
     from models.db import run_in_transaction
 
     _freeze_what_was_imported()
@@ -374,6 +381,11 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
     check_role(handler, actor)
     claim = Claim.of(at, reason)
     now = claim.at or datetime.now(UTC)
+    key = None
+    if keyed and not readonly:
+        from models.command_log import CommandKey
+
+        key = CommandKey.make(handler, command, actor.name, actor.role, idempotency_key)
 
     def work(uow) -> R:
         ctx = Context(session=uow.session, actor=actor, now=now, reason=claim.reason,
@@ -383,4 +395,4 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
                                      written_time_only=getattr(handler, "at_written_time", False))
         return handler(ctx, command) if command is not None else handler(ctx)
 
-    return run_in_transaction(work, url=url, readonly=readonly, retry_conflicts=retry_conflicts)
+    return run_in_transaction(work, url=url, readonly=readonly, retry_conflicts=retry_conflicts, key=key)

@@ -170,8 +170,11 @@ def run_batch(moment: datetime | None, *, url: str | None = None, batch_size: in
               actor: Actor = SCHEDULER) -> BatchResult:
     """One batch in one committed transaction (the unit a Prefect task run wraps); ``moment`` None: now."""
     started = time.perf_counter()
-    # reason="": the scheduler states none (a COOP_REASON left in the environment is an officer's, not the tick's)
-    batch = execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True, reason="")
+    # reason="": the scheduler states none (a COOP_REASON left in the environment is an officer's, not the tick's).
+    # No idempotency key: a batch claims unfired deadline rows, so running it again never fires one twice, and a
+    # write per deadline would cost the hot path (invariant 5).
+    batch = execute(fire_batch, batch_size, actor=actor, at=moment, url=url, retry_conflicts=True, reason="",
+                    keyed=False)
     batch.seconds = time.perf_counter() - started
     return batch
 

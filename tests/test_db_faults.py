@@ -160,7 +160,7 @@ def test_the_cli_with_the_database_down_exits_75_without_a_traceback(tmp_path):
         "COOP_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nothing_here", "COOP_ACTOR": "Anna Urzędniczka"})
     assert result.exit_code == 75, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert "Traceback" not in result.output and "Błąd bazy danych" in result.stderr
+    assert "Traceback" not in result.output and "Baza danych chwilowo niedostępna" in result.stderr
 
 
 # --- SQLite: the CLI and a tick writing the same file at once ---------------------------------------------------

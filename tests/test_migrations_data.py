@@ -18,6 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlmodel import SQLModel
 
+import models.command_log
 import models.db
 import models.schema  # noqa: F401  (every table on the metadata)
 import states.engine
@@ -84,6 +85,7 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
         old_engine.setattr(models.db, "ensure_schema", lambda engine: None)
         old_engine.setattr(states.engine, "clock_mode", lambda engine: SIMULATION)
         old_engine.setattr(states.engine.Context, "written_at", property(lambda ctx: ctx.now))
+        old_engine.setattr(models.command_log, "record", lambda connection, key, result: None)  # no table yet
         every_procedure(fresh_url)
         data = get_engine(fresh_url)
         assert current_revision(data) == FIRST_REVISION
@@ -104,7 +106,8 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
 
     upgrade(data)
     assert current_revision(data) == SCHEMA_REVISION
-    assert dump(fresh_url) == {**before, "engine_settings": []}  # no row moved; the clock is written on first use
+    # No row moved; the clock is written on first use; the command log starts empty.
+    assert dump(fresh_url) == {**before, "engine_settings": [], "command_log": []}
     assert audited(fresh_url) == verdict  # the old chains (recorded_at == at) verify under the new engine
     assert stored_clock_mode(data) == SIMULATION  # its first use: COOP_SIMULATION=1 in the tests, else real
 
@@ -146,6 +149,7 @@ def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
     engine.dispose()
     monkeypatch.setattr(models.db, "ensure_schema", lambda engine: None)
     monkeypatch.setattr(states.engine, "clock_mode", lambda engine: SIMULATION)  # no clock mode before 0004
+    monkeypatch.setattr(models.command_log, "record", lambda connection, key, result: None)  # nor a command log
     monkeypatch.setenv("COOP_WEBHOOK_URL", secret_url)
     invalidated_call(fresh_url)
     monkeypatch.undo()
@@ -165,6 +169,7 @@ def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
         public = conn.execute(sa.select(table.c.recipient, table.c.last_error).where(table.c.channel == "webhook")).all()
     assert [tuple(row) for row in public] == [("public-portal", "HTTPStatusError: Server error '503' for url '***'")] * 2
     assert after.pop("engine_settings") == []  # 0004's table, its clock written at the first use
+    assert after.pop("command_log") == []  # 0005's
     assert {k: v for k, v in after.items() if k != "notifications"} == {
         k: v for k, v in before.items() if k != "notifications"}
     assert [r for r in after["notifications"] if "public-portal" not in r] == [
