@@ -297,6 +297,13 @@ def test_formal_review_form_records_decisions_through_the_domain_until_none_is_p
     assert results["value"] == {"code": code, "outcome": "complete", "recorded": 2, "state": "formal_review"}
     offers = rows(db_url, sa.text("SELECT number, state FROM offers ORDER BY number"))
     assert [tuple(o) for o in offers] == [(1, "formally_accepted"), (2, "formally_rejected")]
+    # Each answer recorded under its form's key (flow run and form), the key its task run is cached under: a
+    # re-run of the task finds it instead of recording the answer twice. The refused first answer: nothing.
+    from models.command_log import CommandRecord
+
+    keys = rows(db_url, sa.select(CommandRecord.key, CommandRecord.handler).where(CommandRecord.key.like("form:%")))
+    assert sorted(tuple(k) for k in keys) == [(f"form:{run.id}:review-{n}", "states.open_call_commands:review_offer")
+                                              for n in (2, 3)]
 
 
 def test_a_refused_step_is_a_failed_run_with_the_domain_message(sqlite_url):
