@@ -28,6 +28,7 @@ from models.db import (
     run_in_transaction,
 )
 from models.notification_tables import Notification
+from models.settings import SIMULATION, initialise_clock
 from models.tables import CommitteeMember
 from notifications.rules import TEMPLATES
 from states.commands import CASE_CODE_PATTERN, AppointMember
@@ -145,6 +146,7 @@ def broken_url(request, tmp_path):
             admin.execute(f'CREATE DATABASE "{name}"')
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     engine = get_engine(normalise_url(url))
+    initialise_clock(engine, SIMULATION)  # its first use, done: the command below then changes nothing
     with engine.begin() as conn:
         CommandRecord.__table__.drop(conn)
     yield url
