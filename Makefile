@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test lint clean bench
+.PHONY: demo serve test lint clean bench messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Message catalogues (docs/messages.md): extract the English messages, merge them into each language's .po,
+# compile the .mo read at run time. Translate the new entries of states/locale/pl/LC_MESSAGES/coop.po in between.
+BABEL := $(BIN)/python -m babel.messages.frontend
+messages: $(STAMP)
+	$(BABEL) extract -F babel.cfg --no-default-keywords -k tr -k ntr:1,2 -k ptr:1c,2 --no-location \
+		--sort-output --add-comments=TRANSLATORS: --project coop-engine --copyright-holder coop-engine \
+		-o states/locale/coop.pot coop states flows notifications models
+	$(BABEL) update -i states/locale/coop.pot -d states/locale -D coop --no-wrap --no-fuzzy-matching --ignore-obsolete
+	$(BABEL) compile -d states/locale -D coop --statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

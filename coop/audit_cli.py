@@ -13,12 +13,11 @@ from typing import Annotated
 
 import typer
 
-from coop.cli import _invocation, app, command, run, show
+from coop.cli import _invocation, command, group, run, show
 from coop.commands import audit_app, report_app
-from states.text import Text
+from states.text import tr
 
-open_data_app = typer.Typer(no_args_is_help=True, help="Otwarte dane / open data (CSV, JSON).")
-app.add_typer(open_data_app, name="open-data")
+open_data_app = group("open-data", "Open data (CSV, JSON).")
 
 Code = Annotated[str, typer.Argument(help="Case code, e.g. OK/2026/001.")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
@@ -29,7 +28,7 @@ def _emit(text: str, output: Path | None) -> None:
         typer.echo(text, nl=not text.endswith("\n"))
         return
     output.write_text(text, encoding="utf-8")
-    typer.echo(str(Text(f"zapisano {output}", f"written {output}")), err=True)
+    typer.echo(str(tr("written {output}", output=output)), err=True)
 
 
 @command(audit_app, "verify")
@@ -95,14 +94,12 @@ def audit_check(
 
     chosen = [x for x in (code, year, export_file) if x is not None]
     if len(chosen) != 1:
-        raise InvalidInput("check_what", Text("Podaj dokładnie jedno: kod sprawy, --year albo --file",
-                                              "Give exactly one of: a case code, --year or --file"))
+        raise InvalidInput("check_what", tr("Give exactly one of: a case code, --year or --file"))
     if export_file is not None:
         try:
             export = json.loads(export_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise InvalidInput("bad_export", Text(f"Nie można odczytać {export_file}: {error}",
-                                                  f"Cannot read {export_file}: {error}")) from None
+            raise InvalidInput("bad_export", tr("Cannot read {export_file}: {error}", export_file=export_file, error=error)) from None
         result = {"file": str(export_file), "findings": [f.as_dict() for f in check_export(export)],
                   **check_export_times(export)}
     elif year is not None:
@@ -116,12 +113,12 @@ def audit_check(
         for key, value in scope.items():
             typer.echo(f"{key}: {value}")
         if "cases" in result:
-            typer.echo(f"{Text('sprawy', 'cases')}: {', '.join(result['cases']) or '-'}")
+            typer.echo(tr("cases: {cases}", cases=result["cases"] or "-"))
         if result["findings"]:
             show([{**f, "evidence": _evidence(f)} for f in result["findings"]],
                  ["case", "code", "article", "message", "evidence"])
         else:
-            typer.echo(str(Text("Brak ustaleń.", "No findings.")))
+            typer.echo(str(tr("No findings.")))
         _show_departures(result.get("time_departures"))
     if result["findings"]:
         raise typer.Exit(1)
@@ -136,12 +133,10 @@ def _show_departures(departures: list[dict] | None) -> None:
 
     minutes = int(SKEW.total_seconds() // 60)
     if not departures:
-        typer.echo(str(Text(f"Każdy krok ma moment zapisu (±{minutes} min).",
-                            f"Every step is dated at its time of writing (±{minutes} min).")))
+        typer.echo(str(tr("Every step is dated at its time of writing (±{minutes} min).", minutes=minutes)))
         return
-    typer.echo(str(Text(f"Kroki datowane inaczej niż czas zapisu w bazie (o więcej niż {minutes} min):",
-                        f"Steps dated away from the database's time of writing (by more than {minutes} min):")))
-    missing = str(Text("BRAK POWODU", "NO REASON"))
+    typer.echo(str(tr("Steps dated away from the database's time of writing (by more than {minutes} min):", minutes=minutes)))
+    missing = str(tr("NO REASON"))
     show([{**d, "seq": ", ".join(map(str, d["seq"])), "events": ", ".join(d["events"]),
            "reason": d["reason"] or missing} for d in departures],
          ["case", "seq", "events", "stated", "moment", "recorded_at", "departure", "actor", "reason"])
@@ -158,7 +153,7 @@ def open_data_results(
     from states.errors import InvalidInput
 
     if fmt not in ("csv", "json"):
-        raise InvalidInput("bad_format", Text(f"Nieznany format {fmt!r}: csv albo json", f"Unknown format {fmt!r}: csv or json"))
+        raise InvalidInput("bad_format", tr("Unknown format “{fmt}”: csv or json", fmt=fmt))
     data = run(results, year, readonly=True)
     json_wanted = fmt == "json" or _invocation.get().json
     _emit(json.dumps(data, ensure_ascii=False, indent=1) + "\n" if json_wanted else to_csv(data), output)

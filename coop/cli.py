@@ -18,15 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from coop.output import Invocation, _invocation, show  # noqa: F401  (the command modules take them from here)
 from states.errors import DomainError
-from states.text import Text
+from states.text import tr
 
 if TYPE_CHECKING:
     import typer
 
-HELP = Text(
-    "Silnik procedur współpracy miasta z organizacjami pozarządowymi (ustawa o działalności pożytku publicznego).",
-    "Workflow engine for a city's cooperation procedures with NGOs (Polish Act on public benefit activity).",
-)
+HELP = "Workflow engine for a city's cooperation procedures with NGOs (Act on public benefit activity)."
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +32,21 @@ def _app() -> typer.Typer:
     # through coop/quick.py without loading typer (~0.1 s) at all.
     import typer
 
-    return typer.Typer(no_args_is_help=True, help=str(HELP), add_completion=False, pretty_exceptions_enable=False)
+    from coop.help_text import LocalisedGroup
+
+    return typer.Typer(no_args_is_help=True, help=HELP, add_completion=False, pretty_exceptions_enable=False,
+                       cls=LocalisedGroup)
+
+
+def group(name: str, help: str, parent: typer.Typer | None = None) -> typer.Typer:
+    """A command group (``coop call``, ``coop grant`` …) whose help follows the run's language."""
+    import typer
+
+    from coop.help_text import LocalisedGroup
+
+    sub_app = typer.Typer(no_args_is_help=True, help=help, cls=LocalisedGroup)
+    (parent or _app()).add_typer(sub_app, name=name)
+    return sub_app
 
 
 def __getattr__(name: str) -> Any:
@@ -127,7 +138,9 @@ def command(group: typer.Typer, name: str, **options: Any) -> Callable[[Callable
         parameters = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()]
         wrapper.__signature__ = signature.replace(parameters=[*parameters, *common])  # type: ignore[attr-defined]
         wrapper.__annotations__ = {**hints, **{p.name: p.annotation for p in common}}
-        group.command(name, **options)(wrapper)
+        from coop.help_text import LocalisedCommand
+
+        group.command(name, cls=LocalisedCommand, **options)(wrapper)
         return fn
 
     return decorate
@@ -141,7 +154,7 @@ def fail(message: str, code: int, as_json: dict | None = None) -> None:
     if as_json is not None:
         typer.echo(json.dumps(as_json, ensure_ascii=False), err=True)
     else:
-        typer.echo(f"{Text('błąd', 'error')}: {message}", err=True)
+        typer.echo(tr("error: {message}", message=message), err=True)
     raise typer.Exit(code)
 
 
@@ -207,9 +220,8 @@ def unexpected(error: Exception) -> DomainError:
     if isinstance(error, SQLAlchemyError):
         return database_error(error)
     logging.getLogger(ERROR_LOG).error("internal error: %s", type(error).__name__, exc_info=error)
-    return InternalError("internal_error", Text(
-        f"Błąd wewnętrzny ({type(error).__name__}); polecenie nie zostało wykonane. Szczegóły zapisano w dzienniku.",
-        f"Internal error ({type(error).__name__}); the command was not carried out. The details are in the log."))
+    return InternalError("internal_error", tr("Internal error ({name}); the command was not carried out. "
+                                              "The details are in the log.", name=type(error).__name__))
 
 
 def _message(error: DomainError) -> str:
@@ -254,7 +266,7 @@ def refuse_undecodable(argv: list[str]) -> None:
 
         sys.stderr.write(json.dumps(error.as_dict(), ensure_ascii=False) + "\n")
     else:
-        sys.stderr.write(f"{Text('błąd', 'error')}: {error.message()}\n")
+        sys.stderr.write(str(tr("error: {message}", message=error.message())) + "\n")
     raise SystemExit(2)
 
 
@@ -264,6 +276,9 @@ def main() -> None:
     refuse_undecodable(sys.argv[1:])
     if answer(sys.argv[1:]):  # a read-only question answered without typer; anything else goes below
         return
+    from coop.help_text import framework_language
+
+    framework_language()  # before typer formats a word
     # Importing these registers their command groups; none of them may import prefect at module level.
     from coop import audit_cli, commands, notify_cli, procedures_cli, serve  # noqa: F401
 

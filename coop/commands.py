@@ -5,27 +5,23 @@ from typing import Annotated
 import typer
 
 from coop import quick
-from coop.cli import app, command, lazy_module, moments, run, show
+from coop.cli import app, command, group, lazy_module, moments, run, show
 from states.audit import HISTORY_COLUMNS
 
 c = lazy_module("states.commands")
 oc = lazy_module("states.open_call_commands")
 cases = lazy_module("states.cases")
 
-org_app = typer.Typer(no_args_is_help=True, help="Rejestr organizacji / the NGO registry.")
-call_app = typer.Typer(no_args_is_help=True, help="Otwarty konkurs ofert / open call for offers (art. 11-15).")
-committee_app = typer.Typer(no_args_is_help=True, help="Komisja konkursowa / the committee (art. 15 ust. 2a-2f).")
-offer_app = typer.Typer(no_args_is_help=True, help="Oferty / offers.")
-contract_app = typer.Typer(no_args_is_help=True, help="Umowy i rozliczenie / contracts and settlement (art. 16-18).")
-report_app = typer.Typer(no_args_is_help=True, help="Sprawozdania / reports (art. 18).")
-audit_app = typer.Typer(no_args_is_help=True, help="Audyt / the auditor's tools.")
-rules_app = typer.Typer(no_args_is_help=True, help="Zestawy reguł / rule sets.")
-calendar_app = typer.Typer(no_args_is_help=True, help="Kalendarz terminów / deadline calendar.")
-db_app = typer.Typer(no_args_is_help=True, help="Baza danych / database.")
-for group, name in ((org_app, "org"), (call_app, "call"), (committee_app, "committee"), (offer_app, "offer"),
-                    (contract_app, "contract"), (report_app, "report"), (audit_app, "audit"), (rules_app, "rules"),
-                    (calendar_app, "calendar"), (db_app, "db")):
-    app.add_typer(group, name=name)
+org_app = group("org", "The NGO registry.")
+call_app = group("call", "Open call for offers (art. 11-15).")
+committee_app = group("committee", "The call's committee (art. 15 ust. 2a-2f).")
+offer_app = group("offer", "Offers in an open call.")
+contract_app = group("contract", "Contracts and settlement (art. 16-18).")
+report_app = group("report", "Reports (art. 18).")
+audit_app = group("audit", "The auditor's tools.")
+rules_app = group("rules", "Rule sets.")
+calendar_app = group("calendar", "The deadline calendar (KC art. 110-115).")
+db_app = group("db", "The database.")
 
 Code = Annotated[str, typer.Argument(help="Case code, e.g. OK/2026/001.")]
 Number = Annotated[int, typer.Argument(help="Offer number within the call.")]
@@ -332,20 +328,18 @@ def _database_facts() -> dict:
     from models.db import current_revision, get_engine, shown_url
     from models.settings import SIMULATION, clock_mode
     from states.clock import BACKDATING_WINDOW, SKEW
-    from states.text import Text
+    from states.text import ntr, tr
 
     engine = get_engine()  # migrates on first use
     mode = clock_mode(engine)  # written on first use: real unless COOP_SIMULATION=1
     if mode == SIMULATION:
-        rule = Text("symulacja: krok może mieć dowolny moment (--at, COOP_NOW)",
-                    "a simulation: a step may claim any moment (--at, COOP_NOW)")
+        rule = tr("a simulation: a step may claim any moment (--at, COOP_NOW)")
     else:
-        rule = Text(f"baza rzeczywista: krok ma czas zapisu albo, z powodem (--at-reason), moment najwyżej "
-                    f"{BACKDATING_WINDOW.days} dni wstecz; nigdy z przyszłości (tolerancja zegarów "
-                    f"{int(SKEW.total_seconds() // 60)} min)",
-                    f"a real database: a step takes the time of writing or, with a reason (--at-reason), a moment at "
-                    f"most {BACKDATING_WINDOW.days} days back; never the future (clock tolerance "
-                    f"{int(SKEW.total_seconds() // 60)} min)")
+        rule = ntr("a real database: a step takes the time of writing or, with a reason (--at-reason), a moment "
+                   "at most {n} day back; never the future (clock tolerance {minutes} min)",
+                   "a real database: a step takes the time of writing or, with a reason (--at-reason), a moment "
+                   "at most {n} days back; never the future (clock tolerance {minutes} min)",
+                   BACKDATING_WINDOW.days, minutes=int(SKEW.total_seconds() // 60))
     return {"database": shown_url(engine.url.render_as_string(hide_password=False)),
             "revision": current_revision(engine), "clock": mode, "clock_rule": str(rule)}
 

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from coop.cli import app, command, run, show
+from coop.cli import command, group, run, show
 
-notify_app = typer.Typer(no_args_is_help=True, help="Powiadomienia / notifications (outbox, delivery, preferences).")
-app.add_typer(notify_app, name="notifications")
+notify_app = group("notifications", "Notifications: the outbox, delivery, preferences.")
 
 Id = Annotated[int, typer.Argument(help="Notification id (see `coop notifications list`).")]
 

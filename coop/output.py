@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from states.local_time import moment_iso, moment_text
-from states.text import Text
+from states.text import tr
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,18 @@ def _plain(value: Any, moment: Callable[[datetime], str] = moment_iso) -> Any:
         return moment(value)
     if isinstance(value, date | Decimal):
         return str(value)
+    if hasattr(value, "in_language"):  # a message (states/text.py): in the run's language
+        return str(value)
     return value
+
+
+def _line(value: Any) -> str:
+    """A nested value on one line, as people read it: "a: 1, b: 2", never a Python repr."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_line(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_line(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def show(result: Any, columns: list[str] | None = None) -> None:
@@ -87,7 +98,11 @@ def show(result: Any, columns: list[str] | None = None) -> None:
             elif isinstance(value, list):
                 echo(f"{key}:")
                 for item in value:
-                    echo(f"  {item}")
+                    echo(f"  {_line(item)}")
+            elif isinstance(value, dict):  # e.g. the proposal of grants: one "offer: amount" line each
+                echo(f"{key}:")
+                for inner, item in value.items():
+                    echo(f"  {inner}: {_line(item)}")
             else:
                 echo(f"{key}: {value}")
     else:
@@ -96,7 +111,7 @@ def show(result: Any, columns: list[str] | None = None) -> None:
 
 def _table(rows: list[dict], columns: list[str] | None, echo: Callable[..., None]) -> None:
     if not rows:
-        echo(str(Text("(brak)", "(none)")))
+        echo(str(tr("(none)")))
         return
     from rich.console import Console
     from rich.table import Table
@@ -104,5 +119,5 @@ def _table(rows: list[dict], columns: list[str] | None, echo: Callable[..., None
     columns = columns or list(rows[0])
     table = Table(*columns, show_lines=False)
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*("" if row.get(c) is None else _line(row.get(c)) for c in columns))
     Console(width=200).print(table)

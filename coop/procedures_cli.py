@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from coop.cli import app, command, lazy_module, moments, run, show
+from coop.cli import command, group, lazy_module, moments, run, show
 
 ko = lazy_module("states.consultation_commands")
 li = lazy_module("states.local_initiative_commands")
@@ -15,13 +15,10 @@ rg = lazy_module("states.regranting_commands")
 sg = lazy_module("states.small_grant_commands")
 c = lazy_module("states.commands")
 
-grant_app = typer.Typer(no_args_is_help=True, help="Tryb pozakonkursowy / small grant outside competition (art. 19a).")
-consult_app = typer.Typer(no_args_is_help=True, help="Konsultacje projektów aktów / consultation of draft acts (art. 5, 41i).")
-initiative_app = typer.Typer(no_args_is_help=True, help="Inicjatywa lokalna / local initiative (art. 19b-19h).")
-regrant_app = typer.Typer(no_args_is_help=True, help="Regranting / regranting (art. 16a).")
-for group, name in ((grant_app, "grant"), (consult_app, "consult"), (initiative_app, "initiative"),
-                    (regrant_app, "regrant")):
-    app.add_typer(group, name=name)
+grant_app = group("grant", "Small grant outside competition (art. 19a).")
+consult_app = group("consult", "Consultation of draft acts (art. 5, 41i).")
+initiative_app = group("initiative", "Local initiative (art. 19b-19h).")
+regrant_app = group("regrant", "Regranting (art. 16a).")
 
 Code = Annotated[str, typer.Argument(help="Case code, e.g. MG/2026/001.")]
 Bip = Annotated[str | None, typer.Option("--bip", help="Published in BIP at (ISO 8601 with offset).")]
@@ -44,7 +41,7 @@ def _channels(bip: str | None, board: str | None, website: str | None, extra: li
 @command(grant_app, "budget")
 def grant_budget(year: Annotated[int, typer.Argument(help="Budget year.")],
                  planned: Annotated[str | None, typer.Option(help="Planned funds for NGO grants, PLN.")] = None) -> None:
-    """Record (with --planned) or show the year's planned NGO grant funds and the 20 % ceiling (art. 19a ust. 7)."""
+    """Record (with --planned) or show the year's planned NGO grant funds and its ceiling of 20 per cent (art. 19a ust. 7)."""
     if planned is not None:
         run(sg.record_budget, pc.RecordGrantBudget.parse(year=year, planned=planned))
     show(run(sg.show_budget, year, readonly=True))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import select
@@ -23,35 +24,27 @@ from states.engine import ANYONE, SCHEDULER, Actor, Context, execute, permitted
 from states.local_time import moment_text
 from states.open_call import OpenCallMachine, call_settings, offers_of, ranking_rows, unranked_reason
 from states.open_call_commands import CALL_KINDS
-from states.text import Text
+from states.text import Message, money, tr
 
 # Who moves the case next, per state of the open call: (next action, owner).
-NEXT_ACTION: dict[str, tuple[Text, Text]] = {
-    "draft": (Text("Ogłosić konkurs w BIP, na tablicy i na stronie (`coop call announce`)",
-                   "Announce the call in BIP, on the board and on the website (`coop call announce`)"),
-              Text("urzędnik", "officer")),
-    "announced": (Text("Przyjmować oferty; po terminie składania ofert harmonogram zamknie nabór",
-                       "Receive offers; when the offer deadline passes the scheduler closes them"),
-                  Text("urzędnik / harmonogram", "officer / scheduler")),
-    "formal_review": (Text("Ocena formalna ofert (przepływ „coop-ocena-formalna” w UI lub `coop offer review`), "
-                           "potem zakończenie oceny formalnej",
-                           "Formal review of the offers (the coop-formal-review flow in the UI or `coop offer review`), "
-                           "then finish the formal review"),
-                      Text("urzędnik", "officer")),
-    "substantive_review": (Text("Oceny członków komisji (przepływ „coop-ocena-komisji” w UI lub `coop offer score`)",
-                                "Committee members' scores (the coop-committee-scoring flow in the UI or `coop offer score`)"),
-                           Text("członkowie komisji", "committee members")),
-    "selected": (Text("Ogłosić wyniki w trzech miejscach (art. 15 ust. 2h)",
-                      "Publish the results in all three channels (art. 15 ust. 2h)"), Text("urzędnik", "officer")),
-    "results_published": (Text("Zawrzeć umowy z wybranymi organizacjami (art. 16)",
-                               "Sign the contracts with the selected organisations (art. 16)"),
-                          Text("urzędnik", "officer")),
-    "in_execution": (Text("Przyjmować i oceniać sprawozdania, rozliczać dotacje (art. 18)",
-                          "Receive and review reports, settle the grants (art. 18)"),
-                     Text("organizacje / urzędnik", "organisations / officer")),
-    "settled": (Text("Brak — sprawa rozliczona", "None — the case is settled"), Text("—", "—")),
-    "invalidated": (Text("Ogłosić unieważnienie (art. 18a ust. 2), jeśli jeszcze nie ogłoszono",
-                         "Publish the invalidation (art. 18a ust. 2) if not yet done"), Text("urzędnik", "officer")),
+NEXT_ACTION: dict[str, tuple[Message, Message]] = {
+    "draft": (tr("Announce the call in BIP, on the board and on the website (`coop call announce`)"),
+              tr("officer")),
+    "announced": (tr("Receive offers; when the offer deadline passes the scheduler closes them"),
+                  tr("officer / scheduler")),
+    "formal_review": (tr("Formal review of the offers (the coop-formal-review flow in the UI or `coop "
+                         "offer review`), then finish the formal review"),
+                      tr("officer")),
+    "substantive_review": (tr("Committee members' scores (the coop-committee-scoring flow in the UI or "
+                              "`coop offer score`)"),
+                           tr("committee members")),
+    "selected": (tr("Publish the results in all three channels (art. 15 ust. 2h)"), tr("officer")),
+    "results_published": (tr("Sign the contracts with the selected organisations (art. 16)"),
+                          tr("officer")),
+    "in_execution": (tr("Receive and review reports, settle the grants (art. 18)"),
+                     tr("organisations / officer")),
+    "settled": (tr("None — the case is settled"), tr("—")),
+    "invalidated": (tr("Publish the invalidation (art. 18a ust. 2) if not yet done"), tr("officer")),
 }
 
 
@@ -94,43 +87,40 @@ def _when(moment) -> str:
 
 
 def summary_markdown(view: dict[str, Any]) -> str:
-    action, owner = NEXT_ACTION.get(view["state"], (Text("—", "—"), Text("—", "—")))
+    action, owner = NEXT_ACTION.get(view["state"], (tr("—"), tr("—")))
     lines = [
         f"# {view['code']} — {view['title']}",
         "",
-        f"**{Text('Stan', 'State')}:** `{view['state']}`  ",
-        f"**{Text('Budżet', 'Budget')}:** {view['budget']} PLN  ",
-        f"**{Text('Termin składania ofert', 'Offer deadline')}:** {_when(view['offer_deadline'])}  ",
-        f"**{Text('Następny krok', 'Next action')}:** {action}  ",
-        f"**{Text('Kto', 'Owner')}:** {owner}",
+        str(tr("**State:** `{state}`  ", state=view["state"])),
+        str(tr("**Budget:** {budget}  ", budget=money(view["budget"]))),
+        str(tr("**Offer deadline:** {deadline}  ", deadline=_when(view["offer_deadline"]))),
+        str(tr("**Next action:** {action}  ", action=action)),
+        str(tr("**Owner:** {owner}", owner=owner)),
         "",
-        f"## {Text('Najbliższe terminy', 'Next deadlines')}",
+        str(tr("## Next deadlines")),
     ]
     if view["deadlines"]:
-        lines += [f"| {Text('termin', 'due')} | {Text('rodzaj', 'kind')} | {Text('podstawa', 'basis')} |", "|---|---|---|"]
+        lines += [str(tr("| due | kind | basis |")), "|---|---|---|"]
         lines += [f"| {_when(d['due_at'])} | {d['kind']} | {d['basis']} |" for d in view["deadlines"][:10]]
     else:
-        lines.append(str(Text("brak", "none")))
-    lines += ["", f"## {Text('Oferty', 'Offers')} ({view['offers']})"]
+        lines.append(str(tr("none")))
+    lines += ["", str(tr("## Offers ({count})", count=view["offers"]))]
     lines += [f"- `{state}`: {count}" for state, count in sorted(view["offer_states"].items())] or [
-        str(Text("brak ofert", "no offers"))]
+        str(tr("no offers"))]
     if view.get("is_call"):
         lines += ["", "## Ranking (art. 15 ust. 1)"]
         key = ranking_key(view["code"])
         if view["ranking"]:
             passed = sum(1 for row in view["ranking"] if row["passed"])
             threshold = view["threshold_percent"]
-            lines.append(str(Text(
-                f"Ocenione oferty: {len(view['ranking'])}; próg {threshold.replace('.', ',')} % osiągnęły: {passed}. "
-                f"Tabela: artefakt `{key}`.",
-                f"Offers scored: {len(view['ranking'])}; reaching the {threshold} % threshold: "
-                f"{passed}. Table: artifact `{key}`.")))
+            lines.append(str(tr("Offers scored: {scored}; reaching the threshold of {threshold} per cent: {passed}. "
+                                "Table: artifact `{key}`.", scored=len(view["ranking"]),
+                                threshold=Decimal(threshold), passed=passed, key=key)))
         else:
             lines.append(view["ranking_note"])
             if view["state"] != OpenCallMachine.invalidated.value:
-                lines.append(str(Text(f"Tabela rankingu (artefakt `{key}`) pojawi się, gdy komisja oceni pierwszą ofertę.",
-                                      f"The ranking table (artifact `{key}`) appears once the committee has scored "
-                                      "an offer.")))
+                lines.append(str(tr("The ranking table (artifact `{key}`) appears once the committee has "
+                                    "scored an offer.", key=key)))
     return "\n".join(lines)
 
 
@@ -144,10 +134,9 @@ def publish_case_artifacts(codes: Iterable[str], *, url: str | None = None, acto
     views = execute(case_views, codes, actor=actor, url=url, readonly=True)
     for view in views:
         create_markdown_artifact(markdown=summary_markdown(view), key=summary_key(view["code"]),
-                                 description=str(Text(f"Sprawa {view['code']}", f"Case {view['code']}")), _sync=True)
+                                 description=str(tr("Case {view}", view=view['code'])), _sync=True)
         if not view["ranking"]:  # nothing scored: the summary says why; a table of blanks would say nothing
             continue
         create_table_artifact(table=view["ranking"], key=ranking_key(view["code"]),
-                              description=str(Text(f"Ranking ofert {view['code']} (art. 15 ust. 1)",
-                                                   f"Ranking of offers {view['code']} (art. 15 ust. 1)")), _sync=True)
+                              description=str(tr("Ranking of offers {view} (art. 15 ust. 1)", view=view['code'])), _sync=True)
     return len(views)

@@ -40,7 +40,7 @@ from states.engine import Actor, Context, execute, permitted
 from states.errors import DomainError
 from states.open_call import call_settings, offers_of
 from states.open_call_commands import load_call
-from states.text import Text
+from states.text import tr
 
 MAX_ROUNDS = 200  # a form answered this many times without finishing is a runaway, not a review
 
@@ -198,7 +198,7 @@ def _offers_table(offers: list[dict[str, Any]], columns: list[str]) -> str:
 
 
 def _refusal_banner(refusal: str | None) -> str:
-    return f"**{Text('Odmowa', 'Refused')}:** {refusal}\n\n" if refusal else ""
+    return "**{refused}:** {refusal}\n\n".format(refused=tr("Refused"), refusal=refusal) if refusal else ""
 
 
 @flow(name="coop-formal-review", flow_run_name="{code} · ocena formalna", persist_result=True)
@@ -216,7 +216,7 @@ def formal_review_flow(code: str, officer: str = "urzędnik", at: str | None = N
         if resolve_now(at) >= case_deadline:
             return {"code": code, "outcome": "deadline_passed", "recorded": recorded}
         publish_case_artifacts([code], url=database_url, actor=actor)
-        description = (f"# {code}: {Text('ocena formalna', 'formal review')}\n\n{_refusal_banner(refusal)}"
+        description = ("# {code}: {title}\n\n".format(code=code, title=tr("formal review")) + _refusal_banner(refusal)
                        + _offers_table(view["offers"], ["number", "title", "state", "requested", "defects"]))
         form = FormalReviewForm.with_initial_data(description=description, offer=view["pending"][0])
         try:
@@ -250,16 +250,16 @@ def scoring_flow(code: str, member: str, at: str | None = None, until: str | Non
         offers = _offers_table(view["offers"], ["number", "title", "state", "conflict", "scored"])
         if view["needs_declaration"]:
             step, form = "declare", DeclarationForm.with_initial_data(description=(
-                f"# {code}: {Text('oświadczenia (KPA art. 24)', 'declarations (KPA art. 24)')} — {member}\n\n"
-                f"{_refusal_banner(refusal)}{offers}"))
+                "# {code}: {title} — {member}\n\n".format(code=code, title=tr("declarations (KPA art. 24)"), member=member)
+                + f"{_refusal_banner(refusal)}{offers}"))
         else:
             from states.rules import Criterion
 
             criteria = [Criterion.model_validate(cr) for cr in view["criteria"]]
             scale = "\n".join(f"- `{cr.key}`: max {cr.max_points} pkt ({cr.basis})" for cr in criteria)
             step, form = "score", score_form(criteria).with_initial_data(
-                description=(f"# {code}: {Text('ocena merytoryczna', 'scoring')} — {member}\n\n"
-                             f"{_refusal_banner(refusal)}{offers}\n\n{scale}"),
+                description=("# {code}: {title} — {member}\n\n".format(code=code, title=tr("scoring"), member=member)
+                             + f"{_refusal_banner(refusal)}{offers}\n\n{scale}"),
                 offer=view["scorable"][0])
         key = f"{step}-{round_}"
         try:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from states.text import Text
+from states.text import Localized, Message, tr
 
 PR_SET_PDEATHSIG = 1
 
@@ -56,15 +56,14 @@ def wait_healthy(server: subprocess.Popen, api: str, timeout: float = 180) -> No
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(str(Text(f"Serwer Prefect zakończył się (kod {server.returncode})",
-                                        f"The Prefect server exited (code {server.returncode})")))
+            raise RuntimeError(str(tr("The Prefect server exited (code {returncode})", returncode=server.returncode)))
         try:
             if httpx.get(f"{api}/health", timeout=2).json() is True:
                 return
         except (httpx.HTTPError, ValueError):
             pass
         time.sleep(0.5)
-    raise RuntimeError(str(Text("Serwer Prefect nie odpowiada", "The Prefect server does not answer")))
+    raise RuntimeError(str(tr("The Prefect server does not answer")))
 
 
 def stop_server(server: subprocess.Popen) -> None:
@@ -120,13 +119,12 @@ def start_demo_forms(demo: dict[str, str]) -> None:
                        parameters={"code": demo["substantive_review"], "member": member}, timeout=0)
 
 
-def startup_banner(url: str, log_path: Path) -> Text:
+def startup_banner(url: str, log_path: Path) -> Message:
     """What ``coop serve`` says first: the engine's database (its password masked, invariant 12) and the log."""
     from models.db import shown_url
 
     shown = shown_url(url)
-    return Text(f"Silnik: {shown}\nUruchamiam serwer Prefect (log: {log_path}) ...",
-                f"Engine: {shown}\nStarting the Prefect server (log: {log_path}) ...")
+    return tr("Engine: {shown}\nStarting the Prefect server (log: {log_path}) ...", shown=shown, log_path=log_path)
 
 
 def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, demo: bool | None) -> int:
@@ -136,24 +134,21 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
 
     url = database_url()
     if not port_free(host, port):
-        print(Text(f"błąd: port {port} jest zajęty; wybierz inny (--port)", f"error: port {port} is busy; use --port"),
+        print(tr("error: port {port} is busy; use --port", port=port),
               file=sys.stderr)
         return 2
     loaded: dict[str, str] = {}
     default_db = not os.environ.get("COOP_DATABASE_URL", "").strip()
     if demo or (demo is None and default_db and is_empty(url)):
         if not is_empty(url):
-            print(Text("Baza silnika nie jest pusta: pomijam dane demonstracyjne.",
-                       "The engine's database is not empty: skipping the demo data."))
+            print(tr("The engine's database is not empty: skipping the demo data."))
         else:
             try:
                 loaded = load_demo(url)
             except DomainError as refusal:  # a real database: the demo's moments are not for it
-                print(Text(f"Pomijam dane demonstracyjne: {refusal.message('pl')}",
-                           f"Skipping the demo data: {refusal.message('en')}"))
+                print(tr("Skipping the demo data: {reason}", reason=Localized(refusal.message)))
             else:
-                print(Text(f"Załadowano program demonstracyjny (baza symulacyjna): {', '.join(loaded.values())}",
-                           f"Loaded the demo programme (a simulation database): {', '.join(loaded.values())}"))
+                print(tr("Loaded the demo programme (a simulation database): {values}", values=loaded.values()))
 
     home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
     home.mkdir(parents=True, exist_ok=True)
@@ -169,7 +164,7 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
         wait_healthy(server, api)
         os.environ["PREFECT_API_URL"] = api
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-        print(Text(f"UI: http://{host}:{port}  (API: {api})", f"UI: http://{host}:{port}  (API: {api})"), flush=True)
+        print(tr("UI: http://{host}:{port}  (API: {api})", host=host, port=port, api=api), flush=True)
 
         from prefect import serve
 
@@ -183,13 +178,13 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
         serve(*planned, query_seconds=poll_seconds, print_starting_message=True)
         return 0
     except RuntimeError as error:
-        print(f"{Text('błąd', 'error')}: {error}", file=sys.stderr)
+        print(tr("error: {message}", message=error), file=sys.stderr)
         return 1
     finally:
         signal.signal(signal.SIGINT, previous_int)
         _drain()
         stop_server(server)
-        print(Text("Zatrzymano.", "Stopped."), flush=True)
+        print(tr("Stopped."), flush=True)
 
 
 def _drain() -> None:

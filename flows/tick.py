@@ -27,7 +27,7 @@ from flows.events import emit_tick_transitions
 from states.clock import claimed_moment, resolve_now
 from states.errors import DomainError
 from states.local_time import moment_iso, moment_text
-from states.text import Text
+from states.text import tr
 from states.tick import DEFAULT_BATCH, BatchResult, TickReport, tick
 
 
@@ -71,7 +71,7 @@ async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, data
     report, cases = await fire_due_task(claimed_moment(at), batch_size, database_url)
     if report.fired or report.skipped:
         await acreate_markdown_artifact(key="tick", markdown=tick_markdown(report, cases),
-                                        description=str(Text("Ostatni przebieg harmonogramu", "The latest tick")))
+                                        description=str(tr("The latest tick")))
     get_run_logger().info("fired %s, skipped %s, in %s batches", report.fired, report.skipped, report.batches)
     return {"now": moment_iso(report.now), "fired": report.fired, "skipped": report.skipped,
             "batches": report.batches, "cases": cases, "skipped_reasons": report.skipped_reasons,
@@ -79,11 +79,11 @@ async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, data
 
 
 def tick_markdown(report: TickReport, cases: int) -> str:
-    lines = [f"# {Text('Harmonogram', 'Tick')} {moment_text(report.now)}", "",
-             f"- {Text('wykonane terminy', 'deadlines fired')}: {report.fired}",
-             f"- {Text('pominięte (sprawa poszła dalej)', 'skipped (the case moved on)')}: {report.skipped}",
-             f"- {Text('sprawy', 'cases')}: {cases}",
-             f"- {Text('partie', 'batches')}: {report.batches}"]
+    lines = [str(tr("# Tick {now}", now=moment_text(report.now))), "",
+             str(tr("- deadlines fired: {fired}", fired=report.fired)),
+             str(tr("- skipped (the case moved on): {skipped}", skipped=report.skipped)),
+             str(tr("- cases: {cases}", cases=cases)),
+             str(tr("- batches: {batches}", batches=report.batches))]
     for reason in report.skipped_reasons[:20]:
         lines.append(f"- {reason['case']} {reason['kind']}: {reason['reason']}")
     return "\n".join(lines)

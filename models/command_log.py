@@ -49,13 +49,11 @@ def check_key(key: str) -> str:
     """A key given from outside: printable ASCII a shell passes as it is, within the column's length."""
     if not _KEY.fullmatch(key):
         from states.errors import InvalidInput
-        from states.text import Text
+        from states.text import tr
 
-        raise InvalidInput("invalid_idempotency_key", Text(
-            f"Klucz idempotencji to od 1 do {KEY_LENGTH} znaków: litery A-Z, cyfry i . _ : @ / + = - "
-            "(np. uuid).",
-            f"An idempotency key is 1 to {KEY_LENGTH} characters: letters A-Z, digits and . _ : @ / + = - "
-            "(e.g. a uuid)."))
+        raise InvalidInput("invalid_idempotency_key", tr("An idempotency key is 1 to {length} characters: letters "
+                                                         "A-Z, digits and . _ : @ / + = - (e.g. a uuid).",
+                                                         length=KEY_LENGTH))
     return key
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from models.moments import as_utc
 from models.wal import AUTOCHECKPOINT_PAGES, Checkpointer
 from states.errors import ConcurrentChange, DomainError, InvalidInput
-from states.text import Text
+from states.text import tr
 
 # The newest migration; a test checks it matches Alembic's head so the cheap check below stays honest.
 SCHEMA_REVISION = "0006"
@@ -188,12 +188,9 @@ def ensure_schema(engine: sa.Engine) -> None:
     if revision is not None and not is_known_revision(revision):
         raise UnknownSchema(
             "unknown_schema_revision",
-            Text(f"Schemat bazy danych ma wersję {revision!r}, której ten program nie zna (najnowsza znana: "
-                 f"{SCHEMA_REVISION!r}); zaktualizuj coop-engine albo wskaż właściwą bazę (COOP_DATABASE_URL). "
-                 "Niczego nie zmieniono.",
-                 f"The database schema is at revision {revision!r}, which this program does not know (newest known: "
-                 f"{SCHEMA_REVISION!r}); upgrade coop-engine or point COOP_DATABASE_URL at the right database. "
-                 "Nothing was changed."),
+            tr("The database schema is at revision “{revision}”, which this program does not know (newest "
+               "known: “{SCHEMA_REVISION}”); upgrade coop-engine or point COOP_DATABASE_URL at the right "
+               "database. Nothing was changed.", revision=revision, SCHEMA_REVISION=SCHEMA_REVISION),
         )
     upgrade(engine)
 
@@ -343,8 +340,7 @@ class OutcomeUnknown(DomainError):
     exit_code = 76
 
 
-NOTHING_WRITTEN = Text("Baza danych chwilowo niedostępna; nic nie zostało zapisane. Ponów polecenie.",
-                       "The database is temporarily unavailable; nothing was written. Retry the command.")
+NOTHING_WRITTEN = tr("The database is temporarily unavailable; nothing was written. Retry the command.")
 
 
 def database_error(error: BaseException) -> DomainError:
@@ -361,15 +357,13 @@ def database_error(error: BaseException) -> DomainError:
     if kind == "refused":
         return DatabaseRefusal(
             "database_refused",
-            Text(f"Baza danych odrzuciła dane ({state}): {first_line}. Nic nie zostało zapisane.",
-                 f"The database refused the data ({state}): {first_line}. Nothing was written."),
+            tr("The database refused the data ({state}): {first_line}. Nothing was written.", state=state, first_line=first_line),
             sqlstate=state,
         )
     logging.getLogger("coop.errors").error("internal database error (%s)", state, exc_info=error)
     return InternalError(
         "internal_error",
-        Text(f"Błąd wewnętrzny bazy danych ({state}); polecenie nie zostało wykonane. Szczegóły zapisano w dzienniku.",
-             f"Internal database error ({state}); the command was not carried out. The details are in the log."),
+        tr("Internal database error ({state}); the command was not carried out. The details are in the log.", state=state),
         sqlstate=state,
     )
 
@@ -377,30 +371,24 @@ def database_error(error: BaseException) -> DomainError:
 def _concurrent_change() -> ConcurrentChange:
     return ConcurrentChange(
         "concurrent_change",
-        Text("Sprawa została w międzyczasie zmieniona przez kogoś innego: sprawdź jej stan i ponów polecenie.",
-             "The case changed meanwhile: check it and retry."),
+        tr("The case changed meanwhile: check it and retry."),
     )
 
 
 def outcome_unknown(key: CommandKey | None) -> OutcomeUnknown:
     if key is None:  # the tick's batches, the dispatcher's claims: exactly once by their own rows
-        return OutcomeUnknown("outcome_unknown", Text(
-            "Nie wiadomo, czy ostatnia próba została zapisana: połączenie zerwało się w chwili zatwierdzania "
-            "(COMMIT), a baza danych wciąż nie odpowiada. Można ją bezpiecznie powtórzyć, gdy baza wróci: "
-            "niczego nie wykona dwa razy.",
-            "Outcome unknown: the connection broke while the last attempt was being committed (COMMIT) and the "
-            "database still does not answer. It is safe to run again once the database is back: it does nothing "
-            "twice."))
+        return OutcomeUnknown("outcome_unknown", tr("Outcome unknown: the connection broke while the last "
+                                                    "attempt was being committed (COMMIT) and the database "
+                                                    "still does not answer. It is safe to run again once "
+                                                    "the database is back: it does nothing twice."))
     check = f"coop history {key.subject}" if key.subject else "coop list / coop org list"
-    return OutcomeUnknown("outcome_unknown", Text(
-        f"Nie wiadomo, czy polecenie zostało zapisane: połączenie z bazą danych zerwało się w chwili zatwierdzania "
-        f"(COMMIT), a baza wciąż nie odpowiada. Gdy wróci, sprawdź: {check}, albo ponów dokładnie to samo "
-        f"polecenie z --idempotency-key {key.key} (lub COOP_IDEMPOTENCY_KEY={key.key}): jeśli zostało zapisane, "
-        "zobaczysz jego wynik, a nie drugi zapis.",
-        f"Outcome unknown: the connection to the database broke while the command was being committed (COMMIT) "
-        f"and the database still does not answer. When it is back, check with {check}, or run exactly the same "
-        f"command again with --idempotency-key {key.key} (or COOP_IDEMPOTENCY_KEY={key.key}): if it was written "
-        "you will see its result, not a second copy."), key=key.key)
+    return OutcomeUnknown("outcome_unknown", tr("Outcome unknown: the connection to the database broke "
+                                                "while the command was being committed (COMMIT) and the "
+                                                "database still does not answer. When it is back, check "
+                                                "with {check}, or run exactly the same command again with "
+                                                "--idempotency-key {key} (or COOP_IDEMPOTENCY_KEY={key}): "
+                                                "if it was written you will see its result, not a second "
+                                                "copy.", check=check, key=key.key), key=key.key)
 
 
 class UnitOfWork:
@@ -518,11 +506,9 @@ def run_in_transaction(
 
 def _replay(key: CommandKey, recorded: Recorded) -> Any:
     if recorded.digest != key.digest:
-        raise InvalidInput("idempotency_key_reused", Text(
-            f"Klucz idempotencji {key.key} został już użyty dla innego polecenia (albo przez kogoś innego); "
-            "nic nie zostało zapisane. Nowe polecenie potrzebuje nowego klucza.",
-            f"The idempotency key {key.key} was already used for another command (or by someone else); nothing "
-            "was written. A new command needs a new key."))
+        raise InvalidInput("idempotency_key_reused", tr("The idempotency key {key} was already used for "
+                                                        "another command (or by someone else); nothing was "
+                                                        "written. A new command needs a new key.", key=key.key))
     return recorded.result
 
 

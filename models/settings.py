@@ -17,7 +17,7 @@ from sqlmodel import Field
 
 from models.tables import Table, moment
 from states.errors import InvalidInput, RuleViolation
-from states.text import Text
+from states.text import Message, tr
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -74,8 +74,7 @@ def mode_from_environment() -> str:
         return SIMULATION
     raise InvalidInput(
         "bad_simulation_flag",
-        Text(f"{SIMULATION_ENV}={value!r}: dozwolone 1 (baza symulacyjna) albo 0 (baza rzeczywista).",
-             f"{SIMULATION_ENV}={value!r}: use 1 (a simulation database) or 0 (a real database)."),
+        tr("{SIMULATION_ENV}=“{value}”: use 1 (a simulation database) or 0 (a real database).", SIMULATION_ENV=SIMULATION_ENV, value=value),
     )
 
 
@@ -104,33 +103,29 @@ def initialise_clock(engine: Engine, mode: str) -> tuple[str, bool]:
     """Make the database ``mode`` (``coop db init``); returns (mode, whether it was written now). A database
     already of the other mode is refused: it never changes."""
     if mode not in CLOCK_MODES:
-        raise InvalidInput("bad_clock_mode", Text(f"Nieznany tryb zegara {mode!r}", f"Unknown clock mode {mode!r}"))
+        raise InvalidInput("bad_clock_mode", tr("Unknown clock mode “{mode}”", mode=mode))
     with engine.begin() as connection:
         before = read_setting(connection, CLOCK)
         held = before if before is not None else _write_once(connection, CLOCK, mode)
     if held != mode:
         raise RuleViolation(
             "clock_mode_fixed",
-            Text(f"Baza danych jest już bazą {_name(held).pl}; tryb bazy ustala się raz, przy jej utworzeniu, "
-                 "i nie można go zmienić. Na symulację utwórz nową bazę (COOP_DATABASE_URL).",
-                 f"The database is already a {_name(held).en} database; a database's mode is set once, when it is "
-                 "created, and cannot be changed. For a simulation create a new database (COOP_DATABASE_URL)."),
+            tr("The database is already a {held} database; a database's mode is set once, when it is "
+               "created, and cannot be changed. For a simulation create a new database (COOP_DATABASE_URL).", held=_name(held)),
         )
     _CLOCK_MODES[_key(engine)] = _checked(held)
     return held, before is None
 
 
-def _name(mode: str | None) -> Text:
-    return Text("symulacyjną", "simulation") if mode == SIMULATION else Text("rzeczywistą", "real")
+def _name(mode: str | None) -> Message:
+    return tr("simulation") if mode == SIMULATION else tr("real")
 
 
 def _checked(mode: str | None) -> str:
     if mode not in CLOCK_MODES:  # written by hand or by a newer engine: neither guess is safe
         raise RuleViolation(
             "unknown_clock_mode",
-            Text(f"Baza danych ma nieznany tryb zegara {mode!r} (engine_settings.clock); oczekiwano real albo "
-                 "simulation.",
-                 f"The database has an unknown clock mode {mode!r} (engine_settings.clock); expected real or "
-                 "simulation."),
+            tr("The database has an unknown clock mode “{mode}” (engine_settings.clock); expected real or "
+               "simulation.", mode=mode),
         )
     return mode

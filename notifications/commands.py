@@ -11,11 +11,12 @@ from models.notification_tables import Notification, NotificationPreference
 from models.tables import Case
 from notifications.render import render, template_names
 from notifications.rules import OPTIONAL_CATEGORIES, TEMPLATES
+from states import labels
 from states.cases import load_case
 from states.commands import CASE_CODE_PATTERN, AsciiInt, Command, Email, SingleLine
 from states.engine import Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
-from states.text import Text
+from states.text import tr
 
 READERS = ("officer", "auditor", "scheduler")
 
@@ -55,8 +56,7 @@ def list_notifications(ctx: Context, cmd: ListNotifications) -> list[dict]:
 def _notification(ctx: Context, notification_id: int) -> Notification:
     row = ctx.session.get(Notification, notification_id)
     if row is None:
-        raise NotFound("unknown_notification", Text(f"Nie ma powiadomienia nr {notification_id}",
-                                                     f"No notification {notification_id}"))
+        raise NotFound("unknown_notification", tr("No notification {notification_id}", notification_id=notification_id))
     return row
 
 
@@ -73,9 +73,8 @@ def retry_notification(ctx: Context, cmd: NotificationRef) -> dict:
     """Give a failed message another round of attempts (e.g. after an address was corrected)."""
     row = _notification(ctx, cmd.id)
     if row.status != "failed":
-        raise RuleViolation("not_failed", Text(f"Powiadomienie nr {row.id} ma stan {row.status}; ponowić można "
-                                               "tylko nieudane", f"Notification {row.id} is {row.status}; only a "
-                                               "failed one can be retried"))
+        raise RuleViolation("not_failed", tr("Notification {id} is {status}; only a failed one can be "
+                                             "retried", id=row.id, status=labels.notification_status(row.status)))
     row.status, row.attempts, row.next_attempt_at, row.closed_at = "pending", 0, ctx.now, None
     ctx.session.add(row)
     return {"id": row.id, "status": row.status}
@@ -85,20 +84,15 @@ def retry_notification(ctx: Context, cmd: NotificationRef) -> dict:
 def set_preference(ctx: Context, cmd: SetPreference) -> dict:
     """Record a recipient's language or opt-out. Opting out is refused where the law requires the message."""
     if cmd.template != "*" and cmd.template not in TEMPLATES:
-        raise InvalidInput("unknown_template", Text(f"Nieznany rodzaj powiadomienia {cmd.template!r}; dostępne: "
-                                                    f"{', '.join(template_names())}",
-                                                    f"Unknown kind of notification {cmd.template!r}; available: "
-                                                    f"{', '.join(template_names())}"))
+        raise InvalidInput("unknown_template", tr("Unknown kind of notification “{template}”; available: "
+                                                  "{template_names}", template=cmd.template, template_names=template_names()))
     if cmd.opted_out:
         category = TEMPLATES[cmd.template].category if cmd.template != "*" else "legal"
         if category not in OPTIONAL_CATEGORIES:
             raise RuleViolation(
                 "opt_out_not_allowed",
-                Text(f"Z powiadomienia {cmd.template!r} nie można zrezygnować: rozstrzygnięcia, wezwania, wyniki "
-                     "i obowiązki członka komisji muszą zostać doręczone; rezygnacja możliwa tylko z przypomnień "
-                     "i informacji",
-                     f"Notification {cmd.template!r} cannot be opted out of: decisions, legal calls, results and a "
-                     "member's duties must be delivered; only reminders and information can be declined"),
+                tr("Notification “{template}” cannot be opted out of: decisions, legal calls, results and "
+                   "a member's duties must be delivered; only reminders and information can be declined", template=cmd.template),
                 basis="art. 15 ust. 2h-2j, art. 18; KPA art. 39",
             )
     address = cmd.address.lower()

@@ -21,7 +21,7 @@ from sqlmodel import select
 from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
 from states import calendar, periods
 from states.cases import first_record, organisation, row_by_id
-from states.text import Text
+from states.text import Message, tr
 
 # Categories: opt-out is possible only for reminders and information (never for legal calls, decisions,
 # results or a member's duties).
@@ -31,92 +31,64 @@ OPTIONAL_CATEGORIES = frozenset({"reminder", "information"})
 @dataclass(frozen=True)
 class TemplateSpec:
     category: str
-    description: Text
+    description: Message
 
 
 TEMPLATES: dict[str, TemplateSpec] = {
-    "announcement_notice": TemplateSpec("notice", Text("ogłoszenie otwartego konkursu ofert",
-                                                       "announcement of the open call")),
-    "results_notice": TemplateSpec("notice", Text("ogłoszenie wyników konkursu", "results of the call")),
-    "invalidation_notice": TemplateSpec("notice", Text("ogłoszenie o unieważnieniu konkursu",
-                                                       "invalidation of the call")),
-    "member_appointed": TemplateSpec("task", Text("powołanie do komisji konkursowej", "appointment to the committee")),
-    "scoring_to_do": TemplateSpec("task", Text("oferty do oceny", "offers to score")),
-    "scoring_reminder": TemplateSpec("reminder", Text("przypomnienie o ocenie ofert", "reminder to score")),
-    "correction_requested": TemplateSpec("legal", Text("wezwanie do uzupełnienia braków formalnych",
-                                                       "call to correct formal defects")),
-    "offer_rejected": TemplateSpec("legal", Text("odrzucenie oferty z przyczyn formalnych",
-                                                 "offer rejected on formal grounds")),
-    "offer_decision": TemplateSpec("legal", Text("rozstrzygnięcie w sprawie oferty", "decision on the offer")),
-    "results_published": TemplateSpec("legal", Text("ogłoszenie wyników i prawo do uzasadnienia",
-                                                    "results published, right to a justification")),
-    "call_invalidated": TemplateSpec("legal", Text("unieważnienie konkursu", "the call invalidated")),
-    "contract_signed": TemplateSpec("information", Text("zawarcie umowy i terminy", "contract signed, its dates")),
-    "report_due_reminder": TemplateSpec("reminder", Text("przypomnienie o sprawozdaniu", "report reminder")),
-    "report_overdue_call": TemplateSpec("legal", Text("wezwanie do złożenia sprawozdania", "call to file the report")),
-    "report_corrections_requested": TemplateSpec("legal", Text("wezwanie do poprawienia sprawozdania",
-                                                               "call to correct the report")),
-    "report_accepted": TemplateSpec("information", Text("przyjęcie sprawozdania", "report accepted")),
-    "offer_settled": TemplateSpec("legal", Text("rozliczenie dotacji", "grant settled")),
-    "officer_formal_review": TemplateSpec("task", Text("ocena formalna do wykonania", "formal review to do")),
-    "officer_publish": TemplateSpec("task", Text("ogłoszenie do opublikowania", "notice to publish")),
-    "officer_report_submitted": TemplateSpec("task", Text("sprawozdanie do sprawdzenia", "report to review")),
-    "small_grant_offer_notice": TemplateSpec("notice", Text("oferta z pominięciem konkursu do uwag (art. 19a)",
-                                                            "offer outside competition open for comments")),
-    "small_grant_decision": TemplateSpec("legal", Text("przyznanie dotacji lub odmowa (art. 19a)",
-                                                       "grant awarded or refused (art. 19a)")),
+    "announcement_notice": TemplateSpec("notice", tr("announcement of the open call")),
+    "results_notice": TemplateSpec("notice", tr("results of the call")),
+    "invalidation_notice": TemplateSpec("notice", tr("invalidation of the call")),
+    "member_appointed": TemplateSpec("task", tr("appointment to the committee")),
+    "scoring_to_do": TemplateSpec("task", tr("offers to score")),
+    "scoring_reminder": TemplateSpec("reminder", tr("reminder to score")),
+    "correction_requested": TemplateSpec("legal", tr("call to correct formal defects")),
+    "offer_rejected": TemplateSpec("legal", tr("offer rejected on formal grounds")),
+    "offer_decision": TemplateSpec("legal", tr("decision on the offer")),
+    "results_published": TemplateSpec("legal", tr("results published, right to a justification")),
+    "call_invalidated": TemplateSpec("legal", tr("the call invalidated")),
+    "contract_signed": TemplateSpec("information", tr("contract signed, its dates")),
+    "report_due_reminder": TemplateSpec("reminder", tr("report reminder")),
+    "report_overdue_call": TemplateSpec("legal", tr("call to file the report")),
+    "report_corrections_requested": TemplateSpec("legal", tr("call to correct the report")),
+    "report_accepted": TemplateSpec("information", tr("report accepted")),
+    "offer_settled": TemplateSpec("legal", tr("grant settled")),
+    "officer_formal_review": TemplateSpec("task", tr("formal review to do")),
+    "officer_publish": TemplateSpec("task", tr("notice to publish")),
+    "officer_report_submitted": TemplateSpec("task", tr("report to review")),
+    "small_grant_offer_notice": TemplateSpec("notice", tr("offer outside competition open for comments")),
+    "small_grant_decision": TemplateSpec("legal", tr("grant awarded or refused (art. 19a)")),
     # consultation (art. 5, 41i)
-    "consultation_draft_notice": TemplateSpec("notice", Text("projekt aktu poddany konsultacjom",
-                                                             "draft act open for consultation")),
-    "consultation_invitation": TemplateSpec("legal", Text("zaproszenie do konsultacji projektu aktu",
-                                                          "invitation to the consultation of a draft act")),
-    "rdpp_opinion_request": TemplateSpec("legal", Text("projekt do zaopiniowania przez RDPP (art. 41i)",
-                                                       "draft for the Public Benefit Council's opinion (art. 41i)")),
-    "officer_rdpp_waived": TemplateSpec("task", Text("brak opinii RDPP w terminie", "no RDPP opinion in time")),
-    "officer_consultation_closed": TemplateSpec("task", Text("konsultacje zakończone, sprawozdanie do przygotowania",
-                                                             "consultation closed, report to prepare")),
-    "consultation_report_notice": TemplateSpec("notice", Text("sprawozdanie z konsultacji", "consultation report")),
+    "consultation_draft_notice": TemplateSpec("notice", tr("draft act open for consultation")),
+    "consultation_invitation": TemplateSpec("legal", tr("invitation to the consultation of a draft act")),
+    "rdpp_opinion_request": TemplateSpec("legal", tr("draft for the Public Benefit Council's opinion (art. "
+                                                     "41i)")),
+    "officer_rdpp_waived": TemplateSpec("task", tr("no RDPP opinion in time")),
+    "officer_consultation_closed": TemplateSpec("task", tr("consultation closed, report to prepare")),
+    "consultation_report_notice": TemplateSpec("notice", tr("consultation report")),
     # local initiative (art. 19b-19h)
-    "initiative_formal_check": TemplateSpec("legal", Text("ocena formalna wniosku o inicjatywę lokalną",
-                                                          "formal check of the local initiative")),
-    "initiative_decision": TemplateSpec("legal", Text("rozstrzygnięcie w sprawie inicjatywy lokalnej",
-                                                      "decision on the local initiative")),
-    "initiative_plan": TemplateSpec("information", Text("harmonogram i kosztorys inicjatywy",
-                                                        "the initiative's schedule and estimate")),
-    "initiative_contract": TemplateSpec("information", Text("umowa o wykonanie inicjatywy lokalnej",
-                                                            "the local initiative's contract")),
-    "initiative_report_reminder": TemplateSpec("reminder", Text("przypomnienie o sprawozdaniu z inicjatywy",
-                                                                "initiative report reminder")),
-    "initiative_report_overdue": TemplateSpec("legal", Text("zaległe sprawozdanie z inicjatywy",
-                                                            "initiative report overdue")),
+    "initiative_formal_check": TemplateSpec("legal", tr("formal check of the local initiative")),
+    "initiative_decision": TemplateSpec("legal", tr("decision on the local initiative")),
+    "initiative_plan": TemplateSpec("information", tr("the initiative's schedule and estimate")),
+    "initiative_contract": TemplateSpec("information", tr("the local initiative's contract")),
+    "initiative_report_reminder": TemplateSpec("reminder", tr("initiative report reminder")),
+    "initiative_report_overdue": TemplateSpec("legal", tr("initiative report overdue")),
     # regranting (art. 16a): the operator of its micro-grants
-    "micro_grant_contracted": TemplateSpec("information", Text("mikrodotacja: terminy przekazania środków i sprawozdania",
-                                                               "micro-grant: transfer and report dates")),
-    "micro_grant_transfer_overdue": TemplateSpec("legal", Text("mikrodotacja: termin przekazania środków minął",
-                                                               "micro-grant: transfer overdue")),
-    "micro_grant_report_reminder": TemplateSpec("reminder", Text("mikrodotacja: przypomnienie o sprawozdaniu realizatora",
-                                                                 "micro-grant: implementer's report reminder")),
-    "small_grant_settled": TemplateSpec("legal", Text("rozliczenie dotacji (art. 19a)", "grant settled (art. 19a)")),
-    "sub_call_notice": TemplateSpec("notice", Text("ogłoszenie naboru realizatorów (art. 16a)",
-                                                   "the operator's call for implementers (art. 16a)")),
-    "sub_selection_notice": TemplateSpec("notice", Text("ogłoszenie wyboru realizatorów (art. 16a)",
-                                                        "the operator's choice of implementers (art. 16a)")),
-    "officer_initiative_filed": TemplateSpec("task", Text("inicjatywa lokalna: ocena formalna do wykonania",
-                                                          "local initiative: formal check to do")),
-    "officer_initiative_plan": TemplateSpec("task", Text("inicjatywa lokalna: harmonogram i kosztorys do uzgodnienia",
-                                                         "local initiative: schedule and estimate to agree")),
-    "officer_initiative_report": TemplateSpec("task", Text("inicjatywa lokalna: sprawozdanie do sprawdzenia",
-                                                           "local initiative: report to review")),
-    "officer_micro_report": TemplateSpec("task", Text("mikrodotacja: sprawozdanie realizatora do sprawdzenia",
-                                                      "micro-grant: implementer's report to review")),
-    "comment_considered": TemplateSpec("information", Text("sposób rozpatrzenia uwagi zgłoszonej w konsultacjach",
-                                                           "how a consultation comment was considered")),
+    "micro_grant_contracted": TemplateSpec("information", tr("micro-grant: transfer and report dates")),
+    "micro_grant_transfer_overdue": TemplateSpec("legal", tr("micro-grant: transfer overdue")),
+    "micro_grant_report_reminder": TemplateSpec("reminder", tr("micro-grant: implementer's report reminder")),
+    "small_grant_settled": TemplateSpec("legal", tr("grant settled (art. 19a)")),
+    "sub_call_notice": TemplateSpec("notice", tr("the operator's call for implementers (art. 16a)")),
+    "sub_selection_notice": TemplateSpec("notice", tr("the operator's choice of implementers (art. 16a)")),
+    "officer_initiative_filed": TemplateSpec("task", tr("local initiative: formal check to do")),
+    "officer_initiative_plan": TemplateSpec("task", tr("local initiative: schedule and estimate to agree")),
+    "officer_initiative_report": TemplateSpec("task", tr("local initiative: report to review")),
+    "officer_micro_report": TemplateSpec("task", tr("micro-grant: implementer's report to review")),
+    "comment_considered": TemplateSpec("information", tr("how a consultation comment was considered")),
 }
 
 INVALIDATION_REASONS = {
-    "art. 18a ust. 1 pkt 1": Text("nie złożono żadnej oferty", "no offer was filed"),
-    "art. 18a ust. 1 pkt 2": Text("żadna ze złożonych ofert nie spełnia wymogów zawartych w ogłoszeniu",
-                                  "no offer met the requirements of the announcement"),
+    "art. 18a ust. 1 pkt 1": tr("no offer was filed"),
+    "art. 18a ust. 1 pkt 2": tr("no offer met the requirements of the announcement"),
 }
 
 
@@ -133,7 +105,7 @@ class Rule:
     cancels: str = ""  # cancel: a key of CANCELLERS
     notice: str = ""  # notice: the publication subject (announcement, results, invalidation)
     when: str = ""  # optional extra condition: a key of CONDITIONS
-    why: Text = field(default=Text("", ""))  # the README table's "why"
+    why: Message | None = None  # the README table's "why"
 
 
 OC = "open_call"
@@ -145,56 +117,56 @@ MG = "micro_grant"
 OPEN_CALL_RULES: tuple[Rule, ...] = (
     # --- the open call (art. 11-18a) ---
     Rule(OC, "announce", "notice", notice="announcement", template="announcement_notice", audience="public",
-         why=Text("art. 13 ust. 3: ogłoszenie w BIP, na tablicy i na stronie", "art. 13 ust. 3: published in 3 channels")),
+         why=tr("art. 13 ust. 3: published in 3 channels")),
     Rule(OC, "appoint_member", "message", "member_appointed", "member", subject="member",
-         why=Text("art. 15 ust. 2a: członek komisji musi wiedzieć o powołaniu", "art. 15 ust. 2a: the member is appointed")),
+         why=tr("art. 15 ust. 2a: the member is appointed")),
     Rule(OC, "close_offers", "message", "officer_formal_review", "officers", to_state="formal_review",
-         why=Text("art. 15 ust. 1: oferty czekają na ocenę formalną", "art. 15 ust. 1: offers await the formal review")),
+         why=tr("art. 15 ust. 1: offers await the formal review")),
     Rule(OC, "request_correction", "message", "correction_requested", "applicant", subject="offer",
-         why=Text("ogłoszenie: wezwanie do uzupełnienia braków w terminie", "the call: defects to correct in time")),
+         why=tr("the call: defects to correct in time")),
     Rule(OC, "reject_formally", "message", "offer_rejected", "applicant", subject="offer",
-         why=Text("oferent musi znać przyczynę odrzucenia", "the applicant must know why")),
+         why=tr("the applicant must know why")),
     Rule(OC, "correction_expired", "message", "offer_rejected", "applicant", subject="offer",
-         why=Text("braki nieuzupełnione w terminie", "defects not corrected in time")),
+         why=tr("defects not corrected in time")),
     Rule(OC, "finish_formal_review", "message", "scoring_to_do", "scorers", to_state="substantive_review",
-         why=Text("art. 15 ust. 1, 2d; KPA art. 24: oświadczenia i ocena ofert", "art. 15 ust. 1: scoring to do")),
+         why=tr("art. 15 ust. 1: scoring to do")),
     Rule(OC, "finish_formal_review", "reminder", "scoring_reminder", "scorers", to_state="substantive_review",
-         timing="scoring", why=Text("przypomnienie przed terminem wyboru ofert", "reminder before the selection date")),
+         timing="scoring", why=tr("reminder before the selection date")),
     Rule(OC, "score", "cancel", cancels="member_done", subject="offer"),
     Rule(OC, "declare_conflicts", "cancel", cancels="member_done", subject="member"),
     Rule(OC, "select_offers", "cancel", cancels="all_scoring"),
     Rule(OC, "decide", "message", "offer_decision", "applicant", subject="offer",
-         why=Text("art. 15 ust. 2g: wybór ofert i kwota dotacji", "art. 15 ust. 2g: the choice and the amount")),
+         why=tr("art. 15 ust. 2g: the choice and the amount")),
     Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state="selected",
-         why=Text("art. 15 ust. 2h: wyniki do ogłoszenia", "art. 15 ust. 2h: results to publish")),
+         why=tr("art. 15 ust. 2h: results to publish")),
     Rule(OC, "publish_results", "notice", notice="results", template="results_notice", audience="public",
-         why=Text("art. 15 ust. 2h-2i: wyniki w trzech miejscach", "art. 15 ust. 2h-2i: results in 3 channels")),
+         why=tr("art. 15 ust. 2h-2i: results in 3 channels")),
     Rule(OC, "publish_results", "message", "results_published", "applicants", to_state="results_published",
-         why=Text("art. 15 ust. 2j: 30 dni na żądanie uzasadnienia", "art. 15 ust. 2j: 30 days to ask why")),
+         why=tr("art. 15 ust. 2j: 30 days to ask why")),
     Rule(OC, "close_offers", "message", "officer_publish", "officers", to_state="invalidated",
-         why=Text("art. 18a ust. 2: unieważnienie do ogłoszenia", "art. 18a ust. 2: invalidation to publish")),
+         why=tr("art. 18a ust. 2: invalidation to publish")),
     Rule(OC, "finish_formal_review", "message", "officer_publish", "officers", to_state="invalidated"),
     Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state="invalidated"),
     Rule(OC, "finish_formal_review", "message", "call_invalidated", "applicants", to_state="invalidated",
-         why=Text("art. 18a: konkurs unieważniony", "art. 18a: the call is invalidated")),
+         why=tr("art. 18a: the call is invalidated")),
     Rule(OC, "select_offers", "message", "call_invalidated", "applicants", to_state="invalidated"),
     Rule(OC, "publish_invalidation", "notice", notice="invalidation", template="invalidation_notice",
-         audience="public", why=Text("art. 18a ust. 2: ogłoszenie o unieważnieniu", "art. 18a ust. 2: published")),
+         audience="public", why=tr("art. 18a ust. 2: published")),
     Rule(OC, "sign_contract", "message", "contract_signed", "applicant", subject="offer",
-         why=Text("art. 16, 18: umowa, termin sprawozdania i zwrotu", "art. 16, 18: the contract's dates")),
+         why=tr("art. 16, 18: the contract's dates")),
     Rule(OC, "sign_contract", "reminder", "report_due_reminder", "applicant", subject="offer", timing="report",
-         why=Text("art. 18 ust. 1: sprawozdanie za 7 dni i w dniu terminu", "art. 18 ust. 1: report due in 7 days, today")),
+         why=tr("art. 18 ust. 1: report due in 7 days, today")),
     Rule(OC, "submit_report", "cancel", cancels="report", subject="offer"),
     Rule(OC, "report_overdue", "message", "report_overdue_call", "applicant", subject="offer",
-         why=Text("umowa: pisemne wezwanie do złożenia sprawozdania w 7 dni", "the contract: 7-day written call")),
+         why=tr("the contract: 7-day written call")),
     Rule(OC, "submit_report", "message", "officer_report_submitted", "officers", subject="offer",
-         why=Text("art. 18: sprawozdanie do sprawdzenia", "art. 18: a report to review")),
+         why=tr("art. 18: a report to review")),
     Rule(OC, "request_report_corrections", "message", "report_corrections_requested", "applicant", subject="offer",
-         why=Text("art. 18: wezwanie do poprawienia sprawozdania", "art. 18: the report needs corrections")),
+         why=tr("art. 18: the report needs corrections")),
     Rule(OC, "accept_report", "message", "report_accepted", "applicant", subject="offer",
-         why=Text("art. 18: sprawozdanie przyjęte", "art. 18: the report is accepted")),
+         why=tr("art. 18: the report is accepted")),
     Rule(OC, "settle", "message", "offer_settled", "applicant", subject="offer",
-         why=Text("ufp art. 251-252: rozliczenie, ewentualne odsetki", "ufp art. 251-252: settlement, interest")),
+         why=tr("ufp art. 251-252: settlement, interest")),
 )
 
 RULES: tuple[Rule, ...] = (
@@ -203,73 +175,72 @@ RULES: tuple[Rule, ...] = (
     *(replace(rule, kind=RG) for rule in OPEN_CALL_RULES),
     # --- the small grant outside competition (art. 19a) ---
     Rule(SG, "publish", "notice", notice="offer", template="small_grant_offer_notice", audience="public",
-         why=Text("art. 19a ust. 3-4: oferta w trzech miejscach, 7 dni na uwagi", "art. 19a ust. 3-4: 7 days for comments")),
+         why=tr("art. 19a ust. 3-4: 7 days for comments")),
     Rule(SG, "decide", "message", "small_grant_decision", "applicant",
-         why=Text("art. 19a ust. 5: przyznanie dotacji albo odmowa", "art. 19a ust. 5: awarded or refused")),
+         why=tr("art. 19a ust. 5: awarded or refused")),
     Rule(SG, "sign_contract", "reminder", "report_due_reminder", "applicant", timing="report",
-         why=Text("art. 18 ust. 1: sprawozdanie za 7 dni i w dniu terminu", "art. 18 ust. 1: report due in 7 days, today")),
+         why=tr("art. 18 ust. 1: report due in 7 days, today")),
     Rule(SG, "submit_report", "cancel", cancels="report"),
     Rule(SG, "report_overdue", "message", "report_overdue_call", "applicant",
-         why=Text("umowa: pisemne wezwanie do złożenia sprawozdania", "the contract: written call for the report")),
+         why=tr("the contract: written call for the report")),
     Rule(SG, "accept_report", "message", "report_accepted", "applicant",
-         why=Text("art. 18: sprawozdanie przyjęte", "art. 18: the report is accepted")),
+         why=tr("art. 18: the report is accepted")),
     Rule(SG, "request_report_corrections", "message", "report_corrections_requested", "applicant",
-         why=Text("art. 18: wezwanie do poprawienia sprawozdania", "art. 18: the report needs corrections")),
+         why=tr("art. 18: the report needs corrections")),
     Rule(SG, "settle", "message", "small_grant_settled", "applicant",
-         why=Text("ufp art. 251: rozliczenie, zwrot, odsetki od dnia po terminie", "ufp art. 251: settlement, interest")),
+         why=tr("ufp art. 251: settlement, interest")),
     # --- consultation of draft acts (art. 5 ust. 2 pkt 3-4, ust. 5; art. 41i) ---
     Rule(KO, "open_consultation", "notice", notice="draft", template="consultation_draft_notice", audience="public",
-         why=Text("uchwała o konsultacjach: projekt w kanałach publikacji; mieszkańcy", "the resolution: the draft published")),
+         why=tr("the resolution: the draft published")),
     Rule(KO, "open_consultation", "message", "consultation_invitation", "registry", to_state="open",
-         why=Text("art. 5 ust. 2 pkt 3: konsultowanie projektów z organizacjami", "art. 5 ust. 2 pkt 3: NGOs consulted")),
+         why=tr("art. 5 ust. 2 pkt 3: NGOs consulted")),
     Rule(KO, "open_consultation", "message", "rdpp_opinion_request", "rdpp", to_state="open", when="rdpp_delivered",
-         why=Text("art. 41i ust. 1-2: opinia RDPP w 14 dni", "art. 41i ust. 1-2: the RDPP's opinion within 14 days")),
+         why=tr("art. 41i ust. 1-2: the RDPP's opinion within 14 days")),
     Rule(KO, "rdpp_opinion_waived", "message", "officer_rdpp_waived", "officers",
-         why=Text("art. 41i ust. 2: milczenie RDPP = rezygnacja z opinii", "art. 41i ust. 2: silence waives the opinion")),
+         why=tr("art. 41i ust. 2: silence waives the opinion")),
     Rule(KO, "close", "message", "officer_consultation_closed", "officers", to_state="closed",
-         why=Text("uchwała o konsultacjach: sprawozdanie z odpowiedziami na uwagi", "the resolution: the report")),
+         why=tr("the resolution: the report")),
     Rule(KO, "publish_report", "notice", notice="report", template="consultation_report_notice", audience="public",
-         why=Text("uchwała o konsultacjach: sprawozdanie publikowane", "the resolution: the report published")),
+         why=tr("the resolution: the report published")),
     Rule(KO, "publish_report", "message", "comment_considered", "commenters",
-         why=Text("uchwała o konsultacjach: odpowiedź na uwagę (podano adres)", "the resolution: the answer to a comment")),
+         why=tr("the resolution: the answer to a comment")),
     # --- local initiative (art. 19b-19h): the residents' representative or the NGO ---
     Rule(LI, "file", "message", "officer_initiative_filed", "officers",
-         why=Text("art. 19b-19c: wniosek do oceny formalnej", "art. 19b-19c: a formal check to do")),
+         why=tr("art. 19b-19c: a formal check to do")),
     Rule(LI, "decide", "message", "officer_initiative_plan", "officers", to_state="accepted",
-         why=Text("art. 19e-19f: harmonogram i kosztorys do uzgodnienia", "art. 19e-19f: schedule and estimate to agree")),
+         why=tr("art. 19e-19f: schedule and estimate to agree")),
     Rule(LI, "submit_report", "message", "officer_initiative_report", "officers",
-         why=Text("art. 19e (umowa): sprawozdanie do sprawdzenia", "art. 19e (the contract): a report to review")),
+         why=tr("art. 19e (the contract): a report to review")),
     Rule(LI, "pass_formal_check", "message", "initiative_formal_check", "initiator",
-         why=Text("art. 19b-19c: wynik oceny formalnej", "art. 19b-19c: the formal check")),
+         why=tr("art. 19b-19c: the formal check")),
     Rule(LI, "fail_formal_check", "message", "initiative_formal_check", "initiator",
-         why=Text("art. 19b-19c: braki formalne", "art. 19b-19c: formal defects")),
+         why=tr("art. 19b-19c: formal defects")),
     Rule(LI, "decide", "message", "initiative_decision", "initiator",
-         why=Text("art. 19c, 19e: przyjęcie albo odrzucenie wniosku", "art. 19c, 19e: accepted or rejected")),
+         why=tr("art. 19c, 19e: accepted or rejected")),
     Rule(LI, "plan", "message", "initiative_plan", "initiator",
-         why=Text("art. 19e-19f: harmonogram i kosztorys, wkład mieszkańców", "art. 19e-19f: schedule, estimate")),
+         why=tr("art. 19e-19f: schedule, estimate")),
     Rule(LI, "sign_contract", "message", "initiative_contract", "initiator",
-         why=Text("art. 19e: umowa, termin sprawozdania", "art. 19e: the contract, the report date")),
+         why=tr("art. 19e: the contract, the report date")),
     Rule(LI, "sign_contract", "reminder", "initiative_report_reminder", "initiator", timing="report",
-         why=Text("umowa: sprawozdanie za 7 dni i w dniu terminu", "the contract: report due in 7 days, today")),
+         why=tr("the contract: report due in 7 days, today")),
     Rule(LI, "submit_report", "cancel", cancels="report"),
     Rule(LI, "report_overdue", "message", "initiative_report_overdue", "initiator",
-         why=Text("art. 19e (umowa): sprawozdanie zaległe", "art. 19e (the contract): report overdue")),
+         why=tr("art. 19e (the contract): report overdue")),
     # --- regranting's micro-grants (art. 16a): the operator, who transfers the funds and collects the reports ---
     Rule(MG, "create", "message", "micro_grant_contracted", "operator",
-         why=Text("art. 16a; umowa z operatorem: termin przekazania środków", "art. 16a: the transfer date")),
+         why=tr("art. 16a: the transfer date")),
     Rule(MG, "create", "reminder", "micro_grant_report_reminder", "operator", timing="micro_report",
-         why=Text("umowa z operatorem: sprawozdanie realizatora", "the operator's contract: implementer's report")),
+         why=tr("the operator's contract: implementer's report")),
     Rule(MG, "transfer_due_passed", "message", "micro_grant_transfer_overdue", "operator",
-         why=Text("art. 16a; umowa z operatorem: środki nieprzekazane w terminie", "art. 16a: transfer overdue")),
+         why=tr("art. 16a: transfer overdue")),
     Rule(MG, "submit_report", "cancel", cancels="report"),
     Rule(MG, "submit_report", "message", "officer_micro_report", "officers",
-         why=Text("art. 16a; umowa z realizatorem: sprawozdanie do sprawdzenia i rozliczenia",
-                  "art. 16a: the implementer's report to review and settle")),
+         why=tr("art. 16a: the implementer's report to review and settle")),
     # --- regranting's sub-call (art. 16a): the operator's call and its choice of implementers, made public ---
     Rule(RG, "announce_sub_call", "notice", notice="sub_call", template="sub_call_notice", audience="public",
-         why=Text("art. 16a; umowa z operatorem: nabór realizatorów upubliczniony", "art. 16a: the sub-call published")),
+         why=tr("art. 16a: the sub-call published")),
     Rule(RG, "publish_selection", "notice", notice="sub_selection", template="sub_selection_notice", audience="public",
-         why=Text("art. 16a: wybór realizatorów upubliczniony", "art. 16a: the selection made public")),
+         why=tr("art. 16a: the selection made public")),
 )
 
 # Extra conditions of a rule (``Rule.when``), on the audit record alone.
@@ -385,9 +356,9 @@ def _operator(ctx, case: Case) -> Recipient:
     return Recipient("operator", "operator", org.email if org else "", org.name if org else "")
 
 
-COMMENT_ANSWERS = {"accepted": Text("uwzględniona", "accepted"),
-                   "partly_accepted": Text("uwzględniona częściowo", "partly accepted"),
-                   "rejected": Text("nieuwzględniona", "rejected")}
+COMMENT_ANSWERS = {"accepted": tr("accepted"),
+                   "partly_accepted": tr("partly accepted"),
+                   "rejected": tr("rejected")}
 
 
 def _commenters(ctx, case: Case) -> list[Recipient]:
@@ -401,11 +372,11 @@ def _commenters(ctx, case: Case) -> list[Recipient]:
     for c in comments_of(ctx.session, case):
         email = given.get(f"comment:{c.number}")
         if email:
-            answer = COMMENT_ANSWERS.get(c.answer or "", Text("bez odpowiedzi w sprawozdaniu", "not answered in the report"))
+            answer = COMMENT_ANSWERS.get(c.answer or "", tr("not answered in the report"))
             out.append(Recipient("commenter", f"comment:{c.number}", email, c.author, {"comment": {
                 "number": c.number, "author": c.author, "provision": c.provision, "text": c.text,
                 "submitted_at": c.submitted_at.isoformat(), "answer": c.answer or "",
-                "answer_pl": answer.pl, "answer_en": answer.en, "reason": c.reason or ""}}))
+                "answer_pl": answer.in_language("pl"), "answer_en": answer.in_language("en"), "reason": c.reason or ""}}))
     return out
 
 
@@ -472,8 +443,10 @@ def _invalidation_reason(ctx, case: Case) -> dict[str, str]:
                                                      AuditRecord.subject == "case")
                            .order_by(AuditRecord.seq)).first()
     basis = row.basis if row else "art. 18a"
-    reason = INVALIDATION_REASONS.get(basis, Text("", ""))
-    return {"basis": basis, "pl": reason.pl, "en": reason.en}
+    reason = INVALIDATION_REASONS.get(basis)
+    # The outbox row is rendered later, in each recipient's language: it keeps both.
+    return {"basis": basis, "pl": reason.in_language("pl") if reason else "",
+            "en": reason.in_language("en") if reason else ""}
 
 
 def _publish_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:

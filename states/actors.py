@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from states import text_policy
+from states import labels, text_policy
 from states.errors import InvalidInput, NotPermitted
-from states.text import Text
+from states.text import tr
 
 R = TypeVar("R")
 
@@ -35,13 +35,12 @@ class Actor:
         name = (name or os.environ.get("COOP_ACTOR") or getpass.getuser() or "").strip()
         role = (role or os.environ.get("COOP_ROLE") or "officer").strip()
         if not name:
-            raise InvalidInput("actor_required", Text("Podaj, kto działa (--actor).", "Say who acts (--actor)."))
+            raise InvalidInput("actor_required", tr("Say who acts (--actor)."))
         name = actor_name(name)
         if role not in ROLES:
             raise InvalidInput(
                 "unknown_role",
-                Text(f"Nieznana rola {role!r}; dozwolone: {', '.join(ROLES)}.",
-                     f"Unknown role {role!r}; allowed: {', '.join(ROLES)}."),
+                tr("Unknown role “{role}”; allowed: {roles}.", role=role, roles=labels.roles(ROLES)),
             )
         return cls(name, role)
 
@@ -57,13 +56,11 @@ def actor_name(name: str) -> str:
     ACTOR_MAX_LENGTH characters. A name with CR/LF or U+202E would forge or hide what a history shows."""
     name, problem = text_policy.checked(name.strip())
     if problem is None and not name:
-        problem = Text("nazwa jest pusta", "the name is empty")
+        problem = tr("the name is empty")
     if problem is None and len(name) > ACTOR_MAX_LENGTH:
-        problem = Text(f"nazwa ma {len(name)} znaków, najwyżej {ACTOR_MAX_LENGTH}",
-                       f"the name has {len(name)} characters, at most {ACTOR_MAX_LENGTH}")
+        problem = tr("the name has {count} characters, at most {ACTOR_MAX_LENGTH}", count=len(name), ACTOR_MAX_LENGTH=ACTOR_MAX_LENGTH)
     if problem:
-        raise InvalidInput("invalid_actor", Text(f"Niepoprawna nazwa działającego (--actor / COOP_ACTOR): {problem.pl}",
-                                                 f"Invalid actor name (--actor / COOP_ACTOR): {problem.en}"))
+        raise InvalidInput("invalid_actor", tr("Invalid actor name (--actor / COOP_ACTOR): {problem}", problem=problem))
     return name
 
 
@@ -85,6 +82,6 @@ def check_role(handler: Callable[..., Any], actor: Actor) -> None:
     if actor.role not in roles:
         raise NotPermitted(
             "role_not_permitted",
-            Text(f"Rola {actor.role!r} nie może wykonać tego polecenia (dozwolone: {', '.join(sorted(roles))}).",
-                 f"Role {actor.role!r} may not run this command (allowed: {', '.join(sorted(roles))})."),
+            tr("The role {role} may not run this command (allowed: {roles}).", role=labels.role(actor.role),
+               roles=labels.roles(sorted(roles))),
         )

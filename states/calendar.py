@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
-from states.text import Text, current_language
+from states.text import Localized, Message, language, ntr, ptr, tr
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 END_OF_DAY = time(23, 59, 59)
@@ -24,44 +24,26 @@ UNITS = ("days", "working_days", "weeks", "months")
 CHRISTMAS_EVE_FROM_YEAR = 2025
 _CHRISTMAS_EVE = {"pl": "Wigilia Bożego Narodzenia", "en": "Christmas Eve"}
 
+# Polish inflects a weekday after a preposition ("przesunięty z soboty", "ze środy", "na poniedziałek"): the
+# catalogue holds each form under its context.
 _WEEKDAYS = {
-    "pl": ("poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-# "z soboty", "ze środy": genitive after the preposition, with its correct form.
-_FROM_WEEKDAY_PL = (
-    "z poniedziałku",
-    "z wtorku",
-    "ze środy",
-    "z czwartku",
-    "z piątku",
-    "z soboty",
-    "z niedzieli",
-)
-# "na poniedziałek", "na środę": accusative.
-_TO_WEEKDAY_PL = (
-    "na poniedziałek",
-    "na wtorek",
-    "na środę",
-    "na czwartek",
-    "na piątek",
-    "na sobotę",
-    "na niedzielę",
-)
-
-# (singular, plural) genitive for Polish ("termin 1 dnia", "termin 30 dni"), plain forms for English.
-_UNIT_NAMES = {
-    "days": (("dnia", "dni"), ("day", "days")),
-    "working_days": (("dnia roboczego", "dni roboczych"), ("working day", "working days")),
-    "weeks": (("tygodnia", "tygodni"), ("week", "weeks")),
-    "months": (("miesiąca", "miesięcy"), ("month", "months")),
+    "weekday": (ptr("weekday", "Monday"), ptr("weekday", "Tuesday"), ptr("weekday", "Wednesday"),
+                ptr("weekday", "Thursday"), ptr("weekday", "Friday"), ptr("weekday", "Saturday"),
+                ptr("weekday", "Sunday")),
+    "moved from": (ptr("moved from", "Monday"), ptr("moved from", "Tuesday"), ptr("moved from", "Wednesday"),
+                   ptr("moved from", "Thursday"), ptr("moved from", "Friday"), ptr("moved from", "Saturday"),
+                   ptr("moved from", "Sunday")),
+    "moved to": (ptr("moved to", "Monday"), ptr("moved to", "Tuesday"), ptr("moved to", "Wednesday"),
+                 ptr("moved to", "Thursday"), ptr("moved to", "Friday"), ptr("moved to", "Saturday"),
+                 ptr("moved to", "Sunday")),
 }
 
 
-def _lang(lang: str | None) -> str:
-    if lang is None:
-        return current_language()
-    return "en" if lang.strip().lower().startswith("en") else "pl"
+def _weekday(context: str, d: date) -> Message:
+    return _WEEKDAYS[context][_as_date(d).weekday()]
+
+
+_lang = language
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -138,8 +120,9 @@ def is_party_day_off(d: date) -> bool:
     return d.weekday() >= 5 or d in _holidays_in_year(d.year, "pl")
 
 
-def weekday_name(d: date, lang: str) -> str:
-    return _WEEKDAYS[_lang(lang)][_as_date(d).weekday()]
+def weekday_name(d: date, lang: str | None = None) -> str:
+    """The weekday's name in ``lang`` (default: the run's language)."""
+    return _weekday("weekday", d).in_language(_lang(lang))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -251,18 +234,13 @@ class ComputedDeadline:
     due: datetime
     shifted: bool
     basis: str
-    steps: tuple[Text, ...]
+    steps: tuple[Message, ...]
 
     def explain(self, lang: str | None = None) -> str:
         """The steps, one per line, in ``lang`` (default: the current language)."""
         if lang is None:
             return "\n".join(str(step) for step in self.steps)
         return "\n".join(step.in_language(_lang(lang)) for step in self.steps)
-
-
-def _unit_words(unit: str, amount: int) -> tuple[str, str]:
-    (pl_one, pl_many), (en_one, en_many) = _UNIT_NAMES[unit]
-    return (pl_one, en_one) if amount == 1 else (pl_many, en_many)
 
 
 def _format_time(at: time) -> str:
@@ -276,76 +254,60 @@ def _day_off_label(d: date, lang: str) -> str:
     return f"{weekday} – {name}" if name else weekday
 
 
-def _nominal_step(trigger: date, amount: int, unit: str, nominal: date) -> Text:
+def _nominal_step(trigger: date, amount: int, unit: str, nominal: date) -> Message:
     if amount == 0:  # a date fixed by an act (e.g. the offer deadline), not counted from an event
-        return Text(f"termin wyznaczony na {nominal} ({weekday_name(nominal, 'pl')})",
-                    f"deadline set for {nominal} ({weekday_name(nominal, 'en')})")
-    pl_unit, en_unit = _unit_words(unit, amount)
-    head_pl = f"termin {amount} {pl_unit} od {trigger}"
-    head_en = f"{amount} {en_unit} from {trigger}"
+        return tr("deadline set for {nominal} ({weekday})", nominal=nominal, weekday=_weekday("weekday", nominal))
     if unit == "days":
-        return Text(
-            f"{head_pl} (dzień zdarzenia nie jest liczony): {nominal}",
-            f"{head_en} (the day of the event is not counted): {nominal}",
-        )
+        return ntr("{n} day from {trigger} (the day of the event is not counted): {nominal}",
+                   "{n} days from {trigger} (the day of the event is not counted): {nominal}",
+                   amount, trigger=trigger, nominal=nominal)
     if unit == "working_days":
+        counted = ntr("{n} working day from {trigger} (the day of the event is not counted; Saturdays, Sundays and "
+                      "holidays are skipped): {nominal}",
+                      "{n} working days from {trigger} (the day of the event is not counted; Saturdays, Sundays and "
+                      "holidays are skipped): {nominal}",
+                      amount, trigger=trigger, nominal=nominal)
         skipped = [
             d
             for d in (trigger + timedelta(days=i) for i in range(1, (nominal - trigger).days))
             if d.weekday() < 5 and not is_working_day(d)
         ]
-        pl = f"{head_pl} (dzień zdarzenia nie jest liczony; soboty, niedziele i święta pomija się): {nominal}"
-        en = (
-            f"{head_en} (the day of the event is not counted; Saturdays, Sundays and holidays are skipped): "
-            f"{nominal}"
-        )
-        if skipped:
-            pl += "; pominięte święta: " + ", ".join(f"{d} ({holiday_name(d, 'pl')})" for d in skipped)
-            en += "; holidays skipped: " + ", ".join(f"{d} ({holiday_name(d, 'en')})" for d in skipped)
-        return Text(pl, en)
+        if not skipped:
+            return counted
+        return counted + tr("; holidays skipped: {days}", days=Localized(
+            lambda lang: ", ".join(f"{d} ({holiday_name(d, lang)})" for d in skipped)))
     if unit == "weeks":
-        return Text(
-            f"{head_pl} kończy się w dniu, który nazwą odpowiada dniowi zdarzenia "
-            f"({weekday_name(trigger, 'pl')}): {nominal}",
-            f"{head_en} ends on the same weekday as the event ({weekday_name(trigger, 'en')}): {nominal}",
-        )
+        return ntr("{n} week from {trigger} ends on the same weekday as the event ({weekday}): {nominal}",
+                   "{n} weeks from {trigger} ends on the same weekday as the event ({weekday}): {nominal}",
+                   amount, trigger=trigger, weekday=_weekday("weekday", trigger), nominal=nominal)
     # months
     if nominal.day != trigger.day:
-        return Text(
-            f"{head_pl}: miesiąc {nominal:%Y-%m} nie ma dnia {trigger.day}., więc termin kończy się "
-            f"w jego ostatnim dniu: {nominal}",
-            f"{head_en}: {nominal:%Y-%m} has no day {trigger.day}, so the period ends on its last day: "
-            f"{nominal}",
-        )
-    return Text(
-        f"{head_pl} kończy się w dniu, który datą odpowiada dniowi zdarzenia: {nominal}",
-        f"{head_en} ends on the same day of the month as the event: {nominal}",
-    )
+        return ntr("{n} month from {trigger}: {month} has no day {day}, so the period ends on its last day: {nominal}",
+                   "{n} months from {trigger}: {month} has no day {day}, so the period ends on its last day: {nominal}",
+                   amount, trigger=trigger, month=f"{nominal:%Y-%m}", day=trigger.day, nominal=nominal)
+    return ntr("{n} month from {trigger} ends on the same day of the month as the event: {nominal}",
+               "{n} months from {trigger} ends on the same day of the month as the event: {nominal}",
+               amount, trigger=trigger, nominal=nominal)
 
 
-def _shift_steps(nominal: date, last: date, shift_basis: str) -> list[Text]:
-    wd_from, wd_to = nominal.weekday(), last.weekday()
-    name_pl, name_en = holiday_name(nominal, "pl"), holiday_name(nominal, "en")
-    what_pl = f" ({name_pl})" if name_pl else ""
-    what_en = f", a holiday ({name_en})," if name_en else ""
-    steps = [
-        Text(
-            f"przesunięty {_FROM_WEEKDAY_PL[wd_from]} {nominal}{what_pl} {_TO_WEEKDAY_PL[wd_to]} {last} "
-            f"({shift_basis})",
-            f"moved from {_WEEKDAYS['en'][wd_from]} {nominal}{what_en} to {_WEEKDAYS['en'][wd_to]} {last} "
-            f"({shift_basis})",
-        )
-    ]
+def _day_off(d: date) -> Localized:
+    return Localized(lambda lang: _day_off_label(d, lang))
+
+
+def _shift_steps(nominal: date, last: date, shift_basis: str) -> list[Message]:
+    name = holiday_name(nominal, "en")
+    moved = dict(from_day=_weekday("moved from", nominal), nominal=nominal, to_day=_weekday("moved to", last),
+                 last=last, basis=shift_basis)
+    if name:
+        step = tr("moved from {from_day} {nominal}, a holiday ({holiday}), to {to_day} {last} ({basis})",
+                  holiday=Localized(lambda lang: holiday_name(nominal, lang)), **moved)
+    else:
+        step = tr("moved from {from_day} {nominal} to {to_day} {last} ({basis})", **moved)
+    steps = [step]
     further = [nominal + timedelta(days=i) for i in range(1, (last - nominal).days)]
     if further:
-        steps.append(
-            Text(
-                "pominięto też kolejne dni wolne: "
-                + "; ".join(f"{d} ({_day_off_label(d, 'pl')})" for d in further),
-                "further days off skipped as well: "
-                + "; ".join(f"{d} ({_day_off_label(d, 'en')})" for d in further),
-            )
-        )
+        steps.append(tr("further days off skipped as well: {days}", days=Localized(
+            lambda lang: "; ".join(f"{d} ({_day_off_label(d, lang)})" for d in further))))
     return steps
 
 
@@ -383,22 +345,14 @@ def period_deadline(
             steps.extend(_shift_steps(nominal, last, shift_basis))
         else:
             steps.append(
-                Text(
-                    f"ostatni dzień {nominal} ({_day_off_label(nominal, 'pl')}) jest dniem wolnym, "
-                    "ale termin nie jest przesuwany: to termin urzędu, nie termin dla strony",
-                    f"the last day {nominal} ({_day_off_label(nominal, 'en')}) is a day off, "
-                    "but the period is not moved: it is the office's own period, not a party's",
-                )
+                tr("the last day {nominal} ({day_off}) is a day off, but the period is not moved: it is the "
+                   "office's own period, not a party's", nominal=nominal, day_off=_day_off(nominal))
             )
 
     due = end_of_day(last, closing_time)
     steps.append(
-        Text(
-            f"termin upływa {last} ({weekday_name(last, 'pl')}) o godz. {_format_time(closing_time)} "
-            "czasu warszawskiego",
-            f"the period ends on {last} ({weekday_name(last, 'en')}) at {_format_time(closing_time)} "
-            "Warsaw time",
-        )
+        tr("the period ends on {last} ({weekday}) at {time} Warsaw time", last=last,
+           weekday=_weekday("weekday", last), time=_format_time(closing_time))
     )
     return ComputedDeadline(
         trigger=start,

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from states import calendar
 from states.clock import day_in_range, parse_moment
 from states.errors import InvalidInput
-from states.text import Text
+from states.text import tr
 
 
 def _parse_trigger(value: str) -> date | datetime:
@@ -19,7 +19,7 @@ def _parse_trigger(value: str) -> date | datetime:
 
 
 def _in_range(day: date) -> date:
-    problem = day_in_range(day, Text("Data", "The date"))
+    problem = day_in_range(day, tr("The date"))
     if problem:  # 9999-12-20 + 30 days was an OverflowError traceback
         raise InvalidInput("date_out_of_range", problem)
     return day
@@ -27,12 +27,11 @@ def _in_range(day: date) -> date:
 
 def compute_period(trigger: str, amount: int, unit: str, *, party: bool, closing: str) -> dict:
     if unit not in calendar.UNITS:
-        raise InvalidInput("unknown_unit", Text(f"Nieznana jednostka {unit!r}; dozwolone: {', '.join(calendar.UNITS)}",
-                                                f"Unknown unit {unit!r}; allowed: {', '.join(calendar.UNITS)}"))
+        raise InvalidInput("unknown_unit", tr("Unknown unit “{unit}”; allowed: {units}", unit=unit, units=calendar.UNITS))
     try:
         closing_time = time.fromisoformat(closing)
     except ValueError:
-        raise InvalidInput("bad_time", Text(f"Niepoprawna godzina {closing!r}", f"Invalid time {closing!r}")) from None
+        raise InvalidInput("bad_time", tr("Invalid time “{closing}”", closing=closing)) from None
     result = calendar.period_deadline(_parse_trigger(trigger), amount, unit, party=party, closing_time=closing_time)
     return {"last_day": result.last_day, "due": result.due, "shifted": result.shifted,
             "basis": result.basis, "explanation": [str(step) for step in result.steps]}
@@ -42,7 +41,7 @@ def describe_day(value: str) -> dict:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput("bad_date", Text(f"Niepoprawna data {value!r} (RRRR-MM-DD)", f"Invalid date {value!r} (YYYY-MM-DD)")) from None
+        raise InvalidInput("bad_date", tr("Invalid date “{value}” (YYYY-MM-DD)", value=value)) from None
     _in_range(day)
-    return {"date": day, "weekday": calendar.weekday_name(day, "pl"), "holiday": calendar.holiday_name(day),
+    return {"date": day, "weekday": calendar.weekday_name(day), "holiday": calendar.holiday_name(day),
             "working_day": calendar.is_working_day(day), "party_day_off": calendar.is_party_day_off(day)}

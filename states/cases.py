@@ -14,12 +14,11 @@ from sqlmodel import Session, select
 
 from models.rows import SEES_HELD_ROWS
 from models.tables import AuditRecord, Case, Deadline, Offer, Organisation
-from states import audit, calendar, clock
+from states import audit, calendar, clock, labels
 from states.commands import RegisterOrganisation
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
-from states.local_time import moment_text
-from states.text import Text
+from states.text import Message, capitalized, ntr, tr
 
 # --- what one transaction reads many times --------------------------------------------------------------------
 # A step reads the same rows again and again (its call's offers and members, the organisations behind them):
@@ -216,7 +215,7 @@ _CASE_BY_CODE = select(Case).where(Case.code == bindparam("code"))
 def load_case(session: Session, code: str, kind: str | None = None) -> Case:
     case = session.exec(_CASE_BY_CODE, params={"code": code}).first()
     if case is None or (kind is not None and case.kind != kind):
-        raise NotFound("unknown_case", Text(f"Nie ma sprawy {code}", f"No case {code}"))
+        raise NotFound("unknown_case", tr("No case {code}", code=code))
     return case
 
 
@@ -244,12 +243,15 @@ _ORGANISATIONS = select(Organisation).where(Organisation.id.in_(bindparam("ids",
 _PREFETCH = 200  # a tick's transaction holds many calls' offers; one query stays small
 
 
-def require_state(case: Case, allowed: tuple[str, ...], doing: Text, basis: str | None = None) -> None:
+def require_state(case: Case, allowed: tuple[str, ...], doing: Message, basis: str | None = None) -> None:
     if case.state not in allowed:
         raise RuleViolation(
             "wrong_state",
-            Text(f"{case.code}: {doing.pl} jest możliwe tylko w stanie {' / '.join(allowed)}; sprawa jest w stanie {case.state}",
-                 f"{case.code}: {doing.en} is possible only in state {' / '.join(allowed)}; the case is {case.state}"),
+            # "czynność" agrees with every verb whatever the gender of the act's own name ("ocena", "powołanie")
+            ntr("{code}: {doing} is possible only in the state {allowed}; the case is in the state {state}",
+                "{code}: {doing} is possible only in the states {allowed}; the case is in the state {state}",
+                len(allowed), code=case.code, doing=doing, allowed=labels.states(case.kind, allowed),
+                state=labels.state(case.kind, case.state)),
             basis=basis,
         )
 
@@ -262,14 +264,12 @@ def received_moment(ctx: Context, received_at: datetime | None) -> datetime:
     return claimed_before(ctx, received_at.astimezone(ctx.now.tzinfo), clock.RECEIPT)
 
 
-def claimed_before(ctx: Context, moment: datetime, what: Text, rule: str = "received_in_future") -> datetime:
+def claimed_before(ctx: Context, moment: datetime, what: Message, rule: str = "received_in_future") -> datetime:
     """A moment a command states for something that happened before the step: never later than the step, and
     on a real database bounded like the step's own moment (states/clock.py)."""
     if moment > ctx.now:
-        raise InvalidInput(rule, Text(f"{what.pl[0].upper()}{what.pl[1:]} {moment_text(moment)} jest późniejsza niż "
-                                      f"moment kroku ({moment_text(ctx.now)})",
-                                      f"{what.en[0].upper()}{what.en[1:]} {moment_text(moment)} is later than the "
-                                      f"step's moment ({moment_text(ctx.now)})"))
+        raise InvalidInput(rule, tr("{what} {moment} is later than the step's moment ({now})", what=capitalized(what),
+                                    moment=moment, now=ctx.now))
     clock.check_claimed(ctx, moment, what)
     return moment
 
@@ -287,7 +287,7 @@ def organisation_by_krs(session: Session, krs: str) -> Organisation:
     if org is None:
         raise NotFound(
             "unknown_organisation",
-            Text(f"Nie ma w rejestrze organizacji o numerze KRS {krs}", f"No organisation with KRS {krs} in the registry"),
+            tr("No organisation with KRS {krs} in the registry", krs=krs),
         )
     return org
 
@@ -297,7 +297,7 @@ def register_organisation(ctx: Context, cmd: RegisterOrganisation) -> dict:
     if cmd.krs and ctx.session.exec(select(Organisation).where(Organisation.krs == cmd.krs)).first():
         raise RuleViolation(
             "duplicate_krs",
-            Text(f"Organizacja o numerze KRS {cmd.krs} jest już w rejestrze", f"KRS {cmd.krs} is already registered"),
+            tr("KRS {krs} is already registered", krs=cmd.krs),
         )
     org = Organisation(**cmd.model_dump(), created_at=ctx.now)
     ctx.session.add(org)

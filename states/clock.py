@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from states.errors import InvalidInput, RuleViolation
-from states.text import Text
+from states.text import Message, capitalized, ntr, tr
 
 R = TypeVar("R")
 
@@ -26,13 +26,13 @@ R = TypeVar("R")
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
-def _range_text(what: Text | str, shown: str) -> Text:
-    what = what if isinstance(what, Text) else Text(f"Moment {what}", f"The moment {what}")
-    return Text(f"{what.pl} {shown} leży poza zakresem, który silnik przyjmuje: od {EARLIEST_DAY} do {LATEST_DAY} (UTC)",
-                f"{what.en} {shown} is outside the range the engine accepts: {EARLIEST_DAY} to {LATEST_DAY} (UTC)")
+def _range_text(what: Message | str, shown: str) -> Message:
+    what = what if isinstance(what, Message) else tr("The moment {what}", what=what)
+    return tr("{what} {shown} is outside the range the engine accepts: {earliest} to {latest} (UTC)", what=what,
+              shown=shown, earliest=EARLIEST_DAY, latest=LATEST_DAY)
 
 
-def moment_range_problem(moment: datetime, what: Text | str = Text("moment", "the moment")) -> Text | None:
+def moment_range_problem(moment: datetime, what: Message | str = tr("the moment")) -> Message | None:
     """Why this aware moment cannot be taken (it does not exist in UTC, or lies outside the range), or None."""
     try:
         day = moment.astimezone(UTC).date()
@@ -41,7 +41,7 @@ def moment_range_problem(moment: datetime, what: Text | str = Text("moment", "th
     return None if EARLIEST_DAY <= day <= LATEST_DAY else _range_text(what, moment.isoformat())
 
 
-def day_in_range(day: date, what: Text | str = Text("data", "the date")) -> Text | None:
+def day_in_range(day: date, what: Message | str = tr("the date")) -> Message | None:
     """Why this day cannot be taken, or None."""
     return None if EARLIEST_DAY <= day <= LATEST_DAY else _range_text(what, day.isoformat())
 
@@ -51,9 +51,8 @@ def parse_day(value: str, what: str) -> date:
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput("bad_date", Text(f"Niepoprawna data {what}: {value!r} (RRRR-MM-DD)",
-                                            f"Invalid date {what}: {value!r} (YYYY-MM-DD)")) from None
-    problem = day_in_range(day, Text(f"Data {what}", f"The date {what}"))
+        raise InvalidInput("bad_date", tr("Invalid date {what}: “{value}” (YYYY-MM-DD)", what=what, value=value)) from None
+    problem = day_in_range(day, tr("The date {what}", what=what))
     if problem:
         raise InvalidInput("date_out_of_range", problem)
     return day
@@ -65,8 +64,7 @@ def parse_moment(value: str, what: str = "--at") -> datetime:
     except ValueError:
         raise InvalidInput(
             "bad_moment",
-            Text(f"Niepoprawny moment {what}: {value!r}; użyj formatu ISO 8601, np. 2026-01-02T10:00+01:00.",
-                 f"Invalid moment {what}: {value!r}; use ISO 8601, e.g. 2026-01-02T10:00+01:00."),
+            tr("Invalid moment {what}: “{value}”; use ISO 8601, e.g. 2026-01-02T10:00+01:00.", what=what, value=value),
         ) from None
     return require_aware(moment, what)
 
@@ -75,8 +73,7 @@ def require_aware(moment: datetime, what: str = "--at") -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput(
             "naive_moment",
-            Text(f"Moment {what} bez strefy czasowej jest niejednoznaczny: dodaj przesunięcie, np. +01:00 lub Z.",
-                 f"The moment {what} has no time zone and is ambiguous: add an offset, e.g. +01:00 or Z."),
+            tr("The moment {what} has no time zone and is ambiguous: add an offset, e.g. +01:00 or Z.", what=what),
         )
     problem = moment_range_problem(moment, what)
     if problem:
@@ -144,11 +141,9 @@ def _checked_reason(reason: str | None) -> str | None:
     if not text:
         return None
     if problem is None and len(text) > REASON_LIMIT:
-        problem = Text(f"najwyżej {REASON_LIMIT} znaków, podano {len(text)}", f"at most {REASON_LIMIT} characters, "
-                       f"{len(text)} given")
+        problem = tr("at most {REASON_LIMIT} characters, {count} given", REASON_LIMIT=REASON_LIMIT, count=len(text))
     if problem is not None:
-        raise InvalidInput("bad_reason", Text(f"Powód (--at-reason, COOP_REASON): {problem.pl}.",
-                                              f"The reason (--at-reason, COOP_REASON): {problem.en}."))
+        raise InvalidInput("bad_reason", tr("The reason (--at-reason, COOP_REASON): {problem}.", problem=problem))
     return text
 
 
@@ -156,10 +151,10 @@ class ClockRefused(RuleViolation):
     """A moment a real database does not accept: in the future, or in the past without a reason or too far."""
 
 
-STEP = Text("moment kroku (--at / COOP_NOW)", "the step's moment (--at / COOP_NOW)")
-RECEIPT = Text("data wpływu", "the receipt time")
-SUBMISSION = Text("data złożenia uwagi", "the comment's submission time")
-DELIVERY = Text("data doręczenia", "the delivery time")
+STEP = tr("the step's moment (--at / COOP_NOW)")
+RECEIPT = tr("the receipt time")
+SUBMISSION = tr("the comment's submission time")
+DELIVERY = tr("the delivery time")
 
 
 def effective_time(claim: Claim, written_at: Callable[[], datetime], *, simulation: bool, default: datetime,
@@ -183,16 +178,14 @@ def effective_time(claim: Claim, written_at: Callable[[], datetime], *, simulati
     if written_time_only:
         raise ClockRefused(
             "tick_at_written_time",
-            Text(f"Baza rzeczywista: harmonogram wykonuje terminy tylko w bieżącym czasie bazy danych "
-                 f"({shown(written)}), nie w chwili {shown(at)}; uruchom go bez --at.",
-                 f"A real database: the tick fires deadlines at the database's current time only "
-                 f"({shown(written)}), not at {shown(at)}; run it without --at."),
+            tr("A real database: the tick fires deadlines at the database's current time only ({written}), "
+               "not at {at}; run it without --at.", written=shown(written), at=shown(at)),
         )
     check_past(at, written, claim.reason, STEP)
     return at
 
 
-def check_past(moment: datetime, written: datetime, reason: str | None, what: Text) -> None:
+def check_past(moment: datetime, written: datetime, reason: str | None, what: Message) -> None:
     """A moment a step states on a real database (its own, or a receipt's): within ``SKEW`` of the database's
     time of writing; or earlier, with a reason, at most ``BACKDATING_WINDOW`` back; never later."""
     if moment > written + SKEW:
@@ -205,29 +198,27 @@ def check_past(moment: datetime, written: datetime, reason: str | None, what: Te
         raise _refusal("backdated_without_reason", what, moment, written)
 
 
-def _refusal(rule: str, what: Text, moment: datetime, written: datetime) -> ClockRefused:
+def _refusal(rule: str, what: Message, moment: datetime, written: datetime) -> ClockRefused:
     days, skew, gap = BACKDATING_WINDOW.days, int(SKEW.total_seconds() // 60), span(moment - written)
     later = moment > written
-    head = Text(f"{what.pl[0].upper()}{what.pl[1:]}: {shown(moment)}, czyli {gap} "
-                f"{'po czasie' if later else 'przed czasem'} zapisu w bazie danych ({shown(written)}). ",
-                f"{what.en[0].upper()}{what.en[1:]}: {shown(moment)}, {gap} {'after' if later else 'before'} the "
-                f"database's time of writing ({shown(written)}). ")
+    head = (tr("{what}: {moment}, {gap} after the database's time of writing ({written}). ", what=capitalized(what),
+               moment=moment, gap=gap, written=written) if later else
+            tr("{what}: {moment}, {gap} before the database's time of writing ({written}). ", what=capitalized(what),
+               moment=moment, gap=gap, written=written))
     if rule == "moment_in_future":
-        rest = Text(f"W bazie rzeczywistej nic nie jest zapisywane z datą z przyszłości (dopuszczalna różnica "
-                    f"zegarów: {skew} min); symulację prowadzi się w bazie symulacyjnej (coop db init --simulation).",
-                    f"A real database records nothing dated in the future (clocks may differ by {skew} min); a "
-                    "simulation runs on a simulation database (coop db init --simulation).")
+        rest = tr("A real database records nothing dated in the future (clocks may differ by {skew} min); "
+                  "a simulation runs on a simulation database (coop db init --simulation).", skew=skew)
     elif rule == "backdated_beyond_window":
-        rest = Text(f"W bazie rzeczywistej żaden moment nie może być wcześniejszy niż {days} dni przed czasem "
-                    "zapisu, także z podanym powodem.",
-                    f"A real database accepts no moment more than {days} days before the time of writing, even "
-                    "with a reason.")
+        rest = ntr("A real database accepts no moment more than {n} day before the time of writing, even with a "
+                   "reason.",
+                   "A real database accepts no moment more than {n} days before the time of writing, even with a "
+                   "reason.", days)
     else:
-        rest = Text(f"W bazie rzeczywistej moment wcześniejszy (najwyżej {days} dni) podaje się z powodem: "
-                    "--at-reason „…” (albo COOP_REASON), np. „wpływ pocztą, KPA art. 57 § 5”.",
-                    f"A real database accepts an earlier moment (at most {days} days back) with a reason: "
-                    "--at-reason \"…\" (or COOP_REASON), e.g. \"received by post, KPA art. 57 § 5\".")
-    return ClockRefused(rule, Text(head.pl + rest.pl, head.en + rest.en))
+        rest = ntr("A real database accepts an earlier moment (at most {n} day back) with a reason: --at-reason "
+                   "\"…\" (or COOP_REASON), e.g. \"received by post, KPA art. 57 § 5\".",
+                   "A real database accepts an earlier moment (at most {n} days back) with a reason: --at-reason "
+                   "\"…\" (or COOP_REASON), e.g. \"received by post, KPA art. 57 § 5\".", days)
+    return ClockRefused(rule, head + rest)
 
 
 def shown(moment: datetime) -> str:
@@ -246,7 +237,7 @@ def span(delta: timedelta) -> str:
     return " ".join(p for p in parts if p) or f"{seconds} s"
 
 
-def check_claimed(ctx: Any, moment: datetime, what: Text) -> None:
+def check_claimed(ctx: Any, moment: datetime, what: Message) -> None:
     """A moment a command states for something that happened before it (a receipt, a comment's submission, a
     delivery): unbounded on a simulation database, ``check_past`` on a real one."""
     if not ctx.simulation:

@@ -17,15 +17,16 @@ from models.tables import CommitteeMember
 from states import text_policy
 from states.clock import day_in_range, moment_range_problem
 from states.errors import InvalidInput
-from states.text import Text
+from states.input_errors import PATTERN_MEANING, describe
+from states.text import tr
 
 
 def _iso_date(value: object) -> object:
     # pydantic would read "0" or 1700000000 as a Unix timestamp; a date typed by a person is YYYY-MM-DD.
     if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
-        raise ValueError("a date is written YYYY-MM-DD, e.g. 2026-01-23")
+        raise ValueError(tr("must be a date written YYYY-MM-DD, e.g. 2026-01-23"))
     if isinstance(value, int | float):
-        raise ValueError("a date is written YYYY-MM-DD, e.g. 2026-01-23")
+        raise ValueError(tr("must be a date written YYYY-MM-DD, e.g. 2026-01-23"))
     return value.strip() if isinstance(value, str) else value
 
 
@@ -39,7 +40,7 @@ def _iso_moment(value: object) -> object:
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("a moment must carry its time zone offset, e.g. 2026-01-02T10:00+01:00")
+        raise ValueError(tr("a moment must carry its time zone offset, e.g. 2026-01-02T10:00+01:00"))
     problem = moment_range_problem(value)
     if problem:
         raise text_policy.policy_error(problem, "moment_range")
@@ -82,10 +83,10 @@ Day = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_day)]
 KRS_PATTERN = r"^[0-9]{10}$"  # not \d: it admits digits of every script
 CASE_CODE_PATTERN = r"^[A-Z]{2,3}/[0-9]{4}/[0-9]{3,6}$"
 # A regex means nothing to an officer: say what the field must look like instead.
-PATTERN_MEANING = {
-    KRS_PATTERN: Text("numer KRS to dokładnie 10 cyfr", "a KRS number is exactly 10 digits"),
-    CASE_CODE_PATTERN: Text("kod sprawy ma postać np. OK/2026/001", "a case code looks like OK/2026/001"),
-}
+PATTERN_MEANING.update({
+    KRS_PATTERN: tr("must be exactly 10 digits"),
+    CASE_CODE_PATTERN: tr("must look like OK/2026/001"),
+})
 Krs = Annotated[str, Field(pattern=KRS_PATTERN)]
 Email = Annotated[SingleLine, AfterValidator(text_policy.email_address), Field(max_length=254)]
 CaseCode = Annotated[str, Field(pattern=CASE_CODE_PATTERN)]
@@ -102,20 +103,7 @@ class Command(BaseModel):
         try:
             return cls(**values)
         except ValidationError as error:
-            raise InvalidInput("invalid_input", _describe(error)) from None
-
-
-def _describe(error: ValidationError) -> Text:
-    pl, en = [], []
-    for item in error.errors(include_url=False):
-        where = ".".join(text_policy.shown(str(p)) for p in item["loc"]) or "input"  # a dict key is typed text
-        ctx = item.get("ctx") or {}
-        meaning = PATTERN_MEANING.get(ctx.get("pattern", ""))
-        if meaning is None and "pl" in ctx and "en" in ctx:  # a rule of states/text_policy.py, in both languages
-            meaning = Text(ctx["pl"], ctx["en"])
-        pl.append(f"{where}: {meaning.pl if meaning else item['msg']}")
-        en.append(f"{where}: {meaning.en if meaning else item['msg']}")
-    return Text(f"Niepoprawne dane wejściowe — {'; '.join(pl)}", f"Invalid input — {'; '.join(en)}")
+            raise InvalidInput("invalid_input", describe(error)) from None
 
 
 class RegisterOrganisation(Command):

@@ -6,21 +6,20 @@ The consultation moves through its machine; the RDPP's opinion runs in parallel 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 from statemachine import State
 
 from models.procedure_tables import ConsultationComment
 from models.tables import Case
-from states import calendar, periods
+from states import calendar, labels, periods
 from states.cases import case_rows
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
-from states.local_time import moment_text
 from states.open_call import publications_of
 from states.rules import ConsultationRules
-from states.text import Text
+from states.text import Message, ntr, tr
 
 KIND = "consultation"
 CODE_PREFIX = "KO"
@@ -38,7 +37,7 @@ def adopt_by(programme_year: int, rules: ConsultationRules) -> date:
     return date(programme_year - 1, month, day)
 
 
-def programme_warning(case: Case, rules: ConsultationRules, earliest_adoption: date) -> Text | None:
+def programme_warning(case: Case, rules: ConsultationRules, earliest_adoption: date) -> Message | None:
     """The warning an officer must see when the schedule cannot make the statutory adoption date."""
     year = case.data.get("programme_year")
     if case.data.get("act_kind") != "programme" or not year:
@@ -46,10 +45,8 @@ def programme_warning(case: Case, rules: ConsultationRules, earliest_adoption: d
     limit = adopt_by(year, rules)
     if earliest_adoption <= limit:
         return None
-    return Text(f"Ostrzeżenie: program współpracy na {year} r. musi być uchwalony do {limit} (art. 5a ust. 1), a przy tym "
-                f"harmonogramie najwcześniej {earliest_adoption}",
-                f"Warning: the programme for {year} must be adopted by {limit} (art. 5a ust. 1); with this schedule "
-                f"the earliest adoption is {earliest_adoption}")
+    return tr("Warning: the programme for {year} must be adopted by {limit} (art. 5a ust. 1); with this "
+              "schedule the earliest adoption is {earliest_adoption}", year=year, limit=limit, earliest_adoption=earliest_adoption)
 
 
 def earliest_adoption(case: Case, rules: ConsultationRules, closes: date, rdpp_due: date | None) -> date:
@@ -87,8 +84,8 @@ class ConsultationMachine(LegalMachine):
         if missing:
             raise RuleViolation(
                 "consultation_channels",
-                Text(f"Projekt musi być opublikowany we wszystkich kanałach ({', '.join(rules.channels)}); brak: {', '.join(missing)}",
-                     f"The draft must be published in every channel ({', '.join(rules.channels)}); missing: {', '.join(missing)}"),
+                tr("The draft must be published in every channel ({channels}); missing: {missing}",
+                   channels=labels.channels(rules.channels), missing=labels.channels(missing)),
                 basis=RESOLUTION_BASIS,
             )
 
@@ -96,10 +93,8 @@ class ConsultationMachine(LegalMachine):
         if case.data.get("act_kind") in ("programme", "strategy") and rdpp_delivered is None:
             raise RuleViolation(
                 "rdpp_not_asked",
-                Text("Projekt programu współpracy lub strategii musi zostać przekazany Radzie Działalności Pożytku "
-                     "Publicznego do zaopiniowania (podaj datę doręczenia)",
-                     "A draft programme or strategy must be delivered to the Public Benefit Council for its opinion "
-                     "(give the delivery time)"),
+                tr("A draft programme or strategy must be delivered to the Public Benefit Council for its "
+                   "opinion (give the delivery time)"),
                 basis="art. 41i ust. 1 pkt 1-2",
             )
 
@@ -108,8 +103,8 @@ class ConsultationMachine(LegalMachine):
         if unanswered:
             raise RuleViolation(
                 "comments_unanswered",
-                Text(f"Sprawozdanie z konsultacji nie odpowiada na uwagi nr {', '.join(map(str, unanswered))}",
-                     f"The consultation report leaves comments {', '.join(map(str, unanswered))} unanswered"),
+                ntr("The consultation report leaves comment {numbers} unanswered",
+                    "The consultation report leaves comments {numbers} unanswered", len(unanswered), numbers=unanswered),
                 basis=RESOLUTION_BASIS,
             )
 
@@ -118,10 +113,8 @@ class ConsultationMachine(LegalMachine):
         if rdpp and rdpp["status"] == "pending":
             raise RuleViolation(
                 "rdpp_opinion_pending",
-                Text(f"Opinia Rady Działalności Pożytku Publicznego jest oczekiwana do {moment_text(rdpp['due'])}; sprawozdanie po jej "
-                     "wydaniu lub upływie terminu",
-                     f"The Public Benefit Council's opinion is due by {moment_text(rdpp['due'])}; the report comes after it or after "
-                     "the period lapses"),
+                tr("The Public Benefit Council's opinion is due by {rdpp}; the report comes after it or "
+                   "after the period lapses", rdpp=datetime.fromisoformat(rdpp["due"])),
                 basis="art. 41i ust. 2",
             )
 
@@ -131,8 +124,8 @@ class ConsultationMachine(LegalMachine):
         if missing:
             raise RuleViolation(
                 "report_channels",
-                Text(f"Sprawozdanie z konsultacji musi być opublikowane we wszystkich kanałach; brak: {', '.join(missing)}",
-                     f"The consultation report must be published in every channel; missing: {', '.join(missing)}"),
+                tr("The consultation report must be published in every channel; missing: {missing}",
+                   missing=labels.channels(missing)),
                 basis=RESOLUTION_BASIS,
             )
 

@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from models.procedure_tables import ConsultationComment
 from models.tables import Case
-from states import calendar, clock
+from states import calendar, clock, labels
 from states.cases import load_case, next_code, require_state
 from states.commands import CaseRef
 from states.consultation import (
@@ -25,7 +25,7 @@ from states.consultation import (
 )
 from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
-from states.local_time import as_moment, moment_text
+from states.local_time import as_moment
 from states.open_call import rules_for
 from states.open_call_commands import _add_publications
 from states.procedure_commands import (
@@ -37,7 +37,7 @@ from states.procedure_commands import (
     RdppOpinion,
 )
 from states.rulebook import pin
-from states.text import Text
+from states.text import Message, ntr, tr
 
 
 def _case(ctx: Context, code: str) -> Case:
@@ -51,16 +51,16 @@ def _rules(ctx: Context, case: Case):
 def _channels_known(published: dict, rules) -> None:
     unknown = sorted(set(published) - set(rules.channels))
     if unknown:
-        raise InvalidInput("unknown_channel", Text(f"Nieznane kanały {unknown}; dozwolone: {', '.join(rules.channels)}",
-                                                   f"Unknown channels {unknown}; allowed: {', '.join(rules.channels)}"),
+        raise InvalidInput("unknown_channel", ntr("Unknown channel {unknown}; allowed: {channels}",
+                                                  "Unknown channels {unknown}; allowed: {channels}", len(unknown),
+                                                  unknown=unknown, channels=rules.channels),
                            basis=RESOLUTION_BASIS)
 
 
 @permitted("officer")
 def create(ctx: Context, cmd: CreateConsultation) -> dict:
     if cmd.act_kind == "programme" and cmd.programme_year is None:
-        raise InvalidInput("programme_year_required", Text("Podaj rok, na który jest program współpracy",
-                                                           "Give the year the programme governs"), basis="art. 5a ust. 1")
+        raise InvalidInput("programme_year_required", tr("Give the year the programme governs"), basis="art. 5a ust. 1")
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.field,
                 state=ConsultationMachine.draft.value, created_at=ctx.now,
                 data={"act_kind": cmd.act_kind, "programme_year": cmd.programme_year,
@@ -74,7 +74,7 @@ def create(ctx: Context, cmd: CreateConsultation) -> dict:
         case, rules, closing(ctx.now, rules).last_day, None))
     record(ctx, case, "create", basis="art. 5 ust. 2 pkt 3-4", state=case.state,
            payload={**cmd.model_dump(mode="json"), "rule_set": rule_set.version,
-                    "warning": warning.pl if warning else None})
+                    "warning": warning.in_language("pl") if warning else None})
     return {"code": case.code, "state": case.state, "warnings": [str(warning)] if warning else []}
 
 
@@ -82,12 +82,11 @@ def create(ctx: Context, cmd: CreateConsultation) -> dict:
 def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
     """Publish the draft in every channel, deliver it to the RDPP; the period and the RDPP's 14 days start."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("draft",), Text("otwarcie konsultacji", "opening the consultation"), RESOLUTION_BASIS)
+    require_state(case, ("draft",), tr("opening the consultation"), RESOLUTION_BASIS)
     rules = _rules(ctx, case)
     _channels_known(cmd.published, rules)
     if cmd.rdpp_delivered and cmd.rdpp_delivered > ctx.now:
-        raise InvalidInput("delivered_in_future", Text("Doręczenie nie może być późniejsze niż teraz",
-                                                       "The delivery cannot be later than now"))
+        raise InvalidInput("delivered_in_future", tr("The delivery cannot be later than now"))
     if cmd.rdpp_delivered:
         clock.check_claimed(ctx, cmd.rdpp_delivered, clock.DELIVERY)  # a real database: a past one needs a reason
     _add_publications(ctx, case, "draft", cmd.published)
@@ -103,7 +102,7 @@ def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
     fire(ctx, case, ConsultationMachine.bind(case), "open_consultation", rules=rules, rdpp_delivered=cmd.rdpp_delivered,
          payload={"published": cmd.published, "rdpp_delivered": cmd.rdpp_delivered,
                   "comments_until": period.due, "explanation": period.explain(),
-                  "rdpp_due": rdpp.due if rdpp else None, "warning": warning.pl if warning else None})
+                  "rdpp_due": rdpp.due if rdpp else None, "warning": warning.in_language("pl") if warning else None})
     schedule(ctx, case, "consultation.comments_end", period.due, period.basis)
     if rdpp:
         schedule(ctx, case, "consultation.rdpp_due", rdpp.due, rdpp.basis)
@@ -116,17 +115,16 @@ def add_comment(ctx: Context, cmd: ConsultationCommentInput) -> dict:
     case = _case(ctx, cmd.code)
     submitted = cmd.submitted_at or ctx.now
     if submitted > ctx.now:
-        raise InvalidInput("submitted_in_future", Text("Uwaga nie może pochodzić z przyszłości", "A comment cannot come from the future"))
+        raise InvalidInput("submitted_in_future", tr("A comment cannot come from the future"))
     if cmd.submitted_at is not None:
         clock.check_claimed(ctx, submitted, clock.SUBMISSION)  # a real database: a past one needs a reason
     until = case.data.get("comments_until")
     if case.state != "open" or submitted > datetime.fromisoformat(until):
         raise RuleViolation(
             "consultation_comment_late",
-            Text(f"{case.code}: uwagi przyjmowane są do {moment_text(until) if until else '—'}; uwaga z "
-                 f"{moment_text(submitted)} jest poza terminem konsultacji",
-                 f"{case.code}: comments are accepted until {moment_text(until) if until else '—'}; the comment of "
-                 f"{moment_text(submitted)} is outside the consultation period"),
+            tr("{code}: comments are accepted until {until}; the comment of {submitted} is outside the "
+               "consultation period", code=case.code, until=datetime.fromisoformat(until) if until else None,
+               submitted=submitted),
             basis=RESOLUTION_BASIS,
         )
     number = (ctx.session.exec(select(func.max(ConsultationComment.number))
@@ -145,10 +143,11 @@ def rdpp_opinion(ctx: Context, cmd: RdppOpinion) -> dict:
     if not rdpp or rdpp["status"] != "pending" or ctx.now > datetime.fromisoformat(rdpp["due"]):
         raise RuleViolation(
             "rdpp_opinion_out_of_time",
-            Text(f"{case.code}: opinia RDPP może być przyjęta tylko w ciągu 14 dni od doręczenia "
-                 f"(termin: {moment_text(rdpp['due']) if rdpp else 'projekt nie został doręczony'}; stan: {rdpp['status'] if rdpp else '—'})",
-                 f"{case.code}: the RDPP's opinion is accepted only within 14 days of delivery "
-                 f"(due: {moment_text(rdpp['due']) if rdpp else 'the draft was not delivered'}; status: {rdpp['status'] if rdpp else '—'})"),
+            tr("{code}: the Public Benefit Council's opinion is accepted only within 14 days of the draft's "
+               "delivery; the draft was not delivered to the Council", code=case.code) if not rdpp else
+            tr("{code}: the Public Benefit Council's opinion is accepted only within 14 days of the draft's "
+               "delivery (due: {due}; the opinion is {status})", code=case.code,
+               due=datetime.fromisoformat(rdpp["due"]), status=labels.rdpp_status(rdpp["status"])),
             basis="art. 41i ust. 2",
         )
     case.data = {**case.data, "rdpp": {**rdpp, "status": "given", "opinion": cmd.opinion, "given_at": ctx.now.isoformat()}}
@@ -162,16 +161,17 @@ def rdpp_opinion(ctx: Context, cmd: RdppOpinion) -> dict:
 def publish_report(ctx: Context, cmd: ConsultationReport) -> dict:
     """The report answers every comment (accepted, partly accepted, rejected, with reasons) and is published."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("closed",), Text("sprawozdanie z konsultacji", "the consultation report"), RESOLUTION_BASIS)
+    require_state(case, ("closed",), tr("publishing the consultation report"), RESOLUTION_BASIS)
     rules = _rules(ctx, case)
     _channels_known(cmd.published, rules)
     comments = {c.number: c for c in comments_of(ctx.session, case)}
     answers = {a.number: a for a in cmd.answers}
     unknown = sorted(set(answers) - set(comments))
     if unknown:
-        raise NotFound("unknown_comment", Text(f"{case.code}: nie ma uwag nr {unknown}", f"{case.code}: no comments {unknown}"))
+        raise NotFound("unknown_comment", ntr("{code}: no comment {numbers}", "{code}: no comments {numbers}", len(unknown),
+                                              code=case.code, numbers=unknown))
     if len(answers) != len(cmd.answers):
-        raise InvalidInput("duplicate_answer", Text("Każda uwaga ma jedną odpowiedź", "Each comment gets one answer"))
+        raise InvalidInput("duplicate_answer", tr("Each comment gets one answer"))
     _add_publications(ctx, case, "report", cmd.published)
     ctx.session.flush()
     for number, answer in answers.items():
@@ -184,7 +184,7 @@ def publish_report(ctx: Context, cmd: ConsultationReport) -> dict:
     return {"code": case.code, "state": case.state, "comments": len(comments), **tally}
 
 
-def _adoption_check(ctx: Context, case: Case, on: date) -> Text | None:
+def _adoption_check(ctx: Context, case: Case, on: date) -> Message | None:
     rules = _rules(ctx, case)
     return programme_warning(case, rules, on)
 
@@ -195,7 +195,7 @@ def send_to_council(ctx: Context, cmd: CouncilStep) -> dict:
     on = cmd.on or calendar.local_date(ctx.now)
     warning = _adoption_check(ctx, case, on)
     fire(ctx, case, ConsultationMachine.bind(case), "send_to_council",
-         payload={"reference": cmd.reference, "on": on, "warning": warning.pl if warning else None})
+         payload={"reference": cmd.reference, "on": on, "warning": warning.in_language("pl") if warning else None})
     return {"code": case.code, "state": case.state, "warnings": [str(warning)] if warning else []}
 
 
@@ -209,7 +209,7 @@ def adopt(ctx: Context, cmd: CouncilStep) -> dict:
     fire(ctx, case, ConsultationMachine.bind(case), "adopt",
          payload={"resolution": cmd.reference, "adopted_on": on, "late": late,
                   "adopt_by": adopt_by(year, _rules(ctx, case)) if year else None,
-                  "warning": warning.pl if warning else None})
+                  "warning": warning.in_language("pl") if warning else None})
     return {"code": case.code, "state": case.state, "warnings": [str(warning)] if warning else []}
 
 
@@ -243,7 +243,7 @@ def on_rdpp_due(ctx: Context, case: Case, deadline) -> None:
     """art. 41i ust. 2: no opinion within 14 days of delivery means the RDPP waived it."""
     rdpp = case.data.get("rdpp") or {}
     if rdpp.get("status") != "pending":
-        raise RuleViolation("rdpp_not_pending", Text("Opinia RDPP nie jest oczekiwana", "No RDPP opinion is pending"))
+        raise RuleViolation("rdpp_not_pending", tr("No RDPP opinion is pending"))
     case.data = {**case.data, "rdpp": {**rdpp, "status": "waived"}}
     record(ctx, case, "rdpp_opinion_waived", subject="rdpp", basis="art. 41i ust. 2", state=case.state,
            payload={"due_at": deadline.due_at, "delivered": rdpp.get("delivered")})

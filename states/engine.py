@@ -26,14 +26,13 @@ from statemachine.exceptions import TransitionNotAllowed
 from models.rows import hold_new, new_row
 from models.settings import SIMULATION, clock_mode
 from models.tables import AuditRecord, Case, Deadline
-from states import audit
+from states import audit, labels
 
 # Who may act lives in an ORM-free module (the quick read path checks it too); re-exported for handlers.
 from states.actors import ANYONE, COMMENTERS, ROLES, SCHEDULER, Actor, check_role, permitted  # noqa: F401
 from states.clock import Claim, effective_time
 from states.errors import RuleViolation
-from states.local_time import moment_text
-from states.text import Text
+from states.text import Message, tr
 
 R = TypeVar("R")
 
@@ -131,8 +130,7 @@ class LegalMachine(StateMachine):
             # python-statemachine would fail later with a bare KeyError; say what is wrong now.
             raise RuleViolation(
                 "unknown_state",
-                Text(f"Zapisany stan {value!r} jest nieznany maszynie {cls.__name__}.",
-                     f"Stored state {value!r} is unknown to {cls.__name__}."),
+                tr("Stored state “{value}” is unknown to {name}.", value=value, name=cls.__name__),
             )
         # Building a machine costs more than firing it (~0.3 ms: callbacks are registered per instance), so
         # machines are pooled per class and re-pointed at the row; ``release`` (after ``fire``) returns one.
@@ -215,10 +213,8 @@ def advance_clock(case: Case, now: datetime) -> None:
     if case.last_event_at is not None and now < case.last_event_at:
         raise RuleViolation(
             "clock_backwards",
-            Text(f"Moment {moment_text(now)} jest wcześniejszy niż ostatnie zdarzenie sprawy {case.code} "
-                 f"({moment_text(case.last_event_at)}): czas sprawy nie może się cofać.",
-                 f"{moment_text(now)} is earlier than the last event of {case.code} "
-                 f"({moment_text(case.last_event_at)}): a case's clock cannot run backwards."),
+            tr("{now} is earlier than the last event of {code} ({last_event_at}): a case's clock cannot "
+               "run backwards.", now=now, code=case.code, last_event_at=case.last_event_at),
         )
     case.last_event_at = now
 
@@ -308,8 +304,8 @@ def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject
             return None
         raise RuleViolation(
             "event_not_allowed",
-            Text(f"{subject_label(case, subject)}: krok {event!r} jest niedozwolony w stanie {before!r}.",
-                 f"{subject_label(case, subject)}: step {event!r} is not allowed in state {before!r}."),
+            tr("{case}: the step “{event}” is not allowed in the state {before}.", case=subject_label(case, subject),
+               event=event, before=labels.state(type(machine), before)),
         ) from None
     after = machine.current_state_value
     if decision is not None and decided is None:
@@ -331,8 +327,8 @@ def record(ctx: Context, case: Case, event: str, *, subject: str = "case", basis
                         payload=payload)
 
 
-def subject_label(case: Case, subject: str) -> str:
-    return case.code if subject == "case" else f"{case.code} {subject}"
+def subject_label(case: Case, subject: str) -> Message | str:
+    return case.code if subject == "case" else tr("{code}, {subject}", code=case.code, subject=labels.subject(subject))
 
 
 def schedule(ctx: Context, case: Case, kind: str, due_at: datetime, basis: str, offer_id: int | None = None) -> Deadline:

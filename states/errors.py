@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from states.text import Text
+from states.text import Message, language, render
 
 
 class DomainError(Exception):
@@ -10,7 +10,7 @@ class DomainError(Exception):
 
     exit_code = 2
 
-    def __init__(self, rule: str, text: Text, basis: str | None = None, **details: object) -> None:
+    def __init__(self, rule: str, text: Message, basis: str | None = None, **details: object) -> None:
         self.rule = rule
         self.text = text
         self.basis = basis
@@ -26,7 +26,7 @@ class DomainError(Exception):
             "error": self.rule,
             "message": self.message(lang),
             "basis": self.basis,
-            "details": {k: str(v) for k, v in self.details.items()},
+            "details": {k: render(v, language(lang)) for k, v in self.details.items()},
         }
 
 

@@ -14,12 +14,13 @@ from statemachine import State
 
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
+from states import labels
 from states.cases import case_rows, one_case_row, quiet_read
 from states.engine import LegalMachine
 from states.errors import InvalidInput, RuleViolation
 from states.open_call import money
 from states.rules import LocalInitiativeRules
-from states.text import Text
+from states.text import tr
 
 KIND = "local_initiative"
 CODE_PREFIX = "IL"
@@ -55,16 +56,16 @@ def score(points: dict[str, Decimal], rules: LocalInitiativeRules) -> Decimal:
     if unknown or missing:
         raise InvalidInput(
             "criteria_mismatch",
-            Text(f"Oceń dokładnie kryteria uchwały: {', '.join(weights)} (nieznane: {unknown}, brakujące: {missing})",
-                 f"Score exactly the resolution's criteria: {', '.join(weights)} (unknown: {unknown}, missing: {missing})"),
+            labels.criteria_mismatch(tr("Score exactly the resolution's criteria: {keys}", keys=sorted(weights)),
+                                     unknown, missing),
             basis=RESOLUTION_BASIS,
         )
     for key, value in points.items():
         if value > rules.max_points:
             raise RuleViolation(
                 "points_above_maximum",
-                Text(f"Kryterium {key}: {value} pkt > maksimum {rules.max_points} pkt",
-                     f"Criterion {key}: {value} points > maximum {rules.max_points}"),
+                tr("Criterion {key}: {points} points > the maximum {max_points}", key=key, points=value,
+                   max_points=rules.max_points),
                 basis=RESOLUTION_BASIS,
             )
     achieved = sum(weights[k] * points[k] for k in weights)
@@ -119,8 +120,7 @@ class LocalInitiativeMachine(LegalMachine):
         if application.score_percent is None or application.score_percent < needed:
             raise RuleViolation(
                 "initiative_below_threshold",
-                Text(f"Wniosek uzyskał {application.score_percent}% < wymagane {needed:.0f}%",
-                     f"The application scored {application.score_percent}% < the required {needed:.0f}%"),
+                tr("The application scored {score_percent}% < the required {needed:.0f}%", score_percent=application.score_percent, needed=needed),
                 basis=RESOLUTION_BASIS,
             )
 
@@ -128,8 +128,7 @@ class LocalInitiativeMachine(LegalMachine):
         if not any(costs.get(p, 0) > 0 for p in CONTRIBUTION_PARTIES):
             raise RuleViolation(
                 "no_residents_contribution",
-                Text("Wnioskodawcy muszą wnieść wkład: pracę społeczną, świadczenia pieniężne lub rzeczowe",
-                     "The applicants must contribute social work, money or goods"),
+                tr("The applicants must contribute social work, money or goods"),
                 basis="art. 19f",
             )
 
@@ -137,7 +136,7 @@ class LocalInitiativeMachine(LegalMachine):
         if costs.get("city", 0) <= 0:
             raise RuleViolation(
                 "no_city_share",
-                Text("Kosztorys nie przewiduje żadnych zakupów miasta", "The estimate has no purchase by the city"),
+                tr("The estimate has no purchase by the city"),
                 basis="art. 19e",
             )
 
@@ -147,7 +146,6 @@ def purchase_within_estimate(session: Session, case: Case, amount: Decimal) -> N
     if spent + amount > share:
         raise RuleViolation(
             "purchase_beyond_estimate",
-            Text(f"{money(spent)} + {money(amount)} = {money(spent + amount)} > udział miasta w kosztorysie {money(share)}",
-                 f"{money(spent)} + {money(amount)} = {money(spent + amount)} > the city's share of the estimate {money(share)}"),
+            tr("{spent} + {amount} = {spent2} > the city's share of the estimate {share}", spent=money(spent), amount=money(amount), spent2=money(spent + amount), share=money(share)),
             basis="art. 19e (umowa: harmonogram i kosztorys)",
         )

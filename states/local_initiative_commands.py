@@ -34,7 +34,7 @@ from states.procedure_commands import (
     SignInitiative,
 )
 from states.rulebook import pin
-from states.text import Text
+from states.text import tr
 
 
 def _case(ctx: Context, code: str) -> Case:
@@ -58,19 +58,16 @@ def file(ctx: Context, cmd: FileInitiative) -> dict:
     if cmd.sphere not in rules.spheres:
         raise InvalidInput(
             "unknown_sphere",
-            Text(f"Sfera {cmd.sphere!r} nie należy do sfer inicjatywy lokalnej: {', '.join(rules.spheres)}",
-                 f"Sphere {cmd.sphere!r} is not a local-initiative sphere: {', '.join(rules.spheres)}"),
+            tr("Sphere “{sphere}” is not a local-initiative sphere: {spheres}", sphere=cmd.sphere, spheres=rules.spheres),
             basis="art. 19b ust. 1",
         )
     organisation_id = None
     if cmd.applicant_kind == "ngo":
         if not cmd.organisation_krs:
-            raise InvalidInput("ngo_needs_krs", Text("Wniosek organizacji wskazuje organizację (KRS)",
-                                                     "An NGO's application names the organisation (KRS)"), basis="art. 19b ust. 1")
+            raise InvalidInput("ngo_needs_krs", tr("An NGO's application names the organisation (KRS)"), basis="art. 19b ust. 1")
         organisation_id = organisation_by_krs(ctx.session, cmd.organisation_krs).id
     elif not cmd.residents:
-        raise InvalidInput("residents_required", Text("Wniosek mieszkańców wymienia członków grupy inicjatywnej",
-                                                      "A residents' application lists the group's members"),
+        raise InvalidInput("residents_required", tr("A residents' application lists the group's members"),
                            basis="art. 19b ust. 1")
     received_at = received_moment(ctx, cmd.received_at)
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.sphere,
@@ -94,7 +91,7 @@ def formal_check(ctx: Context, cmd: FormalCheck) -> dict:
         fire(ctx, case, _machine(case), "pass_formal_check", payload={})
     else:
         if not cmd.defects:
-            raise InvalidInput("defects_required", Text("Wymień braki formalne", "List the formal defects"))
+            raise InvalidInput("defects_required", tr("List the formal defects"))
         fire(ctx, case, _machine(case), "fail_formal_check", payload={"defects": list(cmd.defects)})
     return {"code": case.code, "state": case.state}
 
@@ -103,7 +100,7 @@ def formal_check(ctx: Context, cmd: FormalCheck) -> dict:
 def evaluate(ctx: Context, cmd: EvaluateInitiative) -> dict:
     """Score the council resolution's criteria; the social work's weight dominates (art. 19c)."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("evaluation",), Text("ocena wniosku", "the evaluation"), "art. 19c ust. 1")
+    require_state(case, ("evaluation",), tr("the evaluation"), "art. 19c ust. 1")
     rules = _rules(ctx, case)
     application = application_of(ctx.session, case)
     percent = score(dict(cmd.points), rules)
@@ -119,7 +116,7 @@ def evaluate(ctx: Context, cmd: EvaluateInitiative) -> dict:
 def decide(ctx: Context, cmd: DecideInitiative) -> dict:
     case = _case(ctx, cmd.code)
     if not cmd.accept and not cmd.reason:
-        raise InvalidInput("reason_required", Text("Podaj powód odrzucenia", "Give the reason for the rejection"))
+        raise InvalidInput("reason_required", tr("Give the reason for the rejection"))
     application = application_of(ctx.session, case)
     fire(ctx, case, _machine(case), "decide", accept=cmd.accept, application=application, rules=_rules(ctx, case),
          payload={"accept": cmd.accept, "decision": cmd.decision_ref, "reason": cmd.reason,
@@ -131,18 +128,16 @@ def decide(ctx: Context, cmd: DecideInitiative) -> dict:
 def plan(ctx: Context, cmd: PlanInitiative) -> dict:
     """The joint schedule and cost estimate, by party: the city's purchases and the residents' contribution."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("accepted",), Text("uzgodnienie harmonogramu i kosztorysu", "agreeing the schedule and estimate"),
+    require_state(case, ("accepted",), tr("agreeing the schedule and estimate"),
                   "art. 19e")
     if cmd.task_end < cmd.task_start:
-        raise InvalidInput("task_period", Text(f"Koniec {cmd.task_end} przed początkiem {cmd.task_start}",
-                                               f"End {cmd.task_end} before start {cmd.task_start}"))
+        raise InvalidInput("task_period", tr("End {task_end} before start {task_start}", task_end=cmd.task_end, task_start=cmd.task_start))
     rules = _rules(ctx, case)
     lines = []
     for line in cmd.costs:
         if line.party == "work":
             if not line.hours:
-                raise InvalidInput("hours_required", Text(f"Praca społeczna „{line.description}”: podaj liczbę godzin",
-                                                          f"Social work '{line.description}': give the hours"),
+                raise InvalidInput("hours_required", tr("Social work '{description}': give the hours", description=line.description),
                                    basis="art. 19f")
             amount = (line.hours * rules.hour_value).quantize(Decimal("0.01"))
             lines.append(LocalInitiativeCost(case_id=case.id, party="work", description=line.description, amount=amount,
@@ -167,7 +162,7 @@ def plan(ctx: Context, cmd: PlanInitiative) -> dict:
 def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
     case = _case(ctx, cmd.code)
     # The report date needs the agreed schedule: refuse before computing it on a case not yet planned.
-    require_state(case, ("planned",), Text("zawarcie umowy", "signing the contract"), "art. 19e")
+    require_state(case, ("planned",), tr("signing the contract"), "art. 19e")
     application = application_of(ctx.session, case)
     rules = _rules(ctx, case)
     report = periods.INITIATIVE_REPORT.count(application.task_end, rules.final_report_days)
@@ -186,7 +181,7 @@ def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
 def record_purchase(ctx: Context, cmd: RecordPurchase) -> dict:
     """A purchase the city makes itself for the initiative; no grant ever goes to the applicants (art. 19e)."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("in_execution", "report_due"), Text("zakup na rzecz inicjatywy", "a purchase for the initiative"),
+    require_state(case, ("in_execution", "report_due"), tr("a purchase for the initiative"),
                   "art. 19e")
     purchase_within_estimate(ctx.session, case, cmd.amount)
     ctx.session.add(LocalInitiativePurchase(case_id=case.id, description=cmd.description, supplier=cmd.supplier,
@@ -217,7 +212,7 @@ def close(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     spent, share = purchased(ctx.session, case), city_share(ctx.session, case)
     if spent > share:  # cannot happen through record_purchase; guards data written by hand
-        raise RuleViolation("purchase_beyond_estimate", Text("Zakupy przekraczają kosztorys", "Purchases exceed the estimate"),
+        raise RuleViolation("purchase_beyond_estimate", tr("Purchases exceed the estimate"),
                             basis="art. 19e")
     fire(ctx, case, _machine(case), "close", payload={"city_spent": spent, "city_share": share, "grant_transferred": False})
     return {"code": case.code, "state": case.state, "city_spent": spent}

@@ -25,22 +25,17 @@ from models.tables import (
     Publication,
     Score,
 )
-from states import calendar, periods
+from states import calendar, labels, periods
 from states.cases import case_rows, forget, memo, organisation, quiet_read
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.rules import Criterion, OpenCallRules, RuleSet
 from states.scoring import ScoredOffer, applicable_criteria, rank
-from states.text import Text
+from states.text import Message, money, ntr, tr  # noqa: F401  (money: the procedures' handlers take it from here)
 
 KIND = "open_call"
 CODE_PREFIX = "OK"
 ANNOUNCEMENT_CHANNELS = ("bip", "board", "website")  # art. 13 ust. 3
-
-
-def money(value: Decimal) -> str:
-    """Polish notation for amounts in messages: 10 500,00 PLN."""
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",") + " PLN"
 
 
 # --- queries the guards need --------------------------------------------------------------------------------
@@ -291,8 +286,8 @@ class OpenCallMachine(LegalMachine):
         if missing:
             raise RuleViolation(
                 "announcement_channels",
-                Text(f"Ogłoszenie musi być opublikowane w BIP, na tablicy ogłoszeń i na stronie urzędu; brak: {', '.join(missing)}",
-                     f"The announcement must be published in BIP, on the notice board and on the website; missing: {', '.join(missing)}"),
+                tr("The announcement must be published in BIP, on the notice board and on the website; "
+                   "missing: {missing}", missing=labels.channels(missing)),
                 basis="art. 13 ust. 3",
             )
 
@@ -306,10 +301,11 @@ class OpenCallMachine(LegalMachine):
         if chosen < earliest:
             raise RuleViolation(
                 "offer_deadline_too_short",
-                Text(f"Termin składania ofert {chosen} jest krótszy niż {rules.min_offer_days} dni od ostatniej publikacji "
-                     f"({calendar.local_date(latest)}); najwcześniej {earliest}",
-                     f"The offer deadline {chosen} is less than {rules.min_offer_days} days after the latest publication "
-                     f"({calendar.local_date(latest)}); the earliest valid is {earliest}"),
+                ntr("The offer deadline {chosen} is less than {n} day after the latest publication ({published}); "
+                    "the earliest valid is {earliest}",
+                    "The offer deadline {chosen} is less than {n} days after the latest publication ({published}); "
+                    "the earliest valid is {earliest}",
+                    rules.min_offer_days, chosen=chosen, published=calendar.local_date(latest), earliest=earliest),
                 basis="art. 13 ust. 1",
             )
 
@@ -319,10 +315,11 @@ class OpenCallMachine(LegalMachine):
         if end < start or calendar.add_months(start, 12 * rules.max_contract_years) < end:
             raise RuleViolation(
                 "execution_period",
-                Text(f"Okres realizacji {start} – {end} jest niepoprawny (koniec przed początkiem lub dłużej niż "
-                     f"{rules.max_contract_years} lat)",
-                     f"The execution period {start} – {end} is invalid (ends before it starts or is longer than "
-                     f"{rules.max_contract_years} years)"),
+                ntr("The execution period {start} – {end} is invalid (it ends before it starts or is longer than "
+                    "{n} year)",
+                    "The execution period {start} – {end} is invalid (it ends before it starts or is longer than "
+                    "{n} years)",
+                    rules.max_contract_years, start=start, end=end),
                 basis="art. 13 ust. 2 pkt 4, art. 16 ust. 1",
             )
 
@@ -330,8 +327,7 @@ class OpenCallMachine(LegalMachine):
         if case.selection_date < calendar.local_date(case.offer_deadline):
             raise RuleViolation(
                 "selection_before_deadline",
-                Text(f"Termin wyboru ofert {case.selection_date} przypada przed terminem składania ofert",
-                     f"The selection date {case.selection_date} falls before the offer deadline"),
+                tr("The selection date {selection_date} falls before the offer deadline", selection_date=case.selection_date),
                 basis="art. 13 ust. 2 pkt 6",
             )
 
@@ -344,8 +340,7 @@ class OpenCallMachine(LegalMachine):
         if pending:
             raise RuleViolation(
                 "formal_review_incomplete",
-                Text(f"Ocena formalna nie jest zakończona; oferty bez rozstrzygnięcia: {', '.join(map(str, pending))}",
-                     f"The formal review is not complete; offers still pending: {', '.join(map(str, pending))}"),
+                tr("The formal review is not complete; offers still pending: {numbers}", numbers=pending),
                 basis="art. 15 ust. 1",
             )
 
@@ -358,10 +353,9 @@ class OpenCallMachine(LegalMachine):
         if len(able) < rules.min_committee_members:
             raise RuleViolation(
                 "committee_too_small",
-                Text(f"Komisja konkursowa ma {len(able)} członków mogących oceniać; wymagane co najmniej "
-                     f"{rules.min_committee_members}",
-                     f"The committee has {len(able)} members able to score; at least "
-                     f"{rules.min_committee_members} required"),
+                ntr("The committee has {n} member able to score; at least {minimum} are required",
+                    "The committee has {n} members able to score; at least {minimum} are required",
+                    len(able), minimum=rules.min_committee_members),
                 basis="art. 15 ust. 2a-2d",
             )
 
@@ -371,8 +365,7 @@ class OpenCallMachine(LegalMachine):
         if waiting:
             raise RuleViolation(
                 "scoring_incomplete",
-                Text(f"Komisja nie oceniła jeszcze ofert: {', '.join(map(str, waiting))}",
-                     f"The committee has not yet scored offers: {', '.join(map(str, waiting))}"),
+                tr("The committee has not yet scored offers: {numbers}", numbers=waiting),
                 basis="art. 15 ust. 1",
             )
 
@@ -384,37 +377,32 @@ class OpenCallMachine(LegalMachine):
             if offer is None or number not in results:
                 raise RuleViolation(
                     "grant_to_unscored_offer",
-                    Text(f"Oferta nr {number} nie przeszła oceny komisji i nie może otrzymać dotacji",
-                         f"Offer {number} was not scored by the committee and cannot receive a grant"),
+                    tr("Offer {number} was not scored by the committee and cannot receive a grant", number=number),
                     basis="art. 15 ust. 1",
                 )
             if not results[number].passed:
                 raise RuleViolation(
                     "grant_below_threshold",
-                    Text(f"Oferta nr {number} uzyskała {results[number].percent}% i nie osiągnęła progu ogłoszenia",
-                         f"Offer {number} scored {results[number].percent}% and did not reach the call's threshold"),
+                    tr("Offer {number} scored {percent}% and did not reach the call's threshold", number=number, percent=results[number].percent),
                     basis="art. 15 ust. 1; art. 13 ust. 2 pkt 6",
                 )
             if amount > offer.requested_grant:
                 raise RuleViolation(
                     "grant_above_request",
-                    Text(f"Dotacja dla oferty nr {number}: {money(amount)} > wnioskowane {money(offer.requested_grant)}",
-                         f"Grant for offer {number}: {money(amount)} > requested {money(offer.requested_grant)}"),
+                    tr("Grant for offer {number}: {amount} > requested {requested_grant}", number=number, amount=money(amount), requested_grant=money(offer.requested_grant)),
                     basis="art. 15 ust. 2g",
                 )
         total = sum(grants.values(), Decimal(0))
         if total > case.budget:
             raise RuleViolation(
                 "grants_exceed_funds",
-                Text(f"Suma dotacji {money(total)} > środki ogłoszone w konkursie {money(case.budget)}",
-                     f"Total grants {money(total)} > funds announced for the call {money(case.budget)}"),
+                tr("Total grants {total} > funds announced for the call {budget}", total=money(total), budget=money(case.budget)),
                 basis="art. 13 ust. 2 pkt 2",
             )
         if not grants and any(r.passed for r in results.values()):
             raise RuleViolation(
                 "no_grant_chosen",
-                Text("Są oferty powyżej progu: wybierz co najmniej jedną lub unieważnij konkurs",
-                     "Some offers passed the threshold: choose at least one"),
+                tr("Some offers passed the threshold: choose at least one"),
                 basis="art. 15 ust. 2g",
             )
 
@@ -427,8 +415,8 @@ class OpenCallMachine(LegalMachine):
         if missing:
             raise RuleViolation(
                 "results_channels",
-                Text(f"Wyniki konkursu muszą być ogłoszone w trzech miejscach; brak: {', '.join(missing)}",
-                     f"The results must be published in all three channels; missing: {', '.join(missing)}"),
+                tr("The results must be published in all three channels; missing: {missing}",
+                   missing=labels.channels(missing)),
                 basis="art. 15 ust. 2h",
             )
 
@@ -496,8 +484,7 @@ class OfferMachine(LegalMachine):
         if rules.correction_window_days <= 0:
             raise RuleViolation(
                 "no_correction_window",
-                Text("Ogłoszenie nie przewiduje uzupełniania braków formalnych",
-                     "The call does not allow formal defects to be corrected"),
+                tr("The call does not allow formal defects to be corrected"),
                 basis="ogłoszenie konkursu",
             )
 
@@ -591,17 +578,11 @@ def max_points(case: Case) -> Decimal:
     return sum((c.weight * c.max_points for c in criteria), Decimal(0))
 
 
-def unranked_reason(case: Case) -> Text:
+def unranked_reason(case: Case) -> Message:
     """Why a call's ranking is empty, for whoever expected one: no offer has been scored (yet)."""
     if case.state == OpenCallMachine.invalidated.value:
-        return Text("Konkurs unieważniono, zanim komisja oceniła którąkolwiek ofertę (art. 18a ust. 1), "
-                    "więc rankingu nie ma.",
-                    "The call was invalidated before the committee scored any offer (art. 18a ust. 1), "
-                    "so there is no ranking.")
-    stage = next((s.name for s in OpenCallMachine.states if s.value == case.state), case.state)
-    return Text("Komisja konkursowa nie oceniła jeszcze żadnej oferty, więc ranking jest pusty. Oferta trafia "
-                "do rankingu, gdy ocenią ją wszyscy członkowie komisji bez konfliktu interesów (art. 15 ust. 1). "
-                f"Etap konkursu: {stage}.",
-                "The committee has not scored any offer yet, so the ranking is empty. An offer is ranked once "
-                "every committee member without a conflict of interest has scored it (art. 15 ust. 1). "
-                f"Stage of the call: {case.state}.")
+        return tr("The call was invalidated before the committee scored any offer (art. 18a ust. 1), so "
+                  "there is no ranking.")
+    return tr("The committee has not scored any offer yet, so the ranking is empty. An offer is ranked once every "
+              "committee member without a conflict of interest has scored it (art. 15 ust. 1). Stage of the call: "
+              "{stage}.", stage=labels.state(OpenCallMachine, case.state))

@@ -15,7 +15,7 @@ from models.tables import (
     Offer,
     Report,
 )
-from states import calendar, periods
+from states import calendar, labels, periods
 from states.cases import (
     batch_case_ids,
     in_batch,
@@ -45,7 +45,6 @@ from states.commands import (
 )
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
-from states.local_time import moment_text
 from states.open_call import (
     ANNOUNCEMENT_CHANNELS,
     CODE_PREFIX,
@@ -84,7 +83,7 @@ from states.open_call import (
 )
 from states.rulebook import find_rule_set, pin
 from states.scoring import propose_grants
-from states.text import Text
+from states.text import ntr, tr
 
 # Regranting selects its operator by an ordinary open call (art. 16a): the same handlers run its case.
 CALL_KINDS = (KIND, "regranting")
@@ -103,7 +102,7 @@ def _call(ctx: Context, code: str) -> Case:
 def _offer(ctx: Context, case: Case, number: int) -> Offer:
     offer = offer_by_number(ctx.session, case, number)
     if offer is None:
-        raise NotFound("unknown_offer", Text(f"{case.code}: nie ma oferty nr {number}", f"{case.code}: no offer {number}"))
+        raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=number))
     return offer
 
 
@@ -117,15 +116,15 @@ def _add_publications(ctx: Context, case: Case, subject: str, published: dict) -
         if channel in already:
             raise RuleViolation(
                 "already_published",
-                Text(f"{case.code}: publikacja {subject!r} w kanale {channel} jest już zapisana ({moment_text(already[channel])})",
-                     f"{case.code}: {subject!r} is already recorded as published in {channel} ({moment_text(already[channel])})"),
+                tr("{code}: the publication “{subject}” is already recorded in {channel} ({already})",
+                   code=case.code, subject=labels.publication(subject), channel=labels.channel(channel),
+                   already=already[channel]),
             )
         if moment > ctx.now:
             raise InvalidInput(
                 "publication_in_future",
-                Text(f"Publikacja w kanale {channel} ({moment_text(moment)}) nie może być późniejsza niż teraz "
-                     f"({moment_text(ctx.now)})",
-                     f"Publication in {channel} ({moment_text(moment)}) cannot be later than now ({moment_text(ctx.now)})"),
+                tr("A publication in {channel} ({moment}) cannot be later than now ({now})",
+                   channel=labels.channel(channel), moment=moment, now=ctx.now),
             )
     add_publications(ctx.session, case, subject, published)
 
@@ -175,8 +174,8 @@ def _criteria_settings(cmd: AnnounceCall, rules) -> list[dict]:
         if setting.key not in defaults:
             raise InvalidInput(
                 "unknown_criterion",
-                Text(f"Nieznane kryterium {setting.key!r}; kryteria art. 15 ust. 1: {', '.join(defaults)}",
-                     f"Unknown criterion {setting.key!r}; the art. 15 ust. 1 criteria: {', '.join(defaults)}"),
+                tr("Unknown criterion “{key}”; the statutory criteria: {criteria}", key=setting.key,
+                   criteria=labels.criteria(defaults.values())),
                 basis="art. 15 ust. 1",
             )
         chosen[setting.key] = defaults[setting.key].model_copy(update={"max_points": setting.max_points,
@@ -187,23 +186,21 @@ def _criteria_settings(cmd: AnnounceCall, rules) -> list[dict]:
 @permitted("officer")
 def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
     case = _call(ctx, cmd.code)
-    require_state(case, ("announced", "formal_review"), Text("powołanie członka komisji", "appointing a member"),
+    require_state(case, ("announced", "formal_review"), tr("appointing a member"),
                   "art. 15 ust. 2a")
     if member_by_name(ctx.session, case, cmd.name) is not None:
-        raise RuleViolation("duplicate_member", Text(f"{cmd.name} jest już członkiem komisji", f"{cmd.name} is already a member"))
+        raise RuleViolation("duplicate_member", tr("{name} is already a member", name=cmd.name))
     organisation_id = None
     if cmd.affiliation == "ngo":
         if not cmd.organisation_krs:
             raise InvalidInput("ngo_member_needs_organisation",
-                               Text("Członek z organizacji musi wskazać organizację (KRS)",
-                                    "An NGO member must name the nominating organisation (KRS)"),
+                               tr("An NGO member must name the nominating organisation (KRS)"),
                                basis="art. 15 ust. 2b pkt 2")
         organisation_id = organisation_by_krs(ctx.session, cmd.organisation_krs).id
         if organisation_id in organisations_in_call(ctx.session, case):
             raise RuleViolation(
                 "nominee_of_bidder",
-                Text("Osoba wskazana przez organizację biorącą udział w konkursie nie może być członkiem komisji",
-                     "A nominee of an organisation taking part in the call may not sit on the committee"),
+                tr("A nominee of an organisation taking part in the call may not sit on the committee"),
                 basis="art. 15 ust. 2d",
             )
     member = CommitteeMember(case_id=case.id, name=cmd.name, email=cmd.email or "", affiliation=cmd.affiliation,
@@ -217,8 +214,7 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
 def _member(ctx: Context, case: Case, name: str) -> CommitteeMember:
     member = member_by_name(ctx.session, case, name)
     if member is None:
-        raise NotFound("unknown_member", Text(f"{case.code}: {name} nie jest członkiem komisji",
-                                              f"{case.code}: {name} is not a committee member"))
+        raise NotFound("unknown_member", tr("{code}: {name} is not a committee member", code=case.code, name=name))
     return member
 
 
@@ -226,19 +222,19 @@ def _member(ctx: Context, case: Case, name: str) -> CommitteeMember:
 def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
     """A member's KPA art. 24 declarations, one per offer in the call: a conflict for the listed offers."""
     case = _call(ctx, cmd.code)
-    require_state(case, ("formal_review", "substantive_review"), Text("złożenie oświadczenia", "declaring"),
+    require_state(case, ("formal_review", "substantive_review"), tr("declaring"),
                   "KPA art. 24")
     _act_as_member(ctx, cmd.member)
     member = _member(ctx, case, cmd.member)
     offers = {o.number: o for o in offers_of(ctx.session, case)}
     unknown = sorted(set(cmd.conflicts) - set(offers))
     if unknown:
-        raise NotFound("unknown_offer", Text(f"{case.code}: nie ma ofert {unknown}", f"{case.code}: no offers {unknown}"))
+        raise NotFound("unknown_offer", ntr("{code}: no offer {numbers}", "{code}: no offers {numbers}", len(unknown),
+                                            code=case.code, numbers=unknown))
     declared = {offer_id for member_id, offer_id in declarations_of(ctx.session, case) if member_id == member.id}
     new = [o for o in offers.values() if o.id not in declared]
     if not new:
-        raise RuleViolation("already_declared", Text(f"Członek komisji {cmd.member} złożył już oświadczenia dla wszystkich ofert",
-                                                     f"{cmd.member} has already declared for every offer"),
+        raise RuleViolation("already_declared", tr("{member} has already declared for every offer", member=cmd.member),
                             basis="KPA art. 24")
     add_declarations(ctx.session, case, member, [(o, o.number in cmd.conflicts) for o in new], cmd.note, ctx.now)
     record(ctx, case, "declare_conflicts", subject=f"member:{cmd.member}", basis="KPA art. 24; art. 15 ust. 2d",
@@ -254,8 +250,7 @@ def _act_as_member(ctx: Context, member: str) -> None:
     if ctx.actor.role == "committee_member" and ctx.actor.name != member:
         raise NotPermitted(
             "not_your_seat",
-            Text(f"{ctx.actor.name} nie może działać za członka komisji {member}",
-                 f"{ctx.actor.name} may not act for committee member {member}"),
+            tr("{name} may not act for committee member {member}", name=ctx.actor.name, member=member),
             basis="art. 15 ust. 2a",
         )
 
@@ -268,23 +263,19 @@ def file_offer(ctx: Context, cmd: FileOffer) -> dict:
     case = _call(ctx, cmd.code)
     received_at = received_moment(ctx, cmd.received_at)
     if case.state == "draft":
-        raise RuleViolation("call_not_announced", Text(f"{case.code}: konkurs nie został ogłoszony",
-                                                       f"{case.code}: the call is not announced"), basis="art. 13 ust. 1")
+        raise RuleViolation("call_not_announced", tr("{code}: the call is not announced", code=case.code), basis="art. 13 ust. 1")
     if offer_is_late(case, received_at, cmd.postmarked_on) or case.state not in ("announced", "formal_review"):
         raise RuleViolation(
             "offer_late",
-            Text(f"Oferta wpłynęła {moment_text(received_at)}, po terminie składania "
-                 f"ofert {moment_text(case.offer_deadline)} (zasada: {case.receipt_rule})",
-                 f"The offer arrived {moment_text(received_at)}, after the offer deadline "
-                 f"{moment_text(case.offer_deadline)} (rule: {case.receipt_rule})"),
+            tr("The offer arrived {received}, after the offer deadline {deadline} ({receipt_rule})",
+               received=received_at, deadline=case.offer_deadline, receipt_rule=labels.receipt_rule(case.receipt_rule)),
             basis="art. 13 ust. 2 pkt 5; KPA art. 57 §5",
         )
     start, end = date.fromisoformat(case.data["execution_start"]), date.fromisoformat(case.data["execution_end"])
     if not (start <= cmd.task_start <= cmd.task_end <= end):
         raise RuleViolation(
             "task_outside_call",
-            Text(f"Termin realizacji zadania {cmd.task_start} – {cmd.task_end} wykracza poza termin z ogłoszenia {start} – {end}",
-                 f"The task period {cmd.task_start} – {cmd.task_end} falls outside the call's period {start} – {end}"),
+            tr("The task period {task_start} – {task_end} falls outside the call's period {start} – {end}", task_start=cmd.task_start, task_end=cmd.task_end, start=start, end=end),
             basis="art. 13 ust. 2 pkt 4",
         )
     organisation = organisation_by_krs(ctx.session, cmd.organisation_krs)
@@ -302,10 +293,10 @@ def file_offer(ctx: Context, cmd: FileOffer) -> dict:
 @permitted("officer")
 def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     case = _call(ctx, cmd.code)
-    require_state(case, ("formal_review",), Text("ocena formalna", "the formal review"), "art. 15 ust. 1")
+    require_state(case, ("formal_review",), tr("the formal review"), "art. 15 ust. 1")
     offer = _offer(ctx, case, cmd.number)
     if cmd.decision != "accept" and not cmd.defects:
-        raise InvalidInput("defects_required", Text("Wymień braki formalne oferty", "List the offer's formal defects"))
+        raise InvalidInput("defects_required", tr("List the offer's formal defects"))
     rules = rules_for(ctx.session, case).open_call
     payload = {"defects": list(cmd.defects)}
     if cmd.decision == "correct":
@@ -335,14 +326,14 @@ def finish_formal_review(ctx: Context, cmd: CaseRef) -> dict:
 @permitted("committee_member", "officer")
 def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     case = _call(ctx, cmd.code)
-    require_state(case, ("substantive_review",), Text("ocena merytoryczna", "scoring"), "art. 15 ust. 1")
+    require_state(case, ("substantive_review",), tr("scoring"), "art. 15 ust. 1")
     _act_as_member(ctx, cmd.member)
     offer = _offer(ctx, case, cmd.number)
     member = _member(ctx, case, cmd.member)
     if offer.state != "formally_accepted":
         raise RuleViolation("offer_not_scorable",
-                            Text(f"Oferta nr {offer.number} jest w stanie {offer.state} i nie podlega ocenie",
-                                 f"Offer {offer.number} is {offer.state} and is not scored"), basis="art. 15 ust. 1")
+                            tr("Offer {number} is in the state {state} and is not scored", number=offer.number,
+                               state=labels.state("offer", offer.state)), basis="art. 15 ust. 1")
     _check_may_score(ctx, case, offer, member)
     criteria, _ = call_settings(case)
     _check_points(case, criteria, cmd.points)
@@ -357,28 +348,24 @@ def _check_may_score(ctx: Context, case: Case, offer: Offer, member: CommitteeMe
     if excluded_member(member, organisations_in_call(ctx.session, case)):
         raise RuleViolation(
             "member_excluded",
-            Text(f"{member.name} został wskazany przez organizację biorącą udział w konkursie i nie ocenia ofert",
-                 f"{member.name} was nominated by an organisation taking part in the call and does not score"),
+            tr("{name} was nominated by an organisation taking part in the call and does not score", name=member.name),
             basis="art. 15 ust. 2d",
         )
     conflict = declarations_of(ctx.session, case).get((member.id, offer.id))
     if conflict is None:
         raise RuleViolation(
             "declaration_missing",
-            Text(f"Członek komisji {member.name} nie złożył oświadczenia o konflikcie interesów dla oferty nr {offer.number}",
-                 f"{member.name} has not declared (no) conflict of interest for offer {offer.number}"),
+            tr("{name} has not declared (no) conflict of interest for offer {number}", name=member.name, number=offer.number),
             basis="KPA art. 24; art. 15 ust. 2d",
         )
     if conflict:
         raise RuleViolation(
             "conflict_of_interest",
-            Text(f"Członek komisji {member.name} zgłosił konflikt interesów wobec oferty nr {offer.number} i nie może jej oceniać",
-                 f"{member.name} declared a conflict of interest for offer {offer.number} and may not score it"),
+            tr("{name} declared a conflict of interest for offer {number} and may not score it", name=member.name, number=offer.number),
             basis="art. 15 ust. 2d; KPA art. 24 §1",
         )
     if (member.id, offer.id) in scored_pairs(ctx.session, case):
-        raise RuleViolation("already_scored", Text(f"Członek komisji {member.name} już ocenił ofertę nr {offer.number}",
-                                                   f"{member.name} has already scored offer {offer.number}"))
+        raise RuleViolation("already_scored", tr("{name} has already scored offer {number}", name=member.name, number=offer.number))
 
 
 def _check_points(case: Case, criteria, points: dict[str, Decimal]) -> None:
@@ -386,25 +373,21 @@ def _check_points(case: Case, criteria, points: dict[str, Decimal]) -> None:
     if "own_funds" in points and "own_funds" not in keys:
         raise RuleViolation(
             "own_funds_in_entrustment",
-            Text("Kryterium udziału środków własnych nie jest oceniane w trybie powierzenia",
-                 "Own funds are not scored in entrustment mode"),
+            tr("Own funds are not scored in entrustment mode"),
             basis="art. 15 ust. 1 pkt 4; art. 5 ust. 4 pkt 2",
         )
     unknown = sorted(set(points) - keys)
     missing = sorted(keys - set(points))
     if unknown or missing:
-        raise InvalidInput(
-            "criteria_mismatch",
-            Text(f"Oceń dokładnie kryteria ogłoszenia: {', '.join(sorted(keys))} (nieznane: {unknown}, brakujące: {missing})",
-                 f"Score exactly the call's criteria: {', '.join(sorted(keys))} (unknown: {unknown}, missing: {missing})"),
-            basis="art. 15 ust. 1",
-        )
+        raise InvalidInput("criteria_mismatch", labels.criteria_mismatch(tr("Score exactly the call's criteria: {criteria}",
+                                                                     criteria=labels.criteria(criteria)),
+                                                                  unknown, missing), basis="art. 15 ust. 1")
     for c in criteria:
         if points[c.key] > c.max_points:
             raise RuleViolation(
                 "points_above_maximum",
-                Text(f"Kryterium {c.key} ({c.basis}): {points[c.key]} pkt > maksimum {c.max_points} pkt",
-                     f"Criterion {c.key} ({c.basis}): {points[c.key]} points > maximum {c.max_points}"),
+                tr("Criterion {criterion}: {points} points > the maximum {max_points}", criterion=labels.criterion(c),
+                   points=points[c.key], max_points=c.max_points),
                 basis=c.basis,
             )
 
@@ -463,9 +446,9 @@ def select_offers(ctx: Context, cmd: SelectOffers) -> dict:
 def publish(ctx: Context, cmd: Publish) -> dict:
     case = _call(ctx, cmd.code)
     if cmd.subject == "results":
-        require_state(case, ("selected",), Text("ogłoszenie wyników", "publishing the results"), "art. 15 ust. 2h")
+        require_state(case, ("selected",), tr("publishing the results"), "art. 15 ust. 2h")
     else:
-        require_state(case, ("invalidated",), Text("ogłoszenie o unieważnieniu", "publishing the invalidation"),
+        require_state(case, ("invalidated",), tr("publishing the invalidation"),
                       "art. 18a ust. 2")
     _add_publications(ctx, case, cmd.subject, cmd.published)
     published = publications_of(ctx.session, case, cmd.subject)
@@ -490,22 +473,22 @@ def publish(ctx: Context, cmd: Publish) -> dict:
 @permitted("officer")
 def sign_contract(ctx: Context, cmd: SignContract) -> dict:
     case = _call(ctx, cmd.code)
-    require_state(case, ("results_published", "in_execution"), Text("zawarcie umowy", "signing a contract"),
+    require_state(case, ("results_published", "in_execution"), tr("signing a contract"),
                   "art. 15 ust. 2h; art. 16 ust. 1")
     offer = _offer(ctx, case, cmd.number)
     rules = rules_for(ctx.session, case).open_call
     if offer.granted_amount is not None and cmd.amount > offer.granted_amount:
         raise RuleViolation(
             "contract_above_grant",
-            Text(f"Kwota umowy {money(cmd.amount)} > przyznana dotacja {money(offer.granted_amount)}",
-                 f"Contract amount {money(cmd.amount)} > granted {money(offer.granted_amount)}"),
+            tr("Contract amount {amount} > granted {granted_amount}", amount=money(cmd.amount), granted_amount=money(offer.granted_amount)),
             basis="art. 15 ust. 2g; art. 16 ust. 1",
         )
     if cmd.task_end < cmd.task_start or calendar.add_months(cmd.task_start, 12 * rules.max_contract_years) < cmd.task_end:
         raise RuleViolation(
             "contract_period",
-            Text(f"Okres umowy {cmd.task_start} – {cmd.task_end} jest niepoprawny (maksymalnie {rules.max_contract_years} lat)",
-                 f"Contract period {cmd.task_start} – {cmd.task_end} is invalid (at most {rules.max_contract_years} years)"),
+            ntr("The contract period {task_start} – {task_end} is invalid (at most {n} year)",
+                "The contract period {task_start} – {task_end} is invalid (at most {n} years)",
+                rules.max_contract_years, task_start=cmd.task_start, task_end=cmd.task_end),
             basis="art. 16 ust. 1",
         )
     report = report_deadline(cmd.task_end, rules)
@@ -537,7 +520,7 @@ def withdraw_offer(ctx: Context, cmd: OfferRef) -> dict:
 def _contract(ctx: Context, offer: Offer) -> Contract:
     contract = ctx.session.exec(select(Contract).where(Contract.offer_id == offer.id)).first()
     if contract is None:
-        raise NotFound("no_contract", Text(f"Oferta nr {offer.number} nie ma umowy", f"Offer {offer.number} has no contract"))
+        raise NotFound("no_contract", tr("Offer {number} has no contract", number=offer.number))
     return contract
 
 
@@ -549,8 +532,7 @@ def submit_report(ctx: Context, cmd: SubmitReport) -> dict:
     if cmd.funds_used > contract.amount:
         raise RuleViolation(
             "used_above_grant",
-            Text(f"Wykorzystano {money(cmd.funds_used)} > kwota dotacji {money(contract.amount)}",
-                 f"Funds used {money(cmd.funds_used)} > grant {money(contract.amount)}"),
+            tr("Funds used {funds_used} > grant {amount}", funds_used=money(cmd.funds_used), amount=money(contract.amount)),
             basis="art. 18 ust. 1; ufp art. 252",
         )
     late = calendar.local_date(ctx.now) > contract.report_due
@@ -578,7 +560,7 @@ def review_report(ctx: Context, cmd: ReviewReport) -> dict:
             report.outcome, report.accepted_at = "accepted", ctx.now
     else:
         if not cmd.reason:
-            raise InvalidInput("reason_required", Text("Podaj, czego brakuje w sprawozdaniu", "Say what the report lacks"))
+            raise InvalidInput("reason_required", tr("Say what the report lacks"))
         rules = rules_for(ctx.session, case).open_call
         call = report_call(ctx.now, rules)
         _fire_offer(ctx, case, offer, "request_report_corrections", payload={"reason": cmd.reason, "correct_by": call.due})
@@ -597,10 +579,8 @@ def settle_offer(ctx: Context, cmd: Settle) -> dict:
     if unused > 0 and (cmd.returned_amount < unused or cmd.returned_on is None):
         raise RuleViolation(
             "unused_funds_not_returned",
-            Text(f"Niewykorzystana dotacja {money(unused)} musi zostać zwrócona przed rozliczeniem "
-                 f"(zwrócono {money(cmd.returned_amount)}); termin zwrotu: {contract.return_due}",
-                 f"The unused grant {money(unused)} must be returned before settlement "
-                 f"(returned {money(cmd.returned_amount)}); due by {contract.return_due}"),
+            tr("The unused grant {unused} must be returned before settlement (returned {returned_amount}); "
+               "due by {return_due}", unused=money(unused), returned_amount=money(cmd.returned_amount), return_due=contract.return_due),
             basis="ufp art. 251 ust. 1-3",
         )
     payload = settlement_facts(unused, cmd.returned_amount, cmd.returned_on, contract.return_due)

@@ -14,12 +14,13 @@ from statemachine import State
 
 from models.procedure_tables import MicroGrant
 from models.tables import Case, Contract, Offer
+from states import labels
 from states.cases import case_rows, one_case_row, quiet_read, row_by_id
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import CONTRACTED_OFFER_STATES, publications_of
 from states.rules import RegrantingRules
-from states.text import Text
+from states.text import tr
 
 KIND = "regranting"
 CODE_PREFIX = "RG"
@@ -86,8 +87,7 @@ class SubCallMachine(LegalMachine):
         if found is None or found[0].state not in OPERATOR_STATES:
             raise RuleViolation(
                 "operator_not_contracted",
-                Text(f"{case.code}: operator nie ma jeszcze umowy; nabór realizatorów po jej zawarciu",
-                     f"{case.code}: the operator has no contract yet; the sub-call follows it"),
+                tr("{code}: the operator has no contract yet; the sub-call follows it", code=case.code),
                 basis="art. 16a ust. 1; art. 16 ust. 1",
             )
 
@@ -97,8 +97,9 @@ class SubCallMachine(LegalMachine):
         if missing:
             raise RuleViolation(
                 "sub_call_channels",
-                Text(f"{case.code}: publikacja ({notice}) wymagana w kanałach {', '.join(rules.channels)}; brak: {', '.join(missing)}",
-                     f"{case.code}: publication ({notice}) is required in {', '.join(rules.channels)}; missing: {', '.join(missing)}"),
+                tr("{code}: {notice} must be published in {channels}; missing: {missing}", code=case.code,
+                   notice=labels.publication(notice), channels=labels.channels(rules.channels),
+                   missing=labels.channels(missing)),
                 basis="art. 16a; umowa z operatorem",
             )
 
@@ -108,8 +109,7 @@ class SubCallMachine(LegalMachine):
         if pending:
             raise RuleViolation(
                 "micro_grants_unreported",
-                Text(f"Sprawozdanie operatora wymaga sprawozdań wszystkich realizatorów; brak: {', '.join(pending)}",
-                     f"The operator's report needs every implementer's report; missing: {', '.join(pending)}"),
+                tr("The operator's report needs every implementer's report; missing: {pending}", pending=pending),
                 basis="art. 16a; art. 18 ust. 1",
             )
 

@@ -40,7 +40,7 @@ from states.regranting import (
     operator_offer,
 )
 from states.rulebook import find_rule_set, pin
-from states.text import Text
+from states.text import tr
 
 
 def _operator_case(ctx: Context, code: str) -> Case:
@@ -113,8 +113,7 @@ def add_micro_grant(ctx: Context, cmd: AddMicroGrant) -> dict:
     if sub_call.get("state") not in ("selection_published", "implementing") or cmd.implementer not in sub_call.get("chosen", []):
         raise RuleViolation(
             "implementer_not_selected",
-            Text(f"{parent.code}: {cmd.implementer} nie jest realizatorem wybranym w upublicznionym naborze operatora",
-                 f"{parent.code}: {cmd.implementer} is not an implementer chosen in the operator's published sub-call"),
+            tr("{code}: {implementer} is not an implementer chosen in the operator's published sub-call", code=parent.code, implementer=cmd.implementer),
             basis="art. 16a; umowa z operatorem (sposób wyboru i upublicznienia)",
         )
     operator = operator_offer(ctx.session, parent)
@@ -123,19 +122,14 @@ def add_micro_grant(ctx: Context, cmd: AddMicroGrant) -> dict:
     if committed + cmd.amount > contract.amount:
         raise RuleViolation(
             "micro_grants_above_operator_grant",
-            Text(f"{money(committed)} + {money(cmd.amount)} = {money(committed + cmd.amount)} > dotacja operatora "
-                 f"{money(contract.amount)}",
-                 f"{money(committed)} + {money(cmd.amount)} = {money(committed + cmd.amount)} > the operator's grant "
-                 f"{money(contract.amount)}"),
+            tr("{committed} + {amount} = {committed2} > the operator's grant {amount2}", committed=money(committed), amount=money(cmd.amount), committed2=money(committed + cmd.amount), amount2=money(contract.amount)),
             basis="art. 16a; umowa z operatorem",
         )
     if not (contract.task_start <= cmd.task_start <= cmd.task_end <= contract.task_end):
         raise RuleViolation(
             "micro_grant_period",
-            Text(f"Okres mikrodotacji {cmd.task_start} – {cmd.task_end} wykracza poza umowę operatora "
-                 f"{contract.task_start} – {contract.task_end}",
-                 f"The micro-grant period {cmd.task_start} – {cmd.task_end} falls outside the operator's contract "
-                 f"{contract.task_start} – {contract.task_end}"),
+            tr("The micro-grant period {task_start} – {task_end} falls outside the operator's contract "
+               "{task_start2} – {task_end2}", task_start=cmd.task_start, task_end=cmd.task_end, task_start2=contract.task_start, task_end2=contract.task_end),
             basis="art. 16a; umowa z operatorem",
         )
     rules = _rules(ctx, parent)
@@ -166,13 +160,11 @@ def transfer(ctx: Context, cmd: TransferMicroGrant) -> dict:
     if cmd.amount > grant.amount:
         raise RuleViolation(
             "transfer_above_micro_grant",
-            Text(f"Przekazano {money(cmd.amount)} > kwota umowy z realizatorem {money(grant.amount)}",
-                 f"Transferred {money(cmd.amount)} > the implementer's contract {money(grant.amount)}"),
+            tr("Transferred {amount} > the implementer's contract {amount2}", amount=money(cmd.amount), amount2=money(grant.amount)),
             basis="art. 16a; umowa z realizatorem",
         )
     if cmd.on < grant.signed_on or cmd.on > calendar.local_date(ctx.now):
-        raise InvalidInput("transfer_date", Text(f"Data przelewu {cmd.on} poza okresem {grant.signed_on} – dziś",
-                                                 f"Transfer date {cmd.on} outside {grant.signed_on} – today"))
+        raise InvalidInput("transfer_date", tr("Transfer date {on} outside {signed_on} – today", on=cmd.on, signed_on=grant.signed_on))
     late = cmd.on > grant.transfer_due
     _fire_micro(ctx, case, parent, "transfer",
                 payload={"amount": cmd.amount, "on": cmd.on, "due": grant.transfer_due, "late": late})
@@ -188,8 +180,7 @@ def micro_report(ctx: Context, cmd: MicroGrantReport) -> dict:
     if grant.transferred is not None and cmd.funds_used > grant.transferred:
         raise RuleViolation(
             "used_above_transferred",
-            Text(f"Wykorzystano {money(cmd.funds_used)} > przekazano {money(grant.transferred)}",
-                 f"Used {money(cmd.funds_used)} > transferred {money(grant.transferred)}"),
+            tr("Used {funds_used} > transferred {transferred}", funds_used=money(cmd.funds_used), transferred=money(grant.transferred)),
             basis="umowa z realizatorem; art. 16a",
         )
     _fire_micro(ctx, case, parent, "submit_report", payload={"funds_used": cmd.funds_used, "delivered": cmd.delivered})
@@ -205,8 +196,8 @@ def settle_micro(ctx: Context, cmd: SettleMicroGrant) -> dict:
     if case.state == "report_submitted" and cmd.returned_amount < unused:
         raise RuleViolation(
             "unused_funds_not_returned",
-            Text(f"Realizator musi zwrócić operatorowi niewykorzystane {money(unused)} (zwrócono {money(cmd.returned_amount)})",
-                 f"The implementer must return the unused {money(unused)} to the operator (returned {money(cmd.returned_amount)})"),
+            tr("The implementer must return the unused {unused} to the operator (returned "
+               "{returned_amount})", unused=money(unused), returned_amount=money(cmd.returned_amount)),
             basis="umowa z realizatorem; art. 16a",
         )
     _fire_micro(ctx, case, parent, "settle", payload={"unused": unused, "returned": cmd.returned_amount})
@@ -251,8 +242,7 @@ def settle_operator(ctx: Context, cmd: Settle) -> dict:
     if open_:
         raise RuleViolation(
             "micro_grants_unsettled",
-            Text(f"Operator rozlicza się po rozliczeniu wszystkich mikrodotacji; nierozliczone: {', '.join(open_)}",
-                 f"The operator settles after every micro-grant is settled; unsettled: {', '.join(open_)}"),
+            tr("The operator settles after every micro-grant is settled; unsettled: {codes}", codes=open_),
             basis="art. 16a; ufp art. 251-252",
         )
     return oc.settle_offer(ctx, cmd)
@@ -261,7 +251,7 @@ def settle_operator(ctx: Context, cmd: Settle) -> dict:
 @permitted(*ANYONE)
 def show(ctx: Context, cmd: CaseRef) -> dict:
     parent = _operator_case(ctx, cmd.code)
-    require_state(parent, tuple(s.value for s in OpenCallMachine.states), Text("podgląd", "view"))
+    require_state(parent, tuple(s.value for s in OpenCallMachine.states), tr("view"))
     return {"code": parent.code, "state": parent.state, "sub_call": parent.data.get("sub_call"),
             "implementers": implementers(ctx, parent)}
 

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from models.tables import Case, RuleSetVersion
 from states.errors import NotFound, RuleViolation
 from states.rules import BUILTIN_RULE_SETS, DEFAULT_RULE_SET, RuleSet
-from states.text import Text
+from states.text import tr
 
 _CACHE: dict[str, RuleSet] = {}
 
@@ -24,8 +24,7 @@ def find_rule_set(session: Session, version: str | None) -> RuleSet:
     else:
         raise NotFound(
             "unknown_rule_set",
-            Text(f"Nie ma zestawu reguł {version!r}; dostępne: {', '.join(list_versions(session))}",
-                 f"No rule set {version!r}; available: {', '.join(list_versions(session))}"),
+            tr("No rule set “{version}”; available: {session}", version=version, session=list_versions(session)),
         )
     _CACHE[version] = rule_set  # versions are immutable, so caching them is safe
     return rule_set
@@ -44,8 +43,7 @@ def store_rule_set(session: Session, rule_set: RuleSet, now) -> RuleSetVersion:
         if existing.body != body:
             raise RuleViolation(
                 "rule_set_immutable",
-                Text(f"Zestaw reguł {rule_set.version} już istnieje i nie może być zmieniony: nadaj nową wersję",
-                     f"Rule set {rule_set.version} already exists and cannot change: give it a new version"),
+                tr("Rule set {version} already exists and cannot change: give it a new version", version=rule_set.version),
                 basis="invariant 6 (DESIGN.md)",
             )
         return existing

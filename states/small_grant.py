@@ -20,7 +20,7 @@ from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.open_call import money
 from states.rules import SmallGrantRules
-from states.text import Text
+from states.text import ntr, tr
 
 KIND = "small_grant"
 CODE_PREFIX = "MG"
@@ -38,23 +38,24 @@ def check_conditions(amount: Decimal, start: date, end: date, rules: SmallGrantR
     if amount > rules.max_grant:
         raise RuleViolation(
             "small_grant_amount",
-            Text(f"{money(amount)} > {money(rules.max_grant)}: dotacja w trybie pozakonkursowym przekracza limit",
-                 f"{money(amount)} > {money(rules.max_grant)}: the grant exceeds the small-grant limit"),
+            tr("{amount} > {max_grant}: the grant exceeds the small-grant limit", amount=money(amount), max_grant=money(rules.max_grant)),
             basis="art. 19a ust. 1 pkt 1",
         )
     if end < start:
         raise RuleViolation(
             "small_grant_period",
-            Text(f"Koniec realizacji {end} przed początkiem {start}", f"The task ends {end} before it starts {start}"),
+            tr("The task ends {end} before it starts {start}", end=end, start=start),
             basis="art. 19a ust. 1 pkt 2",
         )
     days = execution_days(start, end)
     if days > rules.max_days:
         raise RuleViolation(
             "small_grant_duration",
-            Text(f"{days} dni > {rules.max_days} dni: zadanie {start} – {end} trwa za długo (liczone z pierwszym "
-                 "i ostatnim dniem)",
-                 f"{days} days > {rules.max_days} days: the task {start} – {end} runs too long (both ends counted)"),
+            ntr("The task {start} – {end} lasts {n} day (the first and the last day counted); the limit in days: "
+                "{max_days}",
+                "The task {start} – {end} lasts {n} days (the first and the last day counted); the limit in days: "
+                "{max_days}",
+                days, start=start, end=end, max_days=rules.max_days),
             basis="art. 19a ust. 1 pkt 2",
         )
 
@@ -69,10 +70,8 @@ def year_ledger(session: Session, year: int, *, lock: bool) -> SmallGrantYear:
     if row is None:
         raise RuleViolation(
             "no_planned_funds",
-            Text(f"Nie zapisano planowanych środków na dotacje dla organizacji w roku {year}: limit 20 % nie "
-                 f"może być sprawdzony (coop grant budget {year} --planned ...)",
-                 f"No planned NGO grant funds recorded for {year}: the 20 % ceiling cannot be checked "
-                 f"(coop grant budget {year} --planned ...)"),
+            tr("No planned NGO grant funds recorded for {year}: the ceiling of 20 per cent cannot be checked "
+               "(coop grant budget {year} --planned ...)", year=year),
             basis="art. 19a ust. 7",
         )
     return row
@@ -107,24 +106,21 @@ def check_caps(session: Session, offer: SmallGrantOffer, amount: Decimal, rules:
     limit = ceiling(ledger, rules)
     after = ledger.committed + amount
     if after > limit:
-        share = f"{rules.yearly_share * 100:.0f} %"
         raise RuleViolation(
             "small_grant_ceiling",
-            Text(f"{money(ledger.committed)} + {money(amount)} = {money(after)} > {money(limit)}: dotacje pozakonkursowe "
-                 f"w roku {offer.budget_year} przekroczyłyby {share} planowanych środków na dotacje "
-                 f"({money(ledger.planned_ngo_grants)})",
-                 f"{money(ledger.committed)} + {money(amount)} = {money(after)} > {money(limit)}: small grants in "
-                 f"{offer.budget_year} would exceed {share} of the planned NGO grant funds ({money(ledger.planned_ngo_grants)})"),
+            tr("{committed} + {amount} = {after} > {limit}: small grants in {year} would exceed {share:.0f} per cent "
+               "of the planned NGO grant funds ({planned})", committed=money(ledger.committed),
+               amount=money(amount), after=money(after), limit=money(limit), year=offer.budget_year,
+               share=rules.yearly_share * 100, planned=money(ledger.planned_ngo_grants)),
             basis="art. 19a ust. 7",
         )
     already = organisation_total(session, offer)
     if already + amount > rules.organisation_cap:
         raise RuleViolation(
             "small_grant_organisation_cap",
-            Text(f"{money(already)} + {money(amount)} = {money(already + amount)} > {money(rules.organisation_cap)}: "
-                 f"limit dotacji pozakonkursowych dla jednej organizacji w roku {offer.budget_year}",
-                 f"{money(already)} + {money(amount)} = {money(already + amount)} > {money(rules.organisation_cap)}: "
-                 f"the yearly small-grant cap per organisation in {offer.budget_year}"),
+            tr("{already} + {amount} = {after} > {cap}: the yearly cap of small grants per organisation in "
+               "{year}", already=money(already), amount=money(amount), after=money(already + amount),
+               cap=money(rules.organisation_cap), year=offer.budget_year),
             basis="art. 19a ust. 6",
         )
     return ledger
@@ -192,8 +188,9 @@ class SmallGrantMachine(LegalMachine):
         if open_:
             raise RuleViolation(
                 "comments_not_considered",
-                Text(f"{case.code}: nie rozpatrzono uwag nr {', '.join(map(str, open_))}; decyzja wymaga ich rozpatrzenia",
-                     f"{case.code}: comments {', '.join(map(str, open_))} are not considered; the decision needs them considered"),
+                ntr("{code}: comment {numbers} is not considered; the decision needs every comment considered",
+                    "{code}: comments {numbers} are not considered; the decision needs every comment considered",
+                    len(open_), code=case.code, numbers=open_),
                 basis="art. 19a ust. 5",
             )
 

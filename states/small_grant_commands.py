@@ -14,7 +14,7 @@ from states.cases import load_case, next_code, organisation_by_krs, received_mom
 from states.commands import CaseRef
 from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
-from states.local_time import as_moment, moment_text
+from states.local_time import as_moment
 from states.open_call import (
     money,
     publications_of,
@@ -49,7 +49,7 @@ from states.small_grant import (
     offer_of,
     year_ledger,
 )
-from states.text import Text
+from states.text import ntr, tr
 
 
 def _case(ctx: Context, code: str) -> Case:
@@ -78,8 +78,9 @@ def record_budget(ctx: Context, cmd: RecordGrantBudget) -> dict:
         if ceiling_of(cmd.planned, rules) < row.committed:
             raise RuleViolation(
                 "planned_below_committed",
-                Text(f"{share * 100:.0f} % z {money(cmd.planned)} < już przyznane {money(row.committed)} w roku {cmd.year}",
-                     f"{share * 100:.0f} % of {money(cmd.planned)} < already granted {money(row.committed)} in {cmd.year}"),
+                tr("The ceiling of {percent:.0f} per cent of {planned} would be below the small grants already awarded "
+                   "in {year} ({committed})", percent=share * 100, planned=money(cmd.planned), year=cmd.year,
+                   committed=money(row.committed)),
                 basis="art. 19a ust. 7",
             )
         row.planned_ngo_grants, row.recorded_at = cmd.planned, ctx.now
@@ -131,12 +132,13 @@ def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
 def publish_offer(ctx: Context, cmd: PublishNotice) -> dict:
     """Record the offer's publication; once it is in all three channels the comment period runs (art. 19a ust. 3-4)."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("checked",), Text("publikacja oferty", "publishing the offer"), "art. 19a ust. 3")
+    require_state(case, ("checked",), tr("publishing the offer"), "art. 19a ust. 3")
     rules = _rules(ctx, case)
     unknown = sorted(set(cmd.published) - set(rules.channels))
     if unknown:
-        raise InvalidInput("unknown_channel", Text(f"Nieznane kanały {unknown}; dozwolone: {', '.join(rules.channels)}",
-                                                   f"Unknown channels {unknown}; allowed: {', '.join(rules.channels)}"),
+        raise InvalidInput("unknown_channel", ntr("Unknown channel {unknown}; allowed: {channels}",
+                                                  "Unknown channels {unknown}; allowed: {channels}", len(unknown),
+                                                  unknown=unknown, channels=rules.channels),
                            basis="art. 19a ust. 3")
     _add_publications(ctx, case, "offer", cmd.published)
     ctx.session.flush()
@@ -166,17 +168,16 @@ def add_comment(ctx: Context, cmd: AddComment) -> dict:
     case = _case(ctx, cmd.code)
     submitted = cmd.submitted_at or ctx.now
     if submitted > ctx.now:
-        raise InvalidInput("submitted_in_future", Text("Uwaga nie może pochodzić z przyszłości", "A comment cannot come from the future"))
+        raise InvalidInput("submitted_in_future", tr("A comment cannot come from the future"))
     if cmd.submitted_at is not None:
         clock.check_claimed(ctx, submitted, clock.SUBMISSION)  # a real database: a past one needs a reason
     until = case.data.get("comments_until")
     if case.state != "comment_period" or (until and submitted > datetime.fromisoformat(until)):
         raise RuleViolation(
             "comment_late",
-            Text(f"{case.code}: uwagi można zgłaszać tylko w okresie publikacji oferty (do {moment_text(until) if until else '—'}); "
-                 f"uwaga z {moment_text(submitted)} jest spóźniona lub przedwczesna",
-                 f"{case.code}: comments are accepted only while the offer is published (until {moment_text(until) if until else '—'}); "
-                 f"the comment of {moment_text(submitted)} is late or early"),
+            tr("{code}: comments are accepted only while the offer is published (until {until}); the comment of "
+               "{submitted} is late or early", code=case.code, until=datetime.fromisoformat(until) if until else None,
+               submitted=submitted),
             basis="art. 19a ust. 4",
         )
     number = (ctx.session.exec(select(func.max(SmallGrantComment.number))
@@ -191,15 +192,14 @@ def add_comment(ctx: Context, cmd: AddComment) -> dict:
 @permitted("officer")
 def consider_comment(ctx: Context, cmd: ConsiderComment) -> dict:
     case = _case(ctx, cmd.code)
-    require_state(case, ("comment_period", "comments_closed"), Text("rozpatrzenie uwagi", "considering a comment"),
+    require_state(case, ("comment_period", "comments_closed"), tr("considering a comment"),
                   "art. 19a ust. 5")
     comment = ctx.session.exec(select(SmallGrantComment).where(SmallGrantComment.case_id == case.id,
                                                                SmallGrantComment.number == cmd.number)).first()
     if comment is None:
-        raise NotFound("unknown_comment", Text(f"{case.code}: nie ma uwagi nr {cmd.number}", f"{case.code}: no comment {cmd.number}"))
+        raise NotFound("unknown_comment", tr("{code}: no comment {number}", code=case.code, number=cmd.number))
     if comment.consideration is not None:
-        raise RuleViolation("already_considered", Text(f"{case.code}: uwaga nr {cmd.number} jest już rozpatrzona",
-                                                       f"{case.code}: comment {cmd.number} is already considered"))
+        raise RuleViolation("already_considered", tr("{code}: comment {number} is already considered", code=case.code, number=cmd.number))
     comment.consideration, comment.considered_at = cmd.consideration, ctx.now
     ctx.session.add(comment)
     record(ctx, case, "consider_comment", subject=f"comment:{cmd.number}", basis="art. 19a ust. 5", state=case.state,
@@ -211,19 +211,17 @@ def consider_comment(ctx: Context, cmd: ConsiderComment) -> dict:
 def decide(ctx: Context, cmd: DecideSmallGrant) -> dict:
     """The Mayor's decision after the comments: the caps are re-checked under the year's ledger lock."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("comments_closed",), Text("decyzja po upływie 7 dni na uwagi", "the decision after the 7-day "
-                  "comment period"), "art. 19a ust. 4-5")
+    require_state(case, ("comments_closed",), tr("the decision after the 7-day comment period"), "art. 19a ust. 4-5")
     offer = offer_of(ctx.session, case)
     rules = _rules(ctx, case)
     if cmd.grant is not None and cmd.grant > offer.requested_grant:
         raise RuleViolation(
             "grant_above_request",
-            Text(f"Dotacja {money(cmd.grant)} > wnioskowana {money(offer.requested_grant)}",
-                 f"Grant {money(cmd.grant)} > requested {money(offer.requested_grant)}"),
+            tr("Grant {grant} > requested {requested_grant}", grant=money(cmd.grant), requested_grant=money(offer.requested_grant)),
             basis="art. 19a ust. 5",
         )
     if cmd.grant is None and not cmd.reason:
-        raise InvalidInput("reason_required", Text("Podaj powód odmowy", "Give the reason for the refusal"))
+        raise InvalidInput("reason_required", tr("Give the reason for the refusal"))
     fire(ctx, case, _machine(case), "decide", offer=offer, amount=cmd.grant, rules=rules, lock=True,
          payload={"grant": cmd.grant, "decision": cmd.decision_ref, "reason": cmd.reason,
                   "budget_year": offer.budget_year})
@@ -238,7 +236,7 @@ def decide(ctx: Context, cmd: DecideSmallGrant) -> dict:
 @permitted("officer")
 def sign_contract(ctx: Context, cmd: SignSmallGrant) -> dict:
     case = _case(ctx, cmd.code)
-    require_state(case, ("granted",), Text("zawarcie umowy", "signing the contract"), "art. 19a ust. 5")
+    require_state(case, ("granted",), tr("signing the contract"), "art. 19a ust. 5")
     offer = offer_of(ctx.session, case)
     rules = _rules(ctx, case)
     report = periods.SMALL_GRANT_REPORT.count(offer.task_end, rules.report_days)
@@ -259,8 +257,7 @@ def submit_report(ctx: Context, cmd: SmallGrantReport) -> dict:
     if offer.granted_amount is not None and cmd.funds_used > offer.granted_amount:
         raise RuleViolation(
             "used_above_grant",
-            Text(f"Wykorzystano {money(cmd.funds_used)} > kwota dotacji {money(offer.granted_amount)}",
-                 f"Funds used {money(cmd.funds_used)} > grant {money(offer.granted_amount)}"),
+            tr("Funds used {funds_used} > grant {granted_amount}", funds_used=money(cmd.funds_used), granted_amount=money(offer.granted_amount)),
             basis="art. 18 ust. 1; ufp art. 252",
         )
     late = offer.report_due is not None and calendar.local_date(ctx.now) > offer.report_due
@@ -280,7 +277,7 @@ def review_report(ctx: Context, cmd: ReviewSmallGrantReport) -> dict:
         fire(ctx, case, _machine(case), "accept_report", payload={"reason": cmd.reason})
     else:
         if not cmd.reason:
-            raise InvalidInput("reason_required", Text("Podaj, czego brakuje w sprawozdaniu", "Say what the report lacks"))
+            raise InvalidInput("reason_required", tr("Say what the report lacks"))
         # the same written call as the open call's contract (7 days by default), so the sent-back report can go overdue
         call = report_call(ctx.now, rules_for(ctx.session, case).open_call)
         fire(ctx, case, _machine(case), "request_report_corrections",
@@ -297,9 +294,7 @@ def settle(ctx: Context, cmd: SettleSmallGrant) -> dict:
     if case.state == "report_accepted" and unused > 0 and (cmd.returned_amount < unused or cmd.returned_on is None):
         raise RuleViolation(
             "unused_funds_not_returned",
-            Text(f"Niewykorzystana dotacja {money(unused)} musi zostać zwrócona przed rozliczeniem "
-                 f"(zwrócono {money(cmd.returned_amount)})",
-                 f"The unused grant {money(unused)} must be returned before settlement (returned {money(cmd.returned_amount)})"),
+            tr("The unused grant {unused} must be returned before settlement (returned {returned_amount})", unused=money(unused), returned_amount=money(cmd.returned_amount)),
             basis="ufp art. 251 ust. 1-3",
         )
     # The simplified contract follows ufp art. 251 as the open call's does, by the same functions and the
@@ -333,7 +328,7 @@ def show(ctx: Context, cmd: CaseRef) -> dict:
 
 def on_publish_due(ctx: Context, case: Case, deadline) -> None:
     """The office missed the 7 working days: the breach goes on the record (the offer stays to be published)."""
-    require_state(case, ("checked",), Text("termin publikacji", "the publication deadline"), "art. 19a ust. 3")
+    require_state(case, ("checked",), tr("the publication deadline"), "art. 19a ust. 3")
     record(ctx, case, "publication_overdue", basis="art. 19a ust. 3", state=case.state,
            payload={"due_at": deadline.due_at, "published": sorted(publications_of(ctx.session, case, "offer"))})
 

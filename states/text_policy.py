@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from states.text import Text
+from states.text import Message, tr
 
 # Line breaks by any other name: str.splitlines() breaks on every one of these.
 LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -32,21 +32,17 @@ _SHORT_NAMES = {0x00: "NUL", 0x09: "TAB", 0x0A: "LF", 0x0B: "VT", 0x0C: "FF", 0x
                 0x7F: "DEL", 0x85: "NEL"}
 
 _KINDS = {
-    "undecodable": Text("bajt niebędący poprawnym UTF-8", "a byte that is not valid UTF-8"),
-    "line_break": Text("znak końca wiersza", "line break"),
-    "bidi": Text("znak sterujący kierunkiem pisma", "bidirectional control character"),
-    "control": Text("znak sterujący", "control character"),
-    "invisible": Text("niewidoczny znak formatujący", "invisible format character"),
+    "undecodable": tr("a byte that is not valid UTF-8"),
+    "line_break": tr("line break"),
+    "bidi": tr("bidirectional control character"),
+    "control": tr("control character"),
+    "invisible": tr("invisible format character"),
 }
 _RULES = {
-    False: Text("pole jednowierszowe przyjmuje tylko widoczny tekst w jednym wierszu, bez znaków sterujących, "
-                "końców wiersza, znaków kierunku pisma i znaków niewidocznych",
-                "a single-line field takes visible text on one line only, without control characters, line "
-                "breaks, bidirectional controls or invisible characters"),
-    True: Text("pole wielowierszowe przyjmuje widoczny tekst i znak nowego wiersza (LF), bez innych znaków "
-               "sterujących, znaków kierunku pisma i znaków niewidocznych",
-               "a multi-line field takes visible text and the newline (LF), without other control characters, "
-               "bidirectional controls or invisible characters"),
+    False: tr("a single-line field takes visible text on one line only, without control characters, line "
+              "breaks, bidirectional controls or invisible characters"),
+    True: tr("a multi-line field takes visible text and the newline (LF), without other control "
+             "characters, bidirectional controls or invisible characters"),
 }
 
 
@@ -83,7 +79,7 @@ def kind_of(ch: str) -> str | None:
     return None
 
 
-def violation(value: str, *, multiline: bool = False) -> Text | None:
+def violation(value: str, *, multiline: bool = False) -> Message | None:
     """The first forbidden character of ``value`` and the rule it breaks, or None when the text is lawful."""
     for position, ch in enumerate(value, start=1):
         if multiline and ch == "\n":
@@ -92,8 +88,7 @@ def violation(value: str, *, multiline: bool = False) -> Text | None:
         if kind is not None:
             what, rule = _KINDS[kind], _RULES[multiline]
             label = char_label(ch)
-            return Text(f"niedozwolony {what.pl} {label} na pozycji {position}; {rule.pl}",
-                        f"forbidden {what.en} {label} at position {position}; {rule.en}")
+            return tr("forbidden {what} {label} at position {position}; {rule}", what=what, label=label, position=position, rule=rule)
     return None
 
 
@@ -107,19 +102,20 @@ def normalise(value: str, *, multiline: bool = False) -> str:
     return unicodedata.normalize("NFC", value)
 
 
-def checked(value: str, *, multiline: bool = False) -> tuple[str, Text | None]:
+def checked(value: str, *, multiline: bool = False) -> tuple[str, Message | None]:
     """The normalised text and, when it breaks the policy, why."""
     value = normalise(value, multiline=multiline)
     return value, violation(value, multiline=multiline)
 
 
-# --- pydantic validators (the error carries both languages; states.commands renders them) -------------------
+# --- pydantic validators (the error carries its message; states/input_errors.py renders it) -----------------
 
 
-def policy_error(text: Text, kind: str = "text_policy") -> Exception:
+def policy_error(text: Message, kind: str = "text_policy") -> Exception:
     from pydantic_core import PydanticCustomError
 
-    return PydanticCustomError(kind, "{en}", {"pl": text.pl, "en": text.en})
+    # The message itself rides in the error's context; states/input_errors.py renders it in the run's language.
+    return PydanticCustomError(kind, "{message}", {"message": text})
 
 
 def single_line(value: str) -> str:
@@ -169,13 +165,13 @@ def _ascii_number(value: object, pattern: re.Pattern[str], example: str) -> obje
     foreign = _foreign_digit(text)
     if foreign is not None:
         label = char_label(foreign)
-        raise policy_error(Text(f"cyfra {label} spoza 0-9; liczby i kwoty zapisuje się cyframi ASCII 0-9, np. {example}",
-                                f"digit {label} is not one of 0-9; numbers and amounts take the ASCII digits 0-9, "
-                                f"e.g. {example}"), "ascii_digits")
-    raise policy_error(Text(f"to nie jest liczba zapisana cyframi 0-9{' z kropką dziesiętną' if '.' in example else ''}, "
-                            f"np. {example} (bez spacji, przecinka, podkreślenia i wykładnika)",
-                            f"not a number written with the digits 0-9{' and a decimal point' if '.' in example else ''}, "
-                            f"e.g. {example} (no spaces, commas, underscores or exponent)"), "ascii_digits")
+        raise policy_error(tr("digit {label} is not one of 0-9; numbers and amounts take the ASCII digits "
+                              "0-9, e.g. {example}", label=label, example=example), "ascii_digits")
+    if "." in example:
+        raise policy_error(tr("not a number written with the digits 0-9 and a decimal point, e.g. {example} (no "
+                              "spaces, commas, underscores or exponent)", example=example), "ascii_digits")
+    raise policy_error(tr("not a number written with the digits 0-9, e.g. {example} (no spaces, commas, "
+                          "underscores or exponent)", example=example), "ascii_digits")
 
 
 def ascii_decimal(value: object) -> object:
@@ -196,11 +192,10 @@ def email_address(value: str) -> str:
 
     try:
         return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        raise policy_error(Text(f"niepoprawny adres e-mail — adres ma postać nazwa@domena.pl, bez nazwy wyświetlanej, "
-                                f"nawiasów <>, spacji i średników ({error})",
-                                f"not a valid e-mail address — write it as name@domain.pl, without a display name, "
-                                f"<>, spaces or semicolons ({error})"), "email") from None
+    except EmailNotValidError:
+        # email-validator says why in English only; the rule below says what a valid address looks like.
+        raise policy_error(tr("not a valid e-mail address — write it as name@domain.pl, without a display "
+                              "name, <>, spaces or semicolons"), "email") from None
 
 
 # --- undecodable arguments and environment values -------------------------------------------------------------
@@ -210,7 +205,7 @@ def _first_undecodable(value: str) -> tuple[int, str] | None:
     return next(((i, ch) for i, ch in enumerate(value, start=1) if 0xD800 <= ord(ch) <= 0xDFFF), None)
 
 
-def undecodable_input(argv: Iterable[str], environ: Mapping[str, str], prefix: str = "COOP_") -> Text | None:
+def undecodable_input(argv: Iterable[str], environ: Mapping[str, str], prefix: str = "COOP_") -> Message | None:
     """The first argument or ``COOP_*`` variable that is not valid UTF-8, named without its value (it may be a
     password), or None. Python decodes argv and the environment with surrogateescape, so a byte such as 0xFF
     arrives as U+DCFF and would fail only later, when the text is hashed or written."""
@@ -222,25 +217,22 @@ def undecodable_input(argv: Iterable[str], environ: Mapping[str, str], prefix: s
         position, ch = found
         name, equals, _ = arg.partition("=")
         if arg.startswith("--") and equals and position > len(name) + 1:
-            where = Text(f"wartość opcji {name}", f"the value of {name}")
+            where = tr("the value of {name}", name=name)
             position -= len(name) + 1
         elif index and argv[index - 1].startswith("-") and "=" not in argv[index - 1] and not arg.startswith("-"):
-            where = Text(f"argument nr {index + 1} (wartość opcji {argv[index - 1]})",
-                         f"argument {index + 1} (the value of {argv[index - 1]})")
+            where = tr("argument {index} (the value of {argv})", index=index + 1, argv=argv[index - 1])
         else:
-            where = Text(f"argument nr {index + 1}", f"argument {index + 1}")
+            where = tr("argument {index}", index=index + 1)
         return _undecodable(where, ch, position)
     for name in sorted(environ):
         if name.startswith(prefix):
             found = _first_undecodable(environ[name])
             if found is not None:
-                return _undecodable(Text(f"zmienna środowiskowa {name}", f"the environment variable {name}"),
+                return _undecodable(tr("the environment variable {name}", name=name),
                                     found[1], found[0])
     return None
 
 
-def _undecodable(where: Text, ch: str, position: int) -> Text:
+def _undecodable(where: Message, ch: str, position: int) -> Message:
     label = char_label(ch)
-    return Text(f"{where.pl} nie jest poprawnym tekstem UTF-8: bajt {label} na pozycji {position}; "
-                "podaj go w kodowaniu UTF-8",
-                f"{where.en} is not valid UTF-8 text: byte {label} at position {position}; give it in UTF-8")
+    return tr("{where} is not valid UTF-8 text: byte {label} at position {position}; give it in UTF-8", where=where, label=label, position=position)

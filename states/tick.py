@@ -25,7 +25,7 @@ from states.cases import start_batch
 from states.clock import at_written_time, claimed_moment
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
 from states.errors import DomainError, RuleViolation
-from states.text import Text
+from states.text import tr
 
 
 @dataclass
@@ -126,7 +126,7 @@ def _fire_claimed(ctx: Context, claimed, handlers, *, careful: bool) -> BatchRes
         try:
             if handler is None:
                 raise RuleViolation("unknown_deadline_kind",
-                                    Text(f"Nieznany rodzaj terminu {deadline.kind!r}", f"Unknown deadline kind {deadline.kind!r}"))
+                                    tr("Unknown deadline kind “{kind}”", kind=deadline.kind))
             handler(ctx, case, deadline)
             if savepoint is not None:
                 savepoint.commit()

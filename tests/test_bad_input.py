@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 import coop.commands  # noqa: F401  (registers the command groups on the app)
 from coop.cli import app
 from states import commands as c
+from states import labels
 from states import open_call_commands as oc
 from states.commands import KRS_PATTERN, Command
 from states.engine import execute
@@ -150,7 +151,8 @@ def _refused_naming(model: type[Command], name: str, value: object) -> InvalidIn
     with pytest.raises(InvalidInput) as info:
         model.parse(**{name: value})
     message = info.value.message()
-    assert (f"{name}: " in message or f"{name}." in message) and f"{name}: Field required" not in message, message
+    label = str(labels.field(name))  # the field as the reader names it, e.g. "kwota dotacji"
+    assert (f"{label}: " in message or f"{label} › " in message) and f"{label}: brak wartości" not in message, message
     return info.value
 
 
@@ -284,7 +286,7 @@ def test_cli_refuses_malformed_krs_numbers(fuzz_db, krs):
     before = dump(fuzz_db["url"])
     result = invoke(fuzz_db["url"], *offer_args(fuzz_db["code"], organisation=krs))
     assert_refused(fuzz_db["url"], before, result)
-    assert "organisation_krs" in result.stderr and "10 cyfr" in result.stderr
+    assert "numer KRS organizacji: musi mieć dokładnie 10 cyfr" in result.stderr
 
 
 @FUZZ
@@ -335,9 +337,9 @@ COOP = Path(sys.executable).with_name("coop")
 
 
 @pytest.mark.parametrize(("args", "code", "words"), [
-    (["--grant", "-5"], 2, ("requested_grant", "greater than 0")),
-    (["--grant", "1000.001"], 2, ("requested_grant", "decimal")),
-    (["--organisation", "12345"], 2, ("organisation_krs", "10 cyfr")),
+    (["--grant", "-5"], 2, ("wnioskowana kwota dotacji: musi przekraczać 0",)),
+    (["--grant", "1000.001"], 2, ("wnioskowana kwota dotacji: może mieć najwyżej 2 cyfry po przecinku",)),
+    (["--organisation", "12345"], 2, ("numer KRS organizacji: musi mieć dokładnie 10 cyfr",)),
 ], ids=["negative", "three-decimals", "short-krs"])
 def test_the_installed_coop_refuses_bad_input_without_a_traceback(fuzz_db, args, code, words):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}

@@ -33,7 +33,7 @@ from states.calendar import (
     period_deadline,
     weekday_name,
 )
-from states.text import Text
+from states.text import Message
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
@@ -436,16 +436,16 @@ def test_thirty_days_landing_on_assumption_day_saturday_is_moved_for_a_party(pol
     assert deadline.due == datetime(2026, 8, 17, 23, 59, 59, tzinfo=WARSAW)
     assert deadline.due.utcoffset() == timedelta(hours=2)
 
-    assert all(isinstance(step, Text) for step in deadline.steps)
-    assert deadline.steps[0] == Text(
+    assert all(isinstance(step, Message) for step in deadline.steps)
+    assert both(deadline.steps[0]) == (
         "termin 30 dni od 2026-07-16 (dzień zdarzenia nie jest liczony): 2026-08-15",
         "30 days from 2026-07-16 (the day of the event is not counted): 2026-08-15",
     )
-    assert deadline.steps[1].pl == (
+    assert deadline.steps[1].in_language("pl") == (
         "przesunięty z soboty 2026-08-15 (Wniebowzięcie Najświętszej Marii Panny) "
         "na poniedziałek 2026-08-17 (KC art. 115)"
     )
-    assert deadline.steps[1].en == (
+    assert deadline.steps[1].in_language("en") == (
         "moved from Saturday 2026-08-15, a holiday (Assumption Day), to Monday 2026-08-17 (KC art. 115)"
     )
     text = deadline.explain()
@@ -457,6 +457,10 @@ def test_thirty_days_landing_on_assumption_day_saturday_is_moved_for_a_party(pol
         text.splitlines()[-1]
         == "termin upływa 2026-08-17 (poniedziałek) o godz. 23:59:59 czasu warszawskiego"
     )
+
+
+def both(message: Message) -> tuple[str, str]:
+    return message.in_language("pl"), message.in_language("en")
 
 
 def test_explain_follows_the_language(english: None) -> None:
@@ -500,13 +504,13 @@ def test_shift_off_a_plain_saturday_and_a_plain_sunday() -> None:
     saturday = period_deadline(d("2026-07-11"), 7)  # Sat 2026-07-18
     assert saturday.nominal_last_day == d("2026-07-18")
     assert saturday.last_day == d("2026-07-20")
-    assert saturday.steps[1] == Text(
+    assert both(saturday.steps[1]) == (
         "przesunięty z soboty 2026-07-18 na poniedziałek 2026-07-20 (KC art. 115)",
         "moved from Saturday 2026-07-18 to Monday 2026-07-20 (KC art. 115)",
     )
     sunday = period_deadline(d("2026-07-12"), 7)  # Sun 2026-07-19
     assert sunday.last_day == d("2026-07-20")
-    assert sunday.steps[1].pl == "przesunięty z niedzieli 2026-07-19 na poniedziałek 2026-07-20 (KC art. 115)"
+    assert sunday.steps[1].in_language("pl") == "przesunięty z niedzieli 2026-07-19 na poniedziałek 2026-07-20 (KC art. 115)"
     assert len(sunday.steps) == 3  # nominal, shift, due: no further days off
 
 
@@ -518,7 +522,7 @@ def test_shift_off_a_weekday_holiday_to_the_next_day() -> None:
     assert deadline.last_day == d("2026-06-05")
     assert d("2026-06-05").weekday() == FRI
     assert deadline.basis == "art. 41i ust. 2"
-    assert deadline.steps[1].pl == (
+    assert deadline.steps[1].in_language("pl") == (
         "przesunięty z czwartku 2026-06-04 (Dzień Bożego Ciała) na piątek 2026-06-05 (KC art. 115)"
     )
 
@@ -529,15 +533,15 @@ def test_longest_run_of_days_off_christmas_2025() -> None:
     deadline = period_deadline(d("2025-12-03"), 21)
     assert deadline.nominal_last_day == d("2025-12-24")
     assert deadline.last_day == d("2025-12-29")
-    assert deadline.steps[1].pl.startswith("przesunięty ze środy 2025-12-24 (Wigilia Bożego Narodzenia)")
+    assert deadline.steps[1].in_language("pl").startswith("przesunięty ze środy 2025-12-24 (Wigilia Bożego Narodzenia)")
 
 
 def test_shift_from_a_wednesday_holiday_uses_ze_srody() -> None:
     # Wed 2026-11-11 (Independence Day) -> Thu 2026-11-12.
     deadline = period_deadline(d("2026-10-28"), 14)
     assert deadline.last_day == d("2026-11-12")
-    assert deadline.steps[1].pl.startswith("przesunięty ze środy 2026-11-11 (Narodowe Święto Niepodległości)")
-    assert " na czwartek 2026-11-12 " in deadline.steps[1].pl
+    assert deadline.steps[1].in_language("pl").startswith("przesunięty ze środy 2026-11-11 (Narodowe Święto Niepodległości)")
+    assert " na czwartek 2026-11-12 " in deadline.steps[1].in_language("pl")
 
 
 def test_rdpp_opinion_delivered_late_in_the_evening_counts_from_the_warsaw_date() -> None:
@@ -599,10 +603,10 @@ def test_weeks_period() -> None:
     deadline = period_deadline(d("2026-07-16"), 2, "weeks")
     assert deadline.last_day == d("2026-07-30")
     assert not deadline.shifted
-    assert "(czwartek)" in deadline.steps[0].pl
+    assert "(czwartek)" in deadline.steps[0].in_language("pl")
     # 1 week from Mon 2026-04-27 -> Mon 2026-05-04; from Sun 2026-04-26 -> Sun 2026-05-03 (holiday) -> Mon 4.
     assert period_deadline(d("2026-04-26"), 1, "weeks").last_day == d("2026-05-04")
-    assert period_deadline(d("2026-04-26"), 1, "weeks").steps[0].pl.startswith("termin 1 tygodnia od")
+    assert period_deadline(d("2026-04-26"), 1, "weeks").steps[0].in_language("pl").startswith("termin 1 tygodnia od")
 
 
 def test_months_period_with_month_end_and_shift() -> None:
@@ -611,9 +615,9 @@ def test_months_period_with_month_end_and_shift() -> None:
     deadline = period_deadline(d("2027-01-31"), 1, "months")
     assert deadline.nominal_last_day == d("2027-02-28")
     assert deadline.last_day == d("2027-03-01")
-    assert "nie ma dnia 31." in deadline.steps[0].pl
-    assert "has no day 31" in deadline.steps[0].en
-    assert deadline.steps[0].pl.startswith("termin 1 miesiąca od 2027-01-31")
+    assert "nie ma dnia 31." in deadline.steps[0].in_language("pl")
+    assert "has no day 31" in deadline.steps[0].in_language("en")
+    assert deadline.steps[0].in_language("pl").startswith("termin 1 miesiąca od 2027-01-31")
     # art. 12: 1 month from Thu 2026-07-16 -> Sun 2026-08-16 -> Mon 2026-08-17.
     proposal = period_deadline(d("2026-07-16"), 1, "months", basis="art. 12")
     assert proposal.nominal_last_day == d("2026-08-16")
@@ -626,7 +630,7 @@ def test_months_period_with_month_end_and_shift() -> None:
 
 def test_kpa_basis_cites_kpa_for_the_shift() -> None:
     deadline = period_deadline(d("2026-07-16"), 30, basis="KPA art. 57")
-    assert deadline.steps[1].pl.endswith("(KPA art. 57 §4)")
+    assert deadline.steps[1].in_language("pl").endswith("(KPA art. 57 §4)")
 
 
 def test_zero_amount() -> None:

@@ -128,13 +128,13 @@ def test_a_refusal_as_json_for_scripts(cli):
     assert announce.exit_code == 2
     error = json.loads(announce.stderr)
     assert (error["error"], error["basis"]) == ("announcement_channels", "art. 13 ust. 3")
-    assert "website" in error["message"]
+    assert "strona internetowa urzędu" in error["message"]
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (ORG + ["--krs", "123456789"], ("krs",)),
-    (CREATE[:-1] + ["100.001"], ("budget", "decimal")),
-    (CREATE[:-2] + ["--budget=-5"], ("budget", "greater than 0")),
+    (ORG + ["--krs", "123456789"], ("numer KRS: musi mieć dokładnie 10 cyfr",)),
+    (CREATE[:-1] + ["100.001"], ("środki: może mieć najwyżej 2 cyfry po przecinku",)),
+    (CREATE[:-2] + ["--budget=-5"], ("środki: musi przekraczać 0",)),
     (CREATE + ["--at", "2026-01-02T10:00"], ("strefy czasowej", "+01:00")),
     (CREATE + ["--at", "jutro"], ("ISO 8601",)),
     (["calendar", "day", "2026-02-30"], ("2026-02-30",)),
@@ -154,7 +154,7 @@ def test_an_impossible_announcement_date_is_refused(cli):
     before = dump(cli.url)
     result = cli("call", "announce", code, *with_offer_deadline("2026-02-30"))
     assert result.exit_code == 2
-    assert "offer_deadline" in result.stderr and "Niepoprawne dane wejściowe" in result.stderr
+    assert "termin składania ofert: musi być datą" in result.stderr and "Niepoprawne dane wejściowe" in result.stderr
     assert dump(cli.url) == before
 
 

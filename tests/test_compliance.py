@@ -182,7 +182,7 @@ def test_committee_with_nominee_of_a_bidder(db_url):
     r = lawful_call(Builder(db_url), nominee_krs="0000100002", scorer_of_2="Maria Zielińska")
     f = only(findings(db_url), "committee_nominee_of_bidder")
     assert f["article"] == "art. 15 ust. 2d"
-    assert "Maria Zielińska" in f["message"] and "0000100002" in f["message"] and "[2]" in f["message"]
+    assert "Maria Zielińska" in f["message"] and "0000100002" in f["message"] and "oceniał(a) ofertę nr 2" in f["message"]
     assert evidence_of(f) == ev(r["appoint_ngo"], r["offer2"], r["score2"])
 
 
@@ -287,7 +287,7 @@ def test_cli_check_lists_findings_with_article_and_exits_1(db_url, monkeypatch):
     assert "unused_funds_returned_late" in result.output and "ufp art. 251" in result.output
     monkeypatch.setenv("COOP_LANG", "en")
     result = runner.invoke(app, ["audit", "check", "OK/2026/900", "--json"])
-    assert json.loads(result.stdout)["findings"][0]["message"].startswith("Offer 1: unused PLN 1500.00")
+    assert json.loads(result.stdout)["findings"][0]["message"].startswith("Offer 1: the unused PLN 1,500.00")
     clean = runner.invoke(app, ["audit", "check", "OK/2026/901"])
     assert clean.exit_code == 0 and "No findings" in clean.output
     neither = runner.invoke(app, ["audit", "check"])
@@ -366,7 +366,7 @@ def test_small_grant_yearly_ceiling(db_url):
     assert findings(db_url, "MG/2026/002") == []  # 19 000 <= 20 % of 100 000
     third = small_grant(db_url, "MG/2026/003", grant="2000.00")
     f = only(findings(db_url, "MG/2026/003"), "small_grant_ceiling_exceeded")
-    assert f["article"] == "art. 19a ust. 7" and "21000.00" in f["message"] and "20000.00" in f["message"]
+    assert f["article"] == "art. 19a ust. 7" and "21 000,00 PLN > limit 20 000,00 PLN" in f["message"]
     assert evidence_of(f) == sorted(ev(first["decide"], second["decide"], third["decide"]),
                                     key=lambda e: [first["decide"].hash, second["decide"].hash, third["decide"].hash].index(e[1]))
     year = execute(check_year, 2026, actor=AUDITOR, url=db_url, readonly=True)

@@ -82,7 +82,7 @@ def test_programme_consultation_draft_to_adopted(db_url):
     assert tick("2026-11-14T00:00+01:00", url=db_url).fired == 1  # silence: the opinion is waived
     # a report answering only one of two comments is refused
     refused(db_url, ko.publish_report, pc.ConsultationReport(code=code, answers=answers[:1], published=report.published),
-            "2026-11-16T10:00+01:00", "uwagi nr 2", "art. 5 ust. 5")
+            "2026-11-16T10:00+01:00", "nie odpowiada na uwagę nr 2", "art. 5 ust. 5")
     done = do(db_url, ko.publish_report, report, "2026-11-16T10:00+01:00")
     assert (done["state"], done["partly_accepted"], done["rejected"]) == ("report_published", 1, 1)
     do(db_url, ko.send_to_council, pc.CouncilStep(code=code, reference="Druk nr 512"), "2026-11-17T09:00+01:00")
@@ -145,7 +145,7 @@ def test_consultation_refusals(db_url):
     code = programme(db_url)["code"]
     refused(db_url, ko.open_consultation, pc.OpenConsultation(
         code=code, published={c: "2026-10-30T09:00+01:00" for c in CHANNELS[:3]}, rdpp_delivered="2026-10-30T10:00+01:00"),
-        "2026-10-30T10:30+01:00", "board", "art. 5 ust. 5")
+        "2026-10-30T10:30+01:00", "brak: tablica ogłoszeń urzędu", "art. 5 ust. 5")
     refused(db_url, ko.open_consultation, pc.OpenConsultation(
         code=code, published={c: "2026-10-30T09:00+01:00" for c in CHANNELS}), "2026-10-30T10:30+01:00",
         "art. 41i ust. 1")
@@ -157,7 +157,7 @@ def test_consultation_refusals(db_url):
     refused(db_url, ko.rdpp_opinion, pc.RdppOpinion(code=code, opinion="Spóźniona"), "2026-11-14T00:00+01:00",
             "art. 41i ust. 2")
     refused(db_url, ko.publish_report, pc.ConsultationReport(code=code, published={c: "2026-11-01T09:00+01:00" for c in CHANNELS}),
-            "2026-11-02T10:00+01:00", "closed", "art. 5 ust. 5")
+            "2026-11-02T10:00+01:00", "„konsultacje zakończone”", "art. 5 ust. 5")
     with pytest.raises(DomainError, match="programme_year|rok"):
         do(db_url, ko.create, pc.CreateConsultation(title="Program", field="x", act_kind="programme"),
            "2026-10-29T10:00+01:00")

@@ -319,7 +319,7 @@ def test_a_refused_step_is_a_failed_run_with_the_domain_message(sqlite_url):
     state: State = case_step_flow(code=code, step="finish_formal_review", officer="Anna Urzędniczka",
                                   at="2026-01-20T10:00+01:00", database_url=sqlite_url, return_state=True)
     assert state.is_failed()
-    assert state.message == f"{code}: krok 'finish_formal_review' jest niedozwolony w stanie 'announced'."
+    assert state.message == f"{code}: krok „finish_formal_review” jest niedozwolony w stanie „ogłoszony”."
     assert dump(sqlite_url) == before
 
     run_tick(sqlite_url, "2026-01-24T08:00+01:00")

@@ -117,7 +117,7 @@ def test_ngo_application_and_rejections(db_url):
     low = {"social_work": Decimal(2), "public_benefit": Decimal(3), "feasibility": Decimal(3), "own_contribution": Decimal(2)}
     assert do(db_url, li.evaluate, pc.EvaluateInitiative(code=code, points=low), "2026-03-10T10:00+01:00")["percent"] == Decimal("24.00")
     refused(db_url, li.decide, pc.DecideInitiative(code=code, accept=True, decision_ref="Z"), "2026-03-12T10:00+01:00",
-            "24.00% < ", "art. 19c")
+            "24,00% < ", "art. 19c")
     assert do(db_url, li.decide, pc.DecideInitiative(code=code, accept=False, decision_ref="Z", reason="Za mało pracy społecznej"),
               "2026-03-12T10:00+01:00")["state"] == "rejected"
     other = do(db_url, li.file, application(), "2026-03-03T10:00+01:00")["code"]

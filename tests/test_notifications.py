@@ -34,7 +34,7 @@ from states import commands as c
 from states import open_call_commands as oc
 from states.engine import Actor, execute
 from states.errors import RuleViolation
-from states.text import Text
+from states.text import tr
 from tests.conftest import dump
 from tests.notification_helpers import (
     ARTIST,
@@ -237,7 +237,7 @@ def test_a_refused_transition_leaves_no_notification(db_url, smtp):
 
     def correct_then_refuse(ctx, cmd):
         oc.review_offer(ctx, cmd)  # enqueues the call to correct the defects ...
-        raise RuleViolation("refused_later", Text("odmowa", "refused"), basis="test")  # ... then is refused
+        raise RuleViolation("refused_later", tr("refused"), basis="test")  # ... then is refused
 
     before = dump(db_url)
     cmd = c.ReviewOffer(code=code, number=1, decision="correct", defects=("brak podpisu",))

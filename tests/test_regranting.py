@@ -114,7 +114,7 @@ def test_sub_call_refusals(db_url):
        "2026-02-27T10:00+01:00")
     refused(db_url, rg.announce_sub_call, pc.AnnounceSubCall(code=code, deadline="2026-03-16",
                                                              published={"bip": "2026-03-02T10:00+01:00"}),
-            "2026-03-02T10:30+01:00", "operator_website", "art. 16a")
+            "2026-03-02T10:30+01:00", "brak: strona internetowa operatora", "art. 16a")
     do(db_url, rg.announce_sub_call, pc.AnnounceSubCall(code=code, deadline="2026-03-16", published=OPERATOR_CHANNELS),
        "2026-03-02T10:30+01:00")
     refused(db_url, rg.add_micro_grant, pc.AddMicroGrant(

@@ -138,7 +138,7 @@ def test_statutory_conditions_refused_with_figure(db_url):
     # 1 May - 30 July counts 91 days with both ends
     refused(db_url, sg.file_offer, pc.FileSmallGrant(
         organisation_krs=KRS, title="Za długa", requested_grant=Decimal("5000.00"), task_start="2026-05-01",
-        task_end="2026-07-30"), "2026-04-01T10:00+02:00", "91 dni > 90 dni", "art. 19a ust. 1 pkt 2")
+        task_end="2026-07-30"), "2026-04-01T10:00+02:00", "trwa 91 dni", "limit w dniach: 90", "art. 19a ust. 1 pkt 2")
     # exactly 90 days passes
     assert file(db_url, end="2026-07-29")["days"] == 90
 
@@ -204,12 +204,12 @@ def test_comment_and_decision_refusals(db_url):
     do(db_url, sg.publish_offer, pc.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
     do(db_url, sg.add_comment, pc.AddComment(code=code, author="Ewa", text="Uwaga"), "2026-04-09T10:00+02:00", actor=RESIDENT)
     refused(db_url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"),
-            "2026-04-10T10:00+02:00", "comments_closed", "art. 19a ust. 4-5")  # the comment period still runs
+            "2026-04-10T10:00+02:00", "„uwagi rozpatrywane”", "art. 19a ust. 4-5")  # the comment period still runs
     tick("2026-04-16T00:30+02:00", url=db_url)
     refused(db_url, sg.add_comment, pc.AddComment(code=code, author="Spóźniony", text="Po terminie"),
             "2026-04-16T08:00+02:00", "art. 19a ust. 4", actor=RESIDENT)
     refused(db_url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"),
-            "2026-04-16T10:00+02:00", "uwag nr 1", "art. 19a ust. 5")
+            "2026-04-16T10:00+02:00", "nie rozpatrzono uwagi nr 1", "art. 19a ust. 5")
     refused(db_url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal("9600.00"), decision_ref="Z"),
             "2026-04-16T10:00+02:00", "9 600,00 PLN", "art. 19a ust. 5")
     do(db_url, sg.consider_comment, pc.ConsiderComment(code=code, number=1, consideration="Nieuwzględniona"),
@@ -218,7 +218,7 @@ def test_comment_and_decision_refusals(db_url):
                   "2026-04-16T10:00+02:00")
     assert rejected["state"] == "rejected"
     refused(db_url, sg.sign_contract, pc.SignSmallGrant(code=code, contract_number="X"), "2026-04-17T10:00+02:00",
-            "rejected", "art. 19a ust. 5")
+            "„odmowa”", "art. 19a ust. 5")
 
 
 def test_report_and_settlement_refusals(db_url):

@@ -18,7 +18,7 @@ from states import calendar
 from states.auditing.compliance import cases_of_year
 from states.engine import Context, permitted
 from states.errors import InvalidInput
-from states.text import Text
+from states.text import tr
 
 READERS = ("officer", "auditor", "committee_member", "scheduler", "applicant", "public")
 NO_DATA = "brak danych"
@@ -206,7 +206,7 @@ def render_markdown(f: dict, generated_on: date) -> str:
 @permitted(*READERS)
 def annual_report(ctx: Context, year: int) -> dict:
     if not 2000 <= year <= 2100:
-        raise InvalidInput("bad_year", Text(f"Niepoprawny rok {year}", f"Invalid year {year}"))
+        raise InvalidInput("bad_year", tr("Invalid year {year}", year=year))
     figures = annual_figures(ctx.session, year)
     return {"year": year, "figures": figures,
             "markdown": render_markdown(figures, calendar.local_date(ctx.now))}

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from models.settings import REAL, SIMULATION
 from models.tables import Case
-from states import calendar, periods
+from states import calendar, labels, periods
 from states.auditing.history import case_tree, exported_record, records_of
 from states.cases import load_case
 from states.clock import SKEW, span
@@ -25,13 +25,10 @@ from states.engine import Context, permitted
 from states.errors import InvalidInput
 from states.local_time import moment_text
 from states.rules import BUILTIN_RULE_SETS, DEFAULT_RULE_SET, RuleSet
-from states.text import Text
+from states.text import Message, money, ntr, tr
 
 AUDITORS = ("auditor", "officer")
 CHANNELS = ("bip", "board", "website")  # art. 13 ust. 3 and its siblings: BIP, notice board, website
-CHANNEL_NAMES = {"bip": "BIP", "board": "tablica ogłoszeń", "website": "strona internetowa"}
-
-
 # --- the history as the check sees it --------------------------------------------------------------------------
 
 
@@ -93,7 +90,7 @@ class Finding:
     case: str
     code: str
     article: str
-    message: Text
+    message: Message
     evidence: tuple[dict, ...]
 
     def as_dict(self, lang: str | None = None) -> dict:
@@ -106,9 +103,9 @@ class Finding:
 class ComplianceRule:
     code: str
     article: str
-    title: Text
+    title: Message
     kinds: tuple[str, ...] | None  # None: every procedure
-    check: Callable[[History], Iterable[tuple[Text, tuple[Rec, ...], str | None]]] = field(repr=False)
+    check: Callable[[History], Iterable[tuple[Message, tuple[Rec, ...], str | None]]] = field(repr=False)
 
     def run(self, history: History) -> list[Finding]:
         if self.kinds is not None and history.kind not in self.kinds:
@@ -121,11 +118,11 @@ class ComplianceRule:
 RULES: dict[str, ComplianceRule] = {}
 
 
-def finding(code: str, article: str, pl: str, en: str, kinds: tuple[str, ...] | None = ("open_call",)):
+def finding(code: str, article: str, title: Message, kinds: tuple[str, ...] | None = ("open_call",)):
     """Register a rule. The checked function yields (message, records, article or None for the default)."""
 
     def register(check):
-        RULES[code] = ComplianceRule(code, article, Text(pl, en), kinds, check)
+        RULES[code] = ComplianceRule(code, article, title, kinds, check)
         return check
 
     return register
@@ -193,20 +190,16 @@ def channels_missing(published: dict | None) -> list[str]:
 
 
 @finding("announcement_channels", "art. 13 ust. 3",
-         "Ogłoszenie konkursu opublikowane w mniej niż trzech miejscach (BIP, tablica ogłoszeń, strona internetowa)",
-         "The call was announced in fewer than three channels (BIP, notice board, website)")
+         tr("The call was announced in fewer than three channels (BIP, notice board, website)"))
 def _announcement_channels(h: History):
     for rec in h.events("announce"):
         missing = channels_missing(rec.payload.get("published"))
         if missing:
-            names = ", ".join(CHANNEL_NAMES[c] for c in missing)
-            yield (Text(f"Ogłoszenie nie zostało opublikowane w: {names}",
-                        f"The announcement was not published in: {', '.join(missing)}"), (rec,), None)
+            yield (tr("The announcement was not published in: {missing}", missing=labels.channels(missing)), (rec,), None)
 
 
 @finding("offer_deadline_too_short", "art. 13 ust. 1",
-         "Termin składania ofert krótszy niż 21 dni od ostatniej publikacji ogłoszenia",
-         "Offer deadline less than 21 days after the latest publication of the announcement")
+         tr("Offer deadline less than 21 days after the latest publication of the announcement"))
 def _offer_deadline_too_short(h: History):
     for rec in h.events("announce"):
         published = [moment(v) for v in (rec.payload.get("published") or {}).values() if v]
@@ -217,16 +210,17 @@ def _offer_deadline_too_short(h: History):
         minimum = max(21, h.rules.open_call.min_offer_days)
         earliest = periods.OFFER_DEADLINE_MINIMUM.earliest(latest, minimum)
         if chosen < earliest:
-            yield (Text(f"Termin składania ofert {chosen} przypada {(chosen - calendar.local_date(latest)).days} dni po "
-                        f"ostatniej publikacji ({calendar.local_date(latest)}); najwcześniej dopuszczalny: {earliest}",
-                        f"The offer deadline {chosen} is {(chosen - calendar.local_date(latest)).days} days after the "
-                        f"latest publication ({calendar.local_date(latest)}); the earliest lawful is {earliest}"),
+            published_on = calendar.local_date(latest)
+            yield (ntr("The offer deadline {chosen} is {n} day after the latest publication ({published}); the "
+                       "earliest lawful is {earliest}",
+                       "The offer deadline {chosen} is {n} days after the latest publication ({published}); the "
+                       "earliest lawful is {earliest}",
+                       (chosen - published_on).days, chosen=chosen, published=published_on, earliest=earliest),
                    (rec,), None)
 
 
 @finding("offer_after_deadline", "art. 13 ust. 2 pkt 5; KPA art. 57 §5",
-         "Przyjęto ofertę złożoną po terminie składania ofert",
-         "An offer filed after the offer deadline was accepted into the call")
+         tr("An offer filed after the offer deadline was accepted into the call"))
 def _offer_after_deadline(h: History):
     due, announce = offer_deadline(h)
     if due is None:
@@ -239,12 +233,11 @@ def _offer_after_deadline(h: History):
         postmark = day(rec.payload.get("postmarked_on"))
         if rule == "postmarked" and postmark is not None and postmark <= calendar.local_date(due):
             continue
-        saved = (Text(f"; stempel pocztowy {postmark} nie ratuje terminu", f"; the postmark {postmark} does not save it")
-                 if postmark else Text("", ""))
-        yield (Text(f"Oferta nr {rec.offer} wpłynęła {warsaw(received)}, po terminie {warsaw(due)} "
-                    f"(zasada doręczenia: {rule}){saved.pl}",
-                    f"Offer {rec.offer} arrived {warsaw(received)}, after the deadline {warsaw(due)} "
-                    f"(receipt rule: {rule}){saved.en}"), (announce, rec), None)
+        saved = (tr("; the postmark {postmark} does not save it", postmark=postmark)
+                 if postmark else "")
+        yield (tr("Offer {offer} arrived {received}, after the deadline {due} ({rule}){saved}", offer=rec.offer,
+                  received=warsaw(received), due=warsaw(due), rule=labels.receipt_rule(rule), saved=saved),
+               (announce, rec), None)
 
 
 def _conflicts(h: History) -> dict[str, list[tuple[Rec, set[int]]]]:
@@ -256,22 +249,19 @@ def _conflicts(h: History) -> dict[str, list[tuple[Rec, set[int]]]]:
 
 
 @finding("scored_despite_conflict", "art. 15 ust. 2d; KPA art. 24 §1",
-         "Członek komisji ocenił ofertę mimo zgłoszonego konfliktu interesów",
-         "A committee member scored an offer despite a declared conflict of interest")
+         tr("A committee member scored an offer despite a declared conflict of interest"))
 def _scored_despite_conflict(h: History):
     declared = _conflicts(h)
     for rec in h.events("score"):
         member = rec.payload.get("member")
         for declaration, offers in declared.get(member, ()):
             if rec.offer in offers:
-                yield (Text(f"{member} ocenił(a) ofertę nr {rec.offer}, choć zgłosił(a) wobec niej konflikt interesów",
-                            f"{member} scored offer {rec.offer} despite a declared conflict of interest"),
+                yield (tr("{member} scored offer {offer} despite a declared conflict of interest", member=member, offer=rec.offer),
                        (declaration, rec), None)
 
 
 @finding("committee_nominee_of_bidder", "art. 15 ust. 2d",
-         "W komisji konkursowej zasiada osoba wskazana przez organizację biorącą udział w konkursie",
-         "The committee includes a nominee of an organisation taking part in the call")
+         tr("The committee includes a nominee of an organisation taking part in the call"))
 def _committee_nominee_of_bidder(h: History):
     bidders: dict[str, Rec] = {}
     for rec in h.events("file_offer"):
@@ -282,18 +272,15 @@ def _committee_nominee_of_bidder(h: History):
             continue
         name = rec.payload.get("name") or rec.member
         scores = tuple(r for r in h.events("score") if r.payload.get("member") == name)
-        took_part = (Text(f"; oceniał(a) oferty: {sorted({r.offer for r in scores})}",
-                          f"; scored offers {sorted({r.offer for r in scores})}") if scores
-                     else Text("; nie oceniał(a) ofert", "; scored no offer"))
-        yield (Text(f"{name} został(a) wskazany(a) przez organizację KRS {krs}, która złożyła ofertę nr "
-                    f"{bidders[krs].offer}{took_part.pl}",
-                    f"{name} was nominated by the organisation KRS {krs}, which filed offer "
-                    f"{bidders[krs].offer}{took_part.en}"), (rec, bidders[krs], *scores), None)
+        scored = sorted({r.offer for r in scores})
+        took_part = (ntr("; scored offer {numbers}", "; scored offers {numbers}", len(scored), numbers=scored)
+                     if scores else tr("; scored no offer"))
+        yield (tr("{name} was nominated by the organisation KRS {krs}, which filed offer {offer}{took_part}",
+                  name=name, krs=krs, offer=bidders[krs].offer, took_part=took_part), (rec, bidders[krs], *scores), None)
 
 
 @finding("results_channels", "art. 15 ust. 2h",
-         "Wyniki konkursu nie zostały ogłoszone we wszystkich trzech miejscach",
-         "The results were not published in all three channels")
+         tr("The results were not published in all three channels"))
 def _results_channels(h: History):
     chosen = next((r for r in h.events("select_offers") if r.to_state == "selected"), None)
     if chosen is None:
@@ -309,9 +296,8 @@ def _results_channels(h: History):
         published.update({k: v for k, v in (rec.payload.get("published") or {}).items() if v})
     missing = channels_missing(published)
     if missing:
-        names = ", ".join(CHANNEL_NAMES[c] for c in missing)
-        yield (Text(f"Przed krokiem {moved_on.event!r} (#{moved_on.seq}) wyniki nie zostały ogłoszone w: {names}",
-                    f"Before {moved_on.event!r} (#{moved_on.seq}) the results were not published in: {', '.join(missing)}"),
+        yield (tr("Before the step “{event}” (#{seq}) the results were not published in: {missing}",
+                  event=moved_on.event, seq=moved_on.seq, missing=labels.channels(missing)),
                (chosen, *publications, moved_on), None)
 
 
@@ -342,8 +328,7 @@ def _report_deadline(h: History, number: int, before: datetime) -> tuple[datetim
 
 
 @finding("report_accepted_late", "art. 18 ust. 1",
-         "Przyjęto sprawozdanie złożone po terminie, bez zapisanego przedłużenia terminu",
-         "A report filed after its deadline was accepted without a recorded extension")
+         tr("A report filed after its deadline was accepted without a recorded extension"))
 def _report_accepted_late(h: History):
     for accepted in h.events("accept_report"):
         number = accepted.offer
@@ -353,15 +338,12 @@ def _report_accepted_late(h: History):
         last = submitted[-1]
         deadline, basis = _report_deadline(h, number, last.at)
         if deadline is not None and last.at > deadline:
-            yield (Text(f"Sprawozdanie z oferty nr {number} złożono {warsaw(last.at)}, po terminie {warsaw(deadline)}, "
-                        f"i przyjęto je {warsaw(accepted.at)}",
-                        f"The report for offer {number} was filed {warsaw(last.at)}, after its deadline "
-                        f"{warsaw(deadline)}, and accepted {warsaw(accepted.at)}"), (*basis, last, accepted), None)
+            yield (tr("The report for offer {number} was filed {at}, after its deadline {deadline}, and "
+                      "accepted {at2}", number=number, at=warsaw(last.at), deadline=warsaw(deadline), at2=warsaw(accepted.at)), (*basis, last, accepted), None)
 
 
 @finding("unused_funds_returned_late", "ufp art. 251 ust. 1, 3 i 5",
-         "Niewykorzystana dotacja zwrócona po terminie",
-         "Unused grant funds returned late")
+         tr("Unused grant funds returned late"))
 def _unused_funds_returned_late(h: History):
     contracts = {r.offer: r for r in h.events("sign_contract")}
     for rec in h.events("settle"):
@@ -376,10 +358,9 @@ def _unused_funds_returned_late(h: History):
         usage = day(contract.payload.get("usage_deadline")) if contract else None
         article = ("ufp art. 251 ust. 1 i 5" if usage is not None and (usage.month, usage.day) == (12, 31)
                    else "ufp art. 251 ust. 3 i 5")
-        yield (Text(f"Oferta nr {rec.offer}: niewykorzystane {unused} zł zwrócono {returned_on}, termin zwrotu {due}; "
-                    f"odsetki od {date.fromordinal(due.toordinal() + 1)}",
-                    f"Offer {rec.offer}: unused PLN {unused} returned on {returned_on}, due {due}; "
-                    f"interest from {date.fromordinal(due.toordinal() + 1)}"),
+        yield (tr("Offer {offer}: the unused {unused} returned on {returned_on}, due by {due}; interest from {since}",
+                  offer=rec.offer, unused=money(unused), returned_on=returned_on, due=due,
+                  since=date.fromordinal(due.toordinal() + 1)),
                tuple(r for r in (contract, rec) if r is not None), article)
 
 
@@ -391,7 +372,7 @@ def execution_days(start: date, end: date) -> int:
 
 
 @finding("small_grant_over_limit", "art. 19a ust. 1",
-         "Mały grant ponad 10 000 zł lub na ponad 90 dni", "Small grant over PLN 10,000 or longer than 90 days",
+         tr("Small grant over PLN 10,000 or longer than 90 days"),
          kinds=("small_grant",))
 def _small_grant_over_limit(h: History):
     rules = h.rules.small_grant
@@ -401,13 +382,14 @@ def _small_grant_over_limit(h: History):
             continue
         grant = amount(rec.payload.get("grant") if rec.event == "decide" else rec.payload.get("requested_grant"))
         if grant > rules.max_grant:
-            yield (Text(f"Kwota {grant} zł przekracza limit {rules.max_grant} zł ({rec.event})",
-                        f"Amount PLN {grant} exceeds the limit PLN {rules.max_grant} ({rec.event})"), (rec,), None)
+            yield (tr("The amount {grant} exceeds the limit {max_grant} (step “{event}”)", grant=money(grant),
+                      max_grant=money(rules.max_grant), event=rec.event), (rec,), None)
     if filed is not None and filed.payload.get("task_start") and filed.payload.get("task_end"):
         days = execution_days(day(filed.payload["task_start"]), day(filed.payload["task_end"]))
         if days > rules.max_days:
-            yield (Text(f"Zadanie trwa {days} dni (licząc oba końce), limit {rules.max_days} dni",
-                        f"The task lasts {days} days (both ends counted), limit {rules.max_days} days"), (filed,), None)
+            yield (ntr("The task lasts {n} day (the first and the last day counted); the limit in days: {max_days}",
+                       "The task lasts {n} days (the first and the last day counted); the limit in days: {max_days}",
+                       days, max_days=rules.max_days), (filed,), None)
 
 
 def _small_grant_publication(h: History) -> tuple[Rec | None, datetime | None, tuple[Rec, ...]]:
@@ -421,8 +403,7 @@ def _small_grant_publication(h: History) -> tuple[Rec | None, datetime | None, t
 
 
 @finding("small_grant_published_late", "art. 19a ust. 3",
-         "Oferta małego grantu opublikowana później niż 7 dni roboczych od wpływu",
-         "Small-grant offer published later than 7 working days after receipt", kinds=("small_grant",))
+         tr("Small-grant offer published later than 7 working days after receipt"), kinds=("small_grant",))
 def _small_grant_published_late(h: History):
     filed = h.first("file_offer")
     publish, latest, parts = _small_grant_publication(h)
@@ -431,27 +412,23 @@ def _small_grant_published_late(h: History):
     received = moment(filed.payload.get("received_at")) or filed.at
     limit = periods.SMALL_GRANT_PUBLICATION.count(received, h.rules.small_grant.publish_within_working_days).last_day
     if calendar.local_date(latest) > limit:
-        yield (Text(f"Oferta wpłynęła {calendar.local_date(received)}, opublikowana (ostatni kanał) "
-                    f"{calendar.local_date(latest)}; termin: {limit}",
-                    f"The offer arrived {calendar.local_date(received)}, published (last channel) "
-                    f"{calendar.local_date(latest)}; due by {limit}"), (filed, *parts), None)
+        yield (tr("The offer arrived {received}, was published (in the last channel) {published}; due by {limit}",
+                  received=calendar.local_date(received), published=calendar.local_date(latest), limit=limit),
+               (filed, *parts), None)
 
 
 @finding("small_grant_contract_before_comments", "art. 19a ust. 4-5",
-         "Umowa małego grantu zawarta przed upływem 7 dni na uwagi",
-         "Small-grant contract signed before the 7-day comment period ended", kinds=("small_grant",))
+         tr("Small-grant contract signed before the 7-day comment period ended"), kinds=("small_grant",))
 def _small_grant_contract_before_comments(h: History):
     publish, latest, parts = _small_grant_publication(h)
     for contract in h.events("sign_contract"):
         if publish is None or publish.seq > contract.seq:
-            yield (Text("Umowę zawarto, zanim oferta została opublikowana we wszystkich kanałach",
-                        "The contract was signed before the offer was published in every channel"),
+            yield (tr("The contract was signed before the offer was published in every channel"),
                    tuple(r for r in (publish, contract) if r is not None), None)
             continue
         until = periods.SMALL_GRANT_COMMENTS.count(latest, h.rules.small_grant.comment_days).due
         if contract.at <= until:
-            yield (Text(f"Umowę zawarto {warsaw(contract.at)}, a uwagi można było zgłaszać do {warsaw(until)}",
-                        f"The contract was signed {warsaw(contract.at)}; comments were open until {warsaw(until)}"),
+            yield (tr("The contract was signed {at}; comments were open until {until}", at=warsaw(contract.at), until=warsaw(until)),
                    (*parts, contract), None)
 
 
@@ -461,7 +438,7 @@ RESOLUTION = "art. 5 ust. 5 (uchwała rady o trybie konsultacji)"
 
 
 @finding("consultation_too_short", RESOLUTION,
-         "Konsultacje krótsze niż minimum z zestawu reguł", "Consultation shorter than its rule set's minimum",
+         tr("Consultation shorter than its rule set's minimum"),
          kinds=("consultation",))
 def _consultation_too_short(h: History):
     from states.consultation import closing
@@ -475,15 +452,17 @@ def _consultation_too_short(h: History):
     ends += [(r.at, r) for r in h.events("close")]
     for end, rec in ends:
         if end is not None and end < required:
-            yield (Text(f"Konsultacje zakończono {warsaw(end)}, a minimum {h.rules.consultation.period_days} dni od "
-                        f"publikacji {warsaw(latest)} upływa {warsaw(required)}",
-                        f"The consultation ended {warsaw(end)}; the minimum {h.rules.consultation.period_days} days from "
-                        f"the publication {warsaw(latest)} end {warsaw(required)}"), (opened, rec), None)
+            yield (ntr("The consultation ended {end}; the minimum of {n} day from the publication {latest} ends "
+                       "{required}",
+                       "The consultation ended {end}; the minimum of {n} days from the publication {latest} ends "
+                       "{required}",
+                       h.rules.consultation.period_days, end=warsaw(end), latest=warsaw(latest),
+                       required=warsaw(required)), (opened, rec), None)
             return
 
 
 @finding("comment_unanswered", RESOLUTION,
-         "Uwaga bez odpowiedzi w sprawozdaniu z konsultacji", "A comment left unanswered in the consultation report",
+         tr("A comment left unanswered in the consultation report"),
          kinds=("consultation",))
 def _comment_unanswered(h: History):
     for report in h.events("publish_report"):
@@ -492,9 +471,7 @@ def _comment_unanswered(h: History):
             number = comment.subject.partition(":")[2]
             answer = answers.get(number) or {}
             if comment.seq < report.seq and not (answer.get("answer") and str(answer.get("reason") or "").strip()):
-                yield (Text(f"Uwaga nr {number} ({comment.payload.get('author', '?')}) nie ma w sprawozdaniu "
-                            "odpowiedzi z uzasadnieniem",
-                            f"Comment {number} ({comment.payload.get('author', '?')}) has no reasoned answer in the report"),
+                yield (tr("Comment {number} ({author}) has no reasoned answer in the report", number=number, author=comment.payload.get('author', '?')),
                        (comment, report), None)
 
 
@@ -502,15 +479,14 @@ def _comment_unanswered(h: History):
 
 
 @finding("override", "podstawa z rekordu (basis)",
-         "Urzędnik zapisał odstępstwo od reguły (override)", "An officer recorded an override of a rule", kinds=None)
+         tr("An officer recorded an override of a rule"), kinds=None)
 def _override(h: History):
     for rec in h.events("override"):
         reason = str(rec.payload.get("reason") or "").strip()
         rule = rec.payload.get("rule") or "?"
-        because = (Text(f"uzasadnienie: {reason}", f"reason: {reason}") if reason
-                   else Text("BEZ UZASADNIENIA", "WITHOUT A REASON"))
-        yield (Text(f"{rec.actor} odstąpił(a) od reguły {rule} ({rec.subject}); {because.pl}",
-                    f"{rec.actor} overrode rule {rule} ({rec.subject}); {because.en}"),
+        because = (tr("reason: {reason}", reason=reason) if reason
+                   else tr("WITHOUT A REASON"))
+        yield (tr("{actor} overrode rule {rule} ({subject}); {because}", actor=rec.actor, rule=rule, subject=rec.subject, because=because),
                (rec,), rec.basis or None)
 
 
@@ -528,8 +504,7 @@ def _programme_year(h: History, rec: Rec) -> int | None:
 
 
 @finding("programme_adopted_late", "art. 5a ust. 1",
-         "Roczny program współpracy uchwalony po 30 listopada roku poprzedzającego",
-         "The annual cooperation programme was adopted after 30 November of the previous year", kinds=None)
+         tr("The annual cooperation programme was adopted after 30 November of the previous year"), kinds=None)
 def _programme_adopted_late(h: History):
     for rec in h.events(*ADOPTION_EVENTS):
         year = _programme_year(h, rec)
@@ -538,8 +513,7 @@ def _programme_adopted_late(h: History):
         adopted = day(rec.payload.get("adopted_on")) or calendar.local_date(rec.at)
         limit = date(year - 1, 11, 30)  # the statute's date; a rule set cannot move it later
         if adopted > limit:
-            yield (Text(f"Program na rok {year} uchwalono {adopted}, po terminie {limit}",
-                        f"The programme for {year} was adopted on {adopted}, after {limit}"), (rec,), None)
+            yield (tr("The programme for {year} was adopted on {adopted}, after {limit}", year=year, adopted=adopted, limit=limit), (rec,), None)
 
 
 # --- running the check -------------------------------------------------------------------------------------------
@@ -572,8 +546,7 @@ def export_histories(export: dict) -> list[History]:
                         [Rec.from_export(c["case_code"], r) for r in c["records"]],
                         rule_set_named(None, c.get("rule_set"))) for c in export["chains"]]
     except (KeyError, TypeError, ValueError) as error:
-        raise InvalidInput("bad_export", Text(f"Plik nie jest eksportem historii sprawy: {error}",
-                                              f"The file is not an exported case history: {error}")) from None
+        raise InvalidInput("bad_export", tr("The file is not an exported case history: {error}", error=error)) from None
 
 
 def check_export(export: dict) -> list[Finding]:
@@ -632,19 +605,17 @@ def effective_times(histories: Iterable[History], *, simulation: bool) -> dict:
     """What ``coop audit check`` says of the times: on a simulation database one line (every moment there is
     claimed), on a real one the steps that depart from their time of writing."""
     if simulation:
-        return {"clock": SIMULATION, "times": str(Text(
-            "Baza symulacyjna: momenty kroków są symulowane (--at), ich porównanie z czasem zapisu nic nie mówi.",
-            "A simulation database: the steps' moments are simulated (--at); comparing them with the time of "
-            "writing tells nothing."))}
+        return {"clock": SIMULATION, "times": str(tr("A simulation database: the steps' moments are "
+                                                     "simulated (--at); comparing them with the time of "
+                                                     "writing tells nothing."))}
     return {"clock": REAL, "time_departures": time_departures(histories)}
 
 
 # --- rules over a whole year (they need more than one case's history) ---------------------------------------
 
-YEAR_RULES: dict[str, tuple[str, Text]] = {
-    "small_grant_ceiling_exceeded": ("art. 19a ust. 7", Text(
-        "Małe granty w roku przekroczyły limit 20% środków planowanych na dotacje dla organizacji",
-        "The year's small grants exceeded the ceiling of 20% of the funds planned for NGO grants")),
+YEAR_RULES: dict[str, tuple[str, Message]] = {
+    "small_grant_ceiling_exceeded": ("art. 19a ust. 7", tr("The year's small grants exceeded the ceiling "
+                                                           "of 20 per cent of the funds planned for NGO grants")),
 }
 
 
@@ -673,10 +644,9 @@ def small_grant_ceiling(session: Session, year: int) -> list[Finding]:
             article, _title = YEAR_RULES["small_grant_ceiling_exceeded"]
             over = sum((g for _, g, _ in decisions), Decimal(0))
             return [Finding(rec.case_code, "small_grant_ceiling_exceeded", article,
-                            Text(f"Małe granty w {year}: {over} zł > limit {limit:.2f} zł "
-                                 f"({ledger.planned_ngo_grants} zł planowanych dotacji); limit przekroczono decyzją {rec.case_code}",
-                                 f"Small grants in {year}: PLN {over} > ceiling PLN {limit:.2f} "
-                                 f"(PLN {ledger.planned_ngo_grants} planned grants); crossed by the decision in {rec.case_code}"),
+                            tr("Small grants in {year}: {over} > the ceiling {limit} ({planned} planned for NGO "
+                               "grants); crossed by the decision in {case}", year=year, over=money(over),
+                               limit=money(limit), planned=money(ledger.planned_ngo_grants), case=rec.case_code),
                             tuple(r.evidence() for r, _, _ in decisions[: index + 1]))]
     return []
 
@@ -711,7 +681,7 @@ def cases_of_year(session: Session, year: int) -> list[Case]:
 @permitted(*AUDITORS)
 def check_year(ctx: Context, year: int) -> dict:
     if not 2000 <= year <= 2100:
-        raise InvalidInput("bad_year", Text(f"Niepoprawny rok {year}", f"Invalid year {year}"))
+        raise InvalidInput("bad_year", tr("Invalid year {year}", year=year))
     cases = cases_of_year(ctx.session, year)
     histories = [history_of(ctx.session, case) for case in cases]
     findings = [f for history in histories for f in check_history(history)]

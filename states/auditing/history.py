@@ -19,7 +19,7 @@ from states.clock import day_in_range, parse_moment
 from states.commands import Command, SingleLine
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput
-from states.text import Text
+from states.text import tr
 
 EXPORT_FORMAT = "coop-audit-export/1"
 EXPORTED_FIELDS = (*(f for f in audit.HASHED_FIELDS if f != "case_code"), "prev_hash", "hash")
@@ -55,7 +55,7 @@ def _bound(value: str | None, what: str, *, end: bool) -> datetime | None:
         day = date.fromisoformat(value)
     except ValueError:
         return parse_moment(value, what)
-    problem = day_in_range(day, Text(f"Data {what}", f"The date {what}"))
+    problem = day_in_range(day, tr("The date {what}", what=what))
     if problem:  # 0001-01-01 in Warsaw is before year 1 in UTC: an OverflowError traceback
         raise InvalidInput("date_out_of_range", problem)
     return calendar.end_of_day(day) if end else calendar.end_of_day(day, time(0, 0))
@@ -71,8 +71,7 @@ class HistoryQuery(Command):
     def window(self) -> tuple[datetime | None, datetime | None]:
         since, until = _bound(self.since, "--since", end=False), _bound(self.until, "--until", end=True)
         if since and until and until < since:
-            raise InvalidInput("empty_window", Text(f"--until ({self.until}) jest wcześniejsze niż --since ({self.since})",
-                                                    f"--until ({self.until}) is earlier than --since ({self.since})"))
+            raise InvalidInput("empty_window", tr("--until ({until}) is earlier than --since ({since})", until=self.until, since=self.since))
         return since, until
 
 

@@ -17,7 +17,7 @@ from models.tables import AuditRecord, Case, Contract, Offer, Organisation, Publ
 from states import calendar
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput
-from states.text import Text
+from states.text import tr
 
 FORMAT = "coop-open-data/1"
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -120,7 +120,7 @@ ROW_SOURCES = [open_call_rows, small_grant_rows]
 @permitted(*ANYONE)
 def results(ctx: Context, year: int | None = None) -> dict:
     if year is not None and not 2000 <= year <= 2100:
-        raise InvalidInput("bad_year", Text(f"Niepoprawny rok {year}", f"Invalid year {year}"))
+        raise InvalidInput("bad_year", tr("Invalid year {year}", year=year))
     rows = [row for source in ROW_SOURCES for row in source(ctx.session, year)]
     return {"format": FORMAT, "year": year, "generated_at": calendar.local_date(ctx.now).isoformat(),
             "columns": [name for name, _, _ in COLUMNS], "rows": rows}

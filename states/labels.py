@@ -1,0 +1,288 @@
+"""The names people read for the engine's identifiers (publication channels, roles, input fields).
+
+Identifiers stay in the data, the CLI's options and ``--json``; a message shows their label in the reader's
+language instead (a Polish reader sees "tablica ogłoszeń urzędu", not "board").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from states.text import Localized, Message, tr
+
+CHANNELS: dict[str, Message] = {
+    "bip": tr("BIP (the Public Information Bulletin)"),
+    "board": tr("the office's notice board"),
+    "website": tr("the office's website"),
+    "consultations_portal": tr("the public consultations portal"),
+    "ngo_portal": tr("the NGO portal"),
+    "operator_website": tr("the operator's website"),
+}
+
+
+def channel(name: str) -> Message | str:
+    return CHANNELS.get(name, name)
+
+
+def channels(names: Iterable[str]) -> list[Message | str]:
+    """Channels as people name them, for a message's list ("BIP, tablica ogłoszeń urzędu")."""
+    return [channel(name) for name in names]
+
+
+RDPP_STATUSES: dict[str, Message] = {
+    "pending": tr("awaited"),
+    "given": tr("given"),
+    "waived": tr("waived (not given in time)"),
+}
+
+
+def rdpp_status(status: str) -> Message | str:
+    """The state of the Public Benefit Council's opinion on a draft (art. 41i)."""
+    return RDPP_STATUSES.get(status, status)
+
+
+RECEIPT_RULES: dict[str, Message] = {
+    "received": tr("the day of receipt by the office counts"),
+    "postmarked": tr("the postmark's date counts"),
+}
+
+
+def receipt_rule(rule: str) -> Message | str:
+    """When an offer sent by post counts as filed in time (the call's announcement says which)."""
+    return RECEIPT_RULES.get(rule, rule)
+
+
+# The fields of the commands' input (states/commands.py, states/procedure_commands.py, notifications/commands.py),
+# named in a refused input ("kwota dotacji: musi być liczbą"); tests/test_messages.py checks every field has one.
+FIELDS: dict[str, Message] = {
+    "accept": tr("accepted (yes or no)"),
+    "act_kind": tr("kind of act"),
+    "address": tr("address"),
+    "affiliation": tr("who nominated the member"),
+    "amount": tr("amount"),
+    "answer": tr("answer"),
+    "answers": tr("answers to the comments"),
+    "applicant_kind": tr("kind of applicant"),
+    "author": tr("author"),
+    "author_kind": tr("kind of author"),
+    "budget": tr("funds"),
+    "chosen": tr("chosen implementers"),
+    "code": tr("case code"),
+    "conflicts": tr("offers with a conflict of interest"),
+    "consideration": tr("how the comment was considered"),
+    "contact_person": tr("contact person"),
+    "contract_number": tr("contract number"),
+    "costs": tr("estimate"),
+    "council_session": tr("council session"),
+    "criteria": tr("criteria"),
+    "deadline": tr("deadline"),
+    "decision": tr("decision"),
+    "decision_ref": tr("decision reference"),
+    "defects": tr("formal defects"),
+    "delivered": tr("what was delivered"),
+    "description": tr("description"),
+    "email": tr("e-mail address"),
+    "execution_end": tr("end of the execution period"),
+    "execution_start": tr("start of the execution period"),
+    "field": tr("field of the act"),
+    "funds_used": tr("funds used"),
+    "grant": tr("grant"),
+    "grant_rules": tr("rules for awarding grants"),
+    "grants": tr("grants"),
+    "hours": tr("hours"),
+    "id": tr("notification number"),
+    "implementer": tr("implementer"),
+    "key": tr("criterion"),
+    "krs": tr("KRS number"),
+    "lang": tr("language"),
+    "legal_form": tr("legal form"),
+    "limit": tr("limit"),
+    "location": tr("location"),
+    "max_points": tr("maximum points"),
+    "member": tr("committee member"),
+    "mode": tr("mode"),
+    "name": tr("name"),
+    "non_financial_contribution": tr("non-financial contribution"),
+    "note": tr("note"),
+    "number": tr("number"),
+    "offer_deadline": tr("offer deadline"),
+    "on": tr("date"),
+    "opinion": tr("opinion"),
+    "opted_out": tr("opted out"),
+    "organisation_krs": tr("organisation's KRS number"),
+    "own_contribution": tr("own contribution"),
+    "own_costs": tr("own costs"),
+    "own_funds": tr("own funds"),
+    "party": tr("kind of cost"),
+    "pass_threshold": tr("pass threshold"),
+    "passed": tr("formal check passed"),
+    "planned": tr("planned grant funds"),
+    "points": tr("points"),
+    "postmarked_on": tr("postmark date"),
+    "programme_year": tr("year of the programme"),
+    "property_owner": tr("owner of the property"),
+    "provision": tr("provision"),
+    "published": tr("publications"),
+    "rdpp_delivered": tr("delivery to the Public Benefit Council"),
+    "reason": tr("reason"),
+    "receipt_rule": tr("receipt rule"),
+    "received_at": tr("time of receipt"),
+    "reference": tr("reference"),
+    "representative": tr("representative"),
+    "representative_email": tr("representative's e-mail address"),
+    "requested_grant": tr("requested grant"),
+    "residents": tr("residents"),
+    "returned_amount": tr("amount returned"),
+    "returned_on": tr("date of return"),
+    "rule_set": tr("rule set"),
+    "scope": tr("scope"),
+    "selection_date": tr("selection date"),
+    "sphere": tr("sphere"),
+    "status": tr("status"),
+    "subject": tr("subject"),
+    "submitted_at": tr("time of submission"),
+    "summary": tr("summary"),
+    "supplier": tr("supplier"),
+    "task_area": tr("area of public tasks"),
+    "task_end": tr("end of the task"),
+    "task_start": tr("start of the task"),
+    "template": tr("kind of notification"),
+    "text": tr("text"),
+    "title": tr("title"),
+    "volunteer_work": tr("volunteer work"),
+    "weight": tr("weight"),
+    "work_hours": tr("hours of social work"),
+    "year": tr("year"),
+}
+
+
+def field(name: str) -> Message | str:
+    return FIELDS.get(name, name)
+
+
+# The machines whose states a message names, by case kind (and "offer" for an offer in a call). A state's
+# Polish name is the one its machine declares (states/open_call.py: State("ocena merytoryczna", ...)), used by
+# the diagrams too; in English the identifier reads well enough with spaces ("substantive review").
+_MACHINES = {
+    "open_call": ("states.open_call", "OpenCallMachine"),
+    "regranting": ("states.open_call", "OpenCallMachine"),
+    "offer": ("states.open_call", "OfferMachine"),
+    "small_grant": ("states.small_grant", "SmallGrantMachine"),
+    "consultation": ("states.consultation", "ConsultationMachine"),
+    "local_initiative": ("states.local_initiative", "LocalInitiativeMachine"),
+    "micro_grant": ("states.regranting", "MicroGrantMachine"),
+}
+
+
+def _polish_state_name(machine: str | type, value: str) -> str | None:
+    if isinstance(machine, str):
+        if machine not in _MACHINES:
+            return None
+        import importlib
+
+        module, name = _MACHINES[machine]
+        machine = getattr(importlib.import_module(module), name)
+    state = next((s for s in machine.states if s.value == value), None)
+    return state.name if state is not None else None
+
+
+def state(machine: str | type, value: str) -> Localized:
+    """A state as people name it, quoted: „ocena formalna” / “formal review”. ``machine``: a machine class or a
+    case kind (``"offer"`` for an offer)."""
+
+    def render(lang: str) -> str:
+        polish = _polish_state_name(machine, value) if lang == "pl" else None
+        return f"„{polish}”" if polish else f"“{value.replace('_', ' ')}”"
+
+    return Localized(render)
+
+
+def states(machine: str | type, values: Iterable[str]) -> list[Localized]:
+    return [state(machine, value) for value in values]
+
+
+def subject(name: str) -> Message | str:
+    """The subject of a step as people name it: "offer:3" is offer no. 3."""
+    kind, _, rest = name.partition(":")
+    if kind == "offer" and rest:
+        return tr("offer {number}", number=rest)
+    if kind == "member" and rest:
+        return tr("committee member {name}", name=rest)
+    if kind == "comment" and rest:
+        return tr("comment {number}", number=rest)
+    return name
+
+
+def criterion(item: Any) -> Localized:
+    """A scoring criterion with its key (what ``--points KEY=...`` takes) and its name in the reader's language:
+    "capacity (możliwość realizacji zadania)"."""
+    return Localized(lambda lang: f"{item.key} ({item.label_pl if lang == 'pl' else item.label_en})")
+
+
+def criteria(items: Iterable[Any]) -> list[Localized]:
+    return [criterion(item) for item in items]
+
+
+PUBLICATIONS: dict[str, Message] = {
+    "announcement": tr("the announcement of the call"),
+    "results": tr("the results of the call"),
+    "invalidation": tr("the invalidation of the call"),
+    "offer": tr("the offer outside competition"),
+    "draft": tr("the draft act"),
+    "report": tr("the consultation report"),
+    "sub_call": tr("the operator's call for implementers"),
+    "sub_selection": tr("the operator's choice of implementers"),
+}
+
+
+def publication(subject: str) -> Message | str:
+    """What a publication makes public (``Publication.subject``)."""
+    return PUBLICATIONS.get(subject, subject)
+
+
+def criteria_mismatch(head: Message, unknown: list[str], missing: list[str]) -> Message:
+    """"Score exactly the criteria: …; unknown: …; missing: …", each part only when there is something to say."""
+    message = head
+    if unknown:
+        message = message + tr("; unknown: {keys}", keys=unknown)
+    if missing:
+        message = message + tr("; missing: {keys}", keys=missing)
+    return message
+
+
+ROLES: dict[str, Message] = {
+    "officer": tr("officer"),
+    "committee_member": tr("committee member"),
+    "auditor": tr("auditor"),
+    "scheduler": tr("scheduler"),
+    "applicant": tr("applicant"),
+    "public": tr("the public"),
+}
+
+
+def role(name: str) -> Localized:
+    """A role with its identifier (what ``--role`` takes): "officer (urzędnik)"; in English the identifier alone."""
+    label = ROLES.get(name)
+
+    def render(lang: str) -> str:
+        return f"{name} ({label.in_language(lang)})" if label is not None and lang != "en" else name
+
+    return Localized(render)
+
+
+def roles(names: Iterable[str]) -> list[Localized]:
+    return [role(name) for name in names]
+
+
+NOTIFICATION_STATUSES: dict[str, Message] = {
+    "pending": tr("pending"),
+    "sent": tr("sent"),
+    "failed": tr("failed"),
+    "cancelled": tr("cancelled"),
+    "opted_out": tr("opted out by the recipient"),
+}
+
+
+def notification_status(status: str) -> Message | str:
+    return NOTIFICATION_STATUSES.get(status, status)
