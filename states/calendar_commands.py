@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from states import calendar
+from states import calendar, labels
 from states.clock import day_in_range, parse_moment
 from states.errors import InvalidInput
 from states.text import tr
@@ -27,7 +27,8 @@ def _in_range(day: date) -> date:
 
 def compute_period(trigger: str, amount: int, unit: str, *, party: bool, closing: str) -> dict:
     if unit not in calendar.UNITS:
-        raise InvalidInput("unknown_unit", tr("Unknown unit “{unit}”; allowed: {units}", unit=unit, units=calendar.UNITS))
+        raise InvalidInput("unknown_unit", tr("Unknown unit “{unit}”; allowed: {units}", unit=unit,
+                                                              units=labels.choices(calendar.UNITS, labels.UNITS)))
     try:
         closing_time = time.fromisoformat(closing)
     except ValueError:

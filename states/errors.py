@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from states.text import Message, language, render
+import os
+
+from states.text import LANGUAGES, Message, language, render
 
 
 class DomainError(Exception):
@@ -15,7 +17,18 @@ class DomainError(Exception):
         self.text = text
         self.basis = basis
         self.details = details
+        if os.environ.get("COOP_STRICT_MESSAGES") == "1":  # the tests (tests/conftest.py)
+            self._check()
         super().__init__(self.message())
+
+    def _check(self) -> None:
+        """A refusal reads well in every language and says its basis once: rendering it fails on a parameter
+        with no human form or a translation naming a parameter that is not there; a text that cites the basis
+        itself would print it twice (the basis is appended by ``message``)."""
+        for lang in LANGUAGES:
+            body = self.text.in_language(lang)
+            if self.basis and self.basis in body:
+                raise AssertionError(f"{self.rule}: the basis {self.basis!r} would be printed twice: {body}")
 
     def message(self, lang: str | None = None) -> str:
         body = self.text.in_language(lang) if lang else str(self.text)

@@ -116,6 +116,7 @@ FIELDS: dict[str, Message] = {
     "own_funds": tr("own funds"),
     "party": tr("kind of cost"),
     "pass_threshold": tr("pass threshold"),
+    "prior_funding": tr("tasks of the same kind funded this year and last year"),
     "passed": tr("formal check passed"),
     "planned": tr("planned grant funds"),
     "points": tr("points"),
@@ -286,3 +287,49 @@ NOTIFICATION_STATUSES: dict[str, Message] = {
 
 def notification_status(status: str) -> Message | str:
     return NOTIFICATION_STATUSES.get(status, status)
+
+
+UNITS: dict[str, Message] = {
+    "days": tr("days"),
+    "working_days": tr("working days"),
+    "weeks": tr("weeks"),
+    "months": tr("months"),
+}
+
+
+def choices(tokens: Iterable[str], meaning: dict[str, Message]) -> list[Localized]:
+    """Values a person types (CLI tokens), each with what it means in Polish: „days” (dni); in English the token."""
+
+    def one(token: str) -> Localized:
+        label = meaning.get(token)
+        return Localized(lambda lang: token if lang == "en" or label is None else f"„{token}” ({label.in_language(lang)})")
+
+    return [one(token) for token in tokens]
+
+
+# art. 19b ust. 1: the spheres of a local initiative (the rule set's tokens).
+SPHERES: dict[str, Message] = {
+    "infrastructure": tr("local infrastructure (construction, renovation)"),
+    "charity": tr("charity"),
+    "tradition": tr("national tradition and culture"),
+    "culture": tr("culture, art, heritage"),
+    "education": tr("education and upbringing"),
+    "sport": tr("physical culture and sport"),
+    "tourism": tr("tourism and recreation"),
+    "greenery": tr("nature, greenery and animals"),
+    "public_order": tr("public order and safety"),
+    "revitalisation": tr("revitalisation"),
+    "disability": tr("people with disabilities"),
+    "environment": tr("ecology and the environment"),
+    "health": tr("health"),
+    "seniors": tr("older people"),
+    "civic_activity": tr("civic activity"),
+}
+
+# The council resolution's criteria of a local initiative (the rule set's tokens).
+INITIATIVE_CRITERIA: dict[str, Message] = {
+    "social_work": tr("the residents' social work"),
+    "public_benefit": tr("public benefit"),
+    "feasibility": tr("feasibility"),
+    "own_contribution": tr("the applicants' own contribution"),
+}

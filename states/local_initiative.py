@@ -56,7 +56,8 @@ def score(points: dict[str, Decimal], rules: LocalInitiativeRules) -> Decimal:
     if unknown or missing:
         raise InvalidInput(
             "criteria_mismatch",
-            labels.criteria_mismatch(tr("Score exactly the resolution's criteria: {keys}", keys=sorted(weights)),
+            labels.criteria_mismatch(tr("Score exactly the resolution's criteria: {keys}",
+                                        keys=labels.choices(sorted(weights), labels.INITIATIVE_CRITERIA)),
                                      unknown, missing),
             basis=RESOLUTION_BASIS,
         )

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
-from states import calendar, periods
+from states import calendar, labels, periods
 from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
 from states.commands import CaseRef
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
@@ -58,7 +58,8 @@ def file(ctx: Context, cmd: FileInitiative) -> dict:
     if cmd.sphere not in rules.spheres:
         raise InvalidInput(
             "unknown_sphere",
-            tr("Sphere “{sphere}” is not a local-initiative sphere: {spheres}", sphere=cmd.sphere, spheres=rules.spheres),
+            tr("Sphere “{sphere}” is not a local-initiative sphere: {spheres}", sphere=cmd.sphere,
+               spheres=labels.choices(rules.spheres, labels.SPHERES)),
             basis="art. 19b ust. 1",
         )
     organisation_id = None

@@ -17,10 +17,10 @@ import gettext
 import os
 import string
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 LANGUAGES = ("pl", "en")
@@ -226,6 +226,10 @@ def render(value: Any, lang: str) -> str:
         return ", ".join(render(v, lang) for v in sorted(value, key=str))
     if isinstance(value, Iterable):
         return ", ".join(render(v, lang) for v in value)
+    if isinstance(value, PurePath | BaseException | time):
+        return str(value)  # a file name, an error's own message, a time of day
+    if os.environ.get("COOP_STRICT_MESSAGES") == "1":  # the tests: an object nobody taught to read itself
+        raise TypeError(f"a message parameter of type {type(value).__name__} has no human form: {value!r}")
     return str(value)
 
 

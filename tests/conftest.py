@@ -26,6 +26,9 @@ from models.settings import CLOCK, REAL, EngineSetting, initialise_clock  # noqa
 from tests.prefect_fixtures import prefect_api  # noqa: F401, E402  (one Prefect test harness for the whole session)
 
 PG_ADMIN_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Every message a test renders must read as text: a parameter with no human form (an object that would print as
+# its Python repr) raises instead of leaking (states/text.py).
+os.environ.setdefault("COOP_STRICT_MESSAGES", "1")
 BACKENDS = ("sqlite", "postgresql")
 
 
