@@ -296,7 +296,7 @@ def test_a_database_at_an_unknown_revision_is_refused_and_left_alone(fresh_url, 
         result = CliRunner().invoke(app, args, env=env)
         assert result.exit_code == 2, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
-        assert "'9f3e2d1c0b'" in result.stderr and "nie zna" in result.stderr and "Traceback" not in result.output
+        assert "„9f3e2d1c0b”" in result.stderr and "nie zna" in result.stderr and "Traceback" not in result.output
     english = CliRunner().invoke(app, ["history", "OK/2026/001", "--json"], env={**env, "COOP_LANG": "en"})
     assert english.exit_code == 2 and '"error": "unknown_schema_revision"' in english.stderr
     assert snapshot(fresh_url) == before
