@@ -11,11 +11,12 @@ from __future__ import annotations
 import gettext
 import inspect
 import os
+import re
 from typing import Any
 
 from typer.core import TyperCommand, TyperGroup
 
-from states.text import DOMAIN, LOCALE_DIR, catalogue, current_language
+from states.text import DOMAIN, LOCALE_DIR, Message, catalogue, current_language, tr
 
 # typer's own words that are not in a help text we write: the help option and the panel titles it asks
 # gettext for (tools/babel_extract.py puts them into the catalogue).
@@ -41,6 +42,59 @@ def _localise(command: Any) -> None:
             param.help = translate(param.help)
 
 
+# What typer said it expected (in pydantic's words: "Input should be a valid integer, …"), for "… oczekiwano
+# liczby całkowitej".
+_EXPECTED = {
+    "integer": tr("a whole number"),
+    "number": tr("a number"),
+    "float": tr("a number"),
+    "boolean": tr("true or false"),
+}
+
+
+def _hint(error: Any) -> str:
+    param = getattr(error, "param", None)
+    if param is not None:
+        return param.get_error_hint()
+    hint = getattr(error, "param_hint", None)
+    return " / ".join(hint) if isinstance(hint, list | tuple) else (hint or "")
+
+
+def translate_usage_error(error: Any) -> None:
+    """A mistyped command line, said in the run's language: the click inside typer words these errors in
+    English only. The error keeps its class and exit code; only what it says changes."""
+    kind = type(error).__name__
+    text: Message | None = None
+    if kind == "NoSuchOption":
+        text = tr("No such option: {option}", option=error.option_name)
+        if error.possibilities:
+            text = text + tr(" (did you mean: {options}?)", options=sorted(error.possibilities))
+    elif kind == "MissingParameter":
+        argument = getattr(error.param, "param_type_name", "option") == "argument"
+        text = (tr("Missing argument {name}.", name=_hint(error)) if argument
+                else tr("Missing option {name}.", name=_hint(error)))
+    elif kind == "BadParameter":
+        said = str(error.message)
+        valid = re.search(r"valid (\w+)", said)
+        bound = re.search(r"(less|greater) than or equal to (\S+?)\.?$", said)
+        if valid and valid.group(1) in _EXPECTED:
+            text = tr("Invalid value for {name}: expected {expected}.", name=_hint(error),
+                      expected=_EXPECTED[valid.group(1)])
+        elif bound:
+            text = (tr("Invalid value for {name}: at most {limit}.", name=_hint(error), limit=bound.group(2))
+                    if bound.group(1) == "less" else
+                    tr("Invalid value for {name}: at least {limit}.", name=_hint(error), limit=bound.group(2)))
+        else:
+            text = tr("Invalid value for {name}.", name=_hint(error))
+    elif kind == "BadOptionUsage":
+        text = tr("The option {option} needs a value.", option=error.option_name)
+    elif kind == "UsageError" and str(error.message).startswith("Got unexpected extra argument"):
+        extra = str(error.message).rpartition("(")[2].rstrip(")")
+        text = tr("Unexpected extra arguments: {arguments}", arguments=extra)
+    if text is not None:
+        error.format_message = lambda: str(text)  # what typer prints in its error panel
+
+
 def _help_option(option: Any) -> Any:
     if option is not None and option.help:
         option.help = translate(option.help)
@@ -55,6 +109,13 @@ class LocalisedCommand(TyperCommand):
     def get_help_option(self, ctx: Any) -> Any:  # click makes --help on demand, with its English help
         return _help_option(super().get_help_option(ctx))
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as error:
+            translate_usage_error(error)
+            raise
+
 
 class LocalisedGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -63,6 +124,13 @@ class LocalisedGroup(TyperGroup):
 
     def get_help_option(self, ctx: Any) -> Any:
         return _help_option(super().get_help_option(ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as error:
+            translate_usage_error(error)
+            raise
 
 
 def framework_language() -> None:

@@ -569,3 +569,23 @@ def test_a_message_renders_in_the_run_s_language(monkeypatch):
     assert str(message) == "No case OK/2026/001"
     monkeypatch.setenv("COOP_LANG", "pl")
     assert str(message) == "Nie ma sprawy OK/2026/001"
+
+
+@pytest.mark.parametrize(("args", "polish", "english"), [
+    (["grant", "file", "--grant", "5"], "Nie ma opcji --grant (czy chodziło o: --amount, --at?)",
+     "No such option: --grant (did you mean: --amount, --at?)"),
+    (["grant", "file", "--krs"], "Opcja --krs wymaga wartości.", "The option --krs needs a value."),
+    (["history"], "Brak wymaganego argumentu 'code'.", "Missing argument 'code'."),
+    (["calendar", "period", "2026-01-01", "trzy"], "Niepoprawna wartość 'amount': oczekiwano liczby całkowitej.",
+     "Invalid value for 'amount': expected a whole number."),
+    (["calendar", "period", "2026-01-01", "99999"], "Niepoprawna wartość 'amount': najwyżej 3650.",
+     "Invalid value for 'amount': at most 3650."),
+    (["history", "OK/2026/001", "nadmiar"], "Nadmiarowe argumenty: nadmiar", "Unexpected extra arguments: nadmiar"),
+])
+def test_a_mistyped_command_line_is_told_in_the_run_s_language(args, polish, english, monkeypatch):
+    runner = CliRunner()
+    for lang, expected in (("pl", polish), ("en", english)):
+        monkeypatch.setenv("COOP_LANG", lang)
+        result = runner.invoke(app, args, env={"COOP_LANG": lang})
+        assert result.exit_code == 2
+        assert expected in " ".join(result.output.replace("│", " ").split()), result.output
