@@ -280,7 +280,8 @@ def rules_show(version: Annotated[str | None, typer.Argument(
 
 @command(calendar_app, "period")
 def calendar_period(trigger: Annotated[str, typer.Argument(help="Trigger date or moment.")],
-                    amount: Annotated[int, typer.Argument(min=0, max=quick.PERIOD_LIMIT)],
+                    amount: Annotated[int, typer.Argument(min=0, max=quick.PERIOD_LIMIT,
+                                                          help="How many units the period lasts.")],
                     unit: Annotated[str, typer.Argument(help="days | working_days | weeks | months")] = "days",
                     office: Annotated[bool, typer.Option(
                         "--office", help="A period the office sets for itself: never shifted.")] = False,
@@ -346,7 +347,7 @@ def _database_facts() -> dict:
 
 @command(app, "demo")
 def demo(database: Annotated[str | None, typer.Option(help="Database URL (default: a fresh SQLite file).")] = None,
-         offers: Annotated[int, typer.Option(min=1, max=50)] = 6) -> None:
+         offers: Annotated[int, typer.Option(min=1, max=50, help="How many offers the demo call receives.")] = 6) -> None:
     """Run a whole open call on a simulation database (a new one by default) and print its history."""
     from coop.demo import run_demo
 

@@ -34,12 +34,24 @@ def translate(text: str | None) -> str | None:
     return catalogue(current_language()).gettext(inspect.cleandoc(text))
 
 
+# An option without a help text of its own is named by the label of the input field it fills.
+_FIELD_OF_OPTION = {"area": "task_area", "in_kind": "non_financial_contribution", "received": "received_at",
+                    "returned": "returned_amount", "start": "task_start", "end": "task_end", "used": "funds_used",
+                    "version": "rule_set", "opt_out": "opted_out"}
+
+
 def _localise(command: Any) -> None:
+    from states import labels
+
     command.help = translate(command.help)
     command.short_help = translate(command.short_help)
     for param in command.params:
         if getattr(param, "help", None):
             param.help = translate(param.help)
+        elif hasattr(param, "help") and param.name:
+            name = _FIELD_OF_OPTION.get(param.name, param.name)
+            if name in labels.FIELDS:
+                param.help = str(labels.FIELDS[name]).capitalize() + "."
 
 
 # What typer said it expected (in pydantic's words: "Input should be a valid integer, …"), for "… oczekiwano

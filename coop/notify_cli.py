@@ -19,7 +19,7 @@ def notifications_list(code: Annotated[str | None, typer.Option("--case", help="
                        pending: Annotated[bool, typer.Option("--pending", help="Only pending messages.")] = False,
                        status: Annotated[list[str] | None, typer.Option(
                            help="pending | sent | failed | cancelled | opted_out (repeatable).")] = None,
-                       limit: Annotated[int, typer.Option(min=1, max=10000)] = 200) -> None:
+                       limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many messages.")] = 200) -> None:
     """List the outbox: what is waiting, what was sent, what failed (and why)."""
     from notifications.commands import ListNotifications, list_notifications
 
@@ -30,8 +30,10 @@ def notifications_list(code: Annotated[str | None, typer.Option("--case", help="
 
 
 @command(notify_app, "dispatch")
-def notifications_dispatch(batch_size: Annotated[int | None, typer.Option(min=1, max=10000)] = None,
-                           max_batches: Annotated[int | None, typer.Option(min=1)] = None) -> None:
+def notifications_dispatch(batch_size: Annotated[int | None, typer.Option(
+                               min=1, max=10000, help="Messages per transaction.")] = None,
+                           max_batches: Annotated[int | None, typer.Option(
+                               min=1, help="Stop after this many batches.")] = None) -> None:
     """Send every message due at --at (default: now), in batches, without Prefect."""
     from coop.cli import _invocation
     from notifications.dispatcher import dispatch

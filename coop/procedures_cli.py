@@ -261,7 +261,7 @@ def initiative_plan(code: Code, start: Annotated[str, typer.Option()], end: Anno
 
 
 @command(initiative_app, "contract")
-def initiative_contract(code: Code, number: Annotated[str, typer.Option()]) -> None:
+def initiative_contract(code: Code, number: Annotated[str, typer.Option(help="Contract number.")]) -> None:
     """Sign the contract (no grant is transferred)."""
     show(run(li.sign_contract, pc.SignInitiative.parse(code=code, contract_number=number)))
 
