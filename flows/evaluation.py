@@ -32,7 +32,7 @@ from sqlmodel import select
 from flows.artifacts import publish_case_artifacts
 from flows.events import emit_transitions
 from models.tables import CommitteeMember, ConflictDeclaration, Score
-from states import calendar
+from states import calendar, labels
 from states import commands as c
 from states import open_call_commands as oc
 from states.clock import parse_moment, resolve_now
@@ -40,37 +40,43 @@ from states.engine import Actor, Context, execute, permitted
 from states.errors import DomainError
 from states.open_call import call_settings, offers_of
 from states.open_call_commands import load_call
-from states.text import tr
+from states.text import current_language, render, tr
 
 MAX_ROUNDS = 200  # a form answered this many times without finishing is a runaway, not a review
 
 
+# The forms' titles are in the language of the process serving the flows (COOP_LANG), like every message.
 class FormalReviewForm(RunInput):
     """Formal review of one offer (ogłoszenie konkursu: kryteria formalne)."""
 
-    offer: int = Field(ge=1, title="Nr oferty / offer number")
+    offer: int = Field(ge=1, title=str(tr("Offer number")))
     decision: Literal["accept", "reject", "correct"] = Field(
-        title="Decyzja / decision", description="accept = poprawna formalnie, reject = odrzucona, "
-                                                "correct = wezwanie do uzupełnienia braków")
-    defects: list[str] = Field(default_factory=list, title="Braki formalne / formal defects")
+        title=str(tr("Decision")),
+        description=str(tr("accept = formally correct, reject = rejected, correct = a call to correct the defects")))
+    defects: list[str] = Field(default_factory=list, title=str(tr("Formal defects")))
 
 
 class DeclarationForm(RunInput):
     """KPA art. 24 declarations for every offer in the call."""
 
-    conflicts: list[int] = Field(default_factory=list, title="Oferty, wobec których zachodzi konflikt interesów "
-                                                             "/ offers with a conflict of interest")
-    note: str = Field(default="", title="Uwagi / note")
+    conflicts: list[int] = Field(default_factory=list, title=str(tr("Offers with a conflict of interest")))
+    note: str = Field(default="", title=str(tr("Note")))
 
 
 def score_form(criteria) -> type[RunInput]:
     """The scoring form of a call: one field per criterion of its announcement (art. 15 ust. 1)."""
-    fields: dict[str, Any] = {"offer": (int, Field(ge=1, title="Nr oferty / offer number"))}
+    fields: dict[str, Any] = {"offer": (int, Field(ge=1, title=str(tr("Offer number"))))}
     for criterion in criteria:
         # No upper bound in the form: the maximum is the domain's rule, refused with its basis like in the CLI.
-        fields[criterion.key] = (Decimal, Field(ge=0, title=f"{criterion.key} (max {criterion.max_points} pkt)",
-                                                description=f"{criterion.basis}"))
+        title = tr("{criterion} (at most {points} points)", criterion=labels.criterion(criterion),
+                   points=criterion.max_points)
+        fields[criterion.key] = (Decimal, Field(ge=0, title=str(title), description=f"{criterion.basis}"))
     return create_model("ScoreForm", __base__=RunInput, **fields)
+
+
+# The columns of the forms' tables of offers.
+COLUMNS = {"number": tr("number"), "title": tr("title"), "state": tr("state"), "requested": tr("requested grant"),
+           "defects": tr("formal defects"), "conflict": tr("conflict of interest"), "scored": tr("scored")}
 
 
 # --- reads -----------------------------------------------------------------------------------------------------
@@ -192,8 +198,8 @@ def _timeout(deadline: datetime, at: str | None) -> int:
 
 
 def _offers_table(offers: list[dict[str, Any]], columns: list[str]) -> str:
-    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
-    rows = ["| " + " | ".join("" if o.get(col) is None else str(o.get(col)) for col in columns) + " |" for o in offers]
+    head = "| " + " | ".join(str(COLUMNS.get(col, col)) for col in columns) + " |\n|" + "---|" * len(columns)
+    rows = ["| " + " | ".join(render(o.get(col), current_language()) for col in columns) + " |" for o in offers]
     return "\n".join([head, *rows])
 
 
