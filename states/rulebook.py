@@ -24,7 +24,7 @@ def find_rule_set(session: Session, version: str | None) -> RuleSet:
     else:
         raise NotFound(
             "unknown_rule_set",
-            tr("No rule set “{version}”; available: {session}", version=version, session=list_versions(session)),
+            tr("No rule set “{version}”; available: {versions}", version=version, versions=list_versions(session)),
         )
     _CACHE[version] = rule_set  # versions are immutable, so caching them is safe
     return rule_set
