@@ -9,11 +9,12 @@ context (the limit, the allowed values), and the field is named by its label (st
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
 
-from states import labels
+from states import labels, text_policy
 from states.text import Joined, Message, ntr, tr
 
 # What a field of a given pattern must look like (a regular expression means nothing to an officer).
@@ -65,8 +66,15 @@ _BY_TYPE: dict[str, Message] = {
 }
 
 
-def _limit(item: dict[str, Any], key: str) -> Any:
-    return item.get("ctx", {}).get(key)
+def _limit(value: Any) -> Any:
+    """A bound as a number: pydantic sometimes hands it over as its repr ("Decimal('999999999.99')")."""
+    if isinstance(value, str):
+        found = re.fullmatch(r"Decimal\('([^']*)'\)", value)
+        try:
+            return Decimal(found.group(1) if found else value)
+        except InvalidOperation:
+            return value
+    return value
 
 
 def problem(item: dict[str, Any]) -> Message:
@@ -107,15 +115,15 @@ def problem(item: dict[str, Any]) -> Message:
         return ntr("may have at most {n} digit before the decimal point",
                    "may have at most {n} digits before the decimal point", n)
     if kind == "greater_than":
-        return tr("must be greater than {limit}", limit=ctx.get("gt"))
+        return tr("must be greater than {limit}", limit=_limit(ctx.get("gt")))
     if kind == "greater_than_equal":
-        return tr("must be at least {limit}", limit=ctx.get("ge"))
+        return tr("must be at least {limit}", limit=_limit(ctx.get("ge")))
     if kind == "less_than":
-        return tr("must be less than {limit}", limit=ctx.get("lt"))
+        return tr("must be less than {limit}", limit=_limit(ctx.get("lt")))
     if kind == "less_than_equal":
-        return tr("may be at most {limit}", limit=ctx.get("le"))
+        return tr("may be at most {limit}", limit=_limit(ctx.get("le")))
     if kind == "multiple_of":
-        return tr("must be a multiple of {limit}", limit=ctx.get("multiple_of"))
+        return tr("must be a multiple of {limit}", limit=_limit(ctx.get("multiple_of")))
     if kind in ("literal_error", "enum"):
         # ctx["expected"] is pydantic's English sentence ("'a', 'b' or 'c'"): keep only the values.
         values = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
@@ -138,8 +146,10 @@ def where(loc: tuple[Any, ...]) -> Message | str:
             parts.append(tr("key"))
         elif isinstance(part, str) and ("[" in part or "(" in part):
             continue  # pydantic's own steps (function-after[...], union members): not the reader's concern
-        else:
+        elif str(part) in labels.FIELDS:
             parts.append(labels.field(str(part)))
+        else:  # a key the person typed: quoted safely (a CR or U+202E in it would rewrite the message)
+            parts.append(text_policy.shown(str(part)))
     if not parts:
         return tr("input")
     return Joined(parts, " › ")

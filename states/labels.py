@@ -57,6 +57,7 @@ def receipt_rule(rule: str) -> Message | str:
 # named in a refused input ("kwota dotacji: musi być liczbą"); tests/test_messages.py checks every field has one.
 FIELDS: dict[str, Message] = {
     "accept": tr("accepted (yes or no)"),
+    "actor": tr("who acted (--by)"),
     "act_kind": tr("kind of act"),
     "address": tr("address"),
     "affiliation": tr("who nominated the member"),
@@ -77,6 +78,7 @@ FIELDS: dict[str, Message] = {
     "council_session": tr("council session"),
     "criteria": tr("criteria"),
     "deadline": tr("deadline"),
+    "event": tr("event (--event)"),
     "decision": tr("decision"),
     "decision_ref": tr("decision reference"),
     "defects": tr("formal defects"),
@@ -138,6 +140,7 @@ FIELDS: dict[str, Message] = {
     "returned_on": tr("date of return"),
     "rule_set": tr("rule set"),
     "scope": tr("scope"),
+    "since": tr("since (--since)"),
     "selection_date": tr("selection date"),
     "sphere": tr("sphere"),
     "status": tr("status"),
@@ -151,6 +154,7 @@ FIELDS: dict[str, Message] = {
     "template": tr("kind of notification"),
     "text": tr("text"),
     "title": tr("title"),
+    "until": tr("until (--until)"),
     "volunteer_work": tr("volunteer work"),
     "weight": tr("weight"),
     "work_hours": tr("hours of social work"),

@@ -468,7 +468,8 @@ def test_no_single_line_field_accepts_a_forbidden_character(model, name, shape, 
     with pytest.raises(InvalidInput) as info:
         model.parse(**{name: _shaped(value, shape)})
     message = info.value.message("en")
-    assert name in message and "a single-line field takes visible text on one line only" in message, message
+    label = labels.field(name).in_language("en")  # the field as the reader names it
+    assert (f"{label}: " in message or f"{label} › " in message) and "a single-line field takes visible text on one line only" in message, message
     label = text_policy.char_label(ch)
     assert label in message and ch not in message  # named by its code, never shown (U+202E would reorder it)
 
@@ -482,7 +483,8 @@ def test_a_multi_line_field_allows_newlines_only(model, name, shape, ch, cut):
     with pytest.raises(InvalidInput) as info:
         model.parse(**{name: base[:cut] + ch + base[cut:]})
     message = info.value.message("en")
-    assert name in message and "a multi-line field takes visible text and the newline (LF)" in message, message
+    label = labels.field(name).in_language("en")
+    assert (f"{label}: " in message or f"{label} › " in message) and "a multi-line field takes visible text and the newline (LF)" in message, message
 
 
 def test_a_multi_line_field_keeps_its_lines_as_lf():
@@ -519,7 +521,8 @@ def test_amounts_and_numbers_take_ascii_digits_only(model, name, digit, ascii_di
     with pytest.raises(InvalidInput) as info:
         model.parse(**{name: "1" + ascii_digits + digit})
     message = info.value.message("en")
-    assert name in message and "the ASCII digits 0-9" in message and text_policy.char_label(digit) in message
+    label = labels.field(name).in_language("en")
+    assert (f"{label}: " in message or f"{label} › " in message) and "the ASCII digits 0-9" in message and text_policy.char_label(digit) in message
 
 
 def test_ordinals_and_years_are_held_to_ascii_digits_too():
@@ -539,13 +542,14 @@ def test_email_fields_take_addresses_only(model, name):
         with pytest.raises(InvalidInput) as info:
             model.parse(**{name: value})
         message = info.value.message()
-        assert f"{name}: " in message and ("adres e-mail" in message or "pole jednowierszowe" in message), message
+        label = str(labels.field(name))
+        assert f"{label}: " in message and ("adres e-mail" in message or "pole jednowierszowe" in message), message
     for value, kept in (("biuro@example.org", "biuro@example.org"), ("Biuro.Fundacji@Example.ORG", "Biuro.Fundacji@example.org"),
                         ("jan@łódź.pl", "jan@łódź.pl")):
         try:
             command = model.parse(**{name: value})
         except InvalidInput as error:  # refused for another field: the address itself was taken
-            assert f"{name}:" not in error.message(), error.message()
+            assert f"{labels.field(name)}:" not in error.message(), error.message()
         else:
             assert getattr(command, name) == kept
 
@@ -573,24 +577,29 @@ BAD_NAME = {"crlf": ("Fundacja X\r\nBcc: victim@evil.org", "U+000D (CR)"),
             "ls": ("Fundacja\u2028X", "U+2028 (LINE SEPARATOR)")}
 
 
+def _pl(name: str) -> str:
+    """A field as a Polish refusal names it (states/labels.py)."""
+    return labels.field(name).in_language("pl")
+
+
 def cli_cases(code: str) -> list[tuple[str, list[str], tuple[str, ...]]]:
     """(what, arguments, words the refusal must contain)."""
     cases = []
     for what, (name, label) in BAD_NAME.items():
         cases.append((f"org add --name {what}", [*ORG, "--name", name, "--email", "a@example.org", "--krs", "0000200001"],
-                      ("name", label, "pole jednowierszowe")))
-        cases.append((f"committee appoint --name {what}", ["committee", "appoint", code, "--name", name], ("name", label)))
-        cases.append((f"offer file --title {what}", offer_args(code, title=name), ("title", label)))
+                      (_pl("name"), label, "pole jednowierszowe")))
+        cases.append((f"committee appoint --name {what}", ["committee", "appoint", code, "--name", name], (_pl("name"), label)))
+        cases.append((f"offer file --title {what}", offer_args(code, title=name), (_pl("title"), label)))
         cases.append((f"--actor {what}", ["committee", "appoint", code, "--name", "Jan Nowy", "--actor", name],
                       ("--actor", label)))
     for email in ("<a@b.pl>", "a@b.pl;c", "Jan <a@b.pl>"):
         cases.append((f"org add --email {email}", [*ORG, "--name", "Fundacja", "--email", email, "--krs", "0000200001"],
-                      ("email", "niepoprawny adres e-mail")))
+                      (_pl("email"), "niepoprawny adres e-mail")))
         cases.append((f"committee appoint --email {email}", ["committee", "appoint", code, "--name", "Jan Nowy",
-                                                              "--email", email], ("email", "niepoprawny adres e-mail")))
+                                                              "--email", email], (_pl("email"), "niepoprawny adres e-mail")))
     for field, amount in (("grant", "١٠٠٠"), ("grant", "１０００"), ("own_funds", "٥٠"), ("grant", "1e3")):
         cases.append((f"offer file --{field} {amount}", offer_args(code, **{field: amount}),
-                      (field if field != "grant" else "requested_grant", "0-9")))
+                      (_pl(field if field != "grant" else "requested_grant"), "0-9")))
     cases += [
         ("--actor of 128 KB", ["committee", "appoint", code, "--name", "Jan Nowy", "--actor", "A" * 131072],
          ("--actor", "131072 znaków, najwyżej 300")),
@@ -599,12 +608,12 @@ def cli_cases(code: str) -> list[tuple[str, list[str], tuple[str, ...]]]:
         ("--at in year 1", [*offer_args(code), "--at", "0001-01-01T00:00+01:00"], ("--at", "poza zakresem")),
         ("--at in year 1, UTC", [*offer_args(code), "--at", "0001-01-01T00:00Z"], ("--at", "poza zakresem")),
         ("--at with a +24:00 offset", [*offer_args(code), "--at", "2026-01-12T12:00+24:00"], ("--at", "ISO 8601")),
-        ("--task-end 9999-12-31", offer_args(code, task_end="9999-12-31"), ("task_end", "poza zakresem")),
+        ("--task-end 9999-12-31", offer_args(code, task_end="9999-12-31"), (_pl("task_end"), "poza zakresem")),
         ("--received-at in year 1", offer_args(code, received_at="0001-01-01T00:00+01:00"),
-         ("received_at", "poza zakresem")),
-        ("offer number in Arabic-Indic digits", ["offer", "review", code, "١", "accept"], ("number",)),
+         (_pl("received_at"), "poza zakresem")),
+        ("offer number in Arabic-Indic digits", ["offer", "review", code, "١", "accept"], ("'number'", "liczby całkowitej")),
         ("a multi-line note with U+2029", ["committee", "declare", code, "--member", "Jan Kowalski", "--note",
-                                            "a\u2029b"], ("note", "U+2029", "pole wielowierszowe")),
+                                            "a\u2029b"], (_pl("note"), "U+2029", "pole wielowierszowe")),
         ("calendar period 9999-12-20", ["calendar", "period", "9999-12-20", "30"], ("9999-12-20", "poza zakresem")),
         ("audit history --since 0001-01-01", ["audit", "history", code, "--since", "0001-01-01"],
          ("--since", "poza zakresem")),

@@ -231,7 +231,7 @@ def test_every_input_field_has_a_label():
     from pydantic import BaseModel
 
     unlabelled = set()
-    for name in ("states.commands", "states.procedure_commands", "notifications.commands"):
+    for name in ("states.commands", "states.procedure_commands", "notifications.commands", "states.auditing.history"):
         module = importlib.import_module(name)
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__:
@@ -350,7 +350,8 @@ SETUP = [
 ]
 REFUSALS = [
     ("KRS of 9 digits", _with(ORG, "--krs", "123456789"), "2026-01-02T08:00+01:00", "numer KRS: musi mieć dokładnie 10 cyfr"),
-    ("amount not a number", _with(CREATE, "--budget", "sto tysięcy"), "2026-01-02T08:30+01:00", "środki: musi być liczbą"),
+    ("amount not a number", _with(CREATE, "--budget", "sto tysięcy"), "2026-01-02T08:30+01:00",
+     "środki: to nie jest liczba zapisana cyframi 0-9"),
     ("amount below zero", _with(CREATE, "--budget", "-5"), "2026-01-02T08:30+01:00", "środki: musi przekraczać 0"),
     ("amount with 3 decimals", _with(CREATE, "--budget", "100.001"), "2026-01-02T08:30+01:00",
      "najwyżej 2 cyfry po przecinku"),
@@ -407,7 +408,7 @@ AFTER_ANNOUNCE = [
     ("no such offer", ["offer", "review", "OK/2026/001", "7", "accept"], "2026-01-24T09:00+01:00",
      "OK/2026/001: nie ma oferty nr 7"),
     ("a late offer", ["offer", "file", "OK/2026/001", *OFFER], "2026-01-24T09:00+01:00",
-     "po terminie składania ofert 2026-01-23 23:59:59+01:00 (liczy się data wpływu do urzędu)"),
+     "po terminie składania ofert 2026-01-23 23:59:59 (+01:00) (liczy się data wpływu do urzędu)"),
     ("declaring offers that are not there", ["committee", "declare", "OK/2026/001", "--member", "Jan Kowalski",
                                              "--conflict", "8", "--conflict", "9"], "2026-01-24T09:00+01:00",
      "OK/2026/001: nie ma ofert nr 8, 9"),
