@@ -77,6 +77,8 @@ def _line(value: Any) -> str:
         return ", ".join(f"{k}: {_line(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_line(v) for v in value)
+    if isinstance(value, bool):  # not Python's True / False
+        return str(tr("yes") if value else tr("no"))
     return "" if value is None else str(value)
 
 
@@ -104,7 +106,7 @@ def show(result: Any, columns: list[str] | None = None) -> None:
                 for inner, item in value.items():
                     echo(f"  {inner}: {_line(item)}")
             else:
-                echo(f"{key}: {value}")
+                echo(f"{key}: {_line(value)}")
     else:
         echo(plain)
 

@@ -252,4 +252,4 @@ def test_the_demo_programme_ranks_every_scored_offer_of_its_settled_call(cli):
         shown = cli("call", "ranking", code, at=now)
         assert shown.exit_code == 0
         assert "note: Komisja konkursowa nie oceniła jeszcze żadnej oferty, więc ranking jest pusty." in shown.stdout
-        assert f"Etap konkursu: {stage}." in shown.stdout
+        assert f"Etap konkursu: „{stage}”." in shown.stdout
