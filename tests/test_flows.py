@@ -121,7 +121,7 @@ def test_tick_emits_its_transitions_grouped_and_summaries_follow(sqlite_url):
     assert "2026-01-23 23:59:59 (+01:00)" in summary.data  # the offer deadline, in Warsaw time with its offset
     # nothing scored yet: no ranking table (a table of blanks says nothing), the summary says why
     assert "Komisja konkursowa nie oceniła jeszcze żadnej oferty" in summary.data
-    assert "Etap konkursu: ocena formalna." in summary.data
+    assert "Etap konkursu: „ocena formalna”." in summary.data
     assert artifact_since(ranking_key(code), started) is None
 
 
@@ -157,7 +157,7 @@ def test_a_call_with_no_scored_offer_has_no_ranking_table_and_its_summary_says_w
     summary = artifact_since(summary_key(code), started).data
     assert "## Ranking (art. 15 ust. 1)" in summary
     assert "Komisja konkursowa nie oceniła jeszcze żadnej oferty, więc ranking jest pusty." in summary
-    assert "Etap konkursu: ocena merytoryczna." in summary
+    assert "Etap konkursu: „ocena merytoryczna”." in summary
     assert f"Tabela rankingu (artefakt `{ranking_key(code)}`) pojawi się, gdy komisja oceni pierwszą ofertę." in summary
     assert "None" not in summary
 
@@ -183,7 +183,7 @@ def test_the_ranking_table_of_the_demos_settled_call_lists_every_scored_offer(db
         (3, 2, "35.00", "77.78", True, "settled"), (4, 3, "32.00", "71.11", True, "settled"),
         (5, 4, "13.00", "28.89", False, "not_selected")]
     summary = artifact_since(summary_key(code), started).data
-    assert f"Ocenione oferty: 5; próg 60 % osiągnęły: 4. Tabela: artefakt `{ranking_key(code)}`." in summary
+    assert f"Ocenione oferty: 5; próg 60% osiągnęły: 4. Tabela: artefakt `{ranking_key(code)}`." in summary
 
 
 def _wait_for_paused(flow_run_id, key_prefix: str, seen: set):

@@ -39,4 +39,4 @@ def test_rules_list_marks_the_default(db_url):
 def test_an_unknown_version_is_refused_with_the_versions_available(db_url):
     result = rules(db_url, "show", "leszno-1999.1", lang="en")
     assert result.exit_code == 3 and result.stdout == ""
-    assert result.stderr.startswith("error: No rule set 'leszno-1999.1'; available: ") and DEFAULT_RULE_SET in result.stderr
+    assert result.stderr.startswith("error: No rule set “leszno-1999.1”; available: ") and DEFAULT_RULE_SET in result.stderr

@@ -116,8 +116,8 @@ def test_no_secret_in_any_output_log_prefect_run_or_row(postgresql_url, prefect_
         from models.db import database_url
 
         banner = startup_banner(database_url(), tmp_path / "coop-serve-server.log")
-        shown += [banner.pl, banner.en]
-        assert "postgres:***@127.0.0.1" in banner.pl
+        shown += [banner.in_language("pl"), banner.in_language("en")]
+        assert "postgres:***@127.0.0.1" in banner.in_language("pl")
 
         code = invalidated_call(url)
         shown.append(cli("notifications", "dispatch", "--at", "2026-01-29T10:00+01:00", "--json"))
