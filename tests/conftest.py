@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -37,16 +39,25 @@ def sqlite_url(tmp_path_factory) -> str:
     return f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'coop.db'}"
 
 
-@pytest.fixture(scope="session")
-def postgresql_url():
-    name = f"coop_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+@contextmanager
+def scratch_postgresql(prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own for the block, dropped after it (its engine disposed first)."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    get_engine(normalise_url(url)).dispose()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield url
+    finally:
+        get_engine(normalise_url(url)).dispose()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    with scratch_postgresql("coop_test") as url:
+        yield url
 
 
 def empty_tables(url: str) -> None:
@@ -74,15 +85,9 @@ def real_sqlite_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def real_postgresql_url():
-    name = f"coop_real_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    initialise_clock(get_engine(normalise_url(url)), REAL)
-    yield url
-    get_engine(normalise_url(url)).dispose()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgresql("coop_real") as url:
+        initialise_clock(get_engine(normalise_url(url)), REAL)
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -6,11 +6,9 @@ keeps the database's own time of writing. SQLite and PostgreSQL; refusals compar
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
@@ -31,7 +29,7 @@ from states.engine import Actor, execute
 from states.errors import DomainError, InvalidInput
 from states.queries import verify_cases
 from states.tick import tick
-from tests.conftest import PG_ADMIN_URL, dump
+from tests.conftest import dump, scratch_postgresql
 
 OFFICER = Actor("Anna Urzędniczka", "officer")
 AUDITOR = Actor("Rewident", "auditor")
@@ -329,16 +327,8 @@ def new_url(request, tmp_path):
         yield url
         get_engine(url).dispose()
         return
-    name = f"coop_clock_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = normalise_url(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        yield url
-    finally:
-        get_engine(url).dispose()
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgresql("coop_clock") as url:
+        yield normalise_url(url)
 
 
 def test_a_new_database_is_real_unless_the_environment_says_simulation_at_its_first_use(new_url, monkeypatch):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -27,7 +26,7 @@ from models.db import MIGRATIONS_DIR, SCHEMA_REVISION, current_revision, get_eng
 from models.settings import SIMULATION, stored_clock_mode
 from states.engine import Actor, execute
 from states.queries import verify_cases
-from tests.conftest import PG_ADMIN_URL, dump
+from tests.conftest import dump, scratch_postgresql
 from tests.notification_helpers import small_grant_case
 from tests.regranting_fixtures import micro, selection_published
 from tests.test_consultation import comment, open_, programme
@@ -46,16 +45,8 @@ def fresh_url(request, tmp_path):
         yield url
         get_engine(url).dispose()
         return
-    name = f"coop_migdata_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = normalise_url(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        yield url
-    finally:
-        get_engine(url).dispose()
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgresql("coop_migdata") as url:
+        yield normalise_url(url)
 
 
 def every_procedure(url: str) -> None:
