@@ -113,7 +113,9 @@ def _help_option(option: Any) -> Any:
     return option
 
 
-class LocalisedCommand(TyperCommand):
+class _Localised:
+    """What a typer command and group share: their texts, their --help and their usage errors translated."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _localise(self)
@@ -129,20 +131,12 @@ class LocalisedCommand(TyperCommand):
             raise
 
 
-class LocalisedGroup(TyperGroup):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _localise(self)
+class LocalisedCommand(_Localised, TyperCommand):
+    pass
 
-    def get_help_option(self, ctx: Any) -> Any:
-        return _help_option(super().get_help_option(ctx))
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except Exception as error:
-            translate_usage_error(error)
-            raise
+class LocalisedGroup(_Localised, TyperGroup):
+    pass
 
 
 def framework_language() -> None:
