@@ -54,6 +54,20 @@ def scratch_postgresql(prefix: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def unused_database(backend: str, folder: Path, prefix: str) -> Iterator[str]:
+    """A database nothing has used yet (not the session's, which is already migrated), on ``backend``."""
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / (prefix + '.db')}"
+        try:
+            yield url
+        finally:
+            get_engine(url).dispose()
+        return
+    with scratch_postgresql(prefix) as url:
+        yield normalise_url(url)
+
+
 @pytest.fixture(scope="session")
 def postgresql_url():
     with scratch_postgresql("coop_test") as url:

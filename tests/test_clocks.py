@@ -29,7 +29,7 @@ from states.engine import Actor, execute
 from states.errors import DomainError, InvalidInput
 from states.queries import verify_cases
 from states.tick import tick
-from tests.conftest import dump, scratch_postgresql
+from tests.conftest import dump, unused_database
 
 OFFICER = Actor("Anna Urzędniczka", "officer")
 AUDITOR = Actor("Rewident", "auditor")
@@ -322,13 +322,8 @@ def test_a_simulation_cannot_become_a_real_database(db_url):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def new_url(request, tmp_path):
     """A database nothing has used yet."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'new.db'}"
+    with unused_database(request.param, tmp_path, "coop_clock") as url:
         yield url
-        get_engine(url).dispose()
-        return
-    with scratch_postgresql("coop_clock") as url:
-        yield normalise_url(url)
 
 
 def test_a_new_database_is_real_unless_the_environment_says_simulation_at_its_first_use(new_url, monkeypatch):

@@ -22,11 +22,11 @@ import models.db
 import models.schema  # noqa: F401  (every table on the metadata)
 import states.engine
 from coop.demo import run_open_call
-from models.db import MIGRATIONS_DIR, SCHEMA_REVISION, current_revision, get_engine, normalise_url, upgrade
+from models.db import MIGRATIONS_DIR, SCHEMA_REVISION, current_revision, get_engine, upgrade
 from models.settings import SIMULATION, stored_clock_mode
 from states.engine import Actor, execute
 from states.queries import verify_cases
-from tests.conftest import dump, scratch_postgresql
+from tests.conftest import dump, unused_database
 from tests.notification_helpers import small_grant_case
 from tests.regranting_fixtures import micro, selection_published
 from tests.test_consultation import comment, open_, programme
@@ -40,13 +40,8 @@ FIRST_REVISION = script_directory().get_base()
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_url(request, tmp_path):
     """A database of its own (not the session's, which is already at head)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'first.db'}"
+    with unused_database(request.param, tmp_path, "coop_migdata") as url:
         yield url
-        get_engine(url).dispose()
-        return
-    with scratch_postgresql("coop_migdata") as url:
-        yield normalise_url(url)
 
 
 def every_procedure(url: str) -> None:
