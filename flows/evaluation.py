@@ -8,11 +8,33 @@ criteria, records what is submitted through the SAME domain handlers the CLI use
 its deadline passes.
 
 Pause or suspend: under a deployment (``coop serve``, a worker) the run SUSPENDS: its process exits, the
-run waits in the Prefect database and a new process re-runs the flow from the start when the form is
-submitted, so a form survives a restart of the served process. Every step before a form is a read, and
-recording an answer is a task cached per (flow run, form key), so the re-run replays earlier answers
-without recording them twice. Without a deployment (tests, a script) suspending is impossible, so the run
-PAUSES in its process instead; the code path is otherwise the same. See docs/prefect.md.
+run waits in the Prefect database, and when the form is submitted a new process (on any worker) re-runs the
+flow from the start. Without a deployment (tests, a script) suspending is impossible, so the run PAUSES in
+its process instead; the code path is otherwise the same. See docs/prefect.md.
+
+Why every answer is recorded exactly once, whichever process re-runs the flow:
+
+1. Forms are numbered in the order the run shows them (n = 1, 2, ...); form n waits under the key
+   ``{step}-{n}`` (``review``, ``declare``, ``score``). Before it first waits, the run stores the form's step
+   in Prefect's API, as the flow run input ``form-{n}``, where every worker reads it.
+2. A re-run goes through n = 1, 2, ... again. Where ``form-{n}`` is stored, the round replays that form,
+   whatever the case now looks like: Prefect answers a wait under a key the run has already waited on with
+   the stored answer. Only past the last stored form does the case's view decide whether to finish or which
+   form to show next. So the re-run asks the same keys in the same order as the first run, never a new key
+   while a submitted answer waits under an old one. (A key derived from the view could not promise that:
+   the view, read fresh, already reflects the answers recorded meanwhile; after the declaration it asks
+   for a score, and the first score's answer, waiting under ``score-2``, was asked for as ``score-1``.)
+3. What the engine answered to form n, recorded or refused, is stored once as ``form-{n}-outcome`` (the
+   first write wins) before any later form is shown. A replay returns it and executes nothing: a refused
+   answer is never tried again against a case that may have changed since, which could record what the
+   person had, by then, already been told was refused and answered differently.
+4. If the process dies between the engine's answer and that write, the replay executes the answer again
+   under the same engine idempotency key ``form:{flow run}:{step}-{n}`` (models/command_log.py): a
+   recorded answer is found in the command log and not written twice; a refused one is tried once more,
+   which is safe because nobody has yet been shown its refusal or the form after it.
+
+Nothing here depends on a worker's local result storage: the answer's task is not cached, and the steps
+and outcomes are kept in Prefect's database with the answers themselves.
 """
 
 from __future__ import annotations
@@ -22,15 +44,17 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext, TaskRunContext
-from prefect.exceptions import FlowPauseTimeout
+from prefect.exceptions import FlowPauseTimeout, PrefectHTTPStatusError
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
-from prefect.input import RunInput
+from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
 from pydantic import Field, create_model
 from sqlmodel import select
 
 from flows.artifacts import publish_case_artifacts
 from flows.events import emit_transitions
+from models.command_log import plain
 from models.tables import CommitteeMember, ConflictDeclaration, Score
 from states import calendar, labels
 from states import commands as c
@@ -139,24 +163,52 @@ def _with_events(handler):
     return run
 
 
-# --- recording an answer ------------------------------------------------------------------------------------
+# --- the run's forms: numbered, their steps and outcomes kept in Prefect's API (the module's docstring) --------
 
 
-def _answer_key(context, parameters: dict[str, Any]) -> str:
-    return f"{context.task_run.flow_run_id}:{parameters['key']}"
+def _kept(key: str) -> Any:
+    """What this flow run keeps under ``key`` in Prefect's API, None if nothing."""
+    return read_flow_run_input(key, flow_run_id=FlowRunContext.get().flow_run.id)
+
+
+def _keep(key: str, value: Any) -> tuple[Any, bool]:
+    """Keep ``value`` under ``key`` unless something is kept there already (Prefect refuses a second write
+    with 409): returns what is kept and whether it is this call's."""
+    try:
+        create_flow_run_input(key, value, flow_run_id=FlowRunContext.get().flow_run.id)
+    except PrefectHTTPStatusError as error:
+        if error.response.status_code != 409:
+            raise
+        return _kept(key), False
+    return value, True
+
+
+def _shown_step(form: int) -> str | None:
+    """The step of form ``form`` if this run has shown it before (a re-run replays it), else None."""
+    return _kept(f"form-{form}")
+
+
+def _show(form: int, step: str) -> str:
+    return _keep(f"form-{form}", step)[0]
+
+
+def _outcome_key(form: int) -> str:
+    return f"form-{form}-outcome"
 
 
 def _answer_intent(key: str) -> str | None:
     """The idempotency key of one form answer: its flow run and form (None outside a task run: a new one)."""
     context = TaskRunContext.get()
-    return f"form:{_answer_key(context, {'key': key})}" if context is not None else None
+    return f"form:{context.task_run.flow_run_id}:{key}" if context is not None else None
 
 
-@task(name="record-answer", task_run_name="{key}", cache_key_fn=_answer_key, persist_result=True)
-def record_answer(step: str, code: str, actor_name: str, actor_role: str, answer: dict[str, Any],
-                  at: str | None, key: str, database_url: str | None) -> dict[str, Any]:
-    """Record one submitted form through the CLI's own handler. A refusal is an answer too: it is returned
-    (and cached), never raised, so the form is shown again with it."""
+# Not cached: whether an answer was recorded is kept in Prefect's API (form-N-outcome) and in the engine's
+# command log, never in a worker's local result storage, which another worker cannot read.
+@task(name="record-answer", task_run_name="{step}-{form}", cache_policy=NO_CACHE, persist_result=False)
+def record_answer(step: str, form: int, code: str, actor_name: str, actor_role: str, answer: dict[str, Any],
+                  at: str | None, database_url: str | None) -> dict[str, Any]:
+    """Record one submitted form through the CLI's own handler and keep what the engine answered. A refusal
+    is an answer too: it is kept and returned, never raised, so the form is shown again with it."""
     actor = Actor(actor_name, actor_role)
     try:
         if step == "review":
@@ -170,16 +222,29 @@ def record_answer(step: str, code: str, actor_name: str, actor_role: str, answer
             points = {k: v for k, v in answer.items() if k != "offer"}
             handler, cmd = oc.score_offer, c.ScoreOffer.parse(code=code, number=answer["offer"], member=actor_name,
                                                               points=points)
-        # One key per form answer, kept if the task runs again (a retry, a re-run after a restart): an answer
-        # whose COMMIT reply was lost is found recorded, not written twice (invariant 10).
+        # One key per form answer, kept if the answer is executed again (a re-run that died before keeping its
+        # outcome): an answer already recorded is found, not written twice (invariant 10).
         outcome = execute(_with_events(handler), cmd, actor=actor, at=at, url=database_url,
-                          idempotency_key=_answer_intent(key))
+                          idempotency_key=_answer_intent(f"{step}-{form}"))
     except DomainError as refusal:
-        get_run_logger().warning("%s", refusal.message())
-        return {"refused": refusal.message(), "events": []}
-    emit_transitions(outcome["events"])
-    publish_case_artifacts([code], url=database_url, actor=actor)
-    return {"refused": None, "events": outcome["events"], "result": outcome["result"]}
+        kept, ours = _keep(_outcome_key(form), {"refused": refusal.message(), "result": None})
+        if ours:  # said only once it is kept: a refusal nobody was told of may still be tried again
+            get_run_logger().warning("%s", refusal.message())
+        return kept
+    kept, ours = _keep(_outcome_key(form), {"refused": None, "result": plain(outcome["result"])})
+    if ours:
+        emit_transitions(outcome["events"])
+        publish_case_artifacts([code], url=database_url, actor=actor)
+    return kept
+
+
+def answer_form(step: str, form: int, model: type[RunInput], *, code: str, actor: Actor, at: str | None,
+                database_url: str | None, deadline: datetime, poll_interval: int) -> dict[str, Any]:
+    """Wait for form ``form`` (or take its stored answer on a re-run) and record the answer once: a replayed
+    form's kept outcome is returned without executing anything (the module's docstring, 2-4)."""
+    answer = wait_for_form(model, key=f"{step}-{form}", timeout=_timeout(deadline, at), poll_interval=poll_interval)
+    return _kept(_outcome_key(form)) or record_answer(step, form, code, actor.name, actor.role,
+                                                      answer.model_dump(mode="json"), at, database_url)
 
 
 # --- waiting for a form ---------------------------------------------------------------------------------------
@@ -214,27 +279,45 @@ def formal_review_flow(code: str, officer: str = "urzędnik", at: str | None = N
     actor = Actor(officer, "officer")
     refusal: str | None = None
     recorded = 0
-    for round_ in range(1, MAX_ROUNDS + 1):
+    for form in range(1, MAX_ROUNDS + 1):
         view = execute(formal_review_view, code, actor=actor, url=database_url, readonly=True)
-        if view["done"]:
-            return {"code": code, "outcome": "complete", "recorded": recorded, "state": view["state"]}
         case_deadline = _deadline(view, until, at)
-        if resolve_now(at) >= case_deadline:
-            return {"code": code, "outcome": "deadline_passed", "recorded": recorded}
-        publish_case_artifacts([code], url=database_url, actor=actor)
+        step = _shown_step(form)  # shown before: replayed whatever the view says now (the module's docstring)
+        if step is None:
+            if view["done"]:
+                return {"code": code, "outcome": "complete", "recorded": recorded, "state": view["state"]}
+            if resolve_now(at) >= case_deadline:
+                return {"code": code, "outcome": "deadline_passed", "recorded": recorded}
+            publish_case_artifacts([code], url=database_url, actor=actor)
+            step = _show(form, "review")
         description = ("# {code}: {title}\n\n".format(code=code, title=tr("formal review")) + _refusal_banner(refusal)
                        + _offers_table(view["offers"], ["number", "title", "state", "requested", "defects"]))
-        form = FormalReviewForm.with_initial_data(description=description, offer=view["pending"][0])
+        initial = {"offer": view["pending"][0]} if view["pending"] else {}
         try:
-            answer = wait_for_form(form, key=f"review-{round_}", timeout=_timeout(case_deadline, at),
-                                   poll_interval=poll_interval)
+            outcome = answer_form(step, form, FormalReviewForm.with_initial_data(description=description, **initial),
+                                  code=code, actor=actor, at=at, database_url=database_url, deadline=case_deadline,
+                                  poll_interval=poll_interval)
         except FlowPauseTimeout:
             return {"code": code, "outcome": "deadline_passed", "recorded": recorded}
-        outcome = record_answer("review", code, officer, "officer", answer.model_dump(mode="json"), at,
-                                f"review-{round_}", database_url)
         refusal = outcome["refused"]
         recorded += refusal is None
     raise RuntimeError(f"{code}: {MAX_ROUNDS} forms without finishing the formal review")
+
+
+def _scoring_form(step: str, view: dict[str, Any], code: str, member: str, refusal: str | None) -> type[RunInput]:
+    offers = _offers_table(view["offers"], ["number", "title", "state", "conflict", "scored"])
+    if step == "declare":
+        return DeclarationForm.with_initial_data(description=(
+            "# {code}: {title} — {member}\n\n".format(code=code, title=tr("declarations (KPA art. 24)"), member=member)
+            + f"{_refusal_banner(refusal)}{offers}"))
+    from states.rules import Criterion
+
+    criteria = [Criterion.model_validate(cr) for cr in view["criteria"]]
+    scale = "\n".join(f"- `{cr.key}`: max {cr.max_points} pkt ({cr.basis})" for cr in criteria)
+    initial = {"offer": view["scorable"][0]} if view["scorable"] else {}
+    return score_form(criteria).with_initial_data(
+        description=("# {code}: {title} — {member}\n\n".format(code=code, title=tr("scoring"), member=member)
+                     + f"{_refusal_banner(refusal)}{offers}\n\n{scale}"), **initial)
 
 
 @flow(name="coop-committee-scoring", flow_run_name="{code} · ocena komisji · {member}", persist_result=True)
@@ -244,36 +327,25 @@ def scoring_flow(code: str, member: str, at: str | None = None, until: str | Non
     actor = Actor(member, "committee_member")
     refusal: str | None = None
     recorded = 0
-    for round_ in range(1, MAX_ROUNDS + 1):
+    for form in range(1, MAX_ROUNDS + 1):
         view = execute(scoring_view, (code, member), actor=actor, url=database_url, readonly=True)
-        if view["done"]:
-            outcome = "complete" if view["member_known"] else "not_a_member"
-            return {"code": code, "member": member, "outcome": outcome, "recorded": recorded, "state": view["state"]}
         case_deadline = _deadline(view, until, at)
-        if resolve_now(at) >= case_deadline:
-            return {"code": code, "member": member, "outcome": "deadline_passed", "recorded": recorded}
-        publish_case_artifacts([code], url=database_url, actor=actor)
-        offers = _offers_table(view["offers"], ["number", "title", "state", "conflict", "scored"])
-        if view["needs_declaration"]:
-            step, form = "declare", DeclarationForm.with_initial_data(description=(
-                "# {code}: {title} — {member}\n\n".format(code=code, title=tr("declarations (KPA art. 24)"), member=member)
-                + f"{_refusal_banner(refusal)}{offers}"))
-        else:
-            from states.rules import Criterion
-
-            criteria = [Criterion.model_validate(cr) for cr in view["criteria"]]
-            scale = "\n".join(f"- `{cr.key}`: max {cr.max_points} pkt ({cr.basis})" for cr in criteria)
-            step, form = "score", score_form(criteria).with_initial_data(
-                description=("# {code}: {title} — {member}\n\n".format(code=code, title=tr("scoring"), member=member)
-                             + f"{_refusal_banner(refusal)}{offers}\n\n{scale}"),
-                offer=view["scorable"][0])
-        key = f"{step}-{round_}"
+        step = _shown_step(form)  # shown before: replayed whatever the view says now (the module's docstring)
+        if step is None:
+            if view["done"]:
+                outcome = "complete" if view["member_known"] else "not_a_member"
+                return {"code": code, "member": member, "outcome": outcome, "recorded": recorded,
+                        "state": view["state"]}
+            if resolve_now(at) >= case_deadline:
+                return {"code": code, "member": member, "outcome": "deadline_passed", "recorded": recorded}
+            publish_case_artifacts([code], url=database_url, actor=actor)
+            step = _show(form, "declare" if view["needs_declaration"] else "score")
         try:
-            answer = wait_for_form(form, key=key, timeout=_timeout(case_deadline, at), poll_interval=poll_interval)
+            outcome = answer_form(step, form, _scoring_form(step, view, code, member, refusal), code=code, actor=actor,
+                                  at=at, database_url=database_url, deadline=case_deadline,
+                                  poll_interval=poll_interval)
         except FlowPauseTimeout:
             return {"code": code, "member": member, "outcome": "deadline_passed", "recorded": recorded}
-        outcome = record_answer(step, code, member, "committee_member", answer.model_dump(mode="json"), at, key,
-                                database_url)
         refusal = outcome["refused"]
         recorded += refusal is None
     raise RuntimeError(f"{code}: {MAX_ROUNDS} forms without finishing the scoring")

@@ -297,8 +297,8 @@ def test_formal_review_form_records_decisions_through_the_domain_until_none_is_p
     assert results["value"] == {"code": code, "outcome": "complete", "recorded": 2, "state": "formal_review"}
     offers = rows(db_url, sa.text("SELECT number, state FROM offers ORDER BY number"))
     assert [tuple(o) for o in offers] == [(1, "formally_accepted"), (2, "formally_rejected")]
-    # Each answer recorded under its form's key (flow run and form), the key its task run is cached under: a
-    # re-run of the task finds it instead of recording the answer twice. The refused first answer: nothing.
+    # Each answer recorded under its form's key (flow run and form number): an answer executed again finds it
+    # instead of recording it twice. The refused first answer: nothing in the log (the flow keeps its outcome).
     from models.command_log import CommandRecord
 
     keys = rows(db_url, sa.select(CommandRecord.key, CommandRecord.handler).where(CommandRecord.key.like("form:%")))
