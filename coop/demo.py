@@ -21,6 +21,15 @@ from states.errors import DomainError
 from states.tick import tick
 
 OFFICER = Actor("Anna Urzędniczka", "officer")
+# The demo office's settings, written in the demo database as an officer would (`coop settings set`): every
+# worker of a served demo reads them there. The SMTP server stays the default (localhost:25).
+DEMO_SETTINGS = {"officers-email": "ngo@um.leszno.example", "rdpp-email": "rdpp@um.leszno.example"}
+
+
+def write_demo_settings(url: str | None) -> None:
+    from notifications.setting_commands import SetSettings, set_settings
+
+    execute(set_settings, SetSettings(values=DEMO_SETTINGS, reason="demo"), actor=OFFICER, url=url)
 MEMBERS = ("Jan Kowalski", "Ewa Nowak", "Piotr Wiśniewski")
 NGO_MEMBER = "Maria Zielińska"
 ORGANISATIONS = [
@@ -189,6 +198,7 @@ def run_demo(database: str | None, offers: int) -> None:
     url = database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='coop-demo-')) / 'demo.db'}"
     # The demo's steps claim moments of 2026: a simulation database only; a real one is refused, untouched.
     initialise_clock(get_engine(url), SIMULATION)
+    write_demo_settings(url)
     result = run_open_call(url, offers)
     reader = Actor("audytor", "auditor")
     rows = execute(case_history, result.code, actor=reader, url=url, readonly=True)

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from coop.demo import MEMBERS, OFFERS, OFFICER, ORGANISATIONS, run_open_call
+from coop.demo import MEMBERS, OFFERS, OFFICER, ORGANISATIONS, run_open_call, write_demo_settings
 from models.db import get_engine
 from models.settings import SIMULATION, initialise_clock
 from models.tables import Case
@@ -57,6 +57,7 @@ def load_demo(url: str | None, now: datetime | None = None) -> dict[str, str]:
     Its steps are dated days and months back: the database is made a simulation first (a real one is refused,
     untouched: ``models.settings.initialise_clock``)."""
     initialise_clock(get_engine(url), SIMULATION)
+    write_demo_settings(url)  # the office's mailboxes: the demo's messages have somewhere to go
     now = now or resolve_now()
     today = calendar.local_date(now)
     cases = {"settled": run_open_call(url).code}

@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from notifications.dispatcher import BatchOutcome, claim_batch, deliver_batch, new_worker_id
-from notifications.settings import settings
+from notifications.settings import engine_settings
 from states.clock import resolve_now
 from states.local_time import moment_iso
 
@@ -51,10 +51,10 @@ async def dispatch_flow(at: str | None = None, batch_size: int | None = None, da
     """Send every message due at ``at`` (default: now); see ``notifications.dispatcher``."""
     logger = get_run_logger()
     moment = resolve_now(at)
-    size = batch_size or settings().batch_size
+    size = batch_size or engine_settings(database_url).batch_size
     worker = new_worker_id()
     totals = {"now": moment_iso(moment), "batches": 0, "claimed": 0, "sent": 0, "retried": 0, "lost": 0,
-              "failed": []}
+              "held": 0, "failed": []}
     while totals["batches"] < max_batches:
         outcome = deliver_batch_task(moment, totals["batches"] + 1, worker, size, database_url)
         if outcome.claimed == 0:
@@ -64,11 +64,13 @@ async def dispatch_flow(at: str | None = None, batch_size: int | None = None, da
         totals["sent"] += len(outcome.sent)
         totals["retried"] += len(outcome.retried)
         totals["lost"] += len(outcome.lost)
+        totals["held"] += len(outcome.held)
         for failure in outcome.failed:
             failed_notification_task(failure["key"], failure["recipient"], failure["error"], return_state=True)
             totals["failed"].append(failure["key"])
         if outcome.claimed < size:
             break
-    logger.info("sent %s, retrying %s, failed %s, left to another dispatcher %s, in %s batches", totals["sent"],
-                totals["retried"], len(totals["failed"]), totals["lost"], totals["batches"])
+    logger.info("sent %s, retrying %s, failed %s, left to another dispatcher %s, waiting for a setting %s, in %s "
+                "batches", totals["sent"], totals["retried"], len(totals["failed"]), totals["lost"], totals["held"],
+                totals["batches"])
     return totals

@@ -3,7 +3,10 @@
 The first is ``clock``: whether the database holds real work or a simulation (a demo, a what-if, the tests).
 It is written once, when the engine first uses the database (or by ``coop db init``), and never changed: a
 real database cannot be turned into a simulation, where a command may claim any moment (invariant 3).
-Later settings (an office's mailboxes, say) live in the same table under their own keys.
+The others are the settings that decide what the engine does, whichever worker runs it: the office's
+mailboxes, the RDPP's address, the channels' settings, the retry policy (notifications/settings.py, written
+with ``coop settings set``). Each change of them is kept in ``engine_setting_changes`` (who, when by the
+database's clock, the old and the new value, why), written in the same transaction as the value.
 """
 
 from __future__ import annotations
@@ -35,6 +38,21 @@ class EngineSetting(Table, table=True):
     __tablename__ = "engine_settings"
     key: str = Field(primary_key=True, max_length=64)
     value: str
+    changed_at: datetime = moment(nullable=False)
+
+
+class SettingChange(Table, table=True):
+    """One change of a setting, append-only: ``new_value`` None is an unset (back to the built-in default),
+    ``old_value`` None a setting that had none. ``changed_at`` is the database's time of writing."""
+
+    __tablename__ = "engine_setting_changes"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, index=True)
+    old_value: str | None = None
+    new_value: str | None = None
+    actor: str
+    role: str = Field(max_length=32)
+    reason: str | None = None
     changed_at: datetime = moment(nullable=False)
 
 

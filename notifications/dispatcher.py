@@ -11,7 +11,12 @@
    renewed lease has passed (``SEND_SHARE``), so no send outlives the lease it started under. The row is then
    marked in its own conditional update, ``WHERE claimed_by = <token> AND status = 'pending'``: ``sent``; on
    a transient error backoff (``next_attempt_at``) and, after ``max_attempts``, ``failed``; on a permanent
-   one (a bad address or header, a 5xx answer to this message) ``failed`` at once with the reason.
+   one (a bad address or header, a 5xx answer to this message) ``failed`` at once with the reason. A message
+   to an office mailbox that is not set (``officers-email``, ``rdpp-email``) is *held*: it stays pending, its
+   attempts untouched, tried again after ``backoff_seconds`` with the reason naming the setting; setting it
+   (``coop settings set``) makes the held messages due at once.
+
+The settings (notifications/settings.py) are read from the engine's database once per batch.
 
 The lease is measured on the *lease clock*, real time whatever the effective ``now`` of the dispatch (a
 simulation may dispatch at any ``now``; a lease is about real seconds): the database's clock on PostgreSQL,
@@ -41,7 +46,7 @@ from models.db import run_in_transaction
 from models.notification_tables import Notification
 from notifications.delivery import PermanentFailure, SmtpChannel, WebhookChannel, classify, email_message
 from notifications.render import render
-from notifications.settings import NotifySettings, redact, settings
+from notifications.settings import OFFICE_MAILBOXES, NotifySettings, engine_settings, redact
 from states.clock import resolve_now
 
 T = Notification.__table__
@@ -61,6 +66,7 @@ class BatchOutcome:
     retried: list[dict[str, Any]] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)  # marked failed for good in this batch
     lost: list[str] = field(default_factory=list)  # leases lost to another dispatcher (or rows cancelled meanwhile)
+    held: list[str] = field(default_factory=list)  # waiting for an office mailbox to be set
 
 
 @dataclass
@@ -72,6 +78,7 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     lost: int = 0
+    held: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -90,7 +97,7 @@ def lease_clock(conn: sa.Connection) -> datetime:
 def claim_batch(now: datetime, *, worker: str, url: str | None = None, batch_size: int | None = None,
                 config: NotifySettings | None = None) -> Claim:
     """Lease up to ``batch_size`` rows due at ``now`` under a new fencing token."""
-    config = config or settings()
+    config = config or engine_settings(url)
     size = batch_size or config.batch_size
     token = f"{worker}/{uuid.uuid4().hex[:12]}"
 
@@ -144,7 +151,7 @@ def _case_code(key: str) -> str:
 
 def deliver_batch(claim: Claim, now: datetime, *, url: str | None = None,
                   config: NotifySettings | None = None) -> BatchOutcome:
-    config = config or settings()
+    config = config or engine_settings(url)
     outcome = BatchOutcome(claimed=len(claim.ids))
     smtp, webhook = SmtpChannel(config), WebhookChannel(config)
     in_flight = None  # a row whose send began and whose mark has not committed: its lease must run out instead
@@ -156,12 +163,17 @@ def deliver_batch(claim: Claim, now: datetime, *, url: str | None = None,
                 continue
             in_flight = message["id"]
             try:
-                _send(message, now, config, smtp, webhook, deadline)
+                sent_to = _send(message, now, config, smtp, webhook, deadline)
+            except Held as held:
+                if _mark_held(claim, message, now, str(held), url, config):
+                    outcome.held.append(message["key"])
+                else:
+                    outcome.lost.append(message["key"])
             except Exception as error:  # noqa: BLE001 - every delivery error is classified, none is lost
                 permanent, reason = classify(error)
                 _mark_failure(claim, message, now, redact(reason, config), permanent, url, config, outcome)
             else:
-                if _mark_sent(claim, message["id"], now, url):
+                if _mark_sent(claim, message["id"], now, url, sent_to):
                     outcome.sent.append(message["key"])
             in_flight = None
     finally:
@@ -171,10 +183,24 @@ def deliver_batch(claim: Claim, now: datetime, *, url: str | None = None,
     return outcome
 
 
+class Held(Exception):
+    """Not sent, not an attempt: the office mailbox it goes to is not set yet; the text says which setting."""
+
+
 def _send(message: dict[str, Any], now: datetime, config: NotifySettings, smtp: SmtpChannel,
-          webhook: WebhookChannel, deadline: float) -> None:
+          webhook: WebhookChannel, deadline: float) -> str:
+    """Send the message; returns the address it went to (an office's is the setting's, read now)."""
     if not message["recipient"]:
-        raise PermanentFailure("no address: brak adresu odbiorcy (no e-mail address, or no webhook configured)")
+        mailbox = OFFICE_MAILBOXES.get(message["audience"])
+        if mailbox is None:
+            raise PermanentFailure("no address: brak adresu odbiorcy (no e-mail address, or no webhook configured)")
+        address = getattr(config, mailbox.field)
+        if not address:
+            from states.text import tr
+
+            raise Held(str(tr("waiting for the address: the setting {key} is empty; set it with "
+                              "`coop settings set {key} ADDRESS` and the message goes out", key=mailbox.key)))
+        message = {**message, "recipient": address}
     try:
         rendered = render(message["template"], message["data"], message["lang"])
     except (TemplateError, KeyError, ValueError, TypeError) as error:
@@ -189,14 +215,16 @@ def _send(message: dict[str, Any], now: datetime, config: NotifySettings, smtp: 
         smtp.send(email_message(config, key=message["key"], message_id=message["message_id"],
                                 recipient=message["recipient"], name=message["recipient_name"],
                                 lang=message["lang"], rendered=rendered, now=now), deadline)
+    return message["recipient"]
 
 
-def _mark_sent(claim: Claim, notification_id: int, now: datetime, url: str | None) -> bool:
+def _mark_sent(claim: Claim, notification_id: int, now: datetime, url: str | None, recipient: str) -> bool:
     def work(uow) -> bool:
         conn = uow.session.connection()
         done = conn.execute(
             sa.update(T).where(T.c.id == notification_id, T.c.claimed_by == claim.token, T.c.status == "pending")
-            .values(status="sent", sent_at=now, attempts=T.c.attempts + 1, claimed_until=None, last_error=None))
+            .values(status="sent", sent_at=now, attempts=T.c.attempts + 1, claimed_until=None, last_error=None,
+                    recipient=recipient))
         if done.rowcount == 1:
             return True
         # claimed_by keeps the token of the claim that sent it, so a commit retried after a lost reply knows it
@@ -234,6 +262,19 @@ def _mark_failure(claim: Claim, message: dict[str, Any], now: datetime, error: s
     (outcome.failed if status == "failed" else outcome.retried).append(entry)
 
 
+def _mark_held(claim: Claim, message: dict[str, Any], now: datetime, reason: str, url: str | None,
+               config: NotifySettings) -> bool:
+    """Give the row back, pending, due again after ``backoff_seconds``; its attempts are not counted (waiting
+    for a setting never makes a message fail)."""
+    def work(uow) -> bool:
+        return uow.session.connection().execute(
+            sa.update(T).where(T.c.id == message["id"], T.c.claimed_by == claim.token, T.c.status == "pending")
+            .values(last_error=reason[:1000], claimed_by=None, claimed_until=None,
+                    next_attempt_at=now + timedelta(seconds=config.backoff_seconds))).rowcount == 1
+
+    return run_in_transaction(work, url=url, retry_conflicts=True)
+
+
 def _release(claim: Claim, url: str | None, keep: int | None = None) -> None:
     """Give back the rows of the claim not dealt with (the batch ended early on an error or a cancellation), so
     another run need not wait for the lease to expire; not ``keep``, a row perhaps sent and not marked: it waits
@@ -252,11 +293,11 @@ def _release(claim: Claim, url: str | None, keep: int | None = None) -> None:
 def dispatch(now: datetime | str | None = None, *, url: str | None = None, batch_size: int | None = None,
              worker: str | None = None, max_batches: int | None = None) -> DispatchReport:
     """Send every message due at ``now`` (default: the real time), batch after batch, without Prefect."""
-    config = settings()
     moment = resolve_now(now)
     report = DispatchReport(now=moment, worker=worker or new_worker_id())
-    size = batch_size or config.batch_size
     while max_batches is None or report.batches < max_batches:
+        config = engine_settings(url)  # each batch sees the settings as they are now
+        size = batch_size or config.batch_size
         claim = claim_batch(moment, worker=report.worker, url=url, batch_size=size, config=config)
         if not claim.ids:
             break
@@ -266,6 +307,7 @@ def dispatch(now: datetime | str | None = None, *, url: str | None = None, batch
         report.sent += len(outcome.sent)
         report.retried += len(outcome.retried)
         report.lost += len(outcome.lost)
+        report.held += len(outcome.held)
         report.failed.extend(outcome.failed)
         if len(claim.ids) < size:
             break

@@ -63,16 +63,10 @@ def on_record(ctx: Any, case: Case, record: AuditRecord) -> None:
 
 
 def _settings(session):
-    # The same for the whole transaction (a step may notify several times): read once per session.
-    config = session.info.get(_SETTINGS)
-    if config is None:
-        from notifications.settings import settings
+    # The engine database's settings, read once per transaction (a step may notify several times).
+    from notifications.settings import session_settings
 
-        config = session.info[_SETTINGS] = settings()
-    return config
-
-
-_SETTINGS = "coop_notify_settings"
+    return session_settings(session)
 
 
 def _notification_rules(ctx, case: Case):

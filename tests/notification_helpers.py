@@ -130,14 +130,32 @@ class WebhookReceiver:
         self.server.server_close()
 
 
-def configure(monkeypatch, smtp_port: int, **extra: str) -> None:
+def configure(monkeypatch, smtp_port: int, url: str, **extra: str) -> None:
+    """The local SMTP server and the officers' mailbox, written in the engine's database as ``coop settings set``
+    does (every worker reads them there); ``extra``: more settings by their field name (``lease_seconds``), and
+    what stays in the environment (the secrets ``webhook_url``, ``smtp_password``; ``database_url``, ``actor``)."""
+    from notifications.settings import ENGINE_SETTINGS
+
     monkeypatch.delenv("COOP_LANG", raising=False)
-    monkeypatch.setenv("COOP_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("COOP_SMTP_PORT", str(smtp_port))
-    monkeypatch.setenv("COOP_OFFICERS_EMAIL", OFFICERS)
-    monkeypatch.setenv("COOP_SMTP_TIMEOUT", "60")  # a loaded CI machine must not turn into a retry
+    fields = {item.field: item.key for item in ENGINE_SETTINGS}
+    values = {"smtp-host": "127.0.0.1", "smtp-port": str(smtp_port), "officers-email": OFFICERS,
+              "smtp-timeout": "60"}  # a loaded CI machine must not turn into a retry
     for key, value in extra.items():
-        monkeypatch.setenv(f"COOP_{key.upper()}", value)
+        if key in fields and value == "":  # not set: its default (an office mailbox: its messages wait)
+            values.pop(fields[key], None)
+        elif key in fields:
+            values[fields[key]] = value
+        else:
+            monkeypatch.setenv(f"COOP_{key.upper()}", value)
+    write_settings(url, **values)
+
+
+def write_settings(url: str, **values: str) -> None:
+    """Settings by their keys (``officers-email``…; a keyword spells it ``officers_email``), as an officer sets them."""
+    from notifications.setting_commands import SetSettings, set_settings
+
+    execute(set_settings, SetSettings(values={k.replace("_", "-"): v for k, v in values.items()}), actor=OFFICER,
+            url=url)
 
 
 def outbox(url: str) -> list[Notification]:

@@ -33,7 +33,7 @@ from tests.conftest import PG_ADMIN_URL
 
 ROOT = Path(__file__).resolve().parents[1]
 # typer's path exactly as ``coop`` takes it when the quick path steps aside (coop.cli.main).
-TYPER = ("from coop import audit_cli, commands, notify_cli, procedures_cli, serve\n"
+TYPER = ("from coop import audit_cli, commands, notify_cli, procedures_cli, serve, settings_cli\n"
          "from coop.cli import _app\n_app()(prog_name='coop')")
 # psycopg 3 too: the quick path reads PostgreSQL through psycopg2, which imports in a quarter of the time.
 HEAVY = ("prefect", "typer", "sqlalchemy", "sqlmodel", "pydantic", "alembic", "psycopg", "psycopg_binary")

@@ -195,7 +195,7 @@ def outbox_matches_transitions(url: str, event: str) -> None:
 
 
 def test_a_tick_killed_mid_batch_and_restarted_fires_everything_once(db_url, monkeypatch, tmp_path):
-    configure(monkeypatch, free_port())  # the officers' address: each closed call tells them
+    configure(monkeypatch, free_port(), db_url)  # the officers' address: each closed call tells them
     codes = announced_calls(db_url, CALLS)
     with session(db_url) as s:
         assert s.exec(select(sa.func.count()).select_from(Deadline).where(Deadline.kind == "offers_close")).one() == CALLS
@@ -230,7 +230,7 @@ def test_a_dispatcher_killed_mid_send_marks_nothing_unsent_and_resends_with_the_
     try:
         # The lease runs on the real clock (the database's on PostgreSQL), whatever the dispatch's `now`: long
         # enough for the second child to start and finish inside it on a loaded machine, short enough to wait out.
-        configure(monkeypatch, server.port, lease_seconds=str(LEASE))
+        configure(monkeypatch, server.port, db_url, lease_seconds=str(LEASE))
         announced_calls(db_url, 12)
         from states.tick import tick
 

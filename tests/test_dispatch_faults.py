@@ -82,7 +82,7 @@ def test_two_live_dispatchers_a_slow_server_and_a_5_s_lease_deliver_every_messag
     # Issue 18's case: an SMTP server taking 1 s a message, a 5 s lease, a second dispatcher started 8 s after
     # the first. Before fencing, 13 of 20 messages were delivered twice: the first never looked at its lease.
     server = servers(delay=1.0)
-    configure(monkeypatch, server.port, lease_seconds="5")
+    configure(monkeypatch, server.port, db_url, lease_seconds="5")
     closed_calls(db_url, 20)
     rows = [r for r in outbox(db_url) if r.status == "pending"]
     assert len(rows) == 20 and {r.recipient for r in rows} == {OFFICERS}
@@ -108,7 +108,7 @@ def test_a_dispatcher_whose_lease_lapsed_and_was_taken_neither_sends_nor_marks(d
     stall fell between the renewal and the send), the send's deadline has passed: either way it sends nothing
     more and marks nothing."""
     server = servers()
-    configure(monkeypatch, server.port, lease_seconds="2")
+    configure(monkeypatch, server.port, db_url, lease_seconds="2")
     closed_calls(db_url, 6)
     rows = outbox(db_url)
     stalled, wake = threading.Event(), threading.Event()
@@ -144,7 +144,7 @@ def test_a_dispatcher_whose_lease_lapsed_and_was_taken_neither_sends_nor_marks(d
 
 def test_a_send_that_would_outlive_its_lease_is_cut_and_tried_again_later(db_url, monkeypatch, servers):
     server = servers(delay=3.0)  # longer than the whole lease
-    configure(monkeypatch, server.port, lease_seconds="2", backoff_seconds="60")
+    configure(monkeypatch, server.port, db_url, lease_seconds="2", backoff_seconds="60")
     closed_calls(db_url, 1)
     started = time.monotonic()
     report = dispatch(T0, url=db_url, worker="A")
@@ -170,7 +170,7 @@ def test_a_header_injection_in_an_organisations_name_fails_its_message_at_once(d
     # its decision e-mail unwritable: the email package refuses a header with a line break. It was retried as
     # if transient; now it fails at once with the reason, and nothing reaches the injected address.
     server = servers()
-    configure(monkeypatch, server.port)
+    configure(monkeypatch, server.port, db_url)
     code = call_in_formal_review(db_url)
     with get_engine(normalise_url(db_url)).begin() as conn:
         conn.execute(sa.update(Organisation).where(Organisation.krs == ARTIST_KRS)
@@ -190,7 +190,7 @@ def test_a_header_injection_in_an_organisations_name_fails_its_message_at_once(d
 def test_smtp_errors_permanent_at_once_transient_with_backoff(db_url, monkeypatch, servers):
     server = servers(refuse={"nobody@leszno.example": "550 5.1.1 no such user",
                              "full@leszno.example": "452 4.2.2 mailbox full, try later"})
-    configure(monkeypatch, server.port, backoff_seconds="60")
+    configure(monkeypatch, server.port, db_url, backoff_seconds="60")
     closed_calls(db_url, 5)
     ids = [r.id for r in outbox(db_url)]
     set_rows(db_url, ids[:1], recipient="nobody@leszno.example")  # 5xx to the recipient: permanent
@@ -211,7 +211,7 @@ def test_smtp_errors_permanent_at_once_transient_with_backoff(db_url, monkeypatc
 
 
 def test_smtp_server_down_is_transient(db_url, monkeypatch):
-    configure(monkeypatch, free_port(), backoff_seconds="60")  # nothing listens there
+    configure(monkeypatch, free_port(), db_url, backoff_seconds="60")  # nothing listens there
     closed_calls(db_url, 1)
     report = dispatch(T0, url=db_url)
     [row] = outbox(db_url)
@@ -226,7 +226,7 @@ def test_webhook_answers_4xx_permanent_5xx_and_429_transient(db_url, monkeypatch
 
     hook = WebhookReceiver(status=status).start()
     try:
-        configure(monkeypatch, servers().port, webhook_url=hook.url)
+        configure(monkeypatch, servers().port, db_url, webhook_url=hook.url)
         invalidated_call(db_url)
         report = dispatch("2026-01-29T10:00+01:00", url=db_url)
     finally:
@@ -241,7 +241,7 @@ def test_webhook_answers_4xx_permanent_5xx_and_429_transient(db_url, monkeypatch
 
 
 def test_webhook_unreachable_is_transient_and_names_no_url(db_url, monkeypatch, servers):
-    configure(monkeypatch, servers().port, webhook_url=f"http://127.0.0.1:{free_port()}/hooks/s3cr3t-token")
+    configure(monkeypatch, servers().port, db_url, webhook_url=f"http://127.0.0.1:{free_port()}/hooks/s3cr3t-token")
     from tests.notification_helpers import invalidated_call
 
     invalidated_call(db_url)

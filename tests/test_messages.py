@@ -38,6 +38,7 @@ import coop.commands  # noqa: F401
 import coop.notify_cli  # noqa: F401
 import coop.procedures_cli  # noqa: F401
 import coop.serve  # noqa: F401
+import coop.settings_cli  # noqa: F401
 from coop.cli import app
 from states import errors, labels
 from states.text import LOCALE_DIR, Message, Money, catalogue, ntr, tr

@@ -57,9 +57,9 @@ POLISH_DATE = re.compile(r"\d{1,2} (stycznia|lutego|marca|kwietnia|maja|czerwca|
 
 
 @pytest.fixture
-def smtp(monkeypatch):
+def smtp(monkeypatch, db_url):
     server = SmtpServer(free_port()).start()
-    configure(monkeypatch, server.port)
+    configure(monkeypatch, server.port, db_url)
     yield server
     server.stop()
 
@@ -185,7 +185,7 @@ def test_two_dispatchers_at_once_send_each_message_once(db_url, smtp):
 
 def test_smtp_down_then_back_every_message_arrives_once(db_url, monkeypatch):
     port = free_port()  # nothing listens here yet: the server is "down"
-    configure(monkeypatch, port, backoff_seconds="600", max_attempts="5")
+    configure(monkeypatch, port, db_url, backoff_seconds="600", max_attempts="5")
     run_open_call(db_url)
     pending = {r.key for r in outbox(db_url) if r.status == "pending" and r.recipient}
     t0 = datetime.fromisoformat("2026-09-01T12:00+02:00")
@@ -213,7 +213,7 @@ def test_smtp_down_then_back_every_message_arrives_once(db_url, monkeypatch):
 
 
 def test_after_max_attempts_a_message_is_failed_visible_and_can_be_retried(db_url, monkeypatch):
-    configure(monkeypatch, free_port(), backoff_seconds="1", max_attempts="2")
+    configure(monkeypatch, free_port(), db_url, backoff_seconds="1", max_attempts="2")
     code = call_in_formal_review(db_url)
     t0 = datetime.fromisoformat("2026-02-01T12:00+01:00")
     dispatch(t0, url=db_url)

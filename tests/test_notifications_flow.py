@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.notification_helpers import ARTIST, SmtpServer, configure, free_port, invalidated_call, outbox
+from tests.notification_helpers import ARTIST, OFFICERS, SmtpServer, configure, free_port, invalidated_call, outbox
 from tests.prefect_fixtures import prefect_api  # noqa: F401  (one Prefect harness for the session)
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -19,9 +19,9 @@ def test_dispatch_flow_sends_and_shows_failures_as_failed_tasks(sqlite_url, monk
     from tests.conftest import empty_tables
 
     empty_tables(sqlite_url)
-    server = SmtpServer(free_port()).start()
-    configure(monkeypatch, server.port)
-    monkeypatch.setenv("COOP_OFFICERS_EMAIL", "")  # the office forgot its address: officers' mail cannot go
+    # The office's mailbox refuses mail (a wrong address): officers' messages fail for good.
+    server = SmtpServer(free_port(), refuse={OFFICERS: "550 5.1.1 no such user"}).start()
+    configure(monkeypatch, server.port, sqlite_url)
     try:
         code = invalidated_call(sqlite_url)
         from flows.dispatch import dispatch_flow

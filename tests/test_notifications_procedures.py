@@ -52,9 +52,9 @@ COMMENTER = "maria.kowalska@example.org"
 
 
 @pytest.fixture
-def smtp(monkeypatch):
+def smtp(monkeypatch, db_url):
     server = SmtpServer(free_port()).start()
-    configure(monkeypatch, server.port, rdpp_email=RDPP)
+    configure(monkeypatch, server.port, db_url, rdpp_email=RDPP)
     yield server
     server.stop()
 

@@ -108,8 +108,8 @@ def test_no_secret_in_any_output_log_prefect_run_or_row(postgresql_url, prefect_
     hook = WebhookReceiver(path=f"/hooks/{TOKEN}", status=503).start()
     shown: list[str] = []
     try:
-        configure(monkeypatch, smtp.port, database_url=url, actor="Anna Urzędniczka", smtp_user="coop-mailer",
-                  smtp_password=SMTP_PASSWORD, officers_email="",  # the office forgot its address: those fail
+        configure(monkeypatch, smtp.port, url, database_url=url, actor="Anna Urzędniczka", smtp_user="coop-mailer",
+                  smtp_password=SMTP_PASSWORD, officers_email="",  # the office forgot its address: those wait
                   webhook_url=f"http://127.0.0.1:{free_port()}/hooks/{TOKEN}")  # the portal is down at first
 
         from flows.launcher import startup_banner
@@ -162,7 +162,7 @@ def test_no_secret_in_any_output_log_prefect_run_or_row(postgresql_url, prefect_
     outputs = "\n".join(shown)
     assert "postgres:***@127.0.0.1" in outputs and "public-portal" in outputs
     assert "public-portal: webhook answered 404" in " ".join(records)  # a failed task run's message
-    assert "webhook answered 404" in rows and "no address" in rows
+    assert "webhook answered 404" in rows and "coop settings set officers-email" in rows
     assert any("HTTP Request: POST http://127.0.0.1" in line for line in every_log)  # httpx's line, token hidden
     everything = {"outputs": "\n".join(shown), "python logs": "\n".join(every_log),
                   "prefect": "\n".join(records), "database": rows}
