@@ -9,6 +9,7 @@ command -v coop >/dev/null || PATH="$(dirname "$0")/../.venv/bin:$PATH"  # made 
 export COOP_DATABASE_URL="${1:-sqlite:///$(mktemp -d)/walkthrough.db}"  # a fresh SQLite file, or the URL given
 coop db init --simulation                       # a simulation database: any moment may be claimed (a real one: now)
 export COOP_ACTOR="Anna Urzędniczka"            # who acts (every record names its actor and role)
+coop settings set officers-email ngo@um.leszno.example   # the office's mailbox, the same for every worker
 export COOP_NOW=2026-01-02T12:00+01:00          # a simulated clock (or --at on any command)
 coop org add --name "Fundacja Zdrowy Senior" --legal-form fundacja --krs 0000100002 \
     --address Leszno --email biuro@example.org --contact "Jan Prezes"

@@ -15,7 +15,7 @@ password) never enter a row: they stay in each worker's environment or ``.env`` 
 The environment variables that used to set the other keys (``COOP_OFFICERS_EMAIL`` …) are no longer read as
 settings: a database whose key is unset takes the default, never one worker's environment. A worker whose
 environment sets such a variable to something other than the database's value logs a warning naming the key
-(once per process); ``coop settings import-env`` copies the environment's values into a database once,
+(once per process and value); ``coop settings import-env`` copies the environment's values into a database once,
 recorded in the history.
 """
 
@@ -202,23 +202,31 @@ def parse(item: Setting, raw: str, *, source: str | None = None) -> Any:
 
 def read_values(connection: Connection) -> dict[str, str]:
     """The settings written in the database, by key (text as stored)."""
+    return {key: value for key, value in connection.execute(_all_rows()) if key in BY_KEY}
+
+
+@lru_cache(maxsize=1)
+def _all_rows():
+    # The whole table (a row per key written, the clock's among them): one plain statement, built once; a
+    # filter by key (IN with 18 values) cost more to expand than the rows it skips.
     import sqlalchemy as sa
 
     from models.settings import EngineSetting
 
     table = EngineSetting.__table__
-    rows = connection.execute(sa.select(table.c.key, table.c.value).where(table.c.key.in_(_KEYS)))
-    return dict(rows.all())
-
-
-_KEYS = tuple(BY_KEY)
+    return sa.select(table.c.key, table.c.value)
 
 
 def load(connection: Connection) -> NotifySettings:
     """The settings in force: the database's values, else the defaults; the secrets from the environment."""
-    stored = read_values(connection)
+    return _merged(tuple(sorted(read_values(connection).items())), _environment_key())
+
+
+@lru_cache(maxsize=32)
+def _merged(stored: tuple[tuple[str, str], ...], environment_key: tuple) -> NotifySettings:
+    # Checking the values costs ~0.5 ms and they rarely change: done once per distinct (stored, environment).
     values: dict[str, Any] = {}
-    for key, raw in stored.items():
+    for key, raw in stored:
         item = BY_KEY[key]
         try:
             values[item.field] = parse(item, raw)
@@ -226,7 +234,7 @@ def load(connection: Connection) -> NotifySettings:
             raise RuleViolation("bad_stored_setting", tr(
                 "The engine's database holds an invalid value: {problem} Set it again with "
                 "`coop settings set {key} …`.", problem=error.message(), key=key)) from None
-    environment = _environment()
+    environment = _parsed_environment(environment_key)
     config = NotifySettings.model_construct(**values, smtp_password=environment.smtp_password,
                                             webhook_url=environment.webhook_url)
     _warn_about_environment(config, environment)
@@ -285,9 +293,13 @@ class _Environment(BaseSettings):
 _ENVIRONMENT, _PREFIX = (os.environb, b"COOP_") if os.supports_bytes_environ else (os.environ, "COOP_")
 
 
+def _environment_key() -> tuple:
+    return tuple(sorted((k, v) for k, v in _ENVIRONMENT.items() if k.startswith(_PREFIX)))
+
+
 def _environment() -> _Environment:
     # Parsing the environment and .env cost ~4 ms: cached per distinct COOP_* environment.
-    return _parsed_environment(tuple(sorted((k, v) for k, v in _ENVIRONMENT.items() if k.startswith(_PREFIX))))
+    return _parsed_environment(_environment_key())
 
 
 @lru_cache(maxsize=8)
@@ -302,9 +314,6 @@ def environment_values() -> dict[str, str]:
             if getattr(environment, item.field) is not None}
 
 
-_WARNED: set[tuple[str, str, str]] = set()
-
-
 def _warn_about_environment(config: NotifySettings, environment: _Environment) -> None:
     for item in ENGINE_SETTINGS:
         raw = getattr(environment, item.field)
@@ -315,10 +324,8 @@ def _warn_about_environment(config: NotifySettings, environment: _Environment) -
             same = parse(item, raw) == in_force
         except InvalidInput:
             same = False
-        warned = (item.key, raw, as_text(in_force))
-        if same or warned in _WARNED:
+        if same:
             continue
-        _WARNED.add(warned)
         log.warning("%s", tr(
             "{env} in this worker's environment differs from the setting {key} in the engine's database, which "
             "is used; every worker uses the database's. Change it with `coop settings set {key} …` (or copy the "

@@ -9,7 +9,15 @@ import time
 
 import pytest
 
-from tests.notification_helpers import ARTIST, OFFICERS, SmtpServer, configure, free_port, invalidated_call, outbox
+from tests.notification_helpers import (
+    ARTIST,
+    OFFICERS,
+    SmtpServer,
+    configure,
+    free_port,
+    invalidated_call,
+    outbox,
+)
 from tests.prefect_fixtures import prefect_api  # noqa: F401  (one Prefect harness for the session)
 
 pytestmark = pytest.mark.usefixtures("prefect_api")

@@ -104,6 +104,13 @@ def test_the_walkthrough_settles_a_call_end_to_end(backend, request, tmp_path):
     assert (period["last_day"], period["shifted"]) == ("2026-08-17", True)
     assert "settled" in run.stdout and "2026-08-17" in run.stdout  # what the reader sees on the way
 
+    # The officers' mailbox is the engine database's setting, and every message to them went there.
+    shown = {r["key"]: r for r in json.loads(coop(reader, "settings", "show", "--json").stdout)}
+    assert shown["officers-email"]["value"] == "ngo@um.leszno.example"
+    officers = [r for r in json.loads(coop(reader, "notifications", "list", "--json").stdout)
+                if r["template"].startswith("officer_")]
+    assert officers and {r["recipient"] for r in officers} == {"ngo@um.leszno.example"}
+
 
 def test_the_readme_refusal_is_what_coop_prints(tmp_path):
     """The example refusal under the walkthrough, with its exit code 2 and nothing written."""
