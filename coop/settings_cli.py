@@ -17,8 +17,7 @@ Reason = Annotated[str | None, typer.Option("--reason", help="Why it changes; ke
 
 @command(settings_app, "show")
 def settings_show() -> None:
-    """Every setting: its value and where it comes from (the engine database or the default); secrets only as
-    whether this worker's environment sets them."""
+    """Every setting, its value and its source (engine database or default); secrets only as set or not."""
     from notifications.setting_commands import show_settings
 
     show(run(show_settings, readonly=True), ["key", "value", "source", "environment", "description"])
@@ -51,8 +50,7 @@ def settings_history(key: Annotated[str | None, typer.Argument(help="Only this s
 
 @command(settings_app, "import-env")
 def settings_import_env(reason: Reason = None) -> None:
-    """Copy this worker's COOP_* values of the settings (COOP_OFFICERS_EMAIL …) into the engine's database, for
-    the settings it has no value of; once, when moving to settings in the database."""
+    """Once: copy this worker's COOP_OFFICERS_EMAIL … into the settings the engine's database has no value of."""
     from notifications.setting_commands import ImportEnvironment, import_environment
 
     show(run(import_environment, ImportEnvironment.parse(reason=reason)), ["key", "value", "outcome"])

@@ -194,10 +194,11 @@ def parse(item: Setting, raw: str, *, source: str | None = None) -> Any:
         from states.input_errors import problem
         from states.text_policy import shown
 
-        problems = [problem(e) for e in error.errors(include_url=False)]
+        first = problem(error.errors(include_url=False)[0])
+        where = f" ({source})" if source else ""  # the variable an imported value came from
         raise InvalidInput("invalid_setting", tr(
-            "Setting {key}{source}: “{value}” — {problem}; nothing was changed.", key=item.key,
-            source=f" ({source})" if source else "", value=shown(raw, 80), problem=problems[0])) from None
+            "Setting {key}{source}: “{value}” — {problem}; nothing was changed.", key=item.key, source=where,
+            value=shown(raw, 80), problem=first)) from None
 
 
 def read_values(connection: Connection) -> dict[str, str]:
