@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 import models.command_log
 import models.db
 import models.schema  # noqa: F401  (every table on the metadata)
+import notifications.settings
 import states.engine
 from coop.demo import run_open_call
 from models.db import MIGRATIONS_DIR, SCHEMA_REVISION, current_revision, get_engine, upgrade
@@ -72,6 +73,7 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
         old_engine.setattr(states.engine, "clock_mode", lambda engine: SIMULATION)
         old_engine.setattr(states.engine.Context, "written_at", property(lambda ctx: ctx.now))
         old_engine.setattr(models.command_log, "record", lambda connection, key, result: None)  # no table yet
+        old_engine.setattr(notifications.settings, "read_values", lambda connection: {})  # its settings: defaults
         every_procedure(fresh_url)
         data = get_engine(fresh_url)
         assert current_revision(data) == FIRST_REVISION
@@ -93,7 +95,7 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
     upgrade(data)
     assert current_revision(data) == SCHEMA_REVISION
     # No row moved; the clock is written on first use; the command log starts empty.
-    assert dump(fresh_url) == {**before, "engine_settings": [], "command_log": []}
+    assert dump(fresh_url) == {**before, "engine_settings": [], "command_log": [], "engine_setting_changes": []}
     assert audited(fresh_url) == verdict  # the old chains (recorded_at == at) verify under the new engine
     assert stored_clock_mode(data) == SIMULATION  # its first use: COOP_SIMULATION=1 in the tests, else real
 
@@ -136,6 +138,7 @@ def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
     monkeypatch.setattr(models.db, "ensure_schema", lambda engine: None)
     monkeypatch.setattr(states.engine, "clock_mode", lambda engine: SIMULATION)  # no clock mode before 0004
     monkeypatch.setattr(models.command_log, "record", lambda connection, key, result: None)  # nor a command log
+    monkeypatch.setattr(notifications.settings, "read_values", lambda connection: {})  # nor settings
     monkeypatch.setenv("COOP_WEBHOOK_URL", secret_url)
     invalidated_call(fresh_url)
     monkeypatch.undo()
@@ -156,6 +159,7 @@ def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
     assert [tuple(row) for row in public] == [("public-portal", "HTTPStatusError: Server error '503' for url '***'")] * 2
     assert after.pop("engine_settings") == []  # 0004's table, its clock written at the first use
     assert after.pop("command_log") == []  # 0005's
+    assert after.pop("engine_setting_changes") == []  # 0007's
     assert {k: v for k, v in after.items() if k != "notifications"} == {
         k: v for k, v in before.items() if k != "notifications"}
     assert [r for r in after["notifications"] if "public-portal" not in r] == [

@@ -168,3 +168,14 @@ def test_import_env_copies_the_environment_once_and_keeps_what_the_database_has(
     assert bad.exit_code == 2 and "COOP_RDPP_EMAIL" in bad.output
     assert dump(cli.url) == before
 
+
+
+def test_the_demo_writes_its_office_settings_so_its_officers_messages_have_an_address(db_url, cli):
+    from coop.demo import DEMO_SETTINGS
+
+    assert cli("demo", "--database", db_url, "--offers", "1").exit_code == 0
+    config = engine_settings(db_url)
+    assert (config.officers_email, config.rdpp_email) == (DEMO_SETTINGS["officers-email"], DEMO_SETTINGS["rdpp-email"])
+    officers = [r for r in outbox(db_url) if r.audience == "officers"]
+    assert officers and {r.recipient for r in officers} == {DEMO_SETTINGS["officers-email"]}
+    assert [h["reason"] for h in json.loads(cli("settings", "history", "--json").output)] == ["demo", "demo"]
