@@ -366,11 +366,13 @@ def test_the_installed_coop_refuses_bad_input_without_a_traceback(fuzz_db, args,
 
 import coop.audit_cli  # noqa: E402,F401  (registers `coop audit history`)
 from notifications import commands as nc  # noqa: E402
+from notifications import setting_commands as sc  # noqa: E402
 from states import text_policy  # noqa: E402
 from states.auditing.history import HistoryQuery  # noqa: E402
 
-POLICY_MODELS = sorted({*MODELS, HistoryQuery, *(obj for obj in vars(nc).values() if inspect.isclass(obj)
-                                                 and issubclass(obj, Command) and obj is not Command)},
+POLICY_MODELS = sorted({*MODELS, HistoryQuery, *(obj for module in (nc, sc) for obj in vars(module).values()
+                                                 if inspect.isclass(obj) and issubclass(obj, Command)
+                                                 and obj is not Command)},
                        key=lambda m: m.__name__)
 
 
