@@ -41,7 +41,7 @@ def notifications_dispatch(batch_size: Annotated[int | None, typer.Option(
     report = dispatch(_invocation.get().at, batch_size=batch_size, max_batches=max_batches)
     show({"now": report.now, "worker": report.worker, "batches": report.batches, "claimed": report.claimed,
           "sent": report.sent, "retried": report.retried, "lost_to_another_dispatcher": report.lost,
-          "failed": report.failed})
+          "waiting_for_a_setting": report.held, "failed": report.failed})
 
 
 @command(notify_app, "preview")

@@ -49,8 +49,8 @@ def test_a_message_to_an_unset_office_mailbox_waits_and_goes_once_the_setting_is
         monkeypatch.setenv("COOP_OFFICERS_EMAIL", old)
         with caplog.at_level(logging.WARNING, logger="coop.settings"):
             closed_calls(db_url, 1)  # the closed call tells the officers to publish its invalidation
-            first = dispatch(AT, url=db_url)
-        assert (first.held, first.sent, first.failed) == (1, 0, [])
+            first = json.loads(cli("notifications", "dispatch", "--at", AT, "--json").output)
+        assert (first["waiting_for_a_setting"], first["sent"], first["failed"]) == (1, 0, [])
         assert any("COOP_OFFICERS_EMAIL" in r.getMessage() and "officers-email" in r.getMessage()
                    for r in caplog.records)
         [row] = [r for r in outbox(db_url) if r.audience == "officers"]
