@@ -72,7 +72,7 @@ def test_a_message_to_an_unset_office_mailbox_waits_and_goes_once_the_setting_is
     assert (row.status, row.recipient, row.last_error) == ("sent", OFFICERS, None)
 
 
-def test_the_dispatcher_takes_a_mailbox_set_while_its_message_was_claimed(db_url, monkeypatch):
+def test_a_waiting_message_takes_the_mailbox_the_dispatcher_reads_at_send_time(db_url, monkeypatch):
     """A held row whose setting appears in the database is sent with the setting's address, read at send time."""
     from sqlmodel import Session
 
