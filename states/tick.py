@@ -8,10 +8,8 @@ whose case's clock is ahead of the tick waits for a tick that has caught up.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -201,35 +199,15 @@ def tick(now: datetime | str | None = None, *, url: str | None = None, batch_siz
     may be ticked at any moment, a real one only now (states/clock.py)."""
     moment = claimed_moment(now)
     report = TickReport(now=None)  # the first batch's moment: claimed, or its time of writing
-    with _cycles_collected_between_batches() as between_batches:
-        while True:
-            batch = run_batch(moment, url=url, batch_size=batch_size, actor=actor)
-            if report.now is None:
-                report.now = batch.now
-            if batch.claimed == 0:
-                break
-            add_batch(report, batch, keep_events)
-            if on_batch:
-                on_batch(batch)
-            between_batches()
-            if batch.claimed < batch_size:
-                break
+    while True:
+        batch = run_batch(moment, url=url, batch_size=batch_size, actor=actor)
+        if report.now is None:
+            report.now = batch.now
+        if batch.claimed == 0:
+            break
+        add_batch(report, batch, keep_events)
+        if on_batch:
+            on_batch(batch)
+        if batch.claimed < batch_size:
+            break
     return report
-
-
-@contextmanager
-def _cycles_collected_between_batches() -> Iterator[Callable[[], None]]:
-    """No garbage-cycle collection while a batch runs; the young generations are collected between batches,
-    and the usual collection resumes when the tick ends.
-
-    Each batch keeps thousands of rows alive until it commits, so collections reached the oldest generation
-    again and again, walking every object of the process (Prefect's run machinery included): 10-15 % of a
-    tick in a flow run. A batch's rows are freed by reference counting when its session closes; the cycles it
-    leaves (~90 objects) are collected before the next batch, so memory stays flat however many batches run."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield (lambda: gc.collect(1)) if collecting else (lambda: None)
-    finally:
-        if collecting:
-            gc.enable()
