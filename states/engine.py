@@ -8,14 +8,12 @@ both append the hash-chained audit record in the same transaction, and deadlines
 
 from __future__ import annotations
 
-import dis
-import gc
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlmodel import Session, select
@@ -151,11 +149,13 @@ class LegalMachine(StateMachine):
     def decided_by(cls, source: Any, event: str) -> tuple[str, ...] | None:
         """The facts that alone decide where ``event`` leads from ``source``; None when anything else may.
 
-        So it is when the transitions the event may take run no code but guards (conditions, validators)
-        that read only facts passed with the event (``no_offer_filed(offers_filed)``: not the context, the
-        case or the machine), and nothing runs on entering or leaving a state. ``fire`` then sends the event
-        once per state, event and facts and takes the machine's answer for the others (``send`` costs ~0.1 ms
-        a transition, as much as writing the step's rows)."""
+        So it is, by declaration, when the transitions the event may take run no code but guards (conditions,
+        validators) that are static methods of the machine, which take the facts passed with the event
+        (``no_offer_filed(offers_filed)``) and cannot read the context, the case or the machine; and nothing
+        runs on entering or leaving a state. ``fire`` then sends the event once per state, event and facts and
+        takes the machine's answer for the others (``send`` costs ~0.1 ms a transition, as much as writing the
+        step's rows). Read from the machine's public description: its states, their transitions and each
+        transition's and state's callback lists."""
         table = cls.__dict__.get("_DECIDED_BY")
         if table is None:
             table = cls._DECIDED_BY = cls._facts_deciding()
@@ -176,7 +176,11 @@ class LegalMachine(StateMachine):
                 if (len(targets) != 1 or transition.internal or targets[0].states
                         or any(t.is_eventless for t in targets[0].transitions)):
                     break
-                specs = (*transition._specs, *transition.source._specs, *targets[0]._specs)
+                source, target = transition.source, targets[0]
+                specs = [spec for callbacks in (transition.validators, transition.cond, transition.before,
+                                                transition.on, transition.after, source.enter, source.exit,
+                                                source.invoke, target.enter, target.exit, target.invoke)
+                         for spec in callbacks]
                 read = [cls._facts_read(spec) for spec in specs]
                 if None in read:
                     break
@@ -187,16 +191,16 @@ class LegalMachine(StateMachine):
 
     @classmethod
     def _facts_read(cls, spec) -> frozenset[str] | None:
-        """What a callback reads: nothing (a naming convention naming nothing), the facts a guard names, or
-        None: an action, or a guard that reads more than its facts."""
+        """What a callback reads: nothing (a naming convention naming nothing), the facts a static guard takes,
+        or None: an action, or a guard that is a method (it may read the machine, its model, anything)."""
         if not isinstance(spec.func, str):
             return None
-        method = getattr(cls, spec.func, None)
-        if method is None:
+        if not hasattr(cls, spec.func):
             return frozenset() if spec.is_convention else None
-        if spec.group not in (CallbackGroup.COND, CallbackGroup.VALIDATOR) or _reads_self(method):
+        if (spec.group not in (CallbackGroup.COND, CallbackGroup.VALIDATOR)
+                or not isinstance(inspect.getattr_static(cls, spec.func), staticmethod)):
             return None
-        names = [p for p in inspect.signature(method).parameters.values()][1:]
+        names = list(inspect.signature(getattr(cls, spec.func)).parameters.values())
         if any(p.kind is p.VAR_POSITIONAL or p.name in _NOT_FACTS for p in names):
             return None
         return frozenset(p.name for p in names if p.kind is not p.VAR_KEYWORD)
@@ -204,7 +208,7 @@ class LegalMachine(StateMachine):
     def release(self) -> None:
         self.model.row = None  # a released machine keeps no row alive
         # One that reached a final state has stopped its engine for good: only a running one is reused.
-        if self._engine.running and isinstance(self.model, _StateRef):
+        if not self.is_terminated and isinstance(self.model, _StateRef):
             type(self).__dict__["_POOL"].append(self)  # bind() made the pool that gave out this machine
 
 
@@ -264,11 +268,6 @@ _PLAIN_FACTS = (int, str, bool, Decimal, date, datetime, type(None))
 # What python-statemachine passes to callbacks besides the facts, and what the handlers pass.
 _NOT_FACTS = frozenset({"ctx", "case", "self", "machine", "model", "event", "event_data", "source", "target",
                         "state", "transition", "trigger_data"})
-
-
-def _reads_self(method: Callable) -> bool:
-    return any(op.argval == "self" for op in dis.get_instructions(method)
-               if op.opname in ("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE", "LOAD_FAST_CHECK"))
 
 
 def _decision_key(machine: LegalMachine, source: Any, event: str, facts: dict[str, Any]) -> tuple | None:
@@ -347,15 +346,6 @@ def cancel_deadlines(ctx: Context, case: Case, kind: str, offer_id: int | None =
         ctx.session.add(deadline)
 
 
-@cache
-def _freeze_what_was_imported() -> None:
-    """Leave the objects alive before the process's first command out of garbage collection, once.
-
-    They are its modules, classes and caches (with Prefect's, ~230,000 objects), alive as long as the process.
-    Every full collection walked them all: 10-15 % of a tick, whose batches create many long-lived rows."""
-    gc.freeze()
-
-
 def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | None = None,
             at: datetime | str | None = None, url: str | None = None, readonly: bool = False,
             retry_conflicts: bool = False, reason: str | None = None, idempotency_key: str | None = None,
@@ -372,7 +362,6 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
     ``keyed=False`` only for work that is exactly-once by its own rows: the tick's batches."""
     from models.db import run_in_transaction
 
-    _freeze_what_was_imported()
     actor = (actor or Actor.from_environment()).checked()  # every path's actor, not only the CLI's
     check_role(handler, actor)
     claim = Claim.of(at, reason)

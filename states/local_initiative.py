@@ -113,10 +113,12 @@ class LocalInitiativeMachine(LegalMachine):
         "close": "art. 19e (umowa)",
     }
 
-    def refused(self, accept: bool = False, **_) -> bool:
+    @staticmethod
+    def refused(accept: bool = False, **_) -> bool:
         return not accept
 
-    def score_passes(self, application: LocalInitiativeApplication, rules: LocalInitiativeRules, **_) -> None:
+    @staticmethod
+    def score_passes(application: LocalInitiativeApplication, rules: LocalInitiativeRules, **_) -> None:
         needed = rules.pass_threshold * 100
         if application.score_percent is None or application.score_percent < needed:
             raise RuleViolation(
@@ -125,7 +127,8 @@ class LocalInitiativeMachine(LegalMachine):
                 basis=RESOLUTION_BASIS,
             )
 
-    def residents_contribute(self, costs: dict[str, Decimal], **_) -> None:
+    @staticmethod
+    def residents_contribute(costs: dict[str, Decimal], **_) -> None:
         if not any(costs.get(p, 0) > 0 for p in CONTRIBUTION_PARTIES):
             raise RuleViolation(
                 "no_residents_contribution",
@@ -133,7 +136,8 @@ class LocalInitiativeMachine(LegalMachine):
                 basis="art. 19f",
             )
 
-    def city_buys_something(self, costs: dict[str, Decimal], **_) -> None:
+    @staticmethod
+    def city_buys_something(costs: dict[str, Decimal], **_) -> None:
         if costs.get("city", 0) <= 0:
             raise RuleViolation(
                 "no_city_share",

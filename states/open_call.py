@@ -332,7 +332,8 @@ class OpenCallMachine(LegalMachine):
             )
 
     # guards for "close_offers" / "finish_formal_review"
-    def no_offer_filed(self, offers_filed: int, **_) -> bool:
+    @staticmethod
+    def no_offer_filed(offers_filed: int, **_) -> bool:
         return offers_filed == 0
 
     def every_offer_reviewed(self, ctx: Context, case: Case, **_) -> None:
@@ -480,7 +481,8 @@ class OfferMachine(LegalMachine):
         "settle": "ufp art. 251-252",
     }
 
-    def corrections_allowed(self, rules: OpenCallRules, **_) -> None:
+    @staticmethod
+    def corrections_allowed(rules: OpenCallRules, **_) -> None:
         if rules.correction_window_days <= 0:
             raise RuleViolation(
                 "no_correction_window",
@@ -488,7 +490,8 @@ class OfferMachine(LegalMachine):
                 basis="ogłoszenie konkursu",
             )
 
-    def granted(self, amount: Decimal | None = None, **_) -> bool:
+    @staticmethod
+    def granted(amount: Decimal | None = None, **_) -> bool:
         return bool(amount)
 
 

@@ -1,5 +1,8 @@
 """A transition decided by the facts passed with its event alone is judged by the machine once per state, event
-and facts; ``fire`` takes the machine's answer for the rest. Nothing else may skip ``send``."""
+and facts; ``fire`` takes the machine's answer for the rest. Nothing else may skip ``send``.
+
+A guard declares that it reads nothing but facts by being a static method: it has no machine, model or
+context to read. A method is never trusted so, whatever its body reads."""
 
 from __future__ import annotations
 
@@ -23,12 +26,18 @@ class Door(LegalMachine):
     kick = closed.to(broken) | locked.to(broken)
     close_door = open.to(closed)
     seal = closed.to(sealed, cond="inspected") | open.to(sealed, cond="cleared")
+    knock = locked.to(open, cond="knocked_twice")
 
-    def has_key(self, badge: str | None = None, **_) -> bool:
+    @staticmethod
+    def has_key(badge: str | None = None, **_) -> bool:
         return "brass" in (badge or "")
 
-    def inspected(self, ctx=None, **_) -> bool:  # reads the context: more than facts
+    @staticmethod
+    def inspected(ctx=None, **_) -> bool:  # takes the context: more than facts
         return True
+
+    def knocked_twice(self, knocks: int = 0, **_) -> bool:  # a method: it could read the machine
+        return knocks == 2
 
     def cleared(self, **_) -> bool:  # reads the machine itself
         return self.model is not None
