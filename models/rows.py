@@ -48,11 +48,20 @@ def new_row(model: type[T], **values: Any) -> T:
             if name not in values:
                 fields[name] = make()
         fields.update(values)
-        row = model.__new__(model)  # SQLModel's __new__: pydantic's private attributes
-        object.__setattr__(row, "__dict__", fields)
+        # SQLAlchemy's own way to make an instance without its constructor (as when it loads a row): the
+        # model's __new__ (pydantic's private attributes) and the ORM's instance state; then the fields.
+        row = _class_manager(model).new_instance()
+        row.__dict__.update(fields)
         object.__setattr__(row, "__pydantic_fields_set__", set(values))
-    model._sa_class_manager._new_state_if_none(row)  # what SQLAlchemy's instrumented __init__ does first
+        return row
+    if inspect(row, raiseerr=False) is None:  # pydantic's construction made no ORM state: give it one
+        _class_manager(model).setup_instance(row)
     return row
+
+
+@cache
+def _class_manager(model: type) -> Any:
+    return inspect(model).class_manager  # the mapper's, public (Mapper.class_manager)
 
 
 def _recipe(model: type) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]] | None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import Field, SQLModel
 
 from models.types import Decimal2, UTCDateTime
@@ -15,30 +16,23 @@ from models.types import Decimal2, UTCDateTime
 class Table(SQLModel):
     """The base of every table: SQLModel, with a cheaper assignment to a column.
 
-    SQLModel sets an attribute through SQLAlchemy and then through pydantic (~3 µs; a tick of 10,000 deadlines
+    SQLModel sets an attribute through SQLAlchemy and then through pydantic (~8 µs; a tick of 10,000 deadlines
     sets ~85,000). A table model is never validated on assignment, so pydantic's part is only to mark the field
-    set; a column is set here through SQLAlchemy (its change tracking, the same ``__dict__``) and marked set."""
+    set; a column is set here through SQLAlchemy's public ``set_attribute`` (its change tracking, the same
+    ``__dict__``) and marked set (~3 µs). ``tests/test_rows.py`` holds it equal to SQLModel's own assignment."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        impl = _COLUMN_SETTERS.get((type(self), name))
-        if impl is None:
-            impl = _column_setter(type(self), name)
-        if impl is False:
+        columns = _COLUMNS.get(type(self))
+        if columns is None:
+            columns = _COLUMNS[type(self)] = frozenset(sa.inspect(type(self)).column_attrs.keys())
+        if name not in columns:
             super().__setattr__(name, value)
             return
-        impl.set(self._sa_instance_state, self.__dict__, value, None)
+        set_attribute(self, name, value)
         self.__pydantic_fields_set__.add(name)
 
 
-_COLUMN_SETTERS: dict[tuple[type, str], Any] = {}
-
-
-def _column_setter(model: type, name: str) -> Any:
-    """SQLAlchemy's attribute implementation of a mapped column, or False for anything else."""
-    mapper = sa.inspect(model, raiseerr=False)
-    found = mapper.class_manager[name].impl if mapper is not None and name in mapper.column_attrs else False
-    _COLUMN_SETTERS[(model, name)] = found
-    return found
+_COLUMNS: dict[type, frozenset[str]] = {}  # a table's mapped column attributes, by class
 
 
 def money(nullable: bool = False, default: Any = None) -> Any:
