@@ -24,6 +24,7 @@ from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.events import emit_tick_transitions
+from flows.process import settle_after_imports
 from states.clock import claimed_moment, resolve_now
 from states.errors import DomainError
 from states.local_time import moment_iso, moment_text
@@ -68,6 +69,7 @@ def _tick_run_name() -> str:
 async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, database_url: str | None = None) -> dict[str, Any]:
     """Fire every deadline due at ``at`` (default: now), in due order, exactly once. Only a simulation database
     takes an ``at`` other than now: on a real one the tick fires at the database's time (states/clock.py)."""
+    settle_after_imports()
     report, cases = await fire_due_task(claimed_moment(at), batch_size, database_url)
     if report.fired or report.skipped:
         await acreate_markdown_artifact(key="tick", markdown=tick_markdown(report, cases),
