@@ -9,7 +9,8 @@ are days apart must do.
 
 Beside them, the floor of the architecture: the smallest command a step can be (one unit of work that loads
 the call by its code, moves its clock, commits), timed on the same database. No step does less, so 28 of
-them bound the lifecycles per second any handler code could reach.
+them bound the lifecycles per second any handler code could reach. The goal (issue 19): a step's median
+≤ 3 × the smallest command's median; the lifecycles beside SpiffWorkflow's are a report, with no goal.
 
 Each side first runs one lifecycle untimed (imports, compiling each statement and template once): the figure
 is the steady rate an office sees all day, not the first click after a restart.
@@ -21,6 +22,7 @@ import json
 import sqlite3
 import time
 from decimal import Decimal
+from statistics import median
 from pathlib import Path
 
 from bench.data import Databases
@@ -32,7 +34,8 @@ FLOOR_COMMANDS = 2000
 KEYS = ("capacity", "costs", "quality", "own_funds", "contribution", "track_record")
 
 
-def domain_lifecycles(url: str, calls: int) -> float:
+def domain_lifecycles(url: str, calls: int, step_times: list[float] | None = None) -> float:
+    """Seconds for ``calls`` lifecycles after one untimed; each timed step's own seconds go to ``step_times``."""
     from coop.demo import MEMBERS, OFFERS, OFFICER, ORGANISATIONS
     from states import commands as c
     from states import open_call_commands as oc
@@ -42,8 +45,17 @@ def domain_lifecycles(url: str, calls: int) -> float:
 
     register_organisations(url)
 
+    timing = [False]  # the warm-up lifecycle's steps are not kept
+
+    def timed(run, *args, **kwargs):
+        started = time.perf_counter()
+        result = run(*args, **kwargs)
+        if timing[0] and step_times is not None:
+            step_times.append(time.perf_counter() - started)
+        return result
+
     def do(handler, command, when, actor=OFFICER, readonly=False):
-        return execute(handler, command, actor=actor, at=when, url=url, readonly=readonly)
+        return timed(execute, handler, command, actor=actor, at=when, url=url, readonly=readonly)
 
     def lifecycle():
         code = do(oc.create_call, c.CreateOpenCall(title="Wspieranie aktywności lokalnej 2026", task_area="pożytek "
@@ -58,7 +70,7 @@ def domain_lifecycles(url: str, calls: int) -> float:
             do(oc.file_offer, c.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
                                           requested_grant=grant, task_start="2026-04-01", task_end="2026-06-30"),
                f"2026-01-{12 + index:02d}T10:00+01:00")
-        report = tick("2026-01-24T08:00+01:00", url=url)  # this call's offer deadline: the only one due
+        report = timed(tick, "2026-01-24T08:00+01:00", url=url)  # this call's offer deadline: the only one due
         assert report.fired == 1, report
         for number in (1, 2, 3):
             do(oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-26T10:00+01:00")
@@ -79,6 +91,7 @@ def domain_lifecycles(url: str, calls: int) -> float:
             "2026-02-16T10:30+01:00")
 
     lifecycle()  # warm-up, untimed
+    timing[0] = True
     started = time.perf_counter()
     for _ in range(calls):
         result = lifecycle()
@@ -87,8 +100,9 @@ def domain_lifecycles(url: str, calls: int) -> float:
     return elapsed
 
 
-def smallest_commands(url: str, count: int) -> float:
-    """Seconds for ``count`` of the smallest write command, on the calls the lifecycles left in ``url``."""
+def smallest_commands(url: str, count: int, times: list[float] | None = None) -> float:
+    """Seconds for ``count`` of the smallest write command, on the calls the lifecycles left in ``url``; each
+    command's own seconds go to ``times``."""
     from sqlmodel import select
 
     from coop.demo import OFFICER
@@ -110,7 +124,10 @@ def smallest_commands(url: str, count: int) -> float:
     execute(touch_call, codes[0], actor=OFFICER, at="2026-12-01T09:00+01:00", url=url)  # warm-up, untimed
     started = time.perf_counter()
     for index in range(count):
+        one = time.perf_counter()
         execute(touch_call, codes[index % len(codes)], actor=OFFICER, at="2026-12-01T09:00+01:00", url=url)
+        if times is not None:
+            times.append(time.perf_counter() - one)
     return time.perf_counter() - started
 
 
@@ -179,6 +196,7 @@ def spiff_lifecycles(path: Path, calls: int) -> float:
         return wid
 
     lifecycle()  # warm-up, untimed
+    timing[0] = True
     started = time.perf_counter()
     for _ in range(calls):
         wid = lifecycle()
@@ -192,17 +210,23 @@ def spiff_lifecycles(path: Path, calls: int) -> float:
 
 def run(dbs: Databases, calls: int, spiff_calls: int) -> list[Row]:
     url = dbs.fresh("b2")
-    domain = domain_lifecycles(url, calls)
-    floor = smallest_commands(url, FLOOR_COMMANDS) / FLOOR_COMMANDS
+    steps: list[float] = []
+    commands: list[float] = []
+    domain = domain_lifecycles(url, calls, steps)
+    floor = smallest_commands(url, FLOOR_COMMANDS, commands) / FLOOR_COMMANDS
     spiff = spiff_lifecycles(dbs.scratch_file("spiff.db"), spiff_calls)
     ours, theirs = calls / domain, spiff_calls / spiff
     ceiling = 1 / (STEPS * floor)
+    step, smallest = median(steps), median(commands)
+    # Issue 19: the goal of 10× SpiffWorkflow's lifecycles is withdrawn (out of reach of an ORM unit of work, and
+    # no officer waits on it); the lifecycles stay as a report, the goal is a step against the smallest command.
     return [Row(f"B2 open-call lifecycles per second, {calls} calls × 28 steps [{dbs.backend}]", ours, "/s", theirs,
-                "≥ 10× SpiffWorkflow", ours >= 10 * theirs,
                 note=f"baseline: SpiffWorkflow {spiff_calls} processes, state in SQLite between steps; "
                      f"{1000 * domain / calls / STEPS:.1f} ms vs {1000 * spiff / spiff_calls / 26:.1f} ms per step"),
             Row(f"B2 ceiling: {STEPS} of the smallest command a second, SQLAlchemy ORM [{dbs.backend}]", ceiling, "/s",
                 theirs, note=f"one unit of work that loads a call, changes one column and commits: {1000 * floor:.2f} ms, "
-                f"{FLOOR_COMMANDS:,} in a row; every step does at least that, so no handler code reaches "
-                f"more than {ceiling / theirs:.1f}× SpiffWorkflow here (10× needs ≤ {100 * spiff / spiff_calls / STEPS:.2f} "
-                f"ms a step)")]
+                f"{FLOOR_COMMANDS:,} in a row; every step does at least that"),
+            Row(f"B2 a step's median vs the smallest command's, {len(steps):,} steps [{dbs.backend}]", 1000 * step,
+                "ms", 1000 * smallest, "≤ 3× the smallest command", step <= 3 * smallest,
+                note=f"medians of {len(steps):,} timed steps (the tick's included) and of {len(commands):,} smallest "
+                     f"commands, in one process")]
