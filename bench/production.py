@@ -549,10 +549,9 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def stack_cpu(stack: Stack) -> float:
-    """CPU time of every live process of the stack (servers, workers, their runs), finished children included."""
-    return sum(cpu_seconds(pid) for service in [*stack.server_services, *stack.worker_services] if service.alive()
-               for pid in descendants(service.pid))
+def cpu_of(service: Service) -> float:
+    """CPU time of a service's live processes, their finished children included (a worker's flow runs)."""
+    return sum(cpu_seconds(pid) for pid in descendants(service.pid)) if service.alive() else 0.0
 
 
 def seconds(td: timedelta) -> float:
@@ -639,26 +638,35 @@ def drill(argv: list[str] | None) -> int:
             size_before = database_size(prefect_url)
             report("prefect_db_mb_after_setup", round(size_before / 2**20, 1))
 
-            # 1. An idle engine on the production schedule (tick every 60 s), and deadlines falling due one by one.
-            spread = clone_spread(coop_url, template, args.spread, timedelta(minutes=args.idle_minutes), 100000)
-            idle_from, cpu_from, clock_from = database_now(coop_url), stack_cpu(stack), time.monotonic()
+            # 1. The production schedule (a tick every 60 s) with deadlines falling due one by one, measured after a
+            # minute of warm-up (the scheduler fills its queue of future runs at first).
+            spread = clone_spread(coop_url, template, args.spread, timedelta(minutes=args.idle_minutes + 1), 100000)
+            time.sleep(60)
+            size_from = database_size(prefect_url)
+            idle_from, clock_from = database_now(coop_url), time.monotonic()
+            cpu_from = {"servers": sum(cpu_of(s) for s in stack.server_services),
+                        "workers": sum(cpu_of(w) for w in stack.worker_services)}
             time.sleep(args.idle_minutes * 60)
             elapsed = time.monotonic() - clock_from
-            cpu = stack_cpu(stack) - cpu_from
-            report("idle_cpu_s_per_hour", round(cpu * 3600 / elapsed))
+            for part, services in (("servers", stack.server_services), ("workers", stack.worker_services)):
+                used = sum(cpu_of(s) for s in services) - cpu_from[part]
+                report(f"idle_cpu_s_per_hour_{part}", round(used * 3600 / elapsed))
+                cpu_from[part] = used
+            runs = [r for name in ("coop-tick/tick", "coop-notifications-dispatch/notifications-dispatch",
+                                   "coop-case-summaries/case-summaries")
+                    for r in api.runs(name, after=idle_from) if r["state"]["type"] not in ("SCHEDULED", "PENDING")]
+            report("flow_runs_started_in_window", len(runs))
+            report("worker_cpu_s_per_flow_run", round(cpu_from["workers"] / max(1, len(runs)), 2))
             starts = start_costs(api, "coop-tick/tick", idle_from)
-            all_runs = sum(len(api.runs(name, after=idle_from)) for name in (
-                "coop-tick/tick", "coop-notifications-dispatch/notifications-dispatch", "coop-case-summaries/case-summaries"))
-            report("flow_runs_in_idle_window", all_runs)
-            report("cpu_s_per_flow_run", round(cpu / max(1, all_runs), 2))
             report("tick_start_s_after_schedule_p50_max", (round(percentile(starts, 0.5), 1), round(max(starts or [0]), 1)))
             waits = latency(coop_url, spread)
             report("deadline_latency_s_p50_p95_max", (round(percentile(waits, 0.5), 1), round(percentile(waits, 0.95), 1),
                                                       round(max(waits or [0]), 1)))
-            growth = database_size(prefect_url) - size_before
+            growth = database_size(prefect_url) - size_from
             report("prefect_db_growth_mb_per_day_idle", round(growth / elapsed * 86400 / 2**20, 1))
 
             # 2. A worker killed in the middle of a tick of --due deadlines.
+            size_busy = database_size(prefect_url)
             codes = clone_due_calls(coop_url, template, args.due, timedelta(minutes=5), 200000)
             api.run("coop-tick/tick")
             wait_until(lambda: api.running("coop-tick/tick") and firing(coop_url, codes).unfired < args.due
@@ -690,7 +698,11 @@ def drill(argv: list[str] | None) -> int:
             counted = firing(coop_url, codes)
             report("restart_all_fired_s_after_boot", round(time.monotonic() - boot, 1))
             report("restart_exactly_once", counted.fired == counted.records == args.due and counted.cases_recorded_twice == 0)
-            report("prefect_db_mb_at_end", round(database_size(prefect_url) / 2**20, 1))
+            size_end = database_size(prefect_url)
+            report("prefect_db_mb_at_end", round(size_end / 2**20, 1))
+            # What firing deadlines adds (events, logs, artifacts of the ticks and the housekeeping they start),
+            # per deadline, on top of the idle growth: a city's day is the idle day plus its deadlines.
+            report("prefect_db_bytes_per_deadline", round((size_end - size_busy) / (2 * args.due)))
         finally:
             stack.stop_all()
             _engine(coop_url).dispose()

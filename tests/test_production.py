@@ -117,10 +117,12 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
     assert not first.alive() and stopped_in < float(first.settings["TimeoutStopSec"])
     api.resume(run, {"offer": 2, "decision": "accept"})
     assert api.wait_state(run, {"Completed", "Failed", "Crashed"}, timeout=150) == "Completed"
+    # The other worker ran it to the end, and recorded the first answer again (its result storage lacks the
+    # first worker's cached answer: Completed, not Cached), which the command log recognised: one review per
+    # offer, one command per form answer.
     other = next(w for w in stack.worker_services if w is not first)
-    assert run in other.log.read_text(errors="replace")
-    # The first answer was recorded again on the other worker (its result storage lacks the first one's
-    # cached answer) and the command log recognised it: one review per offer, one command per form answer.
+    assert first.process.returncode is not None and other.alive()
+    assert "Task run 'review-1' - Finished in state Completed()" in other.log.read_text(errors="replace")
     with stack_engine(stack).connect() as conn:
         case_id = conn.execute(sa.select(Case.id).where(Case.code == code)).scalar_one()
         reviews = conn.execute(sa.select(AuditRecord.subject, sa.func.count()).where(
