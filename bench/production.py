@@ -475,13 +475,12 @@ class Stack:
             env = write_env("prefect-server.env", self.folder / f"prefect-server-{index}.env", **overrides)
             self.server_services.append(Service("coop-prefect-server.service", env, self.folder / f"server-{index}.log"))
         for index in range(1, self.workers + 1):
-            # Each worker as on a machine of its own: its own PREFECT_HOME and result storage.
+            # Each worker as on a machine of its own: its own PREFECT_HOME (and result storage in it).
             port = self.ports[(index - 1) % self.servers]
             env = write_env("coop.env", self.folder / f"coop-{index}.env",
                             COOP_DATABASE_URL=self.coop_url, COOP_LOG_FILE=str(self.folder / f"coop-{index}.log"),
                             PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
                             PREFECT_HOME=str(self.folder / f"worker-{index}"),
-                            PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(self.folder / f"worker-{index}" / "results"),
                             COOP_SMTP_HOST="127.0.0.1", COOP_SMTP_PORT=str(free_port()), COOP_SMTP_STARTTLS="false",
                             COOP_STRICT_MESSAGES="1")
             self.worker_services.append(Service("coop-worker@.service", env, self.folder / f"worker-{index}.log",

@@ -4,7 +4,8 @@ prefect.yaml from deploy/prefect-setup.sh, two process workers from their unit, 
 PostgreSQL database made by deploy/database.sh. Then what a municipality's server lives through:
 
 - a form resumed after its first worker stopped records every answer once, on the other worker (its own
-  result storage, as on another machine: the first answer is replayed there and the command log recognises it);
+  PREFECT_HOME and result storage, as on another machine: the first answer is replayed there from what Prefect's
+  database kept, without executing it again);
 - a worker SIGKILLed (with its flow run) in the middle of a tick: the other worker carries on, every deadline
   fires once;
 - everything (server, workers, the run) killed in the middle of a tick and started again with the runbook's
@@ -96,7 +97,7 @@ def test_the_units_start_and_stop_as_production_needs():
     assert (worker["KillSignal"], worker["KillMode"]) == ("SIGINT", "mixed")
     assert worker["EnvironmentFile"] == "/etc/coop-engine/coop.env"
     env = read_env(DEPLOY / "coop.env")
-    assert {"COOP_DATABASE_URL", "PREFECT_API_URL", "PREFECT_RESULTS_LOCAL_STORAGE_PATH"} <= env.keys()
+    assert {"COOP_DATABASE_URL", "PREFECT_API_URL", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"} <= env.keys()
     assert "COOP_SIMULATION" not in env
 
 
@@ -117,12 +118,13 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
     assert not first.alive() and stopped_in < float(first.settings["TimeoutStopSec"])
     api.resume(run, {"offer": 2, "decision": "accept"})
     assert api.wait_state(run, {"Completed", "Failed", "Crashed"}, timeout=150) == "Completed"
-    # The other worker ran it to the end, and recorded the first answer again (its result storage lacks the
-    # first worker's cached answer: Completed, not Cached), which the command log recognised: one review per
-    # offer, one command per form answer.
+    # The other worker ran it to the end: it recorded the second answer and replayed the first from the outcome
+    # kept in Prefect's database, without executing it again (flows/evaluation.py); one review per offer, one
+    # command-log key per answer.
     other = next(w for w in stack.worker_services if w is not first)
     assert first.process.returncode is not None and other.alive()
-    assert "Task run 'review-1' - Finished in state Completed()" in other.log.read_text(errors="replace")
+    log = other.log.read_text(errors="replace")
+    assert "Task run 'review-2' - Finished in state Completed()" in log and "Task run 'review-1'" not in log
     with stack_engine(stack).connect() as conn:
         case_id = conn.execute(sa.select(Case.id).where(Case.code == code)).scalar_one()
         reviews = conn.execute(sa.select(AuditRecord.subject, sa.func.count()).where(
