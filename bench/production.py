@@ -507,6 +507,12 @@ class Stack:
         for service in self.worker_services:
             service.start()
 
+    def restart_dead_workers(self) -> None:
+        """What the workers' ``Restart=always`` does."""
+        for service in self.worker_services:
+            if not service.alive():
+                service.start()
+
     def worker_of(self, run_id: str) -> Service:
         """The worker that took a run (its log names the run it submits)."""
         def find():
@@ -581,6 +587,8 @@ def clone_spread(url: str, template: str, count: int, over: timedelta, first_num
     """``count`` calls whose deadlines fall due one after another over the next ``over`` (from the database's now)."""
     from models.tables import Case, Deadline
 
+    if count == 0:
+        return []
     codes = clone_due_calls(url, template, count, timedelta(0), first_number)
     with _engine(url).begin() as conn:
         ids = conn.execute(sa.select(Deadline.id).join(Case, Case.id == Deadline.case_id)
@@ -603,6 +611,7 @@ def drill(argv: list[str] | None) -> int:
     parser.add_argument("--spread", type=int, default=600, help="deadlines falling due one by one (latency)")
     parser.add_argument("--idle-minutes", type=float, default=5, help="minutes of an idle engine measured")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/7", help="Redis for two servers (this DB and the next)")
+    parser.add_argument("--idle-only", action="store_true", help="only the schedule's window (no kill scenarios)")
     parser.add_argument("--folder", type=Path, help="keep logs and environment files here (default: a temp dir)")
     args = parser.parse_args(argv)
     import tempfile
@@ -664,6 +673,8 @@ def drill(argv: list[str] | None) -> int:
             growth = database_size(prefect_url) - size_from
             report("prefect_db_growth_mb_per_day_idle", round(growth / elapsed * 86400 / 2**20, 1))
 
+            if args.idle_only:
+                return 0
             # 2. A worker killed in the middle of a tick of --due deadlines.
             size_busy = database_size(prefect_url)
             codes = clone_due_calls(coop_url, template, args.due, timedelta(minutes=5), 200000)

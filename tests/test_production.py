@@ -102,6 +102,7 @@ def test_the_units_start_and_stop_as_production_needs():
 
 
 def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
+    stack.restart_dead_workers()
     from models.command_log import CommandRecord
     from models.tables import AuditRecord, Case, Offer
 
@@ -109,11 +110,14 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
     code = stack.form_call
     run = api.run("coop-formal-review/formal-review", {"code": code})
     api.wait_state(run, {"Suspended"}, timeout=120)
-    first = stack.worker_of(run)
     api.resume(run, {"offer": 1, "decision": "accept"})
-    # The first answer recorded, the run suspended again for the second offer; then its worker stops.
+    # The first answer recorded, the run suspended again for the second offer; then the worker that recorded
+    # it stops.
     wait_until(lambda: api.flow_run(run)["state"]["name"] == "Suspended"
                and "review-2" in str(api.flow_run(run)["state"]["state_details"]), 120, what="the second form")
+    first = wait_until(lambda: next((w for w in stack.worker_services if "Task run 'review-1' - Finished in state "
+                                     "Completed()" in w.log.read_text(errors="replace")), None), 30,
+                       what="the worker that recorded the first answer")
     stopped_in = first.stop()
     assert not first.alive() and stopped_in < float(first.settings["TimeoutStopSec"])
     api.resume(run, {"offer": 2, "decision": "accept"})
@@ -134,7 +138,6 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
     assert sorted(states) == [(1, "formally_accepted"), (2, "formally_accepted")]
     assert {count for _, count in reviews} == {1} and len(reviews) == 2
     assert sorted(keys) == [f"form:{run}:review-1", f"form:{run}:review-2"]
-    first.start()  # systemd's Restart=always
 
 
 def stack_engine(stack):
@@ -156,6 +159,7 @@ def mid_tick(stack, codes: list[str]) -> str:
 
 
 def test_a_worker_killed_mid_tick_the_other_carries_on_every_deadline_fires_once(stack):
+    stack.restart_dead_workers()
     codes = clone_due_calls(stack.coop_url, stack.template, DUE, timedelta(minutes=5), first_number=200000)
     run = mid_tick(stack, codes)
     victim = stack.worker_of(run)
@@ -169,7 +173,6 @@ def test_a_worker_killed_mid_tick_the_other_carries_on_every_deadline_fires_once
     survivor = next(w for w in stack.worker_services if w is not victim)
     later = [r for r in stack.api().runs("coop-tick/tick", after=killed_at) if r["state"]["name"] == "Completed"]
     assert later and all(r["id"] in survivor.log.read_text(errors="replace") for r in later)
-    victim.start()
 
 
 def test_everything_killed_mid_tick_and_restarted_fires_every_deadline_once_within_two_intervals(stack):
