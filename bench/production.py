@@ -96,6 +96,21 @@ def script_env(env_file: Path) -> dict[str, str]:
     return {**BASE_ENV, **read_env(env_file)}
 
 
+def coop(env_file: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """An operator's ``coop`` command on the server: ``deploy/coop`` with the workers' environment file."""
+    return subprocess.run([str(DEPLOY / "coop"), *args], env={**BASE_ENV, "COOP_ENV_FILE": str(env_file)}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def office_settings(env_file: Path) -> None:
+    """The office's settings of docs/production.md (step 3), with this machine's values: a mailbox for the
+    officers and an SMTP server nobody listens on (messages wait and are retried; nothing leaves)."""
+    for key, value in (("officers-email", "ngo@example.org"), ("smtp-host", "127.0.0.1"),
+                       ("smtp-port", str(free_port()))):
+        done = coop(env_file, "settings", "set", key, value, "--reason", "installation")
+        assert done.returncode == 0, done.stderr
+
+
 def run_script(name: str, env_file: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([str(DEPLOY / name)], env=script_env(env_file), cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout)
@@ -300,11 +315,13 @@ class PrefectAPI:
         answer.raise_for_status()
         return answer.json()
 
-    def runs(self, deployment: str, after: datetime | None = None) -> list[dict]:
+    def runs(self, deployment: str, after: datetime | None = None, states: list[str] | None = None) -> list[dict]:
         deployment_id = self.deployment(deployment)["id"]
         body: dict = {"flow_runs": {"deployment_id": {"any_": [deployment_id]}}, "limit": 200}
         if after is not None:
             body["flow_runs"]["start_time"] = {"after_": after.isoformat()}
+        if states is not None:
+            body["flow_runs"]["state"] = {"name": {"any_": states}}
         answer = self.http.post("/flow_runs/filter", json=body)
         answer.raise_for_status()
         return answer.json()
@@ -481,7 +498,6 @@ class Stack:
                             COOP_DATABASE_URL=self.coop_url, COOP_LOG_FILE=str(self.folder / f"coop-{index}.log"),
                             PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
                             PREFECT_HOME=str(self.folder / f"worker-{index}"),
-                            COOP_SMTP_HOST="127.0.0.1", COOP_SMTP_PORT=str(free_port()), COOP_SMTP_STARTTLS="false",
                             COOP_STRICT_MESSAGES="1")
             self.worker_services.append(Service("coop-worker@.service", env, self.folder / f"worker-{index}.log",
                                                 instance=str(index)))
@@ -637,6 +653,7 @@ def drill(argv: list[str] | None) -> int:
         try:
             report("server_start_s", round(stack.start_servers(), 1))
             assert run_script("database.sh", stack.operator_env).returncode == 0
+            office_settings(stack.operator_env)
             register_organisations(coop_url)
             template = call_announced_now(coop_url, "Wzór do kopii")
             setup = run_script("prefect-setup.sh", stack.operator_env)
