@@ -1,7 +1,7 @@
 #!/bin/sh
-# docs/production.md, step 5: against the Prefect server at PREFECT_API_URL, the work pool, the deployments of
-# prefect.yaml and the engine's automations. Safe to run again (on every upgrade): each step updates in place.
+# docs/production.md, step 5: against the Prefect server at PREFECT_API_URL, the work pool and the deployments of
+# prefect.yaml. Safe to run again (on every upgrade): each step updates in place.
 set -eu
 cd "$(dirname "$0")/.."
-.venv/bin/prefect work-pool create "${COOP_WORK_POOL:-coop}" --type process --overwrite
+.venv/bin/prefect work-pool create coop --type process --overwrite   # the pool prefect.yaml names
 .venv/bin/prefect --no-prompt deploy --all
