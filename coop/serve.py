@@ -1,11 +1,12 @@
-"""``coop serve``: the served engine (a Prefect server, the deployments, the tick). Prefect is imported
-only inside the command, so ``coop --help`` and every domain command stay free of it."""
+"""``coop serve``: the served engine (a Prefect server, the deployments, the tick); ``coop prefect setup``: the
+engine's automations on a Prefect server of production. Prefect is imported only inside these commands, so
+``coop --help`` and every domain command stay free of it."""
 
 from typing import Annotated
 
 import typer
 
-from coop.cli import app, command
+from coop.cli import app, command, group, show
 
 
 @command(app, "serve")
@@ -22,3 +23,21 @@ def serve(port: Annotated[int, typer.Option(help="Port of the Prefect server and
 
     raise typer.Exit(serve_engine(host=host, port=port, tick_seconds=tick_seconds, poll_seconds=poll_seconds,
                                   demo=demo))
+
+
+prefect_app = group("prefect", "The engine's Prefect server: its automations.")
+
+
+@command(prefect_app, "setup")
+def prefect_setup() -> None:
+    """Create or update, by name, the engine's automations (deploy/automations/) on the Prefect server at
+    PREFECT_API_URL: a flow run whose process died is marked Crashed. Safe to run again."""
+    from coop.cli import _invocation
+    from flows.automations import ensure_automations, setup_message
+
+    rows = ensure_automations()
+    if _invocation.get().json:
+        show(rows)
+        return
+    for row in rows:
+        typer.echo(str(setup_message(row)))

@@ -91,6 +91,7 @@ def deployments(tick_seconds: int):
                                                        "prefect.resource.name": "coop-tick"})
     return [
         tick_flow.to_deployment("tick", interval=timedelta(seconds=tick_seconds),
+                                parameters={"interval_seconds": tick_seconds},  # late deadlines: 2 intervals
                                 description="Fires every due deadline exactly once (invariant 4)."),
         # Scheduled, and also run as soon as a tick completes, so a transition's messages leave at once.
         dispatch_flow.to_deployment("notifications-dispatch", interval=timedelta(seconds=max(tick_seconds, 60)),
@@ -168,6 +169,10 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
 
         from prefect import serve
 
+        from flows.automations import HEARTBEAT_SECONDS, ensure_automations, setup_message
+
+        for row in ensure_automations():  # dead runs marked Crashed (deploy/automations/)
+            print(setup_message(row), flush=True)
         planned = deployments(tick_seconds)
         if loaded:
             for deployment in planned:
@@ -175,7 +180,8 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
             start_demo_forms(loaded)
         # Ctrl-C must reach the runner as SIGTERM: on SIGINT it left runs stuck in PENDING (stack-facts).
         signal.signal(signal.SIGINT, lambda *_: os.kill(os.getpid(), signal.SIGTERM))
-        serve(*planned, query_seconds=poll_seconds, print_starting_message=True)
+        # Every run's process heartbeats often enough for the crash automation's window (flows/automations.py).
+        serve(*planned, query_seconds=poll_seconds, heartbeat_seconds=HEARTBEAT_SECONDS, print_starting_message=True)
         return 0
     except RuntimeError as error:
         print(tr("error: {message}", message=error), file=sys.stderr)
