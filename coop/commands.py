@@ -80,6 +80,31 @@ def tick_command(batch_size: Annotated[int | None, typer.Option(
           "events": report.events, "skipped_reasons": report.skipped_reasons})
 
 
+deadlines_app = group("deadlines", "Deadlines: how long the due ones have waited to be fired.")
+
+# `coop deadlines late` exits with this when the oldest due deadline waited longer than the threshold: a
+# monitoring check's "warning" (Nagios' 1), apart from refused input (2) and a database out of reach (75).
+LATE_EXIT = 1
+
+
+@command(deadlines_app, "late")
+def deadlines_late(threshold: Annotated[float, typer.Option(
+        min=0, help="Seconds the oldest due deadline may wait (default 120: two ticks a minute apart).")] = 120,
+) -> None:
+    """How long the oldest due, unfired deadline has waited (the tick's watchdog figure), for monitoring
+    outside Prefect (cron, Nagios, a systemd timer). Exit 1 when it waited longer than --threshold."""
+    from coop.cli import _invocation
+    from states.tick import watch_deadlines
+
+    figure = run(watch_deadlines, readonly=True)
+    if _invocation.get().json:
+        show(figure.as_dict(threshold))
+    else:
+        _invocation.get().echo(str(figure.message(threshold)))
+    if figure.late(threshold):
+        raise typer.Exit(LATE_EXIT)
+
+
 # --- the open call --------------------------------------------------------------------------------------------
 
 

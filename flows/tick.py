@@ -25,11 +25,12 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.events import emit_tick_transitions
 from flows.process import settle_after_imports
+from flows.watchdog import watch_at_start
 from states.clock import claimed_moment, resolve_now
 from states.errors import DomainError
 from states.local_time import moment_iso, moment_text
 from states.text import tr
-from states.tick import DEFAULT_BATCH, BatchResult, TickReport, tick
+from states.tick import DEFAULT_BATCH, BatchResult, DeadlineWatch, TickReport, tick
 
 
 @task(name="fire-due-deadlines", task_run_name="fire-due-deadlines", cache_policy=NO_CACHE)
@@ -66,26 +67,33 @@ def _tick_run_name() -> str:
 
 
 @flow(name="coop-tick", flow_run_name=_tick_run_name, log_prints=False, persist_result=False)
-async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, database_url: str | None = None) -> dict[str, Any]:
+async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, database_url: str | None = None,
+                    interval_seconds: int = 60) -> dict[str, Any]:
     """Fire every deadline due at ``at`` (default: now), in due order, exactly once. Only a simulation database
-    takes an ``at`` other than now: on a real one the tick fires at the database's time (states/clock.py)."""
+    takes an ``at`` other than now: on a real one the tick fires at the database's time (states/clock.py).
+    ``interval_seconds``: how often ticks run; the oldest due deadline waiting over two of them is late."""
     settle_after_imports()
-    report, cases = await fire_due_task(claimed_moment(at), batch_size, database_url)
-    if report.fired or report.skipped:
-        await acreate_markdown_artifact(key="tick", markdown=tick_markdown(report, cases),
+    moment = claimed_moment(at)
+    waited, late = await watch_at_start(moment, database_url, interval_seconds)  # before firing (flows/watchdog.py)
+    report, cases = await fire_due_task(moment, batch_size, database_url)
+    if report.fired or report.skipped or (late and late["late"]):
+        await acreate_markdown_artifact(key="tick", markdown=tick_markdown(report, cases, waited, late),
                                         description=str(tr("The latest tick")))
     get_run_logger().info("fired %s, skipped %s, in %s batches", report.fired, report.skipped, report.batches)
     return {"now": moment_iso(report.now), "fired": report.fired, "skipped": report.skipped,
             "batches": report.batches, "cases": cases, "skipped_reasons": report.skipped_reasons,
-            "seconds_in_transactions": round(report.seconds, 6)}
+            "seconds_in_transactions": round(report.seconds, 6), "late": late}
 
 
-def tick_markdown(report: TickReport, cases: int) -> str:
+def tick_markdown(report: TickReport, cases: int, waited: DeadlineWatch | None = None,
+                  late: dict[str, Any] | None = None) -> str:
     lines = [str(tr("# Tick {now}", now=moment_text(report.now))), "",
              str(tr("- deadlines fired: {fired}", fired=report.fired)),
              str(tr("- skipped (the case moved on): {skipped}", skipped=report.skipped)),
              str(tr("- cases: {cases}", cases=cases)),
              str(tr("- batches: {batches}", batches=report.batches))]
+    if waited is not None and late is not None:
+        lines.append(f"- {waited.message(late['threshold_seconds'])}")
     for reason in report.skipped_reasons[:20]:
         lines.append(f"- {reason['case']} {reason['kind']}: {reason['reason']}")
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 
 from models.rows import update_deadlines, write_pending
@@ -23,7 +23,7 @@ from states.cases import start_batch
 from states.clock import at_written_time, claimed_moment
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
 from states.errors import DomainError, RuleViolation
-from states.text import tr
+from states.text import Message, tr
 
 
 @dataclass
@@ -211,3 +211,82 @@ def tick(now: datetime | str | None = None, *, url: str | None = None, batch_siz
         if batch.claimed < batch_size:
             break
     return report
+
+
+# --- the watchdog: how long the oldest due deadline has waited --------------------------------------------------
+
+WATCHERS = ("officer", "auditor", "scheduler")  # who may read the figure (the tick reads it as the scheduler)
+
+
+@dataclass(frozen=True)
+class DeadlineWatch:
+    """Due, unfired deadlines at ``now``: how many, and the oldest (its case, kind and due moment). A tick fires
+    them within its interval, so the oldest's age is how late the scheduler is: zero when none is due."""
+
+    now: datetime
+    due: int = 0
+    oldest_due_at: datetime | None = None
+    case: str | None = None
+    kind: str | None = None
+
+    @property
+    def age_seconds(self) -> float:
+        return max(0.0, (self.now - self.oldest_due_at).total_seconds()) if self.oldest_due_at else 0.0
+
+    def late(self, threshold_seconds: float) -> bool:
+        return self.age_seconds > threshold_seconds
+
+    def message(self, threshold_seconds: float) -> Message:
+        """The figure as people read it (the tick's artifact, ``coop deadlines late``)."""
+        if self.oldest_due_at is None:
+            return tr("No due deadline is waiting to be fired (threshold {threshold} s).",
+                      threshold=_seconds(threshold_seconds))
+        values = {"due": self.due, "case": self.case, "kind": self.kind, "due_at": self.oldest_due_at,
+                  "age": _seconds(self.age_seconds), "threshold": _seconds(threshold_seconds)}
+        if self.late(threshold_seconds):
+            return tr("Deadlines are late: {due} due and not fired; the oldest ({case}, {kind}, due {due_at}) has "
+                      "waited {age} s, over the threshold of {threshold} s.", **values)
+        return tr("Due deadlines not fired yet: {due}; the oldest ({case}, {kind}, due {due_at}) has waited {age} s, "
+                  "within the threshold of {threshold} s.", **values)
+
+    def as_dict(self, threshold_seconds: float | None = None) -> dict[str, Any]:
+        shown = {"now": self.now, "due": self.due, "oldest_due_at": self.oldest_due_at, "case": self.case,
+                 "kind": self.kind, "age_seconds": round(self.age_seconds, 3)}
+        if threshold_seconds is not None:
+            shown.update(threshold_seconds=threshold_seconds, late=self.late(threshold_seconds))
+        return shown
+
+
+def _seconds(value: float) -> int | float:
+    """Whole seconds as people read them; a fraction only under one second."""
+    return round(value) if value >= 1 or value == 0 else round(value, 3)
+
+
+def due_deadlines(session, now: datetime) -> DeadlineWatch:
+    """Two reads of the tick's own index (``ix_deadlines_due_unfired``: unfired rows in due order): its first
+    entry, joined to its case by primary key, and the count of its entries due by ``now``; neither reads a fired
+    row nor the table in full (tests/test_watchdog.py checks both plans)."""
+    oldest = session.execute(
+        select(_DEADLINE.due_at, _DEADLINE.kind, Case.__table__.c.code)
+        .join_from(Deadline.__table__, Case.__table__, Case.__table__.c.id == _DEADLINE.case_id)
+        .where(_DEADLINE.fired_at.is_(None), _DEADLINE.due_at <= now)
+        .order_by(_DEADLINE.due_at, _DEADLINE.id)
+        .limit(1)
+    ).first()
+    if oldest is None:
+        return DeadlineWatch(now=now)
+    due = session.execute(select(func.count()).select_from(Deadline.__table__)
+                          .where(_DEADLINE.fired_at.is_(None), _DEADLINE.due_at <= now)).scalar_one()
+    return DeadlineWatch(now=now, due=due, oldest_due_at=oldest.due_at, case=oldest.code, kind=oldest.kind)
+
+
+@permitted(*WATCHERS)
+def watch_deadlines(ctx: Context) -> DeadlineWatch:
+    """The figure at the moment a tick would fire at: a simulation database's claimed moment (or now); on a real
+    database its own time, as the tick fires there only (states/clock.py), whatever moment was claimed."""
+    return due_deadlines(ctx.session, ctx.now if ctx.simulation else ctx.written_at)
+
+
+def watch(moment: datetime | str | None = None, *, url: str | None = None, actor: Actor = SCHEDULER) -> DeadlineWatch:
+    """``watch_deadlines`` in a read-only transaction of its own."""
+    return execute(watch_deadlines, actor=actor, at=claimed_moment(moment), url=url, readonly=True)

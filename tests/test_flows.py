@@ -94,7 +94,7 @@ def test_tick_emits_its_transitions_grouped_and_summaries_follow(sqlite_url):
         async with get_client() as client:
             page = await client.read_events(filter=EventFilter(
                 occurred=EventOccurredFilter(since=started, until=datetime.now(UTC) + timedelta(minutes=1)),
-                event=EventNameFilter(prefix=["coop."]),
+                event=EventNameFilter(prefix=["coop.case."]),  # its transitions (coop.deadlines.late: test_watchdog)
                 related=EventRelatedFilter(id=[flow_run])), limit=50)
             return page.events
 

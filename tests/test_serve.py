@@ -62,6 +62,10 @@ def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_pat
             time.sleep(0.5)
             deployments = httpx.post(f"http://127.0.0.1:{port}/api/deployments/filter", json={}, timeout=10)
         assert {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report", "case-summaries"} <= names
+        # the tick knows its interval (its watchdog's measure), and dead runs will be marked Crashed
+        assert [d["parameters"] for d in deployments.json() if d["name"] == "tick"] == [{"interval_seconds": 3}]
+        automations = httpx.post(f"http://127.0.0.1:{port}/api/automations/filter", json={}, timeout=10).json()
+        assert "coop-crash-dead-flow-runs" in {a["name"] for a in automations}
 
         with engine.begin() as conn:  # now due a few seconds from now: only the scheduled tick can fire it
             conn.execute(sa.update(Deadline).values(due_at=datetime.now(UTC) + timedelta(seconds=3)))
