@@ -5,6 +5,7 @@ automation alone, while a live run beside it, heartbeating, is left to complete.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import signal
 import subprocess
@@ -68,6 +69,30 @@ def test_setup_creates_then_leaves_then_updates_the_automation_by_name(prefect_a
         assert len(_automations(prefect_api, CRASH)) == 2
         assert [row["action"] for row in ensure_automations()] == ["updated"]
         assert len(_automations(prefect_api, CRASH)) == 1
+    finally:
+        for automation in _automations(prefect_api, CRASH):
+            httpx.delete(f"{prefect_api}/automations/{automation['id']}", timeout=10)
+
+
+def test_coop_prefect_setup_says_what_it_did_and_refuses_without_a_server(prefect_api, monkeypatch):  # noqa: F811
+    from typer.testing import CliRunner
+
+    import coop.serve  # noqa: F401  (registers `coop prefect`)
+    from coop.cli import app
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    try:
+        first = CliRunner().invoke(app, ["prefect", "setup"], env={"PREFECT_API_URL": prefect_api})
+        assert first.exit_code == 0, first.output
+        assert first.output == f"Utworzono automatyzację {CRASH} na serwerze Prefect\n"
+        again = CliRunner().invoke(app, ["prefect", "setup", "--json"], env={"PREFECT_API_URL": prefect_api})
+        assert again.exit_code == 0 and [row["action"] for row in json.loads(again.output)] == ["unchanged"]
+        missing = CliRunner().invoke(app, ["prefect", "setup"], env={"PREFECT_API_URL": ""})
+        assert missing.exit_code == 2 and "PREFECT_API_URL" in missing.output and "Traceback" not in missing.output
+        # a process of its own: Prefect reads PREFECT_API_URL when imported (here the harness's settings rule)
+        down = subprocess.run([sys.executable, "-m", "coop", "prefect", "setup"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"})
+        assert down.returncode == 75 and "nie odpowiada" in down.stderr and "Traceback" not in down.stderr
     finally:
         for automation in _automations(prefect_api, CRASH):
             httpx.delete(f"{prefect_api}/automations/{automation['id']}", timeout=10)
