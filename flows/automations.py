@@ -44,10 +44,13 @@ def load_automations(directory: Path = AUTOMATIONS_DIR) -> list[dict[str, Any]]:
 
 
 def _comparable(value: Any) -> Any:
-    """An automation as JSON without the ids the server or the model makes up (a trigger's own id)."""
+    """An automation as JSON without the ids the server or the model makes up (a trigger's own id), its sets of
+    names (events expected, labels) in one order: a set's JSON order may differ between two equal sets."""
     if isinstance(value, dict):
         return {k: _comparable(v) for k, v in value.items() if k not in {"id", "created", "updated"}}
     if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return sorted(value)
         return [_comparable(v) for v in value]
     return value
 

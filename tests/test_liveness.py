@@ -45,6 +45,18 @@ def test_the_shipped_window_holds_three_heartbeats():
                                       "message": automation["actions"][0]["message"]}]
 
 
+def test_equal_automations_compare_equal_whatever_the_order_of_their_sets():
+    """The server returns a trigger's sets (expected events) in any order: that is no change to make."""
+    from flows.automations import _comparable
+
+    shipped = crash_automation()
+    reordered = copy.deepcopy(shipped)
+    reordered["trigger"]["expect"].reverse()
+    assert _comparable(shipped) == _comparable(reordered)
+    reordered["trigger"]["expect"].pop()
+    assert _comparable(shipped) != _comparable(reordered)
+
+
 def _automations(api: str, name: str) -> list[dict]:
     response = httpx.post(f"{api}/automations/filter", json={"automations": {"name": {"any_": [name]}}}, timeout=10)
     response.raise_for_status()
