@@ -4,7 +4,8 @@ The work is the domain's (``notifications.dispatcher``): leased rows, each marke
 backoff recorded in the outbox. This flow only drives it and shows it: every message that failed for good
 in this run becomes one failed task run (named by its idempotency key), so it is visible in the UI; the
 record of truth stays the outbox (``coop notifications list --failed``). Async, so the run does not wait for
-the heartbeat thread (stack-facts).
+the heartbeat thread (stack-facts). Its deployment has no schedule: a tick asks for a run when a message is due
+(``flows.housekeeping``).
 """
 
 from __future__ import annotations
@@ -19,14 +20,6 @@ from notifications.dispatcher import BatchOutcome, claim_batch, deliver_batch, n
 from notifications.settings import engine_settings
 from states.clock import resolve_now
 from states.local_time import moment_iso
-
-
-def concurrency():
-    """At most one dispatch at a time; one that would start beside it is cancelled (the running one, which
-    loops until nothing is due, sends what the new one would have)."""
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-
-    return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 
 
 class NotificationFailed(Exception):

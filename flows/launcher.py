@@ -77,30 +77,24 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def deployments(tick_seconds: int):
-    from prefect.events import DeploymentEventTrigger
-
     from flows.annual_report import annual_report_flow
-    from flows.dispatch import concurrency, dispatch_flow
+    from flows.dispatch import dispatch_flow
     from flows.evaluation import formal_review_flow, scoring_flow
+    from flows.housekeeping import one_at_a_time
     from flows.steps import case_step_flow
     from flows.summaries import case_summaries_flow
     from flows.tick import tick_flow
 
-    after_tick = DeploymentEventTrigger(expect={"prefect.flow-run.Completed"},
-                                        match_related={"prefect.resource.role": "flow",
-                                                       "prefect.resource.name": "coop-tick"})
     return [
         tick_flow.to_deployment("tick", interval=timedelta(seconds=tick_seconds),
                                 parameters={"interval_seconds": tick_seconds},  # late deadlines: 2 intervals
                                 description="Fires every due deadline exactly once (invariant 4)."),
-        # Scheduled, and also run as soon as a tick completes, so a transition's messages leave at once.
-        dispatch_flow.to_deployment("notifications-dispatch", interval=timedelta(seconds=max(tick_seconds, 60)),
-                                    triggers=[after_tick], concurrency_limit=concurrency(),
+        # Housekeeping on demand: no schedule, no trigger; the tick asks for a run when the engine has work for
+        # it, one run at a time (flows/housekeeping.py).
+        dispatch_flow.to_deployment("notifications-dispatch", concurrency_limit=one_at_a_time(),
                                     description="Wysyłka powiadomień z kolejki (outbox), każde dokładnie raz."),
-        # Officers' case summaries: after each tick, off the tick's own clock.
-        case_summaries_flow.to_deployment("case-summaries", interval=timedelta(seconds=max(tick_seconds, 60)),
-                                          triggers=[after_tick],
-                                          description="Podsumowania spraw (artefakty) po każdym przebiegu harmonogramu."),
+        case_summaries_flow.to_deployment("case-summaries", concurrency_limit=one_at_a_time(),
+                                          description="Podsumowania spraw (artefakty) po zmianach w sprawach."),
         annual_report_flow.to_deployment("annual-report", description="Sprawozdanie z realizacji programu (art. 5a ust. 3)."),
         formal_review_flow.to_deployment("formal-review", description="Ocena formalna ofert (formularz)."),
         scoring_flow.to_deployment("committee-scoring", description="Ocena merytoryczna członka komisji (formularz)."),

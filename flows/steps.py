@@ -15,6 +15,7 @@ from prefect.states import Completed, Failed, State
 from flows.artifacts import publish_case_artifacts
 from flows.evaluation import _with_events
 from flows.events import emit_transitions
+from flows.housekeeping import request_dispatch
 from states import commands as c
 from states import open_call_commands as oc
 from states.engine import Actor, execute
@@ -51,4 +52,5 @@ def case_step_flow(code: str, step: Step, officer: str = "urzędnik", arguments:
         return Failed(message=refusal.message(), data=refusal.as_dict())
     emit_transitions(outcome["events"])
     publish_case_artifacts([code], url=database_url, actor=actor)
+    request_dispatch(database_url)  # the step's messages leave now, not after the next tick
     return Completed(message=f"{code}: {step}", data=outcome["result"])

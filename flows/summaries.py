@@ -1,9 +1,10 @@
-"""Officers' case summaries, refreshed after each tick by a flow of their own.
+"""Officers' case summaries, refreshed by a flow of their own when the engine has recorded something new.
 
 A summary costs API calls per case, so it is kept out of the tick: the tick fires deadlines (its time stays
-near the database's), and this flow, triggered when a tick completes (and on a schedule), refreshes the
-summaries of the cases recorded since its last run, newest first, at most ``max_cases`` per run. Where it
-got to is a Prefect variable per database: a mark on the audit log, never part of the engine's record.
+near the database's) and, when audit records exist past this flow's mark (``records_after``), asks for a run
+of this deployment (``flows.housekeeping``); the run refreshes the summaries of the cases recorded since its
+last run, newest first, at most ``max_cases`` per run. Where it got to is a Prefect variable per database: a
+mark on the audit log, never part of the engine's record.
 """
 
 from __future__ import annotations
@@ -34,6 +35,19 @@ def recorded_since(ctx: Context, query: tuple[int, int]) -> tuple[list[str], int
     ).all()
     top = ctx.session.exec(select(func.max(AuditRecord.id))).one() or 0
     return [code for code, _ in rows], max(top, mark)
+
+
+@permitted(*ANYONE)
+def records_after(ctx: Context, mark: int) -> bool:
+    """Whether the audit log has a record past ``mark``: one look-up on its primary key."""
+    return ctx.session.exec(select(AuditRecord.id).where(AuditRecord.id > mark).limit(1)).first() is not None
+
+
+async def pending(database_url: str | None) -> bool:
+    """Whether a summaries run would find a case to refresh (the mark read from Prefect, the records from the
+    engine's database)."""
+    mark = int(await Variable.aget(mark_name(database_url), default=0))
+    return execute(records_after, mark, actor=SCHEDULER, url=database_url, readonly=True)
 
 
 def mark_name(database_url: str | None) -> str:

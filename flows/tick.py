@@ -3,8 +3,10 @@
 Prefect's part stays flat however many deadlines fall due: one task run (a task run per batch cost ~30 ms of
 API calls each), one log line per batch, and one event per event name and batch (up to 500 transitions each).
 
-Case summaries are not refreshed here: each costs API calls, so ``flows.summaries`` does it when a tick
-completes, and the tick's own time stays that of firing its deadlines.
+Case summaries are not refreshed here, nor messages sent: each costs API calls or waits on a mail server, so
+at its end the tick asks for a run of the ``case-summaries`` or ``notifications-dispatch`` deployment when the
+engine's database has work for it (``flows.housekeeping``), and the tick's own time stays that of firing its
+deadlines.
 
 The firing itself is the domain's (``states.tick``): claimed rows, one transaction per batch, exactly once.
 This flow only drives it and announces what happened. It is async because a sync flow run waits ~1 s for
@@ -24,6 +26,7 @@ from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.events import emit_tick_transitions
+from flows.housekeeping import arequest_housekeeping
 from flows.process import settle_after_imports
 from flows.watchdog import watch_at_start
 from states.clock import claimed_moment, resolve_now
@@ -80,9 +83,11 @@ async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, data
         await acreate_markdown_artifact(key="tick", markdown=tick_markdown(report, cases, waited, late),
                                         description=str(tr("The latest tick")))
     get_run_logger().info("fired %s, skipped %s, in %s batches", report.fired, report.skipped, report.batches)
+    # Every tick asks, whatever it fired: an officer's command may have queued messages since the last one.
+    requested = await arequest_housekeeping(database_url)
     return {"now": moment_iso(report.now), "fired": report.fired, "skipped": report.skipped,
             "batches": report.batches, "cases": cases, "skipped_reasons": report.skipped_reasons,
-            "seconds_in_transactions": round(report.seconds, 6), "late": late}
+            "seconds_in_transactions": round(report.seconds, 6), "late": late, "requested": requested}
 
 
 def tick_markdown(report: TickReport, cases: int, waited: DeadlineWatch | None = None,

@@ -94,6 +94,23 @@ def lease_clock(conn: sa.Connection) -> datetime:
     return datetime.now(UTC)
 
 
+def _claimable(now: datetime, clock: datetime) -> tuple:
+    """A row a dispatch at ``now`` may take: pending, due, and its lease (if any) over on the lease clock."""
+    return (T.c.status == "pending", T.c.next_attempt_at <= now,
+            sa.or_(T.c.claimed_until.is_(None), T.c.claimed_until <= clock))
+
+
+def work_waiting(now: datetime, *, url: str | None = None) -> bool:
+    """Whether a dispatch at ``now`` would find a message to send: one indexed EXISTS (the partial index on due
+    pending rows), so the tick can ask it every time. Rows leased by a dispatcher at work are not counted: it
+    sends them; a lease its holder abandoned counts again once it has expired."""
+    def work(uow) -> bool:
+        conn = uow.session.connection()
+        return bool(conn.execute(sa.select(sa.exists().where(*_claimable(now, lease_clock(conn))))).scalar())
+
+    return run_in_transaction(work, url=url, readonly=True)
+
+
 def claim_batch(now: datetime, *, worker: str, url: str | None = None, batch_size: int | None = None,
                 config: NotifySettings | None = None) -> Claim:
     """Lease up to ``batch_size`` rows due at ``now`` under a new fencing token."""
@@ -106,8 +123,7 @@ def claim_batch(now: datetime, *, worker: str, url: str | None = None, batch_siz
         clock = lease_clock(conn)
         ids = list(conn.execute(
             sa.select(T.c.id)
-            .where(T.c.status == "pending", T.c.next_attempt_at <= now,
-                   sa.or_(T.c.claimed_until.is_(None), T.c.claimed_until <= clock))
+            .where(*_claimable(now, clock))
             .order_by(T.c.next_attempt_at, T.c.id)
             .limit(size)
             .with_for_update(skip_locked=True)
