@@ -165,16 +165,19 @@ def test_housekeeping_has_no_schedule_no_trigger_and_one_run_at_a_time():
         async def crash_frees_the_slot(deployment_id):
             async with get_client() as client:
                 deployment = await client.read_deployment(deployment_id)
-                holder, waiting = [await client.create_flow_run_from_deployment(deployment_id) for _ in range(2)]
-                await client.set_flow_run_state(holder.id, Pending())
-                await client.set_flow_run_state(holder.id, Running())
-                await client.set_flow_run_state(holder.id, Crashed(), force=True)
-                return deployment, await client.set_flow_run_state(waiting.id, Pending())
+                holder, blocked, waiting = [await client.create_flow_run_from_deployment(deployment_id)
+                                            for _ in range(3)]
+                answers = [await client.set_flow_run_state(holder.id, Pending()),
+                           await client.set_flow_run_state(holder.id, Running()),
+                           await client.set_flow_run_state(blocked.id, Pending())]
+                await client.set_flow_run_state(holder.id, Crashed())  # as a change-flow-run-state automation does
+                answers.append(await client.set_flow_run_state(waiting.id, Pending()))
+                return deployment, answers
 
-        deployment, answer = asyncio.run(crash_frees_the_slot(planned.apply()))
+        deployment, answers = asyncio.run(crash_frees_the_slot(planned.apply()))
         assert (deployment.global_concurrency_limit.limit,
                 deployment.concurrency_options.collision_strategy.value) == (1, "CANCEL_NEW")
-        assert answer.status.value == "ACCEPT"
+        assert [a.status.value for a in answers] == ["ACCEPT", "ACCEPT", "REJECT", "ACCEPT"]
 
 
 async def _tick_under_deployment(deployment_id, parameters: dict):
