@@ -24,7 +24,6 @@ import asyncio
 
 from prefect import get_run_logger
 from prefect.context import FlowRunContext
-from prefect.deployments import arun_deployment, run_deployment
 
 from notifications.dispatcher import work_waiting
 from states.clock import resolve_now
@@ -74,6 +73,8 @@ async def arequest_housekeeping(database_url: str | None, *, summaries: bool = T
     except Exception as error:  # noqa: BLE001 - a failed look-up must not fail a tick that fired its deadlines
         logger.warning("housekeeping not requested (the next tick asks again): %s", error)
         return []
+    if names:
+        from prefect.deployments import arun_deployment  # ~40 modules: imported only when a run is requested
     for name in names:
         try:
             await arun_deployment(name, parameters=_parameters(database_url), timeout=0, as_subflow=False,
@@ -97,6 +98,8 @@ def request_dispatch(database_url: str | None) -> list[str]:
     try:
         if not work_waiting(resolve_now(None), url=database_url):
             return []
+        from prefect.deployments import run_deployment
+
         run_deployment(DISPATCH, parameters=_parameters(database_url), timeout=0, as_subflow=False,
                        idempotency_key=f"{DISPATCH} after {run.id}")
     except Exception as error:  # noqa: BLE001 - the step is recorded; the next tick asks again
