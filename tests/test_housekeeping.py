@@ -89,8 +89,6 @@ def test_a_tick_under_its_deployment_requests_housekeeping_only_when_there_is_wo
     assert tick_at("2026-01-10T08:00+01:00")["requested"] == []  # an empty engine
     assert _same(asyncio.run(_runs(ids)), started)
 
-    smtp_port = free_port()
-    configure(monkeypatch, smtp_port)  # the officers' address known when the message is queued
     closed_calls(db_url, 1)  # officers' commands, then `coop tick` (no Prefect): audit records, a message queued
     first = tick_at("2026-01-24T08:10+01:00")
     assert first["requested"] == [DISPATCH, SUMMARIES]
@@ -122,7 +120,8 @@ def test_a_tick_under_its_deployment_requests_housekeeping_only_when_there_is_wo
     assert [a.status.value for a in answers] == ["REJECT", "REJECT"]
     assert all(a.state.is_cancelled() and "concurrency limit" in a.details.reason for a in answers)
 
-    server = SmtpServer(smtp_port).start()  # the housekeeping done, as the requested runs would do it
+    server = SmtpServer(free_port()).start()  # the housekeeping done, as the requested runs would do it
+    configure(monkeypatch, server.port, db_url)
     try:
         assert dispatch(LATER, url=db_url).sent == 1 and len(server.inbox.to(OFFICERS)) == 1
     finally:
