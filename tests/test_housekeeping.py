@@ -130,6 +130,7 @@ def test_a_tick_under_its_deployment_requests_housekeeping_only_when_there_is_wo
     before = asyncio.run(_runs(ids))
     assert tick_at("2026-01-24T08:12+01:00")["requested"] == []
     assert _same(asyncio.run(_runs(ids)), before)
+    Variable.set(mark_name(db_url), 0, overwrite=True)  # the next test empties the tables: ids start again
 
 
 @pytest.mark.usefixtures("prefect_api")
@@ -187,7 +188,7 @@ def test_housekeeping_has_no_schedule_no_trigger_and_one_run_at_a_time():
     """Both in `coop serve` and in prefect.yaml; a slot whose holder is marked Crashed (as the crashed-run
     automation does) is free again at once."""
     from prefect.client.orchestration import get_client
-    from prefect.states import Crashed, Pending, Running
+    from prefect.states import Cancelled, Crashed, Pending, Running
 
     from flows.launcher import deployments
 
@@ -208,6 +209,7 @@ def test_housekeeping_has_no_schedule_no_trigger_and_one_run_at_a_time():
                            await client.set_flow_run_state(blocked.id, Pending())]
                 await client.set_flow_run_state(holder.id, Crashed())  # as a change-flow-run-state automation does
                 answers.append(await client.set_flow_run_state(waiting.id, Pending()))
+                await client.set_flow_run_state(waiting.id, Cancelled())  # the slot free for the session's next tests
                 return deployment, answers
 
         deployment, answers = asyncio.run(crash_frees_the_slot(planned.apply()))
