@@ -155,6 +155,8 @@ FIELDS: dict[str, Message] = {
     "text": tr("text"),
     "title": tr("title"),
     "until": tr("until (--until)"),
+    "value": tr("value of the setting"),
+    "values": tr("values of the settings"),
     "volunteer_work": tr("volunteer work"),
     "weight": tr("weight"),
     "work_hours": tr("hours of social work"),
