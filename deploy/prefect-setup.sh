@@ -5,3 +5,4 @@ set -eu
 cd "$(dirname "$0")/.."
 .venv/bin/prefect work-pool create coop --type process --overwrite   # the pool prefect.yaml names
 .venv/bin/prefect --no-prompt deploy --all
+.venv/bin/coop prefect setup   # the engine's automations (deploy/automations/): dead runs marked Crashed

@@ -72,7 +72,10 @@ def stack(tmp_path_factory):
             stack.api(0).wait_healthy(server)
             setup = run_script("prefect-setup.sh", stack.operator_env)
             assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
-            stack.api(0).set_interval("coop-tick/tick", TICK_SECONDS, {"batch_size": BATCH})
+            automations = stack.api(0).http.post("/automations/filter", json={}).json()
+            assert "coop-crash-dead-flow-runs" in {a["name"] for a in automations}  # coop prefect setup ran
+            stack.api(0).set_interval("coop-tick/tick", TICK_SECONDS,
+                                      {"batch_size": BATCH, "interval_seconds": TICK_SECONDS})
             stack.start_workers()
             yield stack
         finally:
