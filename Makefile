@@ -18,8 +18,10 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/coop serve
 
+# Two test processes (more on a bigger machine, at most 4); each test file stays in one process, since some
+# set up a whole stack once per file (tests/test_production.py). One file alone: $(BIN)/python -m pytest tests/x.py
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 # Quick benchmark run (~5-10 min on 2 cores); full sizes: $(BIN)/python -m bench full (see docs/benchmarks.md).
 bench: $(STAMP)
