@@ -127,3 +127,30 @@ def empty_template(url: str) -> str:
 
 __all__ = ["prefect_api", "announced_call", "call_in_scoring", "clone_due_calls", "empty_template",
            "register_organisations", "NGO_MEMBER", "Actor"]
+
+
+def events_of_run(flow_run_id, since: datetime, *, names: list[str] | None = None,
+                  prefixes: list[str] | None = None, limit: int = 50) -> list:
+    """The events related to a flow run since ``since``, by exact name or name prefix, waiting up to ~30 s for
+    the first to arrive (events reach the API asynchronously)."""
+    import asyncio
+    import time
+    from datetime import UTC, timedelta
+
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventRelatedFilter
+
+    async def read() -> list:
+        async with get_client() as client:
+            page = await client.read_events(filter=EventFilter(
+                occurred=EventOccurredFilter(since=since, until=datetime.now(UTC) + timedelta(minutes=1)),
+                event=EventNameFilter(name=names, prefix=prefixes),
+                related=EventRelatedFilter(id=[f"prefect.flow-run.{flow_run_id}"])), limit=limit)
+            return page.events
+
+    for _ in range(60):
+        found = asyncio.run(read())
+        if found:
+            return found
+        time.sleep(0.5)
+    return []

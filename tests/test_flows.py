@@ -21,6 +21,7 @@ from models.tables import AuditRecord, Case, Deadline, Score
 from tests.prefect_fixtures import (  # noqa: F401  (prefect_api is a fixture)
     announced_call,
     call_in_scoring,
+    events_of_run,
     prefect_api,
     register_organisations,
 )
@@ -82,28 +83,13 @@ def test_tick_emits_its_transitions_grouped_and_summaries_follow(sqlite_url):
 
     state = asyncio.run(tick_flow(at="2026-01-24T08:00+01:00", database_url=sqlite_url, return_state=True))
     assert state.result()["fired"] == 1
-    flow_run = f"prefect.flow-run.{state.state_details.flow_run_id}"
 
     from prefect.artifacts import Artifact
-    from prefect.client.orchestration import get_client
-    from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventRelatedFilter
 
     from flows.artifacts import ranking_key, summary_key
 
-    async def events():
-        async with get_client() as client:
-            page = await client.read_events(filter=EventFilter(
-                occurred=EventOccurredFilter(since=started, until=datetime.now(UTC) + timedelta(minutes=1)),
-                event=EventNameFilter(prefix=["coop.case."]),  # its transitions (coop.deadlines.late: test_watchdog)
-                related=EventRelatedFilter(id=[flow_run])), limit=50)
-            return page.events
-
-    found = []
-    for _ in range(60):  # events reach the API asynchronously
-        found = asyncio.run(events())
-        if found:
-            break
-        time.sleep(0.5)
+    # its transitions (coop.deadlines.late: test_watchdog)
+    found = events_of_run(state.state_details.flow_run_id, started, prefixes=["coop.case."])
     assert [e.event for e in found] == ["coop.case.close_offers"]
     assert found[0].resource.id == "coop.tick"  # found through its flow run: Prefect related it to the run
     assert found[0].payload == {"count": 1, "transitions": [

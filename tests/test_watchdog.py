@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,7 +21,7 @@ from states.errors import NotPermitted
 from states.local_time import as_moment
 from states.tick import due_deadlines, tick, watch
 from tests.conftest import dump
-from tests.prefect_fixtures import announced_call, clone_due_calls, register_organisations
+from tests.prefect_fixtures import announced_call, clone_due_calls, events_of_run, register_organisations
 
 DEADLINE = Deadline.__table__
 
@@ -191,8 +190,6 @@ def test_the_command_refuses_other_roles_and_a_negative_threshold(db_url):
 
 def test_a_late_tick_reports_the_wait_in_its_result_artifact_and_an_event(db_url):
     from prefect.artifacts import Artifact
-    from prefect.client.orchestration import get_client
-    from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventRelatedFilter
 
     from flows.tick import tick_flow
 
@@ -215,22 +212,7 @@ def test_a_late_tick_reports_the_wait_in_its_result_artifact_and_an_event(db_url
     assert f"Terminy są opóźnione: zapadłe i niewykonane: {result['late']['due']}; najstarszy ({second}, offers_close" \
            in artifact.data and "ponad próg 120 s" in artifact.data
 
-    flow_run = f"prefect.flow-run.{state.state_details.flow_run_id}"
-
-    async def events():
-        async with get_client() as client:
-            page = await client.read_events(filter=EventFilter(
-                occurred=EventOccurredFilter(since=started, until=datetime.now(UTC) + timedelta(minutes=1)),
-                event=EventNameFilter(name=["coop.deadlines.late"]), related=EventRelatedFilter(id=[flow_run])),
-                limit=10)
-            return page.events
-
-    found = []
-    for _ in range(60):  # events reach the API asynchronously
-        found = asyncio.run(events())
-        if found:
-            break
-        time.sleep(0.5)
+    found = events_of_run(state.state_details.flow_run_id, started, names=["coop.deadlines.late"], limit=10)
     assert [e.event for e in found] == ["coop.deadlines.late"]
     assert found[0].resource.id == "coop.deadlines"
     assert found[0].payload == {"age_seconds": 301.0, "case": second, "kind": "offers_close",
