@@ -4,12 +4,18 @@ Nothing here imports prefect at module level: Prefect reads its settings at impo
 after ``PREFECT_API_URL`` points at the child server (stack-facts). Ctrl-C becomes SIGTERM for the runner
 (which cancels runs in progress and pauses the schedules), then logs and events are drained and the
 server is stopped; the server also dies with this process (PR_SET_PDEATHSIG) if it is killed outright.
+
+The server always runs with an auth string (basic auth, ``PREFECT_SERVER_API_AUTH_STRING``), kept 0600 in the
+user data directory; every Prefect client ``coop serve`` starts gets it as ``PREFECT_API_AUTH_STRING``. It is a
+lock on the door, not a person's identity.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import secrets
+import stat
 import signal
 import socket
 import subprocess
@@ -42,8 +48,45 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def start_server(host: str, port: int, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+AUTH_FILE_NAME = "prefect-auth-string"
+
+
+class AuthFileRefused(RuntimeError):
+    pass
+
+
+def auth_file() -> Path:
+    from models.db import user_data_path
+
+    return user_data_path() / AUTH_FILE_NAME
+
+
+def auth_string(path: Path) -> str:
+    """The Prefect server's auth string: made on first run (0600 from creation, never readable by others), then
+    read back. A file others may read is refused rather than repaired: the secret may already have leaked."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # "user:password", so `curl -u "$(cat FILE)"` works; the UI's login takes the whole line
+        value = f"coop:{secrets.token_urlsafe(32)}"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(value + "\n")
+        return value
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        raise AuthFileRefused(str(tr(
+            "{path} may be read by other users: the Prefect server's auth string must be private. "
+            "Run: chmod 600 {path} (and replace the string if it may have leaked: delete the file)", path=path)))
+    value = path.read_text().strip()
+    if not value:
+        raise AuthFileRefused(str(tr("{path} is empty: delete it and coop serve makes a new auth string", path=path)))
+    return value
+
+
+def start_server(host: str, port: int, log_path: Path, auth: str) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_API_AUTH_STRING": auth}
+    # The UI calls the API it is served beside, not the default port 4200, unless the operator named another
+    # (a reverse proxy's public address).
+    env.setdefault("PREFECT_UI_API_URL", f"http://{host}:{port}/api")
     env.pop("PREFECT_API_URL", None)
     log = log_path.open("ab")
     return subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
@@ -114,12 +157,14 @@ def start_demo_forms(demo: dict[str, str]) -> None:
                        parameters={"code": demo["substantive_review"], "member": member}, timeout=0)
 
 
-def startup_banner(url: str, log_path: Path) -> Message:
-    """What ``coop serve`` says first: the engine's database (its password masked, invariant 12) and the log."""
+def startup_banner(url: str, log_path: Path, auth_path: Path) -> Message:
+    """What ``coop serve`` says first: the engine's database (its password masked, invariant 12), the log, and
+    where the auth string is (never the string itself)."""
     from models.db import shown_url
 
     shown = shown_url(url)
-    return tr("Engine: {shown}\nStarting the Prefect server (log: {log_path}) ...", shown=shown, log_path=log_path)
+    return tr("Engine: {shown}\nThe Prefect API and UI ask for the auth string in {auth_path}\n"
+              "Starting the Prefect server (log: {log_path}) ...", shown=shown, log_path=log_path, auth_path=auth_path)
 
 
 def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, demo: bool | None) -> int:
@@ -128,6 +173,12 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
     from states.errors import DomainError
 
     url = database_url()
+    auth_path = auth_file()
+    try:
+        auth = auth_string(auth_path)
+    except AuthFileRefused as refusal:
+        print(tr("error: {message}", message=refusal), file=sys.stderr)
+        return 2
     if not port_free(host, port):
         print(tr("error: port {port} is busy; use --port", port=port),
               file=sys.stderr)
@@ -149,8 +200,8 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "coop-serve-server.log"
     api = f"http://{host}:{port}/api"
-    print(startup_banner(url, log_path), flush=True)
-    server = start_server(host, port, log_path)
+    print(startup_banner(url, log_path, auth_path), flush=True)
+    server = start_server(host, port, log_path, auth)
     previous_int = signal.getsignal(signal.SIGINT)
     try:
         # Until the runner installs its SIGTERM handler, both signals simply stop everything.
@@ -158,6 +209,7 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
         signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
         wait_healthy(server, api)
         os.environ["PREFECT_API_URL"] = api
+        os.environ["PREFECT_API_AUTH_STRING"] = auth  # this process, the runner and every flow run it starts
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         print(tr("UI: http://{host}:{port}  (API: {api})", host=host, port=port, api=api), flush=True)
 

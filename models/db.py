@@ -44,10 +44,15 @@ SQLITE_PRAGMAS = (
 )
 
 
-def default_sqlite_path() -> Path:
+def user_data_path() -> Path:
+    """The engine's per-user data directory (the default SQLite file, the Prefect server's auth string)."""
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("coop-engine", appauthor=False)) / "coop.db"
+    return Path(user_data_dir("coop-engine", appauthor=False))
+
+
+def default_sqlite_path() -> Path:
+    return user_data_path() / "coop.db"
 
 
 def database_url() -> str:

@@ -115,7 +115,7 @@ def test_no_secret_in_any_output_log_prefect_run_or_row(postgresql_url, prefect_
         from flows.launcher import startup_banner
         from models.db import database_url
 
-        banner = startup_banner(database_url(), tmp_path / "coop-serve-server.log")
+        banner = startup_banner(database_url(), tmp_path / "coop-serve-server.log", tmp_path / "prefect-auth-string")
         shown += [banner.in_language("pl"), banner.in_language("en")]
         assert "postgres:***@127.0.0.1" in banner.in_language("pl")
 

@@ -1,10 +1,12 @@
-"""End to end: ``coop serve`` as a subprocess on free ports; the UI and API answer, the scheduled tick fires a
-deadline that falls due a few seconds later, and Ctrl-C stops everything cleanly (one server start)."""
+"""End to end: ``coop serve`` as a subprocess on free ports; the API refuses a call without the auth string and
+answers with it, the UI calls the served port, the scheduled tick fires a deadline that falls due a few seconds
+later, and Ctrl-C stops everything cleanly (one server start)."""
 
 from __future__ import annotations
 
 import os
 import signal
+import stat
 import socket
 import subprocess
 import sys
@@ -38,8 +40,12 @@ def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_pat
 
     port = free_port()
     env = {**os.environ, "COOP_DATABASE_URL": url, "PREFECT_HOME": str(tmp_path / "prefect"),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    env.pop("PREFECT_API_URL", None)
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "XDG_DATA_HOME": str(tmp_path / "data")}  # the user data directory, where the auth string is kept
+    for name in ("PREFECT_API_URL", "PREFECT_UI_API_URL", "PREFECT_API_AUTH_STRING", "PREFECT_SERVER_API_AUTH_STRING"):
+        env.pop(name, None)
+    auth_path = tmp_path / "data" / "coop-engine" / "prefect-auth-string"
+    api = f"http://127.0.0.1:{port}/api"
     serve = subprocess.Popen([sys.executable, "-m", "coop", "serve", "--port", str(port), "--tick-seconds", "3",
                               "--poll-seconds", "1", "--no-demo"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -54,17 +60,31 @@ def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_pat
             time.sleep(0.5)
         ui = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert ui.status_code == 200 and "<html" in ui.text.lower()
-        deployments = httpx.post(f"http://127.0.0.1:{port}/api/deployments/filter", json={}, timeout=10)
+        # the UI calls the API it is served beside (not 4200) and asks for the auth string
+        ui_settings = httpx.get(f"http://127.0.0.1:{port}/ui-settings", timeout=10).json()
+        assert ui_settings["api_url"] == api and ui_settings["auth"] == "BASIC"
+
+        # the door is locked: no credentials, or wrong ones, get 401; the string from the 0600 file opens it
+        assert stat.S_IMODE(auth_path.stat().st_mode) == 0o600
+        secret = auth_path.read_text().strip()
+        assert len(secret) > 30
+        for path in ("/deployments/filter", "/flow_runs/filter"):
+            assert httpx.post(f"{api}{path}", json={}, timeout=10).status_code == 401
+        assert httpx.post(f"{api}/flow_runs/filter", json={}, auth=("coop", "guess"), timeout=10).status_code == 401
+        user, password = secret.split(":", 1)
+        client = httpx.Client(auth=(user, password), timeout=10)
+        assert client.post(f"{api}/flow_runs/filter", json={}).status_code == 200
+        deployments = client.post(f"{api}/deployments/filter", json={})
         for _ in range(60):
             names = {d["name"] for d in deployments.json()}
             if {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report", "case-summaries"} <= names:
                 break
             time.sleep(0.5)
-            deployments = httpx.post(f"http://127.0.0.1:{port}/api/deployments/filter", json={}, timeout=10)
+            deployments = client.post(f"{api}/deployments/filter", json={})
         assert {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report", "case-summaries"} <= names
         # the tick knows its interval (its watchdog's measure), and dead runs will be marked Crashed
         assert [d["parameters"] for d in deployments.json() if d["name"] == "tick"] == [{"interval_seconds": 3}]
-        automations = httpx.post(f"http://127.0.0.1:{port}/api/automations/filter", json={}, timeout=10).json()
+        automations = client.post(f"{api}/automations/filter", json={}).json()
         assert "coop-crash-dead-flow-runs" in {a["name"] for a in automations}
 
         with engine.begin() as conn:  # now due a few seconds from now: only the scheduled tick can fire it
@@ -90,8 +110,26 @@ def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_pat
             raise
     assert serve.returncode == 0, output[-3000:]
     assert "Zatrzymano." in output
+    assert str(auth_path) in output and secret not in output  # where the string is, never the string
     with socket.socket() as probe:  # the Prefect server is gone too
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_coop_serve_refuses_an_auth_string_file_others_may_read(tmp_path):
+    data = tmp_path / "data"
+    auth_path = data / "coop-engine" / "prefect-auth-string"
+    auth_path.parent.mkdir(parents=True)
+    auth_path.write_text("coop:kept-secret\n")
+    auth_path.chmod(0o640)
+    env = {**os.environ, "COOP_DATABASE_URL": f"sqlite:///{tmp_path / 'engine.db'}", "XDG_DATA_HOME": str(data),
+           "PREFECT_HOME": str(tmp_path / "prefect")}
+    result = subprocess.run([sys.executable, "-m", "coop", "serve", "--port", str(free_port()), "--no-demo"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert str(auth_path) in result.stderr and f"chmod 600 {auth_path}" in result.stderr
+    assert "Traceback" not in result.stderr and "kept-secret" not in result.stdout + result.stderr
+    assert not (tmp_path / "prefect").exists()  # refused before anything started
+    assert auth_path.read_text() == "coop:kept-secret\n" and stat.S_IMODE(auth_path.stat().st_mode) == 0o640
 
 
 def test_the_cli_help_and_domain_commands_do_not_import_prefect():
