@@ -15,9 +15,9 @@ from __future__ import annotations
 import ctypes
 import os
 import secrets
-import stat
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
-import stat
 import socket
+import stat
 import subprocess
 import sys
 import time
