@@ -81,9 +81,26 @@ class Deployed:
             return client.read_flow_run(self.run_id).state
 
     def answer(self, run_input: dict) -> None:
-        from prefect.flow_runs import resume_flow_run
+        """Submit the form as the UI does. Prefect's server keeps the input only when it ACCEPTs the resume; a
+        WAIT or ABORT answer drops it without an error to the client (resume_flow_run raises on REJECT only),
+        and a loaded test server answered so now and then. So the answer is re-sent, as a person would press
+        Submit again, until the run has left its suspended state; the engine's record is what the test checks."""
+        import time
 
-        resume_flow_run(self.run_id, run_input=run_input)
+        from prefect import get_client
+        from prefect.client.schemas.objects import StateType
+
+        outcomes = []
+        for _ in range(5):
+            with get_client(sync_client=True) as client:
+                if client.read_flow_run(self.run_id).state.type != StateType.PAUSED:
+                    return
+                result = client.resume_flow_run(self.run_id, run_input=run_input)
+                outcomes.append((result.status.value, getattr(result.details, "reason", None)))
+                if client.read_flow_run(self.run_id).state.type != StateType.PAUSED:
+                    return
+            time.sleep(1)
+        raise AssertionError(f"the run was not resumed: {outcomes}")
 
     def form_description(self) -> str:
         from prefect.input.run_input import keyset_from_paused_state, read_flow_run_input
