@@ -20,8 +20,13 @@ serve: $(STAMP)
 
 # Two test processes (more on a bigger machine, at most 4); each test file stays in one process, since some
 # set up a whole stack once per file (tests/test_production.py). One file alone: $(BIN)/python -m pytest tests/x.py
+# The suspended-form and dead-run tests get a Prefect test server of their own, in a second run: in a worker whose
+# server had served many other files they failed now and then (a form's answer not recorded, a run not
+# created), and passed alone every time; the cause is not found yet (see the issue notes of session 9).
+OWN_SERVER_TESTS := tests/test_forms_suspended.py tests/test_liveness.py
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile $(OWN_SERVER_TESTS:%=--ignore=%)
+	$(BIN)/python -m pytest $(OWN_SERVER_TESTS)
 
 # Quick benchmark run (~5-10 min on 2 cores); full sizes: $(BIN)/python -m bench full (see docs/benchmarks.md).
 bench: $(STAMP)
