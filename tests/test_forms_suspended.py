@@ -82,9 +82,9 @@ class Deployed:
 
     def answer(self, run_input: dict) -> None:
         """Submit the form as the UI does. Prefect's server keeps the input only when it ACCEPTs the resume; a
-        WAIT or ABORT answer drops it without an error to the client (resume_flow_run raises on REJECT only),
-        and a loaded test server answered so now and then. So the answer is re-sent, as a person would press
-        Submit again, until the run has left its suspended state; the engine's record is what the test checks."""
+        WAIT or ABORT answer drops it without an error to the client (resume_flow_run raises on REJECT only; read
+        in prefect/server/api/flow_runs.py). So the answer is re-sent, as a person would press Submit again, until
+        the run has left its suspended state; the engine's record is what the test checks."""
         import time
 
         from prefect import get_client
