@@ -37,9 +37,10 @@ KEYS = ("capacity", "costs", "quality", "own_funds", "contribution", "track_reco
 def domain_lifecycles(url: str, calls: int, step_times: list[float] | None = None) -> float:
     """Seconds for ``calls`` lifecycles after one untimed; each timed step's own seconds go to ``step_times``."""
     from coop.demo import MEMBERS, OFFERS, OFFICER, ORGANISATIONS
-    from states import commands as c
-    from states import open_call_commands as oc
+    from states import inputs
     from states.engine import Actor, execute
+    from states.procedures.open_call import handlers as open_call_handlers
+    from states.procedures.open_call import inputs as open_call_inputs
     from states.tick import tick
     from tests.prefect_fixtures import register_organisations
 
@@ -58,35 +59,35 @@ def domain_lifecycles(url: str, calls: int, step_times: list[float] | None = Non
         return timed(execute, handler, command, actor=actor, at=when, url=url, readonly=readonly)
 
     def lifecycle():
-        code = do(oc.create_call, c.CreateOpenCall(title="Wspieranie aktywności lokalnej 2026", task_area="pożytek "
+        code = do(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Wspieranie aktywności lokalnej 2026", task_area="pożytek "
                   "publiczny", budget=Decimal("100000.00")), "2026-01-02T08:30+01:00")["code"]
-        do(oc.announce_call, c.AnnounceCall(
+        do(open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
             code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
             execution_end="2026-11-30", published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
                                                    "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00")
         for member in MEMBERS:
-            do(oc.appoint_member, c.AppointMember(code=code, name=member), "2026-01-05T09:00+01:00")
+            do(open_call_handlers.appoint_member, open_call_inputs.AppointMember(code=code, name=member), "2026-01-05T09:00+01:00")
         for index, (title, grant, _) in enumerate(OFFERS[:3]):
-            do(oc.file_offer, c.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
+            do(open_call_handlers.file_offer, open_call_inputs.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
                                           requested_grant=grant, task_start="2026-04-01", task_end="2026-06-30"),
                f"2026-01-{12 + index:02d}T10:00+01:00")
         report = timed(tick, "2026-01-24T08:00+01:00", url=url)  # this call's offer deadline: the only one due
         assert report.fired == 1, report
         for number in (1, 2, 3):
-            do(oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-26T10:00+01:00")
-        do(oc.finish_formal_review, c.CaseRef(code=code), "2026-02-02T09:00+01:00")
+            do(open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-26T10:00+01:00")
+        do(open_call_handlers.finish_formal_review, inputs.CaseRef(code=code), "2026-02-02T09:00+01:00")
         for member in MEMBERS:
-            do(oc.declare_conflicts, c.DeclareConflicts(code=code, member=member, conflicts=()),
+            do(open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts(code=code, member=member, conflicts=()),
                "2026-02-03T09:00+01:00", Actor(member, "committee_member"))
         for number, (_, _, points) in enumerate(OFFERS[:3], start=1):
             for member in MEMBERS:
-                do(oc.score_offer, c.ScoreOffer(code=code, number=number, member=member,
+                do(open_call_handlers.score_offer, open_call_inputs.ScoreOffer(code=code, number=number, member=member,
                                                 points=dict(zip(KEYS, map(Decimal, points), strict=True))),
                    "2026-02-05T09:00+01:00", Actor(member, "committee_member"))
-        proposal = do(oc.show_ranking, c.CaseRef(code=code), "2026-02-10T09:00+01:00", readonly=True)["proposal"]
-        do(oc.select_offers, c.SelectOffers(code=code, grants=proposal, decision_ref="Zarządzenie nr 45/2026"),
+        proposal = do(open_call_handlers.show_ranking, inputs.CaseRef(code=code), "2026-02-10T09:00+01:00", readonly=True)["proposal"]
+        do(open_call_handlers.select_offers, open_call_inputs.SelectOffers(code=code, grants=proposal, decision_ref="Zarządzenie nr 45/2026"),
            "2026-02-13T12:00+01:00")
-        return do(oc.publish, c.Publish(code=code, subject="results", published={
+        return do(open_call_handlers.publish, open_call_inputs.Publish(code=code, subject="results", published={
             "bip": "2026-02-16T09:00+01:00", "board": "2026-02-16T09:30+01:00", "website": "2026-02-16T10:00+01:00"}),
             "2026-02-16T10:30+01:00")
 
@@ -110,7 +111,7 @@ def smallest_commands(url: str, count: int, times: list[float] | None = None) ->
     from states.actors import permitted
     from states.cases import load_case
     from states.engine import advance_clock, execute
-    from states.open_call_commands import KIND
+    from states.procedures.open_call.handlers import KIND
 
     @permitted("officer")
     def touch_call(ctx, code: str) -> None:

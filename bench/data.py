@@ -425,13 +425,13 @@ def _adapt(value):
 def build_templates(url: str) -> dict[str, str]:
     """Each template built once through the domain; returns template name -> its root case's code."""
     from coop.demo import OFFICER
-    from states import procedure_commands as pc
-    from states import small_grant_commands as sg
     from states.engine import execute
+    from states.procedures.small_grant import handlers as small_grant_handlers
+    from states.procedures.small_grant import inputs as small_grant_inputs
     from tests.prefect_fixtures import register_organisations
 
     register_organisations(url)
-    execute(sg.record_budget, pc.RecordGrantBudget(year=2026, planned=Decimal("1500000.00")), actor=OFFICER,
+    execute(small_grant_handlers.record_budget, small_grant_inputs.RecordGrantBudget(year=2026, planned=Decimal("1500000.00")), actor=OFFICER,
             at="2026-01-02T09:00+01:00", url=url)
     # The regranting operator's open call runs from January, so it goes first: its tick fires nothing else.
     builders = {"regranting.micro_grant": _regranting, "open_call.announced": _open_call}
@@ -456,19 +456,19 @@ def _do(url, handler, command, at, actor=None):
 def _open_call(url: str) -> str:
     """An open call for 2027 announced in October 2026; three offers filed, three members appointed."""
     from coop.demo import MEMBERS, OFFERS, ORGANISATIONS
-    from states import commands as c
-    from states import open_call_commands as oc
+    from states.procedures.open_call import handlers as open_call_handlers
+    from states.procedures.open_call import inputs as open_call_inputs
 
-    code = _do(url, oc.create_call, c.CreateOpenCall(title="Wspieranie aktywności lokalnej 2027", task_area="pożytek publiczny",
+    code = _do(url, open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Wspieranie aktywności lokalnej 2027", task_area="pożytek publiczny",
                                                      budget=Decimal("100000.00")), "2026-10-01T08:30+02:00")["code"]
-    _do(url, oc.announce_call, c.AnnounceCall(
+    _do(url, open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
         code=code, offer_deadline="2026-11-27", selection_date="2026-12-18", execution_start="2027-01-04",
         execution_end="2027-12-15", published={"bip": "2026-10-01T09:00+02:00", "board": "2026-10-01T10:00+02:00",
                                                "website": "2026-10-01T11:00+02:00"}), "2026-10-01T12:00+02:00")
     for member in MEMBERS:
-        _do(url, oc.appoint_member, c.AppointMember(code=code, name=member), "2026-10-05T09:00+02:00")
+        _do(url, open_call_handlers.appoint_member, open_call_inputs.AppointMember(code=code, name=member), "2026-10-05T09:00+02:00")
     for index, (title, grant, _) in enumerate(OFFERS[:3]):
-        _do(url, oc.file_offer, c.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
+        _do(url, open_call_handlers.file_offer, open_call_inputs.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
                                             requested_grant=grant, task_start="2027-02-01", task_end="2027-06-30"),
             f"2026-11-{2 + index:02d}T10:00+01:00")
     return code
@@ -477,8 +477,8 @@ def _open_call(url: str) -> str:
 def _small_grant(url: str, stage: str) -> str:
     """A small grant waiting for its publication, its comment period's end, its task's end or its report."""
     from coop.demo import ORGANISATIONS
-    from states import procedure_commands as pc
-    from states import small_grant_commands as sg
+    from states.procedures.small_grant import handlers as small_grant_handlers
+    from states.procedures.small_grant import inputs as small_grant_inputs
     from states.tick import tick
 
     filed, task = {"checked": ("2026-11-16", ("2026-12-01", "2026-12-20")),
@@ -487,19 +487,19 @@ def _small_grant(url: str, stage: str) -> str:
                    "task_ended": ("2026-06-01", ("2026-07-20", "2026-10-15"))}[stage]
     day = datetime.fromisoformat(filed).date()
     at = lambda days, hour="10:00": f"{day + timedelta(days=days)}T{hour}+01:00"  # noqa: E731
-    code = _do(url, sg.file_offer, pc.FileSmallGrant(
+    code = _do(url, small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant(
         organisation_krs=ORGANISATIONS[3][2], title="Rajd rowerowy „Poznaj Leszno”", requested_grant=Decimal("9500.00"),
         task_start=task[0], task_end=task[1]), at(0))["code"]
     if stage == "checked":
         return code
-    _do(url, sg.publish_offer, pc.PublishNotice(code=code, published={
+    _do(url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=code, published={
         "bip": at(4, "09:00"), "board": at(4, "09:30"), "website": at(4, "10:00")}), at(4, "10:05"))
     if stage == "comment_period":
         return code
     tick(at(16, "00:30"), url=url)  # the comment period closes (a Saturday end moves to Monday)
-    _do(url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Zarządzenie 101/2026"),
+    _do(url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Zarządzenie 101/2026"),
         at(16))
-    _do(url, sg.sign_contract, pc.SignSmallGrant(code=code, contract_number="WSO.526.1.2026"), at(17))
+    _do(url, small_grant_handlers.sign_contract, small_grant_inputs.SignSmallGrant(code=code, contract_number="WSO.526.1.2026"), at(17))
     if stage == "task_ended":
         tick(f"{datetime.fromisoformat(task[1]).date() + timedelta(days=1)}T00:30+02:00", url=url)
     return code
@@ -507,31 +507,31 @@ def _small_grant(url: str, stage: str) -> str:
 
 def _local_initiative(url: str, stage: str) -> str:
     """Residents' initiative in execution (its task ends in November) or past its task (its report is due)."""
-    from states import local_initiative_commands as li
-    from states import procedure_commands as pc
+    from states.procedures.local_initiative import handlers as local_initiative_handlers
+    from states.procedures.local_initiative import inputs as local_initiative_inputs
     from states.tick import tick
 
     month, task = {"executing": ("09", ("2026-10-01", "2026-11-27")),
                    "task_ended": ("06", ("2026-07-01", "2026-10-15"))}[stage]
-    code = _do(url, li.file, pc.FileInitiative(
+    code = _do(url, local_initiative_handlers.file, local_initiative_inputs.FileInitiative(
         title="Ogród sąsiedzki przy ul. Kurpińskiego", applicant_kind="residents", representative="Krystyna Nowak",
         residents=("Krystyna Nowak", "Adam Lis", "Ewa Maj"), sphere="greenery", location="działka 123/4, obręb Leszno",
         property_owner="Miasto Leszno", description="Zagospodarowanie zieleńca na ogród sąsiedzki."),
         f"2026-{month}-01T10:00+02:00")["code"]
-    _do(url, li.formal_check, pc.FormalCheck(code=code, passed=True), f"2026-{month}-03T10:00+02:00")
+    _do(url, local_initiative_handlers.formal_check, local_initiative_inputs.FormalCheck(code=code, passed=True), f"2026-{month}-03T10:00+02:00")
     points = {"social_work": Decimal(9), "public_benefit": Decimal(8), "feasibility": Decimal(7),
               "own_contribution": Decimal(6)}
-    _do(url, li.evaluate, pc.EvaluateInitiative(code=code, points=points), f"2026-{month}-08T10:00+02:00")
-    _do(url, li.decide, pc.DecideInitiative(code=code, accept=True, decision_ref="Zarządzenie 55/2026"),
+    _do(url, local_initiative_handlers.evaluate, local_initiative_inputs.EvaluateInitiative(code=code, points=points), f"2026-{month}-08T10:00+02:00")
+    _do(url, local_initiative_handlers.decide, local_initiative_inputs.DecideInitiative(code=code, accept=True, decision_ref="Zarządzenie 55/2026"),
         f"2026-{month}-10T10:00+02:00")
-    costs = (pc.CostLine(party="city", description="Ziemia, nasadzenia i ławki (zakup miasta)", amount=Decimal("18000.00")),
-             pc.CostLine(party="work", description="Sadzenie i malowanie przez mieszkańców", hours=Decimal("240")),
-             pc.CostLine(party="cash", description="Zbiórka mieszkańców na tablicę", amount=Decimal("1500.00")),
-             pc.CostLine(party="goods", description="Narzędzia od Rady Osiedla", amount=Decimal("800.00")))
-    _do(url, li.plan, pc.PlanInitiative(code=code, task_start=task[0], task_end=task[1], costs=costs),
+    costs = (local_initiative_inputs.CostLine(party="city", description="Ziemia, nasadzenia i ławki (zakup miasta)", amount=Decimal("18000.00")),
+             local_initiative_inputs.CostLine(party="work", description="Sadzenie i malowanie przez mieszkańców", hours=Decimal("240")),
+             local_initiative_inputs.CostLine(party="cash", description="Zbiórka mieszkańców na tablicę", amount=Decimal("1500.00")),
+             local_initiative_inputs.CostLine(party="goods", description="Narzędzia od Rady Osiedla", amount=Decimal("800.00")))
+    _do(url, local_initiative_handlers.plan, local_initiative_inputs.PlanInitiative(code=code, task_start=task[0], task_end=task[1], costs=costs),
         f"2026-{month}-15T10:00+02:00")
-    _do(url, li.sign_contract, pc.SignInitiative(code=code, contract_number="WSO.IL.1.2026"), f"2026-{month}-20T10:00+02:00")
-    _do(url, li.record_purchase, pc.RecordPurchase(code=code, description="Ziemia i sadzonki", supplier="Szkółka Leszno",
+    _do(url, local_initiative_handlers.sign_contract, local_initiative_inputs.SignInitiative(code=code, contract_number="WSO.IL.1.2026"), f"2026-{month}-20T10:00+02:00")
+    _do(url, local_initiative_handlers.record_purchase, local_initiative_inputs.RecordPurchase(code=code, description="Ziemia i sadzonki", supplier="Szkółka Leszno",
                                                    amount=Decimal("11000.00")), f"2026-{int(month) + 1:02d}-02T10:00+02:00")
     if stage == "task_ended":
         tick(f"{datetime.fromisoformat(task[1]).date() + timedelta(days=1)}T00:30+02:00", url=url)
@@ -540,20 +540,20 @@ def _local_initiative(url: str, stage: str) -> str:
 
 def _consultation(url: str, stage: str) -> str:
     """A draft resolution in consultation (comments open) or past its comments, waiting for the RDPP's opinion."""
-    from states import consultation_commands as ko
-    from states import procedure_commands as pc
     from states.engine import Actor
+    from states.procedures.consultation import handlers as consultation_handlers
+    from states.procedures.consultation import inputs as consultation_inputs
     from states.tick import tick
 
     day = {"open": "2026-11-17", "comments_closed": "2026-11-02"}[stage]
-    code = _do(url, ko.create, pc.CreateConsultation(
+    code = _do(url, consultation_handlers.create, consultation_inputs.CreateConsultation(
         title="Uchwała w sprawie zasad wspierania sportu", field="kultura fizyczna", act_kind="resolution"),
         f"{day}T08:00+01:00")["code"]
     channels = ("consultations_portal", "ngo_portal", "bip", "board")
-    _do(url, ko.open_consultation, pc.OpenConsultation(code=code, published={c: f"{day}T09:00+01:00" for c in channels},
+    _do(url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(code=code, published={c: f"{day}T09:00+01:00" for c in channels},
                                                       rdpp_delivered=f"{day}T10:00+01:00"), f"{day}T10:30+01:00")
     author = "Stowarzyszenie Przyjaciół Leszna"
-    _do(url, ko.add_comment, pc.ConsultationCommentInput(code=code, author=author, author_kind="ngo", provision="§ 5 ust. 2",
+    _do(url, consultation_handlers.add_comment, consultation_inputs.ConsultationCommentInput(code=code, author=author, author_kind="ngo", provision="§ 5 ust. 2",
                                                          text="Proszę dodać priorytet: seniorzy."),
         f"{day}T12:00+01:00", actor=Actor(author, "public"))
     if stage == "comments_closed":
@@ -564,13 +564,13 @@ def _consultation(url: str, stage: str) -> str:
 def _regranting(url: str) -> str:
     """An operator selected by an open call (January-February), its sub-call, and one micro-grant whose
     transfer is due; the micro-grant is a case nested under the operator's."""
-    from states import procedure_commands as pc
-    from states import regranting_commands as rg
+    from states.procedures.regranting import handlers as regranting_handlers
+    from states.procedures.regranting import inputs as regranting_inputs
     from tests.regranting_fixtures import IMPLEMENTERS, selection_published
 
     code = selection_published(url)
     implementer, address, scope, amount = IMPLEMENTERS[0]
-    _do(url, rg.add_micro_grant, pc.AddMicroGrant(
+    _do(url, regranting_handlers.add_micro_grant, regranting_inputs.AddMicroGrant(
         code=code, implementer=implementer, address=address, scope=scope, amount=amount,
         contract_number="CIL/1/2026", task_start="2026-11-20", task_end="2026-11-25"), "2026-11-16T10:00+01:00")
     return code

@@ -346,13 +346,13 @@ def _engine(url: str):
 
 
 def register_organisations(url: str, count: int = 2) -> list[str]:
-    from states import commands as c
+    from states import inputs
     from states.cases import register_organisation
     from states.engine import Actor, execute
 
     krs_numbers = [f"00003000{n:02d}" for n in range(1, count + 1)]
     for krs in krs_numbers:
-        execute(register_organisation, c.RegisterOrganisation(
+        execute(register_organisation, inputs.RegisterOrganisation(
             name=f"Fundacja Próbna {krs[-2:]}", legal_form="fundacja", krs=krs, address="Leszno",
             email=f"biuro{krs[-2:]}@example.org", contact_person="Prezes"), actor=Actor(OFFICER_NAME, "officer"), url=url)
     return krs_numbers
@@ -362,23 +362,23 @@ def call_announced_now(url: str, title: str, offers_from: list[str] = ()) -> str
     """An open call created and announced now (a real database's clock), its offer deadline 40 days ahead,
     with one offer from each organisation in ``offers_from``."""
     from states import calendar
-    from states import commands as c
-    from states import open_call_commands as oc
     from states.engine import Actor, execute
+    from states.procedures.open_call import handlers as open_call_handlers
+    from states.procedures.open_call import inputs as open_call_inputs
 
     officer = Actor(OFFICER_NAME, "officer")
     now = datetime.now(UTC)
     today = calendar.local_date(now)
-    code = execute(oc.create_call, c.CreateOpenCall(title=title, task_area="kultura fizyczna",
+    code = execute(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title=title, task_area="kultura fizyczna",
                                                     budget=Decimal("50000.00")), actor=officer, url=url)["code"]
     published = {channel: (now - timedelta(hours=1)).isoformat(timespec="seconds")
                  for channel in ("bip", "board", "website")}
-    execute(oc.announce_call, c.AnnounceCall(
+    execute(open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
         code=code, offer_deadline=today + timedelta(days=40), selection_date=today + timedelta(days=60),
         execution_start=today + timedelta(days=70), execution_end=today + timedelta(days=200), published=published),
         actor=officer, url=url)
     for number, krs in enumerate(offers_from, start=1):
-        execute(oc.file_offer, c.FileOffer(code=code, organisation_krs=krs, title=f"Zadanie {number}",
+        execute(open_call_handlers.file_offer, open_call_inputs.FileOffer(code=code, organisation_krs=krs, title=f"Zadanie {number}",
                                            requested_grant=Decimal("5000.00"), task_start=today + timedelta(days=80),
                                            task_end=today + timedelta(days=150)), actor=officer, url=url)
     return code

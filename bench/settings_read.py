@@ -74,17 +74,17 @@ def main() -> None:
     from datetime import datetime
     from decimal import Decimal
 
-    from states import commands as c
-    from states import open_call_commands as oc
+    from states.procedures.open_call import handlers as open_call_handlers
+    from states.procedures.open_call import inputs as open_call_inputs
     from states.tick import tick
     from tests.notification_helpers import do as step
 
     # Calls announced with no offer: the tick closes (invalidates) each and tells the officers to publish it.
 
     for n in range(args.calls):
-        code = step(oc.create_call, c.CreateOpenCall(title=f"Konkurs B{n + 1}/2026", task_area="kultura",
+        code = step(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title=f"Konkurs B{n + 1}/2026", task_area="kultura",
                                                      budget=Decimal("10000.00")), "2026-03-02T08:30+01:00", url)["code"]
-        step(oc.announce_call, c.AnnounceCall(
+        step(open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
             code=code, offer_deadline="2026-03-23", selection_date="2026-04-13", execution_start="2026-05-01",
             execution_end="2026-11-30", published={"bip": "2026-03-02T09:00+01:00", "board": "2026-03-02T10:00+01:00",
                                                    "website": "2026-03-02T11:00+01:00"}), "2026-03-02T12:00+01:00", url)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from coop.cli import _invocation, command, group, run, show
-from coop.commands import audit_app, report_app
+from coop.core_cli import audit_app, report_app
 from states.text import tr
 
 open_data_app = group("open-data", "Open data (CSV, JSON).")

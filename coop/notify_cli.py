@@ -21,7 +21,7 @@ def notifications_list(code: Annotated[str | None, typer.Option("--case", help="
                            help="pending | sent | failed | cancelled | opted_out (repeatable).")] = None,
                        limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many messages.")] = 200) -> None:
     """List the outbox: what is waiting, what was sent, what failed (and why)."""
-    from notifications.commands import ListNotifications, list_notifications
+    from notifications.handlers import ListNotifications, list_notifications
 
     statuses = [*(status or ()), *(["failed"] if failed else []), *(["pending"] if pending else [])]
     rows = run(list_notifications, ListNotifications.parse(code=code, status=tuple(statuses), limit=limit),
@@ -49,7 +49,7 @@ def notifications_preview(notification_id: Id,
                           lang: Annotated[str | None, typer.Option(help="pl | en (default: the recipient's).")] = None,
                           html: Annotated[bool, typer.Option("--html", help="Show the HTML part.")] = False) -> None:
     """Render a message as it will be (or was) sent."""
-    from notifications.commands import NotificationRef, preview_notification
+    from notifications.handlers import NotificationRef, preview_notification
 
     result = run(preview_notification, NotificationRef.parse(id=notification_id, lang=lang), readonly=True)
     body = result.pop("html") if html else result.pop("text")
@@ -63,7 +63,7 @@ def notifications_preview(notification_id: Id,
 @command(notify_app, "retry")
 def notifications_retry(notification_id: Id) -> None:
     """Give a failed message another round of attempts."""
-    from notifications.commands import NotificationRef, retry_notification
+    from notifications.handlers import NotificationRef, retry_notification
 
     show(run(retry_notification, NotificationRef.parse(id=notification_id)))
 
@@ -74,7 +74,7 @@ def notifications_prefer(address: Annotated[str, typer.Argument(help="The recipi
                          opt_out: Annotated[bool, typer.Option("--opt-out/--opt-in")] = False,
                          lang: Annotated[str | None, typer.Option(help="pl | en")] = None) -> None:
     """Set a recipient's language or opt-out (refused for decisions, legal calls, results, duties)."""
-    from notifications.commands import SetPreference, set_preference
+    from notifications.handlers import SetPreference, set_preference
 
     show(run(set_preference, SetPreference.parse(address=address, template=template, opted_out=opt_out, lang=lang)))
 
@@ -82,7 +82,7 @@ def notifications_prefer(address: Annotated[str, typer.Argument(help="The recipi
 @command(notify_app, "templates")
 def notifications_templates() -> None:
     """The kinds of message: category (opt-out allowed only for reminder, information) and description."""
-    from notifications.rules import OPTIONAL_CATEGORIES, TEMPLATES
+    from notifications.routing import OPTIONAL_CATEGORIES, TEMPLATES
 
     show([{"template": name, "category": spec.category, "opt_out": spec.category in OPTIONAL_CATEGORIES,
            "description": str(spec.description)} for name, spec in TEMPLATES.items()])

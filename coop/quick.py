@@ -37,7 +37,7 @@ ENVVARS = {"at": "COOP_NOW", "at_reason": "COOP_REASON", "actor": "COOP_ACTOR", 
 
 @dataclass(frozen=True)
 class Form:
-    """The plain form of one command, as typer declares it in coop/commands.py (a test compares them)."""
+    """The plain form of one command, as typer declares it in coop/core_cli.py (a test compares them)."""
 
     arguments: tuple[str, ...]
     respond: Callable[[dict[str, Any]], bool]
@@ -223,7 +223,7 @@ PERIOD_LIMIT = 3650  # the most ``coop calendar period`` counts, in any unit
 
 
 def _period(values: dict[str, Any]) -> bool:
-    from states.calendar_commands import compute_period
+    from states.calendar_handlers import compute_period
 
     amount = values["amount"]
     # Only the integers click and pydantic read one way; any other spelling is typer's to read or refuse.
@@ -238,7 +238,7 @@ def _period(values: dict[str, Any]) -> bool:
 
 
 def _day(values: dict[str, Any]) -> bool:
-    from states.calendar_commands import describe_day
+    from states.calendar_handlers import describe_day
 
     try:
         result = describe_day(values["day"])

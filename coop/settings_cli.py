@@ -18,7 +18,7 @@ Reason = Annotated[str | None, typer.Option("--reason", help="Why it changes; ke
 @command(settings_app, "show")
 def settings_show() -> None:
     """Every setting, its value and its source (engine database or default); secrets only as set or not."""
-    from notifications.setting_commands import show_settings
+    from notifications.setting_handlers import show_settings
 
     show(run(show_settings, readonly=True), ["key", "value", "source", "environment", "description"])
 
@@ -26,7 +26,7 @@ def settings_show() -> None:
 @command(settings_app, "set")
 def settings_set(key: Key, value: Annotated[str, typer.Argument(help="The new value.")], reason: Reason = None) -> None:
     """Set a setting for every worker; the change is kept in its history."""
-    from notifications.setting_commands import SetSetting, set_setting
+    from notifications.setting_handlers import SetSetting, set_setting
 
     show(run(set_setting, SetSetting.parse(key=key, value=value, reason=reason)))
 
@@ -34,7 +34,7 @@ def settings_set(key: Key, value: Annotated[str, typer.Argument(help="The new va
 @command(settings_app, "unset")
 def settings_unset(key: Key, reason: Reason = None) -> None:
     """Back to the built-in default; the change is kept in its history."""
-    from notifications.setting_commands import SettingRef, unset_setting
+    from notifications.setting_handlers import SettingRef, unset_setting
 
     show(run(unset_setting, SettingRef.parse(key=key, reason=reason)))
 
@@ -42,7 +42,7 @@ def settings_unset(key: Key, reason: Reason = None) -> None:
 @command(settings_app, "history")
 def settings_history(key: Annotated[str | None, typer.Argument(help="Only this setting.")] = None) -> None:
     """Every change of the settings: when (the database's time), who, old and new value, why."""
-    from notifications.setting_commands import SettingHistory, setting_history
+    from notifications.setting_handlers import SettingHistory, setting_history
 
     show(run(setting_history, SettingHistory.parse(key=key), readonly=True),
          ["changed_at", "key", "old_value", "new_value", "actor", "role", "reason"])
@@ -51,6 +51,6 @@ def settings_history(key: Annotated[str | None, typer.Argument(help="Only this s
 @command(settings_app, "import-env")
 def settings_import_env(reason: Reason = None) -> None:
     """Once: copy this worker's COOP_OFFICERS_EMAIL … into the settings the engine's database has no value of."""
-    from notifications.setting_commands import ImportEnvironment, import_environment
+    from notifications.setting_handlers import ImportEnvironment, import_environment
 
     show(run(import_environment, ImportEnvironment.parse(reason=reason)), ["key", "value", "outcome"])

@@ -22,8 +22,14 @@ from models.tables import Case
 from states.cases import pending_deadlines
 from states.engine import ANYONE, SCHEDULER, Actor, Context, execute, permitted
 from states.local_time import moment_text
-from states.open_call import OpenCallMachine, call_settings, offers_of, ranking_rows, unranked_reason
-from states.open_call_commands import CALL_KINDS
+from states.procedures.open_call.handlers import CALL_KINDS
+from states.procedures.open_call.machine import (
+    OpenCallMachine,
+    call_settings,
+    offers_of,
+    ranking_rows,
+    unranked_reason,
+)
 from states.text import Message, money, tr
 
 # Who moves the case next, per state of the open call: (next action, owner).

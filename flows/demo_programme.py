@@ -19,11 +19,11 @@ from coop.demo import MEMBERS, OFFERS, OFFICER, ORGANISATIONS, run_open_call, wr
 from models.db import get_engine
 from models.settings import SIMULATION, initialise_clock
 from models.tables import Case
-from states import calendar
-from states import commands as c
-from states import open_call_commands as oc
+from states import calendar, inputs
 from states.clock import resolve_now
 from states.engine import execute
+from states.procedures.open_call import handlers as oc
+from states.procedures.open_call import inputs as c
 from states.tick import tick
 
 
@@ -74,7 +74,7 @@ def load_demo(url: str | None, now: datetime | None = None) -> dict[str, str]:
     for number in (1, 2, 3):
         execute(oc.review_offer, c.ReviewOffer(code=scoring, number=number, decision="accept"), actor=OFFICER,
                 at=_at(now - timedelta(days=9)), url=url)
-    execute(oc.finish_formal_review, c.CaseRef(code=scoring), actor=OFFICER, at=_at(now - timedelta(days=8)), url=url)
+    execute(oc.finish_formal_review, inputs.CaseRef(code=scoring), actor=OFFICER, at=_at(now - timedelta(days=8)), url=url)
     cases["substantive_review"] = scoring
     cases["announced"] = _call(url, "Ekologia i ochrona zwierząt 2027", now - timedelta(days=15),
                                today + timedelta(days=10), offers=1)

@@ -2,7 +2,7 @@
 
 A flow run per case (and member) shows a typed form (a pydantic ``RunInput``) listing the offers and the
 criteria, records what is submitted through the SAME domain handlers the CLI uses
-(``states.open_call_commands.review_offer`` / ``declare_conflicts`` / ``score_offer`` via
+(``states.procedures.open_call.handlers.review_offer`` / ``declare_conflicts`` / ``score_offer`` via
 ``states.engine.execute``), and asks again, with the refusal on top of the form, when the domain refuses
 (a conflict of interest, points above a criterion's maximum, ...). It ends when the review is complete or
 its deadline passes.
@@ -57,13 +57,13 @@ from flows.events import emit_transitions
 from models.command_log import plain
 from models.tables import CommitteeMember, ConflictDeclaration, Score
 from states import calendar, labels
-from states import commands as c
-from states import open_call_commands as oc
 from states.clock import parse_moment, resolve_now
 from states.engine import Actor, Context, execute, permitted
 from states.errors import DomainError
-from states.open_call import call_settings, offers_of
-from states.open_call_commands import load_call
+from states.procedures.open_call import handlers as oc
+from states.procedures.open_call import inputs as c
+from states.procedures.open_call.handlers import load_call
+from states.procedures.open_call.machine import call_settings, offers_of
 from states.text import current_language, render, tr
 
 MAX_ROUNDS = 200  # a form answered this many times without finishing is a runaway, not a review
@@ -310,7 +310,7 @@ def _scoring_form(step: str, view: dict[str, Any], code: str, member: str, refus
         return DeclarationForm.with_initial_data(description=(
             "# {code}: {title} — {member}\n\n".format(code=code, title=tr("declarations (KPA art. 24)"), member=member)
             + f"{_refusal_banner(refusal)}{offers}"))
-    from states.rules import Criterion
+    from states.rule_sets import Criterion
 
     criteria = [Criterion.model_validate(cr) for cr in view["criteria"]]
     scale = "\n".join(f"- `{cr.key}`: max {cr.max_points} pkt ({cr.basis})" for cr in criteria)

@@ -16,17 +16,18 @@ from flows.artifacts import publish_case_artifacts
 from flows.evaluation import _with_events
 from flows.events import emit_transitions
 from flows.housekeeping import request_dispatch
-from states import commands as c
-from states import open_call_commands as oc
+from states import inputs
 from states.engine import Actor, execute
 from states.errors import DomainError
+from states.procedures.open_call import handlers as oc
+from states.procedures.open_call import inputs as c
 
 # The steps an officer may take from the UI, each with the CLI's own handler and input model.
-STEPS: dict[str, tuple[Any, type[c.Command]]] = {
-    "finish_formal_review": (oc.finish_formal_review, c.CaseRef),
+STEPS: dict[str, tuple[Any, type[inputs.Command]]] = {
+    "finish_formal_review": (oc.finish_formal_review, inputs.CaseRef),
     "select_offers": (oc.select_offers, c.SelectOffers),
     "publish": (oc.publish, c.Publish),
-    "withdraw_offer": (oc.withdraw_offer, c.OfferRef),
+    "withdraw_offer": (oc.withdraw_offer, inputs.OfferRef),
 }
 Step = Literal["finish_formal_review", "select_offers", "publish", "withdraw_offer"]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import uuid
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import date, datetime
@@ -74,13 +75,22 @@ class CommandKey:
         """The key of one run of ``handler`` on ``command``: ``key`` when the intent was made outside (kept
         through its retries), else a new one. The digest leaves out the moment: a retry without ``--at`` runs
         later and is still the same intent."""
-        target = getattr(handler, "__wrapped__", handler)
-        name = f"{getattr(target, '__module__', '?')}:{getattr(target, '__qualname__', repr(target))}"
+        name = command_name(handler)
         body = json.dumps([name, actor_name, role, plain(_input_of(command))], sort_keys=True, ensure_ascii=False)
         digest = hashlib.sha256(body.encode()).hexdigest()
         subject = getattr(command, "code", None)
         return cls(key or uuid.uuid4().hex, name, actor_name, role, digest, given=key is not None,
                    subject=subject if isinstance(subject, str) else None)
+
+
+def command_name(handler: Any) -> str:
+    """The stored name of a handler, ``namespace:function``: the command log's ``handler`` and the idempotency
+    digest carry it, so it outlives a move of the code. A module that moved declares the name its handlers had
+    before (``COMMAND_NAMESPACE``), and a key recorded before the move still answers its retry after it."""
+    target = getattr(handler, "__wrapped__", handler)
+    module = getattr(target, "__module__", "?")
+    namespace = getattr(sys.modules.get(module), "COMMAND_NAMESPACE", module)
+    return f"{namespace}:{getattr(target, '__qualname__', repr(target))}"
 
 
 def _input_of(command: Any) -> Any:

@@ -24,7 +24,7 @@ from states.cases import memo, quiet_read
 
 @cache
 def _index():
-    from notifications.rules import rules_by_event
+    from notifications.routing import rules_by_event
 
     return rules_by_event()
 
@@ -34,7 +34,8 @@ def on_record(ctx: Any, case: Case, record: AuditRecord) -> None:
     rules = _index().get((case.kind, record.event))
     if not rules:
         return  # the common case (a score, a tick with nothing to say) costs one dict look-up
-    from notifications import rules as catalogue
+    from notifications import routing as catalogue
+
 
     config = _settings(ctx.session)
     for rule in rules:
@@ -120,7 +121,7 @@ _PREFERENCES = (select(NotificationPreference)
 
 def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data: dict[str, Any], config, *,
             not_before: datetime | None = None, cancel_tag: str | None = None, part: str = "") -> Notification:
-    from notifications.rules import OPTIONAL_CATEGORIES, TEMPLATES
+    from notifications.routing import OPTIONAL_CATEGORIES, TEMPLATES
     from states.audit import json_ready
 
     category = TEMPLATES[template].category
@@ -164,9 +165,9 @@ def cancel(ctx, case: Case, tags: list[str]) -> int:
 def write_notice(ctx, case: Case, record: AuditRecord, rule, config) -> None:
     """Render the public notice into each of its publication records that has no text yet; once every
     channel is recorded, send it to the city's portal (webhook) when one is configured."""
-    from notifications import rules as catalogue
+    from notifications import routing as catalogue
     from notifications.render import render
-    from states.open_call import ANNOUNCEMENT_CHANNELS, publication_rows
+    from states.procedures.open_call.machine import ANNOUNCEMENT_CHANNELS, publication_rows
 
     publications = publication_rows(ctx.session, case, rule.notice)
     if not publications:

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from states.commands import AsciiInt, Email, ShortText, SingleLine
 from states.errors import InvalidInput, RuleViolation
+from states.inputs import AsciiInt, Email, ShortText, SingleLine
 from states.text import Message, tr
 
 if TYPE_CHECKING:

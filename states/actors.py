@@ -15,7 +15,7 @@ from states.text import tr
 R = TypeVar("R")
 
 # The longest name an actor may act under: a committee member acts under the name they were appointed with
-# (ShortText in states/commands.py, at most 300 characters), so no shorter. Every record stores it in full.
+# (ShortText in states/inputs.py, at most 300 characters), so no shorter. Every record stores it in full.
 ACTOR_MAX_LENGTH = 300
 
 ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public")

@@ -14,9 +14,9 @@ from sqlmodel import Session, select
 from models.rows import SEES_HELD_ROWS
 from models.tables import AuditRecord, Case, Deadline, Offer, Organisation
 from states import audit, calendar, clock, labels
-from states.commands import RegisterOrganisation
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
+from states.inputs import RegisterOrganisation
 from states.text import Message, capitalized, ntr, tr
 
 # --- what one transaction reads many times --------------------------------------------------------------------

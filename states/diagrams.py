@@ -14,15 +14,15 @@ DIAGRAMS_DIR = Path(__file__).resolve().parent.parent / "docs" / "diagrams"
 
 # slug, title, "module:Class"
 MACHINES: tuple[tuple[str, str, str], ...] = (
-    ("open-call", "Otwarty konkurs ofert / open call (art. 11-15)", "states.open_call:OpenCallMachine"),
-    ("offer", "Oferta w konkursie / an offer in an open call", "states.open_call:OfferMachine"),
-    ("small-grant", "Tryb pozakonkursowy / small grant (art. 19a)", "states.small_grant:SmallGrantMachine"),
-    ("consultation", "Konsultacje projektów aktów / consultation (art. 5, 41i)", "states.consultation:ConsultationMachine"),
+    ("open-call", "Otwarty konkurs ofert / open call (art. 11-15)", "states.procedures.open_call.machine:OpenCallMachine"),
+    ("offer", "Oferta w konkursie / an offer in an open call", "states.procedures.open_call.machine:OfferMachine"),
+    ("small-grant", "Tryb pozakonkursowy / small grant (art. 19a)", "states.procedures.small_grant.machine:SmallGrantMachine"),
+    ("consultation", "Konsultacje projektów aktów / consultation (art. 5, 41i)", "states.procedures.consultation.machine:ConsultationMachine"),
     ("local-initiative", "Inicjatywa lokalna / local initiative (art. 19b-19h)",
-     "states.local_initiative:LocalInitiativeMachine"),
+     "states.procedures.local_initiative.machine:LocalInitiativeMachine"),
     ("regranting-sub-call", "Regranting: nabór operatora / the operator's sub-call (art. 16a)",
-     "states.regranting:SubCallMachine"),
-    ("micro-grant", "Regranting: mikrodotacja / a micro-grant (art. 16a)", "states.regranting:MicroGrantMachine"),
+     "states.procedures.regranting.machine:SubCallMachine"),
+    ("micro-grant", "Regranting: mikrodotacja / a micro-grant (art. 16a)", "states.procedures.regranting.machine:MicroGrantMachine"),
 )
 
 

@@ -53,7 +53,7 @@ def receipt_rule(rule: str) -> Message | str:
     return RECEIPT_RULES.get(rule, rule)
 
 
-# The fields of the commands' input (states/commands.py, states/procedure_commands.py, notifications/commands.py),
+# The fields of the commands' input (states/inputs.py, states/procedures/*/inputs.py, notifications/handlers.py),
 # named in a refused input ("kwota dotacji: musi być liczbą"); tests/test_messages.py checks every field has one.
 FIELDS: dict[str, Message] = {
     "accept": tr("accepted (yes or no)"),
@@ -169,16 +169,16 @@ def field(name: str) -> Message | str:
 
 
 # The machines whose states a message names, by case kind (and "offer" for an offer in a call). A state's
-# Polish name is the one its machine declares (states/open_call.py: State("ocena merytoryczna", ...)), used by
+# Polish name is the one its machine declares (states/procedures/open_call/machine.py: State("ocena merytoryczna", ...)), used by
 # the diagrams too; in English the identifier reads well enough with spaces ("substantive review").
 _MACHINES = {
-    "open_call": ("states.open_call", "OpenCallMachine"),
-    "regranting": ("states.open_call", "OpenCallMachine"),
-    "offer": ("states.open_call", "OfferMachine"),
-    "small_grant": ("states.small_grant", "SmallGrantMachine"),
-    "consultation": ("states.consultation", "ConsultationMachine"),
-    "local_initiative": ("states.local_initiative", "LocalInitiativeMachine"),
-    "micro_grant": ("states.regranting", "MicroGrantMachine"),
+    "open_call": ("states.procedures.open_call.machine", "OpenCallMachine"),
+    "regranting": ("states.procedures.open_call.machine", "OpenCallMachine"),
+    "offer": ("states.procedures.open_call.machine", "OfferMachine"),
+    "small_grant": ("states.procedures.small_grant.machine", "SmallGrantMachine"),
+    "consultation": ("states.procedures.consultation.machine", "ConsultationMachine"),
+    "local_initiative": ("states.procedures.local_initiative.machine", "LocalInitiativeMachine"),
+    "micro_grant": ("states.procedures.regranting.machine", "MicroGrantMachine"),
 }
 
 

@@ -20,7 +20,7 @@ from enum import Enum
 from pathlib import Path
 
 from states import calendar
-from states.rules import LESZNO_2026, RuleSet
+from states.rule_sets import LESZNO_2026, RuleSet
 
 
 class Binds(Enum):

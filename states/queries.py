@@ -8,9 +8,9 @@ from models.tables import AuditRecord, Case, Organisation
 from states import audit
 from states.cases import load_case, pending_deadlines
 from states.engine import ANYONE, Context, permitted
-from states.open_call import offers_of
+from states.procedures.open_call.machine import offers_of
+from states.rule_sets import DEFAULT_RULE_SET
 from states.rulebook import find_rule_set, list_versions
-from states.rules import DEFAULT_RULE_SET
 
 
 @permitted(*ANYONE)

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from models.tables import Case, RuleSetVersion
 from states.errors import NotFound, RuleViolation
-from states.rules import BUILTIN_RULE_SETS, DEFAULT_RULE_SET, RuleSet
+from states.rule_sets import BUILTIN_RULE_SETS, DEFAULT_RULE_SET, RuleSet
 from states.text import tr
 
 _CACHE: dict[str, RuleSet] = {}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from states.rules import STATUTORY_CRITERIA, Criterion
+from states.rule_sets import STATUTORY_CRITERIA, Criterion
 
 FOUR_PLACES = Decimal("0.0001")
 _STATUTORY_ORDER = {c.key: position for position, c in enumerate(STATUTORY_CRITERIA)}

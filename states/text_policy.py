@@ -14,7 +14,7 @@
   refused wherever they arrive, naming the byte.
 
 Nothing here imports pydantic at module level: ``states.actors`` uses it on the CLI's quick path. The
-pydantic types built on these rules are in ``states.commands`` (SingleLine, MultiLine, Email, amounts).
+pydantic types built on these rules are in ``states.inputs`` (SingleLine, MultiLine, Email, amounts).
 """
 
 from __future__ import annotations

@@ -20,10 +20,12 @@ from sqlmodel import Session, select
 from coop.demo import OFFICER
 from models.db import get_engine, normalise_url
 from models.notification_tables import Notification
-from states import commands as c
-from states import open_call_commands as oc
+from states import inputs
 from states.cases import register_organisation
 from states.engine import execute
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
+from states.procedures.small_grant import inputs as small_grant_inputs
 from states.tick import tick
 
 OFFICERS = "ngo@um.leszno.example"
@@ -152,7 +154,7 @@ def configure(monkeypatch, smtp_port: int, url: str, **extra: str) -> None:
 
 def write_settings(url: str, **values: str) -> None:
     """Settings by their keys (``officers-email``…; a keyword spells it ``officers_email``), as an officer sets them."""
-    from notifications.setting_commands import SetSettings, set_settings
+    from notifications.setting_handlers import SetSettings, set_settings
 
     execute(set_settings, SetSettings(values={k.replace("_", "-"): v for k, v in values.items()}), actor=OFFICER,
             url=url)
@@ -168,9 +170,9 @@ def closed_calls(url: str, count: int) -> list[str]:
     24 January: each sends the officers one message (publish the invalidation)."""
     codes = []
     for n in range(count):
-        code = do(oc.create_call, c.CreateOpenCall(title=f"Konkurs {n + 1}/2026", task_area="kultura",
+        code = do(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title=f"Konkurs {n + 1}/2026", task_area="kultura",
                                                    budget=Decimal("10000.00")), "2026-01-02T08:30+01:00", url)["code"]
-        do(oc.announce_call, c.AnnounceCall(
+        do(open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
             code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
             execution_end="2026-11-30", published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
                                                    "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00", url)
@@ -185,17 +187,17 @@ def do(handler, command, when: str, url: str):
 
 def call_in_formal_review(url: str) -> str:
     """A call announced on 2 January 2026 with one offer, its deadline passed: in formal review."""
-    do(register_organisation, c.RegisterOrganisation(name="Fundacja Muzyczna Leszno", legal_form="fundacja",
+    do(register_organisation, inputs.RegisterOrganisation(name="Fundacja Muzyczna Leszno", legal_form="fundacja",
                                                      krs=ARTIST_KRS, address="Leszno", email=ARTIST,
                                                      contact_person="Prezes"), "2026-01-02T08:00+01:00", url)
-    code = do(oc.create_call, c.CreateOpenCall(title="Kultura w Lesznie 2026", task_area="kultura, sztuka",
+    code = do(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Kultura w Lesznie 2026", task_area="kultura, sztuka",
                                                budget=Decimal("50000.00")), "2026-01-02T08:30+01:00", url)["code"]
-    do(oc.announce_call, c.AnnounceCall(
+    do(open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
         code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
         execution_end="2026-11-30", grant_rules="Dotacja do 90% kosztów.", prior_funding="2025: brak",
         published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
                    "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00", url)
-    do(oc.file_offer, c.FileOffer(code=code, organisation_krs=ARTIST_KRS, title="Koncerty w parku",
+    do(open_call_handlers.file_offer, open_call_inputs.FileOffer(code=code, organisation_krs=ARTIST_KRS, title="Koncerty w parku",
                                   requested_grant=Decimal("10000.00"), task_start="2026-04-01", task_end="2026-06-30"),
        "2026-01-12T10:00+01:00", url)
     tick("2026-01-24T08:05+01:00", url=url)
@@ -205,10 +207,10 @@ def call_in_formal_review(url: str) -> str:
 def invalidated_call(url: str) -> str:
     """The only offer is rejected on formal grounds: the call is invalidated and the invalidation published."""
     code = call_in_formal_review(url)
-    do(oc.review_offer, c.ReviewOffer(code=code, number=1, decision="reject", defects=("brak oświadczenia",)),
+    do(open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=1, decision="reject", defects=("brak oświadczenia",)),
        "2026-01-26T10:00+01:00", url)
-    do(oc.finish_formal_review, c.CaseRef(code=code), "2026-01-27T10:00+01:00", url)
-    do(oc.publish, c.Publish(code=code, subject="invalidation", published={
+    do(open_call_handlers.finish_formal_review, inputs.CaseRef(code=code), "2026-01-27T10:00+01:00", url)
+    do(open_call_handlers.publish, open_call_inputs.Publish(code=code, subject="invalidation", published={
         "bip": "2026-01-28T09:00+01:00", "board": "2026-01-28T09:30+01:00", "website": "2026-01-28T10:00+01:00"}),
        "2026-01-28T10:30+01:00", url)
     return code
@@ -216,23 +218,22 @@ def invalidated_call(url: str) -> str:
 
 def small_grant_case(url: str):
     """A small grant (art. 19a) filed on 1 April 2026, published, granted and contracted; returns (code, contract)."""
-    from states import procedure_commands as pc
-    from states import small_grant_commands as sg
+    from states.procedures.small_grant import handlers as small_grant_handlers
 
-    do(register_organisation, c.RegisterOrganisation(name="Stowarzyszenie Leszczyńskie Rowery",
+    do(register_organisation, inputs.RegisterOrganisation(name="Stowarzyszenie Leszczyńskie Rowery",
                                                      legal_form="stowarzyszenie", krs=CYCLISTS_KRS, address="Leszno",
                                                      email=CYCLISTS, contact_person="Prezes"),
        "2026-01-02T08:00+01:00", url)
-    do(sg.record_budget, pc.RecordGrantBudget(year=2026, planned="1500000.00"), "2026-01-02T09:00+01:00", url)
-    code = do(sg.file_offer, pc.FileSmallGrant(organisation_krs=CYCLISTS_KRS, title="Rajd rowerowy „Poznaj Leszno”",
+    do(small_grant_handlers.record_budget, small_grant_inputs.RecordGrantBudget(year=2026, planned="1500000.00"), "2026-01-02T09:00+01:00", url)
+    code = do(small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant(organisation_krs=CYCLISTS_KRS, title="Rajd rowerowy „Poznaj Leszno”",
                                                requested_grant="9500.00", task_start="2026-05-01",
                                                task_end="2026-07-16"), "2026-04-01T10:00+02:00", url)["code"]
-    do(sg.publish_offer, pc.PublishNotice(code=code, published={
+    do(small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=code, published={
         "bip": "2026-04-08T09:00+02:00", "board": "2026-04-08T09:30+02:00", "website": "2026-04-08T10:00+02:00"}),
        "2026-04-08T10:05+02:00", url)
     tick("2026-04-16T00:30+02:00", url=url)
-    do(sg.decide, pc.DecideSmallGrant(code=code, grant="9000.00", decision_ref="Zarządzenie 101/2026"),
+    do(small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=code, grant="9000.00", decision_ref="Zarządzenie 101/2026"),
        "2026-04-16T10:00+02:00", url)
-    signed = do(sg.sign_contract, pc.SignSmallGrant(code=code, contract_number="WZ.526.MG.1.2026"),
+    signed = do(small_grant_handlers.sign_contract, small_grant_inputs.SignSmallGrant(code=code, contract_number="WZ.526.MG.1.2026"),
                 "2026-04-17T10:00+02:00", url)
     return code, signed

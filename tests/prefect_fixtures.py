@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from coop.demo import MEMBERS, NGO_MEMBER, OFFERS, OFFICER, ORGANISATIONS
 from models.db import get_engine, normalise_url
 from models.tables import Case, Deadline
-from states import commands as c
-from states import open_call_commands as oc
+from states import inputs
 from states.cases import register_organisation
 from states.engine import Actor, execute
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 
 _harness: dict = {"users": 0, "stack": None, "url": None}
 
@@ -51,7 +52,7 @@ def prefect_api():
 
 def register_organisations(url: str) -> None:
     for name, form, krs in ORGANISATIONS:
-        execute(register_organisation, c.RegisterOrganisation(
+        execute(register_organisation, inputs.RegisterOrganisation(
             name=name, legal_form=form, krs=krs, address="Leszno", email=f"biuro{krs[-2:]}@example.org",
             contact_person="Prezes"), actor=OFFICER, at="2026-01-02T08:00+01:00", url=url)
 
@@ -62,18 +63,18 @@ def announced_call(url: str, *, offers: int, offer_deadline: str = "2026-01-23",
     def do(handler, command, when, actor=OFFICER):
         return execute(handler, command, actor=actor, at=when, url=url)
 
-    code = do(oc.create_call, c.CreateOpenCall(title="Wspieranie aktywności lokalnej 2026", task_area="pożytek publiczny",
+    code = do(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Wspieranie aktywności lokalnej 2026", task_area="pożytek publiczny",
                                                budget=Decimal("100000.00")), "2026-01-02T08:30+01:00")["code"]
-    do(oc.announce_call, c.AnnounceCall(
+    do(open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
         code=code, offer_deadline=offer_deadline, selection_date=selection_date, execution_start="2026-03-01",
         execution_end="2026-11-30",
         published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
                    "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00")
     if members:
         for member in MEMBERS:
-            do(oc.appoint_member, c.AppointMember(code=code, name=member), "2026-01-05T09:00+01:00")
+            do(open_call_handlers.appoint_member, open_call_inputs.AppointMember(code=code, name=member), "2026-01-05T09:00+01:00")
     for index, (title, grant, _) in enumerate(OFFERS[:offers]):
-        do(oc.file_offer, c.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
+        do(open_call_handlers.file_offer, open_call_inputs.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=title,
                                       requested_grant=grant, task_start="2026-04-01", task_end="2026-06-30"),
            f"2026-01-{12 + index:02d}T10:00+01:00")
     return code
@@ -87,9 +88,9 @@ def call_in_scoring(url: str, offers: int = 3) -> str:
     code = announced_call(url, offers=offers)
     tick("2026-01-24T08:00+01:00", url=url)
     for number in range(1, offers + 1):
-        execute(oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"), actor=OFFICER,
+        execute(open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=number, decision="accept"), actor=OFFICER,
                 at="2026-01-26T10:00+01:00", url=url)
-    execute(oc.finish_formal_review, c.CaseRef(code=code), actor=OFFICER, at="2026-02-02T09:00+01:00", url=url)
+    execute(open_call_handlers.finish_formal_review, inputs.CaseRef(code=code), actor=OFFICER, at="2026-02-02T09:00+01:00", url=url)
     return code
 
 

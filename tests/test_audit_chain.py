@@ -10,14 +10,14 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers `coop audit verify`)
-import coop.commands  # noqa: F401
+import coop.core_cli  # noqa: F401
 from coop.cli import app
 from coop.demo import run_open_call
 from models.db import get_engine, normalise_url
 from models.tables import AuditRecord, Case
 from states import audit
-from states import open_call_commands as oc
 from states.engine import Actor, execute
+from states.procedures.open_call import handlers as open_call_handlers
 from states.queries import verify_cases
 from tests.test_open_call_guards import announcement, create, do, session
 
@@ -127,7 +127,7 @@ def test_two_swapped_records_are_found(db_url):
 def test_only_the_tampered_case_is_reported(db_url):
     first = run_open_call(db_url, offers=2).code
     second = create(db_url)
-    do(db_url, oc.announce_call, announcement(second), "2026-01-02T12:00+01:00")
+    do(db_url, open_call_handlers.announce_call, announcement(second), "2026-01-02T12:00+01:00")
     assert first != second
     tamper(db_url, "UPDATE audit_log SET actor = :actor WHERE case_id = :case AND seq = 2", actor="X",
            case=case_id(db_url, second))

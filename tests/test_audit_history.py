@@ -13,14 +13,14 @@ from typer.testing import CliRunner
 from coop import audit_cli  # noqa: F401  (registers the auditor's commands)
 from coop.cli import app
 from coop.demo import run_open_call
-from states import commands as c
-from states import open_call_commands as oc
 from states.auditing.annual_report import annual_report
 from states.auditing.compliance import check_case, check_year
 from states.auditing.history import HistoryQuery, case_history_tree, export_history
 from states.auditing.open_data import results
 from states.engine import Actor, check_role, execute
 from states.errors import InvalidInput, NotPermitted
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from states.queries import verify_cases
 from tests.conftest import dump
 from tests.test_compliance import Builder, cli_db  # noqa: F401  (cli_db is a fixture)
@@ -96,12 +96,12 @@ def test_cli_table_csv_and_json(db_url, demo, monkeypatch):
 def test_auditor_cannot_run_a_mutating_command(db_url, demo):
     before = dump(db_url)
     with pytest.raises(NotPermitted):
-        check_role(oc.create_call, AUDITOR)
+        check_role(open_call_handlers.create_call, AUDITOR)
     with pytest.raises(NotPermitted):
-        execute(oc.create_call, c.CreateOpenCall(title="Nowy konkurs", task_area="sport", budget=Decimal("1000.00")),
+        execute(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Nowy konkurs", task_area="sport", budget=Decimal("1000.00")),
                 actor=AUDITOR, url=db_url, at="2026-09-01T10:00+02:00")
     with pytest.raises(NotPermitted):
-        execute(oc.settle_offer, c.Settle(code=demo, number=1), actor=AUDITOR, url=db_url, at="2026-09-01T10:00+02:00")
+        execute(open_call_handlers.settle_offer, open_call_inputs.Settle(code=demo, number=1), actor=AUDITOR, url=db_url, at="2026-09-01T10:00+02:00")
     assert dump(db_url) == before
 
 

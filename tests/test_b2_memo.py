@@ -16,11 +16,11 @@ from sqlmodel import select
 from coop.demo import MEMBERS, OFFERS
 from models.db import UnitOfWork, get_engine, normalise_url
 from models.tables import CommitteeMember, ConflictDeclaration, Offer, Score
-from states import commands as c
-from states import open_call_commands as oc
 from states.cases import load_case
 from states.engine import Actor, execute
-from states.open_call import (
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
+from states.procedures.open_call.machine import (
     add_declarations,
     add_member,
     declarations_of,
@@ -72,7 +72,7 @@ def test_a_rolled_back_row_is_forgotten(db_url, prefect_api):  # noqa: F811
 def test_a_new_score_changes_the_ranking_in_the_same_transaction(db_url, prefect_api):  # noqa: F811
     code = _scoring(db_url)
     for member in MEMBERS:
-        execute(oc.declare_conflicts, c.DeclareConflicts(code=code, member=member, conflicts=()),
+        execute(open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts(code=code, member=member, conflicts=()),
                 actor=Actor(member, "committee_member"), at="2026-02-03T09:00+01:00", url=db_url)
     with UnitOfWork(db_url) as uow:
         case = load_case(uow.session, code)
@@ -90,7 +90,7 @@ def test_a_new_score_changes_the_ranking_in_the_same_transaction(db_url, prefect
 def test_a_scoring_step_reads_the_offers_once(db_url, prefect_api):  # noqa: F811
     code = _scoring(db_url)
     for member in MEMBERS:
-        execute(oc.declare_conflicts, c.DeclareConflicts(code=code, member=member, conflicts=()),
+        execute(open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts(code=code, member=member, conflicts=()),
                 actor=Actor(member, "committee_member"), at="2026-02-03T09:00+01:00", url=db_url)
     statements: list[str] = []
     engine = get_engine(normalise_url(db_url))
@@ -104,7 +104,7 @@ def test_a_scoring_step_reads_the_offers_once(db_url, prefect_api):  # noqa: F81
         # member's reminder and the offer's completed scoring all ask about the call's offers.
         for member in MEMBERS:
             statements.clear()
-            execute(oc.score_offer, c.ScoreOffer(code=code, number=1, member=member,
+            execute(open_call_handlers.score_offer, open_call_inputs.ScoreOffer(code=code, number=1, member=member,
                                                  points=dict(zip(KEYS, map(Decimal, OFFERS[0][2]), strict=True))),
                     actor=Actor(member, "committee_member"), at="2026-02-05T09:00+01:00", url=db_url)
     finally:

@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-import coop.commands  # noqa: F401  (registers the command groups on the app)
+import coop.core_cli  # noqa: F401  (registers the command groups on the app)
 from coop import quick
 from coop.cli import app
 from coop.demo import OFFICER, run_open_call
@@ -33,7 +33,7 @@ from tests.conftest import PG_ADMIN_URL
 
 ROOT = Path(__file__).resolve().parents[1]
 # typer's path exactly as ``coop`` takes it when the quick path steps aside (coop.cli.main).
-TYPER = ("from coop import audit_cli, commands, notify_cli, procedures_cli, serve, settings_cli\n"
+TYPER = ("from coop import audit_cli, core_cli, notify_cli, procedures_cli, serve, settings_cli\n"
          "from coop.cli import _app\n_app()(prog_name='coop')")
 # psycopg 3 too: the quick path reads PostgreSQL through psycopg2, which imports in a quarter of the time.
 HEAVY = ("prefect", "typer", "sqlalchemy", "sqlmodel", "pydantic", "alembic", "psycopg", "psycopg_binary")

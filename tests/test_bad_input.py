@@ -24,27 +24,27 @@ from hypothesis import strategies as st
 from pydantic import AfterValidator, BaseModel
 from typer.testing import CliRunner
 
-import coop.commands  # noqa: F401  (registers the command groups on the app)
+import coop.core_cli  # noqa: F401  (registers the command groups on the app)
 from coop.cli import app
-from states import commands as c
-from states import labels
-from states import open_call_commands as oc
-from states.commands import KRS_PATTERN, Command
+from states import inputs, labels
 from states.engine import execute
 from states.errors import DomainError, InvalidInput
+from states.inputs import KRS_PATTERN, Command
+from states.procedures.consultation import inputs as consultation_inputs
+from states.procedures.local_initiative import inputs as local_initiative_inputs
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
+from states.procedures.regranting import inputs as regranting_inputs
+from states.procedures.small_grant import inputs as small_grant_inputs
 from tests.conftest import dump, empty_tables
 from tests.test_open_call_guards import OFFICER, announced_call, appoint, file
-
-try:  # the other procedures' inputs, when they exist
-    from states import procedure_commands as pc
-except ImportError:  # pragma: no cover
-    pc = None
 
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def command_models() -> list[type[Command]]:
-    modules = [c] + ([pc] if pc else [])
+    modules = [inputs, open_call_inputs, small_grant_inputs, consultation_inputs, local_initiative_inputs,
+               regranting_inputs]
     found = {obj for module in modules for obj in vars(module).values()
              if inspect.isclass(obj) and issubclass(obj, Command) and obj is not Command}
     return sorted(found, key=lambda m: m.__name__)
@@ -189,15 +189,15 @@ def test_any_input_is_either_a_valid_command_or_an_invalid_input_error(model, va
 
 @pytest.mark.parametrize("krs", FOREIGN_DIGIT_KRS)
 def test_a_krs_in_foreign_digits_is_refused(krs):
-    _refused_naming(c.RegisterOrganisation, "krs", krs)
+    _refused_naming(inputs.RegisterOrganisation, "krs", krs)
 
 
 def test_foreign_time_zones_are_the_same_instant_and_naive_ones_are_refused():
     published = {"bip": "2026-01-02T03:00-05:00", "board": "2026-01-02T17:00+09:00", "website": "2026-01-02T08:00Z"}
-    command = c.Publish.parse(code="OK/2026/001", subject="results", published=published)
+    command = open_call_inputs.Publish.parse(code="OK/2026/001", subject="results", published=published)
     assert {ch: m.utcoffset() is not None for ch, m in command.published.items()} == dict.fromkeys(published, True)
     assert command.published["bip"] == command.published["board"] == command.published["website"]
-    error = _refused_naming(c.Publish, "published", {"bip": "2026-01-02T09:00"})
+    error = _refused_naming(open_call_inputs.Publish, "published", {"bip": "2026-01-02T09:00"})
     assert "time zone" in error.message() or "strefy" in error.message()
 
 
@@ -226,7 +226,7 @@ def test_unicode_and_sql_like_text_is_stored_verbatim_or_refused(fuzz_db, title,
     before = dump(url)
     text = f"{title} {sql}"[:300]
     try:
-        result = execute(oc.appoint_member, c.AppointMember.parse(code=code, name=text), actor=OFFICER,
+        result = execute(open_call_handlers.appoint_member, open_call_inputs.AppointMember.parse(code=code, name=text), actor=OFFICER,
                          at="2026-01-12T12:00+01:00", url=url)
     except DomainError:
         assert dump(url) == before
@@ -365,12 +365,12 @@ def test_the_installed_coop_refuses_bad_input_without_a_traceback(fuzz_db, args,
 # Amounts and numbers take the digits 0-9 only; e-mail addresses go through email-validator.
 
 import coop.audit_cli  # noqa: E402,F401  (registers `coop audit history`)
-from notifications import commands as nc  # noqa: E402
-from notifications import setting_commands as sc  # noqa: E402
+from notifications import handlers as notification_handlers  # noqa: E402
+from notifications import setting_handlers  # noqa: E402
 from states import text_policy  # noqa: E402
 from states.auditing.history import HistoryQuery  # noqa: E402
 
-POLICY_MODELS = sorted({*MODELS, HistoryQuery, *(obj for module in (nc, sc) for obj in vars(module).values()
+POLICY_MODELS = sorted({*MODELS, HistoryQuery, *(obj for module in (notification_handlers, setting_handlers) for obj in vars(module).values()
                                                  if inspect.isclass(obj) and issubclass(obj, Command)
                                                  and obj is not Command)},
                        key=lambda m: m.__name__)
@@ -409,7 +409,7 @@ def text_fields(rule: str) -> list[tuple[type[Command], str, str]]:
     return fields
 
 
-SINGLE_LINE_FIELDS = [*text_fields("single_line"), (c.AnnounceCall, "criteria", "criterion")]  # a nested model's key
+SINGLE_LINE_FIELDS = [*text_fields("single_line"), (open_call_inputs.AnnounceCall, "criteria", "criterion")]  # a nested model's key
 MULTI_LINE_FIELDS = text_fields("multi_line")
 EMAIL_FIELDS = [(m, n) for m, n, _ in text_fields("email")]
 
@@ -491,7 +491,7 @@ def test_a_multi_line_field_allows_newlines_only(model, name, shape, ch, cut):
 
 def test_a_multi_line_field_keeps_its_lines_as_lf():
     assert text_policy.multi_line("Pierwszy\r\ndrugi\rtrzeci\nczwarty") == "Pierwszy\ndrugi\ntrzeci\nczwarty"
-    command = c.SubmitReport.parse(code="OK/2026/001", number=1, funds_used="10", summary="a\r\nb\rc\n d")
+    command = open_call_inputs.SubmitReport.parse(code="OK/2026/001", number=1, funds_used="10", summary="a\r\nb\rc\n d")
     assert command.summary == "a\nb\nc\n d"
 
 
@@ -502,7 +502,7 @@ def test_every_text_is_stored_nfc(text):
     """Two spellings of one name (ó, or o and a combining acute) are one name once validated."""
     for form in ("NFC", "NFD"):
         typed = unicodedata.normalize(form, text)
-        command = c.AppointMember.parse(code="OK/2026/001", name=typed)
+        command = open_call_inputs.AppointMember.parse(code="OK/2026/001", name=typed)
         assert command.name == unicodedata.normalize("NFC", typed.strip())
         assert unicodedata.is_normalized("NFC", command.name)
 
@@ -531,7 +531,7 @@ def test_ordinals_and_years_are_held_to_ascii_digits_too():
     assert len(ORDINAL_FIELDS) >= 10
     for value in ("١", "１", "1_0", "1 0", "0x1"):
         with pytest.raises(InvalidInput):
-            c.OfferRef.parse(code="OK/2026/001", number=value)
+            inputs.OfferRef.parse(code="OK/2026/001", number=value)
 
 
 BAD_EMAILS = ["<a@b.pl>", "a@b.pl;c", "Jan <a@b.pl>", "a@b.pl, c@d.pl", "a b@c.pl", "a@b", "@b.pl", "a@b..pl",
@@ -564,9 +564,9 @@ def test_moments_outside_the_engines_range_are_refused(value):
     with pytest.raises(InvalidInput) as info:
         parse_moment(value)
     assert info.value.rule == "moment_out_of_range" and "1900-01-01" in info.value.message()
-    _refused_naming(c.FileOffer, "received_at", value)
-    _refused_naming(c.Publish, "published", {"bip": value})
-    _refused_naming(c.FileOffer, "task_end", value[:10])
+    _refused_naming(open_call_inputs.FileOffer, "received_at", value)
+    _refused_naming(open_call_inputs.Publish, "published", {"bip": value})
+    _refused_naming(open_call_inputs.FileOffer, "task_end", value[:10])
 
 
 # --- through the CLI, on both backends: exit 2, a message naming the rule, no traceback, nothing written --------
@@ -682,7 +682,7 @@ def test_a_moment_is_iso_text_never_a_unix_timestamp(value):
     """pydantic reads "0" as 1970-01-01T00:00Z (aware and in range): `--received-at 0` was accepted."""
     from pydantic import BaseModel, ValidationError
 
-    from states.commands import Moment
+    from states.inputs import Moment
 
     class Claim(BaseModel):
         at: Moment

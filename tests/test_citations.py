@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from states.rules import LESZNO_2026, REPEALED
+from states.rule_sets import LESZNO_2026, REPEALED
 
 ROOT = Path(__file__).resolve().parent.parent
 # docs/law.md names the corrected citations on purpose.

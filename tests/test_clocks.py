@@ -15,18 +15,18 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers `coop audit ...`)
-import coop.commands  # noqa: F401
+import coop.core_cli  # noqa: F401
 from coop.cli import app
 from models.db import get_engine, normalise_url
 from models.settings import CLOCK, REAL, SIMULATION, EngineSetting, clock_mode, stored_clock_mode
 from models.tables import AuditRecord, Case, Deadline
-from states import calendar
-from states import commands as c
-from states import open_call_commands as oc
+from states import calendar, inputs
 from states.cases import register_organisation
 from states.clock import BACKDATING_WINDOW, SKEW, Claim
 from states.engine import Actor, execute
 from states.errors import DomainError, InvalidInput
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from states.queries import verify_cases
 from states.tick import tick
 from tests.conftest import dump, unused_database
@@ -60,7 +60,7 @@ def records(url: str, code: str) -> list[AuditRecord]:
 
 
 def register(url: str) -> None:
-    execute(register_organisation, c.RegisterOrganisation(name="Fundacja Zdrowy Senior", legal_form="fundacja",
+    execute(register_organisation, inputs.RegisterOrganisation(name="Fundacja Zdrowy Senior", legal_form="fundacja",
                                                           krs=KRS, address="Leszno", email="biuro@example.org",
                                                           contact_person="Prezes"), actor=OFFICER, url=url)
 
@@ -68,11 +68,11 @@ def register(url: str) -> None:
 def call_announced_today(url: str) -> str:
     """An open call created and announced now, its offer deadline 40 days ahead (a real database's day)."""
     register(url)
-    code = execute(oc.create_call, c.CreateOpenCall(title="Sport 2027", task_area="kultura fizyczna",
+    code = execute(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Sport 2027", task_area="kultura fizyczna",
                                                     budget=Decimal("50000.00")), actor=OFFICER, url=url)["code"]
     today = calendar.local_date(now())
     published = {channel: iso(now() - timedelta(hours=1)) for channel in ("bip", "board", "website")}
-    execute(oc.announce_call, c.AnnounceCall(
+    execute(open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
         code=code, offer_deadline=today + timedelta(days=40), selection_date=today + timedelta(days=60),
         execution_start=today + timedelta(days=70), execution_end=today + timedelta(days=200), published=published),
         actor=OFFICER, url=url)
@@ -169,7 +169,7 @@ def test_a_backdated_at_is_unbounded_on_a_simulation_database(db_url):
 
 def test_every_record_keeps_the_time_it_was_written_beside_its_simulated_moment(db_url):
     started = now()
-    code = execute(oc.create_call, c.CreateOpenCall(title="T", task_area="sport", budget=Decimal("1000.00")),
+    code = execute(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="T", task_area="sport", budget=Decimal("1000.00")),
                    actor=OFFICER, at="2026-01-02T08:30+01:00", url=db_url)["code"]
     (record,) = records(db_url, code)
     assert record.at == datetime(2026, 1, 2, 7, 30, tzinfo=UTC)

@@ -13,11 +13,12 @@ from typing import Any
 from sqlmodel import select
 
 from models.tables import AuditRecord, Case, Offer
-from states import commands as c
-from states import open_call_commands as oc
+from states import inputs
 from states.cases import load_case
 from states.engine import SCHEDULER, Actor, execute, permitted
 from states.errors import ConcurrentChange, DomainError
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from states.queries import verify_cases
 from states.tick import fire_batch
 from tests.test_open_call_guards import OFFICER, announced_call, appoint, close_offers, do, file, session
@@ -32,7 +33,7 @@ def in_formal_review(url: str) -> str:
         file(url, code, org, at=f"2026-01-{12 + org:02d}T10:00+01:00")
     close_offers(url)
     for number in (1, 2):
-        do(url, oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-26T10:00+01:00")
+        do(url, open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-26T10:00+01:00")
     return code
 
 
@@ -97,8 +98,8 @@ def test_two_officers_closing_the_formal_review_at_once(db_url):
         def go():
             if not is_pg:
                 barrier.wait(timeout=20)
-            handler = after_reading(oc.finish_formal_review, barrier, code) if is_pg else oc.finish_formal_review
-            return execute(handler, c.CaseRef(code=code), actor=Actor(name, "officer"), at=at, url=db_url)
+            handler = after_reading(open_call_handlers.finish_formal_review, barrier, code) if is_pg else open_call_handlers.finish_formal_review
+            return execute(handler, inputs.CaseRef(code=code), actor=Actor(name, "officer"), at=at, url=db_url)
         return go
 
     results = race(close("Anna Urzędniczka"), close("Bartosz Urzędnik"))
@@ -127,11 +128,11 @@ def test_a_tick_and_an_officer_on_the_same_case_at_the_deadline(db_url):
     barrier = threading.Barrier(2)
     is_pg = db_url.startswith("postgresql")
     at = "2026-01-23T23:59:59+01:00"
-    offer = c.FileOffer(code=code, organisation_krs="0000100002", title="Ostatnia chwila", requested_grant="1000.00",
+    offer = open_call_inputs.FileOffer(code=code, organisation_krs="0000100002", title="Ostatnia chwila", requested_grant="1000.00",
                         task_start="2026-04-01", task_end="2026-06-30")
 
     def officer():
-        handler = after_reading(oc.file_offer, barrier, code) if is_pg else oc.file_offer
+        handler = after_reading(open_call_handlers.file_offer, barrier, code) if is_pg else open_call_handlers.file_offer
         if not is_pg:
             barrier.wait(timeout=20)
         return execute(handler, offer, actor=OFFICER, at=at, url=db_url)
@@ -173,7 +174,7 @@ def test_two_committee_members_scoring_one_offer_at_once_both_count(db_url):
 
     def scorer(member):
         def go():
-            handler = after_reading(oc.score_offer, barrier, code) if is_pg else oc.score_offer
+            handler = after_reading(open_call_handlers.score_offer, barrier, code) if is_pg else open_call_handlers.score_offer
             if not is_pg:
                 barrier.wait(timeout=20)
             return execute(handler, score_cmd(code, 1, member), actor=Actor(member, "committee_member"),
@@ -184,7 +185,7 @@ def test_two_committee_members_scoring_one_offer_at_once_both_count(db_url):
     for member, result in zip(MEMBERS, results, strict=False):
         if isinstance(result, Exception):  # the loser retries, as its message says, and then succeeds
             assert isinstance(result, ConcurrentChange), repr(result)
-            execute(oc.score_offer, score_cmd(code, 1, member), actor=Actor(member, "committee_member"),
+            execute(open_call_handlers.score_offer, score_cmd(code, 1, member), actor=Actor(member, "committee_member"),
                     at="2026-02-05T09:01+01:00", url=db_url)
     assert audit_events(db_url, code)["score"] == 2
     assert_chains_verify(db_url)

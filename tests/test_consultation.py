@@ -10,12 +10,12 @@ from sqlmodel import Session, select
 from models.db import get_engine, normalise_url
 from models.procedure_tables import ConsultationComment
 from models.tables import AuditRecord, Case
-from states import consultation_commands as ko
-from states import procedure_commands as pc
 from states.engine import Actor, execute
 from states.errors import DomainError
+from states.procedures.consultation import handlers as consultation_handlers
+from states.procedures.consultation import inputs as consultation_inputs
 from states.queries import verify_cases
-from states.rules import ConsultationRules
+from states.rule_sets import ConsultationRules
 from states.tick import tick
 from tests.conftest import dump
 
@@ -38,20 +38,20 @@ def refused(url, handler, command, at, *needles, actor=OFFICER):
 
 
 def programme(url, at="2026-10-29T10:00+01:00", year=2027, session="2026-11-26"):
-    return do(url, ko.create, pc.CreateConsultation(
+    return do(url, consultation_handlers.create, consultation_inputs.CreateConsultation(
         title=f"Program współpracy Miasta Leszna z organizacjami pozarządowymi na {year} rok",
         field="współpraca z organizacjami pozarządowymi", act_kind="programme", programme_year=year,
         council_session=session), at)
 
 
 def open_(url, code, day="2026-10-30"):
-    return do(url, ko.open_consultation, pc.OpenConsultation(
+    return do(url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(
         code=code, published={c: f"{day}T09:00+01:00" for c in CHANNELS}, rdpp_delivered=f"{day}T10:00+01:00"),
         f"{day}T10:30+01:00")
 
 
 def comment(url, code, author, at, kind="ngo", text="Proszę dodać priorytet: seniorzy."):
-    return do(url, ko.add_comment, pc.ConsultationCommentInput(code=code, author=author, author_kind=kind, text=text,
+    return do(url, consultation_handlers.add_comment, consultation_inputs.ConsultationCommentInput(code=code, author=author, author_kind=kind, text=text,
                                                                provision="§ 5 ust. 2"), at,
               actor=Actor(author, "public"))
 
@@ -69,24 +69,24 @@ def test_programme_consultation_draft_to_adopted(db_url):
 
     comment(db_url, code, "Stowarzyszenie Przyjaciół Leszna", "2026-11-02T12:00+01:00")
     comment(db_url, code, "Maria Kowalska", "2026-11-06T15:29+01:00", kind="resident", text="Więcej konsultacji online.")
-    refused(db_url, ko.add_comment, pc.ConsultationCommentInput(code=code, author="Spóźniona", text="Po terminie"),
+    refused(db_url, consultation_handlers.add_comment, consultation_inputs.ConsultationCommentInput(code=code, author="Spóźniona", text="Po terminie"),
             "2026-11-06T15:31+01:00", "2026-11-06 15:31", "art. 5 ust. 5", actor=Actor("Spóźniona", "public"))
     assert tick("2026-11-06T15:31+01:00", url=db_url).fired == 1
-    answers = (pc.CommentAnswer(number=1, answer="partly_accepted", reason="Seniorzy dopisani do priorytetów 2027."),
-               pc.CommentAnswer(number=2, answer="rejected", reason="Konsultacje online już prowadzone na portalu."))
-    report = pc.ConsultationReport(code=code, answers=answers, published={c: "2026-11-16T09:00+01:00" for c in CHANNELS})
+    answers = (consultation_inputs.CommentAnswer(number=1, answer="partly_accepted", reason="Seniorzy dopisani do priorytetów 2027."),
+               consultation_inputs.CommentAnswer(number=2, answer="rejected", reason="Konsultacje online już prowadzone na portalu."))
+    report = consultation_inputs.ConsultationReport(code=code, answers=answers, published={c: "2026-11-16T09:00+01:00" for c in CHANNELS})
     # the RDPP still has until 13 November
-    early = pc.ConsultationReport(code=code, answers=answers, published={c: "2026-11-09T09:00+01:00" for c in CHANNELS})
-    refused(db_url, ko.publish_report, early, "2026-11-09T10:00+01:00", "2026-11-13", "art. 41i ust. 2")
+    early = consultation_inputs.ConsultationReport(code=code, answers=answers, published={c: "2026-11-09T09:00+01:00" for c in CHANNELS})
+    refused(db_url, consultation_handlers.publish_report, early, "2026-11-09T10:00+01:00", "2026-11-13", "art. 41i ust. 2")
     assert tick("2026-11-13T23:00+01:00", url=db_url).fired == 0
     assert tick("2026-11-14T00:00+01:00", url=db_url).fired == 1  # silence: the opinion is waived
     # a report answering only one of two comments is refused
-    refused(db_url, ko.publish_report, pc.ConsultationReport(code=code, answers=answers[:1], published=report.published),
+    refused(db_url, consultation_handlers.publish_report, consultation_inputs.ConsultationReport(code=code, answers=answers[:1], published=report.published),
             "2026-11-16T10:00+01:00", "nie odpowiada na uwagę nr 2", "art. 5 ust. 5")
-    done = do(db_url, ko.publish_report, report, "2026-11-16T10:00+01:00")
+    done = do(db_url, consultation_handlers.publish_report, report, "2026-11-16T10:00+01:00")
     assert (done["state"], done["partly_accepted"], done["rejected"]) == ("report_published", 1, 1)
-    do(db_url, ko.send_to_council, pc.CouncilStep(code=code, reference="Druk nr 512"), "2026-11-17T09:00+01:00")
-    adopted = do(db_url, ko.adopt, pc.CouncilStep(code=code, reference="Uchwała nr XX/300/2026", on="2026-11-26"),
+    do(db_url, consultation_handlers.send_to_council, consultation_inputs.CouncilStep(code=code, reference="Druk nr 512"), "2026-11-17T09:00+01:00")
+    adopted = do(db_url, consultation_handlers.adopt, consultation_inputs.CouncilStep(code=code, reference="Uchwała nr XX/300/2026", on="2026-11-26"),
                  "2026-11-26T14:00+01:00")
     assert adopted["state"] == "adopted" and adopted["warnings"] == []
 
@@ -123,43 +123,43 @@ def test_a_planned_session_after_30_november_warns_at_creation(db_url):
 
 
 def test_resolution_with_rdpp_opinion_given_in_time(db_url):
-    code = do(db_url, ko.create, pc.CreateConsultation(title="Uchwała o trybie powoływania RDPP",
+    code = do(db_url, consultation_handlers.create, consultation_inputs.CreateConsultation(title="Uchwała o trybie powoływania RDPP",
                                                        field="działalność pożytku publicznego"),
               "2027-04-28T09:00+02:00")["code"]
-    opened = do(db_url, ko.open_consultation, pc.OpenConsultation(
+    opened = do(db_url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(
         code=code, published={c: "2027-04-29T09:00+02:00" for c in CHANNELS}, rdpp_delivered="2027-04-29T09:00+02:00"),
         "2027-04-29T10:00+02:00")
     # 29 April + 7 = Thu 6 May (1 and 3 May holidays inside; the office's period is not moved)
     assert opened["comments_until"].isoformat() == "2027-05-06T15:30:00+02:00"
-    do(db_url, ko.rdpp_opinion, pc.RdppOpinion(code=code, opinion="Opinia pozytywna."), "2027-05-10T10:00+02:00")
+    do(db_url, consultation_handlers.rdpp_opinion, consultation_inputs.RdppOpinion(code=code, opinion="Opinia pozytywna."), "2027-05-10T10:00+02:00")
     tick("2027-05-14T00:00+02:00", url=db_url)
     with Session(get_engine(normalise_url(db_url))) as session:
         case = session.exec(select(Case).where(Case.code == code)).one()
         assert case.state == "closed" and case.data["rdpp"]["status"] == "given"
-    done = do(db_url, ko.publish_report, pc.ConsultationReport(
+    done = do(db_url, consultation_handlers.publish_report, consultation_inputs.ConsultationReport(
         code=code, published={c: "2027-05-14T09:00+02:00" for c in CHANNELS}), "2027-05-14T10:00+02:00")
     assert done["state"] == "report_published" and done["comments"] == 0
 
 
 def test_consultation_refusals(db_url):
     code = programme(db_url)["code"]
-    refused(db_url, ko.open_consultation, pc.OpenConsultation(
+    refused(db_url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(
         code=code, published={c: "2026-10-30T09:00+01:00" for c in CHANNELS[:3]}, rdpp_delivered="2026-10-30T10:00+01:00"),
         "2026-10-30T10:30+01:00", "brak: tablica ogłoszeń urzędu", "art. 5 ust. 5")
-    refused(db_url, ko.open_consultation, pc.OpenConsultation(
+    refused(db_url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(
         code=code, published={c: "2026-10-30T09:00+01:00" for c in CHANNELS}), "2026-10-30T10:30+01:00",
         "art. 41i ust. 1")
-    refused(db_url, ko.open_consultation, pc.OpenConsultation(
+    refused(db_url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(
         code=code, published={"twitter": "2026-10-30T09:00+01:00"}), "2026-10-30T10:30+01:00", "twitter")
-    refused(db_url, ko.add_comment, pc.ConsultationCommentInput(code=code, author="Za wcześnie", text="Uwaga"),
+    refused(db_url, consultation_handlers.add_comment, consultation_inputs.ConsultationCommentInput(code=code, author="Za wcześnie", text="Uwaga"),
             "2026-10-30T10:30+01:00", "art. 5 ust. 5")
     open_(db_url, code)
-    refused(db_url, ko.rdpp_opinion, pc.RdppOpinion(code=code, opinion="Spóźniona"), "2026-11-14T00:00+01:00",
+    refused(db_url, consultation_handlers.rdpp_opinion, consultation_inputs.RdppOpinion(code=code, opinion="Spóźniona"), "2026-11-14T00:00+01:00",
             "art. 41i ust. 2")
-    refused(db_url, ko.publish_report, pc.ConsultationReport(code=code, published={c: "2026-11-01T09:00+01:00" for c in CHANNELS}),
+    refused(db_url, consultation_handlers.publish_report, consultation_inputs.ConsultationReport(code=code, published={c: "2026-11-01T09:00+01:00" for c in CHANNELS}),
             "2026-11-02T10:00+01:00", "„konsultacje zakończone”", "art. 5 ust. 5")
     with pytest.raises(DomainError, match="programme_year|rok"):
-        do(db_url, ko.create, pc.CreateConsultation(title="Program", field="x", act_kind="programme"),
+        do(db_url, consultation_handlers.create, consultation_inputs.CreateConsultation(title="Program", field="x", act_kind="programme"),
            "2026-10-29T10:00+01:00")
 
 
@@ -175,14 +175,14 @@ def test_periods_ending_on_independence_day_move_to_the_next_day(db_url):
     a draft published and delivered on Wed 4 Nov 2026 closes for comments on Thu 12 Nov at 15:30 (7 days end
     on 11 Nov); a draft delivered to the RDPP on Wed 28 Oct has its opinion due by the end of 12 Nov."""
     code = programme(db_url, at="2026-10-27T10:00+01:00")["code"]
-    opened = do(db_url, ko.open_consultation, pc.OpenConsultation(
+    opened = do(db_url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(
         code=code, published={c: "2026-11-04T09:00+01:00" for c in CHANNELS},
         rdpp_delivered="2026-10-28T10:00+01:00"), "2026-11-04T10:30+01:00")
     assert opened["comments_until"].isoformat() == "2026-11-12T15:30:00+01:00"
     assert opened["rdpp_due"].isoformat() == "2026-11-12T23:59:59+01:00"
     # An opinion given on 12 November is in time; the tick does not waive it on the 11th.
     assert tick("2026-11-12T08:00+01:00", url=db_url).fired == 0
-    do(db_url, ko.rdpp_opinion, pc.RdppOpinion(code=code, opinion="Opinia pozytywna."), "2026-11-12T14:00+01:00")
+    do(db_url, consultation_handlers.rdpp_opinion, consultation_inputs.RdppOpinion(code=code, opinion="Opinia pozytywna."), "2026-11-12T14:00+01:00")
     with Session(get_engine(normalise_url(db_url))) as session:
         case = session.exec(select(Case).where(Case.code == code)).one()
         assert case.data["rdpp"]["status"] == "given"

@@ -31,10 +31,10 @@ from coop.demo import OFFICER
 from models.db import get_engine, normalise_url
 from models.notification_tables import Notification
 from models.tables import AuditRecord, Case, Deadline
-from states import commands as c
-from states import open_call_commands as oc
 from states.clock import resolve_now
 from states.engine import Actor, execute
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from states.queries import verify_cases
 from tests.notification_helpers import OFFICERS, SmtpServer, configure, free_port
 
@@ -147,10 +147,10 @@ def announced_calls(url: str, count: int) -> list[str]:
     """``count`` announced calls, none with an offer: each has one ``offers_close`` deadline on 23 January."""
     codes = []
     for n in range(count):
-        code = execute(oc.create_call, c.CreateOpenCall(title=f"Konkurs {n + 1}/2026", task_area="kultura",
+        code = execute(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title=f"Konkurs {n + 1}/2026", task_area="kultura",
                                                         budget=Decimal("10000.00")),
                        actor=OFFICER, at="2026-01-02T08:30+01:00", url=url)["code"]
-        execute(oc.announce_call, c.AnnounceCall(
+        execute(open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
             code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
             execution_end="2026-11-30", published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
                                                    "website": "2026-01-02T11:00+01:00"}),

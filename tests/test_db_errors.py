@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-import coop.commands  # noqa: F401  (registers the command groups)
+import coop.core_cli  # noqa: F401  (registers the command groups)
 from coop.cli import app
 from models.command_log import CommandRecord
 from models.db import (
@@ -30,9 +30,10 @@ from models.db import (
 from models.notification_tables import Notification
 from models.settings import SIMULATION, initialise_clock
 from models.tables import CommitteeMember
-from notifications.rules import TEMPLATES
-from states.commands import CASE_CODE_PATTERN, AppointMember
+from notifications.routing import TEMPLATES
 from states.errors import ConcurrentChange
+from states.inputs import CASE_CODE_PATTERN
+from states.procedures.open_call.inputs import AppointMember
 from tests.conftest import PG_ADMIN_URL, dump
 from tests.test_open_call_guards import OFFICER, announced_call
 

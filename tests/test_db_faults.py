@@ -19,14 +19,14 @@ import sqlalchemy as sa
 from sqlmodel import select
 from typer.testing import CliRunner
 
-import coop.commands  # noqa: F401
+import coop.core_cli  # noqa: F401
 import states.procedures
 from coop.cli import app
 from models.db import RetryableDatabaseError, get_engine, normalise_url
 from models.tables import AuditRecord, Case, Deadline
-from states import commands as c
-from states import open_call_commands as oc
 from states.engine import Actor, execute, permitted
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from states.queries import verify_cases
 from states.tick import tick
 from tests.conftest import dump, empty_tables
@@ -80,8 +80,8 @@ def killed_mid_transaction(handler, url: str, kill_attempts: int):
 def test_a_command_whose_connection_is_killed_succeeds_on_its_automatic_retry(postgresql_url):
     empty_tables(postgresql_url)
     code = announced_call(postgresql_url)
-    handler = killed_mid_transaction(oc.appoint_member, postgresql_url, kill_attempts=1)
-    result = execute(handler, c.AppointMember(code=code, name="Jan Kowalski"), actor=OFFICER,
+    handler = killed_mid_transaction(open_call_handlers.appoint_member, postgresql_url, kill_attempts=1)
+    result = execute(handler, open_call_inputs.AppointMember(code=code, name="Jan Kowalski"), actor=OFFICER,
                      at="2026-01-05T09:00+01:00", url=postgresql_url)
     assert result["member"] == "Jan Kowalski"
     assert len(handler.attempts) == 2 and handler.attempts[0] != handler.attempts[1]  # a fresh connection
@@ -109,9 +109,9 @@ def test_a_command_whose_connection_keeps_dying_fails_retryably_with_nothing_wri
     empty_tables(postgresql_url)
     code = announced_call(postgresql_url)
     before = dump(postgresql_url)
-    handler = killed_mid_transaction(oc.appoint_member, postgresql_url, kill_attempts=99)
+    handler = killed_mid_transaction(open_call_handlers.appoint_member, postgresql_url, kill_attempts=99)
     with pytest.raises(RetryableDatabaseError) as info:
-        execute(handler, c.AppointMember(code=code, name="Jan Kowalski"), actor=OFFICER,
+        execute(handler, open_call_inputs.AppointMember(code=code, name="Jan Kowalski"), actor=OFFICER,
                 at="2026-01-05T09:00+01:00", url=postgresql_url)
     assert info.value.exit_code == 75 and "nic nie zostało zapisane" in info.value.message()
     assert len(handler.attempts) == 5
@@ -124,7 +124,7 @@ def test_a_tick_whose_connection_is_killed_mid_batch_retries_and_fires_each_dead
     codes = []
     for _ in range(6):
         code = create(postgresql_url)
-        do(postgresql_url, oc.announce_call, announcement(code), "2026-01-02T12:00+01:00")
+        do(postgresql_url, open_call_handlers.announce_call, announcement(code), "2026-01-02T12:00+01:00")
         file(postgresql_url, code, len(codes) % 6, at="2026-01-12T10:00+01:00")
         codes.append(code)
     real = states.procedures.deadline_handlers
@@ -180,7 +180,7 @@ def test_sqlite_cli_and_tick_writing_at_once_never_report_database_is_locked(tmp
     codes = []
     for index in range(12):
         code = create(url)
-        do(url, oc.announce_call, announcement(code), "2026-01-02T12:00+01:00")
+        do(url, open_call_handlers.announce_call, announcement(code), "2026-01-02T12:00+01:00")
         file(url, code, index % 6, at="2026-01-12T10:00+01:00")
         codes.append(code)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}

@@ -18,7 +18,7 @@ def test_every_machine_has_a_diagram_and_none_drifted():
 
 
 def test_diagram_is_generated_from_the_machine():
-    from states.small_grant import SmallGrantMachine
+    from states.procedures.small_grant.machine import SmallGrantMachine
 
     text = diagrams.render("x", SmallGrantMachine)
     assert "stateDiagram-v2" in text

@@ -18,8 +18,8 @@ from models.notification_tables import Notification
 from models.tables import Organisation
 from notifications import dispatcher
 from notifications.dispatcher import dispatch
-from states import commands as c
-from states import open_call_commands as oc
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from tests.notification_helpers import (
     ARTIST,
     ARTIST_KRS,
@@ -175,7 +175,7 @@ def test_a_header_injection_in_an_organisations_name_fails_its_message_at_once(d
     with get_engine(normalise_url(db_url)).begin() as conn:
         conn.execute(sa.update(Organisation).where(Organisation.krs == ARTIST_KRS)
                      .values(name="Fundacja X\r\nBcc: victim@evil.org"))
-    do(oc.review_offer, c.ReviewOffer(code=code, number=1, decision="reject", defects=("brak podpisu",)),
+    do(open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=1, decision="reject", defects=("brak podpisu",)),
        "2026-01-26T10:00+01:00", db_url)
     report = dispatch("2026-01-27T10:00+01:00", url=db_url)
     [failed] = report.failed

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from models.db import get_engine, normalise_url
 from models.tables import AuditRecord, Case, CommitteeMember, ConflictDeclaration, Offer
-from states import commands as c
-from states import open_call_commands as oc
 from states.engine import Actor, execute
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from tests.prefect_fixtures import call_in_scoring, register_organisations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,7 +156,7 @@ def test_each_answer_is_recorded_once_whichever_process_resumes_the_suspended_fo
     # The last answer is overtaken: before the run resumes, the member scores offer 3 at the CLI. The answer is
     # still handled, refused as already scored (not lost without a word), and the run ends.
     run.answer({"offer": 3, **POINTS, "capacity": 1})
-    execute(oc.score_offer, c.ScoreOffer.parse(code=code, number=3, member=MEMBER, points=POINTS),
+    execute(open_call_handlers.score_offer, open_call_inputs.ScoreOffer.parse(code=code, number=3, member=MEMBER, points=POINTS),
             actor=Actor(MEMBER, "committee_member"), at="2026-02-05T10:00+01:00", url=db_url)
     assert run.work("a") == "Completed"  # back on the first worker, whose storage holds its older results
     assert member_steps(db_url)[3:] == [("score", "offer:3")]

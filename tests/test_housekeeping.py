@@ -142,9 +142,9 @@ def test_an_officers_step_under_its_deployment_requests_a_dispatch(sqlite_url):
     from coop.demo import OFFICER
     from flows.launcher import deployments
     from flows.steps import case_step_flow
-    from states import commands as c
-    from states import open_call_commands as oc
     from states.engine import execute
+    from states.procedures.open_call import handlers as open_call_handlers
+    from states.procedures.open_call import inputs as open_call_inputs
     from states.tick import tick
     from tests.conftest import empty_tables
     from tests.prefect_fixtures import announced_call, register_organisations
@@ -153,7 +153,7 @@ def test_an_officers_step_under_its_deployment_requests_a_dispatch(sqlite_url):
     register_organisations(sqlite_url)
     code = announced_call(sqlite_url, offers=1)
     tick("2026-01-24T08:00+01:00", url=sqlite_url)
-    execute(oc.review_offer, c.ReviewOffer(code=code, number=1, decision="accept"), actor=OFFICER,
+    execute(open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=1, decision="accept"), actor=OFFICER,
             at="2026-01-26T10:00+01:00", url=sqlite_url)
     with get_engine(normalise_url(sqlite_url)).begin() as conn:  # whatever was queued so far has been sent
         conn.execute(sa.update(Notification.__table__).values(status="sent"))

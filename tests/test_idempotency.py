@@ -23,25 +23,26 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-import coop.commands  # noqa: F401  (registers the command groups)
+import coop.core_cli  # noqa: F401  (registers the command groups)
 import coop.procedures_cli  # noqa: F401
 from coop.cli import app
 from models.command_log import CommandRecord
 from models.db import OutcomeUnknown, get_engine, normalise_url
-from states import commands as c
-from states import open_call_commands as oc
-from states import procedure_commands as pc
-from states import small_grant_commands as sg
+from states import inputs
 from states.cases import register_organisation
 from states.engine import execute
 from states.errors import InvalidInput
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
+from states.procedures.small_grant import handlers as small_grant_handlers
+from states.procedures.small_grant import inputs as small_grant_inputs
 from states.tick import tick
 from tests.commit_proxy import CommitProxy
 from tests.conftest import dump, empty_tables
 from tests.test_open_call_guards import KRS, OFFICER, announced_call, file
 
 ROOT = Path(__file__).resolve().parents[1]
-ORG = c.RegisterOrganisation(name="Fundacja Zdrowy Senior", legal_form="fundacja", krs="0000100099",
+ORG = inputs.RegisterOrganisation(name="Fundacja Zdrowy Senior", legal_form="fundacja", krs="0000100099",
                              address="Leszno", email="biuro@example.org", contact_person="Jan Prezes")
 
 
@@ -66,7 +67,7 @@ def test_a_writing_command_records_its_key_and_answer_and_reads_and_the_tick_rec
     created = rows["states.open_call_commands:create_call"]
     assert created.result == {"code": code, "state": "draft"} and (created.actor, created.role) == (OFFICER.name, "officer")
     assert len({row.key for row in rows.values()}) == 3  # a new key for each intent
-    execute(oc.show_ranking, c.CaseRef(code=code), actor=OFFICER, url=db_url, readonly=True)
+    execute(open_call_handlers.show_ranking, inputs.CaseRef(code=code), actor=OFFICER, url=db_url, readonly=True)
     report = tick("2026-01-24T08:00+01:00", url=db_url)
     assert report.fired == 1  # the offers closed: a batch of the tick, not a command with a key
     assert len(log_rows(db_url)) == 3
@@ -96,7 +97,7 @@ def test_a_command_given_its_key_again_answers_as_the_first_time_and_writes_noth
 def test_a_key_used_for_another_command_or_by_another_actor_is_refused(db_url):
     execute(register_organisation, ORG, actor=OFFICER, at="2026-01-02T08:00+01:00", url=db_url, idempotency_key="k-1")
     before = dump(db_url)
-    other = c.RegisterOrganisation(**{**ORG.model_dump(), "krs": "0000100098", "name": "Inna"})
+    other = inputs.RegisterOrganisation(**{**ORG.model_dump(), "krs": "0000100098", "name": "Inna"})
     with pytest.raises(InvalidInput, match="k-1"):
         execute(register_organisation, other, actor=OFFICER, at="2026-01-02T08:00+01:00", url=db_url,
                 idempotency_key="k-1")
@@ -158,9 +159,9 @@ def test_a_lost_commit_answer_with_the_database_gone_says_the_outcome_is_unknown
     monkeypatch.undo()
     assert count(db_url, "SELECT count(*) FROM offers") == 1  # it was written
     # The same intent again, with its key: answered from the record, not written twice.
-    same = c.FileOffer(code=code, organisation_krs=KRS[0], title="Zadanie 1", requested_grant="30000.00",
+    same = open_call_inputs.FileOffer(code=code, organisation_krs=KRS[0], title="Zadanie 1", requested_grant="30000.00",
                        task_start="2026-04-01", task_end="2026-06-30")  # what file() filed
-    again = execute(oc.file_offer, same, actor=OFFICER, at="2026-01-12T10:00+01:00", url=db_url, idempotency_key=key)
+    again = execute(open_call_handlers.file_offer, same, actor=OFFICER, at="2026-01-12T10:00+01:00", url=db_url, idempotency_key=key)
     assert again == {"code": code, "offer": 1, "state": "received"}
     assert count(db_url, "SELECT count(*) FROM offers") == 1
 
@@ -177,7 +178,7 @@ def _offer(url):
 
 def _small_grant(url):
     execute(register_organisation, ORG, actor=OFFICER, at="2026-01-02T08:00+01:00", url=url)
-    execute(sg.record_budget, pc.RecordGrantBudget(year=2026, planned="1500000.00"), actor=OFFICER,
+    execute(small_grant_handlers.record_budget, small_grant_inputs.RecordGrantBudget(year=2026, planned="1500000.00"), actor=OFFICER,
             at="2026-01-02T09:00+01:00", url=url)
     return (["grant", "file", "--krs", ORG.krs, "--title", "Rajd rowerowy", "--amount", "9500.00",
              "--start", "2026-05-01", "--end", "2026-07-16", "--at", "2026-04-01T10:00+02:00"],

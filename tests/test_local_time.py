@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers the command groups on the app)
-import coop.commands  # noqa: F401
+import coop.core_cli  # noqa: F401
 from coop.cli import app
 from notifications.render import render
 from states.local_time import as_moment, clock_text, moment_iso, moment_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from models.tables import Case
-from states.open_call import OpenCallMachine
+from states.procedures.open_call.machine import OpenCallMachine
 
 
 def call(state: str) -> Case:

@@ -34,7 +34,7 @@ from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers the command groups on the app)
-import coop.commands  # noqa: F401
+import coop.core_cli  # noqa: F401
 import coop.notify_cli  # noqa: F401
 import coop.procedures_cli  # noqa: F401
 import coop.serve  # noqa: F401
@@ -232,7 +232,7 @@ def test_every_input_field_has_a_label():
     from pydantic import BaseModel
 
     unlabelled = set()
-    for name in ("states.commands", "states.procedure_commands", "notifications.commands", "states.auditing.history"):
+    for name in ("states.inputs", "states.procedures.open_call.inputs", "states.procedures.small_grant.inputs", "states.procedures.consultation.inputs", "states.procedures.local_initiative.inputs", "states.procedures.regranting.inputs", "notifications.handlers", "states.auditing.history"):
         module = importlib.import_module(name)
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__:
@@ -243,22 +243,23 @@ def test_every_input_field_has_a_label():
 def test_every_pydantic_error_type_of_the_inputs_has_a_polish_sentence():
     """Bad values of each kind, through the input models: the refusal names the field by its label and says what
     is wrong in Polish, never in pydantic's English."""
-    from states import commands as c
-    from states import procedure_commands as pc
+    from states.procedures.local_initiative import inputs as local_initiative_inputs
+    from states.procedures.open_call import inputs as open_call_inputs
+    from states.procedures.small_grant import inputs as small_grant_inputs
 
     cases = [
-        (c.CreateOpenCall, dict(title="", task_area="x", budget="abc", mode="other")),
-        (c.CreateOpenCall, dict(title="x" * 301, task_area="x", budget="-1", receipt_rule="x")),
-        (c.CreateOpenCall, dict(title="a\x07b", task_area="x", budget="100.001")),
-        (c.CreateOpenCall, dict(title="x", task_area="x", budget="1234567890123")),
-        (c.AnnounceCall, dict(code="OK/2026/001", offer_deadline="23.01.2026", selection_date="2026-02-30",
+        (open_call_inputs.CreateOpenCall, dict(title="", task_area="x", budget="abc", mode="other")),
+        (open_call_inputs.CreateOpenCall, dict(title="x" * 301, task_area="x", budget="-1", receipt_rule="x")),
+        (open_call_inputs.CreateOpenCall, dict(title="a\x07b", task_area="x", budget="100.001")),
+        (open_call_inputs.CreateOpenCall, dict(title="x", task_area="x", budget="1234567890123")),
+        (open_call_inputs.AnnounceCall, dict(code="OK/2026/001", offer_deadline="23.01.2026", selection_date="2026-02-30",
                               execution_start="2026-03-01", execution_end=5,
                               published={"bip": "2026-01-02T09:00", "tv": "2026-01-02T09:00+01:00"},
                               criteria=[{"key": "capacity", "max_points": "x", "weight": "0"}], extra=1)),
-        (c.ReviewOffer, dict(code="ok-1", number="pierwsza", decision="accept", defects="jeden")),
-        (c.SelectOffers, dict(code="OK/2026/001", grants={"x": "5"}, decision_ref="Z")),
-        (pc.FormalCheck, dict(code="IL/2026/001", passed="może")),
-        (pc.RecordGrantBudget, dict(year="dwa tysiące", planned="0")),
+        (open_call_inputs.ReviewOffer, dict(code="ok-1", number="pierwsza", decision="accept", defects="jeden")),
+        (open_call_inputs.SelectOffers, dict(code="OK/2026/001", grants={"x": "5"}, decision_ref="Z")),
+        (local_initiative_inputs.FormalCheck, dict(code="IL/2026/001", passed="może")),
+        (small_grant_inputs.RecordGrantBudget, dict(year="dwa tysiące", planned="0")),
     ]
     for model, values in cases:
         with pytest.raises(errors.InvalidInput) as info:

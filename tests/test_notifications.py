@@ -18,7 +18,8 @@ import coop.demo
 from coop.demo import ORGANISATIONS, run_open_call
 from models.db import get_engine, normalise_url
 from models.tables import Publication
-from notifications.commands import (
+from notifications.dispatcher import dispatch
+from notifications.handlers import (
     ListNotifications,
     NotificationRef,
     SetPreference,
@@ -26,14 +27,14 @@ from notifications.commands import (
     retry_notification,
     set_preference,
 )
-from notifications.dispatcher import dispatch
 from notifications.outbox import message_id
 from notifications.render import render, template_names
-from notifications.rules import RULES, TEMPLATES
-from states import commands as c
-from states import open_call_commands as oc
+from notifications.routing import RULES, TEMPLATES
 from states.engine import Actor, execute
 from states.errors import RuleViolation
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
+from states.procedures.small_grant import inputs as small_grant_inputs
 from states.text import tr
 from tests.conftest import dump
 from tests.notification_helpers import (
@@ -236,20 +237,20 @@ def test_a_refused_transition_leaves_no_notification(db_url, smtp):
     officer = Actor("Anna", "officer")
 
     def correct_then_refuse(ctx, cmd):
-        oc.review_offer(ctx, cmd)  # enqueues the call to correct the defects ...
+        open_call_handlers.review_offer(ctx, cmd)  # enqueues the call to correct the defects ...
         raise RuleViolation("refused_later", tr("refused"), basis="test")  # ... then is refused
 
     before = dump(db_url)
-    cmd = c.ReviewOffer(code=code, number=1, decision="correct", defects=("brak podpisu",))
+    cmd = open_call_inputs.ReviewOffer(code=code, number=1, decision="correct", defects=("brak podpisu",))
     with pytest.raises(RuleViolation):
         execute(correct_then_refuse, cmd, actor=officer, at="2026-01-26T10:00+01:00", url=db_url)
     with pytest.raises(RuleViolation):  # a command the law refuses: results before any selection
-        execute(oc.publish, c.Publish(code=code, subject="results", published={"bip": "2026-01-26T09:00+01:00"}),
+        execute(open_call_handlers.publish, open_call_inputs.Publish(code=code, subject="results", published={"bip": "2026-01-26T09:00+01:00"}),
                 actor=officer, at="2026-01-26T10:00+01:00", url=db_url)
     assert dump(db_url) == before
 
     # the same step, committed, does write its notification (so the comparison above could fail)
-    execute(oc.review_offer, cmd, actor=officer, at="2026-01-26T10:00+01:00", url=db_url)
+    execute(open_call_handlers.review_offer, cmd, actor=officer, at="2026-01-26T10:00+01:00", url=db_url)
     assert [r.template for r in outbox(db_url) if r.template == "correction_requested"] == ["correction_requested"]
 
 
@@ -301,20 +302,20 @@ def test_invalidation_is_published_and_sent_to_the_portal(db_url, smtp, monkeypa
 
 def test_every_template_renders_with_realistic_data_in_both_languages(db_url, smtp, monkeypatch):
     # a report sent back for corrections once, so that message is produced too
-    original_review = oc.review_report
+    original_review = open_call_handlers.review_report
     rounds = []
 
     def review_with_one_correction(ctx, cmd):
         if not rounds:
             rounds.append(cmd.number)
-            original_review(ctx, c.ReviewReport(code=cmd.code, number=cmd.number, accept=False,
+            original_review(ctx, open_call_inputs.ReviewReport(code=cmd.code, number=cmd.number, accept=False,
                                                 reason="brak zestawienia faktur"))
-            contract = oc._contract(ctx, oc._offer(ctx, oc._call(ctx, cmd.code), cmd.number))
-            oc.submit_report(ctx, c.SubmitReport(code=cmd.code, number=cmd.number, funds_used=contract.funds_used,
+            contract = open_call_handlers._contract(ctx, open_call_handlers._offer(ctx, open_call_handlers._call(ctx, cmd.code), cmd.number))
+            open_call_handlers.submit_report(ctx, open_call_inputs.SubmitReport(code=cmd.code, number=cmd.number, funds_used=contract.funds_used,
                                                  summary="Poprawione sprawozdanie."))
         return original_review(ctx, cmd)
 
-    monkeypatch.setattr(oc, "review_report", review_with_one_correction)
+    monkeypatch.setattr(open_call_handlers, "review_report", review_with_one_correction)
     monkeypatch.setenv("COOP_WEBHOOK_URL", "http://127.0.0.1:9/hook")
     run_open_call(db_url)
     invalidated_call(db_url)
@@ -342,12 +343,11 @@ def test_every_template_renders_with_realistic_data_in_both_languages(db_url, sm
 
 
 def test_small_grant_offer_published_for_comment_decision_and_report_reminder(db_url, smtp):
-    from states import procedure_commands as pc
-    from states import small_grant_commands as sg
+    from states.procedures.small_grant import handlers as small_grant_handlers
 
     code, signed = small_grant_case(db_url)
     dispatch("2026-08-11T12:00+02:00", url=db_url)  # after the 7-day reminder, before the report
-    execute(sg.submit_report, pc.SmallGrantReport(code=code, funds_used="9000.00"), actor=Actor("Anna", "officer"),
+    execute(small_grant_handlers.submit_report, small_grant_inputs.SmallGrantReport(code=code, funds_used="9000.00"), actor=Actor("Anna", "officer"),
             at="2026-08-12T10:00+02:00", url=db_url)
     dispatch(END, url=db_url)
 

@@ -16,16 +16,19 @@ from models.db import get_engine, normalise_url
 from models.tables import AuditRecord, Publication
 from notifications.dispatcher import dispatch
 from notifications.render import render, template_names
-from notifications.rules import KO, LI, MG, RULES, TEMPLATES
-from states import commands as c
-from states import consultation_commands as ko
-from states import local_initiative_commands as li
-from states import procedure_commands as pc
-from states import regranting_commands as rg
-from states import small_grant_commands as sg
+from notifications.routing import KO, LI, MG, RULES, TEMPLATES
+from states import inputs
 from states.cases import register_organisation
 from states.engine import Actor, execute
 from states.errors import DomainError
+from states.procedures.consultation import handlers as consultation_handlers
+from states.procedures.consultation import inputs as consultation_inputs
+from states.procedures.local_initiative import handlers as local_initiative_handlers
+from states.procedures.local_initiative import inputs as local_initiative_inputs
+from states.procedures.regranting import handlers as regranting_handlers
+from states.procedures.regranting import inputs as regranting_inputs
+from states.procedures.small_grant import handlers as small_grant_handlers
+from states.procedures.small_grant import inputs as small_grant_inputs
 from states.tick import tick
 from tests.conftest import dump
 from tests.notification_helpers import (
@@ -64,7 +67,7 @@ def do(url, handler, command, at, actor=OFFICER):
 
 
 def register(url, name, krs, email):
-    do(url, register_organisation, c.RegisterOrganisation(name=name, legal_form="stowarzyszenie", krs=krs,
+    do(url, register_organisation, inputs.RegisterOrganisation(name=name, legal_form="stowarzyszenie", krs=krs,
                                                           address="Leszno", email=email, contact_person="Prezes"),
        "2026-01-02T08:00+01:00")
 
@@ -90,18 +93,18 @@ def consultation(url) -> str:
     """Leszno's cooperation programme for 2027: draft published 30 Oct, RDPP silent, two comments answered."""
     for ngo in NGOS:
         register(url, *ngo)
-    code = do(url, ko.create, pc.CreateConsultation(
+    code = do(url, consultation_handlers.create, consultation_inputs.CreateConsultation(
         title="Program współpracy Miasta Leszna z organizacjami pozarządowymi na 2027 rok",
         field="współpraca z organizacjami pozarządowymi", act_kind="programme", programme_year=2027,
         council_session="2026-11-26"), "2026-10-29T10:00+01:00")["code"]
-    do(url, ko.open_consultation, pc.OpenConsultation(
+    do(url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(
         code=code, published={ch: "2026-10-30T09:00+01:00" for ch in CHANNELS}, rdpp_delivered="2026-10-30T10:00+01:00"),
        "2026-10-30T10:30+01:00")
     for author, kind, text, at, email in (
             ("Stowarzyszenie Przyjaciół Leszna", "ngo", "Proszę dodać priorytet: seniorzy.", "2026-11-02T12:00+01:00",
              None),
             ("Maria Kowalska", "resident", "Więcej konsultacji online.", "2026-11-06T15:29+01:00", COMMENTER)):
-        do(url, ko.add_comment, pc.ConsultationCommentInput(code=code, author=author, author_kind=kind, text=text,
+        do(url, consultation_handlers.add_comment, consultation_inputs.ConsultationCommentInput(code=code, author=author, author_kind=kind, text=text,
                                                             provision="§ 5 ust. 2", email=email), at,
            Actor(author, "public"))
     tick("2026-11-06T15:31+01:00", url=url)  # the period closes
@@ -109,34 +112,34 @@ def consultation(url) -> str:
     return code
 
 
-REPORT_ANSWERS = (pc.CommentAnswer(number=1, answer="partly_accepted", reason="Seniorzy dopisani do priorytetów 2027."),
-                  pc.CommentAnswer(number=2, answer="rejected", reason="Konsultacje online już prowadzone na portalu."))
+REPORT_ANSWERS = (consultation_inputs.CommentAnswer(number=1, answer="partly_accepted", reason="Seniorzy dopisani do priorytetów 2027."),
+                  consultation_inputs.CommentAnswer(number=2, answer="rejected", reason="Konsultacje online już prowadzone na portalu."))
 
 POINTS = {"social_work": Decimal(9), "public_benefit": Decimal(8), "feasibility": Decimal(7),
           "own_contribution": Decimal(6)}
-COSTS = (pc.CostLine(party="city", description="Ziemia, nasadzenia i ławki", amount=Decimal("18000.00")),
-         pc.CostLine(party="work", description="Sadzenie i malowanie przez mieszkańców", hours=Decimal("240")),
-         pc.CostLine(party="cash", description="Zbiórka mieszkańców na tablicę", amount=Decimal("1500.00")),
-         pc.CostLine(party="goods", description="Narzędzia od Rady Osiedla", amount=Decimal("800.00")))
+COSTS = (local_initiative_inputs.CostLine(party="city", description="Ziemia, nasadzenia i ławki", amount=Decimal("18000.00")),
+         local_initiative_inputs.CostLine(party="work", description="Sadzenie i malowanie przez mieszkańców", hours=Decimal("240")),
+         local_initiative_inputs.CostLine(party="cash", description="Zbiórka mieszkańców na tablicę", amount=Decimal("1500.00")),
+         local_initiative_inputs.CostLine(party="goods", description="Narzędzia od Rady Osiedla", amount=Decimal("800.00")))
 
 
 def initiative(url) -> str:
     """Residents' neighbourhood garden: checked, accepted, planned, contracted; the report comes late."""
-    code = do(url, li.file, pc.FileInitiative(
+    code = do(url, local_initiative_handlers.file, local_initiative_inputs.FileInitiative(
         title="Ogród sąsiedzki przy ul. Kurpińskiego", applicant_kind="residents", representative="Krystyna Nowak",
         representative_email=REPRESENTATIVE, residents=("Krystyna Nowak", "Adam Lis", "Ewa Maj"), sphere="greenery",
         location="działka 123/4, obręb Leszno", property_owner="Miasto Leszno",
         description="Zagospodarowanie zieleńca na ogród sąsiedzki."), "2026-03-02T10:00+01:00")["code"]
-    do(url, li.formal_check, pc.FormalCheck(code=code, passed=True), "2026-03-05T10:00+01:00")
-    do(url, li.evaluate, pc.EvaluateInitiative(code=code, points=POINTS), "2026-03-10T10:00+01:00")
-    do(url, li.decide, pc.DecideInitiative(code=code, accept=True, decision_ref="Zarządzenie 55/2026"),
+    do(url, local_initiative_handlers.formal_check, local_initiative_inputs.FormalCheck(code=code, passed=True), "2026-03-05T10:00+01:00")
+    do(url, local_initiative_handlers.evaluate, local_initiative_inputs.EvaluateInitiative(code=code, points=POINTS), "2026-03-10T10:00+01:00")
+    do(url, local_initiative_handlers.decide, local_initiative_inputs.DecideInitiative(code=code, accept=True, decision_ref="Zarządzenie 55/2026"),
        "2026-03-12T10:00+01:00")
-    do(url, li.plan, pc.PlanInitiative(code=code, task_start="2026-04-20", task_end="2026-06-04", costs=COSTS),
+    do(url, local_initiative_handlers.plan, local_initiative_inputs.PlanInitiative(code=code, task_start="2026-04-20", task_end="2026-06-04", costs=COSTS),
        "2026-03-20T10:00+01:00")
-    do(url, li.sign_contract, pc.SignInitiative(code=code, contract_number="WSO.IL.1.2026"), "2026-03-25T10:00+01:00")
+    do(url, local_initiative_handlers.sign_contract, local_initiative_inputs.SignInitiative(code=code, contract_number="WSO.IL.1.2026"), "2026-03-25T10:00+01:00")
     tick("2026-06-05T00:00+02:00", url=url)  # the task ended
     tick("2026-07-07T00:00+02:00", url=url)  # the report (due Mon 6 July) is overdue
-    do(url, li.submit_report, pc.InitiativeReport(code=code, work_hours=Decimal("260"), summary="Ogród otwarty."),
+    do(url, local_initiative_handlers.submit_report, local_initiative_inputs.InitiativeReport(code=code, work_hours=Decimal("260"), summary="Ogród otwarty."),
        "2026-07-10T10:00+02:00")
     return code
 
@@ -146,25 +149,25 @@ def regranting(url) -> str:
     code = selection_published(url)  # the operator (e-mail OPERATOR) chosen, contracted, its sub-call decided
     micro = [add_micro(url, code, 0, "2026-04-02T10:00+02:00")["code"],
              add_micro(url, code, 1, "2026-04-17T10:00+02:00")["code"]]
-    do(url, rg.transfer, pc.TransferMicroGrant(code=micro[0], amount=Decimal("5000.00"), on="2026-04-10"),
+    do(url, regranting_handlers.transfer, regranting_inputs.TransferMicroGrant(code=micro[0], amount=Decimal("5000.00"), on="2026-04-10"),
        "2026-04-10T12:00+02:00")
     tick("2026-05-05T00:00+02:00", url=url)  # the second transfer (due Mon 4 May) is overdue
-    do(url, rg.transfer, pc.TransferMicroGrant(code=micro[1], amount=Decimal("4000.00"), on="2026-05-06"),
+    do(url, regranting_handlers.transfer, regranting_inputs.TransferMicroGrant(code=micro[1], amount=Decimal("4000.00"), on="2026-05-06"),
        "2026-05-06T12:00+02:00")
-    do(url, rg.micro_report, pc.MicroGrantReport(code=micro[0], funds_used=Decimal("4800.00"),
+    do(url, regranting_handlers.micro_report, regranting_inputs.MicroGrantReport(code=micro[0], funds_used=Decimal("4800.00"),
                                                  delivered="6 warsztatów, 48 uczestników"), "2026-10-10T10:00+02:00")
-    do(url, rg.micro_report, pc.MicroGrantReport(code=micro[1], funds_used=Decimal("4000.00"),
+    do(url, regranting_handlers.micro_report, regranting_inputs.MicroGrantReport(code=micro[1], funds_used=Decimal("4000.00"),
                                                  delivered="Turniej, 16 drużyn"), "2026-10-12T10:00+02:00")
     tick("2026-11-26T00:00+01:00", url=url)  # the operator's task ended
-    do(url, rg.operator_report, pc.OperatorReport(code=code, own_costs=Decimal("40000.00"), summary="Dwa mikrogranty"),
+    do(url, regranting_handlers.operator_report, regranting_inputs.OperatorReport(code=code, own_costs=Decimal("40000.00"), summary="Dwa mikrogranty"),
        "2026-12-10T10:00+01:00")
     return code
 
 
 def small_grant_report_sent_back(url) -> str:
     code, _ = small_grant_case(url)
-    do(url, sg.submit_report, pc.SmallGrantReport(code=code, funds_used="9000.00"), "2026-08-12T10:00+02:00")
-    do(url, sg.review_report, pc.ReviewSmallGrantReport(code=code, accept=False,
+    do(url, small_grant_handlers.submit_report, small_grant_inputs.SmallGrantReport(code=code, funds_used="9000.00"), "2026-08-12T10:00+02:00")
+    do(url, small_grant_handlers.review_report, small_grant_inputs.ReviewSmallGrantReport(code=code, accept=False,
                                                         reason="brak zestawienia faktur"), "2026-08-20T10:00+02:00")
     return code
 
@@ -172,9 +175,9 @@ def small_grant_report_sent_back(url) -> str:
 def small_grant_settled(url, returned_on: str, code: str | None = None) -> str:
     """The small grant's report (9 000 zł granted, 8 500 zł used) accepted; 500 zł returned on ``returned_on``."""
     code = code or small_grant_case(url)[0]
-    do(url, sg.submit_report, pc.SmallGrantReport(code=code, funds_used="8500.00"), "2026-08-24T10:00+02:00")
-    do(url, sg.review_report, pc.ReviewSmallGrantReport(code=code, accept=True), "2026-08-25T09:00+02:00")
-    do(url, sg.settle, pc.SettleSmallGrant(code=code, returned_amount="500.00", returned_on=returned_on),
+    do(url, small_grant_handlers.submit_report, small_grant_inputs.SmallGrantReport(code=code, funds_used="8500.00"), "2026-08-24T10:00+02:00")
+    do(url, small_grant_handlers.review_report, small_grant_inputs.ReviewSmallGrantReport(code=code, accept=True), "2026-08-25T09:00+02:00")
+    do(url, small_grant_handlers.settle, small_grant_inputs.SettleSmallGrant(code=code, returned_amount="500.00", returned_on=returned_on),
        "2026-08-25T10:00+02:00")
     return code
 
@@ -184,7 +187,7 @@ def small_grant_settled(url, returned_on: str, code: str | None = None) -> str:
 
 def test_consultation_invites_ngos_asks_the_rdpp_publishes_and_tells_officers(db_url, smtp):
     code = consultation(db_url)
-    do(db_url, ko.publish_report, pc.ConsultationReport(
+    do(db_url, consultation_handlers.publish_report, consultation_inputs.ConsultationReport(
         code=code, answers=REPORT_ANSWERS, published={ch: "2026-11-16T09:00+01:00" for ch in CHANNELS}),
        "2026-11-16T10:00+01:00")
     rows = [r for r in outbox(db_url) if r.key.startswith(code)]
@@ -230,9 +233,9 @@ def test_consultation_invites_ngos_asks_the_rdpp_publishes_and_tells_officers(db
 
 def test_consultation_without_delivery_to_the_rdpp_asks_no_opinion(db_url, smtp):
     register(db_url, *NGOS[0])
-    code = do(db_url, ko.create, pc.CreateConsultation(title="Uchwała w sprawie zasad wynajmu lokali", field="kultura"),
+    code = do(db_url, consultation_handlers.create, consultation_inputs.CreateConsultation(title="Uchwała w sprawie zasad wynajmu lokali", field="kultura"),
               "2027-05-04T10:00+02:00")["code"]
-    do(db_url, ko.open_consultation, pc.OpenConsultation(code=code, published={
+    do(db_url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(code=code, published={
         ch: "2027-05-05T09:00+02:00" for ch in CHANNELS}), "2027-05-05T10:00+02:00")
     rows = outbox(db_url)
     assert [r.template for r in rows] == ["consultation_invitation"]
@@ -240,16 +243,16 @@ def test_consultation_without_delivery_to_the_rdpp_asks_no_opinion(db_url, smtp)
 
 
 def test_a_refused_consultation_report_writes_no_notification(db_url, smtp):
-    code = do(db_url, ko.create, pc.CreateConsultation(
+    code = do(db_url, consultation_handlers.create, consultation_inputs.CreateConsultation(
         title="Program współpracy na 2027 rok", field="współpraca", act_kind="programme", programme_year=2027),
         "2026-10-29T10:00+01:00")["code"]
-    do(db_url, ko.open_consultation, pc.OpenConsultation(
+    do(db_url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(
         code=code, published={ch: "2026-10-30T09:00+01:00" for ch in CHANNELS}, rdpp_delivered="2026-10-30T10:00+01:00"),
        "2026-10-30T10:30+01:00")
     tick("2026-11-06T15:31+01:00", url=db_url)
     before, rows_before = dump(db_url), len(outbox(db_url))
     with pytest.raises(DomainError, match="art. 41i"):  # the RDPP still has until 13 November
-        do(db_url, ko.publish_report, pc.ConsultationReport(
+        do(db_url, consultation_handlers.publish_report, consultation_inputs.ConsultationReport(
             code=code, published={ch: "2026-11-09T09:00+01:00" for ch in CHANNELS}), "2026-11-09T10:00+01:00")
     assert dump(db_url) == before and len(outbox(db_url)) == rows_before
 
@@ -278,16 +281,16 @@ def test_local_initiative_tells_the_representative_each_step_and_reminds_of_the_
 
 def test_an_ngos_initiative_rejected_on_formal_grounds_tells_the_ngo(db_url, smtp):
     register(db_url, "Stowarzyszenie Zatorze", "0000400001", "zatorze@example.org")
-    code = do(db_url, li.file, pc.FileInitiative(
+    code = do(db_url, local_initiative_handlers.file, local_initiative_inputs.FileInitiative(
         title="Plac zabaw na Zatorzu", applicant_kind="ngo", representative="Jan Lis", organisation_krs="0000400001",
         sphere="greenery", location="ul. Zatorze", property_owner="Miasto Leszno", description="Plac zabaw."),
         "2026-03-02T10:00+01:00")["code"]
     before, rows_before = dump(db_url), outbox(db_url)
     with pytest.raises(DomainError):  # no defects named: refused, nothing written
-        do(db_url, li.formal_check, pc.FormalCheck(code=code, passed=False), "2026-03-05T10:00+01:00")
+        do(db_url, local_initiative_handlers.formal_check, local_initiative_inputs.FormalCheck(code=code, passed=False), "2026-03-05T10:00+01:00")
     assert dump(db_url) == before and outbox(db_url) == rows_before
     assert [r.template for r in rows_before] == ["officer_initiative_filed"]
-    do(db_url, li.formal_check, pc.FormalCheck(code=code, passed=False, defects=("brak zgody właściciela terenu",)),
+    do(db_url, local_initiative_handlers.formal_check, local_initiative_inputs.FormalCheck(code=code, passed=False, defects=("brak zgody właściciela terenu",)),
        "2026-03-05T10:00+01:00")
     [row] = [r for r in outbox(db_url) if r.audience != "officers"]
     assert (row.recipient, row.recipient_name) == ("zatorze@example.org", "Stowarzyszenie Zatorze")
@@ -333,7 +336,7 @@ def test_small_grant_report_sent_back_names_the_date_to_correct_by(db_url, smtp)
 def test_every_procedure_template_renders_with_realistic_data_in_both_languages(db_url, smtp, monkeypatch):
     monkeypatch.setenv("COOP_WEBHOOK_URL", "http://127.0.0.1:9/hook")  # public notices become rows too
     code = consultation(db_url)
-    do(db_url, ko.publish_report, pc.ConsultationReport(
+    do(db_url, consultation_handlers.publish_report, consultation_inputs.ConsultationReport(
         code=code, answers=REPORT_ANSWERS, published={ch: "2026-11-16T09:00+01:00" for ch in CHANNELS}),
        "2026-11-16T10:00+01:00")
     initiative(db_url)
@@ -423,20 +426,20 @@ def test_local_initiative_tells_officers_to_check_plan_and_review(db_url, smtp):
 
 
 def test_a_rejected_initiative_gives_officers_no_plan_to_agree(db_url, smtp):
-    code = do(db_url, li.file, pc.FileInitiative(
+    code = do(db_url, local_initiative_handlers.file, local_initiative_inputs.FileInitiative(
         title="Mural na Zatorzu", applicant_kind="residents", representative="Jan Lis", residents=("Jan Lis",),
         sphere="culture", location="ul. Zatorze", property_owner="Miasto Leszno", description="Mural."),
         "2026-03-02T10:00+01:00")["code"]
-    do(db_url, li.formal_check, pc.FormalCheck(code=code, passed=True), "2026-03-05T10:00+01:00")
-    do(db_url, li.evaluate, pc.EvaluateInitiative(code=code, points=POINTS), "2026-03-10T10:00+01:00")
-    do(db_url, li.decide, pc.DecideInitiative(code=code, accept=False, decision_ref="Zarządzenie 56/2026",
+    do(db_url, local_initiative_handlers.formal_check, local_initiative_inputs.FormalCheck(code=code, passed=True), "2026-03-05T10:00+01:00")
+    do(db_url, local_initiative_handlers.evaluate, local_initiative_inputs.EvaluateInitiative(code=code, points=POINTS), "2026-03-10T10:00+01:00")
+    do(db_url, local_initiative_handlers.decide, local_initiative_inputs.DecideInitiative(code=code, accept=False, decision_ref="Zarządzenie 56/2026",
                                               reason="brak środków w budżecie"), "2026-03-12T10:00+01:00")
     assert [r.template for r in outbox(db_url) if r.audience == "officers"] == ["officer_initiative_filed"]
 
 
 def test_consultation_commenters_with_an_address_are_told_how_their_comment_was_considered(db_url, smtp):
     code = consultation(db_url)
-    do(db_url, ko.publish_report, pc.ConsultationReport(
+    do(db_url, consultation_handlers.publish_report, consultation_inputs.ConsultationReport(
         code=code, answers=REPORT_ANSWERS, published={ch: "2026-11-16T09:00+01:00" for ch in CHANNELS}),
        "2026-11-16T10:00+01:00")
     # only the second commenter gave an address; it is kept in the comment's audit record, not in a new column
@@ -456,12 +459,12 @@ def test_consultation_commenters_with_an_address_are_told_how_their_comment_was_
 
 
 def test_a_comment_with_a_malformed_address_is_refused_and_changes_nothing(db_url, smtp):
-    code = do(db_url, ko.create, pc.CreateConsultation(title="Uchwała w sprawie zasad wynajmu lokali", field="kultura"),
+    code = do(db_url, consultation_handlers.create, consultation_inputs.CreateConsultation(title="Uchwała w sprawie zasad wynajmu lokali", field="kultura"),
               "2027-05-04T10:00+02:00")["code"]
-    do(db_url, ko.open_consultation, pc.OpenConsultation(code=code, published={
+    do(db_url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(code=code, published={
         ch: "2027-05-05T09:00+02:00" for ch in CHANNELS}), "2027-05-05T10:00+02:00")
     before = dump(db_url)
     with pytest.raises(DomainError, match="adres e-mail: niepoprawny adres e-mail"):
-        pc.ConsultationCommentInput.parse(code=code, author="Jan Lis", author_kind="resident", text="Uwaga.",
+        consultation_inputs.ConsultationCommentInput.parse(code=code, author="Jan Lis", author_kind="resident", text="Uwaga.",
                                           email="jan.lis-at-example.org")
     assert dump(db_url) == before

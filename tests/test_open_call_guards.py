@@ -14,13 +14,13 @@ from sqlmodel import Session, select
 
 from models.db import get_engine, normalise_url
 from models.tables import AuditRecord, Case, Contract, Offer
-from states import calendar
-from states import commands as c
-from states import open_call_commands as oc
+from states import calendar, inputs
 from states.cases import register_organisation
 from states.engine import Actor, execute
 from states.errors import DomainError, InvalidInput, NotPermitted, RuleViolation
-from states.rules import STATUTORY_CRITERIA, Criterion
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
+from states.rule_sets import STATUTORY_CRITERIA, Criterion
 from states.scoring import RankedOffer, ScoredOffer, propose_grants, rank
 from tests.conftest import dump
 
@@ -56,20 +56,20 @@ def refused(url: str, error: type[DomainError], basis: str | None, handler, comm
 
 def register(url: str, count: int = 6) -> None:
     for i in range(count):
-        do(url, register_organisation, c.RegisterOrganisation(
+        do(url, register_organisation, inputs.RegisterOrganisation(
             name=f"Organizacja {i + 1}", legal_form="stowarzyszenie", krs=KRS[i], address="Leszno",
             email=f"org{i + 1}@example.org", contact_person="Prezes"), "2026-01-02T08:00+01:00")
 
 
 def create(url: str, *, mode: str = "support", receipt_rule: str = "received", budget: str = "100000.00") -> str:
-    return do(url, oc.create_call, c.CreateOpenCall(title="Aktywność lokalna 2026", task_area="pożytek publiczny",
+    return do(url, open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Aktywność lokalna 2026", task_area="pożytek publiczny",
                                                     budget=Decimal(budget), mode=mode, receipt_rule=receipt_rule),
               "2026-01-02T08:30+01:00")["code"]
 
 
 def announcement(code: str, offer_deadline: str = "2026-01-23", published: dict | None = None,
-                 selection_date: str = "2026-02-13", **extra) -> c.AnnounceCall:
-    return c.AnnounceCall(code=code, offer_deadline=offer_deadline, selection_date=selection_date,
+                 selection_date: str = "2026-02-13", **extra) -> open_call_inputs.AnnounceCall:
+    return open_call_inputs.AnnounceCall(code=code, offer_deadline=offer_deadline, selection_date=selection_date,
                           execution_start="2026-03-01", execution_end="2027-12-31",
                           published=PUBLISHED if published is None else published, **extra)
 
@@ -77,18 +77,18 @@ def announcement(code: str, offer_deadline: str = "2026-01-23", published: dict 
 def announced_call(url: str, orgs: int = 6, **create_options) -> str:
     register(url, orgs)
     code = create(url, **create_options)
-    do(url, oc.announce_call, announcement(code), ANNOUNCED_AT)
+    do(url, open_call_handlers.announce_call, announcement(code), ANNOUNCED_AT)
     return code
 
 
 def appoint(url: str, code: str, members=MEMBERS, at: str = "2026-01-05T09:00+01:00") -> None:
     for name in members:
-        do(url, oc.appoint_member, c.AppointMember(code=code, name=name), at)
+        do(url, open_call_handlers.appoint_member, open_call_inputs.AppointMember(code=code, name=name), at)
 
 
 def file(url: str, code: str, org: int, grant: str = "30000.00", at: str = "2026-01-12T10:00+01:00",
          **extra) -> int:
-    return do(url, oc.file_offer, c.FileOffer(code=code, organisation_krs=KRS[org], title=f"Zadanie {org + 1}",
+    return do(url, open_call_handlers.file_offer, open_call_inputs.FileOffer(code=code, organisation_krs=KRS[org], title=f"Zadanie {org + 1}",
                                               requested_grant=Decimal(grant), task_start=date(2026, 4, 1),
                                               task_end=date(2026, 6, 30), **extra), at)["offer"]
 
@@ -108,13 +108,13 @@ def in_substantive_review(url: str, grants: tuple[str, ...] = ("40000.00", "3000
         file(url, code, org, grant, at=f"2026-01-{12 + org:02d}T10:00+01:00")
     close_offers(url)
     for number in range(1, len(grants) + 1):
-        do(url, oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-26T10:00+01:00")
-    do(url, oc.finish_formal_review, c.CaseRef(code=code), "2026-02-02T09:00+01:00")
+        do(url, open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=number, decision="accept"), "2026-01-26T10:00+01:00")
+    do(url, open_call_handlers.finish_formal_review, inputs.CaseRef(code=code), "2026-02-02T09:00+01:00")
     return code
 
 
 def declare(url: str, code: str, member: str, conflicts: tuple[int, ...] = (), at: str = "2026-02-03T09:00+01:00"):
-    do(url, oc.declare_conflicts, c.DeclareConflicts(code=code, member=member, conflicts=conflicts), at,
+    do(url, open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts(code=code, member=member, conflicts=conflicts), at,
        Actor(member, "committee_member"))
 
 
@@ -122,13 +122,13 @@ def points(values, keys=KEYS) -> dict[str, Decimal]:
     return dict(zip(keys, map(Decimal, values), strict=True))
 
 
-def score_cmd(code: str, number: int, member: str, values=HIGH, keys=KEYS) -> c.ScoreOffer:
-    return c.ScoreOffer(code=code, number=number, member=member, points=points(values, keys))
+def score_cmd(code: str, number: int, member: str, values=HIGH, keys=KEYS) -> open_call_inputs.ScoreOffer:
+    return open_call_inputs.ScoreOffer(code=code, number=number, member=member, points=points(values, keys))
 
 
 def score(url: str, code: str, number: int, member: str, values=HIGH, keys=KEYS,
           at: str = "2026-02-05T09:00+01:00") -> None:
-    do(url, oc.score_offer, score_cmd(code, number, member, values, keys), at, Actor(member, "committee_member"))
+    do(url, open_call_handlers.score_offer, score_cmd(code, number, member, values, keys), at, Actor(member, "committee_member"))
 
 
 def scored_call(url: str, per_offer=(HIGH, HIGH, LOW), **options) -> str:
@@ -145,9 +145,9 @@ def scored_call(url: str, per_offer=(HIGH, HIGH, LOW), **options) -> str:
 def published_results(url: str, grants: dict[int, str] | None = None, **options) -> str:
     code = scored_call(url, **options)
     chosen = {n: Decimal(a) for n, a in (grants or {1: "40000.00", 2: "25000.00"}).items()}
-    do(url, oc.select_offers, c.SelectOffers(code=code, grants=chosen, decision_ref="Zarządzenie nr 45/2026"),
+    do(url, open_call_handlers.select_offers, open_call_inputs.SelectOffers(code=code, grants=chosen, decision_ref="Zarządzenie nr 45/2026"),
        "2026-02-13T12:00+01:00")
-    do(url, oc.publish, c.Publish(code=code, subject="results", published={
+    do(url, open_call_handlers.publish, open_call_inputs.Publish(code=code, subject="results", published={
         "bip": "2026-02-16T09:00+01:00", "board": "2026-02-16T09:30+01:00", "website": "2026-02-16T10:00+01:00"}),
        "2026-02-16T10:30+01:00")
     return code
@@ -167,11 +167,11 @@ def the_case(s: Session, code: str) -> Case:
 def test_offer_deadline_must_be_21_days_after_the_publication(db_url):
     register(db_url)
     code = create(db_url)
-    error = refused(db_url, RuleViolation, "art. 13 ust. 1", oc.announce_call,
+    error = refused(db_url, RuleViolation, "art. 13 ust. 1", open_call_handlers.announce_call,
                     announcement(code, offer_deadline="2026-01-22"), ANNOUNCED_AT)
     assert error.rule == "offer_deadline_too_short" and "2026-01-23" in error.message()
 
-    result = do(db_url, oc.announce_call, announcement(code, offer_deadline="2026-01-23"), ANNOUNCED_AT)
+    result = do(db_url, open_call_handlers.announce_call, announcement(code, offer_deadline="2026-01-23"), ANNOUNCED_AT)
     assert result["state"] == "announced"
     with session(db_url) as s:
         assert the_case(s, code).offer_deadline == datetime(2026, 1, 23, 22, 59, 59, tzinfo=UTC)
@@ -182,10 +182,10 @@ def test_offer_deadline_counts_from_the_latest_channel(db_url):
     code = create(db_url)
     late_website = {**PUBLISHED, "website": "2026-01-05T08:00+01:00"}  # Monday: 21 days -> Monday 26 January
     at = "2026-01-05T12:00+01:00"
-    error = refused(db_url, RuleViolation, "art. 13 ust. 1", oc.announce_call,
+    error = refused(db_url, RuleViolation, "art. 13 ust. 1", open_call_handlers.announce_call,
                     announcement(code, offer_deadline="2026-01-23", published=late_website), at)
     assert "2026-01-26" in error.message() and "2026-01-05" in error.message()
-    assert do(db_url, oc.announce_call, announcement(code, offer_deadline="2026-01-26", published=late_website),
+    assert do(db_url, open_call_handlers.announce_call, announcement(code, offer_deadline="2026-01-26", published=late_website),
               at)["state"] == "announced"
 
 
@@ -195,7 +195,7 @@ def test_minimum_offer_period_is_checked_on_the_announced_day_not_the_shifted_on
     register(db_url)
     code = create(db_url)
     late_website = {**PUBLISHED, "website": "2026-01-05T08:00+01:00"}
-    refused(db_url, RuleViolation, "art. 13 ust. 1", oc.announce_call,
+    refused(db_url, RuleViolation, "art. 13 ust. 1", open_call_handlers.announce_call,
             announcement(code, offer_deadline="2026-01-25", published=late_website), "2026-01-05T12:00+01:00")
 
 
@@ -203,7 +203,7 @@ def test_announcement_needs_all_three_channels(db_url):
     register(db_url)
     code = create(db_url)
     two = {k: v for k, v in PUBLISHED.items() if k != "board"}
-    error = refused(db_url, RuleViolation, "art. 13 ust. 3", oc.announce_call, announcement(code, published=two),
+    error = refused(db_url, RuleViolation, "art. 13 ust. 3", open_call_handlers.announce_call, announcement(code, published=two),
                     ANNOUNCED_AT)
     assert "tablica ogłoszeń urzędu" in error.message()
 
@@ -216,7 +216,7 @@ def test_announcement_needs_all_three_channels(db_url):
 def test_offer_deadline_on_a_day_off_moves_to_the_next_working_day(db_url, chosen, stored):
     register(db_url)
     code = create(db_url)
-    result = do(db_url, oc.announce_call, announcement(code, offer_deadline=chosen, selection_date="2026-05-29"),
+    result = do(db_url, open_call_handlers.announce_call, announcement(code, offer_deadline=chosen, selection_date="2026-05-29"),
                 ANNOUNCED_AT)
     assert "KC art. 115" in result["explanation"]
     with session(db_url) as s:
@@ -228,8 +228,8 @@ def test_offer_deadline_on_a_day_off_moves_to_the_next_working_day(db_url, chose
 def test_unknown_criterion_in_the_announcement_is_refused(db_url):
     register(db_url)
     code = create(db_url)
-    cmd = announcement(code, criteria=(c.CriterionSetting(key="charm", max_points=Decimal(10)),))
-    error = refused(db_url, InvalidInput, "art. 15 ust. 1", oc.announce_call, cmd, ANNOUNCED_AT)
+    cmd = announcement(code, criteria=(open_call_inputs.CriterionSetting(key="charm", max_points=Decimal(10)),))
+    error = refused(db_url, InvalidInput, "art. 15 ust. 1", open_call_handlers.announce_call, cmd, ANNOUNCED_AT)
     assert "charm" in error.message()
 
 
@@ -238,12 +238,12 @@ def test_unknown_criterion_in_the_announcement_is_refused(db_url):
 
 def test_offer_after_the_deadline_is_refused_under_received(db_url):
     code = announced_call(db_url)
-    offer = c.FileOffer(code=code, organisation_krs=KRS[0], title="Spóźniona", requested_grant=Decimal("5000.00"),
+    offer = open_call_inputs.FileOffer(code=code, organisation_krs=KRS[0], title="Spóźniona", requested_grant=Decimal("5000.00"),
                         task_start=date(2026, 4, 1), task_end=date(2026, 6, 30))
-    error = refused(db_url, RuleViolation, "art. 13 ust. 2 pkt 5", oc.file_offer, offer, "2026-01-24T00:00:01+01:00")
+    error = refused(db_url, RuleViolation, "art. 13 ust. 2 pkt 5", open_call_handlers.file_offer, offer, "2026-01-24T00:00:01+01:00")
     assert error.rule == "offer_late" and "liczy się data wpływu do urzędu" in error.message()
     # the last second of the last day still counts
-    assert do(db_url, oc.file_offer, offer.model_copy(update={"received_at": datetime.fromisoformat(
+    assert do(db_url, open_call_handlers.file_offer, offer.model_copy(update={"received_at": datetime.fromisoformat(
         "2026-01-23T23:59:59+01:00")}), "2026-01-24T00:00:02+01:00")["offer"] == 1
 
 
@@ -252,16 +252,16 @@ def test_postmark_on_the_last_day_saves_the_offer_only_under_postmarked(db_url):
     postmarked = create(db_url, receipt_rule="postmarked")
     received = create(db_url, receipt_rule="received")
     for code in (postmarked, received):
-        do(db_url, oc.announce_call, announcement(code), ANNOUNCED_AT)
+        do(db_url, open_call_handlers.announce_call, announcement(code), ANNOUNCED_AT)
     by_post = {"organisation_krs": KRS[0], "title": "Pocztą", "requested_grant": Decimal("5000.00"),
                "task_start": date(2026, 4, 1), "task_end": date(2026, 6, 30), "postmarked_on": date(2026, 1, 23)}
     at = "2026-01-26T10:00+01:00"
 
-    error = refused(db_url, RuleViolation, "KPA art. 57 §5", oc.file_offer, c.FileOffer(code=received, **by_post), at)
+    error = refused(db_url, RuleViolation, "KPA art. 57 §5", open_call_handlers.file_offer, open_call_inputs.FileOffer(code=received, **by_post), at)
     assert error.rule == "offer_late"
-    refused(db_url, RuleViolation, "KPA art. 57 §5", oc.file_offer,
-            c.FileOffer(code=postmarked, **{**by_post, "postmarked_on": date(2026, 1, 24)}), at)
-    assert do(db_url, oc.file_offer, c.FileOffer(code=postmarked, **by_post), at)["offer"] == 1
+    refused(db_url, RuleViolation, "KPA art. 57 §5", open_call_handlers.file_offer,
+            open_call_inputs.FileOffer(code=postmarked, **{**by_post, "postmarked_on": date(2026, 1, 24)}), at)
+    assert do(db_url, open_call_handlers.file_offer, open_call_inputs.FileOffer(code=postmarked, **by_post), at)["offer"] == 1
     with session(db_url) as s:
         offer = s.exec(select(Offer)).one()
         assert offer.postmarked_on == date(2026, 1, 23)
@@ -274,7 +274,7 @@ def test_postmark_on_the_last_day_saves_the_offer_only_under_postmarked(db_url):
 def test_member_with_a_declared_conflict_cannot_score(db_url):
     code = in_substantive_review(db_url)
     declare(db_url, code, "Ewa Nowak", conflicts=(2,))
-    error = refused(db_url, RuleViolation, "art. 15 ust. 2d", oc.score_offer, score_cmd(code, 2, "Ewa Nowak"),
+    error = refused(db_url, RuleViolation, "art. 15 ust. 2d", open_call_handlers.score_offer, score_cmd(code, 2, "Ewa Nowak"),
                     "2026-02-05T09:00+01:00", Actor("Ewa Nowak", "committee_member"))
     assert "KPA art. 24" in error.message() and error.rule == "conflict_of_interest"
     score(db_url, code, 1, "Ewa Nowak")  # no conflict with offer 1
@@ -282,7 +282,7 @@ def test_member_with_a_declared_conflict_cannot_score(db_url):
 
 def test_member_who_has_not_declared_cannot_score(db_url):
     code = in_substantive_review(db_url)
-    error = refused(db_url, RuleViolation, "KPA art. 24", oc.score_offer, score_cmd(code, 1, "Jan Kowalski"),
+    error = refused(db_url, RuleViolation, "KPA art. 24", open_call_handlers.score_offer, score_cmd(code, 1, "Jan Kowalski"),
                     "2026-02-05T09:00+01:00", Actor("Jan Kowalski", "committee_member"))
     assert error.rule == "declaration_missing"
 
@@ -290,27 +290,27 @@ def test_member_who_has_not_declared_cannot_score(db_url):
 def test_nominee_of_a_bidding_organisation_cannot_be_appointed(db_url):
     code = announced_call(db_url, orgs=7)
     file(db_url, code, 0)
-    nominee = c.AppointMember(code=code, name="Maria Zielińska", affiliation="ngo", organisation_krs=KRS[0])
-    error = refused(db_url, RuleViolation, "art. 15 ust. 2d", oc.appoint_member, nominee, "2026-01-13T09:00+01:00")
+    nominee = open_call_inputs.AppointMember(code=code, name="Maria Zielińska", affiliation="ngo", organisation_krs=KRS[0])
+    error = refused(db_url, RuleViolation, "art. 15 ust. 2d", open_call_handlers.appoint_member, nominee, "2026-01-13T09:00+01:00")
     assert error.rule == "nominee_of_bidder"
-    do(db_url, oc.appoint_member, nominee.model_copy(update={"organisation_krs": KRS[6]}), "2026-01-13T09:00+01:00")
+    do(db_url, open_call_handlers.appoint_member, nominee.model_copy(update={"organisation_krs": KRS[6]}), "2026-01-13T09:00+01:00")
 
 
 def test_nominee_appointed_before_her_organisation_filed_cannot_score(db_url):
     code = announced_call(db_url)
     appoint(db_url, code)
-    do(db_url, oc.appoint_member, c.AppointMember(code=code, name="Maria Zielińska", affiliation="ngo",
+    do(db_url, open_call_handlers.appoint_member, open_call_inputs.AppointMember(code=code, name="Maria Zielińska", affiliation="ngo",
                                                   organisation_krs=KRS[3]), "2026-01-05T09:30+01:00")
     file(db_url, code, 0)
     file(db_url, code, 3, at="2026-01-13T10:00+01:00")  # her organisation takes part after all
     close_offers(db_url)
     for number in (1, 2):
-        do(db_url, oc.review_offer, c.ReviewOffer(code=code, number=number, decision="accept"),
+        do(db_url, open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=number, decision="accept"),
            "2026-01-26T10:00+01:00")
-    do(db_url, oc.finish_formal_review, c.CaseRef(code=code), "2026-02-02T09:00+01:00")
+    do(db_url, open_call_handlers.finish_formal_review, inputs.CaseRef(code=code), "2026-02-02T09:00+01:00")
     for member in (*MEMBERS, "Maria Zielińska"):
         declare(db_url, code, member)
-    error = refused(db_url, RuleViolation, "art. 15 ust. 2d", oc.score_offer, score_cmd(code, 1, "Maria Zielińska"),
+    error = refused(db_url, RuleViolation, "art. 15 ust. 2d", open_call_handlers.score_offer, score_cmd(code, 1, "Maria Zielińska"),
                     "2026-02-05T09:00+01:00", Actor("Maria Zielińska", "committee_member"))
     assert error.rule == "member_excluded"
     # the others' scores complete the offer without her
@@ -323,18 +323,18 @@ def test_nominee_appointed_before_her_organisation_filed_cannot_score(db_url):
 def test_committee_member_cannot_score_for_another_member(db_url):
     code = in_substantive_review(db_url)
     declare(db_url, code, "Ewa Nowak")
-    error = refused(db_url, NotPermitted, "art. 15 ust. 2a", oc.score_offer, score_cmd(code, 1, "Ewa Nowak"),
+    error = refused(db_url, NotPermitted, "art. 15 ust. 2a", open_call_handlers.score_offer, score_cmd(code, 1, "Ewa Nowak"),
                     "2026-02-05T09:00+01:00", Actor("Jan Kowalski", "committee_member"))
     assert error.rule == "not_your_seat"
 
 
 def test_auditor_cannot_run_a_mutating_command(db_url):
     register(db_url)
-    refused(db_url, NotPermitted, None, oc.create_call,
-            c.CreateOpenCall(title="X", task_area="Y", budget=Decimal("1000.00")), "2026-01-02T09:00+01:00",
+    refused(db_url, NotPermitted, None, open_call_handlers.create_call,
+            open_call_inputs.CreateOpenCall(title="X", task_area="Y", budget=Decimal("1000.00")), "2026-01-02T09:00+01:00",
             Actor("audytor", "auditor"))
     code = create(db_url)
-    error = refused(db_url, NotPermitted, None, oc.announce_call, announcement(code), ANNOUNCED_AT,
+    error = refused(db_url, NotPermitted, None, open_call_handlers.announce_call, announcement(code), ANNOUNCED_AT,
                     Actor("audytor", "auditor"))
     assert error.rule == "role_not_permitted" and "auditor" in error.message()
 
@@ -345,7 +345,7 @@ def test_auditor_cannot_run_a_mutating_command(db_url):
 def test_points_above_the_criterion_maximum_are_refused(db_url):
     code = in_substantive_review(db_url)
     declare(db_url, code, "Jan Kowalski")
-    error = refused(db_url, RuleViolation, "art. 15 ust. 1 pkt 2", oc.score_offer,
+    error = refused(db_url, RuleViolation, "art. 15 ust. 1 pkt 2", open_call_handlers.score_offer,
                     score_cmd(code, 1, "Jan Kowalski", (9, 10.5, 9, 4, 4, 5)), "2026-02-05T09:00+01:00",
                     Actor("Jan Kowalski", "committee_member"))
     assert error.rule == "points_above_maximum" and "costs" in error.message()
@@ -355,14 +355,14 @@ def test_own_funds_are_not_scored_in_entrustment_mode(db_url):
     code = in_substantive_review(db_url, mode="entrustment")
     for member in MEMBERS:
         declare(db_url, code, member)
-    error = refused(db_url, RuleViolation, "art. 15 ust. 1 pkt 4", oc.score_offer, score_cmd(code, 1, "Jan Kowalski"),
+    error = refused(db_url, RuleViolation, "art. 15 ust. 1 pkt 4", open_call_handlers.score_offer, score_cmd(code, 1, "Jan Kowalski"),
                     "2026-02-05T09:00+01:00", Actor("Jan Kowalski", "committee_member"))
     assert error.rule == "own_funds_in_entrustment"
     five = tuple(k for k in KEYS if k != "own_funds")
     for number in (1, 2, 3):
         for member in MEMBERS:
             score(db_url, code, number, member, (10, 10, 10, 5, 5) if number == 1 else (6, 6, 6, 3, 3), five)
-    ranking = do(db_url, oc.show_ranking, c.CaseRef(code=code), "2026-02-10T09:00+01:00")["ranking"]
+    ranking = do(db_url, open_call_handlers.show_ranking, inputs.CaseRef(code=code), "2026-02-10T09:00+01:00")["ranking"]
     # full marks on the five criteria are 100 %: own funds are not in the maximum
     assert [(r["offer"], r["percent"]) for r in ranking] == [(1, Decimal("100.00")), (2, Decimal("60.00")),
                                                              (3, Decimal("60.00"))]
@@ -373,7 +373,7 @@ def test_scores_must_cover_exactly_the_calls_criteria(db_url, keys):
     code = in_substantive_review(db_url)
     declare(db_url, code, "Jan Kowalski")
     values = (*HIGH, 1)[: len(keys)]
-    error = refused(db_url, InvalidInput, "art. 15 ust. 1", oc.score_offer,
+    error = refused(db_url, InvalidInput, "art. 15 ust. 1", open_call_handlers.score_offer,
                     score_cmd(code, 1, "Jan Kowalski", values, keys), "2026-02-05T09:00+01:00",
                     Actor("Jan Kowalski", "committee_member"))
     assert error.rule == "criteria_mismatch"
@@ -385,18 +385,18 @@ def test_scoring_during_the_formal_review_is_a_wrong_state_step(db_url):
     appoint(db_url, code)
     file(db_url, code, 0)
     close_offers(db_url)
-    error = refused(db_url, RuleViolation, "art. 15 ust. 1", oc.score_offer, score_cmd(code, 1, "Jan Kowalski"),
+    error = refused(db_url, RuleViolation, "art. 15 ust. 1", open_call_handlers.score_offer, score_cmd(code, 1, "Jan Kowalski"),
                     "2026-01-26T09:00+01:00", Actor("Jan Kowalski", "committee_member"))
     assert error.rule == "wrong_state" and "„ocena formalna”" in error.message()
-    error = refused(db_url, RuleViolation, None, oc.select_offers,
-                    c.SelectOffers(code=code, grants={1: Decimal("100.00")}, decision_ref="Z/1"),
+    error = refused(db_url, RuleViolation, None, open_call_handlers.select_offers,
+                    open_call_inputs.SelectOffers(code=code, grants={1: Decimal("100.00")}, decision_ref="Z/1"),
                     "2026-01-26T09:00+01:00")
     assert error.rule == "event_not_allowed"
 
 
 def test_a_cases_clock_cannot_run_backwards(db_url):
     code = announced_call(db_url)
-    error = refused(db_url, RuleViolation, None, oc.appoint_member, c.AppointMember(code=code, name="Jan Kowalski"),
+    error = refused(db_url, RuleViolation, None, open_call_handlers.appoint_member, open_call_inputs.AppointMember(code=code, name="Jan Kowalski"),
                     "2026-01-02T11:59+01:00")
     assert error.rule == "clock_backwards"
 
@@ -410,8 +410,8 @@ def test_selecting_before_scoring_is_complete_is_refused(db_url):
         declare(db_url, code, member)
     for member in MEMBERS:
         score(db_url, code, 1, member)
-    error = refused(db_url, RuleViolation, "art. 15 ust. 1", oc.select_offers,
-                    c.SelectOffers(code=code, grants={1: Decimal("40000.00")}, decision_ref="Z/1"),
+    error = refused(db_url, RuleViolation, "art. 15 ust. 1", open_call_handlers.select_offers,
+                    open_call_inputs.SelectOffers(code=code, grants={1: Decimal("40000.00")}, decision_ref="Z/1"),
                     "2026-02-13T12:00+01:00")
     assert error.rule == "scoring_incomplete" and "2, 3" in error.message()
 
@@ -424,17 +424,17 @@ def test_selecting_before_scoring_is_complete_is_refused(db_url):
 ])
 def test_unlawful_grants_are_refused(db_url, grants, rule, basis):
     code = scored_call(db_url, budget="50000.00")
-    error = refused(db_url, RuleViolation, basis, oc.select_offers,
-                    c.SelectOffers(code=code, grants={n: Decimal(a) for n, a in grants.items()}, decision_ref="Z/1"),
+    error = refused(db_url, RuleViolation, basis, open_call_handlers.select_offers,
+                    open_call_inputs.SelectOffers(code=code, grants={n: Decimal(a) for n, a in grants.items()}, decision_ref="Z/1"),
                     "2026-02-13T12:00+01:00")
     assert error.rule == rule
 
 
 def test_propose_grants_of_a_scored_call_stays_within_funds(db_url):
     code = scored_call(db_url, budget="50000.00")
-    result = do(db_url, oc.show_ranking, c.CaseRef(code=code), "2026-02-10T09:00+01:00")
+    result = do(db_url, open_call_handlers.show_ranking, inputs.CaseRef(code=code), "2026-02-10T09:00+01:00")
     assert result["proposal"] == {1: Decimal("40000.00"), 2: Decimal("10000.00")}  # offer 3 failed the threshold
-    assert do(db_url, oc.select_offers, c.SelectOffers(code=code, grants=result["proposal"], decision_ref="Z/1"),
+    assert do(db_url, open_call_handlers.select_offers, open_call_inputs.SelectOffers(code=code, grants=result["proposal"], decision_ref="Z/1"),
               "2026-02-13T12:00+01:00")["state"] == "selected"
 
 
@@ -442,13 +442,13 @@ def test_propose_grants_of_a_scored_call_stays_within_funds(db_url):
 
 
 def contract_cmd(code: str, number: int, amount: str, task_end: str, task_start: str = "2026-04-01"):
-    return c.SignContract(code=code, number=number, contract_number=f"WZ.526.{number}.2026", amount=Decimal(amount),
+    return open_call_inputs.SignContract(code=code, number=number, contract_number=f"WZ.526.{number}.2026", amount=Decimal(amount),
                           task_start=date.fromisoformat(task_start), task_end=date.fromisoformat(task_end))
 
 
 def test_contract_amount_cannot_exceed_the_grant(db_url):
     code = published_results(db_url)
-    error = refused(db_url, RuleViolation, "art. 15 ust. 2g", oc.sign_contract,
+    error = refused(db_url, RuleViolation, "art. 15 ust. 2g", open_call_handlers.sign_contract,
                     contract_cmd(code, 2, "25000.01", "2026-06-30"), "2026-03-02T10:00+01:00")
     assert error.rule == "contract_above_grant"
 
@@ -456,10 +456,10 @@ def test_contract_amount_cannot_exceed_the_grant(db_url):
 def test_report_and_return_deadlines_of_a_contract(db_url):
     code = published_results(db_url)
     # task ends Thursday 16 July: +30 days = Saturday 15 August (Assumption) -> Monday 17 August (art. 18, KC 115)
-    result = do(db_url, oc.sign_contract, contract_cmd(code, 1, "40000.00", "2026-07-16"), "2026-03-02T10:00+01:00")
+    result = do(db_url, open_call_handlers.sign_contract, contract_cmd(code, 1, "40000.00", "2026-07-16"), "2026-03-02T10:00+01:00")
     assert result["report_due"] == date(2026, 8, 17) and "KC art. 115" in result["report_due_explained"]
     # grant usable to the year's end: unused funds due by 31 January 2028 (a Monday; ufp art. 251 ust. 1)
-    do(db_url, oc.sign_contract, contract_cmd(code, 2, "25000.00", "2027-12-17"), "2026-03-03T10:00+01:00")
+    do(db_url, open_call_handlers.sign_contract, contract_cmd(code, 2, "25000.00", "2027-12-17"), "2026-03-03T10:00+01:00")
     with session(db_url) as s:
         contracts = {ct.number: ct for ct in s.exec(select(Contract))}
         first, second = contracts["WZ.526.1.2026"], contracts["WZ.526.2.2026"]
@@ -472,16 +472,16 @@ def test_report_and_return_deadlines_of_a_contract(db_url):
 
 def test_unused_funds_must_be_returned_and_a_late_return_records_interest(db_url):
     code = published_results(db_url)
-    do(db_url, oc.sign_contract, contract_cmd(code, 1, "40000.00", "2026-07-16"), "2026-03-02T10:00+01:00")
-    do(db_url, oc.sign_contract, contract_cmd(code, 2, "25000.00", "2026-06-30"), "2026-03-02T11:00+01:00")
-    do(db_url, oc.submit_report, c.SubmitReport(code=code, number=1, funds_used=Decimal("38500.00")),
+    do(db_url, open_call_handlers.sign_contract, contract_cmd(code, 1, "40000.00", "2026-07-16"), "2026-03-02T10:00+01:00")
+    do(db_url, open_call_handlers.sign_contract, contract_cmd(code, 2, "25000.00", "2026-06-30"), "2026-03-02T11:00+01:00")
+    do(db_url, open_call_handlers.submit_report, open_call_inputs.SubmitReport(code=code, number=1, funds_used=Decimal("38500.00")),
        "2026-08-03T10:00+02:00")
-    do(db_url, oc.review_report, c.ReviewReport(code=code, number=1, accept=True), "2026-08-05T10:00+02:00")
-    settle = c.Settle(code=code, number=1, returned_amount=Decimal("1000.00"), returned_on=date(2026, 8, 18))
-    error = refused(db_url, RuleViolation, "ufp art. 251", oc.settle_offer, settle, "2026-08-20T10:00+02:00")
+    do(db_url, open_call_handlers.review_report, open_call_inputs.ReviewReport(code=code, number=1, accept=True), "2026-08-05T10:00+02:00")
+    settle = open_call_inputs.Settle(code=code, number=1, returned_amount=Decimal("1000.00"), returned_on=date(2026, 8, 18))
+    error = refused(db_url, RuleViolation, "ufp art. 251", open_call_handlers.settle_offer, settle, "2026-08-20T10:00+02:00")
     assert error.rule == "unused_funds_not_returned" and "2026-08-14" in error.message()
 
-    result = do(db_url, oc.settle_offer, settle.model_copy(update={"returned_amount": Decimal("1500.00")}),
+    result = do(db_url, open_call_handlers.settle_offer, settle.model_copy(update={"returned_amount": Decimal("1500.00")}),
                 "2026-08-20T10:00+02:00")
     assert result["late"] is True
     with session(db_url) as s:
@@ -493,11 +493,11 @@ def test_unused_funds_must_be_returned_and_a_late_return_records_interest(db_url
 
 def test_a_return_on_time_records_no_interest(db_url):
     code = published_results(db_url)
-    do(db_url, oc.sign_contract, contract_cmd(code, 1, "40000.00", "2026-07-16"), "2026-03-02T10:00+01:00")
-    do(db_url, oc.submit_report, c.SubmitReport(code=code, number=1, funds_used=Decimal("39000.00")),
+    do(db_url, open_call_handlers.sign_contract, contract_cmd(code, 1, "40000.00", "2026-07-16"), "2026-03-02T10:00+01:00")
+    do(db_url, open_call_handlers.submit_report, open_call_inputs.SubmitReport(code=code, number=1, funds_used=Decimal("39000.00")),
        "2026-08-03T10:00+02:00")
-    do(db_url, oc.review_report, c.ReviewReport(code=code, number=1, accept=True), "2026-08-05T10:00+02:00")
-    result = do(db_url, oc.settle_offer, c.Settle(code=code, number=1, returned_amount=Decimal("1000.00"),
+    do(db_url, open_call_handlers.review_report, open_call_inputs.ReviewReport(code=code, number=1, accept=True), "2026-08-05T10:00+02:00")
+    result = do(db_url, open_call_handlers.settle_offer, open_call_inputs.Settle(code=code, number=1, returned_amount=Decimal("1000.00"),
                                                   returned_on=date(2026, 8, 14)), "2026-08-20T10:00+02:00")
     assert result["late"] is False
     with session(db_url) as s:

@@ -15,7 +15,7 @@ import pytest
 from states import periods
 from states.calendar import WARSAW
 from states.periods import PERIODS, Binds
-from states.rules import LESZNO_2026
+from states.rule_sets import LESZNO_2026
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,7 +105,7 @@ def test_the_docs_table_is_the_declarations():
 def test_handlers_count_periods_only_through_their_declarations():
     """One declaration per period: nothing but the calendar itself, the declarations and the officer's
     calculator (`coop calendar period`, whose party flag the officer chooses) counts a period directly."""
-    allowed = {"states/calendar.py", "states/periods.py", "states/calendar_commands.py"}
+    allowed = {"states/calendar.py", "states/periods.py", "states/calendar_handlers.py"}
     direct = re.compile(r"\b(period_deadline|earliest_deadline_after)\(")
     found = []
     for folder in ("states", "notifications", "flows", "coop", "models"):

@@ -52,8 +52,8 @@ def test_only_guards_that_read_nothing_but_facts_let_facts_decide():
 
 
 def test_the_deadlines_decisions_are_left_to_facts():
-    from states.open_call import OpenCallMachine
-    from states.small_grant import SmallGrantMachine
+    from states.procedures.open_call.machine import OpenCallMachine
+    from states.procedures.small_grant.machine import SmallGrantMachine
 
     assert OpenCallMachine.decided_by("announced", "close_offers") == ("offers_filed",)
     assert SmallGrantMachine.decided_by("comment_period", "close_comments") == ()
@@ -72,7 +72,7 @@ def _fire_counting_sends(monkeypatch, machine_class, state: str, event: str, **f
 
 
 def test_the_machine_decides_once_per_state_event_and_facts(monkeypatch):
-    from states.open_call import OpenCallMachine
+    from states.procedures.open_call.machine import OpenCallMachine
 
     engine._DECISIONS.clear()
     fired = [_fire_counting_sends(monkeypatch, OpenCallMachine, "announced", "close_offers", offers_filed=n)

@@ -13,10 +13,10 @@ from statemachine import State
 from coop.demo import OFFICER, run_open_call
 from models.db import get_engine, normalise_url
 from models.tables import Case, Offer
-from states import commands as c
-from states import open_call_commands as oc
+from states import inputs
 from states.engine import LegalMachine, execute
-from states.open_call import SCORED_OFFER_STATES, OfferMachine
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call.machine import SCORED_OFFER_STATES, OfferMachine
 from tests.regranting_fixtures import contracted
 from tests.test_open_call_guards import HIGH, LOW, announced_call, close_offers, published_results
 
@@ -29,7 +29,7 @@ DEMO_GRANTS = {1: Decimal("30000.00"), 6: Decimal("12000.00"), 2: Decimal("25000
 
 
 def show_ranking(url: str, code: str) -> dict:
-    return execute(oc.show_ranking, c.CaseRef(code=code), actor=OFFICER, url=url, readonly=True)
+    return execute(open_call_handlers.show_ranking, inputs.CaseRef(code=code), actor=OFFICER, url=url, readonly=True)
 
 
 def ranked(result: dict) -> list[tuple]:
@@ -75,7 +75,7 @@ def test_a_withdrawn_offer_keeps_its_place_and_ties_follow_the_statutory_order(d
     # so it ranks first although offer 1 came in earlier.
     tied = (10, 8, 8, 4, 4, 5)
     code = published_results(db_url, per_offer=(HIGH, tied, LOW))
-    execute(oc.withdraw_offer, c.OfferRef(code=code, number=2), actor=OFFICER, at="2026-02-20T10:00+01:00", url=db_url)
+    execute(open_call_handlers.withdraw_offer, inputs.OfferRef(code=code, number=2), actor=OFFICER, at="2026-02-20T10:00+01:00", url=db_url)
 
     result = show_ranking(db_url, code)
     assert [(r["rank"], r["offer"], str(r["percent"]), r["passed"], r["state"]) for r in result["ranking"]] == [

@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from models.tables import AuditRecord
-from states import commands as c
-from states import open_call_commands as oc
 from states.engine import ROLES, SCHEDULER, Actor, execute
 from states.errors import InvalidInput, NotPermitted
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from states.tick import fire_batch, tick
 from tests.conftest import dump
 from tests.test_open_call_guards import MEMBERS, declare, in_substantive_review, refused, score_cmd, session
@@ -22,8 +22,8 @@ READ_ONLY = {"show_ranking"}  # the only open-call handlers anyone may run: they
 
 
 def handlers() -> dict[str, object]:
-    return {name: fn for name, fn in inspect.getmembers(oc, inspect.isfunction)
-            if fn.__module__ == oc.__name__ and hasattr(fn, "roles")}
+    return {name: fn for name, fn in inspect.getmembers(open_call_handlers, inspect.isfunction)
+            if fn.__module__ == open_call_handlers.__name__ and hasattr(fn, "roles")}
 
 
 MUTATING = sorted(name for name in handlers() if name not in READ_ONLY)
@@ -57,17 +57,17 @@ def test_only_the_scheduler_fires_deadlines(db_url, role):
 def test_a_committee_member_cannot_declare_or_score_for_another(db_url):
     code = in_substantive_review(db_url)
     jan = Actor(MEMBERS[0], "committee_member")
-    error = refused(db_url, NotPermitted, "art. 15 ust. 2a", oc.declare_conflicts,
-                    c.DeclareConflicts(code=code, member=MEMBERS[1]), "2026-02-03T09:00+01:00", jan)
+    error = refused(db_url, NotPermitted, "art. 15 ust. 2a", open_call_handlers.declare_conflicts,
+                    open_call_inputs.DeclareConflicts(code=code, member=MEMBERS[1]), "2026-02-03T09:00+01:00", jan)
     assert error.rule == "not_your_seat"
     for member in MEMBERS:
         declare(db_url, code, member)
-    error = refused(db_url, NotPermitted, "art. 15 ust. 2a", oc.score_offer, score_cmd(code, 1, MEMBERS[1]),
+    error = refused(db_url, NotPermitted, "art. 15 ust. 2a", open_call_handlers.score_offer, score_cmd(code, 1, MEMBERS[1]),
                     "2026-02-05T09:00+01:00", jan)
     assert error.rule == "not_your_seat" and MEMBERS[1] in error.message()
     # nor may a committee member run an officer's step
-    refused(db_url, NotPermitted, None, oc.select_offers,
-            c.SelectOffers(code=code, grants={1: "1.00"}, decision_ref="Zarządzenie"), "2026-02-13T12:00+01:00", jan)
+    refused(db_url, NotPermitted, None, open_call_handlers.select_offers,
+            open_call_inputs.SelectOffers(code=code, grants={1: "1.00"}, decision_ref="Zarządzenie"), "2026-02-13T12:00+01:00", jan)
 
 
 def test_every_audit_record_names_its_actor_and_role(db_url):

@@ -9,26 +9,27 @@ import inspect
 
 import pytest
 
-from states import consultation_commands as ko
-from states import local_initiative_commands as li
-from states import procedure_commands as pc
-from states import regranting_commands as rg
-from states import small_grant_commands as sg
 from states.engine import Actor, execute
 from states.errors import NotPermitted
+from states.procedures.consultation import handlers as consultation_handlers
+from states.procedures.consultation import inputs as consultation_inputs
+from states.procedures.local_initiative import handlers as local_initiative_handlers
+from states.procedures.regranting import handlers as regranting_handlers
+from states.procedures.small_grant import handlers as small_grant_handlers
+from states.procedures.small_grant import inputs as small_grant_inputs
 from tests.conftest import dump
 from tests.test_consultation import comment as consultation_comment
 from tests.test_consultation import open_, programme
 from tests.test_small_grant import ALL_CHANNELS, do, file, setup_registry
 
-MODULES = (sg, ko, li, rg)
+MODULES = (small_grant_handlers, consultation_handlers, local_initiative_handlers, regranting_handlers)
 READ_ONLY = {"show", "show_budget"}  # they read, never write: anyone may run them
 PUBLIC_COMMENTS = {"add_comment"}  # the law lets anyone comment (art. 19a ust. 4; consultation resolutions)
 FORBIDDEN = ("auditor", "scheduler", "public", "applicant")
 
 
 def handlers() -> dict[str, object]:
-    return {f"{module.__name__.rsplit('.', 1)[1]}.{name}": fn
+    return {f"{module.__name__.split('.')[2]}.{name}": fn
             for module in MODULES
             for name, fn in inspect.getmembers(module, inspect.isfunction)
             if fn.__module__ == module.__name__ and hasattr(fn, "roles")}
@@ -46,10 +47,10 @@ def test_every_procedures_handlers_are_found():
     found = handlers()
     assert len(MUTATING) >= 30
     for module in MODULES:  # each module contributes writers, and the deadline kinds are not commands
-        prefix = module.__name__.rsplit(".", 1)[1]
+        prefix = module.__name__.split(".")[2]
         assert any(name.startswith(prefix + ".") for name in MUTATING), prefix
         assert not set(module.DEADLINE_HANDLERS.values()) & set(found.values())
-    assert COMMENTS == ["consultation_commands.add_comment", "small_grant_commands.add_comment"]
+    assert COMMENTS == ["consultation.add_comment", "small_grant.add_comment"]
     # Only handlers that read (and the public comment) admit anyone beyond the officer and the committee.
     open_to_all = {name for name, fn in found.items() if fn.roles & set(FORBIDDEN)}
     assert {short(name) for name in open_to_all} <= READ_ONLY | PUBLIC_COMMENTS
@@ -66,15 +67,15 @@ def test_no_mutating_procedure_command_admits_a_reader_or_the_scheduler(db_url, 
 
 
 def test_only_officers_and_committee_members_evaluate_local_initiatives():
-    assert li.evaluate.roles == frozenset({"officer", "committee_member"})
+    assert local_initiative_handlers.evaluate.roles == frozenset({"officer", "committee_member"})
     assert all(fn.roles == frozenset({"officer"}) for name, fn in handlers().items()
-               if name in MUTATING and name != "local_initiative_commands.evaluate")
+               if name in MUTATING and name != "local_initiative.evaluate")
 
 
 def small_grant_in_comment_period(url: str) -> str:
     setup_registry(url)
     code = file(url)["code"]
-    do(url, sg.publish_offer, pc.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
+    do(url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
     return code
 
 
@@ -87,7 +88,7 @@ def consultation_open(url: str) -> str:
 def test_the_public_and_an_applicant_may_comment_as_the_law_allows(db_url):
     code = small_grant_in_comment_period(db_url)
     for role in ("public", "applicant"):
-        result = do(db_url, sg.add_comment, pc.AddComment(code=code, author=f"Jan ({role})", text="Popieram."),
+        result = do(db_url, small_grant_handlers.add_comment, small_grant_inputs.AddComment(code=code, author=f"Jan ({role})", text="Popieram."),
                     "2026-04-09T10:00+02:00", actor=Actor(f"Jan ({role})", role))
         assert result["code"] == code
     code = consultation_open(db_url)
@@ -99,13 +100,13 @@ def test_the_auditor_and_the_scheduler_cannot_comment(db_url, role):
     code = small_grant_in_comment_period(db_url)
     before = dump(db_url)
     with pytest.raises(NotPermitted):
-        do(db_url, sg.add_comment, pc.AddComment(code=code, author="Kontrola", text="Uwaga audytora."),
+        do(db_url, small_grant_handlers.add_comment, small_grant_inputs.AddComment(code=code, author="Kontrola", text="Uwaga audytora."),
            "2026-04-09T10:00+02:00", actor=Actor("Kontrola", role))
     assert dump(db_url) == before
     code = consultation_open(db_url)
     before = dump(db_url)
     with pytest.raises(NotPermitted):
-        do(db_url, ko.add_comment, pc.ConsultationCommentInput(code=code, author="Kontrola", author_kind="ngo",
+        do(db_url, consultation_handlers.add_comment, consultation_inputs.ConsultationCommentInput(code=code, author="Kontrola", author_kind="ngo",
                                                                text="Uwaga.", provision="§ 1"),
            "2026-11-02T10:00+01:00", actor=Actor("Kontrola", role))
     assert dump(db_url) == before

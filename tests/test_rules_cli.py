@@ -7,9 +7,9 @@ import json
 
 from typer.testing import CliRunner
 
-import coop.commands  # noqa: F401  (registers the command groups on the app)
+import coop.core_cli  # noqa: F401  (registers the command groups on the app)
 from coop.cli import app
-from states.rules import DEFAULT_RULE_SET
+from states.rule_sets import DEFAULT_RULE_SET
 
 
 def rules(db_url: str, *args: str, lang: str = "pl"):

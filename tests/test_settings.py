@@ -11,7 +11,7 @@ import uuid
 import pytest
 from typer.testing import CliRunner
 
-import coop.commands  # noqa: F401  (registers the command groups on the app)
+import coop.core_cli  # noqa: F401  (registers the command groups on the app)
 import coop.notify_cli  # noqa: F401
 import coop.settings_cli  # noqa: F401
 from coop.cli import app

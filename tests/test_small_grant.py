@@ -13,15 +13,15 @@ from sqlmodel import Session, select
 from models.db import get_engine, normalise_url
 from models.procedure_tables import SmallGrantOffer, SmallGrantYear
 from models.tables import AuditRecord, Case, Deadline
-from states import commands as c
-from states import procedure_commands as pc
-from states import small_grant_commands as sg
+from states import inputs
 from states.cases import register_organisation
 from states.engine import Actor, execute
 from states.errors import DomainError, RuleViolation
+from states.procedures.small_grant import handlers as small_grant_handlers
+from states.procedures.small_grant import inputs as small_grant_inputs
 from states.queries import verify_cases
+from states.rule_sets import LESZNO_2026, SmallGrantRules
 from states.rulebook import store_rule_set
-from states.rules import LESZNO_2026, SmallGrantRules
 from states.tick import tick
 from tests.conftest import dump
 
@@ -37,15 +37,15 @@ def do(url, handler, command, at, actor=OFFICER):
 
 def setup_registry(url, planned="1500000.00"):
     for name, krs in (("Stowarzyszenie Leszczyńskie Rowery", KRS), ("Fundacja Zielone Podwórko", OTHER_KRS)):
-        do(url, register_organisation, c.RegisterOrganisation(name=name, legal_form="stowarzyszenie", krs=krs,
+        do(url, register_organisation, inputs.RegisterOrganisation(name=name, legal_form="stowarzyszenie", krs=krs,
                                                               address="ul. Słowiańska 1, 64-100 Leszno",
                                                               email=f"biuro{krs[-1]}@example.org",
                                                               contact_person="Prezes"), "2026-01-02T08:00+01:00")
-    do(url, sg.record_budget, pc.RecordGrantBudget(year=2026, planned=Decimal(planned)), "2026-01-02T09:00+01:00")
+    do(url, small_grant_handlers.record_budget, small_grant_inputs.RecordGrantBudget(year=2026, planned=Decimal(planned)), "2026-01-02T09:00+01:00")
 
 
 def file(url, at="2026-04-01T10:00+02:00", grant="9500.00", start="2026-05-01", end="2026-07-16", krs=KRS, **extra):
-    return do(url, sg.file_offer, pc.FileSmallGrant(organisation_krs=krs, title="Rajd rowerowy „Poznaj Leszno”",
+    return do(url, small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant(organisation_krs=krs, title="Rajd rowerowy „Poznaj Leszno”",
                                                     requested_grant=Decimal(grant), task_start=start, task_end=end,
                                                     **extra), at)
 
@@ -55,9 +55,9 @@ ALL_CHANNELS = {"bip": "2026-04-08T09:00+02:00", "board": "2026-04-08T09:30+02:0
 
 def grant_through(url, code, amount="9000.00", at="2026-04-16T10:00+02:00"):
     """Publish, let the comment period close, decide."""
-    do(url, sg.publish_offer, pc.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
+    do(url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
     tick("2026-04-16T00:30+02:00", url=url)
-    return do(url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal(amount), decision_ref="Zarządzenie 101/2026"), at)
+    return do(url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=code, grant=Decimal(amount), decision_ref="Zarządzenie 101/2026"), at)
 
 
 def refused(url, handler, command, at, *needles, actor=OFFICER):
@@ -80,36 +80,36 @@ def test_small_grant_received_to_settled(db_url):
     assert str(filed["publish_by"]) == "2026-04-13"
     assert filed["days"] == 77
 
-    partial = do(db_url, sg.publish_offer, pc.PublishNotice(code=code, published={"bip": ALL_CHANNELS["bip"]}),
+    partial = do(db_url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=code, published={"bip": ALL_CHANNELS["bip"]}),
                  "2026-04-08T09:05+02:00")
     assert partial["missing"] == ["board", "website"]
-    published = do(db_url, sg.publish_offer, pc.PublishNotice(
+    published = do(db_url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(
         code=code, published={k: v for k, v in ALL_CHANNELS.items() if k != "bip"}), "2026-04-08T10:05+02:00")
     assert published["state"] == "comment_period" and published["late"] is False
     assert published["comments_until"].isoformat() == "2026-04-15T23:59:59+02:00"
 
-    do(db_url, sg.add_comment, pc.AddComment(code=code, author="Jan Mieszkaniec",
+    do(db_url, small_grant_handlers.add_comment, small_grant_inputs.AddComment(code=code, author="Jan Mieszkaniec",
                                              text="Trasa powinna omijać ul. Grunwaldzką."),
        "2026-04-10T18:00+02:00", actor=RESIDENT)
-    do(db_url, sg.add_comment, pc.AddComment(code=code, author="Rada Osiedla Zatorze", text="Popieramy."),
+    do(db_url, small_grant_handlers.add_comment, small_grant_inputs.AddComment(code=code, author="Rada Osiedla Zatorze", text="Popieramy."),
        "2026-04-15T23:00+02:00")
     assert tick("2026-04-16T00:30+02:00", url=db_url).fired == 1  # the comment period closes
-    do(db_url, sg.consider_comment, pc.ConsiderComment(code=code, number=1, consideration="Uwzględniono: trasa zmieniona."),
+    do(db_url, small_grant_handlers.consider_comment, small_grant_inputs.ConsiderComment(code=code, number=1, consideration="Uwzględniono: trasa zmieniona."),
        "2026-04-16T09:00+02:00")
-    do(db_url, sg.consider_comment, pc.ConsiderComment(code=code, number=2, consideration="Przyjęto do wiadomości."),
+    do(db_url, small_grant_handlers.consider_comment, small_grant_inputs.ConsiderComment(code=code, number=2, consideration="Przyjęto do wiadomości."),
        "2026-04-16T09:05+02:00")
-    decided = do(db_url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal("9000.00"),
+    decided = do(db_url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=code, grant=Decimal("9000.00"),
                                                         decision_ref="Zarządzenie 101/2026"), "2026-04-16T10:00+02:00")
     assert decided["state"] == "granted"
-    signed = do(db_url, sg.sign_contract, pc.SignSmallGrant(code=code, contract_number="WSO.526.1.2026"),
+    signed = do(db_url, small_grant_handlers.sign_contract, small_grant_inputs.SignSmallGrant(code=code, contract_number="WSO.526.1.2026"),
                 "2026-04-17T10:00+02:00")
     # 30 days after 16 July is Sat 15 August (Assumption): moved to Mon 17 August (KC art. 115)
     assert str(signed["report_due"]) == "2026-08-17"
     assert tick("2026-07-17T00:10+02:00", url=db_url).fired == 1  # the task ended
-    do(db_url, sg.submit_report, pc.SmallGrantReport(code=code, funds_used=Decimal("8800.00"), summary="Rajd: 140 osób"),
+    do(db_url, small_grant_handlers.submit_report, small_grant_inputs.SmallGrantReport(code=code, funds_used=Decimal("8800.00"), summary="Rajd: 140 osób"),
        "2026-08-10T10:00+02:00")
-    do(db_url, sg.review_report, pc.ReviewSmallGrantReport(code=code, accept=True), "2026-08-20T10:00+02:00")
-    settled = do(db_url, sg.settle, pc.SettleSmallGrant(code=code, returned_amount=Decimal("200.00"),
+    do(db_url, small_grant_handlers.review_report, small_grant_inputs.ReviewSmallGrantReport(code=code, accept=True), "2026-08-20T10:00+02:00")
+    settled = do(db_url, small_grant_handlers.settle, small_grant_inputs.SettleSmallGrant(code=code, returned_amount=Decimal("200.00"),
                                                          returned_on="2026-08-25"), "2026-08-26T10:00+02:00")
     assert settled["state"] == "settled"
 
@@ -131,12 +131,12 @@ def test_small_grant_received_to_settled(db_url):
 
 def test_statutory_conditions_refused_with_figure(db_url):
     setup_registry(db_url)
-    message = refused(db_url, sg.file_offer, pc.FileSmallGrant(
+    message = refused(db_url, small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant(
         organisation_krs=KRS, title="Za duża", requested_grant=Decimal("10500.00"), task_start="2026-05-01",
         task_end="2026-05-30"), "2026-04-01T10:00+02:00", "art. 19a ust. 1 pkt 1")
     assert "10 500,00 PLN > 10 000,00 PLN" in message
     # 1 May - 30 July counts 91 days with both ends
-    refused(db_url, sg.file_offer, pc.FileSmallGrant(
+    refused(db_url, small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant(
         organisation_krs=KRS, title="Za długa", requested_grant=Decimal("5000.00"), task_start="2026-05-01",
         task_end="2026-07-30"), "2026-04-01T10:00+02:00", "trwa 91 dni", "limit w dniach: 90", "art. 19a ust. 1 pkt 2")
     # exactly 90 days passes
@@ -145,7 +145,7 @@ def test_statutory_conditions_refused_with_figure(db_url):
 
 def test_no_planned_funds_refused(db_url):
     setup_registry(db_url)
-    refused(db_url, sg.file_offer, pc.FileSmallGrant(
+    refused(db_url, small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant(
         organisation_krs=KRS, title="Rok bez budżetu", requested_grant=Decimal("5000.00"), task_start="2027-01-10",
         task_end="2027-02-10"), "2026-12-01T10:00+01:00", "2027", "art. 19a ust. 7")
 
@@ -154,17 +154,17 @@ def test_yearly_ceiling_refused_at_check_and_at_decision(db_url):
     setup_registry(db_url, planned="80000.00")  # ceiling: 20 % = 16 000,00 PLN
     first = file(db_url, grant="9000.00")["code"]
     second = file(db_url, grant="8000.00", krs=OTHER_KRS, at="2026-04-01T11:00+02:00")["code"]  # 9000 + 8000 checked apart
-    do(db_url, sg.publish_offer, pc.PublishNotice(code=second, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
+    do(db_url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=second, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
     grant_through(db_url, first, "9000.00")
-    message = refused(db_url, sg.decide, pc.DecideSmallGrant(code=second, grant=Decimal("8000.00"),
+    message = refused(db_url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=second, grant=Decimal("8000.00"),
                                                              decision_ref="Zarządzenie 102/2026"),
                       "2026-04-16T11:00+02:00", "art. 19a ust. 7")
     assert "9 000,00 PLN + 8 000,00 PLN = 17 000,00 PLN > 16 000,00 PLN" in message
-    refused(db_url, sg.file_offer, pc.FileSmallGrant(
+    refused(db_url, small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant(
         organisation_krs=OTHER_KRS, title="Trzecia", requested_grant=Decimal("7001.00"), task_start="2026-06-01",
         task_end="2026-06-30"), "2026-04-20T10:00+02:00", "16 000,00 PLN", "art. 19a ust. 7")
     # a smaller grant still fits
-    assert do(db_url, sg.decide, pc.DecideSmallGrant(code=second, grant=Decimal("7000.00"), decision_ref="Z 103/2026"),
+    assert do(db_url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=second, grant=Decimal("7000.00"), decision_ref="Z 103/2026"),
               "2026-04-16T12:00+02:00")["state"] == "granted"
 
 
@@ -175,7 +175,7 @@ def test_the_cap_per_organisation_is_statutory(db_url):
     for day, amount in (("01", "10000.00"), ("02", "9000.00")):
         code = file(db_url, grant=amount, at=f"2026-04-{day}T10:00+02:00")["code"]
         grant_through(db_url, code, amount, at=f"2026-04-16T1{day[-1]}:00+02:00")
-    refused(db_url, sg.file_offer, pc.FileSmallGrant(
+    refused(db_url, small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant(
         organisation_krs=KRS, title="Trzecia", requested_grant=Decimal("1000.01"), task_start="2026-09-01",
         task_end="2026-09-30"), "2026-04-20T10:00+02:00", "19 000,00 PLN + 1 000,01 PLN", "20 000,00 PLN",
         "art. 19a ust. 6")
@@ -186,7 +186,7 @@ def test_the_cap_per_organisation_is_statutory(db_url):
                                            "small_grant": SmallGrantRules(organisation_cap=Decimal("19500.00"))})
     execute(lambda ctx: store_rule_set(ctx.session, lower, ctx.now), actor=OFFICER, at="2026-04-20T09:00+02:00",
             url=db_url)
-    refused(db_url, sg.file_offer, pc.FileSmallGrant(
+    refused(db_url, small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant(
         organisation_krs=KRS, title="Trzecia", requested_grant=Decimal("500.01"), task_start="2026-09-01",
         task_end="2026-09-30", rule_set="nizszy-limit-2026"), "2026-04-20T10:00+02:00", "19 500,00 PLN",
         "art. 19a ust. 6")
@@ -197,27 +197,27 @@ def test_the_cap_per_organisation_is_statutory(db_url):
 def test_comment_and_decision_refusals(db_url):
     setup_registry(db_url)
     code = file(db_url)["code"]
-    refused(db_url, sg.add_comment, pc.AddComment(code=code, author="Ktoś", text="Za wcześnie"),
+    refused(db_url, small_grant_handlers.add_comment, small_grant_inputs.AddComment(code=code, author="Ktoś", text="Za wcześnie"),
             "2026-04-02T10:00+02:00", "art. 19a ust. 4", actor=RESIDENT)
-    refused(db_url, sg.publish_offer, pc.PublishNotice(code=code, published={"facebook": "2026-04-08T09:00+02:00"}),
+    refused(db_url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=code, published={"facebook": "2026-04-08T09:00+02:00"}),
             "2026-04-08T10:00+02:00", "art. 19a ust. 3")
-    do(db_url, sg.publish_offer, pc.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
-    do(db_url, sg.add_comment, pc.AddComment(code=code, author="Ewa", text="Uwaga"), "2026-04-09T10:00+02:00", actor=RESIDENT)
-    refused(db_url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"),
+    do(db_url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
+    do(db_url, small_grant_handlers.add_comment, small_grant_inputs.AddComment(code=code, author="Ewa", text="Uwaga"), "2026-04-09T10:00+02:00", actor=RESIDENT)
+    refused(db_url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"),
             "2026-04-10T10:00+02:00", "„uwagi rozpatrywane”", "art. 19a ust. 4-5")  # the comment period still runs
     tick("2026-04-16T00:30+02:00", url=db_url)
-    refused(db_url, sg.add_comment, pc.AddComment(code=code, author="Spóźniony", text="Po terminie"),
+    refused(db_url, small_grant_handlers.add_comment, small_grant_inputs.AddComment(code=code, author="Spóźniony", text="Po terminie"),
             "2026-04-16T08:00+02:00", "art. 19a ust. 4", actor=RESIDENT)
-    refused(db_url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"),
+    refused(db_url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"),
             "2026-04-16T10:00+02:00", "nie rozpatrzono uwagi nr 1", "art. 19a ust. 5")
-    refused(db_url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal("9600.00"), decision_ref="Z"),
+    refused(db_url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=code, grant=Decimal("9600.00"), decision_ref="Z"),
             "2026-04-16T10:00+02:00", "9 600,00 PLN", "art. 19a ust. 5")
-    do(db_url, sg.consider_comment, pc.ConsiderComment(code=code, number=1, consideration="Nieuwzględniona"),
+    do(db_url, small_grant_handlers.consider_comment, small_grant_inputs.ConsiderComment(code=code, number=1, consideration="Nieuwzględniona"),
        "2026-04-16T09:00+02:00")
-    rejected = do(db_url, sg.decide, pc.DecideSmallGrant(code=code, decision_ref="Z 104/2026", reason="Brak środków"),
+    rejected = do(db_url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=code, decision_ref="Z 104/2026", reason="Brak środków"),
                   "2026-04-16T10:00+02:00")
     assert rejected["state"] == "rejected"
-    refused(db_url, sg.sign_contract, pc.SignSmallGrant(code=code, contract_number="X"), "2026-04-17T10:00+02:00",
+    refused(db_url, small_grant_handlers.sign_contract, small_grant_inputs.SignSmallGrant(code=code, contract_number="X"), "2026-04-17T10:00+02:00",
             "„odmowa”", "art. 19a ust. 5")
 
 
@@ -225,12 +225,12 @@ def test_report_and_settlement_refusals(db_url):
     setup_registry(db_url)
     code = file(db_url)["code"]
     grant_through(db_url, code)
-    do(db_url, sg.sign_contract, pc.SignSmallGrant(code=code, contract_number="WSO.1"), "2026-04-17T10:00+02:00")
-    refused(db_url, sg.submit_report, pc.SmallGrantReport(code=code, funds_used=Decimal("9000.01")),
+    do(db_url, small_grant_handlers.sign_contract, small_grant_inputs.SignSmallGrant(code=code, contract_number="WSO.1"), "2026-04-17T10:00+02:00")
+    refused(db_url, small_grant_handlers.submit_report, small_grant_inputs.SmallGrantReport(code=code, funds_used=Decimal("9000.01")),
             "2026-07-20T10:00+02:00", "9 000,01 PLN > kwota dotacji 9 000,00 PLN", "art. 18 ust. 1")
-    do(db_url, sg.submit_report, pc.SmallGrantReport(code=code, funds_used=Decimal("8000.00")), "2026-07-20T10:00+02:00")
-    do(db_url, sg.review_report, pc.ReviewSmallGrantReport(code=code, accept=True), "2026-07-21T10:00+02:00")
-    refused(db_url, sg.settle, pc.SettleSmallGrant(code=code), "2026-07-22T10:00+02:00", "1 000,00 PLN",
+    do(db_url, small_grant_handlers.submit_report, small_grant_inputs.SmallGrantReport(code=code, funds_used=Decimal("8000.00")), "2026-07-20T10:00+02:00")
+    do(db_url, small_grant_handlers.review_report, small_grant_inputs.ReviewSmallGrantReport(code=code, accept=True), "2026-07-21T10:00+02:00")
+    refused(db_url, small_grant_handlers.settle, small_grant_inputs.SettleSmallGrant(code=code), "2026-07-22T10:00+02:00", "1 000,00 PLN",
             "ufp art. 251")
 
 
@@ -241,15 +241,15 @@ def test_deadlines_publication_overdue_and_report_overdue(db_url):
     report = tick("2026-04-14T00:00+02:00", url=db_url)
     assert report.fired == 1
     # published late: recorded as such, the comment period still runs its 7 days
-    late = do(db_url, sg.publish_offer, pc.PublishNotice(code=code, published={
+    late = do(db_url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=code, published={
         "bip": "2026-04-14T09:00+02:00", "board": "2026-04-14T09:00+02:00", "website": "2026-04-14T09:00+02:00"}),
         "2026-04-14T10:00+02:00")
     assert late["late"] is True
     # 14 April + 7 days = Tue 21 April
     assert late["comments_until"].isoformat() == "2026-04-21T23:59:59+02:00"
     tick("2026-04-22T00:00+02:00", url=db_url)
-    do(db_url, sg.decide, pc.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"), "2026-04-22T10:00+02:00")
-    do(db_url, sg.sign_contract, pc.SignSmallGrant(code=code, contract_number="WSO.2"), "2026-04-23T10:00+02:00")
+    do(db_url, small_grant_handlers.decide, small_grant_inputs.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"), "2026-04-22T10:00+02:00")
+    do(db_url, small_grant_handlers.sign_contract, small_grant_inputs.SignSmallGrant(code=code, contract_number="WSO.2"), "2026-04-23T10:00+02:00")
     tick("2026-07-17T00:10+02:00", url=db_url)
     assert tick("2026-08-17T23:59+02:00", url=db_url).fired == 0  # Mon 17 August is the last day
     assert tick("2026-08-18T00:00+02:00", url=db_url).fired == 1
@@ -259,7 +259,7 @@ def test_deadlines_publication_overdue_and_report_overdue(db_url):
         events = [r.event for r in session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id))]
         assert "publication_overdue" in events and "report_overdue" in events
     # a late report is still received, and marked late
-    assert do(db_url, sg.submit_report, pc.SmallGrantReport(code=code, funds_used=Decimal("9000.00")),
+    assert do(db_url, small_grant_handlers.submit_report, small_grant_inputs.SmallGrantReport(code=code, funds_used=Decimal("9000.00")),
               "2026-08-20T10:00+02:00")["late"] is True
 
 
@@ -269,21 +269,21 @@ def test_ceiling_holds_under_two_concurrent_decisions(db_url):
     codes = [file(db_url, grant="9000.00", krs=krs, at=f"2026-04-01T1{i}:00+02:00")["code"]
              for i, krs in enumerate((KRS, OTHER_KRS))]
     for code in codes:
-        do(db_url, sg.publish_offer, pc.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
+        do(db_url, small_grant_handlers.publish_offer, small_grant_inputs.PublishNotice(code=code, published=ALL_CHANNELS), "2026-04-08T10:05+02:00")
     tick("2026-04-16T00:30+02:00", url=db_url)
 
     barrier = threading.Barrier(2, timeout=30)
 
     def racing(ctx, cmd):
         barrier.wait()  # both transactions start their decision together
-        return sg.decide(ctx, cmd)
+        return small_grant_handlers.decide(ctx, cmd)
 
-    racing.roles = sg.decide.roles
+    racing.roles = small_grant_handlers.decide.roles
     outcomes: dict[str, object] = {}
 
     def run(code):
         try:
-            outcomes[code] = execute(racing, pc.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"),
+            outcomes[code] = execute(racing, small_grant_inputs.DecideSmallGrant(code=code, grant=Decimal("9000.00"), decision_ref="Z"),
                                      actor=OFFICER, at="2026-04-16T10:00+02:00", url=db_url)
         except DomainError as error:
             outcomes[code] = error

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from models.db import checkpointer_for, get_engine, normalise_url
 from models.wal import AUTOCHECKPOINT_PAGES, Checkpointer
-from states import commands as c
-from states import open_call_commands as oc
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from tests.test_open_call_guards import OFFICER, do
 
 
@@ -51,7 +51,7 @@ def test_a_committed_command_is_checkpointed_by_the_thread_not_by_its_commit(db_
     with engine.connect() as conn:  # the committing connection would checkpoint only past the safety net
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == AUTOCHECKPOINT_PAGES
     before = checkpointer.checkpoints
-    do(db_url, oc.create_call, c.CreateOpenCall(title="Konkurs", task_area="pomoc społeczna", budget="1000.00"),
+    do(db_url, open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Konkurs", task_area="pomoc społeczna", budget="1000.00"),
        "2026-01-02T08:30+01:00", OFFICER)
     assert wait_for(lambda: checkpointer.checkpoints > before)
     assert cases_in_the_database_file(checkpointer.path, tmp_path) == 1

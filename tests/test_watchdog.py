@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-import coop.commands  # noqa: F401  (registers the command groups on the app)
+import coop.core_cli  # noqa: F401  (registers the command groups on the app)
 from coop.cli import app
 from models.db import get_engine, normalise_url
 from models.tables import Case, Deadline
@@ -129,11 +129,11 @@ def test_a_real_database_is_watched_at_its_own_time_whatever_moment_is_claimed(r
     from decimal import Decimal
 
     from coop.demo import OFFICER
-    from states import commands as c
-    from states import open_call_commands as oc
     from states.engine import execute
+    from states.procedures.open_call import handlers as open_call_handlers
+    from states.procedures.open_call import inputs as open_call_inputs
 
-    code = execute(oc.create_call, c.CreateOpenCall(title="Aktywność lokalna", task_area="pożytek publiczny",
+    code = execute(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Aktywność lokalna", task_area="pożytek publiczny",
                                                     budget=Decimal("1000.00")), actor=OFFICER, url=real_db_url)["code"]
     engine = get_engine(normalise_url(real_db_url))
     with engine.begin() as conn:  # due ten minutes ago

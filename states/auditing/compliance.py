@@ -24,7 +24,7 @@ from states.clock import SKEW, span
 from states.engine import Context, permitted
 from states.errors import InvalidInput
 from states.local_time import moment_text
-from states.rules import BUILTIN_RULE_SETS, DEFAULT_RULE_SET, RuleSet
+from states.rule_sets import BUILTIN_RULE_SETS, DEFAULT_RULE_SET, RuleSet
 from states.text import Message, money, ntr, tr
 
 AUDITORS = ("auditor", "officer")
@@ -441,7 +441,7 @@ RESOLUTION = "art. 5 ust. 5 (uchwała rady o trybie konsultacji)"
          tr("Consultation shorter than its rule set's minimum"),
          kinds=("consultation",))
 def _consultation_too_short(h: History):
-    from states.consultation import closing
+    from states.procedures.consultation.machine import closing
 
     opened = h.first("open_consultation")
     if opened is None or not opened.payload.get("published"):

@@ -16,9 +16,9 @@ from models.tables import AuditRecord, Case
 from states import audit, calendar
 from states.cases import load_case
 from states.clock import day_in_range, parse_moment
-from states.commands import Command, SingleLine
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput
+from states.inputs import Command, SingleLine
 from states.text import tr
 
 EXPORT_FORMAT = "coop-audit-export/1"

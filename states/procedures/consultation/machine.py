@@ -17,8 +17,8 @@ from states import calendar, labels, periods
 from states.cases import case_rows
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
-from states.open_call import publications_of
-from states.rules import ConsultationRules
+from states.procedures.open_call.machine import publications_of
+from states.rule_sets import ConsultationRules
 from states.text import Message, ntr, tr
 
 KIND = "consultation"

@@ -18,8 +18,8 @@ from models.tables import Case
 from states.cases import case_rows, one_case_row
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
-from states.open_call import money
-from states.rules import SmallGrantRules
+from states.procedures.open_call.machine import money
+from states.rule_sets import SmallGrantRules
 from states.text import ntr, tr
 
 KIND = "small_grant"

@@ -18,8 +18,8 @@ from states import labels
 from states.cases import case_rows, one_case_row, quiet_read
 from states.engine import LegalMachine
 from states.errors import InvalidInput, RuleViolation
-from states.open_call import money
-from states.rules import LocalInitiativeRules
+from states.procedures.open_call.machine import money
+from states.rule_sets import LocalInitiativeRules
 from states.text import tr
 
 KIND = "local_initiative"

@@ -29,7 +29,7 @@ from states import calendar, labels, periods
 from states.cases import case_rows, forget, memo, organisation, quiet_read
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
-from states.rules import Criterion, OpenCallRules, RuleSet
+from states.rule_sets import Criterion, OpenCallRules, RuleSet
 from states.scoring import ScoredOffer, applicable_criteria, rank
 from states.text import Message, money, ntr, tr  # noqa: F401  (money: the procedures' handlers take it from here)
 

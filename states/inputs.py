@@ -1,4 +1,7 @@
-"""Commands: the validated input of every domain command (invariant 7: validated at the edge).
+"""Inputs: the validated input of every domain command (invariant 7: validated at the edge).
+
+The field types and the base ``Command`` model shared by every procedure; each procedure's own inputs live in
+``states/procedures/<procedure>/inputs.py``.
 
 The CLI, the Prefect forms and the tests all build these models; a ``ValidationError`` becomes an
 ``InvalidInput`` naming the field and the rule, before anything touches the database.
@@ -93,6 +96,11 @@ CaseCode = Annotated[str, Field(pattern=CASE_CODE_PATTERN)]
 Channel = Literal["bip", "board", "website"]
 CHANNELS: tuple[str, ...] = ("bip", "board", "website")
 
+ChannelName = Annotated[str, Field(pattern=r"^[a-z_]{2,40}$", description="a publication channel, e.g. bip")]
+Number = Ordinal
+Year = Annotated[AsciiInt, Field(ge=2000, le=2100)]
+Hours = Annotated[AsciiDecimal, Field(gt=0, le=1000000, max_digits=9, decimal_places=2)]
+
 
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -115,71 +123,6 @@ class RegisterOrganisation(Command):
     contact_person: ShortText
 
 
-class CreateOpenCall(Command):
-    title: ShortText
-    task_area: ShortText
-    budget: PositiveAmount
-    mode: Literal["support", "entrustment"] = "support"
-    receipt_rule: Literal["received", "postmarked"] = "received"
-    rule_set: ShortText | None = None
-
-
-class CriterionSetting(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    key: Annotated[SingleLine, Field(min_length=1)]
-    max_points: Points
-    weight: Annotated[AsciiDecimal, Field(gt=0, le=100)] = Decimal(1)
-
-
-class AnnounceCall(Command):
-    code: CaseCode
-    offer_deadline: Day
-    selection_date: Day
-    execution_start: Day
-    execution_end: Day
-    published: dict[Channel, Moment]
-    grant_rules: LongText = ""
-    prior_funding: LongText = ""  # art. 13 ust. 2 pkt 7: tasks of the same type funded this and last year
-    pass_threshold: Annotated[AsciiDecimal, Field(ge=0, le=1)] | None = None
-    criteria: tuple[CriterionSetting, ...] | None = None
-
-
-class AppointMember(Command):
-    code: CaseCode
-    name: MemberName
-    email: Email | None = None
-    affiliation: Literal["city", "ngo"] = "city"
-    organisation_krs: Krs | None = None
-
-
-class DeclareConflicts(Command):
-    code: CaseCode
-    member: MemberName
-    conflicts: tuple[Ordinal, ...] = ()
-    note: LongText = ""
-
-
-class FileOffer(Command):
-    code: CaseCode
-    organisation_krs: Krs
-    title: ShortText
-    requested_grant: PositiveAmount
-    own_funds: Amount = Decimal(0)
-    non_financial_contribution: Amount = Decimal(0)
-    volunteer_work: Amount = Decimal(0)
-    task_start: Day
-    task_end: Day
-    received_at: Moment | None = None
-    postmarked_on: Day | None = None
-
-
-class ReviewOffer(Command):
-    code: CaseCode
-    number: Ordinal
-    decision: Literal["accept", "reject", "correct"]
-    defects: tuple[ShortText, ...] = ()
-
-
 class CaseRef(Command):
     code: CaseCode
 
@@ -187,52 +130,3 @@ class CaseRef(Command):
 class OfferRef(Command):
     code: CaseCode
     number: Ordinal
-
-
-class ScoreOffer(Command):
-    code: CaseCode
-    number: Ordinal
-    member: MemberName
-    points: dict[Annotated[SingleLine, Field(min_length=1)], Points]
-
-
-class SelectOffers(Command):
-    code: CaseCode
-    grants: dict[Ordinal, PositiveAmount]
-    decision_ref: ShortText  # the Mayor's order (zarządzenie) that records the choice
-
-
-class Publish(Command):
-    code: CaseCode
-    subject: Literal["results", "invalidation"]
-    published: dict[Channel, Moment]
-
-
-class SignContract(Command):
-    code: CaseCode
-    number: Ordinal
-    contract_number: ShortText
-    amount: PositiveAmount
-    task_start: Day
-    task_end: Day
-
-
-class SubmitReport(Command):
-    code: CaseCode
-    number: Ordinal
-    funds_used: Amount
-    summary: LongText = ""
-
-
-class ReviewReport(Command):
-    code: CaseCode
-    number: Ordinal
-    accept: bool
-    reason: LongText = ""
-
-
-class Settle(Command):
-    code: CaseCode
-    number: Ordinal
-    returned_amount: Amount = Decimal(0)
-    returned_on: Day | None = None

@@ -26,14 +26,15 @@ from states.cases import (
     received_moment,
     require_state,
 )
-from states.commands import (
+from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
+from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
+from states.inputs import CaseRef, OfferRef
+from states.procedures.open_call.inputs import (
     AnnounceCall,
     AppointMember,
-    CaseRef,
     CreateOpenCall,
     DeclareConflicts,
     FileOffer,
-    OfferRef,
     Publish,
     ReviewOffer,
     ReviewReport,
@@ -43,9 +44,7 @@ from states.commands import (
     SignContract,
     SubmitReport,
 )
-from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
-from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
-from states.open_call import (
+from states.procedures.open_call.machine import (
     ANNOUNCEMENT_CHANNELS,
     CODE_PREFIX,
     KIND,
@@ -84,6 +83,10 @@ from states.open_call import (
 from states.rulebook import find_rule_set, pin
 from states.scoring import propose_grants
 from states.text import ntr, tr
+
+# The name the command log and the idempotency digests give these handlers (models/command_log.py:
+# command_name): the module's path before it moved, so a key recorded then still answers its retry.
+COMMAND_NAMESPACE = "states.open_call_commands"
 
 # Regranting selects its operator by an ordinary open call (art. 16a): the same handlers run its case.
 CALL_KINDS = (KIND, "regranting")

@@ -8,8 +8,9 @@ from coop import quick
 from coop.cli import app, command, group, lazy_module, moments, run, show
 from states.audit import HISTORY_COLUMNS
 
-c = lazy_module("states.commands")
-oc = lazy_module("states.open_call_commands")
+inputs = lazy_module("states.inputs")
+open_call_handlers = lazy_module("states.procedures.open_call.handlers")
+open_call_inputs = lazy_module("states.procedures.open_call.inputs")
 cases = lazy_module("states.cases")
 
 org_app = group("org", "The NGO registry.")
@@ -39,7 +40,7 @@ def org_add(name: Annotated[str, typer.Option()], legal_form: Annotated[str, typ
             contact: Annotated[str, typer.Option(help="Contact person.")],
             krs: Annotated[str | None, typer.Option(help="KRS number, 10 digits.")] = None) -> None:
     """Register an organisation."""
-    show(run(cases.register_organisation, c.RegisterOrganisation.parse(
+    show(run(cases.register_organisation, inputs.RegisterOrganisation.parse(
         name=name, legal_form=legal_form, krs=krs, address=address, email=email, contact_person=contact)))
 
 
@@ -115,7 +116,7 @@ def call_create(title: Annotated[str, typer.Option()], area: Annotated[str, type
                 receipt_rule: Annotated[str, typer.Option(help="received | postmarked")] = "received",
                 rules: Annotated[str | None, typer.Option(help="Rule-set version.")] = None) -> None:
     """Create a draft open call."""
-    show(run(oc.create_call, c.CreateOpenCall.parse(title=title, task_area=area, budget=budget, mode=mode,
+    show(run(open_call_handlers.create_call, open_call_inputs.CreateOpenCall.parse(title=title, task_area=area, budget=budget, mode=mode,
                                                     receipt_rule=receipt_rule, rule_set=rules)))
 
 
@@ -136,7 +137,7 @@ def call_announce(code: Code, offer_deadline: Annotated[str, typer.Option(help="
             key, _, rest = item.partition("=")
             maximum, _, weight = rest.partition(":")
             criteria.append({"key": key.strip(), "max_points": maximum or "0", "weight": weight or "1"})
-    show(run(oc.announce_call, c.AnnounceCall.parse(
+    show(run(open_call_handlers.announce_call, open_call_inputs.AnnounceCall.parse(
         code=code, offer_deadline=offer_deadline, selection_date=selection_date, execution_start=execution_start,
         execution_end=execution_end, published=moments(bip=bip, board=board, website=website),
         grant_rules=grant_rules, prior_funding=prior_funding, pass_threshold=threshold, criteria=criteria)))
@@ -145,13 +146,13 @@ def call_announce(code: Code, offer_deadline: Annotated[str, typer.Option(help="
 @command(call_app, "close-review")
 def call_close_review(code: Code) -> None:
     """End the formal review: on to the committee, or invalidate when no offer is valid (art. 18a)."""
-    show(run(oc.finish_formal_review, c.CaseRef.parse(code=code)))
+    show(run(open_call_handlers.finish_formal_review, inputs.CaseRef.parse(code=code)))
 
 
 @command(call_app, "ranking")
 def call_ranking(code: Code) -> None:
     """The committee's ranking and the officer's default proposal of grants."""
-    show(run(oc.show_ranking, c.CaseRef.parse(code=code), readonly=True))
+    show(run(open_call_handlers.show_ranking, inputs.CaseRef.parse(code=code), readonly=True))
 
 
 @command(call_app, "select")
@@ -162,14 +163,14 @@ def call_select(code: Code, decision: Annotated[str, typer.Option(help="The Mayo
     for item in grant or []:
         number, _, amount = item.partition("=")
         grants[number.strip()] = amount.strip()
-    show(run(oc.select_offers, c.SelectOffers.parse(code=code, grants=grants, decision_ref=decision)))
+    show(run(open_call_handlers.select_offers, open_call_inputs.SelectOffers.parse(code=code, grants=grants, decision_ref=decision)))
 
 
 @command(call_app, "publish")
 def call_publish(code: Code, subject: Annotated[str, typer.Argument(help="results | invalidation")],
                  bip: Bip = None, board: Board = None, website: Website = None) -> None:
     """Record the publication of the results or of the invalidation in one or more channels."""
-    show(run(oc.publish, c.Publish.parse(code=code, subject=subject,
+    show(run(open_call_handlers.publish, open_call_inputs.Publish.parse(code=code, subject=subject,
                                          published=moments(bip=bip, board=board, website=website))))
 
 
@@ -190,7 +191,7 @@ def committee_appoint(code: Code, name: Annotated[str, typer.Option()],
                       affiliation: Annotated[str, typer.Option(help="city | ngo")] = "city",
                       organisation: Annotated[str | None, typer.Option(help="KRS of the nominating NGO.")] = None) -> None:
     """Appoint a committee member (art. 15 ust. 2a)."""
-    show(run(oc.appoint_member, c.AppointMember.parse(code=code, name=name, email=email, affiliation=affiliation,
+    show(run(open_call_handlers.appoint_member, open_call_inputs.AppointMember.parse(code=code, name=name, email=email, affiliation=affiliation,
                                                       organisation_krs=organisation)))
 
 
@@ -199,7 +200,7 @@ def committee_declare(code: Code, member: Annotated[str, typer.Option()],
                       conflict: Annotated[list[int] | None, typer.Option(help="Offer number in conflict (repeatable).")] = None,
                       note: Annotated[str, typer.Option()] = "") -> None:
     """A member's conflict-of-interest declarations for every offer (KPA art. 24)."""
-    show(run(oc.declare_conflicts, c.DeclareConflicts.parse(code=code, member=member, conflicts=conflict or (), note=note)))
+    show(run(open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts.parse(code=code, member=member, conflicts=conflict or (), note=note)))
 
 
 # --- offers ---------------------------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ def offer_file(code: Code, organisation: Annotated[str, typer.Option(help="KRS o
                received_at: Annotated[str | None, typer.Option(help="Receipt time (default: --at).")] = None,
                postmarked_on: Annotated[str | None, typer.Option(help="Postmark date (KPA art. 57 §5).")] = None) -> None:
     """Record an offer as received."""
-    show(run(oc.file_offer, c.FileOffer.parse(
+    show(run(open_call_handlers.file_offer, open_call_inputs.FileOffer.parse(
         code=code, organisation_krs=organisation, title=title, requested_grant=grant, own_funds=own_funds,
         non_financial_contribution=in_kind, volunteer_work=volunteer_work, task_start=task_start, task_end=task_end,
         received_at=received_at, postmarked_on=postmarked_on)))
@@ -224,7 +225,7 @@ def offer_file(code: Code, organisation: Annotated[str, typer.Option(help="KRS o
 def offer_review(code: Code, number: Number, decision: Annotated[str, typer.Argument(help="accept | reject | correct")],
                  defect: Annotated[list[str] | None, typer.Option(help="A formal defect (repeatable).")] = None) -> None:
     """Formal review of one offer."""
-    show(run(oc.review_offer, c.ReviewOffer.parse(code=code, number=number, decision=decision, defects=defect or ())))
+    show(run(open_call_handlers.review_offer, open_call_inputs.ReviewOffer.parse(code=code, number=number, decision=decision, defects=defect or ())))
 
 
 @command(offer_app, "score")
@@ -235,13 +236,13 @@ def offer_score(code: Code, number: Number, member: Annotated[str, typer.Option(
     for item in points:
         key, _, value = item.partition("=")
         parsed[key.strip()] = value.strip()
-    show(run(oc.score_offer, c.ScoreOffer.parse(code=code, number=number, member=member, points=parsed)))
+    show(run(open_call_handlers.score_offer, open_call_inputs.ScoreOffer.parse(code=code, number=number, member=member, points=parsed)))
 
 
 @command(offer_app, "withdraw")
 def offer_withdraw(code: Code, number: Number) -> None:
     """The organisation declines the grant before the contract."""
-    show(run(oc.withdraw_offer, c.OfferRef.parse(code=code, number=number)))
+    show(run(open_call_handlers.withdraw_offer, inputs.OfferRef.parse(code=code, number=number)))
 
 
 # --- contracts, reports ---------------------------------------------------------------------------------------
@@ -252,7 +253,7 @@ def contract_sign(code: Code, number: Number, contract_number: Annotated[str, ty
                   amount: Annotated[str, typer.Option()], task_start: Annotated[str, typer.Option()],
                   task_end: Annotated[str, typer.Option()]) -> None:
     """Sign the contract for a selected offer (art. 16)."""
-    show(run(oc.sign_contract, c.SignContract.parse(code=code, number=number, contract_number=contract_number,
+    show(run(open_call_handlers.sign_contract, open_call_inputs.SignContract.parse(code=code, number=number, contract_number=contract_number,
                                                     amount=amount, task_start=task_start, task_end=task_end)))
 
 
@@ -260,7 +261,7 @@ def contract_sign(code: Code, number: Number, contract_number: Annotated[str, ty
 def contract_settle(code: Code, number: Number, returned: Annotated[str, typer.Option()] = "0",
                     returned_on: Annotated[str | None, typer.Option()] = None) -> None:
     """Settle a contract: unused funds returned on time or late (ufp art. 251)."""
-    show(run(oc.settle_offer, c.Settle.parse(code=code, number=number, returned_amount=returned,
+    show(run(open_call_handlers.settle_offer, open_call_inputs.Settle.parse(code=code, number=number, returned_amount=returned,
                                              returned_on=returned_on)))
 
 
@@ -268,19 +269,19 @@ def contract_settle(code: Code, number: Number, returned: Annotated[str, typer.O
 def report_submit(code: Code, number: Number, funds_used: Annotated[str, typer.Option()],
                   summary: Annotated[str, typer.Option()] = "") -> None:
     """Record the final report (art. 18)."""
-    show(run(oc.submit_report, c.SubmitReport.parse(code=code, number=number, funds_used=funds_used, summary=summary)))
+    show(run(open_call_handlers.submit_report, open_call_inputs.SubmitReport.parse(code=code, number=number, funds_used=funds_used, summary=summary)))
 
 
 @command(report_app, "accept")
 def report_accept(code: Code, number: Number) -> None:
     """Accept the report."""
-    show(run(oc.review_report, c.ReviewReport.parse(code=code, number=number, accept=True)))
+    show(run(open_call_handlers.review_report, open_call_inputs.ReviewReport.parse(code=code, number=number, accept=True)))
 
 
 @command(report_app, "correct")
 def report_correct(code: Code, number: Number, reason: Annotated[str, typer.Option()]) -> None:
     """Ask for corrections to the report (a new call with the contract's period)."""
-    show(run(oc.review_report, c.ReviewReport.parse(code=code, number=number, accept=False, reason=reason)))
+    show(run(open_call_handlers.review_report, open_call_inputs.ReviewReport.parse(code=code, number=number, accept=False, reason=reason)))
 
 
 # --- audit, rules, calendar, database -------------------------------------------------------------------------
@@ -312,7 +313,7 @@ def calendar_period(trigger: Annotated[str, typer.Argument(help="Trigger date or
                         "--office", help="A period the office sets for itself: never shifted.")] = False,
                     closing: Annotated[str, typer.Option(help="Closing time, HH:MM[:SS].")] = "23:59:59") -> None:
     """Compute a deadline and say why it falls where it does."""
-    from states.calendar_commands import compute_period
+    from states.calendar_handlers import compute_period
 
     show(compute_period(trigger, amount, unit, party=not office, closing=closing))
 
@@ -320,7 +321,7 @@ def calendar_period(trigger: Annotated[str, typer.Argument(help="Trigger date or
 @command(calendar_app, "day")
 def calendar_day(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None:
     """Is this a working day, a holiday, a day off for a party's deadline?"""
-    from states.calendar_commands import describe_day
+    from states.calendar_handlers import describe_day
 
     show(describe_day(day))
 

@@ -8,10 +8,20 @@ from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeC
 from models.tables import Case
 from states import calendar, labels, periods
 from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
-from states.commands import CaseRef
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, RuleViolation
-from states.local_initiative import (
+from states.inputs import CaseRef
+from states.procedures.local_initiative.inputs import (
+    DecideInitiative,
+    EvaluateInitiative,
+    FileInitiative,
+    FormalCheck,
+    InitiativeReport,
+    PlanInitiative,
+    RecordPurchase,
+    SignInitiative,
+)
+from states.procedures.local_initiative.machine import (
     CODE_PREFIX,
     KIND,
     LocalInitiativeMachine,
@@ -22,19 +32,13 @@ from states.local_initiative import (
     purchased,
     score,
 )
-from states.open_call import rules_for
-from states.procedure_commands import (
-    DecideInitiative,
-    EvaluateInitiative,
-    FileInitiative,
-    FormalCheck,
-    InitiativeReport,
-    PlanInitiative,
-    RecordPurchase,
-    SignInitiative,
-)
+from states.procedures.open_call.machine import rules_for
 from states.rulebook import pin
 from states.text import tr
+
+# The name the command log and the idempotency digests give these handlers (models/command_log.py:
+# command_name): the module's path before it moved, so a key recorded then still answers its retry.
+COMMAND_NAMESPACE = "states.local_initiative_commands"
 
 
 def _case(ctx: Context, code: str) -> Case:

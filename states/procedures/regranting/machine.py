@@ -18,8 +18,8 @@ from states import labels
 from states.cases import case_rows, one_case_row, quiet_read, row_by_id
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
-from states.open_call import CONTRACTED_OFFER_STATES, publications_of
-from states.rules import RegrantingRules
+from states.procedures.open_call.machine import CONTRACTED_OFFER_STATES, publications_of
+from states.rule_sets import RegrantingRules
 from states.text import tr
 
 KIND = "regranting"

@@ -9,6 +9,10 @@ from states.clock import day_in_range, parse_moment
 from states.errors import InvalidInput
 from states.text import tr
 
+# The name the command log and the idempotency digests give these handlers (models/command_log.py:
+# command_name): the module's path before it was renamed, so a key recorded then still answers its retry.
+COMMAND_NAMESPACE = "states.calendar_commands"
+
 
 def _parse_trigger(value: str) -> date | datetime:
     try:

@@ -288,7 +288,7 @@ class Recipient:
 def offer_by_subject(ctx, case: Case, subject: str) -> Offer | None:
     if subject_kind(subject) != "offer":
         return None
-    from states.open_call import offer_by_number
+    from states.procedures.open_call.machine import offer_by_number
 
     # Several rules (and each recipient's data) ask for the same offer: the call's offers are read once.
     return offer_by_number(ctx.session, case, int(subject.split(":", 1)[1]))
@@ -307,7 +307,7 @@ def _applicant(ctx, offer: Offer) -> Recipient:
 
 
 def small_grant_offer_data(ctx, case: Case) -> dict[str, Any]:
-    from states.small_grant import offer_of
+    from states.procedures.small_grant.machine import offer_of
 
     offer = offer_of(ctx.session, case)
     org = organisation(ctx.session, offer.organisation_id)
@@ -335,7 +335,7 @@ def _registry(ctx, case: Case) -> list[Recipient]:
 def _initiator(ctx, case: Case) -> Recipient:
     """The NGO that filed the initiative (registry e-mail), or the residents' representative (the e-mail given
     with the application; none given: the row fails visibly with "no address")."""
-    from states.local_initiative import application_of
+    from states.procedures.local_initiative.machine import application_of
 
     application = application_of(ctx.session, case)
     if application.organisation_id is not None:
@@ -348,7 +348,7 @@ def _initiator(ctx, case: Case) -> Recipient:
 
 def _operator(ctx, case: Case) -> Recipient:
     """A micro-grant's operator: the organisation contracted in its parent (regranting) case."""
-    from states.regranting import operator_offer
+    from states.procedures.regranting.machine import operator_offer
 
     parent = row_by_id(ctx.session, Case, case.parent_id)
     found = operator_offer(ctx.session, parent) if parent else None
@@ -364,7 +364,7 @@ COMMENT_ANSWERS = {"accepted": tr("accepted"),
 def _commenters(ctx, case: Case) -> list[Recipient]:
     """Each commenter who gave an address with the comment (kept in the comment's audit record only); one
     without an address is reached by the published report alone, so nothing is owed to them here."""
-    from states.consultation import comments_of
+    from states.procedures.consultation.machine import comments_of
 
     given = {row.subject: (row.payload or {}).get("email") for row in ctx.session.exec(
         select(AuditRecord).where(AuditRecord.case_id == case.id, AuditRecord.event == "comment"))}
@@ -381,7 +381,13 @@ def _commenters(ctx, case: Case) -> list[Recipient]:
 
 
 def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) -> list[Recipient]:
-    from states.open_call import excluded_member, member_by_name, members_of, offers_of, organisations_in_call
+    from states.procedures.open_call.machine import (
+        excluded_member,
+        member_by_name,
+        members_of,
+        offers_of,
+        organisations_in_call,
+    )
 
     if audience == "applicant":
         if case.kind == SG:
@@ -427,7 +433,7 @@ def case_data(case: Case) -> dict[str, Any]:
 
 
 def _ranking(ctx, case: Case) -> list[dict[str, Any]]:
-    from states.open_call import ranking_rows
+    from states.procedures.open_call.machine import ranking_rows
 
     return [{"rank": r["rank"], "offer": r["offer"], "organisation": r["organisation"], "title": r["title"],
              "percent": str(r["percent"]), "granted": str(r["granted"]) if r["granted"] else None}
@@ -456,14 +462,14 @@ def _publish_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
 
 
 def _scoring_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    from states.open_call import offers_of
+    from states.procedures.open_call.machine import offers_of
 
     offers = [offer_data(ctx, o) for o in offers_of(ctx.session, case) if o.state == "formally_accepted"]
     return {"offers": offers}
 
 
 def _report_overdue_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    """The written call as the domain recorded it (states.open_call.report_call)."""
+    """The written call as the domain recorded it (states.procedures.open_call.machine.report_call)."""
     return {"call_days": record.payload["call_days"], "call_until": record.payload["call_until"]}
 
 
@@ -478,7 +484,7 @@ def _announcement_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
 
 
 def _consultation_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    from states.consultation import comments_of
+    from states.procedures.consultation.machine import comments_of
 
     rdpp = case.data.get("rdpp") or {}
     comments = [{"number": c.number, "author": c.author, "kind": c.author_kind, "provision": c.provision,
@@ -493,7 +499,7 @@ def _consultation_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
 
 
 def _initiative_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    from states.local_initiative import application_of, costs_by_party
+    from states.procedures.local_initiative.machine import application_of, costs_by_party
 
     application = application_of(ctx.session, case)
     org = organisation(ctx.session, application.organisation_id) if application.organisation_id else None
@@ -510,14 +516,14 @@ def _initiative_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
 
 def micro_report_due(ctx, case: Case, grant) -> calendar.ComputedDeadline:
     """An implementer's report: N days (the operator's contract) after its task ends, moved off holidays."""
-    from states.open_call import rules_for
+    from states.procedures.open_call.machine import rules_for
 
     days = rules_for(ctx.session, case).regranting.micro_report_days
     return periods.MICRO_REPORT.count(grant.task_end, days)
 
 
 def _micro_grant(ctx, case: Case):
-    from states.regranting import micro_grant_of
+    from states.procedures.regranting.machine import micro_grant_of
 
     return micro_grant_of(ctx.session, case)
 
@@ -534,14 +540,14 @@ def _micro_grant_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
 
 
 def _small_grant_settlement_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    """The settlement's facts as the domain recorded them (states.open_call.settlement_facts)."""
+    """The settlement's facts as the domain recorded them (states.procedures.open_call.machine.settlement_facts)."""
     payload = record.payload or {}
     return {"settlement": {"usage_deadline": payload.get("usage_deadline"), "return_due": payload.get("return_due"), "return_basis": payload.get("return_basis", ""),
                            "late": bool(payload.get("late")), "interest_from": payload.get("interest_from")}}
 
 
 def _sub_call_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    from states.regranting import operator_offer
+    from states.procedures.regranting.machine import operator_offer
 
     found = operator_offer(ctx.session, case)
     org = organisation(ctx.session, found[0].organisation_id) if found else None
@@ -658,7 +664,7 @@ TIMINGS: dict[str, Callable[..., list[Reminder]]] = {"report": _report_timing, "
 
 def member_has_work(ctx, case: Case, member: CommitteeMember) -> bool:
     """Whether the member still has an offer to declare for or to score in the substantive review."""
-    from states.open_call import declarations_of, offers_of, scored_pairs
+    from states.procedures.open_call.machine import declarations_of, offers_of, scored_pairs
 
     declared = {o: conflict for (m, o), conflict in declarations_of(ctx.session, case).items() if m == member.id}
     scored = {o for m, o in scored_pairs(ctx.session, case) if m == member.id}
@@ -672,7 +678,7 @@ def member_has_work(ctx, case: Case, member: CommitteeMember) -> bool:
 
 def _member_done(ctx, case: Case, record: AuditRecord) -> list[str]:
     name = record.payload.get("member") if subject_kind(record.subject) == "offer" else record.subject.split(":", 1)[1]
-    from states.open_call import member_by_name
+    from states.procedures.open_call.machine import member_by_name
 
     member = member_by_name(ctx.session, case, name)
     if member is None or member_has_work(ctx, case, member):

@@ -16,9 +16,13 @@ from sqlmodel import select
 from models.notification_tables import Notification
 from models.settings import EngineSetting, SettingChange
 from notifications import settings as s
-from states.commands import Command, MultiLine, SingleLine
 from states.engine import Context, permitted
+from states.inputs import Command, MultiLine, SingleLine
 from states.text import tr
+
+# The name the command log and the idempotency digests give these handlers (models/command_log.py:
+# command_name): the module's path before it moved, so a key recorded then still answers its retry.
+COMMAND_NAMESPACE = "notifications.setting_commands"
 
 READERS = ("officer", "auditor", "scheduler")
 Key = Annotated[SingleLine, Field(min_length=1, max_length=64)]

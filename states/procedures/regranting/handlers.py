@@ -1,5 +1,5 @@
 """Command handlers of regranting (art. 16a). The operator's open call runs through the open-call handlers
-(states/open_call_commands.py accepts cases of kind ``regranting``); these handle what follows its contract."""
+(states/procedures/open_call/handlers.py accepts cases of kind ``regranting``); these handle what follows its contract."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from sqlmodel import select
 from models.procedure_tables import MicroGrant
 from models.tables import Case, Report
 from states import calendar, periods
-from states import open_call_commands as oc
 from states.cases import load_case, next_code, require_state, row_by_id
-from states.commands import CaseRef, Settle, SubmitReport
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, RuleViolation
-from states.open_call import OpenCallMachine, money, rules_for
-from states.open_call_commands import _add_publications
-from states.procedure_commands import (
+from states.inputs import CaseRef
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call.handlers import _add_publications
+from states.procedures.open_call.inputs import Settle, SubmitReport
+from states.procedures.open_call.machine import OpenCallMachine, money, rules_for
+from states.procedures.regranting.inputs import (
     AddMicroGrant,
     AnnounceSubCall,
     CreateRegranting,
@@ -27,7 +28,7 @@ from states.procedure_commands import (
     SettleMicroGrant,
     TransferMicroGrant,
 )
-from states.regranting import (
+from states.procedures.regranting.machine import (
     CODE_PREFIX,
     KIND,
     MICRO_KIND,
@@ -41,6 +42,10 @@ from states.regranting import (
 )
 from states.rulebook import find_rule_set, pin
 from states.text import tr
+
+# The name the command log and the idempotency digests give these handlers (models/command_log.py:
+# command_name): the module's path before it moved, so a key recorded then still answers its retry.
+COMMAND_NAMESPACE = "states.regranting_commands"
 
 
 def _operator_case(ctx: Context, code: str) -> Case:
@@ -222,7 +227,7 @@ def operator_report(ctx: Context, cmd: OperatorReport) -> dict:
          payload={"implementers": listing, "own_costs": cmd.own_costs})
     offer, contract = operator_offer(ctx.session, parent)
     used = sum((row["used"] or Decimal(0) for row in listing), Decimal("0.00")) + cmd.own_costs
-    result = oc.submit_report(ctx, SubmitReport(code=parent.code, number=offer.number, funds_used=used,
+    result = open_call_handlers.submit_report(ctx, SubmitReport(code=parent.code, number=offer.number, funds_used=used,
                                                 summary=cmd.summary))
     ctx.session.flush()
     report = ctx.session.exec(select(Report).where(Report.contract_id == contract.id)
@@ -245,7 +250,7 @@ def settle_operator(ctx: Context, cmd: Settle) -> dict:
             tr("The operator settles after every micro-grant is settled; unsettled: {codes}", codes=open_),
             basis="art. 16a; ufp art. 251-252",
         )
-    return oc.settle_offer(ctx, cmd)
+    return open_call_handlers.settle_offer(ctx, cmd)
 
 
 @permitted(*ANYONE)

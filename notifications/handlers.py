@@ -10,13 +10,17 @@ from sqlmodel import select
 from models.notification_tables import Notification, NotificationPreference
 from models.tables import Case
 from notifications.render import render, template_names
-from notifications.rules import OPTIONAL_CATEGORIES, TEMPLATES
+from notifications.routing import OPTIONAL_CATEGORIES, TEMPLATES
 from states import labels
 from states.cases import load_case
-from states.commands import CASE_CODE_PATTERN, AsciiInt, Command, Email, SingleLine
 from states.engine import Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
+from states.inputs import CASE_CODE_PATTERN, AsciiInt, Command, Email, SingleLine
 from states.text import tr
+
+# The name the command log and the idempotency digests give these handlers (models/command_log.py:
+# command_name): the module's path before it moved, so a key recorded then still answers its retry.
+COMMAND_NAMESPACE = "notifications.commands"
 
 READERS = ("officer", "auditor", "scheduler")
 

@@ -1,0 +1,92 @@
+"""Validated inputs of the local initiative's commands (art. 19b-19h; invariant 7)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from states.inputs import (
+    Amount,
+    AsciiDecimal,
+    CaseCode,
+    Command,
+    Day,
+    Email,
+    Hours,
+    Krs,
+    LongText,
+    Moment,
+    Points,
+    PositiveAmount,
+    ShortText,
+    SingleLine,
+)
+
+# --- local initiative (art. 19b-19h) -------------------------------------------------------------------------
+
+
+class FileInitiative(Command):
+    title: ShortText
+    applicant_kind: Literal["residents", "ngo"]
+    representative: ShortText
+    representative_email: Email | None = None  # where the group's representative is told of each step
+    residents: tuple[ShortText, ...] = ()
+    organisation_krs: Krs | None = None
+    sphere: ShortText
+    location: ShortText
+    property_owner: ShortText
+    description: LongText = Field(min_length=1)
+    received_at: Moment | None = None
+    rule_set: ShortText | None = None
+
+
+class FormalCheck(Command):
+    code: CaseCode
+    passed: bool
+    defects: tuple[ShortText, ...] = ()
+
+
+class EvaluateInitiative(Command):
+    code: CaseCode
+    points: dict[Annotated[SingleLine, Field(min_length=1)], Points]
+
+
+class DecideInitiative(Command):
+    code: CaseCode
+    accept: bool
+    decision_ref: ShortText
+    reason: LongText = ""
+
+
+class CostLine(Command):
+    party: Literal["city", "work", "cash", "goods"]
+    description: ShortText
+    amount: Amount = Decimal(0)  # ignored for work: hours x the rule set's hour value
+    hours: Hours | None = None
+
+
+class PlanInitiative(Command):
+    code: CaseCode
+    task_start: Day
+    task_end: Day
+    costs: tuple[CostLine, ...]
+
+
+class SignInitiative(Command):
+    code: CaseCode
+    contract_number: ShortText
+
+
+class RecordPurchase(Command):
+    code: CaseCode
+    description: ShortText
+    supplier: ShortText
+    amount: PositiveAmount
+
+
+class InitiativeReport(Command):
+    code: CaseCode
+    work_hours: Annotated[AsciiDecimal, Field(ge=0, le=1000000, max_digits=9, decimal_places=2)]
+    summary: LongText = Field(min_length=1)
