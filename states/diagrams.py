@@ -6,34 +6,17 @@ committed diagram differs from the code (tests/test_diagrams.py runs the same ch
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 
 DIAGRAMS_DIR = Path(__file__).resolve().parent.parent / "docs" / "diagrams"
 
-# slug, title, "module:Class"
-MACHINES: tuple[tuple[str, str, str], ...] = (
-    ("open-call", "Otwarty konkurs ofert / open call (art. 11-15)", "states.procedures.open_call.machine:OpenCallMachine"),
-    ("offer", "Oferta w konkursie / an offer in an open call", "states.procedures.open_call.machine:OfferMachine"),
-    ("small-grant", "Tryb pozakonkursowy / small grant (art. 19a)", "states.procedures.small_grant.machine:SmallGrantMachine"),
-    ("consultation", "Konsultacje projektów aktów / consultation (art. 5, 41i)", "states.procedures.consultation.machine:ConsultationMachine"),
-    ("local-initiative", "Inicjatywa lokalna / local initiative (art. 19b-19h)",
-     "states.procedures.local_initiative.machine:LocalInitiativeMachine"),
-    ("regranting-sub-call", "Regranting: nabór operatora / the operator's sub-call (art. 16a)",
-     "states.procedures.regranting.machine:SubCallMachine"),
-    ("micro-grant", "Regranting: mikrodotacja / a micro-grant (art. 16a)", "states.procedures.regranting.machine:MicroGrantMachine"),
-)
-
-
-def _machine_class(path: str):
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
 
 def available() -> list[tuple[str, str, type]]:
-    """Every machine of the engine; a missing one is an error, not a silently missing diagram."""
-    return [(slug, title, _machine_class(path)) for slug, title, path in MACHINES]
+    """Every machine of every procedure (states/procedures: each descriptor's ``diagrams``)."""
+    from states.procedures import diagrams
+
+    return [(diagram.slug, diagram.title, cls) for diagram, cls in diagrams()]
 
 
 def render(title: str, machine_class: type) -> str:

@@ -168,28 +168,17 @@ def field(name: str) -> Message | str:
     return FIELDS.get(name, name)
 
 
-# The machines whose states a message names, by case kind (and "offer" for an offer in a call). A state's
-# Polish name is the one its machine declares (states/procedures/open_call/machine.py: State("ocena merytoryczna", ...)), used by
-# the diagrams too; in English the identifier reads well enough with spaces ("substantive review").
-_MACHINES = {
-    "open_call": ("states.procedures.open_call.machine", "OpenCallMachine"),
-    "regranting": ("states.procedures.open_call.machine", "OpenCallMachine"),
-    "offer": ("states.procedures.open_call.machine", "OfferMachine"),
-    "small_grant": ("states.procedures.small_grant.machine", "SmallGrantMachine"),
-    "consultation": ("states.procedures.consultation.machine", "ConsultationMachine"),
-    "local_initiative": ("states.procedures.local_initiative.machine", "LocalInitiativeMachine"),
-    "micro_grant": ("states.procedures.regranting.machine", "MicroGrantMachine"),
-}
-
-
 def _polish_state_name(machine: str | type, value: str) -> str | None:
+    """A state's Polish name is the one its machine declares (states/procedures/open_call/machine.py:
+    State("ocena merytoryczna", ...)), used by the diagrams too; in English the identifier reads well enough with
+    spaces ("substantive review"). ``machine``: a class, or a case kind (and "offer") looked up in the registry of
+    procedures."""
     if isinstance(machine, str):
-        if machine not in _MACHINES:
-            return None
-        import importlib
+        from states.procedures import machine_of_kind
 
-        module, name = _MACHINES[machine]
-        machine = getattr(importlib.import_module(module), name)
+        machine = machine_of_kind(machine)
+        if machine is None:
+            return None
     state = next((s for s in machine.states if s.value == value), None)
     return state.name if state is not None else None
 

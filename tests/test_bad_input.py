@@ -30,12 +30,9 @@ from states import inputs, labels
 from states.engine import execute
 from states.errors import DomainError, InvalidInput
 from states.inputs import KRS_PATTERN, Command
-from states.procedures.consultation import inputs as consultation_inputs
-from states.procedures.local_initiative import inputs as local_initiative_inputs
+from states.procedures import PROCEDURES
 from states.procedures.open_call import handlers as open_call_handlers
 from states.procedures.open_call import inputs as open_call_inputs
-from states.procedures.regranting import inputs as regranting_inputs
-from states.procedures.small_grant import inputs as small_grant_inputs
 from tests.conftest import dump, empty_tables
 from tests.test_open_call_guards import OFFICER, announced_call, appoint, file
 
@@ -43,8 +40,7 @@ FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthChe
 
 
 def command_models() -> list[type[Command]]:
-    modules = [inputs, open_call_inputs, small_grant_inputs, consultation_inputs, local_initiative_inputs,
-               regranting_inputs]
+    modules = [inputs] + [procedure.inputs for procedure in PROCEDURES]
     found = {obj for module in modules for obj in vars(module).values()
              if inspect.isclass(obj) and issubclass(obj, Command) and obj is not Command}
     return sorted(found, key=lambda m: m.__name__)

@@ -232,7 +232,10 @@ def test_every_input_field_has_a_label():
     from pydantic import BaseModel
 
     unlabelled = set()
-    for name in ("states.inputs", "states.procedures.open_call.inputs", "states.procedures.small_grant.inputs", "states.procedures.consultation.inputs", "states.procedures.local_initiative.inputs", "states.procedures.regranting.inputs", "notifications.handlers", "states.auditing.history"):
+    from states.procedures import PROCEDURES
+
+    for name in ("states.inputs", *(procedure.inputs.__name__ for procedure in PROCEDURES), "notifications.handlers",
+                 "states.auditing.history"):
         module = importlib.import_module(name)
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__:

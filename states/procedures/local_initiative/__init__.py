@@ -1,1 +1,10 @@
-"""local_initiative"""
+"""The local initiative of residents or organisations (art. 19b-19h): application, check, evaluation, decision,
+plan, purchases and report."""
+
+from states.procedures.descriptor import Diagram, Procedure
+
+PROCEDURE = Procedure(
+    slug="local_initiative", title="Inicjatywa lokalna / local initiative (art. 19b-19h)", code_prefix="IL", package=__name__,
+    machines={"local_initiative": "LocalInitiativeMachine"},
+    diagrams=(Diagram("local-initiative", "Inicjatywa lokalna / local initiative (art. 19b-19h)", "LocalInitiativeMachine"),),
+)

@@ -1,1 +1,10 @@
-"""regranting"""
+"""Regranting (art. 16a): an operator chosen by an open call runs its own sub-call and grants micro-grants."""
+
+from states.procedures.descriptor import Diagram, Procedure
+
+PROCEDURE = Procedure(
+    slug="regranting", title="Regranting (art. 16a)", code_prefix="RG", package=__name__,
+    machines={"regranting": "OpenCallMachine", "micro_grant": "MicroGrantMachine"},
+    diagrams=(Diagram("regranting-sub-call", "Regranting: nabór operatora / the operator's sub-call (art. 16a)", "SubCallMachine"),
+              Diagram("micro-grant", "Regranting: mikrodotacja / a micro-grant (art. 16a)", "MicroGrantMachine")),
+)

@@ -18,7 +18,11 @@ from states import labels
 from states.cases import case_rows, one_case_row, quiet_read, row_by_id
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
-from states.procedures.open_call.machine import CONTRACTED_OFFER_STATES, publications_of
+from states.procedures.open_call.machine import (  # the operator's case runs the open call's machine
+    CONTRACTED_OFFER_STATES,
+    OpenCallMachine,  # noqa: F401  (the machine of a case of kind regranting: see PROCEDURE.machines)
+    publications_of,
+)
 from states.rule_sets import RegrantingRules
 from states.text import tr
 

@@ -1,0 +1,72 @@
+"""What the engine knows of one procedure: its descriptor (the registry in states/procedures/__init__.py holds one
+per procedure).
+
+A descriptor is light on purpose: building it imports nothing but this module, so an officer's command on one
+procedure does not load the other four (invariant 5 keeps the officer's commands quick). The procedure's parts
+are the modules of its package, loaded when asked for:
+
+``machine.py``     its python-statemachine machines and the reads they need (required);
+``inputs.py``      the pydantic models of its commands' input (required);
+``handlers.py``    one handler per command, and ``DEADLINE_HANDLERS``: deadline kind -> handler (required);
+``compliance.py``  the auditor's compliance rules over its history (optional).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """One machine drawn in docs/diagrams/<slug>.md (``python -m states.diagrams``)."""
+
+    slug: str
+    title: str
+    machine: str  # the class's name in the procedure's machine.py
+
+
+@dataclass(frozen=True)
+class Procedure:
+    slug: str  # the case kind of its root case, e.g. "open_call"; also its package's name
+    title: str
+    code_prefix: str  # case codes: OK/2026/001
+    package: str  # e.g. "states.procedures.open_call"
+    # case kind (and "offer" for an offer in a call) -> the name of the machine class in machine.py whose states
+    # a message names (states/labels.py)
+    machines: Mapping[str, str]
+    diagrams: tuple[Diagram, ...]
+    has_compliance: bool = False  # a compliance.py with rules for the auditor
+
+    def part(self, name: str) -> ModuleType:
+        return importlib.import_module(f"{self.package}.{name}")
+
+    @property
+    def machine(self) -> ModuleType:
+        return self.part("machine")
+
+    @property
+    def inputs(self) -> ModuleType:
+        return self.part("inputs")
+
+    @property
+    def handlers(self) -> ModuleType:
+        return self.part("handlers")
+
+    @property
+    def compliance(self) -> ModuleType | None:
+        return self.part("compliance") if self.has_compliance else None
+
+    @property
+    def case_kinds(self) -> tuple[str, ...]:
+        """The kinds of the cases it opens (an offer is not a case)."""
+        return tuple(kind for kind in self.machines if kind != "offer")
+
+    def machine_class(self, name: str) -> type:
+        return getattr(self.machine, name)
+
+    def deadline_handlers(self) -> Mapping[str, Callable[..., Any]]:
+        return self.handlers.DEADLINE_HANDLERS
