@@ -19,7 +19,7 @@ from sqlmodel import select
 from models.notification_tables import Notification, NotificationPreference
 from models.rows import hold_new, new_row
 from models.tables import AuditRecord, Case
-from states.cases import memo, quiet_read
+from states.loaders import loaded
 
 
 @cache
@@ -48,17 +48,18 @@ def on_record(ctx: Any, case: Case, record: AuditRecord) -> None:
         elif rule.action in ("message", "reminder"):
             rules_set = _notification_rules(ctx, case) if rule.action == "reminder" else None
             recipients = catalogue.recipients(ctx, case, record, rule.audience, config)
-            read_preferences(ctx.session, [r.address for r in recipients])
+            preferences = read_preferences(ctx.session, [r.address for r in recipients])
             for recipient in recipients:
                 data = catalogue.template_data(ctx, case, record, rule.template, recipient, config)
                 if rule.action == "message":
-                    enqueue(ctx, case, record, rule.template, recipient, data, config)
+                    enqueue(ctx, case, record, rule.template, recipient, data, config, preferences=preferences)
                     continue
                 for n, reminder in enumerate(catalogue.TIMINGS[rule.timing](ctx, case, record, recipient, rules_set)):
                     if reminder.not_before <= ctx.now:
                         continue  # the moment to remind has passed already: the step itself told them
                     enqueue(ctx, case, record, rule.template, recipient, {**data, **reminder.data}, config,
-                            not_before=reminder.not_before, cancel_tag=reminder.tag, part=str(n))
+                            not_before=reminder.not_before, cancel_tag=reminder.tag, part=str(n),
+                            preferences=preferences)
         else:
             raise ValueError(f"unknown notification action {rule.action!r}")
 
@@ -86,32 +87,39 @@ def idempotency_key(case: Case, record: AuditRecord, template: str, ref: str, pa
     return f"{key}/{part}" if part else key
 
 
-def preference(session, address: str, template: str) -> tuple[bool, str | None]:
-    """(opted out of this template, preferred language) for an address."""
+def preference(session, address: str, template: str,
+               preferences: dict[str, list[NotificationPreference]] | None = None) -> tuple[bool, str | None]:
+    """(opted out of this template, preferred language) for an address (``preferences``: as read for the step's
+    recipients by ``read_preferences``)."""
     if not address:
         return False, None
     address = address.lower()
-    read_preferences(session, [address])
+    if preferences is None or address not in preferences:
+        preferences = read_preferences(session, [address])
     opted_out, lang = False, None
-    for row in (r for r in memo(session, NotificationPreference)[address] if r.template in ("*", template)):
+    for row in (r for r in preferences[address] if r.template in ("*", template)):
         lang = row.lang or lang
         opted_out = opted_out or (row.template == template and row.opted_out)
     return opted_out, lang
 
 
-def read_preferences(session, addresses: list[str]) -> None:
-    """Read the preferences of these addresses in one query, once per transaction: a step writes to several
-    addresses (every applicant), often more than once (a message and its reminders)."""
-    kept = memo(session, NotificationPreference)
-    wanted = {a.lower() for a in addresses if a} - kept.keys()
-    if not wanted:
-        return
-    with quiet_read(session, NotificationPreference):
-        rows = session.exec(_PREFERENCES, params={"addresses": sorted(wanted)}).all()
-    for address in wanted:
-        kept[address] = []
-    for row in rows:
-        kept[row.address].append(row)
+def read_preferences(session, addresses: list[str]) -> dict[str, list[NotificationPreference]]:
+    """The preferences of these addresses (lower-cased), in one query: a step writes to several addresses (every
+    applicant), often more than once (a message and its reminders). In a tick's batch those read are kept with
+    the batch's loaded facts (states/loaders.py): no deadline handler writes a preference, and the same
+    addresses (the registry's organisations) come back deadline after deadline."""
+    facts = loaded(session)
+    kept = facts.preferences if facts is not None else {}
+    asked = {a.lower() for a in addresses if a}
+    wanted = asked - kept.keys()
+    if wanted:
+        with session.no_autoflush:  # preferences are written by their own command only, never with a step
+            rows = session.exec(_PREFERENCES, params={"addresses": sorted(wanted)}).all()
+        for address in wanted:
+            kept[address] = []
+        for row in rows:
+            kept[row.address].append(row)
+    return {address: kept[address] for address in asked}
 
 
 _PREFERENCES = (select(NotificationPreference)
@@ -120,12 +128,13 @@ _PREFERENCES = (select(NotificationPreference)
 
 
 def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data: dict[str, Any], config, *,
-            not_before: datetime | None = None, cancel_tag: str | None = None, part: str = "") -> Notification:
+            not_before: datetime | None = None, cancel_tag: str | None = None, part: str = "",
+            preferences: dict[str, list[NotificationPreference]] | None = None) -> Notification:
     from notifications.routing import OPTIONAL_CATEGORIES, TEMPLATES
     from states.audit import json_ready
 
     category = TEMPLATES[template].category
-    opted_out, lang = preference(ctx.session, recipient.address, template)
+    opted_out, lang = preference(ctx.session, recipient.address, template, preferences)
     # The law allows no opt-out of a decision, a legal call, results or a member's duty: enforced here too.
     status = "opted_out" if opted_out and category in OPTIONAL_CATEGORIES else "pending"
     key = idempotency_key(case, record, template, recipient.ref, part)
@@ -153,8 +162,11 @@ def cancel(ctx, case: Case, tags: list[str]) -> int:
             query = query.where(Notification.cancel_tag.startswith(tag[:-1]))
         else:
             query = query.where(Notification.cancel_tag == tag)
-        with quiet_read(ctx.session, Notification):
-            rows = ctx.session.exec(query).all()
+        # No flush first: a row cancelled earlier in this step is still pending in the database but not in the
+        # session, which returns its own copy (outbox rows are only ever added by hold_new, written before
+        # any query of their table, and changed here).
+        with ctx.session.no_autoflush:
+            rows = [row for row in ctx.session.exec(query).all() if row.status == "pending"]
         for row in rows:
             row.status, row.closed_at, row.last_error = "cancelled", ctx.now, f"cancelled by {case.code}#{case.audit_seq}"
             ctx.session.add(row)
@@ -180,7 +192,7 @@ def write_notice(ctx, case: Case, record: AuditRecord, rule, config) -> None:
             rendered = rendered or render(rule.template, data, config.default_lang)
             publication.text = rendered.text
             ctx.session.add(publication)
-    with quiet_read(ctx.session, Notification):
+    with ctx.session.no_autoflush:  # outbox rows: written before any query of their table (models/rows.py)
         sent_before = ctx.session.exec(select(Notification.id).where(
             Notification.case_id == case.id, Notification.template == rule.template)).first()
     # complete: the step that needs every channel fired (a transition), or all three are recorded

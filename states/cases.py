@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import bindparam, event
 from sqlalchemy.exc import MultipleResultsFound, NoResultFound
@@ -12,109 +11,32 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from models.rows import SEES_HELD_ROWS
-from models.tables import AuditRecord, Case, Deadline, Offer, Organisation
+from models.tables import AuditRecord, Case, Deadline, Organisation
 from states import audit, calendar, clock, labels
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.inputs import RegisterOrganisation
+from states.loaders import loaded
 from states.text import Message, capitalized, ntr, tr
 
-# --- what one transaction reads many times --------------------------------------------------------------------
-# A step reads the same rows again and again (its call's offers and members, the organisations behind them):
-# each read is a query and, with pending rows, an autoflush. ``memo(session, Kind)`` keeps them for the
-# session (one transaction). Rows are identity-mapped, so a kept row is the very object a new query would
-# return; only a row of that kind added or deleted, or a rollback, could make an answer differ, and each of
-# those forgets the kind (or everything).
+# --- reads of a case's rows ------------------------------------------------------------------------------------
+# An officer's command reads what it needs plainly. In a tick's batch the rows were loaded for every claimed
+# case before the handlers ran (states/loaders.py: each procedure's ``load_batch``), and these reads answer
+# from what was loaded; a read the loader did not foresee falls back to a query of its own.
 T = TypeVar("T")
-_MEMO = "coop_memo"
-
-
-def memo(session: Session, kind: type) -> dict[Any, Any]:
-    """The session's memo for rows of ``kind`` (an ORM class); forgotten when such a row is added or deleted."""
-    kept = session.info.get(_MEMO)
-    if kept is None:
-        kept = session.info[_MEMO] = {}
-    found = kept.get(kind)
-    if found is None:
-        found = kept[kind] = {}
-    return found
-
-
-def forget(session: Session, kind: type) -> None:
-    """Forget what the session keeps of ``kind``: for rows written without the ORM, which no event reports."""
-    for store in (session.info.get(_MEMO), session.info.get(_BY_CASE)):
-        if store:
-            store.pop(kind, None)
-
-
-def _forget(session: OrmSession, instance: Any) -> None:
-    forget(session, type(instance))
-
-
-@event.listens_for(OrmSession, "before_attach")
-def _on_attach(session: OrmSession, instance: Any) -> None:
-    _forget(session, instance)
-
-
-@event.listens_for(OrmSession, "persistent_to_deleted")
-def _on_delete(session: OrmSession, instance: Any) -> None:
-    # Rows of a procedure are never deleted (they are its record); should one ever be, it is forgotten here.
-    _forget(session, instance)
-
-
-@event.listens_for(OrmSession, "after_soft_rollback")
-def _on_rollback(session: OrmSession, _previous) -> None:
-    session.info.pop(_MEMO, None)  # rolled-back rows are expunged or expired: nothing kept is trusted
-    session.info.pop(_BY_CASE, None)
-    session.info.pop(_APPENDED, None)  # what survived (flushed before a savepoint) is read from the database
-
-
-# --- a tick's batch: each case's rows read for every claimed case at once ---------------------------------------
-_BATCH = "coop_batch_case_ids"
-_BY_CASE = "coop_by_case"
-_IN_LIMIT = 900  # ids per query: under SQLite's bound-parameter limit
-
-
-def start_batch(session: Session, cases: list[Case]) -> None:
-    """The transaction fires deadlines of these cases: ``case_rows`` reads for all of them at once."""
-    session.info[_BATCH] = {case.id: case.kind for case in cases}
-
-
-def batch_case_ids(session: Session, procedure: str | None = None) -> list[int]:
-    """The batch's case ids (those of one procedure, when given), in order."""
-    batch = session.info.get(_BATCH, {})
-    return sorted(i for i, kind in batch.items() if procedure is None or kind == procedure)
-
-
-def in_batch(session: Session, case_id: int | None) -> bool:
-    return case_id in session.info.get(_BATCH, ())
 
 
 def case_rows(session: Session, kind: type[T], case_id: int, *, column: str = "case_id",
               order_by: tuple = ()) -> list[T]:
-    """The rows of ``kind`` whose ``column`` is ``case_id``, in ``order_by``.
-
-    In a tick's batch (``start_batch``) they are read for every claimed case of the same procedure in one
-    query, not one per deadline (on PostgreSQL a round trip each), and kept like ``memo``: forgotten when a
-    row of ``kind`` is added or the transaction rolls back, so a row added since is never missed. (Of the
-    same procedure: the procedure's handlers are the ones that ask; every case has publications.)"""
+    """The rows of ``kind`` whose ``column`` is ``case_id``, in ``order_by`` (in a batch: as its loader loaded
+    them, in the same order)."""
+    facts = loaded(session)
+    if facts is not None:
+        rows = facts.rows(kind, case_id, column)
+        if rows is not None:
+            return rows
     key = getattr(kind, column)
-    if not in_batch(session, case_id):
-        with quiet_read(session, kind):
-            return list(session.exec(select(kind).where(key == case_id).order_by(*order_by)))
-    procedure = session.info[_BATCH][case_id]
-    kept = session.info.setdefault(_BY_CASE, {}).setdefault(kind, {})
-    by_case = kept.get((column, procedure))
-    if by_case is None:
-        by_case = {}
-        ids = batch_case_ids(session, procedure)
-        with quiet_read(session, kind):
-            for start in range(0, len(ids), _IN_LIMIT):
-                for row in session.exec(select(kind).where(key.in_(ids[start:start + _IN_LIMIT]))
-                                        .order_by(key, *order_by)):
-                    by_case.setdefault(getattr(row, column), []).append(row)
-        kept[(column, procedure)] = by_case
-    return list(by_case.get(case_id, ()))
+    return list(session.exec(select(kind).where(key == case_id).order_by(*order_by)))
 
 
 def one_case_row(session: Session, kind: type[T], case_id: int) -> T:
@@ -127,23 +49,26 @@ def one_case_row(session: Session, kind: type[T], case_id: int) -> T:
 
 
 def row_by_id(session: Session, kind: type[T], row_id: int | None) -> T | None:
-    """``session.get`` without the autoflush a miss would cause: a row found by its primary key cannot be among
-    the pending changes (one already in the session is returned as it is; a new one has no id until flushed),
-    so flushing the whole batch first changes nothing but the cost (the tick: a parent case per micro-grant)."""
+    """A row by its primary key (a case's parent): loaded by the batch, or ``session.get`` without the autoflush
+    a miss would cause (a row found by its primary key cannot be among the pending changes: one already in the
+    session is returned as it is; a new one has no id until flushed)."""
     if row_id is None:
         return None
+    facts = loaded(session)
+    if facts is not None and kind is Case and row_id in facts.cases:
+        return facts.cases[row_id]
     with session.no_autoflush:
         return session.get(kind, row_id)
 
 
 def first_record(session: Session, case: Case, event: str) -> AuditRecord | None:
     """The case's first audit record of ``event``, without flushing the transaction's pending rows first: one
-    appended in this transaction (``note_appended``) is found among those, an older one in the database. In a
-    tick's batch the stored ones are read for every claimed case of the procedure at once."""
+    appended in this transaction (``note_appended``) is found among those, an older one in the database (in a
+    tick's batch: as its loader loaded it)."""
     appended = [r for r in session.info.get(_APPENDED, {}).get(case.id, ()) if r.event == event]
-    if in_batch(session, case.id):
-        stored = _first_stored_in_batch(session, case, event)
-    else:
+    facts = loaded(session)
+    found, stored = facts.first_record(case.id, event) if facts is not None else (False, None)
+    if not found:
         with session.no_autoflush:
             stored = session.exec(_FIRST_RECORD, params={"case_id": case.id, "event": event}).first()
     return min((r for r in (*appended, stored) if r is not None), key=lambda r: r.seq, default=None)
@@ -155,23 +80,9 @@ def note_appended(session: Session, record: AuditRecord) -> None:
     session.info.setdefault(_APPENDED, {}).setdefault(record.case_id, []).append(record)
 
 
-def _first_stored_in_batch(session: Session, case: Case, event: str) -> AuditRecord | None:
-    # Read before this transaction appended anything of its own: those are in _APPENDED. Kept with the batch's
-    # rows under a key of its own (adding a record forgets what is kept of AuditRecord, not this).
-    procedure = session.info[_BATCH][case.id]
-    kept = session.info.setdefault(_BY_CASE, {}).setdefault(("first_record", event), {})
-    firsts = kept.get(procedure)
-    if firsts is None:
-        firsts = kept[procedure] = {}
-        ids = batch_case_ids(session, procedure)
-        with session.no_autoflush:
-            for start in range(0, len(ids), _IN_LIMIT):
-                for row in session.exec(select(AuditRecord).where(
-                        AuditRecord.case_id.in_(ids[start:start + _IN_LIMIT]), AuditRecord.event == event)
-                        .order_by(AuditRecord.case_id, AuditRecord.seq)
-                        .execution_options(**{SEES_HELD_ROWS: True})):
-                    firsts.setdefault(row.case_id, row)
-    return firsts.get(case.id)
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _on_rollback(session: OrmSession, _previous) -> None:
+    session.info.pop(_APPENDED, None)  # what survived (flushed before a savepoint) is read from the database
 
 
 # Built once: building it cost as much as running it.
@@ -179,24 +90,6 @@ _FIRST_RECORD = (select(AuditRecord).where(AuditRecord.case_id == bindparam("cas
                                            AuditRecord.event == bindparam("event")).order_by(AuditRecord.seq)
                  .execution_options(**{SEES_HELD_ROWS: True}))  # this transaction's own: _APPENDED
 _APPENDED = "coop_appended_records"
-
-
-def quiet_read(session: Session, *kinds: type) -> AbstractContextManager:
-    """A read of rows of ``kinds`` that need not flush first: none is pending or changed in the session.
-
-    Autoflush sends every pending row before any query, so a step that reads after each write flushes again
-    and again (each flush re-writes the case row: a new row version). A query whose rows cannot be among the
-    pending changes gives the same answer without it; the step's rows go out once, at commit."""
-    if any(issubclass(kind, kinds) for kind in _changed_kinds(session)):
-        return nullcontext()
-    return session.no_autoflush
-
-
-def _changed_kinds(session: Session) -> set[type]:
-    """The classes of the rows added or changed since the last flush (SQLAlchemy's public ``session.new`` and
-    ``session.dirty``). Each call walks the pending rows, so a tick's batch asks it once per kind of row it
-    loads (``case_rows``), not once per deadline."""
-    return {type(instance) for instance in (*session.new, *session.dirty)}
 
 
 # Built once: building a statement costs about as much as running it on SQLite.
@@ -211,27 +104,25 @@ def load_case(session: Session, code: str, kind: str | None = None) -> Case:
 
 
 def organisation(session: Session, organisation_id: int | None) -> Organisation | None:
-    """An organisation by id, kept for the transaction (``session.get`` forgets it once nobody holds it)."""
+    """An organisation by id: loaded by the batch, or read by its primary key."""
     if organisation_id is None:
         return None
-    kept = memo(session, Organisation)
-    if organisation_id not in kept:
-        # Whoever needs one offer's organisation (a notice, the applicants, the ranking) soon needs the others':
-        # the organisations behind the offers already read in this transaction come in the same query.
-        wanted = {organisation_id}
-        for offers in memo(session, Offer).values():
-            wanted.update(o.organisation_id for o in offers if o.organisation_id not in kept)
-            if len(wanted) > _PREFETCH:
-                break
-        with quiet_read(session, Organisation):
-            found = {o.id: o for o in session.exec(_ORGANISATIONS, params={"ids": list(wanted)})}
-        for wanted_id in wanted:
-            kept[wanted_id] = found.get(wanted_id)
-    return kept[organisation_id]
+    facts = loaded(session)
+    if facts is not None and organisation_id in facts.organisations:
+        return facts.organisations[organisation_id]
+    return row_by_id(session, Organisation, organisation_id)
+
+
+def organisations(session: Session, ids: set[int | None]) -> dict[int, Organisation]:
+    """Organisations by id, in one query (a ranking's, a notice's applicants)."""
+    wanted = sorted(i for i in ids if i is not None)
+    if not wanted:
+        return {}
+    with session.no_autoflush:  # found by primary key: a pending row has none yet
+        return {o.id: o for o in session.exec(_ORGANISATIONS, params={"ids": wanted})}
 
 
 _ORGANISATIONS = select(Organisation).where(Organisation.id.in_(bindparam("ids", expanding=True)))
-_PREFETCH = 200  # a tick's transaction holds many calls' offers; one query stays small
 
 
 def require_state(case: Case, allowed: tuple[str, ...], doing: Message, basis: str | None = None) -> None:

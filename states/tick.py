@@ -19,10 +19,10 @@ from sqlalchemy.orm import defer
 
 from models.rows import update_deadlines, write_pending
 from models.tables import Case, Deadline
-from states.cases import start_batch
 from states.clock import at_written_time, claimed_moment
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
 from states.errors import DomainError, RuleViolation
+from states.loaders import load_batch, loaded_for
 from states.text import Message, tr
 
 
@@ -77,29 +77,28 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
         .options(defer(Case.settings))
     )
     claimed = [(ClaimedDeadline(*row[:-1]), row[-1]) for row in ctx.session.execute(query)]
-    cases = {case.id: case for _, case in claimed}
-    # A nested case's handlers read its parent (a micro-grant's operator): one query for the batch, held
-    # here so that the identity map keeps them for the parents' look-ups by id.
-    parent_ids = sorted({case.parent_id for case in cases.values() if case.parent_id} - cases.keys())
-    parents = ctx.session.scalars(select(Case).where(Case.id.in_(parent_ids)).options(defer(Case.settings))
-                                  ).all() if parent_ids else []
-    start_batch(ctx.session, [*cases.values(), *parents])  # handlers read each kind once per batch
+    # Each procedure's loader reads what its handlers will read, for every claimed case at once: a few
+    # queries a batch, whatever its size (states/loaders.py).
+    facts = load_batch(ctx.session, claimed)
     # A refusal is rare (the case moved on), so the batch first runs without a savepoint per deadline (each
     # costs a flush); if any deadline is refused, everything after the claim is rolled back and the batch is
     # run again, each deadline in its own savepoint, so a refusal undoes only its own deadline's steps.
-    attempt = ctx.session.begin_nested()
-    try:
-        result = _fire_claimed(ctx, claimed, handlers, careful=False)
-        write_pending(ctx.session)  # before the savepoint's release, which would flush it row by row
-        _write_outcomes(ctx, result)
-        attempt.commit()
-    except _Refused:
-        attempt.rollback()
-        del ctx.events[:]
-        ctx.cache.clear()  # what was read once may have been read from rows now rolled back
-        result = _fire_claimed(ctx, claimed, handlers, careful=True)
-        write_pending(ctx.session)
-        _write_outcomes(ctx, result)
+    with loaded_for(ctx.session, facts):
+        attempt = ctx.session.begin_nested()
+        try:
+            result = _fire_claimed(ctx, claimed, handlers, careful=False)
+            write_pending(ctx.session)  # before the savepoint's release, which would flush it row by row
+            _write_outcomes(ctx, result)
+            attempt.commit()
+        except _Refused:
+            attempt.rollback()
+            del ctx.events[:]
+            ctx.cache.clear()  # what was read once may have been read from rows now rolled back
+            # The loaded rows were read before the savepoint, and no handler writes a kind a loader loads:
+            # they are what the database holds again (their attributes, expired, are read anew if asked).
+            result = _fire_claimed(ctx, claimed, handlers, careful=True)
+            write_pending(ctx.session)
+            _write_outcomes(ctx, result)
     return result
 
 

@@ -7,7 +7,8 @@ are the modules of its package, loaded when asked for:
 
 ``machine.py``     its python-statemachine machines and the reads they need (required);
 ``inputs.py``      the pydantic models of its commands' input (required);
-``handlers.py``    one handler per command, and ``DEADLINE_HANDLERS``: deadline kind -> handler (required);
+``handlers.py``    one handler per command, ``DEADLINE_HANDLERS``: deadline kind -> handler (required), and
+                   ``load_batch``: what those handlers read for a tick's batch, in one query a kind (states/loaders.py);
 ``compliance.py``  the auditor's compliance rules over its history (optional).
 """
 
@@ -70,3 +71,8 @@ class Procedure:
 
     def deadline_handlers(self) -> Mapping[str, Callable[..., Any]]:
         return self.handlers.DEADLINE_HANDLERS
+
+    def batch_loader(self) -> Callable[..., Any] | None:
+        """``handlers.load_batch(loader, cases)``: loads what its deadline handlers read for a tick's batch
+        (states/loaders.py), or None when they read nothing beyond the claimed case."""
+        return getattr(self.handlers, "load_batch", None)

@@ -13,6 +13,7 @@ from states.cases import load_case, next_code, require_state
 from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.inputs import CaseRef
+from states.loaders import BatchLoader
 from states.local_time import as_moment
 from states.procedures.consultation.inputs import (
     ConsultationCommentInput,
@@ -251,6 +252,12 @@ def on_rdpp_due(ctx: Context, case: Case, deadline) -> None:
     case.data = {**case.data, "rdpp": {**rdpp, "status": "waived"}}
     record(ctx, case, "rdpp_opinion_waived", subject="rdpp", basis="art. 41i ust. 2", state=case.state,
            payload={"due_at": deadline.due_at, "delivered": rdpp.get("delivered")})
+
+
+def load_batch(loader: BatchLoader, claimed: list) -> None:
+    """The comments a closing consultation counts and every notice of a consultation lists, for every claimed
+    case at once."""
+    loader.rows(ConsultationComment, [case.id for _, case in claimed], order_by=(ConsultationComment.number,))
 
 
 DEADLINE_HANDLERS = {

@@ -11,6 +11,7 @@ from states.cases import load_case, next_code, organisation_by_krs, received_mom
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, RuleViolation
 from states.inputs import CaseRef
+from states.loaders import BatchLoader
 from states.procedures.local_initiative.inputs import (
     DecideInitiative,
     EvaluateInitiative,
@@ -239,6 +240,16 @@ def on_task_end(ctx: Context, case: Case, deadline) -> None:
 
 def on_report_due(ctx: Context, case: Case, deadline) -> None:
     fire(ctx, case, _machine(case), "report_overdue", payload={"due_at": deadline.due_at})
+
+
+def load_batch(loader: BatchLoader, claimed: list) -> None:
+    """What the notices of this procedure's deadlines read, for every claimed case at once: the application,
+    its organisation (or the representative's e-mail, given when it was filed) and its costs."""
+    ids = [case.id for _, case in claimed]
+    loader.rows(LocalInitiativeApplication, ids)
+    loader.organisations_of(LocalInitiativeApplication, ids)
+    loader.rows(LocalInitiativeCost, ids, order_by=(LocalInitiativeCost.id,))
+    loader.first_records("file", ids)
 
 
 DEADLINE_HANDLERS = {

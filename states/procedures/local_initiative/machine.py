@@ -15,7 +15,7 @@ from statemachine import State
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
 from states import labels
-from states.cases import case_rows, one_case_row, quiet_read
+from states.cases import case_rows, one_case_row
 from states.engine import LegalMachine
 from states.errors import InvalidInput, RuleViolation
 from states.procedures.open_call.machine import money
@@ -44,8 +44,7 @@ def city_share(session: Session, case: Case) -> Decimal:
 
 
 def purchased(session: Session, case: Case) -> Decimal:
-    with quiet_read(session, LocalInitiativePurchase):
-        rows = session.exec(select(LocalInitiativePurchase.amount).where(LocalInitiativePurchase.case_id == case.id)).all()
+    rows = session.exec(select(LocalInitiativePurchase.amount).where(LocalInitiativePurchase.case_id == case.id)).all()
     return sum(rows, Decimal("0.00"))
 
 

@@ -11,24 +11,22 @@ from models.tables import (
     Case,
     CommitteeMember,
     Contract,
-    Deadline,
     Offer,
     Report,
 )
 from states import calendar, labels, periods
 from states.cases import (
-    batch_case_ids,
-    in_batch,
     load_case,
     next_code,
     organisation_by_krs,
-    quiet_read,
     received_moment,
     require_state,
+    row_by_id,
 )
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from states.inputs import CaseRef, OfferRef
+from states.loaders import BatchLoader, loaded
 from states.procedures.open_call.inputs import (
     AnnounceCall,
     AppointMember,
@@ -310,8 +308,7 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     else:
         _fire_offer(ctx, case, offer, "accept_formally" if cmd.decision == "accept" else "reject_formally",
                     payload=payload)
-        with quiet_read(ctx.session, Deadline):  # this step schedules no deadline: nothing to flush first
-            cancel_deadlines(ctx, case, "correction_end", offer.id)
+        cancel_deadlines(ctx, case, "correction_end", offer.id)
     offer.formal_defects = [] if cmd.decision == "accept" else list(cmd.defects)
     return {"code": case.code, "offer": offer.number, "state": offer.state, "defects": offer.formal_defects}
 
@@ -599,19 +596,23 @@ def settle_offer(ctx: Context, cmd: Settle) -> dict:
 # --- the scheduler's events -----------------------------------------------------------------------------------
 
 
+def load_batch(loader: BatchLoader, claimed: list) -> None:
+    """What this procedure's deadline handlers read, for every claimed (deadline, case) at once: the offers
+    filed in each closing call (counted), and the offers a deadline of an offer moves."""
+    closing = [case.id for deadline, case in claimed if deadline.kind == "offers_close"]
+    loader.counts(Offer, closing)
+    with_offers = [case.id for deadline, case in claimed if deadline.offer_id is not None]
+    loader.rows(Offer, with_offers, order_by=(Offer.number,))
+    loader.organisations_of(Offer, with_offers)  # the applicant each notice of such a step goes to
+
+
 def _offers_filed(ctx: Context, case: Case) -> int:
-    """Offers filed in a call; in a tick's batch, counted once for every claimed case (the tick files none)."""
-    if not in_batch(ctx.session, case.id):
-        return ctx.session.exec(select(func.count()).select_from(Offer).where(Offer.case_id == case.id)).one()
-    counts = ctx.cache.get("offers_filed")
-    if counts is None:
-        counts = ctx.cache["offers_filed"] = {}
-        batch = batch_case_ids(ctx.session)
-        for start in range(0, len(batch), 900):  # under SQLite's bound-parameter limit
-            counts.update(ctx.session.exec(
-                select(Offer.case_id, func.count()).where(Offer.case_id.in_(batch[start:start + 900]))
-                .group_by(Offer.case_id)).all())
-    return counts.get(case.id, 0)
+    """Offers filed in a call (in a tick's batch: as its loader counted them; the tick files none)."""
+    facts = loaded(ctx.session)
+    counted = facts.count(Offer, case.id) if facts is not None else None
+    if counted is not None:
+        return counted
+    return ctx.session.exec(select(func.count()).select_from(Offer).where(Offer.case_id == case.id)).one()
 
 
 def on_offers_close(ctx: Context, case: Case, deadline) -> None:
@@ -621,7 +622,7 @@ def on_offers_close(ctx: Context, case: Case, deadline) -> None:
 
 
 def _deadline_offer(ctx: Context, deadline) -> Offer:
-    return ctx.session.get(Offer, deadline.offer_id)
+    return row_by_id(ctx.session, Offer, deadline.offer_id)  # in a batch: loaded with its call's offers
 
 
 def on_correction_end(ctx: Context, case: Case, deadline) -> None:

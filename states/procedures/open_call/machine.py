@@ -26,7 +26,7 @@ from models.tables import (
     Score,
 )
 from states import calendar, labels, periods
-from states.cases import case_rows, forget, memo, organisation, quiet_read
+from states.cases import case_rows, organisations
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.rule_sets import Criterion, OpenCallRules, RuleSet
@@ -39,17 +39,12 @@ ANNOUNCEMENT_CHANNELS = ("bip", "board", "website")  # art. 13 ust. 3
 
 
 # --- queries the guards need --------------------------------------------------------------------------------
-# A step asks these many times (its handler, the machine's guards, the notification rules): each is read
-# once per transaction (``states.cases.memo``); adding a row of the kind makes the next call read again.
+# Plain reads for an officer's command; in a tick's batch, what the procedure's ``load_batch`` loaded
+# (``states.cases.case_rows``, states/loaders.py).
 
 
 def offers_of(session: Session, case: Case) -> list[Offer]:
-    kept = memo(session, Offer)
-    offers = kept.get(case.id)
-    if offers is None:
-        with quiet_read(session, Offer):
-            offers = kept[case.id] = list(session.exec(_OFFERS_OF, params={"case_id": case.id}))
-    return list(offers)
+    return case_rows(session, Offer, case.id, order_by=(Offer.number,))
 
 
 def offer_by_number(session: Session, case: Case, number: int) -> Offer | None:
@@ -57,12 +52,7 @@ def offer_by_number(session: Session, case: Case, number: int) -> Offer | None:
 
 
 def members_of(session: Session, case: Case) -> list[CommitteeMember]:
-    kept = memo(session, CommitteeMember)
-    members = kept.get(case.id)
-    if members is None:
-        with quiet_read(session, CommitteeMember):
-            members = kept[case.id] = list(session.exec(_MEMBERS_OF, params={"case_id": case.id}))
-    return list(members)
+    return case_rows(session, CommitteeMember, case.id, order_by=(CommitteeMember.id,))
 
 
 def member_by_name(session: Session, case: Case, name: str) -> CommitteeMember | None:
@@ -70,12 +60,8 @@ def member_by_name(session: Session, case: Case, name: str) -> CommitteeMember |
 
 
 def publication_rows(session: Session, case: Case, subject: str) -> list[Publication]:
-    kept = memo(session, Publication)
-    rows = kept.get((case.id, subject))
-    if rows is None:
-        rows = kept[(case.id, subject)] = [
-            row for row in case_rows(session, Publication, case.id, order_by=(Publication.id,)) if row.subject == subject]
-    return list(rows)
+    return [row for row in case_rows(session, Publication, case.id, order_by=(Publication.id,))
+            if row.subject == subject]
 
 
 def publications_of(session: Session, case: Case, subject: str) -> dict[str, datetime]:
@@ -84,45 +70,30 @@ def publications_of(session: Session, case: Case, subject: str) -> dict[str, dat
 
 def declarations_of(session: Session, case: Case) -> dict[tuple[int, int], bool]:
     """(member id, offer id) → conflict declared, for every KPA art. 24 declaration in the call."""
-    found = memo(session, ConflictDeclaration).get(case.id)
-    return found if found is not None else _read_committee(session, case)[0]
+    return _read_committee(session, case)[0]
 
 
 def scored_pairs(session: Session, case: Case) -> set[tuple[int, int]]:
     """(member id, offer id) of every member who has scored an offer of the call (only after declaring)."""
-    found = memo(session, Score).get(case.id)
-    return found if found is not None else _read_committee(session, case)[1]
+    return _read_committee(session, case)[1]
 
 
 def _read_committee(session: Session, case: Case) -> tuple[dict[tuple[int, int], bool], set[tuple[int, int]]]:
-    # The committee's declarations and scores are asked together (may this member score, has the member work
-    # left, is the offer scored): one query reads both. A member scores only after declaring no conflict
+    # The committee's declarations and scores in one query. A member scores only after declaring no conflict
     # (``_check_may_score``), so every score is found beside its declaration.
-    with quiet_read(session, ConflictDeclaration, Score):
-        rows = session.exec(_COMMITTEE, params={"case_id": case.id}).all()
+    rows = session.exec(_COMMITTEE, params={"case_id": case.id}).all()
     declared = {(m, o): bool(conflict) for m, o, conflict, _ in rows}
     scored = {(m, o) for m, o, _, has_score in rows if has_score}
-    memo(session, ConflictDeclaration)[case.id] = declared
-    memo(session, Score)[case.id] = scored
     return declared, scored
 
 
-# A handler that adds rows of these kinds knows exactly what changed: it keeps the memo up to date instead of
-# making the next question read (and flush) again.
-
-
 def add_publications(session: Session, case: Case, subject: str, published: dict[str, datetime]) -> None:
-    rows = publication_rows(session, case, subject)
-    added = [new_row(Publication, case_id=case.id, subject=subject, channel=channel, published_at=moment)
-             for channel, moment in published.items()]
-    session.add_all(added)
-    memo(session, Publication)[(case.id, subject)] = rows + added
+    session.add_all([new_row(Publication, case_id=case.id, subject=subject, channel=channel, published_at=moment)
+                     for channel, moment in published.items()])
 
 
 def add_member(session: Session, case: Case, member: CommitteeMember) -> None:
-    members = members_of(session, case)
     session.add(member)
-    memo(session, CommitteeMember)[case.id] = [*members, member]
 
 
 # Declarations and scores are only ever read as columns (never as objects): one statement writes a step's
@@ -139,32 +110,22 @@ def add_declarations(session: Session, case: Case, member: CommitteeMember, conf
                      note: str, now: datetime) -> None:
     if not conflicts:
         return
-    declared = dict(declarations_of(session, case))
     _written(session, member, *(offer for offer, _ in conflicts))
     session.execute(insert(ConflictDeclaration.__table__),
                     [{"member_id": member.id, "offer_id": offer.id, "conflict": conflict, "note": note,
                       "declared_at": now} for offer, conflict in conflicts])
-    declared.update({(member.id, offer.id): conflict for offer, conflict in conflicts})
-    forget(session, ConflictDeclaration)
-    memo(session, ConflictDeclaration)[case.id] = declared
 
 
 def add_scores(session: Session, case: Case, member: CommitteeMember, offer: Offer, points: dict[str, Decimal],
                now: datetime) -> None:
     if not points:
         return
-    pairs = scored_pairs(session, case)
     _written(session, member, offer)
     session.execute(insert(Score.__table__),
                     [{"member_id": member.id, "offer_id": offer.id, "criterion": key, "points": value, "scored_at": now}
                      for key, value in points.items()])
-    forget(session, Score)  # the ranking with it: the scores changed
-    memo(session, Score)[case.id] = pairs | {(member.id, offer.id)}
 
 
-_OFFERS_OF = select(Offer).where(Offer.case_id == bindparam("case_id")).order_by(Offer.number)
-_MEMBERS_OF = (select(CommitteeMember).where(CommitteeMember.case_id == bindparam("case_id"))
-               .order_by(CommitteeMember.id))
 _COMMITTEE = (
     select(ConflictDeclaration.member_id, ConflictDeclaration.offer_id, ConflictDeclaration.conflict,
            exists().where(Score.member_id == ConflictDeclaration.member_id,
@@ -205,8 +166,7 @@ def eligible_scorers(session: Session, case: Case, offer: Offer) -> list[Committ
 
 
 def scores_by_offer(session: Session, case: Case) -> dict[int, dict[str, dict[str, Decimal]]]:
-    with quiet_read(session, Score):
-        rows = session.exec(_SCORES_OF, params={"case_id": case.id}).all()
+    rows = session.exec(_SCORES_OF, params={"case_id": case.id}).all()
     result: dict[int, dict[str, dict[str, Decimal]]] = {}
     for number, member, criterion, points in rows:
         result.setdefault(number, {}).setdefault(member, {})[criterion] = points
@@ -225,15 +185,8 @@ def ranking(session: Session, case: Case):
     formal review was never scored, so it is never ranked."""
     criteria, threshold = call_settings(case)
     ranked = [o for o in offers_of(session, case) if o.state in SCORED_OFFER_STATES]
-    # Kept with the scores (``memo``, kind Score: a new score forgets it), for the same offers and settings.
-    key = ("ranking", case.id, tuple(o.number for o in ranked), criteria, threshold)
-    kept = memo(session, Score)
-    found = kept.get(key)
-    if found is None:
-        points = scores_by_offer(session, case)
-        found = kept[key] = rank([ScoredOffer(o.number, o.received_at, points.get(o.number, {})) for o in ranked],
-                                 criteria, threshold)
-    return list(found)
+    points = scores_by_offer(session, case)
+    return rank([ScoredOffer(o.number, o.received_at, points.get(o.number, {})) for o in ranked], criteria, threshold)
 
 
 # --- the call's machine ---------------------------------------------------------------------------------------
@@ -564,10 +517,11 @@ def ranking_rows(session: Session, case: Case) -> Sequence[dict]:
     """The ranking as people read it: place, offer, the mean of its members' weighted points and their share
     of the maximum, whether it passed, and what became of it (the offer's state and grant)."""
     offers = {o.number: o for o in offers_of(session, case)}
+    found = organisations(session, {o.organisation_id for o in offers.values()})
     rows = []
     for r in ranking(session, case):
         offer = offers[r.number]
-        org = organisation(session, offer.organisation_id)
+        org = found.get(offer.organisation_id)
         rows.append({"rank": r.rank, "offer": r.number, "organisation": org.name if org else "",
                      "title": offer.title, "points": r.mean_total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
                      "percent": r.percent, "passed": r.passed, "members": r.members,

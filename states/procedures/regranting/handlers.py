@@ -8,12 +8,13 @@ from decimal import Decimal
 from sqlmodel import select
 
 from models.procedure_tables import MicroGrant
-from models.tables import Case, Report
+from models.tables import Case, Contract, Offer, Report
 from states import calendar, periods
 from states.cases import load_case, next_code, require_state, row_by_id
 from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, RuleViolation
 from states.inputs import CaseRef
+from states.loaders import BatchLoader
 from states.procedures.open_call import handlers as open_call_handlers
 from states.procedures.open_call.handlers import _add_publications
 from states.procedures.open_call.inputs import Settle, SubmitReport
@@ -264,6 +265,17 @@ def show(ctx: Context, cmd: CaseRef) -> dict:
 def on_transfer_due(ctx: Context, case: Case, deadline) -> None:
     parent = row_by_id(ctx.session, Case, case.parent_id)
     _fire_micro(ctx, case, parent, "transfer_due_passed", payload={"due_at": deadline.due_at})
+
+
+def load_batch(loader: BatchLoader, claimed: list) -> None:
+    """What a micro-grant's deadline and its notices read, for every claimed case at once: the micro-grant,
+    its parent (the regranting case), the parent's offers and contracts (the operator) and the operator."""
+    ids = [case.id for _, case in claimed]
+    loader.rows(MicroGrant, ids)
+    parents = [parent.id for parent in loader.cases_by_id(case.parent_id for _, case in claimed)]
+    loader.rows(Contract, parents)
+    loader.rows(Offer, parents, order_by=(Offer.number,))
+    loader.organisations_of(Offer, parents)
 
 
 DEADLINE_HANDLERS = {

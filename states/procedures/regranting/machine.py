@@ -15,7 +15,7 @@ from statemachine import State
 from models.procedure_tables import MicroGrant
 from models.tables import Case, Contract, Offer
 from states import labels
-from states.cases import case_rows, one_case_row, quiet_read, row_by_id
+from states.cases import case_rows, one_case_row, row_by_id
 from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.procedures.open_call.machine import (  # the operator's case runs the open call's machine
@@ -51,13 +51,12 @@ class SubCallView:
 
 
 def micro_grant_of(session: Session, case: Case) -> MicroGrant:
-    """The micro-grant a ``MR/`` case records (read without flushing a batch when none is pending)."""
+    """The micro-grant a ``MR/`` case records."""
     return one_case_row(session, MicroGrant, case.id)
 
 
 def micro_grants_of(session: Session, case: Case) -> list[MicroGrant]:
-    with quiet_read(session, MicroGrant):
-        return list(session.exec(select(MicroGrant).where(MicroGrant.operator_case_id == case.id).order_by(MicroGrant.id)))
+    return list(session.exec(select(MicroGrant).where(MicroGrant.operator_case_id == case.id).order_by(MicroGrant.id)))
 
 
 def operator_offer(session: Session, case: Case) -> tuple[Offer, Contract] | None:

@@ -8,12 +8,13 @@ from decimal import Decimal
 from sqlmodel import func, select
 
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
-from models.tables import Case
+from models.tables import Case, Publication
 from states import calendar, clock, periods
 from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
 from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.inputs import CaseRef
+from states.loaders import BatchLoader
 from states.local_time import as_moment
 from states.procedures.open_call.handlers import _add_publications
 from states.procedures.open_call.machine import (
@@ -351,6 +352,20 @@ def on_report_due(ctx: Context, case: Case, deadline) -> None:
     call = report_call(ctx.now, rules)
     fire(ctx, case, _machine(case), "report_overdue",
          payload={"due_at": deadline.due_at, "call_days": rules.report_call_days, "call_until": call.due})
+
+
+def load_batch(loader: BatchLoader, claimed: list) -> None:
+    """What this procedure's deadline handlers and the notices of their records read, for every claimed case
+    at once: each case's offer and its organisation, the publications a missed publication deadline lists,
+    the comments a closing comment period counts."""
+    ids = [case.id for _, case in claimed]
+    loader.rows(SmallGrantOffer, ids)
+    loader.organisations_of(SmallGrantOffer, ids)
+    loader.rows(Publication, [case.id for deadline, case in claimed if deadline.kind == "small_grant.publish_due"],
+                order_by=(Publication.id,))
+    loader.rows(SmallGrantComment, [case.id for deadline, case in claimed
+                                    if deadline.kind == "small_grant.comments_end"],
+                order_by=(SmallGrantComment.number,))
 
 
 DEADLINE_HANDLERS = {
