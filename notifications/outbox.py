@@ -162,9 +162,9 @@ def cancel(ctx, case: Case, tags: list[str]) -> int:
             query = query.where(Notification.cancel_tag.startswith(tag[:-1]))
         else:
             query = query.where(Notification.cancel_tag == tag)
-        # No flush first: a row cancelled earlier in this step is still pending in the database but not in the
-        # session, which returns its own copy (outbox rows are only ever added by hold_new, written before
-        # any query of their table, and changed here).
+        # Outbox rows are only ever added by ``hold_new`` (written before any query of their table, models/rows.py)
+        # and changed here: no flush first (it would write the case the step is moving); one cancelled by an
+        # earlier tag of this call comes back as the session holds it, no longer pending.
         with ctx.session.no_autoflush:
             rows = [row for row in ctx.session.exec(query).all() if row.status == "pending"]
         for row in rows:
@@ -192,7 +192,7 @@ def write_notice(ctx, case: Case, record: AuditRecord, rule, config) -> None:
             rendered = rendered or render(rule.template, data, config.default_lang)
             publication.text = rendered.text
             ctx.session.add(publication)
-    with ctx.session.no_autoflush:  # outbox rows: written before any query of their table (models/rows.py)
+    with ctx.session.no_autoflush:  # outbox rows: held, written before any query of their table (models/rows.py)
         sent_before = ctx.session.exec(select(Notification.id).where(
             Notification.case_id == case.id, Notification.template == rule.template)).first()
     # complete: the step that needs every channel fired (a transition), or all three are recorded

@@ -20,9 +20,14 @@ from states.loaders import loaded
 from states.text import Message, capitalized, ntr, tr
 
 # --- reads of a case's rows ------------------------------------------------------------------------------------
-# An officer's command reads what it needs plainly. In a tick's batch the rows were loaded for every claimed
-# case before the handlers ran (states/loaders.py: each procedure's ``load_batch``), and these reads answer
-# from what was loaded; a read the loader did not foresee falls back to a query of its own.
+# An officer's command reads what it needs plainly: the stored rows, and those its step added and the session
+# has not written yet (``Session.new``), without flushing first. A flush would also write the case the step is
+# moving, through the unit of work, at every read after its first change; the step's rows go out once, at
+# commit (models/rows.py). Rows of a case never change the columns these reads select or order by (their case,
+# number, id), so the stored rows come back as the session holds them and the new ones are appended, as a
+# flush would number them. In a tick's batch the rows were loaded for every claimed case before the handlers
+# ran (states/loaders.py: each procedure's ``load_batch``), and these reads answer from what was loaded; a
+# read the loader did not foresee falls back to a query of its own.
 T = TypeVar("T")
 
 
@@ -36,7 +41,9 @@ def case_rows(session: Session, kind: type[T], case_id: int, *, column: str = "c
         if rows is not None:
             return rows
     key = getattr(kind, column)
-    return list(session.exec(select(kind).where(key == case_id).order_by(*order_by)))
+    with session.no_autoflush:
+        stored = list(session.exec(select(kind).where(key == case_id).order_by(*order_by)))
+    return stored + [row for row in session.new if type(row) is kind and getattr(row, column) == case_id]
 
 
 def one_case_row(session: Session, kind: type[T], case_id: int) -> T:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from statemachine import State
 
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
@@ -44,8 +44,7 @@ def city_share(session: Session, case: Case) -> Decimal:
 
 
 def purchased(session: Session, case: Case) -> Decimal:
-    rows = session.exec(select(LocalInitiativePurchase.amount).where(LocalInitiativePurchase.case_id == case.id)).all()
-    return sum(rows, Decimal("0.00"))
+    return sum((row.amount for row in case_rows(session, LocalInitiativePurchase, case.id)), Decimal("0.00"))
 
 
 def score(points: dict[str, Decimal], rules: LocalInitiativeRules) -> Decimal:

@@ -308,7 +308,8 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     else:
         _fire_offer(ctx, case, offer, "accept_formally" if cmd.decision == "accept" else "reject_formally",
                     payload=payload)
-        cancel_deadlines(ctx, case, "correction_end", offer.id)
+        with ctx.session.no_autoflush:  # this step schedules no deadline: nothing pending that the read could miss
+            cancel_deadlines(ctx, case, "correction_end", offer.id)
     offer.formal_defects = [] if cmd.decision == "accept" else list(cmd.defects)
     return {"code": case.code, "offer": offer.number, "state": offer.state, "defects": offer.formal_defects}
 

@@ -81,7 +81,8 @@ def scored_pairs(session: Session, case: Case) -> set[tuple[int, int]]:
 def _read_committee(session: Session, case: Case) -> tuple[dict[tuple[int, int], bool], set[tuple[int, int]]]:
     # The committee's declarations and scores in one query. A member scores only after declaring no conflict
     # (``_check_may_score``), so every score is found beside its declaration.
-    rows = session.exec(_COMMITTEE, params={"case_id": case.id}).all()
+    with session.no_autoflush:  # declarations are written by a statement of their own at once (add_declarations)
+        rows = session.exec(_COMMITTEE, params={"case_id": case.id}).all()
     declared = {(m, o): bool(conflict) for m, o, conflict, _ in rows}
     scored = {(m, o) for m, o, _, has_score in rows if has_score}
     return declared, scored
@@ -166,7 +167,8 @@ def eligible_scorers(session: Session, case: Case, offer: Offer) -> list[Committ
 
 
 def scores_by_offer(session: Session, case: Case) -> dict[int, dict[str, dict[str, Decimal]]]:
-    rows = session.exec(_SCORES_OF, params={"case_id": case.id}).all()
+    with session.no_autoflush:  # scores are written by a statement of their own at once (add_scores)
+        rows = session.exec(_SCORES_OF, params={"case_id": case.id}).all()
     result: dict[int, dict[str, dict[str, Decimal]]] = {}
     for number, member, criterion, points in rows:
         result.setdefault(number, {}).setdefault(member, {})[criterion] = points

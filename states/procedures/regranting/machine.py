@@ -9,7 +9,7 @@ case of its own (kind ``micro_grant``) nested under the operator's (``Case.paren
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from statemachine import State
 
 from models.procedure_tables import MicroGrant
@@ -56,7 +56,7 @@ def micro_grant_of(session: Session, case: Case) -> MicroGrant:
 
 
 def micro_grants_of(session: Session, case: Case) -> list[MicroGrant]:
-    return list(session.exec(select(MicroGrant).where(MicroGrant.operator_case_id == case.id).order_by(MicroGrant.id)))
+    return case_rows(session, MicroGrant, case.id, column="operator_case_id", order_by=(MicroGrant.id,))
 
 
 def operator_offer(session: Session, case: Case) -> tuple[Offer, Contract] | None:

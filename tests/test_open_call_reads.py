@@ -1,8 +1,6 @@
-"""A step reads its call's rows once (B2): the per-transaction memo never answers with stale rows.
-
-``states.cases.memo`` keeps a call's offers, members, declarations, scores and publications for one
-transaction. These tests show that a row added in the same transaction is seen, that a rolled-back row is
-forgotten, and that a whole scoring step reads the offers once instead of once per question.
+"""An officer's step reads its call's rows plainly (offers, members, declarations, scores): a row added in the
+same transaction is seen, a rolled-back row is not, a new score changes the ranking at once. (The tick's reads
+are loaded for its whole batch: tests/test_batch_loaders.py.)
 """
 
 from __future__ import annotations
@@ -10,12 +8,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import event
 from sqlmodel import select
 
-from coop.demo import MEMBERS, OFFERS
-from models.db import UnitOfWork, get_engine, normalise_url
-from models.tables import CommitteeMember, ConflictDeclaration, Offer, Score
+from coop.demo import MEMBERS
+from models.db import UnitOfWork
+from models.tables import CommitteeMember, ConflictDeclaration, Offer
 from states.cases import load_case
 from states.engine import Actor, execute
 from states.procedures.open_call import handlers as open_call_handlers
@@ -23,6 +20,7 @@ from states.procedures.open_call import inputs as open_call_inputs
 from states.procedures.open_call.machine import (
     add_declarations,
     add_member,
+    add_scores,
     declarations_of,
     members_of,
     offers_of,
@@ -80,40 +78,9 @@ def test_a_new_score_changes_the_ranking_in_the_same_transaction(db_url, prefect
         member = members_of(uow.session, case)[0]
         offer.state = "scored"  # as complete_scoring would: the ranking reads scored offers
         assert ranking(uow.session, case)[0].members == 0
-        for key in KEYS:
-            uow.session.add(Score(member_id=member.id, offer_id=offer.id, criterion=key, points=Decimal(3),
-                                  scored_at=case.created_at))
+        add_scores(uow.session, case, member, offer, dict.fromkeys(KEYS, Decimal(3)), case.created_at)
         assert (member.id, offer.id) in scored_pairs(uow.session, case)
         assert ranking(uow.session, case)[0].members == 1
-
-
-def test_a_scoring_step_reads_the_offers_once(db_url, prefect_api):  # noqa: F811
-    code = _scoring(db_url)
-    for member in MEMBERS:
-        execute(open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts(code=code, member=member, conflicts=()),
-                actor=Actor(member, "committee_member"), at="2026-02-03T09:00+01:00", url=db_url)
-    statements: list[str] = []
-    engine = get_engine(normalise_url(db_url))
-
-    def seen(_conn, _cursor, statement, *_):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        # The last member scoring the first offer: the handler, the guards, the outbox's cancellation of the
-        # member's reminder and the offer's completed scoring all ask about the call's offers.
-        for member in MEMBERS:
-            statements.clear()
-            execute(open_call_handlers.score_offer, open_call_inputs.ScoreOffer(code=code, number=1, member=member,
-                                                 points=dict(zip(KEYS, map(Decimal, OFFERS[0][2]), strict=True))),
-                    actor=Actor(member, "committee_member"), at="2026-02-05T09:00+01:00", url=db_url)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    offer_reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM offers" in s]
-    assert len(offer_reads) == 1, offer_reads
-    with UnitOfWork(db_url) as uow:
-        assert offers_of(uow.session, load_case(uow.session, code))[0].state == "scored"
-
 
 
 def test_a_declaration_of_a_member_appointed_in_the_same_transaction_is_written(db_url, prefect_api):  # noqa: F811
