@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
 from states import calendar, periods
-from states.cases import first_record, organisation, row_by_id
+from states.cases import first_record, organisation, organisations, row_by_id
 from states.text import Message, tr
 
 # Categories: opt-out is possible only for reminders and information (never for legal calls, decisions,
@@ -395,7 +395,9 @@ def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) ->
         offer = offer_by_subject(ctx, case, record.subject)
         return [_applicant(ctx, offer)] if offer else []
     if audience == "applicants":
-        return [_applicant(ctx, o) for o in offers_of(ctx.session, case)]
+        offers = offers_of(ctx.session, case)
+        held = organisations(ctx.session, {o.organisation_id for o in offers})  # noqa: F841  (one query; held,
+        return [_applicant(ctx, o) for o in offers]  # so that each look-up by id finds its row in the session)
     if audience == "member":
         member = member_by_name(ctx.session, case, record.subject.split(":", 1)[1])
         return [_member(member)] if member else []
@@ -464,8 +466,9 @@ def _publish_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
 def _scoring_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
     from states.procedures.open_call.machine import offers_of
 
-    offers = [offer_data(ctx, o) for o in offers_of(ctx.session, case) if o.state == "formally_accepted"]
-    return {"offers": offers}
+    accepted = [o for o in offers_of(ctx.session, case) if o.state == "formally_accepted"]
+    held = organisations(ctx.session, {o.organisation_id for o in accepted})  # noqa: F841  (one query, held)
+    return {"offers": [offer_data(ctx, o) for o in accepted]}
 
 
 def _report_overdue_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from states.procedures.open_call.machine import (
     ANNOUNCEMENT_CHANNELS,
     CODE_PREFIX,
     KIND,
+    Committee,
     OfferMachine,
     OpenCallMachine,
     add_declarations,
@@ -53,12 +54,10 @@ from states.procedures.open_call.machine import (
     add_publications,
     add_scores,
     call_settings,
-    declarations_of,
-    eligible_scorers,
+    committee,
     excluded_member,
     max_points,
     member_by_name,
-    members_of,
     money,
     next_offer_number,
     offer_by_number,
@@ -73,7 +72,6 @@ from states.procedures.open_call.machine import (
     report_deadline,
     return_deadline,
     rules_for,
-    scored_pairs,
     settlement_facts,
     unranked_reason,
     usage_deadline,
@@ -212,8 +210,8 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
     return {"code": case.code, "member": cmd.name}
 
 
-def _member(ctx: Context, case: Case, name: str) -> CommitteeMember:
-    member = member_by_name(ctx.session, case, name)
+def _member(ctx: Context, case: Case, name: str, facts: Committee | None = None) -> CommitteeMember:
+    member = facts.member(name) if facts is not None else member_by_name(ctx.session, case, name)
     if member is None:
         raise NotFound("unknown_member", tr("{code}: {name} is not a committee member", code=case.code, name=name))
     return member
@@ -226,23 +224,25 @@ def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
     require_state(case, ("formal_review", "substantive_review"), tr("declaring"),
                   "KPA art. 24")
     _act_as_member(ctx, cmd.member)
-    member = _member(ctx, case, cmd.member)
-    offers = {o.number: o for o in offers_of(ctx.session, case)}
+    facts = committee(ctx.session, case)  # read once: this step decides from these, and adds what it writes
+    member = _member(ctx, case, cmd.member, facts)
+    offers = {o.number: o for o in facts.offers}
     unknown = sorted(set(cmd.conflicts) - set(offers))
     if unknown:
         raise NotFound("unknown_offer", ntr("{code}: no offer {numbers}", "{code}: no offers {numbers}", len(unknown),
                                             code=case.code, numbers=unknown))
-    declared = {offer_id for member_id, offer_id in declarations_of(ctx.session, case) if member_id == member.id}
+    declared = {offer_id for member_id, offer_id in facts.declared if member_id == member.id}
     new = [o for o in offers.values() if o.id not in declared]
     if not new:
         raise RuleViolation("already_declared", tr("{member} has already declared for every offer", member=cmd.member),
                             basis="KPA art. 24")
     add_declarations(ctx.session, case, member, [(o, o.number in cmd.conflicts) for o in new], cmd.note, ctx.now)
+    facts.declared.update({(member.id, o.id): o.number in cmd.conflicts for o in new})
     record(ctx, case, "declare_conflicts", subject=f"member:{cmd.member}", basis="KPA art. 24; art. 15 ust. 2d",
            state=case.state, payload={"offers": [o.number for o in new], "conflicts": sorted(cmd.conflicts),
                                       "note": cmd.note})
     for offer in new:
-        _complete_scoring_if_done(ctx, case, offer)
+        _complete_scoring_if_done(ctx, case, offer, facts)
     return {"code": case.code, "member": cmd.member, "declared": [o.number for o in new],
             "conflicts": sorted(cmd.conflicts)}
 
@@ -329,30 +329,35 @@ def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     case = _call(ctx, cmd.code)
     require_state(case, ("substantive_review",), tr("scoring"), "art. 15 ust. 1")
     _act_as_member(ctx, cmd.member)
-    offer = _offer(ctx, case, cmd.number)
-    member = _member(ctx, case, cmd.member)
+    facts = committee(ctx.session, case)  # read once: this step decides from these, and adds what it writes
+    offer = facts.offer(cmd.number)
+    if offer is None:
+        raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
+    member = _member(ctx, case, cmd.member, facts)
     if offer.state != "formally_accepted":
         raise RuleViolation("offer_not_scorable",
                             tr("Offer {number} is in the state {state} and is not scored", number=offer.number,
                                state=labels.state("offer", offer.state)), basis="art. 15 ust. 1")
-    _check_may_score(ctx, case, offer, member)
+    _check_may_score(facts, offer, member)
     criteria, _ = call_settings(case)
     _check_points(case, criteria, cmd.points)
     add_scores(ctx.session, case, member, offer, cmd.points, ctx.now)
+    if cmd.points:
+        facts.scored.add((member.id, offer.id))
     record(ctx, case, "score", subject=f"offer:{offer.number}", basis="art. 15 ust. 1", state=offer.state,
            payload={"member": member.name, "points": cmd.points})
-    _complete_scoring_if_done(ctx, case, offer)
+    _complete_scoring_if_done(ctx, case, offer, facts)
     return {"code": case.code, "offer": offer.number, "member": member.name, "state": offer.state}
 
 
-def _check_may_score(ctx: Context, case: Case, offer: Offer, member: CommitteeMember) -> None:
-    if excluded_member(member, organisations_in_call(ctx.session, case)):
+def _check_may_score(facts: Committee, offer: Offer, member: CommitteeMember) -> None:
+    if excluded_member(member, facts.organisations):
         raise RuleViolation(
             "member_excluded",
             tr("{name} was nominated by an organisation taking part in the call and does not score", name=member.name),
             basis="art. 15 ust. 2d",
         )
-    conflict = declarations_of(ctx.session, case).get((member.id, offer.id))
+    conflict = facts.declared.get((member.id, offer.id))
     if conflict is None:
         raise RuleViolation(
             "declaration_missing",
@@ -365,7 +370,7 @@ def _check_may_score(ctx: Context, case: Case, offer: Offer, member: CommitteeMe
             tr("{name} declared a conflict of interest for offer {number} and may not score it", name=member.name, number=offer.number),
             basis="art. 15 ust. 2d; KPA art. 24 §1",
         )
-    if (member.id, offer.id) in scored_pairs(ctx.session, case):
+    if (member.id, offer.id) in facts.scored:
         raise RuleViolation("already_scored", tr("{name} has already scored offer {number}", name=member.name, number=offer.number))
 
 
@@ -393,18 +398,14 @@ def _check_points(case: Case, criteria, points: dict[str, Decimal]) -> None:
             )
 
 
-def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer) -> None:
+def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer, facts: Committee) -> None:
     """An offer is scored once every member able to sit has declared for it and every clear member has scored."""
     if case.state != "substantive_review" or offer.state != "formally_accepted":
         return
-    in_call = organisations_in_call(ctx.session, case)
-    able = [m for m in members_of(ctx.session, case) if not excluded_member(m, in_call)]
-    declared = declarations_of(ctx.session, case)
-    if any((m.id, offer.id) not in declared for m in able):
+    if any((m.id, offer.id) not in facts.declared for m in facts.able()):
         return
-    scorers = eligible_scorers(ctx.session, case, offer)
-    scored = scored_pairs(ctx.session, case)
-    if scorers and all((m.id, offer.id) in scored for m in scorers):
+    scorers = facts.eligible_scorers(offer)
+    if scorers and all((m.id, offer.id) in facts.scored for m in scorers):
         _fire_offer(ctx, case, offer, "complete_scoring", payload={"members": [m.name for m in scorers]})
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -86,6 +87,42 @@ def _read_committee(session: Session, case: Case) -> tuple[dict[tuple[int, int],
     declared = {(m, o): bool(conflict) for m, o, conflict, _ in rows}
     scored = {(m, o) for m, o, _, has_score in rows if has_score}
     return declared, scored
+
+
+@dataclass
+class Committee:
+    """What a committee step decides from, read once by its handler (``committee``): the call's offers, its
+    members, their declarations and which of them scored what. The handler adds what it writes
+    (``declared``/``scored``), so the facts stay those of the database for the rest of the step."""
+
+    offers: list[Offer]
+    members: list[CommitteeMember]
+    declared: dict[tuple[int, int], bool]  # (member id, offer id) -> conflict declared
+    scored: set[tuple[int, int]]
+
+    def offer(self, number: int) -> Offer | None:
+        return next((o for o in self.offers if o.number == number), None)
+
+    def member(self, name: str) -> CommitteeMember | None:
+        return next((m for m in self.members if m.name == name), None)
+
+    @property
+    def organisations(self) -> set[int]:
+        return {o.organisation_id for o in self.offers}
+
+    def able(self) -> list[CommitteeMember]:
+        """Members not excluded by art. 15 ust. 2d."""
+        in_call = self.organisations
+        return [m for m in self.members if not excluded_member(m, in_call)]
+
+    def eligible_scorers(self, offer: Offer) -> list[CommitteeMember]:
+        """Members who declared no conflict for this offer (KPA art. 24) and are not excluded (art. 15 ust. 2d)."""
+        return [m for m in self.able() if self.declared.get((m.id, offer.id)) is False]
+
+
+def committee(session: Session, case: Case) -> Committee:
+    declared, scored = _read_committee(session, case)
+    return Committee(offers_of(session, case), members_of(session, case), declared, scored)
 
 
 def add_publications(session: Session, case: Case, subject: str, published: dict[str, datetime]) -> None:
