@@ -24,6 +24,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
+from models.notification_tables import NotificationPreference
 from models.rows import SEES_HELD_ROWS
 from models.tables import AuditRecord, Case, Organisation
 
@@ -136,10 +137,15 @@ class BatchLoader:
         self.organisations(row.organisation_id for key in ids for row in rows.get(key, ()))
 
     def preferences(self, addresses: Iterable[str | None]) -> None:
-        """The notification preferences of these addresses (the outbox's ``read_preferences`` keeps them here)."""
-        from notifications.outbox import read_preferences
-
-        read_preferences(self.session, [a for a in addresses if a])
+        """The notification preferences of these addresses, by lower-cased address (the outbox's
+        ``read_preferences`` answers from them, and keeps there those it reads of other addresses)."""
+        wanted = sorted({a.lower() for a in addresses if a} - self.loaded.preferences.keys())
+        for chunk in _chunks(wanted):
+            for address in chunk:
+                self.loaded.preferences[address] = []
+            for row in self.session.exec(select(NotificationPreference).where(NotificationPreference.address.in_(chunk))
+                                         .order_by(NotificationPreference.id)):
+                self.loaded.preferences[row.address].append(row)
 
     def cases(self, cases: Iterable[Case]) -> None:
         """Cases the batch already holds (claimed with their deadlines): looked up by id without a query."""
@@ -189,6 +195,5 @@ def load_batch(session: Session, claimed: list[tuple[Any, Case]]) -> Loaded:
             if load is not None:
                 load(loader, own)
         # the organisations loaded are the notices' recipients: whether they opted out, and in which language
-        with loaded_for(session, facts):
-            loader.preferences(org.email for org in facts.organisations.values() if org is not None)
+        loader.preferences(org.email for org in facts.organisations.values() if org is not None)
     return facts
