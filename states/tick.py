@@ -22,7 +22,7 @@ from models.tables import Case, Deadline
 from states.clock import at_written_time, claimed_moment
 from states.engine import SCHEDULER, Actor, Context, execute, permitted
 from states.errors import DomainError, RuleViolation
-from states.loaders import load_batch, loaded_for
+from states.loaders import Loaded, load_batch, loaded_for
 from states.text import Message, tr
 
 
@@ -83,22 +83,21 @@ def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
     # A refusal is rare (the case moved on), so the batch first runs without a savepoint per deadline (each
     # costs a flush); if any deadline is refused, everything after the claim is rolled back and the batch is
     # run again, each deadline in its own savepoint, so a refusal undoes only its own deadline's steps.
-    with loaded_for(ctx.session, facts):
-        attempt = ctx.session.begin_nested()
-        try:
-            result = _fire_claimed(ctx, claimed, handlers, careful=False)
-            write_pending(ctx.session)  # before the savepoint's release, which would flush it row by row
-            _write_outcomes(ctx, result)
-            attempt.commit()
-        except _Refused:
-            attempt.rollback()
-            del ctx.events[:]
-            ctx.cache.clear()  # what was read once may have been read from rows now rolled back
-            # The loaded rows were read before the savepoint, and no handler writes a kind a loader loads:
-            # they are what the database holds again (their attributes, expired, are read anew if asked).
-            result = _fire_claimed(ctx, claimed, handlers, careful=True)
-            write_pending(ctx.session)
-            _write_outcomes(ctx, result)
+    attempt = ctx.session.begin_nested()
+    try:
+        result = _fire_claimed(ctx, claimed, handlers, facts, careful=False)
+        write_pending(ctx.session)  # before the savepoint's release, which would flush it row by row
+        _write_outcomes(ctx, result)
+        attempt.commit()
+    except _Refused:
+        attempt.rollback()
+        del ctx.events[:]
+        ctx.cache.clear()  # what was read once may have been read from rows now rolled back
+        # The loaded rows were read before the savepoint, and no handler writes a kind a loader loads: they are
+        # what the database holds again (their attributes, if expired, are read anew when asked).
+        result = _fire_claimed(ctx, claimed, handlers, facts, careful=True)
+        write_pending(ctx.session)
+        _write_outcomes(ctx, result)
     return result
 
 
@@ -113,7 +112,12 @@ class _Refused(Exception):
     """A deadline was refused during a batch run without per-deadline savepoints."""
 
 
-def _fire_claimed(ctx: Context, claimed, handlers, *, careful: bool) -> BatchResult:
+def _fire_claimed(ctx: Context, claimed, handlers, facts: Loaded, *, careful: bool) -> BatchResult:
+    with loaded_for(ctx.session, facts):  # the handlers' reads answer from what the loaders loaded
+        return _fire_each(ctx, claimed, handlers, careful=careful)
+
+
+def _fire_each(ctx: Context, claimed, handlers, *, careful: bool) -> BatchResult:
     result = BatchResult()
     for deadline, case in claimed:
         result.claimed += 1
