@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bench.data import DUE_AT, TICK_AT, build_live_cases
 from models.db import UnitOfWork, get_engine, normalise_url
+from models.notification_tables import NotificationPreference
 from models.procedure_tables import SmallGrantOffer
 from models.tables import AuditRecord, Case, Publication
 from states import tick as tick_module
@@ -143,3 +144,29 @@ def test_first_records_loaded_for_a_batch_and_those_appended_since(db_url):
             found, selects = _selects(db_url, lambda: [first_record(session, c, "note") for c in cases])
             assert found == [appended, None, None] and not selects
             assert isinstance(appended, AuditRecord)
+
+
+def test_a_tick_writes_to_each_recipient_in_the_language_of_its_preference(db_url):
+    """The preferences of the loaded organisations are loaded with them (states/loaders.py): a micro-grant's
+    operator and a small grant's applicant, told by the tick, are told in the language they chose."""
+    build_live_cases(db_url, 150, 130)
+    engine = get_engine(normalise_url(db_url))
+    with engine.connect() as conn:
+        addresses = conn.execute(sa.text(
+            "SELECT DISTINCT o.email FROM organisations o JOIN small_grant_offers s ON s.organisation_id = o.id "
+            "UNION SELECT DISTINCT o.email FROM organisations o JOIN offers f ON f.organisation_id = o.id "
+            "JOIN micro_grants m ON m.operator_case_id = f.case_id")).scalars().all()
+    assert addresses
+    with UnitOfWork(db_url) as uow:
+        uow.session.add_all([NotificationPreference(address=address, lang="en", updated_at=DUE_AT)
+                             for address in addresses])
+        uow.commit()
+    with engine.connect() as conn:
+        before = conn.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM notifications")).scalar_one()
+    report = tick(TICK_AT, url=db_url)
+    assert report.skipped == 0
+    with engine.connect() as conn:
+        told = conn.execute(sa.text("SELECT recipient, lang FROM notifications WHERE id > :before AND audience IN "
+                                    "('operator', 'applicant')"), {"before": before}).all()
+    assert {recipient for recipient, _ in told} & set(addresses)
+    assert all(lang == "en" for recipient, lang in told if recipient in addresses), told
