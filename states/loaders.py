@@ -11,7 +11,9 @@ and reads what it needs plainly.
 
 Loaded rows are a snapshot taken before the handlers run. That is sound because a deadline handler writes no
 row of a kind a loader loads (it moves states, appends audit records and outbox rows, schedules deadlines):
-a loader must not load a kind its handlers write (tests/test_batch_loaders.py counts the queries).
+a loader must not load a kind its handlers write (tests/test_batch_loaders.py fails if one does, and counts
+the queries of a tick). The claimed cases are held too, for look-ups by id, but they are not a snapshot: they
+are the rows the handlers move, claimed with their deadlines.
 """
 
 from __future__ import annotations
@@ -51,10 +53,11 @@ class Loaded:
         self._first_for: dict[str, set[int]] = {}
         self.cases: dict[int, Case] = {}
         self.organisations: dict[int, Organisation | None] = {}
-        self.preferences: dict[str, list[Any]] = {}  # notification preferences by address, filled by the outbox
+        # notification preferences by lower-cased address: the recipients' loaded here, others kept by the outbox
+        self.preferences: dict[str, list[Any]] = {}
 
     def kinds(self) -> set[type]:
-        """The kinds of rows loaded (organisations and cases included when any was)."""
+        """The kinds of rows loaded as a snapshot (organisations when any was; not the claimed cases)."""
         found = {kind for kind, _ in (*self._rows, *self._counts)}
         if self._first_records:
             found.add(AuditRecord)
