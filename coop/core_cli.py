@@ -147,8 +147,17 @@ def calendar_day(day: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None
 
 @command(db_app, "upgrade")
 def db_upgrade() -> None:
-    """Create or upgrade the schema (Alembic migrations)."""
-    show(_database_facts())
+    """Create or upgrade the schema (Alembic migrations); as the owner role when COOP_DATABASE_OWNER_URL is set."""
+    show({**_as_owner(), **_database_facts()})
+
+
+def _as_owner() -> dict:
+    """With COOP_DATABASE_OWNER_URL: migrate as the owner and grant the engine's role (models/roles.py)."""
+    from models.db import database_url
+    from models.roles import migrate_as_owner, owner_url
+
+    owner = owner_url()
+    return migrate_as_owner(owner, database_url()) if owner else {}
 
 
 @command(db_app, "init")
@@ -160,8 +169,9 @@ def db_init(simulation: Annotated[bool | None, typer.Option(
     from models.db import get_engine
     from models.settings import REAL, SIMULATION, initialise_clock
 
+    roles = _as_owner()
     _, created = initialise_clock(get_engine(), SIMULATION if simulation else REAL)
-    show({**_database_facts(), "created": created})
+    show({**roles, **_database_facts(), "created": created})
 
 
 @command(db_app, "info")

@@ -23,7 +23,7 @@ from states.errors import ConcurrentChange, DomainError, InvalidInput
 from states.text import tr
 
 # The newest migration; a test checks it matches Alembic's head so the cheap check below stays honest.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 T = TypeVar("T")
@@ -197,7 +197,21 @@ def ensure_schema(engine: sa.Engine) -> None:
                "known: “{SCHEMA_REVISION}”); upgrade coop-engine or point COOP_DATABASE_URL at the right "
                "database. Nothing was changed.", revision=revision, SCHEMA_REVISION=SCHEMA_REVISION),
         )
-    upgrade(engine)
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        upgrade(engine)
+    except DBAPIError as error:
+        if sqlstate(error) != "42501":
+            raise
+        # The engine's role owns nothing (models/roles.py): the owner migrates.
+        raise UnknownSchema(
+            "schema_needs_owner",
+            tr("The database schema is at revision “{revision}” and this program needs “{SCHEMA_REVISION}”, but "
+               "the engine's database role may not change the schema. Run `coop db upgrade` with "
+               "COOP_DATABASE_OWNER_URL set to the owner's role (docs/production.md). Nothing was changed.",
+               revision=revision or "-", SCHEMA_REVISION=SCHEMA_REVISION),
+        ) from None
 
 
 def is_known_revision(revision: str) -> bool:

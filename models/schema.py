@@ -1,5 +1,6 @@
 """Every table module, imported once, so the metadata (and the migrations) see the whole schema."""
 
+import models.anchor_tables  # noqa: F401
 import models.command_log  # noqa: F401
 import models.notification_tables  # noqa: F401
 import models.procedure_tables  # noqa: F401

@@ -23,6 +23,7 @@ from models.tables import AuditRecord, Case, RuleSetVersion
 from states import audit
 from states.auditing.history import HistoryQuery, case_history_tree, export_history
 from states.engine import Actor, execute
+from tests.conftest import history_unlocked
 from tests.test_compliance import Builder, cli_db  # noqa: F401  (cli_db is a fixture)
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_chain.py"
@@ -138,7 +139,7 @@ def test_an_unreadable_file_exits_2(tmp_path):
 @pytest.mark.usefixtures("cli_db")
 def test_coop_audit_verify_finds_an_edit_in_the_database(exported, db_url, monkeypatch):
     code, _, _ = exported
-    with get_engine(normalise_url(db_url)).begin() as conn:
+    with get_engine(normalise_url(db_url)).begin() as conn, history_unlocked(conn):  # as a superuser could
         conn.execute(sa.update(AuditRecord.__table__).where(AuditRecord.__table__.c.seq == 12)
                      .where(AuditRecord.__table__.c.event != "create").values(actor="Fałszerz"))
     monkeypatch.setenv("COOP_ROLE", "auditor")
