@@ -31,15 +31,58 @@ def _emit(text: str, output: Path | None) -> None:
     typer.echo(str(tr("written {output}", output=output)), err=True)
 
 
+anchor_key_app = group("anchor-key", "The key that signs the daily anchors of the history.", parent=audit_app)
+
+
 @command(audit_app, "verify")
-def audit_verify(code: Annotated[str | None, typer.Argument(help="A case code; every case when omitted.")] = None) -> None:
-    """Recompute the hash chains; exit 1 naming the first broken record."""
+def audit_verify(
+    code: Annotated[str | None, typer.Argument(help="A case code; every case when omitted.")] = None,
+    anchors: Annotated[Path | None, typer.Option(
+        "--anchors", help="Also check every chain against the signed daily anchors in this folder.")] = None,
+    public_key: Annotated[list[Path] | None, typer.Option(
+        "--public-key", help="The anchors' public key (PEM) as the city published it; repeatable.")] = None,
+    fingerprint: Annotated[list[str] | None, typer.Option(
+        "--fingerprint", help="Or its SHA-256 fingerprint (hex); repeatable.")] = None,
+) -> None:
+    """Recompute the hash chains; exit 1 naming the first broken record (and, with --anchors, every case whose
+    history no longer matches a head anchored before, and every anchor file that is forged or altered)."""
     from states.queries import verify_cases
 
+    pin = None
+    if anchors is not None:
+        from states.anchors import Pin
+
+        pin = Pin.of(public_key or [], fingerprint or [])  # before reading anything: exit 2 without a pinned key
+    elif public_key or fingerprint:
+        from states.errors import InvalidInput
+
+        raise InvalidInput("anchors_missing", tr("--public-key and --fingerprint go with --anchors DIR."))
     result = run(verify_cases, code, readonly=True)
+    if pin is not None:
+        from states.anchors import read_anchors, verify_anchored
+
+        good, bad = read_anchors(anchors, pin)
+        anchored = run(verify_anchored, (good, code), readonly=True)
+        result = {**result, "broken": result["broken"] + anchored,
+                  "anchors": {"verified": len(good), "first": good[0]["date"] if good else None,
+                              "last": good[-1]["date"] if good else None},
+                  "bad_anchors": bad}
     show(result)
-    if result["broken"]:
+    if result["broken"] or result.get("bad_anchors"):
         raise typer.Exit(1)
+
+
+@command(anchor_key_app, "init")
+def anchor_key_init(key_file: Annotated[Path | None, typer.Option(
+        "--key-file", help="Where to keep the private key (default: COOP_ANCHOR_KEY, else anchor-key.pem in the "
+                           "user data directory).")] = None) -> None:
+    """Make the key that signs the daily anchors; prints only the public key's file and fingerprint."""
+    from states.anchors import init_key
+
+    made = init_key(key_file)
+    show(made)
+    typer.echo(str(tr("Publish the public key (or its fingerprint) where auditors take it from the city; keep the "
+                      "private key file on the workers only, readable by their user alone.")), err=True)
 
 
 @command(audit_app, "history")

@@ -18,6 +18,7 @@ before), whether the API is served over TLS or not.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from flows.events import emit_tick_transitions
 from flows.housekeeping import arequest_housekeeping
 from flows.process import settle_after_imports
 from flows.watchdog import watch_at_start
+from states.anchors import daily_anchor
 from states.clock import claimed_moment, resolve_now
 from states.errors import DomainError
 from states.local_time import moment_iso, moment_text
@@ -79,6 +81,9 @@ async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, data
     moment = claimed_moment(at)
     waited, late = await watch_at_start(moment, database_url, interval_seconds)  # before firing (flows/watchdog.py)
     report, cases = await fire_due_task(moment, batch_size, database_url)
+    anchor = await asyncio.to_thread(daily_anchor, moment, url=database_url)  # once a day (states/anchors.py)
+    if anchor["status"] in ("made", "failed"):
+        get_run_logger().log(logging.INFO if anchor["status"] == "made" else logging.WARNING, "anchor: %s", anchor)
     if report.fired or report.skipped or (late and late["late"]):
         await acreate_markdown_artifact(key="tick", markdown=tick_markdown(report, cases, waited, late),
                                         description=str(tr("The latest tick")))
@@ -87,7 +92,8 @@ async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, data
     requested = await arequest_housekeeping(database_url)
     return {"now": moment_iso(report.now), "fired": report.fired, "skipped": report.skipped,
             "batches": report.batches, "cases": cases, "skipped_reasons": report.skipped_reasons,
-            "seconds_in_transactions": round(report.seconds, 6), "late": late, "requested": requested}
+            "seconds_in_transactions": round(report.seconds, 6), "late": late, "requested": requested,
+            "anchor": anchor}
 
 
 def tick_markdown(report: TickReport, cases: int, waited: DeadlineWatch | None = None,

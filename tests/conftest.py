@@ -10,6 +10,7 @@ database makes one explicitly (``real_db_url``).
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,11 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 os.environ["COOP_SIMULATION"] = "1"  # before any engine is made: only a database's first use reads it
+# No test signs with, or publishes into, the user's own anchor key and folder (states/anchors.py): a tick in a test
+# finds no key here unless the test makes one.
+_ANCHORS = tempfile.mkdtemp(prefix="coop-test-anchors-")
+os.environ["COOP_ANCHOR_KEY"] = os.path.join(_ANCHORS, "no-key.pem")
+os.environ["COOP_ANCHOR_DIR"] = os.path.join(_ANCHORS, "anchors")
 
 import models.schema  # noqa: F401, E402  (every table, for empty_tables and dump)
 from models.db import get_engine, normalise_url  # noqa: E402

@@ -61,11 +61,34 @@ def write(tmp_path: Path, export: dict, name: str = "export.json") -> Path:
     return path
 
 
+def _imports(tree) -> set[str]:
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return imported | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+
+
+# Checking the signature of a daily anchor (--anchors) needs Ed25519, which the standard library lacks: those two
+# functions alone import ``cryptography``.
+ANCHOR_FUNCTIONS = {"pinned_fingerprints", "check_anchor"}
+
+
 def test_the_tool_uses_the_standard_library_only():
     tree = ast.parse(TOOL.read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert imported and imported <= set(sys.stdlib_module_names), imported
+    assert _imports(tree) - {"cryptography"} <= set(sys.stdlib_module_names), _imports(tree)
+    outside = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name in ANCHOR_FUNCTIONS)]
+    assert _imports(ast.Module(body=outside, type_ignores=[])) <= set(sys.stdlib_module_names)
+
+
+def test_the_tool_verifies_without_any_package(exported):
+    """-S: no site-packages at all (no cryptography): a chain still verifies; --anchors says what it needs."""
+    code, export, tmp_path = exported
+    path = write(tmp_path, export)
+    plain = subprocess.run([sys.executable, "-I", "-S", str(TOOL), str(path)], capture_output=True, text=True,
+                           cwd=tmp_path, check=False)
+    assert plain.returncode == 0 and f"OK     {code}" in plain.stdout, plain.stderr
+    (tmp_path / "anchors").mkdir()
+    anchored = subprocess.run([sys.executable, "-I", "-S", str(TOOL), str(path), "--anchors", str(tmp_path / "anchors"),
+                               "--fingerprint", "ab" * 32], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert anchored.returncode == 2 and "needs the cryptography package" in anchored.stderr
 
 
 def test_an_untouched_export_verifies(exported):

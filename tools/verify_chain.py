@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Verify an exported case history (``coop audit export CODE``) without the engine or its database.
 
-Standard library only, on purpose: anyone can read this file and check the chain. The algorithm
+Standard library only, on purpose (``cryptography`` for ``--anchors`` alone, below): anyone can read this file
+and check the chain. The algorithm
 (docs/audit.md) is implemented here independently of ``states/audit.py``:
 
     content = JSON of the hashed fields (case_code, seq, at, recorded_at, actor, role, event, subject,
@@ -10,13 +11,30 @@ Standard library only, on purpose: anyone can read this file and check the chain
     hash    = hex sha256 of (prev_hash + "\\n" + content); the first record's prev_hash is 64 zeros
 
 Usage: python tools/verify_chain.py EXPORT.json [--head CODE=HASH ...]
+                                     [--anchors DIR (--public-key FILE | --fingerprint HEX) ...]
 Exit 0 when every chain verifies, 1 naming the first broken record, 2 when the file cannot be read.
 ``--head`` compares a chain's last hash with one published elsewhere (e.g. in BIP), which also catches
 records cut from the end of an export whose stated length was edited too.
+
+``--anchors DIR`` checks each chain against the city's signed daily anchors (``<date>.json``, docs/audit.md):
+every head anchored for a case of the export must still be the hash of that record, so a record rewritten
+and every later hash recomputed after the day of an anchor is found, naming the case and the anchor's date.
+An anchor counts only when signed by a key given here (``--public-key`` the PEM file the city published, or
+``--fingerprint`` its SHA-256 in hex), never by the key the anchor file carries; a forged or altered anchor
+file is reported and fails the check. Checking a signature needs the ``cryptography`` package (Ed25519): it
+is imported for ``--anchors`` only; without it the tool stays standard library only.
+
+Anchor document: "cases" a list of {"id", "code", "seq", "head"}; "digest" the hex sha256 of the canonical
+JSON of "cases"; "signature" base64 Ed25519 over the canonical JSON of the fields count, date, digest,
+fingerprint, format, moment, recorded_at; "fingerprint" the hex sha256 of the raw 32-byte public key
+("public_key", base64). Canonical JSON: keys sorted, separators "," and ":", UTF-8, non-ASCII kept.
 """
 
+import base64
+import glob
 import hashlib
 import json
+import os
 import sys
 
 GENESIS = "0" * 64
@@ -53,19 +71,148 @@ def verify_chain(chain, published_head=None):
     return None
 
 
+ANCHOR_FORMAT = "coop-anchor/1"
+ANCHOR_SIGNED = ("count", "date", "digest", "fingerprint", "format", "moment", "recorded_at")
+
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def pinned_fingerprints(public_key_files, fingerprints):
+    """The fingerprints of the keys the auditor trusts: from PEM files (read with ``cryptography``) or given."""
+    from cryptography.hazmat.primitives import serialization  # only for --anchors (see the docstring)
+
+    pinned = {f.strip().lower().replace(":", "") for f in fingerprints}
+    for path in public_key_files:
+        with open(path, "rb") as handle:
+            public = serialization.load_pem_public_key(handle.read())
+        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        pinned.add(hashlib.sha256(raw).hexdigest())
+    return pinned
+
+
+def check_anchor(document, pinned):
+    """None when the anchor is whole and signed by a pinned key, else why not."""
+    from cryptography.exceptions import InvalidSignature  # only for --anchors (see the docstring)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        signed = canonical({name: document[name] for name in ANCHOR_SIGNED})
+        raw = base64.b64decode(document["public_key"], validate=True)
+        signature = base64.b64decode(document["signature"], validate=True)
+        cases = document["cases"]
+    except (KeyError, TypeError, ValueError) as error:
+        return f"not an anchor: {type(error).__name__}: {error}"
+    if document.get("format") != ANCHOR_FORMAT:
+        return f"unknown format {document.get('format')!r}"
+    if hashlib.sha256(raw).hexdigest() != document["fingerprint"]:
+        return "its public key does not match its fingerprint"
+    if document["fingerprint"] not in pinned:
+        return f"signed by a key that is not pinned (fingerprint {document['fingerprint']})"
+    try:
+        Ed25519PublicKey.from_public_bytes(raw).verify(signature, signed)
+    except (InvalidSignature, ValueError):
+        return "the signature does not verify: the anchor was forged or altered"
+    if hashlib.sha256(canonical(cases)).hexdigest() != document["digest"] or len(cases) != document["count"]:
+        return "the case heads do not match the signed digest: the anchor was altered"
+    return None
+
+
+def read_anchors(directory, pinned):
+    """(anchors that verify, oldest first; [(file name, why not)] for those that do not)."""
+    good, bad = [], []
+    for path in sorted(glob.glob(os.path.join(glob.escape(directory), "*.json"))):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except (OSError, ValueError) as error:
+            bad.append((os.path.basename(path), f"cannot be read: {error}"))
+            continue
+        problem = check_anchor(document, pinned) if isinstance(document, dict) else "not an anchor"
+        if problem is None:
+            good.append(document)
+        else:
+            bad.append((os.path.basename(path), problem))
+    return good, bad
+
+
+def against_anchors(chain, anchors):
+    """None, or (seq, reason) for the first anchor of the chain's case that the chain no longer matches."""
+    code = chain["case_code"]
+    hashes = {record.get("seq"): record.get("hash") for record in chain["records"]}
+    for document in anchors:
+        for entry in document["cases"]:
+            if entry.get("code") != code:
+                continue
+            seq = entry["seq"]
+            if seq not in hashes:
+                return seq, (f"anchored on {document['date']} with {seq} records, {len(hashes)} in the export: "
+                             "records were deleted")
+            if hashes[seq] != entry["head"]:
+                return seq, (f"does not match the head anchored on {document['date']}: the history was rewritten "
+                             "after it was anchored")
+    return None
+
+
+def parse(argv):
+    """(export path, heads, anchors dir, public key files, fingerprints), or raise ValueError."""
+    path, heads, anchors, keys, fingerprints = argv[0], {}, None, [], []
+    rest = argv[1:]
+    while rest:
+        if len(rest) < 2:
+            raise ValueError(" ".join(rest))
+        option, value = rest[0], rest[1]
+        if option == "--head" and "=" in value:
+            code, head = value.split("=", 1)
+            heads[code] = head
+        elif option == "--anchors":
+            anchors = value
+        elif option == "--public-key":
+            keys.append(value)
+        elif option == "--fingerprint":
+            fingerprints.append(value)
+        else:
+            raise ValueError(" ".join(rest))
+        rest = rest[2:]
+    return path, heads, anchors, keys, fingerprints
+
+
 def main(argv):
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if argv else 2
-    path, heads = argv[0], {}
-    rest = argv[1:]
-    while rest:
-        if rest[0] != "--head" or len(rest) < 2 or "=" not in rest[1]:
-            print(f"unexpected arguments: {' '.join(rest)}", file=sys.stderr)
+    try:
+        path, heads, anchors_dir, keys, fingerprints = parse(argv)
+    except ValueError as error:
+        print(f"unexpected arguments: {error}", file=sys.stderr)
+        return 2
+    anchors = []
+    broken = 0
+    if anchors_dir is not None:
+        if not keys and not fingerprints:
+            print("--anchors needs the city's public key: --public-key FILE or --fingerprint HEX (a key taken from "
+                  "the anchors themselves would accept anchors forged with any key)", file=sys.stderr)
             return 2
-        code, head = rest[1].split("=", 1)
-        heads[code] = head
-        rest = rest[2:]
+        if not os.path.isdir(anchors_dir):
+            print(f"no folder of anchors at {anchors_dir}", file=sys.stderr)
+            return 2
+        try:
+            pinned = pinned_fingerprints(keys, fingerprints)
+        except ImportError:
+            print("--anchors needs the cryptography package (pip install cryptography)", file=sys.stderr)
+            return 2
+        except (OSError, ValueError) as error:
+            print(f"cannot read the public key: {error}", file=sys.stderr)
+            return 2
+        anchors, bad = read_anchors(anchors_dir, pinned)
+        for name, reason in bad:
+            print(f"FORGED anchor {name}: {reason}")
+            broken += 1
+        print(f"anchors: {len(anchors)} verified" + (f", {anchors[0]['date']} to {anchors[-1]['date']}" if anchors else ""))
+    elif keys or fingerprints:
+        print("--public-key and --fingerprint go with --anchors DIR", file=sys.stderr)
+        return 2
     try:
         with open(path, encoding="utf-8") as handle:
             export = json.load(handle)
@@ -73,9 +220,10 @@ def main(argv):
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"cannot read {path}: {error}", file=sys.stderr)
         return 2
-    broken = 0
     for chain in chains:
         failure = verify_chain(chain, heads.pop(chain["case_code"], None))
+        if failure is None and anchors:
+            failure = against_anchors(chain, anchors)
         if failure is None:
             print(f"OK     {chain['case_code']}: {len(chain['records'])} records, head {chain.get('head')}")
         else:

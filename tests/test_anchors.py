@@ -1,0 +1,326 @@
+"""Daily anchors (states/anchors.py): the tick signs every case's chain head once a day with a key the database
+never holds; a rewrite that recomputed the chain and the case's head is caught against the anchors published
+before it, by `coop audit verify --anchors` and by tools/verify_chain.py --anchors; a forged anchor is caught
+too, and only a pinned public key counts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from coop import audit_cli  # noqa: F401  (registers the auditor's commands)
+from coop.cli import app
+from coop.demo import run_open_call
+from models.anchor_tables import AuditAnchor
+from models.db import get_engine, normalise_url
+from models.tables import AuditRecord, Case
+from states import anchors, audit
+from states.auditing.history import export_history
+from states.engine import SCHEDULER, Actor, execute
+from tests.conftest import history_unlocked
+
+AUDITOR = Actor("Rewident RIO", "auditor")
+TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_chain.py"
+DAY = "2026-12-06T10:00+01:00"
+
+
+@pytest.fixture
+def key(tmp_path) -> dict[str, str]:
+    return anchors.init_key(tmp_path / "keys" / "anchor-key.pem")
+
+
+def _anchor_rows(url: str) -> list:
+    with get_engine(normalise_url(url)).connect() as conn:
+        return conn.execute(sa.select(AuditAnchor.__table__).order_by(AuditAnchor.__table__.c.day)).all()
+
+
+def _cli(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(app, list(args), env={"COOP_LANG": "en", **(env or {})})
+
+
+# --- the key -----------------------------------------------------------------------------------------------------
+
+
+def test_the_key_is_made_once_0600_and_never_shown(tmp_path):
+    path = tmp_path / "secret" / "anchor-key.pem"
+    result = _cli("audit", "anchor-key", "init", "--key-file", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["key_file"] == str(path) and len(shown["fingerprint"]) == 64
+    private = path.read_text()
+    assert "PRIVATE KEY" in private and "PRIVATE" not in result.output
+    assert private.splitlines()[1] not in result.output  # not a line of the key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert "PUBLIC KEY" in Path(shown["public_key_file"]).read_text()
+
+    again = _cli("audit", "anchor-key", "init", "--key-file", str(path))
+    assert again.exit_code == 2 and "is never replaced" in again.output
+    assert path.read_text() == private
+
+
+def test_a_key_others_may_read_is_refused(tmp_path, key, db_url):
+    os.chmod(key["key_file"], 0o640)
+    outcome = _anchor(db_url, key, tmp_path / "a")
+    assert outcome["status"] == "failed" and "chmod 600" in outcome["message"]
+    assert _anchor_rows(db_url) == []
+
+
+# --- the day's anchor -----------------------------------------------------------------------------------------------
+
+
+def _anchor(url: str, key: dict, directory: Path, at: str = DAY) -> dict:
+    from states.clock import claimed_moment
+
+    return anchors.daily_anchor(claimed_moment(at), url=url, key_file=Path(key["key_file"]), directory=directory)
+
+
+def test_the_day_is_anchored_once_and_its_file_is_the_signed_row(db_url, key, tmp_path):
+    code = run_open_call(db_url).code
+    folder = tmp_path / "anchors"
+    first = _anchor(db_url, key, folder)
+    assert first == {"status": "made", "date": "2026-12-06", "file": str(folder / "2026-12-06.json")}
+    document = json.loads((folder / "2026-12-06.json").read_text(encoding="utf-8"))
+    with get_engine(normalise_url(db_url)).connect() as conn:
+        head = conn.execute(sa.select(Case.audit_seq, Case.audit_head).where(Case.code == code)).one()
+    assert document["cases"] == [{"id": document["cases"][0]["id"], "code": code, "seq": head.audit_seq,
+                                  "head": head.audit_head}]
+    assert document["fingerprint"] == key["fingerprint"] and document["count"] == 1
+    assert document["moment"] == "2026-12-06T09:00:00Z"
+
+    # a second tick the same day (later, on this worker): the file is there, nothing else is read
+    assert _anchor(db_url, key, folder, "2026-12-06T23:59+01:00")["status"] == "published"
+    # another worker's folder (or the file lost): written again from the row, byte for byte, not signed again
+    other = tmp_path / "other"
+    assert _anchor(db_url, key, other, "2026-12-06T12:00+01:00") == {
+        "status": "published", "date": "2026-12-06", "file": str(other / "2026-12-06.json")}
+    assert (other / "2026-12-06.json").read_bytes() == (folder / "2026-12-06.json").read_bytes()
+    [row] = _anchor_rows(db_url)
+    assert row.document == (folder / "2026-12-06.json").read_text(encoding="utf-8")
+    # the next day (Warsaw's date: 00:30 on 7 December is still 6 December in UTC) gets its own
+    assert _anchor(db_url, key, folder, "2026-12-07T00:30+01:00")["date"] == "2026-12-07"
+    assert [str(r.day) for r in _anchor_rows(db_url)] == ["2026-12-06", "2026-12-07"]
+
+
+def test_concurrent_ticks_make_one_anchor(db_url, key, tmp_path):
+    run_open_call(db_url)
+    from states.clock import claimed_moment
+
+    private = anchors.load_key(Path(key["key_file"]))
+    results, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def one() -> None:
+        try:
+            barrier.wait()
+            results.append(execute(anchors.make_anchor, private, actor=SCHEDULER, at=claimed_moment(DAY), url=db_url,
+                                   retry_conflicts=True, reason="", keyed=False))
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(r.made for r in results) == 1
+    assert len({r.document for r in results}) == 1
+    assert len(_anchor_rows(db_url)) == 1
+
+
+def test_no_key_no_anchor_and_the_tick_says_so(db_url, tmp_path):
+    outcome = anchors.daily_anchor(None, url=db_url, key_file=tmp_path / "none.pem", directory=tmp_path / "a")
+    assert outcome["status"] == "no_key" and "coop audit anchor-key init" in outcome["message"]
+    assert _anchor_rows(db_url) == []
+
+
+def test_the_anchor_reads_every_head_in_one_query(db_url, key, tmp_path):
+    """1,000 cases: one query reads their heads (no ORM load per case)."""
+    engine = get_engine(normalise_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(sa.insert(Case.__table__), [
+            {"code": f"OK/2026/{n:04d}", "kind": "open_call", "title": "t", "task_area": "", "budget": Decimal("0"),
+             "state": "announced", "mode": "support", "receipt_rule": "received", "settings": {}, "data": {},
+             "audit_seq": 1, "audit_head": f"{n:064x}", "row_version": 1, "created_at": datetime(2026, 1, 2, tzinfo=UTC)}
+            for n in range(1, 1001)])
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        started = time.perf_counter()
+        outcome = _anchor(db_url, key, tmp_path / "a")
+        seconds = time.perf_counter() - started
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert outcome["status"] == "made"
+    assert len([s for s in statements if "FROM cases" in s]) == 1, statements
+    assert json.loads((tmp_path / "a" / "2026-12-06.json").read_text())["count"] == 1000
+    assert seconds < 5, seconds  # measured ~0.05 s (docs/trust-model.md); generous for a loaded machine
+
+
+# --- the rewrite-and-recompute attack ----------------------------------------------------------------------------
+
+
+def rewrite_and_recompute(url: str, code: str, seq: int) -> None:
+    """What docs/trust-model.md says a database writer can do: edit a record, recompute every later hash and the
+    case's head, so that the chain verifies again. Done as a superuser, past the insert-only triggers."""
+    engine = get_engine(normalise_url(url))
+    log, cases = AuditRecord.__table__, Case.__table__
+    with engine.begin() as conn, history_unlocked(conn):
+        case_id = conn.execute(sa.select(cases.c.id).where(cases.c.code == code)).scalar_one()
+        records = [dict(r._mapping) for r in conn.execute(sa.select(log).where(log.c.case_id == case_id)
+                                                          .order_by(log.c.seq))]
+        prev = records[seq - 2]["hash"]
+        records[seq - 1]["actor"] = "Fałszerz"
+        for record in records[seq - 1:]:
+            digest = audit.chain_hash(prev, {**record, "case_code": code})
+            conn.execute(sa.update(log).where(log.c.id == record["id"])
+                         .values(actor=record["actor"], prev_hash=prev, hash=digest))
+            prev = digest
+        conn.execute(sa.update(cases).where(cases.c.id == case_id).values(audit_head=prev))
+
+
+def _tool(export: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-I", str(TOOL), str(export), *extra], capture_output=True, text=True,
+                          cwd=export.parent, check=False)
+
+
+def test_a_rewrite_after_an_anchor_is_found_naming_the_case_and_the_anchor(db_url, key, tmp_path, monkeypatch):
+    code = run_open_call(db_url).code
+    folder = tmp_path / "anchors"
+    assert _anchor(db_url, key, folder, "2026-12-05T10:00+01:00")["status"] == "made"
+    assert _anchor(db_url, key, folder)["status"] == "made"
+    rewrite_and_recompute(db_url, code, 12)
+    monkeypatch.setenv("COOP_ROLE", "auditor")
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)
+
+    plain = _cli("audit", "verify", "--json")
+    assert plain.exit_code == 0, plain.output  # the chain alone verifies: that is the attack
+    anchored = _cli("audit", "verify", "--anchors", str(folder), "--public-key", key["public_key_file"], "--json")
+    assert anchored.exit_code == 1, anchored.output
+    result = json.loads(anchored.stdout)
+    assert result["broken"] == [{
+        "case": code, "record": result["broken"][0]["record"], "anchor": "2026-12-05",
+        "reason": f"record #{result['broken'][0]['record']} does not match the head anchored on 2026-12-05: the "
+                  "history was rewritten after it was anchored"}]
+    assert result["anchors"] == {"verified": 2, "first": "2026-12-05", "last": "2026-12-06"}
+    by_fingerprint = _cli("audit", "verify", code, "--anchors", str(folder), "--fingerprint", key["fingerprint"])
+    assert by_fingerprint.exit_code == 1 and "2026-12-05" in by_fingerprint.output
+
+    # outside the engine: the export verifies alone, not against the anchors
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(execute(export_history, code, actor=AUDITOR, url=db_url, readonly=True)), "utf-8")
+    assert _tool(export).returncode == 0
+    outside = _tool(export, "--anchors", str(folder), "--public-key", key["public_key_file"])
+    assert outside.returncode == 1, outside.stdout + outside.stderr
+    assert f"BROKEN {code}: record #" in outside.stdout and "anchored on 2026-12-05" in outside.stdout
+    assert "anchors: 2 verified, 2026-12-05 to 2026-12-06" in outside.stdout
+
+
+def test_an_untouched_history_verifies_against_its_anchors(db_url, key, tmp_path, monkeypatch):
+    code = run_open_call(db_url).code
+    folder = tmp_path / "anchors"
+    _anchor(db_url, key, folder)
+    monkeypatch.setenv("COOP_ROLE", "auditor")
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)
+    result = _cli("audit", "verify", "--anchors", str(folder), "--public-key", key["public_key_file"], "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["broken"] == []
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(execute(export_history, code, actor=AUDITOR, url=db_url, readonly=True)), "utf-8")
+    outside = _tool(export, "--anchors", str(folder), "--fingerprint", key["fingerprint"])
+    assert outside.returncode == 0 and f"OK     {code}" in outside.stdout
+
+
+def _forge(path: Path, change) -> None:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+
+
+def test_a_forged_anchor_is_found_and_only_a_pinned_key_counts(db_url, key, tmp_path, monkeypatch):
+    code = run_open_call(db_url).code
+    folder = tmp_path / "anchors"
+    _anchor(db_url, key, folder)
+    # The forger rewrites the history, then makes the anchor match it: altered in place, ...
+    rewrite_and_recompute(db_url, code, 12)
+    with get_engine(normalise_url(db_url)).connect() as conn:
+        forged_head = conn.execute(sa.select(Case.audit_head).where(Case.code == code)).scalar_one()
+    altered = folder / "2026-12-06.json"
+
+    def new_head(document: dict) -> None:
+        document["cases"][0]["head"] = forged_head
+        document["digest"] = __import__("hashlib").sha256(anchors.canonical(document["cases"])).hexdigest()
+
+    _forge(altered, new_head)
+    # ... or signed again with a key of the forger's own (it carries that key and its fingerprint)
+    theirs = anchors.load_key(Path(anchors.init_key(tmp_path / "forger" / "k.pem")["key_file"]))
+    _anchor(db_url, {"key_file": str(tmp_path / "forger" / "k.pem")}, tmp_path / "forger-dir", "2026-12-07T10:00+01:00")
+    (folder / "2026-12-07.json").write_bytes((tmp_path / "forger-dir" / "2026-12-07.json").read_bytes())
+    assert theirs is not None
+    monkeypatch.setenv("COOP_ROLE", "auditor")
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)
+
+    result = _cli("audit", "verify", "--anchors", str(folder), "--public-key", key["public_key_file"], "--json")
+    assert result.exit_code == 1
+    shown = json.loads(result.stdout)
+    assert shown["bad_anchors"] == [
+        {"file": "2026-12-06.json", "reason": "the signature does not verify: the anchor was forged or altered"},
+        {"file": "2026-12-07.json", "reason": f"signed by a key that is not pinned (fingerprint "
+                                              f"{json.loads((folder / '2026-12-07.json').read_text())['fingerprint']})"}]
+    assert shown["anchors"]["verified"] == 0
+
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(execute(export_history, code, actor=AUDITOR, url=db_url, readonly=True)), "utf-8")
+    outside = _tool(export, "--anchors", str(folder), "--public-key", key["public_key_file"])
+    assert outside.returncode == 1
+    assert "FORGED anchor 2026-12-06.json: the signature does not verify" in outside.stdout
+    assert "FORGED anchor 2026-12-07.json: signed by a key that is not pinned" in outside.stdout
+
+
+def test_anchors_need_a_pinned_key(db_url, key, tmp_path, monkeypatch):
+    run_open_call(db_url)
+    folder = tmp_path / "anchors"
+    _anchor(db_url, key, folder)
+    monkeypatch.setenv("COOP_ROLE", "auditor")
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)
+    result = _cli("audit", "verify", "--anchors", str(folder))
+    assert result.exit_code == 2 and "--public-key" in result.output and "Traceback" not in result.output
+    export = tmp_path / "e.json"
+    export.write_text('{"chains": []}', "utf-8")
+    outside = _tool(export, "--anchors", str(folder))
+    assert outside.returncode == 2 and "--public-key FILE or --fingerprint HEX" in outside.stderr
+
+
+# --- the tick -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_the_tick_anchors_once_a_day(db_url, key, tmp_path, monkeypatch):
+    from flows.tick import tick_flow
+    from tests.prefect_fixtures import prefect_api  # noqa: F401
+
+    run_open_call(db_url)
+    monkeypatch.setenv("COOP_ANCHOR_KEY", key["key_file"])
+    monkeypatch.setenv("COOP_ANCHOR_DIR", str(tmp_path / "published"))
+    first = asyncio.run(tick_flow(at="2026-12-06T08:00+01:00", database_url=db_url))
+    second = asyncio.run(tick_flow(at="2026-12-06T08:01+01:00", database_url=db_url))
+    assert first["anchor"]["status"] == "made" and second["anchor"]["status"] == "published"
+    assert sorted(p.name for p in (tmp_path / "published").iterdir()) == ["2026-12-06.json"]
+    assert len(_anchor_rows(db_url)) == 1
