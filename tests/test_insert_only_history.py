@@ -148,3 +148,28 @@ def test_a_superuser_engine_role_is_refused():
         _made.add(owner_url)
         assert result.returncode == 2
         assert "is a superuser" in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_deploy_database_sh_migrates_as_the_owner_and_grants_the_engine():
+    """docs/production.md step 3 with two roles: deploy/database.sh as it is, the owner's URL beside the engine's."""
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "deploy" / "database.sh"
+    with two_roles() as (owner_url, engine_url, role):
+        env = {k: v for k, v in os.environ.items() if k != "COOP_SIMULATION"}  # production: a real database
+        result = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=False, timeout=180,
+                                env={**env, "COOP_LANG": "en", "COOP_DATABASE_URL": engine_url,
+                                     "COOP_DATABASE_OWNER_URL": owner_url})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "clock: real" in result.stdout and "granted: yes" in result.stdout
+        with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + engine_url.rsplit("/", 1)[1]) as conn:
+            granted = {(table, privilege): conn.execute("SELECT has_table_privilege(%s, %s, %s)",
+                                                        (role, table, privilege)).fetchone()[0]
+                       for table in ("audit_log", "audit_anchors", "cases", "alembic_version")
+                       for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")}
+            owner = conn.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log'").fetchone()[0]
+        assert owner == owner_url.split("://", 1)[1].split("@", 1)[0]
+        assert {k for k, v in granted.items() if v} == {
+            ("audit_log", "SELECT"), ("audit_log", "INSERT"), ("audit_anchors", "SELECT"), ("audit_anchors", "INSERT"),
+            ("cases", "SELECT"), ("cases", "INSERT"), ("cases", "UPDATE"), ("cases", "DELETE"),
+            ("alembic_version", "SELECT")}
