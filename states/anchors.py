@@ -224,7 +224,8 @@ def daily_anchor(moment: datetime | None = None, *, url: str | None = None, key_
     except (DomainError, OSError) as error:
         text = error.message() if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
         return {"status": "failed", "message": str(tr("No daily anchor: {error}", error=text))}
-    return {"status": "made" if anchor.made else "published", "date": anchor.day.isoformat(), "file": str(target)}
+    made = {"status": "made", "digest": json.loads(anchor.document)["digest"]} if anchor.made else {"status": "published"}
+    return {**made, "date": anchor.day.isoformat(), "file": str(target)}
 
 
 # --- checking a history against published anchors -----------------------------------------------------------------

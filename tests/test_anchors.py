@@ -91,8 +91,9 @@ def test_the_day_is_anchored_once_and_its_file_is_the_signed_row(db_url, key, tm
     code = run_open_call(db_url).code
     folder = tmp_path / "anchors"
     first = _anchor(db_url, key, folder)
-    assert first == {"status": "made", "date": "2026-12-06", "file": str(folder / "2026-12-06.json")}
     document = json.loads((folder / "2026-12-06.json").read_text(encoding="utf-8"))
+    assert first == {"status": "made", "date": "2026-12-06", "file": str(folder / "2026-12-06.json"),
+                     "digest": document["digest"]}  # the tick logs it: one more copy outside the database
     with get_engine(normalise_url(db_url)).connect() as conn:
         head = conn.execute(sa.select(Case.audit_seq, Case.audit_head).where(Case.code == code)).one()
     assert document["cases"] == [{"id": document["cases"][0]["id"], "code": code, "seq": head.audit_seq,
