@@ -95,7 +95,8 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
     upgrade(data)
     assert current_revision(data) == SCHEMA_REVISION
     # No row moved; the clock is written on first use; the command log starts empty.
-    assert dump(fresh_url) == {**before, "engine_settings": [], "command_log": [], "engine_setting_changes": []}
+    assert dump(fresh_url) == {**before, "engine_settings": [], "command_log": [], "engine_setting_changes": [],
+                               "audit_anchors": []}
     assert audited(fresh_url) == verdict  # the old chains (recorded_at == at) verify under the new engine
     assert stored_clock_mode(data) == SIMULATION  # its first use: COOP_SIMULATION=1 in the tests, else real
 
@@ -160,6 +161,7 @@ def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
     assert after.pop("engine_settings") == []  # 0004's table, its clock written at the first use
     assert after.pop("command_log") == []  # 0005's
     assert after.pop("engine_setting_changes") == []  # 0007's
+    assert after.pop("audit_anchors") == []  # 0008's
     assert {k: v for k, v in after.items() if k != "notifications"} == {
         k: v for k, v in before.items() if k != "notifications"}
     assert [r for r in after["notifications"] if "public-portal" not in r] == [
