@@ -37,8 +37,9 @@ class Notification(Table, table=True):
     # idempotency key; the Message-ID derives from it. Unique per row, so it lets a flush insert many rows in
     # one statement and still match each returned id to its row (SQLAlchemy insert sentinel).
     key: str = Field(unique=True, max_length=300, sa_column_kwargs={"insert_sentinel": True})
-    case_id: int = Field(foreign_key="cases.id", index=True)
-    audit_seq: int  # the audit record that produced it
+    # the case whose step produced it; None for the daily anchor's public notice (states/anchors.py)
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    audit_seq: int  # the audit record that produced it (0: none, the daily anchor)
     template: str
     category: str  # legal | task | reminder | information | notice (opt-out only for reminder, information)
     channel: str  # email | webhook

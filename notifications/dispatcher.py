@@ -224,7 +224,8 @@ def _send(message: dict[str, Any], now: datetime, config: NotifySettings, smtp: 
     if message["channel"] == "webhook":
         # The row names the channel ("public-portal"); its URL, a secret, is read from the settings now.
         webhook.send({
-            "key": message["key"], "message_id": message["message_id"], "case": _case_code(message["key"]),
+            "key": message["key"], "message_id": message["message_id"],
+            "case": None if message["case_id"] is None else _case_code(message["key"]),  # None: the daily anchor
             "template": message["template"], "lang": message["lang"], "subject": rendered.subject,
             "text": rendered.text, "data": message["data"]}, message["key"], deadline)
     else:

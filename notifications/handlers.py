@@ -45,13 +45,14 @@ class SetPreference(Command):
 
 @permitted(*READERS)
 def list_notifications(ctx: Context, cmd: ListNotifications) -> list[dict]:
-    query = select(Notification, Case.code).join(Case, Case.id == Notification.case_id)
+    # outer: the daily anchor's public notice belongs to no case (states/anchors.py)
+    query = select(Notification, Case.code).outerjoin(Case, Case.id == Notification.case_id)
     if cmd.code:
         query = query.where(Notification.case_id == load_case(ctx.session, cmd.code).id)
     if cmd.status:
         query = query.where(Notification.status.in_(cmd.status))
     query = query.order_by(Notification.next_attempt_at, Notification.id).limit(cmd.limit)
-    return [{"id": n.id, "case": code, "template": n.template, "category": n.category, "channel": n.channel,
+    return [{"id": n.id, "case": code or "—", "template": n.template, "category": n.category, "channel": n.channel,
              "recipient": n.recipient or "—", "status": n.status, "attempts": n.attempts,
              "not_before": n.not_before, "next_attempt_at": n.next_attempt_at, "sent_at": n.sent_at,
              "error": n.last_error or "", "key": n.key} for n, code in ctx.session.exec(query)]

@@ -84,7 +84,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
     "officer_initiative_report": TemplateSpec("task", tr("local initiative: report to review")),
     "officer_micro_report": TemplateSpec("task", tr("micro-grant: implementer's report to review")),
     "comment_considered": TemplateSpec("information", tr("how a consultation comment was considered")),
+    # not a case's: the day's signed anchor of every case's history, for the public portal (states/anchors.py)
+    "audit_anchor_notice": TemplateSpec("notice", tr("the daily anchor of the case histories")),
 }
+# Templates no rule of a case's step produces.
+UNRULED_TEMPLATES = frozenset({"audit_anchor_notice"})
 
 INVALIDATION_REASONS = {
     "art. 18a ust. 1 pkt 1": tr("no offer was filed"),

@@ -178,9 +178,37 @@ def make_anchor(ctx: Context, key: Ed25519PrivateKey) -> Anchor:
         day=day, made_at=ctx.now, recorded_at=ctx.written_at, cases=len(cases), digest=document["digest"],
         fingerprint=document["fingerprint"], document=text).on_conflict_do_nothing(index_elements=["day"])
         .returning(table.c.day)).first()
-    if written is not None:
-        return Anchor(day, True, text)
-    return _found(ctx, day)  # another tick's, committed while this one waited on the day's key
+    if written is None:
+        return _found(ctx, day)  # another tick's, committed while this one waited on the day's key
+    notify_public(ctx, document)
+    return Anchor(day, True, text)
+
+
+NOTICE = "audit_anchor_notice"
+
+
+def notify_public(ctx: Context, document: dict[str, Any]) -> None:
+    """The day's anchor to the public-notice channel (the city's portal webhook), in the anchor's transaction,
+    when a portal is configured: the whole signed document rides in the notice's data, so the portal keeps a
+    copy out of the database's reach."""
+    from models.notification_tables import Notification
+    from models.rows import hold_new, new_row
+    from notifications.outbox import message_id
+    from notifications.routing import PUBLIC_PORTAL
+    from notifications.settings import session_settings
+
+    config = session_settings(ctx.session)
+    if not config.webhook_url.get_secret_value():
+        return
+    key = f"anchor/{document['date']}"
+    data = {"office": config.office_name, "date": document["date"], "moment": document["moment"],
+            "count": document["count"], "digest": document["digest"], "fingerprint": document["fingerprint"],
+            "file": f"{document['date']}.json", "anchor": document}
+    hold_new(ctx.session, new_row(
+        Notification, key=key, case_id=None, audit_seq=0, template=NOTICE, category="notice", channel="webhook",
+        audience="public", recipient=PUBLIC_PORTAL, recipient_name="", lang=config.default_lang, data=data,
+        cancel_tag=None, not_before=ctx.now, next_attempt_at=ctx.now, status="pending",
+        message_id=message_id(key, config.message_id_domain), created_at=ctx.now, closed_at=None))
 
 
 def _found(ctx: Context, day: date) -> Anchor | None:

@@ -325,3 +325,56 @@ def test_the_tick_anchors_once_a_day(db_url, key, tmp_path, monkeypatch):
     assert first["anchor"]["status"] == "made" and second["anchor"]["status"] == "published"
     assert sorted(p.name for p in (tmp_path / "published").iterdir()) == ["2026-12-06.json"]
     assert len(_anchor_rows(db_url)) == 1
+
+
+# --- the public-notice channel -------------------------------------------------------------------------------------
+
+
+def test_the_anchor_goes_to_the_public_portal_once(db_url, key, tmp_path, monkeypatch):
+    """With the city's portal configured, the day's anchor is a public notice (an outbox row of no case, in the
+    anchor's transaction); the portal gets the whole signed anchor, which verifies like the file."""
+    from models.notification_tables import Notification
+    from notifications.dispatcher import dispatch
+    from notifications.render import render
+    from tests.notification_helpers import WebhookReceiver
+
+    code = run_open_call(db_url).code
+    table = Notification.__table__
+    with get_engine(normalise_url(db_url)).begin() as conn:  # the call's own messages are not this test's
+        conn.execute(sa.update(table).values(status="cancelled"))
+    hook = WebhookReceiver().start()
+    monkeypatch.setenv("COOP_WEBHOOK_URL", hook.url)
+    try:
+        assert _anchor(db_url, key, tmp_path / "a")["status"] == "made"
+        assert _anchor(db_url, key, tmp_path / "b")["status"] == "published"  # from the row: no second notice
+        with get_engine(normalise_url(db_url)).connect() as conn:
+            [row] = conn.execute(sa.select(table).where(table.c.template == "audit_anchor_notice")).all()
+        assert (row.case_id, row.channel, row.recipient, row.status, row.key) == (
+            None, "webhook", "public-portal", "pending", "anchor/2026-12-06")
+        report = dispatch("2026-12-06T10:05+01:00", url=db_url)
+    finally:
+        hook.stop()
+    assert report.failed == [] and report.sent == 1
+    [(headers, body)] = hook.posts
+    assert body["case"] is None and body["template"] == "audit_anchor_notice"
+    assert body["subject"] == "Dzienna kotwica historii spraw: 6 grudnia 2026 r."
+    published = json.loads((tmp_path / "a" / "2026-12-06.json").read_text(encoding="utf-8"))
+    assert body["data"]["anchor"] == published and published["digest"] in body["text"]
+    copy = tmp_path / "portal" / "2026-12-06.json"
+    copy.parent.mkdir()
+    copy.write_text(json.dumps(body["data"]["anchor"]), encoding="utf-8")
+    document, problem = anchors.read_anchor(copy, anchors.Pin.of([Path(key["public_key_file"])], []))
+    assert problem is None and document["cases"][0]["code"] == code
+    english = render("audit_anchor_notice", row.data, "en")
+    assert english.subject == "Daily anchor of the case histories: 6 December 2026" and "(cases: 1)" in english.text
+
+
+def test_without_a_portal_no_notice(db_url, key, tmp_path, monkeypatch):
+    from models.notification_tables import Notification
+
+    monkeypatch.delenv("COOP_WEBHOOK_URL", raising=False)
+    run_open_call(db_url)
+    _anchor(db_url, key, tmp_path / "a")
+    with get_engine(normalise_url(db_url)).connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(Notification.__table__)
+                            .where(Notification.__table__.c.case_id.is_(None))).scalar_one() == 0

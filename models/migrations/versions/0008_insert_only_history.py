@@ -13,7 +13,8 @@ not the log). From here on the database itself refuses any change to a written r
   SQLite they stop a mistake, not an attacker (docs/trust-model.md).
 
 ``audit_anchors``: one row per day (Europe/Warsaw), the signed anchor of every case's chain head
-(states/anchors.py); a tick inserts it once, the file of the day is written from it.
+(states/anchors.py); a tick inserts it once, the file of the day is written from it. Its public notice is an
+outbox row of no case: ``notifications.case_id`` may be NULL from here on.
 
 A later migration that rebuilds ``audit_log`` on SQLite (a batch ALTER copies the table) must create these
 triggers again.
@@ -55,6 +56,8 @@ def upgrade() -> None:
         sa.Column("document", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("day"),
     )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.alter_column("case_id", existing_type=sa.Integer(), nullable=True)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_FUNCTION)
         for table in INSERT_ONLY:
@@ -80,4 +83,7 @@ def downgrade() -> None:
         for table in INSERT_ONLY:
             for verb in ("update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+    op.execute("DELETE FROM notifications WHERE case_id IS NULL")  # the anchors' notices go with them
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.alter_column("case_id", existing_type=sa.Integer(), nullable=False)
     op.drop_table("audit_anchors")
