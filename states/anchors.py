@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import stat
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -223,7 +224,7 @@ def publish(directory: Path, anchor: Anchor) -> Path:
     target = directory / f"{anchor.day.isoformat()}.json"
     if target.exists():
         return target
-    temporary = directory / f".{anchor.day.isoformat()}.{os.getpid()}.tmp"
+    temporary = directory / f".{anchor.day.isoformat()}.{uuid.uuid4().hex}.tmp"  # several workers may share it
     temporary.write_text(anchor.document, encoding="utf-8")
     os.chmod(temporary, 0o644)
     os.replace(temporary, target)
