@@ -59,13 +59,13 @@ def audit_verify(
         raise InvalidInput("anchors_missing", tr("--public-key and --fingerprint go with --anchors DIR."))
     result = run(verify_cases, code, readonly=True)
     if pin is not None:
-        from states.anchors import read_anchors, verify_anchored
+        from states.anchors import missing_days, read_anchors, verify_anchored
 
         good, bad = read_anchors(anchors, pin)
         anchored = run(verify_anchored, (good, code), readonly=True)
         result = {**result, "broken": result["broken"] + anchored,
                   "anchors": {"verified": len(good), "first": good[0]["date"] if good else None,
-                              "last": good[-1]["date"] if good else None},
+                              "last": good[-1]["date"] if good else None, "missing_days": missing_days(good)},
                   "bad_anchors": bad}
     show(result)
     if result["broken"] or result.get("bad_anchors"):

@@ -32,7 +32,7 @@ import os
 import stat
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -328,6 +328,17 @@ def read_anchors(directory: Path, pin: Pin) -> tuple[list[dict], list[dict]]:
         else:
             good.append(document)
     return good, bad
+
+
+def missing_days(anchors: list[dict]) -> list[str]:
+    """The days between the first and the last anchor with no anchor that verifies: a tick that did not run,
+    a worker without the key, or a file taken away. Not a break of the history; said so an auditor can ask."""
+    if not anchors:
+        return []
+    present = {document["date"] for document in anchors}
+    first, last = date.fromisoformat(anchors[0]["date"]), date.fromisoformat(anchors[-1]["date"])
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [day.isoformat() for day in days if day.isoformat() not in present]
 
 
 def compare_with_anchors(heads: dict[tuple[str, int], str], lengths: dict[str, int], anchors: list[dict],

@@ -220,7 +220,7 @@ def test_a_rewrite_after_an_anchor_is_found_naming_the_case_and_the_anchor(db_ur
         "case": code, "record": result["broken"][0]["record"], "anchor": "2026-12-05",
         "reason": f"record #{result['broken'][0]['record']} does not match the head anchored on 2026-12-05: the "
                   "history was rewritten after it was anchored"}]
-    assert result["anchors"] == {"verified": 2, "first": "2026-12-05", "last": "2026-12-06"}
+    assert result["anchors"] == {"verified": 2, "first": "2026-12-05", "last": "2026-12-06", "missing_days": []}
     by_fingerprint = _cli("audit", "verify", code, "--anchors", str(folder), "--fingerprint", key["fingerprint"])
     assert by_fingerprint.exit_code == 1 and "2026-12-05" in by_fingerprint.output
 
@@ -237,16 +237,20 @@ def test_a_rewrite_after_an_anchor_is_found_naming_the_case_and_the_anchor(db_ur
 def test_an_untouched_history_verifies_against_its_anchors(db_url, key, tmp_path, monkeypatch):
     code = run_open_call(db_url).code
     folder = tmp_path / "anchors"
-    _anchor(db_url, key, folder)
+    for day in ("03", "04", "06"):
+        _anchor(db_url, key, folder, f"2026-12-{day}T10:00+01:00")
+    (folder / "2026-12-04.json").unlink()  # a file taken away: said, not a break
     monkeypatch.setenv("COOP_ROLE", "auditor")
     monkeypatch.setenv("COOP_DATABASE_URL", db_url)
     result = _cli("audit", "verify", "--anchors", str(folder), "--public-key", key["public_key_file"], "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["broken"] == []
+    assert json.loads(result.stdout)["anchors"]["missing_days"] == ["2026-12-04", "2026-12-05"]
     export = tmp_path / "export.json"
     export.write_text(json.dumps(execute(export_history, code, actor=AUDITOR, url=db_url, readonly=True)), "utf-8")
     outside = _tool(export, "--anchors", str(folder), "--fingerprint", key["fingerprint"])
     assert outside.returncode == 0 and f"OK     {code}" in outside.stdout
+    assert "anchors: none for 2026-12-04, 2026-12-05" in outside.stdout
 
 
 def _forge(path: Path, change) -> None:

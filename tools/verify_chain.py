@@ -137,6 +137,17 @@ def read_anchors(directory, pinned):
     return good, bad
 
 
+def missing_days(anchors):
+    """Days between the first and the last anchor with no anchor that verifies (said, not a break)."""
+    import datetime
+
+    present = {document["date"] for document in anchors}
+    first = datetime.date.fromisoformat(anchors[0]["date"])
+    last = datetime.date.fromisoformat(anchors[-1]["date"])
+    days = (first + datetime.timedelta(days=n) for n in range((last - first).days + 1))
+    return [day.isoformat() for day in days if day.isoformat() not in present]
+
+
 def against_anchors(chain, anchors):
     """None, or (seq, reason) for the first anchor of the chain's case that the chain no longer matches."""
     code = chain["case_code"]
@@ -210,6 +221,8 @@ def main(argv):
             print(f"FORGED anchor {name}: {reason}")
             broken += 1
         print(f"anchors: {len(anchors)} verified" + (f", {anchors[0]['date']} to {anchors[-1]['date']}" if anchors else ""))
+        if anchors and missing_days(anchors):
+            print(f"anchors: none for {', '.join(missing_days(anchors))} (a tick that did not run, or a file removed)")
     elif keys or fingerprints:
         print("--public-key and --fingerprint go with --anchors DIR", file=sys.stderr)
         return 2
