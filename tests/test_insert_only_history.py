@@ -173,3 +173,15 @@ def test_deploy_database_sh_migrates_as_the_owner_and_grants_the_engine():
             ("audit_log", "SELECT"), ("audit_log", "INSERT"), ("audit_anchors", "SELECT"), ("audit_anchors", "INSERT"),
             ("cases", "SELECT"), ("cases", "INSERT"), ("cases", "UPDATE"), ("cases", "DELETE"),
             ("alembic_version", "SELECT")}
+
+
+@pytest.mark.parametrize(("engine_url", "owner", "expected"), [
+    ("sqlite:///{tmp}/coop.db", "sqlite:///{tmp}/coop.db", "is for PostgreSQL only"),
+    (PG_ADMIN_URL.rsplit("/", 1)[0] + "/coop_a", PG_ADMIN_URL.rsplit("/", 1)[0] + "/coop_b", "name different databases"),
+])
+def test_an_owner_url_that_cannot_be_used_is_refused(tmp_path, engine_url, owner, expected):
+    result = _coop("db", "upgrade", env={"COOP_DATABASE_URL": engine_url.format(tmp=tmp_path),
+                                         "COOP_DATABASE_OWNER_URL": owner.format(tmp=tmp_path)})
+    assert result.returncode == 2 and expected in result.stderr, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "coop.db").exists()  # nothing made
