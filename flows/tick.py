@@ -82,8 +82,9 @@ async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, data
     waited, late = await watch_at_start(moment, database_url, interval_seconds)  # before firing (flows/watchdog.py)
     report, cases = await fire_due_task(moment, batch_size, database_url)
     anchor = await asyncio.to_thread(daily_anchor, moment, url=database_url)  # once a day (states/anchors.py)
-    if anchor["status"] in ("made", "failed"):
-        get_run_logger().log(logging.INFO if anchor["status"] == "made" else logging.WARNING, "anchor: %s", anchor)
+    if anchor["status"] in ("made", "failed") or "timestamp" in anchor:
+        failed = anchor["status"] == "failed" or anchor.get("timestamp") == "failed"
+        get_run_logger().log(logging.WARNING if failed else logging.INFO, "anchor: %s", anchor)
     if report.fired or report.skipped or (late and late["late"]):
         await acreate_markdown_artifact(key="tick", markdown=tick_markdown(report, cases, waited, late),
                                         description=str(tr("The latest tick")))

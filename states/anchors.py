@@ -233,28 +233,41 @@ def publish(directory: Path, anchor: Anchor) -> Path:
 
 def daily_anchor(moment: datetime | None = None, *, url: str | None = None, key_file: Path | None = None,
                  directory: Path | None = None) -> dict[str, Any]:
-    """The tick's part: the day's anchor made (once, whichever tick comes first) and its file written. Cheap on
-    every other tick: the day's file is there (one ``stat``). Never raises a refusal: the tick has fired its
-    deadlines already; what stopped the anchor is returned (and the tick logs it)."""
+    """The tick's part: the day's anchor made (once, whichever tick comes first), its file written and, with
+    ``COOP_TSA_URL``, timestamped (states/timestamps.py). Cheap on every other tick: the day's file (and its
+    timestamp) are there, one ``stat`` each. Never raises a refusal: the tick has fired its deadlines already;
+    what stopped the anchor is returned (and the tick logs it)."""
+    from states.timestamps import stamp, tsa_url
+
     key_file = key_file or key_path()
     directory = directory or anchors_dir()
     day = local_date(moment or datetime.now(UTC))
-    if (directory / f"{day.isoformat()}.json").exists():
-        return {"status": "published", "date": day.isoformat()}
-    if not key_file.exists():
-        return {"status": "no_key", "message": str(tr(
-            "No daily anchor: no signing key at {path} (make one with `coop audit anchor-key init`, or set "
-            "{variable}).", path=str(key_file), variable=KEY_ENV))}
-    try:
-        key = load_key(key_file)
-        anchor = execute(make_anchor, key, actor=SCHEDULER, at=moment, url=url, retry_conflicts=True, reason="",
-                         keyed=False)
-        target = publish(directory, anchor)
-    except (DomainError, OSError) as error:
-        text = error.message() if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
-        return {"status": "failed", "message": str(tr("No daily anchor: {error}", error=text))}
-    made = {"status": "made", "digest": json.loads(anchor.document)["digest"]} if anchor.made else {"status": "published"}
-    return {**made, "date": anchor.day.isoformat(), "file": str(target)}
+    target = directory / f"{day.isoformat()}.json"
+    result: dict[str, Any] = {"status": "published", "date": day.isoformat()}
+    if not target.exists():
+        if not key_file.exists():
+            return {"status": "no_key", "message": str(tr(
+                "No daily anchor: no signing key at {path} (make one with `coop audit anchor-key init`, or set "
+                "{variable}).", path=str(key_file), variable=KEY_ENV))}
+        try:
+            key = load_key(key_file)
+            anchor = execute(make_anchor, key, actor=SCHEDULER, at=moment, url=url, retry_conflicts=True,
+                             reason="", keyed=False)
+            target = publish(directory, anchor)
+        except (DomainError, OSError) as error:
+            text = error.message() if isinstance(error, DomainError) else f"{type(error).__name__}: {error}"
+            return {"status": "failed", "message": str(tr("No daily anchor: {error}", error=text))}
+        if anchor.made:
+            result = {"status": "made", "digest": json.loads(anchor.document)["digest"], "date": day.isoformat()}
+        result["file"] = str(target)
+    tsa = tsa_url()
+    if tsa is not None and not target.with_suffix(".tsr").exists():
+        try:
+            result["timestamp"] = str(stamp(target, tsa))
+        except OSError as error:
+            result.update(timestamp="failed", message=str(tr("No timestamp of the daily anchor: {error}",
+                                                             error=str(error))))
+    return result
 
 
 # --- checking a history against published anchors -----------------------------------------------------------------

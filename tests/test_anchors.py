@@ -382,3 +382,101 @@ def test_without_a_portal_no_notice(db_url, key, tmp_path, monkeypatch):
     with get_engine(normalise_url(db_url)).connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(Notification.__table__)
                             .where(Notification.__table__.c.case_id.is_(None))).scalar_one() == 0
+
+
+# --- RFC 3161 timestamps (optional) --------------------------------------------------------------------------------
+
+TSA_CONFIG = """
+[ tsa ]
+default_tsa = tsa_config1
+[ tsa_config1 ]
+serial = {folder}/serial
+crypto_device = builtin
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256
+accuracy = secs:1
+ordering = no
+tsa_name = no
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+"""
+
+
+@pytest.fixture
+def tsa(tmp_path):
+    """A timestamping authority on 127.0.0.1: OpenSSL's `ts -reply` behind a plain HTTP server, with a self-signed
+    certificate for timeStamping."""
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    folder = tmp_path / "tsa"
+    folder.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(folder / "tsa.key"),
+                    "-out", str(folder / "tsa.pem"), "-days", "2", "-subj", "/CN=coop test TSA",
+                    "-addext", "extendedKeyUsage=critical,timeStamping"], check=True, capture_output=True)
+    (folder / "serial").write_text("01\n")
+    (folder / "ts.cnf").write_text(TSA_CONFIG.format(folder=folder))
+    asked: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            query = self.rfile.read(int(self.headers["Content-Length"]))
+            asked.append(query)
+            (folder / "q.tsq").write_bytes(query)
+            subprocess.run(["openssl", "ts", "-reply", "-config", str(folder / "ts.cnf"), "-queryfile",
+                            str(folder / "q.tsq"), "-signer", str(folder / "tsa.pem"), "-inkey", str(folder / "tsa.key"),
+                            "-out", str(folder / "r.tsr")], check=True, capture_output=True)
+            body = (folder / "r.tsr").read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/tsa", folder / "tsa.pem", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_anchor_is_timestamped_by_the_authority_once(db_url, key, tmp_path, tsa, monkeypatch):
+    url, certificate, asked = tsa
+    run_open_call(db_url)
+    folder = tmp_path / "anchors"
+    monkeypatch.setenv("COOP_TSA_URL", url)
+    made = _anchor(db_url, key, folder)
+    assert made["status"] == "made" and made["timestamp"] == str(folder / "2026-12-06.tsr")
+    assert _anchor(db_url, key, folder) == {"status": "published", "date": "2026-12-06"}  # asked once
+    assert len(asked) == 1
+    verified = subprocess.run(["openssl", "ts", "-verify", "-data", str(folder / "2026-12-06.json"), "-in",
+                               str(folder / "2026-12-06.tsr"), "-CAfile", str(certificate)],
+                              capture_output=True, text=True, check=False)
+    assert verified.returncode == 0 and "Verification: OK" in verified.stdout, verified.stdout + verified.stderr
+    forged = tmp_path / "forged.json"
+    forged.write_bytes((folder / "2026-12-06.json").read_bytes().replace(b'"count": 1', b'"count": 2'))
+    refused = subprocess.run(["openssl", "ts", "-verify", "-data", str(forged), "-in", str(folder / "2026-12-06.tsr"),
+                              "-CAfile", str(certificate)], capture_output=True, text=True, check=False)
+    assert refused.returncode != 0
+
+
+def test_an_authority_out_of_reach_leaves_the_anchor_and_is_asked_again(db_url, key, tmp_path, tsa, monkeypatch):
+    from tests.notification_helpers import free_port
+
+    url, _, asked = tsa
+    run_open_call(db_url)
+    folder = tmp_path / "anchors"
+    monkeypatch.setenv("COOP_TSA_URL", f"http://127.0.0.1:{free_port()}/tsa")
+    down = _anchor(db_url, key, folder)
+    assert (down["status"], down["timestamp"]) == ("made", "failed")
+    assert "No timestamp of the daily anchor: timestamping authority: ConnectError" in down["message"]
+    assert (folder / "2026-12-06.json").exists() and not (folder / "2026-12-06.tsr").exists()
+    monkeypatch.setenv("COOP_TSA_URL", url)
+    assert _anchor(db_url, key, folder)["timestamp"] == str(folder / "2026-12-06.tsr")  # the next tick
+    assert len(asked) == 1
