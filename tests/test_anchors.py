@@ -475,7 +475,7 @@ def test_an_authority_out_of_reach_leaves_the_anchor_and_is_asked_again(db_url, 
     monkeypatch.setenv("COOP_TSA_URL", f"http://127.0.0.1:{free_port()}/tsa")
     down = _anchor(db_url, key, folder)
     assert (down["status"], down["timestamp"]) == ("made", "failed")
-    assert "No timestamp of the daily anchor: timestamping authority: ConnectError" in down["message"]
+    assert down["message"] == "Brak znacznika czasu dziennej kotwicy: timestamping authority: ConnectError"
     assert (folder / "2026-12-06.json").exists() and not (folder / "2026-12-06.tsr").exists()
     monkeypatch.setenv("COOP_TSA_URL", url)
     assert _anchor(db_url, key, folder)["timestamp"] == str(folder / "2026-12-06.tsr")  # the next tick
