@@ -12,12 +12,12 @@ from sqlmodel import Session, select
 
 from models.rows import SEES_HELD_ROWS
 from models.tables import AuditRecord, Case, Deadline, Organisation
-from states import audit, calendar, clock, labels
+from states import audit, calendar, clock
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.inputs import RegisterOrganisation
 from states.loaders import loaded
-from states.text import Message, capitalized, ntr, tr
+from states.text import Message, capitalized, tr
 
 # --- reads of a case's rows ------------------------------------------------------------------------------------
 # An officer's command reads what it needs plainly: the stored rows, and those its step added and the session
@@ -130,19 +130,6 @@ def organisations(session: Session, ids: set[int | None]) -> dict[int, Organisat
 
 
 _ORGANISATIONS = select(Organisation).where(Organisation.id.in_(bindparam("ids", expanding=True)))
-
-
-def require_state(case: Case, allowed: tuple[str, ...], doing: Message, basis: str | None = None) -> None:
-    if case.state not in allowed:
-        raise RuleViolation(
-            "wrong_state",
-            # "czynność" agrees with every verb whatever the gender of the act's own name ("ocena", "powołanie")
-            ntr("{code}: {doing} is possible only in the state {allowed}; the case is in the state {state}",
-                "{code}: {doing} is possible only in the states {allowed}; the case is in the state {state}",
-                len(allowed), code=case.code, doing=doing, allowed=labels.states(case.kind, allowed),
-                state=labels.state(case.kind, case.state)),
-            basis=basis,
-        )
 
 
 def received_moment(ctx: Context, received_at: datetime | None) -> datetime:

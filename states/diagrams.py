@@ -23,6 +23,11 @@ def render(title: str, machine_class: type) -> str:
     machine = machine_class()
     lines = [f"# {title}", "", f"Generated from `{machine_class.__module__}.{machine_class.__name__}` by "
              "`python -m states.diagrams`; do not edit by hand.", "", "```mermaid", f"{machine:mermaid}".rstrip(), "```", ""]
+    after_final = getattr(machine_class, "AFTER_FINAL", {})
+    if after_final:  # a final state has no transition, not even to itself: its steps are listed instead
+        lines += ["Steps taken in a final state:", ""]
+        lines += [f"- `{event}` in {', '.join(f'`{s}`' for s in states)}" for event, states in after_final.items()]
+        lines.append("")
     basis = getattr(machine_class, "BASIS", {})
     if basis:
         lines += ["| event | legal basis |", "|---|---|"]

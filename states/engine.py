@@ -4,6 +4,10 @@ A command handler receives a ``Context`` (the unit of work, the actor and ``now`
 input. It moves rows only through ``fire`` (a machine event) or ``record`` (a fact that changes no state);
 both append the hash-chained audit record in the same transaction, and deadlines are (re)scheduled with
 ``schedule``. ``execute`` commits all of it, or nothing.
+
+Whether the state allows a step is the machine's to say: ``step`` sends a step that keeps the state (a self
+transition, its validators run; nothing is recorded by it) and ``require_step`` refuses an event early, before
+the handler computes what the event needs, as the machine would.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from states import audit, labels
 from states.actors import ANYONE, COMMENTERS, ROLES, SCHEDULER, Actor, check_role, permitted  # noqa: F401
 from states.clock import Claim, effective_time
 from states.errors import RuleViolation
-from states.text import Message, tr
+from states.text import Message, ntr, tr
 
 R = TypeVar("R")
 
@@ -81,10 +85,28 @@ class _StateRef:
         setattr(self.row, self.field, value)
 
 
+@dataclass(frozen=True)
+class Step:
+    """How a refusal names a step the state does not allow: the act (``tr("scoring")``) and the rule that ties
+    it to those states."""
+
+    doing: Message
+    basis: str | None = None
+
+
 class LegalMachine(StateMachine):
-    """A machine whose every event carries its legal basis."""
+    """A machine whose every event carries its legal basis.
+
+    The machine alone says in which states a step may be taken. A step that moves the case is a transition; a step
+    that keeps the state (appointing a member, filing an offer, scoring, signing a contract while the call runs)
+    is a self transition of the same name (``announced.to.itself()``), with its validators, drawn in the diagrams;
+    handlers ask with ``require_step``/``step`` (below), never by listing states. ``STEPS`` names each step a
+    refusal may name; ``AFTER_FINAL`` lists steps taken in a final state (python-statemachine forbids any
+    transition out of one, even to itself), with the final states that allow them."""
 
     BASIS: dict[str, str] = {}
+    STEPS: dict[str, Step] = {}
+    AFTER_FINAL: dict[str, tuple[str, ...]] = {}
 
     def basis_for(self, event: str, target: str) -> str:
         return self.BASIS.get(f"{event}->{target}") or self.BASIS.get(event, "")
@@ -205,6 +227,31 @@ class LegalMachine(StateMachine):
             return None
         return frozenset(p.name for p in names if p.kind is not p.VAR_KEYWORD)
 
+    @classmethod
+    def states_allowing(cls, event: str) -> tuple[str, ...]:
+        """The states in which ``event`` may be sent, in the machine's order, read from its transitions."""
+        table = cls.__dict__.get("_ALLOWING")
+        if table is None:
+            table = cls._ALLOWING = {}
+            for state in cls.states:
+                for transition in state.transitions:
+                    for name in transition.events:
+                        allowing = table.setdefault(str(name), [])
+                        if state.value not in allowing:
+                            allowing.append(state.value)
+            for name, finals in cls.AFTER_FINAL.items():
+                table.setdefault(name, []).extend(finals)
+            table = cls._ALLOWING = {name: tuple(values) for name, values in table.items()}
+        return table.get(event, ())
+
+    @classmethod
+    def refusal(cls, event: str, case: Case, state: str, **facts: Any) -> RuleViolation:
+        """The refusal of ``event`` in ``state``, which does not allow it: which states do, as the machine declares.
+        A machine overrides it for a step whose refusal says more than the state (``file_offer``: not yet announced,
+        or late), or whose row is not the case (an offer)."""
+        step = cls.STEPS[event]  # a KeyError: a gated step the machine does not name
+        return wrong_state(case, cls.states_allowing(event), step.doing, step.basis)
+
     def release(self) -> None:
         self.model.row = None  # a released machine keeps no row alive
         # One that reached a final state has stopped its engine for good: only a running one is reused.
@@ -324,6 +371,39 @@ def record(ctx: Context, case: Case, event: str, *, subject: str = "case", basis
     """Record a fact that belongs to the history but changes no state (an appointment, a score, ...)."""
     return append_audit(ctx, case, event=event, subject=subject, from_state=state, to_state=state, basis=basis,
                         payload=payload)
+
+
+def wrong_state(case: Case, allowed: tuple[str, ...], doing: Message, basis: str | None = None) -> RuleViolation:
+    return RuleViolation(
+        "wrong_state",
+        # "czynność" agrees with every verb whatever the gender of the act's own name ("ocena", "powołanie")
+        ntr("{code}: {doing} is possible only in the state {allowed}; the case is in the state {state}",
+            "{code}: {doing} is possible only in the states {allowed}; the case is in the state {state}",
+            len(allowed), code=case.code, doing=doing, allowed=labels.states(case.kind, allowed),
+            state=labels.state(case.kind, case.state)),
+        basis=basis,
+    )
+
+
+def require_step(case: Case, machine: type[LegalMachine], event: str, *, state: str | None = None,
+                 **facts: Any) -> None:
+    """Refuse ``event`` now, before the handler reads or checks anything else, when the state (the case's, or
+    ``state``: its offer's) does not allow it: the machine's refusal. Sends nothing: the handler fires the event
+    itself once it has its facts."""
+    current = case.state if state is None else state
+    if current not in machine.states_allowing(event):
+        raise machine.refusal(event, case, current, **facts)
+
+
+def step(ctx: Context, case: Case, machine: LegalMachine, event: str, **facts: Any) -> None:
+    """A step that keeps the state: the machine's self transition ``event`` checks the state and runs its
+    validators with ``facts``. It records nothing and moves nothing: the handler writes its rows and records the
+    fact (``record``), exactly as before the step was the machine's."""
+    require_step(case, type(machine), event, state=machine.current_state_value, **facts)
+    if event in machine.AFTER_FINAL:  # a final state has no transitions: the state was the whole check
+        return
+    machine.send(event, ctx=ctx, case=case, **facts)  # the state allowed it: only a validator may refuse
+    machine.release()
 
 
 def subject_label(case: Case, subject: str) -> Message | str:

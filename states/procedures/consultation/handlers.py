@@ -9,8 +9,19 @@ from sqlmodel import func, select
 from models.procedure_tables import ConsultationComment
 from models.tables import Case
 from states import calendar, clock, labels
-from states.cases import load_case, next_code, require_state
-from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
+from states.cases import load_case, next_code
+from states.engine import (
+    ANYONE,
+    COMMENTERS,
+    Context,
+    cancel_deadlines,
+    fire,
+    permitted,
+    record,
+    require_step,
+    schedule,
+    step,
+)
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.inputs import CaseRef
 from states.loaders import BatchLoader
@@ -87,7 +98,7 @@ def create(ctx: Context, cmd: CreateConsultation) -> dict:
 def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
     """Publish the draft in every channel, deliver it to the RDPP; the period and the RDPP's 14 days start."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("draft",), tr("opening the consultation"), RESOLUTION_BASIS)
+    require_step(case, ConsultationMachine, "open_consultation")
     rules = _rules(ctx, case)
     _channels_known(cmd.published, rules)
     if cmd.rdpp_delivered and cmd.rdpp_delivered > ctx.now:
@@ -123,15 +134,7 @@ def add_comment(ctx: Context, cmd: ConsultationCommentInput) -> dict:
         raise InvalidInput("submitted_in_future", tr("A comment cannot come from the future"))
     if cmd.submitted_at is not None:
         clock.check_claimed(ctx, submitted, clock.SUBMISSION)  # a real database: a past one needs a reason
-    until = case.data.get("comments_until")
-    if case.state != "open" or submitted > datetime.fromisoformat(until):
-        raise RuleViolation(
-            "consultation_comment_late",
-            tr("{code}: comments are accepted until {until}; the comment of {submitted} is outside the "
-               "consultation period", code=case.code, until=datetime.fromisoformat(until) if until else None,
-               submitted=submitted),
-            basis=RESOLUTION_BASIS,
-        )
+    step(ctx, case, ConsultationMachine.bind(case), "comment", submitted=submitted)
     number = (ctx.session.exec(select(func.max(ConsultationComment.number))
                                .where(ConsultationComment.case_id == case.id)).one() or 0) + 1
     ctx.session.add(ConsultationComment(case_id=case.id, number=number, author=cmd.author, author_kind=cmd.author_kind,
@@ -166,7 +169,7 @@ def rdpp_opinion(ctx: Context, cmd: RdppOpinion) -> dict:
 def publish_report(ctx: Context, cmd: ConsultationReport) -> dict:
     """The report answers every comment (accepted, partly accepted, rejected, with reasons) and is published."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("closed",), tr("publishing the consultation report"), RESOLUTION_BASIS)
+    require_step(case, ConsultationMachine, "publish_report")
     rules = _rules(ctx, case)
     _channels_known(cmd.published, rules)
     comments = {c.number: c for c in comments_of(ctx.session, case)}

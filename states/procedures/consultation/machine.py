@@ -15,7 +15,7 @@ from models.procedure_tables import ConsultationComment
 from models.tables import Case
 from states import calendar, labels, periods
 from states.cases import case_rows
-from states.engine import Context, LegalMachine
+from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
 from states.procedures.open_call.machine import publications_of
 from states.rule_sets import ConsultationRules
@@ -70,13 +70,34 @@ class ConsultationMachine(LegalMachine):
     send_to_council = report_published.to(sent_to_council)
     adopt = sent_to_council.to(adopted)
 
+    # A step that keeps the state: a comment, while the consultation is open and within its period.
+    comment = open.to.itself(validators="comment_in_time")
+
+    STEPS = {
+        "open_consultation": Step(tr("opening the consultation"), RESOLUTION_BASIS),
+        "publish_report": Step(tr("publishing the consultation report"), RESOLUTION_BASIS),
+    }
+
     BASIS = {
         "open_consultation": "art. 5 ust. 2 pkt 3-4, ust. 5",
         "close": RESOLUTION_BASIS,
         "publish_report": RESOLUTION_BASIS,
         "send_to_council": "art. 5 ust. 5; art. 5a ust. 1",
         "adopt": "art. 5a ust. 1",
+        "comment": RESOLUTION_BASIS,
     }
+
+    @classmethod
+    def refusal(cls, event: str, case: Case, state: str, **facts) -> RuleViolation:
+        if event == "comment":  # before the consultation opened or after it closed: outside its period
+            return comment_late(case, facts["submitted"])
+        return super().refusal(event, case, state, **facts)
+
+    # guard for "comment"
+    @staticmethod
+    def comment_in_time(case: Case, submitted: datetime, **_) -> None:
+        if submitted > datetime.fromisoformat(case.data.get("comments_until")):
+            raise comment_late(case, submitted)
 
     def published_in_all_channels(self, ctx: Context, case: Case, rules: ConsultationRules, **_) -> None:
         published = publications_of(ctx.session, case, "draft")
@@ -128,6 +149,17 @@ class ConsultationMachine(LegalMachine):
                    missing=labels.channels(missing)),
                 basis=RESOLUTION_BASIS,
             )
+
+
+def comment_late(case: Case, submitted: datetime) -> RuleViolation:
+    until = case.data.get("comments_until")
+    return RuleViolation(
+        "consultation_comment_late",
+        tr("{code}: comments are accepted until {until}; the comment of {submitted} is outside the "
+           "consultation period", code=case.code, until=datetime.fromisoformat(until) if until else None,
+           submitted=submitted),
+        basis=RESOLUTION_BASIS,
+    )
 
 
 def closing(latest_publication, rules: ConsultationRules) -> calendar.ComputedDeadline:

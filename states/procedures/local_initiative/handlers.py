@@ -7,8 +7,18 @@ from decimal import Decimal
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
 from states import calendar, labels, periods
-from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
-from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
+from states.cases import load_case, next_code, organisation_by_krs, received_moment
+from states.engine import (
+    ANYONE,
+    Context,
+    cancel_deadlines,
+    fire,
+    permitted,
+    record,
+    require_step,
+    schedule,
+    step,
+)
 from states.errors import InvalidInput, RuleViolation
 from states.inputs import CaseRef
 from states.loaders import BatchLoader
@@ -29,7 +39,6 @@ from states.procedures.local_initiative.machine import (
     application_of,
     city_share,
     costs_by_party,
-    purchase_within_estimate,
     purchased,
     score,
 )
@@ -106,7 +115,7 @@ def formal_check(ctx: Context, cmd: FormalCheck) -> dict:
 def evaluate(ctx: Context, cmd: EvaluateInitiative) -> dict:
     """Score the council resolution's criteria; the social work's weight dominates (art. 19c)."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("evaluation",), tr("the evaluation"), "art. 19c ust. 1")
+    require_step(case, LocalInitiativeMachine, "evaluate")
     rules = _rules(ctx, case)
     application = application_of(ctx.session, case)
     percent = score(dict(cmd.points), rules)
@@ -134,8 +143,7 @@ def decide(ctx: Context, cmd: DecideInitiative) -> dict:
 def plan(ctx: Context, cmd: PlanInitiative) -> dict:
     """The joint schedule and cost estimate, by party: the city's purchases and the residents' contribution."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("accepted",), tr("agreeing the schedule and estimate"),
-                  "art. 19e")
+    require_step(case, LocalInitiativeMachine, "plan")
     if cmd.task_end < cmd.task_start:
         raise InvalidInput("task_period", tr("End {task_end} before start {task_start}", task_end=cmd.task_end, task_start=cmd.task_start))
     rules = _rules(ctx, case)
@@ -168,7 +176,7 @@ def plan(ctx: Context, cmd: PlanInitiative) -> dict:
 def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
     case = _case(ctx, cmd.code)
     # The report date needs the agreed schedule: refuse before computing it on a case not yet planned.
-    require_state(case, ("planned",), tr("signing the contract"), "art. 19e")
+    require_step(case, LocalInitiativeMachine, "sign_contract")
     application = application_of(ctx.session, case)
     rules = _rules(ctx, case)
     report = periods.INITIATIVE_REPORT.count(application.task_end, rules.final_report_days)
@@ -187,9 +195,7 @@ def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
 def record_purchase(ctx: Context, cmd: RecordPurchase) -> dict:
     """A purchase the city makes itself for the initiative; no grant ever goes to the applicants (art. 19e)."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("in_execution", "report_due"), tr("a purchase for the initiative"),
-                  "art. 19e")
-    purchase_within_estimate(ctx.session, case, cmd.amount)
+    step(ctx, case, _machine(case), "city_purchase", amount=cmd.amount)
     ctx.session.add(LocalInitiativePurchase(case_id=case.id, description=cmd.description, supplier=cmd.supplier,
                                             amount=cmd.amount, purchased_at=ctx.now))
     spent = purchased(ctx.session, case)  # autoflush: includes this purchase

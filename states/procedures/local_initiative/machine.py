@@ -16,7 +16,7 @@ from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeC
 from models.tables import Case
 from states import labels
 from states.cases import case_rows, one_case_row
-from states.engine import LegalMachine
+from states.engine import LegalMachine, Step
 from states.errors import InvalidInput, RuleViolation
 from states.procedures.open_call.machine import money
 from states.rule_sets import LocalInitiativeRules
@@ -97,6 +97,17 @@ class LocalInitiativeMachine(LegalMachine):
                      | report_overdue.to(report_submitted))
     close = report_submitted.to(closed)
 
+    # A step that keeps the state: the city buys for the initiative while it runs (art. 19e).
+    city_purchase = (in_execution.to.itself(validators="within_estimate")
+                     | report_due.to.itself(validators="within_estimate"))
+
+    STEPS = {
+        "evaluate": Step(tr("the evaluation"), "art. 19c ust. 1"),
+        "plan": Step(tr("agreeing the schedule and estimate"), "art. 19e"),
+        "sign_contract": Step(tr("signing the contract"), "art. 19e"),
+        "city_purchase": Step(tr("a purchase for the initiative"), "art. 19e"),
+    }
+
     BASIS = {
         "pass_formal_check": "art. 19b ust. 1; art. 19c ust. 1",
         "fail_formal_check": "art. 19b ust. 1; art. 19c ust. 1",
@@ -109,7 +120,12 @@ class LocalInitiativeMachine(LegalMachine):
         "report_overdue": "art. 19e (umowa)",
         "submit_report": "art. 19e (umowa)",
         "close": "art. 19e (umowa)",
+        "city_purchase": "art. 19e (umowa: kosztorys)",
     }
+
+    # guard for "city_purchase"
+    def within_estimate(self, ctx, case: Case, amount: Decimal, **_) -> None:
+        purchase_within_estimate(ctx.session, case, amount)
 
     @staticmethod
     def refused(accept: bool = False, **_) -> bool:

@@ -20,10 +20,19 @@ from states.cases import (
     next_code,
     organisation_by_krs,
     received_moment,
-    require_state,
     row_by_id,
 )
-from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
+from states.engine import (
+    ANYONE,
+    Context,
+    cancel_deadlines,
+    fire,
+    permitted,
+    record,
+    require_step,
+    schedule,
+    step,
+)
 from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from states.inputs import CaseRef, OfferRef
 from states.loaders import BatchLoader, loaded
@@ -62,7 +71,6 @@ from states.procedures.open_call.machine import (
     next_offer_number,
     offer_by_number,
     offer_deadline_moment,
-    offer_is_late,
     offers_of,
     organisations_in_call,
     publications_of,
@@ -185,8 +193,7 @@ def _criteria_settings(cmd: AnnounceCall, rules) -> list[dict]:
 @permitted("officer")
 def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
     case = _call(ctx, cmd.code)
-    require_state(case, ("announced", "formal_review"), tr("appointing a member"),
-                  "art. 15 ust. 2a")
+    step(ctx, case, OpenCallMachine.bind(case), "appoint_member")
     if member_by_name(ctx.session, case, cmd.name) is not None:
         raise RuleViolation("duplicate_member", tr("{name} is already a member", name=cmd.name))
     organisation_id = None
@@ -221,8 +228,7 @@ def _member(ctx: Context, case: Case, name: str, facts: Committee | None = None)
 def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
     """A member's KPA art. 24 declarations, one per offer in the call: a conflict for the listed offers."""
     case = _call(ctx, cmd.code)
-    require_state(case, ("formal_review", "substantive_review"), tr("declaring"),
-                  "KPA art. 24")
+    step(ctx, case, OpenCallMachine.bind(case), "declare_conflicts")
     _act_as_member(ctx, cmd.member)
     facts = committee(ctx.session, case)  # read once: this step decides from these, and adds what it writes
     member = _member(ctx, case, cmd.member, facts)
@@ -263,15 +269,8 @@ def _act_as_member(ctx: Context, member: str) -> None:
 def file_offer(ctx: Context, cmd: FileOffer) -> dict:
     case = _call(ctx, cmd.code)
     received_at = received_moment(ctx, cmd.received_at)
-    if case.state == "draft":
-        raise RuleViolation("call_not_announced", tr("{code}: the call is not announced", code=case.code), basis="art. 13 ust. 1")
-    if offer_is_late(case, received_at, cmd.postmarked_on) or case.state not in ("announced", "formal_review"):
-        raise RuleViolation(
-            "offer_late",
-            tr("The offer arrived {received}, after the offer deadline {deadline} ({receipt_rule})",
-               received=received_at, deadline=case.offer_deadline, receipt_rule=labels.receipt_rule(case.receipt_rule)),
-            basis="art. 13 ust. 2 pkt 5; KPA art. 57 §5",
-        )
+    # Not before the call is announced, not after its offers closed, not late (art. 13; KPA art. 57 §5).
+    step(ctx, case, OpenCallMachine.bind(case), "file_offer", received_at=received_at, postmarked_on=cmd.postmarked_on)
     start, end = date.fromisoformat(case.data["execution_start"]), date.fromisoformat(case.data["execution_end"])
     if not (start <= cmd.task_start <= cmd.task_end <= end):
         raise RuleViolation(
@@ -294,7 +293,7 @@ def file_offer(ctx: Context, cmd: FileOffer) -> dict:
 @permitted("officer")
 def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     case = _call(ctx, cmd.code)
-    require_state(case, ("formal_review",), tr("the formal review"), "art. 15 ust. 1")
+    step(ctx, case, OpenCallMachine.bind(case), "review_offer")
     offer = _offer(ctx, case, cmd.number)
     if cmd.decision != "accept" and not cmd.defects:
         raise InvalidInput("defects_required", tr("List the offer's formal defects"))
@@ -327,17 +326,14 @@ def finish_formal_review(ctx: Context, cmd: CaseRef) -> dict:
 @permitted("committee_member", "officer")
 def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     case = _call(ctx, cmd.code)
-    require_state(case, ("substantive_review",), tr("scoring"), "art. 15 ust. 1")
+    step(ctx, case, OpenCallMachine.bind(case), "score")
     _act_as_member(ctx, cmd.member)
     facts = committee(ctx.session, case)  # read once: this step decides from these, and adds what it writes
     offer = facts.offer(cmd.number)
     if offer is None:
         raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
     member = _member(ctx, case, cmd.member, facts)
-    if offer.state != "formally_accepted":
-        raise RuleViolation("offer_not_scorable",
-                            tr("Offer {number} is in the state {state} and is not scored", number=offer.number,
-                               state=labels.state("offer", offer.state)), basis="art. 15 ust. 1")
+    step(ctx, case, OfferMachine.bind(offer), "score", offer=offer)
     _check_may_score(facts, offer, member)
     criteria, _ = call_settings(case)
     _check_points(case, criteria, cmd.points)
@@ -447,11 +443,7 @@ def select_offers(ctx: Context, cmd: SelectOffers) -> dict:
 @permitted("officer")
 def publish(ctx: Context, cmd: Publish) -> dict:
     case = _call(ctx, cmd.code)
-    if cmd.subject == "results":
-        require_state(case, ("selected",), tr("publishing the results"), "art. 15 ust. 2h")
-    else:
-        require_state(case, ("invalidated",), tr("publishing the invalidation"),
-                      "art. 18a ust. 2")
+    require_step(case, OpenCallMachine, f"publish_{cmd.subject}")
     _add_publications(ctx, case, cmd.subject, cmd.published)
     published = publications_of(ctx.session, case, cmd.subject)
     complete = all(c in published for c in ANNOUNCEMENT_CHANNELS)
@@ -475,8 +467,7 @@ def publish(ctx: Context, cmd: Publish) -> dict:
 @permitted("officer")
 def sign_contract(ctx: Context, cmd: SignContract) -> dict:
     case = _call(ctx, cmd.code)
-    require_state(case, ("results_published", "in_execution"), tr("signing a contract"),
-                  "art. 15 ust. 2h; art. 16 ust. 1")
+    step(ctx, case, OpenCallMachine.bind(case), "sign_contract")
     offer = _offer(ctx, case, cmd.number)
     rules = rules_for(ctx.session, case).open_call
     if offer.granted_amount is not None and cmd.amount > offer.granted_amount:

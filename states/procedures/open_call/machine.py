@@ -28,7 +28,7 @@ from models.tables import (
 )
 from states import calendar, labels, periods
 from states.cases import case_rows, organisations
-from states.engine import Context, LegalMachine
+from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
 from states.rule_sets import Criterion, OpenCallRules, RuleSet
 from states.scoring import ScoredOffer, applicable_criteria, rank
@@ -258,6 +258,26 @@ class OpenCallMachine(LegalMachine):
     start_execution = results_published.to(in_execution, cond="every_selected_offer_concluded")
     settle = in_execution.to(settled, cond="every_contract_settled")
 
+    # Steps that keep the call's state: the states named here are the only ones that allow them.
+    appoint_member = announced.to.itself() | formal_review.to.itself()
+    file_offer = announced.to.itself(validators="offer_in_time") | formal_review.to.itself(validators="offer_in_time")
+    declare_conflicts = formal_review.to.itself() | substantive_review.to.itself()
+    review_offer = formal_review.to.itself()
+    score = substantive_review.to.itself()
+    sign_contract = results_published.to.itself() | in_execution.to.itself()
+    # The invalidation is published once the call is invalidated, a final state (no transition leaves one).
+    AFTER_FINAL = {"publish_invalidation": ("invalidated",)}
+
+    STEPS = {
+        "appoint_member": Step(tr("appointing a member"), "art. 15 ust. 2a"),
+        "declare_conflicts": Step(tr("declaring"), "KPA art. 24"),
+        "review_offer": Step(tr("the formal review"), "art. 15 ust. 1"),
+        "score": Step(tr("scoring"), "art. 15 ust. 1"),
+        "publish_results": Step(tr("publishing the results"), "art. 15 ust. 2h"),
+        "publish_invalidation": Step(tr("publishing the invalidation"), "art. 18a ust. 2"),
+        "sign_contract": Step(tr("signing a contract"), "art. 15 ust. 2h; art. 16 ust. 1"),
+    }
+
     BASIS = {
         "announce": "art. 13 ust. 1-3",
         "close_offers->invalidated": "art. 18a ust. 1 pkt 1",
@@ -269,7 +289,29 @@ class OpenCallMachine(LegalMachine):
         "publish_results": "art. 15 ust. 2h-2i",
         "start_execution": "art. 16 ust. 1",
         "settle": "art. 18; ufp art. 251-252",
+        "appoint_member": "art. 15 ust. 2a",
+        "file_offer": "art. 14",
+        "declare_conflicts": "KPA art. 24; art. 15 ust. 2d",
+        "review_offer": "art. 15 ust. 1",
+        "score": "art. 15 ust. 1",
+        "publish_invalidation": "art. 18a ust. 2",
+        "sign_contract": "art. 15 ust. 2h; art. 16 ust. 1",
     }
+
+    @classmethod
+    def refusal(cls, event: str, case: Case, state: str, **facts) -> RuleViolation:
+        if event == "file_offer":
+            if state == cls.draft.value:
+                return RuleViolation("call_not_announced", tr("{code}: the call is not announced", code=case.code),
+                                     basis="art. 13 ust. 1")
+            return offer_late(case, facts["received_at"])  # the offers closed with the call's stage
+        return super().refusal(event, case, state, **facts)
+
+    # guard for "file_offer"
+    @staticmethod
+    def offer_in_time(case: Case, received_at: datetime, postmarked_on: date | None, **_) -> None:
+        if offer_is_late(case, received_at, postmarked_on):
+            raise offer_late(case, received_at)
 
     # guards for "announce"
     def announced_in_all_channels(self, ctx: Context, case: Case, **_) -> None:
@@ -455,6 +497,8 @@ class OfferMachine(LegalMachine):
     accept_report = report_submitted.to(report_accepted)
     request_report_corrections = report_submitted.to(report_due)
     settle = report_accepted.to(settled)
+    # A step that keeps the offer's state: a member scores an offer only while it waits for its scores.
+    score = formally_accepted.to.itself()
 
     BASIS = {
         "accept_formally": "art. 15 ust. 1; ogłoszenie konkursu (kryteria formalne)",
@@ -471,7 +515,17 @@ class OfferMachine(LegalMachine):
         "accept_report": "art. 18 ust. 1",
         "request_report_corrections": "art. 18 ust. 1",
         "settle": "ufp art. 251-252",
+        "score": "art. 15 ust. 1",
     }
+
+    @classmethod
+    def refusal(cls, event: str, case: Case, state: str, **facts) -> RuleViolation:
+        if event == "score":
+            return RuleViolation("offer_not_scorable",
+                                 tr("Offer {number} is in the state {state} and is not scored",
+                                    number=facts["offer"].number, state=labels.state("offer", state)),
+                                 basis="art. 15 ust. 1")
+        return super().refusal(event, case, state, **facts)
 
     @staticmethod
     def corrections_allowed(rules: OpenCallRules, **_) -> None:
@@ -518,6 +572,15 @@ def offer_is_late(case: Case, received_at: datetime, postmarked_on: date | None)
         return False
     return not (case.receipt_rule == "postmarked" and postmarked_on is not None
                 and postmarked_on <= calendar.local_date(case.offer_deadline))
+
+
+def offer_late(case: Case, received_at: datetime) -> RuleViolation:
+    return RuleViolation(
+        "offer_late",
+        tr("The offer arrived {received}, after the offer deadline {deadline} ({receipt_rule})",
+           received=received_at, deadline=case.offer_deadline, receipt_rule=labels.receipt_rule(case.receipt_rule)),
+        basis="art. 13 ust. 2 pkt 5; KPA art. 57 §5",
+    )
 
 
 def report_call(now: datetime, rules: OpenCallRules) -> calendar.ComputedDeadline:

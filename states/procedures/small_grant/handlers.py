@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlmodel import func, select
@@ -10,8 +10,19 @@ from sqlmodel import func, select
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.tables import Case, Publication
 from states import calendar, clock, periods
-from states.cases import load_case, next_code, organisation_by_krs, received_moment, require_state
-from states.engine import ANYONE, COMMENTERS, Context, cancel_deadlines, fire, permitted, record, schedule
+from states.cases import load_case, next_code, organisation_by_krs, received_moment
+from states.engine import (
+    ANYONE,
+    COMMENTERS,
+    Context,
+    cancel_deadlines,
+    fire,
+    permitted,
+    record,
+    require_step,
+    schedule,
+    step,
+)
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.inputs import CaseRef
 from states.loaders import BatchLoader
@@ -137,7 +148,7 @@ def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
 def publish_offer(ctx: Context, cmd: PublishNotice) -> dict:
     """Record the offer's publication; once it is in all three channels the comment period runs (art. 19a ust. 3-4)."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("checked",), tr("publishing the offer"), "art. 19a ust. 3")
+    require_step(case, SmallGrantMachine, "publish")
     rules = _rules(ctx, case)
     unknown = sorted(set(cmd.published) - set(rules.channels))
     if unknown:
@@ -176,15 +187,7 @@ def add_comment(ctx: Context, cmd: AddComment) -> dict:
         raise InvalidInput("submitted_in_future", tr("A comment cannot come from the future"))
     if cmd.submitted_at is not None:
         clock.check_claimed(ctx, submitted, clock.SUBMISSION)  # a real database: a past one needs a reason
-    until = case.data.get("comments_until")
-    if case.state != "comment_period" or (until and submitted > datetime.fromisoformat(until)):
-        raise RuleViolation(
-            "comment_late",
-            tr("{code}: comments are accepted only while the offer is published (until {until}); the comment of "
-               "{submitted} is late or early", code=case.code, until=datetime.fromisoformat(until) if until else None,
-               submitted=submitted),
-            basis="art. 19a ust. 4",
-        )
+    step(ctx, case, _machine(case), "comment", submitted=submitted)
     number = (ctx.session.exec(select(func.max(SmallGrantComment.number))
                                .where(SmallGrantComment.case_id == case.id)).one() or 0) + 1
     ctx.session.add(SmallGrantComment(case_id=case.id, number=number, author=cmd.author, text=cmd.text,
@@ -197,8 +200,7 @@ def add_comment(ctx: Context, cmd: AddComment) -> dict:
 @permitted("officer")
 def consider_comment(ctx: Context, cmd: ConsiderComment) -> dict:
     case = _case(ctx, cmd.code)
-    require_state(case, ("comment_period", "comments_closed"), tr("considering a comment"),
-                  "art. 19a ust. 5")
+    step(ctx, case, _machine(case), "consider_comment")
     comment = ctx.session.exec(select(SmallGrantComment).where(SmallGrantComment.case_id == case.id,
                                                                SmallGrantComment.number == cmd.number)).first()
     if comment is None:
@@ -216,7 +218,7 @@ def consider_comment(ctx: Context, cmd: ConsiderComment) -> dict:
 def decide(ctx: Context, cmd: DecideSmallGrant) -> dict:
     """The Mayor's decision after the comments: the caps are re-checked under the year's ledger lock."""
     case = _case(ctx, cmd.code)
-    require_state(case, ("comments_closed",), tr("the decision after the 7-day comment period"), "art. 19a ust. 4-5")
+    require_step(case, SmallGrantMachine, "decide")
     offer = offer_of(ctx.session, case)
     rules = _rules(ctx, case)
     if cmd.grant is not None and cmd.grant > offer.requested_grant:
@@ -241,7 +243,7 @@ def decide(ctx: Context, cmd: DecideSmallGrant) -> dict:
 @permitted("officer")
 def sign_contract(ctx: Context, cmd: SignSmallGrant) -> dict:
     case = _case(ctx, cmd.code)
-    require_state(case, ("granted",), tr("signing the contract"), "art. 19a ust. 5")
+    require_step(case, SmallGrantMachine, "sign_contract")
     offer = offer_of(ctx.session, case)
     rules = _rules(ctx, case)
     report = periods.SMALL_GRANT_REPORT.count(offer.task_end, rules.report_days)
@@ -333,7 +335,7 @@ def show(ctx: Context, cmd: CaseRef) -> dict:
 
 def on_publish_due(ctx: Context, case: Case, deadline) -> None:
     """The office missed the 7 working days: the breach goes on the record (the offer stays to be published)."""
-    require_state(case, ("checked",), tr("the publication deadline"), "art. 19a ust. 3")
+    step(ctx, case, _machine(case), "publication_overdue")
     record(ctx, case, "publication_overdue", basis="art. 19a ust. 3", state=case.state,
            payload={"due_at": deadline.due_at, "published": sorted(publications_of(ctx.session, case, "offer"))})
 

@@ -7,7 +7,7 @@ so two offers decided at the same moment never overshoot the art. 19a ust. 7 cei
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
 from sqlmodel import Session, func, select
@@ -16,7 +16,7 @@ from statemachine import State
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.tables import Case
 from states.cases import case_rows, one_case_row
-from states.engine import Context, LegalMachine
+from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
 from states.procedures.open_call.machine import money
 from states.rule_sets import SmallGrantRules
@@ -161,6 +161,19 @@ class SmallGrantMachine(LegalMachine):
     request_report_corrections = report_submitted.to(report_due)
     settle = report_accepted.to(settled)
 
+    # Steps that keep the state: the states named here are the only ones that allow them.
+    comment = comment_period.to.itself(validators="comment_in_time")
+    consider_comment = comment_period.to.itself() | comments_closed.to.itself()
+    publication_overdue = checked.to.itself()
+
+    STEPS = {
+        "publish": Step(tr("publishing the offer"), "art. 19a ust. 3"),
+        "consider_comment": Step(tr("considering a comment"), "art. 19a ust. 5"),
+        "decide": Step(tr("the decision after the 7-day comment period"), "art. 19a ust. 4-5"),
+        "sign_contract": Step(tr("signing the contract"), "art. 19a ust. 5"),
+        "publication_overdue": Step(tr("the publication deadline"), "art. 19a ust. 3"),
+    }
+
     BASIS = {
         "pass_check": "art. 19a ust. 1, 6-7",
         "publish": "art. 19a ust. 3",
@@ -174,7 +187,23 @@ class SmallGrantMachine(LegalMachine):
         "accept_report": "art. 18 ust. 1",
         "request_report_corrections": "art. 18 ust. 1",
         "settle": "ufp art. 251-252",
+        "comment": "art. 19a ust. 4",
+        "consider_comment": "art. 19a ust. 5",
+        "publication_overdue": "art. 19a ust. 3",
     }
+
+    @classmethod
+    def refusal(cls, event: str, case: Case, state: str, **facts) -> RuleViolation:
+        if event == "comment":  # before the publication or after the period: early or late, one refusal
+            return comment_late(case, facts["submitted"])
+        return super().refusal(event, case, state, **facts)
+
+    # guard for "comment"
+    @staticmethod
+    def comment_in_time(case: Case, submitted: datetime, **_) -> None:
+        until = case.data.get("comments_until")
+        if until and submitted > datetime.fromisoformat(until):
+            raise comment_late(case, submitted)
 
     def conditions_met(self, offer: SmallGrantOffer, amount: Decimal, rules: SmallGrantRules, **_) -> None:
         check_conditions(amount, offer.task_start, offer.task_end, rules)
@@ -196,3 +225,14 @@ class SmallGrantMachine(LegalMachine):
 
     def refused(self, amount: Decimal | None = None, **_) -> bool:
         return not amount
+
+
+def comment_late(case: Case, submitted: datetime) -> RuleViolation:
+    until = case.data.get("comments_until")
+    return RuleViolation(
+        "comment_late",
+        tr("{code}: comments are accepted only while the offer is published (until {until}); the comment of "
+           "{submitted} is late or early", code=case.code, until=datetime.fromisoformat(until) if until else None,
+           submitted=submitted),
+        basis="art. 19a ust. 4",
+    )
