@@ -199,14 +199,8 @@ def micro_report(ctx: Context, cmd: MicroGrantReport) -> dict:
 def settle_micro(ctx: Context, cmd: SettleMicroGrant) -> dict:
     case, grant, parent = _micro(ctx, cmd.code)
     unused = (grant.transferred or Decimal(0)) - (grant.funds_used or Decimal(0))
-    if case.state == "report_submitted" and cmd.returned_amount < unused:
-        raise RuleViolation(
-            "unused_funds_not_returned",
-            tr("The implementer must return the unused {unused} to the operator (returned "
-               "{returned_amount})", unused=money(unused), returned_amount=money(cmd.returned_amount)),
-            basis="umowa z realizatorem; art. 16a",
-        )
-    _fire_micro(ctx, case, parent, "settle", payload={"unused": unused, "returned": cmd.returned_amount})
+    _fire_micro(ctx, case, parent, "settle", unused=unused, returned_amount=cmd.returned_amount,
+                payload={"unused": unused, "returned": cmd.returned_amount})
     return {"code": case.code, "state": case.state}
 
 

@@ -9,6 +9,8 @@ case of its own (kind ``micro_grant``) nested under the operator's (``Case.paren
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlmodel import Session
 from statemachine import State
 
@@ -21,6 +23,7 @@ from states.errors import RuleViolation
 from states.procedures.open_call.machine import (  # the operator's case runs the open call's machine
     CONTRACTED_OFFER_STATES,
     OpenCallMachine,  # noqa: F401  (the machine of a case of kind regranting: see PROCEDURE.machines)
+    money,
     publications_of,
 )
 from states.rule_sets import RegrantingRules
@@ -127,7 +130,7 @@ class MicroGrantMachine(LegalMachine):
     transfer_due_passed = contracted.to(transfer_overdue)
     transfer = contracted.to(funds_transferred) | transfer_overdue.to(funds_transferred)
     submit_report = funds_transferred.to(report_submitted)
-    settle = report_submitted.to(settled)
+    settle = report_submitted.to(settled, validators="unused_funds_returned")
 
     BASIS = {
         "transfer_due_passed": "art. 16a; umowa z operatorem (termin przekazania środków)",
@@ -135,3 +138,14 @@ class MicroGrantMachine(LegalMachine):
         "submit_report": "umowa z realizatorem; art. 16a",
         "settle": "umowa z realizatorem; art. 16a",
     }
+
+    # guard for "settle"
+    @staticmethod
+    def unused_funds_returned(unused: Decimal, returned_amount: Decimal, **_) -> None:
+        if returned_amount < unused:
+            raise RuleViolation(
+                "unused_funds_not_returned",
+                tr("The implementer must return the unused {unused} to the operator (returned "
+                   "{returned_amount})", unused=money(unused), returned_amount=money(returned_amount)),
+                basis="umowa z realizatorem; art. 16a",
+            )

@@ -298,20 +298,14 @@ def settle(ctx: Context, cmd: SettleSmallGrant) -> dict:
     case = _case(ctx, cmd.code)
     offer = offer_of(ctx.session, case)
     unused = (offer.granted_amount or Decimal(0)) - (offer.funds_used or Decimal(0))
-    if case.state == "report_accepted" and unused > 0 and (cmd.returned_amount < unused or cmd.returned_on is None):
-        raise RuleViolation(
-            "unused_funds_not_returned",
-            tr("The unused grant {unused} must be returned before settlement (returned {returned_amount})", unused=money(unused), returned_amount=money(cmd.returned_amount)),
-            basis="ufp art. 251 ust. 1-3",
-        )
     # The simplified contract follows ufp art. 251 as the open call's does, by the same functions and the
     # case's pinned rules: usable N days after the task, returned 15 days after that (or by 31 January).
     rules = pinned_rule_set(ctx.session, case).open_call
     usage = usage_deadline(offer.task_end, rules)
     returning = return_deadline(usage, rules)
     payload = settlement_facts(unused, cmd.returned_amount, cmd.returned_on, returning.last_day)
-    fire(ctx, case, _machine(case), "settle",
-         payload={**payload, "usage_deadline": usage, "return_basis": returning.basis},
+    fire(ctx, case, _machine(case), "settle", unused=unused, returned_amount=cmd.returned_amount,
+         returned_on=cmd.returned_on, payload={**payload, "usage_deadline": usage, "return_basis": returning.basis},
          basis="ufp art. 251 ust. 5" if payload["late"] else None)
     offer.returned_amount = cmd.returned_amount
     ctx.session.add(offer)

@@ -159,7 +159,7 @@ class SmallGrantMachine(LegalMachine):
     submit_report = contracted.to(report_submitted) | report_due.to(report_submitted) | report_overdue.to(report_submitted)
     accept_report = report_submitted.to(report_accepted)
     request_report_corrections = report_submitted.to(report_due)
-    settle = report_accepted.to(settled)
+    settle = report_accepted.to(settled, validators="unused_funds_returned")
 
     # Steps that keep the state: the states named here are the only ones that allow them.
     comment = comment_period.to.itself(validators="comment_in_time")
@@ -197,6 +197,17 @@ class SmallGrantMachine(LegalMachine):
         if event == "comment":  # before the publication or after the period: early or late, one refusal
             return comment_late(case, facts["submitted"])
         return super().refusal(event, case, state, **facts)
+
+    # guard for "settle"
+    @staticmethod
+    def unused_funds_returned(unused: Decimal, returned_amount: Decimal, returned_on: date | None, **_) -> None:
+        if unused > 0 and (returned_amount < unused or returned_on is None):
+            raise RuleViolation(
+                "unused_funds_not_returned",
+                tr("The unused grant {unused} must be returned before settlement (returned {returned_amount})",
+                   unused=money(unused), returned_amount=money(returned_amount)),
+                basis="ufp art. 251 ust. 1-3",
+            )
 
     # guard for "comment"
     @staticmethod
