@@ -30,27 +30,28 @@ from states.procedures.open_call.machine import (
     ranking_rows,
     unranked_reason,
 )
+from states.procedures.open_call.names import CallState
 from states.text import Message, money, tr
 
 # Who moves the case next, per state of the open call: (next action, owner).
 NEXT_ACTION: dict[str, tuple[Message, Message]] = {
-    "draft": (tr("Announce the call in BIP, on the board and on the website (`coop call announce`)"),
+    CallState.draft: (tr("Announce the call in BIP, on the board and on the website (`coop call announce`)"),
               tr("officer")),
-    "announced": (tr("Receive offers; when the offer deadline passes the scheduler closes them"),
+    CallState.announced: (tr("Receive offers; when the offer deadline passes the scheduler closes them"),
                   tr("officer / scheduler")),
-    "formal_review": (tr("Formal review of the offers (the coop-formal-review flow in the UI or `coop "
+    CallState.formal_review: (tr("Formal review of the offers (the coop-formal-review flow in the UI or `coop "
                          "offer review`), then finish the formal review"),
                       tr("officer")),
-    "substantive_review": (tr("Committee members' scores (the coop-committee-scoring flow in the UI or "
+    CallState.substantive_review: (tr("Committee members' scores (the coop-committee-scoring flow in the UI or "
                               "`coop offer score`)"),
                            tr("committee members")),
-    "selected": (tr("Publish the results in all three channels (art. 15 ust. 2h)"), tr("officer")),
-    "results_published": (tr("Sign the contracts with the selected organisations (art. 16)"),
+    CallState.selected: (tr("Publish the results in all three channels (art. 15 ust. 2h)"), tr("officer")),
+    CallState.results_published: (tr("Sign the contracts with the selected organisations (art. 16)"),
                           tr("officer")),
-    "in_execution": (tr("Receive and review reports, settle the grants (art. 18)"),
+    CallState.in_execution: (tr("Receive and review reports, settle the grants (art. 18)"),
                      tr("organisations / officer")),
-    "settled": (tr("None — the case is settled"), tr("—")),
-    "invalidated": (tr("Publish the invalidation (art. 18a ust. 2) if not yet done"), tr("officer")),
+    CallState.settled: (tr("None — the case is settled"), tr("—")),
+    CallState.invalidated: (tr("Publish the invalidation (art. 18a ust. 2) if not yet done"), tr("officer")),
 }
 
 

@@ -64,6 +64,7 @@ from states.procedures.open_call import handlers as oc
 from states.procedures.open_call import inputs as c
 from states.procedures.open_call.handlers import load_call
 from states.procedures.open_call.machine import call_settings, offers_of
+from states.procedures.open_call.names import CallState, OfferState
 from states.text import current_language, render, tr
 
 MAX_ROUNDS = 200  # a form answered this many times without finishing is a runaway, not a review
@@ -118,8 +119,8 @@ def _deadline(view: dict[str, Any], until: str | None, at: str | None) -> dateti
 def formal_review_view(ctx: Context, code: str) -> dict[str, Any]:
     case = load_call(ctx.session, code)
     offers = offers_of(ctx.session, case)
-    pending = [o for o in offers if o.state in ("received", "correction_requested")]
-    return {"state": case.state, "done": case.state != "formal_review" or not pending,
+    pending = [o for o in offers if o.state in (OfferState.received, OfferState.correction_requested)]
+    return {"state": case.state, "done": case.state != CallState.formal_review or not pending,
             "selection_date": case.selection_date,
             "offers": [{"number": o.number, "title": o.title, "state": o.state, "requested": str(o.requested_grant),
                         "defects": o.formal_defects} for o in offers],
@@ -141,14 +142,14 @@ def scoring_view(ctx: Context, seat_ref: tuple[str, str]) -> dict[str, Any]:
             select(ConflictDeclaration).where(ConflictDeclaration.member_id == seat.id))}
         scored = set(ctx.session.exec(select(Score.offer_id).where(Score.member_id == seat.id)))
     scorable = [o.number for o in offers
-                if o.state == "formally_accepted" and declared.get(o.id) is False and o.id not in scored]
+                if o.state == OfferState.formally_accepted and declared.get(o.id) is False and o.id not in scored]
     return {"state": case.state, "member_known": seat is not None, "selection_date": case.selection_date,
             "needs_declaration": any(o.id not in declared for o in offers),
             "criteria": [cr.model_dump(mode="json") for cr in criteria],
             "offers": [{"number": o.number, "title": o.title, "state": o.state,
                         "conflict": declared.get(o.id), "scored": o.id in scored} for o in offers],
             "scorable": scorable,
-            "done": case.state != "substantive_review" or seat is None
+            "done": case.state != CallState.substantive_review or seat is None
                     or (not any(o.id not in declared for o in offers) and not scorable)}
 
 

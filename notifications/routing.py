@@ -21,6 +21,9 @@ from sqlmodel import select
 from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
 from states import calendar, periods
 from states.cases import first_record, organisation, organisations, row_by_id
+from states.procedures.consultation.names import ConsultationState
+from states.procedures.local_initiative.names import InitiativeState
+from states.procedures.open_call.names import CallState, OfferState
 from states.text import Message, tr
 
 # Categories: opt-out is possible only for reminders and information (never for legal calls, decisions,
@@ -124,7 +127,7 @@ OPEN_CALL_RULES: tuple[Rule, ...] = (
          why=tr("art. 13 ust. 3: published in 3 channels")),
     Rule(OC, "appoint_member", "message", "member_appointed", "member", subject="member",
          why=tr("art. 15 ust. 2a: the member is appointed")),
-    Rule(OC, "close_offers", "message", "officer_formal_review", "officers", to_state="formal_review",
+    Rule(OC, "close_offers", "message", "officer_formal_review", "officers", to_state=CallState.formal_review,
          why=tr("art. 15 ust. 1: offers await the formal review")),
     Rule(OC, "request_correction", "message", "correction_requested", "applicant", subject="offer",
          why=tr("the call: defects to correct in time")),
@@ -132,28 +135,28 @@ OPEN_CALL_RULES: tuple[Rule, ...] = (
          why=tr("the applicant must know why")),
     Rule(OC, "correction_expired", "message", "offer_rejected", "applicant", subject="offer",
          why=tr("defects not corrected in time")),
-    Rule(OC, "finish_formal_review", "message", "scoring_to_do", "scorers", to_state="substantive_review",
+    Rule(OC, "finish_formal_review", "message", "scoring_to_do", "scorers", to_state=CallState.substantive_review,
          why=tr("art. 15 ust. 1: scoring to do")),
-    Rule(OC, "finish_formal_review", "reminder", "scoring_reminder", "scorers", to_state="substantive_review",
+    Rule(OC, "finish_formal_review", "reminder", "scoring_reminder", "scorers", to_state=CallState.substantive_review,
          timing="scoring", why=tr("reminder before the selection date")),
     Rule(OC, "score", "cancel", cancels="member_done", subject="offer"),
     Rule(OC, "declare_conflicts", "cancel", cancels="member_done", subject="member"),
     Rule(OC, "select_offers", "cancel", cancels="all_scoring"),
     Rule(OC, "decide", "message", "offer_decision", "applicant", subject="offer",
          why=tr("art. 15 ust. 2g: the choice and the amount")),
-    Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state="selected",
+    Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state=CallState.selected,
          why=tr("art. 15 ust. 2h: results to publish")),
     Rule(OC, "publish_results", "notice", notice="results", template="results_notice", audience="public",
          why=tr("art. 15 ust. 2h-2i: results in 3 channels")),
-    Rule(OC, "publish_results", "message", "results_published", "applicants", to_state="results_published",
+    Rule(OC, "publish_results", "message", "results_published", "applicants", to_state=CallState.results_published,
          why=tr("art. 15 ust. 2j: 30 days to ask why")),
-    Rule(OC, "close_offers", "message", "officer_publish", "officers", to_state="invalidated",
+    Rule(OC, "close_offers", "message", "officer_publish", "officers", to_state=CallState.invalidated,
          why=tr("art. 18a ust. 2: invalidation to publish")),
-    Rule(OC, "finish_formal_review", "message", "officer_publish", "officers", to_state="invalidated"),
-    Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state="invalidated"),
-    Rule(OC, "finish_formal_review", "message", "call_invalidated", "applicants", to_state="invalidated",
+    Rule(OC, "finish_formal_review", "message", "officer_publish", "officers", to_state=CallState.invalidated),
+    Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state=CallState.invalidated),
+    Rule(OC, "finish_formal_review", "message", "call_invalidated", "applicants", to_state=CallState.invalidated,
          why=tr("art. 18a: the call is invalidated")),
-    Rule(OC, "select_offers", "message", "call_invalidated", "applicants", to_state="invalidated"),
+    Rule(OC, "select_offers", "message", "call_invalidated", "applicants", to_state=CallState.invalidated),
     Rule(OC, "publish_invalidation", "notice", notice="invalidation", template="invalidation_notice",
          audience="public", why=tr("art. 18a ust. 2: published")),
     Rule(OC, "sign_contract", "message", "contract_signed", "applicant", subject="offer",
@@ -196,13 +199,13 @@ RULES: tuple[Rule, ...] = (
     # --- consultation of draft acts (art. 5 ust. 2 pkt 3-4, ust. 5; art. 41i) ---
     Rule(KO, "open_consultation", "notice", notice="draft", template="consultation_draft_notice", audience="public",
          why=tr("the resolution: the draft published")),
-    Rule(KO, "open_consultation", "message", "consultation_invitation", "registry", to_state="open",
+    Rule(KO, "open_consultation", "message", "consultation_invitation", "registry", to_state=ConsultationState.open,
          why=tr("art. 5 ust. 2 pkt 3: NGOs consulted")),
-    Rule(KO, "open_consultation", "message", "rdpp_opinion_request", "rdpp", to_state="open", when="rdpp_delivered",
+    Rule(KO, "open_consultation", "message", "rdpp_opinion_request", "rdpp", to_state=ConsultationState.open, when="rdpp_delivered",
          why=tr("art. 41i ust. 1-2: the RDPP's opinion within 14 days")),
     Rule(KO, "rdpp_opinion_waived", "message", "officer_rdpp_waived", "officers",
          why=tr("art. 41i ust. 2: silence waives the opinion")),
-    Rule(KO, "close", "message", "officer_consultation_closed", "officers", to_state="closed",
+    Rule(KO, "close", "message", "officer_consultation_closed", "officers", to_state=ConsultationState.closed,
          why=tr("the resolution: the report")),
     Rule(KO, "publish_report", "notice", notice="report", template="consultation_report_notice", audience="public",
          why=tr("the resolution: the report published")),
@@ -211,7 +214,7 @@ RULES: tuple[Rule, ...] = (
     # --- local initiative (art. 19b-19h): the residents' representative or the NGO ---
     Rule(LI, "file", "message", "officer_initiative_filed", "officers",
          why=tr("art. 19b-19c: a formal check to do")),
-    Rule(LI, "decide", "message", "officer_initiative_plan", "officers", to_state="accepted",
+    Rule(LI, "decide", "message", "officer_initiative_plan", "officers", to_state=InitiativeState.accepted,
          why=tr("art. 19e-19f: schedule and estimate to agree")),
     Rule(LI, "submit_report", "message", "officer_initiative_report", "officers",
          why=tr("art. 19e (the contract): a report to review")),
@@ -450,8 +453,8 @@ def _invalidation_reason(ctx, case: Case) -> dict[str, str]:
     # The transition into "invalidated" carries the reason (art. 18a ust. 1 pkt 1 or 2); later records of the
     # invalidated case (its publication) also end in that state, so pick the transition itself.
     row = ctx.session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id,
-                                                     AuditRecord.to_state == "invalidated",
-                                                     AuditRecord.from_state != "invalidated",
+                                                     AuditRecord.to_state == CallState.invalidated,
+                                                     AuditRecord.from_state != CallState.invalidated,
                                                      AuditRecord.subject == "case")
                            .order_by(AuditRecord.seq)).first()
     basis = row.basis if row else "art. 18a"
@@ -462,7 +465,7 @@ def _invalidation_reason(ctx, case: Case) -> dict[str, str]:
 
 
 def _publish_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    if record.to_state == "invalidated":
+    if record.to_state == CallState.invalidated:
         return {"notice": "invalidation", "reason": _invalidation_reason(ctx, case), "notice_basis": "art. 18a ust. 2"}
     return {"notice": "results", "reason": {"basis": "", "pl": "", "en": ""}, "notice_basis": "art. 15 ust. 2h"}
 
@@ -470,7 +473,7 @@ def _publish_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
 def _scoring_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
     from states.procedures.open_call.machine import offers_of
 
-    accepted = [o for o in offers_of(ctx.session, case) if o.state == "formally_accepted"]
+    accepted = [o for o in offers_of(ctx.session, case) if o.state == OfferState.formally_accepted]
     held = organisations(ctx.session, {o.organisation_id for o in accepted})  # noqa: F841  (one query, held)
     return {"offers": [offer_data(ctx, o) for o in accepted]}
 
@@ -676,7 +679,7 @@ def member_has_work(ctx, case: Case, member: CommitteeMember) -> bool:
     declared = {o: conflict for (m, o), conflict in declarations_of(ctx.session, case).items() if m == member.id}
     scored = {o for m, o in scored_pairs(ctx.session, case) if m == member.id}
     for offer in offers_of(ctx.session, case):
-        if offer.state != "formally_accepted":
+        if offer.state != OfferState.formally_accepted:
             continue
         if offer.id not in declared or (not declared[offer.id] and offer.id not in scored):
             return True

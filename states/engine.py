@@ -105,6 +105,7 @@ class LegalMachine(StateMachine):
     transition out of one, even to itself), with the final states that allow them."""
 
     BASIS: dict[str, str] = {}
+    NAMES: type | None = None  # the StrEnum of its states' stored values (the procedure's names.py)
     STEPS: dict[str, Step] = {}
     AFTER_FINAL: dict[str, tuple[str, ...]] = {}
 

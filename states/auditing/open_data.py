@@ -17,6 +17,7 @@ from models.tables import AuditRecord, Case, Contract, Offer, Organisation, Publ
 from states import calendar
 from states.engine import ANYONE, Context, permitted
 from states.errors import InvalidInput
+from states.procedures.open_call.names import CallState, OfferState
 from states.text import tr
 
 FORMAT = "coop-open-data/1"
@@ -36,7 +37,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("task_start", "date|null", "początek realizacji zadania"),
     ("task_end", "date|null", "koniec realizacji zadania"),
 )
-PUBLISHED_STATES = ("results_published", "in_execution", "settled")
+PUBLISHED_STATES = (CallState.results_published, CallState.in_execution, CallState.settled)
 
 
 def _decided_on(session: Session, case: Case) -> date | None:
@@ -61,7 +62,7 @@ def open_call_rows(session: Session, year: int | None) -> list[dict]:
             continue
         decided_on = _decided_on(session, case)
         offers = session.exec(select(Offer).where(Offer.case_id == case.id, Offer.granted_amount.is_not(None),
-                                                  Offer.state != "withdrawn").order_by(Offer.number))
+                                                  Offer.state != OfferState.withdrawn).order_by(Offer.number))
         for offer in offers:
             if not offer.granted_amount:
                 continue

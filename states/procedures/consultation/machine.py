@@ -17,6 +17,7 @@ from states import calendar, labels, periods
 from states.cases import case_rows
 from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
+from states.procedures.consultation.names import ConsultationState
 from states.procedures.open_call.machine import publications_of
 from states.rule_sets import ConsultationRules
 from states.text import Message, ntr, tr
@@ -56,12 +57,14 @@ def earliest_adoption(case: Case, rules: ConsultationRules, closes: date, rdpp_d
 
 
 class ConsultationMachine(LegalMachine):
-    draft = State("projekt", initial=True, value="draft")
-    open = State("konsultacje trwają", value="open")
-    closed = State("konsultacje zakończone", value="closed")
-    report_published = State("sprawozdanie opublikowane", value="report_published")
-    sent_to_council = State("przekazany radzie", value="sent_to_council")
-    adopted = State("uchwalony", final=True, value="adopted")
+    NAMES = ConsultationState
+
+    draft = State("projekt", initial=True, value=ConsultationState.draft.value)
+    open = State("konsultacje trwają", value=ConsultationState.open.value)
+    closed = State("konsultacje zakończone", value=ConsultationState.closed.value)
+    report_published = State("sprawozdanie opublikowane", value=ConsultationState.report_published.value)
+    sent_to_council = State("przekazany radzie", value=ConsultationState.sent_to_council.value)
+    adopted = State("uchwalony", final=True, value=ConsultationState.adopted.value)
 
     open_consultation = draft.to(open, validators=["published_in_all_channels", "rdpp_asked_for_programme"])
     close = open.to(closed)

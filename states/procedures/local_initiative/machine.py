@@ -18,6 +18,7 @@ from states import labels
 from states.cases import case_rows, one_case_row
 from states.engine import LegalMachine, Step
 from states.errors import InvalidInput, RuleViolation
+from states.procedures.local_initiative.names import InitiativeState
 from states.procedures.open_call.machine import money
 from states.rule_sets import LocalInitiativeRules
 from states.text import tr
@@ -73,17 +74,19 @@ def score(points: dict[str, Decimal], rules: LocalInitiativeRules) -> Decimal:
 
 
 class LocalInitiativeMachine(LegalMachine):
-    filed = State("wniosek złożony", initial=True, value="filed")
-    evaluation = State("ocena wniosku", value="evaluation")
-    evaluated = State("oceniony", value="evaluated")
-    rejected = State("odrzucony", final=True, value="rejected")
-    accepted = State("przyjęty", value="accepted")
-    planned = State("harmonogram i kosztorys uzgodnione", value="planned")
-    in_execution = State("realizacja", value="in_execution")
-    report_due = State("oczekuje na sprawozdanie", value="report_due")
-    report_overdue = State("sprawozdanie zaległe", value="report_overdue")
-    report_submitted = State("sprawozdanie złożone", value="report_submitted")
-    closed = State("zamknięta", final=True, value="closed")
+    NAMES = InitiativeState
+
+    filed = State("wniosek złożony", initial=True, value=InitiativeState.filed.value)
+    evaluation = State("ocena wniosku", value=InitiativeState.evaluation.value)
+    evaluated = State("oceniony", value=InitiativeState.evaluated.value)
+    rejected = State("odrzucony", final=True, value=InitiativeState.rejected.value)
+    accepted = State("przyjęty", value=InitiativeState.accepted.value)
+    planned = State("harmonogram i kosztorys uzgodnione", value=InitiativeState.planned.value)
+    in_execution = State("realizacja", value=InitiativeState.in_execution.value)
+    report_due = State("oczekuje na sprawozdanie", value=InitiativeState.report_due.value)
+    report_overdue = State("sprawozdanie zaległe", value=InitiativeState.report_overdue.value)
+    report_submitted = State("sprawozdanie złożone", value=InitiativeState.report_submitted.value)
+    closed = State("zamknięta", final=True, value=InitiativeState.closed.value)
 
     pass_formal_check = filed.to(evaluation)
     fail_formal_check = filed.to(rejected)

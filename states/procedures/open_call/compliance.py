@@ -18,6 +18,7 @@ from states.auditing.compliance import (
     receipt_rule,
     warsaw,
 )
+from states.procedures.open_call.names import CallState
 from states.text import money, ntr, tr
 
 
@@ -114,12 +115,12 @@ def _committee_nominee_of_bidder(h: History):
 @finding("results_channels", "art. 15 ust. 2h",
          tr("The results were not published in all three channels"))
 def _results_channels(h: History):
-    chosen = next((r for r in h.events("select_offers") if r.to_state == "selected"), None)
+    chosen = next((r for r in h.events("select_offers") if r.to_state == CallState.selected), None)
     if chosen is None:
         return
     later = [r for r in h.records if r.seq > chosen.seq]
     moved_on = next((r for r in later if r.event == "sign_contract"
-                     or (r.subject == "case" and r.to_state in ("results_published", "in_execution", "settled"))), None)
+                     or (r.subject == "case" and r.to_state in (CallState.results_published, CallState.in_execution, CallState.settled))), None)
     if moved_on is None:
         return  # still waiting for publication: not (yet) a breach
     publications = [r for r in later if r.event == "publish_results" and r.seq <= moved_on.seq]

@@ -84,6 +84,7 @@ from states.procedures.open_call.machine import (
     unranked_reason,
     usage_deadline,
 )
+from states.procedures.open_call.names import CallState, OfferState
 from states.rulebook import find_rule_set, pin
 from states.scoring import propose_grants
 from states.text import ntr, tr
@@ -317,7 +318,7 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
 def finish_formal_review(ctx: Context, cmd: CaseRef) -> dict:
     case = _call(ctx, cmd.code)
     rules = rules_for(ctx.session, case).open_call
-    accepted = [o.number for o in offers_of(ctx.session, case) if o.state == "formally_accepted"]
+    accepted = [o.number for o in offers_of(ctx.session, case) if o.state == OfferState.formally_accepted]
     fire(ctx, case, OpenCallMachine.bind(case), "finish_formal_review", rules=rules,
          payload={"formally_accepted": accepted})
     return {"code": case.code, "state": case.state, "formally_accepted": accepted}
@@ -396,7 +397,7 @@ def _check_points(case: Case, criteria, points: dict[str, Decimal]) -> None:
 
 def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer, facts: Committee) -> None:
     """An offer is scored once every member able to sit has declared for it and every clear member has scored."""
-    if case.state != "substantive_review" or offer.state != "formally_accepted":
+    if case.state != CallState.substantive_review or offer.state != OfferState.formally_accepted:
         return
     if any((m.id, offer.id) not in facts.declared for m in facts.able()):
         return
@@ -428,7 +429,7 @@ def select_offers(ctx: Context, cmd: SelectOffers) -> dict:
          payload={"decision": cmd.decision_ref, "grants": cmd.grants,
                   "ranking": {n: str(r.percent) for n, r in results.items()}})
     for offer in offers_of(ctx.session, case):
-        if offer.state != "scored":
+        if offer.state != OfferState.scored:
             continue
         result = results[offer.number]
         offer.score_percent, offer.rank = result.percent, result.rank

@@ -30,6 +30,7 @@ from states import calendar, labels, periods
 from states.cases import case_rows, organisations
 from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
+from states.procedures.open_call.names import CallState, OfferState
 from states.rule_sets import Criterion, OpenCallRules, RuleSet
 from states.scoring import ScoredOffer, applicable_criteria, rank
 from states.text import Message, money, ntr, tr  # noqa: F401  (money: the procedures' handlers take it from here)
@@ -232,15 +233,17 @@ def ranking(session: Session, case: Case):
 
 
 class OpenCallMachine(LegalMachine):
-    draft = State("projekt", initial=True, value="draft")
-    announced = State("ogłoszony", value="announced")
-    formal_review = State("ocena formalna", value="formal_review")
-    substantive_review = State("ocena merytoryczna", value="substantive_review")
-    selected = State("wybór ofert", value="selected")
-    results_published = State("wyniki ogłoszone", value="results_published")
-    in_execution = State("realizacja", value="in_execution")
-    settled = State("rozliczony", final=True, value="settled")
-    invalidated = State("unieważniony", final=True, value="invalidated")
+    NAMES = CallState
+
+    draft = State("projekt", initial=True, value=CallState.draft.value)
+    announced = State("ogłoszony", value=CallState.announced.value)
+    formal_review = State("ocena formalna", value=CallState.formal_review.value)
+    substantive_review = State("ocena merytoryczna", value=CallState.substantive_review.value)
+    selected = State("wybór ofert", value=CallState.selected.value)
+    results_published = State("wyniki ogłoszone", value=CallState.results_published.value)
+    in_execution = State("realizacja", value=CallState.in_execution.value)
+    settled = State("rozliczony", final=True, value=CallState.settled.value)
+    invalidated = State("unieważniony", final=True, value=CallState.invalidated.value)
 
     announce = draft.to(announced, validators=["announced_in_all_channels", "offer_deadline_far_enough",
                                                "execution_period_valid", "selection_after_deadline"])
@@ -371,7 +374,7 @@ class OpenCallMachine(LegalMachine):
         return offers_filed == 0
 
     def every_offer_reviewed(self, ctx: Context, case: Case, **_) -> None:
-        pending = [o.number for o in offers_of(ctx.session, case) if o.state in ("received", "correction_requested")]
+        pending = [o.number for o in offers_of(ctx.session, case) if o.state in (OfferState.received, OfferState.correction_requested)]
         if pending:
             raise RuleViolation(
                 "formal_review_incomplete",
@@ -380,7 +383,7 @@ class OpenCallMachine(LegalMachine):
             )
 
     def no_offer_formally_valid(self, ctx: Context, case: Case, **_) -> bool:
-        return not any(o.state == "formally_accepted" for o in offers_of(ctx.session, case))
+        return not any(o.state == OfferState.formally_accepted for o in offers_of(ctx.session, case))
 
     def committee_appointed(self, ctx: Context, case: Case, rules: OpenCallRules, **_) -> None:
         in_call = organisations_in_call(ctx.session, case)
@@ -396,7 +399,7 @@ class OpenCallMachine(LegalMachine):
 
     # guards for "select_offers"
     def scoring_complete(self, ctx: Context, case: Case, **_) -> None:
-        waiting = [o.number for o in offers_of(ctx.session, case) if o.state == "formally_accepted"]
+        waiting = [o.number for o in offers_of(ctx.session, case) if o.state == OfferState.formally_accepted]
         if waiting:
             raise RuleViolation(
                 "scoring_incomplete",
@@ -456,10 +459,10 @@ class OpenCallMachine(LegalMachine):
             )
 
     def every_selected_offer_concluded(self, ctx: Context, case: Case, **_) -> bool:
-        return all(o.state not in ("selected",) for o in offers_of(ctx.session, case))
+        return all(o.state != OfferState.selected for o in offers_of(ctx.session, case))
 
     def every_contract_settled(self, ctx: Context, case: Case, **_) -> bool:
-        open_states = ("contracted", "report_due", "report_overdue", "report_submitted", "report_accepted")
+        open_states = CONTRACTED_OFFER_STATES - {OfferState.settled}  # a contract not yet settled
         return all(o.state not in open_states for o in offers_of(ctx.session, case))
 
 
@@ -467,20 +470,22 @@ class OpenCallMachine(LegalMachine):
 
 
 class OfferMachine(LegalMachine):
-    received = State("złożona", initial=True, value="received")
-    correction_requested = State("wezwana do uzupełnienia", value="correction_requested")
-    formally_accepted = State("poprawna formalnie", value="formally_accepted")
-    formally_rejected = State("odrzucona formalnie", final=True, value="formally_rejected")
-    scored = State("oceniona", value="scored")
-    selected = State("wybrana", value="selected")
-    not_selected = State("niewybrana", final=True, value="not_selected")
-    withdrawn = State("rezygnacja", final=True, value="withdrawn")
-    contracted = State("umowa zawarta", value="contracted")
-    report_due = State("oczekuje na sprawozdanie", value="report_due")
-    report_overdue = State("sprawozdanie zaległe", value="report_overdue")
-    report_submitted = State("sprawozdanie złożone", value="report_submitted")
-    report_accepted = State("sprawozdanie przyjęte", value="report_accepted")
-    settled = State("rozliczona", final=True, value="settled")
+    NAMES = OfferState
+
+    received = State("złożona", initial=True, value=OfferState.received.value)
+    correction_requested = State("wezwana do uzupełnienia", value=OfferState.correction_requested.value)
+    formally_accepted = State("poprawna formalnie", value=OfferState.formally_accepted.value)
+    formally_rejected = State("odrzucona formalnie", final=True, value=OfferState.formally_rejected.value)
+    scored = State("oceniona", value=OfferState.scored.value)
+    selected = State("wybrana", value=OfferState.selected.value)
+    not_selected = State("niewybrana", final=True, value=OfferState.not_selected.value)
+    withdrawn = State("rezygnacja", final=True, value=OfferState.withdrawn.value)
+    contracted = State("umowa zawarta", value=OfferState.contracted.value)
+    report_due = State("oczekuje na sprawozdanie", value=OfferState.report_due.value)
+    report_overdue = State("sprawozdanie zaległe", value=OfferState.report_overdue.value)
+    report_submitted = State("sprawozdanie złożone", value=OfferState.report_submitted.value)
+    report_accepted = State("sprawozdanie przyjęte", value=OfferState.report_accepted.value)
+    settled = State("rozliczona", final=True, value=OfferState.settled.value)
 
     accept_formally = received.to(formally_accepted) | correction_requested.to(formally_accepted)
     reject_formally = received.to(formally_rejected) | correction_requested.to(formally_rejected)

@@ -41,6 +41,7 @@ from states.procedures.regranting.machine import (
     micro_grants_of,
     operator_offer,
 )
+from states.procedures.regranting.names import MicroGrantState, SubCallState
 from states.rulebook import find_rule_set, pin
 from states.text import tr
 
@@ -116,7 +117,7 @@ def add_micro_grant(ctx: Context, cmd: AddMicroGrant) -> dict:
     """Record an implementer's contract: a micro-grant case nested under the operator's."""
     parent = _operator_case(ctx, cmd.code)
     sub_call = parent.data.get("sub_call") or {}
-    if sub_call.get("state") not in ("selection_published", "implementing") or cmd.implementer not in sub_call.get("chosen", []):
+    if sub_call.get("state") not in (SubCallState.selection_published, SubCallState.implementing) or cmd.implementer not in sub_call.get("chosen", []):
         raise RuleViolation(
             "implementer_not_selected",
             tr("{code}: {implementer} is not an implementer chosen in the operator's published sub-call", code=parent.code, implementer=cmd.implementer),
@@ -238,7 +239,7 @@ def operator_report(ctx: Context, cmd: OperatorReport) -> dict:
 def settle_operator(ctx: Context, cmd: Settle) -> dict:
     parent = _operator_case(ctx, cmd.code)
     open_ = [row_by_id(ctx.session, Case, m.case_id).code for m in micro_grants_of(ctx.session, parent)
-             if row_by_id(ctx.session, Case, m.case_id).state != "settled"]
+             if row_by_id(ctx.session, Case, m.case_id).state != MicroGrantState.settled]
     if open_:
         raise RuleViolation(
             "micro_grants_unsettled",

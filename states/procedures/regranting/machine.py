@@ -26,6 +26,7 @@ from states.procedures.open_call.machine import (  # the operator's case runs th
     money,
     publications_of,
 )
+from states.procedures.regranting.names import MicroGrantState, SubCallState
 from states.rule_sets import RegrantingRules
 from states.text import tr
 
@@ -70,11 +71,13 @@ def operator_offer(session: Session, case: Case) -> tuple[Offer, Contract] | Non
 
 
 class SubCallMachine(LegalMachine):
-    planned = State("nabór planowany", initial=True, value="planned")
-    announced = State("nabór ogłoszony", value="announced")
-    selection_published = State("wybór realizatorów ogłoszony", value="selection_published")
-    implementing = State("mikrodotacje w realizacji", value="implementing")
-    reported = State("sprawozdanie operatora złożone", final=True, value="reported")
+    NAMES = SubCallState
+
+    planned = State("nabór planowany", initial=True, value=SubCallState.planned.value)
+    announced = State("nabór ogłoszony", value=SubCallState.announced.value)
+    selection_published = State("wybór realizatorów ogłoszony", value=SubCallState.selection_published.value)
+    implementing = State("mikrodotacje w realizacji", value=SubCallState.implementing.value)
+    reported = State("sprawozdanie operatora złożone", final=True, value=SubCallState.reported.value)
 
     announce_sub_call = planned.to(announced, validators=["operator_contracted", "published_everywhere"])
     publish_selection = announced.to(selection_published, validators=["published_everywhere"])
@@ -111,7 +114,7 @@ class SubCallMachine(LegalMachine):
 
     def every_micro_grant_reported(self, ctx: Context, case: Case, **_) -> None:
         pending = [m.implementer for m in micro_grants_of(ctx.session, case)
-                   if row_by_id(ctx.session, Case, m.case_id).state not in ("report_submitted", "settled")]
+                   if row_by_id(ctx.session, Case, m.case_id).state not in (MicroGrantState.report_submitted, MicroGrantState.settled)]
         if pending:
             raise RuleViolation(
                 "micro_grants_unreported",
@@ -121,11 +124,13 @@ class SubCallMachine(LegalMachine):
 
 
 class MicroGrantMachine(LegalMachine):
-    contracted = State("umowa z realizatorem", initial=True, value="contracted")
-    transfer_overdue = State("przekazanie środków opóźnione", value="transfer_overdue")
-    funds_transferred = State("środki przekazane", value="funds_transferred")
-    report_submitted = State("sprawozdanie realizatora", value="report_submitted")
-    settled = State("rozliczona", final=True, value="settled")
+    NAMES = MicroGrantState
+
+    contracted = State("umowa z realizatorem", initial=True, value=MicroGrantState.contracted.value)
+    transfer_overdue = State("przekazanie środków opóźnione", value=MicroGrantState.transfer_overdue.value)
+    funds_transferred = State("środki przekazane", value=MicroGrantState.funds_transferred.value)
+    report_submitted = State("sprawozdanie realizatora", value=MicroGrantState.report_submitted.value)
+    settled = State("rozliczona", final=True, value=MicroGrantState.settled.value)
 
     transfer_due_passed = contracted.to(transfer_overdue)
     transfer = contracted.to(funds_transferred) | transfer_overdue.to(funds_transferred)

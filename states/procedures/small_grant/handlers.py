@@ -60,6 +60,7 @@ from states.procedures.small_grant.machine import (
     offer_of,
     year_ledger,
 )
+from states.procedures.small_grant.names import SmallGrantState
 from states.rulebook import pin, pinned_rule_set
 from states.text import ntr, tr
 
@@ -232,7 +233,7 @@ def decide(ctx: Context, cmd: DecideSmallGrant) -> dict:
     fire(ctx, case, _machine(case), "decide", offer=offer, amount=cmd.grant, rules=rules, lock=True,
          payload={"grant": cmd.grant, "decision": cmd.decision_ref, "reason": cmd.reason,
                   "budget_year": offer.budget_year})
-    if case.state == "granted":
+    if case.state == SmallGrantState.granted:
         ledger = year_ledger(ctx.session, offer.budget_year, lock=True)  # already ours: locked by the guard
         ledger.committed += cmd.grant
         offer.granted_amount = cmd.grant

@@ -19,13 +19,15 @@ from states.cases import case_rows, one_case_row
 from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
 from states.procedures.open_call.machine import money
+from states.procedures.small_grant.names import SmallGrantState
 from states.rule_sets import SmallGrantRules
 from states.text import ntr, tr
 
 KIND = "small_grant"
 CODE_PREFIX = "MG"
-GRANTED_STATES = ("granted", "contracted", "report_due", "report_overdue", "report_submitted", "report_accepted",
-                  "settled")
+GRANTED_STATES = (SmallGrantState.granted, SmallGrantState.contracted, SmallGrantState.report_due,
+                  SmallGrantState.report_overdue, SmallGrantState.report_submitted, SmallGrantState.report_accepted,
+                  SmallGrantState.settled)
 
 
 def execution_days(start: date, end: date) -> int:
@@ -135,18 +137,20 @@ def comments_of(session: Session, case: Case) -> list[SmallGrantComment]:
 
 
 class SmallGrantMachine(LegalMachine):
-    received = State("wpłynęła", initial=True, value="received")
-    checked = State("sprawdzona wstępnie", value="checked")
-    comment_period = State("opublikowana, uwagi", value="comment_period")
-    comments_closed = State("uwagi rozpatrywane", value="comments_closed")
-    granted = State("dotacja przyznana", value="granted")
-    rejected = State("odmowa", final=True, value="rejected")
-    contracted = State("umowa zawarta", value="contracted")
-    report_due = State("oczekuje na sprawozdanie", value="report_due")
-    report_overdue = State("sprawozdanie zaległe", value="report_overdue")
-    report_submitted = State("sprawozdanie złożone", value="report_submitted")
-    report_accepted = State("sprawozdanie przyjęte", value="report_accepted")
-    settled = State("rozliczona", final=True, value="settled")
+    NAMES = SmallGrantState
+
+    received = State("wpłynęła", initial=True, value=SmallGrantState.received.value)
+    checked = State("sprawdzona wstępnie", value=SmallGrantState.checked.value)
+    comment_period = State("opublikowana, uwagi", value=SmallGrantState.comment_period.value)
+    comments_closed = State("uwagi rozpatrywane", value=SmallGrantState.comments_closed.value)
+    granted = State("dotacja przyznana", value=SmallGrantState.granted.value)
+    rejected = State("odmowa", final=True, value=SmallGrantState.rejected.value)
+    contracted = State("umowa zawarta", value=SmallGrantState.contracted.value)
+    report_due = State("oczekuje na sprawozdanie", value=SmallGrantState.report_due.value)
+    report_overdue = State("sprawozdanie zaległe", value=SmallGrantState.report_overdue.value)
+    report_submitted = State("sprawozdanie złożone", value=SmallGrantState.report_submitted.value)
+    report_accepted = State("sprawozdanie przyjęte", value=SmallGrantState.report_accepted.value)
+    settled = State("rozliczona", final=True, value=SmallGrantState.settled.value)
 
     pass_check = received.to(checked, validators=["conditions_met", "caps_met"])
     publish = checked.to(comment_period)

@@ -1,0 +1,25 @@
+"""The states of this procedure's machines, by name: what code outside the machines compares and stores.
+
+Light on purpose (it imports nothing of the procedure), so the notification routing, the flows and the artifacts
+name a state without loading the machines. Each machine declares its states with these values
+(``State("projekt", initial=True, value=CallState.draft.value)``): a state renamed or removed here fails at
+import, and tests/test_state_names.py checks that each enum and its machine list the same states."""
+
+from enum import StrEnum
+
+
+class SmallGrantState(StrEnum):
+    """The stored values of a small grant's (art. 19a) states (SmallGrantMachine)."""
+
+    received = "received"
+    checked = "checked"
+    comment_period = "comment_period"
+    comments_closed = "comments_closed"
+    granted = "granted"
+    rejected = "rejected"
+    contracted = "contracted"
+    report_due = "report_due"
+    report_overdue = "report_overdue"
+    report_submitted = "report_submitted"
+    report_accepted = "report_accepted"
+    settled = "settled"
