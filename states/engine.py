@@ -400,10 +400,13 @@ def step(ctx: Context, case: Case, machine: LegalMachine, event: str, **facts: A
     """A step that keeps the state: the machine's self transition ``event`` checks the state and runs its
     validators with ``facts``. It records nothing and moves nothing: the handler writes its rows and records the
     fact (``record``), exactly as before the step was the machine's."""
-    require_step(case, type(machine), event, state=machine.current_state_value, **facts)
-    if event in machine.AFTER_FINAL:  # a final state has no transitions: the state was the whole check
-        return
-    machine.send(event, ctx=ctx, case=case, **facts)  # the state allowed it: only a validator may refuse
+    try:
+        require_step(case, type(machine), event, state=machine.current_state_value, **facts)
+    except RuleViolation:
+        machine.release()  # nothing was sent: the machine goes back to its pool as it came
+        raise
+    if event not in machine.AFTER_FINAL:  # a final state has no transitions: the state was the whole check
+        machine.send(event, ctx=ctx, case=case, **facts)  # the state allowed it: only a validator may refuse
     machine.release()
 
 
