@@ -1,11 +1,12 @@
-"""States are named by the machines, not by strings (issue 19): outside the machine modules, a state is
-``OpenCallMachine.substantive_review.value`` (or a set the machine module derives from its states), so renaming
-or removing a state fails at import, not silently in a comparison that is never true again.
+"""States are named by the machines, not by strings (issue 19): outside the machine modules, a state is its
+procedure's enum (``OfferState.formally_accepted``, states/procedures/<slug>/names.py), whose values the machine
+declares its states with, so renaming or removing a state fails at import, not silently in a comparison that is
+never true again.
 
-The scan reads the source (AST) of states/, flows/ and notifications/ except the machine modules, and flags a
-string equal to a state's stored value where it stands for a state: compared with a ``.state``/``.to_state``/
-``.from_state`` or a ``["state"]``, assigned to one, passed as ``state=``, or listed with other states (a tuple,
-list, set of states, or the keys of a mapping by state)."""
+The scan reads the source (AST) of states/, flows/, notifications/, coop/ and models/, except the machine modules,
+and flags a string equal to a state's stored value where it stands for a state: compared with a ``.state``/
+``.to_state``/``.from_state`` or a ``["state"]``, assigned to one, passed as ``state=``, or listed with other
+states (a tuple, list or set of states, or the keys of a mapping by state)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from states.procedures import diagrams
 
 ROOT = Path(__file__).resolve().parent.parent
-SCANNED = ("states", "flows", "notifications")
+SCANNED = ("states", "flows", "notifications", "coop", "models")
 STATE_FIELDS = {"state", "to_state", "from_state"}
 
 
