@@ -16,6 +16,7 @@ from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeC
 from models.tables import Case
 from states import labels
 from states.cases import case_rows, one_case_row
+from states.contract_tail import report_tail
 from states.engine import LegalMachine, Step
 from states.errors import InvalidInput, RuleViolation
 from states.procedures.local_initiative.names import InitiativeState
@@ -83,9 +84,9 @@ class LocalInitiativeMachine(LegalMachine):
     accepted = State("przyjęty", value=InitiativeState.accepted.value)
     planned = State("harmonogram i kosztorys uzgodnione", value=InitiativeState.planned.value)
     in_execution = State("realizacja", value=InitiativeState.in_execution.value)
-    report_due = State("oczekuje na sprawozdanie", value=InitiativeState.report_due.value)
-    report_overdue = State("sprawozdanie zaległe", value=InitiativeState.report_overdue.value)
-    report_submitted = State("sprawozdanie złożone", value=InitiativeState.report_submitted.value)
+    # The report part of the tail every grant shares (states/contract_tail.py); no money, so no settlement.
+    (report_due, report_overdue, report_submitted,
+     task_ended, report_overdue_event, submit_report) = report_tail(in_execution, InitiativeState)
     closed = State("zamknięta", final=True, value=InitiativeState.closed.value)
 
     pass_formal_check = filed.to(evaluation)
@@ -94,10 +95,6 @@ class LocalInitiativeMachine(LegalMachine):
     decide = (evaluated.to(rejected, cond="refused") | evaluated.to(accepted, validators=["score_passes"]))
     plan = accepted.to(planned, validators=["residents_contribute", "city_buys_something"])
     sign_contract = planned.to(in_execution)
-    task_ended = in_execution.to(report_due)
-    report_overdue_event = report_due.to(report_overdue, event="report_overdue")
-    submit_report = (in_execution.to(report_submitted) | report_due.to(report_submitted)
-                     | report_overdue.to(report_submitted))
     close = report_submitted.to(closed)
 
     # A step that keeps the state: the city buys for the initiative while it runs (art. 19e).

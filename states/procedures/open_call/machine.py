@@ -28,6 +28,7 @@ from models.tables import (
 )
 from states import calendar, labels, periods
 from states.cases import case_rows, organisations
+from states.contract_tail import report_tail, settlement_tail
 from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
 from states.procedures.open_call.names import CallState, OfferState
@@ -481,11 +482,11 @@ class OfferMachine(LegalMachine):
     not_selected = State("niewybrana", final=True, value=OfferState.not_selected.value)
     withdrawn = State("rezygnacja", final=True, value=OfferState.withdrawn.value)
     contracted = State("umowa zawarta", value=OfferState.contracted.value)
-    report_due = State("oczekuje na sprawozdanie", value=OfferState.report_due.value)
-    report_overdue = State("sprawozdanie zaległe", value=OfferState.report_overdue.value)
-    report_submitted = State("sprawozdanie złożone", value=OfferState.report_submitted.value)
-    report_accepted = State("sprawozdanie przyjęte", value=OfferState.report_accepted.value)
-    settled = State("rozliczona", final=True, value=OfferState.settled.value)
+    # The contract -> report -> settlement tail every grant shares (states/contract_tail.py).
+    (report_due, report_overdue, report_submitted,
+     task_ended, report_overdue_event, submit_report) = report_tail(contracted, OfferState)
+    (report_accepted, settled,
+     accept_report, request_report_corrections, settle) = settlement_tail(report_due, report_submitted, OfferState)
 
     accept_formally = received.to(formally_accepted) | correction_requested.to(formally_accepted)
     reject_formally = received.to(formally_rejected) | correction_requested.to(formally_rejected)
@@ -495,13 +496,6 @@ class OfferMachine(LegalMachine):
     decide = scored.to(selected, cond="granted") | scored.to(not_selected)
     withdraw = selected.to(withdrawn)
     sign_contract = selected.to(contracted)
-    task_ended = contracted.to(report_due)
-    report_overdue_event = report_due.to(report_overdue, event="report_overdue")
-    submit_report = (contracted.to(report_submitted) | report_due.to(report_submitted)
-                     | report_overdue.to(report_submitted))
-    accept_report = report_submitted.to(report_accepted)
-    request_report_corrections = report_submitted.to(report_due)
-    settle = report_accepted.to(settled)
     # A step that keeps the offer's state: a member scores an offer only while it waits for its scores.
     score = formally_accepted.to.itself()
 

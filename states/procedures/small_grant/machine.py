@@ -16,6 +16,7 @@ from statemachine import State
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.tables import Case
 from states.cases import case_rows, one_case_row
+from states.contract_tail import report_tail, settlement_tail
 from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
 from states.procedures.open_call.machine import money
@@ -146,11 +147,12 @@ class SmallGrantMachine(LegalMachine):
     granted = State("dotacja przyznana", value=SmallGrantState.granted.value)
     rejected = State("odmowa", final=True, value=SmallGrantState.rejected.value)
     contracted = State("umowa zawarta", value=SmallGrantState.contracted.value)
-    report_due = State("oczekuje na sprawozdanie", value=SmallGrantState.report_due.value)
-    report_overdue = State("sprawozdanie zaległe", value=SmallGrantState.report_overdue.value)
-    report_submitted = State("sprawozdanie złożone", value=SmallGrantState.report_submitted.value)
-    report_accepted = State("sprawozdanie przyjęte", value=SmallGrantState.report_accepted.value)
-    settled = State("rozliczona", final=True, value=SmallGrantState.settled.value)
+    # The contract -> report -> settlement tail every grant shares (states/contract_tail.py).
+    (report_due, report_overdue, report_submitted,
+     task_ended, report_overdue_event, submit_report) = report_tail(contracted, SmallGrantState)
+    (report_accepted, settled,
+     accept_report, request_report_corrections, settle) = settlement_tail(
+        report_due, report_submitted, SmallGrantState, settle_validators=("unused_funds_returned",))
 
     pass_check = received.to(checked, validators=["conditions_met", "caps_met"])
     publish = checked.to(comment_period)
@@ -158,12 +160,6 @@ class SmallGrantMachine(LegalMachine):
     decide = (comments_closed.to(rejected, cond="refused", validators=["every_comment_considered"])
               | comments_closed.to(granted, validators=["conditions_met", "caps_met"]))
     sign_contract = granted.to(contracted)
-    task_ended = contracted.to(report_due)
-    report_overdue_event = report_due.to(report_overdue, event="report_overdue")
-    submit_report = contracted.to(report_submitted) | report_due.to(report_submitted) | report_overdue.to(report_submitted)
-    accept_report = report_submitted.to(report_accepted)
-    request_report_corrections = report_submitted.to(report_due)
-    settle = report_accepted.to(settled, validators="unused_funds_returned")
 
     # Steps that keep the state: the states named here are the only ones that allow them.
     comment = comment_period.to.itself(validators="comment_in_time")
