@@ -19,6 +19,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 
 from states import calendar
 from states.local_time import as_moment, clock_text, in_warsaw
+from states.procedures.consultation.names import ConsultationState
+from states.procedures.local_initiative.names import InitiativeState
+from states.procedures.open_call.names import CallState, OfferState
+from states.procedures.regranting.names import MicroGrantState, SubCallState
+from states.procedures.small_grant.names import SmallGrantState
+
+STATE_NAMES = {enum.__name__: enum for enum in (CallState, OfferState, SmallGrantState, ConsultationState,
+                                                InitiativeState, SubCallState, MicroGrantState)}
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 LANGUAGES = ("pl", "en")
@@ -92,6 +100,8 @@ def environment() -> Environment:
     env.filters["moment"] = pass_context(lambda ctx, v: format_moment(v, _lang(ctx)))
     env.filters["number"] = pass_context(lambda ctx, v: format_number(v, _lang(ctx)))
     env.filters["money"] = pass_context(lambda ctx, v: format_money(v, _lang(ctx)))
+    # Templates name states as the code does, by the machines' enums (``step.to_state == OfferState.selected``).
+    env.globals.update(STATE_NAMES)
     return env
 
 

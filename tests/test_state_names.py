@@ -11,6 +11,7 @@ states (a tuple, list or set of states, or the keys of a mapping by state)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from states.procedures import diagrams
@@ -102,3 +103,13 @@ def test_each_machine_names_its_states_by_its_enum_and_no_other():
         assert all(type(state.value) is str for state in machine.states), "stored values stay plain strings"
         by_id = {state.id: state.value for state in machine.states}  # an event may shadow a state's attribute
         assert all(by_id[name.name] == name for name in names), machine.__name__
+
+
+def test_no_template_compares_a_state_with_a_bare_string():
+    """The message templates name states by the same enums (notifications/render.py puts them in the templates)."""
+    values = state_values()
+    compared = re.compile(r"""\b(?:state|to_state|from_state)\s*(?:==|!=|not in|in)\s*\(?\s*["'](\w+)["']""")
+    found = [f"{path.relative_to(ROOT)}: {value!r}" for path in sorted((ROOT / "notifications" / "templates").rglob("*.j2"))
+             for value in compared.findall(path.read_text(encoding="utf-8")) if value in values]
+    assert found == []
+    assert compared.findall('{% if step.to_state == "selected" %}') == ["selected"]  # the scan sees the old form
