@@ -64,7 +64,6 @@ from states.procedures.open_call.machine import (
     add_scores,
     call_settings,
     committee,
-    excluded_member,
     max_points,
     member_by_name,
     money,
@@ -334,8 +333,8 @@ def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     if offer is None:
         raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
     member = _member(ctx, case, cmd.member, facts)
-    step(ctx, case, OfferMachine.bind(offer), "score", offer=offer)
-    _check_may_score(facts, offer, member)
+    # The offer waits for scores, and this member may score it (art. 15 ust. 2d; KPA art. 24).
+    step(ctx, case, OfferMachine.bind(offer), "score", offer=offer, member=member, committee=facts)
     criteria, _ = call_settings(case)
     _check_points(case, criteria, cmd.points)
     add_scores(ctx.session, case, member, offer, cmd.points, ctx.now)
@@ -345,30 +344,6 @@ def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
            payload={"member": member.name, "points": cmd.points})
     _complete_scoring_if_done(ctx, case, offer, facts)
     return {"code": case.code, "offer": offer.number, "member": member.name, "state": offer.state}
-
-
-def _check_may_score(facts: Committee, offer: Offer, member: CommitteeMember) -> None:
-    if excluded_member(member, facts.organisations):
-        raise RuleViolation(
-            "member_excluded",
-            tr("{name} was nominated by an organisation taking part in the call and does not score", name=member.name),
-            basis="art. 15 ust. 2d",
-        )
-    conflict = facts.declared.get((member.id, offer.id))
-    if conflict is None:
-        raise RuleViolation(
-            "declaration_missing",
-            tr("{name} has not declared (no) conflict of interest for offer {number}", name=member.name, number=offer.number),
-            basis="KPA art. 24; art. 15 ust. 2d",
-        )
-    if conflict:
-        raise RuleViolation(
-            "conflict_of_interest",
-            tr("{name} declared a conflict of interest for offer {number} and may not score it", name=member.name, number=offer.number),
-            basis="art. 15 ust. 2d; KPA art. 24 §1",
-        )
-    if (member.id, offer.id) in facts.scored:
-        raise RuleViolation("already_scored", tr("{name} has already scored offer {number}", name=member.name, number=offer.number))
 
 
 def _check_points(case: Case, criteria, points: dict[str, Decimal]) -> None:

@@ -83,7 +83,7 @@ def scored_pairs(session: Session, case: Case) -> set[tuple[int, int]]:
 
 def _read_committee(session: Session, case: Case) -> tuple[dict[tuple[int, int], bool], set[tuple[int, int]]]:
     # The committee's declarations and scores in one query. A member scores only after declaring no conflict
-    # (``_check_may_score``), so every score is found beside its declaration.
+    # (``OfferMachine.no_conflict_declared``), so every score is found beside its declaration.
     with session.no_autoflush:  # declarations are written by a statement of their own at once (add_declarations)
         rows = session.exec(_COMMITTEE, params={"case_id": case.id}).all()
     declared = {(m, o): bool(conflict) for m, o, conflict, _ in rows}
@@ -496,8 +496,9 @@ class OfferMachine(LegalMachine):
     decide = scored.to(selected, cond="granted") | scored.to(not_selected)
     withdraw = selected.to(withdrawn)
     sign_contract = selected.to(contracted)
-    # A step that keeps the offer's state: a member scores an offer only while it waits for its scores.
-    score = formally_accepted.to.itself()
+    # A step that keeps the offer's state: a member scores an offer only while it waits for its scores, and only
+    # a member who may (the validators, in this order).
+    score = formally_accepted.to.itself(validators=["member_not_excluded", "no_conflict_declared", "not_yet_scored"])
 
     BASIS = {
         "accept_formally": "art. 15 ust. 1; ogłoszenie konkursu (kryteria formalne)",
@@ -525,6 +526,41 @@ class OfferMachine(LegalMachine):
                                     number=facts["offer"].number, state=labels.state("offer", state)),
                                  basis="art. 15 ust. 1")
         return super().refusal(event, case, state, **facts)
+
+    # guards for "score": they decide from the committee's facts the handler read (``committee``)
+    @staticmethod
+    def member_not_excluded(committee: Committee, member: CommitteeMember, **_) -> None:
+        if excluded_member(member, committee.organisations):
+            raise RuleViolation(
+                "member_excluded",
+                tr("{name} was nominated by an organisation taking part in the call and does not score",
+                   name=member.name),
+                basis="art. 15 ust. 2d",
+            )
+
+    @staticmethod
+    def no_conflict_declared(committee: Committee, offer: Offer, member: CommitteeMember, **_) -> None:
+        conflict = committee.declared.get((member.id, offer.id))
+        if conflict is None:
+            raise RuleViolation(
+                "declaration_missing",
+                tr("{name} has not declared (no) conflict of interest for offer {number}", name=member.name,
+                   number=offer.number),
+                basis="KPA art. 24; art. 15 ust. 2d",
+            )
+        if conflict:
+            raise RuleViolation(
+                "conflict_of_interest",
+                tr("{name} declared a conflict of interest for offer {number} and may not score it", name=member.name,
+                   number=offer.number),
+                basis="art. 15 ust. 2d; KPA art. 24 §1",
+            )
+
+    @staticmethod
+    def not_yet_scored(committee: Committee, offer: Offer, member: CommitteeMember, **_) -> None:
+        if (member.id, offer.id) in committee.scored:
+            raise RuleViolation("already_scored", tr("{name} has already scored offer {number}", name=member.name,
+                                                     number=offer.number))
 
     @staticmethod
     def corrections_allowed(rules: OpenCallRules, **_) -> None:
