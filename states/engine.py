@@ -82,7 +82,10 @@ class _StateRef:
 
     @state.setter
     def state(self, value: Any) -> None:
-        setattr(self.row, self.field, value)
+        # A self transition (a step that keeps the state: ``step``) sets the state it leaves: writing it again would
+        # mark the row changed, and the unit of work would flush it for nothing.
+        if getattr(self.row, self.field) != value:
+            setattr(self.row, self.field, value)
 
 
 @dataclass(frozen=True)

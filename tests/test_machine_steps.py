@@ -113,3 +113,24 @@ def test_no_handler_lists_the_states_a_step_is_taken_in():
 
 def test_refusals_are_rule_violations():
     assert isinstance(SmallGrantMachine.refusal("decide", _case("granted", "small_grant"), "granted"), RuleViolation)
+
+
+def test_a_step_that_keeps_the_state_does_not_write_the_state_again():
+    """A self transition leaves and re-enters its state; the row must not be marked changed for it (the unit of
+    work would flush the case for nothing, tests/test_b2_flush.py)."""
+    from states.engine import step
+
+    class Row:
+        def __init__(self):
+            object.__setattr__(self, "writes", [])
+            object.__setattr__(self, "state", "announced")
+            object.__setattr__(self, "code", "OK/2026/001")
+            object.__setattr__(self, "kind", "open_call")
+
+        def __setattr__(self, name, value):
+            self.writes.append((name, value))
+            object.__setattr__(self, name, value)
+
+    row = Row()
+    step(SimpleNamespace(), row, OpenCallMachine.bind(row), "appoint_member")
+    assert row.state == "announced" and row.writes == []
