@@ -280,7 +280,7 @@ def main() -> None:
 
     framework_language()  # before typer formats a word
     # Importing these registers their command groups; none of them may import prefect at module level.
-    from coop import audit_cli, core_cli, notify_cli, procedures_cli, serve, settings_cli  # noqa: F401
+    from coop import audit_cli, core_cli, form_cli, notify_cli, procedures_cli, serve, settings_cli  # noqa: F401
 
     _app()(prog_name="coop")
 

@@ -53,13 +53,15 @@ from pydantic import Field, create_model
 from sqlmodel import select
 
 from flows.artifacts import publish_case_artifacts
+from flows.doors import refuse_door_parameters
 from flows.events import emit_transitions
 from models.command_log import plain
 from models.tables import CommitteeMember, ConflictDeclaration, Score
 from states import calendar, labels
 from states.clock import parse_moment, resolve_now
 from states.engine import Actor, Context, execute, permitted
-from states.errors import DomainError
+from states.errors import DomainError, NotPermitted
+from states.form_proofs import FormProof, verify_form_proof
 from states.procedures.open_call import handlers as oc
 from states.procedures.open_call import inputs as c
 from states.procedures.open_call.handlers import load_call
@@ -68,6 +70,22 @@ from states.procedures.open_call.names import CallState, OfferState
 from states.text import current_language, render, tr
 
 MAX_ROUNDS = 200  # a form answered this many times without finishing is a runaway, not a review
+# Who reads the forms' views (nothing is recorded under this name): every answer is recorded as the person its
+# proof names (states/form_proofs.py).
+READER = Actor("formularz", "officer")
+
+
+def proof_field() -> Any:
+    """The field every form carries: the code of ``coop form proof`` proving who answers (states/form_proofs.py).
+    Empty by default, so an answer without it reaches the engine and is refused there with the reason shown."""
+    return Field(default="", title=str(tr("Proof of who answers")),
+                 description=str(tr("The code printed by coop form proof (see the form's description)")))
+
+
+class ProofForm(RunInput):
+    """Only the proof: who answers this form (a committee member's first form; an officer's step)."""
+
+    proof: str = proof_field()
 
 
 # The forms' titles are in the language of the process serving the flows (COOP_LANG), like every message.
@@ -79,6 +97,7 @@ class FormalReviewForm(RunInput):
         title=str(tr("Decision")),
         description=str(tr("accept = formally correct, reject = rejected, correct = a call to correct the defects")))
     defects: list[str] = Field(default_factory=list, title=str(tr("Formal defects")))
+    proof: str = proof_field()
 
 
 class DeclarationForm(RunInput):
@@ -86,6 +105,7 @@ class DeclarationForm(RunInput):
 
     conflicts: list[int] = Field(default_factory=list, title=str(tr("Offers with a conflict of interest")))
     note: str = Field(default="", title=str(tr("Note")))
+    proof: str = proof_field()
 
 
 def score_form(criteria) -> type[RunInput]:
@@ -96,6 +116,7 @@ def score_form(criteria) -> type[RunInput]:
         title = tr("{criterion} (at most {points} points)", criterion=labels.criterion(criterion),
                    points=criterion.max_points)
         fields[criterion.key] = (Decimal, Field(ge=0, title=str(title), description=f"{criterion.basis}"))
+    fields["proof"] = (str, proof_field())
     return create_model("ScoreForm", __base__=RunInput, **fields)
 
 
@@ -203,49 +224,122 @@ def _answer_intent(key: str) -> str | None:
     return f"form:{context.task_run.flow_run_id}:{key}" if context is not None else None
 
 
+def _proof_of(code_given: str, run_id: str, key: str, assigned: str | None, database_url: str | None,
+              idempotency_key: str | None) -> FormProof:
+    """The answer's proof, verified before anything is executed (states/form_proofs.py). Expiry is checked at the
+    real time, whatever moment the run claims. One exception: an answer re-executed after a crash (its outcome
+    not yet kept) whose key the command log already holds was verified when it was first executed, so its proof
+    may have expired since; the engine then returns what it recorded."""
+    from datetime import UTC
+    from datetime import datetime as clock
+
+    try:
+        return verify_form_proof(code_given, flow_run_id=run_id, form_key=key, now=clock.now(UTC), person=assigned)
+    except DomainError as refusal:
+        if refusal.rule != "form_proof_expired" or idempotency_key is None or not _answered(idempotency_key,
+                                                                                             database_url):
+            raise
+    return verify_form_proof(code_given, flow_run_id=run_id, form_key=key, now=clock.now(UTC), person=assigned,
+                             expired_ok=True)
+
+
+def _answered(idempotency_key: str, database_url: str | None) -> bool:
+    from models.command_log import look_up
+    from models.db import database_url as default_url
+    from models.db import get_engine, normalise_url
+
+    with get_engine(normalise_url(database_url or default_url())).connect() as connection:
+        return look_up(connection, idempotency_key) is not None
+
+
+def _command(step: str, code: str, answer: dict[str, Any], proof: FormProof) -> tuple[Any, Any, Actor]:
+    """The engine's handler, command and actor for one answer: the actor is the person the proof names."""
+    if step in ("review", "confirm") and proof.role != "officer":
+        raise NotPermitted("form_proof_not_entitled", tr(
+            "{person} acts as {role}: this form is answered by an officer", person=proof.person,
+            role=labels.role(proof.role)))
+    if step == "review":
+        return oc.review_offer, c.ReviewOffer.parse(code=code, number=answer["offer"], decision=answer["decision"],
+                                                    defects=tuple(answer.get("defects") or ())), \
+            Actor(proof.person, proof.role)
+    if step == "confirm":  # an officer's step run from the UI (flows/steps.py)
+        from flows.steps import STEPS
+
+        handler, model = STEPS[answer["step"]]
+        return handler, model.parse(code=code, **(answer.get("arguments") or {})), Actor(proof.person, proof.role)
+    member = Actor(proof.person, "committee_member")  # entitled by a seat on this committee (the domain checks)
+    if step == "declare":
+        return oc.declare_conflicts, c.DeclareConflicts.parse(
+            code=code, member=proof.person, conflicts=tuple(answer.get("conflicts") or ()),
+            note=answer.get("note", "")), member
+    points = {k: v for k, v in answer.items() if k != "offer"}
+    return oc.score_offer, c.ScoreOffer.parse(code=code, number=answer["offer"], member=proof.person,
+                                              points=points), member
+
+
+def _identify(code: str, proof: FormProof, database_url: str | None) -> dict[str, Any]:
+    """A committee member's first form: the proof's person must hold a seat on this call's committee."""
+    view = execute(scoring_view, (code, proof.person), actor=READER, url=database_url, readonly=True)
+    if not view["member_known"]:
+        raise NotPermitted("form_proof_not_entitled", tr(
+            "{person} is not a member of the committee of {code}: only its members answer its forms",
+            person=proof.person, code=code), basis="art. 15 ust. 2a")
+    return {"person": proof.person}
+
+
 # Not cached: whether an answer was recorded is kept in Prefect's API (form-N-outcome) and in the engine's
 # command log, never in a worker's local result storage, which another worker cannot read.
 @task(name="record-answer", task_run_name="{step}-{form}", cache_policy=NO_CACHE, persist_result=False)
-def record_answer(step: str, form: int, code: str, actor_name: str, actor_role: str, answer: dict[str, Any],
-                  at: str | None, database_url: str | None) -> dict[str, Any]:
-    """Record one submitted form through the CLI's own handler and keep what the engine answered. A refusal
-    is an answer too: it is kept and returned, never raised, so the form is shown again with it."""
-    actor = Actor(actor_name, actor_role)
+def record_answer(step: str, form: int, code: str, answer: dict[str, Any], assigned: str | None, at: str | None,
+                  database_url: str | None) -> dict[str, Any]:
+    """Verify the answer's proof, then record the answer as the person it names through the CLI's own handler,
+    and keep what the engine answered. A refusal (of the proof or by the domain) is an answer too: it is kept
+    and returned, never raised, so the form is shown again with it; nothing is recorded."""
+    key = f"{step}-{form}"
+    intent = _answer_intent(key)
+    answer = dict(answer)
+    given = answer.pop("proof", "")  # never logged, never kept in an outcome
+    actor = READER
     try:
-        if step == "review":
-            handler, cmd = oc.review_offer, c.ReviewOffer.parse(code=code, number=answer["offer"],
-                                                                decision=answer["decision"],
-                                                                defects=tuple(answer.get("defects") or ()))
-        elif step == "declare":
-            handler, cmd = oc.declare_conflicts, c.DeclareConflicts.parse(
-                code=code, member=actor_name, conflicts=tuple(answer.get("conflicts") or ()), note=answer.get("note", ""))
+        proof = _proof_of(given, str(FlowRunContext.get().flow_run.id), key, assigned, database_url, intent)
+        if step == "identify":
+            outcome = {"result": _identify(code, proof, database_url), "events": []}
         else:
-            points = {k: v for k, v in answer.items() if k != "offer"}
-            handler, cmd = oc.score_offer, c.ScoreOffer.parse(code=code, number=answer["offer"], member=actor_name,
-                                                              points=points)
-        # One key per form answer, kept if the answer is executed again (a re-run that died before keeping its
-        # outcome): an answer already recorded is found, not written twice (invariant 10).
-        outcome = execute(_with_events(handler), cmd, actor=actor, at=at, url=database_url,
-                          idempotency_key=_answer_intent(f"{step}-{form}"))
+            handler, cmd, actor = _command(step, code, answer, proof)
+            # One key per form answer, kept if the answer is executed again (a re-run that died before keeping
+            # its outcome): an answer already recorded is found, not written twice (invariant 10).
+            outcome = execute(_with_events(handler), cmd, actor=actor, at=at, url=database_url,
+                              reason=answer.get("at_reason"), idempotency_key=intent)
     except DomainError as refusal:
-        kept, ours = _keep(_outcome_key(form), {"refused": refusal.message(), "result": None})
+        kept, ours = _keep(_outcome_key(form), {"refused": refusal.message(), "rule": refusal.rule, "result": None})
         if ours:  # said only once it is kept: a refusal nobody was told of may still be tried again
             get_run_logger().warning("%s", refusal.message())
         return kept
-    kept, ours = _keep(_outcome_key(form), {"refused": None, "result": plain(outcome["result"])})
-    if ours:
+    kept, ours = _keep(_outcome_key(form), {"refused": None, "rule": None, "result": plain(outcome["result"]),
+                                            "person": actor.name if step != "identify" else proof.person})
+    if ours and step != "identify":
         emit_transitions(outcome["events"])
-        publish_case_artifacts([code], url=database_url, actor=actor)
+        publish_case_artifacts([code], url=database_url)
     return kept
 
 
-def answer_form(step: str, form: int, model: type[RunInput], *, code: str, actor: Actor, at: str | None,
-                database_url: str | None, deadline: datetime, poll_interval: int) -> dict[str, Any]:
+def answer_form(step: str, form: int, model: type[RunInput], *, code: str, assigned: str | None, at: str | None,
+                database_url: str | None, deadline: datetime, poll_interval: int,
+                extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Wait for form ``form`` (or take its stored answer on a re-run) and record the answer once: a replayed
-    form's kept outcome is returned without executing anything (the module's docstring, 2-4)."""
+    form's kept outcome is returned without executing anything (the module's docstring, 2-4). ``extra``: what
+    the run itself adds to the answer (an officer's step and its arguments), never taken from the form."""
     answer = wait_for_form(model, key=f"{step}-{form}", timeout=_timeout(deadline, at), poll_interval=poll_interval)
-    return _kept(_outcome_key(form)) or record_answer(step, form, code, actor.name, actor.role,
-                                                      answer.model_dump(mode="json"), at, database_url)
+    return _kept(_outcome_key(form)) or record_answer(step, form, code, {**answer.model_dump(mode="json"),
+                                                                        **(extra or {})},
+                                                      assigned, at, database_url)
+
+
+def proof_hint(key: str) -> str:
+    """How the person proves who answers this form: the command to run, with this run's id and the form's key."""
+    return str(tr("**Who answers:** run `coop form proof {run} {form}` and paste the code it prints into the "
+                  "*proof* field (valid for a few minutes, for this form only).",
+                  run=str(FlowRunContext.get().flow_run.id), form=key)) + "\n\n"
 
 
 # --- waiting for a form ---------------------------------------------------------------------------------------
@@ -274,14 +368,15 @@ def _refusal_banner(refusal: str | None) -> str:
 
 
 @flow(name="coop-formal-review", flow_run_name="{code} · ocena formalna", persist_result=True)
-def formal_review_flow(code: str, officer: str = "urzędnik", at: str | None = None, until: str | None = None,
-                       poll_interval: int = 10, database_url: str | None = None) -> dict[str, Any]:
-    """The officer reviews the offers one form at a time until none is pending or the deadline passes."""
-    actor = Actor(officer, "officer")
+def formal_review_flow(code: str, at: str | None = None, until: str | None = None, poll_interval: int = 10,
+                       database_url: str | None = None) -> dict[str, Any]:
+    """The officers review the offers one form at a time until none is pending or the deadline passes. Each
+    answer is recorded as the officer its proof names (any officer may answer any form of the review)."""
+    refuse_door_parameters(at=at, database_url=database_url)
     refusal: str | None = None
     recorded = 0
     for form in range(1, MAX_ROUNDS + 1):
-        view = execute(formal_review_view, code, actor=actor, url=database_url, readonly=True)
+        view = execute(formal_review_view, code, actor=READER, url=database_url, readonly=True)
         case_deadline = _deadline(view, until, at)
         step = _shown_step(form)  # shown before: replayed whatever the view says now (the module's docstring)
         if step is None:
@@ -289,15 +384,16 @@ def formal_review_flow(code: str, officer: str = "urzędnik", at: str | None = N
                 return {"code": code, "outcome": "complete", "recorded": recorded, "state": view["state"]}
             if resolve_now(at) >= case_deadline:
                 return {"code": code, "outcome": "deadline_passed", "recorded": recorded}
-            publish_case_artifacts([code], url=database_url, actor=actor)
+            publish_case_artifacts([code], url=database_url)
             step = _show(form, "review")
         description = ("# {code}: {title}\n\n".format(code=code, title=tr("formal review")) + _refusal_banner(refusal)
+                       + proof_hint(f"{step}-{form}")
                        + _offers_table(view["offers"], ["number", "title", "state", "requested", "defects"]))
         initial = {"offer": view["pending"][0]} if view["pending"] else {}
         try:
             outcome = answer_form(step, form, FormalReviewForm.with_initial_data(description=description, **initial),
-                                  code=code, actor=actor, at=at, database_url=database_url, deadline=case_deadline,
-                                  poll_interval=poll_interval)
+                                  code=code, assigned=None, at=at, database_url=database_url,
+                                  deadline=case_deadline, poll_interval=poll_interval)
         except FlowPauseTimeout:
             return {"code": code, "outcome": "deadline_passed", "recorded": recorded}
         refusal = outcome["refused"]
@@ -305,12 +401,20 @@ def formal_review_flow(code: str, officer: str = "urzędnik", at: str | None = N
     raise RuntimeError(f"{code}: {MAX_ROUNDS} forms without finishing the formal review")
 
 
-def _scoring_form(step: str, view: dict[str, Any], code: str, member: str, refusal: str | None) -> type[RunInput]:
+def _scoring_form(step: str, form: int, view: dict[str, Any], code: str, member: str | None,
+                  refusal: str | None) -> type[RunInput]:
     offers = _offers_table(view["offers"], ["number", "title", "state", "conflict", "scored"])
+    hint = proof_hint(f"{step}-{form}")
+    if step == "identify":
+        return ProofForm.with_initial_data(description=(
+            "# {code}: {title}\n\n".format(code=code, title=tr("committee member's evaluation"))
+            + _refusal_banner(refusal) + hint
+            + str(tr("This form is answered by a member of the committee of {code}: the proof says which one; the "
+                     "next forms (declarations, scores) are theirs.", code=code)) + f"\n\n{offers}"))
     if step == "declare":
         return DeclarationForm.with_initial_data(description=(
             "# {code}: {title} — {member}\n\n".format(code=code, title=tr("declarations (KPA art. 24)"), member=member)
-            + f"{_refusal_banner(refusal)}{offers}"))
+            + f"{_refusal_banner(refusal)}{hint}{offers}"))
     from states.rule_sets import Criterion
 
     criteria = [Criterion.model_validate(cr) for cr in view["criteria"]]
@@ -318,35 +422,59 @@ def _scoring_form(step: str, view: dict[str, Any], code: str, member: str, refus
     initial = {"offer": view["scorable"][0]} if view["scorable"] else {}
     return score_form(criteria).with_initial_data(
         description=("# {code}: {title} — {member}\n\n".format(code=code, title=tr("scoring"), member=member)
-                     + f"{_refusal_banner(refusal)}{offers}\n\n{scale}"), **initial)
+                     + f"{_refusal_banner(refusal)}{hint}{offers}\n\n{scale}"), **initial)
 
 
-@flow(name="coop-committee-scoring", flow_run_name="{code} · ocena komisji · {member}", persist_result=True)
-def scoring_flow(code: str, member: str, at: str | None = None, until: str | None = None, poll_interval: int = 10,
-                 database_url: str | None = None) -> dict[str, Any]:
-    """A committee member declares (KPA art. 24) and then scores every offer they may score."""
-    actor = Actor(member, "committee_member")
+def _bind_member(code: str, person: str) -> str:
+    """The run is this member's from now on (its first proof named them): kept in Prefect's API (the first write
+    wins) and shown in the run's name."""
+    kept, ours = _keep("member", person)
+    if ours:
+        from prefect import get_client
+
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(FlowRunContext.get().flow_run.id, name=f"{code} · ocena komisji · {kept}")
+    return kept
+
+
+@flow(name="coop-committee-scoring", flow_run_name="{code} · ocena komisji", persist_result=True)
+def scoring_flow(code: str, member: str | None = None, at: str | None = None, until: str | None = None,
+                 poll_interval: int = 10, database_url: str | None = None) -> dict[str, Any]:
+    """A committee member declares (KPA art. 24) and then scores every offer they may score.
+
+    Whose run it is comes from the first proof (an "identify" form asks only for it), never from a parameter
+    of a deployment; every later answer must carry that member's proof. Called directly (tests, scripts),
+    ``member`` assigns the run to a member from the start; their proofs are still required."""
+    refuse_door_parameters(member=member, at=at, database_url=database_url)
     refusal: str | None = None
     recorded = 0
     for form in range(1, MAX_ROUNDS + 1):
-        view = execute(scoring_view, (code, member), actor=actor, url=database_url, readonly=True)
+        person = member or _kept("member")
+        view = execute(scoring_view, (code, person or ""), actor=READER, url=database_url, readonly=True)
         case_deadline = _deadline(view, until, at)
         step = _shown_step(form)  # shown before: replayed whatever the view says now (the module's docstring)
         if step is None:
-            if view["done"]:
+            if person is None and view["state"] != "substantive_review":
+                return {"code": code, "member": None, "outcome": "complete", "recorded": recorded,
+                        "state": view["state"]}
+            if person is not None and view["done"]:
                 outcome = "complete" if view["member_known"] else "not_a_member"
-                return {"code": code, "member": member, "outcome": outcome, "recorded": recorded,
+                return {"code": code, "member": person, "outcome": outcome, "recorded": recorded,
                         "state": view["state"]}
             if resolve_now(at) >= case_deadline:
-                return {"code": code, "member": member, "outcome": "deadline_passed", "recorded": recorded}
-            publish_case_artifacts([code], url=database_url, actor=actor)
-            step = _show(form, "declare" if view["needs_declaration"] else "score")
+                return {"code": code, "member": person, "outcome": "deadline_passed", "recorded": recorded}
+            publish_case_artifacts([code], url=database_url)
+            step = _show(form, "identify" if person is None else "declare" if view["needs_declaration"] else "score")
         try:
-            outcome = answer_form(step, form, _scoring_form(step, view, code, member, refusal), code=code, actor=actor,
-                                  at=at, database_url=database_url, deadline=case_deadline,
+            outcome = answer_form(step, form, _scoring_form(step, form, view, code, person, refusal), code=code,
+                                  assigned=person, at=at, database_url=database_url, deadline=case_deadline,
                                   poll_interval=poll_interval)
         except FlowPauseTimeout:
-            return {"code": code, "member": member, "outcome": "deadline_passed", "recorded": recorded}
+            return {"code": code, "member": person, "outcome": "deadline_passed", "recorded": recorded}
         refusal = outcome["refused"]
+        if step == "identify":
+            if refusal is None:
+                _bind_member(code, outcome["result"]["person"])
+            continue
         recorded += refusal is None
     raise RuntimeError(f"{code}: {MAX_ROUNDS} forms without finishing the scoring")

@@ -27,6 +27,10 @@ os.environ["COOP_SIMULATION"] = "1"  # before any engine is made: only a databas
 _ANCHORS = tempfile.mkdtemp(prefix="coop-test-anchors-")
 os.environ["COOP_ANCHOR_KEY"] = os.path.join(_ANCHORS, "no-key.pem")
 os.environ["COOP_ANCHOR_DIR"] = os.path.join(_ANCHORS, "anchors")
+# The engine's form-proof key (states/form_proofs.py): one 0600 file for the session, made on the first proof,
+# inherited by every process a test starts (workers, the CLI).
+os.environ.setdefault("COOP_FORM_PROOF_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="coop-proof-key-"),
+                                                               "form-proof-key"))
 
 import models.schema  # noqa: F401, E402  (every table, for empty_tables and dump)
 from models.db import get_engine, normalise_url  # noqa: E402

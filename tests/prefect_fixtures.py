@@ -50,6 +50,22 @@ def prefect_api():
             _harness["stack"].close()
 
 
+def waiting_form(state) -> str | None:
+    """The key of the form a paused (or suspended) run waits on (``score-2``), None if it waits on none."""
+    if state is None or not state.is_paused() or not state.state_details.run_input_keyset:
+        return None
+    return str(state.state_details.pause_key)
+
+
+def proof(run_id, form: str, person: str, role: str = "committee_member", *, minutes: float = 15) -> str:
+    """What ``coop form proof RUN FORM`` prints for ``person``: a proof for that form of that run."""
+    from datetime import UTC, timedelta
+
+    from states.form_proofs import issue_form_proof
+
+    return issue_form_proof(person, str(run_id), form, datetime.now(UTC), timedelta(minutes=minutes), role=role)
+
+
 def register_organisations(url: str) -> None:
     for name, form, krs in ORGANISATIONS:
         execute(register_organisation, inputs.RegisterOrganisation(

@@ -23,7 +23,9 @@ from tests.prefect_fixtures import (  # noqa: F401  (prefect_api is a fixture)
     call_in_scoring,
     events_of_run,
     prefect_api,
+    proof,
     register_organisations,
+    waiting_form,
 )
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -213,6 +215,17 @@ def _resume(flow_run_id, run_input: dict) -> None:
     resume_flow_run(flow_run_id, run_input=run_input)
 
 
+def _answer(run, run_input: dict, person: str, role: str = "committee_member") -> None:
+    """Submit the waiting form as ``person`` would: with the proof ``coop form proof`` gives them for it."""
+    _resume(run.id, {**run_input, "proof": proof(run.id, waiting_form(run.state), person, role)})
+
+
+def _description(run) -> str:
+    from prefect.input.run_input import keyset_from_paused_state, read_flow_run_input
+
+    return read_flow_run_input(keyset_from_paused_state(run.state)["description"], run.id)
+
+
 def test_scoring_form_refuses_a_conflict_and_an_out_of_range_score_then_records_valid_ones(db_url):
     from flows.evaluation import scoring_flow
 
@@ -225,27 +238,26 @@ def test_scoring_form_refuses_a_conflict_and_an_out_of_range_score_then_records_
         code=code, member=member, at="2026-02-05T09:00+01:00", poll_interval=1, database_url=db_url)),))
     thread.start()
     try:
-        run = _find_run(f"{code} · ocena komisji · {member}", started)
+        run = _find_run(f"{code} · ocena komisji", started)
         seen: set = set()
         paused = _wait_for_paused(run.id, "", seen)
         assert paused.state.state_details.run_input_keyset  # the UI shows a form
-        _resume(run.id, {"conflicts": [2], "note": "członek zarządu oferenta"})  # KPA art. 24 declarations
+        assert waiting_form(paused.state) == "declare-1" and f"coop form proof {run.id} declare-1" in _description(paused)
+        _answer(paused, {"conflicts": [2], "note": "członek zarządu oferenta"}, member)  # KPA art. 24 declarations
 
         points = {"capacity": 8, "costs": 8, "quality": 8, "own_funds": 3, "contribution": 4, "track_record": 4}
-        _wait_for_paused(run.id, "", seen)
+        paused = _wait_for_paused(run.id, "", seen)
         before = rows(db_url, sa.select(sa.func.count()).select_from(Score))[0][0]
-        _resume(run.id, {"offer": 2, **points})  # a conflict: refused exactly like the CLI refuses it
-        _wait_for_paused(run.id, "", seen)
-        _resume(run.id, {"offer": 1, **points, "capacity": 50})  # above the criterion's maximum: refused
+        _answer(paused, {"offer": 2, **points}, member)  # a conflict: refused exactly like the CLI refuses it
+        paused = _wait_for_paused(run.id, "", seen)
+        _answer(paused, {"offer": 1, **points, "capacity": 50}, member)  # above the criterion's maximum: refused
         paused = _wait_for_paused(run.id, "", seen)
         assert rows(db_url, sa.select(sa.func.count()).select_from(Score))[0][0] == before  # nothing written
 
-        from prefect.input.run_input import keyset_from_paused_state, read_flow_run_input
-
-        description = read_flow_run_input(keyset_from_paused_state(paused.state)["description"], run.id)
+        description = _description(paused)
         assert "Odmowa" in description and "capacity" in description and "art. 15 ust. 1" in description
 
-        _resume(run.id, {"offer": 1, **points})
+        _answer(paused, {"offer": 1, **points}, member)
         thread.join(timeout=120)
     finally:
         thread.join(timeout=1)
@@ -254,6 +266,70 @@ def test_scoring_form_refuses_a_conflict_and_an_out_of_range_score_then_records_
                   .where(AuditRecord.event.in_(("score", "declare_conflicts"))).order_by(AuditRecord.id))
     assert [tuple(r) for r in scored] == [("declare_conflicts", "member:Ewa Nowak", member),
                                           ("score", "offer:1", member)]
+
+
+def test_a_form_answer_without_the_assigned_persons_valid_proof_is_refused_and_nothing_recorded(db_url):
+    """No proof, another person's, one for another form or another run, an expired one, a forged one: each
+    refused before the engine executes anything, the reason (Polish) on top of the next form; then the member's
+    own proof records the declaration as them."""
+    from datetime import UTC as utc
+
+    from flows.evaluation import scoring_flow
+    from states.form_proofs import issue_form_proof
+    from tests.conftest import dump
+
+    register_organisations(db_url)
+    code = call_in_scoring(db_url, offers=2)
+    member = "Ewa Nowak"
+    results: dict = {}
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(lambda: results.update(value=scoring_flow(
+        code=code, member=member, at="2026-02-05T09:00+01:00", poll_interval=1, database_url=db_url)),))
+    thread.start()
+    declaration = {"conflicts": [], "note": ""}
+    try:
+        run = _find_run(f"{code} · ocena komisji", started)
+        seen: set = set()
+        paused = _wait_for_paused(run.id, "", seen)
+        before = dump(db_url)
+
+        def forged(form: str) -> str:
+            head, payload, mac = proof(run.id, form, member).split(".")
+            return f"{head}.{payload}.{mac[:-2]}{'AA' if mac[-2:] != 'AA' else 'BB'}"
+
+        attempts = [
+            (lambda form: "", "Brak dowodu"),
+            (lambda form: proof(run.id, form, "Jan Kowalski"), "Dowód należy do Jan Kowalski"),
+            (lambda form: proof(run.id, "score-9", member), "innego formularza"),
+            (lambda form: proof("00000000-0000-0000-0000-000000000000", form, member), "innego przebiegu"),
+            (lambda form: issue_form_proof(member, str(run.id), form, datetime.now(utc) - timedelta(hours=1),
+                                           timedelta(minutes=15), role="committee_member"), "wygasł"),
+            (forged, "nie jest ważny"),
+        ]
+        for make, reason in attempts:
+            given = make(waiting_form(paused.state))
+            _resume(run.id, {**declaration, "proof": given})
+            paused = _wait_for_paused(run.id, "", seen)
+            shown = _description(paused)
+            assert "Odmowa" in shown and reason in shown, shown
+            assert not given or given not in shown  # the code itself is never shown back
+            assert dump(db_url) == before  # nothing recorded
+        _answer(paused, declaration, member)
+        paused = _wait_for_paused(run.id, "", seen)
+        assert "Odmowa" not in _description(paused)
+    finally:
+        from prefect.flow_runs import resume_flow_run  # noqa: F401
+
+        if thread.is_alive():
+            from prefect import get_client
+            from prefect.states import Cancelled
+
+            with get_client(sync_client=True) as client:
+                client.set_flow_run_state(run.id, Cancelled(), force=True)
+        thread.join(timeout=60)
+    declared = rows(db_url, sa.select(AuditRecord.event, AuditRecord.actor).where(
+        AuditRecord.event == "declare_conflicts"))
+    assert [tuple(r) for r in declared] == [("declare_conflicts", member)]
 
 
 def test_formal_review_form_records_decisions_through_the_domain_until_none_is_pending(db_url):
@@ -265,54 +341,83 @@ def test_formal_review_form_records_decisions_through_the_domain_until_none_is_p
     results: dict = {}
     started = datetime.now(UTC) - timedelta(seconds=1)
     thread = threading.Thread(target=contextvars.copy_context().run, args=(lambda: results.update(
-        value=formal_review_flow(code=code, officer="Anna Urzędniczka", at="2026-01-26T10:00+01:00", poll_interval=1,
-                                 database_url=db_url)),))
+        value=formal_review_flow(code=code, at="2026-01-26T10:00+01:00", poll_interval=1, database_url=db_url)),))
     thread.start()
+    officer = "Anna Urzędniczka"
     try:
         run = _find_run(f"{code} · ocena formalna", started)
         seen: set = set()
-        _wait_for_paused(run.id, "", seen)
-        _resume(run.id, {"offer": 1, "decision": "reject"})  # no defects listed: refused (InvalidInput)
-        _wait_for_paused(run.id, "", seen)
-        _resume(run.id, {"offer": 1, "decision": "accept"})
-        _wait_for_paused(run.id, "", seen)
-        _resume(run.id, {"offer": 2, "decision": "reject", "defects": ["brak podpisu"]})
+        paused = _wait_for_paused(run.id, "", seen)
+        _answer(paused, {"offer": 1, "decision": "reject"}, officer, "officer")  # no defects listed: refused
+        paused = _wait_for_paused(run.id, "", seen)
+        _answer(paused, {"offer": 1, "decision": "accept"}, officer, "officer")
+        paused = _wait_for_paused(run.id, "", seen)
+        _answer(paused, {"offer": 2, "decision": "reject", "defects": ["brak podpisu"]}, "Piotr Zieliński", "officer")
         thread.join(timeout=120)
     finally:
         thread.join(timeout=1)
     assert results["value"] == {"code": code, "outcome": "complete", "recorded": 2, "state": "formal_review"}
     offers = rows(db_url, sa.text("SELECT number, state FROM offers ORDER BY number"))
     assert [tuple(o) for o in offers] == [(1, "formally_accepted"), (2, "formally_rejected")]
+    # Each answer recorded as the officer its proof names.
+    actors = rows(db_url, sa.select(AuditRecord.event, AuditRecord.actor).where(
+        AuditRecord.event.in_(("accept_formally", "reject_formally"))).order_by(AuditRecord.id))
+    assert [tuple(a) for a in actors] == [("accept_formally", officer), ("reject_formally", "Piotr Zieliński")]
     # Each answer recorded under its form's key (flow run and form number): an answer executed again finds it
     # instead of recording it twice. The refused first answer: nothing in the log (the flow keeps its outcome).
     from models.command_log import CommandRecord
 
     keys = rows(db_url, sa.select(CommandRecord.key, CommandRecord.handler).where(CommandRecord.key.like("form:%")))
-    assert sorted(tuple(k) for k in keys) == [(f"form:{run.id}:review-{n}", "states.open_call_commands:review_offer")
+    assert sorted(tuple(k) for k in keys) == [(f"form:{run.id}:review-{n}", "states.procedures.open_call.handlers:review_offer")
                                               for n in (2, 3)]
 
 
-def test_a_refused_step_is_a_failed_run_with_the_domain_message(sqlite_url):
-    from prefect.states import State
-
+def _step_answered(sqlite_url, parameters: dict, answers: list[tuple[str, str]]):
+    """Run an officer's step in a thread, answer its proof forms with (person, role) in turn; its final state."""
     from flows.steps import case_step_flow
+
+    results: dict = {}
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(lambda: results.update(
+        value=case_step_flow(**parameters, database_url=sqlite_url, return_state=True)),))
+    thread.start()
+    try:
+        run = _find_run(f"{parameters['code']} · {parameters['step']}", started)
+        seen: set = set()
+        shown = []
+        for person, role in answers:
+            paused = _wait_for_paused(run.id, "", seen)
+            if paused.state.is_final():
+                break
+            shown.append(_description(paused))
+            _answer(paused, {}, person, role)
+        thread.join(timeout=120)
+    finally:
+        thread.join(timeout=1)
+    return results["value"], shown
+
+
+def test_a_refused_step_is_a_failed_run_with_the_domain_message(sqlite_url):
     from tests.conftest import dump, empty_tables
 
     empty_tables(sqlite_url)
     register_organisations(sqlite_url)
     code = announced_call(sqlite_url, offers=1)
     before = dump(sqlite_url)
-    state: State = case_step_flow(code=code, step="finish_formal_review", officer="Anna Urzędniczka",
-                                  at="2026-01-20T10:00+01:00", database_url=sqlite_url, return_state=True)
+    state, _ = _step_answered(sqlite_url, {"code": code, "step": "finish_formal_review",
+                                           "at": "2026-01-20T10:00+01:00"}, [("Anna Urzędniczka", "officer")])
     assert state.is_failed()
     assert state.message == f"{code}: krok „finish_formal_review” jest niedozwolony w stanie „ogłoszony”."
     assert dump(sqlite_url) == before
 
     run_tick(sqlite_url, "2026-01-24T08:00+01:00")
-    # An offer still pending: the machine's validator refuses, citing the law.
-    state = case_step_flow(code=code, step="finish_formal_review", officer="Anna Urzędniczka",
-                           at="2026-01-26T10:00+01:00", database_url=sqlite_url, return_state=True)
+    # A committee member's proof does not make an officer; then an offer still pending: the machine's validator
+    # refuses, citing the law.
+    state, shown = _step_answered(sqlite_url, {"code": code, "step": "finish_formal_review",
+                                               "at": "2026-01-26T10:00+01:00"},
+                                  [("Ewa Nowak", "committee_member"), ("Anna Urzędniczka", "officer")])
     assert state.is_failed() and "art. 15 ust. 1" in state.message and "1" in state.message
+    assert "Odmowa" not in shown[0]
 
 
 def test_the_tick_flow_fires_bulk_due_deadlines_on_both_backends(db_url):
