@@ -368,7 +368,7 @@ def test_formal_review_form_records_decisions_through_the_domain_until_none_is_p
     from models.command_log import CommandRecord
 
     keys = rows(db_url, sa.select(CommandRecord.key, CommandRecord.handler).where(CommandRecord.key.like("form:%")))
-    assert sorted(tuple(k) for k in keys) == [(f"form:{run.id}:review-{n}", "states.procedures.open_call.handlers:review_offer")
+    assert sorted(tuple(k) for k in keys) == [(f"form:{run.id}:review-{n}", "states.open_call_commands:review_offer")
                                               for n in (2, 3)]
 
 
