@@ -31,13 +31,18 @@ prefect_app = group("prefect", "The engine's Prefect server: its automations.")
 @command(prefect_app, "setup")
 def prefect_setup() -> None:
     """Create or update, by name, the engine's automations (deploy/automations/) on the Prefect server at
-    PREFECT_API_URL: a flow run whose process died is marked Crashed. Safe to run again."""
+    PREFECT_API_URL: a flow run whose process died is marked Crashed; and close the engine's deployments to
+    database, identity and (on a real database) moment parameters. Safe to run again."""
     from coop.cli import _invocation
     from flows.automations import ensure_automations, setup_message
+    from flows.doors import close_doors, door_message
 
     rows = ensure_automations()
+    doors = close_doors()
     if _invocation.get().json:
-        show(rows)
+        show(rows + doors)
         return
     for row in rows:
         typer.echo(str(setup_message(row)))
+    for row in doors:
+        typer.echo(str(door_message(row)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
+from flows.doors import refuse_door_parameters
 from states.auditing.annual_report import annual_report
 from states.engine import Actor, execute
 
@@ -22,6 +23,7 @@ def artifact_key(year: int) -> str:
 @flow(name="coop-annual-report", flow_run_name="sprawozdanie {year}", persist_result=False)
 async def annual_report_flow(year: int, at: str | None = None, database_url: str | None = None) -> str:
     """Build the report for ``year`` (as of ``at``, default now) and publish it as a markdown artifact."""
+    refuse_door_parameters(at=at, database_url=database_url)
     result = execute(annual_report, year, actor=REPORTER, at=at, url=database_url, readonly=True)
     await acreate_markdown_artifact(key=artifact_key(year), markdown=result["markdown"],
                                     description=f"Sprawozdanie z realizacji programu współpracy za rok {year} "

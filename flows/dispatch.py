@@ -16,6 +16,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.doors import refuse_door_parameters
 from notifications.dispatcher import BatchOutcome, claim_batch, deliver_batch, new_worker_id
 from notifications.settings import engine_settings
 from states.clock import resolve_now
@@ -42,6 +43,7 @@ def failed_notification_task(key: str, recipient: str, error: str) -> None:
 async def dispatch_flow(at: str | None = None, batch_size: int | None = None, database_url: str | None = None,
                         max_batches: int = 100) -> dict[str, Any]:
     """Send every message due at ``at`` (default: now); see ``notifications.dispatcher``."""
+    refuse_door_parameters(at=at, database_url=database_url)
     logger = get_run_logger()
     moment = resolve_now(at)
     size = batch_size or engine_settings(database_url).batch_size

@@ -152,9 +152,9 @@ def start_demo_forms(demo: dict[str, str]) -> None:
     from coop.demo import MEMBERS
 
     run_deployment("coop-formal-review/formal-review", parameters={"code": demo["formal_review"]}, timeout=0)
-    for member in MEMBERS:
-        run_deployment("coop-committee-scoring/committee-scoring",
-                       parameters={"code": demo["substantive_review"], "member": member}, timeout=0)
+    for _ in MEMBERS:  # one per member; each run becomes the member's whose proof answers its first form
+        run_deployment("coop-committee-scoring/committee-scoring", parameters={"code": demo["substantive_review"]},
+                       timeout=0)
 
 
 def startup_banner(url: str, log_path: Path, auth_path: Path) -> Message:
@@ -213,21 +213,34 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         print(tr("UI: http://{host}:{port}  (API: {api})", host=host, port=port, api=api), flush=True)
 
-        from prefect import serve
+        import asyncio
+
+        from prefect.exceptions import TerminationSignal
+        from prefect.runner import Runner
 
         from flows.automations import HEARTBEAT_SECONDS, ensure_automations, setup_message
+        from flows.doors import close_doors, door_message, engine_is_simulation
 
         for row in ensure_automations():  # dead runs marked Crashed (deploy/automations/)
             print(setup_message(row), flush=True)
         planned = deployments(tick_seconds)
+        # Prefect's serve(), in its parts: register every deployment, close its doors (no database_url, officer,
+        # member; no `at` unless the engine's database is a simulation: flows/doors.py), only then take runs.
+        # Every run's process heartbeats often enough for the crash automation's window (flows/automations.py).
+        runner = Runner(query_seconds=poll_seconds, heartbeat_seconds=HEARTBEAT_SECONDS)
+        for deployment in planned:
+            runner.add_deployment(deployment)
+        for row in close_doors(simulation=engine_is_simulation(url)):
+            print(door_message(row), flush=True)
         if loaded:
-            for deployment in planned:
-                deployment.apply()
             start_demo_forms(loaded)
         # Ctrl-C must reach the runner as SIGTERM: on SIGINT it left runs stuck in PENDING (stack-facts).
         signal.signal(signal.SIGINT, lambda *_: os.kill(os.getpid(), signal.SIGTERM))
-        # Every run's process heartbeats often enough for the crash automation's window (flows/automations.py).
-        serve(*planned, query_seconds=poll_seconds, heartbeat_seconds=HEARTBEAT_SECONDS, print_starting_message=True)
+        print(tr("Serving {count} deployments; Ctrl-C stops everything.", count=len(planned)), flush=True)
+        try:
+            asyncio.run(runner.start())
+        except (KeyboardInterrupt, TerminationSignal):  # as serve() ends: the runner has cancelled and paused
+            pass
         return 0
     except RuntimeError as error:
         print(tr("error: {message}", message=error), file=sys.stderr)

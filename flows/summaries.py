@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from flows.artifacts import publish_case_artifacts
+from flows.doors import refuse_door_parameters
 from models.tables import AuditRecord, Case
 from states.engine import ANYONE, SCHEDULER, Context, execute, permitted
 
@@ -60,6 +61,7 @@ def mark_name(database_url: str | None) -> str:
 @flow(name="coop-case-summaries", log_prints=False, persist_result=False)
 async def case_summaries_flow(database_url: str | None = None, max_cases: int = MAX_CASES) -> dict[str, Any]:
     """Refresh the summary and ranking artifacts of the cases recorded since the last run."""
+    refuse_door_parameters(database_url=database_url)
     name = mark_name(database_url)
     mark = int(await Variable.aget(name, default=0))
     codes, new_mark = execute(recorded_since, (mark, max_cases), actor=SCHEDULER, url=database_url, readonly=True)

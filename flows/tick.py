@@ -26,6 +26,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.doors import refuse_door_parameters
 from flows.events import emit_tick_transitions
 from flows.housekeeping import arequest_housekeeping
 from flows.process import settle_after_imports
@@ -78,6 +79,7 @@ async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, data
     takes an ``at`` other than now: on a real one the tick fires at the database's time (states/clock.py).
     ``interval_seconds``: how often ticks run; the oldest due deadline waiting over two of them is late."""
     settle_after_imports()
+    refuse_door_parameters(at=at, database_url=database_url)
     moment = claimed_moment(at)
     waited, late = await watch_at_start(moment, database_url, interval_seconds)  # before firing (flows/watchdog.py)
     report, cases = await fire_due_task(moment, batch_size, database_url)

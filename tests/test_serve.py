@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from models.db import get_engine, normalise_url
 from models.tables import AuditRecord, Case, Deadline
-from tests.prefect_fixtures import announced_call, register_organisations
+from tests.prefect_fixtures import announced_call, register_organisations, unauthenticated_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,13 +77,29 @@ def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_pat
         deployments = client.post(f"{api}/deployments/filter", json={})
         for _ in range(60):
             names = {d["name"] for d in deployments.json()}
-            if {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report", "case-summaries"} <= names:
+            closed = all(d["parameter_openapi_schema"].get("additionalProperties") is False for d in deployments.json())
+            if closed and {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report", "case-summaries"} <= names:
                 break
             time.sleep(0.5)
             deployments = client.post(f"{api}/deployments/filter", json={})
         assert {"tick", "formal-review", "committee-scoring", "case-step", "notifications-dispatch", "annual-report", "case-summaries"} <= names
         # the tick knows its interval (its watchdog's measure), and dead runs will be marked Crashed
         assert [d["parameters"] for d in deployments.json() if d["name"] == "tick"] == [{"interval_seconds": 3}]
+        # Every route of the API refuses a caller without the string (only the health probes answer anyone).
+        statuses = unauthenticated_sweep(api, (user, password))
+        assert len(statuses) > 100
+        assert {route: code for route, code in statuses.items() if code != 401} == {
+            "GET /health": 200, "GET /ready": 200}
+        # No deployment takes a database or an identity; this simulation database's still take a moment.
+        for deployment in deployments.json():
+            schema = deployment["parameter_openapi_schema"]
+            assert schema["additionalProperties"] is False and deployment["enforce_parameter_schema"]
+            assert not {"database_url", "officer", "member"} & schema["properties"].keys(), deployment["name"]
+        [tick] = [d for d in deployments.json() if d["name"] == "tick"]
+        assert "at" in tick["parameter_openapi_schema"]["properties"]
+        refused = client.post(f"{api}/deployments/{tick['id']}/create_flow_run",
+                              json={"parameters": {"database_url": f"sqlite:///{tmp_path / 'elsewhere.db'}"}})
+        assert refused.status_code == 409 and not (tmp_path / "elsewhere.db").exists()
         automations = client.post(f"{api}/automations/filter", json={}).json()
         assert "coop-crash-dead-flow-runs" in {a["name"] for a in automations}
 
