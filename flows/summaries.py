@@ -53,8 +53,10 @@ async def pending(database_url: str | None) -> bool:
 
 def mark_name(database_url: str | None) -> str:
     from models.db import database_url as default_url
+    from models.db import normalise_url
 
-    digest = hashlib.sha256((database_url or default_url()).encode()).hexdigest()[:16]
+    # One name per database however its URL is spelled (the worker's COOP_DATABASE_URL, a caller's database_url).
+    digest = hashlib.sha256(normalise_url(database_url or default_url()).encode()).hexdigest()[:16]
     return f"coop_summaries_{digest}"
 
 

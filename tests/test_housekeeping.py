@@ -80,9 +80,10 @@ def test_a_tick_under_its_deployment_requests_housekeeping_only_when_there_is_wo
     ids = {name: deployment.apply() for name, deployment in planned.items()}
     Variable.set(mark_name(db_url), 0, overwrite=True)  # the tables were emptied: a fresh audit log
     started = asyncio.run(_runs(ids))
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)  # a deployment's run takes no database_url (flows/doors.py)
 
     def tick_at(at: str) -> dict:
-        state = asyncio.run(_tick_under_deployment(ids["tick"], {"at": at, "database_url": db_url}))
+        state = asyncio.run(_tick_under_deployment(ids["tick"], {"at": at}))
         assert state.is_completed(), state.message
         return state.result()
 
@@ -96,7 +97,7 @@ def test_a_tick_under_its_deployment_requests_housekeeping_only_when_there_is_wo
     new = {name: [r for r in runs[name].values() if r.id not in started[name]] for name in runs}
     assert [len(new[n]) for n in ("notifications-dispatch", "case-summaries")] == [1, 1]
     [dispatch_run], [summaries_run] = new["notifications-dispatch"], new["case-summaries"]
-    assert all(r.parameters == {"database_url": db_url} and r.state.is_scheduled() for r in (dispatch_run, summaries_run))
+    assert all(r.parameters == {} and r.state.is_scheduled() for r in (dispatch_run, summaries_run))
 
     async def hold_and_collide() -> list:
         """A worker starts both requested runs; a tick requests again meanwhile; the new runs try to start."""
@@ -104,7 +105,7 @@ def test_a_tick_under_its_deployment_requests_housekeeping_only_when_there_is_wo
             for run in (dispatch_run, summaries_run):
                 assert (await client.set_flow_run_state(run.id, Pending())).status.value == "ACCEPT"
                 assert (await client.set_flow_run_state(run.id, Running())).status.value == "ACCEPT"
-        second = (await _tick_under_deployment(ids["tick"], {"at": "2026-01-24T08:11+01:00", "database_url": db_url}))
+        second = (await _tick_under_deployment(ids["tick"], {"at": "2026-01-24T08:11+01:00"}))
         assert (await second.aresult())["requested"] == [DISPATCH, SUMMARIES]  # the work is still there: asked again
         runs = await _runs(ids)
         answers = []
@@ -134,7 +135,7 @@ def test_a_tick_under_its_deployment_requests_housekeeping_only_when_there_is_wo
 
 
 @pytest.mark.usefixtures("prefect_api")
-def test_an_officers_step_under_its_deployment_requests_a_dispatch(sqlite_url):
+def test_an_officers_step_under_its_deployment_requests_a_dispatch(sqlite_url, monkeypatch):
     """Finishing the formal review tells the committee to score: the step's run asks for a dispatch at once."""
     from prefect import get_client
     from prefect.flow_engine import run_flow
@@ -159,10 +160,24 @@ def test_an_officers_step_under_its_deployment_requests_a_dispatch(sqlite_url):
         conn.execute(sa.update(Notification.__table__).values(status="sent"))
     ids = {d.name: d.apply() for d in deployments(60) if d.name in ("case-step", "notifications-dispatch")}
     before = asyncio.run(_runs(ids))
-    parameters = {"code": code, "step": "finish_formal_review", "officer": "Anna Urzędniczka",
-                  "at": "2026-02-02T09:00+01:00", "database_url": sqlite_url}
+    monkeypatch.setenv("COOP_DATABASE_URL", sqlite_url)  # a deployment's run takes no database_url
+    parameters = {"code": code, "step": "finish_formal_review", "at": "2026-02-02T09:00+01:00"}
     with get_client(sync_client=True) as client:
         run = client.create_flow_run_from_deployment(ids["case-step"], parameters=parameters)
+    # The run suspends for the officer's proof (flows/steps.py), is resumed with it and run again, as a worker would.
+    from prefect.exceptions import Pause
+    from prefect.flow_runs import resume_flow_run
+
+    from tests.prefect_fixtures import proof, waiting_form
+
+    with pytest.raises(Pause):  # the process would exit here
+        run_flow(case_step_flow, flow_run=run, parameters=parameters, return_type="state")
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run.id).state
+    assert waiting_form(state) == "confirm-1"
+    resume_flow_run(run.id, run_input={"proof": proof(run.id, "confirm-1", "Anna Urzędniczka", "officer")})
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run.id)
     state = run_flow(case_step_flow, flow_run=run, parameters=parameters, return_type="state")
     assert state.is_completed(), state.message
     assert {m.template for m in outbox(sqlite_url) if m.status == "pending"} >= {"scoring_to_do"}
