@@ -61,6 +61,18 @@ def unit(name: str) -> dict[str, str]:
     return settings
 
 
+def environment_files(name: str) -> list[str]:
+    """Every ``EnvironmentFile=`` of a unit's ``[Service]``, in order (systemd reads them all, later ones winning)."""
+    files, section = [], None
+    for raw in (UNITS / name).read_text().splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and line.startswith("EnvironmentFile="):
+            files.append(line.partition("=")[2].strip())
+    return files
+
+
 def read_env(path: Path) -> dict[str, str]:
     """An EnvironmentFile: KEY=VALUE lines, comments and blank lines skipped, one pair of quotes removed."""
     values = {}
@@ -91,15 +103,24 @@ def write_env(template: str, target: Path, **overrides: str) -> Path:
     return target
 
 
+def auth_env_file(env_file: Path) -> Path:
+    """The stack's ``prefect-auth.env`` (deploy/secrets.sh made it beside the stack's other environment files)."""
+    return env_file.parent / "prefect-auth.env"
+
+
 def script_env(env_file: Path) -> dict[str, str]:
-    """What ``set -a; . /etc/coop-engine/coop.env; set +a`` gives the runbook's scripts."""
-    return {**BASE_ENV, **read_env(env_file)}
+    """What ``set -a; . /etc/coop-engine/coop.env; set +a`` gives the runbook's scripts (which read the auth string
+    from their own file, named here as the stack keeps it)."""
+    return {**BASE_ENV, **read_env(env_file), "COOP_AUTH_ENV_FILE": str(auth_env_file(env_file))}
 
 
-def coop(env_file: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def coop(env_file: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None
+         ) -> subprocess.CompletedProcess:
     """An operator's ``coop`` command on the server: ``deploy/coop`` with the workers' environment file."""
-    return subprocess.run([str(DEPLOY / "coop"), *args], env={**BASE_ENV, "COOP_ENV_FILE": str(env_file)}, cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([str(DEPLOY / "coop"), *args], env={**BASE_ENV, "COOP_ENV_FILE": str(env_file),
+                                                                "COOP_AUTH_ENV_FILE": str(auth_env_file(env_file)),
+                                                                **(env or {})},
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
 def office_settings(env_file: Path) -> None:
@@ -177,8 +198,11 @@ class Service:
     def start(self) -> Service:
         command = self.command()
         cwd = self.settings["WorkingDirectory"].replace(CHECKOUT_IN_UNITS, str(ROOT))
+        env = dict(BASE_ENV)
+        for name in environment_files(self.unit_name):  # each of the unit's files, as this stack keeps it
+            env.update(read_env(auth_env_file(self.env_file) if name.endswith("/prefect-auth.env") else self.env_file))
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, cwd=cwd, env={**BASE_ENV, **read_env(self.env_file)},
+            self.process = subprocess.Popen(command, cwd=cwd, env=env,
                                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                             start_new_session=True)
         return self
@@ -246,9 +270,10 @@ def database_size(url: str) -> int:
 
 
 class PrefectAPI:
-    def __init__(self, url: str):
+    def __init__(self, url: str, auth: str | None = None):
         self.url = url
-        self.http = httpx.Client(base_url=url, timeout=30)
+        self.auth = tuple(auth.split(":", 1)) if auth else None
+        self.http = httpx.Client(base_url=url, timeout=30, auth=self.auth)
 
     def healthy(self) -> bool:
         try:
@@ -481,6 +506,12 @@ class Stack:
     worker_services: list[Service] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # The runbook's secrets (deploy/secrets.sh), made in the stack's folder as in /etc/coop-engine.
+        made = subprocess.run([str(DEPLOY / "secrets.sh")], env={**BASE_ENV, "COOP_ETC": str(self.folder)},
+                              capture_output=True, text=True, timeout=120)
+        assert made.returncode == 0, made.stdout + made.stderr
+        self.secrets_output = made.stdout + made.stderr
+        self.auth = read_env(self.folder / "prefect-auth.env")["PREFECT_API_AUTH_STRING"]
         self.ports = [free_port() for _ in range(self.servers)]
         for index, port in enumerate(self.ports, start=1):
             overrides = {
@@ -498,6 +529,7 @@ class Stack:
                             COOP_DATABASE_URL=self.coop_url, COOP_LOG_FILE=str(self.folder / f"coop-{index}.log"),
                             PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
                             PREFECT_HOME=str(self.folder / f"worker-{index}"),
+                            COOP_FORM_PROOF_KEY_FILE=str(self.folder / "form-proof-key"),
                             COOP_STRICT_MESSAGES="1")
             self.worker_services.append(Service("coop-worker@.service", env, self.folder / f"worker-{index}.log",
                                                 instance=str(index)))
@@ -508,7 +540,7 @@ class Stack:
         return self.worker_services[0].env_file
 
     def api(self, index: int = 0) -> PrefectAPI:
-        return PrefectAPI(f"http://127.0.0.1:{self.ports[index]}/api")
+        return PrefectAPI(f"http://127.0.0.1:{self.ports[index]}/api", self.auth)
 
     def start_servers(self) -> float:
         """Each server in turn, the next once the first answers (a new Prefect migrates its database at start:

@@ -84,11 +84,11 @@ def close_doors(simulation: bool | None = None, database_url: str | None = None)
     from prefect.client.schemas.actions import DeploymentUpdate
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 
-    if simulation is None:
-        simulation = engine_is_simulation(database_url)
     done: list[dict[str, str]] = []
     with get_client(sync_client=True) as client:
         deployments = client.read_deployments(flow_filter=FlowFilter(name=FlowFilterName(any_=list(ENGINE_FLOWS))))
+        if deployments and simulation is None:  # the engine's database is asked only when there is a door to close
+            simulation = engine_is_simulation(database_url)
         flows = {d.flow_id: client.read_flow(d.flow_id).name for d in deployments}
         for deployment in deployments:
             schema = closed_schema(deployment.parameter_openapi_schema, simulation)

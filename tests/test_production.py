@@ -27,12 +27,14 @@ import sqlalchemy as sa
 
 from bench.production import (
     DEPLOY,
+    OFFICER_NAME,
     ROOT,
     Stack,
     call_announced_now,
     clone_due_calls,
     coop,
     database_now,
+    environment_files,
     fired_at,
     firing,
     make_offers_close_due,
@@ -72,6 +74,7 @@ def stack(tmp_path_factory):
             stack.api(0).wait_healthy(server)
             setup = run_script("prefect-setup.sh", stack.operator_env)
             assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
+            stack.setup_output = setup.stdout + setup.stderr
             automations = stack.api(0).http.post("/automations/filter", json={}).json()
             assert "coop-crash-dead-flow-runs" in {a["name"] for a in automations}  # coop prefect setup ran
             stack.api(0).set_interval("coop-tick/tick", TICK_SECONDS,
@@ -100,10 +103,46 @@ def test_the_units_start_and_stop_as_production_needs():
     worker = unit("coop-worker@.service")
     # The worker's graceful stop is SIGINT; to the worker alone, its runs finish their batch (docs/production.md).
     assert (worker["KillSignal"], worker["KillMode"]) == ("SIGINT", "mixed")
-    assert worker["EnvironmentFile"] == "/etc/coop-engine/coop.env"
+    # Both units read the auth string from its own 0600 file (deploy/secrets.sh), never from the env templates.
+    assert environment_files("coop-worker@.service") == ["/etc/coop-engine/coop.env", "/etc/coop-engine/prefect-auth.env"]
+    assert environment_files("coop-prefect-server.service") == ["/etc/coop-engine/prefect-server.env",
+                                                                "/etc/coop-engine/prefect-auth.env"]
     env = read_env(DEPLOY / "coop.env")
-    assert {"COOP_DATABASE_URL", "PREFECT_API_URL", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"} <= env.keys()
+    assert {"COOP_DATABASE_URL", "PREFECT_API_URL", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
+            "COOP_FORM_PROOF_KEY_FILE"} <= env.keys()
     assert "COOP_SIMULATION" not in env
+    for template in ("coop.env", "prefect-server.env"):
+        assert not {"PREFECT_API_AUTH_STRING", "PREFECT_SERVER_API_AUTH_STRING"} & read_env(DEPLOY / template).keys()
+
+
+def test_the_secrets_are_private_never_printed_and_every_unauthenticated_call_is_refused(stack):
+    """deploy/secrets.sh made the auth string and the form-proof key 0600 and printed neither; the production
+    server answers 401 to every route of its API called without the string (only the health probes answer);
+    the deployments prefect.yaml made take no database, identity or moment parameter (the database is real)."""
+    import stat
+
+    auth_file, key_file = stack.folder / "prefect-auth.env", stack.folder / "form-proof-key"
+    for path in (auth_file, key_file):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    secret, key = stack.auth, key_file.read_text().strip()
+    outputs = [stack.secrets_output, stack.setup_output, stack.database_output,
+               *(s.log.read_text(errors="replace") for s in [*stack.server_services, *stack.worker_services])]
+    assert not any(secret.split(":", 1)[1] in text or key in text for text in outputs)
+    from tests.prefect_fixtures import unauthenticated_sweep
+
+    statuses = unauthenticated_sweep(stack.api().url, stack.api().auth)
+    assert len(statuses) > 100
+    assert {route: code for route, code in statuses.items() if code != 401} == {"GET /health": 200, "GET /ready": 200}
+    api = stack.api()
+    for name in ("coop-tick/tick", "coop-case-step/case-step", "coop-committee-scoring/committee-scoring",
+                 "coop-formal-review/formal-review"):
+        schema = api.deployment(name)["parameter_openapi_schema"]
+        assert schema["additionalProperties"] is False
+        assert not {"database_url", "officer", "member", "at", "at_reason"} & schema["properties"].keys(), name
+    tick = api.deployment("coop-tick/tick")
+    for parameters in ({"database_url": "sqlite:////tmp/elsewhere.db"}, {"at": "2027-01-16T00:00:01+01:00"}):
+        refused = api.http.post(f"/deployments/{tick['id']}/create_flow_run", json={"parameters": parameters})
+        assert refused.status_code == 409, refused.text
 
 
 def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
@@ -115,7 +154,14 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
     code = stack.form_call
     run = api.run("coop-formal-review/formal-review", {"code": code})
     api.wait_state(run, {"Suspended"}, timeout=120)
-    api.resume(run, {"offer": 1, "decision": "accept"})
+
+    def proof(form: str) -> str:
+        """The officer's proof, as she gets it on the server: deploy/coop form proof RUN FORM."""
+        made = coop(stack.operator_env, "form", "proof", run, form, env={"COOP_ACTOR": OFFICER_NAME})
+        assert made.returncode == 0, made.stderr
+        return made.stdout.strip()
+
+    api.resume(run, {"offer": 1, "decision": "accept", "proof": proof("review-1")})
     # The first answer recorded, the run suspended again for the second offer; then the worker that recorded
     # it stops.
     wait_until(lambda: api.flow_run(run)["state"]["name"] == "Suspended"
@@ -125,7 +171,7 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
                        what="the worker that recorded the first answer")
     stopped_in = first.stop()
     assert not first.alive() and stopped_in < float(first.settings["TimeoutStopSec"])
-    api.resume(run, {"offer": 2, "decision": "accept"})
+    api.resume(run, {"offer": 2, "decision": "accept", "proof": proof("review-2")})
     assert api.wait_state(run, {"Completed", "Failed", "Crashed"}, timeout=150) == "Completed"
     # The other worker ran it to the end: it recorded the second answer and replayed the first from the outcome
     # kept in Prefect's database, without executing it again (flows/evaluation.py); one review per offer, one
@@ -143,6 +189,10 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
     assert sorted(states) == [(1, "formally_accepted"), (2, "formally_accepted")]
     assert {count for _, count in reviews} == {1} and len(reviews) == 2
     assert sorted(keys) == [f"form:{run}:review-1", f"form:{run}:review-2"]
+    with stack_engine(stack).connect() as conn:  # recorded as the officer her proofs name
+        actors = conn.execute(sa.select(AuditRecord.actor).where(AuditRecord.case_id == case_id,
+                                                                 AuditRecord.event == "accept_formally")).scalars().all()
+    assert actors == [OFFICER_NAME, OFFICER_NAME]
 
 
 def stack_engine(stack):
