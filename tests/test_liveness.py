@@ -167,7 +167,9 @@ def test_a_run_killed_with_its_runner_is_marked_crashed_and_a_live_one_is_not(pr
             return found[0]["id"] if found else None
 
         deployment = _wait("probe deployment", deployment_id, 90, [served])
-        doomed = httpx.post(f"{prefect_api}/deployments/{deployment}/create_flow_run", json={}, timeout=10).json()["id"]
+        made = httpx.post(f"{prefect_api}/deployments/{deployment}/create_flow_run", json={}, timeout=10)
+        assert made.status_code == 201, made.text
+        doomed = made.json()["id"]
         _wait("the served run is running", lambda: _state(prefect_api, doomed) == "RUNNING", 90, [served])
         _wait("its first heartbeat", lambda: _heartbeats(prefect_api, doomed), 30, [served])
 
