@@ -252,6 +252,12 @@ def _answered(idempotency_key: str, database_url: str | None) -> bool:
         return look_up(connection, idempotency_key) is not None
 
 
+def _actor_of(proof: FormProof, role: str) -> Actor:
+    """Who the engine records for an answer: the person the verified proof names, in ``role``. (With the people
+    registry of issue 20 this becomes that person's proven principal, their grants read from the registry.)"""
+    return Actor(proof.person, role)
+
+
 def _command(step: str, code: str, answer: dict[str, Any], proof: FormProof) -> tuple[Any, Any, Actor]:
     """The engine's handler, command and actor for one answer: the actor is the person the proof names."""
     if step in ("review", "confirm") and proof.role != "officer":
@@ -261,13 +267,13 @@ def _command(step: str, code: str, answer: dict[str, Any], proof: FormProof) -> 
     if step == "review":
         return oc.review_offer, c.ReviewOffer.parse(code=code, number=answer["offer"], decision=answer["decision"],
                                                     defects=tuple(answer.get("defects") or ())), \
-            Actor(proof.person, proof.role)
+            _actor_of(proof, proof.role)
     if step == "confirm":  # an officer's step run from the UI (flows/steps.py)
         from flows.steps import STEPS
 
         handler, model = STEPS[answer["step"]]
-        return handler, model.parse(code=code, **(answer.get("arguments") or {})), Actor(proof.person, proof.role)
-    member = Actor(proof.person, "committee_member")  # entitled by a seat on this committee (the domain checks)
+        return handler, model.parse(code=code, **(answer.get("arguments") or {})), _actor_of(proof, proof.role)
+    member = _actor_of(proof, "committee_member")  # entitled by a seat on this committee (the domain checks)
     if step == "declare":
         return oc.declare_conflicts, c.DeclareConflicts.parse(
             code=code, member=proof.person, conflicts=tuple(answer.get("conflicts") or ()),
