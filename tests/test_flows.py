@@ -221,9 +221,16 @@ def _answer(run, run_input: dict, person: str, role: str = "committee_member") -
 
 
 def _description(run) -> str:
+    """The waiting form's description. Prefect pauses the run first and stores the form's description just
+    after, so a reader that saw the pause may have to wait a moment for it."""
     from prefect.input.run_input import keyset_from_paused_state, read_flow_run_input
 
-    return read_flow_run_input(keyset_from_paused_state(run.state)["description"], run.id)
+    for _ in range(100):
+        shown = read_flow_run_input(keyset_from_paused_state(run.state)["description"], run.id)
+        if shown is not None:
+            return shown
+        time.sleep(0.1)
+    raise AssertionError(f"no description for the form {run.state.state_details.pause_key}")
 
 
 def test_scoring_form_refuses_a_conflict_and_an_out_of_range_score_then_records_valid_ones(db_url):
