@@ -114,18 +114,47 @@ def script_env(env_file: Path) -> dict[str, str]:
     return {**BASE_ENV, **read_env(env_file), "COOP_AUTH_ENV_FILE": str(auth_env_file(env_file))}
 
 
+# The operator's personal token on each engine database (docs/production.md, step 3), by the database's URL.
+_TOKENS: dict[str, str] = {}
+ADMIN_LOGIN, ADMIN_NAME = "admin", "Adam Administrator"
+
+
+def _url_of(env_file: Path) -> str:
+    from models.db import normalise_url
+
+    return normalise_url(read_env(env_file)["COOP_DATABASE_URL"])
+
+
 def coop(env_file: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None
          ) -> subprocess.CompletedProcess:
-    """An operator's ``coop`` command on the server: ``deploy/coop`` with the workers' environment file."""
+    """An operator's ``coop`` command on the server: ``deploy/coop`` with the workers' environment file and the
+    operator's personal token (once step 3 made it)."""
+    token = _TOKENS.get(_url_of(env_file))
     return subprocess.run([str(DEPLOY / "coop"), *args], env={**BASE_ENV, "COOP_ENV_FILE": str(env_file),
                                                                 "COOP_AUTH_ENV_FILE": str(auth_env_file(env_file)),
+                                                                **({"COOP_TOKEN": token} if token else {}),
                                                                 **(env or {})},
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
+def first_administrator(env_file: Path) -> str:
+    """docs/production.md, step 3: the first administrator of the new real database (``coop people bootstrap``),
+    who then grants themselves the officer's and the scheduler's roles; returns their token."""
+    done = coop(env_file, "people", "bootstrap", "--login", ADMIN_LOGIN, "--name", ADMIN_NAME, "--json")
+    assert done.returncode == 0, done.stderr
+    _TOKENS[_url_of(env_file)] = json.loads(done.stdout)["token"]
+    for role in ("officer", "scheduler"):
+        granted = coop(env_file, "people", "grant", ADMIN_LOGIN, role)
+        assert granted.returncode == 0, granted.stderr
+    return _TOKENS[_url_of(env_file)]
+
+
 def office_settings(env_file: Path) -> None:
     """The office's settings of docs/production.md (step 3), with this machine's values: a mailbox for the
-    officers and an SMTP server nobody listens on (messages wait and are retried; nothing leaves)."""
+    officers and an SMTP server nobody listens on (messages wait and are retried; nothing leaves). Made by the
+    first administrator, who is an officer too."""
+    if _url_of(env_file) not in _TOKENS:
+        first_administrator(env_file)
     for key, value in (("officers-email", "ngo@example.org"), ("smtp-host", "127.0.0.1"),
                        ("smtp-port", str(free_port()))):
         done = coop(env_file, "settings", "set", key, value, "--reason", "installation")
@@ -361,25 +390,30 @@ class PrefectAPI:
 # --- the engine's data on a real database ------------------------------------------------------------------------
 
 
-OFFICER_NAME = "Anna Urzędniczka"
-
-
 def _engine(url: str):
     from models.db import get_engine, normalise_url
 
     return get_engine(normalise_url(url))
 
 
+def _officer(url: str):
+    """The operator as an officer, proven by their token (a real database takes no typed name: invariant 9)."""
+    from models.db import normalise_url
+    from states.people import authenticate
+
+    return authenticate(_TOKENS[normalise_url(url)], url=url, role="officer")
+
+
 def register_organisations(url: str, count: int = 2) -> list[str]:
     from states import inputs
     from states.cases import register_organisation
-    from states.engine import Actor, execute
+    from states.engine import execute
 
     krs_numbers = [f"00003000{n:02d}" for n in range(1, count + 1)]
     for krs in krs_numbers:
         execute(register_organisation, inputs.RegisterOrganisation(
             name=f"Fundacja Próbna {krs[-2:]}", legal_form="fundacja", krs=krs, address="Leszno",
-            email=f"biuro{krs[-2:]}@example.org", contact_person="Prezes"), actor=Actor(OFFICER_NAME, "officer"), url=url)
+            email=f"biuro{krs[-2:]}@example.org", contact_person="Prezes"), actor=_officer(url), url=url)
     return krs_numbers
 
 
@@ -387,11 +421,11 @@ def call_announced_now(url: str, title: str, offers_from: list[str] = ()) -> str
     """An open call created and announced now (a real database's clock), its offer deadline 40 days ahead,
     with one offer from each organisation in ``offers_from``."""
     from states import calendar
-    from states.engine import Actor, execute
+    from states.engine import execute
     from states.procedures.open_call import handlers as open_call_handlers
     from states.procedures.open_call import inputs as open_call_inputs
 
-    officer = Actor(OFFICER_NAME, "officer")
+    officer = _officer(url)
     now = datetime.now(UTC)
     today = calendar.local_date(now)
     code = execute(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title=title, task_area="kultura fizyczna",

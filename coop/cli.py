@@ -159,10 +159,10 @@ def fail(message: str, code: int, as_json: dict | None = None) -> None:
 
 
 def run(handler: Callable[..., Any], command_input: Any = None, *, readonly: bool = False) -> Any:
-    from states.engine import Actor, execute
+    from states.engine import execute
 
     inv = _invocation.get()
-    actor = Actor.from_environment(inv.actor, inv.role)
+    actor = current_principal()
     key = None
     if not readonly and inv.key_given:  # a second writing command in the same run gets a key derived from it
         inv.writes.append(handler)
@@ -170,6 +170,17 @@ def run(handler: Callable[..., Any], command_input: Any = None, *, readonly: boo
     # Without a key given, execute makes one for this intent and keeps it through its retries.
     return execute(handler, command_input, actor=actor, at=inv.at, readonly=readonly, reason=inv.reason,
                    idempotency_key=key)
+
+
+def current_principal(role: str | None = None) -> Any:
+    """Who runs this ``coop`` command (states.people.principal): on a real database the person proven by their
+    personal token (``COOP_TOKEN`` or the file ``coop login`` wrote), else refused; on a simulation database
+    a name given with --actor may stand in. ``role`` is the role asked for when --role gave none. Verified once
+    per command (one indexed read)."""
+    from states.people import principal
+
+    inv = _invocation.get()
+    return principal(inv.actor, inv.role or role)
 
 
 ERROR_LOG = "coop.errors"  # the logger an internal error's detail goes to: a file, never the person's screen
@@ -280,7 +291,16 @@ def main() -> None:
 
     framework_language()  # before typer formats a word
     # Importing these registers their command groups; none of them may import prefect at module level.
-    from coop import audit_cli, core_cli, form_cli, notify_cli, procedures_cli, serve, settings_cli  # noqa: F401
+    from coop import (  # noqa: F401
+        audit_cli,
+        core_cli,
+        form_cli,
+        notify_cli,
+        people_cli,
+        procedures_cli,
+        serve,
+        settings_cli,
+    )
 
     _app()(prog_name="coop")
 

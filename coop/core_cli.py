@@ -65,14 +65,21 @@ def tick_command(batch_size: Annotated[int | None, typer.Option(
         min=1, max=10000, help="Deadlines per transaction (default: the tick's own, states.tick.DEFAULT_BATCH).")] = None,
 ) -> None:
     """Fire every deadline due at --at (default: now), exactly once."""
-    from coop.cli import _invocation
-    from states.actors import SCHEDULER, Actor
+    from coop.cli import _invocation, current_principal
+    from models.db import get_engine
+    from models.settings import SIMULATION, clock_mode
+    from states.actors import SCHEDULER
     from states.tick import DEFAULT_BATCH, tick
 
     inv = _invocation.get()
     # The tick acts only as the scheduler: a role claimed for it is refused by the tick (exit 5), never recorded.
+    # On a real database a person runs it by hand only with their token and a scheduler grant; the worker's
+    # own tick is the engine's principal (flows/tick.py).
     role = inv.role or "scheduler"
-    actor = SCHEDULER if role == "scheduler" else Actor.from_environment(inv.actor, role)
+    if clock_mode(get_engine()) == SIMULATION and role == "scheduler":
+        actor = SCHEDULER
+    else:
+        actor = current_principal("scheduler")
     report = tick(inv.at, batch_size=batch_size or DEFAULT_BATCH, actor=actor, keep_events=True)  # the officer sees each
     show({"now": report.now, "fired": report.fired, "skipped": report.skipped, "batches": report.batches,
           "events": report.events, "skipped_reasons": report.skipped_reasons})

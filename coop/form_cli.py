@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from coop.cli import _invocation, command, group, show
+from coop.cli import _invocation, command, current_principal, group, show
 from states.errors import InvalidInput
 from states.text import tr
 
@@ -31,7 +31,6 @@ def form_proof(flow_run_id: Annotated[str, typer.Argument(help="The flow run's i
                minutes: Annotated[int, typer.Option(min=1, max=1440, help="How long the proof is valid.")] = 15,
                ) -> None:
     """Print a proof that you answer this form of this flow run: paste it into the form's proof field."""
-    from states.engine import Actor
     from states.form_proofs import issue_form_proof
 
     try:
@@ -43,10 +42,11 @@ def form_proof(flow_run_id: Annotated[str, typer.Argument(help="The flow run's i
         raise InvalidInput("form_proof_form", tr("{value} is not a form's key (e.g. score-2, as in the form's "
                                                  "description)", value=form))
     inv = _invocation.get()
-    person = Actor.from_environment(inv.actor, inv.role)
+    person = current_principal()  # on a real database the person of the CLI's token (states/people.py)
     now = datetime.now(UTC)  # a proof lives in real time, whatever moment the command claims
     ttl = timedelta(minutes=minutes)
-    code = issue_form_proof(person.name, run, form.strip(), now, ttl, role=person.role)
+    # A proven person is named by their login (the form's answer is recorded as them: flows/evaluation._actor_of).
+    code = issue_form_proof(person.person or person.name, run, form.strip(), now, ttl, role=person.role)
     if inv.json:
         show({"proof": code, "person": person.name, "role": person.role, "flow_run_id": run, "form": form.strip(),
               "expires_at": (now + ttl).isoformat()})

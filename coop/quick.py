@@ -23,7 +23,8 @@ from states.actors import ANYONE, actor_name
 from states.audit import HISTORY_COLUMNS, history_row
 from states.errors import DomainError
 
-# The roles that may read a history: states.cases.case_history is permitted to ANYONE (a test checks it).
+# The roles that may read a history: the authorization matrix lets every role run states.cases.case_history (a test
+# checks it). The quick path answers a simulation database only: a real one needs a proven person (invariant 9).
 HISTORY_READERS = ANYONE
 
 
@@ -204,6 +205,10 @@ def history_rows(conn: Any, code: str) -> list[dict] | None:
     if mark == "?":
         cursor.execute("BEGIN")  # one snapshot for both reads, as the engine's read-only transaction
     if not schema_is_current(conn):
+        return None
+    # A real database answers only a person proven by their token (invariant 9): the engine's path checks it.
+    cursor.execute("SELECT value FROM engine_settings WHERE key = 'clock'")
+    if (cursor.fetchone() or (None,))[0] != "simulation":
         return None
     cursor.execute(f"SELECT id FROM cases WHERE code = {mark}", (code,))
     case = cursor.fetchone()

@@ -10,10 +10,12 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from flows.doors import refuse_door_parameters
+from states.actors import engine_principal
 from states.auditing.annual_report import annual_report
-from states.engine import Actor, execute
+from states.engine import execute
 
-REPORTER = Actor("sprawozdanie-roczne", "auditor")
+# The engine's own worker writes the report: proven by its database credentials, like the tick (states/actors.py).
+REPORTER = engine_principal("sprawozdanie-roczne", "auditor")
 
 
 def artifact_key(year: int) -> str:

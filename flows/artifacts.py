@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from models.tables import Case
 from states.cases import pending_deadlines
-from states.engine import ANYONE, SCHEDULER, Actor, Context, execute, permitted
+from states.engine import SCHEDULER, Actor, Context, execute
 from states.local_time import moment_text
 from states.procedures.open_call.handlers import CALL_KINDS
 from states.procedures.open_call.machine import (
@@ -67,7 +67,6 @@ def ranking_key(code: str) -> str:
     return f"ranking-{slug(code)}"
 
 
-@permitted(*ANYONE)
 def case_views(ctx: Context, codes: list[str]) -> list[dict[str, Any]]:
     """Everything the artifacts show for ``codes``, read in one transaction."""
     views = []

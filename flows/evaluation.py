@@ -58,8 +58,9 @@ from flows.events import emit_transitions
 from models.command_log import plain
 from models.tables import CommitteeMember, ConflictDeclaration, Score
 from states import calendar, labels
+from states.actors import engine_principal
 from states.clock import parse_moment, resolve_now
-from states.engine import Actor, Context, execute, permitted
+from states.engine import Actor, Context, execute
 from states.errors import DomainError, NotPermitted
 from states.form_proofs import FormProof, verify_form_proof
 from states.procedures.open_call import handlers as oc
@@ -72,7 +73,7 @@ from states.text import current_language, render, tr
 MAX_ROUNDS = 200  # a form answered this many times without finishing is a runaway, not a review
 # Who reads the forms' views (nothing is recorded under this name): every answer is recorded as the person its
 # proof names (states/form_proofs.py).
-READER = Actor("formularz", "officer")
+READER = engine_principal("formularz", "officer")  # the engine's worker reading: proven by its credentials
 
 
 def proof_field() -> Any:
@@ -136,7 +137,6 @@ def _deadline(view: dict[str, Any], until: str | None, at: str | None) -> dateti
     return resolve_now(at) + timedelta(days=7)
 
 
-@permitted("officer", "committee_member")
 def formal_review_view(ctx: Context, code: str) -> dict[str, Any]:
     case = load_call(ctx.session, code)
     offers = offers_of(ctx.session, case)
@@ -148,7 +148,6 @@ def formal_review_view(ctx: Context, code: str) -> dict[str, Any]:
             "pending": [o.number for o in pending]}
 
 
-@permitted("officer", "committee_member")
 def scoring_view(ctx: Context, seat_ref: tuple[str, str]) -> dict[str, Any]:
     code, member = seat_ref
     case = load_call(ctx.session, code)
@@ -180,8 +179,7 @@ def _with_events(handler):
     def run(ctx: Context, cmd: Any) -> dict[str, Any]:
         return {"result": handler(ctx, cmd), "events": list(ctx.events)}
 
-    run.roles = handler.roles  # type: ignore[attr-defined]
-    run.__wrapped__ = handler  # type: ignore[attr-defined]  (the command log names the handler itself)
+    run.__wrapped__ = handler  # type: ignore[attr-defined]  (the command log and the authorization matrix name the handler)
     return run
 
 
@@ -253,8 +251,17 @@ def _answered(idempotency_key: str, database_url: str | None) -> bool:
 
 
 def _actor_of(proof: FormProof, role: str) -> Actor:
-    """Who the engine records for an answer: the person the verified proof names, in ``role``. (With the people
-    registry of issue 20 this becomes that person's proven principal, their grants read from the registry.)"""
+    """Who the engine records for an answer: the person the verified proof names, in ``role``: their proven
+    principal, their grants read from the people registry (states.people.person_principal). A name the registry
+    does not know stays a typed name, which only a simulation database takes (the one writer refuses it on a
+    real one)."""
+    from states.people import person_principal
+
+    try:
+        return person_principal(proof.person, proof="form", role=role)
+    except NotPermitted as refusal:
+        if refusal.rule != "person_unknown":
+            raise
     return Actor(proof.person, role)
 
 

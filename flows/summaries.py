@@ -20,12 +20,11 @@ from sqlmodel import select
 from flows.artifacts import publish_case_artifacts
 from flows.doors import refuse_door_parameters
 from models.tables import AuditRecord, Case
-from states.engine import ANYONE, SCHEDULER, Context, execute, permitted
+from states.engine import SCHEDULER, Context, execute
 
 MAX_CASES = 50
 
 
-@permitted(*ANYONE)
 def recorded_since(ctx: Context, query: tuple[int, int]) -> tuple[list[str], int]:
     """Codes of the cases with audit records after ``mark`` (newest first, at most ``limit``); the new mark."""
     mark, limit = query
@@ -38,7 +37,6 @@ def recorded_since(ctx: Context, query: tuple[int, int]) -> tuple[list[str], int
     return [code for code, _ in rows], max(top, mark)
 
 
-@permitted(*ANYONE)
 def records_after(ctx: Context, mark: int) -> bool:
     """Whether the audit log has a record past ``mark``: one look-up on its primary key."""
     return ctx.session.exec(select(AuditRecord.id).where(AuditRecord.id > mark).limit(1)).first() is not None

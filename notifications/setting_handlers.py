@@ -16,7 +16,7 @@ from sqlmodel import select
 from models.notification_tables import Notification
 from models.settings import EngineSetting, SettingChange
 from notifications import settings as s
-from states.engine import Context, permitted
+from states.engine import Context
 from states.inputs import Command, MultiLine, SingleLine
 from states.text import tr
 
@@ -24,7 +24,6 @@ from states.text import tr
 # command_name): the module's path before it moved, so a key recorded then still answers its retry.
 COMMAND_NAMESPACE = "notifications.setting_commands"
 
-READERS = ("officer", "auditor", "scheduler")
 Key = Annotated[SingleLine, Field(min_length=1, max_length=64)]
 Reason = Annotated[SingleLine, Field(min_length=1, max_length=500)]
 
@@ -59,7 +58,6 @@ def _source(stored: bool) -> object:
     return tr("engine database") if stored else tr("default")
 
 
-@permitted(*READERS)
 def show_settings(ctx: Context) -> list[dict]:
     """Every setting in force and where it comes from; the secrets only as "set in the environment: yes/no"."""
     stored = s.read_values(ctx.session.connection())
@@ -117,25 +115,21 @@ def _release_held(ctx: Context, item: s.Setting, address: str) -> int:
         .values(recipient=address, next_attempt_at=t.c.not_before, last_error=None)).rowcount
 
 
-@permitted("officer")
 def set_setting(ctx: Context, cmd: SetSetting) -> dict:
     item = s.setting(cmd.key)
     return _write(ctx, item, s.as_text(s.parse(item, cmd.value)), cmd.reason)
 
 
-@permitted("officer")
 def set_settings(ctx: Context, cmd: SetSettings) -> list[dict]:
     parsed = [(item, s.as_text(s.parse(item, raw))) for item, raw in ((s.setting(k), v) for k, v in cmd.values.items())]
     return [_write(ctx, item, value, cmd.reason) for item, value in parsed]
 
 
-@permitted("officer")
 def unset_setting(ctx: Context, cmd: SettingRef) -> dict:
     """Back to the built-in default (an office mailbox: empty, so its messages wait)."""
     return _write(ctx, s.setting(cmd.key), None, cmd.reason)
 
 
-@permitted("officer")
 def import_environment(ctx: Context, cmd: ImportEnvironment) -> list[dict]:
     """Copy this worker's environment (``COOP_OFFICERS_EMAIL`` …) into the settings that have no value in the
     database; a setting the database has is kept. Every value is checked first: one bad value, nothing copied."""
@@ -154,7 +148,6 @@ def import_environment(ctx: Context, cmd: ImportEnvironment) -> list[dict]:
     return rows
 
 
-@permitted(*READERS)
 def setting_history(ctx: Context, cmd: SettingHistory) -> list[dict]:
     query = select(SettingChange).order_by(SettingChange.id)
     if cmd.key:

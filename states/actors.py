@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from states import labels, text_policy
@@ -18,17 +18,44 @@ R = TypeVar("R")
 # (ShortText in states/inputs.py, at most 300 characters), so no shorter. Every record stores it in full.
 ACTOR_MAX_LENGTH = 300
 
-ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public")
+ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public", "administrator")
 ANYONE = ROLES  # for read-only commands: every role may read
 # Anyone may comment (art. 19a ust. 4; a consultation's public): but an auditor only reads and the scheduler
 # only fires deadlines, so neither may write a comment.
 COMMENTERS = ("officer", "committee_member", "applicant", "public")
 
 
+# Held only by this module: an Actor carries it when an authentication function proved who it is (``_proven``).
+# Any other Actor, made from a name someone typed, is a claim: a real database refuses it (states/engine.py).
+_SEAL = object()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A role a person holds: everywhere (``case`` and ``organisation`` None), for one case (its code) or for
+    one organisation (its id)."""
+
+    role: str
+    case: str | None = None
+    organisation: int | None = None
+
+
 @dataclass(frozen=True)
 class Actor:
     name: str
     role: str = "officer"
+    # Who the actor is, when proven: the person's login, how it was proven (``token``: a personal token;
+    # ``engine``: the engine's own worker, by its database credentials; ``form``: a signed form-answer proof)
+    # and every grant the person holds. A claimed actor (a simulation's --actor) has none of them.
+    person: str | None = None
+    proof: str | None = None
+    grants: tuple[Grant, ...] = ()
+    _seal: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def proven(self) -> bool:
+        """Made by an authentication function (states/people.py), not from a typed name."""
+        return self._seal is _SEAL and self.proof is not None
 
     @classmethod
     def from_environment(cls, name: str | None = None, role: str | None = None) -> Actor:
@@ -48,7 +75,7 @@ class Actor:
     def checked(self) -> Actor:
         """This actor with its name held to the text policy (NFC, one line, not too long), or InvalidInput."""
         name = actor_name(self.name)
-        return self if name == self.name else Actor(name, self.role)
+        return self if name == self.name else replace(self, name=name)
 
 
 def actor_name(name: str) -> str:
@@ -64,7 +91,23 @@ def actor_name(name: str) -> str:
     return name
 
 
-SCHEDULER = Actor("scheduler", "scheduler")
+def _proven(name: str, role: str, *, person: str | None, proof: str, grants: tuple[Grant, ...] = ()) -> Actor:
+    """A proven actor. Called only by the functions that verified something: states/people.py (a personal
+    token, a form-answer proof) and, below, the engine's own principals (tests/test_people.py checks that no
+    other module calls it)."""
+    return Actor(actor_name(name), role, person=person, proof=proof, grants=grants, _seal=_SEAL)
+
+
+# The engine's own principal: the tick and the housekeeping inside the engine's worker. What proves it is the
+# worker's database credentials: whoever can connect as the engine's database user can write any row anyway,
+# so a token would prove nothing more there (docs/trust-model.md).
+SCHEDULER = _proven("scheduler", "scheduler", person=None, proof="engine")
+
+
+def engine_principal(name: str, role: str) -> Actor:
+    """Another engine-internal principal (the annual report, the summaries a worker writes): proven by the
+    worker's database credentials like the scheduler. Only code run inside the engine's worker uses it."""
+    return _proven(name, role, person=None, proof="engine")
 
 
 def permitted(*roles: str) -> Callable[[Callable[..., R]], Callable[..., R]]:

@@ -33,7 +33,7 @@ from states import audit, labels
 # Who may act lives in an ORM-free module (the quick read path checks it too); re-exported for handlers.
 from states.actors import ANYONE, COMMENTERS, ROLES, SCHEDULER, Actor, check_role, permitted  # noqa: F401
 from states.clock import Claim, effective_time
-from states.errors import RuleViolation
+from states.errors import NotPermitted, RuleViolation
 from states.text import Message, ntr, tr
 
 R = TypeVar("R")
@@ -433,11 +433,21 @@ def cancel_deadlines(ctx: Context, case: Case, kind: str, offer_id: int | None =
         ctx.session.add(deadline)
 
 
+def unproven(actor: Actor) -> NotPermitted:
+    return NotPermitted(
+        "actor_not_proven",
+        tr("A real database: “{name}” ({role}) is a name given, not a person proven; every step on a real "
+           "database runs for a person authenticated at its door (a personal token: coop login), or for the "
+           "engine's own worker. Nothing was done.", name=actor.name, role=labels.role(actor.role)),
+        basis="DESIGN inv. 9")
+
+
 def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | None = None,
             at: datetime | str | None = None, url: str | None = None, readonly: bool = False,
             retry_conflicts: bool = False, reason: str | None = None, idempotency_key: str | None = None,
             keyed: bool = True) -> R:
-    """Run one command in one transaction: check the role, take ``now``, commit everything or nothing.
+    """Run one command in one transaction: check who acts (a proven person on a real database) and what the
+    authorization matrix lets them do, take ``now``, commit everything or nothing.
 
     ``at`` claims the step's moment and ``reason`` says why it is not now (else ``COOP_NOW``/``COOP_REASON``);
     on a real database they are bounded (states/clock.py).
@@ -448,9 +458,10 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
     transaction; run again with the same key, the recorded answer is returned and nothing is written twice.
     ``keyed=False`` only for work that is exactly-once by its own rows: the tick's batches."""
     from models.db import run_in_transaction
+    from states.authorization import authorize, check_relation
 
     actor = (actor or Actor.from_environment()).checked()  # every path's actor, not only the CLI's
-    check_role(handler, actor)
+    relation = authorize(handler, command, actor)  # the matrix (states/authorization.py): the role, the case
     claim = Claim.of(at, reason)
     now = claim.at or datetime.now(UTC)
     key = None
@@ -462,6 +473,9 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
     def work(uow) -> R:
         ctx = Context(session=uow.session, actor=actor, now=now, reason=claim.reason,
                       simulation=clock_mode(uow.engine) == SIMULATION)
+        if not ctx.simulation and not actor.proven:  # invariant 9: a typed name counts only on a simulation
+            raise unproven(actor)
+        check_relation(ctx, relation, command)  # what only the database knows: the offer's organisation
         if not readonly:  # the step's effective time, checked against the database's own (states/clock.py)
             ctx.now = effective_time(claim, lambda: ctx.written_at, simulation=ctx.simulation, default=now,
                                      written_time_only=getattr(handler, "at_written_time", False))

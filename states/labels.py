@@ -254,6 +254,7 @@ ROLES: dict[str, Message] = {
     "scheduler": tr("scheduler"),
     "applicant": tr("applicant"),
     "public": tr("the public"),
+    "administrator": tr("administrator"),
 }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import defer
 from models.rows import update_deadlines, write_pending
 from models.tables import Case, Deadline
 from states.clock import at_written_time, claimed_moment
-from states.engine import SCHEDULER, Actor, Context, execute, permitted
+from states.engine import SCHEDULER, Actor, Context, execute
 from states.errors import DomainError, RuleViolation
 from states.loaders import Loaded, load_batch, loaded_for
 from states.text import Message, tr
@@ -56,7 +56,6 @@ _DEADLINE = Deadline.__table__.c
 
 
 @at_written_time  # on a real database: the database's own time, never a moment claimed for it
-@permitted("scheduler")
 def fire_batch(ctx: Context, batch_size: int) -> BatchResult:
     from states.procedures import deadline_handlers
 
@@ -218,7 +217,6 @@ def tick(now: datetime | str | None = None, *, url: str | None = None, batch_siz
 
 # --- the watchdog: how long the oldest due deadline has waited --------------------------------------------------
 
-WATCHERS = ("officer", "auditor", "scheduler")  # who may read the figure (the tick reads it as the scheduler)
 
 
 @dataclass(frozen=True)
@@ -283,7 +281,6 @@ def due_deadlines(session, now: datetime) -> DeadlineWatch:
     return DeadlineWatch(now=now, due=due, oldest_due_at=oldest.due_at, case=oldest.code, kind=oldest.kind)
 
 
-@permitted(*WATCHERS)
 def watch_deadlines(ctx: Context) -> DeadlineWatch:
     """The figure at the moment a tick would fire at: a simulation database's claimed moment (or now); on a real
     database its own time, as the tick fires there only (states/clock.py), whatever moment was claimed."""

@@ -28,6 +28,7 @@ from coop.cli import app
 from coop.demo import OFFICER, run_open_call
 from models.db import SCHEMA_REVISION, current_revision, normalise_url, plain_connection, upgrade
 from states import calendar, cases, engine
+from states.authorization import MATRIX
 from states.engine import execute
 from tests.conftest import PG_ADMIN_URL
 
@@ -208,7 +209,7 @@ def test_the_quick_forms_are_typers_declarations(path):
 
 def test_every_quick_reader_may_read_a_history():
     assert set(quick.HISTORY_READERS) <= set(engine.ROLES)
-    assert set(quick.HISTORY_READERS) <= set(cases.case_history.roles)
+    assert set(quick.HISTORY_READERS) <= set(MATRIX["cases.case_history"])
 
 
 def test_the_holidays_are_the_packages():

@@ -33,8 +33,27 @@ from tests.conftest import dump, unused_database
 
 OFFICER = Actor("Anna Urzędniczka", "officer")
 AUDITOR = Actor("Rewident", "auditor")
+TOKENS: dict[str, str] = {}  # the auditor's token on a real database, for the CLI
 KRS = "0000100001"
 REASON = "wpływ pocztą, KPA art. 57 § 5"
+
+
+@pytest.fixture(autouse=True)
+def people_of_a_real_database(request, monkeypatch):
+    """On a real database the officer and the auditor are people with tokens (invariant 9): the officer's token
+    is the CLI's (COOP_TOKEN), and the two actors below are the ones their tokens prove."""
+    if "real_db_url" not in request.fixturenames:
+        yield
+        return
+    from tests.people_fixtures import person
+
+    url = request.getfixturevalue("real_db_url")
+    officer, token = person(url, "anna", "Anna Urzędniczka", "officer")
+    auditor, TOKENS["auditor"] = person(url, "rewident", "Rewident", "auditor")
+    globals()["OFFICER"], globals()["AUDITOR"] = officer, auditor
+    monkeypatch.setenv("COOP_TOKEN", token)
+    yield
+    globals()["OFFICER"], globals()["AUDITOR"] = Actor("Anna Urzędniczka", "officer"), Actor("Rewident", "auditor")
 
 
 def cli(url: str, *args: str, lang: str = "pl", **env: str):
@@ -238,16 +257,26 @@ def test_a_receipt_long_ago_is_accepted_on_a_simulation_database(db_url):
 
 def test_the_tick_on_a_real_database_fires_at_the_time_of_writing_only(real_db_url):
     code = call_announced_today(real_db_url)
+    # A person runs the tick by hand on a real database only with a scheduler grant (the worker's tick is the
+    # engine's own principal): the officer's token is refused, an operator's is taken.
+    from tests.people_fixtures import person
+
+    _, operator = person(real_db_url, "operator", "Olga Operatorka", "scheduler")
     before = dump(real_db_url)
+    refused = cli(real_db_url, "tick", "--json")
+    assert refused.exit_code == 5 and "role_not_granted" in refused.output
+    assert dump(real_db_url) == before
     for moment in (now() + timedelta(days=400), now() - timedelta(days=1)):
-        refused = cli(real_db_url, "tick", "--at", iso(moment), "--at-reason", REASON)
+        refused = cli(real_db_url, "tick", "--at", iso(moment), "--at-reason", REASON, COOP_TOKEN=operator,
+                      COOP_ACTOR=None)
         assert refused.exit_code == 2, refused.output
         assert dump(real_db_url) == before
     # The offer deadline made due a minute ago (as if 40 days had passed): the tick fires it at its own time.
     engine = get_engine(normalise_url(real_db_url))
     with engine.begin() as conn:
         conn.execute(sa.update(Deadline).values(due_at=now() - timedelta(minutes=1)))
-    fired = cli(real_db_url, "tick", "--json", COOP_REASON="a reason left in the officer's shell")
+    fired = cli(real_db_url, "tick", "--json", COOP_REASON="a reason left in the officer's shell",
+                COOP_TOKEN=operator, COOP_ACTOR=None)
     assert fired.exit_code == 0, fired.output
     assert json.loads(fired.stdout)["fired"] == 1
     fired_records = [r for r in records(real_db_url, code) if r.role == "scheduler"]
@@ -267,7 +296,7 @@ def test_audit_check_lists_the_backdated_steps_of_a_real_database(real_db_url, t
     other = cli(real_db_url, "call", "create", "--title", "T", "--area", "sport", "--budget", "1000", "--json",
                 "--at", iso(now() - timedelta(days=5)), "--at-reason", "decyzja z 1 grudnia, wpisana po urlopie")
     other_code = json.loads(other.stdout)["code"]
-    auditor = {"COOP_ROLE": "auditor", "COOP_ACTOR": "Rewident"}
+    auditor = {"COOP_ROLE": "auditor", "COOP_ACTOR": "Rewident", "COOP_TOKEN": TOKENS["auditor"]}
 
     checked = cli(real_db_url, "audit", "check", code, "--json", **auditor)
     assert checked.exit_code == 0, checked.output  # a departure with its reason is listed, not a finding

@@ -9,6 +9,7 @@ import inspect
 
 import pytest
 
+from states.authorization import MATRIX, command_name
 from states.engine import Actor, execute
 from states.errors import NotPermitted
 from states.procedures import PROCEDURES
@@ -32,7 +33,11 @@ def handlers() -> dict[str, object]:
     return {f"{module.__name__.split('.')[2]}.{name}": fn
             for module in MODULES
             for name, fn in inspect.getmembers(module, inspect.isfunction)
-            if fn.__module__ == module.__name__ and hasattr(fn, "roles")}
+            if fn.__module__ == module.__name__ and command_name(fn) in MATRIX}
+
+
+def roles(fn) -> frozenset[str]:
+    return frozenset(MATRIX[command_name(fn)])
 
 
 def short(name: str) -> str:
@@ -52,7 +57,7 @@ def test_every_procedures_handlers_are_found():
         assert not set(module.DEADLINE_HANDLERS.values()) & set(found.values())
     assert COMMENTS == ["consultation.add_comment", "small_grant.add_comment"]
     # Only handlers that read (and the public comment) admit anyone beyond the officer and the committee.
-    open_to_all = {name for name, fn in found.items() if fn.roles & set(FORBIDDEN)}
+    open_to_all = {name for name, fn in found.items() if roles(fn) & set(FORBIDDEN)}
     assert {short(name) for name in open_to_all} <= READ_ONLY | PUBLIC_COMMENTS
 
 
@@ -67,8 +72,8 @@ def test_no_mutating_procedure_command_admits_a_reader_or_the_scheduler(db_url, 
 
 
 def test_only_officers_and_committee_members_evaluate_local_initiatives():
-    assert local_initiative_handlers.evaluate.roles == frozenset({"officer", "committee_member"})
-    assert all(fn.roles == frozenset({"officer"}) for name, fn in handlers().items()
+    assert roles(local_initiative_handlers.evaluate) == frozenset({"officer", "committee_member"})
+    assert all(roles(fn) == frozenset({"officer"}) for name, fn in handlers().items()
                if name in MUTATING and name != "local_initiative.evaluate")
 
 

@@ -128,13 +128,14 @@ def test_other_roles_may_not(db_url, role):
 def test_a_real_database_is_watched_at_its_own_time_whatever_moment_is_claimed(real_db_url):
     from decimal import Decimal
 
-    from coop.demo import OFFICER
     from states.engine import execute
     from states.procedures.open_call import handlers as open_call_handlers
     from states.procedures.open_call import inputs as open_call_inputs
+    from tests.people_fixtures import person
 
+    officer, _ = person(real_db_url, "anna", "Anna Urzędniczka", "officer")  # a real database: a proven person
     code = execute(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title="Aktywność lokalna", task_area="pożytek publiczny",
-                                                    budget=Decimal("1000.00")), actor=OFFICER, url=real_db_url)["code"]
+                                                    budget=Decimal("1000.00")), actor=officer, url=real_db_url)["code"]
     engine = get_engine(normalise_url(real_db_url))
     with engine.begin() as conn:  # due ten minutes ago
         case_id = conn.execute(sa.select(Case.__table__.c.id).where(Case.__table__.c.code == code)).scalar_one()

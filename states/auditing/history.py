@@ -16,7 +16,7 @@ from models.tables import AuditRecord, Case
 from states import audit, calendar
 from states.cases import load_case
 from states.clock import day_in_range, parse_moment
-from states.engine import ANYONE, Context, permitted
+from states.engine import Context
 from states.errors import InvalidInput
 from states.inputs import Command, SingleLine
 from states.text import tr
@@ -75,7 +75,6 @@ class HistoryQuery(Command):
         return since, until
 
 
-@permitted(*ANYONE)
 def case_history_tree(ctx: Context, query: HistoryQuery) -> list[dict]:
     """Every record of the case and its nested cases, oldest first, filtered by time, actor and event."""
     since, until = query.window()
@@ -94,7 +93,6 @@ def case_history_tree(ctx: Context, query: HistoryQuery) -> list[dict]:
     return [row for *_, row in sorted(rows, key=lambda item: item[:4])]
 
 
-@permitted(*ANYONE)
 def export_history(ctx: Context, code: str) -> dict:
     """The case's chains (its own and its nested cases'), each with the head kept on the case row."""
     case = load_case(ctx.session, code)

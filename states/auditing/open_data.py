@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from models.tables import AuditRecord, Case, Contract, Offer, Organisation, Publication
 from states import calendar
-from states.engine import ANYONE, Context, permitted
+from states.engine import Context
 from states.errors import InvalidInput
 from states.procedures.open_call.names import CallState, OfferState
 from states.text import tr
@@ -118,7 +118,6 @@ def small_grant_rows(session: Session, year: int | None) -> list[dict]:
 ROW_SOURCES = [open_call_rows, small_grant_rows]
 
 
-@permitted(*ANYONE)
 def results(ctx: Context, year: int | None = None) -> dict:
     if year is not None and not 2000 <= year <= 2100:
         raise InvalidInput("bad_year", tr("Invalid year {year}", year=year))

@@ -1,0 +1,285 @@
+"""Who may run which command on which case: the authorization matrix, declared once (invariant 9).
+
+Each command (a handler run by ``states.engine.execute``) names the roles that may run it and, for each role, the
+relation the actor must have to the case the command concerns:
+
+- ``any``: the role is enough (a global grant: officer, auditor, administrator, scheduler; or the public);
+- ``case``: a grant of the role for this very case: a committee member is appointed to one call's committee and
+  acts only there (art. 15 ust. 2a); a member of call A's committee cannot declare or score in call B;
+- ``organisation``: the representative of the organisation the offer belongs to (a grant of ``applicant`` for
+  that organisation): a representative acts only for their own organisation.
+
+``execute`` enforces it: the role before the transaction starts, the relation inside it (the offer's
+organisation is read there), so a refusal writes nothing (exit 5). The relation is checked for a proven person
+(a token's, states/people.py). A name typed on a simulation database holds no grants (a real database refuses
+such a name altogether): as a committee member it is held to its own seat by the handlers, by name; it
+represents no organisation. A command the matrix does not name is the
+officer's alone (``DEFAULT``): only test helpers are left to it (tests/test_authorization.py checks that every
+handler of the engine is named).
+
+docs/authorization.md is generated from this table (``python tools/authorization_table.py``; a test keeps it
+current).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from states import labels
+from states.actors import ROLES, Actor
+from states.errors import NotPermitted
+from states.text import tr
+
+ANY, CASE, ORGANISATION = "any", "case", "organisation"
+RELATIONS = (ANY, CASE, ORGANISATION)
+
+OFFICER = {"officer": ANY}
+EVERYONE = {role: ANY for role in ROLES}  # read-only commands: what any person may see
+WATCHERS = {"officer": ANY, "auditor": ANY, "scheduler": ANY}
+AUDITORS = {"officer": ANY, "auditor": ANY}
+COMMITTEE = {"officer": ANY, "committee_member": CASE}  # the officer may enter a member's paper protocol
+# Anyone may comment (art. 19a ust. 4; a consultation's public): an auditor only reads, the scheduler only fires.
+COMMENTERS = {"officer": ANY, "committee_member": ANY, "applicant": ANY, "public": ANY}
+ADMINISTRATOR = {"administrator": ANY}
+
+MATRIX: dict[str, dict[str, str]] = {
+    # the registry and reading
+    "cases.register_organisation": OFFICER,
+    "cases.case_history": EVERYONE,
+    "cases.list_cases": EVERYONE,
+    "cases.list_organisations": EVERYONE,
+    "queries.describe_case": EVERYONE,
+    "queries.rule_set_body": EVERYONE,
+    "queries.rule_set_versions": EVERYONE,
+    "queries.verify_cases": EVERYONE,
+    # the tick
+    "tick.fire_batch": {"scheduler": ANY},
+    "tick.watch_deadlines": WATCHERS,
+    # the open call (art. 11-19)
+    "open_call.create_call": OFFICER,
+    "open_call.announce_call": OFFICER,
+    "open_call.appoint_member": OFFICER,
+    "open_call.declare_conflicts": COMMITTEE,
+    "open_call.file_offer": OFFICER,
+    "open_call.review_offer": OFFICER,
+    "open_call.finish_formal_review": OFFICER,
+    "open_call.score_offer": COMMITTEE,
+    "open_call.show_ranking": EVERYONE,
+    "open_call.select_offers": OFFICER,
+    "open_call.publish": OFFICER,
+    "open_call.withdraw_offer": {"officer": ANY, "applicant": ORGANISATION},
+    "open_call.sign_contract": OFFICER,
+    "open_call.submit_report": OFFICER,
+    "open_call.review_report": OFFICER,
+    "open_call.settle_offer": OFFICER,
+    # the small grant (art. 19a)
+    "small_grant.file_offer": OFFICER,
+    "small_grant.show": EVERYONE,
+    "small_grant.show_budget": EVERYONE,
+    "small_grant.publish_offer": OFFICER,
+    "small_grant.record_budget": OFFICER,
+    "small_grant.add_comment": COMMENTERS,
+    "small_grant.consider_comment": OFFICER,
+    "small_grant.decide": OFFICER,
+    "small_grant.sign_contract": OFFICER,
+    "small_grant.submit_report": OFFICER,
+    "small_grant.review_report": OFFICER,
+    "small_grant.settle": OFFICER,
+    # the local initiative (art. 19b-19h)
+    "local_initiative.file": OFFICER,
+    "local_initiative.formal_check": OFFICER,
+    "local_initiative.evaluate": COMMITTEE,
+    "local_initiative.decide": OFFICER,
+    "local_initiative.plan": OFFICER,
+    "local_initiative.sign_contract": OFFICER,
+    "local_initiative.record_purchase": OFFICER,
+    "local_initiative.submit_report": OFFICER,
+    "local_initiative.close": OFFICER,
+    "local_initiative.show": EVERYONE,
+    # regranting (art. 16a)
+    "regranting.create": OFFICER,
+    "regranting.transfer": OFFICER,
+    "regranting.announce_sub_call": OFFICER,
+    "regranting.publish_selection": OFFICER,
+    "regranting.add_micro_grant": OFFICER,
+    "regranting.micro_report": OFFICER,
+    "regranting.settle_micro": OFFICER,
+    "regranting.operator_report": OFFICER,
+    "regranting.settle_operator": OFFICER,
+    "regranting.show": EVERYONE,
+    # the consultation of draft acts (art. 5 ust. 2 pkt 3)
+    "consultation.create": OFFICER,
+    "consultation.open_consultation": OFFICER,
+    "consultation.add_comment": COMMENTERS,
+    "consultation.rdpp_opinion": OFFICER,
+    "consultation.publish_report": OFFICER,
+    "consultation.send_to_council": OFFICER,
+    "consultation.adopt": OFFICER,
+    "consultation.show": EVERYONE,
+    # the auditor's tools
+    "auditing.history.case_history_tree": EVERYONE,
+    "auditing.history.export_history": EVERYONE,
+    "auditing.compliance.check_case": AUDITORS,
+    "auditing.compliance.check_year": AUDITORS,
+    "auditing.annual_report.annual_report": EVERYONE,
+    "auditing.open_data.results": EVERYONE,
+    # notifications and the engine's settings
+    "notifications.commands.list_notifications": WATCHERS,
+    "notifications.commands.preview_notification": WATCHERS,
+    "notifications.commands.retry_notification": OFFICER,
+    "notifications.commands.set_preference": OFFICER,
+    "notifications.setting_commands.show_settings": WATCHERS,
+    "notifications.setting_commands.setting_history": WATCHERS,
+    "notifications.setting_commands.set_setting": OFFICER,
+    "notifications.setting_commands.set_settings": OFFICER,
+    "notifications.setting_commands.unset_setting": OFFICER,
+    "notifications.setting_commands.import_environment": OFFICER,
+    # the Prefect forms and artifacts
+    "flows.evaluation.formal_review_view": COMMITTEE,
+    "flows.evaluation.scoring_view": COMMITTEE,
+    "flows.summaries.records_after": EVERYONE,
+    "flows.summaries.recorded_since": EVERYONE,
+    "flows.artifacts.case_views": EVERYONE,
+    # people, grants and tokens
+    "people.bootstrap_administrator": ADMINISTRATOR,
+    "people.add_person": ADMINISTRATOR,
+    "people.deactivate_person": ADMINISTRATOR,
+    "people.grant_role": ADMINISTRATOR,
+    "people.revoke_grant": ADMINISTRATOR,
+    "people.issue_token": ADMINISTRATOR,
+    "people.revoke_token": ADMINISTRATOR,
+    "people.list_people": {"administrator": ANY, "auditor": ANY},
+}
+
+DEFAULT = OFFICER  # a handler the matrix does not name (a test's own): the officer's, as before the matrix
+
+
+def handler_of(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """The handler itself, under any wrapper that names it (``__wrapped__``: flows/evaluation.py's)."""
+    while hasattr(handler, "__wrapped__"):
+        handler = handler.__wrapped__
+    return handler
+
+
+def command_name(handler: Callable[..., Any]) -> str:
+    """A handler's name in the matrix: its module (in ``states``: without ``states.``, a procedure's package by its
+    slug, a ``*_commands`` module without the suffix), then the function: ``open_call.score_offer``."""
+    import sys
+
+    target = handler_of(handler)
+    module = getattr(target, "__module__", "?")
+    # A module that moved keeps the name its handlers had before (``COMMAND_NAMESPACE``, as the command log does).
+    parts = getattr(sys.modules.get(module), "COMMAND_NAMESPACE", module).split(".")
+    if parts[0] == "states":
+        parts = parts[1:]
+        if parts[:1] == ["procedures"] and len(parts) >= 2:
+            parts = [parts[1]]
+        if parts and parts[-1].endswith("_commands"):
+            parts[-1] = parts[-1].removesuffix("_commands")
+    return ".".join([*parts, getattr(target, "__name__", "?")])
+
+
+def rule_for(handler: Callable[..., Any]) -> dict[str, str]:
+    return MATRIX.get(command_name(handler), DEFAULT)
+
+
+def case_of(command: Any) -> str | None:
+    """The case a command concerns: its ``code``, or the code it is (a read by code), or the first of a pair."""
+    code = getattr(command, "code", None)
+    if isinstance(code, str):
+        return code
+    if isinstance(command, str):
+        return command
+    if isinstance(command, tuple) and command and isinstance(command[0], str):
+        return command[0]
+    return None
+
+
+def authorize(handler: Callable[..., Any], command: Any, actor: Actor) -> str:
+    """The relation the actor must still show inside the transaction (``any``: none), or NotPermitted: the role
+    may not run the command, or a proven person lacks the case's grant. Reads nothing."""
+    rule = rule_for(handler)
+    relation = rule.get(actor.role)
+    if relation is None:
+        raise NotPermitted(
+            "role_not_permitted",
+            tr("The role {role} may not run this command (allowed: {roles}).", role=labels.role(actor.role),
+               roles=labels.roles(sorted(rule))),
+        )
+    if relation == ANY:
+        return ANY
+    if not actor.proven:
+        if relation == ORGANISATION:  # nothing links a typed name to an organisation: only a grant does
+            raise NotPermitted(
+                "not_your_organisation",
+                tr("Only a representative proven by their token acts for an organisation; a name given with "
+                   "--actor represents none."))
+        return ANY  # a typed committee member: the handlers hold her to her own seat by name
+    if relation == CASE:
+        code = case_of(command)
+        if code is None or not any(g.role == actor.role and g.case == code for g in actor.grants):
+            held = sorted(g.case for g in actor.grants if g.role == actor.role and g.case)
+            raise NotPermitted(
+                "not_granted_for_case",
+                tr("{name} acts as {role} only in the cases granted to them ({held}), not in {code}: a member of "
+                   "one call's committee does not act in another's.", name=actor.name, role=labels.role(actor.role),
+                   held=held or "—", code=code or "—"),
+                basis="art. 15 ust. 2a")
+        return ANY
+    return relation
+
+
+def check_relation(ctx: Any, relation: str, command: Any) -> None:
+    """Inside the transaction: the relation ``authorize`` left (the offer's organisation)."""
+    if relation != ORGANISATION:
+        return
+    from sqlmodel import select
+
+    from models.tables import Case, Offer
+
+    actor = ctx.actor
+    code, number = case_of(command), getattr(command, "number", None)
+    organisation = None
+    if code is not None and number is not None:
+        organisation = ctx.session.exec(select(Offer.organisation_id).join(Case, Case.id == Offer.case_id).where(
+            Case.code == code, Offer.number == number)).first()
+    if organisation is None or not any(g.role == actor.role and g.organisation == organisation
+                                       for g in actor.grants):
+        raise NotPermitted(
+            "not_your_organisation",
+            tr("{name} represents another organisation than the one of offer {number} in {code}; a representative "
+               "acts only for their own organisation.", name=actor.name, number=number or "—", code=code or "—"))
+
+
+# --- the table people read (docs/authorization.md) ---------------------------------------------------------------
+
+SHOWN = {ANY: "✓", CASE: "this case", ORGANISATION: "own organisation"}
+
+
+def markdown() -> str:
+    """docs/authorization.md: the matrix as a table, one row per command."""
+    roles = list(ROLES)
+    lines = [
+        "# Who may do what (generated)",
+        "",
+        "Generated from `states/authorization.py` by `python tools/authorization_table.py`; do not edit by hand",
+        "(`tests/test_authorization.py` checks that this file is current). `states.engine.execute`, the one",
+        "writer, enforces it: the role before the transaction, the relation inside it; a refusal writes nothing",
+        "(exit 5).",
+        "",
+        "- ✓: the role is enough (a global grant, or the public);",
+        "- *this case*: a grant of the role for the command's case (a committee member of call A cannot act in",
+        "  call B: art. 15 ust. 2a);",
+        "- *own organisation*: a representative (`applicant`) of the organisation the offer belongs to;",
+        "- empty: refused.",
+        "",
+        "A name typed on a simulation database holds no grants: as a committee member the handlers hold it to its",
+        "own seat by name; it represents no organisation. A command not listed here is the officer's alone.",
+        "",
+        "| command | " + " | ".join(f"`{r}`" for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for name, rule in sorted(MATRIX.items()):
+        lines.append(f"| `{name}` | " + " | ".join(SHOWN.get(rule.get(r, ""), "") for r in roles) + " |")
+    return "\n".join(lines) + "\n"
