@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coop.output import Invocation, _invocation, plain_echo, show
-from states.actors import ANYONE, actor_name
+from states.actors import ROLES, actor_name
 from states.audit import HISTORY_COLUMNS, history_row
 from states.errors import DomainError
 
 # The roles that may read a history: the authorization matrix lets every role run states.cases.case_history (a test
 # checks it). The quick path answers a simulation database only: a real one needs a proven person (invariant 9).
-HISTORY_READERS = ANYONE
+HISTORY_READERS = ROLES
 
 
 # The options every command takes (coop/cli.py declares them for typer; a test compares the two).

@@ -1,28 +1,21 @@
-"""Who acts, and which roles may run which command: no database here, so any path may check it cheaply."""
+"""Who acts: an actor, its role and, when proven, the person and their grants. No database here, so any path may
+read it cheaply; who may run which command is states/authorization.py."""
 
 from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
 
 from states import labels, text_policy
-from states.errors import InvalidInput, NotPermitted
+from states.errors import InvalidInput
 from states.text import tr
-
-R = TypeVar("R")
 
 # The longest name an actor may act under: a committee member acts under the name they were appointed with
 # (ShortText in states/inputs.py, at most 300 characters), so no shorter. Every record stores it in full.
 ACTOR_MAX_LENGTH = 300
 
 ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public", "administrator")
-ANYONE = ROLES  # for read-only commands: every role may read
-# Anyone may comment (art. 19a ust. 4; a consultation's public): but an auditor only reads and the scheduler
-# only fires deadlines, so neither may write a comment.
-COMMENTERS = ("officer", "committee_member", "applicant", "public")
 
 
 # Held only by this module: an Actor carries it when an authentication function proved who it is (``_proven``).
@@ -108,23 +101,3 @@ def engine_principal(name: str, role: str) -> Actor:
     """Another engine-internal principal (the annual report, the summaries a worker writes): proven by the
     worker's database credentials like the scheduler. Only code run inside the engine's worker uses it."""
     return _proven(name, role, person=None, proof="engine")
-
-
-def permitted(*roles: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
-    """Declare which roles may run a command handler."""
-
-    def mark(handler: Callable[..., R]) -> Callable[..., R]:
-        handler.roles = frozenset(roles)  # type: ignore[attr-defined]
-        return handler
-
-    return mark
-
-
-def check_role(handler: Callable[..., Any], actor: Actor) -> None:
-    roles = getattr(handler, "roles", frozenset({"officer"}))
-    if actor.role not in roles:
-        raise NotPermitted(
-            "role_not_permitted",
-            tr("The role {role} may not run this command (allowed: {roles}).", role=labels.role(actor.role),
-               roles=labels.roles(sorted(roles))),
-        )

@@ -30,8 +30,9 @@ from models.settings import SIMULATION, clock_mode
 from models.tables import AuditRecord, Case, Deadline
 from states import audit, labels
 
-# Who may act lives in an ORM-free module (the quick read path checks it too); re-exported for handlers.
-from states.actors import ANYONE, COMMENTERS, ROLES, SCHEDULER, Actor, check_role, permitted  # noqa: F401
+# Who acts lives in an ORM-free module (the quick read path reads it too); who may do what in
+# states/authorization.py. Re-exported for the callers of execute.
+from states.actors import ROLES, SCHEDULER, Actor  # noqa: F401
 from states.clock import Claim, effective_time
 from states.errors import NotPermitted, RuleViolation
 from states.text import Message, ntr, tr

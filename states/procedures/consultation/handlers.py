@@ -11,12 +11,9 @@ from models.tables import Case
 from states import calendar, clock, labels
 from states.cases import load_case, next_code
 from states.engine import (
-    ANYONE,
-    COMMENTERS,
     Context,
     cancel_deadlines,
     fire,
-    permitted,
     record,
     require_step,
     schedule,
@@ -73,7 +70,6 @@ def _channels_known(published: dict, rules) -> None:
                            basis=RESOLUTION_BASIS)
 
 
-@permitted("officer")
 def create(ctx: Context, cmd: CreateConsultation) -> dict:
     if cmd.act_kind == "programme" and cmd.programme_year is None:
         raise InvalidInput("programme_year_required", tr("Give the year the programme governs"), basis="art. 5a ust. 1")
@@ -94,7 +90,6 @@ def create(ctx: Context, cmd: CreateConsultation) -> dict:
     return {"code": case.code, "state": case.state, "warnings": [str(warning)] if warning else []}
 
 
-@permitted("officer")
 def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
     """Publish the draft in every channel, deliver it to the RDPP; the period and the RDPP's 14 days start."""
     case = _case(ctx, cmd.code)
@@ -126,7 +121,6 @@ def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
             "rdpp_due": rdpp.due if rdpp else None, "warnings": [str(warning)] if warning else []}
 
 
-@permitted(*COMMENTERS)
 def add_comment(ctx: Context, cmd: ConsultationCommentInput) -> dict:
     case = _case(ctx, cmd.code)
     submitted = cmd.submitted_at or ctx.now
@@ -144,7 +138,6 @@ def add_comment(ctx: Context, cmd: ConsultationCommentInput) -> dict:
     return {"code": case.code, "comment": number, "submitted_at": submitted}
 
 
-@permitted("officer")
 def rdpp_opinion(ctx: Context, cmd: RdppOpinion) -> dict:
     case = _case(ctx, cmd.code)
     rdpp = case.data.get("rdpp")
@@ -165,7 +158,6 @@ def rdpp_opinion(ctx: Context, cmd: RdppOpinion) -> dict:
     return {"code": case.code, "rdpp": "given"}
 
 
-@permitted("officer")
 def publish_report(ctx: Context, cmd: ConsultationReport) -> dict:
     """The report answers every comment (accepted, partly accepted, rejected, with reasons) and is published."""
     case = _case(ctx, cmd.code)
@@ -197,7 +189,6 @@ def _adoption_check(ctx: Context, case: Case, on: date) -> Message | None:
     return programme_warning(case, rules, on)
 
 
-@permitted("officer")
 def send_to_council(ctx: Context, cmd: CouncilStep) -> dict:
     case = _case(ctx, cmd.code)
     on = cmd.on or calendar.local_date(ctx.now)
@@ -207,7 +198,6 @@ def send_to_council(ctx: Context, cmd: CouncilStep) -> dict:
     return {"code": case.code, "state": case.state, "warnings": [str(warning)] if warning else []}
 
 
-@permitted("officer")
 def adopt(ctx: Context, cmd: CouncilStep) -> dict:
     case = _case(ctx, cmd.code)
     on = cmd.on or calendar.local_date(ctx.now)
@@ -229,7 +219,6 @@ def _rdpp_shown(rdpp: dict | None) -> dict | None:
     return {**rdpp, **{k: as_moment(rdpp[k]) for k in ("delivered", "due", "given_at") if rdpp.get(k)}}
 
 
-@permitted(*ANYONE)
 def show(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     return {"code": case.code, "state": case.state, "title": case.title, "field": case.task_area,

@@ -9,11 +9,9 @@ from models.tables import Case
 from states import calendar, labels, periods
 from states.cases import load_case, next_code, organisation_by_krs, received_moment
 from states.engine import (
-    ANYONE,
     Context,
     cancel_deadlines,
     fire,
-    permitted,
     record,
     require_step,
     schedule,
@@ -63,7 +61,6 @@ def _rules(ctx: Context, case: Case):
     return rules_for(ctx.session, case).local_initiative
 
 
-@permitted("officer")
 def file(ctx: Context, cmd: FileInitiative) -> dict:
     """Residents (a group with its representative) or an NGO on their behalf file an initiative (art. 19b)."""
     from states.rulebook import find_rule_set
@@ -99,7 +96,6 @@ def file(ctx: Context, cmd: FileInitiative) -> dict:
     return {"code": case.code, "state": case.state}
 
 
-@permitted("officer")
 def formal_check(ctx: Context, cmd: FormalCheck) -> dict:
     case = _case(ctx, cmd.code)
     if cmd.passed:
@@ -111,7 +107,6 @@ def formal_check(ctx: Context, cmd: FormalCheck) -> dict:
     return {"code": case.code, "state": case.state}
 
 
-@permitted("officer", "committee_member")
 def evaluate(ctx: Context, cmd: EvaluateInitiative) -> dict:
     """Score the council resolution's criteria; the social work's weight dominates (art. 19c)."""
     case = _case(ctx, cmd.code)
@@ -127,7 +122,6 @@ def evaluate(ctx: Context, cmd: EvaluateInitiative) -> dict:
     return {"code": case.code, "state": case.state, "percent": percent}
 
 
-@permitted("officer")
 def decide(ctx: Context, cmd: DecideInitiative) -> dict:
     case = _case(ctx, cmd.code)
     if not cmd.accept and not cmd.reason:
@@ -139,7 +133,6 @@ def decide(ctx: Context, cmd: DecideInitiative) -> dict:
     return {"code": case.code, "state": case.state}
 
 
-@permitted("officer")
 def plan(ctx: Context, cmd: PlanInitiative) -> dict:
     """The joint schedule and cost estimate, by party: the city's purchases and the residents' contribution."""
     case = _case(ctx, cmd.code)
@@ -172,7 +165,6 @@ def plan(ctx: Context, cmd: PlanInitiative) -> dict:
     return {"code": case.code, "state": case.state, "costs": costs}
 
 
-@permitted("officer")
 def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
     case = _case(ctx, cmd.code)
     # The report date needs the agreed schedule: refuse before computing it on a case not yet planned.
@@ -191,7 +183,6 @@ def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
     return {"code": case.code, "state": case.state, "report_due": report.last_day}
 
 
-@permitted("officer")
 def record_purchase(ctx: Context, cmd: RecordPurchase) -> dict:
     """A purchase the city makes itself for the initiative; no grant ever goes to the applicants (art. 19e)."""
     case = _case(ctx, cmd.code)
@@ -204,7 +195,6 @@ def record_purchase(ctx: Context, cmd: RecordPurchase) -> dict:
     return {"code": case.code, "spent": spent, "city_share": city_share(ctx.session, case)}
 
 
-@permitted("officer")
 def submit_report(ctx: Context, cmd: InitiativeReport) -> dict:
     case = _case(ctx, cmd.code)
     rules = _rules(ctx, case)
@@ -219,7 +209,6 @@ def submit_report(ctx: Context, cmd: InitiativeReport) -> dict:
     return {"code": case.code, "state": case.state, "late": late}
 
 
-@permitted("officer")
 def close(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     spent, share = purchased(ctx.session, case), city_share(ctx.session, case)
@@ -230,7 +219,6 @@ def close(ctx: Context, cmd: CaseRef) -> dict:
     return {"code": case.code, "state": case.state, "city_spent": spent}
 
 
-@permitted(*ANYONE)
 def show(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     application = application_of(ctx.session, case)

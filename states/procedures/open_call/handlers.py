@@ -23,11 +23,9 @@ from states.cases import (
     row_by_id,
 )
 from states.engine import (
-    ANYONE,
     Context,
     cancel_deadlines,
     fire,
-    permitted,
     record,
     require_step,
     schedule,
@@ -139,7 +137,6 @@ def _add_publications(ctx: Context, case: Case, subject: str, published: dict) -
 # --- the call -------------------------------------------------------------------------------------------------
 
 
-@permitted("officer")
 def create_call(ctx: Context, cmd: CreateOpenCall) -> dict:
     rule_set = find_rule_set(ctx.session, cmd.rule_set)  # refuse an unknown version now, not at announcement
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.task_area,
@@ -152,7 +149,6 @@ def create_call(ctx: Context, cmd: CreateOpenCall) -> dict:
     return {"code": case.code, "state": case.state}
 
 
-@permitted("officer")
 def announce_call(ctx: Context, cmd: AnnounceCall) -> dict:
     case = _call(ctx, cmd.code)
     rule_set = pin(ctx.session, case, case.data.get("rule_set"), ctx.now)
@@ -190,7 +186,6 @@ def _criteria_settings(cmd: AnnounceCall, rules) -> list[dict]:
     return [c.model_dump(mode="json") for c in chosen.values()]
 
 
-@permitted("officer")
 def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "appoint_member")
@@ -224,7 +219,6 @@ def _member(ctx: Context, case: Case, name: str, facts: Committee | None = None)
     return member
 
 
-@permitted("officer", "committee_member")
 def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
     """A member's KPA art. 24 declarations, one per offer in the call: a conflict for the listed offers."""
     case = _call(ctx, cmd.code)
@@ -265,7 +259,6 @@ def _act_as_member(ctx: Context, member: str) -> None:
 # --- offers ---------------------------------------------------------------------------------------------------
 
 
-@permitted("officer")
 def file_offer(ctx: Context, cmd: FileOffer) -> dict:
     case = _call(ctx, cmd.code)
     received_at = received_moment(ctx, cmd.received_at)
@@ -290,7 +283,6 @@ def file_offer(ctx: Context, cmd: FileOffer) -> dict:
     return {"code": case.code, "offer": offer.number, "state": offer.state}
 
 
-@permitted("officer")
 def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "review_offer")
@@ -313,7 +305,6 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     return {"code": case.code, "offer": offer.number, "state": offer.state, "defects": offer.formal_defects}
 
 
-@permitted("officer")
 def finish_formal_review(ctx: Context, cmd: CaseRef) -> dict:
     case = _call(ctx, cmd.code)
     rules = rules_for(ctx.session, case).open_call
@@ -323,7 +314,6 @@ def finish_formal_review(ctx: Context, cmd: CaseRef) -> dict:
     return {"code": case.code, "state": case.state, "formally_accepted": accepted}
 
 
-@permitted("committee_member", "officer")
 def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "score")
@@ -381,7 +371,6 @@ def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer, facts: Com
         _fire_offer(ctx, case, offer, "complete_scoring", payload={"members": [m.name for m in scorers]})
 
 
-@permitted(*ANYONE)
 def show_ranking(ctx: Context, cmd: CaseRef) -> dict:
     case = _call(ctx, cmd.code)
     rows = ranking_rows(ctx.session, case)
@@ -395,7 +384,6 @@ def show_ranking(ctx: Context, cmd: CaseRef) -> dict:
     return {**result, "ranking": rows, "proposal": proposal}
 
 
-@permitted("officer")
 def select_offers(ctx: Context, cmd: SelectOffers) -> dict:
     """The Mayor's choice (art. 15 ust. 2g), recorded by the officer with the order that made it."""
     case = _call(ctx, cmd.code)
@@ -416,7 +404,6 @@ def select_offers(ctx: Context, cmd: SelectOffers) -> dict:
     return {"code": case.code, "state": case.state, "grants": cmd.grants}
 
 
-@permitted("officer")
 def publish(ctx: Context, cmd: Publish) -> dict:
     case = _call(ctx, cmd.code)
     require_step(case, OpenCallMachine, f"publish_{cmd.subject}")
@@ -440,7 +427,6 @@ def publish(ctx: Context, cmd: Publish) -> dict:
 # --- contracts, reports, settlement --------------------------------------------------------------------------
 
 
-@permitted("officer")
 def sign_contract(ctx: Context, cmd: SignContract) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "sign_contract")
@@ -477,7 +463,6 @@ def sign_contract(ctx: Context, cmd: SignContract) -> dict:
             "report_due_explained": report.explain(), "return_due": returning.last_day}
 
 
-@permitted("officer")
 def withdraw_offer(ctx: Context, cmd: OfferRef) -> dict:
     case = _call(ctx, cmd.code)
     offer = _offer(ctx, case, cmd.number)
@@ -493,7 +478,6 @@ def _contract(ctx: Context, offer: Offer) -> Contract:
     return contract
 
 
-@permitted("officer")
 def submit_report(ctx: Context, cmd: SubmitReport) -> dict:
     case = _call(ctx, cmd.code)
     offer = _offer(ctx, case, cmd.number)
@@ -516,7 +500,6 @@ def submit_report(ctx: Context, cmd: SubmitReport) -> dict:
     return {"code": case.code, "offer": offer.number, "state": offer.state, "late": late}
 
 
-@permitted("officer")
 def review_report(ctx: Context, cmd: ReviewReport) -> dict:
     case = _call(ctx, cmd.code)
     offer = _offer(ctx, case, cmd.number)
@@ -539,7 +522,6 @@ def review_report(ctx: Context, cmd: ReviewReport) -> dict:
     return {"code": case.code, "offer": offer.number, "state": offer.state}
 
 
-@permitted("officer")
 def settle_offer(ctx: Context, cmd: Settle) -> dict:
     case = _call(ctx, cmd.code)
     offer = _offer(ctx, case, cmd.number)

@@ -11,7 +11,7 @@ from models.procedure_tables import MicroGrant
 from models.tables import Case, Contract, Offer, Report
 from states import calendar, periods
 from states.cases import load_case, next_code, row_by_id
-from states.engine import ANYONE, Context, cancel_deadlines, fire, permitted, record, schedule
+from states.engine import Context, cancel_deadlines, fire, record, schedule
 from states.errors import InvalidInput, RuleViolation
 from states.inputs import CaseRef
 from states.loaders import BatchLoader
@@ -73,7 +73,6 @@ def _fire_micro(ctx: Context, case: Case, parent: Case, event: str, payload: dic
     return fire(ctx, case, MicroGrantMachine.bind(case), event, payload={"parent": parent.code, **(payload or {})}, **facts)
 
 
-@permitted("officer")
 def create(ctx: Context, cmd: CreateRegranting) -> dict:
     """A draft open call for the regranting operator; announce it and run it with `coop call ...`."""
     rule_set = find_rule_set(ctx.session, cmd.rule_set)
@@ -87,7 +86,6 @@ def create(ctx: Context, cmd: CreateRegranting) -> dict:
     return {"code": case.code, "state": case.state}
 
 
-@permitted("officer")
 def announce_sub_call(ctx: Context, cmd: AnnounceSubCall) -> dict:
     case = _operator_case(ctx, cmd.code)
     rules = _rules(ctx, case)
@@ -99,7 +97,6 @@ def announce_sub_call(ctx: Context, cmd: AnnounceSubCall) -> dict:
     return {"code": case.code, "sub_call": SubCallView(case).state}
 
 
-@permitted("officer")
 def publish_selection(ctx: Context, cmd: PublishSubSelection) -> dict:
     """The operator's choice of implementers, made public (art. 16a; the operator's contract)."""
     case = _operator_case(ctx, cmd.code)
@@ -112,7 +109,6 @@ def publish_selection(ctx: Context, cmd: PublishSubSelection) -> dict:
     return {"code": case.code, "sub_call": SubCallView(case).state, "chosen": list(cmd.chosen)}
 
 
-@permitted("officer")
 def add_micro_grant(ctx: Context, cmd: AddMicroGrant) -> dict:
     """Record an implementer's contract: a micro-grant case nested under the operator's."""
     parent = _operator_case(ctx, cmd.code)
@@ -161,7 +157,6 @@ def add_micro_grant(ctx: Context, cmd: AddMicroGrant) -> dict:
     return {"code": case.code, "parent": parent.code, "transfer_due": due.last_day, "explanation": due.explain()}
 
 
-@permitted("officer")
 def transfer(ctx: Context, cmd: TransferMicroGrant) -> dict:
     case, grant, parent = _micro(ctx, cmd.code)
     if cmd.amount > grant.amount:
@@ -181,7 +176,6 @@ def transfer(ctx: Context, cmd: TransferMicroGrant) -> dict:
     return {"code": case.code, "state": case.state, "late": late}
 
 
-@permitted("officer")
 def micro_report(ctx: Context, cmd: MicroGrantReport) -> dict:
     case, grant, parent = _micro(ctx, cmd.code)
     if grant.transferred is not None and cmd.funds_used > grant.transferred:
@@ -196,7 +190,6 @@ def micro_report(ctx: Context, cmd: MicroGrantReport) -> dict:
     return {"code": case.code, "state": case.state}
 
 
-@permitted("officer")
 def settle_micro(ctx: Context, cmd: SettleMicroGrant) -> dict:
     case, grant, parent = _micro(ctx, cmd.code)
     unused = (grant.transferred or Decimal(0)) - (grant.funds_used or Decimal(0))
@@ -214,7 +207,6 @@ def implementers(ctx: Context, parent: Case) -> list[dict]:
             for m in micro_grants_of(ctx.session, parent)]
 
 
-@permitted("officer")
 def operator_report(ctx: Context, cmd: OperatorReport) -> dict:
     """The operator's report, built from its nested micro-grants, submitted as the operator offer's report."""
     parent = _operator_case(ctx, cmd.code)
@@ -235,7 +227,6 @@ def operator_report(ctx: Context, cmd: OperatorReport) -> dict:
             "implementers": listing}
 
 
-@permitted("officer")
 def settle_operator(ctx: Context, cmd: Settle) -> dict:
     parent = _operator_case(ctx, cmd.code)
     open_ = [row_by_id(ctx.session, Case, m.case_id).code for m in micro_grants_of(ctx.session, parent)
@@ -249,7 +240,6 @@ def settle_operator(ctx: Context, cmd: Settle) -> dict:
     return open_call_handlers.settle_offer(ctx, cmd)
 
 
-@permitted(*ANYONE)
 def show(ctx: Context, cmd: CaseRef) -> dict:
     parent = _operator_case(ctx, cmd.code)
     OpenCallMachine.bind(parent).release()  # a stored state the call's machine does not know is refused, not shown

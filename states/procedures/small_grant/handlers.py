@@ -12,12 +12,9 @@ from models.tables import Case, Publication
 from states import calendar, clock, periods
 from states.cases import load_case, next_code, organisation_by_krs, received_moment
 from states.engine import (
-    ANYONE,
-    COMMENTERS,
     Context,
     cancel_deadlines,
     fire,
-    permitted,
     record,
     require_step,
     schedule,
@@ -81,7 +78,6 @@ def _rules(ctx: Context, case: Case):
     return rules_for(ctx.session, case).small_grant
 
 
-@permitted("officer")
 def record_budget(ctx: Context, cmd: RecordGrantBudget) -> dict:
     """The funds the budget plans for NGO grants in a year: the base of the 20 % ceiling (art. 19a ust. 7)."""
     from states.rulebook import find_rule_set
@@ -105,7 +101,6 @@ def record_budget(ctx: Context, cmd: RecordGrantBudget) -> dict:
     return {"year": row.year, "planned": row.planned_ngo_grants, "committed": row.committed}
 
 
-@permitted(*ANYONE)
 def show_budget(ctx: Context, year: int) -> dict:
     from states.rulebook import find_rule_set
 
@@ -115,7 +110,6 @@ def show_budget(ctx: Context, year: int) -> dict:
             "available": ceiling(row, rules) - row.committed}
 
 
-@permitted("officer")
 def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
     """Receive a simplified offer and run the preliminary check; an offer that fails it is refused, not filed."""
     received_at = received_moment(ctx, cmd.received_at)
@@ -145,7 +139,6 @@ def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
             "days": execution_days(cmd.task_start, cmd.task_end)}
 
 
-@permitted("officer")
 def publish_offer(ctx: Context, cmd: PublishNotice) -> dict:
     """Record the offer's publication; once it is in all three channels the comment period runs (art. 19a ust. 3-4)."""
     case = _case(ctx, cmd.code)
@@ -179,7 +172,6 @@ def publish_offer(ctx: Context, cmd: PublishNotice) -> dict:
             "explanation": window.explain()}
 
 
-@permitted(*COMMENTERS)
 def add_comment(ctx: Context, cmd: AddComment) -> dict:
     """Anyone may comment while the offer is published (art. 19a ust. 4); a late comment is refused."""
     case = _case(ctx, cmd.code)
@@ -198,7 +190,6 @@ def add_comment(ctx: Context, cmd: AddComment) -> dict:
     return {"code": case.code, "comment": number}
 
 
-@permitted("officer")
 def consider_comment(ctx: Context, cmd: ConsiderComment) -> dict:
     case = _case(ctx, cmd.code)
     step(ctx, case, _machine(case), "consider_comment")
@@ -215,7 +206,6 @@ def consider_comment(ctx: Context, cmd: ConsiderComment) -> dict:
     return {"code": case.code, "comment": cmd.number}
 
 
-@permitted("officer")
 def decide(ctx: Context, cmd: DecideSmallGrant) -> dict:
     """The Mayor's decision after the comments: the caps are re-checked under the year's ledger lock."""
     case = _case(ctx, cmd.code)
@@ -241,7 +231,6 @@ def decide(ctx: Context, cmd: DecideSmallGrant) -> dict:
     return {"code": case.code, "state": case.state, "grant": cmd.grant}
 
 
-@permitted("officer")
 def sign_contract(ctx: Context, cmd: SignSmallGrant) -> dict:
     case = _case(ctx, cmd.code)
     require_step(case, SmallGrantMachine, "sign_contract")
@@ -258,7 +247,6 @@ def sign_contract(ctx: Context, cmd: SignSmallGrant) -> dict:
     return {"code": case.code, "state": case.state, "report_due": report.last_day, "explanation": report.explain()}
 
 
-@permitted("officer")
 def submit_report(ctx: Context, cmd: SmallGrantReport) -> dict:
     case = _case(ctx, cmd.code)
     offer = offer_of(ctx.session, case)
@@ -278,7 +266,6 @@ def submit_report(ctx: Context, cmd: SmallGrantReport) -> dict:
     return {"code": case.code, "state": case.state, "late": late}
 
 
-@permitted("officer")
 def review_report(ctx: Context, cmd: ReviewSmallGrantReport) -> dict:
     case = _case(ctx, cmd.code)
     if cmd.accept:
@@ -294,7 +281,6 @@ def review_report(ctx: Context, cmd: ReviewSmallGrantReport) -> dict:
     return {"code": case.code, "state": case.state}
 
 
-@permitted("officer")
 def settle(ctx: Context, cmd: SettleSmallGrant) -> dict:
     case = _case(ctx, cmd.code)
     offer = offer_of(ctx.session, case)
@@ -313,7 +299,6 @@ def settle(ctx: Context, cmd: SettleSmallGrant) -> dict:
     return {"code": case.code, "state": case.state}
 
 
-@permitted(*ANYONE)
 def show(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     offer = offer_of(ctx.session, case)
