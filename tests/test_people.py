@@ -50,10 +50,10 @@ def fresh_verifications(tmp_path, monkeypatch):
     forget_verified()
 
 
-def cli(url: str, *args: str, **env: str | None):
+def cli(url: str, *args: str, input: str | None = None, **env: str | None):
     environment = {"COOP_DATABASE_URL": url, "COOP_LANG": "pl", "COOP_ACTOR": None, "COOP_ROLE": None,
                    "COOP_NOW": None, "COOP_REASON": None, "COOP_TOKEN": None, **env}
-    return CliRunner().invoke(app, list(args), env=environment)
+    return CliRunner().invoke(app, list(args), env=environment, input=input)
 
 
 def error_of(result) -> dict:
@@ -77,6 +77,7 @@ def test_a_command_without_a_token_is_refused_on_a_real_database(real_db_url):
         assert dump(real_db_url) == before
     # a read too: nobody reads a real database's cases without proving who they are
     assert cli(real_db_url, "list").exit_code == 5
+    assert cli(real_db_url, "history", "OK/2026/001").exit_code == 5  # the quick path steps aside there
     text = cli(real_db_url, "call", "create", "--title", "A", "--area", "sport", "--budget", "1")
     assert text.exit_code == 5 and "Traceback" not in text.output and "błąd:" in text.output
 
@@ -185,8 +186,13 @@ def test_login_keeps_the_token_in_a_file_only_its_owner_reads(real_db_url, tmp_p
     assert dump(real_db_url) == before
     assert cli(real_db_url, "logout").exit_code == 0 and not kept.exists()
     assert cli(real_db_url, *CREATE).exit_code == 5
+    # asked for, it is not echoed
+    typed = cli(real_db_url, "login", input=token + "\n")
+    assert typed.exit_code == 0, typed.output
+    assert token not in typed.output and stat.S_IMODE(kept.stat().st_mode) == 0o600
     bad = tmp_path / "bad"
     bad.write_text("coop_00000000_" + "A" * 43)
+    assert cli(real_db_url, "logout").exit_code == 0
     assert cli(real_db_url, "login", "--token-file", str(bad)).exit_code == 5 and not kept.exists()
 
 
