@@ -16,6 +16,9 @@ from states.text import tr
 ACTOR_MAX_LENGTH = 300
 
 ROLES = ("officer", "committee_member", "auditor", "scheduler", "applicant", "public", "administrator")
+# The role a proven person acts in when they name none: the first of theirs, in this order, that the command
+# admits (states/authorization.py); every active person may act as the public.
+ROLE_ORDER = ("officer", "committee_member", "applicant", "auditor", "administrator", "scheduler", "public")
 
 
 # Held only by this module: an Actor carries it when an authentication function proved who it is (``_proven``).
@@ -43,6 +46,7 @@ class Actor:
     person: str | None = None
     proof: str | None = None
     grants: tuple[Grant, ...] = ()
+    role_given: bool = True  # False: a proven person named no role (--role); the command picks among theirs
     _seal: object = field(default=None, repr=False, compare=False)
 
     @property
@@ -84,11 +88,13 @@ def actor_name(name: str) -> str:
     return name
 
 
-def _proven(name: str, role: str, *, person: str | None, proof: str, grants: tuple[Grant, ...] = ()) -> Actor:
+def _proven(name: str, role: str, *, person: str | None, proof: str, grants: tuple[Grant, ...] = (),
+            role_given: bool = True) -> Actor:
     """A proven actor. Called only by the functions that verified something: states/people.py (a personal
     token, a form-answer proof) and, below, the engine's own principals (tests/test_people.py checks that no
     other module calls it)."""
-    return Actor(actor_name(name), role, person=person, proof=proof, grants=grants, _seal=_SEAL)
+    return Actor(actor_name(name), role, person=person, proof=proof, grants=grants, role_given=role_given,
+                 _seal=_SEAL)
 
 
 # The engine's own principal: the tick and the housekeeping inside the engine's worker. What proves it is the

@@ -24,10 +24,11 @@ current).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from states import labels
-from states.actors import ROLES, Actor
+from states.actors import ROLE_ORDER, ROLES, Actor
 from states.errors import NotPermitted
 from states.text import tr
 
@@ -196,10 +197,31 @@ def case_of(command: Any) -> str | None:
     return None
 
 
-def authorize(handler: Callable[..., Any], command: Any, actor: Actor) -> str:
-    """The relation the actor must still show inside the transaction (``any``: none), or NotPermitted: the role
-    may not run the command, or a proven person lacks the case's grant. Reads nothing."""
+def authorize(handler: Callable[..., Any], command: Any, actor: Actor) -> tuple[Actor, str]:
+    """The actor in the role it acts in, and the relation it must still show inside the transaction (``any``:
+    none); or NotPermitted: the role may not run the command, or a proven person lacks the case's grant. Reads
+    nothing. A proven person who named no role acts in the first of their roles (ROLE_ORDER) the command admits
+    with the grants they hold."""
     rule = rule_for(handler)
+    if actor.proven and not actor.role_given:
+        actor = replace(actor, role=_best_role(rule, command, actor))
+    return actor, _relation(rule, command, actor)
+
+
+def _best_role(rule: dict[str, str], command: Any, actor: Actor) -> str:
+    held = {g.role for g in actor.grants} | {"public"}
+    code = case_of(command)
+    for role in ROLE_ORDER:
+        relation = rule.get(role)
+        if role not in held or relation is None:
+            continue
+        if relation == CASE and not any(g.role == role and g.case == code for g in actor.grants):
+            continue
+        return role
+    return actor.role  # none fits: refused in the role it had, with that role's reason
+
+
+def _relation(rule: dict[str, str], command: Any, actor: Actor) -> str:
     relation = rule.get(actor.role)
     if relation is None:
         raise NotPermitted(

@@ -462,7 +462,7 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
     from states.authorization import authorize, check_relation
 
     actor = (actor or Actor.from_environment()).checked()  # every path's actor, not only the CLI's
-    relation = authorize(handler, command, actor)  # the matrix (states/authorization.py): the role, the case
+    actor, relation = authorize(handler, command, actor)  # the matrix (states/authorization.py): the role, the case
     claim = Claim.of(at, reason)
     now = claim.at or datetime.now(UTC)
     key = None

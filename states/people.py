@@ -32,7 +32,7 @@ from models.people_tables import AccessToken, PeopleRecord, Person, PersonGrant
 from models.settings import EngineSetting
 from models.tables import Case, Organisation
 from states import audit
-from states.actors import Actor, Grant, _proven
+from states.actors import ROLE_ORDER, Actor, Grant, _proven
 from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from states.inputs import CaseCode, Command, Krs, ShortText
 from states.text import tr
@@ -43,9 +43,6 @@ GLOBAL_ROLES = ("officer", "auditor", "administrator", "scheduler")
 CASE_ROLES = ("committee_member",)  # art. 15 ust. 2a: a member is appointed to one call's committee
 ORGANISATION_ROLES = ("applicant",)  # a representative acts for the organisation they represent
 GRANTABLE = GLOBAL_ROLES + CASE_ROLES + ORGANISATION_ROLES
-# The role a command runs under when the person holds several and names none (--role chooses on a real
-# database among those held); every active person may act as the public.
-DEFAULT_ORDER = ("officer", "committee_member", "applicant", "auditor", "administrator", "scheduler", "public")
 
 PEOPLE_CHAIN = "people"  # the chain's name in its hash (a case's chain hashes the case's code there)
 HEAD_KEY = "people_chain"  # engine_settings: "<seq>:<hash>" of the chain's last record
@@ -124,7 +121,8 @@ def _refused(rule: str, text) -> NotPermitted:
 
 
 def authenticate(token: str, *, url: str | None = None, role: str | None = None) -> Actor:
-    """The person a token proves, acting in ``role`` (one they hold; default: their first in DEFAULT_ORDER).
+    """The person a token proves, acting in ``role`` (one they hold; none named: the first of theirs in ROLE_ORDER
+    that each command admits, states/authorization.py).
 
     One indexed read (the token's hash, its person and their grants in one statement), at most once a minute
     per process. Refused: an unknown, revoked or expired token, an inactive person, a role not held."""
@@ -157,7 +155,8 @@ def authenticate(token: str, *, url: str | None = None, role: str | None = None)
         raise _refused("person_inactive", tr("The person {login} is no longer active; nothing was done.", login=login))
     grants = tuple(sorted({Grant(r[5], r[6], r[7]) for r in rows if r[5] is not None},
                           key=lambda g: (g.role, g.case or "", g.organisation or 0)))
-    return _proven(name, _role_of(login, grants, role), person=login, proof="token", grants=grants)
+    return _proven(name, _role_of(login, grants, role), person=login, proof="token", grants=grants,
+                   role_given=bool(role))
 
 
 def person_principal(login: str, *, proof: str, role: str | None = None, url: str | None = None) -> Actor:
@@ -181,7 +180,8 @@ def person_principal(login: str, *, proof: str, role: str | None = None, url: st
         raise _refused("person_inactive", tr("The person {login} is no longer active; nothing was done.", login=login))
     grants = tuple(sorted({Grant(r[3], r[4], r[5]) for r in rows if r[3] is not None},
                           key=lambda g: (g.role, g.case or "", g.organisation or 0)))
-    return _proven(rows[0][1], _role_of(login, grants, role), person=login, proof=proof, grants=grants)
+    return _proven(rows[0][1], _role_of(login, grants, role), person=login, proof=proof, grants=grants,
+                   role_given=bool(role))
 
 
 def _role_of(login: str, grants: tuple[Grant, ...], role: str | None) -> str:
@@ -192,7 +192,7 @@ def _role_of(login: str, grants: tuple[Grant, ...], role: str | None) -> str:
                                                   "administrator grants roles (coop people grant).", login=login,
                                                   role=role, roles=", ".join(sorted(roles))))
         return role
-    return next(r for r in DEFAULT_ORDER if r in roles)
+    return next(r for r in ROLE_ORDER if r in roles)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -293,3 +293,23 @@ def test_token_verification_is_one_read_per_command(real_db_url):
         sa.event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1 and "access_tokens" in statements[0]
     assert (first.role, again.role, first.person) == ("officer", "auditor", "anna") and first.proven
+
+
+def test_a_person_of_several_roles_acts_in_the_one_each_command_admits(real_db_url):
+    """No --role: an administrator who is also an officer grants as the administrator and opens a call as the
+    officer; --role narrows to one of theirs."""
+    _, admin_token = administrator(real_db_url)
+    assert cli(real_db_url, "people", "grant", "admin", "officer", COOP_TOKEN=admin_token).exit_code == 0
+    forget_verified()  # the next command is a new process: it reads the new grant
+    granted = cli(real_db_url, "people", "add", "ewa", "--name", "Ewa Nowak", COOP_TOKEN=admin_token)
+    assert granted.exit_code == 0, granted.output
+    created = cli(real_db_url, *CREATE, COOP_TOKEN=admin_token)
+    assert created.exit_code == 0, created.output
+    history = cli(real_db_url, "history", json.loads(created.stdout)["code"], "--json", COOP_TOKEN=admin_token)
+    assert [(r["actor"], r["role"]) for r in json.loads(history.stdout)] == [("Adam Administrator", "officer")]
+    narrowed = cli(real_db_url, *CREATE, "--role", "administrator", COOP_TOKEN=admin_token)
+    assert narrowed.exit_code == 5 and error_of(narrowed)["error"] == "role_not_permitted"
+    engine = get_engine(normalise_url(real_db_url))
+    with engine.connect() as conn:
+        roles = [r.role for r in conn.execute(sa.select(PeopleRecord.__table__.c.role))]
+    assert set(roles) == {"administrator"}  # every registry change was the administrator's
