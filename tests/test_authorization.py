@@ -23,6 +23,7 @@ from states.authorization import ANY, CASE, MATRIX, ORGANISATION, command_name
 from states.engine import execute
 from states.errors import NotPermitted
 from states.people import authenticate
+from states.procedures import PROCEDURES
 from states.procedures.open_call import handlers as open_call_handlers
 from states.procedures.open_call import inputs as open_call_inputs
 from tests.conftest import dump
@@ -33,12 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # Where the engine's handlers live: every public function taking ``ctx`` first there is a command, except the
 # deadline callbacks the tick calls itself (``(ctx, case, deadline)``: inside its batch, never through
 # ``execute``) and a few helpers the handlers call.
-HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.procedures.open_call.handlers",
-                   "states.procedures.small_grant.handlers", "states.procedures.local_initiative.handlers",
-                   "states.procedures.regranting.handlers", "states.procedures.consultation.handlers",
-                   "states.auditing.history", "states.auditing.compliance", "states.auditing.annual_report",
-                   "states.auditing.open_data", "notifications.handlers", "notifications.setting_handlers",
-                   "flows.evaluation", "flows.summaries", "flows.artifacts", "states.people")
+HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.auditing.history",
+                   "states.auditing.compliance", "states.auditing.annual_report", "states.auditing.open_data",
+                   "notifications.handlers", "notifications.setting_handlers", "flows.evaluation", "flows.summaries",
+                   "flows.artifacts", "states.people",
+                   # every registered procedure's handlers: a new procedure's commands must be in the matrix too
+                   *(procedure.handlers.__name__ for procedure in PROCEDURES))
 NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment"}
 
 

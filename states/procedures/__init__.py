@@ -5,7 +5,8 @@ Everything that must know every procedure reads ``PROCEDURES``: the tick (``dead
 (states/auditing/compliance.py), the CLI (coop/procedures/) and the notification routing's check of its kinds.
 Adding a procedure: a package here with machine.py, inputs.py, handlers.py (and compliance.py if the auditor
 checks something of it), its ``PROCEDURE`` in its ``__init__.py``, one line below, its CLI module, its
-notification rows and templates (docs/architecture.md).
+notification rows and templates, its commands' rows in the authorization matrix (states/authorization.py;
+docs/architecture.md).
 """
 
 from __future__ import annotations
