@@ -2,7 +2,7 @@
 
 The owner (``COOP_DATABASE_OWNER_URL``; it owns the database and every table) runs the migrations. The engine's
 role (the user of ``COOP_DATABASE_URL``) owns nothing: it reads and writes the working tables, and may only
-INSERT and SELECT the history (``audit_log``, ``audit_anchors``); it cannot change the schema, drop or disable
+INSERT and SELECT the history (``audit_log``, ``audit_anchors``, ``people_log``); it cannot change the schema, drop or disable
 the insert-only triggers of migration 0008, or rewrite a record. ``coop db upgrade`` (and ``coop db init``)
 with ``COOP_DATABASE_OWNER_URL`` set migrate as the owner, then grant the engine's role exactly that
 (``grant_engine_role``), again on every upgrade so that a new table is granted too. docs/production.md, "The
@@ -21,7 +21,7 @@ from states.errors import InvalidInput
 from states.text import tr
 
 OWNER_URL = "COOP_DATABASE_OWNER_URL"
-HISTORY_TABLES = ("audit_log", "audit_anchors")  # insert-only (migration 0008)
+HISTORY_TABLES = ("audit_log", "audit_anchors", "people_log")  # insert-only (migrations 0008, 0009)
 READ_ONLY_TABLES = ("alembic_version",)  # the engine reads the schema's revision, never sets it
 
 

@@ -54,8 +54,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "queries.rule_set_body": EVERYONE,
     "queries.rule_set_versions": EVERYONE,
     "queries.verify_cases": EVERYONE,
-    # the tick
+    # the tick, and its daily anchor of every chain head
     "tick.fire_batch": {"scheduler": ANY},
+    "anchors.make_anchor": {"scheduler": ANY},
+    "anchors.verify_anchored": EVERYONE,
     "tick.watch_deadlines": WATCHERS,
     # the open call (art. 11-19)
     "open_call.create_call": OFFICER,

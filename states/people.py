@@ -248,6 +248,8 @@ def verify_people_chain(session) -> tuple[int, audit.Break | None]:
     from sqlmodel import select
 
     settings = EngineSetting.__table__
+    if not sa.inspect(session.connection()).has_table(PeopleRecord.__tablename__):
+        return 0, None  # a database older than the people registry (an auditor reading it before an upgrade)
     head = session.connection().execute(sa.select(settings.c.value).where(settings.c.key == HEAD_KEY)).scalar()
     records = [r.model_dump() for r in session.exec(select(PeopleRecord).order_by(PeopleRecord.seq, PeopleRecord.id))]
     length, last = (0, None) if head is None else (int(head.split(":")[0]), head.split(":")[1])

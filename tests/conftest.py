@@ -97,7 +97,7 @@ def history_unlocked(conn) -> Iterator[None]:
         conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
         return
     triggers = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                    "AND tbl_name IN ('audit_log', 'audit_anchors')").all()
+                                    "AND tbl_name IN ('audit_log', 'audit_anchors', 'people_log')").all()
     for name, _ in triggers:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     yield

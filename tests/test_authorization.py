@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # Where the engine's handlers live: every public function taking ``ctx`` first there is a command, except the
 # deadline callbacks the tick calls itself (``(ctx, case, deadline)``: inside its batch, never through
 # ``execute``) and a few helpers the handlers call.
-HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.auditing.history",
+HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.anchors", "states.auditing.history",
                    "states.auditing.compliance", "states.auditing.annual_report", "states.auditing.open_data",
                    "notifications.handlers", "notifications.setting_handlers", "flows.evaluation", "flows.summaries",
                    "flows.artifacts", "states.people",
                    # every registered procedure's handlers: a new procedure's commands must be in the matrix too
                    *(procedure.handlers.__name__ for procedure in PROCEDURES))
-NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment"}
+NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment", "anchors.notify_public"}
 
 
 def engine_handlers() -> dict[str, object]:

@@ -34,7 +34,7 @@ from states.people import (
     revoke_grant,
     revoke_token,
 )
-from tests.conftest import dump
+from tests.conftest import dump, history_unlocked
 from tests.people_fixtures import administrator, person
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,7 +264,12 @@ def test_every_registry_change_is_in_the_people_chain_and_verify_finds_an_edit(r
     with engine.connect() as conn:
         events = [r.event for r in conn.execute(sa.select(log.c.event).order_by(log.c.seq))]
     assert events == ["add_person", "grant", "issue_token"] * 2  # the administrator's bootstrap, then Jan
-    with engine.begin() as conn:  # somebody with the database's credentials makes Jan an officer in the record
+    with engine.connect() as conn:  # the engine's role cannot change the people chain (insert-only, like audit_log)
+        with pytest.raises(sa.exc.DBAPIError) as refused, conn.begin():
+            conn.execute(log.update().where(log.c.subject == "person:jan").values(actor="Ktoś"))
+        assert "insert-only" in str(refused.value)
+    # a superuser (or a SQLite file's writer) who can switch that off makes Jan an officer in the record
+    with engine.begin() as conn, history_unlocked(conn):
         conn.execute(log.update().where(log.c.event == "grant", log.c.subject == "person:jan")
                      .values(payload={"role": "officer", "case": None, "organisation": None}))
     forget_verified()

@@ -2,7 +2,7 @@
 
 Who acts is proven: a person authenticates with a personal token (kept here as its SHA-256 only) and acts
 under the roles granted to them, globally or for one case or one organisation. Every change of the registry
-is a record of the people chain (models/people_tables.py).
+is a record of the people chain (models/people_tables.py), insert-only like the audit log (0008).
 
 Revision ID: 0009
 Revises: 0008
@@ -82,9 +82,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("seq"),
     )
+    # The people chain is history too: insert-only like audit_log (0008's function and triggers).
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE TRIGGER people_log_insert_only BEFORE UPDATE OR DELETE ON people_log "
+                   "FOR EACH ROW EXECUTE FUNCTION coop_insert_only()")
+        op.execute("CREATE TRIGGER people_log_no_truncate BEFORE TRUNCATE ON people_log "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION coop_insert_only()")
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER people_log_no_{verb.lower()} BEFORE {verb} ON people_log BEGIN "
+                       f"SELECT RAISE(ABORT, 'coop: {verb} on people_log refused: the history is insert-only "
+                       "(invariant 8)'); END")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS people_log_insert_only ON people_log")
+        op.execute("DROP TRIGGER IF EXISTS people_log_no_truncate ON people_log")
     op.drop_table("people_log")
     op.drop_index("ix_access_tokens_person_id", table_name="access_tokens")
     op.drop_table("access_tokens")
