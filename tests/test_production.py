@@ -26,8 +26,8 @@ import pytest
 import sqlalchemy as sa
 
 from bench.production import (
+    ADMIN_NAME,
     DEPLOY,
-    OFFICER_NAME,
     ROOT,
     Stack,
     call_announced_now,
@@ -156,8 +156,8 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
     api.wait_state(run, {"Suspended"}, timeout=120)
 
     def proof(form: str) -> str:
-        """The officer's proof, as she gets it on the server: deploy/coop form proof RUN FORM."""
-        made = coop(stack.operator_env, "form", "proof", run, form, env={"COOP_ACTOR": OFFICER_NAME})
+        """The officer's proof, as she gets it on the server with her token: deploy/coop form proof RUN FORM."""
+        made = coop(stack.operator_env, "form", "proof", run, form)  # as the operator her token proves
         assert made.returncode == 0, made.stderr
         return made.stdout.strip()
 
@@ -192,7 +192,7 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
     with stack_engine(stack).connect() as conn:  # recorded as the officer her proofs name
         actors = conn.execute(sa.select(AuditRecord.actor).where(AuditRecord.case_id == case_id,
                                                                  AuditRecord.event == "accept_formally")).scalars().all()
-    assert actors == [OFFICER_NAME, OFFICER_NAME]
+    assert actors == [ADMIN_NAME, ADMIN_NAME]
 
 
 def stack_engine(stack):
