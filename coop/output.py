@@ -1,7 +1,7 @@
 """What a command prints: JSON for scripts; for people, a table for lists and ``key: value`` lines for records.
 
 No typer here: the quick path (coop/quick.py) prints through this module without loading the CLI framework.
-Every moment is shown in Europe/Warsaw with its offset (states/local_time.py): ISO 8601 in JSON, the people's
+Every moment is shown in Europe/Warsaw with its offset (kernel/local_time.py): ISO 8601 in JSON, the people's
 form in text.
 """
 
@@ -66,7 +66,7 @@ def _plain(value: Any, moment: Callable[[datetime], str] = moment_iso) -> Any:
         return moment(value)
     if isinstance(value, date | Decimal):
         return str(value)
-    if hasattr(value, "in_language"):  # a message (states/text.py): in the run's language
+    if hasattr(value, "in_language"):  # a message (kernel/text.py): in the run's language
         return str(value)
     return value
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coop.output import Invocation, _invocation, plain_echo, show
+from kernel.errors import DomainError
 from states.actors import ROLES, actor_name
 from states.audit import HISTORY_COLUMNS, history_row
-from states.errors import DomainError
 
 # The roles that may read a history: the authorization matrix lets every role run states.cases.case_history (a test
 # checks it). The quick path answers a simulation database only: a real one needs a proven person (invariant 9).
@@ -197,8 +197,8 @@ def history_rows(conn: Any, code: str) -> list[dict] | None:
     to migrate or refuse, no such case)."""
     import json
 
+    from kernel.moments import as_utc
     from models.db import schema_is_current
-    from models.moments import as_utc
 
     mark = "?" if type(conn).__module__ == "sqlite3" else "%s"
     cursor = conn.cursor()

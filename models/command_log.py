@@ -49,8 +49,8 @@ _KEY = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{{0,{KEY_LENGTH - 1}}}")
 def check_key(key: str) -> str:
     """A key given from outside: printable ASCII a shell passes as it is, within the column's length."""
     if not _KEY.fullmatch(key):
-        from states.errors import InvalidInput
-        from states.text import tr
+        from kernel.errors import InvalidInput
+        from kernel.text import tr
 
         raise InvalidInput("invalid_idempotency_key", tr("An idempotency key is 1 to {length} characters: letters "
                                                          "A-Z, digits and . _ : @ / + = - (e.g. a uuid).",

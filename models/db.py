@@ -17,10 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from models.moments import as_utc
+from kernel.errors import ConcurrentChange, DomainError, InvalidInput
+from kernel.moments import as_utc
+from kernel.text import tr
 from models.wal import AUTOCHECKPOINT_PAGES, Checkpointer
-from states.errors import ConcurrentChange, DomainError, InvalidInput
-from states.text import tr
 
 # The newest migration; a test checks it matches Alembic's head so the cheap check below stays honest.
 SCHEMA_REVISION = "0009"

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Field
 
+from kernel.errors import InvalidInput, RuleViolation
+from kernel.text import Message, tr
 from models.tables import Table, moment
-from states.errors import InvalidInput, RuleViolation
-from states.text import Message, tr
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from models.moments import as_utc
+from kernel.moments import as_utc
 
 CENT = Decimal("0.01")
 

@@ -62,7 +62,7 @@ def format_date(value: Any, lang: str = "pl") -> str:
 
 def format_moment(value: Any, lang: str = "pl") -> str:
     """23 stycznia 2026 r., godz. 23:59:59 (+01:00) / 23 January 2026, 23:59:59 (+01:00): the date in words,
-    the time of day in Warsaw with its offset as people read moments everywhere (states/local_time.py)."""
+    the time of day in Warsaw with its offset as people read moments everywhere (kernel/local_time.py)."""
     local = in_warsaw(value)
     if lang == "en":
         return f"{format_date(local.date(), lang)}, {clock_text(local)}"

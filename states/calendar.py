@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
-from zoneinfo import ZoneInfo
 
-from states.text import Localized, Message, language, ntr, ptr, tr
+from kernel.local_time import WARSAW
+from kernel.text import Localized, Message, language, ntr, ptr, tr
 
-WARSAW = ZoneInfo("Europe/Warsaw")
 END_OF_DAY = time(23, 59, 59)
 
 UNITS = ("days", "working_days", "weeks", "months")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from models.db import get_engine
-from models.moments import as_utc
+from kernel.moments import as_utc
 
 
 def test_the_smallest_command_commits_each_calls_clock_and_nothing_else(db_url):

@@ -1,4 +1,4 @@
-"""Every moment a person reads is Warsaw time with its offset (issue 17): the two forms of states/local_time.py,
+"""Every moment a person reads is Warsaw time with its offset (issue 17): the two forms of kernel/local_time.py,
 and the CLI (text and ``--json``) and the notifications that use them, in winter (+01:00) and in summer (+02:00).
 
 The Prefect side (tick run names, artifacts) is tested in tests/test_flows.py, the audit export written before

@@ -6,7 +6,7 @@
 - plural forms, checked against Polish grammar for 1, 2, 5, 12, 22 and 25;
 - every refusal site in the code: its text is translated and does not repeat the legal basis that the
   refusal appends (every refusal the test suite provokes is checked once more as it is raised: tests/conftest.py
-  sets ``COOP_STRICT_MESSAGES``, see states/errors.py);
+  sets ``COOP_STRICT_MESSAGES``, see kernel/errors.py);
 - a corpus of refusals through the CLI, in both languages: no Python repr, no English word in Polish, the basis
   once;
 - every help text (commands, groups, options, arguments) in both languages.
