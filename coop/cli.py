@@ -287,6 +287,9 @@ def main() -> None:
     refuse_undecodable(sys.argv[1:])
     if answer(sys.argv[1:]):  # a read-only question answered without typer; anything else goes below
         return
+    from notifications.bootstrap import bootstrap
+
+    bootstrap()  # the domain's events reach the outbox (states/events.py)
     from coop.help_text import framework_language
 
     framework_language()  # before typer formats a word

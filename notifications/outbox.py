@@ -1,7 +1,8 @@
 """The transactional outbox: the notifications a recorded step must produce, written in its transaction.
 
-``states.engine.append_audit`` calls ``on_record`` for every audit record inside the command's transaction,
-so the rows below commit with the step or not at all (invariant 1). Nothing is rendered or sent here except
+``states.engine.append_audit`` publishes ``AuditRecorded`` (states/events.py) for every audit record inside the
+command's transaction; ``notifications.bootstrap`` subscribes ``on_audit_recorded`` to it at start-up, so the rows
+below commit with the step or not at all (invariant 1). Nothing is rendered or sent here except
 public notices, whose text belongs to the publication record itself; messages are rendered and delivered
 later by ``notifications.dispatcher``.
 """
@@ -19,6 +20,7 @@ from sqlmodel import select
 from models.notification_tables import Notification, NotificationPreference
 from models.rows import hold_new, new_row
 from models.tables import AuditRecord, Case
+from states.events import AuditRecorded
 from states.loaders import loaded
 
 
@@ -29,8 +31,9 @@ def _index():
     return rules_by_event()
 
 
-def on_record(ctx: Any, case: Case, record: AuditRecord) -> None:
+def on_audit_recorded(ctx: Any, event: AuditRecorded) -> None:
     """Called for every audit record, inside the command's transaction."""
+    case, record = event.case, event.record
     rules = _index().get((case.kind, record.event))
     if not rules:
         return  # the common case (a score, a tick with nothing to say) costs one dict look-up

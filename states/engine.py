@@ -35,6 +35,7 @@ from states import audit, labels
 from states.actors import ROLES, SCHEDULER, Actor  # noqa: F401
 from states.clock import Claim, effective_time
 from states.errors import NotPermitted, RuleViolation
+from states.events import AuditRecorded, publish
 from states.text import Message, ntr, tr
 
 R = TypeVar("R")
@@ -305,10 +306,9 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
     from states.cases import note_appended
 
     note_appended(ctx.session, record)
-    # Same transaction: whoever must be told of this step gets an outbox row, or the step does not happen.
-    from notifications.outbox import on_record
-
-    on_record(ctx, case, record)
+    # Same transaction: the subscribers (the notifications' outbox, registered at start-up by the bootstrap)
+    # write their rows with the step, or the step does not happen; with no subscriber it is refused (events.py).
+    publish(ctx, AuditRecorded(case, record))
     return record
 
 

@@ -35,11 +35,14 @@ os.environ.setdefault("COOP_FORM_PROOF_KEY_FILE", os.path.join(tempfile.mkdtemp(
 import models.schema  # noqa: F401, E402  (every table, for empty_tables and dump)
 from models.db import get_engine, normalise_url  # noqa: E402
 from models.settings import CLOCK, REAL, EngineSetting, initialise_clock  # noqa: E402
+from notifications.bootstrap import bootstrap  # noqa: E402
+
+bootstrap()  # an entry point like the CLI and the flows: the domain's events reach the outbox (states/events.py)
 from tests.prefect_fixtures import prefect_api  # noqa: F401, E402  (one Prefect test harness for the whole session)
 
 PG_ADMIN_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Every message a test renders must read as text: a parameter with no human form (an object that would print as
-# its Python repr) raises instead of leaking (states/text.py).
+# its Python repr) raises instead of leaking (kernel/text.py).
 os.environ.setdefault("COOP_STRICT_MESSAGES", "1")
 BACKENDS = ("sqlite", "postgresql")
 

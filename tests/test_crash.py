@@ -50,6 +50,8 @@ TICK_AT = "2026-01-24T08:05+01:00"
 TICK_CHILD = """
 import sys, time
 from pathlib import Path
+from notifications.bootstrap import bootstrap
+bootstrap()  # an entry point: the domain's events reach the outbox
 from states.procedures import deadline_handlers
 from states.tick import tick
 

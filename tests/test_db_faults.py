@@ -168,6 +168,8 @@ def test_the_cli_with_the_database_down_exits_75_without_a_traceback(tmp_path):
 
 TICK = """
 import sys
+from notifications.bootstrap import bootstrap
+bootstrap()  # an entry point: the domain's events reach the outbox
 from states.tick import tick
 report = tick("2026-01-24T08:00+01:00", url=sys.argv[1], batch_size=2)
 print("FIRED", report.fired)

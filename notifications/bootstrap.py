@@ -1,0 +1,36 @@
+"""Start-up wiring: who hears the domain's events (after cosmicpython's ``bootstrap.py``).
+
+The domain publishes events and imports nothing of the notifications (states/events.py); this module, one layer
+up, subscribes the handlers. Every entry point calls ``bootstrap()`` once before its first command: the ``coop``
+CLI (coop/cli.py ``main``), every flow (flows/__init__.py, so a flow run in a process of its own has it too), the
+tests (tests/conftest.py) and the benchmarks (bench/__init__.py). Calling it again changes nothing. A command run
+without it is refused with ``states.events.NotBootstrapped``, nothing written.
+
+Cheap on purpose: ``coop --help`` calls it too, so it imports no ORM; the outbox module (sqlmodel, the rules) is
+imported by the first event, as the engine imported it before the bus existed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from states import events
+
+
+def enqueue_notifications(ctx: Any, event: events.AuditRecorded) -> None:
+    """The outbox's rows for this record (notifications/outbox.py), in the step's transaction."""
+    from notifications.outbox import on_audit_recorded
+
+    on_audit_recorded(ctx, event)
+
+
+# Each event's handlers, in the order they run (all in the publishing command's transaction).
+EVENT_HANDLERS: dict[type, tuple[events.Handler, ...]] = {
+    events.AuditRecorded: (enqueue_notifications,),
+}
+
+
+def bootstrap() -> None:
+    for event_type, handlers in EVENT_HANDLERS.items():
+        for handler in handlers:
+            events.subscribe(event_type, handler)

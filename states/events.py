@@ -1,0 +1,79 @@
+"""The domain's events, and the small bus that hands them to whoever subscribed at start-up.
+
+The domain says what happened; it does not know who listens. ``states.engine.append_audit`` publishes
+``AuditRecorded`` for every record it appends, inside the command's transaction; the notifications' outbox is
+subscribed to it by ``notifications.bootstrap.bootstrap()``, which every entry point calls once (the ``coop``
+CLI, the flows package, the tests, the benchmarks). A subscriber runs in the publisher's transaction: the rows
+it writes commit with the step or not at all (invariant 1), and an error it raises refuses the step.
+
+Nothing is lost silently: publishing an event nobody subscribed to raises ``NotBootstrapped`` (inside the
+transaction, so the step is not written), instead of writing a step whose notifications nobody enqueued. A lazy
+bootstrap here would have the domain import the notifications again, the very circle this module removes.
+
+After cosmicpython's ``service_layer/messagebus.py`` and ``bootstrap.py``, reduced to what one writer needs:
+the registry is process-wide (``execute`` is called from many doors with no bus to pass along), handlers run
+in the order they subscribed, and there are no commands on the bus: commands go through ``execute``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from models.tables import AuditRecord, Case
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecorded:
+    """A step was recorded in a case's history: a transition (``record.from_state != record.to_state``) or a
+    fact that changes no state. The rows are those of the running transaction (the record not flushed yet)."""
+
+    case: Case
+    record: AuditRecord
+
+
+class NotBootstrapped(RuntimeError):
+    """An event was published that nobody subscribed to: an entry point did not call the bootstrap."""
+
+
+# A handler takes the command's context (its unit of work, actor and moment) and the event.
+Handler = Callable[[Any, Any], None]
+
+_SUBSCRIBERS: dict[type, tuple[Handler, ...]] = {}
+
+
+def subscribe(event_type: type, handler: Handler) -> None:
+    """Have ``handler`` called for every ``event_type`` published from now on; subscribing twice is once."""
+    handlers = _SUBSCRIBERS.get(event_type, ())
+    if handler not in handlers:
+        _SUBSCRIBERS[event_type] = (*handlers, handler)
+
+
+def subscribers(event_type: type) -> tuple[Handler, ...]:
+    return _SUBSCRIBERS.get(event_type, ())
+
+
+def publish(ctx: Any, event: Any) -> None:
+    """Hand ``event`` to each of its subscribers, in the caller's transaction."""
+    handlers = _SUBSCRIBERS.get(type(event))
+    if not handlers:
+        raise NotBootstrapped(
+            f"nobody subscribed to {type(event).__name__}: the entry point must call "
+            "notifications.bootstrap.bootstrap() before running a command (docs/architecture.md); nothing was written")
+    for handler in handlers:
+        handler(ctx, event)
+
+
+@contextmanager
+def isolated() -> Iterator[None]:
+    """For tests: an empty registry inside the block, the one before it restored after it."""
+    kept = dict(_SUBSCRIBERS)
+    _SUBSCRIBERS.clear()
+    try:
+        yield
+    finally:
+        _SUBSCRIBERS.clear()
+        _SUBSCRIBERS.update(kept)
