@@ -3,7 +3,7 @@
 It goes only into a new (empty) database, which it makes a simulation database (models/settings.py).
 
 Made with the domain handlers only (no Prefect), on a clock relative to the real ``now`` so the live
-tick and the forms act on them: one call settled (the whole 2026 scenario of ``coop.demo``), one whose
+tick and the forms act on them: one call settled (the whole 2026 scenario of ``flows.demo_scenario``), one whose
 offer deadline passed a few days ago (the first tick closes it), one in formal review, one in the committee's
 scoring, and one still receiving offers.
 """
@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from coop.demo import MEMBERS, OFFERS, OFFICER, ORGANISATIONS, run_open_call, write_demo_settings
+from flows.demo_scenario import MEMBERS, OFFERS, OFFICER, ORGANISATIONS, run_open_call, write_demo_settings
 from models.db import get_engine
 from models.settings import SIMULATION, initialise_clock
 from models.tables import Case

@@ -4,14 +4,16 @@ Leszno, 2026: a call announced on Friday 2 January (the earliest lawful offer de
 six offers (one rejected for formal defects, one corrected, one scoring below the threshold), one offer
 arriving late and refused, a committee member declaring a conflict, an NGO nominee on the committee,
 contracts, reports (one overdue), settlement (one return of unused funds late).
+
+Run by ``coop demo`` (coop/demo.py), by the flows' demo programme (flows/demo_programme.py) and by many tests. It
+drives the domain only and imports no prefect: it sits in flows/ so that both doors can import it (the CLI is
+the layer above the flows, docs/architecture.md).
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 from states import inputs
 from states.cases import register_organisation
@@ -185,26 +187,3 @@ def run_open_call(url: str | None, offers: int = 6, until: str = "settled") -> S
         else:
             do(open_call_handlers.settle_offer, open_call_inputs.Settle(code=code, number=number), "2026-08-12T10:00+02:00")
     return result
-
-
-def run_demo(database: str | None, offers: int) -> None:
-    import typer
-
-    from coop.cli import show
-    from models.db import get_engine, shown_url
-    from models.settings import SIMULATION, initialise_clock
-    from states.cases import case_history
-    from states.queries import verify_cases
-
-    url = database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='coop-demo-')) / 'demo.db'}"
-    # The demo's steps claim moments of 2026: a simulation database only; a real one is refused, untouched.
-    initialise_clock(get_engine(url), SIMULATION)
-    write_demo_settings(url)
-    result = run_open_call(url, offers)
-    reader = Actor("audytor", "auditor")
-    rows = execute(case_history, result.code, actor=reader, url=url, readonly=True)
-    typer.echo(f"Demo: {result.code} — {shown_url(url)}\n")
-    show(rows, ["seq", "at", "actor", "event", "subject", "from", "to", "basis"])
-    for refusal in result.refusals:
-        typer.echo(f"odmowa / refused: {refusal}")
-    show(execute(verify_cases, result.code, actor=reader, url=url, readonly=True))

@@ -149,7 +149,7 @@ def start_demo_forms(demo: dict[str, str]) -> None:
     """Open the demo's forms, so an officer and the committee find them waiting in the UI."""
     from prefect.deployments import run_deployment
 
-    from coop.demo import MEMBERS
+    from flows.demo_scenario import MEMBERS
 
     run_deployment("coop-formal-review/formal-review", parameters={"code": demo["formal_review"]}, timeout=0)
     for _ in MEMBERS:  # one per member; each run becomes the member's whose proof answers its first form

@@ -14,7 +14,7 @@ import pytest
 from jinja2 import UndefinedError
 from sqlmodel import Session, select
 
-import coop.demo
+import flows.demo_scenario
 from coop.demo import ORGANISATIONS, run_open_call
 from models.db import get_engine, normalise_url
 from models.tables import Publication
@@ -75,7 +75,7 @@ def text_of(message) -> str:
 
 def test_whole_open_call_told_in_polish_to_the_right_people_once(db_url, smtp, monkeypatch):
     # The dispatcher runs whenever the scheduler ticks (as `coop serve` does), so reminders go out when due.
-    real_tick = coop.demo.tick
+    real_tick = flows.demo_scenario.tick
 
     def tick_then_dispatch(moment, url=None, **kwargs):
         dispatch(moment, url=url)
@@ -83,7 +83,7 @@ def test_whole_open_call_told_in_polish_to_the_right_people_once(db_url, smtp, m
         dispatch(moment, url=url)
         return report
 
-    monkeypatch.setattr(coop.demo, "tick", tick_then_dispatch)
+    monkeypatch.setattr(flows.demo_scenario, "tick", tick_then_dispatch)
     result = run_open_call(db_url)
     dispatch(END, url=db_url)
 
