@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -172,6 +173,7 @@ def _plain_reference(value):
     return value
 
 
+@pytest.mark.fast
 def test_the_canonical_form_is_the_same_for_subclasses_and_odd_keys():
     import enum
     from collections import OrderedDict
@@ -197,6 +199,7 @@ def test_the_canonical_form_is_the_same_for_subclasses_and_odd_keys():
     assert audit.canonical_json(ready) == audit.canonical_json(audit.jsonable(value))
 
 
+@pytest.mark.fast
 def test_a_new_record_hashes_as_it_is_verified():
     """append_audit hashes fields made ready once (chain_hash_of_ready); verify_chain hashes what it reads
     back (chain_hash): the same digest for every kind of value a payload may hold."""

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from models.db import get_engine
 from kernel.moments import as_utc
+from models.db import get_engine
 
 
 def test_the_smallest_command_commits_each_calls_clock_and_nothing_else(db_url):

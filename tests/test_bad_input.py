@@ -90,6 +90,7 @@ FIELDS = [(model, name, kind) for model in MODELS for name in model.model_fields
           if (kind := kind_of(model, name)) is not None]
 
 
+@pytest.mark.fast
 def test_every_command_model_is_covered():
     """The classification above must keep finding the fields it fuzzes, or the properties below prove nothing."""
     kinds = {kind for _, _, kind in FIELDS}
@@ -155,6 +156,7 @@ def _refused_naming(model: type[Command], name: str, value: object) -> InvalidIn
 @pytest.mark.parametrize(("model", "name", "kind"), FIELDS, ids=[f"{m.__name__}.{n}" for m, n, _ in FIELDS])
 @settings(max_examples=25, deadline=None)
 @given(data=st.data())
+@pytest.mark.fast
 def test_a_bad_value_in_any_field_is_refused_naming_the_field(model, name, kind, data):
     value = data.draw(BAD[kind])
     if kind == "text" and not value.strip():
@@ -184,10 +186,12 @@ def test_any_input_is_either_a_valid_command_or_an_invalid_input_error(model, va
 
 
 @pytest.mark.parametrize("krs", FOREIGN_DIGIT_KRS)
+@pytest.mark.fast
 def test_a_krs_in_foreign_digits_is_refused(krs):
     _refused_naming(inputs.RegisterOrganisation, "krs", krs)
 
 
+@pytest.mark.fast
 def test_foreign_time_zones_are_the_same_instant_and_naive_ones_are_refused():
     published = {"bip": "2026-01-02T03:00-05:00", "board": "2026-01-02T17:00+09:00", "website": "2026-01-02T08:00Z"}
     command = open_call_inputs.Publish.parse(code="OK/2026/001", subject="results", published=published)
@@ -410,6 +414,7 @@ MULTI_LINE_FIELDS = text_fields("multi_line")
 EMAIL_FIELDS = [(m, n) for m, n, _ in text_fields("email")]
 
 
+@pytest.mark.fast
 def test_every_text_field_of_every_input_model_is_held_to_the_policy():
     """No str field escapes: each is single-line, multi-line, an e-mail, an ASCII pattern or a Literal."""
     covered = {(m, n) for m, n, _ in SINGLE_LINE_FIELDS + MULTI_LINE_FIELDS} | set(EMAIL_FIELDS)
@@ -448,6 +453,7 @@ def _shaped(value: str, shape: str) -> object:
     return value
 
 
+@pytest.mark.fast
 def test_forbidden_characters_are_what_the_policy_names():
     for ch in NAMED_FORBIDDEN:
         assert text_policy.kind_of(ch) is not None, repr(ch)
@@ -459,6 +465,7 @@ def test_forbidden_characters_are_what_the_policy_names():
                          ids=[f"{m.__name__}.{n}" for m, n, _ in SINGLE_LINE_FIELDS])
 @settings(max_examples=30, deadline=None)
 @given(ch=FORBIDDEN, cut=st.integers(1, 17))
+@pytest.mark.fast
 def test_no_single_line_field_accepts_a_forbidden_character(model, name, shape, ch, cut):
     """Inside the text (where stripping cannot remove it): refused, naming the field, the character and the rule."""
     base = _valid(model, name)
@@ -476,6 +483,7 @@ def test_no_single_line_field_accepts_a_forbidden_character(model, name, shape, 
                          ids=[f"{m.__name__}.{n}" for m, n, _ in MULTI_LINE_FIELDS])
 @settings(max_examples=20, deadline=None)
 @given(ch=FORBIDDEN.filter(lambda ch: ch not in "\r\n"), cut=st.integers(1, 17))
+@pytest.mark.fast
 def test_a_multi_line_field_allows_newlines_only(model, name, shape, ch, cut):
     base = "Pierwszy wiersz\r\ndrugi\rtrzeci\nczwarty"
     with pytest.raises(InvalidInput) as info:
@@ -485,6 +493,7 @@ def test_a_multi_line_field_allows_newlines_only(model, name, shape, ch, cut):
     assert (f"{label}: " in message or f"{label} › " in message) and "a multi-line field takes visible text and the newline (LF)" in message, message
 
 
+@pytest.mark.fast
 def test_a_multi_line_field_keeps_its_lines_as_lf():
     assert text_policy.multi_line("Pierwszy\r\ndrugi\rtrzeci\nczwarty") == "Pierwszy\ndrugi\ntrzeci\nczwarty"
     command = open_call_inputs.SubmitReport.parse(code="OK/2026/001", number=1, funds_used="10", summary="a\r\nb\rc\n d")
@@ -494,6 +503,7 @@ def test_a_multi_line_field_keeps_its_lines_as_lf():
 @settings(max_examples=100, deadline=None)
 @given(text=st.text(st.characters(exclude_categories=["Cc", "Cf", "Zl", "Zp", "Cs"]), min_size=1, max_size=40)
        .filter(str.strip))
+@pytest.mark.fast
 def test_every_text_is_stored_nfc(text):
     """Two spellings of one name (ó, or o and a combining acute) are one name once validated."""
     for form in ("NFC", "NFD"):
@@ -513,6 +523,7 @@ ORDINAL_FIELDS = [(m, n) for m in POLICY_MODELS for n, info in m.model_fields.it
                          ids=[f"{m.__name__}.{n}" for m, n in AMOUNT_FIELDS + ORDINAL_FIELDS])
 @settings(max_examples=20, deadline=None)
 @given(digit=FOREIGN_DIGITS, ascii_digits=st.text("0123456789", max_size=3))
+@pytest.mark.fast
 def test_amounts_and_numbers_take_ascii_digits_only(model, name, digit, ascii_digits):
     """Decimal('١٠٠٠') is 1000 and int() reads every script's digits: the models read 0-9 only."""
     assert digit.isdigit() and Decimal(digit) == int(unicodedata.digit(digit))  # what Python would have taken
@@ -523,6 +534,7 @@ def test_amounts_and_numbers_take_ascii_digits_only(model, name, digit, ascii_di
     assert (f"{label}: " in message or f"{label} › " in message) and "the ASCII digits 0-9" in message and text_policy.char_label(digit) in message
 
 
+@pytest.mark.fast
 def test_ordinals_and_years_are_held_to_ascii_digits_too():
     assert len(ORDINAL_FIELDS) >= 10
     for value in ("١", "１", "1_0", "1 0", "0x1"):
@@ -535,6 +547,7 @@ BAD_EMAILS = ["<a@b.pl>", "a@b.pl;c", "Jan <a@b.pl>", "a@b.pl, c@d.pl", "a b@c.p
 
 
 @pytest.mark.parametrize(("model", "name"), EMAIL_FIELDS, ids=[f"{m.__name__}.{n}" for m, n in EMAIL_FIELDS])
+@pytest.mark.fast
 def test_email_fields_take_addresses_only(model, name):
     for value in BAD_EMAILS:
         with pytest.raises(InvalidInput) as info:
@@ -554,6 +567,7 @@ def test_email_fields_take_addresses_only(model, name):
 
 @pytest.mark.parametrize("value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00+01:00", "0001-01-01T00:00Z",
                                    "3000-01-01T00:00Z", "1899-12-31T23:59Z"])
+@pytest.mark.fast
 def test_moments_outside_the_engines_range_are_refused(value):
     from states.clock import parse_moment
 
@@ -674,6 +688,7 @@ def test_the_installed_coop_refuses_arguments_and_variables_that_are_not_utf8(db
 
 
 @pytest.mark.parametrize("value", ["0", "1700000000", 0, 1.5, "jutro"])
+@pytest.mark.fast
 def test_a_moment_is_iso_text_never_a_unix_timestamp(value):
     """pydantic reads "0" as 1970-01-01T00:00Z (aware and in range): `--received-at 0` was accepted."""
     from pydantic import BaseModel, ValidationError

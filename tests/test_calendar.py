@@ -35,6 +35,8 @@ from states.calendar import (
 )
 from states.text import Message
 
+pytestmark = pytest.mark.fast  # plain facts, no database (tests/fast_tier.py)
+
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from states.rule_sets import LESZNO_2026, REPEALED
+
+pytestmark = pytest.mark.fast  # plain facts, no database (tests/fast_tier.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 # docs/law.md names the corrected citations on purpose.

@@ -410,6 +410,7 @@ def test_the_demo_loader_makes_a_new_database_a_simulation(new_url, monkeypatch)
 # --- the reason ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.fast
 def test_a_reason_is_one_line_of_plain_text():
     """The single-line text policy (states/text_policy.py), NFC, at most 500 characters; blank is no reason."""
     assert Claim.of(None, "  wpływ pocztą, KPA art. 57 § 5 ").reason == "wpływ pocztą, KPA art. 57 § 5"

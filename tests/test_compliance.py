@@ -294,6 +294,7 @@ def test_cli_check_lists_findings_with_article_and_exits_1(db_url, monkeypatch):
     assert neither.exit_code == 2 and "Traceback" not in neither.output
 
 
+@pytest.mark.fast
 def test_docs_list_every_finding_with_its_article():
     text = DOCS.read_text(encoding="utf-8")
     articles = {**{code: rule.article for code, rule in rules().items()},

@@ -163,6 +163,7 @@ def test_consultation_refusals(db_url):
            "2026-10-29T10:00+01:00")
 
 
+@pytest.mark.fast
 def test_rule_set_refuses_a_period_below_seven_days():
     with pytest.raises(ValidationError):
         ConsultationRules(period_days=5)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from states import diagrams
+
+pytestmark = pytest.mark.fast  # plain facts, no database (tests/fast_tier.py)
 
 
 def test_every_machine_has_a_diagram_and_none_drifted():

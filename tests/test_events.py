@@ -44,6 +44,7 @@ def test_a_step_is_refused_and_nothing_written_when_nobody_subscribed(db_url):
     assert [n.recipient for n in sent] == ["jan@leszno.example"]
 
 
+@pytest.mark.fast
 def test_bootstrap_twice_subscribes_once():
     with events.isolated():
         bootstrap()
@@ -52,6 +53,7 @@ def test_bootstrap_twice_subscribes_once():
         assert len(events.subscribers(events.AuditRecorded)) == 1
 
 
+@pytest.mark.fast
 def test_publish_hands_the_event_to_each_subscriber_in_order():
     heard = []
     with events.isolated():

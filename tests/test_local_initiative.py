@@ -165,6 +165,7 @@ def test_report_deadline_moves_off_the_weekend_and_goes_overdue(db_url):
               "2026-07-10T10:00+02:00")["late"] is True
 
 
+@pytest.mark.fast
 def test_social_work_must_weigh_most():
     with pytest.raises(ValidationError, match="art. 19c"):
         LocalInitiativeRules(weights={"social_work": Decimal("0.3"), "public_benefit": Decimal("0.3"),

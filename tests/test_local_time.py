@@ -43,6 +43,7 @@ from tests.test_cli import ANNOUNCE, CREATE, make_call
     ("2026-07-01T08:00:03.250000Z", "2026-07-01 10:00:03 (+02:00)", "2026-07-01T10:00:03.250000+02:00"),
 ], ids=["winter", "summer", "before-spring-change", "after-spring-change", "autumn-first", "autumn-second",
         "naive-stored", "z-text", "offset-text", "fractions"])
+@pytest.mark.fast
 def test_a_moment_reads_in_warsaw_time_with_its_offset(stored, text, iso):
     assert moment_text(stored) == text
     assert moment_iso(stored) == iso
@@ -50,6 +51,7 @@ def test_a_moment_reads_in_warsaw_time_with_its_offset(stored, text, iso):
     assert datetime.fromisoformat(iso) == as_moment(stored)  # the same instant, only shown differently
 
 
+@pytest.mark.fast
 def test_nothing_to_show_stays_nothing():
     assert as_moment(None) is None
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from models.tables import Case
 from states.procedures.open_call.machine import OpenCallMachine
+
+pytestmark = pytest.mark.fast  # plain facts, no database (tests/fast_tier.py)
 
 
 def call(state: str) -> Case:

@@ -110,6 +110,7 @@ def test_every_message_of_the_code_has_its_polish_translation(po, extracted):
     assert obsolete == [], "messages no longer in the code (run `make messages`)"
 
 
+@pytest.mark.fast
 def test_polish_plural_entries_have_three_forms_and_the_cldr_rule(po):
     assert po.num_plurals == 3
     assert "n == 1 ? 0" in po.plural_expr or "n==1 ? 0" in po.plural_expr.replace(" ", "")
@@ -125,6 +126,7 @@ def test_the_committed_mo_is_the_compiled_po(po):
     assert MO.read_bytes() == compiled.getvalue(), "states/locale/pl/LC_MESSAGES/coop.mo is stale: `make messages`"
 
 
+@pytest.mark.fast
 def test_translations_name_the_parameters_of_their_english_text(po):
     wrong = []
     for m in po:
@@ -165,6 +167,7 @@ COMMITTEE = ("The committee has {n} member able to score; at least {minimum} are
     (22, "Komisja konkursowa ma 22 członków mogących oceniać oferty", "The committee has 22 members able to score"),
     (25, "Komisja konkursowa ma 25 członków mogących oceniać oferty", "The committee has 25 members able to score"),
 ])
+@pytest.mark.fast
 def test_the_committee_counts_its_members_in_polish(n, polish, english):
     message = ntr(*COMMITTEE, n, minimum=3)
     assert message.in_language("pl") == f"{polish}; wymagana liczba członków: co najmniej 3"
@@ -201,12 +204,14 @@ FORM_OF = {1: 0, 2: 1, 3: 1, 4: 1, 22: 1, 24: 1, 0: 2, 5: 2, 11: 2, 12: 2, 14: 2
 
 @pytest.mark.parametrize("forms", list(PLURALS), ids=lambda f: f[0][:40])
 @pytest.mark.parametrize("n", [1, 2, 5, 12, 22, 25])
+@pytest.mark.fast
 def test_polish_plural_forms(forms, n):
     params = dict.fromkeys(("trigger", "nominal", "task_start", "task_end", "start", "end", "code", "max_days"), "X")
     text = ntr(*forms, n, numbers=[n], **params).in_language("pl")
     assert PLURALS[forms][FORM_OF[n]].format(n=n) in text
 
 
+@pytest.mark.fast
 def test_every_plural_entry_follows_the_polish_rule(po):
     """The header's rule picks form 0 for 1, form 1 for 2-4 and 22-24 (not 12-14), form 2 otherwise."""
     polish = catalogue("pl")
@@ -218,6 +223,7 @@ def test_every_plural_entry_follows_the_polish_rule(po):
                 assert polish.ngettext(m.id[0], m.id[1], n) == m.string[form]
 
 
+@pytest.mark.fast
 def test_parameters_read_as_people_write_them():
     message = tr("{items}; {amount}; {points}; {mapping}; {nothing}; {yes}",
                  items=["capacity", "costs"], amount=Money("25000"), points=Decimal("9.50"),
@@ -226,6 +232,7 @@ def test_parameters_read_as_people_write_them():
     assert message.in_language("en") == "capacity, costs; PLN 25,000.00; 9.50; 1: PLN 25,000.00; —; yes"
 
 
+@pytest.mark.fast
 def test_every_input_field_has_a_label():
     import importlib
 
@@ -243,6 +250,7 @@ def test_every_input_field_has_a_label():
     assert unlabelled == set()
 
 
+@pytest.mark.fast
 def test_every_pydantic_error_type_of_the_inputs_has_a_polish_sentence():
     """Bad values of each kind, through the input models: the refusal names the field by its label and says what
     is wrong in Polish, never in pydantic's English."""
@@ -571,6 +579,7 @@ def test_the_frame_of_the_help_speaks_the_run_s_language():
     assert "Announce the call" in outputs["en"] and "[required]" in outputs["en"]
 
 
+@pytest.mark.fast
 def test_a_message_renders_in_the_run_s_language(monkeypatch):
     message: Message = tr("No case {code}", code="OK/2026/001")
     monkeypatch.setenv("COOP_LANG", "en")

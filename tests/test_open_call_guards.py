@@ -518,6 +518,7 @@ def offer(number: int, *members: tuple[int, int], received: datetime = T0) -> Sc
                                           for i, (a, b) in enumerate(members)})
 
 
+@pytest.mark.fast
 def test_rank_weights_points_and_averages_members():
     [result] = rank([offer(1, (10, 5), (5, 0))], (A, B), Decimal("0.70"))
     # member totals 2*10+5 = 25 and 2*5+0 = 10; mean 17.5 of a weighted maximum 2*10+5 = 25
@@ -528,6 +529,7 @@ def test_rank_weights_points_and_averages_members():
     assert not rank([offer(1, (10, 5), (5, 0))], (A, B), Decimal("0.7001"))[0].passed
 
 
+@pytest.mark.fast
 def test_rank_orders_by_share_then_criteria_in_statutory_order():
     # equal shares (2*8+4 = 20 = 2*10+0): the tie goes to the higher mean on art. 15 ust. 1 pkt 1
     results = rank([offer(1, (8, 4)), offer(2, (10, 0)), offer(3, (10, 5))], (A, B), Decimal(0))
@@ -535,17 +537,20 @@ def test_rank_orders_by_share_then_criteria_in_statutory_order():
     assert [r.rank for r in results] == [1, 2, 3]
 
 
+@pytest.mark.fast
 def test_rank_ties_on_every_criterion_go_to_the_earlier_receipt_then_the_number():
     later = T0 + timedelta(hours=1)
     results = rank([offer(1, (8, 4), received=later), offer(2, (8, 4)), offer(3, (8, 4))], (A, B), Decimal(0))
     assert [r.number for r in results] == [2, 3, 1]
 
 
+@pytest.mark.fast
 def test_rank_tie_rule_does_not_depend_on_the_order_criteria_are_listed():
     offers = [offer(1, (8, 4)), offer(2, (10, 0))]
     assert [r.number for r in rank(offers, (B, A), Decimal(0))] == [2, 1]
 
 
+@pytest.mark.fast
 def test_rank_averages_only_the_members_who_scored():
     # offer 2 was scored by one member only (the others declared a conflict): its mean is that member's total
     results = rank([offer(1, (10, 5), (0, 0)), offer(2, (6, 3))], (A, B), Decimal("0.5"))
@@ -558,6 +563,7 @@ def ranked(number: int, share: str, passed: bool, position: int) -> RankedOffer:
                        passed=passed, rank=position)
 
 
+@pytest.mark.fast
 def test_propose_grants_in_rank_order_within_the_funds():
     ranking = [ranked(4, "0.9", True, 1), ranked(2, "0.8", True, 2), ranked(7, "0.5", False, 3),
                ranked(1, "0.7", True, 4)]

@@ -17,6 +17,8 @@ from states.calendar import WARSAW
 from states.periods import PERIODS, Binds
 from states.rule_sets import LESZNO_2026
 
+pytestmark = pytest.mark.fast  # plain facts, no database (tests/fast_tier.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 EASTER_MONDAY = {2026: date(2026, 4, 6), 2027: date(2027, 3, 29), 2028: date(2028, 4, 17)}

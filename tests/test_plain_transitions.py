@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from statemachine import State
 
 from states import engine
 from states.engine import LegalMachine
+
+pytestmark = pytest.mark.fast  # plain facts, no database (tests/fast_tier.py)
 
 
 class Door(LegalMachine):

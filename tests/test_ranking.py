@@ -98,6 +98,7 @@ def test_a_call_invalidated_before_scoring_says_it_has_no_ranking(db_url):
                               "więc rankingu nie ma.")
 
 
+@pytest.mark.fast
 def test_scored_states_are_read_from_the_offer_machine():
     # every state the offer machine can reach from "scored", and none it can reach without scoring
     assert SCORED_OFFER_STATES == {"scored", "selected", "not_selected", "withdrawn", "contracted", "report_due",

@@ -35,6 +35,7 @@ def roles(fn) -> set[str]:
 MUTATING = sorted(name for name in handlers() if name not in READ_ONLY)
 
 
+@pytest.mark.fast
 def test_the_handlers_are_found_and_only_read_only_ones_admit_the_auditor():
     found = handlers()
     assert len(MUTATING) >= 15 and {"create_call", "file_offer", "score_offer", "settle_offer"} <= set(MUTATING)
@@ -94,6 +95,7 @@ def test_every_audit_record_names_its_actor_and_role(db_url):
 
 @pytest.mark.parametrize(("name", "role", "rule"), [("", "officer", "actor_required"), ("  ", None, "actor_required"),
                                                     ("Anna", "admin", "unknown_role"), ("Anna", "root", "unknown_role")])
+@pytest.mark.fast
 def test_an_actor_needs_a_name_and_a_known_role(monkeypatch, name, role, rule):
     monkeypatch.delenv("COOP_ACTOR", raising=False)
     monkeypatch.delenv("COOP_ROLE", raising=False)

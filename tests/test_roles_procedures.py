@@ -48,6 +48,7 @@ MUTATING = sorted(name for name in handlers() if short(name) not in READ_ONLY | 
 COMMENTS = sorted(name for name in handlers() if short(name) in PUBLIC_COMMENTS)
 
 
+@pytest.mark.fast
 def test_every_procedures_handlers_are_found():
     found = handlers()
     assert len(MUTATING) >= 30
@@ -71,6 +72,7 @@ def test_no_mutating_procedure_command_admits_a_reader_or_the_scheduler(db_url, 
     assert dump(db_url) == before
 
 
+@pytest.mark.fast
 def test_only_officers_and_committee_members_evaluate_local_initiatives():
     assert roles(local_initiative_handlers.evaluate) == frozenset({"officer", "committee_member"})
     assert all(roles(fn) == frozenset({"officer"}) for name, fn in handlers().items()
