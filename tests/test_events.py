@@ -14,9 +14,9 @@ from models.db import get_engine, normalise_url
 from models.notification_tables import Notification
 from models.tables import AuditRecord
 from notifications.bootstrap import EVENT_HANDLERS, bootstrap
-from states import commands as c
 from states import events
-from states import open_call_commands as oc
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from tests.conftest import dump
 from tests.test_open_call_guards import ANNOUNCED_AT, announcement, create, do, register
 
@@ -24,14 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def appoint_with_email(url: str, code: str) -> None:
-    do(url, oc.appoint_member, c.AppointMember(code=code, name="Jan Kowalski", email="jan@leszno.example"),
+    do(url, open_call_handlers.appoint_member, open_call_inputs.AppointMember(code=code, name="Jan Kowalski",
+                                                                            email="jan@leszno.example"),
        "2026-01-05T09:00+01:00")
 
 
 def test_a_step_is_refused_and_nothing_written_when_nobody_subscribed(db_url):
     register(db_url, 1)
     code = create(db_url)
-    do(db_url, oc.announce_call, announcement(code), ANNOUNCED_AT)
+    do(db_url, open_call_handlers.announce_call, announcement(code), ANNOUNCED_AT)
     before = dump(db_url)
     with events.isolated(), pytest.raises(events.NotBootstrapped, match="bootstrap"):
         appoint_with_email(db_url, code)

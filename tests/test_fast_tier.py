@@ -31,6 +31,7 @@ def test_a_fast_test_asking_for_a_database_fixture_is_refused_at_collection(tier
     tier.makepyfile("""
 import pytest
 
+@pytest.mark.fast
 def test_rule(db_url):
     pass
 """)
@@ -44,6 +45,7 @@ def test_a_fast_test_reaching_a_database_without_a_fixture_fails(tier):
 import pytest
 from models.db import run_in_transaction
 
+@pytest.mark.fast
 def test_rule():
     run_in_transaction(lambda uow: None, url="sqlite://")
 

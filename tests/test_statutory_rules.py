@@ -15,11 +15,12 @@ import pytest
 from statemachine.exceptions import TransitionNotAllowed
 
 from models.tables import Case, Offer
-from states import consultation, local_initiative, small_grant
-from states.consultation import ConsultationMachine
 from states.errors import InvalidInput, RuleViolation
-from states.local_initiative import LocalInitiativeMachine
-from states.open_call import (
+from states.procedures.consultation import machine as consultation
+from states.procedures.consultation.machine import ConsultationMachine
+from states.procedures.local_initiative import machine as local_initiative
+from states.procedures.local_initiative.machine import LocalInitiativeMachine
+from states.procedures.open_call.machine import (
     OfferMachine,
     OpenCallMachine,
     offer_is_late,
@@ -28,7 +29,8 @@ from states.open_call import (
     settlement_facts,
     usage_deadline,
 )
-from states.rules import LESZNO_2026
+from states.procedures.small_grant import machine as small_grant
+from states.rule_sets import LESZNO_2026
 
 pytestmark = pytest.mark.fast
 
