@@ -38,7 +38,11 @@ from models.settings import CLOCK, REAL, EngineSetting, initialise_clock  # noqa
 from notifications.bootstrap import bootstrap  # noqa: E402
 
 bootstrap()  # an entry point like the CLI and the flows: the domain's events reach the outbox (states/events.py)
-from tests.fast_tier import _no_database_in_a_fast_test, pytest_collection_modifyitems  # noqa: F401, E402
+from tests.fast_tier import (  # noqa: F401, E402
+    _no_database_in_a_fast_test,
+    pytest_collection_modifyitems,
+    pytest_ignore_collect,
+)
 from tests.prefect_fixtures import prefect_api  # noqa: F401, E402  (one Prefect test harness for the whole session)
 
 PG_ADMIN_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -16,6 +16,16 @@ DATABASE_FIXTURES = frozenset({"sqlite_url", "postgresql_url", "db_url", "real_s
                                "real_db_url", "prefect_api"})
 
 
+def pytest_ignore_collect(collection_path, config):
+    """``-m fast`` imports only the test modules that mark something fast: importing the others (Prefect's
+    harness, the whole CLI) costs more than running the tier."""
+    if config.option.markexpr.strip() != "fast" or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    return True if "mark.fast" not in collection_path.read_text(encoding="utf-8") else None
+
+
 def pytest_collection_modifyitems(config, items):
     offenders = [f"{item.nodeid} (uses {', '.join(sorted(DATABASE_FIXTURES & set(item.fixturenames)))})"
                  for item in items
