@@ -15,9 +15,11 @@ from typing import Any
 
 from prefect.events import emit_event
 
+from states.subjects import CASE, Subject, kind_of
+
 
 def event_name(transition: dict[str, Any]) -> str:
-    kind = transition["subject"].split(":", 1)[0]
+    kind = kind_of(transition["subject"])
     return f"coop.{kind}.{transition['event']}"
 
 
@@ -28,10 +30,11 @@ def case_resource(code: str) -> dict[str, str]:
 
 def subject_resource(transition: dict[str, Any]) -> dict[str, str]:
     code, subject = transition["case"], transition["subject"]
-    if subject == "case":
+    parsed = Subject.parse(subject)
+    if parsed == CASE:
         return {"prefect.resource.id": f"coop.case.{code}", "prefect.resource.name": code}
-    kind, _, ident = subject.partition(":")
-    return {"prefect.resource.id": f"coop.{kind}.{code}.{ident}", "prefect.resource.name": f"{code} {subject}"}
+    return {"prefect.resource.id": f"coop.{parsed.kind}.{code}.{parsed.key or ''}",
+            "prefect.resource.name": f"{code} {subject}"}
 
 
 def emit_transitions(transitions: Iterable[dict[str, Any]]) -> int:

@@ -24,6 +24,7 @@ from states.cases import first_record, organisation, organisations, row_by_id
 from states.procedures.consultation.names import ConsultationState
 from states.procedures.local_initiative.names import InitiativeState
 from states.procedures.open_call.names import CallState, OfferState
+from states.subjects import CASE, Subject, kind_of
 from states.text import Message, tr
 
 # Categories: opt-out is possible only for reminders and information (never for legal calls, decisions,
@@ -263,8 +264,7 @@ def rules_by_event() -> dict[tuple[str, str], list[Rule]]:
     return index
 
 
-def subject_kind(subject: str) -> str:
-    return subject.split(":", 1)[0]
+subject_kind = kind_of  # "offer" for "offer:3" (states/subjects.py)
 
 
 def matches(rule: Rule, record: AuditRecord) -> bool:
@@ -298,7 +298,7 @@ def offer_by_subject(ctx, case: Case, subject: str) -> Offer | None:
     from states.procedures.open_call.machine import offer_by_number
 
     # Several rules (and each recipient's data) ask for the same offer: the call's offers are read once.
-    return offer_by_number(ctx.session, case, int(subject.split(":", 1)[1]))
+    return offer_by_number(ctx.session, case, Subject.parse(subject).number)
 
 
 def offer_data(ctx, offer: Offer) -> dict[str, Any]:
@@ -309,7 +309,7 @@ def offer_data(ctx, offer: Offer) -> dict[str, Any]:
 
 def _applicant(ctx, offer: Offer) -> Recipient:
     org = organisation(ctx.session, offer.organisation_id)
-    return Recipient("applicant", f"offer:{offer.number}", org.email if org else "", org.name if org else "",
+    return Recipient("applicant", str(Subject.offer(offer.number)), org.email if org else "", org.name if org else "",
                      {"offer": offer_data(ctx, offer)})
 
 
@@ -329,7 +329,7 @@ def _small_grant_applicant(ctx, case: Case) -> Recipient:
 
 
 def _member(member: CommitteeMember) -> Recipient:
-    return Recipient("member", f"member:{member.name}", member.email or "", member.name)
+    return Recipient("member", str(Subject.member(member.name)), member.email or "", member.name)
 
 
 def _registry(ctx, case: Case) -> list[Recipient]:
@@ -377,10 +377,10 @@ def _commenters(ctx, case: Case) -> list[Recipient]:
         select(AuditRecord).where(AuditRecord.case_id == case.id, AuditRecord.event == "comment"))}
     out = []
     for c in comments_of(ctx.session, case):
-        email = given.get(f"comment:{c.number}")
+        email = given.get(str(Subject.comment(c.number)))
         if email:
             answer = COMMENT_ANSWERS.get(c.answer or "", tr("not answered in the report"))
-            out.append(Recipient("commenter", f"comment:{c.number}", email, c.author, {"comment": {
+            out.append(Recipient("commenter", str(Subject.comment(c.number)), email, c.author, {"comment": {
                 "number": c.number, "author": c.author, "provision": c.provision, "text": c.text,
                 "submitted_at": c.submitted_at.isoformat(), "answer": c.answer or "",
                 "answer_pl": answer.in_language("pl"), "answer_en": answer.in_language("en"), "reason": c.reason or ""}}))
@@ -406,7 +406,7 @@ def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) ->
         held = organisations(ctx.session, {o.organisation_id for o in offers})  # noqa: F841  (one query; held,
         return [_applicant(ctx, o) for o in offers]  # so that each look-up by id finds its row in the session)
     if audience == "member":
-        member = member_by_name(ctx.session, case, record.subject.split(":", 1)[1])
+        member = member_by_name(ctx.session, case, Subject.parse(record.subject).key)
         return [_member(member)] if member else []
     if audience == "scorers":
         in_call = organisations_in_call(ctx.session, case)
@@ -455,7 +455,7 @@ def _invalidation_reason(ctx, case: Case) -> dict[str, str]:
     row = ctx.session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id,
                                                      AuditRecord.to_state == CallState.invalidated,
                                                      AuditRecord.from_state != CallState.invalidated,
-                                                     AuditRecord.subject == "case")
+                                                     AuditRecord.subject == str(CASE))
                            .order_by(AuditRecord.seq)).first()
     basis = row.basis if row else "art. 18a"
     reason = INVALIDATION_REASONS.get(basis)
@@ -687,7 +687,7 @@ def member_has_work(ctx, case: Case, member: CommitteeMember) -> bool:
 
 
 def _member_done(ctx, case: Case, record: AuditRecord) -> list[str]:
-    name = record.payload.get("member") if subject_kind(record.subject) == "offer" else record.subject.split(":", 1)[1]
+    name = record.payload.get("member") if subject_kind(record.subject) == "offer" else Subject.parse(record.subject).key
     from states.procedures.open_call.machine import member_by_name
 
     member = member_by_name(ctx.session, case, name)

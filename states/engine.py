@@ -36,6 +36,7 @@ from states.actors import ROLES, SCHEDULER, Actor  # noqa: F401
 from states.clock import Claim, effective_time
 from states.errors import NotPermitted, RuleViolation
 from states.events import AuditRecorded, publish
+from states.subjects import Subject
 from states.text import Message, ntr, tr
 
 R = TypeVar("R")
@@ -276,7 +277,7 @@ def advance_clock(case: Case, now: datetime) -> None:
     case.last_event_at = now
 
 
-def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_state: str | None,
+def append_audit(ctx: Context, case: Case, *, event: str, subject: Subject | str, from_state: str | None,
                  to_state: str | None, basis: str, payload: dict[str, Any] | None = None) -> AuditRecord:
     advance_clock(case, ctx.now)
     fields = {
@@ -287,7 +288,7 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: str, from_sta
         "actor": ctx.actor.name,
         "role": ctx.actor.role,
         "event": event,
-        "subject": subject,
+        "subject": str(subject),  # its written form (states/subjects.py)
         "from_state": from_state,
         "to_state": to_state,
         "basis": basis,
@@ -335,13 +336,14 @@ def _decision_key(machine: LegalMachine, source: Any, event: str, facts: dict[st
     return (type(machine), source, event, values)
 
 
-def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject: str = "case",
+def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject: Subject | str = "case",
          payload: dict[str, Any] | None = None, basis: str | None = None, optional: bool = False,
          **facts: Any) -> str | None:
     """Send ``event`` to ``machine`` (bound to ``case`` or one of its offers) and record it; returns the new state.
 
     ``optional``: the event may not apply (its condition is not met yet); then nothing happens and None returns.
     """
+    subject = str(subject)  # the text the audit chain hashes (states/subjects.py)
     before = machine.current_state_value
     decision = _decision_key(machine, before, event, facts)
     decided = _DECISIONS.get(decision) if decision is not None else None
@@ -371,7 +373,7 @@ def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject
     return after
 
 
-def record(ctx: Context, case: Case, event: str, *, subject: str = "case", basis: str = "",
+def record(ctx: Context, case: Case, event: str, *, subject: Subject | str = "case", basis: str = "",
            payload: dict[str, Any] | None = None, state: str | None = None) -> AuditRecord:
     """Record a fact that belongs to the history but changes no state (an appointment, a score, ...)."""
     return append_audit(ctx, case, event=event, subject=subject, from_state=state, to_state=state, basis=basis,

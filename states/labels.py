@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from states.subjects import Subject
 from states.text import Localized, Message, tr
 
 CHANNELS: dict[str, Message] = {
@@ -200,13 +201,13 @@ def states(machine: str | type, values: Iterable[str]) -> list[Localized]:
 
 def subject(name: str) -> Message | str:
     """The subject of a step as people name it: "offer:3" is offer no. 3."""
-    kind, _, rest = name.partition(":")
-    if kind == "offer" and rest:
-        return tr("offer {number}", number=rest)
-    if kind == "member" and rest:
-        return tr("committee member {name}", name=rest)
-    if kind == "comment" and rest:
-        return tr("comment {number}", number=rest)
+    parsed = Subject.parse(name)
+    if parsed.kind == "offer" and parsed.key:
+        return tr("offer {number}", number=parsed.key)
+    if parsed.kind == "member" and parsed.key:
+        return tr("committee member {name}", name=parsed.key)
+    if parsed.kind == "comment" and parsed.key:
+        return tr("comment {number}", number=parsed.key)
     return name
 
 

@@ -35,8 +35,8 @@ class Subject:
 
     @property
     def number(self) -> int | None:
-        """The key as a number (an offer's, a comment's), or None when it is not one."""
-        return int(self.key) if self.key is not None and self.key.isascii() and self.key.isdigit() else None
+        """The key as a number (an offer's, a comment's), or None when it is not one (as ``int`` reads digits)."""
+        return int(self.key) if self.key is not None and self.key.isdecimal() else None
 
     @classmethod
     def offer(cls, number: int) -> Subject:

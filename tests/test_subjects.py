@@ -30,7 +30,7 @@ def test_each_subject_is_written_as_the_chain_has_always_hashed_it_and_reads_bac
 def test_a_key_may_hold_the_separator_and_only_a_number_is_a_number():
     assert Subject.parse("member:Dr: Nowak") == Subject("member", "Dr: Nowak")
     assert Subject.offer(7).number == 7 and Subject.parse("member:Jan").number is None
-    assert CASE.number is None and Subject("offer", "٣").number is None  # a foreign digit is not a number
+    assert CASE.number is None and Subject("offer", "²").number is None  # a superscript is not a number
 
 
 def test_a_kind_is_one_word_and_a_subject_cannot_change():

@@ -25,6 +25,7 @@ from states.engine import Context
 from states.errors import InvalidInput
 from states.local_time import moment_text
 from states.rule_sets import BUILTIN_RULE_SETS, DEFAULT_RULE_SET, RuleSet
+from states.subjects import Subject
 from states.text import Message, money, tr
 
 CHANNELS = ("bip", "board", "website")  # art. 13 ust. 3 and its siblings: BIP, notice board, website
@@ -57,13 +58,13 @@ class Rec:
 
     @property
     def offer(self) -> int | None:
-        kind, _, number = self.subject.partition(":")
-        return int(number) if kind == "offer" and number.isdigit() else None
+        subject = Subject.parse(self.subject)
+        return subject.number if subject.kind == "offer" else None
 
     @property
     def member(self) -> str | None:
-        kind, _, name = self.subject.partition(":")
-        return name if kind == "member" else None
+        subject = Subject.parse(self.subject)
+        return (subject.key or "") if subject.kind == "member" else None
 
     def evidence(self) -> dict:
         return {"case": self.case_code, "seq": self.seq, "hash": self.hash, "event": self.event,

@@ -4,6 +4,7 @@ states/auditing/compliance.py)."""
 from __future__ import annotations
 
 from states.auditing.compliance import History, finding, moment, warsaw
+from states.subjects import Subject
 from states.text import ntr, tr
 
 RESOLUTION = "art. 5 ust. 5 (uchwała rady o trybie konsultacji)"
@@ -40,7 +41,7 @@ def _comment_unanswered(h: History):
     for report in h.events("publish_report"):
         answers = {str(k): v for k, v in (report.payload.get("answers") or {}).items()}
         for comment in h.events("comment"):
-            number = comment.subject.partition(":")[2]
+            number = Subject.parse(comment.subject).key or ""
             answer = answers.get(number) or {}
             if comment.seq < report.seq and not (answer.get("answer") and str(answer.get("reason") or "").strip()):
                 yield (tr("Comment {number} ({author}) has no reasoned answer in the report", number=number, author=comment.payload.get('author', '?')),

@@ -46,6 +46,7 @@ from states.procedures.consultation.machine import (
 from states.procedures.open_call.handlers import _add_publications
 from states.procedures.open_call.machine import rules_for
 from states.rulebook import pin
+from states.subjects import RDPP, Subject
 from states.text import Message, ntr, tr
 
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:
@@ -133,7 +134,7 @@ def add_comment(ctx: Context, cmd: ConsultationCommentInput) -> dict:
                                .where(ConsultationComment.case_id == case.id)).one() or 0) + 1
     ctx.session.add(ConsultationComment(case_id=case.id, number=number, author=cmd.author, author_kind=cmd.author_kind,
                                         provision=cmd.provision or "", text=cmd.text, submitted_at=submitted))
-    record(ctx, case, "comment", subject=f"comment:{number}", basis=RESOLUTION_BASIS, state=case.state,
+    record(ctx, case, "comment", subject=Subject.comment(number), basis=RESOLUTION_BASIS, state=case.state,
            payload={**cmd.model_dump(mode="json"), "submitted_at": submitted})
     return {"code": case.code, "comment": number, "submitted_at": submitted}
 
@@ -152,7 +153,7 @@ def rdpp_opinion(ctx: Context, cmd: RdppOpinion) -> dict:
             basis="art. 41i ust. 2",
         )
     case.data = {**case.data, "rdpp": {**rdpp, "status": "given", "opinion": cmd.opinion, "given_at": ctx.now.isoformat()}}
-    record(ctx, case, "rdpp_opinion", subject="rdpp", basis="art. 41i ust. 1", state=case.state,
+    record(ctx, case, "rdpp_opinion", subject=RDPP, basis="art. 41i ust. 1", state=case.state,
            payload={"opinion": cmd.opinion, "due": rdpp["due"]})
     cancel_deadlines(ctx, case, "consultation.rdpp_due")
     return {"code": case.code, "rdpp": "given"}
@@ -242,7 +243,7 @@ def on_rdpp_due(ctx: Context, case: Case, deadline) -> None:
     if rdpp.get("status") != "pending":
         raise RuleViolation("rdpp_not_pending", tr("No RDPP opinion is pending"))
     case.data = {**case.data, "rdpp": {**rdpp, "status": "waived"}}
-    record(ctx, case, "rdpp_opinion_waived", subject="rdpp", basis="art. 41i ust. 2", state=case.state,
+    record(ctx, case, "rdpp_opinion_waived", subject=RDPP, basis="art. 41i ust. 2", state=case.state,
            payload={"due_at": deadline.due_at, "delivered": rdpp.get("delivered")})
 
 

@@ -19,6 +19,7 @@ from states.auditing.compliance import (
     warsaw,
 )
 from states.procedures.open_call.names import CallState
+from states.subjects import CASE, Subject
 from states.text import money, ntr, tr
 
 
@@ -120,7 +121,7 @@ def _results_channels(h: History):
         return
     later = [r for r in h.records if r.seq > chosen.seq]
     moved_on = next((r for r in later if r.event == "sign_contract"
-                     or (r.subject == "case" and r.to_state in (CallState.results_published, CallState.in_execution, CallState.settled))), None)
+                     or (Subject.parse(r.subject) == CASE and r.to_state in (CallState.results_published, CallState.in_execution, CallState.settled))), None)
     if moved_on is None:
         return  # still waiting for publication: not (yet) a breach
     publications = [r for r in later if r.event == "publish_results" and r.seq <= moved_on.seq]

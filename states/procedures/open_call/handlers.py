@@ -84,6 +84,7 @@ from states.procedures.open_call.machine import (
 from states.procedures.open_call.names import CallState, OfferState
 from states.rulebook import find_rule_set, pin
 from states.scoring import propose_grants
+from states.subjects import Subject
 from states.text import ntr, tr
 
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:
@@ -112,7 +113,7 @@ def _offer(ctx: Context, case: Case, number: int) -> Offer:
 
 
 def _fire_offer(ctx: Context, case: Case, offer: Offer, event: str, **kwargs) -> str | None:
-    return fire(ctx, case, OfferMachine.bind(offer), event, subject=f"offer:{offer.number}", **kwargs)
+    return fire(ctx, case, OfferMachine.bind(offer), event, subject=Subject.offer(offer.number), **kwargs)
 
 
 def _add_publications(ctx: Context, case: Case, subject: str, published: dict) -> None:
@@ -207,7 +208,7 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
     member = CommitteeMember(case_id=case.id, name=cmd.name, email=cmd.email or "", affiliation=cmd.affiliation,
                              organisation_id=organisation_id, appointed_at=ctx.now)
     add_member(ctx.session, case, member)
-    record(ctx, case, "appoint_member", subject=f"member:{cmd.name}", basis="art. 15 ust. 2a", state=case.state,
+    record(ctx, case, "appoint_member", subject=Subject.member(cmd.name), basis="art. 15 ust. 2a", state=case.state,
            payload=cmd.model_dump(mode="json"))
     return {"code": case.code, "member": cmd.name}
 
@@ -238,7 +239,7 @@ def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
                             basis="KPA art. 24")
     add_declarations(ctx.session, case, member, [(o, o.number in cmd.conflicts) for o in new], cmd.note, ctx.now)
     facts.declared.update({(member.id, o.id): o.number in cmd.conflicts for o in new})
-    record(ctx, case, "declare_conflicts", subject=f"member:{cmd.member}", basis="KPA art. 24; art. 15 ust. 2d",
+    record(ctx, case, "declare_conflicts", subject=Subject.member(cmd.member), basis="KPA art. 24; art. 15 ust. 2d",
            state=case.state, payload={"offers": [o.number for o in new], "conflicts": sorted(cmd.conflicts),
                                       "note": cmd.note})
     for offer in new:
@@ -278,7 +279,7 @@ def file_offer(ctx: Context, cmd: FileOffer) -> dict:
                   task_start=cmd.task_start, task_end=cmd.task_end, received_at=received_at,
                   postmarked_on=cmd.postmarked_on, state=OfferMachine.received.value)
     ctx.session.add(offer)
-    record(ctx, case, "file_offer", subject=f"offer:{offer.number}", basis="art. 14", state=offer.state,
+    record(ctx, case, "file_offer", subject=Subject.offer(offer.number), basis="art. 14", state=offer.state,
            payload={**cmd.model_dump(mode="json"), "received_at": received_at, "organisation": organisation.name})
     return {"code": case.code, "offer": offer.number, "state": offer.state}
 
@@ -330,7 +331,7 @@ def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     add_scores(ctx.session, case, member, offer, cmd.points, ctx.now)
     if cmd.points:
         facts.scored.add((member.id, offer.id))
-    record(ctx, case, "score", subject=f"offer:{offer.number}", basis="art. 15 ust. 1", state=offer.state,
+    record(ctx, case, "score", subject=Subject.offer(offer.number), basis="art. 15 ust. 1", state=offer.state,
            payload={"member": member.name, "points": cmd.points})
     _complete_scoring_if_done(ctx, case, offer, facts)
     return {"code": case.code, "offer": offer.number, "member": member.name, "state": offer.state}

@@ -43,6 +43,7 @@ from states.procedures.regranting.machine import (
 )
 from states.procedures.regranting.names import MicroGrantState, SubCallState
 from states.rulebook import find_rule_set, pin
+from states.subjects import SUB_CALL, Subject
 from states.text import tr
 
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:
@@ -92,7 +93,7 @@ def announce_sub_call(ctx: Context, cmd: AnnounceSubCall) -> dict:
     _add_publications(ctx, case, "sub_call", cmd.published)
     ctx.session.flush()
     case.data = {**case.data, "sub_call": {**(case.data.get("sub_call") or {}), "deadline": cmd.deadline.isoformat()}}
-    fire(ctx, case, _sub_call(case), "announce_sub_call", subject="sub_call", notice="sub_call", rules=rules,
+    fire(ctx, case, _sub_call(case), "announce_sub_call", subject=SUB_CALL, notice="sub_call", rules=rules,
          payload={"deadline": cmd.deadline, "published": cmd.published})
     return {"code": case.code, "sub_call": SubCallView(case).state}
 
@@ -104,7 +105,7 @@ def publish_selection(ctx: Context, cmd: PublishSubSelection) -> dict:
     _add_publications(ctx, case, "sub_selection", cmd.published)
     ctx.session.flush()
     case.data = {**case.data, "sub_call": {**case.data.get("sub_call", {}), "chosen": list(cmd.chosen)}}
-    fire(ctx, case, _sub_call(case), "publish_selection", subject="sub_call", notice="sub_selection", rules=rules,
+    fire(ctx, case, _sub_call(case), "publish_selection", subject=SUB_CALL, notice="sub_selection", rules=rules,
          payload={"chosen": list(cmd.chosen), "published": cmd.published})
     return {"code": case.code, "sub_call": SubCallView(case).state, "chosen": list(cmd.chosen)}
 
@@ -150,9 +151,9 @@ def add_micro_grant(ctx: Context, cmd: AddMicroGrant) -> dict:
                                task_end=cmd.task_end, transfer_due=due.last_day))
     record(ctx, case, "create", basis="art. 16a; umowa z realizatorem", state=case.state,
            payload={**cmd.model_dump(mode="json"), "parent": parent.code, "transfer_due": due.last_day})
-    record(ctx, parent, "micro_grant_created", subject=f"micro_grant:{case.code}", basis="art. 16a",
+    record(ctx, parent, "micro_grant_created", subject=Subject.micro_grant(case.code), basis="art. 16a",
            state=parent.state, payload={"micro_grant": case.code, "implementer": cmd.implementer, "amount": cmd.amount})
-    fire(ctx, parent, _sub_call(parent), "start_implementing", subject="sub_call", optional=True)
+    fire(ctx, parent, _sub_call(parent), "start_implementing", subject=SUB_CALL, optional=True)
     schedule(ctx, case, "regranting.transfer_due", due.due, due.basis)
     return {"code": case.code, "parent": parent.code, "transfer_due": due.last_day, "explanation": due.explain()}
 
@@ -211,7 +212,7 @@ def operator_report(ctx: Context, cmd: OperatorReport) -> dict:
     """The operator's report, built from its nested micro-grants, submitted as the operator offer's report."""
     parent = _operator_case(ctx, cmd.code)
     listing = implementers(ctx, parent)
-    fire(ctx, parent, _sub_call(parent), "submit_operator_report", subject="sub_call",
+    fire(ctx, parent, _sub_call(parent), "submit_operator_report", subject=SUB_CALL,
          payload={"implementers": listing, "own_costs": cmd.own_costs})
     offer, contract = operator_offer(ctx.session, parent)
     used = sum((row["used"] or Decimal(0) for row in listing), Decimal("0.00")) + cmd.own_costs

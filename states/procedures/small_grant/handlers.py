@@ -59,6 +59,7 @@ from states.procedures.small_grant.machine import (
 )
 from states.procedures.small_grant.names import SmallGrantState
 from states.rulebook import pin, pinned_rule_set
+from states.subjects import Subject
 from states.text import ntr, tr
 
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:
@@ -185,7 +186,7 @@ def add_comment(ctx: Context, cmd: AddComment) -> dict:
                                .where(SmallGrantComment.case_id == case.id)).one() or 0) + 1
     ctx.session.add(SmallGrantComment(case_id=case.id, number=number, author=cmd.author, text=cmd.text,
                                       submitted_at=submitted))
-    record(ctx, case, "comment", subject=f"comment:{number}", basis="art. 19a ust. 4", state=case.state,
+    record(ctx, case, "comment", subject=Subject.comment(number), basis="art. 19a ust. 4", state=case.state,
            payload={"author": cmd.author, "text": cmd.text, "submitted_at": submitted})
     return {"code": case.code, "comment": number}
 
@@ -201,7 +202,7 @@ def consider_comment(ctx: Context, cmd: ConsiderComment) -> dict:
         raise RuleViolation("already_considered", tr("{code}: comment {number} is already considered", code=case.code, number=cmd.number))
     comment.consideration, comment.considered_at = cmd.consideration, ctx.now
     ctx.session.add(comment)
-    record(ctx, case, "consider_comment", subject=f"comment:{cmd.number}", basis="art. 19a ust. 5", state=case.state,
+    record(ctx, case, "consider_comment", subject=Subject.comment(cmd.number), basis="art. 19a ust. 5", state=case.state,
            payload={"consideration": cmd.consideration})
     return {"code": case.code, "comment": cmd.number}
 
