@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from states.errors import InvalidInput
-from states.text import tr
+from kernel.errors import InvalidInput
+from kernel.text import tr
 
 OWNER_URL = "COOP_DATABASE_OWNER_URL"
 HISTORY_TABLES = ("audit_log", "audit_anchors", "people_log")  # insert-only (migrations 0008, 0009)
