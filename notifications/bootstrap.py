@@ -24,9 +24,17 @@ def enqueue_notifications(ctx: Any, event: events.AuditRecorded) -> None:
     on_audit_recorded(ctx, event)
 
 
+def send_anchor_notice(ctx: Any, event: events.AnchorMade) -> None:
+    """The day's anchor as a public notice to the city's portal, when one is set (notifications/outbox.py)."""
+    from notifications.outbox import on_anchor_made
+
+    on_anchor_made(ctx, event)
+
+
 # Each event's handlers, in the order they run (all in the publishing command's transaction).
 EVENT_HANDLERS: dict[type, tuple[events.Handler, ...]] = {
     events.AuditRecorded: (enqueue_notifications,),
+    events.AnchorMade: (send_anchor_notice,),
 }
 
 

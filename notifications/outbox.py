@@ -20,7 +20,7 @@ from sqlmodel import select
 from models.notification_tables import Notification, NotificationPreference
 from models.rows import hold_new, new_row
 from models.tables import AuditRecord, Case
-from states.events import AuditRecorded
+from states.events import AnchorMade, AuditRecorded
 from states.loaders import loaded
 
 
@@ -203,3 +203,28 @@ def write_notice(ctx, case: Case, record: AuditRecord, rule, config) -> None:
     if sent_before is None and complete:
         for recipient in catalogue.recipients(ctx, case, record, "public", config):
             enqueue(ctx, case, record, rule.template, recipient, data, config)
+
+
+ANCHOR_NOTICE = "audit_anchor_notice"
+
+
+def on_anchor_made(ctx: Any, event: AnchorMade) -> None:
+    """The day's anchor to the public-notice channel (the city's portal webhook), in the anchor's transaction,
+    when a portal is configured: the whole signed document rides in the notice's data, so the portal keeps a
+    copy out of the database's reach (states/anchors.py publishes the event)."""
+    from notifications.routing import PUBLIC_PORTAL
+    from notifications.settings import session_settings
+
+    document = event.document
+    config = session_settings(ctx.session)
+    if not config.webhook_url.get_secret_value():
+        return
+    key = f"anchor/{document['date']}"
+    data = {"office": config.office_name, "date": document["date"], "moment": document["moment"],
+            "count": document["count"], "digest": document["digest"], "fingerprint": document["fingerprint"],
+            "file": f"{document['date']}.json", "anchor": document}
+    hold_new(ctx.session, new_row(
+        Notification, key=key, case_id=None, audit_seq=0, template=ANCHOR_NOTICE, category="notice",
+        channel="webhook", audience="public", recipient=PUBLIC_PORTAL, recipient_name="", lang=config.default_lang,
+        data=data, cancel_tag=None, not_before=ctx.now, next_attempt_at=ctx.now, status="pending",
+        message_id=message_id(key, config.message_id_domain), created_at=ctx.now, closed_at=None))

@@ -40,7 +40,7 @@ import sqlalchemy as sa
 
 from models.anchor_tables import AuditAnchor
 from models.tables import AuditRecord, Case
-from states import audit
+from states import audit, events
 from states.calendar import local_date
 from states.engine import SCHEDULER, Context, execute
 from states.errors import DomainError, InvalidInput, NotFound
@@ -180,35 +180,9 @@ def make_anchor(ctx: Context, key: Ed25519PrivateKey) -> Anchor:
         .returning(table.c.day)).first()
     if written is None:
         return _found(ctx, day)  # another tick's, committed while this one waited on the day's key
-    notify_public(ctx, document)
+    # In the anchor's transaction: the notifications send it to the city's portal (notifications/outbox.py).
+    events.publish(ctx, events.AnchorMade(document))
     return Anchor(day, True, text)
-
-
-NOTICE = "audit_anchor_notice"
-
-
-def notify_public(ctx: Context, document: dict[str, Any]) -> None:
-    """The day's anchor to the public-notice channel (the city's portal webhook), in the anchor's transaction,
-    when a portal is configured: the whole signed document rides in the notice's data, so the portal keeps a
-    copy out of the database's reach."""
-    from models.notification_tables import Notification
-    from models.rows import hold_new, new_row
-    from notifications.outbox import message_id
-    from notifications.routing import PUBLIC_PORTAL
-    from notifications.settings import session_settings
-
-    config = session_settings(ctx.session)
-    if not config.webhook_url.get_secret_value():
-        return
-    key = f"anchor/{document['date']}"
-    data = {"office": config.office_name, "date": document["date"], "moment": document["moment"],
-            "count": document["count"], "digest": document["digest"], "fingerprint": document["fingerprint"],
-            "file": f"{document['date']}.json", "anchor": document}
-    hold_new(ctx.session, new_row(
-        Notification, key=key, case_id=None, audit_seq=0, template=NOTICE, category="notice", channel="webhook",
-        audience="public", recipient=PUBLIC_PORTAL, recipient_name="", lang=config.default_lang, data=data,
-        cancel_tag=None, not_before=ctx.now, next_attempt_at=ctx.now, status="pending",
-        message_id=message_id(key, config.message_id_domain), created_at=ctx.now, closed_at=None))
 
 
 def _found(ctx: Context, day: date) -> Anchor | None:

@@ -35,6 +35,14 @@ class AuditRecorded:
     record: AuditRecord
 
 
+@dataclass(frozen=True, slots=True)
+class AnchorMade:
+    """The day's anchor of every case's chain head was signed and stored (states/anchors.py), in its transaction:
+    the signed document, as published. The notifications send it to the city's portal when one is set."""
+
+    document: dict[str, Any]
+
+
 class NotBootstrapped(RuntimeError):
     """An event was published that nobody subscribed to: an entry point did not call the bootstrap."""
 
