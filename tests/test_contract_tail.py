@@ -3,10 +3,14 @@ small grant and the local initiative declare, not three copies that may drift (i
 
 from __future__ import annotations
 
+import pytest
+
 from states.contract_tail import report_tail, settlement_tail
 from states.procedures.local_initiative.machine import LocalInitiativeMachine
 from states.procedures.open_call.machine import OfferMachine
 from states.procedures.small_grant.machine import SmallGrantMachine
+
+pytestmark = pytest.mark.fast  # the machines on plain rows, no database (tests/fast_tier.py)
 
 REPORT_EVENTS = ("task_ended", "report_overdue", "submit_report")
 SETTLEMENT_EVENTS = ("accept_report", "request_report_corrections", "settle")

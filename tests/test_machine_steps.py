@@ -21,6 +21,8 @@ from states.procedures.local_initiative.machine import LocalInitiativeMachine
 from states.procedures.open_call.machine import OfferMachine, OpenCallMachine
 from states.procedures.small_grant.machine import SmallGrantMachine
 
+pytestmark = pytest.mark.fast  # the machines on plain rows, no database (tests/fast_tier.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The states each gated step was allowed in when handlers listed them (require_state): the machine says the same.
