@@ -22,8 +22,8 @@ from models.tables import Case
 from states import calendar, inputs
 from states.clock import resolve_now
 from states.engine import execute
-from states.procedures.open_call import handlers as oc
-from states.procedures.open_call import inputs as c
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from states.tick import tick
 
 
@@ -35,17 +35,17 @@ def _call(url: str | None, title: str, announced: datetime, offer_deadline: date
     def do(handler, command, when: datetime):
         return execute(handler, command, actor=OFFICER, at=_at(when), url=url)
 
-    code = do(oc.create_call, c.CreateOpenCall(title=title, task_area="pożytek publiczny", budget=Decimal("80000.00")),
+    code = do(open_call_handlers.create_call, open_call_inputs.CreateOpenCall(title=title, task_area="pożytek publiczny", budget=Decimal("80000.00")),
               announced - timedelta(hours=4))["code"]
     year = calendar.local_date(announced).year + 1
     publish = {ch: _at(announced - timedelta(hours=3 - i)) for i, ch in enumerate(("bip", "board", "website"))}
-    do(oc.announce_call, c.AnnounceCall(
+    do(open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
         code=code, offer_deadline=offer_deadline, selection_date=offer_deadline + timedelta(days=21),
         execution_start=date(year, 1, 1), execution_end=date(year, 11, 30), published=publish), announced)
     for member in MEMBERS:
-        do(oc.appoint_member, c.AppointMember(code=code, name=member), announced + timedelta(hours=1))
+        do(open_call_handlers.appoint_member, open_call_inputs.AppointMember(code=code, name=member), announced + timedelta(hours=1))
     for index, (offer_title, grant, _) in enumerate(OFFERS[:offers]):
-        do(oc.file_offer, c.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=offer_title,
+        do(open_call_handlers.file_offer, open_call_inputs.FileOffer(code=code, organisation_krs=ORGANISATIONS[index][2], title=offer_title,
                                       requested_grant=grant, own_funds=grant / 10, task_start=date(year, 3, 1),
                                       task_end=date(year, 6, 30)), announced + timedelta(days=2, hours=index))
     return code
@@ -65,16 +65,16 @@ def load_demo(url: str | None, now: datetime | None = None) -> dict[str, str]:
                                           today - timedelta(days=5), offers=3)
     review = _call(url, "Pomoc społeczna 2027", now - timedelta(days=40), today - timedelta(days=12), offers=3)
     tick(now - timedelta(days=6), url=url)  # deadlines falling on a day off move (KC art. 115): keep a margin
-    execute(oc.review_offer, c.ReviewOffer(code=review, number=1, decision="accept"), actor=OFFICER,
+    execute(open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=review, number=1, decision="accept"), actor=OFFICER,
             at=_at(now - timedelta(days=5)), url=url)
     cases["formal_review"] = review
     scoring = _call(url, "Ochrona i promocja zdrowia 2027", now - timedelta(days=45), today - timedelta(days=20),
                     offers=3)
     tick(now - timedelta(days=10), url=url)
     for number in (1, 2, 3):
-        execute(oc.review_offer, c.ReviewOffer(code=scoring, number=number, decision="accept"), actor=OFFICER,
+        execute(open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=scoring, number=number, decision="accept"), actor=OFFICER,
                 at=_at(now - timedelta(days=9)), url=url)
-    execute(oc.finish_formal_review, inputs.CaseRef(code=scoring), actor=OFFICER, at=_at(now - timedelta(days=8)), url=url)
+    execute(open_call_handlers.finish_formal_review, inputs.CaseRef(code=scoring), actor=OFFICER, at=_at(now - timedelta(days=8)), url=url)
     cases["substantive_review"] = scoring
     cases["announced"] = _call(url, "Ekologia i ochrona zwierząt 2027", now - timedelta(days=15),
                                today + timedelta(days=10), offers=1)

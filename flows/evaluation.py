@@ -63,8 +63,8 @@ from states.clock import parse_moment, resolve_now
 from states.engine import Actor, Context, execute
 from states.errors import DomainError, NotPermitted
 from states.form_proofs import FormProof, verify_form_proof
-from states.procedures.open_call import handlers as oc
-from states.procedures.open_call import inputs as c
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from states.procedures.open_call.handlers import load_call
 from states.procedures.open_call.machine import call_settings, offers_of
 from states.procedures.open_call.names import CallState, OfferState
@@ -272,7 +272,7 @@ def _command(step: str, code: str, answer: dict[str, Any], proof: FormProof) -> 
             "{person} acts as {role}: this form is answered by an officer", person=proof.person,
             role=labels.role(proof.role)))
     if step == "review":
-        return oc.review_offer, c.ReviewOffer.parse(code=code, number=answer["offer"], decision=answer["decision"],
+        return open_call_handlers.review_offer, open_call_inputs.ReviewOffer.parse(code=code, number=answer["offer"], decision=answer["decision"],
                                                     defects=tuple(answer.get("defects") or ())), \
             _actor_of(proof, proof.role)
     if step == "confirm":  # an officer's step run from the UI (flows/steps.py)
@@ -282,11 +282,11 @@ def _command(step: str, code: str, answer: dict[str, Any], proof: FormProof) -> 
         return handler, model.parse(code=code, **(answer.get("arguments") or {})), _actor_of(proof, proof.role)
     member = _actor_of(proof, "committee_member")  # entitled by a seat on this committee (the domain checks)
     if step == "declare":
-        return oc.declare_conflicts, c.DeclareConflicts.parse(
+        return open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts.parse(
             code=code, member=proof.person, conflicts=tuple(answer.get("conflicts") or ()),
             note=answer.get("note", "")), member
     points = {k: v for k, v in answer.items() if k != "offer"}
-    return oc.score_offer, c.ScoreOffer.parse(code=code, number=answer["offer"], member=proof.person,
+    return open_call_handlers.score_offer, open_call_inputs.ScoreOffer.parse(code=code, number=answer["offer"], member=proof.person,
                                               points=points), member
 
 
@@ -467,7 +467,7 @@ def scoring_flow(code: str, member: str | None = None, at: str | None = None, un
         case_deadline = _deadline(view, until, at)
         step = _shown_step(form)  # shown before: replayed whatever the view says now (the module's docstring)
         if step is None:
-            if person is None and view["state"] != "substantive_review":
+            if person is None and view["state"] != CallState.substantive_review:
                 return {"code": code, "member": None, "outcome": "complete", "recorded": recorded,
                         "state": view["state"]}
             if person is not None and view["done"]:

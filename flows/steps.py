@@ -29,16 +29,16 @@ from flows.housekeeping import request_dispatch
 from states import inputs
 from states.clock import resolve_now
 from states.errors import DomainError
-from states.procedures.open_call import handlers as oc
-from states.procedures.open_call import inputs as c
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
 from states.text import tr
 
 # The steps an officer may take from the UI, each with the CLI's own handler and input model.
 STEPS: dict[str, tuple[Any, type[inputs.Command]]] = {
-    "finish_formal_review": (oc.finish_formal_review, inputs.CaseRef),
-    "select_offers": (oc.select_offers, c.SelectOffers),
-    "publish": (oc.publish, c.Publish),
-    "withdraw_offer": (oc.withdraw_offer, inputs.OfferRef),
+    "finish_formal_review": (open_call_handlers.finish_formal_review, inputs.CaseRef),
+    "select_offers": (open_call_handlers.select_offers, open_call_inputs.SelectOffers),
+    "publish": (open_call_handlers.publish, open_call_inputs.Publish),
+    "withdraw_offer": (open_call_handlers.withdraw_offer, inputs.OfferRef),
 }
 Step = Literal["finish_formal_review", "select_offers", "publish", "withdraw_offer"]
 CONFIRM_WITHIN = timedelta(days=7)  # a step nobody proved within this is dropped (the run fails, nothing written)
