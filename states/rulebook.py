@@ -62,3 +62,8 @@ def pin(session: Session, case: Case, version: str | None, now) -> RuleSet:
 
 def pinned_rule_set(session: Session, case: Case) -> RuleSet:
     return find_rule_set(session, case.rule_set_version or case.data.get("rule_set") or DEFAULT_RULE_SET)
+
+
+def rules_for(session: Session, case: Case) -> RuleSet:
+    """The rule set a case runs under: the one pinned to it when it was announced (invariant 6)."""
+    return pinned_rule_set(session, case)

@@ -43,9 +43,8 @@ from states.procedures.consultation.machine import (
     programme_warning,
     rdpp_deadline,
 )
-from states.procedures.open_call.handlers import _add_publications
-from states.procedures.open_call.machine import rules_for
-from states.rulebook import pin
+from states.publications import record_publications
+from states.rulebook import pin, rules_for
 from states.subjects import RDPP, Subject
 from states.text import Message, ntr, tr
 
@@ -101,7 +100,7 @@ def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
         raise InvalidInput("delivered_in_future", tr("The delivery cannot be later than now"))
     if cmd.rdpp_delivered:
         clock.check_claimed(ctx, cmd.rdpp_delivered, clock.DELIVERY)  # a real database: a past one needs a reason
-    _add_publications(ctx, case, "draft", cmd.published)
+    record_publications(ctx, case, "draft", cmd.published)
     ctx.session.flush()
     latest = calendar.latest_of(cmd.published.values()) if set(cmd.published) >= set(rules.channels) else None
     period = closing(latest or ctx.now, rules)
@@ -173,7 +172,7 @@ def publish_report(ctx: Context, cmd: ConsultationReport) -> dict:
                                               code=case.code, numbers=unknown))
     if len(answers) != len(cmd.answers):
         raise InvalidInput("duplicate_answer", tr("Each comment gets one answer"))
-    _add_publications(ctx, case, "report", cmd.published)
+    record_publications(ctx, case, "report", cmd.published)
     ctx.session.flush()
     for number, answer in answers.items():
         comments[number].answer, comments[number].reason = answer.answer, answer.reason

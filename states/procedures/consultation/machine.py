@@ -18,7 +18,7 @@ from states.cases import case_rows
 from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
 from states.procedures.consultation.names import ConsultationState
-from states.procedures.open_call.machine import publications_of
+from states.publications import publications_of
 from states.rule_sets import ConsultationRules
 from states.text import Message, ntr, tr
 

@@ -40,8 +40,7 @@ from states.procedures.local_initiative.machine import (
     purchased,
     score,
 )
-from states.procedures.open_call.machine import rules_for
-from states.rulebook import pin
+from states.rulebook import pin, rules_for
 from states.text import tr
 
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:

@@ -20,9 +20,8 @@ from states.contract_tail import report_tail
 from states.engine import LegalMachine, Step
 from states.errors import InvalidInput, RuleViolation
 from states.procedures.local_initiative.names import InitiativeState
-from states.procedures.open_call.machine import money
 from states.rule_sets import LocalInitiativeRules
-from states.text import tr
+from states.text import money, tr
 
 KIND = "local_initiative"
 CODE_PREFIX = "IL"

@@ -53,25 +53,17 @@ from states.procedures.open_call.machine import (
     ANNOUNCEMENT_CHANNELS,
     CODE_PREFIX,
     KIND,
-    Committee,
+    CallFacts,
     OfferMachine,
     OpenCallMachine,
     add_declarations,
     add_member,
-    add_publications,
     add_scores,
     call_settings,
-    committee,
     max_points,
-    member_by_name,
     money,
     next_offer_number,
-    offer_by_number,
     offer_deadline_moment,
-    offers_of,
-    organisations_in_call,
-    publications_of,
-    ranking,
     ranking_rows,
     report_call,
     report_deadline,
@@ -82,6 +74,7 @@ from states.procedures.open_call.machine import (
     usage_deadline,
 )
 from states.procedures.open_call.names import CallState, OfferState
+from states.publications import record_publications
 from states.rulebook import find_rule_set, pin
 from states.scoring import propose_grants
 from states.subjects import Subject
@@ -105,8 +98,8 @@ def _call(ctx: Context, code: str) -> Case:
     return load_call(ctx.session, code)
 
 
-def _offer(ctx: Context, case: Case, number: int) -> Offer:
-    offer = offer_by_number(ctx.session, case, number)
+def _offer(ctx: Context, case: Case, number: int, call: CallFacts) -> Offer:
+    offer = call.offer(number)
     if offer is None:
         raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=number))
     return offer
@@ -116,23 +109,8 @@ def _fire_offer(ctx: Context, case: Case, offer: Offer, event: str, **kwargs) ->
     return fire(ctx, case, OfferMachine.bind(offer), event, subject=Subject.offer(offer.number), **kwargs)
 
 
-def _add_publications(ctx: Context, case: Case, subject: str, published: dict) -> None:
-    already = publications_of(ctx.session, case, subject)
-    for channel, moment in published.items():
-        if channel in already:
-            raise RuleViolation(
-                "already_published",
-                tr("{code}: the publication “{subject}” is already recorded in {channel} ({already})",
-                   code=case.code, subject=labels.publication(subject), channel=labels.channel(channel),
-                   already=already[channel]),
-            )
-        if moment > ctx.now:
-            raise InvalidInput(
-                "publication_in_future",
-                tr("A publication in {channel} ({moment}) cannot be later than now ({now})",
-                   channel=labels.channel(channel), moment=moment, now=ctx.now),
-            )
-    add_publications(ctx.session, case, subject, published)
+def _add_publications(ctx: Context, case: Case, subject: str, published: dict, call: CallFacts) -> None:
+    call.add_publications(record_publications(ctx, case, subject, published, call.publications(subject)))
 
 
 # --- the call -------------------------------------------------------------------------------------------------
@@ -163,8 +141,9 @@ def announce_call(ctx: Context, cmd: AnnounceCall) -> dict:
     case.data = {**case.data, "execution_start": cmd.execution_start.isoformat(),
                  "execution_end": cmd.execution_end.isoformat(), "grant_rules": cmd.grant_rules,
                  "prior_funding": cmd.prior_funding, "offer_deadline_explained": closing.explain()}
-    _add_publications(ctx, case, "announcement", cmd.published)
-    fire(ctx, case, OpenCallMachine.bind(case), "announce", rules=rules, announced_deadline=cmd.offer_deadline,
+    call = CallFacts(ctx.session, case)  # read once by this step: its guards and its notices decide from these
+    _add_publications(ctx, case, "announcement", cmd.published, call)
+    fire(ctx, case, OpenCallMachine.bind(case), "announce", rules=rules, announced_deadline=cmd.offer_deadline, call=call,
          payload={**cmd.model_dump(mode="json"), "offer_deadline_due": closing.due, "rule_set": rule_set.version})
     schedule(ctx, case, "offers_close", closing.due, "art. 13 ust. 2 pkt 5")
     return {"code": case.code, "state": case.state, "offer_deadline": closing.due, "explanation": closing.explain()}
@@ -190,7 +169,8 @@ def _criteria_settings(cmd: AnnounceCall, rules) -> list[dict]:
 def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "appoint_member")
-    if member_by_name(ctx.session, case, cmd.name) is not None:
+    call = CallFacts(ctx.session, case)
+    if call.member(cmd.name) is not None:
         raise RuleViolation("duplicate_member", tr("{name} is already a member", name=cmd.name))
     organisation_id = None
     if cmd.affiliation == "ngo":
@@ -199,7 +179,7 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
                                tr("An NGO member must name the nominating organisation (KRS)"),
                                basis="art. 15 ust. 2b pkt 2")
         organisation_id = organisation_by_krs(ctx.session, cmd.organisation_krs).id
-        if organisation_id in organisations_in_call(ctx.session, case):
+        if organisation_id in call.organisations:
             raise RuleViolation(
                 "nominee_of_bidder",
                 tr("A nominee of an organisation taking part in the call may not sit on the committee"),
@@ -208,13 +188,14 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
     member = CommitteeMember(case_id=case.id, name=cmd.name, email=cmd.email or "", affiliation=cmd.affiliation,
                              organisation_id=organisation_id, appointed_at=ctx.now)
     add_member(ctx.session, case, member)
+    call.add_member(member)
     record(ctx, case, "appoint_member", subject=Subject.member(cmd.name), basis="art. 15 ust. 2a", state=case.state,
            payload=cmd.model_dump(mode="json"))
     return {"code": case.code, "member": cmd.name}
 
 
-def _member(ctx: Context, case: Case, name: str, facts: Committee | None = None) -> CommitteeMember:
-    member = facts.member(name) if facts is not None else member_by_name(ctx.session, case, name)
+def _member(ctx: Context, case: Case, name: str, call: CallFacts) -> CommitteeMember:
+    member = call.member(name)
     if member is None:
         raise NotFound("unknown_member", tr("{code}: {name} is not a committee member", code=case.code, name=name))
     return member
@@ -225,7 +206,7 @@ def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "declare_conflicts")
     _act_as_member(ctx, cmd.member)
-    facts = committee(ctx.session, case)  # read once: this step decides from these, and adds what it writes
+    facts = CallFacts(ctx.session, case)  # read once: this step decides from these, and adds what it writes
     member = _member(ctx, case, cmd.member, facts)
     offers = {o.number: o for o in facts.offers}
     unknown = sorted(set(cmd.conflicts) - set(offers))
@@ -287,7 +268,8 @@ def file_offer(ctx: Context, cmd: FileOffer) -> dict:
 def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "review_offer")
-    offer = _offer(ctx, case, cmd.number)
+    call = CallFacts(ctx.session, case)
+    offer = _offer(ctx, case, cmd.number, call)
     if cmd.decision != "accept" and not cmd.defects:
         raise InvalidInput("defects_required", tr("List the offer's formal defects"))
     rules = rules_for(ctx.session, case).open_call
@@ -309,8 +291,9 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
 def finish_formal_review(ctx: Context, cmd: CaseRef) -> dict:
     case = _call(ctx, cmd.code)
     rules = rules_for(ctx.session, case).open_call
-    accepted = [o.number for o in offers_of(ctx.session, case) if o.state == OfferState.formally_accepted]
-    fire(ctx, case, OpenCallMachine.bind(case), "finish_formal_review", rules=rules,
+    call = CallFacts(ctx.session, case)
+    accepted = [o.number for o in call.offers if o.state == OfferState.formally_accepted]
+    fire(ctx, case, OpenCallMachine.bind(case), "finish_formal_review", rules=rules, call=call,
          payload={"formally_accepted": accepted})
     return {"code": case.code, "state": case.state, "formally_accepted": accepted}
 
@@ -319,18 +302,17 @@ def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "score")
     _act_as_member(ctx, cmd.member)
-    facts = committee(ctx.session, case)  # read once: this step decides from these, and adds what it writes
+    facts = CallFacts(ctx.session, case)  # read once: this step decides from these, and adds what it writes
     offer = facts.offer(cmd.number)
     if offer is None:
         raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
     member = _member(ctx, case, cmd.member, facts)
     # The offer waits for scores, and this member may score it (art. 15 ust. 2d; KPA art. 24).
-    step(ctx, case, OfferMachine.bind(offer), "score", offer=offer, member=member, committee=facts)
+    step(ctx, case, OfferMachine.bind(offer), "score", offer=offer, member=member, call=facts)
     criteria, _ = call_settings(case)
     _check_points(case, criteria, cmd.points)
     add_scores(ctx.session, case, member, offer, cmd.points, ctx.now)
-    if cmd.points:
-        facts.scored.add((member.id, offer.id))
+    facts.add_points(offer, member, cmd.points)
     record(ctx, case, "score", subject=Subject.offer(offer.number), basis="art. 15 ust. 1", state=offer.state,
            payload={"member": member.name, "points": cmd.points})
     _complete_scoring_if_done(ctx, case, offer, facts)
@@ -361,7 +343,7 @@ def _check_points(case: Case, criteria, points: dict[str, Decimal]) -> None:
             )
 
 
-def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer, facts: Committee) -> None:
+def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer, facts: CallFacts) -> None:
     """An offer is scored once every member able to sit has declared for it and every clear member has scored."""
     if case.state != CallState.substantive_review or offer.state != OfferState.formally_accepted:
         return
@@ -374,9 +356,10 @@ def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer, facts: Com
 
 def show_ranking(ctx: Context, cmd: CaseRef) -> dict:
     case = _call(ctx, cmd.code)
-    rows = ranking_rows(ctx.session, case)
+    call = CallFacts(ctx.session, case)
+    rows = ranking_rows(ctx.session, case, call)
     requested = {r["offer"]: r["requested"] for r in rows}
-    proposal = propose_grants(ranking(ctx.session, case), requested, case.budget)
+    proposal = propose_grants(call.ranking(), requested, case.budget)
     _, threshold = call_settings(case)
     result = {"code": case.code, "state": case.state, "budget": case.budget, "max_points": max_points(case),
               "threshold_percent": (threshold * 100).quantize(Decimal("0.01"))}
@@ -388,11 +371,12 @@ def show_ranking(ctx: Context, cmd: CaseRef) -> dict:
 def select_offers(ctx: Context, cmd: SelectOffers) -> dict:
     """The Mayor's choice (art. 15 ust. 2g), recorded by the officer with the order that made it."""
     case = _call(ctx, cmd.code)
-    results = {r.number: r for r in ranking(ctx.session, case)}
-    fire(ctx, case, OpenCallMachine.bind(case), "select_offers", grants=dict(cmd.grants),
+    call = CallFacts(ctx.session, case)
+    results = {r.number: r for r in call.ranking()}
+    fire(ctx, case, OpenCallMachine.bind(case), "select_offers", grants=dict(cmd.grants), call=call,
          payload={"decision": cmd.decision_ref, "grants": cmd.grants,
                   "ranking": {n: str(r.percent) for n, r in results.items()}})
-    for offer in offers_of(ctx.session, case):
+    for offer in call.offers:
         if offer.state != OfferState.scored:
             continue
         result = results[offer.number]
@@ -408,15 +392,16 @@ def select_offers(ctx: Context, cmd: SelectOffers) -> dict:
 def publish(ctx: Context, cmd: Publish) -> dict:
     case = _call(ctx, cmd.code)
     require_step(case, OpenCallMachine, f"publish_{cmd.subject}")
-    _add_publications(ctx, case, cmd.subject, cmd.published)
-    published = publications_of(ctx.session, case, cmd.subject)
+    call = CallFacts(ctx.session, case)
+    _add_publications(ctx, case, cmd.subject, cmd.published, call)
+    published = call.publications(cmd.subject)
     complete = all(c in published for c in ANNOUNCEMENT_CHANNELS)
     if cmd.subject == "results" and complete:
         rules = rules_for(ctx.session, case).open_call
         latest = calendar.latest_of(published.values())
         window = periods.JUSTIFICATION.count(latest, rules.justification_days)
         case.data = {**case.data, "justification_until": window.due.isoformat()}
-        fire(ctx, case, OpenCallMachine.bind(case), "publish_results",
+        fire(ctx, case, OpenCallMachine.bind(case), "publish_results", call=call,
              payload={"published": cmd.published, "justification_until": window.due})
     else:
         basis = "art. 18a ust. 2" if cmd.subject == "invalidation" else "art. 15 ust. 2h"
@@ -431,7 +416,8 @@ def publish(ctx: Context, cmd: Publish) -> dict:
 def sign_contract(ctx: Context, cmd: SignContract) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "sign_contract")
-    offer = _offer(ctx, case, cmd.number)
+    call = CallFacts(ctx.session, case)
+    offer = _offer(ctx, case, cmd.number, call)
     rules = rules_for(ctx.session, case).open_call
     if offer.granted_amount is not None and cmd.amount > offer.granted_amount:
         raise RuleViolation(
@@ -459,16 +445,17 @@ def sign_contract(ctx: Context, cmd: SignContract) -> dict:
     ctx.session.add(contract)
     schedule(ctx, case, "task_end", calendar.end_of_day(cmd.task_end), "art. 18 ust. 1", offer_id=offer.id)
     schedule(ctx, case, "report_due", report.due, report.basis, offer_id=offer.id)
-    fire(ctx, case, OpenCallMachine.bind(case), "start_execution", optional=True)
+    fire(ctx, case, OpenCallMachine.bind(case), "start_execution", optional=True, call=call)
     return {"code": case.code, "offer": offer.number, "contract": cmd.contract_number, "report_due": report.last_day,
             "report_due_explained": report.explain(), "return_due": returning.last_day}
 
 
 def withdraw_offer(ctx: Context, cmd: OfferRef) -> dict:
     case = _call(ctx, cmd.code)
-    offer = _offer(ctx, case, cmd.number)
+    call = CallFacts(ctx.session, case)
+    offer = _offer(ctx, case, cmd.number, call)
     _fire_offer(ctx, case, offer, "withdraw")
-    fire(ctx, case, OpenCallMachine.bind(case), "start_execution", optional=True)
+    fire(ctx, case, OpenCallMachine.bind(case), "start_execution", optional=True, call=call)
     return {"code": case.code, "offer": offer.number, "state": offer.state}
 
 
@@ -481,7 +468,8 @@ def _contract(ctx: Context, offer: Offer) -> Contract:
 
 def submit_report(ctx: Context, cmd: SubmitReport) -> dict:
     case = _call(ctx, cmd.code)
-    offer = _offer(ctx, case, cmd.number)
+    call = CallFacts(ctx.session, case)
+    offer = _offer(ctx, case, cmd.number, call)
     contract = _contract(ctx, offer)
     if cmd.funds_used > contract.amount:
         raise RuleViolation(
@@ -503,7 +491,8 @@ def submit_report(ctx: Context, cmd: SubmitReport) -> dict:
 
 def review_report(ctx: Context, cmd: ReviewReport) -> dict:
     case = _call(ctx, cmd.code)
-    offer = _offer(ctx, case, cmd.number)
+    call = CallFacts(ctx.session, case)
+    offer = _offer(ctx, case, cmd.number, call)
     contract = _contract(ctx, offer)
     report = ctx.session.exec(select(Report).where(Report.contract_id == contract.id)
                               .order_by(Report.submitted_at.desc())).first()
@@ -525,7 +514,8 @@ def review_report(ctx: Context, cmd: ReviewReport) -> dict:
 
 def settle_offer(ctx: Context, cmd: Settle) -> dict:
     case = _call(ctx, cmd.code)
-    offer = _offer(ctx, case, cmd.number)
+    call = CallFacts(ctx.session, case)
+    offer = _offer(ctx, case, cmd.number, call)
     contract = _contract(ctx, offer)
     unused = contract.amount - (contract.funds_used or Decimal(0))
     if unused > 0 and (cmd.returned_amount < unused or cmd.returned_on is None):
@@ -541,7 +531,7 @@ def settle_offer(ctx: Context, cmd: Settle) -> dict:
     ctx.session.add(contract)
     _fire_offer(ctx, case, offer, "settle", payload=payload,
                 basis="ufp art. 251 ust. 5" if late else None)
-    fire(ctx, case, OpenCallMachine.bind(case), "settle", optional=True)
+    fire(ctx, case, OpenCallMachine.bind(case), "settle", optional=True, call=call)
     return {"code": case.code, "offer": offer.number, "state": offer.state, "late": late, "case_state": case.state}
 
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from sqlalchemy import bindparam, exists, insert
 from sqlmodel import Session, func, select
 from statemachine import State
 
-from models.rows import new_row
 from models.tables import (
     Case,
     CommitteeMember,
     ConflictDeclaration,
     Offer,
+    Organisation,
     Publication,
     Score,
 )
@@ -31,10 +31,19 @@ from states.cases import case_rows, organisations
 from states.contract_tail import report_tail, settlement_tail
 from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
+from states.grant_terms import (  # noqa: F401  (the handlers take them from here)
+    report_call,
+    report_deadline,
+    return_deadline,
+    settlement_facts,
+    usage_deadline,
+)
 from states.procedures.open_call.names import CallState, OfferState
-from states.rule_sets import Criterion, OpenCallRules, RuleSet
+from states.publications import add_publications, publication_rows, publications_of  # noqa: F401
+from states.rule_sets import Criterion, OpenCallRules
+from states.rulebook import rules_for  # noqa: F401  (the handlers take it from here)
 from states.scoring import ScoredOffer, applicable_criteria, rank
-from states.text import Message, money, ntr, tr  # noqa: F401  (money: the procedures' handlers take it from here)
+from states.text import Message, money, ntr, tr  # noqa: F401  (money: the handlers take it from here)
 
 KIND = "open_call"
 CODE_PREFIX = "OK"
@@ -62,15 +71,6 @@ def member_by_name(session: Session, case: Case, name: str) -> CommitteeMember |
     return next((m for m in members_of(session, case) if m.name == name), None)
 
 
-def publication_rows(session: Session, case: Case, subject: str) -> list[Publication]:
-    return [row for row in case_rows(session, Publication, case.id, order_by=(Publication.id,))
-            if row.subject == subject]
-
-
-def publications_of(session: Session, case: Case, subject: str) -> dict[str, datetime]:
-    return {row.channel: row.published_at for row in publication_rows(session, case, subject)}
-
-
 def declarations_of(session: Session, case: Case) -> dict[tuple[int, int], bool]:
     """(member id, offer id) → conflict declared, for every KPA art. 24 declaration in the call."""
     return _read_committee(session, case)[0]
@@ -91,22 +91,71 @@ def _read_committee(session: Session, case: Case) -> tuple[dict[tuple[int, int],
     return declared, scored
 
 
-@dataclass
-class Committee:
-    """What a committee step decides from, read once by its handler (``committee``): the call's offers, its
-    members, their declarations and which of them scored what. The handler adds what it writes
-    (``declared``/``scored``), so the facts stay those of the database for the rest of the step."""
+class CallFacts:
+    """What an open call's step decides from, read by its handler once, a kind at a time when first asked: the
+    call's offers, its members, the committee's declarations and scores (one query), the points, the
+    publications and the applicants (one query each). The handler passes it with the events it sends (``call=``:
+    the machine's guards read it) and with the records it writes (the notification routing reads it), so that a
+    guard or a notice does not query again what the step already read. The handler adds what it writes
+    (``add_offer``, ``add_member``, ``add_publications``, ``declared``/``scored``), so the facts stay those of
+    the database for the rest of the step; an offer's state is its row's, moved by the machine in place.
 
-    offers: list[Offer]
-    members: list[CommitteeMember]
-    declared: dict[tuple[int, int], bool]  # (member id, offer id) -> conflict declared
-    scored: set[tuple[int, int]]
+    It lives as long as the step that made it: made by the handler, passed along explicitly, never kept on the
+    session or anywhere else (a cache that outlives a step is what states/loaders.py replaced)."""
+
+    def __init__(self, session: Session, case: Case) -> None:
+        self.session, self.case = session, case
+
+    @cached_property
+    def offers(self) -> list[Offer]:
+        return offers_of(self.session, self.case)
+
+    @cached_property
+    def members(self) -> list[CommitteeMember]:
+        return members_of(self.session, self.case)
+
+    @cached_property
+    def _committee(self) -> tuple[dict[tuple[int, int], bool], set[tuple[int, int]]]:
+        return _read_committee(self.session, self.case)
+
+    @property
+    def declared(self) -> dict[tuple[int, int], bool]:
+        """(member id, offer id) -> conflict declared (KPA art. 24)."""
+        return self._committee[0]
+
+    @property
+    def scored(self) -> set[tuple[int, int]]:
+        """(member id, offer id) of every member who has scored an offer of the call."""
+        return self._committee[1]
+
+    @cached_property
+    def points(self) -> dict[int, dict[str, dict[str, Decimal]]]:
+        """offer number -> member name -> criterion -> points."""
+        return scores_by_offer(self.session, self.case)
+
+    @cached_property
+    def _publications(self) -> list[Publication]:
+        return case_rows(self.session, Publication, self.case.id, order_by=(Publication.id,))
+
+    @cached_property
+    def applicants(self) -> dict[int, Organisation]:
+        """The organisations behind the call's offers, by id (one query)."""
+        return organisations(self.session, {o.organisation_id for o in self.offers})
+
+    def publication_rows(self, subject: str) -> list[Publication]:
+        return [row for row in self._publications if row.subject == subject]
+
+    def publications(self, subject: str) -> dict[str, datetime]:
+        return {row.channel: row.published_at for row in self.publication_rows(subject)}
 
     def offer(self, number: int) -> Offer | None:
         return next((o for o in self.offers if o.number == number), None)
 
     def member(self, name: str) -> CommitteeMember | None:
         return next((m for m in self.members if m.name == name), None)
+
+    def applicant(self, offer: Offer) -> Organisation | None:
+        return self.applicants.get(offer.organisation_id)
 
     @property
     def organisations(self) -> set[int]:
@@ -121,15 +170,39 @@ class Committee:
         """Members who declared no conflict for this offer (KPA art. 24) and are not excluded (art. 15 ust. 2d)."""
         return [m for m in self.able() if self.declared.get((m.id, offer.id)) is False]
 
+    def ranking(self):
+        """``ranking`` from these facts."""
+        criteria, threshold = call_settings(self.case)
+        ranked = [o for o in self.offers if o.state in SCORED_OFFER_STATES]
+        return rank([ScoredOffer(o.number, o.received_at, self.points.get(o.number, {})) for o in ranked],
+                    criteria, threshold)
 
-def committee(session: Session, case: Case) -> Committee:
-    declared, scored = _read_committee(session, case)
-    return Committee(offers_of(session, case), members_of(session, case), declared, scored)
+    # what the step writes, added to what was read (a kind not read yet is read with it, from the session)
+    def add_offer(self, offer: Offer) -> None:
+        if "offers" in self.__dict__:
+            self.offers.append(offer)
+
+    def add_member(self, member: CommitteeMember) -> None:
+        if "members" in self.__dict__:
+            self.members.append(member)
+
+    def add_publications(self, rows: list[Publication]) -> None:
+        if "_publications" in self.__dict__:
+            self._publications.extend(rows)
+
+    def add_points(self, offer: Offer, member: CommitteeMember, points: dict[str, Decimal]) -> None:
+        if points:
+            self.scored.add((member.id, offer.id))
+        if points and "points" in self.__dict__:
+            self.points.setdefault(offer.number, {})[member.name] = dict(points)
 
 
-def add_publications(session: Session, case: Case, subject: str, published: dict[str, datetime]) -> None:
-    session.add_all([new_row(Publication, case_id=case.id, subject=subject, channel=channel, published_at=moment)
-                     for channel, moment in published.items()])
+def call_facts(ctx_or_session, case: Case, call: CallFacts | None = None) -> CallFacts:
+    """The step's facts when its handler passed them, else read now (a caller that passed none)."""
+    if call is not None:
+        return call
+    session = getattr(ctx_or_session, "session", ctx_or_session)
+    return CallFacts(session, case)
 
 
 def add_member(session: Session, case: Case, member: CommitteeMember) -> None:
@@ -224,10 +297,7 @@ def ranking(session: Session, case: Case):
     """Every offer the committee has scored, in whatever state the offer and the call have moved on to since
     (selected, contracted, settled, withdrawn ...), ranked under the tie rule. An offer rejected at the
     formal review was never scored, so it is never ranked."""
-    criteria, threshold = call_settings(case)
-    ranked = [o for o in offers_of(session, case) if o.state in SCORED_OFFER_STATES]
-    points = scores_by_offer(session, case)
-    return rank([ScoredOffer(o.number, o.received_at, points.get(o.number, {})) for o in ranked], criteria, threshold)
+    return CallFacts(session, case).ranking()
 
 
 # --- the call's machine ---------------------------------------------------------------------------------------
@@ -318,8 +388,8 @@ class OpenCallMachine(LegalMachine):
             raise offer_late(case, received_at)
 
     # guards for "announce"
-    def announced_in_all_channels(self, ctx: Context, case: Case, **_) -> None:
-        published = publications_of(ctx.session, case, "announcement")
+    def announced_in_all_channels(self, ctx: Context, case: Case, call: CallFacts | None = None, **_) -> None:
+        published = call_facts(ctx, case, call).publications("announcement")
         missing = [c for c in ANNOUNCEMENT_CHANNELS if c not in published]
         if missing:
             raise RuleViolation(
@@ -330,10 +400,10 @@ class OpenCallMachine(LegalMachine):
             )
 
     def offer_deadline_far_enough(self, ctx: Context, case: Case, rules: OpenCallRules, announced_deadline: date,
-                                  **_) -> None:
+                                  call: CallFacts | None = None, **_) -> None:
         # The minimum period binds the office's own choice: compare the announced day, not the day a
         # Saturday or holiday shift (KC art. 115) would move it to for the applicants.
-        latest = calendar.latest_of(publications_of(ctx.session, case, "announcement").values())
+        latest = calendar.latest_of(call_facts(ctx, case, call).publications("announcement").values())
         earliest = periods.OFFER_DEADLINE_MINIMUM.earliest(latest, rules.min_offer_days)
         chosen = announced_deadline
         if chosen < earliest:
@@ -374,8 +444,8 @@ class OpenCallMachine(LegalMachine):
     def no_offer_filed(offers_filed: int, **_) -> bool:
         return offers_filed == 0
 
-    def every_offer_reviewed(self, ctx: Context, case: Case, **_) -> None:
-        pending = [o.number for o in offers_of(ctx.session, case) if o.state in (OfferState.received, OfferState.correction_requested)]
+    def every_offer_reviewed(self, ctx: Context, case: Case, call: CallFacts | None = None, **_) -> None:
+        pending = [o.number for o in call_facts(ctx, case, call).offers if o.state in (OfferState.received, OfferState.correction_requested)]
         if pending:
             raise RuleViolation(
                 "formal_review_incomplete",
@@ -383,12 +453,12 @@ class OpenCallMachine(LegalMachine):
                 basis="art. 15 ust. 1",
             )
 
-    def no_offer_formally_valid(self, ctx: Context, case: Case, **_) -> bool:
-        return not any(o.state == OfferState.formally_accepted for o in offers_of(ctx.session, case))
+    def no_offer_formally_valid(self, ctx: Context, case: Case, call: CallFacts | None = None, **_) -> bool:
+        return not any(o.state == OfferState.formally_accepted for o in call_facts(ctx, case, call).offers)
 
-    def committee_appointed(self, ctx: Context, case: Case, rules: OpenCallRules, **_) -> None:
-        in_call = organisations_in_call(ctx.session, case)
-        able = [m for m in members_of(ctx.session, case) if not excluded_member(m, in_call)]
+    def committee_appointed(self, ctx: Context, case: Case, rules: OpenCallRules, call: CallFacts | None = None,
+                            **_) -> None:
+        able = call_facts(ctx, case, call).able()
         if len(able) < rules.min_committee_members:
             raise RuleViolation(
                 "committee_too_small",
@@ -399,8 +469,8 @@ class OpenCallMachine(LegalMachine):
             )
 
     # guards for "select_offers"
-    def scoring_complete(self, ctx: Context, case: Case, **_) -> None:
-        waiting = [o.number for o in offers_of(ctx.session, case) if o.state == OfferState.formally_accepted]
+    def scoring_complete(self, ctx: Context, case: Case, call: CallFacts | None = None, **_) -> None:
+        waiting = [o.number for o in call_facts(ctx, case, call).offers if o.state == OfferState.formally_accepted]
         if waiting:
             raise RuleViolation(
                 "scoring_incomplete",
@@ -408,9 +478,11 @@ class OpenCallMachine(LegalMachine):
                 basis="art. 15 ust. 1",
             )
 
-    def grants_lawful(self, ctx: Context, case: Case, grants: dict[int, Decimal], **_) -> None:
-        results = {r.number: r for r in ranking(ctx.session, case)}
-        offers = {o.number: o for o in offers_of(ctx.session, case)}
+    def grants_lawful(self, ctx: Context, case: Case, grants: dict[int, Decimal], call: CallFacts | None = None,
+                      **_) -> None:
+        call = call_facts(ctx, case, call)
+        results = {r.number: r for r in call.ranking()}
+        offers = {o.number: o for o in call.offers}
         for number, amount in grants.items():
             offer = offers.get(number)
             if offer is None or number not in results:
@@ -448,8 +520,8 @@ class OpenCallMachine(LegalMachine):
     def no_offer_passed(self, grants: dict[int, Decimal], **_) -> bool:
         return not grants
 
-    def results_in_all_channels(self, ctx: Context, case: Case, **_) -> None:
-        published = publications_of(ctx.session, case, "results")
+    def results_in_all_channels(self, ctx: Context, case: Case, call: CallFacts | None = None, **_) -> None:
+        published = call_facts(ctx, case, call).publications("results")
         missing = [c for c in ANNOUNCEMENT_CHANNELS if c not in published]
         if missing:
             raise RuleViolation(
@@ -459,12 +531,12 @@ class OpenCallMachine(LegalMachine):
                 basis="art. 15 ust. 2h",
             )
 
-    def every_selected_offer_concluded(self, ctx: Context, case: Case, **_) -> bool:
-        return all(o.state != OfferState.selected for o in offers_of(ctx.session, case))
+    def every_selected_offer_concluded(self, ctx: Context, case: Case, call: CallFacts | None = None, **_) -> bool:
+        return all(o.state != OfferState.selected for o in call_facts(ctx, case, call).offers)
 
-    def every_contract_settled(self, ctx: Context, case: Case, **_) -> bool:
+    def every_contract_settled(self, ctx: Context, case: Case, call: CallFacts | None = None, **_) -> bool:
         open_states = CONTRACTED_OFFER_STATES - {OfferState.settled}  # a contract not yet settled
-        return all(o.state not in open_states for o in offers_of(ctx.session, case))
+        return all(o.state not in open_states for o in call_facts(ctx, case, call).offers)
 
 
 # --- the offer's machine --------------------------------------------------------------------------------------
@@ -527,10 +599,10 @@ class OfferMachine(LegalMachine):
                                  basis="art. 15 ust. 1")
         return super().refusal(event, case, state, **facts)
 
-    # guards for "score": they decide from the committee's facts the handler read (``committee``)
+    # guards for "score": they decide from the call's facts the handler read (``CallFacts``)
     @staticmethod
-    def member_not_excluded(committee: Committee, member: CommitteeMember, **_) -> None:
-        if excluded_member(member, committee.organisations):
+    def member_not_excluded(call: CallFacts, member: CommitteeMember, **_) -> None:
+        if excluded_member(member, call.organisations):
             raise RuleViolation(
                 "member_excluded",
                 tr("{name} was nominated by an organisation taking part in the call and does not score",
@@ -539,8 +611,8 @@ class OfferMachine(LegalMachine):
             )
 
     @staticmethod
-    def no_conflict_declared(committee: Committee, offer: Offer, member: CommitteeMember, **_) -> None:
-        conflict = committee.declared.get((member.id, offer.id))
+    def no_conflict_declared(call: CallFacts, offer: Offer, member: CommitteeMember, **_) -> None:
+        conflict = call.declared.get((member.id, offer.id))
         if conflict is None:
             raise RuleViolation(
                 "declaration_missing",
@@ -557,8 +629,8 @@ class OfferMachine(LegalMachine):
             )
 
     @staticmethod
-    def not_yet_scored(committee: Committee, offer: Offer, member: CommitteeMember, **_) -> None:
-        if (member.id, offer.id) in committee.scored:
+    def not_yet_scored(call: CallFacts, offer: Offer, member: CommitteeMember, **_) -> None:
+        if (member.id, offer.id) in call.scored:
             raise RuleViolation("already_scored", tr("{name} has already scored offer {number}", name=member.name,
                                                      number=offer.number))
 
@@ -582,13 +654,6 @@ class OfferMachine(LegalMachine):
 SCORED_OFFER_STATES = OfferMachine.states_after(OfferMachine.scored.value)
 # The same for a signed contract: the states of an offer that has one (a regranting operator's included).
 CONTRACTED_OFFER_STATES = OfferMachine.states_after(OfferMachine.contracted.value)
-
-
-def rules_for(session: Session, case: Case) -> RuleSet:
-    from states.rulebook import pinned_rule_set
-
-    return pinned_rule_set(session, case)
-
 
 
 def next_offer_number(session: Session, case: Case) -> int:
@@ -618,45 +683,14 @@ def offer_late(case: Case, received_at: datetime) -> RuleViolation:
     )
 
 
-def report_call(now: datetime, rules: OpenCallRules) -> calendar.ComputedDeadline:
-    """The contract's written call for a missing or deficient report: N days, moved off days off."""
-    return periods.REPORT_CALL.count(now, rules.report_call_days)
-
-
-def report_deadline(task_end: date, rules: OpenCallRules) -> calendar.ComputedDeadline:
-    return periods.FINAL_REPORT.count(task_end, rules.final_report_days)
-
-
-def return_deadline(usage_deadline: date, rules: OpenCallRules) -> calendar.ComputedDeadline:
-    """ufp art. 251: by 31 January when the grant may be used to the year's end, else 15 days after usage."""
-    if (usage_deadline.month, usage_deadline.day) == (12, 31):
-        return periods.FUNDS_RETURN_YEAR_END.on(date(usage_deadline.year + 1, 1, 31))
-    return periods.FUNDS_RETURN.count(usage_deadline, rules.return_days_after_usage)
-
-
-def settlement_facts(unused: Decimal, returned: Decimal, returned_on: date | None, return_due: date | None) -> dict:
-    """What a settlement records (ufp art. 251): the unused amount, its return, and whether it came back late;
-    interest at the tax-arrears rate runs from the day after the deadline (ust. 5)."""
-    late = bool(unused > 0 and returned_on and return_due and returned_on > return_due)
-    facts = {"unused": unused, "returned": returned, "returned_on": returned_on, "return_due": return_due,
-             "late": late}
-    if late:
-        facts["interest_from"] = return_due + timedelta(days=1)
-    return facts
-
-
-def usage_deadline(task_end: date, rules: OpenCallRules) -> date:
-    """Contract clause: the grant may be used until N days after the task ends, never past the budget year."""
-    return min(periods.FUNDS_USAGE.count(task_end, rules.funds_usage_days_after_task).last_day, date(task_end.year, 12, 31))
-
-
-def ranking_rows(session: Session, case: Case) -> Sequence[dict]:
+def ranking_rows(session: Session, case: Case, call: CallFacts | None = None) -> Sequence[dict]:
     """The ranking as people read it: place, offer, the mean of its members' weighted points and their share
     of the maximum, whether it passed, and what became of it (the offer's state and grant)."""
-    offers = {o.number: o for o in offers_of(session, case)}
-    found = organisations(session, {o.organisation_id for o in offers.values()})
+    call = call_facts(session, case, call)
+    offers = {o.number: o for o in call.offers}
+    found = call.applicants
     rows = []
-    for r in ranking(session, case):
+    for r in call.ranking():
         offer = offers[r.number]
         org = found.get(offer.organisation_id)
         rows.append({"rank": r.rank, "offer": r.number, "organisation": org.name if org else "",

@@ -16,9 +16,8 @@ from states.errors import InvalidInput, RuleViolation
 from states.inputs import CaseRef
 from states.loaders import BatchLoader
 from states.procedures.open_call import handlers as open_call_handlers
-from states.procedures.open_call.handlers import _add_publications
 from states.procedures.open_call.inputs import Settle, SubmitReport
-from states.procedures.open_call.machine import OpenCallMachine, money, rules_for
+from states.procedures.open_call.machine import OpenCallMachine
 from states.procedures.regranting.inputs import (
     AddMicroGrant,
     AnnounceSubCall,
@@ -42,9 +41,10 @@ from states.procedures.regranting.machine import (
     operator_offer,
 )
 from states.procedures.regranting.names import MicroGrantState, SubCallState
-from states.rulebook import find_rule_set, pin
+from states.publications import record_publications
+from states.rulebook import find_rule_set, pin, rules_for
 from states.subjects import SUB_CALL, Subject
-from states.text import tr
+from states.text import money, tr
 
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:
 # command_name): the module's path before it moved, so a key recorded then still answers its retry.
@@ -90,7 +90,7 @@ def create(ctx: Context, cmd: CreateRegranting) -> dict:
 def announce_sub_call(ctx: Context, cmd: AnnounceSubCall) -> dict:
     case = _operator_case(ctx, cmd.code)
     rules = _rules(ctx, case)
-    _add_publications(ctx, case, "sub_call", cmd.published)
+    record_publications(ctx, case, "sub_call", cmd.published)
     ctx.session.flush()
     case.data = {**case.data, "sub_call": {**(case.data.get("sub_call") or {}), "deadline": cmd.deadline.isoformat()}}
     fire(ctx, case, _sub_call(case), "announce_sub_call", subject=SUB_CALL, notice="sub_call", rules=rules,
@@ -102,7 +102,7 @@ def publish_selection(ctx: Context, cmd: PublishSubSelection) -> dict:
     """The operator's choice of implementers, made public (art. 16a; the operator's contract)."""
     case = _operator_case(ctx, cmd.code)
     rules = _rules(ctx, case)
-    _add_publications(ctx, case, "sub_selection", cmd.published)
+    record_publications(ctx, case, "sub_selection", cmd.published)
     ctx.session.flush()
     case.data = {**case.data, "sub_call": {**case.data.get("sub_call", {}), "chosen": list(cmd.chosen)}}
     fire(ctx, case, _sub_call(case), "publish_selection", subject=SUB_CALL, notice="sub_selection", rules=rules,

@@ -23,12 +23,11 @@ from states.errors import RuleViolation
 from states.procedures.open_call.machine import (  # the operator's case runs the open call's machine
     CONTRACTED_OFFER_STATES,
     OpenCallMachine,  # noqa: F401  (the machine of a case of kind regranting: see PROCEDURE.machines)
-    money,
-    publications_of,
 )
 from states.procedures.regranting.names import MicroGrantState, SubCallState
+from states.publications import publications_of
 from states.rule_sets import RegrantingRules
-from states.text import tr
+from states.text import money, tr
 
 KIND = "regranting"
 CODE_PREFIX = "RG"

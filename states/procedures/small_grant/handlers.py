@@ -21,19 +21,10 @@ from states.engine import (
     step,
 )
 from states.errors import InvalidInput, NotFound, RuleViolation
+from states.grant_terms import report_call, return_deadline, settlement_facts, usage_deadline
 from states.inputs import CaseRef
 from states.loaders import BatchLoader
 from states.local_time import as_moment
-from states.procedures.open_call.handlers import _add_publications
-from states.procedures.open_call.machine import (
-    money,
-    publications_of,
-    report_call,
-    return_deadline,
-    rules_for,
-    settlement_facts,
-    usage_deadline,
-)
 from states.procedures.small_grant.inputs import (
     AddComment,
     ConsiderComment,
@@ -58,9 +49,10 @@ from states.procedures.small_grant.machine import (
     year_ledger,
 )
 from states.procedures.small_grant.names import SmallGrantState
-from states.rulebook import pin, pinned_rule_set
+from states.publications import publications_of, record_publications
+from states.rulebook import pin, pinned_rule_set, rules_for
 from states.subjects import Subject
-from states.text import ntr, tr
+from states.text import money, ntr, tr
 
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:
 # command_name): the module's path before it moved, so a key recorded then still answers its retry.
@@ -151,7 +143,7 @@ def publish_offer(ctx: Context, cmd: PublishNotice) -> dict:
                                                   "Unknown channels {unknown}; allowed: {channels}", len(unknown),
                                                   unknown=unknown, channels=rules.channels),
                            basis="art. 19a ust. 3")
-    _add_publications(ctx, case, "offer", cmd.published)
+    record_publications(ctx, case, "offer", cmd.published)
     ctx.session.flush()
     published = publications_of(ctx.session, case, "offer")
     missing = [c for c in rules.channels if c not in published]

@@ -19,10 +19,9 @@ from states.cases import case_rows, one_case_row
 from states.contract_tail import report_tail, settlement_tail
 from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
-from states.procedures.open_call.machine import money
 from states.procedures.small_grant.names import SmallGrantState
 from states.rule_sets import SmallGrantRules
-from states.text import ntr, tr
+from states.text import money, ntr, tr
 
 KIND = "small_grant"
 CODE_PREFIX = "MG"

@@ -1,0 +1,56 @@
+"""No procedure's package imports another procedure's package (issue 19): what several procedures share lives in
+states/ (states/publications.py, states/grant_terms.py, states/rulebook.py: rules_for, states/text.py: money,
+states/contract_tail.py), so a procedure can be read, changed or removed on its own.
+
+One exception, by law and by design: regranting's operator is chosen in an ordinary open call (art. 16a), so its
+case runs the open call's machine and handlers; ``states.procedures.regranting`` may import
+``states.procedures.open_call``, and nothing else may.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PROCEDURES = Path(__file__).resolve().parent.parent / "states" / "procedures"
+ALLOWED = {("regranting", "open_call")}  # (importer, imported)
+
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def crossing(root: Path = PROCEDURES) -> list[tuple[str, str]]:
+    """(module, imported procedure module) for every import of another procedure's package, lazy ones included."""
+    packages = {p.name for p in root.iterdir() if (p / "__init__.py").exists()}
+    out = []
+    for package in sorted(packages):
+        for path in sorted((root / package).rglob("*.py")):
+            for name in sorted(_imports(path)):
+                parts = name.split(".")
+                if parts[:2] == ["states", "procedures"] and len(parts) > 2 and parts[2] in packages:
+                    if parts[2] != package and (package, parts[2]) not in ALLOWED:
+                        out.append((f"{package}/{path.relative_to(root / package)}", name))
+    return out
+
+
+def test_no_procedure_imports_another_procedure_s_package():
+    assert crossing() == []
+
+
+def test_the_check_finds_a_crossing_import(tmp_path):
+    for name in ("small_grant", "open_call"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "small_grant" / "handlers.py").write_text(
+        "def f():\n    from states.procedures.open_call.machine import rules_for\n", encoding="utf-8")
+    assert crossing(tmp_path) == [("small_grant/handlers.py", "states.procedures.open_call.machine"),
+                                  ("small_grant/handlers.py", "states.procedures.open_call.machine.rules_for")]
