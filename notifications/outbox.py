@@ -32,32 +32,33 @@ def _index():
 
 
 def on_audit_recorded(ctx: Any, event: AuditRecorded) -> None:
-    """Called for every audit record, inside the command's transaction."""
+    """Called for every audit record, inside the command's transaction, with the facts its step passed (an open
+    call's ``call``: what the step read, so that the rules below do not read it again)."""
     case, record = event.case, event.record
     rules = _index().get((case.kind, record.event))
     if not rules:
         return  # the common case (a score, a tick with nothing to say) costs one dict look-up
     from notifications import routing as catalogue
 
-
+    told = catalogue.Told(ctx, case, record, catalogue.call_of(ctx, case, event.facts))
     config = _settings(ctx.session)
     for rule in rules:
         if not catalogue.matches(rule, record):
             continue
         if rule.action == "cancel":
-            cancel(ctx, case, catalogue.CANCELLERS[rule.cancels](ctx, case, record))
+            cancel(ctx, case, catalogue.CANCELLERS[rule.cancels](told))
         elif rule.action == "notice":
-            write_notice(ctx, case, record, rule, config)
+            write_notice(told, rule, config)
         elif rule.action in ("message", "reminder"):
             rules_set = _notification_rules(ctx, case) if rule.action == "reminder" else None
-            recipients = catalogue.recipients(ctx, case, record, rule.audience, config)
+            recipients = catalogue.recipients(told, rule.audience, config)
             preferences = read_preferences(ctx.session, [r.address for r in recipients])
             for recipient in recipients:
-                data = catalogue.template_data(ctx, case, record, rule.template, recipient, config)
+                data = catalogue.template_data(told, rule.template, recipient, config)
                 if rule.action == "message":
                     enqueue(ctx, case, record, rule.template, recipient, data, config, preferences=preferences)
                     continue
-                for n, reminder in enumerate(catalogue.TIMINGS[rule.timing](ctx, case, record, recipient, rules_set)):
+                for n, reminder in enumerate(catalogue.TIMINGS[rule.timing](told, recipient, rules_set)):
                     if reminder.not_before <= ctx.now:
                         continue  # the moment to remind has passed already: the step itself told them
                     enqueue(ctx, case, record, rule.template, recipient, {**data, **reminder.data}, config,
@@ -177,17 +178,20 @@ def cancel(ctx, case: Case, tags: list[str]) -> int:
     return count
 
 
-def write_notice(ctx, case: Case, record: AuditRecord, rule, config) -> None:
+def write_notice(told, rule, config) -> None:
     """Render the public notice into each of its publication records that has no text yet; once every
     channel is recorded, send it to the city's portal (webhook) when one is configured."""
     from notifications import routing as catalogue
     from notifications.render import render
-    from states.procedures.open_call.machine import ANNOUNCEMENT_CHANNELS, publication_rows
+    from states.procedures.open_call.machine import ANNOUNCEMENT_CHANNELS
+    from states.publications import publication_rows
 
-    publications = publication_rows(ctx.session, case, rule.notice)
+    ctx, case, record = told.ctx, told.case, told.record
+    publications = (told.call.publication_rows(rule.notice) if told.call is not None
+                    else publication_rows(ctx.session, case, rule.notice))
     if not publications:
         return
-    data = catalogue.template_data(ctx, case, record, rule.template, None, config)
+    data = catalogue.template_data(told, rule.template, None, config)
     data["publications"] = {p.channel: p.published_at.isoformat() for p in publications}
     rendered = None
     for publication in publications:
@@ -201,7 +205,7 @@ def write_notice(ctx, case: Case, record: AuditRecord, rule, config) -> None:
     # complete: the step that needs every channel fired (a transition), or all three are recorded
     complete = record.to_state != record.from_state or {p.channel for p in publications} >= set(ANNOUNCEMENT_CHANNELS)
     if sent_before is None and complete:
-        for recipient in catalogue.recipients(ctx, case, record, "public", config):
+        for recipient in catalogue.recipients(told, "public", config):
             enqueue(ctx, case, record, rule.template, recipient, data, config)
 
 

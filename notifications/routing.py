@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
 from states import calendar, periods
-from states.cases import first_record, organisation, organisations, row_by_id
+from states.cases import first_record, organisation, row_by_id
 from states.procedures.consultation.names import ConsultationState
 from states.procedures.local_initiative.names import InitiativeState
 from states.procedures.open_call.names import CallState, OfferState
@@ -292,25 +292,49 @@ class Recipient:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def offer_by_subject(ctx, case: Case, subject: str) -> Offer | None:
-    if subject_kind(subject) != "offer":
+@dataclass(frozen=True)
+class Told:
+    """One audit record as the rules read it: the step's context, its case and record, and an open call's facts
+    (``call``: states.procedures.open_call.machine.CallFacts) — those the step read and passed with the record,
+    or read here once for the record's rules when it passed none; None for a case that is not a call."""
+
+    ctx: Any
+    case: Case
+    record: AuditRecord
+    call: Any = None
+
+
+CALL_KINDS = (OC, RG)  # cases run by the open call's machines: their rules read the call's facts
+
+
+def call_of(ctx, case: Case, facts: dict[str, Any]) -> Any:
+    """The call's facts the step passed with its record, or new ones (each kind read once, when first asked)."""
+    if case.kind not in CALL_KINDS:
         return None
-    from states.procedures.open_call.machine import offer_by_number
+    call = facts.get("call")
+    if call is None:
+        from states.procedures.open_call.machine import CallFacts
 
-    # Several rules (and each recipient's data) ask for the same offer: the call's offers are read once.
-    return offer_by_number(ctx.session, case, Subject.parse(subject).number)
+        call = CallFacts(ctx.session, case)
+    return call
 
 
-def offer_data(ctx, offer: Offer) -> dict[str, Any]:
-    org = organisation(ctx.session, offer.organisation_id)
+def offer_by_subject(told: Told) -> Offer | None:
+    if told.call is None or subject_kind(told.record.subject) != "offer":
+        return None
+    return told.call.offer(Subject.parse(told.record.subject).number)
+
+
+def offer_data(told: Told, offer: Offer) -> dict[str, Any]:
+    org = told.call.applicant(offer)
     return {"number": offer.number, "title": offer.title, "organisation": org.name if org else "",
             "requested": str(offer.requested_grant)}
 
 
-def _applicant(ctx, offer: Offer) -> Recipient:
-    org = organisation(ctx.session, offer.organisation_id)
+def _applicant(told: Told, offer: Offer) -> Recipient:
+    org = told.call.applicant(offer)
     return Recipient("applicant", str(Subject.offer(offer.number)), org.email if org else "", org.name if org else "",
-                     {"offer": offer_data(ctx, offer)})
+                     {"offer": offer_data(told, offer)})
 
 
 def small_grant_offer_data(ctx, case: Case) -> dict[str, Any]:
@@ -387,30 +411,20 @@ def _commenters(ctx, case: Case) -> list[Recipient]:
     return out
 
 
-def recipients(ctx, case: Case, record: AuditRecord, audience: str, settings) -> list[Recipient]:
-    from states.procedures.open_call.machine import (
-        excluded_member,
-        member_by_name,
-        members_of,
-        offers_of,
-        organisations_in_call,
-    )
-
+def recipients(told: Told, audience: str, settings) -> list[Recipient]:
+    ctx, case, record, call = told.ctx, told.case, told.record, told.call
     if audience == "applicant":
         if case.kind == SG:
             return [_small_grant_applicant(ctx, case)]
-        offer = offer_by_subject(ctx, case, record.subject)
-        return [_applicant(ctx, offer)] if offer else []
+        offer = offer_by_subject(told)
+        return [_applicant(told, offer)] if offer else []
     if audience == "applicants":
-        offers = offers_of(ctx.session, case)
-        held = organisations(ctx.session, {o.organisation_id for o in offers})  # noqa: F841  (one query; held,
-        return [_applicant(ctx, o) for o in offers]  # so that each look-up by id finds its row in the session)
+        return [_applicant(told, o) for o in call.offers]
     if audience == "member":
-        member = member_by_name(ctx.session, case, Subject.parse(record.subject).key)
+        member = call.member(Subject.parse(record.subject).key)
         return [_member(member)] if member else []
     if audience == "scorers":
-        in_call = organisations_in_call(ctx.session, case)
-        return [_member(m) for m in members_of(ctx.session, case) if not excluded_member(m, in_call)]
+        return [_member(m) for m in call.able()]
     if audience == "officers":
         return [Recipient("officers", "officers", settings.officers_email, settings.office_name)]
     if audience == "public":
@@ -441,12 +455,12 @@ def case_data(case: Case) -> dict[str, Any]:
             "selection_date": case.selection_date.isoformat() if case.selection_date else None}
 
 
-def _ranking(ctx, case: Case) -> list[dict[str, Any]]:
+def _ranking(told: Told) -> list[dict[str, Any]]:
     from states.procedures.open_call.machine import ranking_rows
 
     return [{"rank": r["rank"], "offer": r["offer"], "organisation": r["organisation"], "title": r["title"],
              "percent": str(r["percent"]), "granted": str(r["granted"]) if r["granted"] else None}
-            for r in ranking_rows(ctx.session, case)]
+            for r in ranking_rows(told.ctx.session, told.case, told.call)]
 
 
 def _invalidation_reason(ctx, case: Case) -> dict[str, str]:
@@ -464,36 +478,38 @@ def _invalidation_reason(ctx, case: Case) -> dict[str, str]:
             "en": reason.in_language("en") if reason else ""}
 
 
-def _publish_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+def _publish_data(told: Told) -> dict[str, Any]:
+    ctx, case, record = told.ctx, told.case, told.record
     if record.to_state == CallState.invalidated:
         return {"notice": "invalidation", "reason": _invalidation_reason(ctx, case), "notice_basis": "art. 18a ust. 2"}
     return {"notice": "results", "reason": {"basis": "", "pl": "", "en": ""}, "notice_basis": "art. 15 ust. 2h"}
 
 
-def _scoring_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    from states.procedures.open_call.machine import offers_of
-
-    accepted = [o for o in offers_of(ctx.session, case) if o.state == OfferState.formally_accepted]
-    held = organisations(ctx.session, {o.organisation_id for o in accepted})  # noqa: F841  (one query, held)
-    return {"offers": [offer_data(ctx, o) for o in accepted]}
+def _scoring_data(told: Told) -> dict[str, Any]:
+    accepted = [o for o in told.call.offers if o.state == OfferState.formally_accepted]
+    return {"offers": [offer_data(told, o) for o in accepted]}
 
 
-def _report_overdue_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+def _report_overdue_data(told: Told) -> dict[str, Any]:
     """The written call as the domain recorded it (states.procedures.open_call.machine.report_call)."""
+    record = told.record
     return {"call_days": record.payload["call_days"], "call_until": record.payload["call_until"]}
 
 
-def _results_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
-    return {"justification_until": case.data.get("justification_until"), "ranking": _ranking(ctx, case)}
+def _results_data(told: Told) -> dict[str, Any]:
+    case = told.case
+    return {"justification_until": case.data.get("justification_until"), "ranking": _ranking(told)}
 
 
-def _announcement_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+def _announcement_data(told: Told) -> dict[str, Any]:
+    case = told.case
     return {"execution_start": case.data.get("execution_start"), "execution_end": case.data.get("execution_end"),
             "grant_rules": case.data.get("grant_rules", ""), "prior_funding": case.data.get("prior_funding", ""),
             "pass_threshold_percent": str(int(float(case.settings.get("pass_threshold", "0")) * 100))}
 
 
-def _consultation_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+def _consultation_data(told: Told) -> dict[str, Any]:
+    ctx, case = told.ctx, told.case
     from states.procedures.consultation.machine import comments_of
 
     rdpp = case.data.get("rdpp") or {}
@@ -508,7 +524,8 @@ def _consultation_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
             "comments": comments}
 
 
-def _initiative_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+def _initiative_data(told: Told) -> dict[str, Any]:
+    ctx, case, record = told.ctx, told.case, told.record
     from states.procedures.local_initiative.machine import application_of, costs_by_party
 
     application = application_of(ctx.session, case)
@@ -526,7 +543,7 @@ def _initiative_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
 
 def micro_report_due(ctx, case: Case, grant) -> calendar.ComputedDeadline:
     """An implementer's report: N days (the operator's contract) after its task ends, moved off holidays."""
-    from states.procedures.open_call.machine import rules_for
+    from states.rulebook import rules_for
 
     days = rules_for(ctx.session, case).regranting.micro_report_days
     return periods.MICRO_REPORT.count(grant.task_end, days)
@@ -538,7 +555,8 @@ def _micro_grant(ctx, case: Case):
     return micro_grant_of(ctx.session, case)
 
 
-def _micro_grant_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+def _micro_grant_data(told: Told) -> dict[str, Any]:
+    ctx, case = told.ctx, told.case
     grant = _micro_grant(ctx, case)
     parent = row_by_id(ctx.session, Case, case.parent_id)
     return {"micro": {"implementer": grant.implementer, "address": grant.address, "scope": grant.scope,
@@ -549,14 +567,16 @@ def _micro_grant_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
                       "parent": parent.code if parent else ""}}
 
 
-def _small_grant_settlement_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+def _small_grant_settlement_data(told: Told) -> dict[str, Any]:
     """The settlement's facts as the domain recorded them (states.procedures.open_call.machine.settlement_facts)."""
+    record = told.record
     payload = record.payload or {}
     return {"settlement": {"usage_deadline": payload.get("usage_deadline"), "return_due": payload.get("return_due"), "return_basis": payload.get("return_basis", ""),
                            "late": bool(payload.get("late")), "interest_from": payload.get("interest_from")}}
 
 
-def _sub_call_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
+def _sub_call_data(told: Told) -> dict[str, Any]:
+    ctx, case = told.ctx, told.case
     from states.procedures.regranting.machine import operator_offer
 
     found = operator_offer(ctx.session, case)
@@ -567,20 +587,20 @@ def _sub_call_data(ctx, case: Case, record: AuditRecord) -> dict[str, Any]:
                          "deadline": sub_call.get("deadline"), "chosen": list(sub_call.get("chosen") or [])}}
 
 
-# Extra data per template (beyond case, step, payload, recipient): a function of (ctx, case, record).
+# Extra data per template (beyond case, step, payload, recipient): a function of the record as told (``Told``).
 DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "announcement_notice": _announcement_data,
     "results_notice": _results_data,
     "results_published": _results_data,
-    "invalidation_notice": lambda ctx, case, record: {"reason": _invalidation_reason(ctx, case)},
-    "call_invalidated": lambda ctx, case, record: {"reason": _invalidation_reason(ctx, case)},
+    "invalidation_notice": lambda told: {"reason": _invalidation_reason(told.ctx, told.case)},
+    "call_invalidated": lambda told: {"reason": _invalidation_reason(told.ctx, told.case)},
     "officer_publish": _publish_data,
     "scoring_to_do": _scoring_data,
-    "officer_formal_review": lambda ctx, case, record: {"offers": record.payload.get("offers", 0)},
+    "officer_formal_review": lambda told: {"offers": told.record.payload.get("offers", 0)},
     "report_overdue_call": _report_overdue_data,
-    "offer_rejected": lambda ctx, case, record: {"defects": _defects(ctx, case, record)},
-    "small_grant_offer_notice": lambda ctx, case, record: {"offer": small_grant_offer_data(ctx, case),
-                                                           "comments_until": case.data.get("comments_until")},
+    "offer_rejected": lambda told: {"defects": _defects(told)},
+    "small_grant_offer_notice": lambda told: {"offer": small_grant_offer_data(told.ctx, told.case),
+                                              "comments_until": told.case.data.get("comments_until")},
     **dict.fromkeys(("consultation_draft_notice", "consultation_invitation", "rdpp_opinion_request",
                      "officer_rdpp_waived", "officer_consultation_closed", "consultation_report_notice"),
                     _consultation_data),
@@ -592,20 +612,22 @@ DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
                     _initiative_data),
     "small_grant_settled": _small_grant_settlement_data,
     **dict.fromkeys(("sub_call_notice", "sub_selection_notice"), _sub_call_data),
-    "comment_considered": lambda ctx, case, record: {"consultation": _consultation_data(ctx, case, record)["consultation"]},
+    "comment_considered": lambda told: {"consultation": _consultation_data(told)["consultation"]},
 }
 
 
-def _defects(ctx, case: Case, record: AuditRecord) -> list[str]:
+def _defects(told: Told) -> list[str]:
     """The defects named now, or (when the correction window expired) those named in the call to correct."""
+    record = told.record
     if record.payload.get("defects"):
         return list(record.payload["defects"])
-    offer = offer_by_subject(ctx, case, record.subject)
+    offer = offer_by_subject(told)
     return list(offer.formal_defects) if offer else []
 
 
-def template_data(ctx, case: Case, record: AuditRecord, template: str, recipient: Recipient | None,
+def template_data(told: Told, template: str, recipient: Recipient | None,
                   settings) -> dict[str, Any]:
+    ctx, case, record = told.ctx, told.case, told.record
     data: dict[str, Any] = {
         "office": settings.office_name,
         "case": case_data(case),
@@ -614,14 +636,14 @@ def template_data(ctx, case: Case, record: AuditRecord, template: str, recipient
         "payload": dict(record.payload or {}),
         "recipient": {"name": recipient.name if recipient else "", "audience": recipient.audience if recipient else ""},
     }
-    offer = offer_by_subject(ctx, case, record.subject)
+    offer = offer_by_subject(told)
     if offer is not None:  # officers, too, need to know which offer a step was about
-        data["offer"] = offer_data(ctx, offer)
+        data["offer"] = offer_data(told, offer)
     if recipient is not None:
         data.update(recipient.data)
     builder = DATA_BUILDERS.get(template)
     if builder is not None:
-        data.update(builder(ctx, case, record))
+        data.update(builder(told))
     return data
 
 
@@ -639,13 +661,15 @@ def _at_hour(day, hour: int) -> datetime:
     return calendar.end_of_day(day, time(hour, 0))
 
 
-def _report_timing(ctx, case: Case, record: AuditRecord, recipient: Recipient, rules) -> list[Reminder]:
+def _report_timing(told: Told, recipient: Recipient, rules) -> list[Reminder]:
+    record = told.record
     from datetime import date
 
     return _due_reminders(date.fromisoformat(record.payload["report_due"]), f"report:{record.subject}", rules)
 
 
-def _scoring_timing(ctx, case: Case, record: AuditRecord, recipient: Recipient, rules) -> list[Reminder]:
+def _scoring_timing(told: Told, recipient: Recipient, rules) -> list[Reminder]:
+    case = told.case
     if case.selection_date is None:
         return []
     day = calendar.add_working_days(case.selection_date, -rules.scoring_reminder_working_days_before)
@@ -663,7 +687,8 @@ def _due_reminders(due, tag: str, rules) -> list[Reminder]:
     return out
 
 
-def _micro_report_timing(ctx, case: Case, record: AuditRecord, recipient: Recipient, rules) -> list[Reminder]:
+def _micro_report_timing(told: Told, recipient: Recipient, rules) -> list[Reminder]:
+    ctx, case, record = told.ctx, told.case, told.record
     due = micro_report_due(ctx, case, _micro_grant(ctx, case)).last_day
     return _due_reminders(due, f"report:{record.subject}", rules)
 
@@ -672,13 +697,12 @@ TIMINGS: dict[str, Callable[..., list[Reminder]]] = {"report": _report_timing, "
                                                      "micro_report": _micro_report_timing}
 
 
-def member_has_work(ctx, case: Case, member: CommitteeMember) -> bool:
-    """Whether the member still has an offer to declare for or to score in the substantive review."""
-    from states.procedures.open_call.machine import declarations_of, offers_of, scored_pairs
-
-    declared = {o: conflict for (m, o), conflict in declarations_of(ctx.session, case).items() if m == member.id}
-    scored = {o for m, o in scored_pairs(ctx.session, case) if m == member.id}
-    for offer in offers_of(ctx.session, case):
+def member_has_work(call, member: CommitteeMember) -> bool:
+    """Whether the member still has an offer to declare for or to score in the substantive review (``call``: the
+    call's facts, states.procedures.open_call.machine.CallFacts)."""
+    declared = {o: conflict for (m, o), conflict in call.declared.items() if m == member.id}
+    scored = {o for m, o in call.scored if m == member.id}
+    for offer in call.offers:
         if offer.state != OfferState.formally_accepted:
             continue
         if offer.id not in declared or (not declared[offer.id] and offer.id not in scored):
@@ -686,18 +710,17 @@ def member_has_work(ctx, case: Case, member: CommitteeMember) -> bool:
     return False
 
 
-def _member_done(ctx, case: Case, record: AuditRecord) -> list[str]:
+def _member_done(told: Told) -> list[str]:
+    record = told.record
     name = record.payload.get("member") if subject_kind(record.subject) == "offer" else Subject.parse(record.subject).key
-    from states.procedures.open_call.machine import member_by_name
-
-    member = member_by_name(ctx.session, case, name)
-    if member is None or member_has_work(ctx, case, member):
+    member = told.call.member(name)
+    if member is None or member_has_work(told.call, member):
         return []
     return [f"scoring:member:{name}"]
 
 
 CANCELLERS: dict[str, Callable[..., list[str]]] = {
-    "report": lambda ctx, case, record: [f"report:{record.subject}"],
+    "report": lambda told: [f"report:{told.record.subject}"],
     "member_done": _member_done,
-    "all_scoring": lambda ctx, case, record: ["scoring:*"],
+    "all_scoring": lambda told: ["scoring:*"],
 }

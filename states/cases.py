@@ -121,10 +121,13 @@ def organisation(session: Session, organisation_id: int | None) -> Organisation 
 
 
 def organisations(session: Session, ids: set[int | None]) -> dict[int, Organisation]:
-    """Organisations by id, in one query (a ranking's, a notice's applicants)."""
+    """Organisations by id, in one query (a ranking's, a notice's applicants); in a tick's batch, as loaded."""
     wanted = sorted(i for i in ids if i is not None)
     if not wanted:
         return {}
+    facts = loaded(session)
+    if facts is not None and all(i in facts.organisations for i in wanted):
+        return {i: facts.organisations[i] for i in wanted if facts.organisations[i] is not None}
     with session.no_autoflush:  # found by primary key: a pending row has none yet
         return {o.id: o for o in session.exec(_ORGANISATIONS, params={"ids": wanted})}
 

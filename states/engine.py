@@ -278,7 +278,10 @@ def advance_clock(case: Case, now: datetime) -> None:
 
 
 def append_audit(ctx: Context, case: Case, *, event: str, subject: Subject | str, from_state: str | None,
-                 to_state: str | None, basis: str, payload: dict[str, Any] | None = None) -> AuditRecord:
+                 to_state: str | None, basis: str, payload: dict[str, Any] | None = None,
+                 facts: dict[str, Any] | None = None) -> AuditRecord:
+    """Append the case's next hash-chained record; ``facts``: what the step read and passed with its event or
+    record (e.g. an open call's ``call``), handed on with the record to whoever is told of it (``AuditRecorded``)."""
     advance_clock(case, ctx.now)
     fields = {
         "case_code": case.code,
@@ -309,7 +312,7 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: Subject | str
     note_appended(ctx.session, record)
     # Same transaction: the subscribers (the notifications' outbox, registered at start-up by the bootstrap)
     # write their rows with the step, or the step does not happen; with no subscriber it is refused (events.py).
-    publish(ctx, AuditRecorded(case, record))
+    publish(ctx, AuditRecorded(case, record, facts or {}))
     return record
 
 
@@ -368,16 +371,17 @@ def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject
     basis = basis if basis is not None else machine.basis_for(event, after)
     machine.release()
     append_audit(ctx, case, event=event, subject=subject, from_state=before, to_state=after, basis=basis,
-                 payload=payload)
+                 payload=payload, facts=facts)
     ctx.events.append({"case": case.code, "subject": subject, "event": event, "from": before, "to": after})
     return after
 
 
 def record(ctx: Context, case: Case, event: str, *, subject: Subject | str = "case", basis: str = "",
-           payload: dict[str, Any] | None = None, state: str | None = None) -> AuditRecord:
-    """Record a fact that belongs to the history but changes no state (an appointment, a score, ...)."""
+           payload: dict[str, Any] | None = None, state: str | None = None, **facts: Any) -> AuditRecord:
+    """Record a fact that belongs to the history but changes no state (an appointment, a score, ...); ``facts``
+    go with the record to whoever is told of it, as ``fire``'s go with its event."""
     return append_audit(ctx, case, event=event, subject=subject, from_state=state, to_state=state, basis=basis,
-                        payload=payload)
+                        payload=payload, facts=facts)
 
 
 def wrong_state(case: Case, allowed: tuple[str, ...], doing: Message, basis: str | None = None) -> RuleViolation:

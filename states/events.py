@@ -17,9 +17,9 @@ in the order they subscribed, and there are no commands on the bus: commands go 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,10 +29,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class AuditRecorded:
     """A step was recorded in a case's history: a transition (``record.from_state != record.to_state``) or a
-    fact that changes no state. The rows are those of the running transaction (the record not flushed yet)."""
+    fact that changes no state. The rows are those of the running transaction (the record not flushed yet).
+    ``facts``: what the step read and passed with its event or record (an open call's ``call``), so that a
+    subscriber does not read it again; empty when the step passed none."""
 
     case: Case
     record: AuditRecord
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,8 +98,8 @@ def _call(ctx: Context, code: str) -> Case:
     return load_call(ctx.session, code)
 
 
-def _offer(ctx: Context, case: Case, number: int, call: CallFacts) -> Offer:
-    offer = call.offer(number)
+def _offer(ctx: Context, case: Case, number: int, call: CallFacts | None = None) -> Offer:
+    offer = (call if call is not None else CallFacts(ctx.session, case)).offer(number)
     if offer is None:
         raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=number))
     return offer
@@ -189,7 +189,7 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
                              organisation_id=organisation_id, appointed_at=ctx.now)
     add_member(ctx.session, case, member)
     call.add_member(member)
-    record(ctx, case, "appoint_member", subject=Subject.member(cmd.name), basis="art. 15 ust. 2a", state=case.state,
+    record(ctx, case, "appoint_member", subject=Subject.member(cmd.name), basis="art. 15 ust. 2a", state=case.state, call=call,
            payload=cmd.model_dump(mode="json"))
     return {"code": case.code, "member": cmd.name}
 
@@ -220,7 +220,7 @@ def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
                             basis="KPA art. 24")
     add_declarations(ctx.session, case, member, [(o, o.number in cmd.conflicts) for o in new], cmd.note, ctx.now)
     facts.declared.update({(member.id, o.id): o.number in cmd.conflicts for o in new})
-    record(ctx, case, "declare_conflicts", subject=Subject.member(cmd.member), basis="KPA art. 24; art. 15 ust. 2d",
+    record(ctx, case, "declare_conflicts", subject=Subject.member(cmd.member), basis="KPA art. 24; art. 15 ust. 2d", call=facts,
            state=case.state, payload={"offers": [o.number for o in new], "conflicts": sorted(cmd.conflicts),
                                       "note": cmd.note})
     for offer in new:
@@ -276,11 +276,11 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
     payload = {"defects": list(cmd.defects)}
     if cmd.decision == "correct":
         window = periods.CORRECTION_WINDOW.count(ctx.now, rules.correction_window_days)
-        _fire_offer(ctx, case, offer, "request_correction", rules=rules,
+        _fire_offer(ctx, case, offer, "request_correction", rules=rules, call=call,
                     payload={**payload, "correct_by": window.due})
         schedule(ctx, case, "correction_end", window.due, window.basis, offer_id=offer.id)
     else:
-        _fire_offer(ctx, case, offer, "accept_formally" if cmd.decision == "accept" else "reject_formally",
+        _fire_offer(ctx, case, offer, "accept_formally" if cmd.decision == "accept" else "reject_formally", call=call,
                     payload=payload)
         with ctx.session.no_autoflush:  # this step schedules no deadline: nothing pending that the read could miss
             cancel_deadlines(ctx, case, "correction_end", offer.id)
@@ -313,7 +313,7 @@ def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     _check_points(case, criteria, cmd.points)
     add_scores(ctx.session, case, member, offer, cmd.points, ctx.now)
     facts.add_points(offer, member, cmd.points)
-    record(ctx, case, "score", subject=Subject.offer(offer.number), basis="art. 15 ust. 1", state=offer.state,
+    record(ctx, case, "score", subject=Subject.offer(offer.number), basis="art. 15 ust. 1", state=offer.state, call=facts,
            payload={"member": member.name, "points": cmd.points})
     _complete_scoring_if_done(ctx, case, offer, facts)
     return {"code": case.code, "offer": offer.number, "member": member.name, "state": offer.state}
@@ -351,7 +351,7 @@ def _complete_scoring_if_done(ctx: Context, case: Case, offer: Offer, facts: Cal
         return
     scorers = facts.eligible_scorers(offer)
     if scorers and all((m.id, offer.id) in facts.scored for m in scorers):
-        _fire_offer(ctx, case, offer, "complete_scoring", payload={"members": [m.name for m in scorers]})
+        _fire_offer(ctx, case, offer, "complete_scoring", call=facts, payload={"members": [m.name for m in scorers]})
 
 
 def show_ranking(ctx: Context, cmd: CaseRef) -> dict:
@@ -383,7 +383,7 @@ def select_offers(ctx: Context, cmd: SelectOffers) -> dict:
         offer.score_percent, offer.rank = result.percent, result.rank
         amount = cmd.grants.get(offer.number)
         offer.granted_amount = amount
-        _fire_offer(ctx, case, offer, "decide", amount=amount,
+        _fire_offer(ctx, case, offer, "decide", amount=amount, call=call,
                     payload={"granted": amount, "percent": result.percent, "rank": result.rank,
                              "decision": cmd.decision_ref})
     return {"code": case.code, "state": case.state, "grants": cmd.grants}
@@ -405,7 +405,7 @@ def publish(ctx: Context, cmd: Publish) -> dict:
              payload={"published": cmd.published, "justification_until": window.due})
     else:
         basis = "art. 18a ust. 2" if cmd.subject == "invalidation" else "art. 15 ust. 2h"
-        record(ctx, case, f"publish_{cmd.subject}", basis=basis, state=case.state,
+        record(ctx, case, f"publish_{cmd.subject}", basis=basis, state=case.state, call=call,
                payload={"published": cmd.published, "all_channels": complete})
     return {"code": case.code, "state": case.state, "published": sorted(published), "complete": complete}
 
@@ -439,7 +439,7 @@ def sign_contract(ctx: Context, cmd: SignContract) -> dict:
     contract = Contract(case_id=case.id, offer_id=offer.id, number=cmd.contract_number, mode=case.mode,
                         amount=cmd.amount, signed_at=ctx.now, task_start=cmd.task_start, task_end=cmd.task_end,
                         usage_deadline=usage, report_due=report.last_day, return_due=returning.last_day)
-    _fire_offer(ctx, case, offer, "sign_contract",
+    _fire_offer(ctx, case, offer, "sign_contract", call=call,
                 payload={**cmd.model_dump(mode="json"), "report_due": report.last_day, "usage_deadline": usage,
                          "return_due": returning.last_day})
     ctx.session.add(contract)
@@ -454,7 +454,7 @@ def withdraw_offer(ctx: Context, cmd: OfferRef) -> dict:
     case = _call(ctx, cmd.code)
     call = CallFacts(ctx.session, case)
     offer = _offer(ctx, case, cmd.number, call)
-    _fire_offer(ctx, case, offer, "withdraw")
+    _fire_offer(ctx, case, offer, "withdraw", call=call)
     fire(ctx, case, OpenCallMachine.bind(case), "start_execution", optional=True, call=call)
     return {"code": case.code, "offer": offer.number, "state": offer.state}
 
@@ -478,7 +478,7 @@ def submit_report(ctx: Context, cmd: SubmitReport) -> dict:
             basis="art. 18 ust. 1; ufp art. 252",
         )
     late = calendar.local_date(ctx.now) > contract.report_due
-    _fire_offer(ctx, case, offer, "submit_report",
+    _fire_offer(ctx, case, offer, "submit_report", call=call,
                 payload={"funds_used": cmd.funds_used, "summary": cmd.summary, "due": contract.report_due, "late": late})
     ctx.session.add(Report(contract_id=contract.id, submitted_at=ctx.now,
                            content={"funds_used": str(cmd.funds_used), "summary": cmd.summary}))
@@ -497,16 +497,17 @@ def review_report(ctx: Context, cmd: ReviewReport) -> dict:
     report = ctx.session.exec(select(Report).where(Report.contract_id == contract.id)
                               .order_by(Report.submitted_at.desc())).first()
     if cmd.accept:
-        _fire_offer(ctx, case, offer, "accept_report", payload={"reason": cmd.reason})
+        _fire_offer(ctx, case, offer, "accept_report", call=call, payload={"reason": cmd.reason})
         if report:
             report.outcome, report.accepted_at = "accepted", ctx.now
     else:
         if not cmd.reason:
             raise InvalidInput("reason_required", tr("Say what the report lacks"))
         rules = rules_for(ctx.session, case).open_call
-        call = report_call(ctx.now, rules)
-        _fire_offer(ctx, case, offer, "request_report_corrections", payload={"reason": cmd.reason, "correct_by": call.due})
-        schedule(ctx, case, "report_due", call.due, call.basis, offer_id=offer.id)
+        written = report_call(ctx.now, rules)
+        _fire_offer(ctx, case, offer, "request_report_corrections", call=call,
+                    payload={"reason": cmd.reason, "correct_by": written.due})
+        schedule(ctx, case, "report_due", written.due, written.basis, offer_id=offer.id)
         if report:
             report.outcome = "corrections_requested"
     return {"code": case.code, "offer": offer.number, "state": offer.state}
@@ -529,7 +530,7 @@ def settle_offer(ctx: Context, cmd: Settle) -> dict:
     late = payload["late"]
     contract.returned_amount, contract.returned_on = cmd.returned_amount, cmd.returned_on
     ctx.session.add(contract)
-    _fire_offer(ctx, case, offer, "settle", payload=payload,
+    _fire_offer(ctx, case, offer, "settle", call=call, payload=payload,
                 basis="ufp art. 251 ust. 5" if late else None)
     fire(ctx, case, OpenCallMachine.bind(case), "settle", optional=True, call=call)
     return {"code": case.code, "offer": offer.number, "state": offer.state, "late": late, "case_state": case.state}
