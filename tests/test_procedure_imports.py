@@ -4,7 +4,8 @@ states/contract_tail.py), so a procedure can be read, changed or removed on its 
 
 One exception, by law and by design: regranting's operator is chosen in an ordinary open call (art. 16a), so its
 case runs the open call's machine and handlers; ``states.procedures.regranting`` may import
-``states.procedures.open_call``, and nothing else may.
+``states.procedures.open_call``, and nothing else may. import-linter's contract "procedures" (pyproject.toml,
+tests/test_architecture.py) says the same of indirect imports; this one is the fast tier's, with no tool.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PROCEDURES = Path(__file__).resolve().parent.parent / "states" / "procedures"
 ALLOWED = {("regranting", "open_call")}  # (importer, imported)
+
+pytestmark = pytest.mark.fast
 
 
 
