@@ -1,18 +1,23 @@
-"""Who must be told what: one table of rules, matched against every audit record.
+"""Who must be told what: the rules, matched against every audit record.
 
-A rule matches a record by (case kind, event, subject kind, target state) and does one thing:
+Each procedure declares its templates and routing rows as plain data in its package
+(``states/procedures/<slug>/notices.py``: ``TEMPLATES``, ``RULES``; states/notices.py says what a row means);
+this module collects them through the registry (``TEMPLATES``, ``RULES``) and does what the rows name: the
+audiences (``recipients``), each template's data (``DATA_BUILDERS``), the reminders' timings (``TIMINGS``), the
+cancellers (``CANCELLERS``) and the extra conditions (``CONDITIONS``). A row matches a record by (case kind,
+event, subject kind, target state) and does one thing:
 - ``message``: enqueue ``template`` to an ``audience`` (applicant, applicants, member, scorers, officers, public);
 - ``reminder``: enqueue ``template`` to an audience with a not-before time derived from a deadline
   (``timing``), tagged so that it is cancelled when what it reminds of is done;
 - ``cancel``: cancel the pending reminders with the tags ``cancels`` computes;
 - ``notice``: render the public notice of a publication subject into ``Publication.text``.
-Another procedure adds its rows to ``RULES``; its builders and timings register in the dicts below.
+A new procedure's rows go in its package; a new audience, data builder, timing or canceller registers here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
@@ -21,74 +26,21 @@ from sqlmodel import select
 from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
 from states import calendar, periods
 from states.cases import first_record, organisation, row_by_id
-from states.procedures.consultation.names import ConsultationState
-from states.procedures.local_initiative.names import InitiativeState
+from states.notices import Rule, TemplateSpec
+from states.procedures import PROCEDURES, notification_rules, notification_templates
 from states.procedures.open_call.names import CallState, OfferState
 from states.subjects import CASE, Subject, kind_of
-from states.text import Message, tr
+from states.text import tr
 
 # Categories: opt-out is possible only for reminders and information (never for legal calls, decisions,
 # results or a member's duties).
 OPTIONAL_CATEGORIES = frozenset({"reminder", "information"})
 
 
-@dataclass(frozen=True)
-class TemplateSpec:
-    category: str
-    description: Message
-
-
+# Every procedure's templates (its package's notices.py, read through the registry), and the one of no procedure:
+# the day's signed anchor of every case's history, for the public portal (states/anchors.py).
 TEMPLATES: dict[str, TemplateSpec] = {
-    "announcement_notice": TemplateSpec("notice", tr("announcement of the open call")),
-    "results_notice": TemplateSpec("notice", tr("results of the call")),
-    "invalidation_notice": TemplateSpec("notice", tr("invalidation of the call")),
-    "member_appointed": TemplateSpec("task", tr("appointment to the committee")),
-    "scoring_to_do": TemplateSpec("task", tr("offers to score")),
-    "scoring_reminder": TemplateSpec("reminder", tr("reminder to score")),
-    "correction_requested": TemplateSpec("legal", tr("call to correct formal defects")),
-    "offer_rejected": TemplateSpec("legal", tr("offer rejected on formal grounds")),
-    "offer_decision": TemplateSpec("legal", tr("decision on the offer")),
-    "results_published": TemplateSpec("legal", tr("results published, right to a justification")),
-    "call_invalidated": TemplateSpec("legal", tr("the call invalidated")),
-    "contract_signed": TemplateSpec("information", tr("contract signed, its dates")),
-    "report_due_reminder": TemplateSpec("reminder", tr("report reminder")),
-    "report_overdue_call": TemplateSpec("legal", tr("call to file the report")),
-    "report_corrections_requested": TemplateSpec("legal", tr("call to correct the report")),
-    "report_accepted": TemplateSpec("information", tr("report accepted")),
-    "offer_settled": TemplateSpec("legal", tr("grant settled")),
-    "officer_formal_review": TemplateSpec("task", tr("formal review to do")),
-    "officer_publish": TemplateSpec("task", tr("notice to publish")),
-    "officer_report_submitted": TemplateSpec("task", tr("report to review")),
-    "small_grant_offer_notice": TemplateSpec("notice", tr("offer outside competition open for comments")),
-    "small_grant_decision": TemplateSpec("legal", tr("grant awarded or refused (art. 19a)")),
-    # consultation (art. 5, 41i)
-    "consultation_draft_notice": TemplateSpec("notice", tr("draft act open for consultation")),
-    "consultation_invitation": TemplateSpec("legal", tr("invitation to the consultation of a draft act")),
-    "rdpp_opinion_request": TemplateSpec("legal", tr("draft for the Public Benefit Council's opinion (art. "
-                                                     "41i)")),
-    "officer_rdpp_waived": TemplateSpec("task", tr("no RDPP opinion in time")),
-    "officer_consultation_closed": TemplateSpec("task", tr("consultation closed, report to prepare")),
-    "consultation_report_notice": TemplateSpec("notice", tr("consultation report")),
-    # local initiative (art. 19b-19h)
-    "initiative_formal_check": TemplateSpec("legal", tr("formal check of the local initiative")),
-    "initiative_decision": TemplateSpec("legal", tr("decision on the local initiative")),
-    "initiative_plan": TemplateSpec("information", tr("the initiative's schedule and estimate")),
-    "initiative_contract": TemplateSpec("information", tr("the local initiative's contract")),
-    "initiative_report_reminder": TemplateSpec("reminder", tr("initiative report reminder")),
-    "initiative_report_overdue": TemplateSpec("legal", tr("initiative report overdue")),
-    # regranting (art. 16a): the operator of its micro-grants
-    "micro_grant_contracted": TemplateSpec("information", tr("micro-grant: transfer and report dates")),
-    "micro_grant_transfer_overdue": TemplateSpec("legal", tr("micro-grant: transfer overdue")),
-    "micro_grant_report_reminder": TemplateSpec("reminder", tr("micro-grant: implementer's report reminder")),
-    "small_grant_settled": TemplateSpec("legal", tr("grant settled (art. 19a)")),
-    "sub_call_notice": TemplateSpec("notice", tr("the operator's call for implementers (art. 16a)")),
-    "sub_selection_notice": TemplateSpec("notice", tr("the operator's choice of implementers (art. 16a)")),
-    "officer_initiative_filed": TemplateSpec("task", tr("local initiative: formal check to do")),
-    "officer_initiative_plan": TemplateSpec("task", tr("local initiative: schedule and estimate to agree")),
-    "officer_initiative_report": TemplateSpec("task", tr("local initiative: report to review")),
-    "officer_micro_report": TemplateSpec("task", tr("micro-grant: implementer's report to review")),
-    "comment_considered": TemplateSpec("information", tr("how a consultation comment was considered")),
-    # not a case's: the day's signed anchor of every case's history, for the public portal (states/anchors.py)
+    **notification_templates(PROCEDURES),
     "audit_anchor_notice": TemplateSpec("notice", tr("the daily anchor of the case histories")),
 }
 # Templates no rule of a case's step produces.
@@ -100,156 +52,15 @@ INVALIDATION_REASONS = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
-    kind: str
-    event: str
-    action: str  # message | reminder | cancel | notice
-    template: str = ""
-    audience: str = ""
-    subject: str = "*"  # case | offer | member | * (any)
-    to_state: str | None = None
-    timing: str = ""  # reminders: a key of TIMINGS
-    cancels: str = ""  # cancel: a key of CANCELLERS
-    notice: str = ""  # notice: the publication subject (announcement, results, invalidation)
-    when: str = ""  # optional extra condition: a key of CONDITIONS
-    why: Message | None = None  # the README table's "why"
-
-
 OC = "open_call"
 SG = "small_grant"
 KO = "consultation"
 LI = "local_initiative"
 RG = "regranting"
 MG = "micro_grant"
-OPEN_CALL_RULES: tuple[Rule, ...] = (
-    # --- the open call (art. 11-18a) ---
-    Rule(OC, "announce", "notice", notice="announcement", template="announcement_notice", audience="public",
-         why=tr("art. 13 ust. 3: published in 3 channels")),
-    Rule(OC, "appoint_member", "message", "member_appointed", "member", subject="member",
-         why=tr("art. 15 ust. 2a: the member is appointed")),
-    Rule(OC, "close_offers", "message", "officer_formal_review", "officers", to_state=CallState.formal_review,
-         why=tr("art. 15 ust. 1: offers await the formal review")),
-    Rule(OC, "request_correction", "message", "correction_requested", "applicant", subject="offer",
-         why=tr("the call: defects to correct in time")),
-    Rule(OC, "reject_formally", "message", "offer_rejected", "applicant", subject="offer",
-         why=tr("the applicant must know why")),
-    Rule(OC, "correction_expired", "message", "offer_rejected", "applicant", subject="offer",
-         why=tr("defects not corrected in time")),
-    Rule(OC, "finish_formal_review", "message", "scoring_to_do", "scorers", to_state=CallState.substantive_review,
-         why=tr("art. 15 ust. 1: scoring to do")),
-    Rule(OC, "finish_formal_review", "reminder", "scoring_reminder", "scorers", to_state=CallState.substantive_review,
-         timing="scoring", why=tr("reminder before the selection date")),
-    Rule(OC, "score", "cancel", cancels="member_done", subject="offer"),
-    Rule(OC, "declare_conflicts", "cancel", cancels="member_done", subject="member"),
-    Rule(OC, "select_offers", "cancel", cancels="all_scoring"),
-    Rule(OC, "decide", "message", "offer_decision", "applicant", subject="offer",
-         why=tr("art. 15 ust. 2g: the choice and the amount")),
-    Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state=CallState.selected,
-         why=tr("art. 15 ust. 2h: results to publish")),
-    Rule(OC, "publish_results", "notice", notice="results", template="results_notice", audience="public",
-         why=tr("art. 15 ust. 2h-2i: results in 3 channels")),
-    Rule(OC, "publish_results", "message", "results_published", "applicants", to_state=CallState.results_published,
-         why=tr("art. 15 ust. 2j: 30 days to ask why")),
-    Rule(OC, "close_offers", "message", "officer_publish", "officers", to_state=CallState.invalidated,
-         why=tr("art. 18a ust. 2: invalidation to publish")),
-    Rule(OC, "finish_formal_review", "message", "officer_publish", "officers", to_state=CallState.invalidated),
-    Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state=CallState.invalidated),
-    Rule(OC, "finish_formal_review", "message", "call_invalidated", "applicants", to_state=CallState.invalidated,
-         why=tr("art. 18a: the call is invalidated")),
-    Rule(OC, "select_offers", "message", "call_invalidated", "applicants", to_state=CallState.invalidated),
-    Rule(OC, "publish_invalidation", "notice", notice="invalidation", template="invalidation_notice",
-         audience="public", why=tr("art. 18a ust. 2: published")),
-    Rule(OC, "sign_contract", "message", "contract_signed", "applicant", subject="offer",
-         why=tr("art. 16, 18: the contract's dates")),
-    Rule(OC, "sign_contract", "reminder", "report_due_reminder", "applicant", subject="offer", timing="report",
-         why=tr("art. 18 ust. 1: report due in 7 days, today")),
-    Rule(OC, "submit_report", "cancel", cancels="report", subject="offer"),
-    Rule(OC, "report_overdue", "message", "report_overdue_call", "applicant", subject="offer",
-         why=tr("the contract: 7-day written call")),
-    Rule(OC, "submit_report", "message", "officer_report_submitted", "officers", subject="offer",
-         why=tr("art. 18: a report to review")),
-    Rule(OC, "request_report_corrections", "message", "report_corrections_requested", "applicant", subject="offer",
-         why=tr("art. 18: the report needs corrections")),
-    Rule(OC, "accept_report", "message", "report_accepted", "applicant", subject="offer",
-         why=tr("art. 18: the report is accepted")),
-    Rule(OC, "settle", "message", "offer_settled", "applicant", subject="offer",
-         why=tr("ufp art. 251-252: settlement, interest")),
-)
 
-RULES: tuple[Rule, ...] = (
-    *OPEN_CALL_RULES,
-    # --- regranting (art. 16a): the operator is chosen in an ordinary open call, told the same things ---
-    *(replace(rule, kind=RG) for rule in OPEN_CALL_RULES),
-    # --- the small grant outside competition (art. 19a) ---
-    Rule(SG, "publish", "notice", notice="offer", template="small_grant_offer_notice", audience="public",
-         why=tr("art. 19a ust. 3-4: 7 days for comments")),
-    Rule(SG, "decide", "message", "small_grant_decision", "applicant",
-         why=tr("art. 19a ust. 5: awarded or refused")),
-    Rule(SG, "sign_contract", "reminder", "report_due_reminder", "applicant", timing="report",
-         why=tr("art. 18 ust. 1: report due in 7 days, today")),
-    Rule(SG, "submit_report", "cancel", cancels="report"),
-    Rule(SG, "report_overdue", "message", "report_overdue_call", "applicant",
-         why=tr("the contract: written call for the report")),
-    Rule(SG, "accept_report", "message", "report_accepted", "applicant",
-         why=tr("art. 18: the report is accepted")),
-    Rule(SG, "request_report_corrections", "message", "report_corrections_requested", "applicant",
-         why=tr("art. 18: the report needs corrections")),
-    Rule(SG, "settle", "message", "small_grant_settled", "applicant",
-         why=tr("ufp art. 251: settlement, interest")),
-    # --- consultation of draft acts (art. 5 ust. 2 pkt 3-4, ust. 5; art. 41i) ---
-    Rule(KO, "open_consultation", "notice", notice="draft", template="consultation_draft_notice", audience="public",
-         why=tr("the resolution: the draft published")),
-    Rule(KO, "open_consultation", "message", "consultation_invitation", "registry", to_state=ConsultationState.open,
-         why=tr("art. 5 ust. 2 pkt 3: NGOs consulted")),
-    Rule(KO, "open_consultation", "message", "rdpp_opinion_request", "rdpp", to_state=ConsultationState.open, when="rdpp_delivered",
-         why=tr("art. 41i ust. 1-2: the RDPP's opinion within 14 days")),
-    Rule(KO, "rdpp_opinion_waived", "message", "officer_rdpp_waived", "officers",
-         why=tr("art. 41i ust. 2: silence waives the opinion")),
-    Rule(KO, "close", "message", "officer_consultation_closed", "officers", to_state=ConsultationState.closed,
-         why=tr("the resolution: the report")),
-    Rule(KO, "publish_report", "notice", notice="report", template="consultation_report_notice", audience="public",
-         why=tr("the resolution: the report published")),
-    Rule(KO, "publish_report", "message", "comment_considered", "commenters",
-         why=tr("the resolution: the answer to a comment")),
-    # --- local initiative (art. 19b-19h): the residents' representative or the NGO ---
-    Rule(LI, "file", "message", "officer_initiative_filed", "officers",
-         why=tr("art. 19b-19c: a formal check to do")),
-    Rule(LI, "decide", "message", "officer_initiative_plan", "officers", to_state=InitiativeState.accepted,
-         why=tr("art. 19e-19f: schedule and estimate to agree")),
-    Rule(LI, "submit_report", "message", "officer_initiative_report", "officers",
-         why=tr("art. 19e (the contract): a report to review")),
-    Rule(LI, "pass_formal_check", "message", "initiative_formal_check", "initiator",
-         why=tr("art. 19b-19c: the formal check")),
-    Rule(LI, "fail_formal_check", "message", "initiative_formal_check", "initiator",
-         why=tr("art. 19b-19c: formal defects")),
-    Rule(LI, "decide", "message", "initiative_decision", "initiator",
-         why=tr("art. 19c, 19e: accepted or rejected")),
-    Rule(LI, "plan", "message", "initiative_plan", "initiator",
-         why=tr("art. 19e-19f: schedule, estimate")),
-    Rule(LI, "sign_contract", "message", "initiative_contract", "initiator",
-         why=tr("art. 19e: the contract, the report date")),
-    Rule(LI, "sign_contract", "reminder", "initiative_report_reminder", "initiator", timing="report",
-         why=tr("the contract: report due in 7 days, today")),
-    Rule(LI, "submit_report", "cancel", cancels="report"),
-    Rule(LI, "report_overdue", "message", "initiative_report_overdue", "initiator",
-         why=tr("art. 19e (the contract): report overdue")),
-    # --- regranting's micro-grants (art. 16a): the operator, who transfers the funds and collects the reports ---
-    Rule(MG, "create", "message", "micro_grant_contracted", "operator",
-         why=tr("art. 16a: the transfer date")),
-    Rule(MG, "create", "reminder", "micro_grant_report_reminder", "operator", timing="micro_report",
-         why=tr("the operator's contract: implementer's report")),
-    Rule(MG, "transfer_due_passed", "message", "micro_grant_transfer_overdue", "operator",
-         why=tr("art. 16a: transfer overdue")),
-    Rule(MG, "submit_report", "cancel", cancels="report"),
-    Rule(MG, "submit_report", "message", "officer_micro_report", "officers",
-         why=tr("art. 16a: the implementer's report to review and settle")),
-    # --- regranting's sub-call (art. 16a): the operator's call and its choice of implementers, made public ---
-    Rule(RG, "announce_sub_call", "notice", notice="sub_call", template="sub_call_notice", audience="public",
-         why=tr("art. 16a: the sub-call published")),
-    Rule(RG, "publish_selection", "notice", notice="sub_selection", template="sub_selection_notice", audience="public",
-         why=tr("art. 16a: the selection made public")),
-)
+# The routing rows: every procedure's (its package's notices.py, read through the registry).
+RULES: tuple[Rule, ...] = notification_rules(PROCEDURES)
 
 # Extra conditions of a rule (``Rule.when``), on the audit record alone.
 CONDITIONS: dict[str, Callable[[AuditRecord], bool]] = {

@@ -1,4 +1,9 @@
-"""Who may run which command on which case: the authorization matrix, declared once (invariant 9).
+"""Who may run which command on which case: the authorization matrix, collected and enforced here (invariant 9).
+
+Each procedure declares its own commands' entries in its descriptor (``Procedure.access``, in
+``states/procedures/<slug>/__init__.py``); the commands that belong to no procedure (the registry, reading, the
+tick, the auditor's tools, notifications, the Prefect forms, people) are in ``COMMON`` below. ``MATRIX`` is both,
+read through the registry (states/procedures/), each command once.
 
 Each command (a handler run by ``states.engine.execute``) names the roles that may run it and, for each role, the
 relation the actor must have to the case the command concerns:
@@ -23,28 +28,32 @@ current).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from states import labels
+from states.access import (  # noqa: F401  (the matrix's words, re-exported for its readers)
+    ADMINISTRATOR,
+    ANY,
+    AUDITORS,
+    CASE,
+    COMMENTERS,
+    COMMITTEE,
+    EVERYONE,
+    OFFICER,
+    ORGANISATION,
+    RELATIONS,
+    WATCHERS,
+)
 from states.actors import ROLE_ORDER, ROLES, Actor
 from states.errors import NotPermitted
+from states.procedures import PROCEDURES
+from states.procedures.descriptor import Procedure
 from states.text import tr
 
-ANY, CASE, ORGANISATION = "any", "case", "organisation"
-RELATIONS = (ANY, CASE, ORGANISATION)
-
-OFFICER = {"officer": ANY}
-EVERYONE = {role: ANY for role in ROLES}  # read-only commands: what any person may see
-WATCHERS = {"officer": ANY, "auditor": ANY, "scheduler": ANY}
-AUDITORS = {"officer": ANY, "auditor": ANY}
-COMMITTEE = {"officer": ANY, "committee_member": CASE}  # the officer may enter a member's paper protocol
-# Anyone may comment (art. 19a ust. 4; a consultation's public): an auditor only reads, the scheduler only fires.
-COMMENTERS = {"officer": ANY, "committee_member": ANY, "applicant": ANY, "public": ANY}
-ADMINISTRATOR = {"administrator": ANY}
-
-MATRIX: dict[str, dict[str, str]] = {
+# The commands that belong to no procedure; each procedure declares its own in its descriptor (``access``).
+COMMON: dict[str, dict[str, str]] = {
     # the registry and reading
     "cases.register_organisation": OFFICER,
     "cases.case_history": EVERYONE,
@@ -59,67 +68,6 @@ MATRIX: dict[str, dict[str, str]] = {
     "anchors.make_anchor": {"scheduler": ANY},
     "anchors.verify_anchored": EVERYONE,
     "tick.watch_deadlines": WATCHERS,
-    # the open call (art. 11-19)
-    "open_call.create_call": OFFICER,
-    "open_call.announce_call": OFFICER,
-    "open_call.appoint_member": OFFICER,
-    "open_call.declare_conflicts": COMMITTEE,
-    "open_call.file_offer": OFFICER,
-    "open_call.review_offer": OFFICER,
-    "open_call.finish_formal_review": OFFICER,
-    "open_call.score_offer": COMMITTEE,
-    "open_call.show_ranking": EVERYONE,
-    "open_call.select_offers": OFFICER,
-    "open_call.publish": OFFICER,
-    "open_call.withdraw_offer": {"officer": ANY, "applicant": ORGANISATION},
-    "open_call.sign_contract": OFFICER,
-    "open_call.submit_report": OFFICER,
-    "open_call.review_report": OFFICER,
-    "open_call.settle_offer": OFFICER,
-    # the small grant (art. 19a)
-    "small_grant.file_offer": OFFICER,
-    "small_grant.show": EVERYONE,
-    "small_grant.show_budget": EVERYONE,
-    "small_grant.publish_offer": OFFICER,
-    "small_grant.record_budget": OFFICER,
-    "small_grant.add_comment": COMMENTERS,
-    "small_grant.consider_comment": OFFICER,
-    "small_grant.decide": OFFICER,
-    "small_grant.sign_contract": OFFICER,
-    "small_grant.submit_report": OFFICER,
-    "small_grant.review_report": OFFICER,
-    "small_grant.settle": OFFICER,
-    # the local initiative (art. 19b-19h)
-    "local_initiative.file": OFFICER,
-    "local_initiative.formal_check": OFFICER,
-    "local_initiative.evaluate": COMMITTEE,
-    "local_initiative.decide": OFFICER,
-    "local_initiative.plan": OFFICER,
-    "local_initiative.sign_contract": OFFICER,
-    "local_initiative.record_purchase": OFFICER,
-    "local_initiative.submit_report": OFFICER,
-    "local_initiative.close": OFFICER,
-    "local_initiative.show": EVERYONE,
-    # regranting (art. 16a)
-    "regranting.create": OFFICER,
-    "regranting.transfer": OFFICER,
-    "regranting.announce_sub_call": OFFICER,
-    "regranting.publish_selection": OFFICER,
-    "regranting.add_micro_grant": OFFICER,
-    "regranting.micro_report": OFFICER,
-    "regranting.settle_micro": OFFICER,
-    "regranting.operator_report": OFFICER,
-    "regranting.settle_operator": OFFICER,
-    "regranting.show": EVERYONE,
-    # the consultation of draft acts (art. 5 ust. 2 pkt 3)
-    "consultation.create": OFFICER,
-    "consultation.open_consultation": OFFICER,
-    "consultation.add_comment": COMMENTERS,
-    "consultation.rdpp_opinion": OFFICER,
-    "consultation.publish_report": OFFICER,
-    "consultation.send_to_council": OFFICER,
-    "consultation.adopt": OFFICER,
-    "consultation.show": EVERYONE,
     # the auditor's tools
     "auditing.history.case_history_tree": EVERYONE,
     "auditing.history.export_history": EVERYONE,
@@ -154,6 +102,22 @@ MATRIX: dict[str, dict[str, str]] = {
     "people.revoke_token": ADMINISTRATOR,
     "people.list_people": {"administrator": ANY, "auditor": ANY},
 }
+
+
+
+def collect(procedures: Iterable[Procedure], common: Mapping[str, Mapping[str, str]] = COMMON) -> dict[str, Any]:
+    """The matrix: the commands of no procedure, and every procedure's own entries (``Procedure.access``), each
+    command named once."""
+    matrix: dict[str, Any] = dict(common)
+    for each in procedures:
+        own = each.access_entries()
+        twice = set(matrix) & set(own)
+        assert not twice, f"commands in the authorization matrix twice: {sorted(twice)}"
+        matrix.update(own)
+    return matrix
+
+
+MATRIX: dict[str, dict[str, str]] = collect(PROCEDURES)
 
 DEFAULT = OFFICER  # a handler the matrix does not name (a test's own): the officer's, as before the matrix
 

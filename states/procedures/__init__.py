@@ -2,16 +2,17 @@
 
 Everything that must know every procedure reads ``PROCEDURES``: the tick (``deadline_handlers``), the diagrams
 (states/diagrams.py), the names of states in messages (states/labels.py), the auditor's compliance check
-(states/auditing/compliance.py), the CLI (coop/procedures/) and the notification routing's check of its kinds.
-Adding a procedure: a package here with machine.py, inputs.py, handlers.py (and compliance.py if the auditor
-checks something of it), its ``PROCEDURE`` in its ``__init__.py``, one line below, its CLI module, its
-notification rows and templates, its commands' rows in the authorization matrix (states/authorization.py;
-docs/architecture.md).
+(states/auditing/compliance.py), the CLI (coop/procedures/), the authorization matrix (states/authorization.py:
+each descriptor's ``access``) and the notification routing (notifications/routing.py: each ``notices.py``).
+Adding a procedure: a package here with machine.py, inputs.py, handlers.py, notices.py (its notification
+templates and routing rows) and compliance.py if the auditor checks something of it; its ``PROCEDURE`` in its
+``__init__.py`` with its commands' authorization entries (``access``); one line below; its CLI module; its
+templates' text (docs/architecture.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -65,3 +66,26 @@ def deadline_handlers() -> dict[str, Callable[..., Any]]:
         assert not overlap, f"deadline kinds defined twice: {overlap}"
         handlers.update(own)
     return handlers
+
+
+def notification_templates(procedures: Iterable[Procedure] = PROCEDURES) -> dict[str, Any]:
+    """Template name -> its ``TemplateSpec`` (states/notices.py): every procedure's ``notices.TEMPLATES``."""
+    templates: dict[str, Any] = {}
+    for each in procedures:
+        own = each.notification_templates()
+        twice = set(templates) & set(own)
+        assert not twice, f"templates declared twice: {sorted(twice)}"
+        templates.update(own)
+    return templates
+
+
+def notification_rules(procedures: Iterable[Procedure] = PROCEDURES) -> tuple[Any, ...]:
+    """Every procedure's routing rows (``notices.RULES``, states/notices.py), in the registry's order; a row names
+    only the case kinds of its own procedure."""
+    rules: list[Any] = []
+    for each in procedures:
+        own = each.notification_rules()
+        strangers = {rule.kind for rule in own} - set(each.case_kinds)
+        assert not strangers, f"{each.slug}'s notification rows name other procedures' kinds: {sorted(strangers)}"
+        rules.extend(own)
+    return tuple(rules)

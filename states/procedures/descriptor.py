@@ -9,14 +9,20 @@ are the modules of its package, loaded when asked for:
 ``inputs.py``      the pydantic models of its commands' input (required);
 ``handlers.py``    one handler per command, ``DEADLINE_HANDLERS``: deadline kind -> handler (required), and
                    ``load_batch``: what those handlers read for a tick's batch, in one query a kind (states/loaders.py);
-``compliance.py``  the auditor's compliance rules over its history (optional).
+``compliance.py``  the auditor's compliance rules over its history (optional);
+``notices.py``     its notifications as plain data (states/notices.py): ``TEMPLATES`` and the routing ``RULES``
+                   that notifications/routing.py collects through the registry (optional: a procedure that tells
+                   nobody has none).
+
+Its commands' authorization entries are the descriptor's own ``access`` (plain data, so the matrix of
+states/authorization.py is collected without importing any package's handlers).
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -41,6 +47,10 @@ class Procedure:
     machines: Mapping[str, str]
     diagrams: tuple[Diagram, ...]
     has_compliance: bool = False  # a compliance.py with rules for the auditor
+    # its commands' authorization entries: handler name (in its handlers.py) -> role -> relation (states/access.py);
+    # states/authorization.py collects them as "<slug>.<handler>"
+    access: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    has_notices: bool = True  # a notices.py with its TEMPLATES and routing RULES
 
     def part(self, name: str) -> ModuleType:
         return importlib.import_module(f"{self.package}.{name}")
@@ -60,6 +70,22 @@ class Procedure:
     @property
     def compliance(self) -> ModuleType | None:
         return self.part("compliance") if self.has_compliance else None
+
+    @property
+    def notices(self) -> ModuleType | None:
+        return self.part("notices") if self.has_notices else None
+
+    def notification_templates(self) -> Mapping[str, Any]:
+        """Template name -> its ``TemplateSpec`` (states/notices.py), from its ``notices.py``."""
+        return self.notices.TEMPLATES if self.notices is not None else {}
+
+    def notification_rules(self) -> tuple[Any, ...]:
+        """Its routing rows (``states.notices.Rule``), from its ``notices.py``."""
+        return tuple(self.notices.RULES) if self.notices is not None else ()
+
+    def access_entries(self) -> dict[str, Mapping[str, str]]:
+        """Its commands' entries of the authorization matrix, by their names there (``open_call.score_offer``)."""
+        return {f"{self.slug}.{handler}": rule for handler, rule in self.access.items()}
 
     @property
     def case_kinds(self) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """The open call for offers (art. 11-15 of the Act on public benefit activity): the call, its committee, the
 offers, their contracts, reports and settlement. Regranting's operator is chosen by an open call too."""
 
+from states.access import ANY, COMMITTEE, EVERYONE, OFFICER, ORGANISATION
 from states.procedures.descriptor import Diagram, Procedure
 
 PROCEDURE = Procedure(
@@ -9,4 +10,23 @@ PROCEDURE = Procedure(
     diagrams=(Diagram("open-call", "Otwarty konkurs ofert / open call (art. 11-15)", "OpenCallMachine"),
               Diagram("offer", "Oferta w konkursie / an offer in an open call", "OfferMachine")),
     has_compliance=True,
+    # who may run its commands (states/authorization.py enforces them; docs/authorization.md shows them)
+    access={
+        "create_call": OFFICER,
+        "announce_call": OFFICER,
+        "appoint_member": OFFICER,
+        "declare_conflicts": COMMITTEE,
+        "file_offer": OFFICER,
+        "review_offer": OFFICER,
+        "finish_formal_review": OFFICER,
+        "score_offer": COMMITTEE,
+        "show_ranking": EVERYONE,
+        "select_offers": OFFICER,
+        "publish": OFFICER,
+        "withdraw_offer": {"officer": ANY, "applicant": ORGANISATION},
+        "sign_contract": OFFICER,
+        "submit_report": OFFICER,
+        "review_report": OFFICER,
+        "settle_offer": OFFICER,
+    },
 )

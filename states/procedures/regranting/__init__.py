@@ -1,5 +1,6 @@
 """Regranting (art. 16a): an operator chosen by an open call runs its own sub-call and grants micro-grants."""
 
+from states.access import EVERYONE, OFFICER
 from states.procedures.descriptor import Diagram, Procedure
 
 PROCEDURE = Procedure(
@@ -7,4 +8,17 @@ PROCEDURE = Procedure(
     machines={"regranting": "OpenCallMachine", "micro_grant": "MicroGrantMachine"},
     diagrams=(Diagram("regranting-sub-call", "Regranting: nabór operatora / the operator's sub-call (art. 16a)", "SubCallMachine"),
               Diagram("micro-grant", "Regranting: mikrodotacja / a micro-grant (art. 16a)", "MicroGrantMachine")),
+    # who may run its commands (states/authorization.py enforces them; docs/authorization.md shows them)
+    access={
+        "create": OFFICER,
+        "transfer": OFFICER,
+        "announce_sub_call": OFFICER,
+        "publish_selection": OFFICER,
+        "add_micro_grant": OFFICER,
+        "micro_report": OFFICER,
+        "settle_micro": OFFICER,
+        "operator_report": OFFICER,
+        "settle_operator": OFFICER,
+        "show": EVERYONE,
+    },
 )

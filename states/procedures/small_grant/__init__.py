@@ -1,6 +1,7 @@
 """The small grant outside competition (art. 19a): offer, publication and comments, decision, contract, report,
 settlement."""
 
+from states.access import COMMENTERS, EVERYONE, OFFICER
 from states.procedures.descriptor import Diagram, Procedure
 
 PROCEDURE = Procedure(
@@ -8,4 +9,19 @@ PROCEDURE = Procedure(
     machines={"small_grant": "SmallGrantMachine"},
     diagrams=(Diagram("small-grant", "Tryb pozakonkursowy / small grant (art. 19a)", "SmallGrantMachine"),),
     has_compliance=True,
+    # who may run its commands (states/authorization.py enforces them; docs/authorization.md shows them)
+    access={
+        "file_offer": OFFICER,
+        "show": EVERYONE,
+        "show_budget": EVERYONE,
+        "publish_offer": OFFICER,
+        "record_budget": OFFICER,
+        "add_comment": COMMENTERS,
+        "consider_comment": OFFICER,
+        "decide": OFFICER,
+        "sign_contract": OFFICER,
+        "submit_report": OFFICER,
+        "review_report": OFFICER,
+        "settle": OFFICER,
+    },
 )

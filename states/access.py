@@ -1,0 +1,24 @@
+"""The words of the authorization matrix (states/authorization.py), light enough for a procedure's descriptor to
+declare its own commands' entries with them (``Procedure.access``): the relations an actor must have to a case,
+and the usual sets of roles.
+
+- ``any``: the role is enough (a global grant: officer, auditor, administrator, scheduler; or the public);
+- ``case``: a grant of the role for this very case (a committee member of call A does not act in call B);
+- ``organisation``: the representative of the organisation the offer belongs to.
+"""
+
+from __future__ import annotations
+
+from states.actors import ROLES
+
+ANY, CASE, ORGANISATION = "any", "case", "organisation"
+RELATIONS = (ANY, CASE, ORGANISATION)
+
+OFFICER = {"officer": ANY}
+EVERYONE = {role: ANY for role in ROLES}  # read-only commands: what any person may see
+WATCHERS = {"officer": ANY, "auditor": ANY, "scheduler": ANY}
+AUDITORS = {"officer": ANY, "auditor": ANY}
+COMMITTEE = {"officer": ANY, "committee_member": CASE}  # the officer may enter a member's paper protocol
+# Anyone may comment (art. 19a ust. 4; a consultation's public): an auditor only reads, the scheduler only fires.
+COMMENTERS = {"officer": ANY, "committee_member": ANY, "applicant": ANY, "public": ANY}
+ADMINISTRATOR = {"administrator": ANY}

@@ -1,0 +1,87 @@
+"""The open call's notifications (art. 11-18a): its templates and routing rows, plain data that
+notifications/routing.py reads through the registry (states/notices.py says what a row means)."""
+
+from __future__ import annotations
+
+from kernel.text import tr
+from states.notices import Rule, TemplateSpec
+from states.procedures.open_call.names import CallState
+
+TEMPLATES: dict[str, TemplateSpec] = {
+    "announcement_notice": TemplateSpec("notice", tr("announcement of the open call")),
+    "results_notice": TemplateSpec("notice", tr("results of the call")),
+    "invalidation_notice": TemplateSpec("notice", tr("invalidation of the call")),
+    "member_appointed": TemplateSpec("task", tr("appointment to the committee")),
+    "scoring_to_do": TemplateSpec("task", tr("offers to score")),
+    "scoring_reminder": TemplateSpec("reminder", tr("reminder to score")),
+    "correction_requested": TemplateSpec("legal", tr("call to correct formal defects")),
+    "offer_rejected": TemplateSpec("legal", tr("offer rejected on formal grounds")),
+    "offer_decision": TemplateSpec("legal", tr("decision on the offer")),
+    "results_published": TemplateSpec("legal", tr("results published, right to a justification")),
+    "call_invalidated": TemplateSpec("legal", tr("the call invalidated")),
+    "contract_signed": TemplateSpec("information", tr("contract signed, its dates")),
+    "report_due_reminder": TemplateSpec("reminder", tr("report reminder")),
+    "report_overdue_call": TemplateSpec("legal", tr("call to file the report")),
+    "report_corrections_requested": TemplateSpec("legal", tr("call to correct the report")),
+    "report_accepted": TemplateSpec("information", tr("report accepted")),
+    "offer_settled": TemplateSpec("legal", tr("grant settled")),
+    "officer_formal_review": TemplateSpec("task", tr("formal review to do")),
+    "officer_publish": TemplateSpec("task", tr("notice to publish")),
+    "officer_report_submitted": TemplateSpec("task", tr("report to review")),
+}
+
+OC = "open_call"
+
+RULES: tuple[Rule, ...] = (
+    Rule(OC, "announce", "notice", notice="announcement", template="announcement_notice", audience="public",
+         why=tr("art. 13 ust. 3: published in 3 channels")),
+    Rule(OC, "appoint_member", "message", "member_appointed", "member", subject="member",
+         why=tr("art. 15 ust. 2a: the member is appointed")),
+    Rule(OC, "close_offers", "message", "officer_formal_review", "officers", to_state=CallState.formal_review,
+         why=tr("art. 15 ust. 1: offers await the formal review")),
+    Rule(OC, "request_correction", "message", "correction_requested", "applicant", subject="offer",
+         why=tr("the call: defects to correct in time")),
+    Rule(OC, "reject_formally", "message", "offer_rejected", "applicant", subject="offer",
+         why=tr("the applicant must know why")),
+    Rule(OC, "correction_expired", "message", "offer_rejected", "applicant", subject="offer",
+         why=tr("defects not corrected in time")),
+    Rule(OC, "finish_formal_review", "message", "scoring_to_do", "scorers", to_state=CallState.substantive_review,
+         why=tr("art. 15 ust. 1: scoring to do")),
+    Rule(OC, "finish_formal_review", "reminder", "scoring_reminder", "scorers", to_state=CallState.substantive_review,
+         timing="scoring", why=tr("reminder before the selection date")),
+    Rule(OC, "score", "cancel", cancels="member_done", subject="offer"),
+    Rule(OC, "declare_conflicts", "cancel", cancels="member_done", subject="member"),
+    Rule(OC, "select_offers", "cancel", cancels="all_scoring"),
+    Rule(OC, "decide", "message", "offer_decision", "applicant", subject="offer",
+         why=tr("art. 15 ust. 2g: the choice and the amount")),
+    Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state=CallState.selected,
+         why=tr("art. 15 ust. 2h: results to publish")),
+    Rule(OC, "publish_results", "notice", notice="results", template="results_notice", audience="public",
+         why=tr("art. 15 ust. 2h-2i: results in 3 channels")),
+    Rule(OC, "publish_results", "message", "results_published", "applicants", to_state=CallState.results_published,
+         why=tr("art. 15 ust. 2j: 30 days to ask why")),
+    Rule(OC, "close_offers", "message", "officer_publish", "officers", to_state=CallState.invalidated,
+         why=tr("art. 18a ust. 2: invalidation to publish")),
+    Rule(OC, "finish_formal_review", "message", "officer_publish", "officers", to_state=CallState.invalidated),
+    Rule(OC, "select_offers", "message", "officer_publish", "officers", to_state=CallState.invalidated),
+    Rule(OC, "finish_formal_review", "message", "call_invalidated", "applicants", to_state=CallState.invalidated,
+         why=tr("art. 18a: the call is invalidated")),
+    Rule(OC, "select_offers", "message", "call_invalidated", "applicants", to_state=CallState.invalidated),
+    Rule(OC, "publish_invalidation", "notice", notice="invalidation", template="invalidation_notice",
+         audience="public", why=tr("art. 18a ust. 2: published")),
+    Rule(OC, "sign_contract", "message", "contract_signed", "applicant", subject="offer",
+         why=tr("art. 16, 18: the contract's dates")),
+    Rule(OC, "sign_contract", "reminder", "report_due_reminder", "applicant", subject="offer", timing="report",
+         why=tr("art. 18 ust. 1: report due in 7 days, today")),
+    Rule(OC, "submit_report", "cancel", cancels="report", subject="offer"),
+    Rule(OC, "report_overdue", "message", "report_overdue_call", "applicant", subject="offer",
+         why=tr("the contract: 7-day written call")),
+    Rule(OC, "submit_report", "message", "officer_report_submitted", "officers", subject="offer",
+         why=tr("art. 18: a report to review")),
+    Rule(OC, "request_report_corrections", "message", "report_corrections_requested", "applicant", subject="offer",
+         why=tr("art. 18: the report needs corrections")),
+    Rule(OC, "accept_report", "message", "report_accepted", "applicant", subject="offer",
+         why=tr("art. 18: the report is accepted")),
+    Rule(OC, "settle", "message", "offer_settled", "applicant", subject="offer",
+         why=tr("ufp art. 251-252: settlement, interest")),
+)
