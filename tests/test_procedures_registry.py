@@ -7,6 +7,9 @@ import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 import states.procedures as registry
 from states.procedures import PROCEDURES
@@ -25,6 +28,7 @@ def test_every_package_is_a_registered_procedure_with_its_parts():
         for part in ("machine", "inputs", "handlers"):
             assert (ROOT / "states" / "procedures" / procedure.slug / f"{part}.py").is_file(), (procedure.slug, part)
         assert procedure.compliance is None or procedure.has_compliance
+        assert procedure.notices is None or (ROOT / "states" / "procedures" / procedure.slug / "notices.py").is_file()
         assert procedure.machine.CODE_PREFIX == procedure.code_prefix
         assert procedure.machine.KIND == procedure.slug
 
@@ -84,8 +88,118 @@ def test_every_procedure_has_its_cli_module_registered_through_the_registry():
         assert f"coop.procedures.{procedure.slug}" in sys.modules, procedure.slug
 
 
+def test_each_procedures_commands_are_declared_in_its_package_not_in_the_central_matrix():
+    """The matrix is the commands of no procedure and each descriptor's ``access``: a procedure's commands are
+    declared by its package only, and every handler of its package has its entry there (tests/test_authorization.py
+    sweeps them all through the one writer)."""
+    from states import authorization
+
+    slugs = {p.slug for p in PROCEDURES}
+    assert not {name for name in authorization.COMMON if name.split(".")[0] in slugs}
+    assert authorization.MATRIX == authorization.collect(PROCEDURES)
+    for procedure in PROCEDURES:
+        assert procedure.access, procedure.slug
+        for handler in procedure.access:
+            assert callable(getattr(procedure.handlers, handler, None)), (procedure.slug, handler)
+
+
 def test_notification_rows_name_only_registered_kinds_and_every_kind_has_some():
     from notifications.routing import RULES
 
     named = {rule.kind for rule in RULES}
     assert named == set(registry.case_kinds())
+
+
+# --- a sixth procedure: one package declares its commands' access and its notifications --------------------------
+
+
+def _sixth_procedure(monkeypatch, rules=None) -> Procedure:
+    """A fake sixth procedure, "permits": its descriptor declares who may run its commands, and its notices module
+    (put where its package would be) its template and routing rows, the way a real package does."""
+    from types import ModuleType
+
+    from states.access import ANY, CASE, EVERYONE, OFFICER
+    from states.notices import Rule, TemplateSpec
+    from states.text import tr
+
+    notices = ModuleType("tests.sixth_procedure.notices")
+    notices.TEMPLATES = {"permit_granted": TemplateSpec("legal", tr("permit granted"))}
+    notices.RULES = rules if rules is not None else (
+        Rule("permit", "grant", "message", "permit_granted", "applicant", to_state="granted", why=tr("permit granted")),
+        Rule("permit", "revoke", "cancel", cancels="report"),
+    )
+    monkeypatch.setitem(sys.modules, "tests.sixth_procedure.notices", notices)
+    return Procedure(slug="permit", title="Permits", code_prefix="PE", package="tests.sixth_procedure",
+                     machines={"permit": "PermitMachine"}, diagrams=(),
+                     access={"grant": OFFICER, "show": EVERYONE, "inspect": {"officer": ANY, "committee_member": CASE}})
+
+
+def _handler(name):
+    """A function that is a handler of the sixth procedure by its module, as ``command_name`` reads it."""
+
+    def handler(ctx, command=None):
+        return "reached"
+
+    handler.__name__ = name
+    handler.__module__ = "states.procedures.permit.handlers"
+    return handler
+
+
+def test_a_sixth_procedures_access_entries_are_collected_and_enforced(monkeypatch):
+    from states import authorization
+    from states.actors import Actor
+    from states.errors import NotPermitted
+
+    sixth = _sixth_procedure(monkeypatch)
+    matrix = authorization.collect((*PROCEDURES, sixth))
+    assert {name for name in matrix if name.startswith("permit.")} == {"permit.grant", "permit.show",
+                                                                        "permit.inspect"}
+    assert {k: v for k, v in matrix.items() if not k.startswith("permit.")} == authorization.MATRIX
+    monkeypatch.setattr(authorization, "MATRIX", matrix)
+    command = SimpleNamespace(code="PE/2026/001")
+    assert authorization.authorize(_handler("grant"), command, Actor("Olga", "officer"))[1] == "any"
+    with pytest.raises(NotPermitted) as refused:
+        authorization.authorize(_handler("grant"), command, Actor("Ktoś", "public"))
+    assert refused.value.rule == "role_not_permitted"
+    assert authorization.authorize(_handler("show"), command, Actor("Ktoś", "public"))[1] == "any"
+    assert "`permit.inspect`" in authorization.markdown()
+
+
+def test_a_command_declared_twice_in_the_matrix_is_refused(monkeypatch):
+    """Twice by one procedure, or by a procedure and the commands of none: the collection refuses it."""
+    from states import authorization
+    from states.access import OFFICER
+
+    sixth = _sixth_procedure(monkeypatch)
+    with pytest.raises(AssertionError, match="permit.grant"):
+        authorization.collect((sixth, sixth))
+    with pytest.raises(AssertionError, match="permit.show"):
+        authorization.collect((sixth,), {**authorization.COMMON, "permit.show": OFFICER})
+
+
+def test_a_sixth_procedures_routing_rows_and_templates_are_routed(monkeypatch):
+    from notifications import routing
+
+    sixth = _sixth_procedure(monkeypatch)
+    templates = registry.notification_templates((*PROCEDURES, sixth))
+    assert templates["permit_granted"].category == "legal"
+    rules = registry.notification_rules((*PROCEDURES, sixth))
+    assert rules[:len(routing.RULES)] == routing.RULES
+    monkeypatch.setattr(routing, "RULES", rules)
+    index = routing.rules_by_event()
+    granted = index[("permit", "grant")]
+    assert [(r.action, r.template, r.audience) for r in granted] == [("message", "permit_granted", "applicant")]
+    record = SimpleNamespace(subject="case", to_state="granted", payload={})
+    assert routing.matches(granted[0], record)
+    assert not routing.matches(granted[0], SimpleNamespace(subject="case", to_state="refused", payload={}))
+    assert [r.cancels for r in index[("permit", "revoke")]] == ["report"]
+
+
+def test_a_procedures_routing_rows_name_only_its_own_kinds(monkeypatch):
+    from states.notices import Rule
+
+    sixth = _sixth_procedure(monkeypatch, rules=(Rule("open_call", "announce", "cancel", cancels="report"),))
+    with pytest.raises(AssertionError, match="permit's notification rows name other procedures' kinds"):
+        registry.notification_rules((*PROCEDURES, sixth))
+    with pytest.raises(AssertionError, match="templates declared twice"):
+        registry.notification_templates((sixth, sixth))
