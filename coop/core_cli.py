@@ -69,6 +69,7 @@ def tick_command(batch_size: Annotated[int | None, typer.Option(
     from models.db import get_engine
     from models.settings import SIMULATION, clock_mode
     from states.actors import SCHEDULER
+    from states.events import plain_transitions
     from states.tick import DEFAULT_BATCH, tick
 
     inv = _invocation.get()
@@ -82,7 +83,7 @@ def tick_command(batch_size: Annotated[int | None, typer.Option(
         actor = current_principal("scheduler")
     report = tick(inv.at, batch_size=batch_size or DEFAULT_BATCH, actor=actor, keep_events=True)  # the officer sees each
     show({"now": report.now, "fired": report.fired, "skipped": report.skipped, "batches": report.batches,
-          "events": report.events, "skipped_reasons": report.skipped_reasons})
+          "events": plain_transitions(report.events), "skipped_reasons": report.skipped_reasons})
 
 
 deadlines_app = group("deadlines", "Deadlines: how long the due ones have waited to be fired.")

@@ -62,6 +62,7 @@ from states.actors import engine_principal
 from states.clock import parse_moment, resolve_now
 from states.engine import Actor, Context, execute
 from states.errors import DomainError, NotPermitted
+from states.events import plain_transitions
 from states.form_proofs import FormProof, verify_form_proof
 from states.procedures.open_call import handlers as open_call_handlers
 from states.procedures.open_call import inputs as open_call_inputs
@@ -177,7 +178,7 @@ def _with_events(handler):
     """Run ``handler`` and hand back the transitions it made, so they can be announced after the commit."""
 
     def run(ctx: Context, cmd: Any) -> dict[str, Any]:
-        return {"result": handler(ctx, cmd), "events": list(ctx.events)}
+        return {"result": handler(ctx, cmd), "events": plain_transitions(ctx.events)}
 
     run.__wrapped__ = handler  # type: ignore[attr-defined]  (the command log and the authorization matrix name the handler)
     return run

@@ -34,6 +34,7 @@ from flows.watchdog import watch_at_start
 from states.anchors import daily_anchor
 from states.clock import claimed_moment, resolve_now
 from states.errors import DomainError
+from states.events import plain_transitions
 from states.local_time import moment_iso, moment_text
 from states.text import tr
 from states.tick import DEFAULT_BATCH, BatchResult, DeadlineWatch, TickReport, tick
@@ -46,8 +47,8 @@ async def fire_due_task(moment: datetime | None, batch_size: int, database_url: 
     touched: set[str] = set()
 
     def announce(batch: BatchResult) -> None:
-        emit_tick_transitions(batch.events)  # after the batch committed: nothing announced that did not happen
-        touched.update(e["case"] for e in batch.events)
+        emit_tick_transitions(plain_transitions(batch.events))  # after the batch committed: nothing announced
+        touched.update(transition.case for transition in batch.events)  # that did not happen
         logger.info("batch: fired %s, skipped %s in %.2f s", batch.fired, batch.skipped, batch.seconds)
 
     # The batches block on the database: a worker thread runs them, with this task run's context (its logger).

@@ -35,7 +35,7 @@ from states import audit, labels
 from states.actors import ROLES, SCHEDULER, Actor  # noqa: F401
 from states.clock import Claim, effective_time
 from states.errors import NotPermitted, RuleViolation
-from states.events import AuditRecorded, publish
+from states.events import AuditRecorded, Transition, publish
 from states.subjects import Subject
 from states.text import Message, ntr, tr
 
@@ -47,7 +47,7 @@ class Context:
     session: Session
     actor: Actor
     now: datetime
-    events: list[dict[str, Any]] = field(default_factory=list)  # transitions made, for the caller to announce
+    events: list[Transition] = field(default_factory=list)  # transitions made, for the caller to announce
     # What a handler may read once per transaction instead of once per row (the tick's batch loads);
     # whatever is kept here must not change within the transaction that filled it.
     cache: dict[str, Any] = field(default_factory=dict)
@@ -372,7 +372,7 @@ def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject
     machine.release()
     append_audit(ctx, case, event=event, subject=subject, from_state=before, to_state=after, basis=basis,
                  payload=payload, facts=facts)
-    ctx.events.append({"case": case.code, "subject": subject, "event": event, "from": before, "to": after})
+    ctx.events.append(Transition(case.code, str(subject), event, before, after))
     return after
 
 

@@ -17,7 +17,7 @@ in the order they subscribed, and there are no commands on the bus: commands go 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,29 @@ class AnchorMade:
     the signed document, as published. The notifications send it to the city's portal when one is set."""
 
     document: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A transition the engine made (``states.engine.fire``), kept in ``ctx.events`` for the caller to announce
+    after its transaction committed: the tick's result, a form's outcome, Prefect's events. Not published on
+    the bus: it is told only once it is certain the step happened. ``as_dict`` is the one shape flows return,
+    keep in the command log and emit."""
+
+    case: str  # the case's code
+    subject: str  # the step's subject as the history writes it (states/subjects.py): "case", "offer:3"
+    event: str
+    from_state: str | None
+    to_state: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"case": self.case, "subject": self.subject, "event": self.event, "from": self.from_state,
+                "to": self.to_state}
+
+
+def plain_transitions(transitions: Iterable[Transition]) -> list[dict[str, Any]]:
+    """The transitions as the flows return, keep and emit them: ``{"case", "subject", "event", "from", "to"}``."""
+    return [transition.as_dict() for transition in transitions]
 
 
 class NotBootstrapped(RuntimeError):

@@ -22,6 +22,7 @@ from models.tables import Case, Deadline
 from states.clock import at_written_time, claimed_moment
 from states.engine import SCHEDULER, Actor, Context, execute
 from states.errors import DomainError, RuleViolation
+from states.events import Transition
 from states.loaders import Loaded, load_batch, loaded_for
 from states.text import Message, tr
 
@@ -31,7 +32,7 @@ class BatchResult:
     claimed: int = 0
     fired: int = 0
     skipped: int = 0
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Transition] = field(default_factory=list)
     skipped_reasons: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0  # wall time of the batch's transaction, retries included
     outcomes: dict[str, list[int]] = field(default_factory=dict)  # outcome -> claimed deadline ids
@@ -161,7 +162,7 @@ class TickReport:
     fired: int = 0
     skipped: int = 0
     batches: int = 0
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Transition] = field(default_factory=list)
     skipped_reasons: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0  # inside the batches' transactions: what is not Prefect's (or the caller's) share
 

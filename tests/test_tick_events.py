@@ -42,3 +42,20 @@ def test_a_full_event_stays_far_under_prefects_size_limit():
     event = Event(event="coop.offer.correction_expired", resource={"prefect.resource.id": "coop.tick"},
                   payload={"count": len(transitions), "transitions": transitions})
     assert event.size_bytes * 10 < get_current_settings().server.events.maximum_size_bytes
+
+
+def test_the_engines_transitions_are_frozen_and_turned_into_the_flows_dicts_in_one_place():
+    """``ctx.events`` holds ``states.events.Transition``; the flows return, keep and emit the dicts
+    ``plain_transitions`` makes of them, the same shape as before the dataclass (what emit_tick_transitions reads)."""
+    import dataclasses
+
+    import pytest
+
+    from states.events import Transition, plain_transitions
+
+    made = Transition("OK/2026/001", "offer:2", "correction_expired", "correction", "rejected")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.event = "other"  # type: ignore[misc]
+    assert plain_transitions([made]) == [{"case": "OK/2026/001", "subject": "offer:2", "event": "correction_expired",
+                                          "from": "correction", "to": "rejected"}]
+    assert events.event_name(plain_transitions([made])[0]) == "coop.offer.correction_expired"

@@ -72,7 +72,7 @@ def test_a_refusal_after_a_fired_deadline_in_one_batch_undoes_only_itself(db_url
     report = tick("2026-01-24T08:00+01:00", url=db_url, keep_events=True)
 
     assert (report.fired, report.skipped, report.batches) == (1, 1, 1)
-    assert [(e["case"], e["event"]) for e in report.events] == [(fired_code, "close_offers")]
+    assert [(e.case, e.event) for e in report.events] == [(fired_code, "close_offers")]
     with Session(get_engine(normalise_url(db_url))) as session:
         case = session.exec(select(Case).where(Case.code == fired_code)).one()
         assert case.state == "formal_review"
