@@ -6,7 +6,8 @@ both append the hash-chained audit record in the same transaction, and deadlines
 ``schedule``. ``execute`` commits all of it, or nothing.
 
 Whether the state allows a step is the machine's to say: ``step`` sends a step that keeps the state (a self
-transition, its validators run; nothing is recorded by it) and ``require_step`` refuses an event early, before
+transition, its validators run; nothing is recorded by it; one decided by plain facts alone is sent once per
+state, event and facts, as ``fire`` does) and ``require_step`` refuses an event early, before
 the handler computes what the event needs, as the machine would.
 """
 
@@ -339,6 +340,12 @@ def _decision_key(machine: LegalMachine, source: Any, event: str, facts: dict[st
     return (type(machine), source, event, values)
 
 
+def _keep_decision(decision: tuple, after: str) -> None:
+    if len(_DECISIONS) >= _DECISIONS_KEPT:
+        _DECISIONS.clear()
+    _DECISIONS[decision] = after
+
+
 def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject: Subject | str = "case",
          payload: dict[str, Any] | None = None, basis: str | None = None, optional: bool = False,
          **facts: Any) -> str | None:
@@ -365,9 +372,7 @@ def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject
         ) from None
     after = machine.current_state_value
     if decision is not None and decided is None:
-        if len(_DECISIONS) >= _DECISIONS_KEPT:
-            _DECISIONS.clear()
-        _DECISIONS[decision] = after
+        _keep_decision(decision, after)
     basis = basis if basis is not None else machine.basis_for(event, after)
     machine.release()
     append_audit(ctx, case, event=event, subject=subject, from_state=before, to_state=after, basis=basis,
@@ -416,7 +421,16 @@ def step(ctx: Context, case: Case, machine: LegalMachine, event: str, **facts: A
         machine.release()  # nothing was sent: the machine goes back to its pool as it came
         raise
     if event not in machine.AFTER_FINAL:  # a final state has no transitions: the state was the whole check
-        machine.send(event, ctx=ctx, case=case, **facts)  # the state allowed it: only a validator may refuse
+        # As in ``fire``: a self transition whose outcome the machine declares decided by plain facts alone (no
+        # validator, or static ones taking only those facts; nothing run on leaving or entering the state) is
+        # sent once per state, event and facts, and its answer kept for the others. A refusal is never kept:
+        # the validators run again. Steps whose validators read the case or the call's facts are always sent.
+        source = machine.current_state_value
+        decision = _decision_key(machine, source, event, facts)
+        if decision is None or decision not in _DECISIONS:
+            machine.send(event, ctx=ctx, case=case, **facts)  # the state allowed it: only a validator may refuse
+            if decision is not None:
+                _keep_decision(decision, machine.current_state_value)
     machine.release()
 
 

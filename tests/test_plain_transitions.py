@@ -1,5 +1,6 @@
 """A transition decided by the facts passed with its event alone is judged by the machine once per state, event
-and facts; ``fire`` takes the machine's answer for the rest. Nothing else may skip ``send``.
+and facts; ``fire`` and ``step`` (a self transition) take the machine's answer for the rest. Nothing else may skip
+``send``.
 
 A guard declares that it reads nothing but facts by being a static method: it has no machine, model or
 context to read. A method is never trusted so, whatever its body reads."""
@@ -84,3 +85,50 @@ def test_the_machine_decides_once_per_state_event_and_facts(monkeypatch):
                      ("invalidated", 0)]
     # a fact that is not plain data (a row, a dict) is never a key: the machine judges every time
     assert _fire_counting_sends(monkeypatch, Door, "closed", "lock", badge=["brass"])[1] == 1
+
+
+class Desk(LegalMachine):
+    idle = State(initial=True)
+    busy = State()
+
+    start = idle.to(busy)
+    stamp = idle.to.itself() | busy.to.itself()  # no validator: the state alone decides
+    sign = idle.to.itself(validators="ink_left")  # a static validator taking one plain fact
+    file = idle.to.itself(validators="case_open")  # a validator reading the case: sent every time
+
+    STEPS = {"stamp": engine.Step("stamp"), "sign": engine.Step("sign"), "file": engine.Step("file")}
+
+    @staticmethod
+    def ink_left(ink: int = 0, **_) -> None:
+        if ink <= 0:
+            raise ValueError("no ink")
+
+    @staticmethod
+    def case_open(case=None, **_) -> None:
+        if case.closed:
+            raise ValueError("closed")
+
+
+def _step_counting_sends(monkeypatch, state: str, event: str, closed: bool = False, **facts) -> int:
+    sends = []
+    real = Desk.send
+    monkeypatch.setattr(Desk, "send", lambda self, *a, **k: (sends.append(a), real(self, *a, **k))[1])
+    row = SimpleNamespace(state=state, code="X/2026/001", closed=closed)
+    engine.step(SimpleNamespace(), row, Desk.bind(row), event, **facts)
+    assert row.state == state
+    return len(sends)
+
+
+def test_a_step_decided_by_plain_facts_is_sent_once_per_state_event_and_facts(monkeypatch):
+    engine._DECISIONS.clear()
+    assert [_step_counting_sends(monkeypatch, "idle", "stamp") for _ in range(3)] == [1, 0, 0]
+    assert _step_counting_sends(monkeypatch, "busy", "stamp") == 1  # another state: the machine judges it
+    assert [_step_counting_sends(monkeypatch, "idle", "sign", ink=n) for n in (2, 2, 3)] == [1, 0, 1]
+    # a refusal is never kept: the validator runs again, and refuses again
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            _step_counting_sends(monkeypatch, "idle", "sign", ink=0)
+    # a validator reading the case: sent every time, and it refuses when the case says so
+    assert [_step_counting_sends(monkeypatch, "idle", "file") for _ in range(2)] == [1, 1]
+    with pytest.raises(ValueError):
+        _step_counting_sends(monkeypatch, "idle", "file", closed=True)
