@@ -64,6 +64,7 @@ from states.engine import Actor, Context, execute
 from states.errors import DomainError, NotPermitted
 from states.events import plain_transitions
 from states.form_proofs import FormProof, verify_form_proof
+from states.people import seat_name
 from states.procedures.open_call import handlers as open_call_handlers
 from states.procedures.open_call import inputs as open_call_inputs
 from states.procedures.open_call.handlers import load_call
@@ -153,8 +154,10 @@ def scoring_view(ctx: Context, seat_ref: tuple[str, str]) -> dict[str, Any]:
     code, member = seat_ref
     case = load_call(ctx.session, code)
     criteria, threshold = call_settings(case)
+    # A member appointed by login holds her seat under her name; a proof names her by her login.
     seat = ctx.session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
-                                                          CommitteeMember.name == member)).first()
+                                                          CommitteeMember.name == seat_name(ctx.session, member))
+                            ).first()
     offers = offers_of(ctx.session, case)
     declared: dict[int, bool] = {}
     scored: set[int] = set()
@@ -284,10 +287,10 @@ def _command(step: str, code: str, answer: dict[str, Any], proof: FormProof) -> 
     member = _actor_of(proof, "committee_member")  # entitled by a seat on this committee (the domain checks)
     if step == "declare":
         return open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts.parse(
-            code=code, member=proof.person, conflicts=tuple(answer.get("conflicts") or ()),
+            code=code, member=member.name, conflicts=tuple(answer.get("conflicts") or ()),
             note=answer.get("note", "")), member
     points = {k: v for k, v in answer.items() if k != "offer"}
-    return open_call_handlers.score_offer, open_call_inputs.ScoreOffer.parse(code=code, number=answer["offer"], member=proof.person,
+    return open_call_handlers.score_offer, open_call_inputs.ScoreOffer.parse(code=code, number=answer["offer"], member=member.name,
                                               points=points), member
 
 

@@ -54,7 +54,8 @@ DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 366
 VERIFIED_FOR = 60.0  # seconds a verified token is trusted within one process before it is read again
 
-Login = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")]
+LOGIN_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+Login = Annotated[str, Field(pattern=LOGIN_PATTERN)]
 Role = Literal["officer", "auditor", "administrator", "scheduler", "committee_member", "applicant"]
 
 
@@ -343,13 +344,15 @@ def _scope(ctx, command: GrantRole) -> tuple[Case | None, Organisation | None]:
     return case, organisation
 
 
-def _grant(ctx, person: Person, role: str, case: Case | None, organisation: Organisation | None) -> PersonGrant:
+def _grant(ctx, person: Person, role: str, case: Case | None, organisation: Organisation | None,
+           **why: str) -> PersonGrant:
     grant = PersonGrant(person_id=person.id, role=role, case_id=case.id if case else None,
                         organisation_id=organisation.id if organisation else None, granted_by=ctx.actor.name,
                         granted_at=ctx.written_at)
     ctx.session.add(grant)
     _append(ctx, "grant", f"person:{person.login}", {"role": role, "case": case.code if case else None,
-                                                     "organisation": organisation.krs if organisation else None},
+                                                     "organisation": organisation.krs if organisation else None,
+                                                     **why},
             to_state=role)
     return grant
 
@@ -389,6 +392,58 @@ def revoke_grant(ctx, command: GrantRole) -> dict:
                                                       "organisation": command.organisation}, to_state=None)
     return {"login": person.login, "role": command.role, "case": command.case, "organisation": command.organisation,
             "revoked": True}
+
+
+# --- a committee appointment names a person (art. 15 ust. 2a) ---------------------------------------------------
+
+
+def looks_like_login(name: str) -> bool:
+    import re
+
+    return re.fullmatch(LOGIN_PATTERN, name) is not None
+
+
+def appointee(ctx, name: str) -> Person | None:
+    """The person a committee appointment names by their login, or None for a typed name.
+
+    The rule: a name that is the login of a person of the registry appoints that person (any database); a name
+    that is none is accepted only on a simulation database (the demo, the tests, a what-if: as before the
+    registry). On a real database it is refused: a seat held by a typed name could be proven by nobody
+    (invariant 9)."""
+    from sqlmodel import select
+
+    person = (ctx.session.exec(select(Person).where(Person.login == name)).first()
+              if looks_like_login(name) else None)
+    if person is None:
+        if ctx.simulation:
+            return None
+        raise RuleViolation("appointee_not_a_person", tr(
+            "A real database: a committee member is appointed by the login of a person of the registry, and “{name}” "
+            "is none (an administrator adds them: coop people add). The appointment grants that person the seat "
+            "she then proves with her token or a form proof; a typed name counts only on a simulation database. "
+            "Nothing was done.", name=name), basis="art. 15 ust. 2a; DESIGN inv. 9")
+    if not person.active:
+        raise RuleViolation("person_inactive", tr("The person {login} is no longer active; nothing was done.",
+                                                  login=person.login))
+    return person
+
+
+def grant_seat(ctx, person: Person, case: Case) -> None:
+    """The appointment's grant: ``committee_member`` for this call, recorded in the people chain in the
+    appointment's own transaction (invariant 1). A grant held already (given by hand before) is kept as it is."""
+    if _held(ctx, person, "committee_member", case, None) is None:
+        _grant(ctx, person, "committee_member", case, None, appointment="appoint_member")
+    forget_verified()  # this process reads the person's grants again (the new seat) at their next command
+
+
+def seat_name(session, member: str) -> str:
+    """The name a committee seat is held under: a person's display name when ``member`` is their login (how a
+    proof or an officer names a member appointed by login), else ``member`` as given."""
+    if not looks_like_login(member):
+        return member
+    p = Person.__table__
+    name = session.connection().execute(sa.select(p.c.display_name).where(p.c.login == member)).scalar()
+    return name if name is not None else member
 
 
 def issue_token(ctx, command: IssueToken) -> dict:

@@ -121,8 +121,12 @@ def test_a_future_at_is_refused_on_a_real_database_and_the_case_lives_on(real_db
                   COOP_NOW="2099-12-31T23:00Z")
     assert english.exit_code == 2 and "dated in the future" in english.output
     assert dump(real_db_url) == before
-    # Nothing was poisoned: the next step, now, goes through.
-    appointed = cli(real_db_url, "committee", "appoint", code, "--name", "Jan Kowalski", "--json")
+    # Nothing was poisoned: the next step, now, goes through (on a real database a member is a person of the
+    # registry, appointed by login).
+    from tests.people_fixtures import person
+
+    person(real_db_url, "jan", "Jan Kowalski")
+    appointed = cli(real_db_url, "committee", "appoint", code, "--name", "jan", "--json")
     assert appointed.exit_code == 0, appointed.output
 
 

@@ -104,7 +104,9 @@ def call_show(code: Code) -> None:
 
 
 @command(committee_app, "appoint")
-def committee_appoint(code: Code, name: Annotated[str, typer.Option()],
+def committee_appoint(code: Code, name: Annotated[str, typer.Option(
+                          help="The login of a person of the registry (granted the seat on this call); a typed "
+                               "name only on a simulation database.")],
                       email: Annotated[str | None, typer.Option()] = None,
                       affiliation: Annotated[str, typer.Option(help="city | ngo")] = "city",
                       organisation: Annotated[str | None, typer.Option(help="KRS of the nominating NGO.")] = None) -> None:

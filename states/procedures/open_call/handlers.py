@@ -34,6 +34,7 @@ from states.engine import (
 from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from states.inputs import CaseRef, OfferRef
 from states.loaders import BatchLoader, loaded
+from states.people import appointee, grant_seat, seat_name
 from states.procedures.open_call.inputs import (
     AnnounceCall,
     AppointMember,
@@ -167,11 +168,17 @@ def _criteria_settings(cmd: AnnounceCall, rules) -> list[dict]:
 
 
 def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
+    """A member appointed to the call's committee. ``name`` is the login of a person of the registry (then the
+    seat is held under their name and they are granted ``committee_member`` for this call in the same
+    transaction, recorded in the people chain); a typed name only on a simulation database (states/people.py
+    ``appointee``)."""
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "appoint_member")
     call = CallFacts(ctx.session, case)
-    if call.member(cmd.name) is not None:
-        raise RuleViolation("duplicate_member", tr("{name} is already a member", name=cmd.name))
+    person = appointee(ctx, cmd.name)
+    name = person.display_name if person is not None else cmd.name
+    if call.member(name) is not None:
+        raise RuleViolation("duplicate_member", tr("{name} is already a member", name=name))
     organisation_id = None
     if cmd.affiliation == "ngo":
         if not cmd.organisation_krs:
@@ -185,12 +192,18 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
                 tr("A nominee of an organisation taking part in the call may not sit on the committee"),
                 basis="art. 15 ust. 2d",
             )
-    member = CommitteeMember(case_id=case.id, name=cmd.name, email=cmd.email or "", affiliation=cmd.affiliation,
+    member = CommitteeMember(case_id=case.id, name=name, email=cmd.email or "", affiliation=cmd.affiliation,
                              organisation_id=organisation_id, appointed_at=ctx.now)
     add_member(ctx.session, case, member)
     call.add_member(member)
-    record(ctx, case, "appoint_member", subject=Subject.member(cmd.name), basis="art. 15 ust. 2a", state=case.state, call=call,
-           payload=cmd.model_dump(mode="json"))
+    payload = cmd.model_dump(mode="json")  # a typed name: the record as before the registry
+    if person is not None:
+        payload = {**payload, "name": name, "person": person.login}
+    record(ctx, case, "appoint_member", subject=Subject.member(name), basis="art. 15 ust. 2a", state=case.state, call=call,
+           payload=payload)
+    if person is not None:
+        grant_seat(ctx, person, case)
+        return {"code": case.code, "member": name, "person": person.login}
     return {"code": case.code, "member": cmd.name}
 
 
@@ -205,9 +218,9 @@ def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
     """A member's KPA art. 24 declarations, one per offer in the call: a conflict for the listed offers."""
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "declare_conflicts")
-    _act_as_member(ctx, cmd.member)
+    seat = _act_as_member(ctx, cmd.member)
     facts = CallFacts(ctx.session, case)  # read once: this step decides from these, and adds what it writes
-    member = _member(ctx, case, cmd.member, facts)
+    member = _member(ctx, case, seat, facts)
     offers = {o.number: o for o in facts.offers}
     unknown = sorted(set(cmd.conflicts) - set(offers))
     if unknown:
@@ -216,26 +229,31 @@ def declare_conflicts(ctx: Context, cmd: DeclareConflicts) -> dict:
     declared = {offer_id for member_id, offer_id in facts.declared if member_id == member.id}
     new = [o for o in offers.values() if o.id not in declared]
     if not new:
-        raise RuleViolation("already_declared", tr("{member} has already declared for every offer", member=cmd.member),
+        raise RuleViolation("already_declared", tr("{member} has already declared for every offer", member=seat),
                             basis="KPA art. 24")
     add_declarations(ctx.session, case, member, [(o, o.number in cmd.conflicts) for o in new], cmd.note, ctx.now)
     facts.declared.update({(member.id, o.id): o.number in cmd.conflicts for o in new})
-    record(ctx, case, "declare_conflicts", subject=Subject.member(cmd.member), basis="KPA art. 24; art. 15 ust. 2d", call=facts,
+    record(ctx, case, "declare_conflicts", subject=Subject.member(seat), basis="KPA art. 24; art. 15 ust. 2d", call=facts,
            state=case.state, payload={"offers": [o.number for o in new], "conflicts": sorted(cmd.conflicts),
                                       "note": cmd.note})
     for offer in new:
         _complete_scoring_if_done(ctx, case, offer, facts)
-    return {"code": case.code, "member": cmd.member, "declared": [o.number for o in new],
+    return {"code": case.code, "member": seat, "declared": [o.number for o in new],
             "conflicts": sorted(cmd.conflicts)}
 
 
-def _act_as_member(ctx: Context, member: str) -> None:
-    if ctx.actor.role == "committee_member" and ctx.actor.name != member:
-        raise NotPermitted(
-            "not_your_seat",
-            tr("{name} may not act for committee member {member}", name=ctx.actor.name, member=member),
-            basis="art. 15 ust. 2a",
-        )
+def _act_as_member(ctx: Context, member: str) -> str:
+    """The seat's name: a committee member acts only in her own seat (named by her name or, proven, her login);
+    an officer entering a member's paper protocol names the member by name or by login."""
+    if ctx.actor.role == "committee_member":
+        if member not in (ctx.actor.name, ctx.actor.person):
+            raise NotPermitted(
+                "not_your_seat",
+                tr("{name} may not act for committee member {member}", name=ctx.actor.name, member=member),
+                basis="art. 15 ust. 2a",
+            )
+        return ctx.actor.name
+    return seat_name(ctx.session, member)
 
 
 # --- offers ---------------------------------------------------------------------------------------------------
@@ -301,12 +319,12 @@ def finish_formal_review(ctx: Context, cmd: CaseRef) -> dict:
 def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     case = _call(ctx, cmd.code)
     step(ctx, case, OpenCallMachine.bind(case), "score")
-    _act_as_member(ctx, cmd.member)
+    seat = _act_as_member(ctx, cmd.member)
     facts = CallFacts(ctx.session, case)  # read once: this step decides from these, and adds what it writes
     offer = facts.offer(cmd.number)
     if offer is None:
         raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
-    member = _member(ctx, case, cmd.member, facts)
+    member = _member(ctx, case, seat, facts)
     # The offer waits for scores, and this member may score it (art. 15 ust. 2d; KPA art. 24).
     step(ctx, case, OfferMachine.bind(offer), "score", offer=offer, member=member, call=facts)
     criteria, _ = call_settings(case)
