@@ -121,6 +121,15 @@ def audit_export(code: Code, output: Output = None) -> None:
     _emit(json.dumps(export, ensure_ascii=False, indent=1) + "\n", output)
 
 
+@command(audit_app, "export-people")
+def audit_export_people(output: Output = None) -> None:
+    """Export the people chain (grants, revocations, tokens issued) for tools/verify_chain.py."""
+    from states.people import export_people_chain
+
+    export = run(export_people_chain, readonly=True)
+    _emit(json.dumps(export, ensure_ascii=False, indent=1) + "\n", output)
+
+
 def _evidence(finding: dict) -> str:
     return ", ".join(f"{e['case']}#{e['seq']} {e['event']} ({e['hash'][:12]})" for e in finding["evidence"])
 

@@ -10,12 +10,16 @@ without the key (``verify_anchors``; ``coop audit verify --anchors``; ``tools/ve
 
 The document (docs/audit.md, "Daily anchors")::
 
-    {"format": "coop-anchor/1", "date": "2026-12-06", "moment": "…Z", "recorded_at": "…Z", "count": N,
+    {"format": "coop-anchor/2", "date": "2026-12-06", "moment": "…Z", "recorded_at": "…Z", "count": N,
      "cases": [{"id": 1, "code": "OK/2026/001", "seq": 79, "head": "<sha256 hex>"}, …],   ordered by id
+     "people": {"seq": 12, "head": "<sha256 hex>"} (the people chain's head; null while it has no record),
      "digest": sha256 hex of the canonical JSON of "cases",
      "fingerprint": sha256 hex of the raw 32-byte public key, "public_key": base64 of it,
      "signature": base64 Ed25519 signature of the canonical JSON of
-                  {"count", "date", "digest", "fingerprint", "format", "moment", "recorded_at"}}
+                  {"count", "date", "digest", "fingerprint", "format", "moment", "people", "recorded_at"}}
+
+An anchor of format ``coop-anchor/1`` (made before the people head was anchored) has no "people" and its
+signature covers the other seven fields; it still verifies, and anchors the cases' heads only.
 
 Canonical JSON: keys sorted, separators "," and ":", UTF-8, non-ASCII kept (as the chain's content).
 
@@ -49,10 +53,15 @@ from states.text import tr
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-FORMAT = "coop-anchor/1"
+FORMAT = "coop-anchor/2"  # 2: the people chain's head too ("people", signed); 1: the cases' heads only
 KEY_ENV = "COOP_ANCHOR_KEY"
 DIR_ENV = "COOP_ANCHOR_DIR"
-SIGNED = ("count", "date", "digest", "fingerprint", "format", "moment", "recorded_at")
+SIGNED_V1 = ("count", "date", "digest", "fingerprint", "format", "moment", "recorded_at")
+SIGNED = (*SIGNED_V1, "people")
+# The fields each format signs: an anchor published before the people head was anchored (format 1) still verifies,
+# and anchors no people head; the people chain is checked against the format-2 anchors only.
+SIGNED_BY_FORMAT = {"coop-anchor/1": SIGNED_V1, FORMAT: SIGNED}
+PEOPLE = "people"  # the people chain in the findings (states/people.py PEOPLE_CHAIN; no case has this code)
 
 
 def canonical(value: Any) -> bytes:
@@ -165,6 +174,7 @@ def make_anchor(ctx: Context, key: Ed25519PrivateKey) -> Anchor:
     document: dict[str, Any] = {
         "format": FORMAT, "date": day.isoformat(), "moment": audit.json_ready(ctx.now),
         "recorded_at": audit.json_ready(ctx.written_at), "count": len(cases), "cases": cases,
+        "people": people_head(ctx.session),
         "digest": hashlib.sha256(canonical(cases)).hexdigest(), "fingerprint": fingerprint_of(raw),
         "public_key": base64.b64encode(raw).decode(),
     }
@@ -183,6 +193,27 @@ def make_anchor(ctx: Context, key: Ed25519PrivateKey) -> Anchor:
     # In the anchor's transaction: the notifications send it to the city's portal (notifications/outbox.py).
     events.publish(ctx, events.AnchorMade(document))
     return Anchor(day, True, text)
+
+
+def people_head(session) -> dict[str, Any] | None:
+    """The people chain's head as the engine keeps it (``engine_settings.people_chain``): {"seq", "head"}, or None
+    while the registry has no record."""
+    from models.settings import EngineSetting
+    from states.people import HEAD_KEY
+
+    settings = EngineSetting.__table__
+    value = session.execute(sa.select(settings.c.value).where(settings.c.key == HEAD_KEY)).scalar()
+    if value is None:
+        return None
+    seq, head = value.split(":", 1)
+    return {"seq": int(seq), "head": head}
+
+
+def anchored_heads(document: dict) -> list[dict]:
+    """Every head an anchor signs, as {"code", "seq", "head"}: the cases', then the people chain's (code
+    ``people``) when the anchor has one (format 2)."""
+    people = document.get("people") if document.get("format") != "coop-anchor/1" else None
+    return [*document["cases"], *([{"code": PEOPLE, **people}] if people else [])]
 
 
 def _found(ctx: Context, day: date) -> Anchor | None:
@@ -281,14 +312,18 @@ def read_anchor(path: Path, pin: Pin) -> tuple[dict | None, str | None]:
 
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        signed = canonical({k: document[k] for k in SIGNED})
+        fields = SIGNED_BY_FORMAT.get(document.get("format")) if isinstance(document, dict) else None
+        if fields is None:
+            return None, f"unknown format {document.get('format') if isinstance(document, dict) else None!r}"
+        signed = canonical({k: document[k] for k in fields})
         raw = base64.b64decode(document["public_key"], validate=True)
         signature = base64.b64decode(document["signature"], validate=True)
         cases = document["cases"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        people = document.get("people") if fields is SIGNED else None
+        if people is not None and not (isinstance(people.get("seq"), int) and isinstance(people.get("head"), str)):
+            raise ValueError("people is not {seq, head}")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         return None, f"cannot be read as an anchor: {type(error).__name__}: {error}"
-    if document.get("format") != FORMAT:
-        return None, f"unknown format {document.get('format')!r}"
     if fingerprint_of(raw) != document["fingerprint"]:
         return None, "its public key does not match its fingerprint"
     if document["fingerprint"] not in pin.fingerprints:
@@ -334,12 +369,14 @@ def compare_with_anchors(heads: dict[tuple[str, int], str], lengths: dict[str, i
     longer matches, naming the case, the anchor's date and the record."""
     broken: dict[str, dict] = {}
     for document in anchors:
-        for entry in document["cases"]:
+        for entry in anchored_heads(document):
             code, seq = entry["code"], entry["seq"]
             if code in broken or (codes is not None and code not in codes):
                 continue
             if code not in lengths:
-                reason = f"anchored on {document['date']} with {seq} records, missing now: the case was deleted or renamed"
+                reason = (f"anchored on {document['date']} with {seq} records, missing now: the case was deleted or "
+                          "renamed" if code != PEOPLE else f"anchored on {document['date']} with {seq} records, "
+                          "none now: the people chain was deleted")
             elif lengths[code] < seq:
                 reason = (f"anchored on {document['date']} with {seq} records, {lengths[code]} now: "
                           "records were deleted")
@@ -356,8 +393,9 @@ def verify_anchored(ctx: Context, command: tuple[list[dict], str | None]) -> lis
     """The database's history against verified anchors: the anchored records' hashes read in one query."""
     anchors, code = command
     wanted = {(e["code"], e["seq"]) for d in anchors for e in d["cases"] if code is None or e["code"] == code}
+    people = _people_now(ctx, anchors) if code is None else ({}, {})  # the whole database: the people chain too
     if not wanted:
-        return []
+        return compare_with_anchors(*people, anchors, {PEOPLE}) if code is None else []
     log = AuditRecord.__table__
     seqs = sorted({seq for _, seq in wanted})
     heads: dict[tuple[str, int], str] = {}
@@ -374,4 +412,20 @@ def verify_anchored(ctx: Context, command: tuple[list[dict], str | None]) -> lis
                                        .join_from(Case.__table__, log, _CASES.id == log.c.case_id, isouter=True)
                                        .where(_CASES.code == code if code is not None else sa.true())
                                        .group_by(_CASES.code)).all())
+    heads.update(people[0])
+    counted.update(people[1])
     return compare_with_anchors(heads, counted, anchors, None if code is None else {code})
+
+
+def _people_now(ctx: Context, anchors: list[dict]) -> tuple[dict[tuple[str, int], str], dict[str, int]]:
+    """The people chain now, for its anchored heads: each anchored record's hash, and how many records it holds."""
+    from models.people_tables import PeopleRecord
+
+    seqs = sorted({d["people"]["seq"] for d in anchors if d.get("people") and d["format"] != "coop-anchor/1"})
+    if not seqs:
+        return {}, {}
+    log = PeopleRecord.__table__
+    heads = {(PEOPLE, row.seq): row.hash for start in range(0, len(seqs), 500)
+             for row in ctx.session.execute(sa.select(log.c.seq, log.c.hash).where(log.c.seq.in_(seqs[start:start + 500])))}
+    count = ctx.session.execute(sa.select(sa.func.count()).select_from(log)).scalar_one()
+    return heads, ({PEOPLE: count} if count else {})

@@ -101,6 +101,7 @@ COMMON: dict[str, dict[str, str]] = {
     "people.issue_token": ADMINISTRATOR,
     "people.revoke_token": ADMINISTRATOR,
     "people.list_people": {"administrator": ANY, "auditor": ANY},
+    "people.export_people_chain": {"administrator": ANY, "auditor": ANY},
 }
 
 

@@ -257,6 +257,25 @@ def verify_people_chain(session) -> tuple[int, audit.Break | None]:
     return len(records), audit.verify_chain(PEOPLE_CHAIN, records, head=last, length=length)
 
 
+def export_people_chain(ctx) -> dict:
+    """The people chain as ``coop audit export`` gives a case's (format ``coop-audit-export/1``): one chain, its
+    code ``people``, for tools/verify_chain.py (with ``--anchors``: against the people heads the anchors signed)."""
+    from sqlmodel import select
+
+    from states.auditing.history import EXPORT_FORMAT, exported_record
+
+    settings = EngineSetting.__table__
+    head = ctx.session.connection().execute(sa.select(settings.c.value).where(settings.c.key == HEAD_KEY)).scalar()
+    length, last = (0, None) if head is None else (int(head.split(":")[0]), head.split(":")[1])
+    records = ctx.session.exec(select(PeopleRecord).order_by(PeopleRecord.seq, PeopleRecord.id))
+    return {"format": EXPORT_FORMAT, "algorithm": "sha256(prev_hash + '\\n' + canonical JSON of the hashed fields); "
+            "see docs/audit.md", "hashed_fields": list(audit.HASHED_FIELDS), "genesis": audit.GENESIS,
+            "exported_at": audit.jsonable(ctx.now), "clock": "simulation" if ctx.simulation else "real",
+            "case": PEOPLE_CHAIN,
+            "chains": [{"case_code": PEOPLE_CHAIN, "kind": PEOPLE_CHAIN, "parent": None, "rule_set": None,
+                        "length": length, "head": last, "records": [exported_record(r) for r in records]}]}
+
+
 # --- the administrator's commands -----------------------------------------------------------------------------
 
 

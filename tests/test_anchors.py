@@ -480,3 +480,122 @@ def test_an_authority_out_of_reach_leaves_the_anchor_and_is_asked_again(db_url, 
     monkeypatch.setenv("COOP_TSA_URL", url)
     assert _anchor(db_url, key, folder)["timestamp"] == str(folder / "2026-12-06.tsr")  # the next tick
     assert len(asked) == 1
+
+
+# --- the people chain's head ---------------------------------------------------------------------------------------
+
+
+def rewrite_people_and_recompute(url: str, seq: int) -> None:
+    """The same attack on the people chain: a grant's record edited (to whom it was given), every later hash and
+    the chain's head in engine_settings recomputed, so that the people chain verifies again."""
+    from models.people_tables import PeopleRecord
+    from models.settings import EngineSetting
+    from states.people import HEAD_KEY, PEOPLE_CHAIN
+
+    log, settings = PeopleRecord.__table__, EngineSetting.__table__
+    with get_engine(normalise_url(url)).begin() as conn, history_unlocked(conn):
+        records = [dict(r._mapping) for r in conn.execute(sa.select(log).order_by(log.c.seq))]
+        prev = records[seq - 2]["hash"]
+        records[seq - 1]["actor"] = "Fałszerz"
+        for record in records[seq - 1:]:
+            digest = audit.chain_hash(prev, {**record, "case_code": PEOPLE_CHAIN})
+            conn.execute(sa.update(log).where(log.c.id == record["id"])
+                         .values(actor=record["actor"], prev_hash=prev, hash=digest))
+            prev = digest
+        conn.execute(sa.update(settings).where(settings.c.key == HEAD_KEY).values(value=f"{len(records)}:{prev}"))
+
+
+def _people_head(url: str) -> dict:
+    with get_engine(normalise_url(url)).connect() as conn:
+        from models.settings import EngineSetting
+        from states.people import HEAD_KEY
+
+        value = conn.execute(sa.select(EngineSetting.value).where(EngineSetting.key == HEAD_KEY)).scalar_one()
+    return {"seq": int(value.split(":")[0]), "head": value.split(":")[1]}
+
+
+def test_a_rewrite_of_the_people_chain_after_an_anchor_is_found_by_both_verifiers(db_url, key, tmp_path,
+                                                                                    monkeypatch):
+    from states.people import export_people_chain
+    from tests.people_fixtures import person
+
+    person(db_url, "anna", "Anna Urzędniczka", "officer")
+    folder = tmp_path / "anchors"
+    assert _anchor(db_url, key, folder, "2026-12-05T10:00+01:00")["status"] == "made"
+    anchored = json.loads((folder / "2026-12-05.json").read_text(encoding="utf-8"))
+    assert anchored["format"] == "coop-anchor/2" and anchored["people"] == _people_head(db_url)
+    person(db_url, "ewa", "Ewa Nowak", "auditor")
+    _anchor(db_url, key, folder)
+    assert json.loads((folder / "2026-12-06.json").read_text(encoding="utf-8"))["people"] == _people_head(db_url)
+    rewrite_people_and_recompute(db_url, 3)  # a record anchored on 5 December
+    monkeypatch.setenv("COOP_ROLE", "auditor")
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)
+
+    plain = _cli("audit", "verify", "--json")
+    assert plain.exit_code == 0, plain.output  # the people chain alone verifies: that is the attack
+    checked = _cli("audit", "verify", "--anchors", str(folder), "--public-key", key["public_key_file"], "--json")
+    assert checked.exit_code == 1, checked.output
+    seq = anchored["people"]["seq"]
+    assert json.loads(checked.stdout)["broken"] == [{
+        "case": "people", "record": seq, "anchor": "2026-12-05",
+        "reason": f"record #{seq} does not match the head anchored on 2026-12-05: the history was rewritten after "
+                  "it was anchored"}]
+
+    # outside the engine: the people chain's export verifies alone, not against the anchors
+    export = tmp_path / "people.json"
+    exported = _cli("audit", "export-people", "--output", str(export))
+    assert exported.exit_code == 0, exported.output
+    assert json.loads(export.read_text("utf-8")) | {"exported_at": None} == json.loads(json.dumps(execute(
+        export_people_chain, actor=AUDITOR, url=db_url, readonly=True), default=str)) | {"exported_at": None}
+    assert _tool(export).returncode == 0
+    outside = _tool(export, "--anchors", str(folder), "--public-key", key["public_key_file"])
+    assert outside.returncode == 1, outside.stdout + outside.stderr
+    assert f"BROKEN people: record #{seq}: does not match the head anchored on 2026-12-05" in outside.stdout
+
+
+def test_an_anchor_without_the_people_head_still_verifies(db_url, key, tmp_path, monkeypatch):
+    """An anchor published before the people head was anchored (format 1: its signature covers the seven fields
+    it had) verifies in both verifiers and anchors the cases only; a people head added to it is not signed, so
+    not believed."""
+    import base64
+    import hashlib
+
+    from states.people import export_people_chain
+    from tests.people_fixtures import person
+
+    code = run_open_call(db_url).code
+    person(db_url, "anna", "Anna Urzędniczka", "officer")
+    folder = tmp_path / "anchors"
+    _anchor(db_url, key, folder, "2026-12-05T10:00+01:00")
+    path = folder / "2026-12-05.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    del document["people"]
+    document["format"] = "coop-anchor/1"
+    signing = anchors.load_key(Path(key["key_file"]))
+    document["signature"] = base64.b64encode(signing.sign(anchors.canonical(
+        {k: document[k] for k in anchors.SIGNED_V1}))).decode()
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    assert hashlib.sha256(anchors.canonical(document["cases"])).hexdigest() == document["digest"]
+    rewrite_people_and_recompute(db_url, 3)  # not anchored by a format-1 anchor: not found, and not claimed to be
+    monkeypatch.setenv("COOP_ROLE", "auditor")
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)
+    result = _cli("audit", "verify", "--anchors", str(folder), "--public-key", key["public_key_file"], "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["anchors"]["verified"] == 1
+    exports = {}
+    for name, handler, argument in (("case", export_history, code), ("people", export_people_chain, None)):
+        exports[name] = tmp_path / f"{name}.json"
+        answer = execute(handler, argument, actor=AUDITOR, url=db_url, readonly=True) if argument else execute(
+            handler, actor=AUDITOR, url=db_url, readonly=True)
+        exports[name].write_text(json.dumps(answer, default=str), "utf-8")
+        outside = _tool(exports[name], "--anchors", str(folder), "--fingerprint", key["fingerprint"])
+        assert outside.returncode == 0, outside.stdout + outside.stderr
+        assert "anchors: 1 verified" in outside.stdout
+    # the case's chain is still held to the old anchor
+    rewrite_and_recompute(db_url, code, 12)
+    assert _cli("audit", "verify", "--anchors", str(folder), "--public-key", key["public_key_file"]).exit_code == 1
+    # a people head slipped into a format-1 anchor is not signed: ignored, the file still verifies
+    document["people"] = {"seq": 1, "head": "0" * 64}
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    outside = _tool(exports["people"], "--anchors", str(folder), "--fingerprint", key["fingerprint"])
+    assert outside.returncode == 0 and "FORGED" not in outside.stdout

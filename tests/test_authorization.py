@@ -40,7 +40,8 @@ HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.anch
                    "flows.artifacts", "states.people",
                    # every registered procedure's handlers: a new procedure's commands must be in the matrix too
                    *(procedure.handlers.__name__ for procedure in PROCEDURES))
-NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment", "anchors.notify_public"}
+NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment", "anchors.notify_public",
+                "people.appointee", "people.grant_seat"}  # helpers a handler calls in its transaction
 
 
 def engine_handlers() -> dict[str, object]:

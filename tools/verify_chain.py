@@ -24,10 +24,15 @@ An anchor counts only when signed by a key given here (``--public-key`` the PEM 
 file is reported and fails the check. Checking a signature needs the ``cryptography`` package (Ed25519): it
 is imported for ``--anchors`` only; without it the tool stays standard library only.
 
-Anchor document: "cases" a list of {"id", "code", "seq", "head"}; "digest" the hex sha256 of the canonical
-JSON of "cases"; "signature" base64 Ed25519 over the canonical JSON of the fields count, date, digest,
-fingerprint, format, moment, recorded_at; "fingerprint" the hex sha256 of the raw 32-byte public key
-("public_key", base64). Canonical JSON: keys sorted, separators "," and ":", UTF-8, non-ASCII kept.
+The people chain (grants, revocations, tokens issued: ``coop audit export-people``) is checked the same way,
+as a chain whose code is ``people``, against the people head each anchor of format 2 signs.
+
+Anchor document: "cases" a list of {"id", "code", "seq", "head"}; "people" {"seq", "head"} of the people
+chain, or null (format ``coop-anchor/2``; an anchor of format ``coop-anchor/1`` has none); "digest" the hex
+sha256 of the canonical JSON of "cases"; "signature" base64 Ed25519 over the canonical JSON of the fields count,
+date, digest, fingerprint, format, moment, recorded_at, and people (format 2 only); "fingerprint" the hex
+sha256 of the raw 32-byte public key ("public_key", base64). Canonical JSON: keys sorted, separators "," and
+":", UTF-8, non-ASCII kept.
 """
 
 import base64
@@ -71,8 +76,10 @@ def verify_chain(chain, published_head=None):
     return None
 
 
-ANCHOR_FORMAT = "coop-anchor/1"
-ANCHOR_SIGNED = ("count", "date", "digest", "fingerprint", "format", "moment", "recorded_at")
+ANCHOR_SIGNED_V1 = ("count", "date", "digest", "fingerprint", "format", "moment", "recorded_at")
+# coop-anchor/2 also signs "people", the people chain's head; an anchor of format 1 (older) still verifies.
+ANCHOR_SIGNED = {"coop-anchor/1": ANCHOR_SIGNED_V1, "coop-anchor/2": ANCHOR_SIGNED_V1 + ("people",)}
+PEOPLE = "people"  # the people chain's code (coop audit export-people); no case has it
 
 
 def canonical(value):
@@ -97,15 +104,19 @@ def check_anchor(document, pinned):
     from cryptography.exceptions import InvalidSignature  # only for --anchors (see the docstring)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    fields = ANCHOR_SIGNED.get(document.get("format"))
+    if fields is None:
+        return f"unknown format {document.get('format')!r}"
     try:
-        signed = canonical({name: document[name] for name in ANCHOR_SIGNED})
+        signed = canonical({name: document[name] for name in fields})
         raw = base64.b64decode(document["public_key"], validate=True)
         signature = base64.b64decode(document["signature"], validate=True)
         cases = document["cases"]
-    except (KeyError, TypeError, ValueError) as error:
+        people = document["people"] if "people" in fields else None
+        if people is not None and not (isinstance(people.get("seq"), int) and isinstance(people.get("head"), str)):
+            raise ValueError("people is not {seq, head}")
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         return f"not an anchor: {type(error).__name__}: {error}"
-    if document.get("format") != ANCHOR_FORMAT:
-        return f"unknown format {document.get('format')!r}"
     if hashlib.sha256(raw).hexdigest() != document["fingerprint"]:
         return "its public key does not match its fingerprint"
     if document["fingerprint"] not in pinned:
@@ -148,12 +159,19 @@ def missing_days(anchors):
     return [day.isoformat() for day in days if day.isoformat() not in present]
 
 
+def anchored_heads(document):
+    """Every head an anchor signs, as {"code", "seq", "head"}: the cases', then the people chain's (format 2)."""
+    people = document.get("people") if document.get("format") != "coop-anchor/1" else None
+    return list(document["cases"]) + ([dict(people, code=PEOPLE)] if people else [])
+
+
 def against_anchors(chain, anchors):
-    """None, or (seq, reason) for the first anchor of the chain's case that the chain no longer matches."""
+    """None, or (seq, reason) for the first anchor of the chain's case (or of the people chain) that the chain no
+    longer matches."""
     code = chain["case_code"]
     hashes = {record.get("seq"): record.get("hash") for record in chain["records"]}
     for document in anchors:
-        for entry in document["cases"]:
+        for entry in anchored_heads(document):
             if entry.get("code") != code:
                 continue
             seq = entry["seq"]
