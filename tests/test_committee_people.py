@@ -216,3 +216,43 @@ def test_a_typed_name_on_a_simulation_database_is_recorded_as_before(db_url):
     assert record == [("member:Jan Kowalski", {"code": code, "name": "Jan Kowalski", "email": None,
                                                "affiliation": "city", "organisation_krs": None})]
     assert [r for r in people_log(db_url) if r[0] == "grant"] == []
+
+
+def test_a_form_proof_naming_an_appointed_login_answers_in_her_seat(db_url, monkeypatch):
+    """The form door (flows/evaluation.py, without Prefect): a proof issued to the login of a member appointed by
+    login is entitled at the `identify` form and its answer is recorded in her seat, as her proven principal; a
+    person granted the role by hand but never appointed is refused there."""
+    from flows.evaluation import _command, _identify
+    from states.form_proofs import issue_form_proof, verify_form_proof
+
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)  # the form door reads the registry from the engine's database
+    code = announced_call(db_url)
+    add(db_url, "ewa", "Ewelina Nowicka")
+    do(db_url, oc.appoint_member, oc_inputs.AppointMember(code=code, name="ewa"), "2026-01-05T09:30+01:00")
+    do(db_url, oc.appoint_member, oc_inputs.AppointMember(code=code, name=MEMBERS[0]), "2026-01-05T09:40+01:00")
+    person(db_url, "ola", "Ola Bez Powołania", ("committee_member", code))
+    file(db_url, code, 0, at="2026-01-12T10:00+01:00")
+    close_offers(db_url)
+    do(db_url, oc.review_offer, oc_inputs.ReviewOffer(code=code, number=1, decision="accept"), "2026-01-26T10:00+01:00")
+    do(db_url, oc.finish_formal_review, inputs.CaseRef(code=code), "2026-02-02T09:00+01:00")
+    run, now = "8f0c5a1e-0000-4000-8000-000000000001", datetime.now(UTC)
+
+    def proof(login: str, form: str):
+        code_given = issue_form_proof(login, run, form, now, timedelta(minutes=15), role="committee_member")
+        return verify_form_proof(code_given, flow_run_id=run, form_key=form, now=now, person=login)
+
+    assert _identify(code, proof("ewa", "identify-1"), db_url) == {"person": "ewa"}
+    with pytest.raises(NotPermitted) as info:
+        _identify(code, proof("ola", "identify-1"), db_url)
+    assert info.value.rule == "form_proof_not_entitled"
+    handler, command, actor = _command("declare", code, {"conflicts": []}, proof("ewa", "declare-2"))
+    assert actor.proven and actor.person == "ewa" and Grant("committee_member", code) in actor.grants
+    execute(handler, command, actor=actor, url=db_url, at="2026-02-03T09:00+01:00")
+    handler, command, actor = _command("score", code, {"offer": 1, **score_cmd(code, 1, "x").points},
+                                       proof("ewa", "score-3"))
+    assert execute(handler, command, actor=actor, url=db_url, at="2026-02-05T09:00+01:00")["member"] == \
+        "Ewelina Nowicka"
+    recorded = rows(db_url, sa.select(AuditRecord.event, AuditRecord.actor, AuditRecord.role).where(
+        AuditRecord.event.in_(("declare_conflicts", "score"))).order_by(AuditRecord.seq))
+    assert recorded == [("declare_conflicts", "Ewelina Nowicka", "committee_member"),
+                        ("score", "Ewelina Nowicka", "committee_member")]
