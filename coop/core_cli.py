@@ -53,6 +53,24 @@ def cases_list() -> None:
     show(run(cases.list_cases, readonly=True), ["code", "kind", "state", "budget", "title"])
 
 
+@command(app, "todo")
+def todo(procedure: Annotated[str | None, typer.Option(help="Only this procedure's steps (its slug, e.g. open_call).")] = None,
+         overdue: Annotated[bool, typer.Option("--overdue", help="Only the overdue steps.")] = False) -> None:
+    """What waits for me: every step waiting on the person running it, overdue first, then by due moment."""
+    from coop.cli import _invocation
+    from kernel.local_time import moment_text
+    from states.todo import Query, procedures_for, waiting
+
+    procedures_for(procedure)  # an unknown slug is refused before the database is opened
+    items = run(waiting, Query(procedure=procedure, overdue=overdue), readonly=True)
+    if _invocation.get().json:
+        show([item.as_dict() for item in items])
+        return
+    show([{"code": item.code, "offer": item.offer or "", "what": str(item.what),
+           "due": moment_text(item.due) if item.due else "—", "overdue": "!" if item.overdue else "",
+           "basis": item.basis} for item in items], ["overdue", "code", "offer", "what", "due", "basis"])
+
+
 @command(app, "history")
 def history(code: Code) -> None:
     """The case's history (the hash-chained audit log)."""

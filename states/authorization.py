@@ -58,6 +58,7 @@ COMMON: dict[str, dict[str, str]] = {
     "cases.register_organisation": OFFICER,
     "cases.case_history": EVERYONE,
     "cases.list_cases": EVERYONE,
+    "todo.waiting": EVERYONE,  # what waits for me: each person sees their own steps (states/todo.py)
     "cases.list_organisations": EVERYONE,
     "queries.describe_case": EVERYONE,
     "queries.rule_set_body": EVERYONE,

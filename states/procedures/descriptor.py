@@ -10,6 +10,9 @@ are the modules of its package, loaded when asked for:
 ``handlers.py``    one handler per command, ``DEADLINE_HANDLERS``: deadline kind -> handler (required), and
                    ``load_batch``: what those handlers read for a tick's batch, in one query a kind (states/loaders.py);
 ``compliance.py``  the auditor's compliance rules over its history (optional);
+``waiting.py``     what waits on a person in its states (states/todo.py, ``coop todo``): ``STEPS``, officers'
+                   steps by (case kind or "offer", state), and ``COMMITTEE``, a committee's declarations and scores
+                   (optional: a procedure without one shows nothing waiting);
 ``notices.py``     its notifications as plain data (states/notices.py): ``TEMPLATES`` and the routing ``RULES``
                    that notifications/routing.py collects through the registry (optional: a procedure that tells
                    nobody has none).
@@ -37,6 +40,32 @@ class Diagram:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A step waiting on an officer while a case (or, with kind ``"offer"``, an offer) is in ``state``: what to do
+    (a message, states/text.py), its legal basis, and the kind of the deadline row that gives its due moment
+    (none: it has no due moment). Declared in a procedure's ``waiting.py``; read by states/todo.py."""
+
+    kind: str
+    state: str
+    what: Any  # a Message (tr(...)): rendered in the run's language
+    basis: str
+    deadline: str | None = None
+
+
+@dataclass(frozen=True)
+class CommitteeWaiting:
+    """A committee's work on a call of ``kind`` in ``state``: each member's declarations (KPA art. 24) before
+    scoring, then a score for each offer in ``offer_state`` she declared no conflict for."""
+
+    kind: str
+    state: str
+    offer_state: str
+    declare: Any
+    score: Any
+    basis: str
+
+
+@dataclass(frozen=True)
 class Procedure:
     slug: str  # the case kind of its root case, e.g. "open_call"; also its package's name
     title: str
@@ -51,6 +80,7 @@ class Procedure:
     # states/authorization.py collects them as "<slug>.<handler>"
     access: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     has_notices: bool = True  # a notices.py with its TEMPLATES and routing RULES
+    has_waiting: bool = True  # a waiting.py: what waits on a person in its states (coop todo)
 
     def part(self, name: str) -> ModuleType:
         return importlib.import_module(f"{self.package}.{name}")
@@ -74,6 +104,18 @@ class Procedure:
     @property
     def notices(self) -> ModuleType | None:
         return self.part("notices") if self.has_notices else None
+
+    @property
+    def waiting(self) -> ModuleType | None:
+        return self.part("waiting") if self.has_waiting else None
+
+    def waiting_steps(self) -> tuple[Waiting, ...]:
+        """The officers' steps waiting in its states (its ``waiting.STEPS``)."""
+        return tuple(self.waiting.STEPS) if self.waiting is not None else ()
+
+    def committee_waiting(self) -> CommitteeWaiting | None:
+        """Its committee's declarations and scores (its ``waiting.COMMITTEE``), when it has a committee."""
+        return getattr(self.waiting, "COMMITTEE", None) if self.waiting is not None else None
 
     def notification_templates(self) -> Mapping[str, Any]:
         """Template name -> its ``TemplateSpec`` (states/notices.py), from its ``notices.py``."""
