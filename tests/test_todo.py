@@ -6,25 +6,43 @@ from __future__ import annotations
 import json
 
 import pytest
+from typer.testing import CliRunner
 
+import coop.core_cli  # noqa: F401  (registers the command groups)
+from coop.cli import app
 from states.procedures.open_call import handlers as oc
 from states.procedures.open_call import inputs as oc_inputs
 from tests.conftest import dump
-from tests.test_cli import cli  # noqa: F401  (the fixture)
 from tests.test_open_call_guards import (
     ANNOUNCED_AT,
-    announcement,
-    create,
     MEMBERS,
     announced_call,
+    announcement,
     appoint,
     close_offers,
+    create,
     declare,
     do,
     file,
     in_substantive_review,
     score,
 )
+
+
+@pytest.fixture
+def cli(db_url):
+    runner = CliRunner()
+
+    def invoke(*args: str, lang: str = "pl", role: str = "officer", at: str | None = "2026-01-02T12:00+01:00"):
+        env = {"COOP_DATABASE_URL": db_url, "COOP_ACTOR": "Anna Urzędniczka", "COOP_ROLE": role, "COOP_LANG": lang,
+               "COOP_NOW": at}
+        result = runner.invoke(app, list(args), env=env)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert "Traceback" not in result.output
+        return result
+
+    invoke.url = db_url
+    return invoke
 
 
 def todo(cli, *args: str, role: str = "officer", actor: str | None = None, at: str = "2026-01-26T12:00+01:00",
@@ -124,3 +142,31 @@ def test_every_procedure_declares_what_waits_in_its_own_states(slug):
     for step in each.waiting_steps():
         machine = machine_of_kind(step.kind)
         assert str(step.state) in {s.value for s in machine.states}, (slug, step)
+
+
+
+def test_a_token_proven_member_sees_the_calls_she_holds_the_seat_of(db_url, tmp_path, monkeypatch):
+    """A proven person: her seat is the committee row under her name on a call she holds ``committee_member``
+    for; her token's person, not a claimed name, decides (a grant for another call shows nothing there)."""
+    from states.engine import execute
+    from states.people import authenticate, forget_verified
+    from states.todo import Query, waiting
+    from tests.people_fixtures import person
+
+    forget_verified()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("COOP_TOKEN", raising=False)
+    code = in_substantive_review(db_url)
+    _, token = person(db_url, "jan", MEMBERS[0], ("committee_member", code))
+    other = create(db_url)  # Ewa sits on the committee of this call, but holds the seat of another one
+    _, stranger = person(db_url, "ewa", MEMBERS[1], ("committee_member", other))
+    forget_verified()
+    jan = authenticate(token, url=db_url, role="committee_member")
+    items = execute(waiting, Query(), actor=jan, url=db_url, readonly=True, at="2026-02-03T12:00+01:00")
+    assert [(i.code, i.role, i.offer) for i in items] == [(code, "committee_member", None)]  # declare first
+    ewa = authenticate(stranger, url=db_url, role="committee_member")
+    assert execute(waiting, Query(), actor=ewa, url=db_url, readonly=True, at="2026-02-03T12:00+01:00") == []
+    result = CliRunner().invoke(app, ["todo", "--json"], env={"COOP_DATABASE_URL": db_url, "COOP_TOKEN": token,
+                                                             "COOP_LANG": "en", "COOP_NOW": "2026-02-03T12:00+01:00"})
+    assert result.exit_code == 0, result.output
+    assert [i["what"] for i in json.loads(result.stdout)] == ["Declare conflicts of interest for the call's offers"]
