@@ -170,3 +170,34 @@ def test_a_token_proven_member_sees_the_calls_she_holds_the_seat_of(db_url, tmp_
                                                              "COOP_LANG": "en", "COOP_NOW": "2026-02-03T12:00+01:00"})
     assert result.exit_code == 0, result.output
     assert [i["what"] for i in json.loads(result.stdout)] == ["Declare conflicts of interest for the call's offers"]
+
+
+def test_a_few_set_based_queries_however_many_cases(db_url):
+    """Officer's list: one query for cases, one for offers, one for their deadlines, whatever the number of
+    calls (never one per case)."""
+    import sqlalchemy as sa
+
+    from models.db import get_engine, normalise_url
+    from states.actors import Actor
+    from states.engine import execute
+    from states.todo import Query, waiting
+
+    in_formal_review(db_url)
+    for _ in range(3):
+        other = create(db_url)
+        do(db_url, oc.announce_call, announcement(other), ANNOUNCED_AT)
+    statements: list[str] = []
+    engine = get_engine(normalise_url(db_url))
+
+    def count(conn, cursor, statement, *args):
+        if "deadlines" in statement or "offers" in statement or "cases" in statement:
+            statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        items = execute(waiting, Query(), actor=Actor("Anna Urzędniczka", "officer"), url=db_url, readonly=True,
+                        at="2026-01-26T12:00+01:00")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(items) == 3
+    assert len(statements) == 3, statements
