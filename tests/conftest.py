@@ -151,6 +151,29 @@ def real_db_url(request) -> str:
     return url
 
 
+@pytest.fixture
+def cli(db_url):
+    """The installed CLI as an officer types it on a simulation database at a fixed moment (a test file may define its
+    own): ``cli("offer", "file", ..., role=..., lang=..., at=...)``; a user error exits with a message, never a
+    traceback."""
+    from typer.testing import CliRunner
+
+    from coop.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, lang: str = "pl", role: str = "officer", at: str | None = "2026-01-02T12:00+01:00"):
+        env = {"COOP_DATABASE_URL": db_url, "COOP_ACTOR": "Anna Urzędniczka", "COOP_ROLE": role, "COOP_LANG": lang,
+               "COOP_NOW": at}
+        result = runner.invoke(app, list(args), env=env)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert "Traceback" not in result.output
+        return result
+
+    invoke.url = db_url
+    return invoke
+
+
 def dump(url: str) -> dict[str, list[tuple]]:
     """Every row of every table, to show that a refused command changed nothing."""
     engine = get_engine(normalise_url(url))

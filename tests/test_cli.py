@@ -87,23 +87,6 @@ def test_engine_follows_coop_database_url(tmp_path, monkeypatch):
     assert [e.url.database for e in engines] == [str(tmp_path / "first.db"), str(tmp_path / "second.db")]
 
 
-@pytest.fixture
-def cli(db_url, monkeypatch):
-    runner = CliRunner()
-
-    def invoke(*args: str, lang: str = "pl", role: str = "officer", at: str | None = "2026-01-02T12:00+01:00"):
-        env = {"COOP_DATABASE_URL": db_url, "COOP_ACTOR": "Anna Urzędniczka", "COOP_ROLE": role, "COOP_LANG": lang,
-               "COOP_NOW": at}
-        result = runner.invoke(app, list(args), env=env)
-        # a user error is an exit with a message, never an exception escaping the command
-        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-        assert "Traceback" not in result.output
-        return result
-
-    invoke.url = db_url
-    return invoke
-
-
 def make_call(cli) -> str:
     org = cli(*ORG, "--krs", "0000100001", at="2026-01-02T08:00+01:00")
     assert org.exit_code == 0, org.stderr

@@ -29,22 +29,6 @@ from tests.test_open_call_guards import (
 )
 
 
-@pytest.fixture
-def cli(db_url):
-    runner = CliRunner()
-
-    def invoke(*args: str, lang: str = "pl", role: str = "officer", at: str | None = "2026-01-02T12:00+01:00"):
-        env = {"COOP_DATABASE_URL": db_url, "COOP_ACTOR": "Anna Urzędniczka", "COOP_ROLE": role, "COOP_LANG": lang,
-               "COOP_NOW": at}
-        result = runner.invoke(app, list(args), env=env)
-        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-        assert "Traceback" not in result.output
-        return result
-
-    invoke.url = db_url
-    return invoke
-
-
 def todo(cli, *args: str, role: str = "officer", actor: str | None = None, at: str = "2026-01-26T12:00+01:00",
          lang: str = "pl"):
     extra = ("--actor", actor) if actor else ()
