@@ -200,3 +200,39 @@ def unauthenticated_sweep(api: str, auth: tuple[str, str]) -> dict[str, int]:
                 statuses[f"{method.upper()} {route}"] = anonymous.request(method.upper(), f"{base}{concrete}",
                                                                          **kwargs).status_code
     return statuses
+
+
+class RetryingApi:
+    """Plain HTTP calls to the test server that retry what Prefect's own client retries (429, 502, 503).
+
+    The harness's server keeps its state in SQLite; under a loaded CI machine a write can wait past the server's
+    database timeout and come back 503 "Service Unavailable", which Prefect's client would simply retry."""
+
+    RETRIED = {429, 502, 503}
+
+    def __init__(self, attempts: int = 8, first_pause: float = 0.5):
+        self.attempts, self.first_pause = attempts, first_pause
+
+    def request(self, method: str, url: str, **kwargs):
+        import time
+
+        import httpx
+
+        kwargs.setdefault("timeout", 30)
+        pause = self.first_pause
+        for _ in range(self.attempts - 1):
+            response = httpx.request(method, url, **kwargs)
+            if response.status_code not in self.RETRIED:
+                return response
+            time.sleep(pause)
+            pause = min(pause * 2, 5)
+        return httpx.request(method, url, **kwargs)
+
+    def get(self, url: str, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+    def delete(self, url: str, **kwargs):
+        return self.request("DELETE", url, **kwargs)

@@ -13,17 +13,17 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from flows.automations import HEARTBEAT_SECONDS, load_automations
-from tests.prefect_fixtures import prefect_api  # noqa: F401
+from tests.prefect_fixtures import RetryingApi, prefect_api  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = ROOT / "tests" / "liveness_probe.py"
 CRASH = "coop-crash-dead-flow-runs"
 # The test's window: longer than one heartbeat (a live run must survive it), far shorter than the file's 90 s.
 TEST_WINDOW = 45
+api_http = RetryingApi()  # the test server's SQLite may answer 503 under load; Prefect's client retries it too
 
 
 def crash_automation(within: int | None = None) -> dict:
@@ -58,7 +58,7 @@ def test_equal_automations_compare_equal_whatever_the_order_of_their_sets():
 
 
 def _automations(api: str, name: str) -> list[dict]:
-    response = httpx.post(f"{api}/automations/filter", json={"automations": {"name": {"any_": [name]}}}, timeout=10)
+    response = api_http.post(f"{api}/automations/filter", json={"automations": {"name": {"any_": [name]}}}, timeout=10)
     response.raise_for_status()
     return response.json()
 
@@ -76,14 +76,14 @@ def test_setup_creates_then_leaves_then_updates_the_automation_by_name(prefect_a
         (stored,) = _automations(prefect_api, CRASH)
         assert stored["trigger"]["within"] == 120.0
         # a copy made by hand under the same name is folded into one
-        httpx.post(f"{prefect_api}/automations/", json={**crash_automation(), "enabled": False}, timeout=10
+        api_http.post(f"{prefect_api}/automations/", json={**crash_automation(), "enabled": False}, timeout=10
                    ).raise_for_status()
         assert len(_automations(prefect_api, CRASH)) == 2
         assert [row["action"] for row in ensure_automations()] == ["updated"]
         assert len(_automations(prefect_api, CRASH)) == 1
     finally:
         for automation in _automations(prefect_api, CRASH):
-            httpx.delete(f"{prefect_api}/automations/{automation['id']}", timeout=10)
+            api_http.delete(f"{prefect_api}/automations/{automation['id']}", timeout=10)
 
 
 def test_coop_prefect_setup_says_what_it_did_and_refuses_without_a_server(prefect_api, monkeypatch, tmp_path):  # noqa: F811
@@ -111,7 +111,7 @@ def test_coop_prefect_setup_says_what_it_did_and_refuses_without_a_server(prefec
         assert down.returncode == 75 and "nie odpowiada" in down.stderr and "Traceback" not in down.stderr
     finally:
         for automation in _automations(prefect_api, CRASH):
-            httpx.delete(f"{prefect_api}/automations/{automation['id']}", timeout=10)
+            api_http.delete(f"{prefect_api}/automations/{automation['id']}", timeout=10)
 
 
 def test_setup_refuses_without_a_prefect_server(monkeypatch):
@@ -124,11 +124,11 @@ def test_setup_refuses_without_a_prefect_server(monkeypatch):
 
 
 def _state(api: str, run_id: str) -> str:
-    return httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()["state"]["type"]
+    return api_http.get(f"{api}/flow_runs/{run_id}", timeout=10).json()["state"]["type"]
 
 
 def _heartbeats(api: str, run_id: str) -> int:
-    response = httpx.post(f"{api}/events/filter", json={"filter": {
+    response = api_http.post(f"{api}/events/filter", json={"filter": {
         "event": {"name": ["prefect.flow-run.heartbeat"]},
         "any_resource": {"id": [f"prefect.flow-run.{run_id}"]}}, "limit": 10}, timeout=10)
     response.raise_for_status()
@@ -162,12 +162,12 @@ def test_a_run_killed_with_its_runner_is_marked_crashed_and_a_live_one_is_not(pr
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         def deployment_id():
-            found = httpx.post(f"{prefect_api}/deployments/filter", json={"deployments": {"name": {"any_": ["probe"]}}},
+            found = api_http.post(f"{prefect_api}/deployments/filter", json={"deployments": {"name": {"any_": ["probe"]}}},
                                timeout=10).json()
             return found[0]["id"] if found else None
 
         deployment = _wait("probe deployment", deployment_id, 90, [served])
-        made = httpx.post(f"{prefect_api}/deployments/{deployment}/create_flow_run", json={}, timeout=10)
+        made = api_http.post(f"{prefect_api}/deployments/{deployment}/create_flow_run", json={}, timeout=10)
         assert made.status_code == 201, made.text
         doomed = made.json()["id"]
         _wait("the served run is running", lambda: _state(prefect_api, doomed) == "RUNNING", 90, [served])
@@ -179,7 +179,7 @@ def test_a_run_killed_with_its_runner_is_marked_crashed_and_a_live_one_is_not(pr
         assert _state(prefect_api, doomed) == "RUNNING"  # nothing else will tell Prefect it died
 
         def live_run():
-            runs = httpx.post(f"{prefect_api}/flow_runs/filter", json={
+            runs = api_http.post(f"{prefect_api}/flow_runs/filter", json={
                 "flows": {"name": {"any_": ["coop-liveness-probe"]}},
                 "flow_runs": {"deployment_id": {"is_null_": True}}}, timeout=10).json()
             return runs[0]["id"] if runs else None
@@ -187,12 +187,12 @@ def test_a_run_killed_with_its_runner_is_marked_crashed_and_a_live_one_is_not(pr
         survivor = _wait("the live run", live_run, 60)
         _wait("the killed run marked Crashed", lambda: _state(prefect_api, doomed) == "CRASHED", TEST_WINDOW + 60)
         print(f"crashed {time.monotonic() - killed_at:.1f} s after the kill (window {TEST_WINDOW} s)")
-        states = httpx.get(f"{prefect_api}/flow_run_states/", params={"flow_run_id": doomed}, timeout=10).json()
+        states = api_http.get(f"{prefect_api}/flow_run_states/", params={"flow_run_id": doomed}, timeout=10).json()
         assert "heartbeat" in states[-1]["message"] or "znaku życia" in states[-1]["message"]
 
         assert live.wait(timeout=TEST_WINDOW + 60) == 0
         assert _state(prefect_api, survivor) == "COMPLETED"
-        history = httpx.get(f"{prefect_api}/flow_run_states/", params={"flow_run_id": survivor}, timeout=10).json()
+        history = api_http.get(f"{prefect_api}/flow_run_states/", params={"flow_run_id": survivor}, timeout=10).json()
         assert "CRASHED" not in [state["type"] for state in history]
         assert _heartbeats(prefect_api, survivor) >= 2  # it lived past a window on its heartbeats
     finally:
@@ -202,4 +202,4 @@ def test_a_run_killed_with_its_runner_is_marked_crashed_and_a_live_one_is_not(pr
                 process.wait()
         log.close()
         for automation in _automations(prefect_api, CRASH):
-            httpx.delete(f"{prefect_api}/automations/{automation['id']}", timeout=10)
+            api_http.delete(f"{prefect_api}/automations/{automation['id']}", timeout=10)
