@@ -19,8 +19,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "architecture.md"
 BEGIN, END = "<!-- import-figure: begin (tools/import_graph.py --write) -->", "<!-- import-figure: end -->"
-# Top to bottom: the layers of pyproject.toml's import-linter contract.
-PACKAGES = ("coop", "flows", "notifications", "states", "models", "kernel")
+
+
+def _layers() -> tuple[str, ...]:
+    """Top to bottom: the layers of pyproject.toml's import-linter contract (declared there, read here)."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["id"] == "layers"]
+    return tuple(layers)
+
+
+PACKAGES = _layers()
 
 
 def package_edges() -> set[tuple[str, str]]:
