@@ -38,6 +38,15 @@ from models.settings import CLOCK, REAL, EngineSetting, initialise_clock  # noqa
 from notifications.bootstrap import bootstrap  # noqa: E402
 
 bootstrap()  # an entry point like the CLI and the flows: the domain's events reach the outbox (states/events.py)
+# The browser tests' fixtures and hooks (tests/browser.py): imported here so one Chromium serves every module.
+from tests.browser import (  # noqa: F401, E402
+    browser,
+    live_server,
+    new_context,
+    pytest_runtest_makereport,
+    pytest_terminal_summary,
+    screenshot,
+)
 from tests.fast_tier import (  # noqa: F401, E402
     _no_database_in_a_fast_test,
     pytest_collection_modifyitems,
