@@ -172,6 +172,7 @@ def test_axe_runs_under_a_strict_content_security_policy(live_server, new_contex
     page.goto(f"{server.url}/unlabelled")
     with pytest.raises(AssertionError, match=r"label \(critical\)[\s\S]*#nameless"):
         assert_accessible(page)
+    assert assert_accessible(page, context={"exclude": ["#nameless"]}) == []  # axe's context: a part of the page
 
 
 def test_a_served_app_restarts_on_the_same_port_and_the_page_goes_on(live_server, new_context):
