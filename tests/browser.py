@@ -3,7 +3,7 @@
 tests/conftest.py imports the fixtures, so any test can ask for them (mark the module ``pytest.mark.browser``):
 
 - ``browser``: one headless Chromium (``/usr/bin/chromium`` from ``apt-get install chromium``, found on ``PATH``)
-  per test process, started on first use and closed at the end of the session;
+  per test module, closed after its last test (``chromium()`` says why not per session);
 - ``new_context(**options) -> BrowserContext``: a fresh context (its own cookies: one per person), Polish and in
   Warsaw's time zone unless told otherwise; every context of the test is closed after it, and when the test
   failed each of its open pages is first saved as a ``failed-…`` screenshot;
@@ -15,15 +15,20 @@ tests/conftest.py imports the fixtures, so any test can ask for them (mark the m
 
 ``assert_accessible(page)`` runs axe-core (bundled with axe-playwright-python, injected from its file: nothing is
 fetched) on the page with the WCAG 2.1 A and AA rules and fails naming every serious or critical violation.
+``run_async(coroutine)``: what ``asyncio.run`` does, for a test whose browser is up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,34 +44,43 @@ WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 FAILING_IMPACTS = ("serious", "critical")
 DEFAULT_TIMEOUT_MS = 15_000  # a missing element fails in seconds, not Playwright's 30 s, yet a loaded CI machine passes
 
-_chromium: dict = {"playwright": None, "browser": None}
 _failed = pytest.StashKey[bool]()
 _SHOT_PROPERTY = "browser screenshot"
 
 
-@pytest.fixture(scope="session")
-def browser() -> Browser:
-    """One headless Chromium for the test process (each xdist worker has its own)."""
-    if _chromium["browser"] is None:
-        executable = shutil.which("chromium")
-        if executable is None:
-            pytest.fail("no `chromium` on PATH: the browser tests drive the system's Chromium "
-                        "(`apt-get install chromium`; .ci/run installs it)", pytrace=False)
-        from playwright.sync_api import sync_playwright
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """The system's Chromium, headless, driven by Playwright's sync API for the block.
 
-        playwright = sync_playwright().start()
+    While it is up, Playwright's event loop counts as running in this thread: ``asyncio.run`` here fails
+    ("cannot be called from a running event loop"); use ``run_async`` inside the block. After it, nothing is left."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("no `chromium` on PATH: the browser tests drive the system's Chromium "
+                    "(`apt-get install chromium`; .ci/run installs it)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Playwright adds --no-sandbox itself (chromium_sandbox defaults to False): CI runs as root.
+        browser = playwright.chromium.launch(executable_path=executable, headless=True)
         try:
-            # Playwright adds --no-sandbox itself (chromium_sandbox defaults to False): CI runs as root.
-            _chromium["browser"] = playwright.chromium.launch(executable_path=executable, headless=True)
-        except BaseException:
-            playwright.stop()
-            raise
-        _chromium["playwright"] = playwright
-    yield _chromium["browser"]
-    if _chromium["browser"] is not None:
-        _chromium["browser"].close()
-        _chromium["playwright"].stop()
-        _chromium.update(browser=None, playwright=None)
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for a test module, started once (about a second): not for the session, since the tests
+    of other modules run in the same worker afterwards and many of them call ``asyncio.run`` (see ``chromium``)."""
+    with chromium() as started:
+        yield started
+
+
+def run_async(coroutine):
+    """``asyncio.run(coroutine)`` in a thread of its own, for a browser test (Playwright's loop holds this one)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="run-async") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture

@@ -3,16 +3,21 @@ two people in two browser contexts, screenshots, and an axe-core check that fail
 
 from __future__ import annotations
 
+import asyncio
 import struct
+import subprocess
+import sys
+import textwrap
 from contextlib import asynccontextmanager
 from html import escape
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from tests.browser import LiveServer, assert_accessible
+from tests.browser import LiveServer, assert_accessible, run_async
 
 pytestmark = pytest.mark.browser
 
@@ -206,3 +211,32 @@ def test_an_app_that_fails_to_start_is_reported_not_waited_for():
         server.start()
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.url)
+
+
+def test_while_the_browser_is_up_asyncio_runs_through_run_async(browser):
+    """Playwright's sync API holds an event loop in the test's thread: ``asyncio.run`` is refused there (why the
+    browser lives for a module, not the session); ``run_async`` runs the coroutine in a thread of its own."""
+    browser.new_page().close()
+    coroutine = asyncio.sleep(0, "too early")
+    with pytest.raises(RuntimeError, match="running event loop"):
+        asyncio.run(coroutine)
+    coroutine.close()
+    assert run_async(asyncio.sleep(0, "answered")) == "answered"
+
+
+def test_after_the_browser_asyncio_runs_again():
+    """What the next module of the same worker sees: nothing of Playwright's loop is left once the browser is
+    closed (run in a process of its own: this module's browser is still up)."""
+    script = textwrap.dedent("""
+        import asyncio
+        from tests.browser import chromium
+        with chromium() as browser:
+            page = browser.new_page()
+            page.set_content("<p>x</p>")
+            assert page.inner_text("p") == "x"
+        print(asyncio.run(asyncio.sleep(0, "free")))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "free"
