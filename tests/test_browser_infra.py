@@ -4,6 +4,7 @@ two people in two browser contexts, screenshots, and an axe-core check that fail
 from __future__ import annotations
 
 import asyncio
+import os
 import struct
 import subprocess
 import sys
@@ -240,3 +241,22 @@ def test_after_the_browser_asyncio_runs_again():
                           cwd=Path(__file__).parents[1])
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "free"
+
+
+def test_a_failed_test_leaves_a_screenshot_of_each_open_page(tmp_path):
+    """Run in a pytest of its own (tests/browser.py as its plugin): the failing test's open page is saved."""
+    (tmp_path / "test_failing_page_probe.py").write_text(textwrap.dedent("""
+        def test_fails(new_context):
+            page = new_context().new_page()
+            page.set_content('<h1 id="state">Stan przed błędem</h1>')
+            assert page.inner_text("#state") == "Inny stan"
+    """))
+    root = Path(__file__).parents[1]
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.browser", "-p", "no:cacheprovider", "-q",
+                           "test_failing_page_probe.py"], capture_output=True, text=True, timeout=180, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 1, done.stdout + done.stderr
+    shot = root / "tests/output/screenshots/test_failing_page_probe.test_fails/01-failed.png"
+    assert f"screenshot: {shot}" in done.stdout
+    assert "browser screenshots: 1 under" in done.stdout
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
