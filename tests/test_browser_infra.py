@@ -260,3 +260,35 @@ def test_a_failed_test_leaves_a_screenshot_of_each_open_page(tmp_path):
     assert f"screenshot: {shot}" in done.stdout
     assert "browser screenshots: 1 under" in done.stdout
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_prefect_ui_asks_for_the_auth_string_and_lets_in_with_it(tmp_path, monkeypatch, new_context, screenshot):
+    """The real door of `coop serve` (flows/launcher.py's server, its auth string): a Vue application, not a
+    page of ours, driven the same way. A wrong string is refused on the login page; the right one opens it."""
+    from flows.launcher import start_server, wait_healthy
+    from tests.notification_helpers import free_port
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_server("127.0.0.1", port, tmp_path / "prefect.log", "coop:browser-test-string")
+    try:
+        wait_healthy(server, f"{url}/api")
+        page = new_context(locale="en-US").new_page()
+        page.goto(url)
+        page.wait_for_url("**/login**")
+        field = page.get_by_placeholder("admin:pass")
+        screenshot(page, "prefect-login")
+        field.fill("coop:guess")
+        page.get_by_role("button", name="Login").click()
+        page.get_by_text("Invalid credentials").wait_for()
+        assert "/login" in page.url
+        screenshot(page, "prefect-refused")
+        field.fill("coop:browser-test-string")
+        page.get_by_role("button", name="Login").click()
+        page.wait_for_url("**/dashboard**")
+        page.get_by_text("Logout").wait_for()  # only a logged-in page offers it
+        screenshot(page, "prefect-dashboard")
+    finally:
+        server.terminate()
+        server.wait(30)
