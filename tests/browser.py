@@ -6,7 +6,7 @@ tests/conftest.py imports the fixtures, so any test can ask for them (mark the m
   per test module, closed after its last test (``chromium()`` says why not per session);
 - ``new_context(**options) -> BrowserContext``: a fresh context (its own cookies: one per person), Polish and in
   Warsaw's time zone unless told otherwise; every context of the test is closed after it, and when the test
-  failed each of its open pages is first saved as a ``failed-…`` screenshot;
+  failed each of its open pages is first saved as a ``<n>-failed.png`` screenshot;
 - ``screenshot(page, name) -> Path``: the whole page saved as ``tests/output/screenshots/<module>.<test>/<n>-<name>.png``
   (the folder is emptied when the test starts; the path is printed and the session's summary names the folder);
 - ``live_server(app, port=None) -> LiveServer``: the ASGI app served by uvicorn in a thread on 127.0.0.1 (a free
