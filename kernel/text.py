@@ -16,7 +16,9 @@ from __future__ import annotations
 import gettext
 import os
 import string
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
@@ -33,9 +35,27 @@ DOMAIN = "coop"
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "states" / "locale"
 
 
+# The language of one request (the desk, web/: a cookie or ``?lang=``), set for the request's context only, so two
+# readers served at once by one process each read their own; unset: the run's ``COOP_LANG``.
+_REQUEST_LANGUAGE: ContextVar[str | None] = ContextVar("coop_request_language", default=None)
+
+
 def current_language() -> str:
+    chosen = _REQUEST_LANGUAGE.get()
+    if chosen is not None:
+        return chosen
     lang = os.environ.get("COOP_LANG", "pl").strip().lower()[:2]
     return lang if lang in LANGUAGES else "pl"
+
+
+@contextmanager
+def language_override(lang: str | None) -> Iterator[str]:
+    """Within the block (one request), messages render in ``lang`` (None: the run's language)."""
+    token = _REQUEST_LANGUAGE.set(None if lang is None else language(lang))
+    try:
+        yield current_language()
+    finally:
+        _REQUEST_LANGUAGE.reset(token)
 
 
 def language(lang: str | None) -> str:

@@ -75,3 +75,44 @@ class PeopleRecord(Table, table=True):
     hash: str = Field(max_length=64)
 
 
+
+
+class PersonCredential(Table, table=True):
+    """How a person logs in to the desk without an identity provider (web/): an argon2 hash of their password,
+    and their TOTP secret sealed with the desk's key, a 0600 file outside the database (states/credentials.py):
+    a copy of this table alone gives neither the password nor the second factor. ``demo``: set by the demo's
+    accounts, whose passwords are published; refused on a real database."""
+
+    __tablename__ = "person_credentials"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="persons.id", unique=True)
+    password_hash: str | None = Field(default=None, max_length=200)
+    totp_sealed: str | None = Field(default=None, max_length=400)
+    totp_last_step: int | None = None  # the last TOTP time step accepted: a code is never accepted twice
+    demo: bool = False
+    changed_at: datetime = moment(nullable=False)
+
+
+class LoginAttempt(Table, table=True):
+    """One login tried at the desk: counted for the rate limits by every process of the desk alike. The login is
+    kept as its SHA-256 only (a password typed into the login field must not sit in a row)."""
+
+    __tablename__ = "login_attempts"
+    id: int | None = Field(default=None, primary_key=True)
+    login_digest: str = Field(max_length=64, index=True)
+    client: str = Field(max_length=64, index=True)
+    at: datetime = moment(nullable=False)
+    succeeded: bool = False
+
+
+class DeskSession(Table, table=True):
+    """A desk session: a short-lived credential issued at login, kept as its SHA-256 only (like a personal token),
+    revoked at logout."""
+
+    __tablename__ = "desk_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="persons.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    issued_at: datetime = moment(nullable=False)
+    expires_at: datetime = moment(nullable=False)
+    revoked_at: datetime | None = moment()

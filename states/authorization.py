@@ -101,6 +101,10 @@ COMMON: dict[str, dict[str, str]] = {
     "people.revoke_grant": ADMINISTRATOR,
     "people.issue_token": ADMINISTRATOR,
     "people.revoke_token": ADMINISTRATOR,
+    # the desk's local accounts (states/credentials.py): a person enrols only their own second factor
+    "credentials.set_password": ADMINISTRATOR,
+    "credentials.clear_totp": ADMINISTRATOR,
+    "credentials.enrol_totp": EVERYONE,
     "people.list_people": {"administrator": ANY, "auditor": ANY},
     "people.export_people_chain": {"administrator": ANY, "auditor": ANY},
 }
