@@ -1,0 +1,120 @@
+"""The officers' desk: ``create_app()`` gives the FastAPI application (server-rendered pages, no JavaScript).
+
+Served alone by ``coop desk`` or beside Prefect by ``coop serve`` (uvicorn). It reads and writes the engine's
+database as the CLI does (``COOP_DATABASE_URL`` or the default file; ``url`` for the tests) and acts only through
+``states.engine.execute`` for a proven person (web/security.py).
+
+How to add a page: write a template extending ``base.html`` (fill ``{% block content %}``), and a route in a
+router of its own module (see web/today.py) that depends on ``require_actor`` for the person and answers
+``page(request, "x.html", title=tr(...), ...)`` (web/templating.py); include the router below. A POST form
+carries ``<input type="hidden" name="csrf" value="{{ csrf }}">``; the application checks it on every POST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from kernel.text import LANGUAGES, language_override, tr
+from web.security import LANG_COOKIE, PRE_COOKIE, LoginRequired, check_csrf, login_url, set_cookie
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+@dataclass(frozen=True)
+class DeskSettings:
+    url: str | None = None  # the engine's database (None: as the CLI finds it)
+    secure: bool = False  # cookies Secure even over plain http (behind a TLS-terminating proxy)
+
+
+class LanguageMiddleware:
+    """The request's language: ``?lang=`` (kept in a cookie for the next pages), else the cookie, else Polish; set
+    for this request only (kernel/text.py ``language_override``), so messages and templates follow it."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        request = Request(scope)
+        asked = request.query_params.get("lang", "")
+        chosen = asked if asked in LANGUAGES else request.cookies.get(LANG_COOKIE, "")
+        chosen = chosen if chosen in LANGUAGES else "pl"
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start" and asked in LANGUAGES:
+                headers = list(message.get("headers", []))
+                headers.append((b"set-cookie", f"{LANG_COOKIE}={asked}; Path=/; Max-Age=31536000; SameSite=Lax"
+                                .encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with language_override(chosen):
+            await self.app(scope, receive, send_with_cookie)
+
+
+def create_app(url: str | None = None, *, secure: bool | None = None) -> FastAPI:
+    """The desk on the database ``url`` (None: the engine's, as the CLI reads it). ``secure``: Secure cookies even
+    over http (default: ``COOP_DESK_SECURE_COOKIES=1``; over https they always are)."""
+    import os
+
+    from web import auth_pages, cases, today
+    from web.templating import page
+
+    if secure is None:
+        secure = os.environ.get("COOP_DESK_SECURE_COOKIES", "").strip() == "1"
+    app = FastAPI(title="coop-engine desk", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(check_csrf)])
+    app.state.desk = DeskSettings(url=url, secure=secure)
+    app.add_middleware(LanguageMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(auth_pages.router)
+    app.include_router(today.router)
+    app.include_router(cases.router)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        # No framing (clickjacking), no sniffing, nothing from elsewhere: the desk serves its own CSS only.
+        response.headers.setdefault("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; "
+                                                               "form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path != "/static" and not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        pre = getattr(request.state, "pre", None)
+        if pre and PRE_COOKIE not in request.cookies:
+            set_cookie(response, request, PRE_COOKIE, pre)
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(login_url(exc.next_path), status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 403:
+            return page(request, "error.html", title=tr("Refused"), status_code=403,
+                        message=tr("The form was not sent from this desk's page, or it is out of date (its "
+                                   "security token is missing or wrong). Nothing was done. Go back, reload the "
+                                   "page and send it again."))
+        if exc.status_code == 404:
+            return page(request, "error.html", title=tr("Not found"), status_code=404,
+                        message=exc.detail if not isinstance(exc.detail, str) else tr("No such page."))
+        return page(request, "error.html", title=tr("Error"), status_code=exc.status_code,
+                    message=tr("The request could not be handled."))
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        return RedirectResponse("/na-dzis", status_code=303)
+
+    @app.get("/zdrowie", include_in_schema=False)
+    def health() -> dict:
+        return {"ok": True}
+
+    return app

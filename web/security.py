@@ -1,0 +1,96 @@
+"""Who is logged in, and proof that a form was sent from the desk's own page.
+
+- ``SESSION_COOKIE`` holds the session credential (states/credentials.py ``open_session``): HttpOnly, SameSite=Lax,
+  Secure when served over https or configured so. ``actor_of(request)`` gives the proven ``Actor`` of the
+  session (None when logged out); a page that needs a person depends on ``require_actor`` (a logged-out reader is
+  sent to the login page and back).
+- CSRF: every POST form carries ``csrf_field()`` (template: ``{{ csrf_field|safe }}`` — the base gives ``csrf``),
+  an HMAC under the desk's key of the session credential (before login: of a random pre-session cookie) bound to
+  the purpose ``form``. ``check_csrf`` is a dependency of the whole application: a POST without the right token is
+  refused (403) before any route runs, so nothing is changed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import quote
+
+from fastapi import HTTPException, Request
+
+from states.actors import Actor
+from states.credentials import mac, session_actor
+
+SESSION_COOKIE = "coop_desk_session"
+PRE_COOKIE = "coop_desk_pre"  # before login: what the login form's CSRF token is bound to
+LANG_COOKIE = "coop_lang"
+CSRF_FIELD = "csrf"
+
+
+class LoginRequired(Exception):
+    """A page needs a logged-in person: answered by a redirect to the login page (web/app.py)."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+def secure_cookies(request: Request) -> bool:
+    return request.url.scheme == "https" or bool(request.app.state.desk.secure)
+
+
+def actor_of(request: Request) -> Actor | None:
+    """The proven person of this request's session (read once per request)."""
+    if not hasattr(request.state, "actor"):
+        request.state.actor = session_actor(request.cookies.get(SESSION_COOKIE), url=request.app.state.desk.url)
+    return request.state.actor
+
+
+def require_actor(request: Request) -> Actor:
+    """A route's dependency: the logged-in person, or a redirect to the login page."""
+    actor = actor_of(request)
+    if actor is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return actor
+
+
+def _seed(request: Request) -> str:
+    """What this reader's CSRF tokens are bound to: the session credential, else the pre-session value (made and
+    set as a cookie on the first page that needs one)."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session and actor_of(request) is not None:
+        return "s:" + session
+    pre = request.cookies.get(PRE_COOKIE) or getattr(request.state, "pre", None)
+    if not pre:
+        pre = request.state.pre = secrets.token_urlsafe(24)
+    return "p:" + pre
+
+
+def csrf_token(request: Request, purpose: str = "form") -> str:
+    return mac(f"csrf:{purpose}", _seed(request))
+
+
+async def check_csrf(request: Request) -> None:
+    """Every POST: the form's ``csrf`` field must be this reader's token; else 403 and nothing is done."""
+    if request.method != "POST":
+        return
+    form = await request.form()
+    given = str(form.get(CSRF_FIELD) or "")
+    if not given or not hmac.compare_digest(given, csrf_token(request)):
+        raise HTTPException(status_code=403, detail="csrf")
+
+
+def set_cookie(response, request: Request, name: str, value: str, *, max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", secure=secure_cookies(request),
+                        path="/")
+
+
+def login_url(next_path: str) -> str:
+    return "/logowanie?next=" + quote(next_path, safe="/")
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after login: a path of this desk only (never another site: an open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/na-dzis"
+    return value

@@ -1,0 +1,37 @@
+"""„Na dziś”: what waits for the logged-in person today (``GET /na-dzis``), the same list as ``coop todo``
+(states/todo.py), run read-only through ``states.engine.execute`` for the session's proven person."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from kernel.text import tr
+from states.actors import Actor
+from states.errors import DomainError
+from states.procedures import PROCEDURES
+from states.todo import Query, waiting
+from web.security import require_actor
+from web.templating import page
+
+router = APIRouter()
+
+
+def todo_items(actor: Actor, query: Query, *, url: str | None) -> list:
+    """The person's waiting steps (states.todo.Item), overdue first then by due moment."""
+    from states.engine import execute
+
+    return execute(waiting, query, actor=actor, url=url, readonly=True)
+
+
+@router.get("/na-dzis")
+def today(request: Request, procedure: str = "", overdue: str = "", actor: Actor = Depends(require_actor)) -> Response:
+    chosen = procedure if procedure in {p.slug for p in PROCEDURES} else None
+    query = Query(procedure=chosen, overdue=overdue in ("1", "on", "true"))
+    error = None
+    try:
+        items = todo_items(actor, query, url=request.app.state.desk.url)
+    except DomainError as refusal:
+        items, error = [], refusal.message()
+    return page(request, "today.html", title=tr("Today"), items=items, query=query, error=error,
+                procedures=[(p.slug, p.title) for p in PROCEDURES])
