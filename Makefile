@@ -39,7 +39,7 @@ BABEL := $(BIN)/python -m babel.messages.frontend
 messages: $(STAMP)
 	$(BABEL) extract -F babel.cfg --no-default-keywords -k tr -k ntr:1,2 -k ptr:1c,2 --no-location \
 		--sort-output --add-comments=TRANSLATORS: --project coop-engine --copyright-holder coop-engine \
-		-o states/locale/coop.pot coop kernel states flows notifications models
+		-o states/locale/coop.pot coop kernel states flows notifications models web
 	$(BABEL) update -i states/locale/coop.pot -d states/locale -D coop --no-wrap --no-fuzzy-matching --ignore-obsolete
 	$(BABEL) compile -d states/locale -D coop --statistics
 
