@@ -37,6 +37,9 @@ def run_demo(database: str | None, offers: int) -> None:
     initialise_clock(get_engine(url), SIMULATION)
     write_demo_settings(url)
     result = run_open_call(url, offers)
+    from states.credentials import demo_accounts
+
+    demo_accounts(url)  # the desk's demo logins (docs/desk.md): `coop desk` on this database lets them in
     reader = Actor("audytor", "auditor")
     rows = execute(case_history, result.code, actor=reader, url=url, readonly=True)
     typer.echo(f"Demo: {result.code} — {shown_url(url)}\n")

@@ -149,3 +149,36 @@ def whoami() -> None:
           "grants": ", ".join(g.role + (f"@{g.case}" if g.case else "") + (f"@org{g.organisation}"
                                                                            if g.organisation else "")
                               for g in actor.grants)})
+
+
+@command(people_app, "password")
+def people_password(login: Login, generate: Annotated[bool, typer.Option(
+        "--generate", help="Make a random password and print it once (default: asked for, not echoed).")] = False) -> None:
+    """Set or reset a person's desk password (administrator): kept as its argon2 hash only."""
+    from pydantic import SecretStr
+
+    from states.credentials import SetPassword, new_password, set_password
+    from states.engine import execute
+
+    inv = _invocation.get()
+    if generate:
+        password = new_password()
+    else:
+        password = typer.prompt(str(tr("New password")), hide_input=True, confirmation_prompt=True)
+    # Not keyed: the command log keeps a command; this one holds the password (invariant 12).
+    result = execute(set_password, SetPassword(login=login, password=SecretStr(password)), actor=current_principal(),
+                     at=inv.at, reason=inv.reason, keyed=False)
+    if generate:
+        result = {**result, "password": password}
+    show(result)
+    if generate and not inv.json:
+        inv.echo(str(tr("This password is shown once and never again; give it to its owner. The database keeps "
+                        "only its hash.")), err=True)
+
+
+@command(people_app, "totp-clear")
+def people_totp_clear(login: Login) -> None:
+    """Remove a person's second factor (a lost device); they enrol a new one at the desk after logging in."""
+    from states.credentials import PersonLogin, clear_totp
+
+    show(run(clear_totp, PersonLogin.parse(login=login)))

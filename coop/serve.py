@@ -8,6 +8,8 @@ import typer
 
 from coop.cli import app, command, group, show
 
+DESK_PORT = 4210
+
 
 @command(app, "serve")
 def serve(port: Annotated[int, typer.Option(help="Port of the Prefect server and UI.")] = 4200,
@@ -17,12 +19,37 @@ def serve(port: Annotated[int, typer.Option(help="Port of the Prefect server and
           demo: Annotated[bool | None, typer.Option(
               "--demo/--no-demo",
               help="Load the demo programme into an empty database (default: only for the default SQLite file).")] = None,
+          desk_port: Annotated[int, typer.Option(help="Port of the officers' desk (0: no desk).")] = DESK_PORT,
           ) -> None:
-    """Start the Prefect server (SQLite) and serve the engine's deployments; Ctrl-C stops everything."""
+    """Start the Prefect server (SQLite), the officers' desk and serve the engine's deployments; Ctrl-C stops
+    everything."""
     from flows.launcher import serve_engine
 
-    raise typer.Exit(serve_engine(host=host, port=port, tick_seconds=tick_seconds, poll_seconds=poll_seconds,
-                                  demo=demo))
+    desk = None
+    if desk_port:
+        from web.serve import start_desk_thread
+
+        desk = start_desk_thread(host, desk_port)
+        if desk is None:
+            raise typer.Exit(2)
+    try:
+        raise typer.Exit(serve_engine(host=host, port=port, tick_seconds=tick_seconds, poll_seconds=poll_seconds,
+                                      demo=demo))
+    finally:
+        if desk is not None:
+            desk.stop()
+
+
+@command(app, "desk")
+def desk(port: Annotated[int, typer.Option(help="Port of the desk.")] = DESK_PORT,
+         host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+         demo_accounts: Annotated[bool, typer.Option(
+             "--demo-accounts", help="Make the demo accounts (a simulation database only; docs/desk.md).")] = False,
+         ) -> None:
+    """Serve the officers' desk alone (no Prefect): log in, „Na dziś”, the case pages; Ctrl-C stops it."""
+    from web.serve import run_desk
+
+    raise typer.Exit(run_desk(host, port, demo_accounts=demo_accounts))
 
 
 prefect_app = group("prefect", "The engine's Prefect server: its automations.")

@@ -195,6 +195,9 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
                 print(tr("Skipping the demo data: {reason}", reason=Localized(refusal.message)))
             else:
                 print(tr("Loaded the demo programme (a simulation database): {values}", values=loaded.values()))
+                from states.credentials import demo_accounts  # the desk's demo logins (docs/desk.md)
+
+                demo_accounts(url)
 
     home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
     home.mkdir(parents=True, exist_ok=True)

@@ -281,3 +281,40 @@ def test_demo_accounts_work_on_a_simulation_database_only(db_url, real_db_url):
     assert demo_accounts(db_url) == []  # once
     with pytest.raises(Exception):  # a real database refuses the typed demo administrator outright
         demo_accounts(real_db_url)
+
+
+def test_the_administrator_sets_a_password_from_the_cli_and_it_is_shown_once(db_url):
+    import json
+
+    from typer.testing import CliRunner
+
+    import coop.core_cli  # noqa: F401  (registers the command groups)
+    import coop.people_cli  # noqa: F401
+    from coop.cli import app
+
+    person(db_url, "anna", "Anna Urzędniczka", "officer")
+    env = {"COOP_DATABASE_URL": db_url, "COOP_ACTOR": "Adam Administrator", "COOP_ROLE": "administrator",
+           "COOP_LANG": "pl"}
+    result = CliRunner().invoke(app, ["people", "password", "anna", "--generate", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    password = json.loads(result.stdout)["password"]
+    assert check_login("anna", password, None, "127.0.0.1", url=db_url) == "anna"
+    assert password not in repr(dump(db_url))
+    typed = CliRunner().invoke(app, ["people", "password", "anna"], env=env,
+                               input="short\nshort\n")  # hidden prompt, confirmed
+    assert typed.exit_code != 0 and "Hasło ma co najmniej 12" in typed.output and "Traceback" not in typed.output
+    officer = CliRunner().invoke(app, ["people", "password", "anna", "--generate"],
+                                 env={**env, "COOP_ACTOR": "Anna Urzędniczka", "COOP_ROLE": "officer"})
+    assert officer.exit_code != 0  # an administrator's command (states/authorization.py)
+    assert check_login("anna", password, None, "127.0.0.1", url=db_url) == "anna"
+
+
+def test_coop_desk_refuses_a_busy_port():
+    import socket
+
+    from web.serve import run_desk
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert run_desk("127.0.0.1", busy.getsockname()[1]) == 2
