@@ -46,7 +46,8 @@ def desk(port: Annotated[int, typer.Option(help="Port of the desk.")] = DESK_POR
          demo_accounts: Annotated[bool, typer.Option(
              "--demo-accounts", help="Make the demo accounts (a simulation database only; docs/desk.md).")] = False,
          ) -> None:
-    """Serve the officers' desk alone (no Prefect): log in, „Na dziś”, the case pages; Ctrl-C stops it."""
+    """Serve the officers' desk alone (no Prefect): log in, the list of what waits for you today, the case pages;
+    Ctrl-C stops it."""
     from web.serve import run_desk
 
     raise typer.Exit(run_desk(host, port, demo_accounts=demo_accounts))

@@ -279,8 +279,17 @@ def test_demo_accounts_work_on_a_simulation_database_only(db_url, real_db_url):
     assert "urzednik" in made
     assert check_login("urzednik", DEMO_PASSWORD, None, "127.0.0.1", url=db_url) == "urzednik"
     assert demo_accounts(db_url) == []  # once
-    with pytest.raises(Exception):  # a real database refuses the typed demo administrator outright
+    with pytest.raises(NotPermitted):  # a real database refuses the typed demo administrator outright
         demo_accounts(real_db_url)
+    # and a demo password is never set on a real database, even by its administrator
+    from states.errors import RuleViolation
+
+    person(real_db_url, "anna", "Anna Urzędniczka", "officer")
+    admin, _ = administrator(real_db_url)
+    with pytest.raises(RuleViolation) as info:
+        execute(set_password, SetPassword(login="anna", password=SecretStr(DEMO_PASSWORD), demo=True), actor=admin,
+                url=real_db_url, keyed=False)
+    assert info.value.rule == "demo_password_real"
 
 
 def test_the_administrator_sets_a_password_from_the_cli_and_it_is_shown_once(db_url):

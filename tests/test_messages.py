@@ -46,7 +46,9 @@ from states.text import LOCALE_DIR, Message, Money, catalogue, ntr, tr
 ROOT = Path(__file__).resolve().parents[1]
 PO = LOCALE_DIR / "pl" / "LC_MESSAGES" / "coop.po"
 MO = PO.with_suffix(".mo")
-CODE_DIRS = ("coop", "states", "flows", "notifications", "models")
+CODE_DIRS = ("coop", "states", "flows", "notifications", "models", "web")
+# babel.cfg's methods: the code, and the desk's templates (they call tr() as the code does)
+METHODS = [("**.py", "tools.babel_extract:extract"), ("**.html", "jinja2")]
 KEYWORDS = {"tr": None, "ntr": (1, 2), "ptr": ((1, "c"), 2)}
 DOMAIN_ERRORS = {"DomainError", "RuleViolation", "InvalidInput", "NotFound", "ConcurrentChange", "NotPermitted"}
 
@@ -87,7 +89,7 @@ def extracted() -> dict[tuple[str | None, str], tuple]:
     found: dict[tuple[str | None, str], tuple] = {}
     for directory in CODE_DIRS:
         for filename, lineno, message, _comments, context in extract_from_dir(
-                ROOT / directory, [("**.py", "tools.babel_extract:extract")], keywords=KEYWORDS):
+                ROOT / directory, METHODS, keywords=KEYWORDS):
             msgid = message if isinstance(message, str) else message[0]
             found[(context, msgid)] = (f"{directory}/{filename}:{lineno}", message)
     return found
