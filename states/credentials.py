@@ -47,6 +47,7 @@ SESSION_HOURS = 8  # one working day; the cookie lasts as long
 WINDOW = timedelta(minutes=15)
 LOGIN_LIMIT = 5
 CLIENT_LIMIT = 20
+KEEP_ATTEMPTS = timedelta(days=1)
 TOTP_ISSUER = "coop-engine"
 
 Login = Annotated[str, Field(pattern=LOGIN_PATTERN)]
@@ -324,6 +325,9 @@ def check_login(login: str, password: str, code: str | None, client: str, *, url
                                                                   succeeded=ok))
         if step is not None:
             connection.execute(c.update().where(c.c.id == row.id).values(totp_last_step=step))
+        if ok:  # attempts older than a day count for no limit any more: the table stays small
+            a = LoginAttempt.__table__
+            connection.execute(a.delete().where(a.c.at < now - KEEP_ATTEMPTS))
     if not ok:
         raise _failed()
     return login
