@@ -327,3 +327,42 @@ def test_coop_desk_refuses_a_busy_port():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         assert run_desk("127.0.0.1", busy.getsockname()[1]) == 2
+
+
+def test_a_person_deactivated_meanwhile_is_logged_out_at_the_next_page(db_url):
+    from states.people import PersonRef, deactivate_person
+
+    with_password(db_url, "anna", "Anna Urzędniczka", "officer")
+    c = client(db_url)
+    log_in(c, "anna")
+    assert c.get("/na-dzis").status_code == 200
+    admin, _ = administrator(db_url)
+    execute(deactivate_person, PersonRef(login="anna"), actor=admin, url=db_url)
+    assert c.get("/na-dzis", follow_redirects=False).headers["location"] == "/logowanie?next=/na-dzis"
+    assert log_in(client(db_url), "anna").status_code == 401  # and cannot log in again
+
+
+def test_the_desk_serves_in_a_thread_beside_prefect_and_stops(db_url, monkeypatch):
+    import socket
+
+    import httpx
+
+    from web.serve import start_desk_thread
+
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    desk = start_desk_thread("127.0.0.1", port)
+    try:
+        for _ in range(100):
+            if desk.server.started:
+                break
+            import time
+
+            time.sleep(0.1)
+        page = httpx.get(f"http://127.0.0.1:{port}/logowanie", timeout=10)
+        assert page.status_code == 200 and "Zaloguj się" in page.text
+    finally:
+        desk.stop()
+    assert not desk.thread.is_alive()
