@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
 from states import calendar, labels, periods
+from states import contract_tail_steps as tail
 from states.cases import load_case, next_code, organisation_by_krs, received_moment
 from states.engine import (
     Context,
-    cancel_deadlines,
     fire,
     record,
     require_step,
@@ -46,6 +47,9 @@ from states.text import tr
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:
 # command_name): the module's path before it moved, so a key recorded then still answers its retry.
 COMMAND_NAMESPACE = "states.local_initiative_commands"
+
+# The kinds of the contract's deadlines (the tail's, states/contract_tail_steps.py).
+TASK_END, REPORT_DUE = "local_initiative.task_end", "local_initiative.report_due"
 
 
 def _case(ctx: Context, code: str) -> Case:
@@ -177,8 +181,8 @@ def sign_contract(ctx: Context, cmd: SignInitiative) -> dict:
     application.contract_number = cmd.contract_number
     ctx.session.add(application)
     case.data = {**case.data, "report_due": report.last_day.isoformat()}
-    schedule(ctx, case, "local_initiative.task_end", calendar.end_of_day(application.task_end), "art. 19e (umowa)")
-    schedule(ctx, case, "local_initiative.report_due", report.due, report.basis)
+    schedule(ctx, case, TASK_END, calendar.end_of_day(application.task_end), "art. 19e (umowa)")
+    schedule(ctx, case, REPORT_DUE, report.due, report.basis)
     return {"code": case.code, "state": case.state, "report_due": report.last_day}
 
 
@@ -194,17 +198,22 @@ def record_purchase(ctx: Context, cmd: RecordPurchase) -> dict:
     return {"code": case.code, "spent": spent, "city_share": city_share(ctx.session, case)}
 
 
+def _tail(case: Case) -> tail.Tail:
+    """The initiative's tail (states/contract_tail_steps.py): the report's due date in the case's data, the case's
+    machine; no grant in money (art. 19e), so no funds, no written call and no settlement."""
+    due = case.data.get("report_due")
+    return tail.Tail(case, lambda: _machine(case), deadlines=(TASK_END, REPORT_DUE),
+                     report_due=date.fromisoformat(due) if due else None, written_call=False)
+
+
 def submit_report(ctx: Context, cmd: InitiativeReport) -> dict:
     case = _case(ctx, cmd.code)
     rules = _rules(ctx, case)
     costs = costs_by_party(ctx.session, case)
-    late = bool(case.data.get("report_due")) and calendar.local_date(ctx.now).isoformat() > case.data["report_due"]
-    fire(ctx, case, _machine(case), "submit_report",
-         payload={"work_hours": cmd.work_hours, "work_value": (cmd.work_hours * rules.hour_value).quantize(Decimal("0.01")),
-                  "planned_work_value": costs.get("work", Decimal(0)), "city_spent": purchased(ctx.session, case),
-                  "city_share": costs.get("city", Decimal(0)), "summary": cmd.summary, "late": late})
-    cancel_deadlines(ctx, case, "local_initiative.task_end")
-    cancel_deadlines(ctx, case, "local_initiative.report_due")
+    late = tail.submit_report(ctx, _tail(case), summary=cmd.summary, facts={
+        "work_hours": cmd.work_hours, "work_value": (cmd.work_hours * rules.hour_value).quantize(Decimal("0.01")),
+        "planned_work_value": costs.get("work", Decimal(0)), "city_spent": purchased(ctx.session, case),
+        "city_share": costs.get("city", Decimal(0))})
     return {"code": case.code, "state": case.state, "late": late}
 
 
@@ -228,11 +237,11 @@ def show(ctx: Context, cmd: CaseRef) -> dict:
 
 
 def on_task_end(ctx: Context, case: Case, deadline) -> None:
-    fire(ctx, case, _machine(case), "task_ended", payload={"due_at": deadline.due_at})
+    tail.on_task_end(ctx, _tail(case), deadline)
 
 
 def on_report_due(ctx: Context, case: Case, deadline) -> None:
-    fire(ctx, case, _machine(case), "report_overdue", payload={"due_at": deadline.due_at})
+    tail.on_report_due(ctx, _tail(case), deadline)
 
 
 def load_batch(loader: BatchLoader, claimed: list) -> None:
@@ -246,6 +255,6 @@ def load_batch(loader: BatchLoader, claimed: list) -> None:
 
 
 DEADLINE_HANDLERS = {
-    "local_initiative.task_end": on_task_end,
-    "local_initiative.report_due": on_report_due,
+    TASK_END: on_task_end,
+    REPORT_DUE: on_report_due,
 }

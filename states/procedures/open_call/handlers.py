@@ -15,6 +15,7 @@ from models.tables import (
     Report,
 )
 from states import calendar, labels, periods
+from states import contract_tail_steps as tail
 from states.cases import (
     load_case,
     next_code,
@@ -66,11 +67,9 @@ from states.procedures.open_call.machine import (
     next_offer_number,
     offer_deadline_moment,
     ranking_rows,
-    report_call,
     report_deadline,
     return_deadline,
     rules_for,
-    settlement_facts,
     unranked_reason,
     usage_deadline,
 )
@@ -87,6 +86,9 @@ COMMAND_NAMESPACE = "states.open_call_commands"
 
 # Regranting selects its operator by an ordinary open call (art. 16a): the same handlers run its case.
 CALL_KINDS = (KIND, "regranting")
+
+# The kinds of an offer's contract deadlines (the tail's, states/contract_tail_steps.py).
+TASK_END, REPORT_DUE = "task_end", "report_due"
 
 
 def load_call(session, code: str) -> Case:
@@ -461,8 +463,8 @@ def sign_contract(ctx: Context, cmd: SignContract) -> dict:
                 payload={**cmd.model_dump(mode="json"), "report_due": report.last_day, "usage_deadline": usage,
                          "return_due": returning.last_day})
     ctx.session.add(contract)
-    schedule(ctx, case, "task_end", calendar.end_of_day(cmd.task_end), "art. 18 ust. 1", offer_id=offer.id)
-    schedule(ctx, case, "report_due", report.due, report.basis, offer_id=offer.id)
+    schedule(ctx, case, TASK_END, calendar.end_of_day(cmd.task_end), "art. 18 ust. 1", offer_id=offer.id)
+    schedule(ctx, case, REPORT_DUE, report.due, report.basis, offer_id=offer.id)
     fire(ctx, case, OpenCallMachine.bind(case), "start_execution", optional=True, call=call)
     return {"code": case.code, "offer": offer.number, "contract": cmd.contract_number, "report_due": report.last_day,
             "report_due_explained": report.explain(), "return_due": returning.last_day}
@@ -484,26 +486,24 @@ def _contract(ctx: Context, offer: Offer) -> Contract:
     return contract
 
 
+def _tail(case: Case, offer: Offer, contract: Contract | None = None, call: CallFacts | None = None) -> tail.Tail:
+    """An offer's tail (states/contract_tail_steps.py): its contract keeps the grant, the report's and the return's
+    due dates and the funds used and returned; the offer's machine holds the state, and a command's events carry
+    the call's facts (the scheduler's carry none). The unused funds are checked before the machine's state."""
+    return tail.Tail(case, lambda: OfferMachine.bind(offer), deadlines=(TASK_END, REPORT_DUE),
+                     subject=Subject.offer(offer.number), facts={"call": call} if call is not None else {},
+                     offer_id=offer.id, ledger=contract, granted=contract.amount if contract else None,
+                     report_due=contract.report_due if contract else None, keeps_return_date=True)
+
+
 def submit_report(ctx: Context, cmd: SubmitReport) -> dict:
     case = _call(ctx, cmd.code)
     call = CallFacts(ctx.session, case)
     offer = _offer(ctx, case, cmd.number, call)
     contract = _contract(ctx, offer)
-    if cmd.funds_used > contract.amount:
-        raise RuleViolation(
-            "used_above_grant",
-            tr("Funds used {funds_used} > grant {amount}", funds_used=money(cmd.funds_used), amount=money(contract.amount)),
-            basis="art. 18 ust. 1; ufp art. 252",
-        )
-    late = calendar.local_date(ctx.now) > contract.report_due
-    _fire_offer(ctx, case, offer, "submit_report", call=call,
-                payload={"funds_used": cmd.funds_used, "summary": cmd.summary, "due": contract.report_due, "late": late})
+    late = tail.submit_report(ctx, _tail(case, offer, contract, call), summary=cmd.summary, funds_used=cmd.funds_used)
     ctx.session.add(Report(contract_id=contract.id, submitted_at=ctx.now,
                            content={"funds_used": str(cmd.funds_used), "summary": cmd.summary}))
-    contract.funds_used = cmd.funds_used
-    ctx.session.add(contract)
-    cancel_deadlines(ctx, case, "report_due", offer.id)
-    cancel_deadlines(ctx, case, "task_end", offer.id)
     return {"code": case.code, "offer": offer.number, "state": offer.state, "late": late}
 
 
@@ -514,19 +514,11 @@ def review_report(ctx: Context, cmd: ReviewReport) -> dict:
     contract = _contract(ctx, offer)
     report = ctx.session.exec(select(Report).where(Report.contract_id == contract.id)
                               .order_by(Report.submitted_at.desc())).first()
-    if cmd.accept:
-        _fire_offer(ctx, case, offer, "accept_report", call=call, payload={"reason": cmd.reason})
-        if report:
+    tail.review_report(ctx, _tail(case, offer, contract, call), accept=cmd.accept, reason=cmd.reason)
+    if report:  # the report row keeps the outcome the machine's state says
+        if cmd.accept:
             report.outcome, report.accepted_at = "accepted", ctx.now
-    else:
-        if not cmd.reason:
-            raise InvalidInput("reason_required", tr("Say what the report lacks"))
-        rules = rules_for(ctx.session, case).open_call
-        written = report_call(ctx.now, rules)
-        _fire_offer(ctx, case, offer, "request_report_corrections", call=call,
-                    payload={"reason": cmd.reason, "correct_by": written.due})
-        schedule(ctx, case, "report_due", written.due, written.basis, offer_id=offer.id)
-        if report:
+        else:
             report.outcome = "corrections_requested"
     return {"code": case.code, "offer": offer.number, "state": offer.state}
 
@@ -536,22 +528,11 @@ def settle_offer(ctx: Context, cmd: Settle) -> dict:
     call = CallFacts(ctx.session, case)
     offer = _offer(ctx, case, cmd.number, call)
     contract = _contract(ctx, offer)
-    unused = contract.amount - (contract.funds_used or Decimal(0))
-    if unused > 0 and (cmd.returned_amount < unused or cmd.returned_on is None):
-        raise RuleViolation(
-            "unused_funds_not_returned",
-            tr("The unused grant {unused} must be returned before settlement (returned {returned_amount}); "
-               "due by {return_due}", unused=money(unused), returned_amount=money(cmd.returned_amount), return_due=contract.return_due),
-            basis="ufp art. 251 ust. 1-3",
-        )
-    payload = settlement_facts(unused, cmd.returned_amount, cmd.returned_on, contract.return_due)
-    late = payload["late"]
-    contract.returned_amount, contract.returned_on = cmd.returned_amount, cmd.returned_on
-    ctx.session.add(contract)
-    _fire_offer(ctx, case, offer, "settle", call=call, payload=payload,
-                basis="ufp art. 251 ust. 5" if late else None)
-    fire(ctx, case, OpenCallMachine.bind(case), "settle", optional=True, call=call)
-    return {"code": case.code, "offer": offer.number, "state": offer.state, "late": late, "case_state": case.state}
+    settled = tail.settle(ctx, _tail(case, offer, contract, call), returned_amount=cmd.returned_amount,
+                          returned_on=cmd.returned_on, return_due=contract.return_due)
+    fire(ctx, case, OpenCallMachine.bind(case), "settle", optional=True, call=call)  # the call, once all are
+    return {"code": case.code, "offer": offer.number, "state": offer.state, "late": settled["late"],
+            "case_state": case.state}
 
 
 # --- the scheduler's events -----------------------------------------------------------------------------------
@@ -592,21 +573,16 @@ def on_correction_end(ctx: Context, case: Case, deadline) -> None:
 
 
 def on_task_end(ctx: Context, case: Case, deadline) -> None:
-    offer = _deadline_offer(ctx, deadline)
-    _fire_offer(ctx, case, offer, "task_ended", payload={"due_at": deadline.due_at})
+    tail.on_task_end(ctx, _tail(case, _deadline_offer(ctx, deadline)), deadline)
 
 
 def on_report_due(ctx: Context, case: Case, deadline) -> None:
-    offer = _deadline_offer(ctx, deadline)
-    rules = rules_for(ctx.session, case).open_call
-    call = report_call(ctx.now, rules)
-    _fire_offer(ctx, case, offer, "report_overdue",
-                payload={"due_at": deadline.due_at, "call_days": rules.report_call_days, "call_until": call.due})
+    tail.on_report_due(ctx, _tail(case, _deadline_offer(ctx, deadline)), deadline)
 
 
 DEADLINE_HANDLERS = {
     "offers_close": on_offers_close,
     "correction_end": on_correction_end,
-    "task_end": on_task_end,
-    "report_due": on_report_due,
+    TASK_END: on_task_end,
+    REPORT_DUE: on_report_due,
 }

@@ -10,6 +10,7 @@ from sqlmodel import func, select
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.tables import Case, Publication
 from states import calendar, clock, periods
+from states import contract_tail_steps as tail
 from states.cases import load_case, next_code, organisation_by_krs, received_moment
 from states.engine import (
     Context,
@@ -21,7 +22,7 @@ from states.engine import (
     step,
 )
 from states.errors import InvalidInput, NotFound, RuleViolation
-from states.grant_terms import report_call, return_deadline, settlement_facts, usage_deadline
+from states.grant_terms import return_deadline, usage_deadline
 from states.inputs import CaseRef
 from states.loaders import BatchLoader
 from states.local_time import as_moment
@@ -57,6 +58,9 @@ from states.text import money, ntr, tr
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:
 # command_name): the module's path before it moved, so a key recorded then still answers its retry.
 COMMAND_NAMESPACE = "states.small_grant_commands"
+
+# The kinds of the contract's deadlines (the tail's, states/contract_tail_steps.py).
+TASK_END, REPORT_DUE = "small_grant.task_end", "small_grant.report_due"
 
 
 def _case(ctx: Context, code: str) -> Case:
@@ -235,60 +239,43 @@ def sign_contract(ctx: Context, cmd: SignSmallGrant) -> dict:
                   "explanation": report.explain()})
     offer.contract_number, offer.report_due = cmd.contract_number, report.last_day
     ctx.session.add(offer)
-    schedule(ctx, case, "small_grant.task_end", calendar.end_of_day(offer.task_end), "art. 18 ust. 1")
-    schedule(ctx, case, "small_grant.report_due", report.due, report.basis)
+    schedule(ctx, case, TASK_END, calendar.end_of_day(offer.task_end), "art. 18 ust. 1")
+    schedule(ctx, case, REPORT_DUE, report.due, report.basis)
     return {"code": case.code, "state": case.state, "report_due": report.last_day, "explanation": report.explain()}
+
+
+def _tail(case: Case, offer: SmallGrantOffer | None = None) -> tail.Tail:
+    """The small grant's tail (states/contract_tail_steps.py): the offer row keeps the grant, the report's due
+    date and the funds used and returned (the deadlines' events read none of them: no offer); the case's machine
+    holds the state and its validator checks the return."""
+    return tail.Tail(case, lambda: _machine(case), deadlines=(TASK_END, REPORT_DUE), ledger=offer,
+                     granted=offer.granted_amount if offer else None, report_due=offer.report_due if offer else None,
+                     return_in_machine=True)
 
 
 def submit_report(ctx: Context, cmd: SmallGrantReport) -> dict:
     case = _case(ctx, cmd.code)
-    offer = offer_of(ctx.session, case)
-    if offer.granted_amount is not None and cmd.funds_used > offer.granted_amount:
-        raise RuleViolation(
-            "used_above_grant",
-            tr("Funds used {funds_used} > grant {granted_amount}", funds_used=money(cmd.funds_used), granted_amount=money(offer.granted_amount)),
-            basis="art. 18 ust. 1; ufp art. 252",
-        )
-    late = offer.report_due is not None and calendar.local_date(ctx.now) > offer.report_due
-    fire(ctx, case, _machine(case), "submit_report",
-         payload={"funds_used": cmd.funds_used, "summary": cmd.summary, "due": offer.report_due, "late": late})
-    offer.funds_used = cmd.funds_used
-    ctx.session.add(offer)
-    cancel_deadlines(ctx, case, "small_grant.task_end")
-    cancel_deadlines(ctx, case, "small_grant.report_due")
+    late = tail.submit_report(ctx, _tail(case, offer_of(ctx.session, case)), summary=cmd.summary,
+                              funds_used=cmd.funds_used)
     return {"code": case.code, "state": case.state, "late": late}
 
 
 def review_report(ctx: Context, cmd: ReviewSmallGrantReport) -> dict:
     case = _case(ctx, cmd.code)
-    if cmd.accept:
-        fire(ctx, case, _machine(case), "accept_report", payload={"reason": cmd.reason})
-    else:
-        if not cmd.reason:
-            raise InvalidInput("reason_required", tr("Say what the report lacks"))
-        # the same written call as the open call's contract (7 days by default), so the sent-back report can go overdue
-        call = report_call(ctx.now, rules_for(ctx.session, case).open_call)
-        fire(ctx, case, _machine(case), "request_report_corrections",
-             payload={"reason": cmd.reason, "correct_by": call.due})
-        schedule(ctx, case, "small_grant.report_due", call.due, call.basis)
+    tail.review_report(ctx, _tail(case), accept=cmd.accept, reason=cmd.reason)
     return {"code": case.code, "state": case.state}
 
 
 def settle(ctx: Context, cmd: SettleSmallGrant) -> dict:
     case = _case(ctx, cmd.code)
     offer = offer_of(ctx.session, case)
-    unused = (offer.granted_amount or Decimal(0)) - (offer.funds_used or Decimal(0))
     # The simplified contract follows ufp art. 251 as the open call's does, by the same functions and the
     # case's pinned rules: usable N days after the task, returned 15 days after that (or by 31 January).
     rules = pinned_rule_set(ctx.session, case).open_call
     usage = usage_deadline(offer.task_end, rules)
     returning = return_deadline(usage, rules)
-    payload = settlement_facts(unused, cmd.returned_amount, cmd.returned_on, returning.last_day)
-    fire(ctx, case, _machine(case), "settle", unused=unused, returned_amount=cmd.returned_amount,
-         returned_on=cmd.returned_on, payload={**payload, "usage_deadline": usage, "return_basis": returning.basis},
-         basis="ufp art. 251 ust. 5" if payload["late"] else None)
-    offer.returned_amount = cmd.returned_amount
-    ctx.session.add(offer)
+    tail.settle(ctx, _tail(case, offer), returned_amount=cmd.returned_amount, returned_on=cmd.returned_on,
+                return_due=returning.last_day, extra={"usage_deadline": usage, "return_basis": returning.basis})
     return {"code": case.code, "state": case.state}
 
 
@@ -319,14 +306,11 @@ def on_comments_end(ctx: Context, case: Case, deadline) -> None:
 
 
 def on_task_end(ctx: Context, case: Case, deadline) -> None:
-    fire(ctx, case, _machine(case), "task_ended", payload={"due_at": deadline.due_at})
+    tail.on_task_end(ctx, _tail(case), deadline)
 
 
 def on_report_due(ctx: Context, case: Case, deadline) -> None:
-    rules = rules_for(ctx.session, case).open_call
-    call = report_call(ctx.now, rules)
-    fire(ctx, case, _machine(case), "report_overdue",
-         payload={"due_at": deadline.due_at, "call_days": rules.report_call_days, "call_until": call.due})
+    tail.on_report_due(ctx, _tail(case), deadline)
 
 
 def load_batch(loader: BatchLoader, claimed: list) -> None:
@@ -346,6 +330,6 @@ def load_batch(loader: BatchLoader, claimed: list) -> None:
 DEADLINE_HANDLERS = {
     "small_grant.publish_due": on_publish_due,
     "small_grant.comments_end": on_comments_end,
-    "small_grant.task_end": on_task_end,
-    "small_grant.report_due": on_report_due,
+    TASK_END: on_task_end,
+    REPORT_DUE: on_report_due,
 }

@@ -19,6 +19,7 @@ from states.cases import case_rows, one_case_row
 from states.contract_tail import report_tail, settlement_tail
 from states.engine import Context, LegalMachine, Step
 from states.errors import RuleViolation
+from states.grant_terms import require_unused_returned
 from states.procedures.small_grant.names import SmallGrantState
 from states.rule_sets import SmallGrantRules
 from states.text import money, ntr, tr
@@ -200,13 +201,7 @@ class SmallGrantMachine(LegalMachine):
     # guard for "settle"
     @staticmethod
     def unused_funds_returned(unused: Decimal, returned_amount: Decimal, returned_on: date | None, **_) -> None:
-        if unused > 0 and (returned_amount < unused or returned_on is None):
-            raise RuleViolation(
-                "unused_funds_not_returned",
-                tr("The unused grant {unused} must be returned before settlement (returned {returned_amount})",
-                   unused=money(unused), returned_amount=money(returned_amount)),
-                basis="ufp art. 251 ust. 1-3",
-            )
+        require_unused_returned(unused, returned_amount, returned_on)  # the rule the open call's settlement checks
 
     # guard for "comment"
     @staticmethod
