@@ -105,9 +105,8 @@ def settle(ctx: Context, tail: Tail, *, returned_amount: Decimal, returned_on: d
            return_due: date | None, extra: Mapping[str, Any] | None = None) -> dict:
     """Settle the grant (ufp art. 251-252): the unused funds must be back (ust. 1-3); a late return records the
     interest's first day and the basis ust. 5. ``extra`` adds the procedure's own facts to the payload. Returns
-    the settlement's facts."""
-    unused = (tail.granted or Decimal(0)) - ((tail.ledger.funds_used if tail.ledger is not None else None)
-                                             or Decimal(0))
+    the settlement's facts. Needs the ``ledger``: a settlement is of a grant in money."""
+    unused = (tail.granted or Decimal(0)) - (tail.ledger.funds_used or Decimal(0))
     if not tail.return_in_machine:
         require_unused_returned(unused, returned_amount, returned_on, return_due)
     payload = settlement_facts(unused, returned_amount, returned_on, return_due)
