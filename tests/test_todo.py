@@ -105,7 +105,8 @@ def test_a_member_sees_only_her_own_calls_pending_scores_and_not_after_scoring(c
 def test_the_json_shape(cli):
     in_formal_review(cli.url)
     [first, *_] = todo(cli)
-    assert set(first) == {"code", "offer", "procedure", "procedure_title", "what", "role", "basis", "due", "overdue"}
+    assert set(first) == {"code", "offer", "procedure", "procedure_title", "what", "role", "basis", "due", "due_basis",
+                          "overdue"}
 
 
 def test_filter_by_procedure_and_an_unknown_procedure_is_refused(cli):
@@ -118,15 +119,26 @@ def test_filter_by_procedure_and_an_unknown_procedure_is_refused(cli):
 
 
 @pytest.mark.parametrize("slug", ["open_call", "small_grant", "consultation", "local_initiative", "regranting"])
-def test_every_procedure_declares_what_waits_in_its_own_states(slug):
+def test_every_procedure_declares_what_waits_in_its_own_states_with_its_machines_basis(slug):
+    """Each step names a state of its machine, an event of it whose basis the machine declares (the list cites
+    no article of its own), and, when it waits only during some states of the case, states of the case's
+    machine."""
     from states.procedures import machine_of_kind, procedure
+    from states.todo import basis_of
 
     each = procedure(slug)
     assert each.waiting_steps()
     for step in each.waiting_steps():
-        machine = machine_of_kind(step.kind)
-        assert str(step.state) in {s.value for s in machine.states}, (slug, step)
-
+        machine = each.machine_class(step.machine) if step.machine else machine_of_kind(step.kind)
+        states = {s.value for s in machine.states}
+        assert step.state is None and step.track == "sub_call" or str(step.state) in states, (slug, step)
+        if step.event is None:  # a step that is no event: its basis is its deadline row's
+            assert step.deadline and step.pending, (slug, step)
+            continue
+        assert step.event in {e.id for e in machine.events} | set(machine.AFTER_FINAL), (slug, step)
+        assert basis_of(each, step.kind, step.event, step.machine) == machine.BASIS[step.event] != "", (slug, step)
+        call = machine_of_kind(slug)
+        assert {str(s) for s in step.during} <= {s.value for s in call.states}, (slug, step)
 
 
 def test_a_token_proven_member_sees_the_calls_she_holds_the_seat_of(db_url, tmp_path, monkeypatch):

@@ -10,9 +10,10 @@ are the modules of its package, loaded when asked for:
 ``handlers.py``    one handler per command, ``DEADLINE_HANDLERS``: deadline kind -> handler (required), and
                    ``load_batch``: what those handlers read for a tick's batch, in one query a kind (states/loaders.py);
 ``compliance.py``  the auditor's compliance rules over its history (optional);
-``waiting.py``     what waits on a person in its states (states/todo.py, ``coop todo``): ``STEPS``, officers'
-                   steps by (case kind or "offer", state), and ``COMMITTEE``, a committee's declarations and scores
-                   (optional: a procedure without one shows nothing waiting);
+``waiting.py``     what waits on a person in its states (states/todo.py, ``coop todo``): ``STEPS``, the steps by
+                   (case kind or "offer", state) with the machine event each takes (its basis is the machine's),
+                   and ``COMMITTEE``, a committee's declarations and scores (optional: a procedure without one
+                   shows nothing waiting);
 ``notices.py``     its notifications as plain data (states/notices.py): ``TEMPLATES`` and the routing ``RULES``
                    that notifications/routing.py collects through the registry (optional: a procedure that tells
                    nobody has none).
@@ -41,28 +42,48 @@ class Diagram:
 
 @dataclass(frozen=True)
 class Waiting:
-    """A step waiting on an officer while a case (or, with kind ``"offer"``, an offer) is in ``state``: what to do
-    (a message, states/text.py), its legal basis, and the kind of the deadline row that gives its due moment
-    (none: it has no due moment). Declared in a procedure's ``waiting.py``; read by states/todo.py."""
+    """A step waiting on a person while a case (or, with kind ``"offer"``, an offer) is in ``state``: what to do
+    (a message, states/text.py), the machine event the step takes, and the kind of the deadline row that gives its
+    due moment (none: it has no due moment). Declared in a procedure's ``waiting.py``; read by states/todo.py.
+
+    Its legal basis is not written here: it is the machine's ``BASIS`` of ``event`` (the machine of ``kind``, or
+    ``machine`` when the step moves another lifecycle of the case), or, for a step that is no machine event, the
+    basis its deadline row was scheduled with (states/periods.py). One place, so the list cannot cite another
+    article than the refusal or the history does.
+
+    ``during``: the states the case (for an offer: its call) must be in too (empty: any), so a step is not
+    listed before it can be taken (an offer is reviewed once the offers have closed). ``pending``: the step waits
+    only while its deadline row is pending, neither fired nor cancelled (the Public Benefit Council's opinion,
+    recorded or waived by silence). ``track``: ``"state"``, the row's state column, or ``"sub_call"``, the
+    regranting operator's sub-call, whose state lives in the case's data (``state`` None: not started yet).
+    ``role``: whose step it is; a committee member's waits on the cases she sits on (her seat: a grant of
+    ``committee_member`` for the case, or a committee row under her name)."""
 
     kind: str
-    state: str
+    state: str | None
     what: Any  # a Message (tr(...)): rendered in the run's language
-    basis: str
+    event: str | None = None
     deadline: str | None = None
+    during: tuple[str, ...] = ()
+    pending: bool = False
+    machine: str | None = None
+    track: str = "state"
+    role: str = "officer"
 
 
 @dataclass(frozen=True)
 class CommitteeWaiting:
     """A committee's work on a call of ``kind`` in ``state``: each member's declarations (KPA art. 24) before
-    scoring, then a score for each offer in ``offer_state`` she declared no conflict for."""
+    scoring, then a score for each offer in ``offer_state`` she declared no conflict for. The basis of each is
+    the machines' (``OpenCallMachine.BASIS[declare_event]``, ``OfferMachine.BASIS[score_event]``)."""
 
     kind: str
     state: str
     offer_state: str
     declare: Any
     score: Any
-    basis: str
+    declare_event: str = "declare_conflicts"
+    score_event: str = "score"
 
 
 @dataclass(frozen=True)

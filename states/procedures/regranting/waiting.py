@@ -1,20 +1,42 @@
-"""What waits on an officer in regranting (states/todo.py, ``coop todo``): the operator's open call and the
-micro-grants. Light on purpose: it names states and messages, and loads no machine."""
+"""What waits on an officer in regranting (states/todo.py, ``coop todo``): the operator's open call, its
+sub-call for implementers (art. 16a; its state in the case's data) and the micro-grants. Light on purpose: it names
+states, events and messages, and loads no machine; each step's basis is the machine's.
+
+The operator's call runs the open call's machine, so its steps are the open call's (the same ``during``). The
+sub-call starts once the operator's contract runs (the call in execution): the officer records its announcement,
+the published choice of implementers and their contracts (the first makes it ``implementing``)."""
 
 from kernel.text import tr
 from states.procedures.descriptor import CommitteeWaiting, Waiting
 from states.procedures.open_call.names import CallState, OfferState
-from states.procedures.regranting.names import MicroGrantState
+from states.procedures.open_call.waiting import CONTRACTING, REVIEWING
+from states.procedures.regranting.names import MicroGrantState, SubCallState
+
+SUB_CALL_RUNS = (CallState.in_execution,)
 
 STEPS = (
-    Waiting("regranting", CallState.formal_review, tr("Finish the formal review of the offers"),
-            "art. 15 ust. 1; KPA art. 64 § 2", deadline="correction_end"),
-    Waiting("regranting", CallState.selected, tr("Publish the results in the three channels"), "art. 15 ust. 2h-2j"),
-    Waiting("micro_grant", MicroGrantState.transfer_overdue, tr("Transfer the funds to the grantee"),
-            "art. 16a", deadline="regranting.transfer_due"),
-    Waiting("micro_grant", MicroGrantState.report_submitted, tr("Settle the micro-grant"), "art. 16a; art. 18"),
+    Waiting("regranting", CallState.formal_review, tr("Finish the formal review of the offers"), "review_offer",
+            deadline="correction_end"),
+    Waiting("regranting", CallState.selected, tr("Publish the results in the three channels"), "publish_results"),
+    Waiting("offer", OfferState.received, tr("Review the offer formally"), "accept_formally", during=REVIEWING),
+    Waiting("offer", OfferState.correction_requested, tr("Review the corrected offer"), "accept_formally",
+            deadline="correction_end", during=REVIEWING),
+    Waiting("offer", OfferState.selected, tr("Sign the contract"), "sign_contract", during=CONTRACTING),
+    Waiting("regranting", None, tr("Record the operator's call for implementers"), "announce_sub_call",
+            machine="SubCallMachine", track="sub_call", during=SUB_CALL_RUNS),
+    Waiting("regranting", SubCallState.planned, tr("Record the operator's call for implementers"),
+            "announce_sub_call", machine="SubCallMachine", track="sub_call", during=SUB_CALL_RUNS),
+    Waiting("regranting", SubCallState.announced, tr("Record the operator's published choice of implementers"),
+            "publish_selection", machine="SubCallMachine", track="sub_call", during=SUB_CALL_RUNS),
+    Waiting("regranting", SubCallState.selection_published, tr("Record the implementers' contracts"),
+            "start_implementing", machine="SubCallMachine", track="sub_call", during=SUB_CALL_RUNS),
+    Waiting("micro_grant", MicroGrantState.contracted, tr("Transfer the funds to the grantee"), "transfer",
+            deadline="regranting.transfer_due"),
+    Waiting("micro_grant", MicroGrantState.transfer_overdue, tr("Transfer the funds to the grantee"), "transfer",
+            deadline="regranting.transfer_due"),
+    Waiting("micro_grant", MicroGrantState.report_submitted, tr("Settle the micro-grant"), "settle"),
 )
 
 COMMITTEE = CommitteeWaiting("regranting", CallState.substantive_review, OfferState.formally_accepted,
                              declare=tr("Declare conflicts of interest for the call's offers"),
-                             score=tr("Score the offer"), basis="art. 15 ust. 2d; KPA art. 24")
+                             score=tr("Score the offer"))
