@@ -187,8 +187,8 @@ def _officer_steps(session, chosen: Iterable[Procedure], now: datetime) -> list[
         found += [(s, case_id, code, offer_id, number)
                   for case_id, code, kind, call_state, offer_id, number, state in rows
                   for s in by_state.get((kind, state), ()) if not s.step.during or call_state in s.step.during]
-    due = _due_moments(conn, {(case_id, offer_id, s.step.deadline) for s, case_id, _, offer_id, _ in found
-                              if s.step.deadline})
+    due = _due_moments(conn, c, o, [s for s in steps if s.step.deadline],
+                       {(case_id, offer_id, s.step.deadline) for s, case_id, _, offer_id, _ in found if s.step.deadline})
     items = []
     for s, case_id, code, offer_id, number in found:
         step = s.step
@@ -211,17 +211,23 @@ class _Due:
     basis: str  # the basis the row was scheduled with (states/periods.py)
 
 
-def _due_moments(conn, wanted: set[tuple[int, int | None, str]]) -> dict[tuple, _Due]:
+def _due_moments(conn, c, o, dated: list[_Step], wanted: set[tuple[int, int | None, str]]) -> dict[tuple, _Due]:
     """(case id, offer id, deadline kind) -> its deadline rows not cancelled (latest moment, latest still pending,
     basis), in one query; a call's step also by (case id, "any", kind): the latest of its offers' rows of that
-    kind."""
+    kind. The cases are chosen by the dated steps' own conditions (a subquery), not by a list of ids: the
+    statement stays the same size whatever the number of cases."""
     if not wanted:
         return {}
     d = Deadline.__table__
+    cases = [sa.select(c.c.id).where(_case_filter(c, [s for s in dated if s.step.kind != "offer"]))
+             ] if any(s.step.kind != "offer" for s in dated) else []
+    if any(s.step.kind == "offer" for s in dated):
+        cases.append(sa.select(o.c.case_id).join(c, c.c.id == o.c.case_id)
+                     .where(_offer_filter(c, o, [s for s in dated if s.step.kind == "offer"])))
     rows = conn.execute(sa.select(d.c.case_id, d.c.offer_id, d.c.kind, sa.func.max(d.c.due_at),
                                   sa.func.max(sa.case((d.c.fired_at.is_(None), d.c.due_at))), sa.func.max(d.c.basis))
-                        .where(d.c.case_id.in_({case_id for case_id, _, _ in wanted}),
-                               d.c.kind.in_({kind for _, _, kind in wanted}),
+                        .where(d.c.case_id.in_(sa.union_all(*cases) if len(cases) > 1 else cases[0]),
+                               d.c.kind.in_(sorted({kind for _, _, kind in wanted})),
                                sa.or_(d.c.outcome.is_(None), d.c.outcome != "cancelled"))
                         .group_by(d.c.case_id, d.c.offer_id, d.c.kind)).all()
     due: dict[tuple, _Due] = {}
