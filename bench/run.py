@@ -7,6 +7,7 @@
     python -m bench b3 --cases 100000                # and 10 × that
     python -m bench b4                               # coop history / calendar as subprocesses
     python -m bench b5 --serve-deadlines 20          # coop serve alone
+    python -m bench b7 --cases 100000 --database-url postgresql://…   # "Na dziś": one officer's list
     python -m bench full                             # every benchmark at the sizes (hours)
 
 Any benchmark, alone or together, runs on PostgreSQL with --database-url postgresql://postgres@127.0.0.1:5432/postgres:
@@ -53,8 +54,9 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("which", nargs="*", default=[], help="b1 b2 b3 b4 b5, or 'full' (default: b1-b4 quick)")
-    parser.add_argument("--cases", type=int, help="B1: live cases (quick 10,000; full 100,000)")
+    parser.add_argument("which", nargs="*", default=[], help="b1 b2 b3 b4 b5 b7, or 'full' (default: b1-b4 quick)")
+    parser.add_argument("--cases", type=int, help="B1, B7: live cases (quick 10,000; full 100,000)")
+    parser.add_argument("--rounds", type=int, default=30, help="B7: timed rounds (each measurement once a round)")
     parser.add_argument("--due", type=int, help="B1: due deadlines (quick 1,000; full 10,000)")
     parser.add_argument("--calls", type=int, help="B2: lifecycles driven through the domain (quick 30; full 1,000)")
     parser.add_argument("--spiff-calls", type=int, help="B2: SpiffWorkflow lifecycles (default: as --calls)")
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     which = [w.lower() for w in args.which]
     sizes = dict(FULL if "full" in which else QUICK)
     if "full" in which:
-        which = ["b1", "b2", "b3", "b4", "b5"]
+        which = ["b1", "b2", "b3", "b4", "b5", "b7"]
     which = which or ["b1", "b2", "b3", "b4"] + (["b5"] if args.with_serve else [])
     for key in sizes:
         if getattr(args, key, None):
@@ -108,6 +110,10 @@ def main(argv: list[str] | None = None) -> None:
             from bench import b5_serve
 
             rows += b5_serve.run(dbs, args.serve_deadlines, args.tick_seconds)
+        if "b7" in which:
+            from bench import b7_todo
+
+            rows += b7_todo.run(dbs, sizes["cases"], args.rounds)
     finally:
         dbs.drop_all()
     print(f"\n# results ({time.perf_counter() - started:.0f} s)\n", flush=True)

@@ -1,0 +1,160 @@
+"""B7: "Na dziś", what waits for one officer, at N live cases (issue 21): the bare SQL of the same list beside
+``states.todo.waiting_for`` in-process, p50/p95 over repeated interleaved runs, and their ratio.
+
+    python -m bench b7 --cases 100000 --database-url postgresql://postgres@127.0.0.1:5432/postgres
+
+The data is B1's (bench/data.py: the ten templates built through the domain, bulk-copied), which holds live cases
+of every procedure in states an officer acts in (small grants to publish, consultations whose Council opinion
+is pending, micro-grants whose transfer is due) and many in which nothing waits on her (calls taking offers,
+comment periods, tasks in execution); a tenth of the copies' deadlines fell due the day before the officer
+looks (so are overdue), and every open call carries committee seats under the same three members' names.
+
+The bare SQL is one statement written out in SQL from the same declarations (each procedure's ``waiting.py``):
+its rows are checked equal to ``waiting_for``'s items (code, offer, due moment) before anything is timed.
+
+A third measurement plugs in through ``PAGES``: a factory ``(url, now) -> (figure, callable)`` whose callable
+does one request (the desk's "Na dziś" page through an HTTP client) and returns the number of rows it shows;
+each is timed in the same interleaved rounds and reported against the bare SQL.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from bench.data import TICK_AT, build_live_cases, raw_connection
+from bench.report import Row
+
+ROUNDS = 30
+WARMUP = 3
+GOAL_RATIO = 3.0
+GOAL_MS = 100.0
+# (database url, the officer's moment) -> (figure's name, one run returning the number of rows shown)
+PAGES: list[Callable[[str, datetime], tuple[str, Callable[[], int]]]] = []
+
+
+def bare_sql(postgres: bool = True) -> tuple[str, list]:
+    """The officer's list as one SQL statement: every officer step of every procedure (a UNION ALL of one
+    SELECT a step), its due moment from its deadline rows (a LATERAL subquery on PostgreSQL), overdue first."""
+    from states.procedures import PROCEDURES
+
+    parts, params = [], []
+    mark = "%s" if postgres else "?"
+
+    def values(items) -> str:
+        params.extend(str(i) for i in items)
+        return ", ".join([mark] * len(items))
+
+    for number, (procedure, step) in enumerate((p, s) for p in PROCEDURES for s in p.waiting_steps()
+                                                if s.role == "officer"):
+        offer = step.kind == "offer"
+        # the parameters in the order the statement names them: the due moment's (in the SELECT list) first
+        due = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)" if postgres else "NULL"
+        if step.deadline:
+            own = "d.offer_id = o.id" if offer else "d.case_id = c.id"
+            column = "CASE WHEN d.fired_at IS NULL THEN d.due_at END" if step.pending else "d.due_at"
+            due = (f"(SELECT MAX({column}) FROM deadlines d WHERE {own} AND d.kind = {values([step.deadline])} "
+                   f"AND (d.outcome IS NULL OR d.outcome <> 'cancelled'))")
+        where = []
+        if offer:
+            source = "offers o JOIN cases c ON c.id = o.case_id"
+            where.append(f"o.state = {values([step.state])}")
+            where.append(f"c.kind = {values([procedure.slug])}")
+        else:
+            source = "cases c"
+            where.append(f"c.kind = {values([step.kind])}")
+            if step.track == "sub_call":
+                sub = "(c.data -> 'sub_call' ->> 'state')" if postgres else "json_extract(c.data, '$.sub_call.state')"
+                where.append(f"{sub} IS NULL" if step.state is None else f"{sub} = {values([step.state])}")
+            else:
+                where.append(f"c.state = {values([step.state])}")
+        if step.during:
+            where.append(f"c.state IN ({values(step.during)})")
+        parts.append(f"SELECT c.code, {'o.number' if offer else 'CAST(NULL AS INTEGER)'} AS number, {number} AS step, {due} AS due "
+                     f"FROM {source} WHERE {' AND '.join(where)}")
+    pending = {number for number, (_, step) in enumerate(
+        (p, s) for p in PROCEDURES for s in p.waiting_steps() if s.role == "officer") if step.pending}
+    keep = f"WHERE NOT (step IN ({', '.join(map(str, sorted(pending)))}) AND due IS NULL)" if pending else ""
+    now = mark
+    params.insert(0, TICK_AT if postgres else TICK_AT.strftime("%Y-%m-%d %H:%M:%S.%f"))  # named first
+    sql = (f"SELECT code, number, step, due, due <= {now} AS overdue FROM ({' UNION ALL '.join(parts)}) AS waiting "
+           f"{keep} ORDER BY overdue DESC NULLS LAST, due IS NULL, due, code, number")
+    return sql, params
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run(dbs, cases: int, rounds: int = ROUNDS) -> list[Row]:
+    from sqlmodel import Session
+
+    from kernel.local_time import as_moment
+    from models.db import get_engine, normalise_url
+    from states.actors import Actor
+    from states.todo import waiting_for
+
+    backend = dbs.backend
+    url = dbs.fresh("b7")
+    started = time.perf_counter()
+    info = build_live_cases(url, cases, cases // 10)
+    print(f"B7 [{backend}]: {info['live']:,} live cases built in {time.perf_counter() - started:.0f} s", flush=True)
+    officer = Actor("Anna Urzędniczka", "officer")
+    now = TICK_AT
+    engine = get_engine(normalise_url(url))
+    sql, params = bare_sql(dbs.postgres)
+    raw = raw_connection(url)
+
+    def bare() -> list:
+        rows = raw.execute(sql, params).fetchall()
+        if dbs.postgres:
+            raw.rollback()  # end the read's transaction, as the session does
+        return rows
+
+    def in_process() -> list:
+        with Session(engine) as session:
+            return waiting_for(session, officer, now)
+
+    # the same rows first: code, offer, due moment
+    def key(row):
+        code, number, due = row
+        return code, number or 0, due.timestamp() if due is not None else 0.0
+
+    expected = sorted(((code, number, as_moment(due) if due is not None else None)
+                       for code, number, _, due, _ in bare()), key=key)
+    items = in_process()
+    got = sorted(((i.code, i.offer, i.due) for i in items), key=key)
+    if expected != got:
+        raise AssertionError(f"B7: the bare SQL and waiting_for differ ({len(expected)} rows, {len(got)} items)")
+    overdue = sum(1 for i in items if i.overdue)
+    print(f"B7 [{backend}]: {len(items):,} steps wait on the officer ({overdue:,} overdue)", flush=True)
+
+    measures: list[tuple[str, Callable[[], object]]] = [("bare SQL", bare), ("waiting_for", in_process)]
+    measures += [factory(url, now) for factory in PAGES]
+    times: dict[str, list[float]] = {name: [] for name, _ in measures}
+    for round_ in range(WARMUP + rounds):
+        order = measures[round_ % len(measures):] + measures[:round_ % len(measures)]  # turn the order each round
+        for name, call in order:
+            t = time.perf_counter()
+            call()
+            elapsed = (time.perf_counter() - t) * 1000
+            if round_ >= WARMUP:
+                times[name].append(elapsed)
+    raw.close()
+    engine.dispose()
+
+    base50, base95 = statistics.median(times["bare SQL"]), _percentile(times["bare SQL"], 0.95)
+    label = f"[{backend}] {info['live']:,} live cases, {len(items):,} steps"
+    rows = [Row(f"B7 bare SQL of the officer's list, p50 {label}", base50, "ms"),
+            Row(f"B7 bare SQL of the officer's list, p95 {label}", base95, "ms")]
+    for name, _ in measures[1:]:
+        p50, p95 = statistics.median(times[name]), _percentile(times[name], 0.95)
+        rows.append(Row(f"B7 {name} p50 {label}", p50, "ms", baseline=base50, goal="informative"))
+        rows.append(Row(f"B7 {name} p95 {label}", p95, "ms", baseline=base95,
+                        goal=f"≤ {GOAL_RATIO:.0f}× bare SQL p95 and ≤ {GOAL_MS:.0f} ms",
+                        passed=p95 <= GOAL_RATIO * base95 and p95 <= GOAL_MS,
+                        note=f"{rounds} interleaved rounds after {WARMUP} warm-up; bare SQL p95 {base95:.1f} ms"))
+    return rows
