@@ -6,8 +6,8 @@ the steps by the state a case or an offer is in (a regranting sub-call's state, 
 the machine event each takes and the kind of the deadline row that gives the due moment; and a committee's
 declarations (KPA art. 24) and scores on the calls a member sits on. A step's basis is its machine's ``BASIS``
 of that event (or its deadline row's, for a step that is no event), never a copy kept here. Read-only, in a few
-set-based queries (an officer: one for cases, one for offers, one for their deadlines; a member: one for her
-cases' steps, two for her seats), never one per case.
+set-based statements (an officer: one, every step's SELECT in a UNION ALL with its due moment from a correlated
+subquery on the deadlines; a member: one for her cases' steps, two for her seats), never one per case.
 """
 
 from __future__ import annotations
@@ -49,13 +49,11 @@ class Item:
     overdue: bool = False
     offer: int | None = None  # the offer's number, for a step on one offer
     role: str = "officer"  # the role the step waits on
-    due_basis: str | None = None  # the basis of the due moment: its deadline row's (states/periods.py)
 
     def as_dict(self, lang: str | None = None) -> dict[str, Any]:
         return {"code": self.code, "offer": self.offer, "procedure": self.procedure,
                 "procedure_title": self.procedure_title, "what": self.what.in_language(language(lang)),
                 "role": self.role, "basis": self.basis, "due": moment_iso(self.due) if self.due else None,
-                "due_basis": self.due_basis,
                 "overdue": self.overdue}
 
 
@@ -130,114 +128,72 @@ def _sub_call_state(c):
     return c.c.data["sub_call"]["state"].as_string()
 
 
-def _case_filter(c, steps: list[_Step]):
-    """One SQL condition for every case step: its (kind, state), the sub-call's state for a sub-call step."""
-    plain = {(s.step.kind, str(s.step.state)) for s in steps if s.step.track == "state" and not s.step.during}
-    conditions = [sa.tuple_(c.c.kind, c.c.state).in_(sorted(plain))] if plain else []
-    for s in steps:
+def _not_cancelled(d):
+    return sa.or_(d.c.outcome.is_(None), d.c.outcome != "cancelled")
+
+
+def _officer_statement(steps: list[_Step]):
+    """The officer's list as one statement: a SELECT a step (the sub-call's steps in one, its state read once a
+    row), each row's due moment from its deadline rows (a correlated subquery on the case's or the offer's rows
+    of the step's kind, never cancelled; for a step that waits while its row is pending, the latest not fired),
+    a UNION ALL of them; the steps that wait on a pending row and have none dropped. Columns: step (its index in
+    ``steps``), code, offer number, due moment, basis of the row (for a step that is no event)."""
+    c, o, d = Case.__table__, Offer.__table__, Deadline.__table__
+    moment = d.c.due_at.type
+    selects = []
+    sub_calls: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for index, s in enumerate(steps):
         step = s.step
-        if step.track == "state" and step.during:
-            conditions.append(sa.and_(c.c.kind == step.kind, c.c.state == str(step.state),
-                                      c.c.state.in_([str(x) for x in step.during])))
-        elif step.track == "sub_call":
-            sub = _sub_call_state(c)
-            conditions.append(sa.and_(c.c.kind == step.kind,
-                                      sub.is_(None) if step.state is None else sub == str(step.state),
-                                      *([c.c.state.in_([str(x) for x in step.during])] if step.during else [])))
-    return sa.or_(*conditions)
-
-
-def _offer_filter(c, o, steps: list[_Step]):
-    """One SQL condition for every offer step: the offer's state, its call's kind (the procedure's), and the
-    call's states when the step waits only during them."""
-    return sa.or_(*(sa.and_(o.c.state == str(s.step.state), c.c.kind == s.procedure.slug,
-                            *([c.c.state.in_([str(x) for x in s.step.during])] if s.step.during else []))
-                    for s in steps))
+        if step.track == "sub_call":
+            assert not step.deadline, "a sub-call step has no deadline row of its own"
+            sub_calls.setdefault((step.kind, tuple(str(x) for x in step.during)), []).append(index)
+            continue
+        offer = step.kind == "offer"
+        where = ([o.c.state == str(step.state), c.c.kind == s.procedure.slug] if offer
+                 else [c.c.kind == step.kind, c.c.state == str(step.state)])
+        if step.during:
+            where.append(c.c.state.in_([str(x) for x in step.during]))
+        due, basis = sa.cast(sa.null(), moment), sa.cast(sa.null(), d.c.basis.type)
+        if step.deadline:
+            own = [d.c.offer_id == o.c.id] if offer else [d.c.case_id == c.c.id]
+            column = sa.case((d.c.fired_at.is_(None), d.c.due_at)) if step.pending else d.c.due_at
+            due = (sa.select(sa.func.max(column)).where(*own, d.c.kind == step.deadline, _not_cancelled(d))
+                   .scalar_subquery())
+            if step.event is None:  # its basis is its row's (states/periods.py)
+                basis = (sa.select(d.c.basis).where(*own, d.c.kind == step.deadline, _not_cancelled(d))
+                         .order_by(d.c.due_at.desc()).limit(1).scalar_subquery())
+        source = o.join(c, c.c.id == o.c.case_id) if offer else c
+        selects.append(sa.select(sa.literal(index).label("step"), c.c.code.label("code"),
+                                 (o.c.number if offer else sa.cast(sa.null(), o.c.number.type)).label("number"),
+                                 sa.type_coerce(due, moment).label("due"), basis.label("basis"))
+                       .select_from(source).where(*where))
+    for (kind, during), indexes in sub_calls.items():
+        state = sa.func.coalesce(_sub_call_state(c), "")
+        which = {("" if steps[i].step.state is None else str(steps[i].step.state)): i for i in indexes}
+        selects.append(sa.select(sa.case(which, value=state).label("step"), c.c.code.label("code"),
+                                 sa.cast(sa.null(), o.c.number.type).label("number"),
+                                 sa.cast(sa.null(), moment).label("due"), sa.cast(sa.null(), d.c.basis.type))
+                       .where(c.c.kind == kind, *([c.c.state.in_(during)] if during else []),
+                              state.in_(sorted(which))))
+    listed = sa.union_all(*selects).subquery("waiting") if len(selects) > 1 else selects[0].subquery("waiting")
+    pending = [i for i, s in enumerate(steps) if s.step.pending]
+    query = sa.select(listed.c.step, listed.c.code, listed.c.number, listed.c.due, listed.c.basis)
+    if pending:
+        query = query.where(sa.not_(sa.and_(listed.c.step.in_(pending), listed.c.due.is_(None))))
+    return query
 
 
 def _officer_steps(session, chosen: Iterable[Procedure], now: datetime) -> list[Item]:
     steps = _steps(chosen, "officer")
-    case_steps = [s for s in steps if s.step.kind != "offer"]
-    offer_steps = [s for s in steps if s.step.kind == "offer"]
-    conn = session.connection()
-    c, o = Case.__table__, Offer.__table__
-    found: list[tuple[_Step, int, str, int | None, int | None]] = []  # step, case id, code, offer id, number
-    if case_steps:
-        by_state: dict[tuple[str, str, str | None], list[_Step]] = {}
-        for s in case_steps:
-            by_state.setdefault((s.step.kind, s.step.track, None if s.step.state is None else str(s.step.state)),
-                                []).append(s)
-        has_sub = any(s.step.track == "sub_call" for s in case_steps)
-        columns = [c.c.id, c.c.code, c.c.kind, c.c.state] + ([_sub_call_state(c)] if has_sub else [])
-        for row in conn.execute(sa.select(*columns).where(_case_filter(c, case_steps))).all():
-            case_id, code, kind, state = row[:4]
-            matches = list(by_state.get((kind, "state", state), ()))
-            if has_sub:
-                matches += [s for s in by_state.get((kind, "sub_call", row[4]), ())
-                            if not s.step.during or state in s.step.during]
-            found += [(s, case_id, code, None, None) for s in matches
-                      if s.step.track == "sub_call" or not s.step.during or state in s.step.during]
-    if offer_steps:
-        # an offer's steps belong to the procedure of its call (an open call, or regranting's operator call)
-        by_state = {}
-        for s in offer_steps:
-            by_state.setdefault((s.procedure.slug, str(s.step.state)), []).append(s)
-        rows = conn.execute(sa.select(c.c.id, c.c.code, c.c.kind, c.c.state, o.c.id, o.c.number, o.c.state)
-                            .join(o, o.c.case_id == c.c.id).where(_offer_filter(c, o, offer_steps))).all()
-        found += [(s, case_id, code, offer_id, number)
-                  for case_id, code, kind, call_state, offer_id, number, state in rows
-                  for s in by_state.get((kind, state), ()) if not s.step.during or call_state in s.step.during]
-    due = _due_moments(conn, c, o, [s for s in steps if s.step.deadline],
-                       {(case_id, offer_id, s.step.deadline) for s, case_id, _, offer_id, _ in found if s.step.deadline})
+    if not steps:
+        return []
+    shown = [(s.procedure.slug, s.procedure.title, s.step.what, _basis(s.procedure, s.step)) for s in steps]
     items = []
-    for s, case_id, code, offer_id, number in found:
-        step = s.step
-        row = due.get((case_id, offer_id, step.deadline)) if step.deadline else None
-        if row is None and step.deadline and offer_id is None:
-            row = due.get((case_id, "any", step.deadline))  # a call's step due with its offers' latest row
-        if step.pending and (row is None or row.pending is None):
-            continue  # waits only while its row is pending: given, waived or cancelled, nothing waits
-        moment = (row.pending if step.pending else row.latest) if row else None
-        basis = _basis(s.procedure, step) or (row.basis if row else "")
-        items.append(Item(code, s.procedure.slug, s.procedure.title, step.what, basis, moment,
-                          moment is not None and moment <= now, number, due_basis=row.basis if row else None))
+    for index, code, number, due, row_basis in session.connection().execute(_officer_statement(steps)).all():
+        slug, title, what, basis = shown[index]
+        items.append(Item(code, slug, title, what, basis or row_basis or "", due, due is not None and due <= now,
+                          number))
     return items
-
-
-@dataclass
-class _Due:
-    latest: datetime  # the latest due moment of its rows not cancelled
-    pending: datetime | None  # the latest of those not fired yet
-    basis: str  # the basis the row was scheduled with (states/periods.py)
-
-
-def _due_moments(conn, c, o, dated: list[_Step], wanted: set[tuple[int, int | None, str]]) -> dict[tuple, _Due]:
-    """(case id, offer id, deadline kind) -> its deadline rows not cancelled (latest moment, latest still pending,
-    basis), in one query; a call's step also by (case id, "any", kind): the latest of its offers' rows of that
-    kind. The cases are chosen by the dated steps' own conditions (a subquery), not by a list of ids: the
-    statement stays the same size whatever the number of cases."""
-    if not wanted:
-        return {}
-    d = Deadline.__table__
-    cases = [sa.select(c.c.id).where(_case_filter(c, [s for s in dated if s.step.kind != "offer"]))
-             ] if any(s.step.kind != "offer" for s in dated) else []
-    if any(s.step.kind == "offer" for s in dated):
-        cases.append(sa.select(o.c.case_id).join(c, c.c.id == o.c.case_id)
-                     .where(_offer_filter(c, o, [s for s in dated if s.step.kind == "offer"])))
-    rows = conn.execute(sa.select(d.c.case_id, d.c.offer_id, d.c.kind, sa.func.max(d.c.due_at),
-                                  sa.func.max(sa.case((d.c.fired_at.is_(None), d.c.due_at))), sa.func.max(d.c.basis))
-                        .where(d.c.case_id.in_(sa.union_all(*cases) if len(cases) > 1 else cases[0]),
-                               d.c.kind.in_(sorted({kind for _, _, kind in wanted})),
-                               sa.or_(d.c.outcome.is_(None), d.c.outcome != "cancelled"))
-                        .group_by(d.c.case_id, d.c.offer_id, d.c.kind)).all()
-    due: dict[tuple, _Due] = {}
-    for case_id, offer_id, kind, moment, pending, basis in rows:
-        row = _Due(as_moment(moment), as_moment(pending) if pending is not None else None, basis or "")
-        due[(case_id, offer_id, kind)] = row
-        key = (case_id, "any", kind)
-        if key not in due or row.latest > due[key].latest:
-            due[key] = row
-    return due
 
 
 def _committee_steps(session, chosen: Iterable[Procedure], actor, now: datetime) -> list[Item]:
