@@ -47,8 +47,13 @@ def bare_sql(postgres: bool = True) -> tuple[str, list]:
         params.extend(str(i) for i in items)
         return ", ".join([mark] * len(items))
 
-    for number, (procedure, step) in enumerate((p, s) for p in PROCEDURES for s in p.waiting_steps()
-                                                if s.role == "officer"):
+    steps = [(p, s) for p in PROCEDURES for s in p.waiting_steps() if s.role == "officer"]
+    sub = "(c.data -> 'sub_call' ->> 'state')" if postgres else "json_extract(c.data, '$.sub_call.state')"
+    sub_calls: dict[tuple[str, tuple], list[int]] = {}
+    for number, (procedure, step) in enumerate(steps):
+        if step.track == "sub_call":  # read the sub-call's state once a row, below
+            sub_calls.setdefault((step.kind, tuple(step.during)), []).append(number)
+            continue
         offer = step.kind == "offer"
         # the parameters in the order the statement names them: the due moment's (in the SELECT list) first
         due = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)" if postgres else "NULL"
@@ -65,17 +70,20 @@ def bare_sql(postgres: bool = True) -> tuple[str, list]:
         else:
             source = "cases c"
             where.append(f"c.kind = {values([step.kind])}")
-            if step.track == "sub_call":
-                sub = "(c.data -> 'sub_call' ->> 'state')" if postgres else "json_extract(c.data, '$.sub_call.state')"
-                where.append(f"{sub} IS NULL" if step.state is None else f"{sub} = {values([step.state])}")
-            else:
-                where.append(f"c.state = {values([step.state])}")
+            where.append(f"c.state = {values([step.state])}")
         if step.during:
             where.append(f"c.state IN ({values(step.during)})")
         parts.append(f"SELECT c.code, {'o.number' if offer else 'CAST(NULL AS INTEGER)'} AS number, {number} AS step, {due} AS due "
                      f"FROM {source} WHERE {' AND '.join(where)}")
-    pending = {number for number, (_, step) in enumerate(
-        (p, s) for p in PROCEDURES for s in p.waiting_steps() if s.role == "officer") if step.pending}
+    for (kind, during), numbers in sub_calls.items():
+        which = {("" if steps[n][1].state is None else str(steps[n][1].state)): n for n in numbers}
+        cases = " ".join(f"WHEN {values([state])} THEN {n}" for state, n in which.items())
+        null_due = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)" if postgres else "NULL"
+        where = [f"c.kind = {values([kind])}"] + ([f"c.state IN ({values(during)})"] if during else [])
+        where.append(f"COALESCE({sub}, '') IN ({values(list(which))})")
+        parts.append(f"SELECT c.code, CAST(NULL AS INTEGER), CASE COALESCE({sub}, '') {cases} END, {null_due} "
+                     f"FROM cases c WHERE {' AND '.join(where)}")
+    pending = {number for number, (_, step) in enumerate(steps) if step.pending}
     keep = f"WHERE NOT (step IN ({', '.join(map(str, sorted(pending)))}) AND due IS NULL)" if pending else ""
     now = mark
     params.insert(0, TICK_AT if postgres else TICK_AT.strftime("%Y-%m-%d %H:%M:%S.%f"))  # named first
