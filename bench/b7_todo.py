@@ -58,7 +58,7 @@ def bare_sql(postgres: bool = True) -> tuple[str, list]:
         # the parameters in the order the statement names them: the due moment's (in the SELECT list) first
         due = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)" if postgres else "NULL"
         if step.deadline:
-            own = "d.offer_id = o.id" if offer else "d.case_id = c.id"
+            own = "d.case_id = c.id" + (" AND d.offer_id = o.id" if offer else "")
             column = "CASE WHEN d.fired_at IS NULL THEN d.due_at END" if step.pending else "d.due_at"
             due = (f"(SELECT MAX({column}) FROM deadlines d WHERE {own} AND d.kind = {values([step.deadline])} "
                    f"AND (d.outcome IS NULL OR d.outcome <> 'cancelled'))")

@@ -155,7 +155,8 @@ def _officer_statement(steps: list[_Step]):
             where.append(c.c.state.in_([str(x) for x in step.during]))
         due, basis = sa.cast(sa.null(), moment), sa.cast(sa.null(), d.c.basis.type)
         if step.deadline:
-            own = [d.c.offer_id == o.c.id] if offer else [d.c.case_id == c.c.id]
+            # an offer's rows by its case too: deadlines are indexed by case (ix_deadlines_case_id), not by offer
+            own = [d.c.case_id == c.c.id] + ([d.c.offer_id == o.c.id] if offer else [])
             column = sa.case((d.c.fired_at.is_(None), d.c.due_at)) if step.pending else d.c.due_at
             due = (sa.select(sa.func.max(column)).where(*own, d.c.kind == step.deadline, _not_cancelled(d))
                    .scalar_subquery())
