@@ -92,6 +92,19 @@ def bare_sql(postgres: bool = True) -> tuple[str, list]:
     return sql, params
 
 
+def same_rows(rows, items) -> bool:
+    """The bare SQL's rows and ``waiting_for``'s items name the same steps: (code, offer, due moment) each."""
+    from kernel.local_time import as_moment
+
+    def key(row):
+        code, number, due = row
+        return code, number or 0, due.timestamp() if due is not None else 0.0
+
+    expected = sorted(((code, number, as_moment(due) if due is not None else None)
+                       for code, number, _, due, _ in rows), key=key)
+    return expected == sorted(((i.code, i.offer, i.due) for i in items), key=key)
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -100,7 +113,6 @@ def _percentile(values: list[float], share: float) -> float:
 def run(dbs, cases: int, rounds: int = ROUNDS) -> list[Row]:
     from sqlmodel import Session
 
-    from kernel.local_time import as_moment
     from models.db import get_engine, normalise_url
     from states.actors import Actor
     from states.todo import waiting_for
@@ -127,16 +139,9 @@ def run(dbs, cases: int, rounds: int = ROUNDS) -> list[Row]:
             return waiting_for(session, officer, now)
 
     # the same rows first: code, offer, due moment
-    def key(row):
-        code, number, due = row
-        return code, number or 0, due.timestamp() if due is not None else 0.0
-
-    expected = sorted(((code, number, as_moment(due) if due is not None else None)
-                       for code, number, _, due, _ in bare()), key=key)
     items = in_process()
-    got = sorted(((i.code, i.offer, i.due) for i in items), key=key)
-    if expected != got:
-        raise AssertionError(f"B7: the bare SQL and waiting_for differ ({len(expected)} rows, {len(got)} items)")
+    if not same_rows(bare(), items):
+        raise AssertionError("B7: the bare SQL and waiting_for list different steps")
     overdue = sum(1 for i in items if i.overdue)
     print(f"B7 [{backend}]: {len(items):,} steps wait on the officer ({overdue:,} overdue)", flush=True)
 
