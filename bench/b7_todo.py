@@ -12,9 +12,12 @@ looks (so are overdue), and every open call carries committee seats under the sa
 The bare SQL is one statement written out in SQL from the same declarations (each procedure's ``waiting.py``):
 its rows are checked equal to ``waiting_for``'s items (code, offer, due moment) before anything is timed.
 
-A third measurement plugs in through ``PAGES``: a factory ``(url, now) -> (figure, callable)`` whose callable
+Each is measured twice: the whole list (every step, 23,313 at 100,000 live cases) and its first page (the first
+``PAGE`` steps in the list's order, ``Query(limit=PAGE)``, the bare SQL with ``LIMIT``).
+
+A further measurement plugs in through ``PAGES``: a factory ``(url, now) -> (figure, callable)`` whose callable
 does one request (the desk's "Na dziś" page through an HTTP client) and returns the number of rows it shows;
-each is timed in the same interleaved rounds and reported against the bare SQL.
+each is timed in the same interleaved rounds and reported against the bare SQL of the first page.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from bench.data import TICK_AT, build_live_cases, raw_connection
 from bench.report import Row
 
 ROUNDS = 30
+PAGE = 50  # the steps a page of the desk shows first
 WARMUP = 3
 GOAL_RATIO = 3.0
 GOAL_MS = 100.0
@@ -115,7 +119,7 @@ def run(dbs, cases: int, rounds: int = ROUNDS) -> list[Row]:
 
     from models.db import get_engine, normalise_url
     from states.actors import Actor
-    from states.todo import waiting_for
+    from states.todo import Query, waiting_for
 
     backend = dbs.backend
     url = dbs.fresh("b7")
@@ -128,11 +132,65 @@ def run(dbs, cases: int, rounds: int = ROUNDS) -> list[Row]:
     sql, params = bare_sql(dbs.postgres)
     raw = raw_connection(url)
 
-    def bare() -> list:
-        rows = raw.execute(sql, params).fetchall()
-        if dbs.postgres:
-            raw.rollback()  # end the read's transaction, as the session does
-        return rows
+    def bare(limit: int | None = None) -> Callable[[], list]:
+        statement = sql + (f" LIMIT {limit}" if limit else "")
+
+        def run_bare() -> list:
+            rows = raw.execute(statement, params).fetchall()
+            if dbs.postgres:
+                raw.rollback()  # end the read's transaction, as the session does
+            return rows
+        return run_bare
+
+    def in_process(limit: int | None = None) -> Callable[[], list]:
+        def run_in_process() -> list:
+            with Session(engine) as session:
+                return waiting_for(session, officer, now, Query(limit=limit))
+        return run_in_process
+
+    # the same rows first (code, offer, due moment), the whole list and its first page
+    items = in_process()()
+    if not same_rows(bare()(), items) or not same_rows(bare(PAGE)(), in_process(PAGE)()):
+        raise AssertionError("B7: the bare SQL and waiting_for list different steps")
+    overdue = sum(1 for i in items if i.overdue)
+    print(f"B7 [{backend}]: {len(items):,} steps wait on the officer ({overdue:,} overdue)", flush=True)
+
+    whole, page = "bare SQL, the whole list", f"bare SQL, the first {PAGE}"
+    measures: list[tuple[str, Callable[[], object]]] = [
+        (whole, bare()), ("waiting_for, the whole list", in_process()),
+        (page, bare(PAGE)), (f"waiting_for, the first {PAGE} (Query.limit)", in_process(PAGE))]
+    baseline = {whole: None, page: None, measures[1][0]: whole, measures[3][0]: page}
+    for factory in PAGES:
+        measures.append(factory(url, now))
+        baseline[measures[-1][0]] = page
+    times: dict[str, list[float]] = {name: [] for name, _ in measures}
+    for round_ in range(WARMUP + rounds):
+        order = measures[round_ % len(measures):] + measures[:round_ % len(measures)]  # turn the order each round
+        for name, call in order:
+            t = time.perf_counter()
+            call()
+            elapsed = (time.perf_counter() - t) * 1000
+            if round_ >= WARMUP:
+                times[name].append(elapsed)
+    raw.close()
+    engine.dispose()
+
+    label = f"[{backend}] {info['live']:,} live cases, {len(items):,} steps"
+    rows = []
+    for name, _ in measures:
+        p50, p95 = statistics.median(times[name]), _percentile(times[name], 0.95)
+        base = baseline[name]
+        if base is None:
+            rows.append(Row(f"B7 {name} p50 {label}", p50, "ms"))
+            rows.append(Row(f"B7 {name} p95 {label}", p95, "ms"))
+            continue
+        base50, base95 = statistics.median(times[base]), _percentile(times[base], 0.95)
+        rows.append(Row(f"B7 {name} p50 {label}", p50, "ms", baseline=base50))
+        rows.append(Row(f"B7 {name} p95 {label}", p95, "ms", baseline=base95,
+                        goal=f"≤ {GOAL_RATIO:.0f}× {base} p95 and ≤ {GOAL_MS:.0f} ms",
+                        passed=p95 <= GOAL_RATIO * base95 and p95 <= GOAL_MS,
+                        note=f"{rounds} interleaved rounds after {WARMUP} warm-up"))
+    return rows
 
     def in_process() -> list:
         with Session(engine) as session:

@@ -30,10 +30,13 @@ from states.text import tr
 
 @dataclass(frozen=True)
 class Query:
-    """``coop todo``'s filters: one procedure's slug (None: all), only the overdue steps."""
+    """``coop todo``'s filters: one procedure's slug (None: all), only the overdue steps, only the first ``limit``
+    steps in the list's order (None: all; a page of the desk shows its first ones, and the database sorts and
+    cuts them, so a region's tens of thousands of steps are not built to show fifty)."""
 
     procedure: str | None = None
     overdue: bool = False
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,18 @@ def waiting_for(session, actor, now: datetime, query: Query = Query()) -> list[I
     """Every step waiting on ``actor`` at ``now``, overdue first then by due moment (read-only)."""
     now = as_moment(now)
     chosen = procedures_for(query.procedure)
+    if query.limit is not None and query.limit < 1:
+        raise InvalidInput("limit_not_positive", tr("Show at least one step (the limit is {limit}).",
+                                                    limit=query.limit))
     roles = _roles(actor)
     items: list[Item] = []
     if "officer" in roles:
-        items += _officer_steps(session, chosen, now)
+        items += _officer_steps(session, chosen, now, query)
     if "committee_member" in roles:
         items += _committee_steps(session, chosen, actor, now)
     if query.overdue:
         items = [item for item in items if item.overdue]
-    return sorted(items, key=_order)
+    return sorted(items, key=_order)[:query.limit]
 
 
 @dataclass(frozen=True)
@@ -184,13 +190,21 @@ def _officer_statement(steps: list[_Step]):
     return query
 
 
-def _officer_steps(session, chosen: Iterable[Procedure], now: datetime) -> list[Item]:
+def _officer_steps(session, chosen: Iterable[Procedure], now: datetime, query: Query) -> list[Item]:
     steps = _steps(chosen, "officer")
     if not steps:
         return []
     shown = [(s.procedure.slug, s.procedure.title, s.step.what, _basis(s.procedure, s.step)) for s in steps]
+    statement = _officer_statement(steps)
+    listed = statement.selected_columns
+    if query.overdue:
+        statement = statement.where(listed.due <= now)
+    if query.limit is not None:  # the list's order (``_order``), so the database cuts where the list would
+        statement = statement.order_by(sa.case((listed.due <= now, 0), else_=1), listed.due.is_(None), listed.due,
+                                       listed.code, sa.func.coalesce(listed.number, 0), listed.step
+                                       ).limit(query.limit)
     items = []
-    for index, code, number, due, row_basis in session.connection().execute(_officer_statement(steps)).all():
+    for index, code, number, due, row_basis in session.connection().execute(statement).all():
         slug, title, what, basis = shown[index]
         items.append(Item(code, slug, title, what, basis or row_basis or "", due, due is not None and due <= now,
                           number))
