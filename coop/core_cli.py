@@ -55,14 +55,15 @@ def cases_list() -> None:
 
 @command(app, "todo")
 def todo(procedure: Annotated[str | None, typer.Option(help="Only this procedure's steps (its slug, e.g. open_call).")] = None,
-         overdue: Annotated[bool, typer.Option("--overdue", help="Only the overdue steps.")] = False) -> None:
+         overdue: Annotated[bool, typer.Option("--overdue", help="Only the overdue steps.")] = False,
+         limit: Annotated[int | None, typer.Option(help="Only the first N steps, in the list's order.")] = None) -> None:
     """What waits for me: every step waiting on the person running it, overdue first, then by due moment."""
     from coop.cli import _invocation
     from kernel.local_time import moment_text
     from states.todo import Query, procedures_for, waiting
 
     procedures_for(procedure)  # an unknown slug is refused before the database is opened
-    items = run(waiting, Query(procedure=procedure, overdue=overdue), readonly=True)
+    items = run(waiting, Query(procedure=procedure, overdue=overdue, limit=limit), readonly=True)
     if _invocation.get().json:
         show([item.as_dict() for item in items])
         return

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from models.db import get_engine, normalise_url
@@ -202,3 +203,30 @@ def test_the_lists_queries_do_not_grow_with_the_cases(db_url):
     assert many_items > few_items
     assert few == many == 1
     assert few_member == statements(member)[0] == 2  # her cases' steps, her seats on calls (none: no offers)
+
+
+def test_the_first_steps_are_the_lists_first_and_a_limit_below_one_is_refused(db_url):
+    """``Query.limit``: the database cuts the list where the whole list would be cut (overdue first, then by due
+    moment); ``coop todo --limit 0`` is refused naming the rule, without a traceback."""
+    from typer.testing import CliRunner
+
+    import coop.core_cli  # noqa: F401  (registers the command groups)
+    from coop.cli import app
+    from states.errors import InvalidInput
+
+    contracted(db_url)
+    for _ in range(3):
+        open_(db_url, programme(db_url)["code"])
+    at = "2026-11-14T12:00+01:00"  # the first Council opinions are overdue
+    whole = todo(db_url, at)
+    assert len(whole) > 3 and whole[0].overdue
+    for limit in (1, 2, 3, len(whole) + 5):
+        assert todo(db_url, at, limit=limit) == whole[:limit]
+    assert todo(db_url, at, limit=2, overdue=True) == [i for i in whole if i.overdue][:2]
+    with pytest.raises(InvalidInput):
+        todo(db_url, at, limit=0)
+    result = CliRunner().invoke(app, ["todo", "--limit", "0"], env={
+        "COOP_DATABASE_URL": db_url, "COOP_ACTOR": "Anna Urzędniczka", "COOP_ROLE": "officer", "COOP_LANG": "pl",
+        "COOP_NOW": at})
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "0" in result.output + (result.stderr or "")
