@@ -182,3 +182,36 @@ def people_totp_clear(login: Login) -> None:
     from states.credentials import PersonLogin, clear_totp
 
     show(run(clear_totp, PersonLogin.parse(login=login)))
+
+
+def _issuer(given: str | None) -> str:
+    import os
+
+    issuer = (given or os.environ.get("COOP_OIDC_ISSUER", "")).strip()
+    if not issuer:
+        from states.errors import InvalidInput
+
+        raise InvalidInput("oidc_issuer_missing", tr("Name the identity provider: --issuer URL (or set "
+                                                     "COOP_OIDC_ISSUER, as the desk reads it)."))
+    return issuer
+
+
+Issuer = Annotated[str | None, typer.Option(help="The identity provider's issuer URL (default: COOP_OIDC_ISSUER).")]
+
+
+@command(people_app, "link-oidc")
+def people_link_oidc(login: Login, subject: Annotated[str, typer.Option(
+        help="The provider's identifier of the person (the ID token's `sub`).")], issuer: Issuer = None) -> None:
+    """Link a person to their identity at the municipality's OpenID Connect provider (administrator): logging in
+    to the desk through the provider then opens a session for this person."""
+    from states.credentials import LinkOidc, link_oidc
+
+    show(run(link_oidc, LinkOidc.parse(login=login, issuer=_issuer(issuer), subject=subject)))
+
+
+@command(people_app, "unlink-oidc")
+def people_unlink_oidc(login: Login, issuer: Issuer = None) -> None:
+    """Remove a person's link to the OpenID Connect provider (administrator)."""
+    from states.credentials import UnlinkOidc, unlink_oidc
+
+    show(run(unlink_oidc, UnlinkOidc.parse(login=login, issuer=_issuer(issuer))))

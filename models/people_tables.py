@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from models.tables import Table, json_field, moment
@@ -116,3 +117,19 @@ class DeskSession(Table, table=True):
     issued_at: datetime = moment(nullable=False)
     expires_at: datetime = moment(nullable=False)
     revoked_at: datetime | None = moment()
+
+
+class PersonOidcLink(Table, table=True):
+    """A person's identity at a municipality's OpenID Connect provider (web/oidc.py): the provider (``issuer``)
+    and its stable identifier of the person (``subject``, the ID token's ``sub``), linked by an administrator
+    (``coop people link-oidc``, a record of the people chain). Nothing secret: the desk keeps no token of the
+    provider. One identity names at most one person; a person may have one per provider."""
+
+    __tablename__ = "person_oidc_links"
+    __table_args__ = (UniqueConstraint("issuer", "subject"), UniqueConstraint("person_id", "issuer"))
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="persons.id", index=True)
+    issuer: str = Field(max_length=300)
+    subject: str = Field(max_length=255)
+    linked_by: str
+    linked_at: datetime = moment(nullable=False)

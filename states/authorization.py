@@ -105,6 +105,8 @@ COMMON: dict[str, dict[str, str]] = {
     "credentials.set_password": ADMINISTRATOR,
     "credentials.clear_totp": ADMINISTRATOR,
     "credentials.enrol_totp": EVERYONE,
+    "credentials.link_oidc": ADMINISTRATOR,
+    "credentials.unlink_oidc": ADMINISTRATOR,
     "people.list_people": {"administrator": ANY, "auditor": ANY},
     "people.export_people_chain": {"administrator": ANY, "auditor": ANY},
 }

@@ -27,7 +27,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from pydantic import Field, SecretStr
 
-from models.people_tables import DeskSession, LoginAttempt, Person, PersonCredential
+from models.people_tables import DeskSession, LoginAttempt, Person, PersonCredential, PersonOidcLink
 from states.actors import Actor
 from states.errors import InvalidInput, NotPermitted, RuleViolation
 from states.inputs import Command
@@ -331,6 +331,90 @@ def check_login(login: str, password: str, code: str | None, client: str, *, url
     if not ok:
         raise _failed()
     return login
+
+
+# --- OpenID Connect: a person's identity at the municipality's provider (web/oidc.py) ------------------------
+
+
+class LinkOidc(Command):
+    login: Login
+    # The provider as its ID tokens name it (``iss``: an https URL, http only for a provider on this machine)
+    issuer: Annotated[str, Field(min_length=8, max_length=300, pattern=r"^https?://[^\s]+$")]
+    # The provider's stable identifier of the person (``sub``: at most 255 ASCII characters, OIDC Core 2)
+    subject: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
+
+
+def link_oidc(ctx, command: LinkOidc) -> dict:
+    """The administrator links a person to their identity at a provider: a login through that provider with that
+    subject opens a desk session for this person. One identity names one person; a person has one per provider."""
+    from sqlmodel import select
+
+    issuer = command.issuer.rstrip("/")
+    person = _person(ctx.session, command.login)
+    taken = ctx.session.exec(select(PersonOidcLink).where(PersonOidcLink.issuer == issuer,
+                                                          PersonOidcLink.subject == command.subject)).first()
+    if taken is not None:
+        raise RuleViolation("oidc_subject_linked", tr(
+            "This identity of the provider is already linked to a person; unlink it first (coop people "
+            "unlink-oidc). Nothing was done."), basis=BASIS)
+    held = ctx.session.exec(select(PersonOidcLink).where(PersonOidcLink.person_id == person.id,
+                                                         PersonOidcLink.issuer == issuer)).first()
+    if held is not None:
+        raise RuleViolation("oidc_person_linked", tr(
+            "{login} is already linked to an identity of this provider; unlink it first (coop people "
+            "unlink-oidc). Nothing was done.", login=person.login), basis=BASIS)
+    ctx.session.add(PersonOidcLink(person_id=person.id, issuer=issuer, subject=command.subject,
+                                   linked_by=ctx.actor.name, linked_at=ctx.written_at))
+    _append(ctx, "link_oidc", f"person:{person.login}", {"login": person.login, "issuer": issuer,
+                                                         "subject": command.subject})
+    return {"login": person.login, "issuer": issuer, "subject": command.subject}
+
+
+class UnlinkOidc(Command):
+    login: Login
+    issuer: Annotated[str, Field(min_length=8, max_length=300, pattern=r"^https?://[^\s]+$")]
+
+
+def unlink_oidc(ctx, command: UnlinkOidc) -> dict:
+    """The administrator removes a person's link to a provider: that identity opens nothing any more (sessions
+    already open stay until logout or expiry, or until the person is deactivated)."""
+    from sqlmodel import select
+
+    issuer = command.issuer.rstrip("/")
+    person = _person(ctx.session, command.login)
+    link = ctx.session.exec(select(PersonOidcLink).where(PersonOidcLink.person_id == person.id,
+                                                         PersonOidcLink.issuer == issuer)).first()
+    if link is not None:
+        ctx.session.delete(link)
+        _append(ctx, "unlink_oidc", f"person:{person.login}", {"login": person.login, "issuer": issuer,
+                                                               "subject": link.subject})
+    return {"login": person.login, "issuer": issuer, "linked": False}
+
+
+def oidc_login(issuer: str, subject: str, client: str, *, url: str | None = None,
+               now: datetime | None = None) -> str:
+    """The login of the active person linked to ``subject`` at ``issuer`` (an ID token already verified by the
+    caller), or NotPermitted ``oidc_not_linked`` — one refusal for an identity linked to nobody and for one linked
+    to a person no longer active, so nobody learns which. Each attempt is a row of ``login_attempts`` (the
+    identity as its SHA-256 only)."""
+    from models.db import get_engine
+
+    now = now or datetime.now(UTC)
+    issuer = (issuer or "").rstrip("/")
+    p, link = Person.__table__, PersonOidcLink.__table__
+    engine = get_engine(url)
+    with engine.begin() as connection:
+        row = connection.execute(sa.select(p.c.login, p.c.active).join(link, link.c.person_id == p.c.id)
+                                 .where(link.c.issuer == issuer, link.c.subject == subject)).first()
+        ok = row is not None and bool(row.active)
+        connection.execute(LoginAttempt.__table__.insert().values(
+            login_digest=login_digest(f"oidc\n{issuer}\n{subject}"), client=(client or "?")[:64], at=now,
+            succeeded=ok))
+    if not ok:
+        raise NotPermitted("oidc_not_linked", tr(
+            "The identity provider confirmed who you are, but this identity may not log in to the desk. Ask an "
+            "administrator to link your account (coop people link-oidc)."), basis=BASIS)
+    return row.login
 
 
 # --- sessions -----------------------------------------------------------------------------------------------------

@@ -58,9 +58,13 @@ class LanguageMiddleware:
             await self.app(scope, receive, send_with_cookie)
 
 
-def create_app(url: str | None = None, *, secure: bool | None = None) -> FastAPI:
+_FROM_ENV = object()
+
+
+def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM_ENV) -> FastAPI:
     """The desk on the database ``url`` (None: the engine's, as the CLI reads it). ``secure``: Secure cookies even
-    over http (default: ``COOP_DESK_SECURE_COOKIES=1``; over https they always are)."""
+    over http (default: ``COOP_DESK_SECURE_COOKIES=1``; over https they always are). ``oidc``: the identity
+    provider (web/oidc.py ``OidcConfig``; default: from ``COOP_OIDC_*``; None: local accounts only)."""
     import os
 
     from web import auth_pages, cases, today
@@ -76,6 +80,12 @@ def create_app(url: str | None = None, *, secure: bool | None = None) -> FastAPI
     app.include_router(auth_pages.router)
     app.include_router(today.router)
     app.include_router(cases.router)
+    from web import oidc as oidc_login
+
+    app.state.oidc = None
+    config = oidc_login.oidc_config() if oidc is _FROM_ENV else oidc
+    if config is not None:
+        oidc_login.install(app, config, secure=secure)
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
