@@ -114,6 +114,8 @@ class Provider:
                     claims["nonce"] = "not-the-nonce"
                 case "audience":
                     claims["aud"] = "another-client"
+                case "audience_with_azp":  # meant for another client, naming us as the party it was issued to
+                    claims["aud"], claims["azp"] = "another-client", CLIENT_ID
                 case "issuer":
                     claims["iss"] = "https://impostor.example"
                 case "expired":
@@ -216,7 +218,7 @@ def test_an_unlinked_or_deactivated_identity_is_refused_alike(db_url, provider, 
     assert all(SUBJECT not in a.login_digest for a in attempts)
 
 
-@pytest.mark.parametrize("fault", ["nonce", "audience", "issuer", "signature", "expired", "no_id_token", "state"])
+@pytest.mark.parametrize("fault", ["nonce", "audience", "audience_with_azp", "issuer", "signature", "expired", "no_id_token", "state"])
 def test_a_token_that_does_not_verify_is_refused(db_url, provider, desk, fault, caplog):
     linked(db_url, issuer=provider.issuer)
     provider.misbehave = fault

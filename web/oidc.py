@@ -162,10 +162,13 @@ async def oidc_callback(request: Request) -> Response:
     try:
         token = await request.app.state.oidc_client.authorize_access_token(
             request, claims_options={"iss": {"essential": True, "values": [config.issuer]},
+                                     # authlib checks ``aud`` only when told to (else only through ``azp``)
+                                     "aud": {"essential": True, "values": [config.client_id]},
                                      "exp": {"essential": True}, "nonce": {"essential": True}})
     except (OAuthError, JoseError, ValueError, KeyError) as error:
         # the reason (a rule's name, never a token) in the log for the operator; the reader gets one message
-        logging.getLogger(__name__).info("OIDC login refused: %s", type(error).__name__)
+        logging.getLogger(__name__).info("OIDC login refused: %s %s", type(error).__name__,
+                                         getattr(error, "description", "") or "")
         return _refusal(request, failed)
     except Exception:
         logging.getLogger(__name__).warning("OIDC: the token exchange failed", exc_info=False)
