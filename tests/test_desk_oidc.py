@@ -176,6 +176,11 @@ def test_a_linked_person_logs_in_through_the_provider_and_sees_her_list(db_url, 
     c, done = log_in_via_provider(desk)
     assert done.status_code == 200 and str(done.url) == desk.url + "/na-dzis"
     assert "Na dziś" in done.text and "Zalogowano jako Anna Urzędniczka" in done.text
+    # the provider's answer cannot be replayed: the state was spent with the code
+    [callback] = [r.url for r in done.history if r.url.path == "/logowanie/oidc/powrot"]
+    replayed = browser().get(str(callback))
+    assert replayed.status_code == 401 and SESSION_COOKIE not in replayed.cookies
+    assert c.get(str(callback)).status_code == 401  # not even in the browser that started it
     # the same desk session as a local login: one row, its hash only
     [session] = rows(db_url, DeskSession)
     assert session.revoked_at is None and c.cookies[SESSION_COOKIE] not in repr(session)
@@ -284,3 +289,21 @@ def test_without_a_provider_the_login_page_shows_no_button(db_url):
     page = TestClient(create_app(db_url)).get("/logowanie")
     assert page.status_code == 200 and "Zaloguj przez" not in page.text
     assert TestClient(create_app(db_url)).get("/logowanie/oidc").status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_in_a_browser_the_button_logs_in_through_the_provider(db_url, provider, desk, new_context, screenshot):
+    from tests.browser import assert_accessible
+
+    linked(db_url, issuer=provider.issuer)
+    page = new_context().new_page()
+    page.goto(desk.url + "/na-dzis")
+    button = page.get_by_role("link", name="Zaloguj przez Konto Miejskie")
+    assert_accessible(page)
+    screenshot(page, "login-with-provider")
+    button.click()
+    page.wait_for_url(desk.url + "/na-dzis")
+    assert "Zalogowano jako Anna Urzędniczka" in page.content()
+    assert_accessible(page)
+    screenshot(page, "today-after-provider")
