@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Form, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import OctKey, RSAKey
 
 from models.db import get_engine, normalise_url
 from models.people_tables import DeskSession, LoginAttempt, PeopleRecord, PersonOidcLink
@@ -122,7 +122,12 @@ class Provider:
                     claims["iat"], claims["exp"] = now - 3600, now - 1800
                 case "signature":
                     key = self.other_key
-            id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
+            if self.misbehave == "alg_none":  # unsigned
+                id_token = jwt.encode({"alg": "none"}, claims, None, algorithms=["none"])
+            elif self.misbehave == "hs256":  # an algorithm the provider did not announce, keyed by the client secret
+                id_token = jwt.encode({"alg": "HS256", "kid": "k1"}, claims, OctKey.import_key(CLIENT_SECRET))
+            else:
+                id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
             if self.misbehave == "no_id_token":
                 return {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300}
             return {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300,
@@ -223,14 +228,23 @@ def test_an_unlinked_or_deactivated_identity_is_refused_alike(db_url, provider, 
     assert all(SUBJECT not in a.login_digest for a in attempts)
 
 
-@pytest.mark.parametrize("fault", ["nonce", "audience", "audience_with_azp", "issuer", "signature", "expired", "no_id_token", "state"])
+REASONS = {"nonce": "'nonce'", "audience": "'aud'", "audience_with_azp": "'aud'", "issuer": "'iss'",
+           "signature": "BadSignatureError", "alg_none": "'none' is not allowed", "hs256": "'HS256' is not allowed",
+           "expired": "ExpiredTokenError", "no_id_token": "holds no ID token", "state": "MismatchingStateError"}
+
+
+@pytest.mark.parametrize("fault", list(REASONS))
 def test_a_token_that_does_not_verify_is_refused(db_url, provider, desk, fault, caplog):
+    caplog.set_level(logging.INFO, logger="web.oidc")
     linked(db_url, issuer=provider.issuer)
     provider.misbehave = fault
     c, refused = log_in_via_provider(desk)
     assert refused.status_code == 401, refused.text
     assert "nie potwierdził" in refused.text and "Traceback" not in refused.text
     assert SESSION_COOKIE not in c.cookies and rows(db_url, DeskSession) == []
+    # refused for this fault's reason, named in the desk's log for the operator
+    [reason] = [r.getMessage() for r in caplog.records if r.name == "web.oidc"]
+    assert REASONS[fault] in reason, reason
     assert CLIENT_SECRET not in caplog.text
 
 
@@ -241,6 +255,30 @@ def test_a_callback_without_the_flow_started_in_this_browser_is_refused(db_url, 
     stranger = browser()
     refused = stranger.get(desk.url + "/logowanie/oidc/powrot?code=abc&state=def")
     assert refused.status_code == 401 and SESSION_COOKIE not in stranger.cookies
+
+
+def test_after_the_provider_the_desk_goes_to_its_own_page_only(db_url, provider, desk):
+    linked(db_url, issuer=provider.issuer)
+    c = browser()
+    done = c.get(desk.url + "/logowanie/oidc?next=/sprawy/OK%2F2026%2F001")
+    assert done.url.path == "/sprawy/OK/2026/001" and SESSION_COOKIE in c.cookies
+    c = browser()
+    done = c.get(desk.url + "/logowanie/oidc?next=//evil.example/")  # never another site (an open redirect)
+    assert str(done.url) == desk.url + "/na-dzis" and done.status_code == 200
+
+
+def test_a_provider_that_does_not_answer_is_said_plainly(db_url, caplog):
+    import socket
+
+    from fastapi.testclient import TestClient
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = OidcConfig(issuer=f"http://127.0.0.1:{port}", client_id=CLIENT_ID, name="Konto Miejskie")
+    page = TestClient(create_app(db_url, oidc=config)).get("/logowanie/oidc", follow_redirects=False)
+    assert page.status_code == 502 and "Dostawca tożsamości Konto Miejskie nie odpowiada" in page.text
+    assert "Traceback" not in page.text and "Traceback" not in caplog.text
 
 
 def test_linking_is_an_administrators_record_and_one_identity_names_one_person(db_url):

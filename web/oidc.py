@@ -134,11 +134,11 @@ async def oidc_start(request: Request, next: str | None = None) -> Response:
     redirect_uri = config.redirect_uri or str(request.url_for("oidc_callback"))
     try:
         response = await request.app.state.oidc_client.authorize_redirect(request, redirect_uri)
-    except Exception:  # the provider unreachable or its discovery document unusable: say so, not a traceback
+    except Exception as error:  # the provider unreachable or its discovery document unusable: say so plainly
         import logging
 
-        logging.getLogger(__name__).warning("OIDC: the provider's discovery document could not be read",
-                                            exc_info=True)
+        logging.getLogger(__name__).warning("OIDC: the provider's discovery document could not be read: %s",
+                                            type(error).__name__)
         return _refusal(request, tr("The identity provider {name} does not answer; try again later or log in with "
                                     "a password.", name=config.name), status=502)
     request.session["next"] = safe_next(next)
@@ -170,11 +170,12 @@ async def oidc_callback(request: Request) -> Response:
         logging.getLogger(__name__).info("OIDC login refused: %s %s", type(error).__name__,
                                          getattr(error, "description", "") or "")
         return _refusal(request, failed)
-    except Exception:
-        logging.getLogger(__name__).warning("OIDC: the token exchange failed", exc_info=False)
+    except Exception as error:  # the provider unreachable, or an answer that is not OAuth's
+        logging.getLogger(__name__).warning("OIDC: the token exchange failed: %s", type(error).__name__)
         return _refusal(request, failed)
     claims = token.get("userinfo")  # set only when an ID token came and was verified with the nonce
     if not claims or not claims.get("sub"):
+        logging.getLogger(__name__).info("OIDC login refused: the provider's answer holds no ID token")
         return _refusal(request, failed)
     client = request.client.host if request.client else "?"
     try:
