@@ -39,6 +39,8 @@ FIRST_REVISION = script_directory().get_base()
 
 # 0009: nobody is registered by a migration (the first administrator is made by `coop people bootstrap`).
 EMPTY_PEOPLE = {"persons": [], "person_grants": [], "access_tokens": [], "people_log": []}
+# 0010's desk credentials and 0011's OpenID Connect links: start empty too
+EMPTY_DESK = {"person_credentials": [], "login_attempts": [], "desk_sessions": [], "person_oidc_links": []}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -99,7 +101,7 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
     assert current_revision(data) == SCHEMA_REVISION
     # No row moved; the clock is written on first use; the command log starts empty.
     assert dump(fresh_url) == {**before, "engine_settings": [], "command_log": [], "engine_setting_changes": [],
-                               "audit_anchors": [], **EMPTY_PEOPLE}
+                               "audit_anchors": [], **EMPTY_PEOPLE, **EMPTY_DESK}
     assert audited(fresh_url) == verdict  # the old chains (recorded_at == at) verify under the new engine
     assert stored_clock_mode(data) == SIMULATION  # its first use: COOP_SIMULATION=1 in the tests, else real
 
@@ -166,6 +168,7 @@ def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
     assert after.pop("engine_setting_changes") == []  # 0007's
     assert after.pop("audit_anchors") == []  # 0008's
     assert {table: after.pop(table) for table in EMPTY_PEOPLE} == EMPTY_PEOPLE  # 0009's
+    assert {table: after.pop(table) for table in EMPTY_DESK} == EMPTY_DESK  # 0010's and 0011's
     assert {k: v for k, v in after.items() if k != "notifications"} == {
         k: v for k, v in before.items() if k != "notifications"}
     assert [r for r in after["notifications"] if "public-portal" not in r] == [
