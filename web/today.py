@@ -16,6 +16,20 @@ from web.templating import page
 
 router = APIRouter()
 
+# The procedures as a reader names them in her language (the registry's titles are bilingual, for the CLI's
+# tables): the filter and each row of the list.
+PROCEDURE_NAMES = {
+    "open_call": tr("Open call for offers (art. 11-15)"),
+    "small_grant": tr("Small grant outside competition (art. 19a)"),
+    "local_initiative": tr("Local initiative (art. 19b-19h)"),
+    "regranting": tr("Regranting (art. 16a)"),
+    "consultation": tr("Consultation of draft acts (art. 5, 5a, 41i)"),
+}
+
+
+def procedure_name(slug: str, fallback: str) -> object:
+    return PROCEDURE_NAMES.get(slug, fallback)
+
 
 def todo_items(actor: Actor, query: Query, *, url: str | None) -> list:
     """The person's waiting steps (states.todo.Item), overdue first then by due moment."""
@@ -34,4 +48,5 @@ def today(request: Request, procedure: str = "", overdue: str = "", actor: Actor
     except DomainError as refusal:
         items, error = [], refusal.message()
     return page(request, "today.html", title=tr("Today"), items=items, query=query, error=error,
-                procedures=[(p.slug, p.title) for p in PROCEDURES])
+                procedures=[(p.slug, procedure_name(p.slug, p.title)) for p in PROCEDURES],
+                procedure_name=procedure_name)
