@@ -201,7 +201,7 @@ def test_an_officer_enrols_a_second_factor_and_logs_in_with_its_code(desk, new_c
     page = new_context().new_page()
     log_in(page, base, "urzednik")
     page.wait_for_url("**/na-dzis")
-    page.get_by_role("link", name="Drugi składnik").click()
+    page.get_by_role("link", name="Drugi składnik logowania").click()
     page.wait_for_url("**/konto/totp")
     secret = page.locator("code.secret").first.inner_text().strip()
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from kernel.local_time import in_warsaw
 from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError
@@ -31,6 +35,25 @@ def procedure_name(slug: str, fallback: str) -> object:
     return PROCEDURE_NAMES.get(slug, fallback)
 
 
+def due_text(moment: datetime) -> object:
+    """A due moment as an officer reads it in a list: the Warsaw date, then "end of the day" for a deadline that
+    runs to the day's last second (most of them: KC art. 111), else the hour; the full moment with its offset is
+    the ``datetime`` of the page's <time> element."""
+    local = in_warsaw(moment)
+    if (local.hour, local.minute) == (23, 59):
+        return tr("{date}, end of the day", date=f"{local:%Y-%m-%d}")
+    return tr("{date}, {time}", date=f"{local:%Y-%m-%d}", time=f"{local:%H:%M}")
+
+
+_CITATION_SPACE = re.compile(r"(\bart\.|\bust\.|\bpkt|\blit\.|§) ")
+
+
+def basis_text(basis: str) -> str:
+    """A legal basis with a no-break space after "art.", "ust.", "§"... (Polish typography: "§ 2" never splits
+    across two lines)."""
+    return _CITATION_SPACE.sub("\\1\u00a0", basis)
+
+
 def todo_items(actor: Actor, query: Query, *, url: str | None) -> list:
     """The person's waiting steps (states.todo.Item), overdue first then by due moment."""
     from states.engine import execute
@@ -49,4 +72,4 @@ def today(request: Request, procedure: str = "", overdue: str = "", actor: Actor
         items, error = [], refusal.message()
     return page(request, "today.html", title=tr("Today"), items=items, query=query, error=error,
                 procedures=[(p.slug, procedure_name(p.slug, p.title)) for p in PROCEDURES],
-                procedure_name=procedure_name)
+                procedure_name=procedure_name, due_text=due_text, basis_text=basis_text)
