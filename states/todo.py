@@ -52,6 +52,7 @@ class Item:
     overdue: bool = False
     offer: int | None = None  # the offer's number, for a step on one offer
     role: str = "officer"  # the role the step waits on
+    case_title: str = ""  # the case's title, as its people name it (the desk's list shows it beside the code)
 
     def as_dict(self, lang: str | None = None) -> dict[str, Any]:
         return {"code": self.code, "offer": self.offer, "procedure": self.procedure,
@@ -143,7 +144,7 @@ def _officer_statement(steps: list[_Step]):
     row), each row's due moment from its deadline rows (a correlated subquery on the case's or the offer's rows
     of the step's kind, never cancelled; for a step that waits while its row is pending, the latest not fired),
     a UNION ALL of them; the steps that wait on a pending row and have none dropped. Columns: step (its index in
-    ``steps``), code, offer number, due moment, basis of the row (for a step that is no event)."""
+    ``steps``), code, offer number, due moment, basis of the row (for a step that is no event), the case's title."""
     c, o, d = Case.__table__, Offer.__table__, Deadline.__table__
     moment = d.c.due_at.type
     selects = []
@@ -172,19 +173,21 @@ def _officer_statement(steps: list[_Step]):
         source = o.join(c, c.c.id == o.c.case_id) if offer else c
         selects.append(sa.select(sa.literal(index).label("step"), c.c.code.label("code"),
                                  (o.c.number if offer else sa.cast(sa.null(), o.c.number.type)).label("number"),
-                                 sa.type_coerce(due, moment).label("due"), basis.label("basis"))
+                                 sa.type_coerce(due, moment).label("due"), basis.label("basis"),
+                                 c.c.title.label("title"))
                        .select_from(source).where(*where))
     for (kind, during), indexes in sub_calls.items():
         state = sa.func.coalesce(_sub_call_state(c), "")
         which = {("" if steps[i].step.state is None else str(steps[i].step.state)): i for i in indexes}
         selects.append(sa.select(sa.case(which, value=state).label("step"), c.c.code.label("code"),
                                  sa.cast(sa.null(), o.c.number.type).label("number"),
-                                 sa.cast(sa.null(), moment).label("due"), sa.cast(sa.null(), d.c.basis.type))
+                                 sa.cast(sa.null(), moment).label("due"), sa.cast(sa.null(), d.c.basis.type),
+                                 c.c.title.label("title"))
                        .where(c.c.kind == kind, *([c.c.state.in_(during)] if during else []),
                               state.in_(sorted(which))))
     listed = sa.union_all(*selects).subquery("waiting") if len(selects) > 1 else selects[0].subquery("waiting")
     pending = [i for i, s in enumerate(steps) if s.step.pending]
-    query = sa.select(listed.c.step, listed.c.code, listed.c.number, listed.c.due, listed.c.basis)
+    query = sa.select(listed.c.step, listed.c.code, listed.c.number, listed.c.due, listed.c.basis, listed.c.title)
     if pending:
         query = query.where(sa.not_(sa.and_(listed.c.step.in_(pending), listed.c.due.is_(None))))
     return query
@@ -204,10 +207,10 @@ def _officer_steps(session, chosen: Iterable[Procedure], now: datetime, query: Q
                                        listed.code, sa.func.coalesce(listed.number, 0), listed.step
                                        ).limit(query.limit)
     items = []
-    for index, code, number, due, row_basis in session.connection().execute(statement).all():
+    for index, code, number, due, row_basis, case_title in session.connection().execute(statement).all():
         slug, title, what, basis = shown[index]
         items.append(Item(code, slug, title, what, basis or row_basis or "", due, due is not None and due <= now,
-                          number))
+                          number, case_title=case_title or ""))
     return items
 
 
@@ -238,11 +241,11 @@ def _member_case_steps(session, chosen, actor, names: set[str], granted: set[str
     by_state: dict[tuple[str, str], list[_Step]] = {}
     for s in steps:
         by_state.setdefault((s.step.kind, str(s.step.state)), []).append(s)
-    rows = session.connection().execute(sa.select(c.c.code, c.c.kind, c.c.state).where(
+    rows = session.connection().execute(sa.select(c.c.code, c.c.kind, c.c.state, c.c.title).where(
         sa.tuple_(c.c.kind, c.c.state).in_(sorted(by_state)), seat)).all()
     return [Item(code, s.procedure.slug, s.procedure.title, s.step.what, _basis(s.procedure, s.step),
-                 role="committee_member")
-            for code, kind, state in rows for s in by_state[(kind, state)]]
+                 role="committee_member", case_title=title)
+            for code, kind, state, title in rows for s in by_state[(kind, state)]]
 
 
 def _scoring_steps(session, chosen, actor, names: set[str], granted: set[str]) -> list[Item]:
@@ -251,7 +254,7 @@ def _scoring_steps(session, chosen, actor, names: set[str], granted: set[str]) -
         return []
     conn = session.connection()
     c, m, o = Case.__table__, CommitteeMember.__table__, Offer.__table__
-    seats = sa.select(m.c.id, c.c.id, c.c.code, c.c.kind, c.c.state).join(c, c.c.id == m.c.case_id).where(
+    seats = sa.select(m.c.id, c.c.id, c.c.code, c.c.kind, c.c.state, c.c.title).join(c, c.c.id == m.c.case_id).where(
         m.c.name.in_(names), sa.or_(*(sa.and_(c.c.kind == kind, c.c.state == str(w.state))
                                       for kind, (_, w) in work.items())))
     if actor.proven:  # a proven person sits only where she holds the seat's grant
@@ -272,18 +275,19 @@ def _scoring_steps(session, chosen, actor, names: set[str], granted: set[str]) -
     for member_id, *rest in rows:
         by_member.setdefault(member_id, []).append(rest)
     items = []
-    for member_id, _case_id, code, kind, _state in seat_rows:
+    for member_id, _case_id, code, kind, _state, case_title in seat_rows:
         procedure, w = work[kind]
         offers = [row for row in by_member.get(member_id, []) if row[2] == str(w.offer_state)]
         if any(conflict is None for _, _, _, conflict, _ in offers):
             items.append(Item(code, procedure.slug, procedure.title, w.declare,
-                              basis_of(procedure, kind, w.declare_event), role="committee_member"))
+                              basis_of(procedure, kind, w.declare_event), role="committee_member",
+                              case_title=case_title))
             continue
         for _, number, _, conflict, scored in offers:
             if not conflict and not scored:
                 items.append(Item(code, procedure.slug, procedure.title, w.score,
                                   basis_of(procedure, "offer", w.score_event), offer=number,
-                                  role="committee_member"))
+                                  role="committee_member", case_title=case_title))
     return items
 
 

@@ -117,6 +117,7 @@ def test_an_officer_logs_in_works_her_list_opens_a_case_switches_language_and_lo
     assert page.locator("table.todo tbody tr.overdue time").count() >= 1
     assert not any(scoring in t for t in texts)  # the scoring is the committee's, not hers
     assert "Otwarty konkurs ofert (art. 11-15)" in texts[0] and "open call" not in texts[0]
+    assert "Aktywność lokalna 2026" in texts[0]  # the call's title beside its code
     checked(page, screenshot, "today")
 
     page.select_option("#procedure", "small_grant")

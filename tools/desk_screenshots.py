@@ -5,7 +5,7 @@ A fresh simulation database in a temporary folder gets the demo programme (flows
 accounts (docs/desk.md), on a fixed clock so the pictures do not change with the day they are made; the desk is
 served on 127.0.0.1 and the system's Chromium (tests/browser.py) logs in as the officer ``urzednik`` and takes:
 
-- ``desk-login.png``: the login page, after a wrong password (the refusal as an officer sees it);
+- ``desk-login.png``: the login page, her login and password typed;
 - ``desk-today.png``: „Na dziś” of the officer, the calls in formal review waiting on her;
 - ``desk-case.png``: the case page of the call in formal review.
 
@@ -41,10 +41,15 @@ def build(folder: Path) -> str:
     return url
 
 
-def shoot(page, path: Path, *, height: int | None = None) -> None:
-    """The page, cropped to its useful part: the whole page, at most ``height`` pixels tall."""
+def shoot(page, path: Path, *, height: int | None = None, until: str | None = None) -> None:
+    """The page, cropped to its useful part: at most ``height`` pixels tall, or down to the element ``until``
+    (a CSS selector: e.g. the fifth row of a list, so no row is cut in half)."""
     size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
-    clip = {"x": 0, "y": 0, "width": size[0], "height": min(size[1], height or size[1])}
+    bottom = size[1]
+    if until and page.locator(until).count():
+        bottom = page.evaluate("s => document.querySelector(s).getBoundingClientRect().bottom + window.scrollY + 24",
+                               until)
+    clip = {"x": 0, "y": 0, "width": size[0], "height": min(size[1], bottom, height or size[1])}
     page.screenshot(path=str(path), clip=clip, full_page=True)
     print(f"{path} ({path.stat().st_size // 1024} kB)")
 
@@ -77,15 +82,12 @@ def main() -> None:
                 page = context.new_page()
                 page.goto(f"{server.url}/logowanie?lang={args.lang}")
                 page.fill("#login", "urzednik")
-                page.fill("#password", "not the password")
-                page.click("button[type=submit] >> nth=-1")
-                page.wait_for_selector("[role=alert]")
                 page.fill("#password", PASSWORD)
                 page.locator("#password").blur()
-                shoot(page, args.out / "desk-login.png", height=800)
+                shoot(page, args.out / "desk-login.png", height=640)
                 page.click("main button[type=submit]")
                 page.wait_for_url("**/na-dzis")
-                shoot(page, args.out / "desk-today.png", height=900)
+                shoot(page, args.out / "desk-today.png", until="table.todo tbody tr:nth-child(5)")
                 page.click("table.todo tbody tr >> nth=0 >> a")
                 page.wait_for_url("**/sprawy/**")
                 shoot(page, args.out / "desk-case.png", height=1100)
