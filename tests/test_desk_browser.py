@@ -137,12 +137,20 @@ def test_an_officer_logs_in_works_her_list_opens_a_case_switches_language_and_lo
     assert page.is_checked("#overdue") and page.input_value("#procedure") == "open_call"
     assert "(po filtrze)" in page.locator(".count").inner_text()
     checked(page, screenshot, "today-overdue")
+    # the language switch keeps the filter
+    english = page.get_by_role("navigation", name="Język").get_by_role("link", name="English")
+    assert english.get_attribute("href") == "/na-dzis?procedure=open_call&overdue=1&lang=en"
 
     page.locator("table.todo tbody tr").first.get_by_role("link", name=review).click()
     page.wait_for_url(f"**/sprawy/{review}")
     assert review in page.locator("main").inner_text()
     checked(page, screenshot, "case")
 
+    page.goto(f"{base}/sprawy/OK/2026/999")  # no such case: a page in the desk's dress, not a traceback
+    assert page.get_by_role("heading", level=1).inner_text() == "Nie znaleziono"
+    assert "OK/2026/999" in page.get_by_role("alert").inner_text()
+    checked(page, screenshot, "case-not-found")
+    page.goto(f"{base}/sprawy/{review}")
     page.get_by_role("link", name="English").click()
     page.wait_for_url("**lang=en")
     assert page.locator("html").get_attribute("lang") == "en"

@@ -115,7 +115,9 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
                                    "page and send it again."))
         if exc.status_code == 404:
             return page(request, "error.html", title=tr("Not found"), status_code=404,
-                        message=exc.detail if not isinstance(exc.detail, str) else tr("No such page."))
+                        # a route's refusal (e.g. "no case OK/2026/999") is shown; Starlette's own 404 of an unknown
+                        # address says "Not Found", in English: the reader gets her language's sentence instead
+                        message=exc.detail if exc.detail and exc.detail != "Not Found" else tr("No such page."))
         return page(request, "error.html", title=tr("Error"), status_code=exc.status_code,
                     message=tr("The request could not be handled."))
 
