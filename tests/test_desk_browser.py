@@ -281,3 +281,27 @@ def test_the_login_form_and_na_dzis_work_with_the_keyboard_alone(desk, new_conte
     screenshot(page, "keyboard-case-link")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/sprawy/{review}")
+
+
+def test_the_readme_pictures_are_made_again_from_the_demo(tmp_path):
+    """tools/desk_screenshots.py remakes docs/images/desk-*.png (as a person runs it: no COOP_* of her own), and the
+    README shows the three it makes."""
+    import os
+    import struct
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
+    done = subprocess.run([sys.executable, str(root / "tools" / "desk_screenshots.py"), "--out", str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for name in ("desk-login.png", "desk-today.png", "desk-case.png"):
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
+        assert width == 1280 and 300 < height <= 1100, (name, width, height)
+        assert len(data) < 200_000  # reasonably small for a README
+        assert f"(docs/images/{name})" in readme and (root / "docs" / "images" / name).is_file()
