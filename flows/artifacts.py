@@ -33,18 +33,25 @@ from states.procedures.open_call.machine import (
 from states.procedures.open_call.names import CallState
 from states.text import Message, money, tr
 
+# The deployments of the forms (flow/deployment, as `coop serve` and prefect.yaml serve them: flows/launcher.py).
+FORMAL_REVIEW_DEPLOYMENT = "coop-formal-review/formal-review"
+SCORING_DEPLOYMENT = "coop-committee-scoring/committee-scoring"
+
 # Who moves the case next, per state of the open call: (next action, owner).
 NEXT_ACTION: dict[str, tuple[Message, Message]] = {
     CallState.draft: (tr("Announce the call in BIP, on the board and on the website (`coop call announce`)"),
               tr("officer")),
     CallState.announced: (tr("Receive offers; when the offer deadline passes the scheduler closes them"),
                   tr("officer / scheduler")),
-    CallState.formal_review: (tr("Formal review of the offers (the coop-formal-review flow in the UI or `coop "
-                         "offer review`), then finish the formal review"),
-                      tr("officer")),
-    CallState.substantive_review: (tr("Committee members' scores (the coop-committee-scoring flow in the UI or "
-                              "`coop offer score`)"),
-                           tr("committee members")),
+    # Deployment names are placeholders, never in the translated text: a catalogue once sent officers to flows
+    # that do not exist ("coop-ocena-formalna"); tests/test_prefect_quiet.py checks every name shown is served.
+    CallState.formal_review: (tr("Formal review of the offers: the form waits in the UI as a run of {deployment} "
+                                 "(or `coop offer review`), then finish the formal review",
+                                 deployment=f"`{FORMAL_REVIEW_DEPLOYMENT}`"),
+                              tr("officer")),
+    CallState.substantive_review: (tr("Committee members' scores: the forms wait in the UI as runs of {deployment} "
+                                      "(or `coop offer score`)", deployment=f"`{SCORING_DEPLOYMENT}`"),
+                                   tr("committee members")),
     CallState.selected: (tr("Publish the results in all three channels (art. 15 ust. 2h)"), tr("officer")),
     CallState.results_published: (tr("Sign the contracts with the selected organisations (art. 16)"),
                           tr("officer")),

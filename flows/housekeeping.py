@@ -40,7 +40,7 @@ def one_at_a_time():
     return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 
 
-def _requesting_run():
+def requesting_run():
     """The current flow run when it belongs to a deployment (only then are there deployments to ask), else None."""
     context = FlowRunContext.get()
     run = context.flow_run if context is not None else None
@@ -63,7 +63,7 @@ async def wanted(database_url: str | None, *, summaries: bool = True) -> list[st
 async def arequest_housekeeping(database_url: str | None, *, summaries: bool = True) -> list[str]:
     """Submit a run of each housekeeping deployment with work waiting; the names requested. Never raises: the
     caller's own work is done and committed, and the next tick asks again."""
-    run = _requesting_run()
+    run = requesting_run()
     if run is None:
         return []
     logger = get_run_logger()
@@ -91,7 +91,7 @@ async def arequest_housekeeping(database_url: str | None, *, summaries: bool = T
 def request_dispatch(database_url: str | None) -> list[str]:
     """From a sync flow (an officer's step): submit a dispatch run when a message is due, so the step's messages
     leave now rather than after the next tick. Never raises."""
-    run = _requesting_run()
+    run = requesting_run()
     if run is None:
         return []
     logger = get_run_logger()

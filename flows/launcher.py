@@ -145,18 +145,6 @@ def deployments(tick_seconds: int):
     ]
 
 
-def start_demo_forms(demo: dict[str, str]) -> None:
-    """Open the demo's forms, so an officer and the committee find them waiting in the UI."""
-    from prefect.deployments import run_deployment
-
-    from flows.demo_scenario import MEMBERS
-
-    run_deployment("coop-formal-review/formal-review", parameters={"code": demo["formal_review"]}, timeout=0)
-    for _ in MEMBERS:  # one per member; each run becomes the member's whose proof answers its first form
-        run_deployment("coop-committee-scoring/committee-scoring", parameters={"code": demo["substantive_review"]},
-                       timeout=0)
-
-
 def startup_banner(url: str, log_path: Path, auth_path: Path) -> Message:
     """What ``coop serve`` says first: the engine's database (its password masked, invariant 12), the log, and
     where the auth string is (never the string itself)."""
@@ -235,8 +223,8 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
             runner.add_deployment(deployment)
         for row in close_doors(simulation=engine_is_simulation(url)):
             print(door_message(row), flush=True)
-        if loaded:
-            start_demo_forms(loaded)
+        # The demo's forms (its call in formal review, its call in scoring) are opened by the first tick, as any
+        # call's are (flows/opening.py): nobody starts a form's deployment by hand.
         # Ctrl-C must reach the runner as SIGTERM: on SIGINT it left runs stuck in PENDING (stack-facts).
         signal.signal(signal.SIGINT, lambda *_: os.kill(os.getpid(), signal.SIGTERM))
         print(tr("Serving {count} deployments; Ctrl-C stops everything.", count=len(planned)), flush=True)

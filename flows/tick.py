@@ -28,7 +28,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.doors import refuse_door_parameters
 from flows.events import emit_tick_transitions
-from flows.housekeeping import arequest_housekeeping
+from flows.housekeeping import arequest_housekeeping, requesting_run
+from flows.opening import aopen_forms
 from flows.process import settle_after_imports
 from flows.watchdog import watch_at_start
 from states.anchors import daily_anchor
@@ -94,9 +95,12 @@ async def tick_flow(at: str | None = None, batch_size: int = DEFAULT_BATCH, data
     get_run_logger().info("fired %s, skipped %s, in %s batches", report.fired, report.skipped, report.batches)
     # Every tick asks, whatever it fired: an officer's command may have queued messages since the last one.
     requested = await arequest_housekeeping(database_url)
+    # Calls that entered a state waiting on people get their form runs (flows/opening.py), after the commit.
+    forms = await aopen_forms(database_url) if requesting_run() is not None else []
     return {"now": moment_iso(report.now), "fired": report.fired, "skipped": report.skipped,
             "batches": report.batches, "cases": cases, "skipped_reasons": report.skipped_reasons,
             "seconds_in_transactions": round(report.seconds, 6), "late": late, "requested": requested,
+            "forms": forms,
             "anchor": anchor}
 
 

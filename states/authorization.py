@@ -92,6 +92,7 @@ COMMON: dict[str, dict[str, str]] = {
     "flows.evaluation.scoring_view": COMMITTEE,
     "flows.summaries.records_after": EVERYONE,
     "flows.summaries.recorded_since": EVERYONE,
+    "flows.opening.entered_form_states": EVERYONE,
     "flows.artifacts.case_views": EVERYONE,
     # people, grants and tokens
     "people.bootstrap_administrator": ADMINISTRATOR,
