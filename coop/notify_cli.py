@@ -18,7 +18,7 @@ def notifications_list(code: Annotated[str | None, typer.Option("--case", help="
                        failed: Annotated[bool, typer.Option("--failed", help="Only failed messages.")] = False,
                        pending: Annotated[bool, typer.Option("--pending", help="Only pending messages.")] = False,
                        status: Annotated[list[str] | None, typer.Option(
-                           help="pending | sent | failed | cancelled | opted_out (repeatable).")] = None,
+                           help="pending | sent | failed | cancelled | opted_out | undeliverable (repeatable).")] = None,
                        limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many messages.")] = 200) -> None:
     """List the outbox: what is waiting, what was sent, what failed (and why)."""
     from notifications.handlers import ListNotifications, list_notifications
@@ -41,7 +41,7 @@ def notifications_dispatch(batch_size: Annotated[int | None, typer.Option(
     report = dispatch(_invocation.get().at, batch_size=batch_size, max_batches=max_batches)
     show({"now": report.now, "worker": report.worker, "batches": report.batches, "claimed": report.claimed,
           "sent": report.sent, "retried": report.retried, "lost_to_another_dispatcher": report.lost,
-          "waiting_for_a_setting": report.held, "failed": report.failed})
+          "waiting_for_a_setting": report.held, "undeliverable": report.undeliverable, "failed": report.failed})
 
 
 @command(notify_app, "preview")

@@ -10,15 +10,19 @@ Artifacts page keeps one history per case and the latest version on top.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import select
 
+from models.notification_tables import Notification
 from models.tables import Case
+from states import labels
 from states.cases import pending_deadlines
 from states.engine import SCHEDULER, Actor, Context, execute
 from states.local_time import moment_text
@@ -91,8 +95,30 @@ def case_views(ctx: Context, codes: list[str]) -> list[dict[str, Any]]:
             "ranking": [{k: (str(v) if v is not None and not isinstance(v, (int, str, bool)) else v)
                          for k, v in row.items()} for row in rows],
             "ranking_note": str(unranked_reason(case)) if is_call and not rows else None,
+            **notifications_of(ctx, case.id),
         })
     return views
+
+
+def notifications_of(ctx: Context, case_id: int) -> dict[str, Any]:
+    """The case's messages by status, and those nobody can send (who, which message): the officer must learn
+    them from the case, not from a failed run (issue 21)."""
+    counts = dict(ctx.session.exec(select(Notification.status, func.count()).where(
+        Notification.case_id == case_id).group_by(Notification.status)).all())
+    undeliverable = ctx.session.exec(select(Notification.recipient_name, Notification.template).where(
+        Notification.case_id == case_id, Notification.status == "undeliverable").order_by(Notification.id)
+        .limit(UNDELIVERABLE_SHOWN)).all()
+    return {"notifications": counts, "undeliverable": [{"name": n, "template": t} for n, t in undeliverable]}
+
+
+UNDELIVERABLE_SHOWN = 20
+
+
+def _template(name: str) -> str:
+    from notifications.routing import TEMPLATES
+
+    spec = TEMPLATES.get(name)
+    return str(spec.description) if spec is not None else name
 
 
 def _when(moment) -> str:
@@ -120,6 +146,14 @@ def summary_markdown(view: dict[str, Any]) -> str:
     lines += ["", str(tr("## Offers ({count})", count=view["offers"]))]
     lines += [f"- `{state}`: {count}" for state, count in sorted(view["offer_states"].items())] or [
         str(tr("no offers"))]
+    if view.get("notifications"):
+        lines += ["", str(tr("## Notifications"))]
+        lines += [f"- {labels.notification_status(status)}: {count}"
+                  for status, count in sorted(view["notifications"].items())]
+        if view.get("undeliverable"):
+            lines += ["", str(tr("Not sent, the recipient has no address (add it and send the message another "
+                                 "way):"))]
+            lines += [f"- {row['name'] or '—'}: {_template(row['template'])}" for row in view["undeliverable"]]
     if view.get("is_call"):
         lines += ["", "## Ranking (art. 15 ust. 1)"]
         key = ranking_key(view["code"])
@@ -138,18 +172,50 @@ def summary_markdown(view: dict[str, Any]) -> str:
 
 
 def publish_case_artifacts(codes: Iterable[str], *, url: str | None = None, actor: Actor = SCHEDULER) -> int:
-    """Create (a new version of) each case's summary and ranking artifacts; returns how many cases."""
+    """Make each case's summary and ranking artifacts say what the engine's database says now; returns how many
+    cases were read. A new version is created only when its content differs from the latest one: a summary
+    refreshed after every answer reached 26 identical-looking versions after 8 answers (issue 21)."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
     codes = sorted(set(codes))
     if not codes:
         return 0
     views = execute(case_views, codes, actor=actor, url=url, readonly=True)
+    latest = latest_artifacts([key for view in views for key in (summary_key(view["code"]),
+                                                                 ranking_key(view["code"]))])
     for view in views:
-        create_markdown_artifact(markdown=summary_markdown(view), key=summary_key(view["code"]),
-                                 description=str(tr("Case {view}", view=view['code'])), _sync=True)
+        markdown = summary_markdown(view)
+        if latest.get(summary_key(view["code"])) != markdown:
+            create_markdown_artifact(markdown=markdown, key=summary_key(view["code"]),
+                                     description=str(tr("Case {view}", view=view['code'])), _sync=True)
         if not view["ranking"]:  # nothing scored: the summary says why; a table of blanks would say nothing
             continue
-        create_table_artifact(table=view["ranking"], key=ranking_key(view["code"]),
-                              description=str(tr("Ranking of offers {view} (art. 15 ust. 1)", view=view['code'])), _sync=True)
+        if latest.get(ranking_key(view["code"])) != json.loads(json.dumps(view["ranking"])):
+            create_table_artifact(table=view["ranking"], key=ranking_key(view["code"]),
+                                  description=str(tr("Ranking of offers {view} (art. 15 ust. 1)", view=view['code'])),
+                                  _sync=True)
     return len(views)
+
+
+def latest_artifacts(keys: list[str]) -> dict[str, Any]:
+    """The content of the latest version of each artifact of ``keys`` that exists (a table's rows as data), in
+    one call; an artifact that cannot be read counts as absent (a new version is made, as before)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+
+    try:
+        with get_client(sync_client=True) as client:
+            found = client.read_latest_artifacts(artifact_filter=ArtifactCollectionFilter(
+                key=ArtifactCollectionFilterKey(any_=keys)), limit=len(keys))
+    except Exception:  # noqa: BLE001 - only a comparison: without it the artifact is written again
+        return {}
+    latest: dict[str, Any] = {}
+    for artifact in found:
+        data = artifact.data
+        if artifact.type == "table" and isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                continue
+        latest[artifact.key] = data
+    return latest

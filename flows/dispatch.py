@@ -2,8 +2,11 @@
 
 The work is the domain's (``notifications.dispatcher``): leased rows, each marked sent once, retries with
 backoff recorded in the outbox. This flow only drives it and shows it: every message that failed for good
-in this run becomes one failed task run (named by its idempotency key), so it is visible in the UI; the
-record of truth stays the outbox (``coop notifications list --failed``). Async, so the run does not wait for
+in this run (a mail server refused it) becomes one failed task run (named by its idempotency key) whose state
+says why in one line, no traceback, so it is visible in the UI; the record of truth stays the outbox (``coop
+notifications list --failed``). A message nobody can send (a person without an address) is no failure: the
+outbox records it ``undeliverable`` when it is queued, the case's summary and ``coop notifications list`` show
+it, and no task run is made for it (issue 21: a demo's first dispatch made 29 failed runs and 29 tracebacks). Async, so the run does not wait for
 the heartbeat thread (stack-facts). Its deployment has no schedule: a tick asks for a run when a message is due
 (``flows.housekeeping``).
 """
@@ -15,16 +18,13 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
 
 from flows.doors import refuse_door_parameters
 from notifications.dispatcher import BatchOutcome, claim_batch, deliver_batch, new_worker_id
 from notifications.settings import engine_settings
 from states.clock import resolve_now
 from states.local_time import moment_iso
-
-
-class NotificationFailed(Exception):
-    """A message that will not be retried any more: shown as a failed task run."""
 
 
 @task(name="deliver-batch", task_run_name="batch-{number}", cache_policy=NO_CACHE)
@@ -35,8 +35,10 @@ def deliver_batch_task(moment: datetime, number: int, worker: str, batch_size: i
 
 
 @task(name="failed-notification", task_run_name="failed {key}", cache_policy=NO_CACHE, retries=0)
-def failed_notification_task(key: str, recipient: str, error: str) -> None:
-    raise NotificationFailed(f"{key} -> {recipient or '(no address)'}: {error}")
+def failed_notification_task(key: str, recipient: str, error: str) -> State:
+    """A message that will not be retried any more: a Failed state with the reason in one line (no exception, so
+    no traceback in the log)."""
+    return Failed(message=f"{key} -> {recipient or '—'}: {error}")
 
 
 @flow(name="coop-notifications-dispatch", log_prints=False, persist_result=False)
@@ -49,7 +51,7 @@ async def dispatch_flow(at: str | None = None, batch_size: int | None = None, da
     size = batch_size or engine_settings(database_url).batch_size
     worker = new_worker_id()
     totals = {"now": moment_iso(moment), "batches": 0, "claimed": 0, "sent": 0, "retried": 0, "lost": 0,
-              "held": 0, "failed": []}
+              "held": 0, "undeliverable": 0, "failed": []}
     while totals["batches"] < max_batches:
         outcome = deliver_batch_task(moment, totals["batches"] + 1, worker, size, database_url)
         if outcome.claimed == 0:
@@ -60,12 +62,13 @@ async def dispatch_flow(at: str | None = None, batch_size: int | None = None, da
         totals["retried"] += len(outcome.retried)
         totals["lost"] += len(outcome.lost)
         totals["held"] += len(outcome.held)
+        totals["undeliverable"] += len(outcome.undeliverable)
         for failure in outcome.failed:
             failed_notification_task(failure["key"], failure["recipient"], failure["error"], return_state=True)
             totals["failed"].append(failure["key"])
         if outcome.claimed < size:
             break
-    logger.info("sent %s, retrying %s, failed %s, left to another dispatcher %s, waiting for a setting %s, in %s "
-                "batches", totals["sent"], totals["retried"], len(totals["failed"]), totals["lost"], totals["held"],
-                totals["batches"])
+    logger.info("sent %s, retrying %s, failed %s, undeliverable %s, left to another dispatcher %s, waiting for a "
+                "setting %s, in %s batches", totals["sent"], totals["retried"], len(totals["failed"]),
+                totals["undeliverable"], totals["lost"], totals["held"], totals["batches"])
     return totals

@@ -1,4 +1,9 @@
-"""``coop serve``: a Prefect server on SQLite as a child process, then the engine's deployments served.
+"""``coop serve``: a Prefect server as a child process, then the engine's deployments served.
+
+The Prefect server keeps its state on SQLite (in ``PREFECT_HOME``) when the engine's database is SQLite, and on
+PostgreSQL when the engine's is: a database of its own beside the engine's (``<engine database>_prefect``, made
+if missing), because Prefect's SQLite answered ``database is locked`` under a few concurrent writers and a form's
+answer was lost to it (issue 21). An operator's own ``PREFECT_API_DATABASE_CONNECTION_URL`` is kept.
 
 Nothing here imports prefect at module level: Prefect reads its settings at import, so it is imported only
 after ``PREFECT_API_URL`` points at the child server (stack-facts). Ctrl-C becomes SIGTERM for the runner
@@ -82,8 +87,56 @@ def auth_string(path: Path) -> str:
     return value
 
 
-def start_server(host: str, port: int, log_path: Path, auth: str) -> subprocess.Popen:
+class PrefectDatabaseRefused(RuntimeError):
+    pass
+
+
+def prefect_database_url(engine_url: str) -> str | None:
+    """The Prefect server's database beside a PostgreSQL engine's: same server and role, database
+    ``<engine database>_prefect``, Prefect's driver (asyncpg, a dependency of Prefect); None for SQLite. The
+    engine URL's query options are for psycopg, not asyncpg: they are not carried over."""
+    from sqlalchemy.engine import make_url
+
+    from models.db import normalise_url
+
+    url = make_url(normalise_url(engine_url))
+    if url.get_backend_name() != "postgresql":
+        return None
+    return url.set(drivername="postgresql+asyncpg", database=f"{url.database}_prefect",
+                   query={}).render_as_string(hide_password=False)
+
+
+def ensure_prefect_database(engine_url: str) -> str | None:
+    """Make the Prefect server's PostgreSQL database if it is missing (``prefect_database_url``); its URL, or None
+    for a SQLite engine. Refused, with what to do, when the engine's role may not create databases."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    from models.db import normalise_url, shown_url
+
+    wanted = prefect_database_url(engine_url)
+    if wanted is None:
+        return None
+    name = make_url(wanted).database
+    engine = make_url(normalise_url(engine_url)).set(drivername="postgresql", query={})
+    try:
+        with psycopg.connect(engine.render_as_string(hide_password=False), autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as error:
+        raise PrefectDatabaseRefused(str(tr(
+            "The Prefect server's database {name} could not be made ({reason}): create it (createdb {name}) or set "
+            "PREFECT_API_DATABASE_CONNECTION_URL", name=name, reason=type(error).__name__))) from error
+    print(tr("Prefect's database: {shown}", shown=shown_url(wanted)), flush=True)
+    return wanted
+
+
+def start_server(host: str, port: int, log_path: Path, auth: str, database: str | None = None) -> subprocess.Popen:
+    """``database``: the Prefect server's own database URL (PostgreSQL), None for its SQLite in PREFECT_HOME."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_API_AUTH_STRING": auth}
+    if database:
+        env.setdefault("PREFECT_API_DATABASE_CONNECTION_URL", database)
     # The UI calls the API it is served beside, not the default port 4200, unless the operator named another
     # (a reverse proxy's public address).
     env.setdefault("PREFECT_UI_API_URL", f"http://{host}:{port}/api")
@@ -192,7 +245,13 @@ def serve_engine(*, host: str, port: int, tick_seconds: int, poll_seconds: int, 
     log_path = home / "coop-serve-server.log"
     api = f"http://{host}:{port}/api"
     print(startup_banner(url, log_path, auth_path), flush=True)
-    server = start_server(host, port, log_path, auth)
+    try:
+        prefect_database = (None if os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL", "").strip()
+                            else ensure_prefect_database(url))
+    except PrefectDatabaseRefused as refusal:
+        print(tr("error: {message}", message=refusal), file=sys.stderr)
+        return 2
+    server = start_server(host, port, log_path, auth, prefect_database)
     previous_int = signal.getsignal(signal.SIGINT)
     try:
         # Until the runner installs its SIGTERM handler, both signals simply stop everything.

@@ -17,7 +17,8 @@ from models.tables import Table, json_field, moment
 class Notification(Table, table=True):
     """One message to one recipient over one channel, written in the transaction of the step it tells of.
 
-    ``status``: pending -> sent | failed | cancelled (a reminder whose subject was done) | opted_out.
+    ``status``: pending -> sent | failed | cancelled (a reminder whose subject was done) | opted_out;
+    ``undeliverable`` (an e-mail to a person with no address: recorded so when queued, never sent or retried).
     A pending row is due when ``next_attempt_at`` (first ``not_before``, then the backoff) has passed.
     A dispatcher leases a row (``claimed_by``: the claim's fencing token / ``claimed_until``: the lease's end, real
     time) and renews the lease before each send, so two dispatchers never send the same row; ``status = 'sent'``

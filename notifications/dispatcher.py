@@ -45,6 +45,7 @@ from sqlmodel import select
 from models.db import run_in_transaction
 from models.notification_tables import Notification
 from notifications.delivery import PermanentFailure, SmtpChannel, WebhookChannel, classify, email_message
+from notifications.outbox import NO_ADDRESS
 from notifications.render import render
 from notifications.settings import OFFICE_MAILBOXES, NotifySettings, engine_settings, redact
 from states.clock import resolve_now
@@ -67,6 +68,7 @@ class BatchOutcome:
     failed: list[dict[str, Any]] = field(default_factory=list)  # marked failed for good in this batch
     lost: list[str] = field(default_factory=list)  # leases lost to another dispatcher (or rows cancelled meanwhile)
     held: list[str] = field(default_factory=list)  # waiting for an office mailbox to be set
+    undeliverable: list[dict[str, Any]] = field(default_factory=list)  # nobody to send it to: recorded as such
 
 
 @dataclass
@@ -80,6 +82,7 @@ class DispatchReport:
     lost: int = 0
     held: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
+    undeliverable: int = 0
 
 
 def new_worker_id() -> str:
@@ -180,6 +183,8 @@ def deliver_batch(claim: Claim, now: datetime, *, url: str | None = None,
             in_flight = message["id"]
             try:
                 sent_to = _send(message, now, config, smtp, webhook, deadline)
+            except Undeliverable as reason:
+                _mark_failure(claim, message, now, str(reason), True, url, config, outcome, status="undeliverable")
             except Held as held:
                 if _mark_held(claim, message, now, str(held), url, config):
                     outcome.held.append(message["key"])
@@ -199,6 +204,10 @@ def deliver_batch(claim: Claim, now: datetime, *, url: str | None = None,
     return outcome
 
 
+class Undeliverable(Exception):
+    """Nobody can send it (a row queued before the outbox recorded such rows at once, notifications/outbox.py)."""
+
+
 class Held(Exception):
     """Not sent, not an attempt: the office mailbox it goes to is not set yet; the text says which setting."""
 
@@ -209,7 +218,7 @@ def _send(message: dict[str, Any], now: datetime, config: NotifySettings, smtp: 
     if not message["recipient"]:
         mailbox = OFFICE_MAILBOXES.get(message["audience"])
         if mailbox is None:
-            raise PermanentFailure("no address: brak adresu odbiorcy (no e-mail address, or no webhook configured)")
+            raise Undeliverable(NO_ADDRESS)
         address = getattr(config, mailbox.field)
         if not address:
             from states.text import tr
@@ -256,12 +265,12 @@ def backoff(attempts: int, config: NotifySettings) -> timedelta:
 
 
 def _mark_failure(claim: Claim, message: dict[str, Any], now: datetime, error: str, permanent: bool,
-                  url: str | None, config: NotifySettings, outcome: BatchOutcome) -> None:
+                  url: str | None, config: NotifySettings, outcome: BatchOutcome, status: str | None = None) -> None:
     attempts = message["attempts"] + 1  # only the token's holder changes attempts: stable while it holds it
-    status = "failed" if permanent or attempts >= config.max_attempts else "pending"
+    status = status or ("failed" if permanent or attempts >= config.max_attempts else "pending")
     values: dict[str, Any] = {"attempts": attempts, "last_error": error[:1000], "claimed_by": None,
                               "claimed_until": None, "status": status}
-    if status == "failed":
+    if status != "pending":
         values["closed_at"] = now
     else:
         values["next_attempt_at"] = now + backoff(attempts, config)
@@ -276,7 +285,7 @@ def _mark_failure(claim: Claim, message: dict[str, Any], now: datetime, error: s
         return
     entry = {"id": message["id"], "key": message["key"], "recipient": message["recipient"], "error": error,
              "permanent": permanent}
-    (outcome.failed if status == "failed" else outcome.retried).append(entry)
+    {"failed": outcome.failed, "undeliverable": outcome.undeliverable}.get(status, outcome.retried).append(entry)
 
 
 def _mark_held(claim: Claim, message: dict[str, Any], now: datetime, reason: str, url: str | None,
@@ -326,6 +335,7 @@ def dispatch(now: datetime | str | None = None, *, url: str | None = None, batch
         report.lost += len(outcome.lost)
         report.held += len(outcome.held)
         report.failed.extend(outcome.failed)
+        report.undeliverable += len(outcome.undeliverable)
         if len(claim.ids) < size:
             break
     return report

@@ -26,7 +26,7 @@ COMMAND_NAMESPACE = "notifications.commands"
 
 class ListNotifications(Command):
     code: Annotated[str, Field(pattern=CASE_CODE_PATTERN)] | None = None
-    status: tuple[Literal["pending", "sent", "failed", "cancelled", "opted_out"], ...] = ()
+    status: tuple[Literal["pending", "sent", "failed", "cancelled", "opted_out", "undeliverable"], ...] = ()
     limit: Annotated[AsciiInt, Field(ge=1, le=10000)] = 200
 
 

@@ -131,6 +131,17 @@ _PREFERENCES = (select(NotificationPreference)
                 .order_by(NotificationPreference.id))
 
 
+NO_ADDRESS = "no address: the recipient has no e-mail address in the engine's records"
+
+
+def undeliverable(channel: str, audience: str, address: str | None) -> bool:
+    """A message nobody can send: an e-mail to a person with no address (an office's mailbox is a setting, which
+    may be set later: such a message waits for it, notifications/dispatcher.py)."""
+    from notifications.settings import OFFICE_MAILBOXES
+
+    return channel == "email" and not address and audience not in OFFICE_MAILBOXES
+
+
 def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data: dict[str, Any], config, *,
             not_before: datetime | None = None, cancel_tag: str | None = None, part: str = "",
             preferences: dict[str, list[NotificationPreference]] | None = None) -> Notification:
@@ -141,13 +152,19 @@ def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data
     opted_out, lang = preference(ctx.session, recipient.address, template, preferences)
     # The law allows no opt-out of a decision, a legal call, results or a member's duty: enforced here too.
     status = "opted_out" if opted_out and category in OPTIONAL_CATEGORIES else "pending"
+    channel = "webhook" if recipient.audience == "public" else "email"
+    error = None
+    if status == "pending" and undeliverable(channel, recipient.audience, recipient.address):
+        # Recorded as such at once, shown to the officer (`coop notifications list`, the case's summary): not a
+        # failure of delivery to retry or to trace, but a fact of the registry (a person gave no e-mail).
+        status, error = "undeliverable", NO_ADDRESS
     key = idempotency_key(case, record, template, recipient.ref, part)
     due = not_before or ctx.now
     row = new_row(  # the SQLModel constructor costs more than the rest of enqueue
         Notification,
         key=key, case_id=case.id, audit_seq=record.seq, template=template, category=category,
         # a public notice goes to the portal's webhook: the row names the channel, its URL stays in the settings
-        channel="webhook" if recipient.audience == "public" else "email", audience=recipient.audience,
+        channel=channel, audience=recipient.audience, last_error=error,
         recipient=recipient.address, recipient_name=recipient.name, lang=lang or config.default_lang,
         data=json_ready(data), cancel_tag=cancel_tag, not_before=due, next_attempt_at=due, status=status,
         message_id=message_id(key, config.message_id_domain), created_at=ctx.now,

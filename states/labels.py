@@ -279,6 +279,7 @@ NOTIFICATION_STATUSES: dict[str, Message] = {
     "failed": tr("failed"),
     "cancelled": tr("cancelled"),
     "opted_out": tr("opted out by the recipient"),
+    "undeliverable": tr("undeliverable: the recipient has no address"),
 }
 
 

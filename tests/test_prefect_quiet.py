@@ -143,3 +143,182 @@ def test_a_tick_outside_a_deployment_opens_no_form(sqlite_url):
 
     empty_tables(sqlite_url)
     assert "forms" in asyncio.run(tick_flow(at="2026-01-24T08:00+01:00", database_url=sqlite_url))
+
+
+# --- item 7: quiet — no failed runs for what nobody can send, automations named, summaries not piling up ----------
+
+def _artifact_versions(key: str, since) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return [a for a in found if a.created >= since]
+
+
+def _publish(url: str, code: str) -> int:
+    from prefect import flow
+
+    from flows.artifacts import publish_case_artifacts
+
+    @flow(name="coop-test-artifacts", persist_result=False)
+    def publish() -> int:
+        return publish_case_artifacts([code], url=url)
+
+    return publish()
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_message_nobody_can_send_is_a_recorded_status_not_a_failed_run(db_url, monkeypatch):
+    """Committee members appointed without an e-mail: their messages are recorded undeliverable when queued; a
+    pending one left by an older engine becomes undeliverable at dispatch with no failed task run; the case's
+    summary tells the officer who was not told of what, in Polish."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.artifacts import summary_key
+    from flows.dispatch import dispatch_flow
+    from models.db import get_engine, normalise_url
+    from models.notification_tables import Notification
+    from tests.notification_helpers import SmtpServer, configure, free_port, outbox
+    from tests.prefect_fixtures import call_in_scoring, register_organisations
+
+    monkeypatch.setenv("COOP_LANG", "pl")
+    register_organisations(db_url)
+    code = call_in_scoring(db_url, offers=1)
+    rows = outbox(db_url)
+    lacking = [r for r in rows if not r.recipient and r.channel == "email" and r.audience == "member"]
+    assert lacking and {r.status for r in lacking} == {"undeliverable"}
+    assert all(r.attempts == 0 and r.closed_at is not None and "no address" in r.last_error for r in lacking)
+
+    table = Notification.__table__
+    with get_engine(normalise_url(db_url)).begin() as conn:  # as an older engine queued it: pending, no address
+        conn.execute(sa.update(table).where(table.c.id == lacking[0].id).values(status="pending", closed_at=None,
+                                                                                last_error=None))
+    server = SmtpServer(free_port()).start()
+    configure(monkeypatch, server.port, db_url)
+    try:
+        state = asyncio.run(dispatch_flow(at="2026-03-01T08:00+01:00", database_url=db_url, return_state=True))
+    finally:
+        server.stop()
+    assert state.is_completed()
+    totals = state.result()
+    assert (totals["undeliverable"], totals["failed"]) == (1, [])
+    with get_client(sync_client=True) as client:
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(
+            any_=[state.state_details.flow_run_id])))
+    assert tasks and not [t for t in tasks if t.state.is_failed()]
+    assert {r.status for r in outbox(db_url) if r.id == lacking[0].id} == {"undeliverable"}
+
+    started = datetime.now(UTC)
+    _publish(db_url, code)
+    [summary] = _artifact_versions(summary_key(code), started)
+    assert "## Powiadomienia" in summary.data
+    assert "nie wysłano, odbiorca nie ma adresu" in summary.data.lower()
+    assert "niedoręczalne" in summary.data
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_summary_gets_a_new_version_only_when_its_content_changes(sqlite_url):
+    from datetime import UTC, datetime
+
+    from coop.demo import OFFICER
+    from flows.artifacts import summary_key
+    from states.engine import execute
+    from states.procedures.open_call import handlers as open_call_handlers
+    from states.procedures.open_call import inputs as open_call_inputs
+    from tests.conftest import empty_tables
+    from tests.prefect_fixtures import announced_call, register_organisations
+
+    empty_tables(sqlite_url)
+    register_organisations(sqlite_url)
+    code = announced_call(sqlite_url, offers=2)
+    started = datetime.now(UTC)
+    for _ in range(3):  # refreshed three times, nothing changed: one version
+        _publish(sqlite_url, code)
+    assert len(_artifact_versions(summary_key(code), started)) == 1
+    from states.tick import tick
+
+    tick("2026-01-24T08:00+01:00", url=sqlite_url)
+    execute(open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=1, decision="accept"),
+            actor=OFFICER, at="2026-01-26T10:00+01:00", url=sqlite_url)
+    _publish(sqlite_url, code)
+    _publish(sqlite_url, code)
+    versions = _artifact_versions(summary_key(code), started)
+    assert len(versions) == 2 and "formal_review" in max(versions, key=lambda a: a.created).data
+
+
+def test_automations_are_named_for_what_they_do_and_no_deployment_has_a_trigger():
+    """No two automations of one name, none of Prefect's generated `<deployment>__automation_1` kind: every
+    automation the engine installs is declared in deploy/automations/ with a name and a description."""
+    from flows.automations import load_automations
+    from flows.launcher import deployments
+
+    declared = load_automations()
+    names = [a["name"] for a in declared]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"coop-[a-z]+(-[a-z]+)+", n) and "__automation_" not in n for n in names)
+    assert all(a.get("description", "").strip() for a in declared)
+    assert all(not d.triggers and not d.schedules for d in deployments(60) if d.name != "tick")
+
+
+# --- item 3: the Prefect server on PostgreSQL whenever the engine's database is -----------------------------------
+
+def test_the_prefect_database_beside_the_engines():
+    from flows.launcher import prefect_database_url
+
+    assert prefect_database_url("sqlite:////tmp/coop.db") is None
+    assert prefect_database_url("postgresql://coop:s3cret@db.example:5433/coop?sslmode=require") == \
+        "postgresql+asyncpg://coop:s3cret@db.example:5433/coop_prefect"
+
+
+def test_coop_serve_on_a_postgresql_engine_runs_prefect_on_postgresql(tmp_path):
+    """`coop serve` with the engine on PostgreSQL: the Prefect server's state is in `<engine db>_prefect` (made by
+    coop serve), no SQLite file of Prefect's is made; the password is never printed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL, scratch_postgresql
+    from tests.test_serve import free_port
+
+    with scratch_postgresql("coop_serve_pg") as url:
+        prefect_db = url.rsplit("/", 1)[1] + "_prefect"
+        port = free_port()
+        env = {**os.environ, "COOP_DATABASE_URL": url, "PREFECT_HOME": str(tmp_path / "prefect"),
+               "XDG_DATA_HOME": str(tmp_path / "data"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        for name in ("PREFECT_API_URL", "PREFECT_UI_API_URL", "PREFECT_API_AUTH_STRING",
+                     "PREFECT_SERVER_API_AUTH_STRING", "PREFECT_API_DATABASE_CONNECTION_URL"):
+            env.pop(name, None)
+        serve = subprocess.Popen([sys.executable, "-m", "coop", "serve", "--port", str(port), "--no-demo"],
+                                 cwd=Path(__file__).resolve().parents[1], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            for _ in range(240):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json() is True:
+                        break
+                except (httpx.HTTPError, ValueError):
+                    pass
+                assert serve.poll() is None, serve.stdout.read()
+                time.sleep(0.5)
+            with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{prefect_db}") as conn:
+                tables = {row[0] for row in conn.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
+            assert {"flow_run", "deployment", "artifact"} <= tables
+            assert not list((tmp_path / "prefect").glob("*.db"))  # no SQLite of Prefect's
+        finally:
+            serve.send_signal(signal.SIGINT)
+            output, _ = serve.communicate(timeout=60)
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{prefect_db}" WITH (FORCE)')
+        assert f"/{prefect_db}" in output and "Traceback" not in output
