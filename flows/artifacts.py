@@ -51,10 +51,10 @@ NEXT_ACTION: dict[str, tuple[Message, Message]] = {
     # that do not exist ("coop-ocena-formalna"); tests/test_prefect_quiet.py checks every name shown is served.
     CallState.formal_review: (tr("Formal review of the offers: the form waits in the UI as a run of {deployment} "
                                  "(or `coop offer review`), then finish the formal review",
-                                 deployment=f"`{FORMAL_REVIEW_DEPLOYMENT}`"),
+                                 deployment="`" + FORMAL_REVIEW_DEPLOYMENT + "`"),
                               tr("officer")),
     CallState.substantive_review: (tr("Committee members' scores: the forms wait in the UI as runs of {deployment} "
-                                      "(or `coop offer score`)", deployment=f"`{SCORING_DEPLOYMENT}`"),
+                                      "(or `coop offer score`)", deployment="`" + SCORING_DEPLOYMENT + "`"),
                                    tr("committee members")),
     CallState.selected: (tr("Publish the results in all three channels (art. 15 ust. 2h)"), tr("officer")),
     CallState.results_published: (tr("Sign the contracts with the selected organisations (art. 16)"),

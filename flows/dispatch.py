@@ -24,7 +24,8 @@ from flows.doors import refuse_door_parameters
 from notifications.dispatcher import BatchOutcome, claim_batch, deliver_batch, new_worker_id
 from notifications.settings import engine_settings
 from states.clock import resolve_now
-from states.local_time import moment_iso
+from states.local_time import moment_iso, moment_text
+from states.text import tr
 
 
 @task(name="deliver-batch", task_run_name="batch-{number}", cache_policy=NO_CACHE)
@@ -41,7 +42,26 @@ def failed_notification_task(key: str, recipient: str, error: str) -> State:
     return Failed(message=f"{key} -> {recipient or '—'}: {error}")
 
 
-@flow(name="coop-notifications-dispatch", log_prints=False, persist_result=False)
+def dispatch_run_name() -> str:
+    """``wysyłka powiadomień 2026-01-24 08:00 (+01:00)``: what the run does and when, in Warsaw time (a generated
+    "olive-buffalo" told the officer nothing)."""
+    from prefect.runtime import flow_run
+
+    return str(tr("notifications dispatch {moment}", moment=moment_text(resolve_now(flow_run.parameters.get("at")))
+                  if _valid_at(flow_run.parameters.get("at")) else moment_text(resolve_now(None))))
+
+
+def _valid_at(at: str | None) -> bool:
+    from states.errors import DomainError
+
+    try:
+        resolve_now(at)
+    except DomainError:
+        return False
+    return True
+
+
+@flow(name="coop-notifications-dispatch", flow_run_name=dispatch_run_name, log_prints=False, persist_result=False)
 async def dispatch_flow(at: str | None = None, batch_size: int | None = None, database_url: str | None = None,
                         max_batches: int = 100) -> dict[str, Any]:
     """Send every message due at ``at`` (default: now); see ``notifications.dispatcher``."""

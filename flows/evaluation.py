@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -70,7 +70,7 @@ from states.procedures.open_call import inputs as open_call_inputs
 from states.procedures.open_call.handlers import load_call
 from states.procedures.open_call.machine import call_settings, offers_of
 from states.procedures.open_call.names import CallState, OfferState
-from states.text import current_language, render, tr
+from states.text import current_language, money, render, tr
 
 MAX_ROUNDS = 200  # a form answered this many times without finishing is a runaway, not a review
 # Who reads the forms' views (nothing is recorded under this name): every answer is recorded as the person its
@@ -85,25 +85,71 @@ def proof_field() -> Any:
                  description=str(tr("The code printed by coop form proof (see the form's description)")))
 
 
-class ProofForm(RunInput):
+class Form(RunInput):
+    """A form as Prefect's UI shows it: a field given an initial value keeps its title, bounds and description,
+    and stays required. (Prefect's ``with_initial_data`` rebuilds such a field from its type alone: the UI showed
+    "Offer (Optional)" without the Polish title or the minimum, and took −3; issue 21.)"""
+
+    @classmethod
+    def with_initial_data(cls, description: str | None = None, **kwargs: Any):
+        import copy
+
+        fields: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            original = cls.model_fields.get(key)
+            if original is None:
+                fields[key] = (type(value), value)
+                continue
+            kept = copy.copy(original)
+            kept.default, kept.default_factory = value, None
+            fields[key] = (original.annotation, kept)
+        required = list(dict.fromkeys([name for name, field in cls.model_fields.items() if field.is_required()]
+                                      + list(kwargs)))
+
+        def schema_extra(schema: dict[str, Any]) -> None:
+            schema["required"] = [name for name in required if name in schema.get("properties", {})]
+
+        model = create_model(cls.__name__, __base__=cls, **fields)
+        model.model_config = {**model.model_config, "json_schema_extra": schema_extra}
+        model.model_rebuild(force=True)
+        if description is not None:
+            model._description = description
+        return model
+
+
+class ProofForm(Form):
     """Only the proof: who answers this form (a committee member's first form; an officer's step)."""
 
     proof: str = proof_field()
 
 
 # The forms' titles are in the language of the process serving the flows (COOP_LANG), like every message.
-class FormalReviewForm(RunInput):
+# The decisions of a formal review as the UI lists them, in the serving process's language; the engine's own
+# identifier is recorded (``decision_code``). An identifier itself is still taken (a form answered before).
+DECISIONS = {"accept": tr("formally correct (accepted)"), "reject": tr("rejected on formal grounds"),
+             "correct": tr("called to correct the defects")}
+
+
+def decision_label(code: str) -> str:
+    """What a client puts in a formal review form's ``decision`` for the engine's ``code`` (the UI shows it)."""
+    return str(DECISIONS[code])
+
+
+def decision_code(given: str) -> str:
+    return next((code for code, label in DECISIONS.items() if given in (code, str(label))), given)
+
+
+class FormalReviewForm(Form):
     """Formal review of one offer (ogłoszenie konkursu: kryteria formalne)."""
 
     offer: int = Field(ge=1, title=str(tr("Offer number")))
-    decision: Literal["accept", "reject", "correct"] = Field(
-        title=str(tr("Decision")),
-        description=str(tr("accept = formally correct, reject = rejected, correct = a call to correct the defects")))
+    decision: Literal[tuple(str(label) for label in DECISIONS.values())] = Field(  # type: ignore[valid-type]
+        title=str(tr("Decision")))
     defects: list[str] = Field(default_factory=list, title=str(tr("Formal defects")))
     proof: str = proof_field()
 
 
-class DeclarationForm(RunInput):
+class DeclarationForm(Form):
     """KPA art. 24 declarations for every offer in the call."""
 
     conflicts: list[int] = Field(default_factory=list, title=str(tr("Offers with a conflict of interest")))
@@ -111,20 +157,40 @@ class DeclarationForm(RunInput):
     proof: str = proof_field()
 
 
+def criterion_label(criterion) -> str:
+    """A criterion by its name in the serving process's language (its key is the engine's, not the reader's)."""
+    return criterion.label_pl if current_language() == "pl" else criterion.label_en
+
+
+POINT_STEP = Decimal("0.5")  # the number field's step; the domain takes up to two decimal places
+
+
+def points_field(criterion) -> tuple[Any, Any]:
+    """One criterion's points: a plain number field from 0 to the criterion's maximum, in steps (no "float | str"
+    choice: the schema says number, pydantic still reads it as a Decimal). The domain checks again, with its
+    basis, whatever the form let through."""
+    from pydantic import WithJsonSchema
+
+    title = str(tr("{criterion} (at most {points} points)", criterion=criterion_label(criterion),
+                   points=criterion.max_points))
+    schema = {"type": "number", "title": title, "minimum": 0, "maximum": float(criterion.max_points),
+              "multipleOf": float(POINT_STEP), "description": f"{criterion.basis}"}
+    return (Annotated[Decimal, WithJsonSchema(schema)],
+            Field(ge=0, le=criterion.max_points, title=title, description=f"{criterion.basis}"))
+
+
 def score_form(criteria) -> type[RunInput]:
     """The scoring form of a call: one field per criterion of its announcement (art. 15 ust. 1)."""
     fields: dict[str, Any] = {"offer": (int, Field(ge=1, title=str(tr("Offer number"))))}
     for criterion in criteria:
-        # No upper bound in the form: the maximum is the domain's rule, refused with its basis like in the CLI.
-        title = tr("{criterion} (at most {points} points)", criterion=labels.criterion(criterion),
-                   points=criterion.max_points)
-        fields[criterion.key] = (Decimal, Field(ge=0, title=str(title), description=f"{criterion.basis}"))
+        fields[criterion.key] = points_field(criterion)
     fields["proof"] = (str, proof_field())
-    return create_model("ScoreForm", __base__=RunInput, **fields)
+    return create_model("ScoreForm", __base__=Form, **fields)
 
 
 # The columns of the forms' tables of offers.
-COLUMNS = {"number": tr("number"), "title": tr("title"), "state": tr("state"), "requested": tr("requested grant"),
+COLUMNS = {"number": tr("number"), "organisation": tr("organisation"), "title": tr("title"), "state": tr("state"),
+           "requested": tr("requested grant"),
            "defects": tr("formal defects"), "conflict": tr("conflict of interest"), "scored": tr("scored")}
 
 
@@ -143,9 +209,11 @@ def formal_review_view(ctx: Context, code: str) -> dict[str, Any]:
     case = load_call(ctx.session, code)
     offers = offers_of(ctx.session, case)
     pending = [o for o in offers if o.state in (OfferState.received, OfferState.correction_requested)]
+    names = organisation_names(ctx, offers)
     return {"state": case.state, "done": case.state != CallState.formal_review or not pending,
             "selection_date": case.selection_date,
-            "offers": [{"number": o.number, "title": o.title, "state": o.state, "requested": str(o.requested_grant),
+            "offers": [{"number": o.number, "organisation": names.get(o.organisation_id), "title": o.title,
+                        "state": o.state, "requested": str(o.requested_grant),
                         "defects": o.formal_defects} for o in offers],
             "pending": [o.number for o in pending]}
 
@@ -165,16 +233,28 @@ def scoring_view(ctx: Context, seat_ref: tuple[str, str]) -> dict[str, Any]:
         declared = {d.offer_id: d.conflict for d in ctx.session.exec(
             select(ConflictDeclaration).where(ConflictDeclaration.member_id == seat.id))}
         scored = set(ctx.session.exec(select(Score.offer_id).where(Score.member_id == seat.id)))
+    names = organisation_names(ctx, offers)
     scorable = [o.number for o in offers
                 if o.state == OfferState.formally_accepted and declared.get(o.id) is False and o.id not in scored]
     return {"state": case.state, "member_known": seat is not None, "selection_date": case.selection_date,
             "needs_declaration": any(o.id not in declared for o in offers),
             "criteria": [cr.model_dump(mode="json") for cr in criteria],
-            "offers": [{"number": o.number, "title": o.title, "state": o.state,
+            "offers": [{"number": o.number, "organisation": names.get(o.organisation_id), "title": o.title,
+                        "state": o.state, "requested": str(o.requested_grant),
                         "conflict": declared.get(o.id), "scored": o.id in scored} for o in offers],
             "scorable": scorable,
             "done": case.state != CallState.substantive_review or seat is None
                     or (not any(o.id not in declared for o in offers) and not scorable)}
+
+
+def organisation_names(ctx: Context, offers: list[Any]) -> dict[int, str]:
+    """The names of the offers' organisations, in one query: a reviewer must see whose offer it is."""
+    from models.tables import Organisation
+
+    ids = sorted({o.organisation_id for o in offers})
+    if not ids:
+        return {}
+    return dict(ctx.session.exec(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
 def _with_events(handler):
@@ -276,7 +356,7 @@ def _command(step: str, code: str, answer: dict[str, Any], proof: FormProof) -> 
             "{person} acts as {role}: this form is answered by an officer", person=proof.person,
             role=labels.role(proof.role)))
     if step == "review":
-        return open_call_handlers.review_offer, open_call_inputs.ReviewOffer.parse(code=code, number=answer["offer"], decision=answer["decision"],
+        return open_call_handlers.review_offer, open_call_inputs.ReviewOffer.parse(code=code, number=answer["offer"], decision=decision_code(answer["decision"]),
                                                     defects=tuple(answer.get("defects") or ())), \
             _actor_of(proof, proof.role)
     if step == "confirm":  # an officer's step run from the UI (flows/steps.py)
@@ -374,10 +454,21 @@ def _timeout(deadline: datetime, at: str | None) -> int:
     return max(1, int((deadline - resolve_now(at)).total_seconds()))
 
 
+def _cell(column: str, value: Any) -> str:
+    """One cell as a person reads it: an offer's state by its name, an amount in złoty, yes/no, "—" for nothing;
+    a "|" or a line break would cut the markdown table, so neither is kept."""
+    if column == "state" and value:
+        value = labels.state("offer", value)
+    elif column == "requested" and value:
+        value = money(value)
+    text = render(value, current_language()) if value not in (None, "", []) else "—"
+    return text.replace("|", "/").replace("\r", " ").replace("\n", " ")
+
+
 def _offers_table(offers: list[dict[str, Any]], columns: list[str]) -> str:
     head = "| " + " | ".join(str(COLUMNS.get(col, col)) for col in columns) + " |\n|" + "---|" * len(columns)
-    rows = ["| " + " | ".join(render(o.get(col), current_language()) for col in columns) + " |" for o in offers]
-    return "\n".join([head, *rows])
+    rows = ["| " + " | ".join(_cell(col, o.get(col)) for col in columns) + " |" for o in offers]
+    return "\n\n" + "\n".join([head, *rows]) + "\n"
 
 
 def _refusal_banner(refusal: str | None) -> str:
@@ -405,7 +496,7 @@ def formal_review_flow(code: str, at: str | None = None, until: str | None = Non
             step = _show(form, "review")
         description = ("# {code}: {title}\n\n".format(code=code, title=tr("formal review")) + _refusal_banner(refusal)
                        + proof_hint(f"{step}-{form}")
-                       + _offers_table(view["offers"], ["number", "title", "state", "requested", "defects"]))
+                       + _offers_table(view["offers"], ["number", "organisation", "title", "state", "requested", "defects"]))
         initial = {"offer": view["pending"][0]} if view["pending"] else {}
         try:
             outcome = answer_form(step, form, FormalReviewForm.with_initial_data(description=description, **initial),
@@ -420,7 +511,8 @@ def formal_review_flow(code: str, at: str | None = None, until: str | None = Non
 
 def _scoring_form(step: str, form: int, view: dict[str, Any], code: str, member: str | None,
                   refusal: str | None) -> type[RunInput]:
-    offers = _offers_table(view["offers"], ["number", "title", "state", "conflict", "scored"])
+    offers = _offers_table(view["offers"], ["number", "organisation", "title", "requested", "state", "conflict",
+                                            "scored"])
     hint = proof_hint(f"{step}-{form}")
     if step == "identify":
         return ProofForm.with_initial_data(description=(
@@ -435,7 +527,9 @@ def _scoring_form(step: str, form: int, view: dict[str, Any], code: str, member:
     from states.rule_sets import Criterion
 
     criteria = [Criterion.model_validate(cr) for cr in view["criteria"]]
-    scale = "\n".join(f"- `{cr.key}`: max {cr.max_points} pkt ({cr.basis})" for cr in criteria)
+    scale = "\n".join("- {label}: {most} ({basis})".format(
+        label=criterion_label(cr), most=tr("at most {points} points", points=cr.max_points), basis=cr.basis)
+        for cr in criteria)
     initial = {"offer": view["scorable"][0]} if view["scorable"] else {}
     return score_form(criteria).with_initial_data(
         description=("# {code}: {title} — {member}\n\n".format(code=code, title=tr("scoring"), member=member)

@@ -58,7 +58,16 @@ def mark_name(database_url: str | None) -> str:
     return f"coop_summaries_{digest}"
 
 
-@flow(name="coop-case-summaries", log_prints=False, persist_result=False)
+def summaries_run_name() -> str:
+    """``podsumowania spraw 2026-01-24 08:00 (+01:00)``: what the run does and when, in Warsaw time."""
+    from states.clock import resolve_now
+    from states.local_time import moment_text
+    from states.text import tr
+
+    return str(tr("case summaries {moment}", moment=moment_text(resolve_now(None))))
+
+
+@flow(name="coop-case-summaries", flow_run_name=summaries_run_name, log_prints=False, persist_result=False)
 async def case_summaries_flow(database_url: str | None = None, max_cases: int = MAX_CASES) -> dict[str, Any]:
     """Refresh the summary and ranking artifacts of the cases recorded since the last run."""
     refuse_door_parameters(database_url=database_url)

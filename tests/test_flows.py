@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from flows.evaluation import decision_label
 from models.db import get_engine, normalise_url
 from models.tables import AuditRecord, Case, Deadline, Score
 from tests.prefect_fixtures import (  # noqa: F401  (prefect_api is a fixture)
@@ -257,12 +258,14 @@ def test_scoring_form_refuses_a_conflict_and_an_out_of_range_score_then_records_
         before = rows(db_url, sa.select(sa.func.count()).select_from(Score))[0][0]
         _answer(paused, {"offer": 2, **points}, member)  # a conflict: refused exactly like the CLI refuses it
         paused = _wait_for_paused(run.id, "", seen)
-        _answer(paused, {"offer": 1, **points, "capacity": 50}, member)  # above the criterion's maximum: refused
-        paused = _wait_for_paused(run.id, "", seen)
-        assert rows(db_url, sa.select(sa.func.count()).select_from(Score))[0][0] == before  # nothing written
-
         description = _description(paused)
-        assert "Odmowa" in description and "capacity" in description and "art. 15 ust. 1" in description
+        assert "Odmowa" in description and "art. 24" in description  # the conflict's refusal, with its basis
+        # Above the criterion's maximum or below zero: the form itself refuses it (its bounds, shown by the UI);
+        # the run keeps waiting on the same form and nothing reaches the engine (issue 21).
+        for wrong in ({"capacity": 50}, {"capacity": -3}):
+            with pytest.raises(Exception, match="capacity"):
+                _answer(paused, {"offer": 1, **points, **wrong}, member)
+        assert rows(db_url, sa.select(sa.func.count()).select_from(Score))[0][0] == before  # nothing written
 
         _answer(paused, {"offer": 1, **points}, member)
         thread.join(timeout=120)
@@ -347,11 +350,11 @@ def test_formal_review_form_records_decisions_through_the_domain_until_none_is_p
         run = _find_run(f"{code} · ocena formalna", started)
         seen: set = set()
         paused = _wait_for_paused(run.id, "", seen)
-        _answer(paused, {"offer": 1, "decision": "reject"}, officer, "officer")  # no defects listed: refused
+        _answer(paused, {"offer": 1, "decision": decision_label("reject")}, officer, "officer")  # no defects listed: refused
         paused = _wait_for_paused(run.id, "", seen)
-        _answer(paused, {"offer": 1, "decision": "accept"}, officer, "officer")
+        _answer(paused, {"offer": 1, "decision": decision_label("accept")}, officer, "officer")
         paused = _wait_for_paused(run.id, "", seen)
-        _answer(paused, {"offer": 2, "decision": "reject", "defects": ["brak podpisu"]}, "Piotr Zieliński", "officer")
+        _answer(paused, {"offer": 2, "decision": decision_label("reject"), "defects": ["brak podpisu"]}, "Piotr Zieliński", "officer")
         thread.join(timeout=120)
     finally:
         thread.join(timeout=1)

@@ -173,8 +173,6 @@ def test_a_message_nobody_can_send_is_a_recorded_status_not_a_failed_run(db_url,
     """Committee members appointed without an e-mail: their messages are recorded undeliverable when queued; a
     pending one left by an older engine becomes undeliverable at dispatch with no failed task run; the case's
     summary tells the officer who was not told of what, in Polish."""
-    from datetime import UTC, datetime
-
     import sqlalchemy as sa
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -213,9 +211,10 @@ def test_a_message_nobody_can_send_is_a_recorded_status_not_a_failed_run(db_url,
     assert tasks and not [t for t in tasks if t.state.is_failed()]
     assert {r.status for r in outbox(db_url) if r.id == lacking[0].id} == {"undeliverable"}
 
-    started = datetime.now(UTC)
+    from prefect.artifacts import Artifact
+
     _publish(db_url, code)
-    [summary] = _artifact_versions(summary_key(code), started)
+    summary = Artifact.get(summary_key(code))  # the latest version (the other backend's run may have made it)
     assert "## Powiadomienia" in summary.data
     assert "nie wysłano, odbiorca nie ma adresu" in summary.data.lower()
     assert "niedoręczalne" in summary.data
@@ -322,3 +321,79 @@ def test_coop_serve_on_a_postgresql_engine_runs_prefect_on_postgresql(tmp_path):
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{prefect_db}" WITH (FORCE)')
         assert f"/{prefect_db}" in output and "Traceback" not in output
+
+
+# --- item 8: form fields with Polish titles, bounds and choices the UI shows --------------------------------------
+
+def test_form_fields_keep_polish_titles_bounds_and_choices():
+    """The schema Prefect's UI draws a form from: a field given an initial value keeps its Polish title and minimum
+    and stays required; points are a number between 0 and the maximum with a step (no "float | str" choice);
+    the decision is chosen by its Polish name and recorded by the engine's identifier."""
+    from decimal import Decimal
+
+    from flows.evaluation import FormalReviewForm, decision_code, score_form
+    from states.rule_sets import Criterion
+
+    review = FormalReviewForm.with_initial_data(description="opis", offer=2).model_json_schema()
+    offer = review["properties"]["offer"]
+    assert (offer["title"], offer["minimum"], offer["default"]) == ("Numer oferty", 1, 2)
+    assert {"offer", "decision"} <= set(review["required"])
+    assert review["properties"]["decision"]["enum"] == [
+        "poprawna formalnie (przyjęta)", "odrzucona z przyczyn formalnych", "wezwanie do uzupełnienia braków"]
+    assert [decision_code(v) for v in review["properties"]["decision"]["enum"]] == ["accept", "reject", "correct"]
+
+    quality = Criterion(key="quality", basis="art. 15 ust. 1 pkt 2", label_pl="Jakość realizacji",
+                        label_en="Quality", max_points=Decimal("10"))
+    form = score_form([quality]).with_initial_data(description="opis", offer=1)
+    points = form.model_json_schema()["properties"]["quality"]
+    assert "anyOf" not in points and points["type"] == "number"
+    assert (points["minimum"], points["maximum"], points["multipleOf"]) == (0, 10, 0.5)
+    assert points["title"] == "Jakość realizacji (najwyżej 10 pkt)"
+    assert form(offer=1, quality=7.5, proof="").quality == Decimal("7.5")
+    for wrong in (-3, 11):
+        with pytest.raises(ValueError):
+            form(offer=1, quality=wrong, proof="")
+
+
+def test_the_forms_table_of_offers_shows_organisation_title_and_state_by_name():
+    from flows.evaluation import _offers_table
+
+    table = _offers_table([{"number": 1, "organisation": "Stowarzyszenie | Razem", "title": "Festyn\nrodzinny",
+                            "state": "formally_accepted", "requested": "10000.00", "conflict": None,
+                            "scored": False}],
+                          ["number", "organisation", "title", "requested", "state", "conflict", "scored"])
+    head, rule, row = table.strip().splitlines()
+    assert head.count("|") == 8 and "organizacja" in head
+    assert row.count("|") == 8 and "Stowarzyszenie / Razem" in row and "Festyn rodzinny" in row
+    assert "10 000,00 PLN" in row and "formally_accepted" not in row and "„" in row
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_refused_step_says_the_refusal_in_polish_without_a_traceback(sqlite_url):
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogWorker
+
+    from tests.conftest import empty_tables
+    from tests.prefect_fixtures import announced_call, register_organisations
+    from tests.test_flows import _step_answered
+
+    empty_tables(sqlite_url)
+    register_organisations(sqlite_url)
+    code = announced_call(sqlite_url, offers=1)
+    state, _ = _step_answered(sqlite_url, {"code": code, "step": "finish_formal_review",
+                                           "at": "2026-01-20T10:00+01:00"}, [("Anna Urzędniczka", "officer")])
+    assert state.is_failed() and "\n" not in state.message and "niedozwolony" in state.message
+    APILogWorker.drain_all(timeout=10)
+    for _ in range(20):
+        with get_client(sync_client=True) as client:
+            logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(
+                any_=[state.state_details.flow_run_id])))
+        if any("Finished in state" in log.message for log in logs):
+            break
+        time.sleep(0.5)
+    text = "\n".join(log.message for log in logs)
+    assert "Finished in state Failed" in text and "niedozwolony" in text
+    assert "Traceback" not in text

@@ -48,6 +48,7 @@ from bench.production import (
     unit,
     wait_until,
 )
+from flows.evaluation import decision_label
 
 TICK_SECONDS = 30
 DUE = 1500  # due deadlines per scenario: a tick of small batches takes a few seconds on them
@@ -161,7 +162,7 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
         assert made.returncode == 0, made.stderr
         return made.stdout.strip()
 
-    api.resume(run, {"offer": 1, "decision": "accept", "proof": proof("review-1")})
+    api.resume(run, {"offer": 1, "decision": decision_label("accept"), "proof": proof("review-1")})
     # The first answer recorded, the run suspended again for the second offer; then the worker that recorded
     # it stops.
     wait_until(lambda: api.flow_run(run)["state"]["name"] == "Suspended"
@@ -171,7 +172,7 @@ def test_a_form_resumed_on_the_other_worker_records_each_answer_once(stack):
                        what="the worker that recorded the first answer")
     stopped_in = first.stop()
     assert not first.alive() and stopped_in < float(first.settings["TimeoutStopSec"])
-    api.resume(run, {"offer": 2, "decision": "accept", "proof": proof("review-2")})
+    api.resume(run, {"offer": 2, "decision": decision_label("accept"), "proof": proof("review-2")})
     assert api.wait_state(run, {"Completed", "Failed", "Crashed"}, timeout=150) == "Completed"
     # The other worker ran it to the end: it recorded the second answer and replayed the first from the outcome
     # kept in Prefect's database, without executing it again (flows/evaluation.py); one review per offer, one
