@@ -17,6 +17,7 @@ import yaml
 
 from models.db import get_engine, normalise_url
 from models.notification_tables import Notification
+from models.tables import CommitteeMember
 from tests.notification_helpers import OFFICERS, SmtpServer, closed_calls, configure, free_port, outbox
 from tests.prefect_fixtures import prefect_api  # noqa: F401  (one Prefect harness for the session)
 
@@ -158,6 +159,8 @@ def test_an_officers_step_under_its_deployment_requests_a_dispatch(sqlite_url, m
             at="2026-01-26T10:00+01:00", url=sqlite_url)
     with get_engine(normalise_url(sqlite_url)).begin() as conn:  # whatever was queued so far has been sent
         conn.execute(sa.update(Notification.__table__).values(status="sent"))
+        # the members' addresses (a message to a person without one is never sent: it is recorded undeliverable)
+        conn.execute(sa.update(CommitteeMember.__table__).values(email="komisja@leszno.example"))
     ids = {d.name: d.apply() for d in deployments(60) if d.name in ("case-step", "notifications-dispatch")}
     before = asyncio.run(_runs(ids))
     monkeypatch.setenv("COOP_DATABASE_URL", sqlite_url)  # a deployment's run takes no database_url
