@@ -95,17 +95,17 @@ def case_views(ctx: Context, codes: list[str]) -> list[dict[str, Any]]:
             "ranking": [{k: (str(v) if v is not None and not isinstance(v, (int, str, bool)) else v)
                          for k, v in row.items()} for row in rows],
             "ranking_note": str(unranked_reason(case)) if is_call and not rows else None,
-            **notifications_of(ctx, case.id),
+            **notifications_of(ctx.session, case.id),
         })
     return views
 
 
-def notifications_of(ctx: Context, case_id: int) -> dict[str, Any]:
+def notifications_of(session, case_id: int) -> dict[str, Any]:
     """The case's messages by status, and those nobody can send (who, which message): the officer must learn
     them from the case, not from a failed run (issue 21)."""
-    counts = dict(ctx.session.exec(select(Notification.status, func.count()).where(
+    counts = dict(session.exec(select(Notification.status, func.count()).where(
         Notification.case_id == case_id).group_by(Notification.status)).all())
-    undeliverable = ctx.session.exec(select(Notification.recipient_name, Notification.template).where(
+    undeliverable = session.exec(select(Notification.recipient_name, Notification.template).where(
         Notification.case_id == case_id, Notification.status == "undeliverable").order_by(Notification.id)
         .limit(UNDELIVERABLE_SHOWN)).all()
     return {"notifications": counts, "undeliverable": [{"name": n, "template": t} for n, t in undeliverable]}

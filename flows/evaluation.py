@@ -72,6 +72,8 @@ from states.procedures.open_call.machine import call_settings, offers_of
 from states.procedures.open_call.names import CallState, OfferState
 from states.text import current_language, money, render, tr
 
+# Loaded by its path under a deployment (module "evaluation"): its reads keep their names in the matrix.
+COMMAND_NAMESPACE = "flows.evaluation"
 MAX_ROUNDS = 200  # a form answered this many times without finishing is a runaway, not a review
 # Who reads the forms' views (nothing is recorded under this name): every answer is recorded as the person its
 # proof names (states/form_proofs.py).
@@ -209,7 +211,7 @@ def formal_review_view(ctx: Context, code: str) -> dict[str, Any]:
     case = load_call(ctx.session, code)
     offers = offers_of(ctx.session, case)
     pending = [o for o in offers if o.state in (OfferState.received, OfferState.correction_requested)]
-    names = organisation_names(ctx, offers)
+    names = organisation_names(ctx.session, offers)
     return {"state": case.state, "done": case.state != CallState.formal_review or not pending,
             "selection_date": case.selection_date,
             "offers": [{"number": o.number, "organisation": names.get(o.organisation_id), "title": o.title,
@@ -233,7 +235,7 @@ def scoring_view(ctx: Context, seat_ref: tuple[str, str]) -> dict[str, Any]:
         declared = {d.offer_id: d.conflict for d in ctx.session.exec(
             select(ConflictDeclaration).where(ConflictDeclaration.member_id == seat.id))}
         scored = set(ctx.session.exec(select(Score.offer_id).where(Score.member_id == seat.id)))
-    names = organisation_names(ctx, offers)
+    names = organisation_names(ctx.session, offers)
     scorable = [o.number for o in offers
                 if o.state == OfferState.formally_accepted and declared.get(o.id) is False and o.id not in scored]
     return {"state": case.state, "member_known": seat is not None, "selection_date": case.selection_date,
@@ -247,14 +249,14 @@ def scoring_view(ctx: Context, seat_ref: tuple[str, str]) -> dict[str, Any]:
                     or (not any(o.id not in declared for o in offers) and not scorable)}
 
 
-def organisation_names(ctx: Context, offers: list[Any]) -> dict[int, str]:
+def organisation_names(session, offers: list[Any]) -> dict[int, str]:
     """The names of the offers' organisations, in one query: a reviewer must see whose offer it is."""
     from models.tables import Organisation
 
     ids = sorted({o.organisation_id for o in offers})
     if not ids:
         return {}
-    return dict(ctx.session.exec(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
+    return dict(session.exec(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
 def _with_events(handler):

@@ -87,6 +87,9 @@ def auth_string(path: Path) -> str:
     return value
 
 
+SCHEDULED_AHEAD_SECONDS = 300
+
+
 class PrefectDatabaseRefused(RuntimeError):
     pass
 
@@ -137,6 +140,9 @@ def start_server(host: str, port: int, log_path: Path, auth: str, database: str 
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_API_AUTH_STRING": auth}
     if database:
         env.setdefault("PREFECT_API_DATABASE_CONNECTION_URL", database)
+    # Prefect's scheduler keeps an hour of future runs (60 scheduled ticks at one a minute, the first page of the
+    # UI's runs); a few minutes ahead are enough for a service that schedules every minute (issue 21).
+    env.setdefault("PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME", str(SCHEDULED_AHEAD_SECONDS))
     # The UI calls the API it is served beside, not the default port 4200, unless the operator named another
     # (a reverse proxy's public address).
     env.setdefault("PREFECT_UI_API_URL", f"http://{host}:{port}/api")

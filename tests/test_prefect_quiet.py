@@ -397,3 +397,38 @@ def test_a_refused_step_says_the_refusal_in_polish_without_a_traceback(sqlite_ur
     text = "\n".join(log.message for log in logs)
     assert "Finished in state Failed" in text and "niedozwolony" in text
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("entrypoint, read", [("flows/summaries.py:case_summaries_flow", "recorded_since"),
+                                              ("flows/summaries.py:case_summaries_flow", "records_after"),
+                                              ("flows/evaluation.py:scoring_flow", "scoring_view")])
+def test_a_flow_loaded_by_its_path_keeps_its_reads_names_in_the_matrix(entrypoint, read):
+    """A served deployment loads its flow's file by path (module "summaries", not "flows.summaries"): the reads
+    defined there must still be found in the authorization matrix, or the scheduler is refused them (every
+    summaries run of an idle `coop serve` failed so)."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    from states.authorization import MATRIX, command_name
+
+    loaded = load_flow_from_entrypoint(entrypoint)
+    name = command_name(loaded.fn.__globals__[read])
+    assert name.startswith("flows.") and name in MATRIX
+
+
+def test_the_served_prefect_server_schedules_minutes_ahead_not_an_hour(tmp_path, monkeypatch):
+    """An hour of scheduled ticks (60 runs) filled the UI's first page of runs; coop serve's server keeps five
+    minutes ahead, and an operator's own setting wins."""
+    import subprocess
+
+    from flows import launcher
+
+    seen = []
+    monkeypatch.setattr(subprocess, "Popen", lambda args, **kwargs: seen.append(kwargs["env"]))
+    monkeypatch.delenv("PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME", raising=False)
+    monkeypatch.delenv("PREFECT_API_DATABASE_CONNECTION_URL", raising=False)
+    launcher.start_server("127.0.0.1", 4999, tmp_path / "log", "coop:x")
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME", "600")
+    launcher.start_server("127.0.0.1", 4999, tmp_path / "log", "coop:x", "postgresql+asyncpg://u@h/db_prefect")
+    assert [env["PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME"] for env in seen] == ["300", "600"]
+    assert "PREFECT_API_DATABASE_CONNECTION_URL" not in seen[0]  # SQLite: Prefect's own file in PREFECT_HOME
+    assert seen[1]["PREFECT_API_DATABASE_CONNECTION_URL"].endswith("/db_prefect")
