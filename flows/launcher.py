@@ -142,7 +142,7 @@ def start_server(host: str, port: int, log_path: Path, auth: str, database: str 
         env.setdefault("PREFECT_API_DATABASE_CONNECTION_URL", database)
     # Prefect's scheduler keeps an hour of future runs (60 scheduled ticks at one a minute, the first page of the
     # UI's runs); a few minutes ahead are enough for a service that schedules every minute (issue 21).
-    env.setdefault("PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME", str(SCHEDULED_AHEAD_SECONDS))
+    env.setdefault("PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME", f"PT{SCHEDULED_AHEAD_SECONDS}S")
     # The UI calls the API it is served beside, not the default port 4200, unless the operator named another
     # (a reverse proxy's public address).
     env.setdefault("PREFECT_UI_API_URL", f"http://{host}:{port}/api")

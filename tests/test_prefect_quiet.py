@@ -427,8 +427,13 @@ def test_the_served_prefect_server_schedules_minutes_ahead_not_an_hour(tmp_path,
     monkeypatch.delenv("PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME", raising=False)
     monkeypatch.delenv("PREFECT_API_DATABASE_CONNECTION_URL", raising=False)
     launcher.start_server("127.0.0.1", 4999, tmp_path / "log", "coop:x")
-    monkeypatch.setenv("PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME", "600")
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME", "PT10M")
     launcher.start_server("127.0.0.1", 4999, tmp_path / "log", "coop:x", "postgresql+asyncpg://u@h/db_prefect")
-    assert [env["PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME"] for env in seen] == ["300", "600"]
+    ahead = [env["PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME"] for env in seen]
+    assert ahead == ["PT300S", "PT10M"]
+    from prefect.settings.models.server.services import ServerServicesSchedulerSettings
+
+    # as Prefect's server reads it (a bare "300" made the server exit at start)
+    assert ServerServicesSchedulerSettings(min_scheduled_time=ahead[0]).min_scheduled_time.total_seconds() == 300
     assert "PREFECT_API_DATABASE_CONNECTION_URL" not in seen[0]  # SQLite: Prefect's own file in PREFECT_HOME
     assert seen[1]["PREFECT_API_DATABASE_CONNECTION_URL"].endswith("/db_prefect")
