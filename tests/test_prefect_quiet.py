@@ -210,6 +210,13 @@ def test_a_message_nobody_can_send_is_a_recorded_status_not_a_failed_run(db_url,
             any_=[state.state_details.flow_run_id])))
     assert tasks and not [t for t in tasks if t.state.is_failed()]
     assert {r.status for r in outbox(db_url) if r.id == lacking[0].id} == {"undeliverable"}
+    from coop.demo import OFFICER
+    from notifications.handlers import ListNotifications, list_notifications
+    from states.engine import execute
+
+    listed = execute(list_notifications, ListNotifications.parse(code=code, status=("undeliverable",), limit=100),
+                     actor=OFFICER, url=db_url, readonly=True)  # what `coop notifications list` shows the officer
+    assert {row["id"] for row in listed} == {r.id for r in lacking} and all(row["recipient"] == "—" for row in listed)
 
     from prefect.artifacts import Artifact
 
