@@ -29,6 +29,11 @@ STATIC = Path(__file__).resolve().parent / "static"
 class DeskSettings:
     url: str | None = None  # the engine's database (None: as the CLI finds it)
     secure: bool = False  # cookies Secure even over plain http (behind a TLS-terminating proxy)
+    # Prefect's API, where the evaluation forms wait (web/prefect_forms.py); None: PREFECT_API_URL and
+    # PREFECT_API_AUTH_STRING of the environment when a form is answered (coop serve sets both).
+    prefect_api: str | None = None
+    prefect_auth: str | None = None
+    outcome_wait: float = 20.0  # seconds the desk waits for a flow to say what the engine answered
 
 
 class LanguageMiddleware:
@@ -61,11 +66,18 @@ class LanguageMiddleware:
 _FROM_ENV = object()
 
 
-def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM_ENV) -> FastAPI:
+def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM_ENV, prefect_api: str | None = None,
+               prefect_auth: str | None = None, outcome_wait: float = 20.0) -> FastAPI:
     """The desk on the database ``url`` (None: the engine's, as the CLI reads it). ``secure``: Secure cookies even
     over http (default: ``COOP_DESK_SECURE_COOKIES=1``; over https they always are). ``oidc``: the identity
-    provider (web/oidc.py ``OidcConfig``; default: from ``COOP_OIDC_*``; None: local accounts only)."""
+    provider (web/oidc.py ``OidcConfig``; default: from ``COOP_OIDC_*``; None: local accounts only).
+    ``prefect_api`` and ``prefect_auth``: where the evaluation forms wait (default: the environment's, read when
+    one is answered); ``outcome_wait``: how long an answer handed to a flow is watched for its outcome."""
     import os
+
+    from notifications.bootstrap import bootstrap
+
+    bootstrap()  # an entry point like the CLI: the domain's events of a step reach the outbox (states/events.py)
 
     from web import auth_pages, cases, today
     from web.templating import page
@@ -74,7 +86,8 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
         secure = os.environ.get("COOP_DESK_SECURE_COOKIES", "").strip() == "1"
     app = FastAPI(title="coop-engine desk", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(check_csrf)])
-    app.state.desk = DeskSettings(url=url, secure=secure)
+    app.state.desk = DeskSettings(url=url, secure=secure, prefect_api=prefect_api, prefect_auth=prefect_auth,
+                                  outcome_wait=outcome_wait)
     app.add_middleware(LanguageMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth_pages.router)

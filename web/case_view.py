@@ -1,0 +1,354 @@
+"""What the case page shows: the case's state and its place in the procedure, its history, its offers, its
+deadlines, and the steps its reader may take now (with their forms).
+
+Everything is read in one read-only transaction through ``states.engine.execute``, authorized as
+``queries.describe_case`` (everyone the matrix lets read a case: states/authorization.py). Which steps a person
+may take is the intersection of two things the engine already says: what the case's machine allows in its
+current state (its transitions, states/engine.py ``LegalMachine``) and what the authorization matrix lets this
+person run on this case (her grants). The page never decides a rule itself: a step shown and then refused is
+refused by the domain, with its reason, beside the field.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlmodel import select
+
+from kernel.text import tr
+from models.tables import CommitteeMember, ConflictDeclaration, Offer, Organisation, Score
+from states import audit, labels
+from states.access import ANY, CASE
+from states.actors import Actor
+from states.cases import load_case, pending_deadlines
+from states.procedures import of_kind
+from states.queries import describe_case
+
+# The steps answered through the Prefect flows that collect evaluations (flows/evaluation.py), by command name:
+# the flow keeps the forms' order and the answers' exactly-once; the desk validates, proves and resumes.
+EVALUATIONS = {"open_call.review_offer": "review", "open_call.declare_conflicts": "declare",
+               "open_call.score_offer": "score"}
+# A command whose machine event has another name than the handler.
+EVENT_OF = {"score_offer": "score", "publish": ("publish_results", "publish_invalidation")}
+# Commands a person does not take from a case page: making a case, filing an applicant's paper offer (the
+# registry's own form), reading.
+NOT_A_STEP = {"create_call", "show_ranking", "file_offer"}
+
+
+@dataclass
+class FieldSpec:
+    """One input of a step's form. ``widget``: text, textarea, number, decimal, date, moment, select, checkboxes
+    (numbers of offers), lines (one item a line), map (one input per key: channels, offers, criteria)."""
+
+    name: str
+    label: Any
+    widget: str
+    required: bool = False
+    choices: list[tuple[str, Any]] = field(default_factory=list)
+    hint: Any = None
+
+
+@dataclass
+class StepSpec:
+    name: str  # the command's name within its procedure: ``finish_formal_review``
+    title: Any
+    basis: str
+    handler: Any
+    model: type
+    fields: list[FieldSpec]
+    evaluation: str | None = None  # review | declare | score: answered through a waiting flow run
+
+
+def _plain_type(annotation: Any) -> tuple[Any, bool]:
+    """The annotation without ``Annotated`` and ``| None``; and whether None was allowed."""
+    optional = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            optional = optional or len(args) < len(typing.get_args(annotation))
+            annotation = args[0] if len(args) == 1 else annotation
+            if len(args) != 1:
+                return annotation, optional
+        else:
+            return annotation, optional
+
+
+CHOICE_LABELS = {
+    "accept": tr("accept: formally correct"), "reject": tr("reject"),
+    "correct": tr("call to correct the defects (KPA art. 64 § 2)"),
+    "results": tr("the results"), "invalidation": tr("the invalidation"),
+    "city": tr("the city"), "ngo": tr("an organisation"), "support": tr("support"),
+    "entrustment": tr("entrustment"), "received": tr("received"), "postmarked": tr("postmarked"),
+    "bip": tr("BIP"), "board": tr("notice board"), "website": tr("website"),
+}
+
+
+def _field(name: str, info: Any, facts: dict[str, Any]) -> FieldSpec | None:
+    annotation, optional = _plain_type(info.annotation)
+    required = info.is_required()
+    label = tr("Offer number") if name == "number" else labels.field(name)
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return FieldSpec(name, label, "select", required,
+                         [(str(v), CHOICE_LABELS.get(str(v), str(v))) for v in typing.get_args(annotation)])
+    if annotation is bool:
+        return FieldSpec(name, label, "select", required, [("yes", tr("yes")), ("no", tr("no"))])
+    if origin is dict:
+        key, _value = typing.get_args(annotation)
+        key, _ = _plain_type(key)
+        if typing.get_origin(key) is Literal:
+            keys = [(str(v), CHOICE_LABELS.get(str(v), str(v))) for v in typing.get_args(key)]
+            hint = tr("Warsaw time")
+        elif key is int:
+            keys = [(str(o["number"]), tr("offer no. {number}", number=o["number"])) for o in facts["offers"]]
+            hint = tr("Leave empty the offers that get nothing.")
+        else:
+            keys = [(c["key"], c["label"]) for c in facts["criteria"]]
+            hint = None
+        return FieldSpec(name, label, "map", required, keys, hint)
+    if origin is tuple:
+        item, _ = _plain_type(typing.get_args(annotation)[0])
+        if item is int:
+            return FieldSpec(name, label, "checkboxes", False,
+                             [(str(o["number"]), tr("offer no. {number}: {title}", number=o["number"],
+                                                   title=o["title"])) for o in facts["offers"]])
+        if isinstance(item, type) and issubclass(item, str):
+            return FieldSpec(name, label, "lines", False, hint=tr("One a line."))
+        return None  # a list of structured settings (a call's own criteria): the CLI's, not a form's
+    if annotation is int and name == "number" and facts["offers"]:
+        return FieldSpec(name, label, "select", required,
+                         [(str(o["number"]), tr("offer no. {number}: {title}", number=o["number"], title=o["title"]))
+                          for o in facts["offers"]])
+    if annotation is int:
+        return FieldSpec(name, label, "number", required)
+    if annotation is Decimal:
+        return FieldSpec(name, label, "decimal", required)
+    if getattr(annotation, "__name__", "") == "date":
+        return FieldSpec(name, label, "date", required)
+    if getattr(annotation, "__name__", "") == "datetime":
+        return FieldSpec(name, label, "moment", required, hint=tr("Warsaw time"))
+    if name in ("note", "reason", "summary", "grant_rules", "prior_funding", "text"):
+        return FieldSpec(name, label, "textarea", required)
+    return FieldSpec(name, label, "text", required)
+
+
+def _input_model(handler: Any) -> type | None:
+    hints = typing.get_type_hints(handler)
+    parameters = list(inspect.signature(handler).parameters)
+    return hints.get(parameters[1]) if len(parameters) > 1 else None
+
+
+def _may_run(rule: dict[str, str], actor: Actor, code: str) -> bool:
+    """The matrix's answer for this proven person on this case (states/authorization.py), without asking."""
+    for grant in actor.grants:
+        relation = rule.get(grant.role)
+        if relation == ANY and grant.case is None and grant.organisation is None:
+            return True
+        if relation == CASE and grant.case == code:
+            return True
+    return False
+
+
+def allowed_steps(kind: str, state: str, code: str, actor: Actor, facts: dict[str, Any]) -> list[StepSpec]:
+    """The steps this person may take on a case of ``kind`` in ``state``: the machine allows the step's event
+    there, and the matrix lets her run its command on this case."""
+    from states.authorization import MATRIX
+
+    procedure = of_kind(kind)
+    if procedure is None or kind not in procedure.machines:
+        return []
+    machine = procedure.machine_class(procedure.machines[kind])
+    current = next((s for s in machine.states if s.value == state), None)
+    if current is None:
+        return []
+    events = {str(e) for t in current.transitions for e in t.events}
+    events |= {e for e, finals in machine.AFTER_FINAL.items() if state in finals}
+    handlers = procedure.handlers
+    steps = []
+    for name in procedure.access:
+        if name in NOT_A_STEP:
+            continue
+        wanted = EVENT_OF.get(name, name)
+        wanted = wanted if isinstance(wanted, tuple) else (wanted,)
+        if not any(w in events for w in wanted):
+            continue
+        command = f"{procedure.slug}.{name}"
+        if not _may_run(MATRIX.get(command, {}), actor, code):
+            continue
+        if EVALUATIONS.get(command) in ("declare", "score") and not any(
+                g.role == "committee_member" and g.case == code for g in actor.grants):
+            continue  # a member's own evaluation: the flow binds it to her seat (an officer does not answer it)
+        handler = getattr(handlers, name, None)
+        model = _input_model(handler) if handler else None
+        if model is None:
+            continue
+        fields = [f for f in (_field(n, info, facts) for n, info in model.model_fields.items()
+                              if n not in ("code", "member")) if f is not None]
+        event = next(w for w in wanted if w in events)
+        named = machine.STEPS.get(event)
+        title = STEP_TITLES.get(name) or (named.doing if named else name.replace("_", " "))
+        steps.append(StepSpec(name, title, machine.BASIS.get(event) or (named.basis if named else ""),
+                              handler, model, fields, EVALUATIONS.get(command)))
+    return steps
+
+
+STEP_TITLES = {
+    "appoint_member": tr("Appoint a committee member"),
+    "declare_conflicts": tr("Declare conflicts of interest (KPA art. 24)"),
+    "review_offer": tr("Review an offer formally"),
+    "finish_formal_review": tr("Finish the formal review"),
+    "score_offer": tr("Score an offer"),
+    "select_offers": tr("Select the offers and their grants"),
+    "publish": tr("Publish"),
+    "withdraw_offer": tr("Withdraw an offer"),
+    "sign_contract": tr("Sign a contract"),
+    "submit_report": tr("Record a report"),
+    "review_report": tr("Review a report"),
+    "settle_offer": tr("Settle a grant"),
+    "announce_call": tr("Announce the call"),
+}
+
+
+def _machine_states(kind: str, state: str) -> list[dict[str, Any]]:
+    procedure = of_kind(kind)
+    if procedure is None or kind not in procedure.machines:
+        return []
+    machine = procedure.machine_class(procedure.machines[kind])
+    return [{"value": s.value, "label": labels.state(kind, s.value), "current": s.value == state,
+             "final": s.final} for s in machine.states]
+
+
+# What the history's records say happened, for the events the machines' STEPS do not name.
+EVENT_LABELS = {
+    "create": tr("case created"),
+    "announce": tr("announced"),
+    "file_offer": tr("offer filed"),
+    "close_offers": tr("filing of offers closed"),
+    "review_offer": tr("offer reviewed formally"),
+    "accept_formally": tr("offer accepted formally"),
+    "reject_formally": tr("offer rejected formally"),
+    "request_correction": tr("called to correct the offer's defects"),
+    "complete_scoring": tr("scoring of the offer complete"),
+    "finish_formal_review": tr("formal review finished"),
+    "declare_conflicts": tr("declarations made (KPA art. 24)"),
+    "score": tr("offer scored"),
+    "select_offers": tr("offers selected"),
+    "publish_results": tr("results published"),
+    "publish_invalidation": tr("invalidation published"),
+    "start_execution": tr("execution started"),
+    "sign_contract": tr("contract signed"),
+    "submit_report": tr("report submitted"),
+    "review_report": tr("report reviewed"),
+    "settle": tr("settled"),
+}
+
+
+def _event_label(kind: str, event: str) -> Any:
+    if event in EVENT_LABELS:
+        return EVENT_LABELS[event]
+    procedure = of_kind(kind)
+    if procedure is not None and kind in procedure.machines:
+        machine = procedure.machine_class(procedure.machines[kind])
+        named = machine.STEPS.get(event)
+        if named is not None:
+            return named.doing
+    return STEP_TITLES.get(event) or event.replace("_", " ")
+
+
+def _history(session, case) -> list[dict[str, Any]]:
+    from models.tables import AuditRecord
+
+    rows = session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id).order_by(AuditRecord.seq))
+    kind = case.kind
+    out = []
+    for r in rows:
+        row = audit.history_row(seq=r.seq, at=r.at, actor=r.actor, role=r.role, event=r.event, subject=r.subject,
+                                from_state=r.from_state, to_state=r.to_state, basis=r.basis, payload=r.payload,
+                                digest=r.hash)
+        subject_kind = "offer" if r.subject.startswith("offer:") else kind
+        row.update(event_label=_event_label(kind, r.event), role_label=labels.role(r.role),
+                   subject_label=labels.subject(r.subject) if r.subject != "case" else "",
+                   from_label=labels.state(subject_kind, r.from_state) if r.from_state else None,
+                   to_label=labels.state(subject_kind, r.to_state) if r.to_state else None)
+        out.append(row)
+    return out
+
+
+def _offers(session, case) -> list[dict[str, Any]]:
+    offers = list(session.exec(select(Offer).where(Offer.case_id == case.id).order_by(Offer.number)))
+    names = {o.id: o.name for o in session.exec(select(Organisation).where(
+        Organisation.id.in_({o.organisation_id for o in offers})))} if offers else {}
+    return [{"id": o.id, "number": o.number, "title": o.title, "organisation": names.get(o.organisation_id, "—"),
+             "requested": o.requested_grant, "own_funds": o.own_funds,
+             "non_financial": o.non_financial_contribution, "volunteer_work": o.volunteer_work,
+             "task_start": o.task_start, "task_end": o.task_end, "received_at": o.received_at,
+             "state": o.state, "state_label": labels.state("offer", o.state), "defects": o.formal_defects,
+             "percent": o.score_percent, "granted": o.granted_amount} for o in offers]
+
+
+def _criteria(case) -> list[dict[str, Any]]:
+    if case.kind != "open_call" or not case.settings.get("criteria"):
+        return []
+    from states.procedures.open_call.machine import call_settings
+
+    criteria, _ = call_settings(case)
+    return [{"key": c.key, "label": labels.criterion(c), "max_points": c.max_points, "basis": c.basis}
+            for c in criteria]
+
+
+def _member_view(session, case, actor: Actor, offers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A committee member's own seat: which offers she declared (and with a conflict) and scored."""
+    seat = session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
+                                                      CommitteeMember.name == actor.name)).first()
+    if seat is None:
+        return None
+    declared = {d.offer_id: d.conflict for d in session.exec(
+        select(ConflictDeclaration).where(ConflictDeclaration.member_id == seat.id))}
+    scored = set(session.exec(select(Score.offer_id).where(Score.member_id == seat.id)))
+    return {"declared": bool(declared) and all(o["id"] in declared for o in offers),
+            "conflicts": [o["number"] for o in offers if declared.get(o["id"])],
+            "scored": [o["number"] for o in offers if o["id"] in scored]}
+
+
+def read_case(ctx: Any, code: str) -> dict[str, Any]:
+    """Everything the case page shows, for the reader ``ctx.actor`` (read-only)."""
+    case = load_case(ctx.session, code)
+    offers = _offers(ctx.session, case)
+    offer_numbers = {o["id"]: o["number"] for o in offers}
+    deadlines = [{**d, "offer": offer_numbers.get(d["offer_id"]), "label": deadline_label(d["kind"])}
+                 for d in pending_deadlines(ctx.session, case)]
+    facts = {"offers": offers, "criteria": _criteria(case)}
+    member = _member_view(ctx.session, case, ctx.actor, offers)
+    steps = allowed_steps(case.kind, case.state, case.code, ctx.actor, facts)
+    if member and member["declared"]:  # her declarations are made once (KPA art. 24); the page says so instead
+        steps = [s for s in steps if s.name != "declare_conflicts"]
+    return {"code": case.code, "kind": case.kind, "title": case.title, "state": case.state,
+            "state_label": labels.state(case.kind, case.state), "budget": case.budget,
+            "procedure": getattr(of_kind(case.kind), "title", case.kind),
+            "offer_deadline": case.offer_deadline, "selection_date": getattr(case, "selection_date", None),
+            "machine": _machine_states(case.kind, case.state), "history": _history(ctx.session, case),
+            "offers": offers, "deadlines": deadlines, "criteria": facts["criteria"],
+            "member": member, "steps": steps}
+
+
+# Authorized as the engine's own read of a case (everyone may read one): the matrix names the wrapped query.
+read_case.__wrapped__ = describe_case  # type: ignore[attr-defined]
+
+DEADLINE_LABELS = {
+    "offers_close": tr("end of filing offers"),
+    "correction_end": tr("end of the corrections"),
+    "selection": tr("selection of the offers"),
+    "report_due": tr("report due"),
+}
+
+
+def deadline_label(kind: str) -> Any:
+    return DEADLINE_LABELS.get(kind) or kind.replace("_", " ")
