@@ -64,6 +64,14 @@ class StepSpec:
     evaluation: str | None = None  # review | declare | score: answered through a waiting flow run
 
 
+def _procedure_name(kind: str) -> object:
+    """The case's procedure as the reader names it in her language (the same names as Na dziś's)."""
+    from web.today import procedure_name
+
+    procedure = of_kind(kind)
+    return procedure_name(procedure.slug, procedure.title) if procedure is not None else kind
+
+
 def _plain_type(annotation: Any) -> tuple[Any, bool]:
     """The annotation without ``Annotated`` and ``| None``; and whether None was allowed."""
     optional = False
@@ -332,7 +340,7 @@ def read_case(ctx: Any, code: str) -> dict[str, Any]:
         steps = [s for s in steps if s.name != "declare_conflicts"]
     return {"code": case.code, "kind": case.kind, "title": case.title, "state": case.state,
             "state_label": labels.state(case.kind, case.state), "budget": case.budget,
-            "procedure": getattr(of_kind(case.kind), "title", case.kind),
+            "procedure": _procedure_name(case.kind),
             "offer_deadline": case.offer_deadline, "selection_date": getattr(case, "selection_date", None),
             "machine": _machine_states(case.kind, case.state), "history": _history(ctx.session, case),
             "offers": offers, "deadlines": deadlines, "criteria": facts["criteria"],
