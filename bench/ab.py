@@ -4,9 +4,11 @@
         [--calls 20] [--rounds 5] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 A goal stated as "at most x % slower than before" (issue 19) can only be judged on one machine at one time:
-this host's speed moves by ±15 % from one minute to the next. The data is built once, with this tree's
-``bench.data``; each round then runs every side in a child process of its own (its tree first on
-``sys.path``), in an order that turns from round to round, each on a fresh copy of the same database.
+this host's speed moves by ±15 % from one minute to the next. The data is built once, by the ``--before``
+tree's ``bench.data`` in a child process (at its schema revision: a newer tree migrates a copy before timing,
+an older one could not open a newer schema); each round then runs every side in a child process of its own
+(its tree first on ``sys.path``), in an order that turns from round to round, each on a fresh copy of the same
+database; every database a side opens first is made by that side (its warm-up database, B2's).
 
 - **B1**: ``states.tick.tick`` firing the due deadlines, in a process set up as the tick's flow run sets up
   its own (Prefect and the tick flow imported, ``flows.process.settle_after_imports`` where the tree has it);
@@ -42,8 +44,17 @@ except ImportError:  # a tree from before it: its first command froze the import
     settle_after_imports = lambda: None
 settle_after_imports()
 from bench.data import TICK_AT
+from models.db import get_engine
+from models.settings import SIMULATION, initialise_clock
 from states.tick import tick
+initialise_clock(get_engine({warm!r}), SIMULATION)  # this side's own warm-up database
 tick(TICK_AT, url={warm!r})  # imports, first connection
+get_engine({url!r}).dispose()  # the copy at this tree's schema revision (a newer tree migrates it), untimed
+if {url!r}.startswith("sqlite"):  # the migration's pages out of the WAL, as a copy's are: not the tick's to write
+    import sqlite3
+    raw = sqlite3.connect({url!r}.removeprefix("sqlite:///"))
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
 wall, cpu = time.perf_counter(), time.process_time()
 report = tick(TICK_AT, url={url!r})
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -69,6 +80,9 @@ def execute(*args, **kwargs):  # every command of the lifecycles and of the ceil
 def median(values):
     return sorted(values)[len(values) // 2]
 
+from models.db import get_engine
+from models.settings import SIMULATION, initialise_clock
+initialise_clock(get_engine({url!r}), SIMULATION)  # made by this side, at its schema revision
 states.engine.execute = execute
 b2_lifecycle.domain_lifecycles({url!r}, {calls})
 per_lifecycle = len(timed) // ({calls} + 1)
@@ -78,6 +92,18 @@ b2_lifecycle.smallest_commands({url!r}, {smallest})
 smallest, smallest_cpu = timed[1:], cpu[1:]  # the first is the warm-up
 print(json.dumps({{"step": median(steps), "smallest": median(smallest), "steps": len(steps),
                   "step_cpu": median(steps_cpu), "smallest_cpu": median(smallest_cpu)}}))
+"""
+
+
+_BUILD_CHILD = """
+import json, sys
+sys.path.insert(0, {tree!r})
+from bench.data import build_live_cases
+from models.db import get_engine
+from models.settings import SIMULATION, initialise_clock
+initialise_clock(get_engine({url!r}), SIMULATION)
+build_live_cases({url!r}, {cases}, {due})
+print(json.dumps({{}}))
 """
 
 
@@ -102,31 +128,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", choices=("b1", "b2"))
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
-    from bench.data import Databases, build_live_cases
+    from bench.data import Databases
 
     sides = {"before": str(Path(args.before).resolve()), "after": str(HERE)}
     dbs = Databases(args.database_url)
     results: dict[str, dict[str, list]] = {side: {} for side in sides}
     try:
-        template = warm = None
+        template, warm = None, {}
         if args.only != "b2":
-            template = dbs.fresh("ab_b1")
-            build_live_cases(template, args.cases, args.due)
-            warm = dbs.fresh("ab_warm")
+            template = dbs.blank("ab_b1")
+            _child(_BUILD_CHILD.format(tree=sides["before"], url=template, cases=args.cases, due=args.due),
+                   sides["before"])
+            warm = {side: dbs.blank(f"ab_warm_{side}") for side in sides}
         order = list(sides)
         for round_number in range(args.rounds):
             for side in order:
                 line = []
                 if template is not None:
-                    copy = dbs.copy(template, "ab_tick")
+                    copy = dbs.copy(template, "ab_tick", opened=False)
                     os.sync()
-                    tick = _child(_TICK_CHILD.format(tree=sides[side], warm=warm, url=copy, due=args.due),
+                    tick = _child(_TICK_CHILD.format(tree=sides[side], warm=warm[side], url=copy, due=args.due),
                                   sides[side])
                     for name, value in tick.items():
                         results[side].setdefault(f"b1 {name}", []).append(value)
                     line.append(f"tick {tick['wall']:.3f} s wall, {tick['cpu']:.3f} s CPU")
                 if args.calls and args.only != "b1":
-                    url = dbs.fresh("ab_b2")
+                    url = dbs.blank("ab_b2")
                     b2 = _child(_B2_CHILD.format(tree=sides[side], url=url, calls=args.calls,
                                                  smallest=args.smallest), sides[side])
                     for name in ("step", "smallest", "step_cpu", "smallest_cpu"):

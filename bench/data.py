@@ -92,9 +92,23 @@ class Databases:
         initialise_clock(get_engine(url), SIMULATION)
         return url
 
-    def copy(self, url: str, label: str) -> str:
-        """A copy of ``url`` (which nobody may use while it is copied)."""
-        get_engine(url).dispose()
+    def blank(self, label: str) -> str:
+        """A new database with no schema yet: for another tree (``bench/ab.py``) to make at its own revision, which
+        an older tree could not open once a newer one had migrated it."""
+        name = f"coop_bench_{label}_{uuid.uuid4().hex[:6]}"
+        if self.postgres:
+            self._admin(f'CREATE DATABASE "{name}"')
+            url = self._pg_url(name)
+        else:
+            url = f"sqlite:///{WORKDIR / name}.db"
+        self.created.append(url)
+        return url
+
+    def copy(self, url: str, label: str, opened: bool = True) -> str:
+        """A copy of ``url`` (which nobody may use while it is copied; ``opened``: this process's engine of it is
+        closed first, else it is never opened here: opening migrates it to this tree's revision)."""
+        if opened:
+            get_engine(url).dispose()
         name = f"coop_bench_{label}_{uuid.uuid4().hex[:6]}"
         if self.postgres:
             self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{url.rsplit("/", 1)[1]}"')
@@ -122,7 +136,6 @@ class Databases:
     def drop_all(self) -> None:
         files = list(self.scratch)
         for url in self.created:
-            get_engine(url).dispose()
             if self.postgres:
                 self._admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
             else:
@@ -347,6 +360,7 @@ class _Blueprint:
         cols = [c.name for c in meta.tables["cases"].columns]
         row = list(row)
         row[cols.index("audit_seq")], row[cols.index("audit_head")], row[cols.index("row_version")] = 0, "0" * 64, 1
+        row[cols.index("waiting_seen")] = 0  # never derived: the copy's waiting steps are derived by the first reader
         return row
 
     def _clock(self, meta: sa.MetaData, conn, postgres: bool) -> None:

@@ -103,6 +103,41 @@ class Case(Table, table=True):
     created_at: datetime = moment(nullable=False)
 
 
+# The row version the case's waiting steps (``waiting_steps``, states/waiting_rows.py) were last derived from:
+# every change of a case bumps ``row_version`` in its own UPDATE, so a case whose two differ is stale, and the
+# writer pays nothing to say so (no column of its own to set). 0: never derived (a new or copied case). A column
+# of the table the ORM does not map: a case is inserted with the database's default and never loaded with it;
+# only the projection's refresh reads and writes it (SQLAlchemy Core).
+Case.__table__.append_column(sa.Column("waiting_seen", sa.Integer, nullable=False, server_default="0"))
+# the stale cases, found by the index alone however many cases are live (most are not stale)
+sa.Index("ix_cases_waiting_stale", Case.__table__.c.id,
+         sqlite_where=sa.text("row_version <> waiting_seen"), postgresql_where=sa.text("row_version <> waiting_seen"))
+
+
+class WaitingStep(Table, table=True):
+    """One step waiting on an audience (a role: ``officer``), derived from the case's rows by the declarations of
+    each procedure's ``waiting.py`` (states/waiting_rows.py): a projection, never history. Its rows are replaced
+    whenever their case has changed (``Case.waiting_seen``), so the desk reads a page of them by an index
+    instead of deriving every step to sort them. A step's due moment is stored; whether it is overdue is the
+    reader's ``now`` against it, so time passing alone never makes a row wrong."""
+
+    __tablename__ = "waiting_steps"
+    __table_args__ = (
+        # the list's order (states/waiting_rows.py): dated first by due moment, then by case, offer and step
+        sa.Index("ix_waiting_steps_list", "audience", "undated", "due_at", "code", "offer_number", "step"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    audience: str  # the role the step waits on
+    procedure: str  # its procedure's slug
+    step: str  # which declared step: "<procedure>:<its index in the procedure's waiting.STEPS>"
+    code: str  # the case's code
+    offer_number: int | None = None
+    undated: bool  # no due moment (sorted last)
+    due_at: datetime | None = moment()
+    basis: str | None = None  # the deadline row's basis, for a step that is no event
+
+
 class Publication(Table, table=True):
     """One publication of one notice in one of the three channels (art. 13 ust. 3: BIP, board, website)."""
 

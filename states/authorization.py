@@ -59,6 +59,8 @@ COMMON: dict[str, dict[str, str]] = {
     "cases.case_history": EVERYONE,
     "cases.list_cases": EVERYONE,
     "todo.waiting": EVERYONE,  # what waits for me: each person sees their own steps (states/todo.py)
+    "todo.waiting_page": EVERYONE,  # a page of it, read from the waiting steps' projection
+    "todo.refresh_waiting": EVERYONE,  # derive the stale cases' waiting steps first (derived rows, no history)
     "cases.list_organisations": EVERYONE,
     "queries.describe_case": EVERYONE,
     "queries.rule_set_body": EVERYONE,

@@ -13,7 +13,7 @@ subquery on the deadlines; a member: one for her cases' steps, two for her seats
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,8 @@ class Query:
     procedure: str | None = None
     overdue: bool = False
     limit: int | None = None
+    offset: int = 0  # the steps before the page (``waiting_page``)
+    as_derived: bool = False  # ``waiting_page``: read the projection as it is, even with a case changed since
 
 
 @dataclass(frozen=True)
@@ -139,15 +141,30 @@ def _not_cancelled(d):
     return sa.or_(d.c.outcome.is_(None), d.c.outcome != "cancelled")
 
 
-def _officer_statement(steps: list[_Step]):
+def _among(column, ids: list[int], postgres: bool):
+    """``column`` among ``ids``: one array parameter on PostgreSQL (the statement's text stays the same, so its
+    plan is prepared once), the integers written into the statement elsewhere (SQLite's parameters are few)."""
+    ids = [int(i) for i in ids]
+    if postgres:
+        from sqlalchemy.dialects import postgresql
+
+        return column == sa.any_(sa.bindparam("cases", ids, type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(sa.bindparam("cases", ids, expanding=True, literal_execute=True))
+
+
+def _officer_statement(steps: list[_Step], cases: list[int] | None = None, postgres: bool = False):
     """The officer's list as one statement: a SELECT a step (the sub-call's steps in one, its state read once a
     row), each row's due moment from its deadline rows (a correlated subquery on the case's or the offer's rows
     of the step's kind, never cancelled; for a step that waits while its row is pending, the latest not fired),
     a UNION ALL of them; the steps that wait on a pending row and have none dropped. Columns: step (its index in
-    ``steps``), code, offer number, due moment, basis of the row (for a step that is no event), the case's title."""
+    ``steps``), code, offer number, due moment, basis of the row (for a step that is no event), case id, the case's title.
+    ``cases``: only those cases' steps (one array parameter on PostgreSQL, the integers written into the
+    statement on SQLite: never a parameter a case and a SELECT; states/waiting_rows.py derives the stale cases'
+    rows so)."""
     c, o, d = Case.__table__, Offer.__table__, Deadline.__table__
     moment = d.c.due_at.type
     selects = []
+    only = [] if cases is None else [_among(c.c.id, cases, postgres)]
     sub_calls: dict[tuple[str, tuple[str, ...]], list[int]] = {}
     for index, s in enumerate(steps):
         step = s.step
@@ -174,20 +191,21 @@ def _officer_statement(steps: list[_Step]):
         selects.append(sa.select(sa.literal(index).label("step"), c.c.code.label("code"),
                                  (o.c.number if offer else sa.cast(sa.null(), o.c.number.type)).label("number"),
                                  sa.type_coerce(due, moment).label("due"), basis.label("basis"),
-                                 c.c.title.label("title"))
-                       .select_from(source).where(*where))
+                                 c.c.id.label("case_id"), c.c.title.label("title"))
+                       .select_from(source).where(*where, *only))
     for (kind, during), indexes in sub_calls.items():
         state = sa.func.coalesce(_sub_call_state(c), "")
         which = {("" if steps[i].step.state is None else str(steps[i].step.state)): i for i in indexes}
         selects.append(sa.select(sa.case(which, value=state).label("step"), c.c.code.label("code"),
                                  sa.cast(sa.null(), o.c.number.type).label("number"),
                                  sa.cast(sa.null(), moment).label("due"), sa.cast(sa.null(), d.c.basis.type),
-                                 c.c.title.label("title"))
+                                 c.c.id, c.c.title)
                        .where(c.c.kind == kind, *([c.c.state.in_(during)] if during else []),
-                              state.in_(sorted(which))))
+                              state.in_(sorted(which)), *only))
     listed = sa.union_all(*selects).subquery("waiting") if len(selects) > 1 else selects[0].subquery("waiting")
     pending = [i for i, s in enumerate(steps) if s.step.pending]
-    query = sa.select(listed.c.step, listed.c.code, listed.c.number, listed.c.due, listed.c.basis, listed.c.title)
+    query = sa.select(listed.c.step, listed.c.code, listed.c.number, listed.c.due, listed.c.basis, listed.c.case_id,
+                      listed.c.title)
     if pending:
         query = query.where(sa.not_(sa.and_(listed.c.step.in_(pending), listed.c.due.is_(None))))
     return query
@@ -207,7 +225,7 @@ def _officer_steps(session, chosen: Iterable[Procedure], now: datetime, query: Q
                                        listed.code, sa.func.coalesce(listed.number, 0), listed.step
                                        ).limit(query.limit)
     items = []
-    for index, code, number, due, row_basis, case_title in session.connection().execute(statement).all():
+    for index, code, number, due, row_basis, _case, case_title in session.connection().execute(statement).all():
         slug, title, what, basis = shown[index]
         items.append(Item(code, slug, title, what, basis or row_basis or "", due, due is not None and due <= now,
                           number, case_title=case_title or ""))
@@ -294,3 +312,97 @@ def _scoring_steps(session, chosen, actor, names: set[str], granted: set[str]) -
 def waiting(ctx, query: Query = Query()) -> list[Item]:
     """The handler (states/engine.py, read-only): what waits for the person running the command."""
     return waiting_for(ctx.session, ctx.actor, ctx.now, query)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the list (``waiting_page``): its steps, how many wait in all (under the same filters), and where
+    it starts."""
+
+    items: list[Item]
+    total: int
+    offset: int = 0
+    limit: int | None = None
+    stale: bool = False  # some case changed since its steps were derived: nothing read; refresh, then read again
+
+    @property
+    def next_offset(self) -> int | None:
+        shown = self.offset + len(self.items)
+        return shown if self.limit is not None and shown < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(0, self.offset - (self.limit or 0)) if self.offset > 0 else None
+
+
+def refresh_waiting(ctx) -> int:
+    """The handler (states/engine.py, a write of derived rows only): derive the stale cases' waiting steps again
+    (states/waiting_rows.py) before the list is read; returns how many cases were derived."""
+    from states.waiting_rows import refresh
+
+    return refresh(ctx.session.connection())
+
+
+def _item_order(item: Item) -> tuple:
+    # the projection's order (states/waiting_rows.py): dated first by due moment, then case, offer, step
+    return (item.due is None, item.due.timestamp() if item.due else 0.0, item.code, item.offer or 0, str(getattr(item.what, "msgid", item.what)))
+
+
+def waiting_page(ctx, query: Query = Query()) -> Page:
+    """The handler (read-only): a page of what waits for the person, the officers' steps read from the waiting
+    steps' projection by its index, a committee member's from her seats (few, derived as ``waiting_for`` does);
+    the total under the same filters. A case changed since its steps were derived: an empty page that says so
+    (``stale``), for the caller to run ``refresh_waiting`` and ask again (``page_of``)."""
+    from states import waiting_rows
+
+    now = as_moment(ctx.now)
+    chosen = procedures_for(query.procedure)
+    if query.limit is not None and query.limit < 1:
+        raise InvalidInput("limit_not_positive", tr("Show at least one step (the limit is {limit}).",
+                                                    limit=query.limit))
+    if query.offset < 0:
+        raise InvalidInput("offset_negative", tr("A page starts at step 0 or later (asked: {offset}).",
+                                                 offset=query.offset))
+    roles = _roles(ctx.actor)
+    connection = ctx.session.connection()
+    if "officer" in roles and not query.as_derived and waiting_rows.any_stale(connection):
+        return Page([], 0, query.offset, query.limit, stale=True)
+    slugs = None if query.procedure is None else {p.slug for p in chosen}
+    overdue_at = now if query.overdue else None
+    members: list[Item] = []
+    if "committee_member" in roles:
+        members = [i for i in _committee_steps(ctx.session, chosen, ctx.actor, now) if i.overdue or not query.overdue]
+    officers: list[Item] = []
+    total = len(members)
+    if "officer" in roles:
+        declared = waiting_rows.declared_steps()
+        # the officer's rows up to the page's end, so the members' (few, undated) merge in the same order
+        end = None if query.limit is None else query.offset + query.limit
+        for key, code, number, due, row_basis, title in waiting_rows.read(connection, procedures=slugs,
+                                                                          overdue_at=overdue_at, limit=end):
+            s = declared.get(key)
+            if s is None:  # derived under declarations since changed: shown once its case is derived again
+                continue
+            due = as_moment(due) if due is not None else None
+            officers.append(Item(code, s.procedure.slug, s.procedure.title, s.step.what,
+                                 _basis(s.procedure, s.step) or row_basis or "", due,
+                                 due is not None and due <= now, number, case_title=title or ""))
+        total += waiting_rows.count(connection, procedures=slugs, overdue_at=overdue_at)
+    items = sorted(officers + members, key=_item_order) if members else officers
+    end = None if query.limit is None else query.offset + query.limit
+    return Page(items[query.offset:end], total, query.offset, query.limit)
+
+
+def page_of(actor, query: Query = Query(), *, url: str | None = None, at=None) -> Page:
+    """A page of what waits for ``actor``, the projection fresh: read (one read-only transaction, the usual case);
+    when a case changed since its steps were derived, derive them (``refresh_waiting``, a write of derived rows)
+    and read again."""
+    from states.engine import execute
+
+    for _ in range(3):  # cases keep changing under a busy office: each round derives what changed meanwhile
+        listed = execute(waiting_page, query, actor=actor, url=url, readonly=True, at=at)
+        if not listed.stale:
+            return listed
+        execute(refresh_waiting, actor=actor, url=url, keyed=False, at=at)
+    return execute(waiting_page, replace(query, as_derived=True), actor=actor, url=url, readonly=True, at=at)
+

@@ -50,3 +50,12 @@ def test_the_bare_sql_lists_every_kind_of_step(db_url):
     execute(li.formal_check, li_inputs.FormalCheck(code=code, passed=True), actor=OFFICER, url=db_url,
             at="2026-03-05T10:00+01:00")
     assert compare(db_url) >= 5
+
+
+def test_the_projection_lists_the_live_cases_copies(db_url):
+    """The benchmark's copies (bulk-copied, never derived: ``waiting_seen`` 0) are derived by the first reader,
+    and the projection then lists what the source tables do."""
+    from tests.test_waiting_rows import agree
+
+    build_live_cases(db_url, 16, 8)
+    assert agree(db_url, TICK_AT) > 0

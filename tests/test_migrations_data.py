@@ -99,9 +99,13 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
 
     upgrade(data)
     assert current_revision(data) == SCHEMA_REVISION
-    # No row moved; the clock is written on first use; the command log starts empty.
-    assert dump(fresh_url) == {**before, "engine_settings": [], "command_log": [], "engine_setting_changes": [],
-                               "audit_anchors": [], **EMPTY_PEOPLE, **EMPTY_DESK}
+    # No row moved; the clock is written on first use; the command log starts empty; every case is yet to have
+    # its waiting steps derived (0012: ``waiting_seen`` 0, the last column of the cases).
+    after = dump(fresh_url)
+    assert {row[-1] for row in after["cases"]} == {0}
+    after["cases"] = sorted((row[:-1] for row in after["cases"]), key=repr)
+    assert after == {**before, "engine_settings": [], "command_log": [], "engine_setting_changes": [],
+                     "audit_anchors": [], "waiting_steps": [], **EMPTY_PEOPLE, **EMPTY_DESK}
     assert audited(fresh_url) == verdict  # the old chains (recorded_at == at) verify under the new engine
     assert stored_clock_mode(data) == SIMULATION  # its first use: COOP_SIMULATION=1 in the tests, else real
 
@@ -169,6 +173,9 @@ def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
     assert after.pop("audit_anchors") == []  # 0008's
     assert {table: after.pop(table) for table in EMPTY_PEOPLE} == EMPTY_PEOPLE  # 0009's
     assert {table: after.pop(table) for table in EMPTY_DESK} == EMPTY_DESK  # 0010's and 0011's
+    assert after.pop("waiting_steps") == []  # 0012's; every case yet to be derived (its last column, 0)
+    assert {row[-1] for row in after["cases"]} == {0}
+    after["cases"] = sorted((row[:-1] for row in after["cases"]), key=repr)
     assert {k: v for k, v in after.items() if k != "notifications"} == {
         k: v for k, v in before.items() if k != "notifications"}
     assert [r for r in after["notifications"] if "public-portal" not in r] == [

@@ -1,5 +1,10 @@
 """„Na dziś”: what waits for the logged-in person today (``GET /na-dzis``), the same list as ``coop todo``
-(states/todo.py), run read-only through ``states.engine.execute`` for the session's proven person."""
+(states/todo.py), a page of ``PAGE`` steps at a time with the total and links to the next and previous pages.
+
+Through ``states.engine.execute`` for the session's proven person (``states.todo.page_of``): the page read by the
+waiting steps' projection's index (``waiting_page``, read-only), so it costs its fifty rows, not the region's
+list; when a case changed since its steps were derived, they are derived again first (``refresh_waiting``, a
+write of derived rows only, states/waiting_rows.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError
 from states.procedures import PROCEDURES
-from states.todo import Query, waiting
+from states.todo import Page, Query, page_of
 from web.security import require_actor
 from web.templating import page
 
@@ -51,22 +56,35 @@ def basis_text(basis: str) -> Markup:
     return Markup("; ").join(Markup('<span class="cite">{}</span>').format(part) for part in basis.split("; "))
 
 
-def todo_items(actor: Actor, query: Query, *, url: str | None) -> list:
-    """The person's waiting steps (states.todo.Item), overdue first then by due moment."""
-    from states.engine import execute
+PAGE = 50  # steps shown a page
 
-    return execute(waiting, query, actor=actor, url=url, readonly=True)
+
+def todo_page(actor: Actor, query: Query, *, url: str | None) -> Page:
+    """A page of the person's waiting steps (states.todo.Page), overdue first then by due moment."""
+    return page_of(actor, query, url=url)
+
+
+def _offset(value: str) -> int:
+    return int(value) if value.isdigit() else 0  # anything else: the first page
 
 
 @router.get("/na-dzis")
-def today(request: Request, procedure: str = "", overdue: str = "", actor: Actor = Depends(require_actor)) -> Response:
+def today(request: Request, procedure: str = "", overdue: str = "", od: str = "",
+          actor: Actor = Depends(require_actor)) -> Response:
     chosen = procedure if procedure in {p.slug for p in PROCEDURES} else None
-    query = Query(procedure=chosen, overdue=overdue in ("1", "on", "true"))
-    error = None
+    query = Query(procedure=chosen, overdue=overdue in ("1", "on", "true"), limit=PAGE, offset=_offset(od))
+    error, listed = None, Page([], 0, query.offset, query.limit)
     try:
-        items = todo_items(actor, query, url=request.app.state.desk.url)
+        listed = todo_page(actor, query, url=request.app.state.desk.url)
     except DomainError as refusal:
-        items, error = [], refusal.message()
-    return page(request, "today.html", title=tr("Today"), items=items, query=query, error=error,
-                procedures=[(p.slug, procedure_name(p.slug, p.title)) for p in PROCEDURES],
+        error = refusal.message()
+    filters = "".join(f"&{name}={value}" for name, value in (("procedure", chosen or ""), ("overdue", "1"))
+                      if value and (name != "overdue" or query.overdue))
+
+    def link(offset: int | None) -> str | None:
+        return None if offset is None else f"/na-dzis?od={offset}{filters}"
+    return page(request, "today.html", title=tr("Today"), items=listed.items, total=listed.total,
+                first=listed.offset + 1, last=listed.offset + len(listed.items),
+                next_url=link(listed.next_offset), previous_url=link(listed.previous_offset), query=query,
+                error=error, procedures=[(p.slug, procedure_name(p.slug, p.title)) for p in PROCEDURES],
                 procedure_name=procedure_name, due_text=due_text, basis_text=basis_text)
