@@ -17,6 +17,8 @@ database; every database a side opens first is made by that side (its warm-up da
 - **B2**: the open-call lifecycles of ``bench.b2_lifecycle`` (each side's own copy of it), every command timed
   as it goes through ``states.engine.execute``: a step's median, beside the median of the smallest command
   (``bench.b2_lifecycle.smallest_commands``) in the same child. Goal: a step's median ≤ 3 × the smallest's.
+  Where the tree has it, also the median of the smallest lawful step (``bench.b2_lifecycle.lawful_steps``: the
+  smallest command plus one hash-chained audit record), and the step's ratio to it: a report, not the goal.
 
 Prints the medians of the rounds per side (and the ratio of the least figures, which a busy host's contention
 only ever raises), and each round's figures.
@@ -90,8 +92,13 @@ steps, steps_cpu = timed[per_lifecycle:], cpu[per_lifecycle:]  # the first lifec
 del timed[:], cpu[:]
 b2_lifecycle.smallest_commands({url!r}, {smallest})
 smallest, smallest_cpu = timed[1:], cpu[1:]  # the first is the warm-up
-print(json.dumps({{"step": median(steps), "smallest": median(smallest), "steps": len(steps),
-                  "step_cpu": median(steps_cpu), "smallest_cpu": median(smallest_cpu)}}))
+out = {{"step": median(steps), "smallest": median(smallest), "steps": len(steps),
+       "step_cpu": median(steps_cpu), "smallest_cpu": median(smallest_cpu)}}
+if hasattr(b2_lifecycle, "lawful_steps"):  # a tree from before it has only the smallest command
+    del timed[:], cpu[:]
+    b2_lifecycle.lawful_steps({url!r}, {smallest})
+    out.update(lawful=median(timed[2:]), lawful_cpu=median(cpu[2:]))  # its look-up and warm-up
+print(json.dumps(out))
 """
 
 
@@ -156,11 +163,15 @@ def main(argv: list[str] | None = None) -> None:
                     url = dbs.blank("ab_b2")
                     b2 = _child(_B2_CHILD.format(tree=sides[side], url=url, calls=args.calls,
                                                  smallest=args.smallest), sides[side])
-                    for name in ("step", "smallest", "step_cpu", "smallest_cpu"):
-                        results[side].setdefault(f"b2 {name}", []).append(b2[name])
+                    for name in ("step", "smallest", "step_cpu", "smallest_cpu", "lawful", "lawful_cpu"):
+                        if name in b2:
+                            results[side].setdefault(f"b2 {name}", []).append(b2[name])
                     line.append(f"B2 step median {1000 * b2['step']:.2f} ms, smallest {1000 * b2['smallest']:.2f} ms"
                                 f" ({b2['step'] / b2['smallest']:.2f}×); CPU {1000 * b2['step_cpu']:.2f} / "
                                 f"{1000 * b2['smallest_cpu']:.2f} ms")
+                    if "lawful" in b2:
+                        line.append(f"smallest lawful step {1000 * b2['lawful']:.2f} ms ({b2['step'] / b2['lawful']:.2f}×),"
+                                    f" CPU {1000 * b2['lawful_cpu']:.2f} ms ({b2['step_cpu'] / b2['lawful_cpu']:.2f}×)")
                 print(f"round {round_number + 1} {side:>6}: " + "; ".join(line), flush=True)
             order = order[1:] + order[:1]
     finally:
@@ -168,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nmedians of {args.rounds} rounds [{dbs.backend}], {args.cases:,} live / {args.due:,} due, "
           f"{args.calls} lifecycles a child:")
     for name in results["after"]:
+        if name not in results["before"]:
+            continue
         before, after = median(results["before"][name]), median(results["after"][name])
         scale, unit = (1000, "ms") if name.startswith("b2") else (1, "s")
         low_before, low_after = min(results["before"][name]), min(results["after"][name])
@@ -178,6 +191,16 @@ def main(argv: list[str] | None = None) -> None:
             ratios = [s / m for s, m in zip(results[side]["b2 step"], results[side]["b2 smallest"], strict=True)]
             print(f"  B2 step median / smallest command median, {side}: {median(ratios):.2f}× (goal ≤ 3×), "
                   f"rounds " + " / ".join(f"{r:.2f}" for r in ratios))
+            cpu = [s / m for s, m in zip(results[side]["b2 step_cpu"], results[side]["b2 smallest_cpu"], strict=True)]
+            print(f"    the same in CPU time: {median(cpu):.2f}×, rounds " + " / ".join(f"{r:.2f}" for r in cpu))
+        if "b2 lawful" in results[side]:
+            for unit, step_name, floor_name in (("wall", "b2 step", "b2 lawful"), ("CPU", "b2 step_cpu", "b2 lawful_cpu")):
+                ratios = [s / m for s, m in zip(results[side][step_name], results[side][floor_name], strict=True)]
+                floors = [s / m for s, m in zip(results[side][floor_name],
+                                                results[side][floor_name.replace("lawful", "smallest")], strict=True)]
+                print(f"  B2 step median / smallest lawful step median ({unit}), {side}: {median(ratios):.2f}×, rounds "
+                      + " / ".join(f"{r:.2f}" for r in ratios) + f"; the lawful step / the smallest command: "
+                      f"{median(floors):.2f}×")
 
 
 if __name__ == "__main__":
