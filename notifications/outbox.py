@@ -41,13 +41,15 @@ def on_audit_recorded(ctx: Any, event: AuditRecorded) -> None:
     from notifications import routing as catalogue
 
     told = catalogue.Told(ctx, case, record, catalogue.call_of(ctx, case, event.facts))
-    config = _settings(ctx.session)
+    config = None  # the engine's settings, read when a rule first writes a row: a cancel (a score) needs none
     for rule in rules:
         if not catalogue.matches(rule, record):
             continue
         if rule.action == "cancel":
             cancel(ctx, case, catalogue.CANCELLERS[rule.cancels](told))
-        elif rule.action == "notice":
+            continue
+        config = config or _settings(ctx.session)
+        if rule.action == "notice":
             write_notice(told, rule, config)
         elif rule.action in ("message", "reminder"):
             rules_set = _notification_rules(ctx, case) if rule.action == "reminder" else None

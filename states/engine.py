@@ -220,6 +220,29 @@ class LegalMachine(StateMachine):
         return table
 
     @classmethod
+    def validators_alone(cls, source: Any, event: str) -> tuple[Callable[..., Any], ...] | None:
+        """The validators of a self transition decided by its facts alone (``decided_by``: static guards, nothing
+        run on leaving or entering), in the machine's order, when it is the only transition ``event`` may take from
+        ``source`` and has no condition; None otherwise. Sending such a step runs exactly these with its facts and
+        keeps the state, so ``step`` calls them itself when its facts are rows (no answer can be kept for those)."""
+        table = cls.__dict__.get("_VALIDATORS_ALONE")
+        if table is None:
+            table = cls._VALIDATORS_ALONE = {}
+            for state in cls.states:
+                for transition in state.transitions:
+                    for name in transition.events:
+                        key = (state.value, str(name))
+                        table[key] = None if key in table else transition  # two transitions: the machine chooses
+            for key, transition in list(table.items()):
+                table[key] = None
+                if (transition is None or cls.decided_by(*key) is None or list(transition.cond)
+                        or [t.value for t in transition.targets] != [key[0]]):
+                    continue
+                table[key] = tuple(_takes_facts(getattr(cls, spec.func)) for spec in transition.validators
+                                   if hasattr(cls, spec.func))  # a convention naming nothing runs nothing
+        return table.get((source, event))
+
+    @classmethod
     def _facts_read(cls, spec) -> frozenset[str] | None:
         """What a callback reads: nothing (a naming convention naming nothing), the facts a static guard takes,
         or None: an action, or a guard that is a method (it may read the machine, its model, anything)."""
@@ -265,6 +288,16 @@ class LegalMachine(StateMachine):
         # One that reached a final state has stopped its engine for good: only a running one is reused.
         if not self.is_terminated and isinstance(self.model, _StateRef):
             type(self).__dict__["_POOL"].append(self)  # bind() made the pool that gave out this machine
+
+
+def _takes_facts(guard: Callable[..., Any]) -> Callable[..., Any]:
+    """``guard`` called with the facts its signature names (all, if it takes ``**``), as python-statemachine
+    passes a callback the arguments it declares."""
+    parameters = inspect.signature(guard).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return guard
+    names = frozenset(p.name for p in parameters)
+    return lambda **facts: guard(**{name: value for name, value in facts.items() if name in names})
 
 
 def advance_clock(case: Case, now: datetime) -> None:
@@ -425,9 +458,15 @@ def step(ctx: Context, case: Case, machine: LegalMachine, event: str, **facts: A
         # validator, or static ones taking only those facts; nothing run on leaving or entering the state) is
         # sent once per state, event and facts, and its answer kept for the others. A refusal is never kept:
         # the validators run again. Steps whose validators read the case or the call's facts are always sent.
+        # Facts that are rows (an offer, a member, the call's facts) key no answer; if the step's validators are
+        # static guards of those facts alone (``validators_alone``), they are run here, as the send would run them.
         source = machine.current_state_value
         decision = _decision_key(machine, source, event, facts)
-        if decision is None or decision not in _DECISIONS:
+        validators = machine.validators_alone(source, event) if decision is None else None
+        if validators is not None:
+            for validator in validators:
+                validator(**facts)  # a refusal is the validator's own RuleViolation, as from the send
+        elif decision is None or decision not in _DECISIONS:
             machine.send(event, ctx=ctx, case=case, **facts)  # the state allowed it: only a validator may refuse
             if decision is not None:
                 _keep_decision(decision, machine.current_state_value)

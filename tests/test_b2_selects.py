@@ -74,3 +74,36 @@ def test_the_count_sees_rules_that_read_again(db_url, monkeypatch):
     monkeypatch.setattr(routing, "call_of", lambda ctx, case, facts: plain(ctx, case, {}))
     steps = dict(_selects_of_a_lifecycle(db_url, monkeypatch))
     assert steps["publish"] > STEP_MAX["publish"] and steps["select_offers"] > STEP_MAX["select_offers"], steps
+
+
+def test_a_step_whose_rules_only_cancel_reads_no_settings(db_url, monkeypatch):
+    """A score or a declaration only cancels reminders (a rule of action ``cancel``), which writes no row the
+    engine's settings shape (language, sender, Message-ID domain): the outbox does not read them for it; a step
+    that enqueues a message (an appointment, the selection) still does."""
+    from bench.b2_lifecycle import domain_lifecycles
+
+    reads: dict[str, int] = {}
+    running: list[str] = []
+
+    def count(_conn, _cursor, statement, *_):
+        if running and "engine_settings" in statement and statement.lstrip()[:6].upper() == "SELECT":
+            reads[running[-1]] = reads.get(running[-1], 0) + 1
+
+    plain = engine.execute
+
+    def execute(handler, *args, **kwargs):
+        running.append(handler.__name__)
+        reads.setdefault(handler.__name__, 0)
+        try:
+            return plain(handler, *args, **kwargs)
+        finally:
+            running.pop()
+
+    monkeypatch.setattr(engine, "execute", execute)
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        domain_lifecycles(db_url, 1)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert reads["score_offer"] == 0 and reads["declare_conflicts"] == 0, reads
+    assert reads["appoint_member"] > 0 and reads["select_offers"] > 0, reads

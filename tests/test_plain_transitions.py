@@ -132,3 +132,66 @@ def test_a_step_decided_by_plain_facts_is_sent_once_per_state_event_and_facts(mo
     assert [_step_counting_sends(monkeypatch, "idle", "file") for _ in range(2)] == [1, 1]
     with pytest.raises(ValueError):
         _step_counting_sends(monkeypatch, "idle", "file", closed=True)
+
+
+class Counter(LegalMachine):
+    open = State(initial=True)
+    shut = State()
+
+    close = open.to(shut)
+    weigh = open.to.itself(validators=["has_parcel", "light_enough"])  # static guards of rows: run, not sent
+    weigh_twice = open.to.itself(validators="has_parcel") | shut.to.itself(validators="has_parcel")
+    peek = open.to.itself(validators="looks_closely")  # a method: the machine judges it
+
+    STEPS = {"weigh": engine.Step("weigh"), "weigh_twice": engine.Step("weigh"), "peek": engine.Step("peek")}
+
+    @staticmethod
+    def has_parcel(parcel, **_) -> None:
+        if parcel is None:
+            raise ValueError("no parcel")
+
+    @staticmethod
+    def light_enough(parcel) -> None:  # names its fact only: given only it, as python-statemachine gives it
+        if parcel["kg"] > 20:
+            raise OverflowError("too heavy")
+
+    def looks_closely(self, parcel=None, **_) -> None:
+        if parcel is None:
+            raise ValueError("nothing to see")
+
+
+def _counter_sends(monkeypatch, event: str, **facts) -> int:
+    sends = []
+    real = Counter.send
+    monkeypatch.setattr(Counter, "send", lambda self, *a, **k: (sends.append(a), real(self, *a, **k))[1])
+    row = SimpleNamespace(state="open", code="X/2026/001")
+    engine.step(SimpleNamespace(), row, Counter.bind(row), event, **facts)
+    assert row.state == "open"
+    return len(sends)
+
+
+def test_a_self_step_guarded_by_static_validators_of_rows_runs_them_without_a_send(monkeypatch):
+    """A score's facts are rows (the offer, the member, the call's facts): no answer can be kept for them, but
+    its validators are static guards of those facts alone, so ``step`` runs them itself, in the machine's order,
+    and they refuse exactly as from a send."""
+    engine._DECISIONS.clear()
+    parcel = {"kg": 3}  # a dict: not plain, never a key of a kept decision
+    assert Counter.validators_alone("open", "weigh") is not None
+    assert [_counter_sends(monkeypatch, "weigh", parcel=parcel, note="fragile") for _ in range(2)] == [0, 0]
+    with pytest.raises(ValueError):
+        _counter_sends(monkeypatch, "weigh", parcel=None)  # the first validator refuses first
+    with pytest.raises(OverflowError):
+        _counter_sends(monkeypatch, "weigh", parcel={"kg": 30})
+    # a method among the validators: the machine judges, every time
+    assert Counter.validators_alone("open", "peek") is None
+    assert [_counter_sends(monkeypatch, "peek", parcel=parcel) for _ in range(2)] == [1, 1]
+    # one event, a transition from each state: each state's own validators
+    assert Counter.validators_alone("open", "weigh_twice") == (Counter.has_parcel,)
+    assert _counter_sends(monkeypatch, "weigh_twice", parcel=parcel) == 0
+
+
+def test_the_offers_score_is_judged_by_its_static_validators():
+    from states.procedures.open_call.machine import OfferMachine
+
+    assert [v.__name__ for v in OfferMachine.validators_alone("formally_accepted", "score")] == [
+        "member_not_excluded", "no_conflict_declared", "not_yet_scored"]
