@@ -40,10 +40,18 @@ def case_rows(session: Session, kind: type[T], case_id: int, *, column: str = "c
         rows = facts.rows(kind, case_id, column)
         if rows is not None:
             return rows
-    key = getattr(kind, column)
+    shape = (kind, column, tuple(map(str, order_by)))  # by names: a column's == builds an expression
+    query = _ROWS_OF_CASE.get(shape)
+    if query is None:  # built once per kind, column and order: building a statement costs about as much as running it
+        query = _ROWS_OF_CASE[shape] = (
+            select(kind).where(getattr(kind, column) == bindparam("case_id")).order_by(*order_by))
     with session.no_autoflush:
-        stored = list(session.exec(select(kind).where(key == case_id).order_by(*order_by)))
+        stored = list(session.exec(query, params={"case_id": case_id}))
     return stored + [row for row in session.new if type(row) is kind and getattr(row, column) == case_id]
+
+
+# Statements, not rows: the same for every session, never a cache of what a transaction read.
+_ROWS_OF_CASE: dict[tuple, object] = {}
 
 
 def one_case_row(session: Session, kind: type[T], case_id: int) -> T:
