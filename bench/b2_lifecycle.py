@@ -273,5 +273,5 @@ def run(dbs: Databases, calls: int, spiff_calls: int) -> list[Row]:
             Row(f"B2 a step's median vs the smallest lawful step's (+ one audit record), {len(steps):,} steps "
                 f"[{dbs.backend}]", 1000 * step, "ms", 1000 * median(lawful),
                 note=f"the second floor: the smallest command plus one hash-chained audit record appended by the "
-                     f"engine's record(), {len(lawful):,} in a row; the smallest command is "
-                     f"{median(lawful) / smallest:.2f}× below it; a report, no goal")]
+                     f"engine's record(), {len(lawful):,} in a row, itself {median(lawful) / smallest:.2f}× the smallest "
+                     f"command; a report, no goal")]
