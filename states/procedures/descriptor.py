@@ -100,6 +100,14 @@ class Procedure:
     # its commands' authorization entries: handler name (in its handlers.py) -> role -> relation (states/access.py);
     # states/authorization.py collects them as "<slug>.<handler>"
     access: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # what each of its writing commands does to its machines: handler name -> the machine events it fires or is
+    # gated by (``require_step``/``step``), read from its handlers.py. An event is the root case's machine's
+    # (``machines[slug]``), or names another of its machines' classes: ``"OfferMachine.settle"``,
+    # ``"SubCallMachine.announce_sub_call"``. The desk offers a command as a step on a case when one of its events
+    # is allowed now (web/case_view.py); tests/test_step_events.py holds every command to one of the three lists.
+    events: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reads: tuple[str, ...] = ()  # commands that only read (show): never a step
+    off_case: tuple[str, ...] = ()  # commands on no existing case: making one, the year's budget
     has_notices: bool = True  # a notices.py with its TEMPLATES and routing RULES
     has_waiting: bool = True  # a waiting.py: what waits on a person in its states (coop todo)
 
@@ -149,6 +157,12 @@ class Procedure:
     def access_entries(self) -> dict[str, Mapping[str, str]]:
         """Its commands' entries of the authorization matrix, by their names there (``open_call.score_offer``)."""
         return {f"{self.slug}.{handler}": rule for handler, rule in self.access.items()}
+
+    def step_events(self, handler: str) -> tuple[tuple[str, str], ...]:
+        """The (machine class name, event) pairs ``handler`` fires or is gated by (its ``events``)."""
+        root = self.machines.get(self.slug, "")
+        return tuple(tuple(e.split(".", 1)) if "." in e else (root, e)  # type: ignore[misc]
+                     for e in self.events.get(handler, ()))
 
     @property
     def case_kinds(self) -> tuple[str, ...]:

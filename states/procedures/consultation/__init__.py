@@ -19,4 +19,17 @@ PROCEDURE = Procedure(
         "adopt": OFFICER,
         "show": EVERYONE,
     },
+    # the machine events each command fires or is first gated by (descriptor.py ``events``: the desk's steps)
+    events={
+        "open_consultation": ("open_consultation",),
+        "add_comment": ("comment",),
+        # no event of its own (art. 41i): the Council's opinion comes while the comments run or the report waits
+        # on it (the report's ``rdpp_settled``); its 14-day row decides the rest, in the handler
+        "rdpp_opinion": ("comment", "publish_report"),
+        "publish_report": ("publish_report",),
+        "send_to_council": ("send_to_council",),
+        "adopt": ("adopt",),
+    },
+    reads=("show",),
+    off_case=("create",),
 )

@@ -21,4 +21,17 @@ PROCEDURE = Procedure(
         "close": OFFICER,
         "show": EVERYONE,
     },
+    # the machine events each command fires or is first gated by (descriptor.py ``events``: the desk's steps)
+    events={
+        "formal_check": ("pass_formal_check", "fail_formal_check"),
+        "evaluate": ("evaluate",),
+        "decide": ("decide",),
+        "plan": ("plan",),
+        "sign_contract": ("sign_contract",),
+        "record_purchase": ("city_purchase",),
+        "submit_report": ("submit_report",),
+        "close": ("close",),
+    },
+    reads=("show",),
+    off_case=("file",),
 )

@@ -29,4 +29,23 @@ PROCEDURE = Procedure(
         "review_report": OFFICER,
         "settle_offer": OFFICER,
     },
+    # the machine events each command fires or is first gated by (descriptor.py ``events``: the desk's steps)
+    events={
+        "announce_call": ("announce",),
+        "appoint_member": ("appoint_member",),
+        "declare_conflicts": ("declare_conflicts",),
+        "file_offer": ("file_offer",),
+        "review_offer": ("review_offer",),
+        "finish_formal_review": ("finish_formal_review",),
+        "score_offer": ("score",),
+        "select_offers": ("select_offers",),
+        "publish": ("publish_results", "publish_invalidation"),
+        "withdraw_offer": ("OfferMachine.withdraw",),
+        "sign_contract": ("sign_contract",),
+        "submit_report": ("OfferMachine.submit_report",),
+        "review_report": ("OfferMachine.accept_report", "OfferMachine.request_report_corrections"),
+        "settle_offer": ("OfferMachine.settle",),
+    },
+    reads=("show_ranking",),
+    off_case=("create_call",),
 )

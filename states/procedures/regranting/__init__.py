@@ -21,4 +21,20 @@ PROCEDURE = Procedure(
         "settle_operator": OFFICER,
         "show": EVERYONE,
     },
+    # the machine events each command fires or is first gated by (descriptor.py ``events``: the desk's steps);
+    # the operator's case runs OpenCallMachine, its sub-call SubCallMachine (in the case's data), each
+    # micro-grant is a case of its own (MicroGrantMachine)
+    events={
+        "transfer": ("MicroGrantMachine.transfer",),
+        "announce_sub_call": ("SubCallMachine.announce_sub_call",),
+        "publish_selection": ("SubCallMachine.publish_selection",),
+        # an implementer's contract, once the selection is published and until the operator reports
+        "add_micro_grant": ("SubCallMachine.start_implementing", "SubCallMachine.submit_operator_report"),
+        "micro_report": ("MicroGrantMachine.submit_report",),
+        "settle_micro": ("MicroGrantMachine.settle",),
+        "operator_report": ("SubCallMachine.submit_operator_report",),
+        "settle_operator": ("settle",),  # the operator's offer, settled as the open call's (the call's settle)
+    },
+    reads=("show",),
+    off_case=("create",),
 )

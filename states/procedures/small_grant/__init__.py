@@ -24,4 +24,17 @@ PROCEDURE = Procedure(
         "review_report": OFFICER,
         "settle": OFFICER,
     },
+    # the machine events each command fires or is first gated by (descriptor.py ``events``: the desk's steps)
+    events={
+        "publish_offer": ("publish",),
+        "add_comment": ("comment",),
+        "consider_comment": ("consider_comment",),
+        "decide": ("decide",),
+        "sign_contract": ("sign_contract",),
+        "submit_report": ("submit_report",),
+        "review_report": ("accept_report", "request_report_corrections"),
+        "settle": ("settle",),
+    },
+    reads=("show", "show_budget"),
+    off_case=("file_offer", "record_budget"),  # filing makes the case; the budget is the year's, of no case
 )
