@@ -33,11 +33,10 @@ from states.queries import describe_case
 # the flow keeps the forms' order and the answers' exactly-once; the desk validates, proves and resumes.
 EVALUATIONS = {"open_call.review_offer": "review", "open_call.declare_conflicts": "declare",
                "open_call.score_offer": "score"}
-# A command whose machine event has another name than the handler.
-EVENT_OF = {"score_offer": "score", "publish": ("publish_results", "publish_invalidation")}
-# Commands a person does not take from a case page: making a case, filing an applicant's paper offer (the
-# registry's own form), reading.
-NOT_A_STEP = {"create_call", "show_ranking", "file_offer"}
+# Which machine events each command fires or is gated by is its procedure's declaration (the descriptor's
+# ``events``; its ``reads`` and commands ``off_case`` are never steps). Filing an applicant's paper offer into a
+# call has the registry's own form, not the case page's.
+OWN_FORM = {"open_call.file_offer"}
 
 
 @dataclass
@@ -165,30 +164,46 @@ def _may_run(rule: dict[str, str], actor: Actor, code: str) -> bool:
     return False
 
 
+def _allowed_event(procedure: Any, kind: str, state: str, offers: list[dict[str, Any]],
+                   handler: str) -> tuple[type, str] | None:
+    """The first of ``handler``'s declared events that its machine allows now, with that machine: the case's own
+    in its state, or an offer's in the state of one of the case's offers. A machine whose state the page does not
+    hold (a regranting sub-call's, in the case's data) allows nothing here."""
+    own, offer = procedure.machines[kind], procedure.machines.get("offer")
+    for machine_name, event in procedure.step_events(handler):
+        if machine_name == own:
+            states = {state}
+        elif machine_name == offer:
+            states = {o["state"] for o in offers}
+        else:
+            continue
+        machine = procedure.machine_class(machine_name)
+        if states & set(machine.states_allowing(event)):
+            return machine, event
+    return None
+
+
 def allowed_steps(kind: str, state: str, code: str, actor: Actor, facts: dict[str, Any]) -> list[StepSpec]:
-    """The steps this person may take on a case of ``kind`` in ``state``: the machine allows the step's event
-    there, and the matrix lets her run its command on this case."""
+    """The steps this person may take on a case of ``kind`` in ``state``: the machine allows one of the events its
+    procedure declares for the step's command there (states/procedures/descriptor.py ``events``), and the matrix
+    lets her run the command on this case."""
     from states.authorization import MATRIX
 
     procedure = of_kind(kind)
     if procedure is None or kind not in procedure.machines:
         return []
     machine = procedure.machine_class(procedure.machines[kind])
-    current = next((s for s in machine.states if s.value == state), None)
-    if current is None:
+    if not any(s.value == state for s in machine.states):
         return []
-    events = {str(e) for t in current.transitions for e in t.events}
-    events |= {e for e, finals in machine.AFTER_FINAL.items() if state in finals}
     handlers = procedure.handlers
     steps = []
-    for name in procedure.access:
-        if name in NOT_A_STEP:
-            continue
-        wanted = EVENT_OF.get(name, name)
-        wanted = wanted if isinstance(wanted, tuple) else (wanted,)
-        if not any(w in events for w in wanted):
-            continue
+    for name in procedure.events:
         command = f"{procedure.slug}.{name}"
+        if command in OWN_FORM:
+            continue
+        allowed = _allowed_event(procedure, kind, state, facts.get("offers", []), name)
+        if allowed is None:
+            continue
         if not _may_run(MATRIX.get(command, {}), actor, code):
             continue
         if EVALUATIONS.get(command) in ("declare", "score") and not any(
@@ -200,10 +215,11 @@ def allowed_steps(kind: str, state: str, code: str, actor: Actor, facts: dict[st
             continue
         fields = [f for f in (_field(n, info, facts) for n, info in model.model_fields.items()
                               if n not in ("code", "member")) if f is not None]
-        event = next(w for w in wanted if w in events)
-        named = machine.STEPS.get(event)
+        by, event = allowed
+        named = by.STEPS.get(event)
         title = STEP_TITLES.get(name) or (named.doing if named else name.replace("_", " "))
-        steps.append(StepSpec(name, title, machine.BASIS.get(event) or (named.basis if named else ""),
+        basis = STEP_BASIS.get(name) or by.BASIS.get(event) or (named.basis if named else "")
+        steps.append(StepSpec(name, title, basis,
                               handler, model, fields, EVALUATIONS.get(command)))
     return steps
 
@@ -222,7 +238,16 @@ STEP_TITLES = {
     "review_report": tr("Review a report"),
     "settle_offer": tr("Settle a grant"),
     "announce_call": tr("Announce the call"),
+    "add_comment": tr("Record a comment with its author and time; late ones are refused."),
+    "rdpp_opinion": tr("Record the Public Benefit Council's opinion"),
+    "transfer": tr("Record the transfer of funds to the implementer."),
+    "micro_report": tr("Record a report"),
+    "settle_micro": tr("Settle the micro-grant"),
+    "settle_operator": tr("Settle the operator, once every micro-grant is settled."),
 }
+# The basis of a step its procedure gates by other steps' events (it has no event of its own): what its record
+# cites (states/procedures/consultation/handlers.py).
+STEP_BASIS = {"rdpp_opinion": "art. 41i ust. 1"}
 
 
 def _machine_states(kind: str, state: str) -> list[dict[str, Any]]:
