@@ -114,6 +114,9 @@ def _field(name: str, info: Any, facts: dict[str, Any]) -> FieldSpec | None:
         if typing.get_origin(key) is Literal:
             keys = [(str(v), CHOICE_LABELS.get(str(v), str(v))) for v in typing.get_args(key)]
             hint = tr("Warsaw time")
+        elif key is str and name == "published":  # the channels of the case's rule set (a council's own)
+            keys = [(c, CHOICE_LABELS.get(c, c)) for c in facts.get("channels", ())]
+            hint = tr("Warsaw time")
         elif key is int:
             keys = [(str(o["number"]), tr("offer no. {number}", number=o["number"])) for o in facts["offers"]]
             hint = tr("Leave empty the offers that get nothing.")
@@ -337,6 +340,13 @@ def _criteria(case) -> list[dict[str, Any]]:
             for c in criteria]
 
 
+def _channels(session, case) -> tuple[str, ...]:
+    """Where the case's procedure publishes under its rule set (``channels``; none: it names them in its input)."""
+    from states.rulebook import rules_for
+
+    return tuple(getattr(getattr(rules_for(session, case), case.kind, None), "channels", ()) or ())
+
+
 def _member_view(session, case, actor: Actor, offers: list[dict[str, Any]]) -> dict[str, Any] | None:
     """A committee member's own seat: which offers she declared (and with a conflict) and scored."""
     seat = session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
@@ -358,7 +368,7 @@ def read_case(ctx: Any, code: str) -> dict[str, Any]:
     offer_numbers = {o["id"]: o["number"] for o in offers}
     deadlines = [{**d, "offer": offer_numbers.get(d["offer_id"]), "label": deadline_label(d["kind"])}
                  for d in pending_deadlines(ctx.session, case)]
-    facts = {"offers": offers, "criteria": _criteria(case)}
+    facts = {"offers": offers, "criteria": _criteria(case), "channels": _channels(ctx.session, case)}
     member = _member_view(ctx.session, case, ctx.actor, offers)
     steps = allowed_steps(case.kind, case.state, case.code, ctx.actor, facts)
     if member and member["declared"]:  # her declarations are made once (KPA art. 24); the page says so instead
