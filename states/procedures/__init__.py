@@ -6,7 +6,8 @@ Everything that must know every procedure reads ``PROCEDURES``: the tick (``dead
 each descriptor's ``access``) and the notification routing (notifications/routing.py: each ``notices.py``).
 Adding a procedure: a package here with machine.py, inputs.py, handlers.py, notices.py (its notification
 templates and routing rows) and compliance.py if the auditor checks something of it; its ``PROCEDURE`` in its
-``__init__.py`` with its commands' authorization entries (``access``); one line below; its CLI module; its
+``__init__.py`` with its commands' authorization entries (``access``) and what each command does to its machines
+(``events``, ``reads``, ``off_case``: the desk's steps, tests/test_step_events.py); one line below; its CLI module; its
 templates' text (docs/architecture.md).
 """
 
