@@ -22,7 +22,6 @@ import os
 import secrets
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import httpx
 
+from kernel.private_files import create_private, exposed
 from states.text import Localized, Message, tr
 
 PR_SET_PDEATHSIG = 1
@@ -70,14 +70,11 @@ def auth_string(path: Path) -> str:
     """The Prefect server's auth string: made on first run (0600 from creation, never readable by others), then
     read back. A file others may read is refused rather than repaired: the secret may already have leaked."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         # "user:password", so `curl -u "$(cat FILE)"` works; the UI's login takes the whole line
         value = f"coop:{secrets.token_urlsafe(32)}"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(value + "\n")
-        return value
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        if create_private(path, value + "\n"):
+            return value
+    if exposed(path):
         raise AuthFileRefused(str(tr(
             "{path} may be read by other users: the Prefect server's auth string must be private. "
             "Run: chmod 600 {path} (and replace the string if it may have leaked: delete the file)", path=path)))

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from kernel.private_files import create_private
 from models.anchor_tables import AuditAnchor
 from models.tables import AuditRecord, Case
 from states import audit, events
@@ -107,19 +108,14 @@ def init_key(key_file: Path | None = None) -> dict[str, str]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     path = key_file or key_path()
-    if path.exists():
-        raise InvalidInput("anchor_key_exists", tr(
-            "The signing key {path} exists already; it is never replaced, since anchors signed with it would no "
-            "longer verify with a new one. Nothing was changed.", path=str(path)))
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True)
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # 0600 from the start, never wider
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(private)
+    if not create_private(path, private):
+        raise InvalidInput("anchor_key_exists", tr(
+            "The signing key {path} exists already; it is never replaced, since anchors signed with it would no "
+            "longer verify with a new one. Nothing was changed.", path=str(path)))
     public_file = public_key_path(path)
     public_file.write_bytes(public)
     return {"key_file": str(path), "public_key_file": str(public_file),

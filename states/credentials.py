@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -27,6 +26,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from pydantic import Field, SecretStr
 
+from kernel.private_files import create_private, exposed
 from models.people_tables import DeskSession, LoginAttempt, Person, PersonCredential, PersonOidcLink
 from states.actors import Actor
 from states.errors import InvalidInput, NotPermitted, RuleViolation
@@ -92,14 +92,8 @@ def desk_key() -> bytes:
 
     path = key_path()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it meanwhile: read theirs
-            return desk_key()
-        with os.fdopen(descriptor, "w") as out:
-            out.write(Fernet.generate_key().decode() + "\n")
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        create_private(path, Fernet.generate_key().decode() + "\n")  # made meanwhile by another process: theirs
+    if exposed(path):
         raise KeyRefused("desk_key_exposed", tr(
             "{path} may be read by other users: the desk's key must be private. Run: chmod 600 {path} (and replace "
             "the key if it may have leaked: delete the file; second factors enrolled before must be enrolled "

@@ -32,11 +32,11 @@ import hmac
 import json
 import os
 import secrets
-import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from kernel.private_files import create_private, exposed
 from states.errors import InvalidInput, NotPermitted
 from states.text import tr
 
@@ -82,14 +82,8 @@ def signing_key(*, create: bool = False) -> bytes:
             raise KeyRefused("form_proof_key_missing", tr(
                 "The engine has no form-proof key ({path}): no proof can be verified; issue one first with "
                 "coop form proof (it makes the key)", path=path))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it meanwhile: read theirs
-            return signing_key()
-        with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_urlsafe(32) + "\n")
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        create_private(path, secrets.token_urlsafe(32) + "\n")  # made meanwhile by another process: theirs
+    if exposed(path):
         raise KeyRefused("form_proof_key_exposed", tr(
             "{path} may be read by other users: the form-proof key must be private. Run: chmod 600 {path} (and "
             "replace the key if it may have leaked: delete the file; proofs issued before stop working)", path=path))
