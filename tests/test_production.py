@@ -227,10 +227,13 @@ def test_a_worker_killed_mid_tick_the_other_carries_on_every_deadline_fires_once
     counted = firing(stack.coop_url, codes)
     assert (counted.fired, counted.records, counted.cases_recorded_twice) == (DUE, DUE, 0)
     survivor = next(w for w in stack.worker_services if w is not victim)
-    # The ticks that completed after the kill (started before it or after) ran on the survivor.
-    later = [r for r in stack.api().runs("coop-tick/tick", states=["Completed"])
-             if datetime.fromisoformat(r["end_time"]) > killed_at]
-    assert later and all(r["id"] in survivor.log.read_text(errors="replace") for r in later)
+    # The ticks that completed after the kill (started before it or after) ran on the survivor. The tick that
+    # fired the last deadline commits before Prefect hears it completed, so its Completed state is waited for.
+    def completed_since_kill():
+        return [r for r in stack.api().runs("coop-tick/tick", states=["Completed"])
+                if datetime.fromisoformat(r["end_time"]) > killed_at] or None
+    later = wait_until(completed_since_kill, TICK_SECONDS + 60, every=1, what="a tick completed after the kill")
+    assert all(r["id"] in survivor.log.read_text(errors="replace") for r in later)
 
 
 def test_everything_killed_mid_tick_and_restarted_fires_every_deadline_once_within_two_intervals(stack):
