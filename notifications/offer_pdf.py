@@ -14,6 +14,7 @@ letters, and a machine may lack system fonts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,8 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from kernel.local_time import moment_text
-from kernel.text import number_text
 from states.model_forms.offer import DECLARATIONS_PL
+from states.text import moment_text, number_text
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVuSans"
@@ -182,7 +182,8 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     pdf.pairs([
         ("Numer potwierdzenia", number),
         ("Postępowanie", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
-        ("Data i godzina wpływu (czas warszawski)", moment_text(received) if received else EMPTY),
+        ("Data i godzina wpływu (czas warszawski)",
+         moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY),
         ("Wersja oferty", receipt.get("version")),
         ("Skrót SHA-256 treści oferty", sha256),
     ], widths=(50, 130))
