@@ -10,10 +10,13 @@ import json
 import random
 import subprocess
 import sys
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from states.errors import InvalidInput
 from states.model_forms.canonical import canonical_bytes, content_sha256
@@ -72,6 +75,18 @@ def test_the_samples_are_valid_and_summarised_from_v_b(form):
     # What is hashed gives the same form back, and is already what the sample says.
     assert OfferForm.model_validate(offer.content()) == offer
     assert offer.content() == form
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grant=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999999.99"), places=2),
+       start=st.dates(min_value=date(2027, 1, 1), max_value=date(2030, 12, 31)),
+       days=st.integers(min_value=0, max_value=4 * 366), joint=st.booleans())
+def test_the_samples_are_valid_for_any_grant_and_period(grant, start, days, joint):
+    end = start + timedelta(days=days)
+    make = sample_joint_offer_form if joint else sample_offer_form
+    form = make(task_start=start.isoformat(), task_end=end.isoformat(), requested_grant=str(grant))
+    assert refused_rules(form) == []
+    assert parse_offer_form(form).summary().requested_grant == grant
 
 
 def test_the_sample_keeps_the_signature_the_other_branches_call():
