@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +51,25 @@ def _number(value: Any) -> str:
         return str(value)
 
 
+@cache
+def _covered() -> frozenset[int]:
+    """The characters both faces of the shipped font can draw."""
+    from fontTools.ttLib import TTFont
+
+    faces = []
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        with TTFont(FONTS / name) as font:
+            faces.append(frozenset(font.getBestCmap()))
+    return frozenset.intersection(*faces)
+
+
 def _text(value: Any) -> str:
+    """A value as printed; a character the font cannot draw (an emoji, a CJK ideograph) is written as its code
+    point, [U+1F3CA], so the PDF still shows everything that was filed instead of dropping it silently."""
     if value is None or value == "":
         return EMPTY
-    return str(value)
+    covered = _covered()
+    return "".join(ch if ord(ch) in covered or ch == "\n" else f"[U+{ord(ch):04X}]" for ch in str(value))
 
 
 class _OfferPdf(FPDF):

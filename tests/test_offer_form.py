@@ -275,6 +275,16 @@ def test_an_amount_is_kept_with_two_decimals_and_an_empty_optional_field_as_null
     assert content_sha256(one) == content_sha256(two)
 
 
+def test_an_offer_of_one_offeror_with_an_empty_v_c_has_none_and_an_offer_needs_an_offeror():
+    form = sample_offer_form()
+    form["cost_split"] = []
+    assert parse_offer_form(form).content() == sample_offer_form()
+    form["offerors"] = []
+    with pytest.raises(InvalidInput) as info:
+        parse_offer_form(form)
+    assert "II. oferenci: wymaga co najmniej 1 pozycji" in info.value.message("pl")
+
+
 def test_a_form_with_an_unknown_field_or_a_wrong_kind_is_refused_in_the_reader_s_language():
     form = sample_offer_form()
     form["sources"]["bonus"] = "1"

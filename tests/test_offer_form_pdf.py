@@ -107,6 +107,12 @@ def test_a_summer_receipt_is_shown_in_summer_time_and_a_single_offer_says_v_c_do
     assert "nie dotyczy (oferta jednego oferenta)" in text
 
 
+def test_a_character_the_font_cannot_draw_is_printed_as_its_code_point(tmp_path):
+    content = parse_offer_form(sample_offer_form(title="Pływanie 🏊 w Lesznie 日本")).content()
+    text = text_of(offer_pdf(content, receipt_for(content)), tmp_path, "-layout")
+    assert "Pływanie [U+1F3CA] w Lesznie [U+65E5][U+672C]" in text
+
+
 def test_the_font_is_shipped_with_the_package_and_its_licence():
     assert FONTS == ROOT / "notifications" / "fonts"
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE-DejaVu.txt"):

@@ -441,7 +441,7 @@ class OfferForm(FormPart):
     costs: tuple[CostLine, ...] = Field(min_length=1, max_length=500)  # V.A
     sources: Sources  # V.B
     cost_split: tuple[OfferorCosts, ...] | None = Field(default=None, max_length=20, validate_default=True)  # V.C
-    other: OtherInformation = Field(validate_default=True)  # VI
+    other: OtherInformation  # VI
     declarations: Declarations  # VII
 
     @property
@@ -556,7 +556,7 @@ class OfferForm(FormPart):
             if split:
                 raise refusal("cost_split_single_offer", tr(
                     "V.C: only a joint offer (more than one offeror in section II) splits its costs among offerors"))
-            return None if split is None else split
+            return None  # an empty V.C is no V.C: one content (and one hash) for "not applicable"
         if not split:
             raise refusal("cost_split_missing", tr(
                 "V.C: a joint offer splits its costs among its offerors: give each offeror's part"))
