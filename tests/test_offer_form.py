@@ -268,6 +268,7 @@ def test_an_amount_is_kept_with_two_decimals_and_an_empty_optional_field_as_null
     typed["costs"][1]["units"] = "4"
     typed["costs"][0]["unit_cost"] = "8000.0"
     typed["offerors"][0]["phone"] = None
+    typed["sources"]["in_kind"] = "-0"  # a signed zero is zero: it would change the hash
     form["offerors"][0]["phone"] = ""
     assert parse_offer_form(typed).content()["sources"]["total"] == "10200.00"
     one, two = parse_offer_form(typed).content(), parse_offer_form(form).content()
