@@ -55,8 +55,13 @@ def step_key(procedure, step) -> str:
     """A declared step's stable name: its procedure and a digest of its declaration, so a row derived before the
     declarations changed names no other step (a row whose key is not declared any more is not shown)."""
     what = getattr(step.what, "msgid", step.what)
-    declared = repr((step.kind, str(step.state), step.event, step.deadline, tuple(map(str, step.during)),
-                     step.pending, step.machine, step.track, step.role, str(what)))
+    fields = (step.kind, str(step.state), step.event, step.deadline, tuple(map(str, step.during)),
+              step.pending, step.machine, step.track, step.role, str(what))
+    # the conditions added later are named only when set, so the steps declared before them keep their keys
+    later = tuple(f"{name}={value}" for name, value in (("no_offer_in", tuple(map(str, step.no_offer_in))),
+                                                       ("no_committee", step.no_committee),
+                                                       ("due_day", step.due_day)) if value)
+    declared = repr(fields + later if later else fields)
     return f"{procedure.slug}:{hashlib.sha256(declared.encode()).hexdigest()[:12]}"
 
 
@@ -110,10 +115,13 @@ def refresh(connection, batch: int | None = None) -> int:
 
 
 def _values(rows, versions: dict[int, int]) -> list[dict]:
+    from states.todo import due_of
+
     steps, keys = _declared()
     return [{"case_id": case_id, "audience": AUDIENCE, "procedure": steps[index].procedure.slug, "step": keys[index],
              "code": code, "offer_number": number, "undated": due is None, "due_at": due, "basis": basis}
-            for index, code, number, due, basis, case_id, _title in rows if case_id in versions]
+            for index, code, number, due, basis, case_id, _title, day in rows if case_id in versions
+            for due in (due_of(due, day),)]
 
 
 @cache

@@ -57,7 +57,12 @@ class Waiting:
     recorded or waived by silence). ``track``: ``"state"``, the row's state column, or ``"sub_call"``, the
     regranting operator's sub-call, whose state lives in the case's data (``state`` None: not started yet).
     ``role``: whose step it is; a committee member's waits on the cases she sits on (her seat: a grant of
-    ``committee_member`` for the case, or a committee row under her name)."""
+    ``committee_member`` for the case, or a committee row under her name).
+
+    ``no_offer_in``: a case's step waits only while none of its offers is in these states (the selection, once
+    every offer is scored). ``no_committee``: it waits only while the case has no committee member (appointing
+    one). ``due_day``: a date column of the case whose day, ending in Warsaw time, is the due moment (the
+    selection date the announcement names), for a step with no deadline row of its own."""
 
     kind: str
     state: str | None
@@ -69,6 +74,9 @@ class Waiting:
     machine: str | None = None
     track: str = "state"
     role: str = "officer"
+    no_offer_in: tuple[str, ...] = ()
+    no_committee: bool = False
+    due_day: str | None = None
 
 
 @dataclass(frozen=True)
