@@ -1,7 +1,12 @@
 """Regranting (art. 16a): an operator chosen by an open call runs its own sub-call and grants micro-grants."""
 
 from states.access import EVERYONE, OFFICER
-from states.procedures.descriptor import Diagram, Procedure
+from states.procedures.descriptor import DataTrack, Diagram, Procedure
+from states.procedures.open_call.names import CallState
+
+# The operator's sub-call (SubCallMachine, its state in the case's data) runs once the operator's contract does:
+# its call in execution (the operator's call runs the open call's machine).
+SUB_CALL = DataTrack("regranting", "sub_call", during=(CallState.in_execution.value,))
 
 PROCEDURE = Procedure(
     slug="regranting", title="Regranting (art. 16a)", code_prefix="RG", package=__name__,
@@ -37,4 +42,5 @@ PROCEDURE = Procedure(
     },
     reads=("show",),
     off_case=("create",),
+    data_tracks={"SubCallMachine": SUB_CALL},
 )
