@@ -23,6 +23,7 @@ from kernel.local_time import as_moment, moment_iso
 from kernel.text import language
 from models.tables import Case, CommitteeMember, ConflictDeclaration, Deadline, Offer, Score
 from states.errors import InvalidInput
+from states.inputs import CaseCode, Command
 from states.procedures import PROCEDURES, Procedure, machine_of_kind
 from states.procedures.descriptor import Waiting
 from states.text import tr
@@ -375,6 +376,32 @@ def refresh_waiting(ctx) -> int:
     from states.waiting_rows import refresh
 
     return refresh(ctx.session.connection())
+
+
+class Rederive(Command):
+    """``coop todo rederive [--all | CODE]``: which cases' waiting steps to derive again (none named: the stale
+    ones only)."""
+
+    code: CaseCode | None = None
+    all: bool = False
+
+
+def rederive(ctx, cmd: Rederive) -> dict[str, int]:
+    """The handler (a write of derived rows only, like ``refresh_waiting``): derive the waiting steps' projection
+    again for one case, every case, or the stale ones; returns how many cases were derived and how many steps
+    the projection then lists."""
+    from states import waiting_rows
+    from states.cases import load_case
+
+    if cmd.all and cmd.code:
+        raise InvalidInput("rederive_one_or_all", tr("Name one case or --all, not both."))
+    connection = ctx.session.connection()
+    if cmd.code:
+        waiting_rows.mark_stale(connection, load_case(ctx.session, cmd.code).id)
+    elif cmd.all:
+        waiting_rows.mark_stale(connection)
+    derived = waiting_rows.refresh(connection)
+    return {"derived": derived, "steps": waiting_rows.count(connection)}
 
 
 def _item_order(item: Item) -> tuple:

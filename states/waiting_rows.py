@@ -85,6 +85,17 @@ def any_stale(connection) -> bool:
     return connection.execute(sa.select(c.c.id).where(c.c.row_version != c.c.waiting_seen).limit(1)).first() is not None
 
 
+def mark_stale(connection, case_id: int | None = None) -> int:
+    """Mark one case (``case_id``) or every case stale, so the next refresh derives its rows again (``coop todo
+    rederive``: after the declarations of what waits changed, or to repair the projection). Only the derived
+    rows' marker moves (``waiting_seen``, set apart from the row version): no case's state, version or history."""
+    c = Case.__table__
+    update = c.update().values(waiting_seen=c.c.row_version - 1)
+    if case_id is not None:
+        update = update.where(c.c.id == case_id)
+    return max(connection.execute(update).rowcount, 0)
+
+
 def refresh(connection, batch: int | None = None) -> int:
     """Derive the stale cases' rows again, ``batch`` cases a statement; returns how many cases were cleared.
     Runs in the caller's write transaction (``todo.refresh_waiting``)."""
