@@ -2,11 +2,10 @@
 
 from states.access import EVERYONE, OFFICER
 from states.procedures.descriptor import DataTrack, Diagram, Procedure
-from states.procedures.open_call.names import CallState
+from states.procedures.regranting.names import SUB_CALL_RUNS
 
-# The operator's sub-call (SubCallMachine, its state in the case's data) runs once the operator's contract does:
-# its call in execution (the operator's call runs the open call's machine).
-SUB_CALL = DataTrack("regranting", "sub_call", during=(CallState.in_execution.value,))
+# The operator's sub-call (SubCallMachine), its state in the case's data, while the operator's call is in execution.
+SUB_CALL = DataTrack("regranting", "sub_call", during=SUB_CALL_RUNS)
 
 PROCEDURE = Procedure(
     slug="regranting", title="Regranting (art. 16a)", code_prefix="RG", package=__name__,
