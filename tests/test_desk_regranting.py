@@ -38,6 +38,13 @@ def offered(page: str) -> list[str]:
     return [s for s in SUB_CALL_STEPS if f'id="step-{s}"' in page]
 
 
+def test_the_sub_calls_running_states_are_the_calls():
+    from states.procedures.open_call.names import CallState
+    from states.procedures.regranting import SUB_CALL
+
+    assert SUB_CALL.during == (CallState.in_execution.value,)
+
+
 def test_before_the_operators_contract_no_sub_call_step_is_offered(db_url, monkeypatch):
     code = operator_selected(db_url)
     c = _officer(db_url, monkeypatch, "2026-02-17T12:00+01:00")

@@ -2,10 +2,11 @@
 
 from states.access import EVERYONE, OFFICER
 from states.procedures.descriptor import DataTrack, Diagram, Procedure
-from states.procedures.regranting.names import SUB_CALL_RUNS
 
-# The operator's sub-call (SubCallMachine), its state in the case's data, while the operator's call is in execution.
-SUB_CALL = DataTrack("regranting", "sub_call", during=SUB_CALL_RUNS)
+# The operator's sub-call (SubCallMachine), its state in the case's data, runs once the operator's contract does:
+# while its call (the open call's machine) is in execution. The state's stored value, written here so that the
+# registry loads no module of any procedure (invariant 5); tests/test_desk_regranting.py holds it to CallState.
+SUB_CALL = DataTrack("regranting", "sub_call", during=("in_execution",))
 
 PROCEDURE = Procedure(
     slug="regranting", title="Regranting (art. 16a)", code_prefix="RG", package=__name__,

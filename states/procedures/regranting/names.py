@@ -7,11 +7,6 @@ import, and tests/test_state_names.py checks that each enum and its machine list
 
 from enum import StrEnum
 
-from states.procedures.open_call.names import CallState
-
-# The operator's sub-call runs once the operator's contract does: its call (the open call's machine) in execution.
-SUB_CALL_RUNS = (CallState.in_execution.value,)
-
 
 class SubCallState(StrEnum):
     """The stored values of the operator's sub-call's (art. 16a) states (SubCallMachine)."""

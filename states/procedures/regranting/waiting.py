@@ -11,7 +11,10 @@ from kernel.text import tr
 from states.procedures.descriptor import CommitteeWaiting, Waiting
 from states.procedures.open_call.names import CallState, OfferState
 from states.procedures.open_call.waiting import CONTRACTING, REVIEWING, call_steps
-from states.procedures.regranting.names import SUB_CALL_RUNS, MicroGrantState, SubCallState
+from states.procedures.regranting import SUB_CALL
+from states.procedures.regranting.names import MicroGrantState, SubCallState
+
+SUB_CALL_RUNS = SUB_CALL.during  # the descriptor's: the desk offers the sub-call's steps in the same states
 
 STEPS = (
     *call_steps("regranting"),
