@@ -10,6 +10,7 @@ import typer
 from coop import quick
 from coop.cli import app, command, group, lazy_module, run, show
 from states.audit import HISTORY_COLUMNS
+from states.text import ntr, tr
 
 inputs = lazy_module("states.inputs")
 cases = lazy_module("states.cases")
@@ -54,14 +55,28 @@ def cases_list() -> None:
 
 
 @command(app, "todo")
-def todo(procedure: Annotated[str | None, typer.Option(help="Only this procedure's steps (its slug, e.g. open_call).")] = None,
+def todo(action: Annotated[str | None, typer.Argument(
+             help="rederive: derive the desk's list of waiting steps again (the stale cases; --all, or one CODE).",
+             show_default=False)] = None,
+         code: Annotated[str | None, typer.Argument(help="With rederive: only this case.", show_default=False)] = None,
+         procedure: Annotated[str | None, typer.Option(help="Only this procedure's steps (its slug, e.g. open_call).")] = None,
          overdue: Annotated[bool, typer.Option("--overdue", help="Only the overdue steps.")] = False,
-         limit: Annotated[int | None, typer.Option(help="Only the first N steps, in the list's order.")] = None) -> None:
-    """What waits for me: every step waiting on the person running it, overdue first, then by due moment."""
+         limit: Annotated[int | None, typer.Option(help="Only the first N steps, in the list's order.")] = None,
+         every: Annotated[bool, typer.Option("--all", help="With rederive: every case, not only the stale ones.")] = False,
+         ) -> None:
+    """What waits for me: every step waiting on the person running it, overdue first, then by due moment.
+    `coop todo rederive [--all | CODE]` (officer, administrator) derives the desk's projection of it again."""
     from coop.cli import _invocation
     from kernel.local_time import moment_text
+    from states.errors import InvalidInput
     from states.todo import Query, procedures_for, waiting
 
+    if action is not None or code is not None or every:
+        if action != "rederive":
+            raise InvalidInput("todo_action_unknown", tr("“coop todo” takes one action, rederive (given: {action}).",
+                                                         action=action or code or "--all"))
+        rederive(code, every)
+        return
     procedures_for(procedure)  # an unknown slug is refused before the database is opened
     items = run(waiting, Query(procedure=procedure, overdue=overdue, limit=limit), readonly=True)
     if _invocation.get().json:
@@ -70,6 +85,25 @@ def todo(procedure: Annotated[str | None, typer.Option(help="Only this procedure
     show([{"code": item.code, "offer": item.offer or "", "what": str(item.what),
            "due": moment_text(item.due) if item.due else "—", "overdue": "!" if item.overdue else "",
            "basis": item.basis} for item in items], ["overdue", "code", "offer", "what", "due", "basis"])
+
+
+def rederive(code: str | None, every: bool) -> None:
+    """``coop todo rederive``: the projection's rows derived again, without a command log entry (derived rows, no
+    history: states/waiting_rows.py), by the proven officer or administrator."""
+    from coop.cli import _invocation, current_principal
+    from states.engine import execute
+    from states.todo import Rederive
+    from states.todo import rederive as handler
+
+    inv = _invocation.get()
+    result = execute(handler, Rederive.parse(code=code, all=every), actor=current_principal(), at=inv.at,
+                     keyed=False)
+    if inv.json:
+        show(result)
+        return
+    typer.echo(ntr("Derived again: {n} case; the desk's list now holds {steps} waiting steps.",
+                   "Derived again: {n} cases; the desk's list now holds {steps} waiting steps.",
+                   result["derived"], steps=result["steps"]))
 
 
 @command(app, "history")

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from coop.cli import app, command, group, show
-
-DESK_PORT = 4210
+from kernel.desk_link import DESK_PORT
 
 
 @command(app, "serve")
@@ -23,11 +22,18 @@ def serve(port: Annotated[int, typer.Option(help="Port of the Prefect server and
           ) -> None:
     """Start the Prefect server (SQLite), the officers' desk and serve the engine's deployments; Ctrl-C stops
     everything."""
+    import os
+
     from flows.launcher import serve_engine
 
     desk = None
     if desk_port:
         from web.serve import start_desk_thread
+
+        # the served flows' forms send people to this desk (kernel/desk_link.py), unless its public address is set
+        if not os.environ.get("COOP_DESK_URL", "").strip():
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            os.environ["COOP_DESK_URL"] = f"http://{f'[{shown}]' if ':' in shown else shown}:{desk_port}"
 
         desk = start_desk_thread(host, desk_port)
         if desk is None:

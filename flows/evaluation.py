@@ -55,6 +55,7 @@ from sqlmodel import select
 from flows.artifacts import publish_case_artifacts
 from flows.doors import refuse_door_parameters
 from flows.events import emit_transitions
+from kernel.desk_link import case_page_url
 from models.command_log import plain
 from models.tables import CommitteeMember, ConflictDeclaration, Score
 from states import calendar, labels
@@ -434,11 +435,23 @@ def answer_form(step: str, form: int, model: type[RunInput], *, code: str, assig
                                                       assigned, at, database_url)
 
 
-def proof_hint(key: str) -> str:
-    """How the person proves who answers this form: the command to run, with this run's id and the form's key."""
-    return str(tr("**Who answers:** run `coop form proof {run} {form}` and paste the code it prints into the "
-                  "*proof* field (valid for a few minutes, for this form only).",
-                  run=str(FlowRunContext.get().flow_run.id), form=key)) + "\n\n"
+def desk_hint(code: str) -> str:
+    """Where people answer this form: the desk's page of the case (kernel/desk_link.py). Prefect's own form (its
+    UI's code, not the engine's) labels a field with an initial value "(Optional)", says "Flow run resumed" before
+    the engine has checked the answer, and clears the fields after a refusal; the desk checks the answer with the
+    engine first and keeps what was typed (docs/desk.md)."""
+    return str(tr("**Answer on the desk:** [{url}]({url}). The desk checks your answer with the engine before this "
+                  "run resumes, keeps what you typed when it is refused, and needs no proof code. This form in "
+                  "Prefect's UI is for monitoring and scripts.", url=case_page_url(code))) + "\n\n"
+
+
+def proof_hint(key: str, code: str) -> str:
+    """How the person answers this form: on the desk (``desk_hint``), or here with a proof of who answers (the
+    command to run, with this run's id and the form's key)."""
+    return desk_hint(code) + str(tr(
+        "**Who answers:** run `coop form proof {run} {form}` and paste the code it prints into the *proof* field "
+        "(valid for a few minutes, for this form only).", run=str(FlowRunContext.get().flow_run.id),
+        form=key)) + "\n\n"
 
 
 # --- waiting for a form ---------------------------------------------------------------------------------------
@@ -497,7 +510,7 @@ def formal_review_flow(code: str, at: str | None = None, until: str | None = Non
             publish_case_artifacts([code], url=database_url)
             step = _show(form, "review")
         description = ("# {code}: {title}\n\n".format(code=code, title=tr("formal review")) + _refusal_banner(refusal)
-                       + proof_hint(f"{step}-{form}")
+                       + proof_hint(f"{step}-{form}", code)
                        + _offers_table(view["offers"], ["number", "organisation", "title", "state", "requested", "defects"]))
         initial = {"offer": view["pending"][0]} if view["pending"] else {}
         try:
@@ -515,7 +528,7 @@ def _scoring_form(step: str, form: int, view: dict[str, Any], code: str, member:
                   refusal: str | None) -> type[RunInput]:
     offers = _offers_table(view["offers"], ["number", "organisation", "title", "requested", "state", "conflict",
                                             "scored"])
-    hint = proof_hint(f"{step}-{form}")
+    hint = proof_hint(f"{step}-{form}", code)
     if step == "identify":
         return ProofForm.with_initial_data(description=(
             "# {code}: {title}\n\n".format(code=code, title=tr("committee member's evaluation"))

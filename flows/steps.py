@@ -64,7 +64,7 @@ def case_step_flow(code: str, step: Step, arguments: dict[str, Any] | None = Non
     for form in range(1, MAX_ROUNDS + 1):
         shown = _shown_step(form) or _show(form, "confirm")
         description = (f"# {code}: {step}\n\n" + _refusal_banner(refusal_text)
-                       + proof_hint(f"{shown}-{form}")
+                       + proof_hint(f"{shown}-{form}", code)
                        + str(tr("The step is recorded as the officer the proof names.")))
         try:
             outcome = answer_form(shown, form, ProofForm.with_initial_data(description=description), code=code,

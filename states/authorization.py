@@ -61,6 +61,7 @@ COMMON: dict[str, dict[str, str]] = {
     "todo.waiting": EVERYONE,  # what waits for me: each person sees their own steps (states/todo.py)
     "todo.waiting_page": EVERYONE,  # a page of it, read from the waiting steps' projection
     "todo.refresh_waiting": EVERYONE,  # derive the stale cases' waiting steps first (derived rows, no history)
+    "todo.rederive": {"officer": ANY, "administrator": ANY},  # coop todo rederive: one case's, all, or the stale
     "cases.list_organisations": EVERYONE,
     "queries.describe_case": EVERYONE,
     "queries.rule_set_body": EVERYONE,

@@ -245,11 +245,13 @@ def _failed() -> NotPermitted:
     return NotPermitted("login_failed", tr("Wrong login, password or one-time code. Try again."), basis=BASIS)
 
 
-def _limited(connection, digest: str, client: str, now: datetime) -> NotPermitted | None:
+def _limited(connection, digest: str | None, client: str, now: datetime) -> NotPermitted | None:
+    """The refusal when this login (``digest``; None: not known yet, as at an OIDC callback) or this client
+    address failed too often within the window, counted over every kind of login attempt."""
     a = LoginAttempt.__table__
     since = now - WINDOW
     failures = sa.select(sa.func.count()).select_from(a).where(a.c.at > since, a.c.succeeded.is_(False))
-    by_login = connection.execute(failures.where(a.c.login_digest == digest)).scalar_one()
+    by_login = connection.execute(failures.where(a.c.login_digest == digest)).scalar_one() if digest else 0
     by_client = connection.execute(failures.where(a.c.client == client)).scalar_one()
     if by_login >= LOGIN_LIMIT or by_client >= CLIENT_LIMIT:
         return NotPermitted("login_rate_limited", tr(
@@ -383,6 +385,31 @@ def unlink_oidc(ctx, command: UnlinkOidc) -> dict:
         _append(ctx, "unlink_oidc", f"person:{person.login}", {"login": person.login, "issuer": issuer,
                                                                "subject": link.subject})
     return {"login": person.login, "issuer": issuer, "linked": False}
+
+
+OIDC_REFUSED = "oidc-refused"  # the attempt's name for a callback refused before any identity was verified
+
+
+def check_client(client: str, *, url: str | None = None, now: datetime | None = None) -> None:
+    """Before an OIDC callback is worked on: NotPermitted ``login_rate_limited`` when this address failed too
+    often lately (passwords and OIDC callbacks counted alike, ``CLIENT_LIMIT`` in ``WINDOW``)."""
+    from models.db import get_engine
+
+    with get_engine(url).connect() as connection:
+        refusal = _limited(connection, None, (client or "?")[:64], now or datetime.now(UTC))
+    if refusal is not None:
+        raise refusal
+
+
+def record_oidc_refusal(issuer: str, client: str, *, url: str | None = None, now: datetime | None = None) -> None:
+    """A callback refused (a token that did not verify, a state not this browser's, no ID token): a failed
+    attempt of its address, counted by ``check_client`` (no identity is known, so none is named)."""
+    from models.db import get_engine
+
+    with get_engine(url).begin() as connection:
+        connection.execute(LoginAttempt.__table__.insert().values(
+            login_digest=login_digest(f"{OIDC_REFUSED}\n{(issuer or '').rstrip('/')}"), client=(client or "?")[:64],
+            at=now or datetime.now(UTC), succeeded=False))
 
 
 def oidc_login(issuer: str, subject: str, client: str, *, url: str | None = None,

@@ -23,6 +23,7 @@ from kernel.local_time import as_moment, moment_iso
 from kernel.text import language
 from models.tables import Case, CommitteeMember, ConflictDeclaration, Deadline, Offer, Score
 from states.errors import InvalidInput
+from states.inputs import CaseCode, Command
 from states.procedures import PROCEDURES, Procedure, machine_of_kind
 from states.procedures.descriptor import Waiting
 from states.text import tr
@@ -157,26 +158,40 @@ def _officer_statement(steps: list[_Step], cases: list[int] | None = None, postg
     row), each row's due moment from its deadline rows (a correlated subquery on the case's or the offer's rows
     of the step's kind, never cancelled; for a step that waits while its row is pending, the latest not fired),
     a UNION ALL of them; the steps that wait on a pending row and have none dropped. Columns: step (its index in
-    ``steps``), code, offer number, due moment, basis of the row (for a step that is no event), case id, the case's title.
+    ``steps``), code, offer number, due moment, basis of the row (for a step that is no event), case id, the case's
+    title, and the day of the case that dates a step with ``due_day`` (its due moment is ``due_of``'s, computed
+    in Warsaw time by the reader: neither database converts a day to its end in Warsaw alike).
     ``cases``: only those cases' steps (one array parameter on PostgreSQL, the integers written into the
     statement on SQLite: never a parameter a case and a SELECT; states/waiting_rows.py derives the stale cases'
     rows so)."""
     c, o, d = Case.__table__, Offer.__table__, Deadline.__table__
-    moment = d.c.due_at.type
+    m, others = CommitteeMember.__table__, Offer.__table__.alias("others")
+    moment, no_day = d.c.due_at.type, sa.cast(sa.null(), c.c.selection_date.type)
     selects = []
     only = [] if cases is None else [_among(c.c.id, cases, postgres)]
     sub_calls: dict[tuple[str, tuple[str, ...]], list[int]] = {}
     for index, s in enumerate(steps):
         step = s.step
-        if step.track == "sub_call":
-            assert not step.deadline, "a sub-call step has no deadline row of its own"
+        if step.track == "sub_call" and not step.deadline:
             sub_calls.setdefault((step.kind, tuple(str(x) for x in step.during)), []).append(index)
             continue
         offer = step.kind == "offer"
-        where = ([o.c.state == str(step.state), c.c.kind == s.procedure.slug] if offer
-                 else [c.c.kind == step.kind, c.c.state == str(step.state)])
+        if step.track == "sub_call":  # dated by a row of its case: a SELECT of its own, its state read from the data
+            assert step.state is not None and not step.pending, "a dated sub-call step is one started, not pending"
+            where = [c.c.kind == step.kind, sa.func.coalesce(_sub_call_state(c), "") == str(step.state)]
+        elif offer:
+            where = [o.c.state == str(step.state), c.c.kind == s.procedure.slug]
+        else:
+            where = [c.c.kind == step.kind, c.c.state == str(step.state)]
         if step.during:
             where.append(c.c.state.in_([str(x) for x in step.during]))
+        if step.no_offer_in:
+            assert not offer, "an offer's step waits by its own state"
+            where.append(~sa.exists().where(others.c.case_id == c.c.id,
+                                            others.c.state.in_([str(x) for x in step.no_offer_in])))
+        if step.no_committee:
+            where.append(~sa.exists().where(m.c.case_id == c.c.id))
+        day = c.c[step.due_day] if step.due_day else no_day
         due, basis = sa.cast(sa.null(), moment), sa.cast(sa.null(), d.c.basis.type)
         if step.deadline:
             # an offer's rows by its case too: deadlines are indexed by case (ix_deadlines_case_id), not by offer
@@ -191,7 +206,7 @@ def _officer_statement(steps: list[_Step], cases: list[int] | None = None, postg
         selects.append(sa.select(sa.literal(index).label("step"), c.c.code.label("code"),
                                  (o.c.number if offer else sa.cast(sa.null(), o.c.number.type)).label("number"),
                                  sa.type_coerce(due, moment).label("due"), basis.label("basis"),
-                                 c.c.id.label("case_id"), c.c.title.label("title"))
+                                 c.c.id.label("case_id"), c.c.title.label("title"), day.label("day"))
                        .select_from(source).where(*where, *only))
     for (kind, during), indexes in sub_calls.items():
         state = sa.func.coalesce(_sub_call_state(c), "")
@@ -199,16 +214,27 @@ def _officer_statement(steps: list[_Step], cases: list[int] | None = None, postg
         selects.append(sa.select(sa.case(which, value=state).label("step"), c.c.code.label("code"),
                                  sa.cast(sa.null(), o.c.number.type).label("number"),
                                  sa.cast(sa.null(), moment).label("due"), sa.cast(sa.null(), d.c.basis.type),
-                                 c.c.id, c.c.title)
+                                 c.c.id, c.c.title, no_day)
                        .where(c.c.kind == kind, *([c.c.state.in_(during)] if during else []),
                               state.in_(sorted(which)), *only))
     listed = sa.union_all(*selects).subquery("waiting") if len(selects) > 1 else selects[0].subquery("waiting")
     pending = [i for i, s in enumerate(steps) if s.step.pending]
     query = sa.select(listed.c.step, listed.c.code, listed.c.number, listed.c.due, listed.c.basis, listed.c.case_id,
-                      listed.c.title)
+                      listed.c.title, listed.c.day)
     if pending:
         query = query.where(sa.not_(sa.and_(listed.c.step.in_(pending), listed.c.due.is_(None))))
     return query
+
+
+def due_of(due: datetime | None, day) -> datetime | None:
+    """A listed step's due moment: its deadline row's, or the end (Warsaw time) of the case's day that dates it
+    (``Waiting.due_day``: the selection date the announcement names, a limit of the office's own, never shifted:
+    states/periods.py SELECTION_DATE)."""
+    if due is not None or day is None:
+        return due
+    from states import periods
+
+    return as_moment(periods.SELECTION_DATE.on(day).due)
 
 
 def _officer_steps(session, chosen: Iterable[Procedure], now: datetime, query: Query) -> list[Item]:
@@ -218,17 +244,26 @@ def _officer_steps(session, chosen: Iterable[Procedure], now: datetime, query: Q
     shown = [(s.procedure.slug, s.procedure.title, s.step.what, _basis(s.procedure, s.step)) for s in steps]
     statement = _officer_statement(steps)
     listed = statement.selected_columns
-    if query.overdue:
-        statement = statement.where(listed.due <= now)
-    if query.limit is not None:  # the list's order (``_order``), so the database cuts where the list would
-        statement = statement.order_by(sa.case((listed.due <= now, 0), else_=1), listed.due.is_(None), listed.due,
-                                       listed.code, sa.func.coalesce(listed.number, 0), listed.step
-                                       ).limit(query.limit)
+    statements = [statement]
+    if query.overdue or query.limit is not None:
+        # the steps dated by a day (few: calls whose scoring is done) are read whole, cut with the rest below
+        by_day = statement.where(listed.day.is_not(None))
+        statement = statement.where(listed.day.is_(None))
+        if query.overdue:
+            statement = statement.where(listed.due <= now)
+        if query.limit is not None:  # the list's order (``_order``), so the database cuts where the list would
+            statement = statement.order_by(sa.case((listed.due <= now, 0), else_=1), listed.due.is_(None),
+                                           listed.due, listed.code, sa.func.coalesce(listed.number, 0), listed.step
+                                           ).limit(query.limit)
+        statements = [statement, by_day]
     items = []
-    for index, code, number, due, row_basis, _case, case_title in session.connection().execute(statement).all():
-        slug, title, what, basis = shown[index]
-        items.append(Item(code, slug, title, what, basis or row_basis or "", due, due is not None and due <= now,
-                          number, case_title=case_title or ""))
+    for statement in statements:
+        for index, code, number, due, row_basis, _case, case_title, day in session.connection().execute(
+                statement).all():
+            slug, title, what, basis = shown[index]
+            due = due_of(due, day)
+            items.append(Item(code, slug, title, what, basis or row_basis or "", due,
+                              due is not None and due <= now, number, case_title=case_title or ""))
     return items
 
 
@@ -341,6 +376,32 @@ def refresh_waiting(ctx) -> int:
     from states.waiting_rows import refresh
 
     return refresh(ctx.session.connection())
+
+
+class Rederive(Command):
+    """``coop todo rederive [--all | CODE]``: which cases' waiting steps to derive again (none named: the stale
+    ones only)."""
+
+    code: CaseCode | None = None
+    all: bool = False
+
+
+def rederive(ctx, cmd: Rederive) -> dict[str, int]:
+    """The handler (a write of derived rows only, like ``refresh_waiting``): derive the waiting steps' projection
+    again for one case, every case, or the stale ones; returns how many cases were derived and how many steps
+    the projection then lists."""
+    from states import waiting_rows
+    from states.cases import load_case
+
+    if cmd.all and cmd.code:
+        raise InvalidInput("rederive_one_or_all", tr("Name one case or --all, not both."))
+    connection = ctx.session.connection()
+    if cmd.code:
+        waiting_rows.mark_stale(connection, load_case(ctx.session, cmd.code).id)
+    elif cmd.all:
+        waiting_rows.mark_stale(connection)
+    derived = waiting_rows.refresh(connection)
+    return {"derived": derived, "steps": waiting_rows.count(connection)}
 
 
 def _item_order(item: Item) -> tuple:

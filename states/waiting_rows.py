@@ -55,8 +55,13 @@ def step_key(procedure, step) -> str:
     """A declared step's stable name: its procedure and a digest of its declaration, so a row derived before the
     declarations changed names no other step (a row whose key is not declared any more is not shown)."""
     what = getattr(step.what, "msgid", step.what)
-    declared = repr((step.kind, str(step.state), step.event, step.deadline, tuple(map(str, step.during)),
-                     step.pending, step.machine, step.track, step.role, str(what)))
+    fields = (step.kind, str(step.state), step.event, step.deadline, tuple(map(str, step.during)),
+              step.pending, step.machine, step.track, step.role, str(what))
+    # the conditions added later are named only when set, so the steps declared before them keep their keys
+    later = tuple(f"{name}={value}" for name, value in (("no_offer_in", tuple(map(str, step.no_offer_in))),
+                                                       ("no_committee", step.no_committee),
+                                                       ("due_day", step.due_day)) if value)
+    declared = repr(fields + later if later else fields)
     return f"{procedure.slug}:{hashlib.sha256(declared.encode()).hexdigest()[:12]}"
 
 
@@ -78,6 +83,17 @@ def any_stale(connection) -> bool:
     """Whether some case changed since its steps were derived (the partial index alone)."""
     c = Case.__table__
     return connection.execute(sa.select(c.c.id).where(c.c.row_version != c.c.waiting_seen).limit(1)).first() is not None
+
+
+def mark_stale(connection, case_id: int | None = None) -> int:
+    """Mark one case (``case_id``) or every case stale, so the next refresh derives its rows again (``coop todo
+    rederive``: after the declarations of what waits changed, or to repair the projection). Only the derived
+    rows' marker moves (``waiting_seen``, set apart from the row version): no case's state, version or history."""
+    c = Case.__table__
+    update = c.update().values(waiting_seen=c.c.row_version - 1)
+    if case_id is not None:
+        update = update.where(c.c.id == case_id)
+    return max(connection.execute(update).rowcount, 0)
 
 
 def refresh(connection, batch: int | None = None) -> int:
@@ -110,10 +126,13 @@ def refresh(connection, batch: int | None = None) -> int:
 
 
 def _values(rows, versions: dict[int, int]) -> list[dict]:
+    from states.todo import due_of
+
     steps, keys = _declared()
     return [{"case_id": case_id, "audience": AUDIENCE, "procedure": steps[index].procedure.slug, "step": keys[index],
              "code": code, "offer_number": number, "undated": due is None, "due_at": due, "basis": basis}
-            for index, code, number, due, basis, case_id, _title in rows if case_id in versions]
+            for index, code, number, due, basis, case_id, _title, day in rows if case_id in versions
+            for due in (due_of(due, day),)]
 
 
 @cache

@@ -178,7 +178,10 @@ class LiveServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart reuses the port despite TIME_WAIT
         sock.bind((self.host, self.port))
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+        # as web/serve.py serves the desk: uvicorn's own X-Forwarded-For handling off (it trusts 127.0.0.1 by
+        # default), so the desk's COOP_DESK_TRUSTED_PROXIES alone decides (web/security.py client_address)
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, timeout_graceful_shutdown=2,
+                                proxy_headers=False)
         server = uvicorn.Server(config)
         errors: list[BaseException] = []
 

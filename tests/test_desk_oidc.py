@@ -58,6 +58,8 @@ class Provider:
         self.other_key = RSAKey.generate_key(2048, parameters={"kid": "k1"})  # the same kid, not the provider's
         self.subject = SUBJECT
         self.misbehave: str | None = None
+        self.end_session = False  # whether the discovery document names an end_session_endpoint
+        self.logged_out: list[dict] = []  # the RP-initiated logouts the provider received
         self.codes: dict[str, dict] = {}
         self.issuer = ""  # known once served
         self.app = self._app()
@@ -71,7 +73,13 @@ class Provider:
                     "token_endpoint": self.issuer + "/token", "jwks_uri": self.issuer + "/jwks",
                     "response_types_supported": ["code"], "subject_types_supported": ["public"],
                     "id_token_signing_alg_values_supported": ["RS256"],
-                    "code_challenge_methods_supported": ["S256"]}
+                    "code_challenge_methods_supported": ["S256"],
+                    **({"end_session_endpoint": self.issuer + "/logout"} if self.end_session else {})}
+
+        @app.get("/logout")
+        def logout(request: Request):
+            self.logged_out.append(dict(request.query_params))
+            return RedirectResponse(request.query_params["post_logout_redirect_uri"], 302)
 
         @app.get("/jwks")
         def jwks():
@@ -158,12 +166,12 @@ def linked(url: str, login: str = "anna", subject: str = SUBJECT, issuer: str | 
     execute(link_oidc, LinkOidc(login=login, issuer=issuer, subject=subject), actor=admin, url=url, keyed=False)
 
 
-def browser() -> httpx.Client:
-    return httpx.Client(follow_redirects=True, timeout=20)
+def browser(**headers) -> httpx.Client:
+    return httpx.Client(follow_redirects=True, timeout=20, headers=headers)
 
 
-def log_in_via_provider(desk) -> tuple[httpx.Client, httpx.Response]:
-    c = browser()
+def log_in_via_provider(desk, c: httpx.Client | None = None) -> tuple[httpx.Client, httpx.Response]:
+    c = c or browser()
     page = c.get(desk.url + "/logowanie")
     assert "Zaloguj przez Konto Miejskie" in page.text
     href = re.search(r'href="(/logowanie/oidc\?next=[^"]*)"', page.text).group(1)
@@ -345,3 +353,116 @@ def test_in_a_browser_the_button_logs_in_through_the_provider(db_url, provider, 
     assert "Zalogowano jako Anna Urzędniczka" in page.content()
     assert_accessible(page)
     screenshot(page, "today-after-provider")
+
+
+def _desk(db_url, provider, live_server, tmp_path, **options):
+    secret_file = tmp_path / "oidc-secret-2"
+    secret_file.write_text(CLIENT_SECRET + "\n")
+    secret_file.chmod(0o600)
+    config = OidcConfig(issuer=provider.issuer, client_id=CLIENT_ID, name="Konto Miejskie", secret_file=secret_file)
+    return live_server(create_app(db_url, oidc=config, **options))
+
+
+def _fail_callbacks(desk, c: httpx.Client, n: int) -> None:
+    for _ in range(n):  # a code and a state this browser was never given: refused, a failed attempt each
+        assert c.get(desk.url + "/logowanie/oidc/powrot?code=abc&state=def").status_code == 401
+
+
+def test_the_callback_is_rate_limited_per_address_with_the_logins_counting(db_url, provider, desk):
+    """20 refused callbacks from one address (states/credentials.py CLIENT_LIMIT, the password logins' own
+    count) and the next one is answered 429 before the provider is asked: even a valid answer of the provider
+    stays unspent and opens nothing; the address's password logins are paused alike. An X-Forwarded-For the desk
+    does not trust changes nothing: the socket's peer is the address counted."""
+    from states.credentials import CLIENT_LIMIT
+
+    linked(db_url, issuer=provider.issuer)
+    from tests.test_desk import with_password
+
+    with_password(db_url, "ewa", "Ewa Nowak", "officer")
+    for n in range(CLIENT_LIMIT):  # each from "another" address, as a client may claim: not believed
+        _fail_callbacks(desk, browser(**{"X-Forwarded-For": f"198.51.100.{n + 1}"}), 1)
+    attempts = rows(db_url, LoginAttempt)
+    assert len(attempts) == CLIENT_LIMIT and {a.client for a in attempts} == {"127.0.0.1"}
+    assert not any(a.succeeded for a in attempts)
+    c, limited = log_in_via_provider(desk)
+    assert limited.status_code == 429 and "Zbyt wiele nieudanych prób logowania" in limited.text
+    assert "Traceback" not in limited.text
+    assert SESSION_COOKIE not in c.cookies and rows(db_url, DeskSession) == []
+    assert len(provider.codes) == 1  # the provider's code was never exchanged
+    assert len(rows(db_url, LoginAttempt)) == CLIENT_LIMIT  # a paused attempt is not even counted again
+    page = c.get(desk.url + "/logowanie")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    password = c.post(desk.url + "/logowanie", data={"csrf": csrf, "login": "ewa", "password": "x" * 14})
+    assert password.status_code == 429  # one count for both kinds of login
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(db_url, provider, live_server, tmp_path):
+    """COOP_DESK_TRUSTED_PROXIES (here 127.0.0.1, the test's peer): the nearest forwarded address that is not a
+    trusted proxy is the client; one address limited leaves another one's login working."""
+    from states.credentials import CLIENT_LIMIT
+
+    desk = _desk(db_url, provider, live_server, tmp_path, trusted_proxies=("127.0.0.0/8",))
+    linked(db_url, issuer=provider.issuer)
+    _fail_callbacks(desk, browser(**{"X-Forwarded-For": "192.0.2.9, 203.0.113.7"}), CLIENT_LIMIT)
+    assert {a.client for a in rows(db_url, LoginAttempt)} == {"203.0.113.7"}  # the rightmost not trusted
+    c, limited = log_in_via_provider(desk, browser(**{"X-Forwarded-For": "203.0.113.7"}))
+    assert limited.status_code == 429 and SESSION_COOKIE not in c.cookies
+    c, done = log_in_via_provider(desk, browser(**{"X-Forwarded-For": "203.0.113.8, 127.0.0.1"}))
+    assert done.status_code == 200 and str(done.url) == desk.url + "/na-dzis" and SESSION_COOKIE in c.cookies
+    assert [a.client for a in rows(db_url, LoginAttempt) if a.succeeded] == ["203.0.113.8"]
+
+
+def test_the_trusted_proxies_setting_is_read_and_a_wrong_one_refused(monkeypatch):
+    from web.security import trusted_proxies
+
+    assert trusted_proxies({}) == ()
+    assert [str(n) for n in trusted_proxies({"COOP_DESK_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8 ::1"})] == [
+        "127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+    with pytest.raises(DomainError) as info:
+        trusted_proxies({"COOP_DESK_TRUSTED_PROXIES": "127.0.0.1, proxy.local"})
+    assert info.value.rule == "trusted_proxy_invalid" and "proxy.local" in info.value.message()
+
+
+def _log_out(desk, c: httpx.Client) -> httpx.Response:
+    page = c.get(desk.url + "/na-dzis")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    return c.post(desk.url + "/wyloguj", data={"csrf": csrf}, follow_redirects=False)
+
+
+def test_logging_out_ends_the_session_at_the_provider_when_it_offers_that(db_url, provider, desk, live_server,
+                                                                          tmp_path):
+    """RP-Initiated Logout: a session opened through the provider, whose discovery document names an
+    end_session_endpoint, is revoked here and the browser sent there with this client's id and the way back to
+    the desk's login page; without the endpoint, or for a password session, the logout is the desk's alone."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.test_desk import with_password
+
+    linked(db_url, issuer=provider.issuer)
+    provider.end_session = True
+    c, _ = log_in_via_provider(desk)
+    out = _log_out(desk, c)
+    assert out.status_code == 303 and out.headers["location"].startswith(provider.issuer + "/logout?")
+    query = parse_qs(urlsplit(out.headers["location"]).query)
+    assert query == {"client_id": [CLIENT_ID], "post_logout_redirect_uri": [desk.url + "/logowanie"]}
+    assert all(r.revoked_at is not None for r in rows(db_url, DeskSession))
+    back = c.get(out.headers["location"])  # the provider ends its session and sends the reader back
+    assert back.status_code == 200 and str(back.url) == desk.url + "/logowanie" and provider.logged_out
+    assert c.get(desk.url + "/na-dzis").url.path == "/logowanie"  # logged out here too
+
+    provider.end_session = False  # a provider without the endpoint (a desk that reads its metadata afresh)
+    plain = _desk(db_url, provider, live_server, tmp_path)
+    c, _ = log_in_via_provider(plain)
+    assert _log_out(plain, c).headers["location"] == "/logowanie"  # the desk's own logout only
+
+    provider.end_session = True  # a password session is not the provider's
+    with_password(db_url, "ewa", "Ewa Nowak", "officer")
+    c = browser()
+    page = c.get(desk.url + "/logowanie")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    from tests.test_desk import PASSWORD
+
+    assert c.post(desk.url + "/logowanie", data={"csrf": csrf, "login": "ewa", "password": PASSWORD}).url.path \
+        == "/na-dzis"
+    assert _log_out(desk, c).headers["location"] == "/logowanie"
+    assert len(provider.logged_out) == 1

@@ -235,8 +235,10 @@ def _description(run) -> str:
     raise AssertionError(f"no description for the form {run.state.state_details.pause_key}")
 
 
-def test_scoring_form_refuses_a_conflict_and_an_out_of_range_score_then_records_valid_ones(db_url):
+def test_scoring_form_refuses_a_conflict_and_an_out_of_range_score_then_records_valid_ones(db_url, monkeypatch):
     from flows.evaluation import scoring_flow
+
+    monkeypatch.delenv("COOP_DESK_URL", raising=False)  # the desk's own default address
 
     register_organisations(db_url)
     code = call_in_scoring(db_url, offers=2)
@@ -252,6 +254,8 @@ def test_scoring_form_refuses_a_conflict_and_an_out_of_range_score_then_records_
         paused = _wait_for_paused(run.id, "", seen)
         assert paused.state.state_details.run_input_keyset  # the UI shows a form
         assert waiting_form(paused.state) == "declare-1" and f"coop form proof {run.id} declare-1" in _description(paused)
+        # the form sends the member to the desk's page of the case first (docs/desk.md: why the desk)
+        assert f"[http://127.0.0.1:4210/sprawy/{code}](http://127.0.0.1:4210/sprawy/{code})" in _description(paused)
         _answer(paused, {"conflicts": [2], "note": "członek zarządu oferenta"}, member)  # KPA art. 24 declarations
 
         points = {"capacity": 8, "costs": 8, "quality": 8, "own_funds": 3, "contribution": 4, "track_record": 4}
@@ -335,8 +339,10 @@ def test_a_form_answer_without_the_assigned_persons_valid_proof_is_refused_and_n
     assert [tuple(r) for r in declared] == [("declare_conflicts", member)]
 
 
-def test_formal_review_form_records_decisions_through_the_domain_until_none_is_pending(db_url):
+def test_formal_review_form_records_decisions_through_the_domain_until_none_is_pending(db_url, monkeypatch):
     from flows.evaluation import formal_review_flow
+
+    monkeypatch.setenv("COOP_DESK_URL", "https://biurko.leszno.example/")  # the desk's public address
 
     register_organisations(db_url)
     code = announced_call(db_url, offers=2)
@@ -351,6 +357,9 @@ def test_formal_review_form_records_decisions_through_the_domain_until_none_is_p
         run = _find_run(f"{code} · ocena formalna", started)
         seen: set = set()
         paused = _wait_for_paused(run.id, "", seen)
+        description = _description(paused)  # every form points the officer to the desk's page of the case, first
+        assert description.index(f"https://biurko.leszno.example/sprawy/{code})") < description.index("coop form proof")
+        assert "Odpowiedz na biurku" in description
         _answer(paused, {"offer": 1, "decision": decision_label("reject")}, officer, "officer")  # no defects listed: refused
         paused = _wait_for_paused(run.id, "", seen)
         _answer(paused, {"offer": 1, "decision": decision_label("accept")}, officer, "officer")
@@ -421,6 +430,7 @@ def test_a_refused_step_is_a_failed_run_with_the_domain_message(sqlite_url):
                                   [("Ewa Nowak", "committee_member"), ("Anna Urzędniczka", "officer")])
     assert state.is_failed() and "art. 15 ust. 1" in state.message and "1" in state.message
     assert "Odmowa" not in shown[0]
+    assert all(f"/sprawy/{code}](" in description for description in shown)  # the step's page on the desk
 
 
 def test_the_tick_flow_fires_bulk_due_deadlines_on_both_backends(db_url):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from models.db import get_engine, normalise_url
 from states.actors import Actor
+from states.calendar import WARSAW
 from states.engine import execute
 from states.procedures.consultation import handlers as consultation_handlers
 from states.procedures.consultation import inputs as consultation_inputs
@@ -127,12 +128,55 @@ def test_an_offer_is_not_to_review_before_the_offers_close(db_url):
     assert items[0].basis == OfferMachine.BASIS["accept_formally"]
 
 
+def test_a_call_in_formal_review_without_a_committee_waits_for_one(db_url):
+    """Art. 15 ust. 2a: the formal review cannot finish without a committee; the officer is told, with the
+    machine's basis, and the step is gone once a member is appointed (projection and source tables agree)."""
+    from states.procedures.open_call.machine import OpenCallMachine
+    from tests.test_waiting_rows import agree
+
+    code = announced_call(db_url)
+    file(db_url, code, 0)
+    tick("2026-01-24T08:05+01:00", url=db_url)  # the offers close: formal review, nobody appointed
+    steps = [i for i in todo(db_url, "2026-01-26T12:00+01:00") if i.code == code and i.offer is None]
+    [committee] = [i for i in steps if str(i.what.in_language("pl")) == "Powołaj komisję konkursową"]
+    assert committee.basis == OpenCallMachine.BASIS["appoint_member"] == "art. 15 ust. 2a"
+    assert agree(db_url, "2026-01-26T12:00+01:00") >= 2
+    appoint(db_url, code, members=("Jan Kowalski",), at="2026-01-26T13:00+01:00")
+    assert "Appoint the call's committee" not in [s for s, _ in mine(todo(db_url, "2026-01-26T14:00+01:00"), code)]
+    agree(db_url, "2026-01-26T14:00+01:00")
+
+
+def test_the_selection_waits_once_every_offer_is_scored_due_on_the_announced_selection_date(db_url):
+    """Art. 15 ust. 1, ust. 2g: while an offer waits for its scores nothing waits on the officer; once all are
+    scored the selection waits, due at the end of the selection date the announcement named (13 February 2026,
+    Warsaw time), overdue the day after; the projection agrees; a limit cuts the list where the whole would."""
+    from states.procedures.open_call.machine import OpenCallMachine
+    from tests.test_open_call_guards import MEMBERS, declare, in_substantive_review, score
+    from tests.test_waiting_rows import agree
+
+    code = in_substantive_review(db_url)
+    for member in MEMBERS:
+        declare(db_url, code, member)
+    for number in (1, 2, 3):
+        assert mine(todo(db_url, "2026-02-04T12:00+01:00"), code) == []  # offers still to score
+        for member in MEMBERS:
+            score(db_url, code, number, member)
+    [select] = [i for i in todo(db_url, "2026-02-06T12:00+01:00") if i.code == code]
+    assert str(select.what.in_language("pl")) == "Wybierz oferty i kwoty dotacji"
+    assert select.basis == OpenCallMachine.BASIS["select_offers"]
+    assert select.due.astimezone(WARSAW).isoformat() == "2026-02-13T23:59:59+01:00" and not select.overdue
+    assert agree(db_url, "2026-02-06T12:00+01:00") == 1
+    [late] = todo(db_url, "2026-02-14T08:00+01:00", overdue=True, limit=1)
+    assert (late.code, late.overdue) == (code, True)
+    assert agree(db_url, "2026-02-14T08:00+01:00", query=Query(overdue=True)) == 1
+
+
 def test_regranting_the_operators_contract_then_the_sub_call_then_the_transfers(db_url):
     code = operator_selected(db_url)
     assert mine(todo(db_url, "2026-02-17T12:00+01:00"), code) == [("Sign the contract", 1)]
     code = code  # the same operator case, contracted below
 
-    execute(open_call_handlers.sign_contract, open_call_inputs.SignContract(
+    signed = execute(open_call_handlers.sign_contract, open_call_inputs.SignContract(
         code=code, number=1, contract_number="WSO.RG.1.2026", amount=Decimal("50000.00"), task_start="2026-03-01",
         task_end="2026-11-25"), actor=OFFICER, url=db_url, at="2026-02-27T10:00+01:00")
     [step] = [i for i in todo(db_url, "2026-02-28T12:00+01:00") if i.code == code]
@@ -149,7 +193,11 @@ def test_regranting_the_operators_contract_then_the_sub_call_then_the_transfers(
     assert mine(todo(db_url, "2026-03-21T12:00+01:00"), code) == [("Record the implementers' contracts", None)]
     first = micro(db_url, code, 0, "2026-04-02T10:00+02:00")["code"]
     items = todo(db_url, "2026-04-03T12:00+02:00")
-    assert mine(items, code) == []  # the sub-call is implementing: its micro-grants wait now
+    # the sub-call is implementing: its micro-grants wait now, and the operator's report, due with its contract's
+    [report] = [i for i in items if i.code == code]
+    assert (str(report.what.in_language("pl")), report.offer) == ("Odnotuj sprawozdanie operatora", None)
+    assert report.basis == SubCallMachine.BASIS["submit_operator_report"]
+    assert report.due.astimezone(WARSAW).date() == signed["report_due"] and not report.overdue
     [transfer] = [i for i in items if i.code == first]
     assert str(transfer.what.in_language("en")) == "Transfer the funds to the grantee"
     assert transfer.basis == MicroGrantMachine.BASIS["transfer"]

@@ -277,3 +277,61 @@ def test_many_stale_cases_are_derived_whole_or_in_batches_alike(db_url, monkeypa
     assert _stale(db_url) > 3
     assert agree(db_url, "2026-11-14T12:00+01:00") > 3
     assert _stale(db_url) == 0
+
+
+def test_coop_todo_rederive_derives_the_stale_one_or_every_case_and_says_how_many(db_url):
+    """``coop todo rederive [--all | CODE]`` (officer, administrator): the projection emptied behind the desk's back
+    (as after the declarations of what waits changed) is derived again: one case, then all; the stale only by
+    default; the counts printed; a committee member, an unknown action or both forms together are refused without
+    a traceback, and nothing is written."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import coop.core_cli  # noqa: F401  (registers the command groups)
+    from coop.cli import app
+    from tests.conftest import dump
+    from tests.regranting_fixtures import contracted
+    from tests.test_consultation import open_, programme
+
+    at = "2026-11-02T12:00+01:00"
+    operator = contracted(db_url)
+    consultation = programme(db_url)["code"]
+    open_(db_url, consultation)
+    whole = agree(db_url, at)
+    assert whole >= 2
+    cases = len(_cases(db_url))
+    with get_engine(normalise_url(db_url)).begin() as conn:
+        conn.execute(WaitingStep.__table__.delete())
+    env = {"COOP_DATABASE_URL": db_url, "COOP_ACTOR": "Anna Urzędniczka", "COOP_ROLE": "officer", "COOP_LANG": "pl",
+           "COOP_NOW": at}
+
+    def coop(*args, **extra):
+        return CliRunner().invoke(app, ["todo", *args], env={**env, **extra})
+
+    stale = coop("rederive", "--json")
+    assert stale.exit_code == 0, stale.output
+    assert json.loads(stale.stdout) == {"derived": 0, "steps": 0}  # nothing changed since: nothing derived
+    one = coop("rederive", operator)
+    assert one.exit_code == 0, one.output
+    assert "Ponownie wyprowadzono: 1 sprawę" in one.stdout, one.stdout
+    assert {code for _, code in _cases(db_url, with_rows=True)} == {operator}
+    every = coop("rederive", "--all", "--json")
+    assert json.loads(every.stdout) == {"derived": cases, "steps": whole}
+    assert agree(db_url, at) == whole  # the projection lists what the source tables do again
+    before = dump(db_url)
+    for args, extra in ((("rederive", "--all"), {"COOP_ROLE": "committee_member"}),
+                        (("odswiez",), {}), (("rederive", "--all", operator), {}), (("rederive", "XX/2026/999"), {})):
+        refused = coop(*args, **extra)
+        assert refused.exit_code != 0 and "Traceback" not in refused.output, (args, refused.output)
+        assert "error:" in refused.output or "błąd" in refused.output, refused.output
+    assert dump(db_url) == before
+
+
+def _cases(url, with_rows: bool = False) -> list[tuple]:
+    c, w = Case.__table__, WaitingStep.__table__
+    query = sa.select(c.c.id, c.c.code)
+    if with_rows:
+        query = query.where(sa.exists().where(w.c.case_id == c.c.id))
+    with get_engine(normalise_url(url)).connect() as conn:
+        return conn.execute(query).all()

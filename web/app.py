@@ -34,6 +34,8 @@ class DeskSettings:
     prefect_api: str | None = None
     prefect_auth: str | None = None
     outcome_wait: float = 20.0  # seconds the desk waits for a flow to say what the engine answered
+    # the proxies whose X-Forwarded-For names the client the rate limits count (web/security.py client_address)
+    trusted_proxies: tuple = ()
 
 
 class LanguageMiddleware:
@@ -67,12 +69,15 @@ _FROM_ENV = object()
 
 
 def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM_ENV, prefect_api: str | None = None,
-               prefect_auth: str | None = None, outcome_wait: float = 20.0) -> FastAPI:
+               prefect_auth: str | None = None, outcome_wait: float = 20.0, trusted_proxies=_FROM_ENV) -> FastAPI:
     """The desk on the database ``url`` (None: the engine's, as the CLI reads it). ``secure``: Secure cookies even
     over http (default: ``COOP_DESK_SECURE_COOKIES=1``; over https they always are). ``oidc``: the identity
     provider (web/oidc.py ``OidcConfig``; default: from ``COOP_OIDC_*``; None: local accounts only).
     ``prefect_api`` and ``prefect_auth``: where the evaluation forms wait (default: the environment's, read when
-    one is answered); ``outcome_wait``: how long an answer handed to a flow is watched for its outcome."""
+    one is answered); ``outcome_wait``: how long an answer handed to a flow is watched for its outcome.
+    ``trusted_proxies``: networks whose ``X-Forwarded-For`` is believed (default: ``COOP_DESK_TRUSTED_PROXIES``;
+    none: the socket's peer is the client)."""
+    import ipaddress
     import os
 
     from notifications.bootstrap import bootstrap
@@ -86,8 +91,12 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
         secure = os.environ.get("COOP_DESK_SECURE_COOKIES", "").strip() == "1"
     app = FastAPI(title="coop-engine desk", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(check_csrf)])
+    from web.security import trusted_proxies as proxies_from_env
+
+    proxies = proxies_from_env() if trusted_proxies is _FROM_ENV else tuple(
+        ipaddress.ip_network(p, strict=False) for p in trusted_proxies or ())
     app.state.desk = DeskSettings(url=url, secure=secure, prefect_api=prefect_api, prefect_auth=prefect_auth,
-                                  outcome_wait=outcome_wait)
+                                  outcome_wait=outcome_wait, trusted_proxies=proxies)
     app.add_middleware(LanguageMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth_pages.router)

@@ -25,7 +25,9 @@ router = APIRouter()
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "?"
+    from web.security import client_address
+
+    return client_address(request)
 
 
 @router.get("/logowanie")
@@ -54,10 +56,17 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/wyloguj")
-def logout(request: Request) -> Response:
-    close_session(request.cookies.get(SESSION_COOKIE), url=request.app.state.desk.url)
-    response = RedirectResponse("/logowanie", status_code=303)
+async def logout(request: Request) -> Response:
+    """The session revoked at once; a session opened through the identity provider is then ended there too, when
+    the provider offers it (web/oidc.py ``end_session_url``), else the logout is the desk's alone."""
+    from starlette.concurrency import run_in_threadpool
+
+    from web.oidc import VIA_COOKIE, end_session_url
+
+    await run_in_threadpool(close_session, request.cookies.get(SESSION_COOKIE), url=request.app.state.desk.url)
+    response = RedirectResponse(await end_session_url(request) or "/logowanie", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(VIA_COOKIE, path="/")
     return response
 
 

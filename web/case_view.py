@@ -168,16 +168,18 @@ def _may_run(rule: dict[str, str], actor: Actor, code: str) -> bool:
 
 
 def _allowed_event(procedure: Any, kind: str, state: str, offers: list[dict[str, Any]],
-                   handler: str) -> tuple[type, str] | None:
+                   handler: str, tracks: dict[str, str] | None = None) -> tuple[type, str] | None:
     """The first of ``handler``'s declared events that its machine allows now, with that machine: the case's own
-    in its state, or an offer's in the state of one of the case's offers. A machine whose state the page does not
-    hold (a regranting sub-call's, in the case's data) allows nothing here."""
+    in its state, an offer's in the state of one of the case's offers, or a lifecycle's kept in the case's data
+    (``tracks``: a regranting sub-call's, while it runs; the descriptor's ``data_tracks``)."""
     own, offer = procedure.machines[kind], procedure.machines.get("offer")
     for machine_name, event in procedure.step_events(handler):
         if machine_name == own:
             states = {state}
         elif machine_name == offer:
             states = {o["state"] for o in offers}
+        elif machine_name in (tracks or {}):
+            states = {tracks[machine_name]}
         else:
             continue
         machine = procedure.machine_class(machine_name)
@@ -204,7 +206,7 @@ def allowed_steps(kind: str, state: str, code: str, actor: Actor, facts: dict[st
         command = f"{procedure.slug}.{name}"
         if command in OWN_FORM:
             continue
-        allowed = _allowed_event(procedure, kind, state, facts.get("offers", []), name)
+        allowed = _allowed_event(procedure, kind, state, facts.get("offers", []), name, facts.get("tracks"))
         if allowed is None:
             continue
         if not _may_run(MATRIX.get(command, {}), actor, code):
@@ -247,7 +249,14 @@ STEP_TITLES = {
     "micro_report": tr("Record a report"),
     "settle_micro": tr("Settle the micro-grant"),
     "settle_operator": tr("Settle the operator, once every micro-grant is settled."),
+    # the regranting operator's sub-call (art. 16a), the same words as Na dziś's (regranting/waiting.py)
+    "announce_sub_call": tr("Record the operator's call for implementers"),
+    "publish_selection": tr("Record the operator's published choice of implementers"),
+    "add_micro_grant": tr("Record an implementer's contract"),
+    "operator_report": tr("Record the operator's report"),
 }
+# A lifecycle kept in a case's data (the descriptor's ``data_tracks``), as the case page names it beside the stages.
+TRACK_TITLES = {"SubCallMachine": tr("The operator's call for implementers (art. 16a)")}
 # The basis of a step its procedure gates by other steps' events (it has no event of its own): what its record
 # cites (states/procedures/consultation/handlers.py).
 STEP_BASIS = {"rdpp_opinion": "art. 41i ust. 1"}
@@ -368,7 +377,10 @@ def read_case(ctx: Any, code: str) -> dict[str, Any]:
     offer_numbers = {o["id"]: o["number"] for o in offers}
     deadlines = [{**d, "offer": offer_numbers.get(d["offer_id"]), "label": deadline_label(d["kind"])}
                  for d in pending_deadlines(ctx.session, case)]
-    facts = {"offers": offers, "criteria": _criteria(case), "channels": _channels(ctx.session, case)}
+    procedure = of_kind(case.kind)
+    tracks = procedure.track_states(case.kind, case.state, case.data) if procedure is not None else {}
+    facts = {"offers": offers, "criteria": _criteria(case), "channels": _channels(ctx.session, case),
+             "tracks": tracks}
     member = _member_view(ctx.session, case, ctx.actor, offers)
     steps = allowed_steps(case.kind, case.state, case.code, ctx.actor, facts)
     if member and member["declared"]:  # her declarations are made once (KPA art. 24); the page says so instead
@@ -378,6 +390,8 @@ def read_case(ctx: Any, code: str) -> dict[str, Any]:
             "procedure": _procedure_name(case.kind),
             "offer_deadline": case.offer_deadline, "selection_date": getattr(case, "selection_date", None),
             "machine": _machine_states(case.kind, case.state), "history": _history(ctx.session, case),
+            "tracks": [{"title": TRACK_TITLES.get(name, name), "state_label": labels.state(
+                procedure.machine_class(name), value)} for name, value in tracks.items()],
             "offers": offers, "deadlines": deadlines, "criteria": facts["criteria"],
             "member": member, "steps": steps}
 

@@ -18,7 +18,17 @@ Configured by the environment (``oidc_config()``):
 - ``COOP_OIDC_NAME``: the provider's name for the button „Zaloguj przez <name>”;
 - ``COOP_OIDC_REDIRECT_URI``: the callback's full address when a proxy serves the desk under another one
   (default: this request's ``/logowanie/oidc/powrot``);
-- ``COOP_OIDC_SCOPES``: default ``openid`` (the desk needs ``sub`` only).
+- ``COOP_OIDC_SCOPES``: default ``openid`` (the desk needs ``sub`` only);
+- ``COOP_OIDC_POST_LOGOUT_REDIRECT_URI``: where the provider sends the reader after logging out there (default:
+  this desk's login page, as the request names it).
+
+The callback is rate-limited per client address with the password logins' counting (``login_attempts``,
+states/credentials.py ``check_client``): every refused callback is a failed attempt of its address, and an address
+that failed too often lately is answered 429 before the provider is asked anything. Logging out of a session
+opened through the provider also ends the reader's session there (OpenID Connect RP-Initiated Logout 1.0): the
+desk revokes its own session, then sends the browser to the provider's ``end_session_endpoint`` with its
+``client_id`` and ``post_logout_redirect_uri``, when the provider's discovery document has one; else the logout
+is the desk's alone.
 """
 
 from __future__ import annotations
@@ -35,6 +45,9 @@ from kernel.text import tr
 from states.errors import DomainError, InvalidInput
 
 STATE_COOKIE = "coop_desk_oidc"
+# Set with the session by a login through the provider (same lifetime, HttpOnly): the logout then ends the session
+# at the provider too. It proves nothing: at worst a reader who forged it is sent to the provider's logout page.
+VIA_COOKIE = "coop_desk_via"
 STATE_SECONDS = 600  # the reader has ten minutes at the provider
 CALLBACK = "/logowanie/oidc/powrot"
 CLIENT_NAME = "municipal"  # authlib's registry name; the state is kept under ``_state_municipal_<state>``
@@ -50,6 +63,7 @@ class OidcConfig:
     secret_file: Path | None = None
     redirect_uri: str | None = None
     scopes: str = "openid"
+    post_logout_redirect_uri: str | None = None
 
     def __repr__(self) -> str:  # the secret is never in the config; say so where it is
         return f"OidcConfig(issuer={self.issuer!r}, client_id={self.client_id!r}, name={self.name!r})"
@@ -74,7 +88,8 @@ def oidc_config(environ=None) -> OidcConfig | None:
                         name=env.get("COOP_OIDC_NAME", "").strip() or issuer.split("//", 1)[-1].split("/")[0],
                         secret_file=Path(secret).expanduser() if secret else None,
                         redirect_uri=env.get("COOP_OIDC_REDIRECT_URI", "").strip() or None,
-                        scopes=env.get("COOP_OIDC_SCOPES", "").strip() or "openid")
+                        scopes=env.get("COOP_OIDC_SCOPES", "").strip() or "openid",
+                        post_logout_redirect_uri=env.get("COOP_OIDC_POST_LOGOUT_REDIRECT_URI", "").strip() or None)
     client_secret(config)  # refused now, at start, rather than at the first login
     return config
 
@@ -151,14 +166,27 @@ async def oidc_callback(request: Request) -> Response:
 
     from authlib.integrations.base_client import OAuthError
     from joserfc.errors import JoseError
+    from starlette.concurrency import run_in_threadpool
 
-    from states.credentials import SESSION_HOURS, oidc_login, open_session
-    from web.security import SESSION_COOKIE, safe_next, set_cookie
+    from states.credentials import SESSION_HOURS, check_client, oidc_login, open_session, record_oidc_refusal
+    from web.security import SESSION_COOKIE, client_address, safe_next, set_cookie
 
     config: OidcConfig = request.app.state.oidc
+    url = request.app.state.desk.url
+    client = client_address(request)
     target = safe_next(request.session.pop("next", None))
+    try:  # an address that failed too often lately is not even heard: the provider is not asked anything
+        await run_in_threadpool(check_client, client, url=url)
+    except DomainError as refusal:
+        logging.getLogger(__name__).info("OIDC login refused: too many failed logins from the client's address")
+        return _refusal(request, refusal.message(), status=429)
     failed = tr("The identity provider {name} did not confirm who you are (the answer was refused, expired or not "
                 "meant for this desk). Nothing was done; log in again.", name=config.name)
+
+    async def refused() -> Response:
+        await run_in_threadpool(record_oidc_refusal, config.issuer, client, url=url)
+        return _refusal(request, failed)
+
     try:
         token = await request.app.state.oidc_client.authorize_access_token(
             request, claims_options={"iss": {"essential": True, "values": [config.issuer]},
@@ -169,20 +197,44 @@ async def oidc_callback(request: Request) -> Response:
         # the reason (a rule's name, never a token) in the log for the operator; the reader gets one message
         logging.getLogger(__name__).info("OIDC login refused: %s %s", type(error).__name__,
                                          getattr(error, "description", "") or "")
-        return _refusal(request, failed)
+        return await refused()
     except Exception as error:  # the provider unreachable, or an answer that is not OAuth's
         logging.getLogger(__name__).warning("OIDC: the token exchange failed: %s", type(error).__name__)
-        return _refusal(request, failed)
+        return await refused()
     claims = token.get("userinfo")  # set only when an ID token came and was verified with the nonce
     if not claims or not claims.get("sub"):
         logging.getLogger(__name__).info("OIDC login refused: the provider's answer holds no ID token")
-        return _refusal(request, failed)
-    client = request.client.host if request.client else "?"
+        return await refused()
     try:
-        login = oidc_login(str(claims["iss"]), str(claims["sub"]), client, url=request.app.state.desk.url)
+        login = oidc_login(str(claims["iss"]), str(claims["sub"]), client, url=url)
     except DomainError as refusal:
         return _refusal(request, refusal.message(), status=403)
     response = RedirectResponse(target, status_code=303)
-    set_cookie(response, request, SESSION_COOKIE, open_session(login, url=request.app.state.desk.url),
-               max_age=SESSION_HOURS * 3600)
+    set_cookie(response, request, SESSION_COOKIE, open_session(login, url=url), max_age=SESSION_HOURS * 3600)
+    set_cookie(response, request, VIA_COOKIE, "oidc", max_age=SESSION_HOURS * 3600)
     return response
+
+
+async def end_session_url(request: Request) -> str | None:
+    """Where to send the browser after the desk's logout of a session opened through the provider: the provider's
+    ``end_session_endpoint`` (RP-Initiated Logout 1.0) with this client's ``client_id`` and where to come back;
+    None when no provider is configured, the session was a password login, or the provider's discovery document
+    names no such endpoint (or cannot be read: the desk's logout is done either way)."""
+    import logging
+    from urllib.parse import urlencode
+
+    config: OidcConfig | None = getattr(request.app.state, "oidc", None)
+    if config is None or request.cookies.get(VIA_COOKIE) != "oidc":
+        return None
+    try:
+        metadata = await request.app.state.oidc_client.load_server_metadata()
+    except Exception as error:  # the provider unreachable: the desk's own logout stands
+        logging.getLogger(__name__).warning("OIDC: the provider's discovery document could not be read at logout: "
+                                            "%s", type(error).__name__)
+        return None
+    endpoint = metadata.get("end_session_endpoint")
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        return None
+    back = config.post_logout_redirect_uri or str(request.url_for("login_form"))
+    return endpoint + ("&" if "?" in endpoint else "?") + urlencode({"client_id": config.client_id,
+                                                                     "post_logout_redirect_uri": back})

@@ -34,6 +34,54 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
+def trusted_proxies(environ=None) -> tuple:
+    """The proxies whose ``X-Forwarded-For`` the desk believes (``COOP_DESK_TRUSTED_PROXIES``: addresses or
+    networks, separated by commas or spaces, e.g. ``127.0.0.1, 10.0.0.0/8``); none by default: the client address
+    is the socket's peer. A wrong entry is refused at start, naming it."""
+    import ipaddress
+    import os
+
+    from kernel.text import tr
+    from states.errors import InvalidInput
+
+    env = os.environ if environ is None else environ
+    networks = []
+    for entry in env.get("COOP_DESK_TRUSTED_PROXIES", "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise InvalidInput("trusted_proxy_invalid", tr(
+                "COOP_DESK_TRUSTED_PROXIES: “{entry}” is not an IP address or network (e.g. 127.0.0.1 or "
+                "10.0.0.0/8).", entry=entry)) from None
+    return tuple(networks)
+
+
+def _among(address, networks) -> bool:
+    return any(address.version == n.version and address in n for n in networks)
+
+
+def client_address(request: Request) -> str:
+    """The address the login rate limits count (states/credentials.py): the socket's peer, unless the peer is a
+    trusted proxy (``trusted_proxies``); then the nearest address of ``X-Forwarded-For`` that is not a trusted
+    proxy, read from the right (what the trusted proxies appended; anything further left the client may have
+    written itself). A header that is not a list of addresses is not believed: the peer counts."""
+    import ipaddress
+
+    peer = request.client.host if request.client else "?"
+    networks = getattr(request.app.state.desk, "trusted_proxies", ())
+    try:
+        if not networks or not _among(ipaddress.ip_address(peer), networks):
+            return peer
+        hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+        addresses = [ipaddress.ip_address(h) for h in hops]
+    except ValueError:
+        return peer
+    for address in reversed(addresses):
+        if not _among(address, networks):
+            return str(address)
+    return str(addresses[0]) if addresses else peer
+
+
 def secure_cookies(request: Request) -> bool:
     return request.url.scheme == "https" or bool(request.app.state.desk.secure)
 

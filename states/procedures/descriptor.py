@@ -57,7 +57,12 @@ class Waiting:
     recorded or waived by silence). ``track``: ``"state"``, the row's state column, or ``"sub_call"``, the
     regranting operator's sub-call, whose state lives in the case's data (``state`` None: not started yet).
     ``role``: whose step it is; a committee member's waits on the cases she sits on (her seat: a grant of
-    ``committee_member`` for the case, or a committee row under her name)."""
+    ``committee_member`` for the case, or a committee row under her name).
+
+    ``no_offer_in``: a case's step waits only while none of its offers is in these states (the selection, once
+    every offer is scored). ``no_committee``: it waits only while the case has no committee member (appointing
+    one). ``due_day``: a date column of the case whose day, ending in Warsaw time, is the due moment (the
+    selection date the announcement names), for a step with no deadline row of its own."""
 
     kind: str
     state: str | None
@@ -69,6 +74,21 @@ class Waiting:
     machine: str | None = None
     track: str = "state"
     role: str = "officer"
+    no_offer_in: tuple[str, ...] = ()
+    no_committee: bool = False
+    due_day: str | None = None
+
+
+@dataclass(frozen=True)
+class DataTrack:
+    """A lifecycle of a case whose state is kept in the case's data, not in its state column (the regranting
+    operator's sub-call, art. 16a): the machine ``machine`` (a class in the procedure's machine.py) moves
+    ``case.data[key]["state"]``, on cases of ``kind``, while the case is in one of ``during`` (empty: any). Before
+    its first step the stored state is absent: the machine's initial state."""
+
+    kind: str
+    key: str
+    during: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +128,9 @@ class Procedure:
     events: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     reads: tuple[str, ...] = ()  # commands that only read (show): never a step
     off_case: tuple[str, ...] = ()  # commands on no existing case: making one, the year's budget
+    # machine class name -> the lifecycle it moves in a case's data (``DataTrack``): the desk offers its steps
+    # and ``coop todo`` lists them by the state read there
+    data_tracks: Mapping[str, DataTrack] = field(default_factory=dict)
     has_notices: bool = True  # a notices.py with its TEMPLATES and routing RULES
     has_waiting: bool = True  # a waiting.py: what waits on a person in its states (coop todo)
 
@@ -157,6 +180,17 @@ class Procedure:
     def access_entries(self) -> dict[str, Mapping[str, str]]:
         """Its commands' entries of the authorization matrix, by their names there (``open_call.score_offer``)."""
         return {f"{self.slug}.{handler}": rule for handler, rule in self.access.items()}
+
+    def track_states(self, kind: str, state: str, data: Mapping[str, Any] | None) -> dict[str, str]:
+        """Machine class name -> the state of each lifecycle kept in the data of a case of ``kind`` in ``state``
+        (``data_tracks``), for those that run now; a lifecycle not started is in its machine's initial state."""
+        found = {}
+        for name, track in self.data_tracks.items():
+            if track.kind != kind or (track.during and state not in track.during):
+                continue
+            stored = ((data or {}).get(track.key) or {}).get("state")
+            found[name] = stored or next(s.value for s in self.machine_class(name).states if s.initial)
+        return found
 
     def step_events(self, handler: str) -> tuple[tuple[str, str], ...]:
         """The (machine class name, event) pairs ``handler`` fires or is gated by (its ``events``)."""

@@ -1,7 +1,12 @@
 """Regranting (art. 16a): an operator chosen by an open call runs its own sub-call and grants micro-grants."""
 
 from states.access import EVERYONE, OFFICER
-from states.procedures.descriptor import Diagram, Procedure
+from states.procedures.descriptor import DataTrack, Diagram, Procedure
+
+# The operator's sub-call (SubCallMachine), its state in the case's data, runs once the operator's contract does:
+# while its call (the open call's machine) is in execution. The state's stored value, written here so that the
+# registry loads no module of any procedure (invariant 5); tests/test_desk_regranting.py holds it to CallState.
+SUB_CALL = DataTrack("regranting", "sub_call", during=("in_execution",))
 
 PROCEDURE = Procedure(
     slug="regranting", title="Regranting (art. 16a)", code_prefix="RG", package=__name__,
@@ -37,4 +42,5 @@ PROCEDURE = Procedure(
     },
     reads=("show",),
     off_case=("create",),
+    data_tracks={"SubCallMachine": SUB_CALL},
 )

@@ -4,20 +4,20 @@ states, events and messages, and loads no machine; each step's basis is the mach
 
 The operator's call runs the open call's machine, so its steps are the open call's (the same ``during``). The
 sub-call starts once the operator's contract runs (the call in execution): the officer records its announcement,
-the published choice of implementers and their contracts (the first makes it ``implementing``)."""
+the published choice of implementers and their contracts (the first makes it ``implementing``), then the
+operator's report on them, due when the operator's contract has its report due (its offer's ``report_due`` row)."""
 
 from kernel.text import tr
 from states.procedures.descriptor import CommitteeWaiting, Waiting
 from states.procedures.open_call.names import CallState, OfferState
-from states.procedures.open_call.waiting import CONTRACTING, REVIEWING
+from states.procedures.open_call.waiting import CONTRACTING, REVIEWING, call_steps
+from states.procedures.regranting import SUB_CALL
 from states.procedures.regranting.names import MicroGrantState, SubCallState
 
-SUB_CALL_RUNS = (CallState.in_execution,)
+SUB_CALL_RUNS = SUB_CALL.during  # the descriptor's: the desk offers the sub-call's steps in the same states
 
 STEPS = (
-    Waiting("regranting", CallState.formal_review, tr("Finish the formal review of the offers"), "review_offer",
-            deadline="correction_end"),
-    Waiting("regranting", CallState.selected, tr("Publish the results in the three channels"), "publish_results"),
+    *call_steps("regranting"),
     Waiting("offer", OfferState.received, tr("Review the offer formally"), "accept_formally", during=REVIEWING),
     Waiting("offer", OfferState.correction_requested, tr("Review the corrected offer"), "accept_formally",
             deadline="correction_end", during=REVIEWING),
@@ -30,6 +30,8 @@ STEPS = (
             "publish_selection", machine="SubCallMachine", track="sub_call", during=SUB_CALL_RUNS),
     Waiting("regranting", SubCallState.selection_published, tr("Record the implementers' contracts"),
             "start_implementing", machine="SubCallMachine", track="sub_call", during=SUB_CALL_RUNS),
+    Waiting("regranting", SubCallState.implementing, tr("Record the operator's report"), "submit_operator_report",
+            machine="SubCallMachine", track="sub_call", during=SUB_CALL_RUNS, deadline="report_due"),
     Waiting("micro_grant", MicroGrantState.contracted, tr("Transfer the funds to the grantee"), "transfer",
             deadline="regranting.transfer_due"),
     Waiting("micro_grant", MicroGrantState.transfer_overdue, tr("Transfer the funds to the grantee"), "transfer",
