@@ -13,8 +13,12 @@ pytestmark = pytest.mark.fast
 
 
 def _machines(procedure) -> set[str]:
-    """The classes of its machines: the cases' and offers' (``machines``) and those drawn (a regranting sub-call)."""
-    return set(procedure.machines.values()) | {diagram.machine for diagram in procedure.diagrams}
+    """The classes of its machines: the cases' and offers' (``machines``), those drawn (a regranting sub-call) and
+    its lenders' (``borrows``: a regranting operator's offer is an open call's)."""
+    from states.procedures import procedure as named
+
+    lent = {m for borrowed in procedure.borrows for m in named(borrowed.procedure).machines.values()}
+    return set(procedure.machines.values()) | {diagram.machine for diagram in procedure.diagrams} | lent
 
 
 @pytest.mark.parametrize("procedure", PROCEDURES, ids=lambda p: p.slug)
@@ -53,3 +57,44 @@ def test_a_misspelt_event_is_caught():
     unmapped = replace(consultation, reads=())
     with pytest.raises(AssertionError, match="show"):
         test_every_command_is_a_read_a_case_making_command_or_mapped_to_events(unmapped)
+
+
+@pytest.mark.parametrize("procedure", [p for p in PROCEDURES if p.borrows], ids=lambda p: p.slug)
+def test_every_command_of_a_lender_is_borrowed_or_replaced(procedure):
+    """A procedure that runs another's commands (``borrows``) decides each of the lender's commands: run as it is,
+    or replaced by one of its own (``instead``); the lender runs the same machine on its cases."""
+    from states.procedures import procedure as named
+    from states.procedures import step_commands
+
+    for borrowed in procedure.borrows:
+        lender = named(borrowed.procedure)
+        assert lender is not procedure
+        assert lender.machines[lender.slug] == procedure.machines[procedure.slug], "the lender's events name its machine"
+        commands, replaced = set(borrowed.commands), set(borrowed.instead)
+        assert not commands & replaced, (procedure.slug, sorted(commands & replaced))
+        assert commands | replaced == set(lender.access), (
+            procedure.slug, "undecided", sorted(set(lender.access) - commands - replaced),
+            "unknown", sorted((commands | replaced) - set(lender.access)))
+        assert set(borrowed.instead.values()) <= set(procedure.access), (procedure.slug, borrowed.instead)
+        # a step's name is its address on the case page (/sprawy/{code}/krok/{name}): never two commands
+        assert not commands & set(procedure.access), (procedure.slug, sorted(commands & set(procedure.access)))
+        # each borrowed command is a step, a read or makes a case as the lender declares it
+        steps = {name for owner, name in step_commands(procedure) if owner is lender}
+        assert steps == commands & set(lender.events)
+        assert commands - steps <= set(lender.reads) | set(lender.off_case)
+
+
+def test_an_undecided_command_of_the_lender_is_caught():
+    from dataclasses import replace
+
+    from states.procedures import procedure
+
+    regranting = procedure("regranting")
+    borrowed = regranting.borrows[0]
+    forgotten = replace(regranting, borrows=(replace(borrowed, commands=tuple(
+        c for c in borrowed.commands if c != "review_report")),))
+    with pytest.raises(AssertionError, match="review_report"):
+        test_every_command_of_a_lender_is_borrowed_or_replaced(forgotten)
+    twice = replace(regranting, borrows=(replace(borrowed, commands=(*borrowed.commands, "settle_offer")),))
+    with pytest.raises(AssertionError, match="settle_offer"):
+        test_every_command_of_a_lender_is_borrowed_or_replaced(twice)

@@ -26,7 +26,7 @@ from states import audit, labels
 from states.access import ANY, CASE
 from states.actors import Actor
 from states.cases import load_case, pending_deadlines
-from states.procedures import of_kind
+from states.procedures import of_kind, step_commands
 from states.queries import describe_case
 
 # The steps answered through the Prefect flows that collect evaluations (flows/evaluation.py), by command name:
@@ -167,13 +167,18 @@ def _may_run(rule: dict[str, str], actor: Actor, code: str) -> bool:
     return False
 
 
-def _allowed_event(procedure: Any, kind: str, state: str, offers: list[dict[str, Any]],
+def _allowed_event(procedure: Any, owner: Any, kind: str, state: str, offers: list[dict[str, Any]],
                    handler: str, tracks: dict[str, str] | None = None) -> tuple[type, str] | None:
-    """The first of ``handler``'s declared events that its machine allows now, with that machine: the case's own
-    in its state, an offer's in the state of one of the case's offers, or a lifecycle's kept in the case's data
-    (``tracks``: a regranting sub-call's, while it runs; the descriptor's ``data_tracks``)."""
-    own, offer = procedure.machines[kind], procedure.machines.get("offer")
-    for machine_name, event in procedure.step_events(handler):
+    """The first of ``handler``'s declared events (declared by ``owner``: the case's procedure, or the one it
+    borrows the command from) that its machine allows now, with that machine: the case's own in its state, an
+    offer's in the state of one of the case's offers, or a lifecycle's kept in the case's data (``tracks``: a
+    regranting sub-call's, while it runs; the descriptor's ``data_tracks``)."""
+    own = procedure.machines[kind]
+    # the offers' machine: the procedure's own, or its lender's (a regranting operator's offer is an open call's)
+    offer = procedure.machines.get("offer") or next(
+        (lender.machines["offer"] for lender, _ in step_commands(procedure)
+         if lender is not procedure and "offer" in lender.machines), None)
+    for machine_name, event in owner.step_events(handler):
         if machine_name == own:
             states = {state}
         elif machine_name == offer:
@@ -182,7 +187,7 @@ def _allowed_event(procedure: Any, kind: str, state: str, offers: list[dict[str,
             states = {tracks[machine_name]}
         else:
             continue
-        machine = procedure.machine_class(machine_name)
+        machine = owner.machine_class(machine_name)
         if states & set(machine.states_allowing(event)):
             return machine, event
     return None
@@ -200,13 +205,12 @@ def allowed_steps(kind: str, state: str, code: str, actor: Actor, facts: dict[st
     machine = procedure.machine_class(procedure.machines[kind])
     if not any(s.value == state for s in machine.states):
         return []
-    handlers = procedure.handlers
     steps = []
-    for name in procedure.events:
-        command = f"{procedure.slug}.{name}"
+    for owner, name in step_commands(procedure):
+        command = f"{owner.slug}.{name}"
         if command in OWN_FORM:
             continue
-        allowed = _allowed_event(procedure, kind, state, facts.get("offers", []), name, facts.get("tracks"))
+        allowed = _allowed_event(procedure, owner, kind, state, facts.get("offers", []), name, facts.get("tracks"))
         if allowed is None:
             continue
         if not _may_run(MATRIX.get(command, {}), actor, code):
@@ -214,7 +218,7 @@ def allowed_steps(kind: str, state: str, code: str, actor: Actor, facts: dict[st
         if EVALUATIONS.get(command) in ("declare", "score") and not any(
                 g.role == "committee_member" and g.case == code for g in actor.grants):
             continue  # a member's own evaluation: the flow binds it to her seat (an officer does not answer it)
-        handler = getattr(handlers, name, None)
+        handler = getattr(owner.handlers, name, None)
         model = _input_model(handler) if handler else None
         if model is None:
             continue
@@ -340,7 +344,9 @@ def _offers(session, case) -> list[dict[str, Any]]:
 
 
 def _criteria(case) -> list[dict[str, Any]]:
-    if case.kind != "open_call" or not case.settings.get("criteria"):
+    """The criteria a committee scores by: of a call run by the open call's machine (a regranting operator's too)."""
+    procedure = of_kind(case.kind)
+    if procedure is None or procedure.machines.get(case.kind) != "OpenCallMachine" or not case.settings.get("criteria"):
         return []
     from states.procedures.open_call.machine import call_settings
 

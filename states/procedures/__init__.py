@@ -41,6 +41,15 @@ def of_kind(kind: str) -> Procedure | None:
     return _BY_KIND.get(kind)
 
 
+def step_commands(owner: Procedure) -> tuple[tuple[Procedure, str], ...]:
+    """The commands a case of ``owner`` may take as steps, each with the procedure that declares it: its own
+    declared ``events``, then those it borrows (``Borrowed``: the lender's handler, authorization and events)."""
+    own = tuple((owner, name) for name in owner.events)
+    lent = tuple((_BY_SLUG[borrowed.procedure], name) for borrowed in owner.borrows for name in borrowed.commands
+                 if name in _BY_SLUG[borrowed.procedure].events)
+    return own + lent
+
+
 def case_kinds() -> tuple[str, ...]:
     return tuple(kind for procedure in PROCEDURES for kind in procedure.case_kinds)
 

@@ -92,6 +92,20 @@ class DataTrack:
 
 
 @dataclass(frozen=True)
+class Borrowed:
+    """Commands of another procedure (the lender, by its slug) that cases of this one run as they are: the
+    lender's handlers, input models, authorization entries (``<lender>.<handler>``) and declared ``events``, on
+    this procedure's case, whose machine must be the lender's (a regranting operator is chosen by an ordinary
+    open call, art. 16a ust. 1). ``instead``: each of the lender's other commands -> the command of this
+    procedure that takes its place (the law's reason in a comment beside it); tests/test_step_events.py holds
+    every command of the lender to exactly one of the two, so a command the lender adds is decided here."""
+
+    procedure: str
+    commands: tuple[str, ...]
+    instead: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CommitteeWaiting:
     """A committee's work on a call of ``kind`` in ``state``: each member's declarations (KPA art. 24) before
     scoring, then a score for each offer in ``offer_state`` she declared no conflict for. The basis of each is
@@ -131,6 +145,8 @@ class Procedure:
     # machine class name -> the lifecycle it moves in a case's data (``DataTrack``): the desk offers its steps
     # and ``coop todo`` lists them by the state read there
     data_tracks: Mapping[str, DataTrack] = field(default_factory=dict)
+    # the commands of other procedures its cases run (``Borrowed``): the desk offers them on its cases too
+    borrows: tuple[Borrowed, ...] = ()
     has_notices: bool = True  # a notices.py with its TEMPLATES and routing RULES
     has_waiting: bool = True  # a waiting.py: what waits on a person in its states (coop todo)
 

@@ -1,12 +1,28 @@
 """Regranting (art. 16a): an operator chosen by an open call runs its own sub-call and grants micro-grants."""
 
 from states.access import EVERYONE, OFFICER
-from states.procedures.descriptor import DataTrack, Diagram, Procedure
+from states.procedures.descriptor import Borrowed, DataTrack, Diagram, Procedure
 
 # The operator's sub-call (SubCallMachine), its state in the case's data, runs once the operator's contract does:
 # while its call (the open call's machine) is in execution. The state's stored value, written here so that the
 # registry loads no module of any procedure (invariant 5); tests/test_desk_regranting.py holds it to CallState.
 SUB_CALL = DataTrack("regranting", "sub_call", during=("in_execution",))
+
+# The operator is chosen by an ordinary open call (art. 16a ust. 1): its case runs these open-call commands as
+# they are (`coop call|committee|offer|contract|report ... RG/...`; the desk offers them on its page), except
+# three this procedure replaces.
+OPERATORS_CALL = Borrowed(
+    "open_call",
+    ("announce_call", "appoint_member", "declare_conflicts", "file_offer", "review_offer", "finish_formal_review",
+     "score_offer", "show_ranking", "select_offers", "publish", "withdraw_offer", "sign_contract", "review_report"),
+    instead={
+        "create_call": "create",  # a call of kind regranting (`coop regrant create`)
+        # the operator's report lists every implementer, read from its micro-grants (art. 16a; art. 18 ust. 1)
+        "submit_report": "operator_report",
+        # the operator settles once every micro-grant is settled (art. 16a; ufp art. 251-252)
+        "settle_offer": "settle_operator",
+    },
+)
 
 PROCEDURE = Procedure(
     slug="regranting", title="Regranting (art. 16a)", code_prefix="RG", package=__name__,
@@ -38,9 +54,11 @@ PROCEDURE = Procedure(
         "micro_report": ("MicroGrantMachine.submit_report",),
         "settle_micro": ("MicroGrantMachine.settle",),
         "operator_report": ("SubCallMachine.submit_operator_report",),
-        "settle_operator": ("settle",),  # the operator's offer, settled as the open call's (the call's settle)
+        # the operator's offer, once its report is accepted (then the call, once all are: the call's settle)
+        "settle_operator": ("OfferMachine.settle",),
     },
     reads=("show",),
     off_case=("create",),
     data_tracks={"SubCallMachine": SUB_CALL},
+    borrows=(OPERATORS_CALL,),
 )

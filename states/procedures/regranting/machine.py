@@ -22,6 +22,7 @@ from states.engine import Context, LegalMachine
 from states.errors import RuleViolation
 from states.procedures.open_call.machine import (  # the operator's case runs the open call's machine
     CONTRACTED_OFFER_STATES,
+    OfferMachine,  # noqa: F401  (the operator's offer: settle_operator's event, PROCEDURE.events)
     OpenCallMachine,  # noqa: F401  (the machine of a case of kind regranting: see PROCEDURE.machines)
 )
 from states.procedures.regranting.names import MicroGrantState, SubCallState
