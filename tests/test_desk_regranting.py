@@ -5,6 +5,8 @@ nothing written and nothing typed lost, taken once. FastAPI's TestClient; SQLite
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session, select
 
 from models.db import get_engine
@@ -111,3 +113,241 @@ def test_the_chosen_implementers_contracts_then_the_operators_report(db_url, mon
         "csrf": csrf_of(shown), "intent": "e" * 32, "own_costs": "0", "summary": "Sprawozdanie"})
     assert refused.status_code == 422 and dump(db_url) == before
     assert "art. 18 ust. 1" in form_of(refused.text, "operator_report")
+
+
+# --- the operator's open call (art. 16a ust. 1), borrowed from the open call (the descriptor's ``borrows``) ------
+
+CALL_STEPS = ("announce_call", "appoint_member", "declare_conflicts", "review_offer", "finish_formal_review",
+              "score_offer", "select_offers", "publish", "withdraw_offer", "sign_contract", "review_report",
+              "submit_report", "settle_offer", "settle_operator", *SUB_CALL_STEPS)
+
+
+def steps_on(page: str) -> list[str]:
+    return [s for s in CALL_STEPS if f'id="step-{s}"' in page]
+
+
+def _call_state(url: str, code: str) -> str:
+    with Session(get_engine(url)) as session:
+        return session.exec(select(Case).where(Case.code == code)).one().state
+
+
+def _post(c, code: str, step: str, page: str, intent: str, **data):
+    return c.post(f"/sprawy/{code}/krok/{step}", data={"csrf": csrf_of(page), "intent": intent * 32, **data},
+                  follow_redirects=False)
+
+
+def test_the_operators_open_call_is_run_from_the_case_page(db_url, monkeypatch):
+    """Each open-call step a regranting case runs is offered in the state the machine allows it, refused inline
+    with nothing written, and taken from the page: from the draft to the operator's contract."""
+    from decimal import Decimal
+
+    from states import inputs
+    from states.cases import register_organisation
+    from states.engine import Actor
+    from states.procedures.open_call import handlers as open_call_handlers
+    from states.procedures.open_call import inputs as open_call_inputs
+    from states.procedures.regranting import handlers as regranting_handlers
+    from states.procedures.regranting import inputs as regranting_inputs
+    from states.tick import tick
+    from tests.regranting_fixtures import MEMBERS, OPERATOR_KRS, do
+
+    do(db_url, register_organisation, inputs.RegisterOrganisation(
+        name="Fundacja Centrum Inicjatyw Lokalnych", legal_form="fundacja", krs=OPERATOR_KRS,
+        address="ul. Wolności 1, 64-100 Leszno", email="cil@example.org", contact_person="Prezes"),
+       "2026-01-02T08:00+01:00")
+    code = do(db_url, regranting_handlers.create, regranting_inputs.CreateRegranting(
+        title="Mikrogranty Leszno 2026", task_area="aktywność lokalna", budget=Decimal("50000.00")),
+        "2026-01-02T08:30+01:00")["code"]
+    c = _officer(db_url, monkeypatch, "2026-01-02T12:00+01:00")
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["announce_call"]
+    assert "art. 13 ust. 1-3" in form_of(page, "announce_call")
+    call = {"offer_deadline": "2026-01-23", "selection_date": "2026-02-13", "execution_start": "2026-03-01",
+            "execution_end": "2026-11-30", "published.bip": "2026-01-02T09:00", "published.board": "2026-01-02T10:00"}
+    before = dump(db_url)
+    refused = _post(c, code, "announce_call", page, "a", **call)  # not on the website: art. 13 ust. 3
+    assert refused.status_code == 422 and dump(db_url) == before
+    form = form_of(refused.text, "announce_call")
+    assert 'role="alert"' in form and "art. 13 ust. 3" in form and 'value="2026-01-23"' in form
+    assert _post(c, code, "announce_call", page, "b", **call, **{"published.website": "2026-01-02T11:00"}
+                 ).status_code == 303
+    assert _call_state(db_url, code) == "announced"
+
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["appoint_member"]
+    for index, member in enumerate(MEMBERS):
+        assert _post(c, code, "appoint_member", page, "cd"[index], name=member).status_code == 303
+    do(db_url, open_call_handlers.file_offer, open_call_inputs.FileOffer(
+        code=code, organisation_krs=OPERATOR_KRS, title="Operator mikrograntów", requested_grant=Decimal("50000.00"),
+        task_start="2026-03-01", task_end="2026-11-25"), "2026-01-12T10:00+01:00")
+    tick("2026-01-24T08:05+01:00", url=db_url)
+    assert _call_state(db_url, code) == "formal_review"
+
+    monkeypatch.setenv("COOP_NOW", "2026-01-26T10:00+01:00")
+    page = c.get(f"/sprawy/{code}").text
+    # the formal review is the evaluation flow's form (the officer's; a member's declarations are hers only)
+    assert steps_on(page) == ["appoint_member", "review_offer", "finish_formal_review"]
+    before = dump(db_url)
+    refused = _post(c, code, "finish_formal_review", page, "e")  # offer 1 not yet reviewed (art. 15 ust. 1)
+    assert refused.status_code == 422 and dump(db_url) == before
+    assert 'role="alert"' in form_of(refused.text, "finish_formal_review")
+    do(db_url, open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=1, decision="accept"),
+       "2026-01-26T10:00+01:00")
+    monkeypatch.setenv("COOP_NOW", "2026-02-02T09:00+01:00")
+    page = c.get(f"/sprawy/{code}").text
+    assert _post(c, code, "finish_formal_review", page, "f").status_code == 303
+    assert _call_state(db_url, code) == "substantive_review"
+
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["select_offers"]  # the officer does not score; the members do
+    before = dump(db_url)
+    refused = _post(c, code, "select_offers", page, "g", **{"grants.1": "50000.00", "decision_ref": "Zarządzenie 60/2026"})
+    assert refused.status_code == 422 and dump(db_url) == before  # not yet scored (art. 15 ust. 1)
+    points = dict(zip(("capacity", "costs", "quality", "own_funds", "contribution", "track_record"),
+                      map(Decimal, (9, 9, 9, 4, 4, 5)), strict=True))
+    for member in MEMBERS:
+        do(db_url, open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts(code=code, member=member),
+           "2026-02-03T09:00+01:00", Actor(member, "committee_member"))
+    for member in MEMBERS:
+        do(db_url, open_call_handlers.score_offer, open_call_inputs.ScoreOffer(code=code, number=1, member=member,
+                                                                              points=points),
+           "2026-02-05T09:00+01:00", Actor(member, "committee_member"))
+    monkeypatch.setenv("COOP_NOW", "2026-02-13T12:00+01:00")
+    page = c.get(f"/sprawy/{code}").text
+    assert _post(c, code, "select_offers", page, "h",
+                 **{"grants.1": "50000.00", "decision_ref": "Zarządzenie 60/2026"}).status_code == 303
+    assert _call_state(db_url, code) == "selected"
+
+    monkeypatch.setenv("COOP_NOW", "2026-02-16T10:30+01:00")
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["publish", "withdraw_offer"]  # the operator may still decline (art. 16 ust. 1)
+    published = {"subject": "results", "published.bip": "2026-02-16T09:00", "published.board": "2026-02-16T09:30",
+                 "published.website": "2026-02-16T10:00"}
+    assert _post(c, code, "publish", page, "i", **published).status_code == 303
+    assert _call_state(db_url, code) == "results_published"
+
+    # the gap this closes: after the results the page offered no step at all
+    monkeypatch.setenv("COOP_NOW", "2026-02-27T10:00+01:00")
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["withdraw_offer", "sign_contract"]
+    contract = {"number": "1", "contract_number": "WSO.RG.1.2026", "task_start": "2026-03-01", "task_end": "2026-11-25"}
+    before = dump(db_url)
+    refused = _post(c, code, "sign_contract", page, "j", **contract, amount="50000.01")  # above the grant
+    assert refused.status_code == 422 and dump(db_url) == before
+    form = form_of(refused.text, "sign_contract")
+    assert "art. 15 ust. 2g" in form and 'value="50000.01"' in form
+    assert _post(c, code, "sign_contract", page, "k", **contract, amount="50000.00").status_code == 303
+    assert _call_state(db_url, code) == "in_execution"
+    page = c.get(f"/sprawy/{code}").text
+    # the sub-call runs now; a contract may still be signed (the call's step in execution)
+    assert steps_on(page) == ["sign_contract", "announce_sub_call"]
+    assert "Anna Urzędniczka" in page.split('id="history-heading"')[1]
+
+
+def test_the_operators_report_reviewed_and_the_operator_settled_on_the_case_page(db_url, monkeypatch):
+    """After the operator's report: its review is the open call's step; its settlement regranting's own
+    (``settle_operator``, refused while a micro-grant is unsettled), never the open call's ``settle_offer``."""
+    from decimal import Decimal
+
+    from states.procedures.regranting import handlers as regranting_handlers
+    from states.procedures.regranting import inputs as regranting_inputs
+    from tests.regranting_fixtures import do, micro, selection_published
+
+    code = selection_published(db_url)
+    grant = micro(db_url, code, 0, "2026-04-02T10:00+02:00")["code"]
+    do(db_url, regranting_handlers.transfer, regranting_inputs.TransferMicroGrant(
+        code=grant, amount=Decimal("5000.00"), on="2026-04-10"), "2026-04-10T12:00+02:00")
+    do(db_url, regranting_handlers.micro_report, regranting_inputs.MicroGrantReport(
+        code=grant, funds_used=Decimal("5000.00"), delivered="6 warsztatów"), "2026-10-10T10:00+02:00")
+    c = _officer(db_url, monkeypatch, "2026-12-10T10:00+01:00")
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["sign_contract", "add_micro_grant", "operator_report"]
+    assert _post(c, code, "operator_report", page, "l", own_costs="45000.00", summary="Jeden mikrogrant").status_code == 303
+
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["sign_contract", "review_report"]  # never the open call's submit_report
+    assert "art. 18 ust. 1" in form_of(page, "review_report")
+    assert _post(c, code, "review_report", page, "m", number="1", accept="yes").status_code == 303
+
+    monkeypatch.setenv("COOP_NOW", "2026-12-21T10:00+01:00")
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["sign_contract", "settle_operator"]  # never the open call's settle_offer
+    before = dump(db_url)
+    refused = _post(c, code, "settle_operator", page, "n", number="1")  # the micro-grant is not settled
+    assert refused.status_code == 422 and dump(db_url) == before
+    form = form_of(refused.text, "settle_operator")
+    assert 'role="alert"' in form and grant in form and "art. 16a" in form
+    do(db_url, regranting_handlers.settle_micro, regranting_inputs.SettleMicroGrant(code=grant),
+       "2026-12-15T10:00+01:00")
+    page = c.get(f"/sprawy/{code}").text
+    assert _post(c, code, "settle_operator", page, "o", number="1").status_code == 303
+    assert _call_state(db_url, code) == "settled"
+    assert steps_on(c.get(f"/sprawy/{code}").text) == []
+
+
+def test_a_member_scores_the_operators_offer_by_the_calls_criteria(db_url, monkeypatch):
+    """The scoring stays the evaluation flow's: a member of the operator's committee is offered the score form
+    with the call's criteria, and a score above a criterion's maximum is refused beside it, nothing written,
+    before any flow is asked."""
+    from tests.regranting_fixtures import MEMBERS
+
+    code = _scoring(db_url)
+    with_password(db_url, "jan", MEMBERS[0], ("committee_member", code))
+    monkeypatch.setenv("COOP_NOW", "2026-02-05T09:00+01:00")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    c = client(db_url)
+    log_in(c, "jan")
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["score_offer"]  # declared already (KPA art. 24)
+    form = form_of(page, "score_offer")
+    assert 'name="points.capacity"' in form and 'name="points.track_record"' in form
+    values = {"number": "1", "points.capacity": "99", "points.costs": "9", "points.quality": "9",
+              "points.own_funds": "4", "points.contribution": "4", "points.track_record": "5"}
+    before = dump(db_url)
+    refused = _post(c, code, "score_offer", page, "p", **values)
+    assert refused.status_code == 422 and dump(db_url) == before
+    form = form_of(refused.text, "score_offer")
+    # beside the criterion refused (art. 15 ust. 1), the points typed kept
+    assert re.search(r'id="score_offer-points-capacity"[^>]*value="99"[^>]*aria-invalid="true"', form), form
+    assert "maksimum 10 pkt" in form and "Traceback" not in refused.text
+
+
+def _scoring(url: str) -> str:
+    """The operator's call in substantive review, both members declared, none scored."""
+    from decimal import Decimal
+
+    from states import inputs
+    from states.cases import register_organisation
+    from states.engine import Actor
+    from states.procedures.open_call import handlers as open_call_handlers
+    from states.procedures.open_call import inputs as open_call_inputs
+    from states.procedures.regranting import handlers as regranting_handlers
+    from states.procedures.regranting import inputs as regranting_inputs
+    from states.tick import tick
+    from tests.regranting_fixtures import MEMBERS, OPERATOR_KRS, do
+
+    do(url, register_organisation, inputs.RegisterOrganisation(
+        name="Fundacja Centrum Inicjatyw Lokalnych", legal_form="fundacja", krs=OPERATOR_KRS,
+        address="ul. Wolności 1, 64-100 Leszno", email="cil@example.org", contact_person="Prezes"),
+       "2026-01-02T08:00+01:00")
+    code = do(url, regranting_handlers.create, regranting_inputs.CreateRegranting(
+        title="Mikrogranty Leszno 2026", task_area="aktywność lokalna", budget=Decimal("50000.00")),
+        "2026-01-02T08:30+01:00")["code"]
+    do(url, open_call_handlers.announce_call, open_call_inputs.AnnounceCall(
+        code=code, offer_deadline="2026-01-23", selection_date="2026-02-13", execution_start="2026-03-01",
+        execution_end="2026-11-30", published={"bip": "2026-01-02T09:00+01:00", "board": "2026-01-02T10:00+01:00",
+                                               "website": "2026-01-02T11:00+01:00"}), "2026-01-02T12:00+01:00")
+    for member in MEMBERS:
+        do(url, open_call_handlers.appoint_member, open_call_inputs.AppointMember(code=code, name=member),
+           "2026-01-05T09:00+01:00")
+    do(url, open_call_handlers.file_offer, open_call_inputs.FileOffer(
+        code=code, organisation_krs=OPERATOR_KRS, title="Operator mikrograntów", requested_grant=Decimal("50000.00"),
+        task_start="2026-03-01", task_end="2026-11-25"), "2026-01-12T10:00+01:00")
+    tick("2026-01-24T08:05+01:00", url=url)
+    do(url, open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=1, decision="accept"),
+       "2026-01-26T10:00+01:00")
+    do(url, open_call_handlers.finish_formal_review, inputs.CaseRef(code=code), "2026-02-02T09:00+01:00")
+    for member in MEMBERS:
+        do(url, open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts(code=code, member=member),
+           "2026-02-03T09:00+01:00", Actor(member, "committee_member"))
+    return code
