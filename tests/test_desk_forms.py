@@ -140,3 +140,44 @@ def test_a_members_declaration_and_scores_reach_her_waiting_run_and_a_refused_sc
         with get_client(sync_client=True) as client:
             client.set_flow_run_state(run.id, Cancelled(), force=True)
         thread.join(timeout=30)
+
+
+def test_a_regranting_operators_committee_declares_and_scores_through_its_waiting_run(
+        db_url, prefect_api, monkeypatch):  # noqa: F811  (the fixture imported above)
+    """The operator's call (art. 16a ust. 1) is scored by the same flow and the same desk forms as an open call:
+    the member's declaration and score on the regranting case's page reach her waiting run and are recorded as
+    her."""
+    from tests.test_desk_regranting import _scoring
+
+    code = _scoring(db_url, declared=False)
+    assert code.startswith("RG/")
+    with_password(db_url, "ewa", "Ewa Nowak", ("committee_member", code))
+    monkeypatch.setenv("COOP_DATABASE_URL", db_url)
+    monkeypatch.setenv("COOP_NOW", AT)
+    results: dict = {}
+    thread, run = scoring_run(code, db_url, results)
+    try:
+        assert wait_paused_on(run.id, "identify-") == "identify-1"
+        desk = TestClient(create_app(db_url, prefect_api=prefect_api), base_url="http://testserver")
+        log_in(desk, "ewa")
+        page = desk.get(f"/sprawy/{code}")
+        assert 'id="step-declare_conflicts"' in page.text and 'id="step-score_offer"' in page.text
+        done = desk.post(f"/sprawy/{code}/krok/declare_conflicts", data={
+            "csrf": csrf_of(page.text), "intent": "r1", "note": ""}, follow_redirects=False)
+        assert done.status_code == 303, re.findall(r"role=\"alert\"[^>]*><p>([^<]*)", done.text)
+        wait_paused_on(run.id, "score-")
+        page = desk.get(f"/sprawy/{code}")
+        done = desk.post(f"/sprawy/{code}/krok/score_offer", data={
+            "csrf": csrf_of(page.text), "intent": "r2", "number": "1",
+            **{f"points.{k}": v for k, v in POINTS.items()}}, follow_redirects=False)
+        assert done.status_code == 303 and "zrobione=recorded" in done.headers["location"], done.text
+        recorded = rows(db_url, sa.select(AuditRecord.event, AuditRecord.subject, AuditRecord.actor).where(
+            AuditRecord.event.in_(("declare_conflicts", "score"))).order_by(AuditRecord.id))
+        assert recorded == [("declare_conflicts", "member:Ewa Nowak", "Ewa Nowak"), ("score", "offer:1", "Ewa Nowak")]
+    finally:
+        from prefect import get_client
+        from prefect.states import Cancelled
+
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(run.id, Cancelled(), force=True)
+        thread.join(timeout=30)

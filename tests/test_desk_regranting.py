@@ -312,8 +312,8 @@ def test_a_member_scores_the_operators_offer_by_the_calls_criteria(db_url, monke
     assert "maksimum 10 pkt" in form and "Traceback" not in refused.text
 
 
-def _scoring(url: str) -> str:
-    """The operator's call in substantive review, both members declared, none scored."""
+def _scoring(url: str, declared: bool = True) -> str:
+    """The operator's call in substantive review, none scored; both members declared (``declared``) or none."""
     from decimal import Decimal
 
     from states import inputs
@@ -347,7 +347,7 @@ def _scoring(url: str) -> str:
     do(url, open_call_handlers.review_offer, open_call_inputs.ReviewOffer(code=code, number=1, decision="accept"),
        "2026-01-26T10:00+01:00")
     do(url, open_call_handlers.finish_formal_review, inputs.CaseRef(code=code), "2026-02-02T09:00+01:00")
-    for member in MEMBERS:
+    for member in MEMBERS if declared else ():
         do(url, open_call_handlers.declare_conflicts, open_call_inputs.DeclareConflicts(code=code, member=member),
            "2026-02-03T09:00+01:00", Actor(member, "committee_member"))
     return code
