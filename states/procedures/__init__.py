@@ -7,8 +7,8 @@ each descriptor's ``access``) and the notification routing (notifications/routin
 Adding a procedure: a package here with machine.py, inputs.py, handlers.py, notices.py (its notification
 templates and routing rows) and compliance.py if the auditor checks something of it; its ``PROCEDURE`` in its
 ``__init__.py`` with its commands' authorization entries (``access``) and what each command does to its machines
-(``events``, ``reads``, ``off_case``: the desk's steps, tests/test_step_events.py); one line below; its CLI module; its
-templates' text (docs/architecture.md).
+(``events``, ``reads``, ``off_case``: the desk's steps, tests/test_step_events.py), and the commands of another
+procedure its cases run (``borrows``); one line below; its CLI module; its templates' text (docs/architecture.md).
 """
 
 from __future__ import annotations
