@@ -112,6 +112,14 @@ COMMON: dict[str, dict[str, str]] = {
     "credentials.unlink_oidc": ADMINISTRATOR,
     "people.list_people": {"administrator": ANY, "auditor": ANY},
     "people.export_people_chain": {"administrator": ANY, "auditor": ANY},
+    # the portal's drafts of offers (states/offer_drafts.py): the role here, its own organisation held there
+    "offer_drafts.save_draft": {"applicant": ANY},
+    "offer_drafts.read_draft": {"applicant": ANY},
+    "offer_drafts.discard_draft": {"applicant": ANY},
+    "offer_drafts.drafts_of": {"applicant": ANY},
+    "offer_drafts.organisation_facts": {"applicant": ANY},
+    "offer_drafts.open_calls": EVERYONE,
+    "offer_drafts.call_facts": EVERYONE,
 }
 
 

@@ -1,0 +1,241 @@
+"""The portal's offer pages (issue 22): the open calls accepting offers, a draft offer on the model form, filing it,
+the receipt (page and PDF), the organisation's offers and the answer to a correction.
+
+| route | page |
+|---|---|
+| ``GET /portal/nabory`` | the open calls accepting offers now (public), each with a link to start an offer |
+| ``GET /portal/oferty`` | "My offers": the drafts and the offers of the organisations the person represents |
+| ``GET/POST /portal/oferty/nowa/{code}?organizacja=<id>`` | the draft of a new offer to call ``code``: save, add a row, file |
+| ``GET /portal/oferty/{code}/{n}/pokwitowanie?wersja=V`` | the receipt of version V of offer n |
+| ``GET /portal/oferty/{code}/{n}/pokwitowanie.pdf?wersja=V`` | the receipt as PDF (the filed form and the receipt) |
+| ``GET /portal/oferty/{code}/{n}/tresc.json?wersja=V`` | the filed content as canonical JSON: what the SHA-256 is of |
+| ``GET/POST /portal/oferty/{code}/{n}/korekta`` | the answer to a correction the officer asked for, on the same form |
+
+Every write runs through ``states.engine.execute`` as the session's person: a draft through states/offer_drafts.py
+(only the organisation's representatives), a filing through the engine's ``file_offer_form`` and a correction
+through ``correct_offer_form`` under the idempotency key made when the page was shown (``intent``, a hidden field):
+a double click or a retry files once. The model form (states/model_forms/offer.py) is turned into fields by
+web/portal_form.py; a refusal is shown beside its field with everything typed kept.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from kernel.text import tr
+from states.actors import Actor
+from states.errors import DomainError, NotFound
+from states.model_forms.offer import OfferForm
+from states.offer_drafts import (
+    DraftRef,
+    OrganisationRef,
+    SaveDraft,
+    call_facts,
+    discard_draft,
+    drafts_of,
+    open_calls,
+    organisation_facts,
+    public_open_calls,
+    read_draft,
+    represented,
+    save_draft,
+)
+from web import portal_form
+from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.security import actor_of
+
+router = APIRouter(prefix="/portal")
+add_to_menu("/portal/nabory", tr("Open calls"))
+add_to_menu("/portal/oferty", tr("My offers"))
+
+TREE = portal_form.form_tree(OfferForm)
+SAVED = tr("Draft saved. Only your organisation's representatives see it; it is not filed yet.")
+
+
+def _url(request: Request) -> str | None:
+    return request.app.state.desk.url
+
+
+def _run(request: Request, handler: Any, command: Any, actor: Actor, **options: Any) -> Any:
+    from states.engine import execute
+
+    return execute(handler, command, actor=actor, url=_url(request), **options)
+
+
+def _read(request: Request, handler: Any, command: Any, actor: Actor) -> Any:
+    return _run(request, handler, command, actor, readonly=True)
+
+
+def _refusal(refusal: DomainError) -> Any:
+    """A refusal as the page shows it: the rule's message, which names its legal basis when it has one."""
+    return refusal.message()
+
+
+# --- the open calls ------------------------------------------------------------------------------------------------
+
+
+@router.get("/nabory")
+def calls(request: Request) -> Response:
+    actor = actor_of(request)
+    organisations = list(represented(actor)) if actor is not None else []
+    listed = (_read(request, open_calls, None, actor) if actor is not None
+              else public_open_calls(url=_url(request)))
+    return portal_page(request, "portal_offer_calls.html", title=tr("Open calls accepting offers"), calls=listed,
+                       organisations=organisations)
+
+
+# --- a draft offer -------------------------------------------------------------------------------------------------
+
+
+def _organisation(actor: Actor, asked: str) -> int | None:
+    """The organisation this page acts for: the one asked (if represented), else the only one represented."""
+    mine = represented(actor)
+    if asked.isdigit() and int(asked) in mine:
+        return int(asked)
+    return mine[0] if len(mine) == 1 else None
+
+
+def _prefilled(facts: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
+    """A new form: the lead offeror as the registry knows the organisation, the call's task area. Keys the model
+    does not have are ignored when the form is shown (web/portal_form.py ``shown``)."""
+    return {"task_kind": call.get("task_area") or "",
+            "offerors": [{"name": facts["name"], "legal_form": facts["legal_form"], "krs": facts["krs"] or "",
+                          "address": facts["address"], "email": facts["email"]}],
+            "contact_name": facts["contact_person"], "contact_email": facts["email"]}
+
+
+def _form_page(request: Request, *, call: dict[str, Any], organisation: dict[str, Any], typed: dict[str, Any],
+               add: str | None = None, errors: dict[str, Any] | None = None, general: list[Any] | None = None,
+               message: Any = None, notice: Any = None, intent: str | None = None, correction: dict | None = None,
+               status_code: int = 200) -> Response:
+    values = portal_form.shown(TREE, typed, add=add)
+    if correction is None:
+        action = f"/portal/oferty/nowa/{call['code']}?organizacja={organisation['id']}"
+        title = tr("Offer to {code}", code=call["code"])
+    else:
+        action = f"/portal/oferty/{call['code']}/{correction['number']}/korekta"
+        title = tr("Correction of offer {number} in {code}", number=correction["number"], code=call["code"])
+    return portal_page(request, "portal_offer_form.html", title=title, call=call, organisation=organisation,
+                       tree=TREE, values=values, errors=errors or {}, general=general or [], message=message,
+                       notice=notice, intent=intent or secrets.token_hex(16), action=action,
+                       correction=correction, field_id=portal_form.field_ids, status_code=status_code)
+
+
+def _draft_context(request: Request, actor: Actor, code: str, organisation: int) -> tuple[dict, dict]:
+    call = _read(request, call_facts, code, actor)
+    facts = _read(request, organisation_facts, OrganisationRef(organisation=organisation), actor)
+    return call, facts
+
+
+@router.get("/oferty/nowa/{code:path}")
+def new_offer(request: Request, code: str, organizacja: str = "",
+              actor: Actor = Depends(require_portal_actor)) -> Response:
+    organisation = _organisation(actor, organizacja)
+    if organisation is None:
+        return _choose_organisation(request, actor, code)
+    try:
+        call, facts = _draft_context(request, actor, code, organisation)
+        draft = _read(request, read_draft, DraftRef(code=code, organisation=organisation), actor)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    typed = draft["content"] if draft else _prefilled(facts, call)
+    notice = tr("Your draft of {moment} (Warsaw time).", moment=_moment(draft["updated_at"])) if draft else None
+    return _form_page(request, call=call, organisation=facts, typed=typed, notice=notice)
+
+
+def _moment(value: Any) -> str:
+    from kernel.local_time import moment_text
+
+    return moment_text(value)
+
+
+def _choose_organisation(request: Request, actor: Actor, code: str) -> Response:
+    mine = represented(actor)
+    if not mine:
+        return refuse(request, tr("You do not represent any organisation yet: an organisation files an offer "
+                                  "through its representative, confirmed by the city's office."))
+    organisations = [_read(request, organisation_facts, OrganisationRef(organisation=o), actor) for o in mine]
+    return portal_page(request, "portal_offer_choose.html", title=tr("Which organisation files the offer?"),
+                       code=code, organisations=organisations)
+
+
+@router.post("/oferty/nowa/{code:path}")
+async def post_offer(request: Request, code: str, organizacja: str = "",
+                     actor: Actor = Depends(require_portal_actor)) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_post_offer, request, code, organizacja, actor, form)
+
+
+def _post_offer(request: Request, code: str, organizacja: str, actor: Actor, form: Any) -> Response:
+    organisation = _organisation(actor, organizacja)
+    if organisation is None:
+        return refuse(request, tr("You do not represent this organisation; nothing was saved."))
+    try:
+        call, facts = _draft_context(request, actor, code, organisation)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    typed = portal_form.typed_from_post(TREE, form)
+    action = str(form.get("action") or "save")
+    intent = str(form.get("intent") or "")[:64] or None
+    page = {"request": request, "call": call, "organisation": facts, "typed": typed}
+    ref = {"code": code, "organisation": organisation}
+    if action != "submit":
+        try:
+            _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
+        except DomainError as refusal:
+            return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
+        added = action.removeprefix("add:") if action.startswith("add:") else None
+        return _form_page(**page, add=added, notice=SAVED, intent=intent)
+    return _file(request, actor, page, ref, intent, facts)
+
+
+def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | None, facts: dict) -> Response:
+    """File the offer: the model first (a refusal beside its field, the draft kept), then the engine's
+    ``file_offer_form`` under the page's idempotency key; done, the draft is discarded and the receipt shown."""
+    from web import portal_filing
+
+    parsed = _parse(page["typed"])
+    if not isinstance(parsed, OfferForm):
+        _keep_draft(request, actor, ref, page["typed"])
+        return _form_page(**page, **parsed, intent=intent, status_code=422)
+    try:
+        filed = portal_filing.file_form(request, actor, ref["code"], facts, parsed, intent)
+    except DomainError as refusal:
+        _keep_draft(request, actor, ref, page["typed"])
+        return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
+    try:
+        _run(request, discard_draft, DraftRef(**ref), actor)
+    except DomainError:
+        pass  # the offer is filed; a draft left behind is only a draft (shown under "My offers")
+    return RedirectResponse(portal_filing.receipt_path(filed), status_code=303)
+
+
+def _parse(typed: dict[str, Any]) -> OfferForm | dict[str, Any]:
+    """The form, or what the page shows of its refusal (by field, and those of the whole form)."""
+    from pydantic import ValidationError
+
+    data, where = portal_form.model_input(TREE, typed)
+    try:
+        return OfferForm.model_validate(data)
+    except ValidationError as error:
+        fields, general = portal_form.refusals(error, where)
+        return {"errors": fields, "general": general, "message": portal_form.SUMMARY}
+    except DomainError as refusal:  # a rule of the form raised as the engine's refusal
+        return {"errors": {}, "general": [], "message": _refusal(refusal)}
+
+
+def _keep_draft(request: Request, actor: Actor, ref: dict, typed: dict[str, Any]) -> None:
+    """A refused filing keeps what was typed as the draft, so nothing is lost if the page is left."""
+    try:
+        _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
+    except DomainError:
+        pass  # the page still shows everything typed
