@@ -120,6 +120,7 @@ COMMON: dict[str, dict[str, str]] = {
     "offer_drafts.organisation_facts": {"applicant": ANY},
     "offer_drafts.open_calls": EVERYONE,
     "offer_drafts.call_facts": EVERYONE,
+    "offer_drafts.offer_correction": {"officer": ANY, "auditor": ANY, "applicant": ORGANISATION},
 }
 
 

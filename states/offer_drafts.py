@@ -18,13 +18,13 @@ from pydantic import Field, field_validator
 from sqlmodel import select
 
 from models.offer_draft_tables import OfferDraft
-from models.tables import Case, Organisation
+from models.tables import Case, Deadline, Offer, Organisation
 from states.cases import load_case
 from states.engine import Context
 from states.errors import InvalidInput, NotFound, NotPermitted
 from states.inputs import CaseCode, Command, Ordinal
 from states.model_forms.canonical import canonical_bytes
-from states.procedures.open_call.names import CallState
+from states.procedures.open_call.names import CallState, OfferState
 from states.text import tr
 
 OPEN_CALL = "open_call"
@@ -46,6 +46,11 @@ class SaveDraft(DraftRef):
         if len(canonical_bytes(value)) > MAX_DRAFT_BYTES:
             raise ValueError(f"a draft is at most {MAX_DRAFT_BYTES} bytes of JSON")
         return value
+
+
+class OfferRef(Command):
+    code: CaseCode
+    number: Ordinal
 
 
 class OrganisationRef(Command):
@@ -167,3 +172,19 @@ def _call_row(case: Case) -> dict[str, Any]:
             "offer_deadline": case.offer_deadline, "state": case.state,
             "execution_start": case.data.get("execution_start"), "execution_end": case.data.get("execution_end")}
 
+
+
+def offer_correction(ctx: Context, ref: OfferRef) -> dict[str, Any]:
+    """What the office asked of one offer: its state, the formal defects to correct and the end of the correction
+    window (its running ``correction_end`` deadline: 7 days by the rule set, art. 14 and the call's terms)."""
+    case = load_case(ctx.session, ref.code, OPEN_CALL)
+    offer = ctx.session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == ref.number)).first()
+    if offer is None:
+        raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=ref.number))
+    due = ctx.session.exec(select(Deadline).where(
+        Deadline.case_id == case.id, Deadline.offer_id == offer.id, Deadline.kind == "correction_end",
+        Deadline.fired_at.is_(None)).order_by(Deadline.due_at.desc())).first()
+    return {"code": case.code, "number": offer.number, "state": offer.state, "title": offer.title,
+            "organisation": offer.organisation_id, "defects": list(offer.formal_defects or ()),
+            "due": due.due_at if due is not None else None, "basis": due.basis if due is not None else None,
+            "asked": offer.state == OfferState.correction_requested.value}

@@ -201,14 +201,19 @@ def _post_offer(request: Request, code: str, organizacja: str, actor: Actor, for
 def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | None, facts: dict) -> Response:
     """File the offer: the model first (a refusal beside its field, the draft kept), then the engine's
     ``file_offer_form`` under the page's idempotency key; done, the draft is discarded and the receipt shown."""
-    from web import portal_filing
+    from states.procedures.open_call.handlers import file_offer_form
+    from states.procedures.open_call.inputs import SubmitOfferForm
 
     parsed = _parse(page["typed"])
     if not isinstance(parsed, OfferForm):
         _keep_draft(request, actor, ref, page["typed"])
         return _form_page(**page, **parsed, intent=intent, status_code=422)
+    if not facts["krs"]:
+        return _form_page(**page, intent=intent, status_code=422, message=tr(
+            "Your organisation has no KRS number in the city's registry: file the offer at the office."))
     try:
-        filed = portal_filing.file_form(request, actor, ref["code"], facts, parsed, intent)
+        filed = _run(request, file_offer_form, SubmitOfferForm(code=ref["code"], organisation_krs=facts["krs"],
+                                                               form=parsed), actor, idempotency_key=_key(intent))
     except DomainError as refusal:
         _keep_draft(request, actor, ref, page["typed"])
         return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
@@ -216,7 +221,8 @@ def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | N
         _run(request, discard_draft, DraftRef(**ref), actor)
     except DomainError:
         pass  # the offer is filed; a draft left behind is only a draft (shown under "My offers")
-    return RedirectResponse(portal_filing.receipt_path(filed), status_code=303)
+    return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["version"]) + "&zlozono=1",
+                            status_code=303)
 
 
 def _parse(typed: dict[str, Any]) -> OfferForm | dict[str, Any]:
@@ -239,3 +245,210 @@ def _keep_draft(request: Request, actor: Actor, ref: dict, typed: dict[str, Any]
         _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
     except DomainError:
         pass  # the page still shows everything typed
+
+
+# --- the receipt -----------------------------------------------------------------------------------------------
+
+
+def receipt_path(code: str, number: int, version: int) -> str:
+    return f"/portal/oferty/{code}/{number}/pokwitowanie?wersja={version}"
+
+
+def _receipt(request: Request, actor: Actor, code: str, number: int, wersja: str) -> dict[str, Any]:
+    """One version's receipt (the latest unless ``wersja``), read as the person: the matrix lets the offer's
+    organisation's representatives, the officers and the auditors read it (states/offer_filings.py)."""
+    from states.offer_filings import ReceiptRef, offer_receipt
+
+    version = int(wersja) if wersja.isdigit() and int(wersja) > 0 else None
+    return _read(request, offer_receipt, ReceiptRef(code=code, number=number, version=version), actor)
+
+
+def _receipt_or_refusal(request: Request, actor: Actor, code: str, number: int, wersja: str):
+    try:
+        return _receipt(request, actor, code, number, wersja), None
+    except NotFound as missing:
+        return None, refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return None, refuse(request, _refusal(refusal))
+
+
+@router.get("/oferty/{code:path}/{number:int}/pokwitowanie")
+def receipt_page(request: Request, code: str, number: int, wersja: str = "",
+                 actor: Actor = Depends(require_portal_actor)) -> Response:
+    receipt, refused = _receipt_or_refusal(request, actor, code, number, wersja)
+    if refused is not None:
+        return refused
+    base = f"/portal/oferty/{code}/{number}"
+    return portal_page(request, "portal_offer_receipt.html", title=tr("Receipt {number}", number=receipt["number"]),
+                       receipt=receipt, pdf=f"{base}/pokwitowanie.pdf?wersja={receipt['version']}",
+                       content_url=f"{base}/tresc.json?wersja={receipt['version']}",
+                       received=_moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1")
+
+
+@router.get("/oferty/{code:path}/{number:int}/pokwitowanie.pdf")
+def receipt_pdf(request: Request, code: str, number: int, wersja: str = "",
+                actor: Actor = Depends(require_portal_actor)) -> Response:
+    from notifications.offer_pdf import offer_pdf
+
+    receipt, refused = _receipt_or_refusal(request, actor, code, number, wersja)
+    if refused is not None:
+        return refused
+    body = offer_pdf(receipt["content"], receipt)
+    name = receipt["number"].replace("/", "-")
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="pokwitowanie-{name}.pdf"'})
+
+
+@router.get("/oferty/{code:path}/{number:int}/tresc.json")
+def filed_content(request: Request, code: str, number: int, wersja: str = "",
+                  actor: Actor = Depends(require_portal_actor)) -> Response:
+    """The filed content exactly as it was hashed (canonical JSON): ``sha256sum`` of this file is the receipt's
+    SHA-256."""
+    from states.model_forms.canonical import canonical_bytes
+
+    receipt, refused = _receipt_or_refusal(request, actor, code, number, wersja)
+    if refused is not None:
+        return refused
+    name = receipt["number"].replace("/", "-")
+    return Response(canonical_bytes(receipt["content"]), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="oferta-{name}.json"'})
+
+
+# --- my offers -----------------------------------------------------------------------------------------------------
+
+
+def _offers_of(request: Request, actor: Actor, facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The offers the organisation filed, each with its versions and, when the office asked, its correction."""
+    from states.offer_filings import OfferVersionsRef, OrganisationOffers, offer_versions, organisation_offers
+
+    from states import labels
+    from states.offer_drafts import OfferRef, offer_correction
+
+    if not facts["krs"]:
+        return []
+    listed = _read(request, organisation_offers, OrganisationOffers(organisation_krs=facts["krs"]), actor)["offers"]
+    out = []
+    for offer in listed:
+        ref = {"code": offer["code"], "number": offer["offer"]}
+        versions = _read(request, offer_versions, OfferVersionsRef(**ref), actor)["versions"]
+        correction = _read(request, offer_correction, OfferRef(**ref), actor)
+        out.append({**offer, "versions": versions, "correction": correction,
+                    "state_label": labels.state("offer", offer["state"])})
+    return out
+
+
+@router.get("/oferty")
+def my_offers(request: Request, actor: Actor = Depends(require_portal_actor)) -> Response:
+    organisations = []
+    try:
+        for organisation in represented(actor):
+            facts = _read(request, organisation_facts, OrganisationRef(organisation=organisation), actor)
+            drafts = _read(request, drafts_of, OrganisationRef(organisation=organisation), actor)
+            organisations.append({**facts, "drafts": drafts, "offers": _offers_of(request, actor, facts)})
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    return portal_page(request, "portal_offer_list.html", title=tr("My offers"), organisations=organisations)
+
+
+# --- the answer to a correction ---------------------------------------------------------------------------------
+
+
+def _correction_context(request: Request, actor: Actor, code: str, number: int) -> dict[str, Any]:
+    """The call, the organisation, what was asked and the last version filed (the form's starting point)."""
+    from states.offer_filings import OfferVersionsRef, offer_versions
+
+    from states.offer_drafts import OfferRef, offer_correction
+
+    asked = _read(request, offer_correction, OfferRef(code=code, number=number), actor)
+    versions = _read(request, offer_versions, OfferVersionsRef(code=code, number=number), actor)["versions"]
+    call = _read(request, call_facts, code, actor)
+    facts = _read(request, organisation_facts, OrganisationRef(organisation=asked["organisation"]), actor)
+    last = versions[-1] if versions else None
+    return {"call": call, "organisation": facts, "asked": asked, "last": last,
+            "correction": {"number": number, "due": asked["due"], "defects": asked["defects"],
+                           "version": last["version"] if last else "—"}}
+
+
+def _correction_refused(request: Request, context: dict[str, Any]) -> Response | None:
+    if not context["asked"]["asked"]:
+        return refuse(request, tr("The office has not asked for a correction of this offer (its state: {state}); "
+                                  "a correction is filed only when asked, within its window (art. 14).",
+                                  state=context["asked"]["state"]))
+    if context["last"] is None:
+        return refuse(request, tr("This offer was not filed on the model form (it was recorded from paper): "
+                                  "correct it on paper at the office."))
+    return None
+
+
+@router.get("/oferty/{code:path}/{number:int}/korekta")
+def correction_form(request: Request, code: str, number: int,
+                    actor: Actor = Depends(require_portal_actor)) -> Response:
+    try:
+        context = _correction_context(request, actor, code, number)
+        draft = _read(request, read_draft, DraftRef(code=code, organisation=context["organisation"]["id"],
+                                                    offer_number=number), actor)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    refused = _correction_refused(request, context)
+    if refused is not None:
+        return refused
+    typed = draft["content"] if draft else context["last"]["content"]
+    notice = tr("Your draft of {moment} (Warsaw time).", moment=_moment(draft["updated_at"])) if draft else None
+    return _form_page(request, call=context["call"], organisation=context["organisation"], typed=typed,
+                      correction=context["correction"], notice=notice)
+
+
+@router.post("/oferty/{code:path}/{number:int}/korekta")
+async def post_correction(request: Request, code: str, number: int,
+                          actor: Actor = Depends(require_portal_actor)) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_post_correction, request, code, number, actor, form)
+
+
+def _post_correction(request: Request, code: str, number: int, actor: Actor, form: Any) -> Response:
+    from states.procedures.open_call.handlers import correct_offer_form
+    from states.procedures.open_call.inputs import CorrectOfferForm
+
+    try:
+        context = _correction_context(request, actor, code, number)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    refused = _correction_refused(request, context)
+    if refused is not None:
+        return refused
+    typed = portal_form.typed_from_post(TREE, form)
+    action = str(form.get("action") or "save")
+    intent = str(form.get("intent") or "")[:64] or None
+    page = {"request": request, "call": context["call"], "organisation": context["organisation"], "typed": typed,
+            "correction": context["correction"]}
+    ref = {"code": code, "organisation": context["organisation"]["id"], "offer_number": number}
+    if action != "submit":
+        _keep_draft(request, actor, ref, typed)
+        added = action.removeprefix("add:") if action.startswith("add:") else None
+        return _form_page(**page, add=added, notice=SAVED, intent=intent)
+    parsed = _parse(typed)
+    if not isinstance(parsed, OfferForm):
+        _keep_draft(request, actor, ref, typed)
+        return _form_page(**page, **parsed, intent=intent, status_code=422)
+    try:
+        filed = _run(request, correct_offer_form, CorrectOfferForm(code=code, number=number, form=parsed), actor,
+                     idempotency_key=_key(intent))
+    except DomainError as refusal:
+        _keep_draft(request, actor, ref, typed)
+        return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
+    try:
+        _run(request, discard_draft, DraftRef(**ref), actor)
+    except DomainError:
+        pass
+    return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["version"]) + "&zlozono=1",
+                            status_code=303)
+
+
+def _key(intent: str | None) -> str | None:
+    """The command's idempotency key: the page's intent (made when the form was shown), so the same press sent
+    twice files once (models/command_log.py)."""
+    return f"portal:{intent}" if intent else None
