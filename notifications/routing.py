@@ -42,9 +42,10 @@ OPTIONAL_CATEGORIES = frozenset({"reminder", "information"})
 TEMPLATES: dict[str, TemplateSpec] = {
     **notification_templates(PROCEDURES),
     "audit_anchor_notice": TemplateSpec("notice", tr("the daily anchor of the case histories")),
+    "portal_email_confirmation": TemplateSpec("task", tr("the link that confirms a portal account's e-mail address")),
 }
 # Templates no rule of a case's step produces.
-UNRULED_TEMPLATES = frozenset({"audit_anchor_notice"})
+UNRULED_TEMPLATES = frozenset({"audit_anchor_notice", "portal_email_confirmation"})
 
 INVALIDATION_REASONS = {
     "art. 18a ust. 1 pkt 1": tr("no offer was filed"),

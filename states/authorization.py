@@ -110,6 +110,18 @@ COMMON: dict[str, dict[str, str]] = {
     "credentials.enrol_totp": EVERYONE,
     "credentials.link_oidc": ADMINISTRATOR,
     "credentials.unlink_oidc": ADMINISTRATOR,
+    # the organisations' portal (states/portal_accounts.py): a stranger registers (the named actor of
+    # registration, role public), a person confirms their own e-mail and asks to represent an organisation, an
+    # officer decides; a profile is changed by a representative of that organisation only (the handler reads the
+    # person's live grant for it: the relation is the organisation itself, not an offer's)
+    "portal_accounts.register_account": {"public": ANY},
+    "portal_accounts.confirm_email": EVERYONE,
+    "portal_accounts.claim_representation": COMMENTERS,
+    "portal_accounts.my_claims": EVERYONE,
+    "portal_accounts.decide_representation": OFFICER,
+    "portal_accounts.pending_claims": AUDITORS,
+    "portal_accounts.update_profile": {"applicant": ANY},
+    "portal_accounts.read_profile": {"applicant": ANY},
     "people.list_people": {"administrator": ANY, "auditor": ANY},
     "people.export_people_chain": {"administrator": ANY, "auditor": ANY},
     # the portal's drafts of offers (states/offer_drafts.py): the role here, its own organisation held there
