@@ -24,9 +24,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kernel.text import capitalized
 from states import labels
 from states.input_errors import problem
 from states.text import tr
+
+# The model's choices as people read them (the stored values stay the model's).
+CHOICES: dict[str, Any] = {
+    "activities": tr("I. Costs of the activities"),
+    "administrative": tr("II. Administrative costs"),
+    "unpaid": tr("unpaid execution"),
+    "paid": tr("paid execution"),
+}
 
 SPARE = 1  # empty rows shown below the typed ones of a repeated part
 MAX_ROWS = 200  # a posted row index above this is not the form's (a form's longest list is far shorter)
@@ -56,9 +65,9 @@ def _label(key: str, schema: dict[str, Any]) -> Any:
     if title and title != generated:
         return title
     if key in labels.FIELDS:
-        text = labels.field(key)
-        return text
+        return capitalized(labels.field(key))
     return key.replace("_", " ").capitalize()
+
 
 
 def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
@@ -114,26 +123,28 @@ def _node(key: str, schema: dict[str, Any], defs: dict[str, Any], required: bool
     attrs: dict[str, str] = {}
     choices: tuple[tuple[str, str], ...] = ()
     widget = "text"
-    if "enum" in schema or "const" in schema:
-        widget = "select"
-        values = schema.get("enum") or [schema["const"]]
-        choices = tuple((str(v), str(v)) for v in values)
-    elif kind == "boolean":
+    if kind == "boolean":
         widget = "checkbox"
-        required = False  # unchecked is an answer
+        # a declaration the form requires (``const: true``) must be ticked; any other box: unticked is an answer
+        required = schema.get("const") is True
+    elif "enum" in schema:
+        widget = "select"
+        choices = tuple((str(v), CHOICES.get(str(v), str(v))) for v in schema["enum"])
     elif kind in ("number", "integer"):
         widget = "number"
         places = schema.get("decimal_places")
-        attrs["step"] = "1" if kind == "integer" else ("0." + "0" * (places - 1) + "1" if places else "any")
-        low = schema.get("minimum", schema.get("ge"))
-        if low is None and (schema.get("exclusiveMinimum") is not None or schema.get("gt") is not None):
-            bound = Decimal(str(schema.get("exclusiveMinimum", schema.get("gt"))))
-            low = bound + (Decimal(attrs["step"]) if attrs["step"] != "any" else Decimal("0.01"))
-        high = schema.get("maximum", schema.get("le"))
-        if low is not None:
-            attrs["min"] = _number(low)
-        if high is not None:
-            attrs["max"] = _number(high)
+        step = Decimal(1) if kind == "integer" else (Decimal(1).scaleb(-int(places)) if places else None)
+        attrs["step"] = str(step) if step is not None else "any"
+        tick = step or Decimal("0.01")
+        # the tightest bound of each side: an amount that must be positive is "at least 0" and "above 0"
+        lows = [Decimal(str(schema[k])) for k in ("minimum", "ge") if k in schema]
+        lows += [Decimal(str(schema[k])) + tick for k in ("exclusiveMinimum", "gt") if k in schema]
+        highs = [Decimal(str(schema[k])) for k in ("maximum", "le") if k in schema]
+        highs += [Decimal(str(schema[k])) - tick for k in ("exclusiveMaximum", "lt") if k in schema]
+        if lows:
+            attrs["min"] = _number(max(lows))
+        if highs:
+            attrs["max"] = _number(min(highs))
         attrs["inputmode"] = "numeric" if kind == "integer" else "decimal"
     elif schema.get("format") == "date":
         widget = "date"
@@ -148,7 +159,7 @@ def _node(key: str, schema: dict[str, Any], defs: dict[str, Any], required: bool
             attrs["minlength"] = str(schema["minLength"])
         if schema.get("pattern"):
             attrs["pattern"] = schema["pattern"].removeprefix("^").removesuffix("$")
-    if required and widget != "checkbox":
+    if required:
         attrs["required"] = ""
     return Node(key, label, "input", widget=widget, required=required, attrs=attrs, choices=choices, hint=hint)
 

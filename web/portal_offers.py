@@ -93,10 +93,11 @@ def calls(request: Request) -> Response:
 
 
 def _organisation(actor: Actor, asked: str) -> int | None:
-    """The organisation this page acts for: the one asked (if represented), else the only one represented."""
+    """The organisation this page acts for: the one asked, or, none asked, the only one represented. One asked that
+    the person does not represent is None: refused, never quietly another."""
     mine = represented(actor)
-    if asked.isdigit() and int(asked) in mine:
-        return int(asked)
+    if asked:
+        return int(asked) if asked.isdigit() and int(asked) in mine else None
     return mine[0] if len(mine) == 1 else None
 
 
@@ -136,6 +137,9 @@ def _draft_context(request: Request, actor: Actor, code: str, organisation: int)
 def new_offer(request: Request, code: str, organizacja: str = "",
               actor: Actor = Depends(require_portal_actor)) -> Response:
     organisation = _organisation(actor, organizacja)
+    if organisation is None and organizacja:
+        return refuse(request, tr("You do not represent this organisation: its drafts and offers are seen and "
+                                  "changed only by its representatives. Nothing was done."))
     if organisation is None:
         return _choose_organisation(request, actor, code)
     try:
