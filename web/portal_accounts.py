@@ -63,12 +63,12 @@ async def register(request: Request) -> Response:
                                                       "Nothing was done."))
         command = RegisterAccount.parse(**values, password=SecretStr(password))
         note_registration(_client(request), command.email, url=_url(request))
-        execute(register_account, command, actor=REGISTRATION, url=_url(request), keyed=False)
+        done = execute(register_account, command, actor=REGISTRATION, url=_url(request), keyed=False)
     except DomainError as refusal:
         status = 429 if refusal.rule == "registration_rate_limited" else 422
         return portal_page(request, "portal_register.html", title=tr("Register"), status_code=status,
                            values=values, error=refusal.message())
-    return portal_page(request, "portal_registered.html", title=tr("Check your e-mail"), email=command.email)
+    return portal_page(request, "portal_registered.html", title=tr("Check your e-mail"), email=done["email"])
 
 
 @router.get("/portal/potwierdz")
