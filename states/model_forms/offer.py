@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -70,6 +71,12 @@ def _two_decimals(value: Decimal) -> Decimal:
     return cents(value)
 
 
+def _empty_is_none(value: object) -> object:
+    # An optional input left empty in the page's form arrives as "": it means "not given", stored as null, so one
+    # offer has one content (and one hash) whichever way it was filed.
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 def _accepted(value: bool) -> bool:
     if value is not True:
         raise PydanticCustomError("declaration_not_accepted", "{message}", {"message": tr(
@@ -85,10 +92,17 @@ Units = Annotated[AsciiDecimal, Field(gt=0, le=Decimal("999999999.99"), max_digi
                   AfterValidator(_two_decimals)]
 Share = Annotated[AsciiDecimal, Field(ge=0, le=100, max_digits=5, decimal_places=2), AfterValidator(_two_decimals)]
 Ref = Annotated[AsciiInt, Field(ge=1, le=1000)]  # the number of an activity (III.4) or an offeror (II.1), from 1
-Text = Annotated[LongText, Field(min_length=1)]  # a required multi-line answer
+# The page's widget for a multi-line answer and an e-mail address (states/model_forms/html.py reads the schema).
+MultiText = Annotated[LongText, Field(json_schema_extra={"x-widget": "textarea"})]
+Text = Annotated[MultiText, Field(min_length=1)]  # a required multi-line answer
+EmailAddress = Annotated[Email, Field(json_schema_extra={"format": "email"})]
 PerYear = tuple[Money2, ...]
 Accepted = Annotated[bool, AfterValidator(_accepted), Field(json_schema_extra={"const": True})]
 KrsNumber = Annotated[str, Field(pattern=KRS_PATTERN)]
+OptionalText = Annotated[ShortText | None, BeforeValidator(_empty_is_none)]
+OptionalKrs = Annotated[KrsNumber | None, BeforeValidator(_empty_is_none)]
+OptionalRef = Annotated[Ref | None, BeforeValidator(_empty_is_none)]
+OptionalMultiText = Annotated[MultiText | None, BeforeValidator(_empty_is_none)]
 
 
 # The rules, by the identifier a refusal carries as its error type (and ``InvalidInput.rule``).
@@ -167,13 +181,13 @@ class BasicInformation(FormPart):
 class Offeror(FormPart):
     name: ShortText
     legal_form: ShortText
-    krs: KrsNumber | None = None
-    other_register: ShortText | None = None  # the register and number of an entity outside the KRS
+    krs: OptionalKrs = None
+    other_register: OptionalText = None  # the register and number of an entity outside the KRS
     address: ShortText  # the seat
-    correspondence_address: ShortText | None = None
-    email: Email
-    phone: ShortText | None = None
-    website: ShortText | None = None
+    correspondence_address: OptionalText = None
+    email: EmailAddress
+    phone: OptionalText = None
+    website: OptionalText = None
 
     @model_validator(mode="after")
     def _registered(self) -> Offeror:
@@ -189,8 +203,8 @@ class Offeror(FormPart):
 
 class ContactPerson(FormPart):  # II.2 who explains the offer
     name: ShortText
-    phone: ShortText | None = None
-    email: Email
+    phone: OptionalText = None
+    email: EmailAddress
 
 
 # --- III. Opis zadania ---------------------------------------------------------------------------------------------
@@ -202,8 +216,8 @@ class Activity(FormPart):  # III.4, one row of the plan and schedule
     target_group: ShortText
     start: Day
     end: Day
-    third_party_scope: LongText = ""  # the part done by a party not to the contract
-    offeror: Ref | None = None  # in a joint offer: the offeror of II.1 who carries it out
+    third_party_scope: MultiText = ""  # the part done by a party not to the contract
+    offeror: OptionalRef = None  # in a joint offer: the offeror of II.1 who carries it out
 
     @model_validator(mode="after")
     def _dates(self) -> Activity:
@@ -226,11 +240,11 @@ class Task(FormPart):
     place: Text  # III.3 synthetic description: where,
     target_group: Text  # for whom,
     goal: Text  # which need or problem is met and how,
-    complementarity: LongText = ""  # and how it complements other actions
+    complementarity: MultiText = ""  # and how it complements other actions
     activities: tuple[Activity, ...] = Field(min_length=1, max_length=200)  # III.4
     effects: Text  # III.5 the direct effects (products, services),
     social_change: Text  # the social change achieved,
-    durability: LongText = ""  # whether the results are used later
+    durability: MultiText = ""  # whether the results are used later
     results: tuple[ResultRow, ...] = Field(default=(), max_length=100)  # III.6 (when the call asks for it)
 
     @model_validator(mode="after")
@@ -264,7 +278,7 @@ class Profile(FormPart):
 
 class CostLine(FormPart):
     category: Literal["activities", "administrative"]  # I. koszty realizacji działań / II. koszty administracyjne
-    activity: Ref | None = None  # category I: the activity of III.4 the cost belongs to (I.1, I.2, ...)
+    activity: OptionalRef = None  # category I: the activity of III.4 the cost belongs to (I.1, I.2, ...)
     name: ShortText  # rodzaj kosztu
     unit: ShortText  # rodzaj miary
     unit_cost: Money2
@@ -375,8 +389,8 @@ class OfferorCosts(FormPart):
 
 class OtherInformation(FormPart):
     execution: Literal["unpaid", "paid"]  # VI.1 the declaration of unpaid or paid execution (art. 14 ust. 1 pkt 5)
-    joint_roles: LongText | None = None  # VI.2 a joint offer: what each offeror does (art. 14 ust. 2)
-    remarks: LongText = ""  # VI.3 anything else that matters for the evaluation
+    joint_roles: OptionalMultiText = None  # VI.2 a joint offer: what each offeror does (art. 14 ust. 2)
+    remarks: MultiText = ""  # VI.3 anything else that matters for the evaluation
 
 
 # --- VII. Oświadczenia -----------------------------------------------------------------------------------------------
