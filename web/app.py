@@ -91,7 +91,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
 
     bootstrap()  # an entry point like the CLI: the domain's events of a step reach the outbox (states/events.py)
 
-    from web import auth_pages, cases, portal, portal_accounts, today
+    from web import auth_pages, cases, portal, portal_accounts, portal_api, today
     from web.templating import page
 
     if secure is None:
@@ -108,6 +108,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(portal.router)  # the organisations' portal under /portal/ (web/portal.py)
     app.include_router(portal_accounts.router)  # its accounts, representation, profiles; the desk's requests page
     app.include_router(__import__("web.portal_offers", fromlist=["router"]).router)  # offers: web/portal_offers.py
+    app.include_router(portal_api.router)  # the organisations' JSON door (bearer token; no CSRF: web/security.py)
     from web import oidc as oidc_login
 
     app.state.oidc = None
