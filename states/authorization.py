@@ -131,12 +131,12 @@ COMMON: dict[str, dict[str, str]] = {
     "portal_accounts.read_profile": {"applicant": ANY},
     "people.list_people": {"administrator": ANY, "auditor": ANY},
     "people.export_people_chain": {"administrator": ANY, "auditor": ANY},
-    # the portal's drafts of offers (states/offer_drafts.py): the role here, its own organisation held there
-    "offer_drafts.save_draft": {"applicant": ANY},
-    "offer_drafts.read_draft": {"applicant": ANY},
-    "offer_drafts.discard_draft": {"applicant": ANY},
-    "offer_drafts.drafts_of": {"applicant": ANY},
-    "offer_drafts.organisation_facts": {"applicant": ANY},
+    # the portal's drafts of offers (states/offer_drafts.py): only the organisation's own representatives
+    "offer_drafts.save_draft": {"applicant": ORGANISATION},
+    "offer_drafts.read_draft": {"applicant": ORGANISATION},
+    "offer_drafts.discard_draft": {"applicant": ORGANISATION},
+    "offer_drafts.drafts_of": {"applicant": ORGANISATION},
+    "offer_drafts.organisation_facts": {"applicant": ORGANISATION},
     "offer_drafts.open_calls": EVERYONE,
     "offer_drafts.call_facts": EVERYONE,
     "offer_drafts.offer_correction": {"officer": ANY, "auditor": ANY, "applicant": ORGANISATION},

@@ -2,11 +2,12 @@
 
 A draft keeps what a representative typed (``offer_drafts``, models/offer_draft_tables.py), valid or not: the model
 form (states/model_forms/offer.py) checks it only when it is filed, by the filing command. A draft is no step of
-any case (no history, no state): it is read and written only by the representatives of its organisation, a rule
-held here (``_represented``) because the authorization matrix's relations name a case or an offer, not a draft.
+any case (no history, no state): it is read and written only by the representatives of its organisation.
 
-The handlers run through ``states.engine.execute`` like every command (the matrix lets the ``applicant`` role run
-them, states/authorization.py; this module then holds them to their own organisation).
+The handlers run through ``states.engine.execute`` like every command. A draft names its organisation by its KRS
+(``organisation_krs``), so the authorization matrix holds a representative to their own organisation exactly as it
+does for filing an offer (states/authorization.py: relation ``organisation``, ``check_relation``): the rule lives
+there, once.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from models.offer_draft_tables import OfferDraft
 from models.tables import Case, Deadline, Offer, Organisation
 from states.cases import load_case
 from states.engine import Context
-from states.errors import InvalidInput, NotFound, NotPermitted
-from states.inputs import CaseCode, Command, Ordinal
+from states.errors import InvalidInput, NotFound
+from states.inputs import CaseCode, Command, Krs, Ordinal
 from states.model_forms.canonical import canonical_bytes
 from states.procedures.open_call.names import CallState, OfferState
 from states.text import tr
@@ -33,7 +34,7 @@ MAX_DRAFT_BYTES = 200_000  # a whole model form as typed is a few kB; a draft la
 
 class DraftRef(Command):
     code: CaseCode  # the call
-    organisation: Ordinal  # the organisation's id in the registry (its representatives' grants name it)
+    organisation_krs: Krs  # the organisation (its representatives' grants name it: the matrix checks them)
     offer_number: Annotated[int, Field(ge=0)] = 0  # 0: a new offer; N: the answer to a correction of offer N
 
 
@@ -54,34 +55,24 @@ class OfferRef(Command):
 
 
 class OrganisationRef(Command):
-    organisation: Ordinal
+    organisation_krs: Krs
 
 
-def represented(actor: Any) -> tuple[int, ...]:
-    """The organisations (ids) the person represents: their ``applicant`` grants (states/people.py)."""
-    return tuple(sorted({g.organisation for g in actor.grants if g.role == "applicant" and g.organisation}))
-
-
-def _represented(ctx: Context, organisation_id: int) -> Organisation:
-    """The organisation, when the acting person represents it; else refused (nothing read of its drafts)."""
-    if not ctx.actor.proven or organisation_id not in represented(ctx.actor):
-        raise NotPermitted(
-            "not_your_organisation",
-            tr("{name} does not represent this organisation; only its representatives see or change its drafts.",
-               name=ctx.actor.name))
-    organisation = ctx.session.get(Organisation, organisation_id)
+def _organisation(ctx: Context, krs: str) -> Organisation:
+    """The organisation the command names (execute has checked that the person represents it)."""
+    organisation = ctx.session.exec(select(Organisation).where(Organisation.krs == krs)).first()
     if organisation is None:
-        raise NotFound("unknown_organisation", tr("No organisation {id} in the registry", id=organisation_id))
+        raise NotFound("unknown_organisation", tr("No organisation with KRS {krs} in the registry", krs=krs))
     return organisation
 
 
-def _draft(ctx: Context, ref: DraftRef) -> tuple[Case, OfferDraft | None]:
-    _represented(ctx, ref.organisation)
+def _draft(ctx: Context, ref: DraftRef) -> tuple[Case, Organisation, OfferDraft | None]:
+    organisation = _organisation(ctx, ref.organisation_krs)
     case = load_case(ctx.session, ref.code)
     draft = ctx.session.exec(select(OfferDraft).where(
-        OfferDraft.organisation_id == ref.organisation, OfferDraft.case_id == case.id,
+        OfferDraft.organisation_id == organisation.id, OfferDraft.case_id == case.id,
         OfferDraft.offer_number == ref.offer_number)).first()
-    return case, draft
+    return case, organisation, draft
 
 
 def _plain(draft: OfferDraft, code: str) -> dict[str, Any]:
@@ -91,12 +82,12 @@ def _plain(draft: OfferDraft, code: str) -> dict[str, Any]:
 
 def save_draft(ctx: Context, cmd: SaveDraft) -> dict[str, Any]:
     """Keep what was typed (replacing the organisation's earlier draft for the same purpose)."""
-    case, draft = _draft(ctx, cmd)
+    case, organisation, draft = _draft(ctx, cmd)
     if case.kind != OPEN_CALL:
         raise InvalidInput("not_an_open_call", tr("{code} is not an open call for offers; offers on the model form "
                                                   "are filed to open calls.", code=case.code), basis="art. 14 ust. 1")
     if draft is None:
-        draft = OfferDraft(organisation_id=cmd.organisation, case_id=case.id, offer_number=cmd.offer_number,
+        draft = OfferDraft(organisation_id=organisation.id, case_id=case.id, offer_number=cmd.offer_number,
                            content=cmd.content, updated_at=ctx.now, updated_by=ctx.actor.person or ctx.actor.name)
         ctx.session.add(draft)
     else:
@@ -108,13 +99,13 @@ def save_draft(ctx: Context, cmd: SaveDraft) -> dict[str, Any]:
 
 def read_draft(ctx: Context, ref: DraftRef) -> dict[str, Any] | None:
     """The organisation's draft for this purpose, or None."""
-    case, draft = _draft(ctx, ref)
+    case, _, draft = _draft(ctx, ref)
     return None if draft is None else _plain(draft, case.code)
 
 
 def discard_draft(ctx: Context, ref: DraftRef) -> dict[str, Any]:
     """Forget the draft (after its offer was filed, or when the representative drops it)."""
-    case, draft = _draft(ctx, ref)
+    case, _, draft = _draft(ctx, ref)
     if draft is not None:
         ctx.session.delete(draft)
     return {"code": case.code, "discarded": draft is not None}
@@ -122,9 +113,9 @@ def discard_draft(ctx: Context, ref: DraftRef) -> dict[str, Any]:
 
 def drafts_of(ctx: Context, ref: OrganisationRef) -> list[dict[str, Any]]:
     """Every draft of the organisation, newest first, with its call's title and offer deadline."""
-    _represented(ctx, ref.organisation)
+    organisation = _organisation(ctx, ref.organisation_krs)
     rows = ctx.session.exec(select(OfferDraft, Case).join(Case, Case.id == OfferDraft.case_id)
-                            .where(OfferDraft.organisation_id == ref.organisation)
+                            .where(OfferDraft.organisation_id == organisation.id)
                             .order_by(OfferDraft.updated_at.desc(), OfferDraft.id.desc())).all()
     return [{**_plain(draft, case.code), "title": case.title, "offer_deadline": case.offer_deadline}
             for draft, case in rows]
@@ -132,7 +123,7 @@ def drafts_of(ctx: Context, ref: OrganisationRef) -> list[dict[str, Any]]:
 
 def organisation_facts(ctx: Context, ref: OrganisationRef) -> dict[str, Any]:
     """What the registry knows of a represented organisation: the lead offeror's part of a new form."""
-    organisation = _represented(ctx, ref.organisation)
+    organisation = _organisation(ctx, ref.organisation_krs)
     return {"id": organisation.id, "name": organisation.name, "legal_form": organisation.legal_form,
             "krs": organisation.krs, "address": organisation.address, "email": organisation.email,
             "contact_person": organisation.contact_person}
@@ -185,6 +176,6 @@ def offer_correction(ctx: Context, ref: OfferRef) -> dict[str, Any]:
         Deadline.case_id == case.id, Deadline.offer_id == offer.id, Deadline.kind == "correction_end",
         Deadline.fired_at.is_(None)).order_by(Deadline.due_at.desc())).first()
     return {"code": case.code, "number": offer.number, "state": offer.state, "title": offer.title,
-            "organisation": offer.organisation_id, "defects": list(offer.formal_defects or ()),
+            "organisation_krs": ctx.session.get(Organisation, offer.organisation_id).krs, "defects": list(offer.formal_defects or ()),
             "due": due.due_at if due is not None else None, "basis": due.basis if due is not None else None,
             "asked": offer.state == OfferState.correction_requested.value}

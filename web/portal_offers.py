@@ -42,7 +42,6 @@ from states.offer_drafts import (
     organisation_facts,
     public_open_calls,
     read_draft,
-    represented,
     save_draft,
 )
 from web import portal_form
@@ -82,7 +81,7 @@ def _refusal(refusal: DomainError) -> Any:
 @router.get("/nabory")
 def calls(request: Request) -> Response:
     actor = actor_of(request)
-    organisations = list(represented(actor)) if actor is not None else []
+    organisations = _mine(request, actor) if actor is not None else []
     listed = (_read(request, open_calls, None, actor) if actor is not None
               else public_open_calls(url=_url(request)))
     return portal_page(request, "portal_offer_calls.html", title=tr("Open calls accepting offers"), calls=listed,
@@ -92,12 +91,21 @@ def calls(request: Request) -> Response:
 # --- a draft offer -------------------------------------------------------------------------------------------------
 
 
-def _organisation(actor: Actor, asked: str) -> int | None:
-    """The organisation this page acts for: the one asked, or, none asked, the only one represented. One asked that
-    the person does not represent is None: refused, never quietly another."""
-    mine = represented(actor)
+def _mine(request: Request, actor: Actor) -> list[dict[str, Any]]:
+    """The organisations the person represents (live ``applicant`` grants) that have a KRS number: the number an
+    offer and its draft name their organisation by (an entity outside the KRS files at the office)."""
+    from states.portal_accounts import represented_organisations
+
+    return [o for o in represented_organisations(actor.person or "", url=_url(request)) if o["krs"]]
+
+
+def _organisation(request: Request, actor: Actor, asked: str) -> str | None:
+    """The KRS of the organisation this page acts for: the one asked, or, none asked, the only one represented. One
+    asked that the person does not represent is None: refused, never quietly another (and execute would refuse
+    it anyway: states/authorization.py)."""
+    mine = [o["krs"] for o in _mine(request, actor)]
     if asked:
-        return int(asked) if asked.isdigit() and int(asked) in mine else None
+        return asked if asked in mine else None
     return mine[0] if len(mine) == 1 else None
 
 
@@ -116,7 +124,7 @@ def _form_page(request: Request, *, call: dict[str, Any], organisation: dict[str
                status_code: int = 200) -> Response:
     values = portal_form.shown(TREE, typed, add=add)
     if correction is None:
-        action = f"/portal/oferty/nowa/{call['code']}?organizacja={organisation['id']}"
+        action = f"/portal/oferty/nowa/{call['code']}?organizacja={organisation['krs']}"
         title = tr("Offer to {code}", code=call["code"])
     else:
         action = f"/portal/oferty/{call['code']}/{correction['number']}/korekta"
@@ -127,16 +135,16 @@ def _form_page(request: Request, *, call: dict[str, Any], organisation: dict[str
                        correction=correction, field_id=portal_form.field_ids, status_code=status_code)
 
 
-def _draft_context(request: Request, actor: Actor, code: str, organisation: int) -> tuple[dict, dict]:
+def _draft_context(request: Request, actor: Actor, code: str, organisation: str) -> tuple[dict, dict]:
     call = _read(request, call_facts, code, actor)
-    facts = _read(request, organisation_facts, OrganisationRef(organisation=organisation), actor)
+    facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor)
     return call, facts
 
 
 @router.get("/oferty/nowa/{code:path}")
 def new_offer(request: Request, code: str, organizacja: str = "",
               actor: Actor = Depends(require_portal_actor)) -> Response:
-    organisation = _organisation(actor, organizacja)
+    organisation = _organisation(request, actor, organizacja)
     if organisation is None and organizacja:
         return refuse(request, tr("You do not represent this organisation: its drafts and offers are seen and "
                                   "changed only by its representatives. Nothing was done."))
@@ -144,7 +152,7 @@ def new_offer(request: Request, code: str, organizacja: str = "",
         return _choose_organisation(request, actor, code)
     try:
         call, facts = _draft_context(request, actor, code, organisation)
-        draft = _read(request, read_draft, DraftRef(code=code, organisation=organisation), actor)
+        draft = _read(request, read_draft, DraftRef(code=code, organisation_krs=organisation), actor)
     except NotFound as missing:
         return refuse(request, missing.message(), status_code=404)
     except DomainError as refusal:
@@ -161,13 +169,12 @@ def _moment(value: Any) -> str:
 
 
 def _choose_organisation(request: Request, actor: Actor, code: str) -> Response:
-    mine = represented(actor)
+    mine = _mine(request, actor)
     if not mine:
         return refuse(request, tr("You do not represent any organisation yet: an organisation files an offer "
                                   "through its representative, confirmed by the city's office."))
-    organisations = [_read(request, organisation_facts, OrganisationRef(organisation=o), actor) for o in mine]
     return portal_page(request, "portal_offer_choose.html", title=tr("Which organisation files the offer?"),
-                       code=code, organisations=organisations)
+                       code=code, organisations=mine)
 
 
 @router.post("/oferty/nowa/{code:path}")
@@ -178,7 +185,7 @@ async def post_offer(request: Request, code: str, organizacja: str = "",
 
 
 def _post_offer(request: Request, code: str, organizacja: str, actor: Actor, form: Any) -> Response:
-    organisation = _organisation(actor, organizacja)
+    organisation = _organisation(request, actor, organizacja)
     if organisation is None:
         return refuse(request, tr("You do not represent this organisation; nothing was saved."))
     try:
@@ -191,7 +198,7 @@ def _post_offer(request: Request, code: str, organizacja: str, actor: Actor, for
     action = str(form.get("action") or "save")
     intent = str(form.get("intent") or "")[:64] or None
     page = {"request": request, "call": call, "organisation": facts, "typed": typed}
-    ref = {"code": code, "organisation": organisation}
+    ref = {"code": code, "organisation_krs": organisation}
     if action != "submit":
         try:
             _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
@@ -212,9 +219,6 @@ def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | N
     if not isinstance(parsed, OfferForm):
         _keep_draft(request, actor, ref, page["typed"])
         return _form_page(**page, **parsed, intent=intent, status_code=422)
-    if not facts["krs"]:
-        return _form_page(**page, intent=intent, status_code=422, message=tr(
-            "Your organisation has no KRS number in the city's registry: file the offer at the office."))
     try:
         filed = _run(request, file_offer_form, SubmitOfferForm(code=ref["code"], organisation_krs=facts["krs"],
                                                                form=parsed), actor, idempotency_key=_key(intent))
@@ -323,10 +327,9 @@ def filed_content(request: Request, code: str, number: int, wersja: str = "",
 
 def _offers_of(request: Request, actor: Actor, facts: dict[str, Any]) -> list[dict[str, Any]]:
     """The offers the organisation filed, each with its versions and, when the office asked, its correction."""
-    from states.offer_filings import OfferVersionsRef, OrganisationOffers, offer_versions, organisation_offers
-
     from states import labels
     from states.offer_drafts import OfferRef, offer_correction
+    from states.offer_filings import OfferVersionsRef, OrganisationOffers, offer_versions, organisation_offers
 
     if not facts["krs"]:
         return []
@@ -345,9 +348,10 @@ def _offers_of(request: Request, actor: Actor, facts: dict[str, Any]) -> list[di
 def my_offers(request: Request, actor: Actor = Depends(require_portal_actor)) -> Response:
     organisations = []
     try:
-        for organisation in represented(actor):
-            facts = _read(request, organisation_facts, OrganisationRef(organisation=organisation), actor)
-            drafts = _read(request, drafts_of, OrganisationRef(organisation=organisation), actor)
+        for organisation in _mine(request, actor):
+            ref = OrganisationRef(organisation_krs=organisation["krs"])
+            facts = _read(request, organisation_facts, ref, actor)
+            drafts = _read(request, drafts_of, ref, actor)
             organisations.append({**facts, "drafts": drafts, "offers": _offers_of(request, actor, facts)})
     except DomainError as refusal:
         return refuse(request, _refusal(refusal))
@@ -359,14 +363,13 @@ def my_offers(request: Request, actor: Actor = Depends(require_portal_actor)) ->
 
 def _correction_context(request: Request, actor: Actor, code: str, number: int) -> dict[str, Any]:
     """The call, the organisation, what was asked and the last version filed (the form's starting point)."""
-    from states.offer_filings import OfferVersionsRef, offer_versions
-
     from states.offer_drafts import OfferRef, offer_correction
+    from states.offer_filings import OfferVersionsRef, offer_versions
 
     asked = _read(request, offer_correction, OfferRef(code=code, number=number), actor)
     versions = _read(request, offer_versions, OfferVersionsRef(code=code, number=number), actor)["versions"]
     call = _read(request, call_facts, code, actor)
-    facts = _read(request, organisation_facts, OrganisationRef(organisation=asked["organisation"]), actor)
+    facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=asked["organisation_krs"]), actor)
     last = versions[-1] if versions else None
     return {"call": call, "organisation": facts, "asked": asked, "last": last,
             "correction": {"number": number, "due": asked["due"], "defects": asked["defects"],
@@ -389,7 +392,7 @@ def correction_form(request: Request, code: str, number: int,
                     actor: Actor = Depends(require_portal_actor)) -> Response:
     try:
         context = _correction_context(request, actor, code, number)
-        draft = _read(request, read_draft, DraftRef(code=code, organisation=context["organisation"]["id"],
+        draft = _read(request, read_draft, DraftRef(code=code, organisation_krs=context["organisation"]["krs"],
                                                     offer_number=number), actor)
     except NotFound as missing:
         return refuse(request, missing.message(), status_code=404)
@@ -429,7 +432,7 @@ def _post_correction(request: Request, code: str, number: int, actor: Actor, for
     intent = str(form.get("intent") or "")[:64] or None
     page = {"request": request, "call": context["call"], "organisation": context["organisation"], "typed": typed,
             "correction": context["correction"]}
-    ref = {"code": code, "organisation": context["organisation"]["id"], "offer_number": number}
+    ref = {"code": code, "organisation_krs": context["organisation"]["krs"], "offer_number": number}
     if action != "submit":
         _keep_draft(request, actor, ref, typed)
         added = action.removeprefix("add:") if action.startswith("add:") else None
