@@ -116,7 +116,11 @@ def test_the_form_carries_the_models_constraints_and_starts_from_the_registry(po
     assert '<legend>II. Oferenci</legend>' in page or "<legend>II. oferenci</legend>" in page
     assert re.search(r'<label for="f-task-title">Tytuł', page)
     assert 'value="add:offerors"' in page and 'value="add:task.activities"' in page  # rows without JavaScript
-    assert 'type="checkbox"' in page and 'name="declarations.no_tax_arrears"' in page
+    assert re.search(r'<input id="f-declarations-no_tax_arrears" name="declarations.no_tax_arrears" type="checkbox" '
+                     r'value="1" required', page)  # a declaration of VII must be ticked
+    # the spare row below the lead offeror (a joint offer's partner) stops nothing when left empty
+    partner = re.search(r'<input id="f-offerors-1-name"[^>]*>', page).group(0)
+    assert "required" not in partner and "required" in re.search(r'<input id="f-offerors-0-name"[^>]*>', page).group(0)
 
 
 def test_a_draft_is_saved_a_row_added_and_another_organisation_refused(portal):

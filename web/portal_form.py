@@ -164,10 +164,57 @@ def _node(key: str, schema: dict[str, Any], defs: dict[str, Any], required: bool
     return Node(key, label, "input", widget=widget, required=required, attrs=attrs, choices=choices, hint=hint)
 
 
-def form_tree(model: type) -> Node:
-    """The whole form: a group of the model's parts, in the model's order."""
+def form_tree(model: type, rules: dict[str, Any] | None = None) -> Node:
+    """The whole form: a group of the model's parts, in the model's order. ``rules``: the form's own constraints
+    by generic field name (``costs[].unit_cost``: states/model_forms/html.py ``offer_form_fields``), which then
+    give each input its widget, HTML attributes and choices, so the constraints are written in one place."""
     schema = model.model_json_schema()
-    return _node("", schema, schema.get("$defs", {}), True)
+    tree = _node("", schema, schema.get("$defs", {}), True)
+    if rules:
+        _apply(tree, rules, "")
+    return tree
+
+
+def _apply(node: Node, rules: dict[str, Any], generic: str) -> None:
+    if node.kind == "group":
+        for child in node.children:
+            _apply(child, rules, f"{generic}.{child.key}" if generic else child.key)
+    elif node.kind == "rows":
+        _apply(node.item, rules, generic + "[]")
+    elif generic in rules:
+        rule = rules[generic]
+        node.widget = rule.widget
+        node.attrs = {name: "" if value is True else str(value) for name, value in rule.attributes.items()
+                      if value is not False}
+        if node.widget == "number":
+            node.attrs["inputmode"] = "numeric" if node.attrs.get("step") == "1" else "decimal"
+        node.required = "required" in node.attrs
+        if rule.choices:
+            node.choices = tuple((value, CHOICES.get(value, value)) for value in rule.choices)
+
+
+def spare_rows(tree: Node, values: dict[str, Any]) -> dict[str, int]:
+    """For each repeated part shown (by its field name), the index of its first spare row: the empty rows offered
+    below the typed ones (and its minimum). A spare row's inputs are not ``required`` in the browser, so an unused
+    spare row never stops the form being filed (the server drops it)."""
+    out: dict[str, int] = {}
+    _spare(tree, values, "", out)
+    return out
+
+
+def _spare(node: Node, value: Any, path: str, out: dict[str, int]) -> None:
+    if node.kind == "group":
+        value = value if isinstance(value, dict) else {}
+        for child in node.children:
+            _spare(child, value.get(child.key), f"{path}.{child.key}" if path else child.key, out)
+    elif node.kind == "rows":
+        rows = value if isinstance(value, list) else []
+        used = len(rows)
+        while used > node.min_rows and _blank(rows[used - 1]):
+            used -= 1
+        out[path] = used
+        for i, row in enumerate(rows):
+            _spare(node.item, row, f"{path}.{i}", out)
 
 
 # --- what was typed --------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError, NotFound
+from states.model_forms.html import offer_form_fields
 from states.model_forms.offer import OfferForm
 from states.offer_drafts import (
     DraftRef,
@@ -52,7 +53,7 @@ router = APIRouter(prefix="/portal")
 add_to_menu("/portal/nabory", tr("Open calls"))
 add_to_menu("/portal/oferty", tr("My offers"))
 
-TREE = portal_form.form_tree(OfferForm)
+TREE = portal_form.form_tree(OfferForm, offer_form_fields())
 SAVED = tr("Draft saved. Only your organisation's representatives see it; it is not filed yet.")
 
 
@@ -130,7 +131,7 @@ def _form_page(request: Request, *, call: dict[str, Any], organisation: dict[str
         action = f"/portal/oferty/{call['code']}/{correction['number']}/korekta"
         title = tr("Correction of offer {number} in {code}", number=correction["number"], code=call["code"])
     return portal_page(request, "portal_offer_form.html", title=title, call=call, organisation=organisation,
-                       tree=TREE, values=values, errors=errors or {}, general=general or [], message=message,
+                       tree=TREE, values=values, spares=portal_form.spare_rows(TREE, values), errors=errors or {}, general=general or [], message=message,
                        notice=notice, intent=intent or secrets.token_hex(16), action=action,
                        correction=correction, field_id=portal_form.field_ids, status_code=status_code)
 
