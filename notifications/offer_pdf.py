@@ -14,16 +14,17 @@ letters, and a machine may lack system fonts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from kernel.local_time import moment_text
-from kernel.text import number_text
 from states.model_forms.offer import DECLARATIONS_PL
+from states.text import moment_text, number_text
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVuSans"
@@ -50,10 +51,25 @@ def _number(value: Any) -> str:
         return str(value)
 
 
+@cache
+def _covered() -> frozenset[int]:
+    """The characters both faces of the shipped font can draw."""
+    from fontTools.ttLib import TTFont
+
+    faces = []
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        with TTFont(FONTS / name) as font:
+            faces.append(frozenset(font.getBestCmap()))
+    return frozenset.intersection(*faces)
+
+
 def _text(value: Any) -> str:
+    """A value as printed; a character the font cannot draw (an emoji, a CJK ideograph) is written as its code
+    point, [U+1F3CA], so the PDF still shows everything that was filed instead of dropping it silently."""
     if value is None or value == "":
         return EMPTY
-    return str(value)
+    covered = _covered()
+    return "".join(ch if ord(ch) in covered or ch == "\n" else f"[U+{ord(ch):04X}]" for ch in str(value))
 
 
 class _OfferPdf(FPDF):
@@ -182,7 +198,8 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     pdf.pairs([
         ("Numer potwierdzenia", number),
         ("Postępowanie", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
-        ("Data i godzina wpływu (czas warszawski)", moment_text(received) if received else EMPTY),
+        ("Data i godzina wpływu (czas warszawski)",
+         moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY),
         ("Wersja oferty", receipt.get("version")),
         ("Skrót SHA-256 treści oferty", sha256),
     ], widths=(50, 130))

@@ -16,6 +16,7 @@ refusal beside the form.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,9 +40,14 @@ class FieldRule:
 
 
 @cache
-def offer_form_schema() -> dict[str, Any]:
-    """The model's JSON schema (validation mode): what the page's constraints are generated from."""
+def _schema() -> dict[str, Any]:
     return OfferForm.model_json_schema()
+
+
+def offer_form_schema() -> dict[str, Any]:
+    """The model's JSON schema (validation mode): what the page's constraints are generated from (a copy: the
+    caller may change it)."""
+    return copy.deepcopy(_schema())
 
 
 def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +150,7 @@ def _walk(prefix: str, node: dict[str, Any], required: bool, defs: dict[str, Any
 @cache
 def offer_form_fields() -> dict[str, FieldRule]:
     """Every input of the offer form, in the form's order, by its dotted name (list items as ``[]``)."""
-    schema = offer_form_schema()
+    schema = _schema()
     out: dict[str, FieldRule] = {}
     _walk("", schema, True, schema.get("$defs", {}), False, out)
     return out

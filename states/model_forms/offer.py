@@ -143,20 +143,20 @@ RULES: dict[str, str] = {
 }
 
 
-def refusal(rule: str, message: Message) -> PydanticCustomError:
+def refusal(rule: str, message: Message, rules: list[str] | None = None) -> PydanticCustomError:
     """A broken rule as pydantic reports it: the rule's identifier as the error type, the message in its context
-    (states/input_errors.py renders it in the reader's language)."""
-    assert rule in RULES, rule
-    return PydanticCustomError(rule, "{message}", {"message": message})
+    (states/input_errors.py renders it in the reader's language), with every rule the message reports."""
+    assert rule in RULES and all(r in RULES for r in rules or ()), (rule, rules)
+    return PydanticCustomError(rule, "{message}", {"message": message, "rules": rules or [rule]})
 
 
 def _first(problems: list[tuple[str, Message]]) -> None:
-    """Refuse with every problem found by one check, under the first one's rule."""
+    """Refuse with every problem found by one check, in one message, under the first one's rule."""
     if problems:
         message = problems[0][1]
         for _, more in problems[1:]:
             message = message + "; " + more
-        raise refusal(problems[0][0], message)
+        raise refusal(problems[0][0], message, list(dict.fromkeys(rule for rule, _ in problems)))
 
 
 def _years(start: date, end: date) -> range:
@@ -441,7 +441,7 @@ class OfferForm(FormPart):
     costs: tuple[CostLine, ...] = Field(min_length=1, max_length=500)  # V.A
     sources: Sources  # V.B
     cost_split: tuple[OfferorCosts, ...] | None = Field(default=None, max_length=20, validate_default=True)  # V.C
-    other: OtherInformation = Field(validate_default=True)  # VI
+    other: OtherInformation  # VI
     declarations: Declarations  # VII
 
     @property
@@ -556,7 +556,7 @@ class OfferForm(FormPart):
             if split:
                 raise refusal("cost_split_single_offer", tr(
                     "V.C: only a joint offer (more than one offeror in section II) splits its costs among offerors"))
-            return None if split is None else split
+            return None  # an empty V.C is no V.C: one content (and one hash) for "not applicable"
         if not split:
             raise refusal("cost_split_missing", tr(
                 "V.C: a joint offer splits its costs among its offerors: give each offeror's part"))
@@ -647,17 +647,25 @@ def parse_offer_form(data: Any) -> OfferForm:
     try:
         return OfferForm.model_validate(data)
     except ValidationError as error:
-        rules = [item["type"] for item in error.errors(include_url=False) if item["type"] in RULES]
+        rules = [rule for rule in _rules(error) if rule in RULES]
         raise InvalidInput(rules[0] if rules else "invalid_input", describe(error), basis=BASIS,
                            rules=rules) from None
 
 
+def _rules(error: ValidationError) -> list[str]:
+    found: list[str] = []
+    for item in error.errors(include_url=False):
+        found.extend(item.get("ctx", {}).get("rules") or [item["type"]])
+    return list(dict.fromkeys(found))
+
+
 def refused_rules(data: Any) -> list[str]:
-    """The identifiers of the rules ``data`` breaks (empty: a valid form), e.g. for a test or a JSON answer."""
+    """The identifiers of the rules ``data`` breaks, the form's own (``RULES``) and pydantic's error types for a
+    malformed field ("missing", "string_too_long", ...); empty: a valid form."""
     try:
         OfferForm.model_validate(data)
     except ValidationError as error:
-        return [item["type"] for item in error.errors(include_url=False)]
+        return _rules(error)
     return []
 
 
