@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +22,7 @@ from tests.test_desk import PASSWORD, with_password
 from tests.test_open_call_guards import KRS, announced_call, close_offers, do
 from web.app import create_app
 
+ROOT = Path(__file__).resolve().parent.parent
 AT = "2026-01-12T10:00+01:00"  # the call takes offers until 23 January 2026
 
 
@@ -148,7 +152,7 @@ def test_a_draft_is_saved_a_row_added_and_another_organisation_refused(portal):
     assert 'value="Wakacje na basenie"' in new_offer_page(c, code, org).text
 
 
-def test_filing_gives_the_receipt_once_and_its_pdf_and_content(portal):
+def test_filing_gives_the_receipt_once_and_its_pdf_and_content(portal, tmp_path):
     url, code, c, org = portal
     page = new_offer_page(c, code, org)
     fields = flatten(sample_offer_form(KRS[0]))
@@ -172,6 +176,11 @@ def test_filing_gives_the_receipt_once_and_its_pdf_and_content(portal):
     sha = re.search(r'<dd class="hash">([0-9a-f]{64})</dd>', receipt.text).group(1)
     content = c.get(f"/portal/oferty/{code}/1/tresc.json?wersja=1")
     assert hashlib.sha256(content.content).hexdigest() == sha  # what the hash is of, byte for byte
+    saved = tmp_path / "oferta.json"
+    saved.write_bytes(content.content)
+    check = subprocess.run([sys.executable, str(ROOT / "tools" / "verify_receipt.py"), str(saved), "--sha256", sha],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr  # as the receipt page tells the reader to check it
     pdf = c.get(f"/portal/oferty/{code}/1/pokwitowanie.pdf?wersja=1")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")

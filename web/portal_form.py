@@ -375,3 +375,23 @@ def field_ids(path: str) -> str:
 
 SUMMARY = tr("The offer is not filed yet: correct the fields marked below (each says the rule), then file it "
              "again. Nothing you typed was cleared.")
+
+
+def path_label(tree: Node, path: str) -> Any:
+    """A field's name as the reader finds it on the page: its parts' labels and row numbers
+    ("Kosztorys › wiersz 1 › Razem"), for the list of refusals at the top of the form."""
+    from kernel.text import Joined
+
+    parts: list[Any] = []
+    node: Node | None = tree
+    for step in path.split("."):
+        if node is None:
+            break
+        if node.kind == "rows" and step.isdigit():
+            parts.append(tr("row {number}", number=int(step) + 1))
+            node = node.item
+            continue
+        node = next((c for c in node.children if c.key == step), None) if node.kind == "group" else None
+        if node is not None:
+            parts.append(node.label)
+    return Joined(parts, " › ") if parts else path

@@ -113,10 +113,10 @@ def _organisation(request: Request, actor: Actor, asked: str) -> str | None:
 def _prefilled(facts: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
     """A new form: the lead offeror as the registry knows the organisation, the call's task area. Keys the model
     does not have are ignored when the form is shown (web/portal_form.py ``shown``)."""
-    return {"task_kind": call.get("task_area") or "",
+    return {"basic": {"task_kind": call.get("task_area") or ""},
             "offerors": [{"name": facts["name"], "legal_form": facts["legal_form"], "krs": facts["krs"] or "",
                           "address": facts["address"], "email": facts["email"]}],
-            "contact_name": facts["contact_person"], "contact_email": facts["email"]}
+            "contact": {"name": facts["contact_person"], "email": facts["email"]}}
 
 
 def _form_page(request: Request, *, call: dict[str, Any], organisation: dict[str, Any], typed: dict[str, Any],
@@ -133,7 +133,8 @@ def _form_page(request: Request, *, call: dict[str, Any], organisation: dict[str
     return portal_page(request, "portal_offer_form.html", title=title, call=call, organisation=organisation,
                        tree=TREE, values=values, spares=portal_form.spare_rows(TREE, values), errors=errors or {}, general=general or [], message=message,
                        notice=notice, intent=intent or secrets.token_hex(16), action=action,
-                       correction=correction, field_id=portal_form.field_ids, status_code=status_code)
+                       correction=correction, field_id=portal_form.field_ids,
+                       path_label=portal_form.path_label, status_code=status_code)
 
 
 def _draft_context(request: Request, actor: Actor, code: str, organisation: str) -> tuple[dict, dict]:
