@@ -493,7 +493,8 @@ def represented_organisations(login: str, *, url: str | None = None) -> list[dic
             .join(g, g.c.organisation_id == o.c.id).join(p, p.c.id == g.c.person_id)
             .where(p.c.login == login, g.c.role == "applicant", g.c.revoked_at.is_(None))
             .order_by(o.c.name)).all()
-    return [dict(r._mapping) for r in rows]
+    return [dict(zip(("id", "name", "legal_form", "krs", "register_name", "register_number"), r, strict=True))
+            for r in rows]
 
 
 def actor_for_registration() -> Actor:
