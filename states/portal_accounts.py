@@ -48,8 +48,9 @@ from states.people import LOGIN_PATTERN, _add, _append, _grant, _person, registr
 from states.text import tr
 
 BASIS_ACCOUNT = "RODO art. 32 ust. 1 lit. b"  # who registers proves their address: the security of processing
-BASIS_REPRESENTATION = "art. 3 ust. 2-3; art. 14 ust. 1 pkt 1"  # an offer is filed by the organisation's representative
-BASIS_PROFILE = "art. 5 ust. 1; art. 14 ust. 1 pkt 1"  # the city's cooperation with organisations, their data in offers
+# an organisation (art. 3 ust. 2-3) acts through the people its statute and register name (KC art. 38)
+BASIS_REPRESENTATION = "art. 3 ust. 2-3; KC art. 38"
+BASIS_PRIVACY = "RODO art. 5 ust. 1 lit. f"  # an organisation's data are seen and changed by those it authorised
 
 CONFIRMATION_HOURS = 48
 # Registration limits (counted over the window): a client address may register a few accounts (an office, a
@@ -388,7 +389,7 @@ def _require_representative(ctx, organisation_id: int) -> Organisation:
     if organisation is None or not _represents(ctx.session, person.id, organisation.id):
         raise NotPermitted("not_your_organisation", tr(
             "You do not represent this organisation: its profile is seen and changed only by its confirmed "
-            "representatives. Nothing was done."), basis=BASIS_REPRESENTATION)
+            "representatives. Nothing was done."), basis=BASIS_PRIVACY)
     return organisation
 
 
@@ -493,7 +494,8 @@ def represented_organisations(login: str, *, url: str | None = None) -> list[dic
             .join(g, g.c.organisation_id == o.c.id).join(p, p.c.id == g.c.person_id)
             .where(p.c.login == login, g.c.role == "applicant", g.c.revoked_at.is_(None))
             .order_by(o.c.name)).all()
-    return [dict(r._mapping) for r in rows]
+    return [dict(zip(("id", "name", "legal_form", "krs", "register_name", "register_number"), r, strict=True))
+            for r in rows]
 
 
 def actor_for_registration() -> Actor:

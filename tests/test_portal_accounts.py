@@ -201,7 +201,7 @@ def test_a_representative_registers_confirms_claims_is_confirmed_and_keeps_the_p
     assert org.areas == "turystyka i krajoznawstwo\nekologia"
     shown = c.get(f"/portal/organizacje/{known}?zapisano=1")
     assert "Historia zmian" in shown.text and "Stowarzyszenie Rowerowe Leszno" in shown.text
-    assert "<del>Stowarzyszenie Rowerowe</del>" in shown.text and "zgoda na publikację profilu" in shown.text
+    assert "<del>Stowarzyszenie Rowerowe</del>" in shown.text and "zgoda na publikację profilu: <del>nie</del> → <ins>tak</ins>" in shown.text
     [change] = [r for r in rows(url, PeopleRecord) if r.subject == f"organisation:{known}"]
     assert change.actor == "Jan Nowak" and change.event == "organisation_profile"
     assert change.payload["changes"]["name"] == {"from": "Stowarzyszenie Rowerowe", "to": PROFILE["name"]}

@@ -150,7 +150,16 @@ def _profile_page(request: Request, actor: Actor, organisation: int, *, values: 
         shown["publish_consent"] = bool(current.get("publish_consent"))
     return portal_page(request, "portal_organisation.html", title=current["name"], status_code=status_code,
                        profile=profile, org=current, values=shown, error=error, notice=notice,
-                       field_label=_field_label)
+                       field_label=_field_label, shown_value=_shown_value)
+
+
+def _shown_value(value: Any) -> Any:
+    """A profile's value as the history shows it: yes/no, the lines of a list side by side, a dash for none."""
+    if isinstance(value, bool):
+        return tr("yes") if value else tr("no")
+    if value is None or value == "":
+        return "—"
+    return "; ".join(line.strip() for line in str(value).splitlines() if line.strip())
 
 
 def _field_label(name: str) -> Any:
