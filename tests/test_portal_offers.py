@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 from states.engine import execute
 from tests.conftest import dump
 from tests.offer_forms import sample_joint_offer_form, sample_offer_form
+from tests.portal_pages import flatten
 from tests.test_desk import PASSWORD, with_password
 from tests.test_open_call_guards import KRS, announced_call, close_offers, do
 from web.app import create_app
@@ -32,24 +32,6 @@ def desk_key(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("COOP_TOKEN", raising=False)
     monkeypatch.setenv("COOP_NOW", AT)
-
-
-def flatten(value: Any, prefix: str = "") -> dict[str, str]:
-    """A form's JSON as the page posts it: ``offerors.0.name``...; a ticked box "1", an unticked one absent."""
-    out: dict[str, str] = {}
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            out.update(flatten(sub, f"{prefix}.{key}" if prefix else key))
-    elif isinstance(value, list | tuple):
-        for i, sub in enumerate(value):
-            out.update(flatten(sub, f"{prefix}.{i}"))
-    elif value is True:
-        out[prefix] = "1"
-    elif value is None or value is False:
-        pass
-    else:
-        out[prefix] = str(value)
-    return out
 
 
 def csrf_of(page: str) -> str:

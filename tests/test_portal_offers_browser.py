@@ -17,9 +17,9 @@ import pytest
 from tests.browser import assert_accessible
 from tests.conftest import empty_tables
 from tests.offer_forms import sample_joint_offer_form, sample_offer_form
+from tests.portal_pages import fill_form, flatten
 from tests.test_desk import PASSWORD, with_password
 from tests.test_open_call_guards import KRS, announced_call, close_offers, do
-from tests.test_portal_offers import flatten
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -51,24 +51,6 @@ def log_in(page, base: str) -> None:
     page.fill("#password", PASSWORD)
     page.locator("main").get_by_role("button", name=re.compile("Zaloguj|Log in")).click()
     page.wait_for_url("**/portal/nabory")
-
-
-def fill_form(page, values: dict[str, str]) -> None:
-    """Type the form as a person would: each field by its label's input; a row missing is added with the part's
-    "add a row" button first (which saves the draft and shows the page again)."""
-    for name, value in values.items():
-        field = page.locator(f'[name="{name}"]')
-        while field.count() == 0:
-            rows = re.match(r"(.*)\.(\d+)(?:\.[^.]+)?$", name).group(1)
-            page.locator(f'button[value="add:{rows}"]').click()
-            page.wait_for_load_state()
-        tag = field.evaluate("e => e.tagName + ':' + (e.type || '')")
-        if tag.startswith("SELECT"):
-            field.select_option(value)
-        elif tag.endswith("checkbox"):
-            field.check()
-        else:
-            field.fill(value)
 
 
 def pdf_text(path) -> str:

@@ -21,6 +21,7 @@ web/portal_form.py; a refusal is shown beside its field with everything typed ke
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -341,7 +342,7 @@ def _offers_of(request: Request, actor: Actor, facts: dict[str, Any]) -> list[di
         ref = {"code": offer["code"], "number": offer["offer"]}
         versions = _read(request, offer_versions, OfferVersionsRef(**ref), actor)["versions"]
         correction = _read(request, offer_correction, OfferRef(**ref), actor)
-        out.append({**offer, "versions": versions, "correction": correction,
+        out.append({**offer, "versions": versions, "correction": correction, "requested": Decimal(offer["requested_grant"]),
                     "state_label": labels.state("offer", offer["state"])})
     return out
 
