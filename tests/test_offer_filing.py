@@ -67,6 +67,19 @@ def test_filing_as_the_representative_gives_a_receipt_whose_hash_is_the_forms_an
         assert all(n.data["payload"]["sha256"] == expected for n in told)
 
 
+def test_the_receipt_message_renders_in_both_languages(call):
+    from notifications.render import render
+
+    url, code, people = call
+    answer = execute(open_call_handlers.file_offer_form, submit(code), actor=people["rep"], url=url, at=FILED_AT)
+    with session(url) as s:
+        row = s.exec(select(Notification).where(Notification.template == "offer_receipt")).first()
+    for lang, words in (("pl", ("potwierdzenie złożenia oferty", "12 stycznia 2026")), ("en", ("receipt of offer",))):
+        out = render(row.template, row.data, lang)
+        assert answer["receipt"] in out.subject and answer["sha256"] in out.text and code in out.text
+        assert all(w in (out.subject + out.text) for w in words), out.text
+
+
 def test_another_organisations_representative_is_refused_and_nothing_is_written(call):
     url, code, people = call
     before = dump(url)
