@@ -204,7 +204,7 @@ def test_the_offers_an_organisation_filed(call):
                 actor=people["rep"], url=url, readonly=True)
     receipt = execute(offer_filings.offer_receipt, offer_filings.ReceiptRef(code=code, number=2),
                       actor=people["officer"], url=url, readonly=True)
-    assert receipt["number"] == f"{code}/2-1" and receipt["case_title"] and receipt["content"]["title"]
+    assert receipt["number"] == f"{code}/2-1" and receipt["case_title"] and receipt["content"]["task"]["title"]
 
 
 # --- the CLI ------------------------------------------------------------------------------------------------------

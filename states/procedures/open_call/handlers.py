@@ -325,7 +325,7 @@ def file_offer_form(ctx: Context, cmd: SubmitOfferForm) -> dict:
     record(ctx, case, "file_offer", subject=Subject.offer(offer.number), basis="art. 14", state=offer.state,
            payload={**filings.summary_payload(summary), "code": case.code, "organisation_krs": cmd.organisation_krs,
                     "received_at": ctx.now, "organisation": organisation.name, **filings.version_payload(version),
-                    "contact_name": cmd.form.contact_name, "contact_email": cmd.form.contact_email})
+                    "contact_name": cmd.form.contact.name, "contact_email": cmd.form.contact.email})
     return filings.receipt_answer(case, offer, version)
 
 
@@ -349,7 +349,7 @@ def correct_offer_form(ctx: Context, cmd: CorrectOfferForm) -> dict:
     _fire_offer(ctx, case, offer, "file_correction", call=call, received_at=ctx.now,
                 correct_by=_correct_by(ctx, case, offer),
                 payload={**filings.summary_payload(summary), "received_at": ctx.now, **filings.version_payload(version),
-                         "contact_name": cmd.form.contact_name, "contact_email": cmd.form.contact_email})
+                         "contact_name": cmd.form.contact.name, "contact_email": cmd.form.contact.email})
     with ctx.session.no_autoflush:
         cancel_deadlines(ctx, case, "correction_end", offer.id)
     return filings.receipt_answer(case, offer, version)
