@@ -347,3 +347,64 @@ def test_a_malformed_form_is_refused_before_the_engine(call):
     url, code, _ = call
     with pytest.raises(InvalidInput):
         open_call_inputs.SubmitOfferForm.parse(code=code, organisation_krs=KRS[0], form={"title": "x"})
+
+
+# --- the receipt's PDF: in the e-mail, from the CLI and from the door ---------------------------------------------
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_receipt_email_carries_the_pdf_of_what_was_filed(call, monkeypatch, tmp_path):
+    from notifications.dispatcher import dispatch
+    from tests.notification_helpers import SmtpServer, configure, free_port
+
+    url, code, people = call
+    server = SmtpServer(free_port()).start()
+    try:
+        configure(monkeypatch, server.port, url)
+        answer = execute(open_call_handlers.file_offer_form, submit(code), actor=people["rep"], url=url, at=FILED_AT)
+        dispatch("2026-01-12T10:05+01:00", url=url)
+        for address in ("org1@example.org", "anna.nowak@delfin.example.pl"):
+            (message,) = server.inbox.to(address)
+            assert answer["receipt"] in message["Subject"]
+            body = message.get_body(preferencelist=("plain",)).get_content()
+            assert answer["sha256"] in body and "12 stycznia 2026" in body
+            (attached,) = list(message.iter_attachments())
+            assert attached.get_content_type() == "application/pdf"
+            assert attached.get_filename() == "potwierdzenie-" + answer["receipt"].replace("/", "-") + ".pdf"
+            text = pdf_text(attached.get_content(), tmp_path)
+            assert answer["receipt"] in text and answer["sha256"][:16] in text.replace(" ", "").replace("\n", "")
+            assert "Wakacje z nauką pływania" in text
+    finally:
+        server.stop()
+
+
+def test_cli_receipt_pdf_and_the_doors_pdf(coop, call, tmp_path):
+    from web.app import create_app
+
+    invoke, url, code, _ = coop
+    form = tmp_path / "oferta.json"
+    form.write_text(json.dumps(sample_offer_form(KRS[0]), ensure_ascii=False), encoding="utf-8")
+    answer = json.loads(invoke("offer", "file-form", code, "--form", str(form), "--organisation", KRS[0],
+                               "--json").output)
+    out = tmp_path / "potwierdzenie.pdf"
+    shown = invoke("offer", "receipt", code, "1", "--pdf", str(out))
+    assert shown.exit_code == 0, shown.output
+    assert answer["receipt"] in shown.output and answer["sha256"] in shown.output
+    assert answer["receipt"] in pdf_text(out.read_bytes(), tmp_path)
+    client = TestClient(create_app(url), base_url="https://testserver")
+    token = call[2]["rep_token"]
+    pdf = client.get("/api/v1/oferty/potwierdzenie", params={"code": code, "number": 1, "format": "pdf"},
+                     headers={"Authorization": f"Bearer {token}"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert answer["receipt"] in pdf_text(pdf.content, tmp_path)
+    stranger = person(url, "rep3", "Ktoś Obcy", ("applicant", KRS[3]))[1]
+    refused = client.get("/api/v1/oferty/potwierdzenie", params={"code": code, "number": 1, "format": "pdf"},
+                         headers={"Authorization": f"Bearer {stranger}"})
+    assert refused.status_code == 403 and refused.json()["rule"] == "not_your_organisation"
