@@ -408,3 +408,52 @@ def test_cli_receipt_pdf_and_the_doors_pdf(coop, call, tmp_path):
     refused = client.get("/api/v1/oferty/potwierdzenie", params={"code": code, "number": 1, "format": "pdf"},
                          headers={"Authorization": f"Bearer {stranger}"})
     assert refused.status_code == 403 and refused.json()["rule"] == "not_your_organisation"
+
+
+# --- a real database: the moment of receipt is the server's -------------------------------------------------------
+
+
+def test_on_a_real_database_the_receipt_is_the_databases_time_and_no_moment_is_claimed(real_db_url, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from states import calendar
+    from tests import test_clocks
+    from tests.test_clocks import KRS as CLOCK_KRS
+    from tests.test_clocks import call_announced_today
+
+    monkeypatch.setattr(test_clocks, "OFFICER", person(real_db_url, "anna", "Anna Urzędniczka", "officer")[0])
+    code = call_announced_today(real_db_url)
+    rep, _ = person(real_db_url, "rep", "Reprezentantka", ("applicant", CLOCK_KRS))
+    today = calendar.local_date(datetime.now(UTC))
+    form = sample_offer_form(CLOCK_KRS, task_start=str(today + timedelta(days=80)),
+                             task_end=str(today + timedelta(days=150)))
+    command = open_call_inputs.SubmitOfferForm.parse(code=code, organisation_krs=CLOCK_KRS, form=form)
+    before = dump(real_db_url)
+    with pytest.raises(RuleViolation) as info:  # a receipt cannot be dated back, even with a reason
+        execute(open_call_handlers.file_offer_form, command, actor=rep, url=real_db_url,
+                at=datetime.now(UTC) - timedelta(hours=2), reason="złożona wczoraj")
+    assert info.value.rule == "at_written_time_only"
+    assert dump(real_db_url) == before
+    started = datetime.now(UTC)
+    answer = execute(open_call_handlers.file_offer_form, command, actor=rep, url=real_db_url)
+    received = datetime.fromisoformat(answer["received_at"])
+    assert started - timedelta(seconds=5) <= received <= datetime.now(UTC) + timedelta(seconds=5)
+
+
+def test_submissions_at_the_same_moment_into_one_call_each_file_once(call, monkeypatch):
+    """The deadline's eve: several submissions race for the call's next offer number and its history's head; each
+    is filed once, with its own number, none refused for the race (the door runs a lost race again)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from web import portal_api
+
+    url, code, people = call
+    monkeypatch.setenv("COOP_NOW", FILED_AT)
+    bodies = [{"code": code, "organisation_krs": KRS[0], "form": sample_offer_form(KRS[0], title=f"Zadanie {n}")}
+              for n in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda n: portal_api._submit(url, people["rep_token"], f"race-{n}", bodies[n]),
+                                range(6)))
+    assert sorted(a["offer"] for a in answers) == [1, 2, 3, 4, 5, 6]
+    with session(url) as s:
+        assert s.exec(select(func.count()).select_from(OfferVersion)).one() == 6

@@ -290,6 +290,10 @@ def _new_offer(ctx: Context, case: Case, organisation_krs: str, terms, received_
     """An offer received into the call: the one place its rules are checked, whether an officer records a paper
     offer (``file_offer``) or the organisation files the model form (``file_offer_form``). ``terms``: the title,
     the amounts and the task's period (a ``FileOffer`` or the form's ``OfferSummary``)."""
+    # Offers filed into one call at the same moment (the deadline's eve) take turns for its next number and its
+    # history's head: the case row is read again and held (PostgreSQL: FOR UPDATE; SQLite has one writer anyway),
+    # so a second filing waits for the first to commit instead of losing the race at its commit.
+    ctx.session.refresh(case, with_for_update=True)
     # Not before the call is announced, not after its offers closed, not late (art. 13; KPA art. 57 §5).
     step(ctx, case, OpenCallMachine.bind(case), "file_offer", received_at=received_at, postmarked_on=postmarked_on)
     _task_in_call(case, terms)
