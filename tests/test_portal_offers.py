@@ -241,3 +241,19 @@ def test_a_correction_asked_is_answered_on_the_same_form_as_a_new_version(portal
     listed = c.get("/portal/oferty").text
     assert f"{code}/1-1" in listed and f"{code}/1-2" in listed and "brak opisu rezultatów" not in listed
     assert execute is not None
+
+
+def test_the_pages_read_in_english_too_and_a_correction_not_asked_is_refused(portal):
+    url, code, c, org = portal
+    listed = c.get("/portal/nabory?lang=en")
+    assert "Open calls accepting offers" in listed.text and "Start an offer" in listed.text
+    form = c.get(f"/portal/oferty/nowa/{code}?organizacja={org}")
+    assert "File the offer" in form.text and "Save draft" in form.text  # the language kept by its cookie
+    page = c.get(f"/portal/oferty/nowa/{code}?organizacja={org}&lang=pl")
+    assert post(c, code, org, page, flatten(sample_offer_form(KRS[0])), "submit").status_code == 303
+    before = dump(url)
+    refused = c.get(f"/portal/oferty/{code}/1/korekta")  # filed, in time: nothing to correct
+    assert refused.status_code == 403 and "Urząd nie wezwał do poprawienia tej oferty" in refused.text
+    assert c.post(f"/portal/oferty/{code}/1/korekta", data={"csrf": csrf_of(page.text), "action": "submit",
+                                                           **flatten(sample_offer_form(KRS[0]))}).status_code == 403
+    assert dump(url) == before
