@@ -257,3 +257,30 @@ def test_the_pages_read_in_english_too_and_a_correction_not_asked_is_refused(por
     assert c.post(f"/portal/oferty/{code}/1/korekta", data={"csrf": csrf_of(page.text), "action": "submit",
                                                            **flatten(sample_offer_form(KRS[0]))}).status_code == 403
     assert dump(url) == before
+
+
+def test_a_double_click_sent_at_once_files_once(portal):
+    """Two presses of the same page's button racing each other (two connections, one session): one offer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import select
+
+    from models.tables import Offer
+    from tests.test_open_call_guards import session
+
+    url, code, c, org = portal
+    page = new_offer_page(c, code, org)
+    data = {"csrf": csrf_of(page.text), "intent": intent_of(page.text), "action": "submit",
+            **flatten(sample_offer_form(KRS[0]))}
+    clients = []
+    for _ in range(2):
+        twin = TestClient(create_app(url), base_url="http://testserver")
+        twin.cookies.update(c.cookies)
+        clients.append(twin)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda t: t.post(f"/portal/oferty/nowa/{code}?organizacja={org}", data=data,
+                                                 follow_redirects=False), clients))
+    assert [a.status_code for a in answers] == [303, 303], [a.text[:300] for a in answers]
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+    with session(url) as s:
+        assert len(s.exec(select(Offer)).all()) == 1
