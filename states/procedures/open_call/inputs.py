@@ -86,7 +86,17 @@ class FileOffer(Command):
     postmarked_on: Day | None = None
 
 
-class SubmitOfferForm(Command):
+class FormCommand(Command):
+    @classmethod
+    def parse(cls, **values: object):
+        """A form given is parsed first, so that its refusal names the form's broken rule
+        (states/model_forms/offer.py ``parse_offer_form``); a missing one is refused with the other fields."""
+        if values.get("form") is not None:
+            values = {**values, "form": parse_offer_form(values["form"])}
+        return super().parse(**values)
+
+
+class SubmitOfferForm(FormCommand):
     """An organisation's offer on the model form (Dz.U. 2018 poz. 2057), filed for the organisation ``organisation_krs``
     (its lead offeror)."""
 
@@ -94,22 +104,13 @@ class SubmitOfferForm(Command):
     organisation_krs: Krs
     form: OfferForm
 
-    @classmethod
-    def parse(cls, **values: object):
-        """The form first, so that its refusal names the broken rule of the form (states/model_forms/offer.py)."""
-        return super().parse(**{**values, "form": parse_offer_form(values.get("form"))})
 
-
-class CorrectOfferForm(Command):
+class CorrectOfferForm(FormCommand):
     """The corrected offer, the whole form again, filed within the correction window."""
 
     code: CaseCode
     number: Ordinal
     form: OfferForm
-
-    @classmethod
-    def parse(cls, **values: object):
-        return super().parse(**{**values, "form": parse_offer_form(values.get("form"))})
 
 
 class ReviewOffer(Command):
