@@ -190,6 +190,34 @@ def _ask_confirmation(ctx, person: Person, email: str) -> None:
                                         login=person.login, sealed_token=seal(token), expires_at=row.expires_at))
 
 
+RESEND_AFTER = timedelta(minutes=15)  # a new link at most this often (each is an e-mail sent)
+
+
+class ResendConfirmation(Command):
+    login: Login
+
+
+def resend_confirmation(ctx, command: ResendConfirmation) -> dict:
+    """A person whose address is not confirmed yet, proven by their password at the portal's login, gets a new
+    link (the old ones stay valid until they expire), at most one every ``RESEND_AFTER``."""
+    from sqlmodel import select
+
+    if ctx.actor.person != command.login:
+        raise NotPermitted("resend_own_only", tr("A new confirmation link is sent only to the person who logs in; "
+                                                 "nothing was done."), basis=BASIS_ACCOUNT)
+    person = _person(ctx.session, command.login)
+    account = ctx.session.exec(select(PortalAccount).where(PortalAccount.person_id == person.id)).first()
+    if account is None or account.email_confirmed_at is not None:
+        return {"login": person.login, "sent": False}
+    e = EmailConfirmation.__table__
+    recent = ctx.session.connection().execute(sa.select(sa.func.count()).select_from(e).where(
+        e.c.person_id == person.id, e.c.created_at > ctx.written_at - RESEND_AFTER)).scalar_one()
+    if recent:
+        return {"login": person.login, "sent": False}
+    _ask_confirmation(ctx, person, account.email)
+    return {"login": person.login, "sent": True}
+
+
 def confirm_email(ctx, command: ConfirmEmail) -> dict:
     """The person followed the link: the address is theirs. A token unknown, spent or expired is refused in one
     sentence (nobody learns which)."""
@@ -202,7 +230,8 @@ def confirm_email(ctx, command: ConfirmEmail) -> dict:
     if row is None or row.used_at is not None or expires <= ctx.written_at:
         raise RuleViolation("confirmation_invalid", tr(
             "This confirmation link is not valid: it was used already, it expired ({hours} hours after "
-            "registration) or it was copied incompletely. Log in to ask for a new one, or register again.",
+            "registration) or it was copied incompletely. Log in on the portal with your login and password: a new "
+            "link is sent to you.",
             hours=CONFIRMATION_HOURS), basis=BASIS_ACCOUNT)
     account = ctx.session.exec(select(PortalAccount).where(PortalAccount.person_id == row.person_id)).first()
     person = ctx.session.get(Person, row.person_id)
@@ -227,7 +256,8 @@ def confirm_email_by_link(token: str, *, url: str | None = None) -> dict:
     except ValueError:
         raise RuleViolation("confirmation_invalid", tr(
             "This confirmation link is not valid: it was used already, it expired ({hours} hours after "
-            "registration) or it was copied incompletely. Log in to ask for a new one, or register again.",
+            "registration) or it was copied incompletely. Log in on the portal with your login and password: a new "
+            "link is sent to you.",
             hours=CONFIRMATION_HOURS), basis=BASIS_ACCOUNT) from None
     login = _login_of_token(command.token, url=url)
     actor = person_principal(login, proof="email", url=url) if login else REGISTRATION

@@ -6,6 +6,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -57,9 +58,13 @@ def officer(url: str, login: str = "anna", name: str = "Anna Urzędniczka") -> N
     execute(set_password, SetPassword(login=login, password=SecretStr(PASSWORD)), actor=admin, url=url, keyed=False)
 
 
-def known_organisation(url: str, krs: str = KRS_KNOWN, name: str = "Stowarzyszenie Rowerowe") -> int:
-    from datetime import UTC, datetime
+def desk_actor(url: str):
+    from states.people import person_principal
 
+    return person_principal("anna", proof="desk", url=url)
+
+
+def known_organisation(url: str, krs: str = KRS_KNOWN, name: str = "Stowarzyszenie Rowerowe") -> int:
     with get_engine(normalise_url(url)).begin() as connection:
         return connection.execute(Organisation.__table__.insert().values(
             name=name, legal_form="stowarzyszenie", krs=krs, address="ul. Rynek 1, 64-100 Leszno",
@@ -146,6 +151,12 @@ def test_a_representative_registers_confirms_claims_is_confirmed_and_keeps_the_p
     [confirmation] = rows(url, EmailConfirmation)
     assert token not in str(message.data) and confirmation.token_hash not in str(message.data)
     assert token != confirmation.token_hash and len(confirmation.token_hash) == 64
+    # an officer's preview of the message shows no link that works
+    from notifications.handlers import NotificationRef, preview_notification
+
+    preview = execute(preview_notification, NotificationRef(id=message.id), actor=desk_actor(url), url=url,
+                      readonly=True)
+    assert "/portal/potwierdz?t=[…]" in preview["text"] and token not in preview["text"]
     # before the link, no login: the person is told why (only once the password was right)
     refused = log_in(c, "jan.nowak")
     assert refused.status_code == 401 and "nie jest jeszcze potwierdzony" in refused.text
@@ -337,3 +348,27 @@ def test_an_administrator_added_person_with_applicant_grants_only_lands_on_the_p
     assert c.get("/", follow_redirects=False).headers["location"] == "/portal/"
     out = c.post("/portal/wyloguj", data={"csrf": csrf_of(c.get("/portal/").text)}, follow_redirects=False)
     assert out.headers["location"] == "/portal/" and "Zaloguj się" in client(db_url).get("/portal/").text
+
+
+def test_a_lost_link_is_sent_again_at_the_portals_login_at_most_every_quarter_hour(db_url):
+    c = client(db_url)
+    register(c, "jan.nowak", "Jan Nowak", "jan@example.org")
+    wrong = log_in(c, "jan.nowak", "not the password")  # a wrong password learns nothing and sends nothing
+    assert wrong.status_code == 401 and "Nieprawidłowy login" in wrong.text
+    first = log_in(c, "jan.nowak")  # the last link is fresh: none sent, the person is told to open it
+    assert first.status_code == 401 and "nie jest jeszcze potwierdzony" in first.text
+    assert len(rows(db_url, Notification)) == 1
+    with get_engine(normalise_url(db_url)).begin() as connection:  # the link was made 20 minutes ago
+        e = EmailConfirmation.__table__
+        connection.execute(e.update().values(created_at=datetime.now(UTC) - timedelta(minutes=20)))
+    again = log_in(c, "jan.nowak")
+    assert again.status_code == 401 and "Wysłaliśmy nowy link potwierdzający" in again.text
+    assert log_in(c, "jan.nowak").status_code == 401 and len(rows(db_url, Notification)) == 2
+    old, new = [r for r in rows(db_url, Notification)]
+    assert old.key != new.key and new.recipient == "jan@example.org"
+    assert "Adres e-mail potwierdzony" in confirm(c, link_of_row(new)).text
+    assert log_in(c, "jan.nowak").status_code == 303
+
+
+def link_of_row(row) -> str:
+    return re.search(r"(http\S+/portal/potwierdz\?t=\S+)", render(row.template, row.data, "pl").text).group(1)
