@@ -16,7 +16,13 @@ from pydantic import SecretStr
 from models.db import get_engine, normalise_url
 from models.notification_tables import Notification
 from models.people_tables import PeopleRecord, Person, PersonCredential, PersonGrant
-from models.portal_tables import EmailConfirmation, PortalAccount, RegistrationAttempt, RepresentationClaim
+from models.portal_tables import (
+    EmailConfirmation,
+    OrganisationProfile,
+    PortalAccount,
+    RegistrationAttempt,
+    RepresentationClaim,
+)
 from models.tables import Organisation
 from notifications.render import render
 from states.credentials import SetPassword, set_password
@@ -68,8 +74,8 @@ def known_organisation(url: str, krs: str = KRS_KNOWN, name: str = "Stowarzyszen
     with get_engine(normalise_url(url)).begin() as connection:
         return connection.execute(Organisation.__table__.insert().values(
             name=name, legal_form="stowarzyszenie", krs=krs, address="ul. Rynek 1, 64-100 Leszno",
-            email="biuro@rowery.example.org", contact_person="Ewa Kowalska", created_at=datetime.now(UTC),
-            publish_consent=False).returning(Organisation.__table__.c.id)).scalar_one()
+            email="biuro@rowery.example.org", contact_person="Ewa Kowalska", created_at=datetime.now(UTC)
+        ).returning(Organisation.__table__.c.id)).scalar_one()
 
 
 def register(c: TestClient, login: str, name: str, email: str, password: str = PASSWORD, repeated=None):
@@ -208,8 +214,9 @@ def test_a_representative_registers_confirms_claims_is_confirmed_and_keeps_the_p
                    follow_redirects=False)
     assert saved.status_code == 303
     [org] = [o for o in rows(url, Organisation) if o.id == known]
-    assert (org.name, org.phone, org.publish_consent) == (PROFILE["name"], PROFILE["phone"], True)
-    assert org.areas == "turystyka i krajoznawstwo\nekologia"
+    [extra] = [x for x in rows(url, OrganisationProfile) if x.organisation_id == known]
+    assert (org.name, extra.phone, extra.publish_consent) == (PROFILE["name"], PROFILE["phone"], True)
+    assert extra.areas == "turystyka i krajoznawstwo\nekologia"
     shown = c.get(f"/portal/organizacje/{known}?zapisano=1")
     assert "Historia zmian" in shown.text and "Stowarzyszenie Rowerowe Leszno" in shown.text
     assert "<del>Stowarzyszenie Rowerowe</del>" in shown.text and "zgoda na publikację profilu: <del>nie</del> → <ins>tak</ins>" in shown.text
@@ -372,3 +379,35 @@ def test_a_lost_link_is_sent_again_at_the_portals_login_at_most_every_quarter_ho
 
 def link_of_row(row) -> str:
     return re.search(r"(http\S+/portal/potwierdz\?t=\S+)", render(row.template, row.data, "pl").text).group(1)
+
+
+def test_an_entity_without_krs_is_claimed_by_its_register_and_several_people_represent_it(db_url):
+    officer(db_url)
+    other = {"kind": "other", "register_name": "Ewidencja stowarzyszeń zwykłych Starosty Leszczyńskiego",
+             "register_number": "12/2020"}
+    jan = registered(db_url, "jan.nowak", "Jan Nowak", "jan@example.org")
+    both = claim(jan, kind="krs", krs=KRS_NEW, register_name="Ewidencja", register_number="1")
+    # the radio chose the KRS: the other register's fields are not sent on (else: "either ..., not both")
+    assert both.status_code == 422 and "podaj jej nazwę" in both.text and "nie oba" not in both.text
+    wrong = claim(jan, kind="other", register_name="Ewidencja", register_number="")
+    assert wrong.status_code == 422 and "podaj numer KRS" in wrong.text
+    assert claim(jan, **other, name="Klub Seniora", legal_form="stowarzyszenie zwykłe",
+                 address="ul. Słowiańska 5, 64-100 Leszno", email="klub@seniorzy.example.org").status_code == 303
+    desk = client(db_url)
+    desk_log_in(desk, "anna")
+    for request in rows(db_url, RepresentationClaim):
+        if request.register_number == "12/2020":
+            assert decide(desk, request.id, "confirm").status_code == 303
+    [club] = [o for o in rows(db_url, Organisation) if o.name == "Klub Seniora"]
+    assert club.krs is None
+    [extra] = [x for x in rows(db_url, OrganisationProfile) if x.organisation_id == club.id]
+    assert (extra.register_name, extra.register_number) == (other["register_name"], "12/2020")
+    # a second person names the same register (in other letters' case): linked to the same organisation
+    ewa = registered(db_url, "ewa.kowalska", "Ewa Kowalska", "ewa@example.org")
+    assert claim(ewa, **{**other, "register_name": other["register_name"].upper()}).status_code == 303
+    [second] = [r for r in rows(db_url, RepresentationClaim) if r.person_id != rows(db_url, Person)[1].id
+                and r.organisation_id == club.id and r.state == "pending"]
+    assert decide(desk, second.id, "confirm").status_code == 303
+    page = ewa.get(f"/portal/organizacje/{club.id}")
+    assert page.status_code == 200 and "Ewa Kowalska, Jan Nowak" in page.text and "12/2020" in page.text
+    assert "Klub Seniora" in jan.get("/portal/").text and "Klub Seniora" in ewa.get("/portal/").text
