@@ -373,6 +373,9 @@ def test_a_lost_link_is_sent_again_at_the_portals_login_at_most_every_quarter_ho
     assert log_in(c, "jan.nowak").status_code == 401 and len(rows(db_url, Notification)) == 2
     old, new = [r for r in rows(db_url, Notification)]
     assert old.key != new.key and new.recipient == "jan@example.org"
+    desk = desk_log_in(client(db_url), "jan.nowak")  # the desk's login refuses the same, without a new link
+    assert desk.status_code == 401 and "nie jest jeszcze potwierdzony" in desk.text
+    assert len(rows(db_url, Notification)) == 2
     assert "Adres e-mail potwierdzony" in confirm(c, link_of_row(new)).text
     assert log_in(c, "jan.nowak").status_code == 303
 
