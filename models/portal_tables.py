@@ -2,8 +2,9 @@
 e-mail address and its confirmation), the one-time e-mail confirmation links (their SHA-256 only), the
 registrations tried (for the rate limits), and the representation claims an officer decides.
 
-The organisation's profile itself is the ``organisations`` row (models/tables.py), its history records of the
-people chain (``people_log``, subject ``organisation:<id>``)."""
+The organisation's profile is its ``organisations`` row (models/tables.py: name, legal form, address, e-mail, contact
+person) and its ``organisation_profiles`` row here (the rest); its history is records of the people chain
+(``people_log``, subject ``organisation:<id>``)."""
 
 from __future__ import annotations
 
@@ -72,3 +73,19 @@ class RepresentationClaim(Table, table=True):
     decided_by: str | None = None
     decided_at: datetime | None = moment()
     created_at: datetime = moment(nullable=False)
+
+
+class OrganisationProfile(Table, table=True):
+    """What an organisation's representatives keep beside its registry row: its other register (an entity without
+    a KRS number, art. 3 ust. 3), phone, website, areas of activity (one a line) and the consent to publish."""
+
+    __tablename__ = "organisation_profiles"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", unique=True)
+    register_name: str | None = Field(default=None, max_length=200)
+    register_number: str | None = Field(default=None, max_length=50)
+    phone: str | None = Field(default=None, max_length=50)
+    website: str | None = Field(default=None, max_length=300)
+    areas: str | None = Field(default=None, max_length=2000)
+    publish_consent: bool = False
+    changed_at: datetime = moment(nullable=False)

@@ -60,14 +60,6 @@ class Organisation(Table, table=True):
     email: str
     contact_person: str
     created_at: datetime = moment(nullable=False)
-    # The profile its representatives keep on the portal (states/portal_accounts.py; each change a record of the
-    # people chain). An entity without a KRS number names its other register and its number there (art. 3 ust. 3).
-    register_name: str | None = Field(default=None, max_length=200)
-    register_number: str | None = Field(default=None, max_length=50)
-    phone: str | None = Field(default=None, max_length=50)
-    website: str | None = Field(default=None, max_length=300)
-    areas: str | None = Field(default=None, max_length=2000)  # areas of activity, one a line
-    publish_consent: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class RuleSetVersion(Table, table=True):

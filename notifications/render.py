@@ -86,10 +86,15 @@ def _lang(ctx) -> str:
     return ctx.get("lang", "pl")
 
 
-def unsealed(sealed: str) -> str:
+@pass_context
+def unsealed(ctx, sealed: str) -> str:
     """A secret the outbox row keeps sealed with the desk's key (the portal's e-mail link token, invariant 12),
-    opened when the message is rendered; a seal this key did not make fails the message for good."""
+    opened when the message is rendered for sending; a seal this key did not make fails the message for good. A
+    preview (``open_sealed`` False in the data: ``coop notifications preview``) shows a placeholder instead."""
     from states.credentials import unseal
+
+    if not ctx.get("open_sealed", True):
+        return "[…]"
 
     value = unseal(sealed)
     if value is None:

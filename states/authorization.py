@@ -123,6 +123,7 @@ COMMON: dict[str, dict[str, str]] = {
     # person's live grant for it: the relation is the organisation itself, not an offer's)
     "portal_accounts.register_account": {"public": ANY},
     "portal_accounts.confirm_email": EVERYONE,
+    "portal_accounts.resend_confirmation": EVERYONE,
     "portal_accounts.claim_representation": COMMENTERS,
     "portal_accounts.my_claims": EVERYONE,
     "portal_accounts.decide_representation": OFFICER,

@@ -38,7 +38,13 @@ import sqlalchemy as sa
 from pydantic import Field, SecretStr, model_validator
 
 from models.people_tables import PeopleRecord, Person, PersonGrant
-from models.portal_tables import EmailConfirmation, PortalAccount, RegistrationAttempt, RepresentationClaim
+from models.portal_tables import (
+    EmailConfirmation,
+    OrganisationProfile,
+    PortalAccount,
+    RegistrationAttempt,
+    RepresentationClaim,
+)
 from models.tables import Organisation
 from states.actors import Actor
 from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
@@ -61,8 +67,10 @@ REGISTRATIONS_PER_EMAIL = 3
 KEEP_ATTEMPTS = timedelta(days=1)
 
 REGISTRATION = registration_principal()
-PROFILE_FIELDS = ("name", "legal_form", "address", "email", "phone", "website", "contact_person", "areas",
-                  "publish_consent")
+# The profile: the registry row's fields, then those of its ``organisation_profiles`` row
+REGISTRY_FIELDS = ("name", "legal_form", "address", "email", "contact_person")
+EXTRA_FIELDS = ("phone", "website", "areas", "publish_consent")
+PROFILE_FIELDS = REGISTRY_FIELDS + EXTRA_FIELDS
 
 Login = Annotated[str, Field(pattern=LOGIN_PATTERN)]
 RegisterName = Annotated[SingleLine, Field(min_length=2, max_length=200)]
@@ -190,6 +198,34 @@ def _ask_confirmation(ctx, person: Person, email: str) -> None:
                                         login=person.login, sealed_token=seal(token), expires_at=row.expires_at))
 
 
+RESEND_AFTER = timedelta(minutes=15)  # a new link at most this often (each is an e-mail sent)
+
+
+class ResendConfirmation(Command):
+    login: Login
+
+
+def resend_confirmation(ctx, command: ResendConfirmation) -> dict:
+    """A person whose address is not confirmed yet, proven by their password at the portal's login, gets a new
+    link (the old ones stay valid until they expire), at most one every ``RESEND_AFTER``."""
+    from sqlmodel import select
+
+    if ctx.actor.person != command.login:
+        raise NotPermitted("resend_own_only", tr("A new confirmation link is sent only to the person who logs in; "
+                                                 "nothing was done."), basis=BASIS_ACCOUNT)
+    person = _person(ctx.session, command.login)
+    account = ctx.session.exec(select(PortalAccount).where(PortalAccount.person_id == person.id)).first()
+    if account is None or account.email_confirmed_at is not None:
+        return {"login": person.login, "sent": False}
+    e = EmailConfirmation.__table__
+    recent = ctx.session.connection().execute(sa.select(sa.func.count()).select_from(e).where(
+        e.c.person_id == person.id, e.c.created_at > ctx.written_at - RESEND_AFTER)).scalar_one()
+    if recent:
+        return {"login": person.login, "sent": False}
+    _ask_confirmation(ctx, person, account.email)
+    return {"login": person.login, "sent": True}
+
+
 def confirm_email(ctx, command: ConfirmEmail) -> dict:
     """The person followed the link: the address is theirs. A token unknown, spent or expired is refused in one
     sentence (nobody learns which)."""
@@ -202,7 +238,8 @@ def confirm_email(ctx, command: ConfirmEmail) -> dict:
     if row is None or row.used_at is not None or expires <= ctx.written_at:
         raise RuleViolation("confirmation_invalid", tr(
             "This confirmation link is not valid: it was used already, it expired ({hours} hours after "
-            "registration) or it was copied incompletely. Log in to ask for a new one, or register again.",
+            "registration) or it was copied incompletely. Log in on the portal with your login and password: a new "
+            "link is sent to you.",
             hours=CONFIRMATION_HOURS), basis=BASIS_ACCOUNT)
     account = ctx.session.exec(select(PortalAccount).where(PortalAccount.person_id == row.person_id)).first()
     person = ctx.session.get(Person, row.person_id)
@@ -227,7 +264,8 @@ def confirm_email_by_link(token: str, *, url: str | None = None) -> dict:
     except ValueError:
         raise RuleViolation("confirmation_invalid", tr(
             "This confirmation link is not valid: it was used already, it expired ({hours} hours after "
-            "registration) or it was copied incompletely. Log in to ask for a new one, or register again.",
+            "registration) or it was copied incompletely. Log in on the portal with your login and password: a new "
+            "link is sent to you.",
             hours=CONFIRMATION_HOURS), basis=BASIS_ACCOUNT) from None
     login = _login_of_token(command.token, url=url)
     actor = person_principal(login, proof="email", url=url) if login else REGISTRATION
@@ -259,9 +297,10 @@ def _match(session, command: ClaimRepresentation) -> Organisation | None:
 
     if command.krs:
         return session.exec(select(Organisation).where(Organisation.krs == command.krs)).first()
-    return session.exec(select(Organisation).where(
-        sa.func.lower(Organisation.register_name) == command.register_name.lower(),
-        Organisation.register_number == command.register_number)).first()
+    return session.exec(select(Organisation).join(
+        OrganisationProfile, OrganisationProfile.organisation_id == Organisation.id).where(
+        sa.func.lower(OrganisationProfile.register_name) == command.register_name.lower(),
+        OrganisationProfile.register_number == command.register_number)).first()
 
 
 def _own_person(ctx) -> Person:
@@ -358,14 +397,12 @@ def decide_representation(ctx, command: DecideRepresentation) -> dict:
             name=claim.name, legal_form=claim.legal_form, krs=claim.krs, address=claim.address, email=claim.email,
             contact_person=person.display_name))
         organisation = ctx.session.get(Organisation, made["id"])
-        organisation.register_name, organisation.register_number = claim.register_name, claim.register_number
-        ctx.session.add(organisation)
-        ctx.session.flush()
+        ctx.session.add(OrganisationProfile(organisation_id=organisation.id, register_name=claim.register_name,
+                                            register_number=claim.register_number, changed_at=ctx.written_at))
         _append(ctx, "register_organisation", organisation_subject(organisation.id),
-                {"organisation": organisation.id, "claim": claim.id,
-                 **{k: getattr(organisation, k) for k in ("krs", "register_name", "register_number", "name",
-                                                          "legal_form", "address", "email", "contact_person")}},
-                to_state="registered")
+                {"organisation": organisation.id, "claim": claim.id, "krs": organisation.krs,
+                 "register_name": claim.register_name, "register_number": claim.register_number,
+                 **{k: getattr(organisation, k) for k in REGISTRY_FIELDS}}, to_state="registered")
     claim.organisation_id = organisation.id
     claim.state, claim.decided_by, claim.decided_at = "confirmed", ctx.actor.name, ctx.written_at
     ctx.session.add(claim)
@@ -396,10 +433,17 @@ def _require_representative(ctx, organisation_id: int) -> Organisation:
 def update_profile(ctx, command: UpdateProfile) -> dict:
     """A representative changes the profile: the fields that differ, each with its old and new value, in one record
     of the people chain (nothing recorded when nothing changed)."""
+    from sqlmodel import select
+
     organisation = _require_representative(ctx, command.organisation)
+    extra = ctx.session.exec(select(OrganisationProfile).where(
+        OrganisationProfile.organisation_id == organisation.id)).first()
+    if extra is None:
+        extra = OrganisationProfile(organisation_id=organisation.id, changed_at=ctx.written_at)
     changes = {}
     for name in PROFILE_FIELDS:
-        new, old = getattr(command, name), getattr(organisation, name)
+        row = organisation if name in REGISTRY_FIELDS else extra
+        new, old = getattr(command, name), getattr(row, name)
         if name == "publish_consent":
             differs = bool(old) != bool(new)
         else:
@@ -408,9 +452,11 @@ def update_profile(ctx, command: UpdateProfile) -> dict:
             differs = (old or None) != (new or None)
         if differs:
             changes[name] = {"from": old, "to": new}
-            setattr(organisation, name, new)
+            setattr(row, name, new)
     if changes:
+        extra.changed_at = ctx.written_at
         ctx.session.add(organisation)
+        ctx.session.add(extra)
         _append(ctx, "organisation_profile", organisation_subject(organisation.id),
                 {"organisation": organisation.id, "changes": changes})
     return {"organisation": organisation.id, "changed": sorted(changes)}
@@ -428,7 +474,13 @@ def read_profile(ctx, organisation_id: int) -> dict:
         .order_by(p.c.display_name)).scalars().all()
     records = ctx.session.exec(select(PeopleRecord).where(
         PeopleRecord.subject == organisation_subject(organisation.id)).order_by(PeopleRecord.seq.desc())).all()
-    return {"organisation": organisation.model_dump(), "representatives": list(people),
+    extra = ctx.session.exec(select(OrganisationProfile).where(
+        OrganisationProfile.organisation_id == organisation.id)).first()
+    shown = {**organisation.model_dump(), "register_name": None, "register_number": None,
+             **{name: None for name in EXTRA_FIELDS}, "publish_consent": False}
+    if extra is not None:
+        shown.update({name: getattr(extra, name) for name in ("register_name", "register_number", *EXTRA_FIELDS)})
+    return {"organisation": shown, "representatives": list(people),
             "history": [{"seq": r.seq, "at": r.at, "actor": r.actor, "event": r.event,
                          "changes": (r.payload or {}).get("changes"), "payload": r.payload} for r in records]}
 
@@ -488,10 +540,12 @@ def represented_organisations(login: str, *, url: str | None = None) -> list[dic
     if not login:
         return []
     o, g, p = Organisation.__table__, PersonGrant.__table__, Person.__table__
+    x = OrganisationProfile.__table__
     with get_engine(url).execution_options(coop_readonly=True).connect() as connection:
         rows = connection.execute(
-            sa.select(o.c.id, o.c.name, o.c.legal_form, o.c.krs, o.c.register_name, o.c.register_number)
+            sa.select(o.c.id, o.c.name, o.c.legal_form, o.c.krs, x.c.register_name, x.c.register_number)
             .join(g, g.c.organisation_id == o.c.id).join(p, p.c.id == g.c.person_id)
+            .outerjoin(x, x.c.organisation_id == o.c.id)
             .where(p.c.login == login, g.c.role == "applicant", g.c.revoked_at.is_(None))
             .order_by(o.c.name)).all()
     return [dict(zip(("id", "name", "legal_form", "krs", "register_name", "register_number"), r, strict=True))

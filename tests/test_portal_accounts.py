@@ -6,6 +6,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,13 @@ from pydantic import SecretStr
 from models.db import get_engine, normalise_url
 from models.notification_tables import Notification
 from models.people_tables import PeopleRecord, Person, PersonCredential, PersonGrant
-from models.portal_tables import EmailConfirmation, PortalAccount, RegistrationAttempt, RepresentationClaim
+from models.portal_tables import (
+    EmailConfirmation,
+    OrganisationProfile,
+    PortalAccount,
+    RegistrationAttempt,
+    RepresentationClaim,
+)
 from models.tables import Organisation
 from notifications.render import render
 from states.credentials import SetPassword, set_password
@@ -57,14 +64,18 @@ def officer(url: str, login: str = "anna", name: str = "Anna Urzędniczka") -> N
     execute(set_password, SetPassword(login=login, password=SecretStr(PASSWORD)), actor=admin, url=url, keyed=False)
 
 
-def known_organisation(url: str, krs: str = KRS_KNOWN, name: str = "Stowarzyszenie Rowerowe") -> int:
-    from datetime import UTC, datetime
+def desk_actor(url: str):
+    from states.people import person_principal
 
+    return person_principal("anna", proof="desk", url=url)
+
+
+def known_organisation(url: str, krs: str = KRS_KNOWN, name: str = "Stowarzyszenie Rowerowe") -> int:
     with get_engine(normalise_url(url)).begin() as connection:
         return connection.execute(Organisation.__table__.insert().values(
             name=name, legal_form="stowarzyszenie", krs=krs, address="ul. Rynek 1, 64-100 Leszno",
-            email="biuro@rowery.example.org", contact_person="Ewa Kowalska", created_at=datetime.now(UTC),
-            publish_consent=False).returning(Organisation.__table__.c.id)).scalar_one()
+            email="biuro@rowery.example.org", contact_person="Ewa Kowalska", created_at=datetime.now(UTC)
+        ).returning(Organisation.__table__.c.id)).scalar_one()
 
 
 def register(c: TestClient, login: str, name: str, email: str, password: str = PASSWORD, repeated=None):
@@ -146,6 +157,12 @@ def test_a_representative_registers_confirms_claims_is_confirmed_and_keeps_the_p
     [confirmation] = rows(url, EmailConfirmation)
     assert token not in str(message.data) and confirmation.token_hash not in str(message.data)
     assert token != confirmation.token_hash and len(confirmation.token_hash) == 64
+    # an officer's preview of the message shows no link that works
+    from notifications.handlers import NotificationRef, preview_notification
+
+    preview = execute(preview_notification, NotificationRef(id=message.id), actor=desk_actor(url), url=url,
+                      readonly=True)
+    assert "/portal/potwierdz?t=[…]" in preview["text"] and token not in preview["text"]
     # before the link, no login: the person is told why (only once the password was right)
     refused = log_in(c, "jan.nowak")
     assert refused.status_code == 401 and "nie jest jeszcze potwierdzony" in refused.text
@@ -197,8 +214,9 @@ def test_a_representative_registers_confirms_claims_is_confirmed_and_keeps_the_p
                    follow_redirects=False)
     assert saved.status_code == 303
     [org] = [o for o in rows(url, Organisation) if o.id == known]
-    assert (org.name, org.phone, org.publish_consent) == (PROFILE["name"], PROFILE["phone"], True)
-    assert org.areas == "turystyka i krajoznawstwo\nekologia"
+    [extra] = [x for x in rows(url, OrganisationProfile) if x.organisation_id == known]
+    assert (org.name, extra.phone, extra.publish_consent) == (PROFILE["name"], PROFILE["phone"], True)
+    assert extra.areas == "turystyka i krajoznawstwo\nekologia"
     shown = c.get(f"/portal/organizacje/{known}?zapisano=1")
     assert "Historia zmian" in shown.text and "Stowarzyszenie Rowerowe Leszno" in shown.text
     assert "<del>Stowarzyszenie Rowerowe</del>" in shown.text and "zgoda na publikację profilu: <del>nie</del> → <ins>tak</ins>" in shown.text
@@ -337,3 +355,62 @@ def test_an_administrator_added_person_with_applicant_grants_only_lands_on_the_p
     assert c.get("/", follow_redirects=False).headers["location"] == "/portal/"
     out = c.post("/portal/wyloguj", data={"csrf": csrf_of(c.get("/portal/").text)}, follow_redirects=False)
     assert out.headers["location"] == "/portal/" and "Zaloguj się" in client(db_url).get("/portal/").text
+
+
+def test_a_lost_link_is_sent_again_at_the_portals_login_at_most_every_quarter_hour(db_url):
+    c = client(db_url)
+    register(c, "jan.nowak", "Jan Nowak", "jan@example.org")
+    wrong = log_in(c, "jan.nowak", "not the password")  # a wrong password learns nothing and sends nothing
+    assert wrong.status_code == 401 and "Nieprawidłowy login" in wrong.text
+    first = log_in(c, "jan.nowak")  # the last link is fresh: none sent, the person is told to open it
+    assert first.status_code == 401 and "nie jest jeszcze potwierdzony" in first.text
+    assert len(rows(db_url, Notification)) == 1
+    with get_engine(normalise_url(db_url)).begin() as connection:  # the link was made 20 minutes ago
+        e = EmailConfirmation.__table__
+        connection.execute(e.update().values(created_at=datetime.now(UTC) - timedelta(minutes=20)))
+    again = log_in(c, "jan.nowak")
+    assert again.status_code == 401 and "Wysłaliśmy nowy link potwierdzający" in again.text
+    assert log_in(c, "jan.nowak").status_code == 401 and len(rows(db_url, Notification)) == 2
+    old, new = [r for r in rows(db_url, Notification)]
+    assert old.key != new.key and new.recipient == "jan@example.org"
+    desk = desk_log_in(client(db_url), "jan.nowak")  # the desk's login refuses the same, without a new link
+    assert desk.status_code == 401 and "nie jest jeszcze potwierdzony" in desk.text
+    assert len(rows(db_url, Notification)) == 2
+    assert "Adres e-mail potwierdzony" in confirm(c, link_of_row(new)).text
+    assert log_in(c, "jan.nowak").status_code == 303
+
+
+def link_of_row(row) -> str:
+    return re.search(r"(http\S+/portal/potwierdz\?t=\S+)", render(row.template, row.data, "pl").text).group(1)
+
+
+def test_an_entity_without_krs_is_claimed_by_its_register_and_several_people_represent_it(db_url):
+    officer(db_url)
+    other = {"kind": "other", "register_name": "Ewidencja stowarzyszeń zwykłych Starosty Leszczyńskiego",
+             "register_number": "12/2020"}
+    jan = registered(db_url, "jan.nowak", "Jan Nowak", "jan@example.org")
+    both = claim(jan, kind="krs", krs=KRS_NEW, register_name="Ewidencja", register_number="1")
+    # the radio chose the KRS: the other register's fields are not sent on (else: "either ..., not both")
+    assert both.status_code == 422 and "podaj jej nazwę" in both.text and "nie oba" not in both.text
+    wrong = claim(jan, kind="other", register_name="Ewidencja", register_number="")
+    assert wrong.status_code == 422 and "podaj numer KRS" in wrong.text
+    assert claim(jan, **other, name="Klub Seniora", legal_form="stowarzyszenie zwykłe",
+                 address="ul. Słowiańska 5, 64-100 Leszno", email="klub@seniorzy.example.org").status_code == 303
+    desk = client(db_url)
+    desk_log_in(desk, "anna")
+    for request in rows(db_url, RepresentationClaim):
+        if request.register_number == "12/2020":
+            assert decide(desk, request.id, "confirm").status_code == 303
+    [club] = [o for o in rows(db_url, Organisation) if o.name == "Klub Seniora"]
+    assert club.krs is None
+    [extra] = [x for x in rows(db_url, OrganisationProfile) if x.organisation_id == club.id]
+    assert (extra.register_name, extra.register_number) == (other["register_name"], "12/2020")
+    # a second person names the same register (in other letters' case): linked to the same organisation
+    ewa = registered(db_url, "ewa.kowalska", "Ewa Kowalska", "ewa@example.org")
+    assert claim(ewa, **{**other, "register_name": other["register_name"].upper()}).status_code == 303
+    [second] = [r for r in rows(db_url, RepresentationClaim) if r.person_id != rows(db_url, Person)[1].id
+                and r.organisation_id == club.id and r.state == "pending"]
+    assert decide(desk, second.id, "confirm").status_code == 303
+    page = ewa.get(f"/portal/organizacje/{club.id}")
+    assert page.status_code == 200 and "Ewa Kowalska, Jan Nowak" in page.text and "12/2020" in page.text
+    assert "Klub Seniora" in jan.get("/portal/").text and "Klub Seniora" in ewa.get("/portal/").text

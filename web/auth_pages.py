@@ -47,8 +47,9 @@ async def login(request: Request) -> Response:
                              _client(request), url=url)
     except DomainError as refusal:
         # the password is never sent back; the login is, so nothing typed but the secret is lost
-        return page(request, "login.html", title=tr("Log in"), status_code=401 if refusal.rule == "login_failed"
-                    else 429, next=target, login=login_text, error=refusal.message())
+        limited = refusal.rule not in ("login_failed", "email_not_confirmed")  # else: too many attempts
+        return page(request, "login.html", title=tr("Log in"), status_code=429 if limited else 401, next=target,
+                    login=login_text, error=refusal.message())
     if asked in ("", "/na-dzis"):  # no page asked for: a representative's place is the portal (web/portal.py)
         from states.people import person_principal
         from web.portal import landing

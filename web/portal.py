@@ -133,13 +133,31 @@ async def login(request: Request) -> Response:
         person = check_login(login_text, str(form.get("password") or ""), str(form.get("code") or ""),
                              _client(request), url=url)
     except DomainError as refusal:
+        error = refusal.message()
+        if refusal.rule == "email_not_confirmed":  # the password was right: the person may have lost the link
+            error = _new_link(login_text, url) or error
         return portal_page(request, "portal_login.html", title=tr("Log in"),
                            status_code=401 if refusal.rule in ("login_failed", "email_not_confirmed") else 429,
-                           next=asked or "", login=login_text, error=refusal.message())
+                           next=asked or "", login=login_text, error=error)
     target = asked or landing(person_principal(person, proof="desk", url=url))
     response = RedirectResponse(target, status_code=303)
     set_cookie(response, request, SESSION_COOKIE, open_session(person, url=url), max_age=SESSION_HOURS * 3600)
     return response
+
+
+def _new_link(login: str, url: str | None) -> Any:
+    """A new e-mail link for a person just proven by their password whose address is not confirmed; what to tell
+    them, or None when none was sent (one was sent lately)."""
+    from states.engine import execute
+    from states.people import person_principal
+    from states.portal_accounts import ResendConfirmation, resend_confirmation
+
+    login = login.strip().lower()
+    done = execute(resend_confirmation, ResendConfirmation(login=login),
+                   actor=person_principal(login, proof="password", url=url), url=url)
+    if not done["sent"]:
+        return None
+    return tr("Your e-mail address is not confirmed yet. We sent you a new confirmation link: open it, then log in.")
 
 
 @router.post("/wyloguj")

@@ -2,7 +2,8 @@
 
 The organisations' portal (issue 22): a person registers with an e-mail address proved by a one-time link (its
 SHA-256 here), registrations are counted for the rate limits, a representation claim waits for an officer, and an
-organisation's profile gains its other register, phone, website, areas of activity and consent to publish. The
+organisation's profile keeps beside its registry row its other register, phone, website, areas of activity and
+consent to publish (``organisation_profiles``: the organisations table itself is unchanged). The
 profile's history is kept in the people chain, read by its subject (a new index on ``people_log.subject``).
 
 Revision ID: 0014
@@ -28,13 +29,20 @@ def _moment(name: str, nullable: bool = False) -> sa.Column:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organisations") as batch:
-        batch.add_column(sa.Column("register_name", sa.String(length=200), nullable=True))
-        batch.add_column(sa.Column("register_number", sa.String(length=50), nullable=True))
-        batch.add_column(sa.Column("phone", sa.String(length=50), nullable=True))
-        batch.add_column(sa.Column("website", sa.String(length=300), nullable=True))
-        batch.add_column(sa.Column("areas", sa.String(length=2000), nullable=True))
-        batch.add_column(sa.Column("publish_consent", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.create_table(
+        "organisation_profiles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), sa.ForeignKey("organisations.id"), nullable=False),
+        sa.Column("register_name", sa.String(length=200), nullable=True),
+        sa.Column("register_number", sa.String(length=50), nullable=True),
+        sa.Column("phone", sa.String(length=50), nullable=True),
+        sa.Column("website", sa.String(length=300), nullable=True),
+        sa.Column("areas", sa.String(length=2000), nullable=True),
+        sa.Column("publish_consent", sa.Boolean(), nullable=False),
+        _moment("changed_at"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organisation_id"),
+    )
     op.create_index("ix_people_log_subject", "people_log", ["subject"], unique=False)
     op.create_table(
         "portal_accounts",
@@ -101,6 +109,4 @@ def downgrade() -> None:
     op.drop_table("email_confirmations")
     op.drop_table("portal_accounts")
     op.drop_index("ix_people_log_subject", table_name="people_log")
-    with op.batch_alter_table("organisations") as batch:
-        for column in ("publish_consent", "areas", "website", "phone", "register_number", "register_name"):
-            batch.drop_column(column)
+    op.drop_table("organisation_profiles")
