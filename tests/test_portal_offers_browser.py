@@ -165,3 +165,23 @@ def test_a_correction_asked_by_the_office_is_answered_as_version_2(portal, new_c
     versions = page.locator("ul.versions").inner_text()
     assert f"{code}/1-1" in versions and f"{code}/1-2" in versions
     assert page.locator(".correction-asked").count() == 0
+
+
+def test_the_form_on_a_phone(portal, new_context, screenshot):
+    """390 px wide: nothing wider than the screen (no sideways scrolling), every page still WCAG 2.1 AA."""
+    base, code, url = portal
+    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    log_in(page, base)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls in its region
+    checked(page, screenshot, "phone-calls")
+    page.goto(f"{base}/portal/oferty/nowa/{code}?organizacja={KRS[0]}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    checked(page, screenshot, "phone-form")
+    fill_form(page, flatten(sample_offer_form(KRS[0])))
+    page.get_by_role("button", name="Złóż ofertę").click()
+    page.wait_for_url("**/pokwitowanie?wersja=1&zlozono=1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the hash and the commands wrap
+    checked(page, screenshot, "phone-receipt")
+    page.goto(f"{base}/portal/oferty")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    checked(page, screenshot, "phone-my-offers")
