@@ -2,9 +2,10 @@
 
 ``form_tree()`` walks the model's JSON schema (pydantic's ``model_json_schema``) into ``Node``s: a part of the form
 (a nested model) is a fieldset with its legend, a repeated part (offerors, activities, results, cost lines...) is a
-fieldset of numbered rows, a value is one input whose HTML attributes are the model's constraints (``required``,
-``minlength``/``maxlength``, ``pattern``, ``min``/``max``/``step``, ``type="date"``/``"email"``, a ``select`` of a
-model's choices), so the browser checks what the engine checks. Nothing is written here by hand about the form's
+fieldset of numbered rows, a value is one input whose widget and HTML attributes are the model's constraints as the
+form's helper writes them (states/model_forms/html.py: ``required``, ``minlength``/``maxlength``, ``pattern``,
+``min``/``max``/``step``, ``type="date"``/``"email"``, a ``select`` of the model's choices), so the browser checks
+what the engine checks. Nothing is written here by hand about the form's
 content: a field added to the model appears on the page.
 
 Repeated parts without JavaScript: each shows the rows typed plus ``SPARE`` empty ones, and an "add a row" submit
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
@@ -39,7 +39,6 @@ CHOICES: dict[str, Any] = {
 
 SPARE = 1  # empty rows shown below the typed ones of a repeated part
 MAX_ROWS = 200  # a posted row index above this is not the form's (a form's longest list is far shorter)
-LONG_TEXT = 300  # a text longer than this may be: a textarea
 
 
 @dataclass
@@ -98,13 +97,6 @@ def _alternatives(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[st
     return merged, nullable
 
 
-def _number(value: Any) -> str:
-    try:
-        return format(Decimal(str(value)).normalize(), "f")
-    except InvalidOperation:
-        return str(value)
-
-
 def _node(key: str, schema: dict[str, Any], defs: dict[str, Any], required: bool) -> Node:
     label = _label(key, schema)
     schema, nullable = _alternatives(schema, defs)
@@ -120,58 +112,20 @@ def _node(key: str, schema: dict[str, Any], defs: dict[str, Any], required: bool
         item.label = label
         return Node(key, label, "rows", required=required, hint=hint, item=item,
                     min_rows=int(schema.get("minItems", 0)), max_rows=schema.get("maxItems"))
-    attrs: dict[str, str] = {}
-    choices: tuple[tuple[str, str], ...] = ()
-    widget = "text"
-    if kind == "boolean":
-        widget = "checkbox"
-        # a declaration the form requires (``const: true``) must be ticked; any other box: unticked is an answer
-        required = schema.get("const") is True
-    elif "enum" in schema:
-        widget = "select"
-        choices = tuple((str(v), CHOICES.get(str(v), str(v))) for v in schema["enum"])
-    elif kind in ("number", "integer"):
-        widget = "number"
-        places = schema.get("decimal_places")
-        step = Decimal(1) if kind == "integer" else (Decimal(1).scaleb(-int(places)) if places else None)
-        attrs["step"] = str(step) if step is not None else "any"
-        tick = step or Decimal("0.01")
-        # the tightest bound of each side: an amount that must be positive is "at least 0" and "above 0"
-        lows = [Decimal(str(schema[k])) for k in ("minimum", "ge") if k in schema]
-        lows += [Decimal(str(schema[k])) + tick for k in ("exclusiveMinimum", "gt") if k in schema]
-        highs = [Decimal(str(schema[k])) for k in ("maximum", "le") if k in schema]
-        highs += [Decimal(str(schema[k])) - tick for k in ("exclusiveMaximum", "lt") if k in schema]
-        if lows:
-            attrs["min"] = _number(max(lows))
-        if highs:
-            attrs["max"] = _number(min(highs))
-        attrs["inputmode"] = "numeric" if kind == "integer" else "decimal"
-    elif schema.get("format") == "date":
-        widget = "date"
-    elif schema.get("format") == "email" or key.endswith("email"):
-        widget = "email"
-    if kind == "string" and widget in ("text", "email"):
-        if schema.get("maxLength"):
-            attrs["maxlength"] = str(schema["maxLength"])
-            if schema["maxLength"] > LONG_TEXT:
-                widget = "textarea"
-        if schema.get("minLength", 0) > 1:
-            attrs["minlength"] = str(schema["minLength"])
-        if schema.get("pattern"):
-            attrs["pattern"] = schema["pattern"].removeprefix("^").removesuffix("$")
-    if required:
-        attrs["required"] = ""
-    return Node(key, label, "input", widget=widget, required=required, attrs=attrs, choices=choices, hint=hint)
+    # a value: its widget, HTML constraints and choices are the form's own rules (``_apply``), written once in
+    # states/model_forms/html.py; a box is read back as ticked or not even before them
+    widget = "checkbox" if kind == "boolean" else "text"
+    return Node(key, label, "input", widget=widget, required=required, hint=hint)
 
 
-def form_tree(model: type, rules: dict[str, Any] | None = None) -> Node:
-    """The whole form: a group of the model's parts, in the model's order. ``rules``: the form's own constraints
-    by generic field name (``costs[].unit_cost``: states/model_forms/html.py ``offer_form_fields``), which then
-    give each input its widget, HTML attributes and choices, so the constraints are written in one place."""
+def form_tree(model: type, rules: dict[str, Any]) -> Node:
+    """The whole form: a group of the model's parts, in the model's order (read from its JSON schema). ``rules``:
+    the form's own constraints by generic field name (``costs[].unit_cost``: states/model_forms/html.py
+    ``offer_form_fields``), which give each input its widget, HTML attributes and choices: the constraints are
+    written in one place, the model's."""
     schema = model.model_json_schema()
     tree = _node("", schema, schema.get("$defs", {}), True)
-    if rules:
-        _apply(tree, rules, "")
+    _apply(tree, rules, "")
     return tree
 
 
