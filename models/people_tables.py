@@ -67,7 +67,7 @@ class PeopleRecord(Table, table=True):
     actor: str
     role: str
     event: str
-    subject: str
+    subject: str = Field(index=True)  # an organisation's profile page reads its history by it (``organisation:<id>``)
     from_state: str | None = None
     to_state: str | None = None
     basis: str = ""

@@ -2,8 +2,11 @@
 
 import models.anchor_tables  # noqa: F401
 import models.command_log  # noqa: F401
+import models.filing_tables  # noqa: F401
 import models.notification_tables  # noqa: F401
+import models.offer_draft_tables  # noqa: F401
 import models.people_tables  # noqa: F401
+import models.portal_tables  # noqa: F401
 import models.procedure_tables  # noqa: F401
 import models.settings  # noqa: F401
 import models.tables  # noqa: F401

@@ -31,10 +31,18 @@ def send_anchor_notice(ctx: Any, event: events.AnchorMade) -> None:
     on_anchor_made(ctx, event)
 
 
+def send_email_confirmation(ctx: Any, event: events.EmailConfirmationAsked) -> None:
+    """The portal's e-mail confirmation link, to the address being proved (notifications/outbox.py)."""
+    from notifications.outbox import on_email_confirmation_asked
+
+    on_email_confirmation_asked(ctx, event)
+
+
 # Each event's handlers, in the order they run (all in the publishing command's transaction).
 EVENT_HANDLERS: dict[type, tuple[events.Handler, ...]] = {
     events.AuditRecorded: (enqueue_notifications,),
     events.AnchorMade: (send_anchor_notice,),
+    events.EmailConfirmationAsked: (send_email_confirmation,),
 }
 
 

@@ -65,7 +65,8 @@ def _notification(ctx: Context, notification_id: int) -> Notification:
 
 def preview_notification(ctx: Context, cmd: NotificationRef) -> dict:
     row = _notification(ctx, cmd.id)
-    rendered = render(row.template, row.data, cmd.lang or row.lang)
+    # a secret the row keeps sealed (the portal's e-mail link) is for its recipient only, not for a preview
+    rendered = render(row.template, {**row.data, "open_sealed": False}, cmd.lang or row.lang)
     return {"id": row.id, "key": row.key, "message_id": row.message_id, "to": row.recipient, "status": row.status,
             "subject": rendered.subject, "text": rendered.text, "html": rendered.html}
 

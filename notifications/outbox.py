@@ -20,7 +20,7 @@ from sqlmodel import select
 from models.notification_tables import Notification, NotificationPreference
 from models.rows import hold_new, new_row
 from models.tables import AuditRecord, Case
-from states.events import AnchorMade, AuditRecorded
+from states.events import AnchorMade, AuditRecorded, EmailConfirmationAsked
 from states.loaders import loaded
 
 
@@ -251,3 +251,26 @@ def on_anchor_made(ctx: Any, event: AnchorMade) -> None:
         channel="webhook", audience="public", recipient=PUBLIC_PORTAL, recipient_name="", lang=config.default_lang,
         data=data, cancel_tag=None, not_before=ctx.now, next_attempt_at=ctx.now, status="pending",
         message_id=message_id(key, config.message_id_domain), created_at=ctx.now, closed_at=None))
+
+
+EMAIL_CONFIRMATION = "portal_email_confirmation"
+
+
+def on_email_confirmation_asked(ctx: Any, event: EmailConfirmationAsked) -> None:
+    """The link that proves a registrant's e-mail address, in the registration's transaction: an e-mail of no case
+    (``case_id`` None, like the anchor's notice), delivered by the dispatcher like every message. Its data hold the
+    token sealed with the desk's key; the template opens it when the dispatcher renders the message
+    (notifications/render.py ``unsealed``), so no row holds the token as it is (invariant 12)."""
+    from notifications.routing import TEMPLATES
+    from notifications.settings import session_settings
+    from states.audit import json_ready
+
+    config = session_settings(ctx.session)
+    data = {"office": config.office_name, "name": event.name, "login": event.login, "sealed_token": event.sealed_token,
+            "portal_url": config.portal_url, "expires_at": event.expires_at}
+    hold_new(ctx.session, new_row(
+        Notification, key=event.key, case_id=None, audit_seq=0, template=EMAIL_CONFIRMATION,
+        category=TEMPLATES[EMAIL_CONFIRMATION].category, channel="email", audience="applicant",
+        recipient=event.email, recipient_name=event.name, lang=config.default_lang, data=json_ready(data),
+        cancel_tag=None, not_before=ctx.now, next_attempt_at=ctx.now, status="pending",
+        message_id=message_id(event.key, config.message_id_domain), created_at=ctx.now, closed_at=None))

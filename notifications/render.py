@@ -86,6 +86,22 @@ def _lang(ctx) -> str:
     return ctx.get("lang", "pl")
 
 
+@pass_context
+def unsealed(ctx, sealed: str) -> str:
+    """A secret the outbox row keeps sealed with the desk's key (the portal's e-mail link token, invariant 12),
+    opened when the message is rendered for sending; a seal this key did not make fails the message for good. A
+    preview (``open_sealed`` False in the data: ``coop notifications preview``) shows a placeholder instead."""
+    from states.credentials import unseal
+
+    if not ctx.get("open_sealed", True):
+        return "[…]"
+
+    value = unseal(sealed)
+    if value is None:
+        raise ValueError("a sealed value this desk's key did not seal (the key changed?)")
+    return value
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -100,6 +116,7 @@ def environment() -> Environment:
     env.filters["moment"] = pass_context(lambda ctx, v: format_moment(v, _lang(ctx)))
     env.filters["number"] = pass_context(lambda ctx, v: format_number(v, _lang(ctx)))
     env.filters["money"] = pass_context(lambda ctx, v: format_money(v, _lang(ctx)))
+    env.filters["unsealed"] = unsealed
     # Templates name states as the code does, by the machines' enums (``step.to_state == OfferState.selected``).
     env.globals.update(STATE_NAMES)
     return env

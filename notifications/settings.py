@@ -90,6 +90,9 @@ class EngineValues(BaseModel):
     backoff_seconds: Seconds = 60.0  # 1, 2, 4, 8 … minutes between attempts
     batch_size: Annotated[AsciiInt, Field(ge=1, le=10000)] = 50
     lease_seconds: Seconds = 300.0  # a crashed dispatcher's claim expires after this
+    # The portal's address as people reach it (the links in messages: the e-mail confirmation, web/portal.py)
+    portal_url: Annotated[SingleLine, Field(pattern=r"^https?://[A-Za-z0-9.:\[\]-]+(/[^\s]*)?$",
+                                            max_length=300)] = "http://127.0.0.1:4210"
 
 
 class NotifySettings(EngineValues):
@@ -138,6 +141,8 @@ ENGINE_SETTINGS: tuple[Setting, ...] = (
     _setting("backoff-seconds", tr("seconds before the second attempt; doubled after each")),
     _setting("batch-size", tr("messages a dispatcher claims at once")),
     _setting("lease-seconds", tr("seconds a dispatcher's claim lasts (real time, renewed before each message)")),
+    _setting("portal-url", tr("the portal's address as people reach it, for the links in messages, e.g. "
+                              "https://ngo.leszno.pl")),
 )
 BY_KEY = {s.key: s for s in ENGINE_SETTINGS}
 _BY_FIELD = {s.field: s for s in ENGINE_SETTINGS}
@@ -288,6 +293,7 @@ class _Environment(BaseSettings):
     backoff_seconds: str | None = None
     batch_size: str | None = None
     lease_seconds: str | None = None
+    portal_url: str | None = None
 
 
 # The bytes view of the environment, where the platform has one: scanning it skips decoding every variable.

@@ -28,6 +28,7 @@ from pydantic import Field, SecretStr
 
 from kernel.private_files import create_private, exposed
 from models.people_tables import DeskSession, LoginAttempt, Person, PersonCredential, PersonOidcLink
+from models.portal_tables import PortalAccount
 from states.actors import Actor
 from states.errors import InvalidInput, NotPermitted, RuleViolation
 from states.inputs import Command
@@ -155,21 +156,31 @@ def new_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def set_password(ctx, command: SetPassword) -> dict:
-    """The administrator sets or resets a person's password (the people chain records that, never the password)."""
-    password = command.password.get_secret_value()
+def check_password_policy(password: str) -> None:
+    """The one password policy, for the administrator's ``coop people password`` and the portal's registration."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput("password_length", tr("A password has at least {min} and at most {max} characters.",
                                                  min=MIN_PASSWORD, max=MAX_PASSWORD), basis=BASIS)
+
+
+def store_password(ctx, person: Person, password: str, *, demo: bool = False) -> None:
+    """The person's password as its argon2 hash (the caller records the change in the people chain)."""
+    credential = _credential(ctx.session, person.id) or PersonCredential(person_id=person.id,
+                                                                          changed_at=ctx.written_at)
+    credential.password_hash = _hasher().hash(password)
+    credential.demo, credential.changed_at = demo, ctx.written_at
+    ctx.session.add(credential)
+
+
+def set_password(ctx, command: SetPassword) -> dict:
+    """The administrator sets or resets a person's password (the people chain records that, never the password)."""
+    password = command.password.get_secret_value()
+    check_password_policy(password)
     if command.demo and not ctx.simulation:
         raise RuleViolation("demo_password_real", tr("A demo account's published password is for a simulation "
                                                      "database only; nothing was done."), basis=BASIS)
     person = _person(ctx.session, command.login)
-    credential = _credential(ctx.session, person.id) or PersonCredential(person_id=person.id,
-                                                                          changed_at=ctx.written_at)
-    credential.password_hash = _hasher().hash(password)
-    credential.demo, credential.changed_at = command.demo, ctx.written_at
-    ctx.session.add(credential)
+    store_password(ctx, person, password, demo=command.demo)
     _append(ctx, "set_password", f"person:{person.login}", {"login": person.login, "demo": command.demo})
     return {"login": person.login, "password_set": True}
 
@@ -286,9 +297,12 @@ def check_login(login: str, password: str, code: str | None, client: str, *, url
         refusal = _limited(connection, digest, client, now)
         if refusal is not None:
             raise refusal
+        a = PortalAccount.__table__  # a person who registered on the portal logs in once their e-mail is proved
         row = connection.execute(sa.select(p.c.active, c.c.id, c.c.password_hash, c.c.totp_sealed,
-                                           c.c.totp_last_step, c.c.demo)
-                                 .join(c, c.c.person_id == p.c.id).where(p.c.login == login)).first()
+                                           c.c.totp_last_step, c.c.demo, a.c.id.label("account"),
+                                           a.c.email_confirmed_at)
+                                 .join(c, c.c.person_id == p.c.id).outerjoin(a, a.c.person_id == p.c.id)
+                                 .where(p.c.login == login)).first()
     ok = False
     step = None
     if row is None or row.password_hash is None:
@@ -326,6 +340,13 @@ def check_login(login: str, password: str, code: str | None, client: str, *, url
             connection.execute(a.delete().where(a.c.at < now - KEEP_ATTEMPTS))
     if not ok:
         raise _failed()
+    if row.account is not None and row.email_confirmed_at is None:
+        from states.portal_accounts import CONFIRMATION_HOURS
+
+        # said only to whoever knows the password: the account exists but its address is not proved yet
+        raise NotPermitted("email_not_confirmed", tr(
+            "Your e-mail address is not confirmed yet: open the link in the message we sent you after "
+            "registration (it is valid for {hours} hours), then log in.", hours=CONFIRMATION_HOURS), basis=BASIS)
     return login
 
 

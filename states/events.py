@@ -47,6 +47,20 @@ class AnchorMade:
 
 
 @dataclass(frozen=True, slots=True)
+class EmailConfirmationAsked:
+    """A person registered on the portal (states/portal_accounts.py): the link that proves their e-mail address must
+    reach them, in the registration's transaction. ``sealed_token``: the link's token sealed with the desk's key
+    (invariant 12: the outbox row never holds it as it is); ``key``: the message's idempotency key."""
+
+    key: str
+    email: str
+    name: str
+    login: str
+    sealed_token: str
+    expires_at: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Transition:
     """A transition the engine made (``states.engine.fire``), kept in ``ctx.events`` for the caller to announce
     after its transaction committed: the tick's result, a form's outcome, Prefect's events. Not published on

@@ -57,6 +57,20 @@ def receipt_rule(rule: str) -> Message | str:
 # The fields of the commands' input (states/inputs.py, states/procedures/*/inputs.py, notifications/handlers.py),
 # named in a refused input ("kwota dotacji: musi być liczbą"); tests/test_messages.py checks every field has one.
 FIELDS: dict[str, Message] = {
+    # the portal's account, representation and profile (states/portal_accounts.py)
+    "login": tr("login"),
+    "display_name": tr("first name and surname"),
+    "password": tr("password"),
+    "token": tr("confirmation link"),
+    "register_name": tr("register (for an entity not in the KRS)"),
+    "register_number": tr("number in that register"),
+    "phone": tr("phone"),
+    "areas": tr("areas of activity"),
+    "website": tr("website"),
+    "publish_consent": tr("consent to publish the profile"),
+    "claim": tr("request number"),
+    "confirm": tr("confirmed (yes or no)"),
+    "organisation": tr("organisation"),
     "accept": tr("accepted (yes or no)"),
     "actor": tr("who acted (--by)"),
     "act_kind": tr("kind of act"),

@@ -217,6 +217,13 @@ def bootstrap_principal() -> Actor:
     return _proven(f"bootstrap ({account})", "administrator", person=None, proof="bootstrap")
 
 
+def registration_principal() -> Actor:
+    """Who acts when a stranger registers on the portal (states/portal_accounts.py): nobody is proven yet, so the
+    records name this system actor, role ``public``, proof ``registration``; the person's own later acts (following
+    their e-mail link, logging in) are theirs."""
+    return _proven("portal (self-registration)", "public", person=None, proof="registration")
+
+
 # --- the people chain -----------------------------------------------------------------------------------------
 
 

@@ -41,6 +41,9 @@ FIRST_REVISION = script_directory().get_base()
 EMPTY_PEOPLE = {"persons": [], "person_grants": [], "access_tokens": [], "people_log": []}
 # 0010's desk credentials and 0011's OpenID Connect links: start empty too
 EMPTY_DESK = {"person_credentials": [], "login_attempts": [], "desk_sessions": [], "person_oidc_links": []}
+# 0014's portal accounts, e-mail links, registrations, representation requests and organisation profiles
+EMPTY_PORTAL = {"portal_accounts": [], "email_confirmations": [], "registration_attempts": [],
+                "representation_claims": [], "organisation_profiles": []}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -105,7 +108,8 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
     assert {row[-1] for row in after["cases"]} == {0}
     after["cases"] = sorted((row[:-1] for row in after["cases"]), key=repr)
     assert after == {**before, "engine_settings": [], "command_log": [], "engine_setting_changes": [],
-                     "audit_anchors": [], "waiting_steps": [], **EMPTY_PEOPLE, **EMPTY_DESK}
+                     "audit_anchors": [], "waiting_steps": [], **EMPTY_PEOPLE, **EMPTY_DESK,
+                     **EMPTY_PORTAL}
     assert audited(fresh_url) == verdict  # the old chains (recorded_at == at) verify under the new engine
     assert stored_clock_mode(data) == SIMULATION  # its first use: COOP_SIMULATION=1 in the tests, else real
 
@@ -173,6 +177,7 @@ def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
     assert after.pop("audit_anchors") == []  # 0008's
     assert {table: after.pop(table) for table in EMPTY_PEOPLE} == EMPTY_PEOPLE  # 0009's
     assert {table: after.pop(table) for table in EMPTY_DESK} == EMPTY_DESK  # 0010's and 0011's
+    assert {table: after.pop(table) for table in EMPTY_PORTAL} == EMPTY_PORTAL  # 0014's
     assert after.pop("waiting_steps") == []  # 0012's; every case yet to be derived (its last column, 0)
     assert {row[-1] for row in after["cases"]} == {0}
     after["cases"] = sorted((row[:-1] for row in after["cases"]), key=repr)

@@ -68,6 +68,18 @@ class LanguageMiddleware:
 _FROM_ENV = object()
 
 
+def _portal_refusal(exc: HTTPException):
+    """What the portal's error page says for an HTTPException: a route's own refusal (a Message), else the rule."""
+    if exc.status_code == 403 and exc.detail == "csrf":
+        return tr("The form was not sent from this portal's page, or it is out of date (its security token is "
+                  "missing or wrong). Nothing was done. Go back, reload the page and send it again.")
+    if exc.status_code == 404:
+        return exc.detail if exc.detail and exc.detail != "Not Found" else tr("No such page.")
+    if exc.status_code == 403:
+        return exc.detail if exc.detail else tr("You may not see this page; nothing was done.")
+    return tr("The request could not be handled.")
+
+
 def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM_ENV, prefect_api: str | None = None,
                prefect_auth: str | None = None, outcome_wait: float = 20.0, trusted_proxies=_FROM_ENV) -> FastAPI:
     """The desk on the database ``url`` (None: the engine's, as the CLI reads it). ``secure``: Secure cookies even
@@ -84,7 +96,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
 
     bootstrap()  # an entry point like the CLI: the domain's events of a step reach the outbox (states/events.py)
 
-    from web import auth_pages, cases, today
+    from web import auth_pages, cases, portal, portal_accounts, portal_api, today
     from web.templating import page
 
     if secure is None:
@@ -102,6 +114,10 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(auth_pages.router)
     app.include_router(today.router)
     app.include_router(cases.router)
+    app.include_router(portal.router)  # the organisations' portal under /portal/ (web/portal.py)
+    app.include_router(portal_accounts.router)  # its accounts, representation, profiles; the desk's requests page
+    app.include_router(__import__("web.portal_offers", fromlist=["router"]).router)  # offers: web/portal_offers.py
+    app.include_router(portal_api.router)  # the organisations' JSON door (bearer token; no CSRF: web/security.py)
     from web import oidc as oidc_login
 
     app.state.oidc = None
@@ -128,8 +144,14 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(login_url(exc.next_path), status_code=303)
 
+    @app.exception_handler(portal.PortalLoginRequired)
+    async def to_portal_login(request: Request, exc: portal.PortalLoginRequired) -> Response:
+        return RedirectResponse(portal.portal_login_url(exc.next_path), status_code=303)
+
     @app.exception_handler(HTTPException)
     async def refused(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/portal/"):  # the portal's own look, its own words
+            return portal.refuse(request, _portal_refusal(exc), status_code=exc.status_code)
         if exc.status_code == 403:
             return page(request, "error.html", title=tr("Refused"), status_code=403,
                         message=tr("The form was not sent from this desk's page, or it is out of date (its "
@@ -144,8 +166,11 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
                     message=tr("The request could not be handled."))
 
     @app.get("/", include_in_schema=False)
-    def home() -> Response:
-        return RedirectResponse("/na-dzis", status_code=303)
+    def home(request: Request) -> Response:
+        from web.security import actor_of
+
+        return RedirectResponse(portal.landing(actor_of(request)) if actor_of(request) else "/na-dzis",
+                                status_code=303)
 
     @app.get("/zdrowie", include_in_schema=False)
     def health() -> dict:

@@ -41,15 +41,22 @@ def login_form(request: Request, next: str | None = None) -> Response:
 async def login(request: Request) -> Response:
     form = await request.form()
     login_text = str(form.get("login") or "")
-    target = safe_next(str(form.get("next") or ""))
+    asked = str(form.get("next") or "")
+    target = safe_next(asked)
     url = request.app.state.desk.url
     try:
         person = check_login(login_text, str(form.get("password") or ""), str(form.get("code") or ""),
                              _client(request), url=url)
     except DomainError as refusal:
         # the password is never sent back; the login is, so nothing typed but the secret is lost
-        return page(request, "login.html", title=tr("Log in"), status_code=401 if refusal.rule == "login_failed"
-                    else 429, next=target, login=login_text, error=refusal.message())
+        limited = refusal.rule not in ("login_failed", "email_not_confirmed")  # else: too many attempts
+        return page(request, "login.html", title=tr("Log in"), status_code=429 if limited else 401, next=target,
+                    login=login_text, error=refusal.message())
+    if asked in ("", "/na-dzis"):  # no page asked for: a representative's place is the portal (web/portal.py)
+        from states.people import person_principal
+        from web.portal import landing
+
+        target = landing(person_principal(person, proof="desk", url=url))
     response = RedirectResponse(target, status_code=303)
     set_cookie(response, request, SESSION_COOKIE, open_session(person, url=url), max_age=SESSION_HOURS * 3600)
     return response

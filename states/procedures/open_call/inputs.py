@@ -25,6 +25,7 @@ from states.inputs import (
     ShortText,
     SingleLine,
 )
+from states.model_forms.offer import OfferForm, parse_offer_form
 
 
 class CreateOpenCall(Command):
@@ -83,6 +84,33 @@ class FileOffer(Command):
     task_end: Day
     received_at: Moment | None = None
     postmarked_on: Day | None = None
+
+
+class FormCommand(Command):
+    @classmethod
+    def parse(cls, **values: object):
+        """A form given is parsed first, so that its refusal names the form's broken rule
+        (states/model_forms/offer.py ``parse_offer_form``); a missing one is refused with the other fields."""
+        if values.get("form") is not None:
+            values = {**values, "form": parse_offer_form(values["form"])}
+        return super().parse(**values)
+
+
+class SubmitOfferForm(FormCommand):
+    """An organisation's offer on the model form (Dz.U. 2018 poz. 2057), filed for the organisation ``organisation_krs``
+    (its lead offeror)."""
+
+    code: CaseCode
+    organisation_krs: Krs
+    form: OfferForm
+
+
+class CorrectOfferForm(FormCommand):
+    """The corrected offer, the whole form again, filed within the correction window."""
+
+    code: CaseCode
+    number: Ordinal
+    form: OfferForm
 
 
 class ReviewOffer(Command):

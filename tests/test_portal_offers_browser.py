@@ -1,0 +1,187 @@
+"""The portal's offer pages in a real browser (tests/browser.py: the system's Chromium, axe-core): a representative
+logs in, finds the open call, fills in the model form (rows added with the "add a row" button, no JavaScript),
+sees a broken sum refused beside its cost line with everything typed kept, files the offer, reads the receipt and
+downloads its PDF (its text checked with pdftotext); a joint offer of two organisations; and a correction asked by
+the office answered on the same form as version 2. Every page is checked against WCAG 2.1 AA (no serious or
+critical violation) and kept as a screenshot (tests/output/screenshots/test_portal_offers_browser.*). SQLite: the
+pages are the same on PostgreSQL (tests/test_portal_offers.py)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.browser import assert_accessible
+from tests.conftest import empty_tables
+from tests.offer_forms import sample_joint_offer_form, sample_offer_form
+from tests.portal_pages import fill_form, flatten
+from tests.test_desk import PASSWORD, with_password
+from tests.test_open_call_guards import KRS, announced_call, close_offers, do
+from web.app import create_app
+
+pytestmark = pytest.mark.browser
+
+AT = "2026-01-12T10:00+01:00"
+
+
+@pytest.fixture
+def portal(sqlite_url, tmp_path, monkeypatch, live_server):
+    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("COOP_TOKEN", raising=False)
+    monkeypatch.setenv("COOP_NOW", AT)
+    empty_tables(sqlite_url)
+    code = announced_call(sqlite_url, orgs=3)
+    with_password(sqlite_url, "delfin", "Anna Nowak", ("applicant", KRS[0]))
+    server = live_server(create_app(sqlite_url))
+    return server.url, code, sqlite_url
+
+
+def checked(page, screenshot, name: str) -> None:
+    assert_accessible(page)
+    screenshot(page, name)
+
+
+def log_in(page, base: str) -> None:
+    page.goto(f"{base}/portal/logowanie?next=/portal/nabory")
+    page.fill("#login", "delfin")
+    page.fill("#password", PASSWORD)
+    page.locator("main").get_by_role("button", name=re.compile("Zaloguj|Log in")).click()
+    page.wait_for_url("**/portal/nabory")
+
+
+def pdf_text(path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.fail("no pdftotext (apt-get install poppler-utils; .ci/run installs it)", pytrace=False)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_a_representative_files_an_offer_from_login_to_receipt_and_pdf(portal, new_context, screenshot, tmp_path):
+    base, code, url = portal
+    page = new_context().new_page()
+    log_in(page, base)
+    assert page.get_by_role("heading", level=1).inner_text() == "Otwarte konkursy przyjmujące oferty"
+    assert code in page.locator("table.calls").inner_text()
+    checked(page, screenshot, "calls")
+
+    page.get_by_role("link", name="Przygotuj ofertę").click()
+    page.wait_for_url(f"**/portal/oferty/nowa/{code}?organizacja={KRS[0]}")
+    assert page.input_value('[name="offerors.0.name"]') == "Organizacja 1"  # from the registry
+    checked(page, screenshot, "form-new")
+
+    form = sample_offer_form(KRS[0])
+    values = flatten(form)
+    wrong = dict(values, **{"costs.0.total": "1.00"})
+    fill_form(page, wrong)
+    page.get_by_role("button", name="Zapisz szkic").click()
+    assert "Szkic zapisany" in page.get_by_role("status").first.inner_text()
+    page.get_by_role("button", name="Złóż ofertę").click()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert")
+    assert "Oferta nie została jeszcze złożona" in alert.inner_text()
+    row_error = page.locator("#f-costs-0-error")
+    assert "V.A: wartość 1,00 PLN nie jest równa iloczynowi" in row_error.inner_text()
+    assert page.input_value('[name="costs.0.total"]') == "1.00"  # what was typed stays
+    assert page.input_value('[name="task.title"]') == form["task"]["title"]
+    checked(page, screenshot, "form-refused")
+
+    page.fill('[name="costs.0.total"]', values["costs.0.total"])
+    page.get_by_role("button", name="Złóż ofertę").click()
+    page.wait_for_url("**/pokwitowanie?wersja=1&zlozono=1")
+    receipt = page.locator("dl.receipt").inner_text()
+    number = f"{code}/1-1"
+    assert number in receipt and "2026-01-12 10:00 (+01:00)" in receipt and "Anna Nowak" not in receipt.split(
+        "SHA-256")[1]
+    sha = page.locator("dd.hash").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{64}", sha)
+    assert "sha256sum" in page.locator("pre.verify").inner_text()
+    checked(page, screenshot, "receipt")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Pobierz potwierdzenie (PDF)").click()
+    pdf = tmp_path / "receipt.pdf"
+    download.value.save_as(pdf)
+    text = pdf_text(pdf)
+    assert number in text and sha in text and form["task"]["title"] in text
+
+    page.get_by_role("link", name="Moje oferty").first.click()
+    page.wait_for_url("**/portal/oferty")
+    assert number in page.locator("table.offers").inner_text()
+    checked(page, screenshot, "my-offers")
+
+
+def test_a_joint_offer_of_two_organisations(portal, new_context, screenshot):
+    base, code, url = portal
+    page = new_context().new_page()
+    log_in(page, base)
+    page.goto(f"{base}/portal/oferty/nowa/{code}?organizacja={KRS[0]}")
+    form = sample_joint_offer_form(KRS[0], KRS[1])
+    fill_form(page, flatten(form))
+    assert page.locator('fieldset#f-offerors-1 legend').first.inner_text().startswith("II. oferenci: wiersz 2")
+    checked(page, screenshot, "joint-form")
+    page.get_by_role("button", name="Złóż ofertę").click()
+    page.wait_for_url("**/pokwitowanie?wersja=1&zlozono=1")
+    assert f"{code}/1-1" in page.locator("dl.receipt").inner_text()
+    checked(page, screenshot, "joint-receipt")
+
+
+def test_a_correction_asked_by_the_office_is_answered_as_version_2(portal, new_context, screenshot, monkeypatch):
+    from states.procedures.open_call import handlers as oc
+    from states.procedures.open_call import inputs as oc_inputs
+
+    base, code, url = portal
+    page = new_context().new_page()
+    log_in(page, base)
+    page.goto(f"{base}/portal/oferty/nowa/{code}?organizacja={KRS[0]}")
+    form = sample_offer_form(KRS[0])
+    fill_form(page, flatten(form))
+    page.get_by_role("button", name="Złóż ofertę").click()
+    page.wait_for_url("**/pokwitowanie?wersja=1&zlozono=1")
+
+    close_offers(url)
+    do(url, oc.review_offer, oc_inputs.ReviewOffer(code=code, number=1, decision="correct",
+                                                   defects=("brak opisu rezultatów (III.6)",)),
+       "2026-01-26T10:00+01:00")
+    monkeypatch.setenv("COOP_NOW", "2026-01-28T10:00+01:00")
+    page.goto(f"{base}/portal/oferty")
+    asked = page.locator(".correction-asked").first
+    assert "brak opisu rezultatów (III.6)" in asked.inner_text() and "2026-02-02" in asked.inner_text()
+    checked(page, screenshot, "correction-asked")
+    asked.get_by_role("link").click()
+    page.wait_for_url(f"**/portal/oferty/{code}/1/korekta")
+    assert page.input_value('[name="task.title"]') == form["task"]["title"]  # the last version, prefilled
+    page.fill('[name="task.results.0.monitoring"]', "listy obecności i protokoły zajęć")
+    checked(page, screenshot, "correction-form")
+    page.get_by_role("button", name="Złóż poprawioną ofertę").click()
+    page.wait_for_url("**/pokwitowanie?wersja=2&zlozono=1")
+    assert f"{code}/1-2" in page.locator("dl.receipt").inner_text()
+    assert "to wersja 2 oferty" in page.get_by_role("status").first.inner_text()
+    checked(page, screenshot, "correction-receipt")
+    page.goto(f"{base}/portal/oferty")
+    versions = page.locator("ul.versions").inner_text()
+    assert f"{code}/1-1" in versions and f"{code}/1-2" in versions
+    assert page.locator(".correction-asked").count() == 0
+
+
+def test_the_form_on_a_phone(portal, new_context, screenshot):
+    """390 px wide: nothing wider than the screen (no sideways scrolling), every page still WCAG 2.1 AA."""
+    base, code, url = portal
+    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    log_in(page, base)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls in its region
+    checked(page, screenshot, "phone-calls")
+    page.goto(f"{base}/portal/oferty/nowa/{code}?organizacja={KRS[0]}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    checked(page, screenshot, "phone-form")
+    fill_form(page, flatten(sample_offer_form(KRS[0])))
+    page.get_by_role("button", name="Złóż ofertę").click()
+    page.wait_for_url("**/pokwitowanie?wersja=1&zlozono=1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the hash and the commands wrap
+    checked(page, screenshot, "phone-receipt")
+    page.goto(f"{base}/portal/oferty")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    checked(page, screenshot, "phone-my-offers")

@@ -1,0 +1,464 @@
+"""The portal's offer pages (issue 22): the open calls accepting offers, a draft offer on the model form, filing it,
+the receipt (page and PDF), the organisation's offers and the answer to a correction.
+
+| route | page |
+|---|---|
+| ``GET /portal/nabory`` | the open calls accepting offers now (public), each with a link to start an offer |
+| ``GET /portal/oferty`` | "My offers": the drafts and the offers of the organisations the person represents |
+| ``GET/POST /portal/oferty/nowa/{code}?organizacja=<id>`` | the draft of a new offer to call ``code``: save, add a row, file |
+| ``GET /portal/oferty/{code}/{n}/pokwitowanie?wersja=V`` | the receipt of version V of offer n |
+| ``GET /portal/oferty/{code}/{n}/pokwitowanie.pdf?wersja=V`` | the receipt as PDF (the filed form and the receipt) |
+| ``GET /portal/oferty/{code}/{n}/tresc.json?wersja=V`` | the filed content as canonical JSON: what the SHA-256 is of |
+| ``GET/POST /portal/oferty/{code}/{n}/korekta`` | the answer to a correction the officer asked for, on the same form |
+
+Every write runs through ``states.engine.execute`` as the session's person: a draft through states/offer_drafts.py
+(only the organisation's representatives), a filing through the engine's ``file_offer_form`` and a correction
+through ``correct_offer_form`` under the idempotency key made when the page was shown (``intent``, a hidden field):
+a double click or a retry files once. The model form (states/model_forms/offer.py) is turned into fields by
+web/portal_form.py; a refusal is shown beside its field with everything typed kept.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from kernel.text import tr
+from states.actors import Actor
+from states.errors import DomainError, NotFound
+from states.model_forms.html import offer_form_fields
+from states.model_forms.offer import OfferForm
+from states.offer_drafts import (
+    DraftRef,
+    OrganisationRef,
+    SaveDraft,
+    call_facts,
+    discard_draft,
+    drafts_of,
+    open_calls,
+    organisation_facts,
+    public_open_calls,
+    read_draft,
+    save_draft,
+)
+from web import portal_form
+from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.security import actor_of
+
+router = APIRouter(prefix="/portal")
+add_to_menu("/portal/nabory", tr("Open calls"))
+add_to_menu("/portal/oferty", tr("My offers"))
+
+TREE = portal_form.form_tree(OfferForm, offer_form_fields())
+SAVED = tr("Draft saved. Only your organisation's representatives see it; it is not filed yet.")
+
+
+def _url(request: Request) -> str | None:
+    return request.app.state.desk.url
+
+
+def _run(request: Request, handler: Any, command: Any, actor: Actor, **options: Any) -> Any:
+    from states.engine import execute
+
+    return execute(handler, command, actor=actor, url=_url(request), **options)
+
+
+def _read(request: Request, handler: Any, command: Any, actor: Actor) -> Any:
+    return _run(request, handler, command, actor, readonly=True)
+
+
+def _refusal(refusal: DomainError) -> Any:
+    """A refusal as the page shows it: the rule's message, which names its legal basis when it has one."""
+    return refusal.message()
+
+
+# --- the open calls ------------------------------------------------------------------------------------------------
+
+
+@router.get("/nabory")
+def calls(request: Request) -> Response:
+    actor = actor_of(request)
+    organisations = _mine(request, actor) if actor is not None else []
+    listed = (_read(request, open_calls, None, actor) if actor is not None
+              else public_open_calls(url=_url(request)))
+    return portal_page(request, "portal_offer_calls.html", title=tr("Open calls accepting offers"), calls=listed,
+                       organisations=organisations)
+
+
+# --- a draft offer -------------------------------------------------------------------------------------------------
+
+
+def _mine(request: Request, actor: Actor) -> list[dict[str, Any]]:
+    """The organisations the person represents (live ``applicant`` grants) that have a KRS number: the number an
+    offer and its draft name their organisation by (an entity outside the KRS files at the office)."""
+    from states.portal_accounts import represented_organisations
+
+    return [o for o in represented_organisations(actor.person or "", url=_url(request)) if o["krs"]]
+
+
+def _organisation(request: Request, actor: Actor, asked: str) -> str | None:
+    """The KRS of the organisation this page acts for: the one asked, or, none asked, the only one represented. One
+    asked that the person does not represent is None: refused, never quietly another (and execute would refuse
+    it anyway: states/authorization.py)."""
+    mine = [o["krs"] for o in _mine(request, actor)]
+    if asked:
+        return asked if asked in mine else None
+    return mine[0] if len(mine) == 1 else None
+
+
+def _prefilled(facts: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
+    """A new form: the lead offeror as the registry knows the organisation, the call's task area. Keys the model
+    does not have are ignored when the form is shown (web/portal_form.py ``shown``)."""
+    return {"basic": {"task_kind": call.get("task_area") or ""},
+            "offerors": [{"name": facts["name"], "legal_form": facts["legal_form"], "krs": facts["krs"] or "",
+                          "address": facts["address"], "email": facts["email"]}],
+            "contact": {"name": facts["contact_person"], "email": facts["email"]}}
+
+
+def _form_page(request: Request, *, call: dict[str, Any], organisation: dict[str, Any], typed: dict[str, Any],
+               add: str | None = None, errors: dict[str, Any] | None = None, general: list[Any] | None = None,
+               message: Any = None, notice: Any = None, intent: str | None = None, correction: dict | None = None,
+               status_code: int = 200) -> Response:
+    values = portal_form.shown(TREE, typed, add=add)
+    if correction is None:
+        action = f"/portal/oferty/nowa/{call['code']}?organizacja={organisation['krs']}"
+        title = tr("Offer to {code}", code=call["code"])
+    else:
+        action = f"/portal/oferty/{call['code']}/{correction['number']}/korekta"
+        title = tr("Correction of offer {number} in {code}", number=correction["number"], code=call["code"])
+    return portal_page(request, "portal_offer_form.html", title=title, call=call, organisation=organisation,
+                       tree=TREE, values=values, spares=portal_form.spare_rows(TREE, values), errors=errors or {}, general=general or [], message=message,
+                       notice=notice, intent=intent or secrets.token_hex(16), action=action,
+                       correction=correction, field_id=portal_form.field_ids,
+                       path_label=portal_form.path_label, status_code=status_code)
+
+
+def _draft_context(request: Request, actor: Actor, code: str, organisation: str) -> tuple[dict, dict]:
+    call = _read(request, call_facts, code, actor)
+    facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor)
+    return call, facts
+
+
+@router.get("/oferty/nowa/{code:path}")
+def new_offer(request: Request, code: str, organizacja: str = "",
+              actor: Actor = Depends(require_portal_actor)) -> Response:
+    organisation = _organisation(request, actor, organizacja)
+    if organisation is None and organizacja:
+        return refuse(request, tr("You do not represent this organisation: its drafts and offers are seen and "
+                                  "changed only by its representatives. Nothing was done."))
+    if organisation is None:
+        return _choose_organisation(request, actor, code)
+    try:
+        call, facts = _draft_context(request, actor, code, organisation)
+        draft = _read(request, read_draft, DraftRef(code=code, organisation_krs=organisation), actor)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    typed = draft["content"] if draft else _prefilled(facts, call)
+    notice = tr("Your draft of {moment} (Warsaw time).", moment=_moment(draft["updated_at"])) if draft else None
+    return _form_page(request, call=call, organisation=facts, typed=typed, notice=notice)
+
+
+def _moment(value: Any) -> str:
+    from kernel.local_time import moment_text
+
+    return moment_text(value)
+
+
+def _choose_organisation(request: Request, actor: Actor, code: str) -> Response:
+    mine = _mine(request, actor)
+    if not mine:
+        return refuse(request, tr("You do not represent any organisation yet: an organisation files an offer "
+                                  "through its representative, confirmed by the city's office."))
+    return portal_page(request, "portal_offer_choose.html", title=tr("Which organisation files the offer?"),
+                       code=code, organisations=mine)
+
+
+@router.post("/oferty/nowa/{code:path}")
+async def post_offer(request: Request, code: str, organizacja: str = "",
+                     actor: Actor = Depends(require_portal_actor)) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_post_offer, request, code, organizacja, actor, form)
+
+
+def _post_offer(request: Request, code: str, organizacja: str, actor: Actor, form: Any) -> Response:
+    organisation = _organisation(request, actor, organizacja)
+    if organisation is None:
+        return refuse(request, tr("You do not represent this organisation; nothing was saved."))
+    try:
+        call, facts = _draft_context(request, actor, code, organisation)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    typed = portal_form.typed_from_post(TREE, form)
+    action = str(form.get("action") or "save")
+    intent = str(form.get("intent") or "")[:64] or None
+    page = {"request": request, "call": call, "organisation": facts, "typed": typed}
+    ref = {"code": code, "organisation_krs": organisation}
+    if action != "submit":
+        try:
+            _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
+        except DomainError as refusal:
+            return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
+        added = action.removeprefix("add:") if action.startswith("add:") else None
+        return _form_page(**page, add=added, notice=SAVED, intent=intent)
+    return _file(request, actor, page, ref, intent, facts)
+
+
+def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | None, facts: dict) -> Response:
+    """File the offer: the model first (a refusal beside its field, the draft kept), then the engine's
+    ``file_offer_form`` under the page's idempotency key; done, the draft is discarded and the receipt shown."""
+    from states.procedures.open_call.handlers import file_offer_form
+    from states.procedures.open_call.inputs import SubmitOfferForm
+
+    parsed = _parse(page["typed"])
+    if not isinstance(parsed, OfferForm):
+        _keep_draft(request, actor, ref, page["typed"])
+        return _form_page(**page, **parsed, intent=intent, status_code=422)
+    try:
+        filed = _run(request, file_offer_form, SubmitOfferForm(code=ref["code"], organisation_krs=facts["krs"],
+                                                               form=parsed), actor, idempotency_key=_key(intent))
+    except DomainError as refusal:
+        _keep_draft(request, actor, ref, page["typed"])
+        return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
+    try:
+        _run(request, discard_draft, DraftRef(**ref), actor)
+    except DomainError:
+        pass  # the offer is filed; a draft left behind is only a draft (shown under "My offers")
+    return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["version"]) + "&zlozono=1",
+                            status_code=303)
+
+
+def _parse(typed: dict[str, Any]) -> OfferForm | dict[str, Any]:
+    """The form, or what the page shows of its refusal (by field, and those of the whole form)."""
+    from pydantic import ValidationError
+
+    data, where = portal_form.model_input(TREE, typed)
+    try:
+        return OfferForm.model_validate(data)
+    except ValidationError as error:
+        fields, general = portal_form.refusals(error, where)
+        return {"errors": fields, "general": general, "message": portal_form.SUMMARY}
+    except DomainError as refusal:  # a rule of the form raised as the engine's refusal
+        return {"errors": {}, "general": [], "message": _refusal(refusal)}
+
+
+def _keep_draft(request: Request, actor: Actor, ref: dict, typed: dict[str, Any]) -> None:
+    """A refused filing keeps what was typed as the draft, so nothing is lost if the page is left."""
+    try:
+        _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
+    except DomainError:
+        pass  # the page still shows everything typed
+
+
+# --- the receipt -----------------------------------------------------------------------------------------------
+
+
+def receipt_path(code: str, number: int, version: int) -> str:
+    return f"/portal/oferty/{code}/{number}/pokwitowanie?wersja={version}"
+
+
+def _receipt(request: Request, actor: Actor, code: str, number: int, wersja: str) -> dict[str, Any]:
+    """One version's receipt (the latest unless ``wersja``), read as the person: the matrix lets the offer's
+    organisation's representatives, the officers and the auditors read it (states/offer_filings.py)."""
+    from states.offer_filings import ReceiptRef, offer_receipt
+
+    version = int(wersja) if wersja.isdigit() and int(wersja) > 0 else None
+    return _read(request, offer_receipt, ReceiptRef(code=code, number=number, version=version), actor)
+
+
+def _receipt_or_refusal(request: Request, actor: Actor, code: str, number: int, wersja: str):
+    try:
+        return _receipt(request, actor, code, number, wersja), None
+    except NotFound as missing:
+        return None, refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return None, refuse(request, _refusal(refusal))
+
+
+@router.get("/oferty/{code:path}/{number:int}/pokwitowanie")
+def receipt_page(request: Request, code: str, number: int, wersja: str = "",
+                 actor: Actor = Depends(require_portal_actor)) -> Response:
+    receipt, refused = _receipt_or_refusal(request, actor, code, number, wersja)
+    if refused is not None:
+        return refused
+    base = f"/portal/oferty/{code}/{number}"
+    return portal_page(request, "portal_offer_receipt.html", title=tr("Receipt {number}", number=receipt["number"]),
+                       receipt=receipt, pdf=f"{base}/pokwitowanie.pdf?wersja={receipt['version']}",
+                       content_url=f"{base}/tresc.json?wersja={receipt['version']}",
+                       received=_moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1")
+
+
+@router.get("/oferty/{code:path}/{number:int}/pokwitowanie.pdf")
+def receipt_pdf(request: Request, code: str, number: int, wersja: str = "",
+                actor: Actor = Depends(require_portal_actor)) -> Response:
+    from notifications.offer_pdf import offer_pdf
+
+    receipt, refused = _receipt_or_refusal(request, actor, code, number, wersja)
+    if refused is not None:
+        return refused
+    body = offer_pdf(receipt["content"], receipt)
+    name = receipt["number"].replace("/", "-")
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="pokwitowanie-{name}.pdf"'})
+
+
+@router.get("/oferty/{code:path}/{number:int}/tresc.json")
+def filed_content(request: Request, code: str, number: int, wersja: str = "",
+                  actor: Actor = Depends(require_portal_actor)) -> Response:
+    """The filed content exactly as it was hashed (canonical JSON): ``sha256sum`` of this file is the receipt's
+    SHA-256."""
+    from states.model_forms.canonical import canonical_bytes
+
+    receipt, refused = _receipt_or_refusal(request, actor, code, number, wersja)
+    if refused is not None:
+        return refused
+    name = receipt["number"].replace("/", "-")
+    return Response(canonical_bytes(receipt["content"]), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="oferta-{name}.json"'})
+
+
+# --- my offers -----------------------------------------------------------------------------------------------------
+
+
+def _offers_of(request: Request, actor: Actor, facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The offers the organisation filed, each with its versions and, when the office asked, its correction."""
+    from states import labels
+    from states.offer_drafts import OfferRef, offer_correction
+    from states.offer_filings import OfferVersionsRef, OrganisationOffers, offer_versions, organisation_offers
+
+    if not facts["krs"]:
+        return []
+    listed = _read(request, organisation_offers, OrganisationOffers(organisation_krs=facts["krs"]), actor)["offers"]
+    out = []
+    for offer in listed:
+        ref = {"code": offer["code"], "number": offer["offer"]}
+        versions = _read(request, offer_versions, OfferVersionsRef(**ref), actor)["versions"]
+        correction = _read(request, offer_correction, OfferRef(**ref), actor)
+        out.append({**offer, "versions": versions, "correction": correction, "requested": Decimal(offer["requested_grant"]),
+                    "state_label": labels.state("offer", offer["state"])})
+    return out
+
+
+@router.get("/oferty")
+def my_offers(request: Request, actor: Actor = Depends(require_portal_actor)) -> Response:
+    organisations = []
+    try:
+        for organisation in _mine(request, actor):
+            ref = OrganisationRef(organisation_krs=organisation["krs"])
+            facts = _read(request, organisation_facts, ref, actor)
+            drafts = _read(request, drafts_of, ref, actor)
+            organisations.append({**facts, "drafts": drafts, "offers": _offers_of(request, actor, facts)})
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    return portal_page(request, "portal_offer_list.html", title=tr("My offers"), organisations=organisations)
+
+
+# --- the answer to a correction ---------------------------------------------------------------------------------
+
+
+def _correction_context(request: Request, actor: Actor, code: str, number: int) -> dict[str, Any]:
+    """The call, the organisation, what was asked and the last version filed (the form's starting point)."""
+    from states.offer_drafts import OfferRef, offer_correction
+    from states.offer_filings import OfferVersionsRef, offer_versions
+
+    asked = _read(request, offer_correction, OfferRef(code=code, number=number), actor)
+    versions = _read(request, offer_versions, OfferVersionsRef(code=code, number=number), actor)["versions"]
+    call = _read(request, call_facts, code, actor)
+    facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=asked["organisation_krs"]), actor)
+    last = versions[-1] if versions else None
+    return {"call": call, "organisation": facts, "asked": asked, "last": last,
+            "correction": {"number": number, "due": asked["due"], "defects": asked["defects"],
+                           "version": last["version"] if last else "—"}}
+
+
+def _correction_refused(request: Request, context: dict[str, Any]) -> Response | None:
+    if not context["asked"]["asked"]:
+        return refuse(request, tr("The office has not asked for a correction of this offer (its state: {state}); "
+                                  "a correction is filed only when asked, within its window (art. 14).",
+                                  state=context["asked"]["state"]))
+    if context["last"] is None:
+        return refuse(request, tr("This offer was not filed on the model form (it was recorded from paper): "
+                                  "correct it on paper at the office."))
+    return None
+
+
+@router.get("/oferty/{code:path}/{number:int}/korekta")
+def correction_form(request: Request, code: str, number: int,
+                    actor: Actor = Depends(require_portal_actor)) -> Response:
+    try:
+        context = _correction_context(request, actor, code, number)
+        draft = _read(request, read_draft, DraftRef(code=code, organisation_krs=context["organisation"]["krs"],
+                                                    offer_number=number), actor)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    refused = _correction_refused(request, context)
+    if refused is not None:
+        return refused
+    typed = draft["content"] if draft else context["last"]["content"]
+    notice = tr("Your draft of {moment} (Warsaw time).", moment=_moment(draft["updated_at"])) if draft else None
+    return _form_page(request, call=context["call"], organisation=context["organisation"], typed=typed,
+                      correction=context["correction"], notice=notice)
+
+
+@router.post("/oferty/{code:path}/{number:int}/korekta")
+async def post_correction(request: Request, code: str, number: int,
+                          actor: Actor = Depends(require_portal_actor)) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_post_correction, request, code, number, actor, form)
+
+
+def _post_correction(request: Request, code: str, number: int, actor: Actor, form: Any) -> Response:
+    from states.procedures.open_call.handlers import correct_offer_form
+    from states.procedures.open_call.inputs import CorrectOfferForm
+
+    try:
+        context = _correction_context(request, actor, code, number)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    refused = _correction_refused(request, context)
+    if refused is not None:
+        return refused
+    typed = portal_form.typed_from_post(TREE, form)
+    action = str(form.get("action") or "save")
+    intent = str(form.get("intent") or "")[:64] or None
+    page = {"request": request, "call": context["call"], "organisation": context["organisation"], "typed": typed,
+            "correction": context["correction"]}
+    ref = {"code": code, "organisation_krs": context["organisation"]["krs"], "offer_number": number}
+    if action != "submit":
+        _keep_draft(request, actor, ref, typed)
+        added = action.removeprefix("add:") if action.startswith("add:") else None
+        return _form_page(**page, add=added, notice=SAVED, intent=intent)
+    parsed = _parse(typed)
+    if not isinstance(parsed, OfferForm):
+        _keep_draft(request, actor, ref, typed)
+        return _form_page(**page, **parsed, intent=intent, status_code=422)
+    try:
+        filed = _run(request, correct_offer_form, CorrectOfferForm(code=code, number=number, form=parsed), actor,
+                     idempotency_key=_key(intent))
+    except DomainError as refusal:
+        _keep_draft(request, actor, ref, typed)
+        return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
+    try:
+        _run(request, discard_draft, DraftRef(**ref), actor)
+    except DomainError:
+        pass
+    return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["version"]) + "&zlozono=1",
+                            status_code=303)
+
+
+def _key(intent: str | None) -> str | None:
+    """The command's idempotency key: the page's intent (made when the form was shown), so the same press sent
+    twice files once (models/command_log.py)."""
+    return f"portal:{intent}" if intent else None
