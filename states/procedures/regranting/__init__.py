@@ -14,7 +14,9 @@ SUB_CALL = DataTrack("regranting", "sub_call", during=("in_execution",))
 OPERATORS_CALL = Borrowed(
     "open_call",
     ("announce_call", "appoint_member", "declare_conflicts", "file_offer", "review_offer", "finish_formal_review",
-     "score_offer", "show_ranking", "select_offers", "publish", "withdraw_offer", "sign_contract", "review_report"),
+     "score_offer", "show_ranking", "select_offers", "publish", "withdraw_offer", "sign_contract", "review_report",
+     # the operator is chosen by an ordinary open call (art. 16a): it files on the model form and answers a correction
+     "file_offer_form", "correct_offer_form"),
     instead={
         "create_call": "create",  # a call of kind regranting (`coop regrant create`)
         # the operator's report lists every implementer, read from its micro-grants (art. 16a; art. 18 ust. 1)
