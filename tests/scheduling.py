@@ -19,9 +19,10 @@ from __future__ import annotations
 # beside them, as every file of the suite has another beside it).
 FRESH_PROCESS_FIRST = ("tests/test_forms_suspended.py", "tests/test_liveness.py")
 
-# Then the longest files, longest first: seconds each took in `make test` on 2026-12-06 (2 cores, quiet; see
-# docs/testing.md). A file not named here comes after these: first the ones with a browser or a Prefect server
-# (slow by nature), then the rest, most tests first. Name a new file here once it takes more than ~30 s.
+# Then the longest files, longest first: about how many seconds each takes on a quiet 2-core machine (from CI's
+# 20 slowest tests of 2026-12-06 and single-file runs; only the order matters). A file not named here comes after
+# these: first the ones with a browser or a Prefect server (slow by nature), then the rest, most tests first.
+# Name a new file here once it takes more than ~30 s.
 LONGEST = {
     "tests/test_production.py": 150,
     "tests/test_desk_evaluation_browser.py": 75,
