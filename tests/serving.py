@@ -39,7 +39,10 @@ def serve_env(tmp_path: Path, database_url: str) -> dict[str, str]:
 
 def start_serve(port: int, env: dict[str, str], *options: str) -> subprocess.Popen:
     """``coop serve --port PORT OPTIONS…``, its output (stdout and stderr) in one text pipe, answering once its
-    Prefect API's health check does (up to two minutes, however loaded the machine)."""
+    Prefect API's health check does (up to two minutes, however loaded the machine). The desk gets a free port
+    too: its default, 4210, is taken when two tests (or two worktrees) serve at once."""
+    if "--desk-port" not in options:
+        options = (*options, "--desk-port", str(free_port()))
     serve = subprocess.Popen([sys.executable, "-m", "coop", "serve", "--port", str(port), *options], cwd=ROOT,
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              start_new_session=True)
