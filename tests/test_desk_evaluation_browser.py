@@ -44,6 +44,9 @@ for deployment in deployments(3600):
     if deployment.name in ("formal-review", "committee-scoring"):
         runner.add_deployment(deployment)
 close_doors(simulation=True)
+import sys
+from pathlib import Path
+Path(sys.argv[1]).write_text("ready")  # its deployments registered, their doors open to `at`: runs may be made
 asyncio.run(runner.start())
 """
 
@@ -59,9 +62,22 @@ class FlowRunner:
 
     def start(self) -> FlowRunner:
         log = open(self.folder / "runner.log", "a")  # noqa: SIM115  (kept open by the child)
-        self.process = subprocess.Popen([sys.executable, "-c", RUNNER], cwd=ROOT, env=self.env, stdout=log,
-                                        stderr=subprocess.STDOUT)
+        self.ready = self.folder / "runner-ready"
+        self.ready.unlink(missing_ok=True)
+        self.process = subprocess.Popen([sys.executable, "-c", RUNNER, str(self.ready)], cwd=ROOT, env=self.env,
+                                        stdout=log, stderr=subprocess.STDOUT)
         return self
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Until this runner has registered its deployments and opened their doors (another test's deployments
+        of the same names may be on the session's server, their doors closed for a real database)."""
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            assert self.process is not None and self.process.poll() is None, "the runner exited"
+            if self.ready.exists():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the runner was not ready after {timeout} s")
 
     def wait_idle(self, timeout: float = 120) -> None:
         """Until no flow run's process of this runner is alive (a suspended run's process has exited)."""
@@ -148,6 +164,7 @@ def test_an_officer_and_two_members_take_a_call_to_its_results_through_the_desk(
     monkeypatch.setenv("COOP_DATABASE_URL", url)
     runner = FlowRunner(prefect_api, url, tmp_path).start()
     try:
+        runner.wait_ready()
         deployment_ready("coop-formal-review/formal-review")
         deployment_ready("coop-committee-scoring/committee-scoring")
         desk_app = create_app(url, prefect_api=prefect_api, outcome_wait=90)
