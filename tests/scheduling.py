@@ -12,14 +12,10 @@ Without xdist (``pytest tests/x.py``, ``-p no:xdist``) the order is left as coll
 
 from __future__ import annotations
 
-# First of all, one per process while it is fresh: these two need a Prefect test server that has served nothing
-# else. In a process whose session server had served many other files they failed now and then (a form's answer
-# not recorded, a run not created) and passed alone every time; they ran in a second pytest run after the suite
-# until session 12. First on a fresh process they are as alone as they were there (the other process runs
-# beside them, as every file of the suite has another beside it).
+# Run apart, in make test's second run (see the Makefile); named here so that, run with the others, they come first.
 FRESH_PROCESS_FIRST = ("tests/test_forms_suspended.py", "tests/test_liveness.py")
 
-# Then the longest files, longest first: about how many seconds each takes on a quiet 2-core machine (from CI's
+# The longest files, longest first: about how many seconds each takes on a quiet 2-core machine (from CI's
 # 20 slowest tests of 2026-12-06 and single-file runs; only the order matters). A file not named here comes after
 # these: first the ones with a browser or a Prefect server (slow by nature), then the rest, most tests first.
 # Name a new file here once it takes more than ~30 s.
