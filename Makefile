@@ -19,13 +19,17 @@ serve: $(STAMP)
 	$(BIN)/coop serve
 
 # Two test processes (more on a bigger machine, at most 4); each test file stays in one process, since some
-# set up a whole stack once per file (tests/test_production.py). One file alone: $(BIN)/python -m pytest tests/x.py
+# set up a whole stack once per file (tests/test_production.py). The files go out longest first
+# (tests/scheduling.py; --no-loadscope-reorder keeps that order). One file alone: $(BIN)/python -m pytest tests/x.py
 # The suspended-form and dead-run tests get a Prefect test server of their own, in a second run: in a worker whose
 # server had served many other files they failed now and then (a form's answer not recorded, a run not
-# created), and passed alone every time; the cause is not found yet (see the issue notes of session 9).
+# created), and passed alone every time; the cause is not found yet (see the issue notes of session 9). Session 12
+# tried them first in the first run: their deployments, left on that process's server with doors closed for a
+# real database, then refused the desk's evaluation test a run ("'at' was unexpected"), so they stay apart.
 OWN_SERVER_TESTS := tests/test_forms_suspended.py tests/test_liveness.py
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --durations=20 $(OWN_SERVER_TESTS:%=--ignore=%)
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder --durations=20 \
+		$(OWN_SERVER_TESTS:%=--ignore=%)
 	$(BIN)/python -m pytest $(OWN_SERVER_TESTS)
 
 # Quick benchmark run (~5-10 min on 2 cores); full sizes: $(BIN)/python -m bench full (see docs/benchmarks.md).

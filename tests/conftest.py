@@ -49,10 +49,17 @@ from tests.browser import (  # noqa: F401, E402
 )
 from tests.fast_tier import (  # noqa: F401, E402
     _no_database_in_a_fast_test,
-    pytest_collection_modifyitems,
     pytest_ignore_collect,
 )
+from tests.fast_tier import pytest_collection_modifyitems as _fast_tier_guard  # noqa: E402
 from tests.prefect_fixtures import prefect_api  # noqa: F401, E402  (one Prefect test harness for the whole session)
+from tests.scheduling import longest_first  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    _fast_tier_guard(config, items)
+    longest_first(config, items)  # make test's order: the longest files first (tests/scheduling.py)
+
 
 PG_ADMIN_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Every message a test renders must read as text: a parameter with no human form (an object that would print as

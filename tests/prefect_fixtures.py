@@ -7,6 +7,8 @@ pytest shares one session-scoped instance across modules.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
@@ -48,6 +50,25 @@ def prefect_api():
         _harness["users"] -= 1
         if _harness["users"] == 0:
             _harness["stack"].close()
+
+
+@contextmanager
+def quick_pauses(seconds: int = 1) -> Iterator[None]:
+    """A flow run PAUSED in this process (a test runs the flow in a thread, not under a deployment) checks for its
+    answer every ``seconds`` instead of the flow's own interval (flows/steps.py: 10 s, a person's pace): the same
+    pause and the same resume, noticed sooner. A run under a deployment suspends and is not affected."""
+    from flows import evaluation
+
+    original = evaluation.pause_flow_run
+
+    def pause_flow_run(*args, **kwargs):
+        return original(*args, **{**kwargs, "poll_interval": min(seconds, kwargs.get("poll_interval", seconds))})
+
+    evaluation.pause_flow_run = pause_flow_run
+    try:
+        yield
+    finally:
+        evaluation.pause_flow_run = original
 
 
 def waiting_form(state) -> str | None:

@@ -31,6 +31,9 @@ from web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("prefect_api")]
 ROOT = Path(__file__).resolve().parents[1]
+# A form's answer waits for the flows' runner to start the run's process and record it (the desk watches for up to
+# outcome_wait): the click that submits it, and the page it leads to, are given as long, not the context's 15 s.
+FLOW_MS = 150_000
 RUNNER = """
 import asyncio
 from prefect.runner import Runner
@@ -41,6 +44,9 @@ for deployment in deployments(3600):
     if deployment.name in ("formal-review", "committee-scoring"):
         runner.add_deployment(deployment)
 close_doors(simulation=True)
+import sys
+from pathlib import Path
+Path(sys.argv[1]).write_text("ready")  # its deployments registered, their doors open to `at`: runs may be made
 asyncio.run(runner.start())
 """
 
@@ -56,9 +62,34 @@ class FlowRunner:
 
     def start(self) -> FlowRunner:
         log = open(self.folder / "runner.log", "a")  # noqa: SIM115  (kept open by the child)
-        self.process = subprocess.Popen([sys.executable, "-c", RUNNER], cwd=ROOT, env=self.env, stdout=log,
-                                        stderr=subprocess.STDOUT)
+        self.ready = self.folder / "runner-ready"
+        self.ready.unlink(missing_ok=True)
+        self.process = subprocess.Popen([sys.executable, "-c", RUNNER, str(self.ready)], cwd=ROOT, env=self.env,
+                                        stdout=log, stderr=subprocess.STDOUT)
         return self
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Until this runner has registered its deployments and opened their doors (another test's deployments
+        of the same names may be on the session's server, their doors closed for a real database)."""
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            assert self.process is not None and self.process.poll() is None, "the runner exited"
+            if self.ready.exists():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the runner was not ready after {timeout} s")
+
+    def wait_idle(self, timeout: float = 120) -> None:
+        """Until no flow run's process of this runner is alive (a suspended run's process has exited)."""
+        from bench.production import descendants
+
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            assert self.process is not None and self.process.poll() is None, "the runner exited"
+            if descendants(self.process.pid) == [self.process.pid]:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the runner still runs a flow after {timeout} s")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -133,6 +164,7 @@ def test_an_officer_and_two_members_take_a_call_to_its_results_through_the_desk(
     monkeypatch.setenv("COOP_DATABASE_URL", url)
     runner = FlowRunner(prefect_api, url, tmp_path).start()
     try:
+        runner.wait_ready()
         deployment_ready("coop-formal-review/formal-review")
         deployment_ready("coop-committee-scoring/committee-scoring")
         desk_app = create_app(url, prefect_api=prefect_api, outcome_wait=90)
@@ -160,14 +192,14 @@ def test_an_officer_and_two_members_take_a_call_to_its_results_through_the_desk(
             officer.select_option("#review_offer-number", str(number))
             officer.select_option("#review_offer-decision", "accept")
             if number == 2:  # the form open, then the desk and the flows' worker restart: nothing is lost
-                time.sleep(5)  # the run's process, suspended, has exited: the runner stops with nothing in flight
                 assert waiting_on(review, "review-") == "review-2"
+                runner.wait_idle()  # the run's process, suspended, has exited: the runner stops with nothing in flight
                 runner.stop()
                 desk.stop()
                 desk.start()
                 runner.start()
-            officer.click("#step-review_offer button[type=submit]")
-            officer.wait_for_url("**zrobione=*", timeout=150_000)
+            officer.click("#step-review_offer button[type=submit]", timeout=FLOW_MS)
+            officer.wait_for_url("**zrobione=*", timeout=FLOW_MS)
             assert "zapisana" in officer.locator("#step-notice").inner_text()
             if number == 1:
                 waiting_on(review, "review-2")
@@ -190,8 +222,8 @@ def test_an_officer_and_two_members_take_a_call_to_its_results_through_the_desk(
             screenshot(member, f"{login}-case")
             member.click("#step-declare_conflicts summary")
             member.fill("#declare_conflicts-note", "brak konfliktu interesów")
-            member.click("#step-declare_conflicts button[type=submit]")
-            member.wait_for_url("**zrobione=recorded*", timeout=150_000)
+            member.click("#step-declare_conflicts button[type=submit]", timeout=FLOW_MS)
+            member.wait_for_url("**zrobione=recorded*", timeout=FLOW_MS)
             for number, capacity in zip((1, 2), scores, strict=True):
                 waiting_on(run, "score-")
                 member.click("#step-score_offer summary")
@@ -209,8 +241,8 @@ def test_an_officer_and_two_members_take_a_call_to_its_results_through_the_desk(
                     assert_accessible(member)
                     screenshot(member, "ewa-refused-score")
                     member.fill("#score_offer-points-quality", "8")
-                member.click("#step-score_offer button[type=submit]")
-                member.wait_for_url("**zrobione=recorded*", timeout=150_000)
+                member.click("#step-score_offer button[type=submit]", timeout=FLOW_MS)
+                member.wait_for_url("**zrobione=recorded*", timeout=FLOW_MS)
             assert_accessible(member)
             screenshot(member, f"{login}-scored")
         assert [actor for _, actor in events(url, "score")] == ["Jan Kowalski"] * 2 + ["Ewa Nowak"] * 2

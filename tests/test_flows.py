@@ -387,25 +387,27 @@ def test_formal_review_form_records_decisions_through_the_domain_until_none_is_p
 def _step_answered(sqlite_url, parameters: dict, answers: list[tuple[str, str]]):
     """Run an officer's step in a thread, answer its proof forms with (person, role) in turn; its final state."""
     from flows.steps import case_step_flow
+    from tests.prefect_fixtures import quick_pauses
 
     results: dict = {}
     started = datetime.now(UTC) - timedelta(seconds=1)
     thread = threading.Thread(target=contextvars.copy_context().run, args=(lambda: results.update(
         value=case_step_flow(**parameters, database_url=sqlite_url, return_state=True)),))
-    thread.start()
-    try:
-        run = _find_run(f"{parameters['code']} · {parameters['step']}", started)
-        seen: set = set()
-        shown = []
-        for person, role in answers:
-            paused = _wait_for_paused(run.id, "", seen)
-            if paused.state.is_final():
-                break
-            shown.append(_description(paused))
-            _answer(paused, {}, person, role)
-        thread.join(timeout=120)
-    finally:
-        thread.join(timeout=1)
+    with quick_pauses():
+        thread.start()
+        try:
+            run = _find_run(f"{parameters['code']} · {parameters['step']}", started)
+            seen: set = set()
+            shown = []
+            for person, role in answers:
+                paused = _wait_for_paused(run.id, "", seen)
+                if paused.state.is_final():
+                    break
+                shown.append(_description(paused))
+                _answer(paused, {}, person, role)
+            thread.join(timeout=120)
+        finally:
+            thread.join(timeout=1)
     return results["value"], shown
 
 

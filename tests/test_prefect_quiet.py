@@ -284,47 +284,23 @@ def test_the_prefect_database_beside_the_engines():
 def test_coop_serve_on_a_postgresql_engine_runs_prefect_on_postgresql(tmp_path):
     """`coop serve` with the engine on PostgreSQL: the Prefect server's state is in `<engine db>_prefect` (made by
     coop serve), no SQLite file of Prefect's is made; the password is never printed."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
-    import httpx
     import psycopg
 
     from tests.conftest import PG_ADMIN_URL, scratch_postgresql
-    from tests.test_serve import free_port
+    from tests.serving import free_port, serve_env, start_serve, stop_serve
 
     with scratch_postgresql("coop_serve_pg") as url:
         prefect_db = url.rsplit("/", 1)[1] + "_prefect"
         port = free_port()
-        env = {**os.environ, "COOP_DATABASE_URL": url, "PREFECT_HOME": str(tmp_path / "prefect"),
-               "XDG_DATA_HOME": str(tmp_path / "data"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        for name in ("PREFECT_API_URL", "PREFECT_UI_API_URL", "PREFECT_API_AUTH_STRING",
-                     "PREFECT_SERVER_API_AUTH_STRING", "PREFECT_API_DATABASE_CONNECTION_URL"):
-            env.pop(name, None)
-        serve = subprocess.Popen([sys.executable, "-m", "coop", "serve", "--port", str(port), "--no-demo"],
-                                 cwd=Path(__file__).resolve().parents[1], env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        serve = start_serve(port, serve_env(tmp_path, url), "--no-demo")
         try:
-            for _ in range(240):
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json() is True:
-                        break
-                except (httpx.HTTPError, ValueError):
-                    pass
-                assert serve.poll() is None, serve.stdout.read()
-                time.sleep(0.5)
             with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{prefect_db}") as conn:
                 tables = {row[0] for row in conn.execute(
                     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
             assert {"flow_run", "deployment", "artifact"} <= tables
             assert not list((tmp_path / "prefect").glob("*.db"))  # no SQLite of Prefect's
         finally:
-            serve.send_signal(signal.SIGINT)
-            output, _ = serve.communicate(timeout=60)
+            output = stop_serve(serve, timeout=60)
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{prefect_db}" WITH (FORCE)')
         assert f"/{prefect_db}" in output and "Traceback" not in output

@@ -4,8 +4,6 @@ later, and Ctrl-C stops everything cleanly (one server start)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import stat
 import subprocess
@@ -20,14 +18,9 @@ import sqlalchemy as sa
 from models.db import get_engine, normalise_url
 from models.tables import AuditRecord, Case, Deadline
 from tests.prefect_fixtures import announced_call, register_organisations, unauthenticated_sweep
+from tests.serving import free_port, serve_env, start_serve, stop_serve
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_path):
@@ -39,25 +32,11 @@ def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_pat
         conn.execute(sa.update(Deadline).values(due_at=datetime.now(UTC) + timedelta(hours=1)))
 
     port = free_port()
-    env = {**os.environ, "COOP_DATABASE_URL": url, "PREFECT_HOME": str(tmp_path / "prefect"),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "XDG_DATA_HOME": str(tmp_path / "data")}  # the user data directory, where the auth string is kept
-    for name in ("PREFECT_API_URL", "PREFECT_UI_API_URL", "PREFECT_API_AUTH_STRING", "PREFECT_SERVER_API_AUTH_STRING"):
-        env.pop(name, None)
+    env = serve_env(tmp_path, url)
     auth_path = tmp_path / "data" / "coop-engine" / "prefect-auth-string"
     api = f"http://127.0.0.1:{port}/api"
-    serve = subprocess.Popen([sys.executable, "-m", "coop", "serve", "--port", str(port), "--tick-seconds", "3",
-                              "--poll-seconds", "1", "--no-demo"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    serve = start_serve(port, env, "--tick-seconds", "3", "--poll-seconds", "1", "--no-demo")
     try:
-        for _ in range(240):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json() is True:
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
-            assert serve.poll() is None, serve.stdout.read()
-            time.sleep(0.5)
         ui = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert ui.status_code == 200 and "<html" in ui.text.lower()
         # the UI calls the API it is served beside (not 4200) and asks for the auth string
@@ -118,12 +97,7 @@ def test_coop_serve_answers_fires_a_scheduled_deadline_and_stops_cleanly(tmp_pat
             actors = conn.execute(sa.select(AuditRecord.actor).where(AuditRecord.event == "close_offers")).scalars().all()
         assert actors == ["scheduler"]
     finally:
-        serve.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        try:
-            output, _ = serve.communicate(timeout=180)  # a clean stop, however loaded the machine (not a timing)
-        except subprocess.TimeoutExpired:
-            os.killpg(serve.pid, signal.SIGKILL)
-            raise
+        output = stop_serve(serve)  # what Ctrl-C sends
     assert serve.returncode == 0, output[-3000:]
     assert "Zatrzymano." in output
     assert str(auth_path) in output and secret not in output  # where the string is, never the string
@@ -137,8 +111,7 @@ def test_coop_serve_refuses_an_auth_string_file_others_may_read(tmp_path):
     auth_path.parent.mkdir(parents=True)
     auth_path.write_text("coop:kept-secret\n")
     auth_path.chmod(0o640)
-    env = {**os.environ, "COOP_DATABASE_URL": f"sqlite:///{tmp_path / 'engine.db'}", "XDG_DATA_HOME": str(data),
-           "PREFECT_HOME": str(tmp_path / "prefect")}
+    env = serve_env(tmp_path, f"sqlite:///{tmp_path / 'engine.db'}")
     result = subprocess.run([sys.executable, "-m", "coop", "serve", "--port", str(free_port()), "--no-demo"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
