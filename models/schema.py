@@ -2,6 +2,7 @@
 
 import models.anchor_tables  # noqa: F401
 import models.command_log  # noqa: F401
+import models.filing_tables  # noqa: F401
 import models.notification_tables  # noqa: F401
 import models.people_tables  # noqa: F401
 import models.procedure_tables  # noqa: F401

@@ -20,7 +20,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.errors import MessageError
 from email.headerregistry import Address
@@ -46,7 +46,7 @@ class LeaseExpired(TransientFailure):
 
 
 def email_message(config: NotifySettings, *, key: str, message_id: str, recipient: str, name: str, lang: str,
-                  rendered: Rendered, now: datetime) -> EmailMessage:
+                  rendered: Rendered, now: datetime, attachments: Sequence[Any] = ()) -> EmailMessage:
     """The e-mail, or ``PermanentFailure`` when it cannot be written: an address that is not one, a header
     with a line break (``"Fundacja X\\r\\nBcc: …"`` would add a recipient; the email package refuses it)."""
     try:
@@ -60,6 +60,9 @@ def email_message(config: NotifySettings, *, key: str, message_id: str, recipien
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to automatic mail
         msg.set_content(rendered.text)
         msg.add_alternative(rendered.html, subtype="html")
+        for attached in attachments:  # notifications/attachments.py: made now from the rows the message names
+            maintype, _, subtype = attached.content_type.partition("/")
+            msg.add_attachment(attached.data, maintype=maintype, subtype=subtype, filename=attached.filename)
         msg["Content-Language"] = lang  # after the parts: making the multipart moves Content-* headers into them
     except (ValueError, TypeError, IndexError, MessageError) as error:  # InvalidHeaderDefect is a ValueError
         raise PermanentFailure(f"bad address or header: {type(error).__name__}: {error}") from error

@@ -44,6 +44,7 @@ from sqlmodel import select
 
 from models.db import run_in_transaction
 from models.notification_tables import Notification
+from notifications.attachments import Attachment, attachments_for
 from notifications.delivery import PermanentFailure, SmtpChannel, WebhookChannel, classify, email_message
 from notifications.outbox import NO_ADDRESS
 from notifications.render import render
@@ -182,7 +183,7 @@ def deliver_batch(claim: Claim, now: datetime, *, url: str | None = None,
                 continue
             in_flight = message["id"]
             try:
-                sent_to = _send(message, now, config, smtp, webhook, deadline)
+                sent_to = _send(message, now, config, smtp, webhook, deadline, attachments_for(message, url))
             except Undeliverable as reason:
                 _mark_failure(claim, message, now, str(reason), True, url, config, outcome, status="undeliverable")
             except Held as held:
@@ -213,7 +214,7 @@ class Held(Exception):
 
 
 def _send(message: dict[str, Any], now: datetime, config: NotifySettings, smtp: SmtpChannel,
-          webhook: WebhookChannel, deadline: float) -> str:
+          webhook: WebhookChannel, deadline: float, attachments: list[Attachment] | None = None) -> str:
     """Send the message; returns the address it went to (an office's is the setting's, read now)."""
     if not message["recipient"]:
         mailbox = OFFICE_MAILBOXES.get(message["audience"])
@@ -240,7 +241,8 @@ def _send(message: dict[str, Any], now: datetime, config: NotifySettings, smtp: 
     else:
         smtp.send(email_message(config, key=message["key"], message_id=message["message_id"],
                                 recipient=message["recipient"], name=message["recipient_name"],
-                                lang=message["lang"], rendered=rendered, now=now), deadline)
+                                lang=message["lang"], rendered=rendered, now=now, attachments=attachments or ()),
+                  deadline)
     return message["recipient"]
 
 

@@ -65,6 +65,8 @@ RULES: tuple[Rule, ...] = notification_rules(PROCEDURES)
 # Extra conditions of a rule (``Rule.when``), on the audit record alone.
 CONDITIONS: dict[str, Callable[[AuditRecord], bool]] = {
     "rdpp_delivered": lambda record: (record.payload or {}).get("rdpp_due") is not None,
+    # an offer filed (or corrected) on the model form by the organisation: it gets a receipt (states/offer_filings.py)
+    "filed_on_form": lambda record: bool((record.payload or {}).get("on_form")),
 }
 
 
@@ -146,6 +148,17 @@ def _applicant(told: Told, offer: Offer) -> Recipient:
     org = told.call.applicant(offer)
     return Recipient("applicant", str(Subject.offer(offer.number)), org.email if org else "", org.name if org else "",
                      {"offer": offer_data(told, offer)})
+
+
+def _filer(told: Told, offer: Offer) -> list[Recipient]:
+    """Who filed an offer on the model form: the organisation (its registry address, where its representative is
+    reached) and the offer's contact person (the form's II.2 e-mail, kept in the filing's audit record), once each."""
+    first = _applicant(told, offer)
+    contact = str((told.record.payload or {}).get("contact_email") or "")
+    if not contact or contact.lower() == first.address.lower():
+        return [first]
+    return [first, Recipient("applicant", f"{first.ref}:contact", contact, str(told.record.payload.get("contact_name")
+                                                                                  or first.name), first.data)]
 
 
 def small_grant_offer_data(ctx, case: Case) -> dict[str, Any]:
@@ -231,6 +244,9 @@ def recipients(told: Told, audience: str, settings) -> list[Recipient]:
         return [_applicant(told, offer)] if offer else []
     if audience == "applicants":
         return [_applicant(told, o) for o in call.offers]
+    if audience == "filer":
+        offer = offer_by_subject(told)
+        return _filer(told, offer) if offer else []
     if audience == "member":
         member = call.member(Subject.parse(record.subject).key)
         return [_member(member)] if member else []

@@ -52,6 +52,8 @@ from states.procedures import PROCEDURES
 from states.procedures.descriptor import Procedure
 from states.text import tr
 
+FILINGS = {"officer": ANY, "auditor": ANY, "applicant": ORGANISATION}
+
 # The commands that belong to no procedure; each procedure declares its own in its descriptor (``access``).
 COMMON: dict[str, dict[str, str]] = {
     # the registry and reading
@@ -62,6 +64,11 @@ COMMON: dict[str, dict[str, str]] = {
     "todo.waiting_page": EVERYONE,  # a page of it, read from the waiting steps' projection
     "todo.refresh_waiting": EVERYONE,  # derive the stale cases' waiting steps first (derived rows, no history)
     "cases.list_organisations": EVERYONE,
+    # offers filed on the model form, their versions and receipts (states/offer_filings.py): the officer, the
+    # auditor, and the representative of the offer's (or the named) organisation
+    "offer_filings.offer_versions": FILINGS,
+    "offer_filings.offer_receipt": FILINGS,
+    "offer_filings.organisation_offers": FILINGS,
     "queries.describe_case": EVERYONE,
     "queries.rule_set_body": EVERYONE,
     "queries.rule_set_versions": EVERYONE,
@@ -230,25 +237,44 @@ def _relation(rule: dict[str, str], command: Any, actor: Actor) -> str:
 
 
 def check_relation(ctx: Any, relation: str, command: Any) -> None:
-    """Inside the transaction: the relation ``authorize`` left (the offer's organisation)."""
+    """Inside the transaction: the relation ``authorize`` left: the organisation of the offer the command names
+    (``code`` and ``number``), or, for a command naming no offer yet (filing one, listing an organisation's
+    offers), the organisation it names by its KRS (``organisation_krs``)."""
     if relation != ORGANISATION:
         return
     from sqlmodel import select
 
-    from models.tables import Case, Offer
+    from models.tables import Case, Offer, Organisation
 
     actor = ctx.actor
     code, number = case_of(command), getattr(command, "number", None)
+    krs = getattr(command, "organisation_krs", None)
     organisation = None
     if code is not None and number is not None:
         organisation = ctx.session.exec(select(Offer.organisation_id).join(Case, Case.id == Offer.case_id).where(
             Case.code == code, Offer.number == number)).first()
-    if organisation is None or not any(g.role == actor.role and g.organisation == organisation
-                                       for g in actor.grants):
+    elif isinstance(krs, str):
+        organisation = ctx.session.exec(select(Organisation.id).where(Organisation.krs == krs)).first()
+        if organisation is None or not _represents(actor, organisation):
+            raise NotPermitted(
+                "not_your_organisation",
+                tr("{name} does not represent the organisation KRS {krs}; a representative acts only for their own "
+                   "organisation.", name=actor.name, krs=krs), basis=BASIS)
+        return
+    if organisation is None or not _represents(actor, organisation):
         raise NotPermitted(
             "not_your_organisation",
             tr("{name} represents another organisation than the one of offer {number} in {code}; a representative "
-               "acts only for their own organisation.", name=actor.name, number=number or "—", code=code or "—"))
+               "acts only for their own organisation.", name=actor.name, number=number or "—", code=code or "—"),
+            basis=BASIS)
+
+
+# A representative acts for the organisation they were granted for (the people registry, states/people.py).
+BASIS = "DESIGN inv. 9; art. 14 ust. 1"
+
+
+def _represents(actor: Actor, organisation: int) -> bool:
+    return any(g.role == actor.role and g.organisation == organisation for g in actor.grants)
 
 
 # --- the table people read (docs/authorization.md) ---------------------------------------------------------------

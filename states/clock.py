@@ -177,9 +177,10 @@ def effective_time(claim: Claim, written_at: Callable[[], datetime], *, simulati
         return written if at > written or written_time_only else at
     if written_time_only:
         raise ClockRefused(
-            "tick_at_written_time",
-            tr("A real database: the tick fires deadlines at the database's current time only ({written}), "
-               "not at {at}; run it without --at.", written=shown(written), at=shown(at)),
+            "at_written_time_only",
+            tr("A real database: this step (the tick's firing of deadlines, an offer filed on the model form) "
+               "takes the database's current time only ({written}), not {at}; run it without --at.",
+               written=shown(written), at=shown(at)),
         )
     check_past(at, written, claim.reason, STEP)
     return at
@@ -245,6 +246,7 @@ def check_claimed(ctx: Any, moment: datetime, what: Message) -> None:
 
 
 def at_written_time(handler: Callable[..., R]) -> Callable[..., R]:
-    """Mark a handler that acts at the database's time of writing only, on a real database (the tick)."""
+    """Mark a handler that acts at the database's time of writing only, on a real database: the tick, and an offer
+    filed on the model form (its moment of receipt is the server's clock, never a moment claimed for it)."""
     handler.at_written_time = True  # type: ignore[attr-defined]
     return handler

@@ -79,7 +79,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
 
     bootstrap()  # an entry point like the CLI: the domain's events of a step reach the outbox (states/events.py)
 
-    from web import auth_pages, cases, today
+    from web import auth_pages, cases, portal_api, today
     from web.templating import page
 
     if secure is None:
@@ -93,6 +93,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(auth_pages.router)
     app.include_router(today.router)
     app.include_router(cases.router)
+    app.include_router(portal_api.router)  # the organisations' JSON door (bearer token; no CSRF: web/security.py)
     from web import oidc as oidc_login
 
     app.state.oidc = None

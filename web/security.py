@@ -70,9 +70,17 @@ def csrf_token(request: Request, purpose: str = "form") -> str:
     return mac(f"csrf:{purpose}", _seed(request))
 
 
+# The JSON door (web/portal_api.py) authenticates by ``Authorization: Bearer <personal token>`` alone and never
+# reads the session cookie. A CSRF attack rides on a credential the browser attaches by itself (the cookie); a
+# page of another site cannot make a browser send this header, so a forged request there carries no credential
+# and is refused as unauthenticated. Only this prefix is exempt: a route under it must not accept the cookie.
+BEARER_ONLY_PREFIX = "/api/v1/"
+
+
 async def check_csrf(request: Request) -> None:
-    """Every POST: the form's ``csrf`` field must be this reader's token; else 403 and nothing is done."""
-    if request.method != "POST":
+    """Every POST: the form's ``csrf`` field must be this reader's token; else 403 and nothing is done. Except the
+    bearer-token JSON door (``BEARER_ONLY_PREFIX``), which no cookie authenticates."""
+    if request.method != "POST" or request.url.path.startswith(BEARER_ONLY_PREFIX):
         return
     form = await request.form()
     given = str(form.get(CSRF_FIELD) or "")

@@ -20,6 +20,7 @@ from coop.core_cli import (
 inputs = lazy_module("states.inputs")
 open_call_handlers = lazy_module("states.procedures.open_call.handlers")
 open_call_inputs = lazy_module("states.procedures.open_call.inputs")
+offer_filings = lazy_module("states.offer_filings")
 
 Number = Annotated[int, typer.Argument(help="Offer number within the call.")]
 Bip = Annotated[str | None, typer.Option("--bip", help="Published in BIP at (ISO 8601 with offset).")]
@@ -139,6 +140,62 @@ def offer_file(code: Code, organisation: Annotated[str, typer.Option(help="KRS o
         code=code, organisation_krs=organisation, title=title, requested_grant=grant, own_funds=own_funds,
         non_financial_contribution=in_kind, volunteer_work=volunteer_work, task_start=task_start, task_end=task_end,
         received_at=received_at, postmarked_on=postmarked_on)))
+
+
+@command(offer_app, "file-form")
+def offer_file_form(code: Code, form: Annotated[str, typer.Option("--form", help="The offer on the model form: a JSON file.")],
+                    organisation: Annotated[str, typer.Option(help="KRS of the organisation filing (the form's lead offeror).")]) -> None:
+    """File an offer on the model form for your organisation; prints its receipt (number, moment, SHA-256)."""
+    show(run(open_call_handlers.file_offer_form, open_call_inputs.SubmitOfferForm.parse(
+        code=code, organisation_krs=organisation, form=_form_file(form))))
+
+
+@command(offer_app, "correct-form")
+def offer_correct_form(code: Code, number: Number,
+                       form: Annotated[str, typer.Option("--form", help="The corrected offer: the whole form, a JSON file.")]) -> None:
+    """File the corrected offer within its correction window; prints the new version's receipt."""
+    show(run(open_call_handlers.correct_offer_form, open_call_inputs.CorrectOfferForm.parse(
+        code=code, number=number, form=_form_file(form))))
+
+
+@command(offer_app, "receipt")
+def offer_receipt(code: Code, number: Number,
+                  version: Annotated[int | None, typer.Option(help="The version (default: the latest).")] = None,
+                  pdf: Annotated[str | None, typer.Option("--pdf", help="Write the receipt as a PDF to this file.")] = None) -> None:
+    """The receipt of an offer filed on the model form: its number, moment of receipt and SHA-256 (and the PDF)."""
+    receipt = run(offer_filings.offer_receipt, offer_filings.ReceiptRef.parse(code=code, number=number, version=version),
+                  readonly=True)
+    content = receipt.pop("content")
+    if pdf is not None:
+        from pathlib import Path
+
+        from notifications.offer_pdf import offer_pdf
+
+        Path(pdf).write_bytes(offer_pdf(content, receipt))
+        receipt["pdf"] = pdf
+    show(receipt)
+
+
+def _form_file(path: str) -> dict:
+    """The form's JSON, or a refusal naming the file and what is wrong with it (never a traceback)."""
+    import json
+    from pathlib import Path
+
+    from states.errors import InvalidInput
+    from states.text import tr
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidInput("form_unreadable", tr("The form file {path} cannot be read: {reason}", path=path,
+                                                 reason=error.strerror or str(error))) from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidInput("form_not_json", tr("The form file {path} is not JSON in UTF-8: {reason}", path=path,
+                                               reason=str(error))) from None
+    if not isinstance(data, dict):
+        raise InvalidInput("form_not_json", tr("The form file {path} is not JSON in UTF-8: {reason}", path=path,
+                                               reason=tr("the form is an object {…}")))
+    return data
 
 
 @command(offer_app, "review")

@@ -17,6 +17,9 @@ PROCEDURE = Procedure(
         "appoint_member": OFFICER,
         "declare_conflicts": COMMITTEE,
         "file_offer": OFFICER,
+        # the organisation files its own offer on the model form (issue 22); the officer may file one for it
+        "file_offer_form": {"officer": ANY, "applicant": ORGANISATION},
+        "correct_offer_form": {"officer": ANY, "applicant": ORGANISATION},
         "review_offer": OFFICER,
         "finish_formal_review": OFFICER,
         "score_offer": COMMITTEE,
@@ -35,6 +38,8 @@ PROCEDURE = Procedure(
         "appoint_member": ("appoint_member",),
         "declare_conflicts": ("declare_conflicts",),
         "file_offer": ("file_offer",),
+        "file_offer_form": ("file_offer",),
+        "correct_offer_form": ("OfferMachine.file_correction",),
         "review_offer": ("review_offer",),
         "finish_formal_review": ("finish_formal_review",),
         "score_offer": ("score",),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlmodel import func, select
@@ -11,18 +11,23 @@ from models.tables import (
     Case,
     CommitteeMember,
     Contract,
+    Deadline,
     Offer,
+    Organisation,
     Report,
 )
 from states import calendar, labels, periods
 from states import contract_tail_steps as tail
+from states import offer_filings as filings
 from states.cases import (
     load_case,
     next_code,
+    organisation,
     organisation_by_krs,
     received_moment,
     row_by_id,
 )
+from states.clock import at_written_time
 from states.engine import (
     Context,
     cancel_deadlines,
@@ -39,6 +44,7 @@ from states.people import appointee, grant_seat, seat_name
 from states.procedures.open_call.inputs import (
     AnnounceCall,
     AppointMember,
+    CorrectOfferForm,
     CreateOpenCall,
     DeclareConflicts,
     FileOffer,
@@ -49,6 +55,7 @@ from states.procedures.open_call.inputs import (
     SelectOffers,
     Settle,
     SignContract,
+    SubmitOfferForm,
     SubmitReport,
 )
 from states.procedures.open_call.machine import (
@@ -261,28 +268,91 @@ def _act_as_member(ctx: Context, member: str) -> str:
 # --- offers ---------------------------------------------------------------------------------------------------
 
 
+def _task_in_call(case: Case, terms) -> None:
+    start, end = date.fromisoformat(case.data["execution_start"]), date.fromisoformat(case.data["execution_end"])
+    if not (start <= terms.task_start <= terms.task_end <= end):
+        raise RuleViolation(
+            "task_outside_call",
+            tr("The task period {task_start} – {task_end} falls outside the call's period {start} – {end}", task_start=terms.task_start, task_end=terms.task_end, start=start, end=end),
+            basis="art. 13 ust. 2 pkt 4",
+        )
+
+
+def _correct_by(ctx: Context, case: Case, offer: Offer) -> datetime | None:
+    """The end of an offer's correction window: its pending ``correction_end`` deadline (none: the window closed)."""
+    return ctx.session.exec(select(Deadline.due_at).where(
+        Deadline.case_id == case.id, Deadline.kind == "correction_end", Deadline.offer_id == offer.id,
+        Deadline.fired_at.is_(None)).order_by(Deadline.due_at.desc())).first()
+
+
+def _new_offer(ctx: Context, case: Case, organisation_krs: str, terms, received_at: datetime,
+               postmarked_on: date | None) -> tuple[Offer, Organisation]:
+    """An offer received into the call: the one place its rules are checked, whether an officer records a paper
+    offer (``file_offer``) or the organisation files the model form (``file_offer_form``). ``terms``: the title,
+    the amounts and the task's period (a ``FileOffer`` or the form's ``OfferSummary``)."""
+    # Not before the call is announced, not after its offers closed, not late (art. 13; KPA art. 57 §5).
+    step(ctx, case, OpenCallMachine.bind(case), "file_offer", received_at=received_at, postmarked_on=postmarked_on)
+    _task_in_call(case, terms)
+    organisation = organisation_by_krs(ctx.session, organisation_krs)
+    offer = Offer(case_id=case.id, number=next_offer_number(ctx.session, case), organisation_id=organisation.id,
+                  title=terms.title, requested_grant=terms.requested_grant, own_funds=terms.own_funds,
+                  non_financial_contribution=terms.non_financial_contribution, volunteer_work=terms.volunteer_work,
+                  task_start=terms.task_start, task_end=terms.task_end, received_at=received_at,
+                  postmarked_on=postmarked_on, state=OfferMachine.received.value)
+    ctx.session.add(offer)
+    return offer, organisation
+
+
 def file_offer(ctx: Context, cmd: FileOffer) -> dict:
     case = _call(ctx, cmd.code)
     received_at = received_moment(ctx, cmd.received_at)
-    # Not before the call is announced, not after its offers closed, not late (art. 13; KPA art. 57 §5).
-    step(ctx, case, OpenCallMachine.bind(case), "file_offer", received_at=received_at, postmarked_on=cmd.postmarked_on)
-    start, end = date.fromisoformat(case.data["execution_start"]), date.fromisoformat(case.data["execution_end"])
-    if not (start <= cmd.task_start <= cmd.task_end <= end):
-        raise RuleViolation(
-            "task_outside_call",
-            tr("The task period {task_start} – {task_end} falls outside the call's period {start} – {end}", task_start=cmd.task_start, task_end=cmd.task_end, start=start, end=end),
-            basis="art. 13 ust. 2 pkt 4",
-        )
-    organisation = organisation_by_krs(ctx.session, cmd.organisation_krs)
-    offer = Offer(case_id=case.id, number=next_offer_number(ctx.session, case), organisation_id=organisation.id,
-                  title=cmd.title, requested_grant=cmd.requested_grant, own_funds=cmd.own_funds,
-                  non_financial_contribution=cmd.non_financial_contribution, volunteer_work=cmd.volunteer_work,
-                  task_start=cmd.task_start, task_end=cmd.task_end, received_at=received_at,
-                  postmarked_on=cmd.postmarked_on, state=OfferMachine.received.value)
-    ctx.session.add(offer)
+    offer, organisation = _new_offer(ctx, case, cmd.organisation_krs, cmd, received_at, cmd.postmarked_on)
     record(ctx, case, "file_offer", subject=Subject.offer(offer.number), basis="art. 14", state=offer.state,
            payload={**cmd.model_dump(mode="json"), "received_at": received_at, "organisation": organisation.name})
     return {"code": case.code, "offer": offer.number, "state": offer.state}
+
+
+@at_written_time  # on a real database the moment of receipt is the server's own: no moment is claimed for a form
+def file_offer_form(ctx: Context, cmd: SubmitOfferForm) -> dict:
+    """The organisation files its offer on the model form (issue 22): the offer is received by the same step and
+    rules as an officer's ``file_offer``, its content kept as version 1 with its SHA-256 and receipt
+    (states/offer_filings.py), the hash and the receipt number in the audit record of the filing."""
+    case = _call(ctx, cmd.code)
+    summary = cmd.form.summary()
+    filings.require_lead_offeror(summary, cmd.organisation_krs)
+    offer, organisation = _new_offer(ctx, case, cmd.organisation_krs, summary, ctx.now, None)
+    version = filings.add_version(ctx, case, offer, cmd.form, received_at=ctx.now)
+    record(ctx, case, "file_offer", subject=Subject.offer(offer.number), basis="art. 14", state=offer.state,
+           payload={**filings.summary_payload(summary), "code": case.code, "organisation_krs": cmd.organisation_krs,
+                    "received_at": ctx.now, "organisation": organisation.name, **filings.version_payload(version),
+                    "contact_name": cmd.form.contact_name, "contact_email": cmd.form.contact_email})
+    return filings.receipt_answer(case, offer, version)
+
+
+@at_written_time
+def correct_offer_form(ctx: Context, cmd: CorrectOfferForm) -> dict:
+    """The organisation files its corrected offer within the correction window (after the officer's ``review_offer
+    ... correct``): a new version with its own hash and receipt. The offer's machine takes it back to ``received``
+    (``file_correction``): the defects answered, it waits for the officer's formal review again, and the window's
+    deadline is cancelled (a correction in time is never rejected as not corrected)."""
+    case = _call(ctx, cmd.code)
+    call = CallFacts(ctx.session, case)
+    offer = _offer(ctx, case, cmd.number, call)
+    require_step(case, OfferMachine, "file_correction", state=offer.state)
+    summary = cmd.form.summary()
+    filings.require_lead_offeror(summary, organisation(ctx.session, offer.organisation_id).krs or "")
+    _task_in_call(case, summary)
+    version = filings.add_version(ctx, case, offer, cmd.form, received_at=ctx.now)
+    for field in ("title", "requested_grant", "own_funds", "non_financial_contribution", "volunteer_work",
+                  "task_start", "task_end"):  # the offer's row keeps what its latest version says
+        setattr(offer, field, getattr(summary, field))
+    _fire_offer(ctx, case, offer, "file_correction", call=call, received_at=ctx.now,
+                correct_by=_correct_by(ctx, case, offer),
+                payload={**filings.summary_payload(summary), "received_at": ctx.now, **filings.version_payload(version),
+                         "contact_name": cmd.form.contact_name, "contact_email": cmd.form.contact_email})
+    with ctx.session.no_autoflush:
+        cancel_deadlines(ctx, case, "correction_end", offer.id)
+    return filings.receipt_answer(case, offer, version)
 
 
 def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:

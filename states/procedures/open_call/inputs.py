@@ -25,6 +25,7 @@ from states.inputs import (
     ShortText,
     SingleLine,
 )
+from states.model_forms.offer import OfferForm
 
 
 class CreateOpenCall(Command):
@@ -83,6 +84,23 @@ class FileOffer(Command):
     task_end: Day
     received_at: Moment | None = None
     postmarked_on: Day | None = None
+
+
+class SubmitOfferForm(Command):
+    """An organisation's offer on the model form (Dz.U. 2018 poz. 2057), filed for the organisation ``organisation_krs``
+    (its lead offeror)."""
+
+    code: CaseCode
+    organisation_krs: Krs
+    form: OfferForm
+
+
+class CorrectOfferForm(Command):
+    """The corrected offer, the whole form again, filed within the correction window."""
+
+    code: CaseCode
+    number: Ordinal
+    form: OfferForm
 
 
 class ReviewOffer(Command):

@@ -564,6 +564,9 @@ class OfferMachine(LegalMachine):
     reject_formally = received.to(formally_rejected) | correction_requested.to(formally_rejected)
     request_correction = received.to(correction_requested, validators="corrections_allowed")
     correction_expired = correction_requested.to(formally_rejected)
+    # The organisation files its corrected offer (a new version on the model form) within the window: the defects
+    # answered, the offer waits for the officer's formal review again, as when it was first received.
+    file_correction = correction_requested.to(received, validators="correction_in_time")
     complete_scoring = formally_accepted.to(scored)
     decide = scored.to(selected, cond="granted") | scored.to(not_selected)
     withdraw = selected.to(withdrawn)
@@ -577,6 +580,7 @@ class OfferMachine(LegalMachine):
         "reject_formally": "ogłoszenie konkursu (kryteria formalne)",
         "request_correction": "ogłoszenie konkursu (uzupełnienie braków formalnych)",
         "correction_expired": "ogłoszenie konkursu (uzupełnienie braków formalnych)",
+        "file_correction": "ogłoszenie konkursu (uzupełnienie braków formalnych)",
         "complete_scoring": "art. 15 ust. 1",
         "decide": "art. 15 ust. 2g",
         "withdraw": "art. 16 ust. 1",
@@ -588,6 +592,10 @@ class OfferMachine(LegalMachine):
         "request_report_corrections": "art. 18 ust. 1",
         "settle": "ufp art. 251-252",
         "score": "art. 15 ust. 1",
+    }
+
+    STEPS = {
+        "file_correction": Step(tr("filing a corrected offer"), "ogłoszenie konkursu (uzupełnienie braków formalnych)"),
     }
 
     @classmethod
@@ -633,6 +641,17 @@ class OfferMachine(LegalMachine):
         if (member.id, offer.id) in call.scored:
             raise RuleViolation("already_scored", tr("{name} has already scored offer {number}", name=member.name,
                                                      number=offer.number))
+
+    # guard for "file_correction": the handler passes the moment of receipt and the window's end (its deadline row)
+    @staticmethod
+    def correction_in_time(received_at: datetime, correct_by: datetime | None, **_) -> None:
+        if correct_by is None or received_at > correct_by:
+            raise RuleViolation(
+                "correction_late",
+                tr("The correction arrived {received}, after the correction deadline {deadline}", received=received_at,
+                   deadline=correct_by if correct_by is not None else "—"),
+                basis="ogłoszenie konkursu (uzupełnienie braków formalnych)",
+            )
 
     @staticmethod
     def corrections_allowed(rules: OpenCallRules, **_) -> None:

@@ -1,0 +1,53 @@
+"""What an e-mail carries beside its text: files made at send time from the rows the message names.
+
+A message's row keeps its template's data, never a file: the attachment is made again from the engine's rows each
+time the message is sent (a retry attaches the same bytes), so the outbox stays small and nothing is stored twice.
+``ATTACHMENTS`` maps a template to the function making its files from the message's data; the dispatcher
+(notifications/dispatcher.py) calls ``attachments_for`` before each send of an e-mail.
+
+- ``offer_receipt``: the receipt of an offer filed on the model form as a PDF (notifications/offer_pdf.py), made
+  from the filed version the message names by its receipt number (states/offer_filings.py): the content, the hash
+  and the moment of receipt in the PDF are those the case's history holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # maintype/subtype
+    data: bytes
+
+
+def _offer_receipt(data: dict[str, Any], url: str | None) -> list[Attachment]:
+    from models.db import run_in_transaction
+    from notifications.offer_pdf import offer_pdf
+    from states.offer_filings import receipt_by_number
+
+    number = (data.get("payload") or {}).get("receipt")
+    if not number:
+        return []
+    receipt = run_in_transaction(lambda uow: receipt_by_number(uow.session, number), url=url, readonly=True)
+    if receipt is None:
+        return []
+    content = receipt.pop("content")
+    name = "potwierdzenie-" + number.replace("/", "-") + ".pdf"
+    return [Attachment(name, "application/pdf", offer_pdf(content, receipt))]
+
+
+ATTACHMENTS: dict[str, Callable[[dict[str, Any], str | None], list[Attachment]]] = {
+    "offer_receipt": _offer_receipt,
+}
+
+
+def attachments_for(message: dict[str, Any], url: str | None) -> list[Attachment]:
+    """The files of one outbox row (a dict of its columns), made now; none for a template without any."""
+    make = ATTACHMENTS.get(message["template"])
+    if make is None or message.get("channel") != "email":
+        return []
+    return make(message.get("data") or {}, url)

@@ -1,0 +1,208 @@
+"""Offers filed on the model form and their receipts (issue 22): the versions an organisation filed, each with its
+canonical content, SHA-256, receipt number and moment of receipt (models/filing_tables.py ``OfferVersion``).
+
+The open call's handlers ``file_offer_form`` and ``correct_offer_form`` (states/procedures/open_call/handlers.py)
+write a version with ``add_version`` in the step's transaction and put ``version_payload`` in the step's audit
+record: the hash in the case's chain is the hash on the receipt, so the receipt proves what was filed. The reads
+below answer the organisation's portal, the officer and ``coop offer receipt``:
+
+- ``offer_versions``: every version of one offer (content, sha256, receipt, received_at);
+- ``offer_receipt``: one version's receipt (the latest unless asked), as ``notifications/offer_pdf.py`` takes it;
+- ``organisation_offers``: the offers one organisation filed, with their latest receipts.
+
+A receipt number is ``<case code>/<offer number>-<version>`` (``OK/2026/002/3-1``): the case's code, the offer's
+number within it and the version are unique, so the number is too (a unique index keeps it so), and a person reads
+from it where the offer is without another sequence to keep.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import func, select
+
+from kernel.errors import NotFound, NotPermitted, RuleViolation
+from kernel.text import tr
+from models.filing_tables import OfferVersion
+from models.tables import Case, Offer, Organisation
+from states.cases import load_case
+from states.inputs import CaseCode, Command, Krs, Ordinal
+from states.model_forms.canonical import content_sha256
+
+# The basis of a filing on the model form: the offer's form is the regulation's (art. 14 ust. 1, the 2018 model).
+FORM_BASIS = "art. 14 ust. 1; Dz.U. 2018 poz. 2057 zał. 1"
+
+
+class OfferVersionsRef(Command):
+    code: CaseCode
+    number: Ordinal
+
+
+class ReceiptRef(Command):
+    code: CaseCode
+    number: Ordinal
+    version: Ordinal | None = None  # None: the latest
+
+
+class OrganisationOffers(Command):
+    organisation_krs: Krs
+
+
+def receipt_number(code: str, offer: int, version: int) -> str:
+    return f"{code}/{offer}-{version}"
+
+
+def require_lead_offeror(summary: Any, krs: str) -> None:
+    """The form's lead offeror (the first of its offerors) is the organisation the offer is filed for: the person
+    filing represents that organisation (states/authorization.py checks the grant), so the form must name it first."""
+    lead = summary.registry_numbers[0] if summary.registry_numbers else ""
+    if lead != krs:
+        raise RuleViolation(
+            "lead_offeror_not_organisation",
+            tr("The form's lead offeror (registry number {lead}) is not the organisation the offer is filed for "
+               "(KRS {krs}); the first offeror of the form must be that organisation.", lead=lead or "—", krs=krs),
+            basis="art. 14 ust. 1-2; Dz.U. 2018 poz. 2057 zał. 1 (II.1)",
+        )
+
+
+def summary_payload(summary: Any) -> dict[str, Any]:
+    """What the audit record keeps of the form (the offer's row's terms): the whole content is hashed, not copied."""
+    return {"title": summary.title, "requested_grant": str(summary.requested_grant),
+            "own_funds": str(summary.own_funds), "non_financial_contribution": str(summary.non_financial_contribution),
+            "volunteer_work": str(summary.volunteer_work), "task_start": summary.task_start.isoformat(),
+            "task_end": summary.task_end.isoformat(), "registry_numbers": list(summary.registry_numbers)}
+
+
+def add_version(ctx: Any, case: Case, offer: Offer, form: Any, *, received_at: datetime) -> OfferVersion:
+    """The next version of ``offer``: the form's canonical content, its hash and receipt, in the step's
+    transaction. The offer is written first when it is new (the version's row names it)."""
+    if offer.id is None:
+        ctx.session.flush()  # the version names the offer: no relationship orders the inserts
+    content = form.content()
+    latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(OfferVersion.offer_id == offer.id)).one()
+    version = (latest or 0) + 1
+    row = OfferVersion(offer_id=offer.id, version=version, content=content, sha256=content_sha256(content),
+                       receipt=receipt_number(case.code, offer.number, version), received_at=received_at,
+                       written_at=ctx.written_at, filed_by=(ctx.actor.person or ctx.actor.name)[:64])
+    ctx.session.add(row)
+    return row
+
+
+def version_payload(row: OfferVersion) -> dict[str, Any]:
+    """What the step's audit record says of the version: its number, receipt and hash (the receipt's proof)."""
+    return {"version": row.version, "receipt": row.receipt, "sha256": row.sha256, "on_form": True,
+            "filed_by": row.filed_by}
+
+
+def receipt_answer(case: Case, offer: Offer, row: OfferVersion) -> dict[str, Any]:
+    """A filing command's answer (the receipt as the doors show it)."""
+    return {"code": case.code, "offer": offer.number, "state": offer.state, "version": row.version,
+            "receipt": row.receipt, "sha256": row.sha256, "received_at": row.received_at.isoformat()}
+
+
+def receipt_of(case: Case, offer: Offer, row: OfferVersion) -> dict[str, Any]:
+    """One version's receipt, with the keys ``notifications/offer_pdf.py: offer_pdf(content, receipt)`` takes."""
+    return {"number": row.receipt, "received_at": row.received_at.isoformat(), "sha256": row.sha256,
+            "case_code": case.code, "case_title": case.title, "version": row.version, "offer": offer.number,
+            "state": offer.state, "filed_by": row.filed_by, "content": row.content}
+
+
+def _offer(session, case: Case, number: int) -> Offer:
+    offer = session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == number)).first()
+    if offer is None:
+        raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=number))
+    return offer
+
+
+def _versions(session, offer: Offer) -> list[OfferVersion]:
+    return list(session.exec(select(OfferVersion).where(OfferVersion.offer_id == offer.id)
+                             .order_by(OfferVersion.version)))
+
+
+def offer_versions(ctx: Any, cmd: OfferVersionsRef) -> dict[str, Any]:
+    """Every version of one offer filed on the form, oldest first (none: an offer recorded from paper)."""
+    case = load_case(ctx.session, cmd.code)
+    offer = _offer(ctx.session, case, cmd.number)
+    return {"code": case.code, "offer": offer.number, "state": offer.state,
+            "versions": [receipt_of(case, offer, row) for row in _versions(ctx.session, offer)]}
+
+
+def offer_receipt(ctx: Any, cmd: ReceiptRef) -> dict[str, Any]:
+    """One version's receipt (the latest unless ``version``), with the content it proves."""
+    case = load_case(ctx.session, cmd.code)
+    offer = _offer(ctx.session, case, cmd.number)
+    versions = _versions(ctx.session, offer)
+    if not versions:
+        raise NotFound("no_form_filed", tr("{code}: offer {number} was not filed on the model form; it has no "
+                                           "receipt.", code=case.code, number=offer.number))
+    if cmd.version is None:
+        return receipt_of(case, offer, versions[-1])
+    for row in versions:
+        if row.version == cmd.version:
+            return receipt_of(case, offer, row)
+    raise NotFound("unknown_version", tr("{code}: offer {number} has no version {version} (versions 1-{latest}).",
+                                         code=case.code, number=offer.number, version=cmd.version,
+                                         latest=versions[-1].version))
+
+
+def organisation_offers(ctx: Any, cmd: OrganisationOffers) -> dict[str, Any]:
+    """The offers one organisation filed (any call), newest first, each with its latest receipt if it has one."""
+    organisation = ctx.session.exec(select(Organisation).where(Organisation.krs == cmd.organisation_krs)).first()
+    if organisation is None:
+        raise NotFound("unknown_organisation", tr("No organisation with KRS {krs} in the registry",
+                                                  krs=cmd.organisation_krs))
+    latest = (select(OfferVersion.offer_id, func.max(OfferVersion.version).label("version"))
+              .group_by(OfferVersion.offer_id).subquery())
+    rows = ctx.session.exec(
+        select(Offer, Case.code, Case.title, OfferVersion)
+        .join(Case, Case.id == Offer.case_id)
+        .outerjoin(latest, latest.c.offer_id == Offer.id)
+        .outerjoin(OfferVersion, (OfferVersion.offer_id == Offer.id) & (OfferVersion.version == latest.c.version))
+        .where(Offer.organisation_id == organisation.id)
+        .order_by(Offer.received_at.desc(), Offer.id.desc())).all()
+    return {"organisation_krs": cmd.organisation_krs, "organisation": organisation.name, "offers": [
+        {"code": code, "case_title": title, "offer": offer.number, "title": offer.title, "state": offer.state,
+         "received_at": offer.received_at, "requested_grant": str(offer.requested_grant),
+         "version": row.version if row else None, "receipt": row.receipt if row else None,
+         "sha256": row.sha256 if row else None}
+        for offer, code, title, row in rows]}
+
+
+def receipt_by_number(session, number: str) -> dict[str, Any] | None:
+    """A receipt by its number (the e-mail's attachment, notifications/attachments.py), or None."""
+    found = session.exec(select(OfferVersion, Offer, Case).join(Offer, Offer.id == OfferVersion.offer_id)
+                         .join(Case, Case.id == Offer.case_id).where(OfferVersion.receipt == number)).first()
+    if found is None:
+        return None
+    row, offer, case = found
+    return receipt_of(case, offer, row)
+
+
+# --- the JSON door's rate limit (web/portal_api.py) ---------------------------------------------------------------
+
+KEEP_ATTEMPTS = timedelta(days=1)
+
+
+def note_submission(person: str, *, limit: int, window: int, url: str | None = None,
+                    now: datetime | None = None) -> None:
+    """Count one submission of ``person`` through the JSON door, or refuse it when ``limit`` were counted in the
+    last ``window`` seconds (as the desk counts login attempts: a row each, read by every process alike). Its own
+    short transaction, before the command: a refused submission is counted too, a flood stays refused."""
+    import sqlalchemy as sa
+
+    from models.db import get_engine
+    from models.filing_tables import SubmissionAttempt
+
+    now = now or datetime.now(UTC)
+    table = SubmissionAttempt.__table__
+    with get_engine(url).begin() as connection:
+        recent = connection.execute(sa.select(func.count()).select_from(table).where(
+            table.c.person == person, table.c.at > now - timedelta(seconds=window))).scalar_one()
+        if recent >= limit:
+            raise NotPermitted("submission_rate_limited", tr(
+                "Too many submissions from {person}: at most {limit} a minute. Wait a minute and send it again "
+                "with the same Idempotency-Key.", person=person, limit=limit), basis="DESIGN inv. 10")
+        connection.execute(table.insert().values(person=person, at=now))
+        if recent == 0:  # the table stays small: a person's rows older than a day count for nothing
+            connection.execute(table.delete().where(table.c.person == person, table.c.at < now - KEEP_ATTEMPTS))

@@ -1,0 +1,181 @@
+"""The organisations' JSON door (issue 22): an offer filed on the model form by a script or the portal, with a
+personal token, answered by its receipt.
+
+``POST /api/v1/oferty`` with ``Authorization: Bearer <personal token>`` (the CLI's tokens, states/people.py) and
+``Idempotency-Key: <key>`` (the intent's key, invariant 10), body ``{"code", "organisation_krs", "form"}``:
+
+- 201 and the receipt (``code``, ``offer``, ``state``, ``version``, ``receipt``, ``sha256``, ``received_at``);
+- the same key again (a retry after a lost answer): the same receipt, 201, never a second offer (the command log
+  answers it, models/command_log.py); the same key with another body: refused (``idempotency_key_reused``);
+- a refusal: a 4xx JSON ``{"rule", "message", "basis"}``, nothing written, never a traceback: 400 a body or header
+  that is not what the door takes, 401 no or a bad token, 403 not the actor's organisation or role, 404 an unknown
+  call or organisation, 409 the rules refuse it (late, the call's state, ...), 422 the form itself is wrong,
+  429 too many submissions by this person lately (``Retry-After``).
+
+It authenticates by the bearer token alone and never reads the desk's session cookie, so a page of another site
+cannot make a browser file through it: the desk's CSRF check does not apply to it (web/security.py
+``check_csrf``). The handler is the one writer's (states.engine.execute: the authorization matrix, the
+transaction); this module only parses, authenticates and maps the answer to HTTP.
+
+Rate limit: at most ``COOP_PORTAL_SUBMISSIONS`` submissions (default 30) per person in a minute, counted in the
+database by every process of the application alike (states/offer_filings.py ``note_submission``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from kernel.errors import DomainError, InvalidInput, NotFound, NotPermitted, RuleViolation
+from kernel.text import tr
+
+router = APIRouter(prefix="/api/v1")
+log = logging.getLogger("coop.errors")
+
+WINDOW_SECONDS = 60
+
+
+def submissions_per_minute() -> int:
+    try:
+        return max(1, int(os.environ.get("COOP_PORTAL_SUBMISSIONS", "30")))
+    except ValueError:
+        return 30
+
+
+def _status(error: DomainError) -> int:
+    from models.db import OutcomeUnknown
+
+    if isinstance(error, OutcomeUnknown):
+        return 503
+    if isinstance(error, NotPermitted):
+        if error.rule == "submission_rate_limited":
+            return 429
+        return 401 if error.rule.startswith("token_") or error.rule in ("person_inactive", "bearer_required") else 403
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, InvalidInput):
+        if error.rule == "idempotency_key_reused":  # the key names another submission: a conflict, not bad input
+            return 409
+        return 400 if error.rule in ("body_not_json", "idempotency_key_required", "invalid_idempotency_key") else 422
+    if isinstance(error, RuleViolation):
+        return 409
+    return 409  # ConcurrentChange and the other refusals of a command the case's state did not allow
+
+
+def refusal(error: DomainError) -> JSONResponse:
+    headers = {"Retry-After": str(WINDOW_SECONDS)} if error.rule == "submission_rate_limited" else None
+    if error.rule.startswith("token_") or error.rule == "bearer_required":
+        headers = {"WWW-Authenticate": "Bearer"}
+    return JSONResponse({"rule": error.rule, "message": error.message(), "basis": error.basis},
+                        status_code=_status(error), headers=headers)
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotPermitted("bearer_required", tr("Send your personal token: Authorization: Bearer <token> (an "
+                                                 "administrator issues one: coop token issue)."),
+                           basis="DESIGN inv. 9")
+    return token.strip()
+
+
+def _key(request: Request) -> str:
+    from models.command_log import check_key
+
+    key = request.headers.get("idempotency-key", "").strip()
+    if not key:
+        raise InvalidInput("idempotency_key_required", tr("Send the submission's key: Idempotency-Key: <a key made "
+                                                          "once for this offer, e.g. a uuid>, the same in every "
+                                                          "retry, so a retried submission files once."),
+                           basis="DESIGN inv. 10")
+    return check_key(key)
+
+
+def _body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidInput("body_not_json", tr("The body is not JSON in UTF-8: {reason}",
+                                               reason=str(error))) from None
+    if not isinstance(body, dict):
+        raise InvalidInput("body_not_json", tr("The body is not JSON in UTF-8: {reason}",
+                                               reason=tr("the body is an object {…}")))
+    return body
+
+
+def _submit(url: str | None, token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    from models.command_log import plain
+    from states.engine import execute
+    from states.offer_filings import note_submission
+    from states.people import authenticate
+    from states.procedures.open_call.handlers import file_offer_form
+    from states.procedures.open_call.inputs import SubmitOfferForm
+
+    actor = authenticate(token, url=url)
+    command = SubmitOfferForm.parse(**body)  # before the count: a malformed body is no submission
+    note_submission(actor.person or actor.name, limit=submissions_per_minute(), window=WINDOW_SECONDS, url=url)
+    return plain(execute(file_offer_form, command, actor=actor, url=url, idempotency_key=key))
+
+
+@router.post("/oferty")
+async def submit_offer(request: Request) -> JSONResponse:
+    """An offer on the model form, filed for the organisation the token's person represents: its receipt."""
+    try:
+        token = _bearer(request)
+        key = _key(request)
+        body = _body(await request.body())
+        receipt = await run_in_threadpool(_submit, request.app.state.desk.url, token, key, body)
+    except DomainError as error:
+        return refusal(error)
+    except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client
+        log.exception("POST /api/v1/oferty")
+        return JSONResponse({"rule": "internal_error", "message": str(tr("The submission could not be processed; "
+                                                                         "send it again with the same "
+                                                                         "Idempotency-Key.")), "basis": None},
+                            status_code=500)
+    return JSONResponse(receipt, status_code=201, headers={"Location": _receipt_path(receipt)})
+
+
+def _receipt_path(receipt: dict[str, Any]) -> str:
+    from urllib.parse import quote
+
+    return (f"/api/v1/oferty/potwierdzenie?code={quote(str(receipt['code']), safe='')}&number={receipt['offer']}"
+            f"&version={receipt['version']}")
+
+
+@router.get("/oferty/potwierdzenie")
+async def receipt(request: Request, code: str = "", number: str = "", version: str | None = None,
+                  format: str = "json") -> Any:
+    """One version's receipt (JSON, or ``format=pdf``), for the organisation's representative, the officer or the
+    auditor (the matrix: ``offer_filings.offer_receipt``)."""
+    try:
+        token = _bearer(request)
+        found = await run_in_threadpool(_receipt, request.app.state.desk.url, token, code, number, version)
+    except DomainError as error:
+        return refusal(error)
+    if format == "pdf":
+        from fastapi.responses import Response
+        from notifications.offer_pdf import offer_pdf
+
+        content = found.pop("content")
+        name = "potwierdzenie-" + found["number"].replace("/", "-") + ".pdf"
+        return Response(offer_pdf(content, found), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return JSONResponse(found)
+
+
+def _receipt(url: str | None, token: str, code: str, number: str, version: str | None) -> dict[str, Any]:
+    from models.command_log import plain
+    from states.engine import execute
+    from states.offer_filings import ReceiptRef, offer_receipt
+    from states.people import authenticate
+
+    actor = authenticate(token, url=url)
+    command = ReceiptRef.parse(code=code, number=number, version=version or None)
+    return plain(execute(offer_receipt, command, actor=actor, url=url, readonly=True))
