@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--late", type=int, help="B6: more organisations filing in the second after the deadline "
                         "(default organisations / 20)")
     parser.add_argument("--workers", type=int, help="B6: uvicorn worker processes (default: the cores, at least 2)")
-    parser.add_argument("--timeout", type=float, default=1.0, help="B6: a client's timeout (s) before it retries "
+    parser.add_argument("--timeout", type=float, default=5.0, help="B6: a client's timeout (s) before it retries "
                         "with the same idempotency key")
     args = parser.parse_args(argv)
 
