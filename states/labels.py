@@ -89,7 +89,6 @@ FIELDS: dict[str, Message] = {
     "execution_end": tr("end of the execution period"),
     "execution_start": tr("start of the execution period"),
     "field": tr("field of the act"),
-    "form": tr("the offer on the model form"),
     "funds_used": tr("funds used"),
     "grant": tr("grant"),
     "grant_rules": tr("rules for awarding grants"),

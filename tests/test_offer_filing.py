@@ -204,7 +204,7 @@ def test_the_offers_an_organisation_filed(call):
                 actor=people["rep"], url=url, readonly=True)
     receipt = execute(offer_filings.offer_receipt, offer_filings.ReceiptRef(code=code, number=2),
                       actor=people["officer"], url=url, readonly=True)
-    assert receipt["number"] == f"{code}/2-1" and receipt["case_title"] and receipt["content"]["title"]
+    assert receipt["number"] == f"{code}/2-1" and receipt["case_title"] and receipt["content"]["task"]["title"]
 
 
 # --- the CLI ------------------------------------------------------------------------------------------------------
@@ -347,3 +347,113 @@ def test_a_malformed_form_is_refused_before_the_engine(call):
     url, code, _ = call
     with pytest.raises(InvalidInput):
         open_call_inputs.SubmitOfferForm.parse(code=code, organisation_krs=KRS[0], form={"title": "x"})
+
+
+# --- the receipt's PDF: in the e-mail, from the CLI and from the door ---------------------------------------------
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_receipt_email_carries_the_pdf_of_what_was_filed(call, monkeypatch, tmp_path):
+    from notifications.dispatcher import dispatch
+    from tests.notification_helpers import SmtpServer, configure, free_port
+
+    url, code, people = call
+    server = SmtpServer(free_port()).start()
+    try:
+        configure(monkeypatch, server.port, url)
+        answer = execute(open_call_handlers.file_offer_form, submit(code), actor=people["rep"], url=url, at=FILED_AT)
+        dispatch("2026-01-12T10:05+01:00", url=url)
+        for address in ("org1@example.org", "anna.nowak@delfin.example.pl"):
+            (message,) = server.inbox.to(address)
+            assert answer["receipt"] in message["Subject"]
+            body = message.get_body(preferencelist=("plain",)).get_content()
+            assert answer["sha256"] in body and "12 stycznia 2026" in body
+            (attached,) = list(message.iter_attachments())
+            assert attached.get_content_type() == "application/pdf"
+            assert attached.get_filename() == "potwierdzenie-" + answer["receipt"].replace("/", "-") + ".pdf"
+            text = pdf_text(attached.get_content(), tmp_path)
+            assert answer["receipt"] in text and answer["sha256"][:16] in text.replace(" ", "").replace("\n", "")
+            assert "Wakacje z nauką pływania" in text
+    finally:
+        server.stop()
+
+
+def test_cli_receipt_pdf_and_the_doors_pdf(coop, call, tmp_path):
+    from web.app import create_app
+
+    invoke, url, code, _ = coop
+    form = tmp_path / "oferta.json"
+    form.write_text(json.dumps(sample_offer_form(KRS[0]), ensure_ascii=False), encoding="utf-8")
+    answer = json.loads(invoke("offer", "file-form", code, "--form", str(form), "--organisation", KRS[0],
+                               "--json").output)
+    out = tmp_path / "potwierdzenie.pdf"
+    shown = invoke("offer", "receipt", code, "1", "--pdf", str(out))
+    assert shown.exit_code == 0, shown.output
+    assert answer["receipt"] in shown.output and answer["sha256"] in shown.output
+    assert answer["receipt"] in pdf_text(out.read_bytes(), tmp_path)
+    client = TestClient(create_app(url), base_url="https://testserver")
+    token = call[2]["rep_token"]
+    pdf = client.get("/api/v1/oferty/potwierdzenie", params={"code": code, "number": 1, "format": "pdf"},
+                     headers={"Authorization": f"Bearer {token}"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert answer["receipt"] in pdf_text(pdf.content, tmp_path)
+    stranger = person(url, "rep3", "Ktoś Obcy", ("applicant", KRS[3]))[1]
+    refused = client.get("/api/v1/oferty/potwierdzenie", params={"code": code, "number": 1, "format": "pdf"},
+                         headers={"Authorization": f"Bearer {stranger}"})
+    assert refused.status_code == 403 and refused.json()["rule"] == "not_your_organisation"
+
+
+# --- a real database: the moment of receipt is the server's -------------------------------------------------------
+
+
+def test_on_a_real_database_the_receipt_is_the_databases_time_and_no_moment_is_claimed(real_db_url, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from states import calendar
+    from tests import test_clocks
+    from tests.test_clocks import KRS as CLOCK_KRS
+    from tests.test_clocks import call_announced_today
+
+    monkeypatch.setattr(test_clocks, "OFFICER", person(real_db_url, "anna", "Anna Urzędniczka", "officer")[0])
+    code = call_announced_today(real_db_url)
+    rep, _ = person(real_db_url, "rep", "Reprezentantka", ("applicant", CLOCK_KRS))
+    today = calendar.local_date(datetime.now(UTC))
+    form = sample_offer_form(CLOCK_KRS, task_start=str(today + timedelta(days=80)),
+                             task_end=str(today + timedelta(days=150)))
+    command = open_call_inputs.SubmitOfferForm.parse(code=code, organisation_krs=CLOCK_KRS, form=form)
+    before = dump(real_db_url)
+    with pytest.raises(RuleViolation) as info:  # a receipt cannot be dated back, even with a reason
+        execute(open_call_handlers.file_offer_form, command, actor=rep, url=real_db_url,
+                at=datetime.now(UTC) - timedelta(hours=2), reason="złożona wczoraj")
+    assert info.value.rule == "at_written_time_only"
+    assert dump(real_db_url) == before
+    started = datetime.now(UTC)
+    answer = execute(open_call_handlers.file_offer_form, command, actor=rep, url=real_db_url)
+    received = datetime.fromisoformat(answer["received_at"])
+    assert started - timedelta(seconds=5) <= received <= datetime.now(UTC) + timedelta(seconds=5)
+
+
+def test_submissions_at_the_same_moment_into_one_call_each_file_once(call, monkeypatch):
+    """The deadline's eve: several submissions race for the call's next offer number and its history's head; each
+    is filed once, with its own number, none refused for the race (the door runs a lost race again)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from web import portal_api
+
+    url, code, people = call
+    monkeypatch.setenv("COOP_NOW", FILED_AT)
+    bodies = [{"code": code, "organisation_krs": KRS[0], "form": sample_offer_form(KRS[0], title=f"Zadanie {n}")}
+              for n in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda n: portal_api._submit(url, people["rep_token"], f"race-{n}", bodies[n]),
+                                range(6)))
+    assert sorted(a["offer"] for a in answers) == [1, 2, 3, 4, 5, 6]
+    with session(url) as s:
+        assert s.exec(select(func.count()).select_from(OfferVersion)).one() == 6

@@ -290,6 +290,10 @@ def _new_offer(ctx: Context, case: Case, organisation_krs: str, terms, received_
     """An offer received into the call: the one place its rules are checked, whether an officer records a paper
     offer (``file_offer``) or the organisation files the model form (``file_offer_form``). ``terms``: the title,
     the amounts and the task's period (a ``FileOffer`` or the form's ``OfferSummary``)."""
+    # Offers filed into one call at the same moment (the deadline's eve) take turns for its next number and its
+    # history's head: the case row is read again and held (PostgreSQL: FOR UPDATE; SQLite has one writer anyway),
+    # so a second filing waits for the first to commit instead of losing the race at its commit.
+    ctx.session.refresh(case, with_for_update=True)
     # Not before the call is announced, not after its offers closed, not late (art. 13; KPA art. 57 §5).
     step(ctx, case, OpenCallMachine.bind(case), "file_offer", received_at=received_at, postmarked_on=postmarked_on)
     _task_in_call(case, terms)
@@ -325,7 +329,7 @@ def file_offer_form(ctx: Context, cmd: SubmitOfferForm) -> dict:
     record(ctx, case, "file_offer", subject=Subject.offer(offer.number), basis="art. 14", state=offer.state,
            payload={**filings.summary_payload(summary), "code": case.code, "organisation_krs": cmd.organisation_krs,
                     "received_at": ctx.now, "organisation": organisation.name, **filings.version_payload(version),
-                    "contact_name": cmd.form.contact_name, "contact_email": cmd.form.contact_email})
+                    "contact_name": cmd.form.contact.name, "contact_email": cmd.form.contact.email})
     return filings.receipt_answer(case, offer, version)
 
 
@@ -349,7 +353,7 @@ def correct_offer_form(ctx: Context, cmd: CorrectOfferForm) -> dict:
     _fire_offer(ctx, case, offer, "file_correction", call=call, received_at=ctx.now,
                 correct_by=_correct_by(ctx, case, offer),
                 payload={**filings.summary_payload(summary), "received_at": ctx.now, **filings.version_payload(version),
-                         "contact_name": cmd.form.contact_name, "contact_email": cmd.form.contact_email})
+                         "contact_name": cmd.form.contact.name, "contact_email": cmd.form.contact.email})
     with ctx.session.no_autoflush:
         cancel_deadlines(ctx, case, "correction_end", offer.id)
     return filings.receipt_answer(case, offer, version)

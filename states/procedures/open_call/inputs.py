@@ -25,7 +25,7 @@ from states.inputs import (
     ShortText,
     SingleLine,
 )
-from states.model_forms.offer import OfferForm
+from states.model_forms.offer import OfferForm, parse_offer_form
 
 
 class CreateOpenCall(Command):
@@ -94,6 +94,11 @@ class SubmitOfferForm(Command):
     organisation_krs: Krs
     form: OfferForm
 
+    @classmethod
+    def parse(cls, **values: object):
+        """The form first, so that its refusal names the broken rule of the form (states/model_forms/offer.py)."""
+        return super().parse(**{**values, "form": parse_offer_form(values.get("form"))})
+
 
 class CorrectOfferForm(Command):
     """The corrected offer, the whole form again, filed within the correction window."""
@@ -101,6 +106,10 @@ class CorrectOfferForm(Command):
     code: CaseCode
     number: Ordinal
     form: OfferForm
+
+    @classmethod
+    def parse(cls, **values: object):
+        return super().parse(**{**values, "form": parse_offer_form(values.get("form"))})
 
 
 class ReviewOffer(Command):
