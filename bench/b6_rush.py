@@ -514,8 +514,10 @@ def figures(requests: list[Request], deadline: float) -> Figures:
 
 
 def warm_up(base: str, requests: list[Request], timeout: float, log: Path) -> None:
-    """Filings before the window (organisations of their own, not counted): every worker has served one."""
-    drive(base, requests, time.time() + 0.2, max(timeout, 30.0), give_up=30.0)
+    """Filings before the window (organisations of their own, not counted), each sent once the one before it is
+    answered (the warm-up is no race): the workers have served some (their first request imports and connects)."""
+    for request in requests:
+        drive(base, [request], time.time(), max(timeout, 30.0), give_up=30.0)
     refused = [(r.status, r.answer, f"{r.server_errors} server errors, {r.conflicts} conflicts, {r.timeouts} "
                 f"timeouts") for r in requests if r.status != 201]
     if refused:
@@ -577,7 +579,8 @@ def measure(dbs, plan: Plan) -> Outcome:
         bare.wait_ready()
         offsets = schedule(plan)
         counted_krs, warm_krs = krs_numbers[:counted], krs_numbers[counted:]
-        warm_up(desk.base, requests_for(stage, warm_krs, [0.0] * warm), plan.timeout, desk.log)
+        warm_offsets = [0.0] * warm
+        warm_up(desk.base, requests_for(stage, warm_krs, warm_offsets), plan.timeout, desk.log)
         rush = requests_for(stage, counted_krs, offsets)
         deadline = time.time() + LEAD + plan.window
         moment = datetime.fromtimestamp(deadline, UTC)
@@ -588,7 +591,7 @@ def measure(dbs, plan: Plan) -> Outcome:
         rushed = figures(rush, deadline)
         verdict = verify(stage, rush, moment)
 
-        warm_up(bare.base, requests_for(stage, warm_krs, [0.0] * warm), plan.timeout, bare.log)
+        warm_up(bare.base, requests_for(stage, warm_krs, warm_offsets), plan.timeout, bare.log)
         floor = requests_for(stage, counted_krs, offsets)
         bare_deadline = time.time() + LEAD + plan.window
         print(f"B6: the bare endpoint, the same schedule ({plan.window:.0f} s)", flush=True)
