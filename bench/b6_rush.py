@@ -67,7 +67,6 @@ PATH = "/api/v1/oferty"
 ISSUE_WINDOW = 600.0  # the issue's ten minutes
 GOAL_RATIO = 3.0
 GIVE_UP = 120.0  # seconds a client keeps retrying one offer
-WARMUP_PER_WORKER = 3
 LEAD = 1.0  # seconds between setting the deadline and the window's first moment
 SEED = 20261206
 
@@ -84,6 +83,7 @@ class Plan:
     # Seconds kept clear on each side of T (the tests: no request sent in the last moments, which may reach the
     # server after T however fast it is); the benchmark's 0 sends up to T itself.
     margin: float = 0.0
+    warmup_per_worker: int = 3  # warm-up filings before the window (not counted), a worker's worth each
 
     @property
     def burst(self) -> int:
@@ -550,7 +550,7 @@ def measure(dbs, plan: Plan) -> Outcome:
     from bench.data import WORKDIR, raw_connection
 
     workers = plan.processes
-    warm = WARMUP_PER_WORKER * workers
+    warm = plan.warmup_per_worker * workers
     counted = plan.organisations + plan.after
     krs_numbers = [krs_of(i) for i in range(1, counted + warm + 1)]
     url = dbs.blank("b6")

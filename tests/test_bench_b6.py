@@ -18,7 +18,8 @@ def test_b6_at_a_tiny_size_files_each_offer_before_the_deadline_once_and_refuses
     dbs = Databases(PG_ADMIN_URL)
     # A quarter of a second clear on each side of T: no request leaves in the very last moments (one sent then
     # may reach the server after T however fast it is; the benchmark sends up to T and counts them).
-    plan = b6_rush.Plan(organisations=20, window=4.0, last_second=4, late=3, workers=2, margin=0.25)
+    plan = b6_rush.Plan(organisations=20, window=3.0, last_second=4, late=3, workers=2, margin=0.25,
+                        warmup_per_worker=1)
     try:
         outcome = b6_rush.measure(dbs, plan)
     finally:
