@@ -24,6 +24,8 @@ class Row:
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
+    if isinstance(value, int):  # a count
+        return f"{value:,} {unit}".strip()
     if unit in ("MB", "/s") or abs(value) >= 100:
         return f"{value:,.1f} {unit}".strip()
     return f"{value:.3f} {unit}".strip()

@@ -8,6 +8,7 @@
     python -m bench b4                               # coop history / calendar as subprocesses
     python -m bench b5 --serve-deadlines 20          # coop serve alone
     python -m bench b7 --cases 100000 --database-url postgresql://…   # "Na dziś": one officer's list
+    python -m bench b6 --window 600 --database-url postgresql://…     # the deadline-eve rush over HTTP
     python -m bench full                             # every benchmark at the issue's sizes (hours)
 
 Any benchmark, alone or together, runs on PostgreSQL with --database-url postgresql://postgres@127.0.0.1:5432/postgres:
@@ -54,7 +55,7 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("which", nargs="*", default=[], help="b1 b2 b3 b4 b5 b7, or 'full' (default: b1-b4 quick)")
+    parser.add_argument("which", nargs="*", default=[], help="b1 b2 b3 b4 b5 b6 b7, or 'full' (default: b1-b4 quick)")
     parser.add_argument("--cases", type=int, help="B1, B7: live cases (quick 10,000; full 100,000)")
     parser.add_argument("--rounds", type=int, default=30, help="B7: timed rounds (each measurement once a round)")
     parser.add_argument("--due", type=int, help="B1: due deadlines (quick 1,000; full 10,000)")
@@ -66,12 +67,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--with-serve", action="store_true", help="also run B5 (coop serve; slow)")
     parser.add_argument("--serve-deadlines", type=int, default=24)
     parser.add_argument("--tick-seconds", type=int, default=10)
+    parser.add_argument("--organisations", type=int, default=1000, help="B6: organisations filing before the deadline")
+    parser.add_argument("--window", type=float, help="B6: seconds of the rush before the deadline (default 120; "
+                        "the issue's 600 in 'full')")
+    parser.add_argument("--last-second", type=int, help="B6: of them in the last second (default organisations / 5)")
+    parser.add_argument("--late", type=int, help="B6: more organisations filing in the second after the deadline "
+                        "(default organisations / 20)")
+    parser.add_argument("--workers", type=int, help="B6: uvicorn worker processes (default: the cores, at least 2)")
+    parser.add_argument("--timeout", type=float, default=5.0, help="B6: a client's timeout (s) before it retries "
+                        "with the same idempotency key")
     args = parser.parse_args(argv)
 
     which = [w.lower() for w in args.which]
     sizes = dict(FULL if "full" in which else QUICK)
     if "full" in which:
-        which = ["b1", "b2", "b3", "b4", "b5", "b7"]
+        which = ["b1", "b2", "b3", "b4", "b5", "b6", "b7"]
     which = which or ["b1", "b2", "b3", "b4"] + (["b5"] if args.with_serve else [])
     for key in sizes:
         if getattr(args, key, None):
@@ -110,6 +120,13 @@ def main(argv: list[str] | None = None) -> None:
             from bench import b5_serve
 
             rows += b5_serve.run(dbs, args.serve_deadlines, args.tick_seconds)
+        if "b6" in which:
+            from bench import b6_rush
+
+            window = args.window or (b6_rush.ISSUE_WINDOW if "full" in (w.lower() for w in args.which) else 120.0)
+            rows += b6_rush.run(dbs, b6_rush.Plan(organisations=args.organisations, window=window,
+                                                  last_second=args.last_second, late=args.late, workers=args.workers,
+                                                  timeout=args.timeout))
         if "b7" in which:
             from bench import b7_todo
 

@@ -271,6 +271,16 @@ def database_time(session: Session) -> datetime:
     return datetime.now(UTC)
 
 
+def database_clock(session: Session) -> datetime:
+    """The database's clock now, within the transaction (``database_time`` is its start): for a step that waited
+    for a row another writer held, so that it is written after that writer (PostgreSQL ``clock_timestamp()``;
+    SQLite's clock is the process's, its one writer holds the lock already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return as_utc(session.connection().exec_driver_sql("SELECT clock_timestamp()").scalar_one())
+    session.connection()
+    return datetime.now(UTC)
+
+
 # --- what a database error means (by SQLSTATE on PostgreSQL, by result code on SQLite) -------------------------
 
 # Worth waiting for and trying again: the connection (class 08), the server shutting down or starting (57P0x),

@@ -54,6 +54,9 @@ class Context:
     cache: dict[str, Any] = field(default_factory=dict)
     simulation: bool = True  # the database's clock mode (execute sets it): may a step claim any moment?
     reason: str | None = None  # why the step's moment departs from now (--at-reason): kept in its audit records
+    # When the door received the request, by the server's clock (a web filing): its moment of receipt
+    # (states/offer_filings.py ``receipt_moment``), never a moment a user claims.
+    arrived_at: datetime | None = None
 
     @cached_property
     def now_ready(self) -> Any:
@@ -70,6 +73,21 @@ class Context:
     @cached_property
     def written_ready(self) -> Any:
         return audit.json_ready(self.written_at)
+
+    def hold(self, case: Case) -> None:
+        """Hold ``case``'s row until this transaction ends (PostgreSQL: FOR UPDATE; SQLite has one writer anyway), so
+        steps on one case at the same moment (filings on a deadline's eve) take turns instead of losing at commit.
+        A step whose moment is the database's time of writing takes that time again once the row is its own: it
+        is written after the step it waited for, and the case's clock never runs backwards (``advance_clock``)."""
+        self.session.refresh(case, with_for_update=True)
+        if self.now == self.written_at:
+            from models.db import database_clock
+
+            moment = database_clock(self.session)
+            for cached in ("written_ready", "now_ready"):
+                self.__dict__.pop(cached, None)
+            self.__dict__["written_at"] = moment  # its own cached_property, taken again
+            self.now = moment
 
 
 class _StateRef:
@@ -505,11 +523,12 @@ def unproven(actor: Actor) -> NotPermitted:
 def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | None = None,
             at: datetime | str | None = None, url: str | None = None, readonly: bool = False,
             retry_conflicts: bool = False, reason: str | None = None, idempotency_key: str | None = None,
-            keyed: bool = True) -> R:
+            keyed: bool = True, arrived_at: datetime | None = None) -> R:
     """Run one command in one transaction: check who acts (a proven person on a real database) and what the
     authorization matrix lets them do, take ``now``, commit everything or nothing.
 
     ``at`` claims the step's moment and ``reason`` says why it is not now (else ``COOP_NOW``/``COOP_REASON``);
+    ``arrived_at``: when the door received the request by the server's clock (a web filing's moment of receipt);
     on a real database they are bounded (states/clock.py).
 
     A command that writes carries an idempotency key (invariant 10, models/command_log.py): ``idempotency_key``
@@ -531,7 +550,7 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
         key = CommandKey.make(handler, command, actor.name, actor.role, idempotency_key)
 
     def work(uow) -> R:
-        ctx = Context(session=uow.session, actor=actor, now=now, reason=claim.reason,
+        ctx = Context(session=uow.session, actor=actor, now=now, reason=claim.reason, arrived_at=arrived_at,
                       simulation=clock_mode(uow.engine) == SIMULATION)
         if not ctx.simulation and not actor.proven:  # invariant 9: a typed name counts only on a simulation
             raise unproven(actor)

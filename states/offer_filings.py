@@ -74,6 +74,22 @@ def summary_payload(summary: Any) -> dict[str, Any]:
             "task_end": summary.task_end.isoformat(), "registry_numbers": list(summary.registry_numbers)}
 
 
+# How much earlier than the database's time of writing the door's moment of arrival may be, and still be the moment
+# of receipt: the rush's queue at the door, not a clock someone set back.
+ARRIVAL_SKEW = timedelta(minutes=2)
+
+
+def receipt_moment(ctx: Any) -> datetime:
+    """When a filing entered the authority's system (KPA art. 57 § 5): the moment its door received it
+    (``Context.arrived_at``, the server's clock), so an offer that arrived before the deadline and waited its turn
+    in the deadline's rush is on time; the database's time of writing when no door says it, or when the door's
+    moment is after it or more than ``ARRIVAL_SKEW`` before it (a clock that is wrong, not a queue)."""
+    arrived, written = ctx.arrived_at, ctx.now
+    if arrived is None or not written - ARRIVAL_SKEW <= arrived <= written:
+        return written
+    return arrived
+
+
 def add_version(ctx: Any, case: Case, offer: Offer, form: Any, *, received_at: datetime) -> OfferVersion:
     """The next version of ``offer``: the form's canonical content, its hash and receipt, in the step's
     transaction. The offer is written first when it is new (the version's row names it)."""

@@ -4,6 +4,7 @@ JSON door (web/portal_api.py). SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +12,7 @@ from sqlmodel import func, select
 
 from models.filing_tables import OfferVersion
 from models.notification_tables import Notification
-from models.tables import AuditRecord, Deadline, Offer
+from models.tables import AuditRecord, Case, Deadline, Offer
 from states import offer_filings
 from states.engine import execute
 from states.errors import InvalidInput, NotPermitted, RuleViolation
@@ -414,8 +415,6 @@ def test_cli_receipt_pdf_and_the_doors_pdf(coop, call, tmp_path):
 
 
 def test_on_a_real_database_the_receipt_is_the_databases_time_and_no_moment_is_claimed(real_db_url, monkeypatch):
-    from datetime import UTC, datetime, timedelta
-
     from states import calendar
     from tests import test_clocks
     from tests.test_clocks import KRS as CLOCK_KRS
@@ -452,8 +451,69 @@ def test_submissions_at_the_same_moment_into_one_call_each_file_once(call, monke
     bodies = [{"code": code, "organisation_krs": KRS[0], "form": sample_offer_form(KRS[0], title=f"Zadanie {n}")}
               for n in range(6)]
     with ThreadPoolExecutor(6) as pool:
-        answers = list(pool.map(lambda n: portal_api._submit(url, people["rep_token"], f"race-{n}", bodies[n]),
-                                range(6)))
+        answers = list(pool.map(lambda n: portal_api._submit(url, people["rep_token"], f"race-{n}", bodies[n],
+                                                             datetime.now(UTC)), range(6)))
     assert sorted(a["offer"] for a in answers) == [1, 2, 3, 4, 5, 6]
     with session(url) as s:
         assert s.exec(select(func.count()).select_from(OfferVersion)).one() == 6
+
+
+def _real_call_with_a_representative(real_db_url, monkeypatch):
+    from states import calendar
+    from tests import test_clocks
+    from tests.test_clocks import KRS as CLOCK_KRS
+    from tests.test_clocks import call_announced_today
+
+    monkeypatch.setattr(test_clocks, "OFFICER", person(real_db_url, "anna", "Anna Urzędniczka", "officer")[0])
+    code = call_announced_today(real_db_url)
+    rep, token = person(real_db_url, "rep", "Reprezentantka", ("applicant", CLOCK_KRS))
+    today = calendar.local_date(datetime.now(UTC))
+    form = sample_offer_form(CLOCK_KRS, task_start=str(today + timedelta(days=80)),
+                             task_end=str(today + timedelta(days=150)))
+    return code, rep, token, CLOCK_KRS, form
+
+
+def test_on_a_real_database_a_rush_into_one_call_files_each_once_and_none_is_refused_for_the_clock(
+        real_db_url, monkeypatch):
+    """The deadline's eve on a real database: filings that wait for the call's row take the database's time again
+    once it is theirs, so none is written before the one it waited for (no ``clock_backwards``, B6 found 18)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from web import portal_api
+
+    code, _, token, krs, form = _real_call_with_a_representative(real_db_url, monkeypatch)
+    bodies = [{"code": code, "organisation_krs": krs, "form": {**form, "task": {**form["task"], "title": f"Zadanie {n}"}}}
+              for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda n: portal_api._submit(real_db_url, token, f"rush-{n}", bodies[n],
+                                                             datetime.now(UTC)), range(8)))
+    assert sorted(a["offer"] for a in answers) == list(range(1, 9))
+    with session(real_db_url) as s:
+        case = s.exec(select(Case).where(Case.code == code)).one()
+        moments = s.exec(select(AuditRecord.at).where(AuditRecord.case_id == case.id).order_by(AuditRecord.seq)).all()
+    assert moments == sorted(moments)
+
+
+def test_an_offer_that_reached_the_door_before_the_deadline_is_on_time_though_written_after_it(
+        real_db_url, monkeypatch):
+    """The moment of receipt is when the door received the offer (KPA art. 57 § 5), not when its turn came in the
+    rush: within ARRIVAL_SKEW of the database's time of writing; a door's moment further back is not believed."""
+    import sqlalchemy as sa
+
+    from states.offer_filings import ARRIVAL_SKEW
+
+    code, rep, _, krs, form = _real_call_with_a_representative(real_db_url, monkeypatch)
+    command = open_call_inputs.SubmitOfferForm.parse(code=code, organisation_krs=krs, form=form)
+    deadline = datetime.now(UTC) - timedelta(seconds=5)  # the deadline has just passed
+    with session(real_db_url) as s:
+        s.exec(sa.update(Case).where(Case.code == code).values(offer_deadline=deadline))
+        s.commit()
+    arrived = deadline - timedelta(seconds=20)
+    answer = execute(open_call_handlers.file_offer_form, command, actor=rep, url=real_db_url, arrived_at=arrived)
+    assert datetime.fromisoformat(answer["received_at"]) == arrived
+    before = dump(real_db_url)
+    with pytest.raises(RuleViolation) as info:  # a door's moment older than the skew: the database's time decides
+        execute(open_call_handlers.file_offer_form, command, actor=rep, url=real_db_url, idempotency_key="other",
+                arrived_at=datetime.now(UTC) - ARRIVAL_SKEW - timedelta(minutes=1))
+    assert info.value.rule == "offer_late"
+    assert dump(real_db_url) == before

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -109,7 +110,7 @@ def _body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _submit(url: str | None, token: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived_at: datetime) -> dict[str, Any]:
     from models.command_log import plain
     from states.engine import execute
     from states.offer_filings import note_submission
@@ -122,17 +123,19 @@ def _submit(url: str | None, token: str, key: str, body: dict[str, Any]) -> dict
     note_submission(actor.person or actor.name, limit=submissions_per_minute(), window=WINDOW_SECONDS, url=url)
     # On the deadline's eve many file into one call at once: a lost race for the case (the next offer number, the
     # audit chain's head) is run again, under the same key, rather than refused (nothing of it was written).
-    return plain(execute(file_offer_form, command, actor=actor, url=url, idempotency_key=key, retry_conflicts=True))
+    return plain(execute(file_offer_form, command, actor=actor, url=url, idempotency_key=key, retry_conflicts=True,
+                         arrived_at=arrived_at))
 
 
 @router.post("/oferty")
 async def submit_offer(request: Request) -> JSONResponse:
     """An offer on the model form, filed for the organisation the token's person represents: its receipt."""
+    arrived_at = datetime.now(UTC)  # its moment of receipt, before it waits for a thread or for the call's row
     try:
         token = _bearer(request)
         key = _key(request)
         body = _body(await request.body())
-        receipt = await run_in_threadpool(_submit, request.app.state.desk.url, token, key, body)
+        receipt = await run_in_threadpool(_submit, request.app.state.desk.url, token, key, body, arrived_at)
     except DomainError as error:
         return refusal(error)
     except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client

@@ -21,6 +21,7 @@ web/portal_form.py; a refusal is shown beside its field with everything typed ke
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -218,13 +219,15 @@ def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | N
     from states.procedures.open_call.handlers import file_offer_form
     from states.procedures.open_call.inputs import SubmitOfferForm
 
+    arrived_at = datetime.now(UTC)  # the offer's moment of receipt, before it waits for the call's row
     parsed = _parse(page["typed"])
     if not isinstance(parsed, OfferForm):
         _keep_draft(request, actor, ref, page["typed"])
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
         filed = _run(request, file_offer_form, SubmitOfferForm(code=ref["code"], organisation_krs=facts["krs"],
-                                                               form=parsed), actor, idempotency_key=_key(intent))
+                                                               form=parsed), actor, idempotency_key=_key(intent),
+                      arrived_at=arrived_at)
     except DomainError as refusal:
         _keep_draft(request, actor, ref, page["typed"])
         return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
@@ -421,6 +424,7 @@ def _post_correction(request: Request, code: str, number: int, actor: Actor, for
     from states.procedures.open_call.handlers import correct_offer_form
     from states.procedures.open_call.inputs import CorrectOfferForm
 
+    arrived_at = datetime.now(UTC)  # the correction's moment of receipt
     try:
         context = _correction_context(request, actor, code, number)
     except NotFound as missing:
@@ -446,7 +450,7 @@ def _post_correction(request: Request, code: str, number: int, actor: Actor, for
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
         filed = _run(request, correct_offer_form, CorrectOfferForm(code=code, number=number, form=parsed), actor,
-                     idempotency_key=_key(intent))
+                     idempotency_key=_key(intent), arrived_at=arrived_at)
     except DomainError as refusal:
         _keep_draft(request, actor, ref, typed)
         return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)

@@ -285,15 +285,17 @@ def _correct_by(ctx: Context, case: Case, offer: Offer) -> datetime | None:
         Deadline.fired_at.is_(None)).order_by(Deadline.due_at.desc())).first()
 
 
-def _new_offer(ctx: Context, case: Case, organisation_krs: str, terms, received_at: datetime,
+def _new_offer(ctx: Context, case: Case, organisation_krs: str, terms, received_at: datetime | None,
                postmarked_on: date | None) -> tuple[Offer, Organisation]:
     """An offer received into the call: the one place its rules are checked, whether an officer records a paper
     offer (``file_offer``) or the organisation files the model form (``file_offer_form``). ``terms``: the title,
-    the amounts and the task's period (a ``FileOffer`` or the form's ``OfferSummary``)."""
+    the amounts and the task's period (a ``FileOffer`` or the form's ``OfferSummary``); ``received_at`` None: the
+    moment its door received it (states/offer_filings.py ``receipt_moment``)."""
     # Offers filed into one call at the same moment (the deadline's eve) take turns for its next number and its
-    # history's head: the case row is read again and held (PostgreSQL: FOR UPDATE; SQLite has one writer anyway),
-    # so a second filing waits for the first to commit instead of losing the race at its commit.
-    ctx.session.refresh(case, with_for_update=True)
+    # history's head: a second filing waits for the first to commit instead of losing the race at its commit.
+    ctx.hold(case)
+    if received_at is None:  # filed through a door: received when the door received it (offer_filings)
+        received_at = filings.receipt_moment(ctx)
     # Not before the call is announced, not after its offers closed, not late (art. 13; KPA art. 57 §5).
     step(ctx, case, OpenCallMachine.bind(case), "file_offer", received_at=received_at, postmarked_on=postmarked_on)
     _task_in_call(case, terms)
@@ -324,11 +326,12 @@ def file_offer_form(ctx: Context, cmd: SubmitOfferForm) -> dict:
     case = _call(ctx, cmd.code)
     summary = cmd.form.summary()
     filings.require_lead_offeror(summary, cmd.organisation_krs)
-    offer, organisation = _new_offer(ctx, case, cmd.organisation_krs, summary, ctx.now, None)
-    version = filings.add_version(ctx, case, offer, cmd.form, received_at=ctx.now)
+    offer, organisation = _new_offer(ctx, case, cmd.organisation_krs, summary, None, None)
+    version = filings.add_version(ctx, case, offer, cmd.form, received_at=offer.received_at)
     record(ctx, case, "file_offer", subject=Subject.offer(offer.number), basis="art. 14", state=offer.state,
            payload={**filings.summary_payload(summary), "code": case.code, "organisation_krs": cmd.organisation_krs,
-                    "received_at": ctx.now, "organisation": organisation.name, **filings.version_payload(version),
+                    "received_at": offer.received_at, "organisation": organisation.name,
+                    **filings.version_payload(version),
                     "contact_name": cmd.form.contact.name, "contact_email": cmd.form.contact.email})
     return filings.receipt_answer(case, offer, version)
 
@@ -340,19 +343,22 @@ def correct_offer_form(ctx: Context, cmd: CorrectOfferForm) -> dict:
     (``file_correction``): the defects answered, it waits for the officer's formal review again, and the window's
     deadline is cancelled (a correction in time is never rejected as not corrected)."""
     case = _call(ctx, cmd.code)
+    ctx.hold(case)  # as a filing: corrections into one call take turns for its history's head
+    received_at = filings.receipt_moment(ctx)
     call = CallFacts(ctx.session, case)
     offer = _offer(ctx, case, cmd.number, call)
     require_step(case, OfferMachine, "file_correction", state=offer.state)
     summary = cmd.form.summary()
     filings.require_lead_offeror(summary, organisation(ctx.session, offer.organisation_id).krs or "")
     _task_in_call(case, summary)
-    version = filings.add_version(ctx, case, offer, cmd.form, received_at=ctx.now)
+    version = filings.add_version(ctx, case, offer, cmd.form, received_at=received_at)
     for field in ("title", "requested_grant", "own_funds", "non_financial_contribution", "volunteer_work",
                   "task_start", "task_end"):  # the offer's row keeps what its latest version says
         setattr(offer, field, getattr(summary, field))
-    _fire_offer(ctx, case, offer, "file_correction", call=call, received_at=ctx.now,
+    _fire_offer(ctx, case, offer, "file_correction", call=call, received_at=received_at,
                 correct_by=_correct_by(ctx, case, offer),
-                payload={**filings.summary_payload(summary), "received_at": ctx.now, **filings.version_payload(version),
+                payload={**filings.summary_payload(summary), "received_at": received_at,
+                         **filings.version_payload(version),
                          "contact_name": cmd.form.contact.name, "contact_email": cmd.form.contact.email})
     with ctx.session.no_autoflush:
         cancel_deadlines(ctx, case, "correction_end", offer.id)

@@ -149,12 +149,16 @@ class CallFacts:
         return {row.channel: row.published_at for row in self.publication_rows(subject)}
 
     def offer(self, number: int) -> Offer | None:
+        if "offers" not in self.__dict__:  # one offer asked (a filing's receipt): not the call's thousand read
+            return self.session.exec(select(Offer).where(Offer.case_id == self.case.id, Offer.number == number)).first()
         return next((o for o in self.offers if o.number == number), None)
 
     def member(self, name: str) -> CommitteeMember | None:
         return next((m for m in self.members if m.name == name), None)
 
     def applicant(self, offer: Offer) -> Organisation | None:
+        if "applicants" not in self.__dict__ and "offers" not in self.__dict__:  # one offer's organisation only
+            return self.session.get(Organisation, offer.organisation_id)
         return self.applicants.get(offer.organisation_id)
 
     @property
