@@ -1,7 +1,8 @@
 """Regranting (art. 16a): an operator chosen by an open call runs its own sub-call and grants micro-grants."""
 
+from kernel.text import tr
 from states.access import EVERYONE, OFFICER
-from states.procedures.descriptor import Borrowed, DataTrack, Diagram, Procedure
+from states.procedures.descriptor import Borrowed, DataTrack, Diagram, Instead, Procedure
 
 # The operator's sub-call (SubCallMachine), its state in the case's data, runs once the operator's contract does:
 # while its call (the open call's machine) is in execution. The state's stored value, written here so that the
@@ -10,17 +11,21 @@ SUB_CALL = DataTrack("regranting", "sub_call", during=("in_execution",))
 
 # The operator is chosen by an ordinary open call (art. 16a ust. 1): its case runs these open-call commands as
 # they are (`coop call|committee|offer|contract|report ... RG/...`; the desk offers them on its page), except
-# three this procedure replaces.
+# those this procedure replaces, which the one writer refuses on its cases (states/authorization.py).
 OPERATORS_CALL = Borrowed(
     "open_call",
     ("announce_call", "appoint_member", "declare_conflicts", "file_offer", "review_offer", "finish_formal_review",
      "score_offer", "show_ranking", "select_offers", "publish", "withdraw_offer", "sign_contract", "review_report"),
     instead={
-        "create_call": "create",  # a call of kind regranting (`coop regrant create`)
-        # the operator's report lists every implementer, read from its micro-grants (art. 16a; art. 18 ust. 1)
-        "submit_report": "operator_report",
-        # the operator settles once every micro-grant is settled (art. 16a; ufp art. 251-252)
-        "settle_offer": "settle_operator",
+        # makes a call of kind regranting (the open call's makes an open call, never a regranting case)
+        "create_call": Instead("create", tr("it makes a call whose operator runs a sub-call for implementers"),
+                               "art. 16a ust. 1", "coop regrant create"),
+        "submit_report": Instead("operator_report", tr("the operator's report lists every implementer, read from "
+                                                       "its micro-grants"),
+                                 "art. 16a; art. 18 ust. 1", "coop regrant report"),
+        "settle_offer": Instead("settle_operator", tr("the operator is settled only once every micro-grant is "
+                                                      "settled"),
+                                "art. 16a; ufp art. 251-252", "coop regrant settle"),
     },
 )
 

@@ -1,0 +1,95 @@
+"""The open-call commands regranting replaces (``Borrowed.instead``, states/procedures/regranting/__init__.py) are
+refused on a regranting case whatever the door, naming regranting's own command and its basis, with nothing
+written: the operator's report lists every implementer (art. 16a; art. 18 ust. 1) and the operator settles once
+every micro-grant is settled (art. 16a; ufp art. 251-252). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import coop.core_cli  # noqa: F401  (registers the command groups on the app)
+import coop.procedures_cli  # noqa: F401
+from states.errors import DomainError
+from states.procedures.open_call import handlers as open_call_handlers
+from states.procedures.open_call import inputs as open_call_inputs
+from states.procedures.regranting import handlers as regranting_handlers
+from states.procedures.regranting import inputs as regranting_inputs
+from states.tick import tick
+from tests.conftest import dump
+from tests.regranting_fixtures import do, micro, selection_published
+
+
+def _refused(url, handler, command, at, *needles):
+    before = dump(url)
+    with pytest.raises(DomainError) as error:
+        do(url, handler, command, at)
+    assert error.value.rule == "command_replaced", error.value
+    for needle in needles:
+        assert needle in f"{error.value} {error.value.basis}", str(error.value)
+    assert dump(url) == before
+    return error.value
+
+
+def _reported_micro_grants(url, code):
+    """Two micro-grants, transferred and reported; the first settled, the second not."""
+    first = micro(url, code, 0, "2026-04-02T10:00+02:00")["code"]
+    second = micro(url, code, 1, "2026-04-03T10:00+02:00")["code"]
+    for grant, amount in ((first, "5000.00"), (second, "4000.00")):
+        do(url, regranting_handlers.transfer, regranting_inputs.TransferMicroGrant(code=grant, amount=Decimal(amount),
+                                                                                   on="2026-04-10"),
+           "2026-04-10T12:00+02:00")
+        do(url, regranting_handlers.micro_report, regranting_inputs.MicroGrantReport(
+            code=grant, funds_used=Decimal(amount), delivered="zrealizowano"), "2026-10-10T10:00+02:00")
+    do(url, regranting_handlers.settle_micro, regranting_inputs.SettleMicroGrant(code=first), "2026-10-20T10:00+02:00")
+    return first, second
+
+
+def test_the_open_calls_report_and_settlement_are_refused_on_a_regranting_case(db_url):
+    code = selection_published(db_url)
+    first, second = _reported_micro_grants(db_url, code)
+    tick("2026-11-26T00:00+01:00", url=db_url)  # the operator's task ended: its report is due
+    # the open call's report would skip the list of implementers
+    error = _refused(db_url, open_call_handlers.submit_report, open_call_inputs.SubmitReport(
+        code=code, number=1, funds_used=Decimal("9000.00")), "2026-12-10T10:00+01:00",
+        "open_call.submit_report", "regranting.operator_report", "coop regrant report", "art. 16a; art. 18 ust. 1")
+    assert error.basis == "art. 16a; art. 18 ust. 1"
+    report = do(db_url, regranting_handlers.operator_report, regranting_inputs.OperatorReport(code=code),
+                "2026-12-10T10:00+01:00")
+    assert report["offer_state"] == "report_submitted"
+    do(db_url, open_call_handlers.review_report, open_call_inputs.ReviewReport(code=code, number=1, accept=True),
+       "2026-12-15T10:00+01:00")
+    # the open call's settlement would skip the check that every micro-grant is settled
+    _refused(db_url, open_call_handlers.settle_offer, open_call_inputs.Settle(code=code, number=1, returned_amount=Decimal("41000.00"),
+                                                                               returned_on="2026-12-20"),
+             "2026-12-21T10:00+01:00", "regranting.settle_operator", "coop regrant settle", "art. 16a; ufp art. 251-252")
+    with pytest.raises(DomainError, match=second):  # regranting's own settlement names the one still open
+        do(db_url, regranting_handlers.settle_operator, open_call_inputs.Settle(code=code, number=1), "2026-12-21T10:00+01:00")
+    do(db_url, regranting_handlers.settle_micro, regranting_inputs.SettleMicroGrant(code=second), "2026-12-21T10:00+01:00")
+    settled = do(db_url, regranting_handlers.settle_operator, open_call_inputs.Settle(
+        code=code, number=1, returned_amount=Decimal("41000.00"), returned_on="2026-12-20"), "2026-12-21T10:05+01:00")
+    assert settled["case_state"] == "settled"
+
+
+def test_the_cli_refuses_them_with_regrantings_command(cli):
+    """As an officer types them: `coop report submit RG/... 1` and `coop contract settle RG/... 1` exit non-zero
+    with regranting's own command and the basis, no traceback, nothing written; `coop call create` makes an open
+    call (OK/), never a regranting case, so it has no regranting case to be refused on."""
+    code = selection_published(cli.url)
+    _reported_micro_grants(cli.url, code)
+    tick("2026-11-26T00:00+01:00", url=cli.url)
+    before = dump(cli.url)
+    submitted = cli("report", "submit", code, "1", "--funds-used", "9000", at="2026-12-10T10:00+01:00")
+    assert submitted.exit_code == 2 and submitted.stdout == ""
+    assert "coop regrant report" in submitted.stderr and "art. 16a; art. 18 ust. 1" in submitted.stderr
+    assert "sprawozdanie operatora wymienia każdego realizatora" in submitted.stderr  # Polish by default
+    settled = cli("contract", "settle", code, "1", at="2026-12-10T10:00+01:00", lang="en")
+    assert settled.exit_code == 2 and settled.stdout == ""
+    assert settled.stderr.startswith(f"error: {code} is a case of Regranting (art. 16a)")
+    assert "coop regrant settle" in settled.stderr and "art. 16a; ufp art. 251-252" in settled.stderr
+    assert dump(cli.url) == before
+    made = cli("call", "create", "--title", "Konkurs", "--area", "kultura", "--budget", "1000", "--json",
+               at="2026-12-10T10:00+01:00")
+    assert made.exit_code == 0, made.stderr
+    assert '"OK/' in made.stdout
