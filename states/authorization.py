@@ -286,11 +286,12 @@ def check_not_replaced(ctx: Any, handler: Callable[..., Any], command: Any) -> N
     if found is None:
         return
     owner, instead = found
+    replacing = f"{owner.slug}.{instead.command}"
     raise RuleViolation(
         "command_replaced",
         tr("{code} is a case of {procedure}: {command} does not apply to it; run {procedure}'s own {instead} "
            "({door}): {why}. Nothing was done.", code=code, procedure=owner.title, command=name,
-           instead=f"{owner.slug}.{instead.command}", door=instead.door, why=instead.why),
+           instead=replacing, door=instead.door, why=instead.why),
         basis=instead.basis,
     )
 

@@ -58,7 +58,7 @@ def test_the_open_calls_report_and_settlement_are_refused_on_a_regranting_case(d
     report = do(db_url, regranting_handlers.operator_report, regranting_inputs.OperatorReport(code=code),
                 "2026-12-10T10:00+01:00")
     assert report["offer_state"] == "report_submitted"
-    do(db_url, open_call_handlers.review_report, open_call_inputs.ReviewReport(code=code, number=1, accept=True),
+    do(db_url, regranting_handlers.review_operator_report, open_call_inputs.ReviewReport(code=code, number=1, accept=True),
        "2026-12-15T10:00+01:00")
     # the open call's settlement would skip the check that every micro-grant is settled
     _refused(db_url, open_call_handlers.settle_offer, open_call_inputs.Settle(code=code, number=1, returned_amount=Decimal("41000.00"),
@@ -89,7 +89,89 @@ def test_the_cli_refuses_them_with_regrantings_command(cli):
     assert settled.stderr.startswith(f"error: {code} is a case of Regranting (art. 16a)")
     assert "coop regrant settle" in settled.stderr and "art. 16a; ufp art. 251-252" in settled.stderr
     assert dump(cli.url) == before
+    # the operator's report, sent back and filed again, at the CLI (regranting's own commands)
+    assert cli("regrant", "report", code, at="2026-12-10T10:00+01:00").exit_code == 0
+    refused = cli("report", "correct", code, "1", "--reason", "Brak listy", at="2026-12-11T10:00+01:00")
+    assert refused.exit_code == 2 and "coop regrant review" in refused.stderr
+    corrected = cli("regrant", "review", code, "--correct", "--reason", "Brak opisu rezultatów", "--json",
+                    at="2026-12-11T10:00+01:00")
+    assert corrected.exit_code == 0, corrected.stderr
+    assert '"sub_call": "implementing"' in corrected.stdout
+    assert cli("regrant", "report", code, "--summary", "Poprawione", at="2026-12-14T10:00+01:00").exit_code == 0
+    accepted = cli("regrant", "review", code, "--accept", "--json", at="2026-12-15T10:00+01:00")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert '"sub_call": "report_accepted"' in accepted.stdout
     made = cli("call", "create", "--title", "Konkurs", "--area", "kultura", "--budget", "1000", "--json",
                at="2026-12-10T10:00+01:00")
     assert made.exit_code == 0, made.stderr
     assert '"OK/' in made.stdout
+
+
+def _sub_call_and_offer(url, code):
+    from sqlmodel import Session, select
+
+    from models.db import get_engine, normalise_url
+    from models.tables import Case, Offer
+
+    with Session(get_engine(normalise_url(url))) as session:
+        case = session.exec(select(Case).where(Case.code == code)).one()
+        offer = session.exec(select(Offer).where(Offer.case_id == case.id)).one()
+        return case.data["sub_call"]["state"], offer.state
+
+
+def test_a_corrected_operators_report_is_filed_again_with_its_implementers(db_url):
+    """The office sends the operator's report back (art. 18 ust. 1): the sub-call returns to its micro-grants, the
+    operator's offer is due to report again, and regranting's own report (with the list of implementers) is taken
+    again, reviewed and accepted; the open call's review is refused on the case."""
+    from sqlmodel import Session, select
+
+    from models.db import get_engine, normalise_url
+    from models.tables import Report
+    from states.engine import Actor, execute
+    from states.queries import verify_cases
+
+    code = selection_published(db_url)
+    first, second = _reported_micro_grants(db_url, code)
+    tick("2026-11-26T00:00+01:00", url=db_url)
+    do(db_url, regranting_handlers.operator_report, regranting_inputs.OperatorReport(code=code, summary="Pierwsze"),
+       "2026-12-10T10:00+01:00")
+    assert _sub_call_and_offer(db_url, code) == ("reported", "report_submitted")
+    _refused(db_url, open_call_handlers.review_report, open_call_inputs.ReviewReport(code=code, number=1, accept=False,
+                                                                                      reason="Brak listy"),
+             "2026-12-11T10:00+01:00", "regranting.review_operator_report", "coop regrant review", "art. 16a")
+    before = dump(db_url)
+    with pytest.raises(DomainError, match="czego brakuje w sprawozdaniu"):
+        do(db_url, regranting_handlers.review_operator_report, open_call_inputs.ReviewReport(code=code, number=1, accept=False),
+           "2026-12-11T10:00+01:00")
+    with pytest.raises(DomainError, match="nie jest ofertą operatora"):  # not the operator's offer
+        do(db_url, regranting_handlers.review_operator_report, open_call_inputs.ReviewReport(code=code, number=2, accept=True),
+           "2026-12-11T10:00+01:00")
+    assert dump(db_url) == before
+
+    sent_back = do(db_url, regranting_handlers.review_operator_report, open_call_inputs.ReviewReport(
+        code=code, number=1, accept=False, reason="Brak opisu rezultatów mikrograntów"), "2026-12-11T10:00+01:00")
+    assert (sent_back["sub_call"], sent_back["state"]) == ("implementing", "report_due")
+    assert _sub_call_and_offer(db_url, code) == ("implementing", "report_due")
+    again = do(db_url, regranting_handlers.operator_report, regranting_inputs.OperatorReport(
+        code=code, summary="Poprawione: rezultaty opisane"), "2026-12-14T10:00+01:00")
+    assert again["offer_state"] == "report_submitted"
+    assert {row["micro_grant"] for row in again["implementers"]} == {first, second}
+    # accepted once: the sub-call's report is final, a second review is refused
+    accepted = do(db_url, regranting_handlers.review_operator_report, open_call_inputs.ReviewReport(code=code, number=1, accept=True),
+                  "2026-12-15T10:00+01:00")
+    assert (accepted["sub_call"], accepted["state"]) == ("report_accepted", "report_accepted")
+    before = dump(db_url)
+    with pytest.raises(DomainError):
+        do(db_url, regranting_handlers.review_operator_report, open_call_inputs.ReviewReport(code=code, number=1, accept=True),
+           "2026-12-16T10:00+01:00")
+    assert dump(db_url) == before
+    with Session(get_engine(normalise_url(db_url))) as session:
+        reports = session.exec(select(Report).order_by(Report.submitted_at)).all()
+        assert [r.outcome for r in reports] == ["corrections_requested", "accepted"]
+        assert [r.content["summary"] for r in reports] == ["Pierwsze", "Poprawione: rezultaty opisane"]
+        assert all({i["micro_grant"] for i in r.content["implementers"]} == {first, second} for r in reports)
+    do(db_url, regranting_handlers.settle_micro, regranting_inputs.SettleMicroGrant(code=second), "2026-12-20T10:00+01:00")
+    settled = do(db_url, regranting_handlers.settle_operator, open_call_inputs.Settle(
+        code=code, number=1, returned_amount=Decimal("41000.00"), returned_on="2026-12-20"), "2026-12-21T10:00+01:00")
+    assert settled["case_state"] == "settled"
+    assert execute(verify_cases, code, actor=Actor("audytor", "auditor"), url=db_url, readonly=True)["broken"] == []

@@ -15,7 +15,7 @@ SUB_CALL = DataTrack("regranting", "sub_call", during=("in_execution",))
 OPERATORS_CALL = Borrowed(
     "open_call",
     ("announce_call", "appoint_member", "declare_conflicts", "file_offer", "review_offer", "finish_formal_review",
-     "score_offer", "show_ranking", "select_offers", "publish", "withdraw_offer", "sign_contract", "review_report"),
+     "score_offer", "show_ranking", "select_offers", "publish", "withdraw_offer", "sign_contract"),
     instead={
         # makes a call of kind regranting (the open call's makes an open call, never a regranting case)
         "create_call": Instead("create", tr("it makes a call whose operator runs a sub-call for implementers"),
@@ -26,6 +26,10 @@ OPERATORS_CALL = Borrowed(
         "settle_offer": Instead("settle_operator", tr("the operator is settled only once every micro-grant is "
                                                       "settled"),
                                 "art. 16a; ufp art. 251-252", "coop regrant settle"),
+        "review_report": Instead("review_operator_report", tr("a correction sends the operator's sub-call back to its "
+                                                              "micro-grants, so the operator reports again with the "
+                                                              "list of implementers"),
+                                 "art. 16a; art. 18 ust. 1", "coop regrant review"),
     },
 )
 
@@ -44,6 +48,7 @@ PROCEDURE = Procedure(
         "micro_report": OFFICER,
         "settle_micro": OFFICER,
         "operator_report": OFFICER,
+        "review_operator_report": OFFICER,
         "settle_operator": OFFICER,
         "show": EVERYONE,
     },
@@ -59,6 +64,8 @@ PROCEDURE = Procedure(
         "micro_report": ("MicroGrantMachine.submit_report",),
         "settle_micro": ("MicroGrantMachine.settle",),
         "operator_report": ("SubCallMachine.submit_operator_report",),
+        # the office's review of it: the operator's offer's and its sub-call's (corrections: back to implementing)
+        "review_operator_report": ("OfferMachine.accept_report", "OfferMachine.request_report_corrections"),
         # the operator's offer, once its report is accepted (then the call, once all are: the call's settle)
         "settle_operator": ("OfferMachine.settle",),
     },
