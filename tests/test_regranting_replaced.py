@@ -119,6 +119,16 @@ def _sub_call_and_offer(url, code):
         return case.data["sub_call"]["state"], offer.state
 
 
+def _waiting(url, code, at):
+    """What waits on the officer for the operator's case (coop todo; the desk's Na dziś reads the same)."""
+    from states.engine import execute
+    from states.todo import Query, waiting
+    from tests.regranting_fixtures import OFFICER
+
+    return [(str(i.what.in_language("pl")), i.offer) for i in execute(waiting, Query(), actor=OFFICER, url=url,
+                                                                       readonly=True, at=at) if i.code == code]
+
+
 def test_a_corrected_operators_report_is_filed_again_with_its_implementers(db_url):
     """The office sends the operator's report back (art. 18 ust. 1): the sub-call returns to its micro-grants, the
     operator's offer is due to report again, and regranting's own report (with the list of implementers) is taken
@@ -136,6 +146,7 @@ def test_a_corrected_operators_report_is_filed_again_with_its_implementers(db_ur
     do(db_url, regranting_handlers.operator_report, regranting_inputs.OperatorReport(code=code, summary="Pierwsze"),
        "2026-12-10T10:00+01:00")
     assert _sub_call_and_offer(db_url, code) == ("reported", "report_submitted")
+    assert _waiting(db_url, code, "2026-12-10T12:00+01:00") == [("Rozpatrz sprawozdanie operatora", 1)]
     _refused(db_url, open_call_handlers.review_report, open_call_inputs.ReviewReport(code=code, number=1, accept=False,
                                                                                       reason="Brak listy"),
              "2026-12-11T10:00+01:00", "regranting.review_operator_report", "coop regrant review", "art. 16a")
@@ -152,6 +163,7 @@ def test_a_corrected_operators_report_is_filed_again_with_its_implementers(db_ur
         code=code, number=1, accept=False, reason="Brak opisu rezultatów mikrograntów"), "2026-12-11T10:00+01:00")
     assert (sent_back["sub_call"], sent_back["state"]) == ("implementing", "report_due")
     assert _sub_call_and_offer(db_url, code) == ("implementing", "report_due")
+    assert _waiting(db_url, code, "2026-12-11T12:00+01:00") == [("Odnotuj sprawozdanie operatora", None)]
     again = do(db_url, regranting_handlers.operator_report, regranting_inputs.OperatorReport(
         code=code, summary="Poprawione: rezultaty opisane"), "2026-12-14T10:00+01:00")
     assert again["offer_state"] == "report_submitted"
