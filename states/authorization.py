@@ -47,9 +47,9 @@ from states.access import (  # noqa: F401  (the matrix's words, re-exported for 
     WATCHERS,
 )
 from states.actors import ROLE_ORDER, ROLES, Actor
-from states.errors import NotPermitted
+from states.errors import NotPermitted, RuleViolation
 from states.procedures import PROCEDURES
-from states.procedures.descriptor import Procedure
+from states.procedures.descriptor import Instead, Procedure
 from states.text import tr
 
 FILINGS = {"officer": ANY, "auditor": ANY, "applicant": ORGANISATION}
@@ -298,6 +298,50 @@ BASIS = "DESIGN inv. 9; art. 14 ust. 1"
 
 def _represents(actor: Actor, organisation: int) -> bool:
     return any(g.role == actor.role and g.organisation == organisation for g in actor.grants)
+
+
+# --- commands another procedure replaces on its cases ----------------------------------------------------------
+
+
+def replaced_commands(procedures: Iterable[Procedure]) -> dict[str, dict[str, tuple[Procedure, Instead]]]:
+    """A lender's command (``open_call.submit_report``) -> the kinds of the cases that borrow its others but
+    replace it (``Borrowed.instead``) -> the borrowing procedure and its command in its place."""
+    found: dict[str, dict[str, tuple[Procedure, Instead]]] = {}
+    for each in procedures:
+        for borrowed in each.borrows:
+            for name, instead in borrowed.instead.items():
+                found.setdefault(f"{borrowed.procedure}.{name}", {})[each.slug] = (each, instead)
+    return found
+
+
+REPLACED = replaced_commands(PROCEDURES)
+
+
+def check_not_replaced(ctx: Any, handler: Callable[..., Any], command: Any) -> None:
+    """Inside the transaction: a command its case's procedure replaces with one of its own (a regranting operator's
+    report and settlement, art. 16a) is refused on that case, whatever the door, with the command to run instead.
+    Reads the case's kind only for such a command."""
+    name = command_name(handler)
+    kinds = REPLACED.get(name)
+    code = case_of(command) if kinds else None
+    if code is None:
+        return
+    from sqlmodel import select
+
+    from models.tables import Case
+
+    found = kinds.get(ctx.session.exec(select(Case.kind).where(Case.code == code)).first())
+    if found is None:
+        return
+    owner, instead = found
+    replacing = f"{owner.slug}.{instead.command}"
+    raise RuleViolation(
+        "command_replaced",
+        tr("{code} is a case of {procedure}: {command} does not apply to it; run {procedure}'s own {instead} "
+           "({door}): {why}. Nothing was done.", code=code, procedure=owner.title, command=name,
+           instead=replacing, door=instead.door, why=instead.why),
+        basis=instead.basis,
+    )
 
 
 # --- the table people read (docs/authorization.md) ---------------------------------------------------------------

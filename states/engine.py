@@ -537,7 +537,7 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
     transaction; run again with the same key, the recorded answer is returned and nothing is written twice.
     ``keyed=False`` only for work that is exactly-once by its own rows: the tick's batches."""
     from models.db import run_in_transaction
-    from states.authorization import authorize, check_relation
+    from states.authorization import authorize, check_not_replaced, check_relation
 
     actor = (actor or Actor.from_environment()).checked()  # every path's actor, not only the CLI's
     actor, relation = authorize(handler, command, actor)  # the matrix (states/authorization.py): the role, the case
@@ -555,6 +555,7 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
         if not ctx.simulation and not actor.proven:  # invariant 9: a typed name counts only on a simulation
             raise unproven(actor)
         check_relation(ctx, relation, command)  # what only the database knows: the offer's organisation
+        check_not_replaced(ctx, handler, command)  # a lender's command its case's procedure replaces (Borrowed)
         if not readonly:  # the step's effective time, checked against the database's own (states/clock.py)
             ctx.now = effective_time(claim, lambda: ctx.written_at, simulation=ctx.simulation, default=now,
                                      written_time_only=getattr(handler, "at_written_time", False))

@@ -15,7 +15,7 @@ from tests.conftest import dump
 from tests.regranting_fixtures import IMPLEMENTERS, contracted, operator_selected
 from tests.test_desk import client, csrf_of, desk_key, log_in, with_password  # noqa: F401  (desk_key: autouse)
 
-SUB_CALL_STEPS = ("announce_sub_call", "publish_selection", "add_micro_grant", "operator_report")
+SUB_CALL_STEPS = ("announce_sub_call", "publish_selection", "add_micro_grant", "operator_report", "review_operator_report")
 
 
 def _officer(url, monkeypatch, now: str):
@@ -245,8 +245,9 @@ def test_the_operators_open_call_is_run_from_the_case_page(db_url, monkeypatch):
 
 
 def test_the_operators_report_reviewed_and_the_operator_settled_on_the_case_page(db_url, monkeypatch):
-    """After the operator's report: its review is the open call's step; its settlement regranting's own
-    (``settle_operator``, refused while a micro-grant is unsettled), never the open call's ``settle_offer``."""
+    """After the operator's report: its review is regranting's own (``review_operator_report``: corrections send the
+    sub-call back, and the operator reports again), as is its settlement (``settle_operator``, refused while a
+    micro-grant is unsettled), never the open call's ``review_report`` or ``settle_offer``."""
     from decimal import Decimal
 
     from states.procedures.regranting import handlers as regranting_handlers
@@ -265,9 +266,20 @@ def test_the_operators_report_reviewed_and_the_operator_settled_on_the_case_page
     assert _post(c, code, "operator_report", page, "l", own_costs="45000.00", summary="Jeden mikrogrant").status_code == 303
 
     page = c.get(f"/sprawy/{code}").text
-    assert steps_on(page) == ["sign_contract", "review_report"]  # never the open call's submit_report
-    assert "art. 18 ust. 1" in form_of(page, "review_report")
-    assert _post(c, code, "review_report", page, "m", number="1", accept="yes").status_code == 303
+    # regranting's own review, never the open call's review_report nor its submit_report
+    assert steps_on(page) == ["sign_contract", "review_operator_report"]
+    assert "art. 18 ust. 1" in form_of(page, "review_operator_report")
+    # sent back for corrections: the sub-call returns to its micro-grants and the operator reports again
+    assert _post(c, code, "review_operator_report", page, "p", number="1", accept="no",
+                 reason="Brak opisu rezultatów").status_code == 303
+    assert _sub_call(db_url, code)["state"] == "implementing"
+    page = c.get(f"/sprawy/{code}").text
+    assert steps_on(page) == ["sign_contract", "add_micro_grant", "operator_report"]
+    assert _post(c, code, "operator_report", page, "q", own_costs="45000.00",
+                 summary="Jeden mikrogrant, rezultaty opisane").status_code == 303
+    page = c.get(f"/sprawy/{code}").text
+    assert _post(c, code, "review_operator_report", page, "m", number="1", accept="yes").status_code == 303
+    assert _sub_call(db_url, code)["state"] == "report_accepted"
 
     monkeypatch.setenv("COOP_NOW", "2026-12-21T10:00+01:00")
     page = c.get(f"/sprawy/{code}").text

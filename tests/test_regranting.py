@@ -76,7 +76,7 @@ def test_regranting_operator_to_settled_with_nested_micro_grants(db_url):
     assert listing["Koło Gospodyń Wiejskich Gronówko"]["address"] == "Gronówko 5, 64-100 Leszno"
     assert listing["Koło Gospodyń Wiejskich Gronówko"]["used"] == Decimal("4800.00")
     assert listing["Grupa nieformalna Młodzi Leszno"]["transferred_on"].isoformat() == "2026-05-06"
-    do(db_url, open_call_handlers.review_report, open_call_inputs.ReviewReport(code=code, number=1, accept=True), "2026-12-15T10:00+01:00")
+    do(db_url, regranting_handlers.review_operator_report, open_call_inputs.ReviewReport(code=code, number=1, accept=True), "2026-12-15T10:00+01:00")
     settled = do(db_url, regranting_handlers.settle_operator, open_call_inputs.Settle(code=code, number=1, returned_amount=Decimal("1200.00"),
                                                       returned_on="2026-12-20"), "2026-12-21T10:00+01:00")
     assert settled["case_state"] == "settled"
@@ -95,7 +95,7 @@ def test_regranting_operator_to_settled_with_nested_micro_grants(db_url):
         assert sorted(r.payload["micro_grant"] for r in parent_events if r.event == "micro_grant_created") == [
             "MR/2026/001", "MR/2026/002"]
         assert {r.event for r in parent_events if r.subject == "sub_call"} == {
-            "announce_sub_call", "publish_selection", "start_implementing", "submit_operator_report"}
+            "announce_sub_call", "publish_selection", "start_implementing", "submit_operator_report", "accept_operator_report"}
         for child in children:
             rows = session.exec(select(AuditRecord).where(AuditRecord.case_id == child.id)).all()
             assert rows and all(r.payload["parent"] == code for r in rows)

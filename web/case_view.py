@@ -259,6 +259,7 @@ STEP_TITLES = {
     "publish_selection": tr("Record the operator's published choice of implementers"),
     "add_micro_grant": tr("Record an implementer's contract"),
     "operator_report": tr("Record the operator's report"),
+    "review_operator_report": tr("Review the operator's report"),
 }
 # A lifecycle kept in a case's data (the descriptor's ``data_tracks``), as the case page names it beside the stages.
 TRACK_TITLES = {"SubCallMachine": tr("The operator's call for implementers (art. 16a)")}

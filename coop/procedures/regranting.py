@@ -80,6 +80,15 @@ def regrant_report(code: Code, own_costs: Annotated[str, typer.Option(help="The 
     show(run(regranting_handlers.operator_report, regranting_inputs.OperatorReport.parse(code=code, own_costs=own_costs, summary=summary)))
 
 
+@command(regrant_app, "review")
+def regrant_review(code: Code, accept: Annotated[bool, typer.Option("--accept/--correct", help="Accept the operator's report, or ask for corrections (with --reason).")],
+                   reason: Annotated[str, typer.Option(help="What the report lacks (with --correct).")] = "",
+                   number: Annotated[int, typer.Option(help="The operator's offer number.")] = 1) -> None:
+    """Review the operator's report: accepted, or sent back, whence the operator reports again (`coop regrant report`)."""
+    show(run(regranting_handlers.review_operator_report, open_call_inputs.ReviewReport.parse(code=code, number=number, accept=accept,
+                                                                                           reason=reason)))
+
+
 @command(regrant_app, "settle")
 def regrant_settle(code: Code, number: Annotated[int, typer.Option(help="The operator's offer number.")] = 1,
                    returned: Annotated[str, typer.Option()] = "0",

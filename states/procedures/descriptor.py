@@ -92,17 +92,31 @@ class DataTrack:
 
 
 @dataclass(frozen=True)
+class Instead:
+    """The command of the borrowing procedure that takes the place of one of the lender's: its handler's name,
+    what it does that the lender's does not (a message, states/text.py), the legal basis of that, and how a
+    person runs it at the CLI door. The one writer refuses the lender's command on the borrower's cases with these
+    words (states/authorization.py ``check_not_replaced``)."""
+
+    command: str
+    why: Any
+    basis: str
+    door: str
+
+
+@dataclass(frozen=True)
 class Borrowed:
     """Commands of another procedure (the lender, by its slug) that cases of this one run as they are: the
     lender's handlers, input models, authorization entries (``<lender>.<handler>``) and declared ``events``, on
     this procedure's case, whose machine must be the lender's (a regranting operator is chosen by an ordinary
     open call, art. 16a ust. 1). ``instead``: each of the lender's other commands -> the command of this
-    procedure that takes its place (the law's reason in a comment beside it); tests/test_step_events.py holds
-    every command of the lender to exactly one of the two, so a command the lender adds is decided here."""
+    procedure that takes its place (``Instead``); the one writer refuses the lender's command on this
+    procedure's cases, whatever the door. tests/test_step_events.py holds every command of the lender to exactly
+    one of the two, so a command the lender adds is decided here."""
 
     procedure: str
     commands: tuple[str, ...]
-    instead: Mapping[str, str] = field(default_factory=dict)
+    instead: Mapping[str, Instead] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

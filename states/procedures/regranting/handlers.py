@@ -12,11 +12,11 @@ from models.tables import Case, Contract, Offer, Report
 from states import calendar, periods
 from states.cases import load_case, next_code, row_by_id
 from states.engine import Context, cancel_deadlines, fire, record, schedule
-from states.errors import InvalidInput, RuleViolation
+from states.errors import InvalidInput, NotFound, RuleViolation
 from states.inputs import CaseRef
 from states.loaders import BatchLoader
 from states.procedures.open_call import handlers as open_call_handlers
-from states.procedures.open_call.inputs import Settle, SubmitReport
+from states.procedures.open_call.inputs import ReviewReport, Settle, SubmitReport
 from states.procedures.open_call.machine import OpenCallMachine
 from states.procedures.regranting.inputs import (
     AddMicroGrant,
@@ -226,6 +226,28 @@ def operator_report(ctx: Context, cmd: OperatorReport) -> dict:
     ctx.session.add(report)
     return {"code": parent.code, "offer_state": result["state"], "late": result["late"], "funds_used": used,
             "implementers": listing}
+
+
+def review_operator_report(ctx: Context, cmd: ReviewReport) -> dict:
+    """The office's review of the operator's report (art. 18 ust. 1; art. 16a): accepted, the operator's offer may be
+    settled; sent back for corrections, the offer's report is due again (the contract's written call) and the
+    sub-call goes back to its micro-grants, so the operator reports again with the list of implementers
+    (``coop regrant report``). The open call's ``review_report`` is refused on this case (``Borrowed.instead``)."""
+    parent = _operator_case(ctx, cmd.code)
+    found = operator_offer(ctx.session, parent)
+    if found is None or found[0].number != cmd.number:
+        raise NotFound("not_the_operator",
+                       tr("{code}: offer {number} is not the operator's (the offer with the contract)",
+                          code=parent.code, number=cmd.number))
+    if cmd.accept:
+        # an operator's report filed without the list of implementers (before regranting's own report was the
+        # only way) leaves the sub-call implementing: refused here; it is sent back instead
+        fire(ctx, parent, _sub_call(parent), "accept_operator_report", subject=SUB_CALL, payload={"offer": cmd.number})
+    else:
+        fire(ctx, parent, _sub_call(parent), "request_operator_report_corrections", subject=SUB_CALL, optional=True,
+             payload={"offer": cmd.number, "reason": cmd.reason})
+    result = open_call_handlers.review_report(ctx, cmd)
+    return {**result, "sub_call": SubCallView(parent).state}
 
 
 def settle_operator(ctx: Context, cmd: Settle) -> dict:

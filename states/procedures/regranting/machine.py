@@ -77,18 +77,25 @@ class SubCallMachine(LegalMachine):
     announced = State("nabór ogłoszony", value=SubCallState.announced.value)
     selection_published = State("wybór realizatorów ogłoszony", value=SubCallState.selection_published.value)
     implementing = State("mikrodotacje w realizacji", value=SubCallState.implementing.value)
-    reported = State("sprawozdanie operatora złożone", final=True, value=SubCallState.reported.value)
+    reported = State("sprawozdanie operatora złożone", value=SubCallState.reported.value)
+    report_accepted = State("sprawozdanie operatora przyjęte", final=True, value=SubCallState.report_accepted.value)
 
     announce_sub_call = planned.to(announced, validators=["operator_contracted", "published_everywhere"])
     publish_selection = announced.to(selection_published, validators=["published_everywhere"])
     start_implementing = selection_published.to(implementing)
     submit_operator_report = implementing.to(reported, validators=["every_micro_grant_reported"])
+    # the office's review of the operator's report (regranting's review_operator_report, with the operator offer's):
+    # accepted, or sent back to the micro-grants, whence the operator reports again with the list of implementers
+    accept_operator_report = reported.to(report_accepted)
+    request_operator_report_corrections = reported.to(implementing)
 
     BASIS = {
         "announce_sub_call": "art. 16a ust. 1; umowa z operatorem (sposób wyboru realizatorów)",
         "publish_selection": "art. 16a; umowa z operatorem (upublicznienie wyboru)",
         "start_implementing": "art. 16a; umowa z operatorem",
         "submit_operator_report": "art. 18 ust. 1; art. 16a (sprawozdanie z realizacji regrantingu)",
+        "accept_operator_report": "art. 18 ust. 1; art. 16a (sprawozdanie z realizacji regrantingu)",
+        "request_operator_report_corrections": "art. 18 ust. 1; art. 16a; umowa (wezwanie do poprawienia sprawozdania)",
     }
 
     def operator_contracted(self, ctx: Context, case: Case, **_) -> None:

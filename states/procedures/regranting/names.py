@@ -16,6 +16,7 @@ class SubCallState(StrEnum):
     selection_published = "selection_published"
     implementing = "implementing"
     reported = "reported"
+    report_accepted = "report_accepted"
 
 
 class MicroGrantState(StrEnum):

@@ -5,7 +5,8 @@ states, events and messages, and loads no machine; each step's basis is the mach
 The operator's call runs the open call's machine, so its steps are the open call's (the same ``during``). The
 sub-call starts once the operator's contract runs (the call in execution): the officer records its announcement,
 the published choice of implementers and their contracts (the first makes it ``implementing``), then the
-operator's report on them, due when the operator's contract has its report due (its offer's ``report_due`` row)."""
+operator's report on them, due when the operator's contract has its report due (its offer's ``report_due`` row),
+and its review (sent back for corrections, the sub-call implements again and the report waits again)."""
 
 from kernel.text import tr
 from states.procedures.descriptor import CommitteeWaiting, Waiting
@@ -32,6 +33,8 @@ STEPS = (
             "start_implementing", machine="SubCallMachine", track="sub_call", during=SUB_CALL_RUNS),
     Waiting("regranting", SubCallState.implementing, tr("Record the operator's report"), "submit_operator_report",
             machine="SubCallMachine", track="sub_call", during=SUB_CALL_RUNS, deadline="report_due"),
+    # regranting's own review of it (review_operator_report): accepted, or sent back to be filed again
+    Waiting("offer", OfferState.report_submitted, tr("Review the operator's report"), "accept_report"),
     Waiting("micro_grant", MicroGrantState.contracted, tr("Transfer the funds to the grantee"), "transfer",
             deadline="regranting.transfer_due"),
     Waiting("micro_grant", MicroGrantState.transfer_overdue, tr("Transfer the funds to the grantee"), "transfer",
