@@ -23,6 +23,7 @@ LONGEST = {
     "tests/test_production.py": 150,
     "tests/test_desk_evaluation_browser.py": 75,
     "tests/test_flows.py": 70,
+    "tests/test_desk_serve_restart_browser.py": 65,
     "tests/test_readme_walkthrough.py": 60,
     "tests/test_crash.py": 55,
     "tests/test_serve.py": 50,
