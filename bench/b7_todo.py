@@ -26,7 +26,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from bench.data import TICK_AT, build_live_cases, raw_connection
 from bench.report import Row
@@ -93,8 +93,9 @@ def bare_sql(postgres: bool = True) -> tuple[str, list]:
     steps = [(p, s) for p in PROCEDURES for s in p.waiting_steps() if s.role == "officer"]
     sub = "(c.data -> 'sub_call' ->> 'state')" if postgres else "json_extract(c.data, '$.sub_call.state')"
     sub_calls: dict[tuple[str, tuple], list[int]] = {}
+    null_day = "CAST(NULL AS DATE)" if postgres else "NULL"
     for number, (procedure, step) in enumerate(steps):
-        if step.track == "sub_call":  # read the sub-call's state once a row, below
+        if step.track == "sub_call" and not step.deadline:  # read the sub-call's state once a row, below
             sub_calls.setdefault((step.kind, tuple(step.during)), []).append(number)
             continue
         offer = step.kind == "offer"
@@ -106,7 +107,11 @@ def bare_sql(postgres: bool = True) -> tuple[str, list]:
             due = (f"(SELECT MAX({column}) FROM deadlines d WHERE {own} AND d.kind = {values([step.deadline])} "
                    f"AND (d.outcome IS NULL OR d.outcome <> 'cancelled'))")
         where = []
-        if offer:
+        if step.track == "sub_call":  # a dated step of the sub-call: its state read from the case's data
+            source = "cases c"
+            where.append(f"c.kind = {values([step.kind])}")
+            where.append(f"COALESCE({sub}, '') = {values([step.state])}")
+        elif offer:
             source = "offers o JOIN cases c ON c.id = o.case_id"
             where.append(f"o.state = {values([step.state])}")
             where.append(f"c.kind = {values([procedure.slug])}")
@@ -116,21 +121,28 @@ def bare_sql(postgres: bool = True) -> tuple[str, list]:
             where.append(f"c.state = {values([step.state])}")
         if step.during:
             where.append(f"c.state IN ({values(step.during)})")
-        parts.append(f"SELECT c.code, {'o.number' if offer else 'CAST(NULL AS INTEGER)'} AS number, {number} AS step, {due} AS due "
-                     f"FROM {source} WHERE {' AND '.join(where)}")
+        if step.no_offer_in:  # the selection: once no offer of the call waits for scores
+            where.append(f"NOT EXISTS (SELECT 1 FROM offers x WHERE x.case_id = c.id AND x.state IN "
+                         f"({values(step.no_offer_in)}))")
+        if step.no_committee:
+            where.append("NOT EXISTS (SELECT 1 FROM committee_members m WHERE m.case_id = c.id)")
+        # a step dated by a day of the case: the day, its end in Warsaw time taken by the reader (``due_of``)
+        day = f"c.{step.due_day}" if step.due_day else null_day
+        parts.append(f"SELECT c.code, {'o.number' if offer else 'CAST(NULL AS INTEGER)'} AS number, {number} AS step, {due} AS due, "
+                     f"{day} AS day FROM {source} WHERE {' AND '.join(where)}")
     for (kind, during), numbers in sub_calls.items():
         which = {("" if steps[n][1].state is None else str(steps[n][1].state)): n for n in numbers}
         cases = " ".join(f"WHEN {values([state])} THEN {n}" for state, n in which.items())
         null_due = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)" if postgres else "NULL"
         where = [f"c.kind = {values([kind])}"] + ([f"c.state IN ({values(during)})"] if during else [])
         where.append(f"COALESCE({sub}, '') IN ({values(list(which))})")
-        parts.append(f"SELECT c.code, CAST(NULL AS INTEGER), CASE COALESCE({sub}, '') {cases} END, {null_due} "
-                     f"FROM cases c WHERE {' AND '.join(where)}")
+        parts.append(f"SELECT c.code, CAST(NULL AS INTEGER), CASE COALESCE({sub}, '') {cases} END, {null_due}, "
+                     f"{null_day} FROM cases c WHERE {' AND '.join(where)}")
     pending = {number for number, (_, step) in enumerate(steps) if step.pending}
     keep = f"WHERE NOT (step IN ({', '.join(map(str, sorted(pending)))}) AND due IS NULL)" if pending else ""
     now = mark
     params.insert(0, TICK_AT if postgres else TICK_AT.strftime("%Y-%m-%d %H:%M:%S.%f"))  # named first
-    sql = (f"SELECT code, number, step, due, due <= {now} AS overdue FROM ({' UNION ALL '.join(parts)}) AS waiting "
+    sql = (f"SELECT code, number, step, due, due <= {now} AS overdue, day FROM ({' UNION ALL '.join(parts)}) AS waiting "
            f"{keep} ORDER BY overdue DESC NULLS LAST, due IS NULL, due, code, number")
     return sql, params
 
@@ -138,13 +150,17 @@ def bare_sql(postgres: bool = True) -> tuple[str, list]:
 def same_rows(rows, items) -> bool:
     """The bare SQL's rows and ``waiting_for``'s items name the same steps: (code, offer, due moment) each."""
     from kernel.local_time import as_moment
+    from states.todo import due_of
 
     def key(row):
         code, number, due = row
         return code, number or 0, due.timestamp() if due is not None else 0.0
 
-    expected = sorted(((code, number, as_moment(due) if due is not None else None)
-                       for code, number, _, due, _ in rows), key=key)
+    def day_of(day):  # SQLite gives a day as its text
+        return date.fromisoformat(day) if isinstance(day, str) else day
+
+    expected = sorted(((code, number, due_of(as_moment(due) if due is not None else None, day_of(day)))
+                       for code, number, _, due, _, day in rows), key=key)
     return expected == sorted(((i.code, i.offer, i.due) for i in items), key=key)
 
 

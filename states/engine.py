@@ -77,10 +77,11 @@ class Context:
     def hold(self, case: Case) -> None:
         """Hold ``case``'s row until this transaction ends (PostgreSQL: FOR UPDATE; SQLite has one writer anyway), so
         steps on one case at the same moment (filings on a deadline's eve) take turns instead of losing at commit.
-        A step whose moment is the database's time of writing takes that time again once the row is its own: it
-        is written after the step it waited for, and the case's clock never runs backwards (``advance_clock``)."""
+        On a real database, a step whose moment is the database's time of writing takes that time again once the
+        row is its own: it is written after the step it waited for, and the case's clock never runs backwards
+        (``advance_clock``)."""
         self.session.refresh(case, with_for_update=True)
-        if self.now == self.written_at:
+        if not self.simulation and self.now == self.written_at:  # a simulated moment stays as it was claimed
             from models.db import database_clock
 
             moment = database_clock(self.session)

@@ -41,9 +41,11 @@ FIRST_REVISION = script_directory().get_base()
 EMPTY_PEOPLE = {"persons": [], "person_grants": [], "access_tokens": [], "people_log": []}
 # 0010's desk credentials and 0011's OpenID Connect links: start empty too
 EMPTY_DESK = {"person_credentials": [], "login_attempts": [], "desk_sessions": [], "person_oidc_links": []}
-# 0014's portal accounts, e-mail links, registrations, representation requests and organisation profiles
-EMPTY_PORTAL = {"portal_accounts": [], "email_confirmations": [], "registration_attempts": [],
-                "representation_claims": [], "organisation_profiles": []}
+# 0013's offer versions and submission counts, 0014's portal accounts, e-mail links, registrations,
+# representation requests and organisation profiles, 0015's drafts: no offer was filed on a form before them
+EMPTY_PORTAL = {"offer_versions": [], "submission_attempts": [], "portal_accounts": [], "email_confirmations": [],
+                "registration_attempts": [], "representation_claims": [], "organisation_profiles": [],
+                "offer_drafts": []}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -177,7 +179,7 @@ def test_0003_takes_webhook_urls_out_of_the_outbox(fresh_url, monkeypatch):
     assert after.pop("audit_anchors") == []  # 0008's
     assert {table: after.pop(table) for table in EMPTY_PEOPLE} == EMPTY_PEOPLE  # 0009's
     assert {table: after.pop(table) for table in EMPTY_DESK} == EMPTY_DESK  # 0010's and 0011's
-    assert {table: after.pop(table) for table in EMPTY_PORTAL} == EMPTY_PORTAL  # 0014's
+    assert {table: after.pop(table) for table in EMPTY_PORTAL} == EMPTY_PORTAL  # 0013's, 0014's and 0015's
     assert after.pop("waiting_steps") == []  # 0012's; every case yet to be derived (its last column, 0)
     assert {row[-1] for row in after["cases"]} == {0}
     after["cases"] = sorted((row[:-1] for row in after["cases"]), key=repr)
