@@ -417,10 +417,16 @@ def fire(ctx: Context, case: Case, machine: LegalMachine, event: str, *, subject
     except TransitionNotAllowed:
         if optional:
             return None
+        # Named by the states, not by the event's identifier: the reader knows the step she took, not its name.
+        allowed = type(machine).states_allowing(event)
         raise RuleViolation(
             "event_not_allowed",
-            tr("{case}: the step “{event}” is not allowed in the state {before}.", case=subject_label(case, subject),
-               event=event, before=labels.state(type(machine), before)),
+            ntr("{case}: this step cannot be taken in the state {before}; only in the state {allowed}.",
+                "{case}: this step cannot be taken in the state {before}; only in the states {allowed}.",
+                len(allowed), case=subject_label(case, subject), before=labels.state(type(machine), before),
+                allowed=labels.states(type(machine), allowed))
+            if allowed else tr("{case}: this step cannot be taken in the state {before}.",
+                               case=subject_label(case, subject), before=labels.state(type(machine), before)),
         ) from None
     after = machine.current_state_value
     if decision is not None and decided is None:

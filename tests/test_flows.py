@@ -421,7 +421,8 @@ def test_a_refused_step_is_a_failed_run_with_the_domain_message(sqlite_url):
     state, _ = _step_answered(sqlite_url, {"code": code, "step": "finish_formal_review",
                                            "at": "2026-01-20T10:00+01:00"}, [("Anna Urzędniczka", "officer")])
     assert state.is_failed()
-    assert state.message == f"{code}: krok „finish_formal_review” jest niedozwolony w stanie „ogłoszony”."
+    assert state.message.startswith(f"{code}: tego kroku nie można wykonać w stanie „ogłoszony”; można go wykonać "
+                                    "tylko w stanie „ocena formalna”")
     assert dump(sqlite_url) == before
 
     run_tick(sqlite_url, "2026-01-24T08:00+01:00")

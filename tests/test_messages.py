@@ -428,7 +428,7 @@ AFTER_ANNOUNCE = [
                                              "--conflict", "8", "--conflict", "9"], "2026-01-24T09:00+01:00",
      "OK/2026/001: nie ma ofert nr 8, 9"),
     ("a second review", ["offer", "review", "OK/2026/001", "1", "accept"], "2026-01-24T09:00+01:00",
-     "jest niedozwolony w stanie „poprawna formalnie”"),
+     "tego kroku nie można wykonać w stanie „poprawna formalnie”; można go wykonać tylko w stanach:"),
 ]
 
 
