@@ -79,12 +79,12 @@ def summary_payload(summary: Any) -> dict[str, Any]:
 ARRIVAL_SKEW = timedelta(minutes=2)
 
 
-def receipt_moment(ctx: Any) -> datetime:
+def receipt_moment(arrived: datetime | None, written: datetime) -> datetime:
     """When a filing entered the authority's system (KPA art. 57 § 5): the moment its door received it
-    (``Context.arrived_at``, the server's clock), so an offer that arrived before the deadline and waited its turn
-    in the deadline's rush is on time; the database's time of writing when no door says it, or when the door's
-    moment is after it or more than ``ARRIVAL_SKEW`` before it (a clock that is wrong, not a queue)."""
-    arrived, written = ctx.arrived_at, ctx.now
+    (``arrived``: ``Context.arrived_at``, the server's clock), so an offer that arrived before the deadline and
+    waited its turn in the deadline's rush is on time; ``written``, the step's moment (the database's time of
+    writing) when no door says it, or when the door's moment is after it or more than ``ARRIVAL_SKEW`` before it
+    (a clock that is wrong, not a queue)."""
     if arrived is None or not written - ARRIVAL_SKEW <= arrived <= written:
         return written
     return arrived

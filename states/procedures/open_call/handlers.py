@@ -295,7 +295,7 @@ def _new_offer(ctx: Context, case: Case, organisation_krs: str, terms, received_
     # history's head: a second filing waits for the first to commit instead of losing the race at its commit.
     ctx.hold(case)
     if received_at is None:  # filed through a door: received when the door received it (offer_filings)
-        received_at = filings.receipt_moment(ctx)
+        received_at = filings.receipt_moment(ctx.arrived_at, ctx.now)
     # Not before the call is announced, not after its offers closed, not late (art. 13; KPA art. 57 §5).
     step(ctx, case, OpenCallMachine.bind(case), "file_offer", received_at=received_at, postmarked_on=postmarked_on)
     _task_in_call(case, terms)
@@ -344,7 +344,7 @@ def correct_offer_form(ctx: Context, cmd: CorrectOfferForm) -> dict:
     deadline is cancelled (a correction in time is never rejected as not corrected)."""
     case = _call(ctx, cmd.code)
     ctx.hold(case)  # as a filing: corrections into one call take turns for its history's head
-    received_at = filings.receipt_moment(ctx)
+    received_at = filings.receipt_moment(ctx.arrived_at, ctx.now)
     call = CallFacts(ctx.session, case)
     offer = _offer(ctx, case, cmd.number, call)
     require_step(case, OfferMachine, "file_correction", state=offer.state)
