@@ -12,7 +12,7 @@ import pytest
 from tests.offer_forms import sample_offer_form
 from tests.portal_pages import flatten
 from tests.test_desk import client, log_in, with_password
-from tests.test_open_call_guards import KRS, MEMBERS, create, file
+from tests.test_open_call_guards import KRS, MEMBERS, close_offers, create, file
 from tests.test_portal_offers import desk_key, new_offer_page, portal, post  # noqa: F401 (fixtures)
 
 
@@ -55,6 +55,10 @@ def test_the_officer_sees_the_filed_content_its_receipt_and_pdf(filed):
     pdf = anna.get(f"/sprawy/{code}/oferty/1/pdf?wersja=1")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert anna.get(f"/sprawy/{code}/oferty/1?wersja=7").status_code == 404
+    close_offers(url)  # formal review: its step's form links each offer's content
+    review = anna.get(f"/sprawy/{code}").text
+    form = review.split('id="step-review_offer"', 1)[1].split("</form>", 1)[0]
+    assert "Przeczytaj, co złożono" in form and f'href="/sprawy/{code}/oferty/2"' in form
 
 
 def test_a_paper_offer_says_it_has_no_filed_form(filed):
