@@ -61,10 +61,14 @@ def offer_page(request: Request, code: str, number: int, wersja: str = "",
     shown: dict[str, Any] | None = versions[-1] if versions else None
     if asked is not None and versions:
         shown = next((v for v in versions if v["version"] == asked), None)
-        if shown is None:
-            return page(request, "error.html", title=tr("Refused"), status_code=404, message=tr(
-                "{code}: offer {number} has no version {version} (versions 1-{latest}).", code=filed["code"],
-                number=number, version=asked, latest=versions[-1]["version"]))
+        if shown is None:  # the read's own refusal, which names the versions there are
+            from states.offer_filings import ReceiptRef, offer_receipt
+
+            try:
+                execute(offer_receipt, ReceiptRef(code=code, number=number, version=asked), actor=actor, url=url,
+                        readonly=True)
+            except DomainError as refusal:
+                return _refused(request, refusal)
     base = offer_path(filed["code"], number)
     return page(request, "desk_offer.html", title=tr("Offer no. {number} in {code}", number=number,
                                                       code=filed["code"]),
