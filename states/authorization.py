@@ -53,6 +53,9 @@ from states.procedures.descriptor import Instead, Procedure
 from states.text import tr
 
 FILINGS = {"officer": ANY, "auditor": ANY, "applicant": ORGANISATION}
+# What one offer's filed form says is also for the call's own committee, which reviews and scores it (art. 15 ust.
+# 2a): a member of another call's committee is refused (``case``).
+FILED_OFFER = {**FILINGS, "committee_member": CASE}
 
 # The commands that belong to no procedure; each procedure declares its own in its descriptor (``access``).
 COMMON: dict[str, dict[str, str]] = {
@@ -67,8 +70,8 @@ COMMON: dict[str, dict[str, str]] = {
     "cases.list_organisations": EVERYONE,
     # offers filed on the model form, their versions and receipts (states/offer_filings.py): the officer, the
     # auditor, and the representative of the offer's (or the named) organisation
-    "offer_filings.offer_versions": FILINGS,
-    "offer_filings.offer_receipt": FILINGS,
+    "offer_filings.offer_versions": FILED_OFFER,
+    "offer_filings.offer_receipt": FILED_OFFER,
     "offer_filings.organisation_offers": FILINGS,
     "queries.describe_case": EVERYONE,
     "queries.rule_set_body": EVERYONE,

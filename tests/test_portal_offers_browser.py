@@ -113,6 +113,19 @@ def test_a_representative_files_an_offer_from_login_to_receipt_and_pdf(portal, n
     assert number in page.locator("table.offers").inner_text()
     checked(page, screenshot, "my-offers")
 
+    # the officer reads on the desk what was filed: the case page's link, the sections, the receipt's hash
+    from tests.test_desk_browser import log_in as desk_log_in
+
+    with_password(url, "anna", "Anna Urzędniczka", "officer")
+    desk = new_context().new_page()
+    desk_log_in(desk, base, "anna")
+    desk.wait_for_url("**/na-dzis")
+    desk.goto(f"{base}/sprawy/{code}")
+    desk.get_by_role("link", name=re.compile("Treść oferty")).first.click()
+    desk.wait_for_url(f"**/sprawy/{code}/oferty/1")
+    assert sha in desk.locator("dl.receipt").inner_text() and form["task"]["title"] in desk.locator("main").inner_text()
+    checked(desk, screenshot, "desk-offer")
+
 
 def test_a_joint_offer_of_two_organisations(portal, new_context, screenshot):
     base, code, url = portal

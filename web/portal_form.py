@@ -349,3 +349,49 @@ def path_label(tree: Node, path: str) -> Any:
         if node is not None:
             parts.append(node.label)
     return Joined(parts, " › ") if parts else path
+
+
+def filed_sections(tree: Node, content: dict[str, Any]) -> list[dict[str, Any]]:
+    """What was filed, read-only, section by section under the form's own labels (the same tree the portal's form is
+    drawn from, so a label is written in one place): each top-level part with its lines, a line being the path of
+    labels within the part ("Kosztorys › wiersz 1 › Razem") and the value as people read it. A key the tree does not
+    know (an offer filed under an earlier version of the model) is still shown, under its name."""
+    sections = []
+    for child in tree.children:
+        lines: list[tuple[list[Any], Any]] = []
+        _filed_lines(child, content.get(child.key), [], lines)
+        sections.append({"key": child.key, "label": child.label, "lines": lines})
+    known = {child.key for child in tree.children}
+    for key in sorted(set(content) - known):
+        sections.append({"key": key, "label": key, "lines": [([], str(content[key]))]})
+    return sections
+
+
+def _filed_lines(node: Node, value: Any, where: list[Any], out: list[tuple[list[Any], Any]]) -> None:
+    if node.kind == "group":
+        value = value if isinstance(value, dict) else {}
+        for child in node.children:
+            _filed_lines(child, value.get(child.key), where + [child.label], out)
+        return
+    if node.kind == "rows":
+        rows = value if isinstance(value, list) else []
+        if not rows:
+            out.append((where, "—"))
+        for number, row in enumerate(rows, start=1):
+            inner = where + [tr("row {number}", number=number)]
+            if node.item is not None and node.item.kind == "group":
+                _filed_lines(node.item, row, inner, out)
+            else:
+                out.append((inner, _filed_value(node.item, row)))
+        return
+    out.append((where, _filed_value(node, value)))
+
+
+def _filed_value(node: Node | None, value: Any) -> Any:
+    if value is None or value == "":
+        return "—"
+    if node is not None and node.widget == "checkbox":
+        return tr("yes") if value else tr("no")
+    if node is not None and node.choices:
+        return dict(node.choices).get(str(value), str(value))
+    return str(value)
