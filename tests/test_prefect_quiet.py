@@ -368,7 +368,7 @@ def test_a_refused_step_says_the_refusal_in_polish_without_a_traceback(sqlite_ur
     code = announced_call(sqlite_url, offers=1)
     state, _ = _step_answered(sqlite_url, {"code": code, "step": "finish_formal_review",
                                            "at": "2026-01-20T10:00+01:00"}, [("Anna Urzędniczka", "officer")])
-    assert state.is_failed() and "\n" not in state.message and "niedozwolony" in state.message
+    assert state.is_failed() and "\n" not in state.message and "nie można wykonać" in state.message
     def logged() -> str:
         APILogWorker.drain_all(timeout=10)
         with get_client(sync_client=True) as client:
@@ -381,11 +381,11 @@ def test_a_refused_step_says_the_refusal_in_polish_without_a_traceback(sqlite_ur
     # in a loaded worker of the whole suite).
     text = logged()
     for _ in range(120):
-        if "niedozwolony" in text:
+        if "nie można wykonać" in text:
             break
         time.sleep(0.5)
         text = logged()
-    assert "niedozwolony" in text
+    assert "nie można wykonać" in text
     assert "Traceback" not in text and "Traceback" not in logged()
 
 
