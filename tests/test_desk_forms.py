@@ -10,6 +10,7 @@ import contextvars
 import re
 import threading
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -68,21 +69,38 @@ def scoring_run(code: str, url: str, results: dict):
     return thread, _find_run(f"{code} · ocena komisji", started)
 
 
+@contextmanager
+def member_facing_her_waiting_run(url: str, code: str, api, monkeypatch):
+    """Ewa, a member of ``code``'s committee, logged in to the desk (on the Prefect API ``api``) while the
+    committee's scoring run waits, unbound, on its first form (whose run it is); yields her desk client, the case
+    page she sees (both her steps on it) and the run. The run is cancelled after the block."""
+    with_password(url, "ewa", "Ewa Nowak", ("committee_member", code))
+    monkeypatch.setenv("COOP_DATABASE_URL", url)  # the flow reads who a proof names in the engine's registry
+    monkeypatch.setenv("COOP_NOW", AT)
+    thread, run = scoring_run(code, url, {})
+    try:
+        assert wait_paused_on(run.id, "identify-") == "identify-1"
+        desk = TestClient(create_app(url, prefect_api=api), base_url="http://testserver")
+        log_in(desk, "ewa")
+        page = desk.get(f"/sprawy/{code}")
+        assert 'id="step-declare_conflicts"' in page.text and 'id="step-score_offer"' in page.text
+        yield desk, page, run
+    finally:
+        from prefect import get_client
+        from prefect.states import Cancelled
+
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(run.id, Cancelled(), force=True)
+        # Not waited for: a run paused in this process polls until it is Running again or its pause times out
+        # (prefect/flow_runs.py), never on Cancelled; waiting 30 s here ended nothing. The thread is a daemon.
+        thread.join(timeout=1)
+
+
 def test_a_members_declaration_and_scores_reach_her_waiting_run_and_a_refused_score_is_shown_inline(
         db_url, prefect_api, monkeypatch):  # noqa: F811  (the fixture imported above)
     register_organisations(db_url)
     code = call_in_scoring(db_url, offers=3)
-    with_password(db_url, "ewa", "Ewa Nowak", ("committee_member", code))
-    monkeypatch.setenv("COOP_DATABASE_URL", db_url)  # the flow reads who a proof names in the engine's registry
-    monkeypatch.setenv("COOP_NOW", AT)
-    results: dict = {}
-    thread, run = scoring_run(code, db_url, results)
-    try:
-        assert wait_paused_on(run.id, "identify-") == "identify-1"
-        desk = TestClient(create_app(db_url, prefect_api=prefect_api), base_url="http://testserver")
-        log_in(desk, "ewa")
-        page = desk.get(f"/sprawy/{code}")
-        assert 'id="step-declare_conflicts"' in page.text and 'id="step-score_offer"' in page.text
+    with member_facing_her_waiting_run(db_url, code, prefect_api, monkeypatch) as (desk, page, run):
         assert 'id="step-finish_formal_review"' not in page.text  # not a member's step
 
         # The declarations: the desk binds the unbound run to her (its identify form, with her proof), then
@@ -133,15 +151,6 @@ def test_a_members_declaration_and_scores_reach_her_waiting_run_and_a_refused_sc
             "csrf": csrf_of(page.text), "intent": "j1", "note": ""})
         assert absent.status_code == 503 and "nie czeka teraz na Ciebie" in absent.text
         assert len(rows(db_url, sa.select(ConflictDeclaration.id))) == 3
-    finally:
-        from prefect import get_client
-        from prefect.states import Cancelled
-
-        with get_client(sync_client=True) as client:
-            client.set_flow_run_state(run.id, Cancelled(), force=True)
-        # Not waited for: a run paused in this process polls until it is Running again or its pause times out
-        # (prefect/flow_runs.py), never on Cancelled; waiting 30 s here ended nothing. The thread is a daemon.
-        thread.join(timeout=1)
 
 
 def test_a_regranting_operators_committee_declares_and_scores_through_its_waiting_run(
@@ -153,17 +162,7 @@ def test_a_regranting_operators_committee_declares_and_scores_through_its_waitin
 
     code = _scoring(db_url, declared=False)
     assert code.startswith("RG/")
-    with_password(db_url, "ewa", "Ewa Nowak", ("committee_member", code))
-    monkeypatch.setenv("COOP_DATABASE_URL", db_url)
-    monkeypatch.setenv("COOP_NOW", AT)
-    results: dict = {}
-    thread, run = scoring_run(code, db_url, results)
-    try:
-        assert wait_paused_on(run.id, "identify-") == "identify-1"
-        desk = TestClient(create_app(db_url, prefect_api=prefect_api), base_url="http://testserver")
-        log_in(desk, "ewa")
-        page = desk.get(f"/sprawy/{code}")
-        assert 'id="step-declare_conflicts"' in page.text and 'id="step-score_offer"' in page.text
+    with member_facing_her_waiting_run(db_url, code, prefect_api, monkeypatch) as (desk, page, run):
         done = desk.post(f"/sprawy/{code}/krok/declare_conflicts", data={
             "csrf": csrf_of(page.text), "intent": "r1", "note": ""}, follow_redirects=False)
         assert done.status_code == 303, re.findall(r"role=\"alert\"[^>]*><p>([^<]*)", done.text)
@@ -176,10 +175,3 @@ def test_a_regranting_operators_committee_declares_and_scores_through_its_waitin
         recorded = rows(db_url, sa.select(AuditRecord.event, AuditRecord.subject, AuditRecord.actor).where(
             AuditRecord.event.in_(("declare_conflicts", "score"))).order_by(AuditRecord.id))
         assert recorded == [("declare_conflicts", "member:Ewa Nowak", "Ewa Nowak"), ("score", "offer:1", "Ewa Nowak")]
-    finally:
-        from prefect import get_client
-        from prefect.states import Cancelled
-
-        with get_client(sync_client=True) as client:
-            client.set_flow_run_state(run.id, Cancelled(), force=True)
-        thread.join(timeout=1)  # as above: a paused run never ends on Cancelled

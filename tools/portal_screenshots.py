@@ -17,10 +17,7 @@ Nothing outside the temporary folder is touched (the desk's key and the user dat
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,64 +67,33 @@ def build(folder: Path) -> tuple[str, str]:
     return url, code
 
 
-def shoot(page, path: Path, *, height: int | None = None, until: str | None = None) -> None:
-    """The page, cropped to its useful part: at most ``height`` pixels tall, or down to the element ``until``."""
-    size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
-    bottom = size[1]
-    if until and page.locator(until).count():
-        bottom = page.evaluate("s => document.querySelector(s).getBoundingClientRect().bottom + window.scrollY + 24",
-                               until)
-    clip = {"x": 0, "y": 0, "width": size[0], "height": min(size[1], bottom, height or size[1])}
-    page.screenshot(path=str(path), clip=clip, full_page=True)
-    print(f"{path} ({path.stat().st_size // 1024} kB)")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
-    parser.add_argument("--width", type=int, default=1280)
-    parser.add_argument("--lang", choices=("pl", "en"), default="pl")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+    from tools.screenshots import arguments, scratch, served_page, shoot
 
-    with tempfile.TemporaryDirectory(prefix="portal-shots-") as temp:
-        folder = Path(temp)
-        os.environ.update(COOP_DESK_KEY_FILE=str(folder / "desk-key"), XDG_DATA_HOME=str(folder / "data"),
-                          COOP_NOW=NOW, COOP_LANG=args.lang)
-        for name in ("COOP_TOKEN", "COOP_DATABASE_URL", "COOP_ACTOR", "COOP_ROLE"):
-            os.environ.pop(name, None)
+    args = arguments(__doc__)
+    with scratch("portal-shots-", NOW, args.lang) as folder:
         from notifications.bootstrap import bootstrap
 
         bootstrap()
-        url, code = build(folder)
+        url, _ = build(folder)
 
-        from tests.browser import LiveServer, chromium
         from tests.offer_forms import sample_offer_form
         from tests.portal_pages import fill_form, flatten
-        from web.app import create_app
 
-        server = LiveServer(create_app(url)).start()
-        try:
-            with chromium() as browser:
-                context = browser.new_context(locale="pl-PL", timezone_id="Europe/Warsaw",
-                                              viewport={"width": args.width, "height": 800})
-                page = context.new_page()
-                page.goto(f"{server.url}/portal/logowanie?next=/portal/nabory&lang={args.lang}")
-                page.fill("#login", "anna.nowak")
-                page.fill("#password", PASSWORD)
-                page.click("main button[type=submit]")
-                page.wait_for_url("**/portal/nabory")
-                page.click("table.calls a.button")
-                page.wait_for_url("**/portal/oferty/nowa/**")
-                fill_form(page, flatten(sample_offer_form(KRS)))
-                page.locator('[name="task.title"]').blur()
-                shoot(page, args.out / "portal-offer-form.png", until="#f-offerors-0")
-                page.click('button[value="submit"]')
-                page.wait_for_url("**/pokwitowanie**")
-                shoot(page, args.out / "portal-receipt.png", until="section[aria-labelledby=hash-heading]")
-                context.close()
-        finally:
-            server.stop()
+        with served_page(url, args.width) as (page, base):
+            page.goto(f"{base}/portal/logowanie?next=/portal/nabory&lang={args.lang}")
+            page.fill("#login", "anna.nowak")
+            page.fill("#password", PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_url("**/portal/nabory")
+            page.click("table.calls a.button")
+            page.wait_for_url("**/portal/oferty/nowa/**")
+            fill_form(page, flatten(sample_offer_form(KRS)))
+            page.locator('[name="task.title"]').blur()
+            shoot(page, args.out / "portal-offer-form.png", until="#f-offerors-0")
+            page.click('button[value="submit"]')
+            page.wait_for_url("**/pokwitowanie**")
+            shoot(page, args.out / "portal-receipt.png", until="section[aria-labelledby=hash-heading]")
 
 
 if __name__ == "__main__":
