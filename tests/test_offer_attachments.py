@@ -237,3 +237,52 @@ def test_the_browser_door_shares_the_submission_rate_limit(portal, monkeypatch):
 
     with session(url) as s:
         assert len(s.exec(select(Offer)).all()) == 1
+
+
+def test_the_json_door_attaches_in_base64_and_files_it_with_the_offer(db_url, monkeypatch, tmp_path):
+    import base64
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from tests.test_open_call_guards import announced_call
+    from web.app import create_app
+
+    monkeypatch.setenv("COOP_NOW", AT)
+    code = announced_call(db_url, orgs=3)
+    _, token = person(db_url, "delfin", "Anna Nowak", ("applicant", KRS[0]))
+    _, other_token = person(db_url, "inna", "Ewa Inna", ("applicant", KRS[1]))
+    door = TestClient(create_app(db_url), base_url="https://testserver")
+
+    def send(path, body, bearer, **headers):
+        return door.post(path, content=json.dumps(body), headers={"Authorization": f"Bearer {bearer}",
+                                                                  "Content-Type": "application/json", **headers})
+
+    upload = {"code": code, "organisation_krs": KRS[0], "kind": "statute", "name": "statut.pdf",
+              "content_base64": base64.b64encode(STATUTE).decode()}
+    before = dump(db_url)
+    for body, bearer, status, rule in [
+        ({**upload, "content_base64": base64.b64encode(PROGRAM).decode()}, token, 422, "attachment_type_not_allowed"),
+        ({**upload, "content_base64": "nie base64!"}, token, 422, "attachment_base64"),
+        ({**upload, "kind": "virus"}, token, 422, "invalid_input"),
+        (upload, other_token, 403, "not_your_organisation"),
+    ]:
+        refused = send("/api/v1/oferty/zalaczniki", body, bearer)
+        assert refused.status_code == status and refused.json()["rule"] == rule, refused.text
+    assert dump(db_url)["offer_attachments"] == before["offer_attachments"] == []
+    added = send("/api/v1/oferty/zalaczniki", upload, token)
+    assert added.status_code == 201, added.text
+    assert added.json()["sha256"] == hashlib.sha256(STATUTE).hexdigest()
+    filed = send("/api/v1/oferty", {"code": code, "organisation_krs": KRS[0], "form": sample_offer_form(KRS[0])},
+                 token, **{"Idempotency-Key": "k-1"})
+    assert filed.status_code == 201, filed.text
+    receipt = door.get(f"/api/v1/oferty/potwierdzenie?code={code}&number=1",
+                       headers={"Authorization": f"Bearer {token}"}).json()
+    assert receipt["content"]["attachments"][0]["sha256"] == added.json()["sha256"]
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_text(json.dumps(receipt), encoding="utf-8")
+    statute = tmp_path / "statut.pdf"
+    statute.write_bytes(STATUTE)
+    check = subprocess.run([sys.executable, str(ROOT / "tools" / "verify_receipt.py"), "--receipt", str(receipt_file),
+                            "--attachment", str(statute)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
