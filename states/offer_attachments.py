@@ -264,12 +264,11 @@ def filed_file(ctx: Any, ref: FiledFileRef) -> dict[str, Any]:
     return {**_describe(found), "content": found.content}
 
 
-def file_with_version(ctx: Any, case: Case, offer: Offer, version: int) -> list[OfferAttachment]:
+def file_with_version(session: Any, case: Case, offer: Offer, version: int) -> list[OfferAttachment]:
     """The files a version being filed takes (in the filing's transaction, before the version's row is written):
     for a correction the previous version's (copied: a filed row is never changed), then the draft's. The caller
     lists ``describe`` of each in the version's content and then ``link``s them to the version's row."""
     purpose = 0 if version == 1 else offer.number
-    session = ctx.session
     taken: list[OfferAttachment] = []
     if version > 1:
         previous = session.exec(select(OfferVersion.id).where(OfferVersion.offer_id == offer.id,
@@ -287,11 +286,11 @@ def describe(rows: list[OfferAttachment]) -> list[dict[str, Any]]:
     return [_describe(row) for row in rows]
 
 
-def link(ctx: Any, rows: list[OfferAttachment], version_id: int) -> None:
+def link(session: Any, rows: list[OfferAttachment], version_id: int) -> None:
     for position, row in enumerate(rows, start=1):
         row.version_id = version_id
         row.position = position
-        ctx.session.add(row)
+        session.add(row)
 
 
 def discard_pending(session: Any, organisation_id: int, case_id: int, purpose: int) -> int:

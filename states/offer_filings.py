@@ -102,7 +102,7 @@ def add_version(ctx: Any, case: Case, offer: Offer, form: Any, *, received_at: d
     version = (latest or 0) + 1
     # The files attached to the draft are filed with it: the content lists each one's hash, so the receipt's hash
     # proves them too (an offer without files keeps the form's content alone, as before attachments existed).
-    files = offer_attachments.file_with_version(ctx, case, offer, version)
+    files = offer_attachments.file_with_version(ctx.session, case, offer, version)
     if files:
         content = {**content, "attachments": offer_attachments.describe(files)}
     row = OfferVersion(offer_id=offer.id, version=version, content=content, sha256=content_sha256(content),
@@ -111,7 +111,7 @@ def add_version(ctx: Any, case: Case, offer: Offer, form: Any, *, received_at: d
     ctx.session.add(row)
     if files:
         ctx.session.flush()  # the files name the version
-        offer_attachments.link(ctx, files, row.id)
+        offer_attachments.link(ctx.session, files, row.id)
     return row
 
 
