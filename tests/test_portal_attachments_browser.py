@@ -48,6 +48,9 @@ def test_a_statute_is_attached_refusals_named_filed_and_downloaded(portal, new_c
     assert sha in attachments.inner_text()
     assert page.input_value('[name="task.title"]') == form["task"]["title"]  # the typed form kept (and saved)
     checked(page, screenshot, "attached")
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone the file's name and hash wrap
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.select_option("#attachment-kind", "partnership_agreement")
     page.set_input_files("#attachment-file", str(program))
@@ -71,6 +74,9 @@ def test_a_statute_is_attached_refusals_named_filed_and_downloaded(portal, new_c
     filed = page.locator("section.attachments")
     assert "Statut stowarzyszenia.pdf" in filed.inner_text() and sha in filed.inner_text()
     checked(page, screenshot, "receipt")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
     with page.expect_download() as download:
         filed.get_by_role("link", name="Statut stowarzyszenia.pdf").click()
     saved = tmp_path / "pobrany.pdf"
