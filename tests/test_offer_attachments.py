@@ -76,6 +76,8 @@ def test_a_statute_is_filed_with_its_hash_on_the_receipt_and_read_by_whom_it_con
     sha = hashlib.sha256(STATUTE).hexdigest()
     assert "Statut 2024.pdf" in attached.text and sha in attached.text  # the name sanitised, the hash shown
     assert f'value="{fields["task.title"]}"' in attached.text  # what was typed is kept (and saved as the draft)
+    english = c.get(f"/portal/oferty/nowa/{code}?organizacja={krs}&lang=en").text
+    assert "<legend>Attachments</legend>" in english and "Attach the file" in english and "Statute" in english
     # the draft's own file, for its representative
     link = re.search(r'href="(/portal/oferty/szkic/zalacznik/\d+\?[^"]+)"', attached.text).group(1).replace("&amp;", "&")
     assert c.get(link).content == STATUTE
