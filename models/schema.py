@@ -1,6 +1,7 @@
 """Every table module, imported once, so the metadata (and the migrations) see the whole schema."""
 
 import models.anchor_tables  # noqa: F401
+import models.attachment_tables  # noqa: F401
 import models.command_log  # noqa: F401
 import models.filing_tables  # noqa: F401
 import models.notification_tables  # noqa: F401

@@ -406,4 +406,17 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     for index, (key, text) in enumerate(DECLARATIONS_PL.items(), 1):
         mark = "TAK" if declarations.get(key) is True else "NIE"
         pdf.paragraph(f"{index}) {text} — {mark}")
+
+    # --- the files filed with it (states/offer_attachments.py): each one's hash is part of the receipt's ---------
+    attachments = content.get("attachments") or []
+    if attachments:
+        from states.offer_attachments import KIND_PL
+
+        pdf.heading("Załączniki")
+        pdf.paragraph("Pliki złożone z ofertą; skrót SHA-256 każdego z nich jest częścią treści, której skrót "
+                      "SHA-256 podaje potwierdzenie.")
+        pdf.grid(["Lp.", "Rodzaj", "Nazwa pliku", "Typ", "Rozmiar (B)", "SHA-256"],
+                 [[str(i), KIND_PL.get(a.get("kind"), a.get("kind")), a.get("name"), a.get("media_type"),
+                   str(a.get("size")), a.get("sha256")] for i, a in enumerate(attachments, 1)],
+                 widths=(8, 22, 40, 22, 18, 70), size=7)
     return bytes(pdf.output())

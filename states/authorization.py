@@ -145,6 +145,13 @@ COMMON: dict[str, dict[str, str]] = {
     "offer_drafts.open_calls": EVERYONE,
     "offer_drafts.call_facts": EVERYONE,
     "offer_drafts.offer_correction": {"officer": ANY, "auditor": ANY, "applicant": ORGANISATION},
+    # the files attached to a draft offer and filed with its version (states/offer_attachments.py): the draft's are
+    # the organisation's representatives' alone; a filed one is read by whoever reads the filed offer
+    "offer_attachments.attach_file": {"applicant": ORGANISATION},
+    "offer_attachments.detach_file": {"applicant": ORGANISATION},
+    "offer_attachments.draft_files": {"applicant": ORGANISATION},
+    "offer_attachments.draft_file": {"applicant": ORGANISATION},
+    "offer_attachments.filed_file": FILED_OFFER,
 }
 
 

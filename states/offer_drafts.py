@@ -104,10 +104,14 @@ def read_draft(ctx: Context, ref: DraftRef) -> dict[str, Any] | None:
 
 
 def discard_draft(ctx: Context, ref: DraftRef) -> dict[str, Any]:
-    """Forget the draft (after its offer was filed, or when the representative drops it)."""
-    case, _, draft = _draft(ctx, ref)
+    """Forget the draft (after its offer was filed, or when the representative drops it), and the files attached
+    to it and not filed (states/offer_attachments.py)."""
+    from states.offer_attachments import discard_pending
+
+    case, organisation, draft = _draft(ctx, ref)
     if draft is not None:
         ctx.session.delete(draft)
+    discard_pending(ctx.session, organisation.id, case.id, ref.offer_number)
     return {"code": case.code, "discarded": draft is not None}
 
 

@@ -93,15 +93,25 @@ def receipt_moment(arrived: datetime | None, written: datetime) -> datetime:
 def add_version(ctx: Any, case: Case, offer: Offer, form: Any, *, received_at: datetime) -> OfferVersion:
     """The next version of ``offer``: the form's canonical content, its hash and receipt, in the step's
     transaction. The offer is written first when it is new (the version's row names it)."""
+    from states import offer_attachments
+
     if offer.id is None:
         ctx.session.flush()  # the version names the offer: no relationship orders the inserts
     content = form.content()
     latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(OfferVersion.offer_id == offer.id)).one()
     version = (latest or 0) + 1
+    # The files attached to the draft are filed with it: the content lists each one's hash, so the receipt's hash
+    # proves them too (an offer without files keeps the form's content alone, as before attachments existed).
+    files = offer_attachments.file_with_version(ctx.session, case, offer, version)
+    if files:
+        content = {**content, "attachments": offer_attachments.describe(files)}
     row = OfferVersion(offer_id=offer.id, version=version, content=content, sha256=content_sha256(content),
                        receipt=receipt_number(case.code, offer.number, version), received_at=received_at,
                        written_at=ctx.written_at, filed_by=(ctx.actor.person or ctx.actor.name)[:64])
     ctx.session.add(row)
+    if files:
+        ctx.session.flush()  # the files name the version
+        offer_attachments.link(ctx.session, files, row.id)
     return row
 
 
@@ -195,14 +205,14 @@ def receipt_by_number(session, number: str) -> dict[str, Any] | None:
     return receipt_of(case, offer, row)
 
 
-# --- the JSON door's rate limit (web/portal_api.py) ---------------------------------------------------------------
+# --- the submissions' rate limit: the JSON door's (web/portal_api.py) and the browser's (web/portal_attachments.py) --
 
 KEEP_ATTEMPTS = timedelta(days=1)
 
 
 def note_submission(person: str, *, limit: int, window: int, url: str | None = None,
                     now: datetime | None = None) -> None:
-    """Count one submission of ``person`` through the JSON door, or refuse it when ``limit`` were counted in the
+    """Count one submission of ``person`` (through the JSON door, or the portal's filing and upload), or refuse it when ``limit`` were counted in the
     last ``window`` seconds (as the desk counts login attempts: a row each, read by every process alike). Its own
     short transaction, before the command: a refused submission is counted too, a flood stays refused."""
     import sqlalchemy as sa
@@ -217,8 +227,9 @@ def note_submission(person: str, *, limit: int, window: int, url: str | None = N
             table.c.person == person, table.c.at > now - timedelta(seconds=window))).scalar_one()
         if recent >= limit:
             raise NotPermitted("submission_rate_limited", tr(
-                "Too many submissions from {person}: at most {limit} a minute. Wait a minute and send it again "
-                "with the same Idempotency-Key.", person=person, limit=limit), basis="DESIGN inv. 10")
+                "Too many submissions from {person}: at most {limit} a minute. Wait a minute and send it again: "
+                "the same page, or the same Idempotency-Key, files it once.", person=person, limit=limit),
+                basis="DESIGN inv. 10")
         connection.execute(table.insert().values(person=person, at=now))
         if recent == 0:  # the table stays small: a person's rows older than a day count for nothing
             connection.execute(table.delete().where(table.c.person == person, table.c.at < now - KEEP_ATTEMPTS))

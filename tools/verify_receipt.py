@@ -12,8 +12,12 @@ The content is the offer exactly as filed (the JSON the portal or ``coop offer r
 strings with two decimals, dates YYYY-MM-DD); it is read as it is, nothing is normalised, so a single changed
 character changes the hash.
 
-Usage: python tools/verify_receipt.py CONTENT.json (--sha256 HEX | --receipt RECEIPT.json)
+Usage: python tools/verify_receipt.py CONTENT.json (--sha256 HEX | --receipt RECEIPT.json) [--attachment FILE]...
        python tools/verify_receipt.py --receipt RECEIPT.json        (a receipt file that holds "content")
+
+Attachments: the content lists each file filed with the offer under "attachments" (its kind, name, media type,
+size and SHA-256), so the receipt's hash proves them too. ``--attachment FILE`` (repeatable) checks, after the
+content, that FILE's size and SHA-256 are one of those listed: a downloaded statute is the one filed.
 
 A receipt file is the receipt's JSON: its "sha256" (at the top or inside "receipt"), and optionally the
 "content". Exit 0: match; 1: mismatch; 2: a file cannot be read, is not JSON or repeats a key, or the arguments
@@ -81,6 +85,8 @@ def main(argv=None):
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--sha256", help="the receipt's SHA-256 (64 hex digits)")
     group.add_argument("--receipt", help="the receipt's JSON file")
+    parser.add_argument("--attachment", action="append", default=[],
+                        help="a file filed with the offer: its SHA-256 must be listed in the content (repeatable)")
     args = parser.parse_args(argv)
     try:
         receipt = load(args.receipt) if args.receipt else None
@@ -96,12 +102,40 @@ def main(argv=None):
     except Unreadable as error:
         print(f"cannot check: {error}", file=sys.stderr)
         return 2
+    try:
+        files = [(path, file_digest(path)) for path in args.attachment]
+    except Unreadable as error:
+        print(f"cannot check: {error}", file=sys.stderr)
+        return 2
     actual = content_sha256(content)
-    if actual == expected:
-        print(f"match: the content hashes to {actual}, as the receipt states")
-        return 0
-    print(f"MISMATCH: the content hashes to {actual}, the receipt states {expected}")
-    return 1
+    if actual != expected:
+        print(f"MISMATCH: the content hashes to {actual}, the receipt states {expected}")
+        return 1
+    print(f"match: the content hashes to {actual}, as the receipt states")
+    listed = content.get("attachments") if isinstance(content, dict) else None
+    listed = [entry for entry in listed if isinstance(entry, dict)] if isinstance(listed, list) else []
+    failed = False
+    for path, (size, digest) in files:
+        found = next((e for e in listed if e.get("sha256") == digest and e.get("size") == size), None)
+        if found is None:
+            print(f"MISMATCH: {path} ({size} bytes, SHA-256 {digest}) is not an attachment the content lists")
+            failed = True
+        else:
+            print(f"match: {path} is the attachment {found.get('name')!r} ({found.get('kind')}) the content lists")
+    return 1 if failed else 0
+
+
+def file_digest(path):
+    """A file's size and hex SHA-256, read in blocks."""
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 16), b""):
+                digest.update(block)
+                size += len(block)
+    except OSError as error:
+        raise Unreadable(f"{path}: {error.strerror or error}") from None
+    return size, digest.hexdigest()
 
 
 if __name__ == "__main__":

@@ -77,6 +77,8 @@ def _portal_refusal(exc: HTTPException):
         return exc.detail if exc.detail and exc.detail != "Not Found" else tr("No such page.")
     if exc.status_code == 403:
         return exc.detail if exc.detail else tr("You may not see this page; nothing was done.")
+    if exc.status_code == 413 and exc.detail:  # a form too large (web/security.py refuse_large_form)
+        return exc.detail
     return tr("The request could not be handled.")
 
 
@@ -115,6 +117,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(today.router)
     # before the case page: its /sprawy/{code:path} would take /sprawy/<code>/oferty/<n> as a case's code
     app.include_router(__import__("web.desk_offers", fromlist=["router"]).router)  # one offer: web/desk_offers.py
+    app.include_router(__import__("web.portal_attachments", fromlist=["router"]).router)  # offers' files
     app.include_router(cases.router)
     app.include_router(portal.router)  # the organisations' portal under /portal/ (web/portal.py)
     app.include_router(portal_accounts.router)  # its accounts, representation, profiles; the desk's requests page

@@ -47,6 +47,7 @@ def offer_page(request: Request, code: str, number: int, wersja: str = "",
                actor: Actor = Depends(require_actor)) -> Response:
     from states.engine import execute
     from states.offer_filings import OfferVersionsRef, offer_versions
+    from web.portal_attachments import filed_links
     from web.portal_form import filed_sections
     from web.portal_offers import TREE
 
@@ -73,7 +74,8 @@ def offer_page(request: Request, code: str, number: int, wersja: str = "",
     return page(request, "desk_offer.html", title=tr("Offer no. {number} in {code}", number=number,
                                                       code=filed["code"]),
                 filed=filed, shown=shown, versions=versions, base=base, case_url=f"/sprawy/{filed['code']}",
-                sections=filed_sections(TREE, shown["content"]) if shown else [])
+                sections=filed_sections(TREE, shown["content"]) if shown else [],
+                files=filed_links(base, shown["version"], shown["content"]) if shown else [])
 
 
 @router.get("/sprawy/{code:path}/oferty/{number:int}/pdf")

@@ -147,6 +147,52 @@ async def submit_offer(request: Request) -> JSONResponse:
     return JSONResponse(receipt, status_code=201, headers={"Location": _receipt_path(receipt)})
 
 
+def _attach(url: str | None, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    import base64
+    import binascii
+
+    from models.command_log import plain
+    from states.engine import execute
+    from states.offer_attachments import LIMITS, AttachFile, attach_file
+    from states.offer_filings import note_submission
+    from states.people import authenticate
+
+    actor = authenticate(token, url=url)
+    encoded = body.pop("content_base64", None)
+    if not isinstance(encoded, str) or len(encoded) > (LIMITS.max_bytes // 3 + 1) * 4:
+        raise InvalidInput("attachment_base64", tr("Send the file as \"content_base64\": its bytes in base64, at most "
+                                                   "{limit} MB.", limit=LIMITS.max_bytes // 1048576))
+    try:
+        content = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("attachment_base64", tr("Send the file as \"content_base64\": its bytes in base64, at "
+                                                   "most {limit} MB.", limit=LIMITS.max_bytes // 1048576)) from None
+    command = AttachFile.parse(**body, content=content)
+    note_submission(actor.person or actor.name, limit=submissions_per_minute(), window=WINDOW_SECONDS, url=url)
+    return plain(execute(attach_file, command, actor=actor, url=url))
+
+
+@router.post("/oferty/zalaczniki")
+async def attach_to_draft(request: Request) -> JSONResponse:
+    """A file attached to the organisation's draft offer (body ``{"code", "organisation_krs", "offer_number"?,
+    "kind", "name", "content_base64"}``), filed with the next offer (or correction) it files: 201 and the file's
+    kind, name, media type, size and SHA-256; refused as the portal's form refuses it (states/offer_attachments.py)."""
+    from states.offer_attachments import LIMITS
+
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > LIMITS.max_bytes * 4 // 3 + 64 * 1024:  # base64 and the JSON around it
+        return JSONResponse({"rule": "attachment_too_large", "basis": None, "message": str(tr(
+            "The file sent is larger than {limit} MB, the most a file attached to an offer may be. Nothing was saved: "
+            "go back, choose a smaller file and send it again.", limit=LIMITS.max_bytes // 1048576))}, status_code=413)
+    try:
+        token = _bearer(request)
+        body = _body(await request.body())
+        added = await run_in_threadpool(_attach, request.app.state.desk.url, token, body)
+    except DomainError as error:
+        return refusal(error)
+    return JSONResponse({k: v for k, v in added.items() if k not in ("uploaded_at",)}, status_code=201)
+
+
 def _receipt_path(receipt: dict[str, Any]) -> str:
     from urllib.parse import quote
 

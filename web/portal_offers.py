@@ -47,7 +47,7 @@ from states.offer_drafts import (
     read_draft,
     save_draft,
 )
-from web import portal_form
+from web import portal_attachments, portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
 from web.security import actor_of
 
@@ -136,7 +136,9 @@ def _form_page(request: Request, *, call: dict[str, Any], organisation: dict[str
                        tree=TREE, values=values, spares=portal_form.spare_rows(TREE, values), errors=errors or {}, general=general or [], message=message,
                        notice=notice, intent=intent or secrets.token_hex(16), action=action,
                        correction=correction, field_id=portal_form.field_ids,
-                       path_label=portal_form.path_label, status_code=status_code)
+                       path_label=portal_form.path_label, status_code=status_code,
+                       files=portal_attachments.block(request, code=call["code"], krs=organisation["krs"] or "",
+                                                      purpose=correction["number"] if correction else 0))
 
 
 def _draft_context(request: Request, actor: Actor, code: str, organisation: str) -> tuple[dict, dict]:
@@ -209,7 +211,14 @@ def _post_offer(request: Request, code: str, organizacja: str, actor: Actor, for
         except DomainError as refusal:
             return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
         added = action.removeprefix("add:") if action.startswith("add:") else None
-        return _form_page(**page, add=added, notice=SAVED, intent=intent)
+        refused, done = portal_attachments.act(request, actor, form, action, ref)
+        if refused is not None:
+            return _form_page(**page, add=added, message=refused, intent=intent, status_code=422)
+        return _form_page(**page, add=added, notice=done or SAVED, intent=intent)
+    refused, _ = portal_attachments.act(request, actor, form, action, ref)  # a file chosen is filed with it
+    if refused is not None:
+        _keep_draft(request, actor, ref, typed)
+        return _form_page(**page, message=refused, intent=intent, status_code=422)
     return _file(request, actor, page, ref, intent, facts)
 
 
@@ -225,6 +234,7 @@ def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | N
         _keep_draft(request, actor, ref, page["typed"])
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
+        portal_attachments.count_submission(request, actor)  # the one rate limit of submissions, as the JSON door's
         filed = _run(request, file_offer_form, SubmitOfferForm(code=ref["code"], organisation_krs=facts["krs"],
                                                                form=parsed), actor, idempotency_key=_key(intent),
                       arrived_at=arrived_at)
@@ -296,7 +306,8 @@ def receipt_page(request: Request, code: str, number: int, wersja: str = "",
     return portal_page(request, "portal_offer_receipt.html", title=tr("Receipt {number}", number=receipt["number"]),
                        receipt=receipt, pdf=f"{base}/pokwitowanie.pdf?wersja={receipt['version']}",
                        content_url=f"{base}/tresc.json?wersja={receipt['version']}",
-                       received=_moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1")
+                       received=_moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1",
+                       files=portal_attachments.filed_links(base, receipt["version"], receipt["content"]))
 
 
 @router.get("/oferty/{code:path}/{number:int}/pokwitowanie.pdf")
@@ -443,12 +454,20 @@ def _post_correction(request: Request, code: str, number: int, actor: Actor, for
     if action != "submit":
         _keep_draft(request, actor, ref, typed)
         added = action.removeprefix("add:") if action.startswith("add:") else None
-        return _form_page(**page, add=added, notice=SAVED, intent=intent)
+        refused, done = portal_attachments.act(request, actor, form, action, ref)
+        if refused is not None:
+            return _form_page(**page, add=added, message=refused, intent=intent, status_code=422)
+        return _form_page(**page, add=added, notice=done or SAVED, intent=intent)
+    refused, _ = portal_attachments.act(request, actor, form, action, ref)  # a file chosen is filed with it
+    if refused is not None:
+        _keep_draft(request, actor, ref, typed)
+        return _form_page(**page, message=refused, intent=intent, status_code=422)
     parsed = _parse(typed)
     if not isinstance(parsed, OfferForm):
         _keep_draft(request, actor, ref, typed)
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
+        portal_attachments.count_submission(request, actor)
         filed = _run(request, correct_offer_form, CorrectOfferForm(code=code, number=number, form=parsed), actor,
                      idempotency_key=_key(intent), arrived_at=arrived_at)
     except DomainError as refusal:

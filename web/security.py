@@ -125,11 +125,25 @@ def csrf_token(request: Request, purpose: str = "form") -> str:
 BEARER_ONLY_PREFIX = "/api/v1/"
 
 
+def refuse_large_form(request: Request) -> None:
+    """A POST larger than the largest form a page sends (an offer with one attached file: its limit,
+    states/offer_attachments.py ``LIMITS``, and the typed form) is refused (413) before its body is read."""
+    from kernel.text import tr
+    from states.offer_attachments import LIMITS
+
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > LIMITS.max_bytes + 1024 * 1024:
+        raise HTTPException(status_code=413, detail=tr(
+            "The file sent is larger than {limit} MB, the most a file attached to an offer may be. Nothing was saved: "
+            "go back, choose a smaller file and send it again.", limit=LIMITS.max_bytes // 1048576))
+
+
 async def check_csrf(request: Request) -> None:
     """Every POST: the form's ``csrf`` field must be this reader's token; else 403 and nothing is done. Except the
     bearer-token JSON door (``BEARER_ONLY_PREFIX``), which no cookie authenticates."""
     if request.method != "POST" or request.url.path.startswith(BEARER_ONLY_PREFIX):
         return
+    refuse_large_form(request)
     form = await request.form()
     given = str(form.get(CSRF_FIELD) or "")
     if not given or not hmac.compare_digest(given, csrf_token(request)):
