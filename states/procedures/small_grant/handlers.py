@@ -111,8 +111,10 @@ def show_budget(ctx: Context, year: int) -> dict:
             "available": ceiling(row, rules) - row.committed}
 
 
-# The basis of a small-grant offer's filing: art. 19a ust. 1 and the model offer of the 2018 regulation.
+# The basis of a small-grant offer's filing: art. 19a ust. 1 and the form it came on: the simplified offer
+# (Dz.U. 2018 poz. 2055 zał. 1) an officer records, or the 2018 model offer (poz. 2057 zał. 1) filed in the portal.
 FILING_BASIS = "art. 19a ust. 1; Dz.U. 2018 poz. 2055 zał. 1"
+FORM_FILING_BASIS = "art. 19a ust. 1; Dz.U. 2018 poz. 2057 zał. 1"
 
 
 def _receive(ctx: Context, *, organisation_krs: str, terms, own_contribution: Decimal, received_at,
@@ -175,7 +177,7 @@ def file_offer_form(ctx: Context, cmd: FileSmallGrantForm) -> dict:
         ctx, organisation_krs=cmd.organisation_krs, terms=summary, own_contribution=own, received_at=received_at,
         rule_set=None)
     version = filings.add_version(ctx, case, offer, cmd.form, received_at=received_at)
-    record(ctx, case, "file_offer", basis=FILING_BASIS, state=case.state,
+    record(ctx, case, "file_offer", basis=FORM_FILING_BASIS, state=case.state,
            payload={**filings.summary_payload(summary), "organisation_krs": cmd.organisation_krs,
                     "own_contribution": str(own), "received_at": received_at, "organisation": organisation.name,
                     "rule_set": pinned.version, **filings.version_payload(version),
