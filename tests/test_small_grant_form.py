@@ -187,3 +187,42 @@ def test_the_same_idempotency_key_twice_makes_one_case(registry):
 def test_the_officer_may_file_the_form_for_an_organisation(registry):
     url, people = registry
     assert file(url, people["officer"])["receipt"] == "MG/2026/001/1-1"
+
+
+def test_a_small_grant_draft_is_kept_without_a_case_for_its_organisation_only(registry):
+    from states import offer_drafts as drafts
+
+    url, people = registry
+    ref = drafts.DraftRef(organisation_krs=KRS)  # no code: a small grant's offer, its case not made yet
+    execute(drafts.save_draft, drafts.SaveDraft(organisation_krs=KRS, content={"task": {"title": "Rajd"}}),
+            actor=people["rep"], url=url, at=FILED_AT)
+    execute(drafts.save_draft, drafts.SaveDraft(organisation_krs=KRS, content={"task": {"title": "Rajd 2"}}),
+            actor=people["rep"], url=url, at=FILED_AT)  # the same draft, replaced
+    read = execute(drafts.read_draft, ref, actor=people["rep"], url=url, readonly=True)
+    assert read["code"] is None and read["content"] == {"task": {"title": "Rajd 2"}}
+    listed = execute(drafts.drafts_of, drafts.OrganisationRef(organisation_krs=KRS), actor=people["rep"], url=url,
+                     readonly=True)
+    assert [(d["code"], d["title"].in_language("en")) for d in listed] == [
+        (None, "Small grant outside an open call (art. 19a)")]
+    with pytest.raises(NotPermitted):
+        execute(drafts.read_draft, ref, actor=people["other"], url=url, readonly=True)
+    with pytest.raises(InvalidInput) as info:
+        execute(drafts.read_draft, drafts.DraftRef(organisation_krs=KRS, offer_number=2), actor=people["rep"],
+                url=url, readonly=True)
+    assert info.value.rule == "small_grant_no_correction"
+    assert execute(drafts.discard_draft, ref, actor=people["rep"], url=url, at=FILED_AT)["discarded"] is True
+    assert execute(drafts.read_draft, ref, actor=people["rep"], url=url, readonly=True) is None
+
+
+def test_the_desk_case_page_links_the_filed_form_and_a_paper_offer_has_none(registry):
+    from states.engine import execute as run
+    from web.case_view import read_case
+
+    url, people = registry
+    filed = file(url, people["rep"])
+    paper = do(url, handlers.file_offer, sg_inputs.FileSmallGrant(
+        organisation_krs=OTHER_KRS, title="Sprzątanie parku", requested_grant=Decimal("3000.00"),
+        task_start="2026-05-04", task_end="2026-05-30"), "2026-04-01T11:00+02:00")
+    assert run(read_case, filed["code"], actor=people["officer"], url=url, readonly=True)["filed_form"] == (
+        f"/sprawy/{filed['code']}/oferty/1")
+    assert run(read_case, paper["code"], actor=people["officer"], url=url, readonly=True)["filed_form"] is None
