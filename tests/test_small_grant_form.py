@@ -42,10 +42,11 @@ def command(krs: str = KRS, **options) -> sg_inputs.FileSmallGrantForm:
 @pytest.fixture
 def registry(db_url):
     setup_registry(db_url)
-    rep, _ = person(db_url, "rep", "Reprezentantka Roweru", ("applicant", KRS))
-    other, _ = person(db_url, "rep2", "Reprezentant Podwórka", ("applicant", OTHER_KRS))
+    rep, rep_token = person(db_url, "rep", "Reprezentantka Roweru", ("applicant", KRS))
+    other, other_token = person(db_url, "rep2", "Reprezentant Podwórka", ("applicant", OTHER_KRS))
     officer, _ = person(db_url, "olga", "Olga Urzędniczka", "officer")
-    return db_url, {"rep": rep, "other": other, "officer": officer}
+    return db_url, {"rep": rep, "other": other, "officer": officer, "rep_token": rep_token,
+                    "other_token": other_token}
 
 
 def file(url, actor, cmd=None, at=FILED_AT, **options):
@@ -226,3 +227,40 @@ def test_the_desk_case_page_links_the_filed_form_and_a_paper_offer_has_none(regi
     assert run(read_case, filed["code"], actor=people["officer"], url=url, readonly=True)["filed_form"] == (
         f"/sprawy/{filed['code']}/oferty/1")
     assert run(read_case, paper["code"], actor=people["officer"], url=url, readonly=True)["filed_form"] is None
+
+
+# --- the JSON door (web/portal_small_grant_api.py) ------------------------------------------------------------------
+
+
+def test_the_json_door_files_once_per_key_and_refuses_a_limit_with_its_basis(registry, monkeypatch):
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    url, people = registry
+    monkeypatch.setenv("COOP_NOW", FILED_AT)  # a simulation database: the door's moment is COOP_NOW
+    client = TestClient(create_app(url), base_url="https://testserver")
+
+    def post(body, token, key):
+        return client.post("/api/v1/oferty-pozakonkursowe", content=json.dumps(body),
+                           headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}",
+                                    "Idempotency-Key": key})
+
+    body = {"organisation_krs": KRS, "form": form()}
+    first = post(body, people["rep_token"], "mg-door-1")
+    assert first.status_code == 201, first.text
+    receipt = first.json()
+    assert receipt["receipt"] == "MG/2026/001/1-1" and receipt["state"] == "checked"
+    assert post(body, people["rep_token"], "mg-door-1").json() == receipt
+    fetched = client.get(first.headers["Location"], headers={"Authorization": f"Bearer {people['rep_token']}"})
+    assert fetched.status_code == 200 and fetched.json()["sha256"] == receipt["sha256"]
+    too_much = post({"organisation_krs": KRS, "form": form(requested_grant="10500.00")}, people["rep_token"],
+                    "mg-door-2")
+    assert too_much.status_code == 409 and too_much.json()["rule"] == "small_grant_amount"
+    assert "art. 19a ust. 1 pkt 1" in too_much.json()["basis"]
+    stranger = post(body, people["other_token"], "mg-door-3")
+    assert stranger.status_code == 403 and stranger.json()["rule"] == "not_your_organisation"
+    with session(url) as s:
+        assert s.exec(select(func.count()).select_from(Case).where(Case.kind == "small_grant")).one() == 1
