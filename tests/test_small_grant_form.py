@@ -122,6 +122,12 @@ def test_the_receipt_message_renders_in_both_languages(registry):
         out = render(row.template, row.data, lang)
         assert answer["receipt"] in out.subject and answer["sha256"] in out.text, out.text
         assert all(w in (out.subject + out.text) for w in words), out.text
+    # the e-mail carries the receipt's PDF, made from the version its number names
+    from notifications.attachments import attachments_for
+
+    files = attachments_for({"template": row.template, "channel": "email", "data": row.data}, url)
+    assert [f.filename for f in files] == ["potwierdzenie-MG-2026-001-1-1.pdf"]
+    assert files[0].data.startswith(b"%PDF")
 
 
 def test_a_grant_above_the_limit_is_refused_through_the_form(registry):
