@@ -19,10 +19,18 @@ from models.tables import Table, json_field, moment
 
 
 class OfferVersion(Table, table=True):
+    """A version of an open call's offer (``offer_id``) or of a small grant's offer (``small_grant_offer_id``,
+    art. 19a: the same model form); exactly one of the two is set."""
+
     __tablename__ = "offer_versions"
-    __table_args__ = (sa.UniqueConstraint("offer_id", "version"),)
+    __table_args__ = (sa.UniqueConstraint("offer_id", "version"),
+                      sa.UniqueConstraint("small_grant_offer_id", "version",
+                                          name="uq_offer_versions_small_grant_offer_id_version"),
+                      sa.CheckConstraint("(offer_id IS NULL) <> (small_grant_offer_id IS NULL)",
+                                         name="ck_offer_versions_one_owner"))
     id: int | None = Field(default=None, primary_key=True)
-    offer_id: int = Field(foreign_key="offers.id", index=True)
+    offer_id: int | None = Field(default=None, foreign_key="offers.id", index=True)
+    small_grant_offer_id: int | None = Field(default=None, foreign_key="small_grant_offers.id", index=True)
     version: int
     content: Any = json_field(dict)
     sha256: str = Field(max_length=64)

@@ -42,6 +42,7 @@ def _offer_receipt(data: dict[str, Any], url: str | None) -> list[Attachment]:
 
 ATTACHMENTS: dict[str, Callable[[dict[str, Any], str | None], list[Attachment]]] = {
     "offer_receipt": _offer_receipt,
+    "small_grant_offer_receipt": _offer_receipt,  # a small grant's offer on the same form (art. 19a)
 }
 
 

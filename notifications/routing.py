@@ -154,7 +154,10 @@ def _applicant(told: Told, offer: Offer) -> Recipient:
 def _filer(told: Told, offer: Offer) -> list[Recipient]:
     """Who filed an offer on the model form: the organisation (its registry address, where its representative is
     reached) and the offer's contact person (the form's II.2 e-mail, kept in the filing's audit record), once each."""
-    first = _applicant(told, offer)
+    return _with_contact(told, _applicant(told, offer))
+
+
+def _with_contact(told: Told, first: Recipient) -> list[Recipient]:
     contact = str((told.record.payload or {}).get("contact_email") or "")
     if not contact or contact.lower() == first.address.lower():
         return [first]
@@ -246,6 +249,8 @@ def recipients(told: Told, audience: str, settings) -> list[Recipient]:
     if audience == "applicants":
         return [_applicant(told, o) for o in call.offers]
     if audience == "filer":
+        if case.kind == SG:  # a small grant's offer filed on the form: its organisation and the form's contact
+            return _with_contact(told, _small_grant_applicant(ctx, case))
         offer = offer_by_subject(told)
         return _filer(told, offer) if offer else []
     if audience == "member":

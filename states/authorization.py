@@ -286,6 +286,11 @@ def check_relation(ctx: Any, relation: str, command: Any) -> None:
     if code is not None and number is not None:
         organisation = ctx.session.exec(select(Offer.organisation_id).join(Case, Case.id == Offer.case_id).where(
             Case.code == code, Offer.number == number)).first()
+        if organisation is None and number == 1:  # a small grant's case: its one offer (states/offer_filings.py)
+            from models.procedure_tables import SmallGrantOffer
+
+            organisation = ctx.session.exec(select(SmallGrantOffer.organisation_id).join(
+                Case, Case.id == SmallGrantOffer.case_id).where(Case.code == code)).first()
     elif isinstance(krs, str):
         organisation = ctx.session.exec(select(Organisation.id).where(Organisation.krs == krs)).first()
         if organisation is None or not _represents(actor, organisation):

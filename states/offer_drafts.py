@@ -29,11 +29,12 @@ from states.procedures.open_call.names import CallState, OfferState
 from states.text import tr
 
 OPEN_CALL = "open_call"
+SMALL_GRANT_TITLE = tr("Small grant outside an open call (art. 19a)")
 MAX_DRAFT_BYTES = 200_000  # a whole model form as typed is a few kB; a draft larger than this is no form
 
 
 class DraftRef(Command):
-    code: CaseCode  # the call
+    code: CaseCode | None = None  # the call; None: a small-grant offer (art. 19a), whose case its filing makes
     organisation_krs: Krs  # the organisation (its representatives' grants name it: the matrix checks them)
     offer_number: Annotated[int, Field(ge=0)] = 0  # 0: a new offer; N: the answer to a correction of offer N
 
@@ -66,8 +67,15 @@ def _organisation(ctx: Context, krs: str) -> Organisation:
     return organisation
 
 
-def _draft(ctx: Context, ref: DraftRef) -> tuple[Case, Organisation, OfferDraft | None]:
+def _draft(ctx: Context, ref: DraftRef) -> tuple[Case | None, Organisation, OfferDraft | None]:
     organisation = _organisation(ctx, ref.organisation_krs)
+    if ref.code is None:  # a small grant's: no case yet, one draft an organisation (a unique index keeps it so)
+        if ref.offer_number:
+            raise InvalidInput("small_grant_no_correction", tr("A small-grant offer has no correction round; its "
+                                                               "draft is of a new offer."), basis="art. 19a")
+        draft = ctx.session.exec(select(OfferDraft).where(OfferDraft.organisation_id == organisation.id,
+                                                          OfferDraft.case_id.is_(None))).first()
+        return None, organisation, draft
     case = load_case(ctx.session, ref.code)
     draft = ctx.session.exec(select(OfferDraft).where(
         OfferDraft.organisation_id == organisation.id, OfferDraft.case_id == case.id,
@@ -75,7 +83,7 @@ def _draft(ctx: Context, ref: DraftRef) -> tuple[Case, Organisation, OfferDraft 
     return case, organisation, draft
 
 
-def _plain(draft: OfferDraft, code: str) -> dict[str, Any]:
+def _plain(draft: OfferDraft, code: str | None) -> dict[str, Any]:
     return {"code": code, "organisation": draft.organisation_id, "offer_number": draft.offer_number,
             "content": draft.content, "updated_at": draft.updated_at, "updated_by": draft.updated_by}
 
@@ -83,24 +91,25 @@ def _plain(draft: OfferDraft, code: str) -> dict[str, Any]:
 def save_draft(ctx: Context, cmd: SaveDraft) -> dict[str, Any]:
     """Keep what was typed (replacing the organisation's earlier draft for the same purpose)."""
     case, organisation, draft = _draft(ctx, cmd)
-    if case.kind != OPEN_CALL:
+    if case is not None and case.kind != OPEN_CALL:
         raise InvalidInput("not_an_open_call", tr("{code} is not an open call for offers; offers on the model form "
                                                   "are filed to open calls.", code=case.code), basis="art. 14 ust. 1")
     if draft is None:
-        draft = OfferDraft(organisation_id=organisation.id, case_id=case.id, offer_number=cmd.offer_number,
+        draft = OfferDraft(organisation_id=organisation.id, case_id=case.id if case else None,
+                           offer_number=cmd.offer_number,
                            content=cmd.content, updated_at=ctx.now, updated_by=ctx.actor.person or ctx.actor.name)
         ctx.session.add(draft)
     else:
         draft.content = dict(cmd.content)
         draft.updated_at = ctx.now
         draft.updated_by = ctx.actor.person or ctx.actor.name
-    return _plain(draft, case.code)
+    return _plain(draft, case.code if case else None)
 
 
 def read_draft(ctx: Context, ref: DraftRef) -> dict[str, Any] | None:
     """The organisation's draft for this purpose, or None."""
     case, _, draft = _draft(ctx, ref)
-    return None if draft is None else _plain(draft, case.code)
+    return None if draft is None else _plain(draft, case.code if case else None)
 
 
 def discard_draft(ctx: Context, ref: DraftRef) -> dict[str, Any]:
@@ -111,17 +120,20 @@ def discard_draft(ctx: Context, ref: DraftRef) -> dict[str, Any]:
     case, organisation, draft = _draft(ctx, ref)
     if draft is not None:
         ctx.session.delete(draft)
-    discard_pending(ctx.session, organisation.id, case.id, ref.offer_number)
-    return {"code": case.code, "discarded": draft is not None}
+    if case is not None:  # a small grant's draft has no case yet, and takes no files (offer_attachments: a call's)
+        discard_pending(ctx.session, organisation.id, case.id, ref.offer_number)
+    return {"code": case.code if case else None, "discarded": draft is not None}
 
 
 def drafts_of(ctx: Context, ref: OrganisationRef) -> list[dict[str, Any]]:
-    """Every draft of the organisation, newest first, with its call's title and offer deadline."""
+    """Every draft of the organisation, newest first, with its call's title and offer deadline (a small grant's:
+    no call, ``code`` None)."""
     organisation = _organisation(ctx, ref.organisation_krs)
-    rows = ctx.session.exec(select(OfferDraft, Case).join(Case, Case.id == OfferDraft.case_id)
+    rows = ctx.session.exec(select(OfferDraft, Case).outerjoin(Case, Case.id == OfferDraft.case_id)
                             .where(OfferDraft.organisation_id == organisation.id)
                             .order_by(OfferDraft.updated_at.desc(), OfferDraft.id.desc())).all()
     return [{**_plain(draft, case.code), "title": case.title, "offer_deadline": case.offer_deadline}
+            if case is not None else {**_plain(draft, None), "title": SMALL_GRANT_TITLE, "offer_deadline": None}
             for draft, case in rows]
 
 

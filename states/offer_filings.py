@@ -13,6 +13,11 @@ below answer the organisation's portal, the officer and ``coop offer receipt``:
 A receipt number is ``<case code>/<offer number>-<version>`` (``OK/2026/002/3-1``): the case's code, the offer's
 number within it and the version are unique, so the number is too (a unique index keeps it so), and a person reads
 from it where the offer is without another sequence to keep.
+
+A small grant (art. 19a) is filed on the same model form: its case has one offer (``SmallGrantOffer``), number 1
+here (``MG/2026/001/1-1``), and its state is the case's. The same functions write and read its versions (its
+handler ``file_offer_form``, states/procedures/small_grant/handlers.py), so the portal's receipt pages, the PDF,
+the e-mail's attachment and the desk's offer page serve both.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlmodel import func, select
 from kernel.errors import NotFound, NotPermitted, RuleViolation
 from kernel.text import tr
 from models.filing_tables import OfferVersion
+from models.procedure_tables import SmallGrantOffer
 from models.tables import Case, Offer, Organisation
 from states.cases import load_case
 from states.inputs import CaseCode, Command, Krs, Ordinal
@@ -49,8 +55,29 @@ class OrganisationOffers(Command):
     organisation_krs: Krs
 
 
+# The kind of a small grant's case (states/procedures/small_grant), whose one offer is number 1 here.
+SMALL_GRANT, SMALL_GRANT_OFFER = "small_grant", 1
+
+FiledOffer = Offer | SmallGrantOffer  # an open call's offer or a small grant's
+
+
 def receipt_number(code: str, offer: int, version: int) -> str:
     return f"{code}/{offer}-{version}"
+
+
+def offer_number(offer: FiledOffer) -> int:
+    return offer.number if isinstance(offer, Offer) else SMALL_GRANT_OFFER
+
+
+def offer_state(case: Case, offer: FiledOffer) -> str:
+    """An open call's offer has its own machine; a small grant's offer is its case (the case's state)."""
+    return offer.state if isinstance(offer, Offer) else case.state
+
+
+def _owned_by(offer: FiledOffer) -> Any:
+    """The versions of ``offer``: its column in ``offer_versions`` (models/filing_tables.py)."""
+    column = OfferVersion.offer_id if isinstance(offer, Offer) else OfferVersion.small_grant_offer_id
+    return column == offer.id
 
 
 def require_lead_offeror(summary: Any, krs: str) -> None:
@@ -90,7 +117,7 @@ def receipt_moment(arrived: datetime | None, written: datetime) -> datetime:
     return arrived
 
 
-def add_version(ctx: Any, case: Case, offer: Offer, form: Any, *, received_at: datetime) -> OfferVersion:
+def add_version(ctx: Any, case: Case, offer: FiledOffer, form: Any, *, received_at: datetime) -> OfferVersion:
     """The next version of ``offer``: the form's canonical content, its hash and receipt, in the step's
     transaction. The offer is written first when it is new (the version's row names it)."""
     from states import offer_attachments
@@ -98,15 +125,17 @@ def add_version(ctx: Any, case: Case, offer: Offer, form: Any, *, received_at: d
     if offer.id is None:
         ctx.session.flush()  # the version names the offer: no relationship orders the inserts
     content = form.content()
-    latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(OfferVersion.offer_id == offer.id)).one()
+    latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(_owned_by(offer))).one()
     version = (latest or 0) + 1
     # The files attached to the draft are filed with it: the content lists each one's hash, so the receipt's hash
     # proves them too (an offer without files keeps the form's content alone, as before attachments existed).
-    files = offer_attachments.file_with_version(ctx.session, case, offer, version)
+    # Files are kept for an open call's drafts only: a small grant's draft has no case to key them by yet.
+    files = offer_attachments.file_with_version(ctx.session, case, offer, version) if isinstance(offer, Offer) else []
     if files:
         content = {**content, "attachments": offer_attachments.describe(files)}
-    row = OfferVersion(offer_id=offer.id, version=version, content=content, sha256=content_sha256(content),
-                       receipt=receipt_number(case.code, offer.number, version), received_at=received_at,
+    owner = ({"offer_id": offer.id} if isinstance(offer, Offer) else {"small_grant_offer_id": offer.id})
+    row = OfferVersion(**owner, version=version, content=content, sha256=content_sha256(content),
+                       receipt=receipt_number(case.code, offer_number(offer), version), received_at=received_at,
                        written_at=ctx.written_at, filed_by=(ctx.actor.person or ctx.actor.name)[:64])
     ctx.session.add(row)
     if files:
@@ -121,36 +150,39 @@ def version_payload(row: OfferVersion) -> dict[str, Any]:
             "filed_by": row.filed_by}
 
 
-def receipt_answer(case: Case, offer: Offer, row: OfferVersion) -> dict[str, Any]:
+def receipt_answer(case: Case, offer: FiledOffer, row: OfferVersion) -> dict[str, Any]:
     """A filing command's answer (the receipt as the doors show it)."""
-    return {"code": case.code, "offer": offer.number, "state": offer.state, "version": row.version,
+    return {"code": case.code, "offer": offer_number(offer), "state": offer_state(case, offer), "version": row.version,
             "receipt": row.receipt, "sha256": row.sha256, "received_at": row.received_at.isoformat()}
 
 
-def receipt_of(case: Case, offer: Offer, row: OfferVersion) -> dict[str, Any]:
+def receipt_of(case: Case, offer: FiledOffer, row: OfferVersion) -> dict[str, Any]:
     """One version's receipt, with the keys ``notifications/offer_pdf.py: offer_pdf(content, receipt)`` takes."""
     return {"number": row.receipt, "received_at": row.received_at.isoformat(), "sha256": row.sha256,
-            "case_code": case.code, "case_title": case.title, "version": row.version, "offer": offer.number,
-            "state": offer.state, "filed_by": row.filed_by, "content": row.content}
+            "case_code": case.code, "case_title": case.title, "version": row.version, "offer": offer_number(offer),
+            "state": offer_state(case, offer), "kind": case.kind, "filed_by": row.filed_by, "content": row.content}
 
 
-def _offer(session, case: Case, number: int) -> Offer:
-    offer = session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == number)).first()
+def _offer(session, case: Case, number: int) -> FiledOffer:
+    if case.kind == SMALL_GRANT:
+        offer = (session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).first()
+                 if number == SMALL_GRANT_OFFER else None)
+    else:
+        offer = session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == number)).first()
     if offer is None:
         raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=number))
     return offer
 
 
-def _versions(session, offer: Offer) -> list[OfferVersion]:
-    return list(session.exec(select(OfferVersion).where(OfferVersion.offer_id == offer.id)
-                             .order_by(OfferVersion.version)))
+def _versions(session, offer: FiledOffer) -> list[OfferVersion]:
+    return list(session.exec(select(OfferVersion).where(_owned_by(offer)).order_by(OfferVersion.version)))
 
 
 def offer_versions(ctx: Any, cmd: OfferVersionsRef) -> dict[str, Any]:
     """Every version of one offer filed on the form, oldest first (none: an offer recorded from paper)."""
     case = load_case(ctx.session, cmd.code)
     offer = _offer(ctx.session, case, cmd.number)
-    return {"code": case.code, "offer": offer.number, "state": offer.state,
+    return {"code": case.code, "offer": offer_number(offer), "state": offer_state(case, offer), "kind": case.kind,
             "versions": [receipt_of(case, offer, row) for row in _versions(ctx.session, offer)]}
 
 
@@ -161,19 +193,20 @@ def offer_receipt(ctx: Any, cmd: ReceiptRef) -> dict[str, Any]:
     versions = _versions(ctx.session, offer)
     if not versions:
         raise NotFound("no_form_filed", tr("{code}: offer {number} was not filed on the model form; it has no "
-                                           "receipt.", code=case.code, number=offer.number))
+                                           "receipt.", code=case.code, number=offer_number(offer)))
     if cmd.version is None:
         return receipt_of(case, offer, versions[-1])
     for row in versions:
         if row.version == cmd.version:
             return receipt_of(case, offer, row)
     raise NotFound("unknown_version", tr("{code}: offer {number} has no version {version} (versions 1-{latest}).",
-                                         code=case.code, number=offer.number, version=cmd.version,
+                                         code=case.code, number=offer_number(offer), version=cmd.version,
                                          latest=versions[-1].version))
 
 
 def organisation_offers(ctx: Any, cmd: OrganisationOffers) -> dict[str, Any]:
-    """The offers one organisation filed (any call), newest first, each with its latest receipt if it has one."""
+    """The offers one organisation filed (any call, and its small grants), newest first, each with its latest
+    receipt if it has one."""
     organisation = ctx.session.exec(select(Organisation).where(Organisation.krs == cmd.organisation_krs)).first()
     if organisation is None:
         raise NotFound("unknown_organisation", tr("No organisation with KRS {krs} in the registry",
@@ -187,22 +220,34 @@ def organisation_offers(ctx: Any, cmd: OrganisationOffers) -> dict[str, Any]:
         .outerjoin(OfferVersion, (OfferVersion.offer_id == Offer.id) & (OfferVersion.version == latest.c.version))
         .where(Offer.organisation_id == organisation.id)
         .order_by(Offer.received_at.desc(), Offer.id.desc())).all()
+    # its small grants (art. 19a): a case each, the case's state the offer's; a small grant has one version
+    # (no correction round), an officer's paper offer none
+    small = ctx.session.exec(
+        select(SmallGrantOffer, Case, OfferVersion)
+        .join(Case, Case.id == SmallGrantOffer.case_id)
+        .outerjoin(OfferVersion, OfferVersion.small_grant_offer_id == SmallGrantOffer.id)
+        .where(SmallGrantOffer.organisation_id == organisation.id)
+        .order_by(SmallGrantOffer.id, OfferVersion.version)).all()
+    last = {offer.id: (offer, case, row) for offer, case, row in small}  # the latest version wins
+    listed = [(offer, code, title, offer.state, row, "open_call") for offer, code, title, row in rows]
+    listed += [(offer, case.code, case.title, case.state, row, SMALL_GRANT) for offer, case, row in last.values()]
+    listed.sort(key=lambda item: (item[0].received_at, item[0].id), reverse=True)
     return {"organisation_krs": cmd.organisation_krs, "organisation": organisation.name, "offers": [
-        {"code": code, "case_title": title, "offer": offer.number, "title": offer.title, "state": offer.state,
-         "received_at": offer.received_at, "requested_grant": str(offer.requested_grant),
+        {"code": code, "case_title": title, "offer": offer_number(offer), "title": offer.title, "kind": kind,
+         "state": state, "received_at": offer.received_at, "requested_grant": str(offer.requested_grant),
          "version": row.version if row else None, "receipt": row.receipt if row else None,
          "sha256": row.sha256 if row else None}
-        for offer, code, title, row in rows]}
+        for offer, code, title, state, row, kind in listed]}
 
 
 def receipt_by_number(session, number: str) -> dict[str, Any] | None:
     """A receipt by its number (the e-mail's attachment, notifications/attachments.py), or None."""
-    found = session.exec(select(OfferVersion, Offer, Case).join(Offer, Offer.id == OfferVersion.offer_id)
-                         .join(Case, Case.id == Offer.case_id).where(OfferVersion.receipt == number)).first()
-    if found is None:
+    row = session.exec(select(OfferVersion).where(OfferVersion.receipt == number)).first()
+    if row is None:
         return None
-    row, offer, case = found
-    return receipt_of(case, offer, row)
+    offer = (session.get(Offer, row.offer_id) if row.offer_id is not None
+             else session.get(SmallGrantOffer, row.small_grant_offer_id))
+    return receipt_of(session.get(Case, offer.case_id), offer, row)
 
 
 # --- the submissions' rate limit: the JSON door's (web/portal_api.py) and the browser's (web/portal_attachments.py) --

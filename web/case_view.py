@@ -401,7 +401,21 @@ def read_case(ctx: Any, code: str) -> dict[str, Any]:
             "tracks": [{"title": TRACK_TITLES.get(name, name), "state_label": labels.state(
                 procedure.machine_class(name), value)} for name, value in tracks.items()],
             "offers": offers, "deadlines": deadlines, "criteria": facts["criteria"],
-            "member": member, "steps": steps}
+            "member": member, "steps": steps, "filed_form": _filed_form(ctx.session, case)}
+
+
+def _filed_form(session, case) -> str | None:
+    """A small grant's offer filed on the model form (art. 19a, issue 22): the desk's offer page of its one offer
+    (web/desk_offers.py), which shows its content, receipt and PDF; None for an offer recorded from paper."""
+    if case.kind != "small_grant":
+        return None
+    from models.filing_tables import OfferVersion
+    from models.procedure_tables import SmallGrantOffer
+
+    filed = session.exec(select(OfferVersion.id).join(SmallGrantOffer, SmallGrantOffer.id ==
+                                                      OfferVersion.small_grant_offer_id)
+                         .where(SmallGrantOffer.case_id == case.id)).first()
+    return f"/sprawy/{case.code}/oferty/1" if filed is not None else None
 
 
 # Authorized as the engine's own read of a case (everyone may read one): the matrix names the wrapped query.

@@ -355,9 +355,10 @@ def _offers_of(request: Request, actor: Actor, facts: dict[str, Any]) -> list[di
     for offer in listed:
         ref = {"code": offer["code"], "number": offer["offer"]}
         versions = _read(request, offer_versions, OfferVersionsRef(**ref), actor)["versions"]
-        correction = _read(request, offer_correction, OfferRef(**ref), actor)
+        small = offer.get("kind") == "small_grant"  # its case is the offer: no correction round (art. 19a)
+        correction = None if small else _read(request, offer_correction, OfferRef(**ref), actor)
         out.append({**offer, "versions": versions, "correction": correction, "requested": Decimal(offer["requested_grant"]),
-                    "state_label": labels.state("offer", offer["state"])})
+                    "state_label": labels.state("small_grant" if small else "offer", offer["state"])})
     return out
 
 

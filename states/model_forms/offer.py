@@ -49,7 +49,17 @@ from pydantic_core import PydanticCustomError
 from states import labels
 from states.errors import InvalidInput
 from states.input_errors import describe
-from states.inputs import KRS_PATTERN, Amount, AsciiDecimal, AsciiInt, Day, Email, LongText, ShortText
+from states.inputs import (
+    KRS_PATTERN,
+    Amount,
+    AsciiDecimal,
+    AsciiInt,
+    Command,
+    Day,
+    Email,
+    LongText,
+    ShortText,
+)
 from states.text import Message, Money, tr
 
 BASIS = "Dz.U. 2018 poz. 2057, zał. 1"  # the model form; every rule below is one of its sums or instructions
@@ -737,3 +747,15 @@ for _name, _label in {
     "personal_data": tr("declaration 7 (personal data)"),
 }.items():
     labels.FIELDS.setdefault(_name, _label)
+
+
+class FormCommand(Command):
+    """A command carrying the model form (``form``): an open call's offer or its correction, a small grant's offer."""
+
+    @classmethod
+    def parse(cls, **values: object):
+        """A form given is parsed first, so that its refusal names the form's broken rule (``parse_offer_form``);
+        a missing one is refused with the other fields."""
+        if values.get("form") is not None:
+            values = {**values, "form": parse_offer_form(values["form"])}
+        return super().parse(**values)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"  # chained after 0015 on its branch; the lead re-chains at merge
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

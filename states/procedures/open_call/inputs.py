@@ -25,7 +25,7 @@ from states.inputs import (
     ShortText,
     SingleLine,
 )
-from states.model_forms.offer import OfferForm, parse_offer_form
+from states.model_forms.offer import FormCommand, OfferForm
 
 
 class CreateOpenCall(Command):
@@ -84,16 +84,6 @@ class FileOffer(Command):
     task_end: Day
     received_at: Moment | None = None
     postmarked_on: Day | None = None
-
-
-class FormCommand(Command):
-    @classmethod
-    def parse(cls, **values: object):
-        """A form given is parsed first, so that its refusal names the form's broken rule
-        (states/model_forms/offer.py ``parse_offer_form``); a missing one is refused with the other fields."""
-        if values.get("form") is not None:
-            values = {**values, "form": parse_offer_form(values["form"])}
-        return super().parse(**values)
 
 
 class SubmitOfferForm(FormCommand):

@@ -1,7 +1,7 @@
 """The small grant outside competition (art. 19a): offer, publication and comments, decision, contract, report,
 settlement."""
 
-from states.access import COMMENTERS, EVERYONE, OFFICER
+from states.access import ANY, COMMENTERS, EVERYONE, OFFICER, ORGANISATION
 from states.procedures.descriptor import Diagram, Procedure
 
 PROCEDURE = Procedure(
@@ -12,6 +12,8 @@ PROCEDURE = Procedure(
     # who may run its commands (states/authorization.py enforces them; docs/authorization.md shows them)
     access={
         "file_offer": OFFICER,
+        # the organisation's representative files the model form itself (issue 22); the officer may for it
+        "file_offer_form": {"officer": ANY, "applicant": ORGANISATION},
         "show": EVERYONE,
         "show_budget": EVERYONE,
         "publish_offer": OFFICER,
@@ -36,5 +38,5 @@ PROCEDURE = Procedure(
         "settle": ("settle",),
     },
     reads=("show", "show_budget"),
-    off_case=("file_offer", "record_budget"),  # filing makes the case; the budget is the year's, of no case
+    off_case=("file_offer", "file_offer_form", "record_budget"),  # filing makes the case; the budget is the year's, of no case
 )

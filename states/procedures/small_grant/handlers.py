@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import func, select
 
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
-from models.tables import Case, Publication
+from models.tables import Case, Organisation, Publication
 from states import calendar, clock, periods
 from states import contract_tail_steps as tail
+from states import offer_filings as filings
 from states.cases import load_case, next_code, organisation_by_krs, received_moment
+from states.clock import at_written_time
 from states.engine import (
     Context,
     cancel_deadlines,
@@ -31,6 +34,7 @@ from states.procedures.small_grant.inputs import (
     ConsiderComment,
     DecideSmallGrant,
     FileSmallGrant,
+    FileSmallGrantForm,
     PublishNotice,
     RecordGrantBudget,
     ReviewSmallGrantReport,
@@ -107,33 +111,80 @@ def show_budget(ctx: Context, year: int) -> dict:
             "available": ceiling(row, rules) - row.committed}
 
 
+# The basis of a small-grant offer's filing: art. 19a ust. 1 and the form it came on: the simplified offer
+# (Dz.U. 2018 poz. 2055 zał. 1) an officer records, or the 2018 model offer (poz. 2057 zał. 1) filed in the portal.
+FILING_BASIS = "art. 19a ust. 1; Dz.U. 2018 poz. 2055 zał. 1"
+FORM_FILING_BASIS = "art. 19a ust. 1; Dz.U. 2018 poz. 2057 zał. 1"
+
+
+def _receive(ctx: Context, *, organisation_krs: str, terms, own_contribution: Decimal, received_at,
+             rule_set: str | None) -> tuple[Case, SmallGrantOffer, Organisation, Any, date]:
+    """A small-grant offer received: its case, its offer row and its pinned rules, the one place they are made,
+    whether an officer records it (``file_offer``) or the organisation files the model form (``file_offer_form``).
+    ``terms``: the title, the grant asked and the task's period. The caller records the filing, then
+    ``_check``."""
+    organisation = organisation_by_krs(ctx.session, organisation_krs)
+    case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=terms.title,
+                budget=terms.requested_grant, state=SmallGrantMachine.received.value, created_at=ctx.now, data={})
+    ctx.session.add(case)
+    ctx.session.flush()
+    pinned = pin(ctx.session, case, rule_set, ctx.now)  # the rules in force at receipt govern the case
+    offer = SmallGrantOffer(case_id=case.id, organisation_id=organisation.id, title=terms.title,
+                            requested_grant=terms.requested_grant, own_contribution=own_contribution,
+                            task_start=terms.task_start, task_end=terms.task_end, received_at=received_at,
+                            budget_year=terms.task_start.year)
+    ctx.session.add(offer)
+    ctx.session.flush()
+    publish_by = periods.SMALL_GRANT_PUBLICATION.count(received_at, pinned.small_grant.publish_within_working_days).last_day
+    case.data = {"publish_by": publish_by.isoformat(), "rule_set": pinned.version}
+    return case, offer, organisation, pinned, publish_by
+
+
+def _check(ctx: Context, case: Case, offer: SmallGrantOffer, rules, publish_by: date) -> dict:
+    """The preliminary check (amount, duration, caps: the machine's validators, art. 19a ust. 1, 6-7); an offer
+    that fails it is refused, not filed. Passed, the publication's deadline runs (art. 19a ust. 3)."""
+    days = execution_days(offer.task_start, offer.task_end)
+    fire(ctx, case, _machine(case), "pass_check", offer=offer, amount=offer.requested_grant, rules=rules,
+         payload={"amount": offer.requested_grant, "days": days, "budget_year": offer.budget_year,
+                  "publish_by": publish_by})
+    schedule(ctx, case, "small_grant.publish_due", calendar.end_of_day(publish_by), "art. 19a ust. 3")
+    return {"code": case.code, "state": case.state, "publish_by": publish_by, "days": days}
+
+
 def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
     """Receive a simplified offer and run the preliminary check; an offer that fails it is refused, not filed."""
     received_at = received_moment(ctx, cmd.received_at)
-    organisation = organisation_by_krs(ctx.session, cmd.organisation_krs)
-    case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, budget=cmd.requested_grant,
-                state=SmallGrantMachine.received.value, created_at=ctx.now, data={})
-    ctx.session.add(case)
-    ctx.session.flush()
-    rule_set = pin(ctx.session, case, cmd.rule_set, ctx.now)  # the rules in force at receipt govern the case
-    rules = rule_set.small_grant
-    offer = SmallGrantOffer(case_id=case.id, organisation_id=organisation.id, title=cmd.title,
-                            requested_grant=cmd.requested_grant, own_contribution=cmd.own_contribution,
-                            task_start=cmd.task_start, task_end=cmd.task_end, received_at=received_at,
-                            budget_year=cmd.task_start.year)
-    ctx.session.add(offer)
-    ctx.session.flush()
-    publish_by = periods.SMALL_GRANT_PUBLICATION.count(received_at, rules.publish_within_working_days).last_day
-    case.data = {"publish_by": publish_by.isoformat(), "rule_set": rule_set.version}
-    record(ctx, case, "file_offer", basis="art. 19a ust. 1; Dz.U. 2018 poz. 2055 zał. 1", state=case.state,
+    case, offer, organisation, pinned, publish_by = _receive(
+        ctx, organisation_krs=cmd.organisation_krs, terms=cmd, own_contribution=cmd.own_contribution,
+        received_at=received_at, rule_set=cmd.rule_set)
+    record(ctx, case, "file_offer", basis=FILING_BASIS, state=case.state,
            payload={**cmd.model_dump(mode="json"), "received_at": received_at, "organisation": organisation.name,
-                    "rule_set": rule_set.version})
-    fire(ctx, case, _machine(case), "pass_check", offer=offer, amount=cmd.requested_grant, rules=rules,
-         payload={"amount": cmd.requested_grant, "days": execution_days(cmd.task_start, cmd.task_end),
-                  "budget_year": offer.budget_year, "publish_by": publish_by})
-    schedule(ctx, case, "small_grant.publish_due", calendar.end_of_day(publish_by), "art. 19a ust. 3")
-    return {"code": case.code, "state": case.state, "publish_by": publish_by,
-            "days": execution_days(cmd.task_start, cmd.task_end)}
+                    "rule_set": pinned.version})
+    return _check(ctx, case, offer, pinned.small_grant, publish_by)
+
+
+@at_written_time  # on a real database the moment of receipt is the server's own: no moment is claimed for a form
+def file_offer_form(ctx: Context, cmd: FileSmallGrantForm) -> dict:
+    """The organisation files its small-grant offer on the model form (issue 22): received by the same rules as
+    an officer's ``file_offer`` (``_receive``, ``_check``: amount, duration, the yearly caps), its content kept as
+    version 1 with its SHA-256 and receipt (states/offer_filings.py), the hash and the receipt number in the audit
+    record of the filing, and the receipt e-mailed (notices.py)."""
+    summary = cmd.form.summary()
+    filings.require_lead_offeror(summary, cmd.organisation_krs)
+    received_at = filings.receipt_moment(ctx.arrived_at, ctx.now)
+    own = summary.own_funds + summary.non_financial_contribution + summary.volunteer_work
+    case, offer, organisation, pinned, publish_by = _receive(
+        ctx, organisation_krs=cmd.organisation_krs, terms=summary, own_contribution=own, received_at=received_at,
+        rule_set=None)
+    version = filings.add_version(ctx, case, offer, cmd.form, received_at=received_at)
+    record(ctx, case, "file_offer", basis=FORM_FILING_BASIS, state=case.state,
+           payload={**filings.summary_payload(summary), "organisation_krs": cmd.organisation_krs,
+                    "own_contribution": str(own), "received_at": received_at, "organisation": organisation.name,
+                    "rule_set": pinned.version, **filings.version_payload(version),
+                    "contact_name": cmd.form.contact.name, "contact_email": cmd.form.contact.email})
+    checked = _check(ctx, case, offer, pinned.small_grant, publish_by)
+    # the answer as the command log keeps it for a retry (JSON): the same whether first or replayed
+    return {**filings.receipt_answer(case, offer, version), **checked, "publish_by": publish_by.isoformat()}
 
 
 def publish_offer(ctx: Context, cmd: PublishNotice) -> dict:

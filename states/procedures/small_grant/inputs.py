@@ -20,6 +20,7 @@ from states.inputs import (
     ShortText,
     Year,
 )
+from states.model_forms.offer import FormCommand, OfferForm
 
 # --- small grant (art. 19a) ----------------------------------------------------------------------------------
 
@@ -38,6 +39,14 @@ class FileSmallGrant(Command):
     task_end: Day
     received_at: Moment | None = None
     rule_set: ShortText | None = None
+
+
+class FileSmallGrantForm(FormCommand):
+    """An organisation's small-grant offer on the 2018 model form (Dz.U. 2018 poz. 2057), filed for the organisation
+    ``organisation_krs`` (its lead offeror); filing makes the case (art. 19a ust. 1)."""
+
+    organisation_krs: Krs
+    form: OfferForm
 
 
 class PublishNotice(Command):

@@ -10,12 +10,15 @@ TEMPLATES: dict[str, TemplateSpec] = {
     "small_grant_offer_notice": TemplateSpec("notice", tr("offer outside competition open for comments")),
     "small_grant_decision": TemplateSpec("legal", tr("grant awarded or refused (art. 19a)")),
     "small_grant_settled": TemplateSpec("legal", tr("grant settled (art. 19a)")),
+    "small_grant_offer_receipt": TemplateSpec("legal", tr("receipt of a small-grant offer filed on the model form")),
 }
 
 SG = "small_grant"
 
 RULES: tuple[Rule, ...] = (
     # --- the small grant outside competition (art. 19a) ---
+    Rule(SG, "file_offer", "message", "small_grant_offer_receipt", "filer", when="filed_on_form",
+         why=tr("art. 19a ust. 1: the receipt proves what was filed, and when")),
     Rule(SG, "publish", "notice", notice="offer", template="small_grant_offer_notice", audience="public",
          why=tr("art. 19a ust. 3-4: 7 days for comments")),
     Rule(SG, "decide", "message", "small_grant_decision", "applicant",

@@ -1,0 +1,99 @@
+"""The portal's small-grant offer (web/portal_small_grant.py) through FastAPI's TestClient, on SQLite and
+PostgreSQL: what may be filed, a draft kept without a case, the same page's button pressed twice files one case,
+"My offers" lists it, the receipt and PDF, another organisation refused, the pages in English."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from models.tables import Case
+from tests.conftest import dump
+from tests.offer_forms import sample_offer_form
+from tests.portal_pages import flatten
+from tests.test_desk import with_password
+from tests.test_open_call_guards import session
+from tests.test_portal_offers import csrf_of, intent_of, log_in
+from tests.test_small_grant import KRS, OTHER_KRS, setup_registry
+
+AT = "2026-04-01T10:00+02:00"
+TASK = {"task_start": "2026-05-01", "task_end": "2026-07-16", "requested_grant": "9500.00"}
+PAGE = f"/portal/pozakonkursowa?organizacja={KRS}"
+
+
+@pytest.fixture(autouse=True)
+def desk_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("COOP_TOKEN", raising=False)
+    monkeypatch.setenv("COOP_NOW", AT)
+
+
+@pytest.fixture
+def portal(db_url):
+    setup_registry(db_url)
+    with_password(db_url, "rowery", "Anna Nowak", ("applicant", KRS))
+    return db_url, log_in(db_url, "rowery")
+
+
+def post(c, page, fields: dict[str, str], action: str, intent: str | None = None):
+    data = {"csrf": csrf_of(page.text), "intent": intent or intent_of(page.text), "action": action, **fields}
+    return c.post(PAGE, data=data, follow_redirects=False)
+
+
+def test_the_choice_lists_the_small_grant_and_its_limits(portal):
+    url, c = portal
+    page = c.get("/portal/zloz")
+    assert page.status_code == 200
+    assert PAGE in page.text and "art. 19a" in page.text and "10 000,00 zł" in page.text
+    english = c.get("/portal/zloz?lang=en")
+    assert "Start a small-grant offer" in english.text and "90 days" in english.text
+
+
+def test_a_draft_is_kept_then_the_same_press_twice_files_one_case(portal):
+    url, c = portal
+    page = c.get(PAGE)
+    assert page.status_code == 200 and "Stowarzyszenie Leszczyńskie Rowery" in page.text
+    fields = flatten(sample_offer_form(KRS, **TASK))
+    saved = post(c, page, fields, "save")
+    assert saved.status_code == 200 and "Szkic zapisany" in saved.text
+    assert "Rajd" not in c.get("/portal/oferty").text and "tryb pozakonkursowy" in c.get("/portal/oferty").text
+    again = c.get(PAGE)
+    assert 'value="Wakacje z nauką pływania"' in again.text  # the draft, not a new form
+    intent = intent_of(again.text)
+    first = post(c, again, fields, "submit", intent)
+    second = post(c, again, fields, "submit", intent)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"] == (
+        "/portal/oferty/MG/2026/001/1/pokwitowanie?wersja=1&zlozono=1")
+    with session(url) as s:
+        assert s.exec(select(func.count()).select_from(Case).where(Case.kind == "small_grant")).one() == 1
+    receipt = c.get(first.headers["location"])
+    assert "MG/2026/001/1-1" in receipt.text and "Tryb pozakonkursowy (art. 19a)" in receipt.text
+    pdf = c.get("/portal/oferty/MG/2026/001/1/pokwitowanie.pdf?wersja=1")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    mine = c.get("/portal/oferty").text
+    assert "MG/2026/001/1-1" in mine and "Szkice" not in mine  # filing discarded the draft
+
+
+def test_a_limit_of_art_19a_is_refused_with_its_basis_and_everything_kept(portal):
+    url, c = portal
+    page = c.get(PAGE)
+    fields = flatten(sample_offer_form(KRS, **{**TASK, "task_end": "2026-08-31"}))  # 123 days
+    kept = ("offer_drafts", "command_log")  # the refused filing's draft is saved, by its own logged command
+    before = {k: v for k, v in dump(url).items() if k not in kept}
+    refused = post(c, page, fields, "submit")
+    assert refused.status_code == 422 and "art. 19a ust. 1 pkt 2" in refused.text
+    assert 'value="2026-08-31"' in refused.text
+    assert {k: v for k, v in dump(url).items() if k not in kept} == before  # no case, no history, no version
+
+
+def test_another_organisations_page_and_post_are_refused(portal):
+    url, c = portal
+    assert c.get(f"/portal/pozakonkursowa?organizacja={OTHER_KRS}").status_code == 403
+    page = c.get(PAGE)
+    before = dump(url)
+    refused = c.post(f"/portal/pozakonkursowa?organizacja={OTHER_KRS}",
+                     data={"csrf": csrf_of(page.text), "intent": "x" * 32, "action": "submit",
+                           **flatten(sample_offer_form(OTHER_KRS, **TASK))}, follow_redirects=False)
+    assert refused.status_code == 403 and dump(url) == before

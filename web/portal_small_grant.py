@@ -1,0 +1,190 @@
+"""The portal's small-grant offer (issue 22; art. 19a): the organisation's representative files an offer for a grant
+outside an open call on the same 2018 model form, through the same pages as an open call's offer.
+
+| route | page |
+|---|---|
+| ``GET /portal/zloz`` | what the person may file: the open calls accepting offers and a small grant (art. 19a) |
+| ``GET/POST /portal/pozakonkursowa?organizacja=<krs>`` | the draft of a small-grant offer: save, add a row, file |
+
+Filing runs the small grant's ``file_offer_form`` (states/procedures/small_grant/handlers.py) through
+``states.engine.execute`` as the session's person, under the idempotency key made when the page was shown (the
+hidden ``intent``): the filing makes the case (``MG/…``), and the receipt, its PDF and the filed JSON are the open
+call's pages (web/portal_offers.py: ``/portal/oferty/{code}/1/pokwitowanie``), the offer being number 1 of its
+case. The draft is kept by states/offer_drafts.py without a case (``DraftRef.code`` None). The form's fields,
+refusals and rows are web/portal_form.py's over the same tree as the open call's offer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from kernel.text import tr
+from states.actors import Actor
+from states.errors import DomainError, NotFound
+from states.model_forms.offer import OfferForm
+from states.offer_drafts import (
+    DraftRef,
+    OrganisationRef,
+    SaveDraft,
+    discard_draft,
+    open_calls,
+    organisation_facts,
+    public_open_calls,
+    read_draft,
+    save_draft,
+)
+from web import portal_form
+from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.portal_offers import (
+    SAVED,
+    TREE,
+    _key,
+    _mine,
+    _moment,
+    _organisation,
+    _parse,
+    _prefilled,
+    _read,
+    _refusal,
+    _run,
+    _url,
+    receipt_path,
+)
+from web.security import actor_of
+
+router = APIRouter(prefix="/portal")
+add_to_menu("/portal/zloz", tr("File an offer"))
+
+PATH = "/portal/pozakonkursowa"
+
+
+def form_path(krs: str) -> str:
+    return f"{PATH}?organizacja={krs}"
+
+
+def _limits(request: Request, actor: Actor | None) -> dict[str, Any]:
+    """The statutory conditions the page states above the form, as the rule set in force says them (the same
+    figures the filing is checked by: states/rule_sets.py ``SmallGrantRules``)."""
+    from models.db import run_in_transaction
+    from states.rulebook import find_rule_set
+
+    rules = run_in_transaction(lambda uow: find_rule_set(uow.session, None).small_grant, url=_url(request),
+                               readonly=True)
+    return {"max_grant": rules.max_grant, "max_days": rules.max_days, "comment_days": rules.comment_days,
+            "publish_within": rules.publish_within_working_days, "share": rules.yearly_share * 100}
+
+
+@router.get("/zloz")
+def what_to_file(request: Request) -> Response:
+    """The open calls accepting offers (as ``/portal/nabory``) and the small grant, which needs no call."""
+    actor = actor_of(request)
+    organisations = _mine(request, actor) if actor is not None else []
+    listed = (_read(request, open_calls, None, actor) if actor is not None
+              else public_open_calls(url=_url(request)))
+    return portal_page(request, "portal_file_choice.html", title=tr("File an offer"), calls=listed,
+                       organisations=organisations, limits=_limits(request, actor), path=PATH)
+
+
+def _form_page(request: Request, *, organisation: dict[str, Any], typed: dict[str, Any], limits: dict[str, Any],
+               add: str | None = None, errors: dict[str, Any] | None = None, general: list[Any] | None = None,
+               message: Any = None, notice: Any = None, intent: str | None = None,
+               status_code: int = 200) -> Response:
+    values = portal_form.shown(TREE, typed, add=add)
+    return portal_page(request, "portal_small_grant_form.html", title=tr("Small-grant offer (art. 19a)"),
+                       organisation=organisation, limits=limits, tree=TREE, values=values,
+                       spares=portal_form.spare_rows(TREE, values), errors=errors or {}, general=general or [],
+                       message=message, notice=notice, intent=intent or secrets.token_hex(16),
+                       action=form_path(organisation["krs"]), field_id=portal_form.field_ids,
+                       path_label=portal_form.path_label, status_code=status_code)
+
+
+def _choose_organisation(request: Request, actor: Actor) -> Response:
+    mine = _mine(request, actor)
+    if not mine:
+        return refuse(request, tr("You do not represent any organisation yet: an organisation files an offer "
+                                  "through its representative, confirmed by the city's office."))
+    return portal_page(request, "portal_file_choice.html", title=tr("File an offer"), calls=[],
+                       organisations=mine, limits=_limits(request, actor), path=PATH, choose=True)
+
+
+@router.get("/pozakonkursowa")
+def new_small_grant(request: Request, organizacja: str = "",
+                    actor: Actor = Depends(require_portal_actor)) -> Response:
+    organisation = _organisation(request, actor, organizacja)
+    if organisation is None and organizacja:
+        return refuse(request, tr("You do not represent this organisation: its drafts and offers are seen and "
+                                  "changed only by its representatives. Nothing was done."))
+    if organisation is None:
+        return _choose_organisation(request, actor)
+    try:
+        facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor)
+        draft = _read(request, read_draft, DraftRef(organisation_krs=organisation), actor)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    typed = draft["content"] if draft else _prefilled(facts, {})
+    notice = tr("Your draft of {moment} (Warsaw time).", moment=_moment(draft["updated_at"])) if draft else None
+    return _form_page(request, organisation=facts, typed=typed, limits=_limits(request, actor), notice=notice)
+
+
+@router.post("/pozakonkursowa")
+async def post_small_grant(request: Request, organizacja: str = "",
+                           actor: Actor = Depends(require_portal_actor)) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_post, request, organizacja, actor, form)
+
+
+def _keep_draft(request: Request, actor: Actor, ref: dict, typed: dict[str, Any]) -> None:
+    try:
+        _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
+    except DomainError:
+        pass  # the page still shows everything typed
+
+
+def _post(request: Request, organizacja: str, actor: Actor, form: Any) -> Response:
+    from states.procedures.small_grant.handlers import file_offer_form
+    from states.procedures.small_grant.inputs import FileSmallGrantForm
+
+    arrived_at = datetime.now(UTC)  # the offer's moment of receipt (states/offer_filings.py receipt_moment)
+    organisation = _organisation(request, actor, organizacja)
+    if organisation is None:
+        return refuse(request, tr("You do not represent this organisation; nothing was saved."))
+    try:
+        facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor)
+    except DomainError as refusal:
+        return refuse(request, _refusal(refusal))
+    typed = portal_form.typed_from_post(TREE, form)
+    action = str(form.get("action") or "save")
+    intent = str(form.get("intent") or "")[:64] or None
+    page = {"request": request, "organisation": facts, "typed": typed, "limits": _limits(request, actor)}
+    ref = {"organisation_krs": organisation}
+    if action != "submit":
+        try:
+            _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
+        except DomainError as refusal:
+            return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
+        added = action.removeprefix("add:") if action.startswith("add:") else None
+        return _form_page(**page, add=added, notice=SAVED, intent=intent)
+    parsed = _parse(typed)
+    if not isinstance(parsed, OfferForm):
+        _keep_draft(request, actor, ref, typed)
+        return _form_page(**page, **parsed, intent=intent, status_code=422)
+    try:
+        filed = _run(request, file_offer_form, FileSmallGrantForm(organisation_krs=facts["krs"], form=parsed), actor,
+                     idempotency_key=_key(intent), arrived_at=arrived_at)
+    except DomainError as refusal:
+        _keep_draft(request, actor, ref, typed)
+        return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
+    try:
+        _run(request, discard_draft, DraftRef(**ref), actor)
+    except DomainError:
+        pass  # the offer is filed; a draft left behind is only a draft (shown under "My offers")
+    return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["version"]) + "&zlozono=1",
+                            status_code=303)
