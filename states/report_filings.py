@@ -32,14 +32,14 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from kernel.errors import NotFound
+from kernel.errors import NotFound, RuleViolation
 from kernel.text import tr
 from models.filing_tables import OfferVersion
 from models.tables import Case, Contract, Offer, Organisation, Report
 from states.cases import load_case
 from states.inputs import CaseCode, Command, Ordinal
 from states.model_forms.canonical import content_sha256
-from states.model_forms.report import ContractTerms, ReportForm, check_against_contract
+from states.model_forms.report import ContractTerms, ReportForm, check_against_contract, parse_report_form
 
 PARTIAL_BASIS = "art. 18 ust. 3; Dz.U. 2018 poz. 2057 zał. 5"
 
@@ -48,6 +48,13 @@ class FileReportForm(Command):
     code: CaseCode
     number: Ordinal
     form: ReportForm
+
+    @classmethod
+    def parse(cls, **values: object):
+        """The form is parsed first, so that its refusal names the form's broken rule (``parse_report_form``)."""
+        if values.get("form") is not None:
+            values = {**values, "form": parse_report_form(values["form"])}
+        return super().parse(**values)
 
 
 class OfferReportsRef(Command):
@@ -87,12 +94,26 @@ def _reports(session, contract: Contract) -> list[Report]:
     return list(session.exec(select(Report).where(Report.contract_id == contract.id).order_by(Report.id)))
 
 
+def require_report_allowed(machine: Any, state: str, subject: str) -> None:
+    """The machine's rule of when a report may be filed (its ``submit_report`` transitions), for a partial report
+    too, which fires nothing: refused, as ``fire`` refuses a step, in the states' words."""
+    from states import labels
+
+    allowed = machine.states_allowing("submit_report")
+    if state not in allowed:
+        raise RuleViolation("event_not_allowed", tr(
+            "{subject}: a report cannot be filed in the state {before}; only in the states {allowed}.",
+            subject=subject, before=labels.state(machine, state), allowed=labels.states(machine, allowed)),
+            basis="art. 18")
+
+
 def file_report(ctx: Any, case: Case, offer: Offer, contract: Contract, form: ReportForm, *, tail: Any,
-                submit: Any, require_report_step: Any, received_at: datetime) -> dict[str, Any]:
+                submit: Any, machine: Any, received_at: datetime) -> dict[str, Any]:
     """File ``form`` for ``offer``'s ``contract`` (the steps above). ``tail``: the offer's Tail
-    (states/contract_tail_steps.py); ``submit``: the tail's ``submit_report``; ``require_report_step``: refuses
-    when the machine allows no report now. Returns the receipt as the doors show it."""
-    require_report_step()  # the machine's refusal first: a report where none may be filed is refused as such
+    (states/contract_tail_steps.py); ``submit``: the tail's ``submit_report``; ``machine``: the class whose
+    ``submit_report`` says when a report may be filed. Returns the receipt as the doors show it."""
+    # the machine's refusal first: a report where none may be filed is refused as such, whatever its sums
+    require_report_allowed(machine, offer.state, tr("{code}: offer {number}", code=case.code, number=offer.number))
     check_against_contract(form, terms_of(ctx.session, offer, contract))
     content = form.content()
     sha256 = content_sha256(content)

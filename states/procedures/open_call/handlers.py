@@ -600,7 +600,7 @@ def file_report_form(ctx: Context, cmd: report_filings.FileReportForm) -> dict:
     contract = _contract(ctx, offer)
     return report_filings.file_report(
         ctx, case, offer, contract, cmd.form, tail=_tail(case, offer, contract, call), submit=tail.submit_report,
-        require_report_step=lambda: require_step(case, OfferMachine, "submit_report", state=offer.state),
+        machine=OfferMachine,
         received_at=filings.receipt_moment(ctx.arrived_at, ctx.now))
 
 
