@@ -82,7 +82,7 @@ def terms_of(session, offer: Offer, contract: Contract) -> ContractTerms:
     (its V.B total and grant, its offerors); an offer recorded from paper has no estimate to compare."""
     version = _latest_version(session, offer)
     sources = (version.content.get("sources") or {}) if version is not None else {}
-    offerors = len((version.content.get("offerors") or [])) if version is not None else 1
+    offerors = len(version.content.get("offerors") or []) if version is not None else 1
     return ContractTerms(granted=contract.amount, task_start=contract.task_start, task_end=contract.task_end,
                          contract_number=contract.number,
                          offer_total=Decimal(sources["total"]) if "total" in sources else None,

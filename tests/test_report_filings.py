@@ -18,7 +18,13 @@ from states.model_forms.canonical import content_sha256
 from states.model_forms.report import parse_report_form
 from states.procedures.open_call import handlers as open_call_handlers
 from states.procedures.open_call import inputs as open_call_inputs
-from states.report_filings import FileReportForm, OfferReportsRef, ReportReceiptRef, offer_reports, report_receipt
+from states.report_filings import (
+    FileReportForm,
+    OfferReportsRef,
+    ReportReceiptRef,
+    offer_reports,
+    report_receipt,
+)
 from tests.conftest import dump
 from tests.people_fixtures import person
 from tests.report_forms import sample_report_form

@@ -16,10 +16,9 @@ from models.tables import (
     Organisation,
     Report,
 )
-from states import calendar, labels, periods
+from states import calendar, labels, periods, report_filings
 from states import contract_tail_steps as tail
 from states import offer_filings as filings
-from states import report_filings
 from states.cases import (
     load_case,
     next_code,
