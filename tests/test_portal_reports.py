@@ -128,3 +128,21 @@ def test_a_wrong_sum_is_refused_with_its_rule_then_the_report_is_filed_once(cont
     read = desk.get(f"/sprawy/{code}/oferty/1/sprawozdania")
     assert read.status_code == 200 and sha in read.text and "Zajęcia na basenie" in read.text
     assert desk.get(f"/sprawy/{code}/oferty/1/sprawozdania/1/pdf").content.startswith(b"%PDF")
+
+
+def test_a_partial_report_through_the_page_leaves_the_contract_running(contracted, monkeypatch):
+    url, code, c = contracted
+    monkeypatch.setenv("COOP_NOW", "2026-06-02T10:00+02:00")
+    page = form_page(c, code, "partial")
+    assert re.search(r'<option value="partial" selected>sprawozdanie częściowe</option>', page.text)
+    fields = flatten(sample_report_form(kind="partial", period_end="2026-05-31"))
+    filed = post(c, code, page, fields, kind="partial")
+    assert filed.status_code == 303, filed.text
+    receipt = c.get(filed.headers["location"])
+    assert "sprawozdanie częściowe" in receipt.text and f"{code}/1-S1" in receipt.text
+    listed = c.get("/portal/sprawozdania").text
+    assert f"{code}/1-S1" in listed and "umowa zawarta" in listed  # the state stays the contract's
+    assert "rodzaj=final" in listed  # the final report still to come
+    with_password(url, "anna", "Anna Urzędniczka", "officer")
+    desk = log_in(url, "anna", "/logowanie")
+    assert "złożono sprawozdanie częściowe" in desk.get(f"/sprawy/{code}").text

@@ -298,6 +298,7 @@ EVENT_LABELS = {
     "start_execution": tr("execution started"),
     "sign_contract": tr("contract signed"),
     "submit_report": tr("report submitted"),
+    "submit_partial_report": tr("partial report submitted"),
     "review_report": tr("report reviewed"),
     "settle": tr("settled"),
 }
