@@ -158,7 +158,9 @@ def _receipt(case: Case, offer: Offer, contract: Contract, row: Report) -> dict[
             "received_at": content.get("received_at") or row.submitted_at.isoformat(), "sha256": content.get("sha256"),
             "filed_by": content.get("filed_by"), "outcome": row.outcome, "case_code": case.code,
             "case_title": case.title, "offer": offer.number, "offer_title": offer.title,
-            "contract": contract.number, "funds_used": content.get("funds_used"), "summary": content.get("summary"),
+            "contract": contract.number, "funds_used": content.get("funds_used"),
+            "grant_spent": Decimal(content["funds_used"]) if content.get("funds_used") not in (None, "None") else None,
+            "summary": content.get("summary"),
             "content": content.get("form")}
 
 
@@ -174,7 +176,8 @@ def offer_reports(ctx: Any, cmd: OfferReportsRef) -> dict[str, Any]:
             "organisation_krs": organisation.krs if organisation else None,
             "organisation_address": organisation.address if organisation else "",
             "contract": None if contract is None else {
-                "number": contract.number, "amount": str(contract.amount), "signed_at": contract.signed_at,
+                "number": contract.number, "amount": str(contract.amount), "granted": contract.amount,
+                "signed_at": contract.signed_at,
                 "task_start": contract.task_start, "task_end": contract.task_end, "report_due": contract.report_due},
             "offer_content": version.content if version is not None else None,
             "reports": reports}
