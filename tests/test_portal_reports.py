@@ -79,6 +79,8 @@ def test_the_list_and_the_form_start_from_the_contract(contracted):
     assert re.search(r'<input id="f-header-period_end"[^>]*value="2026-07-16"', page)
     assert re.search(r'<input id="f-funding-planned_grant"[^>]*value="40000.00"', page)
     assert 'value="add:expenses"' in page  # rows without JavaScript
+    english = c.get(f"/portal/sprawozdania/{code}/1/nowe?rodzaj=final&lang=en").text
+    assert "Final report on offer 1" in english and "Actually spent: total" in english
     added = post(c, code, form_page(c, code), {"expenses.0.name": "Instruktor"}, action="add:expenses")
     assert 'name="expenses.1.name"' in added.text and 'value="Instruktor"' in added.text
 
