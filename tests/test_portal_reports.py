@@ -9,6 +9,8 @@ import hashlib
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +23,7 @@ from tests.test_open_call_guards import KRS, contract_cmd, do, published_results
 from web.app import create_app
 
 FILED_AT = "2026-07-20T10:00+02:00"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +111,10 @@ def test_a_wrong_sum_is_refused_with_its_rule_then_the_report_is_filed_once(cont
     sha = re.search(r'<dd class="hash">([0-9a-f]{64})</dd>', receipt.text).group(1)
     content = c.get(f"/portal/sprawozdania/{code}/1/1/tresc.json")
     assert hashlib.sha256(content.content).hexdigest() == sha
+    (tmp_path / "r.json").write_bytes(content.content)  # the receipt is checked without the engine, as an offer's
+    check = subprocess.run([sys.executable, str(ROOT / "tools" / "verify_receipt.py"), str(tmp_path / "r.json"),
+                            "--sha256", sha], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
     pdf = c.get(f"/portal/sprawozdania/{code}/1/1/pokwitowanie.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     if shutil.which("pdftotext") is None:
