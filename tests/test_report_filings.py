@@ -147,3 +147,33 @@ def test_the_officers_cli_submit_report_is_unchanged(contracted):
         record = s.exec(select(AuditRecord).where(AuditRecord.event == "submit_report")).one()
         assert set(record.payload) == {"funds_used", "summary", "due", "late"}
         assert s.exec(select(Report)).one().content == {"funds_used": "38500.00", "summary": "ok"}
+
+
+def test_the_cli_files_a_report_and_prints_its_receipt_and_pdf(contracted, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from coop import core_cli, procedures_cli  # noqa: F401  (importing them registers their commands)
+    from coop.cli import app
+    from tests.people_fixtures import person as make_person
+
+    url, code, _, _ = contracted
+    _, token = make_person(url, "delfin2", "Anna Nowak-Druga", ("applicant", KRS[0]))
+    runner = CliRunner()
+    env = {"COOP_DATABASE_URL": url, "COOP_TOKEN": token, "COOP_LANG": "en", "COOP_NOW": FILED_AT,
+           "COOP_ACTOR": None, "COOP_ROLE": None}
+    form = tmp_path / "sprawozdanie.json"
+    form.write_text(json.dumps(sample_report_form(), ensure_ascii=False), encoding="utf-8")
+    filed = runner.invoke(app, ["report", "file-form", code, "1", "--form", str(form), "--json"], env=env)
+    assert filed.exit_code == 0, filed.output
+    answer = json.loads(filed.output)
+    assert answer["receipt"] == f"{code}/1-S1"
+    pdf = tmp_path / "s.pdf"
+    shown = runner.invoke(app, ["report", "receipt", code, "1", "1", "--pdf", str(pdf), "--json"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["sha256"] == answer["sha256"] and pdf.read_bytes().startswith(b"%PDF")
+    broken = tmp_path / "zle.json"
+    broken.write_text(json.dumps(sample_report_form(spent_grant="40000.00") | {"funding": {}}), encoding="utf-8")
+    refused = runner.invoke(app, ["report", "file-form", code, "1", "--form", str(broken)], env=env)
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
