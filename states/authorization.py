@@ -73,6 +73,9 @@ COMMON: dict[str, dict[str, str]] = {
     "offer_filings.offer_versions": FILED_OFFER,
     "offer_filings.offer_receipt": FILED_OFFER,
     "offer_filings.organisation_offers": FILINGS,
+    # reports filed on the model form and their receipts (states/report_filings.py): the same readers
+    "report_filings.offer_reports": FILED_OFFER,
+    "report_filings.report_receipt": FILED_OFFER,
     "queries.describe_case": EVERYONE,
     "queries.rule_set_body": EVERYONE,
     "queries.rule_set_versions": EVERYONE,

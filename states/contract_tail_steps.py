@@ -67,10 +67,12 @@ class Tail:
 
 
 def submit_report(ctx: Context, tail: Tail, *, summary: str, funds_used: Decimal | None = None,
-                  facts: Mapping[str, Any] | None = None) -> bool:
+                  facts: Mapping[str, Any] | None = None, filed: Mapping[str, Any] | None = None) -> bool:
     """The report, at any time once the contract runs; late after its due date. A grant in money reports the funds
     used, never above the grant (art. 18 ust. 1; ufp art. 252); a report without money (the local initiative)
-    records its own ``facts``. The task's end and the report's deadline are then cancelled. Returns ``late``."""
+    records its own ``facts``. ``filed``: a report filed on the model form adds its proof (receipt, SHA-256) to the
+    record (states/report_filings.py). The task's end and the report's deadline are then cancelled. Returns
+    ``late``."""
     if funds_used is not None:
         require_within_grant(funds_used, tail.granted)
     late = tail.report_due is not None and calendar.local_date(ctx.now) > tail.report_due
@@ -78,6 +80,7 @@ def submit_report(ctx: Context, tail: Tail, *, summary: str, funds_used: Decimal
         payload = {"funds_used": funds_used, "summary": summary, "due": tail.report_due, "late": late}
     else:
         payload = {**facts, "summary": summary, "late": late}
+    payload.update(filed or {})
     tail.fire(ctx, "submit_report", payload=payload)
     if funds_used is not None and tail.ledger is not None:
         tail.ledger.funds_used = funds_used

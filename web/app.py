@@ -118,12 +118,14 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     # before the case page: its /sprawy/{code:path} would take /sprawy/<code>/oferty/<n> as a case's code
     app.include_router(__import__("web.desk_offers", fromlist=["router"]).router)  # one offer: web/desk_offers.py
     app.include_router(__import__("web.portal_attachments", fromlist=["router"]).router)  # offers' files
+    app.include_router(__import__("web.desk_reports", fromlist=["router"]).router)  # its reports: web/desk_reports.py
     app.include_router(cases.router)
     app.include_router(portal.router)  # the organisations' portal under /portal/ (web/portal.py)
     app.include_router(portal_accounts.router)  # its accounts, representation, profiles; the desk's requests page
     app.include_router(__import__("web.portal_offers", fromlist=["router"]).router)  # offers: web/portal_offers.py
     app.include_router(__import__("web.portal_small_grant", fromlist=["router"]).router)  # art. 19a: its module
     app.include_router(__import__("web.portal_small_grant_api", fromlist=["router"]).router)  # its JSON door
+    app.include_router(__import__("web.portal_reports", fromlist=["router"]).router)  # web/portal_reports.py
     app.include_router(portal_api.router)  # the organisations' JSON door (bearer token; no CSRF: web/security.py)
     from web import oidc as oidc_login
 

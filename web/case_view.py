@@ -37,7 +37,8 @@ EVALUATIONS = {"open_call.review_offer": "review", "open_call.declare_conflicts"
 # ``events``; its ``reads`` and commands ``off_case`` are never steps). Filing an applicant's paper offer into a
 # call has the registry's own form, not the case page's.
 # The model form's offers are filed by the organisations themselves (the portal, web/portal_api.py), not here.
-OWN_FORM = {"open_call.file_offer", "open_call.file_offer_form", "open_call.correct_offer_form"}
+OWN_FORM = {"open_call.file_offer", "open_call.file_offer_form", "open_call.correct_offer_form",
+            "open_call.file_report_form"}
 
 
 @dataclass
@@ -297,6 +298,7 @@ EVENT_LABELS = {
     "start_execution": tr("execution started"),
     "sign_contract": tr("contract signed"),
     "submit_report": tr("report submitted"),
+    "submit_partial_report": tr("partial report submitted"),
     "review_report": tr("report reviewed"),
     "settle": tr("settled"),
 }

@@ -249,6 +249,36 @@ def report_submit(code: Code, number: Number, funds_used: Annotated[str, typer.O
     show(run(open_call_handlers.submit_report, open_call_inputs.SubmitReport.parse(code=code, number=number, funds_used=funds_used, summary=summary)))
 
 
+@command(report_app, "file-form")
+def report_file_form(code: Code, number: Number,
+                     form: Annotated[str, typer.Option("--form", help="The report on the model form: a JSON file.")]) -> None:
+    """File a partial or final report on the model form (art. 18; Dz.U. 2018 poz. 2057 zał. 5), its sums checked
+    against the contract; prints its receipt (number, moment, SHA-256)."""
+    from states.report_filings import FileReportForm
+
+    show(run(open_call_handlers.file_report_form, FileReportForm.parse(code=code, number=number, form=_form_file(form))))
+
+
+@command(report_app, "receipt")
+def report_receipt(code: Code, number: Number,
+                   report: Annotated[int, typer.Argument(help="The report's number k of its receipt …-S<k>.")],
+                   pdf: Annotated[str | None, typer.Option("--pdf", help="Write the report as a PDF to this file.")] = None) -> None:
+    """The receipt of a report filed on the model form: its number, moment of receipt and SHA-256 (and the PDF)."""
+    from states.report_filings import ReportReceiptRef
+    from states.report_filings import report_receipt as read_receipt
+
+    receipt = run(read_receipt, ReportReceiptRef.parse(code=code, number=number, report=report), readonly=True)
+    content = receipt.pop("content")
+    if pdf is not None:
+        from pathlib import Path
+
+        from notifications.report_pdf import report_pdf
+
+        Path(pdf).write_bytes(report_pdf(content, receipt))
+        receipt["pdf"] = pdf
+    show(receipt)
+
+
 @command(report_app, "accept")
 def report_accept(code: Code, number: Number) -> None:
     """Accept the report."""

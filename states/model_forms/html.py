@@ -150,7 +150,13 @@ def _walk(prefix: str, node: dict[str, Any], required: bool, defs: dict[str, Any
 @cache
 def offer_form_fields() -> dict[str, FieldRule]:
     """Every input of the offer form, in the form's order, by its dotted name (list items as ``[]``)."""
-    schema = _schema()
+    return form_fields(OfferForm)
+
+
+@cache
+def form_fields(model: type) -> dict[str, FieldRule]:
+    """Every input of another model form (the report's, states/model_forms/report.py), as ``offer_form_fields``."""
+    schema = model.model_json_schema()
     out: dict[str, FieldRule] = {}
     _walk("", schema, True, schema.get("$defs", {}), False, out)
     return out

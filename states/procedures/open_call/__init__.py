@@ -29,6 +29,8 @@ PROCEDURE = Procedure(
         "withdraw_offer": {"officer": ANY, "applicant": ORGANISATION},
         "sign_contract": OFFICER,
         "submit_report": OFFICER,
+        # the organisation files its own report on the model form (issue 22); the officer may file one for it
+        "file_report_form": {"officer": ANY, "applicant": ORGANISATION},
         "review_report": OFFICER,
         "settle_offer": OFFICER,
     },
@@ -48,6 +50,7 @@ PROCEDURE = Procedure(
         "withdraw_offer": ("OfferMachine.withdraw",),
         "sign_contract": ("sign_contract",),
         "submit_report": ("OfferMachine.submit_report",),
+        "file_report_form": ("OfferMachine.submit_report",),
         "review_report": ("OfferMachine.accept_report", "OfferMachine.request_report_corrections"),
         "settle_offer": ("OfferMachine.settle",),
     },

@@ -16,7 +16,7 @@ from models.tables import (
     Organisation,
     Report,
 )
-from states import calendar, labels, periods
+from states import calendar, labels, periods, report_filings
 from states import contract_tail_steps as tail
 from states import offer_filings as filings
 from states.cases import (
@@ -585,6 +585,22 @@ def submit_report(ctx: Context, cmd: SubmitReport) -> dict:
     ctx.session.add(Report(contract_id=contract.id, submitted_at=ctx.now,
                            content={"funds_used": str(cmd.funds_used), "summary": cmd.summary}))
     return {"code": case.code, "offer": offer.number, "state": offer.state, "late": late}
+
+
+@at_written_time
+def file_report_form(ctx: Context, cmd: report_filings.FileReportForm) -> dict:
+    """The organisation files its partial or final report on the model form (issue 22): its sums checked against
+    the contract, a final one through the tail's ``submit_report`` (the machine's rules), kept with its SHA-256 and
+    receipt (states/report_filings.py)."""
+    case = _call(ctx, cmd.code)
+    ctx.hold(case)  # the receipt's number counts the contract's reports: filings into one call take turns
+    call = CallFacts(ctx.session, case)
+    offer = _offer(ctx, case, cmd.number, call)
+    contract = _contract(ctx, offer)
+    return report_filings.file_report(
+        ctx, case, offer, contract, cmd.form, tail=_tail(case, offer, contract, call), submit=tail.submit_report,
+        machine=OfferMachine,
+        received_at=filings.receipt_moment(ctx.arrived_at, ctx.now))
 
 
 def review_report(ctx: Context, cmd: ReviewReport) -> dict:

@@ -25,6 +25,9 @@ OPERATORS_CALL = Borrowed(
         "submit_report": Instead("operator_report", tr("the operator's report lists every implementer, read from "
                                                        "its micro-grants"),
                                  "art. 16a; art. 18 ust. 1", "coop regrant report"),
+        "file_report_form": Instead("operator_report", tr("the operator's report lists every implementer, read "
+                                                          "from its micro-grants"),
+                                    "art. 16a; art. 18 ust. 1", "coop regrant report"),
         "settle_offer": Instead("settle_operator", tr("the operator is settled only once every micro-grant is "
                                                       "settled"),
                                 "art. 16a; ufp art. 251-252", "coop regrant settle"),

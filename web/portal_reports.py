@@ -1,0 +1,280 @@
+"""The portal's report pages (issue 22): the organisation's representative files the partial or final report of a
+contracted offer on the 2018 model form (states/model_forms/report.py), gets its receipt (page and PDF).
+
+| route | page |
+|---|---|
+| ``GET /portal/sprawozdania`` | "Reports": the contracted offers of the organisations the person represents, their reports |
+| ``GET/POST /portal/sprawozdania/{code}/{n}/nowe?rodzaj=final|partial`` | the report's form: add a row, file |
+| ``GET /portal/sprawozdania/{code}/{n}/{k}/pokwitowanie`` | the receipt of report S<k> of offer n |
+| ``GET /portal/sprawozdania/{code}/{n}/{k}/pokwitowanie.pdf`` | the report as PDF with its receipt |
+| ``GET /portal/sprawozdania/{code}/{n}/{k}/tresc.json`` | the filed content as canonical JSON: what the SHA-256 is of |
+
+Filing runs the open call's ``file_report_form`` through ``states.engine.execute`` as the session's person, under
+the idempotency key made when the page was shown (a double click files once): the machine says when a report may
+be filed, the sums are checked against the contract (states/report_filings.py). The form is drawn by
+web/portal_form.py from the model, as the offer's; a refusal is shown beside its field, or at the top with its
+rule, with everything typed kept. A report has no draft: the page keeps what was typed while it is open.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from kernel.text import tr
+from states.actors import Actor
+from states.errors import DomainError, NotFound
+from states.model_forms.html import form_fields
+from states.model_forms.report import ReportForm
+from web import portal_form
+from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+
+router = APIRouter(prefix="/portal")
+add_to_menu("/portal/sprawozdania", tr("Reports"))
+
+portal_form.CHOICES.setdefault("partial", tr("partial report"))
+portal_form.CHOICES.setdefault("final", tr("final report"))
+TREE = portal_form.form_tree(ReportForm, form_fields(ReportForm))
+# The offer's states in which its contract runs or ran: the offers the page lists (the machine decides the rest).
+CONTRACTED = ("contracted", "report_due", "report_overdue", "report_submitted", "report_accepted", "settled")
+SUMMARY = tr("The report is not filed yet: correct the fields marked below (each says the rule), then file it "
+             "again. Nothing you typed was cleared.")
+
+
+def _url(request: Request) -> str | None:
+    return request.app.state.desk.url
+
+
+def _run(request: Request, handler: Any, command: Any, actor: Actor, **options: Any) -> Any:
+    from states.engine import execute
+
+    return execute(handler, command, actor=actor, url=_url(request), **options)
+
+
+def _read(request: Request, handler: Any, command: Any, actor: Actor) -> Any:
+    return _run(request, handler, command, actor, readonly=True)
+
+
+def _moment(value: Any) -> str:
+    from kernel.local_time import moment_text
+
+    return moment_text(value)
+
+
+def _kind(rodzaj: str) -> str:
+    return "partial" if rodzaj in ("partial", "czesciowe") else "final"
+
+
+# --- the list ----------------------------------------------------------------------------------------------------
+
+
+@router.get("/sprawozdania")
+def my_reports(request: Request, actor: Actor = Depends(require_portal_actor)) -> Response:
+    from states import labels
+    from states.offer_filings import OrganisationOffers, organisation_offers
+    from states.portal_accounts import represented_organisations
+    from states.report_filings import OfferReportsRef, offer_reports
+
+    organisations = []
+    try:
+        for organisation in represented_organisations(actor.person or "", url=_url(request)):
+            if not organisation["krs"]:  # an offer names its organisation by its KRS (web/portal_offers.py)
+                continue
+            listed = _read(request, organisation_offers, OrganisationOffers(organisation_krs=organisation["krs"]),
+                           actor)["offers"]
+            offers = [{**_read(request, offer_reports, OfferReportsRef(code=o["code"], number=o["offer"]), actor),
+                       "state_label": labels.state("offer", o["state"])}
+                      for o in listed if o["state"] in CONTRACTED]
+            organisations.append({**organisation, "offers": offers})
+    except DomainError as refusal:
+        return refuse(request, refusal.message())
+    return portal_page(request, "portal_report_list.html", title=tr("Reports"), organisations=organisations)
+
+
+# --- the form ----------------------------------------------------------------------------------------------------
+
+
+def _facts(request: Request, actor: Actor, code: str, number: int) -> dict[str, Any]:
+    from states.report_filings import OfferReportsRef, offer_reports
+
+    return _read(request, offer_reports, OfferReportsRef(code=code, number=number), actor)
+
+
+def _prefilled(facts: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A new report: the header from the contract, and what the offer filed on the form planned (its activities,
+    results, cost lines and sources), so the organisation types what it did and spent beside what it planned."""
+    contract = facts["contract"] or {}
+    offer = facts.get("offer_content") or {}
+    task, sources = offer.get("task") or {}, offer.get("sources") or {}
+    signed = contract.get("signed_at")
+    from kernel.local_time import in_warsaw
+
+    contractors = ", ".join(p for p in (facts["organisation"], facts.get("organisation_address") or "",
+                                        f"KRS {facts['organisation_krs']}" if facts.get("organisation_krs") else "")
+                            if p)
+    return {
+        "header": {"kind": kind, "period_start": str(contract.get("task_start") or ""),
+                   "period_end": str(contract.get("task_end") or "") if kind == "final" else "",
+                   "authority": (offer.get("basic") or {}).get("authority", ""), "task_title": facts["title"],
+                   "contractors": contractors, "contract_date": in_warsaw(signed).date().isoformat() if signed else "",
+                   "contract_number": contract.get("number", "")},
+        "narrative": {
+            "results": [{"name": r.get("name", ""), "planned_value": r.get("target_value", "")}
+                        for r in task.get("results") or []],
+            "activities": [{"name": a.get("name", ""), "start": a.get("start", ""), "end": a.get("end", ""),
+                            "performed_by": facts["organisation"]} for a in task.get("activities") or []]},
+        "expenses": [{"category": c.get("category", ""), "name": c.get("name", ""),
+                      "planned_total": c.get("total", ""), "planned_grant": c.get("from_grant", "")}
+                     for c in offer.get("costs") or []],
+        "funding": {"planned_total": sources.get("total", ""), "planned_grant": contract.get("amount", ""),
+                    "planned_own_financial": sources.get("own_financial", ""),
+                    "planned_volunteer_work": sources.get("volunteer_work", ""),
+                    "planned_in_kind": sources.get("in_kind", ""),
+                    "planned_recipients_fees": sources.get("recipients_fees", "")},
+    }
+
+
+def _form_page(request: Request, *, facts: dict[str, Any], kind: str, typed: dict[str, Any], add: str | None = None,
+               errors: dict[str, Any] | None = None, general: list[Any] | None = None, message: Any = None,
+               rule: str | None = None, intent: str | None = None, status_code: int = 200) -> Response:
+    values = portal_form.shown(TREE, typed, add=add)
+    action = f"/portal/sprawozdania/{facts['code']}/{facts['offer']}/nowe?rodzaj={kind}"
+    title = (tr("Final report on offer {number} in {code}", number=facts["offer"], code=facts["code"])
+             if kind == "final" else
+             tr("Partial report on offer {number} in {code}", number=facts["offer"], code=facts["code"]))
+    return portal_page(request, "portal_report_form.html", title=title, facts=facts, kind=kind, tree=TREE,
+                       values=values, spares=portal_form.spare_rows(TREE, values), errors=errors or {},
+                       general=general or [], message=message, rule=rule, intent=intent or secrets.token_hex(16),
+                       action=action, field_id=portal_form.field_ids, path_label=portal_form.path_label,
+                       status_code=status_code)
+
+
+def _refused_offer(request: Request, facts: dict[str, Any]) -> Response | None:
+    if facts["contract"] is None:
+        return refuse(request, tr("Offer {number} in {code} has no contract: a report is filed on a contract "
+                                  "(art. 18).", number=facts["offer"], code=facts["code"]))
+    return None
+
+
+@router.get("/sprawozdania/{code:path}/{number:int}/nowe")
+def report_form(request: Request, code: str, number: int, rodzaj: str = "final",
+                actor: Actor = Depends(require_portal_actor)) -> Response:
+    try:
+        facts = _facts(request, actor, code, number)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, refusal.message())
+    refused = _refused_offer(request, facts)
+    if refused is not None:
+        return refused
+    kind = _kind(rodzaj)
+    return _form_page(request, facts=facts, kind=kind, typed=_prefilled(facts, kind))
+
+
+@router.post("/sprawozdania/{code:path}/{number:int}/nowe")
+async def post_report(request: Request, code: str, number: int, rodzaj: str = "final",
+                      actor: Actor = Depends(require_portal_actor)) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_post_report, request, code, number, _kind(rodzaj), actor, form)
+
+
+def _post_report(request: Request, code: str, number: int, kind: str, actor: Actor, form: Any) -> Response:
+    from pydantic import ValidationError
+
+    from states.procedures.open_call.handlers import file_report_form
+    from states.report_filings import FileReportForm
+
+    arrived_at = datetime.now(UTC)  # the report's moment of receipt, before it waits for the call's row
+    try:
+        facts = _facts(request, actor, code, number)
+    except NotFound as missing:
+        return refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return refuse(request, refusal.message())
+    refused = _refused_offer(request, facts)
+    if refused is not None:
+        return refused
+    typed = portal_form.typed_from_post(TREE, form)
+    action = str(form.get("action") or "submit")
+    intent = str(form.get("intent") or "")[:64] or None
+    page = {"request": request, "facts": facts, "kind": kind, "typed": typed, "intent": intent}
+    if action.startswith("add:"):
+        return _form_page(**page, add=action.removeprefix("add:"))
+    data, where = portal_form.model_input(TREE, typed)
+    try:
+        parsed = ReportForm.model_validate(data)
+    except ValidationError as error:
+        fields, general = portal_form.refusals(error, where)
+        return _form_page(**page, errors=fields, general=general, message=SUMMARY, status_code=422)
+    try:
+        filed = _run(request, file_report_form, FileReportForm(code=code, number=number, form=parsed), actor,
+                     idempotency_key=f"portal:{intent}" if intent else None, arrived_at=arrived_at)
+    except DomainError as refusal:
+        return _form_page(**page, message=refusal.message(), rule=refusal.rule, status_code=422)
+    return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["report"]) + "?zlozono=1",
+                            status_code=303)
+
+
+# --- the receipt -------------------------------------------------------------------------------------------------
+
+
+def receipt_path(code: str, number: int, report: int) -> str:
+    return f"/portal/sprawozdania/{code}/{number}/{report}/pokwitowanie"
+
+
+def _receipt_or_refusal(request: Request, actor: Actor, code: str, number: int, report: int):
+    from states.report_filings import ReportReceiptRef, report_receipt
+
+    try:
+        return _read(request, report_receipt, ReportReceiptRef(code=code, number=number, report=report), actor), None
+    except NotFound as missing:
+        return None, refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return None, refuse(request, refusal.message())
+
+
+@router.get("/sprawozdania/{code:path}/{number:int}/{report:int}/pokwitowanie")
+def receipt_page(request: Request, code: str, number: int, report: int,
+                 actor: Actor = Depends(require_portal_actor)) -> Response:
+    receipt, refused = _receipt_or_refusal(request, actor, code, number, report)
+    if refused is not None:
+        return refused
+    base = f"/portal/sprawozdania/{code}/{number}/{report}"
+    return portal_page(request, "portal_report_receipt.html", title=tr("Receipt {number}", number=receipt["number"]),
+                       receipt=receipt, pdf=f"{base}/pokwitowanie.pdf", content_url=f"{base}/tresc.json",
+                       received=_moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1")
+
+
+def _file_name(receipt: dict[str, Any]) -> str:
+    return receipt["number"].replace("/", "-")
+
+
+@router.get("/sprawozdania/{code:path}/{number:int}/{report:int}/pokwitowanie.pdf")
+def receipt_pdf(request: Request, code: str, number: int, report: int,
+                actor: Actor = Depends(require_portal_actor)) -> Response:
+    from notifications.report_pdf import report_pdf
+
+    receipt, refused = _receipt_or_refusal(request, actor, code, number, report)
+    if refused is not None:
+        return refused
+    return Response(report_pdf(receipt["content"], receipt), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="sprawozdanie-{_file_name(receipt)}.pdf"'})
+
+
+@router.get("/sprawozdania/{code:path}/{number:int}/{report:int}/tresc.json")
+def filed_content(request: Request, code: str, number: int, report: int,
+                  actor: Actor = Depends(require_portal_actor)) -> Response:
+    """The filed content exactly as it was hashed: ``sha256sum`` of this file is the receipt's SHA-256."""
+    from states.model_forms.canonical import canonical_bytes
+
+    receipt, refused = _receipt_or_refusal(request, actor, code, number, report)
+    if refused is not None:
+        return refused
+    return Response(canonical_bytes(receipt["content"]), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="sprawozdanie-{_file_name(receipt)}.json"'})
