@@ -202,18 +202,22 @@ def test_a_consultation_comment_carries_its_provision_and_the_address_for_the_an
 def test_a_comment_confirmed_after_the_window_is_refused_with_its_basis(cases, monkeypatch):
     url, grant, consultation = cases
     c = client(url)
-    send(c, grant)
-    send(c, consultation, email="ewa@example.org")
-    monkeypatch.setenv("COOP_NOW", AFTER)
+    monkeypatch.setenv("COOP_NOW", "2026-04-15T15:00+02:00")  # half an hour before the consultation's 15:30
+    assert send(c, consultation, email="ewa@example.org").status_code == 200
+    monkeypatch.setenv("COOP_NOW", "2026-04-15T23:00+02:00")  # an hour before the offer's comments end
+    assert send(c, grant).status_code == 200
+    late_form = c.get(f"/portal/uwagi/{grant}")  # shown in time, sent too late
+    monkeypatch.setenv("COOP_NOW", AFTER)  # both links valid (24 hours), both windows closed
     before = dump(url)
     late = confirm(c, link_of(url))
     assert late.status_code == 422
-    assert "uwagi przyjmuje się tylko w okresie publikacji oferty" in late.text and "art. 19a ust. 4" in late.text
+    assert "uwagi można zgłaszać tylko w okresie publikacji oferty" in late.text and "art. 19a ust. 4" in late.text
     late = confirm(c, link_of(url, "ewa@example.org"))
     assert late.status_code == 422 and "art. 5 ust. 5" in late.text
     assert dump(url) == before
     # and a new comment is not even held: the machine refuses it when it is sent, no e-mail goes out
-    refused = send(client(url), grant, email="piotr@example.org")
+    assert "Termin na uwagi upłynął" in c.get(f"/portal/uwagi/{grant}").text
+    refused = send(c, grant, page=late_form, email="piotr@example.org")
     assert refused.status_code == 422 and "art. 19a ust. 4" in refused.text
     assert dump(url) == before
 
@@ -227,12 +231,13 @@ def test_an_expired_or_mangled_link_is_refused_and_nothing_is_filed(cases, monke
     before = dump(url)
     page = c.get("/portal/uwagi/potwierdz?t=" + token_of(link))
     assert "wygasł" in page.text and 'name="t"' not in page.text
-    expired = c.post("/portal/uwagi/potwierdz", data={"csrf": hidden(page.text, "csrf"), "t": token_of(link)})
+    csrf = hidden(c.get(f"/portal/uwagi/{grant}").text, "csrf")  # the expired link's page has no button to press
+    expired = c.post("/portal/uwagi/potwierdz", data={"csrf": csrf, "t": token_of(link)})
     assert expired.status_code == 422 and "Ten link jest nieważny" in expired.text
     for garbage in ("", "x", token_of(link)[:-1] + "A", "a" * 5000, "<script>alert(1)</script>", "' OR 1=1 --"):
         shown_page = c.get("/portal/uwagi/potwierdz", params={"t": garbage})
         assert shown_page.status_code == 422 and "Ten link jest nieważny" in shown_page.text
-        posted = c.post("/portal/uwagi/potwierdz", data={"csrf": hidden(page.text, "csrf"), "t": garbage})
+        posted = c.post("/portal/uwagi/potwierdz", data={"csrf": csrf, "t": garbage})
         assert posted.status_code == 422 and "Traceback" not in posted.text
     assert dump(url) == before
 
@@ -260,7 +265,7 @@ def test_an_attackers_garbage_gets_a_refusal_not_a_traceback(cases):
         refused = send(c, grant, page=page, **values)
         assert refused.status_code == 422 and "Traceback" not in refused.text, values
         assert 'role="alert"' in refused.text
-    for intent in ("", "short", "x" * 65, "../../etc"):
+    for intent in ("short", "x" * 65, "../../etc/passwd/x/y/z", "a b c d e f g h i j k l"):
         assert send(c, grant, page=page, intent=intent).status_code == 422
     assert send(c, "XX/2026/001", page=page).status_code == 404
     no_csrf = c.post(f"/portal/uwagi/{grant}", data={"intent": hidden(page.text, "intent"), "name": "Jan",
