@@ -210,8 +210,8 @@ def _request_of(token: str, *, url: str | None) -> PublicCommentRequest | None:
         return None
     r = PublicCommentRequest.__table__
     with get_engine(url).execution_options(coop_readonly=True).connect() as connection:
-        found = connection.execute(sa.select(r).where(r.c.token_hash == _digest(token))).first()
-    return PublicCommentRequest(**found._mapping) if found is not None else None
+        found = connection.execute(sa.select(r).where(r.c.token_hash == _digest(token))).mappings().first()
+    return PublicCommentRequest(**found) if found is not None else None
 
 
 def file_comment_by_link(token: str, *, url: str | None = None) -> dict:
