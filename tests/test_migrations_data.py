@@ -45,7 +45,7 @@ EMPTY_DESK = {"person_credentials": [], "login_attempts": [], "desk_sessions": [
 # representation requests and organisation profiles, 0015's drafts: no offer was filed on a form before them
 EMPTY_PORTAL = {"offer_versions": [], "submission_attempts": [], "portal_accounts": [], "email_confirmations": [],
                 "registration_attempts": [], "representation_claims": [], "organisation_profiles": [],
-                "offer_drafts": []}
+                "offer_drafts": [], "public_comment_requests": []}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
