@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+import coop.core_cli  # noqa: F401  (registers the command groups on the app)
+import coop.procedures_cli  # noqa: F401  (and every procedure's commands: `coop consult show`)
 from models.db import get_engine, normalise_url
 from models.notification_tables import Notification
 from models.public_comment_tables import PublicCommentRequest
@@ -184,7 +186,7 @@ def test_a_small_grant_comment_is_filed_once_only_after_its_link_is_confirmed(ca
     assert foreign.value.rule == "comment_link_invalid"
 
 
-def test_a_consultation_comment_carries_its_provision_and_the_address_for_the_answer(cases):
+def test_a_consultation_comment_carries_its_provision_and_the_address_for_the_answer(cases, cli):
     url, _, consultation = cases
     c = client(url)
     sent = send(c, consultation, author_kind="ngo", provision="§ 5 ust. 2", name="Fundacja Zielone Podwórko",
@@ -197,6 +199,8 @@ def test_a_consultation_comment_carries_its_provision_and_the_address_for_the_an
         "Fundacja Zielone Podwórko", "ngo", "§ 5 ust. 2", "biuro@example.org")
     [record] = [r for r in rows(url, AuditRecord) if r.event == "comment"]
     assert record.actor == "biuro@example.org" and record.payload["email"] == "biuro@example.org"
+    shown_cli = cli("consult", "show", consultation, at=OPEN)  # the officer's CLI shows the proven address
+    assert shown_cli.exit_code == 0 and "biuro@example.org" in shown_cli.output, shown_cli.output
 
 
 def test_a_comment_confirmed_after_the_window_is_refused_with_its_basis(cases, monkeypatch):
