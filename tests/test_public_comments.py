@@ -310,3 +310,25 @@ def test_on_a_real_database_every_actor_is_proven(real_db_url, monkeypatch):
     assert "jako uwaga nr 1" in confirm(c, link_of(url)).text
     [record] = [r for r in rows(url, AuditRecord) if r.event == "comment"]
     assert record.actor == "jan@example.org" and record.role == "public"
+
+
+def test_two_presses_of_the_button_racing_file_one_comment(cases):
+    """The link's button pressed twice at once (two connections, one browser): one comment, the same receipt."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, grant, _ = cases
+    c = client(url)
+    send(c, grant)
+    token = token_of(link_of(url))
+    page = c.get("/portal/uwagi/potwierdz?t=" + token)
+    twins = []
+    for _ in range(2):
+        twin = client(url)
+        twin.cookies.update(c.cookies)
+        twins.append(twin)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda t: t.post("/portal/uwagi/potwierdz", data={
+            "csrf": hidden(page.text, "csrf"), "t": token}), twins))
+    assert [a.status_code for a in answers] == [200, 200], [a.text[-600:] for a in answers]
+    assert all("jako uwaga nr 1" in a.text for a in answers)
+    assert len(shown(url, small_grant_handlers.show, grant)["comments"]) == 1
