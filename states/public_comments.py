@@ -24,7 +24,6 @@ address is ever shown there. The officer's ``show`` of a case lists each comment
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from models.tables import Case, Organisation
 from states.errors import NotFound, NotPermitted, RuleViolation
 from states.inputs import CaseCode, Command, Email, LongText, ShortText
 from states.local_time import as_moment
+from states.people import token_digest
 from states.procedures.consultation import handlers as consultation
 from states.procedures.consultation.inputs import ConsultationCommentInput
 from states.procedures.consultation.machine import RESOLUTION_BASIS, ConsultationMachine
@@ -107,10 +107,6 @@ class FileComment(Command):
     token: SecretStr  # never in the command log's digest as it is (SecretStr dumps as stars)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -161,7 +157,7 @@ def request_comment(ctx, command: RequestComment) -> dict:
                                                       r.c.expires_at < ctx.now - KEEP_UNCONFIRMED))
     token = secrets.token_urlsafe(32)
     row = PublicCommentRequest(
-        case_id=case.id, intent=command.intent, token_hash=_digest(token), email=email, name=command.name,
+        case_id=case.id, intent=command.intent, token_hash=token_digest(token), email=email, name=command.name,
         author_kind=(command.author_kind or "resident") if case.kind == "consultation" else None,
         provision=command.provision if case.kind == "consultation" else None, text=command.text,
         client=command.client, created_at=ctx.now, expires_at=ctx.now + timedelta(hours=LINK_HOURS))
@@ -181,7 +177,7 @@ def file_comment(ctx, command: FileComment) -> dict:
     row = None
     if TOKEN.fullmatch(token):
         row = ctx.session.exec(select(PublicCommentRequest).where(
-            PublicCommentRequest.token_hash == _digest(token)).with_for_update()).first()
+            PublicCommentRequest.token_hash == token_digest(token)).with_for_update()).first()
     if row is None or ctx.actor.proof != "email" or ctx.actor.name != row.email:
         raise _link_invalid()
     if row.filed_at is not None:
@@ -210,7 +206,7 @@ def _request_of(token: str, *, url: str | None) -> PublicCommentRequest | None:
         return None
     r = PublicCommentRequest.__table__
     with get_engine(url).execution_options(coop_readonly=True).connect() as connection:
-        found = connection.execute(sa.select(r).where(r.c.token_hash == _digest(token))).mappings().first()
+        found = connection.execute(sa.select(r).where(r.c.token_hash == token_digest(token))).mappings().first()
     return PublicCommentRequest(**found) if found is not None else None
 
 
