@@ -152,9 +152,13 @@ def request_comment(ctx, command: RequestComment) -> dict:
     case, kind = _commentable(ctx.session, command.code)
     # the machine's own check, now: a case that takes no comment sends no e-mail (checked again when filed)
     step(ctx, case, kind.machine.bind(case), "comment", submitted=ctx.now)
+    # housekeeping as new requests come: an unconfirmed comment is gone a day after its link expired, and a client's
+    # address is kept only while the rate limit counts it (RODO art. 5 ust. 1 lit. c, e)
     r = PublicCommentRequest.__table__
-    ctx.session.connection().execute(r.delete().where(r.c.filed_at.is_(None),
-                                                      r.c.expires_at < ctx.now - KEEP_UNCONFIRMED))
+    connection = ctx.session.connection()
+    connection.execute(r.delete().where(r.c.filed_at.is_(None), r.c.expires_at < ctx.now - KEEP_UNCONFIRMED))
+    connection.execute(r.update().where(r.c.created_at <= ctx.now - REQUEST_WINDOW, r.c.client != "")
+                       .values(client=""))
     token = secrets.token_urlsafe(32)
     row = PublicCommentRequest(
         case_id=case.id, intent=command.intent, token_hash=token_digest(token), email=email, name=command.name,
@@ -163,7 +167,8 @@ def request_comment(ctx, command: RequestComment) -> dict:
         client=command.client, created_at=ctx.now, expires_at=ctx.now + timedelta(hours=LINK_HOURS))
     ctx.session.add(row)
     ctx.session.flush()
-    publish(ctx, CommentLinkAsked(key=f"portal/comment/{row.id}", email=email, name=command.name, code=case.code,
+    # the message's key by the intent, unique for good (a row's id may come again once unconfirmed rows are deleted)
+    publish(ctx, CommentLinkAsked(key=f"portal/comment/{command.intent}", email=email, name=command.name, code=case.code,
                                   title=case.title, sealed_token=seal(token), expires_at=row.expires_at))
     return {"code": case.code, "request": row.id, "expires_at": row.expires_at}
 

@@ -246,7 +246,7 @@ def test_an_expired_or_mangled_link_is_refused_and_nothing_is_filed(cases, monke
     assert dump(url) == before
 
 
-def test_the_rate_limits_per_address_and_per_email(cases):
+def test_the_rate_limits_per_address_and_per_email(cases, monkeypatch):
     url, grant, _ = cases
     c = client(url)
     for _ in range(REQUESTS_PER_EMAIL):
@@ -257,6 +257,13 @@ def test_the_rate_limits_per_address_and_per_email(cases):
     for n in range(REQUESTS_PER_CLIENT - REQUESTS_PER_EMAIL):
         assert send(c, grant, email=f"osoba{n}@example.org").status_code == 200
     assert send(c, grant, email="ktos.nowy@example.org").status_code == 429  # the same client address
+    # an hour later sending goes again; the addresses counted then are forgotten, unconfirmed comments a day after
+    # their link expired
+    monkeypatch.setenv("COOP_NOW", "2026-04-12T13:00+02:00")
+    again = send(c, grant)
+    assert again.status_code == 200, re.search(r'role="alert"[^>]*>(.*?)</div>', again.text, re.S).group(1)
+    kept = rows(url, PublicCommentRequest)
+    assert len(kept) == 1 and kept[0].client == "testclient"
 
 
 def test_an_attackers_garbage_gets_a_refusal_not_a_traceback(cases):
