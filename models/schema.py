@@ -9,5 +9,6 @@ import models.offer_draft_tables  # noqa: F401
 import models.people_tables  # noqa: F401
 import models.portal_tables  # noqa: F401
 import models.procedure_tables  # noqa: F401
+import models.public_comment_tables  # noqa: F401
 import models.settings  # noqa: F401
 import models.tables  # noqa: F401

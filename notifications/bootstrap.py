@@ -38,11 +38,19 @@ def send_email_confirmation(ctx: Any, event: events.EmailConfirmationAsked) -> N
     on_email_confirmation_asked(ctx, event)
 
 
+def send_comment_link(ctx: Any, event: events.CommentLinkAsked) -> None:
+    """The link that files a comment sent from the portal's public pages (notifications/public_comments.py)."""
+    from notifications.public_comments import on_comment_link_asked
+
+    on_comment_link_asked(ctx, event)
+
+
 # Each event's handlers, in the order they run (all in the publishing command's transaction).
 EVENT_HANDLERS: dict[type, tuple[events.Handler, ...]] = {
     events.AuditRecorded: (enqueue_notifications,),
     events.AnchorMade: (send_anchor_notice,),
     events.EmailConfirmationAsked: (send_email_confirmation,),
+    events.CommentLinkAsked: (send_comment_link,),
 }
 
 

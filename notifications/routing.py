@@ -43,9 +43,10 @@ TEMPLATES: dict[str, TemplateSpec] = {
     **notification_templates(PROCEDURES),
     "audit_anchor_notice": TemplateSpec("notice", tr("the daily anchor of the case histories")),
     "portal_email_confirmation": TemplateSpec("task", tr("the link that confirms a portal account's e-mail address")),
+    "portal_comment_link": TemplateSpec("task", tr("the link that files a public comment sent from the portal")),
 }
 # Templates no rule of a case's step produces.
-UNRULED_TEMPLATES = frozenset({"audit_anchor_notice", "portal_email_confirmation"})
+UNRULED_TEMPLATES = frozenset({"audit_anchor_notice", "portal_email_confirmation", "portal_comment_link"})
 
 INVALIDATION_REASONS = {
     "art. 18a ust. 1 pkt 1": tr("no offer was filed"),

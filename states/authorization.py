@@ -155,6 +155,11 @@ COMMON: dict[str, dict[str, str]] = {
     "offer_attachments.draft_files": {"applicant": ORGANISATION},
     "offer_attachments.draft_file": {"applicant": ORGANISATION},
     "offer_attachments.filed_file": FILED_OFFER,
+    # public comments from the portal (states/public_comments.py): a stranger's comment is held by the named actor
+    # of public comments; it is filed by the address its link proved (role public), through the procedure's own
+    # add_comment, whose entry (COMMENTERS) the handler checks too
+    "public_comments.request_comment": {"public": ANY},
+    "public_comments.file_comment": {"public": ANY},
 }
 
 

@@ -61,6 +61,21 @@ class EmailConfirmationAsked:
 
 
 @dataclass(frozen=True, slots=True)
+class CommentLinkAsked:
+    """A comment sent from the portal's public pages waits for its author's e-mail link (states/public_comments.py),
+    in the request's transaction. ``sealed_token``: the link's token sealed with the desk's key (invariant 12);
+    ``key``: the message's idempotency key; ``title``: what the comment is on, for the message."""
+
+    key: str
+    email: str
+    name: str
+    code: str
+    title: str
+    sealed_token: str
+    expires_at: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Transition:
     """A transition the engine made (``states.engine.fire``), kept in ``ctx.events`` for the caller to announce
     after its transaction committed: the tick's result, a form's outcome, Prefect's events. Not published on

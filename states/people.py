@@ -224,6 +224,20 @@ def registration_principal() -> Actor:
     return _proven("portal (self-registration)", "public", person=None, proof="registration")
 
 
+def public_comment_principal() -> Actor:
+    """Who acts when a stranger sends a comment from the portal's public pages (states/public_comments.py): nobody is
+    proven yet, so the held comment is written by this system actor (role ``public``, proof ``comment-request``);
+    the comment itself is filed only by ``email_principal`` once its link is confirmed."""
+    return _proven("portal (public comment)", "public", person=None, proof="comment-request")
+
+
+def email_principal(email: str) -> Actor:
+    """Someone who proved they receive mail at ``email`` by opening its one-time link (states/public_comments.py, which
+    verifies the link's token before and inside the command): no person of the registry, role ``public``, proof
+    ``email``, the address its name, so the history names the address that proved the comment, never a typed name."""
+    return _proven(email, "public", person=None, proof="email")
+
+
 # --- the people chain -----------------------------------------------------------------------------------------
 
 

@@ -39,7 +39,7 @@ HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.anch
                    "notifications.handlers", "notifications.setting_handlers", "flows.evaluation", "flows.summaries",
                    "flows.artifacts", "flows.opening", "states.people", "states.todo", "states.credentials",
                    "states.offer_filings", "states.offer_drafts", "states.portal_accounts", "states.offer_attachments",
-                   "states.report_filings",
+                   "states.report_filings", "states.public_comments",
                    # every registered procedure's handlers: a new procedure's commands must be in the matrix too
                    *(procedure.handlers.__name__ for procedure in PROCEDURES))
 NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment", "anchors.notify_public",

@@ -46,7 +46,7 @@ EMPTY_DESK = {"person_credentials": [], "login_attempts": [], "desk_sessions": [
 # form before them
 EMPTY_PORTAL = {"offer_versions": [], "submission_attempts": [], "portal_accounts": [], "email_confirmations": [],
                 "registration_attempts": [], "representation_claims": [], "organisation_profiles": [],
-                "offer_drafts": [], "offer_attachments": []}
+                "offer_drafts": [], "offer_attachments": [], "public_comment_requests": []}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

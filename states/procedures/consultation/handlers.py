@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlmodel import func, select
 
 from models.procedure_tables import ConsultationComment
+from models.public_comment_tables import confirmed_emails
 from models.tables import Case
 from states import calendar, clock, labels
 from states.cases import load_case, next_code
@@ -221,10 +222,11 @@ def _rdpp_shown(rdpp: dict | None) -> dict | None:
 
 def show(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
+    emails = confirmed_emails(ctx.session, case.id, ctx.actor.role)  # the address a portal comment's author proved
     return {"code": case.code, "state": case.state, "title": case.title, "field": case.task_area,
             "comments_until": as_moment(case.data.get("comments_until")), "rdpp": _rdpp_shown(case.data.get("rdpp")),
             "comments": [{"number": c.number, "author": c.author, "kind": c.author_kind, "submitted_at": c.submitted_at,
-                          "provision": c.provision, "text": c.text, "answer": c.answer, "reason": c.reason}
+                          "email": emails.get(c.number), "provision": c.provision, "text": c.text, "answer": c.answer, "reason": c.reason}
                          for c in comments_of(ctx.session, case)]}
 
 

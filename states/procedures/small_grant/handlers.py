@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import func, select
 
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
+from models.public_comment_tables import confirmed_emails
 from models.tables import Case, Organisation, Publication
 from states import calendar, clock, periods
 from states import contract_tail_steps as tail
@@ -333,11 +334,13 @@ def settle(ctx: Context, cmd: SettleSmallGrant) -> dict:
 def show(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     offer = offer_of(ctx.session, case)
+    emails = confirmed_emails(ctx.session, case.id, ctx.actor.role)
     return {"code": case.code, "state": case.state, "title": offer.title, "requested": offer.requested_grant,
             "granted": offer.granted_amount, "task": f"{offer.task_start} – {offer.task_end}",
             "days": execution_days(offer.task_start, offer.task_end), "publish_by": case.data.get("publish_by"),
             "comments_until": as_moment(case.data.get("comments_until")), "report_due": offer.report_due,
             "comments": [{"number": c.number, "author": c.author, "submitted_at": c.submitted_at,
+                          "email": emails.get(c.number),  # the address a portal comment's author proved
                           "text": c.text, "consideration": c.consideration} for c in comments_of(ctx.session, case)]}
 
 
