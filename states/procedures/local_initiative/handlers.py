@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
@@ -66,6 +68,16 @@ def _rules(ctx: Context, case: Case):
 
 def file(ctx: Context, cmd: FileInitiative) -> dict:
     """Residents (a group with its representative) or an NGO on their behalf file an initiative (art. 19b)."""
+    case = receive(ctx, cmd)
+    return {"code": case.code, "state": case.state}
+
+
+def receive(ctx: Context, cmd: FileInitiative, *, received_at: datetime | None = None,
+            on_form: Callable[[Case, Any], dict] | None = None) -> Case:
+    """The application received into a new case: the one place its rules are checked, whether an officer records
+    a paper application (``file``) or residents file theirs through the portal (filing.py ``file_application``).
+    ``received_at``: the moment of receipt a door fixed (else the command's, else now); ``on_form(case, rules)``:
+    what the portal's filing adds in the same step (its version, hash and receipt) and puts in the audit record."""
     from states.rulebook import find_rule_set
 
     rules = find_rule_set(ctx.session, cmd.rule_set).local_initiative
@@ -84,7 +96,7 @@ def file(ctx: Context, cmd: FileInitiative) -> dict:
     elif not cmd.residents:
         raise InvalidInput("residents_required", tr("A residents' application lists the group's members"),
                            basis="art. 19b ust. 1")
-    received_at = received_moment(ctx, cmd.received_at)
+    received_at = received_at or received_moment(ctx, cmd.received_at)
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.sphere,
                 state=LocalInitiativeMachine.filed.value, created_at=ctx.now, data={})
     ctx.session.add(case)
@@ -94,9 +106,11 @@ def file(ctx: Context, cmd: FileInitiative) -> dict:
         case_id=case.id, applicant_kind=cmd.applicant_kind, representative=cmd.representative,
         residents=list(cmd.residents), organisation_id=organisation_id, sphere=cmd.sphere, location=cmd.location,
         property_owner=cmd.property_owner, description=cmd.description, received_at=received_at))
+    extra = on_form(case, rule_set.local_initiative) if on_form else {}
     record(ctx, case, "file", basis="art. 19b ust. 1", state=case.state,
-           payload={**cmd.model_dump(mode="json"), "received_at": received_at, "rule_set": rule_set.version})
-    return {"code": case.code, "state": case.state}
+           payload={**cmd.model_dump(mode="json"), "received_at": received_at, "rule_set": rule_set.version,
+                    **extra})
+    return case
 
 
 def formal_check(ctx: Context, cmd: FormalCheck) -> dict:
