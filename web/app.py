@@ -119,6 +119,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(portal.router)  # the organisations' portal under /portal/ (web/portal.py)
     app.include_router(portal_accounts.router)  # its accounts, representation, profiles; the desk's requests page
     app.include_router(__import__("web.portal_offers", fromlist=["router"]).router)  # offers: web/portal_offers.py
+    app.include_router(__import__("web.portal_initiative", fromlist=["router"]).router)  # web/portal_initiative.py
     app.include_router(portal_api.router)  # the organisations' JSON door (bearer token; no CSRF: web/security.py)
     from web import oidc as oidc_login
 

@@ -28,6 +28,7 @@ PROCEDURE = Procedure(
         "file_organisation_application": {"applicant": ORGANISATION},
         "initiative_receipt": {**AUDITORS, "applicant": FILER, "public": FILER},
         "my_initiatives": {"public": ANY, "applicant": ANY, "officer": ANY},
+        "application_facts": {"public": ANY, "applicant": ANY, "officer": ANY},
     },
     # the machine events each command fires or is first gated by (descriptor.py ``events``: the desk's steps)
     events={
@@ -40,6 +41,6 @@ PROCEDURE = Procedure(
         "submit_report": ("submit_report",),
         "close": ("close",),
     },
-    reads=("show", "initiative_receipt", "my_initiatives"),
+    reads=("show", "initiative_receipt", "my_initiatives", "application_facts"),
     off_case=("file", "file_residents_application", "file_organisation_application"),
 )

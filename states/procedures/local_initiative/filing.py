@@ -151,3 +151,18 @@ def receipt_by_number(session, number: str) -> dict[str, Any] | None:
     found = session.exec(select(InitiativeFiling, Case).join(Case, Case.id == InitiativeFiling.case_id)
                          .where(InitiativeFiling.receipt == number)).first()
     return receipt_of(found[1], found[0]) if found else None
+
+
+def application_facts(ctx: Context, cmd: None = None) -> dict[str, Any]:
+    """What a new application's form starts from: the value of one hour of social work under the rule set in force
+    (a case pins it when it is filed), the spheres it admits, and the person's own name and e-mail address (the
+    group's contact is the person filing)."""
+    from models.people_tables import Person
+    from models.portal_tables import PortalAccount
+    from states.rulebook import find_rule_set
+
+    rules = find_rule_set(ctx.session, None).local_initiative
+    email = ctx.session.exec(select(PortalAccount.email).join(Person, Person.id == PortalAccount.person_id)
+                             .where(Person.login == ctx.actor.person)).first() if ctx.actor.person else None
+    return {"hour_value": str(rules.hour_value), "spheres": list(rules.spheres), "name": ctx.actor.name,
+            "email": email or ""}
