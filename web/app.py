@@ -115,6 +115,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(today.router)
     # before the case page: its /sprawy/{code:path} would take /sprawy/<code>/oferty/<n> as a case's code
     app.include_router(__import__("web.desk_offers", fromlist=["router"]).router)  # one offer: web/desk_offers.py
+    app.include_router(__import__("web.desk_initiative", fromlist=["router"]).router)  # web/desk_initiative.py
     app.include_router(cases.router)
     app.include_router(portal.router)  # the organisations' portal under /portal/ (web/portal.py)
     app.include_router(portal_accounts.router)  # its accounts, representation, profiles; the desk's requests page
