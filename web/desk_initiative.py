@@ -28,7 +28,7 @@ router = APIRouter()
 
 def _receipt(request: Request, actor: Actor, code: str):
     from states.engine import execute
-    from states.procedures.local_initiative.filing import initiative_receipt
+    from states.procedures.local_initiative.handlers import initiative_receipt
     from states.procedures.local_initiative.inputs import FilingRef
 
     return execute(initiative_receipt, FilingRef(code=code), actor=actor, url=request.app.state.desk.url,

@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from kernel.text import tr
+from kernel.text import capitalized, tr
 from states.actors import Actor
 from states.errors import DomainError, NotFound
 from states.model_forms.html import model_form_fields
 from states.model_forms.initiative import CHOICES, InitiativeForm
+from states.text import Money
 from web import portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
 
@@ -44,6 +46,7 @@ LABELS: dict[str, Any] = {
     "applicant": tr("1. Applicants"),
     "applicant.kind": tr("who applies"),
     "applicant.members": tr("members of the group (name and address)"),
+    "applicant.members.name": tr("first name and surname"),
     "applicant.members.address": tr("address"),
     "contact": tr("2. Contact person"),
     "contact.name": tr("first name and surname"),
@@ -66,6 +69,7 @@ LABELS: dict[str, Any] = {
     "budget": tr("7. Budget"),
     "budget.total": tr("estimated cost of the task"),
     "declarations": tr("8. Declarations"),
+    "declarations.residents": tr("we are residents of the city (art. 19b ust. 1)"),
     "declarations.information_true": tr("the information in the application is true"),
     "declarations.personal_data": tr("the people named here consented to their data being processed for the "
                                      "application"),
@@ -83,8 +87,8 @@ HINTS: dict[str, Any] = {
 
 
 def _relabel(node: portal_form.Node, path: str) -> None:
-    if path in LABELS:
-        node.label = LABELS[path]
+    if path in LABELS:  # a value's label starts with a capital, as the engine's own labels on the page do
+        node.label = LABELS[path] if node.kind != "input" else capitalized(LABELS[path])
     if path in HINTS:
         node.hint = HINTS[path]
     if node.choices:
@@ -127,7 +131,7 @@ def _moment(value: Any) -> str:
 @router.get("")
 def my_applications(request: Request, actor: Actor = Depends(require_portal_actor)) -> Response:
     from states import labels
-    from states.procedures.local_initiative.filing import my_initiatives
+    from states.procedures.local_initiative.handlers import my_initiatives
 
     try:
         listed = _read(request, my_initiatives, None, actor)
@@ -162,12 +166,12 @@ def _form_page(request: Request, *, typed: dict[str, Any], add: str | None = Non
                        tree=TREE, values=values, spares=portal_form.spare_rows(TREE, values), errors=errors or {},
                        general=general or [], message=message, intent=intent or secrets.token_hex(16),
                        action=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-                       facts=facts, field_id=portal_form.field_ids, path_label=portal_form.path_label,
+                       facts=facts, rate=Money(Decimal(facts["hour_value"])), field_id=portal_form.field_ids, path_label=portal_form.path_label,
                        status_code=status_code)
 
 
 def _facts(request: Request, actor: Actor) -> dict[str, Any]:
-    from states.procedures.local_initiative.filing import application_facts
+    from states.procedures.local_initiative.handlers import application_facts
 
     return _read(request, application_facts, None, actor)
 
@@ -214,7 +218,7 @@ def _post_application(request: Request, actor: Actor, form: Any) -> Response:
     parsed = _parse(typed)
     if not isinstance(parsed, InitiativeForm):
         return _form_page(**page, **parsed, status_code=422)
-    from states.procedures.local_initiative.filing import (
+    from states.procedures.local_initiative.handlers import (
         file_organisation_application,
         file_residents_application,
     )
@@ -261,7 +265,7 @@ def receipt_path(code: str, version: int) -> str:
 
 
 def _receipt_or_refusal(request: Request, actor: Actor, code: str, wersja: str):
-    from states.procedures.local_initiative.filing import initiative_receipt
+    from states.procedures.local_initiative.handlers import initiative_receipt
     from states.procedures.local_initiative.inputs import FilingRef
 
     version = int(wersja) if wersja.isdigit() and 0 < int(wersja) <= 1000 else None

@@ -21,7 +21,7 @@ social work. The application holds what the Act, the resolution's criteria and t
 Every sum and date is checked here, once: a refusal's error *type* is the rule's identifier (``RULES``), its message
 names the part in the reader's language; ``parse_initiative_form`` turns it into the engine's ``InvalidInput``.
 The hour's value is the rule set's (``LocalInitiativeRules.hour_value``): the filing command checks the form's
-against the rule set pinned to the case (states/procedures/local_initiative/filing.py).
+against the rule set pinned to the case (states/procedures/local_initiative/handlers.py).
 """
 
 from __future__ import annotations
@@ -389,5 +389,6 @@ for _name, _label in {
     "own_work": tr("own work"),
     "own_total": tr("own contribution in total"),
     "residents": tr("we are residents of the city (art. 19b ust. 1)"),
+    "version": tr("version"),
 }.items():
     labels.FIELDS.setdefault(_name, _label)
