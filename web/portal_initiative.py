@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from kernel.text import capitalized, tr
 from states.actors import Actor
 from states.errors import DomainError, NotFound
-from states.model_forms.html import model_form_fields
+from states.model_forms.html import form_fields
 from states.model_forms.initiative import CHOICES, InitiativeForm
 from states.text import Money
 from web import portal_form
@@ -88,7 +88,7 @@ HINTS: dict[str, Any] = {
 
 def _relabel(node: portal_form.Node, path: str) -> None:
     if path in LABELS:  # a value's label starts with a capital, as the engine's own labels on the page do
-        node.label = LABELS[path] if node.kind != "input" else capitalized(LABELS[path])
+        node.label = LABELS[path] if node.kind == "group" else capitalized(LABELS[path])
     if path in HINTS:
         node.hint = HINTS[path]
     if node.choices:
@@ -101,7 +101,7 @@ def _relabel(node: portal_form.Node, path: str) -> None:
         node.item.label = node.label
 
 
-TREE = portal_form.form_tree(InitiativeForm, model_form_fields(InitiativeForm))
+TREE = portal_form.form_tree(InitiativeForm, form_fields(InitiativeForm))
 _relabel(TREE, "")
 
 

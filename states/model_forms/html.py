@@ -166,7 +166,7 @@ def html_attributes(name: str) -> dict[str, str | bool]:
     return dict(rule.attributes)
 
 
-def model_form_fields(model: type) -> dict[str, FieldRule]:
+def form_fields(model: type) -> dict[str, FieldRule]:
     """Every input of another form on the model's pattern (the local initiative's application,
     states/model_forms/initiative.py), by the same rules as the offer's: ``offer_form_fields`` for any model."""
     schema = model.model_json_schema()
