@@ -4,6 +4,7 @@ import models.anchor_tables  # noqa: F401
 import models.attachment_tables  # noqa: F401
 import models.command_log  # noqa: F401
 import models.filing_tables  # noqa: F401
+import models.initiative_tables  # noqa: F401
 import models.notification_tables  # noqa: F401
 import models.offer_draft_tables  # noqa: F401
 import models.people_tables  # noqa: F401

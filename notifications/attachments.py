@@ -40,9 +40,27 @@ def _offer_receipt(data: dict[str, Any], url: str | None) -> list[Attachment]:
     return [Attachment(name, "application/pdf", offer_pdf(content, receipt))]
 
 
+def _initiative_receipt(data: dict[str, Any], url: str | None) -> list[Attachment]:
+    """The receipt of a local-initiative application filed through the portal (notifications/initiative_pdf.py)."""
+    from models.db import run_in_transaction
+    from notifications.initiative_pdf import initiative_pdf
+    from states.procedures.local_initiative.filing import receipt_by_number
+
+    number = (data.get("payload") or {}).get("receipt")
+    if not number:
+        return []
+    receipt = run_in_transaction(lambda uow: receipt_by_number(uow.session, number), url=url, readonly=True)
+    if receipt is None:
+        return []
+    content = receipt.pop("content")
+    name = "potwierdzenie-" + number.replace("/", "-") + ".pdf"
+    return [Attachment(name, "application/pdf", initiative_pdf(content, receipt))]
+
+
 ATTACHMENTS: dict[str, Callable[[dict[str, Any], str | None], list[Attachment]]] = {
     "offer_receipt": _offer_receipt,
     "small_grant_offer_receipt": _offer_receipt,  # a small grant's offer on the same form (art. 19a)
+    "initiative_receipt": _initiative_receipt,
 }
 
 

@@ -4,15 +4,17 @@ and the usual sets of roles.
 
 - ``any``: the role is enough (a global grant: officer, auditor, administrator, scheduler; or the public);
 - ``case``: a grant of the role for this very case (a committee member of call A does not act in call B);
-- ``organisation``: the representative of the organisation the offer belongs to.
+- ``organisation``: the representative of the organisation the offer belongs to;
+- ``filer``: the person who filed the case's application through the portal (its ``filed_by``), or a
+  representative of the organisation it was filed for (a local initiative: residents file without any grant).
 """
 
 from __future__ import annotations
 
 from states.actors import ROLES
 
-ANY, CASE, ORGANISATION = "any", "case", "organisation"
-RELATIONS = (ANY, CASE, ORGANISATION)
+ANY, CASE, ORGANISATION, FILER = "any", "case", "organisation", "filer"
+RELATIONS = (ANY, CASE, ORGANISATION, FILER)
 
 OFFICER = {"officer": ANY}
 EVERYONE = {role: ANY for role in ROLES}  # read-only commands: what any person may see

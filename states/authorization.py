@@ -41,6 +41,7 @@ from states.access import (  # noqa: F401  (the matrix's words, re-exported for 
     COMMENTERS,
     COMMITTEE,
     EVERYONE,
+    FILER,
     OFFICER,
     ORGANISATION,
     RELATIONS,
@@ -257,6 +258,10 @@ def _relation(rule: dict[str, str], command: Any, actor: Actor) -> str:
     if relation == ANY:
         return ANY
     if not actor.proven:
+        if relation == FILER:  # nothing links a typed name to what a proven person filed
+            raise NotPermitted("not_your_filing", tr(
+                "Only the person who filed it, proven by their login or token, reads what they filed; a name given "
+                "with --actor filed nothing."))
         if relation == ORGANISATION:  # nothing links a typed name to an organisation: only a grant does
             raise NotPermitted(
                 "not_your_organisation",
@@ -281,6 +286,9 @@ def check_relation(ctx: Any, relation: str, command: Any) -> None:
     """Inside the transaction: the relation ``authorize`` left: the organisation of the offer the command names
     (``code`` and ``number``), or, for a command naming no offer yet (filing one, listing an organisation's
     offers), the organisation it names by its KRS (``organisation_krs``)."""
+    if relation == FILER:
+        _check_filer(ctx, command)
+        return
     if relation != ORGANISATION:
         return
     from sqlmodel import select
@@ -313,6 +321,30 @@ def check_relation(ctx: Any, relation: str, command: Any) -> None:
             tr("{name} represents another organisation than the one of offer {number} in {code}; a representative "
                "acts only for their own organisation.", name=actor.name, number=number or "—", code=code or "—"),
             basis=BASIS)
+
+
+def _check_filer(ctx: Any, command: Any) -> None:
+    """The relation ``filer``: the person filed the case's application through the portal (models/
+    initiative_tables.py ``filed_by``), or represents the organisation it was filed for."""
+    from sqlmodel import select
+
+    from models.initiative_tables import InitiativeFiling
+    from models.procedure_tables import LocalInitiativeApplication
+    from models.tables import Case
+
+    actor, code = ctx.actor, case_of(command)
+    filers = set(ctx.session.exec(select(InitiativeFiling.filed_by).join(Case, Case.id == InitiativeFiling.case_id)
+                                  .where(Case.code == code)).all()) if code else set()
+    if actor.person in filers:
+        return
+    organisation = ctx.session.exec(select(LocalInitiativeApplication.organisation_id).join(
+        Case, Case.id == LocalInitiativeApplication.case_id).where(Case.code == code)).first() if code else None
+    if organisation is not None and any(g.role == "applicant" and g.organisation == organisation
+                                        for g in actor.grants):
+        return
+    raise NotPermitted("not_your_filing", tr(
+        "{name} did not file {code}: what a person filed is read by them, their organisation's representatives, "
+        "the officers and the auditors.", name=actor.name, code=code or "—"), basis="DESIGN inv. 9")
 
 
 # A representative acts for the organisation they were granted for (the people registry, states/people.py).
@@ -369,7 +401,7 @@ def check_not_replaced(ctx: Any, handler: Callable[..., Any], command: Any) -> N
 
 # --- the table people read (docs/authorization.md) ---------------------------------------------------------------
 
-SHOWN = {ANY: "✓", CASE: "this case", ORGANISATION: "own organisation"}
+SHOWN = {ANY: "✓", CASE: "this case", ORGANISATION: "own organisation", FILER: "own filing"}
 
 
 def markdown() -> str:
@@ -387,6 +419,8 @@ def markdown() -> str:
         "- *this case*: a grant of the role for the command's case (a committee member of call A cannot act in",
         "  call B: art. 15 ust. 2a);",
         "- *own organisation*: a representative (`applicant`) of the organisation the offer belongs to;",
+        "- *own filing*: the person who filed the application through the portal, or a representative of its",
+        "  organisation;",
         "- empty: refused.",
         "",
         "A name typed on a simulation database holds no grants: as a committee member the handlers hold it to its",

@@ -19,7 +19,7 @@ from sqlmodel import select
 from models.tables import Offer, Organisation
 from states import authorization, inputs
 from states.actors import ROLES, Actor
-from states.authorization import ANY, CASE, MATRIX, ORGANISATION, command_name
+from states.authorization import ANY, CASE, FILER, MATRIX, ORGANISATION, command_name
 from states.engine import execute
 from states.errors import NotPermitted
 from states.people import authenticate
@@ -44,7 +44,7 @@ HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.anch
                    *(procedure.handlers.__name__ for procedure in PROCEDURES))
 NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment", "anchors.notify_public",
                 "people.appointee", "people.grant_seat", "offer_filings.add_version", "report_filings.file_report",
-                "credentials.store_password"}  # helpers a handler calls in its transaction
+                "credentials.store_password", "local_initiative.receive"}  # helpers a handler calls in its transaction
 
 
 def engine_handlers() -> dict[str, object]:
@@ -66,7 +66,7 @@ def test_every_handler_of_the_engine_is_in_the_matrix_and_every_entry_is_a_handl
     assert len(handlers) >= 90
     assert set(handlers) == set(MATRIX), (set(handlers) ^ set(MATRIX))
     for rule in MATRIX.values():
-        assert set(rule) <= set(ROLES) and set(rule.values()) <= {ANY, CASE, ORGANISATION}
+        assert set(rule) <= set(ROLES) and set(rule.values()) <= {ANY, CASE, ORGANISATION, FILER}
 
 
 def test_no_handler_declares_its_own_roles_any_more():
@@ -147,7 +147,8 @@ def test_the_sweep_every_role_command_and_relation_through_the_one_writer(world)
                 answer = execute(stand_in, command, actor=actor, url=url, readonly=True)
             except NotPermitted as refusal:
                 assert not allowed, f"{name} refused {role} ({relation}): {refusal.message()}"
-                assert refusal.rule in ("role_not_permitted", "not_granted_for_case", "not_your_organisation")
+                assert refusal.rule in ("role_not_permitted", "not_granted_for_case", "not_your_organisation",
+                                        "not_your_filing")
             else:
                 assert allowed and answer == "reached", f"{name} let {role} ({relation}) run"
             outcomes[allowed] += 1

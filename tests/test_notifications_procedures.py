@@ -31,6 +31,7 @@ from states.procedures.small_grant import handlers as small_grant_handlers
 from states.procedures.small_grant import inputs as small_grant_inputs
 from states.tick import tick
 from tests.conftest import dump
+from tests.initiative_forms import sample_initiative_form
 from tests.notification_helpers import (
     CYCLISTS,
     OFFICERS,
@@ -340,6 +341,9 @@ def test_every_procedure_template_renders_with_realistic_data_in_both_languages(
         code=code, answers=REPORT_ANSWERS, published={ch: "2026-11-16T09:00+01:00" for ch in CHANNELS}),
        "2026-11-16T10:00+01:00")
     initiative(db_url)
+    # an application filed through the portal: its receipt (the paper one above gets none)
+    do(db_url, local_initiative_handlers.file_residents_application, local_initiative_inputs.FileApplication.parse(
+        form=sample_initiative_form()), "2026-03-02T10:00+01:00", actor=Actor("Krystyna Nowak", "public"))
     regranting(db_url)
     small_grant_settled(db_url, "2026-08-20", small_grant_report_sent_back(db_url))
     rows = outbox(db_url)

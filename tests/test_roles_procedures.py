@@ -25,9 +25,13 @@ from tests.test_small_grant import ALL_CHANNELS, do, file, setup_registry
 
 MODULES = tuple(procedure.handlers for procedure in PROCEDURES if procedure.slug != "open_call")  # tests/test_roles.py: the open call
 READ_ONLY = {"show", "show_budget"}  # they read, never write: anyone may run them
+# reads of what a person filed through the portal: held to the filer by the matrix's relation (test_initiative_filing)
+PORTAL_READS = {"initiative_receipt", "my_initiatives", "application_facts"}
 PUBLIC_COMMENTS = {"add_comment"}  # the law lets anyone comment (art. 19a ust. 4; consultation resolutions)
 # an organisation's representative files its own organisation's offer on the model form (issue 22), nothing else
 OWN_FILINGS = {"small_grant.file_offer_form"}
+# residents file a local initiative themselves, directly or through an organisation (art. 19b ust. 1; issue 22)
+RESIDENTS_FILE = {"file_residents_application", "file_organisation_application"}
 FORBIDDEN = ("auditor", "scheduler", "public", "applicant")
 
 
@@ -46,7 +50,8 @@ def short(name: str) -> str:
     return name.rsplit(".", 1)[1]
 
 
-MUTATING = sorted(name for name in handlers() if short(name) not in READ_ONLY | PUBLIC_COMMENTS)
+MUTATING = sorted(name for name in handlers()
+                  if short(name) not in READ_ONLY | PORTAL_READS | PUBLIC_COMMENTS | RESIDENTS_FILE)
 COMMENTS = sorted(name for name in handlers() if short(name) in PUBLIC_COMMENTS)
 
 
@@ -61,9 +66,17 @@ def test_every_procedures_handlers_are_found():
     assert COMMENTS == ["consultation.add_comment", "small_grant.add_comment"]
     # Only handlers that read (and the public comment) admit anyone beyond the officer and the committee.
     open_to_all = {name for name, fn in found.items() if roles(fn) & set(FORBIDDEN)} - OWN_FILINGS
-    assert {short(name) for name in open_to_all} <= READ_ONLY | PUBLIC_COMMENTS
+    assert {short(name) for name in open_to_all} <= READ_ONLY | PORTAL_READS | PUBLIC_COMMENTS | RESIDENTS_FILE
     for name in OWN_FILINGS:  # the representative of that very organisation only (states/authorization.py)
         assert MATRIX[command_name(found[name])] == {"officer": "any", "applicant": "organisation"}
+
+
+@pytest.mark.fast
+def test_residents_file_a_local_initiative_themselves_but_never_the_auditor_or_the_scheduler():
+    assert MATRIX["local_initiative.file_residents_application"] == {"public": "any", "applicant": "any"}
+    assert MATRIX["local_initiative.file_organisation_application"] == {"applicant": "organisation"}
+    for name in PORTAL_READS:
+        assert not {"scheduler", "administrator", "committee_member"} & set(MATRIX[f"local_initiative.{name}"])
 
 
 @pytest.mark.parametrize("name", MUTATING)

@@ -119,6 +119,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(__import__("web.desk_offers", fromlist=["router"]).router)  # one offer: web/desk_offers.py
     app.include_router(__import__("web.portal_attachments", fromlist=["router"]).router)  # offers' files
     app.include_router(__import__("web.desk_reports", fromlist=["router"]).router)  # its reports: web/desk_reports.py
+    app.include_router(__import__("web.desk_initiative", fromlist=["router"]).router)  # web/desk_initiative.py
     app.include_router(cases.router)
     app.include_router(portal.router)  # the organisations' portal under /portal/ (web/portal.py)
     app.include_router(portal_accounts.router)  # its accounts, representation, profiles; the desk's requests page
@@ -127,6 +128,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(__import__("web.portal_small_grant_api", fromlist=["router"]).router)  # its JSON door
     app.include_router(__import__("web.portal_reports", fromlist=["router"]).router)  # web/portal_reports.py
     app.include_router(__import__("web.portal_comments", fromlist=["router"]).router)  # comments: web/portal_comments.py
+    app.include_router(__import__("web.portal_initiative", fromlist=["router"]).router)  # web/portal_initiative.py
     app.include_router(portal_api.router)  # the organisations' JSON door (bearer token; no CSRF: web/security.py)
     from web import oidc as oidc_login
 

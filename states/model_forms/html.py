@@ -155,7 +155,8 @@ def offer_form_fields() -> dict[str, FieldRule]:
 
 @cache
 def form_fields(model: type) -> dict[str, FieldRule]:
-    """Every input of another model form (the report's, states/model_forms/report.py), as ``offer_form_fields``."""
+    """Every input of another model form (the report's, states/model_forms/report.py; the local initiative's
+    application, states/model_forms/initiative.py), by the same rules as ``offer_form_fields``."""
     schema = model.model_json_schema()
     out: dict[str, FieldRule] = {}
     _walk("", schema, True, schema.get("$defs", {}), False, out)

@@ -1,7 +1,7 @@
 """The local initiative of residents or organisations (art. 19b-19h): application, check, evaluation, decision,
 plan, purchases and report."""
 
-from states.access import COMMITTEE, EVERYONE, OFFICER
+from states.access import ANY, AUDITORS, COMMITTEE, EVERYONE, FILER, OFFICER, ORGANISATION
 from states.procedures.descriptor import Diagram, Procedure
 
 PROCEDURE = Procedure(
@@ -20,6 +20,15 @@ PROCEDURE = Procedure(
         "submit_report": OFFICER,
         "close": OFFICER,
         "show": EVERYONE,
+        # the portal (filing.py): any logged-in person files for a group of residents, directly (art. 19b ust. 1:
+        # no organisation or grant is needed), and is the group's contact; a representative files for their own
+        # organisation; the receipt is read by whoever filed it (or represents its organisation), the officers
+        # and the auditors; each person lists what they filed
+        "file_residents_application": {"public": ANY, "applicant": ANY},
+        "file_organisation_application": {"applicant": ORGANISATION},
+        "initiative_receipt": {**AUDITORS, "applicant": FILER, "public": FILER},
+        "my_initiatives": {"public": ANY, "applicant": ANY, "officer": ANY},
+        "application_facts": {"public": ANY, "applicant": ANY, "officer": ANY},
     },
     # the machine events each command fires or is first gated by (descriptor.py ``events``: the desk's steps)
     events={
@@ -32,6 +41,6 @@ PROCEDURE = Procedure(
         "submit_report": ("submit_report",),
         "close": ("close",),
     },
-    reads=("show",),
-    off_case=("file",),
+    reads=("show", "initiative_receipt", "my_initiatives", "application_facts"),
+    off_case=("file", "file_residents_application", "file_organisation_application"),
 )

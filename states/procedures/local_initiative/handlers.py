@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
+from sqlmodel import select
+
+from models.initiative_tables import InitiativeFiling
 from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import Case
 from states import calendar, labels, periods
 from states import contract_tail_steps as tail
 from states.cases import load_case, next_code, organisation_by_krs, received_moment
+from states.clock import at_written_time
 from states.engine import (
     Context,
     fire,
@@ -18,13 +24,18 @@ from states.engine import (
     schedule,
     step,
 )
-from states.errors import InvalidInput, RuleViolation
+from states.errors import InvalidInput, NotFound, RuleViolation
 from states.inputs import CaseRef
 from states.loaders import BatchLoader
+from states.model_forms.canonical import content_sha256
+from states.offer_filings import receipt_moment
+from states.procedures.local_initiative import filing
 from states.procedures.local_initiative.inputs import (
     DecideInitiative,
     EvaluateInitiative,
+    FileApplication,
     FileInitiative,
+    FilingRef,
     FormalCheck,
     InitiativeReport,
     PlanInitiative,
@@ -42,7 +53,7 @@ from states.procedures.local_initiative.machine import (
     score,
 )
 from states.rulebook import pin, rules_for
-from states.text import tr
+from states.text import Money, tr
 
 # The name the command log and the idempotency digests give these handlers (models/command_log.py:
 # command_name): the module's path before it moved, so a key recorded then still answers its retry.
@@ -66,6 +77,16 @@ def _rules(ctx: Context, case: Case):
 
 def file(ctx: Context, cmd: FileInitiative) -> dict:
     """Residents (a group with its representative) or an NGO on their behalf file an initiative (art. 19b)."""
+    case = receive(ctx, cmd)
+    return {"code": case.code, "state": case.state}
+
+
+def receive(ctx: Context, cmd: FileInitiative, *, received_at: datetime | None = None,
+            on_form: Callable[[Case, Any], dict] | None = None) -> Case:
+    """The application received into a new case: the one place its rules are checked, whether an officer records
+    a paper application (``file``) or residents file theirs through the portal (filing.py ``file_application``).
+    ``received_at``: the moment of receipt a door fixed (else the command's, else now); ``on_form(case, rules)``:
+    what the portal's filing adds in the same step (its version, hash and receipt) and puts in the audit record."""
     from states.rulebook import find_rule_set
 
     rules = find_rule_set(ctx.session, cmd.rule_set).local_initiative
@@ -84,7 +105,7 @@ def file(ctx: Context, cmd: FileInitiative) -> dict:
     elif not cmd.residents:
         raise InvalidInput("residents_required", tr("A residents' application lists the group's members"),
                            basis="art. 19b ust. 1")
-    received_at = received_moment(ctx, cmd.received_at)
+    received_at = received_at or received_moment(ctx, cmd.received_at)
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.sphere,
                 state=LocalInitiativeMachine.filed.value, created_at=ctx.now, data={})
     ctx.session.add(case)
@@ -94,9 +115,11 @@ def file(ctx: Context, cmd: FileInitiative) -> dict:
         case_id=case.id, applicant_kind=cmd.applicant_kind, representative=cmd.representative,
         residents=list(cmd.residents), organisation_id=organisation_id, sphere=cmd.sphere, location=cmd.location,
         property_owner=cmd.property_owner, description=cmd.description, received_at=received_at))
+    extra = on_form(case, rule_set.local_initiative) if on_form else {}
     record(ctx, case, "file", basis="art. 19b ust. 1", state=case.state,
-           payload={**cmd.model_dump(mode="json"), "received_at": received_at, "rule_set": rule_set.version})
-    return {"code": case.code, "state": case.state}
+           payload={**cmd.model_dump(mode="json"), "received_at": received_at, "rule_set": rule_set.version,
+                    **extra})
+    return case
 
 
 def formal_check(ctx: Context, cmd: FormalCheck) -> dict:
@@ -234,6 +257,117 @@ def show(ctx: Context, cmd: CaseRef) -> dict:
             "representative": application.representative, "percent": application.score_percent,
             "costs": costs_by_party(ctx.session, case), "city_spent": purchased(ctx.session, case),
             "report_due": case.data.get("report_due")}
+
+
+
+# --- the application filed through the portal (issue 22; filing.py keeps its rows' reads) ------------------------
+
+FILED_BASIS = "art. 19b ust. 1"
+
+
+def _file(ctx: Context, cmd: FileApplication) -> dict[str, Any]:
+    form = cmd.form
+    received_at = receipt_moment(ctx.arrived_at, ctx.now)
+    filed_by = (ctx.actor.person or ctx.actor.name)[:64]
+    added: dict[str, Any] = {}
+
+    def on_form(case: Case, rules: Any) -> dict[str, Any]:
+        # The hour's value is the council resolution's, pinned to the case with its rule set (invariant 6): the
+        # form's value of the residents' work is only as good as the rate it was computed with.
+        if form.work.hour_value != rules.hour_value:
+            raise RuleViolation("work_hour_value", tr(
+                "6: one hour of social work is valued at {rate} by the council's resolution, not {value}; compute "
+                "the work's value with that rate", rate=Money(rules.hour_value), value=Money(form.work.hour_value)),
+                basis="art. 19c ust. 1")
+        content = form.content()
+        row = InitiativeFiling(case_id=case.id, version=1, content=content, sha256=content_sha256(content),
+                               receipt=filing.receipt_number(case.code, 1), received_at=received_at,
+                               written_at=ctx.written_at, filed_by=filed_by)
+        ctx.session.add(row)
+        added["row"] = row
+        budget = form.budget
+        return {"version": 1, "receipt": row.receipt, "sha256": row.sha256, "on_form": True, "filed_by": filed_by,
+                "group_name": form.applicant.group_name, "estimate": {
+                    "total": str(budget.total), "city": str(budget.city), "own_cash": str(budget.own_cash),
+                    "own_in_kind": str(budget.own_in_kind), "own_work": str(budget.own_work),
+                    "work_hours": str(form.work.hours)},
+                "task_start": form.schedule.task_start.isoformat(), "task_end": form.schedule.task_end.isoformat()}
+
+    case = receive(ctx, FileInitiative(**form.file_fields()), received_at=received_at, on_form=on_form)
+    row = added["row"]
+    return {"code": case.code, "state": case.state, "version": row.version, "receipt": row.receipt,
+            "sha256": row.sha256, "received_at": row.received_at.isoformat()}
+
+
+@at_written_time
+def file_residents_application(ctx: Context, cmd: FileApplication) -> dict[str, Any]:
+    """A group of residents files its application directly (art. 19b ust. 1): the person filing is its contact."""
+    if cmd.form.applicant.kind != "residents" or cmd.organisation_krs is not None:
+        raise RuleViolation("not_a_residents_application", tr(
+            "This door files a group of residents' application; an organisation's application is filed by its "
+            "representative for that organisation."), basis=FILED_BASIS)
+    return _file(ctx, cmd)
+
+
+@at_written_time
+def file_organisation_application(ctx: Context, cmd: FileApplication) -> dict[str, Any]:
+    """An organisation files the application on behalf of residents (art. 19b ust. 1), through its representative
+    (the matrix holds them to their own organisation, ``organisation_krs``)."""
+    applicant = cmd.form.applicant
+    if applicant.kind != "ngo" or applicant.organisation_krs != cmd.organisation_krs:
+        raise RuleViolation("application_not_organisation", tr(
+            "The application names the organisation KRS {named}, but it is filed for KRS {krs}: an organisation's "
+            "representative files the application of their own organisation.",
+            named=applicant.organisation_krs or "—", krs=cmd.organisation_krs or "—"), basis=FILED_BASIS)
+    return _file(ctx, cmd)
+
+
+def initiative_receipt(ctx: Context, cmd: FilingRef) -> dict[str, Any]:
+    """One version's receipt (the latest unless ``version``), with the content it proves and every version's
+    number; an application recorded from paper (``file``) has none."""
+    case = load_case(ctx.session, cmd.code, KIND)
+    versions = filing.versions_of(ctx.session, case)
+    if not versions:
+        raise NotFound("no_form_filed", tr("{code}: the application was not filed through the portal; it has no "
+                                           "receipt.", code=case.code))
+    chosen = versions[-1] if cmd.version is None else next((r for r in versions if r.version == cmd.version), None)
+    if chosen is None:
+        raise NotFound("unknown_version", tr("{code}: the application has no version {version} (versions "
+                                             "1-{latest}).", code=case.code, version=cmd.version,
+                                             latest=versions[-1].version))
+    return {**filing.receipt_of(case, chosen), "versions": [r.version for r in versions]}
+
+
+
+def my_initiatives(ctx: Context, cmd: None = None) -> list[dict[str, Any]]:
+    """The applications the acting person filed through the portal, newest first, each with its latest receipt."""
+    person = ctx.actor.person or ctx.actor.name
+    rows = ctx.session.exec(select(InitiativeFiling, Case).join(Case, Case.id == InitiativeFiling.case_id)
+                            .where(InitiativeFiling.filed_by == person)
+                            .order_by(InitiativeFiling.received_at.desc(), InitiativeFiling.id.desc())).all()
+    latest: dict[int, tuple[InitiativeFiling, Case]] = {}
+    for row, case in rows:
+        if case.id not in latest or row.version > latest[case.id][0].version:
+            latest[case.id] = (row, case)
+    return [{"code": case.code, "title": case.title, "state": case.state, "version": row.version,
+             "receipt": row.receipt, "sha256": row.sha256, "received_at": row.received_at.isoformat()}
+            for row, case in latest.values()]
+
+
+
+def application_facts(ctx: Context, cmd: None = None) -> dict[str, Any]:
+    """What a new application's form starts from: the value of one hour of social work under the rule set in force
+    (a case pins it when it is filed), the spheres it admits, and the person's own name and e-mail address (the
+    group's contact is the person filing)."""
+    from models.people_tables import Person
+    from models.portal_tables import PortalAccount
+    from states.rulebook import find_rule_set
+
+    rules = find_rule_set(ctx.session, None).local_initiative
+    email = ctx.session.exec(select(PortalAccount.email).join(Person, Person.id == PortalAccount.person_id)
+                             .where(Person.login == ctx.actor.person)).first() if ctx.actor.person else None
+    return {"hour_value": str(rules.hour_value), "spheres": list(rules.spheres), "name": ctx.actor.name,
+            "email": email or ""}
 
 
 def on_task_end(ctx: Context, case: Case, deadline) -> None:

@@ -23,6 +23,7 @@ from states.inputs import (
     ShortText,
     SingleLine,
 )
+from states.model_forms.initiative import InitiativeForm, parse_initiative_form
 
 # --- local initiative (art. 19b-19h) -------------------------------------------------------------------------
 
@@ -90,3 +91,26 @@ class InitiativeReport(Command):
     code: CaseCode
     work_hours: Annotated[AsciiDecimal, Field(ge=0, le=1000000, max_digits=9, decimal_places=2)]
     summary: LongText = Field(min_length=1)
+
+
+# --- the application filed through the portal (issue 22; states/model_forms/initiative.py) -----------------------
+
+
+class FileApplication(Command):
+    """The application on the portal's form, filed by the authenticated person: as the contact of a group of
+    residents (``organisation_krs`` None), or as the representative of the organisation ``organisation_krs``."""
+
+    form: InitiativeForm
+    organisation_krs: Krs | None = None
+
+    @classmethod
+    def parse(cls, **values: object):
+        """The form parsed first, so its refusal names the form's broken rule (``parse_initiative_form``)."""
+        if values.get("form") is not None:
+            values = {**values, "form": parse_initiative_form(values["form"])}
+        return super().parse(**values)
+
+
+class FilingRef(Command):
+    code: CaseCode
+    version: Annotated[int, Field(ge=1, le=1000)] | None = None  # None: the latest

@@ -1,0 +1,122 @@
+"""The local-initiative application filed through the portal as a PDF: its receipt (number, moment of receipt in
+Warsaw time, SHA-256 of the canonical content, version) and every part of the application as filed, under Polish
+headings (states/model_forms/initiative.py; there is no national model form: art. 19c ust. 1 leaves it to the
+council's resolution).
+
+``initiative_pdf(content, receipt) -> bytes``: ``content`` is the application as filed (the JSON that was hashed),
+``receipt`` as states/procedures/local_initiative/filing.py ``receipt_of`` gives it. Drawn from the content as it is,
+not re-validated; the font and building blocks are the offer's PDF's (notifications/offer_pdf.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from fpdf.enums import XPos, YPos
+
+from notifications.offer_pdf import EMPTY, FONT, _amount, _OfferPdf, _text
+from states import labels
+from states.text import moment_text
+
+KINDS = {"residents": "grupa mieszkańców (bezpośrednio)", "ngo": "organizacja pozarządowa w imieniu mieszkańców"}
+DONE_BY = {"residents": "mieszkańcy", "city": "miasto", "together": "mieszkańcy i miasto wspólnie"}
+DECLARATIONS = {
+    "residents": "wnioskodawcy są mieszkańcami miasta (art. 19b ust. 1 ustawy)",
+    "information_true": "informacje podane we wniosku są zgodne ze stanem faktycznym",
+    "personal_data": "osoby wymienione we wniosku wyraziły zgodę na przetwarzanie ich danych osobowych na potrzeby "
+                     "wniosku",
+}
+
+
+def _sphere(value: Any) -> str:
+    label = labels.SPHERES.get(str(value))
+    return f"{label.in_language('pl')} ({value})" if label is not None else _text(value)
+
+
+def initiative_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
+    """The PDF of the application ``content`` as filed, with its ``receipt``."""
+    number, sha256 = _text(receipt.get("number")), _text(receipt.get("sha256"))
+    task = content.get("task") or {}
+    pdf = _OfferPdf(f"Wniosek {receipt.get('case_code', '')} nr {number}, SHA-256 {sha256[:16]}…")
+    pdf.set_title(f"Wniosek {number}: {task.get('title', '')}")
+    pdf.set_creator("coop-engine")
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 12)
+    pdf.multi_cell(0, 6.5, "WNIOSEK O REALIZACJĘ ZADANIA PUBLICZNEGO W RAMACH INICJATYWY LOKALNEJ", align="C",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.multi_cell(0, 4.5, "art. 19b-19h ustawy z dnia 24 kwietnia 2003 r. o działalności pożytku publicznego "
+                           "i o wolontariacie; tryb i kryteria oceny: uchwała Rady Miejskiej (art. 19c ust. 1)",
+                   align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    pdf.heading("Potwierdzenie złożenia wniosku")
+    received = receipt.get("received_at")
+    pdf.pairs([
+        ("Numer potwierdzenia", number),
+        ("Sprawa", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
+        ("Data i godzina wpływu (czas warszawski)",
+         moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY),
+        ("Wersja wniosku", receipt.get("version")),
+        ("Złożył(a) (login)", receipt.get("filed_by")),
+        ("Skrót SHA-256 treści wniosku", sha256),
+    ], widths=(50, 130))
+    pdf.set_font(FONT, "", 7.5)
+    pdf.multi_cell(0, 4, "Skrót SHA-256 liczy się z treści wniosku zapisanej jako kanoniczny JSON (UTF-8, klucze "
+                         "posortowane, bez zbędnych odstępów); każdy może go sprawdzić programem "
+                         "tools/verify_receipt.py.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+
+    applicant = content.get("applicant") or {}
+    pdf.heading("1. Wnioskodawcy")
+    pdf.pairs([("Kto składa wniosek", KINDS.get(applicant.get("kind"), applicant.get("kind"))),
+               ("Nazwa grupy mieszkańców", applicant.get("group_name")),
+               ("Organizacja", applicant.get("organisation_name")),
+               ("Numer KRS organizacji", applicant.get("organisation_krs"))])
+    members = list(applicant.get("members") or [])
+    if members:
+        pdf.subheading("Członkowie grupy")
+        pdf.grid(["Lp.", "Imię i nazwisko", "Adres"], [[i, m.get("name"), m.get("address")]
+                                                        for i, m in enumerate(members, 1)], (12, 70, 98))
+    contact = content.get("contact") or {}
+    pdf.heading("2. Osoba do kontaktu")
+    pdf.pairs([("Imię i nazwisko", contact.get("name")), ("Adres e-mail", contact.get("email")),
+               ("Telefon", contact.get("phone"))])
+    pdf.heading("3. Zadanie")
+    pdf.pairs([("Tytuł", task.get("title")), ("Sfera zadań publicznych (art. 19b ust. 1)", _sphere(task.get("sphere"))),
+               ("Miejsce realizacji", task.get("place")), ("Właściciel nieruchomości", task.get("property_owner"))])
+    pdf.field("Opis zadania", task.get("description"))
+    pdf.field("Korzyść dla mieszkańców i interesu publicznego", task.get("benefit"))
+    schedule = content.get("schedule") or {}
+    pdf.heading("4. Harmonogram")
+    pdf.pairs([("Termin realizacji", f"{_text(schedule.get('task_start'))} – {_text(schedule.get('task_end'))}")])
+    pdf.grid(["Lp.", "Działanie", "Od", "Do", "Wykonuje"],
+             [[i, a.get("name"), a.get("start"), a.get("end"), DONE_BY.get(a.get("done_by"), a.get("done_by"))]
+              for i, a in enumerate(schedule.get("actions") or [], 1)], (12, 78, 25, 25, 40))
+    pdf.heading("5. Kosztorys")
+    costs = list(content.get("costs") or [])
+    pdf.grid(["Lp.", "Rodzaj kosztu", "Wartość (zł)", "Zakup miasta (zł)", "Wkład pieniężny (zł)",
+              "Wkład rzeczowy (zł)"],
+             [[i, c.get("name"), _amount(c.get("total")), _amount(c.get("from_city")),
+               _amount(c.get("from_own_cash")), _amount(c.get("from_own_in_kind"))] for i, c in enumerate(costs, 1)]
+             or [[EMPTY] * 6], (10, 60, 27, 27, 28, 28), align=["LEFT", "LEFT"] + ["RIGHT"] * 4)
+    work = content.get("work") or {}
+    pdf.heading("6. Praca społeczna mieszkańców")
+    pdf.field("Zakres pracy", work.get("description"))
+    pdf.pairs([("Liczba osób", work.get("people")), ("Liczba godzin", work.get("hours")),
+               ("Wartość jednej godziny (zł)", _amount(work.get("hour_value"))),
+               ("Wartość pracy (zł)", _amount(work.get("value")))])
+    budget = content.get("budget") or {}
+    pdf.heading("7. Budżet")
+    pdf.pairs([("Szacunkowy koszt zadania (zł)", _amount(budget.get("total"))),
+               ("Udział miasta: zakupy usług i rzeczy (zł)", _amount(budget.get("city"))),
+               ("Wkład własny pieniężny (zł)", _amount(budget.get("own_cash"))),
+               ("Wkład własny rzeczowy (zł)", _amount(budget.get("own_in_kind"))),
+               ("Wkład własny: praca społeczna (zł)", _amount(budget.get("own_work"))),
+               ("Wkład własny razem (zł)", _amount(budget.get("own_total")))], widths=(80, 100))
+    declarations = content.get("declarations") or {}
+    pdf.heading("8. Oświadczenia")
+    for index, (key, text) in enumerate(DECLARATIONS.items(), 1):
+        pdf.paragraph(f"{index}) {text} — {'TAK' if declarations.get(key) is True else 'NIE'}")
+    return bytes(pdf.output())

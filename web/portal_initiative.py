@@ -1,0 +1,319 @@
+"""The portal's local-initiative pages (issue 22; art. 19b-19h): residents, or an organisation on their behalf, file
+an application for a local initiative themselves, get its receipt and its PDF, and find their applications again.
+
+| route | page |
+|---|---|
+| ``GET /portal/inicjatywa`` | "Local initiative": what it is, the person's applications with their receipts, a link to a new one |
+| ``GET/POST /portal/inicjatywa/nowa[?organizacja=<KRS>]`` | the application's form: add a row, file it |
+| ``GET /portal/inicjatywa/{code}/pokwitowanie?wersja=V`` | the receipt (the latest version without ``wersja``) |
+| ``GET /portal/inicjatywa/{code}/pokwitowanie.pdf?wersja=V`` | the receipt as PDF: the application and the receipt |
+| ``GET /portal/inicjatywa/{code}/tresc.json?wersja=V`` | the filed content as canonical JSON: what the SHA-256 is of |
+
+Filing runs the procedure's ``file_residents_application`` (a group of residents: any logged-in person, who is the
+group's contact) or ``file_organisation_application`` (the representative of the organisation the form names)
+through ``states.engine.execute`` as the session's person, under the idempotency key made when the page was shown
+(``intent``): a double click files once. The form is drawn from the model (states/model_forms/initiative.py) by
+web/portal_form.py, as the offer's; a refusal is shown beside its field with everything typed kept. No draft is
+stored: the page carries what was typed from one press to the next ("add a row" shows it again).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from kernel.text import capitalized, tr
+from states.actors import Actor
+from states.errors import DomainError, NotFound
+from states.model_forms.html import form_fields
+from states.model_forms.initiative import CHOICES, InitiativeForm
+from states.text import Money
+from web import portal_form
+from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+
+router = APIRouter(prefix="/portal/inicjatywa")
+add_to_menu("/portal/inicjatywa", tr("Local initiative"))
+
+# The application's parts and the fields whose label is the initiative's own (the engine's labels are the offer's
+# for the same names: "contact" is the offer's II.2), by their path in the form.
+LABELS: dict[str, Any] = {
+    "applicant": tr("1. Applicants"),
+    "applicant.kind": tr("who applies"),
+    "applicant.members": tr("members of the group (name and address)"),
+    "applicant.members.name": tr("first name and surname"),
+    "applicant.members.address": tr("address"),
+    "contact": tr("2. Contact person"),
+    "contact.name": tr("first name and surname"),
+    "task": tr("3. The task"),
+    "task.title": tr("title of the task"),
+    "task.sphere": tr("sphere of public tasks (art. 19b ust. 1)"),
+    "task.description": tr("description of the task"),
+    "task.place": tr("place (address or plot)"),
+    "schedule": tr("4. Schedule"),
+    "schedule.task_start": tr("the task starts"),
+    "schedule.task_end": tr("the task ends"),
+    "schedule.actions": tr("actions"),
+    "schedule.actions.name": tr("action"),
+    "costs": tr("5. Cost estimate"),
+    "costs.name": tr("kind of cost"),
+    "costs.total": tr("value"),
+    "work": tr("6. Social work of the residents"),
+    "work.description": tr("what the residents will do"),
+    "work.value": tr("value of the work"),
+    "budget": tr("7. Budget"),
+    "budget.total": tr("estimated cost of the task"),
+    "declarations": tr("8. Declarations"),
+    "declarations.residents": tr("we are residents of the city (art. 19b ust. 1)"),
+    "declarations.information_true": tr("the information in the application is true"),
+    "declarations.personal_data": tr("the people named here consented to their data being processed for the "
+                                     "application"),
+}
+HINTS: dict[str, Any] = {
+    "applicant": tr("A group of residents applies directly: name the group and list its members. An organisation "
+                    "applies on the residents' behalf through its representative: give its name and KRS number."),
+    "costs": tr("What the task needs, line by line. The city buys its part itself: a local initiative receives no "
+                "grant (art. 19e). The applicants' money and goods are their own contribution."),
+    "work": tr("The residents' social work weighs most in the evaluation (art. 19c ust. 1). Its value is the hours "
+               "times the value of one hour set by the council's resolution."),
+    "budget": tr("The estimated cost is the city's share plus the own contribution (money, goods and work); each "
+                 "figure must equal the sum of its lines above."),
+}
+
+
+def _relabel(node: portal_form.Node, path: str) -> None:
+    if path in LABELS:  # a value's label starts with a capital, as the engine's own labels on the page do
+        node.label = LABELS[path] if node.kind == "group" else capitalized(LABELS[path])
+    if path in HINTS:
+        node.hint = HINTS[path]
+    if node.choices:
+        node.choices = tuple((value, CHOICES.get(value, label)) for value, label in node.choices)
+    if node.kind == "group":
+        for child in node.children:
+            _relabel(child, f"{path}.{child.key}" if path else child.key)
+    elif node.kind == "rows" and node.item is not None:
+        _relabel(node.item, path)
+        node.item.label = node.label
+
+
+TREE = portal_form.form_tree(InitiativeForm, form_fields(InitiativeForm))
+_relabel(TREE, "")
+
+
+def _url(request: Request) -> str | None:
+    return request.app.state.desk.url
+
+
+def _run(request: Request, handler: Any, command: Any, actor: Actor, **options: Any) -> Any:
+    from states.engine import execute
+
+    return execute(handler, command, actor=actor, url=_url(request), **options)
+
+
+def _read(request: Request, handler: Any, command: Any, actor: Actor) -> Any:
+    return _run(request, handler, command, actor, readonly=True)
+
+
+def _moment(value: Any) -> str:
+    from kernel.local_time import moment_text
+
+    return moment_text(value)
+
+
+# --- the person's applications -------------------------------------------------------------------------------------
+
+
+@router.get("")
+def my_applications(request: Request, actor: Actor = Depends(require_portal_actor)) -> Response:
+    from states import labels
+    from states.procedures.local_initiative.handlers import my_initiatives
+
+    try:
+        listed = _read(request, my_initiatives, None, actor)
+    except DomainError as refusal:
+        return refuse(request, refusal.message())
+    for item in listed:
+        item["state_label"] = labels.state("local_initiative", item["state"])
+        item["received"] = _moment(item["received_at"])
+    return portal_page(request, "portal_initiative_list.html", title=tr("Local initiative"), applications=listed,
+                       organisations=_mine(request, actor))
+
+
+# --- the form ------------------------------------------------------------------------------------------------------
+
+
+def _prefilled(facts: dict[str, Any], organisation: dict[str, Any] | None) -> dict[str, Any]:
+    """A new application: the person as the contact (and, for a group, its first member), the hour's value of the
+    rule set in force, the organisation when the person applies as its representative."""
+    if organisation is not None:
+        applicant = {"kind": "ngo", "organisation_name": organisation["name"], "organisation_krs": organisation["krs"]}
+    else:
+        applicant = {"kind": "residents", "members": [{"name": facts["name"]}]}
+    return {"applicant": applicant, "contact": {"name": facts["name"], "email": facts["email"]},
+            "work": {"hour_value": facts["hour_value"]}}
+
+
+def _form_page(request: Request, *, typed: dict[str, Any], add: str | None = None,
+               errors: dict[str, Any] | None = None, general: list[Any] | None = None, message: Any = None,
+               intent: str | None = None, facts: dict[str, Any], status_code: int = 200) -> Response:
+    values = portal_form.shown(TREE, typed, add=add)
+    return portal_page(request, "portal_initiative_form.html", title=tr("Application for a local initiative"),
+                       tree=TREE, values=values, spares=portal_form.spare_rows(TREE, values), errors=errors or {},
+                       general=general or [], message=message, intent=intent or secrets.token_hex(16),
+                       action=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                       facts=facts, rate=Money(Decimal(facts["hour_value"])), field_id=portal_form.field_ids, path_label=portal_form.path_label,
+                       status_code=status_code)
+
+
+def _facts(request: Request, actor: Actor) -> dict[str, Any]:
+    from states.procedures.local_initiative.handlers import application_facts
+
+    return _read(request, application_facts, None, actor)
+
+
+def _mine(request: Request, actor: Actor) -> list[dict[str, Any]]:
+    """The organisations the person represents (live ``applicant`` grants) with a KRS number: the number an
+    organisation's application names it by."""
+    from states.portal_accounts import represented_organisations
+
+    return [o for o in represented_organisations(actor.person or "", url=_url(request)) if o["krs"]]
+
+
+def _organisation(request: Request, actor: Actor, asked: str) -> dict[str, Any] | None:
+    return next((o for o in _mine(request, actor) if o["krs"] == asked), None)
+
+
+@router.get("/nowa")
+def new_application(request: Request, organizacja: str = "", actor: Actor = Depends(require_portal_actor)) -> Response:
+    organisation = _organisation(request, actor, organizacja) if organizacja else None
+    if organizacja and organisation is None:
+        return refuse(request, tr("You do not represent this organisation: an organisation's application is filed "
+                                  "by its representatives. Nothing was done."))
+    facts = _facts(request, actor)
+    return _form_page(request, typed=_prefilled(facts, organisation), facts=facts)
+
+
+@router.post("/nowa")
+async def post_application(request: Request, organizacja: str = "",
+                           actor: Actor = Depends(require_portal_actor)) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_post_application, request, actor, form)
+
+
+def _post_application(request: Request, actor: Actor, form: Any) -> Response:
+    arrived_at = datetime.now(UTC)  # the application's moment of receipt
+    facts = _facts(request, actor)
+    typed = portal_form.typed_from_post(TREE, form)
+    action = str(form.get("action") or "")
+    intent = str(form.get("intent") or "")[:64] or None
+    page = {"request": request, "typed": typed, "facts": facts, "intent": intent}
+    if action != "submit":  # "add a row": the page again, one more empty row, everything typed kept
+        added = action.removeprefix("add:") if action.startswith("add:") else None
+        return _form_page(**page, add=added)
+    parsed = _parse(typed)
+    if not isinstance(parsed, InitiativeForm):
+        return _form_page(**page, **parsed, status_code=422)
+    from states.procedures.local_initiative.handlers import (
+        file_organisation_application,
+        file_residents_application,
+    )
+    from states.procedures.local_initiative.inputs import FileApplication
+
+    if parsed.applicant.kind == "ngo":
+        handler = file_organisation_application
+        command = FileApplication(form=parsed, organisation_krs=parsed.applicant.organisation_krs)
+    else:
+        handler, command = file_residents_application, FileApplication(form=parsed)
+    try:
+        filed = _run(request, handler, command, actor, idempotency_key=_key(intent), arrived_at=arrived_at)
+    except DomainError as refusal:
+        return _form_page(**page, message=refusal.message(), status_code=422)
+    return RedirectResponse(receipt_path(filed["code"], filed["version"]) + "&zlozono=1", status_code=303)
+
+
+def _parse(typed: dict[str, Any]) -> InitiativeForm | dict[str, Any]:
+    """The application, or what the page shows of its refusal (by field, and those of the whole form)."""
+    from pydantic import ValidationError
+
+    data, where = portal_form.model_input(TREE, typed)
+    try:
+        return InitiativeForm.model_validate(data)
+    except ValidationError as error:
+        fields, general = portal_form.refusals(error, where)
+        return {"errors": fields, "general": general, "message": SUMMARY}
+
+
+SUMMARY = tr("The application is not filed yet: correct the fields marked below (each says its rule), then file it "
+             "again. Nothing you typed was cleared.")
+
+
+def _key(intent: str | None) -> str | None:
+    """The command's idempotency key: the page's intent, made when the form was shown (a double click files once)."""
+    return f"portal:{intent}" if intent else None
+
+
+# --- the receipt ---------------------------------------------------------------------------------------------------
+
+
+def receipt_path(code: str, version: int) -> str:
+    return f"/portal/inicjatywa/{code}/pokwitowanie?wersja={version}"
+
+
+def _receipt_or_refusal(request: Request, actor: Actor, code: str, wersja: str):
+    from states.procedures.local_initiative.handlers import initiative_receipt
+    from states.procedures.local_initiative.inputs import FilingRef
+
+    version = int(wersja) if wersja.isdigit() and 0 < int(wersja) <= 1000 else None
+    try:
+        return _read(request, initiative_receipt, FilingRef(code=code, version=version), actor), None
+    except NotFound as missing:
+        return None, refuse(request, missing.message(), status_code=404)
+    except DomainError as refusal:
+        return None, refuse(request, refusal.message())
+
+
+@router.get("/{code:path}/pokwitowanie")
+def receipt_page(request: Request, code: str, wersja: str = "",
+                 actor: Actor = Depends(require_portal_actor)) -> Response:
+    receipt, refused = _receipt_or_refusal(request, actor, code, wersja)
+    if refused is not None:
+        return refused
+    base = f"/portal/inicjatywa/{code}"
+    return portal_page(request, "portal_initiative_receipt.html",
+                       title=tr("Receipt {number}", number=receipt["number"]), receipt=receipt,
+                       pdf=f"{base}/pokwitowanie.pdf?wersja={receipt['version']}",
+                       content_url=f"{base}/tresc.json?wersja={receipt['version']}",
+                       received=_moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1",
+                       sections=portal_form.filed_sections(TREE, receipt["content"]))
+
+
+@router.get("/{code:path}/pokwitowanie.pdf")
+def receipt_pdf(request: Request, code: str, wersja: str = "",
+                actor: Actor = Depends(require_portal_actor)) -> Response:
+    from notifications.initiative_pdf import initiative_pdf
+
+    receipt, refused = _receipt_or_refusal(request, actor, code, wersja)
+    if refused is not None:
+        return refused
+    name = receipt["number"].replace("/", "-")
+    return Response(initiative_pdf(receipt["content"], receipt), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="pokwitowanie-{name}.pdf"'})
+
+
+@router.get("/{code:path}/tresc.json")
+def filed_content(request: Request, code: str, wersja: str = "",
+                  actor: Actor = Depends(require_portal_actor)) -> Response:
+    """The filed content exactly as it was hashed: ``sha256sum`` of this file is the receipt's SHA-256."""
+    from states.model_forms.canonical import canonical_bytes
+
+    receipt, refused = _receipt_or_refusal(request, actor, code, wersja)
+    if refused is not None:
+        return refused
+    name = receipt["number"].replace("/", "-")
+    return Response(canonical_bytes(receipt["content"]), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="wniosek-{name}.json"'})
