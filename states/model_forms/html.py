@@ -150,7 +150,14 @@ def _walk(prefix: str, node: dict[str, Any], required: bool, defs: dict[str, Any
 @cache
 def offer_form_fields() -> dict[str, FieldRule]:
     """Every input of the offer form, in the form's order, by its dotted name (list items as ``[]``)."""
-    schema = _schema()
+    return form_fields(OfferForm)
+
+
+@cache
+def form_fields(model: type) -> dict[str, FieldRule]:
+    """Every input of any model form (the offer, the simplified offer: states/model_forms/simplified_offer.py), in
+    the form's order, by its dotted name (list items as ``[]``)."""
+    schema = model.model_json_schema()  # type: ignore[attr-defined]
     out: dict[str, FieldRule] = {}
     _walk("", schema, True, schema.get("$defs", {}), False, out)
     return out
