@@ -224,6 +224,20 @@ class ContactPerson(FormPart):  # II.2 who explains the offer
     email: EmailAddress
 
 
+def distinct_offerors(offerors: tuple[Offeror, ...], *, table: dict[str, str] = RULES) -> tuple[Offeror, ...]:
+    """II.1 of a form (this one or the simplified one): no two offerors with one registry number."""
+    seen: dict[str, int] = {}
+    problems: list[tuple[str, Message]] = []
+    for n, offeror in enumerate(offerors, 1):
+        if offeror.registry_number in seen:
+            problems.append(("registry_number_repeated", tr(
+                "II.1: offeror {number} repeats the registry number of offeror {first}", number=n,
+                first=seen[offeror.registry_number])))
+        seen.setdefault(offeror.registry_number, n)
+    refuse_problems(problems, table=table)
+    return offerors
+
+
 # --- III. Opis zadania ---------------------------------------------------------------------------------------------
 
 
@@ -468,16 +482,7 @@ class OfferForm(FormPart):
     @field_validator("offerors")
     @classmethod
     def _distinct_offerors(cls, offerors: tuple[Offeror, ...]) -> tuple[Offeror, ...]:
-        seen: dict[str, int] = {}
-        problems = []
-        for n, offeror in enumerate(offerors, 1):
-            if offeror.registry_number in seen:
-                problems.append(("registry_number_repeated", tr(
-                    "II.1: offeror {number} repeats the registry number of offeror {first}", number=n,
-                    first=seen[offeror.registry_number])))
-            seen.setdefault(offeror.registry_number, n)
-        refuse_problems(problems)
-        return offerors
+        return distinct_offerors(offerors)
 
     @field_validator("task")
     @classmethod

@@ -23,8 +23,8 @@ and every rule in ``details["rules"]``. ``summary()`` gives the engine the same 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -44,9 +44,10 @@ from states.model_forms.offer import (
     Units,
     cents,
     declaration,
+    distinct_offerors,
     parse_model_form,
-    refuse_problems,
     refusal,
+    refuse_problems,
 )
 from states.text import Message, Money, tr
 
@@ -206,16 +207,7 @@ class SimplifiedOfferForm(FormPart):
     @field_validator("offerors")
     @classmethod
     def _distinct_offerors(cls, offerors: tuple[Offeror, ...]) -> tuple[Offeror, ...]:
-        seen: dict[str, int] = {}
-        problems: list[tuple[str, Message]] = []
-        for n, offeror in enumerate(offerors, 1):
-            if offeror.registry_number in seen:
-                problems.append(("registry_number_repeated", tr(
-                    "II.1: offeror {number} repeats the registry number of offeror {first}", number=n,
-                    first=seen[offeror.registry_number])))
-            seen.setdefault(offeror.registry_number, n)
-        _refuse(problems)
-        return offerors
+        return distinct_offerors(offerors, table=RULES)
 
     @field_validator("cost_summary")
     @classmethod
