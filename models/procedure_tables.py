@@ -32,7 +32,7 @@ class SmallGrantYear(Table, table=True):
 
 
 class SmallGrantOffer(Table, table=True):
-    """The simplified offer (Dz.U. 2018 poz. 2057, annex 3) of one small-grant case, and its contract."""
+    """The simplified offer (Dz.U. 2018 poz. 2055, annex 1) of one small-grant case, and its contract."""
 
     __tablename__ = "small_grant_offers"
     id: int | None = Field(default=None, primary_key=True)

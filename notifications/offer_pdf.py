@@ -1,5 +1,5 @@
-"""The filed offer as a PDF: every section of the model form (Dz.U. 2018 poz. 2057, załącznik nr 1) under its
-Polish heading, with what the organisation filed, and the receipt that proves it (number, moment of receipt in
+"""The filed offer as a PDF: every section of its model form under the form's Polish heading (an open call's offer:
+Dz.U. 2018 poz. 2057, załącznik nr 1; a small grant's simplified offer: Dz.U. 2018 poz. 2055, załącznik nr 1), with what the organisation filed, and the receipt that proves it (number, moment of receipt in
 Warsaw time, SHA-256 of the canonical content, version).
 
 ``offer_pdf(content, receipt) -> bytes``: ``content`` is the offer as filed (``OfferForm.content()``, the JSON that
@@ -24,6 +24,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from states.model_forms.offer import DECLARATIONS_PL
+from states.model_forms.simplified_offer import STATEMENTS_PL, is_simplified
 from states.text import moment_text, number_text
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -171,27 +172,19 @@ def _lp_of_lines(costs: Sequence[Mapping[str, Any]]) -> list[str]:
     return numbers
 
 
-def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
-    """The PDF of the offer ``content`` as filed, with its ``receipt``."""
-    offerors = list(content.get("offerors") or [])
-    joint = len(offerors) > 1
+def _start(receipt: Mapping[str, Any], *, title: str, task_title: str, basis: str) -> _OfferPdf:
+    """A new PDF with the form's title, its legal basis and the receipt that proves the filing."""
     number = _text(receipt.get("number"))
     sha256 = _text(receipt.get("sha256"))
     pdf = _OfferPdf(f"Oferta {receipt.get('case_code', '')} nr {number}, wersja {receipt.get('version', '')}, "
                     f"SHA-256 {sha256[:16]}…")
-    pdf.set_title(f"Oferta {number}: {(content.get('task') or {}).get('title', '')}")
+    pdf.set_title(f"Oferta {number}: {task_title}")
     pdf.set_creator("coop-engine")
     pdf.add_page()
-
-    # --- the title and the receipt ----------------------------------------------------------------------------------
     pdf.set_font(FONT, "B", 12)
-    title = "OFERTA WSPÓLNA REALIZACJI ZADANIA PUBLICZNEGO" if joint else "OFERTA REALIZACJI ZADANIA PUBLICZNEGO"
     pdf.multi_cell(0, 6.5, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 8.5)
-    pdf.multi_cell(0, 4.5, f"o której mowa w art. 14 ust. {2 if joint else 1} ustawy z dnia 24 kwietnia 2003 r. "
-                           "o działalności pożytku publicznego i o wolontariacie; wzór: rozporządzenie "
-                           "Przewodniczącego Komitetu do spraw Pożytku Publicznego z dnia 24 października 2018 r. "
-                           "(Dz.U. 2018 poz. 2057), załącznik nr 1", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 4.5, basis, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.heading("Potwierdzenie złożenia oferty")
     received = receipt.get("received_at")
@@ -208,6 +201,112 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
                          "posortowane, bez zbędnych odstępów); każdy może go sprawdzić programem "
                          "tools/verify_receipt.py.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 9)
+    return pdf
+
+
+def _offerors(pdf: _OfferPdf, offerors: Sequence[Mapping[str, Any]]) -> None:
+    joint = len(offerors) > 1
+    for index, offeror in enumerate(offerors, 1):
+        if joint:
+            pdf.subheading(f"Oferent {index}{' (wiodący)' if index == 1 else ''}")
+        pdf.pairs([("Nazwa", offeror.get("name")), ("Forma prawna", offeror.get("legal_form")),
+                   ("Numer w KRS", offeror.get("krs")), ("Inna ewidencja i numer", offeror.get("other_register")),
+                   ("Adres siedziby", offeror.get("address")),
+                   ("Adres do korespondencji", offeror.get("correspondence_address")),
+                   ("Adres e-mail", offeror.get("email")), ("Numer telefonu", offeror.get("phone")),
+                   ("Strona www", offeror.get("website"))])
+
+
+def _declarations(pdf: _OfferPdf, heading: str, wording: Mapping[str, str], given: Mapping[str, Any]) -> None:
+    pdf.heading(heading)
+    pdf.paragraph("Oświadczam(-my), że:")
+    for index, (key, text) in enumerate(wording.items(), 1):
+        mark = "TAK" if given.get(key) is True else "NIE"
+        pdf.paragraph(f"{index}) {text} — {mark}")
+
+
+def _attachments(pdf: _OfferPdf, content: Mapping[str, Any]) -> None:
+    """The files filed with the offer (states/offer_attachments.py): each one's hash is part of the receipt's."""
+    attachments = content.get("attachments") or []
+    if attachments:
+        from states.offer_attachments import KIND_PL
+
+        pdf.heading("Załączniki")
+        pdf.paragraph("Pliki złożone z ofertą; skrót SHA-256 każdego z nich jest częścią treści, której skrót "
+                      "SHA-256 podaje potwierdzenie.")
+        pdf.grid(["Lp.", "Rodzaj", "Nazwa pliku", "Typ", "Rozmiar (B)", "SHA-256"],
+                 [[str(i), KIND_PL.get(a.get("kind"), a.get("kind")), a.get("name"), a.get("media_type"),
+                   str(a.get("size")), a.get("sha256")] for i, a in enumerate(attachments, 1)],
+                 widths=(8, 22, 40, 22, 18, 70), size=7)
+
+
+def _simplified_offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
+    """A small grant's offer on the simplified form (art. 19a; Dz.U. 2018 poz. 2055 zał. 1), section by section
+    under the simplified form's own headings."""
+    basic = content.get("basic") or {}
+    pdf = _start(receipt, title="UPROSZCZONA OFERTA REALIZACJI ZADANIA PUBLICZNEGO",
+                 task_title=basic.get("title", ""),
+                 basis="o której mowa w art. 19a ustawy z dnia 24 kwietnia 2003 r. o działalności pożytku "
+                       "publicznego i o wolontariacie; wzór: rozporządzenie Przewodniczącego Komitetu do spraw "
+                       "Pożytku Publicznego z dnia 24 października 2018 r. w sprawie uproszczonego wzoru oferty "
+                       "i uproszczonego wzoru sprawozdania z realizacji zadania publicznego (Dz.U. 2018 poz. 2055), "
+                       "załącznik nr 1")
+    pdf.heading("I. Podstawowe informacje o złożonej ofercie")
+    pdf.pairs([("1. Organ administracji publicznej, do którego jest adresowana oferta", basic.get("authority")),
+               ("2. Rodzaj zadania publicznego", basic.get("task_kind")),
+               ("3. Tytuł zadania publicznego", basic.get("title")),
+               ("4. Termin realizacji zadania publicznego",
+                f"od {_text(basic.get('task_start'))} do {_text(basic.get('task_end'))}")])
+
+    pdf.heading("II. Dane oferenta(-tów)")
+    pdf.subheading("1. Nazwa oferenta(-tów), numer w Krajowym Rejestrze Sądowym lub innej ewidencji, adres siedziby "
+                   "lub adres do korespondencji")
+    _offerors(pdf, list(content.get("offerors") or []))
+    contact = content.get("contact") or {}
+    pdf.subheading("2. Inne dodatkowe dane kontaktowe, w tym dane osób upoważnionych do składania wyjaśnień "
+                   "dotyczących oferty")
+    pdf.pairs([("Imię i nazwisko", contact.get("name")), ("Numer telefonu", contact.get("phone")),
+               ("Adres e-mail", contact.get("email"))])
+
+    task = content.get("task") or {}
+    pdf.heading("III. Opis zadania")
+    pdf.subheading("1. Syntetyczny opis zadania")
+    pdf.pairs([("Miejsce realizacji zadania", task.get("place")), ("Grupa docelowa", task.get("target_group")),
+               ("Sposób rozwiązywania jej problemów / zaspokajania potrzeb", task.get("goal")),
+               ("Komplementarność z innymi działaniami", task.get("complementarity"))])
+    pdf.field("2. Zakładany(-ne) rezultat(-ty) zadania publicznego", task.get("expected_results"))
+
+    pdf.heading("IV. Szacunkowa kalkulacja kosztów realizacji zadania publicznego")
+    lines = list(content.get("cost_estimate") or [])
+    summary = content.get("cost_summary") or {}
+    rows = [[str(n), line.get("name"), line.get("unit"), _amount(line.get("unit_cost")), _number(line.get("units")),
+             _amount(line.get("total")), _amount(line.get("from_grant")), _amount(line.get("from_other"))]
+            for n, line in enumerate(lines, 1)]
+    rows.append([BLANK, "Suma wszystkich kosztów realizacji zadania", BLANK, BLANK, BLANK,
+                 _amount(summary.get("total")), _amount(summary.get("grant")),
+                 _amount(summary.get("other_sources"))])
+    pdf.grid(["Lp.", "Rodzaj kosztu", "Rodzaj miary", "Koszt jedn. [PLN]", "Liczba jedn.", "Wartość [PLN]",
+              "Z dotacji [PLN]", "Z innych źródeł [PLN]"], rows, widths=(10, 52, 20, 22, 16, 22, 22, 22),
+             align=["LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"], bold_rows=[len(rows) - 1])
+
+    _declarations(pdf, "V. Oświadczenia", STATEMENTS_PL, content.get("statements") or {})
+    _attachments(pdf, content)
+    return bytes(pdf.output())
+
+
+def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
+    """The PDF of the offer ``content`` as filed, with its ``receipt``: an open call's offer on the model form
+    (poz. 2057 zał. 1), a small grant's on the simplified one (poz. 2055 zał. 1), each under its own headings."""
+    if is_simplified(content):
+        return _simplified_offer_pdf(content, receipt)
+    offerors = list(content.get("offerors") or [])
+    joint = len(offerors) > 1
+    title = "OFERTA WSPÓLNA REALIZACJI ZADANIA PUBLICZNEGO" if joint else "OFERTA REALIZACJI ZADANIA PUBLICZNEGO"
+    pdf = _start(receipt, title=title, task_title=(content.get("task") or {}).get("title", ""),
+                 basis=f"o której mowa w art. 14 ust. {2 if joint else 1} ustawy z dnia 24 kwietnia 2003 r. "
+                       "o działalności pożytku publicznego i o wolontariacie; wzór: rozporządzenie "
+                       "Przewodniczącego Komitetu do spraw Pożytku Publicznego z dnia 24 października 2018 r. "
+                       "(Dz.U. 2018 poz. 2057), załącznik nr 1")
 
     # --- I ----------------------------------------------------------------------------------------------------------
     basic = content.get("basic") or {}
@@ -219,15 +318,7 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     pdf.heading("II. Dane oferenta(-tów)")
     pdf.subheading("1. Nazwa oferenta(-tów), forma prawna, numer w Krajowym Rejestrze Sądowym lub innej ewidencji, "
                    "adres siedziby, strona www, adres do korespondencji, adres e-mail, numer telefonu")
-    for index, offeror in enumerate(offerors, 1):
-        if joint:
-            pdf.subheading(f"Oferent {index}{' (wiodący)' if index == 1 else ''}")
-        pdf.pairs([("Nazwa", offeror.get("name")), ("Forma prawna", offeror.get("legal_form")),
-                   ("Numer w KRS", offeror.get("krs")), ("Inna ewidencja i numer", offeror.get("other_register")),
-                   ("Adres siedziby", offeror.get("address")),
-                   ("Adres do korespondencji", offeror.get("correspondence_address")),
-                   ("Adres e-mail", offeror.get("email")), ("Numer telefonu", offeror.get("phone")),
-                   ("Strona www", offeror.get("website"))])
+    _offerors(pdf, offerors)
     contact = content.get("contact") or {}
     pdf.subheading("2. Dane osoby upoważnionej do składania wyjaśnień dotyczących oferty")
     pdf.pairs([("Imię i nazwisko", contact.get("name")), ("Numer telefonu", contact.get("phone")),
@@ -400,23 +491,6 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     pdf.field("3. Inne działania, które mogą mieć znaczenie przy ocenie oferty", other.get("remarks"))
 
     # --- VII --------------------------------------------------------------------------------------------------------
-    declarations = content.get("declarations") or {}
-    pdf.heading("VII. Oświadczenia")
-    pdf.paragraph("Oświadczam(-my), że:")
-    for index, (key, text) in enumerate(DECLARATIONS_PL.items(), 1):
-        mark = "TAK" if declarations.get(key) is True else "NIE"
-        pdf.paragraph(f"{index}) {text} — {mark}")
-
-    # --- the files filed with it (states/offer_attachments.py): each one's hash is part of the receipt's ---------
-    attachments = content.get("attachments") or []
-    if attachments:
-        from states.offer_attachments import KIND_PL
-
-        pdf.heading("Załączniki")
-        pdf.paragraph("Pliki złożone z ofertą; skrót SHA-256 każdego z nich jest częścią treści, której skrót "
-                      "SHA-256 podaje potwierdzenie.")
-        pdf.grid(["Lp.", "Rodzaj", "Nazwa pliku", "Typ", "Rozmiar (B)", "SHA-256"],
-                 [[str(i), KIND_PL.get(a.get("kind"), a.get("kind")), a.get("name"), a.get("media_type"),
-                   str(a.get("size")), a.get("sha256")] for i, a in enumerate(attachments, 1)],
-                 widths=(8, 22, 40, 22, 18, 70), size=7)
+    _declarations(pdf, "VII. Oświadczenia", DECLARATIONS_PL, content.get("declarations") or {})
+    _attachments(pdf, content)
     return bytes(pdf.output())

@@ -156,3 +156,41 @@ def sample_joint_offer_form(krs_lead: str = "0000123456", krs_partner: str = "00
     return _form([_offeror(krs_lead, "Stowarzyszenie Pływackie Delfin", "ul. Wałowa 5"),
                   _offeror(krs_partner, "Klub Sportowy Orka", "ul. Szkolna 12")], title=title,
                  task_start=task_start, task_end=task_end, requested_grant=requested_grant)
+
+
+def sample_simplified_offer_form(krs: str = "0000123456", *, title: str = "Wakacje z nauką pływania",
+                                 task_start: str = "2027-06-01", task_end: str = "2027-07-31",
+                                 requested_grant: str = "8000.00") -> dict[str, Any]:
+    """A VALID small-grant offer on the simplified form (Dz.U. 2018 poz. 2055 zał. 1) as the JSON an organisation
+    files: one offeror; the grant pays the instructors, other sources the pool's rent and the volunteers' work
+    (sum of all costs = grant + 1 900.00)."""
+    grant = Decimal(requested_grant)
+    rent, volunteers = Decimal("700.00"), Decimal("1200.00")
+    lines = [
+        {"name": "Wynagrodzenie instruktorów pływania", "unit": "usługa", "unit_cost": _money(grant),
+         "units": "1.00", "total": _money(grant), "from_grant": _money(grant), "from_other": "0.00"},
+        {"name": "Wynajem toru na basenie", "unit": "miesiąc", "unit_cost": "350.00", "units": "2.00",
+         "total": _money(rent), "from_grant": "0.00", "from_other": _money(rent)},
+        {"name": "Praca wolontariuszy przy zawodach", "unit": "godzina", "unit_cost": "30.00", "units": "40.00",
+         "total": _money(volunteers), "from_grant": "0.00", "from_other": _money(volunteers)},
+    ]
+    return {
+        "basic": {"authority": "Prezydent Miasta Leszna",
+                  "task_kind": "wspieranie i upowszechnianie kultury fizycznej", "title": title,
+                  "task_start": task_start, "task_end": task_end},
+        "offerors": [_offeror(krs, "Stowarzyszenie Pływackie Delfin", "ul. Wałowa 5")],
+        "contact": {"name": "Anna Nowak", "phone": "+48 600 100 200", "email": "anna.nowak@delfin.example.pl"},
+        "task": {
+            "place": "Kryta pływalnia „Wodny Park” w Lesznie, ul. Spółdzielcza 2.",
+            "target_group": "30 dzieci ze szkół podstawowych Leszna, które nie umieją pływać.",
+            "goal": "Dzieci uczą się pływać i bezpiecznie zachowywać się w wodzie; zajęcia są bezpłatne.",
+            "complementarity": "Uzupełnia szkolne lekcje wychowania fizycznego.",
+            "expected_results": "40 godzin zajęć; 25 dzieci przepłynie 25 m.",
+        },
+        "cost_estimate": lines,
+        "cost_summary": {"total": _money(grant + rent + volunteers), "grant": _money(grant),
+                         "other_sources": _money(rent + volunteers)},
+        "statements": {key: True for key in (
+            "public_benefit_scope", "fees_in_paid_activity_only", "no_tax_arrears", "no_social_security_arrears",
+            "register_data_true", "information_true", "personal_data")},
+    }

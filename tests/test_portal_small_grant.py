@@ -1,15 +1,19 @@
 """The portal's small-grant offer (web/portal_small_grant.py) through FastAPI's TestClient, on SQLite and
 PostgreSQL: what may be filed, a draft kept without a case, the same page's button pressed twice files one case,
-"My offers" lists it, the receipt and PDF, another organisation refused, the pages in English."""
+"My offers" lists it, the receipt and PDF, another organisation refused, the pages in English. The form is the
+simplified offer of art. 19a (Dz.U. 2018 poz. 2055 zał. 1), not the open call's."""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
 
 import pytest
 from sqlmodel import func, select
 
 from models.tables import Case
 from tests.conftest import dump
-from tests.offer_forms import sample_offer_form
+from tests.offer_forms import sample_offer_form, sample_simplified_offer_form
 from tests.portal_pages import flatten
 from tests.test_desk import with_password
 from tests.test_open_call_guards import session
@@ -54,7 +58,10 @@ def test_a_draft_is_kept_then_the_same_press_twice_files_one_case(portal):
     url, c = portal
     page = c.get(PAGE)
     assert page.status_code == 200 and "Stowarzyszenie Leszczyńskie Rowery" in page.text
-    fields = flatten(sample_offer_form(KRS, **TASK))
+    # the simplified form's sections, none of the full form's (no plan of activities, no V.B shares)
+    assert "poz. 2055" in page.text and 'name="cost_summary.grant"' in page.text
+    assert 'name="task.expected_results"' in page.text and "activities" not in page.text
+    fields = flatten(sample_simplified_offer_form(KRS, **TASK))
     saved = post(c, page, fields, "save")
     assert saved.status_code == 200 and "Szkic zapisany" in saved.text
     assert "Rajd" not in c.get("/portal/oferty").text and "tryb pozakonkursowy" in c.get("/portal/oferty").text
@@ -72,6 +79,12 @@ def test_a_draft_is_kept_then_the_same_press_twice_files_one_case(portal):
     assert "MG/2026/001/1-1" in receipt.text and "Tryb pozakonkursowy (art. 19a)" in receipt.text
     pdf = c.get("/portal/oferty/MG/2026/001/1/pokwitowanie.pdf?wersja=1")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout
+        text = text.decode()
+        assert "UPROSZCZONA OFERTA REALIZACJI ZADANIA PUBLICZNEGO" in text and "poz. 2055" in text
+        assert "Wakacje z nauką pływania" in text and "IV. Szacunkowa kalkulacja kosztów" in text
+        assert "V. Oświadczenia" in text and "VII. Oświadczenia" not in text
     mine = c.get("/portal/oferty").text
     assert "MG/2026/001/1-1" in mine and "Szkice" not in mine  # filing discarded the draft
 
@@ -79,7 +92,7 @@ def test_a_draft_is_kept_then_the_same_press_twice_files_one_case(portal):
 def test_a_limit_of_art_19a_is_refused_with_its_basis_and_everything_kept(portal):
     url, c = portal
     page = c.get(PAGE)
-    fields = flatten(sample_offer_form(KRS, **{**TASK, "task_end": "2026-08-31"}))  # 123 days
+    fields = flatten(sample_simplified_offer_form(KRS, **{**TASK, "task_end": "2026-08-31"}))  # 123 days
     kept = ("offer_drafts", "command_log")  # the refused filing's draft is saved, by its own logged command
     before = {k: v for k, v in dump(url).items() if k not in kept}
     refused = post(c, page, fields, "submit")
@@ -95,5 +108,31 @@ def test_another_organisations_page_and_post_are_refused(portal):
     before = dump(url)
     refused = c.post(f"/portal/pozakonkursowa?organizacja={OTHER_KRS}",
                      data={"csrf": csrf_of(page.text), "intent": "x" * 32, "action": "submit",
-                           **flatten(sample_offer_form(OTHER_KRS, **TASK))}, follow_redirects=False)
+                           **flatten(sample_simplified_offer_form(OTHER_KRS, **TASK))}, follow_redirects=False)
     assert refused.status_code == 403 and dump(url) == before
+
+
+def test_a_broken_sum_of_the_simplified_form_is_shown_beside_its_field_with_its_rule(portal):
+    url, c = portal
+    page = c.get(PAGE)
+    form = sample_simplified_offer_form(KRS, **TASK)
+    form["cost_estimate"][1]["total"] = "750.00"  # 350.00 × 2 is 700.00
+    kept = ("offer_drafts", "command_log")
+    before = {k: v for k, v in dump(url).items() if k not in kept}
+    refused = post(c, page, flatten(form), "submit")
+    assert refused.status_code == 422
+    assert "IV: wartość 750,00" in refused.text and "700,00" in refused.text, refused.text
+    assert 'value="750.00"' in refused.text  # what was typed is kept
+    assert {k: v for k, v in dump(url).items() if k not in kept} == before
+
+
+def test_the_full_offer_forms_fields_file_nothing(portal):
+    """The open call's form posted to the small grant's page: its fields are not the simplified form's, so the
+    simplified form's required fields are missing and nothing is filed."""
+    url, c = portal
+    page = c.get(PAGE)
+    kept = ("offer_drafts", "command_log")
+    before = {k: v for k, v in dump(url).items() if k not in kept}
+    refused = post(c, page, flatten(sample_offer_form(KRS, **TASK)), "submit")
+    assert refused.status_code == 422
+    assert {k: v for k, v in dump(url).items() if k not in kept} == before

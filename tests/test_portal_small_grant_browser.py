@@ -1,6 +1,6 @@
 """The portal's small-grant offer (art. 19a; web/portal_small_grant.py) in a real browser (tests/browser.py: the
 system's Chromium, axe-core): a representative logs in, chooses "small grant" among what it may file, fills in the
-same model form, sees a grant above the statutory limit refused with its basis and everything typed kept, files
+simplified offer of art. 19a (Dz.U. 2018 poz. 2055 zał. 1, not the open call's form), sees a grant above the statutory limit refused with its basis and everything typed kept, files
 the offer, reads the receipt and downloads its PDF (its text checked with pdftotext), finds it under "My offers";
 the officer reads what was filed from the new case's page. Every page is checked against WCAG 2.1 AA (no serious
 or critical violation) and kept as a screenshot (tests/output/screenshots/test_portal_small_grant_browser.*).
@@ -13,7 +13,7 @@ import re
 import pytest
 
 from tests.conftest import empty_tables
-from tests.offer_forms import sample_offer_form
+from tests.offer_forms import sample_simplified_offer_form
 from tests.portal_pages import fill_form, flatten
 from tests.test_desk import PASSWORD, with_password
 from tests.test_portal_offers_browser import checked, pdf_text
@@ -56,10 +56,15 @@ def test_a_representative_files_a_small_grant_offer_from_login_to_receipt_and_pd
     page.get_by_role("link", name="Przygotuj ofertę w trybie pozakonkursowym").click()
     page.wait_for_url(f"**/portal/pozakonkursowa?organizacja={KRS}")
     assert page.input_value('[name="offerors.0.name"]') == "Stowarzyszenie Leszczyńskie Rowery"  # the registry's
+    assert "poz. 2055" in page.locator("dl.call-facts").inner_text()
+    # the simplified form's fields with the model's constraints; none of the full form's plan of activities
+    grant = page.locator('[name="cost_summary.grant"]')
+    assert grant.get_attribute("min") == "0.01" and grant.get_attribute("required") is not None
+    assert page.locator('[name="basic.title"]').count() == 1 and page.locator('[name^="task.activities"]').count() == 0
     checked(page, screenshot, "form-new")
 
     # a grant above the small-grant limit: the form's sums hold, the engine refuses it with its basis
-    too_much = sample_offer_form(KRS, **TASK, requested_grant="12000.00")
+    too_much = sample_simplified_offer_form(KRS, **TASK, requested_grant="12000.00")
     fill_form(page, flatten(too_much))
     page.get_by_role("button", name="Zapisz szkic").click()
     assert "Szkic zapisany" in page.get_by_role("status").first.inner_text()
@@ -67,10 +72,10 @@ def test_a_representative_files_a_small_grant_offer_from_login_to_receipt_and_pd
     page.wait_for_load_state()
     alert = page.get_by_role("alert").inner_text()
     assert "art. 19a ust. 1 pkt 1" in alert and "12 000,00" in alert, alert
-    assert page.input_value('[name="sources.grant"]') == "12000.00"  # what was typed stays
+    assert page.input_value('[name="cost_summary.grant"]') == "12000.00"  # what was typed stays
     checked(page, screenshot, "form-refused")
 
-    form = sample_offer_form(KRS, **TASK, requested_grant="9500.00")
+    form = sample_simplified_offer_form(KRS, **TASK, requested_grant="9500.00")
     fill_form(page, flatten(form))
     page.get_by_role("button", name="Złóż ofertę").click()
     page.wait_for_url("**/portal/oferty/MG/2026/001/1/pokwitowanie?wersja=1&zlozono=1")
@@ -87,6 +92,8 @@ def test_a_representative_files_a_small_grant_offer_from_login_to_receipt_and_pd
     download.value.save_as(pdf)
     text = pdf_text(pdf)
     assert number in text and sha in text and TASK["title"] in text
+    assert "UPROSZCZONA OFERTA REALIZACJI ZADANIA PUBLICZNEGO" in text and "poz. 2055" in text
+    assert "IV. Szacunkowa kalkulacja kosztów realizacji zadania publicznego" in text
 
     page.get_by_role("link", name="Moje oferty").first.click()
     page.wait_for_url("**/portal/oferty")
@@ -107,6 +114,7 @@ def test_a_representative_files_a_small_grant_offer_from_login_to_receipt_and_pd
     desk.wait_for_url("**/sprawy/MG/2026/001/oferty/1")
     main = desk.locator("main").inner_text()
     assert sha in desk.locator("dl.receipt").inner_text() and TASK["title"] in main
+    assert "iv. suma wszystkich kosztów" in main.lower() and "11400.00" in main, main  # section IV
     checked(desk, screenshot, "desk-offer")
 
 

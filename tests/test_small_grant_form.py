@@ -1,4 +1,5 @@
-"""A small-grant offer (art. 19a) filed by the organisation on the 2018 model form (issue 22): the same rules as
+"""A small-grant offer (art. 19a) filed by the organisation on the simplified model form (Dz.U. 2018 poz. 2055
+zał. 1; issue 22): the same rules as
 the officer's ``file_offer`` (amount, duration, the yearly caps) and the form's own, version 1 with its SHA-256 and
 receipt, the receipt e-mail, the reads the portal and the desk share (states/offer_filings.py). SQLite and
 PostgreSQL."""
@@ -18,11 +19,11 @@ from states import offer_filings
 from states.engine import execute
 from states.errors import InvalidInput, NotPermitted, RuleViolation
 from states.model_forms.canonical import content_sha256
-from states.model_forms.offer import OfferForm
+from states.model_forms.simplified_offer import SimplifiedOfferForm
 from states.procedures.small_grant import handlers
 from states.procedures.small_grant import inputs as sg_inputs
 from tests.conftest import dump
-from tests.offer_forms import sample_offer_form
+from tests.offer_forms import sample_offer_form, sample_simplified_offer_form
 from tests.people_fixtures import person
 from tests.test_open_call_guards import session
 from tests.test_small_grant import KRS, OTHER_KRS, do, setup_registry
@@ -32,7 +33,7 @@ TASK = {"task_start": "2026-05-01", "task_end": "2026-07-16"}  # 77 days, both e
 
 
 def form(krs: str = KRS, **options) -> dict:
-    return sample_offer_form(krs, **{**TASK, "requested_grant": "9500.00", **options})
+    return sample_simplified_offer_form(krs, **{**TASK, "requested_grant": "9500.00", **options})
 
 
 def command(krs: str = KRS, **options) -> sg_inputs.FileSmallGrantForm:
@@ -66,7 +67,7 @@ def refused(url, actor, cmd, error, rule, basis):
 def test_the_representative_files_and_the_case_is_made_with_version_1_its_hash_and_receipt(registry):
     url, people = registry
     answer = file(url, people["rep"])
-    expected = content_sha256(OfferForm.model_validate(form()).content())
+    expected = content_sha256(SimplifiedOfferForm.model_validate(form()).content())
     assert answer["code"] == "MG/2026/001" and answer["state"] == "checked"
     assert answer["receipt"] == "MG/2026/001/1-1" and answer["version"] == 1 and answer["sha256"] == expected
     assert answer["received_at"] == "2026-04-01T08:00:00+00:00" and str(answer["publish_by"]) == "2026-04-13"
@@ -74,14 +75,15 @@ def test_the_representative_files_and_the_case_is_made_with_version_1_its_hash_a
         offer = s.exec(select(SmallGrantOffer)).one()
         assert (offer.title, offer.requested_grant, offer.task_start.isoformat()) == (
             "Wakacje z nauką pływania", Decimal("9500.00"), "2026-05-01")
-        assert offer.own_contribution == Decimal("2200.00")  # own funds and the volunteers' work (V.B)
+        assert offer.own_contribution == Decimal("1900.00")  # the other sources of section IV
         version = s.exec(select(OfferVersion)).one()
         assert (version.offer_id, version.small_grant_offer_id, version.receipt, version.filed_by) == (
             None, offer.id, answer["receipt"], "rep")
         assert content_sha256(version.content) == expected
         filed = s.exec(select(AuditRecord).where(AuditRecord.event == "file_offer")).one()
         assert filed.payload["sha256"] == expected and filed.payload["receipt"] == answer["receipt"]
-        assert filed.actor == "Reprezentantka Roweru" and "art. 19a ust. 1" in filed.basis
+        assert filed.actor == "Reprezentantka Roweru"
+        assert filed.basis == "art. 19a ust. 1; Dz.U. 2018 poz. 2055 zał. 1"  # the simplified form of art. 19a
         told = s.exec(select(Notification).where(Notification.template == "small_grant_offer_receipt")).all()
         # the organisation's registry address and the form's contact person, once each
         assert sorted(n.recipient for n in told) == ["anna.nowak@delfin.example.pl", "biuro1@example.org"]
@@ -93,7 +95,7 @@ def test_the_reads_serve_the_small_grants_offer_as_offer_1(registry):
     ref = offer_filings.ReceiptRef(code=answer["code"], number=1)
     receipt = execute(offer_filings.offer_receipt, ref, actor=people["rep"], url=url, readonly=True)
     assert receipt["number"] == answer["receipt"] and receipt["state"] == "checked"
-    assert receipt["kind"] == "small_grant" and receipt["content"]["task"]["title"] == "Wakacje z nauką pływania"
+    assert receipt["kind"] == "small_grant" and receipt["content"]["basic"]["title"] == "Wakacje z nauką pływania"
     versions = execute(offer_filings.offer_versions, offer_filings.OfferVersionsRef(code=answer["code"], number=1),
                        actor=people["officer"], url=url, readonly=True)
     assert [v["version"] for v in versions["versions"]] == [1]
@@ -161,11 +163,25 @@ def test_no_planned_funds_for_the_tasks_year_is_refused(registry):
 def test_the_forms_own_rules_refuse_it(registry):
     url, people = registry
     broken = form()
-    broken["sources"]["grant"] = "9000.00"  # V.B's grant is not V.A's grant column
+    # the sum's grant is not the lines' grant column (its own sum still adds up: 9 000 + 2 400 = 11 400)
+    broken["cost_summary"].update(grant="9000.00", other_sources="2400.00")
     before = dump(url)
     with pytest.raises(InvalidInput) as info:
         sg_inputs.FileSmallGrantForm.parse(organisation_krs=KRS, form=broken)
-    assert info.value.basis and "2057" in info.value.basis
+    assert info.value.rule == "costs_grant"
+    assert info.value.details["rules"] == ["costs_grant", "costs_other_sources"]
+    assert info.value.basis and "2055" in info.value.basis
+    assert dump(url) == before
+
+
+def test_the_full_model_offer_of_an_open_call_is_not_a_small_grants_form(registry):
+    """Art. 19a ust. 1: a small grant is filed on the simplified form; the open call's form (poz. 2057) is
+    refused with the simplified form's basis, and nothing is written."""
+    url, people = registry
+    before = dump(url)
+    with pytest.raises(InvalidInput) as info:
+        sg_inputs.FileSmallGrantForm.parse(organisation_krs=KRS, form=sample_offer_form(KRS, **TASK))
+    assert info.value.rule == "invalid_input" and "2055" in (info.value.basis or "")
     assert dump(url) == before
 
 

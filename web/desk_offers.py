@@ -50,6 +50,7 @@ def offer_page(request: Request, code: str, number: int, wersja: str = "",
     from web.portal_attachments import filed_links
     from web.portal_form import filed_sections
     from web.portal_offers import TREE
+    from web.portal_small_grant import tree_of
 
     url = request.app.state.desk.url
     try:
@@ -74,7 +75,7 @@ def offer_page(request: Request, code: str, number: int, wersja: str = "",
     return page(request, "desk_offer.html", title=tr("Offer no. {number} in {code}", number=number,
                                                       code=filed["code"]),
                 filed=filed, shown=shown, versions=versions, base=base, case_url=f"/sprawy/{filed['code']}",
-                sections=filed_sections(TREE, shown["content"]) if shown else [],
+                sections=filed_sections(tree_of(shown["content"], TREE), shown["content"]) if shown else [],
                 files=filed_links(base, shown["version"], shown["content"]) if shown else [])
 
 

@@ -327,6 +327,17 @@ def field_ids(path: str) -> str:
     return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", path)
 
 
+def parse_typed(model: Any, tree: Node, typed: dict[str, Any]) -> Any:
+    """The model form (``model``, whose page is ``tree``) from what was typed, or what the page shows of its
+    refusal: ``errors`` by field, ``general`` for the whole form, the ``message`` above them."""
+    data, where = model_input(tree, typed)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        fields, general = refusals(error, where)
+        return {"errors": fields, "general": general, "message": SUMMARY}
+
+
 SUMMARY = tr("The offer is not filed yet: correct the fields marked below (each says the rule), then file it "
              "again. Nothing you typed was cleared.")
 

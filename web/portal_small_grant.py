@@ -1,5 +1,6 @@
 """The portal's small-grant offer (issue 22; art. 19a): the organisation's representative files an offer for a grant
-outside an open call on the same 2018 model form, through the same pages as an open call's offer.
+outside an open call on the simplified model form the law prescribes for it (art. 19a ust. 1; Dz.U. 2018 poz. 2055
+zał. 1: states/model_forms/simplified_offer.py), through pages like an open call's offer's.
 
 | route | page |
 |---|---|
@@ -11,7 +12,7 @@ Filing runs the small grant's ``file_offer_form`` (states/procedures/small_grant
 hidden ``intent``): the filing makes the case (``MG/…``), and the receipt, its PDF and the filed JSON are the open
 call's pages (web/portal_offers.py: ``/portal/oferty/{code}/1/pokwitowanie``), the offer being number 1 of its
 case. The draft is kept by states/offer_drafts.py without a case (``DraftRef.code`` None). The form's fields,
-refusals and rows are web/portal_form.py's over the same tree as the open call's offer.
+refusals and rows are web/portal_form.py's over the simplified form's tree (``TREE`` here), read from its model.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from starlette.concurrency import run_in_threadpool
 from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError, NotFound
-from states.model_forms.offer import OfferForm
+from states.model_forms.html import form_fields
+from states.model_forms.simplified_offer import SimplifiedOfferForm, is_simplified
 from states.offer_drafts import (
     DraftRef,
     OrganisationRef,
@@ -43,12 +45,10 @@ from web import portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
 from web.portal_offers import (
     SAVED,
-    TREE,
     _key,
     _mine,
     _moment,
     _organisation,
-    _parse,
     _prefilled,
     _read,
     _refusal,
@@ -62,6 +62,12 @@ router = APIRouter(prefix="/portal")
 add_to_menu("/portal/zloz", tr("File an offer"))
 
 PATH = "/portal/pozakonkursowa"
+TREE = portal_form.form_tree(SimplifiedOfferForm, form_fields(SimplifiedOfferForm))
+
+
+def tree_of(content: Any, full: portal_form.Node) -> portal_form.Node:
+    """The page tree that shows filed ``content``: the simplified form's, or ``full`` (the open call's offer)."""
+    return TREE if is_simplified(content) else full
 
 
 def form_path(krs: str) -> str:
@@ -172,8 +178,8 @@ def _post(request: Request, organizacja: str, actor: Actor, form: Any) -> Respon
             return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
         added = action.removeprefix("add:") if action.startswith("add:") else None
         return _form_page(**page, add=added, notice=SAVED, intent=intent)
-    parsed = _parse(typed)
-    if not isinstance(parsed, OfferForm):
+    parsed = portal_form.parse_typed(SimplifiedOfferForm, TREE, typed)
+    if not isinstance(parsed, SimplifiedOfferForm):
         _keep_draft(request, actor, ref, typed)
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:

@@ -2,7 +2,7 @@
 (web/portal_api.py), without a call.
 
 ``POST /api/v1/oferty-pozakonkursowe`` with ``Authorization: Bearer <personal token>`` and ``Idempotency-Key``,
-body ``{"organisation_krs", "form"}`` (the 2018 model form, docs/offer-form.md): 201 and the receipt (``code`` of
+body ``{"organisation_krs", "form"}`` (the simplified model form, Dz.U. 2018 poz. 2055 zał. 1: docs/offer-form.md): 201 and the receipt (``code`` of
 the new ``MG/…`` case, ``offer`` 1, ``state``, ``version``, ``receipt``, ``sha256``, ``received_at``,
 ``publish_by``), ``Location`` the receipt's (``GET /api/v1/oferty/potwierdzenie``, the open call's: the offer is
 number 1 of its case). The same key again: the same receipt, one case. Refusals, statuses, the rate limit and the
@@ -52,7 +52,7 @@ def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived
 
 @router.post("/oferty-pozakonkursowe")
 async def submit_small_grant(request: Request) -> JSONResponse:
-    """A small-grant offer on the model form, filed for the organisation the token's person represents."""
+    """A small-grant offer on the simplified model form, filed for the organisation the token's person represents."""
     arrived_at = datetime.now(UTC)  # its moment of receipt
     try:
         token = _bearer(request)

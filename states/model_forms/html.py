@@ -155,9 +155,9 @@ def offer_form_fields() -> dict[str, FieldRule]:
 
 @cache
 def form_fields(model: type) -> dict[str, FieldRule]:
-    """Every input of another model form (the report's, states/model_forms/report.py; the local initiative's
-    application, states/model_forms/initiative.py), by the same rules as ``offer_form_fields``."""
-    schema = model.model_json_schema()
+    """Every input of any model form (the offer, the simplified offer, the report, the local initiative's application:
+    states/model_forms/), in the form's order, by its dotted name (list items as ``[]``)."""
+    schema = model.model_json_schema()  # type: ignore[attr-defined]
     out: dict[str, FieldRule] = {}
     _walk("", schema, True, schema.get("$defs", {}), False, out)
     return out

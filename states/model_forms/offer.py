@@ -28,10 +28,11 @@ offer typed "9000" or "9000.00" has one content and one hash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -81,17 +82,21 @@ def _two_decimals(value: Decimal) -> Decimal:
     return cents(value)
 
 
-def _empty_is_none(value: object) -> object:
+def empty_is_none(value: object) -> object:
     # An optional input left empty in the page's form arrives as "": it means "not given", stored as null, so one
     # offer has one content (and one hash) whichever way it was filed.
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _accepted(value: bool) -> bool:
-    if value is not True:
-        raise PydanticCustomError("declaration_not_accepted", "{message}", {"message": tr(
-            "must be accepted: an offer is filed only with every declaration of section VII")})
-    return value
+def declaration(message: Message) -> Any:
+    """A declaration of the form: a checkbox that must be ticked, refused (rule "declaration_not_accepted") with
+    ``message``, which names the form's section of declarations."""
+    def accepted(value: bool) -> bool:
+        if value is not True:
+            raise PydanticCustomError("declaration_not_accepted", "{message}", {"message": message})
+        return value
+
+    return Annotated[bool, AfterValidator(accepted), Field(json_schema_extra={"const": True})]
 
 
 # The form's numbers: amounts in PLN with two decimals (states/inputs.py's Amount, kept as 0.00), the number of
@@ -107,12 +112,12 @@ MultiText = Annotated[LongText, Field(json_schema_extra={"x-widget": "textarea"}
 Text = Annotated[MultiText, Field(min_length=1)]  # a required multi-line answer
 EmailAddress = Annotated[Email, Field(json_schema_extra={"format": "email"})]
 PerYear = tuple[Money2, ...]
-Accepted = Annotated[bool, AfterValidator(_accepted), Field(json_schema_extra={"const": True})]
+Accepted = declaration(tr("must be accepted: an offer is filed only with every declaration of section VII"))
 KrsNumber = Annotated[str, Field(pattern=KRS_PATTERN)]
-OptionalText = Annotated[ShortText | None, BeforeValidator(_empty_is_none)]
-OptionalKrs = Annotated[KrsNumber | None, BeforeValidator(_empty_is_none)]
-OptionalRef = Annotated[Ref | None, BeforeValidator(_empty_is_none)]
-OptionalMultiText = Annotated[MultiText | None, BeforeValidator(_empty_is_none)]
+OptionalText = Annotated[ShortText | None, BeforeValidator(empty_is_none)]
+OptionalKrs = Annotated[KrsNumber | None, BeforeValidator(empty_is_none)]
+OptionalRef = Annotated[Ref | None, BeforeValidator(empty_is_none)]
+OptionalMultiText = Annotated[MultiText | None, BeforeValidator(empty_is_none)]
 
 
 # The rules, by the identifier a refusal carries as its error type (and ``InvalidInput.rule``).
@@ -153,20 +158,22 @@ RULES: dict[str, str] = {
 }
 
 
-def refusal(rule: str, message: Message, rules: list[str] | None = None) -> PydanticCustomError:
+def refusal(rule: str, message: Message, rules: list[str] | None = None, *,
+            table: dict[str, str] = RULES) -> PydanticCustomError:
     """A broken rule as pydantic reports it: the rule's identifier as the error type, the message in its context
-    (states/input_errors.py renders it in the reader's language), with every rule the message reports."""
-    assert rule in RULES and all(r in RULES for r in rules or ()), (rule, rules)
+    (states/input_errors.py renders it in the reader's language), with every rule the message reports. ``table``:
+    the form's rules (this form's ``RULES``, or another model form's, states/model_forms/simplified_offer.py)."""
+    assert rule in table and all(r in table for r in rules or ()), (rule, rules)
     return PydanticCustomError(rule, "{message}", {"message": message, "rules": rules or [rule]})
 
 
-def _first(problems: list[tuple[str, Message]]) -> None:
+def refuse_problems(problems: list[tuple[str, Message]], *, table: dict[str, str] = RULES) -> None:
     """Refuse with every problem found by one check, in one message, under the first one's rule."""
     if problems:
         message = problems[0][1]
         for _, more in problems[1:]:
             message = message + "; " + more
-        raise refusal(problems[0][0], message, list(dict.fromkeys(rule for rule, _ in problems)))
+        raise refusal(problems[0][0], message, list(dict.fromkeys(rule for rule, _ in problems)), table=table)
 
 
 def _years(start: date, end: date) -> range:
@@ -217,6 +224,20 @@ class ContactPerson(FormPart):  # II.2 who explains the offer
     email: EmailAddress
 
 
+def distinct_offerors(offerors: tuple[Offeror, ...], *, table: dict[str, str] = RULES) -> tuple[Offeror, ...]:
+    """II.1 of a form (this one or the simplified one): no two offerors with one registry number."""
+    seen: dict[str, int] = {}
+    problems: list[tuple[str, Message]] = []
+    for n, offeror in enumerate(offerors, 1):
+        if offeror.registry_number in seen:
+            problems.append(("registry_number_repeated", tr(
+                "II.1: offeror {number} repeats the registry number of offeror {first}", number=n,
+                first=seen[offeror.registry_number])))
+        seen.setdefault(offeror.registry_number, n)
+    refuse_problems(problems, table=table)
+    return offerors
+
+
 # --- III. Opis zadania ---------------------------------------------------------------------------------------------
 
 
@@ -263,7 +284,7 @@ class Task(FormPart):
             raise refusal("task_period_reversed", tr(
                 "III.2: the task cannot end ({end}) before it starts ({start})", end=self.task_end,
                 start=self.task_start))
-        _first([("activity_outside_task_period", tr(
+        refuse_problems([("activity_outside_task_period", tr(
             "III.4: activity {number} runs {start} – {end}, outside the task period {task_start} – {task_end}",
             number=n, start=a.start, end=a.end, task_start=self.task_start, task_end=self.task_end))
             for n, a in enumerate(self.activities, 1)
@@ -317,7 +338,7 @@ class CostLine(FormPart):
             problems.append(("cost_line_years", tr(
                 "V.A: the values per year add up to {sum}, not to the line's value {total}",
                 sum=Money(sum(self.per_year)), total=Money(self.total))))
-        _first(problems)
+        refuse_problems(problems)
         return self
 
 
@@ -366,7 +387,7 @@ class Sources(FormPart):
                     "V.B {row}: the share shown is {shown} %, but {value} of {total} is {expected} %", row=row,
                     shown=shown, value=Money(value), total=Money(self.total),
                     expected=computed_share(value, self.total))))
-        _first(problems)
+        refuse_problems(problems)
         return self
 
     def shares(self) -> list[tuple[str, Decimal, Decimal | None]]:
@@ -461,16 +482,7 @@ class OfferForm(FormPart):
     @field_validator("offerors")
     @classmethod
     def _distinct_offerors(cls, offerors: tuple[Offeror, ...]) -> tuple[Offeror, ...]:
-        seen: dict[str, int] = {}
-        problems = []
-        for n, offeror in enumerate(offerors, 1):
-            if offeror.registry_number in seen:
-                problems.append(("registry_number_repeated", tr(
-                    "II.1: offeror {number} repeats the registry number of offeror {first}", number=n,
-                    first=seen[offeror.registry_number])))
-            seen.setdefault(offeror.registry_number, n)
-        _first(problems)
-        return offerors
+        return distinct_offerors(offerors)
 
     @field_validator("task")
     @classmethod
@@ -488,7 +500,7 @@ class OfferForm(FormPart):
                 problems.append(("activity_offeror_unknown", tr(
                     "III.4: activity {number} names offeror {offeror}, whom section II does not list",
                     number=n, offeror=activity.offeror)))
-        _first(problems)
+        refuse_problems(problems)
         return task
 
     @field_validator("costs")
@@ -518,7 +530,7 @@ class OfferForm(FormPart):
                     problems.append(("cost_line_years_count", tr(
                         "V.A: the task lies within one calendar year: line {number} gives no values per year",
                         number=n)))
-        _first(problems)
+        refuse_problems(problems)
         return costs
 
     @field_validator("sources")
@@ -552,7 +564,7 @@ class OfferForm(FormPart):
             problems.append(("costs_in_kind", tr(
                 "V.A and V.B: the lines' parts in kind add up to {costs}, but V.B gives {value}",
                 costs=Money(total("from_in_kind")), value=Money(sources.in_kind))))
-        _first(problems)
+        refuse_problems(problems)
         return sources
 
     @field_validator("cost_split")
@@ -588,7 +600,7 @@ class OfferForm(FormPart):
                     problems.append(("cost_split_years_count", tr(
                         "V.C: offeror {number} gives one value per calendar year of a task over several years, "
                         "none for a task within one year", number=entry.offeror)))
-        _first(problems)
+        refuse_problems(problems)
         return split
 
     @field_validator("other")
@@ -607,7 +619,7 @@ class OfferForm(FormPart):
             problems.append(("fees_need_paid_execution", tr(
                 "VI.1: the task's recipients pay fees (V.B 4: {fees}), so the task is executed for payment: "
                 "declare paid execution", fees=Money(sources.recipients_fees))))
-        _first(problems)
+        refuse_problems(problems)
         return other
 
     # --- what the engine keeps --------------------------------------------------------------------------------------
@@ -652,17 +664,24 @@ class OfferSummary:
 def parse_offer_form(data: Any) -> OfferForm:
     """The form from its JSON (a dict), or ``InvalidInput`` listing every field and rule that is wrong; the rule
     of the refusal is the first broken sum's identifier (``RULES``), or "invalid_input" for a malformed field."""
-    if isinstance(data, OfferForm):
+    return parse_model_form(OfferForm, data, table=RULES, basis=BASIS)
+
+
+def parse_model_form(model: Any, data: Any, *, table: dict[str, str], basis: str) -> Any:
+    """A model form (``model``) from its JSON, or ``InvalidInput`` under the first of the form's rules (``table``)
+    that ``data`` breaks, with every one in ``details["rules"]``, the form's regulation as its basis."""
+    if isinstance(data, model):
         return data
     try:
-        return OfferForm.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
-        rules = [rule for rule in _rules(error) if rule in RULES]
-        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error), basis=BASIS,
+        rules = [rule for rule in error_rules(error) if rule in table]
+        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error), basis=basis,
                            rules=rules) from None
 
 
-def _rules(error: ValidationError) -> list[str]:
+def error_rules(error: ValidationError) -> list[str]:
+    """The rules a refusal of pydantic reports: each form rule's identifier, or pydantic's own error type."""
     found: list[str] = []
     for item in error.errors(include_url=False):
         found.extend(item.get("ctx", {}).get("rules") or [item["type"]])
@@ -675,7 +694,7 @@ def refused_rules(data: Any) -> list[str]:
     try:
         OfferForm.model_validate(data)
     except ValidationError as error:
-        return _rules(error)
+        return error_rules(error)
     return []
 
 
@@ -750,12 +769,15 @@ for _name, _label in {
 
 
 class FormCommand(Command):
-    """A command carrying the model form (``form``): an open call's offer or its correction, a small grant's offer."""
+    """A command carrying a model form (``form``): an open call's offer or its correction on this form, a small
+    grant's offer on the simplified one (``form_parser`` says which form's parser reads it)."""
+
+    form_parser: ClassVar[Callable[[Any], Any]] = staticmethod(parse_offer_form)
 
     @classmethod
     def parse(cls, **values: object):
-        """A form given is parsed first, so that its refusal names the form's broken rule (``parse_offer_form``);
-        a missing one is refused with the other fields."""
+        """A form given is parsed first, so that its refusal names the form's broken rule (``form_parser``); a
+        missing one is refused with the other fields."""
         if values.get("form") is not None:
-            values = {**values, "form": parse_offer_form(values["form"])}
+            values = {**values, "form": cls.form_parser(values["form"])}
         return super().parse(**values)

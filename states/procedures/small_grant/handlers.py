@@ -112,10 +112,9 @@ def show_budget(ctx: Context, year: int) -> dict:
             "available": ceiling(row, rules) - row.committed}
 
 
-# The basis of a small-grant offer's filing: art. 19a ust. 1 and the form it came on: the simplified offer
-# (Dz.U. 2018 poz. 2055 zał. 1) an officer records, or the 2018 model offer (poz. 2057 zał. 1) filed in the portal.
+# The basis of a small-grant offer's filing: art. 19a ust. 1 and the form it comes on, the simplified offer
+# (Dz.U. 2018 poz. 2055 zał. 1), whether an officer records it or the organisation files it in the portal.
 FILING_BASIS = "art. 19a ust. 1; Dz.U. 2018 poz. 2055 zał. 1"
-FORM_FILING_BASIS = "art. 19a ust. 1; Dz.U. 2018 poz. 2057 zał. 1"
 
 
 def _receive(ctx: Context, *, organisation_krs: str, terms, own_contribution: Decimal, received_at,
@@ -166,7 +165,8 @@ def file_offer(ctx: Context, cmd: FileSmallGrant) -> dict:
 
 @at_written_time  # on a real database the moment of receipt is the server's own: no moment is claimed for a form
 def file_offer_form(ctx: Context, cmd: FileSmallGrantForm) -> dict:
-    """The organisation files its small-grant offer on the model form (issue 22): received by the same rules as
+    """The organisation files its small-grant offer on the simplified model form (art. 19a ust. 1; Dz.U. 2018
+    poz. 2055 zał. 1, states/model_forms/simplified_offer.py): received by the same rules as
     an officer's ``file_offer`` (``_receive``, ``_check``: amount, duration, the yearly caps), its content kept as
     version 1 with its SHA-256 and receipt (states/offer_filings.py), the hash and the receipt number in the audit
     record of the filing, and the receipt e-mailed (notices.py)."""
@@ -178,7 +178,7 @@ def file_offer_form(ctx: Context, cmd: FileSmallGrantForm) -> dict:
         ctx, organisation_krs=cmd.organisation_krs, terms=summary, own_contribution=own, received_at=received_at,
         rule_set=None)
     version = filings.add_version(ctx, case, offer, cmd.form, received_at=received_at)
-    record(ctx, case, "file_offer", basis=FORM_FILING_BASIS, state=case.state,
+    record(ctx, case, "file_offer", basis=FILING_BASIS, state=case.state,
            payload={**filings.summary_payload(summary), "organisation_krs": cmd.organisation_krs,
                     "own_contribution": str(own), "received_at": received_at, "organisation": organisation.name,
                     "rule_set": pinned.version, **filings.version_payload(version),

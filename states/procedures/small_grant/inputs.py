@@ -20,7 +20,7 @@ from states.inputs import (
     ShortText,
     Year,
 )
-from states.model_forms.offer import FormCommand, OfferForm
+from states.model_forms.simplified_offer import SimplifiedFormCommand, SimplifiedOfferForm
 
 # --- small grant (art. 19a) ----------------------------------------------------------------------------------
 
@@ -41,12 +41,12 @@ class FileSmallGrant(Command):
     rule_set: ShortText | None = None
 
 
-class FileSmallGrantForm(FormCommand):
-    """An organisation's small-grant offer on the 2018 model form (Dz.U. 2018 poz. 2057), filed for the organisation
-    ``organisation_krs`` (its lead offeror); filing makes the case (art. 19a ust. 1)."""
+class FileSmallGrantForm(SimplifiedFormCommand):
+    """An organisation's small-grant offer on the simplified model form (art. 19a ust. 1; Dz.U. 2018 poz. 2055
+    zał. 1), filed for the organisation ``organisation_krs`` (its lead offeror); filing makes the case."""
 
     organisation_krs: Krs
-    form: OfferForm
+    form: SimplifiedOfferForm
 
 
 class PublishNotice(Command):
