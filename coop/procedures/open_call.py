@@ -252,7 +252,7 @@ def report_submit(code: Code, number: Number, funds_used: Annotated[str, typer.O
 @command(report_app, "file-form")
 def report_file_form(code: Code, number: Number,
                      form: Annotated[str, typer.Option("--form", help="The report on the model form: a JSON file.")]) -> None:
-    """File a partial or final report on the model form (art. 18; Dz.U. 2018 poz. 2057 zał. 5), its sums checked
+    """File a partial or final report on the model form (art. 18; Dz.U. 2018 poz. 2057, annex 5), its sums checked
     against the contract; prints its receipt (number, moment, SHA-256)."""
     from states.report_filings import FileReportForm
 

@@ -33,8 +33,6 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_core import PydanticCustomError
 
 from states import labels
-from states.errors import InvalidInput
-from states.input_errors import describe
 from states.inputs import AsciiDecimal, AsciiInt, Day, ShortText
 from states.model_forms.offer import (
     Accepted,
@@ -47,6 +45,8 @@ from states.model_forms.offer import (
     PositiveMoney,
     Text,
     cents,
+    error_rules,
+    parse_model_form,
 )
 from states.rule_sets import LOCAL_INITIATIVE_SPHERES
 from states.text import Message, Money, tr
@@ -326,23 +326,9 @@ class InitiativeForm(FormPart):
 
 def parse_initiative_form(data: Any) -> InitiativeForm:
     """The application from its JSON, or ``InvalidInput`` listing every field and rule that is wrong; the refusal's
-    rule is the first broken rule's identifier (``RULES``), or "invalid_input" for a malformed field."""
-    if isinstance(data, InitiativeForm):
-        return data
-    try:
-        return InitiativeForm.model_validate(data)
-    except ValidationError as error:
-        rules = [rule for rule in refused_rules_of(error) if rule in RULES]
-        # each rule's message names its basis already (``refusal``): a malformed field's refusal gets the Act's
-        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error),
-                           basis=None if rules else BASIS, rules=rules) from None
-
-
-def refused_rules_of(error: ValidationError) -> list[str]:
-    found: list[str] = []
-    for item in error.errors(include_url=False):
-        found.extend(item.get("ctx", {}).get("rules") or [item["type"]])
-    return list(dict.fromkeys(found))
+    rule is the first broken rule's identifier (``RULES``), or "invalid_input" for a malformed field. Each rule's
+    message names its basis already (``refusal``): a malformed field's refusal gets the Act's."""
+    return parse_model_form(InitiativeForm, data, table=RULES, basis=BASIS, rules_cite_basis=True)
 
 
 def refused_rules(data: Any) -> list[str]:
@@ -350,7 +336,7 @@ def refused_rules(data: Any) -> list[str]:
     try:
         InitiativeForm.model_validate(data)
     except ValidationError as error:
-        return refused_rules_of(error)
+        return error_rules(error)
     return []
 
 

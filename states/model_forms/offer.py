@@ -667,17 +667,19 @@ def parse_offer_form(data: Any) -> OfferForm:
     return parse_model_form(OfferForm, data, table=RULES, basis=BASIS)
 
 
-def parse_model_form(model: Any, data: Any, *, table: dict[str, str], basis: str) -> Any:
+def parse_model_form(model: Any, data: Any, *, table: dict[str, str], basis: str,
+                     rules_cite_basis: bool = False) -> Any:
     """A model form (``model``) from its JSON, or ``InvalidInput`` under the first of the form's rules (``table``)
-    that ``data`` breaks, with every one in ``details["rules"]``, the form's regulation as its basis."""
+    that ``data`` breaks, with every one in ``details["rules"]``, the form's regulation as its basis (or, when the
+    rules' own messages cite theirs, ``rules_cite_basis``, only for a malformed field)."""
     if isinstance(data, model):
         return data
     try:
         return model.model_validate(data)
     except ValidationError as error:
         rules = [rule for rule in error_rules(error) if rule in table]
-        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error), basis=basis,
-                           rules=rules) from None
+        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error),
+                           basis=None if rules and rules_cite_basis else basis, rules=rules) from None
 
 
 def error_rules(error: ValidationError) -> list[str]:

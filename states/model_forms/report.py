@@ -36,9 +36,17 @@ from pydantic_core import PydanticCustomError
 
 from states import labels
 from states.errors import InvalidInput
-from states.input_errors import describe
 from states.inputs import Day, ShortText
-from states.model_forms.offer import FormPart, Money2, MultiText, OptionalText, Text, cents
+from states.model_forms.offer import (
+    FormPart,
+    Money2,
+    MultiText,
+    OptionalText,
+    Text,
+    cents,
+    error_rules,
+    parse_model_form,
+)
 from states.text import Message, Money, tr
 
 BASIS = "art. 18 ust. 1-4; Dz.U. 2018 poz. 2057 zał. 5"
@@ -353,24 +361,10 @@ class ReportForm(FormPart):
         return self.model_dump(mode="json")
 
 
-def _rules(error: ValidationError) -> list[str]:
-    found: list[str] = []
-    for item in error.errors(include_url=False):
-        found.extend(item.get("ctx", {}).get("rules") or [item["type"]])
-    return list(dict.fromkeys(found))
-
-
 def parse_report_form(data: Any) -> ReportForm:
     """The form from its JSON (a dict), or ``InvalidInput`` naming the first broken rule (``RULES``; else
     "invalid_input" for a malformed field), with every rule broken in ``details["rules"]``."""
-    if isinstance(data, ReportForm):
-        return data
-    try:
-        return ReportForm.model_validate(data)
-    except ValidationError as error:
-        rules = [rule for rule in _rules(error) if rule in RULES]
-        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error), basis=BASIS,
-                           rules=rules) from None
+    return parse_model_form(ReportForm, data, table=RULES, basis=BASIS)
 
 
 def refused_rules(data: Any) -> list[str]:
@@ -378,7 +372,7 @@ def refused_rules(data: Any) -> list[str]:
     try:
         ReportForm.model_validate(data)
     except ValidationError as error:
-        return _rules(error)
+        return error_rules(error)
     return []
 
 
