@@ -20,7 +20,6 @@ from notifications.render import render
 from states.engine import execute
 from states.password_reset import RESETS_PER_CLIENT, RESETS_PER_NAME
 from tests.test_portal_accounts import (
-    PASSWORD,
     client,
     csrf_of,
     desk_actor,
@@ -140,8 +139,9 @@ def test_a_person_resets_a_forgotten_password_by_the_e_mail_link(real_db_url):
     assert log_in(stranger, "jan.nowak", NEW_PASSWORD).status_code == 303
     again = set_new(client(url), link, NEW_PASSWORD + " again")
     assert again.status_code == 422 and "nie jest ważny" in again.text
-    from states.people import verify_people_chain
     from sqlmodel import Session
+
+    from states.people import verify_people_chain
 
     with Session(get_engine(normalise_url(url))) as session:
         assert verify_people_chain(session)[1] is None
