@@ -7,6 +7,7 @@ import models.filing_tables  # noqa: F401
 import models.initiative_tables  # noqa: F401
 import models.notification_tables  # noqa: F401
 import models.offer_draft_tables  # noqa: F401
+import models.password_reset_tables  # noqa: F401
 import models.people_tables  # noqa: F401
 import models.portal_tables  # noqa: F401
 import models.procedure_tables  # noqa: F401

@@ -45,12 +45,28 @@ def send_comment_link(ctx: Any, event: events.CommentLinkAsked) -> None:
     on_comment_link_asked(ctx, event)
 
 
+def send_password_reset(ctx: Any, event: events.PasswordResetAsked) -> None:
+    """The portal's password reset link, to the account's confirmed address (notifications/password_reset.py)."""
+    from notifications.password_reset import on_password_reset_asked
+
+    on_password_reset_asked(ctx, event)
+
+
+def send_password_changed(ctx: Any, event: events.PasswordChanged) -> None:
+    """The notice that a portal account's password was changed by a reset link (notifications/password_reset.py)."""
+    from notifications.password_reset import on_password_changed
+
+    on_password_changed(ctx, event)
+
+
 # Each event's handlers, in the order they run (all in the publishing command's transaction).
 EVENT_HANDLERS: dict[type, tuple[events.Handler, ...]] = {
     events.AuditRecorded: (enqueue_notifications,),
     events.AnchorMade: (send_anchor_notice,),
     events.EmailConfirmationAsked: (send_email_confirmation,),
     events.CommentLinkAsked: (send_comment_link,),
+    events.PasswordResetAsked: (send_password_reset,),
+    events.PasswordChanged: (send_password_changed,),
 }
 
 

@@ -44,9 +44,12 @@ TEMPLATES: dict[str, TemplateSpec] = {
     "audit_anchor_notice": TemplateSpec("notice", tr("the daily anchor of the case histories")),
     "portal_email_confirmation": TemplateSpec("task", tr("the link that confirms a portal account's e-mail address")),
     "portal_comment_link": TemplateSpec("task", tr("the link that files a public comment sent from the portal")),
+    "portal_password_reset": TemplateSpec("task", tr("the link that sets a new password of a portal account")),
+    "portal_password_changed": TemplateSpec("notice", tr("the notice that a portal account's password was changed")),
 }
 # Templates no rule of a case's step produces.
-UNRULED_TEMPLATES = frozenset({"audit_anchor_notice", "portal_email_confirmation", "portal_comment_link"})
+UNRULED_TEMPLATES = frozenset({"audit_anchor_notice", "portal_email_confirmation", "portal_comment_link",
+                               "portal_password_reset", "portal_password_changed"})
 
 INVALIDATION_REASONS = {
     "art. 18a ust. 1 pkt 1": tr("no offer was filed"),

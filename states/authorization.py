@@ -132,6 +132,10 @@ COMMON: dict[str, dict[str, str]] = {
     "portal_accounts.register_account": {"public": ANY},
     "portal_accounts.confirm_email": EVERYONE,
     "portal_accounts.resend_confirmation": EVERYONE,
+    # a forgotten password (states/password_reset.py): a stranger asks (the named actor, role public), the link's
+    # person sets the new password (the handler checks the link is theirs)
+    "password_reset.ask_password_reset": {"public": ANY},
+    "password_reset.reset_password": EVERYONE,
     "portal_accounts.claim_representation": COMMENTERS,
     "portal_accounts.my_claims": EVERYONE,
     "portal_accounts.decide_representation": OFFICER,

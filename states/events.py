@@ -61,6 +61,32 @@ class EmailConfirmationAsked:
 
 
 @dataclass(frozen=True, slots=True)
+class PasswordResetAsked:
+    """A person of the portal asked to reset a forgotten password (states/password_reset.py): the one-time link
+    must reach their confirmed address, in the request's transaction. ``sealed_token``: the link's token sealed with
+    the desk's key (invariant 12); ``key``: the message's idempotency key."""
+
+    key: str
+    email: str
+    name: str
+    login: str
+    sealed_token: str
+    expires_at: Any
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordChanged:
+    """A person's password was set anew through a reset link (states/password_reset.py): a notice to their address,
+    in the reset's transaction, so that whoever did not do it learns it (no secret in it)."""
+
+    key: str
+    email: str
+    name: str
+    login: str
+    at: Any
+
+
+@dataclass(frozen=True, slots=True)
 class CommentLinkAsked:
     """A comment sent from the portal's public pages waits for its author's e-mail link (states/public_comments.py),
     in the request's transaction. ``sealed_token``: the link's token sealed with the desk's key (invariant 12);

@@ -141,22 +141,33 @@ def email_digest(address: str) -> str:
 def note_registration(client: str, email: str, *, url: str | None = None, now: datetime | None = None) -> None:
     """Count a registration tried from ``client`` for ``email``, or refuse it (``registration_rate_limited``) when
     either made ``REGISTRATIONS_PER_*`` within the window; a refused attempt is not counted (it did nothing)."""
+    note_attempt(RegistrationAttempt.__table__, "email_digest", client, email_digest(email or ""),
+                 per_client=REGISTRATIONS_PER_CLIENT, per_key=REGISTRATIONS_PER_EMAIL, window=REGISTRATION_WINDOW,
+                 refusal=lambda: NotPermitted("registration_rate_limited", tr(
+                     "Too many registrations from this address or for this e-mail address: registering is paused "
+                     "for {minutes} minutes. Try again later; nothing was done.",
+                     minutes=int(REGISTRATION_WINDOW.total_seconds() // 60)), basis=BASIS_ACCOUNT),
+                 url=url, now=now)
+
+
+def note_attempt(table: sa.Table, key_column: str, client: str, digest: str, *, per_client: int, per_key: int,
+                 window: timedelta, refusal, url: str | None = None, now: datetime | None = None) -> None:
+    """The portal's rate limit of a request a stranger may make (a registration, a password reset link): count it
+    in ``table`` (its ``client``, ``key_column`` = ``digest``, ``at``) in a transaction of its own, or raise
+    ``refusal()`` when the client or the key made ``per_client``/``per_key`` within ``window``; a refused attempt is
+    not counted (it did nothing). Rows older than ``KEEP_ATTEMPTS`` are deleted on the way."""
     from models.db import get_engine
 
     now = now or datetime.now(UTC)
-    client, digest = (client or "?")[:64], email_digest(email or "")
-    a = RegistrationAttempt.__table__
+    client = (client or "?")[:64]
     with get_engine(url).begin() as connection:
-        recent = sa.select(sa.func.count()).select_from(a).where(a.c.at > now - REGISTRATION_WINDOW)
-        by_client = connection.execute(recent.where(a.c.client == client)).scalar_one()
-        by_email = connection.execute(recent.where(a.c.email_digest == digest)).scalar_one()
-        if by_client >= REGISTRATIONS_PER_CLIENT or by_email >= REGISTRATIONS_PER_EMAIL:
-            raise NotPermitted("registration_rate_limited", tr(
-                "Too many registrations from this address or for this e-mail address: registering is paused for "
-                "{minutes} minutes. Try again later; nothing was done.",
-                minutes=int(REGISTRATION_WINDOW.total_seconds() // 60)), basis=BASIS_ACCOUNT)
-        connection.execute(a.delete().where(a.c.at < now - KEEP_ATTEMPTS))
-        connection.execute(a.insert().values(client=client, email_digest=digest, at=now))
+        recent = sa.select(sa.func.count()).select_from(table).where(table.c.at > now - window)
+        by_client = connection.execute(recent.where(table.c.client == client)).scalar_one()
+        by_key = connection.execute(recent.where(table.c[key_column] == digest)).scalar_one()
+        if by_client >= per_client or by_key >= per_key:
+            raise refusal()
+        connection.execute(table.delete().where(table.c.at < now - KEEP_ATTEMPTS))
+        connection.execute(table.insert().values(client=client, at=now, **{key_column: digest}))
 
 
 def register_account(ctx, command: RegisterAccount) -> dict:
@@ -184,15 +195,38 @@ def register_account(ctx, command: RegisterAccount) -> dict:
     return {"login": person.login, "email": email, "confirmed": False}
 
 
+def new_link(ctx, table: type, person: Person, valid_for: timedelta):
+    """A one-time e-mail link's token (256 random bits, returned once: the caller seals it for the outbox) and its
+    row of ``table`` (``EmailConfirmation``, ``PasswordReset``): the token's SHA-256 only, valid for ``valid_for``."""
+    token = secrets.token_urlsafe(32)
+    row = table(person_id=person.id, token_hash=token_digest(token), created_at=ctx.written_at,
+                expires_at=ctx.written_at + valid_for)
+    ctx.session.add(row)
+    ctx.session.flush()
+    return token, row
+
+
+def link_row(session, table: type, token: str):
+    """The row of ``table`` of a one-time link's token, whatever its state (``link_live`` says whether it works),
+    or None for a token nobody was sent."""
+    from sqlmodel import select
+
+    return session.exec(select(table).where(table.token_hash == token_digest(token))).first()
+
+
+def link_live(row, now: datetime) -> bool:
+    """Whether a one-time link's row (``new_link``) still works at ``now``: not spent, not voided, not expired."""
+    if row is None or row.used_at is not None or getattr(row, "voided_at", None) is not None:
+        return False
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    return expires > now
+
+
 def _ask_confirmation(ctx, person: Person, email: str) -> None:
     from states.credentials import seal
     from states.events import EmailConfirmationAsked
 
-    token = secrets.token_urlsafe(32)
-    row = EmailConfirmation(person_id=person.id, token_hash=token_digest(token), created_at=ctx.written_at,
-                            expires_at=ctx.written_at + timedelta(hours=CONFIRMATION_HOURS))
-    ctx.session.add(row)
-    ctx.session.flush()
+    token, row = new_link(ctx, EmailConfirmation, person, timedelta(hours=CONFIRMATION_HOURS))
     # the outbox keeps the token sealed with the desk's key: the dispatcher opens it to write the link
     publish(ctx, EmailConfirmationAsked(key=f"portal/email/{row.id}", email=email, name=person.display_name,
                                         login=person.login, sealed_token=seal(token), expires_at=row.expires_at))
@@ -231,11 +265,8 @@ def confirm_email(ctx, command: ConfirmEmail) -> dict:
     sentence (nobody learns which)."""
     from sqlmodel import select
 
-    row = ctx.session.exec(select(EmailConfirmation).where(
-        EmailConfirmation.token_hash == token_digest(command.token))).first()
-    expires = None if row is None else (row.expires_at if row.expires_at.tzinfo else
-                                        row.expires_at.replace(tzinfo=UTC))
-    if row is None or row.used_at is not None or expires <= ctx.written_at:
+    row = link_row(ctx.session, EmailConfirmation, command.token)
+    if not link_live(row, ctx.written_at):
         raise RuleViolation("confirmation_invalid", tr(
             "This confirmation link is not valid: it was used already, it expired ({hours} hours after "
             "registration) or it was copied incompletely. Log in on the portal with your login and password: a new "
@@ -267,15 +298,16 @@ def confirm_email_by_link(token: str, *, url: str | None = None) -> dict:
             "registration) or it was copied incompletely. Log in on the portal with your login and password: a new "
             "link is sent to you.",
             hours=CONFIRMATION_HOURS), basis=BASIS_ACCOUNT) from None
-    login = _login_of_token(command.token, url=url)
+    login = login_of_token(command.token, url=url)
     actor = person_principal(login, proof="email", url=url) if login else REGISTRATION
     return execute(confirm_email, command, actor=actor, url=url, keyed=False)
 
 
-def _login_of_token(token: str, *, url: str | None) -> str | None:
+def login_of_token(token: str, *, url: str | None, table: type = EmailConfirmation) -> str | None:
+    """The login of the person a one-time link's token (of ``table``) was sent to, whatever its state."""
     from models.db import get_engine
 
-    e, p = EmailConfirmation.__table__, Person.__table__
+    e, p = table.__table__, Person.__table__
     with get_engine(url).execution_options(coop_readonly=True).connect() as connection:
         return connection.execute(sa.select(p.c.login).join(e, e.c.person_id == p.c.id)
                                   .where(e.c.token_hash == token_digest(token))).scalar()

@@ -39,12 +39,13 @@ HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.anch
                    "notifications.handlers", "notifications.setting_handlers", "flows.evaluation", "flows.summaries",
                    "flows.artifacts", "flows.opening", "states.people", "states.todo", "states.credentials",
                    "states.offer_filings", "states.offer_drafts", "states.portal_accounts", "states.offer_attachments",
-                   "states.report_filings", "states.public_comments",
+                   "states.report_filings", "states.public_comments", "states.password_reset",
                    # every registered procedure's handlers: a new procedure's commands must be in the matrix too
                    *(procedure.handlers.__name__ for procedure in PROCEDURES))
 NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment", "anchors.notify_public",
                 "people.appointee", "people.grant_seat", "offer_filings.add_version", "report_filings.file_report",
-                "credentials.store_password", "local_initiative.receive"}  # helpers a handler calls in its transaction
+                "credentials.store_password", "local_initiative.receive",
+                "portal_accounts.new_link"}  # helpers a handler calls in its transaction
 
 
 def engine_handlers() -> dict[str, object]:
