@@ -254,8 +254,12 @@ class Contract(Table, table=True):
 
 class Report(Table, table=True):
     __tablename__ = "reports"
+    # an open call's contract's report, or a small grant's (its contract lives in its offer row): exactly one
+    __table_args__ = (sa.CheckConstraint("(contract_id IS NULL) <> (small_grant_offer_id IS NULL)",
+                                         name="ck_reports_one_owner"),)
     id: int | None = Field(default=None, primary_key=True)
-    contract_id: int = Field(foreign_key="contracts.id", index=True)
+    contract_id: int | None = Field(default=None, foreign_key="contracts.id", index=True)
+    small_grant_offer_id: int | None = Field(default=None, foreign_key="small_grant_offers.id", index=True)
     kind: str = "final"  # final | partial
     submitted_at: datetime = moment(nullable=False)
     accepted_at: datetime | None = moment()
