@@ -31,6 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from sqlalchemy import insert
 from sqlmodel import func, select
 
 from kernel.errors import NotFound, RuleViolation
@@ -135,9 +136,14 @@ class Reported:
         column, value = self.owner
         return list(session.exec(select(Report).where(column == value).order_by(Report.id)))
 
-    def row_owner(self) -> dict[str, int]:
+    def add(self, session, **values: Any) -> None:
+        """Keep a report row under its owner; a small grant's through the table (its owner is a column of the
+        table only, models/tables.py)."""
         column, value = self.owner
-        return {column.key: value}
+        if self.form == "simplified":
+            session.execute(insert(Report.__table__).values(**values, **{column.key: value}))
+        else:
+            session.add(Report(**values, **{column.key: value}))
 
 
 def _contract_facts(contract: Contract) -> dict[str, Any]:
@@ -160,7 +166,7 @@ def open_call_reported(case: Case, offer: Offer, contract: Contract | None) -> R
 
 
 def small_grant_reported(case: Case, offer: SmallGrantOffer) -> Reported:
-    return Reported(case, offer, SMALL_GRANT_OFFER, case.state, (Report.small_grant_offer_id, offer.id),
+    return Reported(case, offer, SMALL_GRANT_OFFER, case.state, (Report.__table__.c.small_grant_offer_id, offer.id),
                     _small_grant_contract(offer), "simplified")
 
 
@@ -217,10 +223,10 @@ def file_on_form(ctx: Any, reported: Reported, form: Any, *, check: Any, tail: A
 
         record(ctx, case, "submit_partial_report", subject=tail.subject, basis=PARTIAL_BASIS,
                state=reported.offer.state, payload={**proof, "summary": form.summary()})
-    ctx.session.add(Report(**reported.row_owner(), kind=form.header.kind, submitted_at=received_at, content={
+    reported.add(ctx.session, kind=form.header.kind, submitted_at=received_at, outcome="submitted", content={
         "funds_used": str(form.funding.spent_grant), "summary": form.summary(), "form": content, "sha256": sha256,
         "receipt": receipt, "sequence": sequence, "received_at": received_at.isoformat(), "filed_by": filed_by,
-        "form_kind": reported.form}))
+        "form_kind": reported.form})
     state = case.state if reported.form == "simplified" else reported.offer.state
     return {"code": case.code, "offer": reported.number, "state": state, "kind": form.header.kind,
             "report": sequence, "receipt": receipt, "sha256": sha256, "received_at": received_at.isoformat(),

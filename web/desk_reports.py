@@ -58,7 +58,8 @@ def reports_page(request: Request, code: str, number: int, nr: str = "",
     return page(request, "desk_reports.html", title=tr("Reports on offer no. {number} in {code}", number=number,
                                                         code=facts["code"]),
                 facts=facts, shown=shown, base=reports_path(facts["code"], number),
-                case_url=f"/sprawy/{facts['code']}", offer_url=f"/sprawy/{facts['code']}/oferty/{number}",
+                case_url=f"/sprawy/{facts['code']}", offer_url=(f"/sprawy/{facts['code']}/oferty/{number}"  # a small grant's paper offer has no such page
+                           if facts["form"] == "report" or facts["offer_content"] is not None else None),
                 sections=filed_sections(TREES[facts["form"]], shown["content"]) if shown else [])
 
 
