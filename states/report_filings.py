@@ -38,7 +38,7 @@ from kernel.errors import NotFound, RuleViolation
 from kernel.text import tr
 from models.filing_tables import OfferVersion
 from models.procedure_tables import SmallGrantOffer
-from models.tables import Case, Contract, Offer, Organisation, Report
+from models.tables import AuditRecord, Case, Contract, Offer, Organisation, Report
 from states.cases import load_case
 from states.inputs import CaseCode, Command, Ordinal
 from states.model_forms.canonical import content_sha256
@@ -152,11 +152,11 @@ def _contract_facts(contract: Contract) -> dict[str, Any]:
             "report_due": contract.report_due}
 
 
-def _small_grant_contract(offer: SmallGrantOffer) -> dict[str, Any] | None:
+def _small_grant_contract(offer: SmallGrantOffer, signed_at: datetime | None = None) -> dict[str, Any] | None:
     if offer.contract_number is None:
         return None
     return {"number": offer.contract_number, "amount": str(offer.granted_amount), "granted": offer.granted_amount,
-            "signed_at": None, "task_start": offer.task_start, "task_end": offer.task_end,
+            "signed_at": signed_at, "task_start": offer.task_start, "task_end": offer.task_end,
             "report_due": offer.report_due}
 
 
@@ -165,9 +165,16 @@ def open_call_reported(case: Case, offer: Offer, contract: Contract | None) -> R
                     _contract_facts(contract) if contract else None, "report")
 
 
-def small_grant_reported(case: Case, offer: SmallGrantOffer) -> Reported:
+def small_grant_reported(case: Case, offer: SmallGrantOffer, signed_at: datetime | None = None) -> Reported:
     return Reported(case, offer, SMALL_GRANT_OFFER, case.state, (Report.__table__.c.small_grant_offer_id, offer.id),
-                    _small_grant_contract(offer), "simplified")
+                    _small_grant_contract(offer, signed_at), "simplified")
+
+
+def _signed_at(session, case: Case) -> datetime | None:
+    """When a small grant's contract was signed: its ``sign_contract`` record (the offer row keeps no date)."""
+    return session.exec(select(AuditRecord.at).where(AuditRecord.case_id == case.id,
+                                                     AuditRecord.event == "sign_contract")
+                        .order_by(AuditRecord.seq.desc())).first()
 
 
 def require_report_allowed(machine: Any, state: str, subject: str) -> None:
@@ -243,7 +250,7 @@ def _reported(session, cmd: Any) -> Reported:
         offer = (session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).first()
                  if cmd.number == SMALL_GRANT_OFFER else None)
         if offer is not None:
-            return small_grant_reported(case, offer)
+            return small_grant_reported(case, offer, _signed_at(session, case))
     else:
         offer = session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == cmd.number)).first()
         if offer is not None:

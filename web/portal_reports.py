@@ -43,6 +43,18 @@ portal_form.CHOICES.setdefault("final", tr("final report"))
 TREE = portal_form.form_tree(ReportForm, form_fields(ReportForm))
 # A small grant's report is on the simplified form (Dz.U. 2018 poz. 2055 zał. 2); ``offer_reports`` says which.
 SIMPLIFIED_TREE = portal_form.form_tree(SimplifiedReportForm, form_fields(SimplifiedReportForm))
+
+# the simplified form's own headings where its parts differ from the model report's (the fields' labels are shared)
+for _part, _label in {"narrative": tr("I. Description of the task carried out"),
+                      "expenses": tr("II. Statement of costs"),
+                      "funding": tr("II. Costs by source of funding"),
+                      "additional": tr("III. Additional information")}.items():
+    _node = next(c for c in SIMPLIFIED_TREE.children if c.key == _part)
+    _node.label = _label
+    if _node.item is not None:  # a repeated part's rows carry its label too
+        _node.item.label = _label
+_header = next(c for c in SIMPLIFIED_TREE.children if c.key == "header")
+_header.children = [c for c in _header.children if c.key != "kind"]  # always final: nothing to choose
 TREES = {"report": TREE, "simplified": SIMPLIFIED_TREE}
 MODELS = {"report": ReportForm, "simplified": SimplifiedReportForm}
 # The offer's states in which its contract runs or ran: the offers the page lists (the machine decides the rest).
@@ -120,10 +132,14 @@ def _prefilled(facts: dict[str, Any], kind: str) -> dict[str, Any]:
 def _prefilled_simplified(facts: dict[str, Any]) -> dict[str, Any]:
     """A small grant's report: the header from the contract the offer row keeps (its period is the task's, the
     report is final), the planned grant the contract's; the organisation types the rest."""
+    from kernel.local_time import in_warsaw
+
     contract = facts["contract"] or {}
-    return {"header": {"kind": "final", "period_start": str(contract.get("task_start") or ""),
+    signed = contract.get("signed_at")
+    return {"header": {"period_start": str(contract.get("task_start") or ""),
                        "period_end": str(contract.get("task_end") or ""), "task_title": facts["title"],
-                       "contractors": _contractors(facts), "contract_number": contract.get("number", "")},
+                       "contractors": _contractors(facts), "contract_number": contract.get("number", ""),
+                       "contract_date": in_warsaw(signed).date().isoformat() if signed else ""},
             "funding": {"planned_grant": contract.get("amount", "")}}
 
 

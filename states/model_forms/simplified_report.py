@@ -159,7 +159,7 @@ def check_simplified_against_contract(form: SimplifiedReportForm, terms: Contrac
 
 
 for _name, _label in {
-    "task_done": tr("I. description of the task carried out"),
+    "task_done": tr("description of the task carried out"),
     "planned_other_financial": tr("planned: other financial means"),
     "spent_other_financial": tr("spent: other financial means"),
     "planned_personal_in_kind": tr("planned: personal or in-kind contribution"),
