@@ -44,6 +44,7 @@ HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.anch
                    *(procedure.handlers.__name__ for procedure in PROCEDURES))
 NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment", "anchors.notify_public",
                 "people.appointee", "people.grant_seat", "offer_filings.add_version", "report_filings.file_report",
+                "report_filings.file_on_form",
                 "credentials.store_password", "local_initiative.receive"}  # helpers a handler calls in its transaction
 
 
