@@ -35,7 +35,12 @@ SOURCE_LABELS = {  # II.2's rows, in the form's order (states/model_forms/report
 
 
 def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
-    """The PDF of the report ``content`` as filed, with its ``receipt``."""
+    """The PDF of the report ``content`` as filed, with its ``receipt``; a small grant's simplified report
+    (``receipt["form_kind"]``) is drawn on its own form (notifications/simplified_report_pdf.py)."""
+    if receipt.get("form_kind") == "simplified":
+        from notifications.simplified_report_pdf import simplified_report_pdf
+
+        return simplified_report_pdf(content, receipt)
     header = content.get("header") or {}
     number = _text(receipt.get("number"))
     sha256 = _text(receipt.get("sha256"))
@@ -54,21 +59,7 @@ def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
                            "Pożytku Publicznego z dnia 24 października 2018 r. (Dz.U. 2018 poz. 2057), załącznik nr 5",
                    align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
-    pdf.heading("Potwierdzenie złożenia sprawozdania")
-    received = receipt.get("received_at")
-    pdf.pairs([
-        ("Numer potwierdzenia", number),
-        ("Postępowanie", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
-        ("Oferta, umowa", f"oferta nr {_text(receipt.get('offer'))}, umowa {_text(receipt.get('contract'))}"),
-        ("Data i godzina wpływu (czas warszawski)",
-         moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY),
-        ("Skrót SHA-256 treści sprawozdania", sha256),
-    ], widths=(50, 130))
-    pdf.set_font(FONT, "", 7.5)
-    pdf.multi_cell(0, 4, "Skrót SHA-256 liczy się z treści sprawozdania zapisanej jako kanoniczny JSON (UTF-8, klucze "
-                         "posortowane, bez zbędnych odstępów); każdy może go sprawdzić programem "
-                         "tools/verify_receipt.py.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 9)
+    receipt_block(pdf, receipt)
 
     pdf.heading("Dane sprawozdania")
     pdf.pairs([("Rodzaj sprawozdania", kind),
@@ -146,9 +137,37 @@ def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     pdf.heading("Część III. Dodatkowe informacje")
     pdf.paragraph((content.get("additional") or {}).get("remarks") or "nie dotyczy")
 
-    declarations = content.get("report_declarations") or {}
+    declarations(pdf, content)
+    return bytes(pdf.output())
+
+
+def receipt_block(pdf: Any, receipt: Mapping[str, Any], offer_line: tuple[str, str] | None = None) -> None:
+    """The receipt that proves the report (number, moment of receipt, SHA-256): the model report's and the
+    simplified report's."""
+    number = _text(receipt.get("number"))
+    sha256 = _text(receipt.get("sha256"))
+    pdf.heading("Potwierdzenie złożenia sprawozdania")
+    received = receipt.get("received_at")
+    pdf.pairs([
+        ("Numer potwierdzenia", number),
+        ("Postępowanie", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
+        offer_line or ("Oferta, umowa",
+                       f"oferta nr {_text(receipt.get('offer'))}, umowa {_text(receipt.get('contract'))}"),
+        ("Data i godzina wpływu (czas warszawski)",
+         moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY),
+        ("Skrót SHA-256 treści sprawozdania", sha256),
+    ], widths=(50, 130))
+    pdf.set_font(FONT, "", 7.5)
+    pdf.multi_cell(0, 4, "Skrót SHA-256 liczy się z treści sprawozdania zapisanej jako kanoniczny JSON (UTF-8, klucze "
+                         "posortowane, bez zbędnych odstępów); każdy może go sprawdzić programem "
+                         "tools/verify_receipt.py.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+
+
+def declarations(pdf: Any, content: Mapping[str, Any]) -> None:
+    """The three declarations, in the model form's words, each ticked or not (both forms have the same)."""
+    ticked = content.get("report_declarations") or {}
     pdf.heading("Oświadczenia")
     pdf.paragraph("Oświadczam(-my), że:")
     for index, (key, text) in enumerate(DECLARATIONS_PL.items(), 1):
-        pdf.paragraph(f"{index}) {text} — {'TAK' if declarations.get(key) is True else 'NIE'}")
-    return bytes(pdf.output())
+        pdf.paragraph(f"{index}) {text} — {'TAK' if ticked.get(key) is True else 'NIE'}")

@@ -26,20 +26,25 @@ report's receipt with its content).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
+from sqlalchemy import insert
 from sqlmodel import func, select
 
 from kernel.errors import NotFound, RuleViolation
 from kernel.text import tr
 from models.filing_tables import OfferVersion
-from models.tables import Case, Contract, Offer, Organisation, Report
+from models.procedure_tables import SmallGrantOffer
+from models.tables import AuditRecord, Case, Contract, Offer, Organisation, Report
 from states.cases import load_case
 from states.inputs import CaseCode, Command, Ordinal
 from states.model_forms.canonical import content_sha256
 from states.model_forms.report import ContractTerms, ReportForm, check_against_contract, parse_report_form
+from states.model_forms.simplified_report import SimplifiedReportForm, parse_simplified_report
+from states.offer_filings import SMALL_GRANT, SMALL_GRANT_OFFER
 
 PARTIAL_BASIS = "art. 18 ust. 3; Dz.U. 2018 poz. 2057 zał. 5"
 
@@ -54,6 +59,21 @@ class FileReportForm(Command):
         """The form is parsed first, so that its refusal names the form's broken rule (``parse_report_form``)."""
         if values.get("form") is not None:
             values = {**values, "form": parse_report_form(values["form"])}
+        return super().parse(**values)
+
+
+class FileSimplifiedReport(Command):
+    """A small grant's report on the simplified form (Dz.U. 2018 poz. 2055 zał. 2): its case, its offer 1."""
+
+    code: CaseCode
+    number: Literal[1] = 1  # its one offer: what the reads and the organisation's check name (offer_filings.py)
+    form: SimplifiedReportForm
+
+    @classmethod
+    def parse(cls, **values: object):
+        """The form is parsed first, so that its refusal names the form's broken rule."""
+        if values.get("form") is not None:
+            values = {**values, "form": parse_simplified_report(values["form"])}
         return super().parse(**values)
 
 
@@ -72,9 +92,10 @@ def receipt_number(code: str, offer: int, sequence: int) -> str:
     return f"{code}/{offer}-S{sequence}"
 
 
-def _latest_version(session, offer: Offer) -> OfferVersion | None:
-    return session.exec(select(OfferVersion).where(OfferVersion.offer_id == offer.id)
-                        .order_by(OfferVersion.version.desc())).first()
+def _latest_version(session, offer: Any) -> OfferVersion | None:
+    owner = (OfferVersion.small_grant_offer_id == offer.id if isinstance(offer, SmallGrantOffer)
+             else OfferVersion.offer_id == offer.id)
+    return session.exec(select(OfferVersion).where(owner).order_by(OfferVersion.version.desc())).first()
 
 
 def terms_of(session, offer: Offer, contract: Contract) -> ContractTerms:
@@ -90,8 +111,70 @@ def terms_of(session, offer: Offer, contract: Contract) -> ContractTerms:
                          offerors=max(offerors, 1))
 
 
-def _reports(session, contract: Contract) -> list[Report]:
-    return list(session.exec(select(Report).where(Report.contract_id == contract.id).order_by(Report.id)))
+def small_grant_terms(offer: SmallGrantOffer) -> ContractTerms:
+    """A small grant's contract as its offer row keeps it (the grant decided, the task's period, the number the
+    contract was signed under); its offer's estimate is not compared (the simplified offer's is its own)."""
+    return ContractTerms(granted=offer.granted_amount or Decimal(0), task_start=offer.task_start,
+                         task_end=offer.task_end, contract_number=offer.contract_number or "")
+
+
+@dataclass(frozen=True)
+class Reported:
+    """What a report is about, in either procedure: an open call's offer and its ``Contract``, or a small grant's
+    one offer (number 1 of its case), whose row keeps its contract. ``owner``: the ``reports`` column and value
+    its reports are kept under; ``contract``: the contract's facts (None: no contract yet)."""
+
+    case: Case
+    offer: Any
+    number: int
+    state: str
+    owner: tuple[Any, int]
+    contract: dict[str, Any] | None
+    form: str  # "report" (Dz.U. 2018 poz. 2057 zał. 5) or "simplified" (poz. 2055 zał. 2)
+
+    def reports(self, session) -> list[Report]:
+        column, value = self.owner
+        return list(session.exec(select(Report).where(column == value).order_by(Report.id)))
+
+    def add(self, session, **values: Any) -> None:
+        """Keep a report row under its owner; a small grant's through the table (its owner is a column of the
+        table only, models/tables.py)."""
+        column, value = self.owner
+        if self.form == "simplified":
+            session.execute(insert(Report.__table__).values(**values, **{column.key: value}))
+        else:
+            session.add(Report(**values, **{column.key: value}))
+
+
+def _contract_facts(contract: Contract) -> dict[str, Any]:
+    return {"number": contract.number, "amount": str(contract.amount), "granted": contract.amount,
+            "signed_at": contract.signed_at, "task_start": contract.task_start, "task_end": contract.task_end,
+            "report_due": contract.report_due}
+
+
+def _small_grant_contract(offer: SmallGrantOffer, signed_at: datetime | None = None) -> dict[str, Any] | None:
+    if offer.contract_number is None:
+        return None
+    return {"number": offer.contract_number, "amount": str(offer.granted_amount), "granted": offer.granted_amount,
+            "signed_at": signed_at, "task_start": offer.task_start, "task_end": offer.task_end,
+            "report_due": offer.report_due}
+
+
+def open_call_reported(case: Case, offer: Offer, contract: Contract | None) -> Reported:
+    return Reported(case, offer, offer.number, offer.state, (Report.contract_id, contract.id if contract else 0),
+                    _contract_facts(contract) if contract else None, "report")
+
+
+def small_grant_reported(case: Case, offer: SmallGrantOffer, signed_at: datetime | None = None) -> Reported:
+    return Reported(case, offer, SMALL_GRANT_OFFER, case.state, (Report.__table__.c.small_grant_offer_id, offer.id),
+                    _small_grant_contract(offer, signed_at), "simplified")
+
+
+def _signed_at(session, case: Case) -> datetime | None:
+    """When a small grant's contract was signed: its ``sign_contract`` record (the offer row keeps no date)."""
+    return session.exec(select(AuditRecord.at).where(AuditRecord.case_id == case.id,
+                                                     AuditRecord.event == "sign_contract")
+                        .order_by(AuditRecord.seq.desc())).first()
 
 
 def require_report_allowed(machine: Any, state: str, subject: str) -> None:
@@ -109,33 +192,50 @@ def require_report_allowed(machine: Any, state: str, subject: str) -> None:
 
 def file_report(ctx: Any, case: Case, offer: Offer, contract: Contract, form: ReportForm, *, tail: Any,
                 submit: Any, machine: Any, received_at: datetime) -> dict[str, Any]:
-    """File ``form`` for ``offer``'s ``contract`` (the steps above). ``tail``: the offer's Tail
+    """File an open call's ``form`` for ``offer``'s ``contract`` (``file_on_form``), checked against the contract
+    and the offer's estimate (``terms_of``)."""
+    return file_on_form(ctx, open_call_reported(case, offer, contract), form,
+                        check=lambda: check_against_contract(form, terms_of(ctx.session, offer, contract)),
+                        tail=tail, submit=submit, machine=machine, received_at=received_at)
+
+
+def file_on_form(ctx: Any, reported: Reported, form: Any, *, check: Any, tail: Any, submit: Any, machine: Any,
+                 received_at: datetime) -> dict[str, Any]:
+    """File ``form`` (a ``ReportForm`` or a small grant's ``SimplifiedReportForm``) about ``reported`` (the steps
+    above). ``check``: the form against the contract, raising its rule; ``tail``: the Tail
     (states/contract_tail_steps.py); ``submit``: the tail's ``submit_report``; ``machine``: the class whose
     ``submit_report`` says when a report may be filed. Returns the receipt as the doors show it."""
+    case = reported.case
     # the machine's refusal first: a report where none may be filed is refused as such, whatever its sums
-    require_report_allowed(machine, offer.state, tr("{code}: offer {number}", code=case.code, number=offer.number))
-    check_against_contract(form, terms_of(ctx.session, offer, contract))
+    require_report_allowed(machine, reported.state, tr("{code}: offer {number}", code=case.code,
+                                                       number=reported.number))
+    check()
     content = form.content()
     sha256 = content_sha256(content)
-    count = ctx.session.exec(select(func.count()).select_from(Report).where(Report.contract_id == contract.id)).one()
+    column, value = reported.owner
+    count = ctx.session.exec(select(func.count()).select_from(Report).where(column == value)).one()
     sequence = count + 1
-    receipt = receipt_number(case.code, offer.number, sequence)
+    receipt = receipt_number(case.code, reported.number, sequence)
     filed_by = (ctx.actor.person or ctx.actor.name)[:64]
     proof = {"kind": form.header.kind, "receipt": receipt, "sha256": sha256, "on_form": True, "filed_by": filed_by,
              "period_start": form.header.period_start, "period_end": form.header.period_end,
              "grant_spent": form.funding.spent_grant, "total_spent": form.funding.spent_total}
+    if reported.form != "report":
+        proof["form"] = reported.form
     late = False
     if form.final:
         late = submit(ctx, tail, summary=form.summary(), funds_used=form.funding.spent_grant, filed=proof)
     else:
         from states.engine import record
 
-        record(ctx, case, "submit_partial_report", subject=tail.subject, basis=PARTIAL_BASIS, state=offer.state,
-               payload={**proof, "summary": form.summary()})
-    ctx.session.add(Report(contract_id=contract.id, kind=form.header.kind, submitted_at=received_at, content={
+        record(ctx, case, "submit_partial_report", subject=tail.subject, basis=PARTIAL_BASIS,
+               state=reported.offer.state, payload={**proof, "summary": form.summary()})
+    reported.add(ctx.session, kind=form.header.kind, submitted_at=received_at, outcome="submitted", content={
         "funds_used": str(form.funding.spent_grant), "summary": form.summary(), "form": content, "sha256": sha256,
-        "receipt": receipt, "sequence": sequence, "received_at": received_at.isoformat(), "filed_by": filed_by}))
-    return {"code": case.code, "offer": offer.number, "state": offer.state, "kind": form.header.kind,
+        "receipt": receipt, "sequence": sequence, "received_at": received_at.isoformat(), "filed_by": filed_by,
+        "form_kind": reported.form})
+    state = case.state if reported.form == "simplified" else reported.offer.state
+    return {"code": case.code, "offer": reported.number, "state": state, "kind": form.header.kind,
             "report": sequence, "receipt": receipt, "sha256": sha256, "received_at": received_at.isoformat(),
             "late": late}
 
@@ -143,52 +243,60 @@ def file_report(ctx: Any, case: Case, offer: Offer, contract: Contract, form: Re
 # --- the reads ---------------------------------------------------------------------------------------------------
 
 
-def _offer_and_contract(session, cmd: Any) -> tuple[Case, Offer, Contract | None]:
+def _reported(session, cmd: Any) -> Reported:
+    """The offer the read names: an open call's offer n, or a small grant's offer 1."""
     case = load_case(session, cmd.code)
-    offer = session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == cmd.number)).first()
-    if offer is None:
-        raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
-    contract = session.exec(select(Contract).where(Contract.offer_id == offer.id)).first()
-    return case, offer, contract
+    if case.kind == SMALL_GRANT:
+        offer = (session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).first()
+                 if cmd.number == SMALL_GRANT_OFFER else None)
+        if offer is not None:
+            return small_grant_reported(case, offer, _signed_at(session, case))
+    else:
+        offer = session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == cmd.number)).first()
+        if offer is not None:
+            return open_call_reported(case, offer, session.exec(select(Contract).where(
+                Contract.offer_id == offer.id)).first())
+    raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
 
 
-def _receipt(case: Case, offer: Offer, contract: Contract, row: Report) -> dict[str, Any]:
+def _receipt(reported: Reported, row: Report) -> dict[str, Any]:
     content = row.content or {}
+    case, offer = reported.case, reported.offer
     return {"number": content.get("receipt"), "report": content.get("sequence"), "kind": row.kind,
             "received_at": content.get("received_at") or row.submitted_at.isoformat(), "sha256": content.get("sha256"),
             "filed_by": content.get("filed_by"), "outcome": row.outcome, "case_code": case.code,
-            "case_title": case.title, "offer": offer.number, "offer_title": offer.title,
-            "contract": contract.number, "funds_used": content.get("funds_used"),
+            "case_title": case.title, "offer": reported.number, "offer_title": offer.title,
+            "contract": (reported.contract or {}).get("number"), "funds_used": content.get("funds_used"),
             "grant_spent": Decimal(content["funds_used"]) if content.get("funds_used") not in (None, "None") else None,
-            "summary": content.get("summary"),
+            "summary": content.get("summary"), "form_kind": reported.form,
             "content": content.get("form")}
 
 
 def offer_reports(ctx: Any, cmd: OfferReportsRef) -> dict[str, Any]:
     """The offer, its contract (None: no contract yet), what a new report starts from, and its reports oldest
-    first (a report an officer typed in has no form, no receipt and no hash)."""
-    case, offer, contract = _offer_and_contract(ctx.session, cmd)
+    first (a report an officer typed in has no form, no receipt and no hash). A small grant's case: its offer 1,
+    its report on the simplified form (``form``)."""
+    reported = _reported(ctx.session, cmd)
+    case, offer = reported.case, reported.offer
     organisation = ctx.session.get(Organisation, offer.organisation_id)
     version = _latest_version(ctx.session, offer)
-    reports = [_receipt(case, offer, contract, row) for row in _reports(ctx.session, contract)] if contract else []
-    return {"code": case.code, "case_title": case.title, "offer": offer.number, "title": offer.title,
-            "state": offer.state, "organisation": organisation.name if organisation else "",
+    reports = ([_receipt(reported, row) for row in reported.reports(ctx.session)]
+               if reported.contract else [])
+    return {"code": case.code, "case_title": case.title, "offer": reported.number, "title": offer.title,
+            "state": reported.state, "organisation": organisation.name if organisation else "",
             "organisation_krs": organisation.krs if organisation else None,
             "organisation_address": organisation.address if organisation else "",
-            "contract": None if contract is None else {
-                "number": contract.number, "amount": str(contract.amount), "granted": contract.amount,
-                "signed_at": contract.signed_at,
-                "task_start": contract.task_start, "task_end": contract.task_end, "report_due": contract.report_due},
+            "contract": reported.contract, "procedure": case.kind, "form": reported.form,
             "offer_content": version.content if version is not None else None,
             "reports": reports}
 
 
 def report_receipt(ctx: Any, cmd: ReportReceiptRef) -> dict[str, Any]:
     """One report's receipt (``S<k>``) with the content it proves."""
-    case, offer, contract = _offer_and_contract(ctx.session, cmd)
-    rows = _reports(ctx.session, contract) if contract else []
+    reported = _reported(ctx.session, cmd)
+    rows = reported.reports(ctx.session) if reported.contract else []
     for row in rows:
         if (row.content or {}).get("sequence") == cmd.report and (row.content or {}).get("form") is not None:
-            return _receipt(case, offer, contract, row)
+            return _receipt(reported, row)
     raise NotFound("unknown_report", tr("{code}: offer {number} has no report S{report} filed on the model form.",
-                                        code=case.code, number=offer.number, report=cmd.report))
+                                        code=reported.case.code, number=reported.number, report=cmd.report))

@@ -52,3 +52,37 @@ def sample_report_form(*, granted: str = "40000.00", spent_grant: str | None = N
         "additional": {"remarks": "Brak."},
         "report_declarations": {"status_unchanged": True, "report_true": True, "report_personal_data": True},
     }
+
+
+def sample_simplified_report(*, granted: str = "9000.00", spent_grant: str | None = None,
+                             task_start: str = "2026-05-01", task_end: str = "2026-07-16",
+                             period_end: str | None = None,
+                             contract_number: str | None = "WSO.526.1.2026") -> dict[str, Any]:
+    """A VALID small grant's report on the simplified form (states/model_forms/simplified_report.py) for a
+    contract of ``granted`` over ``task_start`` – ``task_end``: two costs (the grant pays the first and part of
+    the second, 1 000 other financial means and 500 in kind the rest), the sums by source adding up."""
+    grant, spent = Decimal(granted), Decimal(spent_grant or granted)
+    first = Decimal("6000.00") if grant > Decimal("6000.00") else grant
+    own = Decimal("1500.00")
+    return {
+        "header": {"kind": "final", "period_start": task_start, "period_end": period_end or task_end,
+                   "authority": "Prezydent Miasta Leszna", "task_title": "Rajd rowerowy „Poznaj Leszno”",
+                   "contractors": "Stowarzyszenie Leszczyńskie Rowery, Leszno, KRS 0000200001",
+                   "contract_date": "2026-04-17", "contract_number": contract_number},
+        "narrative": {"task_done": "Trzy rajdy rowerowe po Lesznie z przewodnikiem, 12 punktów historycznych.",
+                      "results_achieved": "Rajd: 140 uczestników, 3 trasy, 36 km; 12 tablic z opisem tras.",
+                      "not_done": ""},
+        "expenses": [
+            {"name": "Wynajem rowerów i kasków", "planned_total": _m(first), "planned_grant": _m(first),
+             "spent_total": _m(first), "spent_grant": _m(first), "spent_other": "0.00"},
+            {"name": "Materiały, mapy i nagrody", "planned_total": _m(grant - first + own),
+             "planned_grant": _m(grant - first), "spent_total": _m(spent - first + own),
+             "spent_grant": _m(spent - first), "spent_other": _m(own)},
+        ],
+        "funding": {"planned_total": _m(grant + own), "spent_total": _m(spent + own),
+                    "planned_grant": _m(grant), "spent_grant": _m(spent),
+                    "planned_other_financial": "1000.00", "spent_other_financial": "1000.00",
+                    "planned_personal_in_kind": "500.00", "spent_personal_in_kind": "500.00"},
+        "additional": {"remarks": "Trasa zmieniona po uwagach mieszkańców."},
+        "report_declarations": {"status_unchanged": True, "report_true": True, "report_personal_data": True},
+    }

@@ -44,7 +44,7 @@ HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.anch
                    *(procedure.handlers.__name__ for procedure in PROCEDURES))
 NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment", "anchors.notify_public",
                 "people.appointee", "people.grant_seat", "offer_filings.add_version", "report_filings.file_report",
-                "credentials.store_password", "local_initiative.receive",
+                "credentials.store_password", "local_initiative.receive", "report_filings.file_on_form",
                 "portal_accounts.new_link"}  # helpers a handler calls in its transaction
 
 

@@ -28,8 +28,9 @@ READ_ONLY = {"show", "show_budget"}  # they read, never write: anyone may run th
 # reads of what a person filed through the portal: held to the filer by the matrix's relation (test_initiative_filing)
 PORTAL_READS = {"initiative_receipt", "my_initiatives", "application_facts"}
 PUBLIC_COMMENTS = {"add_comment"}  # the law lets anyone comment (art. 19a ust. 4; consultation resolutions)
-# an organisation's representative files its own organisation's offer on the model form (issue 22), nothing else
-OWN_FILINGS = {"small_grant.file_offer_form"}
+# an organisation's representative files its own organisation's offer and report on the model form (issue 22),
+# nothing else
+OWN_FILINGS = {"small_grant.file_offer_form", "small_grant.file_report_form"}
 # residents file a local initiative themselves, directly or through an organisation (art. 19b ust. 1; issue 22)
 RESIDENTS_FILE = {"file_residents_application", "file_organisation_application"}
 FORBIDDEN = ("auditor", "scheduler", "public", "applicant")

@@ -44,7 +44,7 @@ def reports_page(request: Request, code: str, number: int, nr: str = "",
     from states.engine import execute
     from states.report_filings import OfferReportsRef, offer_reports
     from web.portal_form import filed_sections
-    from web.portal_reports import TREE
+    from web.portal_reports import TREES
 
     try:
         facts = execute(offer_reports, OfferReportsRef(code=code, number=number), actor=actor,
@@ -58,8 +58,9 @@ def reports_page(request: Request, code: str, number: int, nr: str = "",
     return page(request, "desk_reports.html", title=tr("Reports on offer no. {number} in {code}", number=number,
                                                         code=facts["code"]),
                 facts=facts, shown=shown, base=reports_path(facts["code"], number),
-                case_url=f"/sprawy/{facts['code']}", offer_url=f"/sprawy/{facts['code']}/oferty/{number}",
-                sections=filed_sections(TREE, shown["content"]) if shown else [])
+                case_url=f"/sprawy/{facts['code']}", offer_url=(f"/sprawy/{facts['code']}/oferty/{number}"  # a small grant's paper offer has no such page
+                           if facts["form"] == "report" or facts["offer_content"] is not None else None),
+                sections=filed_sections(TREES[facts["form"]], shown["content"]) if shown else [])
 
 
 @router.get("/sprawy/{code:path}/oferty/{number:int}/sprawozdania/{report:int}/pdf")

@@ -31,6 +31,7 @@ from states.actors import Actor
 from states.errors import DomainError, NotFound
 from states.model_forms.html import form_fields
 from states.model_forms.report import ReportForm
+from states.model_forms.simplified_report import SimplifiedReportForm
 from web import portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
 
@@ -40,6 +41,22 @@ add_to_menu("/portal/sprawozdania", tr("Reports"))
 portal_form.CHOICES.setdefault("partial", tr("partial report"))
 portal_form.CHOICES.setdefault("final", tr("final report"))
 TREE = portal_form.form_tree(ReportForm, form_fields(ReportForm))
+# A small grant's report is on the simplified form (Dz.U. 2018 poz. 2055 zał. 2); ``offer_reports`` says which.
+SIMPLIFIED_TREE = portal_form.form_tree(SimplifiedReportForm, form_fields(SimplifiedReportForm))
+
+# the simplified form's own headings where its parts differ from the model report's (the fields' labels are shared)
+for _part, _label in {"narrative": tr("I. Description of the task carried out"),
+                      "expenses": tr("II. Statement of costs"),
+                      "funding": tr("II. Costs by source of funding"),
+                      "additional": tr("III. Additional information")}.items():
+    _node = next(c for c in SIMPLIFIED_TREE.children if c.key == _part)
+    _node.label = _label
+    if _node.item is not None:  # a repeated part's rows carry its label too
+        _node.item.label = _label
+_header = next(c for c in SIMPLIFIED_TREE.children if c.key == "header")
+_header.children = [c for c in _header.children if c.key != "kind"]  # always final: nothing to choose
+TREES = {"report": TREE, "simplified": SIMPLIFIED_TREE}
+MODELS = {"report": ReportForm, "simplified": SimplifiedReportForm}
 # The offer's states in which its contract runs or ran: the offers the page lists (the machine decides the rest).
 CONTRACTED = ("contracted", "report_due", "report_overdue", "report_submitted", "report_accepted", "settled")
 SUMMARY = tr("The report is not filed yet: correct the fields marked below (each says the rule), then file it "
@@ -88,7 +105,8 @@ def my_reports(request: Request, actor: Actor = Depends(require_portal_actor)) -
             listed = _read(request, organisation_offers, OrganisationOffers(organisation_krs=organisation["krs"]),
                            actor)["offers"]
             offers = [{**_read(request, offer_reports, OfferReportsRef(code=o["code"], number=o["offer"]), actor),
-                       "state_label": labels.state("offer", o["state"])}
+                       "state_label": labels.state("small_grant" if o.get("kind") == "small_grant" else "offer",
+                                                   o["state"])}
                       for o in listed if o["state"] in CONTRACTED]
             organisations.append({**organisation, "offers": offers})
     except DomainError as refusal:
@@ -106,6 +124,31 @@ def _facts(request: Request, actor: Actor, code: str, number: int) -> dict[str, 
 
 
 def _prefilled(facts: dict[str, Any], kind: str) -> dict[str, Any]:
+    if facts.get("form") == "simplified":
+        return _prefilled_simplified(facts)
+    return _prefilled_report(facts, kind)
+
+
+def _prefilled_simplified(facts: dict[str, Any]) -> dict[str, Any]:
+    """A small grant's report: the header from the contract the offer row keeps (its period is the task's, the
+    report is final), the planned grant the contract's; the organisation types the rest."""
+    from kernel.local_time import in_warsaw
+
+    contract = facts["contract"] or {}
+    signed = contract.get("signed_at")
+    return {"header": {"period_start": str(contract.get("task_start") or ""),
+                       "period_end": str(contract.get("task_end") or ""), "task_title": facts["title"],
+                       "contractors": _contractors(facts), "contract_number": contract.get("number", ""),
+                       "contract_date": in_warsaw(signed).date().isoformat() if signed else ""},
+            "funding": {"planned_grant": contract.get("amount", "")}}
+
+
+def _contractors(facts: dict[str, Any]) -> str:
+    return ", ".join(p for p in (facts["organisation"], facts.get("organisation_address") or "",
+                                 f"KRS {facts['organisation_krs']}" if facts.get("organisation_krs") else "") if p)
+
+
+def _prefilled_report(facts: dict[str, Any], kind: str) -> dict[str, Any]:
     """A new report: the header from the contract, and what the offer filed on the form planned (its activities,
     results, cost lines and sources), so the organisation types what it did and spent beside what it planned."""
     contract = facts["contract"] or {}
@@ -114,9 +157,7 @@ def _prefilled(facts: dict[str, Any], kind: str) -> dict[str, Any]:
     signed = contract.get("signed_at")
     from kernel.local_time import in_warsaw
 
-    contractors = ", ".join(p for p in (facts["organisation"], facts.get("organisation_address") or "",
-                                        f"KRS {facts['organisation_krs']}" if facts.get("organisation_krs") else "")
-                            if p)
+    contractors = _contractors(facts)
     return {
         "header": {"kind": kind, "period_start": str(contract.get("task_start") or ""),
                    "period_end": str(contract.get("task_end") or "") if kind == "final" else "",
@@ -142,13 +183,14 @@ def _prefilled(facts: dict[str, Any], kind: str) -> dict[str, Any]:
 def _form_page(request: Request, *, facts: dict[str, Any], kind: str, typed: dict[str, Any], add: str | None = None,
                errors: dict[str, Any] | None = None, general: list[Any] | None = None, message: Any = None,
                rule: str | None = None, intent: str | None = None, status_code: int = 200) -> Response:
-    values = portal_form.shown(TREE, typed, add=add)
+    tree = TREES[facts.get("form") or "report"]
+    values = portal_form.shown(tree, typed, add=add)
     action = f"/portal/sprawozdania/{facts['code']}/{facts['offer']}/nowe?rodzaj={kind}"
     title = (tr("Final report on offer {number} in {code}", number=facts["offer"], code=facts["code"])
              if kind == "final" else
              tr("Partial report on offer {number} in {code}", number=facts["offer"], code=facts["code"]))
-    return portal_page(request, "portal_report_form.html", title=title, facts=facts, kind=kind, tree=TREE,
-                       values=values, spares=portal_form.spare_rows(TREE, values), errors=errors or {},
+    return portal_page(request, "portal_report_form.html", title=title, facts=facts, kind=kind, tree=tree,
+                       values=values, spares=portal_form.spare_rows(tree, values), errors=errors or {},
                        general=general or [], message=message, rule=rule, intent=intent or secrets.token_hex(16),
                        action=action, field_id=portal_form.field_ids, path_label=portal_form.path_label,
                        status_code=status_code)
@@ -173,7 +215,7 @@ def report_form(request: Request, code: str, number: int, rodzaj: str = "final",
     refused = _refused_offer(request, facts)
     if refused is not None:
         return refused
-    kind = _kind(rodzaj)
+    kind = "final" if facts.get("form") == "simplified" else _kind(rodzaj)  # the simplified report is final
     return _form_page(request, facts=facts, kind=kind, typed=_prefilled(facts, kind))
 
 
@@ -187,8 +229,9 @@ async def post_report(request: Request, code: str, number: int, rodzaj: str = "f
 def _post_report(request: Request, code: str, number: int, kind: str, actor: Actor, form: Any) -> Response:
     from pydantic import ValidationError
 
-    from states.procedures.open_call.handlers import file_report_form
-    from states.report_filings import FileReportForm
+    from states.procedures.open_call import handlers as open_call
+    from states.procedures.small_grant import handlers as small_grant
+    from states.report_filings import FileReportForm, FileSimplifiedReport
 
     arrived_at = datetime.now(UTC)  # the report's moment of receipt, before it waits for the call's row
     try:
@@ -200,21 +243,27 @@ def _post_report(request: Request, code: str, number: int, kind: str, actor: Act
     refused = _refused_offer(request, facts)
     if refused is not None:
         return refused
-    typed = portal_form.typed_from_post(TREE, form)
+    simplified = facts.get("form") == "simplified"
+    if simplified:
+        kind = "final"
+    tree = TREES[facts.get("form") or "report"]
+    typed = portal_form.typed_from_post(tree, form)
     action = str(form.get("action") or "submit")
     intent = str(form.get("intent") or "")[:64] or None
     page = {"request": request, "facts": facts, "kind": kind, "typed": typed, "intent": intent}
     if action.startswith("add:"):
         return _form_page(**page, add=action.removeprefix("add:"))
-    data, where = portal_form.model_input(TREE, typed)
+    data, where = portal_form.model_input(tree, typed)
     try:
-        parsed = ReportForm.model_validate(data)
+        parsed = MODELS[facts.get("form") or "report"].model_validate(data)
     except ValidationError as error:
         fields, general = portal_form.refusals(error, where)
         return _form_page(**page, errors=fields, general=general, message=SUMMARY, status_code=422)
     try:
-        filed = _run(request, file_report_form, FileReportForm(code=code, number=number, form=parsed), actor,
-                     idempotency_key=f"portal:{intent}" if intent else None, arrived_at=arrived_at)
+        handler, command = ((small_grant.file_report_form, FileSimplifiedReport(code=code, form=parsed))
+                             if simplified else
+                             (open_call.file_report_form, FileReportForm(code=code, number=number, form=parsed)))
+        filed = _run(request, handler, command, actor, idempotency_key=f"portal:{intent}" if intent else None, arrived_at=arrived_at)
     except DomainError as refusal:
         return _form_page(**page, message=refusal.message(), rule=refusal.rule, status_code=422)
     return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["report"]) + "?zlozono=1",

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -110,6 +110,11 @@ def _sum(values: Any) -> Decimal:
     return cents(sum(values, Decimal(0)))
 
 
+# public names for the simplified report (simplified_report.py), which shares these rules
+refuse_first = _first
+add_up = _sum
+
+
 # --- the header --------------------------------------------------------------------------------------------------
 
 
@@ -178,18 +183,24 @@ class ExpenseLine(FormPart):  # II.1, one cost as the contract planned it and as
 
     @model_validator(mode="after")
     def _sums(self) -> ExpenseLine:
-        problems: list[tuple[str, Message]] = []
-        if self.spent_grant + self.spent_other != self.spent_total:
-            problems.append(("expense_line_sources", tr(
-                "II.1: the line's spending from the grant {grant} and from other means {other} add up to {sum}, "
-                "not to its total {total}", grant=Money(self.spent_grant), other=Money(self.spent_other),
-                sum=Money(self.spent_grant + self.spent_other), total=Money(self.spent_total))))
-        if self.planned_grant > self.planned_total:
-            problems.append(("expense_line_planned", tr(
-                "II.1: the line's planned part from the grant {grant} exceeds its planned total {total}",
-                grant=Money(self.planned_grant), total=Money(self.planned_total))))
-        _first(problems)
+        _first(line_problems(self))
         return self
+
+
+def line_problems(line: Any) -> list[tuple[str, Message]]:
+    """One cost line's own sums (``spent_grant``, ``spent_other``, ``spent_total``, ``planned_grant``,
+    ``planned_total``): the model form's II.1 line and the simplified report's (simplified_report.py) alike."""
+    problems: list[tuple[str, Message]] = []
+    if line.spent_grant + line.spent_other != line.spent_total:
+        problems.append(("expense_line_sources", tr(
+            "II.1: the line's spending from the grant {grant} and from other means {other} add up to {sum}, "
+            "not to its total {total}", grant=Money(line.spent_grant), other=Money(line.spent_other),
+            sum=Money(line.spent_grant + line.spent_other), total=Money(line.spent_total))))
+    if line.planned_grant > line.planned_total:
+        problems.append(("expense_line_planned", tr(
+            "II.1: the line's planned part from the grant {grant} exceeds its planned total {total}",
+            grant=Money(line.planned_grant), total=Money(line.planned_total))))
+    return problems
 
 
 # II.2: the sources, each planned (as in the contract) and spent; their order is the form's.
@@ -215,22 +226,30 @@ class Funding(FormPart):
     planned_recipients_fees: Money2 = ZERO  # 4. świadczenia pieniężne od odbiorców zadania
     spent_recipients_fees: Money2 = ZERO
 
+    SOURCES: ClassVar[tuple[str, ...]] = SOURCES
+
     def parts(self, column: str) -> Decimal:
-        return _sum(getattr(self, f"{column}_{source}") for source in SOURCES)
+        return _sum(getattr(self, f"{column}_{source}") for source in self.SOURCES)
 
     @model_validator(mode="after")
     def _sums(self) -> Funding:
-        problems: list[tuple[str, Message]] = []
-        if self.parts("planned") != self.planned_total:
-            problems.append(("funding_planned_total", tr(
-                "II.2: the planned sources add up to {sum}, not to the planned total {total}",
-                sum=Money(self.parts("planned")), total=Money(self.planned_total))))
-        if self.parts("spent") != self.spent_total:
-            problems.append(("funding_spent_total", tr(
-                "II.2: the sources spent add up to {sum}, not to the total spent {total}",
-                sum=Money(self.parts("spent")), total=Money(self.spent_total))))
-        _first(problems)
+        _first(funding_problems(self))
         return self
+
+
+def funding_problems(funding: Any) -> list[tuple[str, Message]]:
+    """The sources of a statement by source (its ``SOURCES``, each planned and spent) add up to its totals: the
+    model form's II.2 and the simplified report's alike."""
+    problems: list[tuple[str, Message]] = []
+    if funding.parts("planned") != funding.planned_total:
+        problems.append(("funding_planned_total", tr(
+            "II.2: the planned sources add up to {sum}, not to the planned total {total}",
+            sum=Money(funding.parts("planned")), total=Money(funding.planned_total))))
+    if funding.parts("spent") != funding.spent_total:
+        problems.append(("funding_spent_total", tr(
+            "II.2: the sources spent add up to {sum}, not to the total spent {total}",
+            sum=Money(funding.parts("spent")), total=Money(funding.spent_total))))
+    return problems
 
 
 class ContractorShare(FormPart):  # II.1 of a joint offer: the costs each contractor bore
@@ -305,26 +324,7 @@ class ReportForm(FormPart):
         lines: tuple[ExpenseLine, ...] | None = info.data.get("expenses")
         if lines is None:
             return funding
-        problems: list[tuple[str, Message]] = []
-        sums = {part: _sum(getattr(line, part) for line in lines)
-                for part in ("planned_total", "spent_total", "planned_grant", "spent_grant")}
-        if sums["planned_total"] != funding.planned_total:
-            problems.append(("expenses_planned_total", tr(
-                "II.1 and II.2: the planned costs add up to {costs}, but the planned total of II.2 is {value}",
-                costs=Money(sums["planned_total"]), value=Money(funding.planned_total))))
-        if sums["spent_total"] != funding.spent_total:
-            problems.append(("expenses_spent_total", tr(
-                "II.1 and II.2: the costs spent add up to {costs}, but the total spent of II.2 is {value}",
-                costs=Money(sums["spent_total"]), value=Money(funding.spent_total))))
-        if sums["planned_grant"] != funding.planned_grant:
-            problems.append(("expenses_planned_grant", tr(
-                "II.1 and II.2: the planned parts from the grant add up to {costs}, but the planned grant of II.2 "
-                "is {value}", costs=Money(sums["planned_grant"]), value=Money(funding.planned_grant))))
-        if sums["spent_grant"] != funding.spent_grant:
-            problems.append(("expenses_spent_grant", tr(
-                "II.1 and II.2: the parts spent from the grant add up to {costs}, but the grant spent of II.2 is "
-                "{value}", costs=Money(sums["spent_grant"]), value=Money(funding.spent_grant))))
-        _first(problems)
+        _first(expenses_problems(lines, funding))
         return funding
 
     @field_validator("offeror_split")
@@ -361,6 +361,31 @@ class ReportForm(FormPart):
         return self.model_dump(mode="json")
 
 
+def expenses_problems(lines: Any, funding: Any) -> list[tuple[str, Message]]:
+    """The cost lines' planned and spent totals and grant parts equal the statement by source's: the model form's
+    II.1/II.2 and the simplified report's alike."""
+    problems: list[tuple[str, Message]] = []
+    sums = {part: _sum(getattr(line, part) for line in lines)
+            for part in ("planned_total", "spent_total", "planned_grant", "spent_grant")}
+    if sums["planned_total"] != funding.planned_total:
+        problems.append(("expenses_planned_total", tr(
+            "II.1 and II.2: the planned costs add up to {costs}, but the planned total of II.2 is {value}",
+            costs=Money(sums["planned_total"]), value=Money(funding.planned_total))))
+    if sums["spent_total"] != funding.spent_total:
+        problems.append(("expenses_spent_total", tr(
+            "II.1 and II.2: the costs spent add up to {costs}, but the total spent of II.2 is {value}",
+            costs=Money(sums["spent_total"]), value=Money(funding.spent_total))))
+    if sums["planned_grant"] != funding.planned_grant:
+        problems.append(("expenses_planned_grant", tr(
+            "II.1 and II.2: the planned parts from the grant add up to {costs}, but the planned grant of II.2 "
+            "is {value}", costs=Money(sums["planned_grant"]), value=Money(funding.planned_grant))))
+    if sums["spent_grant"] != funding.spent_grant:
+        problems.append(("expenses_spent_grant", tr(
+            "II.1 and II.2: the parts spent from the grant add up to {costs}, but the grant spent of II.2 is "
+            "{value}", costs=Money(sums["spent_grant"]), value=Money(funding.spent_grant))))
+    return problems
+
+
 def parse_report_form(data: Any) -> ReportForm:
     """The form from its JSON (a dict), or ``InvalidInput`` naming the first broken rule (``RULES``; else
     "invalid_input" for a malformed field), with every rule broken in ``details["rules"]``."""
@@ -394,7 +419,7 @@ class ContractTerms:
     offerors: int = 1
 
 
-def contract_problems(form: ReportForm, terms: ContractTerms) -> list[tuple[str, Message]]:
+def contract_problems(form: Any, terms: ContractTerms) -> list[tuple[str, Message]]:
     """Every rule of the report against its contract that the form breaks, the first one first."""
     problems: list[tuple[str, Message]] = []
     header, funding = form.header, form.funding
@@ -436,15 +461,16 @@ def contract_problems(form: ReportForm, terms: ContractTerms) -> list[tuple[str,
     return problems
 
 
-def check_against_contract(form: ReportForm, terms: ContractTerms) -> None:
+def check_against_contract(form: Any, terms: ContractTerms, basis: str = BASIS) -> None:
     """Refuse a report whose sums or period do not agree with its contract: ``InvalidInput`` under the first broken
-    rule, every broken rule in ``details["rules"]``, all messages in one."""
+    rule, every broken rule in ``details["rules"]``, all messages in one. ``form``: a ``ReportForm`` or a
+    simplified report (simplified_report.py, with its own ``basis``)."""
     problems = contract_problems(form, terms)
     if problems:
         message = problems[0][1]
         for _, more in problems[1:]:
             message = message + "; " + more
-        raise InvalidInput(problems[0][0], message, basis=BASIS,
+        raise InvalidInput(problems[0][0], message, basis=basis,
                            rules=list(dict.fromkeys(rule for rule, _ in problems)))
 
 

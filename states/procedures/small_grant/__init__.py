@@ -23,6 +23,8 @@ PROCEDURE = Procedure(
         "decide": OFFICER,
         "sign_contract": OFFICER,
         "submit_report": OFFICER,
+        # the organisation's representative files the simplified report itself (issue 22); the officer may for it
+        "file_report_form": {"officer": ANY, "applicant": ORGANISATION},
         "review_report": OFFICER,
         "settle": OFFICER,
     },
@@ -34,6 +36,7 @@ PROCEDURE = Procedure(
         "decide": ("decide",),
         "sign_contract": ("sign_contract",),
         "submit_report": ("submit_report",),
+        "file_report_form": ("submit_report",),
         "review_report": ("accept_report", "request_report_corrections"),
         "settle": ("settle",),
     },

@@ -56,6 +56,7 @@ from states.procedures.small_grant.machine import (
 )
 from states.procedures.small_grant.names import SmallGrantState
 from states.publications import publications_of, record_publications
+from states.report_filings import FileSimplifiedReport
 from states.rulebook import pin, pinned_rule_set, rules_for
 from states.subjects import Subject
 from states.text import money, ntr, tr
@@ -310,6 +311,24 @@ def submit_report(ctx: Context, cmd: SmallGrantReport) -> dict:
     late = tail.submit_report(ctx, _tail(case, offer_of(ctx.session, case)), summary=cmd.summary,
                               funds_used=cmd.funds_used)
     return {"code": case.code, "state": case.state, "late": late}
+
+
+@at_written_time  # on a real database the moment of receipt is the server's own
+def file_report_form(ctx: Context, cmd: FileSimplifiedReport) -> dict:
+    """The organisation files its report on the simplified form (Dz.U. 2018 poz. 2055 zał. 2; issue 22): the
+    machine says when (the small grant's ``submit_report``), the sums are checked against the contract the offer
+    row keeps, and it goes through the tail's ``submit_report`` as the officer's report does, kept with its SHA-256
+    and receipt (states/report_filings.py ``file_on_form``)."""
+    from states.model_forms.simplified_report import check_simplified_against_contract
+    from states.report_filings import file_on_form, small_grant_reported, small_grant_terms
+
+    case = _case(ctx, cmd.code)
+    offer = offer_of(ctx.session, case)
+    return file_on_form(
+        ctx, small_grant_reported(case, offer), cmd.form,
+        check=lambda: check_simplified_against_contract(cmd.form, small_grant_terms(offer)),
+        tail=_tail(case, offer), submit=tail.submit_report, machine=SmallGrantMachine,
+        received_at=filings.receipt_moment(ctx.arrived_at, ctx.now))
 
 
 def review_report(ctx: Context, cmd: ReviewSmallGrantReport) -> dict:
