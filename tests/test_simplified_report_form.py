@@ -139,7 +139,7 @@ def test_the_rules_are_held_once():
 
     source = inspect.getsource(simplified_report)
     for check in ("line_problems", "funding_problems", "expenses_problems", "check_against_contract",
-                  "parse_form"):
+                  "parse_model_form"):
         assert check in source
     assert "problems.append" not in source  # no rule of its own
 
