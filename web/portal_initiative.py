@@ -199,7 +199,7 @@ def _post_application(request: Request, actor: Actor, form: Any) -> Response:
     page = {"request": request, "typed": typed, "facts": facts, "intent": intent}
     if action != "submit":  # "add a row": the page again, one more empty row, everything typed kept
         return _form_page(**page, add=added_row(action))
-    parsed = _parse(typed)
+    parsed = portal_form.parse_typed(InitiativeForm, TREE, typed, summary=SUMMARY)
     if not isinstance(parsed, InitiativeForm):
         return _form_page(**page, **parsed, status_code=422)
     from states.procedures.local_initiative.handlers import (
@@ -218,18 +218,6 @@ def _post_application(request: Request, actor: Actor, form: Any) -> Response:
     except DomainError as refusal:
         return _form_page(**page, message=refusal.message(), status_code=422)
     return RedirectResponse(receipt_path(filed["code"], filed["version"]) + "&zlozono=1", status_code=303)
-
-
-def _parse(typed: dict[str, Any]) -> InitiativeForm | dict[str, Any]:
-    """The application, or what the page shows of its refusal (by field, and those of the whole form)."""
-    from pydantic import ValidationError
-
-    data, where = portal_form.model_input(TREE, typed)
-    try:
-        return InitiativeForm.model_validate(data)
-    except ValidationError as error:
-        fields, general = portal_form.refusals(error, where)
-        return {"errors": fields, "general": general, "message": SUMMARY}
 
 
 SUMMARY = tr("The application is not filed yet: correct the fields marked below (each says its rule), then file it "

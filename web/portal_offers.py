@@ -213,33 +213,19 @@ def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | N
     from states.procedures.open_call.inputs import SubmitOfferForm
 
     arrived_at = datetime.now(UTC)  # the offer's moment of receipt, before it waits for the call's row
-    parsed = _parse(page["typed"])
+    parsed = portal_form.parse_typed(OfferForm, TREE, page["typed"])
     if not isinstance(parsed, OfferForm):
         _keep_draft(request, actor, ref, page["typed"])
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
         portal_attachments.count_submission(request, actor)  # the one rate limit of submissions, as the JSON door's
         filed = run(request, file_offer_form, SubmitOfferForm(code=ref["code"], organisation_krs=facts["krs"],
-                                                               form=parsed), actor, idempotency_key=intent_key(intent),
-                      arrived_at=arrived_at)
+                                                              form=parsed), actor, idempotency_key=intent_key(intent),
+                    arrived_at=arrived_at)
     except DomainError as refusal:
         _keep_draft(request, actor, ref, page["typed"])
         return _form_page(**page, message=refusal_text(refusal), intent=intent, status_code=422)
     return show_filed(request, actor, ref, receipt_path(filed["code"], filed["offer"], filed["version"]))
-
-
-def _parse(typed: dict[str, Any]) -> OfferForm | dict[str, Any]:
-    """The form, or what the page shows of its refusal (by field, and those of the whole form)."""
-    from pydantic import ValidationError
-
-    data, where = portal_form.model_input(TREE, typed)
-    try:
-        return OfferForm.model_validate(data)
-    except ValidationError as error:
-        fields, general = portal_form.refusals(error, where)
-        return {"errors": fields, "general": general, "message": portal_form.SUMMARY}
-    except DomainError as refusal:  # a rule of the form raised as the engine's refusal
-        return {"errors": {}, "general": [], "message": refusal_text(refusal)}
 
 
 def _keep_draft(request: Request, actor: Actor, ref: dict, typed: dict[str, Any]) -> None:
@@ -418,14 +404,14 @@ def _post_correction(request: Request, code: str, number: int, actor: Actor, for
     refused = _attach_on_filing(request, actor, form, action, ref, page, intent)
     if refused is not None:
         return refused
-    parsed = _parse(typed)
+    parsed = portal_form.parse_typed(OfferForm, TREE, typed)
     if not isinstance(parsed, OfferForm):
         _keep_draft(request, actor, ref, typed)
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
         portal_attachments.count_submission(request, actor)
         filed = run(request, correct_offer_form, CorrectOfferForm(code=code, number=number, form=parsed), actor,
-                     idempotency_key=intent_key(intent), arrived_at=arrived_at)
+                    idempotency_key=intent_key(intent), arrived_at=arrived_at)
     except DomainError as refusal:
         _keep_draft(request, actor, ref, typed)
         return _form_page(**page, message=refusal_text(refusal), intent=intent, status_code=422)

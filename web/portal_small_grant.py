@@ -182,7 +182,7 @@ def _post(request: Request, organizacja: str, actor: Actor, form: Any) -> Respon
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
         filed = run(request, file_offer_form, FileSmallGrantForm(organisation_krs=facts["krs"], form=parsed), actor,
-                     idempotency_key=intent_key(intent), arrived_at=arrived_at)
+                    idempotency_key=intent_key(intent), arrived_at=arrived_at)
     except DomainError as refusal:
         _keep_draft(request, actor, ref, typed)
         return _form_page(**page, message=refusal_text(refusal), intent=intent, status_code=422)
