@@ -24,37 +24,36 @@ class Attachment:
     data: bytes
 
 
-def _offer_receipt(data: dict[str, Any], url: str | None) -> list[Attachment]:
+def _receipt_pdf(data: dict[str, Any], url: str | None, find: Callable[[Any, str], dict[str, Any] | None],
+                 render: Callable[[dict[str, Any], dict[str, Any]], bytes]) -> list[Attachment]:
+    """The receipt the message names (``payload.receipt``) as a PDF: ``find(session, number)`` reads the filed
+    version, ``render(content, receipt)`` makes its PDF; none when the message names none or it is not found."""
     from models.db import run_in_transaction
-    from notifications.offer_pdf import offer_pdf
-    from states.offer_filings import receipt_by_number
 
     number = (data.get("payload") or {}).get("receipt")
     if not number:
         return []
-    receipt = run_in_transaction(lambda uow: receipt_by_number(uow.session, number), url=url, readonly=True)
+    receipt = run_in_transaction(lambda uow: find(uow.session, number), url=url, readonly=True)
     if receipt is None:
         return []
     content = receipt.pop("content")
     name = "potwierdzenie-" + number.replace("/", "-") + ".pdf"
-    return [Attachment(name, "application/pdf", offer_pdf(content, receipt))]
+    return [Attachment(name, "application/pdf", render(content, receipt))]
+
+
+def _offer_receipt(data: dict[str, Any], url: str | None) -> list[Attachment]:
+    from notifications.offer_pdf import offer_pdf
+    from states.offer_filings import receipt_by_number
+
+    return _receipt_pdf(data, url, receipt_by_number, offer_pdf)
 
 
 def _initiative_receipt(data: dict[str, Any], url: str | None) -> list[Attachment]:
     """The receipt of a local-initiative application filed through the portal (notifications/initiative_pdf.py)."""
-    from models.db import run_in_transaction
     from notifications.initiative_pdf import initiative_pdf
     from states.procedures.local_initiative.filing import receipt_by_number
 
-    number = (data.get("payload") or {}).get("receipt")
-    if not number:
-        return []
-    receipt = run_in_transaction(lambda uow: receipt_by_number(uow.session, number), url=url, readonly=True)
-    if receipt is None:
-        return []
-    content = receipt.pop("content")
-    name = "potwierdzenie-" + number.replace("/", "-") + ".pdf"
-    return [Attachment(name, "application/pdf", initiative_pdf(content, receipt))]
+    return _receipt_pdf(data, url, receipt_by_number, initiative_pdf)
 
 
 ATTACHMENTS: dict[str, Callable[[dict[str, Any], str | None], list[Attachment]]] = {

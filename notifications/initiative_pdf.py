@@ -11,14 +11,10 @@ not re-validated; the font and building blocks are the offer's PDF's (notificati
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from fpdf.enums import XPos, YPos
-
-from notifications.offer_pdf import EMPTY, FONT, _amount, _OfferPdf, _text
+from notifications.offer_pdf import EMPTY, _amount, _text, received_text, start_pdf
 from states import labels
-from states.text import moment_text
 
 KINDS = {"residents": "grupa mieszkańców (bezpośrednio)", "ngo": "organizacja pozarządowa w imieniu mieszkańców"}
 DONE_BY = {"residents": "mieszkańcy", "city": "miasto", "together": "mieszkańcy i miasto wspólnie"}
@@ -39,34 +35,20 @@ def initiative_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> by
     """The PDF of the application ``content`` as filed, with its ``receipt``."""
     number, sha256 = _text(receipt.get("number")), _text(receipt.get("sha256"))
     task = content.get("task") or {}
-    pdf = _OfferPdf(f"Wniosek {receipt.get('case_code', '')} nr {number}, SHA-256 {sha256[:16]}…")
-    pdf.set_title(f"Wniosek {number}: {task.get('title', '')}")
-    pdf.set_creator("coop-engine")
-    pdf.add_page()
-    pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(0, 6.5, "WNIOSEK O REALIZACJĘ ZADANIA PUBLICZNEGO W RAMACH INICJATYWY LOKALNEJ", align="C",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 8.5)
-    pdf.multi_cell(0, 4.5, "art. 19b-19h ustawy z dnia 24 kwietnia 2003 r. o działalności pożytku publicznego "
-                           "i o wolontariacie; tryb i kryteria oceny: uchwała Rady Miejskiej (art. 19c ust. 1)",
-                   align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
-    pdf.heading("Potwierdzenie złożenia wniosku")
-    received = receipt.get("received_at")
-    pdf.pairs([
-        ("Numer potwierdzenia", number),
-        ("Sprawa", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
-        ("Data i godzina wpływu (czas warszawski)",
-         moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY),
-        ("Wersja wniosku", receipt.get("version")),
-        ("Złożył(a) (login)", receipt.get("filed_by")),
-        ("Skrót SHA-256 treści wniosku", sha256),
-    ], widths=(50, 130))
-    pdf.set_font(FONT, "", 7.5)
-    pdf.multi_cell(0, 4, "Skrót SHA-256 liczy się z treści wniosku zapisanej jako kanoniczny JSON (UTF-8, klucze "
-                         "posortowane, bez zbędnych odstępów); każdy może go sprawdzić programem "
-                         "tools/verify_receipt.py.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 9)
+    pdf = start_pdf(
+        footer=f"Wniosek {receipt.get('case_code', '')} nr {number}, SHA-256 {sha256[:16]}…",
+        pdf_title=f"Wniosek {number}: {task.get('title', '')}",
+        title="WNIOSEK O REALIZACJĘ ZADANIA PUBLICZNEGO W RAMACH INICJATYWY LOKALNEJ",
+        basis="art. 19b-19h ustawy z dnia 24 kwietnia 2003 r. o działalności pożytku publicznego i o wolontariacie; "
+              "tryb i kryteria oceny: uchwała Rady Miejskiej (art. 19c ust. 1)",
+        heading="Potwierdzenie złożenia wniosku", of_what="wniosku", rows=[
+            ("Numer potwierdzenia", number),
+            ("Sprawa", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
+            ("Data i godzina wpływu (czas warszawski)", received_text(receipt)),
+            ("Wersja wniosku", receipt.get("version")),
+            ("Złożył(a) (login)", receipt.get("filed_by")),
+            ("Skrót SHA-256 treści wniosku", sha256),
+        ])
 
     applicant = content.get("applicant") or {}
     pdf.heading("1. Wnioskodawcy")

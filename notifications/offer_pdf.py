@@ -172,13 +172,19 @@ def _lp_of_lines(costs: Sequence[Mapping[str, Any]]) -> list[str]:
     return numbers
 
 
-def _start(receipt: Mapping[str, Any], *, title: str, task_title: str, basis: str) -> _OfferPdf:
-    """A new PDF with the form's title, its legal basis and the receipt that proves the filing."""
-    number = _text(receipt.get("number"))
-    sha256 = _text(receipt.get("sha256"))
-    pdf = _OfferPdf(f"Oferta {receipt.get('case_code', '')} nr {number}, wersja {receipt.get('version', '')}, "
-                    f"SHA-256 {sha256[:16]}…")
-    pdf.set_title(f"Oferta {number}: {task_title}")
+def received_text(receipt: Mapping[str, Any]) -> str:
+    """The receipt's moment of receipt in Warsaw time, as the PDF's receipt says it."""
+    received = receipt.get("received_at")
+    return moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY
+
+
+def start_pdf(*, footer: str, pdf_title: str, title: str, basis: str, heading: str,
+              rows: Sequence[tuple[str, Any]], of_what: str) -> _OfferPdf:
+    """A new PDF of a filed form (an offer, a local-initiative application): the form's ``title`` and legal
+    ``basis``, then the receipt that proves the filing (``heading`` over its ``rows``) and the note on how its
+    SHA-256 of the content ``of_what`` ("oferty", "wniosku") is checked; the body's font set."""
+    pdf = _OfferPdf(footer)
+    pdf.set_title(pdf_title)
     pdf.set_creator("coop-engine")
     pdf.add_page()
     pdf.set_font(FONT, "B", 12)
@@ -186,22 +192,31 @@ def _start(receipt: Mapping[str, Any], *, title: str, task_title: str, basis: st
     pdf.set_font(FONT, "", 8.5)
     pdf.multi_cell(0, 4.5, basis, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
-    pdf.heading("Potwierdzenie złożenia oferty")
-    received = receipt.get("received_at")
-    pdf.pairs([
-        ("Numer potwierdzenia", number),
-        ("Postępowanie", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
-        ("Data i godzina wpływu (czas warszawski)",
-         moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY),
-        ("Wersja oferty", receipt.get("version")),
-        ("Skrót SHA-256 treści oferty", sha256),
-    ], widths=(50, 130))
+    pdf.heading(heading)
+    pdf.pairs(list(rows), widths=(50, 130))
     pdf.set_font(FONT, "", 7.5)
-    pdf.multi_cell(0, 4, "Skrót SHA-256 liczy się z treści oferty zapisanej jako kanoniczny JSON (UTF-8, klucze "
+    pdf.multi_cell(0, 4, f"Skrót SHA-256 liczy się z treści {of_what} zapisanej jako kanoniczny JSON (UTF-8, klucze "
                          "posortowane, bez zbędnych odstępów); każdy może go sprawdzić programem "
                          "tools/verify_receipt.py.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 9)
     return pdf
+
+
+def _start(receipt: Mapping[str, Any], *, title: str, task_title: str, basis: str) -> _OfferPdf:
+    """A new PDF with the offer form's title, its legal basis and the receipt that proves the filing."""
+    number = _text(receipt.get("number"))
+    sha256 = _text(receipt.get("sha256"))
+    return start_pdf(
+        footer=f"Oferta {receipt.get('case_code', '')} nr {number}, wersja {receipt.get('version', '')}, "
+               f"SHA-256 {sha256[:16]}…",
+        pdf_title=f"Oferta {number}: {task_title}", title=title, basis=basis,
+        heading="Potwierdzenie złożenia oferty", of_what="oferty", rows=[
+            ("Numer potwierdzenia", number),
+            ("Postępowanie", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
+            ("Data i godzina wpływu (czas warszawski)", received_text(receipt)),
+            ("Wersja oferty", receipt.get("version")),
+            ("Skrót SHA-256 treści oferty", sha256),
+        ])
 
 
 def _offerors(pdf: _OfferPdf, offerors: Sequence[Mapping[str, Any]]) -> None:

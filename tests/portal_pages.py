@@ -1,9 +1,14 @@
 """Helpers for the portal's offer form (web/portal_offers.py), shared by its tests and tools/portal_screenshots.py:
-a form's JSON as the page posts it (``flatten``) and typed into the page in a browser (``fill_form``)."""
+a form's JSON as the page posts it (``flatten``) and typed into the page in a browser (``fill_form``); and the
+set-up and steps the portal's browser tests share (``portal_environment``, ``portal_log_in``, ``checked``,
+``downloaded_pdf_text``, ``officer_desk``). What the browser tests need is imported when called, so the tool does
+not need pytest."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from typing import Any
 
 
@@ -41,3 +46,63 @@ def fill_form(page, values: dict[str, str]) -> None:
             field.check()
         else:
             field.fill(value)
+
+
+# --- the portal's browser tests ---------------------------------------------------------------------------------
+
+
+def portal_environment(monkeypatch, tmp_path, now: str) -> None:
+    """What a browser test's application runs with: its own desk key and data folder, no API token, the clock at
+    ``now``."""
+    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("COOP_TOKEN", raising=False)
+    monkeypatch.setenv("COOP_NOW", now)
+
+
+def portal_log_in(page, base: str, login: str, next_path: str) -> None:
+    """Log in on the portal's page as ``login`` (the password of tests/test_desk.py) and land on ``next_path``."""
+    from tests.test_desk import PASSWORD
+
+    page.goto(f"{base}/portal/logowanie?next={next_path}")
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.locator("main").get_by_role("button", name=re.compile("Zaloguj|Log in")).click()
+    page.wait_for_url(f"**{next_path}")
+
+
+def checked(page, screenshot, name: str) -> None:
+    """The page has no serious or critical WCAG 2.1 AA violation (axe-core), and is kept as a screenshot."""
+    from tests.browser import assert_accessible
+
+    assert_accessible(page)
+    screenshot(page, name)
+
+
+def pdf_text(path) -> str:
+    import pytest
+
+    if shutil.which("pdftotext") is None:
+        pytest.fail("no pdftotext (apt-get install poppler-utils; .ci/run installs it)", pytrace=False)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def downloaded_pdf_text(page, link: str, path) -> str:
+    """Press the link ``link`` names, save the PDF it downloads at ``path`` and give its text."""
+    with page.expect_download() as download:
+        page.get_by_role("link", name=link).click()
+    download.value.save_as(path)
+    return pdf_text(path)
+
+
+def officer_desk(new_context, base: str, url: str):
+    """A new browser page on the desk, logged in as the officer "anna" (made now), on her "today" page."""
+    from tests.test_desk import with_password
+    from tests.test_desk_browser import log_in as desk_log_in
+
+    with_password(url, "anna", "Anna Urzędniczka", "officer")
+    desk = new_context().new_page()
+    desk_log_in(desk, base, "anna")
+    desk.wait_for_url("**/na-dzis")
+    return desk

@@ -13,11 +13,10 @@ import re
 import pytest
 
 from tests.offer_forms import sample_offer_form
-from tests.portal_pages import fill_form, flatten
-from tests.test_desk import with_password
+from tests.portal_pages import checked, fill_form, flatten, officer_desk, pdf_text
 from tests.test_offer_attachments import PROGRAM, STATUTE
 from tests.test_open_call_guards import KRS
-from tests.test_portal_offers_browser import checked, log_in, pdf_text, portal  # noqa: F401 (fixture)
+from tests.test_portal_offers_browser import log_in, portal  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -89,12 +88,7 @@ def test_a_statute_is_attached_refusals_named_filed_and_downloaded(portal, new_c
     text = pdf_text(pdf)
     assert "Załączniki" in text and "statut" in text and sha[:20] in re.sub(r"\s+", "", text)
 
-    from tests.test_desk_browser import log_in as desk_log_in
-
-    with_password(url, "anna", "Anna Urzędniczka", "officer")
-    desk = new_context().new_page()
-    desk_log_in(desk, base, "anna")
-    desk.wait_for_url("**/na-dzis")
+    desk = officer_desk(new_context, base, url)
     desk.goto(f"{base}/sprawy/{code}/oferty/1")
     listed = desk.locator("section.attachments")
     assert sha in listed.inner_text()

@@ -14,9 +14,9 @@ import re
 import pytest
 
 from notifications.dispatcher import dispatch
-from tests.browser import assert_accessible
 from tests.conftest import empty_tables
 from tests.notification_helpers import SmtpServer, configure, free_port
+from tests.portal_pages import checked, portal_environment
 from tests.test_portal_accounts import PASSWORD, officer
 from tests.test_public_comments import OPEN, published_cases
 from web.app import create_app
@@ -30,10 +30,7 @@ PHONE = {"width": 390, "height": 844}
 def portal(sqlite_url, tmp_path, monkeypatch, live_server):
     """A small-grant offer and a consultation taking comments (a simulated clock at 10 April 2026), an officer with
     a password, an SMTP server the dispatcher delivers to, and the application served."""
-    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("COOP_TOKEN", raising=False)
-    monkeypatch.setenv("COOP_NOW", OPEN)
+    portal_environment(monkeypatch, tmp_path, OPEN)
     empty_tables(sqlite_url)
     smtp = SmtpServer(free_port()).start()
     server = live_server(create_app(sqlite_url))
@@ -42,11 +39,6 @@ def portal(sqlite_url, tmp_path, monkeypatch, live_server):
     officer(sqlite_url, "urzednik", "Anna Urzędniczka")
     yield server.url, grant, consultation, smtp
     smtp.stop()
-
-
-def checked(page, screenshot, name: str) -> None:
-    assert_accessible(page)
-    screenshot(page, name)
 
 
 def the_link(smtp, url: str, email: str) -> str:

@@ -10,7 +10,7 @@ import hashlib
 import pytest
 
 from tests.initiative_forms import sample_initiative_form, sample_ngo_initiative_form
-from tests.portal_pages import flatten
+from tests.portal_pages import flatten, portal_environment
 from tests.test_desk import with_password
 from tests.test_open_call_guards import KRS, register
 from tests.test_portal_offers import csrf_of, intent_of, log_in
@@ -20,10 +20,7 @@ AT = "2026-03-02T10:00+01:00"
 
 @pytest.fixture(autouse=True)
 def desk_key(tmp_path, monkeypatch):
-    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("COOP_TOKEN", raising=False)
-    monkeypatch.setenv("COOP_NOW", AT)
+    portal_environment(monkeypatch, tmp_path, AT)
 
 
 @pytest.fixture

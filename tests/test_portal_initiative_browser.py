@@ -12,13 +12,19 @@ import re
 
 import pytest
 
-from tests.browser import assert_accessible
 from tests.conftest import empty_tables
 from tests.initiative_forms import sample_initiative_form
-from tests.portal_pages import fill_form, flatten
-from tests.test_desk import PASSWORD, with_password
+from tests.portal_pages import (
+    checked,
+    downloaded_pdf_text,
+    fill_form,
+    flatten,
+    officer_desk,
+    portal_environment,
+    portal_log_in,
+)
+from tests.test_desk import with_password
 from tests.test_open_call_guards import register
-from tests.test_portal_offers_browser import pdf_text
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -28,10 +34,7 @@ AT = "2026-03-02T10:00+01:00"
 
 @pytest.fixture
 def portal(sqlite_url, tmp_path, monkeypatch, live_server):
-    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("COOP_TOKEN", raising=False)
-    monkeypatch.setenv("COOP_NOW", AT)
+    portal_environment(monkeypatch, tmp_path, AT)
     empty_tables(sqlite_url)
     register(sqlite_url, 1)
     with_password(sqlite_url, "krysia", "Krystyna Nowak")  # a resident: no organisation, no grant
@@ -39,19 +42,10 @@ def portal(sqlite_url, tmp_path, monkeypatch, live_server):
     return server.url, sqlite_url
 
 
-def checked(page, screenshot, name: str) -> None:
-    assert_accessible(page)
-    screenshot(page, name)
-
-
 def test_a_resident_files_an_application_for_a_group_of_residents(portal, new_context, screenshot, tmp_path):
     base, url = portal
     page = new_context().new_page()
-    page.goto(f"{base}/portal/logowanie?next=/portal/inicjatywa")
-    page.fill("#login", "krysia")
-    page.fill("#password", PASSWORD)
-    page.locator("main").get_by_role("button", name=re.compile("Zaloguj")).click()
-    page.wait_for_url("**/portal/inicjatywa")
+    portal_log_in(page, base, "krysia", "/portal/inicjatywa")
     assert page.get_by_role("heading", level=1).inner_text() == "Inicjatywa lokalna"
     assert "Nie złożono jeszcze żadnego wniosku" in page.locator("main").inner_text()
     checked(page, screenshot, "start")
@@ -91,11 +85,7 @@ def test_a_resident_files_an_application_for_a_group_of_residents(portal, new_co
     assert "Mieszkańcy ul. Kurpińskiego" in page.locator("section.filed-content").inner_text()
     checked(page, screenshot, "receipt")
 
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Pobierz potwierdzenie (PDF)").click()
-    pdf = tmp_path / "receipt.pdf"
-    download.value.save_as(pdf)
-    text = " ".join(pdf_text(pdf).split())
+    text = " ".join(downloaded_pdf_text(page, "Pobierz potwierdzenie (PDF)", tmp_path / "receipt.pdf").split())
     assert "WNIOSEK O REALIZACJĘ ZADANIA PUBLICZNEGO W RAMACH INICJATYWY LOKALNEJ" in text
     assert number in text and sha in text and form["task"]["title"] in text
 
@@ -105,12 +95,7 @@ def test_a_resident_files_an_application_for_a_group_of_residents(portal, new_co
     checked(page, screenshot, "my-applications")
 
     # the officer reads on the desk what was filed: the case page's link, the parts, the receipt's hash
-    from tests.test_desk_browser import log_in as desk_log_in
-
-    with_password(url, "anna", "Anna Urzędniczka", "officer")
-    desk = new_context().new_page()
-    desk_log_in(desk, base, "anna")
-    desk.wait_for_url("**/na-dzis")
+    desk = officer_desk(new_context, base, url)
     desk.goto(f"{base}/sprawy/{code}")
     desk.get_by_role("link", name="Treść wniosku").click()
     desk.wait_for_url(f"**/sprawy/{code}/wniosek")
@@ -122,10 +107,6 @@ def test_the_form_on_a_phone(portal, new_context, screenshot):
     """390 px wide: nothing wider than the screen, the pages still WCAG 2.1 AA."""
     base, url = portal
     page = new_context(viewport={"width": 390, "height": 844}).new_page()
-    page.goto(f"{base}/portal/logowanie?next=/portal/inicjatywa/nowa")
-    page.fill("#login", "krysia")
-    page.fill("#password", PASSWORD)
-    page.locator("main").get_by_role("button", name=re.compile("Zaloguj")).click()
-    page.wait_for_url("**/portal/inicjatywa/nowa")
+    portal_log_in(page, base, "krysia", "/portal/inicjatywa/nowa")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     checked(page, screenshot, "phone-form")

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from states.engine import execute
 from tests.conftest import dump
 from tests.offer_forms import sample_joint_offer_form, sample_offer_form
-from tests.portal_pages import flatten
+from tests.portal_pages import flatten, portal_environment
 from tests.test_desk import PASSWORD, with_password
 from tests.test_open_call_guards import KRS, announced_call, close_offers, do
 from web.app import create_app
@@ -28,10 +28,7 @@ AT = "2026-01-12T10:00+01:00"  # the call takes offers until 23 January 2026
 
 @pytest.fixture(autouse=True)
 def desk_key(tmp_path, monkeypatch):
-    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("COOP_TOKEN", raising=False)
-    monkeypatch.setenv("COOP_NOW", AT)
+    portal_environment(monkeypatch, tmp_path, AT)
 
 
 def csrf_of(page: str) -> str:

@@ -9,16 +9,21 @@ pages are the same on PostgreSQL (tests/test_portal_offers.py)."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
 
-from tests.browser import assert_accessible
 from tests.conftest import empty_tables
 from tests.offer_forms import sample_joint_offer_form, sample_offer_form
-from tests.portal_pages import fill_form, flatten
-from tests.test_desk import PASSWORD, with_password
+from tests.portal_pages import (
+    checked,
+    downloaded_pdf_text,
+    fill_form,
+    flatten,
+    officer_desk,
+    portal_environment,
+    portal_log_in,
+)
+from tests.test_desk import with_password
 from tests.test_open_call_guards import KRS, announced_call, close_offers, do
 from web.app import create_app
 
@@ -29,10 +34,7 @@ AT = "2026-01-12T10:00+01:00"
 
 @pytest.fixture
 def portal(sqlite_url, tmp_path, monkeypatch, live_server):
-    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("COOP_TOKEN", raising=False)
-    monkeypatch.setenv("COOP_NOW", AT)
+    portal_environment(monkeypatch, tmp_path, AT)
     empty_tables(sqlite_url)
     code = announced_call(sqlite_url, orgs=3)
     with_password(sqlite_url, "delfin", "Anna Nowak", ("applicant", KRS[0]))
@@ -40,24 +42,8 @@ def portal(sqlite_url, tmp_path, monkeypatch, live_server):
     return server.url, code, sqlite_url
 
 
-def checked(page, screenshot, name: str) -> None:
-    assert_accessible(page)
-    screenshot(page, name)
-
-
 def log_in(page, base: str) -> None:
-    page.goto(f"{base}/portal/logowanie?next=/portal/nabory")
-    page.fill("#login", "delfin")
-    page.fill("#password", PASSWORD)
-    page.locator("main").get_by_role("button", name=re.compile("Zaloguj|Log in")).click()
-    page.wait_for_url("**/portal/nabory")
-
-
-def pdf_text(path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.fail("no pdftotext (apt-get install poppler-utils; .ci/run installs it)", pytrace=False)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    portal_log_in(page, base, "delfin", "/portal/nabory")
 
 
 def test_a_representative_files_an_offer_from_login_to_receipt_and_pdf(portal, new_context, screenshot, tmp_path):
@@ -101,11 +87,7 @@ def test_a_representative_files_an_offer_from_login_to_receipt_and_pdf(portal, n
     assert "sha256sum" in page.locator("pre.verify").inner_text()
     checked(page, screenshot, "receipt")
 
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Pobierz potwierdzenie (PDF)").click()
-    pdf = tmp_path / "receipt.pdf"
-    download.value.save_as(pdf)
-    text = pdf_text(pdf)
+    text = downloaded_pdf_text(page, "Pobierz potwierdzenie (PDF)", tmp_path / "receipt.pdf")
     assert number in text and sha in text and form["task"]["title"] in text
 
     page.get_by_role("link", name="Moje oferty").first.click()
@@ -114,12 +96,7 @@ def test_a_representative_files_an_offer_from_login_to_receipt_and_pdf(portal, n
     checked(page, screenshot, "my-offers")
 
     # the officer reads on the desk what was filed: the case page's link, the sections, the receipt's hash
-    from tests.test_desk_browser import log_in as desk_log_in
-
-    with_password(url, "anna", "Anna Urzędniczka", "officer")
-    desk = new_context().new_page()
-    desk_log_in(desk, base, "anna")
-    desk.wait_for_url("**/na-dzis")
+    desk = officer_desk(new_context, base, url)
     desk.goto(f"{base}/sprawy/{code}")
     desk.get_by_role("link", name=re.compile("Treść oferty")).first.click()
     desk.wait_for_url(f"**/sprawy/{code}/oferty/1")

@@ -14,7 +14,7 @@ from sqlmodel import func, select
 from models.tables import Case
 from tests.conftest import dump
 from tests.offer_forms import sample_offer_form, sample_simplified_offer_form
-from tests.portal_pages import flatten
+from tests.portal_pages import flatten, portal_environment
 from tests.test_desk import with_password
 from tests.test_open_call_guards import session
 from tests.test_portal_offers import csrf_of, intent_of, log_in
@@ -27,10 +27,7 @@ PAGE = f"/portal/pozakonkursowa?organizacja={KRS}"
 
 @pytest.fixture(autouse=True)
 def desk_key(tmp_path, monkeypatch):
-    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("COOP_TOKEN", raising=False)
-    monkeypatch.setenv("COOP_NOW", AT)
+    portal_environment(monkeypatch, tmp_path, AT)
 
 
 @pytest.fixture

@@ -14,9 +14,16 @@ import pytest
 
 from tests.conftest import empty_tables
 from tests.offer_forms import sample_simplified_offer_form
-from tests.portal_pages import fill_form, flatten
-from tests.test_desk import PASSWORD, with_password
-from tests.test_portal_offers_browser import checked, pdf_text
+from tests.portal_pages import (
+    checked,
+    downloaded_pdf_text,
+    fill_form,
+    flatten,
+    officer_desk,
+    portal_environment,
+    portal_log_in,
+)
+from tests.test_desk import with_password
 from tests.test_small_grant import KRS, setup_registry
 from web.app import create_app
 
@@ -28,10 +35,7 @@ TASK = {"task_start": "2026-05-01", "task_end": "2026-07-16", "title": "Rajd row
 
 @pytest.fixture
 def portal(sqlite_url, tmp_path, monkeypatch, live_server):
-    monkeypatch.setenv("COOP_DESK_KEY_FILE", str(tmp_path / "desk-key"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.delenv("COOP_TOKEN", raising=False)
-    monkeypatch.setenv("COOP_NOW", AT)
+    portal_environment(monkeypatch, tmp_path, AT)
     empty_tables(sqlite_url)
     setup_registry(sqlite_url)  # two organisations, the 2026 budget's planned NGO grants
     with_password(sqlite_url, "rowery", "Anna Nowak", ("applicant", KRS))
@@ -43,11 +47,7 @@ def test_a_representative_files_a_small_grant_offer_from_login_to_receipt_and_pd
                                                                                   tmp_path):
     base, url = portal
     page = new_context().new_page()
-    page.goto(f"{base}/portal/logowanie?next=/portal/zloz")
-    page.fill("#login", "rowery")
-    page.fill("#password", PASSWORD)
-    page.locator("main").get_by_role("button", name=re.compile("Zaloguj|Log in")).click()
-    page.wait_for_url("**/portal/zloz")
+    portal_log_in(page, base, "rowery", "/portal/zloz")
     assert page.get_by_role("heading", level=1).inner_text() == "Złożenie oferty"
     choice = page.locator("section.small-grant-choice").inner_text()
     assert "art. 19a" in choice and "10 000,00 zł" in choice and "90 dni" in choice
@@ -86,11 +86,7 @@ def test_a_representative_files_a_small_grant_offer_from_login_to_receipt_and_pd
     assert re.fullmatch(r"[0-9a-f]{64}", sha)
     checked(page, screenshot, "receipt")
 
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Pobierz potwierdzenie (PDF)").click()
-    pdf = tmp_path / "receipt.pdf"
-    download.value.save_as(pdf)
-    text = pdf_text(pdf)
+    text = downloaded_pdf_text(page, "Pobierz potwierdzenie (PDF)", tmp_path / "receipt.pdf")
     assert number in text and sha in text and TASK["title"] in text
     assert "UPROSZCZONA OFERTA REALIZACJI ZADANIA PUBLICZNEGO" in text and "poz. 2055" in text
     assert "IV. Szacunkowa kalkulacja kosztów realizacji zadania publicznego" in text
@@ -102,12 +98,7 @@ def test_a_representative_files_a_small_grant_offer_from_login_to_receipt_and_pd
     checked(page, screenshot, "my-offers")
 
     # the officer reads on the desk what was filed: the new case's page links the offer's content
-    from tests.test_desk_browser import log_in as desk_log_in
-
-    with_password(url, "anna", "Anna Urzędniczka", "officer")
-    desk = new_context().new_page()
-    desk_log_in(desk, base, "anna")
-    desk.wait_for_url("**/na-dzis")
+    desk = officer_desk(new_context, base, url)
     desk.goto(f"{base}/sprawy/MG/2026/001")
     checked(desk, screenshot, "desk-case")
     desk.get_by_role("link", name=re.compile("Treść oferty")).first.click()
@@ -121,11 +112,7 @@ def test_a_representative_files_a_small_grant_offer_from_login_to_receipt_and_pd
 def test_another_organisations_page_is_refused(portal, new_context):
     base, url = portal
     page = new_context().new_page()
-    page.goto(f"{base}/portal/logowanie?next=/portal/zloz")
-    page.fill("#login", "rowery")
-    page.fill("#password", PASSWORD)
-    page.locator("main").get_by_role("button", name=re.compile("Zaloguj|Log in")).click()
-    page.wait_for_url("**/portal/zloz")
+    portal_log_in(page, base, "rowery", "/portal/zloz")
     response = page.goto(f"{base}/portal/pozakonkursowa?organizacja=0000200002")
     assert response.status == 403
     assert "Nie reprezentujesz tej organizacji" in page.locator("main").inner_text()

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError, NotFound
+from web.portal_steps import desk_refused, download, read
 from web.security import require_actor
 from web.templating import page
 
@@ -27,12 +28,10 @@ router = APIRouter()
 
 
 def _receipt(request: Request, actor: Actor, code: str):
-    from states.engine import execute
     from states.procedures.local_initiative.handlers import initiative_receipt
     from states.procedures.local_initiative.inputs import FilingRef
 
-    return execute(initiative_receipt, FilingRef(code=code), actor=actor, url=request.app.state.desk.url,
-                   readonly=True)
+    return read(request, initiative_receipt, FilingRef(code=code), actor)
 
 
 @router.get("/sprawy/{code:path}/wniosek")
@@ -44,10 +43,10 @@ def application_page(request: Request, code: str, actor: Actor = Depends(require
         receipt = _receipt(request, actor, code)
     except NotFound as missing:
         if missing.rule != "no_form_filed":
-            return page(request, "error.html", title=tr("Refused"), status_code=404, message=missing.message())
+            return desk_refused(request, missing)
         receipt = None
     except DomainError as refusal:
-        return page(request, "error.html", title=tr("Refused"), status_code=403, message=refusal.message())
+        return desk_refused(request, refusal)
     return page(request, "desk_initiative.html", title=tr("Application in {code}", code=code), code=code,
                 receipt=receipt, sections=filed_sections(TREE, receipt["content"]) if receipt else [])
 
@@ -59,8 +58,5 @@ def application_pdf(request: Request, code: str, actor: Actor = Depends(require_
     try:
         receipt = _receipt(request, actor, code)
     except DomainError as refusal:
-        status = 404 if isinstance(refusal, NotFound) else 403
-        return page(request, "error.html", title=tr("Refused"), status_code=status, message=refusal.message())
-    name = receipt["number"].replace("/", "-")
-    return Response(initiative_pdf(receipt["content"], receipt), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="wniosek-{name}.pdf"'})
+        return desk_refused(request, refusal)
+    return download(initiative_pdf(receipt["content"], receipt), "wniosek", receipt["number"], "pdf")

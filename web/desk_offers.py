@@ -22,7 +22,8 @@ from fastapi.responses import Response
 
 from kernel.text import tr
 from states.actors import Actor
-from states.errors import DomainError, NotFound
+from states.errors import DomainError
+from web.portal_steps import desk_refused, download, read, version_asked
 from web.security import require_actor
 from web.templating import page
 
@@ -33,33 +34,21 @@ def offer_path(code: str, number: int) -> str:
     return f"/sprawy/{code}/oferty/{number}"
 
 
-def _version(wersja: str) -> int | None:
-    return int(wersja) if wersja.isdigit() and 0 < int(wersja) < 10_000 else None
-
-
-def _refused(request: Request, refusal: DomainError) -> Response:
-    status = 404 if isinstance(refusal, NotFound) else 403
-    return page(request, "error.html", title=tr("Refused"), status_code=status, message=refusal.message())
-
-
 @router.get("/sprawy/{code:path}/oferty/{number:int}")
 def offer_page(request: Request, code: str, number: int, wersja: str = "",
                actor: Actor = Depends(require_actor)) -> Response:
-    from states.engine import execute
     from states.offer_filings import OfferVersionsRef, offer_versions
     from web.portal_attachments import filed_links
     from web.portal_form import filed_sections
     from web.portal_offers import TREE
     from web.portal_small_grant import tree_of
 
-    url = request.app.state.desk.url
     try:
-        filed = execute(offer_versions, OfferVersionsRef(code=code, number=number), actor=actor, url=url,
-                        readonly=True)
+        filed = read(request, offer_versions, OfferVersionsRef(code=code, number=number), actor)
     except DomainError as refusal:
-        return _refused(request, refusal)
+        return desk_refused(request, refusal)
     versions = filed["versions"]
-    asked = _version(wersja)
+    asked = version_asked(wersja)
     shown: dict[str, Any] | None = versions[-1] if versions else None
     if asked is not None and versions:
         shown = next((v for v in versions if v["version"] == asked), None)
@@ -67,10 +56,9 @@ def offer_page(request: Request, code: str, number: int, wersja: str = "",
             from states.offer_filings import ReceiptRef, offer_receipt
 
             try:
-                execute(offer_receipt, ReceiptRef(code=code, number=number, version=asked), actor=actor, url=url,
-                        readonly=True)
+                read(request, offer_receipt, ReceiptRef(code=code, number=number, version=asked), actor)
             except DomainError as refusal:
-                return _refused(request, refusal)
+                return desk_refused(request, refusal)
     base = offer_path(filed["code"], number)
     return page(request, "desk_offer.html", title=tr("Offer no. {number} in {code}", number=number,
                                                       code=filed["code"]),
@@ -83,14 +71,11 @@ def offer_page(request: Request, code: str, number: int, wersja: str = "",
 def offer_pdf_file(request: Request, code: str, number: int, wersja: str = "",
                    actor: Actor = Depends(require_actor)) -> Response:
     from notifications.offer_pdf import offer_pdf
-    from states.engine import execute
     from states.offer_filings import ReceiptRef, offer_receipt
 
     try:
-        receipt = execute(offer_receipt, ReceiptRef(code=code, number=number, version=_version(wersja)),
-                          actor=actor, url=request.app.state.desk.url, readonly=True)
+        receipt = read(request, offer_receipt, ReceiptRef(code=code, number=number, version=version_asked(wersja)),
+                       actor)
     except DomainError as refusal:
-        return _refused(request, refusal)
-    name = receipt["number"].replace("/", "-")
-    return Response(offer_pdf(receipt["content"], receipt), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="oferta-{name}.pdf"'})
+        return desk_refused(request, refusal)
+    return download(offer_pdf(receipt["content"], receipt), "oferta", receipt["number"], "pdf")

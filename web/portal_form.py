@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from kernel.text import capitalized
 from states import labels
+from states.errors import DomainError
 from states.input_errors import problem
 from states.text import tr
 
@@ -327,15 +328,18 @@ def field_ids(path: str) -> str:
     return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", path)
 
 
-def parse_typed(model: Any, tree: Node, typed: dict[str, Any]) -> Any:
+def parse_typed(model: Any, tree: Node, typed: dict[str, Any], summary: Any = None) -> Any:
     """The model form (``model``, whose page is ``tree``) from what was typed, or what the page shows of its
-    refusal: ``errors`` by field, ``general`` for the whole form, the ``message`` above them."""
+    refusal: ``errors`` by field, ``general`` for the whole form, the ``message`` above them (``summary``, the
+    offer's SUMMARY unless given; a rule of the form raised as the engine's refusal says its own message)."""
     data, where = model_input(tree, typed)
     try:
         return model.model_validate(data)
     except ValidationError as error:
         fields, general = refusals(error, where)
-        return {"errors": fields, "general": general, "message": SUMMARY}
+        return {"errors": fields, "general": general, "message": SUMMARY if summary is None else summary}
+    except DomainError as refusal:
+        return {"errors": {}, "general": [], "message": refusal.message()}
 
 
 SUMMARY = tr("The offer is not filed yet: correct the fields marked below (each says the rule), then file it "

@@ -30,12 +30,25 @@ from starlette.concurrency import run_in_threadpool
 
 from kernel.text import capitalized, tr
 from states.actors import Actor
-from states.errors import DomainError, NotFound
+from states.errors import DomainError
 from states.model_forms.html import form_fields
 from states.model_forms.initiative import CHOICES, InitiativeForm
 from states.text import Money
 from web import portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.portal_steps import (
+    added_row,
+    download,
+    intent_key,
+    intent_of,
+    moment,
+    read,
+    read_or_refuse,
+    receipt_links,
+    represented,
+    run,
+    version_asked,
+)
 
 router = APIRouter(prefix="/portal/inicjatywa")
 add_to_menu("/portal/inicjatywa", tr("Local initiative"))
@@ -105,26 +118,6 @@ TREE = portal_form.form_tree(InitiativeForm, form_fields(InitiativeForm))
 _relabel(TREE, "")
 
 
-def _url(request: Request) -> str | None:
-    return request.app.state.desk.url
-
-
-def _run(request: Request, handler: Any, command: Any, actor: Actor, **options: Any) -> Any:
-    from states.engine import execute
-
-    return execute(handler, command, actor=actor, url=_url(request), **options)
-
-
-def _read(request: Request, handler: Any, command: Any, actor: Actor) -> Any:
-    return _run(request, handler, command, actor, readonly=True)
-
-
-def _moment(value: Any) -> str:
-    from kernel.local_time import moment_text
-
-    return moment_text(value)
-
-
 # --- the person's applications -------------------------------------------------------------------------------------
 
 
@@ -134,14 +127,14 @@ def my_applications(request: Request, actor: Actor = Depends(require_portal_acto
     from states.procedures.local_initiative.handlers import my_initiatives
 
     try:
-        listed = _read(request, my_initiatives, None, actor)
+        listed = read(request, my_initiatives, None, actor)
     except DomainError as refusal:
         return refuse(request, refusal.message())
     for item in listed:
         item["state_label"] = labels.state("local_initiative", item["state"])
-        item["received"] = _moment(item["received_at"])
+        item["received"] = moment(item["received_at"])
     return portal_page(request, "portal_initiative_list.html", title=tr("Local initiative"), applications=listed,
-                       organisations=_mine(request, actor))
+                       organisations=represented(request, actor))
 
 
 # --- the form ------------------------------------------------------------------------------------------------------
@@ -173,19 +166,11 @@ def _form_page(request: Request, *, typed: dict[str, Any], add: str | None = Non
 def _facts(request: Request, actor: Actor) -> dict[str, Any]:
     from states.procedures.local_initiative.handlers import application_facts
 
-    return _read(request, application_facts, None, actor)
-
-
-def _mine(request: Request, actor: Actor) -> list[dict[str, Any]]:
-    """The organisations the person represents (live ``applicant`` grants) with a KRS number: the number an
-    organisation's application names it by."""
-    from states.portal_accounts import represented_organisations
-
-    return [o for o in represented_organisations(actor.person or "", url=_url(request)) if o["krs"]]
+    return read(request, application_facts, None, actor)
 
 
 def _organisation(request: Request, actor: Actor, asked: str) -> dict[str, Any] | None:
-    return next((o for o in _mine(request, actor) if o["krs"] == asked), None)
+    return next((o for o in represented(request, actor) if o["krs"] == asked), None)
 
 
 @router.get("/nowa")
@@ -210,12 +195,11 @@ def _post_application(request: Request, actor: Actor, form: Any) -> Response:
     facts = _facts(request, actor)
     typed = portal_form.typed_from_post(TREE, form)
     action = str(form.get("action") or "")
-    intent = str(form.get("intent") or "")[:64] or None
+    intent = intent_of(form)
     page = {"request": request, "typed": typed, "facts": facts, "intent": intent}
     if action != "submit":  # "add a row": the page again, one more empty row, everything typed kept
-        added = action.removeprefix("add:") if action.startswith("add:") else None
-        return _form_page(**page, add=added)
-    parsed = _parse(typed)
+        return _form_page(**page, add=added_row(action))
+    parsed = portal_form.parse_typed(InitiativeForm, TREE, typed, summary=SUMMARY)
     if not isinstance(parsed, InitiativeForm):
         return _form_page(**page, **parsed, status_code=422)
     from states.procedures.local_initiative.handlers import (
@@ -230,31 +214,14 @@ def _post_application(request: Request, actor: Actor, form: Any) -> Response:
     else:
         handler, command = file_residents_application, FileApplication(form=parsed)
     try:
-        filed = _run(request, handler, command, actor, idempotency_key=_key(intent), arrived_at=arrived_at)
+        filed = run(request, handler, command, actor, idempotency_key=intent_key(intent), arrived_at=arrived_at)
     except DomainError as refusal:
         return _form_page(**page, message=refusal.message(), status_code=422)
     return RedirectResponse(receipt_path(filed["code"], filed["version"]) + "&zlozono=1", status_code=303)
 
 
-def _parse(typed: dict[str, Any]) -> InitiativeForm | dict[str, Any]:
-    """The application, or what the page shows of its refusal (by field, and those of the whole form)."""
-    from pydantic import ValidationError
-
-    data, where = portal_form.model_input(TREE, typed)
-    try:
-        return InitiativeForm.model_validate(data)
-    except ValidationError as error:
-        fields, general = portal_form.refusals(error, where)
-        return {"errors": fields, "general": general, "message": SUMMARY}
-
-
 SUMMARY = tr("The application is not filed yet: correct the fields marked below (each says its rule), then file it "
              "again. Nothing you typed was cleared.")
-
-
-def _key(intent: str | None) -> str | None:
-    """The command's idempotency key: the page's intent, made when the form was shown (a double click files once)."""
-    return f"portal:{intent}" if intent else None
 
 
 # --- the receipt ---------------------------------------------------------------------------------------------------
@@ -268,13 +235,8 @@ def _receipt_or_refusal(request: Request, actor: Actor, code: str, wersja: str):
     from states.procedures.local_initiative.handlers import initiative_receipt
     from states.procedures.local_initiative.inputs import FilingRef
 
-    version = int(wersja) if wersja.isdigit() and 0 < int(wersja) <= 1000 else None
-    try:
-        return _read(request, initiative_receipt, FilingRef(code=code, version=version), actor), None
-    except NotFound as missing:
-        return None, refuse(request, missing.message(), status_code=404)
-    except DomainError as refusal:
-        return None, refuse(request, refusal.message())
+    ref = FilingRef(code=code, version=version_asked(wersja, most=1000))  # FilingRef takes up to 1000
+    return read_or_refuse(request, lambda: read(request, initiative_receipt, ref, actor))
 
 
 @router.get("/{code:path}/pokwitowanie")
@@ -286,9 +248,7 @@ def receipt_page(request: Request, code: str, wersja: str = "",
     base = f"/portal/inicjatywa/{code}"
     return portal_page(request, "portal_initiative_receipt.html",
                        title=tr("Receipt {number}", number=receipt["number"]), receipt=receipt,
-                       pdf=f"{base}/pokwitowanie.pdf?wersja={receipt['version']}",
-                       content_url=f"{base}/tresc.json?wersja={receipt['version']}",
-                       received=_moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1",
+                       **receipt_links(request, base, receipt),
                        sections=portal_form.filed_sections(TREE, receipt["content"]))
 
 
@@ -300,9 +260,7 @@ def receipt_pdf(request: Request, code: str, wersja: str = "",
     receipt, refused = _receipt_or_refusal(request, actor, code, wersja)
     if refused is not None:
         return refused
-    name = receipt["number"].replace("/", "-")
-    return Response(initiative_pdf(receipt["content"], receipt), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="pokwitowanie-{name}.pdf"'})
+    return download(initiative_pdf(receipt["content"], receipt), "pokwitowanie", receipt["number"], "pdf")
 
 
 @router.get("/{code:path}/tresc.json")
@@ -314,6 +272,4 @@ def filed_content(request: Request, code: str, wersja: str = "",
     receipt, refused = _receipt_or_refusal(request, actor, code, wersja)
     if refused is not None:
         return refused
-    name = receipt["number"].replace("/", "-")
-    return Response(canonical_bytes(receipt["content"]), media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="wniosek-{name}.json"'})
+    return download(canonical_bytes(receipt["content"]), "wniosek", receipt["number"], "json")

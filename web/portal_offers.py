@@ -26,12 +26,12 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from kernel.text import tr
 from states.actors import Actor
-from states.errors import DomainError, NotFound
+from states.errors import DomainError
 from states.model_forms.html import offer_form_fields
 from states.model_forms.offer import OfferForm
 from states.offer_drafts import (
@@ -39,7 +39,6 @@ from states.offer_drafts import (
     OrganisationRef,
     SaveDraft,
     call_facts,
-    discard_draft,
     drafts_of,
     open_calls,
     organisation_facts,
@@ -49,6 +48,25 @@ from states.offer_drafts import (
 )
 from web import portal_attachments, portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.portal_steps import (
+    SAVED,
+    acting_for,
+    added_row,
+    download,
+    intent_key,
+    intent_of,
+    keep_draft,
+    moment,
+    read,
+    read_or_refuse,
+    receipt_links,
+    refusal_text,
+    represented,
+    run,
+    show_filed,
+    url,
+    version_asked,
+)
 from web.security import actor_of
 
 router = APIRouter(prefix="/portal")
@@ -56,26 +74,6 @@ add_to_menu("/portal/nabory", tr("Open calls"))
 add_to_menu("/portal/oferty", tr("My offers"))
 
 TREE = portal_form.form_tree(OfferForm, offer_form_fields())
-SAVED = tr("Draft saved. Only your organisation's representatives see it; it is not filed yet.")
-
-
-def _url(request: Request) -> str | None:
-    return request.app.state.desk.url
-
-
-def _run(request: Request, handler: Any, command: Any, actor: Actor, **options: Any) -> Any:
-    from states.engine import execute
-
-    return execute(handler, command, actor=actor, url=_url(request), **options)
-
-
-def _read(request: Request, handler: Any, command: Any, actor: Actor) -> Any:
-    return _run(request, handler, command, actor, readonly=True)
-
-
-def _refusal(refusal: DomainError) -> Any:
-    """A refusal as the page shows it: the rule's message, which names its legal basis when it has one."""
-    return refusal.message()
 
 
 # --- the open calls ------------------------------------------------------------------------------------------------
@@ -84,9 +82,9 @@ def _refusal(refusal: DomainError) -> Any:
 @router.get("/nabory")
 def calls(request: Request) -> Response:
     actor = actor_of(request)
-    organisations = _mine(request, actor) if actor is not None else []
-    listed = (_read(request, open_calls, None, actor) if actor is not None
-              else public_open_calls(url=_url(request)))
+    organisations = represented(request, actor) if actor is not None else []
+    listed = (read(request, open_calls, None, actor) if actor is not None
+              else public_open_calls(url=url(request)))
     return portal_page(request, "portal_offer_calls.html", title=tr("Open calls accepting offers"), calls=listed,
                        organisations=organisations)
 
@@ -94,25 +92,7 @@ def calls(request: Request) -> Response:
 # --- a draft offer -------------------------------------------------------------------------------------------------
 
 
-def _mine(request: Request, actor: Actor) -> list[dict[str, Any]]:
-    """The organisations the person represents (live ``applicant`` grants) that have a KRS number: the number an
-    offer and its draft name their organisation by (an entity outside the KRS files at the office)."""
-    from states.portal_accounts import represented_organisations
-
-    return [o for o in represented_organisations(actor.person or "", url=_url(request)) if o["krs"]]
-
-
-def _organisation(request: Request, actor: Actor, asked: str) -> str | None:
-    """The KRS of the organisation this page acts for: the one asked, or, none asked, the only one represented. One
-    asked that the person does not represent is None: refused, never quietly another (and execute would refuse
-    it anyway: states/authorization.py)."""
-    mine = [o["krs"] for o in _mine(request, actor)]
-    if asked:
-        return asked if asked in mine else None
-    return mine[0] if len(mine) == 1 else None
-
-
-def _prefilled(facts: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
+def prefilled(facts: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
     """A new form: the lead offeror as the registry knows the organisation, the call's task area. Keys the model
     does not have are ignored when the form is shown (web/portal_form.py ``shown``)."""
     return {"basic": {"task_kind": call.get("task_area") or ""},
@@ -142,40 +122,33 @@ def _form_page(request: Request, *, call: dict[str, Any], organisation: dict[str
 
 
 def _draft_context(request: Request, actor: Actor, code: str, organisation: str) -> tuple[dict, dict]:
-    call = _read(request, call_facts, code, actor)
-    facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor)
+    call = read(request, call_facts, code, actor)
+    facts = read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor)
     return call, facts
 
 
 @router.get("/oferty/nowa/{code:path}")
 def new_offer(request: Request, code: str, organizacja: str = "",
               actor: Actor = Depends(require_portal_actor)) -> Response:
-    organisation = _organisation(request, actor, organizacja)
+    organisation = acting_for(request, actor, organizacja)
     if organisation is None and organizacja:
         return refuse(request, tr("You do not represent this organisation: its drafts and offers are seen and "
                                   "changed only by its representatives. Nothing was done."))
     if organisation is None:
         return _choose_organisation(request, actor, code)
-    try:
-        call, facts = _draft_context(request, actor, code, organisation)
-        draft = _read(request, read_draft, DraftRef(code=code, organisation_krs=organisation), actor)
-    except NotFound as missing:
-        return refuse(request, missing.message(), status_code=404)
-    except DomainError as refusal:
-        return refuse(request, _refusal(refusal))
-    typed = draft["content"] if draft else _prefilled(facts, call)
-    notice = tr("Your draft of {moment} (Warsaw time).", moment=_moment(draft["updated_at"])) if draft else None
+    read_all, refused = read_or_refuse(request, lambda: (
+        *_draft_context(request, actor, code, organisation),
+        read(request, read_draft, DraftRef(code=code, organisation_krs=organisation), actor)))
+    if refused is not None:
+        return refused
+    call, facts, draft = read_all
+    typed = draft["content"] if draft else prefilled(facts, call)
+    notice = tr("Your draft of {moment} (Warsaw time).", moment=moment(draft["updated_at"])) if draft else None
     return _form_page(request, call=call, organisation=facts, typed=typed, notice=notice)
 
 
-def _moment(value: Any) -> str:
-    from kernel.local_time import moment_text
-
-    return moment_text(value)
-
-
 def _choose_organisation(request: Request, actor: Actor, code: str) -> Response:
-    mine = _mine(request, actor)
+    mine = represented(request, actor)
     if not mine:
         return refuse(request, tr("You do not represent any organisation yet: an organisation files an offer "
                                   "through its representative, confirmed by the city's office."))
@@ -191,35 +164,46 @@ async def post_offer(request: Request, code: str, organizacja: str = "",
 
 
 def _post_offer(request: Request, code: str, organizacja: str, actor: Actor, form: Any) -> Response:
-    organisation = _organisation(request, actor, organizacja)
+    organisation = acting_for(request, actor, organizacja)
     if organisation is None:
         return refuse(request, tr("You do not represent this organisation; nothing was saved."))
-    try:
-        call, facts = _draft_context(request, actor, code, organisation)
-    except NotFound as missing:
-        return refuse(request, missing.message(), status_code=404)
-    except DomainError as refusal:
-        return refuse(request, _refusal(refusal))
+    context, refused = read_or_refuse(request, lambda: _draft_context(request, actor, code, organisation))
+    if refused is not None:
+        return refused
+    call, facts = context
     typed = portal_form.typed_from_post(TREE, form)
     action = str(form.get("action") or "save")
-    intent = str(form.get("intent") or "")[:64] or None
+    intent = intent_of(form)
     page = {"request": request, "call": call, "organisation": facts, "typed": typed}
     ref = {"code": code, "organisation_krs": organisation}
     if action != "submit":
         try:
-            _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
+            run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
         except DomainError as refusal:
-            return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
-        added = action.removeprefix("add:") if action.startswith("add:") else None
-        refused, done = portal_attachments.act(request, actor, form, action, ref)
-        if refused is not None:
-            return _form_page(**page, add=added, message=refused, intent=intent, status_code=422)
-        return _form_page(**page, add=added, notice=done or SAVED, intent=intent)
-    refused, _ = portal_attachments.act(request, actor, form, action, ref)  # a file chosen is filed with it
+            return _form_page(**page, message=refusal_text(refusal), intent=intent, status_code=422)
+        return _saved(request, actor, form, action, ref, page, intent)
+    refused = _attach_on_filing(request, actor, form, action, ref, page, intent)
+    return refused if refused is not None else _file(request, actor, page, ref, intent, facts)
+
+
+def _saved(request: Request, actor: Actor, form: Any, action: str, ref: dict, page: dict,
+           intent: str | None) -> Response:
+    """The draft saved by a press other than "file": the file added or removed (if any) and the page again."""
+    added = added_row(action)
+    refused, done = portal_attachments.act(request, actor, form, action, ref)
     if refused is not None:
-        _keep_draft(request, actor, ref, typed)
-        return _form_page(**page, message=refused, intent=intent, status_code=422)
-    return _file(request, actor, page, ref, intent, facts)
+        return _form_page(**page, add=added, message=refused, intent=intent, status_code=422)
+    return _form_page(**page, add=added, notice=done or SAVED, intent=intent)
+
+
+def _attach_on_filing(request: Request, actor: Actor, form: Any, action: str, ref: dict, page: dict,
+                      intent: str | None) -> Response | None:
+    """A file chosen when "file" is pressed is filed with the offer; its refusal keeps the draft and shows it."""
+    refused, _ = portal_attachments.act(request, actor, form, action, ref)
+    if refused is None:
+        return None
+    _keep_draft(request, actor, ref, page["typed"])
+    return _form_page(**page, message=refused, intent=intent, status_code=422)
 
 
 def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | None, facts: dict) -> Response:
@@ -229,46 +213,23 @@ def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | N
     from states.procedures.open_call.inputs import SubmitOfferForm
 
     arrived_at = datetime.now(UTC)  # the offer's moment of receipt, before it waits for the call's row
-    parsed = _parse(page["typed"])
+    parsed = portal_form.parse_typed(OfferForm, TREE, page["typed"])
     if not isinstance(parsed, OfferForm):
         _keep_draft(request, actor, ref, page["typed"])
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
         portal_attachments.count_submission(request, actor)  # the one rate limit of submissions, as the JSON door's
-        filed = _run(request, file_offer_form, SubmitOfferForm(code=ref["code"], organisation_krs=facts["krs"],
-                                                               form=parsed), actor, idempotency_key=_key(intent),
-                      arrived_at=arrived_at)
+        filed = run(request, file_offer_form, SubmitOfferForm(code=ref["code"], organisation_krs=facts["krs"],
+                                                              form=parsed), actor, idempotency_key=intent_key(intent),
+                    arrived_at=arrived_at)
     except DomainError as refusal:
         _keep_draft(request, actor, ref, page["typed"])
-        return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
-    try:
-        _run(request, discard_draft, DraftRef(**ref), actor)
-    except DomainError:
-        pass  # the offer is filed; a draft left behind is only a draft (shown under "My offers")
-    return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["version"]) + "&zlozono=1",
-                            status_code=303)
-
-
-def _parse(typed: dict[str, Any]) -> OfferForm | dict[str, Any]:
-    """The form, or what the page shows of its refusal (by field, and those of the whole form)."""
-    from pydantic import ValidationError
-
-    data, where = portal_form.model_input(TREE, typed)
-    try:
-        return OfferForm.model_validate(data)
-    except ValidationError as error:
-        fields, general = portal_form.refusals(error, where)
-        return {"errors": fields, "general": general, "message": portal_form.SUMMARY}
-    except DomainError as refusal:  # a rule of the form raised as the engine's refusal
-        return {"errors": {}, "general": [], "message": _refusal(refusal)}
+        return _form_page(**page, message=refusal_text(refusal), intent=intent, status_code=422)
+    return show_filed(request, actor, ref, receipt_path(filed["code"], filed["offer"], filed["version"]))
 
 
 def _keep_draft(request: Request, actor: Actor, ref: dict, typed: dict[str, Any]) -> None:
-    """A refused filing keeps what was typed as the draft, so nothing is lost if the page is left."""
-    try:
-        _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
-    except DomainError:
-        pass  # the page still shows everything typed
+    keep_draft(request, actor, ref, portal_form.compact(TREE, typed))
 
 
 # --- the receipt -----------------------------------------------------------------------------------------------
@@ -283,17 +244,11 @@ def _receipt(request: Request, actor: Actor, code: str, number: int, wersja: str
     organisation's representatives, the officers and the auditors read it (states/offer_filings.py)."""
     from states.offer_filings import ReceiptRef, offer_receipt
 
-    version = int(wersja) if wersja.isdigit() and int(wersja) > 0 else None
-    return _read(request, offer_receipt, ReceiptRef(code=code, number=number, version=version), actor)
+    return read(request, offer_receipt, ReceiptRef(code=code, number=number, version=version_asked(wersja)), actor)
 
 
 def _receipt_or_refusal(request: Request, actor: Actor, code: str, number: int, wersja: str):
-    try:
-        return _receipt(request, actor, code, number, wersja), None
-    except NotFound as missing:
-        return None, refuse(request, missing.message(), status_code=404)
-    except DomainError as refusal:
-        return None, refuse(request, _refusal(refusal))
+    return read_or_refuse(request, lambda: _receipt(request, actor, code, number, wersja))
 
 
 @router.get("/oferty/{code:path}/{number:int}/pokwitowanie")
@@ -304,9 +259,7 @@ def receipt_page(request: Request, code: str, number: int, wersja: str = "",
         return refused
     base = f"/portal/oferty/{code}/{number}"
     return portal_page(request, "portal_offer_receipt.html", title=tr("Receipt {number}", number=receipt["number"]),
-                       receipt=receipt, pdf=f"{base}/pokwitowanie.pdf?wersja={receipt['version']}",
-                       content_url=f"{base}/tresc.json?wersja={receipt['version']}",
-                       received=_moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1",
+                       receipt=receipt, **receipt_links(request, base, receipt),
                        files=portal_attachments.filed_links(base, receipt["version"], receipt["content"]))
 
 
@@ -318,10 +271,7 @@ def receipt_pdf(request: Request, code: str, number: int, wersja: str = "",
     receipt, refused = _receipt_or_refusal(request, actor, code, number, wersja)
     if refused is not None:
         return refused
-    body = offer_pdf(receipt["content"], receipt)
-    name = receipt["number"].replace("/", "-")
-    return Response(body, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="pokwitowanie-{name}.pdf"'})
+    return download(offer_pdf(receipt["content"], receipt), "pokwitowanie", receipt["number"], "pdf")
 
 
 @router.get("/oferty/{code:path}/{number:int}/tresc.json")
@@ -334,9 +284,7 @@ def filed_content(request: Request, code: str, number: int, wersja: str = "",
     receipt, refused = _receipt_or_refusal(request, actor, code, number, wersja)
     if refused is not None:
         return refused
-    name = receipt["number"].replace("/", "-")
-    return Response(canonical_bytes(receipt["content"]), media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="oferta-{name}.json"'})
+    return download(canonical_bytes(receipt["content"]), "oferta", receipt["number"], "json")
 
 
 # --- my offers -----------------------------------------------------------------------------------------------------
@@ -350,13 +298,13 @@ def _offers_of(request: Request, actor: Actor, facts: dict[str, Any]) -> list[di
 
     if not facts["krs"]:
         return []
-    listed = _read(request, organisation_offers, OrganisationOffers(organisation_krs=facts["krs"]), actor)["offers"]
+    listed = read(request, organisation_offers, OrganisationOffers(organisation_krs=facts["krs"]), actor)["offers"]
     out = []
     for offer in listed:
         ref = {"code": offer["code"], "number": offer["offer"]}
-        versions = _read(request, offer_versions, OfferVersionsRef(**ref), actor)["versions"]
+        versions = read(request, offer_versions, OfferVersionsRef(**ref), actor)["versions"]
         small = offer.get("kind") == "small_grant"  # its case is the offer: no correction round (art. 19a)
-        correction = None if small else _read(request, offer_correction, OfferRef(**ref), actor)
+        correction = None if small else read(request, offer_correction, OfferRef(**ref), actor)
         out.append({**offer, "versions": versions, "correction": correction, "requested": Decimal(offer["requested_grant"]),
                     "state_label": labels.state("small_grant" if small else "offer", offer["state"])})
     return out
@@ -366,13 +314,13 @@ def _offers_of(request: Request, actor: Actor, facts: dict[str, Any]) -> list[di
 def my_offers(request: Request, actor: Actor = Depends(require_portal_actor)) -> Response:
     organisations = []
     try:
-        for organisation in _mine(request, actor):
+        for organisation in represented(request, actor):
             ref = OrganisationRef(organisation_krs=organisation["krs"])
-            facts = _read(request, organisation_facts, ref, actor)
-            drafts = _read(request, drafts_of, ref, actor)
+            facts = read(request, organisation_facts, ref, actor)
+            drafts = read(request, drafts_of, ref, actor)
             organisations.append({**facts, "drafts": drafts, "offers": _offers_of(request, actor, facts)})
     except DomainError as refusal:
-        return refuse(request, _refusal(refusal))
+        return refuse(request, refusal_text(refusal))
     return portal_page(request, "portal_offer_list.html", title=tr("My offers"), organisations=organisations)
 
 
@@ -384,10 +332,10 @@ def _correction_context(request: Request, actor: Actor, code: str, number: int) 
     from states.offer_drafts import OfferRef, offer_correction
     from states.offer_filings import OfferVersionsRef, offer_versions
 
-    asked = _read(request, offer_correction, OfferRef(code=code, number=number), actor)
-    versions = _read(request, offer_versions, OfferVersionsRef(code=code, number=number), actor)["versions"]
-    call = _read(request, call_facts, code, actor)
-    facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=asked["organisation_krs"]), actor)
+    asked = read(request, offer_correction, OfferRef(code=code, number=number), actor)
+    versions = read(request, offer_versions, OfferVersionsRef(code=code, number=number), actor)["versions"]
+    call = read(request, call_facts, code, actor)
+    facts = read(request, organisation_facts, OrganisationRef(organisation_krs=asked["organisation_krs"]), actor)
     last = versions[-1] if versions else None
     return {"call": call, "organisation": facts, "asked": asked, "last": last,
             "correction": {"number": number, "due": asked["due"], "defects": asked["defects"],
@@ -408,19 +356,20 @@ def _correction_refused(request: Request, context: dict[str, Any]) -> Response |
 @router.get("/oferty/{code:path}/{number:int}/korekta")
 def correction_form(request: Request, code: str, number: int,
                     actor: Actor = Depends(require_portal_actor)) -> Response:
-    try:
+    def context_and_draft() -> tuple[dict[str, Any], Any]:
         context = _correction_context(request, actor, code, number)
-        draft = _read(request, read_draft, DraftRef(code=code, organisation_krs=context["organisation"]["krs"],
-                                                    offer_number=number), actor)
-    except NotFound as missing:
-        return refuse(request, missing.message(), status_code=404)
-    except DomainError as refusal:
-        return refuse(request, _refusal(refusal))
+        return context, read(request, read_draft, DraftRef(code=code, organisation_krs=context["organisation"]["krs"],
+                                                          offer_number=number), actor)
+
+    read_all, refused = read_or_refuse(request, context_and_draft)
+    if refused is not None:
+        return refused
+    context, draft = read_all
     refused = _correction_refused(request, context)
     if refused is not None:
         return refused
     typed = draft["content"] if draft else context["last"]["content"]
-    notice = tr("Your draft of {moment} (Warsaw time).", moment=_moment(draft["updated_at"])) if draft else None
+    notice = tr("Your draft of {moment} (Warsaw time).", moment=moment(draft["updated_at"])) if draft else None
     return _form_page(request, call=context["call"], organisation=context["organisation"], typed=typed,
                       correction=context["correction"], notice=notice)
 
@@ -437,52 +386,33 @@ def _post_correction(request: Request, code: str, number: int, actor: Actor, for
     from states.procedures.open_call.inputs import CorrectOfferForm
 
     arrived_at = datetime.now(UTC)  # the correction's moment of receipt
-    try:
-        context = _correction_context(request, actor, code, number)
-    except NotFound as missing:
-        return refuse(request, missing.message(), status_code=404)
-    except DomainError as refusal:
-        return refuse(request, _refusal(refusal))
+    context, refused = read_or_refuse(request, lambda: _correction_context(request, actor, code, number))
+    if refused is not None:
+        return refused
     refused = _correction_refused(request, context)
     if refused is not None:
         return refused
     typed = portal_form.typed_from_post(TREE, form)
     action = str(form.get("action") or "save")
-    intent = str(form.get("intent") or "")[:64] or None
+    intent = intent_of(form)
     page = {"request": request, "call": context["call"], "organisation": context["organisation"], "typed": typed,
             "correction": context["correction"]}
     ref = {"code": code, "organisation_krs": context["organisation"]["krs"], "offer_number": number}
     if action != "submit":
         _keep_draft(request, actor, ref, typed)
-        added = action.removeprefix("add:") if action.startswith("add:") else None
-        refused, done = portal_attachments.act(request, actor, form, action, ref)
-        if refused is not None:
-            return _form_page(**page, add=added, message=refused, intent=intent, status_code=422)
-        return _form_page(**page, add=added, notice=done or SAVED, intent=intent)
-    refused, _ = portal_attachments.act(request, actor, form, action, ref)  # a file chosen is filed with it
+        return _saved(request, actor, form, action, ref, page, intent)
+    refused = _attach_on_filing(request, actor, form, action, ref, page, intent)
     if refused is not None:
-        _keep_draft(request, actor, ref, typed)
-        return _form_page(**page, message=refused, intent=intent, status_code=422)
-    parsed = _parse(typed)
+        return refused
+    parsed = portal_form.parse_typed(OfferForm, TREE, typed)
     if not isinstance(parsed, OfferForm):
         _keep_draft(request, actor, ref, typed)
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
         portal_attachments.count_submission(request, actor)
-        filed = _run(request, correct_offer_form, CorrectOfferForm(code=code, number=number, form=parsed), actor,
-                     idempotency_key=_key(intent), arrived_at=arrived_at)
+        filed = run(request, correct_offer_form, CorrectOfferForm(code=code, number=number, form=parsed), actor,
+                    idempotency_key=intent_key(intent), arrived_at=arrived_at)
     except DomainError as refusal:
         _keep_draft(request, actor, ref, typed)
-        return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
-    try:
-        _run(request, discard_draft, DraftRef(**ref), actor)
-    except DomainError:
-        pass
-    return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["version"]) + "&zlozono=1",
-                            status_code=303)
-
-
-def _key(intent: str | None) -> str | None:
-    """The command's idempotency key: the page's intent (made when the form was shown), so the same press sent
-    twice files once (models/command_log.py)."""
-    return f"portal:{intent}" if intent else None
+        return _form_page(**page, message=refusal_text(refusal), intent=intent, status_code=422)
+    return show_filed(request, actor, ref, receipt_path(filed["code"], filed["offer"], filed["version"]))

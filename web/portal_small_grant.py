@@ -22,19 +22,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from kernel.text import tr
 from states.actors import Actor
-from states.errors import DomainError, NotFound
+from states.errors import DomainError
 from states.model_forms.html import form_fields
 from states.model_forms.simplified_offer import SimplifiedOfferForm, is_simplified
 from states.offer_drafts import (
     DraftRef,
     OrganisationRef,
     SaveDraft,
-    discard_draft,
     open_calls,
     organisation_facts,
     public_open_calls,
@@ -43,18 +42,22 @@ from states.offer_drafts import (
 )
 from web import portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
-from web.portal_offers import (
+from web.portal_offers import prefilled, receipt_path
+from web.portal_steps import (
     SAVED,
-    _key,
-    _mine,
-    _moment,
-    _organisation,
-    _prefilled,
-    _read,
-    _refusal,
-    _run,
-    _url,
-    receipt_path,
+    acting_for,
+    added_row,
+    intent_key,
+    intent_of,
+    keep_draft,
+    moment,
+    read,
+    read_or_refuse,
+    refusal_text,
+    represented,
+    run,
+    show_filed,
+    url,
 )
 from web.security import actor_of
 
@@ -80,7 +83,7 @@ def _limits(request: Request, actor: Actor | None) -> dict[str, Any]:
     from models.db import run_in_transaction
     from states.rulebook import find_rule_set
 
-    rules = run_in_transaction(lambda uow: find_rule_set(uow.session, None).small_grant, url=_url(request),
+    rules = run_in_transaction(lambda uow: find_rule_set(uow.session, None).small_grant, url=url(request),
                                readonly=True)
     return {"max_grant": rules.max_grant, "max_days": rules.max_days, "comment_days": rules.comment_days,
             "publish_within": rules.publish_within_working_days, "share": rules.yearly_share * 100}
@@ -90,9 +93,9 @@ def _limits(request: Request, actor: Actor | None) -> dict[str, Any]:
 def what_to_file(request: Request) -> Response:
     """The open calls accepting offers (as ``/portal/nabory``) and the small grant, which needs no call."""
     actor = actor_of(request)
-    organisations = _mine(request, actor) if actor is not None else []
-    listed = (_read(request, open_calls, None, actor) if actor is not None
-              else public_open_calls(url=_url(request)))
+    organisations = represented(request, actor) if actor is not None else []
+    listed = (read(request, open_calls, None, actor) if actor is not None
+              else public_open_calls(url=url(request)))
     return portal_page(request, "portal_file_choice.html", title=tr("File an offer"), calls=listed,
                        organisations=organisations, limits=_limits(request, actor), path=PATH)
 
@@ -111,7 +114,7 @@ def _form_page(request: Request, *, organisation: dict[str, Any], typed: dict[st
 
 
 def _choose_organisation(request: Request, actor: Actor) -> Response:
-    mine = _mine(request, actor)
+    mine = represented(request, actor)
     if not mine:
         return refuse(request, tr("You do not represent any organisation yet: an organisation files an offer "
                                   "through its representative, confirmed by the city's office."))
@@ -122,21 +125,20 @@ def _choose_organisation(request: Request, actor: Actor) -> Response:
 @router.get("/pozakonkursowa")
 def new_small_grant(request: Request, organizacja: str = "",
                     actor: Actor = Depends(require_portal_actor)) -> Response:
-    organisation = _organisation(request, actor, organizacja)
+    organisation = acting_for(request, actor, organizacja)
     if organisation is None and organizacja:
         return refuse(request, tr("You do not represent this organisation: its drafts and offers are seen and "
                                   "changed only by its representatives. Nothing was done."))
     if organisation is None:
         return _choose_organisation(request, actor)
-    try:
-        facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor)
-        draft = _read(request, read_draft, DraftRef(organisation_krs=organisation), actor)
-    except NotFound as missing:
-        return refuse(request, missing.message(), status_code=404)
-    except DomainError as refusal:
-        return refuse(request, _refusal(refusal))
-    typed = draft["content"] if draft else _prefilled(facts, {})
-    notice = tr("Your draft of {moment} (Warsaw time).", moment=_moment(draft["updated_at"])) if draft else None
+    read_all, refused = read_or_refuse(request, lambda: (
+        read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor),
+        read(request, read_draft, DraftRef(organisation_krs=organisation), actor)))
+    if refused is not None:
+        return refused
+    facts, draft = read_all
+    typed = draft["content"] if draft else prefilled(facts, {})
+    notice = tr("Your draft of {moment} (Warsaw time).", moment=moment(draft["updated_at"])) if draft else None
     return _form_page(request, organisation=facts, typed=typed, limits=_limits(request, actor), notice=notice)
 
 
@@ -148,10 +150,7 @@ async def post_small_grant(request: Request, organizacja: str = "",
 
 
 def _keep_draft(request: Request, actor: Actor, ref: dict, typed: dict[str, Any]) -> None:
-    try:
-        _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
-    except DomainError:
-        pass  # the page still shows everything typed
+    keep_draft(request, actor, ref, portal_form.compact(TREE, typed))
 
 
 def _post(request: Request, organizacja: str, actor: Actor, form: Any) -> Response:
@@ -159,38 +158,32 @@ def _post(request: Request, organizacja: str, actor: Actor, form: Any) -> Respon
     from states.procedures.small_grant.inputs import FileSmallGrantForm
 
     arrived_at = datetime.now(UTC)  # the offer's moment of receipt (states/offer_filings.py receipt_moment)
-    organisation = _organisation(request, actor, organizacja)
+    organisation = acting_for(request, actor, organizacja)
     if organisation is None:
         return refuse(request, tr("You do not represent this organisation; nothing was saved."))
     try:
-        facts = _read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor)
+        facts = read(request, organisation_facts, OrganisationRef(organisation_krs=organisation), actor)
     except DomainError as refusal:
-        return refuse(request, _refusal(refusal))
+        return refuse(request, refusal_text(refusal))
     typed = portal_form.typed_from_post(TREE, form)
     action = str(form.get("action") or "save")
-    intent = str(form.get("intent") or "")[:64] or None
+    intent = intent_of(form)
     page = {"request": request, "organisation": facts, "typed": typed, "limits": _limits(request, actor)}
     ref = {"organisation_krs": organisation}
     if action != "submit":
         try:
-            _run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
+            run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
         except DomainError as refusal:
-            return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
-        added = action.removeprefix("add:") if action.startswith("add:") else None
-        return _form_page(**page, add=added, notice=SAVED, intent=intent)
+            return _form_page(**page, message=refusal_text(refusal), intent=intent, status_code=422)
+        return _form_page(**page, add=added_row(action), notice=SAVED, intent=intent)
     parsed = portal_form.parse_typed(SimplifiedOfferForm, TREE, typed)
     if not isinstance(parsed, SimplifiedOfferForm):
         _keep_draft(request, actor, ref, typed)
         return _form_page(**page, **parsed, intent=intent, status_code=422)
     try:
-        filed = _run(request, file_offer_form, FileSmallGrantForm(organisation_krs=facts["krs"], form=parsed), actor,
-                     idempotency_key=_key(intent), arrived_at=arrived_at)
+        filed = run(request, file_offer_form, FileSmallGrantForm(organisation_krs=facts["krs"], form=parsed), actor,
+                    idempotency_key=intent_key(intent), arrived_at=arrived_at)
     except DomainError as refusal:
         _keep_draft(request, actor, ref, typed)
-        return _form_page(**page, message=_refusal(refusal), intent=intent, status_code=422)
-    try:
-        _run(request, discard_draft, DraftRef(**ref), actor)
-    except DomainError:
-        pass  # the offer is filed; a draft left behind is only a draft (shown under "My offers")
-    return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["version"]) + "&zlozono=1",
-                            status_code=303)
+        return _form_page(**page, message=refusal_text(refusal), intent=intent, status_code=422)
+    return show_filed(request, actor, ref, receipt_path(filed["code"], filed["offer"], filed["version"]))
