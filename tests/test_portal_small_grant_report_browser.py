@@ -18,10 +18,9 @@ from states.procedures.small_grant import handlers as small_grant_handlers
 from states.procedures.small_grant import inputs as small_grant_inputs
 from states.tick import tick
 from tests.conftest import empty_tables
-from tests.portal_pages import fill_form, flatten
+from tests.portal_pages import checked, fill_form, flatten, pdf_text
 from tests.report_forms import sample_simplified_report
 from tests.test_desk import PASSWORD, with_password
-from tests.test_portal_offers_browser import checked, pdf_text
 from tests.test_small_grant import KRS, do, file, grant_through, setup_registry
 from web.app import create_app
 

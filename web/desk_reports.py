@@ -22,7 +22,8 @@ from fastapi.responses import Response
 
 from kernel.text import tr
 from states.actors import Actor
-from states.errors import DomainError, NotFound
+from states.errors import DomainError
+from web.portal_steps import desk_refused
 from web.security import require_actor
 from web.templating import page
 
@@ -31,11 +32,6 @@ router = APIRouter()
 
 def reports_path(code: str, number: int) -> str:
     return f"/sprawy/{code}/oferty/{number}/sprawozdania"
-
-
-def _refused(request: Request, refusal: DomainError) -> Response:
-    status = 404 if isinstance(refusal, NotFound) else 403
-    return page(request, "error.html", title=tr("Refused"), status_code=status, message=refusal.message())
 
 
 @router.get("/sprawy/{code:path}/oferty/{number:int}/sprawozdania")
@@ -50,7 +46,7 @@ def reports_page(request: Request, code: str, number: int, nr: str = "",
         facts = execute(offer_reports, OfferReportsRef(code=code, number=number), actor=actor,
                         url=request.app.state.desk.url, readonly=True)
     except DomainError as refusal:
-        return _refused(request, refusal)
+        return desk_refused(request, refusal)
     on_form = [r for r in facts["reports"] if r["content"] is not None]
     asked = int(nr) if nr.isdigit() else None
     shown: dict[str, Any] | None = next((r for r in on_form if r["report"] == asked), None) if asked else (
@@ -74,7 +70,7 @@ def report_pdf_file(request: Request, code: str, number: int, report: int,
         receipt = execute(report_receipt, ReportReceiptRef(code=code, number=number, report=report), actor=actor,
                           url=request.app.state.desk.url, readonly=True)
     except DomainError as refusal:
-        return _refused(request, refusal)
+        return desk_refused(request, refusal)
     name = receipt["number"].replace("/", "-")
     return Response(report_pdf(receipt["content"], receipt), media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="sprawozdanie-{name}.pdf"'})

@@ -34,6 +34,7 @@ from states.model_forms.report import ReportForm
 from states.model_forms.simplified_report import SimplifiedReportForm
 from web import portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.portal_steps import moment, read, run, url
 
 router = APIRouter(prefix="/portal")
 add_to_menu("/portal/sprawozdania", tr("Reports"))
@@ -63,26 +64,6 @@ SUMMARY = tr("The report is not filed yet: correct the fields marked below (each
              "again. Nothing you typed was cleared.")
 
 
-def _url(request: Request) -> str | None:
-    return request.app.state.desk.url
-
-
-def _run(request: Request, handler: Any, command: Any, actor: Actor, **options: Any) -> Any:
-    from states.engine import execute
-
-    return execute(handler, command, actor=actor, url=_url(request), **options)
-
-
-def _read(request: Request, handler: Any, command: Any, actor: Actor) -> Any:
-    return _run(request, handler, command, actor, readonly=True)
-
-
-def _moment(value: Any) -> str:
-    from kernel.local_time import moment_text
-
-    return moment_text(value)
-
-
 def _kind(rodzaj: str) -> str:
     return "partial" if rodzaj in ("partial", "czesciowe") else "final"
 
@@ -99,12 +80,12 @@ def my_reports(request: Request, actor: Actor = Depends(require_portal_actor)) -
 
     organisations = []
     try:
-        for organisation in represented_organisations(actor.person or "", url=_url(request)):
+        for organisation in represented_organisations(actor.person or "", url=url(request)):
             if not organisation["krs"]:  # an offer names its organisation by its KRS (web/portal_offers.py)
                 continue
-            listed = _read(request, organisation_offers, OrganisationOffers(organisation_krs=organisation["krs"]),
+            listed = read(request, organisation_offers, OrganisationOffers(organisation_krs=organisation["krs"]),
                            actor)["offers"]
-            offers = [{**_read(request, offer_reports, OfferReportsRef(code=o["code"], number=o["offer"]), actor),
+            offers = [{**read(request, offer_reports, OfferReportsRef(code=o["code"], number=o["offer"]), actor),
                        "state_label": labels.state("small_grant" if o.get("kind") == "small_grant" else "offer",
                                                    o["state"])}
                       for o in listed if o["state"] in CONTRACTED]
@@ -120,7 +101,7 @@ def my_reports(request: Request, actor: Actor = Depends(require_portal_actor)) -
 def _facts(request: Request, actor: Actor, code: str, number: int) -> dict[str, Any]:
     from states.report_filings import OfferReportsRef, offer_reports
 
-    return _read(request, offer_reports, OfferReportsRef(code=code, number=number), actor)
+    return read(request, offer_reports, OfferReportsRef(code=code, number=number), actor)
 
 
 def _prefilled(facts: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -263,7 +244,7 @@ def _post_report(request: Request, code: str, number: int, kind: str, actor: Act
         handler, command = ((small_grant.file_report_form, FileSimplifiedReport(code=code, form=parsed))
                              if simplified else
                              (open_call.file_report_form, FileReportForm(code=code, number=number, form=parsed)))
-        filed = _run(request, handler, command, actor, idempotency_key=f"portal:{intent}" if intent else None, arrived_at=arrived_at)
+        filed = run(request, handler, command, actor, idempotency_key=f"portal:{intent}" if intent else None, arrived_at=arrived_at)
     except DomainError as refusal:
         return _form_page(**page, message=refusal.message(), rule=refusal.rule, status_code=422)
     return RedirectResponse(receipt_path(filed["code"], filed["offer"], filed["report"]) + "?zlozono=1",
@@ -281,7 +262,7 @@ def _receipt_or_refusal(request: Request, actor: Actor, code: str, number: int, 
     from states.report_filings import ReportReceiptRef, report_receipt
 
     try:
-        return _read(request, report_receipt, ReportReceiptRef(code=code, number=number, report=report), actor), None
+        return read(request, report_receipt, ReportReceiptRef(code=code, number=number, report=report), actor), None
     except NotFound as missing:
         return None, refuse(request, missing.message(), status_code=404)
     except DomainError as refusal:
@@ -297,7 +278,7 @@ def receipt_page(request: Request, code: str, number: int, report: int,
     base = f"/portal/sprawozdania/{code}/{number}/{report}"
     return portal_page(request, "portal_report_receipt.html", title=tr("Receipt {number}", number=receipt["number"]),
                        receipt=receipt, pdf=f"{base}/pokwitowanie.pdf", content_url=f"{base}/tresc.json",
-                       received=_moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1")
+                       received=moment(receipt["received_at"]), filed=request.query_params.get("zlozono") == "1")
 
 
 def _file_name(receipt: dict[str, Any]) -> str:
