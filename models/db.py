@@ -498,7 +498,7 @@ def run_in_transaction(
                 if may_be_recorded:
                     recorded = command_log.claim(uow.session.connection(), key)
                     if recorded is not None:
-                        return _replay(key, recorded)
+                        return replay(key, recorded)
                 result = work(uow)
                 if not readonly:
                     uow.commit(key, result, claimed=may_be_recorded)
@@ -508,7 +508,7 @@ def run_in_transaction(
                 if key is None:
                     in_doubt = True  # the tick and the dispatcher do nothing twice: run again
                 else:
-                    found = _look_up_after_doubt(key, url, backoff)
+                    found = look_up_after_doubt(key, url, backoff)
                     if found is None:
                         raise outcome_unknown(key) from error
                     if found:
@@ -533,7 +533,7 @@ def run_in_transaction(
     raise RetryableDatabaseError("database_unavailable", NOTHING_WRITTEN)
 
 
-def _replay(key: CommandKey, recorded: Recorded) -> Any:
+def replay(key: CommandKey, recorded: Recorded) -> Any:
     if recorded.digest != key.digest:
         raise InvalidInput("idempotency_key_reused", tr("The idempotency key {key} was already used for "
                                                         "another command (or by someone else); nothing was "
@@ -548,7 +548,7 @@ def _recorded(key: CommandKey, url: str | None) -> Recorded | None:
         return command_log.look_up(uow.session.connection(), key.key)
 
 
-def _look_up_after_doubt(key: CommandKey, url: str | None, backoff: float, tries: int = 5) -> bool | None:
+def look_up_after_doubt(key: CommandKey, url: str | None, backoff: float, tries: int = 5) -> bool | None:
     """Whether ``key`` is recorded (as this command's), on a fresh connection; None when the database stays out
     of reach for ``tries`` looks (~3 s)."""
     from sqlalchemy.exc import DBAPIError

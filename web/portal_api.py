@@ -110,9 +110,10 @@ def _body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived_at: datetime) -> dict[str, Any]:
-    from models.command_log import plain
-    from states.engine import execute
+def _prepare(url: str | None, token: str, key: str, body: dict[str, Any], arrived_at: datetime):
+    """Everything of a filing that needs no call's row, before it waits for one: the token, the form's validation,
+    the rate limit, the authorization matrix, the key's digest."""
+    from states.engine import prepare
     from states.offer_filings import note_submission
     from states.people import authenticate
     from states.procedures.open_call.handlers import file_offer_form
@@ -121,21 +122,32 @@ def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived
     actor = authenticate(token, url=url)
     command = SubmitOfferForm.parse(**body)  # before the count: a malformed body is no submission
     note_submission(actor.person or actor.name, limit=submissions_per_minute(), window=WINDOW_SECONDS, url=url)
-    # On the deadline's eve many file into one call at once: a lost race for the case (the next offer number, the
-    # audit chain's head) is run again, under the same key, rather than refused (nothing of it was written).
-    return plain(execute(file_offer_form, command, actor=actor, url=url, idempotency_key=key, retry_conflicts=True,
-                         arrived_at=arrived_at))
+    return prepare(file_offer_form, command, actor=actor, idempotency_key=key, arrived_at=arrived_at)
+
+
+def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived_at: datetime) -> dict[str, Any]:
+    """A filing from a thread (the tests' rush): prepared, then written with whatever waits for its call."""
+    from web.filing_queue import submit
+
+    prepared = _prepare(url, token, key, body, arrived_at)
+    return submit(prepared, code=prepared.command.code, url=url).result()
 
 
 @router.post("/oferty")
 async def submit_offer(request: Request) -> JSONResponse:
     """An offer on the model form, filed for the organisation the token's person represents: its receipt."""
+    from web.filing_queue import file
+
     arrived_at = datetime.now(UTC)  # its moment of receipt, before it waits for a thread or for the call's row
     try:
         token = _bearer(request)
         key = _key(request)
         body = _body(await request.body())
-        receipt = await run_in_threadpool(_submit, request.app.state.desk.url, token, key, body, arrived_at)
+        url = request.app.state.desk.url
+        prepared = await run_in_threadpool(_prepare, url, token, key, body, arrived_at)
+        # On the deadline's eve many file into one call at once: the filings waiting together are written by one
+        # transaction, each in its own savepoint with its own key, record and answer (states/batched_filing.py).
+        receipt = await file(prepared, code=prepared.command.code, url=url)
     except DomainError as error:
         return refusal(error)
     except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client
