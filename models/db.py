@@ -264,11 +264,49 @@ def database_time(session: Session) -> datetime:
     transaction writes whichever host runs the engine. SQLite is a file this process writes itself: its clock
     is the process's, read once the transaction holds the write lock (so one writer's time follows another's)."""
     if session.get_bind().dialect.name == "postgresql":
-        # Through the connection, not the session: a session query would first flush the rows the step holds
-        # (a tick's batch writes them later in one statement per table, models/rows.py).
-        return as_utc(session.connection().exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar_one())
+        # The same for the whole transaction: read once (the steps of a batch of filings each ask for it).
+        known = session.info.get(_TRANSACTION_TIME)
+        if known is None:
+            # Through the connection, not the session: a session query would first flush the rows the step holds
+            # (a tick's batch writes them later in one statement per table, models/rows.py).
+            known = session.info[_TRANSACTION_TIME] = as_utc(
+                session.connection().exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar_one())
+        return known
     session.connection()  # BEGIN (IMMEDIATE, for a writer): the moment is taken once the lock is ours
     return datetime.now(UTC)
+
+
+# What a transaction knows of itself, kept in its session's ``info`` and forgotten when it ends: its start by the
+# database's clock, and the cases whose rows it holds (``note_held``).
+_TRANSACTION_TIME = "coop_transaction_time"
+_HELD_CASES = "coop_cases_held"
+
+
+def note_held(session: Session, case_id: int) -> None:
+    """This transaction holds the case's row (``SELECT … FOR UPDATE`` outside any savepoint, so no rollback to one
+    lets it go) until it ends: a step holding it again need not ask the database (states/batched_filing.py)."""
+    session.info.setdefault(_HELD_CASES, set()).add(case_id)
+
+
+def is_held(session: Session, case_id: int | None) -> bool:
+    return case_id in session.info.get(_HELD_CASES, ())
+
+
+def _forget_transaction(session, transaction) -> None:
+    if transaction.parent is None:  # the transaction itself, not a savepoint
+        session.info.pop(_TRANSACTION_TIME, None)
+        session.info.pop(_HELD_CASES, None)
+
+
+def _listen() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    if not event.contains(OrmSession, "after_transaction_end", _forget_transaction):
+        event.listen(OrmSession, "after_transaction_end", _forget_transaction)
+
+
+_listen()
 
 
 def database_clock(session: Session) -> datetime:

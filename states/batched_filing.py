@@ -6,11 +6,13 @@ one transaction a filing, each with its BEGIN, its hold, its COMMIT (a WAL flush
 is what a call can take a second. Here the filings waiting together are run by one writer in ONE transaction:
 
 - the call's row is held once, first (no filing's key is claimed before it: two batches never wait on each other);
-- each filing runs in a SAVEPOINT of its own, exactly as ``execute`` runs it (``engine.run_prepared``: the proven
+- each filing runs as in a SAVEPOINT of its own, exactly as ``execute`` runs it (``engine.run_prepared``: the proven
   actor, the relation, the effective time, the plain handler): its idempotency key claimed, its offer, version,
   audit record (appended to the chain in turn, each on the head the one before it left), outbox rows and its
   answer in the command log under its key (invariant 10);
-- a filing refused by a rule rolls back its own savepoint only and gets its own refusal; the others go on;
+- a filing refused by a rule undoes its own step only and gets its own refusal; the others go on (as the tick
+  does, the batch first runs without a savepoint per filing, two round trips each while the row is held; if one
+  is refused, the batch is rolled back to its start and run again with a savepoint per filing);
 - one COMMIT for the batch; then each filing's answer goes back to whoever waits for it.
 
 The moment of receipt is each filing's own: the moment its door received it (``Context.arrived_at``, taken before
@@ -34,7 +36,7 @@ from states.engine import Prepared, run_prepared, run_prepared_alone
 
 # At most this many filings in one transaction: a batch holds the call's row while it runs, and its filings wait for
 # its COMMIT; a few dozen already make a COMMIT and a hold per filing negligible.
-BATCH_CAP = 64
+BATCH_CAP = 32
 
 
 @dataclass
@@ -77,14 +79,16 @@ def plain_answer(result: Any) -> Any:
     return plain(result)
 
 
+class _Refused(Exception):
+    """A filing of a batch run without a savepoint each was refused (or failed): the batch runs again carefully."""
+
+
 def _in_one_transaction(prepared: list[Prepared], outcomes: list[Outcome], code: str, url: str | None) -> None:
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.orm.exc import StaleDataError
     from sqlmodel import select
 
-    from models import command_log
-    from models.db import UnitOfWork, commit_in_doubt, replay
-    from models.rows import write_pending
+    from models.db import UnitOfWork, commit_in_doubt, note_held
     from models.tables import Case
 
     written: list[int] = []  # the filings whose answers stand only if the batch's COMMIT does
@@ -98,32 +102,19 @@ def _in_one_transaction(prepared: list[Prepared], outcomes: list[Outcome], code:
                     outcome.alone = True
                 return
             session.refresh(case, with_for_update=True)  # the call's row, once for the batch (Context.hold)
-            for index, (step, outcome) in enumerate(zip(prepared, outcomes, strict=True)):
-                if outcome.alone:
-                    continue
-                savepoint = session.begin_nested()
-                try:
-                    recorded = command_log.claim(session.connection(), step.key)
-                    if recorded is not None:  # done before (or earlier in this batch: the same key twice)
-                        savepoint.rollback()
-                        outcome.result = replay(step.key, recorded)
-                        written.append(index)  # recorded by an earlier filing of this batch, perhaps
-                        continue
-                    result = run_prepared(session, uow.engine, step)
-                    write_pending(session)  # before the release, which would flush it row by row
-                    command_log.finish_claimed(session.connection(), step.key, result)
-                    savepoint.commit()
-                    outcome.result = plain_answer(result)
-                    written.append(index)
-                except (DBAPIError, StaleDataError):
-                    # Not a refusal of the filing: run it alone after the batch, as execute would run it.
-                    outcome.alone = True
-                    if savepoint.is_active:
-                        savepoint.rollback()
-                except Exception as error:  # noqa: BLE001 - a refusal (or a bug) is this filing's alone
-                    outcome.error = error
-                    if savepoint.is_active:
-                        savepoint.rollback()
+            note_held(session, case.id)
+            # As the tick does: a refusal is the exception in a rush, so the batch first runs without a savepoint
+            # per filing (each costs two round trips while the call's row is held); if one is refused, all of it
+            # is rolled back and run again, each filing in its own savepoint, so a refusal undoes only its own.
+            attempt = session.begin_nested()
+            try:
+                written = _run_each(session, uow.engine, prepared, outcomes, careful=False)
+                attempt.commit()
+            except _Refused:
+                attempt.rollback()
+                for outcome in outcomes:
+                    outcome.result = outcome.error = None
+                written = _run_each(session, uow.engine, prepared, outcomes, careful=True)
             if written:
                 uow.commit()
     except (DBAPIError, StaleDataError) as error:
@@ -132,6 +123,52 @@ def _in_one_transaction(prepared: list[Prepared], outcomes: list[Outcome], code:
         else:  # nothing of the batch was written: each filing runs again alone, as execute would run it
             for index in range(len(outcomes)):
                 outcomes[index] = Outcome(alone=True)
+
+
+def _run_each(session, engine, prepared: list[Prepared], outcomes: list[Outcome], *, careful: bool) -> list[int]:
+    """Each filing's step in the batch's transaction (``careful``: each in a savepoint of its own, a refusal or a
+    database error undoing only its own); the filings whose answers the batch's COMMIT will make true."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from models import command_log
+    from models.db import replay
+    from models.rows import write_pending
+
+    written = []
+    for index, (step, outcome) in enumerate(zip(prepared, outcomes, strict=True)):
+        if outcome.alone:
+            continue
+        savepoint = session.begin_nested() if careful else None
+        try:
+            recorded = command_log.claim(session.connection(), step.key)
+            if recorded is not None:  # done before (or earlier in this batch: the same key twice)
+                if savepoint is not None:
+                    savepoint.rollback()
+                outcome.result = replay(step.key, recorded)
+                written.append(index)  # recorded by an earlier filing of this batch, perhaps
+                continue
+            result = run_prepared(session, engine, step)
+            write_pending(session)  # before the release (or the next filing), which would flush it row by row
+            command_log.finish_claimed(session.connection(), step.key, result)
+            if savepoint is not None:
+                savepoint.commit()
+            outcome.result = plain_answer(result)
+            written.append(index)
+        except (DBAPIError, StaleDataError) as error:
+            if savepoint is None:
+                raise _Refused from error
+            # Not a refusal of the filing: run it alone after the batch, as execute would run it.
+            outcome.alone = True
+            if savepoint.is_active:
+                savepoint.rollback()
+        except Exception as error:  # noqa: BLE001 - a refusal (or a bug) is this filing's alone
+            if savepoint is None:
+                raise _Refused from error
+            outcome.error = error
+            if savepoint.is_active:
+                savepoint.rollback()
+    return written
 
 
 def _after_doubt(prepared: list[Prepared], outcomes: list[Outcome], written: list[int], url: str | None) -> None:

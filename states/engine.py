@@ -80,7 +80,10 @@ class Context:
         On a real database, a step whose moment is the database's time of writing takes that time again once the
         row is its own: it is written after the step it waited for, and the case's clock never runs backwards
         (``advance_clock``)."""
-        self.session.refresh(case, with_for_update=True)
+        from models.db import is_held
+
+        if not is_held(self.session, case.id):  # a batch of filings holds it once for all (batched_filing)
+            self.session.refresh(case, with_for_update=True)
         if not self.simulation and self.now == self.written_at:  # a simulated moment stays as it was claimed
             from models.db import database_clock
 

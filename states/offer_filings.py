@@ -93,10 +93,12 @@ def receipt_moment(arrived: datetime | None, written: datetime) -> datetime:
 def add_version(ctx: Any, case: Case, offer: Offer, form: Any, *, received_at: datetime) -> OfferVersion:
     """The next version of ``offer``: the form's canonical content, its hash and receipt, in the step's
     transaction. The offer is written first when it is new (the version's row names it)."""
+    latest = None  # an offer written by this step has no version yet: nothing to read
     if offer.id is None:
         ctx.session.flush()  # the version names the offer: no relationship orders the inserts
+    else:
+        latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(OfferVersion.offer_id == offer.id)).one()
     content = form.content()
-    latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(OfferVersion.offer_id == offer.id)).one()
     version = (latest or 0) + 1
     row = OfferVersion(offer_id=offer.id, version=version, content=content, sha256=content_sha256(content),
                        receipt=receipt_number(case.code, offer.number, version), received_at=received_at,

@@ -26,9 +26,16 @@ WRITERS = 8
 
 
 @dataclass
+class _Waiting:
+    prepared: Prepared
+    futures: list[Future]
+
+
+@dataclass
 class _Queue:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    waiting: deque = field(default_factory=deque)  # (Prepared, Future)
+    waiting: deque = field(default_factory=deque)  # _Waiting, in the order they came
+    by_key: dict = field(default_factory=dict)  # idempotency key -> its _Waiting, while it waits
     writing: bool = False
 
 
@@ -38,12 +45,21 @@ _WRITERS = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="coop-fili
 
 
 def submit(prepared: Prepared, *, code: str, url: str | None) -> Future:
-    """Put one filing on its call's queue; its future holds its answer (the receipt) or its refusal."""
+    """Put one filing on its call's queue; its future holds its answer (the receipt) or its refusal. A retry of a
+    filing still waiting (the same key, the same command: a client that timed out) waits for the same answer."""
     future: Future = Future()
     with _QUEUES_LOCK:
         queue = _QUEUES.setdefault((url, code), _Queue())
+    key = prepared.key.key if prepared.key is not None else None
     with queue.lock:
-        queue.waiting.append((prepared, future))
+        same = queue.by_key.get(key) if key is not None else None
+        if same is not None and same.prepared.key.digest == prepared.key.digest:
+            same.futures.append(future)
+        else:
+            waiting = _Waiting(prepared, [future])
+            queue.waiting.append(waiting)
+            if key is not None and same is None:
+                queue.by_key[key] = waiting
         start, queue.writing = not queue.writing, True
     if start:
         _WRITERS.submit(_write, queue, code, url)
@@ -62,14 +78,19 @@ def _write(queue: _Queue, code: str, url: str | None) -> None:
                 queue.writing = False
                 return
             batch = [queue.waiting.popleft() for _ in range(min(BATCH_CAP, len(queue.waiting)))]
+            for waiting in batch:
+                if waiting.prepared.key is not None and queue.by_key.get(waiting.prepared.key.key) is waiting:
+                    del queue.by_key[waiting.prepared.key.key]
         try:
-            outcomes = execute_batch([prepared for prepared, _ in batch], code=code, url=url)
+            outcomes = execute_batch([waiting.prepared for waiting in batch], code=code, url=url)
         except Exception as error:  # noqa: BLE001 - every filing of the batch is told, none left waiting
-            for _, future in batch:
-                future.set_exception(error)
-            continue
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if outcome.error is not None:
-                future.set_exception(outcome.error)
-            else:
-                future.set_result(outcome.result)
+            outcomes = None
+            failure = error
+        for index, waiting in enumerate(batch):
+            for future in waiting.futures:
+                if outcomes is None:
+                    future.set_exception(failure)
+                elif outcomes[index].error is not None:
+                    future.set_exception(outcomes[index].error)
+                else:
+                    future.set_result(outcomes[index].result)
