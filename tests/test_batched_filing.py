@@ -148,6 +148,8 @@ def test_the_json_doors_rush_goes_through_the_queue_and_each_files_once(real_db_
     from web import portal_api
 
     code, _, token, krs, form = _real_call_with_a_representative(real_db_url, monkeypatch)
+    monkeypatch.setenv("COOP_GROUP_COMMIT", "1")
+    assert portal_api.group_commit()
     bodies = [{"code": code, "organisation_krs": krs, "form": {**form, "task": {**form["task"], "title": f"Z {n}"}}}
               for n in range(12)]
     sends = [(n, f"door-{n}") for n in range(12)] + [(3, "door-3")]  # the same intent sent twice

@@ -14,8 +14,10 @@ personal token, answered by its receipt.
 
 It authenticates by the bearer token alone and never reads the desk's session cookie, so a page of another site
 cannot make a browser file through it: the desk's CSRF check does not apply to it (web/security.py
-``check_csrf``). The handler is the one writer's (states.engine.execute: the authorization matrix, the
-transaction); this module only parses, authenticates and maps the answer to HTTP.
+``check_csrf``). The handler is the one writer's (states.engine: the authorization matrix, the transaction); this
+module only parses, authenticates and maps the answer to HTTP. With ``COOP_GROUP_COMMIT=1``, filings into one call
+that wait together are written by one transaction, each as its own step with its own key and answer (group commit:
+web/filing_queue.py, states/batched_filing.py; B6 in docs/benchmarks.md).
 
 Rate limit: at most ``COOP_PORTAL_SUBMISSIONS`` submissions (default 30) per person in a minute, counted in the
 database by every process of the application alike (states/offer_filings.py ``note_submission``).
@@ -47,6 +49,22 @@ def submissions_per_minute() -> int:
         return max(1, int(os.environ.get("COOP_PORTAL_SUBMISSIONS", "30")))
     except ValueError:
         return 30
+
+
+def group_commit() -> bool:
+    """``COOP_GROUP_COMMIT=1``: filings into one call that wait together are written by one transaction
+    (web/filing_queue.py); off by default: B6 measured no gain from it on a shared two-core host (docs/benchmarks.md)."""
+    return os.environ.get("COOP_GROUP_COMMIT", "") == "1"
+
+
+def _file(prepared, url: str | None) -> dict[str, Any]:
+    """A prepared filing in a transaction of its own (``execute``'s), from a worker thread."""
+    from models.command_log import plain
+    from states.engine import run_prepared_alone
+
+    # On the deadline's eve many file into one call at once: a lost race for the case (the next offer number, the
+    # audit chain's head) is run again, under the same key, rather than refused (nothing of it was written).
+    return plain(run_prepared_alone(prepared, url=url, retry_conflicts=True))
 
 
 def _status(error: DomainError) -> int:
@@ -130,6 +148,8 @@ def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived
     from web.filing_queue import submit
 
     prepared = _prepare(url, token, key, body, arrived_at)
+    if not group_commit():
+        return _file(prepared, url)
     return submit(prepared, code=prepared.command.code, url=url).result()
 
 
@@ -145,9 +165,10 @@ async def submit_offer(request: Request) -> JSONResponse:
         body = _body(await request.body())
         url = request.app.state.desk.url
         prepared = await run_in_threadpool(_prepare, url, token, key, body, arrived_at)
-        # On the deadline's eve many file into one call at once: the filings waiting together are written by one
-        # transaction, each in its own savepoint with its own key, record and answer (states/batched_filing.py).
-        receipt = await file(prepared, code=prepared.command.code, url=url)
+        if group_commit():  # the filings waiting together written by one transaction (states/batched_filing.py)
+            receipt = await file(prepared, code=prepared.command.code, url=url)
+        else:
+            receipt = await run_in_threadpool(_file, prepared, url)
     except DomainError as error:
         return refusal(error)
     except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client
