@@ -534,7 +534,7 @@ def unproven(actor: Actor) -> NotPermitted:
 class Prepared:
     """A command checked before its transaction (``prepare``): who acts in which role, the relation the
     transaction must still show, the claimed moment, the idempotency key. ``execute`` runs one in a transaction
-    of its own; states/batched_filing.py runs several in one, each in its own savepoint (``run_prepared``)."""
+    of its own; states/batched_filing.py runs several in one, each as its own step (``run_prepared``)."""
 
     handler: Callable[..., Any]
     command: Any
