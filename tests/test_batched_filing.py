@@ -210,3 +210,22 @@ def test_a_batch_whose_transaction_fails_answers_each_filing_as_execute_would(re
         assert sorted(o.result["offer"] for o in again) == [1, 2, 3]
     with session(real_pg_url) as s:
         assert s.exec(select(func.count()).select_from(Offer)).one() == 3
+
+
+def test_the_moment_of_receipt_is_taken_when_the_request_reaches_the_application_before_any_middleware(db_url):
+    """B6: under load the desk's own middleware and a busy event loop delayed the door's own stamp past the deadline
+    for offers that had reached the application before it; the application's outermost layer takes it now."""
+    import asyncio
+
+    from web.app import create_app
+    from web.portal_api import ARRIVED_AT, Arrival
+
+    seen = {}
+
+    async def inner(scope, receive, send):
+        seen.update(scope["state"])
+
+    before = datetime.now(UTC)
+    asyncio.run(Arrival(inner)({"type": "http"}, None, None))
+    assert before <= seen[ARRIVED_AT] <= datetime.now(UTC)
+    assert create_app(db_url).user_middleware[0].cls is Arrival  # the first listed is the outermost

@@ -67,6 +67,23 @@ def _file(prepared, url: str | None) -> dict[str, Any]:
     return plain(run_prepared_alone(prepared, url=url, retry_conflicts=True))
 
 
+ARRIVED_AT = "coop_arrived_at"
+
+
+class Arrival:
+    """Pure ASGI, the application's outermost layer (web/app.py): when the request reached the application, by the
+    server's clock, before any middleware or a busy event loop delays it (B6 found offers that reached the
+    application before the deadline stamped after it when the door took the moment itself)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope.setdefault("state", {})[ARRIVED_AT] = datetime.now(UTC)
+        await self.app(scope, receive, send)
+
+
 def _status(error: DomainError) -> int:
     from models.db import OutcomeUnknown
 
@@ -158,7 +175,8 @@ async def submit_offer(request: Request) -> JSONResponse:
     """An offer on the model form, filed for the organisation the token's person represents: its receipt."""
     from web.filing_queue import file
 
-    arrived_at = datetime.now(UTC)  # its moment of receipt, before it waits for a thread or for the call's row
+    # Its moment of receipt: when it reached the application (``Arrival``), before it waits for anything.
+    arrived_at = request.scope.get("state", {}).get(ARRIVED_AT) or datetime.now(UTC)
     try:
         token = _bearer(request)
         key = _key(request)
