@@ -4,6 +4,7 @@ endpoint that inserts one row, hit with the same schedule.
 
     python -m bench b6 --database-url postgresql://postgres@127.0.0.1:5432/postgres              # 120 s window
     python -m bench b6 --window 600 --database-url postgresql://postgres@127.0.0.1:5432/postgres # the issue's
+    python -m bench b6 --group-commit --database-url …  # the door's group commit on (COOP_GROUP_COMMIT=1)
 
 **Set-up** (not measured), on a fresh *real* PostgreSQL database (not a simulation: the database's clock decides
 the moment of receipt): the first administrator (``bootstrap_administrator``) with a token, also an officer; an
@@ -84,6 +85,7 @@ class Plan:
     # server after T however fast it is); the benchmark's 0 sends up to T itself.
     margin: float = 0.0
     warmup_per_worker: int = 3  # warm-up filings before the window (not counted), a worker's worth each
+    group_commit: bool = False  # the door's group commit (COOP_GROUP_COMMIT=1, states/batched_filing.py)
 
     @property
     def burst(self) -> int:
@@ -565,7 +567,7 @@ def measure(dbs, plan: Plan) -> Outcome:
     base_env = {key: value for key, value in os.environ.items()
                 if not key.startswith(("COOP_", "PREFECT_API_URL"))}  # nothing of the caller's engine leaks in
     desk_env = {**base_env, "COOP_DATABASE_URL": url, "COOP_DESK_KEY_FILE": str(WORKDIR / "b6-desk-key"),
-                "XDG_DATA_HOME": str(WORKDIR / "b6-data")}
+                "XDG_DATA_HOME": str(WORKDIR / "b6-data"), **({"COOP_GROUP_COMMIT": "1"} if plan.group_commit else {})}
     bare_env = {**base_env, "B6_BARE_URL": bare_url}
     # Both served while the set-up goes on (their workers start in seconds that need not be waited for twice).
     desk = Served("desk", workers, desk_env, WORKDIR / "b6-desk.log")
@@ -612,7 +614,8 @@ def rows(outcome: Outcome) -> list[Row]:
     size = "the issue's 10 minutes" if plan.window >= ISSUE_WINDOW else f"10 minutes compressed to {plan.window:.0f} s"
     label = f"[postgresql, {plan.organisations:,} organisations, {plan.window:.0f} s]"
     setting = (f"{plan.organisations:,} organisations over {plan.window:.0f} s ({size}), {plan.burst} of them in the "
-               f"last second, {plan.after} more in the second after T; uvicorn with {workers} worker processes")
+               f"last second, {plan.after} more in the second after T; uvicorn with {workers} worker processes; "
+               f"group commit {'on' if plan.group_commit else 'off'}")
     kinds = verdict.retries_by_kind
     retries = ", ".join(f"{kind.replace('_', ' ')} {count}" for kind, count in kinds.items() if count) or "none"
     refusals = ", ".join(f"{rule} {count}" for rule, count in sorted(verdict.refusals.items())) or "none"

@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--late", type=int, help="B6: more organisations filing in the second after the deadline "
                         "(default organisations / 20)")
     parser.add_argument("--workers", type=int, help="B6: uvicorn worker processes (default: the cores, at least 2)")
+    parser.add_argument("--group-commit", action="store_true", help="B6: the door writes filings into one call "
+                        "that wait together in one transaction (COOP_GROUP_COMMIT=1, states/batched_filing.py)")
     parser.add_argument("--timeout", type=float, default=5.0, help="B6: a client's timeout (s) before it retries "
                         "with the same idempotency key")
     args = parser.parse_args(argv)
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
             window = args.window or (b6_rush.ISSUE_WINDOW if "full" in (w.lower() for w in args.which) else 120.0)
             rows += b6_rush.run(dbs, b6_rush.Plan(organisations=args.organisations, window=window,
                                                   last_second=args.last_second, late=args.late, workers=args.workers,
-                                                  timeout=args.timeout))
+                                                  timeout=args.timeout, group_commit=args.group_commit))
         if "b7" in which:
             from bench import b7_todo
 

@@ -264,11 +264,49 @@ def database_time(session: Session) -> datetime:
     transaction writes whichever host runs the engine. SQLite is a file this process writes itself: its clock
     is the process's, read once the transaction holds the write lock (so one writer's time follows another's)."""
     if session.get_bind().dialect.name == "postgresql":
-        # Through the connection, not the session: a session query would first flush the rows the step holds
-        # (a tick's batch writes them later in one statement per table, models/rows.py).
-        return as_utc(session.connection().exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar_one())
+        # The same for the whole transaction: read once (the steps of a batch of filings each ask for it).
+        known = session.info.get(_TRANSACTION_TIME)
+        if known is None:
+            # Through the connection, not the session: a session query would first flush the rows the step holds
+            # (a tick's batch writes them later in one statement per table, models/rows.py).
+            known = session.info[_TRANSACTION_TIME] = as_utc(
+                session.connection().exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar_one())
+        return known
     session.connection()  # BEGIN (IMMEDIATE, for a writer): the moment is taken once the lock is ours
     return datetime.now(UTC)
+
+
+# What a transaction knows of itself, kept in its session's ``info`` and forgotten when it ends: its start by the
+# database's clock, and the cases whose rows it holds (``note_held``).
+_TRANSACTION_TIME = "coop_transaction_time"
+_HELD_CASES = "coop_cases_held"
+
+
+def note_held(session: Session, case_id: int) -> None:
+    """This transaction holds the case's row (``SELECT … FOR UPDATE`` outside any savepoint, so no rollback to one
+    lets it go) until it ends: a step holding it again need not ask the database (states/batched_filing.py)."""
+    session.info.setdefault(_HELD_CASES, set()).add(case_id)
+
+
+def is_held(session: Session, case_id: int | None) -> bool:
+    return case_id in session.info.get(_HELD_CASES, ())
+
+
+def _forget_transaction(session, transaction) -> None:
+    if transaction.parent is None:  # the transaction itself, not a savepoint
+        session.info.pop(_TRANSACTION_TIME, None)
+        session.info.pop(_HELD_CASES, None)
+
+
+def _listen() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    if not event.contains(OrmSession, "after_transaction_end", _forget_transaction):
+        event.listen(OrmSession, "after_transaction_end", _forget_transaction)
+
+
+_listen()
 
 
 def database_clock(session: Session) -> datetime:
@@ -498,7 +536,7 @@ def run_in_transaction(
                 if may_be_recorded:
                     recorded = command_log.claim(uow.session.connection(), key)
                     if recorded is not None:
-                        return _replay(key, recorded)
+                        return replay(key, recorded)
                 result = work(uow)
                 if not readonly:
                     uow.commit(key, result, claimed=may_be_recorded)
@@ -508,7 +546,7 @@ def run_in_transaction(
                 if key is None:
                     in_doubt = True  # the tick and the dispatcher do nothing twice: run again
                 else:
-                    found = _look_up_after_doubt(key, url, backoff)
+                    found = look_up_after_doubt(key, url, backoff)
                     if found is None:
                         raise outcome_unknown(key) from error
                     if found:
@@ -533,7 +571,7 @@ def run_in_transaction(
     raise RetryableDatabaseError("database_unavailable", NOTHING_WRITTEN)
 
 
-def _replay(key: CommandKey, recorded: Recorded) -> Any:
+def replay(key: CommandKey, recorded: Recorded) -> Any:
     if recorded.digest != key.digest:
         raise InvalidInput("idempotency_key_reused", tr("The idempotency key {key} was already used for "
                                                         "another command (or by someone else); nothing was "
@@ -548,7 +586,7 @@ def _recorded(key: CommandKey, url: str | None) -> Recorded | None:
         return command_log.look_up(uow.session.connection(), key.key)
 
 
-def _look_up_after_doubt(key: CommandKey, url: str | None, backoff: float, tries: int = 5) -> bool | None:
+def look_up_after_doubt(key: CommandKey, url: str | None, backoff: float, tries: int = 5) -> bool | None:
     """Whether ``key`` is recorded (as this command's), on a fresh connection; None when the database stays out
     of reach for ``tries`` looks (~3 s)."""
     from sqlalchemy.exc import DBAPIError

@@ -80,7 +80,10 @@ class Context:
         On a real database, a step whose moment is the database's time of writing takes that time again once the
         row is its own: it is written after the step it waited for, and the case's clock never runs backwards
         (``advance_clock``)."""
-        self.session.refresh(case, with_for_update=True)
+        from models.db import is_held
+
+        if not is_held(self.session, case.id):  # a batch of filings holds it once for all (batched_filing)
+            self.session.refresh(case, with_for_update=True)
         if not self.simulation and self.now == self.written_at:  # a simulated moment stays as it was claimed
             from models.db import database_clock
 
@@ -527,6 +530,60 @@ def unproven(actor: Actor) -> NotPermitted:
         basis="DESIGN inv. 9")
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A command checked before its transaction (``prepare``): who acts in which role, the relation the
+    transaction must still show, the claimed moment, the idempotency key. ``execute`` runs one in a transaction
+    of its own; states/batched_filing.py runs several in one, each as its own step (``run_prepared``)."""
+
+    handler: Callable[..., Any]
+    command: Any
+    actor: Actor
+    relation: str
+    claim: Claim
+    now: datetime
+    key: Any  # models.command_log.CommandKey, or None (readonly, or keyed=False)
+    arrived_at: datetime | None = None
+    readonly: bool = False
+
+
+def prepare(handler: Callable[..., R], command: Any = None, *, actor: Actor | None = None,
+            at: datetime | str | None = None, readonly: bool = False, reason: str | None = None,
+            idempotency_key: str | None = None, keyed: bool = True, arrived_at: datetime | None = None) -> Prepared:
+    """What ``execute`` checks before its transaction: the actor (a proven person on a real database is checked
+    inside it) and what the authorization matrix lets them do, the step's claimed moment, the command's key."""
+    from states.authorization import authorize
+
+    actor = (actor or Actor.from_environment()).checked()  # every path's actor, not only the CLI's
+    actor, relation = authorize(handler, command, actor)  # the matrix (states/authorization.py): the role, the case
+    claim = Claim.of(at, reason)
+    now = claim.at or datetime.now(UTC)
+    key = None
+    if keyed and not readonly:
+        from models.command_log import CommandKey
+
+        key = CommandKey.make(handler, command, actor.name, actor.role, idempotency_key)
+    return Prepared(handler, command, actor, relation, claim, now, key, arrived_at, readonly)
+
+
+def run_prepared(session: Session, engine: Any, prepared: Prepared) -> Any:
+    """The command's own work inside a transaction the caller holds (and commits): the proven actor, the
+    relation only the database knows, the step's effective time, the handler."""
+    from states.authorization import check_not_replaced, check_relation
+
+    p = prepared
+    ctx = Context(session=session, actor=p.actor, now=p.now, reason=p.claim.reason, arrived_at=p.arrived_at,
+                  simulation=clock_mode(engine) == SIMULATION)
+    if not ctx.simulation and not p.actor.proven:  # invariant 9: a typed name counts only on a simulation
+        raise unproven(p.actor)
+    check_relation(ctx, p.relation, p.command)  # what only the database knows: the offer's organisation
+    check_not_replaced(ctx, p.handler, p.command)  # a lender's command its case's procedure replaces (Borrowed)
+    if not p.readonly:  # the step's effective time, checked against the database's own (states/clock.py)
+        ctx.now = effective_time(p.claim, lambda: ctx.written_at, simulation=ctx.simulation, default=p.now,
+                                 written_time_only=getattr(p.handler, "at_written_time", False))
+    return p.handler(ctx, p.command) if p.command is not None else p.handler(ctx)
+
+
 def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | None = None,
             at: datetime | str | None = None, url: str | None = None, readonly: bool = False,
             retry_conflicts: bool = False, reason: str | None = None, idempotency_key: str | None = None,
@@ -543,29 +600,14 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
     be kept through its retries, else a new one made here. Its answer is recorded under the key in the same
     transaction; run again with the same key, the recorded answer is returned and nothing is written twice.
     ``keyed=False`` only for work that is exactly-once by its own rows: the tick's batches."""
+    prepared = prepare(handler, command, actor=actor, at=at, readonly=readonly, reason=reason,
+                       idempotency_key=idempotency_key, keyed=keyed, arrived_at=arrived_at)
+    return run_prepared_alone(prepared, url=url, retry_conflicts=retry_conflicts)
+
+
+def run_prepared_alone(prepared: Prepared, *, url: str | None = None, retry_conflicts: bool = False) -> Any:
+    """A prepared command in a transaction of its own (``execute``'s)."""
     from models.db import run_in_transaction
-    from states.authorization import authorize, check_not_replaced, check_relation
 
-    actor = (actor or Actor.from_environment()).checked()  # every path's actor, not only the CLI's
-    actor, relation = authorize(handler, command, actor)  # the matrix (states/authorization.py): the role, the case
-    claim = Claim.of(at, reason)
-    now = claim.at or datetime.now(UTC)
-    key = None
-    if keyed and not readonly:
-        from models.command_log import CommandKey
-
-        key = CommandKey.make(handler, command, actor.name, actor.role, idempotency_key)
-
-    def work(uow) -> R:
-        ctx = Context(session=uow.session, actor=actor, now=now, reason=claim.reason, arrived_at=arrived_at,
-                      simulation=clock_mode(uow.engine) == SIMULATION)
-        if not ctx.simulation and not actor.proven:  # invariant 9: a typed name counts only on a simulation
-            raise unproven(actor)
-        check_relation(ctx, relation, command)  # what only the database knows: the offer's organisation
-        check_not_replaced(ctx, handler, command)  # a lender's command its case's procedure replaces (Borrowed)
-        if not readonly:  # the step's effective time, checked against the database's own (states/clock.py)
-            ctx.now = effective_time(claim, lambda: ctx.written_at, simulation=ctx.simulation, default=now,
-                                     written_time_only=getattr(handler, "at_written_time", False))
-        return handler(ctx, command) if command is not None else handler(ctx)
-
-    return run_in_transaction(work, url=url, readonly=readonly, retry_conflicts=retry_conflicts, key=key)
+    return run_in_transaction(lambda uow: run_prepared(uow.session, uow.engine, prepared), url=url,
+                              readonly=prepared.readonly, retry_conflicts=retry_conflicts, key=prepared.key)

@@ -122,10 +122,12 @@ def add_version(ctx: Any, case: Case, offer: FiledOffer, form: Any, *, received_
     transaction. The offer is written first when it is new (the version's row names it)."""
     from states import offer_attachments
 
+    latest = None  # an offer written by this step has no version yet: nothing to read
     if offer.id is None:
         ctx.session.flush()  # the version names the offer: no relationship orders the inserts
+    else:
+        latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(_owned_by(offer))).one()
     content = form.content()
-    latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(_owned_by(offer))).one()
     version = (latest or 0) + 1
     # The files attached to the draft are filed with it: the content lists each one's hash, so the receipt's hash
     # proves them too (an offer without files keeps the form's content alone, as before attachments existed).

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from bench import b6_rush
 from bench.data import Databases
 from bench.report import table
@@ -14,12 +16,13 @@ from bench.report import table
 PG_ADMIN_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def test_b6_at_a_tiny_size_files_each_offer_before_the_deadline_once_and_refuses_the_late_ones():
+@pytest.mark.parametrize("group_commit", [False, True], ids=["alone", "group commit"])
+def test_b6_at_a_tiny_size_files_each_offer_before_the_deadline_once_and_refuses_the_late_ones(group_commit):
     dbs = Databases(PG_ADMIN_URL)
     # A quarter of a second clear on each side of T: no request leaves in the very last moments (one sent then
     # may reach the server after T however fast it is; the benchmark sends up to T and counts them).
     plan = b6_rush.Plan(organisations=20, window=3.0, last_second=4, late=3, workers=2, margin=0.25,
-                        warmup_per_worker=1)
+                        warmup_per_worker=1, group_commit=group_commit)
     try:
         outcome = b6_rush.measure(dbs, plan)
     finally:
@@ -36,3 +39,4 @@ def test_b6_at_a_tiny_size_files_each_offer_before_the_deadline_once_and_refuses
     assert (outcome.bare_rows, outcome.bare_doubled, outcome.bare_requests) == (23, 0, 23)
     shown = table(b6_rush.rows(outcome))
     assert "≤ 3× the bare endpoint's p99" in shown and "uvicorn with 2 worker processes" in shown
+    assert f"group commit {'on' if group_commit else 'off'}" in shown

@@ -189,4 +189,5 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     def health() -> dict:
         return {"ok": True}
 
+    app.add_middleware(portal_api.Arrival)  # outermost: the moment a filing reached the application (its receipt)
     return app

@@ -14,8 +14,10 @@ personal token, answered by its receipt.
 
 It authenticates by the bearer token alone and never reads the desk's session cookie, so a page of another site
 cannot make a browser file through it: the desk's CSRF check does not apply to it (web/security.py
-``check_csrf``). The handler is the one writer's (states.engine.execute: the authorization matrix, the
-transaction); this module only parses, authenticates and maps the answer to HTTP.
+``check_csrf``). The handler is the one writer's (states.engine: the authorization matrix, the transaction); this
+module only parses, authenticates and maps the answer to HTTP. With ``COOP_GROUP_COMMIT=1``, filings into one call
+that wait together are written by one transaction, each as its own step with its own key and answer (group commit:
+web/filing_queue.py, states/batched_filing.py; B6 in docs/benchmarks.md).
 
 Rate limit: at most ``COOP_PORTAL_SUBMISSIONS`` submissions (default 30) per person in a minute, counted in the
 database by every process of the application alike (states/offer_filings.py ``note_submission``).
@@ -47,6 +49,39 @@ def submissions_per_minute() -> int:
         return max(1, int(os.environ.get("COOP_PORTAL_SUBMISSIONS", "30")))
     except ValueError:
         return 30
+
+
+def group_commit() -> bool:
+    """``COOP_GROUP_COMMIT=1``: filings into one call that wait together are written by one transaction
+    (web/filing_queue.py); off by default: B6 measured no gain from it on a shared two-core host (docs/benchmarks.md)."""
+    return os.environ.get("COOP_GROUP_COMMIT", "") == "1"
+
+
+def _file(prepared, url: str | None) -> dict[str, Any]:
+    """A prepared filing in a transaction of its own (``execute``'s), from a worker thread."""
+    from models.command_log import plain
+    from states.engine import run_prepared_alone
+
+    # On the deadline's eve many file into one call at once: a lost race for the case (the next offer number, the
+    # audit chain's head) is run again, under the same key, rather than refused (nothing of it was written).
+    return plain(run_prepared_alone(prepared, url=url, retry_conflicts=True))
+
+
+ARRIVED_AT = "coop_arrived_at"
+
+
+class Arrival:
+    """Pure ASGI, the application's outermost layer (web/app.py): when the request reached the application, by the
+    server's clock, before any middleware or a busy event loop delays it (B6 found offers that reached the
+    application before the deadline stamped after it when the door took the moment itself)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope.setdefault("state", {})[ARRIVED_AT] = datetime.now(UTC)
+        await self.app(scope, receive, send)
 
 
 def _status(error: DomainError) -> int:
@@ -110,9 +145,10 @@ def _body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived_at: datetime) -> dict[str, Any]:
-    from models.command_log import plain
-    from states.engine import execute
+def _prepare(url: str | None, token: str, key: str, body: dict[str, Any], arrived_at: datetime):
+    """Everything of a filing that needs no call's row, before it waits for one: the token, the form's validation,
+    the rate limit, the authorization matrix, the key's digest."""
+    from states.engine import prepare
     from states.offer_filings import note_submission
     from states.people import authenticate
     from states.procedures.open_call.handlers import file_offer_form
@@ -121,21 +157,36 @@ def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived
     actor = authenticate(token, url=url)
     command = SubmitOfferForm.parse(**body)  # before the count: a malformed body is no submission
     note_submission(actor.person or actor.name, limit=submissions_per_minute(), window=WINDOW_SECONDS, url=url)
-    # On the deadline's eve many file into one call at once: a lost race for the case (the next offer number, the
-    # audit chain's head) is run again, under the same key, rather than refused (nothing of it was written).
-    return plain(execute(file_offer_form, command, actor=actor, url=url, idempotency_key=key, retry_conflicts=True,
-                         arrived_at=arrived_at))
+    return prepare(file_offer_form, command, actor=actor, idempotency_key=key, arrived_at=arrived_at)
+
+
+def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived_at: datetime) -> dict[str, Any]:
+    """A filing from a thread (the tests' rush): prepared, then written with whatever waits for its call."""
+    from web.filing_queue import submit
+
+    prepared = _prepare(url, token, key, body, arrived_at)
+    if not group_commit():
+        return _file(prepared, url)
+    return submit(prepared, code=prepared.command.code, url=url).result()
 
 
 @router.post("/oferty")
 async def submit_offer(request: Request) -> JSONResponse:
     """An offer on the model form, filed for the organisation the token's person represents: its receipt."""
-    arrived_at = datetime.now(UTC)  # its moment of receipt, before it waits for a thread or for the call's row
+    from web.filing_queue import file
+
+    # Its moment of receipt: when it reached the application (``Arrival``), before it waits for anything.
+    arrived_at = request.scope.get("state", {}).get(ARRIVED_AT) or datetime.now(UTC)
     try:
         token = _bearer(request)
         key = _key(request)
         body = _body(await request.body())
-        receipt = await run_in_threadpool(_submit, request.app.state.desk.url, token, key, body, arrived_at)
+        url = request.app.state.desk.url
+        prepared = await run_in_threadpool(_prepare, url, token, key, body, arrived_at)
+        if group_commit():  # the filings waiting together written by one transaction (states/batched_filing.py)
+            receipt = await file(prepared, code=prepared.command.code, url=url)
+        else:
+            receipt = await run_in_threadpool(_file, prepared, url)
     except DomainError as error:
         return refusal(error)
     except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client

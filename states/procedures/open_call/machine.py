@@ -150,7 +150,16 @@ class CallFacts:
 
     def offer(self, number: int) -> Offer | None:
         if "offers" not in self.__dict__:  # one offer asked (a filing's receipt): not the call's thousand read
-            return self.session.exec(select(Offer).where(Offer.case_id == self.case.id, Offer.number == number)).first()
+            # Read once for the step (its routing asks for each recipient and each message); the row is the
+            # session's own, moved in place. An offer not found is asked again: the step may file it meanwhile.
+            asked = self.__dict__.setdefault("_offers_asked", {})
+            found = asked.get(number)
+            if found is None:
+                found = self.session.exec(select(Offer).where(Offer.case_id == self.case.id,
+                                                              Offer.number == number)).first()
+                if found is not None:
+                    asked[number] = found
+            return found
         return next((o for o in self.offers if o.number == number), None)
 
     def member(self, name: str) -> CommitteeMember | None:
