@@ -115,13 +115,13 @@ def read_draft(ctx: Context, ref: DraftRef) -> dict[str, Any] | None:
 def discard_draft(ctx: Context, ref: DraftRef) -> dict[str, Any]:
     """Forget the draft (after its offer was filed, or when the representative drops it), and the files attached
     to it and not filed (states/offer_attachments.py)."""
-    from states.offer_attachments import discard_pending
+    from states import offer_attachments
 
     case, organisation, draft = _draft(ctx, ref)
     if draft is not None:
         ctx.session.delete(draft)
     if case is not None:  # a small grant's draft has no case yet, and takes no files (offer_attachments: a call's)
-        discard_pending(ctx.session, organisation.id, case.id, ref.offer_number)
+        offer_attachments.discard_pending(ctx.session, organisation.id, case.id, ref.offer_number)
     return {"code": case.code if case else None, "discarded": draft is not None}
 
 
