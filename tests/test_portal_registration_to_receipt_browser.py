@@ -77,8 +77,13 @@ def test_an_organisation_from_registration_to_receipt(portal, sqlite_url, new_co
     assert "Twój adres e-mail jest potwierdzony" in person.get_by_role("status").inner_text()
     checked(person, screenshot, "confirmed")
 
-    # logged in, she represents nobody yet: no call offers her a form
-    portal_log_in(person, base, "ewa.lis", "/portal/")
+    # logged in, she represents nobody yet: the call is listed, but no form is offered to her
+    portal_log_in(person, base, "ewa.lis", "/portal/nabory")
+    calls = person.locator("table.calls").inner_text()
+    assert code in calls and "Nie reprezentujesz jeszcze żadnej organizacji" in calls
+    assert person.get_by_role("link", name="Przygotuj ofertę").count() == 0
+    checked(person, screenshot, "calls-unrepresented")
+    person.goto(f"{base}/portal/")
     assert "Nie reprezentujesz jeszcze żadnej organizacji" in person.locator("main").inner_text()
     checked(person, screenshot, "home-logged-in")
 
