@@ -267,6 +267,7 @@ def database_time(session: Session) -> datetime:
         # The same for the whole transaction: read once (the steps of a batch of filings each ask for it).
         known = session.info.get(_TRANSACTION_TIME)
         if known is None:
+            _listen()
             # Through the connection, not the session: a session query would first flush the rows the step holds
             # (a tick's batch writes them later in one statement per table, models/rows.py).
             known = session.info[_TRANSACTION_TIME] = as_utc(
@@ -285,6 +286,7 @@ _HELD_CASES = "coop_cases_held"
 def note_held(session: Session, case_id: int) -> None:
     """This transaction holds the case's row (``SELECT … FOR UPDATE`` outside any savepoint, so no rollback to one
     lets it go) until it ends: a step holding it again need not ask the database (states/batched_filing.py)."""
+    _listen()
     session.info.setdefault(_HELD_CASES, set()).add(case_id)
 
 
@@ -298,15 +300,20 @@ def _forget_transaction(session, transaction) -> None:
         session.info.pop(_HELD_CASES, None)
 
 
+_listening: list[bool] = []
+
+
 def _listen() -> None:
+    """Forget what a transaction noted of itself when it ends. Registered at the first note, not at import: the
+    quick path (coop/quick.py) imports this module and must not load the ORM (tests/test_b4_quick.py)."""
+    if _listening:
+        return
     from sqlalchemy import event
     from sqlalchemy.orm import Session as OrmSession
 
     if not event.contains(OrmSession, "after_transaction_end", _forget_transaction):
         event.listen(OrmSession, "after_transaction_end", _forget_transaction)
-
-
-_listen()
+    _listening.append(True)
 
 
 def database_clock(session: Session) -> datetime:
