@@ -170,6 +170,20 @@ def small_grant_reported(case: Case, offer: SmallGrantOffer, signed_at: datetime
                     _small_grant_contract(offer, signed_at), "simplified")
 
 
+def note_review(session, owner: tuple[Any, int], *, accept: bool, now: datetime) -> None:
+    """The latest report row of its owner (``Reported.owner``: a contract's, or a small grant offer's) keeps the
+    outcome the machine's review gave it; a report typed in by an officer before the forms has no row."""
+    column, value = owner
+    report = session.exec(select(Report).where(column == value).order_by(Report.submitted_at.desc())).first()
+    if report is None:
+        return
+    if accept:
+        report.outcome, report.accepted_at = "accepted", now
+    else:
+        report.outcome = "corrections_requested"
+    session.add(report)
+
+
 def _signed_at(session, case: Case) -> datetime | None:
     """When a small grant's contract was signed: its ``sign_contract`` record (the offer row keeps no date)."""
     return session.exec(select(AuditRecord.at).where(AuditRecord.case_id == case.id,

@@ -98,6 +98,9 @@ def test_the_organisation_files_the_simplified_report_through_the_small_grants_s
     # the officer reviews and settles it as an officer's report: 200 PLN unused, returned
     do(url, small_grant_handlers.review_report, small_grant_inputs.ReviewSmallGrantReport(code=code, accept=True),
        "2026-07-25T10:00+02:00")
+    with session(url) as s:  # the report's row keeps the machine's outcome, as an open call's does
+        row = s.exec(select(Report)).one()
+        assert row.outcome == "accepted" and row.accepted_at is not None
     settled = do(url, small_grant_handlers.settle, small_grant_inputs.SettleSmallGrant(
         code=code, returned_amount=Decimal("200.00"), returned_on="2026-07-28"), "2026-07-29T10:00+02:00")
     assert settled["state"] == "settled"
@@ -157,5 +160,7 @@ def test_a_retry_with_the_pages_key_files_once_and_the_officer_may_file_for_it(c
     # after corrections are asked, the next report is S2, filed by the officer for the organisation
     do(url, small_grant_handlers.review_report, small_grant_inputs.ReviewSmallGrantReport(
         code=code, accept=False, reason="Brak opisu tras"), "2026-07-22T10:00+02:00")
+    with session(url) as s:
+        assert [row.outcome for row in s.exec(select(Report)).all()] == ["corrections_requested"]
     second = file_report(url, code, OFFICER, sample_simplified_report(), at="2026-07-23T10:00+02:00")
     assert second["receipt"] == f"{code}/1-S2" and second["state"] == "report_submitted"

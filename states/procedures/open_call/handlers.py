@@ -608,14 +608,8 @@ def review_report(ctx: Context, cmd: ReviewReport) -> dict:
     call = CallFacts(ctx.session, case)
     offer = _offer(ctx, case, cmd.number, call)
     contract = _contract(ctx, offer)
-    report = ctx.session.exec(select(Report).where(Report.contract_id == contract.id)
-                              .order_by(Report.submitted_at.desc())).first()
     tail.review_report(ctx, _tail(case, offer, contract, call), accept=cmd.accept, reason=cmd.reason)
-    if report:  # the report row keeps the outcome the machine's state says
-        if cmd.accept:
-            report.outcome, report.accepted_at = "accepted", ctx.now
-        else:
-            report.outcome = "corrections_requested"
+    report_filings.note_review(ctx.session, (Report.contract_id, contract.id), accept=cmd.accept, now=ctx.now)
     return {"code": case.code, "offer": offer.number, "state": offer.state}
 
 

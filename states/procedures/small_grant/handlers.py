@@ -10,8 +10,8 @@ from sqlmodel import func, select
 
 from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.public_comment_tables import confirmed_emails
-from models.tables import Case, Organisation, Publication
-from states import calendar, clock, periods
+from models.tables import Case, Organisation, Publication, Report
+from states import calendar, clock, periods, report_filings
 from states import contract_tail_steps as tail
 from states import offer_filings as filings
 from states.cases import load_case, next_code, organisation_by_krs, received_moment
@@ -334,6 +334,9 @@ def file_report_form(ctx: Context, cmd: FileSimplifiedReport) -> dict:
 def review_report(ctx: Context, cmd: ReviewSmallGrantReport) -> dict:
     case = _case(ctx, cmd.code)
     tail.review_report(ctx, _tail(case), accept=cmd.accept, reason=cmd.reason)
+    offer = offer_of(ctx.session, case)
+    report_filings.note_review(ctx.session, (Report.__table__.c.small_grant_offer_id, offer.id), accept=cmd.accept,
+                               now=ctx.now)
     return {"code": case.code, "state": case.state}
 
 
