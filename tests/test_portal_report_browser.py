@@ -10,16 +10,13 @@ against WCAG 2.1 AA (no serious or critical violation) and kept as a screenshot
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
 
-from tests.browser import assert_accessible
 from tests.conftest import empty_tables
-from tests.portal_pages import fill_form, flatten
+from tests.portal_pages import checked, fill_form, flatten, pdf_text, portal_log_in
 from tests.report_forms import sample_report_form
-from tests.test_desk import PASSWORD, with_password
+from tests.test_desk import with_password
 from tests.test_open_call_guards import KRS, contract_cmd, do, published_results
 from web.app import create_app
 
@@ -44,26 +41,10 @@ def portal(sqlite_url, tmp_path, monkeypatch, live_server):
     return server.url, code, sqlite_url
 
 
-def checked(page, screenshot, name: str) -> None:
-    assert_accessible(page)
-    screenshot(page, name)
-
-
-def pdf_text(path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.fail("no pdftotext (apt-get install poppler-utils; .ci/run installs it)", pytrace=False)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
 def test_a_final_report_filed_from_login_to_receipt_and_pdf(portal, new_context, screenshot, tmp_path):
     base, code, url = portal
     page = new_context().new_page()
-    page.goto(f"{base}/portal/logowanie?next=/portal/sprawozdania")
-    page.fill("#login", "delfin")
-    page.fill("#password", PASSWORD)
-    page.locator("main").get_by_role("button", name=re.compile("Zaloguj|Log in")).click()
-    page.wait_for_url("**/portal/sprawozdania")
+    portal_log_in(page, base, "delfin", "/portal/sprawozdania")
     assert page.get_by_role("heading", level=1).inner_text() == "Sprawozdania"
     assert "WZ.526.1.2026" in page.locator("table.reports").inner_text()
     checked(page, screenshot, "reports")

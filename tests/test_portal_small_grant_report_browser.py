@@ -18,9 +18,9 @@ from states.procedures.small_grant import handlers as small_grant_handlers
 from states.procedures.small_grant import inputs as small_grant_inputs
 from states.tick import tick
 from tests.conftest import empty_tables
-from tests.portal_pages import checked, fill_form, flatten, pdf_text
+from tests.portal_pages import checked, fill_form, flatten, pdf_text, portal_log_in
 from tests.report_forms import sample_simplified_report
-from tests.test_desk import PASSWORD, with_password
+from tests.test_desk import with_password
 from tests.test_small_grant import KRS, do, file, grant_through, setup_registry
 from web.app import create_app
 
@@ -50,11 +50,7 @@ def portal(sqlite_url, tmp_path, monkeypatch, live_server):
 def test_a_small_grants_final_report_filed_on_the_simplified_form(portal, new_context, screenshot, tmp_path):
     base, code, url = portal
     page = new_context().new_page()
-    page.goto(f"{base}/portal/logowanie?next=/portal/sprawozdania")
-    page.fill("#login", "rowery")
-    page.fill("#password", PASSWORD)
-    page.locator("main").get_by_role("button", name=re.compile("Zaloguj|Log in")).click()
-    page.wait_for_url("**/portal/sprawozdania")
+    portal_log_in(page, base, "rowery", "/portal/sprawozdania")
     listed = page.locator("table.reports").inner_text()
     assert "WSO.526.1.2026" in listed and code in listed and "art. 19a" in listed, listed
     # a small grant's report is one report on the whole task: no partial report offered
