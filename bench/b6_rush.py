@@ -70,6 +70,7 @@ GOAL_RATIO = 3.0
 GIVE_UP = 120.0  # seconds a client keeps retrying one offer
 LEAD = 1.0  # seconds between setting the deadline and the window's first moment
 SEED = 20261206
+SERIAL_FILINGS = 30  # filed one after another in-process before the rush, for the serial floor (their own organisations)
 
 
 @dataclass(frozen=True)
@@ -515,6 +516,60 @@ def figures(requests: list[Request], deadline: float) -> Figures:
 # --- the run -----------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class SerialFloor:
+    """Filings into one call alone, one after another, in-process (no HTTP, nothing waiting): medians, ms."""
+
+    command: float  # the whole command: token, form, key, the transaction
+    held: float  # from the call's row taken (``SELECT … FOR UPDATE``) to the command's return (its COMMIT done)
+    burst: int  # the last second's filings
+
+    @property
+    def floor(self) -> float:
+        """The last second's filings written one after another under the call's row (invariants 1 and 8: the
+        next offer number and the history's head): the last one cannot be answered sooner than this, ms."""
+        return self.burst * self.held
+
+
+def serial_floor(stage: Stage, krs_numbers: list[str], burst: int) -> SerialFloor:
+    """How long one filing holds the call's row when nothing else runs: what serialises a rush into one call
+    whatever the server does around it. Filed through the door's own steps (``_prepare``, ``_file``), timed by
+    the database's own events on this process's engine."""
+    import statistics
+
+    import sqlalchemy as sa
+
+    from models.db import get_engine, normalise_url
+    from web import portal_api
+
+    engine = get_engine(normalise_url(stage.url))
+    taken: list[float] = []
+
+    def mark(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().startswith("SELECT cases.") and "FOR UPDATE" in statement:
+            taken.append(time.perf_counter())
+
+    commands, held = [], []
+    sa.event.listen(engine, "before_cursor_execute", mark)
+    try:
+        for request in requests_for(stage, krs_numbers, [0.0] * len(krs_numbers)):
+            body = json.loads(request.body)
+            token = request.headers["Authorization"].removeprefix("Bearer ")
+            taken.clear()
+            started = time.perf_counter()
+            prepared = portal_api._prepare(stage.url, token, request.headers["Idempotency-Key"], body,
+                                           datetime.now(UTC))
+            portal_api._file(prepared, stage.url)
+            ended = time.perf_counter()
+            commands.append((ended - started) * 1000)
+            held.append((ended - taken[0]) * 1000)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", mark)
+        engine.dispose()
+    return SerialFloor(statistics.median(commands), statistics.median(held), burst)
+
+
+
 def warm_up(base: str, requests: list[Request], timeout: float, log: Path) -> None:
     """Filings before the window (organisations of their own, not counted), each sent once the one before it is
     answered (the warm-up is no race): the workers have served some (their first request imports and connects)."""
@@ -538,6 +593,7 @@ class Outcome:
     bare_requests: int
     skew: float  # the database's clock − the clients', seconds
     log: Path
+    serial: SerialFloor | None = None
 
 
 def run(dbs, plan: Plan) -> list[Row]:
@@ -554,7 +610,7 @@ def measure(dbs, plan: Plan) -> Outcome:
     workers = plan.processes
     warm = plan.warmup_per_worker * workers
     counted = plan.organisations + plan.after
-    krs_numbers = [krs_of(i) for i in range(1, counted + warm + 1)]
+    krs_numbers = [krs_of(i) for i in range(1, counted + warm + SERIAL_FILINGS + 1)]
     url = dbs.blank("b6")
     bare_url = dbs.blank("b6bare")
     started = time.perf_counter()
@@ -580,7 +636,8 @@ def measure(dbs, plan: Plan) -> Outcome:
         desk.wait_ready()
         bare.wait_ready()
         offsets = schedule(plan)
-        counted_krs, warm_krs = krs_numbers[:counted], krs_numbers[counted:]
+        counted_krs, warm_krs = krs_numbers[:counted], krs_numbers[counted:counted + warm]
+        serial = serial_floor(stage, krs_numbers[counted + warm:], plan.burst)
         warm_offsets = [0.0] * warm
         warm_up(desk.base, requests_for(stage, warm_krs, warm_offsets), plan.timeout, desk.log)
         rush = requests_for(stage, counted_krs, offsets)
@@ -603,7 +660,8 @@ def measure(dbs, plan: Plan) -> Outcome:
     finally:
         desk.stop()
         bare.stop()
-    return Outcome(plan, workers, rushed, floored, verdict, bare_rows, bare_doubled, len(floor), skew, desk.log)
+    return Outcome(plan, workers, rushed, floored, verdict, bare_rows, bare_doubled, len(floor), skew, desk.log,
+                   serial)
 
 
 def rows(outcome: Outcome) -> list[Row]:
@@ -655,6 +713,20 @@ def rows(outcome: Outcome) -> list[Row]:
             note=f"audit chains verified: {verdict.chain_note}; the bare endpoint wrote {bare_rows} rows for "
                  f"{bare_requests} requests ({bare_doubled} doubled); the door's log: {log}"),
     ]
+    if outcome.serial is not None:
+        serial = outcome.serial
+        out += [
+            Row(f"B6 one filing alone, in-process: the command (median of {SERIAL_FILINGS})", serial.command, "ms",
+                note="the door's steps (_prepare, _file) one after another before the rush, nothing else running"),
+            Row("B6 one filing alone: the call's row held, from SELECT … FOR UPDATE to its COMMIT done (median)",
+                serial.held, "ms", note="filings into one call take turns for it (invariants 1 and 8: the offer's "
+                                        "number and the history's head in the step's transaction)"),
+            Row(f"B6 the floor of the last second's {plan.burst} filings' p99 (× the row's time held) {label}",
+                serial.floor, "ms", floored.p99, goal=f"≤ {GOAL_RATIO:.0f}× the bare endpoint's p99 to be reachable",
+                passed=serial.floor <= GOAL_RATIO * floored.p99,
+                note="the last of them is answered no sooner, however the server is built around the call's row; "
+                     "baseline: the bare endpoint's p99"),
+        ]
     if not verdict.chains_verified:
         out.append(Row(f"B6 audit chains {label}", 0, "", goal="verified", passed=False, note=verdict.chain_note))
     return out

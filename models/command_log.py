@@ -20,7 +20,7 @@ import re
 import sys
 import uuid
 from dataclasses import asdict, dataclass, is_dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,17 @@ class CommandRecord(Table, table=True):
     digest: str = Field(max_length=64)
     result: Any = Field(default=None, sa_type=sa.JSON, nullable=True)  # what the command answered
     written_at: datetime = moment(nullable=False)  # the database's own time of writing
+
+
+class IntentArrival(Table, table=True):
+    """When one intent (a key given from outside, with its digest) first reached a door, by the server's clock: a
+    retry of a filing sent before a deadline, whose first attempt is still queued, is received when the first one
+    was (``first_arrival``). Written in a short transaction of its own before the command waits for anything."""
+
+    __tablename__ = "intent_arrivals"
+    key: str = Field(primary_key=True, max_length=200)
+    digest: str = Field(primary_key=True, max_length=64)
+    arrived_at: datetime = moment(nullable=False, index=True)
 
 
 KEY_LENGTH = CommandRecord.__table__.c.key.type.length
@@ -170,3 +181,40 @@ def record(connection: sa.Connection, key: CommandKey, result: Any) -> None:
     """One statement: a fresh key (made for this call) cannot be recorded yet; the primary key still guards it."""
     connection.execute(_RECORD, {"key": key.key, "handler": key.handler, "actor": key.actor, "role": key.role,
                                  "digest": key.digest, "result": plain(result)})
+
+
+_ARRIVALS = IntentArrival.__table__
+KEEP_ARRIVALS = timedelta(days=1)  # far longer than any retry waits; older rows are deleted as new ones come
+_NOTES: dict[str, Any] = {}
+
+
+def _note_statement(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT (key, digest) DO UPDATE`` keeping the earlier moment, ``RETURNING`` it: one statement
+    on either database, whichever attempt of the intent is noted first."""
+    statement = _NOTES.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        new = insert(_ARRIVALS)
+        earlier = sa.case((new.excluded.arrived_at < _ARRIVALS.c.arrived_at, new.excluded.arrived_at),
+                          else_=_ARRIVALS.c.arrived_at)
+        statement = _NOTES[dialect] = (new.on_conflict_do_update(index_elements=["key", "digest"],
+                                                                 set_={"arrived_at": earlier})
+                                       .returning(_ARRIVALS.c.arrived_at))
+    return statement
+
+
+def first_arrival(engine: sa.Engine, key: CommandKey, arrived_at: datetime) -> datetime:
+    """The moment the intent ``key`` first reached a door: ``arrived_at`` (this attempt's) or an earlier attempt's
+    of the same key and the same input (a reused key with another input is another intent: it gains nothing).
+    Committed at once, in its own transaction, so an attempt still queued at the door is known to its retry: on
+    the deadline's eve, a client whose first attempt timed out in the queue retries after the deadline, and the
+    retry, run first, would be refused as late while the first attempt, run later, filed the offer (B6 saw one
+    answer the database contradicted). Both now file it at the first attempt's moment, once, by the key."""
+    with engine.begin() as connection:
+        first = connection.execute(_note_statement(connection.dialect.name), {
+            "key": key.key, "digest": key.digest, "arrived_at": arrived_at}).scalar_one()
+        connection.execute(_ARRIVALS.delete().where(_ARRIVALS.c.arrived_at < arrived_at - KEEP_ARRIVALS))
+    return min(first, arrived_at)

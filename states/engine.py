@@ -549,9 +549,13 @@ class Prepared:
 
 def prepare(handler: Callable[..., R], command: Any = None, *, actor: Actor | None = None,
             at: datetime | str | None = None, readonly: bool = False, reason: str | None = None,
-            idempotency_key: str | None = None, keyed: bool = True, arrived_at: datetime | None = None) -> Prepared:
+            idempotency_key: str | None = None, keyed: bool = True, arrived_at: datetime | None = None,
+            url: str | None = None) -> Prepared:
     """What ``execute`` checks before its transaction: the actor (a proven person on a real database is checked
-    inside it) and what the authorization matrix lets them do, the step's claimed moment, the command's key."""
+    inside it) and what the authorization matrix lets them do, the step's claimed moment, the command's key.
+    On a real database, a door's request (``arrived_at``) under a key given from outside is noted at once
+    (``first_arrival``, its own short transaction, kept as the door's log even if the command is then refused):
+    a retry is received when its intent's first attempt was."""
     from states.authorization import authorize
 
     actor = (actor or Actor.from_environment()).checked()  # every path's actor, not only the CLI's
@@ -563,6 +567,13 @@ def prepare(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
         from models.command_log import CommandKey
 
         key = CommandKey.make(handler, command, actor.name, actor.role, idempotency_key)
+        if arrived_at is not None and key.given:  # a simulation's moments are claimed, never a door's clock
+            from models.command_log import first_arrival
+            from models.db import get_engine
+
+            engine = get_engine(url)
+            if clock_mode(engine) != SIMULATION:
+                arrived_at = first_arrival(engine, key, arrived_at)
     return Prepared(handler, command, actor, relation, claim, now, key, arrived_at, readonly)
 
 
@@ -601,7 +612,7 @@ def execute(handler: Callable[..., R], command: Any = None, *, actor: Actor | No
     transaction; run again with the same key, the recorded answer is returned and nothing is written twice.
     ``keyed=False`` only for work that is exactly-once by its own rows: the tick's batches."""
     prepared = prepare(handler, command, actor=actor, at=at, readonly=readonly, reason=reason,
-                       idempotency_key=idempotency_key, keyed=keyed, arrived_at=arrived_at)
+                       idempotency_key=idempotency_key, keyed=keyed, arrived_at=arrived_at, url=url)
     return run_prepared_alone(prepared, url=url, retry_conflicts=retry_conflicts)
 
 

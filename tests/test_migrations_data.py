@@ -43,12 +43,12 @@ EMPTY_PEOPLE = {"persons": [], "person_grants": [], "access_tokens": [], "people
 EMPTY_DESK = {"person_credentials": [], "login_attempts": [], "desk_sessions": [], "person_oidc_links": []}
 # 0013's offer versions and submission counts, 0014's portal accounts, e-mail links, registrations,
 # representation requests and organisation profiles, 0015's drafts, 0017's comment requests, 0018's attachments,
-# 0019's local-initiative applications, 0021's password-reset links and requests: nothing was filed on a form
-# before them
+# 0019's local-initiative applications, 0021's password-reset links and requests, 0025's door arrivals: nothing
+# was filed on a form before them
 EMPTY_PORTAL = {"offer_versions": [], "submission_attempts": [], "portal_accounts": [], "email_confirmations": [],
                 "registration_attempts": [], "representation_claims": [], "organisation_profiles": [],
                 "offer_drafts": [], "offer_attachments": [], "public_comment_requests": [], "initiative_filings": [],
-                "password_resets": [], "password_reset_attempts": []}
+                "password_resets": [], "password_reset_attempts": [], "intent_arrivals": []}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

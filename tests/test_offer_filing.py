@@ -516,4 +516,45 @@ def test_an_offer_that_reached_the_door_before_the_deadline_is_on_time_though_wr
         execute(open_call_handlers.file_offer_form, command, actor=rep, url=real_db_url, idempotency_key="other",
                 arrived_at=datetime.now(UTC) - ARRIVAL_SKEW - timedelta(minutes=1))
     assert info.value.rule == "offer_late"
-    assert dump(real_db_url) == before
+    assert dump(real_db_url) == {**before, "intent_arrivals": dump(real_db_url)["intent_arrivals"]}  # the door's log
+
+
+def test_a_retry_after_the_deadline_run_before_its_queued_first_attempt_files_once_at_the_first_moment(
+        real_db_url, monkeypatch):
+    """B6 saw an answer the database contradicted: a first attempt sent before the deadline waited in the door's
+    queue, the client timed out and retried after the deadline, the retry ran first and was refused as late, then
+    the first attempt filed the offer. Each attempt now notes its moment under its key before it waits
+    (``first_arrival``): the retry is received when the first attempt was, files the offer once, and the first
+    attempt, run last, answers the same receipt. Another input under the same key gains nothing."""
+    import sqlalchemy as sa
+
+    from states.engine import prepare, run_prepared_alone
+
+    code, rep, _, krs, form = _real_call_with_a_representative(real_db_url, monkeypatch)
+    command = open_call_inputs.SubmitOfferForm.parse(code=code, organisation_krs=krs, form=form)
+    deadline = datetime.now(UTC) - timedelta(seconds=5)
+    with session(real_db_url) as s:
+        s.exec(sa.update(Case).where(Case.code == code).values(offer_deadline=deadline))
+        s.commit()
+    first = prepare(open_call_handlers.file_offer_form, command, actor=rep, idempotency_key="rush-1",
+                    arrived_at=deadline - timedelta(seconds=1), url=real_db_url)  # noted, then queued
+    retry = prepare(open_call_handlers.file_offer_form, command, actor=rep, idempotency_key="rush-1",
+                    arrived_at=datetime.now(UTC), url=real_db_url)
+    assert retry.arrived_at == deadline - timedelta(seconds=1)
+    answer = run_prepared_alone(retry, url=real_db_url)
+    assert datetime.fromisoformat(answer["received_at"]) == deadline - timedelta(seconds=1)
+    assert run_prepared_alone(first, url=real_db_url) == answer  # the key decides: the same receipt, filed once
+    with session(real_db_url) as s:
+        case = s.exec(select(Case).where(Case.code == code)).one()
+        assert len(s.exec(select(Offer).where(Offer.case_id == case.id)).all()) == 1
+
+    other = open_call_inputs.SubmitOfferForm.parse(
+        code=code, organisation_krs=krs, form={**form, "task": {**form["task"], "title": "Inne zadanie"}})
+    prepare(open_call_handlers.file_offer_form, other, actor=rep, idempotency_key="rush-2",
+            arrived_at=deadline - timedelta(seconds=1), url=real_db_url)
+    before = dump(real_db_url)
+    with pytest.raises(RuleViolation) as info:  # the same key, another offer: its own moment, after the deadline
+        execute(open_call_handlers.file_offer_form, command, actor=rep, url=real_db_url, idempotency_key="rush-2",
+                arrived_at=datetime.now(UTC))
+    assert info.value.rule == "offer_late"
+    assert dump(real_db_url) == {**before, "intent_arrivals": dump(real_db_url)["intent_arrivals"]}

@@ -157,7 +157,7 @@ def _prepare(url: str | None, token: str, key: str, body: dict[str, Any], arrive
     actor = authenticate(token, url=url)
     command = SubmitOfferForm.parse(**body)  # before the count: a malformed body is no submission
     note_submission(actor.person or actor.name, limit=submissions_per_minute(), window=WINDOW_SECONDS, url=url)
-    return prepare(file_offer_form, command, actor=actor, idempotency_key=key, arrived_at=arrived_at)
+    return prepare(file_offer_form, command, actor=actor, idempotency_key=key, arrived_at=arrived_at, url=url)
 
 
 def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived_at: datetime) -> dict[str, Any]:
