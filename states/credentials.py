@@ -472,6 +472,10 @@ def oidc_login(issuer: str, subject: str, client: str, *, url: str | None = None
 
 # --- sessions -----------------------------------------------------------------------------------------------------
 
+# Sessions live by real time (``datetime.now``), never by a context's clock: a login lasts hours of its reader's time,
+# whatever moment a simulation database claims (its clock may jump a year in a second); a session is no step of a case
+# and no record's moment. Revoking them with a step (``revoke_sessions``) stamps the database's time of writing.
+
 
 def open_session(login: str, *, url: str | None = None, hours: float = SESSION_HOURS) -> str:
     """A new session for ``login`` (after ``check_login``): its credential, returned once (for the cookie)."""
