@@ -678,7 +678,8 @@ def parse_model_form(model: Any, data: Any, *, table: dict[str, str], basis: str
         return model.model_validate(data)
     except ValidationError as error:
         rules = [rule for rule in error_rules(error) if rule in table]
-        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error),
+        # a form's own names of its parts where the engine's say another form's (``FIELD_NAMES``)
+        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error, getattr(model, "FIELD_NAMES", None)),
                            basis=None if rules and rules_cite_basis else basis, rules=rules) from None
 
 
