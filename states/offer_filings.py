@@ -81,16 +81,21 @@ def _owned_by(offer: FiledOffer) -> Any:
     return column == offer.id
 
 
-def require_lead_offeror(summary: Any, krs: str) -> None:
+# Whom the form's lead offeror must be: the open call's offer, single or joint (art. 14 ust. 1-2), on its model form.
+LEAD_OFFEROR_BASIS = "art. 14 ust. 1-2; Dz.U. 2018 poz. 2057 zał. 1 (II.1)"
+
+
+def require_lead_offeror(summary: Any, krs: str, basis: str = LEAD_OFFEROR_BASIS) -> None:
     """The form's lead offeror (the first of its offerors) is the organisation the offer is filed for: the person
-    filing represents that organisation (states/authorization.py checks the grant), so the form must name it first."""
+    filing represents that organisation (states/authorization.py checks the grant), so the form must name it first.
+    ``basis``: the filing's law and form (a small grant's: art. 19a and the simplified form, poz. 2055)."""
     lead = summary.registry_numbers[0] if summary.registry_numbers else ""
     if lead != krs:
         raise RuleViolation(
             "lead_offeror_not_organisation",
             tr("The form's lead offeror (registry number {lead}) is not the organisation the offer is filed for "
                "(KRS {krs}); the first offeror of the form must be that organisation.", lead=lead or "—", krs=krs),
-            basis="art. 14 ust. 1-2; Dz.U. 2018 poz. 2057 zał. 1 (II.1)",
+            basis=basis,
         )
 
 

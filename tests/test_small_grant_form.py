@@ -188,7 +188,10 @@ def test_the_full_model_offer_of_an_open_call_is_not_a_small_grants_form(registr
 def test_the_lead_offeror_must_be_the_organisation_filing(registry):
     url, people = registry
     cmd = sg_inputs.FileSmallGrantForm.parse(organisation_krs=KRS, form=form(OTHER_KRS))
-    refused(url, people["rep"], cmd, RuleViolation, "lead_offeror_not_organisation", "art. 14")
+    error = refused(url, people["rep"], cmd, RuleViolation, "lead_offeror_not_organisation",
+                    "Dz.U. 2018 poz. 2055 zał. 1 (II.1)")
+    # the small grant's law and its simplified form, not the open call's (art. 14, poz. 2057)
+    assert "art. 19a ust. 1" in error.basis and "2057" not in error.basis and "art. 14" not in error.basis
 
 
 def test_another_organisations_representative_is_refused_and_nothing_is_written(registry):

@@ -172,7 +172,7 @@ def file_offer_form(ctx: Context, cmd: FileSmallGrantForm) -> dict:
     version 1 with its SHA-256 and receipt (states/offer_filings.py), the hash and the receipt number in the audit
     record of the filing, and the receipt e-mailed (notices.py)."""
     summary = cmd.form.summary()
-    filings.require_lead_offeror(summary, cmd.organisation_krs)
+    filings.require_lead_offeror(summary, cmd.organisation_krs, f"{FILING_BASIS} (II.1)")  # the simplified form's
     received_at = filings.receipt_moment(ctx.arrived_at, ctx.now)
     own = summary.own_funds + summary.non_financial_contribution + summary.volunteer_work
     case, offer, organisation, pinned, publish_by = _receive(
