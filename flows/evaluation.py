@@ -65,7 +65,7 @@ from states.engine import Actor, Context, execute
 from states.errors import DomainError, NotPermitted
 from states.events import plain_transitions
 from states.form_proofs import FormProof, verify_form_proof
-from states.people import seat_name
+from states.people import person_name
 from states.procedures.open_call import handlers as open_call_handlers
 from states.procedures.open_call import inputs as open_call_inputs
 from states.procedures.open_call.handlers import load_call
@@ -227,7 +227,7 @@ def scoring_view(ctx: Context, seat_ref: tuple[str, str]) -> dict[str, Any]:
     criteria, threshold = call_settings(case)
     # A member appointed by login holds her seat under her name; a proof names her by her login.
     seat = ctx.session.exec(select(CommitteeMember).where(CommitteeMember.case_id == case.id,
-                                                          CommitteeMember.name == seat_name(ctx.session, member))
+                                                          CommitteeMember.name == person_name(ctx.session, member))
                             ).first()
     offers = offers_of(ctx.session, case)
     declared: dict[int, bool] = {}

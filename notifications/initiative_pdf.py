@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from notifications.offer_pdf import EMPTY, _amount, _text, received_text, start_pdf
+from notifications.offer_pdf import EMPTY, _amount, _text, filed_by, received_text, start_pdf
 from states import labels
 
 KINDS = {"residents": "grupa mieszkańców (bezpośrednio)", "ngo": "organizacja pozarządowa w imieniu mieszkańców"}
@@ -46,7 +46,7 @@ def initiative_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> by
             ("Sprawa", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
             ("Data i godzina wpływu (czas warszawski)", received_text(receipt)),
             ("Wersja wniosku", receipt.get("version")),
-            ("Złożył(a) (login)", receipt.get("filed_by")),
+            ("Złożył(a)", filed_by(receipt)),
             ("Skrót SHA-256 treści wniosku", sha256),
         ])
 

@@ -178,6 +178,12 @@ def received_text(receipt: Mapping[str, Any]) -> str:
     return moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY
 
 
+def filed_by(receipt: Mapping[str, Any]) -> str:
+    """Who filed the form, as the receipt's „Złożył(a)” says: the people registry's name (``filed_by_name``), else
+    what the row keeps (``filed_by``)."""
+    return _text(receipt.get("filed_by_name") or receipt.get("filed_by"))
+
+
 def start_pdf(*, footer: str, pdf_title: str, title: str, basis: str, heading: str,
               rows: Sequence[tuple[str, Any]], of_what: str) -> _OfferPdf:
     """A new PDF of a filed form (an offer, a local-initiative application): the form's ``title`` and legal
@@ -215,6 +221,7 @@ def _start(receipt: Mapping[str, Any], *, title: str, task_title: str, basis: st
             ("Postępowanie", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
             ("Data i godzina wpływu (czas warszawski)", received_text(receipt)),
             ("Wersja oferty", receipt.get("version")),
+            ("Złożył(a)", filed_by(receipt)),
             ("Skrót SHA-256 treści oferty", sha256),
         ])
 

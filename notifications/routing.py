@@ -424,6 +424,15 @@ def _sub_call_data(told: Told) -> dict[str, Any]:
                          "deadline": sub_call.get("deadline"), "chosen": list(sub_call.get("chosen") or [])}}
 
 
+def _filer_data(told: Told) -> dict[str, Any]:
+    """Who filed a form through the portal, as its receipt names her: the people registry's name of the login the
+    filing's record keeps (``filed_by``), states/people.py ``person_name``."""
+    from states.people import person_name
+
+    login = (told.record.payload or {}).get("filed_by") or ""
+    return {"filed_by_name": person_name(told.ctx.session, login) if login else ""}
+
+
 # Extra data per template (beyond case, step, payload, recipient): a function of the record as told (``Told``).
 DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "announcement_notice": _announcement_data,
@@ -442,8 +451,11 @@ DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
                      "officer_rdpp_waived", "officer_consultation_closed", "consultation_report_notice"),
                     _consultation_data),
     **dict.fromkeys(("initiative_formal_check", "initiative_decision", "initiative_plan", "initiative_contract",
-                     "initiative_report_reminder", "initiative_report_overdue", "initiative_receipt"),
+                     "initiative_report_reminder", "initiative_report_overdue"),
                     _initiative_data),
+    "initiative_receipt": lambda told: {**_initiative_data(told), **_filer_data(told)},
+    "offer_receipt": _filer_data,
+    "small_grant_offer_receipt": _filer_data,
     **dict.fromkeys(("micro_grant_contracted", "micro_grant_transfer_overdue", "micro_grant_report_reminder",
                      "officer_micro_report"), _micro_grant_data),
     **dict.fromkeys(("officer_initiative_filed", "officer_initiative_plan", "officer_initiative_report"),

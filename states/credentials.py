@@ -181,8 +181,19 @@ def set_password(ctx, command: SetPassword) -> dict:
                                                      "database only; nothing was done."), basis=BASIS)
     person = _person(ctx.session, command.login)
     store_password(ctx, person, password, demo=command.demo)
-    _append(ctx, "set_password", f"person:{person.login}", {"login": person.login, "demo": command.demo})
-    return {"login": person.login, "password_set": True}
+    # whoever held the old password is logged out everywhere, as after a reset by the e-mail link
+    revoked = revoke_sessions(ctx, person)
+    _append(ctx, "set_password", f"person:{person.login}", {"login": person.login, "demo": command.demo,
+                                                             "sessions_revoked": revoked})
+    return {"login": person.login, "password_set": True, "sessions_revoked": revoked}
+
+
+def revoke_sessions(ctx, person: Person) -> int:
+    """Every live session of ``person`` revoked in this transaction (a password set by the administrator or reset by
+    the person's e-mail link): how many were."""
+    s = DeskSession.__table__
+    return ctx.session.connection().execute(s.update().where(
+        s.c.person_id == person.id, s.c.revoked_at.is_(None)).values(revoked_at=ctx.written_at)).rowcount
 
 
 def totp_offer(login: str) -> tuple[str, str, str]:
@@ -460,6 +471,10 @@ def oidc_login(issuer: str, subject: str, client: str, *, url: str | None = None
 
 
 # --- sessions -----------------------------------------------------------------------------------------------------
+
+# Sessions live by real time (``datetime.now``), never by a context's clock: a login lasts hours of its reader's time,
+# whatever moment a simulation database claims (its clock may jump a year in a second); a session is no step of a case
+# and no record's moment. Revoking them with a step (``revoke_sessions``) stamps the database's time of writing.
 
 
 def open_session(login: str, *, url: str | None = None, hours: float = SESSION_HOURS) -> str:

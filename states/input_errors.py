@@ -9,6 +9,7 @@ context (the limit, the allowed values), and the field is named by its label (st
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -136,8 +137,9 @@ def problem(item: dict[str, Any]) -> Message:
     return tr("is not a valid value")
 
 
-def where(loc: tuple[Any, ...]) -> Message | str:
-    """The field as people name it: "kryteria › pozycja 2 › maksimum punktów"."""
+def where(loc: tuple[Any, ...], names: Mapping[str, Message] | None = None) -> Message | str:
+    """The field as people name it: "kryteria › pozycja 2 › maksimum punktów"; ``names``: a form's own names of its
+    fields where they differ from the engine's (the simplified report's part II, states/model_forms)."""
     parts: list[Message | str] = []
     for part in loc:
         if isinstance(part, int):
@@ -146,6 +148,8 @@ def where(loc: tuple[Any, ...]) -> Message | str:
             parts.append(tr("key"))
         elif isinstance(part, str) and ("[" in part or "(" in part):
             continue  # pydantic's own steps (function-after[...], union members): not the reader's concern
+        elif names and str(part) in names:
+            parts.append(names[str(part)])
         elif str(part) in labels.FIELDS:
             parts.append(labels.field(str(part)))
         else:  # a key the person typed: quoted safely (a CR or U+202E in it would rewrite the message)
@@ -155,8 +159,8 @@ def where(loc: tuple[Any, ...]) -> Message | str:
     return Joined(parts, " › ")
 
 
-def describe(error: ValidationError) -> Message:
+def describe(error: ValidationError, names: Mapping[str, Message] | None = None) -> Message:
     """Every problem of the input, each naming its field: "Niepoprawne dane — kwota dotacji: musi być liczbą"."""
-    problems = [tr("{field}: {problem}", field=where(tuple(item["loc"])), problem=problem(item))
+    problems = [tr("{field}: {problem}", field=where(tuple(item["loc"]), names), problem=problem(item))
                 for item in error.errors(include_url=False)]
     return tr("Invalid input — {problems}", problems=Joined(problems, "; "))

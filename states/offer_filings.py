@@ -35,6 +35,7 @@ from models.tables import Case, Offer, Organisation
 from states.cases import load_case
 from states.inputs import CaseCode, Command, Krs, Ordinal
 from states.model_forms.canonical import content_sha256
+from states.people import person_name
 
 # The basis of a filing on the model form: the offer's form is the regulation's (art. 14 ust. 1, the 2018 model).
 FORM_BASIS = "art. 14 ust. 1; Dz.U. 2018 poz. 2057 zał. 1"
@@ -80,16 +81,21 @@ def _owned_by(offer: FiledOffer) -> Any:
     return column == offer.id
 
 
-def require_lead_offeror(summary: Any, krs: str) -> None:
+# Whom the form's lead offeror must be: the open call's offer, single or joint (art. 14 ust. 1-2), on its model form.
+LEAD_OFFEROR_BASIS = "art. 14 ust. 1-2; Dz.U. 2018 poz. 2057 zał. 1 (II.1)"
+
+
+def require_lead_offeror(summary: Any, krs: str, basis: str = LEAD_OFFEROR_BASIS) -> None:
     """The form's lead offeror (the first of its offerors) is the organisation the offer is filed for: the person
-    filing represents that organisation (states/authorization.py checks the grant), so the form must name it first."""
+    filing represents that organisation (states/authorization.py checks the grant), so the form must name it first.
+    ``basis``: the filing's law and form (a small grant's: art. 19a and the simplified form, poz. 2055)."""
     lead = summary.registry_numbers[0] if summary.registry_numbers else ""
     if lead != krs:
         raise RuleViolation(
             "lead_offeror_not_organisation",
             tr("The form's lead offeror (registry number {lead}) is not the organisation the offer is filed for "
                "(KRS {krs}); the first offeror of the form must be that organisation.", lead=lead or "—", krs=krs),
-            basis="art. 14 ust. 1-2; Dz.U. 2018 poz. 2057 zał. 1 (II.1)",
+            basis=basis,
         )
 
 
@@ -158,11 +164,13 @@ def receipt_answer(case: Case, offer: FiledOffer, row: OfferVersion) -> dict[str
             "receipt": row.receipt, "sha256": row.sha256, "received_at": row.received_at.isoformat()}
 
 
-def receipt_of(case: Case, offer: FiledOffer, row: OfferVersion) -> dict[str, Any]:
-    """One version's receipt, with the keys ``notifications/offer_pdf.py: offer_pdf(content, receipt)`` takes."""
+def receipt_of(session, case: Case, offer: FiledOffer, row: OfferVersion) -> dict[str, Any]:
+    """One version's receipt, with the keys ``notifications/offer_pdf.py: offer_pdf(content, receipt)`` takes: who
+    filed it by login (``filed_by``, what the row keeps) and by the people registry's name (``filed_by_name``)."""
     return {"number": row.receipt, "received_at": row.received_at.isoformat(), "sha256": row.sha256,
             "case_code": case.code, "case_title": case.title, "version": row.version, "offer": offer_number(offer),
-            "state": offer_state(case, offer), "kind": case.kind, "filed_by": row.filed_by, "content": row.content}
+            "state": offer_state(case, offer), "kind": case.kind, "filed_by": row.filed_by,
+            "filed_by_name": person_name(session, row.filed_by), "content": row.content}
 
 
 def _offer(session, case: Case, number: int) -> FiledOffer:
@@ -185,7 +193,7 @@ def offer_versions(ctx: Any, cmd: OfferVersionsRef) -> dict[str, Any]:
     case = load_case(ctx.session, cmd.code)
     offer = _offer(ctx.session, case, cmd.number)
     return {"code": case.code, "offer": offer_number(offer), "state": offer_state(case, offer), "kind": case.kind,
-            "versions": [receipt_of(case, offer, row) for row in _versions(ctx.session, offer)]}
+            "versions": [receipt_of(ctx.session, case, offer, row) for row in _versions(ctx.session, offer)]}
 
 
 def offer_receipt(ctx: Any, cmd: ReceiptRef) -> dict[str, Any]:
@@ -197,10 +205,10 @@ def offer_receipt(ctx: Any, cmd: ReceiptRef) -> dict[str, Any]:
         raise NotFound("no_form_filed", tr("{code}: offer {number} was not filed on the model form; it has no "
                                            "receipt.", code=case.code, number=offer_number(offer)))
     if cmd.version is None:
-        return receipt_of(case, offer, versions[-1])
+        return receipt_of(ctx.session, case, offer, versions[-1])
     for row in versions:
         if row.version == cmd.version:
-            return receipt_of(case, offer, row)
+            return receipt_of(ctx.session, case, offer, row)
     raise NotFound("unknown_version", tr("{code}: offer {number} has no version {version} (versions 1-{latest}).",
                                          code=case.code, number=offer_number(offer), version=cmd.version,
                                          latest=versions[-1].version))
@@ -249,7 +257,7 @@ def receipt_by_number(session, number: str) -> dict[str, Any] | None:
         return None
     offer = (session.get(Offer, row.offer_id) if row.offer_id is not None
              else session.get(SmallGrantOffer, row.small_grant_offer_id))
-    return receipt_of(session.get(Case, offer.case_id), offer, row)
+    return receipt_of(session, session.get(Case, offer.case_id), offer, row)
 
 
 # --- the submissions' rate limit: the JSON door's (web/portal_api.py) and the browser's (web/portal_attachments.py) --

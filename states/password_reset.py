@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from pydantic import Field, SecretStr
 
 from models.password_reset_tables import PasswordReset, PasswordResetAttempt
-from models.people_tables import DeskSession, Person, PersonGrant
+from models.people_tables import Person, PersonGrant
 from models.portal_tables import PortalAccount
 from states.errors import InvalidInput, NotPermitted, RuleViolation
 from states.events import publish
@@ -132,7 +132,7 @@ def reset_password(ctx, command: ResetPassword) -> dict:
     change recorded and the person told by e-mail."""
     from sqlmodel import select
 
-    from states.credentials import check_password_policy, store_password
+    from states.credentials import check_password_policy, revoke_sessions, store_password
     from states.events import PasswordChanged
 
     row = link_row(ctx.session, PasswordReset, command.token)
@@ -150,9 +150,7 @@ def reset_password(ctx, command: ResetPassword) -> dict:
     store_password(ctx, person, password)
     row.used_at = ctx.written_at
     ctx.session.add(row)
-    s = DeskSession.__table__
-    revoked = ctx.session.connection().execute(s.update().where(
-        s.c.person_id == person.id, s.c.revoked_at.is_(None)).values(revoked_at=ctx.written_at)).rowcount
+    revoked = revoke_sessions(ctx, person)
     _append(ctx, "reset_password", f"person:{person.login}", {"login": person.login, "by": "email_link",
                                                                "sessions_revoked": revoked})
     account = ctx.session.exec(select(PortalAccount).where(PortalAccount.person_id == person.id)).first()

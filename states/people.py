@@ -476,9 +476,10 @@ def grant_seat(ctx, person: Person, case: Case) -> None:
     forget_verified()  # this process reads the person's grants again (the new seat) at their next command
 
 
-def seat_name(session, member: str) -> str:
-    """The name a committee seat is held under: a person's display name when ``member`` is their login (how a
-    proof or an officer names a member appointed by login), else ``member`` as given."""
+def person_name(session, member: str) -> str:
+    """The registry's name of a person named by their login, else ``member`` as given (a name typed on a simulation):
+    the name a committee seat is held under (a proof or an officer names a member appointed by login), and who
+    filed a form through the portal as its receipt shows her (the row keeps the login, ``filed_by``)."""
     if not looks_like_login(member):
         return member
     p = Person.__table__

@@ -158,6 +158,11 @@ def note_attempt(table: sa.Table, key_column: str, client: str, digest: str, *, 
     not counted (it did nothing). Rows older than ``KEEP_ATTEMPTS`` are deleted on the way."""
     from models.db import get_engine
 
+    # Real time, not the context's clock, on purpose: a rate limit counts the requests real clients send to this
+    # server per real hour (a simulation's clock may jump a year in a second, or stand still); it is no step of any
+    # case or person and no record keeps it. The desk's and the portal's sessions expire by real time likewise
+    # (states/credentials.py ``open_session``): a browser's login lasts hours of the reader's time, whatever
+    # moment a simulation claims.
     now = now or datetime.now(UTC)
     client = (client or "?")[:64]
     with get_engine(url).begin() as connection:
@@ -384,7 +389,7 @@ def claim_representation(ctx, command: ClaimRepresentation) -> dict:
         register_name=command.register_name, register_number=command.register_number,
         name=command.name if fresh else None, legal_form=command.legal_form if fresh else None,
         address=command.address if fresh else None, email=command.email if fresh else None,
-        created_at=ctx.written_at)
+        created_at=ctx.now)  # the step's moment (invariant 3): a simulation's clock, on a real database now
     ctx.session.add(claim)
     ctx.session.flush()
     _append(ctx, "claim_representation", f"person:{person.login}", {
@@ -415,7 +420,7 @@ def decide_representation(ctx, command: DecideRepresentation) -> dict:
                 "A refused request says why (the reason is shown to the person who asked); nothing was done."),
                 basis="KPA art. 8; art. 5 ust. 3")
         claim.state, claim.reason = "refused", command.reason
-        claim.decided_by, claim.decided_at = ctx.actor.name, ctx.written_at
+        claim.decided_by, claim.decided_at = ctx.actor.name, ctx.now
         ctx.session.add(claim)
         _append(ctx, "refuse_representation", f"person:{person.login}", {"claim": claim.id, "reason": command.reason},
                 to_state="refused")
@@ -436,7 +441,7 @@ def decide_representation(ctx, command: DecideRepresentation) -> dict:
                  "register_name": claim.register_name, "register_number": claim.register_number,
                  **{k: getattr(organisation, k) for k in REGISTRY_FIELDS}}, to_state="registered")
     claim.organisation_id = organisation.id
-    claim.state, claim.decided_by, claim.decided_at = "confirmed", ctx.actor.name, ctx.written_at
+    claim.state, claim.decided_by, claim.decided_at = "confirmed", ctx.actor.name, ctx.now
     ctx.session.add(claim)
     if not _represents(ctx.session, person.id, organisation.id):
         _grant(ctx, person, "applicant", None, organisation, claim=str(claim.id))

@@ -151,3 +151,9 @@ def test_the_receipt_mail_carries_the_pdf_of_what_was_filed(people, tmp_path):
     text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())
     assert "INICJATYWY LOKALNEJ" in text and "Ogród sąsiedzki" in text and "Mieszkańcy ul. Kurpińskiego" in text
+    # „Złożył(a)”: the people registry's name of who filed, in the PDF and the e-mail alike, not her login
+    assert "Złożył(a) Krystyna Nowak" in text and "krysia" not in text
+    from notifications.render import render
+
+    assert "Wniosek złożony przez: Krystyna Nowak" in render(told.template, told.data, "pl").text
+    assert "Filed by: Krystyna Nowak" in render(told.template, told.data, "en").text

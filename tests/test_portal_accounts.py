@@ -414,3 +414,33 @@ def test_an_entity_without_krs_is_claimed_by_its_register_and_several_people_rep
     page = ewa.get(f"/portal/organizacje/{club.id}")
     assert page.status_code == 200 and "Ewa Kowalska, Jan Nowak" in page.text and "12/2020" in page.text
     assert "Klub Seniora" in jan.get("/portal/").text and "Klub Seniora" in ewa.get("/portal/").text
+
+
+def test_a_representation_request_and_its_decision_take_the_steps_moment_on_a_simulation(db_url):
+    """Invariant 3: a representation request and the officer's decision are stamped with the step's moment (the
+    context's clock: a simulation's ``COOP_NOW`` or ``--at``), not the real time; the people chain says the same."""
+    from states.people import person_principal
+    from states.portal_accounts import (
+        ClaimRepresentation,
+        DecideRepresentation,
+        claim_representation,
+        decide_representation,
+    )
+
+    officer(db_url)
+    known_organisation(db_url)
+    registered(db_url, "jan.nowak", "Jan Nowak", "jan@example.org")
+    asked, decided = datetime(2026, 3, 2, 9, 15, tzinfo=UTC), datetime(2026, 3, 4, 13, 0, tzinfo=UTC)
+    jan = person_principal("jan.nowak", proof="desk", url=db_url)
+    done = execute(claim_representation, ClaimRepresentation(krs=KRS_KNOWN), actor=jan, at=asked, url=db_url)
+    execute(decide_representation, DecideRepresentation(claim=done["claim"], confirm=True), actor=desk_actor(db_url),
+            at=decided, url=db_url)
+
+    def aware(moment: datetime) -> datetime:
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    [row] = rows(db_url, RepresentationClaim)
+    assert (aware(row.created_at), aware(row.decided_at)) == (asked, decided)
+    records = {r.event: aware(r.at) for r in rows(db_url, PeopleRecord)
+               if r.event == "claim_representation"}
+    assert records["claim_representation"] == asked

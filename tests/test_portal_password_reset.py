@@ -232,3 +232,35 @@ def test_a_reset_keeps_the_second_factor(db_url):
     assert credential.totp_sealed == "sealed-secret" and credential.totp_last_step == 7
     with get_engine(normalise_url(url)).connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(PasswordReset.__table__)).scalar_one() == 1
+
+
+def test_a_password_the_administrator_sets_logs_the_person_out_everywhere(db_url):
+    """``coop people password`` (states/credentials.py ``set_password``) revokes every session of the person, as the
+    reset by the e-mail link does: whoever held the old password is out at once; the chain counts the sessions."""
+    from pydantic import SecretStr
+
+    from states.credentials import SetPassword, set_password
+    from tests.people_fixtures import administrator
+
+    url = db_url
+    officer(url)
+    here = registered(url, "jan.nowak", "Jan Nowak", "jan@example.org")
+    there = client(url)
+    assert log_in(there, "jan.nowak").status_code == 303
+    for c in (here, there):
+        assert c.get("/portal/reprezentacja", follow_redirects=False).status_code == 200
+    admin, _ = administrator(url)
+    done = execute(set_password, SetPassword(login="jan.nowak", password=SecretStr(NEW_PASSWORD)), actor=admin,
+                   url=url, keyed=False)
+    assert done == {"login": "jan.nowak", "password_set": True, "sessions_revoked": 2}
+    jan = [p for p in rows(url, Person) if p.login == "jan.nowak"][0]
+    sessions = [s for s in rows(url, DeskSession) if s.person_id == jan.id]
+    assert len(sessions) == 2 and all(s.revoked_at is not None for s in sessions)
+    for c in (here, there):
+        assert c.get("/portal/reprezentacja", follow_redirects=False).status_code in (302, 303, 307)
+    [record] = [r for r in rows(url, PeopleRecord) if r.event == "set_password" and r.subject == "person:jan.nowak"]
+    assert record.payload == {"login": "jan.nowak", "demo": False, "sessions_revoked": 2}
+    # the new password works; another person's sessions are untouched
+    assert log_in(client(url), "jan.nowak", NEW_PASSWORD).status_code == 303
+    anna = [p for p in rows(url, Person) if p.login == "anna"][0]
+    assert all(s.revoked_at is None for s in rows(url, DeskSession) if s.person_id == anna.id)

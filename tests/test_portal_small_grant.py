@@ -133,3 +133,30 @@ def test_the_full_offer_forms_fields_file_nothing(portal):
     refused = post(c, page, flatten(sample_offer_form(KRS, **TASK)), "submit")
     assert refused.status_code == 422
     assert {k: v for k, v in dump(url).items() if k not in kept} == before
+
+
+def test_the_receipt_names_who_filed_by_her_name_in_the_page_the_pdf_and_the_e_mail(portal):
+    """„Złożył(a)”: the people registry's name of the representative (Anna Nowak), not her login (rowery), on the
+    receipt's page, in its PDF and in the receipt e-mail alike; the row keeps the login."""
+    from models.filing_tables import OfferVersion
+    from models.notification_tables import Notification
+    from notifications.render import render
+
+    url, c = portal
+    page = c.get(PAGE)
+    done = post(c, page, flatten(sample_simplified_offer_form(KRS, **TASK)), "submit")
+    assert done.status_code == 303
+    receipt = c.get(done.headers["location"]).text
+    stamp = receipt.split("Złożył(a)</dt>", 1)[1].split("</dd>", 1)[0]
+    assert "Anna Nowak" in stamp and "rowery" not in stamp
+    pdf = c.get("/portal/oferty/MG/2026/001/1/pokwitowanie.pdf?wersja=1")
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True,
+                                   check=True).stdout.decode().split())
+    assert "Złożył(a) Anna Nowak" in text and "rowery" not in text
+    with session(url) as s:
+        assert s.exec(select(OfferVersion)).one().filed_by == "rowery"
+        mails = s.exec(select(Notification).where(Notification.template == "small_grant_offer_receipt")).all()
+    assert mails
+    for mail in mails:
+        assert "Złożona przez: Anna Nowak" in render(mail.template, mail.data, "pl").text
+        assert "Filed by: Anna Nowak" in render(mail.template, mail.data, "en").text

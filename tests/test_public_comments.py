@@ -339,3 +339,27 @@ def test_two_presses_of_the_button_racing_file_one_comment(cases):
     assert [a.status_code for a in answers] == [200, 200], [a.text[-600:] for a in answers]
     assert all("jako uwaga nr 1" in a.text for a in answers)
     assert len(shown(url, small_grant_handlers.show, grant)["comments"]) == 1
+
+
+def test_a_form_sent_again_changed_says_the_comment_was_sent_and_how_to_send_another(cases):
+    """The browser's "back" after sending, the text edited, "send" again under the form's key: not the engine's
+    generic ``idempotency_key_reused``, but what happened (the first comment sent, the changed one not) and how to
+    send another; nothing more held, no second e-mail. Pressing again then sends a new comment with its own link."""
+    url, grant, _ = cases
+    c = client(url)
+    page = c.get(f"/portal/uwagi/{grant}")
+    first = hidden(page.text, "intent")
+    assert send(c, grant, page=page).status_code == 200
+    mails = len(rows(url, Notification))
+    again = send(c, grant, page=page, text="Proszę dodać trasę dla dzieci i seniorów.")
+    assert again.status_code == 409
+    assert "Uwaga z tego formularza została już wysłana" in again.text and "idempotency" not in again.text.lower()
+    assert "ponownie „Wyślij uwagę”" in again.text
+    assert "Proszę dodać trasę dla dzieci i seniorów." in again.text  # the changed text kept in the form
+    assert len(rows(url, PublicCommentRequest)) == 1 and len(rows(url, Notification)) == mails
+    fresh = hidden(again.text, "intent")
+    assert fresh != first
+    another = send(c, grant, page=again, text="Proszę dodać trasę dla dzieci i seniorów.")
+    assert another.status_code == 200 and "Sprawdź pocztę" in another.text
+    assert [r.text for r in rows(url, PublicCommentRequest)] == [
+        "Proszę dodać trasę dla dzieci.", "Proszę dodać trasę dla dzieci i seniorów."]

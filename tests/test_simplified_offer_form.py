@@ -108,11 +108,21 @@ def test_the_sample_is_valid_and_round_trips_to_one_content_and_hash():
 def test_the_summary_gives_the_small_grants_facts():
     summary = parse_simplified_offer_form(_form(title="Rajd", task_start="2027-05-04", task_end="2027-05-30",
                                                 requested_grant="3000.00")).summary()
-    assert (summary.title, summary.requested_grant, summary.own_funds) == ("Rajd", Decimal("3000.00"),
-                                                                           Decimal("1900.00"))
+    assert (summary.title, summary.requested_grant) == ("Rajd", Decimal("3000.00"))
+    # IV's other sources stay apart: the form does not say how much of them is the offeror's own contribution
+    assert (summary.other_sources, summary.own_funds, summary.own_contribution) == (
+        Decimal("1900.00"), Decimal("0.00"), Decimal("0.00"))
     assert (summary.task_start.isoformat(), summary.task_end.isoformat()) == ("2027-05-04", "2027-05-30")
     assert summary.registry_numbers == ("0000123456",)
     assert summary.non_financial_contribution == summary.volunteer_work == Decimal("0.00")
+
+
+def test_the_open_call_forms_summary_keeps_its_own_contribution_and_has_no_other_sources():
+    """One rule for both forms' own contribution (``OfferSummary.own_contribution``): the full form's V.B 3
+    (financial, in kind, volunteer work) and its recipients' fees in the own funds, as its row keeps them."""
+    summary = OfferForm.model_validate(sample_offer_form()).summary()
+    assert summary.other_sources == Decimal("0.00")
+    assert summary.own_contribution == summary.own_funds + summary.non_financial_contribution + summary.volunteer_work
 
 
 def test_every_rule_has_its_case():

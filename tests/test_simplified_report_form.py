@@ -151,3 +151,26 @@ def test_several_broken_rules_are_all_named():
     error = refusal(data)
     assert error.rule == "expense_line_planned"
     assert set(error.details["rules"]) >= {"expense_line_planned", "funding_spent_total"}
+
+
+@pytest.mark.parametrize("case", FORM_CASES + CONTRACT_CASES, ids=[c[0] for c in FORM_CASES + CONTRACT_CASES])
+def test_each_refusal_names_the_simplified_forms_own_part_not_the_model_reports(case):
+    """The simplified report has one part II where the model report has II.1 and II.2: a refusal names the part of
+    the form filed (this form's ``RULES``), in both languages; the model report's own refusals still name II.1/II.2."""
+    rule, mutate = case[0], case[1]
+    error = against(broken(mutate), case[2]) if case in CONTRACT_CASES else refusal(broken(mutate))
+    assert error.rule == rule
+    for lang in ("en", "pl"):
+        message = error.message(lang)
+        assert "II.1" not in message and "II.2" not in message, message
+        if RULES[rule] == "II":
+            assert "II: " in message, message
+
+
+def test_the_model_reports_refusals_still_name_its_own_parts():
+    line = report.ExpenseLine.model_construct(category="activities", name="x", planned_total=Decimal("10.00"),
+                                              planned_grant=Decimal("11.00"), spent_total=Decimal("5.00"),
+                                              spent_grant=Decimal("5.00"), spent_other=Decimal("1.00"))
+    (first, message), (second, other) = report.line_problems(line)
+    assert (first, second) == ("expense_line_sources", "expense_line_planned")
+    assert message.in_language("pl").startswith("II.1: ") and other.in_language("en").startswith("II.1: ")

@@ -75,13 +75,16 @@ def test_the_representative_files_and_the_case_is_made_with_version_1_its_hash_a
         offer = s.exec(select(SmallGrantOffer)).one()
         assert (offer.title, offer.requested_grant, offer.task_start.isoformat()) == (
             "Wakacje z nauką pływania", Decimal("9500.00"), "2026-05-01")
-        assert offer.own_contribution == Decimal("1900.00")  # the other sources of section IV
+        # section IV's other sources (1 900 zł) are not the offeror's own contribution: the form does not say so
+        assert offer.own_contribution == Decimal("0.00")
         version = s.exec(select(OfferVersion)).one()
         assert (version.offer_id, version.small_grant_offer_id, version.receipt, version.filed_by) == (
             None, offer.id, answer["receipt"], "rep")
         assert content_sha256(version.content) == expected
         filed = s.exec(select(AuditRecord).where(AuditRecord.event == "file_offer")).one()
         assert filed.payload["sha256"] == expected and filed.payload["receipt"] == answer["receipt"]
+        # the other sources kept apart, as the form keeps them: the history says both
+        assert (filed.payload["other_sources"], filed.payload["own_contribution"]) == ("1900.00", "0.00")
         assert filed.actor == "Reprezentantka Roweru"
         assert filed.basis == "art. 19a ust. 1; Dz.U. 2018 poz. 2055 zał. 1"  # the simplified form of art. 19a
         told = s.exec(select(Notification).where(Notification.template == "small_grant_offer_receipt")).all()
@@ -188,7 +191,10 @@ def test_the_full_model_offer_of_an_open_call_is_not_a_small_grants_form(registr
 def test_the_lead_offeror_must_be_the_organisation_filing(registry):
     url, people = registry
     cmd = sg_inputs.FileSmallGrantForm.parse(organisation_krs=KRS, form=form(OTHER_KRS))
-    refused(url, people["rep"], cmd, RuleViolation, "lead_offeror_not_organisation", "art. 14")
+    error = refused(url, people["rep"], cmd, RuleViolation, "lead_offeror_not_organisation",
+                    "Dz.U. 2018 poz. 2055 zał. 1 (II.1)")
+    # the small grant's law and its simplified form, not the open call's (art. 14, poz. 2057)
+    assert "art. 19a ust. 1" in error.basis and "2057" not in error.basis and "art. 14" not in error.basis
 
 
 def test_another_organisations_representative_is_refused_and_nothing_is_written(registry):

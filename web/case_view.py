@@ -16,6 +16,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any, Literal
 
 from sqlmodel import select
@@ -301,10 +302,51 @@ EVENT_LABELS = {
     "submit_partial_report": tr("partial report submitted"),
     "review_report": tr("report reviewed"),
     "settle": tr("settled"),
+    # the other procedures' events and the deadlines' (the tick's), which no machine's STEPS name
+    "withdraw": tr("offer withdrawn"),
+    "correction_expired": tr("time to correct the offer's defects passed"),
+    "task_ended": tr("task ended"),
+    "report_overdue": tr("report deadline passed"),
+    "report_overdue_event": tr("report deadline passed"),
+    "accept_report": tr("report accepted"),
+    "request_report_corrections": tr("corrections of the report requested"),
+    "pass_check": tr("preliminary check passed"),
+    "publish_offer": tr("offer's publication recorded"),
+    "comment": tr("comment received"),
+    "close_comments": tr("comment period closed"),
+    "close": tr("closed"),
+    "send_to_council": tr("draft sent to the council"),
+    "adopt": tr("act adopted"),
+    "rdpp_opinion_waived": tr("the Public Benefit Council's opinion not given in time"),
+    "file": tr("application filed"),
+    "pass_formal_check": tr("application accepted formally"),
+    "fail_formal_check": tr("application rejected formally"),
+    "micro_grant_created": tr("micro-grant recorded"),
+    "transfer_due_passed": tr("transfer of the funds overdue"),
+    "start_implementing": tr("the implementers' tasks started"),
+    "submit_operator_report": tr("the operator's report submitted"),
+    "accept_operator_report": tr("the operator's report accepted"),
+    "request_operator_report_corrections": tr("corrections of the operator's report requested"),
 }
 
 
+@cache
+def _steps_of_every_machine() -> dict[str, Any]:
+    """What any procedure's machine (its offers' and data tracks' too) calls each of its steps, the first one found."""
+    from states.procedures import PROCEDURES
+
+    named: dict[str, Any] = {}
+    for procedure in PROCEDURES:
+        for name in (*procedure.machines.values(), *procedure.data_tracks):
+            for event, step in getattr(procedure.machine_class(name), "STEPS", {}).items():
+                named.setdefault(event, step.doing)
+    return named
+
+
 def _event_label(kind: str, event: str) -> Any:
+    """The history's name of an event: ``EVENT_LABELS``, else the case's machine's name of the step, else the desk's
+    title of the step, else another machine's (an offer's, a data track's); tests/test_event_labels.py checks that
+    every event the engine records has one."""
     if event in EVENT_LABELS:
         return EVENT_LABELS[event]
     procedure = of_kind(kind)
@@ -313,7 +355,7 @@ def _event_label(kind: str, event: str) -> Any:
         named = machine.STEPS.get(event)
         if named is not None:
             return named.doing
-    return STEP_TITLES.get(event) or event.replace("_", " ")
+    return STEP_TITLES.get(event) or _steps_of_every_machine().get(event) or event.replace("_", " ")
 
 
 def _history(session, case) -> list[dict[str, Any]]:

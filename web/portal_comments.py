@@ -38,6 +38,16 @@ CHANNELS = {"bip": tr("BIP"), "board": tr("notice board"), "website": tr("websit
             "consultations_portal": tr("consultations portal"), "ngo_portal": tr("organisations' portal")}
 
 
+# The form sent again, changed, after its comment was sent (the browser's "back", an edit, "send"): the key made when
+# the form was shown names the comment sent, so the engine refuses another one under it (``idempotency_key_reused``);
+# the commenter reads what happened and how to send another.
+ALREADY_SENT = tr(
+    "The comment from this form was already sent: we e-mailed a link to confirm it, and it is filed only once that "
+    "link is confirmed. The changed text was not sent. To send another comment (or the changed one instead), press "
+    "“Send the comment” again: the form below now sends a new comment with a link of its own; a comment whose link "
+    "you do not confirm is not filed.")
+
+
 def _url(request: Request) -> str | None:
     return request.app.state.desk.url
 
@@ -132,6 +142,8 @@ async def send(request: Request, code: str) -> Response:
             lambda: execute(request_comment, command, actor=public_comment_principal(), url=_url(request),
                             idempotency_key=f"portal-comment-request:{command.intent}"))
     except DomainError as refusal:
+        if refusal.rule == "idempotency_key_reused":  # a new intent: the next "send" is another comment, on purpose
+            return _case_page(request, code, values={**values, "intent": ""}, error=ALREADY_SENT, status_code=409)
         return _case_page(request, code, values=values, error=refusal.message(), status_code=_status(refusal))
     return _page(request, "portal_comment_sent.html", title=tr("Check your e-mail"), email=command.email.lower(),
                  code=done["code"], expires_at=as_moment(done["expires_at"]))

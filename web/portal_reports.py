@@ -47,8 +47,7 @@ SIMPLIFIED_TREE = portal_form.form_tree(SimplifiedReportForm, form_fields(Simpli
 
 # the simplified form's own headings where its parts differ from the model report's (the fields' labels are shared)
 for _part, _label in {"narrative": tr("I. Description of the task carried out"),
-                      "expenses": tr("II. Statement of costs"),
-                      "funding": tr("II. Costs by source of funding"),
+                      **SimplifiedReportForm.FIELD_NAMES,  # "II. …": the names its refusals give these parts
                       "additional": tr("III. Additional information")}.items():
     _node = next(c for c in SIMPLIFIED_TREE.children if c.key == _part)
     _node.label = _label

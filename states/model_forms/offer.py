@@ -659,6 +659,16 @@ class OfferSummary:
     task_start: date
     task_end: date
     registry_numbers: tuple[str, ...]  # the lead offeror first
+    # what a form keeps apart from the grant and from the offeror's own contribution: the simplified offer's "other
+    # sources" (IV, "z innych źródeł", which does not say how much of them is the offeror's own); the full form
+    # has no such row (its V.B names the own contribution, 3, and the recipients' fees, 4)
+    other_sources: Decimal = Decimal("0.00")
+
+    @property
+    def own_contribution(self) -> Decimal:
+        """The offeror's own contribution as the form states it: own funds, in kind and volunteer work (never the
+        other sources)."""
+        return self.own_funds + self.non_financial_contribution + self.volunteer_work
 
 
 def parse_offer_form(data: Any) -> OfferForm:
@@ -678,7 +688,8 @@ def parse_model_form(model: Any, data: Any, *, table: dict[str, str], basis: str
         return model.model_validate(data)
     except ValidationError as error:
         rules = [rule for rule in error_rules(error) if rule in table]
-        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error),
+        # a form's own names of its parts where the engine's say another form's (``FIELD_NAMES``)
+        raise InvalidInput(rules[0] if rules else "invalid_input", describe(error, getattr(model, "FIELD_NAMES", None)),
                            basis=None if rules and rules_cite_basis else basis, rules=rules) from None
 
 

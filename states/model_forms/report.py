@@ -187,19 +187,21 @@ class ExpenseLine(FormPart):  # II.1, one cost as the contract planned it and as
         return self
 
 
-def line_problems(line: Any) -> list[tuple[str, Message]]:
+def line_problems(line: Any, parts: dict[str, str] = RULES) -> list[tuple[str, Message]]:
     """One cost line's own sums (``spent_grant``, ``spent_other``, ``spent_total``, ``planned_grant``,
-    ``planned_total``): the model form's II.1 line and the simplified report's (simplified_report.py) alike."""
+    ``planned_total``): the model form's II.1 line and the simplified report's (simplified_report.py) alike, each
+    message naming the part of its own form (``parts``: the form's ``RULES``)."""
     problems: list[tuple[str, Message]] = []
     if line.spent_grant + line.spent_other != line.spent_total:
         problems.append(("expense_line_sources", tr(
-            "II.1: the line's spending from the grant {grant} and from other means {other} add up to {sum}, "
-            "not to its total {total}", grant=Money(line.spent_grant), other=Money(line.spent_other),
-            sum=Money(line.spent_grant + line.spent_other), total=Money(line.spent_total))))
+            "{part}: the line's spending from the grant {grant} and from other means {other} add up to {sum}, "
+            "not to its total {total}", part=parts["expense_line_sources"], grant=Money(line.spent_grant),
+            other=Money(line.spent_other), sum=Money(line.spent_grant + line.spent_other),
+            total=Money(line.spent_total))))
     if line.planned_grant > line.planned_total:
         problems.append(("expense_line_planned", tr(
-            "II.1: the line's planned part from the grant {grant} exceeds its planned total {total}",
-            grant=Money(line.planned_grant), total=Money(line.planned_total))))
+            "{part}: the line's planned part from the grant {grant} exceeds its planned total {total}",
+            part=parts["expense_line_planned"], grant=Money(line.planned_grant), total=Money(line.planned_total))))
     return problems
 
 
@@ -237,18 +239,19 @@ class Funding(FormPart):
         return self
 
 
-def funding_problems(funding: Any) -> list[tuple[str, Message]]:
+def funding_problems(funding: Any, parts: dict[str, str] = RULES) -> list[tuple[str, Message]]:
     """The sources of a statement by source (its ``SOURCES``, each planned and spent) add up to its totals: the
-    model form's II.2 and the simplified report's alike."""
+    model form's II.2 and the simplified report's alike (``parts``: the form's ``RULES``)."""
     problems: list[tuple[str, Message]] = []
     if funding.parts("planned") != funding.planned_total:
         problems.append(("funding_planned_total", tr(
-            "II.2: the planned sources add up to {sum}, not to the planned total {total}",
-            sum=Money(funding.parts("planned")), total=Money(funding.planned_total))))
+            "{part}: the planned sources add up to {sum}, not to the planned total {total}",
+            part=parts["funding_planned_total"], sum=Money(funding.parts("planned")),
+            total=Money(funding.planned_total))))
     if funding.parts("spent") != funding.spent_total:
         problems.append(("funding_spent_total", tr(
-            "II.2: the sources spent add up to {sum}, not to the total spent {total}",
-            sum=Money(funding.parts("spent")), total=Money(funding.spent_total))))
+            "{part}: the sources spent add up to {sum}, not to the total spent {total}",
+            part=parts["funding_spent_total"], sum=Money(funding.parts("spent")), total=Money(funding.spent_total))))
     return problems
 
 
@@ -361,28 +364,30 @@ class ReportForm(FormPart):
         return self.model_dump(mode="json")
 
 
-def expenses_problems(lines: Any, funding: Any) -> list[tuple[str, Message]]:
+def expenses_problems(lines: Any, funding: Any, parts: dict[str, str] = RULES) -> list[tuple[str, Message]]:
     """The cost lines' planned and spent totals and grant parts equal the statement by source's: the model form's
-    II.1/II.2 and the simplified report's alike."""
+    II.1/II.2 and the simplified report's II alike (``parts``: the form's ``RULES``)."""
     problems: list[tuple[str, Message]] = []
     sums = {part: _sum(getattr(line, part) for line in lines)
             for part in ("planned_total", "spent_total", "planned_grant", "spent_grant")}
     if sums["planned_total"] != funding.planned_total:
         problems.append(("expenses_planned_total", tr(
-            "II.1 and II.2: the planned costs add up to {costs}, but the planned total of II.2 is {value}",
-            costs=Money(sums["planned_total"]), value=Money(funding.planned_total))))
+            "{part}: the planned costs add up to {costs}, but the planned total by source is {value}",
+            part=parts["expenses_planned_total"], costs=Money(sums["planned_total"]),
+            value=Money(funding.planned_total))))
     if sums["spent_total"] != funding.spent_total:
         problems.append(("expenses_spent_total", tr(
-            "II.1 and II.2: the costs spent add up to {costs}, but the total spent of II.2 is {value}",
-            costs=Money(sums["spent_total"]), value=Money(funding.spent_total))))
+            "{part}: the costs spent add up to {costs}, but the total spent by source is {value}",
+            part=parts["expenses_spent_total"], costs=Money(sums["spent_total"]), value=Money(funding.spent_total))))
     if sums["planned_grant"] != funding.planned_grant:
         problems.append(("expenses_planned_grant", tr(
-            "II.1 and II.2: the planned parts from the grant add up to {costs}, but the planned grant of II.2 "
-            "is {value}", costs=Money(sums["planned_grant"]), value=Money(funding.planned_grant))))
+            "{part}: the planned parts from the grant add up to {costs}, but the planned grant by source is {value}",
+            part=parts["expenses_planned_grant"], costs=Money(sums["planned_grant"]),
+            value=Money(funding.planned_grant))))
     if sums["spent_grant"] != funding.spent_grant:
         problems.append(("expenses_spent_grant", tr(
-            "II.1 and II.2: the parts spent from the grant add up to {costs}, but the grant spent of II.2 is "
-            "{value}", costs=Money(sums["spent_grant"]), value=Money(funding.spent_grant))))
+            "{part}: the parts spent from the grant add up to {costs}, but the grant spent by source is {value}",
+            part=parts["expenses_spent_grant"], costs=Money(sums["spent_grant"]), value=Money(funding.spent_grant))))
     return problems
 
 
@@ -419,19 +424,21 @@ class ContractTerms:
     offerors: int = 1
 
 
-def contract_problems(form: Any, terms: ContractTerms) -> list[tuple[str, Message]]:
-    """Every rule of the report against its contract that the form breaks, the first one first."""
+def contract_problems(form: Any, terms: ContractTerms, parts: dict[str, str] = RULES) -> list[tuple[str, Message]]:
+    """Every rule of the report against its contract that the form breaks, the first one first (``parts``: the
+    form's ``RULES``, the part each message names)."""
     problems: list[tuple[str, Message]] = []
     header, funding = form.header, form.funding
     if funding.spent_grant > terms.granted:
         problems.append(("grant_spent_above_awarded", tr(
-            "II.2: the grant spent {spent} is more than the grant awarded by the contract {granted}; what was not "
-            "awarded cannot be accounted for (art. 16 ust. 1; ufp art. 252)", spent=Money(funding.spent_grant),
-            granted=Money(terms.granted))))
+            "{part}: the grant spent {spent} is more than the grant awarded by the contract {granted}; what was not "
+            "awarded cannot be accounted for (art. 16 ust. 1; ufp art. 252)", part=parts["grant_spent_above_awarded"],
+            spent=Money(funding.spent_grant), granted=Money(terms.granted))))
     if funding.planned_grant != terms.granted:
         problems.append(("planned_grant_not_contract", tr(
-            "II.2: the planned grant {planned} is not the grant of contract {number}: {granted}",
-            planned=Money(funding.planned_grant), number=terms.contract_number, granted=Money(terms.granted))))
+            "{part}: the planned grant {planned} is not the grant of contract {number}: {granted}",
+            part=parts["planned_grant_not_contract"], planned=Money(funding.planned_grant),
+            number=terms.contract_number, granted=Money(terms.granted))))
     if (terms.offer_total is not None and terms.offer_grant == terms.granted
             and funding.planned_total != terms.offer_total):
         # the grant awarded is the one asked for: the contract's cost estimate is the offer's (V.A/V.B); an
@@ -461,11 +468,11 @@ def contract_problems(form: Any, terms: ContractTerms) -> list[tuple[str, Messag
     return problems
 
 
-def check_against_contract(form: Any, terms: ContractTerms, basis: str = BASIS) -> None:
+def check_against_contract(form: Any, terms: ContractTerms, basis: str = BASIS, parts: dict[str, str] = RULES) -> None:
     """Refuse a report whose sums or period do not agree with its contract: ``InvalidInput`` under the first broken
     rule, every broken rule in ``details["rules"]``, all messages in one. ``form``: a ``ReportForm`` or a
-    simplified report (simplified_report.py, with its own ``basis``)."""
-    problems = contract_problems(form, terms)
+    simplified report (simplified_report.py, with its own ``basis`` and ``parts``)."""
+    problems = contract_problems(form, terms, parts)
     if problems:
         message = problems[0][1]
         for _, more in problems[1:]:

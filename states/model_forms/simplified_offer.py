@@ -246,13 +246,15 @@ class SimplifiedOfferForm(FormPart):
         return len(self.offerors) > 1
 
     def summary(self) -> OfferSummary:
-        """The facts the small grant's offer row keeps, as ``OfferForm.summary()`` gives them: the simplified form
-        does not split the other sources, so they are all the own funds besides the grant."""
+        """The facts the small grant's offer row keeps, as ``OfferForm.summary()`` gives them. Section IV splits the
+        costs into the grant and "other sources" only, and does not say how much of the other sources is the
+        offeror's own: they stay apart (``other_sources``), no own contribution is read into them."""
         return OfferSummary(title=self.basic.title, requested_grant=self.cost_summary.grant,
-                            own_funds=self.cost_summary.other_sources, non_financial_contribution=Decimal("0.00"),
+                            own_funds=Decimal("0.00"), non_financial_contribution=Decimal("0.00"),
                             volunteer_work=Decimal("0.00"), task_start=self.basic.task_start,
                             task_end=self.basic.task_end,
-                            registry_numbers=tuple(o.registry_number for o in self.offerors))
+                            registry_numbers=tuple(o.registry_number for o in self.offerors),
+                            other_sources=self.cost_summary.other_sources)
 
     def content(self) -> dict[str, Any]:
         """The offer as JSON, what is hashed: every field, defaults included, amounts as strings with two

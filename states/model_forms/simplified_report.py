@@ -44,12 +44,13 @@ from states.model_forms.report import (
     line_problems,
     refuse_first,
 )
-from states.text import tr
+from states.text import Message, tr
 
 BASIS = "art. 19a ust. 1, art. 18 ust. 1; Dz.U. 2018 poz. 2055 zał. 2"
 
-# The model report's rules this form can break (the same identifiers and messages; no activities table, no joint
-# split, no partial report), by the part of this form each is about.
+# The model report's rules this form can break (the same identifiers and checks; no activities table, no joint
+# split, no partial report), by the part of this form each is about: the part its message names (the model report's
+# II.1 and II.2 are both this form's part II).
 RULES: dict[str, str] = {
     "report_period_reversed": "header",
     "expense_line_sources": "II",
@@ -90,7 +91,7 @@ class SimplifiedCost(FormPart):  # II, one cost planned and incurred
 
     @model_validator(mode="after")
     def _sums(self) -> SimplifiedCost:
-        refuse_first(line_problems(self))
+        refuse_first(line_problems(self, RULES))
         return self
 
 
@@ -111,7 +112,7 @@ class SimplifiedFunding(FormPart):  # II, the sums by source, planned and incurr
 
     @model_validator(mode="after")
     def _sums(self) -> SimplifiedFunding:
-        refuse_first(funding_problems(self))
+        refuse_first(funding_problems(self, RULES))
         return self
 
 
@@ -131,12 +132,16 @@ class SimplifiedReportForm(FormPart):
     def _funding_matches_expenses(cls, funding: SimplifiedFunding, info: ValidationInfo) -> SimplifiedFunding:
         lines = info.data.get("expenses")
         if lines is not None:
-            refuse_first(expenses_problems(lines, funding))
+            refuse_first(expenses_problems(lines, funding, RULES))
         return funding
 
     # what ``contract_problems`` and the filing read of any report
     final: ClassVar[bool] = True
     offeror_split: ClassVar[tuple] = ()
+    # the refusals' names of this form's parts, where the model report's (states/labels.py: "II.1 …", "II.2 …") differ
+    # (and the portal page's headings of these parts, web/portal_reports.py)
+    FIELD_NAMES: ClassVar[dict[str, Message]] = {"expenses": tr("II. Statement of costs"),
+                                                  "funding": tr("II. Costs by source of funding")}
 
     def summary(self) -> str:
         return self.narrative.results_achieved[:500]
@@ -154,7 +159,7 @@ def parse_simplified_report(data: Any) -> SimplifiedReportForm:
 def check_simplified_against_contract(form: SimplifiedReportForm, terms: ContractTerms) -> None:
     """The model report's rules against the contract (the grant spent ≤ the grant awarded, the planned grant is
     the contract's, the period is the task's, the contract's number), under this form's basis."""
-    check_against_contract(form, terms, BASIS)
+    check_against_contract(form, terms, BASIS, RULES)
 
 
 for _name, _label in {

@@ -35,11 +35,14 @@ def receipt_number(code: str, version: int) -> str:
 # --- the reads ---------------------------------------------------------------------------------------------------
 
 
-def receipt_of(case: Case, row: InitiativeFiling) -> dict[str, Any]:
-    """One version's receipt with the content it proves (the keys notifications/initiative_pdf.py takes)."""
+def receipt_of(session, case: Case, row: InitiativeFiling) -> dict[str, Any]:
+    """One version's receipt with the content it proves (the keys notifications/initiative_pdf.py takes); who filed
+    it by login and by the people registry's name, as an offer's (states/offer_filings.py)."""
+    from states.people import person_name
+
     return {"number": row.receipt, "received_at": row.received_at.isoformat(), "sha256": row.sha256,
             "case_code": case.code, "case_title": case.title, "version": row.version, "state": case.state,
-            "filed_by": row.filed_by, "content": row.content}
+            "filed_by": row.filed_by, "filed_by_name": person_name(session, row.filed_by), "content": row.content}
 
 
 def versions_of(session, case: Case) -> list[InitiativeFiling]:
@@ -51,4 +54,4 @@ def receipt_by_number(session, number: str) -> dict[str, Any] | None:
     """A receipt by its number (the e-mail's attachment, notifications/attachments.py), or None."""
     found = session.exec(select(InitiativeFiling, Case).join(Case, Case.id == InitiativeFiling.case_id)
                          .where(InitiativeFiling.receipt == number)).first()
-    return receipt_of(found[1], found[0]) if found else None
+    return receipt_of(session, found[1], found[0]) if found else None

@@ -335,7 +335,7 @@ def initiative_receipt(ctx: Context, cmd: FilingRef) -> dict[str, Any]:
         raise NotFound("unknown_version", tr("{code}: the application has no version {version} (versions "
                                              "1-{latest}).", code=case.code, version=cmd.version,
                                              latest=versions[-1].version))
-    return {**filing.receipt_of(case, chosen), "versions": [r.version for r in versions]}
+    return {**filing.receipt_of(ctx.session, case, chosen), "versions": [r.version for r in versions]}
 
 
 

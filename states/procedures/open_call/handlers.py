@@ -40,7 +40,7 @@ from states.engine import (
 from states.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from states.inputs import CaseRef, OfferRef
 from states.loaders import BatchLoader, loaded
-from states.people import appointee, grant_seat, seat_name
+from states.people import appointee, grant_seat, person_name
 from states.procedures.open_call.inputs import (
     AnnounceCall,
     AppointMember,
@@ -262,7 +262,7 @@ def _act_as_member(ctx: Context, member: str) -> str:
                 basis="art. 15 ust. 2a",
             )
         return ctx.actor.name
-    return seat_name(ctx.session, member)
+    return person_name(ctx.session, member)
 
 
 # --- offers ---------------------------------------------------------------------------------------------------

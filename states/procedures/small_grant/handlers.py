@@ -172,16 +172,17 @@ def file_offer_form(ctx: Context, cmd: FileSmallGrantForm) -> dict:
     version 1 with its SHA-256 and receipt (states/offer_filings.py), the hash and the receipt number in the audit
     record of the filing, and the receipt e-mailed (notices.py)."""
     summary = cmd.form.summary()
-    filings.require_lead_offeror(summary, cmd.organisation_krs)
+    filings.require_lead_offeror(summary, cmd.organisation_krs, f"{FILING_BASIS} (II.1)")  # the simplified form's
     received_at = filings.receipt_moment(ctx.arrived_at, ctx.now)
-    own = summary.own_funds + summary.non_financial_contribution + summary.volunteer_work
+    own = summary.own_contribution  # the form's own contribution; its other sources are not the offeror's own
     case, offer, organisation, pinned, publish_by = _receive(
         ctx, organisation_krs=cmd.organisation_krs, terms=summary, own_contribution=own, received_at=received_at,
         rule_set=None)
     version = filings.add_version(ctx, case, offer, cmd.form, received_at=received_at)
     record(ctx, case, "file_offer", basis=FILING_BASIS, state=case.state,
            payload={**filings.summary_payload(summary), "organisation_krs": cmd.organisation_krs,
-                    "own_contribution": str(own), "received_at": received_at, "organisation": organisation.name,
+                    "own_contribution": str(own), "other_sources": str(summary.other_sources),
+                    "received_at": received_at, "organisation": organisation.name,
                     "rule_set": pinned.version, **filings.version_payload(version),
                     "contact_name": cmd.form.contact.name, "contact_email": cmd.form.contact.email})
     checked = _check(ctx, case, offer, pinned.small_grant, publish_by)
