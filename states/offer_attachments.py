@@ -6,8 +6,9 @@ offer and its annexes", and a call's announcement may ask for some (art. 13 ust.
 and offered: the statute (``statute``), the partnership agreement of a joint offer (``partnership_agreement``, art.
 14 ust. 2: the form itself says in VI.2 who does what) and any other file (``other``).
 
-What a file may be is data, in one place (``LIMITS``): its type is read from its first bytes (PDF, PNG or JPEG), not
-from its name or what the browser says; at most 5 MB each and 10 per offer; the name is sanitised. A refused file
+What a file may be is the call's rule set's (``attachments``, invariant 6; ``limits_for``): its type is read from its
+first bytes (PDF, PNG or JPEG, those the rule set accepts), not from its name or what the browser says; Leszno's:
+at most 5 MB each and 10 per offer; the name is sanitised. A refused file
 gets an ``InvalidInput`` naming the rule, and nothing is written.
 
 A file belongs to the draft (the organisation, the call and the draft's purpose: ``offer_number`` 0 for a new offer,
@@ -42,37 +43,58 @@ from models.tables import Case, Offer, Organisation
 from states.cases import load_case
 from states.errors import InvalidInput, NotFound
 from states.inputs import CaseCode, Command, Krs, Ordinal
+from states.rule_sets import MAX_ATTACHMENT_MEGABYTES, AttachmentRules
+from states.rulebook import rules_for
 from states.text import tr
 
 Kind = Literal["statute", "partnership_agreement", "other"]
 
 
+# media type -> the first bytes every file of that type begins with (its "magic"), and the name's extension
+SIGNATURES: Mapping[str, tuple[bytes, str]] = {
+    "application/pdf": (b"%PDF-", ".pdf"),
+    "image/png": (b"\x89PNG\r\n\x1a\n", ".png"),
+    "image/jpeg": (b"\xff\xd8\xff", ".jpg"),
+}
+MAX_NAME = 100  # characters of the sanitised name
+# The most a file may be under any rule set: what the doors refuse before reading a body (web/security.py, the JSON
+# door); the case's own limit is its rule set's (``limits_for``).
+CEILING_BYTES = MAX_ATTACHMENT_MEGABYTES * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class AttachmentLimits:
-    """What a file attached to an offer may be: one rule, read by the handlers, the page and the docs."""
+    """What a file attached to an offer may be in one call: its rule set's ``attachments`` (invariant 6: the
+    size, the count and the types are the city's policy, pinned to the call), read by the handlers and the page."""
 
-    # media type -> the first bytes every file of that type begins with (its "magic"), and the name's extension
-    signatures: Mapping[str, tuple[bytes, str]] = field(default_factory=lambda: {
-        "application/pdf": (b"%PDF-", ".pdf"),
-        "image/png": (b"\x89PNG\r\n\x1a\n", ".png"),
-        "image/jpeg": (b"\xff\xd8\xff", ".jpg"),
-    })
-    max_bytes: int = 5 * 1024 * 1024  # each file
-    max_files: int = 10  # each offer (a correction's version counts the files it keeps)
-    max_name: int = 100  # characters of the sanitised name
+    rules: AttachmentRules = field(default_factory=AttachmentRules)
+
+    @property
+    def max_bytes(self) -> int:
+        return self.rules.max_bytes
+
+    @property
+    def max_files(self) -> int:
+        return self.rules.max_files
+
+    @property
+    def max_megabytes(self) -> int:
+        return self.rules.max_megabytes
 
     @property
     def type_names(self) -> str:
-        return ", ".join(media.split("/")[1].upper() for media in self.signatures)
+        return ", ".join(media.split("/")[1].upper() for media in self.rules.media_types)
 
     @property
     def accept(self) -> str:
         """The file input's ``accept`` attribute: a hint to the browser; the server reads the bytes."""
-        extensions = [ext for _, ext in self.signatures.values()] + [".jpeg"]
-        return ",".join([*self.signatures, *extensions])
+        extensions = [SIGNATURES[media][1] for media in self.rules.media_types]
+        extensions += [".jpeg"] if "image/jpeg" in self.rules.media_types else []
+        return ",".join([*self.rules.media_types, *extensions])
 
 
-LIMITS = AttachmentLimits()
+def limits_for(session: Any, case: Case) -> AttachmentLimits:
+    return AttachmentLimits(rules_for(session, case).attachments)
 BASIS = "art. 14 ust. 1-2; Dz.U. 2018 poz. 2057 zał. 1 (VII.6)"
 
 KIND_LABELS = {"statute": tr("Statute"), "partnership_agreement": tr("Partnership agreement (joint offer)"),
@@ -106,7 +128,7 @@ class FiledFileRef(Command):
 
 def media_type_of(content: bytes) -> str | None:
     """The file's type by its first bytes, or None when it is none of the types allowed."""
-    for media, (magic, _) in LIMITS.signatures.items():
+    for media, (magic, _) in SIGNATURES.items():
         if content.startswith(magic):
             return media
     return None
@@ -117,18 +139,18 @@ _UNSAFE = re.compile(r"[^\w.\-() ]+")
 
 def safe_name(name: str, media_type: str) -> str:
     """A file name fit to show and to send back: the last part of a path, NFC, no control characters or characters
-    a file system or a header treats specially, no leading dot, at most ``LIMITS.max_name`` characters, and ending
+    a file system or a header treats specially, no leading dot, at most ``MAX_NAME`` characters, and ending
     with its type's extension (a PNG named ``statut.pdf`` is kept as ``statut.pdf.png``)."""
     base = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     base = re.sub(r"\s+", " ", _UNSAFE.sub("_", base)).strip(" ._") or "zalacznik"
-    extension = LIMITS.signatures[media_type][1]
+    extension = SIGNATURES[media_type][1]
     known = (extension, ".jpeg") if media_type == "image/jpeg" else (extension,)
     if not base.lower().endswith(known):
         base += extension
-    if len(base) > LIMITS.max_name:
+    if len(base) > MAX_NAME:
         stem, dot, ext = base.rpartition(".")
-        base = stem[: LIMITS.max_name - len(ext) - 1] + dot + ext
+        base = stem[: MAX_NAME - len(ext) - 1] + dot + ext
     return base
 
 
@@ -188,22 +210,23 @@ def attach_file(ctx: Any, cmd: AttachFile) -> dict[str, Any]:
     case = load_case(ctx.session, cmd.code)
     kept = _kept(ctx.session, case, organisation, cmd.offer_number)
     pending = _pending(ctx.session, organisation.id, case.id, cmd.offer_number)
+    limits = limits_for(ctx.session, case)
     shown_name = cmd.name[:200] or "—"
     if not cmd.content:
         raise _refuse("attachment_empty", tr("The file “{name}” is empty; nothing was attached.", name=shown_name))
-    if len(cmd.content) > LIMITS.max_bytes:
+    if len(cmd.content) > limits.max_bytes:
         raise _refuse("attachment_too_large", tr(
             "The file “{name}” is {size} MB; a file attached to an offer is at most {limit} MB. Nothing was attached.",
-            name=shown_name, size=(Decimal(len(cmd.content)) / 1048576).quantize(Decimal("0.1")), limit=LIMITS.max_bytes // 1048576))
+            name=shown_name, size=(Decimal(len(cmd.content)) / 1048576).quantize(Decimal("0.1")), limit=limits.max_megabytes))
     media_type = media_type_of(cmd.content)
-    if media_type is None:
+    if media_type not in limits.rules.media_types:
         raise _refuse("attachment_type_not_allowed", tr(
             "The file “{name}” is not a {types} file (its content was checked, not its name); only {types} files "
-            "are attached to an offer. Nothing was attached.", name=shown_name, types=LIMITS.type_names))
-    if len(kept) + len(pending) >= LIMITS.max_files:
+            "are attached to an offer. Nothing was attached.", name=shown_name, types=limits.type_names))
+    if len(kept) + len(pending) >= limits.max_files:
         raise _refuse("attachment_too_many", tr(
             "An offer has at most {limit} attachments; remove one before attaching another. Nothing was attached.",
-            limit=LIMITS.max_files))
+            limit=limits.max_files))
     digest = hashlib.sha256(cmd.content).hexdigest()
     if any(row.sha256 == digest for row in (*kept, *pending)):
         raise _refuse("attachment_repeated", tr("The file “{name}” is already attached to this offer; nothing was "
@@ -226,12 +249,13 @@ def detach_file(ctx: Any, ref: DraftFileRef) -> dict[str, Any]:
 
 def draft_files(ctx: Any, ref: DraftFiles) -> dict[str, Any]:
     """The draft's files (``pending``) and, for a correction, those its version keeps (``kept``, filed with version
-    ``kept_version``)."""
+    ``kept_version``), and what a file may be in this call (``limits``)."""
     organisation = _organisation(ctx, ref.organisation_krs)
     case = load_case(ctx.session, ref.code)
     version, kept = _latest_files(ctx.session, case, organisation, ref.offer_number)
     return {"kept": [_shown(r) for r in kept], "kept_version": version,
-            "pending": [_shown(r) for r in _pending(ctx.session, organisation.id, case.id, ref.offer_number)]}
+            "pending": [_shown(r) for r in _pending(ctx.session, organisation.id, case.id, ref.offer_number)],
+            "limits": limits_for(ctx.session, case)}
 
 
 def draft_file(ctx: Any, ref: DraftFileRef) -> dict[str, Any]:

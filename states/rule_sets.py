@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -146,6 +147,28 @@ class RegrantingRules(BaseModel):
     channels: tuple[str, ...] = Field(default=("operator_website", "bip"), description="art. 16a: where the operator publishes its choice")
 
 
+# The file types whose content the engine recognises (states/offer_attachments.py reads a file's first bytes), and
+# the largest file any rule set may allow: the doors refuse a larger body before reading it.
+AttachmentType = Literal["application/pdf", "image/png", "image/jpeg"]
+ATTACHMENT_TYPES: tuple[AttachmentType, ...] = ("application/pdf", "image/png", "image/jpeg")
+MAX_ATTACHMENT_MEGABYTES = 10
+
+
+class AttachmentRules(BaseModel):
+    """Files attached to an offer on the model form (art. 13 ust. 2: the announcement may ask for annexes; the
+    form's VII.6 speaks of the offer's annexes): how large, how many and of which types is the city's policy."""
+
+    model_config = ConfigDict(frozen=True)
+    max_megabytes: int = Field(default=5, ge=1, le=MAX_ATTACHMENT_MEGABYTES, description="local policy: each file at most N MB")
+    max_files: int = Field(default=10, ge=0, le=50, description="local policy: files per offer (0: none)")
+    media_types: tuple[AttachmentType, ...] = Field(default=ATTACHMENT_TYPES, min_length=1,
+                                                    description="local policy: the types accepted, read from the content")
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_megabytes * 1024 * 1024
+
+
 class NotificationRules(BaseModel):
     """Lead times of reminders (local policy: the statute sets none); used by ``notifications/``."""
 
@@ -186,6 +209,7 @@ class RuleSet(BaseModel):
     consultation: ConsultationRules = ConsultationRules()
     local_initiative: LocalInitiativeRules = LocalInitiativeRules()
     regranting: RegrantingRules = RegrantingRules()
+    attachments: AttachmentRules = AttachmentRules()
 
 
 LESZNO_2026 = RuleSet(

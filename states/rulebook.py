@@ -40,7 +40,9 @@ def store_rule_set(session: Session, rule_set: RuleSet, now) -> RuleSetVersion:
     existing = session.get(RuleSetVersion, rule_set.version)
     body = rule_set.model_dump(mode="json")
     if existing is not None:
-        if existing.body != body:
+        # Compared as rules, not as text: a version stored before a field was added reads with that field's
+        # default, which is what it meant (a built-in version stays itself on a database that pinned it earlier).
+        if RuleSet.model_validate(existing.body) != rule_set:
             raise RuleViolation(
                 "rule_set_immutable",
                 tr("Rule set {version} already exists and cannot change: give it a new version", version=rule_set.version),

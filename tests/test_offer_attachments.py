@@ -17,8 +17,17 @@ import sys
 import pytest
 
 from states.engine import execute
-from states.errors import InvalidInput, NotPermitted
-from states.offer_attachments import LIMITS, AttachFile, DraftFiles, attach_file, draft_files, safe_name
+from states.errors import InvalidInput, NotPermitted, RuleViolation
+from states.offer_attachments import (
+    CEILING_BYTES,
+    AttachFile,
+    AttachmentLimits,
+    DraftFiles,
+    attach_file,
+    draft_files,
+    safe_name,
+)
+from states.procedures.open_call import handlers as open_call_handlers
 from tests.conftest import dump
 from tests.offer_forms import sample_offer_form
 from tests.people_fixtures import person
@@ -26,6 +35,7 @@ from tests.portal_pages import flatten
 from tests.test_desk import client, with_password
 from tests.test_desk import log_in as desk_log_in
 from tests.test_open_call_guards import KRS, MEMBERS, create, do
+from tests.test_open_call_guards import OFFICER as OFFICER_ACTOR
 from tests.test_portal_offers import (  # noqa: F401 (fixtures)
     AT,
     ROOT,
@@ -37,6 +47,7 @@ from tests.test_portal_offers import (  # noqa: F401 (fixtures)
     portal,
 )
 
+LIMITS = AttachmentLimits()  # Leszno's rule set's (the calls here pin it)
 STATUTE = b"%PDF-1.4\n% statut stowarzyszenia\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200  # a Windows program, whatever its name says
@@ -144,7 +155,7 @@ def test_a_file_is_refused_by_its_content_and_size_with_the_rule_named_and_nothi
     assert dump(url).get("offers") == before.get("offers")
     # a post larger than one file may be is refused before it is read
     huge = c.post(f"/portal/oferty/nowa/{code}?organizacja={krs}", content=b"x" * 16,
-                  headers={"content-length": str(LIMITS.max_bytes * 2), "content-type": "multipart/form-data"})
+                  headers={"content-length": str(CEILING_BYTES * 2), "content-type": "multipart/form-data"})
     assert huge.status_code == 413
 
 
@@ -288,3 +299,89 @@ def test_the_json_door_attaches_in_base64_and_files_it_with_the_offer(db_url, mo
     check = subprocess.run([sys.executable, str(ROOT / "tools" / "verify_receipt.py"), "--receipt", str(receipt_file),
                             "--attachment", str(statute)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_limits_are_the_calls_rule_set_pinned_to_it(db_url):
+    """Invariant 6: what a file may be is the city's policy, a versioned rule set pinned to the call. A call
+    announced under a stricter one refuses by its numbers and says them; a call under Leszno's beside it keeps 5 MB, 10
+    files, PDF, PNG and JPEG."""
+    from states.procedures.open_call import inputs as open_call_inputs
+    from states.rule_sets import LESZNO_2026, AttachmentRules
+    from states.rulebook import store_rule_set
+    from tests.test_open_call_guards import ANNOUNCED_AT, announcement, register
+
+    strict = LESZNO_2026.model_copy(update={"version": "zalaczniki-2026", "attachments": AttachmentRules(
+        max_megabytes=1, max_files=1, media_types=("application/pdf",))})
+    execute(lambda ctx: store_rule_set(ctx.session, strict, ctx.now), actor=OFFICER_ACTOR, at=AT, url=db_url)
+    register(db_url, 3)
+    code = do(db_url, open_call_handlers.create_call, open_call_inputs.CreateOpenCall(
+        title="Aktywność lokalna 2026", task_area="pożytek publiczny", budget="100000.00",
+        rule_set="zalaczniki-2026"), "2026-01-02T08:30+01:00")["code"]
+    do(db_url, open_call_handlers.announce_call, announcement(code), ANNOUNCED_AT)
+    mine, _ = person(db_url, "delfin", "Anna Nowak", ("applicant", KRS[0]))
+
+    def attach(body, name="plik.pdf"):
+        return execute(attach_file, AttachFile(code=code, organisation_krs=KRS[0], kind="other", name=name,
+                                               content=body), actor=mine, url=db_url, at=AT)
+
+    before = dump(db_url)
+    refusals = []
+    for body, name in ((PNG, "zdjęcie.png"), (STATUTE + b"0" * 1024 * 1024, "skan.pdf")):
+        with pytest.raises(InvalidInput) as refused:
+            attach(body, name)
+        refusals.append(refused.value)
+    assert refusals[0].rule == "attachment_type_not_allowed" and "tylko pliki PDF" in refusals[0].message()
+    assert refusals[1].rule == "attachment_too_large" and "najwyżej 1 MB" in refusals[1].message()
+    assert dump(db_url) == before
+    attach(STATUTE)
+    with pytest.raises(InvalidInput) as too_many:
+        attach(STATUTE + b"%")
+    assert too_many.value.rule == "attachment_too_many" and "najwyżej 1 " in too_many.value.message()
+    limits = execute(draft_files, DraftFiles(code=code, organisation_krs=KRS[0]), actor=mine, url=db_url,
+                     readonly=True)["limits"]
+    assert (limits.max_megabytes, limits.max_files, limits.type_names, limits.accept) == (
+        1, 1, "PDF", "application/pdf,.pdf")
+    # Leszno's own call beside it keeps its numbers
+    other = announced_call_under_leszno(db_url)
+    assert execute(draft_files, DraftFiles(code=other, organisation_krs=KRS[0]), actor=mine, url=db_url,
+                   readonly=True)["limits"] == LIMITS
+
+
+def announced_call_under_leszno(url: str) -> str:
+    from tests.test_open_call_guards import ANNOUNCED_AT, announcement, create
+
+    code = create(url)
+    do(url, open_call_handlers.announce_call, announcement(code), ANNOUNCED_AT)
+    return code
+
+
+def test_a_rule_set_stored_before_the_attachments_rules_existed_is_still_itself(db_url):
+    """A version pinned before ``attachments`` was a field is stored without it: read, it has Leszno's defaults
+    (what the constant said then), and pinning it again to a new call is not refused as a changed version."""
+    import sqlalchemy as sa
+
+    from models.db import get_engine, normalise_url
+    from models.tables import RuleSetVersion
+    from states.rule_sets import LESZNO_2026, AttachmentRules, RuleSet
+    from states.rulebook import store_rule_set
+
+    announced_call_under_leszno_with_register(db_url)
+    table = RuleSetVersion.__table__
+    with get_engine(normalise_url(db_url)).begin() as conn:  # as a database written before this change holds it
+        body = conn.execute(sa.select(table.c.body).where(table.c.version == LESZNO_2026.version)).scalar_one()
+        assert "attachments" in body
+        older = {k: v for k, v in body.items() if k != "attachments"}
+        conn.execute(table.update().where(table.c.version == LESZNO_2026.version).values(body=older))
+    assert RuleSet.model_validate(older) == LESZNO_2026 and RuleSet.model_validate(older).attachments.max_megabytes == 5
+    execute(lambda ctx: store_rule_set(ctx.session, LESZNO_2026, ctx.now), actor=OFFICER_ACTOR, at=AT, url=db_url)
+    changed = LESZNO_2026.model_copy(update={"attachments": AttachmentRules(max_files=3)})
+    with pytest.raises(RuleViolation) as refused:  # a version that really differs is still refused
+        execute(lambda ctx: store_rule_set(ctx.session, changed, ctx.now), actor=OFFICER_ACTOR, at=AT, url=db_url)
+    assert refused.value.rule == "rule_set_immutable"
+
+
+def announced_call_under_leszno_with_register(url: str) -> str:
+    from tests.test_open_call_guards import register
+
+    register(url, 3)
+    return announced_call_under_leszno(url)

@@ -204,20 +204,20 @@ def _attach(url: str | None, token: str, body: dict[str, Any]) -> dict[str, Any]
 
     from models.command_log import plain
     from states.engine import execute
-    from states.offer_attachments import LIMITS, AttachFile, attach_file
+    from states.offer_attachments import CEILING_BYTES, AttachFile, attach_file
     from states.offer_filings import note_submission
     from states.people import authenticate
 
     actor = authenticate(token, url=url)
     encoded = body.pop("content_base64", None)
-    if not isinstance(encoded, str) or len(encoded) > (LIMITS.max_bytes // 3 + 1) * 4:
+    if not isinstance(encoded, str) or len(encoded) > (CEILING_BYTES // 3 + 1) * 4:
         raise InvalidInput("attachment_base64", tr("Send the file as \"content_base64\": its bytes in base64, at most "
-                                                   "{limit} MB.", limit=LIMITS.max_bytes // 1048576))
+                                                   "{limit} MB.", limit=CEILING_BYTES // 1048576))
     try:
         content = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput("attachment_base64", tr("Send the file as \"content_base64\": its bytes in base64, at "
-                                                   "most {limit} MB.", limit=LIMITS.max_bytes // 1048576)) from None
+                                                   "most {limit} MB.", limit=CEILING_BYTES // 1048576)) from None
     command = AttachFile.parse(**body, content=content)
     note_submission(actor.person or actor.name, limit=submissions_per_minute(), window=WINDOW_SECONDS, url=url)
     return plain(execute(attach_file, command, actor=actor, url=url))
@@ -228,13 +228,13 @@ async def attach_to_draft(request: Request) -> JSONResponse:
     """A file attached to the organisation's draft offer (body ``{"code", "organisation_krs", "offer_number"?,
     "kind", "name", "content_base64"}``), filed with the next offer (or correction) it files: 201 and the file's
     kind, name, media type, size and SHA-256; refused as the portal's form refuses it (states/offer_attachments.py)."""
-    from states.offer_attachments import LIMITS
+    from states.offer_attachments import CEILING_BYTES
 
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > LIMITS.max_bytes * 4 // 3 + 64 * 1024:  # base64 and the JSON around it
+    if length.isdigit() and int(length) > CEILING_BYTES * 4 // 3 + 64 * 1024:  # base64 and the JSON around it
         return JSONResponse({"rule": "attachment_too_large", "basis": None, "message": str(tr(
             "The file sent is larger than {limit} MB, the most a file attached to an offer may be. Nothing was saved: "
-            "go back, choose a smaller file and send it again.", limit=LIMITS.max_bytes // 1048576))}, status_code=413)
+            "go back, choose a smaller file and send it again.", limit=CEILING_BYTES // 1048576))}, status_code=413)
     try:
         token = _bearer(request)
         body = _body(await request.body())

@@ -24,7 +24,7 @@ from fastapi.responses import Response
 from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError, NotFound
-from states.offer_attachments import KIND_LABELS, LIMITS
+from states.offer_attachments import KIND_LABELS, AttachmentLimits
 from web.portal import refuse, require_portal_actor
 from web.security import actor_of, require_actor
 
@@ -41,7 +41,8 @@ def block(request: Request, *, code: str, krs: str, purpose: int) -> dict[str, A
     from states.offer_attachments import DraftFiles, draft_files
 
     actor = actor_of(request)
-    files: dict[str, Any] = {"kept": [], "kept_version": None, "pending": []}
+    # Before the call's own are read (or when the page refuses): Leszno's defaults, as a rule set without its own
+    files: dict[str, Any] = {"kept": [], "kept_version": None, "pending": [], "limits": AttachmentLimits()}
     if actor is not None and krs:
         try:
             files = _execute(request, draft_files, DraftFiles(code=code, organisation_krs=krs, offer_number=purpose),
@@ -53,7 +54,7 @@ def block(request: Request, *, code: str, krs: str, purpose: int) -> dict[str, A
     files["kept"] = [{**_decorated(f), "url": f"{base}/zalaczniki/{files['kept_version']}/{f['position']}"}
                      for f in files["kept"]]
     files["pending"] = [_decorated(f) for f in files["pending"]]
-    return {**files, "kinds": KIND_LABELS, "limits": LIMITS, "count": len(files["kept"]) + len(files["pending"]),
+    return {**files, "kinds": KIND_LABELS, "count": len(files["kept"]) + len(files["pending"]),
             "draft_url": lambda row: f"/portal/oferty/szkic/zalacznik/{row['id']}?{query}"}
 
 
@@ -75,8 +76,7 @@ def act(request: Request, actor: Actor, form: Any, action: str, ref: dict[str, A
         if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
             if action != "attach":
                 return None, None
-            return tr("Choose a file to attach first (PDF, PNG or JPEG, at most {limit} MB).",
-                      limit=LIMITS.max_bytes // 1048576), None
+            return tr("Choose a file to attach first (what a file may be is said beside the field)."), None
         kind = str(form.get("attachment_kind") or "")
         if kind not in KIND_LABELS:
             return tr("Choose what the file is: {kinds}.", kinds=[KIND_LABELS[k] for k in KIND_LABELS]), None

@@ -126,16 +126,17 @@ BEARER_ONLY_PREFIX = "/api/v1/"
 
 
 def refuse_large_form(request: Request) -> None:
-    """A POST larger than the largest form a page sends (an offer with one attached file: its limit,
-    states/offer_attachments.py ``LIMITS``, and the typed form) is refused (413) before its body is read."""
+    """A POST larger than the largest form a page sends (an offer with one attached file: the most any rule set
+    allows, states/offer_attachments.py ``CEILING_BYTES``, and the typed form) is refused (413) before its body is
+    read; the call's own limit is its rule set's, checked by the handler."""
     from kernel.text import tr
-    from states.offer_attachments import LIMITS
+    from states.offer_attachments import CEILING_BYTES
 
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > LIMITS.max_bytes + 1024 * 1024:
+    if length.isdigit() and int(length) > CEILING_BYTES + 1024 * 1024:
         raise HTTPException(status_code=413, detail=tr(
             "The file sent is larger than {limit} MB, the most a file attached to an offer may be. Nothing was saved: "
-            "go back, choose a smaller file and send it again.", limit=LIMITS.max_bytes // 1048576))
+            "go back, choose a smaller file and send it again.", limit=CEILING_BYTES // 1048576))
 
 
 async def check_csrf(request: Request) -> None:
