@@ -45,7 +45,7 @@ HANDLER_MODULES = ("states.cases", "states.queries", "states.tick", "states.anch
 NOT_COMMANDS = {"regranting.implementers", "cases.claimed_before", "cases.received_moment", "anchors.notify_public",
                 "people.appointee", "people.grant_seat", "offer_filings.add_version", "report_filings.file_report",
                 "credentials.store_password", "local_initiative.receive", "report_filings.file_on_form",
-                "portal_accounts.new_link"}  # helpers a handler calls in its transaction
+                "portal_accounts.new_link", "credentials.revoke_sessions"}  # helpers a handler calls in its transaction
 
 
 def engine_handlers() -> dict[str, object]:
