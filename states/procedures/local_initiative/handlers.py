@@ -292,9 +292,10 @@ def initiative_reports(ctx: Context, cmd: CaseRef) -> dict[str, Any]:
 
     reported = _reported(ctx, cmd.code)
     case, application = reported.case, reported.offer
+    versions = filing.versions_of(ctx.session, case)
+    named = (versions[-1].content.get("applicant") or {}) if versions else {}
     return {"code": case.code, "title": case.title, "state": case.state, "contract": reported.contract,
-            "applicants": application.representative if application.organisation_id is None else "",
-            "residents": list(application.residents or ()), "organisation_id": application.organisation_id,
+            "applicants": named.get("group_name") or named.get("organisation_name") or application.representative,
             "may_file": case.state in LocalInitiativeMachine.states_allowing("submit_report"),
             "reports": reports_of(ctx.session, reported), "form": reported.form}
 
