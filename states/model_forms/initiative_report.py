@@ -32,11 +32,10 @@ from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from states import labels
-from states.errors import InvalidInput
 from states.inputs import Day, ShortText
 from states.model_forms.initiative import Hours0, People
 from states.model_forms.offer import FormPart, Money2, MultiText, OptionalText, Text, parse_model_form
-from states.model_forms.report import ZERO, Accepted, Additional
+from states.model_forms.report import ZERO, Accepted, Additional, refuse_problems
 from states.text import Message, tr
 
 # The agreement on carrying out the initiative (art. 19e) is what the report answers to; the council's resolution
@@ -178,19 +177,16 @@ def agreement_problems(form: InitiativeReportForm, terms: AgreementTerms) -> lis
 
 
 def check_against_agreement(form: InitiativeReportForm, terms: AgreementTerms) -> None:
-    """Refuse a report that does not answer to its agreement: ``InvalidInput`` under the first broken rule, every
-    broken rule in ``details["rules"]``, each message with its basis."""
+    """Refuse a report that does not answer to its agreement: ``InvalidInput`` under the first broken rule (its
+    basis the refusal's), every broken rule in ``details["rules"]``."""
     problems = agreement_problems(form, terms)
     if problems:
-        message = problems[0][1]  # the first rule's basis is the refusal's (printed after the message)
-        for rule, more in problems[1:]:
-            message = message + "; " + more + f" ({RULES[rule][1]})"
-        raise InvalidInput(problems[0][0], message, basis=RULES[problems[0][0]][1],
-                           rules=list(dict.fromkeys(rule for rule, _ in problems)))
+        refuse_problems(problems, RULES[problems[0][0]][1])
 
 
 for _name, _label in {
     "applicants": tr("applicants"),
+    "report": tr("number of the report"),
     "contribution": tr("II. the residents' contribution"),
     "work_description": tr("social work: what the residents did"),
     "in_kind_description": tr("contribution in kind: what it was"),

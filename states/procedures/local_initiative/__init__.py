@@ -45,6 +45,7 @@ PROCEDURE = Procedure(
         "sign_contract": ("sign_contract",),
         "record_purchase": ("city_purchase",),
         "submit_report": ("submit_report",),
+        "file_report_form": ("submit_report",),
         "close": ("close",),
     },
     reads=("show", "initiative_receipt", "my_initiatives", "application_facts", "initiative_reports",
