@@ -91,7 +91,7 @@ def test_a_period_outside_the_agreements_is_refused_naming_the_rule_and_its_basi
 def test_another_agreements_number_and_both_rules_at_once():
     error = refused_by_agreement(sample_initiative_report(**{"header.contract_number": "WSO.IL.9.2026",
                                                              "header.period_end": "2026-07-01"}),
-                                 "report_period_outside_agreement", "WSO.IL.9.2026")
+                                 "report_period_outside_agreement", "2026-07-01")
     assert error.details["rules"] == ["report_period_outside_agreement", "contract_number_mismatch"]
     refused_by_agreement(sample_initiative_report(**{"header.contract_number": "WSO.IL.9.2026"}),
                          "contract_number_mismatch", "WSO.IL.9.2026", "WSO.IL.1.2026")

@@ -32,10 +32,11 @@ from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from states import labels
+from states.errors import InvalidInput
 from states.inputs import Day, ShortText
 from states.model_forms.initiative import Hours0, People
 from states.model_forms.offer import FormPart, Money2, MultiText, OptionalText, Text, parse_model_form
-from states.model_forms.report import ZERO, Accepted, Additional, refuse_problems
+from states.model_forms.report import ZERO, Accepted, Additional
 from states.text import Message, tr
 
 # The agreement on carrying out the initiative (art. 19e) is what the report answers to; the council's resolution
@@ -161,27 +162,26 @@ class AgreementTerms:
     contract_number: str | None
 
 
-def agreement_problems(form: InitiativeReportForm, terms: AgreementTerms) -> list[tuple[str, Message]]:
-    header = form.header
-    problems: list[tuple[str, Message]] = []
-    if header.period_start < terms.task_start or header.period_end > terms.task_end:
-        problems.append(("report_period_outside_agreement", tr(
-            "The report's period {start} – {end} lies outside the period of the agreement {task_start} – {task_end}; "
-            "the report covers what was done under the agreement", start=header.period_start, end=header.period_end,
-            task_start=terms.task_start, task_end=terms.task_end)))
-    if header.contract_number and terms.contract_number and header.contract_number != terms.contract_number:
-        problems.append(("contract_number_mismatch", tr(
-            "The agreement's number {typed} is not the number of this initiative's agreement: {number}",
-            typed=header.contract_number, number=terms.contract_number)))
-    return problems
-
-
 def check_against_agreement(form: InitiativeReportForm, terms: AgreementTerms) -> None:
     """Refuse a report that does not answer to its agreement: ``InvalidInput`` under the first broken rule (its
-    basis the refusal's), every broken rule in ``details["rules"]``."""
-    problems = agreement_problems(form, terms)
-    if problems:
-        refuse_problems(problems, RULES[problems[0][0]][1])
+    message and basis), every broken rule in ``details["rules"]``."""
+    header = form.header
+    outside = header.period_start < terms.task_start or header.period_end > terms.task_end
+    other_number = bool(header.contract_number and terms.contract_number
+                        and header.contract_number != terms.contract_number)
+    rules = [rule for rule, broken in (("report_period_outside_agreement", outside),
+                                       ("contract_number_mismatch", other_number)) if broken]
+    if outside:
+        raise InvalidInput("report_period_outside_agreement", tr(
+            "The report's period {start} – {end} lies outside the period of the agreement {task_start} – {task_end}; "
+            "the report covers what was done under the agreement", start=header.period_start, end=header.period_end,
+            task_start=terms.task_start, task_end=terms.task_end),
+            basis=RULES["report_period_outside_agreement"][1], rules=rules)
+    if other_number:
+        raise InvalidInput("contract_number_mismatch", tr(
+            "The agreement's number {typed} is not the number of this initiative's agreement: {number}",
+            typed=header.contract_number, number=terms.contract_number),
+            basis=RULES["contract_number_mismatch"][1], rules=rules)
 
 
 for _name, _label in {

@@ -465,12 +465,7 @@ def check_against_contract(form: Any, terms: ContractTerms, basis: str = BASIS) 
     """Refuse a report whose sums or period do not agree with its contract: ``InvalidInput`` under the first broken
     rule, every broken rule in ``details["rules"]``, all messages in one. ``form``: a ``ReportForm`` or a
     simplified report (simplified_report.py, with its own ``basis``)."""
-    refuse_problems(contract_problems(form, terms), basis)
-
-
-def refuse_problems(problems: list[tuple[str, Message]], basis: str) -> None:
-    """The engine's refusal of a form against what the case knows: ``InvalidInput`` under the first problem's rule,
-    every rule in ``details["rules"]``, all messages in one (the local initiative's report's too)."""
+    problems = contract_problems(form, terms)
     if problems:
         message = problems[0][1]
         for _, more in problems[1:]:
