@@ -268,8 +268,13 @@ class Report(Table, table=True):
 # call's reports alike on a schema before 0022; states/report_filings.py writes and selects it through the table.
 Report.__table__.append_column(sa.Column("small_grant_offer_id", sa.Integer, sa.ForeignKey("small_grant_offers.id"),
                                          nullable=True, index=True))
-Report.__table__.append_constraint(sa.CheckConstraint("(contract_id IS NULL) <> (small_grant_offer_id IS NULL)",
-                                                      name="ck_reports_one_owner"))
+# A local initiative's report (0023, filed by its applicants) belongs to its application row, which keeps its
+# agreement: exactly one of the three owners is set.
+Report.__table__.append_column(sa.Column("local_initiative_id", sa.Integer, sa.ForeignKey("local_initiatives.id"),
+                                         nullable=True, index=True))
+Report.__table__.append_constraint(sa.CheckConstraint(
+    "(CASE WHEN contract_id IS NULL THEN 0 ELSE 1 END + CASE WHEN small_grant_offer_id IS NULL THEN 0 ELSE 1 END "
+    "+ CASE WHEN local_initiative_id IS NULL THEN 0 ELSE 1 END) = 1", name="ck_reports_one_owner"))
 
 
 class AuditRecord(Table, table=True):

@@ -88,8 +88,10 @@ class ReportReceiptRef(Command):
     report: Ordinal  # k of the receipt's S<k>
 
 
-def receipt_number(code: str, offer: int, sequence: int) -> str:
-    return f"{code}/{offer}-S{sequence}"
+def receipt_number(code: str, offer: int | None, sequence: int) -> str:
+    """``<case>/<offer>-S<k>``; a case with no offer (the local initiative): ``<case>-S<k>``, beside its
+    application's receipts ``<case>-<version>``."""
+    return f"{code}-S{sequence}" if offer is None else f"{code}/{offer}-S{sequence}"
 
 
 def _latest_version(session, offer: Any) -> OfferVersion | None:
@@ -120,27 +122,28 @@ def small_grant_terms(offer: SmallGrantOffer) -> ContractTerms:
 
 @dataclass(frozen=True)
 class Reported:
-    """What a report is about, in either procedure: an open call's offer and its ``Contract``, or a small grant's
-    one offer (number 1 of its case), whose row keeps its contract. ``owner``: the ``reports`` column and value
-    its reports are kept under; ``contract``: the contract's facts (None: no contract yet)."""
+    """What a report is about: an open call's offer and its ``Contract``, a small grant's one offer (number 1 of
+    its case), whose row keeps its contract, or a local initiative's application (no offer: ``number`` None), whose
+    row keeps its agreement. ``owner``: the ``reports`` column and value its reports are kept under; ``contract``:
+    the contract's facts (None: no contract yet)."""
 
     case: Case
     offer: Any
-    number: int
+    number: int | None
     state: str
     owner: tuple[Any, int]
     contract: dict[str, Any] | None
-    form: str  # "report" (Dz.U. 2018 poz. 2057 zał. 5) or "simplified" (poz. 2055 zał. 2)
+    form: str  # "report" (Dz.U. 2018 poz. 2057 zał. 5), "simplified" (poz. 2055 zał. 2) or "initiative"
 
     def reports(self, session) -> list[Report]:
         column, value = self.owner
         return list(session.exec(select(Report).where(column == value).order_by(Report.id)))
 
     def add(self, session, **values: Any) -> None:
-        """Keep a report row under its owner; a small grant's through the table (its owner is a column of the
-        table only, models/tables.py)."""
+        """Keep a report row under its owner; a small grant's or an initiative's through the table (its owner is a
+        column of the table only, models/tables.py)."""
         column, value = self.owner
-        if self.form == "simplified":
+        if self.form != "report":
             session.execute(insert(Report.__table__).values(**values, **{column.key: value}))
         else:
             session.add(Report(**values, **{column.key: value}))
@@ -170,6 +173,17 @@ def small_grant_reported(case: Case, offer: SmallGrantOffer, signed_at: datetime
                     _small_grant_contract(offer, signed_at), "simplified")
 
 
+def initiative_reported(case: Case, application: Any, signed_at: datetime | None = None) -> Reported:
+    """A local initiative's report (art. 19e): about its application row, which keeps the agreement (its number,
+    the joint schedule's period); no grant in money."""
+    contract = None if application.contract_number is None else {
+        "number": application.contract_number, "amount": None, "granted": None, "signed_at": signed_at,
+        "task_start": application.task_start, "task_end": application.task_end,
+        "report_due": case.data.get("report_due")}
+    return Reported(case, application, None, case.state, (Report.__table__.c.local_initiative_id, application.id),
+                    contract, "initiative")
+
+
 def note_review(session, owner: tuple[Any, int], *, accept: bool, now: datetime) -> None:
     """The latest report row of its owner (``Reported.owner``: a contract's, or a small grant offer's) keeps the
     outcome the machine's review gave it; a report typed in by an officer before the forms has no row."""
@@ -184,8 +198,9 @@ def note_review(session, owner: tuple[Any, int], *, accept: bool, now: datetime)
     session.add(report)
 
 
-def _signed_at(session, case: Case) -> datetime | None:
-    """When a small grant's contract was signed: its ``sign_contract`` record (the offer row keeps no date)."""
+def contract_signed_at(session, case: Case) -> datetime | None:
+    """When a small grant's contract (or an initiative's agreement) was signed: its ``sign_contract`` record (the
+    offer row, the application row keep no date)."""
     return session.exec(select(AuditRecord.at).where(AuditRecord.case_id == case.id,
                                                      AuditRecord.event == "sign_contract")
                         .order_by(AuditRecord.seq.desc())).first()
@@ -221,8 +236,8 @@ def file_on_form(ctx: Any, reported: Reported, form: Any, *, check: Any, tail: A
     ``submit_report`` says when a report may be filed. Returns the receipt as the doors show it."""
     case = reported.case
     # the machine's refusal first: a report where none may be filed is refused as such, whatever its sums
-    require_report_allowed(machine, reported.state, tr("{code}: offer {number}", code=case.code,
-                                                       number=reported.number))
+    require_report_allowed(machine, reported.state, case.code if reported.number is None else tr(
+        "{code}: offer {number}", code=case.code, number=reported.number))
     check()
     content = form.content()
     sha256 = content_sha256(content)
@@ -231,25 +246,31 @@ def file_on_form(ctx: Any, reported: Reported, form: Any, *, check: Any, tail: A
     sequence = count + 1
     receipt = receipt_number(case.code, reported.number, sequence)
     filed_by = (ctx.actor.person or ctx.actor.name)[:64]
-    proof = {"kind": form.header.kind, "receipt": receipt, "sha256": sha256, "on_form": True, "filed_by": filed_by,
-             "period_start": form.header.period_start, "period_end": form.header.period_end,
-             "grant_spent": form.funding.spent_grant, "total_spent": form.funding.spent_total}
+    # a grant's report proves the grant spent; the local initiative's (no money, art. 19e) its own figures
+    funding = getattr(form, "funding", None)
+    sums = (form.sums() if funding is None else
+            {"grant_spent": funding.spent_grant, "total_spent": funding.spent_total})
+    kind = "final" if form.final else form.header.kind
+    proof = {"kind": kind, "receipt": receipt, "sha256": sha256, "on_form": True, "filed_by": filed_by,
+             "period_start": form.header.period_start, "period_end": form.header.period_end, **sums}
     if reported.form != "report":
         proof["form"] = reported.form
     late = False
-    if form.final:
-        late = submit(ctx, tail, summary=form.summary(), funds_used=form.funding.spent_grant, filed=proof)
+    if funding is None:
+        late = submit(ctx, tail, summary=form.summary(), filed=proof)
+    elif form.final:
+        late = submit(ctx, tail, summary=form.summary(), funds_used=funding.spent_grant, filed=proof)
     else:
         from states.engine import record
 
         record(ctx, case, "submit_partial_report", subject=tail.subject, basis=PARTIAL_BASIS,
                state=reported.offer.state, payload={**proof, "summary": form.summary()})
-    reported.add(ctx.session, kind=form.header.kind, submitted_at=received_at, outcome="submitted", content={
-        "funds_used": str(form.funding.spent_grant), "summary": form.summary(), "form": content, "sha256": sha256,
-        "receipt": receipt, "sequence": sequence, "received_at": received_at.isoformat(), "filed_by": filed_by,
-        "form_kind": reported.form})
-    state = case.state if reported.form == "simplified" else reported.offer.state
-    return {"code": case.code, "offer": reported.number, "state": state, "kind": form.header.kind,
+    reported.add(ctx.session, kind=kind, submitted_at=received_at, outcome="submitted", content={
+        "funds_used": None if funding is None else str(funding.spent_grant), "summary": form.summary(),
+        "form": content, "sha256": sha256, "receipt": receipt, "sequence": sequence,
+        "received_at": received_at.isoformat(), "filed_by": filed_by, "form_kind": reported.form})
+    state = reported.offer.state if reported.form == "report" else case.state
+    return {"code": case.code, "offer": reported.number, "state": state, "kind": kind,
             "report": sequence, "receipt": receipt, "sha256": sha256, "received_at": received_at.isoformat(),
             "late": late}
 
@@ -264,7 +285,7 @@ def _reported(session, cmd: Any) -> Reported:
         offer = (session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).first()
                  if cmd.number == SMALL_GRANT_OFFER else None)
         if offer is not None:
-            return small_grant_reported(case, offer, _signed_at(session, case))
+            return small_grant_reported(case, offer, contract_signed_at(session, case))
     else:
         offer = session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == cmd.number)).first()
         if offer is not None:
@@ -279,7 +300,7 @@ def _receipt(reported: Reported, row: Report) -> dict[str, Any]:
     return {"number": content.get("receipt"), "report": content.get("sequence"), "kind": row.kind,
             "received_at": content.get("received_at") or row.submitted_at.isoformat(), "sha256": content.get("sha256"),
             "filed_by": content.get("filed_by"), "outcome": row.outcome, "case_code": case.code,
-            "case_title": case.title, "offer": reported.number, "offer_title": offer.title,
+            "case_title": case.title, "offer": reported.number, "offer_title": getattr(offer, "title", case.title),
             "contract": (reported.contract or {}).get("number"), "funds_used": content.get("funds_used"),
             "grant_spent": Decimal(content["funds_used"]) if content.get("funds_used") not in (None, "None") else None,
             "summary": content.get("summary"), "form_kind": reported.form,
@@ -294,8 +315,7 @@ def offer_reports(ctx: Any, cmd: OfferReportsRef) -> dict[str, Any]:
     case, offer = reported.case, reported.offer
     organisation = ctx.session.get(Organisation, offer.organisation_id)
     version = _latest_version(ctx.session, offer)
-    reports = ([_receipt(reported, row) for row in reported.reports(ctx.session)]
-               if reported.contract else [])
+    reports = reports_of(ctx.session, reported)
     return {"code": case.code, "case_title": case.title, "offer": reported.number, "title": offer.title,
             "state": reported.state, "organisation": organisation.name if organisation else "",
             "organisation_krs": organisation.krs if organisation else None,
@@ -308,9 +328,22 @@ def offer_reports(ctx: Any, cmd: OfferReportsRef) -> dict[str, Any]:
 def report_receipt(ctx: Any, cmd: ReportReceiptRef) -> dict[str, Any]:
     """One report's receipt (``S<k>``) with the content it proves."""
     reported = _reported(ctx.session, cmd)
-    rows = reported.reports(ctx.session) if reported.contract else []
-    for row in rows:
-        if (row.content or {}).get("sequence") == cmd.report and (row.content or {}).get("form") is not None:
+    found = filed_report(ctx.session, reported, cmd.report)
+    if found is None:
+        raise NotFound("unknown_report", tr("{code}: offer {number} has no report S{report} filed on the model "
+                                            "form.", code=reported.case.code, number=reported.number,
+                                            report=cmd.report))
+    return found
+
+
+def reports_of(session, reported: Reported) -> list[dict[str, Any]]:
+    """The reports kept under ``reported``, oldest first, each as its receipt (an officer's has no form)."""
+    return [_receipt(reported, row) for row in reported.reports(session)] if reported.contract else []
+
+
+def filed_report(session, reported: Reported, report: int) -> dict[str, Any] | None:
+    """Report S<report> filed on a form, as its receipt with its content; None: no such report."""
+    for row in (reported.reports(session) if reported.contract else []):
+        if (row.content or {}).get("sequence") == report and (row.content or {}).get("form") is not None:
             return _receipt(reported, row)
-    raise NotFound("unknown_report", tr("{code}: offer {number} has no report S{report} filed on the model form.",
-                                        code=reported.case.code, number=reported.number, report=cmd.report))
+    return None

@@ -112,9 +112,10 @@ def test_upgrading_from_the_first_revision_keeps_every_case_of_every_procedure(f
     after = dump(fresh_url)
     assert {row[-1] for row in after["cases"]} == {0}
     after["cases"] = sorted((row[:-1] for row in after["cases"]), key=repr)
-    # 0022: a report's small grant's offer (its last column), none for an open call's report
-    assert after["reports"] and {row[-1] for row in after["reports"]} == {None}
-    after["reports"] = [row[:-1] for row in after["reports"]]
+    # 0022, 0023: a report's small grant's offer and local initiative (its last two columns), none for an open
+    # call's report
+    assert after["reports"] and {row[-2:] for row in after["reports"]} == {(None, None)}
+    after["reports"] = [row[:-2] for row in after["reports"]]
     assert after == {**before, "engine_settings": [], "command_log": [], "engine_setting_changes": [],
                      "audit_anchors": [], "waiting_steps": [], **EMPTY_PEOPLE, **EMPTY_DESK,
                      **EMPTY_PORTAL}

@@ -26,11 +26,14 @@ from tests.test_small_grant import ALL_CHANNELS, do, file, setup_registry
 MODULES = tuple(procedure.handlers for procedure in PROCEDURES if procedure.slug != "open_call")  # tests/test_roles.py: the open call
 READ_ONLY = {"show", "show_budget"}  # they read, never write: anyone may run them
 # reads of what a person filed through the portal: held to the filer by the matrix's relation (test_initiative_filing)
-PORTAL_READS = {"initiative_receipt", "my_initiatives", "application_facts"}
+PORTAL_READS = {"initiative_receipt", "my_initiatives", "application_facts", "initiative_reports",
+                "initiative_report_receipt"}
 PUBLIC_COMMENTS = {"add_comment"}  # the law lets anyone comment (art. 19a ust. 4; consultation resolutions)
 # an organisation's representative files its own organisation's offer and report on the model form (issue 22),
 # nothing else
 OWN_FILINGS = {"small_grant.file_offer_form", "small_grant.file_report_form"}
+# the local initiative's report on its form: filed by whoever filed its application (relation ``filer``), or an officer
+FILER_FILINGS = {"local_initiative.file_report_form"}
 # residents file a local initiative themselves, directly or through an organisation (art. 19b ust. 1; issue 22)
 RESIDENTS_FILE = {"file_residents_application", "file_organisation_application"}
 FORBIDDEN = ("auditor", "scheduler", "public", "applicant")
@@ -66,10 +69,12 @@ def test_every_procedures_handlers_are_found():
         assert not set(module.DEADLINE_HANDLERS.values()) & set(found.values())
     assert COMMENTS == ["consultation.add_comment", "small_grant.add_comment"]
     # Only handlers that read (and the public comment) admit anyone beyond the officer and the committee.
-    open_to_all = {name for name, fn in found.items() if roles(fn) & set(FORBIDDEN)} - OWN_FILINGS
+    open_to_all = {name for name, fn in found.items() if roles(fn) & set(FORBIDDEN)} - OWN_FILINGS - FILER_FILINGS
     assert {short(name) for name in open_to_all} <= READ_ONLY | PORTAL_READS | PUBLIC_COMMENTS | RESIDENTS_FILE
     for name in OWN_FILINGS:  # the representative of that very organisation only (states/authorization.py)
         assert MATRIX[command_name(found[name])] == {"officer": "any", "applicant": "organisation"}
+    for name in FILER_FILINGS:  # the initiative's own filer only (states/authorization.py ``_check_filer``)
+        assert MATRIX[command_name(found[name])] == {"officer": "any", "applicant": "filer", "public": "filer"}
 
 
 @pytest.mark.fast
@@ -88,6 +93,8 @@ def test_no_mutating_procedure_command_admits_a_reader_or_the_scheduler(db_url, 
         execute(handlers()[name], object(), actor=Actor("ktoś", role), at="2026-04-05T09:00+02:00", url=db_url)
     if name in OWN_FILINGS and role == "applicant":  # the role may file; a typed name represents no organisation
         assert info.value.exit_code == 5 and info.value.rule == "not_your_organisation"
+    elif name in FILER_FILINGS and role in ("applicant", "public"):  # a typed name filed nothing
+        assert info.value.exit_code == 5 and info.value.rule == "not_your_filing"
     else:
         assert info.value.exit_code == 5 and role in info.value.message()
     assert dump(db_url) == before
@@ -97,7 +104,7 @@ def test_no_mutating_procedure_command_admits_a_reader_or_the_scheduler(db_url, 
 def test_only_officers_and_committee_members_evaluate_local_initiatives():
     assert roles(local_initiative_handlers.evaluate) == frozenset({"officer", "committee_member"})
     assert all(roles(fn) == frozenset({"officer"}) for name, fn in handlers().items()
-               if name in MUTATING and name != "local_initiative.evaluate" and name not in OWN_FILINGS)
+               if name in MUTATING and name != "local_initiative.evaluate" and name not in OWN_FILINGS | FILER_FILINGS)
 
 
 def small_grant_in_comment_period(url: str) -> str:

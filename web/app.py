@@ -128,6 +128,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(__import__("web.portal_small_grant_api", fromlist=["router"]).router)  # its JSON door
     app.include_router(__import__("web.portal_reports", fromlist=["router"]).router)  # web/portal_reports.py
     app.include_router(__import__("web.portal_comments", fromlist=["router"]).router)  # comments: web/portal_comments.py
+    app.include_router(__import__("web.portal_initiative_reports", fromlist=["router"]).router)  # before the next
     app.include_router(__import__("web.portal_initiative", fromlist=["router"]).router)  # web/portal_initiative.py
     app.include_router(__import__("web.portal_password_reset", fromlist=["router"]).router)  # a forgotten password
     app.include_router(portal_api.router)  # the organisations' JSON door (bearer token; no CSRF: web/security.py)

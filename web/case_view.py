@@ -39,7 +39,7 @@ EVALUATIONS = {"open_call.review_offer": "review", "open_call.declare_conflicts"
 # call has the registry's own form, not the case page's.
 # The model form's offers are filed by the organisations themselves (the portal, web/portal_api.py), not here.
 OWN_FORM = {"open_call.file_offer", "open_call.file_offer_form", "open_call.correct_offer_form",
-            "open_call.file_report_form", "small_grant.file_report_form"}
+            "open_call.file_report_form", "small_grant.file_report_form", "local_initiative.file_report_form"}
 
 
 @dataclass

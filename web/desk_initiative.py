@@ -5,6 +5,8 @@ the organisation) filed, its receipt and its PDF, for the officer checking and e
 |---|---|
 | ``GET /sprawy/{code}/wniosek`` | the receipt (number, moment, who filed, SHA-256) and the application, part by part |
 | ``GET /sprawy/{code}/wniosek/pdf`` | the same as the PDF the applicants got |
+| ``GET /sprawy/{code}/sprawozdanie?nr=K`` | the initiative's reports, report S<K> (the latest unless asked) part by part |
+| ``GET /sprawy/{code}/sprawozdanie/{k}/pdf`` | report S<k> as the PDF its filer got |
 
 Read through ``states.engine.execute`` as the desk's person: the matrix lets the officers and the auditors read it
 (``local_initiative.initiative_receipt``). An application recorded from paper (``coop initiative file``) has no
@@ -60,3 +62,40 @@ def application_pdf(request: Request, code: str, actor: Actor = Depends(require_
     except DomainError as refusal:
         return desk_refused(request, refusal)
     return download(initiative_pdf(receipt["content"], receipt), "wniosek", receipt["number"], "pdf")
+
+
+# --- the report filed by the applicants (web/portal_initiative_reports.py) ----------------------------------------
+
+
+@router.get("/sprawy/{code:path}/sprawozdanie")
+def report_page(request: Request, code: str, nr: str = "", actor: Actor = Depends(require_actor)) -> Response:
+    """What the officer reads before closing the initiative (its ``close`` step, after ``submit_report``): the
+    agreement, the reports (an officer's typed one has no form) and report S<nr> part by part."""
+    from states.inputs import CaseRef
+    from states.procedures.local_initiative.handlers import initiative_reports
+    from web.portal_form import filed_sections
+    from web.portal_initiative_reports import TREE
+
+    try:
+        facts = read(request, initiative_reports, CaseRef(code=code), actor)
+    except DomainError as refusal:
+        return desk_refused(request, refusal)
+    on_form = [r for r in facts["reports"] if r["content"] is not None]
+    asked = int(nr) if nr.isdigit() else None
+    shown = next((r for r in on_form if r["report"] == asked), None) if asked else (on_form[-1] if on_form else None)
+    return page(request, "desk_initiative_report.html", title=tr("Report on the local initiative {code}", code=code),
+                code=code, facts=facts, shown=shown,
+                sections=filed_sections(TREE, shown["content"]) if shown else [])
+
+
+@router.get("/sprawy/{code:path}/sprawozdanie/{report:int}/pdf")
+def report_pdf(request: Request, code: str, report: int, actor: Actor = Depends(require_actor)) -> Response:
+    from notifications.initiative_report_pdf import initiative_report_pdf
+    from states.procedures.local_initiative.handlers import initiative_report_receipt
+    from states.procedures.local_initiative.inputs import InitiativeReportRef
+
+    try:
+        receipt = read(request, initiative_report_receipt, InitiativeReportRef(code=code, report=report), actor)
+    except DomainError as refusal:
+        return desk_refused(request, refusal)
+    return download(initiative_report_pdf(receipt["content"], receipt), "sprawozdanie", receipt["number"], "pdf")

@@ -99,23 +99,26 @@ HINTS: dict[str, Any] = {
 }
 
 
-def _relabel(node: portal_form.Node, path: str) -> None:
-    if path in LABELS:  # a value's label starts with a capital, as the engine's own labels on the page do
-        node.label = LABELS[path] if node.kind == "group" else capitalized(LABELS[path])
-    if path in HINTS:
-        node.hint = HINTS[path]
+def relabel(node: portal_form.Node, path: str = "", labels: dict[str, Any] = LABELS,
+            hints: dict[str, Any] = HINTS) -> None:
+    """Give the form's parts and fields the initiative's own ``labels`` and ``hints``, by their path (the
+    application's; the report's, web/portal_initiative_reports.py, has its own)."""
+    if path in labels:  # a value's label starts with a capital, as the engine's own labels on the page do
+        node.label = labels[path] if node.kind == "group" else capitalized(labels[path])
+    if path in hints:
+        node.hint = hints[path]
     if node.choices:
         node.choices = tuple((value, CHOICES.get(value, label)) for value, label in node.choices)
     if node.kind == "group":
         for child in node.children:
-            _relabel(child, f"{path}.{child.key}" if path else child.key)
+            relabel(child, f"{path}.{child.key}" if path else child.key, labels, hints)
     elif node.kind == "rows" and node.item is not None:
-        _relabel(node.item, path)
+        relabel(node.item, path, labels, hints)
         node.item.label = node.label
 
 
 TREE = portal_form.form_tree(InitiativeForm, form_fields(InitiativeForm))
-_relabel(TREE, "")
+relabel(TREE)
 
 
 # --- the person's applications -------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ received when the first attempt reached the door (models/command_log.py ``first_
 its moment here, in a short transaction of its own, before it waits for the call; the earliest is kept.
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -29,6 +29,12 @@ PROCEDURE = Procedure(
         "initiative_receipt": {**AUDITORS, "applicant": FILER, "public": FILER},
         "my_initiatives": {"public": ANY, "applicant": ANY, "officer": ANY},
         "application_facts": {"public": ANY, "applicant": ANY, "officer": ANY},
+        # the report on its form (issue 22): filed and read by the initiative's applicant (``filer``: whoever filed
+        # the application through the portal, or a representative of its organisation); an officer may file it for
+        # them; the officers and the auditors read every one
+        "file_report_form": {"officer": ANY, "applicant": FILER, "public": FILER},
+        "initiative_reports": {**AUDITORS, "applicant": FILER, "public": FILER},
+        "initiative_report_receipt": {**AUDITORS, "applicant": FILER, "public": FILER},
     },
     # the machine events each command fires or is first gated by (descriptor.py ``events``: the desk's steps)
     events={
@@ -39,8 +45,10 @@ PROCEDURE = Procedure(
         "sign_contract": ("sign_contract",),
         "record_purchase": ("city_purchase",),
         "submit_report": ("submit_report",),
+        "file_report_form": ("submit_report",),
         "close": ("close",),
     },
-    reads=("show", "initiative_receipt", "my_initiatives", "application_facts"),
+    reads=("show", "initiative_receipt", "my_initiatives", "application_facts", "initiative_reports",
+           "initiative_report_receipt"),
     off_case=("file", "file_residents_application", "file_organisation_application"),
 )

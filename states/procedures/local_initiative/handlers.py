@@ -35,9 +35,11 @@ from states.procedures.local_initiative.inputs import (
     EvaluateInitiative,
     FileApplication,
     FileInitiative,
+    FileInitiativeReport,
     FilingRef,
     FormalCheck,
     InitiativeReport,
+    InitiativeReportRef,
     PlanInitiative,
     RecordPurchase,
     SignInitiative,
@@ -229,15 +231,84 @@ def _tail(case: Case) -> tail.Tail:
                      report_due=date.fromisoformat(due) if due else None, written_call=False)
 
 
-def submit_report(ctx: Context, cmd: InitiativeReport) -> dict:
-    case = _case(ctx, cmd.code)
+def _report_facts(ctx: Context, case: Case, work_hours: Decimal) -> dict[str, Any]:
+    """What the report's record keeps, whoever reports: the residents' work valued at the pinned rule set's rate
+    (art. 19c ust. 1), against the plan, and the city's purchases against its share."""
     rules = _rules(ctx, case)
     costs = costs_by_party(ctx.session, case)
-    late = tail.submit_report(ctx, _tail(case), summary=cmd.summary, facts={
-        "work_hours": cmd.work_hours, "work_value": (cmd.work_hours * rules.hour_value).quantize(Decimal("0.01")),
-        "planned_work_value": costs.get("work", Decimal(0)), "city_spent": purchased(ctx.session, case),
-        "city_share": costs.get("city", Decimal(0))})
+    return {"work_hours": work_hours, "work_value": (work_hours * rules.hour_value).quantize(Decimal("0.01")),
+            "planned_work_value": costs.get("work", Decimal(0)), "city_spent": purchased(ctx.session, case),
+            "city_share": costs.get("city", Decimal(0))}
+
+
+def submit_report(ctx: Context, cmd: InitiativeReport) -> dict:
+    case = _case(ctx, cmd.code)
+    late = tail.submit_report(ctx, _tail(case), summary=cmd.summary, facts=_report_facts(ctx, case, cmd.work_hours))
     return {"code": case.code, "state": case.state, "late": late}
+
+
+# --- the report filed on its form by the applicants (issue 22; states/model_forms/initiative_report.py) ---------
+
+
+@at_written_time  # on a real database the moment of receipt is the server's own
+def file_report_form(ctx: Context, cmd: FileInitiativeReport) -> dict[str, Any]:
+    """The applicants file the initiative's report on its form: the machine says when (its ``submit_report``: the
+    agreement runs, the report is due or overdue), the period is checked against the agreement's, and it goes
+    through the tail's ``submit_report`` as the officer's report does (the same facts, the residents' work valued
+    at the pinned rate), kept with its SHA-256 and receipt (states/report_filings.py ``file_on_form``)."""
+    from states.model_forms.initiative_report import AgreementTerms, check_against_agreement
+    from states.report_filings import file_on_form, initiative_reported
+
+    case = _case(ctx, cmd.code)
+    application = application_of(ctx.session, case)
+    form = cmd.form
+    reported = initiative_reported(case, application)
+
+    def check() -> None:
+        check_against_agreement(form, AgreementTerms(application.task_start, application.task_end,
+                                                     application.contract_number))
+
+    def submit(ctx: Context, the_tail: tail.Tail, *, summary: str, filed: dict[str, Any]) -> bool:
+        facts = {**_report_facts(ctx, case, form.contribution.hours), "own_in_kind": form.contribution.in_kind,
+                 "own_cash": form.contribution.cash}
+        return tail.submit_report(ctx, the_tail, summary=summary, facts=facts, filed=filed)
+
+    answer = file_on_form(ctx, reported, form, check=check, tail=_tail(case), submit=submit,
+                          machine=LocalInitiativeMachine, received_at=receipt_moment(ctx.arrived_at, ctx.now))
+    return {**answer, "state": case.state}
+
+
+def _reported(ctx: Context, code: str):
+    from states.report_filings import contract_signed_at, initiative_reported
+
+    case = _case(ctx, code)
+    return initiative_reported(case, application_of(ctx.session, case), contract_signed_at(ctx.session, case))
+
+
+def initiative_reports(ctx: Context, cmd: CaseRef) -> dict[str, Any]:
+    """The initiative, its agreement (None: not signed yet), whether a report may be filed now and its reports
+    oldest first (a report an officer recorded has no form, no receipt and no hash)."""
+    from states.report_filings import reports_of
+
+    reported = _reported(ctx, cmd.code)
+    case, application = reported.case, reported.offer
+    versions = filing.versions_of(ctx.session, case)
+    named = (versions[-1].content.get("applicant") or {}) if versions else {}
+    return {"code": case.code, "title": case.title, "state": case.state, "contract": reported.contract,
+            "applicants": named.get("group_name") or named.get("organisation_name") or application.representative,
+            "may_file": case.state in LocalInitiativeMachine.states_allowing("submit_report"),
+            "reports": reports_of(ctx.session, reported), "form": reported.form}
+
+
+def initiative_report_receipt(ctx: Context, cmd: InitiativeReportRef) -> dict[str, Any]:
+    """One report's receipt (``<code>-S<k>``) with the content it proves."""
+    from states.report_filings import filed_report
+
+    found = filed_report(ctx.session, _reported(ctx, cmd.code), cmd.report)
+    if found is None:
+        raise NotFound("unknown_report", tr("{code}: the initiative has no report S{report} filed on its form.",
+                                            code=cmd.code, report=cmd.report))
+    return found
 
 
 def close(ctx: Context, cmd: CaseRef) -> dict:
@@ -349,9 +420,29 @@ def my_initiatives(ctx: Context, cmd: None = None) -> list[dict[str, Any]]:
     for row, case in rows:
         if case.id not in latest or row.version > latest[case.id][0].version:
             latest[case.id] = (row, case)
+    reports = _filed_reports(ctx, [case.id for _, case in latest.values()])
+    may_file = LocalInitiativeMachine.states_allowing("submit_report")
     return [{"code": case.code, "title": case.title, "state": case.state, "version": row.version,
-             "receipt": row.receipt, "sha256": row.sha256, "received_at": row.received_at.isoformat()}
+             "receipt": row.receipt, "sha256": row.sha256, "received_at": row.received_at.isoformat(),
+             "reports": reports.get(case.id, []), "may_file_report": case.state in may_file}
             for row, case in latest.values()]
+
+
+def _filed_reports(ctx: Context, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The reports filed on the form of these cases' initiatives (one query): case id -> [{report, receipt}]."""
+    from models.tables import Report
+
+    if not case_ids:
+        return {}
+    owner = Report.__table__.c.local_initiative_id
+    found: dict[int, list[dict[str, Any]]] = {}
+    for case_id, content in ctx.session.execute(
+            select(LocalInitiativeApplication.case_id, Report.content)
+            .join(LocalInitiativeApplication, LocalInitiativeApplication.id == owner)
+            .where(LocalInitiativeApplication.case_id.in_(case_ids)).order_by(Report.id)).all():
+        if (content or {}).get("form") is not None:
+            found.setdefault(case_id, []).append({"report": content["sequence"], "receipt": content["receipt"]})
+    return found
 
 
 

@@ -24,6 +24,7 @@ from states.inputs import (
     SingleLine,
 )
 from states.model_forms.initiative import InitiativeForm, parse_initiative_form
+from states.model_forms.initiative_report import InitiativeReportForm, parse_initiative_report
 
 # --- local initiative (art. 19b-19h) -------------------------------------------------------------------------
 
@@ -114,3 +115,26 @@ class FileApplication(Command):
 class FilingRef(Command):
     code: CaseCode
     version: Annotated[int, Field(ge=1, le=1000)] | None = None  # None: the latest
+
+
+# --- the report filed through the portal (issue 22; states/model_forms/initiative_report.py) ----------------------
+
+
+class FileInitiativeReport(Command):
+    """The initiative's report on its form, filed by its applicant (the person who filed the application, or a
+    representative of the organisation it was filed for)."""
+
+    code: CaseCode
+    form: InitiativeReportForm
+
+    @classmethod
+    def parse(cls, **values: object):
+        """The form parsed first, so its refusal names the form's broken rule (``parse_initiative_report``)."""
+        if values.get("form") is not None:
+            values = {**values, "form": parse_initiative_report(values["form"])}
+        return super().parse(**values)
+
+
+class InitiativeReportRef(Command):
+    code: CaseCode
+    report: Annotated[int, Field(ge=1, le=1000)]  # k of the receipt's S<k>
