@@ -294,12 +294,16 @@ def _reported(session, cmd: Any) -> Reported:
     raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
 
 
-def _receipt(reported: Reported, row: Report) -> dict[str, Any]:
+def _receipt(session, reported: Reported, row: Report) -> dict[str, Any]:
+    from states.people import person_name
+
     content = row.content or {}
+    filed_by = content.get("filed_by")
     case, offer = reported.case, reported.offer
     return {"number": content.get("receipt"), "report": content.get("sequence"), "kind": row.kind,
             "received_at": content.get("received_at") or row.submitted_at.isoformat(), "sha256": content.get("sha256"),
-            "filed_by": content.get("filed_by"), "outcome": row.outcome, "case_code": case.code,
+            "filed_by": filed_by, "filed_by_name": person_name(session, filed_by) if filed_by else None,
+            "outcome": row.outcome, "case_code": case.code,
             "case_title": case.title, "offer": reported.number, "offer_title": getattr(offer, "title", case.title),
             "contract": (reported.contract or {}).get("number"), "funds_used": content.get("funds_used"),
             "grant_spent": Decimal(content["funds_used"]) if content.get("funds_used") not in (None, "None") else None,
@@ -338,12 +342,12 @@ def report_receipt(ctx: Any, cmd: ReportReceiptRef) -> dict[str, Any]:
 
 def reports_of(session, reported: Reported) -> list[dict[str, Any]]:
     """The reports kept under ``reported``, oldest first, each as its receipt (an officer's has no form)."""
-    return [_receipt(reported, row) for row in reported.reports(session)] if reported.contract else []
+    return [_receipt(session, reported, row) for row in reported.reports(session)] if reported.contract else []
 
 
 def filed_report(session, reported: Reported, report: int) -> dict[str, Any] | None:
     """Report S<report> filed on a form, as its receipt with its content; None: no such report."""
     for row in (reported.reports(session) if reported.contract else []):
         if (row.content or {}).get("sequence") == report and (row.content or {}).get("form") is not None:
-            return _receipt(reported, row)
+            return _receipt(session, reported, row)
     return None
