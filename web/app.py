@@ -20,7 +20,15 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from kernel.text import LANGUAGES, language_override, tr
-from web.security import LANG_COOKIE, PRE_COOKIE, LoginRequired, check_csrf, login_url, set_cookie
+from web.security import (
+    LANG_COOKIE,
+    PRE_COOKIE,
+    ChunkedBodyLimit,
+    LoginRequired,
+    check_csrf,
+    login_url,
+    set_cookie,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -190,5 +198,6 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     def health() -> dict:
         return {"ok": True}
 
+    app.add_middleware(ChunkedBodyLimit)  # a chunked body too large refused before any route reads it
     app.add_middleware(portal_api.Arrival)  # outermost: the moment a filing reached the application (its receipt)
     return app

@@ -139,6 +139,67 @@ def refuse_large_form(request: Request) -> None:
             "go back, choose a smaller file and send it again.", limit=CEILING_BYTES // 1048576))
 
 
+def largest_body() -> int:
+    """The largest request body a door takes: a file as large as any rule set allows, in base64 inside the JSON
+    door's body (the larger of the two), with the typed form around it."""
+    from states.offer_attachments import CEILING_BYTES
+
+    return CEILING_BYTES * 4 // 3 + 1024 * 1024
+
+
+class ChunkedBodyLimit:
+    """Pure ASGI: a request body sent without ``Content-Length`` (chunked) is read here, at most ``largest_body``
+    bytes, before any route sees it; a larger one is refused (413) and never reaches a form parser or a door. With
+    ``Content-Length`` the server frames the body by it, and the doors refuse a large one by the header before
+    reading it (``refuse_large_form``, the JSON door's own check)."""
+
+    def __init__(self, app, limit: int | None = None) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        headers = dict(scope.get("headers") or ()) if scope["type"] == "http" else {}
+        if scope["type"] != "http" or b"content-length" in headers or scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        limit = self.limit or largest_body()
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: the app sees it as it would
+                return await self.app(scope, _replay([], message, receive), send)
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > limit:
+                return await _too_large(scope, send, limit)
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], None, receive), send)
+
+
+def _replay(messages: list, last, receive):
+    pending = list(messages) + ([last] if last is not None else [])
+
+    async def replayed():
+        return pending.pop(0) if pending else await receive()
+    return replayed
+
+
+async def _too_large(scope, send, limit: int) -> None:
+    import json
+
+    from kernel.text import tr
+
+    text = str(tr("The request's body is larger than {limit} MB, the most a form with its file may be. Nothing was "
+                  "saved: send a smaller file.", limit=-(-limit // 1048576)))
+    if scope["path"].startswith(BEARER_ONLY_PREFIX):
+        body, kind = json.dumps({"rule": "body_too_large", "message": text, "basis": None}).encode(), b"application/json"
+    else:
+        body, kind = text.encode(), b"text/plain; charset=utf-8"
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
 async def check_csrf(request: Request) -> None:
     """Every POST: the form's ``csrf`` field must be this reader's token; else 403 and nothing is done. Except the
     bearer-token JSON door (``BEARER_ONLY_PREFIX``), which no cookie authenticates."""
