@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from notifications.offer_pdf import EMPTY, _amount, _text, filed_by, received_text, start_pdf
+from notifications.offer_pdf import EMPTY, amount_text, filed_by, plain_text, received_text, start_pdf
 from states import labels
 
 KINDS = {"residents": "grupa mieszkańców (bezpośrednio)", "ngo": "organizacja pozarządowa w imieniu mieszkańców"}
@@ -28,12 +28,12 @@ DECLARATIONS = {
 
 def _sphere(value: Any) -> str:
     label = labels.SPHERES.get(str(value))
-    return f"{label.in_language('pl')} ({value})" if label is not None else _text(value)
+    return f"{label.in_language('pl')} ({value})" if label is not None else plain_text(value)
 
 
 def initiative_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     """The PDF of the application ``content`` as filed, with its ``receipt``."""
-    number, sha256 = _text(receipt.get("number")), _text(receipt.get("sha256"))
+    number, sha256 = plain_text(receipt.get("number")), plain_text(receipt.get("sha256"))
     task = content.get("task") or {}
     pdf = start_pdf(
         footer=f"Wniosek {receipt.get('case_code', '')} nr {number}, SHA-256 {sha256[:16]}…",
@@ -43,7 +43,7 @@ def initiative_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> by
               "tryb i kryteria oceny: uchwała Rady Miejskiej (art. 19c ust. 1)",
         heading="Potwierdzenie złożenia wniosku", of_what="wniosku", rows=[
             ("Numer potwierdzenia", number),
-            ("Sprawa", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
+            ("Sprawa", f"{plain_text(receipt.get('case_code'))} — {plain_text(receipt.get('case_title'))}"),
             ("Data i godzina wpływu (czas warszawski)", received_text(receipt)),
             ("Wersja wniosku", receipt.get("version")),
             ("Złożył(a)", filed_by(receipt)),
@@ -72,7 +72,7 @@ def initiative_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> by
     pdf.field("Korzyść dla mieszkańców i interesu publicznego", task.get("benefit"))
     schedule = content.get("schedule") or {}
     pdf.heading("4. Harmonogram")
-    pdf.pairs([("Termin realizacji", f"{_text(schedule.get('task_start'))} – {_text(schedule.get('task_end'))}")])
+    pdf.pairs([("Termin realizacji", f"{plain_text(schedule.get('task_start'))} – {plain_text(schedule.get('task_end'))}")])
     pdf.grid(["Lp.", "Działanie", "Od", "Do", "Wykonuje"],
              [[i, a.get("name"), a.get("start"), a.get("end"), DONE_BY.get(a.get("done_by"), a.get("done_by"))]
               for i, a in enumerate(schedule.get("actions") or [], 1)], (12, 78, 25, 25, 40))
@@ -80,23 +80,23 @@ def initiative_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> by
     costs = list(content.get("costs") or [])
     pdf.grid(["Lp.", "Rodzaj kosztu", "Wartość (zł)", "Zakup miasta (zł)", "Wkład pieniężny (zł)",
               "Wkład rzeczowy (zł)"],
-             [[i, c.get("name"), _amount(c.get("total")), _amount(c.get("from_city")),
-               _amount(c.get("from_own_cash")), _amount(c.get("from_own_in_kind"))] for i, c in enumerate(costs, 1)]
+             [[i, c.get("name"), amount_text(c.get("total")), amount_text(c.get("from_city")),
+               amount_text(c.get("from_own_cash")), amount_text(c.get("from_own_in_kind"))] for i, c in enumerate(costs, 1)]
              or [[EMPTY] * 6], (10, 60, 27, 27, 28, 28), align=["LEFT", "LEFT"] + ["RIGHT"] * 4)
     work = content.get("work") or {}
     pdf.heading("6. Praca społeczna mieszkańców")
     pdf.field("Zakres pracy", work.get("description"))
     pdf.pairs([("Liczba osób", work.get("people")), ("Liczba godzin", work.get("hours")),
-               ("Wartość jednej godziny (zł)", _amount(work.get("hour_value"))),
-               ("Wartość pracy (zł)", _amount(work.get("value")))])
+               ("Wartość jednej godziny (zł)", amount_text(work.get("hour_value"))),
+               ("Wartość pracy (zł)", amount_text(work.get("value")))])
     budget = content.get("budget") or {}
     pdf.heading("7. Budżet")
-    pdf.pairs([("Szacunkowy koszt zadania (zł)", _amount(budget.get("total"))),
-               ("Udział miasta: zakupy usług i rzeczy (zł)", _amount(budget.get("city"))),
-               ("Wkład własny pieniężny (zł)", _amount(budget.get("own_cash"))),
-               ("Wkład własny rzeczowy (zł)", _amount(budget.get("own_in_kind"))),
-               ("Wkład własny: praca społeczna (zł)", _amount(budget.get("own_work"))),
-               ("Wkład własny razem (zł)", _amount(budget.get("own_total")))], widths=(80, 100))
+    pdf.pairs([("Szacunkowy koszt zadania (zł)", amount_text(budget.get("total"))),
+               ("Udział miasta: zakupy usług i rzeczy (zł)", amount_text(budget.get("city"))),
+               ("Wkład własny pieniężny (zł)", amount_text(budget.get("own_cash"))),
+               ("Wkład własny rzeczowy (zł)", amount_text(budget.get("own_in_kind"))),
+               ("Wkład własny: praca społeczna (zł)", amount_text(budget.get("own_work"))),
+               ("Wkład własny razem (zł)", amount_text(budget.get("own_total")))], widths=(80, 100))
     declarations = content.get("declarations") or {}
     pdf.heading("8. Oświadczenia")
     for index, (key, text) in enumerate(DECLARATIONS.items(), 1):

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from notifications.offer_pdf import _amount, _text, received_text, start_pdf
+from notifications.offer_pdf import amount_text, filed_by, plain_text, received_text, start_pdf
 from states.model_forms.initiative_report import DECLARATIONS_PL
 
 
 def initiative_report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
-    number, sha256 = _text(receipt.get("number")), _text(receipt.get("sha256"))
+    number, sha256 = plain_text(receipt.get("number")), plain_text(receipt.get("sha256"))
     header = content.get("header") or {}
     pdf = start_pdf(
         footer=f"Sprawozdanie {number}, SHA-256 {sha256[:16]}…",
@@ -28,14 +28,14 @@ def initiative_report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]
               "umowa o wykonanie inicjatywy lokalnej (art. 19e)",
         heading="Potwierdzenie złożenia sprawozdania", of_what="sprawozdania", rows=[
             ("Numer potwierdzenia", number),
-            ("Sprawa", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
-            ("Umowa", f"inicjatywa lokalna (art. 19b-19h), umowa {_text(receipt.get('contract'))}"),
+            ("Sprawa", f"{plain_text(receipt.get('case_code'))} — {plain_text(receipt.get('case_title'))}"),
+            ("Umowa", f"inicjatywa lokalna (art. 19b-19h), umowa {plain_text(receipt.get('contract'))}"),
             ("Data i godzina wpływu (czas warszawski)", received_text(receipt)),
-            ("Złożył(a) (login)", receipt.get("filed_by")),
+            ("Złożył(a)", filed_by(receipt)),
             ("Skrót SHA-256 treści sprawozdania", sha256),
         ])
     pdf.heading("Dane sprawozdania")
-    pdf.pairs([("Okres sprawozdawczy", f"od {_text(header.get('period_start'))} do {_text(header.get('period_end'))}"),
+    pdf.pairs([("Okres sprawozdawczy", f"od {plain_text(header.get('period_start'))} do {plain_text(header.get('period_end'))}"),
                ("Tytuł zadania", header.get("task_title")),
                ("Wnioskodawcy", header.get("applicants")),
                ("Numer umowy", header.get("contract_number"))])
@@ -49,9 +49,9 @@ def initiative_report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]
     pdf.heading("Część II. Wkład własny mieszkańców")
     pdf.field("Praca społeczna: zakres", contribution.get("work_description") or "nie dotyczy")
     pdf.pairs([("Liczba osób", contribution.get("people")), ("Liczba godzin pracy", contribution.get("hours")),
-               ("Wkład rzeczowy (zł)", _amount(contribution.get("in_kind"))),
+               ("Wkład rzeczowy (zł)", amount_text(contribution.get("in_kind"))),
                ("Wkład rzeczowy: co", contribution.get("in_kind_description")),
-               ("Wkład finansowy (zł)", _amount(contribution.get("cash"))),
+               ("Wkład finansowy (zł)", amount_text(contribution.get("cash"))),
                ("Wkład finansowy: na co", contribution.get("cash_description"))], widths=(60, 120))
     pdf.heading("Część III. Dodatkowe informacje")
     pdf.paragraph((content.get("additional") or {}).get("remarks") or "nie dotyczy")

@@ -36,7 +36,7 @@ CATEGORIES = {"activities": "I", "administrative": "II"}
 EXECUTION = {"unpaid": "nieodpłatne wykonanie zadania publicznego", "paid": "odpłatne wykonanie zadania publicznego"}
 
 
-def _amount(value: Any) -> str:
+def amount_text(value: Any) -> str:
     """An amount as the form writes it: 8 000,00 (PLN in the column's heading)."""
     try:
         return number_text(Decimal(str(value)).quantize(Decimal("0.01")), "pl")
@@ -64,7 +64,7 @@ def _covered() -> frozenset[int]:
     return frozenset.intersection(*faces)
 
 
-def _text(value: Any) -> str:
+def plain_text(value: Any) -> str:
     """A value as printed; a character the font cannot draw (an emoji, a CJK ideograph) is written as its code
     point, [U+1F3CA], so the PDF still shows everything that was filed instead of dropping it silently."""
     if value is None or value == "":
@@ -73,7 +73,7 @@ def _text(value: Any) -> str:
     return "".join(ch if ord(ch) in covered or ch == "\n" else f"[U+{ord(ch):04X}]" for ch in str(value))
 
 
-class _OfferPdf(FPDF):
+class OfferPdf(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_text = footer_text
@@ -104,7 +104,7 @@ class _OfferPdf(FPDF):
         self.set_font(FONT, "", 9)
 
     def paragraph(self, text: Any) -> None:
-        self.multi_cell(0, 4.6, _text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, 4.6, plain_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
 
     def field(self, label: str, value: Any) -> None:
@@ -119,7 +119,7 @@ class _OfferPdf(FPDF):
                 self.set_font(FONT, "B", 8.5)
                 row.cell(label)
                 self.set_font(FONT, "", 8.5)
-                row.cell(_text(value))
+                row.cell(plain_text(value))
         self.set_font(FONT, "", 9)
         self.ln(2)
 
@@ -137,7 +137,7 @@ class _OfferPdf(FPDF):
                 self.set_font(FONT, "B" if index in bold else "", size)
                 row = table.row()
                 for value in values:
-                    row.cell(_text(value))
+                    row.cell(plain_text(value))
         self.set_font(FONT, "", 9)
         self.ln(2)
 
@@ -181,15 +181,15 @@ def received_text(receipt: Mapping[str, Any]) -> str:
 def filed_by(receipt: Mapping[str, Any]) -> str:
     """Who filed the form, as the receipt's „Złożył(a)” says: the people registry's name (``filed_by_name``), else
     what the row keeps (``filed_by``)."""
-    return _text(receipt.get("filed_by_name") or receipt.get("filed_by"))
+    return plain_text(receipt.get("filed_by_name") or receipt.get("filed_by"))
 
 
 def start_pdf(*, footer: str, pdf_title: str, title: str, basis: str, heading: str,
-              rows: Sequence[tuple[str, Any]], of_what: str) -> _OfferPdf:
+              rows: Sequence[tuple[str, Any]], of_what: str) -> OfferPdf:
     """A new PDF of a filed form (an offer, a local-initiative application): the form's ``title`` and legal
     ``basis``, then the receipt that proves the filing (``heading`` over its ``rows``) and the note on how its
     SHA-256 of the content ``of_what`` ("oferty", "wniosku") is checked; the body's font set."""
-    pdf = _OfferPdf(footer)
+    pdf = OfferPdf(footer)
     pdf.set_title(pdf_title)
     pdf.set_creator("coop-engine")
     pdf.add_page()
@@ -208,17 +208,17 @@ def start_pdf(*, footer: str, pdf_title: str, title: str, basis: str, heading: s
     return pdf
 
 
-def _start(receipt: Mapping[str, Any], *, title: str, task_title: str, basis: str) -> _OfferPdf:
+def _start(receipt: Mapping[str, Any], *, title: str, task_title: str, basis: str) -> OfferPdf:
     """A new PDF with the offer form's title, its legal basis and the receipt that proves the filing."""
-    number = _text(receipt.get("number"))
-    sha256 = _text(receipt.get("sha256"))
+    number = plain_text(receipt.get("number"))
+    sha256 = plain_text(receipt.get("sha256"))
     return start_pdf(
         footer=f"Oferta {receipt.get('case_code', '')} nr {number}, wersja {receipt.get('version', '')}, "
                f"SHA-256 {sha256[:16]}…",
         pdf_title=f"Oferta {number}: {task_title}", title=title, basis=basis,
         heading="Potwierdzenie złożenia oferty", of_what="oferty", rows=[
             ("Numer potwierdzenia", number),
-            ("Postępowanie", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
+            ("Postępowanie", f"{plain_text(receipt.get('case_code'))} — {plain_text(receipt.get('case_title'))}"),
             ("Data i godzina wpływu (czas warszawski)", received_text(receipt)),
             ("Wersja oferty", receipt.get("version")),
             ("Złożył(a)", filed_by(receipt)),
@@ -226,7 +226,7 @@ def _start(receipt: Mapping[str, Any], *, title: str, task_title: str, basis: st
         ])
 
 
-def _offerors(pdf: _OfferPdf, offerors: Sequence[Mapping[str, Any]]) -> None:
+def _offerors(pdf: OfferPdf, offerors: Sequence[Mapping[str, Any]]) -> None:
     joint = len(offerors) > 1
     for index, offeror in enumerate(offerors, 1):
         if joint:
@@ -239,7 +239,7 @@ def _offerors(pdf: _OfferPdf, offerors: Sequence[Mapping[str, Any]]) -> None:
                    ("Strona www", offeror.get("website"))])
 
 
-def _declarations(pdf: _OfferPdf, heading: str, wording: Mapping[str, str], given: Mapping[str, Any]) -> None:
+def _declarations(pdf: OfferPdf, heading: str, wording: Mapping[str, str], given: Mapping[str, Any]) -> None:
     pdf.heading(heading)
     pdf.paragraph("Oświadczam(-my), że:")
     for index, (key, text) in enumerate(wording.items(), 1):
@@ -247,7 +247,7 @@ def _declarations(pdf: _OfferPdf, heading: str, wording: Mapping[str, str], give
         pdf.paragraph(f"{index}) {text} — {mark}")
 
 
-def _attachments(pdf: _OfferPdf, content: Mapping[str, Any]) -> None:
+def _attachments(pdf: OfferPdf, content: Mapping[str, Any]) -> None:
     """The files filed with the offer (states/offer_attachments.py): each one's hash is part of the receipt's."""
     attachments = content.get("attachments") or []
     if attachments:
@@ -278,7 +278,7 @@ def _simplified_offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]
                ("2. Rodzaj zadania publicznego", basic.get("task_kind")),
                ("3. Tytuł zadania publicznego", basic.get("title")),
                ("4. Termin realizacji zadania publicznego",
-                f"od {_text(basic.get('task_start'))} do {_text(basic.get('task_end'))}")])
+                f"od {plain_text(basic.get('task_start'))} do {plain_text(basic.get('task_end'))}")])
 
     pdf.heading("II. Dane oferenta(-tów)")
     pdf.subheading("1. Nazwa oferenta(-tów), numer w Krajowym Rejestrze Sądowym lub innej ewidencji, adres siedziby "
@@ -301,12 +301,12 @@ def _simplified_offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]
     pdf.heading("IV. Szacunkowa kalkulacja kosztów realizacji zadania publicznego")
     lines = list(content.get("cost_estimate") or [])
     summary = content.get("cost_summary") or {}
-    rows = [[str(n), line.get("name"), line.get("unit"), _amount(line.get("unit_cost")), _number(line.get("units")),
-             _amount(line.get("total")), _amount(line.get("from_grant")), _amount(line.get("from_other"))]
+    rows = [[str(n), line.get("name"), line.get("unit"), amount_text(line.get("unit_cost")), _number(line.get("units")),
+             amount_text(line.get("total")), amount_text(line.get("from_grant")), amount_text(line.get("from_other"))]
             for n, line in enumerate(lines, 1)]
     rows.append([BLANK, "Suma wszystkich kosztów realizacji zadania", BLANK, BLANK, BLANK,
-                 _amount(summary.get("total")), _amount(summary.get("grant")),
-                 _amount(summary.get("other_sources"))])
+                 amount_text(summary.get("total")), amount_text(summary.get("grant")),
+                 amount_text(summary.get("other_sources"))])
     pdf.grid(["Lp.", "Rodzaj kosztu", "Rodzaj miary", "Koszt jedn. [PLN]", "Liczba jedn.", "Wartość [PLN]",
               "Z dotacji [PLN]", "Z innych źródeł [PLN]"], rows, widths=(10, 52, 20, 22, 16, 22, 22, 22),
              align=["LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"], bold_rows=[len(rows) - 1])
@@ -351,7 +351,7 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     pdf.heading("III. Opis zadania")
     pdf.pairs([("1. Tytuł zadania publicznego", task.get("title")),
                ("2. Termin realizacji zadania publicznego",
-                f"data rozpoczęcia: {_text(task.get('task_start'))}, data zakończenia: {_text(task.get('task_end'))}")])
+                f"data rozpoczęcia: {plain_text(task.get('task_start'))}, data zakończenia: {plain_text(task.get('task_end'))}")])
     pdf.subheading("3. Syntetyczny opis zadania")
     pdf.pairs([("Miejsce realizacji", task.get("place")), ("Grupa docelowa", task.get("target_group")),
                ("Sposób rozwiązywania problemów / zaspokajania potrzeb", task.get("goal")),
@@ -367,7 +367,7 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     rows = []
     for index, activity in enumerate(activities, 1):
         values = [str(index), activity.get("name"), activity.get("description"), activity.get("target_group"),
-                  f"{_text(activity.get('start'))} – {_text(activity.get('end'))}",
+                  f"{plain_text(activity.get('start'))} – {plain_text(activity.get('end'))}",
                   activity.get("third_party_scope")]
         if joint:
             ref = activity.get("offeror")
@@ -412,9 +412,9 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
 
     def add_sum(label: str, lines: list[Mapping[str, Any]]) -> None:
         total = sum((Decimal(str(line.get("total", "0"))) for line in lines), Decimal(0))
-        row = [BLANK, label, BLANK, BLANK, BLANK, _amount(total)]
+        row = [BLANK, label, BLANK, BLANK, BLANK, amount_text(total)]
         if many_years:
-            row += [_amount(sum((Decimal(str((line.get("per_year") or [0] * len(years))[i]))
+            row += [amount_text(sum((Decimal(str((line.get("per_year") or [0] * len(years))[i]))
                                  for line in lines if i < len(line.get("per_year") or [])), Decimal(0)))
                     for i in range(len(years))]
         bold.append(len(rows))
@@ -433,13 +433,13 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
                 last_activity = line.get("activity")
                 ref = last_activity
                 name = activities[ref - 1].get("name") if isinstance(ref, int) and 0 < ref <= len(activities) else ""
-                rows.append([f"I.{ref}", f"Działanie {ref}: {_text(name)}", BLANK, BLANK, BLANK, BLANK]
+                rows.append([f"I.{ref}", f"Działanie {ref}: {plain_text(name)}", BLANK, BLANK, BLANK, BLANK]
                             + ([BLANK] * len(years) if many_years else []))
-            row = [lp, line.get("name"), line.get("unit"), _amount(line.get("unit_cost")), _number(line.get("units")),
-                   _amount(line.get("total"))]
+            row = [lp, line.get("name"), line.get("unit"), amount_text(line.get("unit_cost")), _number(line.get("units")),
+                   amount_text(line.get("total"))]
             if many_years:
                 per_year = list(line.get("per_year") or [])
-                row += [_amount(per_year[i]) if i < len(per_year) else EMPTY for i in range(len(years))]
+                row += [amount_text(per_year[i]) if i < len(per_year) else EMPTY for i in range(len(years))]
             rows.append(row)
         add_sum(sum_label, [line for _, line in lines])
     add_sum("Suma wszystkich kosztów realizacji zadania", costs)
@@ -447,8 +447,8 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     pdf.grid(headings, rows, widths, align=align, bold_rows=bold)
 
     pdf.subheading("V.A (cd.) Pokrycie kosztów poszczególnych pozycji ze źródeł finansowania [PLN]")
-    rows = [[lp, line.get("name"), _amount(line.get("from_grant", 0)), _amount(line.get("from_own_financial", 0)),
-             _amount(line.get("from_volunteer_work", 0)), _amount(line.get("from_in_kind", 0))]
+    rows = [[lp, line.get("name"), amount_text(line.get("from_grant", 0)), amount_text(line.get("from_own_financial", 0)),
+             amount_text(line.get("from_volunteer_work", 0)), amount_text(line.get("from_in_kind", 0))]
             for lp, line in zip(numbers, costs, strict=True)]
     pdf.grid(["Lp.", "Rodzaj kosztu", "z dotacji", "z wkładu własnego finansowego",
               "z wkładu osobowego (praca wolontariuszy)", "z wkładu rzeczowego"], rows, [12, 62, 26, 26, 28, 26],
@@ -460,19 +460,19 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
 
     def share(key: str) -> str:
         value = sources.get(key)
-        return f"{_amount(value)} %" if value is not None else EMPTY
+        return f"{amount_text(value)} %" if value is not None else EMPTY
 
     rows = [
-        ["1.", "Suma wszystkich kosztów realizacji zadania", _amount(sources.get("total")), "100,00 %"],
-        ["2.", "Planowana dotacja w ramach niniejszej oferty", _amount(sources.get("grant")), share("grant_share")],
-        ["3.", "Wkład własny", _amount(sources.get("own_contribution")), share("own_contribution_share")],
-        ["3.1.", "Wkład własny finansowy", _amount(sources.get("own_financial")), share("own_financial_share")],
-        ["3.2.", "Wkład własny niefinansowy (osobowy i rzeczowy)", _amount(sources.get("own_non_financial")),
+        ["1.", "Suma wszystkich kosztów realizacji zadania", amount_text(sources.get("total")), "100,00 %"],
+        ["2.", "Planowana dotacja w ramach niniejszej oferty", amount_text(sources.get("grant")), share("grant_share")],
+        ["3.", "Wkład własny", amount_text(sources.get("own_contribution")), share("own_contribution_share")],
+        ["3.1.", "Wkład własny finansowy", amount_text(sources.get("own_financial")), share("own_financial_share")],
+        ["3.2.", "Wkład własny niefinansowy (osobowy i rzeczowy)", amount_text(sources.get("own_non_financial")),
          share("own_non_financial_share")],
-        [BLANK, "w tym wkład osobowy (praca wolontariuszy i członków)", _amount(sources.get("volunteer_work")),
+        [BLANK, "w tym wkład osobowy (praca wolontariuszy i członków)", amount_text(sources.get("volunteer_work")),
          BLANK],
-        [BLANK, "w tym wkład rzeczowy", _amount(sources.get("in_kind")), BLANK],
-        ["4.", "Świadczenia pieniężne od odbiorców zadania", _amount(sources.get("recipients_fees")),
+        [BLANK, "w tym wkład rzeczowy", amount_text(sources.get("in_kind")), BLANK],
+        ["4.", "Świadczenia pieniężne od odbiorców zadania", amount_text(sources.get("recipients_fees")),
          share("recipients_fees_share")],
     ]
     pdf.grid(["Lp.", "Źródło finansowania kosztów realizacji zadania", "Wartość [PLN]", "Udział [%]"], rows,
@@ -488,13 +488,13 @@ def offer_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
         for entry in split:
             ref = entry.get("offeror")
             name = offerors[ref - 1].get("name") if isinstance(ref, int) and 0 < ref <= len(offerors) else ref
-            row = [str(ref), name, _amount(entry.get("total"))]
+            row = [str(ref), name, amount_text(entry.get("total"))]
             if many_years:
                 per_year = list(entry.get("per_year") or [])
-                row += [_amount(per_year[i]) if i < len(per_year) else EMPTY for i in range(len(years))]
+                row += [amount_text(per_year[i]) if i < len(per_year) else EMPTY for i in range(len(years))]
             rows.append(row)
         total = sum((Decimal(str(entry.get("total", "0"))) for entry in split), Decimal(0))
-        rows.append([BLANK, "Suma wszystkich kosztów realizacji zadania", _amount(total)]
+        rows.append([BLANK, "Suma wszystkich kosztów realizacji zadania", amount_text(total)]
                     + ([BLANK] * len(years) if many_years else []))
         widths = [12, 90, 30] + ([22] * len(years) if many_years else [])
         pdf.grid(headings, rows, widths, align=["LEFT", "LEFT", "RIGHT"] + ["RIGHT"] * (len(years) if many_years

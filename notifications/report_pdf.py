@@ -17,7 +17,7 @@ from typing import Any
 
 from fpdf.enums import XPos, YPos
 
-from notifications.offer_pdf import BLANK, EMPTY, FONT, _amount, _OfferPdf, _text
+from notifications.offer_pdf import BLANK, EMPTY, FONT, OfferPdf, amount_text, plain_text
 from states.model_forms.report import DECLARATIONS_PL, SOURCES
 from states.text import moment_text
 
@@ -42,10 +42,10 @@ def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
 
         return simplified_report_pdf(content, receipt)
     header = content.get("header") or {}
-    number = _text(receipt.get("number"))
-    sha256 = _text(receipt.get("sha256"))
+    number = plain_text(receipt.get("number"))
+    sha256 = plain_text(receipt.get("sha256"))
     kind = KINDS.get(header.get("kind"), header.get("kind"))
-    pdf = _OfferPdf(f"Sprawozdanie {number}, SHA-256 {sha256[:16]}…")
+    pdf = OfferPdf(f"Sprawozdanie {number}, SHA-256 {sha256[:16]}…")
     pdf.set_title(f"Sprawozdanie {number}: {header.get('task_title', '')}")
     pdf.set_creator("coop-engine")
     pdf.add_page()
@@ -64,7 +64,7 @@ def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     pdf.heading("Dane sprawozdania")
     pdf.pairs([("Rodzaj sprawozdania", kind),
                ("Okres, za jaki jest składane sprawozdanie",
-                f"od {_text(header.get('period_start'))} do {_text(header.get('period_end'))}"),
+                f"od {plain_text(header.get('period_start'))} do {plain_text(header.get('period_end'))}"),
                ("Organ administracji publicznej", header.get("authority")),
                ("Tytuł zadania publicznego", header.get("task_title")),
                ("Nazwa Zleceniobiorcy(-ców)", header.get("contractors")),
@@ -83,7 +83,7 @@ def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
                   for r in results], [50, 35, 35, 60])
     pdf.subheading("2. Opis wykonania poszczególnych działań")
     pdf.grid(["Lp.", "Nazwa działania", "Opis wykonania", "Termin realizacji", "Kto wykonał działanie"],
-             [[str(n), a.get("name"), a.get("description"), f"{_text(a.get('start'))} – {_text(a.get('end'))}",
+             [[str(n), a.get("name"), a.get("description"), f"{plain_text(a.get('start'))} – {plain_text(a.get('end'))}",
                a.get("performed_by")] for n, a in enumerate(narrative.get("activities") or [], 1)],
              [8, 36, 70, 30, 36])
     pdf.field("3. Działania niezrealizowane lub zrealizowane inaczej niż planowano i przyczyny",
@@ -99,9 +99,9 @@ def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
         rows.append([BLANK, label, BLANK, BLANK, BLANK, BLANK, BLANK])
         for n, line in enumerate((e for e in expenses if e.get("category") == category), 1):
             rows.append([f"{'I' if category == 'activities' else 'II'}.{n}", line.get("name"),
-                         _amount(line.get("planned_total")), _amount(line.get("planned_grant")),
-                         _amount(line.get("spent_total")), _amount(line.get("spent_grant")),
-                         _amount(line.get("spent_other"))])
+                         amount_text(line.get("planned_total")), amount_text(line.get("planned_grant")),
+                         amount_text(line.get("spent_total")), amount_text(line.get("spent_grant")),
+                         amount_text(line.get("spent_other"))])
     pdf.grid(["Lp.", "Rodzaj kosztu", "Koszty zgodnie z umową: razem", "w tym z dotacji",
               "Faktycznie poniesione wydatki: razem", "w tym z dotacji",
               "z innych środków, wkładu osobowego lub rzeczowego"], rows, [12, 48, 24, 24, 24, 24, 24],
@@ -109,10 +109,10 @@ def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
 
     funding = content.get("funding") or {}
     pdf.subheading("2. Rozliczenie ze względu na źródło finansowania zadania publicznego [PLN]")
-    rows = [["1.", "Suma wszystkich kosztów realizacji zadania", _amount(funding.get("planned_total")),
-             _amount(funding.get("spent_total"))]]
-    rows += [[f"{n}.", SOURCE_LABELS[source], _amount(funding.get(f"planned_{source}", 0)),
-              _amount(funding.get(f"spent_{source}", 0))] for n, source in enumerate(SOURCES, 2)]
+    rows = [["1.", "Suma wszystkich kosztów realizacji zadania", amount_text(funding.get("planned_total")),
+             amount_text(funding.get("spent_total"))]]
+    rows += [[f"{n}.", SOURCE_LABELS[source], amount_text(funding.get(f"planned_{source}", 0)),
+              amount_text(funding.get(f"spent_{source}", 0))] for n, source in enumerate(SOURCES, 2)]
     pdf.grid(["Lp.", "Źródło finansowania", "Koszty zgodnie z umową", "Faktycznie poniesione wydatki"], rows,
              [12, 100, 34, 34], align=["LEFT", "LEFT", "RIGHT", "RIGHT"], bold_rows=[0], size=8)
 
@@ -120,15 +120,15 @@ def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     pdf.subheading("Podział kosztów pomiędzy Zleceniobiorców")
     if split:
         pdf.grid(["Zleceniobiorca", "Wydatki razem [PLN]", "w tym z dotacji [PLN]"],
-                 [[s.get("contractor"), _amount(s.get("spent_total")), _amount(s.get("spent_grant"))]
+                 [[s.get("contractor"), amount_text(s.get("spent_total")), amount_text(s.get("spent_grant"))]
                   for s in split], [100, 40, 40], align=["LEFT", "RIGHT", "RIGHT"])
     else:
         pdf.paragraph("nie dotyczy (jeden Zleceniobiorca)")
 
     income = content.get("income") or {}
     pdf.subheading("3. Informacje o innych przychodach uzyskanych przy realizacji zadania publicznego")
-    pdf.pairs([("Odsetki bankowe od środków dotacji [PLN]", _amount(income.get("interest", 0))),
-               ("Inne przychody [PLN]", _amount(income.get("other_income", 0))),
+    pdf.pairs([("Odsetki bankowe od środków dotacji [PLN]", amount_text(income.get("interest", 0))),
+               ("Inne przychody [PLN]", amount_text(income.get("other_income", 0))),
                ("Inne przychody: z jakiego tytułu", income.get("other_income_description")),
                ("Świadczenia pieniężne pobrane od odbiorców zadania: z jakiego tytułu",
                 income.get("recipients_fees_description"))])
@@ -144,15 +144,15 @@ def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
 def receipt_block(pdf: Any, receipt: Mapping[str, Any], offer_line: tuple[str, str] | None = None) -> None:
     """The receipt that proves the report (number, moment of receipt, SHA-256): the model report's and the
     simplified report's."""
-    number = _text(receipt.get("number"))
-    sha256 = _text(receipt.get("sha256"))
+    number = plain_text(receipt.get("number"))
+    sha256 = plain_text(receipt.get("sha256"))
     pdf.heading("Potwierdzenie złożenia sprawozdania")
     received = receipt.get("received_at")
     pdf.pairs([
         ("Numer potwierdzenia", number),
-        ("Postępowanie", f"{_text(receipt.get('case_code'))} — {_text(receipt.get('case_title'))}"),
+        ("Postępowanie", f"{plain_text(receipt.get('case_code'))} — {plain_text(receipt.get('case_title'))}"),
         offer_line or ("Oferta, umowa",
-                       f"oferta nr {_text(receipt.get('offer'))}, umowa {_text(receipt.get('contract'))}"),
+                       f"oferta nr {plain_text(receipt.get('offer'))}, umowa {plain_text(receipt.get('contract'))}"),
         ("Data i godzina wpływu (czas warszawski)",
          moment_text(datetime.fromisoformat(str(received).replace("Z", "+00:00"))) if received else EMPTY),
         ("Skrót SHA-256 treści sprawozdania", sha256),

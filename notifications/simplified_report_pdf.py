@@ -14,7 +14,7 @@ from typing import Any
 
 from fpdf.enums import XPos, YPos
 
-from notifications.offer_pdf import FONT, _amount, _OfferPdf, _text
+from notifications.offer_pdf import FONT, OfferPdf, amount_text, plain_text
 from notifications.report_pdf import declarations, receipt_block
 from states.model_forms.simplified_report import SimplifiedFunding
 
@@ -27,9 +27,9 @@ SOURCE_LABELS = {  # the sums by source, in the form's order (SimplifiedFunding.
 
 def simplified_report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
     header = content.get("header") or {}
-    number = _text(receipt.get("number"))
-    sha256 = _text(receipt.get("sha256"))
-    pdf = _OfferPdf(f"Sprawozdanie {number}, SHA-256 {sha256[:16]}…")
+    number = plain_text(receipt.get("number"))
+    sha256 = plain_text(receipt.get("sha256"))
+    pdf = OfferPdf(f"Sprawozdanie {number}, SHA-256 {sha256[:16]}…")
     pdf.set_title(f"Sprawozdanie {number}: {header.get('task_title', '')}")
     pdf.set_creator("coop-engine")
     pdf.add_page()
@@ -44,11 +44,11 @@ def simplified_report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]
                            "załącznik nr 2", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     receipt_block(pdf, receipt, offer_line=("Sprawa, umowa",
-                                            f"mała dotacja (art. 19a), umowa {_text(receipt.get('contract'))}"))
+                                            f"mała dotacja (art. 19a), umowa {plain_text(receipt.get('contract'))}"))
 
     pdf.heading("Dane sprawozdania")
     pdf.pairs([("Okres realizacji zadania",
-                f"od {_text(header.get('period_start'))} do {_text(header.get('period_end'))}"),
+                f"od {plain_text(header.get('period_start'))} do {plain_text(header.get('period_end'))}"),
                ("Organ administracji publicznej", header.get("authority")),
                ("Tytuł zadania publicznego", header.get("task_title")),
                ("Nazwa Zleceniobiorcy(-ców)", header.get("contractors")),
@@ -65,15 +65,15 @@ def simplified_report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]
     pdf.heading("Część II. Zestawienie kosztów realizacji zadania [PLN]")
     pdf.grid(["Lp.", "Rodzaj kosztu", "Koszt planowany", "w tym z dotacji", "Koszt poniesiony", "w tym z dotacji",
               "z innych środków, wkładu osobowego lub rzeczowego"],
-             [[str(n), line.get("name"), _amount(line.get("planned_total")), _amount(line.get("planned_grant")),
-               _amount(line.get("spent_total")), _amount(line.get("spent_grant")), _amount(line.get("spent_other"))]
+             [[str(n), line.get("name"), amount_text(line.get("planned_total")), amount_text(line.get("planned_grant")),
+               amount_text(line.get("spent_total")), amount_text(line.get("spent_grant")), amount_text(line.get("spent_other"))]
               for n, line in enumerate(content.get("expenses") or [], 1)], [12, 48, 24, 24, 24, 24, 24],
              align=["LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"])
     funding = content.get("funding") or {}
-    rows = [["1.", "Suma wszystkich kosztów realizacji zadania", _amount(funding.get("planned_total")),
-             _amount(funding.get("spent_total"))]]
-    rows += [[f"{n}.", SOURCE_LABELS[source], _amount(funding.get(f"planned_{source}", 0)),
-              _amount(funding.get(f"spent_{source}", 0))] for n, source in enumerate(SimplifiedFunding.SOURCES, 2)]
+    rows = [["1.", "Suma wszystkich kosztów realizacji zadania", amount_text(funding.get("planned_total")),
+             amount_text(funding.get("spent_total"))]]
+    rows += [[f"{n}.", SOURCE_LABELS[source], amount_text(funding.get(f"planned_{source}", 0)),
+              amount_text(funding.get(f"spent_{source}", 0))] for n, source in enumerate(SimplifiedFunding.SOURCES, 2)]
     pdf.grid(["Lp.", "Źródło finansowania", "Koszty planowane", "Koszty poniesione"], rows, [12, 100, 34, 34],
              align=["LEFT", "LEFT", "RIGHT", "RIGHT"], bold_rows=[0], size=8)
 
