@@ -4,8 +4,12 @@ the portal's accounts only (the city's people ask an administrator: ``coop peopl
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from kernel.text import tr
 from states.errors import DomainError, InvalidInput
@@ -15,6 +19,17 @@ router = APIRouter()
 
 ASK = "portal_password_ask.html"
 NEW = "portal_password_new.html"
+# The request's answer leaves no sooner than this after the request came, whether an account matched (its link is
+# written and sealed into the outbox) or not (nothing is): a name that exists answered in 12.6 ms and one that did
+# not in 6.6 ms, which told an attacker timing the page which logins and addresses exist.
+ANSWER_FLOOR = 0.25  # seconds
+
+
+async def answer_no_sooner(started: float, floor: float | None = None) -> None:
+    """Wait until ``floor`` (default ``ANSWER_FLOOR``) seconds after ``started`` (``time.monotonic``)."""
+    rest = (ANSWER_FLOOR if floor is None else floor) - (time.monotonic() - started)
+    if rest > 0:
+        await asyncio.sleep(rest)
 
 
 def _url(request: Request) -> str | None:
@@ -34,19 +49,22 @@ def ask_form(request: Request) -> Response:
 async def ask(request: Request) -> Response:
     from states.password_reset import ask_by_name, note_reset_request
 
+    started = time.monotonic()
     form = await request.form()
     name = str(form.get("name") or "").strip()[:254]
     try:
         if not name:
             raise InvalidInput("reset_name_missing", tr("Type your login or the e-mail address of your account."))
-        note_reset_request(_client(request), name, url=_url(request))
-        ask_by_name(name, url=_url(request))
+        await run_in_threadpool(note_reset_request, _client(request), name, url=_url(request))
+        await run_in_threadpool(ask_by_name, name, url=_url(request))
     except DomainError as refusal:
         status = 429 if refusal.rule == "reset_rate_limited" else 422
         return portal_page(request, ASK, title=tr("Forgotten password"), status_code=status, name=name,
                            error=refusal.message(), asked=False)
-    # the same page whether an account matched or not: nobody learns which logins or addresses exist
+    # the same page, no sooner, whether an account matched or not: nobody learns which logins or addresses exist
     from states.password_reset import RESET_MINUTES
+
+    await answer_no_sooner(started)
 
     return portal_page(request, ASK, title=tr("Check your e-mail"), name="", error=None, asked=True,
                        minutes=RESET_MINUTES)
