@@ -211,16 +211,22 @@ def _attach(url: str | None, token: str, body: dict[str, Any]) -> dict[str, Any]
     actor = authenticate(token, url=url)
     encoded = body.pop("content_base64", None)
     if not isinstance(encoded, str) or len(encoded) > (CEILING_BYTES // 3 + 1) * 4:
-        raise InvalidInput("attachment_base64", tr("Send the file as \"content_base64\": its bytes in base64, at most "
-                                                   "{limit} MB.", limit=CEILING_BYTES // 1048576))
+        raise _not_base64()
     try:
         content = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput("attachment_base64", tr("Send the file as \"content_base64\": its bytes in base64, at "
-                                                   "most {limit} MB.", limit=CEILING_BYTES // 1048576)) from None
+        raise _not_base64() from None
     command = AttachFile.parse(**body, content=content)
     note_submission(actor.person or actor.name, limit=submissions_per_minute(), window=WINDOW_SECONDS, url=url)
     return plain(execute(attach_file, command, actor=actor, url=url))
+
+
+def _not_base64() -> InvalidInput:
+    from states.offer_attachments import CEILING_BYTES
+
+    return InvalidInput("attachment_base64", tr("Send the file as \"content_base64\": its bytes in base64, at most "
+                                                "{limit} MB (the call's rule set may allow less).",
+                                                limit=CEILING_BYTES // 1048576))
 
 
 @router.post("/oferty/zalaczniki")
