@@ -21,7 +21,8 @@ A report's receipt number is ``<case code>/<offer number>-S<k>``, k counting the
 
 The reads (the officer, the auditor, the offer's organisation's representative, the call's committee):
 ``offer_reports`` (the offer's contract, what a report starts from and its reports) and ``report_receipt`` (one
-report's receipt with its content).
+report's receipt with its content); ``receipt_by_number`` finds any report filed on a form by its receipt number (the
+receipt e-mail's PDF, notifications/attachments.py).
 """
 
 from __future__ import annotations
