@@ -40,7 +40,7 @@ from kernel.text import tr
 from models.filing_tables import OfferVersion
 from models.procedure_tables import SmallGrantOffer
 from models.tables import AuditRecord, Case, Contract, Offer, Organisation, Report
-from states.cases import load_case
+from states.cases import load_case, one_case_row
 from states.inputs import CaseCode, Command, Ordinal
 from states.model_forms.canonical import content_sha256
 from states.model_forms.report import ContractTerms, ReportForm, check_against_contract, parse_report_form
@@ -364,9 +364,10 @@ def receipt_by_number(session, number: str) -> dict[str, Any] | None:
         return None
     case = session.exec(select(Case).where(Case.code == head)).first()
     if case is not None and case.kind == LOCAL_INITIATIVE:
-        from states.procedures.local_initiative.machine import application_of
+        from models.procedure_tables import LocalInitiativeApplication
 
-        reported = initiative_reported(case, application_of(session, case), contract_signed_at(session, case))
+        application = one_case_row(session, LocalInitiativeApplication, case.id)
+        reported = initiative_reported(case, application, contract_signed_at(session, case))
     else:
         code, _, offer = head.rpartition("/")
         if not offer.isdigit():
