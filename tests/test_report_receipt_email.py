@@ -178,3 +178,23 @@ def test_a_receipt_is_found_by_its_number_and_nothing_else(db_url):
         for number in (answer["receipt"].replace("-S1", "-S2"), reporting.code + "-S1", "nonsense",
                        reporting.code + "/9-S1", "XX/2026/001/1-S1"):
             assert receipt_by_number(s, number) is None, number
+
+
+def test_a_partial_report_filed_on_the_form_gets_its_receipt_and_the_officers_no_task(db_url, tmp_path):
+    from notifications.attachments import attachments_for
+
+    reporting = open_call(db_url)  # no portal account: the organisation's address alone
+    answer = execute(open_call_handlers.file_report_form, FileReportForm(
+        code=reporting.code, number=1, form=sample_report_form(kind="partial", period_end="2026-05-31")),
+        actor=reporting.rep, url=db_url, at="2026-06-02T10:00+02:00")
+    rows = outbox(db_url)
+    (row,) = [r for r in rows if r.template in RECEIPTS]
+    assert (row.template, row.recipient, row.data["payload"]["receipt"]) == (
+        "report_receipt", "org1@example.org", answer["receipt"])
+    assert not [r for r in rows if r.template == "officer_report_submitted"]  # a partial report is no task (as before)
+    polish = render(row.template, row.data, "pl")
+    assert "sprawozdania częściowego" in polish.subject and "2 czerwca 2026 r., godz. 10:00" in polish.text
+    assert "31 maja 2026 r." in polish.text and "Urząd sprawdzi teraz" not in polish.text
+    (attached,) = attachments_for({"template": row.template, "channel": "email", "data": row.data}, db_url)
+    text = pdf_text(attached.data, tmp_path)
+    assert answer["receipt"] in text and "częściowe" in text
