@@ -8,6 +8,9 @@ time the message is sent (a retry attaches the same bytes), so the outbox stays 
 - ``offer_receipt``: the receipt of an offer filed on the model form as a PDF (notifications/offer_pdf.py), made
   from the filed version the message names by its receipt number (states/offer_filings.py): the content, the hash
   and the moment of receipt in the PDF are those the case's history holds.
+- ``report_receipt``, ``small_grant_report_receipt``, ``initiative_report_receipt``: a report filed on its form
+  (states/report_filings.py) as its PDF (notifications/report_pdf.py ``report_pdf``, which draws each form), made
+  from the report row the message names by its receipt number.
 """
 
 from __future__ import annotations
@@ -56,10 +59,19 @@ def _initiative_receipt(data: dict[str, Any], url: str | None) -> list[Attachmen
     return _receipt_pdf(data, url, receipt_by_number, initiative_pdf)
 
 
+def _report_receipt(data: dict[str, Any], url: str | None) -> list[Attachment]:
+    """The receipt of a report filed on its form: the model report, the simplified one or the initiative's."""
+    from notifications.report_pdf import report_pdf
+    from states.report_filings import receipt_by_number
+
+    return _receipt_pdf(data, url, receipt_by_number, report_pdf)
+
+
 ATTACHMENTS: dict[str, Callable[[dict[str, Any], str | None], list[Attachment]]] = {
     "offer_receipt": _offer_receipt,
     "small_grant_offer_receipt": _offer_receipt,  # a small grant's offer on the same form (art. 19a)
     "initiative_receipt": _initiative_receipt,
+    **dict.fromkeys(("report_receipt", "small_grant_report_receipt", "initiative_report_receipt"), _report_receipt),
 }
 
 

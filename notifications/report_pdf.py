@@ -35,12 +35,17 @@ SOURCE_LABELS = {  # II.2's rows, in the form's order (states/model_forms/report
 
 
 def report_pdf(content: Mapping[str, Any], receipt: Mapping[str, Any]) -> bytes:
-    """The PDF of the report ``content`` as filed, with its ``receipt``; a small grant's simplified report
-    (``receipt["form_kind"]``) is drawn on its own form (notifications/simplified_report_pdf.py)."""
+    """The PDF of the report ``content`` as filed, with its ``receipt``; a small grant's simplified report and a
+    local initiative's report (``receipt["form_kind"]``) are drawn on their own forms
+    (notifications/simplified_report_pdf.py, notifications/initiative_report_pdf.py)."""
     if receipt.get("form_kind") == "simplified":
         from notifications.simplified_report_pdf import simplified_report_pdf
 
         return simplified_report_pdf(content, receipt)
+    if receipt.get("form_kind") == "initiative":
+        from notifications.initiative_report_pdf import initiative_report_pdf
+
+        return initiative_report_pdf(content, receipt)
     header = content.get("header") or {}
     number = plain_text(receipt.get("number"))
     sha256 = plain_text(receipt.get("sha256"))

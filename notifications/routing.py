@@ -70,7 +70,7 @@ RULES: tuple[Rule, ...] = notification_rules(PROCEDURES)
 # Extra conditions of a rule (``Rule.when``), on the audit record alone.
 CONDITIONS: dict[str, Callable[[AuditRecord], bool]] = {
     "rdpp_delivered": lambda record: (record.payload or {}).get("rdpp_due") is not None,
-    # an offer filed (or corrected) on the model form by the organisation: it gets a receipt (states/offer_filings.py)
+    # an offer (or a report) filed on its form: it gets a receipt (states/offer_filings.py, states/report_filings.py)
     "filed_on_form": lambda record: bool((record.payload or {}).get("on_form")),
 }
 
@@ -156,17 +156,33 @@ def _applicant(told: Told, offer: Offer) -> Recipient:
 
 
 def _filer(told: Told, offer: Offer) -> list[Recipient]:
-    """Who filed an offer on the model form: the organisation (its registry address, where its representative is
-    reached) and the offer's contact person (the form's II.2 e-mail, kept in the filing's audit record), once each."""
+    """Who filed an offer (or its report) on the model form: the organisation (its registry address, where its
+    representative is reached) and the contact (``_with_contact``), once each."""
     return _with_contact(told, _applicant(told, offer))
 
 
 def _with_contact(told: Told, first: Recipient) -> list[Recipient]:
-    contact = str((told.record.payload or {}).get("contact_email") or "")
+    """``first`` and the filing's contact, once each: the form's contact person (an offer's II.2 e-mail, kept in the
+    filing's audit record), or, on a form that names none (a report), the person who filed it (``filed_by``) at the
+    address they proved on the portal (an officer filing for the organisation has none)."""
+    payload = told.record.payload or {}
+    contact, name = str(payload.get("contact_email") or ""), str(payload.get("contact_name") or "")
+    if not contact and payload.get("filed_by"):
+        contact, name = _portal_address(told.ctx.session, str(payload["filed_by"]))
     if not contact or contact.lower() == first.address.lower():
         return [first]
-    return [first, Recipient("applicant", f"{first.ref}:contact", contact, str(told.record.payload.get("contact_name")
-                                                                                  or first.name), first.data)]
+    return [first, Recipient("applicant", f"{first.ref}:contact", contact, name or first.name, first.data)]
+
+
+def _portal_address(session, login: str) -> tuple[str, str]:
+    """A person's confirmed portal e-mail address and name (models/portal_tables.py), or ("", "")."""
+    from models.people_tables import Person
+    from models.portal_tables import PortalAccount
+
+    found = session.exec(select(PortalAccount.email, Person.display_name)
+                         .join(Person, Person.id == PortalAccount.person_id)
+                         .where(Person.login == login, PortalAccount.email_confirmed_at.is_not(None))).first()
+    return (found[0], found[1]) if found else ("", "")
 
 
 def small_grant_offer_data(ctx, case: Case) -> dict[str, Any]:
@@ -255,6 +271,8 @@ def recipients(told: Told, audience: str, settings) -> list[Recipient]:
     if audience == "filer":
         if case.kind == SG:  # a small grant's offer filed on the form: its organisation and the form's contact
             return _with_contact(told, _small_grant_applicant(ctx, case))
+        if case.kind == LI:  # an initiative's report filed on its form: the applicants and the person filing
+            return _with_contact(told, _initiator(ctx, case))
         offer = offer_by_subject(told)
         return _filer(told, offer) if offer else []
     if audience == "member":
@@ -433,6 +451,23 @@ def _filer_data(told: Told) -> dict[str, Any]:
     return {"filed_by_name": person_name(told.ctx.session, login) if login else ""}
 
 
+def _report_receipt_data(told: Told) -> dict[str, Any]:
+    """A report's receipt: who filed it, and where its portal page and the content it hashes are (the report S<k>
+    its receipt number names, states/report_filings.py ``receipt_number``)."""
+    from notifications.settings import session_settings
+
+    case, payload = told.case, told.record.payload or {}
+    sequence = str(payload.get("receipt") or "").rpartition("-S")[2]
+    if case.kind == LI:
+        path = f"/portal/inicjatywa/sprawozdanie/{case.code}/{sequence}"
+    else:
+        offer = Subject.parse(told.record.subject).number if subject_kind(told.record.subject) == "offer" else 1
+        path = f"/portal/sprawozdania/{case.code}/{offer}/{sequence}"
+    return {**_filer_data(told), "report": {"sequence": sequence, "page": path + "/pokwitowanie",
+                                            "content": path + "/tresc.json"},
+            "portal_url": session_settings(told.ctx.session).portal_url}
+
+
 # Extra data per template (beyond case, step, payload, recipient): a function of the record as told (``Told``).
 DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "announcement_notice": _announcement_data,
@@ -456,6 +491,8 @@ DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "initiative_receipt": lambda told: {**_initiative_data(told), **_filer_data(told)},
     "offer_receipt": _filer_data,
     "small_grant_offer_receipt": _filer_data,
+    **dict.fromkeys(("report_receipt", "small_grant_report_receipt"), _report_receipt_data),
+    "initiative_report_receipt": lambda told: {**_initiative_data(told), **_report_receipt_data(told)},
     **dict.fromkeys(("micro_grant_contracted", "micro_grant_transfer_overdue", "micro_grant_report_reminder",
                      "officer_micro_report"), _micro_grant_data),
     **dict.fromkeys(("officer_initiative_filed", "officer_initiative_plan", "officer_initiative_report"),

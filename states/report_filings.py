@@ -21,7 +21,8 @@ A report's receipt number is ``<case code>/<offer number>-S<k>``, k counting the
 
 The reads (the officer, the auditor, the offer's organisation's representative, the call's committee):
 ``offer_reports`` (the offer's contract, what a report starts from and its reports) and ``report_receipt`` (one
-report's receipt with its content).
+report's receipt with its content); ``receipt_by_number`` finds any report filed on a form by its receipt number (the
+receipt e-mail's PDF, notifications/attachments.py).
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ from kernel.text import tr
 from models.filing_tables import OfferVersion
 from models.procedure_tables import SmallGrantOffer
 from models.tables import AuditRecord, Case, Contract, Offer, Organisation, Report
-from states.cases import load_case
+from states.cases import load_case, one_case_row
 from states.inputs import CaseCode, Command, Ordinal
 from states.model_forms.canonical import content_sha256
 from states.model_forms.report import ContractTerms, ReportForm, check_against_contract, parse_report_form
 from states.model_forms.simplified_report import SimplifiedReportForm, parse_simplified_report
 from states.offer_filings import SMALL_GRANT, SMALL_GRANT_OFFER
+
+LOCAL_INITIATIVE = "local_initiative"  # its case's reports are the application's (``initiative_reported``)
 
 PARTIAL_BASIS = "art. 18 ust. 3; Dz.U. 2018 poz. 2057 zał. 5"
 
@@ -252,7 +255,7 @@ def file_on_form(ctx: Any, reported: Reported, form: Any, *, check: Any, tail: A
             {"grant_spent": funding.spent_grant, "total_spent": funding.spent_total})
     kind = "final" if form.final else form.header.kind
     proof = {"kind": kind, "receipt": receipt, "sha256": sha256, "on_form": True, "filed_by": filed_by,
-             "period_start": form.header.period_start, "period_end": form.header.period_end, **sums}
+             "received_at": received_at, "period_start": form.header.period_start, "period_end": form.header.period_end, **sums}
     if reported.form != "report":
         proof["form"] = reported.form
     late = False
@@ -351,3 +354,27 @@ def filed_report(session, reported: Reported, report: int) -> dict[str, Any] | N
         if (row.content or {}).get("sequence") == report and (row.content or {}).get("form") is not None:
             return _receipt(session, reported, row)
     return None
+
+
+def receipt_by_number(session, number: str) -> dict[str, Any] | None:
+    """A report's receipt by its number (``receipt_number``: ``<case>/<offer>-S<k>``, an initiative's
+    ``<case>-S<k>``) with the content it proves, or None: the e-mail's attachment (notifications/attachments.py)."""
+    head, sep, sequence = number.rpartition("-S")
+    if not sep or not sequence.isdigit():
+        return None
+    case = session.exec(select(Case).where(Case.code == head)).first()
+    if case is not None and case.kind == LOCAL_INITIATIVE:
+        from models.procedure_tables import LocalInitiativeApplication
+
+        application = one_case_row(session, LocalInitiativeApplication, case.id)
+        reported = initiative_reported(case, application, contract_signed_at(session, case))
+    else:
+        code, _, offer = head.rpartition("/")
+        if not offer.isdigit():
+            return None
+        try:
+            reported = _reported(session, OfferReportsRef.model_construct(code=code, number=int(offer)))
+        except NotFound:
+            return None
+    found = filed_report(session, reported, int(sequence))
+    return found if found is not None and found["number"] == number else None

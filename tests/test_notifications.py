@@ -326,9 +326,11 @@ def test_every_template_renders_with_realistic_data_in_both_languages(db_url, sm
     produced = {r.template for r in rows}
     # the other procedures' templates (and the small grant's settlement, which this contracted grant has not
     # reached) are produced and rendered in tests/test_notifications_procedures.py; the receipt of an offer filed
-    # on the model form (no offer of the demo is) in tests/test_offer_filing.py and tests/test_small_grant_form.py
+    # on the model form (no offer of the demo is) in tests/test_offer_filing.py and tests/test_small_grant_form.py,
+    # of a report filed on its form in tests/test_report_receipt_email.py
     assert produced == {r.template for r in RULES if r.kind in ("open_call", "small_grant") and r.template} - {
-        "small_grant_settled", "offer_receipt", "small_grant_offer_receipt"}
+        "small_grant_settled", "offer_receipt", "small_grant_offer_receipt", "report_receipt",
+        "small_grant_report_receipt"}
     assert set(TEMPLATES) == set(template_names())
     for row in rows:
         for lang in ("pl", "en"):

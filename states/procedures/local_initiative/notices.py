@@ -15,6 +15,7 @@ TEMPLATES: dict[str, TemplateSpec] = {
     "initiative_report_reminder": TemplateSpec("reminder", tr("initiative report reminder")),
     "initiative_report_overdue": TemplateSpec("legal", tr("initiative report overdue")),
     "initiative_receipt": TemplateSpec("legal", tr("receipt of a local initiative application filed through the portal")),
+    "initiative_report_receipt": TemplateSpec("legal", tr("receipt of a local initiative report filed through the portal")),
     "officer_initiative_filed": TemplateSpec("task", tr("local initiative: formal check to do")),
     "officer_initiative_plan": TemplateSpec("task", tr("local initiative: schedule and estimate to agree")),
     "officer_initiative_report": TemplateSpec("task", tr("local initiative: report to review")),
@@ -45,6 +46,8 @@ RULES: tuple[Rule, ...] = (
     Rule(LI, "sign_contract", "reminder", "initiative_report_reminder", "initiator", timing="report",
          why=tr("the contract: report due in 7 days, today")),
     Rule(LI, "submit_report", "cancel", cancels="report"),
+    Rule(LI, "submit_report", "message", "initiative_report_receipt", "filer", when="filed_on_form",
+         why=tr("art. 19e (the contract): the receipt proves what was reported, and when")),
     Rule(LI, "report_overdue", "message", "initiative_report_overdue", "initiator",
          why=tr("art. 19e (the contract): report overdue")),
 )

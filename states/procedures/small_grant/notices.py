@@ -11,6 +11,7 @@ TEMPLATES: dict[str, TemplateSpec] = {
     "small_grant_decision": TemplateSpec("legal", tr("grant awarded or refused (art. 19a)")),
     "small_grant_settled": TemplateSpec("legal", tr("grant settled (art. 19a)")),
     "small_grant_offer_receipt": TemplateSpec("legal", tr("receipt of a small-grant offer filed on the model form")),
+    "small_grant_report_receipt": TemplateSpec("legal", tr("receipt of a small-grant report filed on the simplified form")),
 }
 
 SG = "small_grant"
@@ -26,6 +27,8 @@ RULES: tuple[Rule, ...] = (
     Rule(SG, "sign_contract", "reminder", "report_due_reminder", "applicant", timing="report",
          why=tr("art. 18 ust. 1: report due in 7 days, today")),
     Rule(SG, "submit_report", "cancel", cancels="report"),
+    Rule(SG, "submit_report", "message", "small_grant_report_receipt", "filer", when="filed_on_form",
+         why=tr("art. 18: the receipt proves what was reported, and when")),
     Rule(SG, "report_overdue", "message", "report_overdue_call", "applicant",
          why=tr("the contract: written call for the report")),
     Rule(SG, "accept_report", "message", "report_accepted", "applicant",
