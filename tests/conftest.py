@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import psycopg
@@ -145,19 +146,22 @@ def _emptied(table: sa.Table) -> tuple[sa.ColumnElement[bool], ...]:
     return (settings.c.key != CLOCK,) if table is settings else ()
 
 
-# One query naming the tables that hold a row (most tests write to a few of the ~50), children before parents.
-_HELD = sa.union_all(*(
-    sa.select(sa.literal(number)).where(sa.exists(sa.select(1).select_from(table).where(*_emptied(table))))
-    for number, table in enumerate(reversed(SQLModel.metadata.sorted_tables))))
+@lru_cache(maxsize=4)
+def _held(tables: tuple[sa.Table, ...]) -> sa.CompoundSelect:
+    """One query naming (by their place in ``tables``) the tables that hold a row to empty."""
+    return sa.union_all(*(
+        sa.select(sa.literal(number)).where(sa.exists(sa.select(1).select_from(table).where(*_emptied(table))))
+        for number, table in enumerate(tables)))
 
 
 def empty_tables(url: str) -> None:
     """Every row gone but the database's clock mode, which a database keeps for life (models/settings.py).
-    For each test (``db_url``): one query finds the tables that hold rows, and only those are emptied."""
+    For each test (``db_url``): one query finds the tables that hold rows (most tests write to a few of the ~50),
+    and only those are emptied, children before parents."""
     engine = get_engine(normalise_url(url))  # migrates on first use
-    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    tables = tuple(reversed(SQLModel.metadata.sorted_tables))
     with engine.begin() as conn:
-        held = sorted(number for number, in conn.execute(_HELD))
+        held = sorted(number for number, in conn.execute(_held(tables)))
         if not held:
             return
         with history_unlocked(conn):
