@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import psycopg
@@ -38,6 +39,16 @@ from models.settings import CLOCK, REAL, EngineSetting, initialise_clock  # noqa
 from notifications.bootstrap import bootstrap  # noqa: E402
 
 bootstrap()  # an entry point like the CLI and the flows: the domain's events reach the outbox (states/events.py)
+# Passwords hashed in the tests' own process: argon2id still, at its smallest cost (8 KiB, one pass), not the
+# engine's 64 MiB and three passes, which took ~0.15-0.3 s a hash or check, about half of a login test's time.
+# A check reads the cost from the hash, so the engine's processes (coop serve, the CLI) check these hashes, and
+# these processes the engine's, as the engine would. The engine's own parameters are a test of their own
+# (tests/test_desk.py::test_passwords_are_hashed_with_rfc_9106s_second_recommended_parameters).
+from argon2 import PasswordHasher  # noqa: E402
+
+from states import credentials as _credentials  # noqa: E402
+
+_credentials._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 # The browser tests' fixtures and hooks (tests/browser.py): imported here so one Chromium serves every module.
 from tests.browser import (  # noqa: F401, E402
     browser,
@@ -129,13 +140,33 @@ def history_unlocked(conn) -> Iterator[None]:
         conn.exec_driver_sql(sql)
 
 
-def empty_tables(url: str) -> None:
-    """Every row gone but the database's clock mode, which a database keeps for life (models/settings.py)."""
-    engine = get_engine(normalise_url(url))  # migrates on first use
+def _emptied(table: sa.Table) -> tuple[sa.ColumnElement[bool], ...]:
+    """Which rows of ``table`` emptying deletes: all but the database's clock mode, which it keeps for life."""
     settings = EngineSetting.__table__
-    with engine.begin() as conn, history_unlocked(conn):
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            conn.execute(table.delete().where(settings.c.key != CLOCK) if table is settings else table.delete())
+    return (settings.c.key != CLOCK,) if table is settings else ()
+
+
+@lru_cache(maxsize=4)
+def _held(tables: tuple[sa.Table, ...]) -> sa.CompoundSelect:
+    """One query naming (by their place in ``tables``) the tables that hold a row to empty."""
+    return sa.union_all(*(
+        sa.select(sa.literal(number)).where(sa.exists(sa.select(1).select_from(table).where(*_emptied(table))))
+        for number, table in enumerate(tables)))
+
+
+def empty_tables(url: str) -> None:
+    """Every row gone but the database's clock mode, which a database keeps for life (models/settings.py).
+    For each test (``db_url``): one query finds the tables that hold rows (most tests write to a few of the ~50),
+    and only those are emptied, children before parents."""
+    engine = get_engine(normalise_url(url))  # migrates on first use
+    tables = tuple(reversed(SQLModel.metadata.sorted_tables))
+    with engine.begin() as conn:
+        held = sorted(number for number, in conn.execute(_held(tables)))
+        if not held:
+            return
+        with history_unlocked(conn):
+            for number in held:
+                conn.execute(tables[number].delete().where(*_emptied(tables[number])))
 
 
 @pytest.fixture(params=BACKENDS)

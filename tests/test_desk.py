@@ -87,6 +87,23 @@ def test_a_person_logs_in_with_her_password_and_a_wrong_one_is_refused(db_url):
     assert all("anna" not in a.login_digest and "nobody" not in a.login_digest for a in attempts)
 
 
+def test_passwords_are_hashed_with_rfc_9106s_second_recommended_parameters(monkeypatch):
+    """The engine's hasher (the tests' own process hashes at argon2's smallest cost, tests/conftest.py): argon2id,
+    64 MiB, three passes, four lanes; and a hash made at another cost is still checked (read from the hash)."""
+    from argon2 import PasswordHasher, Type, extract_parameters
+
+    from states import credentials
+
+    cheap = credentials._hasher().hash("hasło testowe")
+    monkeypatch.setattr(credentials, "_HASHER", None)
+    engine = credentials._hasher()
+    parameters = extract_parameters(engine.hash("hasło testowe"))
+    assert (parameters.type, parameters.memory_cost, parameters.time_cost, parameters.parallelism) == (
+        Type.ID, 65536, 3, 4)
+    assert extract_parameters(cheap).memory_cost == 8 and engine.verify(cheap, "hasło testowe")
+    assert PasswordHasher().verify(cheap, "hasło testowe")
+
+
 def test_cookies_are_secure_over_https_or_when_configured(db_url):
     with_password(db_url, "anna", "Anna Urzędniczka", "officer")
     c = TestClient(create_app(db_url), base_url="https://testserver")
