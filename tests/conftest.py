@@ -28,6 +28,11 @@ os.environ["COOP_SIMULATION"] = "1"  # before any engine is made: only a databas
 _ANCHORS = tempfile.mkdtemp(prefix="coop-test-anchors-")
 os.environ["COOP_ANCHOR_KEY"] = os.path.join(_ANCHORS, "no-key.pem")
 os.environ["COOP_ANCHOR_DIR"] = os.path.join(_ANCHORS, "anchors")
+# The engine's default database and data (models/db.py ``default_sqlite_path``: platformdirs' user data folder) are
+# this session's own, never the user's: a test that reaches the default read a database another checkout's newer
+# code had migrated (session 14: nine tests failed on a revision they did not know). Inherited by every process a
+# test starts; a test that wants another sets its own.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="coop-test-data-")
 # The engine's form-proof key (states/form_proofs.py): one 0600 file for the session, made on the first proof,
 # inherited by every process a test starts (workers, the CLI).
 os.environ.setdefault("COOP_FORM_PROOF_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="coop-proof-key-"),
