@@ -79,7 +79,7 @@ def test_a_resident_files_an_application_for_a_group_of_residents(portal, new_co
     receipt = page.locator("dl.receipt").inner_text()
     code = re.search(r"IL/\d{4}/\d{3}", receipt).group(0)
     number = f"{code}-1"
-    assert number in receipt and "2026-03-02 10:00 (+01:00)" in receipt and "krysia" in receipt
+    assert number in receipt and "2026-03-02 10:00 (+01:00)" in receipt and "Krystyna Nowak" in receipt  # by name, not login
     sha = page.locator("dd.hash").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", sha)
     assert "Mieszkańcy ul. Kurpińskiego" in page.locator("section.filed-content").inner_text()

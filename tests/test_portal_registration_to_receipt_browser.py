@@ -125,7 +125,7 @@ def test_an_organisation_from_registration_to_receipt(portal, sqlite_url, new_co
 
     # the receipt: its number, the moment of filing, who filed it (her login), the SHA-256
     receipt = person.locator("dl.receipt").inner_text()
-    assert f"{code}/1-1" in receipt and "2026-01-12 10:00 (+01:00)" in receipt and "ewa.lis" in receipt
+    assert f"{code}/1-1" in receipt and "2026-01-12 10:00 (+01:00)" in receipt and "Ewa Lis" in receipt  # by name, not login
     sha = person.locator("dd.hash").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", sha)
     checked(person, screenshot, "receipt")
