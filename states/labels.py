@@ -60,6 +60,7 @@ FIELDS: dict[str, Message] = {
     # the portal's account, representation and profile (states/portal_accounts.py)
     "login": tr("login"),
     "account": tr("portal account (login or e-mail address)"),
+    "from_draft": tr("filed from the draft"),
     "display_name": tr("first name and surname"),
     "password": tr("password"),
     "token": tr("confirmation link"),

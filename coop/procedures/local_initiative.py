@@ -98,8 +98,7 @@ def initiative_report(code: Code, hours: Annotated[str, typer.Option(help="Socia
 @command(initiative_app, "representative")
 def initiative_representative(code: Code, account: Annotated[str, typer.Option(
         help="The portal account (login or e-mail) representing the residents' group.")]) -> None:
-    """Name the portal account that represents the residents' group (an application typed in from paper has no
-    filer): that person then files the report through the portal."""
+    """Name the residents' portal representative: they file the report through the portal."""
     show(run(local_initiative_handlers.name_representative,
              local_initiative_inputs.NameRepresentative.parse(code=code, account=account)))
 
