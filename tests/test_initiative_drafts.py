@@ -10,14 +10,10 @@ twice, and once the initiative is over, with nothing written; the CLI runs the s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlmodel import select
 
 from models.offer_draft_tables import OfferDraft
-from models.people_tables import Person
-from models.portal_tables import PortalAccount
 from models.procedure_tables import PORTAL_REPRESENTATIVE, LocalInitiativeApplication
 from models.tables import AuditRecord, Case
 from states import initiative_drafts as drafts
@@ -32,17 +28,9 @@ from tests.initiative_forms import sample_initiative_form, sample_ngo_initiative
 from tests.people_fixtures import person
 from tests.test_local_initiative import to_execution
 from tests.test_open_call_guards import KRS, register, session
+from tests.test_report_receipt_email import portal_account
 
 AT = "2026-03-02T10:00+01:00"
-
-
-def portal_account(url: str, login: str, email: str) -> None:
-    """``login`` registered on the portal and proved ``email`` (states/portal_accounts.py)."""
-    with session(url) as s:
-        found = s.exec(select(Person).where(Person.login == login)).one()
-        now = datetime(2026, 1, 2, tzinfo=UTC)
-        s.add(PortalAccount(person_id=found.id, email=email, email_confirmed_at=now, created_at=now))
-        s.commit()
 
 
 @pytest.fixture

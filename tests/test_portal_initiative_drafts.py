@@ -15,24 +15,26 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from models.people_tables import Person
-from models.portal_tables import PortalAccount
 from models.tables import AuditRecord, Case
 from states.tick import tick
 from tests.conftest import dump
-from tests.initiative_forms import sample_initiative_form, sample_initiative_report, sample_ngo_initiative_form
+from tests.initiative_forms import (
+    sample_initiative_form,
+    sample_initiative_report,
+    sample_ngo_initiative_form,
+)
 from tests.people_fixtures import person
 from tests.portal_pages import flatten, portal_environment
 from tests.test_desk import with_password
 from tests.test_local_initiative import to_execution
 from tests.test_open_call_guards import KRS, register, session
 from tests.test_portal_reports import csrf_of, intent_of, log_in
+from tests.test_report_receipt_email import portal_account
 
 AT = "2026-03-02T10:00+01:00"
 NEW = "/portal/inicjatywa/nowa"
@@ -55,14 +57,6 @@ def portal(db_url):
 def post(c, path, page, fields, action):
     return c.post(path, data={"csrf": csrf_of(page.text), "intent": intent_of(page.text), "action": action, **fields},
                   follow_redirects=False)
-
-
-def portal_account(url: str, login: str, email: str) -> None:
-    with session(url) as s:
-        found = s.exec(select(Person).where(Person.login == login)).one()
-        now = datetime(2026, 1, 2, tzinfo=UTC)
-        s.add(PortalAccount(person_id=found.id, email=email, email_confirmed_at=now, created_at=now))
-        s.commit()
 
 
 # --- drafts -------------------------------------------------------------------------------------------------------
