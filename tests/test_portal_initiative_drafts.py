@@ -204,6 +204,7 @@ def test_the_officer_names_the_representative_on_the_case_page_who_then_files_th
     portal_account(url, "krysia", "krystyna@example.org")
     with_password(url, "anna", "Anna Urzędniczka", "officer")
     desk = log_in(url, "anna", "/logowanie")
+    assert "Nie wskazano jeszcze przedstawiciela mieszkańców" in desk.get(f"/sprawy/{code}/wniosek").text
     case_page = desk.get(f"/sprawy/{code}")
     assert "Wskaż przedstawiciela mieszkańców w portalu" in case_page.text
     step = f"/sprawy/{code}/krok/name_representative"
@@ -218,6 +219,7 @@ def test_the_officer_names_the_representative_on_the_case_page_who_then_files_th
     assert done.status_code == 303, done.text
     history = desk.get(f"/sprawy/{code}").text
     assert "wskazano przedstawiciela mieszkańców w portalu" in history
+    assert "Przedstawiciel mieszkańców w portalu: krysia" in desk.get(f"/sprawy/{code}/wniosek").text
     with session(url) as s:
         record = s.exec(select(AuditRecord).where(AuditRecord.event == "name_representative")).one()
         assert record.actor == "Anna Urzędniczka" and record.payload["account"] == "krysia"

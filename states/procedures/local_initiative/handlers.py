@@ -377,10 +377,11 @@ def name_representative(ctx: Context, cmd: NameRepresentative) -> dict[str, Any]
 def show(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     application = application_of(ctx.session, case)
+    named = ctx.session.exec(select(PORTAL_REPRESENTATIVE).where(LocalInitiativeApplication.case_id == case.id)).one()
     return {"code": case.code, "state": case.state, "title": case.title, "sphere": application.sphere,
             "representative": application.representative, "percent": application.score_percent,
             "costs": costs_by_party(ctx.session, case), "city_spent": purchased(ctx.session, case),
-            "report_due": case.data.get("report_due")}
+            "report_due": case.data.get("report_due"), "portal_representative": named}
 
 
 
