@@ -39,11 +39,10 @@ def _receipt(request: Request, actor: Actor, code: str):
 
 @router.get("/sprawy/{code:path}/wniosek")
 def application_page(request: Request, code: str, actor: Actor = Depends(require_actor)) -> Response:
-    from web.portal_form import filed_sections
-    from web.portal_initiative import TREE
-
     from states.inputs import CaseRef
     from states.procedures.local_initiative.handlers import show
+    from web.portal_form import filed_sections
+    from web.portal_initiative import TREE
 
     try:
         receipt = _receipt(request, actor, code)
