@@ -88,7 +88,7 @@ def violation(value: str, *, multiline: bool = False) -> Message | None:
     if (value.replace("\n", "") if multiline else value).isprintable():
         return None
     for position, ch in enumerate(value, start=1):
-        if multiline and ch == "\n":
+        if ch.isprintable() or (multiline and ch == "\n"):
             continue
         kind = kind_of(ch)
         if kind is not None:
