@@ -184,3 +184,35 @@ def test_the_report_form_is_unchanged_by_the_review():
     from states.model_forms.initiative_report import InitiativeReportForm
 
     InitiativeReportForm.model_validate(sample_initiative_report())
+
+
+def test_the_cli_has_the_same_steps(cli):
+    """`coop initiative accept-report` and `request-report-corrections` (the officer's other initiative steps are
+    there): a call without a reason is refused with its basis and nothing written, as on the desk."""
+    from decimal import Decimal
+
+    import coop.procedures_cli  # noqa: F401  (registers the procedures' command groups on the app)
+    from states.procedures.local_initiative.inputs import InitiativeReport
+    from tests.test_local_initiative import do, to_execution
+
+    url = cli.url
+    code = to_execution(url)
+    early = cli("initiative", "accept-report", code, at="2026-05-20T10:00+02:00")
+    assert early.exit_code == 2 and "art. 19e (umowa)" in early.stderr
+    tick("2026-06-05T00:00+02:00", url=url)
+    do(url, li.submit_report, InitiativeReport(code=code, work_hours=Decimal("260"), summary="Ogród otwarty."),
+       "2026-06-20T10:00+02:00")
+    before = dump(url)
+    unexplained = cli("initiative", "request-report-corrections", code, "--reason", "", at="2026-06-21T10:00+02:00")
+    assert unexplained.exit_code == 2 and "art. 19e (umowa)" in unexplained.stderr and dump(url) == before
+    not_yet = cli("initiative", "close", code, at="2026-06-21T10:00+02:00")
+    assert not_yet.exit_code == 2 and "art. 19e (umowa)" in not_yet.stderr and dump(url) == before
+    called = cli("initiative", "request-report-corrections", code, "--reason", "Brak zdjęć.", "--json",
+                 at="2026-06-21T10:00+02:00")
+    assert called.exit_code == 0, called.stderr
+    assert '"report_due"' in called.stdout and '"2026-06-29"' in called.stdout
+    do(url, li.submit_report, InitiativeReport(code=code, work_hours=Decimal("260"), summary="Ze zdjęciami."),
+       "2026-06-25T10:00+02:00")
+    assert cli("initiative", "accept-report", code, at="2026-06-26T10:00+02:00").exit_code == 0
+    closed = cli("initiative", "close", code, "--json", at="2026-06-27T10:00+02:00")
+    assert closed.exit_code == 0 and '"closed"' in closed.stdout
