@@ -147,8 +147,10 @@ def my_applications(request: Request, actor: Actor = Depends(require_portal_acto
         draft["link"] = _draft_link(draft["organisation_krs"])
         draft["saved"] = moment(draft["updated_at"])
     notice = DISCARDED if request.query_params.get("odrzucono") else None
+    from web.desk_initiative import OUTCOMES
+
     return portal_page(request, "portal_initiative_list.html", title=tr("Local initiative"), applications=listed,
-                       drafts=drafts, organisations=represented(request, actor), notice=notice)
+                       drafts=drafts, organisations=represented(request, actor), outcomes=OUTCOMES, notice=notice)
 
 
 def _draft_link(krs: str | None) -> str:
