@@ -193,7 +193,36 @@ def offer_versions(ctx: Any, cmd: OfferVersionsRef) -> dict[str, Any]:
     case = load_case(ctx.session, cmd.code)
     offer = _offer(ctx.session, case, cmd.number)
     return {"code": case.code, "offer": offer_number(offer), "state": offer_state(case, offer), "kind": case.kind,
+            "terms": terms_of(ctx.session, offer),
             "versions": [receipt_of(ctx.session, case, offer, row) for row in _versions(ctx.session, offer)]}
+
+
+def other_sources_of(session: Any, offer: SmallGrantOffer) -> Any:
+    """A small grant's other sources (the simplified form's section IV, kept apart from the own contribution;
+    models/procedure_tables.py ``SMALL_GRANT_OTHER_SOURCES``), or None when not stated (an offer recorded from
+    paper)."""
+    from models.procedure_tables import SMALL_GRANT_OTHER_SOURCES
+
+    table = SmallGrantOffer.__table__
+    return session.execute(select(SMALL_GRANT_OTHER_SOURCES).where(table.c.id == offer.id)).scalar_one_or_none()
+
+
+def keep_other_sources(session: Any, offer: SmallGrantOffer, amount: Any) -> None:
+    """Write a small grant's other sources on its offer row (written already: the caller flushed it)."""
+    import sqlalchemy as sa
+
+    table = SmallGrantOffer.__table__
+    session.execute(sa.update(table).where(table.c.id == offer.id).values(other_sources=amount))
+
+
+def terms_of(session: Any, offer: FiledOffer) -> dict[str, Any] | None:
+    """A small grant's terms as its offer row keeps them: the grant asked, the own contribution and, apart from it,
+    the simplified form's other sources (section IV; they are not the offeror's own); None for a call's offer, whose
+    page shows its sources in the form's section V.B."""
+    if isinstance(offer, Offer):
+        return None
+    return {"requested_grant": offer.requested_grant, "own_contribution": offer.own_contribution,
+            "other_sources": other_sources_of(session, offer)}
 
 
 def offer_receipt(ctx: Any, cmd: ReceiptRef) -> dict[str, Any]:
