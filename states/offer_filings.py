@@ -75,10 +75,11 @@ def offer_state(case: Case, offer: FiledOffer) -> str:
     return offer.state if isinstance(offer, Offer) else case.state
 
 
-def _owned_by(offer: FiledOffer) -> Any:
+def versions_of(offer: FiledOffer) -> Any:
     """The versions of ``offer``: its column in ``offer_versions`` (models/filing_tables.py)."""
     column = OfferVersion.offer_id if isinstance(offer, Offer) else OfferVersion.small_grant_offer_id
     return column == offer.id
+
 
 
 # Whom the form's lead offeror must be: the open call's offer, single or joint (art. 14 ust. 1-2), on its model form.
@@ -132,13 +133,13 @@ def add_version(ctx: Any, case: Case, offer: FiledOffer, form: Any, *, received_
     if offer.id is None:
         ctx.session.flush()  # the version names the offer: no relationship orders the inserts
     else:
-        latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(_owned_by(offer))).one()
+        latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(versions_of(offer))).one()
     content = form.content()
     version = (latest or 0) + 1
     # The files attached to the draft are filed with it: the content lists each one's hash, so the receipt's hash
-    # proves them too (an offer without files keeps the form's content alone, as before attachments existed).
-    # Files are kept for an open call's drafts only: a small grant's draft has no case to key them by yet.
-    files = offer_attachments.file_with_version(ctx.session, case, offer, version) if isinstance(offer, Offer) else []
+    # proves them too (an offer without files keeps the form's content alone, as before attachments existed). A
+    # small grant's draft keeps its files under its organisation alone (no case yet): they are filed the same way.
+    files = offer_attachments.file_with_version(ctx.session, case, offer, version)
     if files:
         content = {**content, "attachments": offer_attachments.describe(files)}
     owner = ({"offer_id": offer.id} if isinstance(offer, Offer) else {"small_grant_offer_id": offer.id})
@@ -173,6 +174,11 @@ def receipt_of(session, case: Case, offer: FiledOffer, row: OfferVersion) -> dic
             "filed_by_name": person_name(session, row.filed_by), "content": row.content}
 
 
+def filed_offer(session, case: Case, number: int) -> FiledOffer:
+    """Offer ``number`` of ``case``: a call's, or a small grant's one offer (number 1), or ``NotFound``."""
+    return _offer(session, case, number)
+
+
 def _offer(session, case: Case, number: int) -> FiledOffer:
     if case.kind == SMALL_GRANT:
         offer = (session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).first()
@@ -185,7 +191,7 @@ def _offer(session, case: Case, number: int) -> FiledOffer:
 
 
 def _versions(session, offer: FiledOffer) -> list[OfferVersion]:
-    return list(session.exec(select(OfferVersion).where(_owned_by(offer)).order_by(OfferVersion.version)))
+    return list(session.exec(select(OfferVersion).where(versions_of(offer)).order_by(OfferVersion.version)))
 
 
 def offer_versions(ctx: Any, cmd: OfferVersionsRef) -> dict[str, Any]:
