@@ -148,7 +148,7 @@ def _field(name: str, info: Any, facts: dict[str, Any]) -> FieldSpec | None:
         return FieldSpec(name, label, "date", required)
     if getattr(annotation, "__name__", "") == "datetime":
         return FieldSpec(name, label, "moment", required, hint=tr("Warsaw time"))
-    if name in ("note", "reason", "summary", "grant_rules", "prior_funding", "text"):
+    if name in ("note", "reason", "summary", "draft_summary", "grant_rules", "prior_funding", "text"):
         return FieldSpec(name, label, "textarea", required)
     return FieldSpec(name, label, "text", required)
 
@@ -446,7 +446,8 @@ def read_case(ctx: Any, code: str) -> dict[str, Any]:
                 procedure.machine_class(name), value)} for name, value in tracks.items()],
             "offers": offers, "deadlines": deadlines, "criteria": facts["criteria"],
             "member": member, "steps": steps, "filed_form": _filed_form(ctx.session, case),
-            "grant_offer": _small_grant_terms(ctx.session, case)}
+            "grant_offer": _small_grant_terms(ctx.session, case),
+            "draft_summary": case.data.get("draft_summary") if case.kind == "consultation" else None}
 
 
 def _small_grant_terms(session, case) -> dict[str, Any] | None:
