@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -83,7 +83,8 @@ class Message:
         self.msgid, self.plural, self.n, self.context, self.params = msgid, plural, n, context, params
 
     def in_language(self, lang: str) -> str:
-        translations = catalogue(language(lang))
+        lang = language(lang)
+        translations = catalogue(lang)
         if self.plural is not None:
             if self.context is not None:
                 template = translations.npgettext(self.context, self.msgid, self.plural, self.n)
@@ -98,7 +99,10 @@ class Message:
         params = dict(self.params)
         if self.plural is not None:
             params.setdefault("n", self.n)
-        return _Formatter(language(lang)).vformat(template, (), params)
+        names = _plain_fields(template)
+        if names is None:
+            return _Formatter(lang).vformat(template, (), params)
+        return template.format_map({name: render(params[name], lang) for name in names})
 
     def __str__(self) -> str:
         return self.in_language(current_language())
@@ -251,6 +255,21 @@ def render(value: Any, lang: str) -> str:
     if os.environ.get("COOP_STRICT_MESSAGES") == "1":  # the tests: an object nobody taught to read itself
         raise TypeError(f"a message parameter of type {type(value).__name__} has no human form: {value!r}")
     return str(value)
+
+
+@lru_cache(maxsize=8192)
+def _plain_fields(template: str) -> tuple[str, ...] | None:
+    """The names ``template`` refers to when each is a plain ``{name}`` (no format, conversion, index or attribute),
+    as nearly all are: such a template is filled by ``str.format_map`` with its parameters rendered, at C speed;
+    None sends it through ``_Formatter``, which also renders each parameter."""
+    names = []
+    for _, field, spec, conversion in string.Formatter().parse(template):
+        if field is None:
+            continue
+        if spec or conversion or not field.isidentifier():
+            return None
+        names.append(field)
+    return tuple(dict.fromkeys(names))
 
 
 class _Formatter(string.Formatter):

@@ -468,6 +468,15 @@ def _report_receipt_data(told: Told) -> dict[str, Any]:
             "portal_url": session_settings(told.ctx.session).portal_url}
 
 
+def _initiative_review_data(told: Told) -> dict[str, Any]:
+    """The review of an initiative's report: the initiative, who filed the report, and the portal's page where the
+    group files the corrected report."""
+    from notifications.settings import session_settings
+
+    return {**_initiative_data(told), **_filer_data(told), "portal_url": session_settings(told.ctx.session).portal_url,
+            "report_form": f"/portal/inicjatywa/sprawozdanie/{told.case.code}/nowe"}
+
+
 # Extra data per template (beyond case, step, payload, recipient): a function of the record as told (``Told``).
 DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "announcement_notice": _announcement_data,
@@ -493,6 +502,8 @@ DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "small_grant_offer_receipt": _filer_data,
     **dict.fromkeys(("report_receipt", "small_grant_report_receipt"), _report_receipt_data),
     "initiative_report_receipt": lambda told: {**_initiative_data(told), **_report_receipt_data(told)},
+    "initiative_report_accepted": _initiative_review_data,
+    "initiative_report_corrections": _initiative_review_data,
     **dict.fromkeys(("micro_grant_contracted", "micro_grant_transfer_overdue", "micro_grant_report_reminder",
                      "officer_micro_report"), _micro_grant_data),
     **dict.fromkeys(("officer_initiative_filed", "officer_initiative_plan", "officer_initiative_report"),

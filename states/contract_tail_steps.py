@@ -90,18 +90,27 @@ def submit_report(ctx: Context, tail: Tail, *, summary: str, funds_used: Decimal
     return late
 
 
-def review_report(ctx: Context, tail: Tail, *, accept: bool, reason: str | None) -> None:
+def review_report(ctx: Context, tail: Tail, *, accept: bool, reason: str | None,
+                  extra: Mapping[str, Any] | None = None) -> date | None:
     """Accept the report, or send it back with the reason it lacks and the contract's written call: the report is
-    due again by the call's date, so a report not corrected goes overdue."""
+    due again by the call's date, so a report not corrected goes overdue. ``extra`` adds the procedure's own facts
+    to the record (the local initiative: which report, who filed it). Returns the day the corrected report is due
+    (None: accepted)."""
     if accept:
-        tail.fire(ctx, "accept_report", payload={"reason": reason})
-        return
+        tail.fire(ctx, "accept_report", payload={"reason": reason, **(extra or {})})
+        return None
     if not reason:
-        raise InvalidInput("reason_required", tr("Say what the report lacks"))
-    # the open call's contract sets the written call (7 days by default); the small grant's follows it
+        machine = tail.bind()
+        basis = machine.basis_for("request_report_corrections", "") or None
+        machine.release()
+        raise InvalidInput("reason_required", tr("Say what the report lacks"), basis=basis)
+    # the open call's contract sets the written call (7 days by default); the small grant's and the local
+    # initiative's follow it
     written = report_call(ctx.now, rules_for(ctx.session, tail.case).open_call)
-    tail.fire(ctx, "request_report_corrections", payload={"reason": reason, "correct_by": written.due})
+    tail.fire(ctx, "request_report_corrections", payload={"reason": reason, "correct_by": written.due,
+                                                          **(extra or {})})
     schedule(ctx, tail.case, tail.deadlines[1], written.due, written.basis, offer_id=tail.offer_id)
+    return written.last_day
 
 
 def settle(ctx: Context, tail: Tail, *, returned_amount: Decimal, returned_on: date | None,

@@ -197,13 +197,17 @@ def reset_password_by_link(token: str, password: str, *, url: str | None = None)
     return execute(reset_password, command, actor=actor, url=url, keyed=False)
 
 
-def ask_by_name(name: str, *, url: str | None = None) -> dict:
-    """The door's call for a request: the same answer whatever ``name`` is (a malformed one asks nothing)."""
-    from states.engine import execute
-
+def reset_request(name: str) -> AskPasswordReset:
+    """The request for ``name``, or a refusal of a malformed one: pure, so the door can check it before it answers."""
     try:
-        command = AskPasswordReset(name=(name or "").strip())
+        return AskPasswordReset(name=(name or "").strip())
     except ValueError:
         raise InvalidInput("reset_name_missing", tr(
             "Type your login or the e-mail address of your account."), basis=BASIS_ACCOUNT) from None
-    return execute(ask_password_reset, command, actor=ASKER, url=url, keyed=False)
+
+
+def ask_by_name(name: str, *, url: str | None = None) -> dict:
+    """The request's work, the same whatever ``name`` is: a link written and queued when an account matches."""
+    from states.engine import execute
+
+    return execute(ask_password_reset, reset_request(name), actor=ASKER, url=url, keyed=False)

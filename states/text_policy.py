@@ -28,6 +28,7 @@ from states.text import Message, tr
 # Line breaks by any other name: str.splitlines() breaks on every one of these.
 LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 BIDI_CONTROLS = frozenset(map(chr, (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+_SURROGATE = re.compile("[\ud800-\udfff]")  # how Python carries an undecodable byte, and lone halves
 _SHORT_NAMES = {0x00: "NUL", 0x09: "TAB", 0x0A: "LF", 0x0B: "VT", 0x0C: "FF", 0x0D: "CR", 0x1B: "ESC",
                 0x7F: "DEL", 0x85: "NEL"}
 
@@ -81,8 +82,13 @@ def kind_of(ch: str) -> str | None:
 
 def violation(value: str, *, multiline: bool = False) -> Message | None:
     """The first forbidden character of ``value`` and the rule it breaks, or None when the text is lawful."""
+    # Every forbidden character is one str.isprintable() refuses (categories C* and the line and paragraph
+    # separators), so a printable text, most of them, is passed at C speed; the rest is read one character at a
+    # time to find the first offender.
+    if (value.replace("\n", "") if multiline else value).isprintable():
+        return None
     for position, ch in enumerate(value, start=1):
-        if multiline and ch == "\n":
+        if ch.isprintable() or (multiline and ch == "\n"):
             continue
         kind = kind_of(ch)
         if kind is not None:
@@ -97,7 +103,7 @@ def normalise(value: str, *, multiline: bool = False) -> str:
     ``violation`` to name (NFC would keep it anyway)."""
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+    if _SURROGATE.search(value):
         return value
     return unicodedata.normalize("NFC", value)
 
@@ -135,7 +141,7 @@ def multi_line(value: str) -> str:
 def _surrogates_first(value: object, multiline: bool) -> object:
     # Before pydantic's own str check, which refuses a surrogate as "unable to parse raw data as a unicode
     # string" without saying which byte or why.
-    if isinstance(value, str) and any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+    if isinstance(value, str) and _SURROGATE.search(value):
         raise policy_error(violation(value, multiline=multiline))
     return value
 

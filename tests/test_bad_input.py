@@ -461,6 +461,17 @@ def test_forbidden_characters_are_what_the_policy_names():
         assert text_policy.kind_of(ch) is None, repr(ch)
 
 
+@pytest.mark.fast
+def test_every_forbidden_character_is_one_str_isprintable_refuses():
+    """``violation`` passes a printable text without reading it character by character: that is sound only while
+    every character ``kind_of`` forbids, in all of Unicode, is one ``str.isprintable`` refuses."""
+    printable_yet_forbidden = [f"U+{code:04X}" for code in range(0x110000)
+                               if chr(code).isprintable() and text_policy.kind_of(chr(code)) is not None]
+    assert printable_yet_forbidden == []
+    assert text_policy.violation("Fundacja „Ład” – Żółć\u00a0№ 5 🦊") is None
+    assert text_policy.violation("a\u00a0b\u200bc") is not None  # NBSP is not printable: the slow path finds U+200B
+
+
 @pytest.mark.parametrize(("model", "name", "shape"), SINGLE_LINE_FIELDS,
                          ids=[f"{m.__name__}.{n}" for m, n, _ in SINGLE_LINE_FIELDS])
 @settings(max_examples=30, deadline=None)

@@ -42,4 +42,6 @@ def test_b6_at_a_tiny_size_files_each_offer_before_the_deadline_once_and_refuses
     assert f"group commit {'on' if group_commit else 'off'}" in shown
     # The serial floor: filings alone before the rush, the call's row held for a part of each command
     assert outcome.serial is not None and 0 < outcome.serial.held < outcome.serial.command
+    assert 0 < outcome.serial.cpu and outcome.serial.cpu_floor == plan.burst * outcome.serial.cpu / outcome.serial.cores
     assert "the call's row held" in shown and f"the floor of the last second's {plan.burst} filings" in shown
+    assert "by CPU alone" in shown

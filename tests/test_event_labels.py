@@ -15,6 +15,7 @@ import pytest
 
 from states.procedures import PROCEDURES, case_kinds
 from states.text import Message
+from tests.sources import walked
 from web.case_view import _event_label
 
 pytestmark = pytest.mark.fast
@@ -42,7 +43,7 @@ def _f_string_events(node: ast.JoinedStr) -> set[str]:
 def _written_events() -> set[str]:
     events: set[str] = set()
     for path in STATES.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in walked(path):
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)

@@ -91,6 +91,8 @@ def test_initiative_filed_to_closed_without_a_grant(db_url):
     assert tick("2026-06-05T00:00+02:00", url=db_url).fired == 1
     do(db_url, local_initiative_handlers.submit_report, local_initiative_inputs.InitiativeReport(code=code, work_hours=Decimal("260"), summary="Ogród otwarty 4 czerwca."),
        "2026-06-20T10:00+02:00")
+    do(db_url, local_initiative_handlers.review_report,
+       local_initiative_inputs.ReviewInitiativeReport(code=code, accept=True), "2026-06-24T10:00+02:00")
     closed = do(db_url, local_initiative_handlers.close, inputs.CaseRef(code=code), "2026-06-25T10:00+02:00")
     assert closed["state"] == "closed" and closed["city_spent"] == Decimal("18000.00")
 
@@ -98,7 +100,7 @@ def test_initiative_filed_to_closed_without_a_grant(db_url):
         case = session.exec(select(Case).where(Case.code == code)).one()
         rows = session.exec(select(AuditRecord).where(AuditRecord.case_id == case.id).order_by(AuditRecord.seq)).all()
         assert [r.event for r in rows if r.from_state != r.to_state] == [
-            "pass_formal_check", "evaluate", "decide", "plan", "sign_contract", "task_ended", "submit_report", "close"]
+            "pass_formal_check", "evaluate", "decide", "plan", "sign_contract", "task_ended", "submit_report", "accept_report", "close"]
         assert all(r.payload.get("grant_transferred") is False for r in rows if r.event in ("sign_contract", "close"))
         report = next(r for r in rows if r.event == "submit_report")
         assert report.payload["work_value"] == "9100.00" and report.payload["late"] is False

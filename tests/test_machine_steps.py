@@ -20,6 +20,7 @@ from states.procedures.consultation.machine import ConsultationMachine
 from states.procedures.local_initiative.machine import LocalInitiativeMachine
 from states.procedures.open_call.machine import OfferMachine, OpenCallMachine
 from states.procedures.small_grant.machine import SmallGrantMachine
+from tests.sources import walked
 
 pytestmark = pytest.mark.fast  # the machines on plain rows, no database (tests/fast_tier.py)
 
@@ -105,7 +106,7 @@ def test_no_handler_lists_the_states_a_step_is_taken_in():
     """``require_state(case, ("substantive_review",), ...)`` is gone: the machine is the one place."""
     found = []
     for path in sorted((ROOT / "states").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in walked(path):
             if isinstance(node, (ast.FunctionDef, ast.Name, ast.Attribute)):
                 name = getattr(node, "name", None) or getattr(node, "id", None) or getattr(node, "attr", None)
                 if name == "require_state":

@@ -42,6 +42,7 @@ import coop.settings_cli  # noqa: F401
 from coop.cli import app
 from states import errors, labels
 from states.text import LOCALE_DIR, Message, Money, catalogue, ntr, tr
+from tests.sources import walked
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = LOCALE_DIR / "pl" / "LC_MESSAGES" / "coop.po"
@@ -294,8 +295,7 @@ def raise_sites() -> list[tuple[str, int, int, str | None, list[ast.Call]]]:
     sites = []
     for directory in CODE_DIRS:
         for path in sorted((ROOT / directory).rglob("*.py")):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for node in ast.walk(tree):
+            for node in walked(path):
                 if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
                     continue
                 func = node.exc.func

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.sources import parsed
+
 ROOT = Path(__file__).resolve().parents[1]
 CHECKED = ("states", "models", "kernel")
 OURS = ("states", "models", "kernel", "notifications", "flows", "coop")  # the project's own packages
@@ -77,7 +79,7 @@ def _defined_names(tree: ast.AST) -> set[str]:
 def _our_private_names() -> set[str]:
     names: set[str] = set()
     for path in _modules(OURS):
-        names |= _defined_names(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+        names |= _defined_names(parsed(path))
     return names - KNOWN_FOREIGN
 
 

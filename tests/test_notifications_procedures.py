@@ -124,8 +124,9 @@ COSTS = (local_initiative_inputs.CostLine(party="city", description="Ziemia, nas
          local_initiative_inputs.CostLine(party="goods", description="Narzędzia od Rady Osiedla", amount=Decimal("800.00")))
 
 
-def initiative(url) -> str:
-    """Residents' neighbourhood garden: checked, accepted, planned, contracted; the report comes late."""
+def initiative(url, reviewed: bool = False) -> str:
+    """Residents' neighbourhood garden: checked, accepted, planned, contracted; the report comes late; ``reviewed``:
+    corrections called for, the corrected report, accepted."""
     code = do(url, local_initiative_handlers.file, local_initiative_inputs.FileInitiative(
         title="Ogród sąsiedzki przy ul. Kurpińskiego", applicant_kind="residents", representative="Krystyna Nowak",
         representative_email=REPRESENTATIVE, residents=("Krystyna Nowak", "Adam Lis", "Ewa Maj"), sphere="greenery",
@@ -142,6 +143,15 @@ def initiative(url) -> str:
     tick("2026-07-07T00:00+02:00", url=url)  # the report (due Mon 6 July) is overdue
     do(url, local_initiative_handlers.submit_report, local_initiative_inputs.InitiativeReport(code=code, work_hours=Decimal("260"), summary="Ogród otwarty."),
        "2026-07-10T10:00+02:00")
+    if not reviewed:
+        return code
+    # the report's review: corrections called for, the corrected report, accepted (each tells the initiator)
+    do(url, local_initiative_handlers.review_report, local_initiative_inputs.ReviewInitiativeReport(
+        code=code, accept=False, reason="Brak liczby osób pracujących społecznie."), "2026-07-13T10:00+02:00")
+    do(url, local_initiative_handlers.submit_report, local_initiative_inputs.InitiativeReport(
+        code=code, work_hours=Decimal("260"), summary="Ogród otwarty; pracowało 14 osób."), "2026-07-15T10:00+02:00")
+    do(url, local_initiative_handlers.review_report, local_initiative_inputs.ReviewInitiativeReport(
+        code=code, accept=True), "2026-07-16T10:00+02:00")
     return code
 
 
@@ -340,7 +350,7 @@ def test_every_procedure_template_renders_with_realistic_data_in_both_languages(
     do(db_url, consultation_handlers.publish_report, consultation_inputs.ConsultationReport(
         code=code, answers=REPORT_ANSWERS, published={ch: "2026-11-16T09:00+01:00" for ch in CHANNELS}),
        "2026-11-16T10:00+01:00")
-    initiative(db_url)
+    initiative(db_url, reviewed=True)
     # an application filed through the portal: its receipt (the paper one above gets none)
     do(db_url, local_initiative_handlers.file_residents_application, local_initiative_inputs.FileApplication.parse(
         form=sample_initiative_form()), "2026-03-02T10:00+01:00", actor=Actor("Krystyna Nowak", "public"))

@@ -248,10 +248,10 @@ def test_every_problem_is_listed_at_once_each_under_its_field():
         parse_offer_form(form)
     assert info.value.details["rules"] == ["cost_line_value", "sources_share", "declaration_not_accepted"]
     text = info.value.message("pl")
-    assert "kosztorys › pozycja 2: V.A:" in text
-    assert "V.B źródła finansowania: V.B 2:" in text
-    assert "VII. oświadczenia › oświadczenie 7 (dane osobowe): musi zostać zaakceptowane" in text
-    assert "II. oferenci › pozycja 1 › adres e-mail" in text
+    assert "V.A Zestawienie kosztów realizacji zadania › pozycja 2: V.A:" in text
+    assert "V.B Źródła finansowania kosztów realizacji zadania: V.B 2:" in text
+    assert "VII. Oświadczenia › oświadczenie 7 (dane osobowe): musi zostać zaakceptowane" in text
+    assert "II. Dane oferenta(-tów) › pozycja 1 › adres e-mail" in text
 
 
 def test_a_share_may_differ_by_the_rounding_of_its_last_digit():
@@ -283,7 +283,7 @@ def test_an_offer_of_one_offeror_with_an_empty_v_c_has_none_and_an_offer_needs_a
     form["offerors"] = []
     with pytest.raises(InvalidInput) as info:
         parse_offer_form(form)
-    assert "II. oferenci: wymaga co najmniej 1 pozycji" in info.value.message("pl")
+    assert "II. Dane oferenta(-tów): wymaga co najmniej 1 pozycji" in info.value.message("pl")
 
 
 def test_a_form_with_an_unknown_field_or_a_wrong_kind_is_refused_in_the_reader_s_language():
@@ -294,8 +294,9 @@ def test_a_form_with_an_unknown_field_or_a_wrong_kind_is_refused_in_the_reader_s
         parse_offer_form(form)
     assert info.value.rule == "invalid_input"
     text = info.value.message("pl")
-    assert "V.B źródła finansowania › bonus: nieznane pole" in text
-    assert "VI. inne informacje › odpłatne lub nieodpłatne wykonanie zadania: dozwolone wartości: unpaid, paid" in text
+    assert "V.B Źródła finansowania kosztów realizacji zadania › bonus: nieznane pole" in text
+    assert ("VI. Inne informacje › deklaracja o zamiarze odpłatnego lub nieodpłatnego wykonania zadania publicznego: "
+            "dozwolone wartości: unpaid, paid") in text
 
 
 # --- the canonical content and its hash -------------------------------------------------------------------------

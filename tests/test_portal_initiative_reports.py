@@ -141,5 +141,6 @@ def test_the_filer_files_the_initiatives_report_and_the_officer_reads_it(db_url,
     assert read.status_code == 200 and sha in read.text and "Narzędzia od Rady Osiedla" in read.text
     assert "<td>Krystyna Nowak</td>" in read.text and "<td>krysia</td>" not in read.text  # by name, not login
     assert desk.get(f"/sprawy/{code}/sprawozdanie/1/pdf").content.startswith(b"%PDF")
-    closed = do(url, li.close, CaseRef(code=code), "2026-06-25T10:00+02:00")  # the officer's review: close
+    do(url, li.review_report, li_inputs.ReviewInitiativeReport(code=code, accept=True), "2026-06-24T10:00+02:00")
+    closed = do(url, li.close, CaseRef(code=code), "2026-06-25T10:00+02:00")  # accepted: the officer closes it
     assert closed["state"] == "closed" and closed["city_spent"] == Decimal("0.00")

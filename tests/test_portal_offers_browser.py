@@ -111,7 +111,7 @@ def test_a_joint_offer_of_two_organisations(portal, new_context, screenshot):
     page.goto(f"{base}/portal/oferty/nowa/{code}?organizacja={KRS[0]}")
     form = sample_joint_offer_form(KRS[0], KRS[1])
     fill_form(page, flatten(form))
-    assert page.locator('fieldset#f-offerors-1 legend').first.inner_text().startswith("II. oferenci: wiersz 2")
+    assert page.locator('fieldset#f-offerors-1 legend').first.inner_text().startswith("II. Dane oferenta(-tów): wiersz 2")
     checked(page, screenshot, "joint-form")
     page.get_by_role("button", name="Złóż ofertę").click()
     page.wait_for_url("**/pokwitowanie?wersja=1&zlozono=1")

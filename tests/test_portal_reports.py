@@ -82,6 +82,12 @@ def test_the_list_and_the_form_start_from_the_contract(contracted):
     assert re.search(r'<input id="f-header-period_end"[^>]*value="2026-07-16"', page)
     assert re.search(r'<input id="f-funding-planned_grant"[^>]*value="40000.00"', page)
     assert 'value="add:expenses"' in page  # rows without JavaScript
+    # the parts under the model report's numbers and titles (Dz.U. 2018 poz. 2057 zał. 5; docs/model-forms.md)
+    for legend in ("I. Sprawozdanie merytoryczne", "Opis wykonania poszczególnych działań", "II.1 Rozliczenie wydatków",
+                   "II.2 Rozliczenie ze względu na źródło finansowania zadania publicznego",
+                   "II.3 Informacje o innych przychodach uzyskanych przy realizacji zadania publicznego",
+                   "III. Dodatkowe informacje"):
+        assert f"<legend>{legend}</legend>" in page, legend
     english = c.get(f"/portal/sprawozdania/{code}/1/nowe?rodzaj=final&lang=en").text
     assert "Final report on offer 1" in english and "Actually spent: total" in english
     added = post(c, code, form_page(c, code), {"expenses.0.name": "Instruktor"}, action="add:expenses")

@@ -5,6 +5,7 @@ simplified offer of art. 19a (Dz.U. 2018 poz. 2055 zał. 1), not the open call's
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -58,6 +59,12 @@ def test_a_draft_is_kept_then_the_same_press_twice_files_one_case(portal):
     # the simplified form's sections, none of the full form's (no plan of activities, no V.B shares)
     assert "poz. 2055" in page.text and 'name="cost_summary.grant"' in page.text
     assert 'name="task.expected_results"' in page.text and "activities" not in page.text
+    # under the simplified form's own numbers and titles (Dz.U. 2018 poz. 2055 zał. 1; docs/model-forms.md)
+    for legend in ("I. Podstawowe informacje o złożonej ofercie", "II. Dane oferenta(-tów)", "III. Opis zadania",
+                   "IV. Szacunkowa kalkulacja kosztów realizacji zadania publicznego",
+                   "IV. Suma wszystkich kosztów realizacji zadania", "V. Oświadczenia"):
+        assert f"<legend>{legend}</legend>" in page.text, legend
+    assert re.search(r'<label for="f-cost_estimate-0-name">Rodzaj kosztu', page.text)
     fields = flatten(sample_simplified_offer_form(KRS, **TASK))
     saved = post(c, page, fields, "save")
     assert saved.status_code == 200 and "Szkic zapisany" in saved.text

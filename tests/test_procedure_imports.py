@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.sources import walked
+
 PROCEDURES = Path(__file__).resolve().parent.parent / "states" / "procedures"
 ALLOWED = {("regranting", "open_call")}  # (importer, imported)
 
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.fast
 
 def _imports(path: Path) -> set[str]:
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in walked(path):
         if isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)

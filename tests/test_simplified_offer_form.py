@@ -148,7 +148,7 @@ def test_every_problem_of_section_iv_is_listed_at_once():
     with pytest.raises(InvalidInput) as info:
         parse_simplified_offer_form(_summary_not_lines(grant="7000.00", other_sources="2900.00"))
     assert info.value.details["rules"] == ["costs_grant", "costs_other_sources"]
-    assert "IV. suma wszystkich kosztów: IV: części pozycji z dotacji" in info.value.message("pl")
+    assert "IV. Suma wszystkich kosztów realizacji zadania: IV: części pozycji z dotacji" in info.value.message("pl")
 
 
 def test_the_full_forms_offer_is_not_the_simplified_form():

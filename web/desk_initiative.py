@@ -7,6 +7,7 @@ the organisation) filed, its receipt and its PDF, for the officer checking and e
 | ``GET /sprawy/{code}/wniosek/pdf`` | the same as the PDF the applicants got |
 | ``GET /sprawy/{code}/sprawozdanie?nr=K`` | the initiative's reports, report S<K> (the latest unless asked) part by part |
 | ``GET /sprawy/{code}/sprawozdanie/{k}/pdf`` | report S<k> as the PDF its filer got |
+| ``POST /sprawy/{code}/sprawozdanie/ocena`` | the officer's review of the latest report: accept it, or call for corrections with the reason |
 
 Read through ``states.engine.execute`` as the desk's person: the matrix lets the officers and the auditors read it
 (``local_initiative.initiative_receipt``). An application recorded from paper (``coop initiative file``) has no
@@ -16,8 +17,12 @@ take ``…/wniosek`` for a part of the code.
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from kernel.text import tr
 from states.actors import Actor
@@ -67,10 +72,29 @@ def application_pdf(request: Request, code: str, actor: Actor = Depends(require_
 # --- the report filed by the applicants (web/portal_initiative_reports.py) ----------------------------------------
 
 
-@router.get("/sprawy/{code:path}/sprawozdanie")
-def report_page(request: Request, code: str, nr: str = "", actor: Actor = Depends(require_actor)) -> Response:
-    """What the officer reads before closing the initiative (its ``close`` step, after ``submit_report``): the
-    agreement, the reports (an officer's typed one has no form) and report S<nr> part by part."""
+REVIEWED = {"accepted": tr("The report is accepted and the group is told by e-mail. The initiative may now be "
+                            "closed on the case's page."),
+            "corrections": tr("Corrections of the report are requested and the group is told by e-mail, with your "
+                              "reason and the date of the written call; the report is due again, and the group files "
+                              "the corrected one on the portal.")}
+
+
+# What became of a report, as its row keeps it (states/report_filings.py ``note_review``); shared with the portal.
+OUTCOMES = {"submitted": tr("awaiting review"), "accepted": tr("accepted"),
+            "corrections_requested": tr("corrections requested")}
+
+
+def _may_review(actor: Actor, code: str) -> bool:
+    """Whether the matrix lets this person review the initiative's report (the officers), so the page shows the
+    buttons only to those the domain would not refuse for who they are."""
+    from states.authorization import MATRIX
+    from web.case_view import _may_run
+
+    return _may_run(MATRIX.get("local_initiative.review_report", {}), actor, code)
+
+
+def _report_page(request: Request, actor: Actor, code: str, *, nr: str = "", review: dict[str, Any] | None = None,
+                 notice: Any = None, status_code: int = 200) -> Response:
     from states.inputs import CaseRef
     from states.procedures.local_initiative.handlers import initiative_reports
     from web.portal_form import filed_sections
@@ -83,9 +107,58 @@ def report_page(request: Request, code: str, nr: str = "", actor: Actor = Depend
     on_form = [r for r in facts["reports"] if r["content"] is not None]
     asked = int(nr) if nr.isdigit() else None
     shown = next((r for r in on_form if r["report"] == asked), None) if asked else (on_form[-1] if on_form else None)
+    from states import labels
+    from states.procedures.local_initiative.names import InitiativeState
+
     return page(request, "desk_initiative_report.html", title=tr("Report on the local initiative {code}", code=code),
-                code=code, facts=facts, shown=shown,
-                sections=filed_sections(TREE, shown["content"]) if shown else [])
+                code=code, facts=facts, shown=shown, notice=notice, outcomes=OUTCOMES,
+                stage=labels.state("local_initiative", facts["state"]),
+                accepted=facts["state"] == InitiativeState.report_accepted,
+                may_review=facts["may_review"] and _may_review(actor, code), review=review or {},
+                intent=(review or {}).get("intent") or secrets.token_hex(16),
+                sections=filed_sections(TREE, shown["content"]) if shown else [], status_code=status_code)
+
+
+@router.get("/sprawy/{code:path}/sprawozdanie")
+def report_page(request: Request, code: str, nr: str = "", oceniono: str = "",
+                actor: Actor = Depends(require_actor)) -> Response:
+    """What the officer reads before reviewing the initiative's report (``review_report``: accept it, or call for
+    corrections), then closing the case (``close``, once it is accepted): the agreement, the reports (an officer's
+    typed one has no form), report S<nr> part by part, and the review's buttons while a report awaits it."""
+    return _report_page(request, actor, code, nr=nr, notice=REVIEWED.get(oceniono))
+
+
+@router.post("/sprawy/{code:path}/sprawozdanie/ocena")
+async def review_report(request: Request, code: str, actor: Actor = Depends(require_actor)) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_review, request, code, actor, form)
+
+
+def _review(request: Request, code: str, actor: Actor, form: Any) -> Response:
+    """The officer's button: ``decision`` accept, or corrections with ``reason``; through the one writer as the case
+    page's steps run (the form's idempotency key: a second press does nothing twice). A refusal comes back on the
+    same page with the reason typed kept."""
+    from states.procedures.local_initiative.handlers import review_report as review
+    from states.procedures.local_initiative.inputs import ReviewInitiativeReport
+    from web.portal_steps import run
+
+    decision = str(form.get("decision") or "")
+    reason = str(form.get("reason") or "")
+    intent = str(form.get("intent") or "")[:64]
+    try:
+        if decision not in ("accept", "corrections"):
+            from states.errors import InvalidInput
+
+            raise InvalidInput("decision_required", tr("Choose: accept the report, or call for its corrections"),
+                               basis="art. 19e (umowa)")
+        command = ReviewInitiativeReport.parse(code=code, accept=decision == "accept",
+                                               reason=reason.strip() if decision == "corrections" else "")
+        done = run(request, review, command, actor, idempotency_key=f"desk:{intent}" if intent else None)
+    except DomainError as refusal:
+        return _report_page(request, actor, code, review={"reason": reason, "intent": intent,
+                                                          "message": refusal.message()}, status_code=422)
+    return RedirectResponse(f"/sprawy/{done['code']}/sprawozdanie?oceniono="
+                            f"{'accepted' if decision == 'accept' else 'corrections'}#review-notice", status_code=303)
 
 
 @router.get("/sprawy/{code:path}/sprawozdanie/{report:int}/pdf")

@@ -119,6 +119,24 @@ def _node(key: str, schema: dict[str, Any], defs: dict[str, Any], required: bool
     return Node(key, label, "input", widget=widget, required=required, hint=hint)
 
 
+def relabel(tree: Node, names: dict[str, Any] | None = None, paths: dict[str, Any] | None = None) -> Node:
+    """A form's own names where the engine's shared labels (one per field name, states/labels.py) are not its model
+    form's: ``names`` by a field's name wherever it is (the model's ``FIELD_NAMES``, which its refusals use too),
+    ``paths`` by its place ("costs.name": the name of a cost line, rows left out). Returns ``tree``."""
+    def walk(node: Node, where: str) -> None:
+        for child in node.children:
+            path = f"{where}.{child.key}" if where else child.key
+            label = (paths or {}).get(path, (names or {}).get(child.key))
+            if label is not None:
+                child.label = label = capitalized(label)
+                if child.item is not None:  # a repeated part's rows carry its label too
+                    child.item.label = label
+            walk(child.item if child.item is not None and child.item.kind == "group" else child, path)
+
+    walk(tree, "")
+    return tree
+
+
 def form_tree(model: type, rules: dict[str, Any]) -> Node:
     """The whole form: a group of the model's parts, in the model's order (read from its JSON schema). ``rules``:
     the form's own constraints by generic field name (``costs[].unit_cost``: states/model_forms/html.py

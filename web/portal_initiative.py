@@ -136,8 +136,10 @@ def my_applications(request: Request, actor: Actor = Depends(require_portal_acto
     for item in listed:
         item["state_label"] = labels.state("local_initiative", item["state"])
         item["received"] = moment(item["received_at"])
+    from web.desk_initiative import OUTCOMES
+
     return portal_page(request, "portal_initiative_list.html", title=tr("Local initiative"), applications=listed,
-                       organisations=represented(request, actor))
+                       organisations=represented(request, actor), outcomes=OUTCOMES)
 
 
 # --- the form ------------------------------------------------------------------------------------------------------

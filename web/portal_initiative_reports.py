@@ -86,7 +86,11 @@ def _facts(request: Request, actor: Actor, code: str) -> dict[str, Any]:
 
 
 def _prefilled(facts: dict[str, Any]) -> dict[str, Any]:
-    """A new report: its period the agreement's, the task's title, the applicants and the agreement's number."""
+    """A new report: its period the agreement's, the task's title, the applicants and the agreement's number; a
+    corrected one (the office called for corrections): what the group filed last, to correct."""
+    filed = [r["content"] for r in facts["reports"] if r.get("content")]
+    if facts.get("corrections") and filed:
+        return filed[-1]
     contract = facts["contract"] or {}
     return {"header": {"period_start": str(contract.get("task_start") or ""),
                        "period_end": str(contract.get("task_end") or ""), "task_title": facts["title"],

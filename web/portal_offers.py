@@ -72,6 +72,24 @@ add_to_menu("/portal/nabory", tr("Open calls"))
 add_to_menu("/portal/oferty", tr("My offers"))
 
 TREE = portal_form.form_tree(OfferForm, offer_form_fields())
+# the annex's names (Dz.U. 2018 poz. 2057 zał. 1) where the engine's shared labels say less (docs/model-forms.md)
+portal_form.relabel(TREE, OfferForm.FIELD_NAMES, {
+    "offerors.name": tr("name of the offeror"),
+    "offerors.address": tr("address of the seat"),
+    "offerors.phone": tr("phone number"),
+    "contact.name": tr("first name and surname"),
+    "contact.phone": tr("phone number"),
+    "task.title": tr("title of the public task"),
+    "task.activities.name": tr("name of the activity"),
+    "task.results.name": tr("name of the result"),
+    "costs.name": tr("kind of cost"),
+    "sources.total": tr("1. sum of all costs of the task"),
+    "sources.grant": tr("2. planned grant under this offer"),
+    "sources.own_contribution": tr("3. own contribution"),
+    "sources.own_financial": tr("3.1 own financial contribution"),
+    "sources.own_non_financial": tr("3.2 own non-financial contribution (personal and material)"),
+    "sources.recipients_fees": tr("4. cash benefits from the task's recipients"),
+})
 
 
 # --- the open calls ------------------------------------------------------------------------------------------------

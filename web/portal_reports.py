@@ -42,6 +42,9 @@ add_to_menu("/portal/sprawozdania", tr("Reports"))
 portal_form.CHOICES.setdefault("partial", tr("partial report"))
 portal_form.CHOICES.setdefault("final", tr("final report"))
 TREE = portal_form.form_tree(ReportForm, form_fields(ReportForm))
+# the report's own name where the engine's shared label is the offer's ("plan i harmonogram działań", III.4 of the
+# offer): part I.2 of the model report (Dz.U. 2018 poz. 2057 zał. 5; docs/model-forms.md)
+portal_form.relabel(TREE, paths={"narrative.activities": tr("description of the execution of each activity")})
 # A small grant's report is on the simplified form (Dz.U. 2018 poz. 2055 zał. 2); ``offer_reports`` says which.
 SIMPLIFIED_TREE = portal_form.form_tree(SimplifiedReportForm, form_fields(SimplifiedReportForm))
 

@@ -67,6 +67,16 @@ add_to_menu("/portal/zloz", tr("File an offer"))
 
 PATH = "/portal/pozakonkursowa"
 TREE = portal_form.form_tree(SimplifiedOfferForm, form_fields(SimplifiedOfferForm))
+# the model form's names where the engine's shared labels say less (as the open call's offer, web/portal_offers.py)
+portal_form.relabel(TREE, paths={
+    "basic.title": tr("title of the public task"),
+    "offerors.name": tr("name of the offeror"),
+    "offerors.address": tr("address of the seat"),
+    "offerors.phone": tr("phone number"),
+    "contact.name": tr("first name and surname"),
+    "contact.phone": tr("phone number"),
+    "cost_estimate.name": tr("kind of cost"),
+})
 
 
 def tree_of(content: Any, full: portal_form.Node) -> portal_form.Node:

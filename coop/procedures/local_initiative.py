@@ -95,9 +95,24 @@ def initiative_report(code: Code, hours: Annotated[str, typer.Option(help="Socia
     show(run(local_initiative_handlers.submit_report, local_initiative_inputs.InitiativeReport.parse(code=code, work_hours=hours, summary=summary)))
 
 
+@command(initiative_app, "accept-report")
+def initiative_accept_report(code: Code) -> None:
+    """Accept the initiative's report (art. 19e, the agreement); the case may then be closed."""
+    show(run(local_initiative_handlers.review_report,
+             local_initiative_inputs.ReviewInitiativeReport.parse(code=code, accept=True)))
+
+
+@command(initiative_app, "request-report-corrections")
+def initiative_request_report_corrections(
+        code: Code, reason: Annotated[str, typer.Option(help="What the report lacks.")]) -> None:
+    """Call for corrections of the initiative's report, with the reason: the group files a corrected report."""
+    show(run(local_initiative_handlers.review_report,
+             local_initiative_inputs.ReviewInitiativeReport.parse(code=code, accept=False, reason=reason)))
+
+
 @command(initiative_app, "close")
 def initiative_close(code: Code) -> None:
-    """Close the initiative."""
+    """Close the initiative, once its report is accepted."""
     show(run(local_initiative_handlers.close, inputs.CaseRef.parse(code=code)))
 
 

@@ -464,6 +464,16 @@ class OfferForm(FormPart):
     """The offer as filed. Fields are validated in this order, so each cross-section check below sees the sections
     before it (``info.data``); a section that is itself invalid is reported once, and the checks that need it wait."""
 
+    # the refusals' and the portal page's names of this form's parts where the engine's shared labels
+    # (states/labels.py, one per field name for every form) are not the annex's: V.A's number and title, III.6, IV.2,
+    # VI.3 (docs/model-forms.md)
+    FIELD_NAMES: ClassVar[dict[str, Message]] = {
+        "costs": tr("V.A statement of the task's costs"),
+        "results": tr("III.6 additional information on the results"),
+        "resources": tr("staff, material and financial resources"),
+        "remarks": tr("other actions that may matter in evaluating the offer"),
+    }
+
     basic: BasicInformation  # I
     offerors: tuple[Offeror, ...] = Field(min_length=1, max_length=20)  # II.1; the lead offeror first
     contact: ContactPerson  # II.2
@@ -723,7 +733,7 @@ for _name, _label in {
     "correspondence_address": tr("address for correspondence"),
     "phone": tr("phone number"),
     "website": tr("website"),
-    "contact": tr("person who explains the offer"),
+    "contact": tr("II.2 the person authorised to explain the offer"),
     "task": tr("III. the task"),
     "place": tr("place"),
     "target_group": tr("target group"),

@@ -1,5 +1,5 @@
 """The local initiative of residents or organisations (art. 19b-19h): application, check, evaluation, decision,
-plan, purchases and report."""
+plan, purchases, the report and its review."""
 
 from states.access import ANY, AUDITORS, COMMITTEE, EVERYONE, FILER, OFFICER, ORGANISATION
 from states.procedures.descriptor import Diagram, Procedure
@@ -18,6 +18,7 @@ PROCEDURE = Procedure(
         "sign_contract": OFFICER,
         "record_purchase": OFFICER,
         "submit_report": OFFICER,
+        "review_report": OFFICER,
         "close": OFFICER,
         "show": EVERYONE,
         # the portal (filing.py): any logged-in person files for a group of residents, directly (art. 19b ust. 1:
@@ -46,6 +47,7 @@ PROCEDURE = Procedure(
         "record_purchase": ("city_purchase",),
         "submit_report": ("submit_report",),
         "file_report_form": ("submit_report",),
+        "review_report": ("accept_report", "request_report_corrections"),
         "close": ("close",),
     },
     reads=("show", "initiative_receipt", "my_initiatives", "application_facts", "initiative_reports",

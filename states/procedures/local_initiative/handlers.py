@@ -42,6 +42,7 @@ from states.procedures.local_initiative.inputs import (
     InitiativeReportRef,
     PlanInitiative,
     RecordPurchase,
+    ReviewInitiativeReport,
     SignInitiative,
 )
 from states.procedures.local_initiative.machine import (
@@ -224,11 +225,20 @@ def record_purchase(ctx: Context, cmd: RecordPurchase) -> dict:
 
 
 def _tail(case: Case) -> tail.Tail:
-    """The initiative's tail (states/contract_tail_steps.py): the report's due date in the case's data, the case's
-    machine; no grant in money (art. 19e), so no funds, no written call and no settlement."""
-    due = case.data.get("report_due")
+    """The initiative's tail (states/contract_tail_steps.py): the report's due date in the case's data (after a call
+    for corrections, the call's date when later), the case's machine; no grant in money (art. 19e), so no funds, no
+    written call for a missed report and no settlement."""
+    days = [date.fromisoformat(d) for d in (case.data.get("report_due"), corrections_of(case).get("correct_by")) if d]
     return tail.Tail(case, lambda: _machine(case), deadlines=(TASK_END, REPORT_DUE),
-                     report_due=date.fromisoformat(due) if due else None, written_call=False)
+                     report_due=max(days) if days else None, written_call=False)
+
+
+def corrections_of(case: Case) -> dict[str, Any]:
+    """The officer's last call for corrections of the report (its reason, the corrected report's due day, the
+    report it was about), while a corrected report is awaited; else empty."""
+    if case.state not in LocalInitiativeMachine.states_allowing("submit_report"):
+        return {}
+    return dict(case.data.get("corrections") or {})
 
 
 def _report_facts(ctx: Context, case: Case, work_hours: Decimal) -> dict[str, Any]:
@@ -245,6 +255,36 @@ def submit_report(ctx: Context, cmd: InitiativeReport) -> dict:
     case = _case(ctx, cmd.code)
     late = tail.submit_report(ctx, _tail(case), summary=cmd.summary, facts=_report_facts(ctx, case, cmd.work_hours))
     return {"code": case.code, "state": case.state, "late": late}
+
+
+# Accepting the report and calling for its corrections are allowed in the same state (the tail's review,
+# states/contract_tail.py ``review_tail``): the step is refused with the machine's words before anything is read.
+REVIEW_GATE = "accept_report"
+
+
+def review_report(ctx: Context, cmd: ReviewInitiativeReport) -> dict:
+    """The officer accepts the latest report, or calls for its corrections with the reason (the tail's
+    ``review_report``: the report is due again by the written call's date, the group files a corrected one on the
+    portal, a new version with its own receipt); the case closes only after a report is accepted."""
+    from models.tables import Report
+    from states.report_filings import note_review
+
+    case = _case(ctx, cmd.code)
+    require_step(case, LocalInitiativeMachine, REVIEW_GATE)
+    application = application_of(ctx.session, case)
+    owner = (Report.__table__.c.local_initiative_id, application.id)
+    latest = ctx.session.exec(select(Report).where(owner[0] == owner[1]).order_by(Report.id.desc())).first()
+    content = (latest.content or {}) if latest is not None else {}
+    about = {key: content[key] for key in ("receipt", "filed_by") if content.get(key)}
+    correct_by = tail.review_report(ctx, _tail(case), accept=cmd.accept, reason=cmd.reason, extra=about)
+    note_review(ctx.session, owner, accept=cmd.accept, now=ctx.now)
+    data = {k: v for k, v in case.data.items() if k != "corrections"}
+    if correct_by is not None:
+        data["corrections"] = {"reason": cmd.reason, "correct_by": correct_by.isoformat(),
+                               "receipt": about.get("receipt")}
+    case.data = data
+    return {"code": case.code, "state": case.state,
+            "correct_by": correct_by.isoformat() if correct_by is not None else None}
 
 
 # --- the report filed on its form by the applicants (issue 22; states/model_forms/initiative_report.py) ---------
@@ -297,6 +337,8 @@ def initiative_reports(ctx: Context, cmd: CaseRef) -> dict[str, Any]:
     return {"code": case.code, "title": case.title, "state": case.state, "contract": reported.contract,
             "applicants": named.get("group_name") or named.get("organisation_name") or application.representative,
             "may_file": case.state in LocalInitiativeMachine.states_allowing("submit_report"),
+            "may_review": case.state in LocalInitiativeMachine.states_allowing(REVIEW_GATE),
+            "corrections": corrections_of(case) or None,
             "reports": reports_of(ctx.session, reported), "form": reported.form}
 
 
@@ -312,7 +354,10 @@ def initiative_report_receipt(ctx: Context, cmd: InitiativeReportRef) -> dict[st
 
 
 def close(ctx: Context, cmd: CaseRef) -> dict:
+    """Close the initiative once its report is accepted (``review_report``): refused before, in the machine's
+    words."""
     case = _case(ctx, cmd.code)
+    require_step(case, LocalInitiativeMachine, "close")
     spent, share = purchased(ctx.session, case), city_share(ctx.session, case)
     if spent > share:  # cannot happen through record_purchase; guards data written by hand
         raise RuleViolation("purchase_beyond_estimate", tr("Purchases exceed the estimate"),
@@ -424,24 +469,27 @@ def my_initiatives(ctx: Context, cmd: None = None) -> list[dict[str, Any]]:
     may_file = LocalInitiativeMachine.states_allowing("submit_report")
     return [{"code": case.code, "title": case.title, "state": case.state, "version": row.version,
              "receipt": row.receipt, "sha256": row.sha256, "received_at": row.received_at.isoformat(),
-             "reports": reports.get(case.id, []), "may_file_report": case.state in may_file}
+             "reports": reports.get(case.id, []), "may_file_report": case.state in may_file,
+             "corrections": corrections_of(case) or None}
             for row, case in latest.values()]
 
 
 def _filed_reports(ctx: Context, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """The reports filed on the form of these cases' initiatives (one query): case id -> [{report, receipt}]."""
+    """The reports filed on the form of these cases' initiatives (one query): case id -> [{report, receipt,
+    outcome}]."""
     from models.tables import Report
 
     if not case_ids:
         return {}
     owner = Report.__table__.c.local_initiative_id
     found: dict[int, list[dict[str, Any]]] = {}
-    for case_id, content in ctx.session.execute(
-            select(LocalInitiativeApplication.case_id, Report.content)
+    for case_id, content, outcome in ctx.session.execute(
+            select(LocalInitiativeApplication.case_id, Report.content, Report.outcome)
             .join(LocalInitiativeApplication, LocalInitiativeApplication.id == owner)
             .where(LocalInitiativeApplication.case_id.in_(case_ids)).order_by(Report.id)).all():
         if (content or {}).get("form") is not None:
-            found.setdefault(case_id, []).append({"report": content["sequence"], "receipt": content["receipt"]})
+            found.setdefault(case_id, []).append({"report": content["sequence"], "receipt": content["receipt"],
+                                                  "outcome": outcome})
     return found
 
 

@@ -94,6 +94,15 @@ class InitiativeReport(Command):
     summary: LongText = Field(min_length=1)
 
 
+class ReviewInitiativeReport(Command):
+    """The officer's review of the latest report (art. 19e, the agreement): accept it, or call for corrections
+    saying what it lacks (``reason``, required then)."""
+
+    code: CaseCode
+    accept: bool
+    reason: LongText = ""
+
+
 # --- the application filed through the portal (issue 22; states/model_forms/initiative.py) -----------------------
 
 

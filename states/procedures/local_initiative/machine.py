@@ -16,7 +16,7 @@ from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeC
 from models.tables import Case
 from states import labels
 from states.cases import case_rows, one_case_row
-from states.contract_tail import report_tail
+from states.contract_tail import report_tail, review_tail
 from states.engine import LegalMachine, Step
 from states.errors import InvalidInput, RuleViolation
 from states.procedures.local_initiative.names import InitiativeState
@@ -83,9 +83,13 @@ class LocalInitiativeMachine(LegalMachine):
     accepted = State("przyjęty", value=InitiativeState.accepted.value)
     planned = State("harmonogram i kosztorys uzgodnione", value=InitiativeState.planned.value)
     in_execution = State("realizacja", value=InitiativeState.in_execution.value)
-    # The report part of the tail every grant shares (states/contract_tail.py); no money, so no settlement.
+    # The report part of the tail every grant shares (states/contract_tail.py) and its review: the officer accepts
+    # the report or calls for corrections (due again, corrected); no money, so no settlement: the case closes once
+    # the report is accepted.
     (report_due, report_overdue, report_submitted,
      task_ended, report_overdue_event, submit_report) = report_tail(in_execution, InitiativeState)
+    (report_accepted, accept_report, request_report_corrections) = review_tail(report_due, report_submitted,
+                                                                               InitiativeState)
     closed = State("zamknięta", final=True, value=InitiativeState.closed.value)
 
     pass_formal_check = filed.to(evaluation)
@@ -94,7 +98,7 @@ class LocalInitiativeMachine(LegalMachine):
     decide = (evaluated.to(rejected, cond="refused") | evaluated.to(accepted, validators=["score_passes"]))
     plan = accepted.to(planned, validators=["residents_contribute", "city_buys_something"])
     sign_contract = planned.to(in_execution)
-    close = report_submitted.to(closed)
+    close = report_accepted.to(closed)
 
     # A step that keeps the state: the city buys for the initiative while it runs (art. 19e).
     city_purchase = (in_execution.to.itself(validators="within_estimate")
@@ -105,6 +109,9 @@ class LocalInitiativeMachine(LegalMachine):
         "plan": Step(tr("agreeing the schedule and estimate"), "art. 19e"),
         "sign_contract": Step(tr("signing the contract"), "art. 19e"),
         "city_purchase": Step(tr("a purchase for the initiative"), "art. 19e"),
+        "accept_report": Step(tr("accepting the report"), "art. 19e (umowa)"),
+        "request_report_corrections": Step(tr("calling for corrections of the report"), "art. 19e (umowa)"),
+        "close": Step(tr("closing the initiative"), "art. 19e (umowa)"),
     }
 
     BASIS = {
@@ -118,6 +125,8 @@ class LocalInitiativeMachine(LegalMachine):
         "task_ended": "art. 19e (umowa)",
         "report_overdue": "art. 19e (umowa)",
         "submit_report": "art. 19e (umowa)",
+        "accept_report": "art. 19e (umowa)",
+        "request_report_corrections": "art. 19e (umowa)",
         "close": "art. 19e (umowa)",
         "city_purchase": "art. 19e (umowa: kosztorys)",
     }

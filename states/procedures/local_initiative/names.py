@@ -21,4 +21,5 @@ class InitiativeState(StrEnum):
     report_due = "report_due"
     report_overdue = "report_overdue"
     report_submitted = "report_submitted"
+    report_accepted = "report_accepted"
     closed = "closed"

@@ -16,6 +16,8 @@ TEMPLATES: dict[str, TemplateSpec] = {
     "initiative_report_overdue": TemplateSpec("legal", tr("initiative report overdue")),
     "initiative_receipt": TemplateSpec("legal", tr("receipt of a local initiative application filed through the portal")),
     "initiative_report_receipt": TemplateSpec("legal", tr("receipt of a local initiative report filed through the portal")),
+    "initiative_report_accepted": TemplateSpec("legal", tr("the local initiative's report accepted")),
+    "initiative_report_corrections": TemplateSpec("legal", tr("corrections of the local initiative's report requested")),
     "officer_initiative_filed": TemplateSpec("task", tr("local initiative: formal check to do")),
     "officer_initiative_plan": TemplateSpec("task", tr("local initiative: schedule and estimate to agree")),
     "officer_initiative_report": TemplateSpec("task", tr("local initiative: report to review")),
@@ -48,6 +50,12 @@ RULES: tuple[Rule, ...] = (
     Rule(LI, "submit_report", "cancel", cancels="report"),
     Rule(LI, "submit_report", "message", "initiative_report_receipt", "filer", when="filed_on_form",
          why=tr("art. 19e (the contract): the receipt proves what was reported, and when")),
+    # the review (the tail's, states/contract_tail.py): the applicants and the person who filed the report on the
+    # portal (the record names them, ``filed_by``) are told; a call for corrections says what and by when
+    Rule(LI, "accept_report", "message", "initiative_report_accepted", "filer",
+         why=tr("art. 19e (the contract): the report is accepted")),
+    Rule(LI, "request_report_corrections", "message", "initiative_report_corrections", "filer",
+         why=tr("art. 19e (the contract): the report needs corrections")),
     Rule(LI, "report_overdue", "message", "initiative_report_overdue", "initiator",
          why=tr("art. 19e (the contract): report overdue")),
 )

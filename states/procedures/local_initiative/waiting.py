@@ -18,7 +18,8 @@ STEPS = (
     Waiting("local_initiative", InitiativeState.evaluated, tr("Decide on the application"), "decide"),
     Waiting("local_initiative", InitiativeState.accepted, tr("Plan the initiative"), "plan"),
     Waiting("local_initiative", InitiativeState.planned, tr("Sign the contract"), "sign_contract"),
-    Waiting("local_initiative", InitiativeState.report_submitted, tr("Review the report and close"), "close"),
+    Waiting("local_initiative", InitiativeState.report_submitted, tr("Review the report"), "accept_report"),
+    Waiting("local_initiative", InitiativeState.report_accepted, tr("Close the initiative"), "close"),
     Waiting("local_initiative", InitiativeState.report_overdue, tr("Call for the overdue report"), "report_overdue",
             deadline="local_initiative.report_due"),
 )
