@@ -123,3 +123,32 @@ def _table(rows: list[dict], columns: list[str] | None, echo: Callable[..., None
     for row in rows:
         table.add_row(*("" if row.get(c) is None else _line(row.get(c)) for c in columns))
     Console(width=200).print(table)
+
+
+def show_receipt(answer: dict[str, Any], heading: Any, *, kind: str) -> None:
+    """A filing's receipt (an offer's or a report's on a model form): for scripts (``--json``) the answer as it is;
+    for people, in the run's language (Polish unless ``COOP_LANG=en``): what was filed, its receipt number, the case
+    and its state, the moment of receipt in Warsaw time and the SHA-256 of the filed content. ``kind``: the case's,
+    which names its state."""
+    from states import labels
+
+    invocation = _invocation.get()
+    if invocation.json:
+        show(answer)
+        return
+    echo = invocation.echo
+    echo(str(heading))
+    rows: list[tuple[Any, Any]] = [
+        (tr("Receipt number"), answer["receipt"]),
+        (tr("Case"), f"{answer['code']} ({labels.state(kind, answer['state'])})"),
+        (tr("Received (Warsaw time)"), moment_text(datetime.fromisoformat(answer["received_at"]))),
+        ("SHA-256", answer["sha256"]),
+    ]
+    if answer.get("version"):
+        rows.insert(1, (tr("Version"), answer["version"]))
+    if answer.get("publish_by"):
+        rows.append((tr("Published by the office by (art. 19a ust. 3)"), answer["publish_by"]))
+    if answer.get("late"):
+        rows.append((tr("Late"), tr("yes")))
+    for label, value in rows:
+        echo(f"{label}: {value}")

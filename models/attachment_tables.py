@@ -25,7 +25,9 @@ class OfferAttachment(Table, table=True):
     __table_args__ = (sa.Index("ix_offer_attachments_draft", "organisation_id", "case_id", "offer_number"),)
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisations.id")
-    case_id: int = Field(foreign_key="cases.id")
+    # the call; None while the file is a small grant's draft's (art. 19a: its filing makes the case, and the filed
+    # file then names it; migration 0026)
+    case_id: int | None = Field(default=None, foreign_key="cases.id")
     offer_number: int = 0  # the draft's purpose: 0 a new offer, N the correction of offer N
     version_id: int | None = Field(default=None, foreign_key="offer_versions.id", index=True)  # None: still a draft's
     position: int | None = None  # its place (1, 2, ...) in the filed version's list

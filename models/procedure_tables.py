@@ -52,6 +52,15 @@ class SmallGrantOffer(Table, table=True):
     returned_amount: Decimal | None = money(nullable=True)
 
 
+# The simplified form's section IV "other sources" (Dz.U. 2018 poz. 2055 zał. 1; migration 0026): not the offeror's
+# own contribution, which that form does not state, so kept apart from ``own_contribution``; NULL: not stated (an
+# offer an officer recorded from paper). A column of the table, not of the model (as ``Case.waiting_seen`` and the
+# reports' owners): the engine writes a small grant's offer alike on a schema before 0026; the filing writes it and
+# the readers select it through the table (states/offer_filings.py ``other_sources_of``).
+SMALL_GRANT_OTHER_SOURCES = sa.Column("other_sources", Decimal2, nullable=True)
+SmallGrantOffer.__table__.append_column(SMALL_GRANT_OTHER_SOURCES)
+
+
 class SmallGrantComment(Table, table=True):
     """A comment on a published small-grant offer (art. 19a ust. 4: anyone may comment) and how it was considered."""
 

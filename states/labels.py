@@ -101,6 +101,7 @@ FIELDS: dict[str, Message] = {
     "defects": tr("formal defects"),
     "delivered": tr("what was delivered"),
     "description": tr("description"),
+    "draft_summary": tr("summary of the draft act"),
     "email": tr("e-mail address"),
     "execution_end": tr("end of the execution period"),
     "execution_start": tr("start of the execution period"),

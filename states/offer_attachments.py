@@ -11,6 +11,12 @@ first bytes (PDF, PNG or JPEG, those the rule set accepts), not from its name or
 at most 5 MB each and 10 per offer; the name is sanitised. A refused file
 gets an ``InvalidInput`` naming the rule, and nothing is written.
 
+A small grant's offer (art. 19a) is filed on the simplified form (Dz.U. 2018 poz. 2055 zał. 1), whose declaration 6
+speaks of "the offer and its annexes" too: its draft takes files the same way, by these same handlers, under the same
+limits (the rule set in force, which its filing pins to the case it makes). Its draft has no case yet
+(``code`` None: ``case_id`` NULL, ``offer_number`` 0, one such draft an organisation, states/offer_drafts.py); the
+filing makes the case, and the files filed with its version then name it.
+
 A file belongs to the draft (the organisation, the call and the draft's purpose: ``offer_number`` 0 for a new offer,
 N for the correction of offer N) until a version is filed: ``file_with_version`` (called by
 states/offer_filings.py ``add_version`` in the filing's transaction) links the draft's files to the version and
@@ -93,9 +99,19 @@ class AttachmentLimits:
         return ",".join([*self.rules.media_types, *extensions])
 
 
-def limits_for(session: Any, case: Case) -> AttachmentLimits:
+def limits_for(session: Any, case: Case | None) -> AttachmentLimits:
+    """The call's pinned rules; for a small grant's draft (no case yet) the rule set in force, which its filing
+    pins to the case it makes."""
+    if case is None:
+        from states.rulebook import find_rule_set
+
+        return AttachmentLimits(find_rule_set(session, None).attachments)
     return AttachmentLimits(rules_for(session, case).attachments)
+
+
 BASIS = "art. 14 ust. 1-2; Dz.U. 2018 poz. 2057 zał. 1 (VII.6)"
+# A small grant's offer: art. 19a ust. 1 and its simplified form, whose declaration 6 names the offer's annexes.
+SMALL_GRANT_BASIS = "art. 19a ust. 1; Dz.U. 2018 poz. 2055 zał. 1 (V.6)"
 
 KIND_LABELS = {"statute": tr("Statute"), "partnership_agreement": tr("Partnership agreement (joint offer)"),
                "other": tr("Other")}
@@ -103,7 +119,7 @@ KIND_PL = {"statute": "statut", "partnership_agreement": "umowa partnerska", "ot
 
 
 class DraftFiles(Command):
-    code: CaseCode  # the call
+    code: CaseCode | None = None  # the call; None: the draft of a small-grant offer (art. 19a), whose filing makes the case
     organisation_krs: Krs  # the organisation (the matrix checks the person represents it)
     offer_number: int = Field(default=0, ge=0)  # the draft's purpose: 0 a new offer, N the correction of offer N
 
@@ -171,10 +187,29 @@ def _organisation(ctx: Any, krs: str) -> Organisation:
     return organisation
 
 
-def _pending(session: Any, organisation_id: int, case_id: int, purpose: int) -> list[OfferAttachment]:
+def _of_case(case_id: int | None) -> Any:
+    """The draft's case: the call's, or none (a small grant's draft)."""
+    return OfferAttachment.case_id.is_(None) if case_id is None else OfferAttachment.case_id == case_id
+
+
+def _pending(session: Any, organisation_id: int, case_id: int | None, purpose: int) -> list[OfferAttachment]:
     return list(session.exec(select(OfferAttachment).where(
-        OfferAttachment.organisation_id == organisation_id, OfferAttachment.case_id == case_id,
+        OfferAttachment.organisation_id == organisation_id, _of_case(case_id),
         OfferAttachment.offer_number == purpose, OfferAttachment.version_id.is_(None)).order_by(OfferAttachment.id)))
+
+
+def _draft_case(ctx: Any, ref: DraftFiles) -> Case | None:
+    """The call the draft is for, or None for a small grant's draft (which has no correction round)."""
+    if ref.code is not None:
+        return load_case(ctx.session, ref.code)
+    if ref.offer_number:
+        raise InvalidInput("small_grant_no_correction", tr("A small-grant offer has no correction round; its draft is "
+                                                           "of a new offer."), basis="art. 19a")
+    return None
+
+
+def _case_id(case: Case | None) -> int | None:
+    return case.id if case is not None else None
 
 
 def _filed(session: Any, version_id: int) -> list[OfferAttachment]:
@@ -182,14 +217,14 @@ def _filed(session: Any, version_id: int) -> list[OfferAttachment]:
                              .order_by(OfferAttachment.position)))
 
 
-def _kept(session: Any, case: Case, organisation: Organisation, purpose: int) -> list[OfferAttachment]:
+def _kept(session: Any, case: Case | None, organisation: Organisation, purpose: int) -> list[OfferAttachment]:
     """The files a correction keeps: those of the offer's latest version (none for a new offer)."""
     return _latest_files(session, case, organisation, purpose)[1]
 
 
-def _latest_files(session: Any, case: Case, organisation: Organisation,
+def _latest_files(session: Any, case: Case | None, organisation: Organisation,
                   purpose: int) -> tuple[int | None, list[OfferAttachment]]:
-    if purpose == 0:
+    if purpose == 0 or case is None:
         return None, []
     offer = session.exec(select(Offer).where(Offer.case_id == case.id, Offer.number == purpose,
                                              Offer.organisation_id == organisation.id)).first()
@@ -200,38 +235,41 @@ def _latest_files(session: Any, case: Case, organisation: Organisation,
     return (latest.version, _filed(session, latest.id)) if latest is not None else (None, [])
 
 
-def _refuse(rule: str, text: Any) -> InvalidInput:
-    return InvalidInput(rule, text, basis=BASIS)
+def _refuse(rule: str, text: Any, case: Case | None) -> InvalidInput:
+    """A refused file, under the basis of the form it is attached to (a call's offer, or a small grant's)."""
+    return InvalidInput(rule, text, basis=BASIS if case is not None else SMALL_GRANT_BASIS)
 
 
 def attach_file(ctx: Any, cmd: AttachFile) -> dict[str, Any]:
     """Attach one file to the organisation's draft, or refuse it naming the rule (nothing written)."""
     organisation = _organisation(ctx, cmd.organisation_krs)
-    case = load_case(ctx.session, cmd.code)
+    case = _draft_case(ctx, cmd)
     kept = _kept(ctx.session, case, organisation, cmd.offer_number)
-    pending = _pending(ctx.session, organisation.id, case.id, cmd.offer_number)
+    pending = _pending(ctx.session, organisation.id, _case_id(case), cmd.offer_number)
     limits = limits_for(ctx.session, case)
     shown_name = cmd.name[:200] or "—"
     if not cmd.content:
-        raise _refuse("attachment_empty", tr("The file “{name}” is empty; nothing was attached.", name=shown_name))
+        raise _refuse("attachment_empty", tr("The file “{name}” is empty; nothing was attached.", name=shown_name),
+                      case)
     if len(cmd.content) > limits.max_bytes:
         raise _refuse("attachment_too_large", tr(
             "The file “{name}” is {size} MB; a file attached to an offer is at most {limit} MB. Nothing was attached.",
-            name=shown_name, size=(Decimal(len(cmd.content)) / 1048576).quantize(Decimal("0.1")), limit=limits.max_megabytes))
+            name=shown_name, size=(Decimal(len(cmd.content)) / 1048576).quantize(Decimal("0.1")),
+            limit=limits.max_megabytes), case)
     media_type = media_type_of(cmd.content)
     if media_type not in limits.rules.media_types:
         raise _refuse("attachment_type_not_allowed", tr(
             "The file “{name}” is not a {types} file (its content was checked, not its name); only {types} files "
-            "are attached to an offer. Nothing was attached.", name=shown_name, types=limits.type_names))
+            "are attached to an offer. Nothing was attached.", name=shown_name, types=limits.type_names), case)
     if len(kept) + len(pending) >= limits.max_files:
         raise _refuse("attachment_too_many", tr(
             "An offer has at most {limit} attachments; remove one before attaching another. Nothing was attached.",
-            limit=limits.max_files))
+            limit=limits.max_files), case)
     digest = hashlib.sha256(cmd.content).hexdigest()
     if any(row.sha256 == digest for row in (*kept, *pending)):
         raise _refuse("attachment_repeated", tr("The file “{name}” is already attached to this offer; nothing was "
-                                                "attached again.", name=shown_name))
-    row = OfferAttachment(organisation_id=organisation.id, case_id=case.id, offer_number=cmd.offer_number,
+                                                "attached again.", name=shown_name), case)
+    row = OfferAttachment(organisation_id=organisation.id, case_id=_case_id(case), offer_number=cmd.offer_number,
                           kind=cmd.kind, name=safe_name(cmd.name, media_type), media_type=media_type,
                           size=len(cmd.content), sha256=digest, content=cmd.content, uploaded_at=ctx.now,
                           uploaded_by=(ctx.actor.person or ctx.actor.name)[:64])
@@ -251,10 +289,10 @@ def draft_files(ctx: Any, ref: DraftFiles) -> dict[str, Any]:
     """The draft's files (``pending``) and, for a correction, those its version keeps (``kept``, filed with version
     ``kept_version``), and what a file may be in this call (``limits``)."""
     organisation = _organisation(ctx, ref.organisation_krs)
-    case = load_case(ctx.session, ref.code)
+    case = _draft_case(ctx, ref)
     version, kept = _latest_files(ctx.session, case, organisation, ref.offer_number)
     return {"kept": [_shown(r) for r in kept], "kept_version": version,
-            "pending": [_shown(r) for r in _pending(ctx.session, organisation.id, case.id, ref.offer_number)],
+            "pending": [_shown(r) for r in _pending(ctx.session, organisation.id, _case_id(case), ref.offer_number)],
             "limits": limits_for(ctx.session, case)}
 
 
@@ -266,20 +304,24 @@ def draft_file(ctx: Any, ref: DraftFileRef) -> dict[str, Any]:
 
 def _draft_row(ctx: Any, ref: DraftFileRef) -> OfferAttachment:
     organisation = _organisation(ctx, ref.organisation_krs)
-    case = load_case(ctx.session, ref.code)
+    case = _draft_case(ctx, ref)
     row = ctx.session.get(OfferAttachment, ref.attachment)
     if (row is None or row.version_id is not None or row.organisation_id != organisation.id
-            or row.case_id != case.id or row.offer_number != ref.offer_number):
+            or row.case_id != _case_id(case) or row.offer_number != ref.offer_number):
         raise NotFound("unknown_attachment", tr("This draft has no such attachment."))
     return row
 
 
 def filed_file(ctx: Any, ref: FiledFileRef) -> dict[str, Any]:
-    """One file filed with a version of an offer, with its bytes (the matrix: whoever may read the filed offer)."""
+    """One file filed with a version of an offer, with its bytes (the matrix: whoever may read the filed offer): a
+    call's offer, or a small grant's (its one offer, number 1: states/offer_filings.py)."""
+    from states.offer_filings import filed_offer, versions_of
+
+    case = load_case(ctx.session, ref.code)
+    offer = filed_offer(ctx.session, case, ref.number)
     found = ctx.session.exec(
         select(OfferAttachment).join(OfferVersion, OfferVersion.id == OfferAttachment.version_id)
-        .join(Offer, Offer.id == OfferVersion.offer_id).join(Case, Case.id == Offer.case_id)
-        .where(Case.code == ref.code, Offer.number == ref.number, OfferVersion.version == ref.version,
+        .where(versions_of(offer), OfferVersion.version == ref.version,
                OfferAttachment.position == ref.position)).first()
     if found is None:
         raise NotFound("unknown_attachment", tr("{code}: offer {number}, version {version} has no attachment "
@@ -288,10 +330,17 @@ def filed_file(ctx: Any, ref: FiledFileRef) -> dict[str, Any]:
     return {**_describe(found), "content": found.content}
 
 
-def file_with_version(session: Any, case: Case, offer: Offer, version: int) -> list[OfferAttachment]:
+def file_with_version(session: Any, case: Case, offer: Any, version: int) -> list[OfferAttachment]:
     """The files a version being filed takes (in the filing's transaction, before the version's row is written):
     for a correction the previous version's (copied: a filed row is never changed), then the draft's. The caller
-    lists ``describe`` of each in the version's content and then ``link``s them to the version's row."""
+    lists ``describe`` of each in the version's content and then ``link``s them to the version's row. A small
+    grant's offer (``SmallGrantOffer``, version 1 only) takes its organisation's small-grant draft's files, which
+    from then on name the case its filing made."""
+    if not isinstance(offer, Offer):
+        taken = _pending(session, offer.organisation_id, None, 0)
+        for row in taken:
+            row.case_id = case.id
+        return taken
     purpose = 0 if version == 1 else offer.number
     taken: list[OfferAttachment] = []
     if version > 1:
@@ -317,7 +366,7 @@ def link(session: Any, rows: list[OfferAttachment], version_id: int) -> None:
         session.add(row)
 
 
-def discard_pending(session: Any, organisation_id: int, case_id: int, purpose: int) -> int:
+def discard_pending(session: Any, organisation_id: int, case_id: int | None, purpose: int) -> int:
     """Forget a draft's files (its draft discarded): the filed ones are not the draft's any more."""
     rows = _pending(session, organisation_id, case_id, purpose)
     for row in rows:

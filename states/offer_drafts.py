@@ -105,8 +105,8 @@ def discard_draft(ctx: Context, ref: DraftRef) -> dict[str, Any]:
 
     case, organisation, draft = _draft(ctx, ref)
     discarded = drafts.forget(ctx, draft)
-    if case is not None:  # a small grant's draft has no case yet, and takes no files (offer_attachments: a call's)
-        offer_attachments.discard_pending(ctx.session, organisation.id, case.id, ref.offer_number)
+    # a small grant's draft has no case yet: its files are kept under its organisation alone (case None)
+    offer_attachments.discard_pending(ctx.session, organisation.id, case.id if case else None, ref.offer_number)
     return {"code": case.code if case else None, "discarded": discarded}
 
 

@@ -75,10 +75,11 @@ def offer_state(case: Case, offer: FiledOffer) -> str:
     return offer.state if isinstance(offer, Offer) else case.state
 
 
-def _owned_by(offer: FiledOffer) -> Any:
+def versions_of(offer: FiledOffer) -> Any:
     """The versions of ``offer``: its column in ``offer_versions`` (models/filing_tables.py)."""
     column = OfferVersion.offer_id if isinstance(offer, Offer) else OfferVersion.small_grant_offer_id
     return column == offer.id
+
 
 
 # Whom the form's lead offeror must be: the open call's offer, single or joint (art. 14 ust. 1-2), on its model form.
@@ -132,13 +133,13 @@ def add_version(ctx: Any, case: Case, offer: FiledOffer, form: Any, *, received_
     if offer.id is None:
         ctx.session.flush()  # the version names the offer: no relationship orders the inserts
     else:
-        latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(_owned_by(offer))).one()
+        latest = ctx.session.exec(select(func.max(OfferVersion.version)).where(versions_of(offer))).one()
     content = form.content()
     version = (latest or 0) + 1
     # The files attached to the draft are filed with it: the content lists each one's hash, so the receipt's hash
-    # proves them too (an offer without files keeps the form's content alone, as before attachments existed).
-    # Files are kept for an open call's drafts only: a small grant's draft has no case to key them by yet.
-    files = offer_attachments.file_with_version(ctx.session, case, offer, version) if isinstance(offer, Offer) else []
+    # proves them too (an offer without files keeps the form's content alone, as before attachments existed). A
+    # small grant's draft keeps its files under its organisation alone (no case yet): they are filed the same way.
+    files = offer_attachments.file_with_version(ctx.session, case, offer, version)
     if files:
         content = {**content, "attachments": offer_attachments.describe(files)}
     owner = ({"offer_id": offer.id} if isinstance(offer, Offer) else {"small_grant_offer_id": offer.id})
@@ -173,6 +174,11 @@ def receipt_of(session, case: Case, offer: FiledOffer, row: OfferVersion) -> dic
             "filed_by_name": person_name(session, row.filed_by), "content": row.content}
 
 
+def filed_offer(session, case: Case, number: int) -> FiledOffer:
+    """Offer ``number`` of ``case``: a call's, or a small grant's one offer (number 1), or ``NotFound``."""
+    return _offer(session, case, number)
+
+
 def _offer(session, case: Case, number: int) -> FiledOffer:
     if case.kind == SMALL_GRANT:
         offer = (session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).first()
@@ -185,7 +191,7 @@ def _offer(session, case: Case, number: int) -> FiledOffer:
 
 
 def _versions(session, offer: FiledOffer) -> list[OfferVersion]:
-    return list(session.exec(select(OfferVersion).where(_owned_by(offer)).order_by(OfferVersion.version)))
+    return list(session.exec(select(OfferVersion).where(versions_of(offer)).order_by(OfferVersion.version)))
 
 
 def offer_versions(ctx: Any, cmd: OfferVersionsRef) -> dict[str, Any]:
@@ -193,7 +199,36 @@ def offer_versions(ctx: Any, cmd: OfferVersionsRef) -> dict[str, Any]:
     case = load_case(ctx.session, cmd.code)
     offer = _offer(ctx.session, case, cmd.number)
     return {"code": case.code, "offer": offer_number(offer), "state": offer_state(case, offer), "kind": case.kind,
+            "terms": terms_of(ctx.session, offer),
             "versions": [receipt_of(ctx.session, case, offer, row) for row in _versions(ctx.session, offer)]}
+
+
+def other_sources_of(session: Any, offer: SmallGrantOffer) -> Any:
+    """A small grant's other sources (the simplified form's section IV, kept apart from the own contribution;
+    models/procedure_tables.py ``SMALL_GRANT_OTHER_SOURCES``), or None when not stated (an offer recorded from
+    paper)."""
+    from models.procedure_tables import SMALL_GRANT_OTHER_SOURCES
+
+    table = SmallGrantOffer.__table__
+    return session.execute(select(SMALL_GRANT_OTHER_SOURCES).where(table.c.id == offer.id)).scalar_one_or_none()
+
+
+def keep_other_sources(session: Any, offer: SmallGrantOffer, amount: Any) -> None:
+    """Write a small grant's other sources on its offer row (written already: the caller flushed it)."""
+    import sqlalchemy as sa
+
+    table = SmallGrantOffer.__table__
+    session.execute(sa.update(table).where(table.c.id == offer.id).values(other_sources=amount))
+
+
+def terms_of(session: Any, offer: FiledOffer) -> dict[str, Any] | None:
+    """A small grant's terms as its offer row keeps them: the grant asked, the own contribution and, apart from it,
+    the simplified form's other sources (section IV; they are not the offeror's own); None for a call's offer, whose
+    page shows its sources in the form's section V.B."""
+    if isinstance(offer, Offer):
+        return None
+    return {"requested_grant": offer.requested_grant, "own_contribution": offer.own_contribution,
+            "other_sources": other_sources_of(session, offer)}
 
 
 def offer_receipt(ctx: Any, cmd: ReceiptRef) -> dict[str, Any]:

@@ -268,7 +268,7 @@ def _public_row(session, case: Case, now: datetime) -> dict[str, Any]:
                    task_start=offer.task_start, task_end=offer.task_end)
     else:
         row.update(act_kind=case.data.get("act_kind") or "other", field=case.task_area,
-                   programme_year=case.data.get("programme_year"))
+                   programme_year=case.data.get("programme_year"), summary=case.data.get("draft_summary"))
     return row
 
 

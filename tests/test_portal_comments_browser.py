@@ -18,7 +18,7 @@ from tests.conftest import empty_tables
 from tests.notification_helpers import SmtpServer, configure, free_port
 from tests.portal_pages import checked, portal_environment
 from tests.test_portal_accounts import PASSWORD, officer
-from tests.test_public_comments import OPEN, published_cases
+from tests.test_public_comments import DRAFT_SUMMARY, OPEN, published_cases
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -89,6 +89,7 @@ def test_a_resident_comments_on_an_offer_and_on_a_consultation(portal, sqlite_ur
     # the consultation: who comments and the provision of the draft
     resident.goto(f"{base}/portal/uwagi")
     resident.get_by_role("link", name="Projekt uchwały o zasadach przyznawania stypendiów sportowych").click()
+    assert DRAFT_SUMMARY in resident.locator("dl.profile").inner_text()  # what the draft is about, the office's words
     checked(resident, screenshot, "consultation")
     resident.fill("#name", "Klub Sportowy Leszno")
     resident.fill("#email", "klub@example.org")

@@ -51,6 +51,9 @@ def desk_key(tmp_path, monkeypatch):
     monkeypatch.setenv("COOP_NOW", OPEN)
 
 
+DRAFT_SUMMARY = "Zasady przyznawania stypendiów sportowych zawodnikom z Leszna: do 800 zł miesięcznie przez rok."
+
+
 def published_cases(url: str) -> tuple[str, str]:
     """A small-grant offer published in its three channels on 8 April 2026 (comments until 15 April, art. 19a ust. 4)
     and a draft resolution opened for consultation the same day (7 days, until 15 April 15:30)."""
@@ -62,7 +65,8 @@ def published_cases(url: str) -> tuple[str, str]:
         title="Projekt uchwały o zasadach przyznawania stypendiów sportowych", field="kultura fizyczna",
         act_kind="resolution"), "2026-04-07T10:00+02:00")["code"]
     do(url, consultation_handlers.open_consultation, consultation_inputs.OpenConsultation(
-        code=consultation, published={c: "2026-04-08T09:00+02:00" for c in ("consultations_portal", "ngo_portal", "bip", "board")}),
+        code=consultation, published={c: "2026-04-08T09:00+02:00" for c in ("consultations_portal", "ngo_portal", "bip", "board")},
+        draft_summary=DRAFT_SUMMARY),
        "2026-04-08T09:30+02:00")
     return grant, consultation
 
@@ -238,7 +242,8 @@ def test_an_expired_or_mangled_link_is_refused_and_nothing_is_filed(cases, monke
     csrf = hidden(c.get(f"/portal/uwagi/{grant}").text, "csrf")  # the expired link's page has no button to press
     expired = c.post("/portal/uwagi/potwierdz", data={"csrf": csrf, "t": token_of(link)})
     assert expired.status_code == 422 and "Ten link jest nieważny" in expired.text
-    for garbage in ("", "x", token_of(link)[:-1] + "A", "a" * 5000, "<script>alert(1)</script>", "' OR 1=1 --"):
+    mangled = token_of(link)[:-1] + ("B" if token_of(link).endswith("A") else "A")  # never the token itself
+    for garbage in ("", "x", mangled, "a" * 5000, "<script>alert(1)</script>", "' OR 1=1 --"):
         shown_page = c.get("/portal/uwagi/potwierdz", params={"t": garbage})
         assert shown_page.status_code == 422 and "Ten link jest nieważny" in shown_page.text
         posted = c.post("/portal/uwagi/potwierdz", data={"csrf": csrf, "t": garbage})

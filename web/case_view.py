@@ -148,7 +148,7 @@ def _field(name: str, info: Any, facts: dict[str, Any]) -> FieldSpec | None:
         return FieldSpec(name, label, "date", required)
     if getattr(annotation, "__name__", "") == "datetime":
         return FieldSpec(name, label, "moment", required, hint=tr("Warsaw time"))
-    if name in ("note", "reason", "summary", "grant_rules", "prior_funding", "text"):
+    if name in ("note", "reason", "summary", "draft_summary", "grant_rules", "prior_funding", "text"):
         return FieldSpec(name, label, "textarea", required)
     return FieldSpec(name, label, "text", required)
 
@@ -448,7 +448,26 @@ def read_case(ctx: Any, code: str) -> dict[str, Any]:
             "tracks": [{"title": TRACK_TITLES.get(name, name), "state_label": labels.state(
                 procedure.machine_class(name), value)} for name, value in tracks.items()],
             "offers": offers, "deadlines": deadlines, "criteria": facts["criteria"],
-            "member": member, "steps": steps, "filed_form": _filed_form(ctx.session, case)}
+            "member": member, "steps": steps, "filed_form": _filed_form(ctx.session, case),
+            "grant_offer": _small_grant_terms(ctx.session, case),
+            "draft_summary": case.data.get("draft_summary") if case.kind == "consultation" else None}
+
+
+def _small_grant_terms(session, case) -> dict[str, Any] | None:
+    """A small grant's offer as its row keeps it (art. 19a): the grant asked, the own contribution and, apart from
+    it, the simplified form's other sources (section IV, Dz.U. 2018 poz. 2055 zał. 1), which are not the offeror's
+    own; None for another procedure's case."""
+    if case.kind != "small_grant":
+        return None
+    from models.procedure_tables import SmallGrantOffer
+    from states.offer_filings import other_sources_of
+
+    offer = session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).first()
+    if offer is None:
+        return None
+    return {"requested": offer.requested_grant, "own_contribution": offer.own_contribution,
+            "other_sources": other_sources_of(session, offer), "granted": offer.granted_amount,
+            "task_start": offer.task_start, "task_end": offer.task_end}
 
 
 def _filed_form(session, case) -> str | None:

@@ -5,8 +5,8 @@ desk. The rules (types by their first bytes, sizes, counts, names) and who may d
 
 | route | what |
 |---|---|
-| form page ``action=attach`` / ``action=detach:<id>`` | the offer's form (web/portal_offers.py) saves the draft, then attaches the chosen file or removes one |
-| ``GET /portal/oferty/szkic/zalacznik/{id}?nabor=CODE&organizacja=KRS&cel=N`` | a file of the draft (its representatives) |
+| form page ``action=attach`` / ``action=detach:<id>`` | the offer's form (web/portal_offers.py, and a small grant's: web/portal_small_grant.py) saves the draft, then attaches the chosen file or removes one |
+| ``GET /portal/oferty/szkic/zalacznik/{id}?nabor=CODE&organizacja=KRS&cel=N`` | a file of the draft (its representatives); without ``nabor``: a small grant's draft's |
 | ``GET /portal/oferty/{code}/{n}/zalaczniki/{version}/{position}`` | a filed file (the offer's organisation's representatives) |
 | ``GET /sprawy/{code}/oferty/{n}/zalaczniki/{version}/{position}`` | a filed file on the desk (officers, auditors, the call's committee) |
 
@@ -15,6 +15,7 @@ The offer's form is sent as ``multipart/form-data`` (python-multipart), one file
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -36,8 +37,9 @@ def _execute(request: Request, handler: Any, command: Any, actor: Actor, **optio
     return execute(handler, command, actor=actor, url=request.app.state.desk.url, **options)
 
 
-def block(request: Request, *, code: str, krs: str, purpose: int) -> dict[str, Any]:
-    """What the form page's attachments part shows: the files kept and attached, the kinds and the limits."""
+def block(request: Request, *, code: str | None, krs: str, purpose: int) -> dict[str, Any]:
+    """What the form page's attachments part shows: the files kept and attached, the kinds and the limits.
+    ``code``: the call; None for a small grant's draft (art. 19a), which has no case yet."""
     from states.offer_attachments import DraftFiles, draft_files
 
     actor = actor_of(request)
@@ -49,12 +51,12 @@ def block(request: Request, *, code: str, krs: str, purpose: int) -> dict[str, A
                              actor, readonly=True)
         except DomainError:
             pass  # the form page itself says what is refused
-    query = f"nabor={quote(code, safe='')}&organizacja={quote(krs, safe='')}&cel={purpose}"
+    query = (f"nabor={quote(code, safe='')}&" if code else "") + f"organizacja={quote(krs, safe='')}&cel={purpose}"
     base = f"/portal/oferty/{code}/{purpose}"
     files["kept"] = [{**_decorated(f), "url": f"{base}/zalaczniki/{files['kept_version']}/{f['position']}"}
                      for f in files["kept"]]
     files["pending"] = [_decorated(f) for f in files["pending"]]
-    return {**files, "kinds": KIND_LABELS, "count": len(files["kept"]) + len(files["pending"]),
+    return {**files, "kinds": KIND_LABELS, "count": len(files["kept"]) + len(files["pending"]), "small_grant": not code,
             "draft_url": lambda row: f"/portal/oferty/szkic/zalacznik/{row['id']}?{query}"}
 
 
@@ -90,6 +92,31 @@ def act(request: Request, actor: Actor, form: Any, action: str, ref: dict[str, A
                     name=added["name"], kind=KIND_LABELS[added["kind"]], sha256=added["sha256"])
 
 
+def after_save(request: Request, actor: Actor, form: Any, action: str, ref: dict[str, Any],
+               show: Callable[..., Response]) -> Response:
+    """The draft saved by a press other than "file" (a call's offer's or a small grant's form page): the file added
+    or removed (if any), and the page again through ``show`` (its ``add``, ``message`` or ``notice``,
+    ``status_code``)."""
+    from web.portal_steps import SAVED, added_row
+
+    added = added_row(action)
+    refused, done = act(request, actor, form, action, ref)
+    if refused is not None:
+        return show(add=added, message=refused, status_code=422)
+    return show(add=added, notice=done or SAVED)
+
+
+def before_filing(request: Request, actor: Actor, form: Any, action: str, ref: dict[str, Any],
+                  keep: Callable[[], None], show: Callable[..., Response]) -> Response | None:
+    """A file chosen when "file" is pressed is attached first, and filed with the offer; its refusal keeps the
+    draft (``keep``) and shows it (``show``), and nothing is filed. None: go on and file."""
+    refused, _ = act(request, actor, form, action, ref)
+    if refused is None:
+        return None
+    keep()
+    return show(message=refused, status_code=422)
+
+
 def count_submission(request: Request, actor: Actor) -> None:
     """The browser door's filings and uploads counted by the JSON door's rule (states/offer_filings.py
     ``note_submission``, ``COOP_PORTAL_SUBMISSIONS`` a minute per person): one limit, whatever the door."""
@@ -114,7 +141,8 @@ def draft_attachment(request: Request, attachment: int, nabor: str = "", organiz
     from states.offer_attachments import DraftFileRef, draft_file
 
     try:
-        ref = DraftFileRef.parse(code=nabor, organisation_krs=organizacja, offer_number=cel, attachment=attachment)
+        ref = DraftFileRef.parse(code=nabor or None, organisation_krs=organizacja, offer_number=cel,
+                                 attachment=attachment)
         found = _execute(request, draft_file, ref, actor, readonly=True)
     except NotFound as missing:
         return refuse(request, missing.message(), status_code=404)

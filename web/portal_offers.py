@@ -49,9 +49,7 @@ from states.offer_drafts import (
 from web import portal_attachments, portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
 from web.portal_steps import (
-    SAVED,
     acting_for,
-    added_row,
     download,
     intent_key,
     intent_of,
@@ -207,21 +205,16 @@ def _post_offer(request: Request, code: str, organizacja: str, actor: Actor, for
 def _saved(request: Request, actor: Actor, form: Any, action: str, ref: dict, page: dict,
            intent: str | None) -> Response:
     """The draft saved by a press other than "file": the file added or removed (if any) and the page again."""
-    added = added_row(action)
-    refused, done = portal_attachments.act(request, actor, form, action, ref)
-    if refused is not None:
-        return _form_page(**page, add=added, message=refused, intent=intent, status_code=422)
-    return _form_page(**page, add=added, notice=done or SAVED, intent=intent)
+    return portal_attachments.after_save(request, actor, form, action, ref,
+                                         lambda **shown: _form_page(**page, **shown, intent=intent))
 
 
 def _attach_on_filing(request: Request, actor: Actor, form: Any, action: str, ref: dict, page: dict,
                       intent: str | None) -> Response | None:
     """A file chosen when "file" is pressed is filed with the offer; its refusal keeps the draft and shows it."""
-    refused, _ = portal_attachments.act(request, actor, form, action, ref)
-    if refused is None:
-        return None
-    _keep_draft(request, actor, ref, page["typed"])
-    return _form_page(**page, message=refused, intent=intent, status_code=422)
+    return portal_attachments.before_filing(
+        request, actor, form, action, ref, lambda: _keep_draft(request, actor, ref, page["typed"]),
+        lambda **shown: _form_page(**page, **shown, intent=intent))
 
 
 def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | None, facts: dict) -> Response:

@@ -13,6 +13,9 @@ hidden ``intent``): the filing makes the case (``MG/…``), and the receipt, its
 call's pages (web/portal_offers.py: ``/portal/oferty/{code}/1/pokwitowanie``), the offer being number 1 of its
 case. The draft is kept by states/offer_drafts.py without a case (``DraftRef.code`` None). The form's fields,
 refusals and rows are web/portal_form.py's over the simplified form's tree (``TREE`` here), read from its model.
+Files are attached to the draft as to a call's offer's, by the same code (web/portal_attachments.py,
+states/offer_attachments.py: ``action=attach`` / ``detach:<id>``, the form sent as ``multipart/form-data``; the
+same limits and refusals), and filed with the offer's version.
 """
 
 from __future__ import annotations
@@ -40,13 +43,11 @@ from states.offer_drafts import (
     read_draft,
     save_draft,
 )
-from web import portal_form
+from web import portal_attachments, portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
 from web.portal_offers import prefilled, receipt_path
 from web.portal_steps import (
-    SAVED,
     acting_for,
-    added_row,
     intent_key,
     intent_of,
     keep_draft,
@@ -120,7 +121,8 @@ def _form_page(request: Request, *, organisation: dict[str, Any], typed: dict[st
                        spares=portal_form.spare_rows(TREE, values), errors=errors or {}, general=general or [],
                        message=message, notice=notice, intent=intent or secrets.token_hex(16),
                        action=form_path(organisation["krs"]), field_id=portal_form.field_ids,
-                       path_label=portal_form.path_label, status_code=status_code)
+                       path_label=portal_form.path_label, status_code=status_code,
+                       files=portal_attachments.block(request, code=None, krs=organisation["krs"] or "", purpose=0))
 
 
 def _choose_organisation(request: Request, actor: Actor) -> Response:
@@ -180,12 +182,19 @@ def _post(request: Request, organizacja: str, actor: Actor, form: Any) -> Respon
     intent = intent_of(form)
     page = {"request": request, "organisation": facts, "typed": typed, "limits": _limits(request, actor)}
     ref = {"organisation_krs": organisation}
+    def show(**shown: Any) -> Response:
+        return _form_page(**page, **shown, intent=intent)
+
     if action != "submit":
         try:
             run(request, save_draft, SaveDraft(**ref, content=portal_form.compact(TREE, typed)), actor)
         except DomainError as refusal:
-            return _form_page(**page, message=refusal_text(refusal), intent=intent, status_code=422)
-        return _form_page(**page, add=added_row(action), notice=SAVED, intent=intent)
+            return show(message=refusal_text(refusal), status_code=422)
+        return portal_attachments.after_save(request, actor, form, action, ref, show)
+    refused = portal_attachments.before_filing(request, actor, form, action, ref,
+                                               lambda: _keep_draft(request, actor, ref, typed), show)
+    if refused is not None:
+        return refused
     parsed = portal_form.parse_typed(SimplifiedOfferForm, TREE, typed)
     if not isinstance(parsed, SimplifiedOfferForm):
         _keep_draft(request, actor, ref, typed)

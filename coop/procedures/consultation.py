@@ -14,6 +14,8 @@ consultation_inputs = lazy_module("states.procedures.consultation.inputs")
 inputs = lazy_module("states.inputs")
 
 consult_app = group("consult", "Consultation of draft acts (art. 5, 41i).")
+Summary = Annotated[str | None, typer.Option(
+    "--summary", help="What the draft act is about, in plain text (at most 1000 characters): shown on the portal's public page.")]
 
 
 @command(consult_app, "create")
@@ -22,18 +24,21 @@ def consult_create(title: Annotated[str, typer.Option()],
                    kind: Annotated[str, typer.Option(help="programme | resolution | strategy | other")] = "resolution",
                    year: Annotated[int | None, typer.Option(help="For the annual programme: the year it governs.")] = None,
                    session: Annotated[str | None, typer.Option(help="Planned council session (YYYY-MM-DD).")] = None,
-                   rules: Annotated[str | None, typer.Option(help="Rule-set version.")] = None) -> None:
+                   rules: Annotated[str | None, typer.Option(help="Rule-set version.")] = None,
+                   summary: Summary = None) -> None:
     """Register a draft act for consultation."""
     show(run(consultation_handlers.create, consultation_inputs.CreateConsultation.parse(title=title, field=field, act_kind=kind, programme_year=year,
-                                                    council_session=session, rule_set=rules)))
+                                                    council_session=session, rule_set=rules,
+                                                    draft_summary=summary)))
 
 
 @command(consult_app, "open")
 def consult_open(code: Code, channel: Channel = None, bip: Bip = None, board: Board = None,
-                 rdpp: Annotated[str | None, typer.Option(help="Delivered to the RDPP at (art. 41i).")] = None) -> None:
+                 rdpp: Annotated[str | None, typer.Option(help="Delivered to the RDPP at (art. 41i).")] = None,
+                 summary: Summary = None) -> None:
     """Publish the draft in the rule set's channels and start the period (and the RDPP's 14 days)."""
     show(run(consultation_handlers.open_consultation, consultation_inputs.OpenConsultation.parse(code=code, published=published_channels(bip, board, None, channel),
-                                                             rdpp_delivered=rdpp)))
+                                                             rdpp_delivered=rdpp, draft_summary=summary)))
 
 
 @command(consult_app, "comment")

@@ -16,6 +16,7 @@ from coop.core_cli import (
     offer_app,
     report_app,
 )
+from coop.procedures.options import form_file
 
 inputs = lazy_module("states.inputs")
 open_call_handlers = lazy_module("states.procedures.open_call.handlers")
@@ -147,7 +148,7 @@ def offer_file_form(code: Code, form: Annotated[str, typer.Option("--form", help
                     organisation: Annotated[str, typer.Option(help="KRS of the organisation filing (the form's lead offeror).")]) -> None:
     """File an offer on the model form for your organisation; prints its receipt (number, moment, SHA-256)."""
     show(run(open_call_handlers.file_offer_form, open_call_inputs.SubmitOfferForm.parse(
-        code=code, organisation_krs=organisation, form=_form_file(form))))
+        code=code, organisation_krs=organisation, form=form_file(form))))
 
 
 @command(offer_app, "correct-form")
@@ -155,7 +156,7 @@ def offer_correct_form(code: Code, number: Number,
                        form: Annotated[str, typer.Option("--form", help="The corrected offer: the whole form, a JSON file.")]) -> None:
     """File the corrected offer within its correction window; prints the new version's receipt."""
     show(run(open_call_handlers.correct_offer_form, open_call_inputs.CorrectOfferForm.parse(
-        code=code, number=number, form=_form_file(form))))
+        code=code, number=number, form=form_file(form))))
 
 
 @command(offer_app, "receipt")
@@ -174,28 +175,6 @@ def offer_receipt(code: Code, number: Number,
         Path(pdf).write_bytes(offer_pdf(content, receipt))
         receipt["pdf"] = pdf
     show(receipt)
-
-
-def _form_file(path: str) -> dict:
-    """The form's JSON, or a refusal naming the file and what is wrong with it (never a traceback)."""
-    import json
-    from pathlib import Path
-
-    from states.errors import InvalidInput
-    from states.text import tr
-
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InvalidInput("form_unreadable", tr("The form file {path} cannot be read: {reason}", path=path,
-                                                 reason=error.strerror or str(error))) from None
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InvalidInput("form_not_json", tr("The form file {path} is not JSON in UTF-8: {reason}", path=path,
-                                               reason=str(error))) from None
-    if not isinstance(data, dict):
-        raise InvalidInput("form_not_json", tr("The form file {path} is not JSON in UTF-8: {reason}", path=path,
-                                               reason=tr("the form is an object {…}")))
-    return data
 
 
 @command(offer_app, "review")
@@ -256,7 +235,7 @@ def report_file_form(code: Code, number: Number,
     against the contract; prints its receipt (number, moment, SHA-256)."""
     from states.report_filings import FileReportForm
 
-    show(run(open_call_handlers.file_report_form, FileReportForm.parse(code=code, number=number, form=_form_file(form))))
+    show(run(open_call_handlers.file_report_form, FileReportForm.parse(code=code, number=number, form=form_file(form))))
 
 
 @command(report_app, "receipt")

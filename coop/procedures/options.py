@@ -21,3 +21,27 @@ def published_channels(bip: str | None, board: str | None, website: str | None, 
         channel, _, moment = item.partition("=")
         published[channel.strip()] = moment.strip()
     return published
+
+
+def form_file(path: str) -> dict:
+    """The form's JSON, or a refusal naming the file and what is wrong with it (never a traceback): read by every
+    command that files a model form from a JSON file (``coop offer file-form``, ``coop grant file-form``, ...); the
+    form itself is then validated by the same pydantic model as the portal's and the JSON door's."""
+    import json
+    from pathlib import Path
+
+    from states.errors import InvalidInput
+    from states.text import tr
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidInput("form_unreadable", tr("The form file {path} cannot be read: {reason}", path=path,
+                                                 reason=error.strerror or str(error))) from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidInput("form_not_json", tr("The form file {path} is not JSON in UTF-8: {reason}", path=path,
+                                               reason=str(error))) from None
+    if not isinstance(data, dict):
+        raise InvalidInput("form_not_json", tr("The form file {path} is not JSON in UTF-8: {reason}", path=path,
+                                               reason=tr("the form is an object {…}")))
+    return data

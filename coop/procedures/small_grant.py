@@ -1,4 +1,7 @@
-"""The CLI of the small grant outside competition (art. 19a): `coop grant ...`."""
+"""The CLI of the small grant outside competition (art. 19a): `coop grant ...`. An offer and its report on the
+simplified model forms (Dz.U. 2018 poz. 2055 zał. 1 and 2) are filed from a JSON file (`grant file-form`,
+`grant report-form`), validated by the same pydantic models and filed by the same handlers as the portal's pages
+and its JSON door (states/procedures/small_grant/handlers.py ``file_offer_form``, ``file_report_form``)."""
 
 from __future__ import annotations
 
@@ -7,11 +10,14 @@ from typing import Annotated
 import typer
 
 from coop.cli import command, group, lazy_module, run, show
-from coop.procedures.options import Bip, Board, Code, Website, published_channels
+from coop.output import show_receipt
+from coop.procedures.options import Bip, Board, Code, Website, form_file, published_channels
+from states.text import tr
 
 inputs = lazy_module("states.inputs")
 small_grant_handlers = lazy_module("states.procedures.small_grant.handlers")
 small_grant_inputs = lazy_module("states.procedures.small_grant.inputs")
+report_filings = lazy_module("states.report_filings")
 
 grant_app = group("grant", "Small grant outside competition (art. 19a).")
 
@@ -37,6 +43,25 @@ def grant_file(krs: Annotated[str, typer.Option(help="The organisation's KRS num
     show(run(small_grant_handlers.file_offer, small_grant_inputs.FileSmallGrant.parse(organisation_krs=krs, title=title, requested_grant=amount,
                                                     own_contribution=own, task_start=start, task_end=end,
                                                     received_at=received, rule_set=rules)))
+
+
+@command(grant_app, "file-form")
+def grant_file_form(organisation: Annotated[str, typer.Option(help="KRS of the organisation filing (the form's lead offeror).")],
+                    form: Annotated[str, typer.Option("--form", help="The offer on the simplified model form: a JSON file.")]) -> None:
+    """File a small-grant offer on the simplified model form (art. 19a ust. 1; Dz.U. 2018 poz. 2055, annex 1) for
+    your organisation: the case is made, the preliminary check run; prints its receipt (number, moment, SHA-256)."""
+    show_receipt(run(small_grant_handlers.file_offer_form, small_grant_inputs.FileSmallGrantForm.parse(
+        organisation_krs=organisation, form=form_file(form))), tr("Small-grant offer filed (art. 19a)"),
+        kind="small_grant")
+
+
+@command(grant_app, "report-form")
+def grant_report_form(code: Code,
+                      form: Annotated[str, typer.Option("--form", help="The report on the simplified model form: a JSON file.")]) -> None:
+    """File the small grant's report on the simplified model form (Dz.U. 2018 poz. 2055, annex 2), its sums checked
+    against the contract; prints its receipt (number, moment, SHA-256)."""
+    show_receipt(run(small_grant_handlers.file_report_form, report_filings.FileSimplifiedReport.parse(
+        code=code, form=form_file(form))), tr("Small grant's report filed"), kind="small_grant")
 
 
 @command(grant_app, "publish")

@@ -11,7 +11,7 @@ portal account the officer named as the residents' representative (``name_repres
 report through the portal (the relation ``filer``).
 
 Revision ID: 0029
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-06
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0025"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

@@ -77,7 +77,8 @@ def create(ctx: Context, cmd: CreateConsultation) -> dict:
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.field,
                 state=ConsultationMachine.draft.value, created_at=ctx.now,
                 data={"act_kind": cmd.act_kind, "programme_year": cmd.programme_year,
-                      "council_session": cmd.council_session.isoformat() if cmd.council_session else None})
+                      "council_session": cmd.council_session.isoformat() if cmd.council_session else None,
+                      "draft_summary": cmd.draft_summary})
     ctx.session.add(case)
     ctx.session.flush()
     rule_set = pin(ctx.session, case, cmd.rule_set, ctx.now)
@@ -108,13 +109,15 @@ def open_consultation(ctx: Context, cmd: OpenConsultation) -> dict:
     rdpp = rdpp_deadline(cmd.rdpp_delivered, rules) if cmd.rdpp_delivered else None
     warning = programme_warning(case, rules, earliest_adoption(case, rules, period.last_day,
                                                                rdpp.last_day if rdpp else None))
-    case.data = {**case.data, "comments_until": period.due.isoformat(),
+    summary = cmd.draft_summary or case.data.get("draft_summary")  # the one given now, or the one set before
+    case.data = {**case.data, "comments_until": period.due.isoformat(), "draft_summary": summary,
                  "rdpp": ({"status": "pending", "delivered": cmd.rdpp_delivered.isoformat(), "due": rdpp.due.isoformat()}
                           if rdpp else None)}
     fire(ctx, case, ConsultationMachine.bind(case), "open_consultation", rules=rules, rdpp_delivered=cmd.rdpp_delivered,
          payload={"published": cmd.published, "rdpp_delivered": cmd.rdpp_delivered,
                   "comments_until": period.due, "explanation": period.explain(),
-                  "rdpp_due": rdpp.due if rdpp else None, "warning": warning.in_language("pl") if warning else None})
+                  "rdpp_due": rdpp.due if rdpp else None, "warning": warning.in_language("pl") if warning else None,
+                  **({"draft_summary": cmd.draft_summary} if cmd.draft_summary else {})})
     schedule(ctx, case, "consultation.comments_end", period.due, period.basis)
     if rdpp:
         schedule(ctx, case, "consultation.rdpp_due", rdpp.due, rdpp.basis)
@@ -224,7 +227,7 @@ def show(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     emails = confirmed_emails(ctx.session, case.id, ctx.actor.role)  # the address a portal comment's author proved
     return {"code": case.code, "state": case.state, "title": case.title, "field": case.task_area,
-            "comments_until": as_moment(case.data.get("comments_until")), "rdpp": _rdpp_shown(case.data.get("rdpp")),
+            "draft_summary": case.data.get("draft_summary"), "comments_until": as_moment(case.data.get("comments_until")), "rdpp": _rdpp_shown(case.data.get("rdpp")),
             "comments": [{"number": c.number, "author": c.author, "kind": c.author_kind, "submitted_at": c.submitted_at,
                           "email": emails.get(c.number), "provision": c.provision, "text": c.text, "answer": c.answer, "reason": c.reason}
                          for c in comments_of(ctx.session, case)]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -14,12 +14,19 @@ from states.inputs import (
     Email,
     LongText,
     Moment,
+    MultiLine,
     Number,
     ShortText,
     Year,
 )
 
 # --- consultation (art. 5, 5a, 41i) --------------------------------------------------------------------------
+
+# What the draft act is about, in a few sentences of plain text, shown on the portal's public page of the
+# consultation (web/portal_comments.py) above its comment form: the office's own words, not the act itself (which is
+# published in the BIP). Short: at most this many characters.
+DRAFT_SUMMARY_MAX = 1000
+DraftSummary = Annotated[MultiLine, Field(min_length=1, max_length=DRAFT_SUMMARY_MAX)]
 
 
 class CreateConsultation(Command):
@@ -29,12 +36,14 @@ class CreateConsultation(Command):
     programme_year: Year | None = None  # for the annual programme: the year it governs (art. 5a ust. 1)
     council_session: Day | None = None  # the planned council session
     rule_set: ShortText | None = None
+    draft_summary: DraftSummary | None = None  # what the draft act is about (the public page shows it)
 
 
 class OpenConsultation(Command):
     code: CaseCode
     published: dict[ChannelName, Moment]
     rdpp_delivered: Moment | None = None  # the draft delivered to the RDPP (art. 41i ust. 2)
+    draft_summary: DraftSummary | None = None  # given: replaces the one set when the consultation was made
 
 
 class ConsultationCommentInput(Command):

@@ -119,11 +119,13 @@ FILING_BASIS = "art. 19a ust. 1; Dz.U. 2018 poz. 2055 zał. 1"
 
 
 def _receive(ctx: Context, *, organisation_krs: str, terms, own_contribution: Decimal, received_at,
-             rule_set: str | None) -> tuple[Case, SmallGrantOffer, Organisation, Any, date]:
+             rule_set: str | None, other_sources: Decimal | None = None,
+             ) -> tuple[Case, SmallGrantOffer, Organisation, Any, date]:
     """A small-grant offer received: its case, its offer row and its pinned rules, the one place they are made,
     whether an officer records it (``file_offer``) or the organisation files the model form (``file_offer_form``).
-    ``terms``: the title, the grant asked and the task's period. The caller records the filing, then
-    ``_check``."""
+    ``terms``: the title, the grant asked and the task's period; ``other_sources``: the simplified form's section IV
+    other sources, kept apart from the own contribution (none for an offer recorded from paper). The caller records
+    the filing, then ``_check``."""
     organisation = organisation_by_krs(ctx.session, organisation_krs)
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=terms.title,
                 budget=terms.requested_grant, state=SmallGrantMachine.received.value, created_at=ctx.now, data={})
@@ -136,6 +138,8 @@ def _receive(ctx: Context, *, organisation_krs: str, terms, own_contribution: De
                             budget_year=terms.task_start.year)
     ctx.session.add(offer)
     ctx.session.flush()
+    if other_sources is not None:
+        filings.keep_other_sources(ctx.session, offer, other_sources)
     publish_by = periods.SMALL_GRANT_PUBLICATION.count(received_at, pinned.small_grant.publish_within_working_days).last_day
     case.data = {"publish_by": publish_by.isoformat(), "rule_set": pinned.version}
     return case, offer, organisation, pinned, publish_by
@@ -177,7 +181,7 @@ def file_offer_form(ctx: Context, cmd: FileSmallGrantForm) -> dict:
     own = summary.own_contribution  # the form's own contribution; its other sources are not the offeror's own
     case, offer, organisation, pinned, publish_by = _receive(
         ctx, organisation_krs=cmd.organisation_krs, terms=summary, own_contribution=own, received_at=received_at,
-        rule_set=None)
+        rule_set=None, other_sources=summary.other_sources)
     version = filings.add_version(ctx, case, offer, cmd.form, received_at=received_at)
     record(ctx, case, "file_offer", basis=FILING_BASIS, state=case.state,
            payload={**filings.summary_payload(summary), "organisation_krs": cmd.organisation_krs,
@@ -359,6 +363,7 @@ def show(ctx: Context, cmd: CaseRef) -> dict:
     offer = offer_of(ctx.session, case)
     emails = confirmed_emails(ctx.session, case.id, ctx.actor.role)
     return {"code": case.code, "state": case.state, "title": offer.title, "requested": offer.requested_grant,
+            "own_contribution": offer.own_contribution, "other_sources": filings.other_sources_of(ctx.session, offer),
             "granted": offer.granted_amount, "task": f"{offer.task_start} – {offer.task_end}",
             "days": execution_days(offer.task_start, offer.task_end), "publish_by": case.data.get("publish_by"),
             "comments_until": as_moment(case.data.get("comments_until")), "report_due": offer.report_due,
