@@ -107,8 +107,31 @@ def test_the_form_carries_the_models_constraints_and_starts_from_the_registry(po
     assert re.search(r'<label for="f-task-title">Tytuł zadania publicznego', page)
     assert re.search(r'<label for="f-costs-0-name">Rodzaj kosztu', page)
     assert 'value="add:offerors"' in page and 'value="add:task.activities"' in page  # rows without JavaScript
-    assert re.search(r'<input id="f-declarations-no_tax_arrears" name="declarations.no_tax_arrears" type="checkbox" '
-                     r'value="1" required', page)  # a declaration of VII must be ticked
+    assert re.search(r'<input id="f-declarations-public_benefit_scope" name="declarations.public_benefit_scope" '
+                     r'type="checkbox" value="1" required', page)  # a declaration of VII must be ticked
+    # beside it the annex's full wording, which the box describes itself by
+    assert re.search(r'<p class="hint declaration-text" id="f-declarations-public_benefit_scope-hint">proponowane '
+                     r'zadanie publiczne będzie realizowane wyłącznie w zakresie działalności pożytku publicznego '
+                     r'oferenta\(-tów\)</p>', page)
+    assert 'aria-describedby="f-declarations-public_benefit_scope-hint"' in page
+    # 3) and 4): a choice between the annex's two wordings, required, none chosen in advance
+    for key, what in (("no_tax_arrears", "zobowiązań podatkowych"),
+                      ("no_social_security_arrears", "składek na ubezpieczenia społeczne")):
+        radios = re.findall(rf'<input id="f-declarations-{key}-(true|false)" name="declarations.{key}" type="radio" '
+                            rf'value="(?:true|false)"( checked)? required>', page)
+        assert [value for value, _ in radios] == ["true", "false"] and not any(c for _, c in radios), key
+        for value, word in (("true", "nie zalega(-ją)"), ("false", "zalega(-ją)")):
+            assert re.search(rf'<label for="f-declarations-{key}-{value}">oferent / oferenci składający niniejszą '
+                             rf'ofertę {re.escape(word)} z opłacaniem należności z tytułu {what}</label>', page), key
+    assert "<legend>Oświadczenie 3 (zobowiązania podatkowe) <span" in page
+    assert "Oświadczam(-my), że:" in page
+    # the annex's headings over parts the model does not group
+    for legend in ("III.3 Syntetyczny opis zadania", "III.5 Opis zakładanych rezultatów realizacji zadania publicznego",
+                   "V. Kalkulacja przewidywanych kosztów realizacji zadania publicznego"):
+        assert f'<legend>{legend}</legend>' in page, legend
+    heading_v = page.index("<legend>V. Kalkulacja")
+    assert heading_v < page.index("<legend>V.A Zestawienie") < page.index("<legend>V.C Podział")
+    assert page.index("<legend>III.3 Syntetyczny") < page.index('id="f-task-place"') < page.index("<legend>III.5")
     # the spare row below the lead offeror (a joint offer's partner) stops nothing when left empty
     partner = re.search(r'<input id="f-offerors-1-name"[^>]*>', page).group(0)
     assert "required" not in partner and "required" in re.search(r'<input id="f-offerors-0-name"[^>]*>', page).group(0)

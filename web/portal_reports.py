@@ -45,6 +45,9 @@ TREE = portal_form.form_tree(ReportForm, form_fields(ReportForm))
 # the report's own name where the engine's shared label is the offer's ("plan i harmonogram działań", III.4 of the
 # offer): part I.2 of the model report (Dz.U. 2018 poz. 2057 zał. 5; docs/model-forms.md)
 portal_form.relabel(TREE, paths={"narrative.activities": tr("description of the execution of each activity")})
+# the annex's heading of part II over II.1-II.3 (the model's parts), drawn by the page as the PDF prints it
+portal_form.heading(TREE, "", ("expenses", "funding", "offeror_split", "income"),
+                    tr("II. Report on the execution of the expenses"))
 # A small grant's report is on the simplified form (Dz.U. 2018 poz. 2055 zał. 2); ``offer_reports`` says which.
 SIMPLIFIED_TREE = portal_form.form_tree(SimplifiedReportForm, form_fields(SimplifiedReportForm))
 
