@@ -11,7 +11,6 @@ import shutil
 import subprocess
 from typing import Any
 
-
 # the model forms' yes/no choices (a radio group posting "true" / "false"): the offer's declarations 3) and 4)
 CHOICES = ("no_tax_arrears", "no_social_security_arrears")
 
