@@ -30,6 +30,8 @@ from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError, NotFound
 from states.model_forms.html import form_fields
+from states.model_forms.offer import DECLARE_THAT
+from states.model_forms.report import DECLARATION_TEXTS as REPORT_DECLARATION_TEXTS
 from states.model_forms.report import ReportForm
 from states.model_forms.simplified_report import SimplifiedReportForm
 from web import portal_form
@@ -62,6 +64,9 @@ for _part, _label in {"narrative": tr("I. Description of the task carried out"),
 _header = next(c for c in SIMPLIFIED_TREE.children if c.key == "header")
 _header.children = [c for c in _header.children if c.key != "kind"]  # always final: nothing to choose
 TREES = {"report": TREE, "simplified": SIMPLIFIED_TREE}
+for _tree in TREES.values():  # the annex's full wording beside each declaration (the simplified report has the same)
+    portal_form.annotate(_tree, hints={"report_declarations": DECLARE_THAT, **{
+        f"report_declarations.{key}": text for key, text in REPORT_DECLARATION_TEXTS.items()}})
 MODELS = {"report": ReportForm, "simplified": SimplifiedReportForm}
 # The offer's states in which its contract runs or ran: the offers the page lists (the machine decides the rest).
 CONTRACTED = ("contracted", "report_due", "report_overdue", "report_submitted", "report_accepted", "settled")
