@@ -23,7 +23,7 @@ from kernel.text import tr
 from models.wal import AUTOCHECKPOINT_PAGES, Checkpointer
 
 # The newest migration; a test checks it matches Alembic's head so the cheap check below stays honest.
-SCHEMA_REVISION = "0025"
+SCHEMA_REVISION = "0029"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 T = TypeVar("T")

@@ -108,6 +108,15 @@ class LocalInitiativeApplication(Table, table=True):
     contract_number: str | None = None
 
 
+# The portal account representing the residents' group (its login, 0029): the officer names it for an application
+# typed in from paper (``name_representative``), so that person files the report on the portal. A column of the
+# table, not of the model (as ``Case.waiting_seen``, ``reports.local_initiative_id``): the engine reads and writes
+# the applications alike on a schema before 0029; the handler and the relation ``filer`` use it through the table.
+LocalInitiativeApplication.__table__.append_column(sa.Column("portal_representative", sa.String(64), nullable=True,
+                                                             index=True))
+PORTAL_REPRESENTATIVE = LocalInitiativeApplication.__table__.c.portal_representative
+
+
 class LocalInitiativeCost(Table, table=True):
     """One line of the joint cost estimate, by party (art. 19e: the residents' contribution, the city's share)."""
 

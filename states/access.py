@@ -6,15 +6,18 @@ and the usual sets of roles.
 - ``case``: a grant of the role for this very case (a committee member of call A does not act in call B);
 - ``organisation``: the representative of the organisation the offer belongs to;
 - ``filer``: the person who filed the case's application through the portal (its ``filed_by``), or a
-  representative of the organisation it was filed for (a local initiative: residents file without any grant).
+  representative of the organisation it was filed for (a local initiative: residents file without any grant), or
+  the portal account the officer named as the residents' representative (``local_initiatives.portal_representative``);
+- ``owner``: a draft's owner: the representative of the organisation the command names (``organisation_krs``), or,
+  when it names none (a group of residents' draft), the proven person themselves, whose own draft it reads or keeps.
 """
 
 from __future__ import annotations
 
 from states.actors import ROLES
 
-ANY, CASE, ORGANISATION, FILER = "any", "case", "organisation", "filer"
-RELATIONS = (ANY, CASE, ORGANISATION, FILER)
+ANY, CASE, ORGANISATION, FILER, OWNER = "any", "case", "organisation", "filer", "owner"
+RELATIONS = (ANY, CASE, ORGANISATION, FILER, OWNER)
 
 OFFICER = {"officer": ANY}
 EVERYONE = {role: ANY for role in ROLES}  # read-only commands: what any person may see

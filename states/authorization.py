@@ -12,7 +12,11 @@ relation the actor must have to the case the command concerns:
 - ``case``: a grant of the role for this very case: a committee member is appointed to one call's committee and
   acts only there (art. 15 ust. 2a); a member of call A's committee cannot declare or score in call B;
 - ``organisation``: the representative of the organisation the offer belongs to (a grant of ``applicant`` for
-  that organisation): a representative acts only for their own organisation.
+  that organisation): a representative acts only for their own organisation;
+- ``filer``: who filed a local initiative's application through the portal, a representative of its organisation,
+  or the portal account the officer named as the residents' representative;
+- ``owner``: a draft's owner: the representative of the organisation the command names, or (naming none) the proven
+  person, whose own draft the command reads or keeps (states/drafts.py).
 
 ``execute`` enforces it: the role before the transaction starts, the relation inside it (the offer's
 organisation is read there), so a refusal writes nothing (exit 5). The relation is checked for a proven person
@@ -44,6 +48,7 @@ from states.access import (  # noqa: F401  (the matrix's words, re-exported for 
     FILER,
     OFFICER,
     ORGANISATION,
+    OWNER,
     RELATIONS,
     WATCHERS,
 )
@@ -153,6 +158,12 @@ COMMON: dict[str, dict[str, str]] = {
     "offer_drafts.open_calls": EVERYONE,
     "offer_drafts.call_facts": EVERYONE,
     "offer_drafts.offer_correction": {"officer": ANY, "auditor": ANY, "applicant": ORGANISATION},
+    # the portal's drafts of local-initiative applications (states/initiative_drafts.py): only their owner (the
+    # person, or the representatives of the organisation the draft is for); each person lists what they may resume
+    "initiative_drafts.save_initiative_draft": {"public": OWNER, "applicant": OWNER},
+    "initiative_drafts.read_initiative_draft": {"public": OWNER, "applicant": OWNER},
+    "initiative_drafts.discard_initiative_draft": {"public": OWNER, "applicant": OWNER},
+    "initiative_drafts.my_initiative_drafts": {"public": ANY, "applicant": ANY},
     # the files attached to a draft offer and filed with its version (states/offer_attachments.py): the draft's are
     # the organisation's representatives' alone; a filed one is read by whoever reads the filed offer
     "offer_attachments.attach_file": {"applicant": ORGANISATION},
@@ -266,6 +277,9 @@ def _relation(rule: dict[str, str], command: Any, actor: Actor) -> str:
             raise NotPermitted("not_your_filing", tr(
                 "Only the person who filed it, proven by their login or token, reads what they filed; a name given "
                 "with --actor filed nothing."))
+        if relation == OWNER:  # a draft belongs to a proven person or an organisation, never to a typed name
+            raise NotPermitted("not_your_draft", tr(
+                "Only a person proven by their login or token keeps drafts; a name given with --actor has none."))
         if relation == ORGANISATION:  # nothing links a typed name to an organisation: only a grant does
             raise NotPermitted(
                 "not_your_organisation",
@@ -293,7 +307,9 @@ def check_relation(ctx: Any, relation: str, command: Any) -> None:
     if relation == FILER:
         _check_filer(ctx, command)
         return
-    if relation != ORGANISATION:
+    if relation == OWNER and getattr(command, "organisation_krs", None) is None:
+        return  # the person's own draft: the command reads or keeps only the proven actor's (states/drafts.py)
+    if relation not in (ORGANISATION, OWNER):
         return
     from sqlmodel import select
 
@@ -329,11 +345,13 @@ def check_relation(ctx: Any, relation: str, command: Any) -> None:
 
 def _check_filer(ctx: Any, command: Any) -> None:
     """The relation ``filer``: the person filed the case's application through the portal (models/
-    initiative_tables.py ``filed_by``), or represents the organisation it was filed for."""
+    initiative_tables.py ``filed_by``), is the portal account the officer named as the residents' representative
+    (``portal_representative``: an application typed in from paper has no filer), or represents the organisation it
+    was filed for."""
     from sqlmodel import select
 
     from models.initiative_tables import InitiativeFiling
-    from models.procedure_tables import LocalInitiativeApplication
+    from models.procedure_tables import PORTAL_REPRESENTATIVE, LocalInitiativeApplication
     from models.tables import Case
 
     actor, code = ctx.actor, case_of(command)
@@ -341,8 +359,12 @@ def _check_filer(ctx: Any, command: Any) -> None:
                                   .where(Case.code == code)).all()) if code else set()
     if actor.person in filers:
         return
-    organisation = ctx.session.exec(select(LocalInitiativeApplication.organisation_id).join(
+    found = ctx.session.exec(select(
+        LocalInitiativeApplication.organisation_id, PORTAL_REPRESENTATIVE).join(
         Case, Case.id == LocalInitiativeApplication.case_id).where(Case.code == code)).first() if code else None
+    organisation, named = found if found is not None else (None, None)
+    if named is not None and actor.person == named:  # named by the officer (``name_representative``)
+        return
     if organisation is not None and any(g.role == "applicant" and g.organisation == organisation
                                         for g in actor.grants):
         return
@@ -405,7 +427,7 @@ def check_not_replaced(ctx: Any, handler: Callable[..., Any], command: Any) -> N
 
 # --- the table people read (docs/authorization.md) ---------------------------------------------------------------
 
-SHOWN = {ANY: "✓", CASE: "this case", ORGANISATION: "own organisation", FILER: "own filing"}
+SHOWN = {ANY: "✓", CASE: "this case", ORGANISATION: "own organisation", FILER: "own filing", OWNER: "own draft"}
 
 
 def markdown() -> str:
@@ -423,8 +445,10 @@ def markdown() -> str:
         "- *this case*: a grant of the role for the command's case (a committee member of call A cannot act in",
         "  call B: art. 15 ust. 2a);",
         "- *own organisation*: a representative (`applicant`) of the organisation the offer belongs to;",
-        "- *own filing*: the person who filed the application through the portal, or a representative of its",
-        "  organisation;",
+        "- *own filing*: the person who filed the application through the portal, a representative of its",
+        "  organisation, or the portal account the officer named as the residents' representative;",
+        "- *own draft*: a representative of the organisation the draft is for, or (a group of residents' draft) the",
+        "  person whose draft it is;",
         "- empty: refused.",
         "",
         "A name typed on a simulation database holds no grants: as a committee member the handlers hold it to its",

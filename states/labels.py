@@ -59,6 +59,8 @@ def receipt_rule(rule: str) -> Message | str:
 FIELDS: dict[str, Message] = {
     # the portal's account, representation and profile (states/portal_accounts.py)
     "login": tr("login"),
+    "account": tr("portal account (login or e-mail address)"),
+    "from_draft": tr("filed from the draft"),
     "display_name": tr("first name and surname"),
     "password": tr("password"),
     "token": tr("confirmation link"),

@@ -1,4 +1,4 @@
-"""Drafts of offers on the model form, and the calls an organisation may file one to now (the portal, issue 22).
+"""Drafts of offers on the model form (kept through states/drafts.py, as every portal form's draft), and the calls an organisation may file one to now (the portal, issue 22).
 
 A draft keeps what a representative typed (``offer_drafts``, models/offer_draft_tables.py), valid or not: the model
 form (states/model_forms/offer.py) checks it only when it is filed, by the filing command. A draft is no step of
@@ -15,22 +15,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from sqlmodel import select
 
-from models.offer_draft_tables import OfferDraft
+from models.offer_draft_tables import OFFER, OfferDraft
 from models.tables import Case, Deadline, Offer, Organisation
+from states import drafts
 from states.cases import load_case
 from states.engine import Context
 from states.errors import InvalidInput, NotFound
 from states.inputs import CaseCode, Command, Krs, Ordinal
-from states.model_forms.canonical import canonical_bytes
 from states.procedures.open_call.names import CallState, OfferState
 from states.text import tr
 
 OPEN_CALL = "open_call"
 SMALL_GRANT_TITLE = tr("Small grant outside an open call (art. 19a)")
-MAX_DRAFT_BYTES = 200_000  # a whole model form as typed is a few kB; a draft larger than this is no form
+MAX_DRAFT_BYTES = drafts.MAX_DRAFT_BYTES
 
 
 class DraftRef(Command):
@@ -39,15 +39,8 @@ class DraftRef(Command):
     offer_number: Annotated[int, Field(ge=0)] = 0  # 0: a new offer; N: the answer to a correction of offer N
 
 
-class SaveDraft(DraftRef):
-    content: dict[str, Any]
-
-    @field_validator("content")
-    @classmethod
-    def _not_too_large(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if len(canonical_bytes(value)) > MAX_DRAFT_BYTES:
-            raise ValueError(f"a draft is at most {MAX_DRAFT_BYTES} bytes of JSON")
-        return value
+class SaveDraft(DraftRef, drafts.DraftContent):
+    pass
 
 
 class OfferRef(Command):
@@ -73,19 +66,19 @@ def _draft(ctx: Context, ref: DraftRef) -> tuple[Case | None, Organisation, Offe
         if ref.offer_number:
             raise InvalidInput("small_grant_no_correction", tr("A small-grant offer has no correction round; its "
                                                                "draft is of a new offer."), basis="art. 19a")
-        draft = ctx.session.exec(select(OfferDraft).where(OfferDraft.organisation_id == organisation.id,
+        draft = ctx.session.exec(select(OfferDraft).where(OfferDraft.form == OFFER,
+                                                          OfferDraft.organisation_id == organisation.id,
                                                           OfferDraft.case_id.is_(None))).first()
         return None, organisation, draft
     case = load_case(ctx.session, ref.code)
     draft = ctx.session.exec(select(OfferDraft).where(
-        OfferDraft.organisation_id == organisation.id, OfferDraft.case_id == case.id,
+        OfferDraft.form == OFFER, OfferDraft.organisation_id == organisation.id, OfferDraft.case_id == case.id,
         OfferDraft.offer_number == ref.offer_number)).first()
     return case, organisation, draft
 
 
 def _plain(draft: OfferDraft, code: str | None) -> dict[str, Any]:
-    return {"code": code, "organisation": draft.organisation_id, "offer_number": draft.offer_number,
-            "content": draft.content, "updated_at": draft.updated_at, "updated_by": draft.updated_by}
+    return {"code": code, **drafts.plain(draft)}
 
 
 def save_draft(ctx: Context, cmd: SaveDraft) -> dict[str, Any]:
@@ -94,15 +87,8 @@ def save_draft(ctx: Context, cmd: SaveDraft) -> dict[str, Any]:
     if case is not None and case.kind != OPEN_CALL:
         raise InvalidInput("not_an_open_call", tr("{code} is not an open call for offers; offers on the model form "
                                                   "are filed to open calls.", code=case.code), basis="art. 14 ust. 1")
-    if draft is None:
-        draft = OfferDraft(organisation_id=organisation.id, case_id=case.id if case else None,
-                           offer_number=cmd.offer_number,
-                           content=cmd.content, updated_at=ctx.now, updated_by=ctx.actor.person or ctx.actor.name)
-        ctx.session.add(draft)
-    else:
-        draft.content = dict(cmd.content)
-        draft.updated_at = ctx.now
-        draft.updated_by = ctx.actor.person or ctx.actor.name
+    draft = drafts.keep(ctx, draft, cmd.content, form=OFFER, organisation_id=organisation.id,
+                        case_id=case.id if case else None, offer_number=cmd.offer_number)
     return _plain(draft, case.code if case else None)
 
 
@@ -118,11 +104,10 @@ def discard_draft(ctx: Context, ref: DraftRef) -> dict[str, Any]:
     from states import offer_attachments
 
     case, organisation, draft = _draft(ctx, ref)
-    if draft is not None:
-        ctx.session.delete(draft)
+    discarded = drafts.forget(ctx, draft)
     if case is not None:  # a small grant's draft has no case yet, and takes no files (offer_attachments: a call's)
         offer_attachments.discard_pending(ctx.session, organisation.id, case.id, ref.offer_number)
-    return {"code": case.code if case else None, "discarded": draft is not None}
+    return {"code": case.code if case else None, "discarded": discarded}
 
 
 def drafts_of(ctx: Context, ref: OrganisationRef) -> list[dict[str, Any]]:
@@ -130,7 +115,7 @@ def drafts_of(ctx: Context, ref: OrganisationRef) -> list[dict[str, Any]]:
     no call, ``code`` None)."""
     organisation = _organisation(ctx, ref.organisation_krs)
     rows = ctx.session.exec(select(OfferDraft, Case).outerjoin(Case, Case.id == OfferDraft.case_id)
-                            .where(OfferDraft.organisation_id == organisation.id)
+                            .where(OfferDraft.form == OFFER, OfferDraft.organisation_id == organisation.id)
                             .order_by(OfferDraft.updated_at.desc(), OfferDraft.id.desc())).all()
     return [{**_plain(draft, case.code), "title": case.title, "offer_deadline": case.offer_deadline}
             if case is not None else {**_plain(draft, None), "title": SMALL_GRANT_TITLE, "offer_deadline": None}

@@ -134,6 +134,7 @@ def create_app(url: str | None = None, *, secure: bool | None = None, oidc=_FROM
     app.include_router(__import__("web.portal_offers", fromlist=["router"]).router)  # offers: web/portal_offers.py
     app.include_router(__import__("web.portal_small_grant", fromlist=["router"]).router)  # art. 19a: its module
     app.include_router(__import__("web.portal_small_grant_api", fromlist=["router"]).router)  # its JSON door
+    app.include_router(__import__("web.portal_initiative_api", fromlist=["router"]).router)  # art. 19b's JSON door
     app.include_router(__import__("web.portal_reports", fromlist=["router"]).router)  # web/portal_reports.py
     app.include_router(__import__("web.portal_comments", fromlist=["router"]).router)  # comments: web/portal_comments.py
     app.include_router(__import__("web.portal_initiative_reports", fromlist=["router"]).router)  # before the next

@@ -262,12 +262,14 @@ STEP_TITLES = {
     "add_micro_grant": tr("Record an implementer's contract"),
     "operator_report": tr("Record the operator's report"),
     "review_operator_report": tr("Review the operator's report"),
+    # a local initiative typed in from paper has no filer: the portal account representing the residents' group
+    "name_representative": tr("Name the residents' representative on the portal"),
 }
 # A lifecycle kept in a case's data (the descriptor's ``data_tracks``), as the case page names it beside the stages.
 TRACK_TITLES = {"SubCallMachine": tr("The operator's call for implementers (art. 16a)")}
 # The basis of a step its procedure gates by other steps' events (it has no event of its own): what its record
 # cites (states/procedures/consultation/handlers.py).
-STEP_BASIS = {"rdpp_opinion": "art. 41i ust. 1"}
+STEP_BASIS = {"rdpp_opinion": "art. 41i ust. 1", "name_representative": "art. 19b ust. 1; DESIGN inv. 9"}
 
 
 def _machine_states(kind: str, state: str) -> list[dict[str, Any]]:
@@ -319,6 +321,7 @@ EVENT_LABELS = {
     "adopt": tr("act adopted"),
     "rdpp_opinion_waived": tr("the Public Benefit Council's opinion not given in time"),
     "file": tr("application filed"),
+    "name_representative": tr("residents' representative on the portal named"),
     "pass_formal_check": tr("application accepted formally"),
     "fail_formal_check": tr("application rejected formally"),
     "micro_grant_created": tr("micro-grant recorded"),

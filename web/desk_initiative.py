@@ -11,7 +11,8 @@ the organisation) filed, its receipt and its PDF, for the officer checking and e
 
 Read through ``states.engine.execute`` as the desk's person: the matrix lets the officers and the auditors read it
 (``local_initiative.initiative_receipt``). An application recorded from paper (``coop initiative file``) has no
-filed form: the page says so. Registered before the case page (web/app.py), whose ``/sprawy/{code:path}`` would
+filed form: the page says so, and names the residents' portal representative the officer named (the case page's
+step ``name_representative``), if any. Registered before the case page (web/app.py), whose ``/sprawy/{code:path}`` would
 take ``…/wniosek`` for a part of the code.
 """
 
@@ -43,6 +44,8 @@ def _receipt(request: Request, actor: Actor, code: str):
 
 @router.get("/sprawy/{code:path}/wniosek")
 def application_page(request: Request, code: str, actor: Actor = Depends(require_actor)) -> Response:
+    from states.inputs import CaseRef
+    from states.procedures.local_initiative.handlers import show
     from web.portal_form import filed_sections
     from web.portal_initiative import TREE
 
@@ -54,8 +57,11 @@ def application_page(request: Request, code: str, actor: Actor = Depends(require
         receipt = None
     except DomainError as refusal:
         return desk_refused(request, refusal)
+    # a paper application: who represents the residents on the portal (the case page's step names them)
+    named = None if receipt else read(request, show, CaseRef(code=code), actor).get("portal_representative")
     return page(request, "desk_initiative.html", title=tr("Application in {code}", code=code), code=code,
-                receipt=receipt, sections=filed_sections(TREE, receipt["content"]) if receipt else [])
+                receipt=receipt, sections=filed_sections(TREE, receipt["content"]) if receipt else [],
+                portal_representative=named)
 
 
 @router.get("/sprawy/{code:path}/wniosek/pdf")

@@ -4,7 +4,7 @@ an application for a local initiative themselves, get its receipt and its PDF, a
 | route | page |
 |---|---|
 | ``GET /portal/inicjatywa`` | "Local initiative": what it is, the person's applications with their receipts, a link to a new one |
-| ``GET/POST /portal/inicjatywa/nowa[?organizacja=<KRS>]`` | the application's form: add a row, file it |
+| ``GET/POST /portal/inicjatywa/nowa[?organizacja=<KRS>]`` | the application's form: save the draft, add a row, discard the draft, file it |
 | ``GET /portal/inicjatywa/{code}/pokwitowanie?wersja=V`` | the receipt (the latest version without ``wersja``) |
 | ``GET /portal/inicjatywa/{code}/pokwitowanie.pdf?wersja=V`` | the receipt as PDF: the application and the receipt |
 | ``GET /portal/inicjatywa/{code}/tresc.json?wersja=V`` | the filed content as canonical JSON: what the SHA-256 is of |
@@ -13,8 +13,12 @@ Filing runs the procedure's ``file_residents_application`` (a group of residents
 group's contact) or ``file_organisation_application`` (the representative of the organisation the form names)
 through ``states.engine.execute`` as the session's person, under the idempotency key made when the page was shown
 (``intent``): a double click files once. The form is drawn from the model (states/model_forms/initiative.py) by
-web/portal_form.py, as the offer's; a refusal is shown beside its field with everything typed kept. No draft is
-stored: the page carries what was typed from one press to the next ("add a row" shows it again).
+web/portal_form.py, as the offer's; a refusal is shown beside its field with everything typed kept.
+
+Drafts (states/initiative_drafts.py, kept in ``offer_drafts`` as an offer's): every press but "file" saves what was
+typed as the owner's draft (the person's own for a group of residents; the organisation's, for its
+representatives, with ``?organizacja=``); the page opens on it again, "discard the draft" drops it, and filing it
+(``from_draft``) deletes it in the filing's own transaction. A refused filing keeps the draft too.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from web.portal_steps import (
     read,
     read_or_refuse,
     receipt_links,
+    refusal_text,
     represented,
     run,
     version_asked,
@@ -127,19 +132,34 @@ relabel(TREE)
 @router.get("")
 def my_applications(request: Request, actor: Actor = Depends(require_portal_actor)) -> Response:
     from states import labels
+    from states.initiative_drafts import my_initiative_drafts
     from states.procedures.local_initiative.handlers import my_initiatives
 
     try:
         listed = read(request, my_initiatives, None, actor)
+        drafts = read(request, my_initiative_drafts, None, actor)
     except DomainError as refusal:
         return refuse(request, refusal.message())
     for item in listed:
         item["state_label"] = labels.state("local_initiative", item["state"])
         item["received"] = moment(item["received_at"])
+    for draft in drafts:
+        draft["link"] = _draft_link(draft["organisation_krs"])
+        draft["saved"] = moment(draft["updated_at"])
+    notice = DISCARDED if request.query_params.get("odrzucono") else None
     from web.desk_initiative import OUTCOMES
 
     return portal_page(request, "portal_initiative_list.html", title=tr("Local initiative"), applications=listed,
-                       organisations=represented(request, actor), outcomes=OUTCOMES)
+                       drafts=drafts, organisations=represented(request, actor), outcomes=OUTCOMES, notice=notice)
+
+
+def _draft_link(krs: str | None) -> str:
+    return "/portal/inicjatywa/nowa" + (f"?organizacja={krs}" if krs else "")
+
+
+SAVED = tr("Draft saved. Only you (or, for an organisation's application, its representatives) see it; it is not "
+           "filed yet.")
+DISCARDED = tr("The draft was discarded.")
 
 
 # --- the form ------------------------------------------------------------------------------------------------------
@@ -158,11 +178,13 @@ def _prefilled(facts: dict[str, Any], organisation: dict[str, Any] | None) -> di
 
 def _form_page(request: Request, *, typed: dict[str, Any], add: str | None = None,
                errors: dict[str, Any] | None = None, general: list[Any] | None = None, message: Any = None,
-               intent: str | None = None, facts: dict[str, Any], status_code: int = 200) -> Response:
+               intent: str | None = None, facts: dict[str, Any], notice: Any = None, has_draft: bool = False,
+               status_code: int = 200) -> Response:
     values = portal_form.shown(TREE, typed, add=add)
     return portal_page(request, "portal_initiative_form.html", title=tr("Application for a local initiative"),
                        tree=TREE, values=values, spares=portal_form.spare_rows(TREE, values), errors=errors or {},
                        general=general or [], message=message, intent=intent or secrets.token_hex(16),
+                       notice=notice, has_draft=has_draft,
                        action=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
                        facts=facts, rate=Money(Decimal(facts["hour_value"])), field_id=portal_form.field_ids, path_label=portal_form.path_label,
                        status_code=status_code)
@@ -184,29 +206,70 @@ def new_application(request: Request, organizacja: str = "", actor: Actor = Depe
     if organizacja and organisation is None:
         return refuse(request, tr("You do not represent this organisation: an organisation's application is filed "
                                   "by its representatives. Nothing was done."))
+    from states.initiative_drafts import InitiativeDraftRef, read_initiative_draft
+
     facts = _facts(request, actor)
-    return _form_page(request, typed=_prefilled(facts, organisation), facts=facts)
+    krs = organisation["krs"] if organisation else None
+    draft, refused = read_or_refuse(request, lambda: read(
+        request, read_initiative_draft, InitiativeDraftRef(organisation_krs=krs), actor))
+    if refused is not None:
+        return refused
+    if draft is None:
+        return _form_page(request, typed=_prefilled(facts, organisation), facts=facts)
+    return _form_page(request, typed=draft["content"], facts=facts, has_draft=True,
+                      notice=tr("Your draft of {moment} (Warsaw time).", moment=moment(draft["updated_at"])))
 
 
 @router.post("/nowa")
 async def post_application(request: Request, organizacja: str = "",
                            actor: Actor = Depends(require_portal_actor)) -> Response:
     form = await request.form()
-    return await run_in_threadpool(_post_application, request, actor, form)
+    return await run_in_threadpool(_post_application, request, actor, form, organizacja)
 
 
-def _post_application(request: Request, actor: Actor, form: Any) -> Response:
+def _post_application(request: Request, actor: Actor, form: Any, organizacja: str = "") -> Response:
+    from states.initiative_drafts import (
+        InitiativeDraftRef,
+        SaveInitiativeDraft,
+        discard_initiative_draft,
+        save_initiative_draft,
+    )
+
     arrived_at = datetime.now(UTC)  # the application's moment of receipt
+    organisation = _organisation(request, actor, organizacja) if organizacja else None
+    if organizacja and organisation is None:
+        return refuse(request, tr("You do not represent this organisation: an organisation's application is filed "
+                                  "by its representatives. Nothing was done."))
+    ref = InitiativeDraftRef(organisation_krs=organisation["krs"] if organisation else None)
     facts = _facts(request, actor)
     typed = portal_form.typed_from_post(TREE, form)
     action = str(form.get("action") or "")
     intent = intent_of(form)
     page = {"request": request, "typed": typed, "facts": facts, "intent": intent}
-    if action != "submit":  # "add a row": the page again, one more empty row, everything typed kept
-        return _form_page(**page, add=added_row(action))
+    if action == "discard":
+        try:
+            run(request, discard_initiative_draft, ref, actor)
+        except DomainError as refusal:
+            return _form_page(**page, message=refusal_text(refusal), has_draft=True, status_code=422)
+        return RedirectResponse("/portal/inicjatywa?odrzucono=1", status_code=303)
+
+    def keep() -> Any:  # what was typed, as the owner's draft; a refusal to keep it is the page's message
+        try:
+            run(request, save_initiative_draft, SaveInitiativeDraft(
+                organisation_krs=ref.organisation_krs, content=portal_form.compact(TREE, typed)), actor)
+        except DomainError as refusal:
+            return refusal_text(refusal)
+        return None
+
+    if action != "submit":  # "save the draft", "add a row": the draft kept, the page again (one more empty row)
+        refused = keep()
+        if refused is not None:
+            return _form_page(**page, add=added_row(action), message=refused, status_code=422)
+        return _form_page(**page, add=added_row(action), notice=SAVED, has_draft=True)
     parsed = portal_form.parse_typed(InitiativeForm, TREE, typed, summary=SUMMARY)
     if not isinstance(parsed, InitiativeForm):
-        return _form_page(**page, **parsed, status_code=422)
+        keep()
+        return _form_page(**page, **parsed, has_draft=True, status_code=422)
     from states.procedures.local_initiative.handlers import (
         file_organisation_application,
         file_residents_application,
@@ -215,13 +278,19 @@ def _post_application(request: Request, actor: Actor, form: Any) -> Response:
 
     if parsed.applicant.kind == "ngo":
         handler = file_organisation_application
-        command = FileApplication(form=parsed, organisation_krs=parsed.applicant.organisation_krs)
+        command = FileApplication(form=parsed, organisation_krs=parsed.applicant.organisation_krs, from_draft=True)
     else:
-        handler, command = file_residents_application, FileApplication(form=parsed)
+        handler, command = file_residents_application, FileApplication(form=parsed, from_draft=True)
     try:
         filed = run(request, handler, command, actor, idempotency_key=intent_key(intent), arrived_at=arrived_at)
     except DomainError as refusal:
-        return _form_page(**page, message=refusal.message(), status_code=422)
+        keep()
+        return _form_page(**page, message=refusal.message(), has_draft=True, status_code=422)
+    if command.organisation_krs != ref.organisation_krs:  # filed for another owner than the page's: its draft too
+        try:
+            run(request, discard_initiative_draft, ref, actor)
+        except DomainError:
+            pass  # only a draft left behind (listed under "Drafts"): the application is filed
     return RedirectResponse(receipt_path(filed["code"], filed["version"]) + "&zlozono=1", status_code=303)
 
 

@@ -95,6 +95,14 @@ def initiative_report(code: Code, hours: Annotated[str, typer.Option(help="Socia
     show(run(local_initiative_handlers.submit_report, local_initiative_inputs.InitiativeReport.parse(code=code, work_hours=hours, summary=summary)))
 
 
+@command(initiative_app, "representative")
+def initiative_representative(code: Code, account: Annotated[str, typer.Option(
+        help="The portal account (login or e-mail) representing the residents' group.")]) -> None:
+    """Name the residents' portal representative: they file the report through the portal."""
+    show(run(local_initiative_handlers.name_representative,
+             local_initiative_inputs.NameRepresentative.parse(code=code, account=account)))
+
+
 @command(initiative_app, "accept-report")
 def initiative_accept_report(code: Code) -> None:
     """Accept the initiative's report (art. 19e, the agreement); the case may then be closed."""

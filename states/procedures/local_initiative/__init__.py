@@ -36,6 +36,9 @@ PROCEDURE = Procedure(
         "file_report_form": {"officer": ANY, "applicant": FILER, "public": FILER},
         "initiative_reports": {**AUDITORS, "applicant": FILER, "public": FILER},
         "initiative_report_receipt": {**AUDITORS, "applicant": FILER, "public": FILER},
+        # an application typed in from paper has no filer: the officer names the portal account representing the
+        # residents' group (handlers.py ``name_representative``), who then files the report through the portal
+        "name_representative": OFFICER,
     },
     # the machine events each command fires or is first gated by (descriptor.py ``events``: the desk's steps)
     events={
@@ -49,6 +52,8 @@ PROCEDURE = Procedure(
         "file_report_form": ("submit_report",),
         "review_report": ("accept_report", "request_report_corrections"),
         "close": ("close",),
+        # no event of its own: offered while the initiative runs, up to its report (the handler reads this list)
+        "name_representative": ("pass_formal_check", "evaluate", "decide", "plan", "sign_contract", "submit_report"),
     },
     reads=("show", "initiative_receipt", "my_initiatives", "application_facts", "initiative_reports",
            "initiative_report_receipt"),

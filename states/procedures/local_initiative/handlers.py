@@ -7,10 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func as sa_func
+from sqlalchemy import update as sa_update
 from sqlmodel import select
 
 from models.initiative_tables import InitiativeFiling
-from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
+from models.procedure_tables import (
+    PORTAL_REPRESENTATIVE,
+    LocalInitiativeApplication,
+    LocalInitiativeCost,
+    LocalInitiativePurchase,
+)
 from models.tables import Case
 from states import calendar, labels, periods
 from states import contract_tail_steps as tail
@@ -23,6 +30,7 @@ from states.engine import (
     require_step,
     schedule,
     step,
+    wrong_state,
 )
 from states.errors import InvalidInput, NotFound, RuleViolation
 from states.inputs import CaseRef
@@ -40,6 +48,7 @@ from states.procedures.local_initiative.inputs import (
     FormalCheck,
     InitiativeReport,
     InitiativeReportRef,
+    NameRepresentative,
     PlanInitiative,
     RecordPurchase,
     ReviewInitiativeReport,
@@ -366,13 +375,58 @@ def close(ctx: Context, cmd: CaseRef) -> dict:
     return {"code": case.code, "state": case.state, "city_spent": spent}
 
 
+REPRESENTATIVE_BASIS = "art. 19b ust. 1; DESIGN inv. 9"
+
+
+def name_representative(ctx: Context, cmd: NameRepresentative) -> dict[str, Any]:
+    """The officer names the portal account that represents the residents' group of the application (one typed in
+    from paper has no filer): from then on that person reads the case's reports and files the report through the
+    portal (the relation ``filer``, states/authorization.py). Refused when no registered person with a confirmed
+    portal account has that login or e-mail address, and once the initiative is over (rejected, reported, closed).
+    Recorded in the case's history."""
+    from models.people_tables import Person
+    from models.portal_tables import PortalAccount
+    from states.procedures.local_initiative import PROCEDURE
+
+    case = _case(ctx, cmd.code)
+    allowed = tuple(dict.fromkeys(s for event in PROCEDURE.events["name_representative"]
+                                  for s in LocalInitiativeMachine.states_allowing(event)))
+    if case.state not in allowed:
+        raise wrong_state(case, allowed, tr("naming the residents' representative"), basis=REPRESENTATIVE_BASIS)
+    asked = cmd.account.strip()
+    by_login = Person.login == asked
+    by_email = sa_func.lower(PortalAccount.email) == asked.lower()
+    found = ctx.session.exec(select(Person.login, Person.display_name).join(
+        PortalAccount, PortalAccount.person_id == Person.id).where(
+        Person.active.is_(True), PortalAccount.email_confirmed_at.is_not(None), by_login | by_email)
+        .order_by((Person.login == asked).desc(), Person.id)).first()
+    if found is None:
+        raise NotFound("no_portal_account", tr(
+            "No registered person with a confirmed portal account has the login or e-mail address {account}: the "
+            "residents' representative registers on the portal first (and confirms their e-mail address). Nothing "
+            "was changed.", account=asked), basis=REPRESENTATIVE_BASIS)
+    login, name = found
+    previous = ctx.session.exec(select(PORTAL_REPRESENTATIVE).where(
+        LocalInitiativeApplication.case_id == case.id)).one()
+    if previous == login:
+        raise RuleViolation("representative_already_named", tr(
+            "{name} ({login}) already represents the residents of {code} on the portal. Nothing was changed.",
+            name=name, login=login, code=case.code), basis=REPRESENTATIVE_BASIS)
+    ctx.session.execute(sa_update(LocalInitiativeApplication.__table__).where(
+        LocalInitiativeApplication.case_id == case.id).values(portal_representative=login))
+    record(ctx, case, "name_representative", basis=REPRESENTATIVE_BASIS, state=case.state,
+           payload={"account": login, "name": name, "previous": previous})
+    return {"code": case.code, "state": case.state, "representative": login, "name": name, "previous": previous}
+
+
 def show(ctx: Context, cmd: CaseRef) -> dict:
     case = _case(ctx, cmd.code)
     application = application_of(ctx.session, case)
+    named = ctx.session.exec(select(PORTAL_REPRESENTATIVE).where(LocalInitiativeApplication.case_id == case.id)).one()
     return {"code": case.code, "state": case.state, "title": case.title, "sphere": application.sphere,
             "representative": application.representative, "percent": application.score_percent,
             "costs": costs_by_party(ctx.session, case), "city_spent": purchased(ctx.session, case),
-            "report_due": case.data.get("report_due")}
+            "report_due": case.data.get("report_due"), "portal_representative": named}
 
 
 
@@ -411,6 +465,10 @@ def _file(ctx: Context, cmd: FileApplication) -> dict[str, Any]:
 
     case = receive(ctx, FileInitiative(**form.file_fields()), received_at=received_at, on_form=on_form)
     row = added["row"]
+    if cmd.from_draft:  # the draft becomes the filed application: gone with the same commit
+        from states.initiative_drafts import discard_filed
+
+        discard_filed(ctx, organisation_id=application_of(ctx.session, case).organisation_id)
     return {"code": case.code, "state": case.state, "version": row.version, "receipt": row.receipt,
             "sha256": row.sha256, "received_at": row.received_at.isoformat()}
 
@@ -456,7 +514,9 @@ def initiative_receipt(ctx: Context, cmd: FilingRef) -> dict[str, Any]:
 
 
 def my_initiatives(ctx: Context, cmd: None = None) -> list[dict[str, Any]]:
-    """The applications the acting person filed through the portal, newest first, each with its latest receipt."""
+    """The applications the acting person filed through the portal, newest first, each with its latest receipt;
+    then those the officer named them the residents' representative of (``name_representative``: typed in from
+    paper, no receipt)."""
     person = ctx.actor.person or ctx.actor.name
     rows = ctx.session.exec(select(InitiativeFiling, Case).join(Case, Case.id == InitiativeFiling.case_id)
                             .where(InitiativeFiling.filed_by == person)
@@ -465,13 +525,23 @@ def my_initiatives(ctx: Context, cmd: None = None) -> list[dict[str, Any]]:
     for row, case in rows:
         if case.id not in latest or row.version > latest[case.id][0].version:
             latest[case.id] = (row, case)
-    reports = _filed_reports(ctx, [case.id for _, case in latest.values()])
+    named = [] if ctx.actor.person is None else [
+        (application, case) for application, case in ctx.session.exec(
+            select(LocalInitiativeApplication, Case).join(Case, Case.id == LocalInitiativeApplication.case_id)
+            .where(PORTAL_REPRESENTATIVE == ctx.actor.person)
+            .order_by(LocalInitiativeApplication.received_at.desc(), Case.id.desc())).all()
+        if case.id not in latest]
+    reports = _filed_reports(ctx, [case.id for _, case in latest.values()] + [case.id for _, case in named])
     may_file = LocalInitiativeMachine.states_allowing("submit_report")
     return [{"code": case.code, "title": case.title, "state": case.state, "version": row.version,
              "receipt": row.receipt, "sha256": row.sha256, "received_at": row.received_at.isoformat(),
              "reports": reports.get(case.id, []), "may_file_report": case.state in may_file,
              "corrections": corrections_of(case) or None}
-            for row, case in latest.values()]
+            for row, case in latest.values()] + [
+        {"code": case.code, "title": case.title, "state": case.state, "version": None, "receipt": None,
+         "sha256": None, "received_at": application.received_at.isoformat(), "reports": reports.get(case.id, []),
+         "may_file_report": case.state in may_file, "corrections": corrections_of(case) or None,
+         "representative": True} for application, case in named]
 
 
 def _filed_reports(ctx: Context, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -112,6 +112,8 @@ class FileApplication(Command):
 
     form: InitiativeForm
     organisation_krs: Krs | None = None
+    # filed from the portal's draft (states/initiative_drafts.py): the draft is deleted in the filing's transaction
+    from_draft: bool = False
 
     @classmethod
     def parse(cls, **values: object):
@@ -119,6 +121,14 @@ class FileApplication(Command):
         if values.get("form") is not None:
             values = {**values, "form": parse_initiative_form(values["form"])}
         return super().parse(**values)
+
+
+class NameRepresentative(Command):
+    """The portal account representing the residents' group of an application (one typed in from paper has no
+    filer): a registered person's login or e-mail address."""
+
+    code: CaseCode
+    account: Annotated[SingleLine, Field(min_length=1, max_length=254)]
 
 
 class FilingRef(Command):
