@@ -23,7 +23,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from states.model_forms.offer import DECLARATIONS_PL
+from states.model_forms.offer import ARREARS_PL, DECLARATIONS_PL
 from states.model_forms.simplified_offer import STATEMENTS_PL, is_simplified
 from states.text import moment_text, number_text
 
@@ -243,6 +243,11 @@ def _declarations(pdf: OfferPdf, heading: str, wording: Mapping[str, str], given
     pdf.heading(heading)
     pdf.paragraph("Oświadczam(-my), że:")
     for index, (key, text) in enumerate(wording.items(), 1):
+        if key in ARREARS_PL:  # 3) and 4): the wording the offeror chose, „nie zalega(-ją)” or „zalega(-ją)”
+            chosen = given.get(key)
+            pdf.paragraph(f"{index}) {ARREARS_PL[key][chosen]}" if isinstance(chosen, bool)
+                          else f"{index}) {text} — nie wskazano")
+            continue
         mark = "TAK" if given.get(key) is True else "NIE"
         pdf.paragraph(f"{index}) {text} — {mark}")
 

@@ -11,11 +11,17 @@ import shutil
 import subprocess
 from typing import Any
 
+# the model forms' yes/no choices (a radio group posting "true" / "false"): the offer's declarations 3) and 4)
+CHOICES = ("no_tax_arrears", "no_social_security_arrears")
+
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
-    """A form's JSON as the page posts it: ``offerors.0.name``...; a ticked box "1", an unticked one absent."""
+    """A form's JSON as the page posts it: ``offerors.0.name``...; a ticked box "1", an unticked one absent; a
+    choice (``CHOICES``) "true" or "false"."""
     out: dict[str, str] = {}
-    if isinstance(value, dict):
+    if isinstance(value, bool) and prefix.rsplit(".", 1)[-1] in CHOICES:
+        out[prefix] = "true" if value else "false"
+    elif isinstance(value, dict):
         for key, sub in value.items():
             out.update(flatten(sub, f"{prefix}.{key}" if prefix else key))
     elif isinstance(value, list | tuple):
@@ -39,9 +45,11 @@ def fill_form(page, values: dict[str, str]) -> None:
             rows = re.match(r"(.*)\.(\d+)(?:\.[^.]+)?$", name).group(1)
             page.locator(f'button[value="add:{rows}"]').click()
             page.wait_for_load_state()
-        kind = field.evaluate("e => e.tagName + ':' + (e.type || '')")
+        kind = field.first.evaluate("e => e.tagName + ':' + (e.type || '')")
         if kind.startswith("SELECT"):
             field.select_option(value)
+        elif kind.endswith("radio"):  # a choice: the button of the value posted
+            page.locator(f'[name="{name}"][value="{value}"]').check()
         elif kind.endswith("checkbox"):
             field.check()
         else:

@@ -24,9 +24,11 @@ def desk(url: str, login: str):
 
 @pytest.fixture
 def filed(portal):  # noqa: F811
-    """Offer 1 filed by its organisation on the model form through the portal; offer 2 recorded from paper."""
+    """Offer 1 filed by its organisation on the model form through the portal, stating arrears with taxes
+    („zalega(-ją)”, declaration 3) and none with social security; offer 2 recorded from paper."""
     url, code, c, org = portal
     form = sample_offer_form(KRS[0])
+    form["declarations"]["no_tax_arrears"] = False
     page = new_offer_page(c, code, org)
     done = post(c, code, org, page, flatten(form), "submit")
     assert done.status_code == 303, done.text
@@ -51,6 +53,13 @@ def test_the_officer_sees_the_filed_content_its_receipt_and_pdf(filed):
     assert form["task"]["title"] in text  # what was filed
     assert form["offerors"][0]["name"] in text
     assert "Harmonogram" in text or "harmonogram" in text  # a section under the form's Polish label
+    # declarations 3) and 4) as the offeror chose them, in the annex's words, for the committee to weigh
+    assert re.search(r"Oświadczenie 3 \(zobowiązania podatkowe\)</dt><dd class=\"filed-value\">oferent / oferenci "
+                     r"składający niniejszą ofertę zalega\(-ją\) z opłacaniem należności z tytułu zobowiązań "
+                     r"podatkowych</dd>", text)
+    assert re.search(r"Oświadczenie 4 \(składki na ubezpieczenia społeczne\)</dt><dd class=\"filed-value\">oferent "
+                     r"/ oferenci składający niniejszą ofertę nie zalega\(-ją\) z opłacaniem należności z tytułu "
+                     r"składek na ubezpieczenia społeczne</dd>", text)
     assert f"/sprawy/{code}/oferty/1/pdf?wersja=1" in text
     pdf = anna.get(f"/sprawy/{code}/oferty/1/pdf?wersja=1")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -212,9 +212,17 @@ CASES = [
      "only a joint offer says", "tylko oferta wspólna określa"),
     ("fees_need_paid_execution", _fees_without_paid_execution,
      "declare paid execution", "zadeklaruj odpłatne wykonanie"),
-    ("declaration_not_accepted", lambda: _set(_single(), "declarations.no_tax_arrears", False),
+    ("declaration_not_accepted", lambda: _set(_single(), "declarations.register_data_true", False),
      "must be accepted", "musi zostać zaakceptowane"),
+    ("arrears_statement_missing", lambda: _without(_single(), "declarations", "no_tax_arrears"),
+     "choose one: the offeror(s) are not in arrears, or are in arrears",
+     "wybierz jedno: oferent(-ci) nie zalega(-ją) albo zalega(-ją)"),
 ]
+
+
+def _without(form: dict, part: str, key: str) -> dict:
+    del form[part][key]
+    return form
 
 
 def test_every_rule_has_its_case():
@@ -349,7 +357,7 @@ def test_the_html_constraints_follow_the_model():
     assert fields["task.goal"].widget == "textarea" and html_attributes("task.goal")["maxlength"] == "5000"
     assert fields["offerors[].email"].widget == "email"
     assert fields["other.execution"].choices == ("unpaid", "paid")
-    assert all(fields[f"declarations.{name}"].widget == "checkbox"
+    assert all(fields[f"declarations.{name}"].widget == ("radio" if name in ARREARS else "checkbox")
                and fields[f"declarations.{name}"].attributes == {"required": True}
                for name in offer_form_schema()["$defs"]["Declarations"]["properties"])
     assert fields["costs[].per_year[]"].repeated and not fields["task.title"].repeated
@@ -414,3 +422,73 @@ def test_verify_receipt_refuses_what_it_cannot_check(tmp_path):
     done = _verify(str(good), "--sha256", "abc")
     assert done.returncode == 2 and "64" in done.stderr
     assert _verify(str(good)).returncode == 2  # neither --sha256 nor --receipt
+
+
+# --- declarations 3) and 4): a choice (Dz.U. 2018 poz. 2057 zał. 1: „nie zalega(-ją)*” / „zalega(-ją)*”) -----------
+
+ARREARS = ("no_tax_arrears", "no_social_security_arrears")
+
+
+@pytest.mark.parametrize("key", ARREARS)
+@pytest.mark.parametrize("answer", [True, False], ids=["nie zalega", "zalega"])
+def test_arrears_are_stated_either_way_and_kept_as_stated(key, answer):
+    form = sample_offer_form()
+    form["declarations"][key] = answer
+    content = parse_offer_form(form).content()
+    assert content["declarations"][key] is answer  # true: „nie zalega(-ją)”, false: „zalega(-ją)”
+    assert OfferForm.model_validate(content).content() == content
+
+
+@pytest.mark.parametrize("key", ARREARS)
+@pytest.mark.parametrize("missing", ["absent", None, ""], ids=["absent", "null", "empty"])
+def test_an_arrears_statement_not_made_is_refused_naming_the_rule(key, missing):
+    form = sample_offer_form()
+    if missing == "absent":
+        del form["declarations"][key]
+    else:
+        form["declarations"][key] = missing
+    with pytest.raises(InvalidInput) as info:
+        parse_offer_form(form)
+    assert info.value.rule == "arrears_statement_missing" and info.value.details["rules"] == [info.value.rule]
+    assert info.value.basis == "Dz.U. 2018 poz. 2057, zał. 1"
+    assert "VII. Oświadczenia › oświadczenie" in info.value.message("pl")
+    assert "zalega(-ją)" in info.value.message("pl") and "Field required" not in info.value.message("en")
+
+
+def test_an_offer_filed_before_the_choice_still_validates_to_the_same_hash():
+    """Content filed when 3) and 4) were boxes to tick (each ``true``), stored byte for byte as it was hashed then:
+    it validates and hashes the same, so its receipt still verifies."""
+    stored = (ROOT / "tests" / "data" / "offer_content_before_arrears_choice.json").read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == "2488fbb8d184fd6a7243cab1c48b4c0b9c42701e4c155b48b8bf8e200b772887"
+    content = json.loads(stored)
+    assert content["declarations"]["no_tax_arrears"] is True
+    again = OfferForm.model_validate(content).content()
+    assert canonical_bytes(again) == stored and content_sha256(again) == hashlib.sha256(stored).hexdigest()
+
+
+def test_the_choice_is_a_required_radio_group_in_the_browser_and_a_box_stays_a_box():
+    fields = offer_form_fields()
+    for key in ARREARS:
+        rule = fields[f"declarations.{key}"]
+        assert (rule.widget, rule.choices, rule.attributes) == ("radio", ("true", "false"), {"required": True})
+    assert offer_form_schema()["$defs"]["Declarations"]["required"].count("no_tax_arrears") == 1
+    assert "default" not in offer_form_schema()["$defs"]["Declarations"]["properties"]["no_tax_arrears"]
+    box = fields["declarations.register_data_true"]
+    assert (box.widget, box.attributes) == ("checkbox", {"required": True})
+
+
+def test_the_pages_wording_is_the_pdfs_in_polish():
+    """The full wording the page shows beside each declaration (in the reader's language) is, in Polish, the
+    annex's words the PDF prints (DECLARATIONS_PL, ARREARS_PL; the simplified form's STATEMENTS_PL)."""
+    from kernel.text import render
+    from states.model_forms.offer import ARREARS_PL, ARREARS_TEXTS, DECLARATION_TEXTS, DECLARATIONS_PL
+    from states.model_forms.simplified_offer import STATEMENT_TEXTS, STATEMENTS_PL
+
+    for texts, wording in ((DECLARATION_TEXTS, DECLARATIONS_PL), (STATEMENT_TEXTS, STATEMENTS_PL)):
+        assert set(texts) | set(ARREARS_TEXTS) == set(wording)
+        for key, text in texts.items():
+            assert render(text, "pl") == wording[key], key
+    for key, answers in ARREARS_TEXTS.items():
+        for answer, text in answers.items():
+            assert render(text, "pl") == ARREARS_PL[key][answer]
+            assert ("nie zalega(-ją)" in ARREARS_PL[key][answer]) is answer

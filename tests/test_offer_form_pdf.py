@@ -96,7 +96,30 @@ def test_the_pdf_holds_the_filed_offer_and_its_receipt(tmp_path):
         else:
             shown = str(value)
         assert squeezed(shown) in everything, (key, value)
-    assert everything.count("—TAK") == 7
+    assert everything.count("—TAK") == 5  # 1), 2), 5)-7); 3) and 4) print the wording chosen
+    assert squeezed("3) oferent / oferenci składający niniejszą ofertę nie zalega(-ją) z opłacaniem należności z "
+                    "tytułu zobowiązań podatkowych") in everything
+
+
+@pytest.mark.parametrize("simplified", [False, True], ids=["offer", "simplified"])
+def test_the_pdf_prints_the_arrears_wording_the_offeror_chose(tmp_path, simplified):
+    """Declarations 3) and 4) as filed: „zalega(-ją)” (false) for taxes, „nie zalega(-ją)” (true) for social
+    security, each in the annex's words and nothing else about them (no "TAK"/"NIE" to read two ways)."""
+    from states.model_forms.simplified_offer import parse_simplified_offer_form
+    from tests.offer_forms import sample_simplified_offer_form
+
+    form = sample_simplified_offer_form() if simplified else sample_offer_form()
+    part = "statements" if simplified else "declarations"
+    form[part]["no_tax_arrears"] = False
+    content = (parse_simplified_offer_form if simplified else parse_offer_form)(form).content()
+    assert content[part]["no_tax_arrears"] is False and content[part]["no_social_security_arrears"] is True
+    raw = " ".join(text_of(offer_pdf(content, receipt_for(content)), tmp_path, "-raw").split())
+    assert ("3) oferent / oferenci składający niniejszą ofertę zalega(-ją) z opłacaniem należności z tytułu "
+            "zobowiązań podatkowych") in raw
+    assert "nie zalega(-ją) z opłacaniem należności z tytułu zobowiązań podatkowych" not in raw
+    assert ("4) oferent / oferenci składający niniejszą ofertę nie zalega(-ją) z opłacaniem należności z tytułu "
+            "składek na ubezpieczenia społeczne") in raw
+    assert "podatkowych — " not in raw and "społeczne — " not in raw
 
 
 def test_a_summer_receipt_is_shown_in_summer_time_and_a_single_offer_says_v_c_does_not_apply(tmp_path):

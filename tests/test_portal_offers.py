@@ -6,7 +6,9 @@ and a correction answered on the same form."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,8 +109,31 @@ def test_the_form_carries_the_models_constraints_and_starts_from_the_registry(po
     assert re.search(r'<label for="f-task-title">Tytuł zadania publicznego', page)
     assert re.search(r'<label for="f-costs-0-name">Rodzaj kosztu', page)
     assert 'value="add:offerors"' in page and 'value="add:task.activities"' in page  # rows without JavaScript
-    assert re.search(r'<input id="f-declarations-no_tax_arrears" name="declarations.no_tax_arrears" type="checkbox" '
-                     r'value="1" required', page)  # a declaration of VII must be ticked
+    assert re.search(r'<input id="f-declarations-public_benefit_scope" name="declarations.public_benefit_scope" '
+                     r'type="checkbox" value="1" required', page)  # a declaration of VII must be ticked
+    # beside it the annex's full wording, which the box describes itself by
+    assert re.search(r'<p class="hint declaration-text" id="f-declarations-public_benefit_scope-hint">proponowane '
+                     r'zadanie publiczne będzie realizowane wyłącznie w zakresie działalności pożytku publicznego '
+                     r'oferenta\(-tów\)</p>', page)
+    assert 'aria-describedby="f-declarations-public_benefit_scope-hint"' in page
+    # 3) and 4): a choice between the annex's two wordings, required, none chosen in advance
+    for key, what in (("no_tax_arrears", "zobowiązań podatkowych"),
+                      ("no_social_security_arrears", "składek na ubezpieczenia społeczne")):
+        radios = re.findall(rf'<input id="f-declarations-{key}-(true|false)" name="declarations.{key}" type="radio" '
+                            rf'value="(?:true|false)"( checked)? required>', page)
+        assert [value for value, _ in radios] == ["true", "false"] and not any(c for _, c in radios), key
+        for value, word in (("true", "nie zalega(-ją)"), ("false", "zalega(-ją)")):
+            assert re.search(rf'<label for="f-declarations-{key}-{value}">oferent / oferenci składający niniejszą '
+                             rf'ofertę {re.escape(word)} z opłacaniem należności z tytułu {what}</label>', page), key
+    assert "<legend>Oświadczenie 3 (zobowiązania podatkowe) <span" in page
+    assert "Oświadczam(-my), że:" in page
+    # the annex's headings over parts the model does not group
+    for legend in ("III.3 Syntetyczny opis zadania", "III.5 Opis zakładanych rezultatów realizacji zadania publicznego",
+                   "V. Kalkulacja przewidywanych kosztów realizacji zadania publicznego"):
+        assert f'<legend>{legend}</legend>' in page, legend
+    heading_v = page.index("<legend>V. Kalkulacja")
+    assert heading_v < page.index("<legend>V.A Zestawienie") < page.index("<legend>V.C Podział")
+    assert page.index("<legend>III.3 Syntetyczny") < page.index('id="f-task-place"') < page.index("<legend>III.5")
     # the spare row below the lead offeror (a joint offer's partner) stops nothing when left empty
     partner = re.search(r'<input id="f-offerors-1-name"[^>]*>', page).group(0)
     assert "required" not in partner and "required" in re.search(r'<input id="f-offerors-0-name"[^>]*>', page).group(0)
@@ -289,3 +314,45 @@ def test_a_double_click_sent_at_once_files_once(portal):
     assert answers[0].headers["location"] == answers[1].headers["location"]
     with session(url) as s:
         assert len(s.exec(select(Offer)).all()) == 1
+
+
+def test_arrears_stated_on_the_page_are_filed_printed_and_offered_again_for_a_correction(portal, tmp_path):
+    """Declaration 3) answered „zalega(-ją)” (the radio's "false"): filed as ``false``, the PDF prints that wording,
+    and the correction's form starts from it (chosen, not left blank); none chosen is refused beside the choice,
+    naming the rule, with nothing filed."""
+    from states.procedures.open_call import handlers as oc
+    from states.procedures.open_call import inputs as oc_inputs
+
+    url, code, c, org = portal
+    page = new_offer_page(c, code, org)
+    fields = flatten(sample_offer_form(KRS[0]))
+    assert fields["declarations.no_tax_arrears"] == "true"
+    unchosen = {k: v for k, v in fields.items() if k != "declarations.no_social_security_arrears"}
+    before = dump(url)
+    refused = post(c, code, org, page, unchosen, "submit")
+    assert refused.status_code == 422
+    assert re.search(r'<p class="field-error" id="f-declarations-no_social_security_arrears-error">wybierz jedno: '
+                     r'oferent\(-ci\) nie zalega\(-ją\) albo zalega\(-ją\)', refused.text), refused.text
+    assert 'aria-describedby="f-declarations-no_social_security_arrears-error"' in refused.text
+    assert dump(url).get("offers") == before.get("offers")
+    fields["declarations.no_tax_arrears"] = "false"
+    filed = post(c, code, org, page, fields, "submit")
+    assert filed.status_code == 303, filed.text
+    content = json.loads(c.get(f"/portal/oferty/{code}/1/tresc.json?wersja=1").content)
+    assert content["declarations"]["no_tax_arrears"] is False
+    assert content["declarations"]["no_social_security_arrears"] is True
+    pdf = tmp_path / "oferta.pdf"
+    pdf.write_bytes(c.get(f"/portal/oferty/{code}/1/pokwitowanie.pdf?wersja=1").content)
+    if shutil.which("pdftotext"):
+        text = " ".join(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split())
+        assert ("3) oferent / oferenci składający niniejszą ofertę zalega(-ją) z opłacaniem należności z tytułu "
+                "zobowiązań podatkowych") in text
+    close_offers(url)
+    do(url, oc.review_offer, oc_inputs.ReviewOffer(code=code, number=1, decision="correct",
+                                                   defects=("brak opisu rezultatów",)), "2026-01-26T10:00+01:00")
+    correction = c.get(f"/portal/oferty/{code}/1/korekta").text
+    assert re.search(r'id="f-declarations-no_tax_arrears-false" name="declarations.no_tax_arrears" type="radio" '
+                     r'value="false" checked', correction)
+    assert re.search(r'id="f-declarations-no_social_security_arrears-true" [^>]*value="true" checked', correction)
+    assert not re.search(r'id="f-declarations-no_tax_arrears-true" [^>]*checked', correction)

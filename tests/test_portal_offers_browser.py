@@ -57,9 +57,20 @@ def test_a_representative_files_an_offer_from_login_to_receipt_and_pdf(portal, n
     page.get_by_role("link", name="Przygotuj ofertę").click()
     page.wait_for_url(f"**/portal/oferty/nowa/{code}?organizacja={KRS[0]}")
     assert page.input_value('[name="offerors.0.name"]') == "Organizacja 1"  # from the registry
+    # VII: each declaration's full wording beside its box; 3) and 4) a choice of the annex's two, none chosen
+    assert "proponowane zadanie publiczne będzie realizowane wyłącznie w zakresie działalności pożytku publicznego" \
+        in page.locator("#f-declarations-public_benefit_scope-hint").inner_text()
+    owes = page.get_by_label("oferent / oferenci składający niniejszą ofertę zalega(-ją) z opłacaniem należności z "
+                             "tytułu zobowiązań podatkowych", exact=True)
+    assert owes.count() == 1 and not owes.is_checked()
+    assert page.locator('[name="declarations.no_tax_arrears"]:checked').count() == 0
+    for heading in ("III.3 Syntetyczny opis zadania", "III.5 Opis zakładanych rezultatów realizacji zadania publicznego",
+                    "V. Kalkulacja przewidywanych kosztów realizacji zadania publicznego"):
+        assert page.get_by_role("group", name=heading, exact=True).count() == 1, heading
     checked(page, screenshot, "form-new")
 
     form = sample_offer_form(KRS[0])
+    form["declarations"]["no_tax_arrears"] = False  # „zalega(-ją)”: an offer may state arrears
     values = flatten(form)
     wrong = dict(values, **{"costs.0.total": "1.00"})
     fill_form(page, wrong)
@@ -73,7 +84,12 @@ def test_a_representative_files_an_offer_from_login_to_receipt_and_pdf(portal, n
     assert "V.A: wartość 1,00 PLN nie jest równa iloczynowi" in row_error.inner_text()
     assert page.input_value('[name="costs.0.total"]') == "1.00"  # what was typed stays
     assert page.input_value('[name="task.title"]') == form["task"]["title"]
-    checked(page, screenshot, "form-refused")
+    assert owes.is_checked()  # the choice kept as made
+    from tests.browser import assert_accessible
+
+    assert_accessible(page)
+    shot = screenshot(page, "form-refused")
+    page.locator("#f-declarations").screenshot(path=str(shot.with_name(shot.stem + "-declarations.png")))
 
     page.fill('[name="costs.0.total"]', values["costs.0.total"])
     page.get_by_role("button", name="Złóż ofertę").click()
@@ -89,6 +105,9 @@ def test_a_representative_files_an_offer_from_login_to_receipt_and_pdf(portal, n
 
     text = downloaded_pdf_text(page, "Pobierz potwierdzenie (PDF)", tmp_path / "receipt.pdf")
     assert number in text and sha in text and form["task"]["title"] in text
+    flat = " ".join(text.split())
+    assert ("3) oferent / oferenci składający niniejszą ofertę zalega(-ją) z opłacaniem należności z tytułu "
+            "zobowiązań podatkowych") in flat
 
     page.get_by_role("link", name="Moje oferty").first.click()
     page.wait_for_url("**/portal/oferty")
@@ -101,6 +120,8 @@ def test_a_representative_files_an_offer_from_login_to_receipt_and_pdf(portal, n
     desk.get_by_role("link", name=re.compile("Treść oferty")).first.click()
     desk.wait_for_url(f"**/sprawy/{code}/oferty/1")
     assert sha in desk.locator("dl.receipt").inner_text() and form["task"]["title"] in desk.locator("main").inner_text()
+    assert ("oferent / oferenci składający niniejszą ofertę zalega(-ją) z opłacaniem należności z tytułu zobowiązań "
+            "podatkowych") in desk.locator("main").inner_text()  # the committee sees the arrears stated
     checked(desk, screenshot, "desk-offer")
 
 

@@ -88,7 +88,15 @@ def test_the_list_and_the_form_start_from_the_contract(contracted):
                    "II.3 Informacje o innych przychodach uzyskanych przy realizacji zadania publicznego",
                    "III. Dodatkowe informacje"):
         assert f"<legend>{legend}</legend>" in page, legend
+    # part II's heading over II.1-II.3, as the annex and the PDF have it (the fields' names unchanged)
+    part_ii = page.index("<legend>II. Sprawozdanie z wykonania wydatków</legend>")
+    assert page.index("<legend>I. Sprawozdanie merytoryczne") < part_ii < page.index("<legend>II.1 Rozliczenie")
+    assert page.index("<legend>II.3 Informacje") < page.index("<legend>III. Dodatkowe informacje")
     english = c.get(f"/portal/sprawozdania/{code}/1/nowe?rodzaj=final&lang=en").text
+    assert "<legend>II. Report on the execution of the expenses</legend>" in english
+    # each declaration with the annex's full wording beside its box
+    assert re.search(r'id="f-report_declarations-status_unchanged-hint">od daty zawarcia umowy nie zmienił się status '
+                     r'prawny Zleceniobiorcy\(-ców\)</p>', page)
     assert "Final report on offer 1" in english and "Actually spent: total" in english
     added = post(c, code, form_page(c, code), {"expenses.0.name": "Instruktor"}, action="add:expenses")
     assert 'name="expenses.1.name"' in added.text and 'value="Instruktor"' in added.text

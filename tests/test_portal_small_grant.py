@@ -58,6 +58,14 @@ def test_a_draft_is_kept_then_the_same_press_twice_files_one_case(portal):
     assert page.status_code == 200 and "Stowarzyszenie Leszczyńskie Rowery" in page.text
     # the simplified form's sections, none of the full form's (no plan of activities, no V.B shares)
     assert "poz. 2055" in page.text and 'name="cost_summary.grant"' in page.text
+    # V: the annex's wording beside each declaration (7: "w zakresie związanym z ofertą"), 3) and 4) a choice
+    assert re.search(r'id="f-statements-personal_data-hint">w zakresie związanym z ofertą, w tym z gromadzeniem', page.text)
+    for key in ("no_tax_arrears", "no_social_security_arrears"):
+        radios = re.findall(rf'<input id="f-statements-{key}-(?:true|false)" name="statements.{key}" type="radio" '
+                            rf'value="(true|false)" required', page.text)
+        assert radios == ["true", "false"], key
+    assert ">oferent / oferenci składający niniejszą ofertę zalega(-ją) z opłacaniem należności z tytułu " \
+           "składek na ubezpieczenia społeczne</label>" in page.text
     assert 'name="task.expected_results"' in page.text and "activities" not in page.text
     # under the simplified form's own numbers and titles (Dz.U. 2018 poz. 2055 zał. 1; docs/model-forms.md)
     for legend in ("I. Podstawowe informacje o złożonej ofercie", "II. Dane oferenta(-tów)", "III. Opis zadania",

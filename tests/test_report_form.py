@@ -172,3 +172,12 @@ def test_a_malformed_field_is_invalid_input_naming_the_field_in_polish():
     error = refusal(data)
     assert error.rule == "invalid_input"
     assert "dotacji" in error.message("pl") or "dotacj" in error.message("pl")
+
+
+def test_the_pages_wording_of_the_declarations_is_the_pdfs_in_polish():
+    from kernel.text import render
+    from states.model_forms.report import DECLARATION_TEXTS, DECLARATIONS_PL
+
+    assert set(DECLARATION_TEXTS) == set(DECLARATIONS_PL)
+    for key, text in DECLARATION_TEXTS.items():
+        assert render(text, "pl") == DECLARATIONS_PL[key], key

@@ -6,6 +6,7 @@ come from the model; the full form's offer is not a simplified one. No database:
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -89,8 +90,10 @@ CASES = [
     ("costs_other_sources", lambda: _summary_not_lines(grant="7000.00", other_sources="2900.00"),
      "the lines' parts from other sources add up to PLN 1,900.00, but the other sources are PLN 2,900.00",
      "części pozycji z innych źródeł sumują się do 1 900,00 PLN, a inne źródła wynoszą 2 900,00 PLN"),
-    ("declaration_not_accepted", lambda: _set(_form(), "statements.no_tax_arrears", False),
+    ("declaration_not_accepted", lambda: _set(_form(), "statements.register_data_true", False),
      "every declaration of section V", "wszystkimi oświadczeniami z części V"),
+    ("arrears_statement_missing", lambda: _set(_form(), "statements.no_social_security_arrears", None),
+     "(section V states either)", "(sekcja V wymaga jednego z tych oświadczeń)"),
 ]
 
 
@@ -177,3 +180,30 @@ def test_the_pages_constraints_come_from_the_model():
     assert fields["cost_estimate[].from_other"].repeated and fields["task.expected_results"].widget == "textarea"
     assert fields["statements.personal_data"].widget == "checkbox"
     assert not any(name.startswith(("task.activities", "sources.", "profile.")) for name in fields)
+
+
+@pytest.mark.parametrize("answer", [True, False], ids=["nie zalega", "zalega"])
+def test_arrears_are_stated_either_way(answer):
+    """3) and 4) as the full form's: a choice, ``false`` being „zalega(-ją)” (Dz.U. 2018 poz. 2055 zał. 1)."""
+    form = _set(_set(_form(), "statements.no_tax_arrears", answer), "statements.no_social_security_arrears", answer)
+    content = parse_simplified_offer_form(form).content()
+    assert content["statements"]["no_tax_arrears"] is answer and content["statements"]["no_social_security_arrears"] is answer
+
+
+def test_an_arrears_statement_left_out_is_refused_naming_the_rule():
+    form = _form()
+    del form["statements"]["no_tax_arrears"]
+    with pytest.raises(InvalidInput) as info:
+        parse_simplified_offer_form(form)
+    assert info.value.rule == "arrears_statement_missing" and info.value.basis == "Dz.U. 2018 poz. 2055, zał. 1"
+
+
+def test_a_simplified_offer_filed_before_the_choice_still_validates_to_the_same_hash():
+    import hashlib
+    from pathlib import Path
+
+    from states.model_forms.canonical import canonical_bytes
+
+    stored = (Path(__file__).parent / "data" / "simplified_offer_content_before_arrears_choice.json").read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == "1d47e67ecbad8044ac4d9cb751a4e44420071708d22d4fb851d896763bf2c098"
+    assert canonical_bytes(SimplifiedOfferForm.model_validate(json.loads(stored)).content()) == stored

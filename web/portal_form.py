@@ -36,6 +36,8 @@ CHOICES: dict[str, Any] = {
     "administrative": tr("II. Administrative costs"),
     "unpaid": tr("unpaid execution"),
     "paid": tr("paid execution"),
+    "true": tr("yes"),  # a radio group's two answers (a form names them by its field: ``annotate``)
+    "false": tr("no"),
 }
 
 SPARE = 1  # empty rows shown below the typed ones of a repeated part
@@ -47,7 +49,7 @@ class Node:
     key: str  # the field's name in its part
     label: Any
     kind: str  # "group" (a part), "rows" (a repeated part or value), "input"
-    widget: str = "text"  # for an input: text, textarea, date, email, decimal, number, select, checkbox
+    widget: str = "text"  # for an input: text, textarea, date, email, decimal, number, select, checkbox, radio
     required: bool = False
     attrs: dict[str, str] = field(default_factory=dict)
     choices: tuple[tuple[str, str], ...] = ()
@@ -56,6 +58,21 @@ class Node:
     item: Node | None = None  # a repeated part: one row
     min_rows: int = 0
     max_rows: int | None = None
+    # a group's headings drawn by the page over some of its parts (the annex's III.3, V...: ``heading``), each the
+    # keys of consecutive children and its label; the values' paths do not change
+    headings: list[tuple[tuple[str, ...], Any]] = field(default_factory=list)
+
+    def grouped(self) -> list[tuple[Any, list[Node]]]:
+        """A group's children in order, those under a heading together: ``(label, children)``, label None for a
+        child under no heading."""
+        out: list[tuple[Any, list[Node]]] = []
+        for child in self.children:
+            label = next((label for keys, label in self.headings if child.key in keys), None)
+            if label is not None and out and out[-1][0] is label:
+                out[-1][1].append(child)
+            else:
+                out.append((label, [child]))
+        return out
 
 
 def _label(key: str, schema: dict[str, Any]) -> Any:
@@ -135,6 +152,70 @@ def relabel(tree: Node, names: dict[str, Any] | None = None, paths: dict[str, An
 
     walk(tree, "")
     return tree
+
+
+def _at(tree: Node, path: str) -> Node:
+    node = tree
+    for step in filter(None, path.split(".")):
+        node = next(c for c in node.children if c.key == step)
+        if node.item is not None:
+            node = node.item
+    return node
+
+
+def heading(tree: Node, path: str, keys: tuple[str, ...], label: Any) -> Node:
+    """A heading of the model form over consecutive parts of the group at ``path`` ("" the whole form) that the
+    model does not group (the offer's "III.3" over the synthetic description's four fields, "V" over V.A-V.C): the
+    page draws a fieldset with ``label`` as its legend around them; names, values and refusals stay the parts'
+    own. Returns ``tree``."""
+    group = _at(tree, path)
+    known = [c.key for c in group.children]
+    assert all(k in known for k in keys), (path, keys)
+    group.headings.append((tuple(keys), capitalized(label)))
+    return tree
+
+
+def annotate(tree: Node, hints: dict[str, Any] | None = None,
+             choices: dict[str, dict[str, Any]] | None = None) -> Node:
+    """A form's words the model does not carry, by a field's place (rows left out): ``hints`` shown beside a field
+    or part (a declaration's full wording beside its box), ``choices`` the answers of a select or a radio group by
+    value ({"true": ..., "false": ...}). Returns ``tree``."""
+    for path, hint in (hints or {}).items():
+        parent, _, key = path.rpartition(".")
+        next(c for c in _at(tree, parent).children if c.key == key).hint = hint
+    for path, answers in (choices or {}).items():
+        parent, _, key = path.rpartition(".")
+        node = next(c for c in _at(tree, parent).children if c.key == key)
+        node.choices = tuple((value, answers.get(value, label)) for value, label in node.choices)
+    return tree
+
+
+def radio_value(value: Any) -> str:
+    """A yes/no radio group's value as the page posts it: ``"true"``, ``"false"`` or ``""`` (not chosen). A draft
+    kept before the declarations became a choice holds a box's ``True`` (ticked: "true") or ``False`` (not ticked:
+    nothing chosen, never read as the other answer)."""
+    if value is True or value == "true":
+        return "true"
+    return "false" if value == "false" else ""
+
+
+def typed_from_content(tree: Node, content: dict[str, Any]) -> dict[str, Any]:
+    """Filed content (the model's JSON) as the page types it, to start a correction from: a radio group's ``true``
+    / ``false`` as its posted value (``False`` there is an answer, "zalega(-ją)", not an unticked box)."""
+    return _from_content(tree, content)
+
+
+def _from_content(node: Node, value: Any) -> Any:
+    if node.kind == "group":
+        if not isinstance(value, dict):
+            return value
+        known = {c.key: c for c in node.children}
+        return {k: _from_content(known[k], v) if k in known else v for k, v in value.items()}
+    if node.kind == "rows":
+        return [_from_content(node.item, v) for v in value] if isinstance(value, list) else value
+    if node.widget == "radio" and isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 def form_tree(model: type, rules: dict[str, Any]) -> Node:
@@ -257,6 +338,8 @@ def _shown(node: Node, value: Any, path: str, add: str | None) -> Any:
         return [_shown(node.item, r, f"{path}.{i}", add) for i, r in enumerate(kept)]
     if node.widget == "checkbox":
         return bool(value)
+    if node.widget == "radio":
+        return radio_value(value)
     return "" if value is None else str(value)
 
 
@@ -273,6 +356,8 @@ def _compact(node: Node, value: Any) -> Any:
         return [_compact(node.item, r) for r in (value if isinstance(value, list) else []) if not _blank(r)]
     if node.widget == "checkbox":
         return bool(value)
+    if node.widget == "radio":
+        return radio_value(value)
     return "" if value is None else str(value)
 
 
@@ -425,6 +510,8 @@ def _filed_value(node: Node | None, value: Any) -> Any:
         return "—"
     if node is not None and node.widget == "checkbox":
         return tr("yes") if value else tr("no")
+    if node is not None and node.widget == "radio" and isinstance(value, bool):
+        value = "true" if value else "false"
     if node is not None and node.choices:
         return dict(node.choices).get(str(value), str(value))
     return str(value)

@@ -33,7 +33,7 @@ from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError
 from states.model_forms.html import offer_form_fields
-from states.model_forms.offer import OfferForm
+from states.model_forms.offer import ARREARS_TEXTS, DECLARATION_TEXTS, DECLARE_THAT, OfferForm
 from states.offer_drafts import (
     DraftRef,
     OrganisationRef,
@@ -90,6 +90,25 @@ portal_form.relabel(TREE, OfferForm.FIELD_NAMES, {
     "sources.own_non_financial": tr("3.2 own non-financial contribution (personal and material)"),
     "sources.recipients_fees": tr("4. cash benefits from the task's recipients"),
 })
+# the annex's headings over parts the model does not group (docs/model-forms.md), drawn by the page
+portal_form.heading(TREE, "task", ("place", "target_group", "goal", "complementarity"),
+                    tr("III.3 Synthetic description of the task"))
+portal_form.heading(TREE, "task", ("effects", "social_change", "durability"),
+                    tr("III.5 Description of the expected results of the public task"))
+portal_form.heading(TREE, "", ("costs", "sources", "cost_split"),
+                    tr("V. Calculation of the expected costs of the public task"))
+
+
+def declarations_worded(tree: portal_form.Node, part: str, texts: dict[str, Any]) -> None:
+    """Section VII (or the simplified form's V) as the signer reads it: "I (we) declare that:", each box with the
+    annex's full wording beside it, declarations 3) and 4) as the choice between its two wordings."""
+    portal_form.annotate(
+        tree, hints={part: DECLARE_THAT, **{f"{part}.{key}": text for key, text in texts.items()}},
+        choices={f"{part}.{key}": {"true": answers[True], "false": answers[False]}
+                 for key, answers in ARREARS_TEXTS.items()})
+
+
+declarations_worded(TREE, "declarations", DECLARATION_TEXTS)
 
 
 # --- the open calls ------------------------------------------------------------------------------------------------
@@ -379,7 +398,8 @@ def correction_form(request: Request, code: str, number: int,
     refused = _correction_refused(request, context)
     if refused is not None:
         return refused
-    typed = draft["content"] if draft else context["last"]["content"]
+    # the filed content typed as the page posts it: its "false" of 3) or 4) is the answer „zalega(-ją)”
+    typed = draft["content"] if draft else portal_form.typed_from_content(TREE, context["last"]["content"])
     notice = tr("Your draft of {moment} (Warsaw time).", moment=moment(draft["updated_at"])) if draft else None
     return _form_page(request, call=context["call"], organisation=context["organisation"], typed=typed,
                       correction=context["correction"], notice=notice)

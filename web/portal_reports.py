@@ -30,6 +30,8 @@ from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError, NotFound
 from states.model_forms.html import form_fields
+from states.model_forms.offer import DECLARE_THAT
+from states.model_forms.report import DECLARATION_TEXTS as REPORT_DECLARATION_TEXTS
 from states.model_forms.report import ReportForm
 from states.model_forms.simplified_report import SimplifiedReportForm
 from web import portal_form
@@ -45,6 +47,9 @@ TREE = portal_form.form_tree(ReportForm, form_fields(ReportForm))
 # the report's own name where the engine's shared label is the offer's ("plan i harmonogram działań", III.4 of the
 # offer): part I.2 of the model report (Dz.U. 2018 poz. 2057 zał. 5; docs/model-forms.md)
 portal_form.relabel(TREE, paths={"narrative.activities": tr("description of the execution of each activity")})
+# the annex's heading of part II over II.1-II.3 (the model's parts), drawn by the page as the PDF prints it
+portal_form.heading(TREE, "", ("expenses", "funding", "offeror_split", "income"),
+                    tr("II. Report on the execution of the expenses"))
 # A small grant's report is on the simplified form (Dz.U. 2018 poz. 2055 zał. 2); ``offer_reports`` says which.
 SIMPLIFIED_TREE = portal_form.form_tree(SimplifiedReportForm, form_fields(SimplifiedReportForm))
 
@@ -59,6 +64,9 @@ for _part, _label in {"narrative": tr("I. Description of the task carried out"),
 _header = next(c for c in SIMPLIFIED_TREE.children if c.key == "header")
 _header.children = [c for c in _header.children if c.key != "kind"]  # always final: nothing to choose
 TREES = {"report": TREE, "simplified": SIMPLIFIED_TREE}
+for _tree in TREES.values():  # the annex's full wording beside each declaration (the simplified report has the same)
+    portal_form.annotate(_tree, hints={"report_declarations": DECLARE_THAT, **{
+        f"report_declarations.{key}": text for key, text in REPORT_DECLARATION_TEXTS.items()}})
 MODELS = {"report": ReportForm, "simplified": SimplifiedReportForm}
 # The offer's states in which its contract runs or ran: the offers the page lists (the machine decides the rest).
 CONTRACTED = ("contracted", "report_due", "report_overdue", "report_submitted", "report_accepted", "settled")

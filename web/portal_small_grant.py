@@ -32,7 +32,7 @@ from kernel.text import tr
 from states.actors import Actor
 from states.errors import DomainError
 from states.model_forms.html import form_fields
-from states.model_forms.simplified_offer import SimplifiedOfferForm, is_simplified
+from states.model_forms.simplified_offer import STATEMENT_TEXTS, SimplifiedOfferForm, is_simplified
 from states.offer_drafts import (
     DraftRef,
     OrganisationRef,
@@ -45,7 +45,7 @@ from states.offer_drafts import (
 )
 from web import portal_attachments, portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
-from web.portal_offers import prefilled, receipt_path
+from web.portal_offers import declarations_worded, prefilled, receipt_path
 from web.portal_steps import (
     acting_for,
     intent_key,
@@ -77,6 +77,7 @@ portal_form.relabel(TREE, paths={
     "contact.phone": tr("phone number"),
     "cost_estimate.name": tr("kind of cost"),
 })
+declarations_worded(TREE, "statements", STATEMENT_TEXTS)  # V: the full wording beside each box, 3) and 4) a choice
 
 
 def tree_of(content: Any, full: portal_form.Node) -> portal_form.Node:

@@ -32,9 +32,9 @@ from states.text import Message
 @dataclass(frozen=True)
 class FieldRule:
     name: str  # dotted, list items as [] ("costs[].unit_cost")
-    widget: str  # "text", "textarea", "number", "date", "email", "checkbox", "select"
+    widget: str  # "text", "textarea", "number", "date", "email", "checkbox", "select", "radio" (a yes/no choice)
     attributes: dict[str, str | bool] = field(default_factory=dict)  # as the <input> takes them
-    choices: tuple[str, ...] = ()  # a select's values
+    choices: tuple[str, ...] = ()  # a select's or a radio group's values
     label: Message | str = ""  # the name people read (states/labels.py), in the page's language when rendered
     repeated: bool = False  # inside a list: the page repeats it for each item
 
@@ -91,6 +91,9 @@ def _leaf(name: str, node: dict[str, Any], required: bool, repeated: bool) -> Fi
     choices: tuple[str, ...] = ()
     if "enum" in node:
         widget, choices = "select", tuple(str(value) for value in node["enum"])
+    elif node.get("type") == "boolean" and node.get("x-widget") == "choice":
+        # a statement either way (the offer's declarations 3 and 4): two radio buttons, one of them to be chosen
+        widget, choices = "radio", ("true", "false")
     elif node.get("type") == "boolean":
         widget = "checkbox"
         if node.get("const") is True:

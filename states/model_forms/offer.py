@@ -13,7 +13,8 @@ One pydantic model per section of the form, in the form's order:
 - V.B  ``sources``: the sources of funding, each with its share in percent;
 - V.C  ``cost_split``: the costs split among the offerors of a joint offer;
 - VI   ``other``: paid or unpaid execution, who does what in a joint offer, other information;
-- VII  ``declarations``: each must be accepted.
+- VII  ``declarations``: 1), 2), 5), 6), 7) must be accepted; 3) and 4) are the offeror's choice between the annex's
+       „nie zalega(-ją)” (``true``) and „zalega(-ją)” (``false``) with taxes and social security contributions.
 
 Every sum and share is checked here, once: ``OfferForm.model_validate(data)`` refuses a broken one with an error
 whose *type* is the rule's identifier (``RULES``) and whose message says the rule in the reader's language;
@@ -99,6 +100,34 @@ def declaration(message: Message) -> Any:
     return Annotated[bool, AfterValidator(accepted), Field(json_schema_extra={"const": True})]
 
 
+def arrears_statement(message: Message) -> Any:
+    """Declarations 3) and 4) of the model form: the offeror states either „nie zalega(-ją)*” (``true``, as every
+    offer filed before this was a choice) or „zalega(-ją)*” (``false``) with paying its taxes or social security
+    contributions; arrears do not by themselves bar an offer under the Act (a call may weigh them). Required, with no
+    default: a statement missing or left empty is refused (rule "arrears_statement_missing") with ``message``. The
+    field's default (None) exists only so that this refusal, not pydantic's "missing", names the rule; the schema
+    says the field is required (``required_choices``) and is a choice (``x-widget``: "choice", the page's radio
+    group, states/model_forms/html.py)."""
+    def given(value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise PydanticCustomError("arrears_statement_missing", "{message}", {"message": message})
+        return value
+
+    def schema(node: dict[str, Any]) -> None:
+        node.pop("default", None)
+        node["x-widget"] = "choice"
+
+    return Annotated[bool, BeforeValidator(given), Field(json_schema_extra=schema)]
+
+
+def required_choices(schema: dict[str, Any], model: type | None = None) -> None:
+    """A part's JSON schema lists its arrears statements (``x-widget`` "choice") as required: their default (None)
+    only routes the refusal of a missing one to its rule."""
+    required = schema.setdefault("required", [])
+    required.extend(name for name, node in schema.get("properties", {}).items()
+                    if node.get("x-widget") == "choice" and name not in required)
+
+
 # The form's numbers: amounts in PLN with two decimals (states/inputs.py's Amount, kept as 0.00), the number of
 # units of a cost line (may be fractional: 1.5 months), a share in percent.
 Money2 = Annotated[Amount, AfterValidator(_two_decimals)]
@@ -113,6 +142,8 @@ Text = Annotated[MultiText, Field(min_length=1)]  # a required multi-line answer
 EmailAddress = Annotated[Email, Field(json_schema_extra={"format": "email"})]
 PerYear = tuple[Money2, ...]
 Accepted = declaration(tr("must be accepted: an offer is filed only with every declaration of section VII"))
+Arrears = arrears_statement(tr("choose one: the offeror(s) are not in arrears, or are in arrears (section VII "
+                               "states either)"))
 KrsNumber = Annotated[str, Field(pattern=KRS_PATTERN)]
 OptionalText = Annotated[ShortText | None, BeforeValidator(empty_is_none)]
 OptionalKrs = Annotated[KrsNumber | None, BeforeValidator(empty_is_none)]
@@ -155,6 +186,7 @@ RULES: dict[str, str] = {
     "joint_roles_single_offer": "VI.2",
     "fees_need_paid_execution": "VI.1",
     "declaration_not_accepted": "VII",
+    "arrears_statement_missing": "VII",
 }
 
 
@@ -428,14 +460,19 @@ class OtherInformation(FormPart):
 
 
 class Declarations(FormPart):
+    model_config = ConfigDict(**FormPart.model_config, json_schema_extra=required_choices)
+
     public_benefit_scope: Accepted  # 1) the task is within the offerors' public benefit activity
     fees_in_paid_activity_only: Accepted  # 2) fees are charged only within paid public benefit activity
-    no_tax_arrears: Accepted  # 3) no arrears of taxes
-    no_social_security_arrears: Accepted  # 4) no arrears of social security contributions
+    # 3) and 4): true „nie zalega(-ją)”, false „zalega(-ją)” (the names kept: content filed before keeps its hash)
+    no_tax_arrears: Arrears = Field(default=None, validate_default=True)  # 3) arrears of taxes?
+    no_social_security_arrears: Arrears = Field(default=None, validate_default=True)  # 4) of social security?
     register_data_true: Accepted  # 5) section II agrees with the KRS or the other register
     information_true: Accepted  # 6) everything in the offer and its annexes is true
     personal_data: Accepted  # 7) the persons whose data the offer holds have made their statements
 
+
+ARREARS = ("no_tax_arrears", "no_social_security_arrears")  # declarations 3) and 4): a choice, not a box
 
 DECLARATIONS_PL: dict[str, str] = {  # the model form's wording, printed in the PDF (notifications/offer_pdf.py)
     "public_benefit_scope": "proponowane zadanie publiczne będzie realizowane wyłącznie w zakresie działalności "
@@ -455,6 +492,44 @@ DECLARATIONS_PL: dict[str, str] = {  # the model form's wording, printed in the 
                      "osoby, których dotyczą te dane, złożyły stosowne oświadczenia zgodnie z przepisami "
                      "o ochronie danych osobowych",
 }
+
+# 3) and 4) as the offeror chose them: the annex's „nie zalega(-ją)*” (true) or „zalega(-ją)*” (false)
+ARREARS_PL: dict[str, dict[bool, str]] = {
+    "no_tax_arrears": {
+        True: DECLARATIONS_PL["no_tax_arrears"],
+        False: "oferent / oferenci składający niniejszą ofertę zalega(-ją) z opłacaniem należności z tytułu "
+               "zobowiązań podatkowych"},
+    "no_social_security_arrears": {
+        True: DECLARATIONS_PL["no_social_security_arrears"],
+        False: "oferent / oferenci składający niniejszą ofertę zalega(-ją) z opłacaniem należności z tytułu "
+               "składek na ubezpieczenia społeczne"},
+}
+
+# The same wording as the page shows it beside each box or choice, in the reader's language (the Polish catalogue
+# holds the annex's words, the same as DECLARATIONS_PL and ARREARS_PL: tests/test_offer_form.py checks it).
+DECLARATION_TEXTS: dict[str, Message] = {
+    "public_benefit_scope": tr("the proposed public task will be carried out solely within the public benefit "
+                               "activity of the offeror(s)"),
+    "fees_in_paid_activity_only": tr("cash benefits will be collected solely within the paid public benefit "
+                                     "activity carried out"),
+    "register_data_true": tr("the data in part II of this offer agree with the National Court Register / another "
+                             "relevant register"),
+    "information_true": tr("all information given in the offer and its annexes agrees with the current legal and "
+                           "factual state"),
+    "personal_data": tr("as regards the open call for offers, including the collecting, processing and "
+                        "transferring of personal data and entering them into IT systems, the persons whom these "
+                        "data concern have made the appropriate statements under the law on personal data "
+                        "protection"),
+}
+ARREARS_TEXTS: dict[str, dict[bool, Message]] = {
+    "no_tax_arrears": {
+        True: tr("the offeror(s) filing this offer are not in arrears with paying tax liabilities"),
+        False: tr("the offeror(s) filing this offer are in arrears with paying tax liabilities")},
+    "no_social_security_arrears": {
+        True: tr("the offeror(s) filing this offer are not in arrears with paying social security contributions"),
+        False: tr("the offeror(s) filing this offer are in arrears with paying social security contributions")},
+}
+DECLARE_THAT = tr("I (we) declare that:")  # the annex's „Oświadczam(-my), że:”
 
 
 # --- the whole form --------------------------------------------------------------------------------------------------
@@ -782,8 +857,8 @@ for _name, _label in {
     "declarations": tr("VII. declarations"),
     "public_benefit_scope": tr("declaration 1 (public benefit activity)"),
     "fees_in_paid_activity_only": tr("declaration 2 (fees only in paid activity)"),
-    "no_tax_arrears": tr("declaration 3 (no tax arrears)"),
-    "no_social_security_arrears": tr("declaration 4 (no social security arrears)"),
+    "no_tax_arrears": tr("declaration 3 (tax liabilities)"),
+    "no_social_security_arrears": tr("declaration 4 (social security contributions)"),
     "register_data_true": tr("declaration 5 (data as in the register)"),
     "information_true": tr("declaration 6 (information true)"),
     "personal_data": tr("declaration 7 (personal data)"),

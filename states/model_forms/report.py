@@ -291,6 +291,18 @@ DECLARATIONS_PL: dict[str, str] = {  # the model form's wording, printed in the 
                      "o ochronie danych osobowych",
 }
 
+# The same wording as the page shows it beside each box, in the reader's language (the Polish catalogue holds the
+# words above: tests/test_report_form.py checks it).
+DECLARATION_TEXTS: dict[str, Message] = {
+    "status_unchanged": tr("since the date the contract was concluded, the legal status of the contractor(s) has not "
+                           "changed"),
+    "report_true": tr("all information given in this report agrees with the current legal and factual state"),
+    "report_personal_data": tr("as regards the carrying out of the public task, including the collecting, processing "
+                               "and transferring of personal data and entering them into IT systems, the persons "
+                               "whom these data concern have made the appropriate statements under the law on "
+                               "personal data protection"),
+}
+
 
 # --- the whole form ------------------------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ One pydantic model per section of the form, in the form's order:
       expected results;
 - IV  ``cost_estimate``: the estimated costs, each line with its unit, unit cost, number of units and value, of it
       from the grant and from other sources; ``cost_summary``: the sum of all costs and its sources;
-- V   ``statements``: the declarations, each must be accepted.
+- V   ``statements``: the declarations: 3) and 4) a choice („nie zalega(-ją)” ``true`` / „zalega(-ją)” ``false``),
+      the others must be accepted.
 
 The sections the simplified form shares with the full one are the full form's models (the offerors, the contact)
 and its field types; every sum is checked here, once, by the full form's mechanism: a refusal's error type is the
@@ -27,11 +28,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from states import labels
 from states.inputs import Day, ShortText
 from states.model_forms.offer import (
+    DECLARATION_TEXTS,
     ContactPerson,
     FormCommand,
     FormPart,
@@ -42,12 +44,14 @@ from states.model_forms.offer import (
     PositiveMoney,
     Text,
     Units,
+    arrears_statement,
     cents,
     declaration,
     distinct_offerors,
     parse_model_form,
     refusal,
     refuse_problems,
+    required_choices,
 )
 from states.text import Message, Money, tr
 
@@ -67,9 +71,12 @@ RULES: dict[str, str] = {
     "costs_grant": "IV",
     "costs_other_sources": "IV",
     "declaration_not_accepted": "V",
+    "arrears_statement_missing": "V",
 }
 
 Accepted = declaration(tr("must be accepted: an offer is filed only with every declaration of section V"))
+Arrears = arrears_statement(tr("choose one: the offeror(s) are not in arrears, or are in arrears (section V "
+                               "states either)"))
 
 
 def _refuse(problems: list[tuple[str, Message]]) -> None:
@@ -159,10 +166,13 @@ class CostSummary(FormPart):
 
 
 class Statements(FormPart):
+    model_config = ConfigDict(**FormPart.model_config, json_schema_extra=required_choices)
+
     public_benefit_scope: Accepted  # 1) the task is within the offerors' public benefit activity
     fees_in_paid_activity_only: Accepted  # 2) fees are charged only within paid public benefit activity
-    no_tax_arrears: Accepted  # 3) no arrears of taxes
-    no_social_security_arrears: Accepted  # 4) no arrears of social security contributions
+    # 3) and 4): true „nie zalega(-ją)”, false „zalega(-ją)” (the full form's choice, states/model_forms/offer.py)
+    no_tax_arrears: Arrears = Field(default=None, validate_default=True)  # 3) arrears of taxes?
+    no_social_security_arrears: Arrears = Field(default=None, validate_default=True)  # 4) of social security?
     register_data_true: Accepted  # 5) section II agrees with the KRS or the other register
     information_true: Accepted  # 6) everything in the offer and its annexes is true
     personal_data: Accepted  # 7) the persons whose data the offer holds have made their statements
@@ -186,6 +196,15 @@ STATEMENTS_PL: dict[str, str] = {
     "personal_data": "w zakresie związanym z ofertą, w tym z gromadzeniem, przetwarzaniem i przekazywaniem danych "
                      "osobowych, a także wprowadzaniem ich do systemów informatycznych, osoby, których dotyczą te "
                      "dane, złożyły stosowne oświadczenia zgodnie z przepisami o ochronie danych osobowych",
+}
+
+# The page's wording in the reader's language (the Polish catalogue holds STATEMENTS_PL's words): the full form's,
+# but for 7).
+STATEMENT_TEXTS: dict[str, Message] = {
+    **DECLARATION_TEXTS,
+    "personal_data": tr("as regards the offer, including the collecting, processing and transferring of personal "
+                        "data and entering them into IT systems, the persons whom these data concern have made the "
+                        "appropriate statements under the law on personal data protection"),
 }
 
 
