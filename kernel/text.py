@@ -62,6 +62,8 @@ def language(lang: str | None) -> str:
     """``lang`` as one of LANGUAGES (``None``: the run's language)."""
     if lang is None:
         return current_language()
+    if lang in LANGUAGES:  # already one of them: the common case, as a message renders its parameters
+        return lang
     return "en" if lang.strip().lower().startswith("en") else "pl"
 
 
