@@ -129,7 +129,8 @@ def show_receipt(answer: dict[str, Any], heading: Any, *, kind: str) -> None:
     """A filing's receipt (an offer's or a report's on a model form): for scripts (``--json``) the answer as it is;
     for people, in the run's language (Polish unless ``COOP_LANG=en``): what was filed, its receipt number, the case
     and its state, the moment of receipt in Warsaw time and the SHA-256 of the filed content. ``kind``: the case's,
-    which names its state."""
+    which names its state: ``"offer"`` for an open call's offer, whose state is its own (the case is the call's):
+    then the offer's number and state, and the report's number when a report was filed."""
     from states import labels
 
     invocation = _invocation.get()
@@ -144,6 +145,11 @@ def show_receipt(answer: dict[str, Any], heading: Any, *, kind: str) -> None:
         (tr("Received (Warsaw time)"), moment_text(datetime.fromisoformat(answer["received_at"]))),
         ("SHA-256", answer["sha256"]),
     ]
+    if kind == "offer":  # an open call's offer: the call's case, the offer's number and its own state
+        rows[1] = (tr("Case"), answer["code"])
+        rows.insert(2, (tr("Offer"), f"{answer['offer']} ({labels.state(kind, answer['state'])})"))
+        if answer.get("report"):
+            rows.insert(3, (tr("Report"), answer["report"]))
     if answer.get("version"):
         rows.insert(1, (tr("Version"), answer["version"]))
     if answer.get("publish_by"):

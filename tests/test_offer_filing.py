@@ -221,8 +221,8 @@ def coop(call, tmp_path):
     url, code, people = call
     runner = CliRunner()
 
-    def invoke(*args: str, token: str = people["rep_token"], at: str = FILED_AT):
-        env = {"COOP_DATABASE_URL": url, "COOP_TOKEN": token, "COOP_LANG": "en", "COOP_NOW": at,
+    def invoke(*args: str, token: str = people["rep_token"], at: str = FILED_AT, lang: str | None = "en"):
+        env = {"COOP_DATABASE_URL": url, "COOP_TOKEN": token, "COOP_LANG": lang, "COOP_NOW": at,
                "COOP_ACTOR": None, "COOP_ROLE": None}
         result = runner.invoke(app, list(args), env=env)
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
@@ -256,6 +256,41 @@ def test_cli_file_form_and_receipt(coop):
     assert refused.exit_code == 2 and "form_not_json" not in refused.output and "JSON" in refused.output
     with session(url) as s:
         assert s.exec(select(func.count()).select_from(Offer)).one() == 1
+
+
+def test_cli_file_form_prints_the_receipt_in_the_runs_language(coop):
+    """``coop offer file-form`` prints the receipt by the printer ``coop grant file-form`` uses (coop/output.py
+    ``show_receipt``): Polish by default, English with ``COOP_LANG=en``, the answer as it is with ``--json``; a
+    broken form: its rule and basis named, exit 2, no traceback, nothing filed."""
+    invoke, url, code, tmp_path = coop
+    form = tmp_path / "oferta.json"
+    form.write_text(json.dumps(sample_offer_form(KRS[0]), ensure_ascii=False), encoding="utf-8")
+    sha = content_sha256(OfferForm.model_validate(sample_offer_form(KRS[0])).content())
+    filed = invoke("offer", "file-form", code, "--form", str(form), "--organisation", KRS[0],
+                   "--idempotency-key", "cli-pl", lang=None)
+    assert filed.exit_code == 0, filed.output
+    lines = filed.output.splitlines()
+    assert lines[0] == "Złożono ofertę (art. 14)"
+    assert f"Numer potwierdzenia: {code}/1-1" in lines and "Wersja: 1" in lines and f"Sprawa: {code}" in lines
+    assert "Oferta: 1 („złożona”)" in lines and f"SHA-256: {sha}" in lines
+    assert "Wpłynęła (czas warszawski): 2026-01-12 10:00 (+01:00)" in lines
+    assert not any(line.startswith(("code:", "receipt:", "sha256:")) for line in lines)  # no raw key: value lines
+    english = invoke("offer", "file-form", code, "--form", str(form), "--organisation", KRS[0],
+                     "--idempotency-key", "cli-pl")  # the same key: the same receipt, in English
+    assert english.exit_code == 0, english.output
+    assert english.output.splitlines()[:3] == ["Offer filed (art. 14)", f"Receipt number: {code}/1-1", "Version: 1"]
+    assert "Offer: 1 (“received”)" in english.output and "Received (Warsaw time): 2026-01-12 10:00 (+01:00)" in \
+        english.output
+    scripted = invoke("offer", "file-form", code, "--form", str(form), "--organisation", KRS[0],
+                      "--idempotency-key", "cli-pl", "--json")
+    assert json.loads(scripted.output)["sha256"] == sha and json.loads(scripted.output)["receipt"] == f"{code}/1-1"
+    before = dump(url)
+    broken = sample_offer_form(KRS[1])  # the form's lead offeror is not the organisation filing
+    form.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
+    refused = invoke("offer", "file-form", code, "--form", str(form), "--organisation", KRS[0], lang=None)
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
+    assert "art. 14" in refused.output, refused.output
+    assert dump(url)["offer_versions"] == before["offer_versions"]
 
 
 # --- the JSON door ------------------------------------------------------------------------------------------------

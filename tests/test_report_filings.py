@@ -165,10 +165,22 @@ def test_the_cli_files_a_report_and_prints_its_receipt_and_pdf(contracted, tmp_p
            "COOP_ACTOR": None, "COOP_ROLE": None}
     form = tmp_path / "sprawozdanie.json"
     form.write_text(json.dumps(sample_report_form(), ensure_ascii=False), encoding="utf-8")
-    filed = runner.invoke(app, ["report", "file-form", code, "1", "--form", str(form), "--json"], env=env)
+    filed = runner.invoke(app, ["report", "file-form", code, "1", "--form", str(form), "--json",
+                                "--idempotency-key", "rep-1"], env=env)
     assert filed.exit_code == 0, filed.output
     answer = json.loads(filed.output)
     assert answer["receipt"] == f"{code}/1-S1"
+    # the same key again: the same receipt, printed in the run's language by the grant's printer (coop/output.py)
+    english = runner.invoke(app, ["report", "file-form", code, "1", "--form", str(form), "--idempotency-key", "rep-1"],
+                            env=env)
+    assert english.exit_code == 0, english.output
+    assert english.output.splitlines()[:2] == ["Report filed (art. 18)", f"Receipt number: {code}/1-S1"]
+    assert f"SHA-256: {answer['sha256']}" in english.output and "Report: 1" in english.output
+    polish = runner.invoke(app, ["report", "file-form", code, "1", "--form", str(form), "--idempotency-key", "rep-1"],
+                           env={**env, "COOP_LANG": None})
+    assert polish.exit_code == 0, polish.output
+    assert polish.output.splitlines()[:2] == ["Złożono sprawozdanie (art. 18)", f"Numer potwierdzenia: {code}/1-S1"]
+    assert "Sprawozdanie: 1" in polish.output and "Wpłynęła (czas warszawski): " in polish.output
     pdf = tmp_path / "s.pdf"
     shown = runner.invoke(app, ["report", "receipt", code, "1", "1", "--pdf", str(pdf), "--json"], env=env)
     assert shown.exit_code == 0, shown.output
@@ -177,3 +189,4 @@ def test_the_cli_files_a_report_and_prints_its_receipt_and_pdf(contracted, tmp_p
     broken.write_text(json.dumps(sample_report_form(spent_grant="40000.00") | {"funding": {}}), encoding="utf-8")
     refused = runner.invoke(app, ["report", "file-form", code, "1", "--form", str(broken)], env=env)
     assert refused.exit_code != 0 and "Traceback" not in refused.output
+    assert "2057" in refused.output, refused.output  # the rule's basis: the model report form

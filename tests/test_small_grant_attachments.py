@@ -154,3 +154,101 @@ def test_the_count_the_basis_and_the_organisation_are_the_engines_rules(db_url):
                    readonly=True)["pending"] == []  # another organisation's small-grant draft: its own files
     with pytest.raises(NotPermitted):
         execute(draft_files, DraftFiles(organisation_krs=KRS), actor=other, url=db_url, readonly=True)
+
+
+def test_the_json_door_attaches_to_the_small_grant_draft_and_files_it_with_the_offer(db_url, tmp_path, monkeypatch):
+    """``POST /api/v1/oferty/zalaczniki`` without a call's code: the organisation's small-grant draft, by the same
+    handler, limits and refusals as the browser's form; filed through ``/api/v1/oferty-pozakonkursowe`` with the
+    offer's version, its hash in the content the receipt's hash is of. Refused (nothing written): a program renamed
+    .pdf, a file too big, one too many, no token, another organisation's draft. The same key twice: the same answer."""
+    import base64
+    import json
+    import subprocess
+    import sys
+
+    from fastapi.testclient import TestClient
+
+    from tests.test_portal_offers import ROOT
+    from web.app import create_app
+
+    monkeypatch.setenv("COOP_PORTAL_SUBMISSIONS", "100")
+    setup_registry(db_url)
+    mine, token = person(db_url, "rowery", "Anna Nowak", ("applicant", KRS))
+    _, other_token = person(db_url, "podworko", "Ewa Inna", ("applicant", OTHER_KRS))
+    door = TestClient(create_app(db_url), base_url="https://testserver")
+
+    def send(path, body, bearer=None, **headers):
+        auth = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        return door.post(path, content=json.dumps(body), headers={**auth, "Content-Type": "application/json",
+                                                                  **headers})
+
+    def upload(content, name="statut.pdf", kind="statute"):
+        return {"organisation_krs": KRS, "kind": kind, "name": name,
+                "content_base64": base64.b64encode(content).decode()}
+
+    def written():  # the rows a refusal must not change (the rate limit counts attempts: not the draft's)
+        return {table: rows for table, rows in dump(db_url).items() if table != "submission_attempts"}
+
+    attach = "/api/v1/oferty/zalaczniki"
+    before = written()
+    for body, bearer, status, rule in [
+        (upload(PROGRAM), token, 422, "attachment_type_not_allowed"),  # a program renamed .pdf
+        (upload(STATUTE + b"0" * LIMITS.max_bytes), token, 422, "attachment_too_large"),
+        (upload(STATUTE), None, 401, "bearer_required"),
+        (upload(STATUTE), "nie-token", 401, None),
+        (upload(STATUTE), other_token, 403, "not_your_organisation"),  # another organisation's draft
+        ({**upload(STATUTE), "offer_number": 1}, token, 422, "small_grant_no_correction"),
+    ]:
+        refused = send(attach, body, bearer)
+        assert refused.status_code == status, refused.text
+        assert rule is None or refused.json()["rule"] == rule, refused.text
+        assert "Traceback" not in refused.text
+        if status == 422 and rule.startswith("attachment_"):
+            assert BASIS in refused.json()["basis"] and "poz. 2055" in refused.json()["basis"]
+    assert written() == before
+    # the statute, under a key; the same key again: the same answer, one file
+    added = send(attach, upload(STATUTE), token, **{"Idempotency-Key": "mg-zal-1"})
+    assert added.status_code == 201, added.text
+    sha = hashlib.sha256(STATUTE).hexdigest()
+    assert added.json()["sha256"] == sha and added.json()["name"] == "statut.pdf"
+    again = send(attach, upload(STATUTE), token, **{"Idempotency-Key": "mg-zal-1"})
+    assert again.status_code == 201 and again.json() == added.json()
+    assert len(dump(db_url)["offer_attachments"]) == 1
+    reused = send(attach, upload(PNG, name="a.png", kind="other"), token, **{"Idempotency-Key": "mg-zal-1"})
+    assert reused.status_code == 409 and reused.json()["rule"] == "idempotency_key_reused"
+    # the count: at most the rule set's, the next refused, nothing written
+    for i in range(LIMITS.max_files - 1):
+        assert send(attach, upload(PNG + bytes([i]), name=f"zdjęcie {i}.png", kind="other"),
+                    token).status_code == 201
+    before = written()
+    too_many = send(attach, upload(PNG + b"\xff", name="jeszcze.png", kind="other"), token)
+    assert too_many.status_code == 422 and too_many.json()["rule"] == "attachment_too_many"
+    assert BASIS in too_many.json()["basis"]
+    assert written() == before
+    # the filing takes the draft's files into its version: their hashes in the content the receipt's hash is of
+    filed = send("/api/v1/oferty-pozakonkursowe", {"organisation_krs": KRS,
+                                                    "form": sample_simplified_offer_form(KRS, **TASK)},
+                 token, **{"Idempotency-Key": "mg-oferta-1"})
+    assert filed.status_code == 201, filed.text
+    receipt = door.get(filed.headers["location"], headers={"Authorization": f"Bearer {token}"}).json()
+    listed = receipt["content"]["attachments"]
+    assert len(listed) == LIMITS.max_files and listed[0]["sha256"] == sha and listed[0]["name"] == "statut.pdf"
+    assert receipt["sha256"] == filed.json()["sha256"]
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_text(json.dumps(receipt), encoding="utf-8")
+    statute = tmp_path / "statut.pdf"
+    statute.write_bytes(STATUTE)
+    check = subprocess.run([sys.executable, str(ROOT / "tools" / "verify_receipt.py"), "--receipt", str(receipt_file),
+                            "--attachment", str(statute)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    # the files now name the case the filing made; a new small-grant draft starts without files
+    from sqlmodel import select
+
+    from models.attachment_tables import OfferAttachment
+    from tests.test_open_call_guards import session
+
+    with session(db_url) as s:
+        rows = s.exec(select(OfferAttachment)).all()
+        assert len(rows) == LIMITS.max_files and all(r.version_id is not None and r.case_id for r in rows)
+    assert execute(draft_files, DraftFiles(organisation_krs=KRS), actor=mine, url=db_url,
+                   readonly=True)["pending"] == []

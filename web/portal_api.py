@@ -198,7 +198,11 @@ async def submit_offer(request: Request) -> JSONResponse:
     return JSONResponse(receipt, status_code=201, headers={"Location": _receipt_path(receipt)})
 
 
-def _attach(url: str | None, token: str, body: dict[str, Any]) -> dict[str, Any]:
+def _attach(url: str | None, token: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    """A file attached to the organisation's draft by the one handler the browser's form uses
+    (states/offer_attachments.py ``attach_file``): a call's offer's draft (``code``) or, without ``code``, its
+    small-grant draft (art. 19a). With a key, a retry is answered as the first upload was, and nothing is written
+    twice; the same key with another body is refused (``idempotency_key_reused``)."""
     import base64
     import binascii
 
@@ -218,7 +222,7 @@ def _attach(url: str | None, token: str, body: dict[str, Any]) -> dict[str, Any]
         raise _not_base64() from None
     command = AttachFile.parse(**body, content=content)
     note_submission(actor.person or actor.name, limit=submissions_per_minute(), window=WINDOW_SECONDS, url=url)
-    return plain(execute(attach_file, command, actor=actor, url=url))
+    return plain(execute(attach_file, command, actor=actor, url=url, idempotency_key=key))
 
 
 def _not_base64() -> InvalidInput:
@@ -231,9 +235,11 @@ def _not_base64() -> InvalidInput:
 
 @router.post("/oferty/zalaczniki")
 async def attach_to_draft(request: Request) -> JSONResponse:
-    """A file attached to the organisation's draft offer (body ``{"code", "organisation_krs", "offer_number"?,
-    "kind", "name", "content_base64"}``), filed with the next offer (or correction) it files: 201 and the file's
-    kind, name, media type, size and SHA-256; refused as the portal's form refuses it (states/offer_attachments.py)."""
+    """A file attached to the organisation's draft offer (body ``{"code"?, "organisation_krs", "offer_number"?,
+    "kind", "name", "content_base64"}``; without ``code`` its small-grant draft, art. 19a), filed with the next offer
+    (or correction) it files: 201 and the file's kind, name, media type, size and SHA-256; refused as the portal's
+    form refuses it (states/offer_attachments.py). ``Idempotency-Key`` (optional here: a retry without one is refused
+    as ``attachment_repeated``, nothing attached twice): the same key again, the same answer."""
     from states.offer_attachments import CEILING_BYTES
 
     length = request.headers.get("content-length", "")
@@ -243,10 +249,16 @@ async def attach_to_draft(request: Request) -> JSONResponse:
             "go back, choose a smaller file and send it again.", limit=CEILING_BYTES // 1048576))}, status_code=413)
     try:
         token = _bearer(request)
+        key = _key(request) if request.headers.get("idempotency-key", "").strip() else None
         body = _body(await request.body())
-        added = await run_in_threadpool(_attach, request.app.state.desk.url, token, body)
+        added = await run_in_threadpool(_attach, request.app.state.desk.url, token, key, body)
     except DomainError as error:
         return refusal(error)
+    except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client
+        log.exception("POST /api/v1/oferty/zalaczniki")
+        return JSONResponse({"rule": "internal_error", "message": str(tr("The file could not be processed; send it "
+                                                                         "again with the same Idempotency-Key.")),
+                             "basis": None}, status_code=500)
     return JSONResponse({k: v for k, v in added.items() if k not in ("uploaded_at",)}, status_code=201)
 
 

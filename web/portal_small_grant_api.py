@@ -8,6 +8,11 @@ the new ``MG/…`` case, ``offer`` 1, ``state``, ``version``, ``receipt``, ``sha
 number 1 of its case). The same key again: the same receipt, one case. Refusals, statuses, the rate limit and the
 bearer-only authentication are web/portal_api.py's, by its functions: 409 a limit of art. 19a (amount, duration,
 the yearly ceiling) with its basis, 422 the form itself, 403 another organisation's representative.
+
+Files uploaded before it through ``POST /api/v1/oferty/zalaczniki`` without a ``code`` (web/portal_api.py, the
+organisation's small-grant draft, as the browser's page attaches them) are filed with the offer's version 1 and
+listed under ``attachments`` in the content its receipt's hash is of (states/offer_attachments.py
+``file_with_version``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ from coop.core_cli import (
     offer_app,
     report_app,
 )
+from coop.output import show_receipt
 from coop.procedures.options import form_file
+from states.text import tr
 
 inputs = lazy_module("states.inputs")
 open_call_handlers = lazy_module("states.procedures.open_call.handlers")
@@ -147,16 +149,16 @@ def offer_file(code: Code, organisation: Annotated[str, typer.Option(help="KRS o
 def offer_file_form(code: Code, form: Annotated[str, typer.Option("--form", help="The offer on the model form: a JSON file.")],
                     organisation: Annotated[str, typer.Option(help="KRS of the organisation filing (the form's lead offeror).")]) -> None:
     """File an offer on the model form for your organisation; prints its receipt (number, moment, SHA-256)."""
-    show(run(open_call_handlers.file_offer_form, open_call_inputs.SubmitOfferForm.parse(
-        code=code, organisation_krs=organisation, form=form_file(form))))
+    show_receipt(run(open_call_handlers.file_offer_form, open_call_inputs.SubmitOfferForm.parse(
+        code=code, organisation_krs=organisation, form=form_file(form))), tr("Offer filed (art. 14)"), kind="offer")
 
 
 @command(offer_app, "correct-form")
 def offer_correct_form(code: Code, number: Number,
                        form: Annotated[str, typer.Option("--form", help="The corrected offer: the whole form, a JSON file.")]) -> None:
     """File the corrected offer within its correction window; prints the new version's receipt."""
-    show(run(open_call_handlers.correct_offer_form, open_call_inputs.CorrectOfferForm.parse(
-        code=code, number=number, form=form_file(form))))
+    show_receipt(run(open_call_handlers.correct_offer_form, open_call_inputs.CorrectOfferForm.parse(
+        code=code, number=number, form=form_file(form))), tr("Corrected offer filed"), kind="offer")
 
 
 @command(offer_app, "receipt")
@@ -235,7 +237,9 @@ def report_file_form(code: Code, number: Number,
     against the contract; prints its receipt (number, moment, SHA-256)."""
     from states.report_filings import FileReportForm
 
-    show(run(open_call_handlers.file_report_form, FileReportForm.parse(code=code, number=number, form=form_file(form))))
+    show_receipt(run(open_call_handlers.file_report_form, FileReportForm.parse(code=code, number=number,
+                                                                               form=form_file(form))),
+                 tr("Report filed (art. 18)"), kind="offer")
 
 
 @command(report_app, "receipt")
