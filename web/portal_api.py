@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -170,32 +171,46 @@ def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived
     return submit(prepared, code=prepared.command.code, url=url).result()
 
 
-@router.post("/oferty")
-async def submit_offer(request: Request) -> JSONResponse:
-    """An offer on the model form, filed for the organisation the token's person represents: its receipt."""
-    from web.filing_queue import file
+Submit = Callable[[str | None, str, str, dict[str, Any], datetime], Awaitable[dict[str, Any]]]
 
-    # Its moment of receipt: when it reached the application (``Arrival``), before it waits for anything.
+
+async def filed(request: Request, door: str, submit: Submit,
+                location: Callable[[dict[str, Any]], str]) -> JSONResponse:
+    """What every JSON filing door does around its own step: the moment of receipt (when the request reached the
+    application, ``Arrival``, before it waits for anything), the token, the key and the body read, then
+    ``submit(url, token, key, body, arrived_at)``; its receipt answered 201 at ``location(receipt)``, a refusal by its
+    rule, anything else logged for the operator and answered 500 (send it again with the same key)."""
     arrived_at = request.scope.get("state", {}).get(ARRIVED_AT) or datetime.now(UTC)
     try:
         token = _bearer(request)
         key = _key(request)
         body = _body(await request.body())
-        url = request.app.state.desk.url
-        prepared = await run_in_threadpool(_prepare, url, token, key, body, arrived_at)
-        if group_commit():  # the filings waiting together written by one transaction (states/batched_filing.py)
-            receipt = await file(prepared, code=prepared.command.code, url=url)
-        else:
-            receipt = await run_in_threadpool(_file, prepared, url)
+        receipt = await submit(request.app.state.desk.url, token, key, body, arrived_at)
     except DomainError as error:
         return refusal(error)
     except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client
-        log.exception("POST /api/v1/oferty")
+        log.exception(door)
         return JSONResponse({"rule": "internal_error", "message": str(tr("The submission could not be processed; "
                                                                          "send it again with the same "
                                                                          "Idempotency-Key.")), "basis": None},
                             status_code=500)
-    return JSONResponse(receipt, status_code=201, headers={"Location": _receipt_path(receipt)})
+    return JSONResponse(receipt, status_code=201, headers={"Location": location(receipt)})
+
+
+async def _submit_offer(url: str | None, token: str, key: str, body: dict[str, Any],
+                        arrived_at: datetime) -> dict[str, Any]:
+    from web.filing_queue import file
+
+    prepared = await run_in_threadpool(_prepare, url, token, key, body, arrived_at)
+    if group_commit():  # the filings waiting together written by one transaction (states/batched_filing.py)
+        return await file(prepared, code=prepared.command.code, url=url)
+    return await run_in_threadpool(_file, prepared, url)
+
+
+@router.post("/oferty")
+async def submit_offer(request: Request) -> JSONResponse:
+    """An offer on the model form, filed for the organisation the token's person represents: its receipt."""
+    return await filed(request, "POST /api/v1/oferty", _submit_offer, _receipt_path)
 
 
 def _attach(url: str | None, token: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ officers and the auditors).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -38,14 +38,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from kernel.errors import DomainError
-from kernel.text import tr
 from web.portal_api import (
-    ARRIVED_AT,
     WINDOW_SECONDS,
     _bearer,
-    _body,
-    _key,
-    log,
+    filed,
     refusal,
     submissions_per_minute,
 )
@@ -85,21 +81,8 @@ def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived
 @router.post("/inicjatywy")
 async def submit_initiative(request: Request) -> JSONResponse:
     """A local-initiative application on its form, filed by the token's person: its receipt."""
-    arrived_at = request.scope.get("state", {}).get(ARRIVED_AT) or datetime.now(UTC)  # its moment of receipt
-    try:
-        token = _bearer(request)
-        key = _key(request)
-        body = _body(await request.body())
-        receipt = await run_in_threadpool(_submit, request.app.state.desk.url, token, key, body, arrived_at)
-    except DomainError as error:
-        return refusal(error)
-    except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client
-        log.exception("POST /api/v1/inicjatywy")
-        return JSONResponse({"rule": "internal_error", "message": str(tr("The submission could not be processed; "
-                                                                         "send it again with the same "
-                                                                         "Idempotency-Key.")), "basis": None},
-                            status_code=500)
-    return JSONResponse(receipt, status_code=201, headers={"Location": receipt["links"]["receipt"]})
+    return await filed(request, "POST /api/v1/inicjatywy", lambda *given: run_in_threadpool(_submit, *given),
+                       lambda receipt: receipt["links"]["receipt"])
 
 
 def _receipt(url: str | None, token: str, code: str, version: str | None) -> dict[str, Any]:

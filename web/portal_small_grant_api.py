@@ -17,23 +17,17 @@ listed under ``attachments`` in the content its receipt's hash is of (states/off
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from kernel.errors import DomainError
-from kernel.text import tr
 from web.portal_api import (
     WINDOW_SECONDS,
-    _bearer,
-    _body,
-    _key,
     _receipt_path,
-    log,
-    refusal,
+    filed,
     submissions_per_minute,
 )
 
@@ -58,18 +52,5 @@ def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived
 @router.post("/oferty-pozakonkursowe")
 async def submit_small_grant(request: Request) -> JSONResponse:
     """A small-grant offer on the simplified model form, filed for the organisation the token's person represents."""
-    arrived_at = datetime.now(UTC)  # its moment of receipt
-    try:
-        token = _bearer(request)
-        key = _key(request)
-        body = _body(await request.body())
-        receipt = await run_in_threadpool(_submit, request.app.state.desk.url, token, key, body, arrived_at)
-    except DomainError as error:
-        return refusal(error)
-    except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client
-        log.exception("POST /api/v1/oferty-pozakonkursowe")
-        return JSONResponse({"rule": "internal_error", "message": str(tr("The submission could not be processed; "
-                                                                         "send it again with the same "
-                                                                         "Idempotency-Key.")), "basis": None},
-                            status_code=500)
-    return JSONResponse(receipt, status_code=201, headers={"Location": _receipt_path(receipt)})
+    return await filed(request, "POST /api/v1/oferty-pozakonkursowe",
+                       lambda *given: run_in_threadpool(_submit, *given), _receipt_path)
