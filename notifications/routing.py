@@ -290,6 +290,9 @@ def recipients(told: Told, audience: str, settings) -> list[Recipient]:
         return [Recipient("rdpp", "rdpp", settings.rdpp_email, settings.rdpp_name)]
     if audience == "initiator":
         return [_initiator(ctx, case)]
+    if audience == "representative":  # the person the officer named (``name_representative``): the portal address
+        address, name = _portal_address(ctx.session, str((record.payload or {}).get("account") or ""))
+        return [Recipient("representative", "representative", address, name or str(record.payload.get("name") or ""))]
     if audience == "operator":
         return [_operator(ctx, case)]
     if audience == "commenters":
@@ -477,6 +480,16 @@ def _initiative_review_data(told: Told) -> dict[str, Any]:
             "report_form": f"/portal/inicjatywa/sprawozdanie/{told.case.code}/nowe"}
 
 
+def _representative_data(told: Told) -> dict[str, Any]:
+    """The residents' representative named on the portal: the initiative, and the portal's pages where she reads
+    the case's reports and files its report."""
+    from notifications.settings import session_settings
+
+    return {**_initiative_data(told), "portal_url": session_settings(told.ctx.session).portal_url,
+            "initiatives_page": "/portal/inicjatywa",
+            "report_form": f"/portal/inicjatywa/sprawozdanie/{told.case.code}/nowe"}
+
+
 # Extra data per template (beyond case, step, payload, recipient): a function of the record as told (``Told``).
 DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "announcement_notice": _announcement_data,
@@ -504,6 +517,7 @@ DATA_BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "initiative_report_receipt": lambda told: {**_initiative_data(told), **_report_receipt_data(told)},
     "initiative_report_accepted": _initiative_review_data,
     "initiative_report_corrections": _initiative_review_data,
+    "initiative_representative_named": _representative_data,
     **dict.fromkeys(("micro_grant_contracted", "micro_grant_transfer_overdue", "micro_grant_report_reminder",
                      "officer_micro_report"), _micro_grant_data),
     **dict.fromkeys(("officer_initiative_filed", "officer_initiative_plan", "officer_initiative_report"),

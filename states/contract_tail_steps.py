@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from models.tables import Case
+from sqlmodel import select
+
+from models.tables import AuditRecord, Case
 from states import calendar
 from states.engine import Context, LegalMachine, cancel_deadlines, fire, schedule
 from states.errors import InvalidInput
@@ -68,16 +70,18 @@ class Tail:
 
 def submit_report(ctx: Context, tail: Tail, *, summary: str, funds_used: Decimal | None = None,
                   facts: Mapping[str, Any] | None = None, filed: Mapping[str, Any] | None = None) -> bool:
-    """The report, at any time once the contract runs; late after its due date. A grant in money reports the funds
+    """The report, at any time once the contract runs; late after its due date (``report_due_now``: after a call
+    for corrections, the call's date when later). A grant in money reports the funds
     used, never above the grant (art. 18 ust. 1; ufp art. 252); a report without money (the local initiative)
     records its own ``facts``. ``filed``: a report filed on the model form adds its proof (receipt, SHA-256) to the
     record (states/report_filings.py). The task's end and the report's deadline are then cancelled. Returns
     ``late``."""
     if funds_used is not None:
         require_within_grant(funds_used, tail.granted)
-    late = tail.report_due is not None and calendar.local_date(ctx.now) > tail.report_due
+    due = report_due_now(ctx, tail)
+    late = due is not None and calendar.local_date(ctx.now) > due
     if facts is None:
-        payload = {"funds_used": funds_used, "summary": summary, "due": tail.report_due, "late": late}
+        payload = {"funds_used": funds_used, "summary": summary, "due": due, "late": late}
     else:
         payload = {**facts, "summary": summary, "late": late}
     payload.update(filed or {})
@@ -88,6 +92,25 @@ def submit_report(ctx: Context, tail: Tail, *, summary: str, funds_used: Decimal
     for kind in tail.deadlines:
         cancel_deadlines(ctx, tail.case, kind, tail.offer_id)
     return late
+
+
+def report_due_now(ctx: Context, tail: Tail) -> date | None:
+    """The day the report is due now (art. 18 ust. 1, the contract): the contract's due date, or, once the office
+    called for corrections, the call's date when later. A report is submitted only from the running contract or
+    from the report due or overdue, and a call for corrections is the one way back from the submitted report, so
+    the last call recorded for the tail's subject is the one the report now answers. One rule for the open call,
+    the small grant and the local initiative."""
+    called = ctx.session.exec(
+        select(AuditRecord.payload).where(AuditRecord.case_id == tail.case.id,
+                                          AuditRecord.subject == str(tail.subject),
+                                          AuditRecord.event == "request_report_corrections")
+        .order_by(AuditRecord.seq.desc()).limit(1)).first()
+    correct_by = (called or {}).get("correct_by")
+    if not correct_by:
+        return tail.report_due
+    by = correct_by if isinstance(correct_by, datetime) else datetime.fromisoformat(str(correct_by))
+    day = calendar.local_date(by) if by.tzinfo is not None else by.date()
+    return day if tail.report_due is None else max(tail.report_due, day)
 
 
 def review_report(ctx: Context, tail: Tail, *, accept: bool, reason: str | None,

@@ -219,6 +219,37 @@ def test_report_late_even_after_the_written_call(db_url):
     assert evidence_of(f) == ev(r["contract"], r["report_overdue"], r["submit"], r["accept"])
 
 
+def initiative_report(url: str, *, submitted: str, extra: tuple = (), code: str = "IL/2026/001") -> dict[str, AuditRecord]:
+    """A local initiative's agreement (report due Mon 6 July), its report and the report accepted (art. 19e)."""
+    b = Builder(url, code=code, kind="local_initiative", created="2026-03-02T10:00+01:00")
+    r = {"contract": b.add("2026-04-10T10:00+02:00", "sign_contract", to_state="contracted",
+                           payload={"contract": "IL.1.2026", "grant_transferred": False, "report_due": "2026-07-06"})}
+    for at, event, payload in extra:
+        r[event] = b.add(at, event, payload=payload)
+    r["submit"] = b.add(submitted, "submit_report", to_state="report_submitted", payload={"late": True})
+    r["accept"] = b.add("2026-07-20T10:00+02:00", "accept_report", to_state="report_accepted")
+    return r
+
+
+def test_an_initiatives_report_accepted_late_is_a_finding_with_the_agreements_basis(db_url):
+    r = initiative_report(db_url, submitted="2026-07-08T10:00+02:00")
+    f = only(findings(db_url, "IL/2026/001"), "report_accepted_late")
+    assert f["article"] == "art. 19e (umowa)"
+    assert "2026-07-06 23:59" in f["message"] and "inicjatyw" in f["message"]
+    assert evidence_of(f) == ev(r["contract"], r["submit"], r["accept"])
+
+
+def test_an_initiatives_report_corrected_by_the_calls_date_is_no_finding(db_url):
+    call = ("2026-07-07T10:00+02:00", "request_report_corrections",
+            {"reason": "Brak zdjęć", "correct_by": "2026-07-14T23:59:59+02:00"})
+    initiative_report(db_url, submitted="2026-07-13T10:00+02:00", extra=(call,))
+    assert findings(db_url, "IL/2026/001") == []
+    r = initiative_report(db_url, submitted="2026-07-15T10:00+02:00", extra=(call,), code="IL/2026/002")
+    f = only(findings(db_url, "IL/2026/002"), "report_accepted_late")
+    assert "2026-07-14 23:59" in f["message"]
+    assert evidence_of(f) == ev(r["contract"], r["request_report_corrections"], r["submit"], r["accept"])
+
+
 def test_unused_funds_returned_late(db_url):
     r = lawful_call(Builder(db_url), returned_on="2026-08-05")
     f = only(findings(db_url), "unused_funds_returned_late")

@@ -174,6 +174,38 @@ def test_the_officer_names_the_representative_of_a_paper_application_who_then_re
         execute(li.initiative_reports, CaseRef(code=code), actor=who["neighbour"], url=url, readonly=True)
 
 
+def test_the_named_representative_is_told_once_at_the_portal_address_in_polish_and_english(people, monkeypatch):
+    """The person named gets one e-mail (``initiative_representative_named``) at the address she proved on the
+    portal: she now represents the residents of the case there and files its report on the portal's page; a
+    refused second naming sends nothing more. Sent through a real SMTP server."""
+    from notifications.dispatcher import dispatch
+    from notifications.render import render
+    from tests.notification_helpers import SmtpServer, configure, free_port, outbox
+
+    url, who = people
+    code = to_execution(url)
+    server = SmtpServer(free_port()).start()
+    try:
+        configure(monkeypatch, server.port, url)
+        name(url, who["officer"], code, "krysia")
+        with pytest.raises(RuleViolation):
+            name(url, who["officer"], code, "krysia", at="2026-04-02T10:00+02:00")
+        (row,) = [r for r in outbox(url) if r.template == "initiative_representative_named"]
+        assert row.recipient == "krystyna@example.org"
+        polish, english = render(row.template, row.data, "pl"), render(row.template, row.data, "en")
+        assert polish.subject == f"{code}: reprezentuje Pani/Pan mieszkańców w portalu"
+        assert "art. 19b ust. 1" in polish.text and "Krystyna Nowak" in polish.text
+        assert f"/portal/inicjatywa/sprawozdanie/{code}/nowe" in polish.text and "/portal/inicjatywa\n" in polish.text
+        assert english.subject == f"{code}: you represent the residents on the portal"
+        assert "can file the initiative's report there" in english.text
+        assert f"/portal/inicjatywa/sprawozdanie/{code}/nowe" in english.text
+        dispatch("2026-04-02T11:00+02:00", url=url)
+        (message,) = [m for m in server.inbox.to("krystyna@example.org") if code in m["Subject"]]
+        assert "reprezentuje Pani/Pan mieszkańców w portalu" in message["Subject"]
+    finally:
+        server.stop()
+
+
 def test_naming_is_refused_without_an_account_to_a_non_officer_twice_and_after_the_end(people):
     url, who = people
     code = to_execution(url)

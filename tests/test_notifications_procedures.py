@@ -51,6 +51,7 @@ POLISH_DATE = re.compile(r"\d{1,2} (stycznia|lutego|marca|kwietnia|maja|czerwca|
 NGOS = (("Stowarzyszenie Przyjaciół Leszna", "0000600001", "przyjaciele@leszno.example"),
         ("Fundacja Zielone Leszno", "0000600002", "zielone@leszno.example"))
 REPRESENTATIVE = "krystyna.nowak@example.org"
+PORTAL_REPRESENTATIVE = "krysia.portal@example.org"  # the address the named representative proved on the portal
 OPERATOR = "cil@example.org"
 COMMENTER = "maria.kowalska@example.org"
 
@@ -124,9 +125,10 @@ COSTS = (local_initiative_inputs.CostLine(party="city", description="Ziemia, nas
          local_initiative_inputs.CostLine(party="goods", description="Narzędzia od Rady Osiedla", amount=Decimal("800.00")))
 
 
-def initiative(url, reviewed: bool = False) -> str:
+def initiative(url, reviewed: bool = False, named: bool = False) -> str:
     """Residents' neighbourhood garden: checked, accepted, planned, contracted; the report comes late; ``reviewed``:
-    corrections called for, the corrected report, accepted."""
+    corrections called for, the corrected report, accepted; ``named``: once contracted, the officer names the
+    residents' representative on the portal (a registered person with a confirmed portal address)."""
     code = do(url, local_initiative_handlers.file, local_initiative_inputs.FileInitiative(
         title="Ogród sąsiedzki przy ul. Kurpińskiego", applicant_kind="residents", representative="Krystyna Nowak",
         representative_email=REPRESENTATIVE, residents=("Krystyna Nowak", "Adam Lis", "Ewa Maj"), sphere="greenery",
@@ -139,6 +141,14 @@ def initiative(url, reviewed: bool = False) -> str:
     do(url, local_initiative_handlers.plan, local_initiative_inputs.PlanInitiative(code=code, task_start="2026-04-20", task_end="2026-06-04", costs=COSTS),
        "2026-03-20T10:00+01:00")
     do(url, local_initiative_handlers.sign_contract, local_initiative_inputs.SignInitiative(code=code, contract_number="WSO.IL.1.2026"), "2026-03-25T10:00+01:00")
+    if named:
+        from tests.people_fixtures import person
+        from tests.test_report_receipt_email import portal_account
+
+        person(url, "krysia", "Krystyna Nowak")
+        portal_account(url, "krysia", PORTAL_REPRESENTATIVE)
+        do(url, local_initiative_handlers.name_representative, local_initiative_inputs.NameRepresentative(
+            code=code, account="krysia"), "2026-03-26T10:00+01:00")
     tick("2026-06-05T00:00+02:00", url=url)  # the task ended
     tick("2026-07-07T00:00+02:00", url=url)  # the report (due Mon 6 July) is overdue
     do(url, local_initiative_handlers.submit_report, local_initiative_inputs.InitiativeReport(code=code, work_hours=Decimal("260"), summary="Ogród otwarty."),
@@ -350,7 +360,7 @@ def test_every_procedure_template_renders_with_realistic_data_in_both_languages(
     do(db_url, consultation_handlers.publish_report, consultation_inputs.ConsultationReport(
         code=code, answers=REPORT_ANSWERS, published={ch: "2026-11-16T09:00+01:00" for ch in CHANNELS}),
        "2026-11-16T10:00+01:00")
-    initiative(db_url, reviewed=True)
+    initiative(db_url, reviewed=True, named=True)
     # an application filed through the portal: its receipt (the paper one above gets none)
     do(db_url, local_initiative_handlers.file_residents_application, local_initiative_inputs.FileApplication.parse(
         form=sample_initiative_form()), "2026-03-02T10:00+01:00", actor=Actor("Krystyna Nowak", "public"))

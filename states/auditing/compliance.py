@@ -212,6 +212,61 @@ def _override(h: History):
                (rec,), rec.basis or None)
 
 
+# --- the report under the contract (the open call's offer, the local initiative) --------------------------------
+
+
+def report_deadline(h: History, number: int | None, before: datetime) -> tuple[datetime | None, list[Rec]]:
+    """The report deadline in force at ``before`` for the offer ``number`` (None: the case's own report, the local
+    initiative's): the contract's, or a later one a recorded step set (the contract's written call for a missing
+    report, a call for corrections, an explicit extension)."""
+    basis: list[Rec] = []
+    deadline = None
+    for rec in h.records:
+        if rec.offer != number or rec.at > before:
+            continue
+        candidate = None
+        if rec.event == "sign_contract" and rec.payload.get("report_due"):
+            candidate = calendar.end_of_day(day(rec.payload["report_due"]))
+        elif rec.event == "report_overdue" and rec.payload.get("call_until"):
+            candidate = moment(rec.payload["call_until"])
+        elif rec.event == "report_overdue" and rec.payload.get("call_days") is not None:  # histories from elsewhere
+            candidate = periods.REPORT_CALL.count(rec.at, int(rec.payload["call_days"])).due
+        elif rec.event == "request_report_corrections" and rec.payload.get("correct_by"):
+            candidate = moment(rec.payload["correct_by"])
+        elif rec.event == "extend_deadline" and rec.payload.get("deadline") == "report" and rec.payload.get("until"):
+            until = rec.payload["until"]
+            candidate = calendar.end_of_day(day(until)) if len(str(until)) == 10 else moment(until)
+        if candidate is not None:
+            basis.append(rec)
+            deadline = candidate if deadline is None else max(deadline, candidate)
+    return deadline, basis
+
+
+@finding("report_accepted_late", "art. 18 ust. 1",
+         tr("A report filed after its deadline was accepted without a recorded extension"),
+         kinds=("open_call", "local_initiative"))
+def _report_accepted_late(h: History):
+    """The open call's offer's report (art. 18 ust. 1) and the local initiative's (art. 19e: its agreement sets
+    the report's date), each against the deadline in force when it was filed."""
+    for accepted in h.events("accept_report"):
+        number = accepted.offer
+        submitted = [r for r in h.events("submit_report") if r.offer == number and r.seq < accepted.seq]
+        if not submitted:
+            continue
+        last = submitted[-1]
+        deadline, basis = report_deadline(h, number, last.at)
+        if deadline is None or last.at <= deadline:
+            continue
+        if number is None:
+            yield (tr("The initiative's report was filed {at}, after its deadline {deadline}, and accepted {at2}",
+                      at=warsaw(last.at), deadline=warsaw(deadline), at2=warsaw(accepted.at)),
+                   (*basis, last, accepted), "art. 19e (umowa)")
+        else:
+            yield (tr("The report for offer {number} was filed {at}, after its deadline {deadline}, and "
+                      "accepted {at2}", number=number, at=warsaw(last.at), deadline=warsaw(deadline),
+                      at2=warsaw(accepted.at)), (*basis, last, accepted), None)
+
+
 ADOPTION_EVENTS = ("adopt", "adopt_programme")
 
 

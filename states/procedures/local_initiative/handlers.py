@@ -235,11 +235,11 @@ def record_purchase(ctx: Context, cmd: RecordPurchase) -> dict:
 
 def _tail(case: Case) -> tail.Tail:
     """The initiative's tail (states/contract_tail_steps.py): the report's due date in the case's data (after a call
-    for corrections, the call's date when later), the case's machine; no grant in money (art. 19e), so no funds, no
-    written call for a missed report and no settlement."""
-    days = [date.fromisoformat(d) for d in (case.data.get("report_due"), corrections_of(case).get("correct_by")) if d]
+    for corrections the tail's ``report_due_now`` takes the call's date when later), the case's machine; no grant
+    in money (art. 19e), so no funds, no written call for a missed report and no settlement."""
+    due = case.data.get("report_due")
     return tail.Tail(case, lambda: _machine(case), deadlines=(TASK_END, REPORT_DUE),
-                     report_due=max(days) if days else None, written_call=False)
+                     report_due=date.fromisoformat(due) if due else None, written_call=False)
 
 
 def corrections_of(case: Case) -> dict[str, Any]:

@@ -18,6 +18,8 @@ TEMPLATES: dict[str, TemplateSpec] = {
     "initiative_report_receipt": TemplateSpec("legal", tr("receipt of a local initiative report filed through the portal")),
     "initiative_report_accepted": TemplateSpec("legal", tr("the local initiative's report accepted")),
     "initiative_report_corrections": TemplateSpec("legal", tr("corrections of the local initiative's report requested")),
+    "initiative_representative_named": TemplateSpec(
+        "legal", tr("the residents' representative of a local initiative on the portal named")),
     "officer_initiative_filed": TemplateSpec("task", tr("local initiative: formal check to do")),
     "officer_initiative_plan": TemplateSpec("task", tr("local initiative: schedule and estimate to agree")),
     "officer_initiative_report": TemplateSpec("task", tr("local initiative: report to review")),
@@ -56,6 +58,10 @@ RULES: tuple[Rule, ...] = (
          why=tr("art. 19e (the contract): the report is accepted")),
     Rule(LI, "request_report_corrections", "message", "initiative_report_corrections", "filer",
          why=tr("art. 19e (the contract): the report needs corrections")),
+    # the officer names the portal account of a paper application's residents' group: that person is told, at
+    # the address they proved on the portal, that they now file the case's report there
+    Rule(LI, "name_representative", "message", "initiative_representative_named", "representative",
+         why=tr("art. 19b ust. 1: the residents' representative files the report on the portal")),
     Rule(LI, "report_overdue", "message", "initiative_report_overdue", "initiator",
          why=tr("art. 19e (the contract): report overdue")),
 )

@@ -3,7 +3,7 @@ states/auditing/compliance.py, which loads this module through the registry of p
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from states import calendar, labels, periods
 from states.auditing.compliance import (
@@ -133,47 +133,6 @@ def _results_channels(h: History):
         yield (tr("Before the step “{event}” (#{seq}) the results were not published in: {missing}",
                   event=moved_on.event, seq=moved_on.seq, missing=labels.channels(missing)),
                (chosen, *publications, moved_on), None)
-
-
-def _report_deadline(h: History, number: int, before: datetime) -> tuple[datetime | None, list[Rec]]:
-    """The report deadline in force at ``before``: the contract's, or a later one a recorded step set (the
-    contract's written call for a missing report, a call for corrections, an explicit extension)."""
-    basis: list[Rec] = []
-    deadline = None
-    for rec in h.records:
-        if rec.offer != number or rec.at > before:
-            continue
-        candidate = None
-        if rec.event == "sign_contract" and rec.payload.get("report_due"):
-            candidate = calendar.end_of_day(day(rec.payload["report_due"]))
-        elif rec.event == "report_overdue" and rec.payload.get("call_until"):
-            candidate = moment(rec.payload["call_until"])
-        elif rec.event == "report_overdue" and rec.payload.get("call_days") is not None:  # histories from elsewhere
-            candidate = periods.REPORT_CALL.count(rec.at, int(rec.payload["call_days"])).due
-        elif rec.event == "request_report_corrections" and rec.payload.get("correct_by"):
-            candidate = moment(rec.payload["correct_by"])
-        elif rec.event == "extend_deadline" and rec.payload.get("deadline") == "report" and rec.payload.get("until"):
-            until = rec.payload["until"]
-            candidate = calendar.end_of_day(day(until)) if len(str(until)) == 10 else moment(until)
-        if candidate is not None:
-            basis.append(rec)
-            deadline = candidate if deadline is None else max(deadline, candidate)
-    return deadline, basis
-
-
-@finding("report_accepted_late", "art. 18 ust. 1",
-         tr("A report filed after its deadline was accepted without a recorded extension"))
-def _report_accepted_late(h: History):
-    for accepted in h.events("accept_report"):
-        number = accepted.offer
-        submitted = [r for r in h.events("submit_report") if r.offer == number and r.seq < accepted.seq]
-        if not submitted:
-            continue
-        last = submitted[-1]
-        deadline, basis = _report_deadline(h, number, last.at)
-        if deadline is not None and last.at > deadline:
-            yield (tr("The report for offer {number} was filed {at}, after its deadline {deadline}, and "
-                      "accepted {at2}", number=number, at=warsaw(last.at), deadline=warsaw(deadline), at2=warsaw(accepted.at)), (*basis, last, accepted), None)
 
 
 @finding("unused_funds_returned_late", "ufp art. 251 ust. 1, 3 i 5",
