@@ -165,7 +165,7 @@ def test_the_officer_names_the_representative_of_a_paper_application_who_then_re
         record = s.exec(select(AuditRecord).where(AuditRecord.case_id == case.id,
                                                   AuditRecord.event == "name_representative")).one()
         assert record.actor == "Olga Urzędniczka" and record.payload["account"] == "krysia"
-        assert record.basis == "art. 19b ust. 1; DESIGN inv. 9" and record.to_state == "in_execution"
+        assert record.basis == "art. 19b ust. 1" and record.to_state == "in_execution"
     reports = execute(li.initiative_reports, CaseRef(code=code), actor=who["resident"], url=url, readonly=True)
     assert reports["code"] == code
     listed = execute(li.my_initiatives, None, actor=who["resident"], url=url, readonly=True)
@@ -212,7 +212,7 @@ def test_naming_is_refused_without_an_account_to_a_non_officer_twice_and_after_t
     before = dump(url)
     with pytest.raises(NotFound) as unknown:
         name(url, who["officer"], code, "nikt@example.org")
-    assert unknown.value.rule == "no_portal_account" and unknown.value.basis == "art. 19b ust. 1; DESIGN inv. 9"
+    assert unknown.value.rule == "no_portal_account" and unknown.value.basis == "art. 19b ust. 1"
     with pytest.raises(NotFound):  # Adam is a person, but never registered on the portal
         name(url, who["officer"], code, "adam")
     with pytest.raises(NotPermitted) as not_officer:

@@ -28,6 +28,8 @@ from states.access import ANY, CASE
 from states.actors import Actor
 from states.cases import load_case, pending_deadlines
 from states.procedures import of_kind, step_commands
+from states.procedures.consultation.handlers import RDPP_OPINION_BASIS
+from states.procedures.local_initiative.handlers import REPRESENTATIVE_BASIS
 from states.queries import describe_case
 
 # The steps answered through the Prefect flows that collect evaluations (flows/evaluation.py), by command name:
@@ -269,7 +271,7 @@ STEP_TITLES = {
 TRACK_TITLES = {"SubCallMachine": tr("The operator's call for implementers (art. 16a)")}
 # The basis of a step its procedure gates by other steps' events (it has no event of its own): what its record
 # cites (states/procedures/consultation/handlers.py).
-STEP_BASIS = {"rdpp_opinion": "art. 41i ust. 1", "name_representative": "art. 19b ust. 1; DESIGN inv. 9"}
+STEP_BASIS = {"rdpp_opinion": RDPP_OPINION_BASIS, "name_representative": REPRESENTATIVE_BASIS}
 
 
 def _machine_states(kind: str, state: str) -> list[dict[str, Any]]:

@@ -53,6 +53,8 @@ from states.text import Message, ntr, tr
 # command_name): the module's path before it moved, so a key recorded then still answers its retry.
 COMMAND_NAMESPACE = "states.consultation_commands"
 
+RDPP_OPINION_BASIS = "art. 41i ust. 1"  # the council's opinion within 14 days of delivery
+
 
 def _case(ctx: Context, code: str) -> Case:
     return load_case(ctx.session, code, KIND)
@@ -156,7 +158,7 @@ def rdpp_opinion(ctx: Context, cmd: RdppOpinion) -> dict:
             basis="art. 41i ust. 2",
         )
     case.data = {**case.data, "rdpp": {**rdpp, "status": "given", "opinion": cmd.opinion, "given_at": ctx.now.isoformat()}}
-    record(ctx, case, "rdpp_opinion", subject=RDPP, basis="art. 41i ust. 1", state=case.state,
+    record(ctx, case, "rdpp_opinion", subject=RDPP, basis=RDPP_OPINION_BASIS, state=case.state,
            payload={"opinion": cmd.opinion, "due": rdpp["due"]})
     cancel_deadlines(ctx, case, "consultation.rdpp_due")
     return {"code": case.code, "rdpp": "given"}

@@ -375,7 +375,7 @@ def close(ctx: Context, cmd: CaseRef) -> dict:
     return {"code": case.code, "state": case.state, "city_spent": spent}
 
 
-REPRESENTATIVE_BASIS = "art. 19b ust. 1; DESIGN inv. 9"
+REPRESENTATIVE_BASIS = "art. 19b ust. 1"  # what the residents read in their e-mail: the law, no internal reference
 
 
 def name_representative(ctx: Context, cmd: NameRepresentative) -> dict[str, Any]:
