@@ -278,8 +278,7 @@ def _relation(rule: dict[str, str], command: Any, actor: Actor) -> str:
                 "Only the person who filed it, proven by their login or token, reads what they filed; a name given "
                 "with --actor filed nothing."))
         if relation == OWNER:  # a draft belongs to a proven person or an organisation, never to a typed name
-            raise NotPermitted("not_your_draft", tr(
-                "Only a person proven by their login or token keeps drafts; a name given with --actor has none."))
+            raise not_your_draft()
         if relation == ORGANISATION:  # nothing links a typed name to an organisation: only a grant does
             raise NotPermitted(
                 "not_your_organisation",
@@ -300,6 +299,12 @@ def _relation(rule: dict[str, str], command: Any, actor: Actor) -> str:
     return relation
 
 
+def not_your_draft() -> NotPermitted:
+    return NotPermitted("not_your_draft", tr(
+        "Only a person proven by their login or token keeps drafts; a name given with --actor has none."),
+        basis="DESIGN inv. 9")
+
+
 def check_relation(ctx: Any, relation: str, command: Any) -> None:
     """Inside the transaction: the relation ``authorize`` left: the organisation of the offer the command names
     (``code`` and ``number``), or, for a command naming no offer yet (filing one, listing an organisation's
@@ -308,7 +313,12 @@ def check_relation(ctx: Any, relation: str, command: Any) -> None:
         _check_filer(ctx, command)
         return
     if relation == OWNER and getattr(command, "organisation_krs", None) is None:
-        return  # the person's own draft: the command reads or keeps only the proven actor's (states/drafts.py)
+        # the person's own draft: the command reads or keeps only the proven actor's (states/drafts.py). A proof
+        # of an e-mail address alone (a commenter's) names no person, and so owns no draft: without this, its
+        # owner would be "no person", which matches every resident's draft
+        if ctx.actor.person is None:
+            raise not_your_draft()
+        return
     if relation not in (ORGANISATION, OWNER):
         return
     from sqlmodel import select
@@ -357,7 +367,7 @@ def _check_filer(ctx: Any, command: Any) -> None:
     actor, code = ctx.actor, case_of(command)
     filers = set(ctx.session.exec(select(InitiativeFiling.filed_by).join(Case, Case.id == InitiativeFiling.case_id)
                                   .where(Case.code == code)).all()) if code else set()
-    if actor.person in filers:
+    if actor.person is not None and actor.person in filers:
         return
     found = ctx.session.exec(select(
         LocalInitiativeApplication.organisation_id, PORTAL_REPRESENTATIVE).join(

@@ -24,9 +24,9 @@ from sqlmodel import select
 from models.offer_draft_tables import LOCAL_INITIATIVE, OfferDraft
 from models.tables import Organisation
 from states import drafts
-from states.errors import NotFound
+from states.authorization import not_your_draft
+from states.cases import organisation_by_krs
 from states.inputs import Command, Krs
-from states.text import tr
 
 
 class InitiativeDraftRef(Command):
@@ -40,11 +40,10 @@ class SaveInitiativeDraft(InitiativeDraftRef, drafts.DraftContent):
 def _owner(session: Any, person: str | None, krs: str | None) -> dict[str, Any]:
     """The draft's owner as its columns: the organisation by KRS, or the person."""
     if krs is None:
+        if person is None:  # the authorization refuses it first (states/authorization.py): never "nobody's" drafts
+            raise not_your_draft()
         return {"organisation_id": None, "person": person}
-    organisation = session.exec(select(Organisation.id).where(Organisation.krs == krs)).first()
-    if organisation is None:
-        raise NotFound("unknown_organisation", tr("No organisation with KRS {krs} in the registry", krs=krs))
-    return {"organisation_id": organisation, "person": None}
+    return {"organisation_id": organisation_by_krs(session, krs).id, "person": None}
 
 
 def _find(session: Any, owner: dict[str, Any]) -> OfferDraft | None:

@@ -80,6 +80,26 @@ def test_a_resident_keeps_resumes_and_discards_their_own_draft_which_nobody_else
     assert gone["discarded"] is True and read(url, who["resident"]) is None
 
 
+def test_a_proof_of_an_address_alone_owns_no_draft_and_reaches_nobody_elses(people):
+    """A commenter proven by an e-mail link (or the portal's own registration actor) is proven but names no person:
+    its "own" draft would be nobody's, which matched every resident's. Refused; the resident's draft untouched."""
+    from states.errors import NotPermitted
+    from states.people import email_principal, registration_principal
+    from tests.conftest import dump
+
+    url, who = people
+    save(url, who["resident"], {"title": "Ławki na skwerze"})
+    before = dump(url)
+    for stranger in (email_principal("ktos@example.org"), registration_principal()):
+        for attempt in (lambda: read(url, stranger), lambda: save(url, stranger, {"title": "cudze"}),
+                        lambda: run(drafts.discard_initiative_draft, drafts.InitiativeDraftRef(), stranger, url)):
+            with pytest.raises(NotPermitted) as refused:
+                attempt()
+            assert refused.value.rule == "not_your_draft"
+    assert dump(url) == before
+    assert read(url, who["resident"])["content"] == {"title": "Ławki na skwerze"}
+
+
 def test_an_organisations_draft_is_its_representatives_only_beside_its_offer_drafts(people):
     url, who = people
     save(url, who["rep"], {"task": {"title": "Festyn"}}, KRS[0])
