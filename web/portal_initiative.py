@@ -276,11 +276,11 @@ def _post_application(request: Request, actor: Actor, form: Any, organizacja: st
     )
     from states.procedures.local_initiative.inputs import FileApplication
 
-    if parsed.applicant.kind == "ngo":
-        handler = file_organisation_application
-        command = FileApplication(form=parsed, organisation_krs=parsed.applicant.organisation_krs, from_draft=True)
-    else:
-        handler, command = file_residents_application, FileApplication(form=parsed, from_draft=True)
+    # the draft filed with it (deleted in the filing's transaction) is this page's: filed for another owner than the
+    # page's (an organisation chosen in the form, or the residents), that owner's own draft is not touched
+    krs = parsed.applicant.organisation_krs if parsed.applicant.kind == "ngo" else None
+    handler = file_organisation_application if krs is not None else file_residents_application
+    command = FileApplication(form=parsed, organisation_krs=krs, from_draft=krs == ref.organisation_krs)
     try:
         filed = run(request, handler, command, actor, idempotency_key=intent_key(intent), arrived_at=arrived_at)
     except DomainError as refusal:
