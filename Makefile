@@ -33,13 +33,14 @@ serve: $(STAMP)
 # real database, then refused the desk's evaluation test a run ("'at' was unexpected"), so they stay apart.
 # They mostly wait (heartbeats, new processes: 93 s of CPU in 287 s at a load of 5), so they run beside the first
 # part, in a process of their own, not after it; their report is printed after the first part's, and either failing
-# fails `make test`.
+# fails `make test`. A job started with & by sh ignores Ctrl-C: env gives it back, so a Ctrl-C lets that pytest tear
+# its servers down (the trap passes it on and waits), rather than leave them running.
 OWN_SERVER_TESTS := tests/test_forms_suspended.py tests/test_liveness.py
 OWN_SERVER_LOG := tests/output/own-server-tests.log
 test: $(STAMP)
 	@mkdir -p $(dir $(OWN_SERVER_LOG))
-	$(BIN)/python -m pytest -p no:cacheprovider $(OWN_SERVER_TESTS) > $(OWN_SERVER_LOG) 2>&1 & own=$$!; \
-	trap 'kill $$own 2>/dev/null' INT TERM; \
+	env --default-signal=INT $(BIN)/python -m pytest -p no:cacheprovider $(OWN_SERVER_TESTS) > $(OWN_SERVER_LOG) 2>&1 & \
+	own=$$!; trap 'kill -INT $$own 2>/dev/null; wait $$own; exit 130' INT TERM; \
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder --durations=20 \
 		$(OWN_SERVER_TESTS:%=--ignore=%); first=$$?; \
 	wait $$own; second=$$?; \
