@@ -58,7 +58,10 @@ def application_page(request: Request, code: str, actor: Actor = Depends(require
     except DomainError as refusal:
         return desk_refused(request, refusal)
     # a paper application: who represents the residents on the portal (the case page's step names them)
-    named = None if receipt else read(request, show, CaseRef(code=code), actor).get("portal_representative")
+    try:
+        named = None if receipt else read(request, show, CaseRef(code=code), actor).get("portal_representative")
+    except DomainError as refusal:
+        return desk_refused(request, refusal)
     return page(request, "desk_initiative.html", title=tr("Application in {code}", code=code), code=code,
                 receipt=receipt, sections=filed_sections(TREE, receipt["content"]) if receipt else [],
                 portal_representative=named)
@@ -121,7 +124,7 @@ def _report_page(request: Request, actor: Actor, code: str, *, nr: str = "", rev
                 stage=labels.state("local_initiative", facts["state"]),
                 accepted=facts["state"] == InitiativeState.report_accepted,
                 may_review=facts["may_review"] and _may_review(actor, code), review=review or {},
-                intent=(review or {}).get("intent") or secrets.token_hex(16),
+                intent=secrets.token_hex(16),
                 sections=filed_sections(TREE, shown["content"]) if shown else [], status_code=status_code)
 
 
@@ -161,8 +164,10 @@ def _review(request: Request, code: str, actor: Actor, form: Any) -> Response:
                                                reason=reason.strip() if decision == "corrections" else "")
         done = run(request, review, command, actor, idempotency_key=f"desk:{intent}" if intent else None)
     except DomainError as refusal:
-        return _report_page(request, actor, code, review={"reason": reason, "intent": intent,
-                                                          "message": refusal.message()}, status_code=422)
+        # the page again with a fresh key, as the case page's steps do (web/cases.py): the next press is another
+        # intent (its reason changed), and a key carried back would grow a suffix at every refusal
+        return _report_page(request, actor, code, review={"reason": reason, "message": refusal.message()},
+                            status_code=422)
     return RedirectResponse(f"/sprawy/{done['code']}/sprawozdanie?oceniono="
                             f"{'accepted' if decision == 'accept' else 'corrections'}#review-notice", status_code=303)
 
