@@ -85,6 +85,12 @@ class Arrival:
         await self.app(scope, receive, send)
 
 
+def arrival(request: Request) -> datetime:
+    """A filing's moment of receipt: when its request reached the application (``Arrival``), before the body was read
+    or anything was waited for; the moment itself only where no ``Arrival`` wraps the application (a test's own)."""
+    return request.scope.get("state", {}).get(ARRIVED_AT) or datetime.now(UTC)
+
+
 def _status(error: DomainError) -> int:
     from models.db import OutcomeUnknown
 
@@ -180,7 +186,7 @@ async def filed(request: Request, door: str, submit: Submit,
     application, ``Arrival``, before it waits for anything), the token, the key and the body read, then
     ``submit(url, token, key, body, arrived_at)``; its receipt answered 201 at ``location(receipt)``, a refusal by its
     rule, anything else logged for the operator and answered 500 (send it again with the same key)."""
-    arrived_at = request.scope.get("state", {}).get(ARRIVED_AT) or datetime.now(UTC)
+    arrived_at = arrival(request)
     try:
         token = _bearer(request)
         key = _key(request)

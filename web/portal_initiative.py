@@ -24,7 +24,6 @@ representatives, with ``?organizacja=``); the page opens on it again, "discard t
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +39,7 @@ from states.model_forms.initiative import CHOICES, InitiativeForm
 from states.text import Money
 from web import portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.portal_api import arrival
 from web.portal_steps import (
     added_row,
     download,
@@ -235,7 +235,7 @@ def _post_application(request: Request, actor: Actor, form: Any, organizacja: st
         save_initiative_draft,
     )
 
-    arrived_at = datetime.now(UTC)  # the application's moment of receipt
+    arrived_at = arrival(request)  # the application's moment of receipt
     organisation = _organisation(request, actor, organizacja) if organizacja else None
     if organizacja and organisation is None:
         return refuse(request, tr("You do not represent this organisation: an organisation's application is filed "

@@ -19,7 +19,6 @@ web/portal_initiative.py, whose ``/portal/inicjatywa/{code:path}/pokwitowanie`` 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -32,6 +31,7 @@ from states.model_forms.html import form_fields
 from states.model_forms.initiative_report import InitiativeReportForm
 from web import portal_form
 from web.portal import portal_page, require_portal_actor
+from web.portal_api import arrival
 from web.portal_initiative import relabel
 from web.portal_steps import added_row, download, intent_key, intent_of, moment, read, read_or_refuse, run
 
@@ -137,7 +137,7 @@ def _post_report(request: Request, code: str, actor: Actor, form: Any) -> Respon
     from states.procedures.local_initiative.handlers import file_report_form
     from states.procedures.local_initiative.inputs import FileInitiativeReport
 
-    arrived_at = datetime.now(UTC)  # the report's moment of receipt
+    arrived_at = arrival(request)  # the report's moment of receipt
     facts, refused = read_or_refuse(request, lambda: _facts(request, actor, code))
     if refused is not None:
         return refused

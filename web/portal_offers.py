@@ -21,7 +21,6 @@ web/portal_form.py; a refusal is shown beside its field with everything typed ke
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -48,6 +47,7 @@ from states.offer_drafts import (
 )
 from web import portal_attachments, portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.portal_api import arrival
 from web.portal_steps import (
     acting_for,
     download,
@@ -242,7 +242,7 @@ def _file(request: Request, actor: Actor, page: dict, ref: dict, intent: str | N
     from states.procedures.open_call.handlers import file_offer_form
     from states.procedures.open_call.inputs import SubmitOfferForm
 
-    arrived_at = datetime.now(UTC)  # the offer's moment of receipt, before it waits for the call's row
+    arrived_at = arrival(request)  # the offer's moment of receipt, before it waits for the call's row
     parsed = portal_form.parse_typed(OfferForm, TREE, page["typed"])
     if not isinstance(parsed, OfferForm):
         _keep_draft(request, actor, ref, page["typed"])
@@ -416,7 +416,7 @@ def _post_correction(request: Request, code: str, number: int, actor: Actor, for
     from states.procedures.open_call.handlers import correct_offer_form
     from states.procedures.open_call.inputs import CorrectOfferForm
 
-    arrived_at = datetime.now(UTC)  # the correction's moment of receipt
+    arrived_at = arrival(request)  # the correction's moment of receipt
     context, refused = read_or_refuse(request, lambda: _correction_context(request, actor, code, number))
     if refused is not None:
         return refused

@@ -19,7 +19,6 @@ rule, with everything typed kept. A report has no draft: the page keeps what was
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -36,6 +35,7 @@ from states.model_forms.report import ReportForm
 from states.model_forms.simplified_report import SimplifiedReportForm
 from web import portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.portal_api import arrival
 from web.portal_steps import moment, read, run, url
 
 router = APIRouter(prefix="/portal")
@@ -224,7 +224,7 @@ def _post_report(request: Request, code: str, number: int, kind: str, actor: Act
     from states.procedures.small_grant import handlers as small_grant
     from states.report_filings import FileReportForm, FileSimplifiedReport
 
-    arrived_at = datetime.now(UTC)  # the report's moment of receipt, before it waits for the call's row
+    arrived_at = arrival(request)  # the report's moment of receipt, before it waits for the call's row
     try:
         facts = _facts(request, actor, code, number)
     except NotFound as missing:

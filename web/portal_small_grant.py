@@ -21,7 +21,6 @@ same limits and refusals), and filed with the offer's version.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -45,6 +44,7 @@ from states.offer_drafts import (
 )
 from web import portal_attachments, portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
+from web.portal_api import arrival
 from web.portal_offers import declarations_worded, prefilled, receipt_path
 from web.portal_steps import (
     acting_for,
@@ -170,7 +170,7 @@ def _post(request: Request, organizacja: str, actor: Actor, form: Any) -> Respon
     from states.procedures.small_grant.handlers import file_offer_form
     from states.procedures.small_grant.inputs import FileSmallGrantForm
 
-    arrived_at = datetime.now(UTC)  # the offer's moment of receipt (states/offer_filings.py receipt_moment)
+    arrived_at = arrival(request)  # the offer's moment of receipt (states/offer_filings.py receipt_moment)
     organisation = acting_for(request, actor, organizacja)
     if organisation is None:
         return refuse(request, tr("You do not represent this organisation; nothing was saved."))
