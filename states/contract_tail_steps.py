@@ -96,7 +96,9 @@ def submit_report(ctx: Context, tail: Tail, *, summary: str, funds_used: Decimal
 
 def report_due_now(ctx: Context, tail: Tail) -> date | None:
     """The day the report is due now (art. 18 ust. 1, the contract): the contract's due date, or, once the office
-    called for corrections, the call's date when later. A report is submitted only from the running contract or
+    called for corrections, the call's date: the model contract gives the organisation the call's days (7 by
+    default) from the call, whatever the first date was, and the report's overdue deadline is scheduled at that
+    same day (``review_report``), so lateness and overdue agree. A report is submitted only from the running contract or
     from the report due or overdue, and a call for corrections is the one way back from the submitted report, so
     the last call recorded for the tail's subject is the one the report now answers. One rule for the open call,
     the small grant and the local initiative."""
@@ -109,8 +111,7 @@ def report_due_now(ctx: Context, tail: Tail) -> date | None:
     if not correct_by:
         return tail.report_due
     by = correct_by if isinstance(correct_by, datetime) else datetime.fromisoformat(str(correct_by))
-    day = calendar.local_date(by) if by.tzinfo is not None else by.date()
-    return day if tail.report_due is None else max(tail.report_due, day)
+    return calendar.local_date(by) if by.tzinfo is not None else by.date()
 
 
 def review_report(ctx: Context, tail: Tail, *, accept: bool, reason: str | None,
