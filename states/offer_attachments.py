@@ -203,9 +203,13 @@ def _draft_case(ctx: Any, ref: DraftFiles) -> Case | None:
     if ref.code is not None:
         return load_case(ctx.session, ref.code)
     if ref.offer_number:
-        raise InvalidInput("small_grant_no_correction", tr("A small-grant offer has no correction round; its draft is "
-                                                           "of a new offer."), basis="art. 19a")
+        raise small_grant_no_correction()
     return None
+
+
+def small_grant_no_correction() -> InvalidInput:
+    return InvalidInput("small_grant_no_correction", tr("A small-grant offer has no correction round; its draft is of "
+                                                        "a new offer."), basis="art. 19a")
 
 
 def _case_id(case: Case | None) -> int | None:

@@ -25,6 +25,7 @@ from states.cases import load_case
 from states.engine import Context
 from states.errors import InvalidInput, NotFound
 from states.inputs import CaseCode, Command, Krs, Ordinal
+from states.offer_attachments import small_grant_no_correction
 from states.procedures.open_call.names import CallState, OfferState
 from states.text import tr
 
@@ -64,8 +65,7 @@ def _draft(ctx: Context, ref: DraftRef) -> tuple[Case | None, Organisation, Offe
     organisation = _organisation(ctx, ref.organisation_krs)
     if ref.code is None:  # a small grant's: no case yet, one draft an organisation (a unique index keeps it so)
         if ref.offer_number:
-            raise InvalidInput("small_grant_no_correction", tr("A small-grant offer has no correction round; its "
-                                                               "draft is of a new offer."), basis="art. 19a")
+            raise small_grant_no_correction()
         draft = ctx.session.exec(select(OfferDraft).where(OfferDraft.form == OFFER,
                                                           OfferDraft.organisation_id == organisation.id,
                                                           OfferDraft.case_id.is_(None))).first()

@@ -191,7 +191,9 @@ def note_review(session, owner: tuple[Any, int], *, accept: bool, now: datetime)
     """The latest report row of its owner (``Reported.owner``: a contract's, or a small grant offer's) keeps the
     outcome the machine's review gave it; a report typed in by an officer before the forms has no row."""
     column, value = owner
-    report = session.exec(select(Report).where(column == value).order_by(Report.submitted_at.desc())).first()
+    # the last written (as the step's record names it, states/procedures/local_initiative): a report typed in from
+    # paper afterwards may carry an earlier moment of submission
+    report = session.exec(select(Report).where(column == value).order_by(Report.id.desc())).first()
     if report is None:
         return
     if accept:

@@ -91,10 +91,10 @@ def test_a_proof_of_an_address_alone_owns_no_draft_and_reaches_nobody_elses(peop
     save(url, who["resident"], {"title": "Ławki na skwerze"})
     before = dump(url)
     for stranger in (email_principal("ktos@example.org"), registration_principal()):
-        for attempt in (lambda: read(url, stranger), lambda: save(url, stranger, {"title": "cudze"}),
-                        lambda: run(drafts.discard_initiative_draft, drafts.InitiativeDraftRef(), stranger, url)):
+        for attempt in (lambda who: read(url, who), lambda who: save(url, who, {"title": "cudze"}),
+                        lambda who: run(drafts.discard_initiative_draft, drafts.InitiativeDraftRef(), who, url)):
             with pytest.raises(NotPermitted) as refused:
-                attempt()
+                attempt(stranger)
             assert refused.value.rule == "not_your_draft"
     assert dump(url) == before
     assert read(url, who["resident"])["content"] == {"title": "Ławki na skwerze"}
