@@ -177,6 +177,13 @@ def _submit(url: str | None, token: str, key: str, body: dict[str, Any], arrived
     return submit(prepared, code=prepared.command.code, url=url).result()
 
 
+def internal_error(door: str, message: Any) -> JSONResponse:
+    """A door's answer to what is no refusal (a bug, the database's fault): the traceback to the operator's log, a
+    plain message to the client."""
+    log.exception(door)
+    return JSONResponse({"rule": "internal_error", "message": str(message), "basis": None}, status_code=500)
+
+
 Submit = Callable[[str | None, str, str, dict[str, Any], datetime], Awaitable[dict[str, Any]]]
 
 
@@ -195,11 +202,8 @@ async def filed(request: Request, door: str, submit: Submit,
     except DomainError as error:
         return refusal(error)
     except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client
-        log.exception(door)
-        return JSONResponse({"rule": "internal_error", "message": str(tr("The submission could not be processed; "
-                                                                         "send it again with the same "
-                                                                         "Idempotency-Key.")), "basis": None},
-                            status_code=500)
+        return internal_error(door, tr("The submission could not be processed; send it again with the same "
+                                       "Idempotency-Key."))
     return JSONResponse(receipt, status_code=201, headers={"Location": location(receipt)})
 
 
@@ -276,10 +280,8 @@ async def attach_to_draft(request: Request) -> JSONResponse:
     except DomainError as error:
         return refusal(error)
     except Exception:  # a bug or the database's fault: logged for the operator, a plain answer for the client
-        log.exception("POST /api/v1/oferty/zalaczniki")
-        return JSONResponse({"rule": "internal_error", "message": str(tr("The file could not be processed; send it "
-                                                                         "again with the same Idempotency-Key.")),
-                             "basis": None}, status_code=500)
+        return internal_error("POST /api/v1/oferty/zalaczniki", tr("The file could not be processed; send it again "
+                                                                     "with the same Idempotency-Key."))
     return JSONResponse({k: v for k, v in added.items() if k not in ("uploaded_at",)}, status_code=201)
 
 

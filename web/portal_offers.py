@@ -73,12 +73,16 @@ add_to_menu("/portal/oferty", tr("My offers"))
 
 TREE = portal_form.form_tree(OfferForm, offer_form_fields())
 # the annex's names (Dz.U. 2018 poz. 2057 zał. 1) where the engine's shared labels say less (docs/model-forms.md)
-portal_form.relabel(TREE, OfferForm.FIELD_NAMES, {
+# The offerors' and the contact person's names, the same in the simplified offer (web/portal_small_grant.py).
+PARTY_NAMES = {
     "offerors.name": tr("name of the offeror"),
     "offerors.address": tr("address of the seat"),
     "offerors.phone": tr("phone number"),
     "contact.name": tr("first name and surname"),
     "contact.phone": tr("phone number"),
+}
+portal_form.relabel(TREE, OfferForm.FIELD_NAMES, {
+    **PARTY_NAMES,
     "task.title": tr("title of the public task"),
     "task.activities.name": tr("name of the activity"),
     "task.results.name": tr("name of the result"),

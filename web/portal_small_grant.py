@@ -45,7 +45,7 @@ from states.offer_drafts import (
 from web import portal_attachments, portal_form
 from web.portal import add_to_menu, portal_page, refuse, require_portal_actor
 from web.portal_api import arrival
-from web.portal_offers import declarations_worded, prefilled, receipt_path
+from web.portal_offers import PARTY_NAMES, declarations_worded, prefilled, receipt_path
 from web.portal_steps import (
     acting_for,
     intent_key,
@@ -70,11 +70,7 @@ TREE = portal_form.form_tree(SimplifiedOfferForm, form_fields(SimplifiedOfferFor
 # the model form's names where the engine's shared labels say less (as the open call's offer, web/portal_offers.py)
 portal_form.relabel(TREE, paths={
     "basic.title": tr("title of the public task"),
-    "offerors.name": tr("name of the offeror"),
-    "offerors.address": tr("address of the seat"),
-    "offerors.phone": tr("phone number"),
-    "contact.name": tr("first name and surname"),
-    "contact.phone": tr("phone number"),
+    **PARTY_NAMES,
     "cost_estimate.name": tr("kind of cost"),
 })
 declarations_worded(TREE, "statements", STATEMENT_TEXTS)  # V: the full wording beside each box, 3) and 4) a choice
