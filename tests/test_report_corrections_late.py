@@ -23,17 +23,21 @@ CORRECTED = pytest.mark.parametrize("filed_at, late", [("2026-08-24T10:00+02:00"
                                                        ("2026-08-27T10:00+02:00", True)])
 
 
-@CORRECTED
-def test_the_small_grants_corrected_report_is_late_only_after_the_calls_date(db_url, filed_at, late):
+
+def contracted_small_grant(db_url):
+    """A small grant granted and contracted (its report due Mon 17 August): the report its tests file."""
     sg.setup_registry(db_url)
     code = sg.file(db_url)["code"]
     sg.grant_through(db_url, code)
     sg.do(db_url, small_grant_handlers.sign_contract,
           small_grant_inputs.SignSmallGrant(code=code, contract_number="WSO.526.1.2026"), "2026-04-17T10:00+02:00")
-    report = small_grant_inputs.SmallGrantReport(code=code, funds_used=Decimal("8800.00"), summary="Rajd")
+    return small_grant_inputs.SmallGrantReport(code=code, funds_used=Decimal("8800.00"), summary="Rajd")
+@CORRECTED
+def test_the_small_grants_corrected_report_is_late_only_after_the_calls_date(db_url, filed_at, late):
+    report = contracted_small_grant(db_url)
     assert sg.do(db_url, small_grant_handlers.submit_report, report, "2026-08-10T10:00+02:00")["late"] is False
     sg.do(db_url, small_grant_handlers.review_report,
-          small_grant_inputs.ReviewSmallGrantReport(code=code, accept=False, reason="Brak listy uczestników"),
+          small_grant_inputs.ReviewSmallGrantReport(code=report.code, accept=False, reason="Brak listy uczestników"),
           "2026-08-19T10:00+02:00")
     assert sg.do(db_url, small_grant_handlers.submit_report, report, filed_at)["late"] is late
 
@@ -51,12 +55,7 @@ def test_the_open_calls_corrected_report_is_late_only_after_the_calls_date(db_ur
 
 
 def test_a_report_first_filed_after_its_due_date_is_still_late(db_url):
-    sg.setup_registry(db_url)
-    code = sg.file(db_url)["code"]
-    sg.grant_through(db_url, code)
-    sg.do(db_url, small_grant_handlers.sign_contract,
-          small_grant_inputs.SignSmallGrant(code=code, contract_number="WSO.526.1.2026"), "2026-04-17T10:00+02:00")
-    report = small_grant_inputs.SmallGrantReport(code=code, funds_used=Decimal("8800.00"), summary="Rajd")
+    report = contracted_small_grant(db_url)
     assert sg.do(db_url, small_grant_handlers.submit_report, report, "2026-08-18T10:00+02:00")["late"] is True
 
 
@@ -65,15 +64,10 @@ def test_a_report_sent_back_early_answers_the_calls_days_not_the_first_date(db_u
     """Sent back Wed 5 August, before the first date (17 August): the call's 7 days end Wed 12 August, the day the
     report's overdue deadline is scheduled (``review_report``), so a correction on 14 August is late though the first
     date has not come: the model contract's call runs from the call."""
-    sg.setup_registry(db_url)
-    code = sg.file(db_url)["code"]
-    sg.grant_through(db_url, code)
-    sg.do(db_url, small_grant_handlers.sign_contract,
-          small_grant_inputs.SignSmallGrant(code=code, contract_number="WSO.526.1.2026"), "2026-04-17T10:00+02:00")
-    report = small_grant_inputs.SmallGrantReport(code=code, funds_used=Decimal("8800.00"), summary="Rajd")
+    report = contracted_small_grant(db_url)
     sg.do(db_url, small_grant_handlers.submit_report, report, "2026-08-03T10:00+02:00")
     sg.do(db_url, small_grant_handlers.review_report,
-          small_grant_inputs.ReviewSmallGrantReport(code=code, accept=False, reason="Brak listy uczestników"),
+          small_grant_inputs.ReviewSmallGrantReport(code=report.code, accept=False, reason="Brak listy uczestników"),
           "2026-08-05T10:00+02:00")
     assert sg.do(db_url, small_grant_handlers.submit_report, report, filed_at)["late"] is late
 
