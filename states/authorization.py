@@ -333,7 +333,7 @@ def check_relation(ctx: Any, relation: str, command: Any) -> None:
         organisation = ctx.session.exec(select(Offer.organisation_id).join(Case, Case.id == Offer.case_id).where(
             Case.code == code, Offer.number == number)).first()
         if organisation is None and number == 1:  # a small grant's case: its one offer (states/offer_filings.py)
-            from models.procedure_tables import SmallGrantOffer
+            from models.procedures.small_grant import SmallGrantOffer
 
             organisation = ctx.session.exec(select(SmallGrantOffer.organisation_id).join(
                 Case, Case.id == SmallGrantOffer.case_id).where(Case.code == code)).first()
@@ -355,13 +355,16 @@ def check_relation(ctx: Any, relation: str, command: Any) -> None:
 
 def _check_filer(ctx: Any, command: Any) -> None:
     """The relation ``filer``: the person filed the case's application through the portal (models/
-    initiative_tables.py ``filed_by``), is the portal account the officer named as the residents' representative
+    procedures/local_initiative.py ``filed_by``), is the portal account the officer named as the residents' representative
     (``portal_representative``: an application typed in from paper has no filer), or represents the organisation it
     was filed for."""
     from sqlmodel import select
 
-    from models.initiative_tables import InitiativeFiling
-    from models.procedure_tables import PORTAL_REPRESENTATIVE, LocalInitiativeApplication
+    from models.procedures.local_initiative import (
+        PORTAL_REPRESENTATIVE,
+        InitiativeFiling,
+        LocalInitiativeApplication,
+    )
     from models.tables import Case
 
     actor, code = ctx.actor, case_of(command)

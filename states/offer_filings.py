@@ -30,7 +30,7 @@ from sqlmodel import func, select
 from kernel.errors import NotFound, NotPermitted, RuleViolation
 from kernel.text import tr
 from models.filing_tables import OfferVersion
-from models.procedure_tables import SmallGrantOffer
+from models.procedures.small_grant import SmallGrantOffer
 from models.tables import Case, Offer, Organisation
 from states.cases import load_case
 from states.inputs import CaseCode, Command, Krs, Ordinal
@@ -205,9 +205,9 @@ def offer_versions(ctx: Any, cmd: OfferVersionsRef) -> dict[str, Any]:
 
 def other_sources_of(session: Any, offer: SmallGrantOffer) -> Any:
     """A small grant's other sources (the simplified form's section IV, kept apart from the own contribution;
-    models/procedure_tables.py ``SMALL_GRANT_OTHER_SOURCES``), or None when not stated (an offer recorded from
-    paper)."""
-    from models.procedure_tables import SMALL_GRANT_OTHER_SOURCES
+    models/procedures/small_grant.py ``SMALL_GRANT_OTHER_SOURCES``), or None when not stated (an offer recorded
+    from paper)."""
+    from models.procedures.small_grant import SMALL_GRANT_OTHER_SOURCES
 
     table = SmallGrantOffer.__table__
     return session.execute(select(SMALL_GRANT_OTHER_SOURCES).where(table.c.id == offer.id)).scalar_one_or_none()

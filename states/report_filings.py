@@ -38,7 +38,7 @@ from sqlmodel import func, select
 from kernel.errors import NotFound, RuleViolation
 from kernel.text import tr
 from models.filing_tables import OfferVersion
-from models.procedure_tables import SmallGrantOffer
+from models.procedures.small_grant import SmallGrantOffer
 from models.tables import AuditRecord, Case, Contract, Offer, Organisation, Report
 from states.cases import load_case, one_case_row
 from states.inputs import CaseCode, Command, Ordinal
@@ -366,7 +366,7 @@ def receipt_by_number(session, number: str) -> dict[str, Any] | None:
         return None
     case = session.exec(select(Case).where(Case.code == head)).first()
     if case is not None and case.kind == LOCAL_INITIATIVE:
-        from models.procedure_tables import LocalInitiativeApplication
+        from models.procedures.local_initiative import LocalInitiativeApplication
 
         application = one_case_row(session, LocalInitiativeApplication, case.id)
         reported = initiative_reported(case, application, contract_signed_at(session, case))

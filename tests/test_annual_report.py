@@ -14,14 +14,14 @@ from coop import audit_cli  # noqa: F401  (registers the auditor's commands)
 from coop.cli import app
 from coop.demo import run_open_call
 from models.db import get_engine, normalise_url
-from models.procedure_tables import (
-    ConsultationComment,
+from models.procedures.consultation import ConsultationComment
+from models.procedures.local_initiative import (
     LocalInitiativeApplication,
     LocalInitiativeCost,
     LocalInitiativePurchase,
-    MicroGrant,
-    SmallGrantYear,
 )
+from models.procedures.regranting import MicroGrant
+from models.procedures.small_grant import SmallGrantYear
 from models.tables import Case
 from states.auditing.annual_report import annual_report
 from states.clock import parse_moment

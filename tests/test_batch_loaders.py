@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bench.data import DUE_AT, TICK_AT, build_live_cases
 from models.db import UnitOfWork, get_engine, normalise_url
 from models.notification_tables import NotificationPreference
-from models.procedure_tables import SmallGrantOffer
+from models.procedures.small_grant import SmallGrantOffer
 from models.tables import AuditRecord, Case, Publication
 from states import tick as tick_module
 from states.cases import case_rows, first_record, load_case, one_case_row

@@ -387,7 +387,7 @@ def test_small_grant_contracted_within_the_comment_period(db_url):
 
 
 def test_small_grant_yearly_ceiling(db_url):
-    from models.procedure_tables import SmallGrantYear
+    from models.procedures.small_grant import SmallGrantYear
 
     with Session(get_engine(normalise_url(db_url))) as session:
         session.add(SmallGrantYear(year=2026, planned_ngo_grants="100000.00", committed="0.00",

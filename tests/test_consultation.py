@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from models.db import get_engine, normalise_url
-from models.procedure_tables import ConsultationComment
+from models.procedures.consultation import ConsultationComment
 from models.tables import AuditRecord, Case
 from states.engine import Actor, execute
 from states.errors import DomainError

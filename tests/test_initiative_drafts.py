@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from models.offer_draft_tables import OfferDraft
-from models.procedure_tables import PORTAL_REPRESENTATIVE, LocalInitiativeApplication
+from models.procedures.local_initiative import PORTAL_REPRESENTATIVE, LocalInitiativeApplication
 from models.tables import AuditRecord, Case
 from states import initiative_drafts as drafts
 from states.engine import execute

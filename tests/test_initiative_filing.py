@@ -11,9 +11,8 @@ import subprocess
 import pytest
 from sqlmodel import select
 
-from models.initiative_tables import InitiativeFiling
 from models.notification_tables import Notification
-from models.procedure_tables import LocalInitiativeApplication
+from models.procedures.local_initiative import InitiativeFiling, LocalInitiativeApplication
 from models.tables import AuditRecord, Case
 from states.engine import execute
 from states.errors import InvalidInput, NotPermitted, RuleViolation

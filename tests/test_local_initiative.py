@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from models.db import get_engine, normalise_url
-from models.procedure_tables import LocalInitiativeCost, LocalInitiativePurchase
+from models.procedures.local_initiative import LocalInitiativeCost, LocalInitiativePurchase
 from models.tables import AuditRecord, Case
 from states import inputs
 from states.cases import register_organisation

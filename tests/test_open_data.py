@@ -18,7 +18,7 @@ from coop import audit_cli  # noqa: F401  (registers the auditor's commands)
 from coop.cli import app
 from coop.demo import run_open_call
 from models.db import get_engine, normalise_url
-from models.procedure_tables import SmallGrantOffer
+from models.procedures.small_grant import SmallGrantOffer
 from models.tables import Case, Offer, Organisation, Publication
 from states.auditing.open_data import COLUMNS, FORMAT, results, to_csv
 from states.clock import parse_moment

@@ -1,6 +1,7 @@
-"""No procedure's package imports another procedure's package (issue 19): what several procedures share lives in
-states/ (states/publications.py, states/grant_terms.py, states/rulebook.py: rules_for, states/text.py: money,
-states/contract_tail.py), so a procedure can be read, changed or removed on its own.
+"""No procedure's package imports another procedure's package or tables (models/procedures/<slug>.py; issue 19):
+what several procedures share lives in states/ (states/publications.py, states/grant_terms.py, states/rulebook.py:
+rules_for, states/text.py: money, states/contract_tail.py) and models/tables.py, so a procedure can be read, changed
+or removed on its own.
 
 One exception, by law and by design: regranting's operator is chosen in an ordinary open call (art. 16a), so its
 case runs the open call's machine and handlers; ``states.procedures.regranting`` may import
@@ -36,14 +37,17 @@ def _imports(path: Path) -> set[str]:
 
 
 def crossing(root: Path = PROCEDURES) -> list[tuple[str, str]]:
-    """(module, imported procedure module) for every import of another procedure's package, lazy ones included."""
+    """(module, imported procedure module) for every import of another procedure's package or of its tables
+    (models/procedures/<slug>.py), lazy ones included."""
     packages = {p.name for p in root.iterdir() if (p / "__init__.py").exists()}
     out = []
     for package in sorted(packages):
         for path in sorted((root / package).rglob("*.py")):
             for name in sorted(_imports(path)):
                 parts = name.split(".")
-                if parts[:2] == ["states", "procedures"] and len(parts) > 2 and parts[2] in packages:
+                # its package, or its table module (models/procedures/<slug>.py)
+                if parts[1:2] == ["procedures"] and parts[0] in ("states", "models") and len(parts) > 2 \
+                        and parts[2] in packages:
                     if parts[2] != package and (package, parts[2]) not in ALLOWED:
                         out.append((f"{package}/{path.relative_to(root / package)}", name))
     return out
@@ -59,5 +63,10 @@ def test_the_check_finds_a_crossing_import(tmp_path):
         (tmp_path / name / "__init__.py").write_text("", encoding="utf-8")
     (tmp_path / "small_grant" / "handlers.py").write_text(
         "def f():\n    from states.procedures.open_call.machine import rules_for\n", encoding="utf-8")
-    assert crossing(tmp_path) == [("small_grant/handlers.py", "states.procedures.open_call.machine"),
+    (tmp_path / "open_call" / "machine.py").write_text(
+        "from models.procedures.small_grant import SmallGrantOffer\nfrom models.procedures.open_call import Own\n",
+        encoding="utf-8")
+    assert crossing(tmp_path) == [("open_call/machine.py", "models.procedures.small_grant"),
+                                  ("open_call/machine.py", "models.procedures.small_grant.SmallGrantOffer"),
+                                  ("small_grant/handlers.py", "states.procedures.open_call.machine"),
                                   ("small_grant/handlers.py", "states.procedures.open_call.machine.rules_for")]

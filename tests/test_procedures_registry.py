@@ -33,6 +33,72 @@ def test_every_package_is_a_registered_procedure_with_its_parts():
         assert procedure.machine.KIND == procedure.slug
 
 
+def test_the_registry_is_found_in_the_packages_in_its_order():
+    """``PROCEDURES`` is each package's ``PROCEDURE``, found, in the descriptors' ``order``: the five of today in
+    the order every reader (diagrams, CLI, routing rows, docs/authorization.md) had when they were listed."""
+    import importlib
+
+    packages = sorted(m.name for m in pkgutil.iter_modules(registry.__path__) if m.ispkg)
+    declared = [importlib.import_module(f"states.procedures.{name}").PROCEDURE for name in packages]
+    assert sorted(PROCEDURES, key=lambda p: p.slug) == declared
+    assert registry.discover(registry.__name__, registry.__path__) == PROCEDURES
+    assert [p.slug for p in PROCEDURES] == ["open_call", "small_grant", "consultation", "local_initiative",
+                                            "regranting"]
+    assert len({p.order for p in PROCEDURES}) == len(PROCEDURES)
+
+
+def test_discovery_takes_only_packages_that_define_a_procedure(tmp_path, monkeypatch):
+    """A plain module (as descriptor.py) is not even imported, a package without ``PROCEDURE`` (a helper) is not
+    taken; the order is ``order``, then the slug."""
+    root = tmp_path / "fake_procedures"
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "descriptor.py").write_text("raise AssertionError('a plain module is imported')\n")
+    (root / "helpers").mkdir()
+    (root / "helpers" / "__init__.py").write_text("VALUE = 1\n")
+    for slug, order in (("zeta", 10), ("beta", None), ("alpha", None), ("gamma", 20)):
+        (root / slug).mkdir()
+        given = f", order={order}" if order is not None else ""
+        (root / slug / "__init__.py").write_text(
+            "from states.procedures.descriptor import Procedure\n"
+            f"PROCEDURE = Procedure(slug={slug!r}, title={slug!r}, code_prefix='X', package=__name__, machines={{}},"
+            f" diagrams=(){given})\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [m for m in sys.modules if m.startswith("fake_procedures")]:
+        monkeypatch.delitem(sys.modules, name)
+    found = registry.discover("fake_procedures", [str(root)])
+    assert [p.slug for p in found] == ["zeta", "gamma", "alpha", "beta"]
+    assert "fake_procedures.descriptor" not in sys.modules and "fake_procedures.helpers" in sys.modules
+    for name in [m for m in sys.modules if m.startswith("fake_procedures")]:
+        monkeypatch.delitem(sys.modules, name)
+
+
+def test_every_table_module_is_a_procedures_and_the_schema_finds_them_all():
+    """models/procedures/<slug>.py holds a registered procedure's tables; models/schema.py (the migrations'
+    metadata, the tests' empty tables) imports every one of them with no list to edit."""
+    import models.procedures
+
+    modules = {m.name for m in pkgutil.iter_modules(models.procedures.__path__)}
+    assert modules and modules <= {p.slug for p in PROCEDURES}
+    code = ("import sys, models.schema\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith('models.procedures.'))))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert set(out.split()[0].split(",")) == {f"models.procedures.{name}" for name in modules}
+
+
+def test_every_template_a_procedure_names_has_its_text_in_both_languages():
+    """Each template a procedure's ``notices.py`` names (its ``TEMPLATES``, and those its routing rows send, which
+    may be another procedure's: the contract tail's reports) has its text in notifications/templates/pl/ and en/
+    (docs/notifications.md)."""
+    templates = ROOT / "notifications" / "templates"
+    for procedure in PROCEDURES:
+        named = set(procedure.notification_templates())
+        named |= {rule.template for rule in procedure.notification_rules() if rule.template}
+        for template in named:
+            for lang in ("pl", "en"):
+                assert (templates / lang / f"{template}.j2").is_file(), (procedure.slug, lang, template)
+
+
 def test_case_kinds_and_code_prefixes_are_unique():
     kinds = registry.case_kinds()
     assert len(kinds) == len(set(kinds))

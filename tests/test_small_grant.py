@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from models.db import get_engine, normalise_url
-from models.procedure_tables import SmallGrantOffer, SmallGrantYear
+from models.procedures.small_grant import SmallGrantOffer, SmallGrantYear
 from models.tables import AuditRecord, Case, Deadline
 from states import inputs
 from states.cases import register_organisation

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from models.filing_tables import OfferVersion
 from models.notification_tables import Notification
-from models.procedure_tables import SmallGrantOffer
+from models.procedures.small_grant import SmallGrantOffer
 from models.tables import AuditRecord, Case
 from states import offer_filings
 from states.engine import execute

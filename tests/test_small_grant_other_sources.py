@@ -14,7 +14,7 @@ from alembic import command
 from sqlmodel import select
 
 from models.db import SCHEMA_REVISION, current_revision, upgrade
-from models.procedure_tables import SmallGrantOffer
+from models.procedures.small_grant import SmallGrantOffer
 from states.engine import execute
 from states.inputs import CaseRef
 from states.offer_filings import other_sources_of

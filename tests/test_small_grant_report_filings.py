@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from models.procedure_tables import SmallGrantOffer
+from models.procedures.small_grant import SmallGrantOffer
 from models.tables import AuditRecord, Case, Report
 from notifications.report_pdf import report_pdf
 from states.engine import execute

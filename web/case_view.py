@@ -461,7 +461,7 @@ def _small_grant_terms(session, case) -> dict[str, Any] | None:
     own; None for another procedure's case."""
     if case.kind != "small_grant":
         return None
-    from models.procedure_tables import SmallGrantOffer
+    from models.procedures.small_grant import SmallGrantOffer
     from states.offer_filings import other_sources_of
 
     offer = session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)).first()
@@ -478,7 +478,7 @@ def _filed_form(session, case) -> str | None:
     if case.kind != "small_grant":
         return None
     from models.filing_tables import OfferVersion
-    from models.procedure_tables import SmallGrantOffer
+    from models.procedures.small_grant import SmallGrantOffer
 
     filed = session.exec(select(OfferVersion.id).join(SmallGrantOffer, SmallGrantOffer.id ==
                                                       OfferVersion.small_grant_offer_id)

@@ -45,7 +45,9 @@ def _empty() -> dict:
 
 def case_totals(session: Session, case: Case) -> tuple[int, int, Decimal]:
     """(offers or applications, grants, granted amount) of one case, from the tables of its procedure."""
-    from models.procedure_tables import LocalInitiativeApplication, MicroGrant, SmallGrantOffer
+    from models.procedures.local_initiative import LocalInitiativeApplication
+    from models.procedures.regranting import MicroGrant
+    from models.procedures.small_grant import SmallGrantOffer
 
     if case.kind == "small_grant":
         offers = list(session.exec(select(SmallGrantOffer).where(SmallGrantOffer.case_id == case.id)))
@@ -99,17 +101,16 @@ def _rows(session: Session, table, column, ids: list[int]) -> list:
 
 
 def procedure_sections(session: Session, year: int, cases: list[Case], by_kind: dict[str, dict]) -> dict:
-    """The other procedures' own figures, from ``models.procedure_tables``; what nobody recorded is None
+    """The other procedures' own figures, from their table modules (models/procedures/); what nobody recorded is None
     ("brak danych")."""
-    from models.procedure_tables import (
-        ConsultationComment,
+    from models.procedures.consultation import ConsultationComment
+    from models.procedures.local_initiative import (
         LocalInitiativeApplication,
         LocalInitiativeCost,
         LocalInitiativePurchase,
-        MicroGrant,
-        SmallGrantOffer,
-        SmallGrantYear,
     )
+    from models.procedures.regranting import MicroGrant
+    from models.procedures.small_grant import SmallGrantOffer, SmallGrantYear
     from states.rulebook import find_rule_set
 
     ids = {kind: [c.id for c in cases if c.kind == kind] for kind in PROCEDURES}

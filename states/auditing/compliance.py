@@ -398,7 +398,7 @@ YEAR_RULES: dict[str, tuple[str, Message]] = {
 
 def small_grant_ceiling(session: Session, year: int) -> list[Finding]:
     """art. 19a ust. 7: the year's recorded small-grant decisions against the planned funds the office recorded."""
-    from models.procedure_tables import SmallGrantYear
+    from models.procedures.small_grant import SmallGrantYear
 
     ledger = session.get(SmallGrantYear, year)
     if ledger is None:

@@ -91,7 +91,7 @@ def _recorded_on(session: Session, case: Case, event: str) -> date | None:
 
 def small_grant_rows(session: Session, year: int | None) -> list[dict]:
     """Granted small grants (art. 19a); ``published_on`` is the day the offer was published (art. 19a ust. 3)."""
-    from models.procedure_tables import SmallGrantOffer
+    from models.procedures.small_grant import SmallGrantOffer
 
     rows = []
     granted = session.exec(select(SmallGrantOffer, Case).join(Case, Case.id == SmallGrantOffer.case_id)

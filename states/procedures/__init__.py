@@ -4,29 +4,43 @@ Everything that must know every procedure reads ``PROCEDURES``: the tick (``dead
 (states/diagrams.py), the names of states in messages (states/labels.py), the auditor's compliance check
 (states/auditing/compliance.py), the CLI (coop/procedures/), the authorization matrix (states/authorization.py:
 each descriptor's ``access``) and the notification routing (notifications/routing.py: each ``notices.py``).
+``PROCEDURES`` is found, not listed: every subpackage here whose ``__init__.py`` defines ``PROCEDURE``, in the
+descriptors' ``order`` (ties by slug); a module or package without one (descriptor.py) is no procedure.
+
 Adding a procedure: a package here with machine.py, inputs.py, handlers.py, notices.py (its notification
 templates and routing rows) and compliance.py if the auditor checks something of it; its ``PROCEDURE`` in its
 ``__init__.py`` with its commands' authorization entries (``access``) and what each command does to its machines
 (``events``, ``reads``, ``off_case``: the desk's steps, tests/test_step_events.py), and the commands of another
-procedure its cases run (``borrows``); one line below; its CLI module; its templates' text (docs/architecture.md).
+procedure its cases run (``borrows``); its tables in models/procedures/<slug>.py and a migration; its CLI module
+coop/procedures/<slug>.py; its templates' text (docs/architecture.md). Nothing shared is edited:
+tests/test_procedures_registry.py fails when one of these parts is missing.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from states.procedures import consultation, local_initiative, open_call, regranting, small_grant
 from states.procedures.descriptor import Diagram, Procedure
 
-PROCEDURES: tuple[Procedure, ...] = (
-    open_call.PROCEDURE,
-    small_grant.PROCEDURE,
-    consultation.PROCEDURE,
-    local_initiative.PROCEDURE,
-    regranting.PROCEDURE,
-)
+
+def discover(package: str, path: Iterable[str]) -> tuple[Procedure, ...]:
+    """The descriptors (``PROCEDURE``) of the subpackages of ``package`` found on ``path``, in their ``order``,
+    then by slug. Only a package's ``__init__.py`` is imported (the descriptor is light: invariant 5); a plain
+    module here (descriptor.py) is not imported, a package without ``PROCEDURE`` is not taken."""
+    found = []
+    for module in pkgutil.iter_modules(path):
+        if module.ispkg:
+            descriptor = getattr(importlib.import_module(f"{package}.{module.name}"), "PROCEDURE", None)
+            if isinstance(descriptor, Procedure):
+                found.append(descriptor)
+    return tuple(sorted(found, key=lambda each: (each.order, each.slug)))
+
+
+PROCEDURES: tuple[Procedure, ...] = discover(__name__, __path__)
 
 _BY_SLUG = {procedure.slug: procedure for procedure in PROCEDURES}
 _BY_KIND = {kind: procedure for procedure in PROCEDURES for kind in procedure.machines}

@@ -144,6 +144,9 @@ class Procedure:
     # a message names (states/labels.py)
     machines: Mapping[str, str]
     diagrams: tuple[Diagram, ...]
+    # its place in the registry (states/procedures/__init__.py), which the diagrams, the CLI's groups, the
+    # notification rows and docs/authorization.md follow: lower first, ties by slug
+    order: int = 100
     has_compliance: bool = False  # a compliance.py with rules for the auditor
     # its commands' authorization entries: handler name (in its handlers.py) -> role -> relation (states/access.py);
     # states/authorization.py collects them as "<slug>.<handler>"

@@ -5,6 +5,7 @@ from states.procedures.descriptor import Diagram, Procedure
 
 PROCEDURE = Procedure(
     slug="consultation", title="Konsultacje projektów aktów / consultation (art. 5, 41i)", code_prefix="KO", package=__name__,
+    order=30,  # the registry's order (states/procedures/__init__.py)
     machines={"consultation": "ConsultationMachine"},
     diagrams=(Diagram("consultation", "Konsultacje projektów aktów / consultation (art. 5, 41i)", "ConsultationMachine"),),
     has_compliance=True,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import func, select
 
-from models.procedure_tables import ConsultationComment
+from models.procedures.consultation import ConsultationComment
 from models.public_comment_tables import confirmed_emails
 from models.tables import Case
 from states import calendar, clock, labels

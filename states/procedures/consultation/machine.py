@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 from statemachine import State
 
-from models.procedure_tables import ConsultationComment
+from models.procedures.consultation import ConsultationComment
 from models.tables import Case
 from states import calendar, labels, periods
 from states.cases import case_rows

@@ -6,6 +6,7 @@ from states.procedures.descriptor import Diagram, Procedure
 
 PROCEDURE = Procedure(
     slug="local_initiative", title="Inicjatywa lokalna / local initiative (art. 19b-19h)", code_prefix="IL", package=__name__,
+    order=40,  # the registry's order (states/procedures/__init__.py)
     machines={"local_initiative": "LocalInitiativeMachine"},
     diagrams=(Diagram("local-initiative", "Inicjatywa lokalna / local initiative (art. 19b-19h)", "LocalInitiativeMachine"),),
     # who may run its commands (states/authorization.py enforces them; docs/authorization.md shows them)

@@ -1,5 +1,5 @@
 """The local-initiative applications filed by residents or an organisation themselves, through the portal (issue
-22; art. 19b-19h): their rows (models/initiative_tables.py) and receipts. The commands are the procedure's
+22; art. 19b-19h): their rows (models/procedures/local_initiative.py) and receipts. The commands are the procedure's
 (handlers.py ``file_residents_application``, ``file_organisation_application``, ``initiative_receipt``,
 ``my_initiatives``, ``application_facts``): the application on its form (states/model_forms/initiative.py) is
 received by the procedure's own ``receive`` (the one place the filing's rules are checked, as for an officer's paper
@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from models.initiative_tables import InitiativeFiling
+from models.procedures.local_initiative import InitiativeFiling
 from models.tables import Case
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import func as sa_func
 from sqlalchemy import update as sa_update
 from sqlmodel import select
 
-from models.initiative_tables import InitiativeFiling
-from models.procedure_tables import (
+from models.procedures.local_initiative import (
     PORTAL_REPRESENTATIVE,
+    InitiativeFiling,
     LocalInitiativeApplication,
     LocalInitiativeCost,
     LocalInitiativePurchase,

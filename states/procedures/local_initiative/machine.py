@@ -12,7 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlmodel import Session
 from statemachine import State
 
-from models.procedure_tables import LocalInitiativeApplication, LocalInitiativeCost, LocalInitiativePurchase
+from models.procedures.local_initiative import (
+    LocalInitiativeApplication,
+    LocalInitiativeCost,
+    LocalInitiativePurchase,
+)
 from models.tables import Case
 from states import labels
 from states.cases import case_rows, one_case_row

@@ -6,6 +6,7 @@ from states.procedures.descriptor import Diagram, Procedure
 
 PROCEDURE = Procedure(
     slug="open_call", title="Otwarty konkurs ofert / open call (art. 11-15)", code_prefix="OK", package=__name__,
+    order=10,  # the registry's order (states/procedures/__init__.py)
     machines={"open_call": "OpenCallMachine", "offer": "OfferMachine"},
     diagrams=(Diagram("open-call", "Otwarty konkurs ofert / open call (art. 11-15)", "OpenCallMachine"),
               Diagram("offer", "Oferta w konkursie / an offer in an open call", "OfferMachine")),

@@ -40,6 +40,7 @@ OPERATORS_CALL = Borrowed(
 
 PROCEDURE = Procedure(
     slug="regranting", title="Regranting (art. 16a)", code_prefix="RG", package=__name__,
+    order=50,  # the registry's order (states/procedures/__init__.py)
     machines={"regranting": "OpenCallMachine", "micro_grant": "MicroGrantMachine"},
     diagrams=(Diagram("regranting-sub-call", "Regranting: nabór operatora / the operator's sub-call (art. 16a)", "SubCallMachine"),
               Diagram("micro-grant", "Regranting: mikrodotacja / a micro-grant (art. 16a)", "MicroGrantMachine")),

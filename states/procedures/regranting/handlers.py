@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from models.procedure_tables import MicroGrant
+from models.procedures.regranting import MicroGrant
 from models.tables import Case, Contract, Offer, Report
 from states import calendar, periods
 from states.cases import load_case, next_code, row_by_id

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlmodel import Session
 from statemachine import State
 
-from models.procedure_tables import MicroGrant
+from models.procedures.regranting import MicroGrant
 from models.tables import Case, Contract, Offer
 from states import labels
 from states.cases import case_rows, one_case_row, row_by_id

@@ -6,6 +6,7 @@ from states.procedures.descriptor import Diagram, Procedure
 
 PROCEDURE = Procedure(
     slug="small_grant", title="Tryb pozakonkursowy / small grant (art. 19a)", code_prefix="MG", package=__name__,
+    order=20,  # the registry's order (states/procedures/__init__.py)
     machines={"small_grant": "SmallGrantMachine"},
     diagrams=(Diagram("small-grant", "Tryb pozakonkursowy / small grant (art. 19a)", "SmallGrantMachine"),),
     has_compliance=True,

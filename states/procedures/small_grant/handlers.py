@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
+from models.procedures.small_grant import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.public_comment_tables import confirmed_emails
 from models.tables import Case, Organisation, Publication, Report
 from states import calendar, clock, periods, report_filings

@@ -13,7 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 from sqlmodel import Session, func, select
 from statemachine import State
 
-from models.procedure_tables import SmallGrantComment, SmallGrantOffer, SmallGrantYear
+from models.procedures.small_grant import SmallGrantComment, SmallGrantOffer, SmallGrantYear
 from models.tables import Case
 from states.cases import case_rows, one_case_row
 from states.contract_tail import report_tail, settlement_tail
