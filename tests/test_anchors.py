@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
+from tests.cli_runner import CliRunner
 
 from coop import audit_cli  # noqa: F401  (registers the auditor's commands)
 from coop.cli import app

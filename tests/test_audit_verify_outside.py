@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
+from tests.cli_runner import CliRunner
 
 from coop import audit_cli  # noqa: F401  (registers the auditor's commands)
 from coop.cli import app

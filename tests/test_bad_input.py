@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import AfterValidator, BaseModel
-from typer.testing import CliRunner
+from tests.cli_runner import CliRunner
 
 import coop.core_cli  # noqa: F401  (registers the command groups on the app)
 from coop.cli import app

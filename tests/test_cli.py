@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from tests.cli_runner import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers the command groups on the app)
 import coop.core_cli  # noqa: F401

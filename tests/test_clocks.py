@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
-from typer.testing import CliRunner
+from tests.cli_runner import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers `coop audit ...`)
 import coop.core_cli  # noqa: F401

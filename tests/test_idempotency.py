@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
+from tests.cli_runner import CliRunner
 
 import coop.core_cli  # noqa: F401  (registers the command groups)
 import coop.procedures_cli  # noqa: F401

@@ -31,7 +31,7 @@ import typer.main
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from typer.testing import CliRunner
+from tests.cli_runner import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers the command groups on the app)
 import coop.core_cli  # noqa: F401
