@@ -226,16 +226,29 @@ def cli(db_url):
     return invoke
 
 
+# Every column of every table, in one query (a dump runs hundreds of times a file: one reflection per table
+# was half its cost).
+_COLUMNS = {
+    "sqlite": "SELECT m.name, c.name FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS c "
+              "WHERE m.type = 'table'",
+    "postgresql": "SELECT c.relname, a.attname FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid "
+                  "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') "
+                  "AND a.attnum > 0 AND NOT a.attisdropped",
+}
+
+
+@lru_cache(maxsize=64)
+def _dump_selects(present: frozenset[tuple[str, str]]) -> tuple[tuple[str, sa.Select], ...]:
+    """The SELECT of each table that ``present`` (its (table, column) pairs) holds, of the columns it holds."""
+    return tuple((t.name, sa.select(*(c for c in t.columns if (t.name, c.name) in present)))
+                 for t in SQLModel.metadata.sorted_tables if any((t.name, c.name) in present for c in t.columns))
+
+
 def dump(url: str) -> dict[str, list[tuple]]:
     """Every row of every table, to show that a refused command changed nothing."""
     engine = get_engine(normalise_url(url))
     with engine.connect() as conn:
-        inspector = sa.inspect(conn)
-        present = set(inspector.get_table_names())  # a database at an older revision lacks the newer ones
-        dumped = {}
-        for t in SQLModel.metadata.sorted_tables:
-            if t.name in present:  # and the newer columns
-                columns = {c["name"] for c in inspector.get_columns(t.name)}
-                selected = sa.select(*(c for c in t.columns if c.name in columns))
-                dumped[t.name] = sorted(map(tuple, conn.execute(selected).all()), key=repr)
-        return dumped
+        # a database at an older revision lacks the newer tables and columns: the ones it has are read
+        present = frozenset(map(tuple, conn.execute(sa.text(_COLUMNS[engine.dialect.name]))))
+        return {name: sorted(map(tuple, conn.execute(selected).all()), key=repr)
+                for name, selected in _dump_selects(present)}

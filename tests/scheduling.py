@@ -16,7 +16,8 @@ from __future__ import annotations
 FRESH_PROCESS_FIRST = ("tests/test_forms_suspended.py", "tests/test_liveness.py")
 
 # The longest files, longest first: about how many seconds each takes on a quiet 2-core machine (from CI's
-# 20 slowest tests of 2026-12-06 and single-file runs; only the order matters). A file not named here comes after
+# 20 slowest tests of 2026-12-06 and single-file runs; only the order matters; the plain files from the per-file
+# times of 2026-12-07, after tests/cli_runner.py took test_messages.py under 20 s). A file not named here comes after
 # these: first the ones with a browser or a Prefect server (slow by nature), then the rest, most tests first.
 # Name a new file here once it takes more than ~30 s.
 LONGEST = {
@@ -25,13 +26,15 @@ LONGEST = {
     "tests/test_flows.py": 70,
     "tests/test_desk_serve_restart_browser.py": 65,
     "tests/test_readme_walkthrough.py": 60,
+    "tests/test_idempotency.py": 60,  # real `coop` processes through a proxy, and the CLI's 3 s backoff
     "tests/test_crash.py": 55,
     "tests/test_serve.py": 50,
     "tests/test_prefect_quiet.py": 45,
+    "tests/test_waiting_rows.py": 45,
     "tests/test_browser_infra.py": 40,
     "tests/test_dispatch_faults.py": 40,
     "tests/test_desk_forms.py": 35,
-    "tests/test_messages.py": 30,
+    "tests/test_bad_input.py": 35,
 }
 SLOW_FIXTURES = frozenset({"prefect_api", "browser", "live_server", "new_context"})
 

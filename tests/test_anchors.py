@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from coop import audit_cli  # noqa: F401  (registers the auditor's commands)
 from coop.cli import app
@@ -30,6 +29,7 @@ from models.tables import AuditRecord, Case
 from states import anchors, audit
 from states.auditing.history import export_history
 from states.engine import SCHEDULER, Actor, execute
+from tests.cli_runner import CliRunner
 from tests.conftest import history_unlocked
 
 AUDITOR = Actor("Rewident RIO", "auditor")

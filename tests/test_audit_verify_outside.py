@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from coop import audit_cli  # noqa: F401  (registers the auditor's commands)
 from coop.cli import app
@@ -23,6 +22,7 @@ from models.tables import AuditRecord, Case, RuleSetVersion
 from states import audit
 from states.auditing.history import HistoryQuery, case_history_tree, export_history
 from states.engine import Actor, execute
+from tests.cli_runner import CliRunner
 from tests.conftest import history_unlocked
 from tests.test_compliance import Builder, cli_db  # noqa: F401  (cli_db is a fixture)
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 import coop.core_cli  # noqa: F401  (registers the command groups on the app)
 from coop import quick
@@ -30,6 +29,7 @@ from models.db import SCHEMA_REVISION, current_revision, normalise_url, plain_co
 from states import calendar, cases, engine
 from states.authorization import MATRIX
 from states.engine import execute
+from tests.cli_runner import CliRunner
 from tests.conftest import PG_ADMIN_URL
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import AfterValidator, BaseModel
-from typer.testing import CliRunner
 
 import coop.core_cli  # noqa: F401  (registers the command groups on the app)
 from coop.cli import app
@@ -33,6 +32,7 @@ from states.inputs import KRS_PATTERN, Command
 from states.procedures import PROCEDURES
 from states.procedures.open_call import handlers as open_call_handlers
 from states.procedures.open_call import inputs as open_call_inputs
+from tests.cli_runner import CliRunner
 from tests.conftest import dump, empty_tables
 from tests.test_open_call_guards import OFFICER, announced_call, appoint, file
 

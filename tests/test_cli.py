@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers the command groups on the app)
 import coop.core_cli  # noqa: F401
 import models.db
 from coop.cli import app
+from tests.cli_runner import CliRunner
 from tests.conftest import dump
 
 COOP = Path(sys.executable).with_name("coop")

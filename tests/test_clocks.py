@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
-from typer.testing import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers `coop audit ...`)
 import coop.core_cli  # noqa: F401
@@ -29,6 +28,7 @@ from states.procedures.open_call import handlers as open_call_handlers
 from states.procedures.open_call import inputs as open_call_inputs
 from states.queries import verify_cases
 from states.tick import tick
+from tests.cli_runner import CliRunner
 from tests.conftest import dump, unused_database
 
 OFFICER = Actor("Anna Urzędniczka", "officer")

@@ -21,7 +21,6 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 import coop.core_cli  # noqa: F401  (registers the command groups)
 import coop.procedures_cli  # noqa: F401
@@ -37,6 +36,7 @@ from states.procedures.open_call import inputs as open_call_inputs
 from states.procedures.small_grant import handlers as small_grant_handlers
 from states.procedures.small_grant import inputs as small_grant_inputs
 from states.tick import tick
+from tests.cli_runner import CliRunner
 from tests.commit_proxy import CommitProxy
 from tests.conftest import dump, empty_tables
 from tests.test_open_call_guards import KRS, OFFICER, announced_call, file

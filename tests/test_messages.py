@@ -31,7 +31,6 @@ import typer.main
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from typer.testing import CliRunner
 
 import coop.audit_cli  # noqa: F401  (registers the command groups on the app)
 import coop.core_cli  # noqa: F401
@@ -42,6 +41,7 @@ import coop.settings_cli  # noqa: F401
 from coop.cli import app
 from states import errors, labels
 from states.text import LOCALE_DIR, Message, Money, catalogue, ntr, tr
+from tests.cli_runner import CliRunner
 from tests.sources import walked
 
 ROOT = Path(__file__).resolve().parents[1]
