@@ -5,9 +5,10 @@ commands: ~0.15 s, more than most refused commands cost to run), so a test runni
 of its time building the same tree. This runner keeps each tree it built, keyed by what a build depends on:
 the commands registered on the app and its groups (a module importing ``coop.audit_cli`` adds one) and the
 run's language (``coop/help_text.py`` translates the help as the tree is built, from ``COOP_LANG``); the
-language is read inside the invocation's environment, as a build in ``typer.testing`` would read it. The
-invocation itself is typer's: its isolation (streams, environment, terminal width) and its handling of
-``SystemExit`` and exceptions, line for line.
+tree is built inside the invocation's environment, so a test passing ``COOP_LANG`` in ``env`` gets its help in
+that language (typer builds before entering it). The rest of ``invoke`` is typer's own (typer 0.2x's
+``typer.testing.CliRunner.invoke``: the isolation of streams, environment and terminal width, the handling of
+``SystemExit`` and exceptions): typer offers no way to hand it a command already built.
 """
 
 from __future__ import annotations
