@@ -403,9 +403,8 @@ def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     step(ctx, case, OpenCallMachine.bind(case), "score")
     seat = _act_as_member(ctx, cmd.member)
     facts = CallFacts(ctx.session, case)  # read once: this step decides from these, and adds what it writes
-    offer = facts.offer(cmd.number)
-    if offer is None:
-        raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
+    facts.offers  # noqa: B018  the guards read every offer (their organisations): this one is picked from them
+    offer = _offer(ctx, case, cmd.number, facts)
     member = _member(ctx, case, seat, facts)
     # The offer waits for scores, and this member may score it (art. 15 ust. 2d; KPA art. 24).
     step(ctx, case, OfferMachine.bind(offer), "score", offer=offer, member=member, call=facts)
