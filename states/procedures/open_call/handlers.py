@@ -380,10 +380,14 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
                     payload={**payload, "correct_by": window.due})
         schedule(ctx, case, "correction_end", window.due, window.basis, offer_id=offer.id)
     else:
+        awaited_correction = offer.state == OfferState.correction_requested
         _fire_offer(ctx, case, offer, "accept_formally" if cmd.decision == "accept" else "reject_formally", call=call,
                     payload=payload)
-        with ctx.session.no_autoflush:  # this step schedules no deadline: nothing pending that the read could miss
-            cancel_deadlines(ctx, case, "correction_end", offer.id)
+        # A correction window runs only while the offer awaits its correction: ``request_correction`` schedules its
+        # ``correction_end``, and every step out of that state ends it (here, ``file_correction``, its expiry).
+        if awaited_correction:
+            with ctx.session.no_autoflush:  # this step schedules no deadline: nothing pending that the read could miss
+                cancel_deadlines(ctx, case, "correction_end", offer.id)
     offer.formal_defects = [] if cmd.decision == "accept" else list(cmd.defects)
     return {"code": case.code, "offer": offer.number, "state": offer.state, "defects": offer.formal_defects}
 
