@@ -190,8 +190,7 @@ class CallFacts:
             asked = self.__dict__.setdefault("_offers_asked", {})
             found = asked.get(number)
             if found is None:
-                found = self.session.exec(select(Offer).where(Offer.case_id == self.case.id,
-                                                              Offer.number == number)).first()
+                found = self.session.exec(_OFFER_BY_NUMBER, params={"case_id": self.case.id, "number": number}).first()
                 if found is not None:
                     asked[number] = found
             return found
@@ -243,6 +242,10 @@ class CallFacts:
             self.scored.add((member.id, offer.id))
         if points and "points" in self.__dict__:
             self.points.setdefault(offer.number, {})[member.name] = dict(points)
+
+
+# Built once: building a statement costs about as much as running it on SQLite.
+_OFFER_BY_NUMBER = select(Offer).where(Offer.case_id == bindparam("case_id"), Offer.number == bindparam("number"))
 
 
 def call_facts(ctx_or_session, case: Case, call: CallFacts | None = None) -> CallFacts:
