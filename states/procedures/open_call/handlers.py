@@ -201,9 +201,9 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
                 tr("A nominee of an organisation taking part in the call may not sit on the committee"),
                 basis="art. 15 ust. 2d",
             )
-    member = CommitteeMember(case_id=case.id, name=name, email=cmd.email or "", affiliation=cmd.affiliation,
-                             organisation_id=organisation_id, appointed_at=ctx.now)
-    add_member(ctx.session, case, member)
+    member = add_member(ctx.session, case, CommitteeMember(
+        case_id=case.id, name=name, email=cmd.email or "", affiliation=cmd.affiliation, organisation_id=organisation_id,
+        appointed_at=ctx.now))
     call.add_member(member)
     payload = cmd.model_dump(mode="json")  # a typed name: the record as before the registry
     if person is not None:

@@ -229,7 +229,7 @@ class CallFacts:
         if "offers" in self.__dict__:
             self.offers.append(offer)
 
-    def add_member(self, member: CommitteeMember) -> None:
+    def add_member(self, member: CommitteeMember | Member) -> None:
         if "_committee" in self.__dict__:
             self.members.append(member)
 
@@ -256,8 +256,13 @@ def call_facts(ctx_or_session, case: Case, call: CallFacts | None = None) -> Cal
     return CallFacts(session, case)
 
 
-def add_member(session: Session, case: Case, member: CommitteeMember) -> None:
-    session.add(member)
+def add_member(session: Session, case: Case, member: CommitteeMember) -> Member:
+    """Write an appointed member's row at once, by one statement, and return it as the committee is read (``Member``):
+    no step changes a member, so the step goes on with its columns, not with an ORM object the unit of work would
+    flush at commit."""
+    values = {name: getattr(member, name) for name in Member._fields if name != "id"}
+    written = session.connection().execute(_INSERT_MEMBER, values)
+    return Member(id=written.inserted_primary_key[0], **values)
 
 
 # Declarations and scores are only ever read as columns (never as objects): one statement writes a step's
@@ -298,6 +303,7 @@ _SCORE_COLUMNS = ("member_id", "offer_id", "criterion", "points", "scored_at")
 
 _MEMBERS = CommitteeMember.__table__
 _DECLARATIONS = ConflictDeclaration.__table__
+_INSERT_MEMBER = _MEMBERS.insert()
 _COMMITTEE = (
     select(*(_MEMBERS.c[name] for name in Member._fields), _DECLARATIONS.c.offer_id, _DECLARATIONS.c.conflict,
            exists().where(Score.member_id == _DECLARATIONS.c.member_id, Score.offer_id == _DECLARATIONS.c.offer_id))
