@@ -131,8 +131,7 @@ def create_call(ctx: Context, cmd: CreateOpenCall) -> dict:
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.task_area,
                 budget=cmd.budget, state=OpenCallMachine.draft.value, mode=cmd.mode, receipt_rule=cmd.receipt_rule,
                 data={"rule_set": rule_set.version}, created_at=ctx.now)
-    ctx.session.add(case)
-    ctx.session.flush()
+    ctx.session.add(case)  # written by its first record, with its history's head (states.engine.append_audit)
     record(ctx, case, "create", basis="art. 5a; art. 11 ust. 2", state=case.state,
            payload=cmd.model_dump(mode="json"))
     return {"code": case.code, "state": case.state}
