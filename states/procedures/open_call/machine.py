@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
@@ -83,9 +84,11 @@ def scored_pairs(session: Session, case: Case) -> set[tuple[int, int]]:
     return read_committee(session, case).scored
 
 
-class Member(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Member:
     """A committee member as a step reads it: its row's columns. No step changes a member once appointed, so the
-    committee is read as columns, not as ORM objects (a member appointed by the step itself is its new row)."""
+    committee is read as columns, not as ORM objects; a member the step appoints is written at once and returned as
+    one (``add_member``)."""
 
     id: int
     case_id: int
@@ -94,6 +97,9 @@ class Member(NamedTuple):
     affiliation: str
     organisation_id: int | None
     appointed_at: datetime
+
+
+MEMBER_COLUMNS = tuple(f.name for f in fields(Member))  # the committee_members columns a step reads, in order
 
 
 class Committee(NamedTuple):
@@ -106,13 +112,14 @@ def read_committee(session: Session, case: Case) -> Committee:
     """The call's committee in one query: its members, each with its declarations and whether it scored the
     declared offer. A member scores only after declaring no conflict (``OfferMachine.no_conflict_declared``), so
     every score is found beside its declaration; a declaration's member and offer are of the same call."""
-    # Columns through the transaction's connection: no ORM objects to build, no flush to consider (declarations
-    # and scores are written by statements of their own at once; a member the step appoints is pending, below).
+    # Columns through the transaction's connection: no ORM objects to build, no flush to consider (members,
+    # declarations and scores are written by statements of their own at once; a member added to the session
+    # instead, and not written yet, is appended below, as ``case_rows`` appends a kind's pending rows).
     rows = session.connection().execute(_COMMITTEE, {"case_id": case.id}).all()
     members: list[CommitteeMember | Member] = []
     declared: dict[tuple[int, int], bool] = {}
     scored: set[tuple[int, int]] = set()
-    width = len(Member._fields)
+    width = len(MEMBER_COLUMNS)
     for row in rows:
         member_id = row[0]
         if not members or members[-1].id != member_id:
@@ -260,7 +267,7 @@ def add_member(session: Session, case: Case, member: CommitteeMember) -> Member:
     """Write an appointed member's row at once, by one statement, and return it as the committee is read (``Member``):
     no step changes a member, so the step goes on with its columns, not with an ORM object the unit of work would
     flush at commit."""
-    values = {name: getattr(member, name) for name in Member._fields if name != "id"}
+    values = {name: getattr(member, name) for name in MEMBER_COLUMNS if name != "id"}
     written = session.connection().execute(_INSERT_MEMBER, values)
     return Member(id=written.inserted_primary_key[0], **values)
 
@@ -305,7 +312,7 @@ _MEMBERS = CommitteeMember.__table__
 _DECLARATIONS = ConflictDeclaration.__table__
 _INSERT_MEMBER = _MEMBERS.insert()
 _COMMITTEE = (
-    select(*(_MEMBERS.c[name] for name in Member._fields), _DECLARATIONS.c.offer_id, _DECLARATIONS.c.conflict,
+    select(*(_MEMBERS.c[name] for name in MEMBER_COLUMNS), _DECLARATIONS.c.offer_id, _DECLARATIONS.c.conflict,
            exists().where(Score.member_id == _DECLARATIONS.c.member_id, Score.offer_id == _DECLARATIONS.c.offer_id))
     .select_from(_MEMBERS.outerjoin(_DECLARATIONS, _DECLARATIONS.c.member_id == _MEMBERS.c.id))
     .where(_MEMBERS.c.case_id == bindparam("case_id"))
