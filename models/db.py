@@ -277,6 +277,15 @@ def database_time(session: Session) -> datetime:
     return datetime.now(UTC)
 
 
+def note_transaction_time(session: Session, moment: datetime) -> None:
+    """PostgreSQL's ``CURRENT_TIMESTAMP`` read beside another statement's rows (a case's, states/cases.py
+    ``load_case``): the transaction's start, the same whichever statement reads it, so ``database_time`` needs no
+    round trip of its own."""
+    if _TRANSACTION_TIME not in session.info:
+        _listen()
+        session.info[_TRANSACTION_TIME] = as_utc(moment)
+
+
 # What a transaction knows of itself, kept in its session's ``info`` and forgotten when it ends: its start by the
 # database's clock, and the cases whose rows it holds (``note_held``).
 _TRANSACTION_TIME = "coop_transaction_time"

@@ -5,7 +5,7 @@ record); table models are not validated on construction anyway, so what ``model_
 applied, no validation) plus the ORM's instance state is the same pending row, built here from a recipe per model.
 
 At commit the unit of work writes row by row (~0.1 ms a row, and a versioned UPDATE of a case is never
-batched): ``write_pending`` writes the changed cases and deadlines and the rows a step only adds with one
+batched): ``write_pending`` writes the changed cases, deadlines and offers and the rows a step only adds with one
 statement per table (and set of columns) first, and the ORM flushes whatever else is left.
 """
 
@@ -25,7 +25,7 @@ from sqlalchemy.sql.util import find_tables
 from sqlmodel import SQLModel
 
 from models.notification_tables import Notification
-from models.tables import AuditRecord, Case, Deadline
+from models.tables import AuditRecord, Case, Deadline, Offer
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -94,6 +94,7 @@ def write_pending(session: Session) -> None:
     and deadlines, and the rows it only adds. Called by ``UnitOfWork.commit``, and by the tick before a savepoint's release."""
     write_changed_cases(session)
     write_changed_deadlines(session)
+    write_changed_rows(session)
     write_new_rows(session)
 
 
@@ -266,6 +267,40 @@ def write_changed_deadlines(session: Session) -> None:
         update_deadlines(session, dict(values), [deadline.id for deadline in deadlines])
         for deadline in deadlines:
             make_transient(deadline)
+
+
+# Rows a step changes in place that carry no version of their own (an offer's state, moved by its machine while
+# the case's row version guards the step): written by id, as the unit of work would, without its flush.
+_CHANGED_BY_ID = (Offer,)
+
+
+def write_changed_rows(session: Session) -> None:
+    """Write the session's changed rows of ``_CHANGED_BY_ID``, one ``executemany`` per table and set of changed
+    columns (``UPDATE … WHERE id = …``), then let the session forget them. A row gone meanwhile fails the
+    transaction as the ORM's own UPDATE would (``StaleDataError``)."""
+    by_columns: dict[tuple[type, tuple[str, ...]], list] = defaultdict(list)
+    for row in session.dirty:
+        if type(row) in _CHANGED_BY_ID:
+            state = inspect(row)
+            columns = tuple(sorted(key for key in state.committed_state if state.attrs[key].history.has_changes()))
+            if columns:
+                by_columns[(type(row), columns)].append(row)
+    if not by_columns:
+        return
+    connection = session.connection()
+    for (kind, columns), rows in by_columns.items():
+        params = [{**{column: getattr(row, column) for column in columns}, "_id": row.id} for row in rows]
+        written = execute_many(connection, ("update by id", kind.__table__.name, columns),
+                               partial(_update_by_id, kind.__table__), columns, params)
+        if written != len(params):
+            raise StaleDataError(f"{kind.__table__.name}: {len(params) - written} of {len(params)} rows gone")
+    for rows in by_columns.values():
+        for row in rows:
+            make_transient(row)  # written: the unit of work must not write it again
+
+
+def _update_by_id(table):
+    return table.update().where(table.c.id == bindparam("_id"))
 
 
 def update_deadlines(session: Session, values: dict[str, Any], ids: list[int]) -> None:

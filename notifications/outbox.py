@@ -144,6 +144,18 @@ def undeliverable(channel: str, audience: str, address: str | None) -> bool:
     return channel == "email" and not address and audience not in OFFICE_MAILBOXES
 
 
+def channel_of(audience: str) -> str:
+    """A public notice goes to the portal's webhook (the row names the channel, its URL stays in the settings);
+    everything else is an e-mail."""
+    return "webhook" if audience == "public" else "email"
+
+
+def never_pending(recipient) -> bool:
+    """Whether a message to ``recipient`` is recorded undeliverable when enqueued, so never pending (``enqueue``):
+    nothing of theirs can wait to be sent, or be cancelled."""
+    return undeliverable(channel_of(recipient.audience), recipient.audience, recipient.address)
+
+
 def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data: dict[str, Any], config, *,
             not_before: datetime | None = None, cancel_tag: str | None = None, part: str = "",
             preferences: dict[str, list[NotificationPreference]] | None = None) -> Notification:
@@ -154,7 +166,7 @@ def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data
     opted_out, lang = preference(ctx.session, recipient.address, template, preferences)
     # The law allows no opt-out of a decision, a legal call, results or a member's duty: enforced here too.
     status = "opted_out" if opted_out and category in OPTIONAL_CATEGORIES else "pending"
-    channel = "webhook" if recipient.audience == "public" else "email"
+    channel = channel_of(recipient.audience)
     error = None
     if status == "pending" and undeliverable(channel, recipient.audience, recipient.address):
         # Recorded as such at once, shown to the officer (`coop notifications list`, the case's summary): not a
@@ -165,7 +177,6 @@ def enqueue(ctx, case: Case, record: AuditRecord, template: str, recipient, data
     row = new_row(  # the SQLModel constructor costs more than the rest of enqueue
         Notification,
         key=key, case_id=case.id, audit_seq=record.seq, template=template, category=category,
-        # a public notice goes to the portal's webhook: the row names the channel, its URL stays in the settings
         channel=channel, audience=recipient.audience, last_error=error,
         recipient=recipient.address, recipient_name=recipient.name, lang=lang or config.default_lang,
         data=json_ready(data), cancel_tag=cancel_tag, not_before=due, next_attempt_at=due, status=status,

@@ -24,6 +24,7 @@ from typing import Any
 from sqlmodel import select
 
 from models.tables import AuditRecord, Case, CommitteeMember, Offer, Organisation
+from notifications.outbox import never_pending
 from states import calendar, periods
 from states.cases import first_record, organisation, row_by_id
 from states.notices import Rule, TemplateSpec
@@ -628,6 +629,8 @@ def _member_done(told: Told) -> list[str]:
     member = told.call.member(name)
     if member is None or member_has_work(told.call, member):
         return []
+    if never_pending(_member(member)):  # a member with no address (on paper): her reminders were never pending
+        return []  # a member's address is given when she is appointed and never changes: none to look for
     return [f"scoring:member:{name}"]
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, event
+from sqlalchemy import bindparam, event, func
 from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from models.db import note_transaction_time
 from models.rows import SEES_HELD_ROWS
 from models.tables import AuditRecord, Case, Deadline, Organisation
 from states import audit, calendar, clock
@@ -109,10 +110,19 @@ _APPENDED = "coop_appended_records"
 
 # Built once: building a statement costs about as much as running it on SQLite.
 _CASE_BY_CODE = select(Case).where(Case.code == bindparam("code"))
+# On PostgreSQL the transaction's start by the database's clock comes with the case (``CURRENT_TIMESTAMP``: the
+# time every record of the step is written at, models/db.py ``database_time``), instead of a round trip of its own.
+_CASE_BY_CODE_AND_TIME = select(Case, func.current_timestamp()).where(Case.code == bindparam("code"))
 
 
 def load_case(session: Session, code: str, kind: str | None = None) -> Case:
-    case = session.exec(_CASE_BY_CODE, params={"code": code}).first()
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.exec(_CASE_BY_CODE_AND_TIME, params={"code": code}).first()
+        case = found[0] if found is not None else None
+        if found is not None:
+            note_transaction_time(session, found[1])
+    else:
+        case = session.exec(_CASE_BY_CODE, params={"code": code}).first()
     if case is None or (kind is not None and case.kind != kind):
         raise NotFound("unknown_case", tr("No case {code}", code=code))
     return case

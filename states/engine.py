@@ -356,13 +356,16 @@ def append_audit(ctx: Context, case: Case, *, event: str, subject: Subject | str
     }
     digest = audit.chain_hash_of_ready(case.audit_head, {**fields, "at": ctx.now_ready,
                                                          "recorded_at": ctx.written_ready})
-    record = new_row(AuditRecord, case_id=case.id, prev_hash=case.audit_head, hash=digest,
-                     **{k: v for k, v in fields.items() if k != "case_code"})
+    prev_hash = case.audit_head
     case.audit_seq = fields["seq"]
     case.audit_head = digest
-    hold_new(ctx.session, record)  # written with the step's other new rows (models.rows)
     if case not in ctx.session:  # re-adding a row the session holds costs a cascade walk and changes nothing
         ctx.session.add(case)
+    if case.id is None:  # made by this step: written now, its history's head with it (one INSERT, no UPDATE after)
+        ctx.session.flush()
+    record = new_row(AuditRecord, case_id=case.id, prev_hash=prev_hash, hash=digest,
+                     **{k: v for k, v in fields.items() if k != "case_code"})
+    hold_new(ctx.session, record)  # written with the step's other new rows (models.rows)
     from states.cases import note_appended
 
     note_appended(ctx.session, record)

@@ -44,10 +44,12 @@ def test_every_step_of_an_open_call_flushes_at_most_once_and_never_its_case_or_h
         event.remove(Session, "after_commit", commit)
     steps = committed[-28:]  # the second call's 28 steps (the ranking is read-only; the tick commits twice)
     assert all(len(flushes) <= 1 for flushes in steps), steps
-    # create_call flushes the new case for its id; after that the cases, their audit records and outbox rows
-    # go out with one statement per table (models.rows.write_pending), never through the unit of work
+    # create_call flushes the new case for its id; after that the cases, their audit records and outbox rows, the
+    # offers' states go out with one statement per table (models.rows.write_pending), and an appointed member by
+    # one of its own (open_call.machine.add_member), never through the unit of work
     assert steps[0] == [{"new Case"}], steps[0]
-    written_apart = {"changed Case", "new AuditRecord", "new Notification", "new Deadline"}
+    written_apart = {"changed Case", "new AuditRecord", "new Notification", "new Deadline", "changed Offer",
+                     "new CommitteeMember"}
     assert not [kinds for flushes in steps[1:] for kinds in flushes if kinds & written_apart], steps
 
 

@@ -6,7 +6,9 @@ record to the notification routing, which no longer query again what the step re
 Counted with SQLAlchemy's public ``before_cursor_execute`` event over a whole open call driven by the B2 bench
 (28 steps), table reads only (not PostgreSQL's ``SELECT CURRENT_TIMESTAMP``, the step's time of writing).
 Main with the session's memo cache sent about 132 a lifecycle (8 for ``publish``, 9 for ``select_offers``);
-plain reads with no facts passed on sent 232 (26 and 25); the facts passed on: 129 (8 and 9).
+plain reads with no facts passed on sent 232 (26 and 25); the facts passed on: 129 (8 and 9); a score reading
+the call's offers once and its committee in one query, a review looking for a correction window only when one
+can run: 98 (2026-12-07; a score 5.3 → 3).
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from sqlalchemy.engine import Engine
 
 from states import engine
 
-LIFECYCLE_MAX = 135  # SELECTs of one whole open call, its 28 steps (the tick's batch included)
-STEP_MAX = {"publish": 8, "select_offers": 9, "score_offer": 6, "declare_conflicts": 6, "show_ranking": 4,
-            "finish_formal_review": 5}
+LIFECYCLE_MAX = 100  # SELECTs of one whole open call, its 28 steps (the tick's batch included)
+# A score and a declaration read the case, the call's offers and its committee (members with their declarations
+# and scores: one query); a review, the case and its offer; an appointment, the case, the committee, the settings.
+STEP_MAX = {"publish": 8, "select_offers": 9, "score_offer": 3, "declare_conflicts": 3, "review_offer": 2,
+            "appoint_member": 3, "show_ranking": 4, "finish_formal_review": 5}
 
 
 def _selects_of_a_lifecycle(url: str, monkeypatch) -> list[tuple[str, int]]:

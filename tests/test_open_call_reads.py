@@ -88,8 +88,8 @@ def test_a_declaration_of_a_member_appointed_in_the_same_transaction_is_written(
     with UnitOfWork(db_url) as uow:
         case = load_case(uow.session, code)
         offer = offers_of(uow.session, case)[0]
-        member = CommitteeMember(case_id=case.id, name="Nowy Członek", appointed_at=case.created_at)
-        add_member(uow.session, case, member)  # pending: its id comes with the flush the declaration needs
+        member = add_member(uow.session, case, CommitteeMember(case_id=case.id, name="Nowy Członek",
+                                                               appointed_at=case.created_at))  # written at once
         add_declarations(uow.session, case, member, [(offer, False)], "", case.created_at)
         assert declarations_of(uow.session, case)[(member.id, offer.id)] is False
         stored = uow.session.exec(select(ConflictDeclaration.conflict).where(

@@ -131,8 +131,7 @@ def create_call(ctx: Context, cmd: CreateOpenCall) -> dict:
     case = Case(code=next_code(ctx.session, CODE_PREFIX, ctx), kind=KIND, title=cmd.title, task_area=cmd.task_area,
                 budget=cmd.budget, state=OpenCallMachine.draft.value, mode=cmd.mode, receipt_rule=cmd.receipt_rule,
                 data={"rule_set": rule_set.version}, created_at=ctx.now)
-    ctx.session.add(case)
-    ctx.session.flush()
+    ctx.session.add(case)  # written by its first record, with its history's head (states.engine.append_audit)
     record(ctx, case, "create", basis="art. 5a; art. 11 ust. 2", state=case.state,
            payload=cmd.model_dump(mode="json"))
     return {"code": case.code, "state": case.state}
@@ -201,9 +200,9 @@ def appoint_member(ctx: Context, cmd: AppointMember) -> dict:
                 tr("A nominee of an organisation taking part in the call may not sit on the committee"),
                 basis="art. 15 ust. 2d",
             )
-    member = CommitteeMember(case_id=case.id, name=name, email=cmd.email or "", affiliation=cmd.affiliation,
-                             organisation_id=organisation_id, appointed_at=ctx.now)
-    add_member(ctx.session, case, member)
+    member = add_member(ctx.session, case, CommitteeMember(
+        case_id=case.id, name=name, email=cmd.email or "", affiliation=cmd.affiliation, organisation_id=organisation_id,
+        appointed_at=ctx.now))
     call.add_member(member)
     payload = cmd.model_dump(mode="json")  # a typed name: the record as before the registry
     if person is not None:
@@ -380,10 +379,14 @@ def review_offer(ctx: Context, cmd: ReviewOffer) -> dict:
                     payload={**payload, "correct_by": window.due})
         schedule(ctx, case, "correction_end", window.due, window.basis, offer_id=offer.id)
     else:
+        awaited_correction = offer.state == OfferState.correction_requested
         _fire_offer(ctx, case, offer, "accept_formally" if cmd.decision == "accept" else "reject_formally", call=call,
                     payload=payload)
-        with ctx.session.no_autoflush:  # this step schedules no deadline: nothing pending that the read could miss
-            cancel_deadlines(ctx, case, "correction_end", offer.id)
+        # A correction window runs only while the offer awaits its correction: ``request_correction`` schedules its
+        # ``correction_end``, and every step out of that state ends it (here, ``file_correction``, its expiry).
+        if awaited_correction:
+            with ctx.session.no_autoflush:  # this step schedules no deadline: nothing pending that the read could miss
+                cancel_deadlines(ctx, case, "correction_end", offer.id)
     offer.formal_defects = [] if cmd.decision == "accept" else list(cmd.defects)
     return {"code": case.code, "offer": offer.number, "state": offer.state, "defects": offer.formal_defects}
 
@@ -403,9 +406,8 @@ def score_offer(ctx: Context, cmd: ScoreOffer) -> dict:
     step(ctx, case, OpenCallMachine.bind(case), "score")
     seat = _act_as_member(ctx, cmd.member)
     facts = CallFacts(ctx.session, case)  # read once: this step decides from these, and adds what it writes
-    offer = facts.offer(cmd.number)
-    if offer is None:
-        raise NotFound("unknown_offer", tr("{code}: no offer {number}", code=case.code, number=cmd.number))
+    facts.offers  # noqa: B018  the guards read every offer (their organisations): this one is picked from them
+    offer = _offer(ctx, case, cmd.number, facts)
     member = _member(ctx, case, seat, facts)
     # The offer waits for scores, and this member may score it (art. 15 ust. 2d; KPA art. 24).
     step(ctx, case, OfferMachine.bind(offer), "score", offer=offer, member=member, call=facts)

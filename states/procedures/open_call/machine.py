@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, exists, insert
+from sqlalchemy import bindparam, exists
 from sqlmodel import Session, func, select
 from statemachine import State
 
+from models.rows import execute_many
 from models.tables import (
     Case,
     CommitteeMember,
@@ -63,32 +66,71 @@ def offer_by_number(session: Session, case: Case, number: int) -> Offer | None:
     return next((o for o in offers_of(session, case) if o.number == number), None)
 
 
-def members_of(session: Session, case: Case) -> list[CommitteeMember]:
-    return case_rows(session, CommitteeMember, case.id, order_by=(CommitteeMember.id,))
+def members_of(session: Session, case: Case) -> list[CommitteeMember | Member]:
+    return read_committee(session, case).members
 
 
-def member_by_name(session: Session, case: Case, name: str) -> CommitteeMember | None:
+def member_by_name(session: Session, case: Case, name: str) -> CommitteeMember | Member | None:
     return next((m for m in members_of(session, case) if m.name == name), None)
 
 
 def declarations_of(session: Session, case: Case) -> dict[tuple[int, int], bool]:
     """(member id, offer id) → conflict declared, for every KPA art. 24 declaration in the call."""
-    return _read_committee(session, case)[0]
+    return read_committee(session, case).declared
 
 
 def scored_pairs(session: Session, case: Case) -> set[tuple[int, int]]:
     """(member id, offer id) of every member who has scored an offer of the call (only after declaring)."""
-    return _read_committee(session, case)[1]
+    return read_committee(session, case).scored
 
 
-def _read_committee(session: Session, case: Case) -> tuple[dict[tuple[int, int], bool], set[tuple[int, int]]]:
-    # The committee's declarations and scores in one query. A member scores only after declaring no conflict
-    # (``OfferMachine.no_conflict_declared``), so every score is found beside its declaration.
-    with session.no_autoflush:  # declarations are written by a statement of their own at once (add_declarations)
-        rows = session.exec(_COMMITTEE, params={"case_id": case.id}).all()
-    declared = {(m, o): bool(conflict) for m, o, conflict, _ in rows}
-    scored = {(m, o) for m, o, _, has_score in rows if has_score}
-    return declared, scored
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A committee member as a step reads it: its row's columns. No step changes a member once appointed, so the
+    committee is read as columns, not as ORM objects; a member the step appoints is written at once and returned as
+    one (``add_member``)."""
+
+    id: int
+    case_id: int
+    name: str
+    email: str
+    affiliation: str
+    organisation_id: int | None
+    appointed_at: datetime
+
+
+MEMBER_COLUMNS = tuple(f.name for f in fields(Member))  # the committee_members columns a step reads, in order
+
+
+class Committee(NamedTuple):
+    members: list[CommitteeMember | Member]  # by id; then those the step added and the session has not written
+    declared: dict[tuple[int, int], bool]  # (member id, offer id) -> conflict declared (KPA art. 24)
+    scored: set[tuple[int, int]]  # (member id, offer id) of every member who has scored an offer
+
+
+def read_committee(session: Session, case: Case) -> Committee:
+    """The call's committee in one query: its members, each with its declarations and whether it scored the
+    declared offer. A member scores only after declaring no conflict (``OfferMachine.no_conflict_declared``), so
+    every score is found beside its declaration; a declaration's member and offer are of the same call."""
+    # Columns through the transaction's connection: no ORM objects to build, no flush to consider (members,
+    # declarations and scores are written by statements of their own at once; a member added to the session
+    # instead, and not written yet, is appended below, as ``case_rows`` appends a kind's pending rows).
+    rows = session.connection().execute(_COMMITTEE, {"case_id": case.id}).all()
+    members: list[CommitteeMember | Member] = []
+    declared: dict[tuple[int, int], bool] = {}
+    scored: set[tuple[int, int]] = set()
+    width = len(MEMBER_COLUMNS)
+    for row in rows:
+        member_id = row[0]
+        if not members or members[-1].id != member_id:
+            members.append(Member(*row[:width]))
+        offer_id, conflict, has_score = row[width:]
+        if offer_id is not None:
+            declared[(member_id, offer_id)] = bool(conflict)
+            if has_score:
+                scored.add((member_id, offer_id))
+    members += [row for row in session.new if type(row) is CommitteeMember and row.case_id == case.id]
+    return Committee(members, declared, scored)
 
 
 class CallFacts:
@@ -111,22 +153,22 @@ class CallFacts:
         return offers_of(self.session, self.case)
 
     @cached_property
-    def members(self) -> list[CommitteeMember]:
-        return members_of(self.session, self.case)
+    def _committee(self) -> Committee:
+        return read_committee(self.session, self.case)
 
-    @cached_property
-    def _committee(self) -> tuple[dict[tuple[int, int], bool], set[tuple[int, int]]]:
-        return _read_committee(self.session, self.case)
+    @property
+    def members(self) -> list[CommitteeMember | Member]:
+        return self._committee.members
 
     @property
     def declared(self) -> dict[tuple[int, int], bool]:
         """(member id, offer id) -> conflict declared (KPA art. 24)."""
-        return self._committee[0]
+        return self._committee.declared
 
     @property
     def scored(self) -> set[tuple[int, int]]:
         """(member id, offer id) of every member who has scored an offer of the call."""
-        return self._committee[1]
+        return self._committee.scored
 
     @cached_property
     def points(self) -> dict[int, dict[str, dict[str, Decimal]]]:
@@ -155,8 +197,7 @@ class CallFacts:
             asked = self.__dict__.setdefault("_offers_asked", {})
             found = asked.get(number)
             if found is None:
-                found = self.session.exec(select(Offer).where(Offer.case_id == self.case.id,
-                                                              Offer.number == number)).first()
+                found = self.session.exec(_OFFER_BY_NUMBER, params={"case_id": self.case.id, "number": number}).first()
                 if found is not None:
                     asked[number] = found
             return found
@@ -195,8 +236,8 @@ class CallFacts:
         if "offers" in self.__dict__:
             self.offers.append(offer)
 
-    def add_member(self, member: CommitteeMember) -> None:
-        if "members" in self.__dict__:
+    def add_member(self, member: CommitteeMember | Member) -> None:
+        if "_committee" in self.__dict__:
             self.members.append(member)
 
     def add_publications(self, rows: list[Publication]) -> None:
@@ -210,6 +251,10 @@ class CallFacts:
             self.points.setdefault(offer.number, {})[member.name] = dict(points)
 
 
+# Built once: building a statement costs about as much as running it on SQLite.
+_OFFER_BY_NUMBER = select(Offer).where(Offer.case_id == bindparam("case_id"), Offer.number == bindparam("number"))
+
+
 def call_facts(ctx_or_session, case: Case, call: CallFacts | None = None) -> CallFacts:
     """The step's facts when its handler passed them, else read now (a caller that passed none)."""
     if call is not None:
@@ -218,13 +263,19 @@ def call_facts(ctx_or_session, case: Case, call: CallFacts | None = None) -> Cal
     return CallFacts(session, case)
 
 
-def add_member(session: Session, case: Case, member: CommitteeMember) -> None:
-    session.add(member)
+def add_member(session: Session, case: Case, member: CommitteeMember) -> Member:
+    """Write an appointed member's row at once, by one statement, and return it as the committee is read (``Member``):
+    no step changes a member, so the step goes on with its columns, not with an ORM object the unit of work would
+    flush at commit."""
+    values = {name: getattr(member, name) for name in MEMBER_COLUMNS if name != "id"}
+    written = session.connection().execute(_INSERT_MEMBER, values)
+    return Member(id=written.inserted_primary_key[0], **values)
 
 
 # Declarations and scores are only ever read as columns (never as objects): one statement writes a step's
-# rows, instead of an ORM object, a unit-of-work entry and an INSERT ... RETURNING for each. The statement
-# runs at once, so the member and offers it points at must have their rows (ids) already.
+# rows, instead of an ORM object, a unit-of-work entry and an INSERT ... RETURNING for each, compiled once and
+# handed to the driver as it is (models/rows.py ``execute_many``). The statement runs at once, so the member
+# and offers it points at must have their rows (ids) already.
 
 
 def _written(session: Session, *rows) -> None:
@@ -237,9 +288,9 @@ def add_declarations(session: Session, case: Case, member: CommitteeMember, conf
     if not conflicts:
         return
     _written(session, member, *(offer for offer, _ in conflicts))
-    session.execute(insert(ConflictDeclaration.__table__),
-                    [{"member_id": member.id, "offer_id": offer.id, "conflict": conflict, "note": note,
-                      "declared_at": now} for offer, conflict in conflicts])
+    execute_many(session.connection(), ("insert", "conflict_declarations"), ConflictDeclaration.__table__.insert,
+                 _DECLARATION_COLUMNS, [{"member_id": member.id, "offer_id": offer.id, "conflict": conflict,
+                                         "note": note, "declared_at": now} for offer, conflict in conflicts])
 
 
 def add_scores(session: Session, case: Case, member: CommitteeMember, offer: Offer, points: dict[str, Decimal],
@@ -247,17 +298,25 @@ def add_scores(session: Session, case: Case, member: CommitteeMember, offer: Off
     if not points:
         return
     _written(session, member, offer)
-    session.execute(insert(Score.__table__),
-                    [{"member_id": member.id, "offer_id": offer.id, "criterion": key, "points": value, "scored_at": now}
-                     for key, value in points.items()])
+    execute_many(session.connection(), ("insert", "scores"), Score.__table__.insert, _SCORE_COLUMNS,
+                 [{"member_id": member.id, "offer_id": offer.id, "criterion": key, "points": value, "scored_at": now}
+                  for key, value in points.items()])
 
 
+# The columns each statement sets (execute_many compiles it once for them).
+_DECLARATION_COLUMNS = ("member_id", "offer_id", "conflict", "note", "declared_at")
+_SCORE_COLUMNS = ("member_id", "offer_id", "criterion", "points", "scored_at")
+
+
+_MEMBERS = CommitteeMember.__table__
+_DECLARATIONS = ConflictDeclaration.__table__
+_INSERT_MEMBER = _MEMBERS.insert()
 _COMMITTEE = (
-    select(ConflictDeclaration.member_id, ConflictDeclaration.offer_id, ConflictDeclaration.conflict,
-           exists().where(Score.member_id == ConflictDeclaration.member_id,
-                          Score.offer_id == ConflictDeclaration.offer_id))
-    .join(Offer, Offer.id == ConflictDeclaration.offer_id)
-    .where(Offer.case_id == bindparam("case_id"))
+    select(*(_MEMBERS.c[name] for name in MEMBER_COLUMNS), _DECLARATIONS.c.offer_id, _DECLARATIONS.c.conflict,
+           exists().where(Score.member_id == _DECLARATIONS.c.member_id, Score.offer_id == _DECLARATIONS.c.offer_id))
+    .select_from(_MEMBERS.outerjoin(_DECLARATIONS, _DECLARATIONS.c.member_id == _MEMBERS.c.id))
+    .where(_MEMBERS.c.case_id == bindparam("case_id"))
+    .order_by(_MEMBERS.c.id)
 )
 
 
