@@ -277,7 +277,10 @@ _CHANGED_BY_ID = (Offer,)
 def write_changed_rows(session: Session) -> None:
     """Write the session's changed rows of ``_CHANGED_BY_ID``, one ``executemany`` per table and set of changed
     columns (``UPDATE … WHERE id = …``), then let the session forget them. A row gone meanwhile fails the
-    transaction as the ORM's own UPDATE would (``StaleDataError``)."""
+    transaction as the ORM's own UPDATE would (``StaleDataError``). As for the cases and deadlines above, a row
+    written here leaves the session (``make_transient``: the flush has nothing left to look at): ``write_pending``
+    runs only once a step's or a batch's changes are complete (at commit; the tick after its batch's handlers;
+    a batched filing reads its offer again), and nothing may change a row it wrote."""
     by_columns: dict[tuple[type, tuple[str, ...]], list] = defaultdict(list)
     for row in session.dirty:
         if type(row) in _CHANGED_BY_ID:
