@@ -269,3 +269,30 @@ def test_a_procedures_routing_rows_name_only_its_own_kinds(monkeypatch):
         registry.notification_rules((*PROCEDURES, sixth))
     with pytest.raises(AssertionError, match="templates declared twice"):
         registry.notification_templates((sixth, sixth))
+
+
+TABLE_MODULES = sorted(
+    ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    for path in [*(ROOT / "models").glob("*.py"), *(ROOT / "models" / "procedures").glob("*.py")]
+    if "table=True" in path.read_text(encoding="utf-8"))
+
+
+def test_every_table_module_is_read():
+    assert {"models.tables", "models.filing_tables", "models.procedures.local_initiative"} <= set(TABLE_MODULES)
+
+
+def test_a_process_that_imports_one_table_module_resolves_every_foreign_key():
+    """A command loads only the modules its code imports: the tables its rows point at must come with them (the
+    README's walkthrough once failed `coop report submit` on ``reports.local_initiative_id``)."""
+    check = ("import importlib, sys\n"
+             "from sqlmodel import SQLModel\n"
+             "importlib.import_module(sys.argv[1])\n"
+             "for table in SQLModel.metadata.tables.values():\n"
+             "    for key in table.foreign_keys:\n"
+             "        key.column\n")
+    unresolved = {}
+    for module in TABLE_MODULES:
+        done = subprocess.run([sys.executable, "-c", check, module], cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            unresolved[module] = done.stderr.strip().splitlines()[-1]
+    assert not unresolved, unresolved

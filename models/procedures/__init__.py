@@ -8,9 +8,11 @@ no rows of its own has no module. Tables several procedures use stay in models/t
 operator's call runs too, art. 16a ust. 1) or in their own shared modules (models/filing_tables.py: the offers
 filed through the portal, the open call's and the small grant's alike).
 
-This package imports none of its modules, so a command on one procedure loads its own tables only (invariant 5);
-``modules()`` imports them all, for what needs the whole schema (models/schema.py: the migrations' metadata, the
-tests' empty tables, the bench's data), with no list to edit when a procedure is added.
+This package imports none of its modules itself; ``modules()`` imports them all, with no list to edit when a
+procedure is added, for models/schema.py (the whole schema: the migrations' metadata, the tests' empty tables, the
+bench's data). models/tables.py loads that schema once it is defined: shared rows point at some of these (a report
+at its local initiative, a filed version at its small grant offer), and a foreign key resolves only when its table
+is in the metadata.
 """
 
 from __future__ import annotations
