@@ -535,6 +535,9 @@ class Stack:
     servers: int = 1
     workers: int = 2
     redis_url: str | None = None
+    # How often a worker asks the server for runs to start (PREFECT_WORKER_QUERY_SECONDS); None: Prefect's 10 s,
+    # as the runbook leaves it. A test that waits on every run's pick-up may ask sooner.
+    worker_query_seconds: int | None = None
     ports: list[int] = field(default_factory=list)
     server_services: list[Service] = field(default_factory=list)
     worker_services: list[Service] = field(default_factory=list)
@@ -564,7 +567,9 @@ class Stack:
                             PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
                             PREFECT_HOME=str(self.folder / f"worker-{index}"),
                             COOP_FORM_PROOF_KEY_FILE=str(self.folder / "form-proof-key"),
-                            COOP_STRICT_MESSAGES="1")
+                            COOP_STRICT_MESSAGES="1",
+                            **({"PREFECT_WORKER_QUERY_SECONDS": str(self.worker_query_seconds)}
+                               if self.worker_query_seconds else {}))
             self.worker_services.append(Service("coop-worker@.service", env, self.folder / f"worker-{index}.log",
                                                 instance=str(index)))
 

@@ -38,14 +38,19 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
 
 def fill_form(page, values: dict[str, str]) -> None:
     """Type the form as a person would (Playwright ``page``): each field by its name; a row missing is added with
-    its part's "add a row" button first (which saves the draft and shows the page again, no JavaScript)."""
+    its part's "add a row" button first (which saves the draft and shows the page again, no JavaScript).
+
+    The page's named fields and their kinds are read in one call per page shown (not two calls per field: a
+    hundred fields made it seconds of round trips); each field is still typed, ticked or chosen by Playwright."""
+    kinds = _field_kinds(page)
     for name, value in values.items():
         field = page.locator(f'[name="{name}"]')
-        while field.count() == 0:
+        while name not in kinds:
             rows = re.match(r"(.*)\.(\d+)(?:\.[^.]+)?$", name).group(1)
             page.locator(f'button[value="add:{rows}"]').click()
             page.wait_for_load_state()
-        kind = field.first.evaluate("e => e.tagName + ':' + (e.type || '')")
+            kinds = _field_kinds(page)
+        kind = kinds[name]
         if kind.startswith("SELECT"):
             field.select_option(value)
         elif kind.endswith("radio"):  # a choice: the button of the value posted
@@ -54,6 +59,18 @@ def fill_form(page, values: dict[str, str]) -> None:
             field.check()
         else:
             field.fill(value)
+
+
+def _field_kinds(page) -> dict[str, str]:
+    """``name -> "TAG:type"`` of the first element of each name on the page (as ``locator(...).first``)."""
+    return page.evaluate("""() => {
+        const kinds = {};
+        for (const e of document.querySelectorAll("[name]")) {
+            const name = e.getAttribute("name");
+            if (!(name in kinds)) kinds[name] = e.tagName + ":" + (e.type || "");
+        }
+        return kinds;
+    }""")
 
 
 # --- the portal's browser tests ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ LONGEST = {
     "tests/test_desk_serve_restart_browser.py": 65,
     "tests/test_readme_walkthrough.py": 60,
     "tests/test_idempotency.py": 60,  # real `coop` processes through a proxy, and the CLI's 3 s backoff
+    "tests/test_portal_offers_browser.py": 55,
     "tests/test_crash.py": 55,
     "tests/test_serve.py": 50,
     "tests/test_prefect_quiet.py": 45,

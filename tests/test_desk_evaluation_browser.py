@@ -151,24 +151,26 @@ def test_an_officer_and_two_members_take_a_call_to_its_results_through_the_desk(
     from tests.conftest import empty_tables
 
     url = sqlite_url  # SQLite only: the scenario's figure is the desk and the flows, not the database
-    empty_tables(url)
-    register_organisations(url)
-    code = announced_call(url, offers=2, members=False)
-    for member in ("Jan Kowalski", "Ewa Nowak"):
-        execute(oc.appoint_member, oc_inputs.AppointMember(code=code, name=member), actor=OFFICER,
-                at="2026-01-20T09:00+01:00", url=url)
-    tick("2026-01-24T08:00+01:00", url=url)  # the offers close: the formal review begins
-    with_password(url, "urzednik", "Anna Urzędniczka", "officer")
-    with_password(url, "jan", "Jan Kowalski", ("committee_member", code))
-    with_password(url, "ewa", "Ewa Nowak", ("committee_member", code))
     monkeypatch.setenv("COOP_DATABASE_URL", url)
+    # The runner first: its process starts (imports, deployments) while the call is made below; it reads the
+    # database only for a run, and none is made before the call is ready.
     runner = FlowRunner(prefect_api, url, tmp_path).start()
     try:
+        empty_tables(url)
+        register_organisations(url)
+        code = announced_call(url, offers=2, members=False)
+        for member in ("Jan Kowalski", "Ewa Nowak"):
+            execute(oc.appoint_member, oc_inputs.AppointMember(code=code, name=member), actor=OFFICER,
+                    at="2026-01-20T09:00+01:00", url=url)
+        tick("2026-01-24T08:00+01:00", url=url)  # the offers close: the formal review begins
+        with_password(url, "urzednik", "Anna Urzędniczka", "officer")
+        with_password(url, "jan", "Jan Kowalski", ("committee_member", code))
+        with_password(url, "ewa", "Ewa Nowak", ("committee_member", code))
+        desk_app = create_app(url, prefect_api=prefect_api, outcome_wait=90)
+        desk = live_server(desk_app)
         runner.wait_ready()
         deployment_ready("coop-formal-review/formal-review")
         deployment_ready("coop-committee-scoring/committee-scoring")
-        desk_app = create_app(url, prefect_api=prefect_api, outcome_wait=90)
-        desk = live_server(desk_app)
 
         def log_in(login: str):
             page = new_context().new_page()
@@ -182,8 +184,8 @@ def test_an_officer_and_two_members_take_a_call_to_its_results_through_the_desk(
         # --- the officer's formal review -------------------------------------------------------------------------
         monkeypatch.setenv("COOP_NOW", "2026-01-26T10:00+01:00")
         review = start_run("coop-formal-review/formal-review", code, "2026-01-26T10:00+01:00")
+        officer = log_in("urzednik")  # while the run's process starts (~10 s of imports on a loaded machine)
         waiting_on(review, "review-")
-        officer = log_in("urzednik")
         assert officer.locator("li[aria-current=step]").inner_text().startswith("„ocena formalna”")
         assert_accessible(officer)
         screenshot(officer, "officer-case-formal-review")
@@ -214,18 +216,25 @@ def test_an_officer_and_two_members_take_a_call_to_its_results_through_the_desk(
 
         # --- the committee: declarations and scores, each member in her own browser --------------------------------
         monkeypatch.setenv("COOP_NOW", "2026-02-05T09:00+01:00")
+        # Each member's run is started while the one before her still scores (the runs' processes start while the
+        # browsers work): two runs wait at once, the second bound to nobody until Ewa declares.
+        run = start_run("coop-committee-scoring/committee-scoring", code, "2026-02-05T09:00+01:00")
         for login, scores in (("jan", ("8", "7")), ("ewa", ("9", "6"))):
-            run = start_run("coop-committee-scoring/committee-scoring", code, "2026-02-05T09:00+01:00")
-            waiting_on(run, "identify-")
             member = log_in(login)
+            waiting_on(run, "identify-")
             assert_accessible(member)
             screenshot(member, f"{login}-case")
             member.click("#step-declare_conflicts summary")
             member.fill("#declare_conflicts-note", "brak konfliktu interesów")
             member.click("#step-declare_conflicts button[type=submit]", timeout=FLOW_MS)
             member.wait_for_url("**zrobione=recorded*", timeout=FLOW_MS)
+            if login == "jan":  # bound to Jan now: Ewa's run, started, waits for whoever declares next
+                member_run, run = run, start_run("coop-committee-scoring/committee-scoring", code,
+                                                 "2026-02-05T09:00+01:00")
+            else:
+                member_run = run
             for number, capacity in zip((1, 2), scores, strict=True):
-                waiting_on(run, "score-")
+                waiting_on(member_run, "score-")
                 member.click("#step-score_offer summary")
                 member.select_option("#score_offer-number", str(number))
                 for key, points in (("capacity", capacity), ("costs", "8"), ("quality", "8"), ("own_funds", "3"),
