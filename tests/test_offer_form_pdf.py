@@ -1,6 +1,7 @@
 """The filed offer as a PDF (notifications/offer_pdf.py), read back with pdftotext: every section under its Polish
 heading, every value filed, Polish letters intact, and the receipt (number, Warsaw time, SHA-256, version).
-No database: the fast tier."""
+No database, but not the fast tier: that tier is the statutory rules on plain facts (docs/architecture.md, "Tests"),
+and these render a document with fpdf2 and read it back with an external program (~2 s for the six)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,7 @@ from states.model_forms.canonical import content_sha256
 from states.model_forms.offer import parse_offer_form
 from tests.offer_forms import sample_joint_offer_form, sample_offer_form
 
-pytestmark = [pytest.mark.fast,
-              pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is missing")]
+pytestmark = [pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is missing")]
 ROOT = Path(__file__).resolve().parents[1]
 HEADINGS = [
     "I. Podstawowe informacje o złożonej ofercie", "II. Dane oferenta(-tów)", "III. Opis zadania",
