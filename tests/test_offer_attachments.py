@@ -71,6 +71,20 @@ def verify(tmp_path, content: bytes, sha: str, *attachments: bytes) -> subproces
     return subprocess.run(args, capture_output=True, text=True)
 
 
+
+def verify_receipt(tmp_path, receipt: dict, *attachments: bytes) -> subprocess.CompletedProcess:
+    """tools/verify_receipt.py on a receipt as the JSON door returns it, with the files it names."""
+    import json
+
+    saved = tmp_path / "receipt.json"
+    saved.write_text(json.dumps(receipt), encoding="utf-8")
+    args = [sys.executable, str(ROOT / "tools" / "verify_receipt.py"), "--receipt", str(saved)]
+    for i, body in enumerate(attachments):
+        path = tmp_path / f"attachment-{i}"
+        path.write_bytes(body)
+        args += ["--attachment", str(path)]
+    return subprocess.run(args, capture_output=True, text=True)
+
 def desk(url: str, login: str):
     c = client(url)
     assert desk_log_in(c, login).status_code == 303
@@ -292,12 +306,7 @@ def test_the_json_door_attaches_in_base64_and_files_it_with_the_offer(db_url, mo
     receipt = door.get(f"/api/v1/oferty/potwierdzenie?code={code}&number=1",
                        headers={"Authorization": f"Bearer {token}"}).json()
     assert receipt["content"]["attachments"][0]["sha256"] == added.json()["sha256"]
-    receipt_file = tmp_path / "receipt.json"
-    receipt_file.write_text(json.dumps(receipt), encoding="utf-8")
-    statute = tmp_path / "statut.pdf"
-    statute.write_bytes(STATUTE)
-    check = subprocess.run([sys.executable, str(ROOT / "tools" / "verify_receipt.py"), "--receipt", str(receipt_file),
-                            "--attachment", str(statute)], capture_output=True, text=True)
+    check = verify_receipt(tmp_path, receipt, STATUTE)
     assert check.returncode == 0, check.stdout + check.stderr
 
 

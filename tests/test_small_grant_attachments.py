@@ -21,6 +21,7 @@ from tests.people_fixtures import person
 from tests.portal_pages import flatten, portal_environment
 from tests.test_desk import client, with_password
 from tests.test_desk import log_in as desk_log_in
+from tests.test_offer_attachments import verify_receipt
 from tests.test_portal_offers import csrf_of, intent_of, log_in
 from tests.test_small_grant import KRS, OTHER_KRS, setup_registry
 
@@ -163,12 +164,9 @@ def test_the_json_door_attaches_to_the_small_grant_draft_and_files_it_with_the_o
     .pdf, a file too big, one too many, no token, another organisation's draft. The same key twice: the same answer."""
     import base64
     import json
-    import subprocess
-    import sys
 
     from fastapi.testclient import TestClient
 
-    from tests.test_portal_offers import ROOT
     from web.app import create_app
 
     monkeypatch.setenv("COOP_PORTAL_SUBMISSIONS", "100")
@@ -234,12 +232,7 @@ def test_the_json_door_attaches_to_the_small_grant_draft_and_files_it_with_the_o
     listed = receipt["content"]["attachments"]
     assert len(listed) == LIMITS.max_files and listed[0]["sha256"] == sha and listed[0]["name"] == "statut.pdf"
     assert receipt["sha256"] == filed.json()["sha256"]
-    receipt_file = tmp_path / "receipt.json"
-    receipt_file.write_text(json.dumps(receipt), encoding="utf-8")
-    statute = tmp_path / "statut.pdf"
-    statute.write_bytes(STATUTE)
-    check = subprocess.run([sys.executable, str(ROOT / "tools" / "verify_receipt.py"), "--receipt", str(receipt_file),
-                            "--attachment", str(statute)], capture_output=True, text=True)
+    check = verify_receipt(tmp_path, receipt, STATUTE)
     assert check.returncode == 0, check.stdout + check.stderr
     # the files now name the case the filing made; a new small-grant draft starts without files
     from sqlmodel import select
